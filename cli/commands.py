@@ -1,0 +1,556 @@
+"""Data commands: units, people, users, projects, records, transitions, history, reassignment.
+
+Each command parses its options, calls the engine (``workflow.service``), and renders; no SQL here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from cli.app import CONTEXT, app
+from cli.context import STATE, emit_json, is_terminal, say
+from cli.output import check_format, format_option, to_csv, to_html_table, to_markdown, write_text
+from workflow.errors import BadInput
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
+ON = typer.Option(None, "--on", metavar="YYYY-MM-DD", help="Effective date (default: today).")
+EXPECT = typer.Option(None, "--expect-version", metavar="N",
+                      help="Refuse (exit 5) unless the project is still at version N.")
+
+
+def _on(value: str | None):
+    from workflow.clock import effective_date
+
+    return effective_date(value)
+
+
+def _amount(text: str):
+    from workflow.money import parse_amount
+
+    return parse_amount(text, lang=STATE.lang)
+
+
+def _write_result(result, json: bool, message: str) -> None:
+    proj = result.project
+    if json:
+        emit_json({"code": proj.code, "stage": proj.stage, "version": proj.version,
+                   "event": result.events[-1] if result.events else None, "events": result.events})
+        return
+    say(message)
+    for e in result.events[1:]:
+        if e["kind"] == "transition":
+            from cli.render import stage_label
+
+            say(f"  → {e['trigger']}: {stage_label(e['from'], STATE.lang)} → {stage_label(e['to'], STATE.lang)}")
+        elif e["kind"] == "assignment":
+            say(f"  + {e['payload']['role']}: {e['payload']['person']}")
+
+
+# --- units, people, users -------------------------------------------------------------------------
+
+units_app = typer.Typer(help="Townships and departments (责任单位).", context_settings=CONTEXT,
+                        no_args_is_help=True)
+people_app = typer.Typer(help="Leaders and officials who can be assigned.", context_settings=CONTEXT,
+                         no_args_is_help=True)
+users_app = typer.Typer(help="Logins and their roles.", context_settings=CONTEXT, no_args_is_help=True)
+app.add_typer(units_app, name="units")
+app.add_typer(people_app, name="people")
+app.add_typer(users_app, name="users")
+
+
+@units_app.command("add")
+def units_add(
+    code: str = typer.Argument(..., help="Short code of the unit, e.g. XH-TOWN."),
+    name: str = typer.Option(..., "--name", help="Full name, e.g. 新华镇."),
+    kind: str = typer.Option("township", "--kind", metavar="township|department", help="township or department."),
+    json: bool = JSON,
+) -> None:
+    """Add a township or department (admin)."""
+    doc = STATE.service().add_unit(code, name, kind)
+    emit_json(doc) if json else say(f"unit {code} added")
+
+
+@units_app.command("list")
+def units_list(json: bool = JSON) -> None:
+    """List units with their project counts."""
+    from cli.render import print_rows
+    from workflow.i18n import t
+
+    units = STATE.service(write=False).list_units()
+    if json:
+        emit_json({"units": units})
+        return
+    lang = STATE.lang
+    print_rows([t(c, lang) for c in ("code", "name", "kind", "projects")],
+               [(u["code"], u["name"], t(u["kind"], lang), u["projects"]) for u in units])
+
+
+@people_app.command("add")
+def people_add(
+    login: str = typer.Argument(..., help="Login of the person."),
+    name: str = typer.Option(..., "--name", help="Full name."),
+    level: str = typer.Option(..., "--level", metavar="county|township|department", help="Level of office."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
+    title: str = typer.Option(None, "--title", help="Title, e.g. 副县长."),
+    cap: int = typer.Option(None, "--cap", min=0, help="Most active key projects they may lead."),
+    json: bool = JSON,
+) -> None:
+    """Add a person who can lead or follow projects (admin)."""
+    doc = STATE.service().add_person(login, name, level, unit=unit, title=title, cap=cap)
+    emit_json(doc) if json else say(f"person {login} added")
+
+
+@people_app.command("list")
+def people_list(json: bool = JSON) -> None:
+    """List people with their load of active key projects against their cap."""
+    from cli.render import print_rows
+    from workflow.i18n import t
+
+    people = STATE.service(write=False).list_people()
+    if json:
+        emit_json({"people": people})
+        return
+    lang = STATE.lang
+    rows = []
+    for p in people:
+        load = f"{p['lead_projects']}/{p['cap']}" if p["cap"] is not None else str(p["lead_projects"])
+        rows.append((p["login"], p["name"], p["title"] or "", t(p["level"], lang), p["unit"] or "", load))
+    print_rows([t(c, lang) for c in ("login", "name", "title", "level", "unit", "load")], rows)
+
+
+@users_app.command("add")
+def users_add(
+    login: str = typer.Argument(..., help="Login (on PostgreSQL: the database login)."),
+    role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The role."),
+    json: bool = JSON,
+) -> None:
+    """Allow a login to act with a role (admin)."""
+    svc = STATE.service()
+    doc = svc.add_user(login, role)
+    if svc.engine.dialect.name == "postgresql":
+        try:
+            from workflow import pgroles
+        except ImportError:
+            pgroles = None
+        if pgroles is not None:
+            doc["granted"] = pgroles.grant_role(svc.engine, login, role)
+    emit_json(doc) if json else say(f"user {login} is {role}")
+
+
+@users_app.command("list")
+def users_list(json: bool = JSON) -> None:
+    """List logins and roles."""
+    from cli.render import print_rows
+    from workflow.i18n import t
+
+    users = STATE.service(write=False).list_users()
+    if json:
+        emit_json({"users": users})
+        return
+    print_rows([t("login", STATE.lang), t("role", STATE.lang)],
+               [(u["login"], t(u["role"], STATE.lang)) for u in users])
+
+
+# --- projects ---------------------------------------------------------------------------------------
+
+project_app = typer.Typer(help="Investment projects.", context_settings=CONTEXT, no_args_is_help=True)
+app.add_typer(project_app, name="project")
+
+PLAN_HELP = "Planned milestone date: sign=, fund=, break_ground= or commission=YYYY-MM-DD (repeatable)."
+
+
+def _plan(values: list[str] | None) -> dict:
+    plan = {}
+    for v in values or []:
+        if "=" not in v:
+            raise BadInput(f"--plan: {v!r} is not MILESTONE=YYYY-MM-DD (e.g. sign=2026-06-30)")
+        k, _, d = v.partition("=")
+        plan[k.strip()] = d.strip()
+    return plan
+
+
+def _show(view: dict, json: bool) -> None:
+    if json:
+        emit_json(view)
+    else:
+        from cli.render import project_card
+
+        project_card(view, STATE.lang)
+
+
+@project_app.command("add")
+def project_add(
+    name: str = typer.Option(..., "--name", help="Project name (项目名称)."),
+    investor: str = typer.Option(..., "--investor", help="Investor (投资方)."),
+    industry: str = typer.Option(..., "--industry", help="Industry (行业)."),
+    investment: str = typer.Option(..., "--investment", metavar="AMOUNT",
+                                   help="Planned investment, e.g. 6.6亿, 5600万元, 120000000."),
+    unit: str = typer.Option(..., "--unit", metavar="CODE", help="Responsible unit (责任单位)."),
+    origin: str = typer.Option(None, "--origin", help="Where the investor comes from (投资方来源)."),
+    category: str = typer.Option(None, "--category", help="Category (类别)."),
+    key: bool = typer.Option(None, "--key/--no-key",
+                             help="Key project by hand (default: key when planned investment ≥ 1亿)."),
+    plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
+    on: str = ON,
+    json: bool = JSON,
+) -> None:
+    """Register a new project at the first stage (coordinator)."""
+    money = _amount(investment)
+    if money.currency != "CNY":
+        raise BadInput("--investment: the planned investment is in CNY (元); give e.g. 6.6亿 or 5600万元")
+    result = STATE.service().add_project(
+        name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
+        origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on))
+    code = result.project.code
+    if json:
+        emit_json(STATE.service(write=False).get_project(code))
+    else:
+        say(f"{code} registered: {name}")
+        for e in result.events[1:]:
+            if e["kind"] == "assignment":
+                say(f"  + {e['payload']['role']}: {e['payload']['person']}")
+
+
+@project_app.command("edit")
+def project_edit(
+    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    name: str = typer.Option(None, "--name", help="Project name."),
+    investor: str = typer.Option(None, "--investor", help="Investor."),
+    industry: str = typer.Option(None, "--industry", help="Industry."),
+    investment: str = typer.Option(None, "--investment", metavar="AMOUNT", help="Planned investment."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Responsible unit."),
+    origin: str = typer.Option(None, "--origin", help="Investor origin."),
+    category: str = typer.Option(None, "--category", help="Category."),
+    key: bool = typer.Option(None, "--key/--no-key", help="Designate key (or not) by hand."),
+    plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
+    on: str = ON,
+    expect_version: int = EXPECT,
+    json: bool = JSON,
+) -> None:
+    """Change a project's fields; the change is a history event (coordinator)."""
+    changes: dict = {k: v for k, v in (("name", name), ("investor", investor), ("industry", industry),
+                                       ("unit", unit), ("origin", origin), ("category", category))
+                     if v is not None}
+    if investment is not None:
+        money = _amount(investment)
+        if money.currency != "CNY":
+            raise BadInput("--investment: the planned investment is in CNY (元)")
+        changes["investment_minor"] = money.amount_minor
+    if key is not None:
+        changes["key"] = key
+    if plan:
+        changes["plan"] = _plan(plan)
+    if not changes:
+        raise BadInput("nothing to change: give at least one option (see `pipeline project edit -h`)")
+    STATE.service().edit_project(code, changes, on=_on(on), expect_version=expect_version)
+    if json:
+        emit_json(STATE.service(write=False).get_project(code))
+    else:
+        say(f"{code} updated")
+
+
+@project_app.command("list")
+def project_list(
+    stage: str = typer.Option(None, "--stage", help="Only projects in this stage."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects."),
+    leader: str = typer.Option(None, "--leader", metavar="LOGIN", help="Only projects this person leads."),
+    light: str = typer.Option(None, "--light", metavar="red|yellow|green", help="Only this light."),
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Lights as of this date."),
+    json: bool = JSON,
+) -> None:
+    """List projects with stage, unit and light."""
+    from workflow.clock import parse_date
+
+    views = STATE.service(write=False).list_projects(stage=stage, unit=unit, leader=leader, light=light,
+                                                     as_of=parse_date(as_of, "--as-of"))
+    if json:
+        keep = ("code", "name", "stage", "stage_since", "unit", "key", "light", "light_reasons", "leaders",
+                "planned_investment", "version")
+        emit_json({"projects": [{k: v[k] for k in keep} for v in views]})
+        return
+    from cli.render import project_list as render_list
+
+    render_list(views, STATE.lang)
+    say(f"{len(views)} projects")
+
+
+@project_app.command("show")
+def project_show(
+    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Light as of this date."),
+    json: bool = JSON,
+) -> None:
+    """Show one project: fields, money, leaders, light with its reasons."""
+    from workflow.clock import parse_date
+
+    _show(STATE.service(write=False).get_project(code, parse_date(as_of, "--as-of")), json)
+
+
+# --- records -----------------------------------------------------------------------------------------
+
+
+@app.command("check")
+def check_cmd(
+    code: str = typer.Argument(..., help="Project code."),
+    item: str = typer.Argument(..., metavar="ITEM", help="industrial_policy|environment|energy|land_use"),
+    result: str = typer.Argument(..., metavar="pass|fail", help="The outcome of the check."),
+    note: str = typer.Option(None, "--note", help="A note on the check."),
+    on: str = ON,
+    expect_version: int = EXPECT,
+    json: bool = JSON,
+) -> None:
+    """Record a screening-checklist result (coordinator)."""
+    res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
+    _write_result(res, json, f"{code}: check {item} {result}")
+
+
+doc_app = typer.Typer(help="Documents (committee decision, contract, permits …).", context_settings=CONTEXT,
+                      no_args_is_help=True)
+app.add_typer(doc_app, name="doc")
+
+
+@doc_app.command("add")
+def doc_add(
+    code: str = typer.Argument(..., help="Project code."),
+    kind: str = typer.Argument(..., metavar="KIND", help="committee_decision|contract|planning_permit|land_use|"
+                                                       "eia|safety_assessment|completion_acceptance"),
+    number: str = typer.Argument(..., help="Document number, e.g. 县招委〔2026〕3号."),
+    on: str = ON,
+    expect_version: int = EXPECT,
+    json: bool = JSON,
+) -> None:
+    """Record a document (coordinator)."""
+    res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
+    _write_result(res, json, f"{code}: {kind} {number} recorded")
+
+
+capital_app = typer.Typer(help="Capital in place (到位资金).", context_settings=CONTEXT, no_args_is_help=True)
+app.add_typer(capital_app, name="capital")
+
+
+@capital_app.command("add")
+def capital_add(
+    code: str = typer.Argument(..., help="Project code."),
+    amount: str = typer.Argument(..., help="Amount, e.g. 5600万, 4179万美元 (USD), 120000000."),
+    on: str = ON,
+    source: str = typer.Option(None, "--source", help="Where the money came from."),
+    expect_version: int = EXPECT,
+    json: bool = JSON,
+) -> None:
+    """Record a capital arrival; the first on a signed project fires `fund` (coordinator)."""
+    money = _amount(amount)
+    res = STATE.service().add_capital(code, money.amount_minor, money.currency, on=_on(on), source=source,
+                                      expect_version=expect_version)
+    from workflow.money import format_money
+
+    _write_result(res, json, f"{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}")
+
+
+investment_app = typer.Typer(help="Investment completed (完成投资).", context_settings=CONTEXT,
+                             no_args_is_help=True)
+app.add_typer(investment_app, name="investment")
+
+
+@investment_app.command("add")
+def investment_add(
+    code: str = typer.Argument(..., help="Project code."),
+    amount: str = typer.Argument(..., help="Amount, e.g. 3000万."),
+    on: str = ON,
+    expect_version: int = EXPECT,
+    json: bool = JSON,
+) -> None:
+    """Record investment completed (coordinator)."""
+    money = _amount(amount)
+    res = STATE.service().add_investment(code, money.amount_minor, money.currency, on=_on(on),
+                                         expect_version=expect_version)
+    from workflow.money import format_money
+
+    _write_result(res, json,
+                  f"{code}: investment {format_money(money.amount_minor, money.currency, STATE.lang)}")
+
+
+followup_app = typer.Typer(help="Follow-ups (人盯人).", context_settings=CONTEXT, no_args_is_help=True)
+app.add_typer(followup_app, name="followup")
+
+
+@followup_app.command("add")
+def followup_add(
+    code: str = typer.Argument(..., help="Project code."),
+    note: str = typer.Argument(..., help="What was done or learned."),
+    on: str = ON,
+    expect_version: int = EXPECT,
+    json: bool = JSON,
+) -> None:
+    """Record a follow-up (coordinator, or a leader on their own project)."""
+    res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
+    _write_result(res, json, f"{code}: follow-up recorded")
+
+
+# --- transitions ------------------------------------------------------------------------------------
+
+
+def _next_json(data: dict, lang: str) -> dict:
+    return {"code": data["code"], "stage": data["stage"], "version": data["version"],
+            "transitions": [{"trigger": t["trigger"], "to": t["to"], "allowed": t["allowed"],
+                             "needs_reason": t["needs_reason"],
+                             "guards": [{"guard": g.guard, "ok": g.ok, "message": g.text(lang)}
+                                        for g in t["guards"]]}
+                            for t in data["transitions"]]}
+
+
+@app.command("next")
+def next_cmd(code: str = typer.Argument(..., help="Project code."), json: bool = JSON) -> None:
+    """The transitions open now, with every guard's result."""
+    data = STATE.service(write=False).open_transitions(code)
+    if json:
+        emit_json(_next_json(data, STATE.lang))
+    else:
+        from cli.render import open_transitions
+
+        open_transitions(data, STATE.lang)
+
+
+@app.command("advance")
+def advance_cmd(
+    code: str = typer.Argument(..., help="Project code."),
+    target: str = typer.Argument(None, metavar="[TRIGGER_OR_STAGE]",
+                                 help="A trigger (sign) or a target stage (signed); omit on a terminal to choose."),
+    on: str = ON,
+    reason: str = typer.Option(None, "--reason", help="Why (required for reject, hold, withdraw)."),
+    expect_version: int = EXPECT,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
+    json: bool = JSON,
+) -> None:
+    """Move a project to its next stage through a transition (coordinator)."""
+    interactive = is_terminal(sys.stdin) and is_terminal(sys.stdout) and not json
+    if target is None:
+        if not interactive:
+            data = STATE.service(write=False).open_transitions(code)
+            if json:
+                emit_json(_next_json(data, STATE.lang))
+            else:
+                from cli.render import open_transitions
+
+                open_transitions(data, STATE.lang)
+            raise BadInput(f"name the transition: `pipeline advance {code} TRIGGER_OR_STAGE` "
+                           "(or run on a terminal to choose)")
+        from cli.interactive import choose_transition
+
+        chosen = choose_transition(code, on, reason, expect_version)
+        if chosen is None:
+            raise typer.Exit(0)
+        target, on, reason, expect_version = chosen
+        yes = True
+    effective = _on(on)
+    if interactive and not yes:
+        from rich.prompt import Confirm
+
+        if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=_err_console()):
+            say("nothing changed")
+            raise typer.Exit(0)
+    res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
+    if json:
+        e = res.events[-1]
+        emit_json({"code": code, "stage": res.project.stage, "version": res.project.version, "event": e})
+        return
+    from cli.render import stage_label
+
+    ev = next(e for e in res.events if e["kind"] == "transition")
+    say(f"{code}: {ev['trigger']} — {stage_label(ev['from'], STATE.lang)} → "
+        f"{stage_label(ev['to'], STATE.lang)} ({ev['effective_on']})")
+
+
+def _err_console():
+    from cli.context import err
+
+    return err()
+
+
+# --- history, reassignment ---------------------------------------------------------------------------
+
+HISTORY_FORMATS = ("csv", "md", "html")
+
+
+def history_table(data: dict, lang: str) -> tuple[list[str], list[list[str]]]:
+    from cli.render import EVENT_COLUMNS, event_row
+    from workflow.i18n import t
+
+    return [t(c, lang) for c in EVENT_COLUMNS], [event_row(e, lang) for e in data["events"]]
+
+
+@app.command("history")
+def history_cmd(
+    code: str = typer.Argument(..., help="Project code."),
+    json: bool = JSON,
+    fmt: str = format_option(HISTORY_FORMATS),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the formatted history to FILE."),
+) -> None:
+    """The project's whole timeline: dates, actors, events, stages, documents, amounts."""
+    check_format(fmt, HISTORY_FORMATS, output)
+    svc = STATE.service(write=False)
+    data = svc.history(code)
+    if json:
+        emit_json({"code": data["code"], "events": data["events"]})
+        return
+    lang = STATE.lang
+    if fmt is None:
+        from cli.render import timeline
+
+        timeline(data, lang)
+        return
+    headers, rows = history_table(data, lang)
+    if fmt == "csv":
+        write_text(to_csv(headers, rows), output)
+    elif fmt == "md":
+        write_text(to_markdown(headers, rows, f"{data['code']} {data['name']}"), output)
+    else:
+        write_text(history_html(svc, data, headers, rows, lang), output)
+
+
+def history_html(svc, data: dict, headers, rows, lang: str) -> str:
+    """A printable A4 page: header, the timeline, the row count, the chain head and checkpoint."""
+    import html
+
+    from cli.render import stage_label
+
+    latest = svc.latest_checkpoint() if hasattr(svc, "latest_checkpoint") else None
+    cp = f"{latest['digest']} ({latest['at']})" if latest else "none"
+    esc = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="{'zh' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{esc(data['code'])} {esc(data['name'])}</title>
+<style>
+@page {{ size: A4; margin: 15mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; font-size: 9pt; }}
+h1 {{ font-size: 14pt; margin: 0 0 4mm; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 0.3pt solid #888; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }}
+thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
+footer {{ margin-top: 4mm; font-size: 8pt; font-family: monospace; }}
+</style></head><body>
+<h1>{esc(data['code'])} {esc(data['name'])} · {esc(stage_label(data['stage'], lang))}</h1>
+{to_html_table(headers, rows)}
+<footer>
+<div>events: {len(rows)}</div>
+<div>chain head: {esc(data['head_hash'])}</div>
+<div>latest checkpoint: {esc(cp)}</div>
+</footer>
+</body></html>
+"""
+
+
+@app.command("reassign")
+def reassign_cmd(
+    code: str = typer.Argument(..., help="Project code."),
+    role: str = typer.Argument(..., metavar="ROLE", help="lead_leader|first_responsible|team_member"),
+    login: str = typer.Argument(..., help="The person taking the role."),
+    reason: str = typer.Option(None, "--reason", help="Why the assignment changes (required)."),
+    on: str = ON,
+    json: bool = JSON,
+) -> None:
+    """Assign or replace a project's leader explicitly, with a reason (admin)."""
+    res = STATE.service().reassign(code, role, login, reason=reason, on=_on(on))
+    _write_result(res, json, f"{code}: {role} is now {login}")

@@ -1,0 +1,196 @@
+"""Rich renderers: tables, the project card, the history timeline.
+
+On a terminal: boxes and colour; piped: plain aligned text (no box drawing, no colour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cli.context import is_terminal, out
+from workflow.i18n import is_zh, t
+from workflow.money import format_money
+
+LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", None: "dim"}
+LIGHT_DOT = {"red": "●", "yellow": "●", "green": "●", None: "-"}
+
+
+def definition():
+    from workflow.definition import default_definition
+
+    return default_definition()
+
+
+def stage_label(key: str | None, lang: str) -> str:
+    if not key:
+        return ""
+    try:
+        return definition().stage_label(key, lang)
+    except Exception:  # a stage of another workflow version
+        return key
+
+
+def money_list(items: list[dict], lang: str) -> str:
+    if not items:
+        return format_money(0, "CNY", lang)
+    return ", ".join(format_money(i["amount_minor"], i["currency"], lang) for i in items)
+
+
+def light_text(light: str | None, lang: str) -> str:
+    if light is None:
+        return "-"
+    return f"{LIGHT_DOT[light]} {t(light, lang)}" if is_terminal() else t(light, lang)
+
+
+def table(columns: Sequence[str], title: str | None = None):
+    from rich import box
+    from rich.table import Table
+
+    tbl = Table(title=title, box=box.ROUNDED if is_terminal() else None, header_style="bold",
+                show_edge=is_terminal(), pad_edge=False)
+    for c in columns:
+        tbl.add_column(c)
+    return tbl
+
+
+def print_rows(columns: Sequence[str], rows: Sequence[Sequence], title: str | None = None) -> None:
+    tbl = table(columns, title)
+    for r in rows:
+        tbl.add_row(*["" if v is None else str(v) for v in r])
+    out().print(tbl)
+
+
+def leader_text(leader: dict, lang: str) -> str:
+    rule = f" (rule {leader['rule_id']} v{leader['rule_version']})" if leader.get("rule_id") else ""
+    if is_zh(lang) and leader.get("rule_id"):
+        rule = f"（规则{leader['rule_id']} 第{leader['rule_version']}版）"
+    return f"{t(leader['role'], lang)}: {leader['name']} [{leader['login']}]{rule}"
+
+
+def project_card(view: dict, lang: str) -> None:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    unit = view["unit"] or "-"
+    if view.get("unit_name"):
+        unit = f"{view['unit_name']} ({view['unit']})"
+    rows = [
+        ("name", view["name"]), ("investor", view["investor"] or "-"), ("origin", view["origin"] or "-"),
+        ("industry", view["industry"] or "-"), ("category", view["category"] or "-"),
+        ("key", t("yes" if view["key"] else "no", lang)),
+        ("stage", f"{stage_label(view['stage'], lang)} ({view['stage']}) · {view['stage_since']}"),
+        ("unit", unit),
+        ("planned_investment", money_list([view["planned_investment"]], lang)),
+        ("capital_in_place", money_list(view["capital_in_place"], lang)),
+        ("investment_completed", money_list(view["investment_completed"], lang)),
+    ]
+    for k, v in view["plan"].items():
+        if v:
+            rows.append((f"plan_{k}", v))
+    rows.append(("leaders", "\n".join(leader_text(x, lang) for x in view["leaders"]) or "-"))
+    reasons = view["light_reasons_zh"] if is_zh(lang) else view["light_reasons"]
+    light = light_text(view["light"], lang)
+    if reasons:
+        light += "\n" + "\n".join(f"- {r}" for r in reasons)
+    rows.append(("light", light))
+    rows.append(("workflow", f"{view['workflow']['name']} v{view['workflow']['version']} · "
+                              f"{t('version', lang)} {view['version']}"))
+    for k, v in rows:
+        style = LIGHT_STYLE.get(view["light"]) if k == "light" and is_terminal() else None
+        grid.add_row(t(k, lang), v, style=style)
+    if is_terminal():
+        out().print(Panel(Group(grid), title=f"[bold]{view['code']}[/]", expand=False))
+    else:
+        out().print(view["code"])
+        out().print(grid)
+
+
+def project_list(views: list[dict], lang: str) -> None:
+    cols = [t(c, lang) for c in ("code", "name", "stage", "unit", "key", "light", "leaders")]
+    tbl = table(cols)
+    for v in views:
+        lead = next((x["name"] for x in v["leaders"] if x["role"] == "lead_leader"), "")
+        tbl.add_row(v["code"], v["name"], stage_label(v["stage"], lang), v["unit"] or "",
+                    t("yes" if v["key"] else "no", lang), light_text(v["light"], lang), lead,
+                    style=LIGHT_STYLE.get(v["light"]) if is_terminal() and v["light"] != "green" else None)
+    out().print(tbl)
+
+
+def guard_lines(guards: list, lang: str) -> str:
+    lines = []
+    for g in guards:
+        mark = "✓" if g.ok else "✗"
+        lines.append(f"{mark} {g.text(lang)}")
+    return "\n".join(lines) or "-"
+
+
+def open_transitions(data: dict, lang: str) -> None:
+    cols = [t(c, lang) for c in ("trigger", "to", "allowed", "guards")]
+    tbl = table(cols, title=f"{data['code']} · {stage_label(data['stage'], lang)}")
+    defn = definition()
+    for tr in data["transitions"]:
+        label = defn.trigger_label(tr["trigger"], lang)
+        tbl.add_row(f"{tr['trigger']} ({label})" if label != tr["trigger"] else tr["trigger"],
+                    stage_label(tr["to"], lang), t("yes" if tr["allowed"] else "no", lang),
+                    guard_lines(tr["guards"], lang),
+                    style=("green" if tr["allowed"] else "red") if is_terminal() else None)
+    out().print(tbl)
+
+
+def event_details(event: dict, lang: str) -> str:
+    """One line saying what an event recorded: document, check, amount, assignment, changes."""
+    p = event.get("payload") or {}
+    kind = event["kind"]
+    defn = definition()
+    if kind == "document":
+        return f"{defn.document_label(p['document'], lang)} {p['number']}"
+    if kind == "check":
+        note = f" — {p['note']}" if p.get("note") else ""
+        return f"{defn.check_label(p['item'], lang)}: {p['result']}{note}"
+    if kind in ("capital", "investment"):
+        src = f" ({p['source']})" if p.get("source") else ""
+        return format_money(p["amount_minor"], p["currency"], lang) + src
+    if kind == "followup":
+        return p.get("note", "")
+    if kind in ("assignment", "reassignment"):
+        rule = f" rule {p['rule_id']} v{p['rule_version']}" if p.get("rule_id") else ""
+        rep = f" (replaces {p['replaces']})" if p.get("replaces") else ""
+        return f"{t(p['role'], lang)}: {p['person']}{rule}{rep}"
+    if kind == "edited":
+        return "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in p.get("changes", {}).items())
+    if kind == "registered":
+        return f"{p.get('name', '')} · {format_money(p.get('planned_investment_minor', 0), 'CNY', lang)}"
+    if kind == "correction":
+        return f"corrects #{p.get('corrects')}" + (f" → {p['restore_stage']}" if p.get("restore_stage") else "")
+    if kind == "transition" and p.get("auto"):
+        return "automatic" if not is_zh(lang) else "自动"
+    return ""
+
+
+def event_row(event: dict, lang: str) -> list[str]:
+    trig = event["trigger"] or ""
+    name = t(event["kind"], lang) + (f" {trig}" if trig else "")
+    move = ""
+    if event["from"] or event["to"]:
+        move = f"{stage_label(event['from'], lang) or '·'} → {stage_label(event['to'], lang)}"
+    return [str(event["seq"]), event["effective_on"], event["recorded_at"][:19].replace("T", " "),
+            event["actor"], name, move, event["reason"] or "", event_details(event, lang)]
+
+
+EVENT_COLUMNS = ("seq", "effective_on", "recorded_at", "actor", "event", "from_to", "reason", "details")
+
+
+def timeline(data: dict, lang: str) -> None:
+    cols = [t(c, lang) for c in EVENT_COLUMNS]
+    title = f"{data['code']} {data.get('name', '')} · {stage_label(data.get('stage'), lang)}"
+    tbl = table(cols, title=title)
+    for e in data["events"]:
+        style = "bold" if e["kind"] == "transition" and is_terminal() else None
+        tbl.add_row(*event_row(e, lang), style=style)
+    out().print(tbl)
+    if data.get("head_hash"):
+        out().print(f"head {data['head_hash']}", style="dim" if is_terminal() else None)

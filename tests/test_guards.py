@@ -1,0 +1,210 @@
+"""The guard registry: every guard passing and failing, with what it says in both languages."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from workflow.definition import default_definition
+from workflow.errors import BadInput
+from workflow.guards import GuardContext, GuardResult, evaluate, failures, is_known_guard
+
+ALL_DOCS = frozenset(
+    {
+        "committee_decision",
+        "contract",
+        "planning_permit",
+        "land_use",
+        "eia",
+        "safety_assessment",
+        "completion_acceptance",
+    }
+)
+ALL_PASSED = {"industrial_policy": "pass", "environment": "pass", "energy": "pass", "land_use": "pass"}
+
+GOOD = GuardContext(
+    name="盛典蓝莓科技开发",
+    investor="盛典蓝莓科技开发有限公司",
+    industry="agriculture",
+    unit="T01",
+    planned_investment_minor=120_000_000_00,
+    key=True,
+    documents=ALL_DOCS,
+    checks=ALL_PASSED,
+    capital_minor=5_600_000_00,
+    has_lead_leader=True,
+    reason="investor paused the plan",
+)
+EMPTY = GuardContext()
+
+
+def one(guard: str, ctx: GuardContext, labels=None) -> GuardResult:
+    [result] = evaluate([guard], ctx, labels)
+    assert result.guard == guard
+    assert result.message and result.message_zh
+    return result
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "has_name",
+        "has_investor",
+        "has_industry",
+        "has_unit",
+        "has_planned_investment",
+        "key_has_lead_leader",
+        "capital_in_place",
+        "reason_given",
+        "document:contract",
+        "document:anything_new",
+        "check:environment",
+    ],
+)
+def test_known_guards(guard):
+    assert is_known_guard(guard)
+
+
+@pytest.mark.parametrize(
+    "guard", ["", "is_lucky", "document:", "check:", "doc:contract", "document:Bad Kind", "x:y"]
+)
+def test_unknown_guards(guard):
+    assert not is_known_guard(guard)
+
+
+@pytest.mark.parametrize(
+    ("guard", "attr", "en_ok", "en_missing", "zh_missing"),
+    [
+        ("has_name", "name", "name is set", "name is missing", "项目名称未填写"),
+        ("has_investor", "investor", "investor is set", "investor is missing", "投资方未填写"),
+        ("has_industry", "industry", "industry is set", "industry is missing", "行业未填写"),
+        ("has_unit", "unit", "responsible unit is set", "responsible unit is missing", "责任单位未填写"),
+    ],
+)
+def test_field_guards(guard, attr, en_ok, en_missing, zh_missing):
+    ok = one(guard, GOOD)
+    assert ok.ok and ok.message == en_ok and ok.text("zh").endswith("已填写")
+    for empty in (None, "", "   "):
+        bad = one(guard, dataclasses.replace(GOOD, **{attr: empty}))
+        assert not bad.ok
+        assert bad.message == en_missing and bad.text("en") == en_missing
+        assert bad.message_zh == zh_missing and bad.text("zh") == zh_missing
+
+
+def test_planned_investment():
+    assert one("has_planned_investment", GOOD).ok
+    for amount in (0, -5):
+        bad = one("has_planned_investment", dataclasses.replace(GOOD, planned_investment_minor=amount))
+        assert not bad.ok
+        assert bad.message == "planned investment must be greater than 0"
+        assert bad.message_zh == "计划投资必须大于0"
+
+
+def test_key_project_lead_leader():
+    ok = one("key_has_lead_leader", GOOD)
+    assert ok.ok and "has its county-level lead leader" in ok.message
+    bad = one("key_has_lead_leader", dataclasses.replace(GOOD, has_lead_leader=False))
+    assert not bad.ok
+    assert bad.message == "a key project needs its county-level lead leader"
+    assert "县级包保领导" in bad.message_zh
+    not_key = one("key_has_lead_leader", dataclasses.replace(GOOD, key=False, has_lead_leader=False))
+    assert not_key.ok and not_key.message == "not a key project"
+
+
+def test_capital_in_place():
+    ok = one("capital_in_place", GOOD)
+    assert ok.ok and ok.message == "capital in place > 0"
+    bad = one("capital_in_place", dataclasses.replace(GOOD, capital_minor=0))
+    assert not bad.ok and "capital in place must be > 0" in bad.message
+    assert "到位资金" in bad.message_zh
+
+
+def test_reason_given():
+    ok = one("reason_given", GOOD)
+    assert ok.ok and ok.message == "a reason is given"
+    for empty in (None, "", " \t"):
+        bad = one("reason_given", dataclasses.replace(GOOD, reason=empty))
+        assert not bad.ok
+        assert bad.message == "a reason is required (--reason)"
+        assert bad.message_zh == "须填写原因（--reason）"
+
+
+def test_document_guard_without_and_with_labels():
+    ok = one("document:contract", GOOD)
+    assert ok.ok and ok.message == "document contract is recorded"
+    bad = one("document:contract", EMPTY)
+    assert not bad.ok and bad.message == "no contract document recorded"
+
+    labels = default_definition().guard_labels
+    ok = one("document:contract", GOOD, labels)
+    assert ok.message == "document contract (合同) is recorded"
+    assert ok.message_zh == "合同文件已登记"
+    bad = one("document:eia", EMPTY, labels)
+    assert bad.message == "no eia (环评) document recorded"
+    assert bad.message_zh == "未登记环评文件（eia）"
+
+
+def test_check_guard_passed_failed_and_not_recorded():
+    ok = one("check:environment", GOOD)
+    assert ok.ok and ok.message == "check environment passed"
+    failed = one("check:environment", dataclasses.replace(GOOD, checks={"environment": "fail"}))
+    assert not failed.ok and failed.message == "check environment not passed (failed)"
+    missing = one("check:environment", EMPTY)
+    assert not missing.ok and missing.message == "check environment not recorded"
+
+    labels = default_definition().guard_labels
+    failed = one("check:environment", dataclasses.replace(GOOD, checks={"environment": "fail"}), labels)
+    assert failed.message == "check environment (环保红线) not passed (failed)"
+    assert failed.message_zh == "环保红线审查未通过（未通过）"
+    assert one("check:energy", GOOD, labels).message_zh == "能耗审查已通过"
+
+
+def test_evaluate_reports_every_failure_in_order_not_just_the_first():
+    guards = default_definition().transition("submit").guards
+    results = evaluate(guards, EMPTY)
+    assert [r.guard for r in results] == list(guards)
+    assert [r.ok for r in results] == [False] * 5
+    assert [r.message for r in failures(results)] == [
+        "name is missing",
+        "investor is missing",
+        "industry is missing",
+        "responsible unit is missing",
+        "planned investment must be greater than 0",
+    ]
+
+
+def test_evaluate_mixed_results_keep_passing_guards():
+    guards = default_definition().transition("approve").guards
+    ctx = dataclasses.replace(
+        GOOD, documents=frozenset(), checks={"industrial_policy": "pass", "environment": "fail"}
+    )
+    results = evaluate(guards, ctx, default_definition().guard_labels)
+    assert [r.ok for r in results] == [False, True, False, False, False]
+    assert [r.guard for r in failures(results)] == [
+        "document:committee_decision",
+        "check:environment",
+        "check:energy",
+        "check:land_use",
+    ]
+
+
+@pytest.mark.parametrize("trigger", [t.trigger for t in default_definition().transitions])
+def test_every_default_transition_passes_with_a_complete_project(trigger):
+    guards = default_definition().transition(trigger).guards
+    assert all(r.ok for r in evaluate(guards, GOOD, default_definition().guard_labels))
+
+
+def test_evaluate_of_no_guards_is_empty():
+    assert evaluate([], EMPTY) == []
+
+
+def test_evaluate_refuses_an_unknown_guard():
+    with pytest.raises(BadInput):
+        evaluate(["has_name", "is_lucky"], GOOD)
+
+
+def test_result_as_dict_matches_the_json_error_shape():
+    bad = one("reason_given", EMPTY)
+    assert bad.as_dict() == {"guard": "reason_given", "message": "a reason is required (--reason)"}
+    assert bad.as_dict("zh")["message"] == "须填写原因（--reason）"

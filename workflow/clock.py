@@ -1,0 +1,47 @@
+"""Today's date in the configured time zone, UTC timestamps, and date parsing."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+
+from workflow.errors import BadInput
+
+
+def today() -> date:
+    """Today in ``PIPELINE_TZ`` (an IANA zone such as ``Asia/Shanghai``), else the machine's zone."""
+    tz = os.environ.get("PIPELINE_TZ")
+    if tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return datetime.now(ZoneInfo(tz)).date()
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise BadInput(f"PIPELINE_TZ={tz!r} is not a known time zone (e.g. Asia/Shanghai)") from exc
+    return date.today()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_date(text: str | date | None, field: str = "date") -> date | None:
+    """An ISO ``YYYY-MM-DD`` date; anything else is refused naming the field."""
+    if text is None or isinstance(text, date):
+        return text
+    value = str(text).strip()
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)") from None
+
+
+def effective_date(on: str | date | None, field: str = "--on") -> date:
+    """An effective date: given or today; never in the future."""
+    day = parse_date(on, field) if on is not None else today()
+    now = today()
+    if day > now:
+        raise BadInput(f"{field}: {day.isoformat()} lies in the future (today is {now.isoformat()})")
+    return day

@@ -1,0 +1,172 @@
+"""Engine factory and schema check.
+
+SQLite (the embedded default): WAL, foreign keys, busy timeout, recursive triggers (so
+``INSERT OR REPLACE`` cannot overwrite history), ``synchronous=FULL``, and ``BEGIN IMMEDIATE`` for
+every write transaction so two writers serialise at BEGIN instead of failing at COMMIT.
+PostgreSQL (a shared deployment): ``postgresql+psycopg://``; rows are locked with ``FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+
+from workflow.errors import BadInput
+
+# The newest migration this code knows, and every one before it, oldest first.
+REVISIONS: tuple[str, ...] = ("0001",)
+SCHEMA_HEAD = REVISIONS[-1]
+BUSY_TIMEOUT_MS = 60_000
+
+
+class SchemaMismatch(BadInput):
+    code = "schema"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("pipeline", appauthor=False)) / "pipeline.db"
+
+
+def resolve_url(db: str | None) -> str:
+    """An SQLAlchemy URL from ``--db`` / ``PIPELINE_DB``: a URL, or a path to an SQLite file."""
+    db = db or os.environ.get("PIPELINE_DB") or None
+    if not db:
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    if "://" in db:
+        if db.startswith("postgresql://") or db.startswith("postgres://"):
+            db = "postgresql+psycopg://" + db.split("://", 1)[1]
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def is_sqlite(engine_or_url) -> bool:
+    name = engine_or_url if isinstance(engine_or_url, str) else engine_or_url.dialect.name
+    return name.startswith("sqlite")
+
+
+def make_engine(url: str, *, write: bool = True, readonly: bool = False) -> Engine:
+    """An engine for ``url``.  ``write=False`` opens deferred (read) transactions on SQLite;
+    ``readonly=True`` opens the SQLite file read-only (auditors)."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, write=write and not readonly, readonly=readonly)
+    engine = create_engine(url, pool_pre_ping=False)
+    return engine
+
+
+def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
+    connect_args: dict = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    if readonly and not memory:
+        path = url.split("///", 1)[1]
+        url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    engine = create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Take BEGIN over from pysqlite: it would otherwise begin lazily and never IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        if not readonly and not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA recursive_triggers=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - exercised by every test
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def alembic_config(url: str, connection=None):
+    from importlib.resources import files
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("workflow") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (Alembic)."""
+    from alembic import command
+
+    url = engine.url.render_as_string(hide_password=False)
+    if is_sqlite(engine):
+        # Migrations run with a plain engine: DDL inside BEGIN IMMEDIATE is fine, but the
+        # migration's own foreign-key switch must happen outside a transaction.
+        command.upgrade(alembic_config(url), revision)
+    else:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(url, conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except Exception:  # no alembic_version table: never initialised
+            conn.rollback()
+            return None
+    return row[0] if row else None
+
+
+def schema_state(revision: str | None) -> str:
+    """'missing', 'current', 'behind' or 'ahead' for a database revision."""
+    if revision is None:
+        return "missing"
+    if revision == SCHEMA_HEAD:
+        return "current"
+    if revision in REVISIONS:
+        return "behind"
+    return "ahead"
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse a database whose schema is missing, behind or ahead of this code."""
+    rev = current_revision(engine)
+    state = schema_state(rev)
+    if state == "current":
+        return
+    if state == "missing":
+        raise SchemaMismatch(
+            "the database is not initialised; run `pipeline init`",
+            [{"revision": None, "expected": SCHEMA_HEAD}],
+        )
+    if state == "behind":
+        raise SchemaMismatch(
+            f"the database schema ({rev}) is behind this program ({SCHEMA_HEAD}); "
+            "run `pipeline db upgrade`",
+            [{"revision": rev, "expected": SCHEMA_HEAD}],
+        )
+    raise SchemaMismatch(
+        f"the database schema ({rev}) is newer than this program knows ({SCHEMA_HEAD}); "
+        "upgrade the pipeline program",
+        [{"revision": rev, "expected": SCHEMA_HEAD}],
+    )
+
+
+def session_actor(engine: Engine, requested: str) -> str:
+    """The actor recorded on events.  On SQLite it is ``requested`` (``--as`` or the OS user); on
+    PostgreSQL it is the database login (``session_user``), which ``--as`` cannot spoof."""
+    if is_sqlite(engine):
+        return requested
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT session_user")).scalar()

@@ -1,0 +1,685 @@
+"""Workflow definitions as data (SPEC §2): stages, transitions, guards, document kinds, check items.
+
+A definition is read from TOML (`load_definition`) and validated as a whole: every problem found is
+reported at once in `BadInput.details` as ``{"field": ..., "message": ...}``. The default workflow
+``investment`` version 1 ships as ``workflow/definitions/investment.toml`` (`default_definition`).
+
+TOML shape (see the shipped file for a full example)::
+
+    name = "investment"          # required
+    version = 1                  # required, integer >= 1
+    initial = "lead"             # optional; default: the first stage listed
+    [[stages]]       key, en, zh, kind = "active" | "final" | "paused"
+    [[documents]]    key, en, zh  (document kinds, for guards 'document:<key>')
+    [[checks]]       key, en, zh  (screening check items, for guards 'check:<key>')
+    [[transitions]]  trigger, en, zh, sources, dest, guards = [...], needs_reason = false, auto = false
+
+``sources`` is a stage key, a list of them, or a group ``@active`` / ``@paused`` / ``@final`` (every
+stage of that kind, in the order listed). ``dest`` is a stage key or ``@held_from``: the stage the
+project was held from (the transition's `dest` is then None).
+
+Standard library only; `transitions` is not needed to load a definition (see workflow.machine).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from workflow.errors import BadInput, Refused
+from workflow.guards import is_known_guard, known_guard_names, parse_guard
+
+__all__ = [
+    "STAGE_KINDS",
+    "HELD_FROM",
+    "Stage",
+    "Kind",
+    "Transition",
+    "WorkflowDefinition",
+    "load_definition",
+    "default_definition",
+    "get_definition",
+]
+
+STAGE_KINDS = ("active", "final", "paused")
+HELD_FROM = "@held_from"
+DEFAULT_NAME = "investment"
+DEFAULT_VERSION = 1
+
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _is_zh(lang: str | None) -> bool:
+    return bool(lang) and lang.lower().startswith("zh")
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    en: str
+    zh: str
+    kind: str  # 'active' | 'final' | 'paused'
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if _is_zh(lang) else self.en
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == "final"
+
+    @property
+    def is_active(self) -> bool:
+        return self.kind == "active"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.kind == "paused"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A document kind or a screening check item: a key with labels."""
+
+    key: str
+    en: str
+    zh: str
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if _is_zh(lang) else self.en
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    sources: tuple[str, ...]  # expanded stage keys, no '@' groups
+    dest: str | None  # None: back to the stage the project was held from
+    guards: tuple[str, ...] = ()
+    en: str = ""
+    zh: str = ""
+    needs_reason: bool = False
+    auto: bool = False
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if _is_zh(lang) else self.en
+
+    @property
+    def to_held_from(self) -> bool:
+        return self.dest is None
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    name: str
+    version: int
+    stages: tuple[Stage, ...]
+    transitions: tuple[Transition, ...]
+    documents: tuple[Kind, ...] = ()
+    checks: tuple[Kind, ...] = ()
+    initial: str = ""  # default: the first stage
+
+    _stages: dict = field(init=False, repr=False, compare=False, hash=False)
+    _triggers: dict = field(init=False, repr=False, compare=False, hash=False)
+    _documents: dict = field(init=False, repr=False, compare=False, hash=False)
+    _checks: dict = field(init=False, repr=False, compare=False, hash=False)
+    _from: dict = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.initial and self.stages:
+            object.__setattr__(self, "initial", self.stages[0].key)
+        object.__setattr__(self, "_stages", {s.key: s for s in self.stages})
+        object.__setattr__(self, "_triggers", {t.trigger: t for t in self.transitions})
+        object.__setattr__(self, "_documents", {d.key: d for d in self.documents})
+        object.__setattr__(self, "_checks", {c.key: c for c in self.checks})
+        outgoing: dict[str, list[Transition]] = {s.key: [] for s in self.stages}
+        for t in self.transitions:
+            for src in t.sources:
+                outgoing.setdefault(src, []).append(t)
+        object.__setattr__(self, "_from", {k: tuple(v) for k, v in outgoing.items()})
+
+    # --- lookups -------------------------------------------------------------------------------
+
+    @property
+    def stage_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(t.trigger for t in self.transitions)
+
+    def has_stage(self, key: str) -> bool:
+        return key in self._stages
+
+    def stage(self, key: str) -> Stage:
+        try:
+            return self._stages[key]
+        except (KeyError, TypeError):
+            raise BadInput(
+                f"unknown stage {key!r}; known stages: {', '.join(self.stage_keys)}",
+                [{"field": "stage", "message": f"known stages: {', '.join(self.stage_keys)}"}],
+            ) from None
+
+    def transition(self, trigger: str) -> Transition:
+        try:
+            return self._triggers[trigger]
+        except (KeyError, TypeError):
+            raise BadInput(
+                f"unknown trigger {trigger!r}; known triggers: {', '.join(self.triggers)}",
+                [{"field": "trigger", "message": f"known triggers: {', '.join(self.triggers)}"}],
+            ) from None
+
+    def document(self, key: str) -> Kind:
+        try:
+            return self._documents[key]
+        except (KeyError, TypeError):
+            known = ", ".join(self._documents)
+            raise BadInput(
+                f"unknown document kind {key!r}; known kinds: {known}",
+                [{"field": "document", "message": f"known kinds: {known}"}],
+            ) from None
+
+    def check(self, key: str) -> Kind:
+        try:
+            return self._checks[key]
+        except (KeyError, TypeError):
+            known = ", ".join(self._checks)
+            raise BadInput(
+                f"unknown check item {key!r}; known items: {known}",
+                [{"field": "check", "message": f"known items: {known}"}],
+            ) from None
+
+    def transitions_from(self, stage: str) -> list[Transition]:
+        """The transitions whose sources include `stage`, in definition order."""
+        self.stage(stage)
+        return list(self._from.get(stage, ()))
+
+    def stages_of_kind(self, kind: str) -> tuple[Stage, ...]:
+        return tuple(s for s in self.stages if s.kind == kind)
+
+    def dest_of(self, transition: Transition, held_from: str | None) -> str | None:
+        """Where `transition` leads: its dest, or for a '@held_from' transition the held-from stage
+        (None if none is recorded)."""
+        return transition.dest if transition.dest is not None else held_from
+
+    # --- resolving what the user typed ---------------------------------------------------------
+
+    def resolve(self, stage: str, trigger_or_stage: str, held_from: str | None = None) -> Transition:
+        """The transition to fire from `stage` for a trigger name or a target stage key.
+
+        A target stage is accepted when exactly one trigger leads there from `stage`. Stage and
+        trigger labels (en, zh) are accepted too. An unknown word is `BadInput`; a known trigger or
+        stage that is not reachable from `stage` is `Refused`, naming the stage and the open triggers.
+        """
+        current = self.stage(stage)
+        word = (trigger_or_stage or "").strip()
+        trigger, target = self._lookup_word(word)
+        if trigger is None and target is None:
+            raise BadInput(
+                f"unknown trigger or stage {word!r}; triggers: {', '.join(self.triggers)}; "
+                f"stages: {', '.join(self.stage_keys)}",
+                [
+                    {"field": "trigger", "message": f"known triggers: {', '.join(self.triggers)}"},
+                    {"field": "stage", "message": f"known stages: {', '.join(self.stage_keys)}"},
+                ],
+            )
+        if trigger is not None:
+            t = self._triggers[trigger]
+            if stage in t.sources:
+                return t
+            raise Refused(
+                f"cannot {trigger} from stage {self._named(current)}; {self._open_text(stage, held_from)}"
+            )
+        candidates = [t for t in self.transitions_from(stage) if self.dest_of(t, held_from) == target]
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            names = ", ".join(t.trigger for t in candidates)
+            raise BadInput(
+                f"more than one trigger leads from {stage} to {target} ({names}); name the trigger",
+                [{"field": "trigger", "message": f"one of: {names}"}],
+            )
+        if target == stage:
+            raise Refused(f"the project is already at stage {self._named(current)}")
+        raise Refused(
+            f"cannot move from stage {self._named(current)} to {self._named(self._stages[target])}; "
+            f"{self._open_text(stage, held_from)}"
+        )
+
+    def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
+        """(trigger, None) or (None, stage) for a key or label; (None, None) if unknown."""
+        if word in self._triggers:
+            return word, None
+        if word in self._stages:
+            return None, word
+        folded = word.casefold()
+        for s in self.stages:
+            if folded in (s.key.casefold(), s.en.casefold(), s.zh.casefold()):
+                return None, s.key
+        for t in self.transitions:
+            if folded in (t.trigger.casefold(), t.en.casefold(), t.zh.casefold()):
+                return t.trigger, None
+        return None, None
+
+    def _named(self, stage: Stage) -> str:
+        return f"{stage.key} ({stage.en} / {stage.zh})"
+
+    def _open_text(self, stage: str, held_from: str | None) -> str:
+        if self._stages[stage].is_final:
+            return f"{stage} is a final stage: there is no way out"
+        opened = self.transitions_from(stage)
+        if not opened:
+            return "no transition leads out of it"
+        parts = []
+        for t in opened:
+            dest = self.dest_of(t, held_from)
+            parts.append(f"{t.trigger} -> {dest if dest is not None else 'the stage it was held from'}")
+        return "open triggers from here: " + ", ".join(parts)
+
+    # --- labels --------------------------------------------------------------------------------
+
+    def stage_label(self, key: str, lang: str = "en") -> str:
+        return self.stage(key).label(lang)
+
+    def trigger_label(self, trigger: str, lang: str = "en") -> str:
+        return self.transition(trigger).label(lang)
+
+    def document_label(self, key: str, lang: str = "en") -> str:
+        return self.document(key).label(lang)
+
+    def check_label(self, key: str, lang: str = "en") -> str:
+        return self.check(key).label(lang)
+
+    def label(self, key: str, lang: str = "en", of: str = "stage") -> str:
+        """The label of a stage, trigger, document or check (`of`) in `lang` ('en' or 'zh')."""
+        getters = {
+            "stage": self.stage_label,
+            "trigger": self.trigger_label,
+            "document": self.document_label,
+            "check": self.check_label,
+        }
+        if of not in getters:
+            raise BadInput(f"unknown label kind {of!r}; one of: {', '.join(getters)}")
+        return getters[of](key, lang)
+
+    @property
+    def guard_labels(self) -> dict[str, tuple[str, str]]:
+        """(en, zh) labels of every parametrized guard, for `guards.evaluate(..., labels=...)`."""
+        out = {f"document:{d.key}": (d.en, d.zh) for d in self.documents}
+        out.update({f"check:{c.key}": (c.en, c.zh) for c in self.checks})
+        return out
+
+    # --- output --------------------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready description, for `workflow show --json`."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "initial": self.initial,
+            "stages": [{"key": s.key, "en": s.en, "zh": s.zh, "kind": s.kind} for s in self.stages],
+            "transitions": [
+                {
+                    "trigger": t.trigger,
+                    "en": t.en,
+                    "zh": t.zh,
+                    "sources": list(t.sources),
+                    "dest": t.dest,
+                    "to_held_from": t.dest is None,
+                    "guards": list(t.guards),
+                    "needs_reason": t.needs_reason,
+                    "auto": t.auto,
+                }
+                for t in self.transitions
+            ],
+            "documents": [{"key": d.key, "en": d.en, "zh": d.zh} for d in self.documents],
+            "checks": [{"key": c.key, "en": c.en, "zh": c.zh} for c in self.checks],
+        }
+
+
+# --- loading and validation ----------------------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append({"field": where, "message": message})
+
+
+_TOP_KEYS = {"name", "version", "initial", "stages", "transitions", "documents", "checks", "description"}
+_STAGE_KEYS = {"key", "en", "zh", "kind"}
+_KIND_KEYS = {"key", "en", "zh"}
+_TRANSITION_KEYS = {"trigger", "en", "zh", "sources", "dest", "guards", "needs_reason", "auto"}
+
+
+def _text(table: dict, key: str, where: str, problems: _Problems, what: str = "label") -> str:
+    """A required non-empty string field; records a problem and returns '' when it is not one."""
+    if key not in table:
+        problems.add(f"{where}.{key}", f"missing {what} {key!r}")
+        return ""
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        problems.add(f"{where}.{key}", f"{key!r} must be a non-empty string")
+        return ""
+    return value
+
+
+def _key(table: dict, key: str, where: str, problems: _Problems) -> str:
+    value = _text(table, key, where, problems, what="key")
+    if value and not _KEY_RE.match(value):
+        problems.add(f"{where}.{key}", f"{value!r} is not a valid key (lowercase letters, digits, '_')")
+        return ""
+    return value
+
+
+def _unknown_keys(table: dict, allowed: set[str], where: str, problems: _Problems) -> None:
+    for k in table:
+        if k not in allowed:
+            allowed_text = ", ".join(sorted(allowed))
+            problems.add(f"{where}.{k}" if where else k, f"unknown key {k!r}; allowed: {allowed_text}")
+
+
+def _tables(data: dict, key: str, problems: _Problems, required: bool) -> list[tuple[str, dict]]:
+    if key not in data:
+        if required:
+            problems.add(key, f"missing {key!r}: at least one [[{key}]] table is required")
+        return []
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.add(key, f"{key!r} must be an array of tables ([[{key}]])")
+        return []
+    if required and not value:
+        problems.add(key, f"{key!r} is empty: at least one is required")
+    return [(f"{key}[{i}]", v) for i, v in enumerate(value)]
+
+
+def _kinds(data: dict, key: str, problems: _Problems) -> tuple[Kind, ...]:
+    out: list[Kind] = []
+    seen: set[str] = set()
+    for where, table in _tables(data, key, problems, required=False):
+        _unknown_keys(table, _KIND_KEYS, where, problems)
+        k = _key(table, "key", where, problems)
+        en = _text(table, "en", where, problems)
+        zh = _text(table, "zh", where, problems)
+        if k in seen:
+            problems.add(f"{where}.key", f"duplicate {key[:-1]} {k!r}")
+            continue
+        if k:
+            seen.add(k)
+            out.append(Kind(k, en, zh))
+    return tuple(out)
+
+
+def _validate(data: dict) -> WorkflowDefinition:
+    problems = _Problems()
+    _unknown_keys(data, _TOP_KEYS, "", problems)
+
+    name = data.get("name")
+    if "name" not in data:
+        problems.add("name", "missing 'name'")
+    elif not isinstance(name, str) or not _KEY_RE.match(name):
+        problems.add("name", "'name' must be a key (lowercase letters, digits, '_')")
+        name = ""
+
+    version = data.get("version")
+    if "version" not in data:
+        problems.add("version", "missing 'version'")
+    elif not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.add("version", "'version' must be an integer >= 1")
+        version = 0
+
+    # stages
+    stages: list[Stage] = []
+    stage_keys: set[str] = set()
+    for where, table in _tables(data, "stages", problems, required=True):
+        _unknown_keys(table, _STAGE_KEYS, where, problems)
+        key = _key(table, "key", where, problems)
+        en = _text(table, "en", where, problems)
+        zh = _text(table, "zh", where, problems)
+        kind = table.get("kind")
+        if "kind" not in table:
+            problems.add(f"{where}.kind", f"missing 'kind' (one of {', '.join(STAGE_KINDS)})")
+        elif kind not in STAGE_KINDS:
+            problems.add(f"{where}.kind", f"kind {kind!r} is not one of {', '.join(STAGE_KINDS)}")
+        if key in stage_keys:
+            problems.add(f"{where}.key", f"duplicate stage {key!r}")
+            continue
+        if key:
+            stage_keys.add(key)
+            stages.append(Stage(key, en, zh, kind if kind in STAGE_KINDS else "active"))
+    kinds_of = {s.key: s.kind for s in stages}
+
+    documents = _kinds(data, "documents", problems)
+    checks = _kinds(data, "checks", problems)
+    document_keys = {d.key for d in documents}
+    check_keys = {c.key for c in checks}
+
+    initial = data.get("initial", stages[0].key if stages else "")
+    if "initial" in data:
+        if not isinstance(initial, str) or initial not in stage_keys:
+            problems.add("initial", f"initial stage {initial!r} is not a declared stage")
+            initial = stages[0].key if stages else ""
+        elif kinds_of.get(initial) != "active":
+            problems.add("initial", f"initial stage {initial!r} must be an active stage")
+
+    # transitions
+    transitions: list[Transition] = []
+    triggers: set[str] = set()
+    for where, table in _tables(data, "transitions", problems, required=True):
+        _unknown_keys(table, _TRANSITION_KEYS, where, problems)
+        trigger = _key(table, "trigger", where, problems)
+        en = _text(table, "en", where, problems)
+        zh = _text(table, "zh", where, problems)
+        if trigger in triggers:
+            problems.add(f"{where}.trigger", f"duplicate trigger {trigger!r}")
+        elif trigger in stage_keys:
+            problems.add(
+                f"{where}.trigger", f"trigger {trigger!r} has the name of a stage; names must differ"
+            )
+
+        sources = _sources(table, where, stages, stage_keys, problems)
+        for src in sources:
+            if kinds_of.get(src) == "final":
+                problems.add(
+                    f"{where}.sources", f"transition {trigger or '?'!r} leads out of final stage {src!r}"
+                )
+
+        dest: str | None = None
+        raw_dest = table.get("dest")
+        if "dest" not in table:
+            problems.add(f"{where}.dest", "missing 'dest'")
+        elif not isinstance(raw_dest, str) or not raw_dest:
+            problems.add(f"{where}.dest", "'dest' must be a stage key or '@held_from'")
+        elif raw_dest == HELD_FROM:
+            not_paused = [s for s in sources if kinds_of.get(s) != "paused"]
+            if not_paused:
+                problems.add(
+                    f"{where}.dest",
+                    f"'@held_from' needs paused sources only; not paused: {', '.join(not_paused)}",
+                )
+        elif raw_dest not in stage_keys:
+            problems.add(f"{where}.dest", f"unknown stage {raw_dest!r} in dest")
+        else:
+            dest = raw_dest
+
+        guards: list[str] = []
+        raw_guards = table.get("guards", [])
+        if not isinstance(raw_guards, list) or not all(isinstance(g, str) for g in raw_guards):
+            problems.add(f"{where}.guards", "'guards' must be a list of guard names")
+            raw_guards = []
+        for g in raw_guards:
+            if not is_known_guard(g):
+                problems.add(
+                    f"{where}.guards",
+                    f"unknown guard {g!r}; known guards: {', '.join(known_guard_names())}",
+                )
+                continue
+            base, param = parse_guard(g)
+            if base == "document" and param not in document_keys:
+                problems.add(f"{where}.guards", f"guard {g!r} names an undeclared document kind {param!r}")
+            elif base == "check" and param not in check_keys:
+                problems.add(f"{where}.guards", f"guard {g!r} names an undeclared check item {param!r}")
+            if g in guards:
+                problems.add(f"{where}.guards", f"guard {g!r} is listed twice")
+                continue
+            guards.append(g)
+
+        flags = {}
+        for flag in ("needs_reason", "auto"):
+            value = table.get(flag, False)
+            if not isinstance(value, bool):
+                problems.add(f"{where}.{flag}", f"{flag!r} must be true or false")
+                value = False
+            flags[flag] = value
+
+        if trigger and trigger not in triggers:
+            triggers.add(trigger)
+            transitions.append(
+                Transition(
+                    trigger=trigger,
+                    sources=tuple(sources),
+                    dest=dest,
+                    guards=tuple(guards),
+                    en=en,
+                    zh=zh,
+                    needs_reason=flags["needs_reason"],
+                    auto=flags["auto"],
+                )
+            )
+
+    defn = WorkflowDefinition(
+        name=name if isinstance(name, str) else "",
+        version=version if isinstance(version, int) else 0,
+        stages=tuple(stages),
+        transitions=tuple(transitions),
+        documents=documents,
+        checks=checks,
+        initial=initial if isinstance(initial, str) else "",
+    )
+    if stages and initial in stage_keys:
+        _check_graph(defn, problems)
+
+    if problems.items:
+        raise BadInput(
+            f"invalid workflow definition {name or '?'}: {len(problems.items)} problem(s)", problems.items
+        )
+    return defn
+
+
+def _sources(
+    table: dict, where: str, stages: list[Stage], stage_keys: set[str], problems: _Problems
+) -> list[str]:
+    if "sources" not in table:
+        problems.add(f"{where}.sources", "missing 'sources'")
+        return []
+    raw = table["sources"]
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
+        problems.add(
+            f"{where}.sources", "'sources' must be a stage key, a group such as '@active', or a list"
+        )
+        return []
+    out: list[str] = []
+    for item in raw:
+        if item.startswith("@"):
+            kind = item[1:]
+            if kind not in STAGE_KINDS:
+                problems.add(
+                    f"{where}.sources",
+                    f"unknown group {item!r}; groups: {', '.join('@' + k for k in STAGE_KINDS)}",
+                )
+                continue
+            expanded = [s.key for s in stages if s.kind == kind]
+            if not expanded:
+                problems.add(f"{where}.sources", f"group {item!r} matches no stage")
+        elif item in stage_keys:
+            expanded = [item]
+        else:
+            problems.add(f"{where}.sources", f"unknown stage {item!r} in sources")
+            continue
+        out.extend(k for k in expanded if k not in out)
+    return out
+
+
+def _check_graph(defn: WorkflowDefinition, problems: _Problems) -> None:
+    """Every stage reachable from the initial one; no non-final stage without a way out."""
+    seen = {defn.initial}
+    todo = [defn.initial]
+    while todo:
+        here = todo.pop()
+        for t in defn._from.get(here, ()):
+            # '@held_from' returns to a stage the project came from, already reached.
+            if t.dest is not None and t.dest not in seen:
+                seen.add(t.dest)
+                todo.append(t.dest)
+    for i, s in enumerate(defn.stages):
+        if s.key not in seen:
+            problems.add(
+                f"stages[{i}]", f"stage {s.key!r} is not reachable from the initial stage {defn.initial!r}"
+            )
+        if s.kind != "final" and not defn._from.get(s.key):
+            problems.add(
+                f"stages[{i}]", f"stage {s.key!r} is {s.kind} but has no transition out; make it final"
+            )
+
+
+def load_definition(source: str | bytes | PathLike) -> WorkflowDefinition:
+    """Load and validate a definition from a path or from TOML text.
+
+    A `Path`/`PathLike` (or a string naming an existing ``.toml`` file) is read; any other string is
+    TOML text. Raises `BadInput` whose `details` list every problem as ``{"field", "message"}``.
+    """
+    origin = "<text>"
+    if isinstance(source, bytes):
+        text = source.decode("utf-8")
+    elif isinstance(source, PathLike) or (
+        isinstance(source, str) and "\n" not in source and source.endswith(".toml")
+    ):
+        path = Path(source)
+        origin = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise BadInput(
+                f"cannot read workflow definition {origin}: {err.strerror or err}",
+                [{"field": "file", "message": str(err)}],
+            ) from None
+        except UnicodeDecodeError as err:
+            raise BadInput(
+                f"workflow definition {origin} is not UTF-8", [{"field": "file", "message": str(err)}]
+            ) from None
+    else:
+        text = source
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise BadInput(
+            f"workflow definition {origin} is not valid TOML: {err}",
+            [{"field": "toml", "message": str(err)}],
+        ) from None
+    return _validate(data)
+
+
+@lru_cache(maxsize=1)
+def default_definition() -> WorkflowDefinition:
+    """The shipped default workflow ``investment`` v1 (loaded once)."""
+    from importlib.resources import files
+
+    text = (files("workflow") / "definitions" / "investment.toml").read_text(encoding="utf-8")
+    return load_definition(text)
+
+
+def get_definition(name: str = DEFAULT_NAME, version: int = DEFAULT_VERSION) -> WorkflowDefinition:
+    """The definition a project runs under; only the shipped ``investment`` v1 exists for now."""
+    if name == DEFAULT_NAME and version == DEFAULT_VERSION:
+        return default_definition()
+    raise BadInput(
+        f"unknown workflow {name!r} version {version!r}; known: {DEFAULT_NAME} v{DEFAULT_VERSION}",
+        [{"field": "workflow", "message": f"known: {DEFAULT_NAME} v{DEFAULT_VERSION}"}],
+    )

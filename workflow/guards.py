@@ -1,0 +1,220 @@
+"""The guard registry: named conditions a transition may require (SPEC §2).
+
+A workflow definition names its guards from this registry. Guards are pure functions of a
+`GuardContext` (a snapshot of the project the service builds); `evaluate` runs every guard of a
+transition and reports each result in English and Chinese, never stopping at the first failure,
+because a refusal must name every guard that fails.
+
+Plain guards: see `PLAIN_GUARDS`. Parametrized guards: ``document:<kind>`` (a document of that kind is
+recorded) and ``check:<item>`` (the latest result of that screening check item is ``pass``).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from workflow.errors import BadInput
+
+__all__ = [
+    "GuardContext",
+    "GuardResult",
+    "PLAIN_GUARDS",
+    "PARAMETRIZED_PREFIXES",
+    "is_known_guard",
+    "parse_guard",
+    "evaluate",
+    "failures",
+    "known_guard_names",
+]
+
+_PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+PARAMETRIZED_PREFIXES = ("document", "check")
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What the guards may look at: a snapshot of one project, built by the service."""
+
+    name: str | None = None
+    investor: str | None = None
+    industry: str | None = None
+    unit: str | None = None
+    planned_investment_minor: int = 0
+    key: bool = False
+    documents: frozenset[str] = frozenset()  # document kinds recorded
+    checks: Mapping[str, str] = field(default_factory=dict)  # latest result per item: 'pass'|'fail'
+    capital_minor: int = 0  # total capital in place, any currency
+    has_lead_leader: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    """The outcome of one guard: whether it holds and, in both languages, what holds or is missing."""
+
+    guard: str
+    ok: bool
+    message: str
+    message_zh: str
+
+    def text(self, lang: str = "en") -> str:
+        return self.message_zh if _is_zh(lang) else self.message
+
+    def as_dict(self, lang: str = "en") -> dict:
+        """The shape SPEC §8 gives a failed guard in a JSON error's `details`."""
+        return {"guard": self.guard, "message": self.text(lang)}
+
+
+def _is_zh(lang: str | None) -> bool:
+    return bool(lang) and lang.lower().startswith("zh")
+
+
+def _filled(value: str | None) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+# --- plain guards ------------------------------------------------------------------------------
+
+
+def _field_guard(attr: str, en: str, zh: str) -> Callable[[str, GuardContext], GuardResult]:
+    def check(guard: str, ctx: GuardContext) -> GuardResult:
+        if _filled(getattr(ctx, attr)):
+            return GuardResult(guard, True, f"{en} is set", f"{zh}已填写")
+        return GuardResult(guard, False, f"{en} is missing", f"{zh}未填写")
+
+    return check
+
+
+def _has_planned_investment(guard: str, ctx: GuardContext) -> GuardResult:
+    if (ctx.planned_investment_minor or 0) > 0:
+        return GuardResult(guard, True, "planned investment is greater than 0", "计划投资大于0")
+    return GuardResult(guard, False, "planned investment must be greater than 0", "计划投资必须大于0")
+
+
+def _key_has_lead_leader(guard: str, ctx: GuardContext) -> GuardResult:
+    if not ctx.key:
+        return GuardResult(guard, True, "not a key project", "非重点项目，无需县级包保领导")
+    if ctx.has_lead_leader:
+        return GuardResult(
+            guard, True, "the key project has its county-level lead leader", "重点项目已有县级包保领导"
+        )
+    return GuardResult(
+        guard, False, "a key project needs its county-level lead leader", "重点项目须有县级包保领导"
+    )
+
+
+def _capital_in_place(guard: str, ctx: GuardContext) -> GuardResult:
+    if (ctx.capital_minor or 0) > 0:
+        return GuardResult(guard, True, "capital in place > 0", "已有到位资金")
+    return GuardResult(
+        guard, False, "no capital in place (capital in place must be > 0)", "尚无到位资金（到位资金须大于0）"
+    )
+
+
+def _reason_given(guard: str, ctx: GuardContext) -> GuardResult:
+    if _filled(ctx.reason):
+        return GuardResult(guard, True, "a reason is given", "已填写原因")
+    return GuardResult(guard, False, "a reason is required (--reason)", "须填写原因（--reason）")
+
+
+PLAIN_GUARDS: dict[str, Callable[[str, GuardContext], GuardResult]] = {
+    "has_name": _field_guard("name", "name", "项目名称"),
+    "has_investor": _field_guard("investor", "investor", "投资方"),
+    "has_industry": _field_guard("industry", "industry", "行业"),
+    "has_unit": _field_guard("unit", "responsible unit", "责任单位"),
+    "has_planned_investment": _has_planned_investment,
+    "key_has_lead_leader": _key_has_lead_leader,
+    "capital_in_place": _capital_in_place,
+    "reason_given": _reason_given,
+}
+
+
+# --- parametrized guards -----------------------------------------------------------------------
+
+
+def _document(guard: str, kind: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
+    named = f"{kind} ({zh_label})" if zh_label else kind
+    zh = zh_label or kind
+    if kind in ctx.documents:
+        return GuardResult(guard, True, f"document {named} is recorded", f"{zh}文件已登记")
+    return GuardResult(guard, False, f"no {named} document recorded", f"未登记{zh}文件（{kind}）")
+
+
+def _check(guard: str, item: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
+    named = f"{item} ({zh_label})" if zh_label else item
+    zh = zh_label or item
+    result = (ctx.checks or {}).get(item)
+    if result == "pass":
+        return GuardResult(guard, True, f"check {named} passed", f"{zh}审查已通过")
+    if result is None:
+        return GuardResult(guard, False, f"check {named} not recorded", f"{zh}审查未记录（{item}）")
+    shown = "failed" if result == "fail" else str(result)
+    shown_zh = "未通过" if result == "fail" else str(result)
+    return GuardResult(
+        guard, False, f"check {named} not passed ({shown})", f"{zh}审查未通过（{shown_zh}）"
+    )
+
+
+def parse_guard(name: str) -> tuple[str, str | None]:
+    """Split a guard name into (base, parameter): 'document:eia' -> ('document', 'eia')."""
+    if not isinstance(name, str):
+        return ("", None)
+    base, sep, param = name.partition(":")
+    return (base, param) if sep else (base, None)
+
+
+def is_known_guard(name: str) -> bool:
+    """True for a registered plain guard, or 'document:<kind>' / 'check:<item>' with a well-formed key.
+
+    Whether the kind or item is declared is the definition's business (the loader checks it).
+    """
+    base, param = parse_guard(name)
+    if param is None:
+        return base in PLAIN_GUARDS
+    return base in PARAMETRIZED_PREFIXES and bool(_PARAM_RE.match(param))
+
+
+def evaluate(
+    guard_names: Iterable[str],
+    ctx: GuardContext,
+    labels: Mapping[str, tuple[str, str]] | None = None,
+) -> list[GuardResult]:
+    """Evaluate every guard, in order, never stopping at the first failure.
+
+    `labels` optionally maps a parametrized guard ('document:eia', 'check:environment') to its
+    (en, zh) labels, so messages can say "document eia (环评) is recorded";
+    `WorkflowDefinition.guard_labels` provides it. An unknown guard name raises `BadInput`.
+    """
+    labels = labels or {}
+    results: list[GuardResult] = []
+    for name in guard_names:
+        if not is_known_guard(name):
+            raise BadInput(
+                f"unknown guard {name!r}",
+                [{"field": "guard", "message": f"known guards: {', '.join(known_guard_names())}"}],
+            )
+        base, param = parse_guard(name)
+        if param is None:
+            results.append(PLAIN_GUARDS[base](name, ctx))
+            continue
+        zh_label = labels.get(name, (None, None))[1]
+        if base == "document":
+            results.append(_document(name, param, ctx, zh_label))
+        else:
+            results.append(_check(name, param, ctx, zh_label))
+    return results
+
+
+def failures(results: Iterable[GuardResult]) -> list[GuardResult]:
+    """The results that did not hold."""
+    return [r for r in results if not r.ok]
+
+
+def known_guard_names() -> list[str]:
+    """Registered guard names, for messages and `workflow show`."""
+    return [*PLAIN_GUARDS, *(f"{p}:<key>" for p in PARAMETRIZED_PREFIXES)]

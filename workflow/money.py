@@ -1,0 +1,253 @@
+"""Money: parsing user input, display in both languages, JSON form (SPEC §3).
+
+Amounts are integer minor units (分 / cents) with a currency code, never floats. Parsing works on
+`decimal.Decimal` only and refuses any input that is not an exact whole number of minor units.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import (
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
+
+from workflow.errors import BadInput
+
+CURRENCIES: tuple[str, ...] = ("CNY", "USD")
+
+# Largest accepted amount in minor units: keeps every amount inside the exact integer range of
+# RFC 8785 canonical JSON (and of a signed 64-bit column).
+MAX_MINOR = 9_000_000_000_000_000
+
+# Examples of every accepted form; each one parses (the tests check it).
+ACCEPTED_FORMS: tuple[str, ...] = (
+    "120000000",
+    "120000000.50",
+    "1.2e8",
+    "12,000,000",
+    "1,234.56",
+    "5600万",
+    "5600万元",
+    "6.6亿",
+    "6.6亿元",
+    "4179万美元",
+    "USD 1,000,000",
+    "1000000 USD",
+)
+
+_USD_FORMS = frozenset({"4179万美元"})
+
+_MESSAGES = {
+    "en": {
+        "prefix": "not an amount: {text}",
+        "accepted": "accepted forms: {forms}",
+        "usd": " (USD)",
+        "empty": "empty",
+        "negative": "negative amounts are not accepted",
+        "two_units": "more than one unit",
+        "two_currencies": "more than one currency",
+        "currency_conflict": "currency {a} contradicts unit {unit}",
+        "commas": "misplaced thousands separator",
+        "syntax": "not a number",
+        "precision": "finer than one cent (more than two decimals)",
+        "exponent": "exponent out of range",
+        "too_large": "larger than the limit of {limit} minor units",
+        "currency": "unknown currency {code}; accepted: {codes}",
+        "sep": "; ",
+    },
+    "zh": {
+        "prefix": "无法识别的金额：{text}",
+        "accepted": "可接受的格式：{forms}",
+        "usd": "（美元）",
+        "empty": "为空",
+        "negative": "不接受负数金额",
+        "two_units": "含有多个单位",
+        "two_currencies": "含有多个币种",
+        "currency_conflict": "币种{a}与单位{unit}不符",
+        "commas": "千位分隔符位置不正确",
+        "syntax": "不是数字",
+        "precision": "精度超过一分（小数超过两位）",
+        "exponent": "指数超出范围",
+        "too_large": "超过上限{limit}（以分计）",
+        "currency": "未知币种{code}；可接受：{codes}",
+        "sep": "；",
+    },
+}
+
+
+def _lang(lang: str | None) -> str:
+    """Normalise a language tag: anything starting with "zh" is Chinese, the rest English."""
+    return "zh" if (lang or "").lower().startswith("zh") else "en"
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in integer minor units (分 / cents) and its currency code."""
+
+    amount_minor: int
+    currency: str
+
+    def json(self) -> dict:
+        return money_json(self.amount_minor, self.currency)
+
+    def format(self, lang: str) -> str:
+        return format_money(self.amount_minor, self.currency, lang)
+
+
+def accepted_forms_text(lang: str = "en") -> str:
+    """The accepted input forms as one line, USD forms marked."""
+    m = _MESSAGES[_lang(lang)]
+    sep = "、" if _lang(lang) == "zh" else ", "
+    return sep.join(f + (m["usd"] if f in _USD_FORMS else "") for f in ACCEPTED_FORMS)
+
+
+def _refuse(text: str, lang: str, reason_key: str | None = None, **kw: object) -> BadInput:
+    m = _MESSAGES[_lang(lang)]
+    parts = [m["prefix"].format(text=repr(text))]
+    if reason_key is not None:
+        parts[0] += (" (" if _lang(lang) == "en" else "（") + m[reason_key].format(**kw)
+        parts[0] += ")" if _lang(lang) == "en" else "）"
+    parts.append(m["accepted"].format(forms=accepted_forms_text(lang)))
+    return BadInput(m["sep"].join(parts))
+
+
+# Units at the end of the number: multiplier and the currency they imply (None: no currency).
+_UNITS: dict[str, tuple[int, str | None]] = {
+    "亿美元": (100_000_000, "USD"),
+    "万美元": (10_000, "USD"),
+    "美元": (1, "USD"),
+    "亿元": (100_000_000, "CNY"),
+    "万元": (10_000, "CNY"),
+    "元": (1, "CNY"),
+    "亿": (100_000_000, None),
+    "万": (10_000, None),
+}
+_UNIT_RE = re.compile("(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\s*$")
+_UNIT_CHARS = re.compile(r"[万亿元]|美元")
+_CODE_ALIASES = {"CNY": "CNY", "RMB": "CNY", "USD": "USD"}
+_CODE_PREFIX = re.compile(r"^([A-Za-z]{3})\s*(?=[0-9+\-−.,])")
+_CODE_SUFFIX = re.compile(r"(?<=[0-9万亿元\s])\s*([A-Za-z]{3})$")
+# A plain number with an optional exponent, or a number with thousands separators (no exponent).
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_MAX_LEN = 64
+_MAX_EXPONENT = 40
+
+
+def parse_amount(text: str, default_currency: str = "CNY", *, lang: str = "en") -> Money:
+    """Parse user input into exact minor units; raise BadInput (in `lang`) for anything else.
+
+    The currency comes from the text (`美元` units, or a `CNY`/`RMB`/`USD` code before or after the
+    number), else `default_currency`. Zero is returned as zero: callers that need > 0 check it.
+    """
+    if default_currency not in CURRENCIES:
+        m = _MESSAGES[_lang(lang)]
+        raise BadInput(
+            m["currency"].format(code=repr(default_currency), codes=", ".join(CURRENCIES))
+        )
+    if not isinstance(text, str):
+        raise _refuse(str(text), lang, "syntax")
+    original = text
+    # NFKC turns full-width digits, commas and points (１２，０００．５) into ASCII.
+    s = unicodedata.normalize("NFKC", text).strip()
+    if not s:
+        raise _refuse(original, lang, "empty")
+    if len(s) > _MAX_LEN:
+        raise _refuse(original, lang, "syntax")
+
+    code: str | None = None
+    pre = _CODE_PREFIX.match(s)
+    if pre and pre.group(1).upper() in _CODE_ALIASES:
+        code = _CODE_ALIASES[pre.group(1).upper()]
+        s = s[pre.end() :].strip()
+    post = _CODE_SUFFIX.search(s)
+    if post and post.group(1).upper() in _CODE_ALIASES:
+        if code is not None:
+            raise _refuse(original, lang, "two_currencies")
+        code = _CODE_ALIASES[post.group(1).upper()]
+        s = s[: post.start()].strip()
+
+    multiplier = 1
+    unit_currency: str | None = None
+    unit = _UNIT_RE.search(s)
+    unit_text = ""
+    if unit:
+        unit_text = unit.group(1)
+        multiplier, unit_currency = _UNITS[unit_text]
+        s = s[: unit.start()].strip()
+        if _UNIT_CHARS.search(s):
+            raise _refuse(original, lang, "two_units")
+    elif _UNIT_CHARS.search(s):
+        raise _refuse(original, lang, "syntax")
+
+    if code is not None and unit_currency is not None and code != unit_currency:
+        raise _refuse(original, lang, "currency_conflict", a=code, unit=unit_text)
+    currency = code or unit_currency or default_currency
+
+    if s[:1] in ("-", "−", "﹣"):
+        raise _refuse(original, lang, "negative")
+    if _GROUPED.fullmatch(s):
+        number = s.replace(",", "")
+    elif _PLAIN.fullmatch(s):
+        number = s
+    elif "," in s and re.fullmatch(r"[0-9][0-9,]*(?:\.[0-9]+)?", s):
+        raise _refuse(original, lang, "commas")
+    else:
+        raise _refuse(original, lang, "syntax")
+
+    exp = re.search(r"[eE]([+-]?[0-9]+)$", number)
+    if exp and abs(int(exp.group(1))) > _MAX_EXPONENT:
+        raise _refuse(original, lang, "exponent")
+
+    # Enough precision that no multiplication below ever rounds: the input is at most 64 chars.
+    with localcontext(Context(prec=200)) as ctx:
+        ctx.traps[InvalidOperation] = True
+        value = Decimal(number) * multiplier * 100
+        if not value.is_finite():  # pragma: no cover - the regexes admit digits only
+            raise _refuse(original, lang, "syntax")
+        if value != value.to_integral_value():
+            raise _refuse(original, lang, "precision")
+        minor = int(value)
+    if minor > MAX_MINOR:
+        raise _refuse(original, lang, "too_large", limit=f"{MAX_MINOR:,}")
+    return Money(minor, currency)
+
+
+def _check(amount_minor: int, currency: str) -> None:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise TypeError(f"amount_minor must be an int, not {type(amount_minor).__name__}")
+    if currency not in CURRENCIES:
+        raise ValueError(f"unknown currency {currency!r}; known: {', '.join(CURRENCIES)}")
+
+
+_ZH_UNIT = {"CNY": "万元", "USD": "万美元"}
+
+
+def format_money(amount_minor: int, currency: str, lang: str) -> str:
+    """Display an amount.
+
+    zh: in 万 with two decimals (rounded half-up, exactly) and separators: `90,000.00 万元`,
+    `4,179.00 万美元`. en: the full amount with separators and the code: `CNY 900,000,000.00`.
+    """
+    _check(amount_minor, currency)
+    with localcontext(Context(prec=100)):
+        if _lang(lang) == "zh":
+            wan = (Decimal(amount_minor) / 1_000_000).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if wan == 0:
+                wan = abs(wan)  # no "-0.00"
+            return f"{wan:,.2f} {_ZH_UNIT[currency]}"
+        major = Decimal(amount_minor).scaleb(-2)
+        return f"{currency} {major:,.2f}"
+
+
+def money_json(amount_minor: int, currency: str) -> dict:
+    """The JSON form of an amount: `{"amount_minor": int, "currency": str}`."""
+    _check(amount_minor, currency)
+    return {"amount_minor": amount_minor, "currency": currency}

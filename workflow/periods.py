@@ -1,0 +1,143 @@
+"""Report periods (SPEC §3, §6): year, half year, quarter and two-month bulletin period.
+
+`2026`, `2026-H1`, `2026-Q3`, `2026-B2` (B1 = Jan–Feb … B6 = Nov–Dec). Standard library only.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from workflow.errors import BadInput
+
+KINDS: tuple[str, ...] = ("year", "half", "quarter", "bimonth")
+
+# kind -> (letter in the label, months per period, periods per year)
+_LAYOUT: dict[str, tuple[str, int, int]] = {
+    "year": ("", 12, 1),
+    "half": ("H", 6, 2),
+    "quarter": ("Q", 3, 4),
+    "bimonth": ("B", 2, 6),
+}
+_KIND_OF_LETTER = {letter: kind for kind, (letter, _, _) in _LAYOUT.items() if letter}
+
+PERIOD_FORMS: tuple[str, ...] = ("2026", "2026-H1", "2026-Q3", "2026-B2")
+
+_FORMS_TEXT = {
+    "en": (
+        "2026 (year), 2026-H1 (half year: H1–H2), 2026-Q3 (quarter: Q1–Q4), "
+        "2026-B2 (two-month bulletin period: B1 = Jan–Feb … B6 = Nov–Dec)"
+    ),
+    "zh": (
+        "2026（全年）、2026-H1（半年：H1–H2）、2026-Q3（季度：Q1–Q4）、"
+        "2026-B2（两月通报期：B1 = 1–2月 … B6 = 11–12月）"
+    ),
+}
+
+_RE = re.compile(r"([0-9]{4})(?:-([HQB])([0-9]+))?", re.IGNORECASE)
+
+
+def _lang(lang: str | None) -> str:
+    return "zh" if (lang or "").lower().startswith("zh") else "en"
+
+
+def _refuse(text: object, lang: str) -> BadInput:
+    if _lang(lang) == "zh":
+        return BadInput(f"无法识别的报告期：{text!r}；可接受的格式：{_FORMS_TEXT['zh']}")
+    return BadInput(f"not a report period: {text!r}; accepted forms: {_FORMS_TEXT['en']}")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report period; `end` is inclusive."""
+
+    label: str
+    kind: str
+    start: date
+    end: date
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+    def __contains__(self, d: date) -> bool:
+        return self.contains(d)
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def index(self) -> int:
+        """1-based position of the period in its year (1 for a year)."""
+        months = _LAYOUT[self.kind][1]
+        return (self.start.month - 1) // months + 1
+
+    def previous(self) -> Period:
+        """The period of the same kind immediately before (2026-Q1 -> 2025-Q4)."""
+        per_year = _LAYOUT[self.kind][2]
+        year, index = self.year, self.index - 1
+        if index < 1:
+            year, index = year - 1, per_year
+        if year < 1:
+            raise BadInput(f"no period before {self.label}")
+        return make_period(self.kind, year, index)
+
+    def next(self) -> Period:
+        """The period of the same kind immediately after (2025-Q4 -> 2026-Q1)."""
+        per_year = _LAYOUT[self.kind][2]
+        year, index = self.year, self.index + 1
+        if index > per_year:
+            year, index = year + 1, 1
+        if year > 9999:
+            raise BadInput(f"no period after {self.label}")
+        return make_period(self.kind, year, index)
+
+
+def make_period(kind: str, year: int, index: int = 1) -> Period:
+    """Build the `index`-th period of `kind` in `year` (index is 1 for a year)."""
+    if kind not in _LAYOUT:
+        raise ValueError(f"unknown period kind {kind!r}; known: {', '.join(KINDS)}")
+    letter, months, per_year = _LAYOUT[kind]
+    if not 1 <= index <= per_year or not 1 <= year <= 9999:
+        raise ValueError(f"no {kind} {index} in year {year}")
+    first_month = (index - 1) * months + 1
+    last_month = first_month + months - 1
+    start = date(year, first_month, 1)
+    end = date(year, last_month, calendar.monthrange(year, last_month)[1])
+    label = f"{year:04d}" if kind == "year" else f"{year:04d}-{letter}{index}"
+    return Period(label=label, kind=kind, start=start, end=end)
+
+
+def parse_period(text: str, *, lang: str = "en") -> Period:
+    """Parse `2026`, `2026-H1`, `2026-Q3` or `2026-B2` (letters in either case).
+
+    Anything else raises BadInput listing the accepted forms, in `lang` (en or zh).
+    """
+    if not isinstance(text, str):
+        raise _refuse(text, lang)
+    s = unicodedata.normalize("NFKC", text).strip()
+    m = _RE.fullmatch(s)
+    if not m:
+        raise _refuse(text, lang)
+    year = int(m.group(1))
+    if m.group(2) is None:
+        kind, index = "year", 1
+    else:
+        kind = _KIND_OF_LETTER[m.group(2).upper()]
+        index = int(m.group(3))
+        if len(m.group(3)) != 1 or not 1 <= index <= _LAYOUT[kind][2]:
+            raise _refuse(text, lang)
+    if year < 1:
+        raise _refuse(text, lang)
+    return make_period(kind, year, index)
+
+
+def period_of(kind: str, d: date) -> Period:
+    """The period of `kind` that contains `d`."""
+    if kind not in _LAYOUT:
+        raise ValueError(f"unknown period kind {kind!r}; known: {', '.join(KINDS)}")
+    months = _LAYOUT[kind][1]
+    return make_period(kind, d.year, (d.month - 1) // months + 1)

@@ -1,0 +1,833 @@
+"""THE write path: every change to projects and history goes through here.
+
+Every mutation runs in one database transaction:
+
+1. lock the project row (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT … FOR UPDATE``) and
+   check ``expect_version`` if given;
+2. build the guard context and run the transition through the shared machine;
+3. append the history event: next ``seq``, ``prev_hash`` = the head's hash, ``hash`` over the
+   canonical bytes;
+4. update the project row with a compare-and-set on the old version (zero rows: conflict);
+5. commit; any exception before commit rolls everything back.
+
+Reads live here too so that the command line never writes SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from workflow import audit, clock
+from workflow.errors import BadInput, Conflict, NotAllowed, NotFound, Refused
+from workflow.models import (
+    AppUser,
+    Assignment,
+    CapitalArrival,
+    Document,
+    Event,
+    FollowUp,
+    InvestmentCompleted,
+    Person,
+    Project,
+    ScreeningCheck,
+    Unit,
+)
+
+P = Project.__table__
+E = Event.__table__
+U = Unit.__table__
+PE = Person.__table__
+AU = AppUser.__table__
+DOC = Document.__table__
+CHK = ScreeningCheck.__table__
+CAP = CapitalArrival.__table__
+INV = InvestmentCompleted.__table__
+FU = FollowUp.__table__
+ASG = Assignment.__table__
+
+ROLES = ("coordinator", "leader", "auditor", "admin")
+WRITERS = ("coordinator", "admin")
+KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen
+PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")
+LEVELS = ("county", "township", "department")
+UNIT_KINDS = ("township", "department")
+ASSIGNMENT_ROLES = ("lead_leader", "first_responsible", "team_member")
+SINGLE_ROLES = ("lead_leader", "first_responsible")
+PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
+
+
+def project_code(project_id: int) -> str:
+    return f"P-{project_id:04d}"
+
+
+class ProjectRow:
+    """A plain, mutable copy of one project row (the machine's model wrapper reads ``stage``)."""
+
+    def __init__(self, mapping):
+        self.__dict__.update(dict(mapping))
+        self._original = dict(mapping)
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_") and self._original.get(k) != v}
+
+
+@dataclass
+class WriteResult:
+    project: ProjectRow
+    events: list[dict] = field(default_factory=list)
+
+
+def _event_json(row: dict, code: str) -> dict:
+    return {
+        "seq": row["seq"],
+        "kind": row["kind"],
+        "trigger": row["trigger"],
+        "from": row["from_stage"],
+        "to": row["to_stage"],
+        "effective_on": row["effective_on"].isoformat(),
+        "recorded_at": audit.format_utc(row["recorded_at"]),
+        "actor": row["actor"],
+        "reason": row["reason"],
+        "payload": json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"],
+        "hash": row["hash"],
+        "prev_hash": row["prev_hash"],
+    }
+
+
+def is_key(planned_minor: int, override: bool | None) -> bool:
+    return bool(override) if override is not None else planned_minor >= KEY_THRESHOLD_MINOR
+
+
+class Service:
+    """The engine's API for one acting user on one database."""
+
+    def __init__(self, engine: Engine, actor: str):
+        self.engine = engine
+        self.actor = actor
+        self._role_cache: dict[str, str | None] = {}
+
+    # --- identity and roles -----------------------------------------------------------------
+
+    def role_of(self, conn: Connection, login: str | None = None) -> str | None:
+        login = login or self.actor
+        if login not in self._role_cache:
+            self._role_cache[login] = conn.execute(select(AU.c.role).where(AU.c.login == login)).scalar()
+        return self._role_cache[login]
+
+    def require(self, conn: Connection, roles: Iterable[str], what: str) -> str:
+        role = self.role_of(conn)
+        if role not in roles:
+            who = f"'{self.actor}'" + (f" (role {role})" if role else " (not a known user)")
+            raise NotAllowed(
+                f"{who} may not {what}; it needs the role {' or '.join(roles)}",
+                [{"actor": self.actor, "role": role, "needs": list(roles)}],
+            )
+        return role
+
+    # --- transactions ---------------------------------------------------------------------
+
+    def _lock(self, conn: Connection, code: str) -> ProjectRow:
+        stmt = select(P).where(P.c.code == code)
+        if conn.dialect.name != "sqlite":
+            stmt = stmt.with_for_update()
+        row = conn.execute(stmt).mappings().first()
+        if row is None:
+            raise NotFound(f"no project {code}", [{"project": code}])
+        return ProjectRow(row)
+
+    def _write(
+        self,
+        code: str,
+        fn: Callable[[Connection, ProjectRow, WriteResult], Any],
+        *,
+        expect_version: int | None = None,
+        roles: Iterable[str] = WRITERS,
+        what: str = "change projects",
+    ) -> WriteResult:
+        with self.engine.begin() as conn:
+            self.require(conn, roles, what)
+            proj = self._lock(conn, code)
+            if expect_version is not None and proj.version != expect_version:
+                raise Conflict(
+                    f"{code} was changed by someone else (version {proj.version}, expected "
+                    f"{expect_version}); nothing was written; re-read and retry",
+                    [{"project": code, "version": proj.version, "expected": expect_version}],
+                )
+            result = WriteResult(proj)
+            fn(conn, proj, result)
+            self._save(conn, proj)
+            return result
+
+    def _save(self, conn: Connection, proj: ProjectRow) -> None:
+        changes = proj.changes()
+        if not changes:
+            return
+        old_version = proj._original["version"]
+        if not getattr(proj, "_new", False):  # a project inserted in this transaction stays at version 1
+            changes["version"] = old_version + 1
+            proj.version = old_version + 1
+        done = conn.execute(
+            update(P).where(and_(P.c.id == proj.id, P.c.version == old_version)).values(**changes)
+        ).rowcount
+        if done != 1:
+            raise Conflict(
+                f"{proj.code} was changed by someone else; nothing was written; retry",
+                [{"project": proj.code, "expected": old_version}],
+            )
+        proj._original = {k: v for k, v in proj.__dict__.items() if not k.startswith("_")}
+
+    def _append(
+        self,
+        conn: Connection,
+        proj: ProjectRow,
+        result: WriteResult | None,
+        *,
+        kind: str,
+        on: date,
+        trigger: str | None = None,
+        from_stage: str | None = None,
+        to_stage: str | None = None,
+        reason: str | None = None,
+        payload: dict | None = None,
+    ) -> dict:
+        """Append one hash-chained event and advance the project's head."""
+        seq = proj.head_seq + 1
+        recorded_at = clock.utcnow()
+        payload_text = audit.payload_text(payload or {})
+        doc = audit.event_document(
+            project=proj.code, seq=seq, kind=kind, trigger=trigger, from_stage=from_stage,
+            to_stage=to_stage, effective_on=on, recorded_at=recorded_at, actor=self.actor,
+            reason=reason, payload=payload or {}, prev_hash=proj.head_hash,
+        )
+        digest = hashlib.sha256(audit.canonical_json(doc)).hexdigest()
+        row = {
+            "project_id": proj.id, "seq": seq, "kind": kind, "trigger": trigger,
+            "from_stage": from_stage, "to_stage": to_stage, "effective_on": on,
+            "recorded_at": recorded_at, "actor": self.actor, "reason": reason,
+            "payload": payload_text, "prev_hash": proj.head_hash, "hash": digest,
+        }
+        conn.execute(insert(E).values(**row))
+        proj.head_seq = seq
+        proj.head_hash = digest
+        event = _event_json(row, proj.code)
+        if result is not None:
+            result.events.append(event)
+        return event
+
+    # --- reference data ------------------------------------------------------------------------
+
+    def _admin_insert(self, table, values: dict, what: str, key: str, label: str) -> None:
+        with self.engine.begin() as conn:
+            self.require(conn, ("admin",), what)
+            exists = conn.execute(select(table.c[key]).where(table.c[key] == values[key])).first()
+            if exists:
+                raise BadInput(f"{label} {values[key]!r} already exists", [{label: values[key]}])
+            conn.execute(insert(table).values(**values))
+
+    def add_unit(self, code: str, name: str, kind: str = "township") -> dict:
+        code = _required(code, "CODE")
+        if kind not in UNIT_KINDS:
+            raise BadInput(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
+        values = {"code": code, "name": _required(name, "--name"), "kind": kind, "created_at": clock.utcnow()}
+        self._admin_insert(U, values, "add units", "code", "unit")
+        return {"code": code, "name": values["name"], "kind": kind}
+
+    def add_person(self, login: str, name: str, level: str, unit: str | None = None,
+                   title: str | None = None, cap: int | None = None) -> dict:
+        login = _required(login, "LOGIN")
+        if level not in LEVELS:
+            raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
+        if cap is not None and cap < 0:
+            raise BadInput("--cap must be 0 or more")
+        with self.engine.connect() as conn:
+            if unit is not None:
+                self._unit_exists(conn, unit)
+        values = {"login": login, "name": _required(name, "--name"), "level": level, "unit_code": unit,
+                  "title": title, "cap": cap, "active": True, "created_at": clock.utcnow()}
+        self._admin_insert(PE, values, "add people", "login", "person")
+        return {k: v for k, v in values.items() if k != "created_at"}
+
+    def add_user(self, login: str, role: str) -> dict:
+        login = _required(login, "LOGIN")
+        if role not in ROLES:
+            raise BadInput(f"--role: {role!r} is not one of {', '.join(ROLES)}")
+        values = {"login": login, "role": role, "created_at": clock.utcnow(), "created_by": self.actor}
+        self._admin_insert(AU, values, "add users", "login", "user")
+        self._role_cache.pop(login, None)
+        return {"login": login, "role": role}
+
+    def bootstrap_admin(self, login: str) -> bool:
+        """Make ``login`` admin during ``init``: allowed when no admin exists yet, or by an admin."""
+        with self.engine.begin() as conn:
+            current = conn.execute(select(AU.c.role).where(AU.c.login == login)).scalar()
+            if current == "admin":
+                return False
+            admins = conn.execute(select(func.count()).select_from(AU).where(AU.c.role == "admin")).scalar()
+            if admins and self.role_of(conn) != "admin":
+                raise NotAllowed(
+                    f"the database has an admin already; only an admin may make {login!r} admin "
+                    f"(use `pipeline users add {login} --role admin` as an admin)"
+                )
+            if current is None:
+                conn.execute(insert(AU).values(login=login, role="admin", created_at=clock.utcnow(),
+                                               created_by=self.actor))
+            else:
+                conn.execute(update(AU).where(AU.c.login == login).values(role="admin"))
+            self._role_cache.pop(login, None)
+            return True
+
+    def _unit_exists(self, conn: Connection, unit: str) -> None:
+        if conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
+            known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
+            raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else
+                                                 "; add one with `pipeline units add`"),
+                           [{"unit": unit}])
+
+    def list_units(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(U.c.code, U.c.name, U.c.kind).order_by(U.c.code)).mappings().all()
+            counts = dict(conn.execute(select(P.c.unit_code, func.count()).group_by(P.c.unit_code)).all())
+        return [dict(r) | {"projects": counts.get(r["code"], 0)} for r in rows]
+
+    def list_people(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(PE).order_by(PE.c.login)).mappings().all()
+            load = dict(conn.execute(
+                select(ASG.c.person_login, func.count())
+                .select_from(ASG.join(P, P.c.id == ASG.c.project_id))
+                .where(ASG.c.role == "lead_leader", ASG.c.ended_seq.is_(None), P.c.key.is_(True),
+                       P.c.stage.in_(self._active_stages()))
+                .group_by(ASG.c.person_login)).all())
+        return [{"login": r["login"], "name": r["name"], "title": r["title"], "level": r["level"],
+                 "unit": r["unit_code"], "cap": r["cap"], "active": r["active"],
+                 "lead_projects": load.get(r["login"], 0)} for r in rows]
+
+    def list_users(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by).order_by(AU.c.login))
+            return [dict(r) for r in rows.mappings()]
+
+    @staticmethod
+    def _active_stages() -> list[str]:
+        from workflow.definition import default_definition
+
+        return [s.key for s in default_definition().stages if s.kind == "active"]
+
+    # --- projects -----------------------------------------------------------------------------
+
+    def add_project(
+        self,
+        *,
+        name: str,
+        investor: str | None,
+        industry: str | None,
+        investment_minor: int,
+        unit: str | None,
+        origin: str | None = None,
+        category: str | None = None,
+        key: bool | None = None,
+        plan: dict[str, date] | None = None,
+        on: date | None = None,
+    ) -> WriteResult:
+        from workflow.definition import default_definition
+
+        defn = default_definition()
+        on = on or clock.today()
+        plan = _check_plan(plan or {})
+        name = _required(name, "--name")
+        if investment_minor < 0:
+            raise BadInput("--investment must not be negative")
+        with self.engine.begin() as conn:
+            self.require(conn, WRITERS, "add projects")
+            if unit is not None:
+                self._unit_exists(conn, unit)
+            new_id = self._next_project_id(conn)
+            code = project_code(new_id)
+            initial = defn.stages[0].key
+            values = {
+                "id": new_id, "code": code, "name": name, "investor": investor, "origin": origin,
+                "industry": industry, "category": category, "key": is_key(investment_minor, key),
+                "key_override": key, "planned_investment_minor": investment_minor,
+                "planned_currency": "CNY", "unit_code": unit,
+                **{f"plan_{k}": plan.get(k) for k in PLAN_FIELDS},
+                "stage": initial, "stage_since": on, "held_from": None, "registered_on": on,
+                "last_transition_on": on, "last_followup_on": None, "workflow_name": defn.name,
+                "workflow_version": defn.version, "version": 1, "head_seq": 0,
+                "head_hash": audit.GENESIS, "created_at": clock.utcnow(),
+            }
+            conn.execute(insert(P).values(**values))
+            proj = ProjectRow(values)
+            proj._new = True
+            result = WriteResult(proj)
+            self._append(conn, proj, result, kind="registered", on=on, to_stage=initial,
+                         payload=_project_payload(values))
+            self._after_project_change(conn, proj, result, on, set(values))
+            self._save(conn, proj)
+            return result
+
+    def _next_project_id(self, conn: Connection) -> int:
+        if conn.dialect.name == "sqlite":
+            # AUTOINCREMENT's counter: codes are never reused, even after a row went missing.
+            seq = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'project'").scalar()
+            top = conn.execute(select(func.max(P.c.id))).scalar()
+            return max(seq or 0, top or 0) + 1
+        return conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence('project', 'id'))").scalar()
+
+    def edit_project(self, code: str, changes: dict, *, on: date | None = None,
+                     expect_version: int | None = None) -> WriteResult:
+        """Change a project's descriptive fields; one ``edited`` event lists old and new values."""
+        on = on or clock.today()
+        allowed = set(PROJECT_TEXT_FIELDS) | {"investment_minor", "unit", "key", "plan"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise BadInput(f"cannot edit {', '.join(sorted(unknown))}")
+        if "name" in changes:
+            changes["name"] = _required(changes["name"], "--name")
+        plan = _check_plan(changes.pop("plan", None) or {})
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            new: dict[str, Any] = {}
+            for f in PROJECT_TEXT_FIELDS:
+                if f in changes:
+                    new[f] = changes[f]
+            if "unit" in changes:
+                if changes["unit"] is not None:
+                    self._unit_exists(conn, changes["unit"])
+                new["unit_code"] = changes["unit"]
+            if "investment_minor" in changes:
+                if changes["investment_minor"] < 0:
+                    raise BadInput("--investment must not be negative")
+                new["planned_investment_minor"] = changes["investment_minor"]
+            if "key" in changes:
+                new["key_override"] = changes["key"]
+            for k, v in plan.items():
+                new[f"plan_{k}"] = v
+            before = {k: getattr(proj, k) for k in new}
+            for k, v in new.items():
+                setattr(proj, k, v)
+            proj.key = is_key(proj.planned_investment_minor, proj.key_override)
+            if proj.key != proj._original["key"]:
+                before["key"] = proj._original["key"]
+                new["key"] = proj.key
+            diff = {k: [_jsonable(before[k]), _jsonable(new[k])] for k in new if before[k] != new[k]}
+            if not diff:
+                raise BadInput(f"nothing to change on {code}: give at least one new value")
+            self._append(conn, proj, result, kind="edited", on=on, payload={"changes": diff})
+            self._after_project_change(conn, proj, result, on, set(new))
+
+        return self._write(code, fn, expect_version=expect_version, what="edit projects")
+
+    def _after_project_change(self, conn, proj, result, on, changed: set[str]) -> None:
+        """Re-evaluate what depends on project fields (leader-assignment rules)."""
+        try:
+            from workflow import rules
+        except ImportError:  # the rules engine is optional at this layer
+            return
+        rules.assign_missing(self, conn, proj, result, on, changed)
+
+    # --- records --------------------------------------------------------------------------------
+
+    def record_check(self, code: str, item: str, outcome: str, *, note: str | None = None,
+                     on: date | None = None, expect_version: int | None = None) -> WriteResult:
+        from workflow.definition import default_definition
+
+        defn = default_definition()
+        items = [c.key for c in defn.checks]
+        if item not in items:
+            raise BadInput(f"ITEM: {item!r} is not one of {', '.join(items)}")
+        if outcome not in ("pass", "fail"):
+            raise BadInput(f"RESULT: {outcome!r} is not pass or fail")
+        on = on or clock.today()
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            event = self._append(conn, proj, result, kind="check", on=on,
+                                 payload={"item": item, "result": outcome, "note": note})
+            conn.execute(insert(CHK).values(project_id=proj.id, item=item, result=outcome, note=note,
+                                            effective_on=on, event_seq=event["seq"]))
+            self._auto_transitions(conn, proj, result, on)
+
+        return self._write(code, fn, expect_version=expect_version, what="record screening checks")
+
+    def add_document(self, code: str, kind: str, number: str, *, on: date | None = None,
+                     expect_version: int | None = None) -> WriteResult:
+        from workflow.definition import default_definition
+
+        kinds = [d.key for d in default_definition().documents]
+        if kind not in kinds:
+            raise BadInput(f"KIND: {kind!r} is not one of {', '.join(kinds)}")
+        number = _required(number, "NUMBER")
+        on = on or clock.today()
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            event = self._append(conn, proj, result, kind="document", on=on,
+                                 payload={"document": kind, "number": number})
+            conn.execute(insert(DOC).values(project_id=proj.id, kind=kind, number=number,
+                                            effective_on=on, event_seq=event["seq"]))
+            self._auto_transitions(conn, proj, result, on)
+
+        return self._write(code, fn, expect_version=expect_version, what="record documents")
+
+    def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
+                    source: str | None = None, expect_version: int | None = None) -> WriteResult:
+        """Record a capital arrival; the first one on a signed project fires ``fund`` with it."""
+        if amount_minor <= 0:
+            raise BadInput("AMOUNT must be greater than 0")
+        on = on or clock.today()
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            event = self._append(conn, proj, result, kind="capital", on=on,
+                                 payload={"amount_minor": amount_minor, "currency": currency,
+                                          "source": source})
+            conn.execute(insert(CAP).values(project_id=proj.id, amount_minor=amount_minor, currency=currency,
+                                            effective_on=on, source=source, event_seq=event["seq"]))
+            self._auto_transitions(conn, proj, result, on)
+
+        return self._write(code, fn, expect_version=expect_version, what="record capital")
+
+    def add_investment(self, code: str, amount_minor: int, currency: str = "CNY", *,
+                       on: date | None = None, expect_version: int | None = None) -> WriteResult:
+        if amount_minor <= 0:
+            raise BadInput("AMOUNT must be greater than 0")
+        on = on or clock.today()
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            event = self._append(conn, proj, result, kind="investment", on=on,
+                                 payload={"amount_minor": amount_minor, "currency": currency})
+            conn.execute(insert(INV).values(project_id=proj.id, amount_minor=amount_minor, currency=currency,
+                                            effective_on=on, event_seq=event["seq"]))
+
+        return self._write(code, fn, expect_version=expect_version, what="record investment completed")
+
+    def add_followup(self, code: str, note: str, *, on: date | None = None,
+                     expect_version: int | None = None) -> WriteResult:
+        note = _required(note, "NOTE")
+        on = on or clock.today()
+        with self.engine.connect() as conn:
+            role = self.role_of(conn)
+            if role == "leader" and not self._leads(conn, code):
+                raise NotAllowed(f"'{self.actor}' is a leader but not assigned to {code}; "
+                                 "leaders add follow-ups on their own projects")
+        roles = (*WRITERS, "leader")
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            event = self._append(conn, proj, result, kind="followup", on=on, payload={"note": note})
+            conn.execute(insert(FU).values(project_id=proj.id, note=note, effective_on=on,
+                                           actor=self.actor, event_seq=event["seq"]))
+            if proj.last_followup_on is None or on > proj.last_followup_on:
+                proj.last_followup_on = on
+
+        return self._write(code, fn, expect_version=expect_version, roles=roles, what="add follow-ups")
+
+    def _leads(self, conn: Connection, code: str) -> bool:
+        return conn.execute(
+            select(ASG.c.id).select_from(ASG.join(P, P.c.id == ASG.c.project_id))
+            .where(P.c.code == code, ASG.c.person_login == self.actor, ASG.c.ended_seq.is_(None))
+        ).first() is not None
+
+    # --- transitions ------------------------------------------------------------------------------
+
+    def _check_on(self, proj: ProjectRow, on: date, *, transition: bool) -> None:
+        now = clock.today()
+        if on > now:
+            raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {now.isoformat()})")
+        if on < proj.registered_on:
+            raise BadInput(f"--on: {on.isoformat()} lies before {proj.code} was registered "
+                           f"({proj.registered_on.isoformat()})")
+        if transition and on < proj.last_transition_on:
+            raise BadInput(f"--on: {on.isoformat()} lies before {proj.code}'s previous transition "
+                           f"({proj.last_transition_on.isoformat()})")
+
+    def guard_context(self, conn: Connection, proj: ProjectRow, reason: str | None = None):
+        from workflow.guards import GuardContext
+
+        pid = proj.id
+        documents = frozenset(r[0] for r in conn.execute(select(DOC.c.kind).where(DOC.c.project_id == pid)))
+        checks: dict[str, str] = {}
+        for item, outcome in conn.execute(select(CHK.c.item, CHK.c.result).where(CHK.c.project_id == pid)
+                                          .order_by(CHK.c.event_seq)):
+            checks[item] = outcome
+        capital = conn.execute(select(func.coalesce(func.sum(CAP.c.amount_minor), 0))
+                               .where(CAP.c.project_id == pid)).scalar()
+        leader = conn.execute(select(ASG.c.id).where(ASG.c.project_id == pid, ASG.c.role == "lead_leader",
+                                                     ASG.c.ended_seq.is_(None))).first()
+        return GuardContext(
+            name=proj.name, investor=proj.investor, industry=proj.industry, unit=proj.unit_code,
+            planned_investment_minor=proj.planned_investment_minor, key=bool(proj.key),
+            documents=documents, checks=checks, capital_minor=int(capital),
+            has_lead_leader=leader is not None, reason=reason,
+        )
+
+    def _definition(self, proj: ProjectRow):
+        from workflow.definition import get_definition
+
+        return get_definition(proj.workflow_name, proj.workflow_version)
+
+    def _fire(self, conn, proj, result, transition, on, reason, extra: dict | None = None) -> dict:
+        from workflow.machine import fire
+
+        defn = self._definition(proj)
+        before_stage = proj.stage
+        from_stage, to_stage = fire(defn, proj, transition.trigger)
+        proj.stage_since = on
+        proj.last_transition_on = on
+        payload = {"held_from": before_stage} if transition.trigger == "hold" else {}
+        if extra:
+            payload.update(extra)
+        event = self._append(conn, proj, result, kind="transition", on=on, trigger=transition.trigger,
+                             from_stage=from_stage, to_stage=to_stage, reason=reason, payload=payload)
+        return event
+
+    def _auto_transitions(self, conn, proj, result, on) -> None:
+        """Fire a transition marked ``auto`` once its guards hold (the first capital fires ``fund``)."""
+        from workflow.guards import evaluate
+
+        defn = self._definition(proj)
+        for t in defn.transitions_from(proj.stage):
+            if not t.auto:
+                continue
+            ctx = self.guard_context(conn, proj)
+            if all(g.ok for g in evaluate(t.guards, ctx, defn.guard_labels)):
+                self._check_on(proj, on, transition=True)
+                self._fire(conn, proj, result, t, on, None, {"auto": True})
+                return
+
+    def open_transitions(self, code: str) -> dict:
+        """``pipeline next``: every transition out of the current stage with every guard's result."""
+        from workflow.guards import evaluate
+
+        with self.engine.connect() as conn:
+            proj = self._lock(conn, code)
+            defn = self._definition(proj)
+            ctx = self.guard_context(conn, proj, reason=None)
+            out = []
+            for t in defn.transitions_from(proj.stage):
+                results = evaluate(t.guards, ctx, defn.guard_labels)
+                out.append({"trigger": t.trigger, "to": defn.dest_of(t, proj.held_from),
+                            "allowed": all(r.ok for r in results), "needs_reason": t.needs_reason,
+                            "label": {"en": t.en, "zh": t.zh}, "guards": results})
+        return {"code": proj.code, "stage": proj.stage, "version": proj.version, "transitions": out}
+
+    def advance(self, code: str, target: str, *, on: date | None = None, reason: str | None = None,
+                expect_version: int | None = None) -> WriteResult:
+        from workflow.guards import evaluate
+
+        on = on or clock.today()
+        reason = reason.strip() if reason and reason.strip() else None
+
+        def fn(conn, proj, result):
+            defn = self._definition(proj)
+            transition = defn.resolve(proj.stage, target, proj.held_from)
+            results = evaluate(transition.guards, self.guard_context(conn, proj, reason), defn.guard_labels)
+            failed = [r for r in results if not r.ok]
+            if failed:
+                raise Refused(
+                    f"{code}: {transition.trigger} refused: " + "; ".join(r.message for r in failed),
+                    [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
+                )
+            self._check_on(proj, on, transition=True)
+            self._fire(conn, proj, result, transition, on, reason)
+            self._after_transition(conn, proj, result, on)
+
+        return self._write(code, fn, expect_version=expect_version, what="advance projects")
+
+    def _after_transition(self, conn, proj, result, on) -> None:
+        """A final stage frees the project's lead leader's slot (counted by stage); nothing to write."""
+
+    # --- assignments ----------------------------------------------------------------------------
+
+    def assign(self, conn: Connection, proj: ProjectRow, result: WriteResult | None, *, role: str,
+               login: str, on: date, reason: str | None = None, rule_id: int | None = None,
+               rule_version: int | None = None, replaces: dict | None = None) -> dict:
+        """Record an assignment (ending ``replaces`` if given) as a history event."""
+        payload = {"role": role, "person": login, "rule_id": rule_id, "rule_version": rule_version}
+        kind = "assignment"
+        if replaces is not None:
+            kind = "reassignment"
+            payload["replaces"] = replaces["person_login"]
+        event = self._append(conn, proj, result, kind=kind, on=on, reason=reason, payload=payload)
+        if replaces is not None:
+            conn.execute(update(ASG).where(ASG.c.id == replaces["id"])
+                         .values(ended_on=on, ended_seq=event["seq"]))
+        conn.execute(insert(ASG).values(project_id=proj.id, role=role, person_login=login, rule_id=rule_id,
+                                        rule_version=rule_version, assigned_on=on, event_seq=event["seq"]))
+        return event
+
+    def reassign(self, code: str, role: str, login: str, *, reason: str | None,
+                 on: date | None = None, expect_version: int | None = None) -> WriteResult:
+        """The only way to replace a lead leader or first responsible person (一抓到底)."""
+        if role not in ASSIGNMENT_ROLES:
+            raise BadInput(f"ROLE: {role!r} is not one of {', '.join(ASSIGNMENT_ROLES)}")
+        if not reason or not reason.strip():
+            raise BadInput("--reason is required: say why the assignment changes")
+        on = on or clock.today()
+
+        def fn(conn, proj, result):
+            self._check_on(proj, on, transition=False)
+            person = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
+            if person is None:
+                raise NotFound(f"no person {login!r}; add them with `pipeline people add`", [{"person": login}])
+            if role == "lead_leader" and person["level"] != "county":
+                raise BadInput(f"{login!r} is {person['level']} level; a lead leader must be county level")
+            current = conn.execute(select(ASG).where(ASG.c.project_id == proj.id, ASG.c.role == role,
+                                                     ASG.c.ended_seq.is_(None))).mappings().all()
+            if any(c["person_login"] == login for c in current):
+                raise BadInput(f"{login!r} already holds {role} on {code}")
+            replaces = dict(current[0]) if current and role in SINGLE_ROLES else None
+            self.assign(conn, proj, result, role=role, login=login, on=on, reason=reason.strip(),
+                        replaces=replaces)
+
+        return self._write(code, fn, expect_version=expect_version, roles=("admin",),
+                           what="reassign leaders")
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def get_project(self, code: str, as_of: date | None = None) -> dict:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
+            if row is None:
+                raise NotFound(f"no project {code}", [{"project": code}])
+            return self._project_views(conn, [row], as_of or clock.today(), full=True)[0]
+
+    def list_projects(self, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
+                      light: str | None = None, as_of: date | None = None) -> list[dict]:
+        from workflow.definition import default_definition
+
+        if stage is not None:
+            default_definition().stage(stage)
+        if light is not None and light not in ("red", "yellow", "green"):
+            raise BadInput(f"--light: {light!r} is not one of red, yellow, green")
+        stmt = select(P).order_by(P.c.id)
+        if stage:
+            stmt = stmt.where(P.c.stage == stage)
+        if unit:
+            stmt = stmt.where(P.c.unit_code == unit)
+        if leader:
+            stmt = stmt.where(P.c.id.in_(select(ASG.c.project_id).where(ASG.c.person_login == leader,
+                                                                         ASG.c.ended_seq.is_(None))))
+        with self.engine.connect() as conn:
+            if unit:
+                self._unit_exists(conn, unit)
+            rows = conn.execute(stmt).mappings().all()
+            views = self._project_views(conn, rows, as_of or clock.today(), full=False)
+        if light:
+            views = [v for v in views if v["light"] == light]
+        return views
+
+    def _project_views(self, conn: Connection, rows, as_of: date, *, full: bool) -> list[dict]:
+        from workflow.definition import get_definition
+        from workflow.lights import LightFacts, compute_light
+
+        ids = [r["id"] for r in rows]
+        leaders: dict[int, list[dict]] = {i: [] for i in ids}
+        sums: dict[int, dict[str, dict[str, int]]] = {i: {"capital": {}, "investment": {}} for i in ids}
+        units = dict(conn.execute(select(U.c.code, U.c.name)).all())
+        if ids:
+            in_ids = ASG.c.project_id.in_(ids) if len(ids) < 500 else True
+            q = (select(ASG.c.project_id, ASG.c.role, ASG.c.person_login, ASG.c.rule_id, ASG.c.rule_version,
+                        ASG.c.assigned_on, PE.c.name)
+                 .select_from(ASG.join(PE, PE.c.login == ASG.c.person_login))
+                 .where(ASG.c.ended_seq.is_(None)).where(in_ids).order_by(ASG.c.id))
+            for r in conn.execute(q).mappings():
+                if r["project_id"] in leaders:
+                    leaders[r["project_id"]].append({
+                        "role": r["role"], "login": r["person_login"], "name": r["name"],
+                        "rule_id": r["rule_id"], "rule_version": r["rule_version"],
+                        "since": r["assigned_on"].isoformat()})
+            if full:
+                for label, table in (("capital", CAP), ("investment", INV)):
+                    q = (select(table.c.project_id, table.c.currency, func.sum(table.c.amount_minor))
+                         .where(table.c.project_id.in_(ids)).group_by(table.c.project_id, table.c.currency))
+                    for pid, cur, total in conn.execute(q):
+                        sums[pid][label][cur] = int(total)
+        out = []
+        for r in rows:
+            defn = get_definition(r["workflow_name"], r["workflow_version"])
+            stage = defn.stage(r["stage"])
+            plan = {k: r[f"plan_{k}"] for k in PLAN_FIELDS}
+            ls = leaders[r["id"]]
+            light = compute_light(LightFacts(
+                stage=r["stage"], stage_kind=stage.kind, stage_since=r["stage_since"],
+                registered_on=r["registered_on"], last_followup_on=r["last_followup_on"], key=bool(r["key"]),
+                has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan), as_of)
+            view = {
+                "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],
+                "industry": r["industry"], "category": r["category"], "key": bool(r["key"]),
+                "stage": r["stage"], "stage_since": r["stage_since"].isoformat(), "unit": r["unit_code"],
+                "unit_name": units.get(r["unit_code"]),
+                "planned_investment": {"amount_minor": int(r["planned_investment_minor"]),
+                                       "currency": r["planned_currency"]},
+                "leaders": ls, "light": light.color,
+                "light_reasons": [x.en for x in light.reasons],
+                "light_reasons_zh": [x.zh for x in light.reasons],
+                "plan": {k: (v.isoformat() if v else None) for k, v in plan.items()},
+                "version": r["version"],
+            }
+            if full:
+                view.update({
+                    "capital_in_place": [{"amount_minor": v, "currency": c}
+                                         for c, v in sorted(sums[r["id"]]["capital"].items())],
+                    "investment_completed": [{"amount_minor": v, "currency": c}
+                                             for c, v in sorted(sums[r["id"]]["investment"].items())],
+                    "held_from": r["held_from"], "registered_on": r["registered_on"].isoformat(),
+                    "last_followup_on": r["last_followup_on"].isoformat() if r["last_followup_on"] else None,
+                    "workflow": {"name": r["workflow_name"], "version": r["workflow_version"]},
+                    "as_of": as_of.isoformat(),
+                })
+            out.append(view)
+        return out
+
+    def history(self, code: str) -> dict:
+        with self.engine.connect() as conn:
+            proj = conn.execute(select(P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
+                                .where(P.c.code == code)).mappings().first()
+            if proj is None:
+                raise NotFound(f"no project {code}", [{"project": code}])
+            rows = conn.execute(select(E).where(E.c.project_id == proj["id"]).order_by(E.c.seq)).mappings()
+            events = [_event_json(r, code) for r in rows]
+        return {"code": code, "name": proj["name"], "stage": proj["stage"], "head_hash": proj["head_hash"],
+                "events": events}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _required(value: str | None, what: str) -> str:
+    if value is None or not str(value).strip():
+        raise BadInput(f"{what} must not be empty")
+    return str(value).strip()
+
+
+def _check_plan(plan: dict) -> dict[str, date]:
+    unknown = set(plan) - set(PLAN_FIELDS)
+    if unknown:
+        raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
+                       f"use {', '.join(f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS)}")
+    return {k: clock.parse_date(v, f"--plan {k}") for k, v in plan.items()}
+
+
+def _jsonable(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def _project_payload(values: dict) -> dict:
+    keys = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
+            "unit_code", "workflow_name", "workflow_version")
+    payload = {k: values[k] for k in keys}
+    payload["plan"] = {k: _jsonable(values[f"plan_{k}"]) for k in PLAN_FIELDS}
+    return payload
