@@ -1,0 +1,81 @@
+"""Run the benchmarks and print our figure, the baseline measured in the same run, and the ratio.
+
+    python -m bench [--size tiny|small|full] [NAME ...]
+
+Each ``bench/bench_*.py`` module defines ``NAME`` and ``run(size, workdir) -> list[dict]`` where each
+row is ``{"benchmark", "ours", "baseline", "unit", "ratio", "goal", "met"}``: ``ours`` and
+``baseline`` are numbers in ``unit`` (seconds, or events/s, …), ``ratio`` is ours/baseline as the goal
+states it, ``goal`` a text such as "≤ 1.5×", ``met`` True/False.  ``tiny`` is the CI smoke size:
+it runs every code path and asserts no time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bench
+
+SIZES = ("tiny", "small", "full")
+
+
+def discover() -> dict[str, object]:
+    mods = {}
+    for info in pkgutil.iter_modules(bench.__path__):
+        if info.name.startswith("bench_"):
+            mod = importlib.import_module(f"bench.{info.name}")
+            mods[getattr(mod, "NAME", info.name[6:])] = mod
+    return mods
+
+
+def fmt(value, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.1f} s"
+    if unit == "MiB":
+        return f"{value:.0f} MiB"
+    return f"{value:,.0f} {unit}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--size", choices=SIZES, default="full", help="data sizes (tiny is a CI smoke check)")
+    ap.add_argument("--json", action="store_true", help="print the rows as JSON")
+    ap.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    args = ap.parse_args(argv)
+    mods = discover()
+    unknown = set(args.names) - set(mods)
+    if unknown:
+        ap.error(f"unknown benchmark {', '.join(sorted(unknown))}; known: {', '.join(sorted(mods))}")
+    rows = []
+    for name in args.names or sorted(mods):
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+            t0 = time.perf_counter()
+            print(f"… {name} ({args.size})", file=sys.stderr, flush=True)
+            for row in mods[name].run(args.size, Path(tmp)):
+                rows.append(row)
+            print(f"  {name} took {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    headers = ("benchmark", "ours", "baseline", "ratio", "goal", "met")
+    table = [(r["benchmark"], fmt(r["ours"], r["unit"]), fmt(r["baseline"], r["unit"]),
+              f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-", r.get("goal", ""),
+              {True: "yes", False: "no", None: "-"}[r.get("met")]) for r in rows]
+    widths = [max(len(str(x[i])) for x in [headers, *table]) for i in range(len(headers))]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in table:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
