@@ -23,7 +23,9 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
     project_card(svc.get_project(code), lang)
     data = svc.open_transitions(code)
     open_transitions(data, lang)
-    allowed = [t for t in data["transitions"] if t["allowed"]]
+    # A transition whose only missing piece is the reason is choosable: the reason is asked for below.
+    allowed = [t for t in data["transitions"]
+               if all(g.ok or (g.guard == "reason_given" and t["needs_reason"]) for g in t["guards"])]
     if not allowed:
         err().print("没有可执行的操作：请先补齐上面标 ✗ 的条件" if zh else
                     "no transition is open: satisfy the guards marked ✗ above first")

@@ -47,7 +47,7 @@ def table(columns: Sequence[str], title: str | None = None):
     from rich.table import Table
 
     tbl = Table(title=title, box=box.ROUNDED if is_terminal() else None, header_style="bold",
-                show_edge=is_terminal(), pad_edge=False)
+                show_edge=is_terminal(), pad_edge=is_terminal())
     for c in columns:
         tbl.add_column(c)
     return tbl
