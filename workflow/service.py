@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import audit, clock
@@ -52,6 +52,17 @@ CAP = CapitalArrival.__table__
 INV = InvestmentCompleted.__table__
 FU = FollowUp.__table__
 ASG = Assignment.__table__
+
+# Statements of the hot write path, built once (SQLAlchemy caches their compiled form).
+_LOCK = select(P).where(P.c.code == bindparam("b_code"))
+_LOCK_FOR_UPDATE = _LOCK.with_for_update()
+_INSERT_EVENT = insert(E)
+_SAVE = update(P).where(P.c.id == bindparam("b_id"), P.c.version == bindparam("b_old"))
+_DOC_KINDS = select(DOC.c.kind).where(DOC.c.project_id == bindparam("b_pid"))
+_CHECKS = select(CHK.c.item, CHK.c.result).where(CHK.c.project_id == bindparam("b_pid")).order_by(CHK.c.event_seq)
+_CAPITAL = select(func.coalesce(func.sum(CAP.c.amount_minor), 0)).where(CAP.c.project_id == bindparam("b_pid"))
+_LEADER = select(ASG.c.id).where(ASG.c.project_id == bindparam("b_pid"), ASG.c.role == "lead_leader",
+                                 ASG.c.ended_seq.is_(None))
 
 ROLES = ("coordinator", "leader", "auditor", "admin")
 WRITERS = ("coordinator", "admin")
@@ -135,10 +146,8 @@ class Service:
     # --- transactions ---------------------------------------------------------------------
 
     def _lock(self, conn: Connection, code: str) -> ProjectRow:
-        stmt = select(P).where(P.c.code == code)
-        if conn.dialect.name != "sqlite":
-            stmt = stmt.with_for_update()
-        row = conn.execute(stmt).mappings().first()
+        stmt = _LOCK if conn.dialect.name == "sqlite" else _LOCK_FOR_UPDATE
+        row = conn.execute(stmt, {"b_code": code}).mappings().first()
         if row is None:
             raise NotFound(f"no project {code}", [{"project": code}])
         return ProjectRow(row)
@@ -174,9 +183,7 @@ class Service:
         if not getattr(proj, "_new", False):  # a project inserted in this transaction stays at version 1
             changes["version"] = old_version + 1
             proj.version = old_version + 1
-        done = conn.execute(
-            update(P).where(and_(P.c.id == proj.id, P.c.version == old_version)).values(**changes)
-        ).rowcount
+        done = conn.execute(_SAVE, {"b_id": proj.id, "b_old": old_version, **changes}).rowcount
         if done != 1:
             raise Conflict(
                 f"{proj.code} was changed by someone else; nothing was written; retry",
@@ -214,7 +221,7 @@ class Service:
             "recorded_at": recorded_at, "actor": self.actor, "reason": reason,
             "payload": payload_text, "prev_hash": proj.head_hash, "hash": digest,
         }
-        conn.execute(insert(E).values(**row))
+        conn.execute(_INSERT_EVENT, row)
         proj.head_seq = seq
         proj.head_hash = digest
         event = _event_json(row, proj.code)
@@ -551,19 +558,24 @@ class Service:
             raise BadInput(f"--on: {on.isoformat()} lies before {proj.code}'s previous transition "
                            f"({proj.last_transition_on.isoformat()})")
 
-    def guard_context(self, conn: Connection, proj: ProjectRow, reason: str | None = None):
+    def guard_context(self, conn: Connection, proj: ProjectRow, reason: str | None = None,
+                      guards: Iterable[str] | None = None):
+        """The facts the guards read; with ``guards`` given, only the facts those guards need are queried."""
         from workflow.guards import GuardContext
 
-        pid = proj.id
-        documents = frozenset(r[0] for r in conn.execute(select(DOC.c.kind).where(DOC.c.project_id == pid)))
+        names = None if guards is None else tuple(guards)
+
+        def needs(prefix: str) -> bool:
+            return names is None or any(g == prefix or g.startswith(prefix + ":") for g in names)
+
+        param = {"b_pid": proj.id}
+        documents = frozenset(r[0] for r in conn.execute(_DOC_KINDS, param)) if needs("document") else frozenset()
         checks: dict[str, str] = {}
-        for item, outcome in conn.execute(select(CHK.c.item, CHK.c.result).where(CHK.c.project_id == pid)
-                                          .order_by(CHK.c.event_seq)):
-            checks[item] = outcome
-        capital = conn.execute(select(func.coalesce(func.sum(CAP.c.amount_minor), 0))
-                               .where(CAP.c.project_id == pid)).scalar()
-        leader = conn.execute(select(ASG.c.id).where(ASG.c.project_id == pid, ASG.c.role == "lead_leader",
-                                                     ASG.c.ended_seq.is_(None))).first()
+        if needs("check"):
+            for item, outcome in conn.execute(_CHECKS, param):
+                checks[item] = outcome
+        capital = conn.execute(_CAPITAL, param).scalar() if needs("capital_in_place") else 0
+        leader = conn.execute(_LEADER, param).first() if needs("key_has_lead_leader") else None
         return GuardContext(
             name=proj.name, investor=proj.investor, industry=proj.industry, unit=proj.unit_code,
             planned_investment_minor=proj.planned_investment_minor, key=bool(proj.key),
@@ -599,7 +611,7 @@ class Service:
         for t in defn.transitions_from(proj.stage):
             if not t.auto:
                 continue
-            ctx = self.guard_context(conn, proj)
+            ctx = self.guard_context(conn, proj, guards=t.guards)
             if all(g.ok for g in evaluate(t.guards, ctx, defn.guard_labels)):
                 self._check_on(proj, on, transition=True)
                 self._fire(conn, proj, result, t, on, None, {"auto": True})
@@ -631,7 +643,8 @@ class Service:
         def fn(conn, proj, result):
             defn = self._definition(proj)
             transition = defn.resolve(proj.stage, target, proj.held_from)
-            results = evaluate(transition.guards, self.guard_context(conn, proj, reason), defn.guard_labels)
+            ctx = self.guard_context(conn, proj, reason, guards=transition.guards)
+            results = evaluate(transition.guards, ctx, defn.guard_labels)
             failed = [r for r in results if not r.ok]
             if failed:
                 raise Refused(
@@ -693,6 +706,25 @@ class Service:
         return self._write(code, fn, expect_version=expect_version, roles=("admin",),
                            what="reassign leaders")
 
+    # --- rules ----------------------------------------------------------------------------------
+    # ``rules apply`` writes many projects' assignments in ONE transaction (all or nothing).
+
+    def write_batch(self, plan: Callable[[Connection], Iterable[tuple[str, Callable]]], *,
+                    roles: Iterable[str] = ("admin",), what: str = "change projects") -> list[WriteResult]:
+        """Change many projects in one transaction: ``plan(conn)`` runs inside it (after the role
+        check) and yields ``(code, fn)``; each project is locked, changed by ``fn(conn, proj, result)``
+        and saved with its compare-and-set.  Any exception rolls everything back."""
+        with self.engine.begin() as conn:
+            self.require(conn, roles, what)
+            results = []
+            for code, fn in plan(conn):
+                proj = self._lock(conn, code)
+                result = WriteResult(proj)
+                fn(conn, proj, result)
+                self._save(conn, proj)
+                results.append(result)
+            return results
+
     # --- reads ----------------------------------------------------------------------------------
 
     def get_project(self, code: str, as_of: date | None = None) -> dict:
@@ -753,6 +785,7 @@ class Service:
                          .where(table.c.project_id.in_(ids)).group_by(table.c.project_id, table.c.currency))
                     for pid, cur, total in conn.execute(q):
                         sums[pid][label][cur] = int(total)
+        thresholds = self.light_thresholds(conn)
         out = []
         for r in rows:
             defn = get_definition(r["workflow_name"], r["workflow_version"])
@@ -762,7 +795,8 @@ class Service:
             light = compute_light(LightFacts(
                 stage=r["stage"], stage_kind=stage.kind, stage_since=r["stage_since"],
                 registered_on=r["registered_on"], last_followup_on=r["last_followup_on"], key=bool(r["key"]),
-                has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan), as_of)
+                has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan), as_of,
+                thresholds)
             view = {
                 "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],
                 "industry": r["industry"], "category": r["category"], "key": bool(r["key"]),
@@ -800,6 +834,102 @@ class Service:
             events = [_event_json(r, code) for r in rows]
         return {"code": code, "name": proj["name"], "stage": proj["stage"], "head_hash": proj["head_hash"],
                 "events": events}
+
+
+    # --- lights configuration -------------------------------------------------------------------
+    # Thresholds of the warnings (SPEC §5): the defaults of ``workflow.lights.Thresholds``, overridden
+    # by settings stored as ``lights.<name>`` in the ``setting`` table (admin), overridden in turn by
+    # ``light_overrides`` for one run (``--threshold NAME=DAYS``).
+
+    LIGHT_PREFIX = "lights."
+    light_overrides: dict | None = None
+
+    @staticmethod
+    def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
+        """``["screening_red_days=12", ...]`` -> ``{"screening_red_days": 12}``; refuses bad forms."""
+        from workflow.lights import Thresholds
+
+        out: dict[str, int] = {}
+        for item in items or []:
+            name, sep, value = str(item).partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name or not value:
+                raise BadInput(f"--threshold: {item!r} is not NAME=DAYS (e.g. screening_red_days=12)")
+            try:
+                out[name] = int(value)
+            except ValueError:
+                raise BadInput(f"--threshold: {name} must be a whole number of days, not {value!r}") from None
+        Thresholds.from_mapping(out)  # names and values checked here, combinations again when used
+        return out
+
+    def light_settings(self, conn: Connection | None = None) -> dict[str, int]:
+        """The thresholds stored in the database (only those that differ from the defaults' source)."""
+        from workflow.models import Setting
+
+        st = Setting.__table__
+        stmt = select(st.c.key, st.c.value).where(st.c.key.like(self.LIGHT_PREFIX + "%"))
+        if conn is None:
+            with self.engine.connect() as c:
+                rows = c.execute(stmt).all()
+        else:
+            rows = conn.execute(stmt).all()
+        out = {}
+        for key, value in rows:
+            try:
+                out[key[len(self.LIGHT_PREFIX):]] = int(value)
+            except ValueError:
+                raise BadInput(f"setting {key} = {value!r} is not a whole number of days; "
+                               "fix it with `pipeline lights set`") from None
+        return out
+
+    def light_thresholds(self, conn: Connection | None = None):
+        """The thresholds in effect: defaults < stored settings < this run's overrides."""
+        from workflow.lights import Thresholds
+
+        return Thresholds.from_mapping({**self.light_settings(conn), **(self.light_overrides or {})})
+
+    def set_light_thresholds(self, values: dict[str, int]) -> dict[str, int]:
+        """Store thresholds (admin); the result must be a valid set. Returns the stored settings."""
+        from workflow.lights import Thresholds
+        from workflow.models import Setting
+
+        if not values:
+            raise BadInput("give at least one NAME=DAYS (see `pipeline lights show`)")
+        st = Setting.__table__
+        with self.engine.begin() as conn:
+            self.require(conn, ("admin",), "change the warning thresholds")
+            merged = {**self.light_settings(conn), **values}
+            Thresholds.from_mapping(merged)
+            for name, days in values.items():
+                key = self.LIGHT_PREFIX + name
+                if conn.execute(select(st.c.key).where(st.c.key == key)).first() is None:
+                    conn.execute(insert(st).values(key=key, value=str(days)))
+                else:
+                    conn.execute(update(st).where(st.c.key == key).values(value=str(days)))
+            return self.light_settings(conn)
+
+    def reset_light_thresholds(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """Forget stored thresholds (all, or ``names``) so the defaults apply again (admin)."""
+        from dataclasses import fields
+
+        from sqlalchemy import delete
+
+        from workflow.lights import Thresholds
+        from workflow.models import Setting
+
+        known = [f.name for f in fields(Thresholds)]
+        names = list(names or [])
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            raise BadInput(f"unknown warning threshold(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        st = Setting.__table__
+        with self.engine.begin() as conn:
+            self.require(conn, ("admin",), "change the warning thresholds")
+            remaining = {k: v for k, v in self.light_settings(conn).items() if names and k not in names}
+            Thresholds.from_mapping(remaining)
+            keys = [self.LIGHT_PREFIX + n for n in (names or known)]
+            conn.execute(delete(st).where(st.c.key.in_(keys)))
+            return self.light_settings(conn)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
