@@ -48,3 +48,49 @@ def init_db(path: Path, admin: str = "bench") -> str:
     svc.add_unit("FGW", "发改局", "department")
     engine.dispose()
     return url
+
+
+def populate(url: str, n: int, *, seed: int = 7) -> None:
+    """``n`` registered projects with their first history event, inserted in bulk (Core executemany)
+    with real hashes, so reads and verification see realistic rows."""
+    import random
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from workflow import audit
+    from workflow.db import make_engine
+    from workflow.models import Event, Project
+
+    rnd = random.Random(seed)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    start = date.today() - timedelta(days=400)
+    projects, events = [], []
+    for i in range(1, n + 1):
+        code = f"P-{i:04d}"
+        on = start + timedelta(days=rnd.randrange(0, 365))
+        minor = rnd.randrange(1_000, 300_000) * 10_000 * 100
+        payload = {"name": f"项目{i}", "investor": f"投资方{i % 997}", "origin": None, "industry": "energy",
+                   "category": None, "key": minor >= 10_000_000_000, "planned_investment_minor": minor,
+                   "unit_code": "XH" if i % 2 else "FGW", "workflow_name": "investment", "workflow_version": 1,
+                   "plan": {"sign": None, "fund": None, "break_ground": None, "commission": None}}
+        h = audit.event_hash(project=code, seq=1, kind="registered", trigger=None, from_stage=None, to_stage="lead",
+                             effective_on=on, recorded_at=now, actor="bench", reason=None, payload=payload,
+                             prev_hash=audit.GENESIS)
+        projects.append({"id": i, "code": code, "name": payload["name"], "investor": payload["investor"],
+                         "origin": None, "industry": "energy", "category": None, "key": payload["key"],
+                         "key_override": None, "planned_investment_minor": minor, "planned_currency": "CNY",
+                         "unit_code": payload["unit_code"], "plan_sign": None, "plan_fund": None,
+                         "plan_break_ground": None, "plan_commission": None, "stage": "lead", "stage_since": on,
+                         "held_from": None, "registered_on": on, "last_transition_on": on, "last_followup_on": None,
+                         "workflow_name": "investment", "workflow_version": 1, "version": 1, "head_seq": 1,
+                         "head_hash": h, "created_at": now})
+        events.append({"project_id": i, "seq": 1, "kind": "registered", "trigger": None, "from_stage": None,
+                       "to_stage": "lead", "effective_on": on, "recorded_at": now, "actor": "bench", "reason": None,
+                       "payload": audit.payload_text(payload), "prev_hash": audit.GENESIS, "hash": h})
+    with engine.begin() as conn:
+        for k in range(0, n, 5000):
+            conn.execute(insert(Project.__table__), projects[k:k + 5000])
+            conn.execute(insert(Event.__table__), events[k:k + 5000])
+    engine.dispose()
