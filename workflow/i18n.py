@@ -100,3 +100,27 @@ def t(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if is_zh(lang) else pair[0]
+
+# --- rules (leader-assignment rules) ---------------------------------------------------------------
+LABELS.update({
+    "rules_id": ("Rule", "规则编号"),
+    "rules_rule": ("Rule", "规则"),
+    "rules_version": ("Version", "版本"),
+    "rules_priority": ("Priority", "优先级"),
+    "rules_person": ("Person", "人员"),
+    "rules_conditions": ("Conditions", "条件"),
+    "rules_active": ("Active", "启用"),
+    "rules_changed": ("Changed (UTC)", "修改时间(UTC)/修改人"),
+    "rules_superseded": ("superseded", "已被新版本取代"),
+    "rules_outcome": ("Outcome", "结果"),
+    "rules_every_project": ("every project", "所有项目"),
+    "rules_assignments": ("Assignments", "分配记录"),
+    "rules_assigned_by": ("Assigned by", "分配依据"),
+    "rules_since": ("Since", "起止日期"),
+    "rules_disabled": ("disabled", "已停用"),
+    "rules_from": ("From", "原人员"),
+    "rules_to": ("To", "新人员"),
+    "rules_problem": ("Needs attention", "需关注"),
+    "rules_kept": ("Kept, needs attention", "保持不变，需关注"),
+    "rules_holding": ("Current", "在任"),
+})
