@@ -1,0 +1,618 @@
+"""Reports, warnings, the board, targets and the warning thresholds (SPEC §5, §6, §8).
+
+`pipeline report bulletin|dispatch|review|evaluation --period P`, `pipeline warnings`,
+`pipeline board`, `pipeline targets set|list`, `pipeline lights show|set|reset`.
+
+Every report is computed by `workflow.reports` and turned here into *sections* (titled tables with
+typed columns and totals rows) that are written as rich tables, CSV, Markdown or an xlsx workbook
+(one sheet per section).  Amounts in tables are in 万 (10,000) of their currency with two decimals;
+`--json` gives integer minor units and the currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+
+from cli.app import CONTEXT, app
+from cli.context import STATE, emit_json, is_terminal, out, say
+from workflow.errors import BadInput
+from workflow.i18n import is_zh, t
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
+AS_OF = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                     help="Compute as of this date (default: the period's end or today, whichever is earlier).")
+UNIT = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects.")
+PERIOD = typer.Option(..., "--period", "-p", metavar="PERIOD",
+                      help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec).")
+THRESHOLD = typer.Option(None, "--threshold", metavar="NAME=DAYS",
+                         help="Override a warning threshold for this run, e.g. screening_red_days=12 "
+                              "(repeatable; see `pipeline lights show`).")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE (needed for xlsx).")
+REPORT_FORMATS = ("csv", "md", "xlsx")
+
+
+def _fmt_option():
+    return typer.Option(None, "--format", "-f", metavar="csv|md|xlsx",
+                        help="Write as csv, md or xlsx (default: tables; xlsx needs --output).")
+
+
+def _date(value: str | None, name: str):
+    from workflow.clock import parse_date
+
+    return parse_date(value, name)
+
+
+def _service(threshold: list[str] | None):
+    """A read service with this run's threshold overrides, and the thresholds in effect."""
+    svc = STATE.service(write=False)
+    svc.light_overrides = svc.parse_threshold_args(threshold)
+    return svc, svc.light_thresholds()
+
+
+# --- sections: the tabular form of every report ----------------------------------------------------
+
+# Column kinds: text, int, wan (minor units shown in 万 of the currency), rate (0.85 -> 85.0%),
+# score (two decimals), date (ISO text).
+
+
+@dataclass
+class Section:
+    key: str  # sheet name (ASCII) and title key
+    columns: list[tuple[str, str]]  # (label key, kind)
+    rows: list[list] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)  # per row: "", "total", "change"
+    title: str | None = None
+
+    def add(self, row: list, style: str = "") -> None:
+        self.rows.append(row)
+        self.styles.append(style)
+
+
+@dataclass
+class Report:
+    title: str
+    sections: list[Section]
+    csv: str | Section  # what --format csv writes (CSV holds one table): a section's key, or its own
+    info: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _cell(value, kind: str):
+    """A cell may override its column's kind: (kind, value)."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        return value[1], value[0]
+    return value, kind
+
+
+def _wan(minor: int) -> Decimal:
+    return (Decimal(int(minor)) / Decimal(1_000_000)).quantize(Decimal("0.01"))
+
+
+def text_cell(value, kind: str, style: str = "", *, grouped: bool = True) -> str:
+    value, kind = _cell(value, kind)
+    if value is None:
+        return ""
+    sign = "+" if style == "change" and kind in ("int", "wan") and value > 0 else ""
+    if kind == "int":
+        return f"{sign}{int(value)}"
+    if kind == "wan":
+        w = _wan(value)
+        return f"{sign}{w:,.2f}" if grouped else f"{sign}{w:.2f}"
+    if kind == "rate":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "score":
+        return f"{float(value):.2f}"
+    return str(value)
+
+
+def xlsx_value(value, kind: str):
+    value, kind = _cell(value, kind)
+    if value is None:
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "wan":
+        return float(_wan(value))
+    if kind in ("rate", "score"):
+        return float(value)
+    return str(value)
+
+
+XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.00"}
+
+
+def render_tables(report: Report, lang: str) -> None:
+    from cli.render import table
+
+    console = out()
+    terminal = is_terminal()
+    if not terminal:
+        console.print(report.title)
+    for sec in report.sections:
+        tbl = table([t(c, lang) for c, _ in sec.columns], title=sec.title or t(f"sec_{sec.key}", lang))
+        for col, (_, kind) in zip(tbl.columns, sec.columns, strict=True):
+            if kind in ("int", "wan", "rate", "score"):
+                col.justify = "right"
+        for i, (row, style) in enumerate(zip(sec.rows, sec.styles, strict=True)):
+            if style == "total" and i and terminal:
+                tbl.add_section()
+            cells = [text_cell(v, k, style) for v, (_, k) in zip(row, sec.columns, strict=True)]
+            tbl.add_row(*cells, style="bold" if terminal and style == "total" else None)
+        if not sec.rows:
+            console.print(f"{sec.title or t(f'sec_{sec.key}', lang)}: -")
+            continue
+        console.print(tbl)
+    if report.info and terminal:
+        console.print(" · ".join(f"{t(k, lang)} {v}" for k, v in report.info), style="dim")
+
+
+def to_csv_text(report: Report, lang: str) -> str:
+    from cli.output import to_csv
+
+    sec = report.csv if isinstance(report.csv, Section) else next(
+        s for s in report.sections if s.key == report.csv)
+    rows = [[text_cell(v, k, st, grouped=False) for v, (_, k) in zip(r, sec.columns, strict=True)]
+            for r, st in zip(sec.rows, sec.styles, strict=True)]
+    return to_csv([t(c, lang) for c, _ in sec.columns], rows)
+
+
+def to_md_text(report: Report, lang: str) -> str:
+    from cli.output import to_markdown
+
+    parts = [f"# {report.title}", ""]
+    if report.info:
+        parts += ["  \n".join(f"{t(k, lang)}: {v}" for k, v in report.info), ""]
+    for sec in report.sections:
+        rows = [[text_cell(v, k, st) for v, (_, k) in zip(r, sec.columns, strict=True)]
+                for r, st in zip(sec.rows, sec.styles, strict=True)]
+        parts.append(to_markdown([t(c, lang) for c, _ in sec.columns], rows,
+                                 sec.title or t(f"sec_{sec.key}", lang)).replace("# ", "## ", 1))
+    return "\n".join(parts)
+
+
+def write_xlsx(report: Report, lang: str, path: Path) -> None:
+    """One sheet per section: a bold, frozen header row, typed cells with number formats, bold totals;
+    a last sheet `info` says what the workbook is."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    for sec in report.sections:
+        ws = wb.create_sheet(sec.key[:31])
+        ws.append([t(c, lang) for c, _ in sec.columns])
+        for cell in ws[1]:
+            cell.font = bold
+        ws.freeze_panes = "A2"
+        for row, style in zip(sec.rows, sec.styles, strict=True):
+            ws.append([xlsx_value(v, k) for v, (_, k) in zip(row, sec.columns, strict=True)])
+            r = ws.max_row
+            for i, (v, (_, kind)) in enumerate(zip(row, sec.columns, strict=True), start=1):
+                _, k = _cell(v, kind)
+                cell = ws.cell(row=r, column=i)
+                if k in XLSX_FORMATS:
+                    cell.number_format = XLSX_FORMATS[k]
+                if style == "total":
+                    cell.font = bold
+        for i, (c, _) in enumerate(sec.columns, start=1):
+            width = max([len(t(c, lang)) * (2 if is_zh(lang) else 1)] +
+                        [len(text_cell(r[i - 1], sec.columns[i - 1][1])) for r in sec.rows] + [8])
+            ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+    info = wb.create_sheet("info")
+    info.append([t("sec_info", lang), report.title])
+    info["A1"].font = bold
+    for k, v in report.info:
+        info.append([t(k, lang), v])
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise BadInput(f"--output: cannot write {path}: {exc.strerror}") from None
+
+
+def emit(report: Report, fmt: str | None, output: Path | None, lang: str) -> None:
+    from cli.output import write_text
+
+    if fmt is None:
+        render_tables(report, lang)
+    elif fmt == "csv":
+        write_text(to_csv_text(report, lang), output)
+    elif fmt == "md":
+        write_text(to_md_text(report, lang), output)
+    else:
+        write_xlsx(report, lang, output)
+        say(f"wrote {output}")
+
+
+def _check(fmt: str | None, output: Path | None, json: bool) -> None:
+    from cli.output import check_format
+
+    if json and (fmt or output):
+        raise BadInput("--json and --format/--output do not go together: choose one")
+    check_format(fmt, REPORT_FORMATS, output)
+
+
+# --- building the sections --------------------------------------------------------------------------
+
+
+def _unit_label(code, name, lang: str) -> list:
+    return [code if code is not None else t("no_unit", lang), name or ""]
+
+
+def _money(items: list[dict], currency: str) -> int:
+    return sum(m["amount_minor"] for m in items if m["currency"] == currency)
+
+
+def _figure_cells(f: dict) -> list:
+    return [f["signed"], _money(f["capital_in_place"], "CNY"), _money(f["capital_in_place"], "USD"),
+            _money(f["investment_completed"], "CNY"), f["key_projects"], f["over_100m"], f["red"], f["yellow"]]
+
+
+FIGURE_COLUMNS = [("col_signed", "int"), ("col_capital_cny", "wan"), ("col_capital_usd", "wan"),
+                  ("col_investment", "wan"), ("col_key_projects", "int"), ("col_over_100m", "int"),
+                  ("col_red", "int"), ("col_yellow", "int")]
+
+
+def _stage_title(key: str, lang: str) -> str:
+    from cli.render import stage_label
+
+    return stage_label(key, lang)
+
+
+def bulletin_report(doc: dict, lang: str) -> Report:
+    prev_label = f"{t('row_previous', lang)} {doc['previous_period']}"
+    figures = Section("figures", [("unit", "text"), ("unit_name", "text"), *FIGURE_COLUMNS])
+    for u in doc["units"]:
+        figures.add([*_unit_label(u["unit"], u["unit_name"], lang), *_figure_cells(u)])
+    figures.add([t("row_total", lang), "", *_figure_cells(doc["totals"])], "total")
+    figures.add([prev_label, "", *_figure_cells(doc["previous"])])
+    figures.add([t("row_change", lang), "", *_figure_cells(doc["change"])], "change")
+
+    stages = list(doc["totals"]["projects_by_stage"])
+    by_stage = Section("stages", [("unit", "text"), ("unit_name", "text"),
+                                  *[(_stage_title(s, lang), "int") for s in stages], ("col_total", "int")])
+
+    def counts(f):
+        c = [f["projects_by_stage"].get(s, 0) for s in stages]
+        return [*c, sum(c)]
+
+    for u in doc["units"]:
+        by_stage.add([*_unit_label(u["unit"], u["unit_name"], lang), *counts(u)])
+    by_stage.add([t("row_total", lang), "", *counts(doc["totals"])], "total")
+    by_stage.add([prev_label, "", *counts(doc["previous"])])
+    by_stage.add([t("row_change", lang), "", *counts(doc["change"])], "change")
+
+    # CSV: one flat table with every figure and every stage.
+    flat = Section("bulletin", [*figures.columns, *by_stage.columns[2:]])
+    for a, b, style in zip(figures.rows, by_stage.rows, figures.styles, strict=True):
+        flat.add([*a, *b[2:]], style)
+    title = f"{t('report_bulletin', lang)} {doc['period']}"
+    info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
+            ("row_previous", f"{doc['previous_period']} ({doc['previous_as_of']})")]
+    return Report(title, [figures, by_stage], flat, info)
+
+
+def _leader_name(leader: dict | None) -> str:
+    return leader["name"] if leader else ""
+
+
+def _summary_section(doc: dict, lang: str) -> Section:
+    summary = Section("summary", [("unit", "text"), ("unit_name", "text"), ("col_red", "int"),
+                                  ("col_yellow", "int"), ("col_warned", "int")])
+    for u in doc["units"]:
+        summary.add([*_unit_label(u["unit"], u["unit_name"], lang), u["red"], u["yellow"], u["red"] + u["yellow"]])
+    red = sum(u["red"] for u in doc["units"])
+    yellow = sum(u["yellow"] for u in doc["units"])
+    summary.add([t("row_total", lang), "", red, yellow, red + yellow], "total")
+    return summary
+
+
+def _projects_section(doc: dict, lang: str, multiline: bool = True) -> Section:
+    sec = Section("projects", [("light", "text"), ("code", "text"), ("name", "text"), ("unit", "text"),
+                               ("stage", "text"), ("col_reasons", "text"), ("lead_leader", "text")])
+    for p in doc["projects"]:
+        reasons = [r["zh"] if is_zh(lang) else r["en"] for r in p["reasons_detail"]]
+        sec.add([t(p["light"], lang), p["code"], p["name"], p["unit"] or "", _stage_title(p["stage"], lang),
+                 ("\n" if multiline else "; ").join(reasons), _leader_name(p["lead_leader"])])
+    return sec
+
+
+def dispatch_report(doc: dict, lang: str, *, title: str | None = None) -> Report:
+    title = title or f"{t('report_dispatch', lang)} {doc['period']}"
+    info = [("as_of", doc["as_of"])]
+    if "period" in doc:
+        info.insert(0, ("period", f"{doc['period']} ({doc['start']} – {doc['end']})"))
+    # CSV gets the list with each project's reasons on one line.
+    return Report(title, [_summary_section(doc, lang), _projects_section(doc, lang)],
+                  _projects_section(doc, lang, multiline=False), info)
+
+
+def review_report(doc: dict, lang: str) -> Report:
+    sec = Section("projects", [("code", "text"), ("name", "text"), ("unit", "text"), ("key", "text"),
+                               ("stage", "text"), ("col_construction_on", "text"), ("col_production_on", "text"),
+                               ("col_planned", "wan"), ("col_capital_cny", "wan"), ("col_capital_usd", "wan"),
+                               ("col_investment", "wan"), ("lead_leader", "text")])
+    for p in doc["projects"]:
+        sec.add([p["code"], p["name"], p["unit"] or "", t("yes" if p["key"] else "no", lang),
+                 _stage_title(p["stage"], lang), p["construction_on"] or "", p["production_on"] or "",
+                 p["planned_investment"]["amount_minor"], _money(p["capital_in_place"], "CNY"),
+                 _money(p["capital_in_place"], "USD"), _money(p["investment_completed"], "CNY"),
+                 _leader_name(p["lead_leader"])])
+    tot = doc["totals"]
+    sec.add([t("row_total", lang), f"{tot['projects']}", "", "", "", ("int", tot["construction"]),
+             ("int", tot["production"]), tot["planned_investment"]["amount_minor"],
+             _money(tot["capital_in_place"], "CNY"), _money(tot["capital_in_place"], "USD"),
+             _money(tot["investment_completed"], "CNY"), ""], "total")
+    title = f"{t('report_review', lang)} {doc['period']}"
+    info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"])]
+    return Report(title, [sec], "projects", info)
+
+
+def _metric_cell(metric: str, value):
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return ("wan", value["amount_minor"])
+    return ("int", value)
+
+
+def evaluation_report(doc: dict, lang: str) -> Report:
+    from workflow.reports import METRICS
+
+    ranking = Section("ranking", [("col_rank", "text"), ("unit", "text"), ("unit_name", "text"),
+                                  ("col_score", "score"), *[(f"metric_{m}", "rate") for m in METRICS]])
+    details = Section("details", [("col_rank", "text"), ("unit", "text"), ("unit_name", "text"),
+                                  ("col_score", "score"), ("col_metric", "text"), ("col_target", "text"),
+                                  ("col_actual", "text"), ("col_rate", "rate")])
+    for u in doc["units"]:
+        rank = str(u["rank"]) if u["rank"] is not None else t("unranked", lang)
+        rates = {x["metric"]: x["rate"] for x in u["targets"]}
+        ranking.add([rank, u["unit"], u["unit_name"] or "", u["score"], *[rates.get(m) for m in METRICS]])
+        if not u["targets"]:
+            details.add([rank, u["unit"], u["unit_name"] or "", None, "", None, None, None])
+        for x in u["targets"]:
+            details.add([rank, u["unit"], u["unit_name"] or "", u["score"], t(f"metric_{x['metric']}", lang),
+                         _metric_cell(x["metric"], x["target"]), _metric_cell(x["metric"], x["actual"]), x["rate"]])
+    title = f"{t('report_evaluation', lang)} {doc['period']}"
+    info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
+            ("col_score", doc["scoring"]["score"])]
+    return Report(title, [ranking, details], "details", info)
+
+
+# --- report commands ---------------------------------------------------------------------------------
+
+report_app = typer.Typer(help="The county's reports: bulletin, dispatch, review, evaluation.",
+                         context_settings=CONTEXT, no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, threshold: list[str] | None,
+                json: bool, fmt: str | None, output: Path | None) -> None:
+    from workflow import reports
+
+    _check(fmt, output, json)
+    lang = STATE.lang
+    svc, thresholds = _service(threshold)
+    day = _date(as_of, "--as-of")
+    if kind == "evaluation":
+        doc = reports.evaluation(svc.engine, period, as_of=day, unit=unit, lang=lang)
+    else:
+        fn = getattr(reports, kind)
+        doc = fn(svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
+    if json:
+        emit_json(doc)
+        return
+    builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
+                "evaluation": evaluation_report}
+    emit(builders[kind](doc, lang), fmt, output, lang)
+
+
+@report_app.command("bulletin")
+def report_bulletin(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT, threshold: list[str] = THRESHOLD,
+                    json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+    """两月一通报: per unit and in total, projects by stage, signed, capital in place (CNY, USD),
+    investment completed, key projects, projects over 100 million, red/yellow, and the previous period."""
+    _run_report("bulletin", period, as_of, unit, threshold, json, fmt, output)
+
+
+@report_app.command("dispatch")
+def report_dispatch(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT, threshold: list[str] = THRESHOLD,
+                    json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+    """一季一调度: every red or yellow project with its reasons, lead leader and unit, worst first."""
+    _run_report("dispatch", period, as_of, unit, threshold, json, fmt, output)
+
+
+@report_app.command("review")
+def report_review(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT, threshold: list[str] = THRESHOLD,
+                  json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+    """半年一观摩: projects that reached construction or production in the period."""
+    _run_report("review", period, as_of, unit, threshold, json, fmt, output)
+
+
+@report_app.command("evaluation")
+def report_evaluation(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT,
+                      json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+    """全年一考评: per unit, each target against the actual figure, completion rate, score and rank."""
+    _run_report("evaluation", period, as_of, unit, None, json, fmt, output)
+
+
+# --- warnings and the board -------------------------------------------------------------------------
+
+
+@app.command("warnings")
+def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                                           help="Lights as of this date (default: today)."),
+                 unit: str = UNIT, threshold: list[str] = THRESHOLD, json: bool = JSON,
+                 fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+    """Every red and yellow project with its reasons, unit and lead leader, worst first."""
+    from workflow import reports
+
+    _check(fmt, output, json)
+    svc, thresholds = _service(threshold)
+    lang = STATE.lang
+    doc = reports.warnings(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, lang=lang)
+    if json:
+        emit_json(doc)
+        return
+    report = dispatch_report(doc, lang, title=f"{t('warnings', lang)} {doc['as_of']}")
+    if fmt is None:
+        report.sections = report.sections[1:]  # the list; the counts go to stderr
+        if not doc["projects"]:
+            say(f"no red or yellow projects as of {doc['as_of']}")
+            return
+    emit(report, fmt, output, lang)
+    if fmt is None:
+        say(f"{doc['red']} {t('red', lang)}, {doc['yellow']} {t('yellow', lang)} · {t('as_of', lang)} {doc['as_of']}")
+
+
+@app.command("board")
+def board_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                                        help="The board as of this date (default: today)."),
+              unit: str = UNIT, top: int = typer.Option(3, "--top", min=0, help="Most urgent projects per stage."),
+              threshold: list[str] = THRESHOLD, json: bool = JSON) -> None:
+    """The pipeline at a glance: a column per active stage with its count, capital, red/yellow counts
+    and most urgent projects (a plain listing when not on a terminal)."""
+    from workflow import reports
+
+    svc, thresholds = _service(threshold)
+    doc = reports.board(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, top=top,
+                        lang=STATE.lang)
+    if json:
+        emit_json(doc)
+        return
+    from cli.render import board
+
+    board(doc, STATE.lang, terminal=is_terminal())
+
+
+# --- targets ------------------------------------------------------------------------------------------
+
+targets_app = typer.Typer(help="Yearly targets of the units (目标考核).", context_settings=CONTEXT,
+                          no_args_is_help=True)
+app.add_typer(targets_app, name="targets")
+
+
+@targets_app.command("set")
+def targets_set(
+    unit: str = typer.Argument(..., help="Unit code."),
+    year: int = typer.Argument(..., help="The year, e.g. 2026."),
+    signed: int = typer.Option(None, "--signed", metavar="N", help="Projects signed in the year."),
+    capital: str = typer.Option(None, "--capital", metavar="AMOUNT", help="Capital in place, CNY (e.g. 9亿)."),
+    foreign: str = typer.Option(None, "--foreign", metavar="AMOUNT",
+                                help="Actually used foreign capital, USD (e.g. 4179万美元, or 4179万)."),
+    investment: str = typer.Option(None, "--investment", metavar="AMOUNT",
+                                   help="Investment completed, CNY (e.g. 6.6亿)."),
+    json: bool = JSON,
+) -> None:
+    """Set a unit's targets for a year (admin); figures not given keep their value, 0 means none."""
+    from workflow.money import parse_amount
+    from workflow.targets import set_target
+
+    lang = STATE.lang
+    doc = set_target(
+        STATE.service(), unit, year, signed=signed,
+        capital=parse_amount(capital, lang=lang) if capital is not None else None,
+        foreign=parse_amount(foreign, "USD", lang=lang) if foreign is not None else None,
+        investment=parse_amount(investment, lang=lang) if investment is not None else None)
+    emit_json(doc) if json else say(f"targets of {unit} for {year} set")
+
+
+def _target_text(value, lang: str) -> str:
+    from workflow.money import format_money
+
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return format_money(value["amount_minor"], value["currency"], lang)
+    return str(value)
+
+
+@targets_app.command("list")
+def targets_list(year: int = typer.Option(None, "--year", help="Only this year."), unit: str = UNIT,
+                 json: bool = JSON) -> None:
+    """List the units' targets."""
+    from cli.render import print_rows
+    from workflow.targets import list_targets
+
+    rows = list_targets(STATE.service(write=False), year=year, unit=unit)
+    if json:
+        emit_json({"targets": rows})
+        return
+    lang = STATE.lang
+    if not rows:
+        say("no targets set; set one with `pipeline targets set UNIT YEAR --signed N ...`")
+        return
+    cols = ["col_year", "unit", "unit_name", "metric_signed", "metric_capital", "metric_foreign",
+            "metric_investment", "col_set_by"]
+    headers = [t(c, lang) for c in cols]
+    headers[4:7] = [t(x, lang) for x in ("capital_in_place", "col_capital_usd", "investment_completed")]
+    print_rows(headers, [(r["year"], r["unit"], r["unit_name"], _target_text(r["signed"], lang),
+                          _target_text(r["capital"], lang), _target_text(r["foreign"], lang),
+                          _target_text(r["investment"], lang), r["set_by"]) for r in rows])
+
+
+# --- warning thresholds -------------------------------------------------------------------------------
+
+lights_app = typer.Typer(help="The warning thresholds of the traffic lights (红黄绿灯).", context_settings=CONTEXT,
+                         no_args_is_help=True)
+app.add_typer(lights_app, name="lights")
+
+
+def _thresholds_doc(svc) -> dict:
+    from dataclasses import asdict
+
+    from workflow.lights import Thresholds
+
+    defaults = asdict(Thresholds())
+    stored = svc.light_settings()
+    run = svc.light_overrides or {}
+    effective = asdict(svc.light_thresholds())
+    return {"thresholds": [{"name": k, "days": effective[k], "default": v,
+                            "source": "this_run" if k in run else "configured" if k in stored else "default"}
+                           for k, v in defaults.items()]}
+
+
+@lights_app.command("show")
+def lights_show(threshold: list[str] = THRESHOLD, json: bool = JSON) -> None:
+    """The thresholds in effect, their defaults, and where each comes from."""
+    from cli.render import print_rows
+
+    svc, _ = _service(threshold)
+    doc = _thresholds_doc(svc)
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    print_rows([t(c, lang) for c in ("threshold", "name", "days", "default", "source")],
+               [(x["name"], t(x["name"], lang), x["days"], x["default"], t(x["source"], lang))
+                for x in doc["thresholds"]])
+
+
+@lights_app.command("set")
+def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
+                                                  help="Thresholds to store, e.g. screening_red_days=12."),
+               json: bool = JSON) -> None:
+    """Store warning thresholds in the database (admin); every light is then computed with them."""
+    svc = STATE.service()
+    svc.set_light_thresholds(svc.parse_threshold_args(values))
+    if json:
+        emit_json(_thresholds_doc(svc))
+    else:
+        say("thresholds stored: " + ", ".join(values))
+
+
+@lights_app.command("reset")
+def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
+                                                   help="Thresholds to reset (default: all)."),
+                 json: bool = JSON) -> None:
+    """Go back to the default thresholds (admin): all of them, or the ones named."""
+    svc = STATE.service()
+    svc.reset_light_thresholds(names)
+    if json:
+        emit_json(_thresholds_doc(svc))
+    else:
+        say("thresholds reset: " + (", ".join(names) if names else "all"))

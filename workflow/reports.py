@@ -1,0 +1,691 @@
+"""Reports (SPEC §6), warnings and the board: the county's figures, read from history.
+
+Everything here is read-only and is computed for a *window* (a report period cut at its as-of
+date) with SQLAlchemy Core aggregates; per-project rows are fetched only where a light has to be
+computed (the lights are a pure function, `workflow.lights.compute_light`).
+
+Counting rules (SPEC §6 and issue 4):
+
+- A project counts as **signed** once, in the period of its *first* transition into `signed`
+  that does not come from a paused stage: resuming from `on_hold` is not a new signing.
+- **Capital in place** counts each arrival by its effective date, per currency, never converted;
+  **investment completed** likewise.
+- A withdrawn (or otherwise finished) project still counts for what happened before.
+- Flow figures count events whose effective date lies inside the period and not after the
+  as-of date; the as-of date defaults to the period's end or today, whichever is earlier.
+- **Snapshot** figures (projects by stage, key projects, projects over 100 million, red/yellow)
+  describe the county on the as-of date: the stage, the date it was entered, the last follow-up
+  and the lead leader are taken from history as they stood that day; the descriptive fields (unit,
+  key designation, planned investment, planned dates) are taken as they are now.
+- Key projects and projects over 100 million count projects registered by the as-of date that
+  were not refused or withdrawn by then.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, exists, func, literal, or_, select
+from sqlalchemy.engine import Connection, Engine
+
+from workflow import clock
+from workflow.errors import BadInput, NotFound
+from workflow.lights import GREEN, RED, YELLOW, Light, LightFacts, Thresholds, compute_light
+from workflow.models import (
+    Assignment,
+    CapitalArrival,
+    Event,
+    FollowUp,
+    InvestmentCompleted,
+    Person,
+    Project,
+    Target,
+    Unit,
+)
+from workflow.periods import Period, parse_period
+
+P = Project.__table__
+E = Event.__table__
+U = Unit.__table__
+PE = Person.__table__
+CAP = CapitalArrival.__table__
+INV = InvestmentCompleted.__table__
+FU = FollowUp.__table__
+ASG = Assignment.__table__
+TGT = Target.__table__
+
+CURRENCIES: tuple[str, ...] = ("CNY", "USD")
+OVER_100M_MINOR = 100_000_000 * 100  # 超亿元项目: planned investment ≥ 100 million CNY, in fen
+LOST_STAGES: tuple[str, ...] = ("rejected", "withdrawn")
+REVIEW_STAGES: tuple[str, ...] = ("construction", "production")
+PLAN_FIELDS: tuple[str, ...] = ("sign", "fund", "break_ground", "commission")
+METRICS: tuple[str, ...] = ("signed", "capital", "foreign", "investment")
+# metric -> (target column, currency of the amount or None for a count)
+METRIC_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "signed": ("signed", None),
+    "capital": ("capital_minor", "CNY"),
+    "foreign": ("foreign_minor", "USD"),
+    "investment": ("investment_minor", "CNY"),
+}
+RATE_CAP = 1.2  # a completion rate counts at most 120% towards the score
+_CHUNK = 500
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def _definition():
+    from workflow.definition import default_definition
+
+    return default_definition()
+
+
+def stage_keys() -> list[str]:
+    return [s.key for s in _definition().stages]
+
+
+def stage_kinds() -> dict[str, str]:
+    return {s.key: s.kind for s in _definition().stages}
+
+
+def active_stages() -> list[str]:
+    return [s.key for s in _definition().stages if s.kind == "active"]
+
+
+def paused_stages() -> list[str]:
+    return [s.key for s in _definition().stages if s.kind == "paused"]
+
+
+# --- windows ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A report period cut at its as-of date: flows count effective dates in [start, end]."""
+
+    period: Period
+    as_of: date
+
+    @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        return min(self.period.end, self.as_of)
+
+    def json(self) -> dict:
+        return {"period": self.period.label, "start": self.start.isoformat(),
+                "end": self.period.end.isoformat(), "as_of": self.as_of.isoformat()}
+
+
+def make_window(period: Period | str, as_of: date | None = None, *, today: date | None = None,
+                lang: str = "en") -> Window:
+    """The window of `period`: `as_of` defaults to the period's end or today, whichever is earlier.
+
+    An as-of date before the period starts (a period that has not begun) is refused.
+    """
+    if isinstance(period, str):
+        period = parse_period(period, lang=lang)
+    today = today or clock.today()
+    if as_of is None:
+        as_of = min(period.end, today)
+    if as_of < period.start:
+        if as_of == today:
+            raise BadInput(f"--period {period.label} has not begun (it starts {period.start.isoformat()}, "
+                           f"today is {today.isoformat()})")
+        raise BadInput(f"--as-of {as_of.isoformat()} lies before the period {period.label} "
+                       f"({period.start.isoformat()} to {period.end.isoformat()})")
+    return Window(period, as_of)
+
+
+def previous_window(w: Window) -> Window:
+    prev = w.period.previous()
+    return Window(prev, min(prev.end, w.as_of))
+
+
+# --- the state of every project on a date -----------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """One project as it stood on `as_of`, with its light."""
+
+    id: int
+    code: str
+    name: str
+    unit: str | None
+    key: bool
+    planned_minor: int
+    stage: str
+    stage_kind: str
+    stage_since: date
+    registered_on: date
+    last_followup_on: date | None
+    has_lead_leader: bool
+    plan: dict
+    light: Light = field(default_factory=lambda: Light(None, ()))
+
+
+def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None = None):
+    """One row per project registered by `as_of`: its stage, stage date, last follow-up and lead
+    leader as of that day.  The project row is the answer when nothing happened after `as_of`;
+    otherwise correlated look-ups read the history (newest event first, on the (project, seq) key)."""
+    d = literal(as_of, type_=P.c.stage_since.type)
+    newest = (select(E.c.to_stage, E.c.effective_on)
+              .where(E.c.project_id == P.c.id, E.c.to_stage.is_not(None), E.c.effective_on <= d)
+              .order_by(E.c.seq.desc()).limit(1))
+    moved_later = P.c.last_transition_on > d
+    stage = case((moved_later, newest.with_only_columns(E.c.to_stage).scalar_subquery()), else_=P.c.stage)
+    since = case((moved_later, newest.with_only_columns(E.c.effective_on).scalar_subquery()),
+                 else_=P.c.stage_since)
+    last_fu = case(
+        (P.c.last_followup_on > d,
+         select(func.max(FU.c.effective_on)).where(FU.c.project_id == P.c.id, FU.c.effective_on <= d)
+         .scalar_subquery()),
+        else_=P.c.last_followup_on)
+    leader = exists(select(ASG.c.id).where(
+        ASG.c.project_id == P.c.id, ASG.c.role == "lead_leader", ASG.c.assigned_on <= d,
+        or_(ASG.c.ended_on.is_(None), ASG.c.ended_on > d)))
+    stmt = (select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
+                   P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground,
+                   P.c.plan_commission, stage.label("stage_at"), since.label("since_at"),
+                   last_fu.label("followup_at"), leader.label("leader_at"))
+            .where(P.c.registered_on <= d).order_by(P.c.id))
+    if unit is not None:
+        stmt = stmt.where(P.c.unit_code == unit)
+    if ids is not None:
+        stmt = stmt.where(P.c.id.in_(list(ids)))
+    return stmt
+
+
+def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
+              ids: Iterable[int] | None = None) -> list[Snapshot]:
+    """Every project registered by `as_of` (optionally of one unit, or these ids), with its light."""
+    kinds = stage_kinds()
+    out: list[Snapshot] = []
+    id_chunks: list[list[int] | None]
+    if ids is None:
+        id_chunks = [None]
+    else:
+        ids = list(ids)
+        id_chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    no_light = Light(None, ())
+    for chunk in id_chunks:
+        for r in conn.execute(_facts_stmt(as_of, unit, chunk)):
+            (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+             stage, since, followup, leader) = r
+            since = _as_date(since)
+            followup = _as_date(followup)
+            kind = kinds.get(stage, "final")
+            plan = {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm}
+            key = bool(key)
+            leader = bool(leader)
+            snap = Snapshot(pid, code, name, unit_code, key, int(planned), stage, kind, since, registered,
+                            followup, leader, plan, no_light)
+            if kind == "active":
+                snap.light = compute_light(LightFacts(
+                    stage=stage, stage_kind=kind, stage_since=since, registered_on=registered,
+                    last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan), as_of, thresholds)
+            out.append(snap)
+    return out
+
+
+def _as_date(value) -> date | None:
+    """SQLite returns dates from a CASE expression as text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+# --- flows: what happened inside a window -------------------------------------------------------
+
+
+def _first_signing():
+    """(project_id, first date it was signed): transitions into `signed` not from a paused stage."""
+    return (select(E.c.project_id, func.min(E.c.effective_on).label("on"))
+            .where(E.c.kind == "transition", E.c.to_stage == "signed",
+                   E.c.from_stage.not_in(paused_stages() or ["-"]))
+            .group_by(E.c.project_id).subquery("first_signing"))
+
+
+def _flows(conn: Connection, w: Window, unit: str | None) -> dict[str | None, dict]:
+    """unit -> {"signed": n, "capital": {currency: minor}, "investment": {currency: minor}}."""
+    out: dict[str | None, dict] = defaultdict(lambda: {"signed": 0, "capital": {}, "investment": {}})
+    unit_filter = [P.c.unit_code == unit] if unit is not None else []
+    first = _first_signing()
+    q = (select(P.c.unit_code, func.count())
+         .select_from(first.join(P, P.c.id == first.c.project_id))
+         .where(first.c.on >= w.start, first.c.on <= w.end, *unit_filter)
+         .group_by(P.c.unit_code))
+    for u, n in conn.execute(q):
+        out[u]["signed"] = int(n)
+    for label, table in (("capital", CAP), ("investment", INV)):
+        q = (select(P.c.unit_code, table.c.currency, func.sum(table.c.amount_minor))
+             .select_from(table.join(P, P.c.id == table.c.project_id))
+             .where(table.c.effective_on >= w.start, table.c.effective_on <= w.end, *unit_filter)
+             .group_by(P.c.unit_code, table.c.currency))
+        for u, cur, total in conn.execute(q):
+            out[u][label][cur] = int(total)
+    return out
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _zero_figures() -> dict:
+    return {"projects_by_stage": dict.fromkeys(stage_keys(), 0), "signed": 0,
+            "capital_in_place": dict.fromkeys(CURRENCIES, 0),
+            "investment_completed": dict.fromkeys(CURRENCIES, 0),
+            "key_projects": 0, "over_100m": 0, "red": 0, "yellow": 0}
+
+
+def _add_money(into: dict, amounts: dict) -> None:
+    for cur, v in amounts.items():
+        into[cur] = into.get(cur, 0) + v
+
+
+def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds
+                     ) -> dict[str | None, dict]:
+    figs: dict[str | None, dict] = defaultdict(_zero_figures)
+    for s in snapshots(conn, w.as_of, thresholds, unit=unit):
+        f = figs[s.unit]
+        by_stage = f["projects_by_stage"]
+        by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
+        if s.stage not in LOST_STAGES:
+            if s.key:
+                f["key_projects"] += 1
+            if s.planned_minor >= OVER_100M_MINOR:
+                f["over_100m"] += 1
+        if s.light.color == RED:
+            f["red"] += 1
+        elif s.light.color == YELLOW:
+            f["yellow"] += 1
+    for u, flow in _flows(conn, w, unit).items():
+        f = figs[u]
+        f["signed"] = flow["signed"]
+        _add_money(f["capital_in_place"], flow["capital"])
+        _add_money(f["investment_completed"], flow["investment"])
+    return figs
+
+
+def _sum_figures(items: Iterable[dict]) -> dict:
+    total = _zero_figures()
+    for f in items:
+        for k, v in f["projects_by_stage"].items():
+            total["projects_by_stage"][k] = total["projects_by_stage"].get(k, 0) + v
+        for k in ("signed", "key_projects", "over_100m", "red", "yellow"):
+            total[k] += f[k]
+        _add_money(total["capital_in_place"], f["capital_in_place"])
+        _add_money(total["investment_completed"], f["investment_completed"])
+    return total
+
+
+def _change(now: dict, before: dict) -> dict:
+    out = {"projects_by_stage": {k: now["projects_by_stage"].get(k, 0) - before["projects_by_stage"].get(k, 0)
+                                 for k in now["projects_by_stage"]}}
+    for k in ("signed", "key_projects", "over_100m", "red", "yellow"):
+        out[k] = now[k] - before[k]
+    for k in ("capital_in_place", "investment_completed"):
+        out[k] = {c: now[k].get(c, 0) - before[k].get(c, 0) for c in now[k]}
+    return out
+
+
+def money_list(amounts: dict) -> list[dict]:
+    """{currency: minor} -> [{"amount_minor", "currency"}], CNY then USD then the rest."""
+    order = {c: i for i, c in enumerate(CURRENCIES)}
+    return [{"amount_minor": int(v), "currency": c}
+            for c, v in sorted(amounts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))]
+
+
+def figures_json(f: dict) -> dict:
+    return {**f, "capital_in_place": money_list(f["capital_in_place"]),
+            "investment_completed": money_list(f["investment_completed"])}
+
+
+# --- units ----------------------------------------------------------------------------------------
+
+
+def _units(conn: Connection, unit: str | None) -> list[tuple[str | None, str | None]]:
+    """(code, name) of every unit, or of `unit` (refused when unknown)."""
+    if unit is not None:
+        name = conn.execute(select(U.c.name).where(U.c.code == unit)).scalar()
+        if name is None:
+            known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
+            raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else ""),
+                           [{"unit": unit}])
+        return [(unit, name)]
+    units: list[tuple[str | None, str | None]] = [tuple(r) for r in conn.execute(
+        select(U.c.code, U.c.name).order_by(U.c.code))]
+    if conn.execute(select(P.c.id).where(P.c.unit_code.is_(None)).limit(1)).first():
+        units.append((None, None))
+    return units
+
+
+def _read(engine: Engine):
+    """A connection whose statements all see the same data (one read transaction)."""
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
+def _thresholds(t: Thresholds | None) -> Thresholds:
+    return t if t is not None else Thresholds()
+
+
+# --- bulletin (两月一通报) -------------------------------------------------------------------------
+
+
+def bulletin(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
+    """Per unit and in total: projects by stage, signed, capital in place and investment completed
+    by currency, key projects, projects over 100 million, red/yellow; and the previous period."""
+    t = _thresholds(thresholds)
+    w = make_window(period, as_of, today=today, lang=lang)
+    pw = previous_window(w)
+    with _read(engine) as conn:
+        units = _units(conn, unit)
+        now = _figures_by_unit(conn, w, unit, t)
+        before = _figures_by_unit(conn, pw, unit, t)
+    rows = []
+    for code, name in units:
+        f, b = now.get(code) or _zero_figures(), before.get(code) or _zero_figures()
+        rows.append({"unit": code, "unit_name": name, **figures_json(f), "previous": figures_json(b),
+                     "change": figures_json(_change(f, b))})
+    known = {code for code, _ in units}
+    totals = _sum_figures(v for k, v in now.items() if k in known)
+    previous = _sum_figures(v for k, v in before.items() if k in known)
+    return {"report": "bulletin", **w.json(), "previous_period": pw.period.label,
+            "previous_as_of": pw.as_of.isoformat(), "unit": unit, "thresholds": _thresholds_json(t),
+            "totals": figures_json(totals), "previous": figures_json(previous),
+            "change": figures_json(_change(totals, previous)), "units": rows}
+
+
+def _thresholds_json(t: Thresholds) -> dict:
+    from dataclasses import asdict
+
+    return asdict(t)
+
+
+# --- warnings and dispatch (一季一调度) -------------------------------------------------------------
+
+
+def _rank_key(s: Snapshot):
+    reds = sum(1 for r in s.light.reasons if r.color == RED)
+    return (0 if s.light.color == RED else 1, -reds, -len(s.light.reasons), not s.key, s.id)
+
+
+def _lead_leaders(conn: Connection, ids: list[int], as_of: date) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        q = (select(ASG.c.project_id, ASG.c.person_login, PE.c.name, PE.c.title)
+             .select_from(ASG.join(PE, PE.c.login == ASG.c.person_login))
+             .where(ASG.c.project_id.in_(chunk), ASG.c.role == "lead_leader", ASG.c.assigned_on <= as_of,
+                    or_(ASG.c.ended_on.is_(None), ASG.c.ended_on > as_of))
+             .order_by(ASG.c.id))
+        for pid, login, name, title in conn.execute(q):
+            out[pid] = {"login": login, "name": name, "title": title}
+    return out
+
+
+def _unit_names(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(select(U.c.code, U.c.name)).all())
+
+
+def _problem_json(s: Snapshot, leader: dict | None, units: dict, lang: str) -> dict:
+    return {"code": s.code, "name": s.name, "unit": s.unit, "unit_name": units.get(s.unit), "key": s.key,
+            "stage": s.stage, "stage_since": s.stage_since.isoformat(), "light": s.light.color,
+            "reasons": s.light.messages(lang),
+            "reasons_detail": [{"code": r.code, "color": r.color, "en": r.en, "zh": r.zh}
+                               for r in s.light.reasons],
+            "lead_leader": leader}
+
+
+def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, lang: str
+              ) -> tuple[list[dict], dict]:
+    snaps = [s for s in snapshots(conn, as_of, t, unit=unit) if s.light.color in (RED, YELLOW)]
+    snaps.sort(key=_rank_key)
+    leaders = _lead_leaders(conn, [s.id for s in snaps], as_of)
+    units = _unit_names(conn)
+    items = [_problem_json(s, leaders.get(s.id), units, lang) for s in snaps]
+    counts = {RED: sum(1 for s in snaps if s.light.color == RED),
+              YELLOW: sum(1 for s in snaps if s.light.color == YELLOW)}
+    return items, counts
+
+
+def _per_unit_counts(units: list[tuple[str | None, str | None]], items: list[dict]) -> list[dict]:
+    rows = {code: {"unit": code, "unit_name": name, "red": 0, "yellow": 0} for code, name in units}
+    for it in items:
+        row = rows.setdefault(it["unit"], {"unit": it["unit"], "unit_name": it["unit_name"], "red": 0,
+                                           "yellow": 0})
+        row[it["light"]] += 1
+    return list(rows.values())
+
+
+def warnings(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
+             thresholds: Thresholds | None = None, lang: str = "en") -> dict:
+    """Every red and yellow project on `as_of` (default today), worst first, with its reasons, its
+    unit and its lead leader.  Worst first: red before yellow, then more red reasons, then more
+    reasons, then key projects, then the oldest project."""
+    t = _thresholds(thresholds)
+    as_of = as_of or clock.today()
+    with _read(engine) as conn:
+        units = _units(conn, unit)
+        items, counts = _problems(conn, as_of, unit, t, lang)
+    return {"as_of": as_of.isoformat(), "unit": unit, "red": counts[RED], "yellow": counts[YELLOW],
+            "units": _per_unit_counts(units, items), "projects": items}
+
+
+def dispatch(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
+    """Every red or yellow project on the window's as-of date with its reasons, leader and unit."""
+    t = _thresholds(thresholds)
+    w = make_window(period, as_of, today=today, lang=lang)
+    with _read(engine) as conn:
+        units = _units(conn, unit)
+        items, counts = _problems(conn, w.as_of, unit, t, lang)
+    return {"report": "dispatch", **w.json(), "unit": unit, "thresholds": _thresholds_json(t),
+            "totals": {"red": counts[RED], "yellow": counts[YELLOW]},
+            "units": _per_unit_counts(units, items), "projects": items}
+
+
+# --- review (半年一观摩) ----------------------------------------------------------------------------
+
+
+def _money_by_project(conn: Connection, table, ids: list[int], as_of: date) -> dict[int, dict]:
+    out: dict[int, dict] = defaultdict(dict)
+    for i in range(0, len(ids), _CHUNK):
+        q = (select(table.c.project_id, table.c.currency, func.sum(table.c.amount_minor))
+             .where(table.c.project_id.in_(ids[i:i + _CHUNK]), table.c.effective_on <= as_of)
+             .group_by(table.c.project_id, table.c.currency))
+        for pid, cur, total in conn.execute(q):
+            out[pid][cur] = int(total)
+    return out
+
+
+def review(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+           thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
+    """Projects that reached `construction` or `production` in the period (first time; a resume
+    from hold is not reaching a stage), with their money to date and lead leader."""
+    t = _thresholds(thresholds)
+    w = make_window(period, as_of, today=today, lang=lang)
+    reached = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on).label("on"))
+               .where(E.c.kind == "transition", E.c.to_stage.in_(REVIEW_STAGES),
+                      E.c.from_stage.not_in(paused_stages() or ["-"]))
+               .group_by(E.c.project_id, E.c.to_stage).subquery("reached"))
+    q = (select(reached.c.project_id, reached.c.to_stage, reached.c.on)
+         .select_from(reached.join(P, P.c.id == reached.c.project_id))
+         .where(reached.c.on >= w.start, reached.c.on <= w.end))
+    if unit is not None:
+        q = q.where(P.c.unit_code == unit)
+    with _read(engine) as conn:
+        _units(conn, unit)
+        dates: dict[int, dict] = defaultdict(dict)
+        for pid, stage, on in conn.execute(q):
+            dates[pid][stage] = _as_date(on)
+        ids = sorted(dates)
+        snaps = {s.id: s for s in snapshots(conn, w.as_of, t, ids=ids)}
+        capital = _money_by_project(conn, CAP, ids, w.as_of)
+        invest = _money_by_project(conn, INV, ids, w.as_of)
+        leaders = _lead_leaders(conn, ids, w.as_of)
+        names = _unit_names(conn)
+    items = []
+    for pid in ids:
+        s = snaps[pid]
+        items.append({
+            "code": s.code, "name": s.name, "unit": s.unit, "unit_name": names.get(s.unit), "key": s.key,
+            "stage": s.stage, "construction_on": _iso(dates[pid].get("construction")),
+            "production_on": _iso(dates[pid].get("production")),
+            "planned_investment": {"amount_minor": s.planned_minor, "currency": "CNY"},
+            "capital_in_place": money_list({**dict.fromkeys(CURRENCIES, 0), **capital.get(pid, {})}),
+            "investment_completed": money_list({**dict.fromkeys(CURRENCIES, 0), **invest.get(pid, {})}),
+            "light": s.light.color, "lead_leader": leaders.get(pid)})
+    items.sort(key=lambda x: (x["unit"] or "", x["construction_on"] or x["production_on"] or "", x["code"]))
+    totals = {"projects": len(items),
+              "construction": sum(1 for x in items if x["construction_on"]),
+              "production": sum(1 for x in items if x["production_on"]),
+              "planned_investment": {"amount_minor": sum(x["planned_investment"]["amount_minor"] for x in items),
+                                     "currency": "CNY"},
+              "capital_in_place": _sum_lists(x["capital_in_place"] for x in items),
+              "investment_completed": _sum_lists(x["investment_completed"] for x in items)}
+    return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items}
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _sum_lists(lists: Iterable[list[dict]]) -> list[dict]:
+    total = dict.fromkeys(CURRENCIES, 0)
+    for items in lists:
+        for m in items:
+            total[m["currency"]] = total.get(m["currency"], 0) + m["amount_minor"]
+    return money_list(total)
+
+
+# --- targets and evaluation (全年一考评) -------------------------------------------------------------
+
+
+def _actuals(conn: Connection, w: Window, unit: str | None) -> dict[str | None, dict[str, int]]:
+    out: dict[str | None, dict[str, int]] = {}
+    for u, flow in _flows(conn, w, unit).items():
+        out[u] = {"signed": flow["signed"], "capital": flow["capital"].get("CNY", 0),
+                  "foreign": flow["capital"].get("USD", 0), "investment": flow["investment"].get("CNY", 0)}
+    return out
+
+
+def _metric_value(metric: str, value: int | None):
+    if value is None:
+        return None
+    currency = METRIC_COLUMNS[metric][1]
+    return int(value) if currency is None else {"amount_minor": int(value), "currency": currency}
+
+
+def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+               today: date | None = None, lang: str = "en") -> dict:
+    """Per unit: each target of the period's year against the actual figure in the period, the
+    completion rate (actual / target), a score and a rank.
+
+    The score is the mean over the unit's targets of the rate capped at 120%, times 100 (so 100
+    means every target met exactly, at most 120).  Units are ranked by score, highest first; equal
+    scores share a rank (1, 1, 3).  A unit with no target for the year is listed unranked (rank and
+    score null).  A target of 0 is no target.  For a period shorter than a year the rates measure
+    progress against the full-year target.
+    """
+    w = make_window(period, as_of, today=today, lang=lang)
+    with _read(engine) as conn:
+        units = [(c, n) for c, n in _units(conn, unit) if c is not None]
+        actual = _actuals(conn, w, unit)
+        q = select(TGT).where(TGT.c.year == w.period.year)
+        if unit is not None:
+            q = q.where(TGT.c.unit_code == unit)
+        targets = {r["unit_code"]: r for r in conn.execute(q).mappings()}
+    rows = []
+    for code, name in units:
+        tgt = targets.get(code)
+        act = actual.get(code, dict.fromkeys(METRICS, 0))
+        items, capped = [], []
+        for metric in METRICS:
+            goal = tgt[METRIC_COLUMNS[metric][0]] if tgt is not None else None
+            if not goal:
+                continue
+            rate = act.get(metric, 0) / goal
+            capped.append(min(rate, RATE_CAP))
+            items.append({"metric": metric, "target": _metric_value(metric, goal),
+                          "actual": _metric_value(metric, act.get(metric, 0)), "rate": round(rate, 4)})
+        score = round(sum(capped) / len(capped) * 100, 2) if capped else None
+        rows.append({"unit": code, "unit_name": name, "rank": None, "score": score, "targets": items,
+                     "actual": {m: _metric_value(m, act.get(m, 0)) for m in METRICS}})
+    ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["unit"]))
+    for i, r in enumerate(ranked):
+        r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
+    unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
+    return {"report": "evaluation", **w.json(), "year": w.period.year, "unit": unit,
+            "scoring": {"rate": "actual / target", "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100",
+                        "rate_cap": RATE_CAP},
+            "units": ranked + unranked}
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+
+def board(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
+          thresholds: Thresholds | None = None, top: int = 3, lang: str = "en") -> dict:
+    """The pipeline at a glance: per active stage its count, planned investment, capital in place,
+    red/yellow counts and its `top` most urgent projects (worst first)."""
+    if top < 0:
+        raise BadInput("--top must be 0 or more")
+    t = _thresholds(thresholds)
+    as_of = as_of or clock.today()
+    with _read(engine) as conn:
+        _units(conn, unit)
+        snaps = [s for s in snapshots(conn, as_of, t, unit=unit) if s.stage_kind == "active"]
+        q = (select(CAP.c.project_id, CAP.c.currency, func.sum(CAP.c.amount_minor))
+             .where(CAP.c.effective_on <= as_of).group_by(CAP.c.project_id, CAP.c.currency))
+        if unit is not None:
+            q = q.where(CAP.c.project_id.in_(select(P.c.id).where(P.c.unit_code == unit)))
+        capital: dict[int, dict] = defaultdict(dict)
+        for pid, cur, total in conn.execute(q):
+            capital[pid][cur] = int(total)
+        urgent_ids: list[int] = []
+        by_stage: dict[str, list[Snapshot]] = {k: [] for k in active_stages()}
+        for s in snaps:
+            by_stage.setdefault(s.stage, []).append(s)
+        for items in by_stage.values():
+            warned = sorted((s for s in items if s.light.color in (RED, YELLOW)), key=_rank_key)[:top]
+            urgent_ids.extend(s.id for s in warned)
+        leaders = _lead_leaders(conn, urgent_ids, as_of)
+    stages = []
+    defn = _definition()
+    for key, items in by_stage.items():
+        cap = dict.fromkeys(CURRENCIES, 0)
+        for s in items:
+            _add_money(cap, capital.get(s.id, {}))
+        warned = sorted((s for s in items if s.light.color in (RED, YELLOW)), key=_rank_key)
+        stages.append({
+            "stage": key, "label": {"en": defn.stage_label(key, "en"), "zh": defn.stage_label(key, "zh")},
+            "count": len(items),
+            "planned_investment": {"amount_minor": sum(s.planned_minor for s in items), "currency": "CNY"},
+            "capital_in_place": money_list(cap),
+            "red": sum(1 for s in items if s.light.color == RED),
+            "yellow": sum(1 for s in items if s.light.color == YELLOW),
+            "green": sum(1 for s in items if s.light.color == GREEN),
+            "urgent": [{"code": s.code, "name": s.name, "unit": s.unit, "key": s.key, "light": s.light.color,
+                        "reasons": s.light.messages(lang), "lead_leader": leaders.get(s.id)}
+                       for s in warned[:top]],
+        })
+    return {"as_of": as_of.isoformat(), "unit": unit, "active": len(snaps),
+            "red": sum(st["red"] for st in stages), "yellow": sum(st["yellow"] for st in stages),
+            "green": sum(st["green"] for st in stages), "stages": stages}
+
+
+__all__ = [
+    "Snapshot", "Window", "board", "bulletin", "dispatch", "evaluation", "make_window", "previous_window",
+    "review", "snapshots", "warnings",
+]
+
