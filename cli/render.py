@@ -194,3 +194,108 @@ def timeline(data: dict, lang: str) -> None:
     out().print(tbl)
     if data.get("head_hash"):
         out().print(f"head {data['head_hash']}", style="dim" if is_terminal() else None)
+
+
+# --- the board (issue 4) ---------------------------------------------------------------------------
+
+BOARD_MAX_WIDTH = 132
+
+
+def compact_money(amount_minor: int, currency: str, lang: str) -> str:
+    """A short amount for narrow columns: `¥1.23亿`, `¥5,600万` (zh); `¥1.23B`, `¥56.0M` (en)."""
+    sym = "$" if currency == "USD" else "¥"
+    units = amount_minor // 100
+    if is_zh(lang):
+        if units >= 100_000_000:
+            return f"{sym}{units / 100_000_000:.2f}亿"
+        if units >= 10_000:
+            return f"{sym}{units / 10_000:,.0f}万"
+        return f"{sym}{units:,}"
+    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if units >= limit:
+            return f"{sym}{units / limit:.{2 if suffix == 'B' else 1}f}{suffix}"
+    return f"{sym}{units:,}"
+
+
+def _board_label(stage: dict, lang: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    label = stage["label"]["zh" if is_zh(lang) else "en"]
+    if cell_len(label) <= width:
+        return label
+    return stage["stage"].replace("_", " ").capitalize()
+
+
+def _board_counts(stage: dict, lang: str):
+    from rich.text import Text
+
+    text = Text()
+    red, yellow = ("红", "黄") if is_zh(lang) else ("R:", "Y:")
+    text.append(f"{red}{stage['red']}", style="bold red" if stage["red"] else "dim")
+    text.append(" ")
+    text.append(f"{yellow}{stage['yellow']}", style="bold yellow" if stage["yellow"] else "dim")
+    return text
+
+
+def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) -> None:
+    """The pipeline at a glance.  On a terminal: one column per active stage (count, red/yellow,
+    capital in place, the most urgent projects), at most 80 columns wide on an 80-column terminal.
+    Piped: a plain listing, one line per stage and per urgent project."""
+    console = console or out()
+    terminal = is_terminal() if terminal is None else terminal
+    head = (f"{t('board', lang)} · {t('as_of', lang)} {data['as_of']} · {data['active']} "
+            f"{t('active_projects', lang)} · {data['red']} {t('red', lang)} · {data['yellow']} {t('yellow', lang)}")
+    if data.get("unit"):
+        head += f" · {t('unit', lang)} {data['unit']}"
+    if not terminal:
+        _board_plain(data, lang, head, console)
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    stages = data["stages"]
+    n = max(len(stages), 1)
+    width = min(console.width, BOARD_MAX_WIDTH)
+    colw = max((width - (n - 1)) // n, 6)
+    tbl = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0), expand=False,
+                header_style="bold", collapse_padding=True)
+    for st in stages:
+        tbl.add_column(_board_label(st, lang, colw), width=colw, no_wrap=True, overflow="crop")
+    cells = []
+    for st in stages:
+        lines = [Text(f"{st['count']}" + ("个" if is_zh(lang) else ""), style="bold"), _board_counts(st, lang)]
+        for m in st["capital_in_place"]:
+            if m["amount_minor"] or m["currency"] == "CNY":
+                lines.append(Text(compact_money(m["amount_minor"], m["currency"], lang)))
+        if st["urgent"]:
+            lines.append(Text("─" * min(colw, 6), style="dim"))
+        for u in st["urgent"]:
+            lines.append(Text(u["code"], style=LIGHT_STYLE.get(u["light"])))
+            name = Text(u["name"], style="dim")
+            name.truncate(colw, overflow="crop")
+            lines.append(name)
+        cell = Text("\n").join(lines)
+        cells.append(cell)
+    tbl.add_row(*cells)
+    title = Text(head)
+    title.truncate(width, overflow="crop")
+    console.print(title, style="bold")
+    console.print(tbl)
+    legend = ("项目数 · 红/黄灯 · 到位资金 · 最紧急项目" if is_zh(lang)
+              else "count · R red / Y yellow · capital in place · most urgent first")
+    console.print(legend, style="dim")
+
+
+def _board_plain(data: dict, lang: str, head: str, console) -> None:
+    console.print(head, highlight=False)
+    for st in data["stages"]:
+        label = st["label"]["zh" if is_zh(lang) else "en"]
+        money = money_list([m for m in st["capital_in_place"] if m["amount_minor"] or m["currency"] == "CNY"], lang)
+        console.print(f"{st['stage']} ({label}): {st['count']} · {t('red', lang)} {st['red']} · "
+                      f"{t('yellow', lang)} {st['yellow']} · {t('capital_in_place', lang)} {money}",
+                      highlight=False, soft_wrap=True)
+        for u in st["urgent"]:
+            reasons = "; ".join(u["reasons"])
+            console.print(f"  {t(u['light'], lang)}  {u['code']}  {u['name']}  [{u['unit'] or '-'}]  {reasons}",
+                          highlight=False, soft_wrap=True, markup=False)
