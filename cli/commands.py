@@ -259,13 +259,16 @@ def project_list(
     leader: str = typer.Option(None, "--leader", metavar="LOGIN", help="Only projects this person leads."),
     light: str = typer.Option(None, "--light", metavar="red|yellow|green", help="Only this light."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Lights as of this date."),
+    threshold: list[str] = typer.Option(None, "--threshold", metavar="NAME=DAYS",
+                                        help="Override a warning threshold for this run (repeatable)."),
     json: bool = JSON,
 ) -> None:
     """List projects with stage, unit and light."""
     from workflow.clock import parse_date
 
-    views = STATE.service(write=False).list_projects(stage=stage, unit=unit, leader=leader, light=light,
-                                                     as_of=parse_date(as_of, "--as-of"))
+    svc = _light_service(threshold)
+    views = svc.list_projects(stage=stage, unit=unit, leader=leader, light=light,
+                              as_of=parse_date(as_of, "--as-of"))
     if json:
         keep = ("code", "name", "stage", "stage_since", "unit", "key", "light", "light_reasons", "leaders",
                 "planned_investment", "version")
@@ -281,12 +284,21 @@ def project_list(
 def project_show(
     code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Light as of this date."),
+    threshold: list[str] = typer.Option(None, "--threshold", metavar="NAME=DAYS",
+                                        help="Override a warning threshold for this run (repeatable)."),
     json: bool = JSON,
 ) -> None:
     """Show one project: fields, money, leaders, light with its reasons."""
     from workflow.clock import parse_date
 
-    _show(STATE.service(write=False).get_project(code, parse_date(as_of, "--as-of")), json)
+    _show(_light_service(threshold).get_project(code, parse_date(as_of, "--as-of")), json)
+
+
+def _light_service(threshold: list[str] | None):
+    """A read service whose lights use this run's threshold overrides (see `pipeline lights`)."""
+    svc = STATE.service(write=False)
+    svc.light_overrides = svc.parse_threshold_args(threshold)
+    return svc
 
 
 # --- records -----------------------------------------------------------------------------------------

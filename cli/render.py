@@ -280,11 +280,11 @@ def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) 
     tbl.add_row(*cells)
     title = Text(head)
     title.truncate(width, overflow="crop")
-    console.print(title, style="bold")
-    console.print(tbl)
+    console.print(title, style="bold", highlight=False)
+    console.print(tbl, highlight=False)
     legend = ("项目数 · 红/黄灯 · 到位资金 · 最紧急项目" if is_zh(lang)
               else "count · R red / Y yellow · capital in place · most urgent first")
-    console.print(legend, style="dim")
+    console.print(legend, style="dim", highlight=False)
 
 
 def _board_plain(data: dict, lang: str, head: str, console) -> None:
