@@ -1,0 +1,356 @@
+"""The bulletin (两月一通报) for a whole year over a county of many projects and their history,
+against hand-written SQL for the same figures, measured in the same run.
+
+- ours: ``workflow.reports.bulletin`` (the code path of ``pipeline report bulletin --json``):
+  Core aggregates for the flows, one row per project for the snapshot with the light computed by
+  the pure ``workflow.lights.compute_light``, for the year and for the year before.
+- baseline: hand-written SQLite SQL computing the same figures, lights included (as one CASE
+  expression), grouped in the database; the two results are checked equal before anything is timed.
+
+Goal: ours within 1.5× of the baseline.  The county is generated with Core ``executemany`` inserts:
+every project walks the workflow from a random registration date (some are refused, withdrawn or
+held and resumed), with checks, documents, capital in CNY and USD, investment, follow-ups and lead
+leaders; the report covers last calendar year (fully in the past) so most projects moved on after
+the as-of date and their stage must be read back from history.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bench.common import init_db, row
+
+NAME = "report"
+SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
+UNITS = [f"U{i:02d}" for i in range(1, 21)]
+PATH = ["screening", "approved", "signed", "funding", "construction", "production"]
+TRIGGER = {"screening": "submit", "approved": "approve", "signed": "sign", "funding": "fund",
+           "construction": "break_ground", "production": "commission"}
+GAP = {"screening": (1, 40), "approved": (2, 25), "signed": (10, 200), "funding": (5, 150),
+       "construction": (20, 200), "production": (90, 400)}
+ZERO = "0" * 64
+WAN = 10_000 * 100
+
+
+def generate(url: str, n: int, *, seed: int = 11) -> int:
+    """``n`` projects with their whole history; returns the number of events."""
+    from sqlalchemy import insert
+
+    from workflow.db import make_engine
+    from workflow.models import (
+        Assignment,
+        CapitalArrival,
+        Event,
+        FollowUp,
+        InvestmentCompleted,
+        Person,
+        Project,
+        Unit,
+    )
+
+    rnd = random.Random(seed)
+    today = date.today()
+    first = date(today.year - 3, 1, 1)
+    span = (today - first).days
+    now = datetime.now(UTC)
+    projects, events, capital, invest, followups, assigns = [], [], [], [], [], []
+
+    for i in range(1, n + 1):
+        reg = first + timedelta(days=rnd.randrange(span))
+        planned = rnd.choice((rnd.randrange(500, 9_000), rnd.randrange(10_000, 300_000))) * WAN
+        key = planned >= 10_000 * WAN or rnd.random() < 0.05
+        seq = 0
+        ev = []
+
+        def add(kind, on, trigger=None, frm=None, to=None, payload="{}", _ev=ev, _pid=i):
+            _ev.append({"project_id": _pid, "seq": len(_ev) + 1, "kind": kind, "trigger": trigger, "from_stage": frm,
+                        "to_stage": to, "effective_on": on, "recorded_at": now, "actor": "bench", "reason": None,
+                        "payload": payload, "prev_hash": ZERO, "hash": ZERO})
+
+        add("registered", reg, to="lead")
+        plan = {}
+        if rnd.random() < 0.6:
+            plan["sign"] = reg + timedelta(days=rnd.randrange(30, 400))
+        if rnd.random() < 0.4:
+            plan["break_ground"] = reg + timedelta(days=rnd.randrange(120, 700))
+        if key and rnd.random() < 0.85:
+            assigns.append({"project_id": i, "role": "lead_leader", "person_login": f"leader{i % 8}",
+                            "rule_id": None, "rule_version": None, "assigned_on": reg, "event_seq": 1})
+            add("assignment", reg, payload='{"role":"lead_leader"}')
+        stage, since, held_from = "lead", reg, None
+        day = reg
+        stop_at = PATH.index("production") if rnd.random() < 0.3 else rnd.randrange(len(PATH) + 1)
+        for target in PATH[:stop_at]:
+            day = day + timedelta(days=rnd.randrange(*GAP[target]))
+            if day > today:
+                break
+            if target == "approved":
+                for item in ("industrial_policy", "environment", "energy", "land_use"):
+                    add("check", day, payload=json.dumps({"item": item}))
+                add("document", day, payload='{"document":"committee_decision"}')
+                if rnd.random() < 0.08:
+                    add("transition", day, "reject", stage, "rejected")
+                    stage, since = "rejected", day
+                    break
+            if target == "signed":
+                add("document", day, payload='{"document":"contract"}')
+            if target == "funding":
+                for k in range(rnd.randrange(1, 4)):
+                    on = day + timedelta(days=30 * k)
+                    if on > today:
+                        break
+                    cur = "USD" if rnd.random() < 0.1 else "CNY"
+                    amount = rnd.randrange(50, 5_000) * WAN
+                    capital.append({"project_id": i, "amount_minor": amount, "currency": cur, "effective_on": on,
+                                    "source": None, "event_seq": len(ev) + 1})
+                    add("capital", on, payload=json.dumps({"amount_minor": amount, "currency": cur}))
+                    if k == 0:
+                        add("transition", on, "fund", stage, "funding", '{"auto":true}')
+                        stage, since = "funding", on
+                if stage != "funding":
+                    break
+                continue
+            if target == "construction":
+                for doc in ("planning_permit", "land_use", "eia", "safety_assessment"):
+                    add("document", day, payload=json.dumps({"document": doc}))
+            day = max(day, since)
+            add("transition", day, TRIGGER[target], stage, target)
+            stage, since = target, day
+            if target == "construction":
+                for k in range(rnd.randrange(0, 4)):
+                    on = day + timedelta(days=20 + 40 * k)
+                    if on > today:
+                        break
+                    amount = rnd.randrange(100, 8_000) * WAN
+                    invest.append({"project_id": i, "amount_minor": amount, "currency": "CNY", "effective_on": on,
+                                   "event_seq": len(ev) + 1})
+                    add("investment", on, payload=json.dumps({"amount_minor": amount}))
+            if stage in ("signed", "construction") and rnd.random() < 0.1:
+                h = since + timedelta(days=rnd.randrange(5, 40))
+                r = h + timedelta(days=rnd.randrange(5, 60))
+                if r <= today:
+                    add("transition", h, "hold", stage, "on_hold")
+                    add("transition", r, "resume", "on_hold", stage)
+                    since, day = r, r
+                elif h <= today:
+                    add("transition", h, "hold", stage, "on_hold")
+                    held_from, stage, since = stage, "on_hold", h
+                    break
+        last_transition = max(e["effective_on"] for e in ev if e["to_stage"] is not None)
+        if stage not in ("production", "rejected", "on_hold") and rnd.random() < 0.07:
+            w = last_transition + timedelta(days=rnd.randrange(10, 200))
+            if w <= today:
+                add("transition", w, "withdraw", stage, "withdrawn")
+                stage, since, last_transition = "withdrawn", w, w
+        last_fu = None
+        for _ in range(rnd.randrange(0, 7)):
+            on = reg + timedelta(days=rnd.randrange(max((today - reg).days, 1)))
+            followups.append({"project_id": i, "note": "跟进", "effective_on": on, "actor": "bench",
+                              "event_seq": len(ev) + 1})
+            add("followup", on, payload='{"note":"跟进"}')
+            last_fu = on if last_fu is None or on > last_fu else last_fu
+        seq = len(ev)
+        events.extend(ev)
+        projects.append({
+            "id": i, "code": f"P-{i:05d}", "name": f"项目{i}", "investor": f"投资方{i % 997}", "origin": None,
+            "industry": "energy", "category": None, "key": key, "key_override": None,
+            "planned_investment_minor": planned, "planned_currency": "CNY", "unit_code": UNITS[i % len(UNITS)],
+            "plan_sign": plan.get("sign"), "plan_fund": None, "plan_break_ground": plan.get("break_ground"),
+            "plan_commission": None, "stage": stage, "stage_since": since, "held_from": held_from,
+            "registered_on": reg, "last_transition_on": last_transition, "last_followup_on": last_fu,
+            "workflow_name": "investment", "workflow_version": 1, "version": seq, "head_seq": seq,
+            "head_hash": ZERO, "created_at": now})
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(Unit.__table__), [{"code": u, "name": f"单位{u}", "kind": "township", "created_at": now}
+                                              for u in UNITS])
+        conn.execute(insert(Person.__table__), [{"login": f"leader{k}", "name": f"领导{k}", "title": None,
+                                                 "level": "county", "unit_code": None, "cap": None, "active": True,
+                                                 "created_at": now} for k in range(8)])
+        for table, rows in ((Project.__table__, projects), (Event.__table__, events),
+                            (CapitalArrival.__table__, capital), (InvestmentCompleted.__table__, invest),
+                            (FollowUp.__table__, followups), (Assignment.__table__, assigns)):
+            for k in range(0, len(rows), 20_000):
+                conn.execute(insert(table), rows[k:k + 20_000])
+    engine.dispose()
+    return len(events)
+
+
+# --- the baseline: hand-written SQL ------------------------------------------------------------------
+
+SNAPSHOT_SQL = """
+WITH snap AS (
+  SELECT p.unit_code AS unit, p.key AS key, p.planned_investment_minor AS planned,
+         p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission, p.registered_on,
+         CASE WHEN p.last_transition_on > :d THEN
+              (SELECT e.to_stage FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
+                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
+              ELSE p.stage END AS stage,
+         CASE WHEN p.last_transition_on > :d THEN
+              (SELECT e.effective_on FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
+                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
+              ELSE p.stage_since END AS since,
+         CASE WHEN p.last_followup_on > :d THEN
+              (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
+              ELSE p.last_followup_on END AS fu,
+         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
+                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader
+  FROM project p WHERE p.registered_on <= :d
+), lit AS (
+  SELECT *, julianday(:d) - julianday(since) AS in_stage,
+         julianday(:d) - julianday(COALESCE(fu, registered_on)) AS quiet,
+         CASE stage WHEN 'lead' THEN 0 WHEN 'screening' THEN 1 WHEN 'approved' THEN 2 WHEN 'signed' THEN 3
+                    WHEN 'funding' THEN 4 WHEN 'construction' THEN 5 ELSE NULL END AS pos
+  FROM snap
+), colored AS (
+  SELECT *, CASE
+    WHEN pos IS NULL THEN NULL
+    WHEN (plan_sign IS NOT NULL AND pos < 3 AND plan_sign < :d)
+      OR (plan_fund IS NOT NULL AND pos < 4 AND plan_fund < :d)
+      OR (plan_break_ground IS NOT NULL AND pos < 5 AND plan_break_ground < :d)
+      OR (plan_commission IS NOT NULL AND pos < 6 AND plan_commission < :d)
+      OR (stage = 'screening' AND in_stage > :screening_red)
+      OR (stage = 'signed' AND in_stage > :signed_red)
+      OR quiet > :followup_red
+      OR (key AND NOT leader) THEN 'red'
+    WHEN (plan_sign IS NOT NULL AND pos < 3 AND julianday(plan_sign) - julianday(:d) <= :due)
+      OR (plan_fund IS NOT NULL AND pos < 4 AND julianday(plan_fund) - julianday(:d) <= :due)
+      OR (plan_break_ground IS NOT NULL AND pos < 5 AND julianday(plan_break_ground) - julianday(:d) <= :due)
+      OR (plan_commission IS NOT NULL AND pos < 6 AND julianday(plan_commission) - julianday(:d) <= :due)
+      OR (stage = 'screening' AND in_stage > :screening_yellow)
+      OR quiet > :followup_yellow THEN 'yellow'
+    ELSE 'green' END AS light
+  FROM lit
+)
+SELECT unit, stage, count(*),
+       sum(CASE WHEN key AND stage NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END),
+       sum(CASE WHEN planned >= 10000000000 AND stage NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END),
+       sum(light = 'red'), sum(light = 'yellow')
+FROM colored GROUP BY unit, stage
+"""
+
+SIGNED_SQL = """
+SELECT p.unit_code, count(*) FROM
+  (SELECT project_id, min(effective_on) AS first_on FROM event
+    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold' GROUP BY project_id) s
+  JOIN project p ON p.id = s.project_id
+WHERE s.first_on BETWEEN :start AND :end GROUP BY p.unit_code
+"""
+
+MONEY_SQL = """
+SELECT p.unit_code, m.currency, sum(m.amount_minor) FROM {table} m JOIN project p ON p.id = m.project_id
+WHERE m.effective_on BETWEEN :start AND :end GROUP BY p.unit_code, m.currency
+"""
+
+
+def _baseline_figures(conn, start: date, end: date, as_of: date, t) -> dict:
+    from sqlalchemy import text
+
+    figs: dict = defaultdict(lambda: {"stages": defaultdict(int), "signed": 0, "capital": defaultdict(int),
+                                      "investment": defaultdict(int), "key": 0, "over": 0, "red": 0, "yellow": 0})
+    params = {"d": as_of.isoformat(), "screening_red": t.screening_red_days,
+              "screening_yellow": t.screening_yellow_days, "signed_red": t.signed_no_capital_red_days,
+              "followup_red": t.followup_red_days, "followup_yellow": t.followup_yellow_days,
+              "due": t.milestone_due_days}
+    for unit, stage, n, key, over, red, yellow in conn.execute(text(SNAPSHOT_SQL), params):
+        f = figs[unit]
+        f["stages"][stage] += n
+        f["key"] += key
+        f["over"] += over
+        f["red"] += red or 0
+        f["yellow"] += yellow or 0
+    window = {"start": start.isoformat(), "end": end.isoformat()}
+    for unit, n in conn.execute(text(SIGNED_SQL), window):
+        figs[unit]["signed"] = n
+    for label, table in (("capital", "capital_arrival"), ("investment", "investment_completed")):
+        for unit, cur, total in conn.execute(text(MONEY_SQL.format(table=table)), window):
+            figs[unit][label][cur] = total
+    return figs
+
+
+def baseline(engine, year: int, as_of: date, t) -> dict:
+    with engine.connect() as conn:
+        now = _baseline_figures(conn, date(year, 1, 1), min(date(year, 12, 31), as_of), as_of, t)
+        prev_as_of = min(date(year - 1, 12, 31), as_of)
+        before = _baseline_figures(conn, date(year - 1, 1, 1), prev_as_of, prev_as_of, t)
+    return {"now": now, "before": before}
+
+
+def _comparable_ours(doc: dict) -> dict:
+    """Our bulletin in the baseline's shape (non-zero values only)."""
+    def one(f):
+        return {"stages": {k: v for k, v in f["projects_by_stage"].items() if v}, "signed": f["signed"],
+                "capital": {m["currency"]: m["amount_minor"] for m in f["capital_in_place"] if m["amount_minor"]},
+                "investment": {m["currency"]: m["amount_minor"] for m in f["investment_completed"]
+                               if m["amount_minor"]},
+                "key": f["key_projects"], "over": f["over_100m"], "red": f["red"], "yellow": f["yellow"]}
+
+    return {"now": {u["unit"]: one(u) for u in doc["units"]},
+            "before": {u["unit"]: one(u["previous"]) for u in doc["units"]}}
+
+
+def _comparable_base(base: dict) -> dict:
+    def one(f):
+        return {"stages": {k: v for k, v in f["stages"].items() if v}, "signed": f["signed"],
+                "capital": {k: v for k, v in f["capital"].items() if v},
+                "investment": {k: v for k, v in f["investment"].items() if v},
+                "key": f["key"], "over": f["over"], "red": f["red"], "yellow": f["yellow"]}
+
+    return {which: {u: one(base[which][u]) if u in base[which] else None for u in UNITS} for which in base}
+
+
+def _best(fn, repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def run(size: str, workdir: Path) -> list[dict]:
+    from workflow import reports
+    from workflow.db import make_engine
+    from workflow.lights import Thresholds
+
+    n = SIZES[size]
+    path = workdir / "report.db"
+    url = init_db(path)
+    events = generate(url, n)
+    engine = make_engine(url, write=False)
+    year = date.today().year - 1
+    as_of = date(year, 12, 31)
+    t = Thresholds()
+
+    def ours():
+        return reports.bulletin(engine, str(year), thresholds=t)
+
+    def base():
+        return baseline(engine, year, as_of, t)
+
+    # Same figures first (and a warm cache for both).
+    doc, ref = ours(), base()
+    mine = _comparable_ours(doc)
+    theirs = _comparable_base(ref)
+    for which in ("now", "before"):
+        for unit in UNITS:
+            expected = theirs[which][unit]
+            got = mine[which][unit]
+            if expected is None:
+                expected = {"stages": {}, "signed": 0, "capital": {}, "investment": {}, "key": 0, "over": 0,
+                            "red": 0, "yellow": 0}
+            if got != expected:
+                raise AssertionError(f"bulletin differs from the hand-written SQL for {unit} ({which}): "
+                                     f"{got} != {expected}")
+    repeat = 5 if size == "tiny" else 3
+    t_base, _ = _best(base, repeat)
+    t_ours, _ = _best(ours, repeat)
+    engine.dispose()
+    label = f"bulletin {year} (and {year - 1}), {n:,} projects, {events:,} events"
+    return [row(label, t_ours, t_base, "s", "≤ 1.5×", limit=1.5)]
