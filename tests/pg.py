@@ -195,7 +195,7 @@ def cluster() -> PgCluster:
         c.make_template()
     except Exception as exc:
         c.stop()
-        _failure = f"{type(exc).__name__}: {exc}"
+        _failure = str(exc) if isinstance(exc, PgUnavailable) else f"{type(exc).__name__}: {exc}"
         raise PgUnavailable(_failure) from exc
     _cluster = c
     return c
