@@ -261,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     code = 0
     try:
-        command.main(args=argv, prog_name="pipeline", standalone_mode=False)
+        rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            code = rv  # a command's ``raise typer.Exit(n)``: without standalone mode click returns n
     except PipelineError as exc:
         code = _fail(exc, json_mode)
     except typer.Exit as exc:

@@ -6,13 +6,11 @@ Each command parses its options, calls the engine (``workflow.service``), and re
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
 from cli.app import CONTEXT, app
 from cli.context import STATE, emit_json, is_terminal, say
-from cli.output import check_format, format_option, to_csv, to_html_table, to_markdown, write_text
 from workflow.errors import BadInput
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
@@ -481,77 +479,9 @@ def _err_console():
     return err()
 
 
-# --- history, reassignment ---------------------------------------------------------------------------
+# --- reassignment ---------------------------------------------------------------------------
 
-HISTORY_FORMATS = ("csv", "md", "html")
-
-
-def history_table(data: dict, lang: str) -> tuple[list[str], list[list[str]]]:
-    from cli.render import EVENT_COLUMNS, event_row
-    from workflow.i18n import t
-
-    return [t(c, lang) for c in EVENT_COLUMNS], [event_row(e, lang) for e in data["events"]]
-
-
-@app.command("history")
-def history_cmd(
-    code: str = typer.Argument(..., help="Project code."),
-    json: bool = JSON,
-    fmt: str = format_option(HISTORY_FORMATS),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the formatted history to FILE."),
-) -> None:
-    """The project's whole timeline: dates, actors, events, stages, documents, amounts."""
-    check_format(fmt, HISTORY_FORMATS, output)
-    svc = STATE.service(write=False)
-    data = svc.history(code)
-    if json:
-        emit_json({"code": data["code"], "events": data["events"]})
-        return
-    lang = STATE.lang
-    if fmt is None:
-        from cli.render import timeline
-
-        timeline(data, lang)
-        return
-    headers, rows = history_table(data, lang)
-    if fmt == "csv":
-        write_text(to_csv(headers, rows), output)
-    elif fmt == "md":
-        write_text(to_markdown(headers, rows, f"{data['code']} {data['name']}"), output)
-    else:
-        write_text(history_html(svc, data, headers, rows, lang), output)
-
-
-def history_html(svc, data: dict, headers, rows, lang: str) -> str:
-    """A printable A4 page: header, the timeline, the row count, the chain head and checkpoint."""
-    import html
-
-    from cli.render import stage_label
-
-    latest = svc.latest_checkpoint() if hasattr(svc, "latest_checkpoint") else None
-    cp = f"{latest['digest']} ({latest['at']})" if latest else "none"
-    esc = html.escape
-    return f"""<!DOCTYPE html>
-<html lang="{'zh' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<title>{esc(data['code'])} {esc(data['name'])}</title>
-<style>
-@page {{ size: A4; margin: 15mm; }}
-body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; font-size: 9pt; }}
-h1 {{ font-size: 14pt; margin: 0 0 4mm; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border: 0.3pt solid #888; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }}
-thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
-footer {{ margin-top: 4mm; font-size: 8pt; font-family: monospace; }}
-</style></head><body>
-<h1>{esc(data['code'])} {esc(data['name'])} · {esc(stage_label(data['stage'], lang))}</h1>
-{to_html_table(headers, rows)}
-<footer>
-<div>events: {len(rows)}</div>
-<div>chain head: {esc(data['head_hash'])}</div>
-<div>latest checkpoint: {esc(cp)}</div>
-</footer>
-</body></html>
-"""
+# ``history`` lives in cli/audit_cmds.py with the other audit commands.
 
 
 @app.command("reassign")

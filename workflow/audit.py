@@ -1,18 +1,65 @@
-"""Canonical event bytes and the per-project hash chain.
+"""Canonical event bytes, the per-project hash chain, checkpoints, verification and the audit log.
 
 An event's hash is SHA-256 over the RFC 8785 canonical JSON of its stored fields, including the
 previous event's hash, so editing, removing or reordering any event breaks every later link.
 Timestamps are hashed as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` so SQLite and PostgreSQL give the same
 bytes; dates as ``YYYY-MM-DD``; amounts as integers; payloads as parsed JSON objects.
+
+Canonical JSON
+    :func:`canonical_json` is a fast serializer that gives the same bytes as the reference
+    ``rfc8785`` package (and raises where it raises) for every kind of value we store: strings
+    (Chinese text, control characters, quotes), integers within ±(2**53 - 1), booleans, null,
+    lists and nested objects; floats are handed to ``rfc8785`` itself.  ``tests/test_audit_canonical.py``
+    proves the two byte-identical with golden vectors and generated values.
+
+Checkpoints
+    A chain alone cannot show that a tail or a whole project was cut off.  A checkpoint's digest is
+    a running SHA-256 over every event hash in the order the events were written (``event.id``)::
+
+        G0 = 32 zero bytes;  Gk = SHA-256(G(k-1) || ascii hex hash of event k);  digest = hex(Gn)
+
+    Each event hash covers its project code, its ``seq`` and the previous hash of its project, so
+    the digest fixes every project's (code, last seq, head hash) at that moment; the checkpoint row
+    also stores those heads so that ``verify`` can name the project and event that changed.  The
+    digest is computed from a snapshot in which the visible events are a prefix of the write order
+    (SQLite serialises writers; on PostgreSQL the snapshot is retried until no writer is in flight),
+    so later appends never change it.  ``verify --digest D`` recomputes the running hash over the
+    events as they are now and passes only if some prefix reproduces ``D``: an event covered by
+    the checkpoint that was edited, removed, reordered or re-hashed, a truncated chain or a deleted
+    project all make that impossible (short of a SHA-256 collision), whether or not the checkpoint
+    row is still in the database.  The row only adds precision (which project, which event).
+
+Verification (:func:`verify`) recomputes every event's hash from its stored fields, checks that
+``seq`` runs 1, 2, 3, … per project, that each ``prev_hash`` is the previous event's hash, and that
+each project row agrees with its history: ``head_seq``/``head_hash`` are the last event's, ``stage``
+(and ``held_from``) are what the transition and correction events replay to, and ``version`` lies
+within the bounds history fixes (see :func:`verify`).  It reads only, in one snapshot, streaming.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring as _py_encode_basestring
+
+try:  # the C accelerator of the standard library's JSON encoder
+    from json.encoder import c_encode_basestring as _c_encode_basestring
+except ImportError:  # pragma: no cover - CPython always has it
+    _c_encode_basestring = None
 
 GENESIS = "0" * 64
+DIGEST_GENESIS = bytes(32)
+INT_MAX = 2**53 - 1
+INT_MIN = -(2**53) + 1
+MAX_FAILURES = 10_000
+# Event kinds the engine writes (``audit log --kind`` accepts others only if they occur in history).
+KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
+         "assignment", "reassignment", "correction")
+
+_enc = _c_encode_basestring or _py_encode_basestring
 
 
 def format_utc(ts: datetime) -> str:
@@ -22,11 +69,102 @@ def format_utc(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_json(value) -> bytes:
-    """RFC 8785 canonical JSON (the reference ``rfc8785`` implementation)."""
+# --- canonical JSON (RFC 8785) --------------------------------------------------------------------
+
+
+def canonical_json_reference(value) -> bytes:
+    """RFC 8785 canonical JSON by the reference ``rfc8785`` implementation."""
     import rfc8785
 
     return rfc8785.dumps(value)
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16be")
+
+
+def _dump(value, out: Callable[[str], None]) -> None:
+    t = type(value)
+    if t is str:
+        out(_enc(value))
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif t is int:
+        if value < INT_MIN or value > INT_MAX:
+            import rfc8785
+
+            raise rfc8785.IntegerDomainError(value)
+        out(int.__repr__(value))
+    elif t is dict:
+        if not value:
+            out("{}")
+            return
+        try:
+            keys = sorted(value, key=_utf16_key)
+        except AttributeError:
+            import rfc8785
+
+            raise rfc8785.CanonicalizationError("object keys must be strings") from None
+        first = True
+        for k in keys:
+            out("{" if first else ",")
+            first = False
+            if not isinstance(k, str):
+                import rfc8785
+
+                raise rfc8785.CanonicalizationError("object keys must be strings")
+            out(_enc(k))
+            out(":")
+            _dump(value[k], out)
+        out("}")
+    elif t is list or t is tuple:
+        if not value:
+            out("[]")
+            return
+        first = True
+        for v in value:
+            out("[" if first else ",")
+            first = False
+            _dump(v, out)
+        out("]")
+    else:
+        _dump_other(value, out)
+
+
+def _dump_other(value, out: Callable[[str], None]) -> None:
+    """Subclasses and floats, in the order ``rfc8785.dump`` tests them."""
+    import rfc8785
+
+    if isinstance(value, bool):
+        out("true" if value else "false")
+    elif isinstance(value, int):
+        _dump(int(value), out)
+    elif isinstance(value, str):
+        out(_enc(value))
+    elif isinstance(value, float):
+        out(rfc8785.dumps(float(value)).decode("ascii"))
+    elif isinstance(value, list | tuple):
+        _dump(list(value), out)
+    elif isinstance(value, dict):
+        _dump(dict(value), out)
+    else:
+        raise rfc8785.CanonicalizationError(f"unsupported type: {type(value)}")
+
+
+def canonical_json(value) -> bytes:
+    """RFC 8785 canonical JSON, byte-identical to ``rfc8785.dumps`` (and raising where it raises)."""
+    parts: list[str] = []
+    _dump(value, parts.append)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates
+        import rfc8785
+
+        raise rfc8785.CanonicalizationError("input contains non-UTF-8 codepoints") from exc
 
 
 def payload_text(payload: dict) -> str:
@@ -74,3 +212,648 @@ def event_bytes(**fields) -> bytes:
 
 def event_hash(**fields) -> str:
     return hashlib.sha256(event_bytes(**fields)).hexdigest()
+
+
+# The event document with its keys in RFC 8785 order (UTF-16 code units), for stored rows whose
+# payload column already holds canonical JSON text.  Every string goes through the JSON string
+# encoder, so a field can never spill into its neighbours and the bytes determine the fields.
+_EVENT_TEMPLATE = (
+    '{"actor":%s,"effective_on":%s,"from":%s,"kind":%s,"payload":%s,"prev_hash":%s,"project":%s,'
+    '"reason":%s,"recorded_at":%s,"seq":%s,"to":%s,"trigger":%s}'
+)
+
+
+def stored_event_bytes(code, seq, kind, trigger, from_stage, to_stage, effective_on, recorded_at, actor,
+                       reason, payload, prev_hash) -> bytes:
+    """The canonical bytes of a stored event row (raw column values as the driver returns them).
+
+    Fast path used by :func:`verify`; its result is the canonical document exactly when the payload
+    text is canonical, which is how the engine stores it.  Raises ``TypeError``/``ValueError`` on
+    values of an unexpected type or form (the caller then takes the slow, parsing path).
+    """
+    enc = _enc
+    if type(effective_on) is not str:
+        effective_on = effective_on.isoformat()
+    elif len(effective_on) != 10:
+        raise ValueError("effective_on")
+    if type(recorded_at) is str:
+        if len(recorded_at) != 26 or recorded_at[10] != " ":
+            raise ValueError("recorded_at")
+        recorded_at = recorded_at[:10] + "T" + recorded_at[11:] + "Z"
+    else:
+        recorded_at = format_utc(recorded_at)
+    if type(seq) is not int or type(payload) is not str:
+        raise TypeError("seq/payload")
+    return (_EVENT_TEMPLATE % (
+        enc(actor), enc(effective_on), "null" if from_stage is None else enc(from_stage), enc(kind), payload,
+        enc(prev_hash), enc(code), "null" if reason is None else enc(reason), enc(recorded_at), seq,
+        "null" if to_stage is None else enc(to_stage), "null" if trigger is None else enc(trigger),
+    )).encode("utf-8")
+
+
+def _parse_effective(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _parse_recorded(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, effective_on, recorded_at, actor,
+                    reason, payload, prev_hash) -> tuple[str, bool]:
+    """The hash of a stored row by parsing every field (as the engine reads it) and canonicalising
+    the whole document; and whether the stored payload text is itself canonical."""
+    parsed = json.loads(payload)
+    canonical_payload = canonical_json(parsed).decode("utf-8")
+    doc = event_document(
+        project=code, seq=seq, kind=kind, trigger=trigger, from_stage=from_stage, to_stage=to_stage,
+        effective_on=_parse_effective(effective_on), recorded_at=_parse_recorded(recorded_at), actor=actor,
+        reason=reason, payload=parsed, prev_hash=prev_hash,
+    )
+    return hashlib.sha256(canonical_json(doc)).hexdigest(), canonical_payload == payload
+
+
+def running_digest(hashes, start: bytes = DIGEST_GENESIS) -> bytes:
+    """The checkpoint digest over event hashes in write order (see the module docstring)."""
+    g = start
+    sha = hashlib.sha256
+    for h in hashes:
+        g = sha(g + h.encode("ascii")).digest()
+    return g
+
+
+# --- verification -------------------------------------------------------------------------------
+
+_EVENT_COLUMNS = ("id, project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
+                  "actor, reason, payload, prev_hash, hash")
+
+
+def project_code(project_id: int) -> str:
+    return f"P-{project_id:04d}"
+
+
+class _Chain:
+    """What the sweep knows about one project so far."""
+
+    __slots__ = ("code", "last_seq", "last_hash", "stage", "stage_seq", "held_from", "lo", "actor", "n",
+                 "paused")
+
+    def __init__(self, code: str, paused: frozenset):
+        self.code = code
+        self.last_seq = 0
+        self.last_hash = GENESIS
+        self.stage = None
+        self.stage_seq = None
+        self.held_from = None
+        self.lo = 1  # lower bound of the version: write transactions proven by history
+        self.actor = None
+        self.n = 0
+        self.paused = paused
+
+
+class _Failures:
+    def __init__(self, limit: int = MAX_FAILURES):
+        self.items: list[dict] = []
+        self.total = 0
+        self.limit = limit
+
+    def add(self, code: str | None, seq: int | None, problem: str) -> None:
+        self.total += 1
+        if len(self.items) < self.limit:
+            self.items.append({"code": code, "seq": seq, "problem": problem})
+
+
+def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
+    key = (name, version)
+    if key not in cache:
+        try:
+            from workflow.definition import get_definition
+
+            defn = get_definition(name, version)
+            cache[key] = frozenset(s.key for s in defn.stages if s.is_paused)
+        except Exception:  # an unknown workflow: held_from is then not checked
+            cache[key] = None
+    return cache[key]
+
+
+def _snapshot_connection(engine):
+    """A connection whose reads share one snapshot (PostgreSQL: REPEATABLE READ)."""
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
+def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
+    """PostgreSQL: make the transaction's snapshot one with no writer in flight, so the visible events
+    are a prefix of the ``event.id`` order.  (Every engine write takes a row lock or inserts before it
+    allocates an event id, so it has a transaction id by then and shows in the snapshot's xip list.)
+    SQLite needs nothing: writers are serialised and a read snapshot always sees a prefix."""
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    from workflow.errors import Conflict
+
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = conn.execute(text("SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot())")).scalar()
+        if not busy:
+            return
+        conn.rollback()
+        if time.monotonic() > deadline:
+            raise Conflict("the database stayed busy with writes; the checkpoint was not taken; retry")
+        time.sleep(0.05)
+
+
+def _load_projects(conn) -> dict[int, tuple]:
+    rows = conn.exec_driver_sql(
+        "SELECT id, code, stage, held_from, version, head_seq, head_hash, workflow_name, workflow_version "
+        "FROM project")
+    return {r[0]: tuple(r) for r in rows}
+
+
+def _checkpoint_row(conn, digest: str | None) -> dict | None:
+    from sqlalchemy import select
+
+    from workflow.models import Checkpoint
+
+    C = Checkpoint.__table__
+    stmt = select(C).order_by(C.c.id.desc()).limit(1)
+    if digest is not None:
+        stmt = select(C).where(C.c.digest == digest).order_by(C.c.id.desc()).limit(1)
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def _heads_of(row: dict, failures: _Failures) -> dict[tuple[str, int], str]:
+    try:
+        heads = json.loads(row["heads"])
+        return {(str(c), int(s)): str(h) for c, s, h in heads}
+    except (ValueError, TypeError):
+        failures.add(None, None, f"the checkpoint row of {row['digest']} has unreadable heads")
+        return {}
+
+
+def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
+           digest: str | None = None, running: bool = False, wanted: dict | None = None,
+           progress: Callable[[int, int], None] | None = None, total: int = 0,
+           failures: _Failures) -> dict:
+    """Stream the events in write order, checking each one and each chain link; returns the chains,
+    the running digest state and what was found for ``wanted`` (code, seq) pairs."""
+    sha256 = hashlib.sha256
+    fast = stored_event_bytes
+    chains: dict[int, _Chain] = {}
+    paused_cache: dict = {}
+    target = bytes.fromhex(digest) if digest else None
+    running = running or target is not None
+    g = DIGEST_GENESIS
+    matched_at = None
+    found: dict[tuple[str, int], str] = {}
+    want = wanted or None
+    done = 0
+    step = 20_000
+    result = conn.exec_driver_sql(f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params)
+    for row in result:
+        (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
+         stored) = row
+        ch = chains.get(pid)
+        if ch is None:
+            p = projects.get(pid)
+            if p is None:
+                ch = _Chain(project_code(pid), frozenset())
+            else:
+                ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
+            chains[pid] = ch
+        code = ch.code
+        # 1. the event's own hash, from its stored fields
+        try:
+            ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
+                             prev)).hexdigest() == stored
+        except (TypeError, ValueError, UnicodeEncodeError):
+            ok = False
+        if not ok:
+            _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
+                        payload, prev, stored)
+        # 2. its place in the chain
+        expected = ch.last_seq + 1
+        if seq == expected:
+            if prev != ch.last_hash:
+                failures.add(code, seq, f"prev_hash does not match the hash of event {seq - 1}"
+                             if seq > 1 else "prev_hash of the first event is not 64 zeros")
+        elif type(seq) is not int:
+            failures.add(code, None, f"event with a non-integer seq {seq!r}")
+            seq = ch.last_seq
+        elif seq > expected:
+            missing = f"event {expected} is missing" if seq == expected + 1 else \
+                f"events {expected} to {seq - 1} are missing"
+            failures.add(code, expected, f"{missing} (the next event found is {seq})")
+        else:
+            failures.add(code, seq, f"event {seq} is out of order or duplicated (found after event {ch.last_seq})")
+        if seq > ch.last_seq:
+            ch.last_seq = seq
+            ch.last_hash = stored
+        # 3. what the project row must agree with
+        if ch.n and (actor != ch.actor or kind == "correction"):
+            ch.lo += 1  # one service call acts for one actor; a correction always opens its own
+        ch.actor = actor
+        ch.n += 1
+        if to_stage is not None:
+            if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
+                failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in "
+                                        f"{ch.stage!r}")
+            if ch.paused is not None:
+                if kind == "correction":
+                    try:
+                        ch.held_from = json.loads(payload).get("held_from")
+                    except (ValueError, TypeError, AttributeError):
+                        ch.held_from = None
+                elif kind == "transition":
+                    if to_stage in ch.paused:
+                        ch.held_from = from_stage
+                    elif from_stage in ch.paused:
+                        ch.held_from = None
+            ch.stage = to_stage
+            ch.stage_seq = seq
+        # 4. the running digest and the checkpoint's heads
+        if running:
+            g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
+            if g == target and matched_at is None:
+                matched_at = done + 1
+        if want is not None and (code, seq) in want:
+            found[(code, seq)] = stored
+        done += 1
+        if progress is not None and done % step == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(done, max(total, done))
+    return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g}
+
+
+def _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
+                prev, stored) -> None:
+    try:
+        digest, canonical = slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor,
+                                            reason, payload, prev)
+    except Exception as exc:  # unreadable field: an edit that no longer parses
+        failures.add(code, seq, f"a stored field cannot be read ({type(exc).__name__}: {exc}); "
+                                "the event was edited")
+        return
+    if digest != stored:
+        failures.add(code, seq, "the stored fields no longer hash to the event's hash: the event was edited")
+    elif not canonical:
+        failures.add(code, seq, "the payload text was rewritten (same content, no longer canonical JSON)")
+
+
+def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failures: _Failures) -> None:
+    for pid, (_pid, code, stage, held_from, version, head_seq, head_hash, *_wf) in projects.items():
+        ch = chains.get(pid)
+        if ch is None:
+            failures.add(code, 1, "the project has no history: event 1 (its registration) is missing")
+            continue
+        if head_seq != ch.last_seq or head_hash != ch.last_hash:
+            failures.add(code, ch.last_seq,
+                         f"the project row's head (seq {head_seq}, {str(head_hash)[:12]}…) is not the last "
+                         f"event of its history (seq {ch.last_seq}, {str(ch.last_hash)[:12]}…)")
+        if ch.stage is not None and stage != ch.stage:
+            failures.add(code, ch.stage_seq, f"the project row says stage {stage!r}, but its history "
+                                             f"(event {ch.stage_seq}) leaves it in {ch.stage!r}")
+        elif ch.paused is not None and ch.stage is not None and held_from != ch.held_from:
+            failures.add(code, ch.stage_seq, f"the project row says it was held from {held_from!r}, but its "
+                                             f"history says {ch.held_from!r}")
+        if not isinstance(version, int) or not ch.lo <= version <= max(ch.last_seq, 1):
+            failures.add(code, ch.last_seq, f"the project row's version {version!r} is impossible for its "
+                                            f"history (between {ch.lo} and {max(ch.last_seq, 1)})")
+    for pid, ch in chains.items():
+        if pid not in projects:
+            failures.add(ch.code, None, f"{ch.n} events exist but the project row is missing")
+
+
+def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, failures: _Failures,
+                   given: bool) -> dict:
+    matched = sweep["matched_at"] is not None
+    report = {"digest": digest, "given": given, "matched": matched, "covered_events": sweep["matched_at"],
+              "checkpoint": None}
+    if row is not None:
+        report["checkpoint"] = {"at": format_utc(row["at"]), "actor": row["actor"], "projects": row["projects"],
+                                "events": row["events"]}
+    if matched:
+        return report
+    what = "the digest you gave" if given else f"the latest stored checkpoint ({digest[:12]}…)"
+    named = 0
+    seen_codes = {ch.code: ch for ch in sweep["chains"].values()}
+    for (code, seq), h in sorted(wanted.items()):
+        ch = seen_codes.get(code)
+        if ch is None:
+            failures.add(code, seq, f"the project is missing: it had {seq} events at the checkpoint")
+        elif (code, seq) not in sweep["found"]:
+            failures.add(code, seq, f"event {seq}, covered by {what}, is missing: history now ends at "
+                                    f"event {ch.last_seq}")
+        elif sweep["found"][(code, seq)] != h:
+            failures.add(code, seq, f"event {seq} no longer has the hash it had at the checkpoint: history "
+                                    "up to it was rewritten")
+        else:
+            continue
+        named += 1
+    if not named:
+        where = ("no checkpoint with this digest is stored (the row may have been removed, or the digest is "
+                 "mistyped)") if row is None else "every checkpointed head is intact"
+        failures.add(None, None, f"no prefix of the history reproduces {what}: events covered by it were "
+                                 f"altered, removed, inserted or reordered; {where}")
+    return report
+
+
+def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], None] | None = None,
+           max_failures: int = MAX_FAILURES) -> dict:
+    """Recompute every chain from the stored fields and check the project rows against their history.
+
+    Given ``digest`` (from ``audit checkpoint``, kept by the auditor), also prove that every event it
+    covers is still there, unchanged and in order.  Without one, the latest checkpoint stored in the
+    database is checked the same way.  Reads only.
+
+    The version check: ``version`` is the optimistic-lock counter, bumped once per write transaction,
+    and one transaction may append several events (registration plus assignments, a capital arrival
+    plus the ``fund`` it fires).  History therefore fixes bounds, not the exact number: at most one
+    transaction per event after the first (``version <= head_seq``), and at least one more for every
+    change of actor between consecutive events and for every correction (``version >= 1 +`` those).
+    """
+    if digest is not None:
+        digest = normalise_digest(digest)
+    failures = _Failures(max_failures)
+    with _snapshot_connection(engine) as conn:
+        projects = _load_projects(conn)
+        total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
+        row = _checkpoint_row(conn, digest)
+        check = digest if digest is not None else (row["digest"] if row else None)
+        wanted = _heads_of(row, failures) if row is not None else {}
+        sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
+                       failures=failures)
+        conn.rollback()
+    _check_projects(projects, sweep["chains"], failures)
+    report = None
+    if check is not None:
+        report = _digest_report(check, sweep, row, wanted, failures, given=digest is not None)
+    return {"ok": failures.total == 0, "projects": len(projects), "events": sweep["events"],
+            "failures": failures.items, "failures_total": failures.total, "digest": report}
+
+
+def normalise_digest(digest: str) -> str:
+    from workflow.errors import BadInput
+
+    value = digest.strip().lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise BadInput(f"--digest: {digest!r} is not a checkpoint digest (64 hexadecimal characters)")
+    return value
+
+
+def verify_project(conn, project_id: int) -> dict:
+    """Check one project's chain and row (``history`` shows the result); reads only."""
+    projects = _load_projects_where(conn, project_id)
+    failures = _Failures()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sweep = _sweep(conn, where=f"WHERE project_id = {mark}", params=(project_id,), projects=projects,
+                   failures=failures)
+    _check_projects(projects, sweep["chains"], failures)
+    return {"ok": failures.total == 0, "events": sweep["events"], "failures": failures.items}
+
+
+def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
+    from sqlalchemy import select
+
+    from workflow.models import Project
+
+    P = Project.__table__
+    row = conn.execute(select(P.c.id, P.c.code, P.c.stage, P.c.held_from, P.c.version, P.c.head_seq,
+                              P.c.head_hash, P.c.workflow_name, P.c.workflow_version)
+                       .where(P.c.id == project_id)).first()
+    return {row[0]: tuple(row)} if row else {}
+
+
+# --- checkpoints ----------------------------------------------------------------------------------
+
+
+def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
+               progress: Callable[[int, int], None] | None = None) -> dict:
+    """Verify everything and take a digest over every chain head from one snapshot.
+
+    Refuses (IntegrityFailure, nothing stored) when verification fails: a checkpoint must never seal
+    a history that is already broken.  With ``store`` the checkpoint row (digest, heads, counts, time,
+    actor) is inserted afterwards through ``write_engine``; the digest is the auditor's to keep.
+    """
+    from workflow import clock
+    from workflow.errors import IntegrityFailure
+
+    failures = _Failures()
+    with _snapshot_connection(engine) as conn:
+        _wait_for_clean_prefix(conn)
+        at = clock.utcnow()
+        projects = _load_projects(conn)
+        total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
+        sweep = _sweep(conn, projects=projects, running=True, progress=progress, total=total,
+                       failures=failures)
+        conn.rollback()
+    _check_projects(projects, sweep["chains"], failures)
+    if failures.total:
+        raise IntegrityFailure(
+            f"history failed verification ({failures.total} problems); no checkpoint was taken — "
+            "run `pipeline audit verify` for the list", failures.items)
+    heads = sorted([ch.code, ch.last_seq, ch.last_hash] for ch in sweep["chains"].values())
+    doc = {"digest": sweep["digest"].hex(), "projects": len(heads), "events": sweep["events"],
+           "at": format_utc(at), "actor": actor, "stored": False}
+    if store:
+        from sqlalchemy import insert
+
+        from workflow.models import Checkpoint
+
+        with (write_engine or engine).begin() as wconn:
+            wconn.execute(insert(Checkpoint.__table__).values(
+                digest=doc["digest"], projects=doc["projects"], events=doc["events"],
+                heads=canonical_json(heads).decode("utf-8"), at=at, actor=actor))
+        doc["stored"] = True
+    return doc
+
+
+def latest_checkpoint(conn) -> dict | None:
+    row = _checkpoint_row(conn, None)
+    if row is None:
+        return None
+    return {"digest": row["digest"], "projects": row["projects"], "events": row["events"],
+            "at": format_utc(row["at"]), "actor": row["actor"]}
+
+
+def list_checkpoints(conn, limit: int = 50) -> list[dict]:
+    from sqlalchemy import select
+
+    from workflow.models import Checkpoint
+
+    C = Checkpoint.__table__
+    rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
+                        .order_by(C.c.id.desc()).limit(limit)).mappings()
+    return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
+             "actor": r["actor"]} for r in rows]
+
+
+# --- the audit log ---------------------------------------------------------------------------------
+
+
+def event_json(row) -> dict:
+    """An event as the command line shows it (SPEC §8), from a mapping of its columns."""
+    payload = row["payload"]
+    return {
+        "seq": row["seq"],
+        "kind": row["kind"],
+        "trigger": row["trigger"],
+        "from": row["from_stage"],
+        "to": row["to_stage"],
+        "effective_on": row["effective_on"].isoformat(),
+        "recorded_at": format_utc(row["recorded_at"]),
+        "actor": row["actor"],
+        "reason": row["reason"],
+        "payload": json.loads(payload) if isinstance(payload, str) else payload,
+        "hash": row["hash"],
+        "prev_hash": row["prev_hash"],
+    }
+
+
+def log_query(*, date_from: date | None = None, date_to: date | None = None, actor: str | None = None,
+              unit: str | None = None, stage: str | None = None, kind: str | None = None,
+              project_id: int | None = None):
+    """The SELECT behind ``audit log`` (and ``history``): events with their project's code and unit,
+    by effective date then write order."""
+    from sqlalchemy import or_, select
+
+    from workflow.models import Event, Project
+
+    E, P = Event.__table__, Project.__table__
+    stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
+                   E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
+                   P.c.code, P.c.unit_code)
+            .select_from(E.join(P, P.c.id == E.c.project_id)))
+    if project_id is not None:
+        return stmt.where(E.c.project_id == project_id).order_by(E.c.seq)
+    if date_from is not None:
+        stmt = stmt.where(E.c.effective_on >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(E.c.effective_on <= date_to)
+    if actor is not None:
+        stmt = stmt.where(E.c.actor == actor)
+    if unit is not None:
+        stmt = stmt.where(P.c.unit_code == unit)
+    if stage is not None:
+        stmt = stmt.where(or_(E.c.from_stage == stage, E.c.to_stage == stage))
+    if kind is not None:
+        stmt = stmt.where(E.c.kind == kind)
+    return stmt.order_by(E.c.effective_on, E.c.id)
+
+
+def iter_log(engine, *, batch: int = 2000, **filters) -> Iterator[dict]:
+    """Stream ``audit log`` events (constant memory: a server-side cursor / ``yield_per`` batches)."""
+    stmt = log_query(**filters)
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=batch).execute(stmt)
+        for row in result.mappings():
+            event = event_json(row)
+            event["code"] = row["code"]
+            event["unit"] = row["unit_code"]
+            yield event
+        conn.rollback()
+
+
+def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None) -> None:
+    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log)."""
+    from sqlalchemy import select
+
+    from workflow.errors import BadInput, NotFound
+    from workflow.models import Event, Unit
+
+    if unit is not None and conn.execute(select(Unit.__table__.c.code)
+                                         .where(Unit.__table__.c.code == unit)).first() is None:
+        raise NotFound(f"no unit {unit!r}", [{"unit": unit}])
+    if stage is not None:
+        from workflow.definition import default_definition
+
+        default_definition().stage(stage)
+    if kind is not None and kind not in KINDS:
+        E = Event.__table__
+        if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
+            raise BadInput(f"--kind: {kind!r} is not an event kind; one of: {', '.join(KINDS)}")
+
+
+# --- replay (corrections) ---------------------------------------------------------------------------
+
+
+def replay_stage(events: list[dict], paused: frozenset) -> dict:
+    """Stage, held-from stage and entry date after ``events`` (dicts with kind/from/to/payload/
+    effective_on, in seq order), as transitions and corrections leave them."""
+    state = {"stage": None, "held_from": None, "stage_since": None}
+    for e in events:
+        to = e.get("to")
+        if to is None:
+            continue
+        frm = e.get("from")
+        payload = e.get("payload") or {}
+        if e["kind"] == "correction":
+            state["held_from"] = payload.get("held_from")
+            state["stage_since"] = payload.get("stage_since") or e["effective_on"]
+        else:
+            if e["kind"] == "transition":
+                if to in paused:
+                    state["held_from"] = frm
+                elif frm in paused:
+                    state["held_from"] = None
+            state["stage_since"] = e["effective_on"]
+        state["stage"] = to
+    return state
+
+
+# --- one project's history -------------------------------------------------------------------------
+
+
+def corrections_of(events: list[dict]) -> dict[int, int]:
+    """seq of a corrected event -> seq of the correction naming it."""
+    out: dict[int, int] = {}
+    for e in events:
+        if e["kind"] == "correction":
+            target = (e.get("payload") or {}).get("corrects")
+            if isinstance(target, int) and target not in out:
+                out[target] = e["seq"]
+    return out
+
+
+def project_history(engine, code: str) -> dict:
+    """``history CODE``: the project's header, every event in ``seq`` order, the result of checking its
+    chain and row, and the latest checkpoint; one snapshot, reads only."""
+    from sqlalchemy import select
+
+    from workflow.errors import NotFound
+    from workflow.models import Project, Unit
+
+    P, U = Project.__table__, Unit.__table__
+    with _snapshot_connection(engine) as conn:
+        proj = conn.execute(
+            select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
+                   P.c.unit_code, U.c.name.label("unit_name"), P.c.planned_investment_minor,
+                   P.c.planned_currency, P.c.head_seq, P.c.head_hash, P.c.version, P.c.registered_on)
+            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == code)).mappings().first()
+        if proj is None:
+            raise NotFound(f"no project {code}", [{"project": code}])
+        events = [event_json(r) for r in conn.execute(log_query(project_id=proj["id"])).mappings()]
+        chain = verify_project(conn, proj["id"])
+        latest = latest_checkpoint(conn)
+        conn.rollback()
+    return {
+        "code": proj["code"], "name": proj["name"], "investor": proj["investor"], "industry": proj["industry"],
+        "key": bool(proj["key"]), "stage": proj["stage"], "stage_since": proj["stage_since"].isoformat(),
+        "unit": proj["unit_code"], "unit_name": proj["unit_name"],
+        "planned_investment": {"amount_minor": int(proj["planned_investment_minor"]),
+                               "currency": proj["planned_currency"]},
+        "registered_on": proj["registered_on"].isoformat(), "version": proj["version"],
+        "head_seq": proj["head_seq"], "head_hash": proj["head_hash"], "events": events,
+        "corrected": corrections_of(events), "chain": chain, "checkpoint": latest,
+    }

@@ -190,3 +190,26 @@ LABELS.update({
     "rules_kept": ("Kept, needs attention", "保持不变，需关注"),
     "rules_holding": ("Current", "在任"),
 })
+
+# --- audit (history, audit log, checkpoints, verification) -----------------------------------------
+LABELS.update({
+    "events": ("events", "条记录"),
+    "chain": ("Hash chain", "哈希链"),
+    "chain_intact": ("chain intact", "哈希链完整"),
+    "chain_broken": ("CHAIN BROKEN", "哈希链被破坏"),
+    "chain_head": ("chain head", "链头哈希"),
+    "latest_checkpoint": ("latest checkpoint", "最近校验点"),
+    "none": ("none", "无"),
+    "history_title": ("Stage history", "项目阶段历史"),
+    "audit_log_title": ("Audit log", "审计日志"),
+    "digest": ("digest", "摘要"),
+    "at": ("at", "时间"),
+    "verified": ("verified", "已校验"),
+    "covers": ("covers", "覆盖"),
+    "unchanged": ("all unchanged", "均未被改动"),
+    "problem": ("Problem", "问题"),
+    "projects_n": ("projects", "个项目"),
+    "events_h": ("Events", "记录数"),
+    "at_h": ("At (UTC)", "时间(UTC)"),
+    "digest_h": ("Digest", "摘要"),
+})

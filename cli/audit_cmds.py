@@ -1,0 +1,545 @@
+"""Audit commands (SPEC §7, §8): ``history``, ``audit log|checkpoint|checkpoints|verify`` and ``correct``.
+
+``history`` and ``audit`` only read: they open an SQLite database read-only (an auditor's process
+cannot write even by mistake).  ``audit log`` streams: rows are written as they are read, so memory
+stays flat on a million events.  ``audit verify`` prints every failure and exits 7; it changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import typer
+
+from cli.app import CONTEXT, app
+from cli.context import STATE, emit_json, err, is_terminal, out, say
+from cli.output import check_format, format_option
+from workflow.errors import BadInput, IntegrityFailure
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE instead of stdout.")
+FORMATS = ("csv", "md", "html")
+PROGRESS_MIN_EVENTS = 20_000
+CHUNK = 500  # rows per table on a terminal
+
+audit_app = typer.Typer(help="Audit: the log across projects, checkpoints, verification of history.",
+                        context_settings=CONTEXT, no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _read_engine():
+    """The database for a read-only command: SQLite is opened read-only (mode=ro)."""
+    return STATE.engine(write=False, readonly=True)
+
+
+def _actor(engine) -> str:
+    from workflow.db import session_actor
+
+    return session_actor(engine, STATE.login())
+
+
+@contextlib.contextmanager
+def _progress(label: str):
+    """A progress callback drawing a bar on stderr, on a terminal and for large databases only."""
+    console = err()
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=console, transient=True)
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            if total < PROGRESS_MIN_EVENTS:
+                return
+            progress.start()
+            task = progress.add_task(label, total=total)
+        progress.update(task, completed=done, total=max(total, done))
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            progress.stop()
+
+
+# --- rows ---------------------------------------------------------------------------------------------
+
+
+def _details(event: dict, corrected: dict[int, int], lang: str) -> str:
+    from cli.render import event_details
+    from workflow.i18n import is_zh
+
+    try:
+        text = _correction_details(event, lang) if event["kind"] == "correction" else event_details(event, lang)
+    except (KeyError, TypeError, ValueError):  # a payload of an unexpected shape: show it raw
+        import json
+
+        text = json.dumps(event.get("payload"), ensure_ascii=False)
+    by = corrected.get(event["seq"])
+    if by is not None:
+        note = f"（已由第{by}条更正）" if is_zh(lang) else f"(corrected by #{by})"
+        text = f"{text} {note}".strip()
+    return text
+
+
+def _correction_details(event: dict, lang: str) -> str:
+    from cli.render import stage_label
+    from workflow.i18n import is_zh
+    from workflow.money import format_money
+
+    p = event.get("payload") or {}
+    text = f"更正第{p.get('corrects')}条" if is_zh(lang) else f"corrects #{p.get('corrects')}"
+    if p.get("restore_stage"):
+        text += f" → {stage_label(p['restore_stage'], lang)}"
+    elif "amount_minor" in p:
+        text += f" ({format_money(p['amount_minor'], p['currency'], lang)})"
+    return text
+
+
+def _event_cells(event: dict, corrected: dict[int, int], lang: str) -> list[str]:
+    from cli.render import event_row
+
+    cells = event_row(event, lang)
+    cells[-1] = _details(event, corrected, lang)
+    return cells
+
+
+def history_columns(lang: str) -> list[str]:
+    from cli.render import EVENT_COLUMNS
+    from workflow.i18n import t
+
+    return [t(c, lang) for c in EVENT_COLUMNS]
+
+
+def log_columns(lang: str) -> list[str]:
+    from workflow.i18n import t
+
+    return [t("code", lang), *history_columns(lang)]
+
+
+# --- history ----------------------------------------------------------------------------------------
+
+
+@app.command("history")
+def history_cmd(
+    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    json: bool = JSON,
+    fmt: str = format_option(FORMATS),
+    output: Path = OUTPUT,
+) -> None:
+    """The project's whole timeline: dates, actors, events, stages, documents, amounts, corrections."""
+    from workflow import audit
+
+    check_format(fmt, FORMATS, output)
+    data = audit.project_history(_read_engine(), code)
+    if json:
+        emit_json({"code": data["code"], "name": data["name"], "stage": data["stage"],
+                   "head_hash": data["head_hash"], "verified": data["chain"]["ok"], "events": data["events"]})
+        return
+    if not data["chain"]["ok"]:
+        say(f"warning: {code}'s history fails verification — run `pipeline audit verify`", style="red")
+        for f in data["chain"]["failures"][:10]:
+            say(f"  ✗ #{f['seq']}: {f['problem']}" if f["seq"] is not None else f"  ✗ {f['problem']}")
+    lang = STATE.lang
+    if fmt is None:
+        _history_timeline(data, lang)
+        return
+    rows = [_event_cells(e, data["corrected"], lang) for e in data["events"]]
+    headers = history_columns(lang)
+    with _sink(output) as sink:
+        if fmt == "csv":
+            _write_csv(sink, headers, rows)
+        elif fmt == "md":
+            _write_md(sink, headers, rows, f"{data['code']} {data['name']}")
+            sink.write(f"\n{len(rows)} events · chain head `{data['head_hash']}`\n")
+        else:
+            sink.write(history_html(data, headers, rows, lang))
+
+
+def _history_timeline(data: dict, lang: str) -> None:
+    from rich.text import Text
+
+    from cli.render import money_list, stage_label, table
+    from workflow.i18n import t
+
+    console = out()
+    term = is_terminal()
+    head = (f"{data['code']} {data['name']} · {stage_label(data['stage'], lang)} ({data['stage_since']}) · "
+            f"{data.get('unit_name') or data.get('unit') or '-'} · "
+            f"{t('planned_investment', lang)} {money_list([data['planned_investment']], lang)}")
+    tbl = table(history_columns(lang), title=head)
+    for e in data["events"]:
+        style = None
+        if term:
+            if e["seq"] in data["corrected"]:
+                style = "dim strike"
+            elif e["kind"] == "correction":
+                style = "yellow"
+            elif e["kind"] == "transition":
+                style = "bold"
+        tbl.add_row(*_event_cells(e, data["corrected"], lang), style=style)
+    console.print(tbl)
+    chain = t("chain_intact", lang) if data["chain"]["ok"] else t("chain_broken", lang)
+    foot = Text(f"{len(data['events'])} {t('events', lang)} · {chain} · {t('chain_head', lang)} "
+                f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else None)
+    console.print(foot)
+    cp = data.get("checkpoint")
+    if cp:
+        console.print(f"{t('latest_checkpoint', lang)} {cp['digest']} ({cp['at']})",
+                      style="dim" if term else None)
+
+
+def history_html(data: dict, headers: list[str], rows: list[list[str]], lang: str) -> str:
+    """A printable A4 page: project header, the timeline, the row count, the chain head, the checkpoint."""
+    import html
+
+    from cli.output import to_html_table
+    from cli.render import money_list, stage_label
+    from workflow.i18n import t
+
+    esc = html.escape
+    cp = data.get("checkpoint")
+    cp_text = f"{cp['digest']} ({cp['at']}, {cp['events']} {t('events', lang)})" if cp else t("none", lang)
+    facts = [
+        (t("name", lang), data["name"]), (t("investor", lang), data.get("investor") or "-"),
+        (t("industry", lang), data.get("industry") or "-"),
+        (t("unit", lang), data.get("unit_name") or data.get("unit") or "-"),
+        (t("planned_investment", lang), money_list([data["planned_investment"]], lang)),
+        (t("key", lang), t("yes" if data.get("key") else "no", lang)),
+        (t("stage", lang), f"{stage_label(data['stage'], lang)} ({data['stage_since']})"),
+        (t("registered_on", lang), data.get("registered_on") or "-"),
+    ]
+    header = "".join(f"<div><b>{esc(k)}</b> {esc(str(v))}</div>" for k, v in facts)
+    chain = t("chain_intact", lang) if data["chain"]["ok"] else t("chain_broken", lang)
+    return f"""<!DOCTYPE html>
+<html lang="{'zh' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{esc(data['code'])} {esc(data['name'])}</title>
+<style>
+@page {{ size: A4; margin: 15mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; font-size: 9pt; }}
+h1 {{ font-size: 14pt; margin: 0 0 3mm; }}
+.facts {{ display: grid; grid-template-columns: 1fr 1fr; gap: 0.5mm 6mm; margin-bottom: 4mm; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 0.3pt solid #888; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }}
+thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
+footer {{ margin-top: 4mm; font-size: 8pt; font-family: monospace; word-break: break-all; }}
+</style></head><body>
+<h1>{esc(t('history_title', lang))} · {esc(data['code'])} {esc(data['name'])}</h1>
+<div class="facts">{header}</div>
+{to_html_table(headers, rows)}
+<footer>
+<div>{esc(t('events', lang))}: {len(rows)}</div>
+<div>{esc(t('chain', lang))}: {esc(chain)}</div>
+<div>chain head ({esc(t('chain_head', lang))}): {esc(data['head_hash'])}</div>
+<div>{esc(t('latest_checkpoint', lang))}: {esc(cp_text)}</div>
+</footer>
+</body></html>
+"""
+
+
+# --- writers --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _sink(output: Path | None):
+    if output is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
+def _write_csv(sink, headers: list[str], rows: Iterable[list]) -> int:
+    import csv
+
+    w = csv.writer(sink, lineterminator="\n")
+    w.writerow(headers)
+    n = 0
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+        n += 1
+    return n
+
+
+def _md_cell(v) -> str:
+    return ("" if v is None else str(v)).replace("|", "\\|").replace("\n", " ")
+
+
+def _write_md(sink, headers: list[str], rows: Iterable[list], title: str | None = None) -> int:
+    if title:
+        sink.write(f"# {title}\n\n")
+    sink.write("| " + " | ".join(_md_cell(h) for h in headers) + " |\n")
+    sink.write("|" + "|".join("---" for _ in headers) + "|\n")
+    n = 0
+    for r in rows:
+        sink.write("| " + " | ".join(_md_cell(v) for v in r) + " |\n")
+        n += 1
+    return n
+
+
+# --- audit log ------------------------------------------------------------------------------------------
+
+
+@audit_app.command("log")
+def audit_log(
+    date_from: str = typer.Option(None, "--from", metavar="YYYY-MM-DD", help="Events effective on or after this date."),
+    date_to: str = typer.Option(None, "--to", metavar="YYYY-MM-DD", help="Events effective on or before this date."),
+    actor: str = typer.Option(None, "--actor", metavar="LOGIN", help="Only events recorded by LOGIN."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only projects of this responsible unit."),
+    stage: str = typer.Option(None, "--stage", help="Only events moving a project into or out of this stage."),
+    kind: str = typer.Option(None, "--kind", help="Only events of this kind (transition, capital, correction …)."),
+    json: bool = JSON,
+    fmt: str = format_option(FORMATS),
+    output: Path = OUTPUT,
+) -> None:
+    """Every project's events, by effective date, streamed (constant memory on any size)."""
+    from workflow import audit
+    from workflow.clock import parse_date
+
+    check_format(fmt, FORMATS, output)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if start and end and start > end:
+        raise BadInput(f"--from {start} lies after --to {end}")
+    engine = _read_engine()
+    with engine.connect() as conn:
+        audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
+    filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit, "stage": stage, "kind": kind}
+    events = audit.iter_log(engine, **filters)
+    lang = STATE.lang
+    if json:
+        n = _stream_json(sys.stdout, events)
+    elif fmt is None:
+        n = _stream_tables(events, lang)
+    else:
+        rows = (_log_cells(e, lang) for e in events)
+        with _sink(output) as sink:
+            if fmt == "csv":
+                n = _write_csv(sink, log_columns(lang), rows)
+            elif fmt == "md":
+                n = _write_md(sink, log_columns(lang), rows, _log_title(filters, lang))
+            else:
+                n = _write_log_html(sink, rows, filters, lang)
+    if not json:
+        say(f"{n} events")
+
+
+def _log_cells(event: dict, lang: str) -> list[str]:
+    return [event["code"], *_event_cells(event, {}, lang)]
+
+
+def _log_title(filters: dict, lang: str) -> str:
+    from workflow.i18n import t
+
+    parts = [f"{k.replace('date_', '')}={v}" for k, v in filters.items() if v is not None]
+    return t("audit_log_title", lang) + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _stream_json(sink, events: Iterator[dict]) -> int:
+    import json
+
+    sink.write('{"events": [')
+    n = 0
+    for e in events:
+        sink.write(("\n" if n == 0 else ",\n") + json.dumps(e, ensure_ascii=False, default=str))
+        n += 1
+    sink.write(f'\n], "count": {n}}}\n')
+    sink.flush()
+    return n
+
+
+def _stream_tables(events: Iterator[dict], lang: str) -> int:
+    from cli.render import table
+
+    console = out()
+    n = 0
+    batch: list[list[str]] = []
+
+    def flush(first: bool) -> None:
+        tbl = table(log_columns(lang))
+        tbl.show_header = first
+        for r in batch:
+            tbl.add_row(*r)
+        console.print(tbl)
+        batch.clear()
+
+    first = True
+    for e in events:
+        batch.append(_log_cells(e, lang))
+        n += 1
+        if len(batch) >= CHUNK:
+            flush(first)
+            first = False
+    if batch or first:
+        flush(first)
+    return n
+
+
+def _write_log_html(sink, rows: Iterable[list], filters: dict, lang: str) -> int:
+    import html
+
+    esc = html.escape
+    title = _log_title(filters, lang)
+    sink.write(f"""<!DOCTYPE html>
+<html lang="{'zh' if lang == 'zh' else 'en'}"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>
+@page {{ size: A4 landscape; margin: 12mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; font-size: 8pt; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 0.3pt solid #888; padding: 0.8mm 1.2mm; text-align: left; vertical-align: top; }}
+thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
+</style></head><body>
+<h1>{esc(title)}</h1>
+<table>
+<thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in log_columns(lang))}</tr></thead>
+<tbody>
+""")
+    n = 0
+    for r in rows:
+        sink.write("<tr>" + "".join(f"<td>{esc('' if v is None else str(v))}</td>" for v in r) + "</tr>\n")
+        n += 1
+    sink.write(f"</tbody>\n</table>\n<footer><p>{n} events</p></footer>\n</body></html>\n")
+    return n
+
+
+# --- checkpoints and verification --------------------------------------------------------------------
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(json: bool = JSON) -> None:
+    """Verify history and print a digest over every project's chain head: keep it outside the database.
+
+    An admin's checkpoint is also stored in the database (with every head, so that a later failure can
+    name the project and event); anyone's digest alone is enough for `audit verify --digest`."""
+    from workflow import audit
+    from workflow.service import Service
+
+    engine = _read_engine()
+    actor = _actor(engine)
+    with engine.connect() as conn:
+        role = Service(engine, actor).role_of(conn)
+    store = role == "admin"
+    with _progress("checkpoint") as progress:
+        doc = audit.checkpoint(engine, actor, store=store, write_engine=STATE.engine() if store else None,
+                               progress=progress)
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    from workflow.i18n import t
+
+    out().print(f"{t('digest_h', lang)}: {doc['digest']}", highlight=False)
+    out().print(f"{t('projects', lang)}: {doc['projects']}  {t('events_h', lang)}: {doc['events']}  "
+                f"{t('at_h', lang)}: {doc['at']}", highlight=False)
+    if doc["stored"]:
+        say("stored in the database; keep the digest elsewhere too: "
+            f"`pipeline audit verify --digest {doc['digest']}` proves nothing before it changed")
+    else:
+        say("not stored (only an admin's checkpoint is kept in the database); keep the digest: "
+            f"`pipeline audit verify --digest {doc['digest']}` needs nothing else")
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints(json: bool = JSON) -> None:
+    """List the checkpoints stored in the database, newest first."""
+    from cli.render import print_rows
+    from workflow import audit
+    from workflow.i18n import t
+
+    with _read_engine().connect() as conn:
+        rows = audit.list_checkpoints(conn)
+    if json:
+        emit_json({"checkpoints": rows})
+        return
+    lang = STATE.lang
+    print_rows([t(c, lang) for c in ("at_h", "digest_h", "projects", "events_h", "actor")],
+               [(r["at"], r["digest"], r["projects"], r["events"], r["actor"]) for r in rows])
+
+
+@audit_app.command("verify")
+def audit_verify(
+    digest: str = typer.Option(None, "--digest", metavar="D",
+                               help="A digest printed by `audit checkpoint`: prove nothing it covers changed."),
+    json: bool = JSON,
+) -> None:
+    """Recompute every chain and check the project rows; with --digest, prove the checkpoint still holds.
+
+    Exits 7 listing every failure (project, event, what is wrong); changes nothing."""
+    from workflow import audit
+
+    engine = _read_engine()
+    with _progress("verify") as progress:
+        report = audit.verify(engine, digest=digest, progress=progress)
+    if json:
+        emit_json(report)
+        if not report["ok"]:
+            raise typer.Exit(IntegrityFailure.exit_code)
+        return
+    lang = STATE.lang
+    from workflow.i18n import t
+
+    d = report["digest"]
+    if report["ok"]:
+        out().print(f"ok: {report['projects']} {t('projects_n', lang)}, {report['events']} {t('events', lang)} "
+                    f"{t('verified', lang)}", highlight=False)
+        if d:
+            which = t("digest", lang) if d["given"] else t("latest_checkpoint", lang)
+            out().print(f"{which} {d['digest']}: {t('covers', lang)} {d['covered_events']} {t('events', lang)}, "
+                        f"{t('unchanged', lang)}", highlight=False)
+        return
+    from cli.render import print_rows
+
+    print_rows([t("code", lang), t("seq", lang), t("problem", lang)],
+               [(f["code"] or "-", "-" if f["seq"] is None else f["seq"], f["problem"])
+                for f in report["failures"]])
+    more = report["failures_total"] - len(report["failures"])
+    if more > 0:
+        say(f"… and {more} more")
+    raise IntegrityFailure(f"history failed verification: {report['failures_total']} problem(s) in "
+                           f"{report['projects']} projects, {report['events']} events; nothing was changed")
+
+
+# --- corrections ------------------------------------------------------------------------------------------
+
+
+@app.command("correct")
+def correct_cmd(
+    code: str = typer.Argument(..., help="Project code."),
+    seq: int = typer.Argument(..., help="The event to correct (its # in `pipeline history`)."),
+    reason: str = typer.Option(None, "--reason", help="What was wrong (required)."),
+    on: str = typer.Option(None, "--on", metavar="YYYY-MM-DD", help="Effective date (default: today)."),
+    json: bool = JSON,
+) -> None:
+    """Correct a recorded event (admin): a wrong transition returns the project to the stage before it.
+
+    A correction event naming the event is appended with the reason; nothing is updated or deleted."""
+    from workflow.clock import effective_date
+
+    res = STATE.service().correct(code, seq, reason, on=effective_date(on) if on else None)
+    event = res.events[-1]
+    if json:
+        emit_json({"code": code, "stage": res.project.stage, "version": res.project.version, "event": event})
+        return
+    from cli.render import stage_label
+
+    msg = f"{code}: event {seq} corrected by event {event['seq']}"
+    if event["to"]:
+        msg += f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
+    elif "amount_minor" in event["payload"]:
+        from workflow.money import format_money
+
+        p = event["payload"]
+        msg += f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
+    say(msg)

@@ -1,0 +1,209 @@
+"""Canonical event bytes and hashes: golden vectors, the fast serializer against the reference
+``rfc8785`` over every kind of value we store, and the hash written equal to the hash recomputed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workflow import audit
+
+GOLDEN = {
+    "registered": (
+        dict(project="P-0001", seq=1, kind="registered", trigger=None, from_stage=None, to_stage="lead",
+             effective_on=date(2026, 3, 2), recorded_at=datetime(2026, 3, 2, 1, 2, 3, 456789, tzinfo=UTC),
+             actor="coord", reason=None,
+             payload={"name": "翠宏山铁多金属矿", "investor": "利源达公司", "origin": "黑龙江", "industry": "矿业",
+                      "category": None, "key": True, "planned_investment_minor": 66000000000, "unit_code": "XH",
+                      "workflow_name": "investment", "workflow_version": 1,
+                      "plan": {"sign": "2026-06-30", "fund": None, "break_ground": None, "commission": None}},
+             prev_hash=audit.GENESIS),
+        '{"actor":"coord","effective_on":"2026-03-02","from":null,"kind":"registered","payload":{"category":null,'
+        '"industry":"矿业","investor":"利源达公司","key":true,"name":"翠宏山铁多金属矿","origin":"黑龙江","plan":'
+        '{"break_ground":null,"commission":null,"fund":null,"sign":"2026-06-30"},"planned_investment_minor":'
+        '66000000000,"unit_code":"XH","workflow_name":"investment","workflow_version":1},"prev_hash":'
+        '"0000000000000000000000000000000000000000000000000000000000000000","project":"P-0001","reason":null,'
+        '"recorded_at":"2026-03-02T01:02:03.456789Z","seq":1,"to":"lead","trigger":null}',
+        "9840a35177eae03255538c31c86ac23153b1623287549a9828cf7fae2ce9f695",
+    ),
+    "capital_usd": (
+        dict(project="P-0007", seq=12, kind="capital", trigger=None, from_stage=None, to_stage=None,
+             effective_on=date(2026, 4, 30), recorded_at=datetime(2026, 4, 30, 23, 59, 59, 0, tzinfo=UTC),
+             actor="coord", reason=None,
+             payload={"amount_minor": 4179000000, "currency": "USD", "source": "博士慧风电有限公司"},
+             prev_hash="ab" * 32),
+        '{"actor":"coord","effective_on":"2026-04-30","from":null,"kind":"capital","payload":{"amount_minor":'
+        '4179000000,"currency":"USD","source":"博士慧风电有限公司"},"prev_hash":'
+        '"abababababababababababababababababababababababababababababababab","project":"P-0007","reason":null,'
+        '"recorded_at":"2026-04-30T23:59:59.000000Z","seq":12,"to":null,"trigger":null}',
+        "5c00c34e8bb01ec3ae08251858881108e20d3dddc968891fe8496bb5e4ae86f7",
+    ),
+    "transition": (
+        dict(project="P-0044", seq=7, kind="transition", trigger="reject", from_stage="screening",
+             to_stage="rejected", effective_on=date(2026, 5, 6),
+             recorded_at=datetime(2026, 5, 6, 8, 0, 0, 1, tzinfo=UTC), actor="admin",
+             reason="违反环保一条红线（高耗能）", payload={}, prev_hash="0123456789abcdef" * 4),
+        '{"actor":"admin","effective_on":"2026-05-06","from":"screening","kind":"transition","payload":{},'
+        '"prev_hash":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","project":"P-0044",'
+        '"reason":"违反环保一条红线（高耗能）","recorded_at":"2026-05-06T08:00:00.000001Z","seq":7,"to":"rejected",'
+        '"trigger":"reject"}',
+        "577ca4d4228aaa8cd046cdb5ae9c5d5e69501f38e9cf428a2c31efa69d6aa809",
+    ),
+    "controls": (
+        dict(project="P-0100", seq=2**53 - 1, kind="followup", trigger=None, from_stage=None, to_stage=None,
+             effective_on=date(2026, 1, 1), recorded_at=datetime(2026, 1, 1, tzinfo=UTC), actor='王"县长\\',
+             reason="tab\there\nnew\x00nul\x1f\x7fdel\u2028ls",
+             payload={"note": "😀 \b\f\r", "n": [-(2**53) + 1, 0, None, False,
+                                                {"é": 1, "e": 2, "\U0001F600": 3, "\uffff": 4}]},
+             prev_hash="f" * 64),
+        '{"actor":"王\\"县长\\\\","effective_on":"2026-01-01","from":null,"kind":"followup","payload":{"n":'
+        '[-9007199254740991,0,null,false,{"e":2,"é":1,"😀":3,"\uffff":4}],"note":"😀 \\b\\f\\r"},"prev_hash":'
+        '"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff","project":"P-0100","reason":'
+        '"tab\\there\\nnew\\u0000nul\\u001f\x7fdel\u2028ls","recorded_at":"2026-01-01T00:00:00.000000Z",'
+        '"seq":9007199254740991,"to":null,"trigger":null}',
+        "20de5440b74c8d3422c67cb3f652e8c73399c02832e6b6bc48a51405c150d98e",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_event_bytes_and_hash(name):
+    fields, text, digest = GOLDEN[name]
+    expected = text.encode("utf-8")
+    assert audit.event_bytes(**fields) == expected
+    assert rfc8785.dumps(audit.event_document(**fields)) == expected  # the reference agrees
+    assert audit.event_hash(**fields) == digest == hashlib.sha256(expected).hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_stored_row_fast_path_gives_the_same_bytes(name):
+    """verify's fast path over raw stored columns (SQLite text forms) gives the canonical bytes."""
+    f, text, _ = GOLDEN[name]
+    raw_recorded = f["recorded_at"].strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores it in SQLite
+    for eff, rec in ((f["effective_on"].isoformat(), raw_recorded), (f["effective_on"], f["recorded_at"])):
+        got = audit.stored_event_bytes(f["project"], f["seq"], f["kind"], f["trigger"], f["from_stage"],
+                                       f["to_stage"], eff, rec, f["actor"], f["reason"],
+                                       audit.payload_text(f["payload"]), f["prev_hash"])
+        assert got == text.encode("utf-8")
+
+
+def test_utc_formatting_of_aware_and_naive_times():
+    from datetime import timedelta, timezone
+
+    shanghai = timezone(timedelta(hours=8))
+    assert audit.format_utc(datetime(2026, 3, 2, 9, 2, 3, 456789, tzinfo=shanghai)) == "2026-03-02T01:02:03.456789Z"
+    assert audit.format_utc(datetime(2026, 3, 2, 1, 2, 3)) == "2026-03-02T01:02:03.000000Z"
+
+
+# --- the fast serializer is RFC 8785, byte for byte --------------------------------------------------
+
+SAFE_INTS = st.integers(min_value=audit.INT_MIN, max_value=audit.INT_MAX)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+CJK_AND_CONTROLS = st.text(alphabet=st.sampled_from(
+    list("招商引资项目翠宏山铁多金属矿¥万元亿美元") + [chr(i) for i in range(0x20)] + ['"', "\\", "\x7f", "\u2028",
+                                                                        "\u2029", "\ufeff", "\U0001F600", "é"]),
+    max_size=30)
+SCALARS = st.none() | st.booleans() | SAFE_INTS | TEXT | CJK_AND_CONTROLS
+VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(TEXT | CJK_AND_CONTROLS, children, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(VALUES)
+def test_fast_serializer_is_byte_identical_to_rfc8785(value):
+    assert audit.canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(TEXT | CJK_AND_CONTROLS, VALUES, max_size=6))
+def test_payload_round_trip_is_stable(payload):
+    """The stored payload text parses back to a value that serialises to the same text."""
+    import json
+
+    text = audit.payload_text(payload)
+    assert audit.payload_text(json.loads(text)) == text
+    assert text.encode("utf-8") == rfc8785.dumps(payload)
+
+
+@pytest.mark.parametrize("value", [
+    1.5, -0.0, 1e21, 1e-7, 123456789.125, [1.0, {"x": 2.5}],  # floats go to rfc8785 itself
+    (1, "二", None),  # tuples are lists
+    {"b": {"a": []}, "a": {}},
+])
+def test_other_values_match_the_reference(value):
+    assert audit.canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize("value", [
+    2**53, -(2**53), [2**60], {"x": -(2**64)},  # beyond the exact range of a JSON number
+    "\ud800", {"k": "lone \udfff"},  # lone surrogates are not UTF-8
+    {1: "not a string key"}, float("nan"), float("inf"), object(), b"bytes", {"s": {1, 2}},
+])
+def test_refuses_what_the_reference_refuses(value):
+    with pytest.raises(Exception) as ours:
+        audit.canonical_json(value)
+    with pytest.raises(Exception) as ref:
+        rfc8785.dumps(value)
+    assert isinstance(ours.value, rfc8785.CanonicalizationError | UnicodeEncodeError) or \
+        type(ours.value) is type(ref.value)
+
+
+def test_subclasses_serialise_like_the_reference():
+    import enum
+
+    class Color(enum.StrEnum):
+        RED = "红"
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    value = {"c": Color.RED, "l": Level.HIGH, "b": True}
+    assert audit.canonical_json(value) == rfc8785.dumps(value)
+
+
+# --- the engine writes what verification recomputes ------------------------------------------------
+
+
+def test_hash_written_equals_hash_recomputed_after_reading_back(service, cli):
+    from sqlalchemy import select
+
+    from workflow.models import Event, Project
+
+    res = service.add_project(name="盛典蓝莓科技开发项目", investor="盛典蓝莓科技开发有限公司", industry="农业",
+                              investment_minor=1_2000_0000_00, unit="XH")
+    code = res.project.code
+    service.add_followup(code, '考察 "现场"\n第二行\t制表')
+    service.add_capital(code, 4179_0000_00, "USD", source="外资")
+    service.advance(code, "submit")
+    written = [e["hash"] for e in cli("history", code, json=True, ok=True).json["events"]]
+    E, P = Event.__table__, Project.__table__
+    with service.engine.connect() as conn:
+        rows = conn.execute(select(E, P.c.code).join(P, P.c.id == E.c.project_id)
+                            .where(P.c.code == code).order_by(E.c.seq)).mappings().all()
+    assert len(rows) == len(written) >= 4
+    prev = audit.GENESIS
+    for r, h in zip(rows, written, strict=True):
+        doc = audit.event_document(project=r["code"], seq=r["seq"], kind=r["kind"], trigger=r["trigger"],
+                                   from_stage=r["from_stage"], to_stage=r["to_stage"],
+                                   effective_on=r["effective_on"], recorded_at=r["recorded_at"], actor=r["actor"],
+                                   reason=r["reason"], payload=r["payload"], prev_hash=r["prev_hash"])
+        assert hashlib.sha256(rfc8785.dumps(doc)).hexdigest() == r["hash"] == h
+        assert r["prev_hash"] == prev
+        assert r["payload"] == rfc8785.dumps(doc["payload"]).decode("utf-8")  # stored canonical
+        prev = r["hash"]
+
+
+def test_running_digest_definition():
+    hashes = ["a" * 64, "b" * 64]
+    g1 = hashlib.sha256(bytes(32) + hashes[0].encode()).digest()
+    g2 = hashlib.sha256(g1 + hashes[1].encode()).digest()
+    assert audit.running_digest(hashes) == g2
+    assert audit.running_digest([]) == bytes(32)
