@@ -8,7 +8,7 @@
   investment).  Every condition given must hold; a rule without conditions matches every project.
   Text conditions compare case- and whitespace-insensitively; units compare by exact code.
 - ``lead_leader``: for an active (or paused) key project, the first matching rule whose person is
-  active, county level and under their cap of active key projects.  Exactly one per project.
+  active, county level and under their cap (the open projects they lead).  Exactly one per project.
 - ``first_responsible``: the first matching rule whose person is active.
 - ``team_member``: every matching rule whose person is active (the dedicated team, 专班).
 - Followed to the end (一抓到底): evaluation only fills what is missing.  It never replaces a lead
@@ -505,14 +505,16 @@ def _counted_stages() -> list[str]:
 
 
 def lead_load(conn, logins: Iterable[str] | None = None) -> dict[str, int]:
-    """Active key projects each person leads (stage active or paused; final stages free the slot)."""
+    """Open projects each person leads (stage active or paused; a final stage frees the slot).
+
+    Lead leaders are only ever assigned to key projects; a project that stops being key keeps its
+    leader (followed to the end) and so keeps its slot, which keeps the cap a true bound."""
     from sqlalchemy import func, select
 
     _, _, P, ASG, _ = _tables()
     stmt = (select(ASG.c.person_login, func.count())
             .select_from(ASG.join(P, P.c.id == ASG.c.project_id))
-            .where(ASG.c.role == "lead_leader", ASG.c.ended_seq.is_(None), P.c.key.is_(True),
-                   P.c.stage.in_(_counted_stages()))
+            .where(ASG.c.role == "lead_leader", ASG.c.ended_seq.is_(None), P.c.stage.in_(_counted_stages()))
             .group_by(ASG.c.person_login))
     if logins is not None:
         stmt = stmt.where(ASG.c.person_login.in_(sorted(set(logins))))
@@ -614,7 +616,6 @@ def plan_all(conn) -> Plan:
     facts: list[Facts] = []
     kinds: list[str] = []
     kind_of_id: dict[int, str] = {}
-    key_of_id: dict[int, bool] = {}
     code_of_id: dict[int, str] = {}
     for pid, code, key, cat, ind, unit, origin, inv, stage, wf, wv in conn.execute(select(*cols).order_by(P.c.id)):
         kmap = kinds_cache.get((wf, wv))
@@ -622,7 +623,6 @@ def plan_all(conn) -> Plan:
             kmap = kinds_cache[(wf, wv)] = _stage_kinds(wf, wv)
         kind = kmap.get(stage, "active")
         kind_of_id[pid] = kind
-        key_of_id[pid] = bool(key)
         code_of_id[pid] = code
         if kind == "final":
             continue
@@ -640,7 +640,7 @@ def plan_all(conn) -> Plan:
         if kind is None or kind == "final":
             continue
         held[pid][role].append(login)
-        if role == "lead_leader" and key_of_id[pid] and kind in COUNTED_KINDS:
+        if role == "lead_leader" and kind in COUNTED_KINDS:
             load[login] += 1
         person = people.get(login)
         current = current_by_id.get(rule_id) if rule_id is not None else None
