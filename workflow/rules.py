@@ -368,11 +368,16 @@ def person_problem(rule: RuleRow, person: PersonInfo | None, load: Callable[[str
     return None
 
 
+def rule_order(rule: RuleRow) -> tuple[int, int, int]:
+    """The order rules are tried in: by role (lead leader, first responsible, team), priority, id."""
+    return (ROLES.index(rule.role), rule.priority, rule.id)
+
+
 def decide(facts: Facts, stage_kind: str, matching: Iterable[RuleRow], held: Mapping[str, Iterable[str]],
            people: Mapping[str, PersonInfo], load: Callable[[str], int]) -> list[RuleRow]:
     """The rules whose assignments fill what the project is missing.
 
-    ``matching``: the active rules whose conditions hold on ``facts``, in (priority, id) order.
+    ``matching``: the active rules whose conditions hold on ``facts``, in ``rule_order``.
     ``held``: role -> logins holding it now.  Never replaces anyone; a final stage gets nothing.
     """
     if stage_kind == "final":
@@ -382,18 +387,18 @@ def decide(facts: Facts, stage_kind: str, matching: Iterable[RuleRow], held: Map
     need_first = not held.get("first_responsible")
     team = set(held.get("team_member") or ())
     for rule in matching:
-        if rule.role == "lead_leader":
+        role = rule.role
+        if role == "team_member":
+            if rule.person not in team and person_problem(rule, people.get(rule.person), load) is None:
+                chosen.append(rule)
+                team.add(rule.person)
+        elif role == "lead_leader":
             if need_lead and person_problem(rule, people.get(rule.person), load) is None:
                 chosen.append(rule)
                 need_lead = False
-        elif rule.role == "first_responsible":
-            if need_first and person_problem(rule, people.get(rule.person), load) is None:
-                chosen.append(rule)
-                need_first = False
-        elif rule.person not in team and person_problem(rule, people.get(rule.person), load) is None:
+        elif need_first and person_problem(rule, people.get(rule.person), load) is None:
             chosen.append(rule)
-            team.add(rule.person)
-    chosen.sort(key=lambda r: ROLES.index(r.role))  # stable: lead leader, first responsible, team
+            need_first = False
     return chosen
 
 
@@ -409,12 +414,16 @@ class ProjectIndex:
         self.by: dict[str, dict[str, set[int]]] = {name: defaultdict(set) for name in LIST_CONDITIONS}
         self.key: set[int] = set()
         self.not_key: set[int] = set()
+        for name in LIST_CONDITIONS:
+            attr, exact, index = LIST_FIELD[name], _is_exact(name), self.by[name]
+            memo: dict[str | None, str | None] = {}
+            for i, f in enumerate(facts):
+                raw = getattr(f, attr)
+                v = memo[raw] if raw in memo else memo.setdefault(raw, _norm(raw, exact))
+                if v is not None:
+                    index[v].add(i)
         for i, f in enumerate(facts):
             (self.key if f.key else self.not_key).add(i)
-            for name in LIST_CONDITIONS:
-                v = _norm(getattr(f, LIST_FIELD[name]), _is_exact(name))
-                if v is not None:
-                    self.by[name][v].add(i)
         order = sorted(range(self.n), key=lambda i: facts[i].planned_investment_minor)
         self._inv = [facts[i].planned_investment_minor for i in order]
         self._inv_ids = order
@@ -433,24 +442,14 @@ class ProjectIndex:
             found = [self.by[name].get(_norm(w, exact), ()) for w in wanted]
             sets.append(set().union(*found) if len(found) != 1 else found[0])
         lo, hi = cond.min_investment_minor, cond.max_investment_minor
-        filter_range = False
         if lo is not None or hi is not None:
             a = bisect_left(self._inv, lo) if lo is not None else 0
             b = bisect_right(self._inv, hi) if hi is not None else self.n
-            if not sets or b - a <= min(len(s) for s in sets):
-                sets.append(set(self._inv_ids[a:b]))
-            else:
-                filter_range = True
+            sets.append(set(self._inv_ids[a:b]))
         if not sets:
             return set(range(self.n))
         sets.sort(key=len)
-        result = set(sets[0]).intersection(*sets[1:])
-        if filter_range:
-            f = self.facts
-            result = {i for i in result
-                      if (lo is None or f[i].planned_investment_minor >= lo)
-                      and (hi is None or f[i].planned_investment_minor <= hi)}
-        return result
+        return set(sets[0]).intersection(*sets[1:])
 
 
 # --- database reads ------------------------------------------------------------------------------
@@ -565,7 +564,7 @@ def assign_missing(service, conn, proj, result, on: date, changed: Iterable[str]
     if kind == "final":
         return []
     facts = Facts.of(proj)
-    matching = [r for r in load_rules(conn, active_only=True) if r.conditions.matches(facts)]
+    matching = sorted((r for r in load_rules(conn, active_only=True) if r.conditions.matches(facts)), key=rule_order)
     if not matching:
         return []
     held = {role: [a["person_login"] for a in rows] for role, rows in _held(conn, proj.id).items()}
@@ -658,7 +657,7 @@ def plan_all(conn) -> Plan:
     need_lead = {i for i in index.key if not held.get(ids[i], {}).get("lead_leader")}
     need_first = {i for i, pid in enumerate(ids) if not held.get(pid, {}).get("first_responsible")}
     matching: dict[int, list[RuleRow]] = defaultdict(list)
-    for rule in active_rules:  # already in (priority, id) order
+    for rule in sorted(active_rules, key=rule_order):
         person = people.get(rule.person)
         if person is None or not person.active or (rule.role == "lead_leader" and person.level != "county"):
             continue

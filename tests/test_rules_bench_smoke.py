@@ -1,0 +1,20 @@
+"""The rules benchmark runs end to end at the tiny size (a smoke check: no time is asserted).
+
+It also checks itself: ``run`` raises when our matching and the SQL baseline's disagree."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_rules_benchmark_runs(tmp_path):
+    from bench import __main__ as bench_main
+
+    mod = bench_main.discover()["rules"]
+    [r] = mod.run("tiny", tmp_path)
+    assert r["ours"] > 0 and r["baseline"] > 0
+    assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
+    assert r["met"] in (True, False)
+    assert "400 projects × 30 rules" in r["benchmark"]
