@@ -238,7 +238,10 @@ FROM colored GROUP BY unit, stage
 SIGNED_SQL = """
 SELECT p.unit_code, count(*) FROM
   (SELECT project_id, min(effective_on) AS first_on FROM event
-    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold' GROUP BY project_id) s
+    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
+      AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
+                      AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
+    GROUP BY project_id) s
   JOIN project p ON p.id = s.project_id
 WHERE s.first_on BETWEEN :start AND :end GROUP BY p.unit_code
 """

@@ -502,3 +502,39 @@ def test_review_and_warnings_outputs(county):
     assert "P-0001,翠宏山铁多金属矿,XH" in res.out and "2026-04-20" in res.out
     res = county("warnings", "--as-of", "2026-04-30", ok=True)
     assert "P-0004" in res.out and "P-0005" in res.out and "1 red, 1 yellow" in res.err
+
+
+# --- corrections -----------------------------------------------------------------------------------
+
+
+def _seq_of(cli, code, kind, trigger=None):
+    events = cli("history", code, json=True, ok=True).json["events"]
+    return [e["seq"] for e in events if e["kind"] == kind and (trigger is None or e["trigger"] == trigger)][-1]
+
+
+def test_corrected_signing_and_capital_do_not_count(cli):
+    """A signing undone by an admin's correction is not a signing; a corrected capital arrival is
+    reversed in its own period; a later real signing counts in its period."""
+    cli("project", "add", "--name", "利源达", "--investor", "利源达公司", "--industry", "food",
+        "--investment", "5000万", "--unit", "XH", "--on", "2026-01-05", ok=True)
+    cli("advance", "P-0001", "submit", "--on", "2026-01-06", ok=True)
+    for item in ("industrial_policy", "environment", "energy", "land_use"):
+        cli("check", "P-0001", item, "pass", "--on", "2026-01-06", ok=True)
+    cli("doc", "add", "P-0001", "committee_decision", "D1", "--on", "2026-01-07", ok=True)
+    cli("advance", "P-0001", "approve", "--on", "2026-01-07", ok=True)
+    cli("doc", "add", "P-0001", "contract", "C1", "--on", "2026-03-05", ok=True)
+    cli("advance", "P-0001", "sign", "--on", "2026-03-05", ok=True)
+    cli.admin("correct", "P-0001", _seq_of(cli, "P-0001", "transition", "sign"), "--reason", "合同未生效",
+              "--on", "2026-03-06", ok=True)
+    b2 = cli("report", "bulletin", "--period", "2026-B2", json=True, ok=True).json["totals"]
+    assert b2["signed"] == 0 and b2["projects_by_stage"]["approved"] == 1
+    cli("advance", "P-0001", "sign", "--on", "2026-05-10", ok=True)
+    cli("capital", "add", "P-0001", "300万", "--on", "2026-05-20", ok=True)
+    cli("capital", "add", "P-0001", "3000万", "--on", "2026-05-21", ok=True)  # should have been 300万
+    cli.admin("correct", "P-0001", _seq_of(cli, "P-0001", "capital"), "--reason", "多录一个零", "--on", "2026-06-01",
+              ok=True)
+    b3 = cli("report", "bulletin", "--period", "2026-B3", json=True, ok=True).json["totals"]
+    assert b3["signed"] == 1
+    assert b3["capital_in_place"][0] == {"amount_minor": 300 * WAN, "currency": "CNY"}
+    year = cli("report", "bulletin", "--period", "2026", json=True, ok=True).json["totals"]
+    assert year["signed"] == 1

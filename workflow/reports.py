@@ -7,7 +7,8 @@ computed (the lights are a pure function, `workflow.lights.compute_light`).
 Counting rules (SPEC §6 and issue 4):
 
 - A project counts as **signed** once, in the period of its *first* transition into `signed`
-  that does not come from a paused stage: resuming from `on_hold` is not a new signing.
+  that does not come from a paused stage (resuming from `on_hold` is not a new signing) and was
+  not undone by a correction.
 - **Capital in place** counts each arrival by its effective date, per currency, never converted;
   **investment completed** likewise.
 - A withdrawn (or otherwise finished) project still counts for what happened before.
@@ -244,11 +245,25 @@ def _as_date(value) -> date | None:
 # --- flows: what happened inside a window -------------------------------------------------------
 
 
+def _uncorrected():
+    """The event (of the enclosing query over `event`) was not undone by an admin's correction.
+
+    Only a project's latest stage change can be corrected, and the correction is itself a stage
+    change; so a stage change was corrected exactly when the next stage change after it is a
+    correction.  (Correcting the correction again is not followed: the original stays undone.)"""
+    nxt = E.alias("next_change")
+    next_kind = (select(nxt.c.kind)
+                 .where(nxt.c.project_id == E.c.project_id, nxt.c.seq > E.c.seq, nxt.c.to_stage.is_not(None))
+                 .order_by(nxt.c.seq).limit(1).scalar_subquery())
+    return or_(next_kind.is_(None), next_kind != "correction")
+
+
 def _first_signing():
-    """(project_id, first date it was signed): transitions into `signed` not from a paused stage."""
+    """(project_id, first date it was signed): transitions into `signed` not from a paused stage and
+    not corrected."""
     return (select(E.c.project_id, func.min(E.c.effective_on).label("on"))
             .where(E.c.kind == "transition", E.c.to_stage == "signed",
-                   E.c.from_stage.not_in(paused_stages() or ["-"]))
+                   E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
             .group_by(E.c.project_id).subquery("first_signing"))
 
 
@@ -516,7 +531,7 @@ def review(engine: Engine, period: Period | str, *, as_of: date | None = None, u
     w = make_window(period, as_of, today=today, lang=lang)
     reached = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on).label("on"))
                .where(E.c.kind == "transition", E.c.to_stage.in_(REVIEW_STAGES),
-                      E.c.from_stage.not_in(paused_stages() or ["-"]))
+                      E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
                .group_by(E.c.project_id, E.c.to_stage).subquery("reached"))
     q = (select(reached.c.project_id, reached.c.to_stage, reached.c.on)
          .select_from(reached.join(P, P.c.id == reached.c.project_id))
