@@ -188,13 +188,18 @@ class Conditions:
         lo, hi = self.min_investment_minor, self.max_investment_minor
         return lo is not None and hi is not None and lo > hi
 
+    def __post_init__(self) -> None:
+        # The comparison forms of the list conditions, computed once (not a dataclass field).
+        sets = {name: frozenset(_norm(w, _is_exact(name)) for w in getattr(self, name))
+                for name in LIST_CONDITIONS if getattr(self, name) is not None}
+        object.__setattr__(self, "_sets", sets)
+
     def _list_ok(self, name: str, value: str | None) -> bool:
-        wanted = getattr(self, name)
+        wanted = self._sets.get(name)
         if wanted is None:
             return True
-        exact = _is_exact(name)
-        v = _norm(value, exact)
-        return v is not None and any(_norm(w, exact) == v for w in wanted)
+        v = _norm(value, _is_exact(name))
+        return v is not None and v in wanted
 
     def matches(self, facts: Facts) -> bool:
         if self.key is not None and self.key != facts.key:
@@ -520,6 +525,22 @@ def lead_load(conn, logins: Iterable[str] | None = None) -> dict[str, int]:
     return {login: int(n) for login, n in conn.execute(stmt)}
 
 
+_LOAD_ONE: list = []  # the statement, built once
+
+
+def _lead_load_one(conn, login: str) -> int:
+    """``lead_load`` for one person (the hot path of evaluating one project)."""
+    if not _LOAD_ONE:
+        from sqlalchemy import bindparam, func, select
+
+        _, _, P, ASG, _ = _tables()
+        _LOAD_ONE.append(
+            select(func.count()).select_from(ASG.join(P, P.c.id == ASG.c.project_id))
+            .where(ASG.c.person_login == bindparam("b_login"), ASG.c.role == "lead_leader",
+                   ASG.c.ended_seq.is_(None), P.c.stage.in_(_counted_stages())))
+    return int(conn.execute(_LOAD_ONE[0], {"b_login": login}).scalar() or 0)
+
+
 def _lock_people(conn, logins: Iterable[str]) -> None:
     """PostgreSQL: serialise cap decisions on these people until the transaction ends (SQLite's
     BEGIN IMMEDIATE already serialises every writer).  Advisory locks, in a fixed order, need no
@@ -536,19 +557,39 @@ def _lock_people(conn, logins: Iterable[str]) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def _held(conn, project_id: int) -> dict[str, list[dict]]:
-    from sqlalchemy import select
+_HELD: list = []  # the statement, built once
 
-    ASG = _tables()[3]
+
+def _held(conn, project_id: int) -> dict[str, list[dict]]:
+    if not _HELD:
+        from sqlalchemy import bindparam, select
+
+        ASG = _tables()[3]
+        _HELD.append(select(ASG).where(ASG.c.project_id == bindparam("b_pid"), ASG.c.ended_seq.is_(None))
+                     .order_by(ASG.c.id))
     out: dict[str, list[dict]] = defaultdict(list)
-    rows = conn.execute(select(ASG).where(ASG.c.project_id == project_id, ASG.c.ended_seq.is_(None))
-                        .order_by(ASG.c.id)).mappings()
+    rows = conn.execute(_HELD[0], {"b_pid": project_id}).mappings()
     for r in rows:
         out[r["role"]].append(dict(r))
     return out
 
 
 # --- evaluation inside a project's write transaction -----------------------------------------------
+
+
+def _transaction_cache(conn) -> tuple[list[RuleRow], dict[str, PersonInfo]]:
+    """The active rules (in ``rule_order``) and the people, read once per database transaction: an
+    import evaluates thousands of projects in one transaction, and rules and people are not changed
+    inside a project's write transaction (rules CRUD and ``people`` commands run their own)."""
+    tx = conn.get_transaction()
+    cached = conn.info.get("pipeline.rules")
+    if cached is not None and tx is not None and cached[0] is tx:
+        return cached[1], cached[2]
+    active_rules = sorted(load_rules(conn, active_only=True), key=rule_order)
+    people = load_people(conn)
+    if tx is not None:
+        conn.info["pipeline.rules"] = (tx, active_rules, people)
+    return active_rules, people
 
 
 def assign_missing(service, conn, proj, result, on: date, changed: Iterable[str]) -> list[dict]:
@@ -564,11 +605,11 @@ def assign_missing(service, conn, proj, result, on: date, changed: Iterable[str]
     if kind == "final":
         return []
     facts = Facts.of(proj)
-    matching = sorted((r for r in load_rules(conn, active_only=True) if r.conditions.matches(facts)), key=rule_order)
+    active_rules, people = _transaction_cache(conn)
+    matching = [r for r in active_rules if r.conditions.matches(facts)]
     if not matching:
         return []
     held = {role: [a["person_login"] for a in rows] for role, rows in _held(conn, proj.id).items()}
-    people = load_people(conn, [r.person for r in matching])
     leads = [r.person for r in matching if r.role == "lead_leader"]
     if facts.key and not held.get("lead_leader") and leads:
         _lock_people(conn, leads)
@@ -576,7 +617,7 @@ def assign_missing(service, conn, proj, result, on: date, changed: Iterable[str]
 
     def load(login: str) -> int:
         if login not in cache:
-            cache[login] = lead_load(conn, [login]).get(login, 0)
+            cache[login] = _lead_load_one(conn, login)
         return cache[login]
 
     events = []
