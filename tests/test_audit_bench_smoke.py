@@ -1,0 +1,32 @@
+"""The verify benchmark runs end to end at the tiny size (a smoke check: no time is asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_verify_benchmark_runs(tmp_path):
+    from bench import __main__ as bench_main
+
+    rows = bench_main.discover()["verify"].run("tiny", tmp_path)
+    assert len(rows) == 6
+    for r in rows:
+        assert set(r) == {"benchmark", "ours", "baseline", "unit", "ratio", "goal", "met"}
+        assert r["ours"] > 0 and r["baseline"] > 0
+        assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
+        assert r["met"] in (True, False, None)
+
+
+def test_benchmark_database_verifies_and_has_the_size_asked(tmp_path):
+    from bench.bench_verify import build_db
+    from workflow import audit
+    from workflow.db import make_engine
+
+    info = build_db(tmp_path / "b.db", 500, per_project=50)
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}", readonly=True)
+    report = audit.verify(engine)
+    engine.dispose()
+    assert info == {"events": 500, "projects": 10}
+    assert report["ok"] and report["events"] == 500 and report["projects"] == 10
