@@ -125,6 +125,8 @@ XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.0
 
 
 def render_tables(report: Report, lang: str) -> None:
+    from rich.markup import escape
+
     from cli.render import table
 
     console = out()
@@ -139,7 +141,7 @@ def render_tables(report: Report, lang: str) -> None:
         for i, (row, style) in enumerate(zip(sec.rows, sec.styles, strict=True)):
             if style == "total" and i and terminal:
                 tbl.add_section()
-            cells = [text_cell(v, k, style) for v, (_, k) in zip(row, sec.columns, strict=True)]
+            cells = [escape(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
             tbl.add_row(*cells, style="bold" if terminal and style == "total" else None)
         if not sec.rows:
             console.print(f"{sec.title or t(f'sec_{sec.key}', lang)}: -")
@@ -546,11 +548,9 @@ def targets_list(year: int = typer.Option(None, "--year", help="Only this year."
     if not rows:
         say("no targets set; set one with `pipeline targets set UNIT YEAR --signed N ...`")
         return
-    cols = ["col_year", "unit", "unit_name", "metric_signed", "metric_capital", "metric_foreign",
-            "metric_investment", "col_set_by"]
-    headers = [t(c, lang) for c in cols]
-    headers[4:7] = [t(x, lang) for x in ("capital_in_place", "col_capital_usd", "investment_completed")]
-    print_rows(headers, [(r["year"], r["unit"], r["unit_name"], _target_text(r["signed"], lang),
+    cols = ["col_year", "unit", "unit_name", "metric_signed", "capital_in_place", "foreign_capital",
+            "investment_completed", "col_set_by"]
+    print_rows([t(c, lang) for c in cols], [(r["year"], r["unit"], r["unit_name"], _target_text(r["signed"], lang),
                           _target_text(r["capital"], lang), _target_text(r["foreign"], lang),
                           _target_text(r["investment"], lang), r["set_by"]) for r in rows])
 

@@ -165,6 +165,7 @@ LABELS.update({
     "signed_no_capital_red_days": ("Signed, no capital: red after (days)", "签约未到资红灯天数"),
     "followup_yellow_days": ("No follow-up: yellow after (days)", "未跟进黄灯天数"),
     "followup_red_days": ("No follow-up: red after (days)", "未跟进红灯天数"),
+    "foreign_capital": ("Foreign capital", "实际利用外资"),
 })
 
 # --- rules (leader-assignment rules) ---------------------------------------------------------------
