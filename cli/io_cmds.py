@@ -1,0 +1,317 @@
+"""``pipeline import``, ``pipeline export`` and ``pipeline demo`` (SPEC §8, issue 7).
+
+Thin: read and check the file with ``workflow.io``, write through ``workflow.service``, render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import typer
+
+from cli.app import app
+from cli.context import STATE, emit_json, err, is_terminal, say
+from workflow.errors import BadInput
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
+PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool = True):
+    """A ``(phase, done, total)`` callback drawing a progress bar on stderr, on a terminal only and for
+    large work only; a no-op otherwise (no spinners in pipes, SPEC §8)."""
+    if not enabled or not is_terminal(err().file):
+        yield lambda phase, done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, int] = {}
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err(), transient=True) as bar:
+
+        def update(phase: str, done: int, total: int) -> None:
+            if total < PROGRESS_FROM:
+                return
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield update
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., help="The ledger: a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and say what would be imported; "
+                                                          "write nothing."),
+    allow_duplicates: bool = typer.Option(False, "--allow-duplicates",
+                                          help="Import rows naming a project that exists already (same name, "
+                                               "investor and unit) or repeating an earlier row."),
+    sheet: str = typer.Option(None, "--sheet", metavar="NAME", help="The sheet of an .xlsx workbook "
+                                                                     "(default: the first)."),
+    json: bool = JSON,
+) -> None:
+    """Register every row of a project ledger as a new project, all or nothing (coordinator).
+
+    Headers: English keys (name, investor, origin, industry, category, investment, unit, key,
+    plan_sign, plan_fund, plan_break_ground, plan_commission, registered_on) or the Chinese headers
+    (项目名称, 投资方, 投资方来源, 行业, 类别, 计划总投资, 责任单位, 重点项目, 计划签约日期, 计划到资日期,
+    计划开工日期, 计划投产日期, 登记日期).  Every cell is checked first; any problem refuses the whole
+    file (exit 2) and every problem is listed with its line and column."""
+    from workflow import clock
+    from workflow import io as wio
+
+    lang = STATE.lang
+    table = wio.read_table(file, sheet=sheet)
+    svc = STATE.service()
+    units = svc.list_units()
+    existing = {} if allow_duplicates else svc.project_identities()
+    with progress_bar(len(table.rows) >= PROGRESS_FROM) as progress:
+        checked = wio.check_rows(table, units=units, today=clock.today(), lang=lang, existing=existing,
+                                 allow_duplicates=allow_duplicates,
+                                 progress=lambda done, total: progress("check", done, total))
+        if checked.problems:
+            bad_rows = len({p["line"] for p in checked.problems})
+            raise BadInput(
+                (f"{file.name}：{checked.rows_seen} 行中有 {bad_rows} 行存在 {len(checked.problems)} 个问题，"
+                 "未导入任何项目") if lang == "zh" else
+                (f"{file.name}: {len(checked.problems)} problem(s) in {bad_rows} of {checked.rows_seen} rows; "
+                 "nothing was imported"),
+                checked.problems)
+        if not checked.rows:
+            raise BadInput(f"{file.name}: no data rows under the header (line {table.header_line}); "
+                           "nothing was imported",
+                           [{"line": table.header_line, "column": None, "field": None,
+                             "message": "no data rows"}])
+        if checked.ignored and not json:
+            say(f"ignored column(s) not known to an import: {', '.join(checked.ignored)}", style="yellow")
+        try:
+            result = svc.import_projects(checked.rows, dry_run=dry_run, progress=progress)
+        except BadInput as exc:  # rows are numbered as checked: give their lines in the file
+            exc.details = [{"line": checked.lines[d["row"] - 1] if "row" in d else None, "column": None,
+                            "field": None, "message": d.get("message", "")} for d in exc.details]
+            raise
+    doc = {"imported": result["imported"], "dry_run": dry_run, "rows": len(checked.rows),
+           "first": result["first"], "last": result["last"], "assignments": result["assignments"],
+           "file": str(file), "encoding": table.encoding, "header_line": table.header_line,
+           "columns": checked.columns, "ignored_columns": checked.ignored}
+    if dry_run:
+        doc["would_import"] = len(checked.rows)
+    if json:
+        emit_json(doc)
+        return
+    span = result["first"] if result["first"] == result["last"] else f"{result['first']} … {result['last']}"
+    leaders = f"; {result['assignments']} leader assignment(s) by rules" if result["assignments"] else ""
+    if dry_run:
+        _preview(checked.rows, checked.lines, lang)
+        say(f"dry run: {len(checked.rows)} rows checked, no problems; an import would register {span}{leaders}; "
+            "nothing was written")
+    else:
+        say(f"imported {len(checked.rows)} projects from {file.name}: {span}{leaders}")
+
+
+def _preview(rows: list[dict], lines: list[int], lang: str, limit: int = 20) -> None:
+    from cli.render import print_rows
+    from workflow.i18n import t
+    from workflow.money import format_money
+
+    cols = ["line", "name", "investor", "industry", "planned_investment", "unit", "key"]
+    shown = [(line, r["name"], r["investor"], r["industry"], format_money(r["investment_minor"], "CNY", lang),
+              r["unit"], "" if r["key"] is None else t("yes" if r["key"] else "no", lang))
+             for line, r in zip(lines[:limit], rows[:limit], strict=False)]
+    print_rows([t(c, lang) if c != "line" else ("行" if lang == "zh" else "Line") for c in cols], shown)
+    if len(rows) > limit:
+        say(f"… and {len(rows) - limit} more rows")
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+
+
+@app.command("export")
+def export_cmd(
+    file: str = typer.Argument(..., metavar="FILE",
+                               help="Where to write: FILE.csv or FILE.xlsx (by extension); - writes CSV to stdout."),
+    stage: str = typer.Option(None, "--stage", help="Only projects in this stage."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects."),
+    encoding: str = typer.Option("utf-8-sig", "--encoding", metavar="|".join(ENCODINGS),
+                                 help="CSV encoding: utf-8-sig (UTF-8 with a BOM, so Excel reads Chinese; the "
+                                      "default), utf-8, or gb18030."),
+    json: bool = JSON,
+) -> None:
+    """Write the project ledger (项目台账) with the import headers (Chinese under --lang zh), so that
+    the file imports back unchanged; the code, stage and stage date come along for the reader."""
+    from cli.render import stage_label
+    from workflow import io as wio
+
+    if encoding not in ENCODINGS:
+        raise BadInput(f"--encoding: {encoding!r} is not one of {', '.join(ENCODINGS)}")
+    lang = STATE.lang
+    to_stdout = file == "-"
+    suffix = "" if to_stdout else Path(file).suffix.lower()
+    if not to_stdout and suffix not in (".csv", ".xlsx"):
+        raise BadInput(f"FILE: {file!r} must end in .csv or .xlsx (or be - for CSV on stdout)")
+    rows = STATE.service(write=False).ledger(stage=stage, unit=unit)
+    headers, cells = wio.ledger_table(rows, lang, stage_label=lambda s: stage_label(s, lang))
+    if to_stdout:
+        if json:
+            raise BadInput("--json reports on a file; with - the CSV itself is the output")
+        import sys
+
+        sys.stdout.write(wio.write_csv(None, headers, cells))
+        sys.stdout.flush()
+        say(f"exported {len(rows)} projects")
+        return
+    if suffix == ".csv":
+        wio.write_csv(file, headers, cells, encoding=encoding)
+    else:
+        wio.write_xlsx(file, headers, cells, money_columns=[wio.EXPORT_ORDER.index("investment")],
+                       title="项目台账" if lang == "zh" else "projects")
+    doc = {"exported": len(rows), "file": file, "format": suffix[1:], "stage": stage, "unit": unit}
+    if json:
+        emit_json(doc)
+    else:
+        say(f"exported {len(rows)} projects to {file}")
+
+
+# --- demo ------------------------------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo_cmd(
+    projects: int = typer.Option(60, "--projects", min=1, max=200_000, metavar="N",
+                                 help="How many projects (default 60; 50000 builds a large county for benchmarks)."),
+    seed: int = typer.Option(1, "--seed", metavar="S", help="The same seed builds the same county."),
+    force: bool = typer.Option(False, "--force",
+                               help="Build even where the database holds data that is not a demo's (an SQLite "
+                                    "file is moved aside to FILE.bak-TIMESTAMP first)."),
+    show: bool = typer.Option(True, "--show/--no-show", help="Show the board afterwards."),
+    json: bool = JSON,
+) -> None:
+    """Build a demo county in the database (default: the embedded SQLite file), then show the board.
+
+    Units, county leaders and township heads, leader rules, targets, and projects over every stage
+    with documents, checks, capital in CNY and USD, follow-ups, holds, a rejection and a withdrawal,
+    dated over the past year.  A database holding a previous demo is rebuilt; one holding other data
+    is refused unless --force."""
+    from workflow import db as dbm
+    from workflow import demo as wdemo
+
+    engine = STATE.engine(check=False)
+    state = dbm.schema_state(dbm.current_revision(engine))
+    if state == "ahead":
+        dbm.check_schema(engine)  # refuses, naming the fix
+    replaced = None
+    if state != "missing":
+        found = wdemo.inspect(engine)
+        if found["has_data"]:
+            if found["demo"] is None and not force:
+                raise BadInput(
+                    f"the database {_where(engine)} holds {found['projects']} projects, {found['units']} units and "
+                    f"{found['people']} people that are not a demo's; refusing to touch it. Give --force to move "
+                    "it aside and build the demo, or --db FILE for another database")
+            replaced = _clear(engine, keep_backup=found["demo"] is None)
+            engine = STATE.engine(check=False)
+    from cli.app import init
+
+    init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
+    engine = STATE.engine()
+    login = STATE.login()
+    with progress_bar(projects >= PROGRESS_FROM) as progress:
+        summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,
+                              progress=progress, lang=STATE.lang)
+    summary["database"] = _where(engine)
+    if replaced:
+        summary["replaced"] = replaced
+    if json:
+        emit_json(summary)
+        return
+    if replaced and replaced.get("backup"):
+        say(f"the previous database was moved to {replaced['backup']}")
+    say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
+        f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
+        f"{summary['events']} events (seed {seed})")
+    if not summary["rules"]:
+        say("note: no leader rules (the rules engine is not installed); leaders were assigned by hand")
+    if show:
+        _show_board()
+
+
+def _where(engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _clear(engine, *, keep_backup: bool) -> dict:
+    """Make room for a new demo: an SQLite file is removed (a demo) or moved aside (other data)."""
+    import os
+    import sqlite3
+    from datetime import datetime
+
+    from cli import context
+
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        raise BadInput("the demo rebuilds only an SQLite file; on a server database it needs an empty database")
+    context.reset()  # close every connection to the file
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    files = [p for p in (path, f"{path}-wal", f"{path}-shm") if os.path.exists(p)]
+    if keep_backup:
+        backup = f"{path}.bak-{datetime.now().strftime('%Y%m%d%H%M%S')}"
+        for p in files:
+            os.replace(p, backup + p[len(path):])
+        return {"backup": backup}
+    for p in files:
+        os.remove(p)
+    return {"removed": path}
+
+
+def _show_board() -> None:
+    """Show `pipeline board` (or, without the reports module, `project list`) in this process."""
+    target = _command("board") or _command("project", "list")
+    if target is None:  # pragma: no cover - project list is part of the core
+        return
+    if target.__name__ != "board_cmd":
+        say("note: `pipeline board` is not available; showing `pipeline project list`")
+    _call(target)
+
+
+def _command(*names: str):
+    from typer.models import TyperInfo
+
+    group = app
+    for i, name in enumerate(names):
+        if i < len(names) - 1:
+            info = next((g for g in group.registered_groups if isinstance(g, TyperInfo) and g.name == name), None)
+            if info is None or info.typer_instance is None:
+                return None
+            group = info.typer_instance
+            continue
+        for cmd in group.registered_commands:
+            if (cmd.name or (cmd.callback.__name__ if cmd.callback else "")) == name:
+                return cmd.callback
+    return None
+
+
+def _call(callback) -> None:
+    """Call a command function with its declared defaults (as `pipeline CMD` with no options)."""
+    import inspect
+
+    from typer.models import ParameterInfo
+
+    kwargs = {}
+    for name, param in inspect.signature(callback).parameters.items():
+        default = param.default
+        if isinstance(default, ParameterInfo):
+            default = default.default
+        kwargs[name] = None if default is Ellipsis else default
+    callback(**kwargs)

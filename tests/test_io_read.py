@@ -1,0 +1,237 @@
+"""workflow/io.py: reading ledgers in every encoding and header form, checking every cell."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from workflow import io as wio
+from workflow.errors import BadInput
+
+TODAY = date(2026, 6, 30)
+UNITS = [{"code": "XH", "name": "新华镇"}, {"code": "FGW", "name": "发改局"}]
+ZH_HEADER = ("项目名称,投资方,投资方来源,行业,类别,计划总投资,责任单位,重点项目,"
+             "计划签约日期,计划到资日期,计划开工日期,计划投产日期")
+EN_HEADER = ("name,investor,origin,industry,category,investment,unit,key,"
+             "plan_sign,plan_fund,plan_break_ground,plan_commission")
+ROW = "东安金矿,东安金业有限公司,山东,采矿业,工业,6.6亿,XH,是,2026-09-30,2026-10-31,2027-03-01,2028-06-30"
+
+
+def check(text: str | bytes, encoding: str = "utf-8", **kw) -> wio.Checked:
+    data = text.encode(encoding) if isinstance(text, str) else text
+    table = wio.read_csv_bytes(data, source="t.csv")
+    return wio.check_rows(table, units=UNITS, today=TODAY, **kw)
+
+
+def only_row(checked: wio.Checked) -> dict:
+    assert checked.problems == []
+    assert len(checked.rows) == 1
+    return checked.rows[0]
+
+
+EXPECTED = {"name": "东安金矿", "investor": "东安金业有限公司", "origin": "山东", "industry": "采矿业",
+            "category": "工业", "investment_minor": 66_000_000_000, "unit": "XH", "key": None,
+            "plan": {"sign": date(2026, 9, 30), "fund": date(2026, 10, 31), "break_ground": date(2027, 3, 1),
+                     "commission": date(2028, 6, 30)}, "on": None}
+
+
+@pytest.mark.parametrize("header", [ZH_HEADER, EN_HEADER], ids=["chinese", "english"])
+def test_each_header_form_reads_the_same_row(header):
+    assert only_row(check(f"{header}\n{ROW}\n")) == EXPECTED
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
+def test_each_encoding(encoding):
+    table = wio.read_csv_bytes(f"{ZH_HEADER}\r\n{ROW}\r\n".encode(encoding))
+    assert table.encoding == {"gbk": "gb18030"}.get(encoding, encoding)
+    assert only_row(wio.check_rows(table, units=UNITS, today=TODAY)) == EXPECTED
+
+
+def test_gb18030_is_chosen_only_when_utf8_fails():
+    text = f"{ZH_HEADER}\n{ROW}\n"
+    assert wio.decode(text.encode("utf-8"))[1] == "utf-8"
+    assert wio.decode(text.encode("gb18030"))[1] == "gb18030"
+    with pytest.raises(BadInput, match="UTF-8"):
+        wio.decode(b"\xef\xbb\xbf" + "项目".encode("gb18030"))  # a UTF-8 mark on GBK bytes
+
+
+@pytest.mark.parametrize("sep", [",", "\t", ";"])
+def test_separators(sep):
+    assert only_row(check(f"{ZH_HEADER.replace(',', sep)}\n{ROW.replace(',', sep)}\n")) == EXPECTED
+
+
+def test_title_row_and_blank_rows_are_passed_over_and_lines_count_from_the_file():
+    text = f"示范县招商引资项目台账,,,\n\n{ZH_HEADER}\n{ROW}\n,,,,\n{ROW.replace('6.6亿', 'abc')}\n"
+    checked = check(text)
+    assert checked.rows[0]["name"] == "东安金矿"
+    assert [p["line"] for p in checked.problems] == [6]
+    assert checked.problems[0]["column"] == "F"
+
+
+def test_optional_columns_may_be_left_out_and_unknown_columns_are_reported_as_ignored():
+    checked = check("序号,项目名称,投资方,行业,计划总投资,责任单位,备注说明\n"
+                    "1,宾馆建设项目,利源达公司,文化旅游,4500万元,新华镇,x\n")
+    row = only_row(checked)
+    assert row["unit"] == "XH"  # the unit by its name
+    assert row["investment_minor"] == 45_000_000 * 100
+    assert row["origin"] is None and row["plan"] == {} and row["key"] is None
+    assert checked.ignored == ["备注说明"]  # 序号 is a known column to pass over
+
+
+def test_export_only_columns_are_passed_over():
+    checked = check("编号,name,investor,industry,investment,unit,stage\nP-0007,a,b,c,100,XH,signed\n")
+    assert only_row(checked)["name"] == "a"
+    assert checked.ignored == []
+
+
+def test_amount_header_may_carry_its_unit():
+    row = only_row(check("项目名称,投资方,行业,计划总投资（万元）,责任单位\na,b,c,5600,XH\n"))
+    assert row["investment_minor"] == 56_000_000 * 100
+    row = only_row(check("项目名称,投资方,行业,计划总投资(亿元),责任单位\na,b,c,1.5,XH\n"))
+    assert row["investment_minor"] == 150_000_000 * 100
+    row = only_row(check("项目名称,投资方,行业,计划总投资（万元）,责任单位\na,b,c,3亿,XH\n"))
+    assert row["investment_minor"] == 300_000_000 * 100  # a cell's own unit wins
+
+
+@pytest.mark.parametrize("text, minor", [
+    ("120000000", 120_000_000_00), ("1.2e8", 120_000_000_00), ("5600万", 56_000_000_00),
+    ("5600万元", 56_000_000_00), ("6.6亿", 660_000_000_00), ("6.6亿元", 660_000_000_00),
+    ("\"12,000,000\"", 12_000_000_00), ("１２００万", 12_000_000_00),
+])
+def test_every_amount_form(text, minor):
+    assert only_row(check(f"name,investor,industry,investment,unit\na,b,c,{text},XH\n"))["investment_minor"] == minor
+
+
+@pytest.mark.parametrize("text, value", [
+    ("是", True), ("否", False), ("yes", True), ("No", False), ("TRUE", True), ("false", False), ("1", True),
+    ("0", False), ("", None),
+])
+def test_yes_no_forms(text, value):
+    # 5000万 is under the threshold: yes is a hand designation, no agrees with the threshold
+    row = only_row(check(f"name,investor,industry,investment,unit,key\na,b,c,5000万,XH,{text}\n"))
+    assert row["key"] == (True if value else None)
+    big = only_row(check(f"name,investor,industry,investment,unit,key\na,b,c,2亿,XH,{text}\n"))
+    assert big["key"] == (False if value is False else None)
+
+
+@pytest.mark.parametrize("text", ["2026-09-30", "2026/9/30", "2026.9.30", "2026年9月30日"])
+def test_date_forms(text):
+    row = only_row(check(f"name,investor,industry,investment,unit,plan_sign\na,b,c,1,XH,{text}\n"))
+    assert row["plan"] == {"sign": date(2026, 9, 30)}
+
+
+def test_every_kind_of_bad_cell_is_reported_with_line_and_column():
+    text = (f"{EN_HEADER},registered_on\n"
+            ",b,o,,d,abc,XX,maybe,2026-13-01,tomorrow,2026-02-30,31/12/2026,2027-01-01\n"
+            "ok,b,o,c,d,4179万美元,XH,yes,,,,,\n"
+            f"{'长' * 301},b,o,c,d,-5,XH,,,,,,\n"
+            "ok2,b,o,c,d,1,XH,,,,,,,extra\n")
+    checked = check(text)
+    assert checked.rows == []
+    got = {(p["line"], p["column"], p["field"]) for p in checked.problems}
+    assert got == {
+        (2, "A", "name"), (2, "D", "industry"), (2, "F", "investment"), (2, "G", "unit"), (2, "H", "key"),
+        (2, "I", "plan_sign"), (2, "J", "plan_fund"), (2, "K", "plan_break_ground"), (2, "L", "plan_commission"),
+        (2, "M", "registered_on"),
+        (3, "F", "investment"),
+        (4, "A", "name"), (4, "F", "investment"),
+        (5, "N", ""),
+    }
+    msg = {(p["line"], p["column"]): p["message"] for p in checked.problems}
+    assert "must not be empty" in msg[(2, "A")]
+    assert "accepted forms" in msg[(2, "F")]
+    assert "no unit 'XX'" in msg[(2, "G")] and "XH" in msg[(2, "G")]
+    assert "yes or no" in msg[(2, "H")]
+    assert "YYYY-MM-DD" in msg[(2, "I")]
+    assert "future" in msg[(2, "M")]
+    assert "CNY" in msg[(3, "F")]
+    assert "300" in msg[(4, "A")]
+    assert "negative" in msg[(4, "F")]
+
+
+def test_messages_in_chinese():
+    checked = check("项目名称,投资方,行业,计划总投资,责任单位\n,b,c,abc,无此单位\n", lang="zh")
+    msgs = [p["message"] for p in checked.problems]
+    assert any("必填" in m for m in msgs)
+    assert any("无法识别的金额" in m for m in msgs)
+    assert any("没有责任单位" in m for m in msgs)
+
+
+def test_missing_and_duplicate_columns_refuse_the_file():
+    checked = check("项目名称,name,行业,计划总投资\na,a,c,1\n")
+    fields = {p["field"] for p in checked.problems}
+    assert {"name", "investor", "unit"} <= fields  # the second name column and two missing ones
+    assert any("duplicate column" in p["message"] for p in checked.problems)
+    assert all(p["line"] == 1 for p in checked.problems)
+    assert checked.rows == []
+
+
+def test_duplicates_of_existing_projects_and_of_earlier_rows():
+    text = "name,investor,industry,investment,unit\na,b,c,1,XH\na,b,c,2,XH\nz,b,c,1,XH\n"
+    checked = check(text, existing={("z", "b", "XH"): "P-0009"})
+    assert [(p["line"], p["column"]) for p in checked.problems] == [(3, "A"), (4, "A")]
+    assert "line 2" in checked.problems[0]["message"]
+    assert "P-0009" in checked.problems[1]["message"]
+    assert len(check(text, existing={("z", "b", "XH"): "P-0009"}, allow_duplicates=True).rows) == 3
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(BadInput, match="empty"):
+        wio.read_csv_bytes(b"\n\n")
+    bad = tmp_path / "x.xls"
+    bad.write_bytes(b"x")
+    with pytest.raises(BadInput, match="xlsx"):
+        wio.read_table(bad)
+    with pytest.raises(BadInput, match="not a readable"):
+        (tmp_path / "y.xlsx").write_bytes(b"not a zip")
+        wio.read_table(tmp_path / "y.xlsx")
+    with pytest.raises(BadInput, match="does not exist"):
+        wio.read_table(tmp_path / "none.csv")
+
+
+def test_xlsx_with_typed_cells_and_a_title_row(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["示范县项目台账"])
+    ws.append(ZH_HEADER.split(",") + ["登记日期"])
+    ws.append(["东安金矿", "东安金业有限公司", "山东", "采矿业", "工业", 660000000, "XH", True,
+               datetime(2026, 9, 30), date(2026, 10, 31), "2027-03-01", "2028/6/30", datetime(2026, 1, 5)])
+    ws.append([None] * 5)
+    ws.append(["b", "i", None, "c", None, 1234.5, "新华镇", 0, None, None, None, None, None])
+    ws.append(["c", "i", None, "c", None, "abc", "XH", "maybe", None, None, None, None, None])
+    path = tmp_path / "ledger.xlsx"
+    wb.save(path)
+    table = wio.read_table(path)
+    assert table.header_line == 2
+    checked = wio.check_rows(table, units=UNITS, today=TODAY)
+    assert checked.rows[0] == {**EXPECTED, "on": date(2026, 1, 5)}
+    assert checked.rows[1]["investment_minor"] == 123450 and checked.rows[1]["key"] is None
+    assert [(p["line"], p["column"]) for p in checked.problems] == [(6, "F"), (6, "H")]
+
+
+def test_export_table_round_trips_through_the_reader(tmp_path):
+    rows = [{"code": "P-0001", "name": "a,\"b\"", "investor": "i", "origin": None, "industry": "c", "category": None,
+             "key": True, "key_override": True, "planned_investment_minor": 123456789, "planned_currency": "CNY",
+             "unit_code": "XH", "plan_sign": date(2026, 1, 2), "plan_fund": None, "plan_break_ground": None,
+             "plan_commission": None, "registered_on": date(2025, 12, 1), "stage": "lead",
+             "stage_since": date(2025, 12, 1)}]
+    for lang in ("en", "zh"):
+        headers, cells = wio.ledger_table(rows, lang)
+        path = tmp_path / f"x-{lang}.csv"
+        wio.write_csv(path, headers, cells)
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+        checked = wio.check_rows(wio.read_table(path), units=UNITS, today=TODAY)
+        assert checked.problems == []
+        assert checked.rows[0]["investment_minor"] == 123456789
+        assert checked.rows[0]["name"] == 'a,"b"'
+        assert checked.rows[0]["key"] is True
+        xlsx = tmp_path / f"x-{lang}.xlsx"
+        wio.write_xlsx(xlsx, headers, cells, money_columns=[wio.EXPORT_ORDER.index("investment")])
+        assert wio.check_rows(wio.read_table(xlsx), units=UNITS, today=TODAY).rows == checked.rows
+
+
+def test_column_letters():
+    assert [wio.column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]

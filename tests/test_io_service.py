@@ -1,0 +1,288 @@
+"""Service.import_projects and Service.bulk_apply: the same rows, events and chains as the single writes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from tests.conftest import ADMIN, Cli, populate
+from workflow import audit, clock
+from workflow.db import make_engine
+from workflow.errors import BadInput, NotAllowed, Refused
+from workflow.service import BulkOp, Service, canonical_fast
+
+# --- canonical JSON --------------------------------------------------------------------------------
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | texts
+keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ABC0123456789", min_size=1, max_size=12)
+documents = st.recursive(scalars, lambda inner: st.dictionaries(keys, inner, max_size=6), max_leaves=25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(keys, documents, max_size=8))
+def test_fast_canonical_json_is_rfc8785(doc):
+    assert canonical_fast(doc) == audit.canonical_json(doc)
+
+
+def test_fast_canonical_json_on_an_event_document():
+    doc = audit.event_document(
+        project="P-0001", seq=3, kind="followup", trigger=None, from_stage=None, to_stage=None,
+        effective_on=date(2026, 1, 2), recorded_at=clock.utcnow(), actor="coord", reason="原因\n\t\"x\"\x01\u2028",
+        payload={"note": "电话跟进 😀 \\ \x7f", "amount_minor": 9_000_000_000_000_000, "ok": True, "n": None},
+        prev_hash=audit.GENESIS)
+    assert canonical_fast(doc) == audit.canonical_json(doc)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def fresh(tmp_path, name: str) -> tuple[Cli, Service, Service]:
+    c = populate(Cli(str(tmp_path / f"{name}.db")))
+    c.admin("people", "add", "li", "--name", "李镇长", "--level", "township", "--unit", "XH", ok=True)
+    engine = make_engine(f"sqlite:///{c.db}")
+    return c, Service(engine, ADMIN), Service(engine, "coord")
+
+
+def snapshot(svc: Service) -> dict:
+    """Everything the writes produced, without ids, recorded times and hashes."""
+    out = {}
+    with svc.engine.connect() as conn:
+        out["projects"] = conn.execute(text(
+            "SELECT code, name, investor, origin, industry, category, key, key_override, planned_investment_minor, "
+            "unit_code, plan_sign, plan_fund, plan_break_ground, plan_commission, stage, stage_since, held_from, "
+            "registered_on, last_transition_on, last_followup_on, workflow_name, workflow_version, version, head_seq "
+            "FROM project ORDER BY id")).all()
+        out["events"] = conn.execute(text(
+            "SELECT p.code, seq, kind, \"trigger\", from_stage, to_stage, effective_on, actor, reason, payload "
+            "FROM event e JOIN project p ON p.id = e.project_id ORDER BY p.code, seq")).all()
+        for table, cols in (("document", "kind, number, effective_on, event_seq"),
+                            ("screening_check", "item, result, note, effective_on, event_seq"),
+                            ("capital_arrival", "amount_minor, currency, effective_on, source, event_seq"),
+                            ("investment_completed", "amount_minor, currency, effective_on, event_seq"),
+                            ("followup", "note, effective_on, actor, event_seq"),
+                            ("assignment", "role, person_login, rule_id, rule_version, assigned_on, event_seq, "
+                                           "ended_on, ended_seq")):
+            out[table] = conn.execute(text(
+                f"SELECT p.code, {cols} FROM {table} t JOIN project p ON p.id = t.project_id "
+                f"ORDER BY p.code, event_seq")).all()
+    return out
+
+
+def verify(c: Cli) -> dict:
+    doc = c.admin("audit", "verify", json=True).json
+    assert doc["ok"], doc
+    return doc
+
+
+def scenario(d0: date) -> list[BulkOp]:
+    """Every kind of write: a key project from lead to production (with a hold), a rejection, a
+    withdrawal and a reassignment."""
+    def d(n):
+        return d0 + timedelta(days=n)
+
+    a, b, c, e = "P-0001", "P-0002", "P-0003", "P-0004"
+    ops = [
+        BulkOp(a, "assign", d(0), {"role": "lead_leader", "login": "wang", "reason": "县委确定"}),
+        BulkOp(a, "advance", d(5), {"target": "submit"}),
+        *[BulkOp(a, "check", d(6), {"item": i, "result": "pass", "note": None})
+          for i in ("industrial_policy", "environment", "energy", "land_use")],
+        BulkOp(a, "document", d(7), {"kind": "committee_decision", "number": "示招委〔2026〕1号"}),
+        BulkOp(a, "advance", d(7), {"target": "approved"}),
+        BulkOp(a, "document", d(20), {"kind": "contract", "number": "ZS-001"}),
+        BulkOp(a, "advance", d(20), {"target": "sign"}),
+        BulkOp(a, "followup", d(25), {"note": "回访企业"}),
+        BulkOp(a, "capital", d(30), {"amount_minor": 10_000_000_00, "currency": "CNY", "source": "自筹"}),
+        BulkOp(a, "capital", d(31), {"amount_minor": 1_000_000_00, "currency": "USD", "source": None}),
+        *[BulkOp(a, "document", d(40), {"kind": k, "number": f"N-{k}"})
+          for k in ("planning_permit", "land_use", "eia", "safety_assessment")],
+        BulkOp(a, "advance", d(45), {"target": "break_ground"}),
+        BulkOp(a, "investment", d(50), {"amount_minor": 5_000_000_00, "currency": "CNY"}),
+        BulkOp(a, "advance", d(60), {"target": "hold", "reason": "冬季停工"}),
+        BulkOp(a, "advance", d(70), {"target": "resume"}),
+        BulkOp(a, "document", d(80), {"kind": "completion_acceptance", "number": "竣-1"}),
+        BulkOp(a, "advance", d(80), {"target": "commission"}),
+        BulkOp(b, "advance", d(3), {"target": "submit"}),
+        BulkOp(b, "check", d(4), {"item": "environment", "result": "fail", "note": "超标"}),
+        BulkOp(b, "advance", d(9), {"target": "reject", "reason": "环保一条红线"}),
+        BulkOp(c, "followup", d(1), {"note": "首次接触"}),
+        BulkOp(c, "advance", d(2), {"target": "withdraw", "reason": "投资方放弃"}),
+        BulkOp(e, "assign", d(1), {"role": "first_responsible", "login": "wang", "reason": "分工"}),
+        BulkOp(e, "assign", d(2), {"role": "team_member", "login": "li", "reason": "专班"}),
+        BulkOp(e, "assign", d(3), {"role": "first_responsible", "login": "li", "reason": "调整"}),
+    ]
+    return ops
+
+
+def single(admin: Service, op: BulkOp) -> None:
+    a = op.args
+    if op.action == "assign":
+        admin.reassign(op.code, a["role"], a["login"], reason=a["reason"], on=op.on)
+    elif op.action == "advance":
+        admin.advance(op.code, a["target"], on=op.on, reason=a.get("reason"))
+    elif op.action == "check":
+        admin.record_check(op.code, a["item"], a["result"], note=a["note"], on=op.on)
+    elif op.action == "document":
+        admin.add_document(op.code, a["kind"], a["number"], on=op.on)
+    elif op.action == "capital":
+        admin.add_capital(op.code, a["amount_minor"], a["currency"], source=a["source"], on=op.on)
+    elif op.action == "investment":
+        admin.add_investment(op.code, a["amount_minor"], a["currency"], on=op.on)
+    elif op.action == "followup":
+        admin.add_followup(op.code, a["note"], on=op.on)
+
+
+PROJECTS = [
+    dict(name="翠宏山铁多金属矿", investor="翠宏山矿业", industry="采矿业", investment_minor=12 * 10**8 * 100,
+         unit="XH", origin="哈尔滨", category="工业", key=None, plan={"sign": "2026-12-01"}),
+    dict(name="年产5万吨造纸", investor="恒达纸业", industry="造纸", investment_minor=15_000_000_00, unit="FGW"),
+    dict(name="石墨烯产业园", investor="华晟", industry="新材料", investment_minor=0, unit=None, key=True),
+    dict(name="宾馆建设项目", investor="利源达公司", industry="文化旅游", investment_minor=45_000_000_00, unit="XH",
+         key=False, plan={"fund": date(2027, 1, 1), "commission": date(2028, 1, 1)}),
+]
+
+
+# --- import ------------------------------------------------------------------------------------------
+
+
+def test_import_writes_what_add_project_writes(tmp_path):
+    c1, _, one = fresh(tmp_path, "single")
+    c2, _, bulk = fresh(tmp_path, "bulk")
+    d0 = clock.today() - timedelta(days=30)
+    for row in PROJECTS:
+        one.add_project(**row, on=d0)
+    result = bulk.import_projects([{**row, "on": d0} for row in PROJECTS])
+    assert result["imported"] == 4 and result["first"] == "P-0001" and result["last"] == "P-0004"
+    assert snapshot(one) == snapshot(bulk)
+    verify(c2)
+
+
+def test_import_refuses_every_bad_row_and_writes_nothing(service):
+    rows = [dict(PROJECTS[0]), dict(PROJECTS[1], name=" "), dict(PROJECTS[1], investment_minor=-1),
+            dict(PROJECTS[1], plan={"sign": "someday"}), dict(PROJECTS[1], on=clock.today() + timedelta(days=1)),
+            dict(PROJECTS[1], colour="red")]
+    with pytest.raises(BadInput) as exc:
+        service.import_projects(rows)
+    assert [d["row"] for d in exc.value.details] == [2, 3, 4, 5, 6]
+    with pytest.raises(BadInput) as exc:
+        service.import_projects([PROJECTS[0], dict(PROJECTS[1], unit="NOPE")])
+    assert exc.value.details == [{"row": 2, "message": "no unit 'NOPE'"}]
+    assert service.list_projects() == []
+
+
+def test_import_dry_run_writes_nothing_and_codes_are_not_used_up(service):
+    dry = service.import_projects(PROJECTS[:2], dry_run=True)
+    assert dry == {"imported": 0, "codes": ["P-0001", "P-0002"], "first": "P-0001", "last": "P-0002",
+                   "assignments": 0, "dry_run": True}
+    assert service.list_projects() == []
+    assert service.import_projects(PROJECTS[:1])["codes"] == ["P-0001"]
+
+
+def test_import_needs_a_writer(cli, service):
+    cli.admin("users", "add", "aud", "--role", "auditor", ok=True)
+    with pytest.raises(NotAllowed):
+        Service(service.engine, "aud").import_projects(PROJECTS[:1])
+
+
+def test_import_applies_rules_to_each_new_project(cli, service):
+    cli.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1", "--key", ok=True)
+    result = service.import_projects(PROJECTS)
+    assert result["assignments"] == 2  # the two key projects
+    led = {v["code"]: [x["login"] for x in v["leaders"]] for v in service.list_projects()}
+    assert led == {"P-0001": ["wang"], "P-0002": [], "P-0003": ["wang"], "P-0004": []}
+    events = service.history("P-0001")["events"]
+    assert [e["kind"] for e in events] == ["registered", "assignment"]
+    assert events[1]["payload"]["rule_id"] == 1
+    verify(cli)
+
+
+def test_import_on_each_engine(any_cli, any_service):
+    result = any_service.import_projects([dict(PROJECTS[0]), dict(PROJECTS[3])])
+    assert result["codes"] == ["P-0001", "P-0002"]
+    assert any_service.add_project(name="next", investor="i", industry="x", investment_minor=1,
+                                   unit="XH").project.code == "P-0003"
+    d0 = clock.today() - timedelta(days=5)
+    any_service.bulk_apply([BulkOp("P-0002", "advance", d0 + timedelta(days=5), {"target": "submit"}),
+                            BulkOp("P-0002", "followup", d0 + timedelta(days=5), {"note": "x"})])
+    view = any_service.get_project("P-0002")
+    assert view["stage"] == "screening" and view["version"] == 3
+    verify(any_cli)
+
+
+# --- bulk writes ---------------------------------------------------------------------------------------
+
+
+def test_bulk_writes_are_the_single_writes(tmp_path):
+    d0 = clock.today() - timedelta(days=90)
+    c1, admin1, one = fresh(tmp_path, "single")
+    c2, admin2, _ = fresh(tmp_path, "bulk")
+    for svc in (one, Service(admin2.engine, "coord")):
+        for row in PROJECTS:
+            svc.add_project(**row, on=d0)
+    for op in scenario(d0):
+        single(admin1, op)
+    summary = admin2.bulk_apply(scenario(d0))
+    assert summary == {"writes": len(scenario(d0)), "events": 32, "projects": 4}  # 31 writes and the automatic fund
+    s1, s2 = snapshot(admin1), snapshot(admin2)
+    assert s1 == s2
+    stages = {p.code: p.stage for p in s1["projects"]}
+    assert stages == {"P-0001": "production", "P-0002": "rejected", "P-0003": "withdrawn", "P-0004": "lead"}
+    assert any(e.trigger == "fund" for e in s2["events"])  # the first capital fired fund
+    verify(c2)
+
+
+def test_a_refused_bulk_write_names_it_and_writes_nothing(service, cli):
+    cli.admin("people", "add", "li", "--name", "李", "--level", "township", ok=True)
+    d0 = clock.today() - timedelta(days=30)
+    service.add_project(**PROJECTS[0], on=d0)
+    before = snapshot(service)
+    ops = scenario(d0)[1:12]  # without the lead leader: signing a key project is refused
+    with pytest.raises(Refused) as exc:
+        service.bulk_apply(ops)
+    assert exc.value.message.startswith("write 9 (P-0001 advance on")
+    assert exc.value.details[0]["guard"] == "key_has_lead_leader"
+    assert snapshot(service) == before
+    with pytest.raises(BadInput, match="write 2 .*future"):
+        service.bulk_apply([BulkOp("P-0001", "followup", d0, {"note": "a"}),
+                            BulkOp("P-0001", "followup", clock.today() + timedelta(days=1), {"note": "b"})])
+    with pytest.raises(BadInput, match="before P-0001's previous transition"):
+        service.bulk_apply([BulkOp("P-0001", "advance", d0 + timedelta(days=5), {"target": "submit"}),
+                            BulkOp("P-0001", "advance", d0 + timedelta(days=4), {"target": "withdraw",
+                                                                                  "reason": "x"})])
+    with pytest.raises(NotAllowed):  # assignments are the admin's
+        service.bulk_apply([BulkOp("P-0001", "assign", d0, {"role": "lead_leader", "login": "wang",
+                                                            "reason": "x"})])
+    with pytest.raises(BadInput, match="county level"):
+        Service(service.engine, ADMIN).bulk_apply(
+            [BulkOp("P-0001", "assign", d0, {"role": "lead_leader", "login": "li", "reason": "x"})])
+    assert snapshot(service) == before
+
+
+def test_a_real_transition_hook_sees_the_written_rows(tmp_path):
+    """When ``_after_transition`` does something, the bulk write flushes before calling it, so the
+    hook reads the database as the single write would."""
+    seen = []
+
+    class Hooked(Service):
+        def _after_transition(self, conn, proj, result, on):
+            in_db = conn.execute(text("SELECT count(*) FROM event WHERE project_id = :p"), {"p": proj.id}).scalar()
+            seen.append((proj.code, proj.stage, in_db, proj.head_seq))
+            self._append(conn, proj, result, kind="followup", on=on, payload={"note": f"hook {proj.stage}"})
+
+    c, admin, _ = fresh(tmp_path, "hook")
+    d0 = clock.today() - timedelta(days=30)
+    admin.add_project(**PROJECTS[1], on=d0)
+    hooked = Hooked(admin.engine, ADMIN)
+    hooked.bulk_apply([BulkOp("P-0001", "followup", d0, {"note": "a"}),
+                       BulkOp("P-0001", "advance", d0 + timedelta(days=1), {"target": "submit"}),
+                       BulkOp("P-0001", "advance", d0 + timedelta(days=2), {"target": "withdraw", "reason": "x"})])
+    assert seen == [("P-0001", "screening", 3, 3), ("P-0001", "withdrawn", 5, 5)]
+    events = admin.history("P-0001")["events"]
+    assert [e["kind"] for e in events] == ["registered", "followup", "transition", "followup", "transition",
+                                           "followup"]
+    assert admin.get_project("P-0001")["version"] == 4  # one per write, as the single writes
+    verify(c)
