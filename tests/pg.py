@@ -56,7 +56,8 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 class PgCluster:
     """One PostgreSQL server in a temporary directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable  # fsync and synchronous commit on (benchmarks); off for the tests
         self.base: Path | None = None
         self.port: int | None = None
         self.running = False
@@ -76,9 +77,10 @@ class PgCluster:
         self._run(["initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
                    "--locale=C", "--no-instructions"], "initdb")
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as f:
-            f.write("\n# throwaway test cluster\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
-                    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n"
-                    "shared_buffers = 64MB\nlog_min_messages = warning\n")
+            f.write("\n# throwaway cluster\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                    "max_connections = 300\nshared_buffers = 64MB\nlog_min_messages = warning\n")
+            if not self.durable:
+                f.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
         (self.data / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n", encoding="utf-8")
         last = ""
         for _ in range(5):  # a free port can be taken between choosing and binding it: try again
@@ -148,10 +150,15 @@ class PgCluster:
             engine.dispose()
 
     def new_database(self, prefix: str = "t") -> str:
+        """A new database with the migrations applied (a copy of the session's template)."""
+        return self.new_database_from(TEMPLATE, prefix)
+
+    def new_database_from(self, template: str, prefix: str = "t") -> str:
+        """A copy of ``template`` (which must have no open connections)."""
         name = f"{prefix}_{os.getpid()}_{next(_ids)}"
         for attempt in range(20):
             try:
-                self.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+                self.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
                 return name
             except Exception as exc:  # the template is busy for a moment after a test used it
                 if "being accessed by other users" not in str(exc) or attempt == 19:
