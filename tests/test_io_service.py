@@ -29,6 +29,18 @@ def test_fast_canonical_json_is_rfc8785(doc):
     assert canonical_fast(doc) == audit.canonical_json(doc)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(keys, documents, max_size=6), texts, texts | st.none())
+def test_event_bytes_with_the_payload_spliced_in_are_rfc8785(payload, actor, reason):
+    from workflow.service import _spliced
+
+    doc = audit.event_document(
+        project="P-0001", seq=2, kind="check", trigger=None, from_stage=actor, to_stage=None,
+        effective_on=date(2026, 1, 2), recorded_at=clock.utcnow(), actor=actor + '"payload":0,', reason=reason,
+        payload=payload, prev_hash=audit.GENESIS)
+    assert _spliced(doc, canonical_fast(payload)) == audit.canonical_json(doc)
+
+
 def test_fast_canonical_json_on_an_event_document():
     doc = audit.event_document(
         project="P-0001", seq=3, kind="followup", trigger=None, from_stage=None, to_stage=None,
@@ -286,3 +298,12 @@ def test_a_real_transition_hook_sees_the_written_rows(tmp_path):
                                            "followup"]
     assert admin.get_project("P-0001")["version"] == 4  # one per write, as the single writes
     verify(c)
+
+
+def test_the_service_amount_limit_is_the_money_limit():
+    from workflow import money, service
+
+    assert service._MAX_MINOR == money.MAX_MINOR
+    with pytest.raises(BadInput, match="larger than the limit"):
+        service.project_fields(name="a", investor=None, industry=None, investment_minor=money.MAX_MINOR + 1,
+                               unit=None)

@@ -67,6 +67,7 @@ EXPORT_ORDER = ("code", *[c.key for c in COLUMNS], "stage", "stage_since")
 
 YES = ("是", "yes", "y", "true", "t", "1", "√", "✓", "重点")
 NO = ("否", "no", "n", "false", "f", "0", "×", "✗", "非重点")
+_YES_NO = {**{v: True for v in YES}, **{v: False for v in NO}}
 # Amount headers may carry their unit: 计划总投资（万元）.
 _UNIT_SUFFIX = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?P<unit>元|万元|亿元|cny|yuan|rmb)\s*[）)]\s*$", re.I)
 _UNIT_FACTOR = {"元": "", "万元": "万", "亿元": "亿", "cny": "", "yuan": "", "rmb": ""}
@@ -231,7 +232,7 @@ def _blank(value: Any) -> bool:
 def _with_header(rows: list[tuple[int, list[Any]]], source: str, encoding: str | None) -> Table:
     """Find the header row: the first of the first ten non-blank rows naming two known columns (a
     title row such as 「XX县招商引资项目台账」 above it is passed over); else the first non-blank row."""
-    filled = [(line, cells) for line, cells in rows if not all(_blank(c) for c in cells)]
+    filled = [(line, cells) for line, cells in rows if any(not _blank(c) for c in cells)]
     if not filled:
         raise BadInput(f"{source}: the file is empty; the first row must hold the headers "
                        f"({', '.join(c.zh for c in COLUMNS if c.required)} …)")
@@ -245,7 +246,7 @@ def _with_header(rows: list[tuple[int, list[Any]]], source: str, encoding: str |
     headers = ["" if c is None else str(c).strip() for c in header_cells]
     while headers and not headers[-1]:
         headers.pop()
-    data = [(line, list(cells)) for line, cells in rows if line > header_line and not all(_blank(c) for c in cells)]
+    data = [(line, cells) for line, cells in filled if line > header_line]
     return Table(source, headers, header_line, data, encoding, [line for line, _ in filled[:at]])
 
 
@@ -325,17 +326,19 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     out: list[dict] = []
     lines: list[int] = []
     total = len(table.rows)
+    plan = [(key, i, _converter(BY_KEY[key], factor, lang, by_code, by_name, by_fold, today))
+            for key, (i, factor) in columns.items()]
+    width = len(table.headers)
     for n, (line, cells) in enumerate(table.rows, 1):
         row_problems: list[dict] = []
         values: dict[str, Any] = {}
-        for key, (i, factor) in columns.items():
-            col = BY_KEY[key]
-            raw = cells[i] if i < len(cells) else None
+        count = len(cells)
+        for key, i, convert in plan:
             try:
-                values[key] = _cell(col, raw, factor, lang, by_code, by_name, by_fold, today)
+                values[key] = convert(cells[i] if i < count else None)
             except BadInput as exc:
                 row_problems.append(_problem(line, i, written[key], exc.message))
-        extra = [j for j in range(len(table.headers), len(cells)) if not _blank(cells[j])]
+        extra = [j for j in range(width, count) if not _blank(cells[j])] if count > width else ()
         for j in extra:
             row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
                                          "a value in a column without a header"))
@@ -366,6 +369,52 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
 def _problem(line: int, index: int | None, header: str, message: str) -> dict:
     return {"line": line, "column": column_letter(index) if index is not None else None, "field": header,
             "message": message}
+
+
+def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, today: date) -> Callable[[Any], Any]:
+    """The checker of one column's cells: a fast path for the usual text cell, ``_cell`` for the rest."""
+
+    def general(raw: Any) -> Any:
+        return _cell(col, raw, factor, lang, by_code, by_name, by_fold, today)
+
+    kind, limit = col.kind, col.limit
+    if kind == "text":
+        def convert(raw: Any) -> Any:
+            if raw.__class__ is str:
+                text = raw.strip()
+                if text and (not limit or len(text) <= limit):
+                    return text
+            return general(raw)
+    elif kind == "amount":
+        def convert(raw: Any) -> Any:
+            if raw.__class__ is str and raw.strip():
+                return _amount(raw.strip(), factor, lang)
+            return general(raw)
+    elif kind == "unit":
+        def convert(raw: Any) -> Any:
+            if raw.__class__ is str and raw in by_code:
+                return raw
+            return general(raw)
+    elif kind == "yesno":
+        def convert(raw: Any) -> Any:
+            if raw.__class__ is str:
+                found = _YES_NO.get(raw.strip().lower())
+                if found is not None:
+                    return found
+            return general(raw)
+    else:
+        future = col.key == "registered_on"
+
+        def convert(raw: Any) -> Any:
+            if raw.__class__ is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+                try:
+                    day = date.fromisoformat(raw)
+                except ValueError:
+                    return general(raw)
+                if not (future and day > today):
+                    return day
+            return general(raw)
+    return convert
 
 
 def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fold, today: date) -> Any:

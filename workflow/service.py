@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -233,12 +234,14 @@ class Service:
             to_stage=to_stage, effective_on=on, recorded_at=recorded_text or recorded_at, actor=self.actor,
             reason=reason, payload=payload, prev_hash=proj.head_hash,
         )
-        digest = hashlib.sha256(canonical(doc)).hexdigest()
+        payload_bytes = canonical(payload)
+        doc_bytes = _spliced(doc, payload_bytes) if canonical is canonical_fast else canonical(doc)
+        digest = hashlib.sha256(doc_bytes).hexdigest()
         row = {
             "project_id": proj.id, "seq": seq, "kind": kind, "trigger": trigger,
             "from_stage": from_stage, "to_stage": to_stage, "effective_on": on,
             "recorded_at": recorded_at, "actor": self.actor, "reason": reason,
-            "payload": canonical(payload).decode("utf-8"), "prev_hash": proj.head_hash, "hash": digest,
+            "payload": payload_bytes.decode("utf-8"), "prev_hash": proj.head_hash, "hash": digest,
         }
         proj.head_seq = seq
         proj.head_hash = digest
@@ -1078,13 +1081,14 @@ class Service:
             projs: list[ProjectRow] = []
             for n, ((fields, day), new_id) in enumerate(zip(checked, ids, strict=True), 1):
                 values = _new_project_row(defn, new_id, fields, day, created)
-                proj = ProjectRow(values)
+                proj = ProjectRow.__new__(ProjectRow)  # as ProjectRow(values), without copying twice
+                proj.__dict__.update(values)
+                proj._original = values
                 proj._new = True
                 event_rows.append(self._event_row(
                     proj, kind="registered", on=day, to_stage=initial, payload=_project_payload(values),
                     recorded_at=created, recorded_text=stamp, canonical=canonical_fast))
-                values["head_seq"] = proj._original["head_seq"] = proj.head_seq
-                values["head_hash"] = proj._original["head_hash"] = proj.head_hash
+                values["head_seq"], values["head_hash"] = proj.head_seq, proj.head_hash
                 project_rows.append(values)
                 projs.append(proj)
                 if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
@@ -1092,11 +1096,13 @@ class Service:
             _insert_many(conn, P, project_rows)
             _insert_many(conn, E, event_rows)
             changed = set(project_rows[0])
+            state = itemgetter(*changed)
             assignments = 0
             for n, proj in enumerate(projs, 1):
                 result = WriteResult(proj)
                 self._after_project_change(conn, proj, result, proj.registered_on, changed)
-                self._save(conn, proj)
+                if state(proj.__dict__) != state(proj._original):  # a hook changed it (an assignment event)
+                    self._save(conn, proj)
                 assignments += len(result.events)
                 if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
                     progress("rules", n, total)
@@ -1432,6 +1438,8 @@ def _jsonable(value):
     return value
 
 
+_PLAN_COLUMNS = tuple((k, f"plan_{k}") for k in PLAN_FIELDS)
+_MAX_MINOR = 9_000_000_000_000_000  # workflow.money.MAX_MINOR (tests/test_io_service.py checks they agree)
 # Longest text a project column holds (the model's max_length; PostgreSQL enforces it).
 PROJECT_TEXT_LIMITS = {"name": 300, "investor": 300, "origin": 200, "industry": 200, "category": 200,
                        "unit": 40}
@@ -1442,16 +1450,14 @@ def project_fields(*, name: str, investor: str | None, industry: str | None, inv
                    key: bool | None = None, plan: dict | None = None) -> dict:
     """Validate a new project's fields (``add_project`` and the bulk import share this) and return
     them as project columns; raise BadInput naming the first problem."""
-    from workflow.money import MAX_MINOR
-
-    plan = _check_plan(plan or {})
+    plan = _check_plan(plan) if plan else {}
     name = _required(name, "--name")
     if isinstance(investment_minor, bool) or not isinstance(investment_minor, int):
         raise BadInput("--investment must be a whole number of minor units (分)")
     if investment_minor < 0:
         raise BadInput("--investment must not be negative")
-    if investment_minor > MAX_MINOR:
-        raise BadInput(f"--investment is larger than the limit of {MAX_MINOR:,} minor units")
+    if investment_minor > _MAX_MINOR:
+        raise BadInput(f"--investment is larger than the limit of {_MAX_MINOR:,} minor units")
     for what, value in (("name", name), ("investor", investor), ("origin", origin), ("industry", industry),
                         ("category", category), ("unit", unit)):
         if value is not None and len(str(value)) > PROJECT_TEXT_LIMITS[what]:
@@ -1460,7 +1466,7 @@ def project_fields(*, name: str, investor: str | None, industry: str | None, inv
         raise BadInput("--key must be yes or no")
     return {"name": name, "investor": investor, "origin": origin, "industry": industry, "category": category,
             "key_override": key, "planned_investment_minor": investment_minor, "unit_code": unit,
-            **{f"plan_{k}": plan.get(k) for k in PLAN_FIELDS}}
+            **{c: plan.get(k) for k, c in _PLAN_COLUMNS}}
 
 
 def _new_project_row(defn, new_id: int, fields: dict, on: date, created_at: datetime) -> dict:
@@ -1471,7 +1477,7 @@ def _new_project_row(defn, new_id: int, fields: dict, on: date, created_at: date
         "key": is_key(fields["planned_investment_minor"], fields["key_override"]),
         "key_override": fields["key_override"], "planned_investment_minor": fields["planned_investment_minor"],
         "planned_currency": "CNY", "unit_code": fields["unit_code"],
-        **{f"plan_{k}": fields[f"plan_{k}"] for k in PLAN_FIELDS},
+        **{c: fields[c] for _, c in _PLAN_COLUMNS},
         "stage": defn.stages[0].key, "stage_since": on, "held_from": None, "registered_on": on,
         "last_transition_on": on, "last_followup_on": None, "workflow_name": defn.name,
         "workflow_version": defn.version, "version": 1, "head_seq": 0,
@@ -1483,7 +1489,7 @@ def _project_payload(values: dict) -> dict:
     keys = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
             "unit_code", "workflow_name", "workflow_version")
     payload = {k: values[k] for k in keys}
-    payload["plan"] = {k: _jsonable(values[f"plan_{k}"]) for k in PLAN_FIELDS}
+    payload["plan"] = {k: _jsonable(values[c]) for k, c in _PLAN_COLUMNS}
     return payload
 
 
@@ -1549,6 +1555,17 @@ def canonical_fast(value: Any) -> bytes:
     return _CANONICAL.encode(value).encode("utf-8")
 
 
+def _spliced(doc: dict, payload_bytes: bytes) -> bytes:
+    """``canonical_fast(doc)`` with the payload's canonical bytes put in place instead of encoded again.
+
+    The document's keys are fixed and sorted, so ``"payload":0,`` (with a placeholder) occurs exactly
+    once and first as that key: text inside string values has its quotes escaped."""
+    head, sep, tail = _CANONICAL.encode({**doc, "payload": 0}).partition('"payload":0,')
+    if not sep:  # pragma: no cover - the document always has a payload followed by prev_hash
+        return canonical_fast(doc)
+    return b"".join((head.encode("utf-8"), b'"payload":', payload_bytes, b",", tail.encode("utf-8")))
+
+
 def _insert_many(conn: Connection, table, rows: list[dict], chunk: int = 20_000) -> None:
     """Insert ``rows`` (dicts with the same keys) with executemany of the table's Core insert.
 
@@ -1563,11 +1580,17 @@ def _insert_many(conn: Connection, table, rows: list[dict], chunk: int = 20_000)
     keys = list(rows[0])
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
     order = list(compiled.positiontup)
-    convert = [_memo(table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for k in order]
-    plan = list(zip(order, convert, strict=True))
+    values = itemgetter(*order)
+    convert = [(i, c) for i, c in enumerate(
+        _memo(table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for k in order) if c]
     sql = str(compiled)
     for start in range(0, len(rows), chunk):
-        params = [tuple(row[k] if c is None else c(row[k]) for k, c in plan) for row in rows[start:start + chunk]]
+        params = []
+        for row in rows[start:start + chunk]:
+            vals = list(values(row))
+            for i, c in convert:
+                vals[i] = c(vals[i])
+            params.append(tuple(vals))
         conn.exec_driver_sql(sql, params)
 
 
