@@ -1,0 +1,20 @@
+"""The import benchmark runs end to end at the tiny size (a smoke check: no time is asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_import_benchmark_runs(tmp_path):
+    from bench import __main__ as bench_main
+
+    mod = bench_main.discover()["import"]
+    rows = mod.run("tiny", tmp_path)
+    assert len(rows) == 3
+    for r in rows:
+        assert r["ours"] > 0 and r["baseline"] > 0
+        assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
+    assert rows[0]["met"] in (True, False) and rows[2]["met"] is None
+    assert "import 500 rows" in rows[0]["benchmark"]
