@@ -1359,7 +1359,7 @@ class Service:
             _insert_many(conn, table, bulk.rows[table])
             bulk.rows[table] = []
         if bulk.ends:
-            conn.execute(_END_ASSIGNMENT, bulk.ends)
+            conn.execute(_BULK_END_ASSIGNMENT, bulk.ends)
             bulk.ends = []
         saves = []
         for proj in projs.values():
@@ -1505,7 +1505,7 @@ _BULK_MUTABLE = ("stage", "stage_since", "held_from", "last_transition_on", "las
                  "head_hash", "version")
 _BULK_SAVE = update(P).where(P.c.id == bindparam("b_id"), P.c.version == bindparam("b_old")).values(
     **{c: bindparam(f"b_{c}") for c in _BULK_MUTABLE})
-_END_ASSIGNMENT = update(ASG).where(ASG.c.id == bindparam("b_id")).values(
+_BULK_END_ASSIGNMENT = update(ASG).where(ASG.c.id == bindparam("b_id")).values(
     ended_on=bindparam("b_on"), ended_seq=bindparam("b_seq"))
 
 
