@@ -365,3 +365,11 @@ def test_audit_on_each_engine(any_cli, any_service):
     assert report["ok"] and report["digest"]["matched"] and report["events"] == 10
     assert c("audit", "log", "--kind", "correction", json=True, ok=True).json["count"] == 1
     assert json.loads(c("history", code, json=True, ok=True).out)["verified"] is True
+
+
+def test_empty_database_checkpoint_and_verify(cli, aud):
+    doc = cli.admin("audit", "checkpoint", json=True, ok=True).json
+    assert doc["events"] == 0 and doc["projects"] == 0 and doc["digest"] == "0" * 64
+    report = cli("audit", "verify", "--digest", doc["digest"], json=True, actor=aud, ok=True).json
+    assert report["ok"] and report["digest"]["covered_events"] == 0
+    assert cli("audit", "log", "--format", "md", actor=aud, ok=True).out.startswith("# Audit log")

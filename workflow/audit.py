@@ -431,7 +431,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     target = bytes.fromhex(digest) if digest else None
     running = running or target is not None
     g = DIGEST_GENESIS
-    matched_at = None
+    matched_at = 0 if target == g else None  # the digest of an empty history
     found: dict[tuple[str, int], str] = {}
     want = wanted or None
     done = 0
