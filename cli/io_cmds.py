@@ -92,7 +92,8 @@ def import_cmd(
                            [{"line": table.header_line, "column": None, "field": None,
                              "message": "no data rows"}])
         if checked.ignored and not json:
-            say(f"ignored column(s) not known to an import: {', '.join(checked.ignored)}", style="yellow")
+            say((f"已忽略无法识别的列：{'、'.join(checked.ignored)}" if lang == "zh" else
+                 f"ignored column(s) not known to an import: {', '.join(checked.ignored)}"), style="yellow")
         try:
             result = svc.import_projects(checked.rows, dry_run=dry_run, progress=progress)
         except BadInput as exc:  # rows are numbered as checked: give their lines in the file
@@ -109,13 +110,18 @@ def import_cmd(
         emit_json(doc)
         return
     span = result["first"] if result["first"] == result["last"] else f"{result['first']} … {result['last']}"
-    leaders = f"; {result['assignments']} leader assignment(s) by rules" if result["assignments"] else ""
+    n, k = len(checked.rows), result["assignments"]
+    if lang == "zh":
+        leaders = f"；按规则分配领导 {k} 人次" if k else ""
+    else:
+        leaders = f"; {k} leader assignment(s) by rules" if k else ""
     if dry_run:
         _preview(checked.rows, checked.lines, lang)
-        say(f"dry run: {len(checked.rows)} rows checked, no problems; an import would register {span}{leaders}; "
-            "nothing was written")
+        say(f"试导入：已检查 {n} 行，没有问题；导入将登记 {span}{leaders}；未写入任何数据" if lang == "zh" else
+            f"dry run: {n} rows checked, no problems; an import would register {span}{leaders}; nothing was written")
     else:
-        say(f"imported {len(checked.rows)} projects from {file.name}: {span}{leaders}")
+        say(f"已从 {file.name} 导入 {n} 个项目：{span}{leaders}" if lang == "zh" else
+            f"imported {n} projects from {file.name}: {span}{leaders}")
 
 
 def _preview(rows: list[dict], lines: list[int], lang: str, limit: int = 20) -> None:
@@ -169,7 +175,7 @@ def export_cmd(
 
         sys.stdout.write(wio.write_csv(None, headers, cells))
         sys.stdout.flush()
-        say(f"exported {len(rows)} projects")
+        say(f"已导出 {len(rows)} 个项目" if lang == "zh" else f"exported {len(rows)} projects")
         return
     if suffix == ".csv":
         wio.write_csv(file, headers, cells, encoding=encoding)
@@ -180,7 +186,7 @@ def export_cmd(
     if json:
         emit_json(doc)
     else:
-        say(f"exported {len(rows)} projects to {file}")
+        say(f"已导出 {len(rows)} 个项目到 {file}" if lang == "zh" else f"exported {len(rows)} projects to {file}")
 
 
 # --- demo ------------------------------------------------------------------------------------------
@@ -235,11 +241,18 @@ def demo_cmd(
     if json:
         emit_json(summary)
         return
+    zh = STATE.lang == "zh"
     if replaced and replaced.get("backup"):
-        say(f"the previous database was moved to {replaced['backup']}")
-    say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
-        f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
-        f"{summary['events']} events (seed {seed})")
+        say(f"原数据库已移至 {replaced['backup']}" if zh else
+            f"the previous database was moved to {replaced['backup']}")
+    if zh:
+        say(f"示范县已建成（{summary['database']}）：{summary['projects']} 个项目，分布于 {len(summary['stages'])} "
+            f"个阶段；{summary['units']} 个单位，{summary['people']} 名人员，{summary['events']} 条历史记录"
+            f"（种子 {seed}）")
+    else:
+        say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
+            f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
+            f"{summary['events']} events (seed {seed})")
     if not summary["rules"]:
         say("note: no leader rules (the rules engine is not installed); leaders were assigned by hand")
     if show:
