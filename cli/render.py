@@ -64,11 +64,14 @@ def leader_text(leader: dict, lang: str) -> str:
     rule = f" (rule {leader['rule_id']} v{leader['rule_version']})" if leader.get("rule_id") else ""
     if is_zh(lang) and leader.get("rule_id"):
         rule = f"（规则{leader['rule_id']} 第{leader['rule_version']}版）"
-    return f"{t(leader['role'], lang)}: {leader['name']} [{leader['login']}]{rule}"
+    from rich.markup import escape
+
+    return escape(f"{t(leader['role'], lang)}: {leader['name']} [{leader['login']}]{rule}")
 
 
 def project_card(view: dict, lang: str) -> None:
     from rich.console import Group
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
 
@@ -101,7 +104,7 @@ def project_card(view: dict, lang: str) -> None:
                               f"{t('version', lang)} {view['version']}"))
     for k, v in rows:
         style = LIGHT_STYLE.get(view["light"]) if k == "light" and is_terminal() else None
-        grid.add_row(t(k, lang), v, style=style)
+        grid.add_row(t(k, lang), v if k == "leaders" else escape(v), style=style)
     if is_terminal():
         out().print(Panel(Group(grid), title=f"[bold]{view['code']}[/]", expand=False))
     else:

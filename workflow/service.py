@@ -60,6 +60,8 @@ _LOCK = select(P).where(P.c.code == bindparam("b_code"))
 _LOCK_FOR_UPDATE = _LOCK.with_for_update()
 _INSERT_EVENT = insert(E)
 _SAVE = update(P).where(P.c.id == bindparam("b_id"), P.c.version == bindparam("b_old"))
+_INSERT_ASSIGNMENT = insert(ASG)
+_END_ASSIGNMENT = update(ASG).where(ASG.c.id == bindparam("b_id"))
 _DOC_KINDS = select(DOC.c.kind).where(DOC.c.project_id == bindparam("b_pid"))
 _CHECKS = select(CHK.c.item, CHK.c.result).where(CHK.c.project_id == bindparam("b_pid")).order_by(CHK.c.event_seq)
 _CAPITAL = select(func.coalesce(func.sum(CAP.c.amount_minor), 0)).where(CAP.c.project_id == bindparam("b_pid"))
@@ -325,12 +327,9 @@ class Service:
     def list_people(self) -> list[dict]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(PE).order_by(PE.c.login)).mappings().all()
-            load = dict(conn.execute(
-                select(ASG.c.person_login, func.count())
-                .select_from(ASG.join(P, P.c.id == ASG.c.project_id))
-                .where(ASG.c.role == "lead_leader", ASG.c.ended_seq.is_(None), P.c.key.is_(True),
-                       P.c.stage.in_(self._active_stages()))
-                .group_by(ASG.c.person_login)).all())
+            from workflow.rules import lead_load
+
+            load = lead_load(conn)  # the same count the cap is checked against
         return [{"login": r["login"], "name": r["name"], "title": r["title"], "level": r["level"],
                  "unit": r["unit_code"], "cap": r["cap"], "active": r["active"],
                  "lead_projects": load.get(r["login"], 0)} for r in rows]
@@ -339,12 +338,6 @@ class Service:
         with self.engine.connect() as conn:
             rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by).order_by(AU.c.login))
             return [dict(r) for r in rows.mappings()]
-
-    @staticmethod
-    def _active_stages() -> list[str]:
-        from workflow.definition import default_definition
-
-        return [s.key for s in default_definition().stages if s.kind == "active"]
 
     # --- projects -----------------------------------------------------------------------------
 
@@ -678,9 +671,8 @@ class Service:
             payload["replaces"] = replaces["person_login"]
         event = self._append(conn, proj, result, kind=kind, on=on, reason=reason, payload=payload)
         if replaces is not None:
-            conn.execute(update(ASG).where(ASG.c.id == replaces["id"])
-                         .values(ended_on=on, ended_seq=event["seq"]))
-        conn.execute(insert(ASG).values(project_id=proj.id, role=role, person_login=login, rule_id=rule_id,
+            conn.execute(_END_ASSIGNMENT, {"b_id": replaces["id"], "ended_on": on, "ended_seq": event["seq"]})
+        conn.execute(_INSERT_ASSIGNMENT, dict(project_id=proj.id, role=role, person_login=login, rule_id=rule_id,
                                         rule_version=rule_version, assigned_on=on, event_seq=event["seq"]))
         return event
 
