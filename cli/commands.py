@@ -101,6 +101,27 @@ def people_add(
     emit_json(doc) if json else say(f"person {login} added")
 
 
+@people_app.command("edit")
+def people_edit(
+    login: str = typer.Argument(..., help="Login of the person."),
+    name: str = typer.Option(None, "--name", help="Full name."),
+    level: str = typer.Option(None, "--level", metavar="county|township|department", help="Level of office."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
+    title: str = typer.Option(None, "--title", help="Title."),
+    cap: int = typer.Option(None, "--cap", min=0, help="Most active key projects they may lead."),
+    no_cap: bool = typer.Option(False, "--no-cap", help="Remove the cap."),
+    active: bool = typer.Option(None, "--active/--inactive",
+                                help="Inactive people are no longer chosen by rules; they keep their projects."),
+    json: bool = JSON,
+) -> None:
+    """Change a person: name, title, level, unit, cap, active (admin)."""
+    if cap is not None and no_cap:
+        raise BadInput("give --cap N or --no-cap, not both")
+    doc = STATE.service().edit_person(login, name=name, title=title, level=level, unit=unit, cap=cap,
+                                      clear_cap=no_cap, active=active)
+    emit_json(doc) if json else say(f"person {login} updated")
+
+
 @people_app.command("list")
 def people_list(json: bool = JSON) -> None:
     """List people with their load of active key projects against their cap."""

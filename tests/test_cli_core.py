@@ -403,3 +403,16 @@ def test_units_people_users_lists(cli):
     assert cli.admin("units", "add", "XH", "--name", "again").code == 2
     assert cli.admin("people", "add", "li", "--name", "李", "--level", "galactic").code == 2
     assert cli.admin("users", "add", "x", "--role", "king").code == 2
+
+
+def test_people_edit_and_deactivate(cli):
+    res = cli.admin("people", "edit", "wang", "--cap", "2", "--title", "县长", json=True, ok=True).json
+    assert res["cap"] == 2 and res["title"] == "县长" and res["active"] is True
+    res = cli.admin("people", "edit", "wang", "--inactive", "--no-cap", json=True, ok=True).json
+    assert res["active"] is False and res["cap"] is None
+    assert cli.admin("people", "edit", "nobody", "--cap", "1").code == 4
+    assert cli.admin("people", "edit", "wang").code == 2
+    assert cli.admin("people", "edit", "wang", "--level", "royal").code == 2
+    assert cli("people", "edit", "wang", "--active").code == 6
+    people = cli("people", "list", json=True).json["people"]
+    assert people[0]["active"] is False

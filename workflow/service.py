@@ -282,6 +282,35 @@ class Service:
         self._admin_insert(PE, values, "add people", "login", "person")
         return {k: v for k, v in values.items() if k != "created_at"}
 
+    def edit_person(self, login: str, *, name: str | None = None, title: str | None = None,
+                    level: str | None = None, unit: str | None = None, cap: int | None = None,
+                    clear_cap: bool = False, active: bool | None = None) -> dict:
+        """Change a person (admin). Deactivating keeps their existing assignments (一抓到底): rules stop
+        choosing them and ``rules apply`` reports the projects they still lead."""
+        if level is not None and level not in LEVELS:
+            raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
+        if cap is not None and cap < 0:
+            raise BadInput("--cap must be 0 or more")
+        new = {k: v for k, v in (("name", name), ("title", title), ("level", level), ("unit_code", unit),
+                                 ("cap", cap), ("active", active)) if v is not None}
+        if clear_cap:
+            new["cap"] = None
+        if "name" in new:
+            new["name"] = _required(new["name"], "--name")
+        if not new:
+            raise BadInput("nothing to change: give at least one option (see `pipeline people edit -h`)")
+        with self.engine.begin() as conn:
+            self.require(conn, ("admin",), "edit people")
+            row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
+            if row is None:
+                raise NotFound(f"no person {login!r}", [{"person": login}])
+            if unit is not None:
+                self._unit_exists(conn, unit)
+            conn.execute(update(PE).where(PE.c.login == login).values(**new))
+            row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
+        return {"login": row["login"], "name": row["name"], "title": row["title"], "level": row["level"],
+                "unit": row["unit_code"], "cap": row["cap"], "active": row["active"]}
+
     def add_user(self, login: str, role: str) -> dict:
         login = _required(login, "LOGIN")
         if role not in ROLES:
