@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import COORD, run_pipeline
-from workflow.errors import Conflict, Refused
+from workflow.errors import Conflict, NotFound, Refused
 
 WAIT = 20  # seconds a step may take before the schedule is declared stuck
 
@@ -34,10 +34,18 @@ class Session:
         class Stepped(Service):
             def _lock(self, conn, code):
                 row = super()._lock(conn, code)
-                if parent.pause_after_lock:
-                    parent.locked.set()
-                    assert parent.proceed.wait(WAIT), f"{parent.name} was never released"
+                parent._pause()
                 return row
+
+            def _next_project_ids(self, conn, count):
+                ids = super()._next_project_ids(conn, count)
+                parent._pause()
+                return ids
+
+            def _next_project_id(self, conn):
+                new_id = super()._next_project_id(conn)
+                parent._pause()
+                return new_id
 
         self.service = Stepped(self.engine, COORD)
         self.pause_after_lock = False
@@ -47,6 +55,11 @@ class Session:
         self.result = None
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
+
+    def _pause(self) -> None:
+        if self.pause_after_lock:
+            self.locked.set()
+            assert self.proceed.wait(WAIT), f"{self.name} was never released"
 
     def start(self, fn, *args, **kw) -> Session:
         def run():
@@ -223,6 +236,32 @@ def test_writers_on_different_projects(any_cli, sessions):
     b.join()
     assert a.error is None and b.error is None
     assert {any_cli("project", "show", p, json=True).json["stage"] for p in (p1, p2)} == {"screening"}
+
+
+def test_two_sessions_adding_projects_get_consecutive_codes(any_cli, sessions):
+    """A holds the next project number (its transaction is open); B's new project waits for it and
+    takes the number after A's.  Then A fails after taking a number: nothing is used up."""
+    _project(any_cli, "一号")
+    a, b = sessions("A"), sessions("B")
+    a.pause_after_lock = True
+
+    def add(s, name):
+        return s.add_project(name=name, investor="投资方", industry="energy", investment_minor=1_000_000,
+                             unit="XH").project.code
+
+    a.start(add, "二号")
+    assert a.locked.wait(WAIT)
+    b.start(add, "三号")
+    assert not b.done.wait(0.5), "B must wait for A's number"
+    a.proceed.set()
+    a.join()
+    b.join()
+    assert (a.error, b.error) == (None, None)
+    assert (a.result, b.result) == ("P-0002", "P-0003")
+    c = sessions("C")
+    with pytest.raises(NotFound):
+        c.service.add_project(name="x", investor="y", industry="z", investment_minor=1, unit="NOPE")
+    assert _project(any_cli, "四号") == "P-0004"
 
 
 # --- 16 processes over the command line --------------------------------------------------------------

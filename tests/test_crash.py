@@ -248,3 +248,113 @@ def test_sigkill_bursts_of_commands(any_cli, tmp_path):
           f"re-run to production")
     # the kills really land inside the work, not only before or after it
     assert where["in a write transaction"] + where["committing"] >= 3, dict(where)
+
+
+IMPORT_ROUNDS = 6
+IMPORT_ROWS = 2000
+
+
+def _kill_import(proc, progress: Path, rng: random.Random, windows: list[float]) -> str:
+    """SIGKILL the import at a random moment: while it reads and checks the file, or at a uniformly
+    random point of its write transaction (whose length is learnt from the rounds that got through)."""
+    in_write = rng.random() < 0.85
+    deadline = time.monotonic() + 120
+    wrote_at = None
+    while time.monotonic() < deadline:
+        text = progress.read_text() if progress.exists() else ""
+        if "END" in text or proc.poll() is not None:
+            break
+        if not in_write and "READY" in text:
+            time.sleep(rng.uniform(0, 0.5))
+            break
+        if in_write and "\nW\n" in text:
+            wrote_at = time.monotonic()
+            window = sorted(windows)[len(windows) // 2] if windows else 0.3
+            time.sleep(rng.uniform(0, window))
+            break
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    lines = progress.read_text().splitlines()
+    if wrote_at is not None and lines and lines[-1] == "END":
+        windows.append(time.monotonic() - wrote_at)  # it committed before the kill: the window is longer
+    return _where(lines)
+
+
+def _top_code(cli) -> str:
+    from workflow.db import make_engine
+
+    engine = make_engine(cli.url_for(COORD))
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT code FROM project ORDER BY id DESC LIMIT 1").scalar()
+    finally:
+        engine.dispose()
+
+
+def _count_projects(url: str) -> int:
+    from workflow.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT count(*) FROM project").scalar()
+    finally:
+        engine.dispose()
+
+
+def test_sigkill_a_large_import(any_cli, tmp_path):
+    """A 2,000-row ledger is imported in one transaction: killed at any moment, either every row
+    is in or none is; re-running the import then completes it."""
+    import csv
+
+    from workflow.db import make_engine
+
+    rng = random.Random(int(os.environ.get("PIPELINE_CRASH_SEED", "20261128")) + 1)
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER, encoding="utf-8")
+    url = any_cli.url_for(COORD)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PIPELINE_LANG": "en"}
+    where: Counter = Counter()
+    windows: list[float] = []
+    imported_by_killed = 0
+    for rnd in range(IMPORT_ROUNDS):
+        ledger = tmp_path / f"ledger-{rnd}.csv"
+        with open(ledger, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["项目名称", "投资方", "行业", "计划总投资", "责任单位"])
+            for i in range(IMPORT_ROWS):
+                w.writerow([f"第{rnd}批 项目 {i}", f"投资方 {rnd}-{i}", "energy", f"{1000 + i}万", "XH"])
+        before = _count_projects(url)
+        progress = tmp_path / f"import-{rnd}"
+        proc = subprocess.Popen([sys.executable, str(script), str(progress), url,
+                                 json.dumps([["import", str(ledger), "--json"]])],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env)
+        where[_kill_import(proc, progress, rng, windows)] += 1
+        if any_cli.engine_kind == "sqlite":
+            _sqlite_checks(any_cli.db)
+        engine = make_engine(url)
+        try:
+            assert store_problems(engine) == [], f"round {rnd}"
+            _audit_verify(engine)
+        finally:
+            engine.dispose()
+        after = _count_projects(url)
+        assert after - before in (0, IMPORT_ROWS), f"a partial import is visible: {after - before} rows"
+        if after == before:  # re-run the import to completion
+            res = any_cli("import", str(ledger), json=True, ok=True).json
+            assert res["imported"] == IMPORT_ROWS
+        else:
+            imported_by_killed += 1
+            assert any_cli("import", str(ledger), json=True).code == 2  # already there: refused as duplicates
+        assert _count_projects(url) == before + IMPORT_ROWS
+        assert _top_code(any_cli) == f"P-{before + IMPORT_ROWS:04d}"  # a killed import used no codes up
+    engine = make_engine(url)
+    try:
+        assert store_problems(engine) == []
+    finally:
+        engine.dispose()
+    print(f"{any_cli.engine_kind}: {IMPORT_ROUNDS} import kills: {dict(where)}; "
+          f"{imported_by_killed} had committed before the kill")
+    assert where["in a write transaction"] + where["committing"] >= 1, dict(where)

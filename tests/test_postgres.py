@@ -248,11 +248,19 @@ def test_models_and_migrations_do_not_drift_on_postgres(pg_cluster, pg_database)
     assert diff == []
 
 
-def test_project_ids_come_from_the_sequence(pcli):
+def test_project_codes_have_no_gaps(pcli, tmp_path):
+    """Codes are P-0001, P-0002, … in order of creation: refusals, dry runs and failed imports use
+    none up (PostgreSQL's sequences are not transactional, so the engine does not use one)."""
     codes = [_add_project(pcli, name=f"p{i}").json["code"] for i in range(3)]
     assert codes == ["P-0001", "P-0002", "P-0003"]
-    assert _add_project(pcli, actor="nobody_known").code == 6  # refused before a number is taken
+    assert _add_project(pcli, actor="nobody_known").code == 6
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("name,investor,industry,investment,unit\n翠宏山铁多金属矿,翠宏山矿业,mining,3亿,XH\n"
+                      "申逊北药,申逊北药有限公司,medicine,5000万,XH\n", encoding="utf-8")
+    assert pcli("import", str(ledger), "--dry-run", json=True, ok=True).json["first"] == "P-0004"
     assert _add_project(pcli).json["code"] == "P-0004"
+    assert pcli("import", str(ledger), json=True, ok=True).json["first"] == "P-0005"
+    assert pcli("project", "list", json=True).json["projects"][-1]["code"] == "P-0006"
 
 
 # --- the fixture's own policy ------------------------------------------------------------------------

@@ -10,8 +10,9 @@ group role             grants (on top of SELECT on every table, which every grou
 pipeline_auditor       nothing else: read only
 pipeline_leader        INSERT event, followup; UPDATE project (a follow-up moves the chain head)
 pipeline_coordinator   INSERT project, event and the record tables; UPDATE project, assignment
-pipeline_admin         INSERT and UPDATE on every table except history; INSERT event;
-                       CREATEROLE on the login (so ``users add`` can create and grant logins)
+pipeline_admin         INSERT and UPDATE on every table except history; INSERT event; DELETE
+                       setting (``lights reset``); CREATEROLE on the login (so ``users add`` can
+                       create and grant logins)
 =====================  ============================================================================
 
 No group has UPDATE, DELETE or TRUNCATE on ``event``; the append-only triggers (``ENABLE ALWAYS``)
@@ -45,7 +46,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "auditor": {},
     "leader": {"INSERT": ("event", "followup"), "UPDATE": ("project",)},
     "coordinator": {"INSERT": ("project", "event", *RECORD_TABLES), "UPDATE": ("project", "assignment")},
-    "admin": {"INSERT": ("*", "event"), "UPDATE": ("*",)},
+    "admin": {"INSERT": ("*", "event"), "UPDATE": ("*",), "DELETE": ("setting",)},
 }
 
 

@@ -79,6 +79,9 @@ SINGLE_ROLES = ("lead_leader", "first_responsible")
 PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
 
 
+_PROJECT_ID_LOCK = 0x5049_5045  # PostgreSQL advisory lock key serialising new project ids ("PIPE")
+
+
 def project_code(project_id: int) -> str:
     return f"P-{project_id:04d}"
 
@@ -413,7 +416,7 @@ class Service:
             seq = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'project'").scalar()
             top = conn.execute(select(func.max(P.c.id))).scalar()
             return max(seq or 0, top or 0) + 1
-        return conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence('project', 'id'))").scalar()
+        return self._next_project_ids(conn, 1)[0]
 
     def edit_project(self, code: str, changes: dict, *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:
@@ -1136,9 +1139,12 @@ class Service:
         if conn.dialect.name == "sqlite":
             start = self._next_project_id(conn)
             return list(range(start, start + count))
-        return sorted(conn.exec_driver_sql(
-            "SELECT nextval(pg_get_serial_sequence('project', 'id')) FROM generate_series(1, %(n)s)",
-            {"n": int(count)}).scalars())
+        # PostgreSQL: not the id sequence (nextval is not transactional, so a dry run, a refusal or a
+        # killed import would use codes up).  Creators take a transaction-scoped advisory lock and
+        # continue after the highest id, as SQLite's AUTOINCREMENT counter does (engine-specific).
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PROJECT_ID_LOCK})")
+        top = conn.execute(select(func.max(P.c.id))).scalar() or 0
+        return list(range(top + 1, top + 1 + count))
 
     def bulk_apply(self, ops: Sequence[BulkOp], *,
                    progress: Callable[[str, int, int], None] | None = None) -> dict:
