@@ -66,6 +66,20 @@ def import_cmd(
     (项目名称, 投资方, 投资方来源, 行业, 类别, 计划总投资, 责任单位, 重点项目, 计划签约日期, 计划到资日期,
     计划开工日期, 计划投产日期, 登记日期).  Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
+    import gc
+
+    # A bulk load makes many long-lived objects: the cyclic collector would scan them again and again
+    # for nothing (they hold no cycles); it runs again when the command is done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _import(file, dry_run, allow_duplicates, sheet, json)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None, json: bool) -> None:
     from workflow import clock
     from workflow import io as wio
 

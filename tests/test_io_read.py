@@ -235,3 +235,23 @@ def test_export_table_round_trips_through_the_reader(tmp_path):
 
 def test_column_letters():
     assert [wio.column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def test_the_fast_amount_path_reads_as_parse_amount():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from workflow.money import MAX_MINOR, parse_amount
+
+    assert wio._MAX_MINOR == MAX_MINOR
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(r"\A[0-9٠-٩]{0,19}(万元|亿元|万|亿|元|美元|)\Z"), st.sampled_from(["", "万", "亿"]))
+    def same(text, factor):
+        fast = wio._plain_amount(text, wio._SCALE[factor])
+        if fast is None:
+            return
+        unit = "" if any(text.endswith(u) for u in ("万", "亿", "元")) else factor
+        assert parse_amount(text + unit).amount_minor == fast
+
+    same()

@@ -307,3 +307,27 @@ def test_the_service_amount_limit_is_the_money_limit():
     with pytest.raises(BadInput, match="larger than the limit"):
         service.project_fields(name="a", investor=None, industry=None, investment_minor=money.MAX_MINOR + 1,
                                unit=None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(keys, documents, max_size=6), texts, texts | st.none(), texts | st.none(),
+       st.integers(1, 10**6))
+def test_bulk_event_bytes_are_the_audit_document(payload, actor, reason, trigger, seq):
+    from workflow.service import _event_bytes, _fast_events_ok
+
+    assert _fast_events_ok()
+    fields = dict(project="P-0042", seq=seq, kind="transition", trigger=trigger, from_stage="lead", to_stage=None,
+                  effective_on=date(2026, 2, 3), recorded_at="2026-02-03T04:05:06.000007Z", actor=actor,
+                  reason=reason, payload=payload, prev_hash="e" * 64)
+    got = _event_bytes("P-0042", seq, "transition", trigger, "lead", None, "2026-02-03", fields["recorded_at"], actor,
+                       reason, canonical_fast(payload), "e" * 64)
+    assert got == audit.canonical_json(audit.event_document(**fields))
+
+
+def test_bulk_paths_fall_back_when_the_audit_document_changes_shape(tmp_path, monkeypatch):
+    from workflow import service as svc_module
+
+    monkeypatch.setattr(svc_module, "_FAST_EVENTS", [False])
+    c, _, coord = fresh(tmp_path, "fallback")
+    coord.import_projects(PROJECTS[:2])
+    verify(c)

@@ -386,9 +386,13 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
                     return text
             return general(raw)
     elif kind == "amount":
+        scale = _SCALE[factor]
+
         def convert(raw: Any) -> Any:
-            if raw.__class__ is str and raw.strip():
-                return _amount(raw.strip(), factor, lang)
+            if raw.__class__ is str:
+                text = raw.strip()
+                if text:
+                    return _plain_amount(text, scale) or _amount(text, factor, lang)
             return general(raw)
     elif kind == "unit":
         def convert(raw: Any) -> Any:
@@ -441,6 +445,24 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
         raise BadInput(f"登记日期 {day.isoformat()} 晚于今天（{today.isoformat()}）" if zh else
                        f"{day.isoformat()} lies in the future (today is {today.isoformat()})")
     return day
+
+
+_SCALE = {"": 1, "万": 10_000, "亿": 100_000_000}
+_SUFFIX_SCALE = (("万元", 10_000), ("亿元", 100_000_000), ("万", 10_000), ("亿", 100_000_000), ("元", 1))
+_MAX_MINOR = 9_000_000_000_000_000  # workflow.money.MAX_MINOR (a test checks they agree)
+
+
+def _plain_amount(text: str, scale: int) -> int | None:
+    """The commonest cells — ASCII digits, optionally followed by 万, 万元, 亿, 亿元 or 元 — in minor
+    units, exactly as ``parse_amount`` reads them; None for anything else (``parse_amount`` decides)."""
+    for suffix, unit_scale in _SUFFIX_SCALE:
+        if text.endswith(suffix):
+            text, scale = text[: -len(suffix)], unit_scale
+            break
+    if not (text.isascii() and text.isdigit()):
+        return None
+    minor = int(text) * scale * 100
+    return minor if minor <= _MAX_MINOR else None
 
 
 def _amount(raw: Any, factor: str, lang: str) -> int:
