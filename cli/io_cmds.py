@@ -49,7 +49,8 @@ def progress_bar(enabled: bool = True):
 
 @app.command("import")
 def import_cmd(
-    file: Path = typer.Argument(..., help="The ledger: a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file."),
+    file: Path = typer.Argument(..., metavar="FILE",
+                                help="The ledger: a .csv (UTF-8, UTF-8 with BOM, GB18030 or UTF-16) or .xlsx file."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and say what would be imported; "
                                                           "write nothing."),
     allow_duplicates: bool = typer.Option(False, "--allow-duplicates",
@@ -248,7 +249,7 @@ def demo_cmd(
     login = STATE.login()
     with progress_bar(projects >= PROGRESS_FROM) as progress:
         summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,
-                              progress=progress, lang=STATE.lang)
+                              progress=progress)
     summary["database"] = _where(engine)
     if replaced:
         summary["replaced"] = replaced

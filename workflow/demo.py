@@ -443,7 +443,7 @@ def _feature(module: str, name: str):
     return getattr(mod, name, None)
 
 
-def build(engine, *, admin: str, projects: int = 60, seed: int = 1, lang: str = "en",
+def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
           progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Build the demo county in an initialised, empty database where ``admin`` is admin; returns a
     summary (counts by stage, events, what was set up)."""
