@@ -59,6 +59,8 @@ def test_gb18030_is_chosen_only_when_utf8_fails():
 @pytest.mark.parametrize("sep", [",", "\t", ";"])
 def test_separators(sep):
     assert only_row(check(f"{ZH_HEADER.replace(',', sep)}\n{ROW.replace(',', sep)}\n")) == EXPECTED
+    titled = f"示范县项目台账\n{ZH_HEADER.replace(',', sep)}\n{ROW.replace(',', sep)}\n"
+    assert only_row(check(titled)) == EXPECTED
 
 
 def test_title_row_and_blank_rows_are_passed_over_and_lines_count_from_the_file():

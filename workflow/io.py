@@ -175,16 +175,17 @@ def _strict(data: bytes, codec: str, label: str) -> str:
                        f"(bad byte at offset {exc.start})") from None
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+def _delimiter(head: str) -> str:
+    """The separator of the first lines (a title row may have none): the one most used in a line."""
+    lines = [line for line in head.splitlines()[:10] if line.strip()]
+    counts = {d: max((line.count(d) for line in lines), default=0) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
 def read_csv_bytes(data: bytes, *, source: str = "<csv>") -> Table:
     text, encoding = decode(data)
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text[:8192]))
     rows: list[tuple[int, list[Any]]] = []
     line = 1
     try:
