@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.common import PIPELINE, PYTHON, init_db, populate, row, time_command
 
 NAME = "startup"
-SIZES = {"tiny": (200, 3), "small": (5_000, 7), "full": (50_000, 15)}
+SIZES = {"tiny": (50, 1), "small": (5_000, 7), "full": (50_000, 15)}
 
 
 def run(size: str, workdir: Path) -> list[dict]:
