@@ -27,7 +27,7 @@ from bench.common import PIPELINE, init_db, row
 
 NAME = "import"
 SIZES = {"tiny": 500, "small": 5_000, "full": 50_000}
-ROUNDS = {"tiny": 1, "small": 2, "full": 3}
+ROUNDS = {"tiny": 1, "small": 3, "full": 5}
 GOAL = 8.0
 HEADERS = ["项目名称", "投资方", "投资方来源", "行业", "类别", "计划总投资", "责任单位", "重点项目",
            "计划签约日期", "计划到资日期", "计划开工日期", "计划投产日期", "登记日期"]

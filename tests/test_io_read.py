@@ -257,3 +257,9 @@ def test_the_fast_amount_path_reads_as_parse_amount():
         assert parse_amount(text + unit).amount_minor == fast
 
     same()
+
+
+def test_the_key_threshold_is_the_services():
+    from workflow import service
+
+    assert wio.KEY_THRESHOLD_MINOR == service.KEY_THRESHOLD_MINOR

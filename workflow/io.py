@@ -378,7 +378,17 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
     def general(raw: Any) -> Any:
         return _cell(col, raw, factor, lang, by_code, by_name, by_fold, today)
 
-    kind, limit = col.kind, col.limit
+    kind, limit, required = col.kind, col.limit, col.required
+    if not required:  # an empty optional cell is the commonest of all
+        checked = _converter(Column(col.key, col.zh, kind, True, limit), factor, lang, by_code, by_name, by_fold,
+                             today)
+
+        def optional(raw: Any) -> Any:
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                return None
+            return checked(raw)
+
+        return optional
     if kind == "text":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
@@ -540,19 +550,22 @@ def _date(raw: Any, lang: str) -> date:
                    f"{raw!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)")
 
 
+KEY_THRESHOLD_MINOR = 100_000_000 * 100  # workflow.service.KEY_THRESHOLD_MINOR (a test checks they agree)
+_PLAN_KEYS = (("sign", "plan_sign"), ("fund", "plan_fund"), ("break_ground", "plan_break_ground"),
+              ("commission", "plan_commission"))
+
+
 def _service_row(values: dict) -> dict:
     """A checked row as ``Service.import_projects`` takes it."""
-    from workflow.service import is_key
-
-    investment = values.get("investment") or 0
-    key = values.get("key")
-    if key is not None and key == is_key(investment, None):
+    get = values.get
+    investment = get("investment") or 0
+    key = get("key")
+    if key is not None and key == (investment >= KEY_THRESHOLD_MINOR):
         key = None  # what the threshold gives anyway: leave it to the threshold, as `project add` does
-    plan = {k: values[f"plan_{k}"] for k in ("sign", "fund", "break_ground", "commission")
-            if values.get(f"plan_{k}") is not None}
-    return {"name": values.get("name"), "investor": values.get("investor"), "industry": values.get("industry"),
-            "investment_minor": investment, "unit": values.get("unit"), "origin": values.get("origin"),
-            "category": values.get("category"), "key": key, "plan": plan, "on": values.get("registered_on")}
+    plan = {k: get(c) for k, c in _PLAN_KEYS if get(c) is not None}
+    return {"name": get("name"), "investor": get("investor"), "industry": get("industry"),
+            "investment_minor": investment, "unit": get("unit"), "origin": get("origin"),
+            "category": get("category"), "key": key, "plan": plan, "on": get("registered_on")}
 
 
 # --- writing -----------------------------------------------------------------------------------
