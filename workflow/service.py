@@ -1660,7 +1660,7 @@ def _insert_many(conn: Connection, table, rows: list[dict], chunk: int = 20_000)
         part = rows[start:start + chunk]
         columns = []
         for k, process in zip(order, processors, strict=True):
-            column = [row[k] for row in part]
+            column = list(map(itemgetter(k), part))
             if process is not None:
                 column = _converted(column, process)
             columns.append(column)
