@@ -133,10 +133,15 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
     if dry_run:
         _preview(checked.rows, checked.lines, lang)
         say(f"试导入：已检查 {n} 行，没有问题；导入将登记 {span}{leaders}；未写入任何数据" if lang == "zh" else
-            f"dry run: {n} rows checked, no problems; an import would register {span}{leaders}; nothing was written")
+            f"dry run: {_plural(n, 'row')} checked, no problems; an import would register {span}{leaders}; "
+            "nothing was written")
     else:
         say(f"已从 {file.name} 导入 {n} 个项目：{span}{leaders}" if lang == "zh" else
-            f"imported {n} projects from {file.name}: {span}{leaders}")
+            f"imported {_plural(n, 'project')} from {file.name}: {span}{leaders}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _preview(rows: list[dict], lines: list[int], lang: str, limit: int = 20) -> None:
@@ -145,8 +150,10 @@ def _preview(rows: list[dict], lines: list[int], lang: str, limit: int = 20) -> 
     from workflow.money import format_money
 
     cols = ["line", "name", "investor", "industry", "planned_investment", "unit", "key"]
+    from workflow.service import is_key
+
     shown = [(line, r["name"], r["investor"], r["industry"], format_money(r["investment_minor"], "CNY", lang),
-              r["unit"], "" if r["key"] is None else t("yes" if r["key"] else "no", lang))
+              r["unit"], t("yes" if is_key(r["investment_minor"], r["key"]) else "no", lang))
              for line, r in zip(lines[:limit], rows[:limit], strict=False)]
     print_rows([t(c, lang) if c != "line" else ("行" if lang == "zh" else "Line") for c in cols], shown)
     if len(rows) > limit:

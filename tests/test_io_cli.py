@@ -46,7 +46,7 @@ def test_import_a_chinese_gbk_ledger(cli, tmp_path):
 def test_import_english_keys_with_bom_text_output(cli, tmp_path):
     path = write(tmp_path, "name,investor,industry,investment,unit,key\nA,I,X,5600万,XH,yes\n", encoding="utf-8-sig")
     res = cli("import", path, ok=True)
-    assert "imported 1 projects" in res.err and "P-0001" in res.err
+    assert "imported 1 project from ledger.csv" in res.err and "P-0001" in res.err
     assert res.out == ""
 
 
