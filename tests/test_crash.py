@@ -1,9 +1,11 @@
 """Crash proof: SIGKILL bursts of real commands at random moments, 20 times, on both engines.
 
-Each round starts two driver processes, each running a project's whole journey (submit, documents,
+Each round starts three driver processes, each running a project's whole journey (submit, documents,
 checks, approve, sign, capital that fires ``fund``, permits, break ground, investment, follow-up,
 commission) as ``pipeline`` commands through ``cli.app.main`` — about twenty write transactions one
-after another.  The driver logs, unbuffered, when each command starts and ends and when a database
+after another.  Drivers are forked from a process that has imported the program once (a fork
+server), so each is a real process that dies by SIGKILL, without paying Python's start-up per
+round.  A driver logs, unbuffered, when each command starts and ends and when a database
 transaction begins, first writes, commits or rolls back.  The test kills each driver with SIGKILL at
 a random moment: either a random delay after a random command finished, or a random delay after a
 random write statement ran (so that many kills land inside an open write transaction).
@@ -36,47 +38,116 @@ from tests.invariants import store_problems
 pytestmark = pytest.mark.slow
 
 ROUNDS = 20
-DRIVERS = 2
+DRIVERS = 3
 
-DRIVER = r'''
-import json, os, sys
+ZYGOTE = r'''
+import json, os, signal, sys, time
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-def mark(text):
-    os.write(fd, (text + "\n").encode())
+# Import everything a command needs once; every driver is forked from here, so a round costs the
+# work and not the interpreter's start-up.  No database is opened before a fork.
+from cli.app import main
+import cli.commands, cli.render, workflow.service, workflow.db, workflow.audit, workflow.rules  # noqa
+import workflow.io, workflow.machine, workflow.guards, workflow.lights, rich.console  # noqa
+import sqlalchemy.dialects.sqlite, sqlalchemy.dialects.postgresql.psycopg, psycopg  # noqa
+from workflow.definition import default_definition
+default_definition()
 
-wrote = []
+state = {"fd": None, "wrote": False}
+
+def mark(text):
+    os.write(state["fd"], (text + "\n").encode())
+
 @event.listens_for(Engine, "begin")
 def _begin(conn):
-    wrote.clear()
-    mark("B")
+    state["wrote"] = False
+    mark(f"B {time.monotonic()}")
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _stmt(conn, cursor, statement, parameters, context, executemany):
-    if not wrote and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE"):
-        wrote.append(1)
-        mark("W")
+    if not state["wrote"] and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE"):
+        state["wrote"] = True
+        mark(f"W {time.monotonic()}")
 
 @event.listens_for(Engine, "commit")
 def _commit(conn):
-    mark("C")
+    mark(f"C {time.monotonic()}")
 
 @event.listens_for(Engine, "rollback")
 def _rollback(conn):
-    mark("R")
+    mark(f"R {time.monotonic()}")
 
-from cli.app import main
-
-db, plan = sys.argv[2], json.loads(sys.argv[3])
-mark("READY")
-for i, argv in enumerate(plan):
-    mark(f"S {i}")
-    rc = main(["--db", db, "--as", "coord", *argv])
-    mark(f"D {i} {rc}")
-mark("END")
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # drivers are reaped as soon as they die
+print("ready", flush=True)
+for line in sys.stdin:
+    job = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            state["fd"] = os.open(job["progress"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            mark("READY")
+            for i, argv in enumerate(job["plan"]):
+                mark(f"S {i}")
+                rc = main(["--db", job["db"], "--as", "coord", *argv])
+                mark(f"D {i} {rc}")
+            mark("END")
+        finally:
+            os._exit(0)
+    print(pid, flush=True)
 '''
+
+
+class Drivers:
+    """A fork server for driver processes: each driver is a real process running ``pipeline``
+    commands (``cli.app.main``) and logging its progress; the test SIGKILLs it."""
+
+    def __init__(self, tmp_path: Path):
+        script = tmp_path / "zygote.py"
+        script.write_text(ZYGOTE, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PIPELINE_LANG": "en"}
+        self.proc = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=env, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def start(self, progress: Path, db: str, plan: list[list[str]]) -> int:
+        self.proc.stdin.write(json.dumps({"progress": str(progress), "db": db, "plan": plan}) + "\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait(30)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert not _alive(pid)
+
+
+@pytest.fixture
+def drivers(tmp_path):
+    d = Drivers(tmp_path)
+    yield d
+    d.close()
 
 
 def journey(code: str) -> list[tuple[list[str], tuple]]:
@@ -128,8 +199,8 @@ def _done(cli, code) -> Counter:
     return Counter(m for m in map(_marker, events) if m is not None)
 
 
-def _kill_at_random(proc, progress: Path, reach: int, rng: random.Random) -> str:
-    """SIGKILL ``proc`` at a random moment of its work (within its first ``reach`` commands);
+def _kill_at_random(pid: int, progress: Path, reach: int, rng: random.Random) -> str:
+    """SIGKILL driver ``pid`` at a random moment of its work (within its first ``reach`` commands);
     returns where it was when killed."""
     by_write = rng.random() < 0.5
     target = rng.randrange(reach)
@@ -137,15 +208,14 @@ def _kill_at_random(proc, progress: Path, reach: int, rng: random.Random) -> str
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         lines = progress.read_text().split("\n") if progress.exists() else []
-        if "END" in lines or proc.poll() is not None:
+        if "END" in lines or not _alive(pid):
             break
-        seen = lines.count("W") if by_write else sum(1 for x in lines if x.startswith("D "))
+        seen = sum(1 for x in lines if x.startswith("W " if by_write else "D "))
         if seen > target:
             time.sleep(delay)
             break
         time.sleep(0.001)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(30)
+    _kill(pid)
     return _where(progress.read_text().splitlines())
 
 
@@ -154,21 +224,30 @@ def _where(lines: list[str]) -> str:
         return "finished"
     state = "starting"
     for line in lines:
-        if line == "READY":
+        tag = line.split(" ", 1)[0]
+        if tag == "READY":
             state = "between commands"
-        elif line.startswith("S "):
+        elif tag == "S":
             state = "in a command"
-        elif line.startswith("D "):
+        elif tag == "D":
             state = "between commands"
-        elif line == "B" and state.startswith("in"):
+        elif tag == "B" and state.startswith("in"):
             state = "in a transaction"
-        elif line == "W":
+        elif tag == "W":
             state = "in a write transaction"
-        elif line == "C":
+        elif tag == "C":
             state = "committing"
-        elif line == "R":
+        elif tag == "R":
             state = "in a command"
     return state
+
+
+def _stamp(lines: list[str], tag: str) -> float | None:
+    """The time (``time.monotonic``, shared by all processes) of the last ``tag`` line."""
+    for line in reversed(lines):
+        if line.startswith(tag + " "):
+            return float(line.split(" ", 1)[1])
+    return None
 
 
 def _sqlite_checks(path: str) -> None:
@@ -192,14 +271,11 @@ def _expected(code: str) -> list[tuple]:
     return [m for _, m in journey(code)] + [("transition", "fund")]  # fund is fired by the first capital
 
 
-def test_sigkill_bursts_of_commands(any_cli, tmp_path):
+def test_sigkill_bursts_of_commands(any_cli, tmp_path, drivers):
     from workflow.db import make_engine
 
     rng = random.Random(int(os.environ.get("PIPELINE_CRASH_SEED", "20261128")))
-    script = tmp_path / "driver.py"
-    script.write_text(DRIVER, encoding="utf-8")
     url = any_cli.url_for(COORD)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PIPELINE_LANG": "en"}
     where: Counter = Counter()
     slots: list[str | None] = [None] * DRIVERS
     projects: list[str] = []
@@ -216,12 +292,9 @@ def test_sigkill_bursts_of_commands(any_cli, tmp_path):
             # re-run what history does not show as done, as the user would after a crash
             plan = [argv for argv, marker in journey(slots[i]) if marker not in done]
             progress = tmp_path / f"progress-{rnd}-{i}"
-            proc = subprocess.Popen([sys.executable, str(script), str(progress), url, json.dumps(plan)],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, env=env)
-            procs.append((proc, progress, min(len(plan), 3)))
-        for proc, progress, reach in procs:
-            where[_kill_at_random(proc, progress, reach, rng)] += 1
+            procs.append((drivers.start(progress, url, plan), progress, min(len(plan), 3)))
+        for pid, progress, reach in procs:
+            where[_kill_at_random(pid, progress, reach, rng)] += 1
 
         # after the crash: the store is sound, nothing half-written, every chain verifies
         if any_cli.engine_kind == "sqlite":
@@ -262,34 +335,34 @@ def test_sigkill_bursts_of_commands(any_cli, tmp_path):
     assert where["in a write transaction"] + where["committing"] >= 3, dict(where)
 
 
-IMPORT_ROUNDS = 6
+IMPORT_ROUNDS = 10
 IMPORT_ROWS = 2000
 
 
-def _kill_import(proc, progress: Path, rng: random.Random, windows: list[float]) -> str:
+def _kill_import(pid: int, progress: Path, rng: random.Random, windows: list[float]) -> str:
     """SIGKILL the import at a random moment: while it reads and checks the file, or at a uniformly
-    random point of its write transaction (whose length is learnt from the rounds that got through)."""
+    random point of its write transaction, from its first INSERT to its COMMIT (how long that takes
+    is learnt from the rounds that got through)."""
     in_write = rng.random() < 0.85
     deadline = time.monotonic() + 120
-    wrote_at = None
     while time.monotonic() < deadline:
-        text = progress.read_text() if progress.exists() else ""
-        if "END" in text or proc.poll() is not None:
+        lines = progress.read_text().split("\n") if progress.exists() else []
+        if "END" in lines or not _alive(pid):
             break
-        if not in_write and "READY" in text:
+        if not in_write and "READY" in lines:
             time.sleep(rng.uniform(0, 0.5))
             break
-        if in_write and "\nW\n" in text:
-            wrote_at = time.monotonic()
-            window = sorted(windows)[len(windows) // 2] if windows else 0.3
-            time.sleep(rng.uniform(0, window))
+        wrote = _stamp(lines, "W")
+        if in_write and wrote is not None:
+            window = sorted(windows)[len(windows) // 2] if windows else 0.1
+            time.sleep(max(0.0, wrote + rng.uniform(0, window) - time.monotonic()))
             break
         time.sleep(0.001)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(30)
+    _kill(pid)
     lines = progress.read_text().splitlines()
-    if wrote_at is not None and lines and lines[-1] == "END":
-        windows.append(time.monotonic() - wrote_at)  # it committed before the kill: the window is longer
+    wrote, committed = _stamp(lines, "W"), _stamp(lines, "C")
+    if wrote is not None and committed is not None and committed > wrote:
+        windows.append(committed - wrote)
     return _where(lines)
 
 
@@ -315,7 +388,7 @@ def _count_projects(url: str) -> int:
         engine.dispose()
 
 
-def test_sigkill_a_large_import(any_cli, tmp_path):
+def test_sigkill_a_large_import(any_cli, tmp_path, drivers):
     """A 2,000-row ledger is imported in one transaction: killed at any moment, either every row
     is in or none is; re-running the import then completes it."""
     import csv
@@ -323,10 +396,7 @@ def test_sigkill_a_large_import(any_cli, tmp_path):
     from workflow.db import make_engine
 
     rng = random.Random(int(os.environ.get("PIPELINE_CRASH_SEED", "20261128")) + 1)
-    script = tmp_path / "driver.py"
-    script.write_text(DRIVER, encoding="utf-8")
     url = any_cli.url_for(COORD)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PIPELINE_LANG": "en"}
     where: Counter = Counter()
     windows: list[float] = []
     imported_by_killed = 0
@@ -339,11 +409,8 @@ def test_sigkill_a_large_import(any_cli, tmp_path):
                 w.writerow([f"第{rnd}批 项目 {i}", f"投资方 {rnd}-{i}", "energy", f"{1000 + i}万", "XH"])
         before = _count_projects(url)
         progress = tmp_path / f"import-{rnd}"
-        proc = subprocess.Popen([sys.executable, str(script), str(progress), url,
-                                 json.dumps([["import", str(ledger), "--json"]])],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=env)
-        where[_kill_import(proc, progress, rng, windows)] += 1
+        pid = drivers.start(progress, url, [["import", str(ledger), "--json"]])
+        where[_kill_import(pid, progress, rng, windows)] += 1
         if any_cli.engine_kind == "sqlite":
             _sqlite_checks(any_cli.db)
         engine = make_engine(url)
