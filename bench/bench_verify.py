@@ -227,11 +227,13 @@ def history_time(path: Path, code: str, repeat: int = 7) -> float:
 
 
 _RSS_SCRIPT = r"""
-import contextlib, io, os, resource, sys
+import contextlib, io, os, sys
 from cli.app import main
 with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
     code = main(sys.argv[1:])
-print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+# VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork and exec.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(code, hwm // 1024)
 """
 
 
