@@ -79,15 +79,12 @@ def db_path(tmp_path) -> str:
 
 
 @pytest.fixture
-def cli(db_path) -> Cli:
-    """An initialised database with an admin, a coordinator, two units and a county leader."""
-    c = Cli(db_path)
-    c("init", actor=ADMIN, ok=True)
-    c.admin("users", "add", COORD, "--role", "coordinator", ok=True)
-    c.admin("units", "add", "XH", "--name", "新华镇", ok=True)
-    c.admin("units", "add", "FGW", "--name", "发改局", "--kind", "department", ok=True)
-    c.admin("people", "add", "wang", "--name", "王县长", "--level", "county", "--title", "副县长", ok=True)
-    return c
+def cli(cli_engine, db_path, request) -> Cli:
+    """An initialised database with an admin, a coordinator, two units and a county leader — on
+    SQLite and on PostgreSQL in turn (``cli_engine``, see ``pytest_generate_tests`` below)."""
+    if cli_engine == "postgres":
+        return populate(PgCli(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_database")))
+    return populate(Cli(db_path))
 
 
 @pytest.fixture
@@ -96,7 +93,7 @@ def service(cli):
     from workflow.db import make_engine
     from workflow.service import Service
 
-    engine = make_engine(f"sqlite:///{cli.db}")
+    engine = make_engine(cli.url_for(COORD))
     yield Service(engine, COORD)
     engine.dispose()
 
@@ -159,6 +156,16 @@ def pg_url(pg_cluster, pg_database) -> str:
     return pg_cluster.url(pg_database, COORD)
 
 
+class PgUrl(str):
+    """``cli.db`` of a PostgreSQL ``cli``: a URL, usable as ``--db``/``PIPELINE_DB``; formatting it
+    into an SQLite URL (``f"sqlite:///{cli.db}"``) fails with a pointer to the fix."""
+
+    def __format__(self, spec):
+        raise TypeError(
+            "cli.db is a PostgreSQL URL in this [postgres] run; use cli.url_for(actor) for an engine URL, "
+            "or mark a test of the SQLite file itself @pytest.mark.sqlite_only")
+
+
 class PgCli(Cli):
     """``Cli`` on PostgreSQL: each actor connects as its own database login (``user=<actor>``)."""
 
@@ -167,7 +174,7 @@ class PgCli(Cli):
     def __init__(self, cluster, database: str):
         self.cluster = cluster
         self.database = database
-        super().__init__(cluster.url(database, COORD))
+        super().__init__(PgUrl(cluster.url(database, COORD)))
 
     def url_for(self, actor: str | None = COORD) -> str:
         from tests.pg import SUPERUSER
@@ -231,3 +238,56 @@ def any_service(any_cli):
     engine = make_engine(any_cli.url_for(COORD))
     yield Service(engine, COORD)
     engine.dispose()
+
+
+# --- every ``cli`` / ``service`` test on both engines ----------------------------------------------
+#
+# A test that uses ``cli`` (or ``service``) runs once on SQLite and once on PostgreSQL, as
+# ``test_x[sqlite]`` and ``test_x[postgres]``.  Tests of the SQLite file itself (raw ``sqlite3``,
+# pragmas, tampering with the file) are marked ``@pytest.mark.sqlite_only`` — or listed below for
+# tests written before the marker.  ``PIPELINE_TEST_ENGINES=sqlite`` (or ``postgres``) runs one.
+
+SQLITE_ONLY = (  # tests that read or tamper with the SQLite file directly
+    "tests/test_store.py::",
+    "tests/test_demo.py::test_the_demo_refuses_a_database_with_other_data_unless_forced",
+    "tests/test_audit_cli.py::test_audit_log_filters",
+    "tests/test_audit_cli.py::test_audit_log_formats",
+    "tests/test_audit_cli.py::test_audit_log_refuses_unknown_filters",
+    "tests/test_audit_cli.py::test_audit_log_streams",
+    "tests/test_audit_cli.py::test_auditor_reads_everything_and_writes_nothing",
+    "tests/test_audit_cli.py::test_checkpoint_by_admin_is_stored_by_auditor_is_not",
+    "tests/test_audit_cli.py::test_history_and_audit_open_sqlite_read_only",
+    "tests/test_audit_cli.py::test_unknown_actor_may_read_audit",
+    "tests/test_audit_cli.py::test_verify_text_output",
+    "tests/test_audit_cli.py::test_correct_a_wrong_rejection",
+    "tests/test_audit_cli.py::test_correct_capital_reverses_the_amount",
+    "tests/test_audit_cli.py::test_correct_hold_and_resume_restore_held_from",
+    "tests/test_audit_cli.py::test_history_timeline_on_terminal_and_broken_chain_warning",
+    "tests/test_rules.py::test_deactivated_person_is_skipped_and_reported",
+    "tests/test_rules.py::test_explain_matched_unmatched_and_over_cap",
+    "tests/test_rules.py::test_final_stage_frees_the_cap",
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: a cli/service test of the SQLite file itself (not run on "
+                                       "PostgreSQL)")
+
+
+def _test_engines() -> list[str]:
+    wanted = [e.strip() for e in os.environ.get("PIPELINE_TEST_ENGINES", ",".join(ENGINES)).split(",") if e.strip()]
+    unknown = set(wanted) - set(ENGINES)
+    if unknown or not wanted:
+        raise pytest.UsageError(f"PIPELINE_TEST_ENGINES: use {', '.join(ENGINES)} (comma-separated)")
+    return wanted
+
+
+def pytest_generate_tests(metafunc):
+    if "cli_engine" not in metafunc.fixturenames:
+        return
+    kinds = _test_engines()
+    nodeid = metafunc.definition.nodeid
+    if metafunc.definition.get_closest_marker("sqlite_only") or nodeid.startswith(SQLITE_ONLY):
+        kinds = ["sqlite"]
+    params = [p for p in ENGINE_PARAMS if p.values[0] in kinds]
+    metafunc.parametrize("cli_engine", params)
