@@ -217,10 +217,10 @@ def make_cli(kind: str, request, tmp_path) -> Cli:
     return Cli(str(tmp_path / "pipeline.db"))
 
 
-@pytest.fixture(params=ENGINE_PARAMS)
-def engine_kind(request) -> str:
+@pytest.fixture
+def engine_kind(cli_engine) -> str:
     """``"sqlite"`` and ``"postgres"``: a test using it runs once on each engine."""
-    return request.param
+    return cli_engine
 
 
 @pytest.fixture

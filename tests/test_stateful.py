@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from tests.conftest import ADMIN, COORD, ENGINE_PARAMS, Cli, PgCli, populate
+from tests.conftest import ADMIN, COORD, Cli, PgCli, populate
 from tests.invariants import replayed_stage, store_problems
 from workflow.errors import BadInput, Conflict, NotFound, PipelineError, Refused
 
@@ -434,8 +434,8 @@ def _factory(kind: str, request, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ENGINE_PARAMS)
-def test_random_operation_sequences(kind, request, tmp_path):
+def test_random_operation_sequences(engine_kind, request, tmp_path):
+    kind = engine_kind
     Machine = type(f"PipelineMachine_{kind}", (PipelineMachine,),
                    {"factory": staticmethod(_factory(kind, request, tmp_path))})
     before = dict(STATS)
