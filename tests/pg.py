@@ -61,6 +61,7 @@ class PgCluster:
         self.base: Path | None = None
         self.port: int | None = None
         self.running = False
+        self._logins: set[str] = set()  # known to exist with LOGIN (saves a connection per command)
 
     @property
     def data(self) -> Path:
@@ -171,8 +172,11 @@ class PgCluster:
 
     def ensure_login(self, login: str) -> None:
         """Make ``login`` a login role; a new one can read (``pipeline_auditor``) until granted a role."""
+        if login in self._logins:
+            return
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}", login):
             raise ValueError(f"unusable test login {login!r}")
+        self._logins.add(login)
         with self.connect() as conn:
             row = conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
             quoted = '"' + login + '"'
