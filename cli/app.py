@@ -76,7 +76,7 @@ def init(
         dbm.check_schema(engine)
     dbm.upgrade(engine)
     after = dbm.current_revision(engine)
-    login = admin or STATE.login()
+    login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
     made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)
     extra = _postgres_init(engine)
     doc = {"database": _safe_url(engine), "revision": after, "previous_revision": before,
