@@ -103,22 +103,6 @@ class WriteResult:
     events: list[dict] = field(default_factory=list)
 
 
-def _event_json(row: dict, code: str) -> dict:
-    return {
-        "seq": row["seq"],
-        "kind": row["kind"],
-        "trigger": row["trigger"],
-        "from": row["from_stage"],
-        "to": row["to_stage"],
-        "effective_on": row["effective_on"].isoformat(),
-        "recorded_at": audit.format_utc(row["recorded_at"]),
-        "actor": row["actor"],
-        "reason": row["reason"],
-        "payload": json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"],
-        "hash": row["hash"],
-        "prev_hash": row["prev_hash"],
-    }
-
 
 def is_key(planned_minor: int, override: bool | None) -> bool:
     return bool(override) if override is not None else planned_minor >= KEY_THRESHOLD_MINOR
@@ -216,7 +200,7 @@ class Service:
         row = self._event_row(proj, kind=kind, on=on, trigger=trigger, from_stage=from_stage,
                               to_stage=to_stage, reason=reason, payload=payload)
         conn.execute(_INSERT_EVENT, row)
-        event = _event_json(row, proj.code)
+        event = audit.event_json(row)
         if result is not None:
             result.events.append(event)
         return event
@@ -622,20 +606,22 @@ class Service:
 
         return get_definition(proj.workflow_name, proj.workflow_version)
 
-    def _fire(self, conn, proj, result, transition, on, reason, extra: dict | None = None) -> dict:
+    def _move(self, proj, transition, on, reason, extra: dict | None = None) -> dict:
+        """Fire ``transition`` on the project row through the shared machine; the event's fields."""
         from workflow.machine import fire
 
-        defn = self._definition(proj)
         before_stage = proj.stage
-        from_stage, to_stage = fire(defn, proj, transition.trigger)
+        from_stage, to_stage = fire(self._definition(proj), proj, transition.trigger)
         proj.stage_since = on
         proj.last_transition_on = on
         payload = {"held_from": before_stage} if transition.trigger == "hold" else {}
         if extra:
             payload.update(extra)
-        event = self._append(conn, proj, result, kind="transition", on=on, trigger=transition.trigger,
-                             from_stage=from_stage, to_stage=to_stage, reason=reason, payload=payload)
-        return event
+        return {"kind": "transition", "on": on, "trigger": transition.trigger, "from_stage": from_stage,
+                "to_stage": to_stage, "reason": reason, "payload": payload}
+
+    def _fire(self, conn, proj, result, transition, on, reason, extra: dict | None = None) -> dict:
+        return self._append(conn, proj, result, **self._move(proj, transition, on, reason, extra))
 
     def _auto_transitions(self, conn, proj, result, on) -> None:
         """Fire a transition marked ``auto`` once its guards hold (the first capital fires ``fund``)."""
@@ -864,7 +850,7 @@ class Service:
             if proj is None:
                 raise NotFound(f"no project {code}", [{"project": code}])
             rows = conn.execute(select(E).where(E.c.project_id == proj["id"]).order_by(E.c.seq)).mappings()
-            events = [_event_json(r, code) for r in rows]
+            events = [audit.event_json(r) for r in rows]
         return {"code": code, "name": proj["name"], "stage": proj["stage"], "head_hash": proj["head_hash"],
                 "events": events}
 
@@ -1246,18 +1232,7 @@ class Service:
 
     def _bulk_fire(self, bulk, proj, transition, on, reason, extra: dict | None = None) -> None:
         """``_fire`` with the event collected instead of written."""
-        from workflow.machine import fire
-
-        defn = self._definition(proj)
-        before_stage = proj.stage
-        from_stage, to_stage = fire(defn, proj, transition.trigger)
-        proj.stage_since = on
-        proj.last_transition_on = on
-        payload = {"held_from": before_stage} if transition.trigger == "hold" else {}
-        if extra:
-            payload.update(extra)
-        self._bulk_event(bulk, proj, kind="transition", on=on, trigger=transition.trigger,
-                         from_stage=from_stage, to_stage=to_stage, reason=reason, payload=payload)
+        self._bulk_event(bulk, proj, **self._move(proj, transition, on, reason, extra))
 
     def _bulk_auto(self, bulk, proj, facts, on) -> None:
         """``_auto_transitions`` over the in-memory facts."""
