@@ -82,7 +82,8 @@ def err():
     if "err" not in _consoles:
         from rich.console import Console
 
-        _consoles["err"] = Console(stderr=True, highlight=False)
+        # piped: one message a line, never wrapped at 80 columns
+        _consoles["err"] = Console(stderr=True, highlight=False, soft_wrap=not is_terminal(sys.stderr))
     return _consoles["err"]
 
 
