@@ -94,10 +94,8 @@ def _postgres_init(engine) -> dict:
     """PostgreSQL: create the group roles and grants (issue: shared deployment)."""
     if engine.dialect.name != "postgresql":
         return {}
-    try:
-        from workflow import pgroles
-    except ImportError:
-        return {}
+    from workflow import pgroles
+
     return {"roles": pgroles.ensure_roles(engine)}
 
 
@@ -217,19 +215,8 @@ def workflow_validate(
             f"{len(defn.transitions)} transitions")
 
 
-def _register() -> None:
-    from cli import commands  # noqa: F401  (registers the data commands on ``app``)
-
-    for name in ("rules_cmds", "report_cmds", "audit_cmds", "io_cmds"):
-        try:
-            __import__(f"cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cli.{name}":
-                raise
-
-
-_register()
-
+# The command modules register themselves on ``app`` (they import typer only: start-up stays light).
+from cli import audit_cmds, commands, io_cmds, report_cmds, rules_cmds  # noqa: E402, F401
 
 # --- the one error mapping -------------------------------------------------------------------------
 

@@ -150,12 +150,9 @@ def users_add(
     svc = STATE.service()
     doc = svc.add_user(login, role)
     if svc.engine.dialect.name == "postgresql":
-        try:
-            from workflow import pgroles
-        except ImportError:
-            pgroles = None
-        if pgroles is not None:
-            doc["granted"] = pgroles.grant_role(svc.engine, login, role)
+        from workflow import pgroles
+
+        doc["granted"] = pgroles.grant_role(svc.engine, login, role)
     emit_json(doc) if json else say(f"user {login} is {role}")
 
 

@@ -250,6 +250,20 @@ def _stamp(lines: list[str], tag: str) -> float | None:
     return None
 
 
+def _store_is_sound(any_cli, url: str, rnd: int) -> None:
+    """After a kill: the file passes its checks, the store is consistent, every chain verifies."""
+    from workflow.db import make_engine
+
+    if any_cli.engine_kind == "sqlite":
+        _sqlite_checks(any_cli.db)
+    engine = make_engine(url)
+    try:
+        assert store_problems(engine) == [], f"round {rnd}"
+        _audit_verify(engine)
+    finally:
+        engine.dispose()
+
+
 def _sqlite_checks(path: str) -> None:
     con = sqlite3.connect(path)
     try:
@@ -297,14 +311,7 @@ def test_sigkill_bursts_of_commands(any_cli, tmp_path, drivers):
             where[_kill_at_random(pid, progress, reach, rng)] += 1
 
         # after the crash: the store is sound, nothing half-written, every chain verifies
-        if any_cli.engine_kind == "sqlite":
-            _sqlite_checks(any_cli.db)
-        engine = make_engine(url)
-        try:
-            assert store_problems(engine) == [], f"round {rnd}"
-            _audit_verify(engine)
-        finally:
-            engine.dispose()
+        _store_is_sound(any_cli, url, rnd)
         for code in slots:
             done = _done(any_cli, code)
             assert set(done.values()) <= {1}, (code, done)  # nothing was done twice
@@ -411,14 +418,7 @@ def test_sigkill_a_large_import(any_cli, tmp_path, drivers):
         progress = tmp_path / f"import-{rnd}"
         pid = drivers.start(progress, url, [["import", str(ledger), "--json"]])
         where[_kill_import(pid, progress, rng, windows)] += 1
-        if any_cli.engine_kind == "sqlite":
-            _sqlite_checks(any_cli.db)
-        engine = make_engine(url)
-        try:
-            assert store_problems(engine) == [], f"round {rnd}"
-            _audit_verify(engine)
-        finally:
-            engine.dispose()
+        _store_is_sound(any_cli, url, rnd)
         after = _count_projects(url)
         assert after - before in (0, IMPORT_ROWS), f"a partial import is visible: {after - before} rows"
         if after == before:  # re-run the import to completion

@@ -274,32 +274,6 @@ def test_a_refused_bulk_write_names_it_and_writes_nothing(service, cli):
     assert snapshot(service) == before
 
 
-def test_a_real_transition_hook_sees_the_written_rows(tmp_path):
-    """When ``_after_transition`` does something, the bulk write flushes before calling it, so the
-    hook reads the database as the single write would."""
-    seen = []
-
-    class Hooked(Service):
-        def _after_transition(self, conn, proj, result, on):
-            in_db = conn.execute(text("SELECT count(*) FROM event WHERE project_id = :p"), {"p": proj.id}).scalar()
-            seen.append((proj.code, proj.stage, in_db, proj.head_seq))
-            self._append(conn, proj, result, kind="followup", on=on, payload={"note": f"hook {proj.stage}"})
-
-    c, admin, _ = fresh(tmp_path, "hook")
-    d0 = clock.today() - timedelta(days=30)
-    admin.add_project(**PROJECTS[1], on=d0)
-    hooked = Hooked(admin.engine, ADMIN)
-    hooked.bulk_apply([BulkOp("P-0001", "followup", d0, {"note": "a"}),
-                       BulkOp("P-0001", "advance", d0 + timedelta(days=1), {"target": "submit"}),
-                       BulkOp("P-0001", "advance", d0 + timedelta(days=2), {"target": "withdraw", "reason": "x"})])
-    assert seen == [("P-0001", "screening", 3, 3), ("P-0001", "withdrawn", 5, 5)]
-    events = admin.history("P-0001")["events"]
-    assert [e["kind"] for e in events] == ["registered", "followup", "transition", "followup", "transition",
-                                           "followup"]
-    assert admin.get_project("P-0001")["version"] == 4  # one per write, as the single writes
-    verify(c)
-
-
 def test_the_service_amount_limit_is_the_money_limit():
     from workflow import money, service
 

@@ -432,17 +432,6 @@ def _plan_dates(spec: Spec, rng: random.Random, today: date) -> None:
 # --- building ------------------------------------------------------------------------------------
 
 
-def _feature(module: str, name: str):
-    """``module.name`` when that engine is installed, else None (the demo does without it)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
-
-
 def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
           progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Build the demo county in an initialised, empty database where ``admin`` is admin; returns a
@@ -543,12 +532,10 @@ def _summary(engine) -> dict:
 
 
 def _targets(svc, plan: list[Spec], today: date) -> int:
-    """This year's targets per unit, when the targets engine is installed: around what the demo's
+    """This year's targets per unit: around what the demo's
     projects achieve, so that some units beat theirs and some fall short (a ranking to read)."""
-    set_target = _feature("workflow.targets", "set_target")
-    if set_target is None:
-        return 0
     from workflow.money import Money
+    from workflow.targets import set_target
 
     year = today.year
     got: dict[str, Counter] = {u[0]: Counter() for u in UNITS}
@@ -612,11 +599,10 @@ def lead_for(spec: Spec) -> str | None:
 
 
 def _rules(svc) -> int:
-    """The demo's leader-assignment rules, when the rules engine is installed; returns how many."""
-    add_rule = _feature("workflow.rules", "add_rule")
-    conditions = _feature("workflow.rules", "Conditions")
-    if add_rule is None or conditions is None:
-        return 0
+    """The demo's leader-assignment rules; returns how many."""
+    from workflow.rules import Conditions as conditions
+    from workflow.rules import add_rule
+
     count = 0
 
     def rule(priority: int, role: str, person: str, name: str, **cond) -> None:

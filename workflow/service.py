@@ -453,10 +453,8 @@ class Service:
 
     def _after_project_change(self, conn, proj, result, on, changed: set[str]) -> None:
         """Re-evaluate what depends on project fields (leader-assignment rules)."""
-        try:
-            from workflow import rules
-        except ImportError:  # the rules engine is optional at this layer
-            return
+        from workflow import rules
+
         rules.assign_missing(self, conn, proj, result, on, changed)
 
     # --- records --------------------------------------------------------------------------------
@@ -673,12 +671,8 @@ class Service:
                 )
             self._check_on(proj, on, transition=True)
             self._fire(conn, proj, result, transition, on, reason)
-            self._after_transition(conn, proj, result, on)
 
         return self._write(code, fn, expect_version=expect_version, what="advance projects")
-
-    def _after_transition(self, conn, proj, result, on) -> None:
-        """A final stage frees the project's lead leader's slot (counted by stage); nothing to write."""
 
     # --- assignments ----------------------------------------------------------------------------
 
@@ -1156,7 +1150,6 @@ class Service:
                 raise BadInput(f"unknown bulk action {op.action!r}; known: {', '.join(BULK_ACTIONS)}")
         if not ops:
             return {"writes": 0, "events": 0, "projects": 0}
-        hook = not _is_noop(type(self)._after_transition)
         with self.engine.begin() as conn:
             self.require(conn, WRITERS, "change projects")
             people: dict[str, str] = {}
@@ -1170,7 +1163,7 @@ class Service:
             for n, op in enumerate(ops, 1):
                 proj = projs[op.code]
                 try:
-                    self._bulk_one(conn, bulk, proj, facts[proj.id], op, people, hook, projs)
+                    self._bulk_one(conn, bulk, proj, facts[proj.id], op, people)
                 except PipelineError as exc:
                     exc.message = f"write {n} ({op.code} {op.action} on {op.on}): {exc.message}"
                     exc.args = (exc.message,)
@@ -1248,7 +1241,7 @@ class Service:
                 return
 
     def _bulk_one(self, conn, bulk: _BulkWrites, proj: ProjectRow, facts: _Facts, op: BulkOp,
-                  people: dict[str, str], hook: bool, projs: dict[str, ProjectRow]) -> None:
+                  people: dict[str, str]) -> None:
         """One write of ``bulk_apply``: the body of the matching single-write method."""
         from workflow.definition import default_definition
         from workflow.guards import evaluate
@@ -1326,9 +1319,6 @@ class Service:
                 )
             self._check_on(proj, on, transition=True)
             self._bulk_fire(bulk, proj, transition, on, reason)
-            if hook:  # a real hook sees the database as the single write would: flush first
-                self._bulk_flush(conn, bulk, projs)
-                self._after_transition(conn, proj, WriteResult(proj), on)
         elif action == "assign":
             role, login, reason = a.get("role"), a.get("login"), a.get("reason")
             if role not in ASSIGNMENT_ROLES:
@@ -1670,13 +1660,3 @@ def _transaction(conn: Connection, *, commit: bool):
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _noop_hook(self, conn, proj, result, on):
-    """A hook with nothing to do."""
-
-
-def _is_noop(fn) -> bool:
-    """True when ``fn``'s body is only a docstring (the base hooks): bulk writes skip calling it."""
-    code = getattr(fn, "__code__", None)
-    return code is not None and code.co_code == _noop_hook.__code__.co_code
