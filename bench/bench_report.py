@@ -41,17 +41,8 @@ def generate(url: str, n: int, *, seed: int = 11) -> int:
     """``n`` projects with their whole history; returns the number of events."""
     from sqlalchemy import insert
 
+    from workflow import tables
     from workflow.db import make_engine
-    from workflow.models import (
-        Assignment,
-        CapitalArrival,
-        Event,
-        FollowUp,
-        InvestmentCompleted,
-        Person,
-        Project,
-        Unit,
-    )
 
     rnd = random.Random(seed)
     today = date.today()
@@ -168,14 +159,14 @@ def generate(url: str, n: int, *, seed: int = 11) -> int:
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(insert(Unit.__table__), [{"code": u, "name": f"单位{u}", "kind": "township", "created_at": now}
+        conn.execute(insert(tables.unit), [{"code": u, "name": f"单位{u}", "kind": "township", "created_at": now}
                                               for u in UNITS])
-        conn.execute(insert(Person.__table__), [{"login": f"leader{k}", "name": f"领导{k}", "title": None,
+        conn.execute(insert(tables.person), [{"login": f"leader{k}", "name": f"领导{k}", "title": None,
                                                  "level": "county", "unit_code": None, "cap": None, "active": True,
                                                  "created_at": now} for k in range(8)])
-        for table, rows in ((Project.__table__, projects), (Event.__table__, events),
-                            (CapitalArrival.__table__, capital), (InvestmentCompleted.__table__, invest),
-                            (FollowUp.__table__, followups), (Assignment.__table__, assigns)):
+        for table, rows in ((tables.project, projects), (tables.event, events),
+                            (tables.capital_arrival, capital), (tables.investment_completed, invest),
+                            (tables.followup, followups), (tables.assignment, assigns)):
             for k in range(0, len(rows), 20_000):
                 conn.execute(insert(table), rows[k:k + 20_000])
     engine.dispose()

@@ -85,9 +85,8 @@ def build(path: Path, n_projects: int, n_rules: int, seed: int = 11) -> str:
     """A database with units, people, rules and projects, inserted with Core executemany."""
     from sqlalchemy import insert
 
-    from workflow import audit
+    from workflow import audit, tables
     from workflow.db import make_engine
-    from workflow.models import Person, Project, Rule, Unit
     from workflow.rules import Conditions
 
     url = init_db(path)
@@ -161,11 +160,11 @@ def build(path: Path, n_projects: int, n_rules: int, seed: int = 11) -> str:
             "workflow_version": 1, "version": 1, "head_seq": 0, "head_hash": audit.GENESIS, "created_at": now})
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(insert(Unit.__table__), units)
-        conn.execute(insert(Person.__table__), people)
-        conn.execute(insert(Rule.__table__), rules)
+        conn.execute(insert(tables.unit), units)
+        conn.execute(insert(tables.person), people)
+        conn.execute(insert(tables.rule), rules)
         for k in range(0, n_projects, 5000):
-            conn.execute(insert(Project.__table__), projects[k:k + 5000])
+            conn.execute(insert(tables.project), projects[k:k + 5000])
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return url

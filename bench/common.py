@@ -58,9 +58,8 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
 
     from sqlalchemy import insert
 
-    from workflow import audit
+    from workflow import audit, tables
     from workflow.db import make_engine
-    from workflow.models import Event, Project
 
     rnd = random.Random(seed)
     engine = make_engine(url)
@@ -91,6 +90,6 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
                        "payload": audit.payload_text(payload), "prev_hash": audit.GENESIS, "hash": h})
     with engine.begin() as conn:
         for k in range(0, n, 5000):
-            conn.execute(insert(Project.__table__), projects[k:k + 5000])
-            conn.execute(insert(Event.__table__), events[k:k + 5000])
+            conn.execute(insert(tables.project), projects[k:k + 5000])
+            conn.execute(insert(tables.event), events[k:k + 5000])
     engine.dispose()

@@ -28,10 +28,9 @@ SIDE_TABLES = {  # event kind -> side table
 
 
 def store_problems(engine) -> list[str]:
-    from workflow import audit
-    from workflow.models import Event, Project
+    from workflow import audit, tables
 
-    P, E = Project.__table__, Event.__table__
+    P, E = tables.project, tables.event
     problems: list[str] = []
     with engine.connect() as conn:
         projects = conn.execute(select(P).order_by(P.c.id)).mappings().all()

@@ -175,7 +175,7 @@ def test_subclasses_serialise_like_the_reference():
 def test_hash_written_equals_hash_recomputed_after_reading_back(service, cli):
     from sqlalchemy import select
 
-    from workflow.models import Event, Project
+    from workflow import tables
 
     res = service.add_project(name="盛典蓝莓科技开发项目", investor="盛典蓝莓科技开发有限公司", industry="农业",
                               investment_minor=1_2000_0000_00, unit="XH")
@@ -184,7 +184,7 @@ def test_hash_written_equals_hash_recomputed_after_reading_back(service, cli):
     service.add_capital(code, 4179_0000_00, "USD", source="外资")
     service.advance(code, "submit")
     written = [e["hash"] for e in cli("history", code, json=True, ok=True).json["events"]]
-    E, P = Event.__table__, Project.__table__
+    E, P = tables.event, tables.project
     with service.engine.connect() as conn:
         rows = conn.execute(select(E, P.c.code).join(P, P.c.id == E.c.project_id)
                             .where(P.c.code == code).order_by(E.c.seq)).mappings().all()

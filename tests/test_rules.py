@@ -45,12 +45,12 @@ def lead(cli, code: str) -> str | None:
 
 
 def set_person(cli, login: str, **values) -> None:
+    from workflow import tables
     from workflow.db import make_engine
-    from workflow.models import Person
 
     engine = make_engine(f"sqlite:///{cli.db}")
     with engine.begin() as conn:
-        conn.execute(update(Person.__table__).where(Person.__table__.c.login == login).values(**values))
+        conn.execute(update(tables.person).where(tables.person.c.login == login).values(**values))
     engine.dispose()
 
 

@@ -114,9 +114,9 @@ op_st = st.one_of(
 
 
 def _state(engine):
-    from workflow.models import Assignment, Person, Project
+    from workflow import tables
 
-    P, A, PE = Project.__table__, Assignment.__table__, Person.__table__
+    P, A, PE = tables.project, tables.assignment, tables.person
     with engine.connect() as conn:
         projects = {r["id"]: dict(r) for r in conn.execute(select(P)).mappings()}
         active = [dict(r) for r in conn.execute(select(A).where(A.c.ended_seq.is_(None))).mappings()]

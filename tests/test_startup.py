@@ -37,6 +37,24 @@ def test_no_heavy_imports(argv, code):
     assert doc["loaded"] == [], f"{argv} imported {doc['loaded']}"
 
 
+RUNTIME_HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "openpyxl", "transitions")
+
+
+@pytest.mark.parametrize("argv", [["project", "show", "P-0001"], ["project", "list"], ["board"],
+                                  ["advance", "P-0001", "submit", "--on", "2026-03-02"]])
+def test_commands_run_on_sqlalchemy_core_alone(cli, argv):
+    """Working commands use the generated Core tables: no SQLModel, no ORM (pydantic comes with typer)."""
+    cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
+        "--unit", "XH", "--on", "2026-03-01", ok=True)
+    probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv], heavy=RUNTIME_HEAVY)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert doc["code"] == 0, doc
+    heavy = [m for m in doc["loaded"] if not (argv[0] == "advance" and m == "transitions")]  # the machine
+    assert heavy == [], f"{argv} imported {heavy}"
+
+
 def test_console_script_help_and_version():
     from tests.conftest import pipeline_exe
 

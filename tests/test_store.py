@@ -25,6 +25,65 @@ def test_models_and_migrations_do_not_drift(tmp_path):
     assert diff == []
 
 
+def test_core_tables_are_generated_from_the_models():
+    """workflow/tables.py (what the running program uses) is exactly what `python -m workflow.models`
+    writes today: regenerate it after changing a model."""
+    from pathlib import Path
+
+    import workflow.models
+    import workflow.tables
+
+    current = Path(workflow.tables.__file__).read_text(encoding="utf-8")
+    assert current == workflow.models.core_source(), "run `python -m workflow.models` to regenerate workflow/tables.py"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_core_tables_give_the_models_ddl_and_defaults(dialect):
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+    from sqlmodel import SQLModel
+
+    import workflow.models  # noqa: F401  (registers the classes)
+    from workflow.tables import metadata
+
+    d = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}[dialect]
+
+    def ddl(md):
+        out = []
+        for t in md.sorted_tables:
+            out.append(str(CreateTable(t).compile(dialect=d)))
+            out += sorted(str(CreateIndex(i).compile(dialect=d)) for i in t.indexes)
+        return out
+
+    def columns(md):
+        return {(t.name, c.name): (c.primary_key, c.nullable, c.autoincrement,
+                                   None if c.default is None else c.default.arg, str(c.type.compile(dialect=d)))
+                for t in md.tables.values() for c in t.columns}
+
+    assert ddl(metadata) == ddl(SQLModel.metadata)
+    assert columns(metadata) == columns(SQLModel.metadata)
+    assert list(metadata.tables) == list(SQLModel.metadata.tables)
+
+
+def test_core_datetimes_come_back_aware_in_utc(tmp_path):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import create_engine, insert, select
+
+    from workflow.tables import metadata, setting, unit
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'tz.db'}")
+    metadata.create_all(engine, tables=[unit, setting])
+    beijing = timezone(timedelta(hours=8))
+    with engine.begin() as conn:
+        at = datetime(2026, 3, 1, 8, 0, tzinfo=beijing)
+        conn.execute(insert(unit).values(code="XH", name="新华镇", created_at=at))
+        got = conn.execute(select(unit.c.created_at, unit.c.kind)).one()
+        assert got == (datetime(2026, 3, 1, 0, 0, tzinfo=UTC), "township")
+        with pytest.raises(Exception, match="time zone"):
+            conn.execute(insert(unit).values(code="FGW", name="发改局", created_at=datetime(2026, 3, 1)))
+
+
 def test_schema_head_constant_matches_alembic_head():
     from alembic.script import ScriptDirectory
 

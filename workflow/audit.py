@@ -382,9 +382,7 @@ def _load_projects(conn) -> dict[int, tuple]:
 def _checkpoint_row(conn, digest: str | None) -> dict | None:
     from sqlalchemy import select
 
-    from workflow.models import Checkpoint
-
-    C = Checkpoint.__table__
+    from workflow.tables import checkpoint as C
     stmt = select(C).order_by(C.c.id.desc()).limit(1)
     if digest is not None:
         stmt = select(C).where(C.c.digest == digest).order_by(C.c.id.desc()).limit(1)
@@ -646,9 +644,7 @@ def verify_project(conn, project_id: int) -> dict:
 def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
     from sqlalchemy import select
 
-    from workflow.models import Project
-
-    P = Project.__table__
+    from workflow.tables import project as P
     row = conn.execute(select(P.c.id, P.c.code, P.c.stage, P.c.held_from, P.c.version, P.c.head_seq,
                               P.c.head_hash, P.c.workflow_name, P.c.workflow_version)
                        .where(P.c.id == project_id)).first()
@@ -689,10 +685,10 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     if store:
         from sqlalchemy import insert
 
-        from workflow.models import Checkpoint
+        from workflow.tables import checkpoint as C
 
         with (write_engine or engine).begin() as wconn:
-            wconn.execute(insert(Checkpoint.__table__).values(
+            wconn.execute(insert(C).values(
                 digest=doc["digest"], projects=doc["projects"], events=doc["events"],
                 heads=canonical_json(heads).decode("utf-8"), at=at, actor=actor))
         doc["stored"] = True
@@ -710,9 +706,7 @@ def latest_checkpoint(conn) -> dict | None:
 def list_checkpoints(conn, limit: int = 50) -> list[dict]:
     from sqlalchemy import select
 
-    from workflow.models import Checkpoint
-
-    C = Checkpoint.__table__
+    from workflow.tables import checkpoint as C
     rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
                         .order_by(C.c.id.desc()).limit(limit)).mappings()
     return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
@@ -748,9 +742,8 @@ def log_query(*, date_from: date | None = None, date_to: date | None = None, act
     by effective date then write order."""
     from sqlalchemy import or_, select
 
-    from workflow.models import Event, Project
-
-    E, P = Event.__table__, Project.__table__
+    from workflow.tables import event as E
+    from workflow.tables import project as P
     stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
                    E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
                    P.c.code, P.c.unit_code)
@@ -790,17 +783,16 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
     from sqlalchemy import select
 
     from workflow.errors import BadInput, NotFound
-    from workflow.models import Event, Unit
+    from workflow.tables import event as E
+    from workflow.tables import unit as U
 
-    if unit is not None and conn.execute(select(Unit.__table__.c.code)
-                                         .where(Unit.__table__.c.code == unit)).first() is None:
+    if unit is not None and conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
         raise NotFound(f"no unit {unit!r}", [{"unit": unit}])
     if stage is not None:
         from workflow.definition import default_definition
 
         default_definition().stage(stage)
     if kind is not None and kind not in KINDS:
-        E = Event.__table__
         if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
             raise BadInput(f"--kind: {kind!r} is not an event kind; one of: {', '.join(KINDS)}")
 
@@ -852,9 +844,8 @@ def project_history(engine, code: str) -> dict:
     from sqlalchemy import select
 
     from workflow.errors import NotFound
-    from workflow.models import Project, Unit
-
-    P, U = Project.__table__, Unit.__table__
+    from workflow.tables import project as P
+    from workflow.tables import unit as U
     with _snapshot_connection(engine) as conn:
         proj = conn.execute(
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,

@@ -148,13 +148,13 @@ def inspect(engine) -> dict:
     """Whether a database holds data, and whether it is a demo: ``{"has_data", "demo", ...counts}``."""
     from sqlalchemy import func, select
 
-    from workflow.models import Person, Project, Setting, Unit
+    from workflow import tables
 
     with engine.connect() as conn:
-        counts = {name: conn.execute(select(func.count()).select_from(t.__table__)).scalar()
-                  for name, t in (("projects", Project), ("units", Unit), ("people", Person))}
-        mark = conn.execute(select(Setting.__table__.c.value)
-                            .where(Setting.__table__.c.key == DEMO_SETTING)).scalar()
+        counts = {name: conn.execute(select(func.count()).select_from(t)).scalar()
+                  for name, t in (("projects", tables.project), ("units", tables.unit), ("people", tables.person))}
+        st = tables.setting
+        mark = conn.execute(select(st.c.value).where(st.c.key == DEMO_SETTING)).scalar()
     demo = json.loads(mark) if mark else None
     return {**counts, "has_data": any(counts.values()), "demo": demo}
 
@@ -162,9 +162,7 @@ def inspect(engine) -> dict:
 def _mark(engine, value: dict) -> None:
     from sqlalchemy import insert, select, update
 
-    from workflow.models import Setting
-
-    st = Setting.__table__
+    from workflow.tables import setting as st
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     with engine.begin() as conn:
         if conn.execute(select(st.c.key).where(st.c.key == DEMO_SETTING)).first() is None:
@@ -522,12 +520,12 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
 def _summary(engine) -> dict:
     from sqlalchemy import func, select
 
-    from workflow.models import Event, Project
+    from workflow.tables import event as E
+    from workflow.tables import project as P
 
-    P = Project.__table__
     with engine.connect() as conn:
         stages = dict(conn.execute(select(P.c.stage, func.count()).group_by(P.c.stage)).all())
-        events = conn.execute(select(func.count()).select_from(Event.__table__)).scalar()
+        events = conn.execute(select(func.count()).select_from(E)).scalar()
     return {"projects": sum(stages.values()), "stages": dict(sorted(stages.items())), "events": events}
 
 

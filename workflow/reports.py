@@ -35,28 +35,16 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.errors import BadInput, NotFound
 from workflow.lights import GREEN, RED, YELLOW, Light, LightFacts, Thresholds, compute_light
-from workflow.models import (
-    Assignment,
-    CapitalArrival,
-    Event,
-    FollowUp,
-    InvestmentCompleted,
-    Person,
-    Project,
-    Target,
-    Unit,
-)
 from workflow.periods import Period, parse_period
-
-P = Project.__table__
-E = Event.__table__
-U = Unit.__table__
-PE = Person.__table__
-CAP = CapitalArrival.__table__
-INV = InvestmentCompleted.__table__
-FU = FollowUp.__table__
-ASG = Assignment.__table__
-TGT = Target.__table__
+from workflow.tables import assignment as ASG
+from workflow.tables import capital_arrival as CAP
+from workflow.tables import event as E
+from workflow.tables import followup as FU
+from workflow.tables import investment_completed as INV
+from workflow.tables import person as PE
+from workflow.tables import project as P
+from workflow.tables import target as TGT
+from workflow.tables import unit as U
 
 CURRENCIES: tuple[str, ...] = ("CNY", "USD")
 OVER_100M_MINOR = 100_000_000 * 100  # 超亿元项目: planned investment ≥ 100 million CNY, in fen

@@ -461,9 +461,9 @@ class ProjectIndex:
 
 
 def _tables():
-    from workflow.models import Assignment, Person, Project, Rule, Unit
+    from workflow import tables
 
-    return Rule.__table__, Person.__table__, Project.__table__, Assignment.__table__, Unit.__table__
+    return tables.rule, tables.person, tables.project, tables.assignment, tables.unit
 
 
 def load_rules(conn, *, current_only: bool = True, active_only: bool = False, rule_id: int | None = None

@@ -29,31 +29,18 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import audit, clock
 from workflow.errors import BadInput, Conflict, NotAllowed, NotFound, PipelineError, Refused
-from workflow.models import (
-    AppUser,
-    Assignment,
-    CapitalArrival,
-    Document,
-    Event,
-    FollowUp,
-    InvestmentCompleted,
-    Person,
-    Project,
-    ScreeningCheck,
-    Unit,
-)
-
-P = Project.__table__
-E = Event.__table__
-U = Unit.__table__
-PE = Person.__table__
-AU = AppUser.__table__
-DOC = Document.__table__
-CHK = ScreeningCheck.__table__
-CAP = CapitalArrival.__table__
-INV = InvestmentCompleted.__table__
-FU = FollowUp.__table__
-ASG = Assignment.__table__
+from workflow.tables import app_user as AU
+from workflow.tables import assignment as ASG
+from workflow.tables import capital_arrival as CAP
+from workflow.tables import document as DOC
+from workflow.tables import event as E
+from workflow.tables import followup as FU
+from workflow.tables import investment_completed as INV
+from workflow.tables import person as PE
+from workflow.tables import project as P
+from workflow.tables import screening_check as CHK
+from workflow.tables import setting as ST
+from workflow.tables import unit as U
 
 # Statements of the hot write path, built once (SQLAlchemy caches their compiled form).
 _LOCK = select(P).where(P.c.code == bindparam("b_code"))
@@ -877,10 +864,7 @@ class Service:
 
     def light_settings(self, conn: Connection | None = None) -> dict[str, int]:
         """The thresholds stored in the database (only those that differ from the defaults' source)."""
-        from workflow.models import Setting
-
-        st = Setting.__table__
-        stmt = select(st.c.key, st.c.value).where(st.c.key.like(self.LIGHT_PREFIX + "%"))
+        stmt = select(ST.c.key, ST.c.value).where(ST.c.key.like(self.LIGHT_PREFIX + "%"))
         if conn is None:
             with self.engine.connect() as c:
                 rows = c.execute(stmt).all()
@@ -904,21 +888,18 @@ class Service:
     def set_light_thresholds(self, values: dict[str, int]) -> dict[str, int]:
         """Store thresholds (admin); the result must be a valid set. Returns the stored settings."""
         from workflow.lights import Thresholds
-        from workflow.models import Setting
-
         if not values:
             raise BadInput("give at least one NAME=DAYS (see `pipeline lights show`)")
-        st = Setting.__table__
         with self.engine.begin() as conn:
             self.require(conn, ("admin",), "change the warning thresholds")
             merged = {**self.light_settings(conn), **values}
             Thresholds.from_mapping(merged)
             for name, days in values.items():
                 key = self.LIGHT_PREFIX + name
-                if conn.execute(select(st.c.key).where(st.c.key == key)).first() is None:
-                    conn.execute(insert(st).values(key=key, value=str(days)))
+                if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
+                    conn.execute(insert(ST).values(key=key, value=str(days)))
                 else:
-                    conn.execute(update(st).where(st.c.key == key).values(value=str(days)))
+                    conn.execute(update(ST).where(ST.c.key == key).values(value=str(days)))
             return self.light_settings(conn)
 
     def reset_light_thresholds(self, names: Iterable[str] | None = None) -> dict[str, int]:
@@ -928,20 +909,17 @@ class Service:
         from sqlalchemy import delete
 
         from workflow.lights import Thresholds
-        from workflow.models import Setting
-
         known = [f.name for f in fields(Thresholds)]
         names = list(names or [])
         unknown = sorted(set(names) - set(known))
         if unknown:
             raise BadInput(f"unknown warning threshold(s): {', '.join(unknown)}; known: {', '.join(known)}")
-        st = Setting.__table__
         with self.engine.begin() as conn:
             self.require(conn, ("admin",), "change the warning thresholds")
             remaining = {k: v for k, v in self.light_settings(conn).items() if names and k not in names}
             Thresholds.from_mapping(remaining)
             keys = [self.LIGHT_PREFIX + n for n in (names or known)]
-            conn.execute(delete(st).where(st.c.key.in_(keys)))
+            conn.execute(delete(ST).where(ST.c.key.in_(keys)))
             return self.light_settings(conn)
 
 

@@ -11,10 +11,8 @@ from sqlalchemy import insert, select, update
 
 from workflow import clock
 from workflow.errors import BadInput
-from workflow.models import Target, Unit
-
-TGT = Target.__table__
-U = Unit.__table__
+from workflow.tables import target as TGT
+from workflow.tables import unit as U
 
 # option -> (column, currency or None for a count)
 FIELDS: dict[str, tuple[str, str | None]] = {
