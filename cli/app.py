@@ -12,9 +12,11 @@ from pathlib import Path
 
 import typer
 
-from cli import context
+from cli import context, params
 from cli.context import STATE, emit_json, say
 from workflow.errors import BadInput, PipelineError
+
+params.install()  # plain str/int values without a pydantic TypeAdapter each (cli/params.py)
 
 __version__ = "0.1.0"
 CONTEXT = {"help_option_names": ["-h", "--help"]}

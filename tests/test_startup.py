@@ -62,3 +62,57 @@ def test_console_script_help_and_version():
     assert out.returncode == 0 and out.stdout.startswith("pipeline ")
     out = subprocess.run([pipeline_exe(), "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "advance" in out.stdout
+
+
+# --- plain values without pydantic (cli/params.py) -------------------------------------------------
+
+def test_plain_value_coercion_is_installed_and_keeps_pydantic_away(cli):
+    """typer's internals are as cli/params.py expects (else this fails, so a typer upgrade that
+    breaks the fast path is noticed), and a working command never builds a pydantic TypeAdapter."""
+    from cli import params
+
+    assert params.install() is True
+    cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
+        "--unit", "XH", "--on", "2026-03-01", ok=True)
+    for argv in (["project", "show", "P-0001"], ["project", "list", "--stage", "lead"],
+                 ["advance", "P-0001", "submit", "--on", "2026-03-02", "--expect-version", "1"]):
+        probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv],
+                             heavy=("typer._adapters", "pydantic"))
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        doc = json.loads(out.stdout.strip().splitlines()[-1])
+        assert doc == {"code": 0, "loaded": []}, (argv, doc, out.stderr)
+
+
+@pytest.mark.parametrize("annotation,values", [
+    (int, ["7", " 7", "+3", "-12", "007", "0", "abc", "1.5", "1_000", "1e3", "٣", "", " ", 5, True, None]),
+    (str, ["P-0001", "", " x ", "项目", 5, None]),
+    (bool, [True, False, "yes", None]),
+    (list[str], [("a", "b"), ["x"], (), ("a", 1), None]),
+])
+def test_plain_values_are_coerced_as_typer_would(annotation, values):
+    """The fast path gives exactly what typer's pydantic coercion gives: the same value, or a refusal."""
+    from types import SimpleNamespace
+
+    import typer.core
+    from typer._click.exceptions import BadParameter
+    from typer._coercion import resolve_type_descriptor
+    from typer.models import OptionInfo
+
+    from cli import params
+
+    params.install()
+    fast_build = typer.core.build_runtime_param
+    descriptor = resolve_type_descriptor(annotation, OptionInfo())
+    fast, slow = fast_build(descriptor), fast_build.typer_build(descriptor)
+    assert type(fast).__name__ == "PlainRuntimeParam" and type(slow).__name__ != "PlainRuntimeParam"
+    option = SimpleNamespace(multiple=annotation == list[str], nargs=1, name="x", opts=["--x"], secondary_opts=[],
+                             human_readable_name="--x")
+
+    def outcome(rp, value):
+        try:
+            return ("ok", rp.coerce(value, param=option, ctx=None))
+        except BadParameter:
+            return ("refused",)
+
+    for value in values:
+        assert outcome(fast, value) == outcome(slow, value), value

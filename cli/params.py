@@ -1,0 +1,84 @@
+"""Direct coercion of plain command-line values, instead of a pydantic ``TypeAdapter`` per parameter.
+
+typer (0.2x) coerces every parameter value through a pydantic ``TypeAdapter``.  Building the first
+one imports pydantic's validation machinery: about 0.1 s, a fifth of a short command such as
+``pipeline project show``, paid on every command a coordinator runs.  Almost every value we take is
+a plain ``str``, a flag, a decimal ``int`` or a ``list[str]`` of repeated options, and the command line
+already hands them over as strings; for those the outcome is known without pydantic.
+
+``install()`` wraps typer's ``build_runtime_param``: a parameter annotated ``str``, ``bool``, ``int``
+or ``list[str]`` (no choices, no range, no path or file handling) gets a coercion that returns the
+value at once when it is already what the annotation asks for (an ``int`` from plain ASCII digits
+with an optional sign and surrounding blanks).  Anything else — ``"1e3"``, ``"٣"``, a number with
+underscores, a wrong type — goes to typer's own coercion, built on first use, so it is accepted or
+refused exactly as before with typer's message.  Every other parameter is built by typer as before.
+
+If typer's internals are not what this expects, nothing is installed and typer works as it always
+does, only slower; ``tests/test_startup.py`` fails in that case so that the change is noticed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_DECIMAL = re.compile(r"\s*[+-]?[0-9]+\s*")
+_LIST_OF_STR = list[str]
+
+
+def install() -> bool:
+    """Wrap typer's per-parameter coercion builder (once); True when the fast path is in place."""
+    try:
+        from typer import _coercion
+        from typer import core as typer_core
+    except ImportError:  # pragma: no cover - a typer without these modules
+        return False
+    current = getattr(typer_core, "build_runtime_param", None)
+    if getattr(current, "_plain_values", False):
+        return True
+    runtime_param = getattr(_coercion, "RuntimeParam", None)
+    if current is None or current is not getattr(_coercion, "build_runtime_param", None) or runtime_param is None:
+        return False
+    typer_build = current
+
+    @dataclass(frozen=True)
+    class PlainRuntimeParam(runtime_param):
+        """``str``, ``bool``, ``int`` or ``list[str]`` values as they come; typer's coercion for anything else."""
+
+        descriptor: Any = None
+        _fallback: list = field(default_factory=list, compare=False, repr=False)
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            annotation = self.annotation
+            if annotation is str or annotation is bool:
+                if value.__class__ is annotation:
+                    return value
+            elif annotation is int:
+                if value.__class__ is int:
+                    return value
+                if value.__class__ is str and _DECIMAL.fullmatch(value):
+                    return int(value)
+            elif isinstance(value, (list, tuple)) and all(v.__class__ is str for v in value):
+                return list(value)
+            if not self._fallback:
+                self._fallback.append(typer_build(self.descriptor))
+            return self._fallback[0]._coerce_value(value, param=param, ctx=ctx)
+
+    def build_runtime_param(descriptor: Any) -> Any:
+        annotation = getattr(descriptor, "annotation", None)
+        try:
+            plain = ((annotation in (str, int, bool) or annotation == _LIST_OF_STR)
+                     and descriptor.file_annotation is None and not descriptor.is_choice
+                     and not descriptor.is_ranged and not descriptor.is_path)
+        except Exception:  # noqa: BLE001 - a descriptor of another shape: leave it to typer
+            plain = False
+        if not plain:
+            return typer_build(descriptor)
+        return PlainRuntimeParam(parameter_info=descriptor.parameter_info, annotation=annotation,
+                                 descriptor=descriptor)
+
+    build_runtime_param._plain_values = True
+    build_runtime_param.typer_build = typer_build  # what it falls back to (and what tests compare with)
+    typer_core.build_runtime_param = build_runtime_param
+    return True
