@@ -116,3 +116,43 @@ def test_plain_values_are_coerced_as_typer_would(annotation, values):
 
     for value in values:
         assert outcome(fast, value) == outcome(slow, value), value
+
+
+# --- one command built per run (cli/app.py _app_for) -----------------------------------------------
+
+def _every_command_path() -> list[list[str]]:
+    from typer.main import get_command_name
+
+    from cli.app import app
+
+    paths = [[c.name or get_command_name(c.callback.__name__)] for c in app.registered_commands]
+    for g in app.registered_groups:
+        paths.append([g.name])
+        paths += [[g.name, c.name or get_command_name(c.callback.__name__)]
+                  for c in g.typer_instance.registered_commands]
+    return paths
+
+
+def test_a_named_command_runs_on_an_app_holding_it_alone():
+    from cli.app import _app_for, app
+
+    assert _app_for(["--db", "x.db", "--as", "coord", "project", "show", "P-0001"]) is not app
+    assert _app_for(["--lang=zh", "advance", "P-0001"]).registered_commands[0].name == "advance"
+    for argv in ([], ["--help"], ["-h"], ["--version"], ["no-such-command"], ["--db", "x.db"], ["--bogus", "board"]):
+        assert _app_for(argv) is app, argv
+
+
+@pytest.mark.parametrize("suffix", [["--help"], ["--no-such-option"]])
+def test_help_and_usage_errors_are_the_same_as_from_the_whole_app(monkeypatch, suffix):
+    """Every command's help and usage error, through the one-command app, equal the whole app's."""
+    import cli.app
+    from tests.conftest import invoke
+
+    paths = _every_command_path()
+    assert len(paths) > 50
+    pruned = {tuple(p): invoke([*p, *suffix]) for p in paths}
+    monkeypatch.setattr(cli.app, "_app_for", lambda argv: cli.app.app)
+    for p in paths:
+        whole = invoke([*p, *suffix])
+        one = pruned[tuple(p)]
+        assert (one.code, one.out, one.err) == (whole.code, whole.out, whole.err), p
