@@ -129,19 +129,22 @@ def test_sqlite_settings(cli):
                ("journal_mode", "foreign_keys", "busy_timeout", "recursive_triggers", "synchronous")}
     assert got == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 60000, "recursive_triggers": 1,
                    "synchronous": 2}
-    statements = []
-    from sqlalchemy import event
-
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    seen = []
-
-    @event.listens_for(engine, "begin")
-    def _b(conn):
-        seen.append("begin")
-
+    # engine.begin() takes the write lock at once (BEGIN IMMEDIATE), before any statement: another
+    # writer cannot start; a read engine (write=False) begins deferred and takes no lock.
     with engine.begin() as conn:
+        assert conn.connection.dbapi_connection.in_transaction
+        other = sqlite3.connect(cli.db, isolation_level=None, timeout=0.1)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
         conn.execute(text("SELECT 1"))
-    assert "BEGIN IMMEDIATE" in statements
+    other.execute("BEGIN IMMEDIATE")  # released at the end of the block
+    other.execute("ROLLBACK")
+    reader = make_engine(f"sqlite:///{cli.db}", write=False)
+    with reader.begin() as conn:
+        assert conn.connection.dbapi_connection.in_transaction
+        other.execute("BEGIN IMMEDIATE")  # a deferred read transaction holds no write lock
+        other.execute("ROLLBACK")
+    reader.dispose()
     # a second writer waits on BEGIN IMMEDIATE instead of failing at COMMIT
     raw = sqlite3.connect(cli.db, isolation_level=None, timeout=0.1)
     raw.execute("BEGIN IMMEDIATE")

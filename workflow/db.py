@@ -83,7 +83,8 @@ def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # On the DBAPI connection itself: through SQLAlchemy's execute it cost a tenth of a transition.
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
