@@ -1435,12 +1435,15 @@ class Service:
                 self._unit_exists(conn, unit)
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
-    def project_identities(self) -> dict[tuple, str]:
-        """``(name, investor, unit) -> code`` of every project: how an import recognises a row it
-        already holds."""
+    def project_identities(self):
+        """``(name, investor, unit) -> code`` of every project (a ``workflow.io.Identities``, which keeps
+        digests, not texts): how an import recognises a row it already holds."""
+        from workflow.io import Identities
+
+        stmt = select(P.c.id, P.c.name, P.c.investor, P.c.unit_code).order_by(P.c.id).execution_options(
+            yield_per=10_000)
         with self.engine.connect() as conn:
-            return {(r[0], r[1], r[2]): r[3] for r in conn.execute(
-                select(P.c.name, P.c.investor, P.c.unit_code, P.c.code).order_by(P.c.id))}
+            return Identities(conn.execute(stmt), project_code)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
