@@ -713,16 +713,42 @@ _SUFFIX_SCALE = (("万元", 10_000), ("亿元", 100_000_000), ("万", 10_000), (
 _MAX_MINOR = 9_000_000_000_000_000  # workflow.money.MAX_MINOR (a test checks they agree)
 
 
+_NUMBER = re.compile(r"(?:([0-9]+)|([0-9]{1,3}(?:,[0-9]{3})+))(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?")
+_MAX_LEN, _MAX_EXPONENT = 64, 40  # workflow.money's limits (a test checks they agree)
+
+
 def _plain_amount(text: str, scale: int) -> int | None:
-    """The commonest cells — ASCII digits, optionally followed by 万, 万元, 亿, 亿元 or 元 — in minor
-    units, exactly as ``parse_amount`` reads them; None for anything else (``parse_amount`` decides)."""
+    """The commonest cells — ASCII numbers (``5600``, ``12,000,000``, ``0.25``, ``1.2e8``), optionally
+    followed by 万, 万元, 亿, 亿元 or 元 — in minor units, exactly as ``parse_amount`` reads them; None
+    for anything else, and for what ``parse_amount`` refuses (it then says why)."""
+    if len(text) > _MAX_LEN:
+        return None
     for suffix, unit_scale in _SUFFIX_SCALE:
         if text.endswith(suffix):
             text, scale = text[: -len(suffix)], unit_scale
             break
-    if not (text.isascii() and text.isdigit()):
-        return None
-    minor = int(text) * scale * 100
+    if text.isdigit() and text.isascii():
+        minor = int(text) * scale * 100
+    else:
+        m = _NUMBER.fullmatch(text)
+        if m is None:
+            return None
+        plain, grouped, frac, exp = m.groups()
+        if grouped is not None and exp is not None:
+            return None
+        frac = frac or ""
+        minor = int((plain or grouped.replace(",", "")) + frac) * scale * 100
+        shift = -len(frac)
+        if exp is not None:
+            if abs(int(exp)) > _MAX_EXPONENT:
+                return None
+            shift += int(exp)
+        if shift >= 0:
+            minor *= 10**shift
+        else:
+            minor, rest = divmod(minor, 10**-shift)
+            if rest:
+                return None
     return minor if minor <= _MAX_MINOR else None
 
 
