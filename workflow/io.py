@@ -623,29 +623,22 @@ def _problem(line: int, index: int | None, header: str, message: str) -> dict:
 
 
 def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, today: date) -> Callable[[Any], Any]:
-    """The checker of one column's cells: a fast path for the usual text cell, ``_cell`` for the rest."""
+    """The checker of one column's cells: a fast path for the usual cell, ``_cell`` for the rest (an
+    empty optional cell is None; every other cell ``_cell`` does not return raises BadInput)."""
 
     def general(raw: Any) -> Any:
         return _cell(col, raw, factor, lang, by_code, by_name, by_fold, today)
 
-    kind, limit, required = col.kind, col.limit, col.required
-    if not required:  # an empty optional cell is the commonest of all
-        checked = _converter(Column(col.key, col.zh, kind, True, limit), factor, lang, by_code, by_name, by_fold,
-                             today)
-
-        def optional(raw: Any) -> Any:
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                return None
-            return checked(raw)
-
-        return optional
+    kind, limit, optional = col.kind, col.limit, not col.required
     if kind == "text":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
                 text = raw.strip()
                 if text and (not limit or len(text) <= limit):
                     return text
-            return general(raw)
+                if not text and optional:
+                    return None
+            return None if raw is None and optional else general(raw)
     elif kind == "amount":
         scale = _SCALE[factor]
 
@@ -654,31 +647,41 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
                 text = raw.strip()
                 if text:
                     return _plain_amount(text, scale) or _amount(text, factor, lang)
-            return general(raw)
+                if optional:
+                    return None
+            return None if raw is None and optional else general(raw)
     elif kind == "unit":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str and raw in by_code:
                 return raw
+            if optional and (raw is None or (raw.__class__ is str and not raw.strip())):
+                return None
             return general(raw)
     elif kind == "yesno":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
-                found = _YES_NO.get(raw.strip().lower())
+                text = raw.strip()
+                found = _YES_NO.get(text.lower())
                 if found is not None:
                     return found
-            return general(raw)
+                if not text and optional:
+                    return None
+            return None if raw is None and optional else general(raw)
     else:
         future = col.key == "registered_on"
 
         def convert(raw: Any) -> Any:
-            if raw.__class__ is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
-                try:
-                    day = date.fromisoformat(raw)
-                except ValueError:
-                    return general(raw)
-                if not (future and day > today):
-                    return day
-            return general(raw)
+            if raw.__class__ is str:
+                if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+                    try:
+                        day = date.fromisoformat(raw)
+                    except ValueError:
+                        return general(raw)
+                    if not (future and day > today):
+                        return day
+                elif optional and not raw.strip():
+                    return None
+            return None if raw is None and optional else general(raw)
     return convert
 
 

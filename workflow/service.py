@@ -1456,11 +1456,14 @@ def _required(value: str | None, what: str) -> str:
 
 
 def _check_plan(plan: dict) -> dict[str, date]:
-    unknown = set(plan) - set(PLAN_FIELDS)
-    if unknown:
+    if not _PLAN_FIELD_SET.issuperset(plan):
+        unknown = set(plan) - _PLAN_FIELD_SET
         raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
                        f"use {', '.join(f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS)}")
-    return {k: clock.parse_date(v, f"--plan {k}") for k, v in plan.items()}
+    return {k: v if v.__class__ is date else clock.parse_date(v, f"--plan {k}") for k, v in plan.items()}
+
+
+_PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
 
 
 def _jsonable(value):
@@ -1495,9 +1498,11 @@ def project_fields(*, name: str, investor: str | None, industry: str | None, inv
             raise BadInput(f"--{what} is longer than {PROJECT_TEXT_LIMITS[what]} characters")
     if key is not None and not isinstance(key, bool):
         raise BadInput("--key must be yes or no")
+    get = plan.get
     return {"name": name, "investor": investor, "origin": origin, "industry": industry, "category": category,
             "key_override": key, "planned_investment_minor": investment_minor, "unit_code": unit,
-            **{c: plan.get(k) for k, c in _PLAN_COLUMNS}}
+            "plan_sign": get("sign"), "plan_fund": get("fund"), "plan_break_ground": get("break_ground"),
+            "plan_commission": get("commission")}
 
 
 def _new_project_row(defn, new_id: int, fields: dict, on: date, created_at: datetime) -> dict:
@@ -1507,10 +1512,11 @@ def _new_project_row(defn, new_id: int, fields: dict, on: date, created_at: date
         "origin": fields["origin"], "industry": fields["industry"], "category": fields["category"],
         "key": is_key(fields["planned_investment_minor"], fields["key_override"]),
         "key_override": fields["key_override"], "planned_investment_minor": fields["planned_investment_minor"],
-        "planned_currency": "CNY", "unit_code": fields["unit_code"],
-        **{c: fields[c] for _, c in _PLAN_COLUMNS},
-        "stage": defn.stages[0].key, "stage_since": on, "held_from": None, "registered_on": on,
-        "last_transition_on": on, "last_followup_on": None, "workflow_name": defn.name,
+        "planned_currency": "CNY", "unit_code": fields["unit_code"], "plan_sign": fields["plan_sign"],
+        "plan_fund": fields["plan_fund"], "plan_break_ground": fields["plan_break_ground"],
+        "plan_commission": fields["plan_commission"], "stage": defn.stages[0].key, "stage_since": on,
+        "held_from": None, "registered_on": on, "last_transition_on": on, "last_followup_on": None,
+        "workflow_name": defn.name,
         "workflow_version": defn.version, "version": 1, "head_seq": 0,
         "head_hash": audit.GENESIS, "created_at": created_at,
     }
@@ -1699,29 +1705,41 @@ def _insert_many(conn: Connection, table, rows: list[dict], chunk: int = 20_000)
         for start in range(0, len(rows), chunk):
             conn.execute(insert(table), rows[start:start + chunk])
         return
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    order = list(compiled.positiontup)
-    processors = [table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for k in order]
-    sql = str(compiled)
+    sql, getter, processed = _sqlite_insert(conn.dialect, table, tuple(rows[0]))
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        columns = []
-        for k, process in zip(order, processors, strict=True):
-            column = list(map(itemgetter(k), part))
-            if process is not None:
-                column = _converted(column, process)
-            columns.append(column)
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        params = list(map(getter, rows[start:start + chunk]))  # each row's values in the statement's order
+        if processed:
+            columns = list(zip(*params, strict=True))
+            for i, process in processed:
+                columns[i] = _converted(columns[i], process)
+            params = list(zip(*columns, strict=True))
+        conn.exec_driver_sql(sql, params)
 
 
-def _converted(column: list, process) -> list:
+_SQLITE_INSERTS: dict[tuple, tuple] = {}
+
+
+def _sqlite_insert(dialect, table, keys: tuple) -> tuple[str, Callable, list[tuple[int, Callable]]]:
+    """The INSERT of ``keys`` into ``table`` compiled for SQLite, a getter of a row's values in its
+    order, and the (position, bind processor) of the columns that need converting; built once."""
+    found = _SQLITE_INSERTS.get((table.name, keys))
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        order = list(compiled.positiontup)
+        processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
+        getter = itemgetter(*order) if len(order) > 1 else (lambda row, k=order[0]: (row[k],))
+        found = _SQLITE_INSERTS[(table.name, keys)] = (
+            str(compiled), getter, [(i, f) for i, f in enumerate(processors) if f is not None])
+    return found
+
+
+def _converted(column: Sequence, process) -> list:
     """``column`` through a bind processor, each distinct value converted once (None stays None)."""
     try:
         done = {v: None if v is None else process(v) for v in set(column)}
     except TypeError:  # an unhashable value: convert one by one
         return [None if v is None else process(v) for v in column]
-    return [done[v] for v in column]
+    return list(map(done.__getitem__, column))
 
 
 @contextmanager
