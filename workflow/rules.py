@@ -653,26 +653,35 @@ class NewProjects:
             self._loads[login] = _lead_load_one(self.conn, login)
         return self._loads[login]
 
-    def decide(self, values: Mapping[str, Any], kind: str) -> list[RuleRow]:
-        """The rules whose assignments a new project (its row ``values``, at a stage of ``kind``) gets,
-        in the order ``assign_missing`` writes them."""
+    def decide(self, batch: list[Mapping[str, Any]], kind: str) -> list[list[RuleRow]]:
+        """For each new project of ``batch`` (its row's values; all at a stage of ``kind``), in order,
+        the rules whose assignments it gets, in the order ``assign_missing`` writes them.  Each rule
+        finds its projects of the batch at once (``ProjectIndex``, as ``rules apply`` does)."""
         if kind == "final" or not self.rules:
-            return []
-        facts = Facts(bool(values["key"]), values["category"], values["industry"], values["unit_code"],
-                      values["origin"], int(values["planned_investment_minor"] or 0))
-        matching = [r for r in self.rules if r.conditions.matches(facts)]
-        if not matching:
-            return []
-        if facts.key:
-            leads = [r.person for r in matching if r.role == "lead_leader" and r.person not in self._locked]
-            if leads:
-                _lock_people(self.conn, leads)
-                self._locked.update(leads)
-        chosen = decide(facts, kind, matching, {}, self.people, self._load)
-        for rule in chosen:
-            if rule.role == "lead_leader":
-                self._loads[rule.person] = self._load(rule.person) + 1
-        return chosen
+            return [[] for _ in batch]
+        facts = [Facts(bool(v["key"]), v["category"], v["industry"], v["unit_code"], v["origin"],
+                       int(v["planned_investment_minor"] or 0)) for v in batch]
+        index = ProjectIndex(facts)
+        matching: list[list[RuleRow]] = [[] for _ in batch]
+        for rule in self.rules:  # in rule_order: each project's list stays in that order
+            for i in index.match(rule.conditions):
+                matching[i].append(rule)
+        out = []
+        for f, found in zip(facts, matching, strict=True):
+            if not found:
+                out.append([])
+                continue
+            if f.key:
+                leads = [r.person for r in found if r.role == "lead_leader" and r.person not in self._locked]
+                if leads:
+                    _lock_people(self.conn, leads)
+                    self._locked.update(leads)
+            chosen = decide(f, kind, found, {}, self.people, self._load)
+            for rule in chosen:
+                if rule.role == "lead_leader":
+                    self._loads[rule.person] = self._load(rule.person) + 1
+            out.append(chosen)
+        return out
 
 
 # --- rules apply -----------------------------------------------------------------------------------

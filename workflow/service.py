@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -1084,6 +1085,7 @@ class Service:
             initial = defn.stages[0].key
             kind = _stage_kinds(defn.name, defn.version).get(initial, "active")
             rules = NewProjects(conn)
+            payloads: dict[tuple[int, int], str] = {}  # each rule's assignment payload, encoded once
             problems: list[dict] = []
             n = assignments = 0
             batch: list[tuple[dict, date]] = []
@@ -1101,7 +1103,8 @@ class Service:
                     continue
                 batch.append((fields, day))
                 if len(batch) == _IMPORT_BATCH:
-                    assignments += self._register(conn, defn, batch, new_id, created, stamp, initial, kind, rules)
+                    assignments += self._register(conn, defn, batch, new_id, created, stamp, initial, kind, rules,
+                                                  payloads)
                     new_id += len(batch)
                     batch = []
                     if progress is not None:
@@ -1109,7 +1112,8 @@ class Service:
             if problems:
                 raise BadInput(f"{len(problems)} of {n} rows refused; nothing was imported", problems)
             if batch:
-                assignments += self._register(conn, defn, batch, new_id, created, stamp, initial, kind, rules)
+                assignments += self._register(conn, defn, batch, new_id, created, stamp, initial, kind, rules,
+                                                  payloads)
                 new_id += len(batch)
             if progress is not None:
                 progress("register", n, n)
@@ -1117,34 +1121,37 @@ class Service:
                 "last": project_code(new_id - 1), "assignments": assignments, "dry_run": dry_run}
 
     def _register(self, conn: Connection, defn, batch: list[tuple[dict, date]], first_id: int, created: datetime,
-                  stamp: str, initial: str, kind: str, rules) -> int:
+                  stamp: str, initial: str, kind: str, rules, payloads: dict) -> int:
         """Write one batch of checked new projects: their rows, each chain's ``registered`` event and the
         assignments the rules make (events and rows), in one executemany per table; returns how many
         assignments were made."""
-        project_rows: list[dict] = []
+        project_rows = [_new_project_row(defn, new_id, fields, day, created)
+                        for new_id, (fields, day) in enumerate(batch, first_id)]
         event_rows: list[dict] = []
         assignment_rows: list[dict] = []
         event_row = self._event_row
         fast_payload = _fast_payload_ok()
-        for new_id, (fields, day) in enumerate(batch, first_id):
-            values = _new_project_row(defn, new_id, fields, day, created)
+        for values, assigned in zip(project_rows, rules.decide(project_rows, kind), strict=True):
             proj = ProjectRow.__new__(ProjectRow)  # the row itself, not a copy: its head advances in place
             proj.__dict__ = values
+            day = values["registered_on"]
             text = _registered_payload(values) if fast_payload else None
             event_rows.append(event_row(
                 proj, kind="registered", on=day, to_stage=initial, payload_text=text,
                 payload=None if text is not None else _project_payload(values), recorded_at=created,
                 recorded_text=stamp, canonical=canonical_fast))
-            for rule in rules.decide(values, kind) if rules else ():  # add_project's hook: assign_missing
+            for rule in assigned:  # what add_project's hook (rules.assign_missing) would assign
+                payload = payloads.get((rule.id, rule.version))
+                if payload is None:  # the same for every project the rule assigns: encoded once
+                    payload = payloads[(rule.id, rule.version)] = canonical_fast(
+                        {"role": rule.role, "person": rule.person, "rule_id": rule.id,
+                         "rule_version": rule.version}).decode("utf-8")
                 event = event_row(proj, kind="assignment", on=day, recorded_at=created, recorded_text=stamp,
-                                  canonical=canonical_fast,
-                                  payload={"role": rule.role, "person": rule.person, "rule_id": rule.id,
-                                           "rule_version": rule.version})
+                                  canonical=canonical_fast, payload_text=payload)
                 event_rows.append(event)
-                assignment_rows.append({"project_id": new_id, "role": rule.role, "person_login": rule.person,
+                assignment_rows.append({"project_id": values["id"], "role": rule.role, "person_login": rule.person,
                                         "rule_id": rule.id, "rule_version": rule.version, "assigned_on": day,
                                         "event_seq": event["seq"]})
-            project_rows.append(values)
         _insert_many(conn, P, project_rows)
         _insert_many(conn, E, event_rows)
         _insert_many(conn, ASG, assignment_rows)
@@ -1618,15 +1625,27 @@ def _event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage
                  effective_on: str, recorded_at: str, actor: str, reason: str | None, payload_bytes: bytes,
                  prev_hash: str) -> bytes:
     """The canonical bytes of ``audit.event_document(...)`` written out directly (keys in their sorted
-    order), for the bulk paths; ``_fast_events_ok`` checks once per process that they agree."""
+    order), for the bulk paths; ``_fast_events_ok`` checks once per process that they agree.  The parts
+    that repeat from event to event (actor, kind, stages, recorded time, reason) are encoded once."""
+    head, middle, tail = _event_frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
     return b"".join((
-        f'{{"actor":{_text(actor)},"effective_on":"{effective_on}","from":{_text(from_stage)},'
-        f'"kind":{_text(kind)},"payload":'.encode(),
-        payload_bytes,
-        f',"prev_hash":{_text(prev_hash)},"project":{_text(code)},"reason":{_text(reason)},'
-        f'"recorded_at":{_text(recorded_at)},"seq":{int(seq)},"to":{_text(to_stage)},"trigger":{_text(trigger)}}}'
-        .encode(),
+        head, effective_on.encode(), middle, payload_bytes,
+        f',"prev_hash":{_text(prev_hash)},"project":{_text(code)},{tail}{int(seq)},'.encode(),
+        _event_end(to_stage, trigger),
     ))
+
+
+@lru_cache(maxsize=1024)
+def _event_frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
+                 actor: str, reason: str | None) -> tuple[bytes, bytes, str]:
+    return (f'{{"actor":{_text(actor)},"effective_on":"'.encode(),
+            f'","from":{_text(from_stage)},"kind":{_text(kind)},"payload":'.encode(),
+            f'"reason":{_text(reason)},"recorded_at":{_text(recorded_at)},"seq":')
+
+
+@lru_cache(maxsize=256)
+def _event_end(to_stage: str | None, trigger: str | None) -> bytes:
+    return f'"to":{_text(to_stage)},"trigger":{_text(trigger)}}}'.encode()
 
 
 def _day_text(day: date | None) -> str:
