@@ -236,13 +236,22 @@ def test_missing_and_duplicate_columns_refuse_the_file():
     assert rows(checked) == []
 
 
-def test_duplicates_of_existing_projects_and_of_earlier_rows():
-    text = "name,investor,industry,investment,unit\na,b,c,1,XH\na,b,c,2,XH\nz,b,c,1,XH\n"
-    checked = check(text, existing={("z", "b", "XH"): "P-0009"})
-    assert [(p["line"], p["column"]) for p in checked.problems] == [(3, "A"), (4, "A")]
-    assert "line 2" in checked.problems[0]["message"]
-    assert "P-0009" in checked.problems[1]["message"]
-    assert len(rows(check(text, existing={("z", "b", "XH"): "P-0009"}, allow_duplicates=True))) == 3
+@pytest.mark.parametrize("held", ["mapping", "digests"])
+def test_duplicates_of_existing_projects_and_of_earlier_rows(held):
+    projects = [("P-0008", "y", None, "XH"), ("P-0009", "z", "b", "XH"), ("P-0010", "z", "b", "XH")]
+    existing = ({("z", "b", "XH"): "P-0009"} if held == "mapping" else
+                wio.Identities(lambda: iter(projects)))
+    text = ("name,investor,industry,investment,unit\na,b,c,1,XH\na,b,c,2,XH\nz,b,c,1,XH\n,b,c,1,XH\n"
+            "a,b,c,3,XH\nz,b,c,1,XH\n")
+    checked = check(text, existing=existing)
+    assert [(p["line"], p["column"]) for p in checked.problems] == [(3, "A"), (4, "A"), (5, "A"), (6, "A"), (7, "A")]
+    assert [p["message"][:24] for p in checked.problems] == [
+        "repeats line 2 (same nam", "the same project as P-00", "required: name must not ", "repeats line 2 (same nam",
+        "the same project as P-00"]
+    assert "P-0009" in checked.problems[1]["message"] and "P-0009" in checked.problems[4]["message"]
+    assert len(rows(check(text.replace("\n,b,", "\nw,b,"), existing=existing, allow_duplicates=True))) == 6
+    zh = check(text, existing=existing, lang="zh").problems
+    assert "与第2行重复" in zh[0]["message"] and "与已有项目 P-0009 重复" in zh[1]["message"]
 
 
 def test_unreadable_files(tmp_path):

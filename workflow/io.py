@@ -25,7 +25,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -477,43 +477,70 @@ class Checked:
         self.close()
 
 
-def identity_digest(ident: tuple) -> bytes:
+def identity_digest(ident: tuple) -> int:
     """A 128-bit digest of a project's identity ``(name, investor, unit)``: how an import recognises a
     project it saw already without keeping its texts (two identities sharing a digest: about n²/2¹²⁹)."""
-    return blake2b(repr(ident).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return int.from_bytes(blake2b(repr(ident).encode("utf-8", "surrogatepass"), digest_size=16).digest(), "little")
 
 
 class Identities:
-    """``(name, investor, unit) -> project code`` of many projects, held as ``identity_digest`` -> id
-    (some 130 bytes a project, none of its texts); ``code(id)`` gives the code."""
+    """The identities ``(name, investor, unit)`` of many projects as a set of their ``identity_digest``
+    (under 80 bytes a project, none of its texts).  ``rows()`` yields ``(code, name, investor, unit)``
+    of every project, oldest first; it is read once here, and again by ``codes`` for the projects an
+    import found repeated."""
 
-    def __init__(self, rows: Iterable[tuple[int, str | None, str | None, str | None]], code: Callable[[int], str]):
-        self.ids: dict[bytes, int] = {}
-        for pid, name, investor, unit in rows:
-            self.ids.setdefault(identity_digest((name, investor, unit)), pid)
-        self.code = code
+    def __init__(self, rows: Callable[[], Iterable[tuple[str, str | None, str | None, str | None]]]):
+        self._rows = rows
+        with _reading(rows()) as it:
+            self.digests = {identity_digest((name, investor, unit)) for _, name, investor, unit in it}
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.digests)
+
+    def codes(self, digests: Iterable[int]) -> dict[int, str]:
+        """The code of the first project with each of ``digests`` (those found)."""
+        wanted = set(digests) & self.digests
+        found: dict[int, str] = {}
+        if wanted:
+            with _reading(self._rows()) as it:
+                for code, name, investor, unit in it:
+                    d = identity_digest((name, investor, unit))
+                    if d in wanted and d not in found:
+                        found[d] = code
+                        if len(found) == len(wanted):
+                            break
+        return found
 
     def get(self, ident: tuple, default: str | None = None) -> str | None:
-        return self.by_digest(identity_digest(tuple(ident)), default)
+        digest = identity_digest(tuple(ident))
+        return self.codes([digest]).get(digest, default)
 
-    def by_digest(self, digest: bytes, default: str | None = None) -> str | None:
-        pid = self.ids.get(digest)
-        return default if pid is None else self.code(pid)
+
+@contextmanager
+def _reading(rows: Iterable) -> Iterator[Iterator]:
+    """An iterator over ``rows``, closed afterwards if it can be (a generator holding a connection)."""
+    it = iter(rows)
+    try:
+        yield it
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
 
 
 def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date, lang: str = "en",
-               existing: Mapping[tuple, str] | None = None, allow_duplicates: bool = False,
+               existing: Mapping[tuple, str] | Identities | None = None, allow_duplicates: bool = False,
                progress: Callable[[int, int], None] | None = None) -> Checked:
     """Check every cell of every row (read one at a time), and return every problem as
     ``{"line", "column", "field", "message"}`` (column: the spreadsheet letter; field: the header as
     written in the file) and the good rows, converted, on a spool.  ``units`` are ``{"code", "name"}``;
-    a unit cell may give either.  ``existing`` maps ``(name, investor, unit)`` to a project code (an
-    ``Identities``, or any mapping): a row naming the same project, or repeating an earlier row, is
-    refused unless ``allow_duplicates``.  Earlier rows are recognised by the ``identity_digest`` of those
-    three cells, kept with the row's line: the rows themselves are not kept."""
+    a unit cell may give either.  ``existing`` holds the identities ``(name, investor, unit)`` of the
+    projects there are (an ``Identities``, or a mapping to their codes): a row naming the same project,
+    or repeating an earlier row, is refused unless ``allow_duplicates``.
+
+    Nothing is kept per row but the ``identity_digest`` of its identity (a set).  A repetition is
+    found by its digest; the line it repeats (or the code of the project it names) is then found by
+    reading the file (or the projects) once more, only for the digests found repeated."""
     zh = lang == "zh"
     problems: list[dict] = []
     columns: dict[str, tuple[int, str]] = {}  # key -> (index, unit factor)
@@ -550,9 +577,10 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
         by_fold[u["code"].casefold()] = u["code"]
     header_ok = not problems
     dedupe = not allow_duplicates and "name" in columns
-    known = existing.by_digest if isinstance(existing, Identities) and existing and dedupe else None
+    known = existing.digests if isinstance(existing, Identities) and dedupe else None
     existing_get = existing.get if existing and dedupe and known is None else None
-    seen: dict[bytes, int] = {}  # identity_digest of (name, investor, unit) -> the first line naming it
+    seen: set[int] = set()  # identity_digest of each (name, investor, unit) so far
+    later: list[tuple[dict, int, bool]] = []  # (problem, digest, names a project?): its message is written last
     name_at = columns["name"][0] if "name" in columns else None
     spool = Spool()
     n = good = 0
@@ -562,42 +590,42 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     width = len(table.headers)
     blank = [None] * (len(_SLOTS) + 1)
     name_slot, investor_slot, unit_slot = _SLOT["name"], _SLOT["investor"], _SLOT["unit"]
+
+    def convert(line: int, cells: list[Any]) -> tuple[list[Any], list[dict] | None]:
+        """A row's cells converted (``_SLOTS``, after its line) and its problems (None: none)."""
+        row_problems: list[dict] | None = None
+        out = blank.copy()
+        out[0] = line
+        count = len(cells)
+        for slot, i, converter in plan:
+            try:
+                out[slot] = converter(cells[i] if i < count else None)
+            except BadInput as exc:
+                row_problems = row_problems or []
+                row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.message))
+        if count > width:
+            for j in range(width, count):
+                if not _blank(cells[j]):
+                    row_problems = row_problems or []
+                    row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
+                                                 "a value in a column without a header"))
+        return out, row_problems
+
     try:
         for line, cells in table.rows():
             n += 1
-            row_problems: list[dict] | None = None
-            out = blank.copy()
-            out[0] = line
-            count = len(cells)
-            for slot, i, convert in plan:
-                try:
-                    out[slot] = convert(cells[i] if i < count else None)
-                except BadInput as exc:
-                    row_problems = row_problems or []
-                    row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.message))
-            if count > width:
-                for j in range(width, count):
-                    if not _blank(cells[j]):
-                        row_problems = row_problems or []
-                        row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
-                                                     "a value in a column without a header"))
+            out, row_problems = convert(line, cells)
             if row_problems is None and dedupe:
                 ident = (out[name_slot], out[investor_slot], out[unit_slot])
                 digest = identity_digest(ident)
-                if known is not None:
-                    code = known(digest)
-                else:
-                    code = existing_get(ident) if existing_get is not None else None
-                first = seen.setdefault(digest, line)
+                code = existing_get(ident) if existing_get is not None else None
                 if code is not None:
-                    row_problems = [_problem(line, name_at, written["name"], (
-                        f"与已有项目 {code} 重复（项目名称、投资方、责任单位均相同）；确需导入请加 --allow-duplicates"
-                        if zh else f"the same project as {code} (same name, investor and unit); "
-                        "give --allow-duplicates to import it anyway"))]
-                elif first != line:
-                    row_problems = [_problem(line, name_at, written["name"], (
-                        f"与第{first}行重复（项目名称、投资方、责任单位均相同）" if zh else
-                        f"repeats line {first} (same name, investor and unit)"))]
+                    row_problems = [_problem(line, name_at, written["name"], _same_project(code, zh))]
+                elif (known is not None and digest in known) or digest in seen:
+                    row_problems = [_problem(line, name_at, written["name"], "")]
+                    later.append((row_problems[0], digest, known is not None and digest in known))
+                else:
+                    seen.add(digest)
             if row_problems is not None:
                 problems.extend(row_problems)
             elif header_ok:
@@ -606,6 +634,9 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
                     spool.add(_spooled(out))
             if progress is not None and n % 1000 == 0:
                 progress(n, max(n, estimate))
+        seen.clear()
+        if later:
+            _name_the_repeated(later, existing, table, convert, zh)
         if problems:
             spool.close()
             spool = Spool()
@@ -615,6 +646,39 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     if progress is not None:
         progress(n, n)
     return Checked(problems, written, ignored, n, good, spool)
+
+
+def _same_project(code: str | None, zh: bool) -> str:
+    if zh:
+        return f"与已有项目 {code} 重复（项目名称、投资方、责任单位均相同）；确需导入请加 --allow-duplicates"
+    return f"the same project as {code} (same name, investor and unit); give --allow-duplicates to import it anyway"
+
+
+def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Table, convert, zh: bool) -> None:
+    """Write the messages of the rows found repeating a project (its code, read from ``existing``) or an
+    earlier row (its line: the first row without a problem whose identity has that digest, found by
+    reading the file again)."""
+    codes = existing.codes({d for _, d, named in later if named}) if any(named for *_, named in later) else {}
+    wanted = {d for _, d, named in later if not named}
+    firsts: dict[int, int] = {}
+    if wanted:
+        slots = (_SLOT["name"], _SLOT["investor"], _SLOT["unit"])
+        with closing(table.rows()) as rows:
+            for line, cells in rows:
+                out, row_problems = convert(line, cells)
+                if row_problems is None:
+                    digest = identity_digest(tuple(out[s] for s in slots))
+                    if digest in wanted and digest not in firsts:
+                        firsts[digest] = line
+                        if len(firsts) == len(wanted):
+                            break
+    for problem, digest, named in later:
+        if named:
+            problem["message"] = _same_project(codes.get(digest), zh)
+        else:
+            first = firsts.get(digest, "?")
+            problem["message"] = (f"与第{first}行重复（项目名称、投资方、责任单位均相同）" if zh else
+                                  f"repeats line {first} (same name, investor and unit)")
 
 
 def _problem(line: int, index: int | None, header: str, message: str) -> dict:

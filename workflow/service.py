@@ -1443,14 +1443,18 @@ class Service:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
     def project_identities(self):
-        """``(name, investor, unit) -> code`` of every project (a ``workflow.io.Identities``, which keeps
-        digests, not texts): how an import recognises a row it already holds."""
+        """The identities ``(name, investor, unit)`` of every project (a ``workflow.io.Identities``, which
+        keeps digests, not texts): how an import recognises a row it already holds."""
         from workflow.io import Identities
 
-        stmt = select(P.c.id, P.c.name, P.c.investor, P.c.unit_code).order_by(P.c.id).execution_options(
+        stmt = select(P.c.code, P.c.name, P.c.investor, P.c.unit_code).order_by(P.c.id).execution_options(
             yield_per=10_000)
-        with self.engine.connect() as conn:
-            return Identities(conn.execute(stmt), project_code)
+
+        def rows():
+            with self.engine.connect() as conn:
+                yield from conn.execute(stmt)
+
+        return Identities(rows)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
