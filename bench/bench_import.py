@@ -10,10 +10,17 @@
 
 Each side runs on a fresh database (made outside the timing), alternating, best of the rounds; the
 goal is ours within 8× of the floor.  The imported database is checked (row count, chains verify).
+
+Memory: the peak resident set (``VmHWM`` of the importing process itself) of ``pipeline import`` of a
+big ledger into a database whose leader rules give every project three assignments (a first
+responsible person and two team members), so each row writes four events: at full size 250,000 rows,
+1,000,000 events.  The same import of 1,000 rows in the same run is the baseline; the goal is the big
+import within 200 MiB.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import random
@@ -29,6 +36,10 @@ NAME = "import"
 SIZES = {"tiny": 500, "small": 5_000, "full": 50_000}
 ROUNDS = {"tiny": 1, "small": 3, "full": 5}
 GOAL = 8.0
+MEMORY_ROWS = {"tiny": 2_000, "small": 25_000, "full": 250_000}  # four events a row
+MEMORY_BASELINE_ROWS = 1_000
+MEMORY_GOAL_MIB = 200
+EVENTS_PER_ROW = 4  # registered, first responsible, two team members
 HEADERS = ["项目名称", "投资方", "投资方来源", "行业", "类别", "计划总投资", "责任单位", "重点项目",
            "计划签约日期", "计划到资日期", "计划开工日期", "计划投产日期", "登记日期"]
 INDUSTRIES = ("采矿业", "新能源", "农产品加工", "中医药", "文化旅游", "商贸物流")
@@ -115,6 +126,74 @@ def timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
     return wall, cpu
 
 
+_RSS_SCRIPT = r"""
+import contextlib, os, sys
+from cli.app import main
+with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    code = main(sys.argv[1:])
+# VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork and exec.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(code, hwm / 1024)
+"""
+
+
+def peak_rss_mib(args: list[str], env: dict) -> float:
+    """Peak resident memory (MiB) of one ``pipeline`` command run in a fresh interpreter."""
+    proc = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, *args], capture_output=True, text=True,
+                          timeout=3600, env={**os.environ, **env})
+    code, mib = proc.stdout.split()[-2:]
+    if code != "0":
+        raise RuntimeError(f"{args} exited {code}: {proc.stderr[-2000:]}")
+    return float(mib)
+
+
+def ruled_db(path: Path) -> str:
+    """A fresh database whose rules give every project a first responsible person and two team members."""
+    url = fresh_db(path)
+    from workflow import rules
+    from workflow.db import make_engine
+    from workflow.service import Service
+
+    engine = make_engine(url)
+    svc = Service(engine, "bench")
+    for login, name, role, priority in (("head", "乡镇长", "first_responsible", 1),
+                                        ("aide1", "专班一", "team_member", 2), ("aide2", "专班二", "team_member", 3)):
+        svc.add_person(login, name, "township", unit="XH")
+        rules.add_rule(svc, role=role, person=login, priority=priority, conditions=rules.Conditions())
+    engine.dispose()
+    return url
+
+
+def import_memory(ledger: Path, db: Path, rows: int) -> tuple[float, int]:
+    """Peak memory (MiB) of importing ``ledger`` into a fresh ruled database, and the events written."""
+    import sqlite3
+
+    ruled_db(db)
+    mib = peak_rss_mib(["--db", str(db), "--as", "coord", "--lang", "en", "import", str(ledger)], {})
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        projects, events = con.execute("SELECT (SELECT count(*) FROM project), (SELECT count(*) FROM event)").fetchone()
+    if projects != rows or events != rows * EVENTS_PER_ROW:
+        raise RuntimeError(f"the memory import wrote {projects} projects and {events} events for {rows} rows")
+    return mib, events
+
+
+def memory_row(size: str, workdir: Path) -> dict:
+    n, base_n = MEMORY_ROWS[size], MEMORY_BASELINE_ROWS
+    big, small = workdir / "memory-big.csv", workdir / "memory-small.csv"
+    write_ledger(big, n)
+    write_ledger(small, base_n)
+    t = time.perf_counter()
+    big_mib, big_events = import_memory(big, workdir / "memory-big.db", n)
+    print(f"  imported {n:,} rows ({big_events:,} events) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    small_mib, small_events = import_memory(small, workdir / "memory-small.db", base_n)
+    for p in (big, small):
+        p.unlink()
+    return {"benchmark": f"peak memory of import: {n:,} rows ({big_events:,} events) vs {base_n:,} rows "
+                         f"({small_events:,} events)",
+            "ours": big_mib, "baseline": small_mib, "unit": "MiB", "ratio": big_mib / small_mib,
+            "goal": f"≤ {MEMORY_GOAL_MIB} MiB", "met": big_mib <= MEMORY_GOAL_MIB}
+
+
 def run(size: str, workdir: Path) -> list[dict]:
     n = SIZES[size]
     ledger = workdir / "ledger.csv"
@@ -138,6 +217,7 @@ def run(size: str, workdir: Path) -> list[dict]:
         row(f"{label} (CPU) vs sqlite3 executemany of the rows", cpu[0], cpu[1], "s", f"≤ {GOAL:g}×", limit=GOAL),
         {**row(f"{label} (wall) vs executemany of rows + one event each", wall[0], wall[2], "s", "reference",
                limit=GOAL), "met": None},
+        memory_row(size, workdir),
     ]
 
 

@@ -69,8 +69,9 @@ def import_cmd(
     file (exit 2) and every problem is listed with its line and column."""
     import gc
 
-    # A bulk load makes many long-lived objects: the cyclic collector would scan them again and again
-    # for nothing (they hold no cycles); it runs again when the command is done.
+    # A bulk load keeps each batch's thousands of row dicts alive while it writes them: the cyclic
+    # collector would scan them again and again for nothing (they hold no cycles, and memory stays the
+    # same without it: the import streams); it runs again when the command is done.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -81,18 +82,27 @@ def import_cmd(
 
 
 def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None, json: bool) -> None:
+    """Two passes over the file, neither holding its rows: the first checks every cell and keeps the
+    problems, a digest of each row's identity (for duplicates) and the converted good rows on a spool
+    (a temporary file); the second feeds the spool to ``Service.import_projects``, which writes in
+    batches inside one transaction."""
     from workflow import clock
     from workflow import io as wio
 
     lang = STATE.lang
     table = wio.read_table(file, sheet=sheet)
-    svc = STATE.service()
-    units = svc.list_units()
-    existing = {} if allow_duplicates else svc.project_identities()
-    with progress_bar(len(table.rows) >= PROGRESS_FROM) as progress:
-        checked = wio.check_rows(table, units=units, today=clock.today(), lang=lang, existing=existing,
-                                 allow_duplicates=allow_duplicates,
-                                 progress=lambda done, total: progress("check", done, total))
+    try:
+        svc = STATE.service()
+        units = svc.list_units()
+        existing = None if allow_duplicates else svc.project_identities()
+    except BaseException:
+        table.close()
+        raise
+    with progress_bar(table.estimated_rows >= PROGRESS_FROM) as progress, \
+            wio.check_rows(table, units=units, today=clock.today(), lang=lang, existing=existing,
+                           allow_duplicates=allow_duplicates,
+                           progress=lambda done, total: progress("check", done, total)) as checked:
+        existing = None  # the digests are not needed any more
         if checked.problems:
             bad_rows = len({p["line"] for p in checked.problems})
             raise BadInput(
@@ -101,7 +111,7 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
                 (f"{file.name}: {len(checked.problems)} problem(s) in {bad_rows} of {checked.rows_seen} rows; "
                  "nothing was imported"),
                 checked.problems)
-        if not checked.rows:
+        if not checked.count:
             raise BadInput(f"{file.name}: no data rows under the header (line {table.header_line}); "
                            "nothing was imported",
                            [{"line": table.header_line, "column": None, "field": None,
@@ -110,28 +120,30 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
             say((f"已忽略无法识别的列：{'、'.join(checked.ignored)}" if lang == "zh" else
                  f"ignored column(s) not known to an import: {', '.join(checked.ignored)}"), style="yellow")
         try:
-            result = svc.import_projects(checked.rows, dry_run=dry_run, progress=progress)
+            result = svc.import_projects(checked.rows(), total=checked.count, dry_run=dry_run, progress=progress)
         except BadInput as exc:  # rows are numbered as checked: give their lines in the file
-            exc.details = [{"line": checked.lines[d["row"] - 1] if "row" in d else None, "column": None,
+            lines = checked.lines_of(d["row"] for d in exc.details if "row" in d)
+            exc.details = [{"line": lines.get(d["row"]) if "row" in d else None, "column": None,
                             "field": None, "message": d.get("message", "")} for d in exc.details]
             raise
-    doc = {"imported": result["imported"], "dry_run": dry_run, "rows": len(checked.rows),
-           "first": result["first"], "last": result["last"], "assignments": result["assignments"],
-           "file": str(file), "encoding": table.encoding, "header_line": table.header_line,
-           "columns": checked.columns, "ignored_columns": checked.ignored}
-    if dry_run:
-        doc["would_import"] = len(checked.rows)
-    if json:
-        emit_json(doc)
-        return
+        n, k = checked.count, result["assignments"]
+        doc = {"imported": result["imported"], "dry_run": dry_run, "rows": n,
+               "first": result["first"], "last": result["last"], "assignments": k,
+               "file": str(file), "encoding": table.encoding, "header_line": table.header_line,
+               "columns": checked.columns, "ignored_columns": checked.ignored}
+        if dry_run:
+            doc["would_import"] = n
+        if json:
+            emit_json(doc)
+            return
+        if dry_run:
+            _preview(checked.numbered(), n, lang)
     span = result["first"] if result["first"] == result["last"] else f"{result['first']} … {result['last']}"
-    n, k = len(checked.rows), result["assignments"]
     if lang == "zh":
         leaders = f"；按规则分配领导 {k} 人次" if k else ""
     else:
         leaders = f"; {k} leader assignment(s) by rules" if k else ""
     if dry_run:
-        _preview(checked.rows, checked.lines, lang)
         say(f"试导入：已检查 {n} 行，没有问题；导入将登记 {span}{leaders}；未写入任何数据" if lang == "zh" else
             f"dry run: {_plural(n, 'row')} checked, no problems; an import would register {span}{leaders}; "
             "nothing was written")
@@ -144,20 +156,22 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def _preview(rows: list[dict], lines: list[int], lang: str, limit: int = 20) -> None:
+def _preview(numbered, count: int, lang: str, limit: int = 20) -> None:
+    """The first ``limit`` of ``count`` rows to import, as ``(line, row)``, in a table on stdout."""
+    from itertools import islice
+
     from cli.render import print_rows
     from workflow.i18n import t
     from workflow.money import format_money
-
-    cols = ["line", "name", "investor", "industry", "planned_investment", "unit", "key"]
     from workflow.service import is_key
 
+    cols = ["line", "name", "investor", "industry", "planned_investment", "unit", "key"]
     shown = [(line, r["name"], r["investor"], r["industry"], format_money(r["investment_minor"], "CNY", lang),
               r["unit"], t("yes" if is_key(r["investment_minor"], r["key"]) else "no", lang))
-             for line, r in zip(lines[:limit], rows[:limit], strict=False)]
+             for line, r in islice(numbered, limit)]
     print_rows([t(c, lang) if c != "line" else ("行" if lang == "zh" else "Line") for c in cols], shown)
-    if len(rows) > limit:
-        say(f"… and {len(rows) - limit} more rows")
+    if count > limit:
+        say(f"… and {count - limit} more rows")
 
 
 # --- export ----------------------------------------------------------------------------------------

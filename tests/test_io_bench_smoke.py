@@ -12,9 +12,12 @@ def test_import_benchmark_runs(tmp_path):
 
     mod = bench_main.discover()["import"]
     rows = mod.run("tiny", tmp_path)
-    assert len(rows) == 3
+    assert len(rows) == 4
     for r in rows:
         assert r["ours"] > 0 and r["baseline"] > 0
         assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
     assert rows[0]["met"] in (True, False) and rows[2]["met"] is None
     assert "import 500 rows" in rows[0]["benchmark"]
+    memory = rows[3]
+    assert memory["unit"] == "MiB" and memory["goal"] == "≤ 200 MiB" and memory["met"] in (True, False)
+    assert "2,000 rows (8,000 events) vs 1,000 rows (4,000 events)" in memory["benchmark"]

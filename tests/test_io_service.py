@@ -13,7 +13,7 @@ from tests.conftest import ADMIN, Cli, populate
 from workflow import audit, clock
 from workflow.db import make_engine
 from workflow.errors import BadInput, NotAllowed, Refused
-from workflow.service import BulkOp, Service, canonical_fast
+from workflow.service import ASSIGNMENT_ROLES, BulkOp, Service, canonical_fast
 
 # --- canonical JSON --------------------------------------------------------------------------------
 
@@ -188,10 +188,9 @@ def test_import_refuses_every_bad_row_and_writes_nothing(service):
 
 def test_import_dry_run_writes_nothing_and_codes_are_not_used_up(service):
     dry = service.import_projects(PROJECTS[:2], dry_run=True)
-    assert dry == {"imported": 0, "codes": ["P-0001", "P-0002"], "first": "P-0001", "last": "P-0002",
-                   "assignments": 0, "dry_run": True}
+    assert dry == {"imported": 0, "rows": 2, "first": "P-0001", "last": "P-0002", "assignments": 0, "dry_run": True}
     assert service.list_projects() == []
-    assert service.import_projects(PROJECTS[:1])["codes"] == ["P-0001"]
+    assert service.import_projects(PROJECTS[:1])["first"] == "P-0001"
 
 
 def test_import_needs_a_writer(cli, service):
@@ -212,9 +211,76 @@ def test_import_applies_rules_to_each_new_project(cli, service):
     verify(cli)
 
 
+def _county_rules(c: Cli) -> None:
+    """Rules giving every kind of assignment, with a capped lead leader to fall through."""
+    c.admin("people", "add", "zhao", "--name", "赵县长", "--level", "county", "--cap", "2", ok=True)
+    c.admin("rules", "add", "--role", "lead_leader", "--person", "zhao", "--priority", "1", "--key", ok=True)
+    c.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "2", "--key", ok=True)
+    c.admin("rules", "add", "--role", "first_responsible", "--person", "li", "--priority", "1", "--unit", "XH",
+            ok=True)
+    c.admin("rules", "add", "--role", "team_member", "--person", "li", "--priority", "3", "--industry", "采矿业",
+            ok=True)
+    c.admin("rules", "add", "--role", "team_member", "--person", "wang", "--priority", "4", "--min-investment",
+            "1亿", ok=True)
+
+
+def _many(n: int) -> list[dict]:
+    return [dict(name=f"项目{i}", investor=f"投资方{i % 3}", industry=("采矿业", "造纸")[i % 2],
+                 investment_minor=(i % 4) * 6 * 10**9, unit=("XH", "FGW", None)[i % 3], key=(None, True)[i % 5 == 0])
+            for i in range(n)]
+
+
+def test_import_in_batches_writes_what_add_project_writes_with_rules(tmp_path, monkeypatch):
+    """Batches smaller than the rows: the rules' decisions (caps counted across batches), the events,
+    the chains and the assignments are those of registering the projects one at a time."""
+    from workflow import service as svc_module
+
+    c1, _, one = fresh(tmp_path, "single")
+    c2, _, bulk = fresh(tmp_path, "bulk")
+    for c in (c1, c2):
+        _county_rules(c)
+    d0 = clock.today() - timedelta(days=3)
+    for row in _many(11):
+        one.add_project(**row, on=d0)
+    monkeypatch.setattr(svc_module, "_IMPORT_BATCH", 4)
+    seen = []
+    result = bulk.import_projects(({**row, "on": d0} for row in _many(11)), total=11,
+                                  progress=lambda *a: seen.append(a))
+    assert (result["first"], result["last"], result["rows"], result["imported"]) == ("P-0001", "P-0011", 11, 11)
+    assert seen[-1] == ("register", 11, 11) and ("register", 4, 11) in seen
+    s1, s2 = snapshot(one), snapshot(bulk)
+    assert s1 == s2
+    leads = [(a.code, a.person_login) for a in s2["assignment"] if a.role == "lead_leader"]
+    assert [login for _, login in sorted(leads)][:3] == ["zhao", "zhao", "wang"]  # zhao's cap is 2
+    assert {kind for (kind,) in {(a.role,) for a in s2["assignment"]}} == set(ASSIGNMENT_ROLES)
+    assert result["assignments"] == len(s2["assignment"])
+    verify(c2)
+
+
+def test_a_bad_row_after_the_first_batch_refuses_everything(service, monkeypatch):
+    from workflow import service as svc_module
+
+    monkeypatch.setattr(svc_module, "_IMPORT_BATCH", 2)
+    rows = [*_many(5), dict(PROJECTS[1], unit="NOPE"), *_many(3)[1:], dict(PROJECTS[1], investment_minor=-1)]
+    with pytest.raises(BadInput) as exc:
+        service.import_projects(iter(rows))
+    assert exc.value.details == [{"row": 6, "message": "no unit 'NOPE'"},
+                                 {"row": 9, "message": "--investment must not be negative"}]
+    assert exc.value.message == "2 of 9 rows refused; nothing was imported"
+    assert service.list_projects() == []
+    assert service.import_projects(iter(PROJECTS[:1]))["first"] == "P-0001"  # no code was used up
+
+
+def test_an_empty_import_writes_nothing(service):
+    assert service.import_projects(iter(())) == {"imported": 0, "rows": 0, "first": None, "last": None,
+                                                 "assignments": 0, "dry_run": False}
+
+
 def test_import_on_each_engine(any_cli, any_service):
+    any_cli.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1", "--key", ok=True)
     result = any_service.import_projects([dict(PROJECTS[0]), dict(PROJECTS[3])])
-    assert result["codes"] == ["P-0001", "P-0002"]
+    assert (result["first"], result["last"], result["rows"], result["assignments"]) == ("P-0001", "P-0002", 2, 1)
+    assert [x["login"] for x in any_service.get_project("P-0001")["leaders"]] == ["wang"]
     assert any_service.add_project(name="next", investor="i", industry="x", investment_minor=1,
                                    unit="XH").project.code == "P-0003"
     d0 = clock.today() - timedelta(days=5)
@@ -298,10 +364,27 @@ def test_bulk_event_bytes_are_the_audit_document(payload, actor, reason, trigger
     assert got == audit.canonical_json(audit.event_document(**fields))
 
 
-def test_bulk_paths_fall_back_when_the_audit_document_changes_shape(tmp_path, monkeypatch):
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=30).filter(str.strip), texts | st.none(), texts | st.none(), texts | st.none(),
+       texts | st.none(), st.integers(0, 9_000_000_000_000_000), st.none() | st.booleans(),
+       st.dictionaries(st.sampled_from(["sign", "fund", "break_ground", "commission"]), st.dates(), max_size=4))
+def test_the_written_out_registered_payload_is_the_audit_payload(name, investor, industry, origin, category, minor,
+                                                                 key, plan):
+    from workflow.definition import default_definition
+    from workflow.service import _new_project_row, _project_payload, _registered_payload, project_fields
+
+    fields = project_fields(name=name, investor=investor, industry=industry, investment_minor=minor, unit="XH",
+                            origin=origin, category=category, key=key, plan=plan)
+    values = _new_project_row(default_definition(), 42, fields, date(2026, 1, 2), clock.utcnow())
+    assert _registered_payload(values).encode("utf-8") == audit.canonical_json(_project_payload(values))
+
+
+@pytest.mark.parametrize("events, payload", [(False, False), (False, True), (True, False)])
+def test_bulk_paths_fall_back_when_the_audit_document_changes_shape(tmp_path, monkeypatch, events, payload):
     from workflow import service as svc_module
 
-    monkeypatch.setattr(svc_module, "_FAST_EVENTS", [False])
+    monkeypatch.setattr(svc_module, "_FAST_EVENTS", [events])
+    monkeypatch.setattr(svc_module, "_FAST_PAYLOAD", [payload])
     c, _, coord = fresh(tmp_path, "fallback")
     coord.import_projects(PROJECTS[:2])
     verify(c)

@@ -435,7 +435,7 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
     """Build the demo county in an initialised, empty database where ``admin`` is admin; returns a
     summary (counts by stage, events, what was set up)."""
     from workflow import clock
-    from workflow.service import BulkOp, Service
+    from workflow.service import BulkOp, Service, project_codes
 
     progress = progress or _noop
     today = clock.today()
@@ -458,7 +458,7 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
 
     # Register every project in one transaction; the rules (if any) assign leaders as they register.
     result = as_(COORDINATORS[0][0]).import_projects([s.row() for s in plan], progress=progress)
-    for spec, code in zip(plan, result["codes"], strict=True):
+    for spec, code in zip(plan, project_codes(result["first"], result["rows"]), strict=True):
         spec.code = code
 
     # Leaders the rules did not give (or all of them, without a rules engine), by hand, as the admin.

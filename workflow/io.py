@@ -6,22 +6,33 @@ mode.  Headers are the English keys or the Chinese headers (项目名称, 投资
 header row is skipped.  ``check_rows`` checks every cell of every row and reports every problem with
 its line, column letter and header, so that one pass over a file shows everything to fix.
 
+Memory stays flat however long the file: the encoding is found a chunk at a time, rows are read one
+at a time (a text stream for CSV, ``iter_rows`` for XLSX), and the check keeps only the problems, a
+128-bit digest per row for duplicates, and the converted good rows on a spool (a temporary file) that
+the import then reads back.
+
 Writing: the same headers (English keys, or Chinese under ``lang="zh"``) so that an export imports
 back unchanged.  Pure functions over data: the database is reached through ``workflow.service``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import marshal
 import re
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from hashlib import blake2b
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from workflow.errors import BadInput
 
@@ -118,17 +129,47 @@ def column_letter(index: int) -> str:
 
 # --- reading -----------------------------------------------------------------------------------
 
+Rows = Iterator[tuple[int, list[Any]]]
+_CHUNK = 1 << 20  # bytes checked at a time while the encoding is found
+_HEAD = 1 << 16  # characters sampled for the separator and the size of a row
 
-@dataclass
+
 class Table:
-    """A sheet as read: the header row and the data rows with their line (row) numbers."""
+    """A sheet: its header row, and its data rows with their line (row) numbers.
 
-    source: str
-    headers: list[str]
-    header_line: int
-    rows: list[tuple[int, list[Any]]]
-    encoding: str | None = None
-    skipped_lines: list[int] = field(default_factory=list)
+    The rows are never all held: ``rows()`` reads them from the file one at a time (the first call
+    goes on from where finding the header stopped; each later call reads the file again)."""
+
+    def __init__(self, source: str, headers: list[str], header_line: int, open_rows: Callable[[], Rows],
+                 live: tuple[list[tuple[int, list[Any]]], Rows] | None = None, encoding: str | None = None,
+                 skipped_lines: list[int] | None = None, estimated_rows: int = 0):
+        self.source = source
+        self.headers = headers
+        self.header_line = header_line
+        self.encoding = encoding
+        self.skipped_lines = skipped_lines or []
+        self.estimated_rows = estimated_rows  # data rows, from the file's size: for progress bars
+        self._open_rows = open_rows  # every row of the sheet from the top
+        self._live = live  # (rows read while finding the header, the reader that read them)
+
+    def rows(self) -> Rows:
+        """The non-blank rows under the header, with their line numbers in the file."""
+        if self._live is not None:
+            (read, reader), self._live = self._live, None
+            rows: Iterable[tuple[int, list[Any]]] = chain(read, reader)
+        else:
+            reader = rows = self._open_rows()
+        header_line = self.header_line
+        with closing(reader):
+            for line, cells in rows:
+                if line > header_line and _filled(cells):
+                    yield line, cells
+
+    def close(self) -> None:
+        """Close the reader that found the header, if ``rows()`` never took it over."""
+        if self._live is not None:
+            self._live[1].close()
+            self._live = None
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
@@ -144,35 +185,64 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
     if suffix in (".csv", ".txt", ".tsv"):
         if sheet is not None:
             raise BadInput("--sheet applies to .xlsx files only")
-        return read_csv_bytes(path.read_bytes(), source=path.name)
+        return _csv_table(lambda: open(path, "rb"), path.stat().st_size, path.name)
     if suffix == ".xls":
         raise BadInput(f"FILE: {path.name} is an old Excel .xls workbook; save it as .xlsx or CSV and import that")
     raise BadInput(f"FILE: {path.name}: unknown file type {suffix or '(none)'}; import .csv or .xlsx")
 
 
+def read_csv_bytes(data: bytes, *, source: str = "<csv>") -> Table:
+    return _csv_table(lambda: io.BytesIO(data), len(data), source)
+
+
+def detect_encoding(raw: BinaryIO) -> str:
+    """The encoding of CSV bytes: a BOM decides (UTF-8, UTF-16); else UTF-8 when every byte is UTF-8;
+    else GB18030.  The bytes are checked a chunk at a time (never decoded whole) from the start."""
+    raw.seek(0)
+    start = raw.read(3)
+    if start.startswith(b"\xef\xbb\xbf"):
+        _strict(raw, 3, "utf-8", "UTF-8")
+        return "utf-8-sig"
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _strict(raw, 0, "utf-16", "UTF-16")
+        return "utf-16"
+    if _bad_byte(raw, 0, "utf-8") is None:
+        return "utf-8"
+    at = _bad_byte(raw, 0, "gb18030")
+    if at is None:
+        return "gb18030"
+    raise BadInput(f"the file is neither UTF-8 nor GB18030 (GBK) text (bad byte at offset {at}); "
+                   "save it from Excel as CSV UTF-8 or as .xlsx")
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding of CSV bytes: a BOM decides (UTF-8, UTF-16); else UTF-8; else GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _strict(data[3:], "utf-8", "UTF-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", "UTF-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"the file is neither UTF-8 nor GB18030 (GBK) text (bad byte at offset {exc.start}); "
-                       "save it from Excel as CSV UTF-8 or as .xlsx") from None
+    """Text and encoding of CSV bytes (as ``detect_encoding`` finds it)."""
+    encoding = detect_encoding(io.BytesIO(data))
+    return data.decode(encoding), encoding
 
 
-def _strict(data: bytes, codec: str, label: str) -> str:
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as exc:
+def _bad_byte(raw: BinaryIO, start: int, codec: str) -> int | None:
+    """The offset of the first byte from ``start`` on that is not ``codec`` text, or None."""
+    raw.seek(start)
+    decoder = codecs.getincrementaldecoder(codec)()
+    at = start
+    while True:
+        chunk = raw.read(_CHUNK)
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:  # exc.start counts from the bytes still pending
+            return at - pending + exc.start
+        if not chunk:
+            return None
+        at += len(chunk)
+
+
+def _strict(raw: BinaryIO, start: int, codec: str, label: str) -> None:
+    at = _bad_byte(raw, start, codec)
+    if at is not None:
         raise BadInput(f"the file starts with a {label} byte-order mark but is not {label} text "
-                       f"(bad byte at offset {exc.start})") from None
+                       f"(bad byte at offset {at})")
 
 
 def _delimiter(head: str) -> str:
@@ -183,30 +253,37 @@ def _delimiter(head: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv_bytes(data: bytes, *, source: str = "<csv>") -> Table:
-    text, encoding = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text[:8192]))
-    rows: list[tuple[int, list[Any]]] = []
-    line = 1
-    try:
-        for cells in reader:
-            rows.append((line, cells))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise BadInput(f"{source}: line {line}: not readable as CSV ({exc})",
-                       [{"line": line, "field": None, "message": f"not readable as CSV ({exc})"}]) from None
-    return _with_header(rows, source, encoding)
+def _csv_table(opener: Callable[[], BinaryIO], size: int, source: str) -> Table:
+    with opener() as raw:
+        encoding = detect_encoding(raw)
+        raw.seek(0)
+        with io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+            head = text.read(_HEAD)
+    delimiter = _delimiter(head[:8192])
+
+    def open_rows() -> Rows:
+        with io.TextIOWrapper(opener(), encoding=encoding, newline="") as text:
+            reader = csv.reader(text, delimiter=delimiter)
+            line = 1
+            try:
+                for cells in reader:
+                    yield line, cells
+                    line = reader.line_num + 1
+            except csv.Error as exc:
+                raise BadInput(f"{source}: line {line}: not readable as CSV ({exc})",
+                               [{"line": line, "field": None, "message": f"not readable as CSV ({exc})"}]) from None
+            except UnicodeDecodeError as exc:  # the file changed since its encoding was checked
+                raise BadInput(f"{source}: line {line}: not {encoding} text ({exc.reason})",
+                               [{"line": line, "field": None, "message": f"not {encoding} text"}]) from None
+
+    sampled = head.count("\n")
+    if len(head) >= _HEAD and sampled:  # a longer file: as many rows as its size holds at the sample's rate
+        sampled = size * sampled // max(1, len(head.encode(encoding, "replace")))
+    return _with_header(open_rows, source, encoding, sampled)
 
 
 def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise BadInput(f"FILE: {path.name} is not a readable .xlsx workbook ({exc})") from None
+    wb = _workbook(path)
     try:
         if sheet is None:
             ws = wb.worksheets[0]
@@ -214,41 +291,79 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
             ws = wb[sheet]
         else:
             raise BadInput(f"--sheet: no sheet {sheet!r} in {path.name}; sheets: {', '.join(wb.sheetnames)}")
-        rows: list[tuple[int, list[Any]]] = []
-        for cells in ws.iter_rows():
-            values = [c.value for c in cells]
-            row_no = next((c.row for c in cells if getattr(c, "row", None)), None)
-            if row_no is None:  # an empty row of a read-only sheet
-                row_no = (rows[-1][0] + 1) if rows else 1
-            rows.append((row_no, values))
+        title = ws.title
+        estimate = ws.max_row or 0  # from the sheet's dimension record, when it has one
     finally:
         wb.close()
-    return _with_header(rows, f"{path.name}[{ws.title}]", None)
+
+    def open_rows() -> Rows:
+        book = _workbook(path)
+        try:
+            line = 0
+            for cells in book[title].iter_rows():
+                row_no = next((c.row for c in cells if getattr(c, "row", None)), None)
+                line = row_no if row_no is not None else line + 1  # an empty row of a read-only sheet
+                yield line, [c.value for c in cells]
+        finally:
+            book.close()
+
+    return _with_header(open_rows, f"{path.name}[{title}]", None, estimate)
+
+
+def _workbook(path: Path):
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise BadInput(f"FILE: {path.name} is not a readable .xlsx workbook ({exc})") from None
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _with_header(rows: list[tuple[int, list[Any]]], source: str, encoding: str | None) -> Table:
+def _filled(cells: list[Any]) -> bool:
+    """Whether a row has a cell that is not blank (``_blank``), looking no further than that cell."""
+    for c in cells:
+        if c is not None and (not isinstance(c, str) or c.strip()):
+            return True
+    return False
+
+
+def _with_header(open_rows: Callable[[], Rows], source: str, encoding: str | None, estimate: int) -> Table:
     """Find the header row: the first of the first ten non-blank rows naming two known columns (a
-    title row such as 「XX县招商引资项目台账」 above it is passed over); else the first non-blank row."""
-    filled = [(line, cells) for line, cells in rows if any(not _blank(c) for c in cells)]
+    title row such as 「XX县招商引资项目台账」 above it is passed over); else the first non-blank row.
+    Reading stops there: the rows after it are read by ``Table.rows()``."""
+    reader = open_rows()
+    filled: list[tuple[int, list[Any]]] = []
+    at = 0
+    try:
+        for line, cells in reader:
+            if not _filled(cells):
+                continue
+            filled.append((line, cells))
+            known = sum(1 for c in cells if not _blank(c) and _lookup(str(c))[0] is not None)
+            if known >= 2:
+                at = len(filled) - 1
+                break
+            if len(filled) == 10:
+                break
+    except BaseException:
+        reader.close()
+        raise
     if not filled:
+        reader.close()
         raise BadInput(f"{source}: the file is empty; the first row must hold the headers "
                        f"({', '.join(c.zh for c in COLUMNS if c.required)} …)")
-    at = 0
-    for i, (_, cells) in enumerate(filled[:10]):
-        known = sum(1 for c in cells if not _blank(c) and _lookup(str(c))[0] is not None)
-        if known >= 2:
-            at = i
-            break
     header_line, header_cells = filled[at]
     headers = ["" if c is None else str(c).strip() for c in header_cells]
     while headers and not headers[-1]:
         headers.pop()
-    data = [(line, cells) for line, cells in filled if line > header_line]
-    return Table(source, headers, header_line, data, encoding, [line for line, _ in filled[:at]])
+    return Table(source, headers, header_line, open_rows, live=(filled[at + 1:], reader), encoding=encoding,
+                 skipped_lines=[line for line, _ in filled[:at]], estimated_rows=max(0, estimate - header_line))
 
 
 def _lookup(text: str) -> tuple[Column | None, str]:
@@ -266,27 +381,166 @@ def _lookup(text: str) -> tuple[Column | None, str]:
 
 # --- checking ------------------------------------------------------------------------------------
 
+# A checked row, as the spool holds it: its line, then the columns of ``Service.import_projects``
+# (dates as day numbers, ``date.toordinal``).
+_SLOTS = ("name", "investor", "origin", "industry", "category", "investment", "unit", "key", "plan_sign",
+          "plan_fund", "plan_break_ground", "plan_commission", "registered_on")
+_SLOT = {key: i + 1 for i, key in enumerate(_SLOTS)}
+_DATE_SLOTS = tuple(_SLOT[k] for k in ("plan_sign", "plan_fund", "plan_break_ground", "plan_commission",
+                                       "registered_on"))
+_SPOOL_BATCH = 2000  # rows written to the spool at a time
+
+
+class Spool:
+    """Checked rows on a temporary file (in memory while small), read back in order as often as
+    needed: the rows pass 1 found good are what pass 2 writes, without holding them all or reading
+    and checking the file again.  Rows are tuples of numbers, text, booleans and None (``marshal``)."""
+
+    def __init__(self, batch: int = _SPOOL_BATCH):
+        self._file = tempfile.SpooledTemporaryFile(max_size=1 << 20)
+        self._batch: list[tuple] = []
+        self._size = batch
+        self.count = 0
+
+    def add(self, row: tuple) -> None:
+        self._batch.append(row)
+        self.count += 1
+        if len(self._batch) >= self._size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            blob = marshal.dumps(self._batch)
+            self._file.seek(0, io.SEEK_END)
+            self._file.write(len(blob).to_bytes(8, "little"))
+            self._file.write(blob)
+            self._batch = []
+
+    def __iter__(self) -> Iterator[tuple]:
+        self._flush()
+        at = 0
+        while True:  # the file may be read again (and appended to) while this reads: keep a position
+            self._file.seek(at)
+            size = self._file.read(8)
+            if not size:
+                return
+            blob = self._file.read(int.from_bytes(size, "little"))
+            at = self._file.tell()
+            yield from marshal.loads(blob)
+
+    def close(self) -> None:
+        self._file.close()
+        self._batch = []
+
 
 @dataclass
 class Checked:
-    """The rows ready for ``Service.import_projects`` and every problem found."""
+    """What a check of every row found: every problem, and the rows ready for
+    ``Service.import_projects`` (on a spool: ``rows()`` reads them back; none is held here)."""
 
-    rows: list[dict]
-    lines: list[int]
     problems: list[dict]
     columns: dict[str, str]  # key -> the header as written
     ignored: list[str]
     rows_seen: int
+    count: int  # rows without a problem
+    spool: Spool = field(repr=False)
+
+    def rows(self) -> Iterator[dict]:
+        """The good rows in file order, as ``Service.import_projects`` takes them (empty when the
+        file has a problem: such a file is refused whole)."""
+        return map(_service_row, self.spool)
+
+    def numbered(self) -> Iterator[tuple[int, dict]]:
+        """``(line, row)`` for each good row."""
+        for r in self.spool:
+            yield r[0], _service_row(r)
+
+    def lines_of(self, numbers: Iterable[int]) -> dict[int, int]:
+        """The file lines of good rows by their number (1 = the first good row)."""
+        wanted = set(numbers)
+        found: dict[int, int] = {}
+        if wanted:
+            for n, r in enumerate(self.spool, 1):
+                if n in wanted:
+                    found[n] = r[0]
+                    if len(found) == len(wanted):
+                        break
+        return found
+
+    def close(self) -> None:
+        self.spool.close()
+
+    def __enter__(self) -> Checked:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def identity_digest(ident: tuple) -> int:
+    """A 128-bit digest of a project's identity ``(name, investor, unit)``: how an import recognises a
+    project it saw already without keeping its texts (two identities sharing a digest: about n²/2¹²⁹)."""
+    return int.from_bytes(blake2b(repr(ident).encode("utf-8", "surrogatepass"), digest_size=16).digest(), "little")
+
+
+class Identities:
+    """The identities ``(name, investor, unit)`` of many projects as a set of their ``identity_digest``
+    (under 80 bytes a project, none of its texts).  ``rows()`` yields ``(code, name, investor, unit)``
+    of every project, oldest first; it is read once here, and again by ``codes`` for the projects an
+    import found repeated."""
+
+    def __init__(self, rows: Callable[[], Iterable[tuple[str, str | None, str | None, str | None]]]):
+        self._rows = rows
+        with _reading(rows()) as it:
+            self.digests = {identity_digest((name, investor, unit)) for _, name, investor, unit in it}
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def codes(self, digests: Iterable[int]) -> dict[int, str]:
+        """The code of the first project with each of ``digests`` (those found)."""
+        wanted = set(digests) & self.digests
+        found: dict[int, str] = {}
+        if wanted:
+            with _reading(self._rows()) as it:
+                for code, name, investor, unit in it:
+                    d = identity_digest((name, investor, unit))
+                    if d in wanted and d not in found:
+                        found[d] = code
+                        if len(found) == len(wanted):
+                            break
+        return found
+
+    def get(self, ident: tuple, default: str | None = None) -> str | None:
+        digest = identity_digest(tuple(ident))
+        return self.codes([digest]).get(digest, default)
+
+
+@contextmanager
+def _reading(rows: Iterable) -> Iterator[Iterator]:
+    """An iterator over ``rows``, closed afterwards if it can be (a generator holding a connection)."""
+    it = iter(rows)
+    try:
+        yield it
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
 
 
 def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date, lang: str = "en",
-               existing: Mapping[tuple, str] | None = None, allow_duplicates: bool = False,
+               existing: Mapping[tuple, str] | Identities | None = None, allow_duplicates: bool = False,
                progress: Callable[[int, int], None] | None = None) -> Checked:
-    """Check every cell of every row; return the rows to import and every problem as
+    """Check every cell of every row (read one at a time), and return every problem as
     ``{"line", "column", "field", "message"}`` (column: the spreadsheet letter; field: the header as
-    written in the file).  ``units`` are ``{"code", "name"}``; a unit cell may give either.
-    ``existing`` maps ``(name, investor, unit)`` to a project code: a row naming the same project
-    (or repeating an earlier row) is refused unless ``allow_duplicates``."""
+    written in the file) and the good rows, converted, on a spool.  ``units`` are ``{"code", "name"}``;
+    a unit cell may give either.  ``existing`` holds the identities ``(name, investor, unit)`` of the
+    projects there are (an ``Identities``, or a mapping to their codes): a row naming the same project,
+    or repeating an earlier row, is refused unless ``allow_duplicates``.
+
+    Nothing is kept per row but the ``identity_digest`` of its identity (a set).  A repetition is
+    found by its digest; the line it repeats (or the code of the project it names) is then found by
+    reading the file (or the projects) once more, only for the digests found repeated."""
     zh = lang == "zh"
     problems: list[dict] = []
     columns: dict[str, tuple[int, str]] = {}  # key -> (index, unit factor)
@@ -322,49 +576,109 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
         by_name.setdefault(str(u.get("name") or "").strip(), []).append(u["code"])
         by_fold[u["code"].casefold()] = u["code"]
     header_ok = not problems
-    seen: dict[tuple, int] = {}
-    existing = existing or {}
-    out: list[dict] = []
-    lines: list[int] = []
-    total = len(table.rows)
-    plan = [(key, i, _converter(BY_KEY[key], factor, lang, by_code, by_name, by_fold, today))
+    dedupe = not allow_duplicates and "name" in columns
+    known = existing.digests if isinstance(existing, Identities) and dedupe else None
+    existing_get = existing.get if existing and dedupe and known is None else None
+    seen: set[int] = set()  # identity_digest of each (name, investor, unit) so far
+    later: list[tuple[dict, int, bool]] = []  # (problem, digest, names a project?): its message is written last
+    name_at = columns["name"][0] if "name" in columns else None
+    spool = Spool()
+    n = good = 0
+    estimate = table.estimated_rows
+    plan = [(_SLOT[key], i, _converter(BY_KEY[key], factor, lang, by_code, by_name, by_fold, today))
             for key, (i, factor) in columns.items()]
     width = len(table.headers)
-    for n, (line, cells) in enumerate(table.rows, 1):
-        row_problems: list[dict] = []
-        values: dict[str, Any] = {}
+    blank = [None] * (len(_SLOTS) + 1)
+    name_slot, investor_slot, unit_slot = _SLOT["name"], _SLOT["investor"], _SLOT["unit"]
+
+    def convert(line: int, cells: list[Any]) -> tuple[list[Any], list[dict] | None]:
+        """A row's cells converted (``_SLOTS``, after its line) and its problems (None: none)."""
+        row_problems: list[dict] | None = None
+        out = blank.copy()
+        out[0] = line
         count = len(cells)
-        for key, i, convert in plan:
+        for slot, i, converter in plan:
             try:
-                values[key] = convert(cells[i] if i < count else None)
+                out[slot] = converter(cells[i] if i < count else None)
             except BadInput as exc:
-                row_problems.append(_problem(line, i, written[key], exc.message))
-        extra = [j for j in range(width, count) if not _blank(cells[j])] if count > width else ()
-        for j in extra:
-            row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
-                                         "a value in a column without a header"))
-        if not row_problems and "name" in values:
-            ident = (values["name"], values.get("investor"), values.get("unit"))
-            where = columns["name"][0]
-            if not allow_duplicates and ident in existing:
-                row_problems.append(_problem(line, where, written["name"], (
-                    f"与已有项目 {existing[ident]} 重复（项目名称、投资方、责任单位均相同）；"
-                    "确需导入请加 --allow-duplicates"
-                    if zh else f"the same project as {existing[ident]} (same name, investor and unit); "
-                    "give --allow-duplicates to import it anyway")))
-            elif not allow_duplicates and ident in seen:
-                row_problems.append(_problem(line, where, written["name"], (
-                    f"与第{seen[ident]}行重复（项目名称、投资方、责任单位均相同）" if zh else
-                    f"repeats line {seen[ident]} (same name, investor and unit)")))
-            seen.setdefault(ident, line)
-        if row_problems:
-            problems.extend(row_problems)
-        elif header_ok:
-            out.append(_service_row(values))
-            lines.append(line)
-        if progress is not None and (n % 1000 == 0 or n == total):
-            progress(n, total)
-    return Checked(out, lines, problems, written, ignored, total)
+                row_problems = row_problems or []
+                row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.message))
+        if count > width:
+            for j in range(width, count):
+                if not _blank(cells[j]):
+                    row_problems = row_problems or []
+                    row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
+                                                 "a value in a column without a header"))
+        return out, row_problems
+
+    try:
+        for line, cells in table.rows():
+            n += 1
+            out, row_problems = convert(line, cells)
+            if row_problems is None and dedupe:
+                ident = (out[name_slot], out[investor_slot], out[unit_slot])
+                digest = identity_digest(ident)
+                code = existing_get(ident) if existing_get is not None else None
+                if code is not None:
+                    row_problems = [_problem(line, name_at, written["name"], _same_project(code, zh))]
+                elif (known is not None and digest in known) or digest in seen:
+                    row_problems = [_problem(line, name_at, written["name"], "")]
+                    later.append((row_problems[0], digest, known is not None and digest in known))
+                else:
+                    seen.add(digest)
+            if row_problems is not None:
+                problems.extend(row_problems)
+            elif header_ok:
+                good += 1
+                if not problems:  # a file with a problem is refused whole: its rows are not needed
+                    spool.add(_spooled(out))
+            if progress is not None and n % 1000 == 0:
+                progress(n, max(n, estimate))
+        seen.clear()
+        if later:
+            _name_the_repeated(later, existing, table, convert, zh)
+        if problems:
+            spool.close()
+            spool = Spool()
+    except BaseException:
+        spool.close()
+        raise
+    if progress is not None:
+        progress(n, n)
+    return Checked(problems, written, ignored, n, good, spool)
+
+
+def _same_project(code: str | None, zh: bool) -> str:
+    if zh:
+        return f"与已有项目 {code} 重复（项目名称、投资方、责任单位均相同）；确需导入请加 --allow-duplicates"
+    return f"the same project as {code} (same name, investor and unit); give --allow-duplicates to import it anyway"
+
+
+def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Table, convert, zh: bool) -> None:
+    """Write the messages of the rows found repeating a project (its code, read from ``existing``) or an
+    earlier row (its line: the first row without a problem whose identity has that digest, found by
+    reading the file again)."""
+    codes = existing.codes({d for _, d, named in later if named}) if any(named for *_, named in later) else {}
+    wanted = {d for _, d, named in later if not named}
+    firsts: dict[int, int] = {}
+    if wanted:
+        slots = (_SLOT["name"], _SLOT["investor"], _SLOT["unit"])
+        with closing(table.rows()) as rows:
+            for line, cells in rows:
+                out, row_problems = convert(line, cells)
+                if row_problems is None:
+                    digest = identity_digest(tuple(out[s] for s in slots))
+                    if digest in wanted and digest not in firsts:
+                        firsts[digest] = line
+                        if len(firsts) == len(wanted):
+                            break
+    for problem, digest, named in later:
+        if named:
+            problem["message"] = _same_project(codes.get(digest), zh)
+        else:
+            first = firsts.get(digest, "?")
+            problem["message"] = (f"与第{first}行重复（项目名称、投资方、责任单位均相同）" if zh else
+                                  f"repeats line {first} (same name, investor and unit)")
 
 
 def _problem(line: int, index: int | None, header: str, message: str) -> dict:
@@ -373,29 +687,22 @@ def _problem(line: int, index: int | None, header: str, message: str) -> dict:
 
 
 def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, today: date) -> Callable[[Any], Any]:
-    """The checker of one column's cells: a fast path for the usual text cell, ``_cell`` for the rest."""
+    """The checker of one column's cells: a fast path for the usual cell, ``_cell`` for the rest (an
+    empty optional cell is None; every other cell ``_cell`` does not return raises BadInput)."""
 
     def general(raw: Any) -> Any:
         return _cell(col, raw, factor, lang, by_code, by_name, by_fold, today)
 
-    kind, limit, required = col.kind, col.limit, col.required
-    if not required:  # an empty optional cell is the commonest of all
-        checked = _converter(Column(col.key, col.zh, kind, True, limit), factor, lang, by_code, by_name, by_fold,
-                             today)
-
-        def optional(raw: Any) -> Any:
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                return None
-            return checked(raw)
-
-        return optional
+    kind, limit, optional = col.kind, col.limit, not col.required
     if kind == "text":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
                 text = raw.strip()
                 if text and (not limit or len(text) <= limit):
                     return text
-            return general(raw)
+                if not text and optional:
+                    return None
+            return None if raw is None and optional else general(raw)
     elif kind == "amount":
         scale = _SCALE[factor]
 
@@ -404,31 +711,41 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
                 text = raw.strip()
                 if text:
                     return _plain_amount(text, scale) or _amount(text, factor, lang)
-            return general(raw)
+                if optional:
+                    return None
+            return None if raw is None and optional else general(raw)
     elif kind == "unit":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str and raw in by_code:
                 return raw
+            if optional and (raw is None or (raw.__class__ is str and not raw.strip())):
+                return None
             return general(raw)
     elif kind == "yesno":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
-                found = _YES_NO.get(raw.strip().lower())
+                text = raw.strip()
+                found = _YES_NO.get(text.lower())
                 if found is not None:
                     return found
-            return general(raw)
+                if not text and optional:
+                    return None
+            return None if raw is None and optional else general(raw)
     else:
         future = col.key == "registered_on"
 
         def convert(raw: Any) -> Any:
-            if raw.__class__ is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
-                try:
-                    day = date.fromisoformat(raw)
-                except ValueError:
-                    return general(raw)
-                if not (future and day > today):
-                    return day
-            return general(raw)
+            if raw.__class__ is str:
+                if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+                    try:
+                        day = date.fromisoformat(raw)
+                    except ValueError:
+                        return general(raw)
+                    if not (future and day > today):
+                        return day
+                elif optional and not raw.strip():
+                    return None
+            return None if raw is None and optional else general(raw)
     return convert
 
 
@@ -463,16 +780,42 @@ _SUFFIX_SCALE = (("万元", 10_000), ("亿元", 100_000_000), ("万", 10_000), (
 _MAX_MINOR = 9_000_000_000_000_000  # workflow.money.MAX_MINOR (a test checks they agree)
 
 
+_NUMBER = re.compile(r"(?:([0-9]+)|([0-9]{1,3}(?:,[0-9]{3})+))(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?")
+_MAX_LEN, _MAX_EXPONENT = 64, 40  # workflow.money's limits (a test checks they agree)
+
+
 def _plain_amount(text: str, scale: int) -> int | None:
-    """The commonest cells — ASCII digits, optionally followed by 万, 万元, 亿, 亿元 or 元 — in minor
-    units, exactly as ``parse_amount`` reads them; None for anything else (``parse_amount`` decides)."""
+    """The commonest cells — ASCII numbers (``5600``, ``12,000,000``, ``0.25``, ``1.2e8``), optionally
+    followed by 万, 万元, 亿, 亿元 or 元 — in minor units, exactly as ``parse_amount`` reads them; None
+    for anything else, and for what ``parse_amount`` refuses (it then says why)."""
+    if len(text) > _MAX_LEN:
+        return None
     for suffix, unit_scale in _SUFFIX_SCALE:
         if text.endswith(suffix):
             text, scale = text[: -len(suffix)], unit_scale
             break
-    if not (text.isascii() and text.isdigit()):
-        return None
-    minor = int(text) * scale * 100
+    if text.isdigit() and text.isascii():
+        minor = int(text) * scale * 100
+    else:
+        m = _NUMBER.fullmatch(text)
+        if m is None:
+            return None
+        plain, grouped, frac, exp = m.groups()
+        if grouped is not None and exp is not None:
+            return None
+        frac = frac or ""
+        minor = int((plain or grouped.replace(",", "")) + frac) * scale * 100
+        shift = -len(frac)
+        if exp is not None:
+            if abs(int(exp)) > _MAX_EXPONENT:
+                return None
+            shift += int(exp)
+        if shift >= 0:
+            minor *= 10**shift
+        else:
+            minor, rest = divmod(minor, 10**-shift)
+            if rest:
+                return None
     return minor if minor <= _MAX_MINOR else None
 
 
@@ -551,21 +894,40 @@ def _date(raw: Any, lang: str) -> date:
 
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # workflow.service.KEY_THRESHOLD_MINOR (a test checks they agree)
-_PLAN_KEYS = (("sign", "plan_sign"), ("fund", "plan_fund"), ("break_ground", "plan_break_ground"),
-              ("commission", "plan_commission"))
 
 
-def _service_row(values: dict) -> dict:
-    """A checked row as ``Service.import_projects`` takes it."""
-    get = values.get
-    investment = get("investment") or 0
-    key = get("key")
-    if key is not None and key == (investment >= KEY_THRESHOLD_MINOR):
-        key = None  # what the threshold gives anyway: leave it to the threshold, as `project add` does
-    plan = {k: get(c) for k, c in _PLAN_KEYS if get(c) is not None}
-    return {"name": get("name"), "investor": get("investor"), "industry": get("industry"),
-            "investment_minor": investment, "unit": get("unit"), "origin": get("origin"),
-            "category": get("category"), "key": key, "plan": plan, "on": get("registered_on")}
+def _spooled(out: list) -> tuple:
+    """A checked row as the spool keeps it (``_SLOTS``): dates as day numbers; a key designation that
+    the threshold gives anyway is left to the threshold, as `project add` does."""
+    for s in _DATE_SLOTS:
+        day = out[s]
+        if day is not None:
+            out[s] = day.toordinal()
+    key = out[_KEY_SLOT]
+    if key is not None and key == ((out[_INVESTMENT_SLOT] or 0) >= KEY_THRESHOLD_MINOR):
+        out[_KEY_SLOT] = None
+    return tuple(out)
+
+
+_KEY_SLOT, _INVESTMENT_SLOT = _SLOT["key"], _SLOT["investment"]
+_day = date.fromordinal
+
+
+def _service_row(r: tuple) -> dict:
+    """A spooled row as ``Service.import_projects`` takes it."""
+    _, name, investor, origin, industry, category, investment, unit, key, sign, fund, ground, commission, on = r
+    plan = {}
+    if sign is not None:
+        plan["sign"] = _day(sign)
+    if fund is not None:
+        plan["fund"] = _day(fund)
+    if ground is not None:
+        plan["break_ground"] = _day(ground)
+    if commission is not None:
+        plan["commission"] = _day(commission)
+    return {"name": name, "investor": investor, "industry": industry, "investment_minor": investment or 0,
+            "unit": unit, "origin": origin, "category": category, "key": key, "plan": plan,
+            "on": None if on is None else _day(on)}
 
 
 # --- writing -----------------------------------------------------------------------------------

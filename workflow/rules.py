@@ -21,7 +21,8 @@ Rules live in the ``rule`` table, one row per version: an edit writes a new vers
 assignments are (``Service.assign`` writes an ``assignment`` event with the rule id and version).
 
 Evaluation runs when a project is created, imported or edited in a field a condition reads
-(``assign_missing``, inside that project's write transaction) and for every project on
+(``assign_missing``, inside that project's write transaction; ``NewProjects`` makes the same decisions
+for the many new projects of an import without a query per project) and for every project on
 ``rules apply`` (``apply``), which matches all rules against all projects with set indexes instead of
 one rule at a time per project.
 """
@@ -34,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from workflow.errors import BadInput, Conflict, NotFound
@@ -496,7 +498,9 @@ def load_people(conn, logins: Iterable[str] | None = None) -> dict[str, PersonIn
     return {r["login"]: PersonInfo.of(r) for r in conn.execute(stmt).mappings()}
 
 
+@lru_cache(maxsize=16)
 def _stage_kinds(name: str, version: int) -> dict[str, str]:
+    """Stage key -> kind of a workflow version (definitions never change once shipped: built once)."""
     from workflow.definition import get_definition
 
     return {s.key: s.kind for s in get_definition(name, version).stages}
@@ -625,6 +629,59 @@ def assign_missing(service, conn, proj, result, on: date, changed: Iterable[str]
         events.append(service.assign(conn, proj, result, role=rule.role, login=rule.person, on=on,
                                      rule_id=rule.id, rule_version=rule.version))
     return events
+
+
+class NewProjects:
+    """The rules for many projects registered in one transaction (``Service.import_projects``): the
+    decisions ``assign_missing`` makes one project at a time, made without a query per project.
+
+    A new project holds no assignment yet, so only the lead leaders' loads are read, once per person
+    (after locking them, as ``assign_missing`` does) and then counted on in memory as this import
+    assigns them: the same figure ``_lead_load_one`` would read back after each assignment."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.rules, self.people = _transaction_cache(conn)
+        self._loads: dict[str, int] = {}
+        self._locked: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def _load(self, login: str) -> int:
+        if login not in self._loads:
+            self._loads[login] = _lead_load_one(self.conn, login)
+        return self._loads[login]
+
+    def decide(self, batch: list[Mapping[str, Any]], kind: str) -> list[list[RuleRow]]:
+        """For each new project of ``batch`` (its row's values; all at a stage of ``kind``), in order,
+        the rules whose assignments it gets, in the order ``assign_missing`` writes them.  Each rule
+        finds its projects of the batch at once (``ProjectIndex``, as ``rules apply`` does)."""
+        if kind == "final" or not self.rules:
+            return [[] for _ in batch]
+        facts = [Facts(bool(v["key"]), v["category"], v["industry"], v["unit_code"], v["origin"],
+                       int(v["planned_investment_minor"] or 0)) for v in batch]
+        index = ProjectIndex(facts)
+        matching: list[list[RuleRow]] = [[] for _ in batch]
+        for rule in self.rules:  # in rule_order: each project's list stays in that order
+            for i in index.match(rule.conditions):
+                matching[i].append(rule)
+        out = []
+        for f, found in zip(facts, matching, strict=True):
+            if not found:
+                out.append([])
+                continue
+            if f.key:
+                leads = [r.person for r in found if r.role == "lead_leader" and r.person not in self._locked]
+                if leads:
+                    _lock_people(self.conn, leads)
+                    self._locked.update(leads)
+            chosen = decide(f, kind, found, {}, self.people, self._load)
+            for rule in chosen:
+                if rule.role == "lead_leader":
+                    self._loads[rule.person] = self._load(rule.person) + 1
+            out.append(chosen)
+        return out
 
 
 # --- rules apply -----------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -71,6 +73,12 @@ _PROJECT_ID_LOCK = 0x5049_5045  # PostgreSQL advisory lock key serialising new p
 
 def project_code(project_id: int) -> str:
     return f"P-{project_id:04d}"
+
+
+def project_codes(first: str, count: int) -> list[str]:
+    """The codes of ``count`` projects created one after another from ``first`` (an import's)."""
+    start = int(first.removeprefix("P-"))
+    return [project_code(i) for i in range(start, start + count)]
 
 
 class ProjectRow:
@@ -195,21 +203,28 @@ class Service:
     def _event_row(self, proj: ProjectRow, *, kind: str, on: date, trigger: str | None = None,
                    from_stage: str | None = None, to_stage: str | None = None, reason: str | None = None,
                    payload: dict | None = None, recorded_at: datetime | None = None,
-                   recorded_text: str | None = None, canonical: Callable[[Any], bytes] | None = None) -> dict:
+                   recorded_text: str | None = None, canonical: Callable[[Any], bytes] | None = None,
+                   payload_text: str | None = None) -> dict:
         """The next hash-chained event row of ``proj`` (its head advances; nothing is written).
 
         ``_append`` writes it at once; the bulk paths collect rows and insert them in batches.
-        ``canonical`` defaults to ``audit.canonical_json`` (RFC 8785)."""
+        ``canonical`` defaults to ``audit.canonical_json`` (RFC 8785); ``payload_text`` is the
+        payload's canonical text when the caller wrote it already (instead of ``payload``)."""
         canonical = canonical or audit.canonical_json
-        payload = payload or {}
         seq = proj.head_seq + 1
         if recorded_at is None:
             recorded_at = clock.utcnow()
-        payload_bytes = canonical(payload)
+        if payload_text is not None:
+            payload_bytes = payload_text.encode("utf-8")
+        else:
+            payload = payload or {}
+            payload_bytes = canonical(payload)
         if canonical is canonical_fast and recorded_text and _fast_events_ok():
             doc_bytes = _event_bytes(proj.code, seq, kind, trigger, from_stage, to_stage, on.isoformat(),
                                      recorded_text, self.actor, reason, payload_bytes, proj.head_hash)
         else:
+            if payload is None:
+                payload = json.loads(payload_text) if payload_text is not None else {}
             doc = audit.event_document(
                 project=proj.code, seq=seq, kind=kind, trigger=trigger, from_stage=from_stage,
                 to_stage=to_stage, effective_on=on, recorded_at=recorded_text or recorded_at, actor=self.actor,
@@ -221,7 +236,8 @@ class Service:
             "project_id": proj.id, "seq": seq, "kind": kind, "trigger": trigger,
             "from_stage": from_stage, "to_stage": to_stage, "effective_on": on,
             "recorded_at": recorded_at, "actor": self.actor, "reason": reason,
-            "payload": payload_bytes.decode("utf-8"), "prev_hash": proj.head_hash, "hash": digest,
+            "payload": payload_text if payload_text is not None else payload_bytes.decode("utf-8"),
+            "prev_hash": proj.head_hash, "hash": digest,
         }
         proj.head_seq = seq
         proj.head_hash = digest
@@ -1011,94 +1027,113 @@ class Service:
     # _event_row, _check_on, the shared machine and guards), each project's hash chain is computed in
     # Python, and the rows go to the database in batched Core inserts (executemany).
 
-    def import_projects(self, rows: Sequence[Mapping[str, Any]], *, on: date | None = None,
-                        progress: Callable[[str, int, int], None] | None = None, dry_run: bool = False) -> dict:
+    def import_projects(self, rows: Iterable[Mapping[str, Any]], *, on: date | None = None,
+                        progress: Callable[[str, int, int], None] | None = None, dry_run: bool = False,
+                        total: int | None = None) -> dict:
         """Register every row as a new project at the first stage, all or nothing.
 
         A row holds ``add_project``'s arguments (``name``, ``investor``, ``industry``,
         ``investment_minor``, ``unit``, ``origin``, ``category``, ``key``, ``plan``) and optionally
-        ``on``, its registration date (default: ``on``, else today; never in the future).  Every row
-        is checked before anything is written; a refusal lists each bad row as ``{"row", "message"}``.
-        Each new project gets its ``registered`` event (the start of its chain) and then the same
-        rules hook as ``add_project`` (``_after_project_change``).  ``dry_run`` does all of it and rolls
-        the transaction back: the result says what an import would do."""
+        ``on``, its registration date (default: ``on``, else today; never in the future).  ``rows`` may
+        be any iterable (a list, or a generator reading a file): it is read once, in batches of
+        ``_IMPORT_BATCH`` rows, each checked, written (its projects, their ``registered`` events, and
+        what the rules assign them, as ``add_project``'s hook ``_after_project_change`` would) and
+        dropped, all inside ONE transaction.  A bad row stops the writing; the remaining rows are still
+        checked, and the refusal lists each bad row as ``{"row", "message"}`` and rolls everything back.
+        ``dry_run`` does all of it and rolls back: the result says what an import would do.  ``total``
+        (the number of rows, when ``rows`` has no length) is for ``progress``."""
         from workflow.definition import default_definition
+        from workflow.rules import NewProjects, _stage_kinds
 
         defn = default_definition()
         today = clock.today()
         default_on = on or today
-        checked: list[tuple[dict, date]] = []
-        problems: list[dict] = []
-        for i, row in enumerate(rows, 1):
-            try:
-                if not _IMPORT_KEYS.issuperset(row):
-                    raise BadInput(f"unknown field(s) {', '.join(sorted(set(row) - _IMPORT_KEYS))}")
-                get = row.get
-                fields = project_fields(name=get("name"), investor=get("investor"), industry=get("industry"),
-                                        investment_minor=get("investment_minor"), unit=get("unit"),
-                                        origin=get("origin"), category=get("category"), key=get("key"),
-                                        plan=get("plan"))
-                day = get("on")
-                day = day if day.__class__ is date else clock.parse_date(day, "registered_on") or default_on
-                if day > today:
-                    raise BadInput(f"registered_on: {day.isoformat()} lies in the future "
-                                   f"(today is {today.isoformat()})")
-            except BadInput as exc:
-                problems.append({"row": i, "message": exc.message})
-                continue
-            checked.append((fields, day))
-        if problems:
-            raise BadInput(f"{len(problems)} of {len(rows)} rows refused; nothing was imported", problems)
-        if not checked:
-            return {"imported": 0, "codes": [], "first": None, "last": None, "assignments": 0,
-                    "dry_run": dry_run}
-        total = len(checked)
+        if total is None and isinstance(rows, Sized):
+            total = len(rows)
+        it = iter(rows)
+        head = next(it, None)
+        if head is None:
+            return {"imported": 0, "rows": 0, "first": None, "last": None, "assignments": 0, "dry_run": dry_run}
         with self.engine.connect() as conn, _transaction(conn, commit=not dry_run):
             self.require(conn, WRITERS, "import projects")
             known = set(conn.execute(select(U.c.code)).scalars())
-            missing = [{"row": i, "message": f"no unit {f['unit_code']!r}"}
-                       for i, (f, _) in enumerate(checked, 1)
-                       if f["unit_code"] is not None and f["unit_code"] not in known]
-            if missing:
-                raise BadInput(f"{len(missing)} of {total} rows name an unknown unit; nothing was imported",
-                               missing)
-            ids = self._next_project_ids(conn, total)
+            first_id = new_id = self._next_project_id(conn)  # creators wait for this transaction to end
             created = clock.utcnow()
             stamp = audit.format_utc(created)
             initial = defn.stages[0].key
-            project_rows: list[dict] = []
-            event_rows: list[dict] = []
-            projs: list[ProjectRow] = []
-            for n, ((fields, day), new_id) in enumerate(zip(checked, ids, strict=True), 1):
-                values = _new_project_row(defn, new_id, fields, day, created)
-                proj = ProjectRow.__new__(ProjectRow)  # as ProjectRow(values), without copying twice
-                proj.__dict__.update(values)
-                proj._original = values
-                proj._new = True
-                event_rows.append(self._event_row(
-                    proj, kind="registered", on=day, to_stage=initial, payload=_project_payload(values),
-                    recorded_at=created, recorded_text=stamp, canonical=canonical_fast))
-                values["head_seq"], values["head_hash"] = proj.head_seq, proj.head_hash
-                project_rows.append(values)
-                projs.append(proj)
-                if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
-                    progress("register", n, total)
-            _insert_many(conn, P, project_rows)
-            _insert_many(conn, E, event_rows)
-            changed = set(project_rows[0])
-            state = itemgetter(*changed)
-            assignments = 0
-            for n, proj in enumerate(projs, 1):
-                result = WriteResult(proj)
-                self._after_project_change(conn, proj, result, proj.registered_on, changed)
-                if state(proj.__dict__) != state(proj._original):  # a hook changed it (an assignment event)
-                    self._save(conn, proj)
-                assignments += len(result.events)
-                if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
-                    progress("rules", n, total)
-        codes = [p.code for p in projs]
-        return {"imported": 0 if dry_run else total, "codes": codes, "first": codes[0], "last": codes[-1],
-                "assignments": assignments, "dry_run": dry_run}
+            kind = _stage_kinds(defn.name, defn.version).get(initial, "active")
+            rules = NewProjects(conn)
+            payloads: dict[tuple[int, int], str] = {}  # each rule's assignment payload, encoded once
+            problems: list[dict] = []
+            n = assignments = 0
+            batch: list[tuple[dict, date]] = []
+            for row in chain((head,), it):
+                n += 1
+                try:
+                    fields, day = _import_fields(row, default_on, today)
+                    if fields["unit_code"] is not None and fields["unit_code"] not in known:
+                        raise BadInput(f"no unit {fields['unit_code']!r}")
+                except BadInput as exc:
+                    problems.append({"row": n, "message": exc.message})
+                    batch = []
+                    continue
+                if problems:  # nothing more is written: only the checking goes on
+                    continue
+                batch.append((fields, day))
+                if len(batch) == _IMPORT_BATCH:
+                    assignments += self._register(conn, defn, batch, new_id, created, stamp, initial, kind, rules,
+                                                  payloads)
+                    new_id += len(batch)
+                    batch = []
+                    if progress is not None:
+                        progress("register", n, max(n, total or 0))
+            if problems:
+                raise BadInput(f"{len(problems)} of {n} rows refused; nothing was imported", problems)
+            if batch:
+                assignments += self._register(conn, defn, batch, new_id, created, stamp, initial, kind, rules,
+                                                  payloads)
+                new_id += len(batch)
+            if progress is not None:
+                progress("register", n, n)
+        return {"imported": 0 if dry_run else n, "rows": n, "first": project_code(first_id),
+                "last": project_code(new_id - 1), "assignments": assignments, "dry_run": dry_run}
+
+    def _register(self, conn: Connection, defn, batch: list[tuple[dict, date]], first_id: int, created: datetime,
+                  stamp: str, initial: str, kind: str, rules, payloads: dict) -> int:
+        """Write one batch of checked new projects: their rows, each chain's ``registered`` event and the
+        assignments the rules make (events and rows), in one executemany per table; returns how many
+        assignments were made."""
+        project_rows = [_new_project_row(defn, new_id, fields, day, created)
+                        for new_id, (fields, day) in enumerate(batch, first_id)]
+        event_rows: list[dict] = []
+        assignment_rows: list[dict] = []
+        event_row = self._event_row
+        fast_payload = _fast_payload_ok()
+        for values, assigned in zip(project_rows, rules.decide(project_rows, kind), strict=True):
+            proj = ProjectRow.__new__(ProjectRow)  # the row itself, not a copy: its head advances in place
+            proj.__dict__ = values
+            day = values["registered_on"]
+            text = _registered_payload(values) if fast_payload else None
+            event_rows.append(event_row(
+                proj, kind="registered", on=day, to_stage=initial, payload_text=text,
+                payload=None if text is not None else _project_payload(values), recorded_at=created,
+                recorded_text=stamp, canonical=canonical_fast))
+            for rule in assigned:  # what add_project's hook (rules.assign_missing) would assign
+                payload = payloads.get((rule.id, rule.version))
+                if payload is None:  # the same for every project the rule assigns: encoded once
+                    payload = payloads[(rule.id, rule.version)] = canonical_fast(
+                        {"role": rule.role, "person": rule.person, "rule_id": rule.id,
+                         "rule_version": rule.version}).decode("utf-8")
+                event = event_row(proj, kind="assignment", on=day, recorded_at=created, recorded_text=stamp,
+                                  canonical=canonical_fast, payload_text=payload)
+                event_rows.append(event)
+                assignment_rows.append({"project_id": values["id"], "role": rule.role, "person_login": rule.person,
+                                        "rule_id": rule.id, "rule_version": rule.version, "assigned_on": day,
+                                        "event_seq": event["seq"]})
+        _insert_many(conn, P, project_rows)
+        _insert_many(conn, E, event_rows)
+        _insert_many(conn, ASG, assignment_rows)
+        return len(assignment_rows)
 
     def _next_project_ids(self, conn: Connection, count: int) -> list[int]:
         """``count`` new project ids (codes are never reused)."""
@@ -1385,12 +1420,19 @@ class Service:
                 self._unit_exists(conn, unit)
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
-    def project_identities(self) -> dict[tuple, str]:
-        """``(name, investor, unit) -> code`` of every project: how an import recognises a row it
-        already holds."""
-        with self.engine.connect() as conn:
-            return {(r[0], r[1], r[2]): r[3] for r in conn.execute(
-                select(P.c.name, P.c.investor, P.c.unit_code, P.c.code).order_by(P.c.id))}
+    def project_identities(self):
+        """The identities ``(name, investor, unit)`` of every project (a ``workflow.io.Identities``, which
+        keeps digests, not texts): how an import recognises a row it already holds."""
+        from workflow.io import Identities
+
+        stmt = select(P.c.code, P.c.name, P.c.investor, P.c.unit_code).order_by(P.c.id).execution_options(
+            yield_per=10_000)
+
+        def rows():
+            with self.engine.connect() as conn:
+                yield from conn.execute(stmt)
+
+        return Identities(rows)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -1403,11 +1445,14 @@ def _required(value: str | None, what: str) -> str:
 
 
 def _check_plan(plan: dict) -> dict[str, date]:
-    unknown = set(plan) - set(PLAN_FIELDS)
-    if unknown:
+    if not _PLAN_FIELD_SET.issuperset(plan):
+        unknown = set(plan) - _PLAN_FIELD_SET
         raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
                        f"use {', '.join(f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS)}")
-    return {k: clock.parse_date(v, f"--plan {k}") for k, v in plan.items()}
+    return {k: v if v.__class__ is date else clock.parse_date(v, f"--plan {k}") for k, v in plan.items()}
+
+
+_PLAN_FIELD_SET = frozenset(PLAN_FIELDS)
 
 
 def _jsonable(value):
@@ -1442,9 +1487,11 @@ def project_fields(*, name: str, investor: str | None, industry: str | None, inv
             raise BadInput(f"--{what} is longer than {PROJECT_TEXT_LIMITS[what]} characters")
     if key is not None and not isinstance(key, bool):
         raise BadInput("--key must be yes or no")
+    get = plan.get
     return {"name": name, "investor": investor, "origin": origin, "industry": industry, "category": category,
             "key_override": key, "planned_investment_minor": investment_minor, "unit_code": unit,
-            **{c: plan.get(k) for k, c in _PLAN_COLUMNS}}
+            "plan_sign": get("sign"), "plan_fund": get("fund"), "plan_break_ground": get("break_ground"),
+            "plan_commission": get("commission")}
 
 
 def _new_project_row(defn, new_id: int, fields: dict, on: date, created_at: datetime) -> dict:
@@ -1454,13 +1501,30 @@ def _new_project_row(defn, new_id: int, fields: dict, on: date, created_at: date
         "origin": fields["origin"], "industry": fields["industry"], "category": fields["category"],
         "key": is_key(fields["planned_investment_minor"], fields["key_override"]),
         "key_override": fields["key_override"], "planned_investment_minor": fields["planned_investment_minor"],
-        "planned_currency": "CNY", "unit_code": fields["unit_code"],
-        **{c: fields[c] for _, c in _PLAN_COLUMNS},
-        "stage": defn.stages[0].key, "stage_since": on, "held_from": None, "registered_on": on,
-        "last_transition_on": on, "last_followup_on": None, "workflow_name": defn.name,
+        "planned_currency": "CNY", "unit_code": fields["unit_code"], "plan_sign": fields["plan_sign"],
+        "plan_fund": fields["plan_fund"], "plan_break_ground": fields["plan_break_ground"],
+        "plan_commission": fields["plan_commission"], "stage": defn.stages[0].key, "stage_since": on,
+        "held_from": None, "registered_on": on, "last_transition_on": on, "last_followup_on": None,
+        "workflow_name": defn.name,
         "workflow_version": defn.version, "version": 1, "head_seq": 0,
         "head_hash": audit.GENESIS, "created_at": created_at,
     }
+
+
+def _import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tuple[dict, date]:
+    """An import row's project columns and registration date (``project_fields``' checks, and the date
+    never in the future); raise BadInput naming the first problem."""
+    if not _IMPORT_KEYS.issuperset(row):
+        raise BadInput(f"unknown field(s) {', '.join(sorted(set(row) - _IMPORT_KEYS))}")
+    get = row.get
+    fields = project_fields(name=get("name"), investor=get("investor"), industry=get("industry"),
+                            investment_minor=get("investment_minor"), unit=get("unit"), origin=get("origin"),
+                            category=get("category"), key=get("key"), plan=get("plan"))
+    day = get("on")
+    day = day if day.__class__ is date else clock.parse_date(day, "registered_on") or default_on
+    if day > today:
+        raise BadInput(f"registered_on: {day.isoformat()} lies in the future (today is {today.isoformat()})")
+    return fields, day
 
 
 def _project_payload(values: dict) -> dict:
@@ -1477,6 +1541,7 @@ BULK_ACTIONS = ("check", "document", "capital", "investment", "followup", "advan
 _PROJECT_ARGS = ("name", "investor", "industry", "investment_minor", "unit", "origin", "category", "key", "plan")
 _IMPORT_KEYS = frozenset({*_PROJECT_ARGS, "on"})
 _PROGRESS_EVERY = 1000
+_IMPORT_BATCH = 2000  # rows an import writes at a time (then drops)
 _IN_CHUNK = 500
 # The project columns a bulk write changes, saved in one executemany.
 _BULK_MUTABLE = ("stage", "stage_since", "held_from", "last_transition_on", "last_followup_on", "head_seq",
@@ -1542,15 +1607,62 @@ def _event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage
                  effective_on: str, recorded_at: str, actor: str, reason: str | None, payload_bytes: bytes,
                  prev_hash: str) -> bytes:
     """The canonical bytes of ``audit.event_document(...)`` written out directly (keys in their sorted
-    order), for the bulk paths; ``_fast_events_ok`` checks once per process that they agree."""
+    order), for the bulk paths; ``_fast_events_ok`` checks once per process that they agree.  The parts
+    that repeat from event to event (actor, kind, stages, recorded time, reason) are encoded once."""
+    head, middle, tail = _event_frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
     return b"".join((
-        f'{{"actor":{_text(actor)},"effective_on":"{effective_on}","from":{_text(from_stage)},'
-        f'"kind":{_text(kind)},"payload":'.encode(),
-        payload_bytes,
-        f',"prev_hash":{_text(prev_hash)},"project":{_text(code)},"reason":{_text(reason)},'
-        f'"recorded_at":{_text(recorded_at)},"seq":{int(seq)},"to":{_text(to_stage)},"trigger":{_text(trigger)}}}'
-        .encode(),
+        head, effective_on.encode(), middle, payload_bytes,
+        f',"prev_hash":{_text(prev_hash)},"project":{_text(code)},{tail}{int(seq)},'.encode(),
+        _event_end(to_stage, trigger),
     ))
+
+
+@lru_cache(maxsize=1024)
+def _event_frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
+                 actor: str, reason: str | None) -> tuple[bytes, bytes, str]:
+    return (f'{{"actor":{_text(actor)},"effective_on":"'.encode(),
+            f'","from":{_text(from_stage)},"kind":{_text(kind)},"payload":'.encode(),
+            f'"reason":{_text(reason)},"recorded_at":{_text(recorded_at)},"seq":')
+
+
+@lru_cache(maxsize=256)
+def _event_end(to_stage: str | None, trigger: str | None) -> bytes:
+    return f'"to":{_text(to_stage)},"trigger":{_text(trigger)}}}'.encode()
+
+
+def _day_text(day: date | None) -> str:
+    return "null" if day is None else f'"{day.isoformat()}"'
+
+
+def _registered_payload(values: dict, _t=_text, _d=_day_text) -> str:
+    """``canonical_fast(_project_payload(values))`` as text, written out directly (keys in their sorted
+    order) for the bulk import; ``_fast_payload_ok`` checks once per process that they agree."""
+    return (f'{{"category":{_t(values["category"])},"industry":{_t(values["industry"])},'
+            f'"investor":{_t(values["investor"])},"key":{"true" if values["key"] else "false"},'
+            f'"name":{_t(values["name"])},"origin":{_t(values["origin"])},'
+            f'"plan":{{"break_ground":{_d(values["plan_break_ground"])},"commission":{_d(values["plan_commission"])},'
+            f'"fund":{_d(values["plan_fund"])},"sign":{_d(values["plan_sign"])}}},'
+            f'"planned_investment_minor":{int(values["planned_investment_minor"])},'
+            f'"unit_code":{_t(values["unit_code"])},"workflow_name":{_t(values["workflow_name"])},'
+            f'"workflow_version":{int(values["workflow_version"])}}}')
+
+
+_FAST_PAYLOAD: list[bool] = []
+
+
+def _fast_payload_ok() -> bool:
+    """Whether ``_registered_payload`` writes what ``audit`` hashes for ``_project_payload`` (checked once
+    on a demanding sample; if the payload ever changes shape, the import encodes the payload itself)."""
+    if not _FAST_PAYLOAD:
+        from workflow.definition import default_definition
+
+        fields = project_fields(name='a"b\\c\n暂缓\u2028\x01 😀', investor=None, industry="采矿业",
+                                investment_minor=_MAX_MINOR, unit="XH", origin="\x7f", category="",
+                                key=True, plan={"sign": date(2026, 3, 4), "commission": date(2027, 1, 2)})
+        values = _new_project_row(default_definition(), 12, fields, date(2026, 1, 2), clock.utcnow())
+        expected = audit.canonical_json(_project_payload(values))
+        _FAST_PAYLOAD.append(_registered_payload(values).encode("utf-8") == expected)
+    return _FAST_PAYLOAD[0]
 
 
 _FAST_EVENTS: list[bool] = []
@@ -1594,29 +1706,41 @@ def _insert_many(conn: Connection, table, rows: list[dict], chunk: int = 20_000)
         for start in range(0, len(rows), chunk):
             conn.execute(insert(table), rows[start:start + chunk])
         return
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    order = list(compiled.positiontup)
-    processors = [table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for k in order]
-    sql = str(compiled)
+    sql, getter, processed = _sqlite_insert(conn.dialect, table, tuple(rows[0]))
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        columns = []
-        for k, process in zip(order, processors, strict=True):
-            column = list(map(itemgetter(k), part))
-            if process is not None:
-                column = _converted(column, process)
-            columns.append(column)
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        params = list(map(getter, rows[start:start + chunk]))  # each row's values in the statement's order
+        if processed:
+            columns = list(zip(*params, strict=True))
+            for i, process in processed:
+                columns[i] = _converted(columns[i], process)
+            params = list(zip(*columns, strict=True))
+        conn.exec_driver_sql(sql, params)
 
 
-def _converted(column: list, process) -> list:
+_SQLITE_INSERTS: dict[tuple, tuple] = {}
+
+
+def _sqlite_insert(dialect, table, keys: tuple) -> tuple[str, Callable, list[tuple[int, Callable]]]:
+    """The INSERT of ``keys`` into ``table`` compiled for SQLite, a getter of a row's values in its
+    order, and the (position, bind processor) of the columns that need converting; built once."""
+    found = _SQLITE_INSERTS.get((table.name, keys))
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        order = list(compiled.positiontup)
+        processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
+        getter = itemgetter(*order) if len(order) > 1 else (lambda row, k=order[0]: (row[k],))
+        found = _SQLITE_INSERTS[(table.name, keys)] = (
+            str(compiled), getter, [(i, f) for i, f in enumerate(processors) if f is not None])
+    return found
+
+
+def _converted(column: Sequence, process) -> list:
     """``column`` through a bind processor, each distinct value converted once (None stays None)."""
     try:
         done = {v: None if v is None else process(v) for v in set(column)}
     except TypeError:  # an unhashable value: convert one by one
         return [None if v is None else process(v) for v in column]
-    return [done[v] for v in column]
+    return list(map(done.__getitem__, column))
 
 
 @contextmanager
