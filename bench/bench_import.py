@@ -30,7 +30,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.common import PIPELINE, init_db, row
+from bench.common import PIPELINE, init_db, peak_rss_mib, row
 
 NAME = "import"
 SIZES = {"tiny": 500, "small": 5_000, "full": 50_000}
@@ -126,27 +126,6 @@ def timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
     return wall, cpu
 
 
-_RSS_SCRIPT = r"""
-import contextlib, os, sys
-from cli.app import main
-with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-    code = main(sys.argv[1:])
-# VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork and exec.
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(code, hwm / 1024)
-"""
-
-
-def peak_rss_mib(args: list[str], env: dict) -> float:
-    """Peak resident memory (MiB) of one ``pipeline`` command run in a fresh interpreter."""
-    proc = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, *args], capture_output=True, text=True,
-                          timeout=3600, env={**os.environ, **env})
-    code, mib = proc.stdout.split()[-2:]
-    if code != "0":
-        raise RuntimeError(f"{args} exited {code}: {proc.stderr[-2000:]}")
-    return float(mib)
-
-
 def ruled_db(path: Path) -> str:
     """A fresh database whose rules give every project a first responsible person and two team members."""
     url = fresh_db(path)
@@ -169,7 +148,7 @@ def import_memory(ledger: Path, db: Path, rows: int) -> tuple[float, int]:
     import sqlite3
 
     ruled_db(db)
-    mib = peak_rss_mib(["--db", str(db), "--as", "coord", "--lang", "en", "import", str(ledger)], {})
+    mib = peak_rss_mib(["--db", str(db), "--as", "coord", "--lang", "en", "import", str(ledger)])
     with contextlib.closing(sqlite3.connect(db)) as con:
         projects, events = con.execute("SELECT (SELECT count(*) FROM project), (SELECT count(*) FROM event)").fetchone()
     if projects != rows or events != rows * EVENTS_PER_ROW:

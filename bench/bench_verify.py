@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from bench.common import peak_rss_mib
 
 NAME = "verify"
 PER_PROJECT = 100
@@ -228,28 +228,6 @@ def history_times(cases: list[tuple[Path, str]], repeat: int = 15) -> list[float
     return [statistics.median(t) for t in times]
 
 
-_RSS_SCRIPT = r"""
-import contextlib, io, os, sys
-from cli.app import main
-with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-    code = main(sys.argv[1:])
-# VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork and exec.
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(code, hwm // 1024)
-"""
-
-
-def peak_rss_mib(path: Path, args: list[str]) -> float:
-    """Peak resident memory (MiB) of one command run in a fresh interpreter."""
-    proc = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, "--db", str(path), "--as", "audit", *args],
-                          capture_output=True, text=True, timeout=3600,
-                          env={**os.environ, "PIPELINE_LANG": "en"})
-    code, mib = proc.stdout.split()[-2:]
-    if code != "0":
-        raise AssertionError(f"{args} exited {code}: {proc.stderr[-500:]}")
-    return float(mib)
-
-
 def _row(name, ours, baseline, unit, ratio, goal, met) -> dict:
     return {"benchmark": name, "ours": ours, "baseline": baseline, "unit": unit, "ratio": ratio, "goal": goal,
             "met": met}
@@ -284,8 +262,8 @@ def run(size: str, workdir: Path) -> list[dict]:
                      "in the database", big_h, small_h, "s", big_h / small_h, "≤ 1.2×", big_h / small_h <= 1.2))
     for label, args in (("audit verify", ["audit", "verify", "--json"]),
                         ("audit log --json", ["audit", "log", "--json"])):
-        big_m = peak_rss_mib(big, args)
-        small_m = peak_rss_mib(small, args)
+        big_m, small_m = (peak_rss_mib(["--db", str(db), "--as", "audit", *args], {"PIPELINE_LANG": "en"})
+                          for db in (big, small))
         rows.append(_row(f"peak memory of {label}: {info['events']:,} vs {SMALL_DB_EVENTS:,} events", big_m,
                          small_m, "MiB", big_m / small_m, "≤ 1.5× and ≤ 200 MiB",
                          big_m / small_m <= 1.5 and big_m <= 200))

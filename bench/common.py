@@ -93,3 +93,24 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
             conn.execute(insert(tables.project), projects[k:k + 5000])
             conn.execute(insert(tables.event), events[k:k + 5000])
     engine.dispose()
+
+
+_RSS_SCRIPT = r"""
+import contextlib, os, sys
+from cli.app import main
+with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    code = main(sys.argv[1:])
+# VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork and exec.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(code, hwm / 1024)
+"""
+
+
+def peak_rss_mib(args: list[str], env: dict | None = None) -> float:
+    """Peak resident memory (MiB) of one ``pipeline`` command (``args``) run in a fresh interpreter."""
+    proc = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, *args], capture_output=True, text=True,
+                          timeout=3600, env={**os.environ, **(env or {})})
+    code, mib = proc.stdout.split()[-2:]
+    if code != "0":
+        raise RuntimeError(f"{args} exited {code}: {proc.stderr[-2000:]}")
+    return float(mib)
