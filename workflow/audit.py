@@ -383,6 +383,7 @@ def _checkpoint_row(conn, digest: str | None) -> dict | None:
     from sqlalchemy import select
 
     from workflow.tables import checkpoint as C
+
     stmt = select(C).order_by(C.c.id.desc()).limit(1)
     if digest is not None:
         stmt = select(C).where(C.c.digest == digest).order_by(C.c.id.desc()).limit(1)
@@ -696,17 +697,17 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
 
 
 def latest_checkpoint(conn) -> dict | None:
-    row = _checkpoint_row(conn, None)
-    if row is None:
-        return None
-    return {"digest": row["digest"], "projects": row["projects"], "events": row["events"],
-            "at": format_utc(row["at"]), "actor": row["actor"]}
+    """The newest stored checkpoint without its heads (a row per project: megabytes on a large
+    database, and ``history`` shows this on every page)."""
+    rows = list_checkpoints(conn, 1)
+    return rows[0] if rows else None
 
 
 def list_checkpoints(conn, limit: int = 50) -> list[dict]:
     from sqlalchemy import select
 
     from workflow.tables import checkpoint as C
+
     rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
                         .order_by(C.c.id.desc()).limit(limit)).mappings()
     return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
