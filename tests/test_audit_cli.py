@@ -373,3 +373,24 @@ def test_empty_database_checkpoint_and_verify(cli, aud):
     report = cli("audit", "verify", "--digest", doc["digest"], json=True, actor=aud, ok=True).json
     assert report["ok"] and report["digest"]["covered_events"] == 0
     assert cli("audit", "log", "--format", "md", actor=aud, ok=True).out.startswith("# Audit log")
+
+
+@pytest.mark.sqlite_only
+def test_history_shows_the_latest_checkpoint_without_reading_every_head(cli, county, aud):
+    """The checkpoint row holds every project's head (megabytes on a large county): history shows the
+    latest checkpoint's summary and never selects the heads."""
+    from sqlalchemy import event
+
+    from workflow import audit
+    from workflow.db import make_engine
+
+    cli.admin("audit", "checkpoint", ok=True)
+    latest = cli("audit", "checkpoints", json=True, ok=True).json["checkpoints"][0]
+    engine = make_engine(cli.url_for(aud), readonly=True)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    data = audit.project_history(engine, county[0])
+    engine.dispose()
+    assert data["checkpoint"] == latest and set(latest) == {"digest", "projects", "events", "at", "actor"}
+    assert any("FROM checkpoint" in s for s in statements)
+    assert not any("heads" in s for s in statements)
