@@ -37,11 +37,6 @@ class Session:
                 parent._pause()
                 return row
 
-            def _next_project_ids(self, conn, count):
-                ids = super()._next_project_ids(conn, count)
-                parent._pause()
-                return ids
-
             def _next_project_id(self, conn):
                 new_id = super()._next_project_id(conn)
                 parent._pause()

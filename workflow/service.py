@@ -402,12 +402,17 @@ class Service:
             return result
 
     def _next_project_id(self, conn: Connection) -> int:
+        """The next new project id (codes are never reused); an import numbers on from it."""
         if conn.dialect.name == "sqlite":
             # AUTOINCREMENT's counter: codes are never reused, even after a row went missing.
             seq = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'project'").scalar()
             top = conn.execute(select(func.max(P.c.id))).scalar()
             return max(seq or 0, top or 0) + 1
-        return self._next_project_ids(conn, 1)[0]
+        # PostgreSQL: not the id sequence (nextval is not transactional, so a dry run, a refusal or a
+        # killed import would use codes up).  Creators take a transaction-scoped advisory lock and
+        # continue after the highest id, as SQLite's AUTOINCREMENT counter does (engine-specific).
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PROJECT_ID_LOCK})")
+        return (conn.execute(select(func.max(P.c.id))).scalar() or 0) + 1
 
     def edit_project(self, code: str, changes: dict, *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:
@@ -1134,18 +1139,6 @@ class Service:
         _insert_many(conn, E, event_rows)
         _insert_many(conn, ASG, assignment_rows)
         return len(assignment_rows)
-
-    def _next_project_ids(self, conn: Connection, count: int) -> list[int]:
-        """``count`` new project ids (codes are never reused)."""
-        if conn.dialect.name == "sqlite":
-            start = self._next_project_id(conn)
-            return list(range(start, start + count))
-        # PostgreSQL: not the id sequence (nextval is not transactional, so a dry run, a refusal or a
-        # killed import would use codes up).  Creators take a transaction-scoped advisory lock and
-        # continue after the highest id, as SQLite's AUTOINCREMENT counter does (engine-specific).
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PROJECT_ID_LOCK})")
-        top = conn.execute(select(func.max(P.c.id))).scalar() or 0
-        return list(range(top + 1, top + 1 + count))
 
     def bulk_apply(self, ops: Sequence[BulkOp], *,
                    progress: Callable[[str, int, int], None] | None = None) -> dict:
