@@ -326,17 +326,15 @@ def test_the_fast_amount_path_reads_as_parse_amount():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from workflow import money
     from workflow.errors import BadInput as Refused
-    from workflow.money import MAX_MINOR, parse_amount
+    from workflow.money import ascii_minor, parse_amount
 
-    assert (wio._MAX_MINOR, wio._MAX_LEN, wio._MAX_EXPONENT) == (MAX_MINOR, money._MAX_LEN, money._MAX_EXPONENT)
     number = r"([0-9٠-٩]{0,19}|[0-9]{1,3}(,[0-9]{3}){0,5}|[0-9]{0,3},[0-9]{0,4})(\.[0-9]{0,12})?([eE][-+]?[0-9]{1,3})?"
 
     @settings(max_examples=1000, deadline=None)
     @given(st.from_regex(rf"\A{number}(万元|亿元|万|亿|元|美元| 万|)\Z"), st.sampled_from(["", "万", "亿"]))
     def same(text, factor):
-        fast = wio._plain_amount(text, wio._SCALE[factor])
+        fast = ascii_minor(text, wio._SCALE[factor])
         unit = "" if any(text.endswith(u) for u in ("万", "亿", "元")) else factor
         try:
             slow = parse_amount(text + unit)
@@ -348,8 +346,10 @@ def test_the_fast_amount_path_reads_as_parse_amount():
     same()
     for text, minor in (("12,000,000", 12_000_000_00), ("0.25亿", 25_000_000_00), ("1.2e8", 120_000_000_00),
                         ("1234e4", 12_340_000_00), ("1.5", 150), ("5600万元", 56_000_000_00)):
-        assert wio._plain_amount(text, 1) == minor, text
-    assert wio._plain_amount("1.234", 1) is None and wio._plain_amount("1,000e3", 1) is None  # parse_amount says why
+        assert ascii_minor(text, 1) == minor, text
+    assert ascii_minor("1.234", 1) is None and ascii_minor("1,000e3", 1) is None  # parse_amount says why
+    assert ascii_minor("1." + "0" * 60 + "万元") == 1_000_000  # 64 characters, unit included: read
+    assert ascii_minor("1." + "0" * 61 + "万元") is None  # 65: over parse_amount's limit
 
 
 def test_the_key_threshold_is_the_services():

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from workflow.errors import BadInput
+from workflow.money import ascii_minor, parse_amount
 
 # --- columns -----------------------------------------------------------------------------------
 
@@ -710,7 +711,7 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
             if raw.__class__ is str:
                 text = raw.strip()
                 if text:
-                    return _plain_amount(text, scale) or _amount(text, factor, lang)
+                    return ascii_minor(text, scale) or _amount(text, factor, lang)
                 if optional:
                     return None
             return None if raw is None and optional else general(raw)
@@ -776,52 +777,9 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
 
 
 _SCALE = {"": 1, "万": 10_000, "亿": 100_000_000}
-_SUFFIX_SCALE = (("万元", 10_000), ("亿元", 100_000_000), ("万", 10_000), ("亿", 100_000_000), ("元", 1))
-_MAX_MINOR = 9_000_000_000_000_000  # workflow.money.MAX_MINOR (a test checks they agree)
-
-
-_NUMBER = re.compile(r"(?:([0-9]+)|([0-9]{1,3}(?:,[0-9]{3})+))(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?")
-_MAX_LEN, _MAX_EXPONENT = 64, 40  # workflow.money's limits (a test checks they agree)
-
-
-def _plain_amount(text: str, scale: int) -> int | None:
-    """The commonest cells — ASCII numbers (``5600``, ``12,000,000``, ``0.25``, ``1.2e8``), optionally
-    followed by 万, 万元, 亿, 亿元 or 元 — in minor units, exactly as ``parse_amount`` reads them; None
-    for anything else, and for what ``parse_amount`` refuses (it then says why)."""
-    if len(text) > _MAX_LEN:
-        return None
-    for suffix, unit_scale in _SUFFIX_SCALE:
-        if text.endswith(suffix):
-            text, scale = text[: -len(suffix)], unit_scale
-            break
-    if text.isdigit() and text.isascii():
-        minor = int(text) * scale * 100
-    else:
-        m = _NUMBER.fullmatch(text)
-        if m is None:
-            return None
-        plain, grouped, frac, exp = m.groups()
-        if grouped is not None and exp is not None:
-            return None
-        frac = frac or ""
-        minor = int((plain or grouped.replace(",", "")) + frac) * scale * 100
-        shift = -len(frac)
-        if exp is not None:
-            if abs(int(exp)) > _MAX_EXPONENT:
-                return None
-            shift += int(exp)
-        if shift >= 0:
-            minor *= 10**shift
-        else:
-            minor, rest = divmod(minor, 10**-shift)
-            if rest:
-                return None
-    return minor if minor <= _MAX_MINOR else None
 
 
 def _amount(raw: Any, factor: str, lang: str) -> int:
-    from workflow.money import parse_amount
-
     if isinstance(raw, bool):
         raise BadInput("不是金额" if lang == "zh" else "not an amount")
     if isinstance(raw, int):

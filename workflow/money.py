@@ -1,7 +1,7 @@
 """Money: parsing user input, display in both languages, JSON form (SPEC §3).
 
-Amounts are integer minor units (分 / cents) with a currency code, never floats. Parsing works on
-`decimal.Decimal` only and refuses any input that is not an exact whole number of minor units.
+Amounts are integer minor units (分 / cents) with a currency code, never floats. Parsing works in
+exact integer arithmetic only and refuses any input that is not an exact whole number of minor units.
 Standard library only.
 """
 
@@ -10,13 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import (
-    ROUND_HALF_UP,
-    Context,
-    Decimal,
-    InvalidOperation,
-    localcontext,
-)
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from workflow.errors import BadInput
 
@@ -129,6 +123,7 @@ _UNITS: dict[str, tuple[int, str | None]] = {
     "亿": (100_000_000, None),
     "万": (10_000, None),
 }
+_CNY_UNITS = tuple(sorted(((u, m) for u, (m, c) in _UNITS.items() if c != "USD"), key=lambda um: -len(um[0])))
 _UNIT_RE = re.compile("(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\s*$")
 _UNIT_CHARS = re.compile(r"[万亿元]|美元")
 _CODE_ALIASES = {"CNY": "CNY", "RMB": "CNY", "USD": "USD"}
@@ -137,6 +132,7 @@ _CODE_SUFFIX = re.compile(r"(?<=[0-9万亿元\s])\s*([A-Za-z]{3})$")
 # A plain number with an optional exponent, or a number with thousands separators (no exponent).
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)$")
 _MAX_LEN = 64
 _MAX_EXPONENT = 40
 
@@ -202,22 +198,58 @@ def parse_amount(text: str, default_currency: str = "CNY", *, lang: str = "en") 
     else:
         raise _refuse(original, lang, "syntax")
 
-    exp = re.search(r"[eE]([+-]?[0-9]+)$", number)
-    if exp and abs(int(exp.group(1))) > _MAX_EXPONENT:
+    if _exponent_too_large(number):
         raise _refuse(original, lang, "exponent")
-
-    # Enough precision that no multiplication below ever rounds: the input is at most 64 chars.
-    with localcontext(Context(prec=200)) as ctx:
-        ctx.traps[InvalidOperation] = True
-        value = Decimal(number) * multiplier * 100
-        if not value.is_finite():  # pragma: no cover - the regexes admit digits only
-            raise _refuse(original, lang, "syntax")
-        if value != value.to_integral_value():
-            raise _refuse(original, lang, "precision")
-        minor = int(value)
+    minor = _exact_minor(number, multiplier)
+    if minor is None:
+        raise _refuse(original, lang, "precision")
     if minor > MAX_MINOR:
         raise _refuse(original, lang, "too_large", limit=f"{MAX_MINOR:,}")
     return Money(minor, currency)
+
+
+def ascii_minor(text: str, multiplier: int = 1) -> int | None:
+    """The minor units of a plain ASCII number (``5600``, ``0.25``, ``1.2e8``, ``12,000,000``) times
+    ``multiplier`` — or times its unit when 万, 万元, 亿, 亿元 or 元 follows it — exactly as
+    ``parse_amount`` reads it; None for any other text (blanks, a currency, full-width digits …) and
+    for what ``parse_amount`` refuses (it then says why).  For loops over many cells (an import)."""
+    if len(text) > _MAX_LEN:
+        return None
+    for unit, scale in _CNY_UNITS:
+        if text.endswith(unit):
+            text, multiplier = text[: -len(unit)], scale
+            break
+    if text.isdigit() and text.isascii():
+        minor: int | None = int(text) * multiplier * 100
+    else:
+        if _GROUPED.fullmatch(text):
+            number = text.replace(",", "")
+        elif _PLAIN.fullmatch(text):
+            number = text
+        else:
+            return None
+        if _exponent_too_large(number):
+            return None
+        minor = _exact_minor(number, multiplier)
+    return minor if minor is not None and minor <= MAX_MINOR else None
+
+
+def _exponent_too_large(number: str) -> bool:
+    exp = _EXPONENT.search(number)
+    return exp is not None and abs(int(exp.group(1))) > _MAX_EXPONENT
+
+
+def _exact_minor(number: str, multiplier: int) -> int | None:
+    """``number`` (ASCII digits, an optional fraction, an optional exponent within the limit; no
+    commas) × ``multiplier`` in minor units, exactly; None when that is not a whole number of them."""
+    mantissa, _, exp = number.lower().partition("e")
+    whole, _, frac = mantissa.partition(".")
+    minor = int(whole + frac) * multiplier * 100
+    shift = (int(exp) if exp else 0) - len(frac)
+    if shift >= 0:
+        return minor * 10**shift
+    minor, rest = divmod(minor, 10**-shift)
+    return None if rest else minor
 
 
 def _check(amount_minor: int, currency: str) -> None:
