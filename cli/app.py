@@ -295,8 +295,7 @@ def _app_for(argv: list[str]) -> typer.Typer:
         return app
     from typer.main import get_command_name
 
-    named = [c for c in app.registered_commands
-                if (c.name or get_command_name(c.callback.__name__)) == name]
+    named = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
     groups = [g for g in app.registered_groups if g.name == name]
     if len(named) + len(groups) != 1:
         return app

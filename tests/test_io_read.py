@@ -236,11 +236,9 @@ def test_missing_and_duplicate_columns_refuse_the_file():
     assert rows(checked) == []
 
 
-@pytest.mark.parametrize("held", ["mapping", "digests"])
-def test_duplicates_of_existing_projects_and_of_earlier_rows(held):
+def test_duplicates_of_existing_projects_and_of_earlier_rows():
     projects = [("P-0008", "y", None, "XH"), ("P-0009", "z", "b", "XH"), ("P-0010", "z", "b", "XH")]
-    existing = ({("z", "b", "XH"): "P-0009"} if held == "mapping" else
-                wio.Identities(lambda: iter(projects)))
+    existing = wio.Identities(lambda: iter(projects))
     text = ("name,investor,industry,investment,unit\na,b,c,1,XH\na,b,c,2,XH\nz,b,c,1,XH\n,b,c,1,XH\n"
             "a,b,c,3,XH\nz,b,c,1,XH\n")
     checked = check(text, existing=existing)

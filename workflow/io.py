@@ -495,9 +495,6 @@ class Identities:
         with _reading(rows()) as it:
             self.digests = {identity_digest((name, investor, unit)) for _, name, investor, unit in it}
 
-    def __len__(self) -> int:
-        return len(self.digests)
-
     def codes(self, digests: Iterable[int]) -> dict[int, str]:
         """The code of the first project with each of ``digests`` (those found)."""
         wanted = set(digests) & self.digests
@@ -511,10 +508,6 @@ class Identities:
                         if len(found) == len(wanted):
                             break
         return found
-
-    def get(self, ident: tuple, default: str | None = None) -> str | None:
-        digest = identity_digest(tuple(ident))
-        return self.codes([digest]).get(digest, default)
 
 
 @contextmanager
@@ -530,13 +523,13 @@ def _reading(rows: Iterable) -> Iterator[Iterator]:
 
 
 def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date, lang: str = "en",
-               existing: Mapping[tuple, str] | Identities | None = None, allow_duplicates: bool = False,
+               existing: Identities | None = None, allow_duplicates: bool = False,
                progress: Callable[[int, int], None] | None = None) -> Checked:
     """Check every cell of every row (read one at a time), and return every problem as
     ``{"line", "column", "field", "message"}`` (column: the spreadsheet letter; field: the header as
     written in the file) and the good rows, converted, on a spool.  ``units`` are ``{"code", "name"}``;
     a unit cell may give either.  ``existing`` holds the identities ``(name, investor, unit)`` of the
-    projects there are (an ``Identities``, or a mapping to their codes): a row naming the same project,
+    projects there are (``Service.project_identities``): a row naming the same project,
     or repeating an earlier row, is refused unless ``allow_duplicates``.
 
     Nothing is kept per row but the ``identity_digest`` of its identity (a set).  A repetition is
@@ -578,8 +571,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
         by_fold[u["code"].casefold()] = u["code"]
     header_ok = not problems
     dedupe = not allow_duplicates and "name" in columns
-    known = existing.digests if isinstance(existing, Identities) and dedupe else None
-    existing_get = existing.get if existing and dedupe and known is None else None
+    known = existing.digests if existing is not None and dedupe else frozenset()
     seen: set[int] = set()  # identity_digest of each (name, investor, unit) so far
     later: list[tuple[dict, int, bool]] = []  # (problem, digest, names a project?): its message is written last
     name_at = columns["name"][0] if "name" in columns else None
@@ -619,12 +611,9 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             if row_problems is None and dedupe:
                 ident = (out[name_slot], out[investor_slot], out[unit_slot])
                 digest = identity_digest(ident)
-                code = existing_get(ident) if existing_get is not None else None
-                if code is not None:
-                    row_problems = [_problem(line, name_at, written["name"], _same_project(code, zh))]
-                elif (known is not None and digest in known) or digest in seen:
+                if digest in known or digest in seen:
                     row_problems = [_problem(line, name_at, written["name"], "")]
-                    later.append((row_problems[0], digest, known is not None and digest in known))
+                    later.append((row_problems[0], digest, digest in known))
                 else:
                     seen.add(digest)
             if row_problems is not None:

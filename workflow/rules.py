@@ -645,9 +645,6 @@ class NewProjects:
         self._loads: dict[str, int] = {}
         self._locked: set[str] = set()
 
-    def __bool__(self) -> bool:
-        return bool(self.rules)
-
     def _load(self, login: str) -> int:
         if login not in self._loads:
             self._loads[login] = _lead_load_one(self.conn, login)
