@@ -1,6 +1,6 @@
 """``rules apply --dry-run`` over many projects and rules, against the same matching in one SQL query.
 
-Ours: ``workflow.rules.apply(service, dry_run=True)`` — the command's real code path: read every
+Ours: ``Service.apply_rules(dry_run=True)`` — the command's real code path: read every
 rule, person, open project and active assignment, match all rules with set indexes, walk the
 projects in order filling what is missing under the leaders' caps, and build the change list.
 
@@ -180,7 +180,6 @@ def _median(fn, repeat: int):
 
 
 def run(size: str, workdir: Path) -> list[dict]:
-    from workflow import rules
     from workflow.db import make_engine
     from workflow.service import Service
 
@@ -194,7 +193,7 @@ def run(size: str, workdir: Path) -> list[dict]:
             return conn.exec_driver_sql(BASELINE_SQL).all()
 
     def ours():
-        return rules.apply(svc, dry_run=True)
+        return svc.apply_rules(dry_run=True)
 
     baseline()  # warm the page cache and the lazy imports for both
     ours()

@@ -60,7 +60,7 @@ def _payload_for(seq: int, pid: int) -> tuple[str, dict]:
 def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
     """An initialised database with ``n_events`` events over ``n_events // per_project`` projects
     whose rows agree with their (hash-chained) history."""
-    from workflow import audit
+    from workflow import audit, events
     from workflow.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{path}")
@@ -120,14 +120,14 @@ def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
                 kind, payload = _payload_for(seq, pid)
                 if kind == "followup":
                     reason = None
-            ptext = audit.canonical_json(payload).decode("utf-8")
-            raw = audit.stored_event_bytes(code, seq, kind, trigger, frm, to, eff, rec, actor, reason, ptext,
+            ptext = events.canonical(payload).decode("utf-8")
+            raw = events.event_bytes(code, seq, kind, trigger, frm, to, eff, rec, actor, reason, ptext,
                                            prev[pid])
             if enc_check < 50:  # the fast bytes are the canonical document
-                assert raw == audit.event_bytes(project=code, seq=seq, kind=kind, trigger=trigger,
+                assert raw == events.canonical(events.event_document(project=code, seq=seq, kind=kind, trigger=trigger,
                                                 from_stage=frm, to_stage=to, effective_on=day,
                                                 recorded_at=rec_dt, actor=actor, reason=reason,
-                                                payload=payload, prev_hash=prev[pid])
+                                                payload=payload, prev_hash=prev[pid]))
                 enc_check += 1
             h = hashlib.sha256(raw).hexdigest()
             rows.append((pid, seq, kind, trigger, frm, to, eff, rec, actor, reason, ptext, prev[pid], h))
@@ -172,7 +172,7 @@ def reference_rate(path: Path, limit: int) -> float:
     """The same rows through ``event_document`` + the pure-Python ``rfc8785`` + sha256: events/s."""
     import rfc8785
 
-    from workflow import audit
+    from workflow import audit, events
 
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     codes = dict(con.execute("SELECT id, code FROM project"))
@@ -181,7 +181,7 @@ def reference_rate(path: Path, limit: int) -> float:
     for (pid, seq, kind, trig, frm, to, eff, rec, actor, reason, payload, prev, h) in con.execute(
             f"SELECT project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, actor, "
             f"reason, payload, prev_hash, hash FROM event ORDER BY id LIMIT {int(limit)}"):
-        doc = audit.event_document(project=codes[pid], seq=seq, kind=kind, trigger=trig, from_stage=frm,
+        doc = events.event_document(project=codes[pid], seq=seq, kind=kind, trigger=trig, from_stage=frm,
                                    to_stage=to, effective_on=eff, recorded_at=audit.format_utc(
                                        datetime.fromisoformat(rec)), actor=actor, reason=reason,
                                    payload=payload, prev_hash=prev)

@@ -60,6 +60,7 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
 
     from workflow import audit, tables
     from workflow.db import make_engine
+    from workflow.events import document_hash, payload_text
 
     rnd = random.Random(seed)
     engine = make_engine(url)
@@ -74,7 +75,7 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
                    "category": None, "key": minor >= 10_000_000_000, "planned_investment_minor": minor,
                    "unit_code": "XH" if i % 2 else "FGW", "workflow_name": "investment", "workflow_version": 1,
                    "plan": {"sign": None, "fund": None, "break_ground": None, "commission": None}}
-        h = audit.event_hash(project=code, seq=1, kind="registered", trigger=None, from_stage=None, to_stage="lead",
+        h = document_hash(project=code, seq=1, kind="registered", trigger=None, from_stage=None, to_stage="lead",
                              effective_on=on, recorded_at=now, actor="bench", reason=None, payload=payload,
                              prev_hash=audit.GENESIS)
         projects.append({"id": i, "code": code, "name": payload["name"], "investor": payload["investor"],
@@ -87,7 +88,7 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
                          "head_hash": h, "created_at": now})
         events.append({"project_id": i, "seq": 1, "kind": "registered", "trigger": None, "from_stage": None,
                        "to_stage": "lead", "effective_on": on, "recorded_at": now, "actor": "bench", "reason": None,
-                       "payload": audit.payload_text(payload), "prev_hash": audit.GENESIS, "hash": h})
+                       "payload": payload_text(payload), "prev_hash": audit.GENESIS, "hash": h})
     with engine.begin() as conn:
         for k in range(0, n, 5000):
             conn.execute(insert(tables.project), projects[k:k + 5000])

@@ -261,10 +261,9 @@ def rules_apply(
 ) -> None:
     """Fill every missing assignment from the current rules (admin). Never replaces anyone: leaders whose
     rule was disabled or who were deactivated are reported, not changed (use `pipeline reassign`)."""
-    from workflow import rules
 
     svc = STATE.service(write=not dry_run)
-    doc = rules.apply(svc, dry_run=dry_run)
+    doc = svc.apply_rules(dry_run=dry_run)
     if json:
         emit_json(doc)
         return

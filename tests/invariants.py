@@ -4,7 +4,7 @@ It reads the tables directly (not through the service) and returns a list of pro
 
 - every project's events run ``seq`` 1..n, the first ``prev_hash`` is 64 zeros, each ``prev_hash``
   is the previous event's ``hash``, and every ``hash`` is recomputed from the stored fields
-  (``workflow.audit.event_hash``: RFC 8785 bytes, SHA-256);
+  (``workflow.events.document_hash``: RFC 8785 bytes, SHA-256);
 - the project row agrees with its history: ``head_seq``/``head_hash`` are the last event's, ``stage``
   is the stage replayed from the transition events (``held_from`` too), ``1 <= version <= head_seq``;
 - no partial batch: every record event has its side row (same ``event_seq``) and every side row its
@@ -85,7 +85,9 @@ def _project_problems(p, evs, side, audit) -> list[str]:
             break
         if e["prev_hash"] != prev:
             out.append(f"{code}#{i}: prev_hash does not link to the previous event")
-        recomputed = audit.event_hash(
+        from workflow.events import document_hash
+
+        recomputed = document_hash(
             project=code, seq=e["seq"], kind=e["kind"], trigger=e["trigger"], from_stage=e["from_stage"],
             to_stage=e["to_stage"], effective_on=e["effective_on"], recorded_at=e["recorded_at"],
             actor=e["actor"], reason=e["reason"], payload=e["payload"], prev_hash=e["prev_hash"])

@@ -29,20 +29,7 @@ class Session:
 
         self.name = name
         self.engine = make_engine(url)
-        parent = self
-
-        class Stepped(Service):
-            def _lock(self, conn, code):
-                row = super()._lock(conn, code)
-                parent._pause()
-                return row
-
-            def _next_project_id(self, conn):
-                new_id = super()._next_project_id(conn)
-                parent._pause()
-                return new_id
-
-        self.service = Stepped(self.engine, COORD)
+        self.service = Service(self.engine, COORD)
         self.pause_after_lock = False
         self.locked = threading.Event()
         self.proceed = threading.Event()
@@ -58,6 +45,7 @@ class Session:
 
     def start(self, fn, *args, **kw) -> Session:
         def run():
+            _RUNNING[threading.get_ident()] = self
             try:
                 self.result = fn(self.service, *args, **kw)
             except BaseException as exc:  # noqa: B036 - reported to the test thread
@@ -80,8 +68,29 @@ class Session:
         self.engine.dispose()
 
 
+_RUNNING: dict[int, Session] = {}  # thread -> the session it runs
+
+
+def _stepped(method):
+    """``method`` of the transaction kernel, pausing the calling session right after it (a row is
+    locked, or a new project number taken) when that session asked to pause there."""
+
+    def wrapper(self, *args, **kw):
+        out = method(self, *args, **kw)
+        session = _RUNNING.get(threading.get_ident())
+        if session is not None:
+            session._pause()
+        return out
+
+    return wrapper
+
+
 @pytest.fixture
-def sessions(any_cli):
+def sessions(any_cli, monkeypatch):
+    from workflow.store import Txn
+
+    monkeypatch.setattr(Txn, "lock", _stepped(Txn.lock))
+    monkeypatch.setattr(Txn, "next_project_id", _stepped(Txn.next_project_id))
     opened: list[Session] = []
 
     def open_session(name: str) -> Session:

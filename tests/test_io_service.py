@@ -1,4 +1,4 @@
-"""Service.import_projects and Service.bulk_apply: the same rows, events and chains as the single writes."""
+"""Import and batches (``workflow.bulk``) run the single writes' commands: the same rows, events and chains."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.conftest import ADMIN, Cli, populate
-from workflow import audit, clock
+from workflow import clock, events
+from workflow.bulk import Op as BulkOp
 from workflow.db import make_engine
 from workflow.errors import BadInput, NotAllowed, Refused
-from workflow.service import ASSIGNMENT_ROLES, BulkOp, Service, canonical_fast
+from workflow.rules import ASSIGNMENT_ROLES
+from workflow.service import Service
 
 # --- canonical JSON --------------------------------------------------------------------------------
 
@@ -26,28 +28,29 @@ documents = st.recursive(scalars, lambda inner: st.dictionaries(keys, inner, max
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(keys, documents, max_size=8))
 def test_fast_canonical_json_is_rfc8785(doc):
-    assert canonical_fast(doc) == audit.canonical_json(doc)
+    assert events.canonical(doc) == events.canonical_exact(doc) == events.canonical_reference(doc)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(keys, documents, max_size=6), texts, texts | st.none())
-def test_event_bytes_with_the_payload_spliced_in_are_rfc8785(payload, actor, reason):
-    from workflow.service import _spliced
-
-    doc = audit.event_document(
+def test_event_bytes_around_a_stored_payload_are_rfc8785(payload, actor, reason):
+    on, at = date(2026, 1, 2), clock.utcnow()
+    doc = events.event_document(
         project="P-0001", seq=2, kind="check", trigger=None, from_stage=actor, to_stage=None,
-        effective_on=date(2026, 1, 2), recorded_at=clock.utcnow(), actor=actor + '"payload":0,', reason=reason,
-        payload=payload, prev_hash=audit.GENESIS)
-    assert _spliced(doc, canonical_fast(payload)) == audit.canonical_json(doc)
+        effective_on=on, recorded_at=at, actor=actor + '"payload":0,', reason=reason,
+        payload=payload, prev_hash=events.GENESIS)
+    got = events.event_bytes("P-0001", 2, "check", None, actor, None, on, at, actor + '"payload":0,', reason,
+                             events.payload_text(payload), events.GENESIS)
+    assert got == events.canonical_reference(doc)
 
 
 def test_fast_canonical_json_on_an_event_document():
-    doc = audit.event_document(
+    doc = events.event_document(
         project="P-0001", seq=3, kind="followup", trigger=None, from_stage=None, to_stage=None,
         effective_on=date(2026, 1, 2), recorded_at=clock.utcnow(), actor="coord", reason="原因\n\t\"x\"\x01\u2028",
         payload={"note": "电话跟进 😀 \\ \x7f", "amount_minor": 9_000_000_000_000_000, "ok": True, "n": None},
-        prev_hash=audit.GENESIS)
-    assert canonical_fast(doc) == audit.canonical_json(doc)
+        prev_hash=events.GENESIS)
+    assert events.canonical(doc) == events.canonical_reference(doc)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -233,8 +236,6 @@ def _many(n: int) -> list[dict]:
 def test_import_in_batches_writes_what_add_project_writes_with_rules(tmp_path, monkeypatch):
     """Batches smaller than the rows: the rules' decisions (caps counted across batches), the events,
     the chains and the assignments are those of registering the projects one at a time."""
-    from workflow import service as svc_module
-
     c1, _, one = fresh(tmp_path, "single")
     c2, _, bulk = fresh(tmp_path, "bulk")
     for c in (c1, c2):
@@ -242,7 +243,7 @@ def test_import_in_batches_writes_what_add_project_writes_with_rules(tmp_path, m
     d0 = clock.today() - timedelta(days=3)
     for row in _many(11):
         one.add_project(**row, on=d0)
-    monkeypatch.setattr(svc_module, "_IMPORT_BATCH", 4)
+    monkeypatch.setattr("workflow.bulk.IMPORT_BATCH", 4)
     seen = []
     result = bulk.import_projects(({**row, "on": d0} for row in _many(11)), total=11,
                                   progress=lambda *a: seen.append(a))
@@ -258,9 +259,7 @@ def test_import_in_batches_writes_what_add_project_writes_with_rules(tmp_path, m
 
 
 def test_a_bad_row_after_the_first_batch_refuses_everything(service, monkeypatch):
-    from workflow import service as svc_module
-
-    monkeypatch.setattr(svc_module, "_IMPORT_BATCH", 2)
+    monkeypatch.setattr("workflow.bulk.IMPORT_BATCH", 2)
     rows = [*_many(5), dict(PROJECTS[1], unit="NOPE"), *_many(3)[1:], dict(PROJECTS[1], investment_minor=-1)]
     with pytest.raises(BadInput) as exc:
         service.import_projects(iter(rows))
@@ -340,51 +339,38 @@ def test_a_refused_bulk_write_names_it_and_writes_nothing(service, cli):
     assert snapshot(service) == before
 
 
-def test_the_service_amount_limit_is_the_money_limit():
-    from workflow import money, service
+def test_the_amount_limit_is_the_money_limit():
+    from workflow import money
+    from workflow.commands import ProjectFields
 
-    assert service._MAX_MINOR == money.MAX_MINOR
+    assert ProjectFields.parse(name="a", investment_minor=money.MAX_MINOR).planned_investment_minor == money.MAX_MINOR
     with pytest.raises(BadInput, match="larger than the limit"):
-        service.project_fields(name="a", investor=None, industry=None, investment_minor=money.MAX_MINOR + 1,
-                               unit=None)
+        ProjectFields.parse(name="a", investor=None, industry=None, investment_minor=money.MAX_MINOR + 1, unit=None)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(keys, documents, max_size=6), texts, texts | st.none(), texts | st.none(),
        st.integers(1, 10**6))
-def test_bulk_event_bytes_are_the_audit_document(payload, actor, reason, trigger, seq):
-    from workflow.service import _event_bytes, _fast_events_ok
-
-    assert _fast_events_ok()
+def test_event_bytes_are_the_audit_document(payload, actor, reason, trigger, seq):
     fields = dict(project="P-0042", seq=seq, kind="transition", trigger=trigger, from_stage="lead", to_stage=None,
                   effective_on=date(2026, 2, 3), recorded_at="2026-02-03T04:05:06.000007Z", actor=actor,
                   reason=reason, payload=payload, prev_hash="e" * 64)
-    got = _event_bytes("P-0042", seq, "transition", trigger, "lead", None, "2026-02-03", fields["recorded_at"], actor,
-                       reason, canonical_fast(payload), "e" * 64)
-    assert got == audit.canonical_json(audit.event_document(**fields))
+    got = events.event_bytes("P-0042", seq, "transition", trigger, "lead", None, "2026-02-03", fields["recorded_at"],
+                             actor, reason, events.payload_text(payload), "e" * 64)
+    assert got == events.canonical_reference(events.event_document(**fields))
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(min_size=1, max_size=30).filter(str.strip), texts | st.none(), texts | st.none(), texts | st.none(),
        texts | st.none(), st.integers(0, 9_000_000_000_000_000), st.none() | st.booleans(),
        st.dictionaries(st.sampled_from(["sign", "fund", "break_ground", "commission"]), st.dates(), max_size=4))
-def test_the_written_out_registered_payload_is_the_audit_payload(name, investor, industry, origin, category, minor,
-                                                                 key, plan):
-    from workflow.definition import default_definition
-    from workflow.service import _new_project_row, _project_payload, _registered_payload, project_fields
+def test_the_registered_payload_is_rfc8785(name, investor, industry, origin, category, minor, key, plan):
+    from workflow.commands import ProjectFields
 
-    fields = project_fields(name=name, investor=investor, industry=industry, investment_minor=minor, unit="XH",
+    f = ProjectFields.parse(name=name, investor=investor, industry=industry, investment_minor=minor, unit="XH",
                             origin=origin, category=category, key=key, plan=plan)
-    values = _new_project_row(default_definition(), 42, fields, date(2026, 1, 2), clock.utcnow())
-    assert _registered_payload(values).encode("utf-8") == audit.canonical_json(_project_payload(values))
-
-
-@pytest.mark.parametrize("events, payload", [(False, False), (False, True), (True, False)])
-def test_bulk_paths_fall_back_when_the_audit_document_changes_shape(tmp_path, monkeypatch, events, payload):
-    from workflow import service as svc_module
-
-    monkeypatch.setattr(svc_module, "_FAST_EVENTS", [events])
-    monkeypatch.setattr(svc_module, "_FAST_PAYLOAD", [payload])
-    c, _, coord = fresh(tmp_path, "fallback")
-    coord.import_projects(PROJECTS[:2])
-    verify(c)
+    event = events.Registered(on=date(2026, 1, 2), stage="lead", name=f.name, investor=f.investor, origin=f.origin,
+                              industry=f.industry, category=f.category, key=bool(key),
+                              planned_investment_minor=f.planned_investment_minor, unit_code=f.unit_code,
+                              workflow_name="investment", workflow_version=1, plan=f.plan)
+    assert events.payload_text(event.payload()).encode("utf-8") == events.canonical_reference(event.payload())

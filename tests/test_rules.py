@@ -272,25 +272,27 @@ def test_apply_fills_missing_and_prints_changes(cli):
 
 
 def test_apply_is_all_or_nothing(cli, service, monkeypatch):
-    from workflow import rules
+    from workflow.events import Assigned
     from workflow.service import Service
+    from workflow.store import Txn
 
     codes = [project(cli, name=f"项目{i}") for i in range(3)]
     rule(cli, "lead_leader", "wang", 10, "--key")
     admin = Service(service.engine, ADMIN)
-    real = Service.assign
+    real = Txn.emit
     calls = []
 
-    def failing(self, conn, proj, result, **kw):
-        calls.append(proj.code)
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return real(self, conn, proj, result, **kw)
+    def failing(self, proj, event):
+        if isinstance(event, Assigned):
+            calls.append(proj.code)
+            if len(calls) == 3:
+                raise RuntimeError("disk full")
+        return real(self, proj, event)
 
-    monkeypatch.setattr(Service, "assign", failing)
+    monkeypatch.setattr(Txn, "emit", failing)
     with pytest.raises(RuntimeError):
-        rules.apply(admin)
-    monkeypatch.setattr(Service, "assign", real)
+        admin.apply_rules()
+    monkeypatch.setattr(Txn, "emit", real)
     assert len(calls) == 3
     assert all(lead(cli, c) is None for c in codes)
     assert all(len(cli("history", c, json=True).json["events"]) == 1 for c in codes)

@@ -201,8 +201,8 @@ def test_at_most_one_lead_leader_and_caps_hold(template_db, people, rule_specs, 
                         codes.append(svc.add_project(name="x", investor="y", industry=industry, investment_minor=inv,
                                                      unit=unit, key=key).project.code)
                     elif kind == "apply":
-                        dry = rules.apply(svc, dry_run=True)
-                        real = rules.apply(svc)
+                        dry = svc.apply_rules(dry_run=True)
+                        real = svc.apply_rules()
                         assert dry["changes"] == real["changes"]
                         _check_invariants(engine, complete=True)
                     elif kind == "disable":
@@ -220,7 +220,7 @@ def test_at_most_one_lead_leader_and_caps_hold(template_db, people, rule_specs, 
                 except PipelineError as exc:  # a refused edit or transition (nothing to change, final stage)
                     assert exc.exit_code in (2, 3), exc
                 _check_invariants(engine, complete=False)
-            rules.apply(svc)
+            svc.apply_rules()
             _check_invariants(engine, complete=True)
         finally:
             engine.dispose()

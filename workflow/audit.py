@@ -6,7 +6,7 @@ Timestamps are hashed as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` so SQLite and PostgreSQ
 bytes; dates as ``YYYY-MM-DD``; amounts as integers; payloads as parsed JSON objects.
 
 Canonical JSON
-    :func:`canonical_json` is a fast serializer that gives the same bytes as the reference
+    :func:`workflow.events.canonical` is a fast serializer that gives the same bytes as the reference
     ``rfc8785`` package (and raises where it raises) for every kind of value we store: strings
     (Chinese text, control characters, quotes), integers within ±(2**53 - 1), booleans, null,
     lists and nested objects; floats are handed to ``rfc8785`` itself.  ``tests/test_audit_canonical.py``
@@ -42,216 +42,28 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
-from json.encoder import encode_basestring as _py_encode_basestring
+from datetime import date, datetime
+from typing import Any
 
-try:  # the C accelerator of the standard library's JSON encoder
-    from json.encoder import c_encode_basestring as _c_encode_basestring
-except ImportError:  # pragma: no cover - CPython always has it
-    _c_encode_basestring = None
-
-GENESIS = "0" * 64
-DIGEST_GENESIS = bytes(32)
-INT_MAX = 2**53 - 1
-INT_MIN = -(2**53) + 1
-MAX_FAILURES = 10_000
-# Event kinds the engine writes (``audit log --kind`` accepts others only if they occur in history).
-KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
-         "assignment", "reassignment", "correction")
-
-_enc = _c_encode_basestring or _py_encode_basestring
-
-
-def format_utc(ts: datetime) -> str:
-    """A UTC timestamp in the hashed form; naive datetimes are taken as UTC."""
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(UTC)
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-# --- canonical JSON (RFC 8785) --------------------------------------------------------------------
-
-
-def canonical_json_reference(value) -> bytes:
-    """RFC 8785 canonical JSON by the reference ``rfc8785`` implementation."""
-    import rfc8785
-
-    return rfc8785.dumps(value)
-
-
-def _utf16_key(key: str) -> bytes:
-    return key.encode("utf-16be")
-
-
-def _dump(value, out: Callable[[str], None]) -> None:
-    t = type(value)
-    if t is str:
-        out(_enc(value))
-    elif value is None:
-        out("null")
-    elif value is True:
-        out("true")
-    elif value is False:
-        out("false")
-    elif t is int:
-        if value < INT_MIN or value > INT_MAX:
-            import rfc8785
-
-            raise rfc8785.IntegerDomainError(value)
-        out(int.__repr__(value))
-    elif t is dict:
-        if not value:
-            out("{}")
-            return
-        try:
-            keys = sorted(value, key=_utf16_key)
-        except AttributeError:
-            import rfc8785
-
-            raise rfc8785.CanonicalizationError("object keys must be strings") from None
-        first = True
-        for k in keys:
-            out("{" if first else ",")
-            first = False
-            if not isinstance(k, str):
-                import rfc8785
-
-                raise rfc8785.CanonicalizationError("object keys must be strings")
-            out(_enc(k))
-            out(":")
-            _dump(value[k], out)
-        out("}")
-    elif t is list or t is tuple:
-        if not value:
-            out("[]")
-            return
-        first = True
-        for v in value:
-            out("[" if first else ",")
-            first = False
-            _dump(v, out)
-        out("]")
-    else:
-        _dump_other(value, out)
-
-
-def _dump_other(value, out: Callable[[str], None]) -> None:
-    """Subclasses and floats, in the order ``rfc8785.dump`` tests them."""
-    import rfc8785
-
-    if isinstance(value, bool):
-        out("true" if value else "false")
-    elif isinstance(value, int):
-        _dump(int(value), out)
-    elif isinstance(value, str):
-        out(_enc(value))
-    elif isinstance(value, float):
-        out(rfc8785.dumps(float(value)).decode("ascii"))
-    elif isinstance(value, list | tuple):
-        _dump(list(value), out)
-    elif isinstance(value, dict):
-        _dump(dict(value), out)
-    else:
-        raise rfc8785.CanonicalizationError(f"unsupported type: {type(value)}")
-
-
-def canonical_json(value) -> bytes:
-    """RFC 8785 canonical JSON, byte-identical to ``rfc8785.dumps`` (and raising where it raises)."""
-    parts: list[str] = []
-    _dump(value, parts.append)
-    try:
-        return "".join(parts).encode("utf-8")
-    except UnicodeEncodeError as exc:  # lone surrogates
-        import rfc8785
-
-        raise rfc8785.CanonicalizationError("input contains non-UTF-8 codepoints") from exc
-
-
-def payload_text(payload: dict) -> str:
-    """The stored form of a payload: its canonical JSON as text."""
-    return canonical_json(payload).decode("utf-8")
-
-
-def event_document(
-    *,
-    project: str,
-    seq: int,
-    kind: str,
-    trigger: str | None,
-    from_stage: str | None,
-    to_stage: str | None,
-    effective_on: date | str,
-    recorded_at: datetime | str,
-    actor: str,
-    reason: str | None,
-    payload: dict | str,
-    prev_hash: str,
-) -> dict:
-    """The JSON object that is hashed for one event."""
-    if isinstance(payload, str):
-        payload = json.loads(payload)
-    return {
-        "project": project,
-        "seq": seq,
-        "kind": kind,
-        "trigger": trigger,
-        "from": from_stage,
-        "to": to_stage,
-        "effective_on": effective_on if isinstance(effective_on, str) else effective_on.isoformat(),
-        "recorded_at": recorded_at if isinstance(recorded_at, str) else format_utc(recorded_at),
-        "actor": actor,
-        "reason": reason,
-        "payload": payload,
-        "prev_hash": prev_hash,
-    }
-
-
-def event_bytes(**fields) -> bytes:
-    return canonical_json(event_document(**fields))
-
-
-def event_hash(**fields) -> str:
-    return hashlib.sha256(event_bytes(**fields)).hexdigest()
-
-
-# The event document with its keys in RFC 8785 order (UTF-16 code units), for stored rows whose
-# payload column already holds canonical JSON text.  Every string goes through the JSON string
-# encoder, so a field can never spill into its neighbours and the bytes determine the fields.
-_EVENT_TEMPLATE = (
-    '{"actor":%s,"effective_on":%s,"from":%s,"kind":%s,"payload":%s,"prev_hash":%s,"project":%s,'
-    '"reason":%s,"recorded_at":%s,"seq":%s,"to":%s,"trigger":%s}'
+from workflow.events import (
+    GENESIS,
+    KINDS,
+    canonical,
+    event_bytes,
+    event_document,
+    event_json,
+    format_utc,
+    project_code,
+    replay_stage,
 )
 
+__all__ = ["GENESIS", "KINDS", "event_json", "format_utc", "replay_stage", "project_code"]
 
-def stored_event_bytes(code, seq, kind, trigger, from_stage, to_stage, effective_on, recorded_at, actor,
-                       reason, payload, prev_hash) -> bytes:
-    """The canonical bytes of a stored event row (raw column values as the driver returns them).
-
-    Fast path used by :func:`verify`; its result is the canonical document exactly when the payload
-    text is canonical, which is how the engine stores it.  Raises ``TypeError``/``ValueError`` on
-    values of an unexpected type or form (the caller then takes the slow, parsing path).
-    """
-    enc = _enc
-    if type(effective_on) is not str:
-        effective_on = effective_on.isoformat()
-    elif len(effective_on) != 10:
-        raise ValueError("effective_on")
-    if type(recorded_at) is str:
-        if len(recorded_at) != 26 or recorded_at[10] != " ":
-            raise ValueError("recorded_at")
-        recorded_at = recorded_at[:10] + "T" + recorded_at[11:] + "Z"
-    else:
-        recorded_at = format_utc(recorded_at)
-    if type(seq) is not int or type(payload) is not str:
-        raise TypeError("seq/payload")
-    return (_EVENT_TEMPLATE % (
-        enc(actor), enc(effective_on), "null" if from_stage is None else enc(from_stage), enc(kind), payload,
-        enc(prev_hash), enc(code), "null" if reason is None else enc(reason), enc(recorded_at), seq,
-        "null" if to_stage is None else enc(to_stage), "null" if trigger is None else enc(trigger),
-    )).encode("utf-8")
+DIGEST_GENESIS = bytes(32)
+MAX_FAILURES = 10_000
 
 
-def _parse_effective(value) -> date:
+def _parse_effective(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -259,7 +71,7 @@ def _parse_effective(value) -> date:
     return date.fromisoformat(str(value))
 
 
-def _parse_recorded(value) -> datetime:
+def _parse_recorded(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -270,13 +82,13 @@ def slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, effective_on
     """The hash of a stored row by parsing every field (as the engine reads it) and canonicalising
     the whole document; and whether the stored payload text is itself canonical."""
     parsed = json.loads(payload)
-    canonical_payload = canonical_json(parsed).decode("utf-8")
+    canonical_payload = canonical(parsed).decode("utf-8")
     doc = event_document(
         project=code, seq=seq, kind=kind, trigger=trigger, from_stage=from_stage, to_stage=to_stage,
         effective_on=_parse_effective(effective_on), recorded_at=_parse_recorded(recorded_at), actor=actor,
         reason=reason, payload=parsed, prev_hash=prev_hash,
     )
-    return hashlib.sha256(canonical_json(doc)).hexdigest(), canonical_payload == payload
+    return hashlib.sha256(canonical(doc)).hexdigest(), canonical_payload == payload
 
 
 def running_digest(hashes, start: bytes = DIGEST_GENESIS) -> bytes:
@@ -292,10 +104,6 @@ def running_digest(hashes, start: bytes = DIGEST_GENESIS) -> bytes:
 
 _EVENT_COLUMNS = ("id, project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
                   "actor, reason, payload, prev_hash, hash")
-
-
-def project_code(project_id: int) -> str:
-    return f"P-{project_id:04d}"
 
 
 class _Chain:
@@ -424,7 +232,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     """Stream the events in write order, checking each one and each chain link; returns the chains,
     the running digest state and what was found for ``wanted`` (code, seq) pairs."""
     sha256 = hashlib.sha256
-    fast = stored_event_bytes
+    fast = event_bytes
     chains: dict[int, _Chain] = {}
     paused_cache: dict = {}
     target = bytes.fromhex(digest) if digest else None
@@ -691,7 +499,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
         with (write_engine or engine).begin() as wconn:
             wconn.execute(insert(C).values(
                 digest=doc["digest"], projects=doc["projects"], events=doc["events"],
-                heads=canonical_json(heads).decode("utf-8"), at=at, actor=actor))
+                heads=canonical(heads).decode("utf-8"), at=at, actor=actor))
         doc["stored"] = True
     return doc
 
@@ -715,25 +523,6 @@ def list_checkpoints(conn, limit: int = 50) -> list[dict]:
 
 
 # --- the audit log ---------------------------------------------------------------------------------
-
-
-def event_json(row) -> dict:
-    """An event as the command line shows it (SPEC §8), from a mapping of its columns."""
-    payload = row["payload"]
-    return {
-        "seq": row["seq"],
-        "kind": row["kind"],
-        "trigger": row["trigger"],
-        "from": row["from_stage"],
-        "to": row["to_stage"],
-        "effective_on": row["effective_on"].isoformat(),
-        "recorded_at": format_utc(row["recorded_at"]),
-        "actor": row["actor"],
-        "reason": row["reason"],
-        "payload": json.loads(payload) if isinstance(payload, str) else payload,
-        "hash": row["hash"],
-        "prev_hash": row["prev_hash"],
-    }
 
 
 def log_query(*, date_from: date | None = None, date_to: date | None = None, actor: str | None = None,
@@ -799,30 +588,6 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
 
 
 # --- replay (corrections) ---------------------------------------------------------------------------
-
-
-def replay_stage(events: list[dict], paused: frozenset) -> dict:
-    """Stage, held-from stage and entry date after ``events`` (dicts with kind/from/to/payload/
-    effective_on, in seq order), as transitions and corrections leave them."""
-    state = {"stage": None, "held_from": None, "stage_since": None}
-    for e in events:
-        to = e.get("to")
-        if to is None:
-            continue
-        frm = e.get("from")
-        payload = e.get("payload") or {}
-        if e["kind"] == "correction":
-            state["held_from"] = payload.get("held_from")
-            state["stage_since"] = payload.get("stage_since") or e["effective_on"]
-        else:
-            if e["kind"] == "transition":
-                if to in paused:
-                    state["held_from"] = frm
-                elif frm in paused:
-                    state["held_from"] = None
-            state["stage_since"] = e["effective_on"]
-        state["stage"] = to
-    return state
 
 
 # --- one project's history -------------------------------------------------------------------------

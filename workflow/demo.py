@@ -1,14 +1,14 @@
 """The demo county (``pipeline demo``): a realistic pipeline to look at and to benchmark against.
 
-Units (乡镇 and 部门), county leaders and township heads, leader-assignment rules and targets (when
-those engines are installed), and projects spread over every stage — with documents, screening
+Units (乡镇 and 部门), county leaders and township heads, leader-assignment rules and targets,
+and projects spread over every stage — with documents, screening
 checks, capital in CNY and USD, investment completed, follow-ups, holds, a rejection and a
 withdrawal — dated over the past year, so that lights and reports have something to say.  Names
 follow the county of the seed speech (SPEC §1).
 
 Deterministic: the same seed on the same day builds the same county.  Every project and every event
-goes through ``workflow.service`` (``import_projects`` and ``bulk_apply``: one transaction each, batched
-inserts), so the history chains verify like any other.
+runs the same commands as the command line (``workflow.commands``), in batches (``workflow.bulk``: one
+transaction each, batched inserts), so the history chains verify like any other.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ COORDINATORS = (("zhang.min", "张敏"), ("li.hua", "李华"))  # 招商局 staf
 LEADER_USERS = ("liu.jianguo", "chen.lijun")
 AUDITOR = "shen.jie"
 
-# Who leads a key project, by industry (the rules the demo adds, or applies by hand without them).
+# Who leads a key project, by industry (the rules the demo adds say so).
 INDUSTRY_LEADS: dict[str, str] = {
     "采矿业": "chen.lijun", "装备制造": "chen.lijun", "新能源": "wang.haitao",
     "农产品加工": "zhao.chunmei", "中医药": "zhao.chunmei", "畜牧养殖": "zhao.chunmei", "林下经济": "zhao.chunmei",
@@ -435,7 +435,8 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
     """Build the demo county in an initialised, empty database where ``admin`` is admin; returns a
     summary (counts by stage, events, what was set up)."""
     from workflow import clock
-    from workflow.service import BulkOp, Service, project_codes
+    from workflow.bulk import Op
+    from workflow.service import Service, project_codes
 
     progress = progress or _noop
     today = clock.today()
@@ -456,40 +457,29 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
         story(spec, rng, today, numbers, named.get(spec.name))
     targets = _targets(svc, plan, today)
 
-    # Register every project in one transaction; the rules (if any) assign leaders as they register.
+    # Register every project in one transaction; the rules assign leaders as they register.
     result = as_(COORDINATORS[0][0]).import_projects([s.row() for s in plan], progress=progress)
     for spec, code in zip(plan, project_codes(result["first"], result["rows"]), strict=True):
         spec.code = code
 
-    # Leaders the rules did not give (or all of them, without a rules engine), by hand, as the admin.
+    # Lead leaders the rules did not give (a key project whose leader was at their cap, or whose
+    # industry no rule covers), by hand, as the admin.
     leads: dict[str, str] = {}
-    if rules:
-        for view in svc.list_projects():
-            for leader in view["leaders"]:
-                if leader["role"] == "lead_leader":
-                    leads[view["code"]] = leader["login"]
-    county_head_load = 0
+    for view in svc.list_projects():
+        for leader in view["leaders"]:
+            if leader["role"] == "lead_leader":
+                leads[view["code"]] = leader["login"]
     assign_ops = []
     for spec in plan:
-        reason = "县招商引资协调委员会研究确定"
-        if not rules:
-            assign_ops.append(BulkOp(spec.code, "assign", spec.registered,
-                                     {"role": "first_responsible", "login": UNIT_HEADS[spec.unit][0],
-                                      "reason": reason}))
         if not spec.is_key or spec.code in leads:
             continue
         lead = lead_for(spec)
-        if not rules and spec.minor >= BIG_PROJECT_MINOR and county_head_load < COUNTY_LEADERS[0][3]:
-            lead, county_head_load = COUNTY_LEADERS[0][0], county_head_load + 1
         if lead is None and STAGE_PATH.index(spec.reaches) >= STAGE_PATH.index("signed"):
             lead = COUNTY_LEADERS[1][0]  # signing needs a lead leader: the executive deputy takes it on
         if lead is None:
             continue  # a key project no rule covers: a red light until someone is named
-        assign_ops.append(BulkOp(spec.code, "assign", spec.registered,
-                                 {"role": "lead_leader", "login": lead, "reason": reason}))
-        if not rules:
-            assign_ops.append(BulkOp(spec.code, "assign", spec.registered,
-                                     {"role": "team_member", "login": TEAM_MEMBER[0], "reason": "重点项目专班"}))
+        assign_ops.append(Op(spec.code, "assign", spec.registered,
+                             {"role": "lead_leader", "login": lead, "reason": "县招商引资协调委员会研究确定"}))
         leads[spec.code] = lead
     events = result["imported"] + result["assignments"]
     events += svc.bulk_apply(assign_ops, progress=progress)["events"]
@@ -498,7 +488,7 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
     by_coordinator: dict[str, list] = {}
     for spec in plan:
         login = COORDINATORS[0][0] if spec.unit in TOWNSHIPS else COORDINATORS[1][0]
-        by_coordinator.setdefault(login, []).extend(BulkOp(spec.code, action, on, args)
+        by_coordinator.setdefault(login, []).extend(Op(spec.code, action, on, args)
                                                     for on, action, args in spec.steps)
     for login, ops in by_coordinator.items():
         events += as_(login).bulk_apply(ops, progress=progress)["events"]
@@ -508,7 +498,7 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
                   and s.last <= today - timedelta(days=10)), None)
     if moved is not None:
         new = next(p[0] for p in COUNTY_LEADERS[1:] if p[0] != leads[moved.code])
-        op = BulkOp(moved.code, "assign", max(moved.last, today - timedelta(days=7)),
+        op = Op(moved.code, "assign", max(moved.last, today - timedelta(days=7)),
                     {"role": "lead_leader", "login": new, "reason": "县级领导分工调整"})
         events += svc.bulk_apply([op])["events"]
     summary = _summary(engine)

@@ -12,19 +12,19 @@
 - ``first_responsible``: the first matching rule whose person is active.
 - ``team_member``: every matching rule whose person is active (the dedicated team, 专班).
 - Followed to the end (一抓到底): evaluation only fills what is missing.  It never replaces a lead
-  leader or first responsible person and never removes a team member; ``Service.reassign`` (with
+  leader or first responsible person and never removes a team member; ``reassign`` (with
   a reason, as a history event) is the only way to replace someone.
 - A project in a final stage gets nothing and no longer counts against its leader's cap.
 
 Rules live in the ``rule`` table, one row per version: an edit writes a new version and moves
 ``current``; old versions stay readable.  Rule changes are admin-only and are not project history;
-assignments are (``Service.assign`` writes an ``assignment`` event with the rule id and version).
+assignments are (an ``assignment`` event with the rule id and version).
 
-Evaluation runs when a project is created, imported or edited in a field a condition reads
-(``assign_missing``, inside that project's write transaction; ``NewProjects`` makes the same decisions
-for the many new projects of an import without a query per project) and for every project on
-``rules apply`` (``apply``), which matches all rules against all projects with set indexes instead of
-one rule at a time per project.
+This module holds the rules as data, the decision (``decide``) and the readers (``load_rules``,
+``lead_load``, ``plan_all``, ``explain``).  The writes that act on a decision are commands:
+``workflow.commands.assignments.assign_missing`` runs when a project is created, imported or edited
+in a field a condition reads, and ``apply_rules`` writes what ``plan_all`` found for ``rules apply``,
+which matches all rules against all projects with set indexes instead of one rule at a time.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from workflow.errors import BadInput, Conflict, NotFound
 
-ROLES = ("lead_leader", "first_responsible", "team_member")
+ASSIGNMENT_ROLES = ("lead_leader", "first_responsible", "team_member")
 SINGLE_ROLES = ("lead_leader", "first_responsible")
 LIST_CONDITIONS = ("categories", "industries", "units", "origins")
 CONDITION_NAMES = ("key", *LIST_CONDITIONS, "min_investment", "max_investment")
@@ -169,9 +169,9 @@ class Conditions:
 
     def text(self) -> str:
         """The stored form: canonical JSON (RFC 8785)."""
-        from workflow.audit import canonical_json
+        from workflow.events import canonical
 
-        return canonical_json(self.as_dict()).decode("utf-8")
+        return canonical(self.as_dict()).decode("utf-8")
 
     def merged(self, changes: Mapping[str, Any], clear: Iterable[str]) -> Conditions:
         """These conditions with ``changes`` applied (same names as ``build``) and ``clear`` removed."""
@@ -377,7 +377,7 @@ def person_problem(rule: RuleRow, person: PersonInfo | None, load: Callable[[str
 
 def rule_order(rule: RuleRow) -> tuple[int, int, int]:
     """The order rules are tried in: by role (lead leader, first responsible, team), priority, id."""
-    return (ROLES.index(rule.role), rule.priority, rule.id)
+    return (ASSIGNMENT_ROLES.index(rule.role), rule.priority, rule.id)
 
 
 def decide(facts: Facts, stage_kind: str, matching: Iterable[RuleRow], held: Mapping[str, Iterable[str]],
@@ -499,7 +499,7 @@ def load_people(conn, logins: Iterable[str] | None = None) -> dict[str, PersonIn
 
 
 @lru_cache(maxsize=16)
-def _stage_kinds(name: str, version: int) -> dict[str, str]:
+def stage_kinds(name: str, version: int) -> dict[str, str]:
     """Stage key -> kind of a workflow version (definitions never change once shipped: built once)."""
     from workflow.definition import get_definition
 
@@ -532,7 +532,7 @@ def lead_load(conn, logins: Iterable[str] | None = None) -> dict[str, int]:
 _LOAD_ONE: list = []  # the statement, built once
 
 
-def _lead_load_one(conn, login: str) -> int:
+def lead_load_one(conn, login: str) -> int:
     """``lead_load`` for one person (the hot path of evaluating one project)."""
     if not _LOAD_ONE:
         from sqlalchemy import bindparam, func, select
@@ -545,7 +545,7 @@ def _lead_load_one(conn, login: str) -> int:
     return int(conn.execute(_LOAD_ONE[0], {"b_login": login}).scalar() or 0)
 
 
-def _lock_people(conn, logins: Iterable[str]) -> None:
+def lock_people(conn, logins: Iterable[str]) -> None:
     """PostgreSQL: serialise cap decisions on these people until the transaction ends (SQLite's
     BEGIN IMMEDIATE already serialises every writer).  Advisory locks, in a fixed order, need no
     UPDATE grant on ``person`` (coordinators have none)."""
@@ -559,126 +559,6 @@ def _lock_people(conn, logins: Iterable[str]) -> None:
     for login in logins:
         key = int.from_bytes(hashlib.sha256(f"pipeline.lead:{login}".encode()).digest()[:8], "big", signed=True)
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
-
-_HELD: list = []  # the statement, built once
-
-
-def _held(conn, project_id: int) -> dict[str, list[dict]]:
-    if not _HELD:
-        from sqlalchemy import bindparam, select
-
-        ASG = _tables()[3]
-        _HELD.append(select(ASG).where(ASG.c.project_id == bindparam("b_pid"), ASG.c.ended_seq.is_(None))
-                     .order_by(ASG.c.id))
-    out: dict[str, list[dict]] = defaultdict(list)
-    rows = conn.execute(_HELD[0], {"b_pid": project_id}).mappings()
-    for r in rows:
-        out[r["role"]].append(dict(r))
-    return out
-
-
-# --- evaluation inside a project's write transaction -----------------------------------------------
-
-
-def _transaction_cache(conn) -> tuple[list[RuleRow], dict[str, PersonInfo]]:
-    """The active rules (in ``rule_order``) and the people, read once per database transaction: an
-    import evaluates thousands of projects in one transaction, and rules and people are not changed
-    inside a project's write transaction (rules CRUD and ``people`` commands run their own)."""
-    tx = conn.get_transaction()
-    cached = conn.info.get("pipeline.rules")
-    if cached is not None and tx is not None and cached[0] is tx:
-        return cached[1], cached[2]
-    active_rules = sorted(load_rules(conn, active_only=True), key=rule_order)
-    people = load_people(conn)
-    if tx is not None:
-        conn.info["pipeline.rules"] = (tx, active_rules, people)
-    return active_rules, people
-
-
-def assign_missing(service, conn, proj, result, on: date, changed: Iterable[str]) -> list[dict]:
-    """Fill the roles ``proj`` is missing from the current rules (never replaces anyone).
-
-    Called by ``Service._after_project_change`` inside the project's write transaction when a
-    project is created, imported or edited; does nothing unless a field a condition reads changed.
-    Returns the assignment events written.
-    """
-    if not CONDITION_FIELDS & set(changed):
-        return []
-    kind = _stage_kinds(proj.workflow_name, proj.workflow_version).get(proj.stage, "active")
-    if kind == "final":
-        return []
-    facts = Facts.of(proj)
-    active_rules, people = _transaction_cache(conn)
-    matching = [r for r in active_rules if r.conditions.matches(facts)]
-    if not matching:
-        return []
-    held = {role: [a["person_login"] for a in rows] for role, rows in _held(conn, proj.id).items()}
-    leads = [r.person for r in matching if r.role == "lead_leader"]
-    if facts.key and not held.get("lead_leader") and leads:
-        _lock_people(conn, leads)
-    cache: dict[str, int] = {}
-
-    def load(login: str) -> int:
-        if login not in cache:
-            cache[login] = _lead_load_one(conn, login)
-        return cache[login]
-
-    events = []
-    for rule in decide(facts, kind, matching, held, people, load):
-        events.append(service.assign(conn, proj, result, role=rule.role, login=rule.person, on=on,
-                                     rule_id=rule.id, rule_version=rule.version))
-    return events
-
-
-class NewProjects:
-    """The rules for many projects registered in one transaction (``Service.import_projects``): the
-    decisions ``assign_missing`` makes one project at a time, made without a query per project.
-
-    A new project holds no assignment yet, so only the lead leaders' loads are read, once per person
-    (after locking them, as ``assign_missing`` does) and then counted on in memory as this import
-    assigns them: the same figure ``_lead_load_one`` would read back after each assignment."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.rules, self.people = _transaction_cache(conn)
-        self._loads: dict[str, int] = {}
-        self._locked: set[str] = set()
-
-    def _load(self, login: str) -> int:
-        if login not in self._loads:
-            self._loads[login] = _lead_load_one(self.conn, login)
-        return self._loads[login]
-
-    def decide(self, batch: list[Mapping[str, Any]], kind: str) -> list[list[RuleRow]]:
-        """For each new project of ``batch`` (its row's values; all at a stage of ``kind``), in order,
-        the rules whose assignments it gets, in the order ``assign_missing`` writes them.  Each rule
-        finds its projects of the batch at once (``ProjectIndex``, as ``rules apply`` does)."""
-        if kind == "final" or not self.rules:
-            return [[] for _ in batch]
-        facts = [Facts(bool(v["key"]), v["category"], v["industry"], v["unit_code"], v["origin"],
-                       int(v["planned_investment_minor"] or 0)) for v in batch]
-        index = ProjectIndex(facts)
-        matching: list[list[RuleRow]] = [[] for _ in batch]
-        for rule in self.rules:  # in rule_order: each project's list stays in that order
-            for i in index.match(rule.conditions):
-                matching[i].append(rule)
-        out = []
-        for f, found in zip(facts, matching, strict=True):
-            if not found:
-                out.append([])
-                continue
-            if f.key:
-                leads = [r.person for r in found if r.role == "lead_leader" and r.person not in self._locked]
-                if leads:
-                    _lock_people(self.conn, leads)
-                    self._locked.update(leads)
-            chosen = decide(f, kind, found, {}, self.people, self._load)
-            for rule in chosen:
-                if rule.role == "lead_leader":
-                    self._loads[rule.person] = self._load(rule.person) + 1
-            out.append(chosen)
-        return out
 
 
 # --- rules apply -----------------------------------------------------------------------------------
@@ -714,7 +594,7 @@ def plan_all(conn) -> Plan:
     for pid, code, key, cat, ind, unit, origin, inv, stage, wf, wv in conn.execute(select(*cols).order_by(P.c.id)):
         kmap = kinds_cache.get((wf, wv))
         if kmap is None:
-            kmap = kinds_cache[(wf, wv)] = _stage_kinds(wf, wv)
+            kmap = kinds_cache[(wf, wv)] = stage_kinds(wf, wv)
         kind = kmap.get(stage, "active")
         kind_of_id[pid] = kind
         code_of_id[pid] = code
@@ -786,50 +666,7 @@ NOTICE_TEXT = {
 }
 
 
-def apply(service, *, dry_run: bool = False, on: date | None = None) -> dict:
-    """``rules apply``: fill every missing assignment from the current rules.
-
-    Never replaces or removes anyone.  Reports (without changing) assignments whose rule was
-    disabled or whose person was deactivated.  A real run is admin-only and writes every change in
-    ONE transaction through the service's write path (each project locked, its events appended and
-    its version compare-and-set): all or nothing.  ``dry_run`` reads only.
-    """
-    from workflow import clock
-
-    on = on or clock.today()
-    if dry_run:
-        with service.engine.connect() as conn:
-            plan = plan_all(conn)
-        return _apply_doc(plan, dry_run=True)
-
-    holder: dict[str, Plan] = {}
-
-    def batch(conn):
-        plan = holder["plan"] = plan_all(conn)
-        _lock_people(conn, [r.person for rules in plan.by_project.values() for r in rules
-                            if r.role == "lead_leader"])
-        for code, rules in plan.by_project.items():
-            yield code, _writer(service, rules, on)
-
-    service.write_batch(batch, roles=("admin",), what="apply leader-assignment rules")
-    return _apply_doc(holder["plan"], dry_run=False)
-
-
-def _writer(service, rules: list[RuleRow], on: date):
-    def fn(conn, proj, result):
-        held = _held(conn, proj.id)  # re-read under the project's lock (PostgreSQL: another writer)
-        day = max(on, proj.registered_on)
-        for rule in rules:
-            logins = [a["person_login"] for a in held.get(rule.role, [])]
-            if (rule.role in SINGLE_ROLES and logins) or rule.person in logins:
-                continue
-            service.assign(conn, proj, result, role=rule.role, login=rule.person, on=day,
-                           rule_id=rule.id, rule_version=rule.version)
-            held.setdefault(rule.role, []).append({"person_login": rule.person})
-    return fn
-
-
-def _apply_doc(plan: Plan, *, dry_run: bool) -> dict:
+def apply_doc(plan: Plan, *, dry_run: bool) -> dict:
     return {"dry_run": dry_run, "projects": plan.projects, "changes": plan.changes, "notices": plan.notices}
 
 
@@ -879,7 +716,7 @@ def explain(service, code: str) -> dict:
         people = load_people(conn, logins)
         loads = lead_load(conn, logins)
     facts = Facts.of(row)
-    kind = _stage_kinds(row["workflow_name"], row["workflow_version"]).get(row["stage"], "active")
+    kind = stage_kinds(row["workflow_name"], row["workflow_version"]).get(row["stage"], "active")
     active_asg = [a for a in all_asg if a["ended_seq"] is None]
     held: dict[str, list[str]] = defaultdict(list)
     for a in active_asg:
@@ -1027,8 +864,8 @@ def lint(conn, rule: RuleRow) -> list[dict]:
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise BadInput(f"--role: {role!r} is not one of {', '.join(ROLES)}")
+    if role not in ASSIGNMENT_ROLES:
+        raise BadInput(f"--role: {role!r} is not one of {', '.join(ASSIGNMENT_ROLES)}")
 
 
 def _check_person(conn, login: str) -> None:

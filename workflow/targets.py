@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 
 from workflow import clock
+from workflow.directory import unit_exists
 from workflow.errors import BadInput
 from workflow.tables import target as TGT
 from workflow.tables import unit as U
@@ -67,7 +68,7 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
         raise BadInput("nothing to set: give at least one of --signed, --capital, --foreign, --investment")
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "set targets")
-        service._unit_exists(conn, unit)
+        unit_exists(conn, unit)
         values.update(set_by=service.actor, set_at=clock.utcnow())
         key = (TGT.c.unit_code == unit) & (TGT.c.year == year)
         if conn.execute(select(TGT.c.year).where(key)).first() is None:
@@ -88,7 +89,7 @@ def list_targets(service, *, year: int | None = None, unit: str | None = None) -
         q = q.where(TGT.c.unit_code == unit)
     with service.engine.connect() as conn:
         if unit is not None:
-            service._unit_exists(conn, unit)
+            unit_exists(conn, unit)
         return [target_json(r) | {"unit_name": r["unit_name"]} for r in conn.execute(q).mappings()]
 
 

@@ -1,0 +1,92 @@
+"""What several commands share: effective-date rules, the guard context, firing transitions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from workflow import clock
+from workflow.definition import Transition, WorkflowDefinition, get_definition
+from workflow.errors import BadInput, Refused
+from workflow.events import Transitioned
+from workflow.guards import GuardContext, GuardResult, evaluate
+from workflow.store import ProjectRow, Txn
+
+
+def definition(proj: ProjectRow) -> WorkflowDefinition:
+    return get_definition(proj.workflow_name, proj.workflow_version)
+
+
+def check_on(proj: ProjectRow, on: date, *, transition: bool) -> None:
+    """An effective date lies neither in the future, nor before the project's registration, nor (for
+    a transition) before its previous transition (SPEC §2)."""
+    now = clock.today()
+    if on > now:
+        raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {now.isoformat()})")
+    if on < proj.registered_on:
+        raise BadInput(f"--on: {on.isoformat()} lies before {proj.code} was registered "
+                       f"({proj.registered_on.isoformat()})")
+    if transition and on < proj.last_transition_on:
+        raise BadInput(f"--on: {on.isoformat()} lies before {proj.code}'s previous transition "
+                       f"({proj.last_transition_on.isoformat()})")
+
+
+def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None) -> GuardContext:
+    """The facts the guards read: the project row and its facts (documents, checks, capital, leaders)."""
+    facts = txn.facts(proj)
+    return GuardContext(
+        name=proj.name, investor=proj.investor, industry=proj.industry, unit=proj.unit_code,
+        planned_investment_minor=proj.planned_investment_minor, key=bool(proj.key),
+        documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
+        has_lead_leader=bool(facts.holders.get("lead_leader")), reason=reason,
+    )
+
+
+def guard_results(txn: Txn, proj: ProjectRow, transition: Transition, reason: str | None = None
+                  ) -> list[GuardResult]:
+    defn = definition(proj)
+    return evaluate(transition.guards, guard_context(txn, proj, reason), defn.guard_labels)
+
+
+class _Probe:
+    """What the shared machine moves: a scratch copy of the stage fields (the event applies them)."""
+
+    __slots__ = ("stage", "held_from")
+
+    def __init__(self, stage: str, held_from: str | None):
+        self.stage = stage
+        self.held_from = held_from
+
+
+def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: str | None, *,
+         auto: bool = False) -> dict:
+    """Run ``transition`` through the workflow's shared machine (Refused if it leads nowhere from
+    here) and emit the ``transition`` event that moves the project."""
+    from workflow.machine import fire as machine_fire
+
+    probe = _Probe(proj.stage, proj.held_from)
+    from_stage, to_stage = machine_fire(definition(proj), probe, transition.trigger)
+    return txn.emit(proj, Transitioned(on=on, name=transition.trigger, source=from_stage, dest=to_stage,
+                                       why=reason, held_from=probe.held_from, auto=auto))
+
+
+def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardResult]) -> None:
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise Refused(
+            f"{proj.code}: {transition.trigger} refused: " + "; ".join(r.message for r in failed),
+            [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
+        )
+
+
+def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
+    """Fire a transition marked ``auto`` once its guards hold (the first capital fires ``fund``)."""
+    for t in definition(proj).transitions_from(proj.stage):
+        if t.auto and all(g.ok for g in guard_results(txn, proj, t)):
+            check_on(proj, on, transition=True)
+            fire(txn, proj, t, on, None, auto=True)
+            return
+
+
+def jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

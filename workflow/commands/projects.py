@@ -1,0 +1,164 @@
+"""Registering and editing projects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from workflow import clock
+from workflow.commands.common import check_on, jsonable
+from workflow.definition import default_definition
+from workflow.errors import BadInput, NotFound
+from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered
+from workflow.store import ProjectRow, Txn, project_code
+from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
+
+KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (SPEC §4)
+PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
+EDITABLE = frozenset({*PROJECT_TEXT_FIELDS, "investment_minor", "unit", "key", "plan"})
+_PLAN_SET = frozenset(PLAN_FIELDS)
+
+
+def is_key(planned_minor: int, override: bool | None) -> bool:
+    return bool(override) if override is not None else planned_minor >= KEY_THRESHOLD_MINOR
+
+
+def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
+    """Planned milestone dates by name (``sign``, ``fund``, ``break_ground``, ``commission``)."""
+    if not plan:
+        return {}
+    if not _PLAN_SET.issuperset(plan):
+        unknown = set(plan) - _PLAN_SET
+        raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
+                       f"use {', '.join(f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS)}")
+    return {k: v if v.__class__ is date else day(v, f"--plan {k}") for k, v in plan.items()}
+
+
+def _text(value: Any, what: str) -> str | None:
+    return optional_text(value, f"--{what}", PROJECT_TEXT_LIMITS[what])
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFields:
+    """A new project's checked fields (``parse`` refuses bad values naming the field)."""
+
+    name: str
+    investor: str | None
+    origin: str | None
+    industry: str | None
+    category: str | None
+    key_override: bool | None
+    planned_investment_minor: int
+    unit_code: str | None
+    plan: tuple[date | None, date | None, date | None, date | None]
+
+    @classmethod
+    def parse(cls, *, name: Any, investor: Any = None, industry: Any = None, investment_minor: Any = 0,
+              unit: Any = None, origin: Any = None, category: Any = None, key: Any = None,
+              plan: Mapping[str, Any] | None = None) -> ProjectFields:
+        checked = check_plan(plan)
+        name = required(name, "--name")
+        if len(name) > PROJECT_TEXT_LIMITS["name"]:
+            raise BadInput(f"--name is longer than {PROJECT_TEXT_LIMITS['name']} characters")
+        investment = amount(investment_minor, "--investment", positive=False)
+        if key is not None and not isinstance(key, bool):
+            raise BadInput("--key must be yes or no")
+        get = checked.get
+        return cls(name=name, investor=_text(investor, "investor"), origin=_text(origin, "origin"),
+                   industry=_text(industry, "industry"), category=_text(category, "category"), key_override=key,
+                   planned_investment_minor=investment, unit_code=_text(unit, "unit"),
+                   plan=(get("sign"), get("fund"), get("break_ground"), get("commission")))
+
+
+def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | None = None) -> ProjectRow:
+    """A new project at the workflow's first stage, with the assignments the rules give it.
+
+    ``units``: the unit codes that exist (a batch reads them once); else the unit is looked up."""
+    from workflow.commands.assignments import assign_missing
+
+    if fields.unit_code is not None:
+        if units is None:
+            from workflow.directory import unit_exists
+
+            unit_exists(txn.conn, fields.unit_code)
+        elif fields.unit_code not in units:
+            raise NotFound(f"no unit {fields.unit_code!r}", [{"unit": fields.unit_code}])
+    today = clock.today()
+    if on > today:
+        raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {today.isoformat()})")
+    defn = default_definition()
+    new_id = txn.next_project_id()
+    key = is_key(fields.planned_investment_minor, fields.key_override)
+    initial = defn.stages[0].key
+    sign, fund, break_ground, commission = fields.plan
+    proj = txn.create({
+        "id": new_id, "code": project_code(new_id), "name": fields.name, "investor": fields.investor,
+        "origin": fields.origin, "industry": fields.industry, "category": fields.category, "key": key,
+        "key_override": fields.key_override, "planned_investment_minor": fields.planned_investment_minor,
+        "planned_currency": "CNY", "unit_code": fields.unit_code, "plan_sign": sign, "plan_fund": fund,
+        "plan_break_ground": break_ground, "plan_commission": commission, "stage": initial, "stage_since": on,
+        "held_from": None, "registered_on": on, "last_transition_on": on, "last_followup_on": None,
+        "workflow_name": defn.name, "workflow_version": defn.version, "version": 1, "head_seq": 0,
+        "head_hash": GENESIS, "created_at": txn.recorded_at})
+    txn.emit(proj, Registered(
+        on=on, stage=initial, name=fields.name, investor=fields.investor, origin=fields.origin,
+        industry=fields.industry, category=fields.category, key=key,
+        planned_investment_minor=fields.planned_investment_minor, unit_code=fields.unit_code,
+        workflow_name=defn.name, workflow_version=defn.version, plan=fields.plan))
+    assign_missing(txn, proj, on, None)
+    return proj
+
+
+def txn_units(txn: Txn) -> set[str]:
+    """The unit codes, read once per transaction."""
+    units = txn.cache.get("units")
+    if units is None:
+        from workflow.directory import unit_codes
+
+        units = txn.cache["units"] = unit_codes(txn.conn)
+    return set(units)
+
+
+def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) -> None:
+    """Change a project's descriptive fields; one ``edited`` event lists old and new values, and
+    the rules fill any role the new values call for."""
+    from workflow.commands.assignments import assign_missing
+
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise BadInput(f"cannot edit {', '.join(sorted(unknown))}")
+    new: dict[str, Any] = {}
+    for f in PROJECT_TEXT_FIELDS:
+        if f in changes:
+            new[f] = required(changes[f], "--name") if f == "name" else _text(changes[f], f)
+    if "name" in new and len(new["name"]) > PROJECT_TEXT_LIMITS["name"]:
+        raise BadInput(f"--name is longer than {PROJECT_TEXT_LIMITS['name']} characters")
+    if "unit" in changes:
+        unit = _text(changes["unit"], "unit")
+        if unit is not None and unit not in txn_units(txn):
+            from workflow.directory import unit_exists
+
+            unit_exists(txn.conn, unit)
+        new["unit_code"] = unit
+    if "investment_minor" in changes:
+        new["planned_investment_minor"] = amount(changes["investment_minor"], "--investment", positive=False)
+    if "key" in changes:
+        if changes["key"] is not None and not isinstance(changes["key"], bool):
+            raise BadInput("--key must be yes or no")
+        new["key_override"] = changes["key"]
+    for k, v in check_plan(changes.get("plan")).items():
+        new[f"plan_{k}"] = v
+    check_on(proj, on, transition=False)
+    before = {k: getattr(proj, k) for k in new}
+    planned = new.get("planned_investment_minor", proj.planned_investment_minor)
+    key = is_key(planned, new.get("key_override", proj.key_override))
+    if key != proj.key:
+        before["key"] = proj.key
+        new["key"] = key
+    diff = {k: (jsonable(before[k]), jsonable(new[k])) for k in new if before[k] != new[k]}
+    if not diff:
+        raise BadInput(f"nothing to change on {proj.code}: give at least one new value")
+    txn.emit(proj, Edited(on=on, changes=diff, values=new))
+    assign_missing(txn, proj, on, set(new))

@@ -1,0 +1,67 @@
+"""Recording facts about a project: screening checks, documents, capital, investment, follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from workflow.commands.common import auto_transitions, check_on, definition
+from workflow.errors import NotAllowed
+from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
+from workflow.store import ProjectRow, Txn
+from workflow.values import amount, choice, optional_text, required
+from workflow.values import currency as check_currency
+
+NOTE_LIMIT = 4000
+NUMBER_LIMIT = 200
+SOURCE_LIMIT = 200
+RESULTS = ("pass", "fail")
+
+
+def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date, note: str | None = None) -> None:
+    """A screening checklist result (the latest result per item counts)."""
+    choice(item, [c.key for c in definition(proj).checks], "ITEM")
+    choice(result, RESULTS, "RESULT")
+    note = optional_text(note, "--note", NOTE_LIMIT)
+    check_on(proj, on, transition=False)
+    txn.emit(proj, CheckRecorded(on=on, item=item, result=result, note=note))
+    auto_transitions(txn, proj, on)
+
+
+def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date) -> None:
+    choice(kind, [d.key for d in definition(proj).documents], "KIND")
+    number = required(number, "NUMBER")
+    optional_text(number, "NUMBER", NUMBER_LIMIT)
+    check_on(proj, on, transition=False)
+    txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
+    auto_transitions(txn, proj, on)
+
+
+def add_capital(txn: Txn, proj: ProjectRow, *, amount_minor: int, currency: str, on: date,
+                source: str | None = None) -> None:
+    """A capital arrival; the first one on a signed project fires ``fund`` with it."""
+    amount_minor = amount(amount_minor)
+    currency = check_currency(currency)
+    source = optional_text(source, "--source", SOURCE_LIMIT)
+    check_on(proj, on, transition=False)
+    txn.emit(proj, CapitalArrived(on=on, amount_minor=amount_minor, currency=currency, source=source))
+    auto_transitions(txn, proj, on)
+
+
+def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, currency: str = "CNY") -> None:
+    amount_minor = amount(amount_minor)
+    currency = check_currency(currency)
+    check_on(proj, on, transition=False)
+    txn.emit(proj, InvestmentRecorded(on=on, amount_minor=amount_minor, currency=currency))
+
+
+def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str | None = None) -> None:
+    """A follow-up note (人盯人).  A leader (``role``) may add them only on projects they hold a role on."""
+    note = required(note, "NOTE")
+    optional_text(note, "NOTE", NOTE_LIMIT)
+    if role == "leader":
+        holders = txn.facts(proj).holders
+        if not any(h["person_login"] == txn.actor for rows in holders.values() for h in rows):
+            raise NotAllowed(f"'{txn.actor}' is a leader but not assigned to {proj.code}; "
+                             "leaders add follow-ups on their own projects")
+    check_on(proj, on, transition=False)
+    txn.emit(proj, FollowedUp(on=on, note=note))

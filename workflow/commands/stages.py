@@ -1,0 +1,22 @@
+"""Moving a project through its workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from workflow.commands.common import check_on, definition, fire, guard_results, refuse_failed
+from workflow.store import ProjectRow, Txn
+from workflow.values import optional_text
+
+REASON_LIMIT = 4000
+
+
+def advance(txn: Txn, proj: ProjectRow, *, target: str, on: date, reason: str | None = None) -> None:
+    """Fire the transition named by ``target`` (a trigger or a destination stage) if every guard
+    holds; a refusal names every failed guard (Refused, exit 3)."""
+    reason = optional_text(reason, "--reason", REASON_LIMIT)
+    reason = reason.strip() if reason and reason.strip() else None
+    transition = definition(proj).resolve(proj.stage, target, proj.held_from)
+    refuse_failed(proj, transition, guard_results(txn, proj, transition, reason))
+    check_on(proj, on, transition=True)
+    fire(txn, proj, transition, on, reason)

@@ -1,0 +1,122 @@
+"""The county's directory: units (townships, departments) and people (leaders and staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from workflow import clock
+from workflow.access import ADMIN, require
+from workflow.errors import BadInput, NotFound
+from workflow.tables import person as PE
+from workflow.tables import project as P
+from workflow.tables import unit as U
+from workflow.values import identifier, required
+
+LEVELS = ("county", "township", "department")
+UNIT_KINDS = ("township", "department")
+
+
+def unit_exists(conn: Connection, unit: str) -> None:
+    """NotFound (exit 4) naming the known units unless ``unit`` exists."""
+    if conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
+        known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
+        raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else
+                                             "; add one with `pipeline units add`"),
+                       [{"unit": unit}])
+
+
+def unit_codes(conn: Connection) -> set[str]:
+    return set(conn.execute(select(U.c.code)).scalars())
+
+
+def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "township") -> dict:
+    code = identifier(code, "CODE", 40)
+    if kind not in UNIT_KINDS:
+        raise BadInput(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
+    name = required(name, "--name")
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "add units")
+        if conn.execute(select(U.c.code).where(U.c.code == code)).first():
+            raise BadInput(f"unit {code!r} already exists", [{"unit": code}])
+        conn.execute(insert(U).values(code=code, name=name, kind=kind, created_at=clock.utcnow()))
+    return {"code": code, "name": name, "kind": kind}
+
+
+def list_units(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(U.c.code, U.c.name, U.c.kind).order_by(U.c.code)).mappings().all()
+        counts = dict(conn.execute(select(P.c.unit_code, func.count()).group_by(P.c.unit_code)).all())
+    return [dict(r) | {"projects": counts.get(r["code"], 0)} for r in rows]
+
+
+def _cap(cap: Any) -> int | None:
+    if cap is None:
+        return None
+    if isinstance(cap, bool) or not isinstance(cap, int):
+        raise BadInput(f"--cap must be a whole number, not {cap!r}")
+    if cap < 0:
+        raise BadInput("--cap must be 0 or more")
+    return cap
+
+
+def add_person(engine: Engine, actor: str, login: str, name: str, level: str, unit: str | None = None,
+               title: str | None = None, cap: int | None = None) -> dict:
+    login = identifier(login, "LOGIN")
+    if level not in LEVELS:
+        raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
+    cap = _cap(cap)
+    values = {"login": login, "name": required(name, "--name"), "level": level, "unit_code": unit,
+              "title": title, "cap": cap, "active": True, "created_at": clock.utcnow()}
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "add people")
+        if unit is not None:
+            unit_exists(conn, unit)
+        if conn.execute(select(PE.c.login).where(PE.c.login == login)).first():
+            raise BadInput(f"person {login!r} already exists", [{"person": login}])
+        conn.execute(insert(PE).values(**values))
+    return {k: v for k, v in values.items() if k != "created_at"}
+
+
+def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = None, title: str | None = None,
+                level: str | None = None, unit: str | None = None, cap: int | None = None,
+                clear_cap: bool = False, active: bool | None = None) -> dict:
+    """Change a person (admin). Deactivating keeps their existing assignments (一抓到底): rules stop
+    choosing them and ``rules apply`` reports the projects they still lead."""
+    if level is not None and level not in LEVELS:
+        raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
+    cap = _cap(cap)
+    new: dict[str, Any] = {k: v for k, v in (("name", name), ("title", title), ("level", level),
+                                             ("unit_code", unit), ("cap", cap), ("active", active))
+                           if v is not None}
+    if clear_cap:
+        new["cap"] = None
+    if "name" in new:
+        new["name"] = required(new["name"], "--name")
+    if not new:
+        raise BadInput("nothing to change: give at least one option (see `pipeline people edit -h`)")
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "edit people")
+        row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
+        if row is None:
+            raise NotFound(f"no person {login!r}", [{"person": login}])
+        if unit is not None:
+            unit_exists(conn, unit)
+        conn.execute(update(PE).where(PE.c.login == login).values(**new))
+        row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
+    assert row is not None
+    return {"login": row["login"], "name": row["name"], "title": row["title"], "level": row["level"],
+            "unit": row["unit_code"], "cap": row["cap"], "active": row["active"]}
+
+
+def list_people(engine: Engine) -> list[dict]:
+    from workflow.rules import lead_load
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(PE).order_by(PE.c.login)).mappings().all()
+        load = lead_load(conn)  # the same count the cap is checked against
+    return [{"login": r["login"], "name": r["name"], "title": r["title"], "level": r["level"],
+             "unit": r["unit_code"], "cap": r["cap"], "active": r["active"],
+             "lead_projects": load.get(r["login"], 0)} for r in rows]

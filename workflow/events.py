@@ -1,0 +1,675 @@
+"""History events: one frozen dataclass per kind, and the one canonical encoding they are hashed by.
+
+Every change to a project is recorded as one or more events.  An event class knows three things:
+
+- its **payload** (``payload()``): the JSON object stored in the ``event.payload`` column and hashed;
+- what it does to the **project row** and to the project's guard facts (``apply``);
+- the **derived rows** it leaves in the side tables (``derived``): a document, a check, a capital
+  arrival, an assignment … — projections of history that reads and reports use.
+
+The write path (``workflow.store``) appends events and applies them through these methods; the
+replay in ``audit`` reads the same definitions, so there is one description of each kind.
+
+Canonical JSON
+    An event's hash is SHA-256 over the RFC 8785 canonical JSON of its stored fields
+    (:func:`event_document`), including the previous event's hash.  :func:`canonical` writes what
+    the reference ``rfc8785`` package writes (and raises where it raises): plain values (objects with
+    keys below U+D800, text, integers within ±(2**53 - 1), booleans, null, lists) go through the
+    standard library's C JSON encoder, whose output for them is exactly RFC 8785's; anything else
+    (floats, subclasses, exotic keys, out-of-range integers) goes through :func:`canonical_exact`, a
+    direct transcription of the RFC.  :func:`event_bytes` writes an event document around a payload
+    that is already canonical (as stored) without parsing it.  ``tests/test_events.py`` proves all
+    three byte-identical to ``rfc8785`` with golden vectors and generated values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from json.encoder import encode_basestring as _py_encode_basestring
+from typing import Any, ClassVar
+
+try:  # the C accelerator of the standard library's JSON encoder
+    from json.encoder import c_encode_basestring as _c_encode_basestring
+except ImportError:  # pragma: no cover - CPython always has it
+    _c_encode_basestring = None
+
+GENESIS = "0" * 64
+INT_MAX = 2**53 - 1
+INT_MIN = -(2**53) + 1
+
+_enc: Callable[[str], str] = _c_encode_basestring or _py_encode_basestring
+
+
+def format_utc(ts: datetime) -> str:
+    """A UTC timestamp in the hashed form; naive datetimes are taken as UTC."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(UTC)
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- canonical JSON (RFC 8785) --------------------------------------------------------------------
+
+
+def canonical_reference(value: Any) -> bytes:
+    """RFC 8785 canonical JSON by the reference ``rfc8785`` implementation (for proofs and tests)."""
+    import rfc8785
+
+    return rfc8785.dumps(value)
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16be")
+
+
+def _dump(value: Any, out: Callable[[str], None]) -> None:
+    t = type(value)
+    if t is str:
+        out(_enc(value))
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif t is int:
+        if value < INT_MIN or value > INT_MAX:
+            import rfc8785
+
+            raise rfc8785.IntegerDomainError(value)
+        out(int.__repr__(value))
+    elif t is dict:
+        if not value:
+            out("{}")
+            return
+        try:
+            keys = sorted(value, key=_utf16_key)
+        except AttributeError:
+            import rfc8785
+
+            raise rfc8785.CanonicalizationError("object keys must be strings") from None
+        first = True
+        for k in keys:
+            out("{" if first else ",")
+            first = False
+            out(_enc(k))
+            out(":")
+            _dump(value[k], out)
+        out("}")
+    elif t is list or t is tuple:
+        if not value:
+            out("[]")
+            return
+        first = True
+        for v in value:
+            out("[" if first else ",")
+            first = False
+            _dump(v, out)
+        out("]")
+    else:
+        _dump_other(value, out)
+
+
+def _dump_other(value: Any, out: Callable[[str], None]) -> None:
+    """Subclasses and floats, in the order ``rfc8785.dump`` tests them."""
+    import rfc8785
+
+    if isinstance(value, bool):
+        out("true" if value else "false")
+    elif isinstance(value, int):
+        _dump(int(value), out)
+    elif isinstance(value, str):
+        out(_enc(value))
+    elif isinstance(value, float):
+        out(rfc8785.dumps(float(value)).decode("ascii"))
+    elif isinstance(value, list | tuple):
+        _dump(list(value), out)
+    elif isinstance(value, dict):
+        _dump(dict(value), out)
+    else:
+        raise rfc8785.CanonicalizationError(f"unsupported type: {type(value)}")
+
+
+def canonical_exact(value: Any) -> bytes:
+    """RFC 8785 canonical JSON written value by value (any value ``rfc8785`` takes)."""
+    parts: list[str] = []
+    _dump(value, parts.append)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates
+        import rfc8785
+
+        raise rfc8785.CanonicalizationError("input contains non-UTF-8 codepoints") from exc
+
+
+_C_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _plain(value: Any) -> bool:
+    """Whether the C encoder writes ``value`` exactly as RFC 8785 does: its strings are escaped the
+    same way, and with keys below U+D800 code-point order is UTF-16 order; floats and integers beyond
+    ±(2**53 - 1) are what it writes differently (or should refuse)."""
+    t = type(value)
+    if t is str or value is None or t is bool:
+        return True
+    if t is int:
+        return INT_MIN <= value <= INT_MAX
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str or (k and max(k) >= "\ud800") or not _plain(v):
+                return False
+        return True
+    if t is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 canonical JSON, byte-identical to ``rfc8785.dumps`` (and raising where it raises)."""
+    if _plain(value):
+        try:
+            return _C_ENCODER.encode(value).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let the exact path raise as rfc8785 does
+            pass
+    return canonical_exact(value)
+
+
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """The stored form of a payload: its canonical JSON as text."""
+    return canonical(dict(payload)).decode("utf-8")
+
+
+# --- the hashed event document ---------------------------------------------------------------------
+
+
+def event_document(*, project: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
+                   to_stage: str | None, effective_on: date | str, recorded_at: datetime | str, actor: str,
+                   reason: str | None, payload: dict | str, prev_hash: str) -> dict:
+    """The JSON object that is hashed for one event."""
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    return {
+        "project": project,
+        "seq": seq,
+        "kind": kind,
+        "trigger": trigger,
+        "from": from_stage,
+        "to": to_stage,
+        "effective_on": effective_on if isinstance(effective_on, str) else effective_on.isoformat(),
+        "recorded_at": recorded_at if isinstance(recorded_at, str) else format_utc(recorded_at),
+        "actor": actor,
+        "reason": reason,
+        "payload": payload,
+        "prev_hash": prev_hash,
+    }
+
+
+def document_hash(**fields: Any) -> str:
+    """The hash of an event given by ``event_document``'s fields (parsed values; any payload form):
+    the definition ``event_bytes`` writes fast."""
+    return hashlib.sha256(canonical(event_document(**fields))).hexdigest()
+
+
+# The event document with its keys in RFC 8785 order, around a payload that is already canonical
+# text.  Every string goes through the JSON string encoder, so no field can spill into its
+# neighbours and the bytes determine the fields.
+_EVENT_TEMPLATE = (
+    '{"actor":%s,"effective_on":%s,"from":%s,"kind":%s,"payload":%s,"prev_hash":%s,"project":%s,'
+    '"reason":%s,"recorded_at":%s,"seq":%s,"to":%s,"trigger":%s}'
+)
+
+
+def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
+                to_stage: str | None, effective_on: date | str, recorded_at: datetime | str, actor: str,
+                reason: str | None, payload: str, prev_hash: str) -> bytes:
+    """The canonical bytes of an event whose payload is canonical JSON text (how it is stored).
+
+    ``effective_on`` is a date or ISO text; ``recorded_at`` a datetime, the hashed text, or the
+    SQLite column text (``YYYY-MM-DD HH:MM:SS.ffffff``).  Raises ``TypeError``/``ValueError`` on values
+    of an unexpected type or form (verify then takes the parsing path)."""
+    enc = _enc
+    if type(effective_on) is not str:
+        effective_on = effective_on.isoformat()  # type: ignore[union-attr]
+    elif len(effective_on) != 10:
+        raise ValueError("effective_on")
+    if type(recorded_at) is str:
+        if len(recorded_at) == 26 and recorded_at[10] == " ":
+            recorded_at = recorded_at[:10] + "T" + recorded_at[11:] + "Z"
+        elif len(recorded_at) != 27 or recorded_at[10] != "T":
+            raise ValueError("recorded_at")
+    else:
+        recorded_at = format_utc(recorded_at)  # type: ignore[arg-type]
+    if type(seq) is not int or type(payload) is not str:
+        raise TypeError("seq/payload")
+    return (_EVENT_TEMPLATE % (
+        enc(actor), enc(effective_on), "null" if from_stage is None else enc(from_stage), enc(kind), payload,
+        enc(prev_hash), enc(code), "null" if reason is None else enc(reason), enc(recorded_at), seq,
+        "null" if to_stage is None else enc(to_stage), "null" if trigger is None else enc(trigger),
+    )).encode("utf-8")
+
+
+def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
+               to_stage: str | None, effective_on: date | str, recorded_at: datetime | str, actor: str,
+               reason: str | None, payload: str, prev_hash: str) -> str:
+    return hashlib.sha256(event_bytes(code, seq, kind, trigger, from_stage, to_stage, effective_on, recorded_at,
+                                      actor, reason, payload, prev_hash)).hexdigest()
+
+
+def event_json(row: Mapping[str, Any]) -> dict:
+    """An event as the command line shows it (SPEC §8), from a mapping of its columns."""
+    payload = row["payload"]
+    return {
+        "seq": row["seq"],
+        "kind": row["kind"],
+        "trigger": row["trigger"],
+        "from": row["from_stage"],
+        "to": row["to_stage"],
+        "effective_on": row["effective_on"].isoformat(),
+        "recorded_at": format_utc(row["recorded_at"]),
+        "actor": row["actor"],
+        "reason": row["reason"],
+        "payload": json.loads(payload) if isinstance(payload, str) else payload,
+        "hash": row["hash"],
+        "prev_hash": row["prev_hash"],
+    }
+
+
+# --- the kinds ------------------------------------------------------------------------------------
+
+
+class Facts:
+    """What the guards and commands read of one project besides its row: documents recorded, the
+    latest result per check item, capital in place (all currencies, minor units), and the current
+    holders of each assignment role (role -> [{"person_login", "event_seq"}]).
+
+    The write path fills it from the database (``store.Txn.facts``) or, in a batch, keeps it in
+    memory; events update it as they are applied, so later commands in the same transaction see
+    them."""
+
+    __slots__ = ("documents", "checks", "capital", "holders")
+
+    def __init__(self, documents: set[str] | None = None, checks: dict[str, str] | None = None,
+                 capital: int = 0, holders: dict[str, list[dict]] | None = None):
+        self.documents: set[str] = documents if documents is not None else set()
+        self.checks: dict[str, str] = checks if checks is not None else {}
+        self.capital: int = capital
+        self.holders: dict[str, list[dict]] = holders if holders is not None else {}
+
+
+# A derived row: (table name, column values); an ``assignment_end`` row ends an open assignment.
+Derived = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The fields every event has; subclasses add their own and say what they record."""
+
+    kind: ClassVar[str]
+    touches_facts: ClassVar[bool] = False  # whether ``apply`` changes the project's facts
+    on: date
+
+    @property
+    def trigger(self) -> str | None:
+        return None
+
+    @property
+    def from_stage(self) -> str | None:
+        return None
+
+    @property
+    def to_stage(self) -> str | None:
+        return None
+
+    @property
+    def reason(self) -> str | None:
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        """Change the project row (and its facts) as this event does; the default changes nothing
+        but the chain head, which the store advances."""
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        """The side-table rows this event leaves."""
+        return []
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")
+
+
+@dataclass(frozen=True, slots=True)
+class Registered(Event):
+    """A project is created at the workflow's first stage."""
+
+    kind: ClassVar[str] = "registered"
+    stage: str
+    name: str
+    investor: str | None
+    origin: str | None
+    industry: str | None
+    category: str | None
+    key: bool
+    planned_investment_minor: int
+    unit_code: str | None
+    workflow_name: str
+    workflow_version: int
+    plan: tuple[date | None, date | None, date | None, date | None]  # in PLAN_FIELDS order
+
+    @property
+    def to_stage(self) -> str | None:
+        return self.stage
+
+    def payload(self) -> dict[str, Any]:
+        return {"name": self.name, "investor": self.investor, "origin": self.origin, "industry": self.industry,
+                "category": self.category, "key": self.key,
+                "planned_investment_minor": self.planned_investment_minor, "unit_code": self.unit_code,
+                "workflow_name": self.workflow_name, "workflow_version": self.workflow_version,
+                "plan": {k: _day(v) for k, v in zip(PLAN_FIELDS, self.plan, strict=True)}}
+
+
+@dataclass(frozen=True, slots=True)
+class Edited(Event):
+    """Descriptive fields changed: ``changes`` maps each project column to ``[old, new]`` (JSON values)."""
+
+    kind: ClassVar[str] = "edited"
+    changes: Mapping[str, tuple[Any, Any]]
+    values: Mapping[str, Any] = field(default_factory=dict)  # the new column values, as stored
+
+    def payload(self) -> dict[str, Any]:
+        return {"changes": {k: [old, new] for k, (old, new) in self.changes.items()}}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        for column, value in self.values.items():
+            setattr(project, column, value)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecorded(Event):
+    kind: ClassVar[str] = "check"
+    touches_facts: ClassVar[bool] = True
+    item: str
+    result: str
+    note: str | None
+
+    def payload(self) -> dict[str, Any]:
+        return {"item": self.item, "result": self.result, "note": self.note}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        if facts is not None:
+            facts.checks[self.item] = self.result
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("screening_check", {"project_id": project_id, "item": self.item, "result": self.result,
+                                     "note": self.note, "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecorded(Event):
+    kind: ClassVar[str] = "document"
+    touches_facts: ClassVar[bool] = True
+    document: str
+    number: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"document": self.document, "number": self.number}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        if facts is not None:
+            facts.documents.add(self.document)
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("document", {"project_id": project_id, "kind": self.document, "number": self.number,
+                              "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class CapitalArrived(Event):
+    kind: ClassVar[str] = "capital"
+    touches_facts: ClassVar[bool] = True
+    amount_minor: int
+    currency: str
+    source: str | None
+
+    def payload(self) -> dict[str, Any]:
+        return {"amount_minor": self.amount_minor, "currency": self.currency, "source": self.source}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        if facts is not None:
+            facts.capital += self.amount_minor
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("capital_arrival", {"project_id": project_id, "amount_minor": self.amount_minor,
+                                     "currency": self.currency, "effective_on": self.on, "source": self.source,
+                                     "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentRecorded(Event):
+    kind: ClassVar[str] = "investment"
+    amount_minor: int
+    currency: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"amount_minor": self.amount_minor, "currency": self.currency}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("investment_completed", {"project_id": project_id, "amount_minor": self.amount_minor,
+                                          "currency": self.currency, "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedUp(Event):
+    kind: ClassVar[str] = "followup"
+    note: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"note": self.note}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        if project.last_followup_on is None or self.on > project.last_followup_on:
+            project.last_followup_on = self.on
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("followup", {"project_id": project_id, "note": self.note, "effective_on": self.on,
+                              "actor": actor, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class Transitioned(Event):
+    """A stage change through the workflow's machine.  ``held_from`` is the stage the project is
+    held from after it (entering a paused stage records where it came from; leaving clears it)."""
+
+    kind: ClassVar[str] = "transition"
+    name: str  # the trigger
+    source: str
+    dest: str
+    why: str | None
+    held_from: str | None
+    auto: bool = False
+
+    @property
+    def trigger(self) -> str | None:
+        return self.name
+
+    @property
+    def from_stage(self) -> str | None:
+        return self.source
+
+    @property
+    def to_stage(self) -> str | None:
+        return self.dest
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
+
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"held_from": self.source} if self.name == "hold" else {}
+        if self.auto:
+            payload["auto"] = True
+        return payload
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        project.stage = self.dest
+        project.held_from = self.held_from
+        project.stage_since = self.on
+        project.last_transition_on = self.on
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned(Event):
+    """A person takes a role on the project, by a rule or by hand; ``replaces`` (a reassignment)
+    ends the previous holder's assignment."""
+
+    touches_facts: ClassVar[bool] = True
+    role: str
+    person: str
+    rule_id: int | None = None
+    rule_version: int | None = None
+    why: str | None = None
+    replaces: str | None = None
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "assignment" if self.replaces is None else "reassignment"
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
+
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"role": self.role, "person": self.person, "rule_id": self.rule_id,
+                                   "rule_version": self.rule_version}
+        if self.replaces is not None:
+            payload["replaces"] = self.replaces
+        return payload
+
+    def _replaced(self, facts: Facts | None) -> dict | None:
+        if self.replaces is None or facts is None:
+            return None
+        for holder in facts.holders.get(self.role, []):
+            if holder["person_login"] == self.replaces:
+                return holder
+        return None
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("assignment", {"project_id": project_id, "role": self.role, "person_login": self.person,
+                                "rule_id": self.rule_id, "rule_version": self.rule_version,
+                                "assigned_on": self.on, "event_seq": seq})]
+
+    def ends(self, facts: Facts | None) -> int | None:
+        """The ``event_seq`` of the assignment this one ends (before ``apply``), if any."""
+        replaced = self._replaced(facts)
+        return None if replaced is None else replaced["event_seq"]
+
+    def apply_holders(self, facts: Facts | None, seq: int) -> None:
+        if facts is None:
+            return
+        current = facts.holders.setdefault(self.role, [])
+        replaced = self._replaced(facts)
+        if replaced is not None:
+            current.remove(replaced)
+        current.append({"person_login": self.person, "event_seq": seq})
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected(Event):
+    """An admin's (or the entry's own author's) reasoned correction of event ``corrects``.
+
+    A stage change is undone by returning to ``restore_stage`` (with its held-from stage and entry
+    date); a capital or investment figure by a reversing entry of ``amount_minor`` (negative) dated
+    ``target_on``; anything else is annotated only."""
+
+    kind: ClassVar[str] = "correction"
+    touches_facts: ClassVar[bool] = True
+    corrects: int
+    target_kind: str
+    why: str
+    source: str | None = None
+    restore_stage: str | None = None
+    restore_held_from: str | None = None
+    restore_since: date | None = None
+    amount_minor: int | None = None
+    currency: str | None = None
+    target_on: date | None = None
+
+    @property
+    def from_stage(self) -> str | None:
+        return self.source if self.restore_stage is not None else None
+
+    @property
+    def to_stage(self) -> str | None:
+        return self.restore_stage
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
+
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"corrects": self.corrects, "kind": self.target_kind}
+        if self.restore_stage is not None:
+            payload.update({"restore_stage": self.restore_stage, "held_from": self.restore_held_from,
+                            "stage_since": _day(self.restore_since)})
+        elif self.amount_minor is not None:
+            payload.update({"amount_minor": self.amount_minor, "currency": self.currency})
+        return payload
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        if self.restore_stage is not None:
+            project.stage = self.restore_stage
+            project.held_from = self.restore_held_from
+            project.stage_since = self.restore_since
+            project.last_transition_on = self.restore_since
+        elif self.amount_minor is not None and self.target_kind == "capital" and facts is not None:
+            facts.capital += self.amount_minor
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        if self.restore_stage is not None or self.amount_minor is None:
+            return []
+        row = {"project_id": project_id, "amount_minor": self.amount_minor, "currency": self.currency,
+               "effective_on": self.target_on, "event_seq": seq}
+        if self.target_kind == "capital":
+            row["source"] = f"correction of event {self.corrects}"
+            return [("capital_arrival", row)]
+        return [("investment_completed", row)]
+
+
+def project_code(project_id: int) -> str:
+    return f"P-{project_id:04d}"
+
+
+def replay_stage(events: list[dict], paused: frozenset) -> dict:
+    """Stage, held-from stage and entry date after ``events`` (dicts with kind/from/to/payload/
+    effective_on, in seq order), as transitions and corrections leave them."""
+    state: dict[str, Any] = {"stage": None, "held_from": None, "stage_since": None}
+    for e in events:
+        to = e.get("to")
+        if to is None:
+            continue
+        frm = e.get("from")
+        payload = e.get("payload") or {}
+        if e["kind"] == "correction":
+            state["held_from"] = payload.get("held_from")
+            state["stage_since"] = payload.get("stage_since") or e["effective_on"]
+        else:
+            if e["kind"] == "transition":
+                if to in paused:
+                    state["held_from"] = frm
+                elif frm in paused:
+                    state["held_from"] = None
+            state["stage_since"] = e["effective_on"]
+        state["stage"] = to
+    return state
+
+
+KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
+         "assignment", "reassignment", "correction")

@@ -1,0 +1,93 @@
+"""Validation of the values commands take: every caller (the command line, import, the demo and the
+Python API) gets the same refusals (BadInput, exit 2), each naming the field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from workflow import clock
+from workflow.errors import BadInput
+from workflow.money import CURRENCIES, MAX_MINOR
+
+# Longest text a project column holds (the model's max_length; PostgreSQL enforces it).
+PROJECT_TEXT_LIMITS = {"name": 300, "investor": 300, "origin": 200, "industry": 200, "category": 200,
+                       "unit": 40}
+IDENTIFIER_LIMIT = 80  # logins, unit codes
+
+
+def required(value: Any, what: str) -> str:
+    """A non-empty text, stripped."""
+    if value is None or not isinstance(value, str) or not value.strip():
+        if value is not None and not isinstance(value, str):
+            raise BadInput(f"{what} must be text, not {type(value).__name__}")
+        raise BadInput(f"{what} must not be empty")
+    return value.strip()
+
+
+def optional_text(value: Any, what: str, limit: int | None = None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"{what} must be text, not {type(value).__name__}")
+    if limit is not None and len(value) > limit:
+        raise BadInput(f"{what} is longer than {limit} characters")
+    return value
+
+
+def identifier(value: Any, what: str, limit: int = IDENTIFIER_LIMIT) -> str:
+    """A login or code: non-empty text without surrounding spaces, at most ``limit`` characters."""
+    text = required(value, what)
+    if len(text) > limit:
+        raise BadInput(f"{what} is longer than {limit} characters")
+    return text
+
+
+def amount(value: Any, what: str = "AMOUNT", *, positive: bool = True) -> int:
+    """An amount in integer minor units (分): a whole number, > 0 (or ≥ 0), at most ``MAX_MINOR``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"{what} must be a whole number of minor units (分), not {value!r}")
+    if positive and value <= 0:
+        raise BadInput(f"{what} must be greater than 0")
+    if value < 0:
+        raise BadInput(f"{what} must not be negative")
+    if value > MAX_MINOR:
+        raise BadInput(f"{what} is larger than the limit of {MAX_MINOR:,} minor units")
+    return value
+
+
+def currency(value: Any) -> str:
+    if value not in CURRENCIES:
+        raise BadInput(f"currency {value!r} is not one of {', '.join(CURRENCIES)}")
+    return str(value)
+
+
+def day(value: Any, what: str = "--on") -> date:
+    """A date: a ``date`` or ISO ``YYYY-MM-DD`` text (a datetime is refused: it carries a time)."""
+    if isinstance(value, datetime) or not isinstance(value, date | str):
+        raise BadInput(f"{what}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)")
+    parsed = clock.parse_date(value, what)
+    assert parsed is not None
+    return parsed
+
+
+def effective(value: Any, what: str = "--on") -> date:
+    """An effective date: given (a date or ISO text) or today."""
+    return clock.today() if value is None else day(value, what)
+
+
+def choice(value: Any, allowed: tuple[str, ...] | list[str], what: str) -> str:
+    if value not in allowed:
+        raise BadInput(f"{what}: {value!r} is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def reason(value: Any, what: str, *, required_: bool = False) -> str | None:
+    """A reason: stripped; None when empty (refused if ``required_``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required_:
+            raise BadInput(what)
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"--reason must be text, not {type(value).__name__}")
+    return value.strip()

@@ -1,0 +1,192 @@
+"""Reads: what the commands show.  A read never takes a write lock (no ``SELECT … FOR UPDATE``), so
+a login without write grants (an auditor on PostgreSQL) reads everything it may see."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
+
+from workflow import clock
+from workflow.commands.common import guard_results
+from workflow.definition import default_definition, get_definition
+from workflow.directory import unit_exists
+from workflow.errors import BadInput, NotFound
+from workflow.events import PLAN_FIELDS, event_json
+from workflow.lights import Thresholds
+from workflow.settings import light_thresholds
+from workflow.store import ProjectRow, Txn
+from workflow.tables import assignment as ASG
+from workflow.tables import capital_arrival as CAP
+from workflow.tables import event as E
+from workflow.tables import investment_completed as INV
+from workflow.tables import person as PE
+from workflow.tables import project as P
+from workflow.tables import unit as U
+
+
+def open_transitions(engine: Engine, actor: str, code: str) -> dict:
+    """``pipeline next``: every transition out of the current stage with every guard's result."""
+    with engine.connect() as conn:
+        row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
+        if row is None:
+            raise NotFound(f"no project {code}", [{"project": code}])
+        proj = ProjectRow.of(row)
+        txn = Txn(conn, actor)  # only its facts are used: nothing is written
+        defn = get_definition(proj.workflow_name, proj.workflow_version)
+        out = []
+        for t in defn.transitions_from(proj.stage):
+            results = guard_results(txn, proj, t)
+            out.append({"trigger": t.trigger, "to": defn.dest_of(t, proj.held_from),
+                        "allowed": all(r.ok for r in results), "needs_reason": t.needs_reason,
+                        "label": {"en": t.en, "zh": t.zh}, "guards": results})
+    return {"code": proj.code, "stage": proj.stage, "version": proj.version, "transitions": out}
+
+
+def get_project(engine: Engine, code: str, as_of: date | None = None, *,
+                thresholds: Thresholds | None = None) -> dict:
+    with engine.connect() as conn:
+        row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
+        if row is None:
+            raise NotFound(f"no project {code}", [{"project": code}])
+        return project_views(conn, [row], as_of or clock.today(), full=True, thresholds=thresholds)[0]
+
+def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
+                  light: str | None = None, as_of: date | None = None,
+                  thresholds: Thresholds | None = None) -> list[dict]:
+    if stage is not None:
+        default_definition().stage(stage)
+    if light is not None and light not in ("red", "yellow", "green"):
+        raise BadInput(f"--light: {light!r} is not one of red, yellow, green")
+    stmt = select(P).order_by(P.c.id)
+    if stage:
+        stmt = stmt.where(P.c.stage == stage)
+    if unit:
+        stmt = stmt.where(P.c.unit_code == unit)
+    if leader:
+        stmt = stmt.where(P.c.id.in_(select(ASG.c.project_id).where(ASG.c.person_login == leader,
+                                                                     ASG.c.ended_seq.is_(None))))
+    with engine.connect() as conn:
+        if unit:
+            unit_exists(conn, unit)
+        rows = conn.execute(stmt).mappings().all()
+        views = project_views(conn, rows, as_of or clock.today(), full=False, thresholds=thresholds)
+    if light:
+        views = [v for v in views if v["light"] == light]
+    return views
+
+def project_views(conn: Connection, rows: Sequence[Mapping[str, Any]], as_of: date, *, full: bool,
+                  thresholds: Thresholds | None = None) -> list[dict]:
+    """What ``project show`` and ``project list`` print of each row (with its light as of ``as_of``)."""
+    from workflow.lights import LightFacts, compute_light
+
+    ids = [r["id"] for r in rows]
+    leaders: dict[int, list[dict]] = {i: [] for i in ids}
+    sums: dict[int, dict[str, dict[str, int]]] = {i: {"capital": {}, "investment": {}} for i in ids}
+    units = dict(conn.execute(select(U.c.code, U.c.name)).all())
+    if ids:
+        in_ids = ASG.c.project_id.in_(ids) if len(ids) < 500 else True
+        q = (select(ASG.c.project_id, ASG.c.role, ASG.c.person_login, ASG.c.rule_id, ASG.c.rule_version,
+                    ASG.c.assigned_on, PE.c.name)
+             .select_from(ASG.join(PE, PE.c.login == ASG.c.person_login))
+             .where(ASG.c.ended_seq.is_(None)).where(in_ids).order_by(ASG.c.id))
+        for r in conn.execute(q).mappings():
+            if r["project_id"] in leaders:
+                leaders[r["project_id"]].append({
+                    "role": r["role"], "login": r["person_login"], "name": r["name"],
+                    "rule_id": r["rule_id"], "rule_version": r["rule_version"],
+                    "since": r["assigned_on"].isoformat()})
+        if full:
+            for label, table in (("capital", CAP), ("investment", INV)):
+                q = (select(table.c.project_id, table.c.currency, func.sum(table.c.amount_minor))
+                     .where(table.c.project_id.in_(ids)).group_by(table.c.project_id, table.c.currency))
+                for pid, cur, total in conn.execute(q):
+                    sums[pid][label][cur] = int(total)
+    if thresholds is None:
+        thresholds = light_thresholds(conn)
+    out = []
+    for r in rows:
+        defn = get_definition(r["workflow_name"], r["workflow_version"])
+        stage = defn.stage(r["stage"])
+        plan = {k: r[f"plan_{k}"] for k in PLAN_FIELDS}
+        ls = leaders[r["id"]]
+        light = compute_light(LightFacts(
+            stage=r["stage"], stage_kind=stage.kind, stage_since=r["stage_since"],
+            registered_on=r["registered_on"], last_followup_on=r["last_followup_on"], key=bool(r["key"]),
+            has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan), as_of,
+            thresholds)
+        view = {
+            "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],
+            "industry": r["industry"], "category": r["category"], "key": bool(r["key"]),
+            "stage": r["stage"], "stage_since": r["stage_since"].isoformat(), "unit": r["unit_code"],
+            "unit_name": units.get(r["unit_code"]),
+            "planned_investment": {"amount_minor": int(r["planned_investment_minor"]),
+                                   "currency": r["planned_currency"]},
+            "leaders": ls, "light": light.color,
+            "light_reasons": [x.en for x in light.reasons],
+            "light_reasons_zh": [x.zh for x in light.reasons],
+            "plan": {k: (v.isoformat() if v else None) for k, v in plan.items()},
+            "version": r["version"],
+        }
+        if full:
+            view.update({
+                "capital_in_place": [{"amount_minor": v, "currency": c}
+                                     for c, v in sorted(sums[r["id"]]["capital"].items())],
+                "investment_completed": [{"amount_minor": v, "currency": c}
+                                         for c, v in sorted(sums[r["id"]]["investment"].items())],
+                "held_from": r["held_from"], "registered_on": r["registered_on"].isoformat(),
+                "last_followup_on": r["last_followup_on"].isoformat() if r["last_followup_on"] else None,
+                "workflow": {"name": r["workflow_name"], "version": r["workflow_version"]},
+                "as_of": as_of.isoformat(),
+            })
+        out.append(view)
+    return out
+
+def history(engine: Engine, code: str) -> dict:
+    with engine.connect() as conn:
+        proj = conn.execute(select(P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
+                            .where(P.c.code == code)).mappings().first()
+        if proj is None:
+            raise NotFound(f"no project {code}", [{"project": code}])
+        rows = conn.execute(select(E).where(E.c.project_id == proj["id"]).order_by(E.c.seq)).mappings()
+        events = [event_json(r) for r in rows]
+    return {"code": code, "name": proj["name"], "stage": proj["stage"], "head_hash": proj["head_hash"],
+            "events": events}
+
+
+
+def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None) -> list[dict]:
+    """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
+    if stage is not None:
+        default_definition().stage(stage)
+    cols = [P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
+            P.c.key_override, P.c.planned_investment_minor, P.c.planned_currency, P.c.unit_code,
+            *[P.c[f"plan_{k}"] for k in PLAN_FIELDS], P.c.registered_on, P.c.stage, P.c.stage_since]
+    stmt = select(*cols).order_by(P.c.id)
+    if stage is not None:
+        stmt = stmt.where(P.c.stage == stage)
+    if unit is not None:
+        stmt = stmt.where(P.c.unit_code == unit)
+    with engine.connect() as conn:
+        if unit is not None:
+            unit_exists(conn, unit)
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+def project_identities(engine: Engine) -> Any:
+    """The identities ``(name, investor, unit)`` of every project (a ``workflow.io.Identities``, which
+    keeps digests, not texts): how an import recognises a row it already holds."""
+    from workflow.io import Identities
+
+    stmt = select(P.c.code, P.c.name, P.c.investor, P.c.unit_code).order_by(P.c.id).execution_options(
+        yield_per=10_000)
+
+    def rows():
+        with engine.connect() as conn:
+            yield from conn.execute(stmt)
+
+    return Identities(rows)
+
+
