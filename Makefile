@@ -25,7 +25,7 @@ demo: $(STAMP)
 
 ## make test: install the dev dependencies and run the whole suite (lint included)
 test: $(DEVSTAMP)
-	$(BIN)/ruff check workflow cli tests bench
+	$(BIN)/ruff check workflow cli tests bench migrations
 	$(BIN)/python -m pytest -n 2 -q
 
 ## make bench: run the benchmarks against their baselines (SIZE=small|full)
@@ -33,7 +33,7 @@ bench: $(DEVSTAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check workflow cli tests bench
+	$(BIN)/ruff check workflow cli tests bench migrations
 
 clean:
 	rm -rf $(VENV) build *.egg-info
