@@ -171,4 +171,4 @@ def session_actor(engine: Engine, requested: str) -> str:
     if is_sqlite(engine):
         return requested
     with engine.connect() as conn:
-        return conn.execute(text("SELECT session_user")).scalar()
+        return conn.execute(text("SELECT session_user")).scalar_one()

@@ -239,12 +239,15 @@ def core_source() -> str:
     """The text of ``workflow/tables.py``: every table above as a Core ``Table`` on a plain ``MetaData``
     with the same naming convention, columns, types, defaults, keys, indexes and table options."""
     from sqlalchemy import types
+    from sqlalchemy.schema import ColumnDefault
     from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
     def type_code(t) -> str:
         variants = getattr(t, "_variant_mapping", None) or {}
         if isinstance(t, AutoString):
-            code = f"String({t.impl.length})"
+            impl = t.impl_instance  # the String this instance decorates (``t.impl`` is typed as the class)
+            assert isinstance(impl, types.String)
+            code = f"String({impl.length})"
         elif isinstance(t, UTCDateTime):
             code = "UTCDateTime()"
         elif type(t) in (types.Integer, types.BigInteger, types.Boolean, types.Date, types.Text):
@@ -266,18 +269,20 @@ def core_source() -> str:
             args.append(f"nullable={col.nullable}")
             if col.autoincrement != "auto":
                 args.append(f"autoincrement={_lit(col.autoincrement)}")
-            if col.default is not None:
+            if isinstance(col.default, ColumnDefault):
                 args.append(f"default={_lit(col.default.arg)}")
+            elif col.default is not None:  # pragma: no cover - e.g. a Sequence: it needs a line here
+                raise TypeError(f"no Core rendering for the default of {table.name}.{col.name}")
             if col.index:
                 args.append("index=True")
             if col.unique:
                 args.append("unique=True")
             lines.append(_wrap("    Column(", args, "),"))
-        for con in sorted(table.constraints, key=lambda c: c.name or ""):
+        for con in sorted(table.constraints, key=lambda c: str(c.name or "")):
             if isinstance(con, UniqueConstraint) and not con._column_flag:
                 cols = ", ".join(_lit(c.name) for c in con.columns)
                 lines.append(f"    UniqueConstraint({cols}),")
-        for ix in sorted(table.indexes, key=lambda i: i.name):
+        for ix in sorted(table.indexes, key=lambda i: str(i.name)):
             if not ix._column_flag:
                 cols = ", ".join(_lit(c.name) for c in ix.columns)
                 lines.append(f"    Index({_lit(ix.name)}, {cols}{', unique=True' if ix.unique else ''}),")
