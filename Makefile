@@ -23,9 +23,10 @@ $(DEVSTAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pipeline demo
 
-## make test: install the dev dependencies and run the whole suite (lint included)
+## make test: install the dev dependencies, lint (ruff), type check (mypy) and run the whole suite
 test: $(DEVSTAMP)
-	$(BIN)/ruff check workflow cli tests bench
+	$(BIN)/ruff check workflow cli tests bench migrations
+	$(BIN)/mypy workflow cli migrations
 	$(BIN)/python -m pytest -n 2 -q
 
 ## make bench: run the benchmarks against their baselines (SIZE=small|full)
@@ -33,7 +34,8 @@ bench: $(DEVSTAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check workflow cli tests bench
+	$(BIN)/ruff check workflow cli tests bench migrations
+	$(BIN)/mypy workflow cli migrations
 
 clean:
 	rm -rf $(VENV) build *.egg-info

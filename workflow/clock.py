@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime
+from typing import overload
 
 from workflow.errors import BadInput
 
@@ -23,6 +24,14 @@ def today() -> date:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def parse_date(text: str | date, field: str = "date") -> date: ...
+@overload
+def parse_date(text: None, field: str = "date") -> None: ...
+@overload
+def parse_date(text: str | date | None, field: str = "date") -> date | None: ...
 
 
 def parse_date(text: str | date | None, field: str = "date") -> date | None:

@@ -98,7 +98,8 @@ def alembic_config(url: str, connection=None):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(files("workflow") / "migrations"))
+    # The top-level ``migrations`` package (env.py, script.py.mako, versions/), installed with the code.
+    cfg.set_main_option("script_location", str(files("migrations")))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:
         cfg.attributes["connection"] = connection
@@ -170,4 +171,4 @@ def session_actor(engine: Engine, requested: str) -> str:
     if is_sqlite(engine):
         return requested
     with engine.connect() as conn:
-        return conn.execute(text("SELECT session_user")).scalar()
+        return conn.execute(text("SELECT session_user")).scalar_one()

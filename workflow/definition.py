@@ -55,7 +55,7 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _is_zh(lang: str | None) -> bool:
-    return bool(lang) and lang.lower().startswith("zh")
+    return lang is not None and lang.lower().startswith("zh")
 
 
 @dataclass(frozen=True)

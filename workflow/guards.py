@@ -71,7 +71,7 @@ class GuardResult:
 
 
 def _is_zh(lang: str | None) -> bool:
-    return bool(lang) and lang.lower().startswith("zh")
+    return lang is not None and lang.lower().startswith("zh")
 
 
 def _filled(value: str | None) -> bool:

@@ -91,7 +91,7 @@ def default_lang() -> str:
 
 
 def is_zh(lang: str | None) -> bool:
-    return bool(lang) and lang.lower().startswith("zh")
+    return lang is not None and lang.lower().startswith("zh")
 
 
 def t(key: str, lang: str) -> str:

@@ -203,6 +203,7 @@ def _mermaid_label(text: str) -> str:
 def _mermaid(defn: WorkflowDefinition, lang: str) -> str:
     from transitions import State
     from transitions.extensions.diagrams import GraphMachine
+    from transitions.extensions.diagrams_mermaid import DigraphMock
 
     class LabelledState(State):
         def __init__(self, *args: Any, label: str | None = None, **kwargs: Any):
@@ -227,7 +228,9 @@ def _mermaid(defn: WorkflowDefinition, lang: str) -> str:
         title=_mermaid_label(f"{defn.name} v{defn.version}"),
     )
     # A fresh graph of the machine, with no model and hence no 'active' stage highlighted.
-    text = machine.graph_cls(machine).get_graph().source.rstrip("\n")
+    graph = machine.graph_cls(machine).get_graph()
+    assert isinstance(graph, DigraphMock)  # the mermaid engine's graph: its text is ``source``
+    text = graph.source.rstrip("\n")
     finals = [f"  {s.key} --> [*]" for s in defn.stages if s.is_final]
     return text + "\n" + "\n".join(finals) + "\n"
 

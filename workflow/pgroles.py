@@ -156,7 +156,7 @@ def _apply_grants(conn: Connection, tables: list[str]) -> None:
 
 
 def _schema(conn: Connection) -> str:
-    return conn.execute(text("SELECT current_schema()")).scalar()
+    return conn.execute(text("SELECT current_schema()")).scalar_one()
 
 
 def _grant(conn: Connection, login: str, role: str) -> dict:
@@ -167,7 +167,7 @@ def _grant(conn: Connection, login: str, role: str) -> dict:
     q = _q(conn, login)
     existing = _role(conn, login)
     created = existing is None
-    if created:
+    if existing is None:
         conn.exec_driver_sql(f"CREATE ROLE {q} LOGIN")
     elif not existing["rolcanlogin"]:
         conn.exec_driver_sql(f"ALTER ROLE {q} LOGIN")

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import case, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection, Engine
@@ -208,6 +209,7 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) = r
             since = _as_date(since)
+            assert since is not None  # every registered project has a stage date
             followup = _as_date(followup)
             kind = kinds.get(stage, "final")
             plan = {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm}
@@ -436,7 +438,8 @@ def _lead_leaders(conn: Connection, ids: list[int], as_of: date) -> dict[int, di
     return out
 
 
-def _unit_names(conn: Connection) -> dict[str, str]:
+def _unit_names(conn: Connection) -> dict[str | None, str]:
+    """Unit code -> name; looked up with a project's unit, which may be None (no name then)."""
     return dict(conn.execute(select(U.c.code, U.c.name)).all())
 
 
@@ -462,7 +465,8 @@ def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, la
 
 
 def _per_unit_counts(units: list[tuple[str | None, str | None]], items: list[dict]) -> list[dict]:
-    rows = {code: {"unit": code, "unit_name": name, "red": 0, "yellow": 0} for code, name in units}
+    rows: dict[str | None, dict[str, Any]] = {
+        code: {"unit": code, "unit_name": name, "red": 0, "yellow": 0} for code, name in units}
     for it in items:
         row = rows.setdefault(it["unit"], {"unit": it["unit"], "unit_name": it["unit_name"], "red": 0,
                                            "yellow": 0})
@@ -537,7 +541,7 @@ def review(engine: Engine, period: Period | str, *, as_of: date | None = None, u
         invest = _money_by_project(conn, INV, ids, w.as_of)
         leaders = _lead_leaders(conn, ids, w.as_of)
         names = _unit_names(conn)
-    items = []
+    items: list[dict[str, Any]] = []
     for pid in ids:
         s = snaps[pid]
         items.append({
@@ -608,7 +612,7 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
         if unit is not None:
             q = q.where(TGT.c.unit_code == unit)
         targets = {r["unit_code"]: r for r in conn.execute(q).mappings()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, name in units:
         tgt = targets.get(code)
         act = actual.get(code, dict.fromkeys(METRICS, 0))

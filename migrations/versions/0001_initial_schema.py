@@ -10,7 +10,7 @@ Create Date: 2026-11-28 03:51:03.216285
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes  # autogenerate writes sqlmodel.sql.sqltypes.AutoString and UTCDateTime
 from alembic import op
 
 revision: str = '0001'

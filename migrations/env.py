@@ -28,7 +28,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from workflow.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("the Alembic config has no sqlalchemy.url (workflow.db.alembic_config sets it)")
+        engine = make_engine(url)
         with engine.connect() as conn:
             _run(conn)
         engine.dispose()
