@@ -14,20 +14,16 @@ from pathlib import Path
 
 import typer
 
-from cli.app import CONTEXT, app
 from cli.context import STATE, emit_json, err, is_terminal, out, say
-from cli.output import check_format, format_option
+from cli.options import AUDIT_FORMATS as FORMATS
+from cli.options import AuditFormat, JsonFlag, OnDate, OutputFile, group
+from cli.output import check_format
 from workflow.errors import BadInput, IntegrityFailure
 
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE instead of stdout.")
-FORMATS = ("csv", "md", "html")
 PROGRESS_MIN_EVENTS = 20_000
 CHUNK = 500  # rows per table on a terminal
 
-audit_app = typer.Typer(help="Audit: the log across projects, checkpoints, verification of history.",
-                        context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+audit_app = group("Audit: the log across projects, checkpoints, verification of history.")
 
 
 def _read_engine():
@@ -128,12 +124,11 @@ def log_columns(lang: str) -> list[str]:
 # --- history ----------------------------------------------------------------------------------------
 
 
-@app.command("history")
 def history_cmd(
     code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
-    json: bool = JSON,
-    fmt: str = format_option(FORMATS),
-    output: Path = OUTPUT,
+    json: JsonFlag = False,
+    fmt: AuditFormat = None,
+    output: OutputFile = None,
 ) -> None:
     """The project's whole timeline: dates, actors, events, stages, documents, amounts, corrections."""
     from workflow import audit
@@ -301,9 +296,9 @@ def audit_log(
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only projects of this responsible unit."),
     stage: str = typer.Option(None, "--stage", help="Only events moving a project into or out of this stage."),
     kind: str = typer.Option(None, "--kind", help="Only events of this kind (transition, capital, correction …)."),
-    json: bool = JSON,
-    fmt: str = format_option(FORMATS),
-    output: Path = OUTPUT,
+    json: JsonFlag = False,
+    fmt: AuditFormat = None,
+    output: OutputFile = None,
 ) -> None:
     """Every project's events, by effective date, streamed (constant memory on any size)."""
     from workflow import audit
@@ -418,7 +413,7 @@ thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
 
 
 @audit_app.command("checkpoint")
-def audit_checkpoint(json: bool = JSON) -> None:
+def audit_checkpoint(json: JsonFlag = False) -> None:
     """Verify history and print a digest over every project's chain head: keep it outside the database.
 
     An admin's checkpoint is also stored in the database (with every head, so that a later failure can
@@ -452,7 +447,7 @@ def audit_checkpoint(json: bool = JSON) -> None:
 
 
 @audit_app.command("checkpoints")
-def audit_checkpoints(json: bool = JSON) -> None:
+def audit_checkpoints(json: JsonFlag = False) -> None:
     """List the checkpoints stored in the database, newest first."""
     from cli.render import print_rows
     from workflow import audit
@@ -472,7 +467,7 @@ def audit_checkpoints(json: bool = JSON) -> None:
 def audit_verify(
     digest: str = typer.Option(None, "--digest", metavar="D",
                                help="A digest printed by `audit checkpoint`: prove nothing it covers changed."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Recompute every chain and check the project rows; with --digest, prove the checkpoint still holds.
 
@@ -514,13 +509,12 @@ def audit_verify(
 # --- corrections ------------------------------------------------------------------------------------------
 
 
-@app.command("correct")
 def correct_cmd(
     code: str = typer.Argument(..., help="Project code."),
     seq: int = typer.Argument(..., help="The event to correct (its # in `pipeline history`)."),
     reason: str = typer.Option(None, "--reason", help="What was wrong (required)."),
-    on: str = typer.Option(None, "--on", metavar="YYYY-MM-DD", help="Effective date (default: today)."),
-    json: bool = JSON,
+    on: OnDate = None,
+    json: JsonFlag = False,
 ) -> None:
     """Correct a recorded event (admin): a wrong transition returns the project to the stage before it.
 
@@ -543,3 +537,10 @@ def correct_cmd(
         p = event["payload"]
         msg += f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
     say(msg)
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.command("history")(history_cmd)
+    app.command("correct")(correct_cmd)
+    app.add_typer(audit_app, name="audit")

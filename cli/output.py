@@ -1,7 +1,7 @@
-"""Shared output options: ``--json`` and ``--format csv|md|html|xlsx`` with ``--output FILE``.
+"""Writing formatted output: the ``--format``/``--output`` check, text to stdout or FILE, CSV, Markdown, HTML.
 
-Every command that shows data takes the same flags (as sqlite-utils' ``output_options`` does).
-Data goes to stdout or ``--output``; messages go to stderr.
+The options themselves are defined in ``cli/options.py``.  Data goes to stdout or ``--output``;
+messages go to stderr.
 """
 
 from __future__ import annotations
@@ -13,17 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import typer
-
 from workflow.errors import BadInput
-
-JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE instead of stdout.")
-
-
-def format_option(choices: Sequence[str]):
-    return typer.Option(None, "--format", "-f", help=f"Write as {'|'.join(choices)} (default: a table).",
-                        metavar="|".join(choices))
 
 
 def check_format(fmt: str | None, choices: Sequence[str], output: Path | None) -> None:
