@@ -69,42 +69,16 @@ def _progress(label: str):
 # --- rows ---------------------------------------------------------------------------------------------
 
 
-def _details(event: dict, corrected: dict[int, int], lang: str) -> str:
-    from cli.render import event_details
+def _event_cells(event: dict, corrected: dict[int, int], lang: str) -> list[str]:
+    """An event's row (``cli.render.event_row``), its details saying which event corrected it."""
+    from cli.render import event_row
     from workflow.i18n import is_zh
 
-    try:
-        text = _correction_details(event, lang) if event["kind"] == "correction" else event_details(event, lang)
-    except (KeyError, TypeError, ValueError):  # a payload of an unexpected shape: show it raw
-        import json
-
-        text = json.dumps(event.get("payload"), ensure_ascii=False)
+    cells = event_row(event, lang)
     by = corrected.get(event["seq"])
     if by is not None:
         note = f"（已由第{by}条更正）" if is_zh(lang) else f"(corrected by #{by})"
-        text = f"{text} {note}".strip()
-    return text
-
-
-def _correction_details(event: dict, lang: str) -> str:
-    from cli.render import stage_label
-    from workflow.i18n import is_zh
-    from workflow.money import format_money
-
-    p = event.get("payload") or {}
-    text = f"更正第{p.get('corrects')}条" if is_zh(lang) else f"corrects #{p.get('corrects')}"
-    if p.get("restore_stage"):
-        text += f" → {stage_label(p['restore_stage'], lang)}"
-    elif "amount_minor" in p:
-        text += f" ({format_money(p['amount_minor'], p['currency'], lang)})"
-    return text
-
-
-def _event_cells(event: dict, corrected: dict[int, int], lang: str) -> list[str]:
-    from cli.render import event_row
-
-    cells = event_row(event, lang)
-    cells[-1] = _details(event, corrected, lang)
+        cells[-1] = f"{cells[-1]} {note}".strip()
     return cells
 
 
