@@ -158,7 +158,7 @@ def _history_timeline(data: dict, lang: str) -> None:
     console.print(tbl)
     chain = t("chain_intact", lang) if data["chain"]["ok"] else t("chain_broken", lang)
     foot = Text(f"{len(data['events'])} {t('events', lang)} · {chain} · {t('chain_head', lang)} "
-                f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else None)
+                f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else "")
     console.print(foot)
     cp = data.get("checkpoint")
     if cp:
@@ -286,7 +286,7 @@ def audit_log(
     with engine.connect() as conn:
         audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
     filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit, "stage": stage, "kind": kind}
-    events = audit.iter_log(engine, **filters)
+    events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit, stage=stage, kind=kind)
     lang = STATE.lang
     if json:
         n = _stream_json(sys.stdout, events)

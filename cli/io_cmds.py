@@ -27,9 +27,9 @@ def progress_bar(enabled: bool = True):
     if not enabled or not is_terminal(err().file):
         yield lambda phase, done, total: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err(), transient=True) as bar:
 
@@ -206,7 +206,9 @@ def export_cmd(
             raise BadInput("--json reports on a file; with - the CSV itself is the output")
         import sys
 
-        sys.stdout.write(wio.write_csv(None, headers, cells))
+        text = wio.write_csv(None, headers, cells)
+        assert text is not None  # given no path, write_csv returns the text
+        sys.stdout.write(text)
         sys.stdout.flush()
         say(f"已导出 {len(rows)} 个项目" if lang == "zh" else f"exported {len(rows)} projects")
         return

@@ -277,7 +277,7 @@ def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) 
         if st["urgent"]:
             lines.append(Text("─" * min(colw, 6), style="dim"))
         for u in st["urgent"]:
-            lines.append(Text(u["code"], style=LIGHT_STYLE.get(u["light"])))
+            lines.append(Text(u["code"], style=LIGHT_STYLE[u["light"]]))
             name = Text(u["name"], style="dim")
             name.truncate(colw, overflow="crop")
             lines.append(name)

@@ -218,6 +218,7 @@ def emit(report: Report, fmt: str | None, output: Path | None, lang: str) -> Non
     elif fmt == "md":
         write_text(to_md_text(report, lang), output)
     else:
+        assert output is not None  # check_format refuses xlsx without --output
         write_xlsx(report, lang, output)
         say(f"wrote {output}")
 
