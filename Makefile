@@ -23,9 +23,12 @@ $(DEVSTAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pipeline demo
 
-## make test: install the dev dependencies and run the whole suite (lint included)
+MYPY := $(BIN)/mypy cli --ignore-missing-imports --follow-imports=silent
+
+## make test: install the dev dependencies and run the whole suite (lint and cli/'s type check included)
 test: $(DEVSTAMP)
 	$(BIN)/ruff check workflow cli tests bench
+	$(MYPY)
 	$(BIN)/python -m pytest -n 2 -q
 
 ## make bench: run the benchmarks against their baselines (SIZE=small|full)
@@ -34,6 +37,7 @@ bench: $(DEVSTAMP)
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check workflow cli tests bench
+	$(MYPY)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
