@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, out, say
 from cli.options import AUDIT_FORMATS as FORMATS
 from cli.options import AuditFormat, JsonFlag, OnDate, OutputFile, group
-from cli.output import check_format
+from cli.output import check_format, open_output, write_csv, write_markdown
 from workflow.errors import BadInput, IntegrityFailure
 
 PROGRESS_MIN_EVENTS = 20_000
@@ -123,11 +122,11 @@ def history_cmd(
         return
     rows = [_event_cells(e, data["corrected"], lang) for e in data["events"]]
     headers = history_columns(lang)
-    with _sink(output) as sink:
+    with open_output(output) as sink:
         if fmt == "csv":
-            _write_csv(sink, headers, rows)
+            write_csv(sink, headers, rows)
         elif fmt == "md":
-            _write_md(sink, headers, rows, f"{data['code']} {data['name']}")
+            write_markdown(sink, headers, rows, f"{data['code']} {data['name']}")
             sink.write(f"\n{len(rows)} events · chain head `{data['head_hash']}`\n")
         else:
             sink.write(history_html(data, headers, rows, lang))
@@ -214,51 +213,6 @@ footer {{ margin-top: 4mm; font-size: 8pt; font-family: monospace; word-break: b
 """
 
 
-# --- writers --------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _sink(output: Path | None):
-    if output is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    try:
-        fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
-    with fh:
-        yield fh
-
-
-def _write_csv(sink, headers: list[str], rows: Iterable[list]) -> int:
-    import csv
-
-    w = csv.writer(sink, lineterminator="\n")
-    w.writerow(headers)
-    n = 0
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
-        n += 1
-    return n
-
-
-def _md_cell(v) -> str:
-    return ("" if v is None else str(v)).replace("|", "\\|").replace("\n", " ")
-
-
-def _write_md(sink, headers: list[str], rows: Iterable[list], title: str | None = None) -> int:
-    if title:
-        sink.write(f"# {title}\n\n")
-    sink.write("| " + " | ".join(_md_cell(h) for h in headers) + " |\n")
-    sink.write("|" + "|".join("---" for _ in headers) + "|\n")
-    n = 0
-    for r in rows:
-        sink.write("| " + " | ".join(_md_cell(v) for v in r) + " |\n")
-        n += 1
-    return n
-
-
 # --- audit log ------------------------------------------------------------------------------------------
 
 
@@ -294,11 +248,11 @@ def audit_log(
         n = _stream_tables(events, lang)
     else:
         rows = (_log_cells(e, lang) for e in events)
-        with _sink(output) as sink:
+        with open_output(output) as sink:
             if fmt == "csv":
-                n = _write_csv(sink, log_columns(lang), rows)
+                n = write_csv(sink, log_columns(lang), rows)
             elif fmt == "md":
-                n = _write_md(sink, log_columns(lang), rows, _log_title(filters, lang))
+                n = write_markdown(sink, log_columns(lang), rows, _log_title(filters, lang))
             else:
                 n = _write_log_html(sink, rows, filters, lang)
     if not json:
