@@ -1,4 +1,7 @@
-"""The ``pipeline`` command: root app, global options, and the one place mapping errors to exit codes.
+"""The ``pipeline`` command: the root app, its global options, and the one place mapping errors to exit codes.
+
+Each command module puts its commands on ``app`` through its ``register(app)``; none of them imports
+this module (no import cycle).  The options commands share are defined once, in ``cli/options.py``.
 
 Heavy modules (SQLAlchemy, SQLModel, Alembic, openpyxl) are imported inside commands only, so
 ``pipeline --help``, ``--version`` and usage errors stay fast.
@@ -8,29 +11,37 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from cli import context, params
+from cli import audit_cmds, commands, context, io_cmds, params, report_cmds, rules_cmds, schema_cmds
 from cli.context import STATE, emit_json, say
-from workflow.errors import BadInput, PipelineError
+from cli.options import CONTEXT
+from workflow.errors import BadInput, Conflict, NotAllowed, PipelineError
+
+if TYPE_CHECKING:
+    from typer.models import CommandInfo
 
 params.install()  # plain str/int values without a pydantic TypeAdapter each (cli/params.py)
 
 __version__ = "0.1.0"
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 
-_APP_SETTINGS = dict(
-    name="pipeline",
-    help="Project Pipeline (招商引资项目管理): run a county's investment projects from lead to production.",
-    context_settings=CONTEXT,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app = typer.Typer(**_APP_SETTINGS)
+
+def _new_app() -> typer.Typer:
+    """The root app (also built holding one command only: see ``_app_for``)."""
+    return typer.Typer(
+        name="pipeline",
+        help="Project Pipeline (招商引资项目管理): run a county's investment projects from lead to production.",
+        context_settings=CONTEXT,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+
+app = _new_app()
 
 
 def _version(value: bool) -> None:
@@ -41,12 +52,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    db: str = typer.Option(None, "--db", envvar="PIPELINE_DB", metavar="URL",
-                           help="SQLAlchemy URL or SQLite file path (default: a file in the user data dir)."),
-    actor: str = typer.Option(None, "--as", envvar="PIPELINE_USER", metavar="LOGIN",
-                              help="Act as LOGIN (default: the OS user). Ignored on PostgreSQL."),
-    lang: str = typer.Option(None, "--lang", envvar="PIPELINE_LANG", metavar="en|zh",
-                             help="Language of labels and messages (default from LANG)."),
+    db: str | None = typer.Option(None, "--db", envvar="PIPELINE_DB", metavar="URL",
+                                  help="SQLAlchemy URL or SQLite file path (default: a file in the user data dir)."),
+    actor: str | None = typer.Option(None, "--as", envvar="PIPELINE_USER", metavar="LOGIN",
+                                     help="Act as LOGIN (default: the OS user). Ignored on PostgreSQL."),
+    lang: str | None = typer.Option(None, "--lang", envvar="PIPELINE_LANG", metavar="en|zh",
+                                    help="Language of labels and messages (default from LANG)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
@@ -60,166 +71,9 @@ def root(
     STATE.lang = lang or default_lang()
 
 
-# --- init and db -----------------------------------------------------------------------------
-
-
-@app.command()
-def init(
-    admin: str = typer.Option(None, "--admin", metavar="LOGIN",
-                              help="Make LOGIN an admin (default: the acting user)."),
-    json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
-) -> None:
-    """Create or upgrade the database (idempotent); LOGIN becomes admin."""
-    from workflow import db as dbm
-    from workflow.service import Service
-
-    engine = STATE.engine(check=False)
-    before = dbm.current_revision(engine)
-    if dbm.schema_state(before) == "ahead":
-        dbm.check_schema(engine)
-    dbm.upgrade(engine)
-    after = dbm.current_revision(engine)
-    login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
-    made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)
-    extra = _postgres_init(engine)
-    doc = {"database": _safe_url(engine), "revision": after, "previous_revision": before,
-           "admin": login, "admin_created": made, **extra}
-    if json:
-        emit_json(doc)
-        return
-    what = "created" if before is None else ("upgraded" if before != after else "up to date")
-    say(f"database {what} at revision {after}: {doc['database']}")
-    if made:
-        say(f"{login} is admin")
-
-
-def _postgres_init(engine) -> dict:
-    """PostgreSQL: create the group roles and grants (issue: shared deployment)."""
-    if engine.dialect.name != "postgresql":
-        return {}
-    from workflow import pgroles
-
-    return {"roles": pgroles.ensure_roles(engine)}
-
-
-def _safe_url(engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
-
-
-db_app = typer.Typer(help="Schema migrations (Alembic).", context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-
-@db_app.command("upgrade")
-def db_upgrade(json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> None:
-    """Upgrade the schema to the newest migration."""
-    from workflow import db as dbm
-
-    engine = STATE.engine(check=False)
-    before = dbm.current_revision(engine)
-    if dbm.schema_state(before) == "ahead":
-        dbm.check_schema(engine)
-    dbm.upgrade(engine)
-    after = dbm.current_revision(engine)
-    if json:
-        emit_json({"previous_revision": before, "revision": after})
-    else:
-        say(f"schema at {after}" + (f" (was {before})" if before != after else " (already current)"))
-
-
-@db_app.command("current")
-def db_current(json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> None:
-    """Print the database's schema revision and this program's."""
-    from workflow import db as dbm
-
-    engine = STATE.engine(check=False)
-    rev = dbm.current_revision(engine)
-    doc = {"revision": rev, "head": dbm.SCHEMA_HEAD, "state": dbm.schema_state(rev)}
-    if json:
-        emit_json(doc)
-    else:
-        sys.stdout.write(f"{rev or '(none)'} (program: {dbm.SCHEMA_HEAD}, {doc['state']})\n")
-
-
-@db_app.command("check")
-def db_check(json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> None:
-    """Exit 0 when the schema matches this program, else say which command fixes it (exit 2)."""
-    from workflow import db as dbm
-
-    engine = STATE.engine(check=False)
-    dbm.check_schema(engine)
-    if json:
-        emit_json({"ok": True, "revision": dbm.SCHEMA_HEAD})
-    else:
-        say(f"schema is current ({dbm.SCHEMA_HEAD})")
-
-
-# --- workflow ----------------------------------------------------------------------------------
-
-wf_app = typer.Typer(help="The workflow definition: show, diagram, validate.", context_settings=CONTEXT,
-                     no_args_is_help=True)
-app.add_typer(wf_app, name="workflow")
-
-
-@wf_app.command("show")
-def workflow_show(json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> None:
-    """Show the default workflow: stages, transitions and their guards."""
-    from cli import render
-    from workflow.definition import default_definition
-    from workflow.i18n import is_zh
-
-    defn = default_definition()
-    if json:
-        emit_json(defn.as_dict())
-        return
-    lang = STATE.lang
-    render.print_rows(
-        ["key", "en", "zh", "kind"], [(s.key, s.en, s.zh, s.kind) for s in defn.stages],
-        title=f"{defn.name} v{defn.version}")
-    rows = []
-    for tr in defn.transitions:
-        dest = "(held-from stage)" if tr.dest is None else tr.dest
-        rows.append((tr.trigger, tr.zh if is_zh(lang) else tr.en, ", ".join(tr.sources), dest,
-                     "\n".join(tr.guards) or "-"))
-    render.print_rows(["trigger", "label", "from", "to", "guards"], rows)
-
-
-@wf_app.command("diagram")
-def workflow_diagram(
-    fmt: str = typer.Option("mermaid", "--format", "-f", metavar="mermaid|dot", help="mermaid or dot."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
-) -> None:
-    """Print the workflow as a Mermaid or Graphviz DOT diagram."""
-    from cli.output import write_text
-    from workflow.definition import default_definition
-    from workflow.machine import diagram
-
-    text = diagram(default_definition(), fmt, STATE.lang)
-    write_text(text if text.endswith("\n") else text + "\n", output)
-
-
-@wf_app.command("validate")
-def workflow_validate(
-    file: Path = typer.Argument(..., help="A workflow definition file (TOML)."),
-    json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
-) -> None:
-    """Validate a workflow definition file; every problem is listed (exit 2 if any)."""
-    from workflow.definition import load_definition
-
-    if not file.exists():
-        raise BadInput(f"FILE: {file} does not exist")
-    defn = load_definition(file)
-    doc = {"ok": True, "name": defn.name, "version": defn.version, "stages": len(defn.stages),
-           "transitions": len(defn.transitions)}
-    if json:
-        emit_json(doc)
-    else:
-        say(f"{file}: valid — {defn.name} v{defn.version}, {len(defn.stages)} stages, "
-            f"{len(defn.transitions)} transitions")
-
-
-# The command modules register themselves on ``app`` (they import typer only: start-up stays light).
-from cli import audit_cmds, commands, io_cmds, report_cmds, rules_cmds  # noqa: E402, F401
+# The commands, in the order ``pipeline --help`` lists them.
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds):
+    _module.register(app)
 
 # --- the one error mapping -------------------------------------------------------------------------
 
@@ -293,17 +147,26 @@ def _app_for(argv: list[str]) -> typer.Typer:
     name = _command_name(argv)
     if name is None or os.environ.get("_PIPELINE_COMPLETE"):
         return app
-    from typer.main import get_command_name
-
-    named = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
+    named = [c for c in app.registered_commands if _name_of(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
     if len(named) + len(groups) != 1:
         return app
-    one = typer.Typer(**_APP_SETTINGS)
+    one = _new_app()
     one.registered_callback = app.registered_callback
     one.registered_commands = named
     one.registered_groups = groups
     return one
+
+
+def _name_of(command: CommandInfo) -> str | None:
+    """A registered command's name, as typer derives it (``board_cmd`` -> ``board-cmd``)."""
+    if command.name:
+        return command.name
+    if command.callback is None:
+        return None
+    from typer.main import get_command_name
+
+    return get_command_name(command.callback.__name__)
 
 
 def _command_name(argv: list[str]) -> str | None:
@@ -338,11 +201,7 @@ def _internal(exc: Exception, json_mode: bool) -> int:
 def _database_error(exc: Exception) -> PipelineError | None:
     """Map database errors that are the user's doing (an unreachable or unwritable database, an
     integrity refusal raised by our triggers, a read-only role) to clear messages."""
-    try:
-        from sqlalchemy.exc import DBAPIError, OperationalError
-    except ImportError:  # pragma: no cover
-        return None
-    from workflow.errors import Conflict, NotAllowed
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     if isinstance(exc, OperationalError):
         text = str(exc.orig)

@@ -10,24 +10,19 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import typer
 
-from cli.app import CONTEXT, app
 from cli.context import STATE, emit_json, err, is_terminal, out, say
-from cli.output import check_format, format_option
+from cli.options import AUDIT_FORMATS as FORMATS
+from cli.options import AuditFormat, JsonFlag, OnDate, OutputFile, group
+from cli.output import check_format, open_output, write_csv, write_markdown
 from workflow.errors import BadInput, IntegrityFailure
 
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE instead of stdout.")
-FORMATS = ("csv", "md", "html")
 PROGRESS_MIN_EVENTS = 20_000
 CHUNK = 500  # rows per table on a terminal
 
-audit_app = typer.Typer(help="Audit: the log across projects, checkpoints, verification of history.",
-                        context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+audit_app = group("Audit: the log across projects, checkpoints, verification of history.")
 
 
 def _read_engine():
@@ -73,42 +68,16 @@ def _progress(label: str):
 # --- rows ---------------------------------------------------------------------------------------------
 
 
-def _details(event: dict, corrected: dict[int, int], lang: str) -> str:
-    from cli.render import event_details
+def _event_cells(event: dict, corrected: dict[int, int], lang: str) -> list[str]:
+    """An event's row (``cli.render.event_row``), its details saying which event corrected it."""
+    from cli.render import event_row
     from workflow.i18n import is_zh
 
-    try:
-        text = _correction_details(event, lang) if event["kind"] == "correction" else event_details(event, lang)
-    except (KeyError, TypeError, ValueError):  # a payload of an unexpected shape: show it raw
-        import json
-
-        text = json.dumps(event.get("payload"), ensure_ascii=False)
+    cells = event_row(event, lang)
     by = corrected.get(event["seq"])
     if by is not None:
         note = f"（已由第{by}条更正）" if is_zh(lang) else f"(corrected by #{by})"
-        text = f"{text} {note}".strip()
-    return text
-
-
-def _correction_details(event: dict, lang: str) -> str:
-    from cli.render import stage_label
-    from workflow.i18n import is_zh
-    from workflow.money import format_money
-
-    p = event.get("payload") or {}
-    text = f"更正第{p.get('corrects')}条" if is_zh(lang) else f"corrects #{p.get('corrects')}"
-    if p.get("restore_stage"):
-        text += f" → {stage_label(p['restore_stage'], lang)}"
-    elif "amount_minor" in p:
-        text += f" ({format_money(p['amount_minor'], p['currency'], lang)})"
-    return text
-
-
-def _event_cells(event: dict, corrected: dict[int, int], lang: str) -> list[str]:
-    from cli.render import event_row
-
-    cells = event_row(event, lang)
-    cells[-1] = _details(event, corrected, lang)
+        cells[-1] = f"{cells[-1]} {note}".strip()
     return cells
 
 
@@ -128,12 +97,11 @@ def log_columns(lang: str) -> list[str]:
 # --- history ----------------------------------------------------------------------------------------
 
 
-@app.command("history")
 def history_cmd(
     code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
-    json: bool = JSON,
-    fmt: str = format_option(FORMATS),
-    output: Path = OUTPUT,
+    json: JsonFlag = False,
+    fmt: AuditFormat = None,
+    output: OutputFile = None,
 ) -> None:
     """The project's whole timeline: dates, actors, events, stages, documents, amounts, corrections."""
     from workflow import audit
@@ -154,11 +122,11 @@ def history_cmd(
         return
     rows = [_event_cells(e, data["corrected"], lang) for e in data["events"]]
     headers = history_columns(lang)
-    with _sink(output) as sink:
+    with open_output(output) as sink:
         if fmt == "csv":
-            _write_csv(sink, headers, rows)
+            write_csv(sink, headers, rows)
         elif fmt == "md":
-            _write_md(sink, headers, rows, f"{data['code']} {data['name']}")
+            write_markdown(sink, headers, rows, f"{data['code']} {data['name']}")
             sink.write(f"\n{len(rows)} events · chain head `{data['head_hash']}`\n")
         else:
             sink.write(history_html(data, headers, rows, lang))
@@ -189,7 +157,7 @@ def _history_timeline(data: dict, lang: str) -> None:
     console.print(tbl)
     chain = t("chain_intact", lang) if data["chain"]["ok"] else t("chain_broken", lang)
     foot = Text(f"{len(data['events'])} {t('events', lang)} · {chain} · {t('chain_head', lang)} "
-                f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else None)
+                f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else "")
     console.print(foot)
     cp = data.get("checkpoint")
     if cp:
@@ -245,51 +213,6 @@ footer {{ margin-top: 4mm; font-size: 8pt; font-family: monospace; word-break: b
 """
 
 
-# --- writers --------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _sink(output: Path | None):
-    if output is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    try:
-        fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
-    with fh:
-        yield fh
-
-
-def _write_csv(sink, headers: list[str], rows: Iterable[list]) -> int:
-    import csv
-
-    w = csv.writer(sink, lineterminator="\n")
-    w.writerow(headers)
-    n = 0
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
-        n += 1
-    return n
-
-
-def _md_cell(v) -> str:
-    return ("" if v is None else str(v)).replace("|", "\\|").replace("\n", " ")
-
-
-def _write_md(sink, headers: list[str], rows: Iterable[list], title: str | None = None) -> int:
-    if title:
-        sink.write(f"# {title}\n\n")
-    sink.write("| " + " | ".join(_md_cell(h) for h in headers) + " |\n")
-    sink.write("|" + "|".join("---" for _ in headers) + "|\n")
-    n = 0
-    for r in rows:
-        sink.write("| " + " | ".join(_md_cell(v) for v in r) + " |\n")
-        n += 1
-    return n
-
-
 # --- audit log ------------------------------------------------------------------------------------------
 
 
@@ -301,9 +224,9 @@ def audit_log(
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only projects of this responsible unit."),
     stage: str = typer.Option(None, "--stage", help="Only events moving a project into or out of this stage."),
     kind: str = typer.Option(None, "--kind", help="Only events of this kind (transition, capital, correction …)."),
-    json: bool = JSON,
-    fmt: str = format_option(FORMATS),
-    output: Path = OUTPUT,
+    json: JsonFlag = False,
+    fmt: AuditFormat = None,
+    output: OutputFile = None,
 ) -> None:
     """Every project's events, by effective date, streamed (constant memory on any size)."""
     from workflow import audit
@@ -317,7 +240,7 @@ def audit_log(
     with engine.connect() as conn:
         audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
     filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit, "stage": stage, "kind": kind}
-    events = audit.iter_log(engine, **filters)
+    events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit, stage=stage, kind=kind)
     lang = STATE.lang
     if json:
         n = _stream_json(sys.stdout, events)
@@ -325,11 +248,11 @@ def audit_log(
         n = _stream_tables(events, lang)
     else:
         rows = (_log_cells(e, lang) for e in events)
-        with _sink(output) as sink:
+        with open_output(output) as sink:
             if fmt == "csv":
-                n = _write_csv(sink, log_columns(lang), rows)
+                n = write_csv(sink, log_columns(lang), rows)
             elif fmt == "md":
-                n = _write_md(sink, log_columns(lang), rows, _log_title(filters, lang))
+                n = write_markdown(sink, log_columns(lang), rows, _log_title(filters, lang))
             else:
                 n = _write_log_html(sink, rows, filters, lang)
     if not json:
@@ -418,7 +341,7 @@ thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
 
 
 @audit_app.command("checkpoint")
-def audit_checkpoint(json: bool = JSON) -> None:
+def audit_checkpoint(json: JsonFlag = False) -> None:
     """Verify history and print a digest over every project's chain head: keep it outside the database.
 
     An admin's checkpoint is also stored in the database (with every head, so that a later failure can
@@ -452,7 +375,7 @@ def audit_checkpoint(json: bool = JSON) -> None:
 
 
 @audit_app.command("checkpoints")
-def audit_checkpoints(json: bool = JSON) -> None:
+def audit_checkpoints(json: JsonFlag = False) -> None:
     """List the checkpoints stored in the database, newest first."""
     from cli.render import print_rows
     from workflow import audit
@@ -472,7 +395,7 @@ def audit_checkpoints(json: bool = JSON) -> None:
 def audit_verify(
     digest: str = typer.Option(None, "--digest", metavar="D",
                                help="A digest printed by `audit checkpoint`: prove nothing it covers changed."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Recompute every chain and check the project rows; with --digest, prove the checkpoint still holds.
 
@@ -514,13 +437,12 @@ def audit_verify(
 # --- corrections ------------------------------------------------------------------------------------------
 
 
-@app.command("correct")
 def correct_cmd(
     code: str = typer.Argument(..., help="Project code."),
     seq: int = typer.Argument(..., help="The event to correct (its # in `pipeline history`)."),
     reason: str = typer.Option(None, "--reason", help="What was wrong (required)."),
-    on: str = typer.Option(None, "--on", metavar="YYYY-MM-DD", help="Effective date (default: today)."),
-    json: bool = JSON,
+    on: OnDate = None,
+    json: JsonFlag = False,
 ) -> None:
     """Correct a recorded event (admin): a wrong transition returns the project to the stage before it.
 
@@ -543,3 +465,10 @@ def correct_cmd(
         p = event["payload"]
         msg += f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
     say(msg)
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.command("history")(history_cmd)
+    app.command("correct")(correct_cmd)
+    app.add_typer(audit_app, name="audit")

@@ -9,14 +9,9 @@ import sys
 
 import typer
 
-from cli.app import CONTEXT, app
-from cli.context import STATE, emit_json, is_terminal, say
+from cli.context import STATE, emit_json, err, is_terminal, say
+from cli.options import ExpectVersion, JsonFlag, OnDate, Thresholds, group
 from workflow.errors import BadInput
-
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
-ON = typer.Option(None, "--on", metavar="YYYY-MM-DD", help="Effective date (default: today).")
-EXPECT = typer.Option(None, "--expect-version", metavar="N",
-                      help="Refuse (exit 5) unless the project is still at version N.")
 
 
 def _on(value: str | None):
@@ -49,14 +44,9 @@ def _write_result(result, json: bool, message: str) -> None:
 
 # --- units, people, users -------------------------------------------------------------------------
 
-units_app = typer.Typer(help="Townships and departments (责任单位).", context_settings=CONTEXT,
-                        no_args_is_help=True)
-people_app = typer.Typer(help="Leaders and officials who can be assigned.", context_settings=CONTEXT,
-                         no_args_is_help=True)
-users_app = typer.Typer(help="Logins and their roles.", context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(units_app, name="units")
-app.add_typer(people_app, name="people")
-app.add_typer(users_app, name="users")
+units_app = group("Townships and departments (责任单位).")
+people_app = group("Leaders and officials who can be assigned.")
+users_app = group("Logins and their roles.")
 
 
 @units_app.command("add")
@@ -64,7 +54,7 @@ def units_add(
     code: str = typer.Argument(..., help="Short code of the unit, e.g. XH-TOWN."),
     name: str = typer.Option(..., "--name", help="Full name, e.g. 新华镇."),
     kind: str = typer.Option("township", "--kind", metavar="township|department", help="township or department."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Add a township or department (admin)."""
     doc = STATE.service().add_unit(code, name, kind)
@@ -72,7 +62,7 @@ def units_add(
 
 
 @units_app.command("list")
-def units_list(json: bool = JSON) -> None:
+def units_list(json: JsonFlag = False) -> None:
     """List units with their project counts."""
     from cli.render import print_rows
     from workflow.i18n import t
@@ -94,7 +84,7 @@ def people_add(
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
     title: str = typer.Option(None, "--title", help="Title, e.g. 副县长."),
     cap: int = typer.Option(None, "--cap", min=0, help="Most active key projects they may lead."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Add a person who can lead or follow projects (admin)."""
     doc = STATE.service().add_person(login, name, level, unit=unit, title=title, cap=cap)
@@ -112,7 +102,7 @@ def people_edit(
     no_cap: bool = typer.Option(False, "--no-cap", help="Remove the cap."),
     active: bool = typer.Option(None, "--active/--inactive",
                                 help="Inactive people are no longer chosen by rules; they keep their projects."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Change a person: name, title, level, unit, cap, active (admin)."""
     if cap is not None and no_cap:
@@ -123,7 +113,7 @@ def people_edit(
 
 
 @people_app.command("list")
-def people_list(json: bool = JSON) -> None:
+def people_list(json: JsonFlag = False) -> None:
     """List people with their load of active key projects against their cap."""
     from cli.render import print_rows
     from workflow.i18n import t
@@ -144,7 +134,7 @@ def people_list(json: bool = JSON) -> None:
 def users_add(
     login: str = typer.Argument(..., help="Login (on PostgreSQL: the database login)."),
     role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The role."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Allow a login to act with a role (admin)."""
     svc = STATE.service()
@@ -157,7 +147,7 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(json: bool = JSON) -> None:
+def users_list(json: JsonFlag = False) -> None:
     """List logins and roles."""
     from cli.render import print_rows
     from workflow.i18n import t
@@ -172,8 +162,7 @@ def users_list(json: bool = JSON) -> None:
 
 # --- projects ---------------------------------------------------------------------------------------
 
-project_app = typer.Typer(help="Investment projects.", context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(project_app, name="project")
+project_app = group("Investment projects.")
 
 PLAN_HELP = "Planned milestone date: sign=, fund=, break_ground= or commission=YYYY-MM-DD (repeatable)."
 
@@ -210,8 +199,8 @@ def project_add(
     key: bool = typer.Option(None, "--key/--no-key",
                              help="Key project by hand (default: key when planned investment ≥ 1亿)."),
     plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
-    on: str = ON,
-    json: bool = JSON,
+    on: OnDate = None,
+    json: JsonFlag = False,
 ) -> None:
     """Register a new project at the first stage (coordinator)."""
     money = _amount(investment)
@@ -242,9 +231,9 @@ def project_edit(
     category: str = typer.Option(None, "--category", help="Category."),
     key: bool = typer.Option(None, "--key/--no-key", help="Designate key (or not) by hand."),
     plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
-    on: str = ON,
-    expect_version: int = EXPECT,
-    json: bool = JSON,
+    on: OnDate = None,
+    expect_version: ExpectVersion = None,
+    json: JsonFlag = False,
 ) -> None:
     """Change a project's fields; the change is a history event (coordinator)."""
     changes: dict = {k: v for k, v in (("name", name), ("investor", investor), ("industry", industry),
@@ -275,9 +264,8 @@ def project_list(
     leader: str = typer.Option(None, "--leader", metavar="LOGIN", help="Only projects this person leads."),
     light: str = typer.Option(None, "--light", metavar="red|yellow|green", help="Only this light."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Lights as of this date."),
-    threshold: list[str] = typer.Option(None, "--threshold", metavar="NAME=DAYS",
-                                        help="Override a warning threshold for this run (repeatable)."),
-    json: bool = JSON,
+    threshold: Thresholds = None,
+    json: JsonFlag = False,
 ) -> None:
     """List projects with stage, unit and light."""
     from workflow.clock import parse_date
@@ -300,9 +288,8 @@ def project_list(
 def project_show(
     code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Light as of this date."),
-    threshold: list[str] = typer.Option(None, "--threshold", metavar="NAME=DAYS",
-                                        help="Override a warning threshold for this run (repeatable)."),
-    json: bool = JSON,
+    threshold: Thresholds = None,
+    json: JsonFlag = False,
 ) -> None:
     """Show one project: fields, money, leaders, light with its reasons."""
     from workflow.clock import parse_date
@@ -320,24 +307,21 @@ def _light_service(threshold: list[str] | None):
 # --- records -----------------------------------------------------------------------------------------
 
 
-@app.command("check")
 def check_cmd(
     code: str = typer.Argument(..., help="Project code."),
     item: str = typer.Argument(..., metavar="ITEM", help="industrial_policy|environment|energy|land_use"),
     result: str = typer.Argument(..., metavar="pass|fail", help="The outcome of the check."),
     note: str = typer.Option(None, "--note", help="A note on the check."),
-    on: str = ON,
-    expect_version: int = EXPECT,
-    json: bool = JSON,
+    on: OnDate = None,
+    expect_version: ExpectVersion = None,
+    json: JsonFlag = False,
 ) -> None:
     """Record a screening-checklist result (coordinator)."""
     res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: check {item} {result}")
 
 
-doc_app = typer.Typer(help="Documents (committee decision, contract, permits …).", context_settings=CONTEXT,
-                      no_args_is_help=True)
-app.add_typer(doc_app, name="doc")
+doc_app = group("Documents (committee decision, contract, permits …).")
 
 
 @doc_app.command("add")
@@ -346,27 +330,26 @@ def doc_add(
     kind: str = typer.Argument(..., metavar="KIND", help="committee_decision|contract|planning_permit|land_use|"
                                                        "eia|safety_assessment|completion_acceptance"),
     number: str = typer.Argument(..., help="Document number, e.g. 县招委〔2026〕3号."),
-    on: str = ON,
-    expect_version: int = EXPECT,
-    json: bool = JSON,
+    on: OnDate = None,
+    expect_version: ExpectVersion = None,
+    json: JsonFlag = False,
 ) -> None:
     """Record a document (coordinator)."""
     res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: {kind} {number} recorded")
 
 
-capital_app = typer.Typer(help="Capital in place (到位资金).", context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(capital_app, name="capital")
+capital_app = group("Capital in place (到位资金).")
 
 
 @capital_app.command("add")
 def capital_add(
     code: str = typer.Argument(..., help="Project code."),
     amount: str = typer.Argument(..., help="Amount, e.g. 5600万, 4179万美元 (USD), 120000000."),
-    on: str = ON,
+    on: OnDate = None,
     source: str = typer.Option(None, "--source", help="Where the money came from."),
-    expect_version: int = EXPECT,
-    json: bool = JSON,
+    expect_version: ExpectVersion = None,
+    json: JsonFlag = False,
 ) -> None:
     """Record a capital arrival; the first on a signed project fires `fund` (coordinator)."""
     money = _amount(amount)
@@ -377,18 +360,16 @@ def capital_add(
     _write_result(res, json, f"{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}")
 
 
-investment_app = typer.Typer(help="Investment completed (完成投资).", context_settings=CONTEXT,
-                             no_args_is_help=True)
-app.add_typer(investment_app, name="investment")
+investment_app = group("Investment completed (完成投资).")
 
 
 @investment_app.command("add")
 def investment_add(
     code: str = typer.Argument(..., help="Project code."),
     amount: str = typer.Argument(..., help="Amount, e.g. 3000万."),
-    on: str = ON,
-    expect_version: int = EXPECT,
-    json: bool = JSON,
+    on: OnDate = None,
+    expect_version: ExpectVersion = None,
+    json: JsonFlag = False,
 ) -> None:
     """Record investment completed (coordinator)."""
     money = _amount(amount)
@@ -400,17 +381,16 @@ def investment_add(
                   f"{code}: investment {format_money(money.amount_minor, money.currency, STATE.lang)}")
 
 
-followup_app = typer.Typer(help="Follow-ups (人盯人).", context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(followup_app, name="followup")
+followup_app = group("Follow-ups (人盯人).")
 
 
 @followup_app.command("add")
 def followup_add(
     code: str = typer.Argument(..., help="Project code."),
     note: str = typer.Argument(..., help="What was done or learned."),
-    on: str = ON,
-    expect_version: int = EXPECT,
-    json: bool = JSON,
+    on: OnDate = None,
+    expect_version: ExpectVersion = None,
+    json: JsonFlag = False,
 ) -> None:
     """Record a follow-up (coordinator, or a leader on their own project)."""
     res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
@@ -429,8 +409,7 @@ def _next_json(data: dict, lang: str) -> dict:
                             for t in data["transitions"]]}
 
 
-@app.command("next")
-def next_cmd(code: str = typer.Argument(..., help="Project code."), json: bool = JSON) -> None:
+def next_cmd(code: str = typer.Argument(..., help="Project code."), json: JsonFlag = False) -> None:
     """The transitions open now, with every guard's result."""
     data = STATE.service(write=False).open_transitions(code)
     if json:
@@ -441,16 +420,15 @@ def next_cmd(code: str = typer.Argument(..., help="Project code."), json: bool =
         open_transitions(data, STATE.lang)
 
 
-@app.command("advance")
 def advance_cmd(
     code: str = typer.Argument(..., help="Project code."),
     target: str = typer.Argument(None, metavar="[TRIGGER_OR_STAGE]",
                                  help="A trigger (sign) or a target stage (signed); omit on a terminal to choose."),
-    on: str = ON,
+    on: OnDate = None,
     reason: str = typer.Option(None, "--reason", help="Why (required for reject, hold, withdraw)."),
-    expect_version: int = EXPECT,
+    expect_version: ExpectVersion = None,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Move a project to its next stage through a transition (coordinator)."""
     interactive = is_terminal(sys.stdin) and is_terminal(sys.stdout) and not json
@@ -476,7 +454,7 @@ def advance_cmd(
     if interactive and not yes:
         from rich.prompt import Confirm
 
-        if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=_err_console()):
+        if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=err()):
             say("nothing changed")
             raise typer.Exit(0)
     res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
@@ -491,26 +469,35 @@ def advance_cmd(
         f"{stage_label(ev['to'], STATE.lang)} ({ev['effective_on']})")
 
 
-def _err_console():
-    from cli.context import err
-
-    return err()
-
-
 # --- reassignment ---------------------------------------------------------------------------
 
 # ``history`` lives in cli/audit_cmds.py with the other audit commands.
 
 
-@app.command("reassign")
 def reassign_cmd(
     code: str = typer.Argument(..., help="Project code."),
     role: str = typer.Argument(..., metavar="ROLE", help="lead_leader|first_responsible|team_member"),
     login: str = typer.Argument(..., help="The person taking the role."),
     reason: str = typer.Option(None, "--reason", help="Why the assignment changes (required)."),
-    on: str = ON,
-    json: bool = JSON,
+    on: OnDate = None,
+    json: JsonFlag = False,
 ) -> None:
     """Assign or replace a project's leader explicitly, with a reason (admin)."""
     res = STATE.service().reassign(code, role, login, reason=reason, on=_on(on))
     _write_result(res, json, f"{code}: {role} is now {login}")
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.command("check")(check_cmd)
+    app.command("next")(next_cmd)
+    app.command("advance")(advance_cmd)
+    app.command("reassign")(reassign_cmd)
+    app.add_typer(units_app, name="units")
+    app.add_typer(people_app, name="people")
+    app.add_typer(users_app, name="users")
+    app.add_typer(project_app, name="project")
+    app.add_typer(doc_app, name="doc")
+    app.add_typer(capital_app, name="capital")
+    app.add_typer(investment_app, name="investment")
+    app.add_typer(followup_app, name="followup")

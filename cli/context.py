@@ -6,7 +6,6 @@ Nothing here imports SQLAlchemy at module level: ``pipeline --help`` stays fast.
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,6 @@ class State:
     db: str | None = None
     actor: str | None = None
     lang: str = "en"
-    json: bool = False
     _engines: dict = field(default_factory=dict)
 
     @property
@@ -105,6 +103,3 @@ def emit_json(doc: Any) -> None:
 def say(message: str, style: str | None = None) -> None:
     err().print(message, style=style)
 
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")

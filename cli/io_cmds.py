@@ -10,11 +10,10 @@ from pathlib import Path
 
 import typer
 
-from cli.app import app
 from cli.context import STATE, emit_json, err, is_terminal, say
+from cli.options import JsonFlag
 from workflow.errors import BadInput
 
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
 PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
 
 
@@ -28,9 +27,9 @@ def progress_bar(enabled: bool = True):
     if not enabled or not is_terminal(err().file):
         yield lambda phase, done, total: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err(), transient=True) as bar:
 
@@ -47,7 +46,6 @@ def progress_bar(enabled: bool = True):
 # --- import ----------------------------------------------------------------------------------------
 
 
-@app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., metavar="FILE",
                                 help="The ledger: a .csv (UTF-8, UTF-8 with BOM, GB18030 or UTF-16) or .xlsx file."),
@@ -58,7 +56,7 @@ def import_cmd(
                                                "investor and unit) or repeating an earlier row."),
     sheet: str = typer.Option(None, "--sheet", metavar="NAME", help="The sheet of an .xlsx workbook "
                                                                      "(default: the first)."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Register every row of a project ledger as a new project, all or nothing (coordinator).
 
@@ -179,7 +177,6 @@ def _preview(numbered, count: int, lang: str, limit: int = 20) -> None:
 ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 
 
-@app.command("export")
 def export_cmd(
     file: str = typer.Argument(..., metavar="FILE",
                                help="Where to write: FILE.csv or FILE.xlsx (by extension); - writes CSV to stdout."),
@@ -188,7 +185,7 @@ def export_cmd(
     encoding: str = typer.Option("utf-8-sig", "--encoding", metavar="|".join(ENCODINGS),
                                  help="CSV encoding: utf-8-sig (UTF-8 with a BOM, so Excel reads Chinese; the "
                                       "default), utf-8, or gb18030."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Write the project ledger (项目台账) with the import headers (Chinese under --lang zh), so that
     the file imports back unchanged; the code, stage and stage date come along for the reader."""
@@ -209,7 +206,9 @@ def export_cmd(
             raise BadInput("--json reports on a file; with - the CSV itself is the output")
         import sys
 
-        sys.stdout.write(wio.write_csv(None, headers, cells))
+        text = wio.write_csv(None, headers, cells)
+        assert text is not None  # given no path, write_csv returns the text
+        sys.stdout.write(text)
         sys.stdout.flush()
         say(f"已导出 {len(rows)} 个项目" if lang == "zh" else f"exported {len(rows)} projects")
         return
@@ -228,7 +227,6 @@ def export_cmd(
 # --- demo ------------------------------------------------------------------------------------------
 
 
-@app.command("demo")
 def demo_cmd(
     projects: int = typer.Option(60, "--projects", min=1, max=200_000, metavar="N",
                                  help="How many projects (default 60; 50000 builds a large county for benchmarks)."),
@@ -237,7 +235,7 @@ def demo_cmd(
                                help="Build even where the database holds data that is not a demo's (an SQLite "
                                     "file is moved aside to FILE.bak-TIMESTAMP first)."),
     show: bool = typer.Option(True, "--show/--no-show", help="Show the board afterwards."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Build a demo county in the database (default: the embedded SQLite file), then show the board.
 
@@ -245,6 +243,7 @@ def demo_cmd(
     with documents, checks, capital in CNY and USD, follow-ups, holds, a rejection and a withdrawal,
     dated over the past year.  A database holding a previous demo is rebuilt; one holding other data
     is refused unless --force."""
+    from cli.schema_cmds import init, safe_url
     from workflow import db as dbm
     from workflow import demo as wdemo
 
@@ -258,20 +257,18 @@ def demo_cmd(
         if found["has_data"]:
             if found["demo"] is None and not force:
                 raise BadInput(
-                    f"the database {_where(engine)} holds {found['projects']} projects, {found['units']} units and "
+                    f"the database {safe_url(engine)} holds {found['projects']} projects, {found['units']} units and "
                     f"{found['people']} people that are not a demo's; refusing to touch it. Give --force to move "
                     "it aside and build the demo, or --db FILE for another database")
             replaced = _clear(engine, keep_backup=found["demo"] is None)
             engine = STATE.engine(check=False)
-    from cli.app import init
-
     init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
     engine = STATE.engine()
     login = STATE.login()
     with progress_bar(projects >= PROGRESS_FROM) as progress:
         summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,
                               progress=progress)
-    summary["database"] = _where(engine)
+    summary["database"] = safe_url(engine)
     if replaced:
         summary["replaced"] = replaced
     if json:
@@ -289,14 +286,10 @@ def demo_cmd(
         say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
             f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
             f"{summary['events']} events (seed {seed})")
-    if not summary["rules"]:
-        say("note: no leader rules (the rules engine is not installed); leaders were assigned by hand")
     if show:
-        _show_board()
+        from cli.report_cmds import board_cmd
 
-
-def _where(engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+        board_cmd()  # `pipeline board`, in this process
 
 
 def _clear(engine, *, keep_backup: bool) -> dict:
@@ -324,43 +317,8 @@ def _clear(engine, *, keep_backup: bool) -> dict:
     return {"removed": path}
 
 
-def _show_board() -> None:
-    """Show `pipeline board` (or, without the reports module, `project list`) in this process."""
-    target = _command("board") or _command("project", "list")
-    if target is None:  # pragma: no cover - project list is part of the core
-        return
-    if target.__name__ != "board_cmd":
-        say("note: `pipeline board` is not available; showing `pipeline project list`")
-    _call(target)
-
-
-def _command(*names: str):
-    from typer.models import TyperInfo
-
-    group = app
-    for i, name in enumerate(names):
-        if i < len(names) - 1:
-            info = next((g for g in group.registered_groups if isinstance(g, TyperInfo) and g.name == name), None)
-            if info is None or info.typer_instance is None:
-                return None
-            group = info.typer_instance
-            continue
-        for cmd in group.registered_commands:
-            if (cmd.name or (cmd.callback.__name__ if cmd.callback else "")) == name:
-                return cmd.callback
-    return None
-
-
-def _call(callback) -> None:
-    """Call a command function with its declared defaults (as `pipeline CMD` with no options)."""
-    import inspect
-
-    from typer.models import ParameterInfo
-
-    kwargs = {}
-    for name, param in inspect.signature(callback).parameters.items():
-        default = param.default
-        if isinstance(default, ParameterInfo):
-            default = default.default
-        kwargs[name] = None if default is Ellipsis else default
-    callback(**kwargs)
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.command("import")(import_cmd)
+    app.command("export")(export_cmd)
+    app.command("demo")(demo_cmd)

@@ -1,29 +1,21 @@
-"""Shared output options: ``--json`` and ``--format csv|md|html|xlsx`` with ``--output FILE``.
+"""Writing formatted output: the ``--format``/``--output`` check, text to stdout or FILE, CSV, Markdown, HTML.
 
-Every command that shows data takes the same flags (as sqlite-utils' ``output_options`` does).
-Data goes to stdout or ``--output``; messages go to stderr.
+The options themselves are defined in ``cli/options.py``.  Data goes to stdout or ``--output``;
+messages go to stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-import typer
+from typing import Any, TextIO
 
 from workflow.errors import BadInput
-
-JsonOpt = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE instead of stdout.")
-
-
-def format_option(choices: Sequence[str]):
-    return typer.Option(None, "--format", "-f", help=f"Write as {'|'.join(choices)} (default: a table).",
-                        metavar="|".join(choices))
 
 
 def check_format(fmt: str | None, choices: Sequence[str], output: Path | None) -> None:
@@ -46,28 +38,63 @@ def write_text(text: str, output: Path | None) -> None:
             raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
 
 
-def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+@contextlib.contextmanager
+def open_output(output: Path | None) -> Iterator[TextIO]:
+    """Where formatted output goes, written as it is made: ``output`` (UTF-8), else stdout."""
+    if output is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
+def write_csv(sink: TextIO, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """A header line and the rows (None as empty) as CSV; returns how many rows."""
+    w = csv.writer(sink, lineterminator="\n")
     w.writerow(headers)
+    n = 0
     for r in rows:
         w.writerow(["" if v is None else v for v in r])
+        n += 1
+    return n
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    write_csv(buf, headers, rows)
     return buf.getvalue()
 
 
-def _md_cell(v) -> str:
+def _md_cell(v: Any) -> str:
     return ("" if v is None else str(v)).replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(headers: Sequence[str], rows: Iterable[Sequence], title: str | None = None) -> str:
-    lines = [f"# {title}", ""] if title else []
-    lines.append("| " + " | ".join(_md_cell(h) for h in headers) + " |")
-    lines.append("|" + "|".join("---" for _ in headers) + "|")
-    lines.extend("| " + " | ".join(_md_cell(v) for v in r) + " |" for r in rows)
-    return "\n".join(lines) + "\n"
+def write_markdown(sink: TextIO, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+                   title: str | None = None) -> int:
+    """A Markdown table (under ``# title`` when given); returns how many rows."""
+    if title:
+        sink.write(f"# {title}\n\n")
+    sink.write("| " + " | ".join(_md_cell(h) for h in headers) + " |\n")
+    sink.write("|" + "|".join("---" for _ in headers) + "|\n")
+    n = 0
+    for r in rows:
+        sink.write("| " + " | ".join(_md_cell(v) for v in r) + " |\n")
+        n += 1
+    return n
 
 
-def to_html_table(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
+def to_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> str:
+    buf = io.StringIO()
+    write_markdown(buf, headers, rows, title)
+    return buf.getvalue()
+
+
+def to_html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
     body = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in r) + "</tr>"

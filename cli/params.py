@@ -20,34 +20,59 @@ does, only slower; ``tests/test_startup.py`` fails in that case so that the chan
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typer._coercion import RuntimeParam, TypeDescriptor
 
 _DECIMAL = re.compile(r"\s*[+-]?[0-9]+\s*")
 _LIST_OF_STR = list[str]
 
 
+class PlainBuilder:
+    """What ``typer.core.build_runtime_param`` becomes: plain values get a ``PlainRuntimeParam``,
+    every other parameter what typer builds (``typer_build``)."""
+
+    def __init__(self, typer_build: Callable[[TypeDescriptor], RuntimeParam],
+                 plain: Callable[..., RuntimeParam]) -> None:
+        self.typer_build = typer_build  # what it falls back to (and what tests compare with)
+        self.plain = plain
+
+    def __call__(self, descriptor: TypeDescriptor) -> RuntimeParam:
+        annotation = getattr(descriptor, "annotation", None)
+        try:
+            plain = ((annotation in (str, int, bool) or annotation == _LIST_OF_STR)
+                     and descriptor.file_annotation is None and not descriptor.is_choice
+                     and not descriptor.is_ranged and not descriptor.is_path)
+        except Exception:  # noqa: BLE001 - a descriptor of another shape: leave it to typer
+            plain = False
+        if not plain:
+            return self.typer_build(descriptor)
+        return self.plain(parameter_info=descriptor.parameter_info, annotation=annotation, descriptor=descriptor)
+
+
 def install() -> bool:
     """Wrap typer's per-parameter coercion builder (once); True when the fast path is in place."""
     try:
-        from typer import _coercion
         from typer import core as typer_core
+        from typer._coercion import RuntimeParam, build_runtime_param
     except ImportError:  # pragma: no cover - a typer without these modules
         return False
     current = getattr(typer_core, "build_runtime_param", None)
-    if getattr(current, "_plain_values", False):
+    if isinstance(current, PlainBuilder):
         return True
-    runtime_param = getattr(_coercion, "RuntimeParam", None)
-    if current is None or current is not getattr(_coercion, "build_runtime_param", None) or runtime_param is None:
+    if current is not build_runtime_param:
         return False
-    typer_build = current
+    typer_build = build_runtime_param
 
     @dataclass(frozen=True)
-    class PlainRuntimeParam(runtime_param):
+    class PlainRuntimeParam(RuntimeParam):
         """``str``, ``bool``, ``int`` or ``list[str]`` values as they come; typer's coercion for anything else."""
 
         descriptor: Any = None
-        _fallback: list = field(default_factory=list, compare=False, repr=False)
+        _fallback: list[RuntimeParam] = field(default_factory=list, compare=False, repr=False)
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             annotation = self.annotation
@@ -65,20 +90,5 @@ def install() -> bool:
                 self._fallback.append(typer_build(self.descriptor))
             return self._fallback[0]._coerce_value(value, param=param, ctx=ctx)
 
-    def build_runtime_param(descriptor: Any) -> Any:
-        annotation = getattr(descriptor, "annotation", None)
-        try:
-            plain = ((annotation in (str, int, bool) or annotation == _LIST_OF_STR)
-                     and descriptor.file_annotation is None and not descriptor.is_choice
-                     and not descriptor.is_ranged and not descriptor.is_path)
-        except Exception:  # noqa: BLE001 - a descriptor of another shape: leave it to typer
-            plain = False
-        if not plain:
-            return typer_build(descriptor)
-        return PlainRuntimeParam(parameter_info=descriptor.parameter_info, annotation=annotation,
-                                 descriptor=descriptor)
-
-    build_runtime_param._plain_values = True
-    build_runtime_param.typer_build = typer_build  # what it falls back to (and what tests compare with)
-    typer_core.build_runtime_param = build_runtime_param
+    typer_core.build_runtime_param = PlainBuilder(typer_build, PlainRuntimeParam)
     return True

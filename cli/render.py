@@ -145,7 +145,17 @@ def open_transitions(data: dict, lang: str) -> None:
 
 
 def event_details(event: dict, lang: str) -> str:
-    """One line saying what an event recorded: document, check, amount, assignment, changes."""
+    """One line saying what an event recorded: document, check, amount, assignment, changes,
+    correction; a payload of an unexpected shape is shown raw."""
+    try:
+        return _event_details(event, lang)
+    except (KeyError, TypeError, ValueError):
+        import json
+
+        return json.dumps(event.get("payload"), ensure_ascii=False)
+
+
+def _event_details(event: dict, lang: str) -> str:
     p = event.get("payload") or {}
     kind = event["kind"]
     defn = definition()
@@ -168,7 +178,12 @@ def event_details(event: dict, lang: str) -> str:
     if kind == "registered":
         return f"{p.get('name', '')} · {format_money(p.get('planned_investment_minor', 0), 'CNY', lang)}"
     if kind == "correction":
-        return f"corrects #{p.get('corrects')}" + (f" → {p['restore_stage']}" if p.get("restore_stage") else "")
+        text = f"更正第{p.get('corrects')}条" if is_zh(lang) else f"corrects #{p.get('corrects')}"
+        if p.get("restore_stage"):
+            text += f" → {stage_label(p['restore_stage'], lang)}"
+        elif "amount_minor" in p:
+            text += f" ({format_money(p['amount_minor'], p['currency'], lang)})"
+        return text
     if kind == "transition" and p.get("auto"):
         return "automatic" if not is_zh(lang) else "自动"
     return ""
@@ -185,18 +200,6 @@ def event_row(event: dict, lang: str) -> list[str]:
 
 
 EVENT_COLUMNS = ("seq", "effective_on", "recorded_at", "actor", "event", "from_to", "reason", "details")
-
-
-def timeline(data: dict, lang: str) -> None:
-    cols = [t(c, lang) for c in EVENT_COLUMNS]
-    title = f"{data['code']} {data.get('name', '')} · {stage_label(data.get('stage'), lang)}"
-    tbl = table(cols, title=title)
-    for e in data["events"]:
-        style = "bold" if e["kind"] == "transition" and is_terminal() else None
-        tbl.add_row(*event_row(e, lang), style=style)
-    out().print(tbl)
-    if data.get("head_hash"):
-        out().print(f"head {data['head_hash']}", style="dim" if is_terminal() else None)
 
 
 # --- the board (issue 4) ---------------------------------------------------------------------------
@@ -274,7 +277,7 @@ def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) 
         if st["urgent"]:
             lines.append(Text("─" * min(colw, 6), style="dim"))
         for u in st["urgent"]:
-            lines.append(Text(u["code"], style=LIGHT_STYLE.get(u["light"])))
+            lines.append(Text(u["code"], style=LIGHT_STYLE[u["light"]]))
             name = Text(u["name"], style="dim")
             name.truncate(colw, overflow="crop")
             lines.append(name)

@@ -14,30 +14,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from cli.app import CONTEXT, app
 from cli.context import STATE, emit_json, is_terminal, out, say
+from cli.options import REPORT_FORMATS, JsonFlag, OutputFile, ReportFormat, Thresholds, group
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
-AS_OF = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
-                     help="Compute as of this date (default: the period's end or today, whichever is earlier).")
-UNIT = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects.")
-PERIOD = typer.Option(..., "--period", "-p", metavar="PERIOD",
-                      help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec).")
-THRESHOLD = typer.Option(None, "--threshold", metavar="NAME=DAYS",
-                         help="Override a warning threshold for this run, e.g. screening_red_days=12 "
-                              "(repeatable; see `pipeline lights show`).")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the formatted output to FILE (needed for xlsx).")
-REPORT_FORMATS = ("csv", "md", "xlsx")
-
-
-def _fmt_option():
-    return typer.Option(None, "--format", "-f", metavar="csv|md|xlsx",
-                        help="Write as csv, md or xlsx (default: tables; xlsx needs --output).")
+ReportAsOf = Annotated[str | None, typer.Option(
+    "--as-of", metavar="YYYY-MM-DD",
+    help="Compute as of this date (default: the period's end or today, whichever is earlier).")]
+UnitCode = Annotated[str | None, typer.Option("--unit", metavar="CODE", help="Only this unit's projects.")]
+Period = Annotated[str, typer.Option(
+    "--period", "-p", metavar="PERIOD",
+    help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec).")]
 
 
 def _date(value: str | None, name: str):
@@ -226,6 +218,7 @@ def emit(report: Report, fmt: str | None, output: Path | None, lang: str) -> Non
     elif fmt == "md":
         write_text(to_md_text(report, lang), output)
     else:
+        assert output is not None  # check_format refuses xlsx without --output
         write_xlsx(report, lang, output)
         say(f"wrote {output}")
 
@@ -387,9 +380,7 @@ def evaluation_report(doc: dict, lang: str) -> Report:
 
 # --- report commands ---------------------------------------------------------------------------------
 
-report_app = typer.Typer(help="The county's reports: bulletin, dispatch, review, evaluation.",
-                         context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(report_app, name="report")
+report_app = group("The county's reports: bulletin, dispatch, review, evaluation.")
 
 
 def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, threshold: list[str] | None,
@@ -414,30 +405,30 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
 
 
 @report_app.command("bulletin")
-def report_bulletin(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT, threshold: list[str] = THRESHOLD,
-                    json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+def report_bulletin(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
+                    json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """两月一通报: per unit and in total, projects by stage, signed, capital in place (CNY, USD),
     investment completed, key projects, projects over 100 million, red/yellow, and the previous period."""
     _run_report("bulletin", period, as_of, unit, threshold, json, fmt, output)
 
 
 @report_app.command("dispatch")
-def report_dispatch(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT, threshold: list[str] = THRESHOLD,
-                    json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+def report_dispatch(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
+                    json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """一季一调度: every red or yellow project with its reasons, lead leader and unit, worst first."""
     _run_report("dispatch", period, as_of, unit, threshold, json, fmt, output)
 
 
 @report_app.command("review")
-def report_review(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT, threshold: list[str] = THRESHOLD,
-                  json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+def report_review(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
+                  json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """半年一观摩: projects that reached construction or production in the period."""
     _run_report("review", period, as_of, unit, threshold, json, fmt, output)
 
 
 @report_app.command("evaluation")
-def report_evaluation(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT,
-                      json: bool = JSON, fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+def report_evaluation(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None,
+                      json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """全年一考评: per unit, each target against the actual figure, completion rate, score and rank."""
     _run_report("evaluation", period, as_of, unit, None, json, fmt, output)
 
@@ -445,11 +436,10 @@ def report_evaluation(period: str = PERIOD, as_of: str = AS_OF, unit: str = UNIT
 # --- warnings and the board -------------------------------------------------------------------------
 
 
-@app.command("warnings")
 def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                                            help="Lights as of this date (default: today)."),
-                 unit: str = UNIT, threshold: list[str] = THRESHOLD, json: bool = JSON,
-                 fmt: str = _fmt_option(), output: Path = OUTPUT) -> None:
+                 unit: UnitCode = None, threshold: Thresholds = None, json: JsonFlag = False,
+                 fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """Every red and yellow project with its reasons, unit and lead leader, worst first."""
     from workflow import reports
 
@@ -471,11 +461,11 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
         say(f"{doc['red']} {t('red', lang)}, {doc['yellow']} {t('yellow', lang)} · {t('as_of', lang)} {doc['as_of']}")
 
 
-@app.command("board")
-def board_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
-                                        help="The board as of this date (default: today)."),
-              unit: str = UNIT, top: int = typer.Option(3, "--top", min=0, help="Most urgent projects per stage."),
-              threshold: list[str] = THRESHOLD, json: bool = JSON) -> None:
+def board_cmd(as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
+                                                       help="The board as of this date (default: today).")] = None,
+              unit: UnitCode = None,
+              top: Annotated[int, typer.Option("--top", min=0, help="Most urgent projects per stage.")] = 3,
+              threshold: Thresholds = None, json: JsonFlag = False) -> None:
     """The pipeline at a glance: a column per active stage with its count, capital, red/yellow counts
     and most urgent projects (a plain listing when not on a terminal)."""
     from workflow import reports
@@ -493,9 +483,7 @@ def board_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
 
 # --- targets ------------------------------------------------------------------------------------------
 
-targets_app = typer.Typer(help="Yearly targets of the units (目标考核).", context_settings=CONTEXT,
-                          no_args_is_help=True)
-app.add_typer(targets_app, name="targets")
+targets_app = group("Yearly targets of the units (目标考核).")
 
 
 @targets_app.command("set")
@@ -508,7 +496,7 @@ def targets_set(
                                 help="Actually used foreign capital, USD (e.g. 4179万美元, or 4179万)."),
     investment: str = typer.Option(None, "--investment", metavar="AMOUNT",
                                    help="Investment completed, CNY (e.g. 6.6亿)."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Set a unit's targets for a year (admin); figures not given keep their value, 0 means none."""
     from workflow.money import parse_amount
@@ -534,8 +522,8 @@ def _target_text(value, lang: str) -> str:
 
 
 @targets_app.command("list")
-def targets_list(year: int = typer.Option(None, "--year", help="Only this year."), unit: str = UNIT,
-                 json: bool = JSON) -> None:
+def targets_list(year: int = typer.Option(None, "--year", help="Only this year."), unit: UnitCode = None,
+                 json: JsonFlag = False) -> None:
     """List the units' targets."""
     from cli.render import print_rows
     from workflow.targets import list_targets
@@ -557,9 +545,7 @@ def targets_list(year: int = typer.Option(None, "--year", help="Only this year."
 
 # --- warning thresholds -------------------------------------------------------------------------------
 
-lights_app = typer.Typer(help="The warning thresholds of the traffic lights (红黄绿灯).", context_settings=CONTEXT,
-                         no_args_is_help=True)
-app.add_typer(lights_app, name="lights")
+lights_app = group("The warning thresholds of the traffic lights (红黄绿灯).")
 
 
 def _thresholds_doc(svc) -> dict:
@@ -577,7 +563,7 @@ def _thresholds_doc(svc) -> dict:
 
 
 @lights_app.command("show")
-def lights_show(threshold: list[str] = THRESHOLD, json: bool = JSON) -> None:
+def lights_show(threshold: Thresholds = None, json: JsonFlag = False) -> None:
     """The thresholds in effect, their defaults, and where each comes from."""
     from cli.render import print_rows
 
@@ -595,7 +581,7 @@ def lights_show(threshold: list[str] = THRESHOLD, json: bool = JSON) -> None:
 @lights_app.command("set")
 def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
                                                   help="Thresholds to store, e.g. screening_red_days=12."),
-               json: bool = JSON) -> None:
+               json: JsonFlag = False) -> None:
     """Store warning thresholds in the database (admin); every light is then computed with them."""
     svc = STATE.service()
     svc.set_light_thresholds(svc.parse_threshold_args(values))
@@ -608,7 +594,7 @@ def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
 @lights_app.command("reset")
 def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
                                                    help="Thresholds to reset (default: all)."),
-                 json: bool = JSON) -> None:
+                 json: JsonFlag = False) -> None:
     """Go back to the default thresholds (admin): all of them, or the ones named."""
     svc = STATE.service()
     svc.reset_light_thresholds(names)
@@ -616,3 +602,12 @@ def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
         emit_json(_thresholds_doc(svc))
     else:
         say("thresholds reset: " + (", ".join(names) if names else "all"))
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.command("warnings")(warnings_cmd)
+    app.command("board")(board_cmd)
+    app.add_typer(report_app, name="report")
+    app.add_typer(targets_app, name="targets")
+    app.add_typer(lights_app, name="lights")

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import typer
 
-from cli.app import CONTEXT, app
 from cli.context import STATE, emit_json, say
+from cli.options import JsonFlag, group
 from workflow.errors import BadInput
 
-rules_app = typer.Typer(
-    help="Leader-assignment rules (包保规则): who leads each key project, who is first responsible, who is on "
-         "the team.",
-    context_settings=CONTEXT, no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
+rules_app = group(
+    "Leader-assignment rules (包保规则): who leads each key project, who is first responsible, who is on "
+         "the team.")
 
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
 ROLE_HELP = "lead_leader (包保县级领导), first_responsible (第一责任人) or team_member (专班成员)."
 CLEARABLE = "key|categories|industries|units|origins|min_investment|max_investment"
 
@@ -99,7 +96,7 @@ def rules_add(
     origin: list[str] = ORIGIN,
     min_investment: str = MIN_INV,
     max_investment: str = MAX_INV,
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Add a rule (admin). Conditions given must all hold; a list condition matches any of its values."""
     from workflow import rules
@@ -127,7 +124,7 @@ def rules_edit(
     max_investment: str = MAX_INV,
     clear: list[str] = typer.Option(None, "--clear", metavar="CONDITION",
                                     help=f"Remove a condition ({CLEARABLE}); repeatable."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Save a new version of rule ID (admin): options given replace the old values, the rest stay.
     Old versions are kept (`rules list --all`); assignments already made stay as they are."""
@@ -143,7 +140,7 @@ def rules_edit(
 @rules_app.command("disable")
 def rules_disable(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Disable rule ID (admin; a new version). Leaders it assigned stay; `rules apply` reports them."""
     from workflow import rules
@@ -155,7 +152,7 @@ def rules_disable(
 @rules_app.command("enable")
 def rules_enable(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Enable a disabled rule ID again (admin; a new version)."""
     from workflow import rules
@@ -167,7 +164,7 @@ def rules_enable(
 @rules_app.command("list")
 def rules_list(
     all_versions: bool = typer.Option(False, "--all", help="Every version of every rule (the history)."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """List the rules in the order they are tried (current versions; --all for history)."""
     from cli.render import print_rows
@@ -200,7 +197,7 @@ def rules_list(
 @rules_app.command("explain")
 def rules_explain(
     code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Every rule against one project: each condition's result, cap, which rule made each assignment, and
     why the others did not."""
@@ -257,7 +254,7 @@ def _explain_table(doc: dict, lang: str) -> None:
 @rules_app.command("apply")
 def rules_apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
-    json: bool = JSON,
+    json: JsonFlag = False,
 ) -> None:
     """Fill every missing assignment from the current rules (admin). Never replaces anyone: leaders whose
     rule was disabled or who were deactivated are reported, not changed (use `pipeline reassign`)."""
@@ -289,3 +286,8 @@ def rules_apply(
         say(f"{n} assignment(s) made over {doc['projects']} open project(s)")
     if doc["notices"]:
         say(f"{len(doc['notices'])} assignment(s) kept whose rule was disabled or person deactivated")
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.add_typer(rules_app, name="rules")

@@ -1,0 +1,175 @@
+"""``pipeline init``, ``pipeline db upgrade|current|check`` and ``pipeline workflow show|diagram|validate``.
+
+The database's schema and the workflow definition.  Thin: call ``workflow.db`` and
+``workflow.definition``, render.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cli.context import STATE, emit_json, say
+from cli.options import DiagramFormat, JsonFlag, OutputFile, group
+from workflow.errors import BadInput
+
+# --- init and db -----------------------------------------------------------------------------
+
+
+def init(
+    admin: str | None = typer.Option(None, "--admin", metavar="LOGIN",
+                                     help="Make LOGIN an admin (default: the acting user)."),
+    json: JsonFlag = False,
+) -> None:
+    """Create or upgrade the database (idempotent); LOGIN becomes admin."""
+    from workflow import db as dbm
+    from workflow.service import Service
+
+    engine = STATE.engine(check=False)
+    before = dbm.current_revision(engine)
+    if dbm.schema_state(before) == "ahead":
+        dbm.check_schema(engine)
+    dbm.upgrade(engine)
+    after = dbm.current_revision(engine)
+    login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
+    made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)
+    extra = _postgres_init(engine)
+    doc = {"database": safe_url(engine), "revision": after, "previous_revision": before,
+           "admin": login, "admin_created": made, **extra}
+    if json:
+        emit_json(doc)
+        return
+    what = "created" if before is None else ("upgraded" if before != after else "up to date")
+    say(f"database {what} at revision {after}: {doc['database']}")
+    if made:
+        say(f"{login} is admin")
+
+
+def _postgres_init(engine: Any) -> dict[str, Any]:
+    """PostgreSQL: create the group roles and grants (issue: shared deployment)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    from workflow import pgroles
+
+    return {"roles": pgroles.ensure_roles(engine)}
+
+
+def safe_url(engine: Any) -> str:
+    """The database's URL without its password."""
+    return str(engine.url.render_as_string(hide_password=True))
+
+
+db_app = group("Schema migrations (Alembic).")
+
+
+@db_app.command("upgrade")
+def db_upgrade(json: JsonFlag = False) -> None:
+    """Upgrade the schema to the newest migration."""
+    from workflow import db as dbm
+
+    engine = STATE.engine(check=False)
+    before = dbm.current_revision(engine)
+    if dbm.schema_state(before) == "ahead":
+        dbm.check_schema(engine)
+    dbm.upgrade(engine)
+    after = dbm.current_revision(engine)
+    if json:
+        emit_json({"previous_revision": before, "revision": after})
+    else:
+        say(f"schema at {after}" + (f" (was {before})" if before != after else " (already current)"))
+
+
+@db_app.command("current")
+def db_current(json: JsonFlag = False) -> None:
+    """Print the database's schema revision and this program's."""
+    from workflow import db as dbm
+
+    engine = STATE.engine(check=False)
+    rev = dbm.current_revision(engine)
+    doc = {"revision": rev, "head": dbm.SCHEMA_HEAD, "state": dbm.schema_state(rev)}
+    if json:
+        emit_json(doc)
+    else:
+        sys.stdout.write(f"{rev or '(none)'} (program: {dbm.SCHEMA_HEAD}, {doc['state']})\n")
+
+
+@db_app.command("check")
+def db_check(json: JsonFlag = False) -> None:
+    """Exit 0 when the schema matches this program, else say which command fixes it (exit 2)."""
+    from workflow import db as dbm
+
+    engine = STATE.engine(check=False)
+    dbm.check_schema(engine)
+    if json:
+        emit_json({"ok": True, "revision": dbm.SCHEMA_HEAD})
+    else:
+        say(f"schema is current ({dbm.SCHEMA_HEAD})")
+
+
+# --- workflow ----------------------------------------------------------------------------------
+
+wf_app = group("The workflow definition: show, diagram, validate.")
+
+
+@wf_app.command("show")
+def workflow_show(json: JsonFlag = False) -> None:
+    """Show the default workflow: stages, transitions and their guards."""
+    from cli import render
+    from workflow.definition import default_definition
+    from workflow.i18n import is_zh
+
+    defn = default_definition()
+    if json:
+        emit_json(defn.as_dict())
+        return
+    lang = STATE.lang
+    render.print_rows(
+        ["key", "en", "zh", "kind"], [(s.key, s.en, s.zh, s.kind) for s in defn.stages],
+        title=f"{defn.name} v{defn.version}")
+    rows = []
+    for tr in defn.transitions:
+        dest = "(held-from stage)" if tr.dest is None else tr.dest
+        rows.append((tr.trigger, tr.zh if is_zh(lang) else tr.en, ", ".join(tr.sources), dest,
+                     "\n".join(tr.guards) or "-"))
+    render.print_rows(["trigger", "label", "from", "to", "guards"], rows)
+
+
+@wf_app.command("diagram")
+def workflow_diagram(fmt: DiagramFormat = "mermaid", output: OutputFile = None) -> None:
+    """Print the workflow as a Mermaid or Graphviz DOT diagram."""
+    from cli.output import write_text
+    from workflow.definition import default_definition
+    from workflow.machine import diagram
+
+    text = diagram(default_definition(), fmt, STATE.lang)
+    write_text(text if text.endswith("\n") else text + "\n", output)
+
+
+@wf_app.command("validate")
+def workflow_validate(
+    file: Path = typer.Argument(..., help="A workflow definition file (TOML)."),
+    json: JsonFlag = False,
+) -> None:
+    """Validate a workflow definition file; every problem is listed (exit 2 if any)."""
+    from workflow.definition import load_definition
+
+    if not file.exists():
+        raise BadInput(f"FILE: {file} does not exist")
+    defn = load_definition(file)
+    doc = {"ok": True, "name": defn.name, "version": defn.version, "stages": len(defn.stages),
+           "transitions": len(defn.transitions)}
+    if json:
+        emit_json(doc)
+    else:
+        say(f"{file}: valid — {defn.name} v{defn.version}, {len(defn.stages)} stages, "
+            f"{len(defn.transitions)} transitions")
+
+
+def register(app: typer.Typer) -> None:
+    """Put ``init``, ``db`` and ``workflow`` on the root app."""
+    app.command()(init)
+    app.add_typer(db_app, name="db")
+    app.add_typer(wf_app, name="workflow")
