@@ -48,7 +48,8 @@ def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "town
 def list_units(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(select(U.c.code, U.c.name, U.c.kind).order_by(U.c.code)).mappings().all()
-        counts = dict(conn.execute(select(P.c.unit_code, func.count()).group_by(P.c.unit_code)).all())
+        by_unit = select(P.c.unit_code, func.count()).group_by(P.c.unit_code)
+        counts: dict[str | None, int] = {unit: n for unit, n in conn.execute(by_unit)}
     return [dict(r) | {"projects": counts.get(r["code"], 0)} for r in rows]
 
 

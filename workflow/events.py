@@ -33,7 +33,7 @@ from json.encoder import encode_basestring as _py_encode_basestring
 from typing import Any, ClassVar
 
 try:  # the C accelerator of the standard library's JSON encoder
-    from json.encoder import c_encode_basestring as _c_encode_basestring
+    from json.encoder import c_encode_basestring as _c_encode_basestring  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - CPython always has it
     _c_encode_basestring = None
 
@@ -258,7 +258,7 @@ def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: 
                                       actor, reason, payload, prev_hash)).hexdigest()
 
 
-def event_json(row: Mapping[str, Any]) -> dict:
+def event_json(row: Mapping[Any, Any]) -> dict:
     """An event as the command line shows it (SPEC §8), from a mapping of its columns."""
     payload = row["payload"]
     return {

@@ -24,7 +24,7 @@ import marshal
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -130,7 +130,7 @@ def column_letter(index: int) -> str:
 
 # --- reading -----------------------------------------------------------------------------------
 
-Rows = Iterator[tuple[int, list[Any]]]
+Rows = Generator[tuple[int, list[Any]], None, None]
 _CHUNK = 1 << 20  # bytes checked at a time while the encoding is found
 _HEAD = 1 << 16  # characters sampled for the separator and the size of a row
 
@@ -581,7 +581,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     plan = [(_SLOT[key], i, _converter(BY_KEY[key], factor, lang, by_code, by_name, by_fold, today))
             for key, (i, factor) in columns.items()]
     width = len(table.headers)
-    blank = [None] * (len(_SLOTS) + 1)
+    blank: list[Any] = [None] * (len(_SLOTS) + 1)
     name_slot, investor_slot, unit_slot = _SLOT["name"], _SLOT["investor"], _SLOT["unit"]
 
     def convert(line: int, cells: list[Any]) -> tuple[list[Any], list[dict] | None]:

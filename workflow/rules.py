@@ -119,6 +119,7 @@ class Conditions:
     origins: tuple[str, ...] | None = None
     min_investment_minor: int | None = None
     max_investment_minor: int | None = None
+    _sets: dict[str, frozenset[str | None]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- construction and storage --
 
@@ -418,7 +419,7 @@ class ProjectIndex:
     def __init__(self, facts: list[Facts]):
         self.facts = facts
         self.n = len(facts)
-        self.by: dict[str, dict[str, set[int]]] = {name: defaultdict(set) for name in LIST_CONDITIONS}
+        self.by: dict[str, dict[str | None, set[int]]] = {name: defaultdict(set) for name in LIST_CONDITIONS}
         self.key: set[int] = set()
         self.not_key: set[int] = set()
         for name in LIST_CONDITIONS:
@@ -447,7 +448,7 @@ class ProjectIndex:
                 continue
             exact = _is_exact(name)
             found = [self.by[name].get(_norm(w, exact), ()) for w in wanted]
-            sets.append(set().union(*found) if len(found) != 1 else found[0])
+            sets.append(set().union(*found) if len(found) != 1 else set(found[0]))
         lo, hi = cond.min_investment_minor, cond.max_investment_minor
         if lo is not None or hi is not None:
             a = bisect_left(self._inv, lo) if lo is not None else 0
@@ -608,15 +609,15 @@ def plan_all(conn) -> Plan:
     load: dict[str, int] = defaultdict(int)
     plan = Plan(projects=len(ids))
     asg_cols = (ASG.c.project_id, ASG.c.role, ASG.c.person_login, ASG.c.rule_id, ASG.c.rule_version)
-    for pid, role, login, rule_id, rule_version in conn.execute(
+    for pid, role, holder, rule_id, rule_version in conn.execute(
             select(*asg_cols).where(ASG.c.ended_seq.is_(None)).order_by(ASG.c.id)):
-        kind = kind_of_id.get(pid)
-        if kind is None or kind == "final":
+        pkind = kind_of_id.get(pid)
+        if pkind is None or pkind == "final":
             continue
-        held[pid][role].append(login)
-        if role == "lead_leader" and kind in COUNTED_KINDS:
-            load[login] += 1
-        person = people.get(login)
+        held[pid][role].append(holder)
+        if role == "lead_leader" and pkind in COUNTED_KINDS:
+            load[holder] += 1
+        person = people.get(holder)
         current = current_by_id.get(rule_id) if rule_id is not None else None
         problem = None
         if person is not None and not person.active:
@@ -624,7 +625,7 @@ def plan_all(conn) -> Plan:
         elif current is not None and not current.active:
             problem = "rule_disabled"
         if problem:
-            plan.notices.append({"code": code_of_id[pid], "role": role, "person": login, "rule_id": rule_id,
+            plan.notices.append({"code": code_of_id[pid], "role": role, "person": holder, "rule_id": rule_id,
                                  "rule_version": rule_version, "problem": problem,
                                  "message": NOTICE_TEXT[problem][0], "message_zh": NOTICE_TEXT[problem][1]})
 
@@ -815,7 +816,7 @@ def lint(conn, rule: RuleRow) -> list[dict]:
     U = _tables()[4]
     out: list[dict] = []
     c = rule.conditions
-    if c.impossible:
+    if c.impossible and c.min_investment_minor is not None and c.max_investment_minor is not None:
         out.append(_warning(
             "min_above_max",
             f"can never match: the minimum investment ({_money(c.min_investment_minor, 'en')}) is above the "

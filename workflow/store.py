@@ -323,11 +323,11 @@ class Txn:
             if not changes:
                 continue
             old = proj.original["version"]
-            params = {"b_id": proj.id, "b_old": old, **{f"b_{k}": v for k, v in changes.items()}}
-            groups.setdefault(tuple(sorted(changes)), []).append(params)
-        for keys, params in groups.items():
+            groups.setdefault(tuple(sorted(changes)), []).append(
+                {"b_id": proj.id, "b_old": old, **{f"b_{k}": v for k, v in changes.items()}})
+        for keys, saves in groups.items():
             stmt = _save_statement(keys)
-            for chunk in _chunks(params, 5000):
+            for chunk in _chunks(saves, 5000):
                 done = conn.execute(stmt, chunk).rowcount
                 if (len(chunk) == 1 or conn.dialect.supports_sane_multi_rowcount) and done != len(chunk):
                     code = chunk[0]["b_id"]

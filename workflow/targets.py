@@ -60,6 +60,7 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
         if money is None:
             continue
         col, currency = FIELDS[name]
+        assert currency is not None  # the money fields have one
         if money.currency != currency:
             hint = {"CNY": "e.g. 9亿 or 5600万元", "USD": "e.g. 4179万美元 or USD 1,000,000"}[currency]
             raise BadInput(f"--{name}: the target is in {currency}, got {money.currency} ({hint})")

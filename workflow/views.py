@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
@@ -78,7 +78,7 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
         views = [v for v in views if v["light"] == light]
     return views
 
-def project_views(conn: Connection, rows: Sequence[Mapping[str, Any]], as_of: date, *, full: bool,
+def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: date, *, full: bool,
                   thresholds: Thresholds | None = None) -> list[dict]:
     """What ``project show`` and ``project list`` print of each row (with its light as of ``as_of``)."""
     from workflow.lights import LightFacts, compute_light
@@ -88,23 +88,23 @@ def project_views(conn: Connection, rows: Sequence[Mapping[str, Any]], as_of: da
     sums: dict[int, dict[str, dict[str, int]]] = {i: {"capital": {}, "investment": {}} for i in ids}
     units = dict(conn.execute(select(U.c.code, U.c.name)).all())
     if ids:
-        in_ids = ASG.c.project_id.in_(ids) if len(ids) < 500 else True
+        in_ids = ASG.c.project_id.in_(ids) if len(ids) < 500 else true()
         q = (select(ASG.c.project_id, ASG.c.role, ASG.c.person_login, ASG.c.rule_id, ASG.c.rule_version,
                     ASG.c.assigned_on, PE.c.name)
              .select_from(ASG.join(PE, PE.c.login == ASG.c.person_login))
              .where(ASG.c.ended_seq.is_(None)).where(in_ids).order_by(ASG.c.id))
-        for r in conn.execute(q).mappings():
-            if r["project_id"] in leaders:
-                leaders[r["project_id"]].append({
-                    "role": r["role"], "login": r["person_login"], "name": r["name"],
-                    "rule_id": r["rule_id"], "rule_version": r["rule_version"],
-                    "since": r["assigned_on"].isoformat()})
+        for a in conn.execute(q).mappings():
+            if a["project_id"] in leaders:
+                leaders[a["project_id"]].append({
+                    "role": a["role"], "login": a["person_login"], "name": a["name"],
+                    "rule_id": a["rule_id"], "rule_version": a["rule_version"],
+                    "since": a["assigned_on"].isoformat()})
         if full:
             for label, table in (("capital", CAP), ("investment", INV)):
                 q = (select(table.c.project_id, table.c.currency, func.sum(table.c.amount_minor))
                      .where(table.c.project_id.in_(ids)).group_by(table.c.project_id, table.c.currency))
-                for pid, cur, total in conn.execute(q):
-                    sums[pid][label][cur] = int(total)
+                for sum_row in conn.execute(q):
+                    sums[sum_row[0]][label][sum_row[1]] = int(sum_row[2])
     if thresholds is None:
         thresholds = light_thresholds(conn)
     out = []

@@ -11,6 +11,8 @@ Modules: ``common`` (dates, guards, auto transitions), ``projects`` (register, e
 ``assignments`` (rule assignments, reassignment, ``rules apply``), ``corrections`` (correct).
 """
 
+from collections.abc import Callable
+
 from workflow.commands.assignments import apply_rules, assign_missing, reassign
 from workflow.commands.corrections import correct
 from workflow.commands.projects import ProjectFields, edit, register
@@ -18,7 +20,7 @@ from workflow.commands.records import add_capital, add_document, add_followup, a
 from workflow.commands.stages import advance
 
 # The commands a batch (``workflow.bulk.apply``) may run on existing projects, by name.
-BATCH_COMMANDS = {
+BATCH_COMMANDS: dict[str, Callable[..., None]] = {
     "check": record_check,
     "document": add_document,
     "capital": add_capital,
