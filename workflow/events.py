@@ -29,6 +29,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from json.encoder import encode_basestring as _py_encode_basestring
 from typing import Any, ClassVar
 
@@ -146,6 +147,12 @@ def canonical_exact(value: Any) -> bytes:
 
 
 _C_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+try:  # the encoder's C core, built once (``JSONEncoder.encode`` builds it on every call)
+    from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
+
+    _C_CORE = _c_make_encoder(None, _C_ENCODER.default, _enc, None, ":", ",", True, False, False)
+except (ImportError, TypeError):  # pragma: no cover - CPython always has it
+    _C_CORE = None
 
 
 def _plain(value: Any) -> bool:
@@ -175,6 +182,17 @@ def canonical(value: Any) -> bytes:
         except UnicodeEncodeError:  # a lone surrogate: let the exact path raise as rfc8785 does
             pass
     return canonical_exact(value)
+
+
+def plain_text(payload: dict[str, Any]) -> str:
+    """The canonical text of an event's payload (``Event.payload``): built from checked values (text,
+    booleans, null, dates as text, integers within the amount limit, ASCII keys), which the C encoder
+    writes exactly as RFC 8785 does, so no per-value check is needed; ``tests/test_events.py`` proves
+    every kind's payload against ``rfc8785``.  A lone surrogate raises when the event bytes are encoded."""
+    try:
+        return "".join(_C_CORE(payload, 0)) if _C_CORE is not None else _C_ENCODER.encode(payload)
+    except (TypeError, ValueError):  # pragma: no cover - a payload of an unexpected type
+        return canonical(payload).decode("utf-8")
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:
@@ -222,6 +240,21 @@ _EVENT_TEMPLATE = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
+           actor: str, reason: str | None) -> tuple[str, str, str, str]:
+    """``_EVENT_TEMPLATE``'s text around an event's date, payload, chain and sequence number: the parts
+    that repeat from event to event (a batch writes thousands with one kind, actor and time)."""
+    enc = _enc
+    actor_, kind_, at_ = enc(actor), enc(kind), enc(recorded_at)
+    from_ = "null" if from_stage is None else enc(from_stage)
+    reason_ = "null" if reason is None else enc(reason)
+    to_ = "null" if to_stage is None else enc(to_stage)
+    trigger_ = "null" if trigger is None else enc(trigger)
+    return (f'{{"actor":{actor_},"effective_on":', f',"from":{from_},"kind":{kind_},"payload":',
+            f',"reason":{reason_},"recorded_at":{at_},"seq":', f',"to":{to_},"trigger":{trigger_}}}')
+
+
 def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
                 to_stage: str | None, effective_on: date | str, recorded_at: datetime | str, actor: str,
                 reason: str | None, payload: str, prev_hash: str) -> bytes:
@@ -230,11 +263,12 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
     ``effective_on`` is a date or ISO text; ``recorded_at`` a datetime, the hashed text, or the
     SQLite column text (``YYYY-MM-DD HH:MM:SS.ffffff``).  Raises ``TypeError``/``ValueError`` on values
     of an unexpected type or form (verify then takes the parsing path)."""
-    enc = _enc
-    if type(effective_on) is not str:
-        effective_on = effective_on.isoformat()  # type: ignore[union-attr]
-    elif len(effective_on) != 10:
-        raise ValueError("effective_on")
+    if type(effective_on) is str:
+        if len(effective_on) != 10:
+            raise ValueError("effective_on")
+        effective = _enc(effective_on)
+    else:
+        effective = f'"{effective_on.isoformat()}"'  # type: ignore[union-attr]
     if type(recorded_at) is str:
         if len(recorded_at) == 26 and recorded_at[10] == " ":
             recorded_at = recorded_at[:10] + "T" + recorded_at[11:] + "Z"
@@ -244,11 +278,9 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
         recorded_at = format_utc(recorded_at)  # type: ignore[arg-type]
     if type(seq) is not int or type(payload) is not str:
         raise TypeError("seq/payload")
-    return (_EVENT_TEMPLATE % (
-        enc(actor), enc(effective_on), "null" if from_stage is None else enc(from_stage), enc(kind), payload,
-        enc(prev_hash), enc(code), "null" if reason is None else enc(reason), enc(recorded_at), seq,
-        "null" if to_stage is None else enc(to_stage), "null" if trigger is None else enc(trigger),
-    )).encode("utf-8")
+    head, middle, after, end = _frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
+    return "".join((head, effective, middle, payload, ',"prev_hash":', _enc(prev_hash), ',"project":', _enc(code),
+                    after, str(seq), end)).encode("utf-8")
 
 
 def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
@@ -369,11 +401,14 @@ class Registered(Event):
         return self.stage
 
     def payload(self) -> dict[str, Any]:
+        sign, fund, break_ground, commission = self.plan
         return {"name": self.name, "investor": self.investor, "origin": self.origin, "industry": self.industry,
                 "category": self.category, "key": self.key,
                 "planned_investment_minor": self.planned_investment_minor, "unit_code": self.unit_code,
                 "workflow_name": self.workflow_name, "workflow_version": self.workflow_version,
-                "plan": {k: _day(v) for k, v in zip(PLAN_FIELDS, self.plan, strict=True)}}
+                "plan": {"sign": sign and sign.isoformat(), "fund": fund and fund.isoformat(),
+                         "break_ground": break_ground and break_ground.isoformat(),
+                         "commission": commission and commission.isoformat()}}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -40,7 +40,7 @@ from workflow.events import (
     event_bytes,
     event_json,
     format_utc,
-    payload_text,
+    plain_text,
     project_code,
 )
 from workflow.tables import assignment as ASG
@@ -108,28 +108,34 @@ class ProjectRow:
     head_seq: int
     head_hash: str
     created_at: datetime
-    original: dict[str, Any] = field(default_factory=dict, repr=False)
+    original: tuple[Any, ...] = field(default=(), repr=False)  # the column values as read or last saved
     new: bool = field(default=False, repr=False)
     events: int = field(default=0, repr=False)  # events appended in this transaction
 
     @classmethod
     def of(cls, mapping: Any, *, new: bool = False) -> ProjectRow:
         values = {c: mapping[c] for c in COLUMNS}
-        return cls(**values, original=dict(values), new=new)
+        return cls(**values, original=tuple(values.values()), new=new)
 
     def values(self) -> dict[str, Any]:
-        return {c: getattr(self, c) for c in COLUMNS}
+        return dict(zip(COLUMNS, _COLUMN_VALUES(self), strict=True))
 
     def changes(self) -> dict[str, Any]:
-        original = self.original
-        return {c: v for c in COLUMNS if (v := getattr(self, c)) != original[c]}
+        return {c: v for c, v, was in zip(COLUMNS, _COLUMN_VALUES(self), self.original, strict=True) if v != was}
+
+    @property
+    def saved_version(self) -> int:
+        """The version as read (or last saved): the compare-and-set's expected value."""
+        return int(self.original[_VERSION])
 
     def saved(self) -> None:
-        self.original = self.values()
+        self.original = _COLUMN_VALUES(self)
         self.events = 0
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ProjectRow) if f.name not in ("original", "new", "events"))
+_COLUMN_VALUES = attrgetter(*COLUMNS)
+_VERSION = COLUMNS.index("version")
 
 
 @dataclass
@@ -153,6 +159,7 @@ class Txn:
         self.postgres = conn.dialect.name == "postgresql"
         self.recorded_at = clock.utcnow()
         self.recorded_text = format_utc(self.recorded_at)
+        self.today = clock.today()  # "today" for the effective-date rules, once per transaction
         self.projects: dict[str, ProjectRow] = {}
         self._facts: dict[int, Facts] = {}
         self._rows: dict[str, list[dict]] = {name: [] for name in _INSERT_ORDER}
@@ -207,12 +214,10 @@ class Txn:
                 self.cache["next_id"] = (conn.execute(select(func.max(P.c.id))).scalar() or 0) + 1
         return int(self.cache["next_id"])
 
-    def create(self, values: dict[str, Any]) -> ProjectRow:
-        """A new project row (``values`` holds every column; its id from ``next_project_id``)."""
-        proj = ProjectRow(**values, new=True)
+    def create(self, proj: ProjectRow) -> ProjectRow:
+        """Add a new project row (``new``; its id from ``next_project_id``): inserted at the next flush."""
         self.cache["next_id"] = proj.id + 1
         self.projects[proj.code] = proj
-        self._facts[proj.id] = Facts()
         self._new.append(proj)
         return proj
 
@@ -222,6 +227,9 @@ class Txn:
         """The project's guard facts: read once in this transaction, then kept up to date by events."""
         found = self._facts.get(proj.id)
         if found is None:
+            if proj.new:  # created in this transaction: nothing recorded yet
+                found = self._facts[proj.id] = Facts()
+                return found
             self.prefetch([proj])
             found = self._facts[proj.id]
         return found
@@ -264,7 +272,7 @@ class Txn:
         """Append ``event`` to ``proj``'s chain, apply it, and queue its rows; the stored row (a dict
         whose ``seq`` and ``hash`` are final) is returned."""
         seq = proj.head_seq + 1
-        payload = payload_text(event.payload())
+        payload = plain_text(event.payload())
         kind = event.kind
         on = event.on
         trigger, from_stage, to_stage, reason = event.trigger, event.from_stage, event.to_stage, event.reason
@@ -304,11 +312,15 @@ class Txn:
         """Insert what was queued, end replaced assignments, and save every changed project with
         its compare-and-set (a project's version goes up by one per command that changed it)."""
         conn = self.conn
+        inserted = set()
         if self._new:
-            insert_many(conn, P, [p.values() for p in self._new])
-            for p in self._new:
-                p.saved()
+            rows = [_COLUMN_VALUES(p) for p in self._new]
+            insert_many(conn, P, rows, keys=COLUMNS)
+            for p, values in zip(self._new, rows, strict=True):
+                p.original = values  # as inserted: nothing left to save
+                p.events = 0
                 p.new = False
+                inserted.add(p.id)
             self._new = []
         for name in _INSERT_ORDER:
             if self._rows[name]:
@@ -318,11 +330,15 @@ class Txn:
             conn.execute(_END_ASSIGNMENT, self._ends)
             self._ends = []
         groups: dict[tuple[str, ...], list[dict]] = {}
+        changed: list[ProjectRow] = []
         for proj in self.projects.values():
+            if proj.id in inserted:
+                continue
             changes = proj.changes()
             if not changes:
                 continue
-            old = proj.original["version"]
+            old = proj.saved_version
+            changed.append(proj)
             groups.setdefault(tuple(sorted(changes)), []).append(
                 {"b_id": proj.id, "b_old": old, **{f"b_{k}": v for k, v in changes.items()}})
         for keys, saves in groups.items():
@@ -333,9 +349,8 @@ class Txn:
                     code = chunk[0]["b_id"]
                     raise Conflict(f"{project_code(code)} was changed by someone else; nothing was written; retry",
                                    [{"project": project_code(code), "expected": chunk[0]["b_old"]}])
-        for proj in self.projects.values():
-            if proj.original != proj.values():
-                proj.saved()
+        for proj in changed:
+            proj.saved()
 
     def done(self, proj: ProjectRow) -> None:
         """One command on ``proj`` is complete: an existing project's version goes up by one if it
@@ -345,10 +360,10 @@ class Txn:
         proj.events = 0
 
     def forget(self) -> None:
-        """Drop the rows kept for projects already written (a long batch keeps memory bounded)."""
-        self.projects = {c: p for c, p in self.projects.items() if p.changes()}
-        keep = {p.id for p in self.projects.values()}
-        self._facts = {pid: f for pid, f in self._facts.items() if pid in keep}
+        """After a flush, drop the projects and facts kept so far (a long batch keeps memory bounded);
+        a later command on one of them locks and reads it again."""
+        self.projects = {}
+        self._facts = {}
 
 
 _SAVES: dict[tuple[str, ...], Any] = {}
@@ -387,18 +402,24 @@ def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow],
 # --- batched inserts ---------------------------------------------------------------------------------
 
 
-def insert_many(conn: Connection, table: Table, rows: list[dict], chunk: int = 20_000) -> None:
-    """Insert ``rows`` (dicts with the same keys) with executemany of the table's Core insert.
+def insert_many(conn: Connection, table: Table, rows: Sequence[Any], chunk: int = 20_000, *,
+                keys: tuple[str, ...] | None = None) -> None:
+    """Insert ``rows`` with executemany of the table's Core insert: dicts with the same keys, or
+    tuples of the values of ``keys``.
 
     On SQLite SQLAlchemy's own bind processors convert each distinct value once (dates, times and
     booleans repeat; converting every parameter of every row costs more than SQLite's insert)."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
+        if keys is not None:
+            rows = [dict(zip(keys, r, strict=True)) for r in rows]
         for start in range(0, len(rows), chunk):
             conn.execute(insert(table), rows[start:start + chunk])
         return
-    sql, getter, processed = _sqlite_insert(conn.dialect, table, tuple(rows[0]))
+    sql, getter, processed, order = _sqlite_insert(conn.dialect, table, keys or tuple(rows[0]))
+    if keys is not None:  # tuples: reordered only if the statement wants another order
+        getter = _same if order == keys else itemgetter(*(keys.index(k) for k in order))
     for start in range(0, len(rows), chunk):
         params = list(map(getter, rows[start:start + chunk]))  # each row's values in the statement's order
         if processed:
@@ -412,7 +433,12 @@ def insert_many(conn: Connection, table: Table, rows: list[dict], chunk: int = 2
 _SQLITE_INSERTS: dict[tuple, tuple] = {}
 
 
-def _sqlite_insert(dialect: Any, table: Table, keys: tuple) -> tuple[str, Callable, list[tuple[int, Callable]]]:
+def _same(row: Any) -> Any:
+    return row
+
+
+def _sqlite_insert(dialect: Any, table: Table, keys: tuple
+                   ) -> tuple[str, Callable, list[tuple[int, Callable]], tuple[str, ...]]:
     """The INSERT of ``keys`` into ``table`` compiled for SQLite, a getter of a row's values in its
     order, and the (position, bind processor) of the columns that need converting; built once."""
     found = _SQLITE_INSERTS.get((table.name, keys))
@@ -422,7 +448,7 @@ def _sqlite_insert(dialect: Any, table: Table, keys: tuple) -> tuple[str, Callab
         processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
         getter = itemgetter(*order) if len(order) > 1 else (lambda row, k=order[0]: (row[k],))
         found = _SQLITE_INSERTS[(table.name, keys)] = (
-            str(compiled), getter, [(i, f) for i, f in enumerate(processors) if f is not None])
+            str(compiled), getter, [(i, f) for i, f in enumerate(processors) if f is not None], tuple(order))
     return found
 
 

@@ -111,7 +111,7 @@ def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str |
     member it adds one."""
     choice(role, R.ASSIGNMENT_ROLES, "ROLE")
     why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     level = _person_level(txn, login)
     if level is None:
         raise NotFound(f"no person {login!r}; add them with `pipeline people add`", [{"person": login}])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from workflow import clock
 from workflow.definition import Transition, WorkflowDefinition, get_definition
 from workflow.errors import BadInput, Refused
 from workflow.events import Transitioned
@@ -17,10 +16,10 @@ def definition(proj: ProjectRow) -> WorkflowDefinition:
     return get_definition(proj.workflow_name, proj.workflow_version)
 
 
-def check_on(proj: ProjectRow, on: date, *, transition: bool) -> None:
+def check_on(txn: Txn, proj: ProjectRow, on: date, *, transition: bool) -> None:
     """An effective date lies neither in the future, nor before the project's registration, nor (for
     a transition) before its previous transition (SPEC §2)."""
-    now = clock.today()
+    now = txn.today
     if on > now:
         raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {now.isoformat()})")
     if on < proj.registered_on:
@@ -83,7 +82,7 @@ def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
     """Fire a transition marked ``auto`` once its guards hold (the first capital fires ``fund``)."""
     for t in definition(proj).transitions_from(proj.stage):
         if t.auto and all(g.ok for g in guard_results(txn, proj, t)):
-            check_on(proj, on, transition=True)
+            check_on(txn, proj, on, transition=True)
             fire(txn, proj, t, on, None, auto=True)
             return
 

@@ -47,7 +47,7 @@ def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: dat
     target_on = date.fromisoformat(target["effective_on"])
     if on < target_on:
         raise BadInput(f"--on: {on.isoformat()} lies before the event it corrects ({target['effective_on']})")
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     changes_stage = target["kind"] in CORRECTS_STAGE and target["to"] is not None
     if target["kind"] == "correction" and not changes_stage:
         raise Refused(f"event {seq} of {code} is a correction that moved no stage; there is nothing to "

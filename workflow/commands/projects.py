@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from workflow import clock
+from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
@@ -37,12 +36,13 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
 
 
 def _text(value: Any, what: str) -> str | None:
-    return optional_text(value, f"--{what}", PROJECT_TEXT_LIMITS[what])
+    if value is None or (value.__class__ is str and len(value) <= PROJECT_TEXT_LIMITS[what]):
+        return value
+    return optional_text(value, f"--{what}", PROJECT_TEXT_LIMITS[what])  # refuses, naming the field
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectFields:
-    """A new project's checked fields (``parse`` refuses bad values naming the field)."""
+class ProjectFields(NamedTuple):
+    """A new project's checked fields (``parse`` refuses bad values naming the field); immutable."""
 
     name: str
     investor: str | None
@@ -66,18 +66,15 @@ class ProjectFields:
         if key is not None and not isinstance(key, bool):
             raise BadInput("--key must be yes or no")
         get = checked.get
-        return cls(name=name, investor=_text(investor, "investor"), origin=_text(origin, "origin"),
-                   industry=_text(industry, "industry"), category=_text(category, "category"), key_override=key,
-                   planned_investment_minor=investment, unit_code=_text(unit, "unit"),
-                   plan=(get("sign"), get("fund"), get("break_ground"), get("commission")))
+        return cls(name, _text(investor, "investor"), _text(origin, "origin"), _text(industry, "industry"),
+                   _text(category, "category"), key, investment, _text(unit, "unit"),
+                   (get("sign"), get("fund"), get("break_ground"), get("commission")))
 
 
 def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | None = None) -> ProjectRow:
     """A new project at the workflow's first stage, with the assignments the rules give it.
 
     ``units``: the unit codes that exist (a batch reads them once); else the unit is looked up."""
-    from workflow.commands.assignments import assign_missing
-
     if fields.unit_code is not None:
         if units is None:
             from workflow.directory import unit_exists
@@ -85,7 +82,7 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
             unit_exists(txn.conn, fields.unit_code)
         elif fields.unit_code not in units:
             raise NotFound(f"no unit {fields.unit_code!r}", [{"unit": fields.unit_code}])
-    today = clock.today()
+    today = txn.today
     if on > today:
         raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {today.isoformat()})")
     defn = default_definition()
@@ -93,15 +90,14 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
     key = is_key(fields.planned_investment_minor, fields.key_override)
     initial = defn.stages[0].key
     sign, fund, break_ground, commission = fields.plan
-    proj = txn.create({
-        "id": new_id, "code": project_code(new_id), "name": fields.name, "investor": fields.investor,
-        "origin": fields.origin, "industry": fields.industry, "category": fields.category, "key": key,
-        "key_override": fields.key_override, "planned_investment_minor": fields.planned_investment_minor,
-        "planned_currency": "CNY", "unit_code": fields.unit_code, "plan_sign": sign, "plan_fund": fund,
-        "plan_break_ground": break_ground, "plan_commission": commission, "stage": initial, "stage_since": on,
-        "held_from": None, "registered_on": on, "last_transition_on": on, "last_followup_on": None,
-        "workflow_name": defn.name, "workflow_version": defn.version, "version": 1, "head_seq": 0,
-        "head_hash": GENESIS, "created_at": txn.recorded_at})
+    proj = txn.create(ProjectRow(
+        id=new_id, code=project_code(new_id), name=fields.name, investor=fields.investor, origin=fields.origin,
+        industry=fields.industry, category=fields.category, key=key, key_override=fields.key_override,
+        planned_investment_minor=fields.planned_investment_minor, planned_currency="CNY", unit_code=fields.unit_code,
+        plan_sign=sign, plan_fund=fund, plan_break_ground=break_ground, plan_commission=commission, stage=initial,
+        stage_since=on, held_from=None, registered_on=on, last_transition_on=on, last_followup_on=None,
+        workflow_name=defn.name, workflow_version=defn.version, version=1, head_seq=0, head_hash=GENESIS,
+        created_at=txn.recorded_at, new=True))
     txn.emit(proj, Registered(
         on=on, stage=initial, name=fields.name, investor=fields.investor, origin=fields.origin,
         industry=fields.industry, category=fields.category, key=key,
@@ -124,8 +120,6 @@ def txn_units(txn: Txn) -> set[str]:
 def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) -> None:
     """Change a project's descriptive fields; one ``edited`` event lists old and new values, and
     the rules fill any role the new values call for."""
-    from workflow.commands.assignments import assign_missing
-
     unknown = set(changes) - EDITABLE
     if unknown:
         raise BadInput(f"cannot edit {', '.join(sorted(unknown))}")
@@ -150,7 +144,7 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
         new["key_override"] = changes["key"]
     for k, v in check_plan(changes.get("plan")).items():
         new[f"plan_{k}"] = v
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     before = {k: getattr(proj, k) for k in new}
     planned = new.get("planned_investment_minor", proj.planned_investment_minor)
     key = is_key(planned, new.get("key_override", proj.key_override))

@@ -22,7 +22,7 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
     choice(item, [c.key for c in definition(proj).checks], "ITEM")
     choice(result, RESULTS, "RESULT")
     note = optional_text(note, "--note", NOTE_LIMIT)
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     txn.emit(proj, CheckRecorded(on=on, item=item, result=result, note=note))
     auto_transitions(txn, proj, on)
 
@@ -31,7 +31,7 @@ def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date
     choice(kind, [d.key for d in definition(proj).documents], "KIND")
     number = required(number, "NUMBER")
     optional_text(number, "NUMBER", NUMBER_LIMIT)
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
     auto_transitions(txn, proj, on)
 
@@ -42,7 +42,7 @@ def add_capital(txn: Txn, proj: ProjectRow, *, amount_minor: int, currency: str,
     amount_minor = amount(amount_minor)
     currency = check_currency(currency)
     source = optional_text(source, "--source", SOURCE_LIMIT)
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     txn.emit(proj, CapitalArrived(on=on, amount_minor=amount_minor, currency=currency, source=source))
     auto_transitions(txn, proj, on)
 
@@ -50,7 +50,7 @@ def add_capital(txn: Txn, proj: ProjectRow, *, amount_minor: int, currency: str,
 def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, currency: str = "CNY") -> None:
     amount_minor = amount(amount_minor)
     currency = check_currency(currency)
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     txn.emit(proj, InvestmentRecorded(on=on, amount_minor=amount_minor, currency=currency))
 
 
@@ -63,5 +63,5 @@ def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str |
         if not any(h["person_login"] == txn.actor for rows in holders.values() for h in rows):
             raise NotAllowed(f"'{txn.actor}' is a leader but not assigned to {proj.code}; "
                              "leaders add follow-ups on their own projects")
-    check_on(proj, on, transition=False)
+    check_on(txn, proj, on, transition=False)
     txn.emit(proj, FollowedUp(on=on, note=note))

@@ -18,5 +18,5 @@ def advance(txn: Txn, proj: ProjectRow, *, target: str, on: date, reason: str | 
     reason = reason.strip() if reason and reason.strip() else None
     transition = definition(proj).resolve(proj.stage, target, proj.held_from)
     refuse_failed(proj, transition, guard_results(txn, proj, transition, reason))
-    check_on(proj, on, transition=True)
+    check_on(txn, proj, on, transition=True)
     fire(txn, proj, transition, on, reason)
