@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown benchmark {', '.join(sorted(unknown))}; known: {', '.join(sorted(mods))}")
     compile_sources()
+    load = page.load_average()  # before our own work adds to it
     rows = []
     for name in args.names or sorted(mods):
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
             print(f"  {name} took {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     if page_wanted := (page.page_wanted(args.size, args.names) and not args.no_page):
-        written = page.write_page(rows, page.PAGE, size=args.size)
+        written = page.write_page(rows, page.PAGE, size=args.size, load=load)
         print(f"wrote the results into {written}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))

@@ -46,13 +46,18 @@ def test_writer_replaces_only_the_marked_section(tmp_path):
     assert "| `pipeline --help` | 158.0 ms | 134.0 ms | 1.18 | ≤ 1.5× | yes |" in body
     assert "audit verify \\| 1,000,000 events" in body  # a pipe in a name does not break the table
     assert "| reference | 34,037 events/s | 275,074 events/s | - | – | - |" in body
-    assert "2026-11-30, 2 cores (Test CPU), Python 3.11.9, Linux 6.1" in body
+    assert "2026-11-30, 2 cores (Test CPU), Python 3.11.9, Linux 6.1; size `full`." in body
     # a second run replaces the section again, it does not add one
     page.write_page(ROWS[:1], path, facts={**FACTS, "date": "2026-12-01"})
     again = path.read_text(encoding="utf-8")
     assert again.count(page.START) == 1 and again.count(page.END) == 1
     assert "2026-12-01" in again and "2026-11-30" not in again and "reference" not in again
     assert again.startswith(head) and again.endswith(tail)
+
+
+def test_the_load_average_is_shown_when_known():
+    assert "; load average 3.2 when it began." in page.render(ROWS, {**FACTS, "load": 3.24})
+    assert page.machine_facts(1.5)["load"] == 1.5 and page.machine_facts()["cores"] >= 1
 
 
 def test_writer_appends_a_section_to_a_page_without_markers(tmp_path):
