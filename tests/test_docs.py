@@ -23,6 +23,9 @@ does not exist (renamed or removed) fails too.
 README's "tour" heading is read, and every ``pipeline …`` line in it is run in order through the
 in-process CLI (``tests.conftest.invoke``) on a fresh SQLite database (``--db``), acting as the admin
 ``pipeline init`` creates, in a temporary working directory; each must exit 0.
+
+**Links resolve**: every relative link in the README and docs/ names an existing file, and an anchor
+names a heading of that file (GitHub's slug of it).
 """
 
 from __future__ import annotations
@@ -235,3 +238,36 @@ def test_readme_tour_runs(tmp_path, monkeypatch):
 def test_docs_pages_exist_and_the_readme_links_them(page):
     assert (DOCS / f"{page}.md").is_file()
     assert f"(docs/{page}.md)" in README.read_text(encoding="utf-8")
+
+
+# --- links between the pages -----------------------------------------------------------------------
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_links_between_pages_and_their_anchors_resolve():
+    problems = []
+    for page in [README, *sorted(DOCS.glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for target in LINK.findall(text):
+            if re.match(r"[a-z]+:", target):
+                continue  # http:, mailto: …
+            file, _, anchor = target.partition("#")
+            dest = (page.parent / file).resolve() if file else page
+            if not dest.is_file():
+                problems.append(f"{page.name}: link to missing {target}")
+                continue
+            if anchor and anchor not in {slug(t) for t, _ in sections(dest.read_text(encoding="utf-8"))}:
+                problems.append(f"{page.name}: no heading for #{anchor} in {dest.name}")
+    assert not problems, "\n".join(problems)
+
+
+def test_slug():
+    assert slug("## `pipeline audit verify`".lstrip("# ")) == "pipeline-audit-verify"
+    assert slug("Running the PostgreSQL tests") == "running-the-postgresql-tests"
