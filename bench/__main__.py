@@ -1,12 +1,15 @@
 """Run the benchmarks and print our figure, the baseline measured in the same run, and the ratio.
 
-    python -m bench [--size tiny|small|full] [NAME ...]
+    python -m bench [--size tiny|small|full] [--no-page] [NAME ...]
 
 Each ``bench/bench_*.py`` module defines ``NAME`` and ``run(size, workdir) -> list[dict]`` where each
 row is ``{"benchmark", "ours", "baseline", "unit", "ratio", "goal", "met"}``: ``ours`` and
 ``baseline`` are numbers in ``unit`` (seconds, or events/s, …), ``ratio`` is ours/baseline as the goal
 states it, ``goal`` a text such as "≤ 1.5×", ``met`` True/False.  ``tiny`` is the CI smoke size:
 it runs every code path and asserts no time.
+
+A full run of every benchmark (the default, ``make bench``) also writes its table and the machine's
+facts into the generated section of ``docs/performance.md`` (``bench/page.py``); ``--no-page`` skips it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import time
 from pathlib import Path
 
 import bench
+from bench import page
 
 SIZES = ("tiny", "small", "full")
 
@@ -32,16 +36,6 @@ def discover() -> dict[str, object]:
             mod = importlib.import_module(f"bench.{info.name}")
             mods[getattr(mod, "NAME", info.name[6:])] = mod
     return mods
-
-
-def fmt(value, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "s":
-        return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.1f} s"
-    if unit == "MiB":
-        return f"{value:.0f} MiB"
-    return f"{value:,.0f} {unit}"
 
 
 def compile_sources() -> None:
@@ -59,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=SIZES, default="full", help="data sizes (tiny is a CI smoke check)")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
+    ap.add_argument("--no-page", action="store_true",
+                    help="do not write docs/performance.md (a full run of every benchmark does)")
     ap.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     args = ap.parse_args(argv)
     mods = discover()
@@ -66,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown benchmark {', '.join(sorted(unknown))}; known: {', '.join(sorted(mods))}")
     compile_sources()
+    load = page.load_average()  # before our own work adds to it
     rows = []
     for name in args.names or sorted(mods):
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
@@ -74,18 +71,22 @@ def main(argv: list[str] | None = None) -> int:
             for row in mods[name].run(args.size, Path(tmp)):
                 rows.append(row)
             print(f"  {name} took {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    if page_wanted := (page.page_wanted(args.size, args.names) and not args.no_page):
+        written = page.write_page(rows, page.PAGE, size=args.size, load=load)
+        print(f"wrote the results into {written}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    headers = ("benchmark", "ours", "baseline", "ratio", "goal", "met")
-    table = [(r["benchmark"], fmt(r["ours"], r["unit"]), fmt(r["baseline"], r["unit"]),
-              f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-", r.get("goal", ""),
-              {True: "yes", False: "no", None: "-"}[r.get("met")]) for r in rows]
+    headers = page.HEADERS
+    table = page.table_rows(rows)
     widths = [max(len(str(x[i])) for x in [headers, *table]) for i in range(len(headers))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in table:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    if not page_wanted:
+        print("(docs/performance.md not written: only a full run of every benchmark writes it)",
+              file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,125 @@
+"""``make bench`` writes its results into docs/performance.md: only the generated section between the
+markers, and only after a full run of every benchmark (never a smoke or partial run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import page
+
+ROWS = [
+    {"benchmark": "`pipeline --help`", "ours": 0.158, "baseline": 0.134, "unit": "s", "ratio": 1.18,
+     "goal": "≤ 1.5×", "met": True},
+    {"benchmark": "audit verify | 1,000,000 events", "ours": 182_985, "baseline": 248_938, "unit": "events/s",
+     "ratio": 0.735, "goal": "≥ 0.5", "met": True},
+    {"benchmark": "reference", "ours": 34_037, "baseline": 275_074, "unit": "events/s", "ratio": None,
+     "goal": "–", "met": None},
+]
+FACTS = {"cores": 2, "cpu": "Test CPU", "python": "3.11.9", "system": "Linux 6.1", "date": "2026-11-30"}
+
+PAGE = f"""# Performance
+
+Hand-written intro.
+
+{page.START}
+old table
+{page.END}
+
+## How to profile
+
+Hand-written tail.
+"""
+
+
+def test_writer_replaces_only_the_marked_section(tmp_path):
+    path = tmp_path / "performance.md"
+    path.write_text(PAGE, encoding="utf-8")
+    page.write_page(ROWS, path, facts=FACTS)
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(page.START)
+    body, tail = rest.split(page.END)
+    assert head == PAGE.split(page.START)[0]
+    assert tail == PAGE.split(page.END)[1]
+    assert "old table" not in body
+    assert "| benchmark | ours | baseline | ratio | goal | met |" in body
+    assert "| `pipeline --help` | 158.0 ms | 134.0 ms | 1.18 | ≤ 1.5× | yes |" in body
+    assert "audit verify \\| 1,000,000 events" in body  # a pipe in a name does not break the table
+    assert "| reference | 34,037 events/s | 275,074 events/s | - | – | - |" in body
+    assert "2026-11-30, 2 cores (Test CPU), Python 3.11.9, Linux 6.1; size `full`." in body
+    # a second run replaces the section again, it does not add one
+    page.write_page(ROWS[:1], path, facts={**FACTS, "date": "2026-12-01"})
+    again = path.read_text(encoding="utf-8")
+    assert again.count(page.START) == 1 and again.count(page.END) == 1
+    assert "2026-12-01" in again and "2026-11-30" not in again and "reference" not in again
+    assert again.startswith(head) and again.endswith(tail)
+
+
+def test_the_load_average_is_shown_when_known():
+    assert "; load average 3.2 when it began." in page.render(ROWS, {**FACTS, "load": 3.24})
+    assert page.machine_facts(1.5)["load"] == 1.5 and page.machine_facts()["cores"] >= 1
+
+
+def test_writer_appends_a_section_to_a_page_without_markers(tmp_path):
+    path = tmp_path / "performance.md"
+    path.write_text("# Performance\n\nNo table yet.\n", encoding="utf-8")
+    page.write_page(ROWS, path, facts=FACTS)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Performance\n\nNo table yet.\n")
+    assert text.index(page.START) < text.index("| benchmark |") < text.index(page.END)
+
+
+@pytest.mark.parametrize("text", [f"{page.END}\n{page.START}\n", f"{page.START}\n{page.START}\n{page.END}\n",
+                                  f"{page.START}\nno end\n"])
+def test_writer_refuses_broken_markers(tmp_path, text):
+    path = tmp_path / "performance.md"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError):
+        page.write_page(ROWS, path, facts=FACTS)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_only_a_full_run_of_every_benchmark_writes_the_page():
+    assert page.page_wanted("full", [])
+    assert not page.page_wanted("full", ["startup"])
+    assert not page.page_wanted("small", [])
+    assert not page.page_wanted("tiny", [])
+
+
+class _Fake:
+    NAME = "fake"
+
+    @staticmethod
+    def run(size, workdir):
+        return [dict(ROWS[0], benchmark=f"fake at {size}")]
+
+
+@pytest.mark.parametrize("argv, written", [
+    (["--size", "full"], True),
+    (["--size", "full", "--no-page"], False),
+    (["--size", "full", "fake"], False),
+    (["--size", "small"], False),
+    (["--size", "tiny"], False),
+])
+def test_bench_main_writes_the_page_only_on_a_full_run(tmp_path, monkeypatch, capsys, argv, written):
+    path = tmp_path / "performance.md"
+    path.write_text(PAGE, encoding="utf-8")
+    monkeypatch.setattr(page, "PAGE", path)
+    monkeypatch.setattr(bench_main, "discover", lambda: {"fake": _Fake})
+    monkeypatch.setattr(bench_main, "compile_sources", lambda: None)
+    assert bench_main.main(argv) == 0
+    text = path.read_text(encoding="utf-8")
+    assert (text != PAGE) is written
+    if written:
+        assert "fake at full" in text and "Hand-written tail." in text
+    assert "| fake at" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_real_smoke_run_does_not_touch_the_page(tmp_path, monkeypatch):
+    """The CI smoke size runs a real benchmark end to end and leaves docs/performance.md alone."""
+    path = tmp_path / "performance.md"
+    path.write_text(PAGE, encoding="utf-8")
+    monkeypatch.setattr(page, "PAGE", path)
+    assert bench_main.main(["--size", "tiny", "startup"]) == 0
+    assert path.read_text(encoding="utf-8") == PAGE
