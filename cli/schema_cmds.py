@@ -29,11 +29,7 @@ def init(
     from workflow.service import Service
 
     engine = STATE.engine(check=False)
-    before = dbm.current_revision(engine)
-    if dbm.schema_state(before) == "ahead":
-        dbm.check_schema(engine)
-    dbm.upgrade(engine)
-    after = dbm.current_revision(engine)
+    before, after = _upgrade(engine)
     login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
     made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)
     extra = _postgres_init(engine)
@@ -68,14 +64,9 @@ db_app = group("Schema migrations (Alembic).")
 @db_app.command("upgrade")
 def db_upgrade(json: JsonFlag = False) -> None:
     """Upgrade the schema to the newest migration."""
-    from workflow import db as dbm
 
     engine = STATE.engine(check=False)
-    before = dbm.current_revision(engine)
-    if dbm.schema_state(before) == "ahead":
-        dbm.check_schema(engine)
-    dbm.upgrade(engine)
-    after = dbm.current_revision(engine)
+    before, after = _upgrade(engine)
     if json:
         emit_json({"previous_revision": before, "revision": after})
     else:
@@ -173,3 +164,15 @@ def register(app: typer.Typer) -> None:
     app.command()(init)
     app.add_typer(db_app, name="db")
     app.add_typer(wf_app, name="workflow")
+
+
+def _upgrade(engine: Any) -> tuple[str | None, str | None]:
+    """Upgrade the schema to the newest migration (refusing a database ahead of this program);
+    the revisions before and after."""
+    from workflow import db as dbm
+
+    before = dbm.current_revision(engine)
+    if dbm.schema_state(before) == "ahead":
+        dbm.check_schema(engine)
+    dbm.upgrade(engine)
+    return before, dbm.current_revision(engine)
