@@ -240,7 +240,6 @@ _EVENT_TEMPLATE = (
 )
 
 
-@lru_cache(maxsize=4096)
 def _frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
            actor: str, reason: str | None) -> tuple[str, str, str, str]:
     """``_EVENT_TEMPLATE``'s text around an event's date, payload, chain and sequence number: the parts
@@ -255,9 +254,14 @@ def _frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str
             f',"reason":{reason_},"recorded_at":{at_},"seq":', f',"to":{to_},"trigger":{trigger_}}}')
 
 
+# A batch writes thousands of events with one kind, actor and recorded time: it reuses their frames.
+# (Stored events each have their own recorded time, so verify builds every frame anew.)
+_repeated_frame = lru_cache(maxsize=4096)(_frame)
+
+
 def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
                 to_stage: str | None, effective_on: date | str, recorded_at: datetime | str, actor: str,
-                reason: str | None, payload: str, prev_hash: str) -> bytes:
+                reason: str | None, payload: str, prev_hash: str, *, repeated: bool = False) -> bytes:
     """The canonical bytes of an event whose payload is canonical JSON text (how it is stored).
 
     ``effective_on`` is a date or ISO text; ``recorded_at`` a datetime, the hashed text, or the
@@ -278,7 +282,8 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
         recorded_at = format_utc(recorded_at)  # type: ignore[arg-type]
     if type(seq) is not int or type(payload) is not str:
         raise TypeError("seq/payload")
-    head, middle, after, end = _frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
+    frame = _repeated_frame if repeated else _frame
+    head, middle, after, end = frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
     return "".join((head, effective, middle, payload, ',"prev_hash":', _enc(prev_hash), ',"project":', _enc(code),
                     after, str(seq), end)).encode("utf-8")
 
@@ -317,18 +322,58 @@ class Facts:
     latest result per check item, capital in place (all currencies, minor units), and the current
     holders of each assignment role (role -> [{"person_login", "event_seq"}]).
 
-    The write path fills it from the database (``store.Txn.facts``) or, in a batch, keeps it in
-    memory; events update it as they are applied, so later commands in the same transaction see
-    them."""
+    The write path fills it from the database (``store.Txn.facts``; a single write reads each part
+    when it is first asked for, through ``loader``) or, in a batch, reads many projects' at once and
+    keeps them in memory; events update it as they are applied (a part is read before its first
+    change), so later commands in the same transaction see them."""
 
-    __slots__ = ("documents", "checks", "capital", "holders")
+    __slots__ = ("_documents", "_checks", "_capital", "_holders", "_loader")
 
     def __init__(self, documents: set[str] | None = None, checks: dict[str, str] | None = None,
-                 capital: int = 0, holders: dict[str, list[dict]] | None = None):
-        self.documents: set[str] = documents if documents is not None else set()
-        self.checks: dict[str, str] = checks if checks is not None else {}
-        self.capital: int = capital
-        self.holders: dict[str, list[dict]] = holders if holders is not None else {}
+                 capital: int | None = 0, holders: dict[str, list[dict]] | None = None,
+                 loader: Callable[[str], Any] | None = None):
+        self._loader = loader
+        if loader is None:
+            documents = set() if documents is None else documents
+            checks = {} if checks is None else checks
+            capital = capital or 0
+            holders = {} if holders is None else holders
+        self._documents = documents
+        self._checks = checks
+        self._capital = capital
+        self._holders = holders
+
+    def _load(self, part: str) -> Any:
+        assert self._loader is not None
+        return self._loader(part)
+
+    @property
+    def documents(self) -> set[str]:
+        if self._documents is None:
+            self._documents = self._load("documents")
+        return self._documents
+
+    @property
+    def checks(self) -> dict[str, str]:
+        if self._checks is None:
+            self._checks = self._load("checks")
+        return self._checks
+
+    @property
+    def capital(self) -> int:
+        if self._capital is None:
+            self._capital = self._load("capital")
+        return self._capital
+
+    @capital.setter
+    def capital(self, value: int) -> None:
+        self._capital = value
+
+    @property
+    def holders(self) -> dict[str, list[dict]]:
+        if self._holders is None:
+            self._holders = self._load("holders")
+        return self._holders
 
 
 # A derived row: (table name, column values); an ``assignment_end`` row ends an open assignment.

@@ -119,7 +119,6 @@ class Conditions:
     origins: tuple[str, ...] | None = None
     min_investment_minor: int | None = None
     max_investment_minor: int | None = None
-    _sets: dict[str, frozenset[str | None]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- construction and storage --
 
@@ -198,7 +197,7 @@ class Conditions:
         object.__setattr__(self, "_sets", sets)
 
     def _list_ok(self, name: str, value: str | None) -> bool:
-        wanted = self._sets.get(name)
+        wanted = self.__dict__["_sets"].get(name)  # set by __post_init__ (not a field)
         if wanted is None:
             return True
         v = _norm(value, _is_exact(name))

@@ -238,17 +238,9 @@ class Txn:
         """Read the facts of many projects with a few queries (a batch; a single write reads one)."""
         ids = [p.id for p in projs if p.id not in self._facts]
         conn = self.conn
-        if len(ids) == 1:
-            pid = ids[0]
-            param = {"b_pid": pid}
-            holders: dict[str, list[dict]] = {}
-            for _pid, role, login, seq in conn.execute(_HOLDERS.where(ASG.c.project_id == pid)):
-                holders.setdefault(role, []).append({"person_login": login, "event_seq": seq})
-            self._facts[pid] = Facts(
-                documents={r[0] for r in conn.execute(_DOC_KINDS, param)},
-                checks=dict(conn.execute(_CHECKS, param).all()),
-                capital=int(conn.execute(_CAPITAL, param).scalar() or 0),
-                holders=holders)
+        if len(ids) == 1:  # a single write: each part is read when first asked for
+            self._facts[ids[0]] = Facts(documents=None, checks=None, capital=None, holders=None,
+                                        loader=_FactsLoader(conn, ids[0]))
             return
         for chunk in _chunks(ids, _IN_CHUNK):
             facts = {pid: Facts() for pid in chunk}
@@ -278,7 +270,7 @@ class Txn:
         trigger, from_stage, to_stage, reason = event.trigger, event.from_stage, event.to_stage, event.reason
         digest = hashlib.sha256(event_bytes(
             proj.code, seq, kind, trigger, from_stage, to_stage, on, self.recorded_text, self.actor, reason,
-            payload, proj.head_hash)).hexdigest()
+            payload, proj.head_hash, repeated=True)).hexdigest()
         row = {"project_id": proj.id, "seq": seq, "kind": kind, "trigger": trigger, "from_stage": from_stage,
                "to_stage": to_stage, "effective_on": on, "recorded_at": self.recorded_at, "actor": self.actor,
                "reason": reason, "payload": payload, "prev_hash": proj.head_hash, "hash": digest}
@@ -364,6 +356,29 @@ class Txn:
         a later command on one of them locks and reads it again."""
         self.projects = {}
         self._facts = {}
+
+
+class _FactsLoader:
+    """Reads one part of one project's facts (``Facts`` asks for each part once, when first used)."""
+
+    __slots__ = ("conn", "pid")
+
+    def __init__(self, conn: Connection, pid: int):
+        self.conn = conn
+        self.pid = pid
+
+    def __call__(self, part: str) -> Any:
+        conn, param = self.conn, {"b_pid": self.pid}
+        if part == "documents":
+            return {r[0] for r in conn.execute(_DOC_KINDS, param)}
+        if part == "checks":
+            return dict(conn.execute(_CHECKS, param).all())  # in event order: the latest result wins
+        if part == "capital":
+            return int(conn.execute(_CAPITAL, param).scalar() or 0)
+        holders: dict[str, list[dict]] = {}
+        for _pid, role, login, seq in conn.execute(_HOLDERS.where(ASG.c.project_id == self.pid)):
+            holders.setdefault(role, []).append({"person_login": login, "event_seq": seq})
+        return holders
 
 
 _SAVES: dict[tuple[str, ...], Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -30,21 +31,32 @@ def check_on(txn: Txn, proj: ProjectRow, on: date, *, transition: bool) -> None:
                        f"({proj.last_transition_on.isoformat()})")
 
 
-def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None) -> GuardContext:
-    """The facts the guards read: the project row and its facts (documents, checks, capital, leaders)."""
+def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,
+                  guards: Iterable[str] | None = None) -> GuardContext:
+    """The facts the guards read: the project row and its facts (documents, checks, capital, leaders).
+    With ``guards`` given, only the parts of the facts those guards read are looked at (a single
+    write then reads only those from the database)."""
     facts = txn.facts(proj)
+    names = None if guards is None else tuple(guards)
+
+    def needs(prefix: str) -> bool:
+        return names is None or any(g == prefix or g.startswith(prefix + ":") for g in names)
+
     return GuardContext(
         name=proj.name, investor=proj.investor, industry=proj.industry, unit=proj.unit_code,
         planned_investment_minor=proj.planned_investment_minor, key=bool(proj.key),
-        documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
-        has_lead_leader=bool(facts.holders.get("lead_leader")), reason=reason,
+        documents=frozenset(facts.documents) if needs("document") else frozenset(),
+        checks=dict(facts.checks) if needs("check") else {},
+        capital_minor=facts.capital if needs("capital_in_place") else 0,
+        has_lead_leader=bool(facts.holders.get("lead_leader")) if needs("key_has_lead_leader") else False,
+        reason=reason,
     )
 
 
 def guard_results(txn: Txn, proj: ProjectRow, transition: Transition, reason: str | None = None
                   ) -> list[GuardResult]:
     defn = definition(proj)
-    return evaluate(transition.guards, guard_context(txn, proj, reason), defn.guard_labels)
+    return evaluate(transition.guards, guard_context(txn, proj, reason, transition.guards), defn.guard_labels)
 
 
 class _Probe:
