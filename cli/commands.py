@@ -10,7 +10,7 @@ import sys
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import ExpectVersion, JsonFlag, OnDate, Thresholds, group
+from cli.options import ExpectVersion, JsonFlag, Limit, NoPager, Offset, OnDate, Search, SortKey, Thresholds, group
 from workflow.errors import BadInput
 
 
@@ -259,29 +259,61 @@ def project_edit(
 
 @project_app.command("list")
 def project_list(
-    stage: str = typer.Option(None, "--stage", help="Only projects in this stage."),
-    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects."),
-    leader: str = typer.Option(None, "--leader", metavar="LOGIN", help="Only projects this person leads."),
+    search: Search = None,
+    stage: str = typer.Option(None, "--stage", help="Only projects in this stage (key, English or Chinese name)."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects (code or name)."),
+    leader: str = typer.Option(None, "--leader", metavar="LOGIN",
+                              help="Only projects this person leads (login or name)."),
     light: str = typer.Option(None, "--light", metavar="red|yellow|green", help="Only this light."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Lights as of this date."),
+    sort: SortKey = None,
+    limit: Limit = None,
+    offset: Offset = 0,
     threshold: Thresholds = None,
+    no_pager: NoPager = False,
     json: JsonFlag = False,
 ) -> None:
-    """List projects with stage, unit and light."""
+    """List projects with stage, unit and light: search, filter, sort, page (any size: streamed)."""
     from workflow.clock import parse_date
 
     svc = _light_service(threshold)
-    views = svc.list_projects(stage=stage, unit=unit, leader=leader, light=light,
-                              as_of=parse_date(as_of, "--as-of"))
+    found = svc.find_projects(search=search, stage=stage, unit=unit, leader=leader, light=light, sort=sort,
+                              limit=limit, offset=offset, as_of=parse_date(as_of, "--as-of"))
     if json:
+        from cli.listing import stream_json
+
         keep = ("code", "name", "stage", "stage_since", "unit", "key", "light", "light_reasons", "leaders",
                 "planned_investment", "version")
-        emit_json({"projects": [{k: v[k] for k in keep} for v in views]})
+        stream_json({"total": found.total, "offset": offset, "limit": limit}, "projects",
+                    ({k: v[k] for k in keep} for v in found))
         return
-    from cli.render import project_list as render_list
+    from cli.listing import paged, print_table
+    from cli.render import LIGHT_STYLE, light_text, stage_label
+    from workflow.i18n import t
 
-    render_list(views, STATE.lang)
-    say(f"{len(views)} projects")
+    lang = STATE.lang
+
+    def rows(terminal: bool):
+        for v in found:
+            lead = next((x["name"] for x in v["leaders"] if x["role"] == "lead_leader"), "")
+            yield ((v["code"], v["name"], stage_label(v["stage"], lang), v["unit"] or "",
+                    t("yes" if v["key"] else "no", lang), light_text(v["light"], lang), lead),
+                   LIGHT_STYLE.get(v["light"]) if terminal and v["light"] != "green" else None)
+
+    from rich.cells import cell_len
+
+    from workflow.definition import default_definition
+
+    headers = [t(c, lang) for c in ("code", "name", "stage", "unit", "key", "light", "leaders")]
+    stage_w = min(22, max(cell_len(stage_label(s.key, lang)) for s in default_definition().stages))
+    with paged(no_pager) as sink:
+        print_table(sink, headers, (7, None, stage_w, 6, 4, 6, 12), rows(sink.is_terminal))
+    shown = len(found)
+    if shown == found.total:
+        say(t("n_projects", lang).format(n=found.total))
+    else:
+        say(t("n_of_projects", lang).format(n=shown, total=found.total, first=offset + 1 if shown else 0,
+                                            last=offset + shown))
 
 
 @project_app.command("show")

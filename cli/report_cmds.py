@@ -19,7 +19,18 @@ from typing import Annotated
 import typer
 
 from cli.context import STATE, emit_json, is_terminal, out, say
-from cli.options import REPORT_FORMATS, JsonFlag, OutputFile, ReportFormat, Thresholds, group
+from cli.options import (
+    REPORT_FORMATS,
+    JsonFlag,
+    Limit,
+    Offset,
+    OutputFile,
+    ReportFormat,
+    Search,
+    SortKey,
+    Thresholds,
+    group,
+)
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 
@@ -438,15 +449,19 @@ def report_evaluation(period: Period, as_of: ReportAsOf = None, unit: UnitCode =
 
 def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                                            help="Lights as of this date (default: today)."),
-                 unit: UnitCode = None, threshold: Thresholds = None, json: JsonFlag = False,
+                 unit: UnitCode = None, search: Search = None, sort: SortKey = None, limit: Limit = None,
+                 offset: Offset = 0, threshold: Thresholds = None, json: JsonFlag = False,
                  fmt: ReportFormat = None, output: OutputFile = None) -> None:
-    """Every red and yellow project with its reasons, unit and lead leader, worst first."""
-    from workflow import reports
+    """Every red and yellow project with its reasons, unit and lead leader, worst first (search,
+    sort and page as `project list`)."""
+    from workflow import find, reports
 
     _check(fmt, output, json)
     svc, thresholds = _service(threshold)
     lang = STATE.lang
     doc = reports.warnings(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, lang=lang)
+    doc["projects"], doc["total"] = find.refine(svc.engine, doc["projects"], search=search, sort=sort,
+                                                limit=limit, offset=offset)
     if json:
         emit_json(doc)
         return

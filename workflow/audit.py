@@ -609,7 +609,7 @@ def project_history(engine, code: str) -> dict:
     chain and row, and the latest checkpoint; one snapshot, reads only."""
     from sqlalchemy import select
 
-    from workflow.errors import NotFound
+    from workflow.find import normalize_code, project_not_found
     from workflow.tables import project as P
     from workflow.tables import unit as U
     with _snapshot_connection(engine) as conn:
@@ -617,9 +617,10 @@ def project_history(engine, code: str) -> dict:
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
                    P.c.unit_code, U.c.name.label("unit_name"), P.c.planned_investment_minor,
                    P.c.planned_currency, P.c.head_seq, P.c.head_hash, P.c.version, P.c.registered_on)
-            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == code)).mappings().first()
+            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == normalize_code(code))
+        ).mappings().first()
         if proj is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+            raise project_not_found(conn, code)
         events = [event_json(r) for r in conn.execute(log_query(project_id=proj["id"])).mappings()]
         chain = verify_project(conn, proj["id"])
         latest = latest_checkpoint(conn)

@@ -214,3 +214,9 @@ LABELS.update({
     "at_h": ("At (UTC)", "时间(UTC)"),
     "digest_h": ("Digest", "摘要"),
 })
+
+# --- finding and listing (issue 17) ------------------------------------------------------------------
+LABELS.update({
+    "n_projects": ("{n} project(s)", "共 {n} 个项目"),
+    "n_of_projects": ("{first}–{last} of {total} project(s)", "第 {first}–{last} 个，共 {total} 个项目"),
+})

@@ -216,6 +216,16 @@ class Service:
         return views.list_projects(self.engine, stage=stage, unit=unit, leader=leader, light=light, as_of=as_of,
                                    thresholds=self._thresholds())
 
+    def find_projects(self, *, search: str | None = None, stage: str | None = None, unit: str | None = None,
+                      leader: str | None = None, light: str | None = None, sort: str | None = None,
+                      limit: int | None = None, offset: int = 0, as_of: date | None = None) -> Any:
+        """``project list``: a ``workflow.find.Found`` (total, and the page's views read as iterated)."""
+        from workflow import find
+
+        return find.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader, light=light,
+                                  sort=sort, limit=limit, offset=offset, as_of=as_of,
+                                  thresholds=self._thresholds())
+
     def open_transitions(self, code: str) -> dict:
         return views.open_transitions(self.engine, self.actor, code)
 
