@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli import audit_cmds, commands, context, io_cmds, params, report_cmds, rules_cmds, schema_cmds
+from cli import audit_cmds, commands, context, io_cmds, panels, params, report_cmds, rules_cmds, schema_cmds
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
+from cli.panels import PanelGroup
 from workflow.errors import BadInput, Conflict, NotAllowed, PipelineError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def _new_app() -> typer.Typer:
         add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
+        cls=PanelGroup,
     )
 
 
@@ -74,6 +76,7 @@ def root(
 # The commands, in the order ``pipeline --help`` lists them.
 for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds):
     _module.register(app)
+panels.assign(app)  # the help panels (cli/panels.py)
 
 # --- the one error mapping -------------------------------------------------------------------------
 
@@ -102,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the SPEC §8 exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = _json_wanted(argv)
+    argv = hoist_globals(argv)
     command = typer.main.get_command(_app_for(argv))
     code = 0
     try:
@@ -138,6 +142,57 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ROOT_VALUE_OPTIONS = ("--db", "--as", "--lang")  # the root callback's options that take a value
+
+
+def hoist_globals(argv: list[str]) -> list[str]:
+    """``argv`` with the global options (``--db``, ``--as``, ``--lang``) moved before the command
+    wherever they were typed (``pipeline export 台账.xlsx --lang zh``).  A token that is the value of
+    a command's own option, and anything after ``--``, stays where it is."""
+    if os.environ.get("_PIPELINE_COMPLETE") or not any(
+            a in ROOT_VALUE_OPTIONS or a.startswith(_ROOT_EQ) for a in argv):
+        return argv
+    end = argv.index("--") if "--" in argv else len(argv)
+    takes_value = _value_options(argv[:end])
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < end:
+        arg = argv[i]
+        if arg in ROOT_VALUE_OPTIONS and i + 1 < end:
+            front += [arg, argv[i + 1]]
+            i += 2
+        elif arg.startswith(_ROOT_EQ):
+            front.append(arg)
+            i += 1
+        elif arg in takes_value and i + 1 < end:
+            rest += [arg, argv[i + 1]]
+            i += 2
+        else:
+            rest.append(arg)
+            i += 1
+    return front + rest + argv[end:]
+
+
+_ROOT_EQ = tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS)
+
+
+def _value_options(argv: list[str]) -> set[str]:
+    """The names of the options taking a value in the command (or group) ``argv`` names."""
+    names: set[str] = set()
+    try:
+        root = typer.main.get_command(_app_for([a for a in argv if a not in ROOT_VALUE_OPTIONS]))
+    except Exception:  # noqa: BLE001 - no command to look into: every option counts as a flag
+        return names
+
+    def walk(cmd: Any) -> None:
+        for p in cmd.params:
+            if getattr(p, "param_type_name", "") == "option" and not p.is_flag and not p.count:
+                names.update(p.opts)
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(root)
+    return names - set(ROOT_VALUE_OPTIONS)
 
 
 def _app_for(argv: list[str]) -> typer.Typer:

@@ -90,12 +90,19 @@ _STYLES = {"bold red": "\x1b[1;31m", "bold yellow": "\x1b[1;33m", "green": "\x1b
 def wrap(text: str, width: int) -> list[str]:
     """``text`` on lines at most ``width`` cells wide: broken at spaces where it can, else between
     characters (Chinese has no spaces); nothing is cut off.  Control characters show as ``?``."""
+    return [line for line, _ in _fit(text, width)]
+
+
+def _fit(text: str, width: int) -> list[tuple[str, int]]:
+    """``wrap`` with each line's width in cells."""
     from rich.cells import cell_len
 
-    text = _CONTROL.sub("?", text)
-    if cell_len(text) <= width:
-        return [text]
-    lines: list[str] = []
+    if not text.isprintable():
+        text = _CONTROL.sub("?", text)
+    n = len(text) if text.isascii() else cell_len(text)
+    if n <= width:
+        return [(text, n)]
+    lines: list[tuple[str, int]] = []
     line, used = "", 0
     for word in re.split(r"(?<= )", text):  # words keep their trailing space
         w = cell_len(word)
@@ -103,42 +110,39 @@ def wrap(text: str, width: int) -> list[str]:
             line, used = line + word, used + w
             continue
         if line and w <= width:
-            lines.append(line.rstrip())
+            lines.append((line.rstrip(), cell_len(line.rstrip())))
             line, used = word, w
             continue
         for ch in word:  # longer than a line (or no room): break between characters
             c = cell_len(ch)
             if used + c > width and line:
-                lines.append(line.rstrip())
+                lines.append((line.rstrip(), cell_len(line.rstrip())))
                 line, used = "", 0
             line, used = line + ch, used + c
     if line.strip() or not lines:
-        lines.append(line.rstrip())
+        lines.append((line.rstrip(), cell_len(line.rstrip())))
     return lines
-
-
-def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
-
-    return text + " " * (width - cell_len(text))
 
 
 def print_table(sink: Sink, headers: Sequence[str], fixed: Sequence[int | None],
                 rows: Iterable[tuple[Sequence[str], str | None]]) -> int:
     """Rows ``(cells, style)`` as a table written row by row with fixed column widths (cells wrap
     onto more lines, never cut); returns how many rows."""
-    cols = widths(sink.width, fixed)
+    from rich.cells import cell_len
+
+    cols = widths(sink.width, [None if w is None else max(w, cell_len(h)) for w, h in zip(fixed, headers, strict=True)])
     last = len(cols) - 1
 
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c if i == last else _pad(c, w) for i, (c, w) in enumerate(zip(cells, cols, strict=True)))
-
     def block(cells: Sequence[str], style: str | None) -> str:
-        parts = [wrap(str(c), w) for c, w in zip(cells, cols, strict=True)]
+        parts = [_fit(str(c), w) for c, w in zip(cells, cols, strict=True)]
         height = max(len(p) for p in parts)
         out = []
         for k in range(height):
-            text = line([p[k] if k < len(p) else "" for p in parts]).rstrip()
+            pieces = []
+            for i, (p, w) in enumerate(zip(parts, cols, strict=True)):
+                text, used = p[k] if k < len(p) else ("", 0)
+                pieces.append(text if i == last else text + " " * (w - used))
+            text = "  ".join(pieces).rstrip()
             out.append(f"{_STYLES[style]}{text}\x1b[0m" if style in _STYLES and sink.is_terminal else text)
         return "\n".join(out) + "\n"
 
