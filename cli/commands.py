@@ -479,7 +479,8 @@ def advance_cmd(
 
         chosen = choose_transition(code, on, reason, expect_version)
         if chosen is None:
-            raise typer.Exit(0)
+            say("未作更改" if STATE.lang == "zh" else "nothing changed")
+            raise typer.Exit(2)
         target, on, reason, expect_version = chosen
         yes = True
     effective = _on(on)
@@ -487,8 +488,8 @@ def advance_cmd(
         from rich.prompt import Confirm
 
         if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=err()):
-            say("nothing changed")
-            raise typer.Exit(0)
+            say("未作更改" if STATE.lang == "zh" else "nothing changed")
+            raise typer.Exit(2)
     res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
     if json:
         e = res.events[-1]
