@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli import audit_cmds, commands, context, io_cmds, panels, params, report_cmds, rules_cmds, schema_cmds
+from cli import (
+    audit_cmds,
+    commands,
+    context,
+    io_cmds,
+    panels,
+    params,
+    report_cmds,
+    rules_cmds,
+    schema_cmds,
+    shell_cmds,
+)
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
 from cli.panels import PanelGroup
@@ -74,7 +85,7 @@ def root(
 
 
 # The commands, in the order ``pipeline --help`` lists them.
-for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds):
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 
@@ -106,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = _json_wanted(argv)
     argv = hoist_globals(argv)
-    command = typer.main.get_command(_app_for(argv))
+    command = click_command(argv)
     code = 0
     try:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
@@ -142,20 +153,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ROOT_VALUE_OPTIONS = ("--db", "--as", "--lang")  # the root callback's options that take a value
+_ROOT_EQ = tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS)
 
 
 def hoist_globals(argv: list[str]) -> list[str]:
     """``argv`` with the global options (``--db``, ``--as``, ``--lang``) moved before the command
     wherever they were typed (``pipeline export 台账.xlsx --lang zh``).  A token that is the value of
     a command's own option, and anything after ``--``, stays where it is."""
-    if os.environ.get("_PIPELINE_COMPLETE") or not any(
-            a in ROOT_VALUE_OPTIONS or a.startswith(_ROOT_EQ) for a in argv):
-        return argv
     end = argv.index("--") if "--" in argv else len(argv)
-    takes_value = _value_options(argv[:end])
-    front: list[str] = []
+    first = _first_word(argv[:end])
+    if os.environ.get("_PIPELINE_COMPLETE") or first is None or not any(
+            a in ROOT_VALUE_OPTIONS or a.startswith(_ROOT_EQ) for a in argv[first:end]):
+        return argv
+    takes_value = _value_options(argv[first:end])
+    front: list[str] = list(argv[:first])
     rest: list[str] = []
-    i = 0
+    i = first
     while i < end:
         arg = argv[i]
         if arg in ROOT_VALUE_OPTIONS and i + 1 < end:
@@ -173,14 +186,41 @@ def hoist_globals(argv: list[str]) -> list[str]:
     return front + rest + argv[end:]
 
 
-_ROOT_EQ = tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS)
+def _first_word(argv: list[str]) -> int | None:
+    """Where the command's name stands in ``argv`` (after the root options), or None."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ROOT_VALUE_OPTIONS:
+            i += 2
+        elif arg.startswith(_ROOT_EQ):
+            i += 1
+        elif arg.startswith("-"):
+            return None
+        else:
+            return i
+    return None
+
+
+_COMMANDS: dict[str, Any] = {}
+
+
+def click_command(argv: list[str]) -> Any:
+    """The click command to run ``argv`` with, built once per command name in a process (the shell
+    runs many lines)."""
+    name = _command_name(argv)
+    if name is None or os.environ.get("_PIPELINE_COMPLETE"):
+        return typer.main.get_command(_app_for(argv))
+    if name not in _COMMANDS:
+        _COMMANDS[name] = typer.main.get_command(_app_for(argv))
+    return _COMMANDS[name]
 
 
 def _value_options(argv: list[str]) -> set[str]:
     """The names of the options taking a value in the command (or group) ``argv`` names."""
     names: set[str] = set()
     try:
-        root = typer.main.get_command(_app_for([a for a in argv if a not in ROOT_VALUE_OPTIONS]))
+        root = click_command(argv)
     except Exception:  # noqa: BLE001 - no command to look into: every option counts as a flag
         return names
 

@@ -16,6 +16,7 @@ class State:
     db: str | None = None
     actor: str | None = None
     lang: str = "en"
+    keep_engines: bool = False  # ``pipeline shell``: engines outlive each command (cli/shell_cmds.py)
     _engines: dict = field(default_factory=dict)
 
     @property
@@ -33,7 +34,7 @@ class State:
             return "unknown"
 
     def engine(self, *, write: bool = True, readonly: bool = False, check: bool = True):
-        key = (write, readonly)
+        key = (self.url, write, readonly)
         if key not in self._engines:
             from workflow.db import check_schema, make_engine
 
@@ -88,6 +89,8 @@ def err():
 def reset() -> None:
     """Forget consoles and engines (tests run many invocations in one process)."""
     _consoles.clear()
+    if STATE.keep_engines:
+        return
     for engine in STATE._engines.values():
         engine.dispose()
     STATE._engines.clear()

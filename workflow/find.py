@@ -317,3 +317,16 @@ def refine(engine: Any, items: list[dict], *, search: str | None = None, sort: s
         items = sorted(items, key=keys[key], reverse=desc)
     total = len(items)
     return (items[offset:] if limit is None else items[offset:offset + limit]), total
+
+
+def project_codes(engine: Any, prefix: str = "") -> list[str]:
+    """Project codes starting with ``prefix`` (any case), in order: what the shell completes."""
+    from sqlalchemy import select
+
+    from workflow.tables import project as P
+
+    stmt = select(P.c.code).order_by(P.c.id)
+    if prefix:
+        stmt = stmt.where(P.c.code.like(prefix.upper().replace("%", "").replace("_", "") + "%"))
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(stmt.limit(5000))]

@@ -226,6 +226,11 @@ class Service:
                                   sort=sort, limit=limit, offset=offset, as_of=as_of,
                                   thresholds=self._thresholds())
 
+    def project_codes(self, prefix: str = "") -> list[str]:
+        from workflow import find
+
+        return find.project_codes(self.engine, prefix)
+
     def open_transitions(self, code: str) -> dict:
         return views.open_transitions(self.engine, self.actor, code)
 
