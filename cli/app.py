@@ -22,6 +22,7 @@ from cli import (
     io_cmds,
     panels,
     params,
+    plan_cmds,
     report_cmds,
     rules_cmds,
     schema_cmds,
@@ -85,7 +86,7 @@ def root(
 
 
 # The commands, in the order ``pipeline --help`` lists them.
-for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds):
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 
@@ -312,6 +313,9 @@ def _database_error(exc: Exception) -> PipelineError | None:
         if "could not serialize" in text or "deadlock" in text:
             return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
     return None
+
+
+shell_cmds.bind(main, app)  # `pipeline shell` runs each line through main
 
 
 def run() -> None:  # pragma: no cover

@@ -21,6 +21,12 @@ from cli.context import STATE, is_terminal, say
 from cli.options import CONTEXT
 
 QUIT = ("exit", "quit", "退出")
+# The root app and its ``main``, bound by cli/app.py (which imports this module, not the reverse).
+ROOT: dict[str, Any] = {}
+
+
+def bind(main: Any, app: Any) -> None:
+    ROOT["main"], ROOT["app"] = main, app
 
 
 def _global_args() -> list[str]:
@@ -34,8 +40,7 @@ def _global_args() -> list[str]:
 
 def run_line(line: str) -> int | None:
     """Run one line; its exit code, or None for a blank line or a comment."""
-    from cli.app import main
-
+    main = ROOT["main"]
     text = line.strip()
     if not text or text.startswith("#"):
         return None
@@ -75,9 +80,7 @@ class Completer:
     def command(self, words: list[str]) -> Any:
         import typer.main
 
-        from cli.app import app
-
-        cmd = typer.main.get_command(app)
+        cmd = typer.main.get_command(ROOT["app"])
         for w in words:
             sub = getattr(cmd, "commands", {}).get(w)
             if sub is None:
