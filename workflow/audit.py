@@ -568,8 +568,19 @@ def iter_log(engine, *, batch: int = 2000, **filters) -> Iterator[dict]:
         conn.rollback()
 
 
-def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None) -> None:
-    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log)."""
+def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None
+                      ) -> tuple[str | None, str | None, str | None]:
+    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log);
+    returns them as keys (a unit may be named, a stage or kind given in English or Chinese)."""
+    from workflow.find import stage_key, unit_code
+    from workflow.words import label_key
+
+    if unit is not None:
+        unit = unit_code(conn, unit)
+    if stage is not None:
+        stage = stage_key(stage)
+    if kind is not None:
+        kind = label_key(kind, KINDS)
     from sqlalchemy import select
 
     from workflow.errors import BadInput, NotFound
@@ -585,6 +596,7 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
     if kind is not None and kind not in KINDS:
         if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
             raise BadInput(f"--kind: {kind!r} is not an event kind; one of: {', '.join(KINDS)}")
+    return unit, stage, kind
 
 
 # --- replay (corrections) ---------------------------------------------------------------------------
