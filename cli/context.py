@@ -67,12 +67,23 @@ def is_terminal(stream=None) -> bool:
 _consoles: dict[str, Any] = {}
 
 
+def output_width() -> int | None:
+    """The width tables are laid out for: ``COLUMNS`` when set, else the terminal's (None: rich asks
+    it), else 160 when piped."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    return None if is_terminal() else 160
+
+
 def out():
     """The stdout console: data only."""
     if "out" not in _consoles:
         from rich.console import Console
 
-        _consoles["out"] = Console(highlight=False, width=None if is_terminal() else 160)
+        _consoles["out"] = Console(highlight=False, width=output_width())
     return _consoles["out"]
 
 

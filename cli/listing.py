@@ -51,9 +51,11 @@ def paged(no_pager: bool = False) -> Iterator[Sink]:
     quietly."""
     import shutil
 
+    from cli.context import output_width
+
     pager = os.environ.get("PAGER", "less -FRX")
     terminal = is_terminal()
-    width = shutil.get_terminal_size((160, 24)).columns if terminal else 160
+    width = output_width() or shutil.get_terminal_size((160, 24)).columns
     if no_pager or not terminal or not pager.strip() or pager.strip() == "cat":
         yield Sink(sys.stdout, width, terminal)
         sys.stdout.flush()
@@ -74,13 +76,25 @@ def paged(no_pager: bool = False) -> Iterator[Sink]:
         proc.wait()
 
 
-def widths(total: int, fixed: Sequence[int | None]) -> list[int]:
-    """Column widths for a table ``total`` cells wide (two cells between columns): the fixed ones
-    as given, the ``None`` ones sharing the rest (at least 8 each)."""
-    flexible = [i for i, w in enumerate(fixed) if w is None]
-    rest = total - sum(w or 0 for w in fixed) - 2 * (len(fixed) - 1)
-    share = max(8, rest // max(1, len(flexible)))
-    return [share if w is None else w for w in fixed]
+def widths(total: int, fixed: Sequence[int | None], least: int = 20) -> list[int]:
+    """Column widths for a table ``total`` cells wide (two cells between columns): the ``None`` ones
+    share what the fixed ones leave; when that is under ``least`` cells each, the widest fixed
+    columns give way (down to 8 cells), so names keep room for whole words."""
+    cols = list(fixed)
+    flexible = [i for i, w in enumerate(cols) if w is None] or [len(cols) - 1]
+    sized = [i for i in range(len(cols)) if i not in flexible]
+
+    def share() -> int:
+        rest = total - sum(cols[i] or 0 for i in sized) - 2 * (len(cols) - 1)
+        return rest // len(flexible)
+
+    while share() < least:
+        widest = max(sized, key=lambda i: cols[i] or 0, default=None)
+        if widest is None or (cols[widest] or 0) <= 8:
+            break
+        cols[widest] = (cols[widest] or 0) - 1
+    each = max(8, share())
+    return [each if i in flexible else int(cols[i] or 0) for i in range(len(cols))]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
