@@ -119,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     json_mode = _json_wanted(argv)
     argv = hoist_globals(argv)
     command = click_command(argv)
+    lang = _lang_of(argv)
+    if lang == "zh" or hasattr(command, "_help_en"):
+        from workflow.i18n import localize_help
+
+        localize_help(command, lang)
     code = 0
     try:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
@@ -155,6 +160,21 @@ def main(argv: list[str] | None = None) -> int:
 
 ROOT_VALUE_OPTIONS = ("--db", "--as", "--lang")  # the root callback's options that take a value
 _ROOT_EQ = tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS)
+
+
+def _lang_of(argv: list[str]) -> str:
+    """The language this run's help and messages use: ``--lang`` (before the command, where
+    ``hoist_globals`` put it), else the environment's."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return "zh" if argv[i + 1].lower().startswith("zh") else "en"
+        if arg.startswith("--lang="):
+            return "zh" if arg[7:].lower().startswith("zh") else "en"
+        if not arg.startswith("-") and (i == 0 or argv[i - 1] not in ROOT_VALUE_OPTIONS):
+            break
+    from workflow.i18n import default_lang
+
+    return default_lang()
 
 
 def hoist_globals(argv: list[str]) -> list[str]:
