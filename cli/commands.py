@@ -72,7 +72,7 @@ def units_list(json: JsonFlag = False) -> None:
         emit_json({"units": units})
         return
     lang = STATE.lang
-    print_rows([t(c, lang) for c in ("code", "name", "kind", "projects")],
+    print_rows([t(c, lang) for c in ("code", "unit_name_h", "kind", "projects")],
                [(u["code"], u["name"], t(u["kind"], lang), u["projects"]) for u in units])
 
 
@@ -127,7 +127,7 @@ def people_list(json: JsonFlag = False) -> None:
     for p in people:
         load = f"{p['lead_projects']}/{p['cap']}" if p["cap"] is not None else str(p["lead_projects"])
         rows.append((p["login"], p["name"], p["title"] or "", t(p["level"], lang), p["unit"] or "", load))
-    print_rows([t(c, lang) for c in ("login", "name", "title", "level", "unit", "load")], rows)
+    print_rows([t(c, lang) for c in ("login", "person_name_h", "title", "level", "unit", "load")], rows)
 
 
 @users_app.command("add")

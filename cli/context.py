@@ -68,11 +68,11 @@ _consoles: dict[str, Any] = {}
 
 
 def output_width() -> int | None:
-    """The width tables are laid out for: ``COLUMNS`` when set, else the terminal's (None: rich asks
-    it), else 160 when piped."""
+    """The width tables are laid out for: ``PIPELINE_WIDTH`` when set, else the terminal's (None:
+    rich asks it, honouring ``COLUMNS``), else 160 when piped."""
     import os
 
-    columns = os.environ.get("COLUMNS", "")
+    columns = os.environ.get("PIPELINE_WIDTH", "")
     if columns.isdigit() and int(columns) >= 20:
         return int(columns)
     return None if is_terminal() else 160

@@ -55,7 +55,7 @@ def paged(no_pager: bool = False) -> Iterator[Sink]:
 
     pager = os.environ.get("PAGER", "less -FRX")
     terminal = is_terminal()
-    width = output_width() or shutil.get_terminal_size((160, 24)).columns
+    width = output_width() or shutil.get_terminal_size((160, 24)).columns  # honours COLUMNS
     if no_pager or not terminal or not pager.strip() or pager.strip() == "cat":
         yield Sink(sys.stdout, width, terminal)
         sys.stdout.flush()

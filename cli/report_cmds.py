@@ -178,6 +178,13 @@ def to_md_text(report: Report, lang: str) -> str:
     return "\n".join(parts)
 
 
+def sheet_name(key: str, lang: str) -> str:
+    """A workbook sheet's name: its key in English, its Chinese name under ``--lang zh``."""
+    from workflow.i18n import SHEETS_ZH
+
+    return (SHEETS_ZH.get(key, key) if is_zh(lang) else key)[:31]
+
+
 def write_xlsx(report: Report, lang: str, path: Path) -> None:
     """One sheet per section: a bold, frozen header row, typed cells with number formats, bold totals;
     a last sheet `info` says what the workbook is."""
@@ -189,7 +196,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
     wb.remove(wb.active)
     bold = Font(bold=True)
     for sec in report.sections:
-        ws = wb.create_sheet(sec.key[:31])
+        ws = wb.create_sheet(sheet_name(sec.key, lang))
         ws.append([t(c, lang) for c, _ in sec.columns])
         for cell in ws[1]:
             cell.font = bold
@@ -208,7 +215,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
             width = max([len(t(c, lang)) * (2 if is_zh(lang) else 1)] +
                         [len(text_cell(r[i - 1], sec.columns[i - 1][1])) for r in sec.rows] + [8])
             ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
-    info = wb.create_sheet("info")
+    info = wb.create_sheet(sheet_name("info", lang))
     info.append([t("sec_info", lang), report.title])
     info["A1"].font = bold
     for k, v in report.info:

@@ -53,3 +53,15 @@ def test_reassign_role_in_chinese(cli, proj):
     assert res.code == 0, res.out
     view = cli("project", "show", proj, json=True).json
     assert any(x["role"] == "lead_leader" and x["login"] == "wang" for x in view["leaders"])
+
+
+def test_chinese_headers_and_sheet_names(cli, proj, tmp_path):
+    from openpyxl import load_workbook
+
+    units = cli("units", "list", lang="zh", ok=True).out
+    assert "单位名称" in units and "项目名称" not in units
+    people = cli("people", "list", lang="zh", ok=True).out
+    assert "姓名" in people and "项目名称" not in people
+    path = tmp_path / "b.xlsx"
+    cli("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), lang="zh", ok=True)
+    assert load_workbook(path).sheetnames == ["汇总", "分阶段", "说明"]

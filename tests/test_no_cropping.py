@@ -52,7 +52,7 @@ def test_every_stored_word_is_printed(cli, width, monkeypatch):
     other = cli("project", "add", "--name", "寒地黑土绿色食品产业园 Green Food Park", "--investor", INVESTOR,
                 "--industry", "agriculture", "--investment", "3亿", "--unit", "XH", json=True, ok=True).json["code"]
     cli("advance", other, "submit", ok=True)  # a red light by 2099: reasons to print
-    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("PIPELINE_WIDTH", str(width))
     monkeypatch.setenv("PAGER", "cat")
 
     def screen(*args: str) -> str:

@@ -351,3 +351,16 @@ def localize_help(cmd: object, lang: str, path: str = "") -> None:
             p.help = zh_text or p._help_en
     for name, sub in getattr(cmd, "commands", {}).items():
         localize_help(sub, lang, f"{path} {name}".strip())
+
+# Workbook sheet names under --lang zh (reports' sections by key).
+SHEETS_ZH: dict[str, str] = {
+    "figures": "汇总", "stages": "分阶段", "bulletin": "通报", "summary": "分单位汇总", "projects": "项目",
+    "ranking": "排名", "details": "明细", "info": "说明", "warnings": "预警项目", "review": "观摩项目",
+    "dispatch": "调度项目", "evaluation": "考评",
+}
+
+# Name columns of the directory listings (not a project's name).
+LABELS.update({
+    "unit_name_h": ("Name", "单位名称"),
+    "person_name_h": ("Name", "姓名"),
+})
