@@ -20,6 +20,18 @@ def _on(value: str | None):
     return effective_date(value)
 
 
+def _msg(key: str, **values) -> str:
+    from workflow.i18n import msg
+
+    return msg(key, STATE.lang, **values)
+
+
+def _t(key: str) -> str:
+    from workflow.i18n import t
+
+    return t(key, STATE.lang)
+
+
 def _amount(text: str):
     from workflow.money import parse_amount
 
@@ -39,7 +51,7 @@ def _write_result(result, json: bool, message: str) -> None:
 
             say(f"  → {e['trigger']}: {stage_label(e['from'], STATE.lang)} → {stage_label(e['to'], STATE.lang)}")
         elif e["kind"] == "assignment":
-            say(f"  + {e['payload']['role']}: {e['payload']['person']}")
+            say(f"  + {_t(e['payload']['role'])}: {e['payload']['person']}")
 
 
 # --- units, people, users -------------------------------------------------------------------------
@@ -58,7 +70,7 @@ def units_add(
 ) -> None:
     """Add a township or department (admin)."""
     doc = STATE.service().add_unit(code, name, kind)
-    emit_json(doc) if json else say(f"unit {code} added")
+    emit_json(doc) if json else say(_msg("unit_added", code=code))
 
 
 @units_app.command("list")
@@ -88,7 +100,7 @@ def people_add(
 ) -> None:
     """Add a person who can lead or follow projects (admin)."""
     doc = STATE.service().add_person(login, name, level, unit=unit, title=title, cap=cap)
-    emit_json(doc) if json else say(f"person {login} added")
+    emit_json(doc) if json else say(_msg("person_added", login=login))
 
 
 @people_app.command("edit")
@@ -109,7 +121,7 @@ def people_edit(
         raise BadInput("give --cap N or --no-cap, not both")
     doc = STATE.service().edit_person(login, name=name, title=title, level=level, unit=unit, cap=cap,
                                       clear_cap=no_cap, active=active)
-    emit_json(doc) if json else say(f"person {login} updated")
+    emit_json(doc) if json else say(_msg("person_updated", login=login))
 
 
 @people_app.command("list")
@@ -143,7 +155,7 @@ def users_add(
         from workflow import pgroles
 
         doc["granted"] = pgroles.grant_role(svc.engine, login, role)
-    emit_json(doc) if json else say(f"user {login} is {role}")
+    emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(role)))
 
 
 @users_app.command("list")
@@ -213,10 +225,10 @@ def project_add(
     if json:
         emit_json(STATE.service(write=False).get_project(code))
     else:
-        say(f"{code} registered: {name}")
+        say(_msg("project_registered", code=code, name=name))
         for e in result.events[1:]:
             if e["kind"] == "assignment":
-                say(f"  + {e['payload']['role']}: {e['payload']['person']}")
+                say(f"  + {_t(e['payload']['role'])}: {e['payload']['person']}")
 
 
 @project_app.command("edit")
@@ -254,7 +266,7 @@ def project_edit(
     if json:
         emit_json(STATE.service(write=False).get_project(code))
     else:
-        say(f"{code} updated")
+        say(_msg("project_updated", code=code))
 
 
 @project_app.command("list")
@@ -517,7 +529,7 @@ def reassign_cmd(
 ) -> None:
     """Assign or replace a project's leader explicitly, with a reason (admin)."""
     res = STATE.service().reassign(code, role, login, reason=reason, on=_on(on))
-    _write_result(res, json, f"{code}: {role} is now {login}")
+    _write_result(res, json, _msg("role_now", code=res.project.code, role=_t(role), login=login))
 
 
 def register(app: typer.Typer) -> None:

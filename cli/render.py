@@ -163,7 +163,7 @@ def _event_details(event: dict, lang: str) -> str:
         return f"{defn.document_label(p['document'], lang)} {p['number']}"
     if kind == "check":
         note = f" — {p['note']}" if p.get("note") else ""
-        return f"{defn.check_label(p['item'], lang)}: {p['result']}{note}"
+        return f"{defn.check_label(p['item'], lang)}: {t(p['result'], lang)}{note}"
     if kind in ("capital", "investment"):
         src = f" ({p['source']})" if p.get("source") else ""
         return format_money(p["amount_minor"], p["currency"], lang) + src

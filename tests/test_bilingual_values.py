@@ -65,3 +65,14 @@ def test_chinese_headers_and_sheet_names(cli, proj, tmp_path):
     path = tmp_path / "b.xlsx"
     cli("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), lang="zh", ok=True)
     assert load_workbook(path).sheetnames == ["汇总", "分阶段", "说明"]
+
+
+def test_messages_in_chinese(cli, proj):
+    res = cli.admin("reassign", proj, "lead_leader", "wang", "--reason", "分工调整", lang="zh", ok=True)
+    assert "包保县级领导现为 wang" in res.err and "is now" not in res.err
+    res = cli.admin("units", "add", "DA", "--name", "东安镇", lang="zh", ok=True)
+    assert "已添加单位 DA" in res.err
+    cli("advance", proj, "submit", ok=True)
+    cli("check", proj, "industrial_policy", "pass", ok=True)
+    out = cli("history", proj, lang="zh", ok=True).out
+    assert "产业政策: 通过" in out and ": pass" not in out

@@ -364,3 +364,22 @@ LABELS.update({
     "unit_name_h": ("Name", "单位名称"),
     "person_name_h": ("Name", "姓名"),
 })
+
+# --- messages (stderr) in both languages ---------------------------------------------------------------
+MESSAGES: dict[str, tuple[str, str]] = {
+    "unit_added": ("unit {code} added", "已添加单位 {code}"),
+    "person_added": ("person {login} added", "已添加人员 {login}"),
+    "person_updated": ("person {login} updated", "已修改人员 {login}"),
+    "user_role": ("user {login} is {role}", "账号 {login} 的角色为{role}"),
+    "project_registered": ("{code} registered: {name}", "已登记 {code}：{name}"),
+    "project_updated": ("{code} updated", "已修改 {code}"),
+    "role_now": ("{code}: {role} is now {login}", "{code}：{role}现为 {login}"),
+    "nothing_changed": ("nothing changed", "未作更改"),
+}
+LABELS.update({"pass": ("pass", "通过"), "fail": ("fail", "不通过")})
+
+
+def msg(key: str, lang: str, **values: object) -> str:
+    """A message in ``lang`` with ``values`` filled in."""
+    en, zh = MESSAGES[key]
+    return (zh if is_zh(lang) else en).format(**values)
