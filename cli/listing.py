@@ -25,9 +25,11 @@ def stream_json(head: dict, key: str, items: Iterable[Any], sink: Any = None) ->
     text = json.dumps(head, ensure_ascii=False, indent=2, default=str)
     sink.write(text[:-2] + ",\n" if head else "{\n")
     sink.write(f'  {json.dumps(key)}: [')
+    encode = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False).encode
+    write = sink.write
     n = 0
     for item in items:
-        sink.write(("," if n else "") + "\n    " + json.dumps(item, ensure_ascii=False, default=str))
+        write(("," if n else "") + "\n    " + encode(item))
         n += 1
     sink.write("\n  ]\n}\n" if n else "]\n}\n")
     sink.flush()

@@ -466,6 +466,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     _check(fmt, output, json)
     svc, thresholds = _service(threshold)
     lang = STATE.lang
+    unit = find.resolve_unit(svc.engine, unit)
     doc = reports.warnings(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, lang=lang)
     doc["projects"], doc["total"] = find.refine(svc.engine, doc["projects"], search=search, sort=sort,
                                                 limit=limit, offset=offset)

@@ -120,3 +120,10 @@ def test_warnings_search_sort_and_page(county):
     ordered = sorted(p["code"] for p in full["projects"])
     assert [p["code"] for p in paged["projects"]] == ordered[1:2] and paged["total"] == full["total"]
     assert cli("warnings", "--sort", "bogus", json=True).code == 2
+
+
+def test_warnings_unit_by_name(county):
+    by_code = county("warnings", "--as-of", "2099-01-01", "--unit", "XH", json=True, ok=True).json
+    by_name = county("warnings", "--as-of", "2099-01-01", "--unit", "新华镇", json=True, ok=True).json
+    assert [p["code"] for p in by_name["projects"]] == [p["code"] for p in by_code["projects"]]
+    assert county("warnings", "--unit", "柳河镇", json=True).code == 4

@@ -330,3 +330,12 @@ def project_codes(engine: Any, prefix: str = "") -> list[str]:
         stmt = stmt.where(P.c.code.like(prefix.upper().replace("%", "").replace("_", "") + "%"))
     with engine.connect() as conn:
         return [r[0] for r in conn.execute(stmt.limit(5000))]
+
+
+def resolve_unit(engine: Any, word: str | None) -> str | None:
+    """A unit's code from its code (any case) or name, for commands taking ``--unit``; NotFound
+    (exit 4) naming the known units."""
+    if word is None:
+        return None
+    with engine.connect() as conn:
+        return unit_code(conn, word)
