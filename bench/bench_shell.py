@@ -27,6 +27,7 @@ GOAL_MS = 30.0
 
 _LINES = r"""
 import contextlib, os, random, statistics, sys, time
+import cli.app  # noqa: F401 - binds the shell to main
 from cli import shell_cmds
 from cli.context import STATE
 n, count = int(sys.argv[1]), int(sys.argv[2])
