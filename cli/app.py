@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli import audit_cmds, commands, context, io_cmds, params, report_cmds, rules_cmds, schema_cmds
+from cli import (
+    audit_cmds,
+    commands,
+    context,
+    io_cmds,
+    panels,
+    params,
+    plan_cmds,
+    report_cmds,
+    rules_cmds,
+    schema_cmds,
+    shell_cmds,
+)
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
+from cli.panels import PanelGroup
 from workflow.errors import BadInput, Conflict, NotAllowed, PipelineError
 
 if TYPE_CHECKING:
@@ -38,6 +51,7 @@ def _new_app() -> typer.Typer:
         add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
+        cls=PanelGroup,
     )
 
 
@@ -72,8 +86,9 @@ def root(
 
 
 # The commands, in the order ``pipeline --help`` lists them.
-for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds):
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds):
     _module.register(app)
+panels.assign(app)  # the help panels (cli/panels.py)
 
 # --- the one error mapping -------------------------------------------------------------------------
 
@@ -102,7 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the SPEC §8 exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = _json_wanted(argv)
-    command = typer.main.get_command(_app_for(argv))
+    argv = hoist_globals(argv)
+    command = click_command(argv)
+    lang = _lang_of(argv)
+    if lang == "zh" or hasattr(command, "_help_en"):
+        from workflow.i18n import localize_help
+
+        localize_help(command, lang)
     code = 0
     try:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
@@ -138,6 +159,101 @@ def main(argv: list[str] | None = None) -> int:
 
 
 ROOT_VALUE_OPTIONS = ("--db", "--as", "--lang")  # the root callback's options that take a value
+_ROOT_EQ = tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS)
+
+
+def _lang_of(argv: list[str]) -> str:
+    """The language this run's help and messages use: ``--lang`` (before the command, where
+    ``hoist_globals`` put it), else the environment's."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return "zh" if argv[i + 1].lower().startswith("zh") else "en"
+        if arg.startswith("--lang="):
+            return "zh" if arg[7:].lower().startswith("zh") else "en"
+        if not arg.startswith("-") and (i == 0 or argv[i - 1] not in ROOT_VALUE_OPTIONS):
+            break
+    from workflow.i18n import default_lang
+
+    return default_lang()
+
+
+def hoist_globals(argv: list[str]) -> list[str]:
+    """``argv`` with the global options (``--db``, ``--as``, ``--lang``) moved before the command
+    wherever they were typed (``pipeline export 台账.xlsx --lang zh``).  A token that is the value of
+    a command's own option, and anything after ``--``, stays where it is."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    first = _first_word(argv[:end])
+    if os.environ.get("_PIPELINE_COMPLETE") or first is None or not any(
+            a in ROOT_VALUE_OPTIONS or a.startswith(_ROOT_EQ) for a in argv[first:end]):
+        return argv
+    takes_value = _value_options(argv[first:end])
+    front: list[str] = list(argv[:first])
+    rest: list[str] = []
+    i = first
+    while i < end:
+        arg = argv[i]
+        if arg in ROOT_VALUE_OPTIONS and i + 1 < end:
+            front += [arg, argv[i + 1]]
+            i += 2
+        elif arg.startswith(_ROOT_EQ):
+            front.append(arg)
+            i += 1
+        elif arg in takes_value and i + 1 < end:
+            rest += [arg, argv[i + 1]]
+            i += 2
+        else:
+            rest.append(arg)
+            i += 1
+    return front + rest + argv[end:]
+
+
+def _first_word(argv: list[str]) -> int | None:
+    """Where the command's name stands in ``argv`` (after the root options), or None."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ROOT_VALUE_OPTIONS:
+            i += 2
+        elif arg.startswith(_ROOT_EQ):
+            i += 1
+        elif arg.startswith("-"):
+            return None
+        else:
+            return i
+    return None
+
+
+_COMMANDS: dict[str, Any] = {}
+
+
+def click_command(argv: list[str]) -> Any:
+    """The click command to run ``argv`` with, built once per command name in a process (the shell
+    runs many lines)."""
+    name = _command_name(argv)
+    if name is None or os.environ.get("_PIPELINE_COMPLETE"):
+        return typer.main.get_command(_app_for(argv))
+    if name not in _COMMANDS:
+        _COMMANDS[name] = typer.main.get_command(_app_for(argv))
+    return _COMMANDS[name]
+
+
+def _value_options(argv: list[str]) -> set[str]:
+    """The names of the options taking a value in the command (or group) ``argv`` names."""
+    names: set[str] = set()
+    try:
+        root = click_command(argv)
+    except Exception:  # noqa: BLE001 - no command to look into: every option counts as a flag
+        return names
+
+    def walk(cmd: Any) -> None:
+        for p in cmd.params:
+            if getattr(p, "param_type_name", "") == "option" and not p.is_flag and not p.count:
+                names.update(p.opts)
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(root)
+    return names - set(ROOT_VALUE_OPTIONS)
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
@@ -217,6 +333,9 @@ def _database_error(exc: Exception) -> PipelineError | None:
         if "could not serialize" in text or "deadlock" in text:
             return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
     return None
+
+
+shell_cmds.bind(main, app)  # `pipeline shell` runs each line through main
 
 
 def run() -> None:  # pragma: no cover

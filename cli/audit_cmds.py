@@ -238,9 +238,10 @@ def audit_log(
         raise BadInput(f"--from {start} lies after --to {end}")
     engine = _read_engine()
     with engine.connect() as conn:
-        audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
-    filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit, "stage": stage, "kind": kind}
-    events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit, stage=stage, kind=kind)
+        unit_k, stage_k, kind_k = audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
+    filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit_k, "stage": stage_k, "kind": kind_k}
+    events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit_k, stage=stage_k,
+                            kind=kind_k)
     lang = STATE.lang
     if json:
         n = _stream_json(sys.stdout, events)

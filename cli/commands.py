@@ -10,7 +10,7 @@ import sys
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import ExpectVersion, JsonFlag, OnDate, Thresholds, group
+from cli.options import ExpectVersion, JsonFlag, Limit, NoPager, Offset, OnDate, Search, SortKey, Thresholds, group
 from workflow.errors import BadInput
 
 
@@ -18,6 +18,18 @@ def _on(value: str | None):
     from workflow.clock import effective_date
 
     return effective_date(value)
+
+
+def _msg(key: str, **values) -> str:
+    from workflow.i18n import msg
+
+    return msg(key, STATE.lang, **values)
+
+
+def _t(key: str) -> str:
+    from workflow.i18n import t
+
+    return t(key, STATE.lang)
 
 
 def _amount(text: str):
@@ -39,7 +51,7 @@ def _write_result(result, json: bool, message: str) -> None:
 
             say(f"  → {e['trigger']}: {stage_label(e['from'], STATE.lang)} → {stage_label(e['to'], STATE.lang)}")
         elif e["kind"] == "assignment":
-            say(f"  + {e['payload']['role']}: {e['payload']['person']}")
+            say(f"  + {_t(e['payload']['role'])}: {e['payload']['person']}")
 
 
 # --- units, people, users -------------------------------------------------------------------------
@@ -58,7 +70,7 @@ def units_add(
 ) -> None:
     """Add a township or department (admin)."""
     doc = STATE.service().add_unit(code, name, kind)
-    emit_json(doc) if json else say(f"unit {code} added")
+    emit_json(doc) if json else say(_msg("unit_added", code=code))
 
 
 @units_app.command("list")
@@ -72,7 +84,7 @@ def units_list(json: JsonFlag = False) -> None:
         emit_json({"units": units})
         return
     lang = STATE.lang
-    print_rows([t(c, lang) for c in ("code", "name", "kind", "projects")],
+    print_rows([t(c, lang) for c in ("code", "unit_name_h", "kind", "projects")],
                [(u["code"], u["name"], t(u["kind"], lang), u["projects"]) for u in units])
 
 
@@ -88,7 +100,7 @@ def people_add(
 ) -> None:
     """Add a person who can lead or follow projects (admin)."""
     doc = STATE.service().add_person(login, name, level, unit=unit, title=title, cap=cap)
-    emit_json(doc) if json else say(f"person {login} added")
+    emit_json(doc) if json else say(_msg("person_added", login=login))
 
 
 @people_app.command("edit")
@@ -109,7 +121,7 @@ def people_edit(
         raise BadInput("give --cap N or --no-cap, not both")
     doc = STATE.service().edit_person(login, name=name, title=title, level=level, unit=unit, cap=cap,
                                       clear_cap=no_cap, active=active)
-    emit_json(doc) if json else say(f"person {login} updated")
+    emit_json(doc) if json else say(_msg("person_updated", login=login))
 
 
 @people_app.command("list")
@@ -127,7 +139,7 @@ def people_list(json: JsonFlag = False) -> None:
     for p in people:
         load = f"{p['lead_projects']}/{p['cap']}" if p["cap"] is not None else str(p["lead_projects"])
         rows.append((p["login"], p["name"], p["title"] or "", t(p["level"], lang), p["unit"] or "", load))
-    print_rows([t(c, lang) for c in ("login", "name", "title", "level", "unit", "load")], rows)
+    print_rows([t(c, lang) for c in ("login", "person_name_h", "title", "level", "unit", "load")], rows)
 
 
 @users_app.command("add")
@@ -143,7 +155,7 @@ def users_add(
         from workflow import pgroles
 
         doc["granted"] = pgroles.grant_role(svc.engine, login, role)
-    emit_json(doc) if json else say(f"user {login} is {role}")
+    emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(role)))
 
 
 @users_app.command("list")
@@ -213,10 +225,10 @@ def project_add(
     if json:
         emit_json(STATE.service(write=False).get_project(code))
     else:
-        say(f"{code} registered: {name}")
+        say(_msg("project_registered", code=code, name=name))
         for e in result.events[1:]:
             if e["kind"] == "assignment":
-                say(f"  + {e['payload']['role']}: {e['payload']['person']}")
+                say(f"  + {_t(e['payload']['role'])}: {e['payload']['person']}")
 
 
 @project_app.command("edit")
@@ -254,34 +266,66 @@ def project_edit(
     if json:
         emit_json(STATE.service(write=False).get_project(code))
     else:
-        say(f"{code} updated")
+        say(_msg("project_updated", code=code))
 
 
 @project_app.command("list")
 def project_list(
-    stage: str = typer.Option(None, "--stage", help="Only projects in this stage."),
-    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects."),
-    leader: str = typer.Option(None, "--leader", metavar="LOGIN", help="Only projects this person leads."),
+    search: Search = None,
+    stage: str = typer.Option(None, "--stage", help="Only projects in this stage (key, English or Chinese name)."),
+    unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only this unit's projects (code or name)."),
+    leader: str = typer.Option(None, "--leader", metavar="LOGIN",
+                              help="Only projects this person leads (login or name)."),
     light: str = typer.Option(None, "--light", metavar="red|yellow|green", help="Only this light."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Lights as of this date."),
+    sort: SortKey = None,
+    limit: Limit = None,
+    offset: Offset = 0,
     threshold: Thresholds = None,
+    no_pager: NoPager = False,
     json: JsonFlag = False,
 ) -> None:
-    """List projects with stage, unit and light."""
+    """List projects with stage, unit and light: search, filter, sort, page (any size: streamed)."""
     from workflow.clock import parse_date
 
     svc = _light_service(threshold)
-    views = svc.list_projects(stage=stage, unit=unit, leader=leader, light=light,
-                              as_of=parse_date(as_of, "--as-of"))
+    found = svc.find_projects(search=search, stage=stage, unit=unit, leader=leader, light=light, sort=sort,
+                              limit=limit, offset=offset, as_of=parse_date(as_of, "--as-of"))
     if json:
+        from cli.listing import stream_json
+
         keep = ("code", "name", "stage", "stage_since", "unit", "key", "light", "light_reasons", "leaders",
                 "planned_investment", "version")
-        emit_json({"projects": [{k: v[k] for k in keep} for v in views]})
+        stream_json({"total": found.total, "offset": offset, "limit": limit}, "projects",
+                    ({k: v[k] for k in keep} for v in found))
         return
-    from cli.render import project_list as render_list
+    from cli.listing import paged, print_table
+    from cli.render import LIGHT_STYLE, light_text, stage_label
+    from workflow.i18n import t
 
-    render_list(views, STATE.lang)
-    say(f"{len(views)} projects")
+    lang = STATE.lang
+
+    def rows(terminal: bool):
+        for v in found:
+            lead = next((x["name"] for x in v["leaders"] if x["role"] == "lead_leader"), "")
+            yield ((v["code"], v["name"], stage_label(v["stage"], lang), v["unit"] or "",
+                    t("yes" if v["key"] else "no", lang), light_text(v["light"], lang), lead),
+                   LIGHT_STYLE.get(v["light"]) if terminal and v["light"] != "green" else None)
+
+    from rich.cells import cell_len
+
+    from workflow.definition import default_definition
+
+    headers = [t(c, lang) for c in ("code", "name", "stage", "unit", "key", "light", "leaders")]
+    stage_w = min(22, max(cell_len(stage_label(s.key, lang)) for s in default_definition().stages))
+    with paged(no_pager) as sink:
+        print_table(sink, headers, (7, None, stage_w, 6, 4, 6, 12), rows(sink.is_terminal))
+    shown = len(found)
+    if shown == found.total:
+        say(t("n_projects", lang).format(n=found.total))
+    else:
+        say(t("n_of_projects", lang).format(n=shown, total=found.total, first=offset + 1 if shown else 0,
+                                            last=offset + shown))
 
 
 @project_app.command("show")
@@ -447,7 +491,8 @@ def advance_cmd(
 
         chosen = choose_transition(code, on, reason, expect_version)
         if chosen is None:
-            raise typer.Exit(0)
+            say("未作更改" if STATE.lang == "zh" else "nothing changed")
+            raise typer.Exit(2)
         target, on, reason, expect_version = chosen
         yes = True
     effective = _on(on)
@@ -455,8 +500,8 @@ def advance_cmd(
         from rich.prompt import Confirm
 
         if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=err()):
-            say("nothing changed")
-            raise typer.Exit(0)
+            say("未作更改" if STATE.lang == "zh" else "nothing changed")
+            raise typer.Exit(2)
     res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
     if json:
         e = res.events[-1]
@@ -484,7 +529,7 @@ def reassign_cmd(
 ) -> None:
     """Assign or replace a project's leader explicitly, with a reason (admin)."""
     res = STATE.service().reassign(code, role, login, reason=reason, on=_on(on))
-    _write_result(res, json, f"{code}: {role} is now {login}")
+    _write_result(res, json, _msg("role_now", code=res.project.code, role=_t(role), login=login))
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ class State:
     db: str | None = None
     actor: str | None = None
     lang: str = "en"
+    keep_engines: bool = False  # ``pipeline shell``: engines outlive each command (cli/shell_cmds.py)
     _engines: dict = field(default_factory=dict)
 
     @property
@@ -33,7 +34,7 @@ class State:
             return "unknown"
 
     def engine(self, *, write: bool = True, readonly: bool = False, check: bool = True):
-        key = (write, readonly)
+        key = (self.url, write, readonly)
         if key not in self._engines:
             from workflow.db import check_schema, make_engine
 
@@ -66,12 +67,23 @@ def is_terminal(stream=None) -> bool:
 _consoles: dict[str, Any] = {}
 
 
+def output_width() -> int | None:
+    """The width tables are laid out for: ``PIPELINE_WIDTH`` when set, else the terminal's (None:
+    rich asks it, honouring ``COLUMNS``), else 160 when piped."""
+    import os
+
+    columns = os.environ.get("PIPELINE_WIDTH", "")
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    return None if is_terminal() else 160
+
+
 def out():
     """The stdout console: data only."""
     if "out" not in _consoles:
         from rich.console import Console
 
-        _consoles["out"] = Console(highlight=False, width=None if is_terminal() else 160)
+        _consoles["out"] = Console(highlight=False, width=output_width())
     return _consoles["out"]
 
 
@@ -88,6 +100,8 @@ def err():
 def reset() -> None:
     """Forget consoles and engines (tests run many invocations in one process)."""
     _consoles.clear()
+    if STATE.keep_engines:
+        return
     for engine in STATE._engines.values():
         engine.dispose()
     STATE._engines.clear()

@@ -10,32 +10,77 @@ from cli.context import STATE, err, out
 from workflow.i18n import is_zh
 
 
+def _says_yes(zh: bool) -> bool:
+    """A yes/no question with no default: y, yes, 是, 确认 or n, no, 否; anything else asks again."""
+    from rich.prompt import Prompt
+
+    while True:
+        answer = Prompt.ask("确认？(是/否)" if zh else "Confirm? (y/n)", console=err()).strip().casefold()
+        if answer in ("y", "yes", "是", "确认", "好"):
+            return True
+        if answer in ("n", "no", "否", "不", "取消"):
+            return False
+        err().print("请回答 是 或 否" if zh else "please answer y or n")
+
+
+def _lacks(t: dict, lang: str) -> str:
+    return "; ".join(g.text(lang) for g in t["guards"] if not g.ok)
+
+
 def choose_transition(code: str, on: str | None, reason: str | None, expect_version: int | None):
-    """Returns ``(trigger, on, reason, expect_version)`` or None when the user backs out."""
-    from rich.prompt import Confirm, Prompt
+    """Returns ``(trigger, on, reason, expect_version)``, or None when the user backs out (nothing
+    changed).  Only the transitions that can run now are offered, with no default choice; the
+    others are shown with what they lack.  A choice may be typed as its number, its trigger or its
+    target stage, in English or Chinese."""
+    from rich.prompt import Prompt
 
     from cli.render import open_transitions, project_card, stage_label
     from workflow.clock import effective_date, today
+    from workflow.definition import default_definition
+    from workflow.errors import Refused
+    from workflow.find import fold
 
     lang = STATE.lang
     zh = is_zh(lang)
     svc = STATE.service(write=False)
     project_card(svc.get_project(code), lang)
     data = svc.open_transitions(code)
+    code = data["code"]
+    defn = default_definition()
+    stage = defn.stage(data["stage"]) if defn.has_stage(data["stage"]) else None
+    if stage is not None and stage.is_final:
+        raise Refused(f"{code} 处于最终阶段“{stage_label(data['stage'], lang)}”，不能再变更" if zh else
+                      f"{code} is at its final stage, {stage_label(data['stage'], lang)}: no transition leads on")
     open_transitions(data, lang)
     # A transition whose only missing piece is the reason is choosable: the reason is asked for below.
     allowed = [t for t in data["transitions"]
                if all(g.ok or (g.guard == "reason_given" and t["needs_reason"]) for g in t["guards"])]
+    blocked = [t for t in data["transitions"] if t not in allowed]
+    if blocked:
+        out().print("暂不可执行：" if zh else "Not open now:")
+        for t in blocked:
+            out().print(f"  – {t['trigger']} → {stage_label(t['to'], lang)}: "
+                        f"{'缺' if zh else 'lacks'} {_lacks(t, lang)}", markup=False)
     if not allowed:
-        err().print("没有可执行的操作：请先补齐上面标 ✗ 的条件" if zh else
-                    "no transition is open: satisfy the guards marked ✗ above first")
-        return None
-    choices = [t["trigger"] for t in allowed]
+        raise Refused("没有可执行的操作：请先补齐上面标 ✗ 的条件" if zh else
+                      "no transition is open now: satisfy the guards marked ✗ above first")
+    out().print("可执行：" if zh else "Open now:")
     for i, t in enumerate(allowed, 1):
-        out().print(f"  {i}. {t['trigger']} → {stage_label(t['to'], lang)}")
-    pick = Prompt.ask("选择操作" if zh else "Transition", console=err(),
-                      choices=[str(i) for i in range(1, len(allowed) + 1)] + choices, default="1")
-    chosen = allowed[int(pick) - 1] if pick.isdigit() else next(t for t in allowed if t["trigger"] == pick)
+        label = t["label"]["zh" if zh else "en"]
+        out().print(f"  {i}. {t['trigger']} ({label}) → {stage_label(t['to'], lang)}", markup=False)
+    names: dict[str, dict] = {}
+    for i, t in enumerate(allowed, 1):
+        for word in (str(i), t["trigger"], t["label"]["en"], t["label"]["zh"], t["to"] or "",
+                     stage_label(t["to"], "en"), stage_label(t["to"], "zh")):
+            if word:
+                names.setdefault(fold(word), t)
+    while True:
+        pick = Prompt.ask("选择操作（编号或名称）" if zh else "Transition (number or name)", console=err())
+        chosen = names.get(fold(pick))
+        if chosen is not None:
+            break
+        err().print((f"“{pick}”不是可执行的操作；请输入 1–{len(allowed)} 或操作名称" if zh else
+                     f"{pick!r} is not an open transition; type 1–{len(allowed)} or its name"), markup=False)
     if chosen["needs_reason"] and not reason:
         while not reason:
             reason = Prompt.ask("原因" if zh else "Reason", console=err()).strip()
@@ -49,8 +94,7 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
             err().print(str(exc), style="red")
     summary = f"{code}: {stage_label(data['stage'], lang)} → {stage_label(chosen['to'], lang)} " \
               f"({chosen['trigger']}, {day})" + (f" — {reason}" if reason else "")
-    err().print(summary, style="bold")
-    if not Confirm.ask("确认？" if zh else "Confirm?", console=err(), default=True):
-        err().print("未作更改" if zh else "nothing changed")
+    err().print(summary, style="bold", markup=False)
+    if not _says_yes(zh):
         return None
     return chosen["trigger"], day, reason, expect_version if expect_version is not None else data["version"]

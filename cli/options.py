@@ -70,3 +70,20 @@ Thresholds = Annotated[list[str] | None, typer.Option(
     "--threshold", metavar="NAME=DAYS",
     help="Override a warning threshold for this run, e.g. screening_red_days=12 (repeatable; see "
          "`pipeline lights show`).")]
+
+# --- finding (project list, warnings) ---------------------------------------------------------------
+
+Search = Annotated[str | None, typer.Option(
+    "--search", "-s", metavar="TEXT",
+    help="Only projects whose name, investor or code contains TEXT (case-, width- and space-insensitive).")]
+
+SortKey = Annotated[str | None, typer.Option(
+    "--sort", metavar="code|name|stage|since|investment|light",
+    help="Sort by this key (a leading - sorts descending, e.g. -investment; light sorts red first).")]
+
+Limit = Annotated[int | None, typer.Option("--limit", "-n", metavar="N", help="Show at most N projects.")]
+
+Offset = Annotated[int, typer.Option("--offset", metavar="N", help="Skip the first N projects.")]
+
+NoPager = Annotated[bool, typer.Option(
+    "--no-pager", help="On a terminal, print without the pager ($PAGER, default less -FRX).")]

@@ -49,7 +49,7 @@ def table(columns: Sequence[str], title: str | None = None):
     tbl = Table(title=title, box=box.ROUNDED if is_terminal() else None, header_style="bold",
                 show_edge=is_terminal(), pad_edge=is_terminal())
     for c in columns:
-        tbl.add_column(c)
+        tbl.add_column(c, overflow="fold")  # long words and Chinese wrap; nothing is cut off
     return tbl
 
 
@@ -77,7 +77,7 @@ def project_card(view: dict, lang: str) -> None:
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(overflow="fold")
     unit = view["unit"] or "-"
     if view.get("unit_name"):
         unit = f"{view['unit_name']} ({view['unit']})"
@@ -163,7 +163,7 @@ def _event_details(event: dict, lang: str) -> str:
         return f"{defn.document_label(p['document'], lang)} {p['number']}"
     if kind == "check":
         note = f" — {p['note']}" if p.get("note") else ""
-        return f"{defn.check_label(p['item'], lang)}: {p['result']}{note}"
+        return f"{defn.check_label(p['item'], lang)}: {t(p['result'], lang)}{note}"
     if kind in ("capital", "investment"):
         src = f" ({p['source']})" if p.get("source") else ""
         return format_money(p["amount_minor"], p["currency"], lang) + src

@@ -19,7 +19,18 @@ from typing import Annotated
 import typer
 
 from cli.context import STATE, emit_json, is_terminal, out, say
-from cli.options import REPORT_FORMATS, JsonFlag, OutputFile, ReportFormat, Thresholds, group
+from cli.options import (
+    REPORT_FORMATS,
+    JsonFlag,
+    Limit,
+    Offset,
+    OutputFile,
+    ReportFormat,
+    Search,
+    SortKey,
+    Thresholds,
+    group,
+)
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 
@@ -167,6 +178,13 @@ def to_md_text(report: Report, lang: str) -> str:
     return "\n".join(parts)
 
 
+def sheet_name(key: str, lang: str) -> str:
+    """A workbook sheet's name: its key in English, its Chinese name under ``--lang zh``."""
+    from workflow.i18n import SHEETS_ZH
+
+    return (SHEETS_ZH.get(key, key) if is_zh(lang) else key)[:31]
+
+
 def write_xlsx(report: Report, lang: str, path: Path) -> None:
     """One sheet per section: a bold, frozen header row, typed cells with number formats, bold totals;
     a last sheet `info` says what the workbook is."""
@@ -178,7 +196,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
     wb.remove(wb.active)
     bold = Font(bold=True)
     for sec in report.sections:
-        ws = wb.create_sheet(sec.key[:31])
+        ws = wb.create_sheet(sheet_name(sec.key, lang))
         ws.append([t(c, lang) for c, _ in sec.columns])
         for cell in ws[1]:
             cell.font = bold
@@ -197,7 +215,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
             width = max([len(t(c, lang)) * (2 if is_zh(lang) else 1)] +
                         [len(text_cell(r[i - 1], sec.columns[i - 1][1])) for r in sec.rows] + [8])
             ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
-    info = wb.create_sheet("info")
+    info = wb.create_sheet(sheet_name("info", lang))
     info.append([t("sec_info", lang), report.title])
     info["A1"].font = bold
     for k, v in report.info:
@@ -438,15 +456,20 @@ def report_evaluation(period: Period, as_of: ReportAsOf = None, unit: UnitCode =
 
 def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                                            help="Lights as of this date (default: today)."),
-                 unit: UnitCode = None, threshold: Thresholds = None, json: JsonFlag = False,
+                 unit: UnitCode = None, search: Search = None, sort: SortKey = None, limit: Limit = None,
+                 offset: Offset = 0, threshold: Thresholds = None, json: JsonFlag = False,
                  fmt: ReportFormat = None, output: OutputFile = None) -> None:
-    """Every red and yellow project with its reasons, unit and lead leader, worst first."""
-    from workflow import reports
+    """Every red and yellow project with its reasons, unit and lead leader, worst first (search,
+    sort and page as `project list`)."""
+    from workflow import find, reports
 
     _check(fmt, output, json)
     svc, thresholds = _service(threshold)
     lang = STATE.lang
+    unit = find.resolve_unit(svc.engine, unit)
     doc = reports.warnings(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, lang=lang)
+    doc["projects"], doc["total"] = find.refine(svc.engine, doc["projects"], search=search, sort=sort,
+                                                limit=limit, offset=offset)
     if json:
         emit_json(doc)
         return

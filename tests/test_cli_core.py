@@ -148,7 +148,8 @@ def test_unknown_trigger_or_stage_is_bad_input(cli):
     res = cli("advance", code, "fly", json=True)
     assert res.code == 2
     res = cli("project", "list", "--stage", "nowhere", json=True)
-    assert res.code == 2
+    assert res.code == 4  # a filter naming no stage: not found, naming it (issue 17)
+    assert "nowhere" in res.json["error"]["message"]
 
 
 def test_not_found_exit_4(cli):

@@ -69,6 +69,30 @@ def test_interactive_decline_changes_nothing(cli):
     code = cli("project", "add", "--name", "利源达", "--investor", "利源达公司", "--industry", "trade",
                "--investment", "2000万", "--unit", "XH", json=True, ok=True).json["code"]
     rc, text = _run_in_pty(["advance", code], cli.db, ["1", "", "n"])
-    assert rc == 0, text
+    assert rc == 2, text  # declining is not success: nothing changed
     assert "nothing changed" in text
     assert cli("project", "show", code, json=True).json["stage"] == "lead"
+
+
+def _project(cli, name="天成物流"):
+    return cli("project", "add", "--name", name, "--investor", f"{name}公司", "--industry", "logistics",
+               "--investment", "3000万", "--unit", "XH", json=True, ok=True).json["code"]
+
+
+def test_interactive_offers_only_open_transitions_and_has_no_default(cli):
+    code = _project(cli)
+    cli("advance", code, "submit", ok=True)
+    # Enter alone does not choose; "approve" (lacking its checks) is not offered; Chinese names work
+    rc, text = _run_in_pty(["advance", code], cli.db, ["", "approve", "暂缓", "等地", "", "是"])
+    assert rc == 0, text
+    assert "Not open now" in text and "approve" in text.split("Not open now")[1].split("Open now")[0]
+    assert "is not an open transition" in text
+    assert cli("project", "show", code, json=True).json["stage"] == "on_hold"
+
+
+def test_interactive_final_stage_says_final(cli):
+    code = _project(cli, "终止项目")
+    cli("advance", code, "withdraw", "--reason", "投资方放弃", ok=True)
+    rc, text = _run_in_pty(["advance", code], cli.db, [])
+    assert rc == 3, text
+    assert "final stage" in text and "✗ conditions" not in text

@@ -476,15 +476,15 @@ def test_evaluation_xlsx_in_chinese(with_targets, tmp_path):
     with_targets("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--format", "xlsx",
                  "--output", str(path), lang="zh", ok=True)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["ranking", "details", "info"]
-    ws = wb["ranking"]
+    assert wb.sheetnames == ["排名", "明细", "说明"]  # Chinese sheet names under --lang zh (issue 17)
+    ws = wb["排名"]
     assert [c.value for c in ws[1]][:4] == ["排名", "责任单位", "单位名称", "得分"]
     first = [c.value for c in ws[2]]
     assert first[:4] == ["1", "XH", "新华镇", pytest.approx(83.33)]
     assert first[4] == pytest.approx(0.5) and ws.cell(row=2, column=5).number_format == "0.0%"
     last = [c.value for c in ws[ws.max_row]]
     assert last[0] == "未排名" and last[1] == "NT"
-    details = wb["details"]
+    details = wb["明细"]
     values = [[c.value for c in r] for r in details.iter_rows(min_row=2)]
     cap = next(r for r in values if r[1] == "XH" and r[4] == "到位资金（万元）")
     assert cap[5] == pytest.approx(5000.0) and cap[6] == pytest.approx(4000.0) and cap[7] == pytest.approx(0.8)

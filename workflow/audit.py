@@ -568,8 +568,19 @@ def iter_log(engine, *, batch: int = 2000, **filters) -> Iterator[dict]:
         conn.rollback()
 
 
-def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None) -> None:
-    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log)."""
+def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None
+                      ) -> tuple[str | None, str | None, str | None]:
+    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log);
+    returns them as keys (a unit may be named, a stage or kind given in English or Chinese)."""
+    from workflow.find import stage_key, unit_code
+    from workflow.words import label_key
+
+    if unit is not None:
+        unit = unit_code(conn, unit)
+    if stage is not None:
+        stage = stage_key(stage)
+    if kind is not None:
+        kind = label_key(kind, KINDS)
     from sqlalchemy import select
 
     from workflow.errors import BadInput, NotFound
@@ -585,6 +596,7 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
     if kind is not None and kind not in KINDS:
         if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
             raise BadInput(f"--kind: {kind!r} is not an event kind; one of: {', '.join(KINDS)}")
+    return unit, stage, kind
 
 
 # --- replay (corrections) ---------------------------------------------------------------------------
@@ -609,7 +621,7 @@ def project_history(engine, code: str) -> dict:
     chain and row, and the latest checkpoint; one snapshot, reads only."""
     from sqlalchemy import select
 
-    from workflow.errors import NotFound
+    from workflow.find import normalize_code, project_not_found
     from workflow.tables import project as P
     from workflow.tables import unit as U
     with _snapshot_connection(engine) as conn:
@@ -617,9 +629,10 @@ def project_history(engine, code: str) -> dict:
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
                    P.c.unit_code, U.c.name.label("unit_name"), P.c.planned_investment_minor,
                    P.c.planned_currency, P.c.head_seq, P.c.head_hash, P.c.version, P.c.registered_on)
-            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == code)).mappings().first()
+            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == normalize_code(code))
+        ).mappings().first()
         if proj is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+            raise project_not_found(conn, code)
         events = [event_json(r) for r in conn.execute(log_query(project_id=proj["id"])).mappings()]
         chain = verify_project(conn, proj["id"])
         latest = latest_checkpoint(conn)

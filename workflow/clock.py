@@ -35,16 +35,25 @@ def parse_date(text: str | date | None, field: str = "date") -> date | None: ...
 
 
 def parse_date(text: str | date | None, field: str = "date") -> date | None:
-    """An ISO ``YYYY-MM-DD`` date; anything else is refused naming the field."""
+    """A date typed as the import reads them: ``2026-03-31``, ``2026/3/31``, ``2026.3.31`` or
+    ``2026年3月31日`` (full-width digits too); anything else is refused naming the field."""
     if text is None or isinstance(text, date):
         return text
     value = str(text).strip()
     try:
-        if len(value) != 10:
+        if len(value) == 10 and value[4] == "-":
+            return date.fromisoformat(value)
+        import re
+        import unicodedata
+
+        m = re.fullmatch(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?",
+                         unicodedata.normalize("NFKC", value))
+        if m is None:
             raise ValueError
-        return date.fromisoformat(value)
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)") from None
+        raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31, "
+                       "or 2026/3/31, 2026年3月31日)") from None
 
 
 def effective_date(on: str | date | None, field: str = "--on") -> date:

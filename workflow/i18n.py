@@ -214,3 +214,172 @@ LABELS.update({
     "at_h": ("At (UTC)", "时间(UTC)"),
     "digest_h": ("Digest", "摘要"),
 })
+
+# --- finding and listing (issue 17) ------------------------------------------------------------------
+LABELS.update({
+    "n_projects": ("{n} project(s)", "共 {n} 个项目"),
+    "n_of_projects": ("{first}–{last} of {total} project(s)", "第 {first}–{last} 个，共 {total} 个项目"),
+})
+
+# --- help texts in Chinese (issue 17): each command by its path; the shared options by name ----------
+# ``tests/test_i18n_help.py`` fails when a command has no entry here.
+HELP_ZH: dict[str, str] = {
+    "": "招商引资项目管理：从线索到投产，管理全县招商项目。",
+    "init": "创建或升级数据库（可重复执行）；LOGIN 成为管理员。",
+    "history": "项目完整时间线：日期、操作人、事件、阶段、文件、金额、更正，以及哈希链校验结果。",
+    "correct": "更正一条已记录的事件（管理员）：错误的阶段变更使项目回到变更前的阶段。",
+    "check": "记录准入审核清单的一项结果（协调员）。",
+    "next": "当前可执行的操作，以及每个条件的检查结果。",
+    "advance": "通过一个操作将项目推进到下一阶段（协调员）。",
+    "reassign": "明确指定或更换项目的包保领导，须说明原因（管理员）。",
+    "import": "将项目台账的每一行登记为新项目，全部成功或全部不做（协调员）。",
+    "export": "导出项目台账，表头与导入一致（--lang zh 时为中文），可修改后再导入。",
+    "demo": "在数据库中生成演示县的数据，然后显示项目看板。",
+    "warnings": "所有红灯、黄灯项目及其原因、责任单位和包保领导，最严重的在前（可搜索、排序、分页）。",
+    "board": "项目看板：每个在办阶段一栏，含项目数、到位资金、红黄灯数和最紧急的项目。",
+    "shell": "在一个进程中连续执行多条命令：命令、输出和退出码与单独执行相同。",
+    "db": "数据库结构迁移（Alembic）。",
+    "db upgrade": "将数据库结构升级到最新版本。",
+    "db current": "显示数据库的结构版本和本程序的版本。",
+    "db check": "数据库结构与本程序一致时退出码为 0，否则说明用哪条命令修复（退出码 2）。",
+    "workflow": "流程定义：查看、图示、校验。",
+    "workflow show": "显示默认流程：阶段、操作及其条件。",
+    "workflow diagram": "以 Mermaid 或 Graphviz DOT 图输出流程。",
+    "workflow validate": "校验流程定义文件，列出全部问题（有问题时退出码 2）。",
+    "audit": "审计：跨项目日志、校验点、历史校验。",
+    "audit log": "所有项目的事件，按生效日期流式输出（任意规模内存恒定）。",
+    "audit checkpoint": "校验历史并输出覆盖所有项目链头的摘要：请在数据库之外保存。",
+    "audit checkpoints": "列出数据库中保存的校验点，最新的在前。",
+    "audit verify": "重新计算每条哈希链并核对项目记录；带 --digest 时证明校验点仍然成立。",
+    "units": "责任单位（乡镇和部门）。",
+    "units add": "添加乡镇或部门（管理员）。",
+    "units list": "列出责任单位及其项目数。",
+    "people": "可被指派的领导和干部。",
+    "people add": "添加可包保或跟进项目的人员（管理员）。",
+    "people edit": "修改人员：姓名、职务、级别、单位、上限、是否在任（管理员）。",
+    "people list": "列出人员及其包保的在办重点项目数和上限。",
+    "users": "账号及其角色。",
+    "users add": "允许一个账号以某个角色操作（管理员）。",
+    "users list": "列出账号和角色。",
+    "project": "招商项目。",
+    "project add": "在第一阶段登记新项目（协调员）。",
+    "project edit": "修改项目信息；修改记入历史（协调员）。",
+    "project list": "列出项目及其阶段、责任单位和预警：搜索、筛选、排序、分页（任意规模，流式输出）。",
+    "project show": "显示一个项目：信息、资金、包保领导、预警灯及原因。",
+    "project plan": ("倒排工期：由计划投产日期倒推签约、到资、开工日期，显示并作为一次修改记录"
+                     "（已有日期保留，除非 --replace）。"),
+    "doc": "文件（协调委员会意见、合同、许可等）。",
+    "doc add": "记录一份文件（协调员）。",
+    "capital": "到位资金。",
+    "capital add": "记录一笔到位资金；已签约项目的第一笔资金触发“资金到位”（协调员）。",
+    "investment": "完成投资。",
+    "investment add": "记录完成投资（协调员）。",
+    "followup": "跟进记录（人盯人）。",
+    "followup add": "记录一次跟进（协调员，或包保领导跟进自己的项目）。",
+    "report": "全县报表：两月一通报、一季一调度、半年一观摩、全年一考评。",
+    "report bulletin": "两月一通报：分单位及合计的各阶段项目数、签约数、到位资金、完成投资。",
+    "report dispatch": "一季一调度：所有红灯、黄灯项目及其原因、包保领导和责任单位，最严重的在前。",
+    "report review": "半年一观摩：期间内开工或投产的项目。",
+    "report evaluation": "全年一考评：分单位的目标与完成情况、完成率、得分和排名。",
+    "targets": "各单位的年度目标（目标考核）。",
+    "targets set": "设置一个单位某年的目标（管理员）；未给出的保持不变，0 表示无目标。",
+    "targets list": "列出各单位的目标。",
+    "lights": "红黄绿灯的预警阈值。",
+    "lights show": "当前生效的阈值、默认值及来源。",
+    "lights set": "在数据库中保存预警阈值（管理员）；此后所有预警灯按其计算。",
+    "lights reset": "恢复默认阈值（管理员）：全部或指定的几项。",
+    "rules": "包保规则：谁包保每个重点项目、谁是第一责任人、谁是专班成员。",
+    "rules add": "添加一条规则（管理员）；给出的条件须全部满足，列表条件匹配其中任一值。",
+    "rules edit": "保存规则 ID 的新版本（管理员）：给出的选项替换旧值，其余不变。",
+    "rules disable": "停用规则 ID（管理员，生成新版本）；已指派的领导保持不变。",
+    "rules enable": "重新启用规则 ID（管理员，生成新版本）。",
+    "rules list": "按尝试顺序列出规则（当前版本；--all 显示历史）。",
+    "rules explain": "用每条规则检查一个项目：各条件结果、上限，以及每项指派来自哪条规则。",
+    "rules apply": "按当前规则补齐所有缺少的指派（管理员），从不替换已有人员。",
+    "plan": "倒排工期的模板：签约、到资、开工、投产之间的天数。",
+    "plan templates": "project plan 倒推日期所用的模板（按行业）。",
+    "plan templates list": "所有模板：各节点间的天数及适用行业。",
+    "plan templates set": "添加或修改模板（管理员）；未给出的值保持不变。",
+}
+
+OPTION_HELP_ZH: dict[str, str] = {
+    "--db": "SQLAlchemy 地址或 SQLite 文件路径（默认：用户数据目录中的文件）。",
+    "--as": "以 LOGIN 身份操作（默认：操作系统用户）；PostgreSQL 上忽略。",
+    "--lang": "标签和提示的语言（默认取自 LANG）。",
+    "--version": "显示版本并退出。",
+    "--help": "显示本帮助并退出。",
+    "--json": "在标准输出打印一个 JSON 文档，不输出其他内容。",
+    "--format": "输出格式。",
+    "--output": "将格式化输出写入文件而不是标准输出。",
+    "--on": "生效日期（默认：今天）；可写 2026-11-29、2026/11/29 或 2026年11月29日。",
+    "--expect-version": "项目版本不再是 N 时拒绝（退出码 5）。",
+    "--threshold": "本次运行临时覆盖一个预警阈值，如 screening_red_days=12（可重复）。",
+    "--search": "只显示名称、投资方或编号包含 TEXT 的项目（不区分大小写、全半角和空格）。",
+    "--sort": "按此键排序（前加 - 为降序，如 -investment；light 按红灯在前）。",
+    "--limit": "最多显示 N 个项目。",
+    "--offset": "跳过前 N 个项目。",
+    "--no-pager": "在终端上直接输出，不经分页程序。",
+    "--stage": "只显示此阶段（键、英文或中文名称）。",
+    "--unit": "只显示此责任单位（编号或名称）。",
+    "--leader": "只显示此人包保的项目（账号或姓名）。",
+    "--light": "只显示此预警灯（red/yellow/green 或 红/黄/绿）。",
+    "--as-of": "按此日期计算预警灯（默认：今天）。",
+    "--reason": "原因（不予准入、暂缓、终止时必填）。",
+    "--yes": "在终端上不再询问确认。",
+    "--commission": "计划投产日期，如 2027-12-31 或 2027年12月31日。",
+    "--template": "所用模板（默认：按项目行业选择）。",
+    "--dry-run": "只显示结果，不作记录。",
+    "--replace": "替换项目已有的计划日期。",
+}
+
+
+def localize_help(cmd: object, lang: str, path: str = "") -> None:
+    """Put the Chinese (``zh``) or the original help texts on a click command tree, in place."""
+    zh = is_zh(lang)
+    if not hasattr(cmd, "_help_en"):
+        cmd._help_en = (getattr(cmd, "help", None), getattr(cmd, "short_help", None))  # type: ignore[attr-defined]
+    help_en, short_en = cmd._help_en  # type: ignore[attr-defined]
+    text = HELP_ZH.get(path) if zh else None
+    cmd.help = text or help_en  # type: ignore[attr-defined]
+    cmd.short_help = None if text else short_en  # type: ignore[attr-defined]
+    for p in getattr(cmd, "params", []):
+        if not hasattr(p, "_help_en"):
+            p._help_en = getattr(p, "help", None)
+        opts = getattr(p, "opts", [])
+        zh_text = next((OPTION_HELP_ZH[o] for o in opts if o in OPTION_HELP_ZH), None) if zh else None
+        if hasattr(p, "help"):
+            p.help = zh_text or p._help_en
+    for name, sub in getattr(cmd, "commands", {}).items():
+        localize_help(sub, lang, f"{path} {name}".strip())
+
+# Workbook sheet names under --lang zh (reports' sections by key).
+SHEETS_ZH: dict[str, str] = {
+    "figures": "汇总", "stages": "分阶段", "bulletin": "通报", "summary": "分单位汇总", "projects": "项目",
+    "ranking": "排名", "details": "明细", "info": "说明", "warnings": "预警项目", "review": "观摩项目",
+    "dispatch": "调度项目", "evaluation": "考评",
+}
+
+# Name columns of the directory listings (not a project's name).
+LABELS.update({
+    "unit_name_h": ("Name", "单位名称"),
+    "person_name_h": ("Name", "姓名"),
+})
+
+# --- messages (stderr) in both languages ---------------------------------------------------------------
+MESSAGES: dict[str, tuple[str, str]] = {
+    "unit_added": ("unit {code} added", "已添加单位 {code}"),
+    "person_added": ("person {login} added", "已添加人员 {login}"),
+    "person_updated": ("person {login} updated", "已修改人员 {login}"),
+    "user_role": ("user {login} is {role}", "账号 {login} 的角色为{role}"),
+    "project_registered": ("{code} registered: {name}", "已登记 {code}：{name}"),
+    "project_updated": ("{code} updated", "已修改 {code}"),
+    "role_now": ("{code}: {role} is now {login}", "{code}：{role}现为 {login}"),
+    "nothing_changed": ("nothing changed", "未作更改"),
+}
+LABELS.update({"pass": ("pass", "通过"), "fail": ("fail", "不通过")})
+
+
+def msg(key: str, lang: str, **values: object) -> str:
+    """A message in ``lang`` with ``values`` filled in."""
+    en, zh = MESSAGES[key]
+    return (zh if is_zh(lang) else en).format(**values)

@@ -706,9 +706,9 @@ def explain(service, code: str) -> dict:
 
     _, _, P, ASG, _ = _tables()
     with service.engine.connect() as conn:
-        row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
-        if row is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+        from workflow.find import project_row
+
+        row = project_row(conn, code)
         rules = load_rules(conn, current_only=True)
         all_asg = [dict(r) for r in conn.execute(select(ASG).where(ASG.c.project_id == row["id"])
                                                  .order_by(ASG.c.id)).mappings()]

@@ -216,6 +216,46 @@ class Service:
         return views.list_projects(self.engine, stage=stage, unit=unit, leader=leader, light=light, as_of=as_of,
                                    thresholds=self._thresholds())
 
+    def find_projects(self, *, search: str | None = None, stage: str | None = None, unit: str | None = None,
+                      leader: str | None = None, light: str | None = None, sort: str | None = None,
+                      limit: int | None = None, offset: int = 0, as_of: date | None = None) -> Any:
+        """``project list``: a ``workflow.find.Found`` (total, and the page's views read as iterated)."""
+        from workflow import find
+
+        return find.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader, light=light,
+                                  sort=sort, limit=limit, offset=offset, as_of=as_of,
+                                  thresholds=self._thresholds())
+
+    def plan_project(self, code: str, commission: date, *, template: str | None = None, replace: bool = False,
+                     dry_run: bool = False, on: date | None = None, expect_version: int | None = None) -> dict:
+        """倒排工期: derive the plan backwards from ``commission``; record it as one edit unless
+        ``dry_run`` (or nothing changes).  The plan document, with ``event`` when recorded."""
+        from workflow import planning
+
+        doc = planning.plan(self.engine, code, commission, template=template, replace=replace)
+        doc["event"] = None
+        if doc["changes"] and not dry_run:
+            res = self.edit_project(doc["code"], {"plan": doc["changes"]}, on=on,
+                                    expect_version=expect_version if expect_version is not None else doc["version"])
+            doc["event"] = res.events[0] if res.events else None
+            doc["version"] = res.project.version
+        return doc
+
+    def plan_templates(self) -> list[dict]:
+        from workflow import planning
+
+        return planning.list_templates(self.engine)
+
+    def set_plan_template(self, name: str, **values: Any) -> dict:
+        from workflow import planning
+
+        return planning.set_template(self.engine, self.actor, name, **values)
+
+    def project_codes(self, prefix: str = "") -> list[str]:
+        from workflow import find
+
+        return find.project_codes(self.engine, prefix)
+
     def open_transitions(self, code: str) -> dict:
         return views.open_transitions(self.engine, self.actor, code)
 

@@ -171,13 +171,17 @@ class Txn:
     # --- locking ----------------------------------------------------------------------------------
 
     def lock(self, code: str) -> ProjectRow:
-        """The project ``code``, locked for this transaction (NotFound if there is none)."""
+        """The project ``code`` (as typed: ``p-1`` is ``P-0001``), locked for this transaction
+        (NotFound suggesting close matches if there is none)."""
+        from workflow.find import normalize_code, project_not_found
+
+        typed, code = code, normalize_code(code)
         proj = self.projects.get(code)
         if proj is not None:
             return proj
         row = self.conn.execute(_LOCK_FOR_UPDATE if self.postgres else _LOCK, {"b_code": code}).mappings().first()
         if row is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+            raise project_not_found(self.conn, typed)
         proj = self.projects[code] = ProjectRow.of(row)
         return proj
 

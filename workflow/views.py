@@ -14,8 +14,9 @@ from workflow import clock
 from workflow.commands.common import guard_results
 from workflow.definition import default_definition, get_definition
 from workflow.directory import unit_exists
-from workflow.errors import BadInput, NotFound
+from workflow.errors import BadInput
 from workflow.events import PLAN_FIELDS, event_json
+from workflow.find import project_row
 from workflow.lights import Thresholds
 from workflow.settings import light_thresholds
 from workflow.store import ProjectRow, Txn
@@ -31,9 +32,7 @@ from workflow.tables import unit as U
 def open_transitions(engine: Engine, actor: str, code: str) -> dict:
     """``pipeline next``: every transition out of the current stage with every guard's result."""
     with engine.connect() as conn:
-        row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
-        if row is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+        row = project_row(conn, code)
         proj = ProjectRow.of(row)
         txn = Txn(conn, actor)  # only its facts are used: nothing is written
         defn = get_definition(proj.workflow_name, proj.workflow_version)
@@ -49,9 +48,7 @@ def open_transitions(engine: Engine, actor: str, code: str) -> dict:
 def get_project(engine: Engine, code: str, as_of: date | None = None, *,
                 thresholds: Thresholds | None = None) -> dict:
     with engine.connect() as conn:
-        row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
-        if row is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+        row = project_row(conn, code)
         return project_views(conn, [row], as_of or clock.today(), full=True, thresholds=thresholds)[0]
 
 def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
@@ -88,7 +85,7 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     sums: dict[int, dict[str, dict[str, int]]] = {i: {"capital": {}, "investment": {}} for i in ids}
     units = dict(conn.execute(select(U.c.code, U.c.name)).all())
     if ids:
-        in_ids = ASG.c.project_id.in_(ids) if len(ids) < 500 else true()
+        in_ids = ASG.c.project_id.in_(ids) if len(ids) <= 5000 else true()
         q = (select(ASG.c.project_id, ASG.c.role, ASG.c.person_login, ASG.c.rule_id, ASG.c.rule_version,
                     ASG.c.assigned_on, PE.c.name)
              .select_from(ASG.join(PE, PE.c.login == ASG.c.person_login))
@@ -147,10 +144,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
 
 def history(engine: Engine, code: str) -> dict:
     with engine.connect() as conn:
-        proj = conn.execute(select(P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
-                            .where(P.c.code == code)).mappings().first()
-        if proj is None:
-            raise NotFound(f"no project {code}", [{"project": code}])
+        proj = project_row(conn, code, P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
+        code = proj["code"]
         rows = conn.execute(select(E).where(E.c.project_id == proj["id"]).order_by(E.c.seq)).mappings()
         events = [event_json(r) for r in rows]
     return {"code": code, "name": proj["name"], "stage": proj["stage"], "head_hash": proj["head_hash"],

@@ -109,6 +109,9 @@ def _person_level(txn: Txn, login: str) -> str | None:
 def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str | None, on: date) -> None:
     """The only way to replace a lead leader or first responsible person (一抓到底); for a team
     member it adds one."""
+    from workflow.words import label_key
+
+    role = label_key(role, R.ASSIGNMENT_ROLES)
     choice(role, R.ASSIGNMENT_ROLES, "ROLE")
     why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
     check_on(txn, proj, on, transition=False)

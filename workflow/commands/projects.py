@@ -28,6 +28,9 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
     """Planned milestone dates by name (``sign``, ``fund``, ``break_ground``, ``commission``)."""
     if not plan:
         return {}
+    from workflow.words import milestone_key
+
+    plan = {milestone_key(k): v for k, v in plan.items()}
     if not _PLAN_SET.issuperset(plan):
         unknown = set(plan) - _PLAN_SET
         raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
@@ -76,10 +79,10 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
 
     ``units``: the unit codes that exist (a batch reads them once); else the unit is looked up."""
     if fields.unit_code is not None:
-        if units is None:
-            from workflow.directory import unit_exists
+        if units is None:  # one project: the unit by its code (any case) or its name
+            from workflow.find import unit_code
 
-            unit_exists(txn.conn, fields.unit_code)
+            fields = fields._replace(unit_code=unit_code(txn.conn, fields.unit_code, "--unit"))
         elif fields.unit_code not in units:
             raise NotFound(f"no unit {fields.unit_code!r}", [{"unit": fields.unit_code}])
     today = txn.today
@@ -132,9 +135,9 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
     if "unit" in changes:
         unit = _text(changes["unit"], "unit")
         if unit is not None and unit not in txn_units(txn):
-            from workflow.directory import unit_exists
+            from workflow.find import unit_code
 
-            unit_exists(txn.conn, unit)
+            unit = unit_code(txn.conn, unit, "--unit")
         new["unit_code"] = unit
     if "investment_minor" in changes:
         new["planned_investment_minor"] = amount(changes["investment_minor"], "--investment", positive=False)

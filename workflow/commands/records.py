@@ -19,6 +19,9 @@ RESULTS = ("pass", "fail")
 
 def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date, note: str | None = None) -> None:
     """A screening checklist result (the latest result per item counts)."""
+    from workflow.words import kind_key, result_key
+
+    item, result = kind_key(item, definition(proj).checks), result_key(result)
     choice(item, [c.key for c in definition(proj).checks], "ITEM")
     choice(result, RESULTS, "RESULT")
     note = optional_text(note, "--note", NOTE_LIMIT)
@@ -28,6 +31,9 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
 
 
 def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date) -> None:
+    from workflow.words import kind_key
+
+    kind = kind_key(kind, definition(proj).documents)
     choice(kind, [d.key for d in definition(proj).documents], "KIND")
     number = required(number, "NUMBER")
     optional_text(number, "NUMBER", NUMBER_LIMIT)

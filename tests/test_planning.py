@@ -1,0 +1,72 @@
+"""倒排工期 (issue 17): plan dates derived backwards from the production date, recorded as one edit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from workflow.clock import parse_date
+from workflow.planning import DEFAULTS
+
+
+@pytest.fixture
+def proj(cli):
+    return cli("project", "add", "--name", "风电场", "--investor", "华能", "--industry", "新能源",
+               "--investment", "3亿", "--unit", "XH", json=True, ok=True).json["code"]
+
+
+def test_derive_backwards():
+    t = DEFAULTS["default"]
+    d = t.derive(date(2028, 6, 30))
+    assert d["commission"] == date(2028, 6, 30)
+    assert (d["commission"] - d["break_ground"]).days == t.break_ground_to_commission
+    assert (d["break_ground"] - d["fund"]).days == t.fund_to_break_ground
+    assert (d["fund"] - d["sign"]).days == t.sign_to_fund
+
+
+@pytest.mark.parametrize("typed", ["2026-11-29", "2026/11/29", "2026年11月29日", "2026.11.29", "２０２６/１１/２９"])
+def test_date_forms_of_the_import(typed):
+    assert parse_date(typed, "--on") == date(2026, 11, 29)
+
+
+def test_plan_dry_run_then_record_one_edit(cli, proj):
+    dry = cli("project", "plan", proj, "--commission", "2028年6月30日", "--dry-run", json=True, ok=True).json
+    assert dry["template"]["name"] == "energy"  # chosen by the project's industry
+    assert dry["event"] is None and set(dry["changes"]) == {"sign", "fund", "break_ground", "commission"}
+    assert cli("project", "show", proj, json=True).json["plan"]["commission"] is None
+    before = len(cli("history", proj, json=True).json["events"])
+    done = cli("project", "plan", proj.lower(), "--commission", "2028/06/30", json=True, ok=True).json
+    assert done["event"]["kind"] == "edited"
+    events = cli("history", proj, json=True).json["events"]
+    assert len(events) == before + 1
+    assert cli("project", "show", proj, json=True).json["plan"] == dry["derived"]
+
+
+def test_existing_dates_kept_unless_replace(cli, proj):
+    cli("project", "edit", proj, "--plan", "sign=2027-01-15", ok=True)
+    doc = cli("project", "plan", proj, "--commission", "2028-06-30", "--template", "default", json=True,
+              ok=True).json
+    plan = cli("project", "show", proj, json=True).json["plan"]
+    assert plan["sign"] == "2027-01-15" and plan["fund"] == doc["derived"]["fund"]
+    cli("project", "plan", proj, "--commission", "2028-06-30", "--template", "default", "--replace", ok=True)
+    assert cli("project", "show", proj, json=True).json["plan"]["sign"] == doc["derived"]["sign"]
+    again = cli("project", "plan", proj, "--commission", "2028-06-30", "--template", "default", "--replace",
+                json=True, ok=True).json
+    assert again["changes"] == {} and again["event"] is None
+
+
+def test_templates_are_data_admins_set_them(cli, proj):
+    assert cli("plan", "templates", "set", "energy", "--break-ground-to-commission", "100", json=True).code == 6
+    cli.admin("plan", "templates", "set", "energy", "--break-ground-to-commission", "100", ok=True)
+    cli.admin("plan", "templates", "set", "wind", "--sign-to-fund", "10", "--fund-to-break-ground", "20",
+              "--break-ground-to-commission", "30", "--industry", "风电", ok=True)
+    names = {t["name"]: t for t in cli("plan", "templates", "list", json=True, ok=True).json["templates"]}
+    assert names["energy"]["break_ground_to_commission"] == 100 and names["energy"]["stored"] is True
+    assert names["wind"]["industries"] == ["风电"]
+    doc = cli("project", "plan", proj, "--commission", "2028-06-30", "--dry-run", json=True, ok=True).json
+    assert doc["derived"]["break_ground"] == "2028-03-22"  # 100 days before
+    res = cli("project", "plan", proj, "--commission", "2028-06-30", "--template", "nope", json=True)
+    assert res.code == 4
+    assert cli.admin("plan", "templates", "set", "bad", "--sign-to-fund", "-1", json=True).code == 2
+    assert cli("project", "plan", proj, "--commission", "2028-13-01", json=True).code == 2

@@ -1,0 +1,93 @@
+"""``pipeline shell`` (issue 17): one process, the same commands, output and exit codes per line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.conftest import pipeline_exe
+
+
+def shell(cli, text: str, actor: str = "coord") -> subprocess.CompletedProcess:
+    env = {**os.environ, "PIPELINE_DB": str(cli.db), "PIPELINE_USER": actor, "PIPELINE_LANG": "en"}
+    return subprocess.run([pipeline_exe(), "shell"], input=text, capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+@pytest.fixture
+def one(cli):
+    cli("project", "add", "--name", "风电场", "--investor", "华能", "--industry", "energy", "--investment", "1亿",
+        "--unit", "XH", ok=True)
+    return cli
+
+
+@pytest.mark.sqlite_only
+def test_batch_runs_each_line_and_exits_with_the_last_failure(one):
+    res = shell(one, "project show p-1 --json\n# a comment\n\nproject show P-0042\nusers list --json\n")
+    assert res.returncode == 4, res.stderr  # the failing line's code, though later lines succeeded
+    docs = res.stdout.replace("}\n{", "}\n\x00{").split("\x00")
+    assert json.loads(docs[0])["code"] == "P-0001"
+    assert {u["login"] for u in json.loads(docs[1])["users"]} >= {"admin", "coord"}
+    assert "no project P-0042" in res.stderr
+
+
+@pytest.mark.sqlite_only
+def test_batch_writes_and_succeeds(one):
+    res = shell(one, "followup add P-1 visited\nadvance p-0001 submit\n")
+    assert res.returncode == 0, res.stderr
+    assert one("project", "show", "P-0001", json=True).json["stage"] == "screening"
+    assert shell(one, "").returncode == 0
+    bad = shell(one, "advance P-1 'unclosed\nproject list --sort nope\n")
+    assert bad.returncode == 2
+
+
+@pytest.mark.sqlite_only
+def test_shell_output_equals_one_shot(one):
+    alone = one("project", "list", ok=True)
+    res = shell(one, "project list\n")
+    assert res.returncode == 0 and res.stdout == alone.out
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.slow
+def test_interactive_prompt_names_database_and_user_and_completes(one):
+    rc, text = _pty_session(str(one.db), [b"proj\tsh\tP-\t--json\r", b"exit\r"])
+    assert rc == 0, text
+    assert f"[{os.path.basename(str(one.db))} · coord]>" in text
+    assert "project show P-0001 --json" in text and '"code": "P-0001"' in text
+
+
+def _pty_session(db: str, keys: list[bytes], timeout: float = 60) -> tuple[int, str]:
+    """Type each of ``keys`` after the shell's prompt shows; the exit code and the whole screen."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "PIPELINE_DB": db, "PIPELINE_USER": "coord", "PIPELINE_LANG": "en", "TERM": "xterm",
+           "HOME": os.path.dirname(db), "XDG_DATA_HOME": os.path.dirname(db)}
+    proc = subprocess.Popen([pipeline_exe(), "shell"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            close_fds=True)
+    os.close(slave)
+    out = b""
+    pending = list(keys)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                out += os.read(master, 4096)
+            except OSError:
+                break
+        if pending and out.count(b"]> ") > len(keys) - len(pending):
+            os.write(master, pending.pop(0))
+    try:
+        while select.select([master], [], [], 0.2)[0]:
+            out += os.read(master, 4096)
+    except OSError:
+        pass
+    proc.wait(timeout=10)
+    os.close(master)
+    return proc.returncode, out.decode("utf-8", "replace")

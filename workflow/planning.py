@@ -1,0 +1,159 @@
+"""倒排工期: planned milestone dates derived backwards from the target production date.
+
+A template gives the number of days between milestones — signing → first capital →
+groundbreaking → production — and the industries it serves.  The templates are data: the
+defaults below, overridden or added to by admins (``pipeline plan templates set``), stored in the
+``setting`` table as ``plan.template.<name>`` (a JSON object).  A project's plan is recorded as one
+``edited`` event through the existing edit command.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from workflow.access import ADMIN, require
+from workflow.errors import BadInput, NotFound
+from workflow.find import fold
+from workflow.tables import setting as ST
+
+PREFIX = "plan.template."
+MILESTONES = ("sign", "fund", "break_ground", "commission")
+GAPS = ("sign_to_fund", "fund_to_break_ground", "break_ground_to_commission")
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    sign_to_fund: int
+    fund_to_break_ground: int
+    break_ground_to_commission: int
+    industries: tuple[str, ...] = ()
+
+    def json(self) -> dict:
+        doc = asdict(self)
+        doc["industries"] = list(self.industries)
+        return doc
+
+    def derive(self, commission: date) -> dict[str, date]:
+        """The milestone dates that reach production on ``commission``."""
+        ground = commission - timedelta(days=self.break_ground_to_commission)
+        fund = ground - timedelta(days=self.fund_to_break_ground)
+        sign = fund - timedelta(days=self.sign_to_fund)
+        return {"sign": sign, "fund": fund, "break_ground": ground, "commission": commission}
+
+
+DEFAULTS: dict[str, Template] = {t.name: t for t in (
+    Template("default", 60, 90, 365),
+    Template("industry", 60, 120, 540, ("industry", "manufacturing", "工业", "制造业", "矿业", "mining", "化工")),
+    Template("energy", 45, 90, 450, ("energy", "new energy", "能源", "新能源", "风电", "光伏")),
+    Template("agriculture", 30, 60, 240, ("agriculture", "农业", "农产品加工", "养殖", "种植")),
+    Template("services", 30, 45, 300, ("services", "trade", "logistics", "tourism", "服务业", "商贸", "物流",
+                                       "文旅", "旅游")),
+)}
+
+
+def _check(name: str, values: Mapping[str, Any], industries: Sequence[str]) -> Template:
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise BadInput("a template needs a name of at most 40 characters")
+    days = {}
+    for gap in GAPS:
+        v = values.get(gap)
+        if v.__class__ is not int or not 0 <= v <= 3650:
+            raise BadInput(f"--{gap.replace('_', '-')}: a whole number of days from 0 to 3650, not {v!r}")
+        days[gap] = v
+    return Template(name, industries=tuple(i.strip() for i in industries if i.strip()), **days)
+
+
+def templates(conn: Connection) -> dict[str, Template]:
+    """Every template: the defaults, with the stored ones over them."""
+    out = dict(DEFAULTS)
+    for key, value in conn.execute(select(ST.c.key, ST.c.value).where(ST.c.key.like(PREFIX + "%"))):
+        try:
+            doc = json.loads(value)
+            out[key[len(PREFIX):]] = _check(key[len(PREFIX):], doc, doc.get("industries", []))
+        except (ValueError, AttributeError, BadInput):
+            raise BadInput(f"setting {key} is not a valid plan template; set it again with "
+                           "`pipeline plan templates set`") from None
+    return out
+
+
+def list_templates(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        stored = {k[len(PREFIX):] for (k,) in conn.execute(select(ST.c.key).where(ST.c.key.like(PREFIX + "%")))}
+        return [{**t.json(), "stored": t.name in stored} for t in templates(conn).values()]
+
+
+def set_template(engine: Engine, actor: str, name: str, *, sign_to_fund: int | None = None,
+                 fund_to_break_ground: int | None = None, break_ground_to_commission: int | None = None,
+                 industries: Sequence[str] | None = None) -> dict:
+    """Add or change a template (admin); values not given keep the template's current ones."""
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change plan templates")
+        current = templates(conn).get(name.strip())
+        base = current.json() if current else {}
+        given = {"sign_to_fund": sign_to_fund, "fund_to_break_ground": fund_to_break_ground,
+                 "break_ground_to_commission": break_ground_to_commission}
+        values = {k: v if v is not None else base.get(k) for k, v in given.items()}
+        missing = [k for k, v in values.items() if v is None]
+        if missing:
+            raise BadInput(f"a new template needs {', '.join('--' + m.replace('_', '-') for m in missing)}")
+        t = _check(name, values, industries if industries is not None else base.get("industries", []))
+        key = PREFIX + t.name
+        text = json.dumps(t.json(), ensure_ascii=False, sort_keys=True)
+        if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
+            conn.execute(insert(ST).values(key=key, value=text))
+        else:
+            conn.execute(update(ST).where(ST.c.key == key).values(value=text))
+        return t.json()
+
+
+def template_for(conn: Connection, name: str | None, industry: str | None) -> Template:
+    """The template named, else the one serving the project's industry, else ``default``."""
+    known = templates(conn)
+    if name is not None:
+        wanted = fold(name)
+        for t in known.values():
+            if fold(t.name) == wanted:
+                return t
+        raise NotFound(f"--template: no template {name!r}; known: {', '.join(known)}", [{"template": name}])
+    folded = fold(industry)
+    if folded:
+        for t in known.values():
+            if any(fold(i) == folded for i in t.industries):
+                return t
+        for t in known.values():
+            if any(fold(i) and fold(i) in folded for i in t.industries):
+                return t
+    return known["default"]
+
+
+def plan(engine: Engine, code: str, commission: date, *, template: str | None = None,
+         replace: bool = False) -> dict:
+    """What ``project plan`` would record: the derived dates, the project's current ones, and the
+    changes (existing dates kept unless ``replace``; the target production date always set)."""
+    from workflow.find import project_row
+    from workflow.tables import project as P
+
+    with engine.connect() as conn:
+        row = project_row(conn, code, P.c.code, P.c.industry, P.c.version,
+                          *[P.c[f"plan_{m}"] for m in MILESTONES])
+        t = template_for(conn, template, row["industry"])
+    derived = t.derive(commission)
+    current = {m: row[f"plan_{m}"] for m in MILESTONES}
+    changes = {}
+    for m in MILESTONES:
+        keep = current[m] is not None and not replace and m != "commission"
+        if not keep and current[m] != derived[m]:
+            changes[m] = derived[m]
+    return {"code": row["code"], "industry": row["industry"], "template": t.json(),
+            "derived": {m: d.isoformat() for m, d in derived.items()},
+            "current": {m: (d.isoformat() if d else None) for m, d in current.items()},
+            "changes": {m: d.isoformat() for m, d in changes.items()}, "version": row["version"]}
