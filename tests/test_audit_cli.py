@@ -145,7 +145,7 @@ def test_audit_log_filters(cli, county, aud):
 
 def test_audit_log_refuses_unknown_filters(cli, county, aud):
     assert cli("audit", "log", "--unit", "NOPE", json=True).code == 4
-    assert cli("audit", "log", "--stage", "nowhere", json=True).code == 4  # a filter naming no stage: not found (issue 17)
+    assert cli("audit", "log", "--stage", "nowhere", json=True).code == 4  # names no stage: not found
     assert cli("audit", "log", "--kind", "nonsense", json=True).code == 2
     assert cli("audit", "log", "--from", "2026-13-01", json=True).code == 2
     assert cli("audit", "log", "--from", day(1).isoformat(), "--to", day(9).isoformat(), json=True).code == 2
