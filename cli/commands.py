@@ -10,7 +10,7 @@ import sys
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import ExpectVersion, JsonFlag, OnDate, Thresholds, group
+from cli.options import AllowDuplicate, ExpectVersion, JsonFlag, OnDate, Thresholds, group
 from workflow.errors import BadInput
 
 
@@ -200,15 +200,17 @@ def project_add(
                              help="Key project by hand (default: key when planned investment ≥ 1亿)."),
     plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
     on: OnDate = None,
+    allow_duplicate: AllowDuplicate = False,
     json: JsonFlag = False,
 ) -> None:
-    """Register a new project at the first stage (coordinator)."""
+    """Register a new project at the first stage (coordinator).  The same name and investor as a
+    project not in a final stage is refused (exit 2) unless --allow-duplicate."""
     money = _amount(investment)
     if money.currency != "CNY":
         raise BadInput("--investment: the planned investment is in CNY (元); give e.g. 6.6亿 or 5600万元")
     result = STATE.service().add_project(
         name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
-        origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on))
+        origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on), allow_duplicate=allow_duplicate)
     code = result.project.code
     if json:
         emit_json(STATE.service(write=False).get_project(code))
@@ -339,6 +341,28 @@ def doc_add(
     _write_result(res, json, f"{code}: {kind} {number} recorded")
 
 
+def _asking_on_duplicate(json: bool, allow: bool, write):
+    """``write(allow_duplicate)``; a Duplicate refusal asks on a terminal whether to record it anyway
+    (off a terminal, or with --json, it stands: exit 2)."""
+    from workflow.errors import Duplicate
+
+    try:
+        return write(allow)
+    except Duplicate as exc:
+        if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+            raise
+        from rich.prompt import Confirm
+
+        from workflow.i18n import is_zh
+
+        err().print(exc.message, markup=False)
+        if not Confirm.ask("仍要记录这笔？" if is_zh(STATE.lang) else "Record it anyway?", console=err(),
+                           default=False):
+            say("nothing changed")
+            raise typer.Exit(0) from None
+        return write(True)
+
+
 capital_app = group("Capital in place (到位资金).")
 
 
@@ -349,12 +373,17 @@ def capital_add(
     on: OnDate = None,
     source: str = typer.Option(None, "--source", help="Where the money came from."),
     expect_version: ExpectVersion = None,
+    allow_duplicate: AllowDuplicate = False,
     json: JsonFlag = False,
 ) -> None:
-    """Record a capital arrival; the first on a signed project fires `fund` (coordinator)."""
+    """Record a capital arrival; the first on a signed project fires `fund` (coordinator).  The same
+    amount, currency and date as an earlier entry asks on a terminal, else is refused (exit 2) unless
+    --allow-duplicate."""
     money = _amount(amount)
-    res = STATE.service().add_capital(code, money.amount_minor, money.currency, on=_on(on), source=source,
-                                      expect_version=expect_version)
+    day = _on(on)
+    res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
+        code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
+        allow_duplicate=allow))
     from workflow.money import format_money
 
     _write_result(res, json, f"{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}")
@@ -369,12 +398,15 @@ def investment_add(
     amount: str = typer.Argument(..., help="Amount, e.g. 3000万."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    allow_duplicate: AllowDuplicate = False,
     json: JsonFlag = False,
 ) -> None:
-    """Record investment completed (coordinator)."""
+    """Record investment completed (coordinator).  The same amount, currency and date as an earlier
+    entry asks on a terminal, else is refused (exit 2) unless --allow-duplicate."""
     money = _amount(amount)
-    res = STATE.service().add_investment(code, money.amount_minor, money.currency, on=_on(on),
-                                         expect_version=expect_version)
+    day = _on(on)
+    res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_investment(
+        code, money.amount_minor, money.currency, on=day, expect_version=expect_version, allow_duplicate=allow))
     from workflow.money import format_money
 
     _write_result(res, json,

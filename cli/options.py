@@ -64,6 +64,10 @@ OnDate = Annotated[str | None, typer.Option(
 ExpectVersion = Annotated[int | None, typer.Option(
     "--expect-version", metavar="N", help="Refuse (exit 5) unless the project is still at version N.")]
 
+AllowDuplicate = Annotated[bool, typer.Option(
+    "--allow-duplicate", help="Record it even though it looks like an earlier entry (same project name and "
+                              "investor; or the same amount, currency and date).")]
+
 # --- lights ----------------------------------------------------------------------------------------------
 
 Thresholds = Annotated[list[str] | None, typer.Option(

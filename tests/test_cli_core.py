@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import ADMIN
+from tests.stages import to_signed
 
 TODAY = date.today()
 
@@ -70,6 +71,7 @@ def test_usd_capital_and_key_threshold(cli):
     assert cli("project", "show", big, json=True).json["key"] is True
     assert cli("project", "show", small, json=True).json["key"] is False
     assert cli("project", "show", manual, json=True).json["key"] is True
+    to_signed(cli, small)
     cli("capital", "add", small, "4179万美元", ok=True)
     cap = cli("project", "show", small, json=True).json["capital_in_place"]
     assert cap == [{"amount_minor": 41_790_000 * 100, "currency": "USD"}]

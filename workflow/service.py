@@ -88,7 +88,7 @@ class Service:
     def add_project(self, *, name: str, investor: str | None, industry: str | None, investment_minor: int,
                     unit: str | None, origin: str | None = None, category: str | None = None,
                     key: bool | None = None, plan: Mapping[str, Any] | None = None,
-                    on: date | None = None) -> WriteResult:
+                    on: date | None = None, allow_duplicate: bool = False) -> WriteResult:
         fields = ProjectFields.parse(name=name, investor=investor, industry=industry,
                                      investment_minor=investment_minor, unit=unit, origin=origin,
                                      category=category, key=key, plan=plan)
@@ -96,7 +96,7 @@ class Service:
         with self.engine.begin() as conn:
             self.require(conn, WRITERS, "add projects")
             txn = Txn(conn, self.actor)
-            proj = commands.register(txn, fields, day)
+            proj = commands.register(txn, fields, day, allow_duplicate=allow_duplicate)
             events = txn.queued_events()
             txn.flush()
             return WriteResult(proj, events)
@@ -117,16 +117,19 @@ class Service:
                          kind=kind, number=number, on=effective(on))
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
-                    source: str | None = None, expect_version: int | None = None) -> WriteResult:
+                    source: str | None = None, expect_version: int | None = None,
+                    allow_duplicate: bool = False) -> WriteResult:
         """Record a capital arrival; the first one on a signed project fires ``fund`` with it."""
         return self._run(code, commands.add_capital, what="record capital", expect_version=expect_version,
-                         amount_minor=amount_minor, currency=currency, source=source, on=effective(on))
+                         amount_minor=amount_minor, currency=currency, source=source, on=effective(on),
+                         allow_duplicate=allow_duplicate)
 
     def add_investment(self, code: str, amount_minor: int, currency: str = "CNY", *,
-                       on: date | None = None, expect_version: int | None = None) -> WriteResult:
+                       on: date | None = None, expect_version: int | None = None,
+                       allow_duplicate: bool = False) -> WriteResult:
         return self._run(code, commands.add_investment, what="record investment completed",
                          expect_version=expect_version, amount_minor=amount_minor, currency=currency,
-                         on=effective(on))
+                         on=effective(on), allow_duplicate=allow_duplicate)
 
     def add_followup(self, code: str, note: str, *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:

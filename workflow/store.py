@@ -303,6 +303,10 @@ class Txn:
         """The events appended and not yet flushed (from the ``since``-th), as the CLI shows them."""
         return [event_json(r) for r in self._rows["event"][since:]]
 
+    def queued_rows(self, project_id: int) -> list[dict]:
+        """The event rows of one project appended in this transaction and not yet flushed."""
+        return [r for r in self._rows["event"] if r["project_id"] == project_id]
+
     def queued(self) -> int:
         return len(self._rows["event"])
 
