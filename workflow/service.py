@@ -152,6 +152,31 @@ class Service:
         return self._run(code, commands.correct, roles=ADMIN, what="correct history", seq=seq, reason=reason,
                          on=effective(on))
 
+    def undo(self, code: str, *, reason: str | None = None) -> dict:
+        """Take back the actor's own latest entry on ``code`` (see ``commands.undo``): a coordinator,
+        an admin, or a leader (their follow-ups).  ``{"code", "stage", "version", "undone": [seq],
+        "events": [the corrections written]}``."""
+        undone: list[int] = []
+
+        def command(txn: Txn, proj: ProjectRow) -> None:
+            undone.extend(commands.undo(txn, proj, reason=reason, on=txn.today))
+
+        def check(txn: Txn) -> None:
+            self.require(txn.conn, (*WRITERS, "leader"), "undo entries")
+
+        res = store.run(self.engine, self.actor, code, command, check=check)
+        events = views.history(self.engine, code)["events"]
+        written = [e for e in events if e["seq"] > max(undone)]
+        return {"code": code, "stage": res.project.stage, "version": res.project.version, "undone": undone,
+                "events": written}
+
+    def set_undo_window(self, days: int) -> int:
+        return settings.set_undo_window(self.engine, self.actor, days)
+
+    def undo_window(self) -> int:
+        with self.engine.connect() as conn:
+            return settings.undo_window_days(conn)
+
     # --- batches ------------------------------------------------------------------------------
 
     def import_projects(self, rows: Iterable[Mapping[str, Any]], *, on: date | None = None,
