@@ -61,6 +61,19 @@ def units_add(
     emit_json(doc) if json else say(f"unit {code} added")
 
 
+@units_app.command("edit")
+def units_edit(
+    code: str = typer.Argument(..., help="The unit's code (it never changes)."),
+    name: str = typer.Option(None, "--name", help="New full name."),
+    kind: str = typer.Option(None, "--kind", metavar="township|department", help="New kind."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Change a unit's name or kind (admin); recorded in the set-up ledger with actor and reason."""
+    doc = STATE.service().edit_unit(code, name=name, kind=kind, reason=reason)
+    emit_json(doc) if json else say(f"unit {code}: {doc['name']} ({doc['kind']})")
+
+
 @units_app.command("list")
 def units_list(json: JsonFlag = False) -> None:
     """List units with their project counts."""
@@ -146,6 +159,40 @@ def users_add(
     emit_json(doc) if json else say(f"user {login} is {role}")
 
 
+@users_app.command("edit")
+def users_edit(
+    login: str = typer.Argument(..., help="The login."),
+    role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Change a login's role (admin); on PostgreSQL its database group follows."""
+    doc = STATE.service().edit_user(login, role, reason=reason)
+    emit_json(doc) if json else say(f"user {login}: {doc['previous']} → {role}")
+
+
+@users_app.command("disable")
+def users_disable(
+    login: str = typer.Argument(..., help="The login."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Stop a login from writing (admin): it may still read; writes exit 6."""
+    doc = STATE.service().disable_user(login, reason=reason)
+    emit_json(doc) if json else say(f"user {login} disabled (may read, not write)")
+
+
+@users_app.command("enable")
+def users_enable(
+    login: str = typer.Argument(..., help="The login."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Let a disabled login write again with its role (admin)."""
+    doc = STATE.service().enable_user(login, reason=reason)
+    emit_json(doc) if json else say(f"user {login} enabled ({doc['role']})")
+
+
 @users_app.command("list")
 def users_list(json: JsonFlag = False) -> None:
     """List logins and roles."""
@@ -156,8 +203,8 @@ def users_list(json: JsonFlag = False) -> None:
     if json:
         emit_json({"users": users})
         return
-    print_rows([t("login", STATE.lang), t("role", STATE.lang)],
-               [(u["login"], t(u["role"], STATE.lang)) for u in users])
+    print_rows([t("login", STATE.lang), t("role", STATE.lang), "disabled"],
+               [(u["login"], t(u["role"], STATE.lang), "yes" if u["disabled"] else "") for u in users])
 
 
 # --- projects ---------------------------------------------------------------------------------------

@@ -50,6 +50,30 @@ class Service:
         self._roles.pop(login, None)
         return access.bootstrap_admin(self.engine, self.actor, login)
 
+    def edit_user(self, login: str, role: str, *, reason: str | None = None) -> dict:
+        """Change a login's role (admin; in the ledger).  On PostgreSQL its database group follows."""
+        self._roles.pop(login, None)
+        doc = access.edit_user(self.engine, self.actor, login, role, reason)
+        self._sync_pg(doc)
+        return doc
+
+    def disable_user(self, login: str, *, reason: str | None = None) -> dict:
+        """A disabled login may read, not write (exit 6); on PostgreSQL it keeps only read grants."""
+        doc = access.set_disabled(self.engine, self.actor, login, True, reason)
+        self._sync_pg(doc)
+        return doc
+
+    def enable_user(self, login: str, *, reason: str | None = None) -> dict:
+        doc = access.set_disabled(self.engine, self.actor, login, False, reason)
+        self._sync_pg(doc)
+        return doc
+
+    def _sync_pg(self, doc: dict) -> None:
+        if self.engine.dialect.name == "postgresql":
+            from workflow import pgroles
+
+            doc["granted"] = pgroles.sync_login(self.engine, doc["login"], doc["role"], doc["disabled"])
+
     def list_users(self) -> list[dict]:
         return access.list_users(self.engine)
 
@@ -57,6 +81,17 @@ class Service:
 
     def add_unit(self, code: str, name: str, kind: str = "township") -> dict:
         return directory.add_unit(self.engine, self.actor, code, name, kind)
+
+    def edit_unit(self, code: str, *, name: str | None = None, kind: str | None = None,
+                  reason: str | None = None) -> dict:
+        return directory.edit_unit(self.engine, self.actor, code, name=name, kind=kind, reason=reason)
+
+    def setup_ledger(self, *, kind_prefix: str | None = None, target: str | None = None) -> list[dict]:
+        """The set-up ledger's entries (admin edits, period closes), oldest first."""
+        from workflow import ledger
+
+        with self.engine.connect() as conn:
+            return ledger.entries(conn, kind_prefix=kind_prefix, target=target)
 
     def add_person(self, login: str, name: str, level: str, unit: str | None = None,
                    title: str | None = None, cap: int | None = None) -> dict:
