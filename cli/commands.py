@@ -10,7 +10,7 @@ import sys
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import AllowDuplicate, ExpectVersion, JsonFlag, OnDate, Thresholds, group
+from cli.options import AllowDuplicate, ExpectVersion, JsonFlag, LateFlag, LateReason, OnDate, Thresholds, group
 from workflow.errors import BadInput
 
 
@@ -24,6 +24,17 @@ def _amount(text: str):
     from workflow.money import parse_amount
 
     return parse_amount(text, lang=STATE.lang)
+
+
+def _late(late: bool, reason: str | None):
+    """The context a write runs in: a late entry (补录) for a closed period with --late --reason."""
+    from contextlib import nullcontext
+
+    if not late:
+        return nullcontext()
+    from workflow.closing import late as late_entry
+
+    return late_entry(reason)
 
 
 def _write_result(result, json: bool, message: str) -> None:
@@ -248,6 +259,8 @@ def project_add(
     plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
     on: OnDate = None,
     allow_duplicate: AllowDuplicate = False,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Register a new project at the first stage (coordinator).  The same name and investor as a
@@ -255,9 +268,11 @@ def project_add(
     money = _amount(investment)
     if money.currency != "CNY":
         raise BadInput("--investment: the planned investment is in CNY (元); give e.g. 6.6亿 or 5600万元")
-    result = STATE.service().add_project(
-        name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
-        origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on), allow_duplicate=allow_duplicate)
+    with _late(late, reason):
+        result = STATE.service().add_project(
+            name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
+            origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on),
+            allow_duplicate=allow_duplicate)
     code = result.project.code
     if json:
         emit_json(STATE.service(write=False).get_project(code))
@@ -363,10 +378,13 @@ def check_cmd(
     note: str = typer.Option(None, "--note", help="A note on the check."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a screening-checklist result (coordinator)."""
-    res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: check {item} {result}")
 
 
@@ -381,10 +399,13 @@ def doc_add(
     number: str = typer.Argument(..., help="Document number, e.g. 县招委〔2026〕3号."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a document (coordinator)."""
-    res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: {kind} {number} recorded")
 
 
@@ -421,6 +442,8 @@ def capital_add(
     source: str = typer.Option(None, "--source", help="Where the money came from."),
     expect_version: ExpectVersion = None,
     allow_duplicate: AllowDuplicate = False,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a capital arrival; the first on a signed project fires `fund` (coordinator).  The same
@@ -428,9 +451,10 @@ def capital_add(
     --allow-duplicate."""
     money = _amount(amount)
     day = _on(on)
-    res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
-        code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
-        allow_duplicate=allow))
+    with _late(late, reason):
+        res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
+            code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
+            allow_duplicate=allow))
     from workflow.money import format_money
 
     _write_result(res, json, f"{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}")
@@ -446,14 +470,18 @@ def investment_add(
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     allow_duplicate: AllowDuplicate = False,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record investment completed (coordinator).  The same amount, currency and date as an earlier
     entry asks on a terminal, else is refused (exit 2) unless --allow-duplicate."""
     money = _amount(amount)
     day = _on(on)
-    res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_investment(
-        code, money.amount_minor, money.currency, on=day, expect_version=expect_version, allow_duplicate=allow))
+    with _late(late, reason):
+        res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_investment(
+            code, money.amount_minor, money.currency, on=day, expect_version=expect_version,
+            allow_duplicate=allow))
     from workflow.money import format_money
 
     _write_result(res, json,
@@ -469,10 +497,13 @@ def followup_add(
     note: str = typer.Argument(..., help="What was done or learned."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a follow-up (coordinator, or a leader on their own project)."""
-    res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: follow-up recorded")
 
 
@@ -507,6 +538,7 @@ def advance_cmd(
     reason: str = typer.Option(None, "--reason", help="Why (required for reject, hold, withdraw)."),
     expect_version: ExpectVersion = None,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
+    late: LateFlag = False,
     json: JsonFlag = False,
 ) -> None:
     """Move a project to its next stage through a transition (coordinator)."""
@@ -536,7 +568,8 @@ def advance_cmd(
         if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=err()):
             say("nothing changed")
             raise typer.Exit(0)
-    res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
     if json:
         e = res.events[-1]
         emit_json({"code": code, "stage": res.project.stage, "version": res.project.version, "event": e})
