@@ -138,3 +138,78 @@ def test_closed_ledger_entry_tamper_is_found(cli):
         conn.execute("DROP TRIGGER ledger_no_update")
         conn.execute("UPDATE ledger SET payload = replace(payload, '\"signed\":0', '\"signed\":9')")
     assert cli("audit", "verify", json=True).code == 7
+
+
+# --- the property: whatever follows a close, the closed report does not change ------------------------
+
+
+def _entries():
+    from hypothesis import strategies as st
+
+    return st.lists(st.tuples(st.sampled_from(["capital", "investment", "followup", "edit"]),
+                              st.integers(min_value=0, max_value=300),  # days after the period starts
+                              st.integers(min_value=1, max_value=10**9),
+                              st.booleans()), min_size=1, max_size=6)
+
+
+def test_property_closed_reports_never_change(cli, service):
+    from datetime import timedelta
+
+    from hypothesis import HealthCheck, given, settings
+
+    from workflow import closing
+    from workflow.db import make_engine
+    from workflow.errors import BadInput
+
+    code = service.add_project(name="博士慧风电", investor="博士慧风电有限公司", industry="energy",
+                               investment_minor=5600_0000_00, unit="XH", on=date(Y - 1, 12, 1)).project.code
+    service_to_signed(service, code)
+    service.add_capital(code, 100, "CNY")
+    service.add_capital(code, 5_0000_00, "USD", on=date(Y, 2, 3))
+    admin = make_engine(cli.url_for("admin"))
+    closing.close(admin, "admin", PERIOD)
+    admin.dispose()
+    start = date(Y, 1, 1)
+    end = date(Y, 3, 31)
+
+    def frozen_all():
+        return {(k, lang): closing.frozen(service.engine, k, PERIOD, lang=lang)
+                for k in ("bulletin", "dispatch", "review") for lang in ("en", "zh")}
+
+    before = frozen_all()
+    counter = iter(range(10**6))
+
+    @settings(max_examples=12 if cli.engine_kind == "sqlite" else 6, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(entries=_entries())
+    def run(entries):
+        for kind, offset, amount, is_late in entries:
+            on = min(start + timedelta(days=offset), date.today())
+            inside = start <= on <= end
+
+            def write(kind=kind, amount=amount, on=on):
+                n = next(counter)
+                if kind == "capital":
+                    service.add_capital(code, amount, "CNY", on=on, allow_duplicate=True)
+                elif kind == "investment":
+                    service.add_investment(code, amount, on=on, allow_duplicate=True)
+                elif kind == "followup":
+                    service.add_followup(code, f"跟进{n}", on=on)
+                else:
+                    service.edit_project(code, {"origin": f"来源{n}"}, on=on)
+
+            if inside and not is_late:
+                with pytest.raises(Refused, match=PERIOD):
+                    write()
+                continue
+            try:
+                if is_late:
+                    with closing.late("补录"):
+                        write()
+                else:
+                    write()
+            except BadInput:  # e.g. an edit dated before the project's registration date rules allow
+                pass
+        assert frozen_all() == before
+
+    run()
