@@ -52,6 +52,24 @@ def test_users_edit_role_and_disable_enable(cli):
     assert cli("audit", "verify", json=True, ok=True).json["ok"]
 
 
+def test_postgres_groups_follow_the_role(cli):
+    if cli.engine_kind != "postgres":
+        pytest.skip("database roles exist on PostgreSQL only")
+    from workflow import pgroles
+    from workflow.db import make_engine
+
+    engine = make_engine(cli.url_for("admin"))
+    try:
+        cli.admin("users", "edit", "coord", "--role", "leader", ok=True)
+        assert pgroles.group_of(engine, "coord") == ["pipeline_leader"]
+        cli.admin("users", "disable", "coord", ok=True)
+        assert pgroles.group_of(engine, "coord") == ["pipeline_auditor"]  # reads only, in the database too
+        cli.admin("users", "enable", "coord", ok=True)
+        assert pgroles.group_of(engine, "coord") == ["pipeline_leader"]
+    finally:
+        engine.dispose()
+
+
 def test_python_api_disabled_login_may_not_write(cli, service):
     from workflow.db import make_engine
     from workflow.service import Service
