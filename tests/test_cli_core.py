@@ -19,7 +19,7 @@ def d(days_ago: int) -> str:
 def add_project(cli, *, investment="5600万", key=None, on=None, **extra) -> str:
     args = ["project", "add", "--name", extra.get("name", "盛典蓝莓科技开发"), "--investor",
             extra.get("investor", "盛典蓝莓科技开发有限公司"), "--industry", "agriculture",
-            "--investment", investment, "--unit", "XH"]
+            "--investment", investment, "--unit", "XH", "--allow-duplicate"]
     if key is True:
         args.append("--key")
     if key is False:

@@ -56,7 +56,7 @@ class AppUser(SQLModel, table=True):
     role: str = Field(max_length=20)  # coordinator | leader | auditor | admin
     created_at: datetime
     created_by: str = Field(max_length=80)
-    disabled: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})  # may read, not write
+    disabled: bool = Field(default=False)  # may read, not write (the migration gives old rows false)
 
 
 class Project(SQLModel, table=True):
