@@ -375,6 +375,22 @@ def audit_checkpoint(json: JsonFlag = False) -> None:
             f"`pipeline audit verify --digest {doc['digest']}` needs nothing else")
 
 
+@audit_app.command("ledger")
+def audit_ledger(json: JsonFlag = False) -> None:
+    """List the set-up ledger: admins' edits of units and users, periods closed and reopened."""
+    from cli.render import print_rows
+
+    rows = STATE.service(write=False).setup_ledger()
+    if json:
+        emit_json({"entries": rows})
+        return
+    import json as _json
+
+    print_rows(["#", "recorded (UTC)", "actor", "kind", "target", "change", "reason"],
+               [(r["seq"], r["recorded_at"], r["actor"], r["kind"], r["target"],
+                 _json.dumps(r["payload"], ensure_ascii=False), r["reason"] or "") for r in rows])
+
+
 @audit_app.command("checkpoints")
 def audit_checkpoints(json: JsonFlag = False) -> None:
     """List the checkpoints stored in the database, newest first."""

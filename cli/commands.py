@@ -10,7 +10,21 @@ import sys
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import ExpectVersion, JsonFlag, Limit, NoPager, Offset, OnDate, Search, SortKey, Thresholds, group
+from cli.options import (
+    AllowDuplicate,
+    ExpectVersion,
+    JsonFlag,
+    LateFlag,
+    LateReason,
+    Limit,
+    NoPager,
+    Offset,
+    OnDate,
+    Search,
+    SortKey,
+    Thresholds,
+    group,
+)
 from workflow.errors import BadInput
 
 
@@ -36,6 +50,17 @@ def _amount(text: str):
     from workflow.money import parse_amount
 
     return parse_amount(text, lang=STATE.lang)
+
+
+def _late(late: bool, reason: str | None):
+    """The context a write runs in: a late entry (补录) for a closed period with --late --reason."""
+    from contextlib import nullcontext
+
+    if not late:
+        return nullcontext()
+    from workflow.closing import late as late_entry
+
+    return late_entry(reason)
 
 
 def _write_result(result, json: bool, message: str) -> None:
@@ -71,6 +96,19 @@ def units_add(
     """Add a township or department (admin)."""
     doc = STATE.service().add_unit(code, name, kind)
     emit_json(doc) if json else say(_msg("unit_added", code=code))
+
+
+@units_app.command("edit")
+def units_edit(
+    code: str = typer.Argument(..., help="The unit's code (it never changes)."),
+    name: str = typer.Option(None, "--name", help="New full name."),
+    kind: str = typer.Option(None, "--kind", metavar="township|department", help="New kind."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Change a unit's name or kind (admin); recorded in the set-up ledger with actor and reason."""
+    doc = STATE.service().edit_unit(code, name=name, kind=kind, reason=reason)
+    emit_json(doc) if json else say(f"unit {code}: {doc['name']} ({doc['kind']})")
 
 
 @units_app.command("list")
@@ -158,6 +196,40 @@ def users_add(
     emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(role)))
 
 
+@users_app.command("edit")
+def users_edit(
+    login: str = typer.Argument(..., help="The login."),
+    role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Change a login's role (admin); on PostgreSQL its database group follows."""
+    doc = STATE.service().edit_user(login, role, reason=reason)
+    emit_json(doc) if json else say(f"user {login}: {doc['previous']} → {role}")
+
+
+@users_app.command("disable")
+def users_disable(
+    login: str = typer.Argument(..., help="The login."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Stop a login from writing (admin): it may still read; writes exit 6."""
+    doc = STATE.service().disable_user(login, reason=reason)
+    emit_json(doc) if json else say(f"user {login} disabled (may read, not write)")
+
+
+@users_app.command("enable")
+def users_enable(
+    login: str = typer.Argument(..., help="The login."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Let a disabled login write again with its role (admin)."""
+    doc = STATE.service().enable_user(login, reason=reason)
+    emit_json(doc) if json else say(f"user {login} enabled ({doc['role']})")
+
+
 @users_app.command("list")
 def users_list(json: JsonFlag = False) -> None:
     """List logins and roles."""
@@ -168,8 +240,8 @@ def users_list(json: JsonFlag = False) -> None:
     if json:
         emit_json({"users": users})
         return
-    print_rows([t("login", STATE.lang), t("role", STATE.lang)],
-               [(u["login"], t(u["role"], STATE.lang)) for u in users])
+    print_rows([t("login", STATE.lang), t("role", STATE.lang), "disabled"],
+               [(u["login"], t(u["role"], STATE.lang), "yes" if u["disabled"] else "") for u in users])
 
 
 # --- projects ---------------------------------------------------------------------------------------
@@ -212,15 +284,21 @@ def project_add(
                              help="Key project by hand (default: key when planned investment ≥ 1亿)."),
     plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
     on: OnDate = None,
+    allow_duplicate: AllowDuplicate = False,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
-    """Register a new project at the first stage (coordinator)."""
+    """Register a new project at the first stage (coordinator).  The same name and investor as a
+    project not in a final stage is refused (exit 2) unless --allow-duplicate."""
     money = _amount(investment)
     if money.currency != "CNY":
         raise BadInput("--investment: the planned investment is in CNY (元); give e.g. 6.6亿 or 5600万元")
-    result = STATE.service().add_project(
-        name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
-        origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on))
+    with _late(late, reason):
+        result = STATE.service().add_project(
+            name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
+            origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on),
+            allow_duplicate=allow_duplicate)
     code = result.project.code
     if json:
         emit_json(STATE.service(write=False).get_project(code))
@@ -358,10 +436,13 @@ def check_cmd(
     note: str = typer.Option(None, "--note", help="A note on the check."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a screening-checklist result (coordinator)."""
-    res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: check {item} {result}")
 
 
@@ -376,11 +457,36 @@ def doc_add(
     number: str = typer.Argument(..., help="Document number, e.g. 县招委〔2026〕3号."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a document (coordinator)."""
-    res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: {kind} {number} recorded")
+
+
+def _asking_on_duplicate(json: bool, allow: bool, write):
+    """``write(allow_duplicate)``; a Duplicate refusal asks on a terminal whether to record it anyway
+    (off a terminal, or with --json, it stands: exit 2)."""
+    from workflow.errors import Duplicate
+
+    try:
+        return write(allow)
+    except Duplicate as exc:
+        if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+            raise
+        from rich.prompt import Confirm
+
+        from workflow.i18n import is_zh
+
+        err().print(exc.message, markup=False)
+        if not Confirm.ask("仍要记录这笔？" if is_zh(STATE.lang) else "Record it anyway?", console=err(),
+                           default=False):
+            say("nothing changed")
+            raise typer.Exit(0) from None
+        return write(True)
 
 
 capital_app = group("Capital in place (到位资金).")
@@ -393,12 +499,20 @@ def capital_add(
     on: OnDate = None,
     source: str = typer.Option(None, "--source", help="Where the money came from."),
     expect_version: ExpectVersion = None,
+    allow_duplicate: AllowDuplicate = False,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
-    """Record a capital arrival; the first on a signed project fires `fund` (coordinator)."""
+    """Record a capital arrival; the first on a signed project fires `fund` (coordinator).  The same
+    amount, currency and date as an earlier entry asks on a terminal, else is refused (exit 2) unless
+    --allow-duplicate."""
     money = _amount(amount)
-    res = STATE.service().add_capital(code, money.amount_minor, money.currency, on=_on(on), source=source,
-                                      expect_version=expect_version)
+    day = _on(on)
+    with _late(late, reason):
+        res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
+            code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
+            allow_duplicate=allow))
     from workflow.money import format_money
 
     _write_result(res, json, f"{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}")
@@ -413,12 +527,19 @@ def investment_add(
     amount: str = typer.Argument(..., help="Amount, e.g. 3000万."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    allow_duplicate: AllowDuplicate = False,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
-    """Record investment completed (coordinator)."""
+    """Record investment completed (coordinator).  The same amount, currency and date as an earlier
+    entry asks on a terminal, else is refused (exit 2) unless --allow-duplicate."""
     money = _amount(amount)
-    res = STATE.service().add_investment(code, money.amount_minor, money.currency, on=_on(on),
-                                         expect_version=expect_version)
+    day = _on(on)
+    with _late(late, reason):
+        res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_investment(
+            code, money.amount_minor, money.currency, on=day, expect_version=expect_version,
+            allow_duplicate=allow))
     from workflow.money import format_money
 
     _write_result(res, json,
@@ -434,10 +555,13 @@ def followup_add(
     note: str = typer.Argument(..., help="What was done or learned."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a follow-up (coordinator, or a leader on their own project)."""
-    res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
     _write_result(res, json, f"{code}: follow-up recorded")
 
 
@@ -472,6 +596,7 @@ def advance_cmd(
     reason: str = typer.Option(None, "--reason", help="Why (required for reject, hold, withdraw)."),
     expect_version: ExpectVersion = None,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
+    late: LateFlag = False,
     json: JsonFlag = False,
 ) -> None:
     """Move a project to its next stage through a transition (coordinator)."""
@@ -502,7 +627,8 @@ def advance_cmd(
         if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=err()):
             say("未作更改" if STATE.lang == "zh" else "nothing changed")
             raise typer.Exit(2)
-    res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
+    with _late(late, reason):
+        res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
     if json:
         e = res.events[-1]
         emit_json({"code": code, "stage": res.project.stage, "version": res.project.version, "event": e})

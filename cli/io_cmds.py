@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import JsonFlag
+from cli.options import JsonFlag, LateFlag, LateReason
 from workflow.errors import BadInput
 
 PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
@@ -56,6 +56,8 @@ def import_cmd(
                                                "investor and unit) or repeating an earlier row."),
     sheet: str = typer.Option(None, "--sheet", metavar="NAME", help="The sheet of an .xlsx workbook "
                                                                      "(default: the first)."),
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Register every row of a project ledger as a new project, all or nothing (coordinator).
@@ -73,7 +75,13 @@ def import_cmd(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _import(file, dry_run, allow_duplicates, sheet, json)
+        if late:
+            from workflow.closing import late as late_entry
+
+            with late_entry(reason):  # one reason for the whole file
+                _import(file, dry_run, allow_duplicates, sheet, json)
+        else:
+            _import(file, dry_run, allow_duplicates, sheet, json)
     finally:
         if collecting:
             gc.enable()

@@ -64,6 +64,16 @@ OnDate = Annotated[str | None, typer.Option(
 ExpectVersion = Annotated[int | None, typer.Option(
     "--expect-version", metavar="N", help="Refuse (exit 5) unless the project is still at version N.")]
 
+AllowDuplicate = Annotated[bool, typer.Option(
+    "--allow-duplicate", help="Record it even though it looks like an earlier entry (same project name and "
+                              "investor; or the same amount, currency and date).")]
+
+LateFlag = Annotated[bool, typer.Option(
+    "--late", help="A late entry (补录) dated in a closed period; needs --reason TEXT.")]
+
+LateReason = Annotated[str | None, typer.Option(
+    "--reason", help="Why (required with --late: why the entry comes after its period was closed).")]
+
 # --- lights ----------------------------------------------------------------------------------------------
 
 Thresholds = Annotated[list[str] | None, typer.Option(

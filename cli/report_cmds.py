@@ -403,23 +403,92 @@ report_app = group("The county's reports: bulletin, dispatch, review, evaluation
 
 def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, threshold: list[str] | None,
                 json: bool, fmt: str | None, output: Path | None) -> None:
-    from workflow import reports
+    from workflow import closing, reports
 
     _check(fmt, output, json)
     lang = STATE.lang
     svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
-    if kind == "evaluation":
+    doc = closing.frozen(svc.engine, kind, period, lang=lang, unit=unit)
+    if doc is not None:  # a closed period: exactly the frozen figures
+        if day is not None or threshold:
+            raise BadInput(f"--period {period} is closed: its reports are frozen, so --as-of and --threshold do "
+                           f"not apply; `pipeline report diff {period}` shows what changed since")
+    elif kind == "evaluation":
         doc = reports.evaluation(svc.engine, period, as_of=day, unit=unit, lang=lang)
     else:
         fn = getattr(reports, kind)
         doc = fn(svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
+    if not doc.get("closed"):
+        late = [a for a in closing.adjustments(svc.engine, period, lang=lang) if unit is None or a["unit"] == unit]
+        if late:
+            doc["adjustments"] = late
     if json:
         emit_json(doc)
         return
     builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
                 "evaluation": evaluation_report}
-    emit(builders[kind](doc, lang), fmt, output, lang)
+    report = builders[kind](doc, lang)
+    if doc.get("adjustments"):
+        report.sections.append(_adjustments_section(doc["adjustments"], lang))
+    if doc.get("closed"):
+        report.info.append(("closed_h", t("closed_v", lang)))
+    emit(report, fmt, output, lang)
+
+
+def _adjustments_section(items: list[dict], lang: str) -> Section:
+    """Late entries (补录) recorded in this open period for closed ones."""
+    sec = Section("adjustments", [("code", "text"), ("closed_period_h", "text"), ("kind_h", "text"),
+                                  ("effective_h", "text"), ("amount_h", "wan"), ("currency_h", "text"),
+                                  ("reason_h", "text")], title=t("sec_adjustments", lang))
+    for a in items:
+        sec.add([a["code"], a["closed_period"], a["kind"], a["effective_on"], a["amount_minor"], a["currency"],
+                 a["reason"]])
+    return sec
+
+
+@report_app.command("close")
+def report_close(period: Period, reason: str = typer.Option(None, "--reason", help="Why (kept with the close)."),
+                 json: JsonFlag = False) -> None:
+    """关账: freeze a period (admin): its reports are stored in the ledger and reprinted unchanged."""
+    from workflow import closing
+
+    svc = STATE.service()
+    doc = closing.close(svc.engine, svc.actor, period, reason=reason, lang=STATE.lang)
+    emit_json(doc) if json else say(f"period {doc['period']} closed ({', '.join(doc['reports'])}); "
+                                    f"digest {doc['digest']}")
+
+
+@report_app.command("reopen")
+def report_reopen(period: Period, reason: str = typer.Option(None, "--reason", help="Why (required)."),
+                  json: JsonFlag = False) -> None:
+    """Reopen a closed period (admin): entries dated in it are accepted again; close it again later."""
+    from workflow import closing
+
+    svc = STATE.service()
+    doc = closing.reopen(svc.engine, svc.actor, period, reason=reason, lang=STATE.lang)
+    emit_json(doc) if json else say(f"period {doc['period']} reopened")
+
+
+@report_app.command("diff")
+def report_diff(period: Period,
+                kind: str = typer.Option("bulletin", "--report", metavar="bulletin|dispatch|review|evaluation",
+                                         help="Which report to compare (default: bulletin)."),
+                json: JsonFlag = False) -> None:
+    """What the entries since the close would change in a closed period's report (figure by figure)."""
+    from cli.render import print_rows
+    from workflow import closing
+
+    if kind not in closing.KINDS:
+        raise BadInput(f"--report: {kind!r} is not one of {', '.join(closing.KINDS)}")
+    doc = closing.diff(STATE.service(write=False).engine, kind, period, lang=STATE.lang)
+    if json:
+        emit_json(doc)
+        return
+    if not doc["changes"]:
+        say(f"{doc['period']}: no change since the close")
+        return
+    print_rows(["figure", "frozen", "now"], [(c["path"], c["frozen"], c["now"]) for c in doc["changes"]])
 
 
 @report_app.command("bulletin")

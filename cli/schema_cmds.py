@@ -107,7 +107,7 @@ wf_app = group("The workflow definition: show, diagram, validate.")
 
 @wf_app.command("show")
 def workflow_show(json: JsonFlag = False) -> None:
-    """Show the default workflow: stages, transitions and their guards."""
+    """Show the default workflow: stages, transitions and their guards, and what each stage may record."""
     from cli import render
     from workflow.definition import default_definition
     from workflow.i18n import is_zh
@@ -126,6 +126,9 @@ def workflow_show(json: JsonFlag = False) -> None:
         rows.append((tr.trigger, tr.zh if is_zh(lang) else tr.en, ", ".join(tr.sources), dest,
                      "\n".join(tr.guards) or "-"))
     render.print_rows(["trigger", "label", "from", "to", "guards"], rows)
+    render.print_rows(["stage", "may record"],
+                      [(s.key, "\n".join(defn.recordable_in(s.key))) for s in defn.stages],
+                      title="What may be recorded in which stage")
 
 
 @wf_app.command("diagram")

@@ -32,6 +32,14 @@ def approved_project(service, name="东安金矿", unit="XH", on=None) -> str:
     return code
 
 
+def signed_project(service, name="东安金矿", unit="XH") -> str:
+    """A project taken to `signed` (capital is recorded from there on)."""
+    code = approved_project(service, name=name, unit=unit)
+    service.add_document(code, "contract", "合同2026-1", on=day(15))
+    service.advance(code, "sign", on=day(15))
+    return code
+
+
 @pytest.fixture
 def aud(cli):
     cli.admin("users", "add", "aud", "--role", "auditor", ok=True)
@@ -56,7 +64,7 @@ def test_history_json_contract(cli, service, aud):
 
 
 def test_history_formats_show_documents_checks_amounts_and_corrections(cli, service, aud, tmp_path):
-    code = approved_project(service)
+    code = signed_project(service)
     service.add_capital(code, 4179_0000_00, "USD", source="外资", on=day(10))
     cli.admin("correct", code, 3, "--reason", "核查结果录入错误", ok=True)
     rows = list(csv.reader(io.StringIO(cli("history", code, "--format", "csv", actor=aud, ok=True).out)))
@@ -331,10 +339,10 @@ def test_correct_hold_and_resume_restore_held_from(cli, service):
 
 
 def test_correct_capital_reverses_the_amount(cli, service):
-    code = approved_project(service)
+    code = signed_project(service)
     service.add_followup(code, "跟进")
     service.add_capital(code, 5600_0000_00, "CNY", on=day(4))
-    seq = cli("history", code, json=True).json["events"][-1]["seq"]
+    seq = cli("history", code, json=True).json["events"][-2]["seq"]  # the last one is the `fund` it fired
     res = cli.admin("correct", code, seq, "--reason", "金额录错，应为560万", ok=True)
     assert "reversed" in res.err
     show = cli("project", "show", code, json=True).json
@@ -355,14 +363,14 @@ def test_correct_capital_reverses_the_amount(cli, service):
 
 def test_audit_on_each_engine(any_cli, any_service):
     c = any_cli
-    code = approved_project(any_service)
-    any_service.add_capital(code, 1000_0000_00, "CNY", on=day(3))
+    code = signed_project(any_service)
+    any_service.add_capital(code, 1000_0000_00, "CNY", on=day(3))  # fires `fund`
     digest = c.admin("audit", "checkpoint", json=True, ok=True).json
-    assert digest["stored"] is True and digest["events"] == 9
-    seq = c("history", code, json=True, ok=True).json["events"][-1]["seq"]
+    assert digest["stored"] is True and digest["events"] == 12
+    seq = c("history", code, json=True, ok=True).json["events"][-2]["seq"]
     c.admin("correct", code, seq, "--reason", "重复录入", ok=True)
     report = c("audit", "verify", "--digest", digest["digest"], json=True, ok=True).json
-    assert report["ok"] and report["digest"]["matched"] and report["events"] == 10
+    assert report["ok"] and report["digest"]["matched"] and report["events"] == 13
     assert c("audit", "log", "--kind", "correction", json=True, ok=True).json["count"] == 1
     assert json.loads(c("history", code, json=True, ok=True).out)["verified"] is True
 

@@ -26,7 +26,8 @@ def _setup(service, cli=None) -> dict[str, int]:
         service.advance(code, "submit")
         for k in range(n_followups):
             service.add_followup(code, f"第{k + 1}次跟进：对方称\"资金已落实\"")
-        service.add_capital(code, 100_0000_00 * i, "CNY")
+        # an amount in the chain (capital waits until `signed`: the planned investment is edited instead)
+        service.edit_project(code, {"investment_minor": 100_0000_00 * i})
         service.record_check(code, "environment", "pass", note="环评通过")
     return ids
 
@@ -159,10 +160,10 @@ def test_edited_amount_in_payload(county):
     cli, county = county
     pid = county["P-0001"]
     con = sqlite3.connect(cli.db)
-    seq, payload = con.execute("SELECT seq, payload FROM event WHERE project_id = ? AND kind = 'capital'",
+    seq, payload = con.execute("SELECT seq, payload FROM event WHERE project_id = ? AND kind = 'edited'",
                                (pid,)).fetchone()
     con.close()
-    assert '"amount_minor":100000000,' in payload
+    assert '100000000]' in payload
     tamper(cli.db, ("UPDATE event SET payload = ? WHERE project_id = ? AND seq = ?",
                     (payload.replace("100000000", "900000000"), pid, seq)))
     code, report = verify(cli)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import ADMIN
+from tests.stages import to_signed
 
 TODAY = date.today()
 
@@ -18,7 +19,7 @@ def d(days_ago: int) -> str:
 def add_project(cli, *, investment="5600万", key=None, on=None, **extra) -> str:
     args = ["project", "add", "--name", extra.get("name", "盛典蓝莓科技开发"), "--investor",
             extra.get("investor", "盛典蓝莓科技开发有限公司"), "--industry", "agriculture",
-            "--investment", investment, "--unit", "XH"]
+            "--investment", investment, "--unit", "XH", "--allow-duplicate"]
     if key is True:
         args.append("--key")
     if key is False:
@@ -70,6 +71,7 @@ def test_usd_capital_and_key_threshold(cli):
     assert cli("project", "show", big, json=True).json["key"] is True
     assert cli("project", "show", small, json=True).json["key"] is False
     assert cli("project", "show", manual, json=True).json["key"] is True
+    to_signed(cli, small)
     cli("capital", "add", small, "4179万美元", ok=True)
     cap = cli("project", "show", small, json=True).json["capital_in_place"]
     assert cap == [{"amount_minor": 41_790_000 * 100, "currency": "USD"}]

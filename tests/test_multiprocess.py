@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import pipeline_exe
+from tests.stages import to_signed
 
 pytestmark = pytest.mark.slow
 
@@ -45,12 +46,13 @@ def test_twelve_processes_advance_the_same_project(cli):
 
 def test_ten_processes_add_capital_and_the_sum_is_exact(cli):
     code = cli("project", "add", "--name", "黑龙江诺宝新能源生物质发电", "--investor", "黑龙江诺宝新能源开发有限公司",
-               "--industry", "energy", "--investment", "3亿", "--unit", "XH", json=True, ok=True).json["code"]
+               "--industry", "energy", "--investment", "3000万", "--unit", "XH", json=True, ok=True).json["code"]
+    to_signed(cli, code)  # capital is recorded from `signed` on; the first arrival fires `fund`
     amounts = [f"{i}万" for i in range(1, 11)]
     results = _race([["capital", "add", code, a] for a in amounts], cli.db)
     assert [r[0] for r in results] == [0] * 10, results
     view = cli("project", "show", code, json=True).json
     assert view["capital_in_place"] == [{"amount_minor": sum(range(1, 11)) * 10_000 * 100, "currency": "CNY"}]
     events = cli("history", code, json=True).json["events"]
-    assert [e["seq"] for e in events] == list(range(1, 12))
+    assert [e["seq"] for e in events] == list(range(1, 22))  # registration, 9 to sign, 10 capital, fund
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:], strict=False))

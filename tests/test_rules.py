@@ -24,7 +24,7 @@ def rule(cli, role: str, login: str, priority: int, *conds, json_doc: bool = Tru
 def project(cli, *, investment: str = "2亿", industry: str = "mining", unit: str = "XH", key: bool | None = None,
             **extra) -> str:
     args = ["project", "add", "--name", extra.get("name", "翠宏山铁多金属矿"), "--investor", "翠宏山矿业",
-            "--industry", industry, "--investment", investment, "--unit", unit]
+            "--industry", industry, "--investment", investment, "--unit", unit, "--allow-duplicate"]
     for opt in ("origin", "category"):
         if opt in extra:
             args += [f"--{opt}", extra[opt]]

@@ -127,6 +127,12 @@ class PipelineMachine(RuleBasedStateMachine):
             m.stage = "funding"
         return result
 
+    def _may(self, m: Model, what: str) -> bool:
+        """The definition's [recording] rule: whether ``what`` may be recorded at the model's stage."""
+        from workflow.definition import default_definition
+
+        return default_definition().recordable(what, m.stage)
+
     def _auto_fund(self, m: Model, capital_after: int) -> bool:
         return m.stage == "signed" and capital_after > 0
 
@@ -141,7 +147,7 @@ class PipelineMachine(RuleBasedStateMachine):
         investment = 2 * KEY_MINOR if big else 56_000_000 * 100
         STATS["steps"] += 1
         result = self.svc.add_project(name="盛典蓝莓", investor="盛典蓝莓科技开发有限公司", industry="agriculture",
-                                      investment_minor=investment, unit=unit)
+                                      investment_minor=investment, unit=unit, allow_duplicate=True)
         code = result.project.code
         m = Model(code=code, key=big, investment=investment)
         kinds = [e["kind"] for e in result.events]
@@ -159,6 +165,9 @@ class PipelineMachine(RuleBasedStateMachine):
     @rule(code=projects, kind=st.sampled_from(DOCS))
     def add_document(self, code, kind):
         m = self.models[code]
+        if not self._may(m, f"document:{kind}"):
+            self._write(m, lambda: self.svc.add_document(code, kind, self._number()), expect=Refused)
+            return
         auto = self._auto_fund(m, m.capital)
         self._write(m, lambda: self.svc.add_document(code, kind, self._number()),
                     expect=None, events=[("document", None, None, {})], auto=auto)
@@ -167,6 +176,9 @@ class PipelineMachine(RuleBasedStateMachine):
     @rule(code=projects, item=st.sampled_from(CHECKS), ok=st.booleans())
     def record_check(self, code, item, ok):
         m = self.models[code]
+        if not self._may(m, f"check:{item}"):
+            self._write(m, lambda: self.svc.record_check(code, item, "pass" if ok else "fail"), expect=Refused)
+            return
         auto = self._auto_fund(m, m.capital)
         self._write(m, lambda: self.svc.record_check(code, item, "pass" if ok else "fail"),
                     expect=None, events=[("check", None, None, {})], auto=auto)
@@ -178,21 +190,30 @@ class PipelineMachine(RuleBasedStateMachine):
         if amount <= 0:
             self._write(m, lambda: self.svc.add_capital(code, amount, "CNY"), expect=BadInput)
             return
+        if not self._may(m, "capital"):
+            self._write(m, lambda: self.svc.add_capital(code, amount, "CNY"), expect=Refused)
+            return
         auto = self._auto_fund(m, m.capital + amount)
-        self._write(m, lambda: self.svc.add_capital(code, amount, "CNY"),
+        self._write(m, lambda: self.svc.add_capital(code, amount, "CNY", allow_duplicate=True),
                     expect=None, events=[("capital", None, amount, {})], auto=auto)
         m.capital += amount
 
     @rule(code=projects, amount=st.integers(min_value=1, max_value=90_000_000))
     def add_investment(self, code, amount):
         m = self.models[code]
-        self._write(m, lambda: self.svc.add_investment(code, amount), expect=None,
+        if not self._may(m, "investment"):
+            self._write(m, lambda: self.svc.add_investment(code, amount), expect=Refused)
+            return
+        self._write(m, lambda: self.svc.add_investment(code, amount, allow_duplicate=True), expect=None,
                     events=[("investment", None, amount, {})])
         m.invested += amount
 
     @rule(code=projects)
     def add_followup(self, code):
         m = self.models[code]
+        if not self._may(m, "followup"):
+            self._write(m, lambda: self.svc.add_followup(code, "人盯人"), expect=Refused)
+            return
         self._write(m, lambda: self.svc.add_followup(code, "人盯人"), expect=None,
                     events=[("followup", None, None, {})])
 
@@ -272,6 +293,9 @@ class PipelineMachine(RuleBasedStateMachine):
     @rule(code=projects)
     def reassign_lead_leader(self, code):
         m = self.models[code]
+        if not self._may(m, "assignment"):
+            self._write(m, lambda: self.admin.reassign(code, "lead_leader", "wang", reason="x"), expect=Refused)
+            return
         if m.lead:
             self._write(m, lambda: self.admin.reassign(code, "lead_leader", "wang", reason="分工调整"),
                         expect=BadInput)
@@ -284,6 +308,9 @@ class PipelineMachine(RuleBasedStateMachine):
     def edit_investment(self, code, big):
         m = self.models[code]
         investment = 3 * KEY_MINOR if big else 12_000_000 * 100
+        if not self._may(m, "edit"):
+            self._write(m, lambda: self.svc.edit_project(code, {"investment_minor": investment}), expect=Refused)
+            return
         if investment == m.investment:
             self._write(m, lambda: self.svc.edit_project(code, {"investment_minor": investment}), expect=BadInput)
             return

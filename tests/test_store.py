@@ -102,7 +102,7 @@ def test_schema_behind_and_ahead_are_refused(cli):
     assert res.code == 2 and "newer than this program" in res.json["error"]["message"]
     from workflow import db as dbm
 
-    assert dbm.schema_state("0001") == "current"
+    assert dbm.schema_state(dbm.SCHEMA_HEAD) == "current"
     assert dbm.schema_state(None) == "missing"
     assert dbm.schema_state("ffff") == "ahead"
     con.execute("DELETE FROM alembic_version")
@@ -114,8 +114,8 @@ def test_schema_behind_and_ahead_are_refused(cli):
 def test_behind_names_upgrade(monkeypatch, cli):
     from workflow import db as dbm
 
-    monkeypatch.setattr(dbm, "REVISIONS", ("0001", "0002"))
-    monkeypatch.setattr(dbm, "SCHEMA_HEAD", "0002")
+    monkeypatch.setattr(dbm, "REVISIONS", (*dbm.REVISIONS, "0099"))  # a revision newer than the database's
+    monkeypatch.setattr(dbm, "SCHEMA_HEAD", "0099")
     with pytest.raises(dbm.SchemaMismatch, match="pipeline db upgrade"):
         dbm.check_schema(dbm.make_engine(f"sqlite:///{cli.db}"))
 
@@ -195,7 +195,7 @@ def test_project_codes_are_never_reused(tmp_path):
     c.admin("units", "add", "XH", "--name", "x", ok=True)
     for _ in range(3):
         c.admin("project", "add", "--name", "a", "--investor", "b", "--industry", "c", "--investment", "1",
-                "--unit", "XH", ok=True)
+                "--unit", "XH", "--allow-duplicate", ok=True)
     con = sqlite3.connect(c.db)
     con.execute("PRAGMA foreign_keys=OFF")
     con.execute("DROP TRIGGER event_no_delete")
@@ -203,5 +203,5 @@ def test_project_codes_are_never_reused(tmp_path):
     con.execute("DELETE FROM project WHERE id = 3")
     con.commit()
     res = c.admin("project", "add", "--name", "a", "--investor", "b", "--industry", "c", "--investment", "1",
-                  "--unit", "XH", json=True, ok=True)
+                  "--unit", "XH", "--allow-duplicate", json=True, ok=True)
     assert res.json["code"] == "P-0004"

@@ -31,11 +31,19 @@ def role_of(conn: Connection, login: str, cache: dict[str, str | None] | None = 
     return role
 
 
+def is_disabled(conn: Connection, login: str) -> bool:
+    return bool(conn.execute(select(AU.c.disabled).where(AU.c.login == login)).scalar())
+
+
 def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
             cache: dict[str, str | None] | None = None) -> str:
-    """The actor's role if it is one of ``roles``; otherwise NotAllowed (exit 6) saying what it needs."""
+    """The actor's role if it is one of ``roles`` and the login is not disabled; otherwise NotAllowed
+    (exit 6) saying what it needs.  Every write checks here; reads do not (a disabled login reads)."""
     roles = tuple(roles)
     role = role_of(conn, actor, cache)
+    if role is not None and is_disabled(conn, actor):
+        raise NotAllowed(f"'{actor}' is disabled: it may read but not {what} (an admin may "
+                         f"`pipeline users enable {actor}`)", [{"actor": actor, "role": role, "disabled": True}])
     if role not in roles:
         who = f"'{actor}'" + (f" (role {role})" if role else " (not a known user)")
         raise NotAllowed(
@@ -55,6 +63,58 @@ def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
             raise BadInput(f"user {login!r} already exists", [{"user": login}])
         conn.execute(insert(AU).values(login=login, role=role, created_at=clock.utcnow(), created_by=actor))
     return {"login": login, "role": role}
+
+
+def _user(conn: Connection, login: str) -> dict:
+    from workflow.errors import NotFound
+
+    row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
+    if row is None:
+        raise NotFound(f"no user {login!r}; add it with `pipeline users add`", [{"user": login}])
+    return dict(row)
+
+
+def _last_admin(conn: Connection, login: str) -> bool:
+    others = conn.execute(select(func.count()).select_from(AU).where(
+        AU.c.role == "admin", AU.c.login != login, AU.c.disabled.is_(False))).scalar()
+    return not others
+
+
+def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
+    """Change a login's role (admin); recorded in the ledger with actor and reason.  The last enabled
+    admin cannot give up the role (nobody could manage users afterwards)."""
+    from workflow import ledger
+
+    if role not in USER_ROLES:
+        raise BadInput(f"--role: {role!r} is not one of {', '.join(USER_ROLES)}")
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change users' roles")
+        user = _user(conn, login)
+        if user["role"] == role:
+            raise BadInput(f"{login!r} already has the role {role}", [{"user": login, "role": role}])
+        if user["role"] == "admin" and _last_admin(conn, login):
+            raise BadInput(f"{login!r} is the last admin; make another login admin first")
+        conn.execute(update(AU).where(AU.c.login == login).values(role=role))
+        entry = ledger.append(conn, actor, "user_role", login, {"from": user["role"], "to": role}, reason)
+    return {"login": login, "role": role, "previous": user["role"], "disabled": bool(user["disabled"]),
+            "ledger": entry}
+
+
+def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason: str | None = None) -> dict:
+    """Disable a login (it may read, not write: exit 6) or enable it again (admin); in the ledger."""
+    from workflow import ledger
+
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "disable or enable users")
+        user = _user(conn, login)
+        if bool(user["disabled"]) == disabled:
+            raise BadInput(f"{login!r} is already {'disabled' if disabled else 'enabled'}", [{"user": login}])
+        if disabled and user["role"] == "admin" and _last_admin(conn, login):
+            raise BadInput(f"{login!r} is the last enabled admin; it cannot be disabled")
+        conn.execute(update(AU).where(AU.c.login == login).values(disabled=disabled))
+        entry = ledger.append(conn, actor, "user_disabled" if disabled else "user_enabled", login,
+                              {"role": user["role"]}, reason)
+    return {"login": login, "role": user["role"], "disabled": disabled, "ledger": entry}
 
 
 def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
@@ -78,5 +138,5 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
 
 def list_users(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by).order_by(AU.c.login))
+        rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by, AU.c.disabled).order_by(AU.c.login))
         return [dict(r) for r in rows.mappings()]

@@ -421,13 +421,24 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         wanted = _heads_of(row, failures) if row is not None else {}
         sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                        failures=failures)
+        ledger_head = _check_ledger(conn, failures)
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
     report = None
     if check is not None:
         report = _digest_report(check, sweep, row, wanted, failures, given=digest is not None)
     return {"ok": failures.total == 0, "projects": len(projects), "events": sweep["events"],
-            "failures": failures.items, "failures_total": failures.total, "digest": report}
+            "failures": failures.items, "failures_total": failures.total, "digest": report,
+            "ledger": ledger_head}
+
+
+def _check_ledger(conn, failures: _Failures) -> dict:
+    """The set-up ledger's chain (``workflow.ledger``): each problem added as ``code`` "ledger"."""
+    from workflow import ledger
+
+    for p in ledger.verify_ledger(conn):
+        failures.add(p["code"], p["seq"], p["problem"])
+    return ledger.head(conn)
 
 
 def normalise_digest(digest: str) -> str:
@@ -482,6 +493,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
         sweep = _sweep(conn, projects=projects, running=True, progress=progress, total=total,
                        failures=failures)
+        ledger_head = _check_ledger(conn, failures)
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
     if failures.total:
@@ -490,7 +502,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
             "run `pipeline audit verify` for the list", failures.items)
     heads = sorted([ch.code, ch.last_seq, ch.last_hash] for ch in sweep["chains"].values())
     doc = {"digest": sweep["digest"].hex(), "projects": len(heads), "events": sweep["events"],
-           "at": format_utc(at), "actor": actor, "stored": False}
+           "at": format_utc(at), "actor": actor, "stored": False, "ledger": ledger_head}
     if store:
         from sqlalchemy import insert
 

@@ -127,7 +127,7 @@ def _register(txn: Txn, batch: list[tuple[ProjectFields, date]], units: set[str]
                                      f.unit_code, f.origin, f.planned_investment_minor))
                    for i, (f, _) in enumerate(batch)])
     for fields, registered in batch:
-        register(txn, fields, registered, units=units)
+        register(txn, fields, registered, units=units, allow_duplicate=True)  # io.check_rows checked
     txn.flush()
     txn.forget()
 

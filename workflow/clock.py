@@ -22,6 +22,18 @@ def today() -> date:
     return date.today()
 
 
+def local_date(ts: datetime) -> date:
+    """The date of a UTC timestamp (naive: taken as UTC) in the configured time zone (``today``'s)."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    tz = os.environ.get("PIPELINE_TZ")
+    if tz:
+        from zoneinfo import ZoneInfo
+
+        return ts.astimezone(ZoneInfo(tz)).date()
+    return ts.astimezone().date()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

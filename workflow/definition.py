@@ -13,6 +13,13 @@ TOML shape (see the shipped file for a full example)::
     [[documents]]    key, en, zh  (document kinds, for guards 'document:<key>')
     [[checks]]       key, en, zh  (screening check items, for guards 'check:<key>')
     [[transitions]]  trigger, en, zh, sources, dest, guards = [...], needs_reason = false, auto = false
+    [recording]      what may be recorded in which stage (optional; default: everything in every
+                     stage that is not final).  Keys: capital, investment, document, check,
+                     followup, edit, assignment.  Each value: a list of stage keys or groups
+                     (``@active`` ...), or for document/check ``"@needed"``: a document kind (a
+                     check item) may be recorded in the source stages of the transitions whose
+                     guards name it.  Final stages may never be listed: in a final stage only
+                     corrections (and undo) are recorded.
 
 ``sources`` is a stage key, a list of them, or a group ``@active`` / ``@paused`` / ``@final`` (every
 stage of that kind, in the order listed). ``dest`` is a stage key or ``@held_from``: the stage the
@@ -44,12 +51,23 @@ __all__ = [
     "load_definition",
     "default_definition",
     "get_definition",
+    "RECORD_KINDS",
 ]
 
 STAGE_KINDS = ("active", "final", "paused")
 HELD_FROM = "@held_from"
 DEFAULT_NAME = "investment"
 DEFAULT_VERSION = 1
+
+# What a command records, as the [recording] table names it (see the module docstring).
+RECORD_KINDS = ("capital", "investment", "document", "check", "followup", "edit", "assignment")
+RECORD_LABELS = {
+    "capital": ("capital", "到位资金"), "investment": ("investment completed", "完成投资"),
+    "document": ("documents", "文件"), "check": ("screening checks", "审核检查"),
+    "followup": ("follow-ups", "跟进记录"), "edit": ("edits", "修改项目信息"),
+    "assignment": ("assignments", "领导分配"),
+}
+NEEDED = "@needed"
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -121,6 +139,9 @@ class WorkflowDefinition:
     documents: tuple[Kind, ...] = ()
     checks: tuple[Kind, ...] = ()
     initial: str = ""  # default: the first stage
+    # what may be recorded where: "capital", "investment", "followup", "edit", "assignment", and
+    # "document:<kind>" / "check:<item>" -> the stage keys (never a final one)
+    recording: dict = field(default_factory=dict, compare=False, hash=False)
 
     _stages: dict = field(init=False, repr=False, compare=False, hash=False)
     _triggers: dict = field(init=False, repr=False, compare=False, hash=False)
@@ -204,6 +225,35 @@ class WorkflowDefinition:
         """Where `transition` leads: its dest, or for a '@held_from' transition the held-from stage
         (None if none is recorded)."""
         return transition.dest if transition.dest is not None else held_from
+
+    # --- what may be recorded where ------------------------------------------------------------
+
+    def recordable(self, what: str, stage: str) -> bool:
+        """Whether ``what`` ("capital", "document:contract", ...) may be recorded at ``stage``."""
+        return stage in self.recording.get(what, ())
+
+    def recordable_in(self, stage: str) -> list[str]:
+        """Everything that may be recorded at ``stage`` (corrections always may)."""
+        return [w for w, stages in self.recording.items() if stage in stages] + ["correction"]
+
+    def refuse_record(self, what: str, stage: str, code: str = "") -> Refused:
+        """The refusal (exit 3) for recording ``what`` at ``stage``: names the stage and what it allows."""
+        s = self.stage(stage)
+        base, _, detail = what.partition(":")
+        en, zh = RECORD_LABELS.get(base, (base, base))
+        thing = f"{en} ({detail})" if detail else en
+        allowed = self.recordable_in(stage)
+        elsewhere = self.recording.get(what, ())
+        hint = f"; {thing} may be recorded in: {', '.join(elsewhere)}" if elsewhere else ""
+        who = f"{code}: " if code else ""
+        return Refused(
+            f"{who}{thing} may not be recorded at stage {self._named(s)}; that stage allows: "
+            f"{', '.join(allowed)}{hint}",
+            [{"guard": "stage_allows", "stage": stage, "record": what, "allowed": allowed,
+              "message": f"stage {stage} allows: {', '.join(allowed)}",
+              "message_zh": f"{s.zh}阶段不能记录{zh}{'（' + detail + '）' if detail else ''}；"
+                            f"可记录：{', '.join(allowed)}"}],
+        )
 
     # --- resolving what the user typed ---------------------------------------------------------
 
@@ -337,6 +387,7 @@ class WorkflowDefinition:
             ],
             "documents": [{"key": d.key, "en": d.en, "zh": d.zh} for d in self.documents],
             "checks": [{"key": c.key, "en": c.en, "zh": c.zh} for c in self.checks],
+            "recording": {s.key: self.recordable_in(s.key) for s in self.stages},
         }
 
 
@@ -351,7 +402,8 @@ class _Problems:
         self.items.append({"field": where, "message": message})
 
 
-_TOP_KEYS = {"name", "version", "initial", "stages", "transitions", "documents", "checks", "description"}
+_TOP_KEYS = {"name", "version", "initial", "stages", "transitions", "documents", "checks", "description",
+             "recording"}
 _STAGE_KEYS = {"key", "en", "zh", "kind"}
 _KIND_KEYS = {"key", "en", "zh"}
 _TRANSITION_KEYS = {"trigger", "en", "zh", "sources", "dest", "guards", "needs_reason", "auto"}
@@ -552,7 +604,10 @@ def _validate(data: dict) -> WorkflowDefinition:
                 )
             )
 
+    recording = _recording(data, stages, transitions, documents, checks, problems)
+
     defn = WorkflowDefinition(
+        recording=recording,
         name=name if isinstance(name, str) else "",
         version=version if isinstance(version, int) else 0,
         stages=tuple(stages),
@@ -569,6 +624,45 @@ def _validate(data: dict) -> WorkflowDefinition:
             f"invalid workflow definition {name or '?'}: {len(problems.items)} problem(s)", problems.items
         )
     return defn
+
+
+def _recording(data: dict, stages: list[Stage], transitions: list[Transition], documents: tuple[Kind, ...],
+               checks: tuple[Kind, ...], problems: _Problems) -> dict[str, tuple[str, ...]]:
+    """The [recording] table, expanded: "capital", ..., "document:<kind>", "check:<item>" -> stages."""
+    raw = data.get("recording")
+    open_stages = [s.key for s in stages if s.kind != "final"]
+    if raw is None:  # no [recording] table: everything in every stage that is not final
+        return {f"{kind}:{p}" if p else kind: tuple(open_stages) for kind in RECORD_KINDS
+                for p in ([d.key for d in documents] if kind == "document" else
+                          [c.key for c in checks] if kind == "check" else [""])}
+    if not isinstance(raw, dict):
+        problems.add("recording", "'recording' must be a table ([recording])")
+        return {}
+    _unknown_keys(raw, set(RECORD_KINDS), "recording", problems)
+    stage_keys = {s.key for s in stages}
+    final = {s.key for s in stages if s.kind == "final"}
+    out: dict[str, tuple[str, ...]] = {}
+    for kind in RECORD_KINDS:
+        where = f"recording.{kind}"
+        value = raw.get(kind, [])
+        params = [d.key for d in documents] if kind == "document" else [c.key for c in checks] \
+            if kind == "check" else [None]
+        if value == NEEDED:
+            if kind not in ("document", "check"):
+                problems.add(where, f"'{NEEDED}' is only for document and check")
+                continue
+            for p in params:
+                needed = [src for t in transitions if f"{kind}:{p}" in t.guards for src in t.sources]
+                out[f"{kind}:{p}"] = tuple(k for k in open_stages if k in needed)
+            continue
+        listed = _sources({"sources": value}, where, stages, stage_keys, problems) if value else []
+        bad = [k for k in listed if k in final]
+        if bad:
+            problems.add(where, f"final stage(s) {', '.join(bad)} may record nothing but corrections")
+        chosen = tuple(k for k in listed if k not in final)
+        for p in params:
+            out[kind if p is None else f"{kind}:{p}"] = chosen
+    return out
 
 
 def _sources(

@@ -361,8 +361,9 @@ def story(spec: Spec, rng: random.Random, today: date, numbers: _Numbers, named:
             amount_minor=_amount(rng, spec.minor, 0.2, 0.5), currency="CNY")
     if "commission" in when:
         doc("completion_acceptance", when["commission"])
-        add(when["commission"], "advance", target="commission")
+        # recorded before the project reaches production: a final stage records nothing but corrections
         add(when["commission"], "investment", amount_minor=_amount(rng, spec.minor, 0.3, 0.5), currency="CNY")
+        add(when["commission"], "advance", target="commission")
     for m in ("hold", "resume", "withdraw"):
         if m in when:
             reason = None if m == "resume" else (named.get("reason") or rng.choice(
@@ -394,7 +395,7 @@ def _followups(spec: Spec, rng: random.Random, today: date, when: dict[str, date
     """A follow-up now and then (人盯人); for active projects mostly a recent one, sometimes none for
     weeks (yellow) or months (red)."""
     final = when.get("commission") or when.get("withdraw") or when.get("reject")
-    end = final or today
+    end = final - timedelta(days=1) if final else today  # nothing but corrections in a final stage
     length = (end - spec.registered).days
     for _ in range(min(3, length // 45)):
         on = spec.registered + timedelta(days=rng.randint(1, max(1, length - 1)))
@@ -488,8 +489,10 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
     by_coordinator: dict[str, list] = {}
     for spec in plan:
         login = COORDINATORS[0][0] if spec.unit in TOWNSHIPS else COORDINATORS[1][0]
-        by_coordinator.setdefault(login, []).extend(Op(spec.code, action, on, args)
-                                                    for on, action, args in spec.steps)
+        # The generated tranches are separate entries by construction (two may look alike).
+        by_coordinator.setdefault(login, []).extend(
+            Op(spec.code, action, on, {**args, "allow_duplicate": True} if action in ("capital", "investment")
+               else args) for on, action, args in spec.steps)
     for login, ops in by_coordinator.items():
         events += as_(login).bulk_apply(ops, progress=progress)["events"]
 

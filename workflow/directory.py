@@ -45,6 +45,32 @@ def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "town
     return {"code": code, "name": name, "kind": kind}
 
 
+def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None, kind: str | None = None,
+              reason: str | None = None) -> dict:
+    """Change a unit's name or kind (admin); recorded in the ledger with the old and new values,
+    the actor and the reason.  Its code (which projects name) never changes."""
+    from workflow import ledger
+
+    if name is None and kind is None:
+        raise BadInput("give --name or --kind (or both)")
+    if kind is not None and kind not in UNIT_KINDS:
+        raise BadInput(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
+    if name is not None:
+        name = required(name, "--name")
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "edit units")
+        row = conn.execute(select(U.c.code, U.c.name, U.c.kind).where(U.c.code == code)).mappings().first()
+        if row is None:
+            raise NotFound(f"no unit {code!r}", [{"unit": code}])
+        new = {k: v for k, v in (("name", name), ("kind", kind)) if v is not None and v != row[k]}
+        if not new:
+            raise BadInput(f"nothing to change on unit {code}: give a new value")
+        conn.execute(update(U).where(U.c.code == code).values(**new))
+        entry = ledger.append(conn, actor, "unit_edited", code, {k: [row[k], v] for k, v in new.items()}, reason)
+        doc = {"code": code, "name": new.get("name", row["name"]), "kind": new.get("kind", row["kind"])}
+    return {**doc, "ledger": entry}
+
+
 def list_units(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(select(U.c.code, U.c.name, U.c.kind).order_by(U.c.code)).mappings().all()

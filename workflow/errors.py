@@ -25,6 +25,13 @@ class BadInput(PipelineError):
     exit_code = 2
 
 
+class Duplicate(BadInput):
+    """The entry looks like one recorded before (same project name and investor, or the same amount
+    on the same day); refused (exit 2) unless the caller says it is meant (``allow_duplicate``)."""
+
+    code = "duplicate"
+
+
 class Refused(PipelineError):
     """A transition refused by a guard or by the workflow (exit 3)."""
 

@@ -681,6 +681,7 @@ class Corrected(Event):
     amount_minor: int | None = None
     currency: str | None = None
     target_on: date | None = None
+    undo: bool = False  # written by ``pipeline undo`` (the entry's own author), not an admin's ``correct``
 
     @property
     def from_stage(self) -> str | None:
@@ -696,6 +697,8 @@ class Corrected(Event):
 
     def payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"corrects": self.corrects, "kind": self.target_kind}
+        if self.undo:
+            payload["undo"] = True
         if self.restore_stage is not None:
             payload.update({"restore_stage": self.restore_stage, "held_from": self.restore_held_from,
                             "stage_since": _day(self.restore_since)})

@@ -383,3 +383,17 @@ def msg(key: str, lang: str, **values: object) -> str:
     """A message in ``lang`` with ``values`` filled in."""
     en, zh = MESSAGES[key]
     return (zh if is_zh(lang) else en).format(**values)
+
+
+# --- closed periods (关账) -------------------------------------------------------------------------
+LABELS.update({
+    "sec_adjustments": ("Adjustments to closed periods", "已关账期间的补录调整"),
+    "closed_h": ("Closed", "关账"),
+    "closed_v": ("frozen figures of a closed period", "已关账期间的冻结数据"),
+    "closed_period_h": ("Closed period", "关账期间"),
+    "kind_h": ("Entry", "记录"),
+    "effective_h": ("Effective", "生效日期"),
+    "amount_h": ("Amount (万)", "金额（万）"),
+    "currency_h": ("Currency", "币种"),
+    "reason_h": ("Reason", "原因"),
+})

@@ -56,6 +56,7 @@ class AppUser(SQLModel, table=True):
     role: str = Field(max_length=20)  # coordinator | leader | auditor | admin
     created_at: datetime
     created_by: str = Field(max_length=80)
+    disabled: bool = Field(default=False)  # may read, not write (the migration gives old rows false)
 
 
 class Project(SQLModel, table=True):
@@ -226,6 +227,22 @@ class Checkpoint(SQLModel, table=True):
     heads: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON [[code, seq, hash], ...]
     at: datetime
     actor: str = Field(max_length=80)
+
+
+class Ledger(SQLModel, table=True):
+    """The set-up ledger: what is not a project's event (an admin's edit of a unit or a user, a
+    period closed or reopened), append-only and hash-chained like history: ``hash`` is SHA-256 over
+    the canonical JSON of the entry's other fields and ``prev_hash`` (the previous entry's hash)."""
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(max_length=40)  # unit_edited | user_role | user_disabled | user_enabled | period_*
+    target: str = Field(max_length=80, index=True)  # unit code, login or period
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actor: str = Field(max_length=80)
+    recorded_at: datetime
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
 
 
 class Setting(SQLModel, table=True):

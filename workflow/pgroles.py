@@ -36,7 +36,7 @@ GROUPS: dict[str, str] = {
     "auditor": "pipeline_auditor",
     "admin": "pipeline_admin",
 }
-HISTORY_TABLES = ("event",)
+HISTORY_TABLES = ("event", "ledger")  # append-only: INSERT at most, never UPDATE or DELETE
 MIGRATION_TABLES = ("alembic_version",)
 RECORD_TABLES = ("document", "screening_check", "capital_arrival", "investment_completed", "followup",
                  "assignment")
@@ -46,7 +46,7 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "auditor": {},
     "leader": {"INSERT": ("event", "followup"), "UPDATE": ("project",)},
     "coordinator": {"INSERT": ("project", "event", *RECORD_TABLES), "UPDATE": ("project", "assignment")},
-    "admin": {"INSERT": ("*", "event"), "UPDATE": ("*",), "DELETE": ("setting",)},
+    "admin": {"INSERT": ("*", "event", "ledger"), "UPDATE": ("*",), "DELETE": ("setting",)},
 }
 
 
@@ -196,6 +196,27 @@ def grant_role(engine: Engine, login: str, role: str) -> dict:
                 f"{login!r} was added as {role}, but this database login may not create or grant database "
                 f"roles; ask the database owner to run `pipeline init` (it grants every user their role)",
                 [{"login": login, "group": GROUPS.get(role)}]) from exc
+        raise
+
+
+def sync_login(engine: Engine, login: str, role: str, disabled: bool) -> dict:
+    """Keep the database role of ``login`` what ``app_user`` says (``users edit``/``disable``/
+    ``enable``): the group of ``role``, or the read-only auditor group while disabled; a login that
+    is no longer admin loses CREATEROLE."""
+    effective = "auditor" if disabled else role
+    try:
+        with engine.begin() as conn:
+            done = _grant(conn, login, effective)
+            existing = _role(conn, login)
+            if effective != "admin" and existing and existing["rolcreaterole"] and not existing["rolsuper"]:
+                conn.exec_driver_sql(f"ALTER ROLE {_q(conn, login)} NOCREATEROLE")
+            return done
+    except Exception as exc:
+        if _privilege_error(exc):
+            raise NotAllowed(
+                f"{login!r} was changed in the application, but this database login may not change database "
+                "roles; ask the database owner to run `pipeline init` (it re-grants every user)",
+                [{"login": login, "group": GROUPS.get(effective)}]) from exc
         raise
 
 

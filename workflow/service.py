@@ -50,6 +50,30 @@ class Service:
         self._roles.pop(login, None)
         return access.bootstrap_admin(self.engine, self.actor, login)
 
+    def edit_user(self, login: str, role: str, *, reason: str | None = None) -> dict:
+        """Change a login's role (admin; in the ledger).  On PostgreSQL its database group follows."""
+        self._roles.pop(login, None)
+        doc = access.edit_user(self.engine, self.actor, login, role, reason)
+        self._sync_pg(doc)
+        return doc
+
+    def disable_user(self, login: str, *, reason: str | None = None) -> dict:
+        """A disabled login may read, not write (exit 6); on PostgreSQL it keeps only read grants."""
+        doc = access.set_disabled(self.engine, self.actor, login, True, reason)
+        self._sync_pg(doc)
+        return doc
+
+    def enable_user(self, login: str, *, reason: str | None = None) -> dict:
+        doc = access.set_disabled(self.engine, self.actor, login, False, reason)
+        self._sync_pg(doc)
+        return doc
+
+    def _sync_pg(self, doc: dict) -> None:
+        if self.engine.dialect.name == "postgresql":
+            from workflow import pgroles
+
+            doc["granted"] = pgroles.sync_login(self.engine, doc["login"], doc["role"], doc["disabled"])
+
     def list_users(self) -> list[dict]:
         return access.list_users(self.engine)
 
@@ -57,6 +81,17 @@ class Service:
 
     def add_unit(self, code: str, name: str, kind: str = "township") -> dict:
         return directory.add_unit(self.engine, self.actor, code, name, kind)
+
+    def edit_unit(self, code: str, *, name: str | None = None, kind: str | None = None,
+                  reason: str | None = None) -> dict:
+        return directory.edit_unit(self.engine, self.actor, code, name=name, kind=kind, reason=reason)
+
+    def setup_ledger(self, *, kind_prefix: str | None = None, target: str | None = None) -> list[dict]:
+        """The set-up ledger's entries (admin edits, period closes), oldest first."""
+        from workflow import ledger
+
+        with self.engine.connect() as conn:
+            return ledger.entries(conn, kind_prefix=kind_prefix, target=target)
 
     def add_person(self, login: str, name: str, level: str, unit: str | None = None,
                    title: str | None = None, cap: int | None = None) -> dict:
@@ -88,7 +123,7 @@ class Service:
     def add_project(self, *, name: str, investor: str | None, industry: str | None, investment_minor: int,
                     unit: str | None, origin: str | None = None, category: str | None = None,
                     key: bool | None = None, plan: Mapping[str, Any] | None = None,
-                    on: date | None = None) -> WriteResult:
+                    on: date | None = None, allow_duplicate: bool = False) -> WriteResult:
         fields = ProjectFields.parse(name=name, investor=investor, industry=industry,
                                      investment_minor=investment_minor, unit=unit, origin=origin,
                                      category=category, key=key, plan=plan)
@@ -96,7 +131,7 @@ class Service:
         with self.engine.begin() as conn:
             self.require(conn, WRITERS, "add projects")
             txn = Txn(conn, self.actor)
-            proj = commands.register(txn, fields, day)
+            proj = commands.register(txn, fields, day, allow_duplicate=allow_duplicate)
             events = txn.queued_events()
             txn.flush()
             return WriteResult(proj, events)
@@ -117,16 +152,19 @@ class Service:
                          kind=kind, number=number, on=effective(on))
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
-                    source: str | None = None, expect_version: int | None = None) -> WriteResult:
+                    source: str | None = None, expect_version: int | None = None,
+                    allow_duplicate: bool = False) -> WriteResult:
         """Record a capital arrival; the first one on a signed project fires ``fund`` with it."""
         return self._run(code, commands.add_capital, what="record capital", expect_version=expect_version,
-                         amount_minor=amount_minor, currency=currency, source=source, on=effective(on))
+                         amount_minor=amount_minor, currency=currency, source=source, on=effective(on),
+                         allow_duplicate=allow_duplicate)
 
     def add_investment(self, code: str, amount_minor: int, currency: str = "CNY", *,
-                       on: date | None = None, expect_version: int | None = None) -> WriteResult:
+                       on: date | None = None, expect_version: int | None = None,
+                       allow_duplicate: bool = False) -> WriteResult:
         return self._run(code, commands.add_investment, what="record investment completed",
                          expect_version=expect_version, amount_minor=amount_minor, currency=currency,
-                         on=effective(on))
+                         on=effective(on), allow_duplicate=allow_duplicate)
 
     def add_followup(self, code: str, note: str, *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:
@@ -148,6 +186,31 @@ class Service:
         """An admin's correction of event ``seq`` of ``code`` (see ``commands.correct``)."""
         return self._run(code, commands.correct, roles=ADMIN, what="correct history", seq=seq, reason=reason,
                          on=effective(on))
+
+    def undo(self, code: str, *, reason: str | None = None) -> dict:
+        """Take back the actor's own latest entry on ``code`` (see ``commands.undo``): a coordinator,
+        an admin, or a leader (their follow-ups).  ``{"code", "stage", "version", "undone": [seq],
+        "events": [the corrections written]}``."""
+        undone: list[int] = []
+
+        def command(txn: Txn, proj: ProjectRow) -> None:
+            undone.extend(commands.undo(txn, proj, reason=reason, on=txn.today))
+
+        def check(txn: Txn) -> None:
+            self.require(txn.conn, (*WRITERS, "leader"), "undo entries")
+
+        res = store.run(self.engine, self.actor, code, command, check=check)
+        events = views.history(self.engine, code)["events"]
+        written = [e for e in events if e["seq"] > max(undone)]
+        return {"code": code, "stage": res.project.stage, "version": res.project.version, "undone": undone,
+                "events": written}
+
+    def set_undo_window(self, days: int) -> int:
+        return settings.set_undo_window(self.engine, self.actor, days)
+
+    def undo_window(self) -> int:
+        with self.engine.connect() as conn:
+            return settings.undo_window_days(conn)
 
     # --- batches ------------------------------------------------------------------------------
 

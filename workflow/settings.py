@@ -1,4 +1,4 @@
-"""Settings stored in the database (the ``setting`` table): the warning thresholds.
+"""Settings stored in the database (the ``setting`` table): the warning thresholds, and the undo window.
 
 Thresholds of the warnings (SPEC §5) are the defaults of ``workflow.lights.Thresholds``, overridden
 by settings stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold
@@ -86,3 +86,31 @@ def reset_light_thresholds(engine: Engine, actor: str, names: Iterable[str] | No
         keys = [LIGHT_PREFIX + n for n in (chosen or known)]
         conn.execute(delete(ST).where(ST.c.key.in_(keys)))
         return light_settings(conn)
+
+
+# --- undo ---------------------------------------------------------------------------------------------
+
+UNDO_WINDOW_KEY = "undo.window_days"
+UNDO_WINDOW_DEFAULT = 0  # only entries recorded today may be undone
+
+
+def undo_window_days(conn: Connection) -> int:
+    """How many days back ``pipeline undo`` reaches: 0 (the default) means entries recorded today."""
+    value = conn.execute(select(ST.c.value).where(ST.c.key == UNDO_WINDOW_KEY)).scalar()
+    try:
+        return UNDO_WINDOW_DEFAULT if value is None else max(0, int(value))
+    except ValueError:
+        return UNDO_WINDOW_DEFAULT
+
+
+def set_undo_window(engine: Engine, actor: str, days: int) -> int:
+    """Store the undo window in days (admin); 0 = today only."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 366:
+        raise BadInput(f"the undo window must be a whole number of days from 0 to 366, not {days!r}")
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change the undo window")
+        if conn.execute(select(ST.c.key).where(ST.c.key == UNDO_WINDOW_KEY)).first() is None:
+            conn.execute(insert(ST).values(key=UNDO_WINDOW_KEY, value=str(days)))
+        else:
+            conn.execute(update(ST).where(ST.c.key == UNDO_WINDOW_KEY).values(value=str(days)))
+        return undo_window_days(conn)

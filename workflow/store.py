@@ -167,6 +167,7 @@ class Txn:
         self._ends: list[dict] = []
         self.events_written = 0
         self.cache: dict[str, Any] = {}  # per-transaction lookups (units, rules, people, loads)
+        self._closed: list[tuple[date, date, str]] | None = None  # closed periods (workflow.closing)
 
     # --- locking ----------------------------------------------------------------------------------
 
@@ -268,9 +269,16 @@ class Txn:
         """Append ``event`` to ``proj``'s chain, apply it, and queue its rows; the stored row (a dict
         whose ``seq`` and ``hash`` are final) is returned."""
         seq = proj.head_seq + 1
-        payload = plain_text(event.payload())
-        kind = event.kind
         on = event.on
+        if self._closed is None:
+            from workflow.closing import closed_ranges
+
+            self._closed = closed_ranges(self.conn)
+        if self._closed:
+            payload = self._late(event, on)
+        else:
+            payload = plain_text(event.payload())
+        kind = event.kind
         trigger, from_stage, to_stage, reason = event.trigger, event.from_stage, event.to_stage, event.reason
         digest = hashlib.sha256(event_bytes(
             proj.code, seq, kind, trigger, from_stage, to_stage, on, self.recorded_text, self.actor, reason,
@@ -298,6 +306,26 @@ class Txn:
     def queued_events(self, since: int = 0) -> list[dict]:
         """The events appended and not yet flushed (from the ``since``-th), as the CLI shows them."""
         return [event_json(r) for r in self._rows["event"][since:]]
+
+    def _late(self, event: Event, on: date) -> str:
+        """The payload of an event that may fall in a closed period: refused there unless the write
+        is a late entry (``workflow.closing.late``), which the payload then records."""
+        from workflow.closing import late_reason, refuse_closed
+
+        data = event.payload()
+        assert self._closed is not None
+        for start, end, label in self._closed:
+            if start <= on <= end:
+                why = late_reason()
+                if why is None:
+                    raise refuse_closed(label, on, f"a {event.kind} entry")
+                data = {**data, "late": {"period": label, "reason": why}}
+                break
+        return plain_text(data)
+
+    def queued_rows(self, project_id: int) -> list[dict]:
+        """The event rows of one project appended in this transaction and not yet flushed."""
+        return [r for r in self._rows["event"] if r["project_id"] == project_id]
 
     def queued(self) -> int:
         return len(self._rows["event"])

@@ -89,6 +89,7 @@ app_user = Table(
     Column("role", String(20), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(80), nullable=False),
+    Column("disabled", Boolean(), nullable=False, default=False),
 )
 
 
@@ -275,6 +276,21 @@ checkpoint = Table(
 )
 
 
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", Integer(), primary_key=True, nullable=False, autoincrement=False),
+    Column("kind", String(40), nullable=False),
+    Column("target", String(80), nullable=False, index=True),
+    Column("payload", Text(), nullable=False),
+    Column("reason", Text(), nullable=True),
+    Column("actor", String(80), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
 setting = Table(
     "setting",
     metadata,
@@ -284,4 +300,4 @@ setting = Table(
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
            "screening_check", "capital_arrival", "investment_completed", "followup", "rule", "assignment", "target",
-           "checkpoint", "setting"]
+           "checkpoint", "ledger", "setting"]

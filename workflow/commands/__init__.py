@@ -14,7 +14,7 @@ Modules: ``common`` (dates, guards, auto transitions), ``projects`` (register, e
 from collections.abc import Callable
 
 from workflow.commands.assignments import apply_rules, assign_missing, reassign
-from workflow.commands.corrections import correct
+from workflow.commands.corrections import correct, undo
 from workflow.commands.projects import ProjectFields, edit, register
 from workflow.commands.records import add_capital, add_document, add_followup, add_investment, record_check
 from workflow.commands.stages import advance
@@ -32,4 +32,5 @@ BATCH_COMMANDS: dict[str, Callable[..., None]] = {
 }
 
 __all__ = ["BATCH_COMMANDS", "ProjectFields", "add_capital", "add_document", "add_followup", "add_investment",
-           "advance", "apply_rules", "assign_missing", "correct", "edit", "reassign", "record_check", "register"]
+           "advance", "apply_rules", "assign_missing", "correct", "edit", "reassign", "record_check", "register",
+           "undo"]

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from workflow import rules as R
-from workflow.commands.common import check_on
+from workflow.commands.common import check_on, check_stage_allows
 from workflow.errors import BadInput, NotFound
 from workflow.events import Assigned
 from workflow.store import ProjectRow, Txn
@@ -114,6 +114,7 @@ def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str |
     role = label_key(role, R.ASSIGNMENT_ROLES)
     choice(role, R.ASSIGNMENT_ROLES, "ROLE")
     why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
+    check_stage_allows(proj, "assignment")
     check_on(txn, proj, on, transition=False)
     level = _person_level(txn, login)
     if level is None:

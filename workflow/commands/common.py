@@ -31,6 +31,50 @@ def check_on(txn: Txn, proj: ProjectRow, on: date, *, transition: bool) -> None:
                        f"({proj.last_transition_on.isoformat()})")
 
 
+def check_stage_allows(proj: ProjectRow, what: str) -> None:
+    """The workflow definition's [recording] rule: ``what`` ("capital", "document:eia", ...) may be
+    recorded at the project's stage, else Refused (exit 3) naming the stage and what it allows."""
+    defn = definition(proj)
+    if not defn.recordable(what, proj.stage):
+        raise defn.refuse_record(what, proj.stage, proj.code)
+
+
+def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: int, currency: str,
+                          on: date) -> None:
+    """No silent duplicates: an earlier ``kind`` ("capital" / "investment") entry of the project with
+    the same amount, currency and effective date, not reversed since, is a Duplicate (exit 2)."""
+    import json
+
+    from sqlalchemy import select
+
+    from workflow.errors import Duplicate
+    from workflow.tables import event as E
+
+    rows = txn.conn.execute(select(E.c.seq, E.c.kind, E.c.payload, E.c.effective_on, E.c.recorded_at)
+                            .where(E.c.project_id == proj.id, E.c.kind.in_((kind, "correction")))
+                            .order_by(E.c.seq)).all()
+    queued = [(r["seq"], r["kind"], r["payload"], r["effective_on"], r["recorded_at"])
+              for r in txn.queued_rows(proj.id) if r["kind"] in (kind, "correction")]
+    corrected = set()
+    same = []
+    for seq, k, payload, eff, recorded in [*rows, *queued]:
+        p = json.loads(payload) if isinstance(payload, str) else payload
+        if k == "correction":
+            corrected.add(p.get("corrects"))
+        elif p.get("amount_minor") == amount_minor and p.get("currency") == currency and eff == on:
+            same.append((seq, recorded))
+    for seq, recorded in same:
+        if seq not in corrected:
+            from workflow.events import format_utc
+
+            raise Duplicate(
+                f"{proj.code}: the same {kind} entry ({amount_minor} minor units {currency} on "
+                f"{on.isoformat()}) was recorded as event {seq} at {format_utc(recorded)}; give "
+                "--allow-duplicate if this is a second, separate entry",
+                [{"project": proj.code, "seq": seq, "kind": kind, "amount_minor": amount_minor,
+                  "currency": currency, "effective_on": on.isoformat()}])
+
+
 def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,
                   guards: Iterable[str] | None = None) -> GuardContext:
     """The facts the guards read: the project row and its facts (documents, checks, capital, leaders).

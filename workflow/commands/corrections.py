@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from workflow.commands.common import check_on, definition
-from workflow.errors import BadInput, NotFound, Refused
-from workflow.events import Corrected, event_json, replay_stage
+from workflow.errors import BadInput, NotAllowed, NotFound, Refused
+from workflow.events import Corrected, Edited, event_json, replay_stage
 from workflow.store import ProjectRow, Txn
 from workflow.tables import event as E
 from workflow.values import reason as check_reason
@@ -16,7 +16,7 @@ from workflow.values import reason as check_reason
 CORRECTS_STAGE = ("transition", "correction")
 
 
-def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: date) -> None:
+def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: date, undo: bool = False) -> None:
     """An admin's correction of event ``seq`` of the project (SPEC §2, §8 ``correct``).
 
     Appends one ``correction`` event naming the event it corrects (``payload.corrects``) with the
@@ -63,10 +63,105 @@ def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: dat
             raise Refused(f"event {seq} of {code} has no stage before it to return to")
         txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why, source=proj.stage,
                                  restore_stage=before["stage"], restore_held_from=before["held_from"],
-                                 restore_since=date.fromisoformat(before["stage_since"])))
+                                 restore_since=date.fromisoformat(before["stage_since"]), undo=undo))
     elif target["kind"] in ("capital", "investment"):
         p = target["payload"]
         txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why,
-                                 amount_minor=-int(p["amount_minor"]), currency=p["currency"], target_on=target_on))
+                                 amount_minor=-int(p["amount_minor"]), currency=p["currency"], target_on=target_on,
+                                 undo=undo))
     else:
-        txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why))
+        txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why, undo=undo))
+
+
+UNDO_REASON = "undo: the author took back their own entry"
+
+
+def latest_entries(events: list[dict]) -> list[list[dict]]:
+    """The project's events grouped into entries, oldest first: an entry is what one command
+    recorded, i.e. consecutive events with the same actor and recorded time (one transaction)."""
+    entries: list[list[dict]] = []
+    for e in events:
+        if entries and entries[-1][-1]["actor"] == e["actor"] and entries[-1][-1]["recorded_at"] == e["recorded_at"]:
+            entries[-1].append(e)
+        else:
+            entries.append([e])
+    return entries
+
+
+def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_days: int | None = None) -> list[int]:
+    """``pipeline undo``: reverse the acting user's own latest entry on the project (all the events
+    one command recorded: a first capital and the ``fund`` it fired are one entry), when it was
+    recorded within ``window_days`` days (0: today) and nothing was recorded on the project after it.
+
+    Writes what ``correct`` writes, one correction per event of the entry, latest first (a stage
+    change returns to the stage before it, capital and investment get a reversing entry, an edit
+    gets an edit back to the old values plus the correction naming it); each correction is marked
+    ``"undo": true``.  Refusals: another user's entry, NotAllowed (exit 6); not the latest, outside
+    the window, a registration or an entry already corrected, Refused (exit 3).  Returns the seqs
+    undone."""
+    from workflow import clock
+    from workflow.settings import undo_window_days
+
+    if window_days is None:
+        window_days = undo_window_days(txn.conn)
+    why = check_reason(reason, "--reason", required_=False) or UNDO_REASON
+    if len(why) > 4000:
+        raise BadInput("--reason is longer than 4000 characters")
+    rows = txn.conn.execute(select(E).where(E.c.project_id == proj.id).order_by(E.c.seq)).mappings()
+    events = [event_json(r) for r in rows]
+    entries = latest_entries(events)
+    me = txn.actor
+    code = proj.code
+    latest = entries[-1]
+    if latest[0]["actor"] != me:
+        mine = [en for en in entries if en[0]["actor"] == me]
+        if mine and not all(e["kind"] == "correction" for e in mine[-1]):
+            raise Refused(f"{code}: your latest entry (event {mine[-1][0]['seq']}) is not the project's latest: "
+                          f"{latest[0]['actor']} recorded event {latest[0]['seq']} after it; ask an admin to "
+                          "correct it", [{"project": code, "seq": mine[-1][0]["seq"], "latest": latest[0]["seq"],
+                                          "problem": "not_latest"}])
+        raise NotAllowed(f"{code}: the latest entry (event {latest[0]['seq']}) is {latest[0]['actor']}'s, not "
+                         f"yours; you may undo only your own entries (an admin may `correct` it)",
+                         [{"project": code, "seq": latest[0]["seq"], "actor": latest[0]["actor"]}])
+    seqs = [e["seq"] for e in latest]
+    if any(e["kind"] == "correction" for e in latest):
+        raise Refused(f"{code}: your latest entry (events {_span(seqs)}) is a correction or an undo; there is "
+                      "nothing of yours to undo", [{"project": code, "seqs": seqs, "problem": "correction"}])
+    if any(e["kind"] == "registered" for e in latest):
+        raise Refused(f"{code}: your latest entry registered the project; a registration is not undone "
+                      f"(withdraw it: `pipeline advance {code} withdraw --reason ...`)",
+                      [{"project": code, "seqs": seqs, "problem": "registration"}])
+    recorded = datetime.strptime(latest[0]["recorded_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    age = (txn.today - clock.local_date(recorded)).days
+    if age > window_days:
+        window = "today" if window_days == 0 else f"the last {window_days} day(s)"
+        raise Refused(f"{code}: your latest entry (events {_span(seqs)}) was recorded on "
+                      f"{clock.local_date(recorded).isoformat()}, outside the undo window ({window}); ask an "
+                      "admin to correct it", [{"project": code, "seqs": seqs, "problem": "outside_window",
+                                               "window_days": window_days}])
+    corrected = {e["payload"].get("corrects") for e in events if e["kind"] == "correction"}
+    if corrected & set(seqs):
+        raise Refused(f"{code}: your latest entry was already corrected", [{"project": code, "seqs": seqs}])
+    for e in reversed(latest):
+        if e["kind"] == "edited":  # put the old values back, then name the edit as corrected
+            _edit_back(txn, proj, e, on)
+        correct(txn, proj, seq=e["seq"], reason=why, on=max(on, date.fromisoformat(e["effective_on"])),
+                undo=True)
+        txn.done(proj)  # each correction is its own step of the project's version (as `correct` is)
+        txn.flush()
+    return seqs
+
+
+def _span(seqs: list[int]) -> str:
+    return str(seqs[0]) if len(seqs) == 1 else f"{seqs[0]}-{seqs[-1]}"
+
+
+def _edit_back(txn: Txn, proj: ProjectRow, event: dict, on: date) -> None:
+    changes = event["payload"]["changes"]
+    values: dict = {}
+    diff: dict = {}
+    for column, (old, new) in changes.items():
+        value = date.fromisoformat(old) if column.startswith("plan_") and isinstance(old, str) else old
+        values[column] = value
+        diff[column] = (new, old)
+    txn.emit(proj, Edited(on=on, changes=diff, values=values))

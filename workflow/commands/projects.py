@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from workflow.commands.assignments import assign_missing
-from workflow.commands.common import check_on, jsonable
+from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
 from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered
@@ -74,10 +74,45 @@ class ProjectFields(NamedTuple):
                    (get("sign"), get("fund"), get("break_ground"), get("commission")))
 
 
-def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | None = None) -> ProjectRow:
+def identity_key(text: str | None) -> str:
+    """A name or investor as duplicates are recognised: full/half width folded (NFKC), every space
+    removed, case folded."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text or "")
+    return "".join(folded.split()).casefold()
+
+
+def check_project_duplicate(txn: Txn, fields: ProjectFields) -> None:
+    """No silent duplicates: a project not in a final stage with the same name and investor
+    (``identity_key``) refuses the new one (Duplicate, exit 2), naming it."""
+    from sqlalchemy import select
+
+    from workflow.errors import Duplicate
+    from workflow.tables import project as P
+
+    defn = default_definition()
+    finals = [s.key for s in defn.stages if s.is_final]
+    name, investor = identity_key(fields.name), identity_key(fields.investor)
+    rows = txn.conn.execute(select(P.c.code, P.c.name, P.c.investor, P.c.stage)
+                            .where(P.c.stage.not_in(finals)).order_by(P.c.id))
+    for code, other_name, other_investor, stage in rows:
+        if identity_key(other_name) == name and identity_key(other_investor) == investor:
+            raise Duplicate(
+                f"{code} ({other_name} / {other_investor}, stage {stage}) has the same name and investor; "
+                "give --allow-duplicate if this is a different project",
+                [{"project": code, "name": other_name, "investor": other_investor, "stage": stage}])
+
+
+def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | None = None,
+             allow_duplicate: bool = False) -> ProjectRow:
     """A new project at the workflow's first stage, with the assignments the rules give it.
 
-    ``units``: the unit codes that exist (a batch reads them once); else the unit is looked up."""
+    ``units``: the unit codes that exist (a batch reads them once); else the unit is looked up.
+    A project with the same name and investor as one not in a final stage is refused unless
+    ``allow_duplicate`` (an import checks its rows itself: ``workflow.io.check_rows``)."""
+    if not allow_duplicate:
+        check_project_duplicate(txn, fields)
     if fields.unit_code is not None:
         if units is None:  # one project: the unit by its code (any case) or its name
             from workflow.find import unit_code
@@ -147,6 +182,7 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
         new["key_override"] = changes["key"]
     for k, v in check_plan(changes.get("plan")).items():
         new[f"plan_{k}"] = v
+    check_stage_allows(proj, "edit")
     check_on(txn, proj, on, transition=False)
     before = {k: getattr(proj, k) for k in new}
     planned = new.get("planned_investment_minor", proj.planned_investment_minor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from workflow.commands.common import auto_transitions, check_on, definition
+from workflow.commands.common import auto_transitions, check_money_duplicate, check_on, check_stage_allows, definition
 from workflow.errors import NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
 from workflow.store import ProjectRow, Txn
@@ -25,6 +25,7 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
     choice(item, [c.key for c in definition(proj).checks], "ITEM")
     choice(result, RESULTS, "RESULT")
     note = optional_text(note, "--note", NOTE_LIMIT)
+    check_stage_allows(proj, f"check:{item}")
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, CheckRecorded(on=on, item=item, result=result, note=note))
     auto_transitions(txn, proj, on)
@@ -37,26 +38,35 @@ def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date
     choice(kind, [d.key for d in definition(proj).documents], "KIND")
     number = required(number, "NUMBER")
     optional_text(number, "NUMBER", NUMBER_LIMIT)
+    check_stage_allows(proj, f"document:{kind}")
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
     auto_transitions(txn, proj, on)
 
 
 def add_capital(txn: Txn, proj: ProjectRow, *, amount_minor: int, currency: str, on: date,
-                source: str | None = None) -> None:
-    """A capital arrival; the first one on a signed project fires ``fund`` with it."""
+                source: str | None = None, allow_duplicate: bool = False) -> None:
+    """A capital arrival; the first one on a signed project fires ``fund`` with it.  The same amount,
+    currency and date as an earlier entry is refused (Duplicate) unless ``allow_duplicate``."""
     amount_minor = amount(amount_minor)
     currency = check_currency(currency)
     source = optional_text(source, "--source", SOURCE_LIMIT)
+    check_stage_allows(proj, "capital")
     check_on(txn, proj, on, transition=False)
+    if not allow_duplicate:
+        check_money_duplicate(txn, proj, "capital", amount_minor, currency, on)
     txn.emit(proj, CapitalArrived(on=on, amount_minor=amount_minor, currency=currency, source=source))
     auto_transitions(txn, proj, on)
 
 
-def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, currency: str = "CNY") -> None:
+def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, currency: str = "CNY",
+                   allow_duplicate: bool = False) -> None:
     amount_minor = amount(amount_minor)
     currency = check_currency(currency)
+    check_stage_allows(proj, "investment")
     check_on(txn, proj, on, transition=False)
+    if not allow_duplicate:
+        check_money_duplicate(txn, proj, "investment", amount_minor, currency, on)
     txn.emit(proj, InvestmentRecorded(on=on, amount_minor=amount_minor, currency=currency))
 
 
@@ -69,5 +79,6 @@ def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str |
         if not any(h["person_login"] == txn.actor for rows in holders.values() for h in rows):
             raise NotAllowed(f"'{txn.actor}' is a leader but not assigned to {proj.code}; "
                              "leaders add follow-ups on their own projects")
+    check_stage_allows(proj, "followup")
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, FollowedUp(on=on, note=note))

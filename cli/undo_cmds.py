@@ -1,0 +1,48 @@
+"""``pipeline undo CODE`` (take back your own latest entry) and ``pipeline undo-window [DAYS]``.
+
+Thin: call ``workflow.service``, render.  No SQL here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli.context import STATE, emit_json, say
+from cli.options import JsonFlag
+
+
+def undo_cmd(
+    code: str = typer.Argument(..., help="Project code."),
+    reason: str = typer.Option(None, "--reason", help="Why (default: a standard note)."),
+    json: JsonFlag = False,
+) -> None:
+    """Take back your own latest entry on a project (everything one command recorded), if it was
+    recorded within the undo window (default: today) and nothing was recorded on the project after it."""
+    doc = STATE.service().undo(code, reason=reason)
+    if json:
+        emit_json(doc)
+        return
+    from cli.render import stage_label
+
+    undone = doc["undone"]
+    span = str(undone[0]) if len(undone) == 1 else f"{undone[0]}-{undone[-1]}"
+    say(f"{code}: undone event(s) {span}; now at {stage_label(doc['stage'], STATE.lang)}")
+
+
+def undo_window_cmd(
+    days: int = typer.Argument(None, help="Days back `pipeline undo` reaches (0: today only); omit to show."),
+    json: JsonFlag = False,
+) -> None:
+    """Show or set (admin) how far back `pipeline undo` reaches."""
+    svc = STATE.service(write=days is not None)
+    value = svc.undo_window() if days is None else svc.set_undo_window(days)
+    if json:
+        emit_json({"undo_window_days": value})
+    else:
+        say(f"undo window: {value} day(s)" + (" (entries recorded today)" if value == 0 else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.command("undo")(undo_cmd)
+    app.command("undo-window")(undo_window_cmd)

@@ -1,0 +1,215 @@
+"""Closed periods (关账): frozen reports, late entries (补录), adjustments, diff, reopen and close again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.stages import service_to_signed, to_signed
+from workflow.errors import Refused
+
+Y = date.today().year - 1
+PERIOD = f"{Y}-Q1"
+IN = f"{Y}-02-10"
+IN2 = f"{Y}-03-15"
+OPEN = f"{Y + 1}"  # the current year: open
+
+
+def signed_project(cli, name="翠宏山铁多金属矿") -> str:
+    code = cli("project", "add", "--name", name, "--investor", "翠宏山矿业", "--industry", "mining",
+               "--investment", "5600万", "--unit", "XH", "--on", f"{Y - 1}-12-01", json=True, ok=True).json["code"]
+    to_signed(cli, code)
+    cli("capital", "add", code, "100万", ok=True)  # today: fires `fund`
+    return code
+
+
+def prints(cli, tmp_path, tag: str) -> dict:
+    out = {}
+    for kind in ("bulletin", "dispatch", "review", "evaluation"):
+        args = ("report", kind, "--period", PERIOD)
+        if kind == "evaluation":
+            args = ("report", kind, "--period", str(Y))
+        out[(kind, "json")] = cli(*args, json=True, ok=True).out
+        for fmt in ("csv", "md"):
+            out[(kind, fmt)] = cli(*args, "--format", fmt, ok=True).out
+        out[(kind, "table")] = cli(*args, ok=True).out
+        out[(kind, "zh")] = cli(*args, "--format", "md", lang="zh", ok=True).out
+        path = tmp_path / f"{kind}-{tag}.xlsx"
+        cli(*args, "--format", "xlsx", "--output", str(path), ok=True)
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path)
+        out[(kind, "xlsx")] = [[[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets]
+    return out
+
+
+def test_close_freezes_every_format_and_late_entries_need_a_reason(cli, tmp_path):
+    code = signed_project(cli)
+    cli("capital", "add", code, "500万", "--on", IN, ok=True)
+    assert cli("report", "close", "--period", PERIOD, json=True).code == 6  # admin only
+    doc = cli.admin("report", "close", "--period", PERIOD, "--reason", "一季度通报已发布", json=True, ok=True).json
+    assert doc["period"] == PERIOD and "bulletin" in doc["reports"]
+    cli.admin("report", "close", "--period", str(Y), ok=True)  # the year too (evaluation)
+    before = prints(cli, tmp_path, "before")
+    frozen = cli("report", "bulletin", "--period", PERIOD, json=True, ok=True).json
+    assert frozen["closed"] is True
+    # an entry dated inside is refused, naming the period
+    res = cli("capital", "add", code, "300万", "--on", IN2, json=True)
+    assert res.code == 3 and PERIOD in res.json["error"]["message"]
+    assert cli("investment", "add", code, "300万", "--on", IN2, "--late", json=True).code == 2  # no reason
+    cli("capital", "add", code, "300万", "--on", IN2, "--late", "--reason", "漏报补录", ok=True)
+    cli("investment", "add", code, "200万", "--on", IN, "--late", "--reason", "补录", ok=True)
+    cli("followup", "add", code, "补记走访", "--on", IN, "--late", "--reason", "补录", ok=True)
+    after = prints(cli, tmp_path, "after")
+    assert after == before  # byte-identical in every format (xlsx: every cell)
+    last = cli("history", code, json=True).json["events"][-1]
+    assert last["payload"]["late"] == {"period": PERIOD, "reason": "补录"}
+    # what the late entries would have changed
+    diff = cli("report", "diff", "--period", PERIOD, json=True, ok=True).json
+    assert any("capital_in_place" in c["path"] for c in diff["changes"])
+    # the open period's report shows them as adjustments
+    live = cli("report", "bulletin", "--period", OPEN, json=True, ok=True).json
+    assert {a["closed_period"] for a in live["adjustments"]} >= {PERIOD}
+    assert "Adjustments to closed periods" in cli("report", "bulletin", "--period", OPEN, "--format", "md",
+                                                  ok=True).out
+    assert cli("report", "bulletin", "--period", PERIOD, "--as-of", IN, json=True).code == 2
+    assert cli("audit", "verify", json=True, ok=True).json["ok"]
+
+
+def test_reopen_and_close_again(cli):
+    code = signed_project(cli)
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    first = cli("report", "bulletin", "--period", PERIOD, json=True, ok=True).json
+    assert cli.admin("report", "reopen", "--period", PERIOD, json=True).code == 2  # a reason is required
+    assert cli("report", "reopen", "--period", PERIOD, "--reason", "x", json=True).code == 6
+    cli.admin("report", "reopen", "--period", PERIOD, "--reason", "数据核查", ok=True)
+    cli("capital", "add", code, "700万", "--on", IN, ok=True)  # open again: no --late needed
+    live = cli("report", "bulletin", "--period", PERIOD, json=True, ok=True).json
+    assert "closed" not in live and live != first
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    second = cli("report", "bulletin", "--period", PERIOD, json=True, ok=True).json
+    assert second["totals"] == live["totals"] and second["closed"] is True
+    assert cli("capital", "add", code, "1万", "--on", IN, json=True).code == 3
+    kinds = [e["kind"] for e in cli("audit", "ledger", json=True, ok=True).json["entries"]]
+    assert kinds == ["period_closed", "period_reopened", "period_closed"]
+    assert cli.admin("report", "close", "--period", PERIOD, json=True).code == 3  # already closed
+    assert cli.admin("report", "close", "--period", f"{Y + 1}-B6", json=True).code in (0, 3)
+
+
+def test_import_obeys_closed_periods(cli, tmp_path):
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    f = tmp_path / "p.csv"
+    f.write_text(f"name,investor,industry,investment,unit,registered_on\n东安金矿,东安,mining,3000万,XH,{IN}\n",
+                 encoding="utf-8")
+    res = cli("import", str(f), json=True)
+    assert res.code == 3 and PERIOD in res.out
+    assert cli("project", "list", json=True).json["projects"] == []
+    cli("import", str(f), "--late", "--reason", "补录去年台账", ok=True)
+    code = cli("project", "list", json=True).json["projects"][0]["code"]
+    assert cli("history", code, json=True).json["events"][0]["payload"]["late"]["period"] == PERIOD
+
+
+def test_python_api_late_entries(cli, service):
+    from workflow import closing
+    from workflow.db import make_engine
+
+    code = service.add_project(name="宾馆建设项目", investor="利源达", industry="hotel", investment_minor=1,
+                               unit="XH", on=date(Y - 1, 12, 1)).project.code
+    service_to_signed(service, code)
+    service.add_capital(code, 100, "CNY")
+    admin = make_engine(cli.url_for("admin"))
+    closing.close(admin, "admin", PERIOD)
+    admin.dispose()
+    with pytest.raises(Refused, match=PERIOD):
+        service.add_capital(code, 200, "CNY", on=date(Y, 2, 1))
+    with closing.late("补录"):
+        service.add_capital(code, 200, "CNY", on=date(Y, 2, 1))
+    service.add_capital(code, 300, "CNY", on=date(Y, 4, 1))  # outside the closed period
+
+
+def test_closed_ledger_entry_tamper_is_found(cli):
+    if cli.engine_kind != "sqlite":
+        pytest.skip("the append-only triggers refuse the tampering on PostgreSQL")
+    import sqlite3
+
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("DROP TRIGGER ledger_no_update")
+        conn.execute("UPDATE ledger SET payload = replace(payload, '\"signed\":0', '\"signed\":9')")
+    assert cli("audit", "verify", json=True).code == 7
+
+
+# --- the property: whatever follows a close, the closed report does not change ------------------------
+
+
+def _entries():
+    from hypothesis import strategies as st
+
+    return st.lists(st.tuples(st.sampled_from(["capital", "investment", "followup", "edit"]),
+                              st.integers(min_value=0, max_value=300),  # days after the period starts
+                              st.integers(min_value=1, max_value=10**9),
+                              st.booleans()), min_size=1, max_size=6)
+
+
+def test_property_closed_reports_never_change(cli, service):
+    from datetime import timedelta
+
+    from hypothesis import HealthCheck, given, settings
+
+    from workflow import closing
+    from workflow.db import make_engine
+    from workflow.errors import BadInput
+
+    code = service.add_project(name="博士慧风电", investor="博士慧风电有限公司", industry="energy",
+                               investment_minor=5600_0000_00, unit="XH", on=date(Y - 1, 12, 1)).project.code
+    service_to_signed(service, code)
+    service.add_capital(code, 100, "CNY")
+    service.add_capital(code, 5_0000_00, "USD", on=date(Y, 2, 3))
+    admin = make_engine(cli.url_for("admin"))
+    closing.close(admin, "admin", PERIOD)
+    admin.dispose()
+    start = date(Y, 1, 1)
+    end = date(Y, 3, 31)
+
+    def frozen_all():
+        return {(k, lang): closing.frozen(service.engine, k, PERIOD, lang=lang)
+                for k in ("bulletin", "dispatch", "review") for lang in ("en", "zh")}
+
+    before = frozen_all()
+    counter = iter(range(10**6))
+
+    @settings(max_examples=12 if cli.engine_kind == "sqlite" else 6, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(entries=_entries())
+    def run(entries):
+        for kind, offset, amount, is_late in entries:
+            on = min(start + timedelta(days=offset), date.today())
+            inside = start <= on <= end
+
+            def write(kind=kind, amount=amount, on=on):
+                n = next(counter)
+                if kind == "capital":
+                    service.add_capital(code, amount, "CNY", on=on, allow_duplicate=True)
+                elif kind == "investment":
+                    service.add_investment(code, amount, on=on, allow_duplicate=True)
+                elif kind == "followup":
+                    service.add_followup(code, f"跟进{n}", on=on)
+                else:
+                    service.edit_project(code, {"origin": f"来源{n}"}, on=on)
+
+            if inside and not is_late:
+                with pytest.raises(Refused, match=PERIOD):
+                    write()
+                continue
+            try:
+                if is_late:
+                    with closing.late("补录"):
+                        write()
+                else:
+                    write()
+            except BadInput:  # e.g. an edit dated before the project's registration date rules allow
+                pass
+        assert frozen_all() == before
+
+    run()

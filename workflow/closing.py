@@ -1,0 +1,289 @@
+"""Closed periods (关账): a period's reports frozen in the set-up ledger, and late entries (补录).
+
+``report close PERIOD`` (admin) computes every report of the period (bulletin, dispatch, review,
+evaluation; English and Chinese; for the whole county, as of the period's end, with the stored
+warning thresholds) and appends them as one ``period_closed`` entry of the ledger
+(``workflow.ledger``): hashed and chained, so ``audit verify`` proves the frozen figures unchanged.
+Afterwards ``report <kind> --period PERIOD`` prints the frozen document, in every format.
+``report reopen PERIOD --reason`` appends ``period_reopened``; a period is closed while its latest
+entry is a close.
+
+A write whose event's effective date falls inside a closed period is refused (Refused, exit 3, naming
+the period) unless it runs inside :func:`late` with a reason: the event's payload then carries
+``"late": {"period", "reason"}`` (补录).  The check is in the transaction kernel
+(``store.Txn.emit``), so the command line, import, the demo and the Python API obey it alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from workflow.errors import BadInput, Refused
+from workflow.events import canonical
+from workflow.tables import ledger as L
+
+KINDS = ("bulletin", "dispatch", "review", "evaluation")
+LANGS = ("en", "zh")
+CLOSED, REOPENED = "period_closed", "period_reopened"
+
+_LATE: ContextVar[str | None] = ContextVar("pipeline_late_reason", default=None)
+
+
+@contextmanager
+def late(reason: str | None) -> Iterator[None]:
+    """Writes inside are late entries (补录) for closed periods, with ``reason`` (required)."""
+    from workflow.values import reason as check_reason
+
+    why = check_reason(reason, "--late needs --reason TEXT: say why the entry comes after the close",
+                       required_=True)
+    token = _LATE.set(why)
+    try:
+        yield
+    finally:
+        _LATE.reset(token)
+
+
+def late_reason() -> str | None:
+    return _LATE.get()
+
+
+def closed_periods(conn: Connection) -> dict[str, dict]:
+    """label -> {"start", "end", "seq"} of every period closed now (its latest entry is a close)."""
+    latest: dict[str, tuple[str, int, Any]] = {}
+    for kind, target, seq, payload in conn.execute(
+            select(L.c.kind, L.c.target, L.c.seq, L.c.payload).where(L.c.kind.in_((CLOSED, REOPENED)))
+            .order_by(L.c.seq)):
+        latest[target] = (kind, seq, payload)
+    out = {}
+    for label, (kind, seq, payload) in latest.items():
+        if kind == CLOSED:
+            p = json.loads(payload)
+            out[label] = {"start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"]), "seq": seq}
+    return out
+
+
+def closed_ranges(conn: Connection) -> list[tuple[date, date, str]]:
+    return sorted((v["start"], v["end"], k) for k, v in closed_periods(conn).items())
+
+
+def refuse_closed(label: str, on: date, what: str = "an entry") -> Refused:
+    return Refused(f"{what} dated {on.isoformat()} falls in the closed period {label}; its reports are frozen. "
+                   "Record it as a late entry (补录) with --late --reason TEXT, or ask an admin to "
+                   f"`pipeline report reopen {label}`",
+                   [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
+                     "message": f"period {label} is closed",
+                     "message_zh": f"{label} 已关账；补录请加 --late --reason"}])
+
+
+def _period(text: str, lang: str):
+    from workflow.periods import parse_period
+
+    return parse_period(text, lang=lang)
+
+
+def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
+    """Every report of ``period`` in both languages: {kind: {lang: doc}} (a kind the period does not
+    have, e.g. an evaluation of a quarter if refused, is left out)."""
+    from workflow import reports, settings
+
+    with engine.connect() as conn:
+        thresholds = settings.light_thresholds(conn)
+    docs: dict[str, dict] = {}
+    for kind in KINDS:
+        for lang in LANGS:
+            try:
+                if kind == "evaluation":
+                    doc = reports.evaluation(engine, period, as_of=as_of, lang=lang)
+                else:
+                    doc = getattr(reports, kind)(engine, period, as_of=as_of, thresholds=thresholds, lang=lang)
+            except BadInput:
+                continue
+            docs.setdefault(kind, {})[lang] = json.loads(canonical(doc))  # as stored: JSON values only
+    return docs
+
+
+def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = None, lang: str = "en") -> dict:
+    """Freeze ``period`` (admin): its reports stored in the ledger.  The period must have ended."""
+    from workflow import clock, ledger
+    from workflow.access import ADMIN, require
+
+    period = _period(period_text, lang)
+    today = clock.today()
+    if period.end >= today:
+        raise Refused(f"period {period.label} has not ended (it ends {period.end.isoformat()}); close it afterwards",
+                      [{"period": period.label, "end": period.end.isoformat()}])
+    with engine.connect() as conn:
+        require(conn, actor, ADMIN, "close periods")
+        if period.label in closed_periods(conn):
+            raise Refused(f"period {period.label} is already closed", [{"period": period.label}])
+        mark = _mark(conn)
+    docs = _compute(engine, period)
+    digest = hashlib.sha256(canonical(docs)).hexdigest()
+    with engine.begin() as conn:  # the figures must be those of the history as it is when the close lands
+        require(conn, actor, ADMIN, "close periods")
+        if period.label in closed_periods(conn):
+            raise Refused(f"period {period.label} is already closed", [{"period": period.label}])
+        if _mark(conn) != mark:
+            from workflow.errors import Conflict
+
+            raise Conflict(f"entries were recorded while {period.label} was being closed; nothing was written; retry")
+        entry = ledger.append(conn, actor, CLOSED, period.label,
+                              {"period": period.label, "start": period.start.isoformat(),
+                               "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
+    return {"period": period.label, "closed": True, "seq": entry["seq"], "digest": digest,
+            "reports": sorted(docs), "hash": entry["hash"]}
+
+
+def _mark(conn: Connection) -> tuple:
+    """What a close must see unchanged between taking the figures and storing them."""
+    from sqlalchemy import func
+
+    from workflow.tables import event as E
+    from workflow.tables import setting as ST
+    from workflow.tables import target as T
+
+    return (conn.execute(select(func.count(), func.max(E.c.id))).one(),
+            tuple(conn.execute(select(ST.c.key, ST.c.value).order_by(ST.c.key)).all()),
+            conn.execute(select(func.count()).select_from(T)).scalar())
+
+
+def reopen(engine: Engine, actor: str, period_text: str, *, reason: str | None, lang: str = "en") -> dict:
+    from workflow import ledger
+    from workflow.access import ADMIN, require
+    from workflow.values import reason as check_reason
+
+    why = check_reason(reason, "--reason is required: say why the period is reopened", required_=True)
+    period = _period(period_text, lang)
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "reopen periods")
+        if period.label not in closed_periods(conn):
+            raise Refused(f"period {period.label} is not closed", [{"period": period.label}])
+        entry = ledger.append(conn, actor, REOPENED, period.label, {"period": period.label}, why)
+    return {"period": period.label, "closed": False, "seq": entry["seq"], "hash": entry["hash"]}
+
+
+def _close_entry(conn: Connection, label: str) -> dict | None:
+    info = closed_periods(conn).get(label)
+    if info is None:
+        return None
+    payload = conn.execute(select(L.c.payload).where(L.c.seq == info["seq"])).scalar_one()
+    return json.loads(payload)
+
+
+def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", unit: str | None = None) -> dict | None:
+    """The frozen ``kind`` report of a closed period (None when the period is open)."""
+    period = _period(period_text, lang)
+    with engine.connect() as conn:
+        entry = _close_entry(conn, period.label)
+    if entry is None:
+        return None
+    docs = entry["reports"].get(kind)
+    if not docs:
+        raise BadInput(f"period {period.label} has no {kind} report")
+    doc = docs["zh" if lang.startswith("zh") else "en"]
+    doc["closed"] = True
+    return doc if unit is None else _only_unit(doc, unit)
+
+
+def _only_unit(doc: dict, unit: str) -> dict:
+    """A frozen county report narrowed to one unit: rows of other units dropped (bulletin totals
+    become the unit's own figures)."""
+    out = dict(doc)
+    out["unit"] = unit
+    for key, value in doc.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "unit" in value[0]:
+            out[key] = [v for v in value if v.get("unit") == unit]
+    if doc.get("report") == "bulletin":
+        rows = out.get("units") or []
+        if rows:
+            out["totals"] = {k: v for k, v in rows[0].items() if k not in ("unit", "unit_name", "previous", "change")}
+            out["previous"], out["change"] = rows[0]["previous"], rows[0]["change"]
+    return out
+
+
+def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> dict:
+    """What the entries since the close (late entries, corrections) would change in the frozen
+    ``kind`` report: every figure whose live value differs, as {"path", "frozen", "now"}."""
+    period = _period(period_text, lang)
+    with engine.connect() as conn:
+        entry = _close_entry(conn, period.label)
+    if entry is None:
+        raise Refused(f"period {period.label} is not closed; there is nothing to compare", [{"period": period.label}])
+    docs = entry["reports"].get(kind)
+    if not docs:
+        raise BadInput(f"period {period.label} has no {kind} report")
+    key = "zh" if lang.startswith("zh") else "en"
+    live = _compute_one(engine, kind, period, lang=key)
+    old = _flat(docs[key])
+    new = _flat(live)
+    changes = [{"path": p, "frozen": old.get(p), "now": new.get(p)} for p in sorted(set(old) | set(new))
+               if old.get(p) != new.get(p)]
+    return {"period": period.label, "report": kind, "changes": changes}
+
+
+def _compute_one(engine: Engine, kind: str, period, lang: str) -> dict:
+    from workflow import reports, settings
+
+    with engine.connect() as conn:
+        thresholds = settings.light_thresholds(conn)
+    if kind == "evaluation":
+        doc = reports.evaluation(engine, period, lang=lang)
+    else:
+        doc = getattr(reports, kind)(engine, period, thresholds=thresholds, lang=lang)
+    return json.loads(canonical(doc))
+
+
+def _flat(value: Any, path: str = "") -> dict[str, Any]:
+    """Leaves of a JSON document by path; list items of units and projects keyed by their code."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(_flat(v, f"{path}.{k}" if path else k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            name = str(i)
+            if isinstance(v, dict):
+                name = str(v.get("unit") if "unit" in v else v.get("code") if "code" in v else
+                           v.get("currency") if "currency" in v else v.get("metric", i))
+            out.update(_flat(v, f"{path}[{name}]"))
+    else:
+        out[path] = value
+    return out
+
+
+def adjustments(engine: Engine, period_text: str, *, lang: str = "en") -> list[dict]:
+    """The late entries (补录) recorded during ``period`` (by their recorded date): the section
+    "adjustments to closed periods" of an open period's report."""
+    from workflow import clock
+    from workflow.events import event_json
+    from workflow.tables import event as E
+    from workflow.tables import project as P
+
+    period = _period(period_text, lang)
+    out = []
+    with engine.connect() as conn:
+        rows = conn.execute(select(E, P.c.code, P.c.unit_code).join(P, P.c.id == E.c.project_id)
+                            .where(E.c.payload.like('%"late":%')).order_by(E.c.id)).mappings()
+        for r in rows:
+            e = event_json(r)
+            marker = e["payload"].get("late")
+            if not isinstance(marker, dict):
+                continue
+            recorded = clock.local_date(r["recorded_at"])
+            if period.contains(recorded):
+                p = e["payload"]
+                out.append({"code": r["code"], "unit": r["unit_code"], "seq": e["seq"], "kind": e["kind"],
+                            "effective_on": e["effective_on"], "recorded_on": recorded.isoformat(),
+                            "closed_period": marker.get("period"), "reason": marker.get("reason"),
+                            "amount_minor": p.get("amount_minor"), "currency": p.get("currency"),
+                            "actor": e["actor"]})
+    return out

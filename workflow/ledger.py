@@ -1,0 +1,100 @@
+"""The set-up ledger: what is recorded and is not a project's event — an admin's edit of a unit or a
+user (role, disabled, enabled), and (for closed periods) a period closed or reopened.
+
+Append-only and hash-chained like history (triggers refuse UPDATE and DELETE): entry ``seq`` n has
+``prev_hash`` = entry n-1's ``hash`` (64 zeros for the first), and ``hash`` is SHA-256 over the
+RFC 8785 canonical JSON of ``{"seq", "kind", "target", "payload", "reason", "actor", "recorded_at",
+"prev_hash"}`` (``payload`` parsed, ``recorded_at`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``).  Writers
+serialise on the ledger head (SQLite: the write transaction; PostgreSQL: an advisory lock), and
+``seq`` is the primary key, so two writers can never both append entry n.  ``audit verify``
+recomputes the chain (:func:`verify_ledger`); ``audit checkpoint`` prints the ledger head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from workflow import clock
+from workflow.events import GENESIS, canonical, format_utc
+from workflow.tables import ledger as L
+
+_LEDGER_LOCK = 0x5049_504C  # PostgreSQL advisory lock key serialising ledger appends ("PIPL")
+
+
+def entry_hash(seq: int, kind: str, target: str, payload: Any, reason: str | None, actor: str,
+               recorded_at: Any, prev_hash: str) -> str:
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    doc = {"seq": seq, "kind": kind, "target": target, "payload": payload, "reason": reason, "actor": actor,
+           "recorded_at": recorded_at if isinstance(recorded_at, str) else format_utc(recorded_at),
+           "prev_hash": prev_hash}
+    return hashlib.sha256(canonical(doc)).hexdigest()
+
+
+def append(conn: Connection, actor: str, kind: str, target: str, payload: dict[str, Any],
+           reason: str | None = None) -> dict:
+    """Append one entry in the caller's transaction; returns it as ``entry_json`` shows it."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LEDGER_LOCK})")
+    head = conn.execute(select(L.c.seq, L.c.hash).order_by(L.c.seq.desc()).limit(1)).first()
+    seq = (head[0] + 1) if head else 1
+    prev = head[1] if head else GENESIS
+    at = clock.utcnow()
+    text = canonical(payload).decode("utf-8")
+    digest = entry_hash(seq, kind, target, text, reason, actor, at, prev)
+    row = {"seq": seq, "kind": kind, "target": target, "payload": text, "reason": reason, "actor": actor,
+           "recorded_at": at, "prev_hash": prev, "hash": digest}
+    conn.execute(insert(L).values(**row))
+    return entry_json(row)
+
+
+def entry_json(row: Any) -> dict:
+    payload = row["payload"]
+    return {"seq": row["seq"], "kind": row["kind"], "target": row["target"],
+            "payload": json.loads(payload) if isinstance(payload, str) else payload, "reason": row["reason"],
+            "actor": row["actor"], "recorded_at": format_utc(row["recorded_at"]), "prev_hash": row["prev_hash"],
+            "hash": row["hash"]}
+
+
+def entries(conn: Connection, *, kind_prefix: str | None = None, target: str | None = None) -> list[dict]:
+    stmt = select(L).order_by(L.c.seq)
+    if kind_prefix is not None:
+        stmt = stmt.where(L.c.kind.like(kind_prefix + "%"))
+    if target is not None:
+        stmt = stmt.where(L.c.target == target)
+    return [entry_json(r) for r in conn.execute(stmt).mappings()]
+
+
+def head(conn: Connection) -> dict:
+    row = conn.execute(select(L.c.seq, L.c.hash).order_by(L.c.seq.desc()).limit(1)).first()
+    return {"seq": row[0], "hash": row[1]} if row else {"seq": 0, "hash": GENESIS}
+
+
+def verify_ledger(conn: Connection) -> list[dict]:
+    """Every problem of the ledger chain: ``{"code": "ledger", "seq", "problem"}`` (empty: intact)."""
+    problems: list[dict] = []
+    prev = GENESIS
+    expected = 1
+    for r in conn.execute(select(L).order_by(L.c.seq)).mappings():
+        seq = r["seq"]
+        if seq != expected:
+            problems.append({"code": "ledger", "seq": expected, "problem": f"ledger entry {expected} is missing"})
+        if r["prev_hash"] != prev:
+            problems.append({"code": "ledger", "seq": seq,
+                             "problem": "prev_hash does not match the previous ledger entry's hash"})
+        try:
+            again = entry_hash(seq, r["kind"], r["target"], r["payload"], r["reason"], r["actor"],
+                               r["recorded_at"], r["prev_hash"])
+        except (ValueError, TypeError):
+            again = ""
+        if again != r["hash"]:
+            problems.append({"code": "ledger", "seq": seq,
+                             "problem": "the ledger entry's hash does not match its fields (altered)"})
+        prev = r["hash"]
+        expected = seq + 1
+    return problems
