@@ -300,6 +300,16 @@ HELP_ZH: dict[str, str] = {
     "plan templates": "project plan 倒推日期所用的模板（按行业）。",
     "plan templates list": "所有模板：各节点间的天数及适用行业。",
     "plan templates set": "添加或修改模板（管理员）；未给出的值保持不变。",
+    "undo": "撤销本人当天在该项目上的最近一次录入（以更正事件抵销），须无后续录入。",
+    "undo-window": "显示或设置可撤销录入的天数（0 表示仅当天；设置须管理员）。",
+    "audit ledger": "设置台账：单位和账号的修改、关账与重开，均带操作人和原因，哈希链保护。",
+    "units edit": "修改单位的名称或类型（管理员），记入设置台账。",
+    "users edit": "修改账号的角色（管理员）；PostgreSQL 上数据库组随之调整。",
+    "users disable": "停用账号的写权限（管理员）：仍可查看，写入退出码 6。",
+    "users enable": "恢复已停用账号的写权限（管理员）。",
+    "report close": "关账（管理员）：冻结该期各类报表，此后按冻结数据打印；期内录入须补录。",
+    "report reopen": "重新打开已关账的期间（管理员），须说明原因。",
+    "report diff": "显示补录的数据若计入，将如何改变已关账期间的报表。",
 }
 
 OPTION_HELP_ZH: dict[str, str] = {
