@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli import audit_cmds, commands, context, io_cmds, params, report_cmds, rules_cmds, schema_cmds
+from cli import (
+    audit_cmds,
+    commands,
+    context,
+    io_cmds,
+    params,
+    report_cmds,
+    rules_cmds,
+    schema_cmds,
+    supervision_cmds,
+)
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
 from workflow.errors import BadInput, Conflict, NotAllowed, PipelineError
@@ -72,7 +82,7 @@ def root(
 
 
 # The commands, in the order ``pipeline --help`` lists them.
-for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds):
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, supervision_cmds):
     _module.register(app)
 
 # --- the one error mapping -------------------------------------------------------------------------

@@ -56,6 +56,15 @@ AuditFormat = Annotated[str | None, _format_option(AUDIT_FORMATS)]
 ReportFormat = Annotated[str | None, _format_option(REPORT_FORMATS)]
 DiagramFormat = Annotated[str, _format_option(DIAGRAM_FORMATS, default="mermaid")]
 
+# Supervision letters: a directory, and html or docx (``pipeline supervision letters``).
+LETTER_FORMATS = ("html", "docx")
+
+OutputDir = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="DIR", help="The directory the letters are written to (created if missing).")]
+
+LetterFormat = Annotated[str, typer.Option(
+    "--format", "-f", metavar="html|docx", help="html (prints on A4) or docx (a Word document).")]
+
 # --- recording -----------------------------------------------------------------------------------------
 
 OnDate = Annotated[str | None, typer.Option(
