@@ -188,12 +188,13 @@ def ladder_show(json: JsonFlag = False) -> None:
           [[x["level"], x["when"], x["to"]["zh" if lang.startswith("zh") else "en"]] for x in doc["levels"]])
     _rows(["threshold", "days", "default", "source"],
           [[t(k, lang), v, doc["defaults"][k], t("configured", lang) if k in doc["stored"] else ""]
-           for k, v in lad.items()])
+           for k, v in lad.items()] + [[t("top_leader", lang), doc["top_leader"] or "-", "-",
+                                        t("configured", lang) if doc["top_leader"] else ""]])
 
 
 @ladder_app.command("set")
 def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
-                                                 help="e.g. unit_head_days=10 deduct_points=2"),
+                                                 help="e.g. unit_head_days=10 deduct_points=2 top_leader=LOGIN"),
                json: JsonFlag = False) -> None:
     """Store ladder figures (admin); see `pipeline supervision ladder show` for the names."""
     from workflow.settings import parse_ladder_args

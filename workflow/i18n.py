@@ -259,6 +259,7 @@ LABELS.update({
     "letter_min_level": ("Letters from level", "发督办函等级"),
     "deduct_min_level": ("Deduct from level", "考评扣分等级"),
     "deduct_points": ("Points deducted each", "每项扣分"),
+    "top_leader": ("County's top leader (login)", "县主要领导（登录名）"),
     **{f"problem_kind_{k}": v for k, v in {
         "land": ("land quota", "用地指标"), "energy": ("energy quota", "能耗指标"),
         "environment": ("environmental approval", "环评审批"), "funding": ("funding", "资金"),

@@ -210,7 +210,7 @@ class SupervisionLetter(SQLModel, table=True):
     """A supervision letter (督办函) issued for a problem at a ladder level, numbered per year."""
 
     __tablename__ = "supervision_letter"
-    __table_args__ = (UniqueConstraint("year", "serial"), UniqueConstraint("problem_id", "level"))
+    __table_args__ = (UniqueConstraint("problem_id", "level"), UniqueConstraint("year", "serial"))
     id: int | None = Field(default=None, primary_key=True)
     year: int
     serial: int

@@ -172,9 +172,12 @@ class Service:
         with self.engine.connect() as conn:
             stored = settings.ladder_settings(conn)
             lad = settings.Ladder.from_mapping(stored)
-        return {"ladder": asdict(lad), "stored": stored, "defaults": asdict(settings.Ladder())}
+            from workflow.supervision import top_leader
 
-    def set_ladder(self, values: Mapping[str, int]) -> dict[str, int]:
+            top = top_leader(conn)
+        return {"ladder": asdict(lad), "stored": stored, "defaults": asdict(settings.Ladder()), "top_leader": top}
+
+    def set_ladder(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return settings.set_ladder(self.engine, self.actor, values)
 
     def issue_letters(self, *, as_of: date | None = None, min_level: int | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -147,19 +148,26 @@ class Ladder:
         return 1 if -late <= self.remind_days else 0
 
 
-def parse_ladder_args(items: Iterable[str] | None) -> dict[str, int]:
-    """``["unit_head_days=10", ...]`` -> ``{"unit_head_days": 10}``; refuses bad forms."""
-    out: dict[str, int] = {}
+TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
+
+
+def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
+    """``["unit_head_days=10", "top_leader=li", ...]`` -> ``{"unit_head_days": 10, "top_leader": "li"}``;
+    refuses bad forms."""
+    out: dict[str, Any] = {}
     for item in items or []:
         name, sep, value = str(item).partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
             raise BadInput(f"{item!r} is not NAME=VALUE (e.g. unit_head_days=10)")
+        if name == "top_leader":
+            out[name] = value
+            continue
         try:
             out[name] = int(value)
         except ValueError:
             raise BadInput(f"{name} must be a whole number, not {value!r}") from None
-    Ladder.from_mapping(out)
+    Ladder.from_mapping({k: v for k, v in out.items() if k != "top_leader"})
     return out
 
 
@@ -180,17 +188,30 @@ def ladder(conn: Connection) -> Ladder:
     return Ladder.from_mapping(ladder_settings(conn))
 
 
-def set_ladder(engine: Engine, actor: str, values: Mapping[str, int]) -> dict[str, int]:
-    """Store ladder figures (admin); the result must be a valid ladder.  Returns the stored settings."""
+def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Store ladder figures (admin), and ``top_leader`` (a person's login); the result must be a
+    valid ladder.  Returns the stored settings."""
+    from workflow.tables import person as PE
+
     if not values:
         raise BadInput("give at least one NAME=VALUE (see `pipeline supervision ladder show`)")
+    figures = {k: v for k, v in values.items() if k != "top_leader"}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the supervision ladder")
-        Ladder.from_mapping({**ladder_settings(conn), **values})
-        for name, number in values.items():
-            key = LADDER_PREFIX + name
+        Ladder.from_mapping({**ladder_settings(conn), **figures})
+        if "top_leader" in values:
+            login = values["top_leader"]
+            if conn.execute(select(PE.c.login).where(PE.c.login == login)).first() is None:
+                raise BadInput(f"top_leader: no person {login!r}; add one with `pipeline people add`")
+            figures[TOP_LEADER] = login
+        for name, number in figures.items():
+            key = name if name == TOP_LEADER else LADDER_PREFIX + name
             if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
                 conn.execute(insert(ST).values(key=key, value=str(number)))
             else:
                 conn.execute(update(ST).where(ST.c.key == key).values(value=str(number)))
-        return ladder_settings(conn)
+        stored: dict[str, Any] = dict(ladder_settings(conn))
+        top = conn.execute(select(ST.c.value).where(ST.c.key == TOP_LEADER)).scalar()
+        if top is not None:
+            stored["top_leader"] = top
+        return stored

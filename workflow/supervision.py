@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
+from workflow.settings import TOP_LEADER as TOP_LEADER_SETTING
 from workflow.settings import Ladder, ladder
 from workflow.tables import assignment as ASG
 from workflow.tables import followup as FU
@@ -34,7 +35,6 @@ from workflow.tables import unit as U
 PROBLEM_KINDS = ("land", "energy", "environment", "funding", "permit", "power", "water", "road", "other")
 PROBLEM_SOURCES = ("meeting", "instruction", "inspection", "light")
 
-TOP_LEADER_SETTING = "supervision_top_leader"  # the login of the county's top leader (text setting)
 TODO_HORIZON_DAYS = 14
 
 
