@@ -240,6 +240,10 @@ def test_problem_at_level_three_turns_the_project_red_naming_it(cli):
     assert [(w["code"], w["light"]) for w in warned] == [(code, "red")]
     board = cli("board", "--as-of", "2026-03-09", json=True, ok=True).json
     assert [p["id"] for p in board["problems"]] == [pid]
+    card = cli("project", "show", code, "--as-of", "2026-03-09", ok=True).out
+    assert f"#{pid} 环评批复未下达 (FGW, due 2026-03-01, level 3)" in card
+    assert f"#{pid} 环评批复未下达 (FGW, due 2026-03-01, level 3)" in \
+        cli("board", "--as-of", "2026-03-09", ok=True).out
     cli("problem", "close", str(pid), "--resolution", "已批复", "--on", "2026-03-10", ok=True)
     assert cli("project", "show", code, "--as-of", "2026-03-10", json=True, ok=True).json["light"] == "green"
     # the red level is a setting

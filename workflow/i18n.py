@@ -218,6 +218,12 @@ LABELS.update({
 # --- problems and supervision (督办) -----------------------------------------------------------------
 LABELS.update({
     "sec_problems_open": ("Open problems (督办)", "督办问题（未销号）"),
+    "problems_open": ("Open problems", "督办问题"),
+    "problem_update": ("problem progress", "问题反馈"),
+    "problem_extend": ("problem extended", "问题延期"),
+    "problem_close": ("problem closed", "问题销号"),
+    "problem_reopen": ("problem reopened", "问题退回重办"),
+    "letter": ("supervision letter", "督办函"),
     "sec_problems_closed": ("Problems closed in the period", "本期销号问题"),
     "col_problem": ("Problem", "问题编号"),
     "col_problem_kind": ("Kind", "问题类型"),
