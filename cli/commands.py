@@ -411,6 +411,8 @@ def followup_list(
     json: JsonFlag = False,
 ) -> None:
     """List follow-ups, newest first, or (--due) the promised follow-ups now due."""
+    from rich.markup import escape
+
     from cli.render import print_rows
     from workflow.i18n import t
 
@@ -421,11 +423,11 @@ def followup_list(
     lang = STATE.lang
     if due:
         print_rows([t(c, lang) for c in ("code", "col_next_on", "col_overdue_days", "col_next_step")],
-                   [(d["project"], d["next_on"], d["overdue_days"], d["next_step"] or "") for d in doc["due"]])
+                   [(d["project"], d["next_on"], d["overdue_days"], escape(d["next_step"] or "")) for d in doc["due"]])
         return
     print_rows([t(c, lang) for c in ("code", "col_date", "col_note", "col_contact", "col_next_step", "col_next_on")],
-               [(f["project"], f["on"], f["note"], f["contact"] or "", f["next_step"] or "", f["next_on"] or "")
-                for f in doc["followups"]])
+               [(f["project"], f["on"], escape(f["note"]), escape(f["contact"] or ""), escape(f["next_step"] or ""),
+                 f["next_on"] or "") for f in doc["followups"]])
 
 
 # --- transitions ------------------------------------------------------------------------------------

@@ -189,6 +189,8 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
             for i, (v, (_, kind)) in enumerate(zip(row, sec.columns, strict=True), start=1):
                 _, k = _cell(v, kind)
                 cell = ws.cell(row=r, column=i)
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # user text (a problem, a name) is never a formula
                 if k in XLSX_FORMATS:
                     cell.number_format = XLSX_FORMATS[k]
                 if style == "total":

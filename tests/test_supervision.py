@@ -283,14 +283,14 @@ def test_promised_followup_light(cli):
 # --- reports on a hand-worked county -----------------------------------------------------------------
 
 
-def test_dispatch_and_evaluation_on_a_hand_worked_county(cli):
+def test_dispatch_and_evaluation_on_a_hand_worked_county(cli, tmp_path):
     a = project(cli, "甲", on="2026-01-05")
     b = project(cli, "乙", on="2026-01-05", unit="FGW")
     cli.admin("targets", "set", "XH", "2026", "--signed", "2", ok=True)
     cli.admin("targets", "set", "FGW", "2026", "--signed", "1", ok=True)
     p1 = problem(cli, b, "用地", due="2026-03-01", on="2026-02-01", owner="FGW")  # level 5 on 06-30
     p2 = problem(cli, a, "供电", kind="power", due="2026-06-28", on="2026-04-01", owner="XH")  # level 2
-    p3 = problem(cli, a, "供水", kind="water", due="2026-07-10", on="2026-04-01", owner="XH")  # level 0
+    p3 = problem(cli, a, "=1+1 供水", kind="water", due="2026-07-10", on="2026-04-01", owner="XH")  # level 0
     p4 = problem(cli, b, "道路", kind="road", due="2026-05-30", on="2026-04-02", owner="FGW")
     cli("problem", "close", str(p4), "--resolution", "已通车", "--on", "2026-05-10", ok=True)  # closed in Q2
     p5 = problem(cli, a, "许可", kind="permit", due="2026-03-30", on="2026-02-02", owner="XH")
@@ -303,6 +303,14 @@ def test_dispatch_and_evaluation_on_a_hand_worked_county(cli):
     assert [(p["id"], p["closed_on"]) for p in sup["closed_problems"]] == [(p4, "2026-05-10")]
     md = cli("report", "dispatch", "--period", "2026-Q2", "--as-of", "2026-06-30", "--format", "md", ok=True).out
     assert "供电" in md and "已通车" not in md and "道路" in md
+    import openpyxl
+
+    xlsx = tmp_path / "dispatch.xlsx"
+    cli("report", "dispatch", "--period", "2026-Q2", "--as-of", "2026-06-30", "--format", "xlsx", "--output",
+        str(xlsx), ok=True)
+    cells = [c for row in openpyxl.load_workbook(xlsx)["problems_open"].iter_rows() for c in row]
+    (formula,) = [c for c in cells if c.value == "=1+1 供水"]
+    assert formula.data_type == "s"  # text, never a formula
 
     def evaluation():
         units = cli("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", json=True, ok=True).json
@@ -347,6 +355,7 @@ def test_todo_order(cli):
     assert not any("无关" in i["text"] for i in items)
     # the acting user by default; someone with nothing to do gets an empty list
     assert cli("todo", "--as-of", "2026-03-10", json=True, ok=True).json["items"] == []
+    assert cli("todo", "--for", "ghost", json=True).code == 4
     assert cli("todo", "--for", "wang", "--as-of", "2026-03-10", ok=True).out.count("P-000") >= 3
 
 

@@ -323,6 +323,11 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
     items: list[dict] = []
     with engine.connect() as conn:
         person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
+        if person is None:
+            from workflow.tables import app_user as AU
+
+            if conn.execute(select(AU.c.login).where(AU.c.login == login)).first() is None:
+                raise NotFound(f"no person or user {login!r}", [{"login": login}])
         unit = person[1] if person is not None else None
         lad = ladder(conn)
         top = top_leader(conn)

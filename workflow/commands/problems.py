@@ -145,9 +145,16 @@ def issue_letters(txn: Txn, as_of: date, lad: Ladder, min_level: int | None = No
     floor = lad.letter_min_level if min_level is None else min_level
     _advisory(txn, _LETTER_LOCK)
     have = {(r[0], r[1]) for r in txn.conn.execute(select(LET.c.problem_id, LET.c.level))}
-    wanted = [p for p in problem_states(txn.conn, as_of, lad)
-              if p["status"] == "open" and p["level"] >= max(floor, 0) and (p["id"], p["level"]) not in have]
-    wanted.sort(key=lambda p: p["id"])
+
+    def due_letters() -> list[dict]:
+        return sorted((p for p in problem_states(txn.conn, as_of, lad)
+                       if p["status"] == "open" and p["level"] >= max(floor, 0) and (p["id"], p["level"]) not in have),
+                      key=lambda p: p["id"])
+
+    wanted = due_letters()
+    if wanted:  # lock the projects, then read again: a problem closed meanwhile gets no letter
+        txn.lock_many(sorted({p["project"] for p in wanted}))
+        wanted = due_letters()
     serial = txn.conn.execute(select(func.max(LET.c.serial)).where(LET.c.year == as_of.year)).scalar() or 0
     issued = []
     for p in wanted:
