@@ -27,6 +27,7 @@ from cli import (
     rules_cmds,
     schema_cmds,
     shell_cmds,
+    supervision_cmds,
     undo_cmds,
 )
 from cli.context import STATE, emit_json, say
@@ -87,7 +88,8 @@ def root(
 
 
 # The commands, in the order ``pipeline --help`` lists them.
-for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds, undo_cmds):
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds, undo_cmds,
+                supervision_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 

@@ -553,6 +553,10 @@ followup_app = group("Follow-ups (人盯人).")
 def followup_add(
     code: str = typer.Argument(..., help="Project code."),
     note: str = typer.Argument(..., help="What was done or learned."),
+    contact: str | None = typer.Option(None, "--contact", metavar="NAME", help="Whom you spoke to."),
+    next_step: str | None = typer.Option(None, "--next-step", metavar="TEXT", help="The next step promised."),
+    next_on: str | None = typer.Option(None, "--next-on", metavar="YYYY-MM-DD",
+                                       help="When the next follow-up is promised (yellow once it passes unrecorded)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     late: LateFlag = False,
@@ -560,9 +564,38 @@ def followup_add(
     json: JsonFlag = False,
 ) -> None:
     """Record a follow-up (coordinator, or a leader on their own project)."""
+    from workflow.clock import parse_date
+
     with _late(late, reason):
-        res = STATE.service().add_followup(code, note, on=_on(on), expect_version=expect_version)
+        res = STATE.service().add_followup(code, note, on=_on(on), contact=contact, next_step=next_step,
+                                           next_on=parse_date(next_on, "--next-on"), expect_version=expect_version)
     _write_result(res, json, f"{code}: follow-up recorded")
+
+
+@followup_app.command("list")
+def followup_list(
+    project: str | None = typer.Option(None, "--project", metavar="CODE", help="Only this project's follow-ups."),
+    due: bool = typer.Option(False, "--due", help="Only promised follow-ups whose date has come, not yet recorded."),
+    json: JsonFlag = False,
+) -> None:
+    """List follow-ups, newest first, or (--due) the promised follow-ups now due."""
+    from rich.markup import escape
+
+    from cli.render import print_rows
+    from workflow.i18n import t
+
+    doc = STATE.service(write=False).list_followups(project=project, due=due)
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    if due:
+        print_rows([t(c, lang) for c in ("code", "col_next_on", "col_overdue_days", "col_next_step")],
+                   [(d["project"], d["next_on"], d["overdue_days"], escape(d["next_step"] or "")) for d in doc["due"]])
+        return
+    print_rows([t(c, lang) for c in ("code", "col_date", "col_note", "col_contact", "col_next_step", "col_next_on")],
+               [(f["project"], f["on"], escape(f["note"]), escape(f["contact"] or ""), escape(f["next_step"] or ""),
+                 f["next_on"] or "") for f in doc["followups"]])
 
 
 # --- transitions ------------------------------------------------------------------------------------

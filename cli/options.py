@@ -32,8 +32,12 @@ def group(help: str) -> typer.Typer:
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
 
-OutputFile = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write the formatted output to FILE instead of stdout.")]
+def _output_option(help: str, metavar: str | None = None) -> Any:
+    """``--output``/``-o``: a file (the default) or, for letters, a directory."""
+    return typer.Option("--output", "-o", metavar=metavar, help=help)
+
+
+OutputFile = Annotated[Path | None, _output_option("Write the formatted output to FILE instead of stdout.")]
 
 # The formats each kind of command writes (``cli.output.check_format`` refuses any other).
 AUDIT_FORMATS = ("csv", "md", "html")
@@ -55,6 +59,12 @@ def _format_option(choices: tuple[str, ...], default: str | None = None) -> Any:
 AuditFormat = Annotated[str | None, _format_option(AUDIT_FORMATS)]
 ReportFormat = Annotated[str | None, _format_option(REPORT_FORMATS)]
 DiagramFormat = Annotated[str, _format_option(DIAGRAM_FORMATS, default="mermaid")]
+
+# Supervision letters (``pipeline supervision letters``): html (A4) or docx, into a directory.
+LETTER_FORMATS = ("html", "docx")
+LetterFormat = Annotated[str, _format_option(LETTER_FORMATS, default="html")]
+OutputDir = Annotated[Path | None, _output_option(
+    "The directory the letters are written to (created if missing).", "DIR")]
 
 # --- recording -----------------------------------------------------------------------------------------
 

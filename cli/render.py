@@ -100,6 +100,10 @@ def project_card(view: dict, lang: str) -> None:
     if reasons:
         light += "\n" + "\n".join(f"- {r}" for r in reasons)
     rows.append(("light", light))
+    if view.get("problems"):
+        rows.append(("problems_open", "\n".join(problem_line(x, lang) for x in view["problems"])))
+    if view.get("promised_followup"):
+        rows.append(("col_next_on", view["promised_followup"]))
     rows.append(("workflow", f"{view['workflow']['name']} v{view['workflow']['version']} · "
                               f"{t('version', lang)} {view['version']}"))
     for k, v in rows:
@@ -110,6 +114,13 @@ def project_card(view: dict, lang: str) -> None:
     else:
         out().print(view["code"])
         out().print(grid)
+
+
+def problem_line(p: dict, lang: str) -> str:
+    """One open problem in a line: id, text, owner, due date, level (plain text; escape to print)."""
+    if is_zh(lang):
+        return f"#{p['id']} {p['text']}（{p['owner_unit']}，{p['due']}到期，督办等级{p['level']}级）"
+    return f"#{p['id']} {p['text']} ({p['owner_unit']}, due {p['due']}, level {p['level']})"
 
 
 def project_list(views: list[dict], lang: str) -> None:
@@ -168,7 +179,8 @@ def _event_details(event: dict, lang: str) -> str:
         src = f" ({p['source']})" if p.get("source") else ""
         return format_money(p["amount_minor"], p["currency"], lang) + src
     if kind == "followup":
-        return p.get("note", "")
+        extra = [x for x in (p.get("contact"), p.get("next_step"), p.get("next_on")) if x]
+        return p.get("note", "") + (f" ({'; '.join(extra)})" if extra else "")
     if kind in ("assignment", "reassignment"):
         rule = f" rule {p['rule_id']} v{p['rule_version']}" if p.get("rule_id") else ""
         rep = f" (replaces {p['replaces']})" if p.get("replaces") else ""
@@ -186,6 +198,13 @@ def _event_details(event: dict, lang: str) -> str:
         return text
     if kind == "transition" and p.get("auto"):
         return "automatic" if not is_zh(lang) else "自动"
+    if kind == "problem":
+        return f"#{p['problem']} {p['text']} → {p['owner_unit']} ({p['due']})"
+    if kind.startswith("problem_"):
+        due = f" → {p['due']}" if p.get("due") else ""
+        return f"#{p['problem']} {p['text']}{due}"
+    if kind == "letter":
+        return f"{p['number']} #{p['problem']} L{p['level']} → {p['addressee']}"
     return ""
 
 
@@ -291,6 +310,15 @@ def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) 
     legend = ("项目数 · 红/黄灯 · 到位资金 · 最紧急项目" if is_zh(lang)
               else "count · R red / Y yellow · capital in place · most urgent first")
     console.print(legend, style="dim", highlight=False)
+    _board_problems(data, lang, console)
+
+
+def _board_problems(data: dict, lang: str, console) -> None:
+    if data.get("problems"):
+        console.print(t("problems_open", lang), style="bold", highlight=False)
+        for p in data["problems"]:
+            console.print(f"  {p['project']}  {problem_line(p, lang)}", highlight=False, soft_wrap=True,
+                          markup=False)
 
 
 def _board_plain(data: dict, lang: str, head: str, console) -> None:
@@ -305,3 +333,4 @@ def _board_plain(data: dict, lang: str, head: str, console) -> None:
             reasons = "; ".join(u["reasons"])
             console.print(f"  {t(u['light'], lang)}  {u['code']}  {u['name']}  [{u['unit'] or '-'}]  {reasons}",
                           highlight=False, soft_wrap=True, markup=False)
+    _board_problems(data, lang, console)

@@ -207,6 +207,8 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
             for i, (v, (_, kind)) in enumerate(zip(row, sec.columns, strict=True), start=1):
                 _, k = _cell(v, kind)
                 cell = ws.cell(row=r, column=i)
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # user text (a problem, a name) is never a formula
                 if k in XLSX_FORMATS:
                     cell.number_format = XLSX_FORMATS[k]
                 if style == "total":
@@ -339,9 +341,29 @@ def dispatch_report(doc: dict, lang: str, *, title: str | None = None) -> Report
     info = [("as_of", doc["as_of"])]
     if "period" in doc:
         info.insert(0, ("period", f"{doc['period']} ({doc['start']} – {doc['end']})"))
+    sections = [_summary_section(doc, lang), _projects_section(doc, lang)]
+    if "supervision" in doc:
+        sections.extend(_supervision_sections(doc["supervision"], lang))
     # CSV gets the list with each project's reasons on one line.
-    return Report(title, [_summary_section(doc, lang), _projects_section(doc, lang)],
-                  _projects_section(doc, lang, multiline=False), info)
+    return Report(title, sections, _projects_section(doc, lang, multiline=False), info)
+
+
+def _supervision_sections(sup: dict, lang: str) -> list[Section]:
+    """The dispatch report's problems: open ones by owner unit with their levels, and the closed."""
+    open_ = Section("problems_open", [("unit", "text"), ("col_problem", "text"), ("code", "text"),
+                                      ("col_problem_kind", "text"), ("col_problem_text", "text"),
+                                      ("col_due", "text"), ("col_level", "int"), ("col_overdue_days", "int")])
+    for u in sup["units"]:
+        for p in u["problems"]:
+            open_.add([u["unit"], f"#{p['id']}", p["project"], t(f"problem_kind_{p['kind']}", lang), p["text"],
+                       p["due"], p["level"], p["overdue_days"]])
+    closed = Section("problems_closed", [("unit", "text"), ("col_problem", "text"), ("code", "text"),
+                                         ("col_problem_kind", "text"), ("col_problem_text", "text"),
+                                         ("col_closed_on", "text")])
+    for p in sup["closed_problems"]:
+        closed.add([p["owner_unit"], f"#{p['id']}", p["project"], t(f"problem_kind_{p['kind']}", lang), p["text"],
+                    p["closed_on"]])
+    return [open_, closed]
 
 
 def review_report(doc: dict, lang: str) -> Report:
@@ -377,14 +399,16 @@ def evaluation_report(doc: dict, lang: str) -> Report:
     from workflow.reports import METRICS
 
     ranking = Section("ranking", [("col_rank", "text"), ("unit", "text"), ("unit_name", "text"),
-                                  ("col_score", "score"), *[(f"metric_{m}", "rate") for m in METRICS]])
+                                  ("col_score", "score"), *[(f"metric_{m}", "rate") for m in METRICS],
+                                  ("col_problems_escalated", "int"), ("col_problem_deduction", "int")])
     details = Section("details", [("col_rank", "text"), ("unit", "text"), ("unit_name", "text"),
                                   ("col_score", "score"), ("col_metric", "text"), ("col_target", "text"),
                                   ("col_actual", "text"), ("col_rate", "rate")])
     for u in doc["units"]:
         rank = str(u["rank"]) if u["rank"] is not None else t("unranked", lang)
         rates = {x["metric"]: x["rate"] for x in u["targets"]}
-        ranking.add([rank, u["unit"], u["unit_name"] or "", u["score"], *[rates.get(m) for m in METRICS]])
+        ranking.add([rank, u["unit"], u["unit_name"] or "", u["score"], *[rates.get(m) for m in METRICS],
+                     u.get("problems_escalated", 0), u.get("problem_deduction", 0)])
         if not u["targets"]:
             details.add([rank, u["unit"], u["unit_name"] or "", None, "", None, None, None])
         for x in u["targets"]:

@@ -548,11 +548,25 @@ class InvestmentRecorded(Event):
 
 @dataclass(frozen=True, slots=True)
 class FollowedUp(Event):
+    """A follow-up note; it may name the contact, promise a next step and the date of the next
+    follow-up (``next_on``).  The payload carries those keys only when given, so the payload (and
+    hash) of a plain note is what it always was."""
+
     kind: ClassVar[str] = "followup"
     note: str
+    contact: str | None = None
+    next_step: str | None = None
+    next_on: date | None = None
 
     def payload(self) -> dict[str, Any]:
-        return {"note": self.note}
+        payload: dict[str, Any] = {"note": self.note}
+        if self.contact is not None:
+            payload["contact"] = self.contact
+        if self.next_step is not None:
+            payload["next_step"] = self.next_step
+        if self.next_on is not None:
+            payload["next_on"] = self.next_on.isoformat()
+        return payload
 
     def apply(self, project: Any, facts: Facts | None) -> None:
         if project.last_followup_on is None or self.on > project.last_followup_on:
@@ -560,7 +574,90 @@ class FollowedUp(Event):
 
     def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
         return [("followup", {"project_id": project_id, "note": self.note, "effective_on": self.on,
-                              "actor": actor, "event_seq": seq})]
+                              "actor": actor, "event_seq": seq, "contact": self.contact,
+                              "next_step": self.next_step, "next_on": self.next_on})]
+
+
+# --- problems and supervision (督办) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemOpened(Event):
+    """A problem of the project assigned to a unit (and a person) with a due date; ``problem`` is
+    its county-wide id."""
+
+    kind: ClassVar[str] = "problem"
+    problem: int
+    problem_kind: str
+    text: str
+    owner_unit: str
+    owner_person: str | None
+    due: date
+    source: str | None
+
+    def payload(self) -> dict[str, Any]:
+        return {"problem": self.problem, "kind": self.problem_kind, "text": self.text,
+                "owner_unit": self.owner_unit, "owner_person": self.owner_person, "due": self.due.isoformat(),
+                "source": self.source}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("problem", {"id": self.problem, "project_id": project_id, "kind": self.problem_kind,
+                             "text": self.text, "owner_unit": self.owner_unit, "owner_person": self.owner_person,
+                             "due_on": self.due, "source": self.source, "opened_on": self.on, "actor": actor,
+                             "event_seq": seq})]
+
+
+PROBLEM_ACTIONS = ("update", "extend", "close", "reopen")
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemActed(Event):
+    """Progress on a problem (``update``, 反馈), an extension of its due date (``extend``, to
+    ``due``), its close-out (``close``, 销号) or its send-back (``reopen``, 退回重办)."""
+
+    problem: int
+    action: str
+    text: str
+    due: date | None = None
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return f"problem_{self.action}"
+
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"problem": self.problem, "text": self.text}
+        if self.due is not None:
+            payload["due"] = self.due.isoformat()
+        return payload
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("problem_action", {"problem_id": self.problem, "project_id": project_id, "action": self.action,
+                                    "text": self.text, "due_on": self.due, "effective_on": self.on,
+                                    "actor": actor, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class LetterIssued(Event):
+    """A supervision letter (督办函) ``number`` (serial ``serial`` of ``year``) for a problem at a
+    ladder level, addressed to whom that level names."""
+
+    kind: ClassVar[str] = "letter"
+    problem: int
+    level: int
+    year: int
+    serial: int
+    number: str
+    addressee: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"problem": self.problem, "level": self.level, "year": self.year, "serial": self.serial,
+                "number": self.number, "addressee": self.addressee}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("supervision_letter", {"year": self.year, "serial": self.serial, "number": self.number,
+                                        "problem_id": self.problem, "project_id": project_id,
+                                        "level": self.level, "addressee": self.addressee, "issued_on": self.on,
+                                        "actor": actor, "event_seq": seq})]
 
 
 @dataclass(frozen=True, slots=True)
@@ -755,4 +852,5 @@ def replay_stage(events: list[dict], paused: frozenset) -> dict:
 
 
 KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
-         "assignment", "reassignment", "correction")
+         "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
+         "problem_close", "problem_reopen", "letter")

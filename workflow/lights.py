@@ -136,6 +136,9 @@ class LightFacts:
     key: bool
     has_lead_leader: bool
     plan: dict = field(default_factory=dict)  # milestone -> planned date or None
+    # open problems at the supervision ladder's red level or more: (id, text, level), by id
+    problems: tuple[tuple[int, str, int], ...] = ()
+    promised_on: date | None = None  # the next follow-up the latest follow-up promised, if any
 
 
 def milestone_reached(stage: str, milestone: str) -> bool:
@@ -156,7 +159,8 @@ def _days(as_of: date, since: date) -> int:
 
 def compute_light(facts: LightFacts, as_of: date, thresholds: Thresholds = Thresholds()) -> Light:
     """The light of one project on `as_of`, with every reason: red ones first, then yellow, each
-    in a fixed order (milestones in plan order, screening, signed, follow-up, lead leader)."""
+    in a fixed order (milestones in plan order, screening, signed, follow-up, lead leader, escalated
+    problems by id; then the yellow ones, a missed promised follow-up last)."""
     if facts.stage_kind not in STAGE_KINDS:
         raise ValueError(
             f"unknown stage kind {facts.stage_kind!r}; known: {', '.join(STAGE_KINDS)}"
@@ -253,6 +257,18 @@ def compute_light(facts: LightFacts, as_of: date, thresholds: Thresholds = Thres
                 "no_lead_leader", RED, "no lead leader for a key project", "重点项目未明确县级领导"
             )
         )
+
+    # Problems escalated up the supervision ladder (督办).
+    for pid, text, level in facts.problems:
+        short = text if len(text) <= 40 else text[:39] + "…"
+        red.append(Reason("problem_escalated", RED, f"problem #{pid} ({short}) at supervision level {level}",
+                          f"问题#{pid}（{short}）督办等级{level}级"))
+
+    # A promised follow-up whose day has passed with no later follow-up.
+    if facts.promised_on is not None and facts.promised_on < as_of:
+        day = facts.promised_on.isoformat()
+        yellow.append(Reason("promise_missed", YELLOW, f"promised follow-up on {day} not recorded",
+                             f"承诺{day}跟进，尚无记录"))
 
     reasons = tuple(red + yellow)
     color = RED if red else YELLOW if yellow else GREEN

@@ -170,6 +170,59 @@ class FollowUp(SQLModel, table=True):
     effective_on: date
     actor: str = Field(max_length=80)
     event_seq: int
+    contact: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    next_step: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    next_on: date | None = Field(default=None)
+
+
+class Problem(SQLModel, table=True):
+    """A problem (问题) of a project with an owner unit and a due date (督办), as opened; what happened
+    to it since is in ``problem_action`` (every row derived from a project event)."""
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_unit: str = Field(max_length=40, index=True)
+    owner_person: str | None = Field(default=None, max_length=80)
+    due_on: date
+    source: str | None = Field(default=None, max_length=20)
+    opened_on: date
+    actor: str = Field(max_length=80)
+    event_seq: int
+
+
+class ProblemAction(SQLModel, table=True):
+    """Progress (update), extension, close-out (close) or send-back (reopen) of a problem."""
+
+    __tablename__ = "problem_action"
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem.id", index=True)
+    project_id: int = Field(foreign_key="project.id")
+    action: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_on: date | None = Field(default=None)
+    effective_on: date
+    actor: str = Field(max_length=80)
+    event_seq: int
+
+
+class SupervisionLetter(SQLModel, table=True):
+    """A supervision letter (督办函) issued for a problem at a ladder level, numbered per year."""
+
+    __tablename__ = "supervision_letter"
+    __table_args__ = (UniqueConstraint("problem_id", "level"), UniqueConstraint("year", "serial"))
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    serial: int
+    number: str = Field(max_length=40)
+    problem_id: int = Field(foreign_key="problem.id")
+    project_id: int = Field(foreign_key="project.id")
+    level: int
+    addressee: str = Field(sa_column=Column(Text, nullable=False))
+    issued_on: date
+    actor: str = Field(max_length=80)
+    event_seq: int
 
 
 class Rule(SQLModel, table=True):
@@ -398,5 +451,6 @@ if __name__ == "__main__":
 
 __all__ = [
     "AppUser", "Assignment", "CapitalArrival", "Checkpoint", "Document", "Event", "FollowUp",
-    "InvestmentCompleted", "Person", "Project", "Rule", "ScreeningCheck", "Setting", "Target", "Unit",
+    "InvestmentCompleted", "Person", "Problem", "ProblemAction", "Project", "Rule", "ScreeningCheck",
+    "Setting", "SupervisionLetter", "Target", "Unit",
 ]

@@ -204,6 +204,13 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
         ids = list(ids)
         id_chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     no_light = Light(None, ())
+    from workflow import supervision
+    from workflow.settings import ladder
+
+    lad = ladder(conn)
+    wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
+    escalated = supervision.escalated(conn, as_of, lad, wanted)
+    promised = supervision.promises(conn, as_of, wanted)
     for chunk in id_chunks:
         for r in conn.execute(_facts_stmt(as_of, unit, chunk)):
             (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
@@ -220,7 +227,9 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             if kind == "active":
                 snap.light = compute_light(LightFacts(
                     stage=stage, stage_kind=kind, stage_since=since, registered_on=registered,
-                    last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan), as_of, thresholds)
+                    last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan,
+                    problems=tuple((p["id"], p["text"], p["level"]) for p in escalated.get(pid, [])),
+                    promised_on=promised[pid]["next_on"] if pid in promised else None), as_of, thresholds)
             out.append(snap)
     return out
 
@@ -496,9 +505,35 @@ def dispatch(engine: Engine, period: Period | str, *, as_of: date | None = None,
     with _read(engine) as conn:
         units = _units(conn, unit)
         items, counts = _problems(conn, w.as_of, unit, t, lang)
+        supervised = _supervision(conn, w, unit, units)
     return {"report": "dispatch", **w.json(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": {"red": counts[RED], "yellow": counts[YELLOW]},
-            "units": _per_unit_counts(units, items), "projects": items}
+            "units": _per_unit_counts(units, items), "projects": items, "supervision": supervised}
+
+
+def _supervision(conn: Connection, w: Window, unit: str | None, units: list[tuple[str | None, str | None]]
+                 ) -> dict:
+    """The dispatch report's problems (督办): open ones on the as-of date by owner unit with their
+    levels, most urgent first, and those closed out (销号) in the period."""
+    from workflow import supervision
+    from workflow.settings import ladder
+
+    states = supervision.problem_states(conn, w.as_of, ladder(conn))
+    if unit is not None:
+        states = [p for p in states if p["owner_unit"] == unit]
+    names = dict(units)
+    by_unit: dict[str, list[dict]] = {}
+    for p in sorted((p for p in states if p["status"] == "open"), key=supervision.urgency_key):
+        by_unit.setdefault(p["owner_unit"], []).append(p)
+    open_rows = [{"unit": u, "unit_name": names.get(u) or ps[0]["owner_unit_name"], "open": len(ps),
+                  "overdue": sum(1 for p in ps if p["level"] >= 2),
+                  "problems": [supervision.problem_json(p) for p in ps]}
+                 for u, ps in sorted(by_unit.items())]
+    closed = [p for p in states if p["status"] == "closed" and w.start <= p["closed_on"] <= w.as_of]
+    closed.sort(key=lambda p: (p["owner_unit"], p["closed_on"], p["id"]))
+    return {"open": sum(r["open"] for r in open_rows), "closed": len(closed), "units": open_rows,
+            "closed_problems": [{**supervision.problem_json(p), "closed_on": p["closed_on"].isoformat()}
+                                for p in closed]}
 
 
 # --- review (半年一观摩) ----------------------------------------------------------------------------
@@ -602,12 +637,22 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
     means every target met exactly, at most 120).  Units are ranked by score, highest first; equal
     scores share a rank (1, 1, 3).  A unit with no target for the year is listed unranked (rank and
     score null).  A target of 0 is no target.  For a period shorter than a year the rates measure
-    progress against the full-year target.
+    progress against the full-year target.  Each open problem a unit owns at the ladder's
+    ``deduct_min_level`` or more on the as-of date takes ``deduct_points`` off its score (督办扣分,
+    shown as ``problem_deduction``).
     """
+    from workflow import supervision
+    from workflow.settings import ladder
+
     w = make_window(period, as_of, today=today, lang=lang)
     with _read(engine) as conn:
         units = [(c, n) for c, n in _units(conn, unit) if c is not None]
         actual = _actuals(conn, w, unit)
+        lad = ladder(conn)
+        escalated: dict[str, int] = defaultdict(int)
+        for p in supervision.open_problems(conn, w.as_of, lad):
+            if p["level"] >= lad.deduct_min_level:
+                escalated[p["owner_unit"]] += 1
         q = select(TGT).where(TGT.c.year == w.period.year)
         if unit is not None:
             q = q.where(TGT.c.unit_code == unit)
@@ -626,15 +671,21 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
             items.append({"metric": metric, "target": _metric_value(metric, goal),
                           "actual": _metric_value(metric, act.get(metric, 0)), "rate": round(rate, 4)})
         score = round(sum(capped) / len(capped) * 100, 2) if capped else None
+        deduction = escalated.get(code, 0) * lad.deduct_points
+        if score is not None:
+            score = round(score - deduction, 2)
         rows.append({"unit": code, "unit_name": name, "rank": None, "score": score, "targets": items,
-                     "actual": {m: _metric_value(m, act.get(m, 0)) for m in METRICS}})
+                     "actual": {m: _metric_value(m, act.get(m, 0)) for m in METRICS},
+                     "problems_escalated": escalated.get(code, 0), "problem_deduction": deduction})
     ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["unit"]))
     for i, r in enumerate(ranked):
         r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
     unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
     return {"report": "evaluation", **w.json(), "year": w.period.year, "unit": unit,
-            "scoring": {"rate": "actual / target", "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100",
-                        "rate_cap": RATE_CAP},
+            "scoring": {"rate": "actual / target",
+                        "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100, less the problem deduction",
+                        "rate_cap": RATE_CAP,
+                        "problem_deduction": {"min_level": lad.deduct_min_level, "points": lad.deduct_points}},
             "units": ranked + unranked}
 
 
@@ -667,6 +718,10 @@ def board(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
             warned = sorted((s for s in items if s.light.color in (RED, YELLOW)), key=_rank_key)[:top]
             urgent_ids.extend(s.id for s in warned)
         leaders = _lead_leaders(conn, urgent_ids, as_of)
+        from workflow import supervision
+
+        problems = [p for p in supervision.open_problems(conn, as_of)
+                    if unit is None or p["owner_unit"] == unit]
     stages = []
     defn = _definition()
     for key, items in by_stage.items():
@@ -688,7 +743,8 @@ def board(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
         })
     return {"as_of": as_of.isoformat(), "unit": unit, "active": len(snaps),
             "red": sum(st["red"] for st in stages), "yellow": sum(st["yellow"] for st in stages),
-            "green": sum(st["green"] for st in stages), "stages": stages}
+            "green": sum(st["green"] for st in stages), "stages": stages,
+            "problems": [supervision.problem_json(p) for p in problems]}
 
 
 __all__ = [

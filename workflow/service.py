@@ -166,10 +166,87 @@ class Service:
                          expect_version=expect_version, amount_minor=amount_minor, currency=currency,
                          on=effective(on), allow_duplicate=allow_duplicate)
 
-    def add_followup(self, code: str, note: str, *, on: date | None = None,
+    def add_followup(self, code: str, note: str, *, on: date | None = None, contact: str | None = None,
+                     next_step: str | None = None, next_on: date | str | None = None,
                      expect_version: int | None = None) -> WriteResult:
         return self._run(code, commands.add_followup, roles=(*WRITERS, "leader"), what="add follow-ups",
-                         expect_version=expect_version, note=note, on=effective(on))
+                         expect_version=expect_version, note=note, on=effective(on), contact=contact,
+                         next_step=next_step, next_on=next_on)
+
+    # --- problems and supervision (督办) -------------------------------------------------------------
+
+    def add_problem(self, code: str, text: str, *, kind: str, owner: str, due: date | str,
+                    person: str | None = None, source: str | None = None, on: date | None = None) -> dict:
+        """Open a problem of project ``code``; returns ``{"id", "project", "event"}``."""
+        res = self._run(code, commands.open_problem, what="open problems", kind=kind, text=text, owner_unit=owner,
+                        owner_person=person, due=due, source=source, on=effective(on))
+        event = res.events[-1]
+        return {"id": event["payload"]["problem"], "project": res.project.code, "event": event}
+
+    def act_on_problem(self, problem: int, action: str, text: str, *, on: date | None = None,
+                       to: date | str | None = None) -> dict:
+        """``update`` / ``extend`` (``to``) / ``close`` / ``reopen`` problem ``problem``."""
+        from workflow.commands.problems import problem_project
+
+        with self.engine.connect() as conn:
+            code = problem_project(conn, problem)
+        res = self._run(code, commands.act_on_problem, what="change problems", problem=problem, action=action,
+                        text=text, on=effective(on), to=to)
+        return {"id": problem, "project": code, "action": action, "event": res.events[-1]}
+
+    def list_problems(self, **filters: Any) -> dict:
+        from workflow import supervision
+
+        return supervision.list_problems(self.engine, **filters)
+
+    def get_problem(self, problem: int, as_of: date | None = None) -> dict:
+        from workflow import supervision
+
+        return supervision.get_problem(self.engine, problem, as_of)
+
+    def ladder(self) -> dict:
+        from dataclasses import asdict
+
+        with self.engine.connect() as conn:
+            stored = settings.ladder_settings(conn)
+            lad = settings.Ladder.from_mapping(stored)
+            from workflow.supervision import top_leader
+
+            top = top_leader(conn)
+        return {"ladder": asdict(lad), "stored": stored, "defaults": asdict(settings.Ladder()), "top_leader": top}
+
+    def set_ladder(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return settings.set_ladder(self.engine, self.actor, values)
+
+    def issue_letters(self, *, as_of: date | None = None, min_level: int | None = None,
+                      write: Callable[[list[dict]], list[str]] | None = None) -> list[dict]:
+        """Issue the supervision letters due on ``as_of`` (see ``commands.issue_letters``) in one
+        transaction; ``write(letters)`` (files) runs before it commits, so a failed write issues none."""
+        from workflow import supervision
+
+        supervision.require_level(min_level)
+        day = effective(as_of, "--as-of")
+
+        def run(txn: Txn) -> list[dict]:
+            letters = commands.issue_letters(txn, day, settings.ladder(txn.conn), min_level)
+            txn.flush()
+            files = write(letters) if write is not None and letters else [None] * len(letters)
+            for letter, path in zip(letters, files, strict=True):
+                letter["file"] = path
+            return letters
+
+        return bulk.run_batch(self.engine, self.actor, run, roles=WRITERS, what="issue supervision letters",
+                              cache=self._roles)
+
+    def list_followups(self, *, project: str | None = None, due: bool = False, as_of: date | None = None) -> dict:
+        from workflow import supervision
+
+        return supervision.list_followups(self.engine, project=project, due=due, as_of=as_of)
+
+    def todo(self, login: str | None = None, as_of: date | None = None, lang: str = "en") -> dict:
+        from workflow import supervision
+
+        return supervision.todo(self.engine, login or self.actor, as_of, lang=lang)
 
     def advance(self, code: str, target: str, *, on: date | None = None, reason: str | None = None,
                 expect_version: int | None = None) -> WriteResult:

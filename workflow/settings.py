@@ -1,4 +1,5 @@
-"""Settings stored in the database (the ``setting`` table): the warning thresholds, and the undo window.
+"""Settings stored in the database (the ``setting`` table): the warning thresholds, the undo window
+and the supervision ladder.
 
 Thresholds of the warnings (SPEC §5) are the defaults of ``workflow.lights.Thresholds``, overridden
 by settings stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold
@@ -8,7 +9,9 @@ NAME=DAYS``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -114,3 +117,129 @@ def set_undo_window(engine: Engine, actor: str, days: int) -> int:
         else:
             conn.execute(update(ST).where(ST.c.key == UNDO_WINDOW_KEY).values(value=str(days)))
         return undo_window_days(conn)
+
+
+# --- the escalation ladder of supervision (督办) ----------------------------------------------------
+
+LADDER_PREFIX = "supervision."
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The escalation ladder's figures (``supervision ladder show|set``), each a stored setting
+    ``supervision.<name>``.  A problem open on a date is at level 0; 1 when due within
+    ``remind_days`` days (提醒); 2 once overdue (催办 to the owner unit); 3 more than
+    ``unit_head_days`` overdue (the owner unit's head); 4 more than ``county_leader_days`` (the
+    project's lead county leader); 5 more than ``top_leader_days`` (the county's top leader)."""
+
+    remind_days: int = 3
+    unit_head_days: int = 7
+    county_leader_days: int = 15
+    top_leader_days: int = 30
+    red_level: int = 3  # an open problem at this level or more makes its project red
+    letter_min_level: int = 2  # `supervision letters` issues letters from this level (default)
+    deduct_min_level: int = 2  # the evaluation deducts for open problems at this level or more …
+    deduct_points: int = 1  # … this many points each, from the owner unit's score
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, object] | None) -> Ladder:
+        m = dict(m or {})
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(k for k in m if k not in known)
+        if unknown:
+            raise BadInput(f"unknown ladder setting(s): {', '.join(map(str, unknown))}; known: {', '.join(known)}")
+        for key, value in m.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise BadInput(f"ladder setting {key} must be a whole number, not {value!r}")
+            if value < 0:
+                raise BadInput(f"ladder setting {key} must not be negative, got {value}")
+        ladder = cls(**m)  # type: ignore[arg-type]
+        if not ladder.unit_head_days <= ladder.county_leader_days <= ladder.top_leader_days:
+            raise BadInput("ladder settings must rise: unit_head_days ≤ county_leader_days ≤ top_leader_days "
+                           f"(got {ladder.unit_head_days}, {ladder.county_leader_days}, {ladder.top_leader_days})")
+        for name in ("red_level", "letter_min_level", "deduct_min_level"):
+            if getattr(ladder, name) > 5:
+                raise BadInput(f"ladder setting {name} must be a level from 0 to 5, got {getattr(ladder, name)}")
+        return ladder
+
+    def level(self, due: date, as_of: date) -> int:
+        """The level of a problem open on ``as_of`` with due date ``due``."""
+        late = (as_of - due).days
+        if late > self.top_leader_days:
+            return 5
+        if late > self.county_leader_days:
+            return 4
+        if late > self.unit_head_days:
+            return 3
+        if late > 0:
+            return 2
+        return 1 if -late <= self.remind_days else 0
+
+
+TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
+
+
+def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
+    """``["unit_head_days=10", "top_leader=li", ...]`` -> ``{"unit_head_days": 10, "top_leader": "li"}``;
+    refuses bad forms."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, value = str(item).partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise BadInput(f"{item!r} is not NAME=VALUE (e.g. unit_head_days=10)")
+        if name == "top_leader":
+            out[name] = value
+            continue
+        try:
+            out[name] = int(value)
+        except ValueError:
+            raise BadInput(f"{name} must be a whole number, not {value!r}") from None
+    Ladder.from_mapping({k: v for k, v in out.items() if k != "top_leader"})
+    return out
+
+
+def ladder_settings(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(ST.c.key, ST.c.value).where(ST.c.key.like(LADDER_PREFIX + "%"))).all()
+    out = {}
+    for key, value in rows:
+        try:
+            out[key[len(LADDER_PREFIX):]] = int(value)
+        except ValueError:
+            raise BadInput(f"setting {key} = {value!r} is not a whole number; "
+                           "fix it with `pipeline supervision ladder set`") from None
+    return out
+
+
+def ladder(conn: Connection) -> Ladder:
+    """The ladder in effect: defaults < stored settings."""
+    return Ladder.from_mapping(ladder_settings(conn))
+
+
+def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Store ladder figures (admin), and ``top_leader`` (a person's login); the result must be a
+    valid ladder.  Returns the stored settings."""
+    from workflow.tables import person as PE
+
+    if not values:
+        raise BadInput("give at least one NAME=VALUE (see `pipeline supervision ladder show`)")
+    figures = {k: v for k, v in values.items() if k != "top_leader"}
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change the supervision ladder")
+        Ladder.from_mapping({**ladder_settings(conn), **figures})
+        if "top_leader" in values:
+            login = values["top_leader"]
+            if conn.execute(select(PE.c.login).where(PE.c.login == login)).first() is None:
+                raise BadInput(f"top_leader: no person {login!r}; add one with `pipeline people add`")
+            figures[TOP_LEADER] = login
+        for name, number in figures.items():
+            key = name if name == TOP_LEADER else LADDER_PREFIX + name
+            if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
+                conn.execute(insert(ST).values(key=key, value=str(number)))
+            else:
+                conn.execute(update(ST).where(ST.c.key == key).values(value=str(number)))
+        stored: dict[str, Any] = dict(ladder_settings(conn))
+        top = conn.execute(select(ST.c.value).where(ST.c.key == TOP_LEADER)).scalar()
+        if top is not None:
+            stored["top_leader"] = top
+        return stored

@@ -49,12 +49,15 @@ from workflow.tables import document as DOC
 from workflow.tables import event as E
 from workflow.tables import followup as FU
 from workflow.tables import investment_completed as INV
+from workflow.tables import problem as PB
+from workflow.tables import problem_action as PBA
 from workflow.tables import project as P
 from workflow.tables import screening_check as CHK
+from workflow.tables import supervision_letter as LET
 
-TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG)}
+TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG, PB, PBA, LET)}
 _INSERT_ORDER = ("event", "screening_check", "document", "capital_arrival", "investment_completed", "followup",
-                 "assignment")
+                 "assignment", "problem", "problem_action", "supervision_letter")
 _IN_CHUNK = 500
 _PROJECT_ID_LOCK = 0x5049_5045  # PostgreSQL advisory lock key serialising new project ids ("PIPE")
 

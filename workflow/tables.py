@@ -212,6 +212,60 @@ followup = Table(
     Column("effective_on", Date(), nullable=False),
     Column("actor", String(80), nullable=False),
     Column("event_seq", Integer(), nullable=False),
+    Column("contact", Text(), nullable=True),
+    Column("next_step", Text(), nullable=True),
+    Column("next_on", Date(), nullable=True),
+)
+
+
+problem = Table(
+    "problem",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False, autoincrement=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("owner_unit", String(40), nullable=False, index=True),
+    Column("owner_person", String(80), nullable=True),
+    Column("due_on", Date(), nullable=False),
+    Column("source", String(20), nullable=True),
+    Column("opened_on", Date(), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
+problem_action = Table(
+    "problem_action",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("problem_id", Integer(), ForeignKey("problem.id"), nullable=False, index=True),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("due_on", Date(), nullable=True),
+    Column("effective_on", Date(), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
+supervision_letter = Table(
+    "supervision_letter",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("year", Integer(), nullable=False),
+    Column("serial", Integer(), nullable=False),
+    Column("number", String(40), nullable=False),
+    Column("problem_id", Integer(), ForeignKey("problem.id"), nullable=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False),
+    Column("level", Integer(), nullable=False),
+    Column("addressee", Text(), nullable=False),
+    Column("issued_on", Date(), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+    UniqueConstraint("problem_id", "level"),
+    UniqueConstraint("year", "serial"),
 )
 
 
@@ -299,5 +353,5 @@ setting = Table(
 )
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
-           "screening_check", "capital_arrival", "investment_completed", "followup", "rule", "assignment", "target",
-           "checkpoint", "ledger", "setting"]
+           "screening_check", "capital_arrival", "investment_completed", "followup", "problem", "problem_action",
+           "supervision_letter", "rule", "assignment", "target", "checkpoint", "ledger", "setting"]

@@ -104,6 +104,15 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                     sums[sum_row[0]][label][sum_row[1]] = int(sum_row[2])
     if thresholds is None:
         thresholds = light_thresholds(conn)
+    from workflow import supervision
+    from workflow.settings import ladder
+
+    lad = ladder(conn)
+    few = ids if len(ids) < 500 else None
+    problems: dict[int, list[dict]] = {}
+    for p in supervision.open_problems(conn, as_of, lad, few):
+        problems.setdefault(p["project_id"], []).append(p)
+    promised = supervision.promises(conn, as_of, few)
     out = []
     for r in rows:
         defn = get_definition(r["workflow_name"], r["workflow_version"])
@@ -113,7 +122,10 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
         light = compute_light(LightFacts(
             stage=r["stage"], stage_kind=stage.kind, stage_since=r["stage_since"],
             registered_on=r["registered_on"], last_followup_on=r["last_followup_on"], key=bool(r["key"]),
-            has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan), as_of,
+            has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan,
+            problems=tuple((p["id"], p["text"], p["level"]) for p in problems.get(r["id"], [])
+                           if p["level"] >= lad.red_level),
+            promised_on=promised[r["id"]]["next_on"] if r["id"] in promised else None), as_of,
             thresholds)
         view = {
             "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],
@@ -138,6 +150,9 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                 "last_followup_on": r["last_followup_on"].isoformat() if r["last_followup_on"] else None,
                 "workflow": {"name": r["workflow_name"], "version": r["workflow_version"]},
                 "as_of": as_of.isoformat(),
+                "problems": [supervision.problem_json(p) for p in problems.get(r["id"], [])],
+                "promised_followup": (promised[r["id"]]["next_on"].isoformat() if r["id"] in promised
+                                      else None),
             })
         out.append(view)
     return out

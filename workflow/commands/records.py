@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from workflow.commands.common import auto_transitions, check_money_duplicate, check_on, check_stage_allows, definition
-from workflow.errors import NotAllowed
+from workflow.errors import BadInput, NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
 from workflow.store import ProjectRow, Txn
-from workflow.values import amount, choice, optional_text, required
+from workflow.values import amount, choice, day, optional_text, required
 from workflow.values import currency as check_currency
 
 NOTE_LIMIT = 4000
+CONTACT_LIMIT = 200
 NUMBER_LIMIT = 200
 SOURCE_LIMIT = 200
 RESULTS = ("pass", "fail")
@@ -70,10 +72,20 @@ def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, c
     txn.emit(proj, InvestmentRecorded(on=on, amount_minor=amount_minor, currency=currency))
 
 
-def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str | None = None) -> None:
-    """A follow-up note (人盯人).  A leader (``role``) may add them only on projects they hold a role on."""
+def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str | None = None,
+                 contact: str | None = None, next_step: str | None = None, next_on: Any = None) -> None:
+    """A follow-up note (人盯人), optionally naming the contact, the next step promised and the date
+    of the next follow-up (``next_on``, not before ``on``).  A leader (``role``) may add them only on
+    projects they hold a role on."""
     note = required(note, "NOTE")
     optional_text(note, "NOTE", NOTE_LIMIT)
+    contact = None if contact is None else required(contact, "--contact")
+    optional_text(contact, "--contact", CONTACT_LIMIT)
+    next_step = None if next_step is None else required(next_step, "--next-step")
+    optional_text(next_step, "--next-step", NOTE_LIMIT)
+    promised = None if next_on is None else day(next_on, "--next-on")
+    if promised is not None and promised < on:
+        raise BadInput(f"--next-on: {promised.isoformat()} lies before the follow-up ({on.isoformat()})")
     if role == "leader":
         holders = txn.facts(proj).holders
         if not any(h["person_login"] == txn.actor for rows in holders.values() for h in rows):
@@ -81,4 +93,4 @@ def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str |
                              "leaders add follow-ups on their own projects")
     check_stage_allows(proj, "followup")
     check_on(txn, proj, on, transition=False)
-    txn.emit(proj, FollowedUp(on=on, note=note))
+    txn.emit(proj, FollowedUp(on=on, note=note, contact=contact, next_step=next_step, next_on=promised))

@@ -1,0 +1,265 @@
+"""Supervision (督办): ``pipeline problem …``, ``pipeline supervision ladder|letters``, ``pipeline todo``.
+
+Each command parses its options, calls the engine (``workflow.service``), and renders; no SQL here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli.context import STATE, emit_json, say
+from cli.options import JsonFlag, LetterFormat, OnDate, OutputDir, group
+
+problem_app = group("Problems with owners and deadlines (问题清单, 督办).")
+supervision_app = group("The escalation ladder and supervision letters (督办函).")
+ladder_app = group("The escalation ladder: every figure a setting.")
+
+AsOf = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="As of this date (default: today).")
+
+
+def _day(value: str | None, what: str):
+    from workflow.clock import parse_date
+
+    return parse_date(value, what)
+
+
+def _on(value: str | None):
+    from workflow.clock import effective_date
+
+    return effective_date(value)
+
+
+def _esc(value) -> str:
+    from rich.markup import escape
+
+    return "" if value is None else escape(str(value))
+
+
+def _rows(columns: list[str], rows: list[list]) -> None:
+    from cli.render import print_rows
+    from workflow.i18n import t
+
+    print_rows([t(c, STATE.lang) for c in columns], [[_esc(v) for v in r] for r in rows])
+
+
+# --- problems --------------------------------------------------------------------------------------------
+
+
+@problem_app.command("add")
+def problem_add(
+    code: str = typer.Argument(..., help="Project code."),
+    text: str = typer.Argument(..., help="The problem, e.g. 用地指标未落实."),
+    kind: str = typer.Option(..., "--kind", metavar="land|energy|environment|funding|permit|power|water|road|other",
+                             help="What kind of problem."),
+    owner: str = typer.Option(..., "--owner", metavar="UNIT", help="The unit that owns it (承办单位)."),
+    person: str | None = typer.Option(None, "--person", metavar="LOGIN", help="The person responsible (责任人)."),
+    due: str = typer.Option(..., "--due", metavar="YYYY-MM-DD", help="Its deadline (办理时限)."),
+    source: str | None = typer.Option(None, "--source", metavar="meeting|instruction|inspection|light",
+                                      help="Where it came from."),
+    on: OnDate = None,
+    json: JsonFlag = False,
+) -> None:
+    """Open a problem of a project with an owner unit and a deadline (coordinator, admin)."""
+    doc = STATE.service().add_problem(code, text, kind=kind, owner=owner, person=person, due=_day(due, "--due"),
+                                      source=source, on=_on(on))
+    emit_json(doc) if json else say(f"{code}: problem #{doc['id']} opened")
+
+
+def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: str | None = None) -> None:
+    doc = STATE.service().act_on_problem(problem, action, text, on=_on(on), to=_day(to, "--to"))
+    if json:
+        emit_json(doc)
+        return
+    done = {"update": "progress recorded", "extend": f"extended to {to}", "close": "closed out",
+            "reopen": "reopened"}[action]
+    say(f"problem #{problem} ({doc['project']}): {done}")
+
+
+@problem_app.command("update")
+def problem_update(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+                   text: str = typer.Argument(..., help="The progress (反馈)."),
+                   on: OnDate = None, json: JsonFlag = False) -> None:
+    """Record progress on an open problem (反馈)."""
+    _act(problem, "update", text, on, json)
+
+
+@problem_app.command("extend")
+def problem_extend(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+                   to: str = typer.Option(..., "--to", metavar="YYYY-MM-DD", help="The new due date."),
+                   reason: str = typer.Option(..., "--reason", help="Why it is extended."),
+                   on: OnDate = None, json: JsonFlag = False) -> None:
+    """Move an open problem's due date later; only on or before the due date (after it: exit 3)."""
+    _act(problem, "extend", reason, on, json, to=to)
+
+
+@problem_app.command("close")
+def problem_close(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+                  resolution: str = typer.Option(..., "--resolution", help="How it was solved."),
+                  on: OnDate = None, json: JsonFlag = False) -> None:
+    """Close a problem out (销号)."""
+    _act(problem, "close", resolution, on, json)
+
+
+@problem_app.command("reopen")
+def problem_reopen(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+                   reason: str = typer.Option(..., "--reason", help="Why it goes back."),
+                   on: OnDate = None, json: JsonFlag = False) -> None:
+    """Send a closed problem back (退回重办); it keeps its due date unless extended."""
+    _act(problem, "reopen", reason, on, json)
+
+
+@problem_app.command("show")
+def problem_show(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+                 as_of: str | None = AsOf, json: JsonFlag = False) -> None:
+    """One problem: its fields, level, whom the level names, its history and its letters."""
+    from workflow.i18n import t
+
+    doc = STATE.service(write=False).get_problem(problem, _day(as_of, "--as-of"))
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    level = "-" if doc["level"] is None else f"{doc['level']} ({t('level_' + str(doc['level']), lang)})"
+    to = doc["addressee"][("zh" if lang.startswith("zh") else "en")] if doc["addressee"] else "-"
+    _rows(["col_kind", "details"], [[t(k, lang), v] for k, v in [
+        ("col_problem", f"#{doc['id']}"), ("code", f"{doc['project']} {doc['project_name']}"),
+        ("col_problem_kind", t(f"problem_kind_{doc['kind']}", lang)), ("col_problem_text", doc["text"]),
+        ("col_owner_unit", doc["owner_unit_name"] or doc["owner_unit"]), ("col_owner_person", doc["owner_person"]),
+        ("col_due", doc["due"]), ("col_status", t("status_" + doc["status"], lang)), ("col_level", level),
+        ("col_overdue_days", doc["overdue_days"]), ("col_addressee", to)]])
+    if doc["actions"]:
+        _rows(["col_date", "col_kind", "details"], [[a["on"], a["action"], a["text"] + (
+            f" → {a['due']}" if a["due"] else "")] for a in doc["actions"]])
+    if doc["letters"]:
+        _rows(["col_number", "col_level", "col_date", "col_addressee"],
+              [[x["number"], x["level"], x["issued_on"], x["addressee"]] for x in doc["letters"]])
+
+
+@problem_app.command("list")
+def problem_list(
+    all_: bool = typer.Option(False, "--all", help="Closed problems too."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only open problems past their due date."),
+    unit: str | None = typer.Option(None, "--unit", metavar="UNIT", help="Only problems this unit owns."),
+    project: str | None = typer.Option(None, "--project", metavar="CODE", help="Only this project's problems."),
+    as_of: str | None = AsOf,
+    json: JsonFlag = False,
+) -> None:
+    """Open problems (or --all), most urgent first, with their levels as of a date."""
+    doc = STATE.service(write=False).list_problems(all_=all_, overdue=overdue, unit=unit, project=project,
+                                                   as_of=_day(as_of, "--as-of"))
+    if json:
+        emit_json(doc)
+        return
+    from workflow.i18n import t
+
+    lang = STATE.lang
+    _rows(["col_problem", "code", "col_problem_kind", "col_problem_text", "col_owner_unit", "col_owner_person",
+           "col_due", "col_status", "col_level", "col_overdue_days"],
+          [[f"#{p['id']}", p["project"], t(f"problem_kind_{p['kind']}", lang), p["text"], p["owner_unit"],
+            p["owner_person"], p["due"], t("status_" + p["status"], lang), p["level"], p["overdue_days"]]
+           for p in doc["problems"]])
+
+
+# --- the ladder and letters ----------------------------------------------------------------------------
+
+
+@ladder_app.command("show")
+def ladder_show(json: JsonFlag = False) -> None:
+    """The ladder's figures in effect and what each level means."""
+    from workflow.i18n import t
+
+    doc = STATE.service(write=False).ladder()
+    lad = doc["ladder"]
+    doc["levels"] = [
+        {"level": 0, "when": "open, not near its due date"},
+        {"level": 1, "when": f"due within {lad['remind_days']} days"},
+        {"level": 2, "when": "overdue"},
+        {"level": 3, "when": f"more than {lad['unit_head_days']} days overdue"},
+        {"level": 4, "when": f"more than {lad['county_leader_days']} days overdue"},
+        {"level": 5, "when": f"more than {lad['top_leader_days']} days overdue"},
+    ]
+    for item in doc["levels"]:
+        item["to"] = {"en": t(f"level_{item['level']}", "en"), "zh": t(f"level_{item['level']}", "zh")}
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    _rows(["ladder_level", "ladder_when", "ladder_to"],
+          [[x["level"], x["when"], x["to"]["zh" if lang.startswith("zh") else "en"]] for x in doc["levels"]])
+    _rows(["threshold", "days", "default", "source"],
+          [[t(k, lang), v, doc["defaults"][k], t("configured", lang) if k in doc["stored"] else ""]
+           for k, v in lad.items()] + [[t("top_leader", lang), doc["top_leader"] or "-", "-",
+                                        t("configured", lang) if doc["top_leader"] else ""]])
+
+
+@ladder_app.command("set")
+def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
+                                                 help="e.g. unit_head_days=10 deduct_points=2 top_leader=LOGIN"),
+               json: JsonFlag = False) -> None:
+    """Store ladder figures (admin); see `pipeline supervision ladder show` for the names."""
+    from workflow.settings import parse_ladder_args
+
+    stored = STATE.service().set_ladder(parse_ladder_args(values))
+    emit_json({"stored": stored}) if json else say("ladder settings stored: " + ", ".join(
+        f"{k}={v}" for k, v in sorted(stored.items())))
+
+
+supervision_app.add_typer(ladder_app, name="ladder")
+
+
+@supervision_app.command("letters")
+def supervision_letters(
+    as_of: str | None = AsOf,
+    min_level: int | None = typer.Option(None, "--min-level", metavar="N",
+                                         help="Issue from this level (default: the ladder's letter_min_level, 2)."),
+    output: OutputDir = None,
+    fmt: LetterFormat = "html",
+    json: JsonFlag = False,
+) -> None:
+    """Issue a numbered supervision letter (督办函) for each open problem at the level or more that has
+    no letter at its level yet; running it again for the same date issues nothing new."""
+    from workflow import letters
+
+    directory = letters.prepare(output, fmt)
+    issued = STATE.service().issue_letters(as_of=_day(as_of, "--as-of"), min_level=min_level,
+                                           write=letters.writer(directory, fmt))
+    doc = {"letters": [{"number": x["number"], "problem": x["problem"]["id"], "project": x["problem"]["project"],
+                        "level": x["level"], "addressee": x["addressee"]["zh"], "file": x["file"]}
+                       for x in issued]}
+    if json:
+        emit_json(doc)
+        return
+    if not issued:
+        say("no new letters")
+        return
+    _rows(["col_number", "col_problem", "code", "col_level", "col_addressee", "details"],
+          [[x["number"], f"#{x['problem']}", x["project"], x["level"], x["addressee"], x["file"]]
+           for x in doc["letters"]])
+
+
+# --- to-do ---------------------------------------------------------------------------------------------
+
+
+def todo_cmd(
+    login: str | None = typer.Option(None, "--for", metavar="LOGIN", help="Whose list (default: you)."),
+    as_of: str | None = AsOf,
+    json: JsonFlag = False,
+) -> None:
+    """A person's to-do list: their problems, their projects' red and yellow reasons, plan dates in
+    the next 14 days and promised follow-ups; most urgent first."""
+    from workflow.i18n import t
+
+    doc = STATE.service(write=False).todo(login, _day(as_of, "--as-of"), lang=STATE.lang)
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    _rows(["col_urgency", "col_kind", "code", "col_item", "col_date"],
+          [[i["urgency"], t("todo_" + i["kind"], lang), i["project"], i["text"], i["date"]] for i in doc["items"]])
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    app.add_typer(problem_app, name="problem")
+    app.add_typer(supervision_app, name="supervision")
+    app.command("todo")(todo_cmd)

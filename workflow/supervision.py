@@ -1,0 +1,389 @@
+"""Supervision (督办) reads: problems as they stood on any date, their ladder levels, letters,
+promised follow-ups and a person's to-do list.
+
+Everything here is computed from the side tables the history events leave (``problem``,
+``problem_action``, ``supervision_letter``, ``followup``): a problem on a date is its opening plus
+the actions recorded with an effective date on or before that date, in the order they were recorded,
+so any date's answer can be reproduced from history.  The level is ``Ladder.level(due, as_of)``
+(``workflow.settings``) for an open problem; the due date is the one first set, or the last
+extension's — a reopened problem keeps its due date unless it is extended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from workflow import clock
+from workflow.errors import BadInput, NotFound
+from workflow.settings import TOP_LEADER as TOP_LEADER_SETTING
+from workflow.settings import Ladder, ladder
+from workflow.tables import assignment as ASG
+from workflow.tables import followup as FU
+from workflow.tables import person as PE
+from workflow.tables import problem as PB
+from workflow.tables import problem_action as PBA
+from workflow.tables import project as P
+from workflow.tables import setting as ST
+from workflow.tables import supervision_letter as LET
+from workflow.tables import unit as U
+
+PROBLEM_KINDS = ("land", "energy", "environment", "funding", "permit", "power", "water", "road", "other")
+PROBLEM_SOURCES = ("meeting", "instruction", "inspection", "light")
+
+TODO_HORIZON_DAYS = 14
+
+
+def _d(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _iso(value: Any) -> str | None:
+    found = _d(value)
+    return None if found is None else found.isoformat()
+
+
+def problem_states(conn: Connection, as_of: date, lad: Ladder, *, ids: Iterable[int] | None = None,
+                   project_ids: Iterable[int] | None = None, actions: bool = False) -> list[dict]:
+    """Every problem opened by ``as_of`` (optionally these ids / these projects' problems) as it
+    stood that day, ordered by id."""
+    q = (select(PB, P.c.code, P.c.name.label("project_name"), U.c.name.label("unit_name"))
+         .select_from(PB.join(P, P.c.id == PB.c.project_id).outerjoin(U, U.c.code == PB.c.owner_unit))
+         .where(PB.c.opened_on <= as_of).order_by(PB.c.id))
+    aq = select(PBA).where(PBA.c.effective_on <= as_of).order_by(PBA.c.project_id, PBA.c.event_seq)
+    if ids is not None:
+        ids = list(ids)
+        q = q.where(PB.c.id.in_(ids))
+        aq = aq.where(PBA.c.problem_id.in_(ids))
+    if project_ids is not None:
+        project_ids = list(project_ids)
+        q = q.where(PB.c.project_id.in_(project_ids))
+        aq = aq.where(PBA.c.project_id.in_(project_ids))
+    out: dict[int, dict] = {}
+    for r in conn.execute(q).mappings():
+        due = _d(r["due_on"])
+        assert due is not None
+        out[r["id"]] = {
+            "id": r["id"], "project": r["code"], "project_id": r["project_id"], "project_name": r["project_name"],
+            "kind": r["kind"], "text": r["text"], "owner_unit": r["owner_unit"], "owner_unit_name": r["unit_name"],
+            "owner_person": r["owner_person"], "source": r["source"], "opened_on": _d(r["opened_on"]),
+            "first_due": due, "due": due, "status": "open", "closed_on": None, "actions": [],
+        }
+    for a in conn.execute(aq).mappings():
+        p = out.get(a["problem_id"])
+        if p is None:
+            continue
+        action, on = a["action"], _d(a["effective_on"])
+        if action == "extend":
+            p["due"] = _d(a["due_on"])
+        elif action == "close":
+            p["status"], p["closed_on"] = "closed", on
+        elif action == "reopen":
+            p["status"], p["closed_on"] = "open", None
+        if actions:
+            p["actions"].append({"action": action, "text": a["text"], "on": on.isoformat() if on else None,
+                                 "due": _iso(a["due_on"]),
+                                 "actor": a["actor"], "event_seq": a["event_seq"]})
+    for p in out.values():
+        if p["status"] == "open":
+            p["level"] = lad.level(p["due"], as_of)
+            p["overdue_days"] = max(0, (as_of - p["due"]).days)
+        else:
+            p["level"] = None
+            p["overdue_days"] = None
+    return list(out.values())
+
+
+def urgency_key(p: dict) -> tuple:
+    """Most urgent first: open before closed, higher level, earlier due date, then id."""
+    if p["status"] == "open":
+        return (0, -p["level"], p["due"], p["id"])
+    return (1, 0, p["due"], p["id"])
+
+
+def problem_json(p: dict, *, full: bool = False) -> dict:
+    doc = {"id": p["id"], "project": p["project"], "kind": p["kind"], "text": p["text"],
+           "owner_unit": p["owner_unit"], "owner_person": p["owner_person"], "due": p["due"].isoformat(),
+           "status": p["status"], "level": p["level"], "overdue_days": p["overdue_days"]}
+    if full:
+        doc.update({"project_name": p["project_name"], "owner_unit_name": p["owner_unit_name"],
+                    "source": p["source"], "opened_on": p["opened_on"].isoformat(),
+                    "first_due": p["first_due"].isoformat(),
+                    "closed_on": p["closed_on"].isoformat() if p["closed_on"] else None,
+                    "actions": p["actions"]})
+    return doc
+
+
+def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, unit: str | None = None,
+                  project: str | None = None, as_of: date | None = None) -> dict:
+    """``problem list``: open problems (or all) on ``as_of``, most urgent first."""
+    from workflow.directory import unit_exists
+
+    as_of = as_of or clock.today()
+    with engine.connect() as conn:
+        project_ids = None
+        if unit is not None:
+            unit_exists(conn, unit)
+        if project is not None:
+            pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
+            if pid is None:
+                raise NotFound(f"no project {project}", [{"project": project}])
+            project_ids = [pid]
+        states = problem_states(conn, as_of, ladder(conn), project_ids=project_ids)
+    if not all_:
+        states = [p for p in states if p["status"] == "open"]
+    if overdue:
+        states = [p for p in states if p["status"] == "open" and p["overdue_days"] > 0]
+    if unit is not None:
+        states = [p for p in states if p["owner_unit"] == unit]
+    states.sort(key=urgency_key)
+    return {"as_of": as_of.isoformat(), "problems": [problem_json(p) for p in states]}
+
+
+def get_problem(engine: Engine, problem_id: int, as_of: date | None = None) -> dict:
+    """``problem show``: the problem with its actions, its letters and who its level names."""
+    as_of = as_of or clock.today()
+    with engine.connect() as conn:
+        found = problem_states(conn, as_of, ladder(conn), ids=[problem_id], actions=True)
+        if not found:
+            exists = conn.execute(select(PB.c.id).where(PB.c.id == problem_id)).first()
+            if exists is None:
+                raise NotFound(f"no problem {problem_id}", [{"problem": problem_id}])
+            raise NotFound(f"problem {problem_id} was not yet opened on {as_of.isoformat()}",
+                           [{"problem": problem_id}])
+        p = found[0]
+        doc = problem_json(p, full=True)
+        doc["as_of"] = as_of.isoformat()
+        doc["addressee"] = addressee(conn, p, as_of) if p["status"] == "open" else None
+        doc["letters"] = [{"number": r["number"], "level": r["level"], "issued_on": r["issued_on"].isoformat(),
+                           "addressee": r["addressee"]}
+                          for r in conn.execute(select(LET).where(LET.c.problem_id == problem_id)
+                                                .order_by(LET.c.year, LET.c.serial)).mappings()]
+    return doc
+
+
+# --- who a level names ---------------------------------------------------------------------------------
+
+
+def top_leader(conn: Connection) -> str | None:
+    return conn.execute(select(ST.c.value).where(ST.c.key == TOP_LEADER_SETTING)).scalar()
+
+
+def lead_leader(conn: Connection, project_id: int, as_of: date) -> dict | None:
+    row = conn.execute(
+        select(ASG.c.person_login, PE.c.name).select_from(ASG.join(PE, PE.c.login == ASG.c.person_login))
+        .where(ASG.c.project_id == project_id, ASG.c.role == "lead_leader", ASG.c.assigned_on <= as_of,
+               (ASG.c.ended_on.is_(None)) | (ASG.c.ended_on > as_of))
+        .order_by(ASG.c.id.desc()).limit(1)).first()
+    return None if row is None else {"login": row[0], "name": row[1]}
+
+
+def person_name(conn: Connection, login: str | None) -> str | None:
+    if login is None:
+        return None
+    return conn.execute(select(PE.c.name).where(PE.c.login == login)).scalar() or login
+
+
+def addressee(conn: Connection, p: dict, as_of: date) -> dict:
+    """Whom the problem's level names: the owner (0–1), the owner unit (2), its head (3), the
+    project's lead county leader (4), the county's top leader (5)."""
+    level = p["level"] or 0
+    unit = p["owner_unit_name"] or p["owner_unit"]
+    person = person_name(conn, p["owner_person"])
+    if level <= 1:
+        login, en, zh = p["owner_person"], person or unit, person or unit
+    elif level == 2:
+        login, en, zh = None, unit, unit
+    elif level == 3:
+        login, en, zh = None, f"head of {unit}", f"{unit}主要负责人"
+    elif level == 4:
+        leader = lead_leader(conn, p["project_id"], as_of)
+        if leader is None:
+            login, en, zh = None, "the project's lead county leader (none assigned)", "包保县领导（未明确）"
+        else:
+            login, en, zh = leader["login"], f"{leader['name']} (lead county leader)", f"{leader['name']}（包保县领导）"
+    else:
+        login = top_leader(conn)
+        name = person_name(conn, login)
+        en = f"{name} (county's top leader)" if name else "the county's top leader"
+        zh = f"{name}（县主要领导）" if name else "县主要领导"
+    return {"level": level, "login": login, "en": en, "zh": zh}
+
+
+# --- lights and reports ----------------------------------------------------------------------------------
+
+
+def escalated(conn: Connection, as_of: date, lad: Ladder, project_ids: Iterable[int] | None = None
+              ) -> dict[int, list[dict]]:
+    """Open problems at the ladder's red level or more on ``as_of``, per project (the red light)."""
+    out: dict[int, list[dict]] = {}
+    if not _any_problem(conn):
+        return out
+    for p in problem_states(conn, as_of, lad, project_ids=project_ids):
+        if p["status"] == "open" and p["level"] >= lad.red_level:
+            out.setdefault(p["project_id"], []).append(p)
+    return out
+
+
+def _any_problem(conn: Connection) -> bool:
+    return conn.execute(select(PB.c.id).limit(1)).first() is not None
+
+
+def open_problems(conn: Connection, as_of: date, lad: Ladder | None = None,
+                  project_ids: Iterable[int] | None = None) -> list[dict]:
+    """Open problems on ``as_of``, most urgent first (empty quickly when there are none)."""
+    if not _any_problem(conn):
+        return []
+    lad = lad or ladder(conn)
+    states = [p for p in problem_states(conn, as_of, lad, project_ids=project_ids) if p["status"] == "open"]
+    states.sort(key=urgency_key)
+    return states
+
+
+def promises(conn: Connection, as_of: date, project_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """Per project whose latest follow-up on or before ``as_of`` promised a next one: that
+    follow-up's ``next_on`` and ``next_step`` (a later follow-up, even without a promise, keeps it)."""
+    promising = select(FU.c.project_id).where(FU.c.next_on.is_not(None), FU.c.effective_on <= as_of)
+    q = (select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on, FU.c.next_step)
+         .where(FU.c.effective_on <= as_of, FU.c.project_id.in_(promising))
+         .order_by(FU.c.project_id, FU.c.effective_on, FU.c.event_seq))
+    if project_ids is not None:
+        q = q.where(FU.c.project_id.in_(list(project_ids)))
+    latest: dict[int, Any] = {}
+    for r in conn.execute(q):
+        latest[r[0]] = r
+    return {pid: {"next_on": _d(r[3]), "next_step": r[4], "since": _d(r[1])}
+            for pid, r in latest.items() if r[3] is not None}
+
+
+# --- follow-ups --------------------------------------------------------------------------------------------
+
+
+def list_followups(engine: Engine, *, project: str | None = None, due: bool = False,
+                   as_of: date | None = None) -> dict:
+    """``followup list``: follow-ups newest first (of one project), or with ``due`` the promised
+    follow-ups whose date has come (on or before ``as_of``) with no later follow-up."""
+    as_of = as_of or clock.today()
+    with engine.connect() as conn:
+        pid = None
+        if project is not None:
+            pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
+            if pid is None:
+                raise NotFound(f"no project {project}", [{"project": project}])
+        if due:
+            codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
+            items = []
+            for p_id, promise in sorted(promises(conn, as_of, None if pid is None else [pid]).items()):
+                if promise["next_on"] <= as_of:
+                    items.append({"project": codes[p_id], "next_on": promise["next_on"].isoformat(),
+                                  "next_step": promise["next_step"], "promised_on": promise["since"].isoformat(),
+                                  "overdue_days": (as_of - promise["next_on"]).days})
+            items.sort(key=lambda x: (x["next_on"], x["project"]))
+            return {"as_of": as_of.isoformat(), "due": items}
+        q = (select(FU, P.c.code).select_from(FU.join(P, P.c.id == FU.c.project_id))
+             .where(FU.c.effective_on <= as_of)
+             .order_by(FU.c.effective_on.desc(), P.c.code, FU.c.event_seq.desc()).limit(1000))
+        if pid is not None:
+            q = q.where(FU.c.project_id == pid)
+        rows = [{"project": r["code"], "on": _iso(r["effective_on"]),
+                 "note": r["note"], "contact": r["contact"], "next_step": r["next_step"],
+                 "next_on": _iso(r["next_on"]), "actor": r["actor"],
+                 "seq": r["event_seq"]} for r in conn.execute(q).mappings()]
+    return {"as_of": as_of.isoformat(), "followups": rows}
+
+
+# --- the to-do list ------------------------------------------------------------------------------------
+
+
+URGENCY = {"red": 70, "yellow": 35, "promise_overdue": 45, "promise": 20, "plan_soon": 30, "plan": 20}
+
+
+def problem_urgency(level: int) -> int:
+    """A problem's urgency: 40 at level 0, 10 more per level (90 at level 5)."""
+    return 40 + 10 * level
+
+
+def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "en") -> dict:
+    """A person's to-do list on ``as_of``: problems they own (or their unit owns) or that escalated to
+    them, red and yellow reasons of projects they hold a role on, planned dates in the next 14 days
+    and promised follow-ups due; most urgent first (then the earliest date, project, text)."""
+    from workflow import reports
+    from workflow.i18n import t
+    from workflow.lights import MILESTONE_STAGE, milestone_reached
+    from workflow.settings import light_thresholds
+
+    as_of = as_of or clock.today()
+    zh = (lang or "").lower().startswith("zh")
+    items: list[dict] = []
+    with engine.connect() as conn:
+        person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
+        if person is None:
+            from workflow.tables import app_user as AU
+
+            if conn.execute(select(AU.c.login).where(AU.c.login == login)).first() is None:
+                raise NotFound(f"no person or user {login!r}", [{"login": login}])
+        unit = person[1] if person is not None else None
+        lad = ladder(conn)
+        top = top_leader(conn)
+        # the projects the person holds a role on, that day
+        mine = {r[0] for r in conn.execute(
+            select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.assigned_on <= as_of,
+                                           (ASG.c.ended_on.is_(None)) | (ASG.c.ended_on > as_of)))}
+        lead_of = {r[0] for r in conn.execute(
+            select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.role == "lead_leader",
+                                           ASG.c.assigned_on <= as_of,
+                                           (ASG.c.ended_on.is_(None)) | (ASG.c.ended_on > as_of)))}
+        for p in open_problems(conn, as_of, lad):
+            owns = p["owner_person"] == login or (unit is not None and p["owner_unit"] == unit
+                                                  and p["owner_person"] is None)
+            to_me = (p["level"] >= 4 and p["project_id"] in lead_of) or (p["level"] >= 5 and top == login)
+            if owns or to_me:
+                label = t(f"level_{p['level']}", lang)
+                text = (f"问题#{p['id']}：{p['text']}（{label}）" if zh
+                        else f"problem #{p['id']}: {p['text']} (level {p['level']}: {label})")
+                items.append({"kind": "problem", "project": p["project"], "text": text,
+                              "date": p["due"].isoformat(), "urgency": problem_urgency(p["level"]),
+                              "problem": p["id"], "level": p["level"]})
+        if mine:
+            snaps = reports.snapshots(conn, as_of, light_thresholds(conn), ids=sorted(mine))
+            for s in snaps:
+                for r in s.light.reasons:
+                    items.append({"kind": r.color, "project": s.code, "text": r.zh if zh else r.en, "date": None,
+                                  "urgency": URGENCY[r.color]})
+                if s.stage_kind != "active":
+                    continue
+                for milestone, planned in s.plan.items():
+                    if planned is None or milestone not in MILESTONE_STAGE:
+                        continue
+                    planned = date.fromisoformat(str(planned)[:10]) if not isinstance(planned, date) else planned
+                    left = (planned - as_of).days
+                    if 0 <= left <= TODO_HORIZON_DAYS and not milestone_reached(s.stage, milestone):
+                        items.append({"kind": "plan", "project": s.code,
+                                      "text": f"{t('plan_' + milestone, lang)} {planned.isoformat()}",
+                                      "date": planned.isoformat(),
+                                      "urgency": URGENCY["plan_soon" if left <= 3 else "plan"]})
+            codes = {s.id: s.code for s in snaps}
+            for pid, promise in promises(conn, as_of, sorted(mine)).items():
+                next_on = promise["next_on"]
+                if next_on > as_of + timedelta(days=TODO_HORIZON_DAYS) or pid not in codes:
+                    continue
+                late = next_on < as_of
+                step = promise["next_step"] or ""
+                text = (f"承诺{next_on.isoformat()}跟进" + (f"：{step}" if step else "") if zh
+                        else f"promised follow-up on {next_on.isoformat()}" + (f": {step}" if step else ""))
+                items.append({"kind": "followup", "project": codes[pid], "text": text, "date": next_on.isoformat(),
+                              "urgency": URGENCY["promise_overdue" if late else "promise"]})
+    items.sort(key=lambda i: (-i["urgency"], i["date"] or "9999-12-31", i["project"], i["text"]))
+    return {"login": login, "as_of": as_of.isoformat(), "items": items}
+
+
+def require_level(value: int | None, what: str = "--min-level") -> int | None:
+    if value is not None and not 0 <= value <= 5:
+        raise BadInput(f"{what} must be a level from 0 to 5, got {value}")
+    return value
