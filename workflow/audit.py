@@ -131,10 +131,15 @@ class _Failures:
         self.total = 0
         self.limit = limit
 
-    def add(self, code: str | None, seq: int | None, problem: str) -> None:
+    def add(self, code: str | None, seq: int | None, problem: str, table: str | None = "event",
+            field: str | None = None, expected: Any = None, found: Any = None) -> None:
+        self.add_item({"code": code, "seq": seq, "problem": problem, "table": table, "field": field,
+                       "expected": expected, "found": found})
+
+    def add_item(self, item: dict) -> None:
         self.total += 1
         if len(self.items) < self.limit:
-            self.items.append({"code": code, "seq": seq, "problem": problem})
+            self.items.append(item)
 
 
 def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
@@ -342,21 +347,28 @@ def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failu
     for pid, (_pid, code, stage, held_from, version, head_seq, head_hash, *_wf) in projects.items():
         ch = chains.get(pid)
         if ch is None:
-            failures.add(code, 1, "the project has no history: event 1 (its registration) is missing")
+            failures.add(code, 1, "the project has no history: event 1 (its registration) is missing", "event",
+                         "row")
             continue
         if head_seq != ch.last_seq or head_hash != ch.last_hash:
             failures.add(code, ch.last_seq,
                          f"the project row's head (seq {head_seq}, {str(head_hash)[:12]}…) is not the last "
-                         f"event of its history (seq {ch.last_seq}, {str(ch.last_hash)[:12]}…)")
+                         f"event of its history (seq {ch.last_seq}, {str(ch.last_hash)[:12]}…)", "project",
+                         "head_seq" if head_seq != ch.last_seq else "head_hash",
+                         ch.last_seq if head_seq != ch.last_seq else ch.last_hash,
+                         head_seq if head_seq != ch.last_seq else head_hash)
         if ch.stage is not None and stage != ch.stage:
             failures.add(code, ch.stage_seq, f"the project row says stage {stage!r}, but its history "
-                                             f"(event {ch.stage_seq}) leaves it in {ch.stage!r}")
+                                             f"(event {ch.stage_seq}) leaves it in {ch.stage!r}", "project", "stage",
+                         ch.stage, stage)
         elif ch.paused is not None and ch.stage is not None and held_from != ch.held_from:
             failures.add(code, ch.stage_seq, f"the project row says it was held from {held_from!r}, but its "
-                                             f"history says {ch.held_from!r}")
+                                             f"history says {ch.held_from!r}", "project", "held_from",
+                         ch.held_from, held_from)
         if not isinstance(version, int) or not ch.lo <= version <= max(ch.last_seq, 1):
             failures.add(code, ch.last_seq, f"the project row's version {version!r} is impossible for its "
-                                            f"history (between {ch.lo} and {max(ch.last_seq, 1)})")
+                                            f"history (between {ch.lo} and {max(ch.last_seq, 1)})", "project",
+                         "version", f"{ch.lo}..{max(ch.last_seq, 1)}", version)
     for pid, ch in chains.items():
         if pid not in projects:
             failures.add(ch.code, None, f"{ch.n} events exist but the project row is missing")
@@ -397,7 +409,7 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
 
 
 def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], None] | None = None,
-           max_failures: int = MAX_FAILURES) -> dict:
+           max_failures: int = MAX_FAILURES, replay: bool = True) -> dict:
     """Recompute every chain from the stored fields and check the project rows against their history.
 
     Given ``digest`` (from ``audit checkpoint``, kept by the auditor), also prove that every event it
@@ -421,6 +433,10 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         wanted = _heads_of(row, failures) if row is not None else {}
         sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                        failures=failures)
+        if replay:
+            from workflow import replay as R
+
+            R.check(conn, _stream, failures.add_item)
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
     report = None
