@@ -70,3 +70,9 @@ Thresholds = Annotated[list[str] | None, typer.Option(
     "--threshold", metavar="NAME=DAYS",
     help="Override a warning threshold for this run, e.g. screening_red_days=12 (repeatable; see "
          "`pipeline lights show`).")]
+
+# --- reports ---------------------------------------------------------------------------------------------
+
+FromHistory = Annotated[bool, typer.Option(
+    "--from-history", help="Compute the figures from the history events alone (projects and their records "
+                           "rebuilt by replay), not from the tables; an auditor's cross-check.")]

@@ -135,8 +135,9 @@ def test_event_that_skips_a_guard_is_caught(county):
             h = events.event_hash("P-0001", head_seq + 1, "transition", "break_ground", "funding", "construction",
                                   on, at, COORD, None, "{}", head_hash)
             conn.execute(text(
-                "INSERT INTO event(project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
-                "actor, reason, payload, prev_hash, hash) VALUES (1, :seq, 'transition', 'break_ground', 'funding', "
+                "INSERT INTO event(project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, "
+                "recorded_at, actor, reason, payload, prev_hash, hash) "
+                "VALUES (1, :seq, 'transition', 'break_ground', 'funding', "
                 "'construction', :on, :at, :actor, NULL, '{}', :prev, :h)"),
                 {"seq": head_seq + 1, "on": on, "at": at, "actor": COORD, "prev": head_hash, "h": h})
             conn.execute(text("UPDATE project SET stage = 'construction', head_seq = :s, head_hash = :h, "
