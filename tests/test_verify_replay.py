@@ -188,3 +188,46 @@ def test_verify_changes_nothing(county):
     failures(county)
     assert county("project", "show", "P-0001", json=True, ok=True).json == before
     assert ADMIN
+
+
+# --- the record tables are append-only in the database ----------------------------------------------------
+
+RECORDS = ("capital_arrival", "investment_completed", "document", "screening_check", "followup", "assignment")
+
+
+@pytest.mark.parametrize("table", RECORDS)
+def test_records_refuse_update_and_delete_for_everyone(county, table):
+    from sqlalchemy.exc import DBAPIError
+
+    engine = _engine(county)  # the superuser on PostgreSQL, the file's owner on SQLite
+    try:
+        for stmt in (f"UPDATE {table} SET event_seq = event_seq + 100", f"DELETE FROM {table}"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with engine.begin() as conn:
+                    conn.execute(text(stmt))
+        if county.engine_kind == "postgres":
+            with pytest.raises(DBAPIError, match="append-only"):
+                with engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {table} CASCADE"))
+    finally:
+        engine.dispose()
+    assert county("audit", "verify", json=True).code == 0
+
+
+def test_an_assignment_may_be_ended_once_only(county):
+    from sqlalchemy.exc import DBAPIError
+
+    engine = _engine(county)
+    try:
+        with engine.begin() as conn:  # the write path's one update: ending an open assignment
+            conn.execute(text("UPDATE assignment SET ended_on = '2026-01-02', ended_seq = 50"))
+        for stmt in ("UPDATE assignment SET ended_on = '2026-01-03', ended_seq = 51",
+                     "UPDATE assignment SET ended_on = NULL, ended_seq = NULL",
+                     "UPDATE assignment SET person_login = 'admin'"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with engine.begin() as conn:
+                    conn.execute(text(stmt))
+    finally:
+        engine.dispose()
+    hit = named(failures(county), "assignment", "ended_seq")
+    assert hit["found"] == 50 and hit["expected"] is None
