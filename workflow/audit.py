@@ -110,7 +110,7 @@ class _Chain:
     """What the sweep knows about one project so far."""
 
     __slots__ = ("code", "last_seq", "last_hash", "stage", "stage_seq", "held_from", "lo", "actor", "n",
-                 "paused")
+                 "paused", "max_id", "max_seq", "flagged")
 
     def __init__(self, code: str, paused: frozenset):
         self.code = code
@@ -123,6 +123,9 @@ class _Chain:
         self.actor = None
         self.n = 0
         self.paused = paused
+        self.max_id = 0  # in project order: the latest-written event so far and its seq
+        self.max_seq = 0
+        self.flagged = 0
 
 
 class _Failures:
@@ -233,9 +236,13 @@ def _stream(conn, sql: str, params: tuple = ()):
 def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
            digest: str | None = None, running: bool = False, wanted: dict | None = None,
            progress: Callable[[int, int], None] | None = None, total: int = 0,
-           failures: _Failures) -> dict:
+           failures: _Failures, feed=None) -> dict:
     """Stream the events in write order, checking each one and each chain link; returns the chains,
-    the running digest state and what was found for ``wanted`` (code, seq) pairs."""
+    the running digest state and what was found for ``wanted`` (code, seq) pairs.
+
+    With ``feed`` (a ``replay.Checker``) the events are read in project order instead, and each
+    project's rows are handed to it as they are read (one read of history for both checks); the
+    running digest then needs its own pass in write order (``_digest_pass``)."""
     sha256 = hashlib.sha256
     fast = event_bytes
     chains: dict[int, _Chain] = {}
@@ -249,9 +256,19 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     done = 0
     step = 20_000
     countdown = step
-    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
+    order = "project_id, seq" if feed is not None else "id"
+    feed_pid = None
+    feed_rows: list = []
+    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY {order}", params):
         (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
          stored) = row
+        if feed is not None:
+            if pid != feed_pid:
+                if feed_pid is not None:
+                    feed.project(feed_pid, feed_rows)
+                feed_pid = pid
+                feed_rows = []
+            feed_rows.append(row)
         ch = chains.get(pid)
         if ch is None:
             p = projects.get(pid)
@@ -261,6 +278,13 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
                 ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
             chains[pid] = ch
         code = ch.code
+        if feed is not None:  # read in seq order: each event must have been written after the one before
+            if _id > ch.max_id:
+                ch.max_id, ch.max_seq = _id, seq
+            elif ch.flagged != ch.max_seq:
+                ch.flagged = ch.max_seq
+                failures.add(code, ch.max_seq, f"event {ch.max_seq} is out of order: it was written after event "
+                                               f"{seq}")
         # 1. the event's own hash, from its stored fields
         try:
             ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
@@ -323,9 +347,34 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
             countdown = step
             if progress is not None:
                 progress(done, total)
+    if feed is not None and feed_pid is not None:
+        feed.project(feed_pid, feed_rows)
     if progress is not None:
         progress(done, max(total, done))
     return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g}
+
+
+def _digest_pass(conn, projects: dict[int, tuple], digest: str, wanted: dict) -> dict:
+    """The running digest over the stored hashes in write order (and the checkpoint's heads), for a
+    sweep that read the events in project order; the hashes themselves were checked by that sweep."""
+    sha256 = hashlib.sha256
+    target = bytes.fromhex(digest)
+    g = DIGEST_GENESIS
+    matched_at = 0 if target == g else None
+    found: dict[tuple[str, int], str] = {}
+    codes = {pid: p[1] for pid, p in projects.items()}
+    want = wanted or None
+    done = 0
+    for pid, seq, stored in _stream(conn, "SELECT project_id, seq, hash FROM event ORDER BY id"):
+        g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
+        done += 1
+        if g == target and matched_at is None:
+            matched_at = done
+        if want is not None:
+            code = codes.get(pid) or project_code(pid)
+            if (code, seq) in want:
+                found[(code, seq)] = stored
+    return {"matched_at": matched_at, "found": found, "digest": g}
 
 
 def _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
@@ -431,12 +480,21 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         row = _checkpoint_row(conn, digest)
         check = digest if digest is not None else (row["digest"] if row else None)
         wanted = _heads_of(row, failures) if row is not None else {}
-        sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
-                       failures=failures)
         if replay:
             from workflow import replay as R
 
-            R.check(conn, _stream, failures.add_item)
+            checker = R.Checker(conn, _stream, failures.add_item)
+            try:
+                sweep = _sweep(conn, projects=projects, progress=progress, total=total, failures=failures,
+                               feed=checker)
+                checker.finish()
+            finally:
+                checker.close()
+            if check is not None:
+                sweep.update(_digest_pass(conn, projects, check, wanted))
+        else:
+            sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
+                           failures=failures)
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
     report = None

@@ -122,14 +122,6 @@ class _Definitions:
         return self.cache[key]
 
 
-class _Probe:
-    __slots__ = ("stage", "held_from")
-
-    def __init__(self, stage: str, held_from: str | None):
-        self.stage = stage
-        self.held_from = held_from
-
-
 class Replayed:
     """One project rebuilt from its events: its row (a ``store.ProjectRow``), facts, derived rows
     (table -> event_seq -> values) and the problems found on the way."""
@@ -160,106 +152,153 @@ def _new_row(pid: int, code: str, ev: Registered, created_at: Any) -> Any:
         head_hash=GENESIS, created_at=created_at)
 
 
+class _Bad:
+    """Collects one project's problems (``bad(seq, text, field, expected, found)``)."""
+
+    __slots__ = ("code", "problems")
+
+    def __init__(self, code: str, problems: list[dict]):
+        self.code = code
+        self.problems = problems
+
+    def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
+                 table: str = "event") -> None:
+        self.problems.append(_problem(self.code, seq, text, table, field, expected, found))
+
+
+_MOVES: dict[int, tuple[Any, dict[tuple[str, str], Any], dict]] = {}
+
+
+def _moves(defn: Any) -> tuple[dict[tuple[str, str], Any], dict]:
+    """(stage, trigger) -> the definition's transition that may fire there (what its machine is built
+    from), and the definition's guard labels; built once per definition."""
+    found = _MOVES.get(id(defn))
+    if found is None or found[0] is not defn:
+        found = _MOVES[id(defn)] = (defn, {(src, t.trigger): t for t in defn.transitions for src in t.sources},
+                                    defn.guard_labels)
+    return found[1], found[2]
+
+
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_DAYS: dict[str, date] = {}
+
+
+def _on(value: Any) -> date:
+    """An effective date from its stored form (text on SQLite, a date on PostgreSQL); text parsed once."""
+    if type(value) is str:
+        found = _DAYS.get(value)
+        if found is None:
+            if len(_DAYS) > 100_000:
+                _DAYS.clear()
+            found = _DAYS[value] = date.fromisoformat(value[:10])
+        return found
+    return _day(value)
+
+
 def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, str],
                    definitions: _Definitions | None = None) -> Replayed:
-    """Replay one project's events, given as ``(seq, kind, trigger, from_stage, to_stage, effective_on,
-    recorded_at, actor, reason, payload, hash)`` tuples in ``seq`` order."""
-    from workflow.guards import GuardContext, evaluate
-
+    """Replay one project's events, given as ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
+    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` tuples in ``seq`` order."""
     defs = definitions or _Definitions()
     rep = Replayed(pid, code)
     facts = rep.facts
     derived = rep.rows
-    problems = rep.problems
+    bad = _Bad(code, rep.problems)
     defn: Any = None
     paused: frozenset[str] = frozenset()
     amounts_on: dict[int, date] = {}  # seq of a capital/investment event -> its effective date
     authors: dict[int, str] = {}  # seq -> actor (a correction by the entry's author)
-    for seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, stored_hash in rows:
-        rep.events += 1
-        row = rep.row
-
-        def bad(text: str, field: str | None = None, expected: Any = None, found: Any = None,
-                table: str = "event", seq: int = seq) -> None:
-            problems.append(_problem(code, seq, text, table, field, expected, found))
-
+    scan = _SCAN
+    n = 0
+    row: Any = None
+    for _id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, _prev, stored_hash \
+            in rows:
+        n += 1
         try:
-            on = _day(eff)
-            parsed = json.loads(payload) if isinstance(payload, str) else payload
-            if not isinstance(parsed, dict):
+            on = _on(eff)
+            if type(payload) is str:
+                try:  # canonical JSON has no surrounding whitespace: the scanner alone reads it
+                    parsed, end = scan(payload, 0)
+                    if end != len(payload):
+                        raise ValueError("extra data")
+                except (StopIteration, ValueError):
+                    parsed = json.loads(payload)  # raises with the reason
+            else:
+                parsed = payload
+            if type(parsed) is not dict:
                 raise TypeError("the payload is not an object")
-            target_on = None
-            if kind == "correction":
-                target_on = amounts_on.get(parsed.get("corrects"))  # type: ignore[arg-type]
+            target_on = amounts_on.get(parsed.get("corrects")) if kind == "correction" else None  # type: ignore[arg-type]
             ev = event_from_row(kind, trigger, from_stage, to_stage, on, reason, parsed, paused, target_on)
         except Exception as exc:
-            bad(f"the event cannot be read as a {kind!r} event ({type(exc).__name__}: {exc})", "payload")
+            bad(seq, f"the event cannot be read as a {kind!r} event ({type(exc).__name__}: {exc})", "payload")
             if row is not None:
                 row.head_seq, row.head_hash = seq, stored_hash
             continue
         # --- the first event registers the project -------------------------------------------
         if row is None:
             if not isinstance(ev, Registered):
-                bad(f"the first event is {kind!r}, not the project's registration", "kind", "registered", kind)
+                bad(seq, f"the first event is {kind!r}, not the project's registration", "kind", "registered", kind)
                 continue
             row = rep.row = _new_row(pid, code, ev, None)
             defn = defs.get(ev.workflow_name, ev.workflow_version)
             if defn is None:
-                bad(f"workflow {ev.workflow_name!r} version {ev.workflow_version} is unknown", "payload")
+                bad(seq, f"workflow {ev.workflow_name!r} version {ev.workflow_version} is unknown", "payload")
             else:
                 paused = frozenset(s.key for s in defn.stages if s.is_paused)
                 if ev.stage != defn.stages[0].key:
-                    bad(f"registered at stage {ev.stage!r}, not the workflow's first stage", "to_stage",
+                    bad(seq, f"registered at stage {ev.stage!r}, not the workflow's first stage", "to_stage",
                         defn.stages[0].key, ev.stage)
-        elif isinstance(ev, Registered):
-            bad("a second registration", "kind")
+        elif kind == "registered":
+            bad(seq, "a second registration", "kind")
             row.head_seq, row.head_hash = seq, stored_hash
             continue
         # --- who ------------------------------------------------------------------------------
         role = roles.get(actor)
         allowed = ENTITLED.get(kind, ())
-        if role is None:
-            bad(f"the actor {actor!r} is not a known user", "actor", "a user whose role may record "
-                f"{kind}", actor)
-        elif role not in allowed:
-            author = authors.get(parsed.get("corrects")) if kind == "correction" else None  # type: ignore[arg-type]
-            if author != actor:
-                bad(f"the actor {actor!r} (role {role}) may not record a {kind} event", "actor",
+        if role not in allowed:
+            if role is None:
+                bad(seq, f"the actor {actor!r} is not a known user", "actor",
+                    f"a user whose role may record {kind}", actor)
+            elif kind != "correction" or authors.get(parsed.get("corrects")) != actor:  # type: ignore[arg-type]
+                bad(seq, f"the actor {actor!r} (role {role}) may not record a {kind} event", "actor",
                     " or ".join(allowed), role)
         elif role == "leader" and kind == "followup":
             if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
-                bad(f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
+                bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
         # --- when -----------------------------------------------------------------------------
-        try:
-            recorded = _day(rec)
-        except (TypeError, ValueError):
-            recorded = None
-        if recorded is not None:
-            if on > recorded + _FUTURE_SLACK:
-                bad(f"effective date {on} lies after the day it was recorded ({recorded})", "effective_on",
+        if type(eff) is not str or type(rec) is not str or eff > rec[:10]:  # ISO text compares as dates
+            try:
+                recorded = _day(rec)
+            except (TypeError, ValueError):
+                recorded = None
+            if recorded is not None and on > recorded + _FUTURE_SLACK:
+                bad(seq, f"effective date {on} lies after the day it was recorded ({recorded})", "effective_on",
                     f"<= {recorded}", on)
         if on < row.registered_on:
-            bad(f"effective date {on} lies before the registration ({row.registered_on})", "effective_on",
+            bad(seq, f"effective date {on} lies before the registration ({row.registered_on})", "effective_on",
                 f">= {row.registered_on}", on)
         # --- what -----------------------------------------------------------------------------
-        if isinstance(ev, Transitioned):
+        if kind == "transition":
+            assert isinstance(ev, Transitioned)
             if on < row.last_transition_on:
-                bad(f"transition dated {on}, before the previous transition ({row.last_transition_on})",
+                bad(seq, f"transition dated {on}, before the previous transition ({row.last_transition_on})",
                     "effective_on", f">= {row.last_transition_on}", on)
             if defn is not None:
-                _check_transition(defn, row, facts, ev, bad, GuardContext, evaluate)
-        elif isinstance(ev, Corrected):
+                _check_transition(defn, row, facts, ev, bad, seq)
+        elif kind == "correction":
+            assert isinstance(ev, Corrected)
             if not 1 <= ev.corrects < seq:
-                bad(f"a correction of event {ev.corrects}, which does not precede it", "payload")
-        for col, stored, made in (("trigger", trigger, ev.trigger), ("from_stage", from_stage, ev.from_stage),
-                                  ("to_stage", to_stage, ev.to_stage), ("reason", reason, ev.reason)):
-            if stored != made:
-                bad(f"a {kind} event with {col} {stored!r}, which no command records", col, made, stored)
+                bad(seq, f"a correction of event {ev.corrects}, which does not precede it", "payload")
+        if trigger is not None or from_stage is not None or to_stage is not None or reason is not None:
+            for col, stored, made in (("trigger", trigger, ev.trigger), ("from_stage", from_stage, ev.from_stage),
+                                      ("to_stage", to_stage, ev.to_stage), ("reason", reason, ev.reason)):
+                if stored != made:
+                    bad(seq, f"a {kind} event with {col} {stored!r}, which no command records", col, made, stored)
         # --- apply, as the write path does -----------------------------------------------------
         if isinstance(ev, Assigned):
             ended = ev.ends(facts)
             if ev.replaces is not None and ended is None:
-                bad(f"a reassignment replacing {ev.replaces!r}, who does not hold {ev.role}", "payload")
+                bad(seq, f"a reassignment replacing {ev.replaces!r}, who does not hold {ev.role}", "payload")
             if ended is not None and ended in derived["assignment"]:
                 derived["assignment"][ended]["ended_on"] = on
                 derived["assignment"][ended]["ended_seq"] = seq
@@ -267,36 +306,42 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         ev.apply(row, facts)
         for table, values in ev.derived(pid, seq, actor):
             if table == "assignment":
-                values = {**values, "ended_on": None, "ended_seq": None}
+                values["ended_on"] = None
+                values["ended_seq"] = None
             derived[table][seq] = values
-        if kind in ("capital", "investment"):
+        if kind == "capital" or kind == "investment":
             amounts_on[seq] = on
         authors[seq] = actor
-        row.head_seq, row.head_hash = seq, stored_hash
+        row.head_seq = seq
+        row.head_hash = stored_hash
+    rep.events = n
     return rep
 
 
-def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: Callable[..., None],
-                      GuardContext: Any, evaluate: Any) -> None:
-    from workflow.machine import fire
+def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
+    """The transition is one the definition's machine fires from the replayed stage (to the recorded
+    stage), and every guard of it held on what was recorded before it."""
+    from workflow.guards import GuardContext, evaluate
 
-    probe = _Probe(row.stage, row.held_from)
-    try:
-        _from, to = fire(defn, probe, ev.name)
-    except Exception as exc:
-        bad(f"{ev.name} is not a legal transition from {row.stage!r} ({exc})", "trigger")
+    moves, labels = _moves(defn)
+    transition = moves.get((row.stage, ev.name))
+    if transition is None:
+        bad(seq, f"{ev.name} is not a legal transition from {row.stage!r}", "trigger", None, ev.name)
         return
+    to = defn.dest_of(transition, row.held_from)
     if to != ev.dest:
-        bad(f"{ev.name} from {row.stage!r} leads to {to!r}, not to the recorded {ev.dest!r}", "to_stage", to, ev.dest)
-    transition = defn.transition(ev.name)
+        bad(seq, f"{ev.name} from {row.stage!r} leads to {to!r}, not to the recorded {ev.dest!r}", "to_stage", to,
+            ev.dest)
+    if not transition.guards:
+        return
     ctx = GuardContext(
         name=row.name, investor=row.investor, industry=row.industry, unit=row.unit_code,
         planned_investment_minor=row.planned_investment_minor, key=bool(row.key),
         documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
         has_lead_leader=bool(facts.holders.get("lead_leader")), reason=ev.why)
-    for result in evaluate(transition.guards, ctx, defn.guard_labels):
+    for result in evaluate(transition.guards, ctx, labels):
         if not result.ok:
-            bad(f"{ev.name} was recorded although its guard {result.guard} did not hold: {result.message}",
+            bad(seq, f"{ev.name} was recorded although its guard {result.guard} did not hold: {result.message}",
                 "trigger")
 
 
@@ -326,12 +371,31 @@ def compare_project(rep: Replayed, found: dict | None, fields: tuple[str, ...] =
     return out
 
 
-def compare_rows(rep: Replayed, table: str, found: list[tuple]) -> list[dict]:
+_DATE_COLUMNS = frozenset({"effective_on", "assigned_on", "ended_on"})
+_GETTERS: dict[str, tuple[Callable[[dict], tuple], tuple[int, ...]]] = {}
+
+
+def _getter(table: str) -> tuple[Callable[[dict], tuple], tuple[int, ...]]:
+    found = _GETTERS.get(table)
+    if found is None:
+        from operator import itemgetter
+
+        columns = DERIVED_COLUMNS[table]
+        found = _GETTERS[table] = (itemgetter(*columns),
+                                   tuple(i for i, c in enumerate(columns) if c in _DATE_COLUMNS))
+    return found
+
+
+def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool = True) -> list[dict]:
     """The differences between the replayed rows of ``table`` and the stored ones, given as
-    ``(event_seq, *DERIVED_COLUMNS[table])`` tuples."""
+    ``(event_seq, *DERIVED_COLUMNS[table])`` tuples (dates as ISO text when ``iso_dates``, as SQLite
+    returns them; else as dates)."""
+    expected = rep.rows[table]
+    if not found and not expected:
+        return []
+    getter, date_pos = _getter(table)
     out: list[dict] = []
     columns = DERIVED_COLUMNS[table]
-    expected = rep.rows[table]
     seen: set[int] = set()
     code = rep.code
     for stored in found:
@@ -343,18 +407,28 @@ def compare_rows(rep: Replayed, table: str, found: list[tuple]) -> list[dict]:
                                 table, "row", None, dict(zip(columns, map(_norm, stored[1:]), strict=True))))
             continue
         seen.add(seq)
-        for col, got in zip(columns, stored[1:], strict=True):
-            exp = _norm(want[col])
+        values: tuple = getter(want)
+        if iso_dates:
+            listed = list(values)
+            for i in date_pos:
+                v = listed[i]
+                if v is not None:
+                    listed[i] = v.isoformat()
+            values = tuple(listed)
+        if values == stored[1:]:
+            continue
+        for col, exp, got in zip(columns, values, stored[1:], strict=True):
+            exp = _norm(exp)
             got = _norm(got)
             if exp != got:
                 out.append(_problem(code, seq, f"{table}.{col} of event {seq} is {got!r}, but history records "
                                     f"{exp!r}", table, col, exp, got))
-    for seq, want in expected.items():
-        if seq not in seen:
-            values = {c: _norm(want[c]) for c in columns}
-            shown = _describe(columns, [want[c] for c in columns])
-            out.append(_problem(code, seq, f"{table}: the row of event {seq} is missing ({shown})", table, "row",
-                                values, None))
+    if len(seen) != len(expected):
+        for seq, want in expected.items():
+            if seq not in seen:
+                shown = _describe(columns, [want[c] for c in columns])
+                out.append(_problem(code, seq, f"{table}: the row of event {seq} is missing ({shown})", table, "row",
+                                    {c: _norm(want[c]) for c in columns}, None))
     return out
 
 
@@ -364,13 +438,13 @@ def _describe(columns: tuple[str, ...], values: Any) -> str:
 
 # --- the streaming check --------------------------------------------------------------------------------
 
-_EVENTS = ("SELECT project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, actor, "
-           "reason, payload, hash FROM event ORDER BY project_id, seq")
+_EVENTS = ("SELECT id, project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
+           "actor, reason, payload, prev_hash, hash FROM event ORDER BY project_id, seq")
 
 
 def _table_sql(table: str) -> str:
     cols = ", ".join(DERIVED_COLUMNS[table])
-    return f"SELECT project_id, event_seq, {cols} FROM {table} ORDER BY project_id, event_seq, id"
+    return f"SELECT project_id, event_seq, {cols} FROM {table} ORDER BY project_id"
 
 
 class _Peek:
@@ -402,71 +476,91 @@ class _Peek:
             self.head = next(self.it, None)
 
 
-def check(conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None],
-          progress: Callable[[int], None] | None = None) -> int:
-    """Replay every project on ``conn`` (one snapshot) and report each problem and difference through
-    ``add``; returns the number of projects replayed.  ``stream(conn, sql)`` yields rows lazily."""
-    from sqlalchemy import select
+class Checker:
+    """The replay of every project on ``conn`` (one snapshot), fed one project's events at a time in
+    project id order (``project(pid, rows)``; ``finish()`` at the end); each problem and difference
+    goes to ``add``.  ``stream(conn, sql)`` yields rows lazily: the side tables and the project rows
+    are read alongside, in the same order."""
 
-    from workflow.store import COLUMNS
-    from workflow.tables import app_user as AU
+    def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
+        from sqlalchemy import select
 
-    roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
-    defs = _Definitions()
-    tables = {t: _Peek(stream(conn, _table_sql(t))) for t in DERIVED_COLUMNS}
-    project_cols = list(COLUMNS)
-    projects = _Peek(stream(conn, f"SELECT id, {', '.join(project_cols)} FROM project ORDER BY id"))
+        from workflow.store import COLUMNS
+        from workflow.tables import app_user as AU
 
-    def orphan_of(table: str) -> Callable[[tuple], None]:
+        self.add = add
+        self.roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
+        self.defs = _Definitions()
+        self.iso = conn.dialect.name == "sqlite"  # the raw sqlite3 cursor gives dates as ISO text
+        self.tables = {t: _Peek(stream(conn, _table_sql(t))) for t in DERIVED_COLUMNS}
+        self.project_cols = list(COLUMNS)
+        self.projects = _Peek(stream(conn, f"SELECT id, {', '.join(self.project_cols)} FROM project ORDER BY id"))
+        self.orphans = {t: self._orphan_of(t) for t in DERIVED_COLUMNS}
+        self.count = 0
+
+    def _orphan_of(self, table: str) -> Callable[[tuple], None]:
+        cols = DERIVED_COLUMNS[table]
+
         def orphan(r: tuple) -> None:
-            cols = DERIVED_COLUMNS[table]
-            add(_problem(project_code(r[0]), r[1], f"{table}: a row for project id {r[0]}, which has no history",
-                         table, "row", None, dict(zip(cols, map(_norm, r[2:]), strict=True))))
+            self.add(_problem(project_code(r[0]), r[1], f"{table}: a row for project id {r[0]}, which has no "
+                              "history", table, "row", None, dict(zip(cols, map(_norm, r[2:]), strict=True))))
         return orphan
 
-    def no_history(r: tuple) -> None:
+    @staticmethod
+    def _no_history(r: tuple) -> None:
         pass  # a project row without events: the chain check reports it
 
-    count = 0
-    events = stream(conn, _EVENTS)
-    current: list[tuple] = []
-    pid: int | None = None
-
-    def finish(pid: int, rows: list[tuple]) -> None:
-        nonlocal count
-        count += 1
-        found_project = projects.take(pid, no_history)
+    def project(self, pid: int, rows: list[tuple]) -> None:
+        self.count += 1
+        add = self.add
+        found_project = self.projects.take(pid, self._no_history)
         code = found_project[0][1] if found_project else project_code(pid)
-        rep = replay_project(pid, code, iter(rows), roles, defs)
+        rep = replay_project(pid, code, iter(rows), self.roles, self.defs)
         for p in rep.problems:
             add(p)
         if found_project:
-            for p in compare_project(rep, dict(zip(project_cols, found_project[0], strict=True))):
+            for p in compare_project(rep, dict(zip(self.project_cols, found_project[0], strict=True))):
                 add(p)
-        for t, peek in tables.items():
-            for p in compare_rows(rep, t, peek.take(pid, orphan_of(t))):
+        iso = self.iso
+        for t, peek in self.tables.items():
+            for p in compare_rows(rep, t, peek.take(pid, self.orphans[t]), iso):
                 add(p)
-        if progress is not None:
-            progress(rep.events)
 
-    try:
-        for r in events:
-            if r[0] != pid:
-                if pid is not None:
-                    finish(pid, current)
-                pid = r[0]
-                current = []
-            current.append(r[1:])
-        if pid is not None:
-            finish(pid, current)
-        for t, peek in tables.items():
-            peek.rest(orphan_of(t))
-    finally:
-        for gen in (events, projects.it, *(p.it for p in tables.values())):
+    def finish(self) -> None:
+        for t, peek in self.tables.items():
+            peek.rest(self.orphans[t])
+
+    def close(self) -> None:
+        for gen in (self.projects.it, *(p.it for p in self.tables.values())):
             close = getattr(gen, "close", None)
             if close is not None:
                 close()
-    return count
+
+
+def check(conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]) -> int:
+    """Replay every project on ``conn`` (reading the events itself) and report through ``add``;
+    returns the number of projects replayed."""
+    checker = Checker(conn, stream, add)
+    events = stream(conn, _EVENTS)
+    current: list[tuple] = []
+    pid: int | None = None
+    try:
+        for r in events:
+            if r[1] != pid:
+                if pid is not None:
+                    checker.project(pid, current)
+                pid = r[1]
+                current = []
+            current.append(r)
+        if pid is not None:
+            checker.project(pid, current)
+        checker.finish()
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        checker.close()
+    return checker.count
 
 
 # --- figures from history alone ---------------------------------------------------------------------
@@ -529,11 +623,11 @@ class history_database:
                     derived[table].extend(by_seq.values())
 
             for r in audit._stream(src, _EVENTS):
-                if r[0] != pid:
+                if r[1] != pid:
                     if pid is not None:
                         finish(pid, current)
-                    pid, current = r[0], []
-                current.append(r[1:])
+                    pid, current = r[1], []
+                current.append(r)
             if pid is not None:
                 finish(pid, current)
             if projects:
