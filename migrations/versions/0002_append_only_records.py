@@ -11,6 +11,13 @@ An assignment is ended by the reassignment that replaces it: the write path sets
 column unchanged; ending an ended assignment, re-opening one or changing anything else is refused.
 (``audit verify`` also checks the end against the reassignment event that made it.)
 
+PostgreSQL also refuses, for every login, an event whose ``actor`` is not the session's login
+(``session_user``: the actor the program records there) and one that does not extend its project's
+chain (``seq`` = the head's + 1, ``prev_hash`` = the head's hash; 64 zeros for the first event): no
+login can write history in another's name or splice events into a chain.  The trigger function runs
+with a fixed search_path (this schema, then pg_temp), so a look-alike table in a session's temporary
+schema cannot stand in for ``event``.
+
 Create Date: 2026-11-30 02:45:00
 """
 from collections.abc import Sequence
@@ -58,6 +65,31 @@ BEGIN
 END $$;
 """
 
+PG_EVENT_GUARD = """
+CREATE OR REPLACE FUNCTION pipeline_event_guard() RETURNS trigger LANGUAGE plpgsql
+SET search_path = {schema}, pg_temp AS $$
+DECLARE
+  head_seq integer;
+  head_hash text;
+BEGIN
+  IF NEW.actor IS DISTINCT FROM session_user::text THEN
+    RAISE EXCEPTION 'history in another''s name refused: the event''s actor is %, the session''s login is %',
+      NEW.actor, session_user USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT e.seq, e.hash INTO head_seq, head_hash FROM {schema}.event e
+    WHERE e.project_id = NEW.project_id ORDER BY e.seq DESC LIMIT 1;
+  IF head_seq IS NULL THEN
+    head_seq := 0;
+    head_hash := repeat('0', 64);
+  END IF;
+  IF NEW.seq IS DISTINCT FROM head_seq + 1 OR NEW.prev_hash IS DISTINCT FROM head_hash THEN
+    RAISE EXCEPTION 'an event must extend its project''s chain: seq % after head %, prev_hash must be the head''s hash',
+      NEW.seq, head_seq USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$
+"""
+
 PG_TRIGGERS = """
 CREATE TRIGGER {t}_no_update_delete BEFORE UPDATE OR DELETE ON {t}
   FOR EACH ROW EXECUTE FUNCTION {f}();
@@ -91,6 +123,11 @@ def upgrade() -> None:
                 op.execute(stmt)
         for stmt in _statements(PG_TRIGGERS.format(t="assignment", f="pipeline_assignment_end_once")):
             op.execute(stmt)
+        schema = op.get_bind().exec_driver_sql("SELECT quote_ident(current_schema())").scalar()
+        op.execute(PG_EVENT_GUARD.format(schema=schema))
+        op.execute("CREATE TRIGGER event_extends_chain BEFORE INSERT ON event "
+                   "FOR EACH ROW EXECUTE FUNCTION pipeline_event_guard()")
+        op.execute("ALTER TABLE event ENABLE ALWAYS TRIGGER event_extends_chain")
 
 
 def downgrade() -> None:
@@ -104,5 +141,7 @@ def downgrade() -> None:
         for t in tables:
             op.execute(f"DROP TRIGGER IF EXISTS {t}_no_update_delete ON {t}")
             op.execute(f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}")
+        op.execute("DROP TRIGGER IF EXISTS event_extends_chain ON event")
+        op.execute("DROP FUNCTION IF EXISTS pipeline_event_guard()")
         op.execute("DROP FUNCTION IF EXISTS pipeline_assignment_end_once()")
         op.execute("DROP FUNCTION IF EXISTS pipeline_append_only_record()")
