@@ -354,27 +354,20 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g}
 
 
-def _digest_pass(conn, projects: dict[int, tuple], digest: str, wanted: dict) -> dict:
-    """The running digest over the stored hashes in write order (and the checkpoint's heads), for a
-    sweep that read the events in project order; the hashes themselves were checked by that sweep."""
+def _digest_pass(conn, digest: str) -> dict:
+    """The running digest over the stored hashes in write order, for a sweep that read the events in
+    project order (the hashes themselves, and the checkpoint's heads, were checked by that sweep)."""
     sha256 = hashlib.sha256
     target = bytes.fromhex(digest)
     g = DIGEST_GENESIS
     matched_at = 0 if target == g else None
-    found: dict[tuple[str, int], str] = {}
-    codes = {pid: p[1] for pid, p in projects.items()}
-    want = wanted or None
     done = 0
-    for pid, seq, stored in _stream(conn, "SELECT project_id, seq, hash FROM event ORDER BY id"):
+    for (stored,) in _stream(conn, "SELECT hash FROM event ORDER BY id"):
         g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
         done += 1
-        if g == target and matched_at is None:
+        if matched_at is None and g == target:
             matched_at = done
-        if want is not None:
-            code = codes.get(pid) or project_code(pid)
-            if (code, seq) in want:
-                found[(code, seq)] = stored
-    return {"matched_at": matched_at, "found": found, "digest": g}
+    return {"matched_at": matched_at, "digest": g}
 
 
 def _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
@@ -485,13 +478,13 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
 
             checker = R.Checker(conn, _stream, failures.add_item)
             try:
-                sweep = _sweep(conn, projects=projects, progress=progress, total=total, failures=failures,
-                               feed=checker)
+                sweep = _sweep(conn, projects=projects, wanted=wanted, progress=progress, total=total,
+                               failures=failures, feed=checker)
                 checker.finish()
             finally:
                 checker.close()
             if check is not None:
-                sweep.update(_digest_pass(conn, projects, check, wanted))
+                sweep.update(_digest_pass(conn, check))
         else:
             sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                            failures=failures)
