@@ -85,3 +85,58 @@ def test_the_programs_own_writes_still_pass(pcli):
     pcli("followup", "add", "P-0001", "电话沟通", ok=True)
     pcli.admin("correct", "P-0001", "2", "--reason", "误操作", ok=True)
     assert pcli("audit", "verify", json=True).code == 0
+
+
+# --- the admin login stays inside the application ----------------------------------------------------------
+
+
+def _refused(conn, sql: str) -> None:
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute(sql)
+    assert isinstance(info.value, psycopg.errors.InsufficientPrivilege | psycopg.errors.RaiseException), info.value
+
+
+def test_the_admin_login_has_no_createrole_and_cannot_escalate(pcli):
+    rolcreaterole, = pcli.cluster.execute("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (ADMIN,),
+                                          database=pcli.database)[0]
+    assert rolcreaterole is False
+    with _connect(pcli, ADMIN) as conn:
+        _refused(conn, f'GRANT pg_execute_server_program TO "{ADMIN}"')
+        _refused(conn, "CREATE ROLE intruder LOGIN")
+        _refused(conn, f"ALTER ROLE {COORD} PASSWORD 'owned'")
+        _refused(conn, f'ALTER ROLE "{ADMIN}" CREATEROLE')
+        _refused(conn, "COPY (SELECT 1) TO PROGRAM 'id'")
+        # the functions refuse what is outside the pipeline
+        _refused(conn, "SELECT pipeline_grant_login('postgres', 'pipeline_admin')")
+        _refused(conn, "SELECT pipeline_grant_login('pipeline_auditor', 'pipeline_admin')")
+        _refused(conn, "SELECT pipeline_grant_login('pg_monitor', 'pipeline_admin')")
+        _refused(conn, "SELECT pipeline_grant_login('someone', 'pg_execute_server_program')")
+    # a role that exists outside the pipeline is not adopted
+    pcli.cluster.execute("CREATE ROLE outsider LOGIN CREATEDB", database=pcli.database)
+    res = pcli.admin("users", "add", "outsider", "--role", "admin", json=True)
+    assert res.code == 6 and "outside the pipeline" in res.json["error"]["message"]
+    assert all(u["login"] != "outsider" for u in pcli("users", "list", json=True, ok=True).json["users"])
+
+
+def test_users_add_of_a_group_roles_name_is_refused(pcli):
+    res = pcli.admin("users", "add", "pipeline_auditor", "--role", "admin", json=True)
+    assert res.code == 2
+    login, = pcli.cluster.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'pipeline_auditor'",
+                                  database=pcli.database)[0]
+    assert login is False
+
+
+def test_users_add_still_works_for_the_admin_login_and_no_one_else(pcli):
+    res = pcli.admin("users", "add", "newcoord", "--role", "coordinator", json=True, ok=True).json
+    assert res["granted"]["group"] == "pipeline_coordinator" and res["granted"]["login_created"] is True
+    groups = [r[0] for r in pcli.cluster.execute(
+        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u "
+        "ON u.oid = m.member WHERE u.rolname = 'newcoord'", database=pcli.database)]
+    assert groups == ["pipeline_coordinator"]
+    # the new login works as a coordinator
+    pcli("advance", "P-0001", "submit", actor="newcoord", ok=True)
+    # a coordinator may not manage users, neither through the program nor the function
+    res = pcli("users", "add", "another", "--role", "admin", actor=COORD, json=True)
+    assert res.code == 6
+    with _connect(pcli, COORD) as conn:
+        _refused(conn, "SELECT pipeline_grant_login('another', 'pipeline_admin')")

@@ -182,7 +182,7 @@ def test_no_role_can_update_delete_or_truncate_history(pcli):
             conn.execute("DELETE FROM event")
         states = {r[0]: r[1] for r in conn.execute(
             "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'event'::regclass AND NOT tgisinternal")}
-    assert states == {"event_no_update_delete": "A", "event_no_truncate": "A"}
+    assert states == {"event_no_update_delete": "A", "event_no_truncate": "A", "event_extends_chain": "A"}
     after = pcli.cluster.execute("SELECT id, hash FROM event ORDER BY id", database=pcli.database)
     assert after == before and len(after) == 2
 
