@@ -23,9 +23,10 @@ DEFINER with a fixed search_path (``pg_catalog, pg_temp``):
 
 - ``pipeline_grant_login(login, group)``: only for a session login in ``pipeline_admin``; ``group`` must
   be one of the four pipeline groups; ``login`` may not be a group's name, ``pipeline_owner`` or a
-  ``pg_`` name; an existing role is accepted only if it is a plain login (no superuser, CREATEROLE,
+  ``pg_`` name; an existing role is accepted only if it is a plain role (no superuser, CREATEROLE,
   CREATEDB, replication or BYPASSRLS attribute, no members, no membership outside the pipeline
-  groups); it then creates the login if missing and makes it a member of exactly that group.
+  groups); it then creates the login if missing (or gives a member-less placeholder role LOGIN) and
+  makes it a member of exactly that group.
 - ``pipeline_disable_login(login)``: the same checks; removes the login's pipeline groups.
 
 Neither touches passwords or any other attribute.  ``init`` run by a superuser (or a role with
@@ -142,7 +143,7 @@ BEGIN
   END IF;
   SELECT * INTO r FROM pg_roles WHERE rolname = login;
   IF FOUND THEN
-    IF NOT r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
+    IF r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
        OR r.rolbypassrls
        OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid)
        OR EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
@@ -165,6 +166,8 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN
     EXECUTE format('CREATE ROLE %I LOGIN', login);
     created := true;
+  ELSIF NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = login) THEN
+    EXECUTE format('ALTER ROLE %I LOGIN', login);  -- a member-less placeholder the DBA made
   END IF;
   FOREACH g IN ARRAY ARRAY['pipeline_admin', 'pipeline_coordinator', 'pipeline_leader', 'pipeline_auditor'] LOOP
     IF g <> grp AND pg_has_role(login, g, 'MEMBER') THEN
