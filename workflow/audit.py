@@ -166,11 +166,35 @@ def _snapshot_connection(engine):
     return conn
 
 
+# Writers that may leave a gap in the event ids this snapshot sees: every other transaction holding a
+# row-exclusive lock on this database's ``event`` table (it inserted events, or is inserting them; an
+# in-progress writer whose xid is not below the snapshot's xmax is not in its xip list, so the list
+# alone is not enough), and every transaction of the xip list that has ended since (it cannot be told
+# apart any more).  Readers, writers of other tables and other databases' transactions do not count.
+_BUSY_WRITERS = """
+WITH running AS (
+  SELECT l.transactionid::text AS xid FROM pg_locks l
+  WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+), writers AS (
+  SELECT DISTINCT l.pid FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.relation = 'event'::regclass AND l.granted
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
+), xip AS (
+  SELECT (x::text::numeric % 4294967296)::text AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+)
+SELECT (SELECT count(*) FROM writers)
+     + (SELECT count(*) FROM xip WHERE NOT EXISTS (SELECT 1 FROM running r WHERE r.xid = xip.xid))
+"""
+
+
 def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
-    """PostgreSQL: make the transaction's snapshot one with no writer in flight, so the visible events
-    are a prefix of the ``event.id`` order.  (Every engine write takes a row lock or inserts before it
-    allocates an event id, so it has a transaction id by then and shows in the snapshot's xip list.)
-    SQLite needs nothing: writers are serialised and a read snapshot always sees a prefix."""
+    """PostgreSQL: make the transaction's snapshot one with no writer of this database's history in
+    flight, so the visible events are a prefix of the ``event.id`` order.  Only transactions that
+    insert events here count (``_BUSY_WRITERS``): readers, other tables' writers and other databases'
+    transactions are not waited for.  One that has not inserted an event yet allocates its ids after
+    the snapshot, above every id it sees.  SQLite needs nothing: writers are serialised
+    and a read snapshot always sees a prefix."""
     if conn.dialect.name != "postgresql":
         return
     from sqlalchemy import text
@@ -179,7 +203,7 @@ def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
 
     deadline = time.monotonic() + timeout
     while True:
-        busy = conn.execute(text("SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot())")).scalar()
+        busy = conn.execute(text(_BUSY_WRITERS)).scalar()
         if not busy:
             return
         conn.rollback()
