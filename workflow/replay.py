@@ -50,6 +50,10 @@ ENTITLED: dict[str, tuple[str, ...]] = {
     "reassignment": ("admin",), "correction": ("admin",),
 }
 
+_KINDS_OF: dict[str, frozenset[str]] = {
+    role: frozenset(k for k, roles in ENTITLED.items() if role in roles)
+    for role in ("coordinator", "leader", "auditor", "admin")}
+
 # The project columns history fixes, compared with the project row.
 PROJECT_FIELDS = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
                   "unit_code", "plan_sign", "plan_fund", "plan_break_ground", "plan_commission", "stage",
@@ -209,6 +213,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     amounts_on: dict[int, date] = {}  # seq of a capital/investment event -> its effective date
     authors: dict[int, str] = {}  # seq -> actor (a correction by the entry's author)
     scan = _SCAN
+    entitled: dict[str, frozenset[str]] = {}  # actor -> the kinds its role may record
     n = 0
     row: Any = None
     for _id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, _prev, stored_hash \
@@ -253,16 +258,19 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             row.head_seq, row.head_hash = seq, stored_hash
             continue
         # --- who ------------------------------------------------------------------------------
-        role = roles.get(actor)
-        allowed = ENTITLED.get(kind, ())
-        if role not in allowed:
+        may = entitled.get(actor)
+        if may is None:
+            may = entitled[actor] = _KINDS_OF.get(roles.get(actor), frozenset())  # type: ignore[arg-type]
+        if kind not in may:
+            allowed = ENTITLED.get(kind, ())
+            role = roles.get(actor)
             if role is None:
                 bad(seq, f"the actor {actor!r} is not a known user", "actor",
                     f"a user whose role may record {kind}", actor)
             elif kind != "correction" or authors.get(parsed.get("corrects")) != actor:  # type: ignore[arg-type]
                 bad(seq, f"the actor {actor!r} (role {role}) may not record a {kind} event", "actor",
                     " or ".join(allowed), role)
-        elif role == "leader" and kind == "followup":
+        elif kind == "followup" and roles.get(actor) == "leader":
             if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
                 bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
         # --- when -----------------------------------------------------------------------------
