@@ -17,7 +17,7 @@ pipeline_admin         INSERT and UPDATE on every table except history; INSERT e
 No application login holds CREATEROLE (``init`` takes it away from admin logins an older version
 gave it to): with it a login could grant itself predefined roles such as
 ``pg_execute_server_program`` (shell commands as the server's OS user), reset other logins'
-passwords or turn a group role into a login.  User management goes through two database functions
+passwords or turn a group role into a login.  User management goes through a database function
 owned by the ``pipeline_owner`` role (NOLOGIN, CREATEROLE, a member of no one, no member), SECURITY
 DEFINER with a fixed search_path (``pg_catalog, pg_temp``):
 
@@ -27,10 +27,8 @@ DEFINER with a fixed search_path (``pg_catalog, pg_temp``):
   CREATEDB, replication or BYPASSRLS attribute, no members, no membership outside the pipeline
   groups); it then creates the login if missing (or gives a member-less placeholder role LOGIN) and
   makes it a member of exactly that group.
-- ``pipeline_disable_login(login)``: the same checks; removes the login's pipeline groups.
-
-Neither touches passwords or any other attribute.  ``init`` run by a superuser (or a role with
-CREATEROLE) creates the owner role, the groups and the functions.
+It touches no password and no other attribute.  ``init`` run by a superuser creates the owner role,
+the groups and the function.
 
 No group has UPDATE, DELETE or TRUNCATE on ``event``; the append-only triggers (``ENABLE ALWAYS``)
 refuse them even for the table owner and under ``session_replication_role = replica``.
@@ -180,17 +178,6 @@ BEGIN
   RETURN created;
 END $$;
 
-CREATE OR REPLACE FUNCTION {schema}.pipeline_disable_login(login text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE g text;
-BEGIN
-  PERFORM {schema}._pipeline_check_login(login);
-  FOREACH g IN ARRAY ARRAY['pipeline_admin', 'pipeline_coordinator', 'pipeline_leader', 'pipeline_auditor'] LOOP
-    IF pg_has_role(login, g, 'MEMBER') THEN
-      EXECUTE format('REVOKE %I FROM %I', g, login);
-    END IF;
-  END LOOP;
-END $$;
 """
 
 
@@ -215,11 +202,11 @@ def _ensure_owner_and_functions(conn: Connection, me: dict) -> bool:
                 cursor.execute(stmt.strip() + "\nEND $$;")
     finally:
         cursor.close()
-    for fn in ("_pipeline_check_login(text)", "pipeline_grant_login(text, text)", "pipeline_disable_login(text)"):
+    for fn in ("_pipeline_check_login(text)", "pipeline_grant_login(text, text)"):
         conn.exec_driver_sql(f"ALTER FUNCTION {schema}.{fn} OWNER TO {q_owner}")
         conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {schema}.{fn} FROM PUBLIC")
-    for fn in ("pipeline_grant_login(text, text)", "pipeline_disable_login(text)"):
-        conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {schema}.{fn} TO {_q(conn, GROUPS['admin'])}")
+    conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {schema}.pipeline_grant_login(text, text) "
+                         f"TO {_q(conn, GROUPS['admin'])}")
     return True
 
 
