@@ -27,6 +27,7 @@ DEFINER with a fixed search_path (``pg_catalog, pg_temp``):
   CREATEDB, replication or BYPASSRLS attribute, no members, no membership outside the pipeline
   groups); it then creates the login if missing (or gives a member-less placeholder role LOGIN) and
   makes it a member of exactly that group.
+
 It touches no password and no other attribute.  ``init`` run by a superuser creates the owner role,
 the groups and the function.
 
