@@ -188,12 +188,20 @@ def users_add(
 ) -> None:
     """Allow a login to act with a role (admin)."""
     svc = STATE.service()
-    doc = svc.add_user(login, role)
-    if svc.engine.dialect.name == "postgresql":
+    granted = None
+    if svc.engine.dialect.name == "postgresql":  # the database login first: it refuses what it may not do
         from workflow import pgroles
+        from workflow.errors import BadInput
 
-        doc["granted"] = pgroles.grant_role(svc.engine, login, role)
+        pgroles.check_login_name(login)
+        if any(u["login"] == login for u in svc.list_users()):
+            raise BadInput(f"user {login!r} already exists", [{"user": login}])
+        granted = pgroles.grant_role(svc.engine, login, role)
+    doc = svc.add_user(login, role)
+    if granted is not None:
+        doc["granted"] = granted
     emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(role)))
+
 
 
 @users_app.command("edit")

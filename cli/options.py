@@ -107,3 +107,9 @@ Offset = Annotated[int, typer.Option("--offset", metavar="N", help="Skip the fir
 
 NoPager = Annotated[bool, typer.Option(
     "--no-pager", help="On a terminal, print without the pager ($PAGER, default less -FRX).")]
+
+# --- reports ---------------------------------------------------------------------------------------------
+
+FromHistory = Annotated[bool, typer.Option(
+    "--from-history", help="Compute the figures from the history events alone (projects and their records "
+                           "rebuilt by replay), not from the tables; an auditor's cross-check.")]

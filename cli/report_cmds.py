@@ -21,6 +21,7 @@ import typer
 from cli.context import STATE, emit_json, is_terminal, out, say
 from cli.options import (
     REPORT_FORMATS,
+    FromHistory,
     JsonFlag,
     Limit,
     Offset,
@@ -426,24 +427,28 @@ report_app = group("The county's reports: bulletin, dispatch, review, evaluation
 
 
 def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, threshold: list[str] | None,
-                json: bool, fmt: str | None, output: Path | None) -> None:
-    from workflow import closing, reports
+                json: bool, fmt: str | None, output: Path | None, from_history: bool = False) -> None:
+    import contextlib
+
+    from workflow import closing, replay, reports
 
     _check(fmt, output, json)
     lang = STATE.lang
     svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
-    doc = closing.frozen(svc.engine, kind, period, lang=lang, unit=unit)
+    doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit)
     if doc is not None:  # a closed period: exactly the frozen figures
         if day is not None or threshold:
             raise BadInput(f"--period {period} is closed: its reports are frozen, so --as-of and --threshold do "
                            f"not apply; `pipeline report diff {period}` shows what changed since")
-    elif kind == "evaluation":
-        doc = reports.evaluation(svc.engine, period, as_of=day, unit=unit, lang=lang)
     else:
-        fn = getattr(reports, kind)
-        doc = fn(svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
-    if not doc.get("closed"):
+        with replay.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
+            if kind == "evaluation":
+                doc = reports.evaluation(engine, period, as_of=day, unit=unit, lang=lang)
+            else:
+                fn = getattr(reports, kind)
+                doc = fn(engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
+    if not doc.get("closed") and not from_history:
         late = [a for a in closing.adjustments(svc.engine, period, lang=lang) if unit is None or a["unit"] == unit]
         if late:
             doc["adjustments"] = late
@@ -517,31 +522,35 @@ def report_diff(period: Period,
 
 @report_app.command("bulletin")
 def report_bulletin(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
-                    json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
+                    json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
+        from_history: FromHistory = False) -> None:
     """两月一通报: per unit and in total, projects by stage, signed, capital in place (CNY, USD),
     investment completed, key projects, projects over 100 million, red/yellow, and the previous period."""
-    _run_report("bulletin", period, as_of, unit, threshold, json, fmt, output)
+    _run_report("bulletin", period, as_of, unit, threshold, json, fmt, output, from_history)
 
 
 @report_app.command("dispatch")
 def report_dispatch(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
-                    json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
+                    json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
+        from_history: FromHistory = False) -> None:
     """一季一调度: every red or yellow project with its reasons, lead leader and unit, worst first."""
-    _run_report("dispatch", period, as_of, unit, threshold, json, fmt, output)
+    _run_report("dispatch", period, as_of, unit, threshold, json, fmt, output, from_history)
 
 
 @report_app.command("review")
 def report_review(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
-                  json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
+                  json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
+        from_history: FromHistory = False) -> None:
     """半年一观摩: projects that reached construction or production in the period."""
-    _run_report("review", period, as_of, unit, threshold, json, fmt, output)
+    _run_report("review", period, as_of, unit, threshold, json, fmt, output, from_history)
 
 
 @report_app.command("evaluation")
 def report_evaluation(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None,
-                      json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None) -> None:
+                      json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
+        from_history: FromHistory = False) -> None:
     """全年一考评: per unit, each target against the actual figure, completion rate, score and rank."""
-    _run_report("evaluation", period, as_of, unit, None, json, fmt, output)
+    _run_report("evaluation", period, as_of, unit, None, json, fmt, output, from_history)
 
 
 # --- warnings and the board -------------------------------------------------------------------------

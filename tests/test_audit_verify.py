@@ -44,8 +44,8 @@ def tamper(db: str, *statements: tuple) -> None:
     """Edit the file as an attacker would: drop the triggers, run the SQL, commit."""
     con = sqlite3.connect(db, isolation_level=None)
     try:
-        con.execute("DROP TRIGGER IF EXISTS event_no_update")
-        con.execute("DROP TRIGGER IF EXISTS event_no_delete")
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            con.execute(f"DROP TRIGGER {name}")
         con.execute("BEGIN")
         for stmt in statements:
             sql, *params = stmt if isinstance(stmt, tuple) else (stmt,)
@@ -253,7 +253,11 @@ def test_replaced_event_with_a_valid_hash(county):
     code, report = verify(cli)
     assert code == 7
     assert_named(report, "P-0002", 4, "prev_hash does not match the hash of event 3")
-    assert len(report["failures"]) == 1
+    assert len([f for f in report["failures"] if f["table"] == "event"]) == 1
+    # the replay also finds that the follow-up the program shows is not the one history now records
+    note = [f for f in report["failures"] if f["table"] == "followup"]
+    assert [(f["code"], f["seq"], f["field"], f["expected"]) for f in note] == [
+        ("P-0002", 3, "note", "伪造的跟进：资金已全部到位")]
 
 
 def test_appended_forged_event_without_fixing_the_project(county):
@@ -292,9 +296,13 @@ def test_truncated_tail_with_digest(county):
     pid = county["P-0001"]
     events = _events(cli.db, pid)
     keep = events[-3]  # cut the last two events and make the project row agree (a careful attacker)
+    cut = [e[1] for e in events if e[1] > keep[1]]
     tamper(cli.db, ("DELETE FROM event WHERE project_id = ? AND seq > ?", (pid, keep[1])),
            ("UPDATE project SET head_seq = ?, head_hash = ?, version = ? WHERE id = ?",
-            (keep[1], keep[2], keep[1] - 1, pid)))
+            (keep[1], keep[2], keep[1] - 1, pid)),
+           *[(f"DELETE FROM {t} WHERE project_id = ? AND event_seq > ?", (pid, keep[1]))
+             for t in ("capital_arrival", "screening_check", "followup")])
+    assert cut
     # every chain is intact now: only the checkpoint can tell
     code, report = verify(cli, "--digest", digest)
     assert code == 7 and report["digest"]["matched"] is False
@@ -337,6 +345,7 @@ def test_rewritten_chain_is_caught_by_the_digest(county):
     digest = cli.admin("audit", "checkpoint", json=True, ok=True).json["digest"]
     pid = county["P-0001"]
     tamper(cli.db, ("UPDATE event SET payload = '{\"note\":\"改写的跟进\"}' WHERE project_id = ? AND seq = 3", (pid,)),
+           ("UPDATE followup SET note = '改写的跟进' WHERE project_id = ? AND event_seq = 3", (pid,)),
            ("DELETE FROM checkpoint",))
     _recompute(cli.db, pid, "P-0001")
     assert verify(cli)[0] == 0  # internally consistent

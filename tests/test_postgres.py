@@ -54,7 +54,7 @@ def test_init_creates_group_roles_with_least_grants(pcli):
     assert "event" in tables and "project" in tables
     roles = {r[0]: r[1] for r in pcli.cluster.execute(
         "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'pipeline\\_%'")}
-    assert roles == dict.fromkeys(GROUPS, False)  # group roles, no logins
+    assert roles == {**dict.fromkeys(GROUPS, False), "pipeline_owner": False}  # group roles, no logins
     for group in GROUPS:
         for table in tables:
             assert _privilege(pcli, group, table, "SELECT"), (group, table)
@@ -117,11 +117,15 @@ def test_users_add_creates_the_login_and_grants_its_group(pcli):
         engine.dispose()
 
 
-def test_users_add_without_createrole_is_a_clear_refusal(pcli):
+def test_users_add_without_the_admin_group_is_a_clear_refusal(pcli):
+    """Admin logins hold no CREATEROLE and still add users (through the owner's functions); a login the
+    users table calls admin but the database does not is refused by the database."""
     boss = _unique("boss")
     pcli.admin("users", "add", boss, "--role", "admin", ok=True)
-    assert pcli.cluster.execute("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (boss,)) == [(True,)]
-    pcli.cluster.execute(f'ALTER ROLE "{boss}" NOCREATEROLE')
+    assert pcli.cluster.execute("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (boss,)) == [(False,)]
+    pcli("users", "add", _unique("x"), "--role", "coordinator", actor=boss, json=True, ok=True)
+    pcli.cluster.execute(f'REVOKE pipeline_admin FROM "{boss}"')
+    pcli.cluster.execute(f'GRANT pipeline_coordinator TO "{boss}"')
     res = pcli("users", "add", _unique("x"), "--role", "coordinator", actor=boss, json=True)
     assert res.code == 6 and "pipeline init" in res.json["error"]["message"]
 
@@ -182,7 +186,7 @@ def test_no_role_can_update_delete_or_truncate_history(pcli):
             conn.execute("DELETE FROM event")
         states = {r[0]: r[1] for r in conn.execute(
             "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'event'::regclass AND NOT tgisinternal")}
-    assert states == {"event_no_update_delete": "A", "event_no_truncate": "A"}
+    assert states == {"event_no_update_delete": "A", "event_no_truncate": "A", "event_extends_chain": "A"}
     after = pcli.cluster.execute("SELECT id, hash FROM event ORDER BY id", database=pcli.database)
     assert after == before and len(after) == 2
 

@@ -110,7 +110,7 @@ class _Chain:
     """What the sweep knows about one project so far."""
 
     __slots__ = ("code", "last_seq", "last_hash", "stage", "stage_seq", "held_from", "lo", "actor", "n",
-                 "paused")
+                 "paused", "max_id", "max_seq", "flagged")
 
     def __init__(self, code: str, paused: frozenset):
         self.code = code
@@ -123,6 +123,9 @@ class _Chain:
         self.actor = None
         self.n = 0
         self.paused = paused
+        self.max_id = 0  # in project order: the latest-written event so far and its seq
+        self.max_seq = 0
+        self.flagged = 0
 
 
 class _Failures:
@@ -131,10 +134,15 @@ class _Failures:
         self.total = 0
         self.limit = limit
 
-    def add(self, code: str | None, seq: int | None, problem: str) -> None:
+    def add(self, code: str | None, seq: int | None, problem: str, table: str | None = "event",
+            field: str | None = None, expected: Any = None, found: Any = None) -> None:
+        self.add_item({"code": code, "seq": seq, "problem": problem, "table": table, "field": field,
+                       "expected": expected, "found": found})
+
+    def add_item(self, item: dict) -> None:
         self.total += 1
         if len(self.items) < self.limit:
-            self.items.append({"code": code, "seq": seq, "problem": problem})
+            self.items.append(item)
 
 
 def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
@@ -158,11 +166,35 @@ def _snapshot_connection(engine):
     return conn
 
 
+# Writers that may leave a gap in the event ids this snapshot sees: every other transaction holding a
+# row-exclusive lock on this database's ``event`` table (it inserted events, or is inserting them; an
+# in-progress writer whose xid is not below the snapshot's xmax is not in its xip list, so the list
+# alone is not enough), and every transaction of the xip list that has ended since (it cannot be told
+# apart any more).  Readers, writers of other tables and other databases' transactions do not count.
+_BUSY_WRITERS = """
+WITH running AS (
+  SELECT l.transactionid::text AS xid FROM pg_locks l
+  WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+), writers AS (
+  SELECT DISTINCT l.pid FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.relation = 'event'::regclass AND l.granted
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
+), xip AS (
+  SELECT (x::text::numeric % 4294967296)::text AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+)
+SELECT (SELECT count(*) FROM writers)
+     + (SELECT count(*) FROM xip WHERE NOT EXISTS (SELECT 1 FROM running r WHERE r.xid = xip.xid))
+"""
+
+
 def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
-    """PostgreSQL: make the transaction's snapshot one with no writer in flight, so the visible events
-    are a prefix of the ``event.id`` order.  (Every engine write takes a row lock or inserts before it
-    allocates an event id, so it has a transaction id by then and shows in the snapshot's xip list.)
-    SQLite needs nothing: writers are serialised and a read snapshot always sees a prefix."""
+    """PostgreSQL: make the transaction's snapshot one with no writer of this database's history in
+    flight, so the visible events are a prefix of the ``event.id`` order.  Only transactions that
+    insert events here count (``_BUSY_WRITERS``): readers, other tables' writers and other databases'
+    transactions are not waited for.  One that has not inserted an event yet allocates its ids after
+    the snapshot, above every id it sees.  SQLite needs nothing: writers are serialised
+    and a read snapshot always sees a prefix."""
     if conn.dialect.name != "postgresql":
         return
     from sqlalchemy import text
@@ -171,7 +203,7 @@ def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
 
     deadline = time.monotonic() + timeout
     while True:
-        busy = conn.execute(text("SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot())")).scalar()
+        busy = conn.execute(text(_BUSY_WRITERS)).scalar()
         if not busy:
             return
         conn.rollback()
@@ -228,9 +260,13 @@ def _stream(conn, sql: str, params: tuple = ()):
 def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
            digest: str | None = None, running: bool = False, wanted: dict | None = None,
            progress: Callable[[int, int], None] | None = None, total: int = 0,
-           failures: _Failures) -> dict:
+           failures: _Failures, feed=None) -> dict:
     """Stream the events in write order, checking each one and each chain link; returns the chains,
-    the running digest state and what was found for ``wanted`` (code, seq) pairs."""
+    the running digest state and what was found for ``wanted`` (code, seq) pairs.
+
+    With ``feed`` (a ``replay.Checker``) the events are read in project order instead, and each
+    project's rows are handed to it as they are read (one read of history for both checks); the
+    running digest then needs its own pass in write order (``_digest_pass``)."""
     sha256 = hashlib.sha256
     fast = event_bytes
     chains: dict[int, _Chain] = {}
@@ -244,9 +280,19 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     done = 0
     step = 20_000
     countdown = step
-    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
+    order = "project_id, seq" if feed is not None else "id"
+    feed_pid = None
+    feed_rows: list = []
+    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY {order}", params):
         (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
          stored) = row
+        if feed is not None:
+            if pid != feed_pid:
+                if feed_pid is not None:
+                    feed.project(feed_pid, feed_rows)
+                feed_pid = pid
+                feed_rows = []
+            feed_rows.append(row)
         ch = chains.get(pid)
         if ch is None:
             p = projects.get(pid)
@@ -256,6 +302,13 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
                 ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
             chains[pid] = ch
         code = ch.code
+        if feed is not None:  # read in seq order: each event must have been written after the one before
+            if _id > ch.max_id:
+                ch.max_id, ch.max_seq = _id, seq
+            elif ch.flagged != ch.max_seq:
+                ch.flagged = ch.max_seq
+                failures.add(code, ch.max_seq, f"event {ch.max_seq} is out of order: it was written after event "
+                                               f"{seq}")
         # 1. the event's own hash, from its stored fields
         try:
             ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
@@ -318,9 +371,27 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
             countdown = step
             if progress is not None:
                 progress(done, total)
+    if feed is not None and feed_pid is not None:
+        feed.project(feed_pid, feed_rows)
     if progress is not None:
         progress(done, max(total, done))
     return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g}
+
+
+def _digest_pass(conn, digest: str) -> dict:
+    """The running digest over the stored hashes in write order, for a sweep that read the events in
+    project order (the hashes themselves, and the checkpoint's heads, were checked by that sweep)."""
+    sha256 = hashlib.sha256
+    target = bytes.fromhex(digest)
+    g = DIGEST_GENESIS
+    matched_at = 0 if target == g else None
+    done = 0
+    for (stored,) in _stream(conn, "SELECT hash FROM event ORDER BY id"):
+        g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
+        done += 1
+        if matched_at is None and g == target:
+            matched_at = done
+    return {"matched_at": matched_at, "digest": g}
 
 
 def _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
@@ -342,21 +413,28 @@ def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failu
     for pid, (_pid, code, stage, held_from, version, head_seq, head_hash, *_wf) in projects.items():
         ch = chains.get(pid)
         if ch is None:
-            failures.add(code, 1, "the project has no history: event 1 (its registration) is missing")
+            failures.add(code, 1, "the project has no history: event 1 (its registration) is missing", "event",
+                         "row")
             continue
         if head_seq != ch.last_seq or head_hash != ch.last_hash:
             failures.add(code, ch.last_seq,
                          f"the project row's head (seq {head_seq}, {str(head_hash)[:12]}…) is not the last "
-                         f"event of its history (seq {ch.last_seq}, {str(ch.last_hash)[:12]}…)")
+                         f"event of its history (seq {ch.last_seq}, {str(ch.last_hash)[:12]}…)", "project",
+                         "head_seq" if head_seq != ch.last_seq else "head_hash",
+                         ch.last_seq if head_seq != ch.last_seq else ch.last_hash,
+                         head_seq if head_seq != ch.last_seq else head_hash)
         if ch.stage is not None and stage != ch.stage:
             failures.add(code, ch.stage_seq, f"the project row says stage {stage!r}, but its history "
-                                             f"(event {ch.stage_seq}) leaves it in {ch.stage!r}")
+                                             f"(event {ch.stage_seq}) leaves it in {ch.stage!r}", "project", "stage",
+                         ch.stage, stage)
         elif ch.paused is not None and ch.stage is not None and held_from != ch.held_from:
             failures.add(code, ch.stage_seq, f"the project row says it was held from {held_from!r}, but its "
-                                             f"history says {ch.held_from!r}")
+                                             f"history says {ch.held_from!r}", "project", "held_from",
+                         ch.held_from, held_from)
         if not isinstance(version, int) or not ch.lo <= version <= max(ch.last_seq, 1):
             failures.add(code, ch.last_seq, f"the project row's version {version!r} is impossible for its "
-                                            f"history (between {ch.lo} and {max(ch.last_seq, 1)})")
+                                            f"history (between {ch.lo} and {max(ch.last_seq, 1)})", "project",
+                         "version", f"{ch.lo}..{max(ch.last_seq, 1)}", version)
     for pid, ch in chains.items():
         if pid not in projects:
             failures.add(ch.code, None, f"{ch.n} events exist but the project row is missing")
@@ -397,7 +475,7 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
 
 
 def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], None] | None = None,
-           max_failures: int = MAX_FAILURES) -> dict:
+           max_failures: int = MAX_FAILURES, replay: bool = True) -> dict:
     """Recompute every chain from the stored fields and check the project rows against their history.
 
     Given ``digest`` (from ``audit checkpoint``, kept by the auditor), also prove that every event it
@@ -419,8 +497,21 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         row = _checkpoint_row(conn, digest)
         check = digest if digest is not None else (row["digest"] if row else None)
         wanted = _heads_of(row, failures) if row is not None else {}
-        sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
-                       failures=failures)
+        if replay:
+            from workflow import replay as R
+
+            checker = R.Checker(conn, _stream, failures.add_item)
+            try:
+                sweep = _sweep(conn, projects=projects, wanted=wanted, progress=progress, total=total,
+                               failures=failures, feed=checker)
+                checker.finish()
+            finally:
+                checker.close()
+            if check is not None:
+                sweep.update(_digest_pass(conn, check))
+        else:
+            sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
+                           failures=failures)
         ledger_head = _check_ledger(conn, failures)
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)

@@ -851,6 +851,80 @@ def replay_stage(events: list[dict], paused: frozenset) -> dict:
     return state
 
 
+def _date_or_none(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+_DATE_COLUMNS = frozenset({"plan_sign", "plan_fund", "plan_break_ground", "plan_commission"})
+
+
+def event_from_row(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None,
+                   on: date, reason: str | None, payload: Mapping[str, Any],
+                   paused: frozenset[str] = frozenset(), target_on: date | None = None) -> Event:
+    """The Event a stored row records (the inverse of what ``Txn.emit`` stores), so the replay in
+    ``workflow.replay`` applies it and derives its rows through the same methods as the write path.
+
+    ``paused``: the workflow's paused stages (a transition into one holds the project from its
+    source).  ``target_on``: for a correction of a capital or investment figure, the effective date
+    of the event it corrects (its reversing row is dated so).  Raises ``KeyError``/``TypeError``/
+    ``ValueError`` on a row no command writes."""
+    p = payload
+    if kind == "registered":
+        plan = p["plan"]
+        return Registered(on=on, stage=str(to_stage), name=p["name"], investor=p["investor"], origin=p["origin"],
+                          industry=p["industry"], category=p["category"], key=bool(p["key"]),
+                          planned_investment_minor=int(p["planned_investment_minor"]), unit_code=p["unit_code"],
+                          workflow_name=p["workflow_name"], workflow_version=int(p["workflow_version"]),
+                          plan=tuple(_date_or_none(plan[f]) for f in PLAN_FIELDS))  # type: ignore[arg-type]
+    if kind == "edited":
+        changes = {k: (old, new) for k, (old, new) in p["changes"].items()}
+        values = {k: _date_or_none(new) if k in _DATE_COLUMNS else new for k, (_old, new) in changes.items()}
+        return Edited(on=on, changes=changes, values=values)
+    if kind == "transition":
+        held = from_stage if to_stage in paused else None
+        if trigger == "hold" and not paused:
+            held = p.get("held_from", from_stage)
+        return Transitioned(on=on, name=str(trigger), source=str(from_stage), dest=str(to_stage), why=reason,
+                            held_from=held, auto=bool(p.get("auto", False)))
+    if kind == "check":
+        return CheckRecorded(on=on, item=p["item"], result=p["result"], note=p["note"])
+    if kind == "document":
+        return DocumentRecorded(on=on, document=p["document"], number=p["number"])
+    if kind == "capital":
+        return CapitalArrived(on=on, amount_minor=int(p["amount_minor"]), currency=p["currency"], source=p["source"])
+    if kind == "investment":
+        return InvestmentRecorded(on=on, amount_minor=int(p["amount_minor"]), currency=p["currency"])
+    if kind == "followup":
+        return FollowedUp(on=on, note=p["note"], contact=p.get("contact"), next_step=p.get("next_step"),
+                          next_on=_date_or_none(p.get("next_on")))
+    if kind == "problem":
+        return ProblemOpened(on=on, problem=int(p["problem"]), problem_kind=p["kind"], text=p["text"],
+                             owner_unit=p["owner_unit"], owner_person=p["owner_person"],
+                             due=date.fromisoformat(p["due"]), source=p["source"])
+    if kind.startswith("problem_") and kind[len("problem_"):] in PROBLEM_ACTIONS:
+        return ProblemActed(on=on, problem=int(p["problem"]), action=kind[len("problem_"):], text=p["text"],
+                            due=_date_or_none(p.get("due")))
+    if kind == "letter":
+        return LetterIssued(on=on, problem=int(p["problem"]), level=int(p["level"]), year=int(p["year"]),
+                            serial=int(p["serial"]), number=p["number"], addressee=p["addressee"])
+    if kind in ("assignment", "reassignment"):
+        replaces = p.get("replaces")
+        if (kind == "reassignment") != (replaces is not None):
+            raise ValueError(f"a {kind} event {'without' if replaces is None else 'with'} 'replaces'")
+        return Assigned(on=on, role=p["role"], person=p["person"], rule_id=p["rule_id"],
+                        rule_version=p["rule_version"], why=reason, replaces=replaces)
+    if kind == "correction":
+        restore = p.get("restore_stage")
+        amount = p.get("amount_minor")
+        return Corrected(on=on, corrects=int(p["corrects"]), target_kind=p["kind"], why=str(reason),
+                         source=from_stage if restore is not None else None, restore_stage=restore,
+                         restore_held_from=p.get("held_from") if restore is not None else None,
+                         restore_since=_date_or_none(p.get("stage_since")) if restore is not None else None,
+                         amount_minor=None if amount is None else int(amount), currency=p.get("currency"),
+                         target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)))
+    raise ValueError(f"unknown event kind {kind!r}")
+
+
 KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
          "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
          "problem_close", "problem_reopen", "letter")

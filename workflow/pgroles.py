@@ -11,9 +11,25 @@ pipeline_auditor       nothing else: read only
 pipeline_leader        INSERT event, followup; UPDATE project (a follow-up moves the chain head)
 pipeline_coordinator   INSERT project, event and the record tables; UPDATE project, assignment
 pipeline_admin         INSERT and UPDATE on every table except history; INSERT event; DELETE
-                       setting (``lights reset``); CREATEROLE on the login (so ``users add`` can
-                       create and grant logins)
+                       setting (``lights reset``); EXECUTE on the user-management functions
 =====================  ============================================================================
+
+No application login holds CREATEROLE (``init`` takes it away from admin logins an older version
+gave it to): with it a login could grant itself predefined roles such as
+``pg_execute_server_program`` (shell commands as the server's OS user), reset other logins'
+passwords or turn a group role into a login.  User management goes through a database function
+owned by the ``pipeline_owner`` role (NOLOGIN, CREATEROLE, a member of no one, no member), SECURITY
+DEFINER with a fixed search_path (``pg_catalog, pg_temp``):
+
+- ``pipeline_grant_login(login, group)``: only for a session login in ``pipeline_admin``; ``group`` must
+  be one of the four pipeline groups; ``login`` may not be a group's name, ``pipeline_owner`` or a
+  ``pg_`` name; an existing role is accepted only if it is a plain role (no superuser, CREATEROLE,
+  CREATEDB, replication or BYPASSRLS attribute, no members, no membership outside the pipeline
+  groups); it then creates the login if missing (or gives a member-less placeholder role LOGIN) and
+  makes it a member of exactly that group.
+
+It touches no password and no other attribute.  ``init`` run by a superuser creates the owner role,
+the groups and the function.
 
 No group has UPDATE, DELETE or TRUNCATE on ``event``; the append-only triggers (``ENABLE ALWAYS``)
 refuse them even for the table owner and under ``session_replication_role = replica``.
@@ -95,6 +111,106 @@ def _privilege_error(exc: Exception) -> bool:
     return getattr(orig, "sqlstate", None) == "42501" or "permission denied" in str(orig)
 
 
+OWNER = "pipeline_owner"
+_FORBIDDEN_NAMES = (*GROUPS.values(), OWNER)
+
+
+def check_login_name(login: str) -> str:
+    """Refuse names a pipeline login may not have (a group role's, the owner's, a ``pg_`` name)."""
+    if not login or len(login) > 63 or "\x00" in login:
+        raise BadInput(f"{login!r} cannot be a PostgreSQL login name")
+    if login in _FORBIDDEN_NAMES or login.startswith("pg_"):
+        raise BadInput(f"{login!r} is a database role of the pipeline itself (or a reserved name); "
+                       "it cannot be a user's login", [{"login": login}])
+    return login
+
+
+_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION {schema}._pipeline_check_login(login text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE r record;
+BEGIN
+  IF NOT pg_has_role(session_user, 'pipeline_admin', 'MEMBER') THEN
+    RAISE EXCEPTION 'only a pipeline admin may manage users (% is not one)', session_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF login IS NULL OR login = '' OR length(login) > 63 OR left(login, 3) = 'pg_'
+     OR login IN ('pipeline_owner', 'pipeline_admin', 'pipeline_coordinator', 'pipeline_leader',
+                  'pipeline_auditor') THEN
+    RAISE EXCEPTION 'the role % is not a login the pipeline may manage', login
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO r FROM pg_roles WHERE rolname = login;
+  IF FOUND THEN
+    IF r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
+       OR r.rolbypassrls
+       OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid)
+       OR EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                  WHERE m.member = r.oid AND g.rolname NOT IN ('pipeline_admin', 'pipeline_coordinator',
+                                                               'pipeline_leader', 'pipeline_auditor')) THEN
+      RAISE EXCEPTION 'the role % exists outside the pipeline; the pipeline manages plain logins only', login
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION {schema}.pipeline_grant_login(login text, grp text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE created boolean := false; g text;
+BEGIN
+  PERFORM {schema}._pipeline_check_login(login);
+  IF grp IS NULL OR grp NOT IN ('pipeline_admin', 'pipeline_coordinator', 'pipeline_leader', 'pipeline_auditor') THEN
+    RAISE EXCEPTION 'unknown pipeline group %', grp USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN
+    EXECUTE format('CREATE ROLE %I LOGIN', login);
+    created := true;
+  ELSIF NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = login) THEN
+    EXECUTE format('ALTER ROLE %I LOGIN', login);  -- a member-less placeholder the DBA made
+  END IF;
+  FOREACH g IN ARRAY ARRAY['pipeline_admin', 'pipeline_coordinator', 'pipeline_leader', 'pipeline_auditor'] LOOP
+    IF g <> grp AND pg_has_role(login, g, 'MEMBER') THEN
+      EXECUTE format('REVOKE %I FROM %I', g, login);
+    END IF;
+  END LOOP;
+  IF NOT pg_has_role(login, grp, 'MEMBER') THEN
+    EXECUTE format('GRANT %I TO %I', grp, login);
+  END IF;
+  RETURN created;
+END $$;
+
+"""
+
+
+def _ensure_owner_and_functions(conn: Connection, me: dict) -> bool:
+    """Create the owner role and the user-management functions (a superuser or CREATEROLE caller that
+    owns the tables); returns whether they were (re)installed."""
+    if not me["rolsuper"]:
+        return False
+    q_owner = _q(conn, OWNER)
+    if _role(conn, OWNER) is None:
+        conn.exec_driver_sql(f"CREATE ROLE {q_owner} NOLOGIN CREATEROLE")
+    else:
+        conn.exec_driver_sql(f"ALTER ROLE {q_owner} NOLOGIN CREATEROLE")
+    schema = _q(conn, _schema(conn))
+    for group in GROUPS.values():  # the owner may grant the groups (PostgreSQL 16+: ADMIN OPTION needed)
+        conn.exec_driver_sql(f"GRANT {_q(conn, group)} TO {q_owner} WITH ADMIN OPTION")
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {schema} TO {q_owner}")
+    cursor = conn.connection.cursor()  # plain DBAPI: no parameters, so '%' in the bodies stays literal
+    try:
+        for stmt in _FUNCTIONS.format(schema=schema).split("END $$;"):
+            if stmt.strip():
+                cursor.execute(stmt.strip() + "\nEND $$;")
+    finally:
+        cursor.close()
+    for fn in ("_pipeline_check_login(text)", "pipeline_grant_login(text, text)"):
+        conn.exec_driver_sql(f"ALTER FUNCTION {schema}.{fn} OWNER TO {q_owner}")
+        conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {schema}.{fn} FROM PUBLIC")
+    conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {schema}.pipeline_grant_login(text, text) "
+                         f"TO {_q(conn, GROUPS['admin'])}")
+    return True
+
+
 def ensure_roles(engine: Engine) -> dict:
     """Create the group roles, apply their grants (when run by the tables' owner) and give every
     login in ``app_user`` its group role.  Idempotent; returns what it found and did."""
@@ -115,13 +231,15 @@ def ensure_roles(engine: Engine) -> dict:
         owner = _owns_tables(conn, tables)
         if owner:
             _apply_grants(conn, tables)
+        functions = _ensure_owner_and_functions(conn, me) if owner else False
         logins = []
         if can_create:
             for login, role in conn.execute(text("SELECT login, role FROM app_user ORDER BY login")):
-                if role in GROUPS:
+                if role in GROUPS and login not in _FORBIDDEN_NAMES and not login.startswith("pg_"):
                     _grant(conn, login, role)
                     logins.append(login)
-    return {"groups": dict(GROUPS), "created": created, "grants_applied": owner, "logins": logins}
+    return {"groups": dict(GROUPS), "created": created, "grants_applied": owner, "functions": functions,
+            "logins": logins}
 
 
 def _apply_grants(conn: Connection, tables: list[str]) -> None:
@@ -160,12 +278,14 @@ def _schema(conn: Connection) -> str:
 
 
 def _grant(conn: Connection, login: str, role: str) -> dict:
+    """Make ``login`` a member of ``role``'s group, directly (a caller that may create roles: ``init``)."""
     if role not in GROUPS:
         raise BadInput(f"--role: {role!r} is not one of {', '.join(GROUPS)}")
-    if not login or len(login) > 63 or "\x00" in login:
-        raise BadInput(f"{login!r} cannot be a PostgreSQL login name")
+    check_login_name(login)
     q = _q(conn, login)
     existing = _role(conn, login)
+    if existing is not None and existing["rolsuper"] and not _me(conn)["rolsuper"]:
+        raise NotAllowed(f"{login!r} is a superuser; the pipeline does not manage it", [{"login": login}])
     created = existing is None
     if existing is None:
         conn.exec_driver_sql(f"CREATE ROLE {q} LOGIN")
@@ -180,21 +300,30 @@ def _grant(conn: Connection, login: str, role: str) -> dict:
             conn.exec_driver_sql(f"REVOKE {_q(conn, other)} FROM {q}")
     if group not in member_of:
         conn.exec_driver_sql(f"GRANT {_q(conn, group)} TO {q}")
-    if role == "admin" and not (existing and (existing["rolsuper"] or existing["rolcreaterole"])):
-        conn.exec_driver_sql(f"ALTER ROLE {q} CREATEROLE")
+    if existing is not None and existing["rolcreaterole"] and not existing["rolsuper"]:
+        conn.exec_driver_sql(f"ALTER ROLE {q} NOCREATEROLE")  # what an older version gave admin logins
     return {"login": login, "group": group, "login_created": created}
 
 
 def grant_role(engine: Engine, login: str, role: str) -> dict:
-    """Make ``login`` a database login in the group of ``role`` (creating the login if missing)."""
+    """Make ``login`` a database login in the group of ``role`` (creating the login if missing): through
+    ``pipeline_grant_login`` (an admin login), or directly by a superuser (``init``)."""
+    if role not in GROUPS:
+        raise BadInput(f"--role: {role!r} is not one of {', '.join(GROUPS)}")
+    check_login_name(login)
     try:
         with engine.begin() as conn:
-            return _grant(conn, login, role)
+            if _me(conn)["rolsuper"]:
+                return _grant(conn, login, role)
+            created = conn.execute(text("SELECT pipeline_grant_login(:l, :g)"),
+                                   {"l": login, "g": GROUPS[role]}).scalar()
+            return {"login": login, "group": GROUPS[role], "login_created": bool(created)}
     except Exception as exc:
         if _privilege_error(exc):
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
             raise NotAllowed(
-                f"{login!r} was added as {role}, but this database login may not create or grant database "
-                f"roles; ask the database owner to run `pipeline init` (it grants every user their role)",
+                f"the database refused to make {login!r} a {role} login: {reason}; a pipeline admin's login "
+                f"may manage plain logins only (the database owner runs `pipeline init` to set this up)",
                 [{"login": login, "group": GROUPS.get(role)}]) from exc
         raise
 

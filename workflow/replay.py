@@ -1,0 +1,664 @@
+"""Replay: rebuild every project from its history alone, check each event was legal, and compare
+what the program reads (the project row and the side tables) with what history says it must be.
+
+Each stored event row is parsed back into its :mod:`workflow.events` class
+(:func:`workflow.events.event_from_row`) and applied with the same ``apply``/``derived`` the write
+path (``workflow.store.Txn.emit``) uses, so there is one description of what every kind does.
+
+Per event the replay checks (a problem names the project, the event and what was wrong):
+
+- **legal move**: a transition fires from the replayed stage through the project's workflow
+  definition (the shared machine) to the recorded stage, and every guard of it holds on what was
+  recorded before it (documents, checks, capital, lead leader, the project's fields, the reason);
+- **dates**: no effective date before the registration, none after the day it was recorded, and no
+  transition before the previous one;
+- **actor**: a known user whose role may do that act (``ENTITLED``); a leader's follow-up only on a
+  project the leader holds a role on; a correction by an admin or by the corrected entry's author.
+
+What the replay rebuilds is then compared with the tables: every project field history fixes
+(``PROJECT_FIELDS``) and every derived row (``DERIVED_COLUMNS``): a changed value, a missing row and
+a phantom row (one no event made) are each a difference naming the table, the field, the expected
+and the found value.
+
+Everything streams: events in ``(project_id, seq)`` order and each side table in ``project_id``
+order are merged project by project, so memory holds one project at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from workflow.events import (
+    GENESIS,
+    Assigned,
+    Corrected,
+    Facts,
+    Registered,
+    Transitioned,
+    event_from_row,
+    project_code,
+)
+
+WRITERS = ("coordinator", "admin")
+# Which roles may record each kind of event (what ``workflow.service`` lets each role do).
+ENTITLED: dict[str, tuple[str, ...]] = {
+    "registered": WRITERS, "edited": WRITERS, "transition": WRITERS, "check": WRITERS, "document": WRITERS,
+    "capital": WRITERS, "investment": WRITERS, "followup": (*WRITERS, "leader"), "assignment": WRITERS,
+    "reassignment": ("admin",), "correction": ("admin",),
+    "problem": WRITERS, "problem_update": WRITERS, "problem_extend": WRITERS, "problem_close": WRITERS,
+    "problem_reopen": WRITERS, "letter": WRITERS,
+}
+
+_KINDS_OF: dict[str, frozenset[str]] = {
+    role: frozenset(k for k, roles in ENTITLED.items() if role in roles)
+    for role in ("coordinator", "leader", "auditor", "admin")}
+
+# The project columns history fixes, compared with the project row.
+PROJECT_FIELDS = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
+                  "unit_code", "plan_sign", "plan_fund", "plan_break_ground", "plan_commission", "stage",
+                  "stage_since", "held_from", "registered_on", "last_transition_on", "last_followup_on",
+                  "workflow_name", "workflow_version", "head_seq", "head_hash")
+# Checked by the chain sweep (``audit._check_projects``) already; the replay compares the rest.
+CHAIN_FIELDS = frozenset({"stage", "held_from", "head_seq", "head_hash"})
+COMPARED_FIELDS = tuple(f for f in PROJECT_FIELDS if f not in CHAIN_FIELDS)
+
+# The side tables and the columns their rows are compared by (``event_seq`` identifies a row).
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "screening_check": ("item", "result", "note", "effective_on"),
+    "document": ("kind", "number", "effective_on"),
+    "capital_arrival": ("amount_minor", "currency", "effective_on", "source"),
+    "investment_completed": ("amount_minor", "currency", "effective_on"),
+    "followup": ("note", "effective_on", "actor"),
+    "assignment": ("role", "person_login", "rule_id", "rule_version", "assigned_on", "ended_on", "ended_seq"),
+}
+
+_FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's
+
+
+def _problem(code: str, seq: int | None, text: str, table: str | None = None, field: str | None = None,
+             expected: Any = None, found: Any = None) -> dict:
+    return {"code": code, "seq": seq, "problem": text, "table": table, "field": field,
+            "expected": _show(expected), "found": _show(found)}
+
+
+def _show(value: Any) -> Any:
+    """A value as JSON shows it (dates as ISO text)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _day(value: Any) -> date:
+    if type(value) is str:
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    return value  # type: ignore[no-any-return]
+
+
+def _norm(value: Any) -> Any:
+    """A stored value in the form the replay produces (SQLite returns dates as text, PostgreSQL as dates)."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class _Definitions:
+    """Workflow definitions by (name, version), loaded once; None for one the program does not know."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, int], Any] = {}
+
+    def get(self, name: str, version: int) -> Any:
+        key = (name, version)
+        if key not in self.cache:
+            try:
+                from workflow.definition import get_definition
+
+                self.cache[key] = get_definition(name, version)
+            except Exception:
+                self.cache[key] = None
+        return self.cache[key]
+
+
+class Replayed:
+    """One project rebuilt from its events: its row (a ``store.ProjectRow``), facts, derived rows
+    (table -> event_seq -> values) and the problems found on the way."""
+
+    __slots__ = ("pid", "code", "row", "facts", "rows", "problems", "events")
+
+    def __init__(self, pid: int, code: str):
+        self.pid = pid
+        self.code = code
+        self.row: Any = None
+        self.facts = Facts()
+        self.rows: dict[str, dict[int, dict]] = {t: {} for t in DERIVED_COLUMNS}
+        self.problems: list[dict] = []
+        self.events = 0
+
+
+def _new_row(pid: int, code: str, ev: Registered, created_at: Any) -> Any:
+    from workflow.store import ProjectRow
+
+    sign, fund, break_ground, commission = ev.plan
+    return ProjectRow(
+        id=pid, code=code, name=ev.name, investor=ev.investor, origin=ev.origin, industry=ev.industry,
+        category=ev.category, key=ev.key, key_override=None, planned_investment_minor=ev.planned_investment_minor,
+        planned_currency="CNY", unit_code=ev.unit_code, plan_sign=sign, plan_fund=fund,
+        plan_break_ground=break_ground, plan_commission=commission, stage=ev.stage, stage_since=ev.on,
+        held_from=None, registered_on=ev.on, last_transition_on=ev.on, last_followup_on=None,
+        workflow_name=ev.workflow_name, workflow_version=ev.workflow_version, version=1, head_seq=0,
+        head_hash=GENESIS, created_at=created_at)
+
+
+class _Bad:
+    """Collects one project's problems (``bad(seq, text, field, expected, found)``)."""
+
+    __slots__ = ("code", "problems")
+
+    def __init__(self, code: str, problems: list[dict]):
+        self.code = code
+        self.problems = problems
+
+    def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
+                 table: str = "event") -> None:
+        self.problems.append(_problem(self.code, seq, text, table, field, expected, found))
+
+
+_MOVES: dict[int, tuple[Any, dict[tuple[str, str], Any], dict]] = {}
+
+
+def _moves(defn: Any) -> tuple[dict[tuple[str, str], Any], dict]:
+    """(stage, trigger) -> the definition's transition that may fire there (what its machine is built
+    from), and the definition's guard labels; built once per definition."""
+    found = _MOVES.get(id(defn))
+    if found is None or found[0] is not defn:
+        found = _MOVES[id(defn)] = (defn, {(src, t.trigger): t for t in defn.transitions for src in t.sources},
+                                    defn.guard_labels)
+    return found[1], found[2]
+
+
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_DAYS: dict[str, date] = {}
+
+
+def _on(value: Any) -> date:
+    """An effective date from its stored form (text on SQLite, a date on PostgreSQL); text parsed once."""
+    if type(value) is str:
+        found = _DAYS.get(value)
+        if found is None:
+            if len(_DAYS) > 100_000:
+                _DAYS.clear()
+            found = _DAYS[value] = date.fromisoformat(value[:10])
+        return found
+    return _day(value)
+
+
+def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, str],
+                   definitions: _Definitions | None = None) -> Replayed:
+    """Replay one project's events, given as ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
+    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` tuples in ``seq`` order."""
+    defs = definitions or _Definitions()
+    rep = Replayed(pid, code)
+    facts = rep.facts
+    derived = rep.rows
+    bad = _Bad(code, rep.problems)
+    defn: Any = None
+    paused: frozenset[str] = frozenset()
+    amounts_on: dict[int, date] = {}  # seq of a capital/investment event -> its effective date
+    authors: dict[int, str] = {}  # seq -> actor (a correction by the entry's author)
+    scan = _SCAN
+    entitled: dict[str, frozenset[str]] = {}  # actor -> the kinds its role may record
+    n = 0
+    row: Any = None
+    for _id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, _prev, stored_hash \
+            in rows:
+        n += 1
+        try:
+            on = _on(eff)
+            if type(payload) is str:
+                try:  # canonical JSON has no surrounding whitespace: the scanner alone reads it
+                    parsed, end = scan(payload, 0)
+                    if end != len(payload):
+                        raise ValueError("extra data")
+                except (StopIteration, ValueError):
+                    parsed = json.loads(payload)  # raises with the reason
+            else:
+                parsed = payload
+            if type(parsed) is not dict:
+                raise TypeError("the payload is not an object")
+            target_on = amounts_on.get(parsed.get("corrects")) if kind == "correction" else None  # type: ignore[arg-type]
+            ev = event_from_row(kind, trigger, from_stage, to_stage, on, reason, parsed, paused, target_on)
+        except Exception as exc:
+            bad(seq, f"the event cannot be read as a {kind!r} event ({type(exc).__name__}: {exc})", "payload")
+            if row is not None:
+                row.head_seq, row.head_hash = seq, stored_hash
+            continue
+        # --- the first event registers the project -------------------------------------------
+        if row is None:
+            if not isinstance(ev, Registered):
+                bad(seq, f"the first event is {kind!r}, not the project's registration", "kind", "registered", kind)
+                continue
+            row = rep.row = _new_row(pid, code, ev, None)
+            defn = defs.get(ev.workflow_name, ev.workflow_version)
+            if defn is None:
+                bad(seq, f"workflow {ev.workflow_name!r} version {ev.workflow_version} is unknown", "payload")
+            else:
+                paused = frozenset(s.key for s in defn.stages if s.is_paused)
+                if ev.stage != defn.stages[0].key:
+                    bad(seq, f"registered at stage {ev.stage!r}, not the workflow's first stage", "to_stage",
+                        defn.stages[0].key, ev.stage)
+        elif kind == "registered":
+            bad(seq, "a second registration", "kind")
+            row.head_seq, row.head_hash = seq, stored_hash
+            continue
+        # --- who ------------------------------------------------------------------------------
+        may = entitled.get(actor)
+        if may is None:
+            may = entitled[actor] = _KINDS_OF.get(roles.get(actor), frozenset())  # type: ignore[arg-type]
+        if kind not in may:
+            allowed = ENTITLED.get(kind, ())
+            role = roles.get(actor)
+            if role is None:
+                bad(seq, f"the actor {actor!r} is not a known user", "actor",
+                    f"a user whose role may record {kind}", actor)
+            elif kind != "correction" or authors.get(parsed.get("corrects")) != actor:  # type: ignore[arg-type]
+                bad(seq, f"the actor {actor!r} (role {role}) may not record a {kind} event", "actor",
+                    " or ".join(allowed), role)
+        elif kind == "followup" and roles.get(actor) == "leader":
+            if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
+                bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
+        # --- when -----------------------------------------------------------------------------
+        if type(eff) is not str or type(rec) is not str or eff > rec[:10]:  # ISO text compares as dates
+            try:
+                recorded = _day(rec)
+            except (TypeError, ValueError):
+                recorded = None
+            if recorded is not None and on > recorded + _FUTURE_SLACK:
+                bad(seq, f"effective date {on} lies after the day it was recorded ({recorded})", "effective_on",
+                    f"<= {recorded}", on)
+        if on < row.registered_on:
+            bad(seq, f"effective date {on} lies before the registration ({row.registered_on})", "effective_on",
+                f">= {row.registered_on}", on)
+        # --- what -----------------------------------------------------------------------------
+        if kind == "transition":
+            assert isinstance(ev, Transitioned)
+            if on < row.last_transition_on:
+                bad(seq, f"transition dated {on}, before the previous transition ({row.last_transition_on})",
+                    "effective_on", f">= {row.last_transition_on}", on)
+            if defn is not None:
+                _check_transition(defn, row, facts, ev, bad, seq)
+        elif kind == "correction":
+            assert isinstance(ev, Corrected)
+            if not 1 <= ev.corrects < seq:
+                bad(seq, f"a correction of event {ev.corrects}, which does not precede it", "payload")
+        if trigger is not None or from_stage is not None or to_stage is not None or reason is not None:
+            for col, stored, made in (("trigger", trigger, ev.trigger), ("from_stage", from_stage, ev.from_stage),
+                                      ("to_stage", to_stage, ev.to_stage), ("reason", reason, ev.reason)):
+                if stored != made:
+                    bad(seq, f"a {kind} event with {col} {stored!r}, which no command records", col, made, stored)
+        # --- apply, as the write path does -----------------------------------------------------
+        if isinstance(ev, Assigned):
+            ended = ev.ends(facts)
+            if ev.replaces is not None and ended is None:
+                bad(seq, f"a reassignment replacing {ev.replaces!r}, who does not hold {ev.role}", "payload")
+            if ended is not None and ended in derived["assignment"]:
+                derived["assignment"][ended]["ended_on"] = on
+                derived["assignment"][ended]["ended_seq"] = seq
+            ev.apply_holders(facts, seq)
+        ev.apply(row, facts)
+        for table, values in ev.derived(pid, seq, actor):
+            if table == "assignment":
+                values["ended_on"] = None
+                values["ended_seq"] = None
+            derived[table][seq] = values
+        if kind == "capital" or kind == "investment":
+            amounts_on[seq] = on
+        authors[seq] = actor
+        row.head_seq = seq
+        row.head_hash = stored_hash
+    rep.events = n
+    return rep
+
+
+def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
+    """The transition is one the definition's machine fires from the replayed stage (to the recorded
+    stage), and every guard of it held on what was recorded before it."""
+    from workflow.guards import GuardContext, evaluate
+
+    moves, labels = _moves(defn)
+    transition = moves.get((row.stage, ev.name))
+    if transition is None:
+        bad(seq, f"{ev.name} is not a legal transition from {row.stage!r}", "trigger", None, ev.name)
+        return
+    to = defn.dest_of(transition, row.held_from)
+    if to != ev.dest:
+        bad(seq, f"{ev.name} from {row.stage!r} leads to {to!r}, not to the recorded {ev.dest!r}", "to_stage", to,
+            ev.dest)
+    if not transition.guards:
+        return
+    ctx = GuardContext(
+        name=row.name, investor=row.investor, industry=row.industry, unit=row.unit_code,
+        planned_investment_minor=row.planned_investment_minor, key=bool(row.key),
+        documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
+        has_lead_leader=bool(facts.holders.get("lead_leader")), reason=ev.why)
+    for result in evaluate(transition.guards, ctx, labels):
+        if not result.ok:
+            bad(seq, f"{ev.name} was recorded although its guard {result.guard} did not hold: {result.message}",
+                "trigger")
+
+
+# --- comparing with the tables -------------------------------------------------------------------------
+
+
+def compare_project(rep: Replayed, found: dict | None, fields: tuple[str, ...] = COMPARED_FIELDS) -> list[dict]:
+    """The differences between the replayed project row and the stored one (a mapping of its columns)."""
+    out: list[dict] = []
+    row = rep.row
+    if row is None or found is None:
+        return out
+    for f in fields:
+        expected = getattr(row, f)
+        got = found[f]
+        if f == "key":
+            got = None if got is None else bool(got)
+        if _norm(expected) != _norm(got):
+            out.append(_problem(rep.code, row.head_seq, f"the project row's {f} is {_show(_norm(got))!r}, but its "
+                                f"history makes it {_show(_norm(expected))!r}", "project", f, _norm(expected),
+                                _norm(got)))
+    override = found.get("key_override")
+    if override is not None and bool(override) != bool(row.key) and row.key == bool(found["key"]):
+        out.append(_problem(rep.code, row.head_seq, f"the project row's key_override {override!r} contradicts the "
+                            f"key flag history records ({row.key!r})", "project", "key_override", row.key,
+                            bool(override)))
+    return out
+
+
+_DATE_COLUMNS = frozenset({"effective_on", "assigned_on", "ended_on"})
+_GETTERS: dict[str, tuple[Callable[[dict], tuple], tuple[int, ...]]] = {}
+
+
+def _getter(table: str) -> tuple[Callable[[dict], tuple], tuple[int, ...]]:
+    found = _GETTERS.get(table)
+    if found is None:
+        from operator import itemgetter
+
+        columns = DERIVED_COLUMNS[table]
+        found = _GETTERS[table] = (itemgetter(*columns),
+                                   tuple(i for i, c in enumerate(columns) if c in _DATE_COLUMNS))
+    return found
+
+
+def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool = True) -> list[dict]:
+    """The differences between the replayed rows of ``table`` and the stored ones, given as
+    ``(event_seq, *DERIVED_COLUMNS[table])`` tuples (dates as ISO text when ``iso_dates``, as SQLite
+    returns them; else as dates)."""
+    expected = rep.rows[table]
+    if not found and not expected:
+        return []
+    getter, date_pos = _getter(table)
+    out: list[dict] = []
+    columns = DERIVED_COLUMNS[table]
+    seen: set[int] = set()
+    code = rep.code
+    for stored in found:
+        seq = stored[0]
+        want = expected.get(seq)
+        if want is None or seq in seen:
+            what = "a second row for" if seq in seen else "a row no event made, for"
+            out.append(_problem(code, seq, f"{table}: {what} event {seq} ({_describe(columns, stored[1:])})",
+                                table, "row", None, dict(zip(columns, map(_norm, stored[1:]), strict=True))))
+            continue
+        seen.add(seq)
+        values: tuple = getter(want)
+        if iso_dates:
+            listed = list(values)
+            for i in date_pos:
+                v = listed[i]
+                if v is not None:
+                    listed[i] = v.isoformat()
+            values = tuple(listed)
+        if values == stored[1:]:
+            continue
+        for col, exp, got in zip(columns, values, stored[1:], strict=True):
+            exp = _norm(exp)
+            got = _norm(got)
+            if exp != got:
+                out.append(_problem(code, seq, f"{table}.{col} of event {seq} is {got!r}, but history records "
+                                    f"{exp!r}", table, col, exp, got))
+    if len(seen) != len(expected):
+        for seq, want in expected.items():
+            if seq not in seen:
+                shown = _describe(columns, [want[c] for c in columns])
+                out.append(_problem(code, seq, f"{table}: the row of event {seq} is missing ({shown})", table, "row",
+                                    {c: _norm(want[c]) for c in columns}, None))
+    return out
+
+
+def _describe(columns: tuple[str, ...], values: Any) -> str:
+    return ", ".join(f"{c}={_norm(v)!r}" for c, v in zip(columns, values, strict=True))
+
+
+# --- the streaming check --------------------------------------------------------------------------------
+
+_EVENTS = ("SELECT id, project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
+           "actor, reason, payload, prev_hash, hash FROM event ORDER BY project_id, seq")
+
+
+def _table_sql(table: str) -> str:
+    cols = ", ".join(DERIVED_COLUMNS[table])
+    return f"SELECT project_id, event_seq, {cols} FROM {table} ORDER BY project_id"
+
+
+class _Peek:
+    """A stream of rows whose first column is a project id, read project by project."""
+
+    __slots__ = ("it", "head")
+
+    def __init__(self, it: Iterator[tuple]):
+        self.it = it
+        self.head: tuple | None = next(it, None)
+
+    def take(self, pid: int, orphans: Callable[[tuple], None]) -> list[tuple]:
+        """The rows of project ``pid``; rows of lower ids (no such project replayed) go to ``orphans``."""
+        out = []
+        head = self.head
+        it = self.it
+        while head is not None and head[0] <= pid:
+            if head[0] == pid:
+                out.append(head[1:])
+            else:
+                orphans(head)
+            head = next(it, None)
+        self.head = head
+        return out
+
+    def rest(self, orphans: Callable[[tuple], None]) -> None:
+        while self.head is not None:
+            orphans(self.head)
+            self.head = next(self.it, None)
+
+
+class Checker:
+    """The replay of every project on ``conn`` (one snapshot), fed one project's events at a time in
+    project id order (``project(pid, rows)``; ``finish()`` at the end); each problem and difference
+    goes to ``add``.  ``stream(conn, sql)`` yields rows lazily: the side tables and the project rows
+    are read alongside, in the same order."""
+
+    def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
+        from sqlalchemy import select
+
+        from workflow.store import COLUMNS
+        from workflow.tables import app_user as AU
+
+        self.add = add
+        self.roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
+        self.defs = _Definitions()
+        self.iso = conn.dialect.name == "sqlite"  # the raw sqlite3 cursor gives dates as ISO text
+        self.tables = {t: _Peek(stream(conn, _table_sql(t))) for t in DERIVED_COLUMNS}
+        self.project_cols = list(COLUMNS)
+        self.projects = _Peek(stream(conn, f"SELECT id, {', '.join(self.project_cols)} FROM project ORDER BY id"))
+        self.orphans = {t: self._orphan_of(t) for t in DERIVED_COLUMNS}
+        self.count = 0
+
+    def _orphan_of(self, table: str) -> Callable[[tuple], None]:
+        cols = DERIVED_COLUMNS[table]
+
+        def orphan(r: tuple) -> None:
+            self.add(_problem(project_code(r[0]), r[1], f"{table}: a row for project id {r[0]}, which has no "
+                              "history", table, "row", None, dict(zip(cols, map(_norm, r[2:]), strict=True))))
+        return orphan
+
+    @staticmethod
+    def _no_history(r: tuple) -> None:
+        pass  # a project row without events: the chain check reports it
+
+    def project(self, pid: int, rows: list[tuple]) -> None:
+        self.count += 1
+        add = self.add
+        found_project = self.projects.take(pid, self._no_history)
+        code = found_project[0][1] if found_project else project_code(pid)
+        rep = replay_project(pid, code, iter(rows), self.roles, self.defs)
+        for p in rep.problems:
+            add(p)
+        if found_project:
+            for p in compare_project(rep, dict(zip(self.project_cols, found_project[0], strict=True))):
+                add(p)
+        iso = self.iso
+        for t, peek in self.tables.items():
+            for p in compare_rows(rep, t, peek.take(pid, self.orphans[t]), iso):
+                add(p)
+
+    def finish(self) -> None:
+        for t, peek in self.tables.items():
+            peek.rest(self.orphans[t])
+
+    def close(self) -> None:
+        for gen in (self.projects.it, *(p.it for p in self.tables.values())):
+            close = getattr(gen, "close", None)
+            if close is not None:
+                close()
+
+
+def check(conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]) -> int:
+    """Replay every project on ``conn`` (reading the events itself) and report through ``add``;
+    returns the number of projects replayed."""
+    checker = Checker(conn, stream, add)
+    events = stream(conn, _EVENTS)
+    current: list[tuple] = []
+    pid: int | None = None
+    try:
+        for r in events:
+            if r[1] != pid:
+                if pid is not None:
+                    checker.project(pid, current)
+                pid = r[1]
+                current = []
+            current.append(r)
+        if pid is not None:
+            checker.project(pid, current)
+        checker.finish()
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        checker.close()
+    return checker.count
+
+
+# --- figures from history alone ---------------------------------------------------------------------
+
+# Tables that are not projections of history: copied as they are (the directory, users, rules,
+# targets and settings the reports read besides the projects).
+_COPIED = ("unit", "person", "app_user", "rule", "target", "setting")
+
+
+class history_database:
+    """A scratch SQLite database whose project row and side tables are rebuilt from the events of
+    ``engine`` alone (and its directory, rules, targets and settings copied), for ``report
+    --from-history``: the same report code then reads only what history says.  A context manager
+    giving an engine; the file is removed afterwards."""
+
+    def __init__(self, engine: Any):
+        self.source = engine
+        self.dir: Any = None
+        self.engine: Any = None
+
+    def __enter__(self) -> Any:
+        import tempfile
+        from datetime import UTC
+
+        from sqlalchemy import insert, select
+
+        from workflow import audit
+        from workflow.db import make_engine
+        from workflow.store import COLUMNS, insert_many
+        from workflow.tables import app_user as AU
+        from workflow.tables import metadata
+        from workflow.tables import project as P
+
+        self.dir = tempfile.TemporaryDirectory(prefix="pipeline-history-")
+        self.engine = make_engine(f"sqlite:///{self.dir.name}/history.db")
+        metadata.create_all(self.engine)
+        now = datetime.now(UTC)
+        with audit._snapshot_connection(self.source) as src, self.engine.begin() as dst:
+            for name in _COPIED:
+                table = metadata.tables[name]
+                rows = [dict(r) for r in src.execute(select(table)).mappings()]
+                if rows:
+                    dst.execute(insert(table), rows)
+            roles = {login: role for login, role in src.execute(select(AU.c.login, AU.c.role))}
+            defs = _Definitions()
+            projects: list[tuple] = []
+            derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}
+            current: list[tuple] = []
+            pid: int | None = None
+            codes = {r[0]: r[1] for r in src.execute(select(P.c.id, P.c.code))}
+
+            def finish(pid: int, rows: list[tuple]) -> None:
+                rep = replay_project(pid, codes.get(pid, project_code(pid)), iter(rows), roles, defs)
+                if rep.row is None:
+                    return
+                rep.row.created_at = now
+                rep.row.version = max(1, rep.row.head_seq)
+                projects.append(tuple(getattr(rep.row, c) for c in COLUMNS))
+                for table, by_seq in rep.rows.items():
+                    derived[table].extend(by_seq.values())
+
+            for r in audit._stream(src, _EVENTS):
+                if r[1] != pid:
+                    if pid is not None:
+                        finish(pid, current)
+                    pid, current = r[1], []
+                current.append(r)
+            if pid is not None:
+                finish(pid, current)
+            if projects:
+                dst.execute(insert(P), [dict(zip(COLUMNS, p, strict=True)) for p in projects])
+            for name, values in derived.items():
+                if values:
+                    insert_many(dst, metadata.tables[name], values)
+            from workflow.tables import event as E
+
+            batch: list[dict] = []
+            for r in src.execute(select(E)).mappings():  # history itself, as it is
+                batch.append(dict(r))
+                if len(batch) >= 20_000:
+                    insert_many(dst, E, batch)
+                    batch = []
+            insert_many(dst, E, batch)
+            src.rollback()
+        return self.engine
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.dir is not None:
+            self.dir.cleanup()
