@@ -330,23 +330,10 @@ def grant_role(engine: Engine, login: str, role: str) -> dict:
 
 def sync_login(engine: Engine, login: str, role: str, disabled: bool) -> dict:
     """Keep the database role of ``login`` what ``app_user`` says (``users edit``/``disable``/
-    ``enable``): the group of ``role``, or the read-only auditor group while disabled; a login that
-    is no longer admin loses CREATEROLE."""
-    effective = "auditor" if disabled else role
-    try:
-        with engine.begin() as conn:
-            done = _grant(conn, login, effective)
-            existing = _role(conn, login)
-            if effective != "admin" and existing and existing["rolcreaterole"] and not existing["rolsuper"]:
-                conn.exec_driver_sql(f"ALTER ROLE {_q(conn, login)} NOCREATEROLE")
-            return done
-    except Exception as exc:
-        if _privilege_error(exc):
-            raise NotAllowed(
-                f"{login!r} was changed in the application, but this database login may not change database "
-                "roles; ask the database owner to run `pipeline init` (it re-grants every user)",
-                [{"login": login, "group": GROUPS.get(effective)}]) from exc
-        raise
+    ``enable``): the group of ``role``, or the read-only auditor group while disabled.  It goes the
+    way ``users add`` goes (``grant_role``): through the owner's ``pipeline_grant_login`` for an
+    admin's login, which moves a login between the pipeline groups and nothing else."""
+    return grant_role(engine, login, "auditor" if disabled else role)
 
 
 def group_of(engine: Engine, login: str) -> list[str]:
