@@ -66,28 +66,60 @@ def is_terminal(stream=None) -> bool:
 _consoles: dict[str, Any] = {}
 
 
+def _console_class():
+    """A rich Console that never reads markup or emoji codes in what it prints and never emits a
+    control, escape or bidi character that came from text: whatever a renderer forgot to pass
+    through :func:`workflow.text.visible` is made visible here, as the last step before writing
+    (line breaks stay; the colour codes rich itself adds are not text and are kept)."""
+    if "class" in _consoles:
+        return _consoles["class"]
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from workflow.text import visible
+
+    class SafeConsole(Console):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("markup", False)
+            kwargs.setdefault("emoji", False)
+            kwargs.setdefault("highlight", False)
+            super().__init__(**kwargs)
+
+        def _render_buffer(self, buffer):  # type: ignore[no-untyped-def]
+            clean = []
+            for seg in buffer:
+                text, style, control = seg
+                if control:
+                    clean.append(seg)
+                    continue
+                if style is not None and style.link:
+                    style = style.update_link(None)
+                clean.append(Segment(visible(text, multiline=True), style, None))
+            return super()._render_buffer(clean)
+
+    _consoles["class"] = SafeConsole
+    return SafeConsole
+
+
 def out():
     """The stdout console: data only."""
     if "out" not in _consoles:
-        from rich.console import Console
-
-        _consoles["out"] = Console(highlight=False, width=None if is_terminal() else 160)
+        _consoles["out"] = _console_class()(width=None if is_terminal() else 160)
     return _consoles["out"]
 
 
 def err():
     """The stderr console: messages, warnings, progress."""
     if "err" not in _consoles:
-        from rich.console import Console
-
         # piped: one message a line, never wrapped at 80 columns
-        _consoles["err"] = Console(stderr=True, highlight=False, soft_wrap=not is_terminal(sys.stderr))
+        _consoles["err"] = _console_class()(stderr=True, soft_wrap=not is_terminal(sys.stderr))
     return _consoles["err"]
 
 
 def reset() -> None:
     """Forget consoles and engines (tests run many invocations in one process)."""
-    _consoles.clear()
+    for k in ("out", "err"):
+        _consoles.pop(k, None)
     for engine in STATE._engines.values():
         engine.dispose()
     STATE._engines.clear()
@@ -100,6 +132,10 @@ def emit_json(doc: Any) -> None:
     sys.stdout.flush()
 
 
-def say(message: str, style: str | None = None) -> None:
-    err().print(message, style=style)
+def say(message: str, style: str | None = None, *, multiline: bool = False) -> None:
+    """A message on stderr, one line unless ``multiline``: any user text in it is shown visibly
+    (a line break as ⏎), never read as markup."""
+    from workflow.text import visible
+
+    err().print(visible(message, multiline=multiline), style=style)
 

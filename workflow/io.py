@@ -36,6 +36,7 @@ from typing import Any, BinaryIO
 
 from workflow.errors import BadInput
 from workflow.money import ascii_minor, parse_amount
+from workflow.text import escape_char, restore_formula, unsafe_char, visible
 
 # --- columns -----------------------------------------------------------------------------------
 
@@ -688,7 +689,7 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
                 text = raw.strip()
-                if text and (not limit or len(text) <= limit):
+                if text and (not limit or len(text) <= limit) and text[0] != "'" and unsafe_char(text) is None:
                     return text
                 if not text and optional:
                     return None
@@ -749,8 +750,13 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
         return None
     if col.kind == "text":
         text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
+        text = restore_formula(text)  # an apostrophe our export put before a formula-like text
         if col.limit and len(text) > col.limit:
             raise BadInput(f"超过{col.limit}个字符" if zh else f"longer than {col.limit} characters")
+        bad = unsafe_char(text)
+        if bad is not None:
+            raise BadInput(f"含有控制字符 {escape_char(bad)}" if zh else
+                           f"holds the control character {escape_char(bad)}; names and codes are one line of text")
         return text
     if col.kind == "amount":
         return _amount(raw, factor, lang)
@@ -926,15 +932,25 @@ def _text_cell(value: Any) -> str:
     return str(value)
 
 
+def _safe_cell(value: Any) -> Any:
+    """A CSV cell: dates as ISO text, numbers as they are, text shown visibly and neutralised
+    against formulas (``workflow.text.csv_cell``)."""
+    from workflow.text import csv_cell
+
+    if isinstance(value, date):
+        return value.isoformat()
+    return csv_cell(value)
+
+
 def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
               encoding: str = "utf-8-sig") -> str | None:
     """Write CSV to ``path`` (UTF-8 with a BOM by default, so Excel shows Chinese right), or return the
     text when ``path`` is None."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(headers)
+    w.writerow([_safe_cell(h) for h in headers])
     for r in rows:
-        w.writerow([_text_cell(v) for v in r])
+        w.writerow([_safe_cell(v) for v in r])
     if path is None:
         return buf.getvalue()
     try:
@@ -967,7 +983,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
     bold = Font(bold=True)
     head = []
     for h in headers:
-        c = WriteOnlyCell(ws, value=h)
+        c = text_cell(ws, h)
         c.font = bold
         head.append(c)
     ws.append(head)
@@ -977,7 +993,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
         for i, v in enumerate(r):
             if i in money and v is not None:
                 v = _number(v)
-            c = WriteOnlyCell(ws, value=v)
+            c = text_cell(ws, v) if isinstance(v, str) else WriteOnlyCell(ws, value=v)
             if isinstance(v, date):
                 c.number_format = "yyyy-mm-dd"
             cells.append(c)
@@ -986,6 +1002,27 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
         wb.save(path)
     except OSError as exc:
         raise BadInput(f"FILE: cannot write {path}: {exc.strerror}") from None
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A write-only cell holding ``value`` as text, never as a formula: typed as a string (openpyxl
+    would read a leading ``=`` as a formula) with Excel's quote prefix, so that editing it keeps it
+    text; control characters shown visibly (a workbook cannot hold most of them)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    c = WriteOnlyCell(ws, value=visible(value, multiline=True))
+    c.data_type = "s"
+    if value[:1] in ("=", "+", "-", "@"):
+        c.quotePrefix = True
+    return c
+
+
+def set_text(cell: Any, value: str) -> None:
+    """A normal (not write-only) cell set to ``value`` as text, as :func:`text_cell` does."""
+    cell.value = visible(value, multiline=True)
+    cell.data_type = "s"
+    if value[:1] in ("=", "+", "-", "@"):
+        cell.quotePrefix = True
 
 
 def _number(text: str) -> int | float | str:
