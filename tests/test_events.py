@@ -183,7 +183,7 @@ def test_hash_written_equals_hash_recomputed_after_reading_back(service, cli):
     res = service.add_project(name="盛典蓝莓科技开发项目", investor="盛典蓝莓科技开发有限公司", industry="农业",
                               investment_minor=1_2000_0000_00, unit="XH")
     code = res.project.code
-    service.add_followup(code, '考察 "现场"\n第二行\t制表')
+    service.add_followup(code, '考察 "现场"\n第二行 \\ 反斜杠')  # a tab is refused (free texts take line breaks only)
     service.add_capital(code, 4179_0000_00, "USD", source="外资")
     service.advance(code, "submit")
     written = [e["hash"] for e in cli("history", code, json=True, ok=True).json["events"]]

@@ -8,6 +8,10 @@ from typing import overload
 
 from workflow.errors import BadInput
 
+# The dates any command accepts (plans, effective dates, report dates, filters).
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
 
 def today() -> date:
     """Today in ``PIPELINE_TZ`` (an IANA zone such as ``Asia/Shanghai``), else the machine's zone."""
@@ -36,15 +40,22 @@ def parse_date(text: str | date | None, field: str = "date") -> date | None: ...
 
 def parse_date(text: str | date | None, field: str = "date") -> date | None:
     """An ISO ``YYYY-MM-DD`` date; anything else is refused naming the field."""
-    if text is None or isinstance(text, date):
+    if text is None:
         return text
-    value = str(text).strip()
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)") from None
+    if isinstance(text, date):
+        parsed = text
+    else:
+        value = str(text).strip()
+        try:
+            if len(value) != 10:
+                raise ValueError
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)") from None
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise BadInput(f"{field}: {parsed.isoformat()} lies outside the dates accepted, "
+                       f"{FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
+    return parsed
 
 
 def effective_date(on: str | date | None, field: str = "--on") -> date:

@@ -34,6 +34,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from workflow.clock import FIRST_DAY, LAST_DAY
 from workflow.errors import BadInput
 from workflow.money import ascii_minor, parse_amount
 from workflow.text import escape_char, restore_formula, unsafe_char, visible
@@ -732,7 +733,7 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
                         day = date.fromisoformat(raw)
                     except ValueError:
                         return general(raw)
-                    if not (future and day > today):
+                    if not (future and day > today) and FIRST_DAY <= day <= LAST_DAY:
                         return day
                 elif optional and not raw.strip():
                     return None
@@ -765,6 +766,9 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
     if col.kind == "yesno":
         return _yesno(raw, lang)
     day = _date(raw, lang)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadInput(f"{day.isoformat()} 不在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间" if zh else
+                       f"{day.isoformat()} lies outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
     if col.key == "registered_on" and day > today:
         raise BadInput(f"登记日期 {day.isoformat()} 晚于今天（{today.isoformat()}）" if zh else
                        f"{day.isoformat()} lies in the future (today is {today.isoformat()})")

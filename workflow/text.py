@@ -25,8 +25,9 @@ import re
 # Bidi embedding/override/isolate controls, marks, and the Unicode line and paragraph separators.
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
 _CONTROL = "\x00-\x1f\x7f-\x9f"
-_UNSAFE = re.compile(f"[{_CONTROL}{BIDI}]")
-_UNSAFE_MULTI = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{BIDI}]")  # all but the line break
+_SURROGATE = "\ud800-\udfff"  # bytes that were not UTF-8 (an argument decoded with surrogateescape)
+_UNSAFE = re.compile(f"[{_CONTROL}{BIDI}{_SURROGATE}]")
+_UNSAFE_MULTI = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{BIDI}{_SURROGATE}]")  # all but the line break
 LINE_MARK = "⏎"  # a line break shown inside a one-line cell
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.commands.common import auto_transitions, check_on, definition
-from workflow.errors import NotAllowed
+from workflow.errors import BadInput, NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
+from workflow.money import MAX_MINOR
 from workflow.store import ProjectRow, Txn
-from workflow.values import amount, choice, optional_text, required
+from workflow.values import FREE_TEXT_LIMIT, NUMBER_LIMIT, SOURCE_LIMIT, amount, choice, optional_text, required
 from workflow.values import currency as check_currency
 
-NOTE_LIMIT = 4000
-NUMBER_LIMIT = 200
-SOURCE_LIMIT = 200
+NOTE_LIMIT = FREE_TEXT_LIMIT
 RESULTS = ("pass", "fail")
 
 
@@ -21,7 +20,7 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
     """A screening checklist result (the latest result per item counts)."""
     choice(item, [c.key for c in definition(proj).checks], "ITEM")
     choice(result, RESULTS, "RESULT")
-    note = optional_text(note, "--note", NOTE_LIMIT)
+    note = optional_text(note, "--note", NOTE_LIMIT, multiline=True)
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, CheckRecorded(on=on, item=item, result=result, note=note))
     auto_transitions(txn, proj, on)
@@ -29,8 +28,7 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
 
 def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date) -> None:
     choice(kind, [d.key for d in definition(proj).documents], "KIND")
-    number = required(number, "NUMBER")
-    optional_text(number, "NUMBER", NUMBER_LIMIT)
+    number = required(number, "NUMBER", NUMBER_LIMIT)
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
     auto_transitions(txn, proj, on)
@@ -43,6 +41,7 @@ def add_capital(txn: Txn, proj: ProjectRow, *, amount_minor: int, currency: str,
     currency = check_currency(currency)
     source = optional_text(source, "--source", SOURCE_LIMIT)
     check_on(txn, proj, on, transition=False)
+    _within_total(txn.facts(proj).capital, amount_minor, "capital in place")
     txn.emit(proj, CapitalArrived(on=on, amount_minor=amount_minor, currency=currency, source=source))
     auto_transitions(txn, proj, on)
 
@@ -51,13 +50,27 @@ def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, c
     amount_minor = amount(amount_minor)
     currency = check_currency(currency)
     check_on(txn, proj, on, transition=False)
+    from sqlalchemy import func, select
+
+    from workflow.tables import investment_completed as INV
+
+    done = txn.conn.execute(select(func.coalesce(func.sum(INV.c.amount_minor), 0))
+                            .where(INV.c.project_id == proj.id)).scalar()
+    _within_total(int(done or 0), amount_minor, "investment completed")
     txn.emit(proj, InvestmentRecorded(on=on, amount_minor=amount_minor, currency=currency))
+
+
+def _within_total(total: int, amount_minor: int, what: str) -> None:
+    """Refuse an amount that would take a project's total past ``MAX_MINOR`` (the limit of any one
+    amount): every total then stays exact in a 64-bit column, in SQL sums and in JSON (below 2^53)."""
+    if total + amount_minor > MAX_MINOR:
+        raise BadInput(f"AMOUNT: the project's {what} would reach {total + amount_minor:,} minor units, past "
+                       f"the limit of {MAX_MINOR:,} (its total now: {total:,})")
 
 
 def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str | None = None) -> None:
     """A follow-up note (人盯人).  A leader (``role``) may add them only on projects they hold a role on."""
-    note = required(note, "NOTE")
-    optional_text(note, "NOTE", NOTE_LIMIT)
+    note = required(note, "NOTE", NOTE_LIMIT, multiline=True)
     if role == "leader":
         holders = txn.facts(proj).holders
         if not any(h["person_login"] == txn.actor for rows in holders.values() for h in rows):
