@@ -1,0 +1,247 @@
+"""Any text in, the same text out (issue 14): arbitrary text through every text field of the command
+line, every read command in every output format; text never read as markup, controls never emitted."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Cli, populate
+from workflow.text import (
+    LINE_MARK,
+    csv_cell,
+    neutralise_formula,
+    restore_formula,
+    unsafe_char,
+    visible,
+)
+
+NASTY = ["[red]x[/]", "[/esg]", "[link=file:///etc/passwd]a[/link]", "风电 [phase 1]", "\x1b[2J",
+         "\x1b]8;;http://x\x1b\\", "\u202e", "\u2066", "[", "]", "🚀", "项目", '=HYPERLINK("http://x","y")',
+         "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\n", "\r\n", "\t", "\x00", "\x85", "\x7f", "\x9b",
+         "<b>&amp;</b>", "| * _ ` #", ":smile:", "\\", "'", "%s", "{0}", "\u200b"]
+pieces = st.one_of(st.sampled_from(NASTY), st.text(max_size=4))
+nasty_text = st.lists(pieces, min_size=1, max_size=3).map("".join)
+
+
+def _plain_safe(text: str) -> None:
+    """Plain output never holds a control, escape or bidi character (line breaks aside)."""
+    bad = unsafe_char(text, multiline=True)
+    assert bad is None, f"emitted {bad!r}"
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+# --- the one display function ---------------------------------------------------------------------
+
+
+def test_visible_shows_controls_and_keeps_printable_text():
+    assert visible("[red]x[/] 风电 [phase 1] 🚀") == "[red]x[/] 风电 [phase 1] 🚀"
+    assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
+    assert visible("a\u202eb\u2066c") == "a\\u202eb\\u2066c"
+    assert visible("a\x00\x7f\x9b") == "a\\x00\\x7f\\x9b"
+    assert visible("one\ntwo") == f"one{LINE_MARK}two"
+    assert visible("one\r\ntwo", multiline=True) == "one\ntwo"
+    assert visible("tab\there", multiline=True) == "tab\\x09here"
+    assert visible(None) == ""
+    assert visible(visible("a\x1b\n")) == visible("a\x1b\n")  # idempotent
+
+
+def test_csv_cells_are_neutralised_and_restored():
+    for text in ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "'quoted", "\nx"]:
+        cell = csv_cell(text)
+        assert isinstance(cell, str) and cell.startswith("'")
+        assert restore_formula(cell) == text
+    assert csv_cell("\tx") == "\\x09x"  # a tab is shown, never written
+    assert csv_cell("-12.5") == "-12.5" and csv_cell(-3) == -3 and csv_cell("1,234") == "1,234"
+    assert neutralise_formula("plain") == "plain" and restore_formula("'plain") == "'plain"
+
+
+# --- the command line: every text field, every read command, every format -------------------------
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def text_cli(tmp_path_factory) -> Cli:
+    c = populate(Cli(str(tmp_path_factory.mktemp("text") / "pipeline.db")))
+    return c
+
+
+def _refused_or_ok(res, field: str, value: str) -> bool:
+    """True when accepted; a refusal must be exit 2 naming ``field`` (and only for unsafe text)."""
+    if unsafe_char(value) is None and value:
+        assert res.code == 0, (field, repr(value), res.out, res.err)
+        return True
+    assert res.code == 2, (field, repr(value), res.code, res.out, res.err)
+    assert field in res.err + res.out, res.err
+    return False
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no shrinking: each example runs ~40 commands
+@given(name=nasty_text, other=nasty_text, note=nasty_text)
+def test_any_text_through_every_field_and_every_view(text_cli, tmp_path, name, other, note):
+    cli = text_cli
+    n = next(_seq)
+    v_name, v_note = name.strip(), note.strip()
+    v_other = other  # optional project fields are kept as given
+
+    # one-line fields refuse control characters naming the field; printable text of any kind is kept
+    unit = f"U{n}"
+    unit_ok = _refused_or_ok(cli.admin("units", "add", unit, "--name", name), "--name", v_name)
+    person_ok = _refused_or_ok(cli.admin("people", "add", f"p{n}", "--name", name, "--level", "county",
+                                         "--title", "t"), "--name", v_name)
+    res = cli("project", "add", "--name", name, "--investor", "inv", "--industry", "ind", "--investment", "1e8",
+              "--unit", "XH", json=True)
+    project_ok = _refused_or_ok(res, "--name", v_name)
+    res = cli("project", "add", "--name", "ok", "--investor", other, "--industry", other, "--origin", other,
+              "--category", other, "--investment", "2e8", "--unit", "XH", json=True)
+    other_ok = unsafe_char(other) is None
+    assert res.code == (0 if other_ok else 2), (repr(other), res.out)
+    if not other_ok:
+        assert "--investor" in res.out
+        res = cli("project", "add", "--name", "ok", "--investor", "i", "--industry", "x", "--investment", "2e8",
+                  "--unit", "XH", ok=True)
+    code = cli("project", "list", json=True, ok=True).json["projects"][-1]["code"]
+    res = cli("doc", "add", code, "contract", other)
+    assert (res.code == 0) == (bool(other.strip()) and unsafe_char(other.strip()) is None), res.err
+    res = cli("capital", "add", code, "100", "--source", other)
+    assert (res.code == 0) == other_ok, res.err
+    # free texts take line breaks, and nothing else of the kind
+    note_ok = bool(v_note) and unsafe_char(v_note, multiline=True) is None
+    res = cli("followup", "add", code, note)
+    assert (res.code == 0) == note_ok, (repr(note), res.err)
+    if not note_ok:
+        assert res.code == 2 and "NOTE" in res.err
+    res = cli("check", code, "industrial_policy", "pass", "--note", note)
+    assert res.code in (0, 2)
+
+    # JSON keeps the exact stored text
+    projects = cli("project", "list", json=True, ok=True).json["projects"]
+    names = [p["name"] for p in projects]
+    if project_ok:
+        assert v_name in names
+    shown = cli("project", "show", code, json=True, ok=True).json
+    if other_ok:
+        assert shown["investor"] == v_other and shown["industry"] == v_other
+    events = cli("history", code, json=True, ok=True).json["events"]
+    if note_ok:
+        assert any(e["payload"].get("note") == v_note for e in events if e["kind"] == "followup")
+    if unit_ok:
+        assert v_name in _values(cli("units", "list", json=True, ok=True).json)
+    if person_ok:
+        assert v_name in _values(cli("people", "list", json=True, ok=True).json)
+
+    # terminals and plain output: exit 0, the text in its visible form, no control emitted
+    plain = {
+        "list": cli("project", "list", ok=True), "show": cli("project", "show", code, ok=True),
+        "history": cli("history", code, ok=True), "board": cli("board", ok=True),
+        "warnings": cli("warnings", ok=True), "people": cli("people", "list", ok=True),
+        "units": cli("units", "list", ok=True), "log": cli("audit", "log", ok=True),
+        "next": cli("next", code, ok=True), "explain": cli("rules", "explain", code, ok=True),
+        "bulletin": cli("report", "bulletin", "--period", "2026", ok=True),
+    }
+    for what, r in plain.items():
+        _plain_safe(r.out)
+        _plain_safe(r.err)
+        assert "Traceback" not in r.err, what
+    if project_ok:
+        assert _squash(visible(v_name)) in _squash(plain["list"].out)
+        assert _squash(visible(v_name)) in _squash(plain["log"].out)
+    if other_ok:
+        assert _squash(visible(v_other)) in _squash(plain["show"].out)
+    if note_ok:
+        assert _squash(visible(v_note, multiline=True)) in _squash(plain["history"].out)
+    if person_ok:
+        assert _squash(visible(v_name)) in _squash(plain["people"].out)
+
+    # every file format
+    for fmt in ("csv", "md", "html"):
+        for args in (("history", code), ("audit", "log")):
+            r = cli(*args, "--format", fmt, ok=True)
+            _plain_safe(r.out)
+            if fmt == "html" and other_ok:
+                assert html.escape(visible(v_other, multiline=True)) in r.out
+            if fmt == "md" and other_ok and "[" in v_other:
+                assert "\\[" in r.out  # brackets escaped: never a Markdown link
+            if fmt == "csv":
+                rows = list(csv.reader(io.StringIO(r.out)))
+                assert all(not c or c[0] not in "=+-@\t\r" or c.lstrip("-").replace(",", "").isdigit()
+                           for row in rows for c in row), rows
+    for fmt in ("csv", "md"):
+        for args in (("report", "bulletin", "--period", "2026"), ("warnings",)):
+            r = cli(*args, "--format", fmt, ok=True)
+            _plain_safe(r.out)
+    r = cli("export", "-", ok=True)
+    _plain_safe(r.out)
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    exported = {restore_formula(row["name"]) for row in rows}
+    if project_ok:
+        assert v_name in exported
+    if other_ok:
+        assert v_other in {restore_formula(row["investor"]) for row in rows}
+    out = tmp_path / f"b{n}.xlsx"
+    cli("report", "bulletin", "--period", "2026", "--format", "xlsx", "--output", out, ok=True)
+    _no_formulas(out)
+
+
+def _values(doc) -> set:
+    """Every text value of a JSON document."""
+    if isinstance(doc, dict):
+        return set().union(*(_values(v) for v in doc.values())) if doc else set()
+    if isinstance(doc, list):
+        return set().union(*(_values(v) for v in doc)) if doc else set()
+    return {doc} if isinstance(doc, str) else set()
+
+
+def _no_formulas(path) -> list:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    values = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                values.append(c.value)
+    return values
+
+
+# --- stored text that predates the checks is still shown safely -----------------------------------
+
+
+def test_stored_control_text_is_shown_visibly(tmp_path):
+    cli = populate(Cli(str(tmp_path / "p.db")))
+    cli("project", "add", "--name", "plain", "--investor", "i", "--industry", "x", "--investment", "1e8",
+        "--unit", "XH", ok=True)
+    from sqlalchemy import create_engine, update
+
+    from workflow.tables import project
+
+    evil = "ESG [/esg] \x1b[2J\x1b]8;;file:///etc/passwd\x07a\u202eb\nforged line"
+    engine = create_engine(cli.url_for("admin"))
+    with engine.begin() as conn:
+        conn.execute(update(project).values(name=evil, investor="[red]x[/]"))
+    engine.dispose()
+    for args in (("project", "list"), ("project", "show", "P-0001"), ("board",), ("warnings",)):
+        r = cli(*args, ok=True)
+        _plain_safe(r.out)
+        assert "\\x1b[2J" in r.out, (args, r.out)
+    r = cli("project", "list", ok=True)
+    assert f"ESG [/esg] \\x1b[2J\\x1b]8;;file:///etc/passwd\\x07a\\u202eb{LINE_MARK}forged line" in r.out
+    assert not any(line.lstrip().startswith("forged") for line in r.out.splitlines())  # no extra line
+    r = cli("project", "show", "P-0001", ok=True)
+    assert "[red]x[/]" in r.out
+    assert cli("project", "show", "P-0001", json=True, ok=True).json["name"] == evil
+    for fmt in ("md",):
+        r = cli("history", "P-0001", "--format", fmt, ok=True)
+        _plain_safe(r.out)
