@@ -82,12 +82,18 @@ def _json_wanted(argv: list[str]) -> bool:
     return "--json" in argv
 
 
+PRINTED_DETAILS = 20  # an error prints its first details and a count of the rest; --json gives them all
+
+
 def _fail(exc: PipelineError, json_mode: bool) -> int:
     if json_mode:
         emit_json({"error": {"code": exc.code, "message": exc.message, "details": exc.details}})
     else:
-        say(f"error: {exc.message}", style="red")
-        for d in exc.details:
+        from workflow.text import clip
+
+        say(f"error: {clip(exc.message, 2000)}", style="red")
+        for d in exc.details[:PRINTED_DETAILS]:
+            d = {k: clip(v) if isinstance(v, str) else v for k, v in d.items()}
             if "guard" in d:
                 msg = d.get("message_zh") if STATE.lang == "zh" and d.get("message_zh") else d["message"]
                 say(f"  ✗ {d['guard']}: {msg}")
@@ -95,6 +101,10 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
                 say(f"  line {d['line']}, {d.get('field', '')}: {d.get('message', '')}")
             elif "field" in d and "message" in d:
                 say(f"  {d['field']}: {d['message']}")
+        if len(exc.details) > PRINTED_DETAILS:
+            more = len(exc.details) - PRINTED_DETAILS
+            say(f"  … 另有 {more} 项（--json 列出全部）" if STATE.lang == "zh" else
+                f"  … and {more} more (--json lists them all)")
     return exc.exit_code
 
 

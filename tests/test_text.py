@@ -245,3 +245,96 @@ def test_stored_control_text_is_shown_visibly(tmp_path):
     for fmt in ("md",):
         r = cli("history", "P-0001", "--format", fmt, ok=True)
         _plain_safe(r.out)
+
+
+# --- spreadsheets: no live formula, and an export imports back -------------------------------------
+
+FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "'quoted",
+                 "=1+1 [red]x[/] 风电"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_with_formula_like_names_imports_back(tmp_path, suffix):
+    src = populate(Cli(str(tmp_path / "src.db")))
+    for i, name in enumerate(FORMULA_NAMES):
+        src("project", "add", "--name", name, "--investor", FORMULA_NAMES[-1 - i], "--industry", "@x",
+            "--origin", "-y", "--investment", f"{i + 1}e7", "--unit", "XH", ok=True)
+    out = tmp_path / f"ledger{suffix}"
+    src("export", out, ok=True)
+    if suffix == ".xlsx":
+        values = _no_formulas(out)
+        assert set(FORMULA_NAMES) <= set(values)  # text cells hold the names exactly
+        assert 10_000_000 in values or 100_000.0 in values or any(isinstance(v, int | float) for v in values)
+    else:
+        text = out.read_text(encoding="utf-8-sig")
+        for row in csv.reader(io.StringIO(text)):
+            for cell in row:
+                assert not cell or cell[0] not in "=+-@\t\r", row
+    dst = populate(Cli(str(tmp_path / "dst.db")))
+    dst("import", out, ok=True)
+    got = {(p["name"], p["investor"], p["industry"], p["origin"], p["planned_investment"]["amount_minor"])
+           for p in (dst("project", "show", c["code"], json=True, ok=True).json
+                     for c in dst("project", "list", json=True, ok=True).json["projects"])}
+    want = {(p["name"], p["investor"], p["industry"], p["origin"], p["planned_investment"]["amount_minor"])
+            for p in (src("project", "show", c["code"], json=True, ok=True).json
+                      for c in src("project", "list", json=True, ok=True).json["projects"])}
+    assert got == want
+
+
+def test_report_and_warnings_workbooks_hold_no_formula(tmp_path):
+    cli = populate(Cli(str(tmp_path / "p.db")))
+    for name in FORMULA_NAMES:
+        cli("project", "add", "--name", name, "--investor", "i", "--industry", "x", "--investment", "2e8",
+            "--unit", "XH", ok=True)
+    for args in (("report", "bulletin", "--period", "2026"), ("warnings",), ("report", "dispatch", "--period", "2026")):
+        out = tmp_path / f"{args[-1]}.xlsx"
+        r = cli(*args, "--format", "xlsx", "--output", out)
+        assert r.code == 0, r.err
+        _no_formulas(out)
+        r = cli(*args, "--format", "csv", ok=True)
+        for row in csv.reader(io.StringIO(r.out)):
+            for cell in row:
+                assert not cell or cell[0] not in "=+@\t\r" and not (cell[0] == "-" and not cell[1:2].isdigit()), row
+
+
+def test_a_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path):
+    import zipfile
+
+    from workflow import io as wio
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/sharedStrings.xml", "<sst>" + "A" * (8 * 1024 * 1024) + "</sst>")
+    assert bomb.stat().st_size < 100_000
+    cli = populate(Cli(str(tmp_path / "p.db")))
+    r = cli("import", bomb)
+    assert r.code == 2 and "compressed" in r.err and "to 1" in r.err, r.err
+    r = cli("import", bomb, json=True)
+    assert r.code == 2 and r.json["error"]["code"] == "bad_input"
+    big = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("xl/a.xml", b"x" * 2048)
+    old = wio.XLSX_MAX_UNCOMPRESSED
+    wio.XLSX_MAX_UNCOMPRESSED = 1024
+    try:
+        r = cli("import", big)
+    finally:
+        wio.XLSX_MAX_UNCOMPRESSED = old
+    assert r.code == 2 and "expands to 2,048 bytes" in r.err, r.err
+
+
+def test_problem_list_is_complete_in_json_and_bounded_when_printed(tmp_path):
+    cli = populate(Cli(str(tmp_path / "p.db")))
+    ledger = tmp_path / "bad.csv"
+    rows = ["name,investor,industry,investment,unit"] + [f"p{i},i,x,not-money,XH" for i in range(60)]
+    ledger.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = cli("import", ledger, json=True)
+    assert r.code == 2 and len(r.json["error"]["details"]) == 60
+    r = cli("import", ledger)
+    assert r.code == 2
+    assert r.err.count("line ") <= 21 and "and 40 more (--json lists them all)" in r.err, r.err
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"h{i}" for i in range(5000)) + "\n" + ",".join("v" for _ in range(5000)) + "\n")
+    r = cli("import", wide)
+    assert r.code == 2 and len(r.err) < 5000, len(r.err)

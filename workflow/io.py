@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 from workflow.clock import FIRST_DAY, LAST_DAY
 from workflow.errors import BadInput
 from workflow.money import ascii_minor, parse_amount
-from workflow.text import escape_char, restore_formula, unsafe_char, visible
+from workflow.text import clip, escape_char, listing, restore_formula, unsafe_char, visible
 
 # --- columns -----------------------------------------------------------------------------------
 
@@ -313,11 +313,40 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
     return _with_header(open_rows, f"{path.name}[{title}]", None, estimate)
 
 
+# Caps on a workbook, checked from its zip directory before any part is parsed (a small file whose
+# parts expand to gigabytes is refused, not read).
+XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all parts together
+XLSX_MAX_RATIO = 100  # uncompressed / compressed size of any part larger than XLSX_RATIO_FROM
+XLSX_RATIO_FROM = 1024 * 1024
+
+
+def check_workbook_size(path: Path) -> None:
+    """Refuse a workbook whose parts together pass ``XLSX_MAX_UNCOMPRESSED`` bytes, or one of whose
+    parts (past ``XLSX_RATIO_FROM`` bytes) is compressed more than ``XLSX_MAX_RATIO`` to 1."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BadInput(f"FILE: {path.name} is not a readable .xlsx workbook ({exc})") from None
+    total = sum(i.file_size for i in infos)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise BadInput(f"FILE: {path.name} expands to {total:,} bytes, past the limit of "
+                       f"{XLSX_MAX_UNCOMPRESSED:,}; split it or save it as CSV")
+    for i in infos:
+        if i.file_size > XLSX_RATIO_FROM and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
+            raise BadInput(f"FILE: {path.name}: its part {clip(i.filename)} is compressed "
+                           f"{i.file_size // max(i.compress_size, 1):,} to 1, past the limit of {XLSX_MAX_RATIO} to 1 "
+                           "(a workbook that would expand far beyond its size is not read)")
+
+
 def _workbook(path: Path):
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
 
+    check_workbook_size(path)
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -564,7 +593,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             problems.append({"line": table.header_line, "column": None, "field": col.zh if zh else col.key,
                              "message": (f"缺少必填列“{col.zh}”（或 {col.key}）" if zh else
                                          f"missing required column {col.key!r} (or {col.zh}); "
-                                         f"headers found: {', '.join(h for h in table.headers if h) or 'none'}")})
+                                         f"headers found: {listing([h for h in table.headers if h]) or 'none'}")})
     by_code = {u["code"]: u["code"] for u in units}
     by_name: dict[str, list[str]] = {}
     by_fold: dict[str, str] = {}

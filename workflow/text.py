@@ -99,3 +99,14 @@ def csv_cell(value: object) -> object:
     if _NUMBER.fullmatch(value):
         return value
     return neutralise_formula(visible(value, multiline=True))
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (for messages quoting user text)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def listing(items: list[str], limit: int = 20, sep: str = ", ") -> str:
+    """The first ``limit`` items (each clipped) and a count of the rest: a bounded list for a message."""
+    shown = sep.join(clip(str(i)) for i in items[:limit])
+    return shown + (f"{sep}… ({len(items) - limit} more)" if len(items) > limit else "")
