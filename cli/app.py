@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: short message, traceback only on request
         if os.environ.get("PIPELINE_DEBUG") == "1":
             raise
-        code = _internal(exc, json_mode)
+        code = _internal(exc, json_mode, verifying=_command_name(argv) == "audit" and "verify" in argv)
     finally:
         context.reset()
     return code
@@ -195,12 +195,18 @@ def _command_name(argv: list[str]) -> str | None:
     return None
 
 
-def _internal(exc: Exception, json_mode: bool) -> int:
+def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> int:
     name = type(exc).__name__
-    from_db = _database_error(exc)
+    from_db = _database_error(exc, verifying=verifying)
     if from_db is not None:
         return _fail(from_db, json_mode)
-    message = f"internal error ({name}: {exc}); set PIPELINE_DEBUG=1 for the traceback"
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(exc, StatementError) and exc.orig is not None:  # never the SQL or its parameters
+        name, detail = type(exc.orig).__name__, (str(exc.orig).strip().splitlines() or [""])[0]
+    else:
+        detail = str(exc)
+    message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
     if json_mode:
         emit_json({"error": {"code": "internal", "message": message, "details": []}})
     else:
@@ -208,24 +214,76 @@ def _internal(exc: Exception, json_mode: bool) -> int:
     return 1
 
 
-def _database_error(exc: Exception) -> PipelineError | None:
-    """Map database errors that are the user's doing (an unreachable or unwritable database, an
-    integrity refusal raised by our triggers, a read-only role) to clear messages."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+def _where() -> str:
+    """The database in use, for messages: the SQLite file's path, else the URL without password."""
+    try:
+        url = STATE.url
+    except PipelineError:
+        return STATE.db or "the database"
+    if url.startswith("sqlite"):
+        return url.split("///", 1)[-1]
+    from sqlalchemy.engine import make_url
 
-    if isinstance(exc, OperationalError):
-        text = str(exc.orig)
-        if "locked" in text or "could not serialize" in text or "deadlock" in text:
-            return Conflict(f"the database was busy and the change was not written; retry ({text})")
-        if "readonly" in text or "read-only" in text:
-            return NotAllowed(f"the database is read-only for this user ({text})")
-        return BadInput(f"cannot use the database: {text}")
+    return make_url(url).render_as_string(hide_password=True)
+
+
+_PRIVILEGES = {"SELECT": "SELECT", "INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE", "WITH": "SELECT",
+               "CREATE": "CREATE", "ALTER": "ALTER", "DROP": "DROP"}
+
+
+def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError | None:
+    """Map database errors that are the user's doing (a busy, unreachable, damaged or unwritable
+    database, an integrity refusal raised by our triggers, a login without grants) to clear
+    messages: never the SQL or its parameters."""
+    from sqlalchemy.exc import DBAPIError
+
+    from workflow.errors import IntegrityFailure
+
+    import sqlite3
+
     if isinstance(exc, DBAPIError):
-        text = str(exc.orig).strip().splitlines()[0]
-        if "permission denied" in text or "append-only" in text:
-            return NotAllowed(f"the database refused the change: {text}")
-        if "could not serialize" in text or "deadlock" in text:
-            return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
+        orig: BaseException = exc.orig
+    elif isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
+        orig = exc  # raised by the driver itself (BEGIN IMMEDIATE runs on the DB-API connection)
+    else:
+        return None
+    text = (str(orig).strip().splitlines() or [""])[0]
+    low = text.lower()
+    if "database is locked" in low or "database is busy" in low or "database table is locked" in low:
+        from workflow.db import busy_timeout_ms
+
+        held = busy_timeout_ms() / 1000
+        return Conflict(f"the database is busy: another program has held it for {held:g} s; "
+                        "nothing was written; retry when it is done",
+                        [{"database": _where(), "waited_seconds": held}])
+    if "could not serialize" in low or "deadlock" in low:
+        return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
+    if "readonly" in low or "read-only" in low:
+        return NotAllowed(f"the database {_where()} is read-only for this user (no write permission on the "
+                          "file or its folder): reading works; changes need write access")
+    if "file is not a database" in low or "malformed" in low or "not an sqlite" in low:
+        problem = (f"{_where()} is not a pipeline database or is damaged ({text}); "
+                   "give the path of a pipeline database, or restore it from a backup")
+        if verifying:
+            return IntegrityFailure(problem, [{"code": None, "seq": None, "problem": text}])
+        return BadInput(problem, [{"database": _where()}])
+    if "unable to open database" in low:
+        return BadInput(f"cannot open the database {_where()}: {text} (does its folder exist?)")
+    if "permission denied" in low:
+        statement = (getattr(exc, "statement", None) or "").lstrip().split(None, 1)
+        privilege = _PRIVILEGES.get(statement[0].upper(), "the needed") if statement else "the needed"
+        import re
+
+        on = re.search(r"permission denied for (?:table|relation|schema|sequence|function) (\S+)", text)
+        target = f" on {on.group(1)}" if on else ""
+        return NotAllowed(f"the database login lacks the {privilege} privilege{target} ({text}); ask the "
+                          "database owner to grant it (`pipeline init` as the owner sets the grants up)")
+    if "append-only" in low:
+        return NotAllowed(f"the database refused the change: {text}")
+    if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):
+        return BadInput(f"cannot connect to the database {_where()}: {text}")
+    if type(orig).__name__ == "OperationalError":
+        return BadInput(f"cannot use the database {_where()}: {text}")
     return None
 
 

@@ -35,8 +35,10 @@ class State:
     def engine(self, *, write: bool = True, readonly: bool = False, check: bool = True):
         key = (write, readonly)
         if key not in self._engines:
+            from workflow import db
             from workflow.db import check_schema, make_engine
 
+            db.WAIT_NOTICE = _wait_notice if is_terminal(sys.stderr) else None
             engine = make_engine(self.url, write=write, readonly=readonly)
             if check:
                 check_schema(engine)
@@ -53,6 +55,13 @@ class State:
 
 
 STATE = State()
+
+
+def _wait_notice() -> None:
+    from workflow.db import busy_timeout_ms
+
+    say(f"waiting for the database: another program is holding it (up to {busy_timeout_ms() / 1000:g} s) …",
+        style="yellow")
 
 
 def is_terminal(stream=None) -> bool:
