@@ -128,8 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
             emit_json({"error": {"code": "usage", "message": exc.format_message(), "details": []}})
-        elif hasattr(exc, "show"):
-            exc.show()
+        elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
+            import io
+
+            from workflow.text import visible
+
+            buf = io.StringIO()
+            exc.show(file=buf)
+            sys.stderr.write(visible(buf.getvalue(), multiline=True))
         else:
             say(f"error: {exc.format_message()}")
         code = exc.exit_code

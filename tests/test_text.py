@@ -338,3 +338,64 @@ def test_problem_list_is_complete_in_json_and_bounded_when_printed(tmp_path):
     wide.write_text(",".join(f"h{i}" for i in range(5000)) + "\n" + ",".join("v" for _ in range(5000)) + "\n")
     r = cli("import", wide)
     assert r.code == 2 and len(r.err) < 5000, len(r.err)
+
+
+# --- the Python API refuses what the command line refuses -----------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["a\x1bb", "a\u202eb", "a\x00b", "a\nb", "a\x85b", "a\udc85b"])
+def test_the_api_refuses_control_characters_naming_the_field(service, bad):
+    from workflow.errors import BadInput
+
+    with pytest.raises(BadInput, match="--name"):
+        service.add_project(name=bad, investor="i", industry="x", investment_minor=100, unit="XH")
+    with pytest.raises(BadInput, match="--investor"):
+        service.add_project(name="ok", investor=bad, industry="x", investment_minor=100, unit="XH")
+    code = service.add_project(name="ok", investor="i", industry="x", investment_minor=100, unit="XH").project.code
+    with pytest.raises(BadInput, match="NUMBER"):
+        service.add_document(code, "contract", bad)
+    if bad != "a\nb":
+        with pytest.raises(BadInput, match="NOTE"):
+            service.add_followup(code, bad)
+    else:
+        service.add_followup(code, bad)  # free texts take line breaks
+
+
+def test_limits_and_dates_are_refused_through_the_api(service):
+    from workflow.errors import BadInput
+
+    with pytest.raises(BadInput, match="longer than 300"):
+        service.add_project(name="x" * 301, investor="i", industry="x", investment_minor=100, unit="XH")
+    with pytest.raises(BadInput, match="1990-01-01"):
+        service.add_project(name="x", investor="i", industry="x", investment_minor=100, unit="XH",
+                            plan={"sign": "1989-12-31"})
+    with pytest.raises(BadInput, match="2100-12-31"):
+        service.add_project(name="x", investor="i", industry="x", investment_minor=100, unit="XH",
+                            plan={"sign": "9999-12-31"})
+    code = service.add_project(name="x", investor="i", industry="x", investment_minor=100, unit="XH").project.code
+    with pytest.raises(BadInput, match="longer than 4000"):
+        service.add_followup(code, "n" * 4001)
+
+
+def test_a_total_past_the_limit_is_refused_and_totals_stay_exact(cli):
+    from workflow.money import MAX_MINOR
+
+    code = cli("project", "add", "--name", "big", "--investor", "i", "--industry", "x", "--investment", "1e8",
+               "--unit", "XH", json=True, ok=True).json["code"]
+    half = MAX_MINOR // 2
+    for _ in range(2):
+        cli("capital", "add", code, f"{half // 100}", ok=True)
+    r = cli("capital", "add", code, "100")
+    assert r.code == 2 and "past the limit" in r.err
+    shown = cli("project", "show", code, json=True, ok=True).json
+    assert sum(m["amount_minor"] for m in shown["capital_in_place"]) == 2 * (half // 100 * 100)
+    from datetime import date
+
+    assert cli("board", ok=True).code == 0
+    bulletin = cli("report", "bulletin", "--period", str(date.today().year), json=True, ok=True).json
+    assert bulletin["totals"]["capital_in_place"]
+
+
+def test_usage_errors_show_user_text_visibly(cli):
+    r = cli("project", "list", "--x\x1b[2J")
+    assert r.code == 2 and "\x1b" not in r.err and "\\x1b[2J" in r.err
