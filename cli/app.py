@@ -241,19 +241,11 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
     """Map database errors that are the user's doing (a busy, unreachable, damaged or unwritable
     database, an integrity refusal raised by our triggers, a login without grants) to clear
     messages: never the SQL or its parameters."""
-    import sqlite3
-
-    from sqlalchemy.exc import DBAPIError
-
+    from workflow.db import driver_error
     from workflow.errors import IntegrityFailure
 
-    if isinstance(exc, DBAPIError):
-        if exc.orig is None:
-            return None
-        orig: BaseException = exc.orig
-    elif isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
-        orig = exc  # raised by the driver itself (BEGIN IMMEDIATE runs on the DB-API connection)
-    else:
+    orig = driver_error(exc)
+    if orig is None:
         return None
     text = (str(orig).strip().splitlines() or [""])[0]
     low = text.lower()

@@ -163,6 +163,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(alembic_config(url, conn), revision)
 
 
+def driver_error(exc: BaseException) -> BaseException | None:
+    """The database driver's error behind ``exc`` (SQLAlchemy's wrapper, or the driver's own error
+    raised where we talk to the driver directly, as ``BEGIN IMMEDIATE`` does), or None."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        return exc.orig
+    if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
+        return exc
+    return None
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema's revision; None when the database has no ``alembic_version`` table (never
     initialised).  Every other failure (busy, not a database, no privilege) is raised as it is."""
