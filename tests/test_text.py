@@ -413,3 +413,16 @@ def test_a_total_past_the_limit_is_refused_and_totals_stay_exact(cli):
 def test_usage_errors_show_user_text_visibly(cli):
     r = cli("project", "list", "--x\x1b[2J")
     assert r.code == 2 and "\x1b" not in r.err and "\\x1b[2J" in r.err
+
+
+@pytest.mark.parametrize("args, code", [
+    (("project", "show", "P-[/x]"), 4), (("check", "P-[/x]", "energy", "pass"), 4),
+    (("board", "--unit", "[/esg]"), 4), (("project", "list", "--unit", "[red]x\x1b[/]"), 4),
+    (("history", "ESG [/esg] \u202e"), 4),
+])
+def test_error_paths_with_markup_exit_with_their_code(cli, args, code):
+    r = cli(*args)
+    assert r.code == code, (r.code, r.err)
+    assert "[/" in r.err and "\x1b" not in r.err and "\u202e" not in r.err and "Traceback" not in r.err
+    rj = cli(*args, json=True)
+    assert rj.code == code and rj.json["error"]["code"] == "not_found"
