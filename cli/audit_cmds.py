@@ -274,10 +274,12 @@ def _log_title(filters: dict, lang: str) -> str:
 def _stream_json(sink, events: Iterator[dict]) -> int:
     import json
 
+    from workflow.text import json_safe
+
     sink.write('{"events": [')
     n = 0
     for e in events:
-        sink.write(("\n" if n == 0 else ",\n") + json.dumps(e, ensure_ascii=False, default=str))
+        sink.write(("\n" if n == 0 else ",\n") + json_safe(json.dumps(e, ensure_ascii=False, default=str)))
         n += 1
     sink.write(f'\n], "count": {n}}}\n')
     sink.flush()

@@ -137,7 +137,9 @@ def reset() -> None:
 def emit_json(doc: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+    from workflow.text import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=str)) + "\n")
     sys.stdout.flush()
 
 

@@ -110,3 +110,13 @@ def listing(items: list[str], limit: int = 20, sep: str = ", ") -> str:
     """The first ``limit`` items (each clipped) and a count of the rest: a bounded list for a message."""
     shown = sep.join(clip(str(i)) for i in items[:limit])
     return shown + (f"{sep}… ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI}{_SURROGATE}]")
+
+
+def json_safe(document: str) -> str:
+    """A JSON text with DEL, C1, bidi and lone-surrogate characters written as ``\\uXXXX`` escapes:
+    the same value for any JSON reader, nothing a terminal would act on (``json.dumps`` already
+    escapes the C0 controls)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
