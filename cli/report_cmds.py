@@ -153,11 +153,11 @@ def to_csv_text(report: Report, lang: str) -> str:
 
 
 def to_md_text(report: Report, lang: str) -> str:
-    from cli.output import to_markdown
+    from cli.output import md_text, to_markdown
 
-    parts = [f"# {report.title}", ""]
+    parts = [f"# {md_text(report.title)}", ""]
     if report.info:
-        parts += ["  \n".join(f"{t(k, lang)}: {v}" for k, v in report.info), ""]
+        parts += ["  \n".join(f"{md_text(t(k, lang))}: {md_text(v)}" for k, v in report.info), ""]
     for sec in report.sections:
         rows = [[text_cell(v, k, st) for v, (_, k) in zip(r, sec.columns, strict=True)]
                 for r, st in zip(sec.rows, sec.styles, strict=True)]
