@@ -100,12 +100,18 @@ def _json_wanted(argv: list[str]) -> bool:
     return "--json" in argv
 
 
+PRINTED_DETAILS = 20  # an error prints its first details and a count of the rest; --json gives them all
+
+
 def _fail(exc: PipelineError, json_mode: bool) -> int:
     if json_mode:
         emit_json({"error": {"code": exc.code, "message": exc.message, "details": exc.details}})
     else:
-        say(f"error: {exc.message}", style="red")
-        for d in exc.details:
+        from workflow.text import clip
+
+        say(f"error: {clip(exc.message, 2000)}", style="red")
+        for d in exc.details[:PRINTED_DETAILS]:
+            d = {k: clip(v) if isinstance(v, str) else v for k, v in d.items()}
             if "guard" in d:
                 msg = d.get("message_zh") if STATE.lang == "zh" and d.get("message_zh") else d["message"]
                 say(f"  ✗ {d['guard']}: {msg}")
@@ -113,6 +119,10 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
                 say(f"  line {d['line']}, {d.get('field', '')}: {d.get('message', '')}")
             elif "field" in d and "message" in d:
                 say(f"  {d['field']}: {d['message']}")
+        if len(exc.details) > PRINTED_DETAILS:
+            more = len(exc.details) - PRINTED_DETAILS
+            say(f"  … 另有 {more} 项（--json 列出全部）" if STATE.lang == "zh" else
+                f"  … and {more} more (--json lists them all)")
     return exc.exit_code
 
 
@@ -142,8 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
             emit_json({"error": {"code": "usage", "message": exc.format_message(), "details": []}})
-        elif hasattr(exc, "show"):
-            exc.show()
+        elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
+            import io
+
+            from workflow.text import visible
+
+            buf = io.StringIO()
+            exc.show(file=buf)
+            sys.stderr.write(visible(buf.getvalue(), multiline=True))
         else:
             say(f"error: {exc.format_message()}")
         code = exc.exit_code
@@ -155,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: short message, traceback only on request
         if os.environ.get("PIPELINE_DEBUG") == "1":
             raise
-        code = _internal(exc, json_mode)
+        code = _internal(exc, json_mode, verifying=_command_name(argv) == "audit" and "verify" in argv)
     finally:
         context.reset()
     return code
@@ -304,12 +320,18 @@ def _command_name(argv: list[str]) -> str | None:
     return None
 
 
-def _internal(exc: Exception, json_mode: bool) -> int:
+def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> int:
     name = type(exc).__name__
-    from_db = _database_error(exc)
+    from_db = _database_error(exc, verifying=verifying)
     if from_db is not None:
         return _fail(from_db, json_mode)
-    message = f"internal error ({name}: {exc}); set PIPELINE_DEBUG=1 for the traceback"
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(exc, StatementError) and exc.orig is not None:  # never the SQL or its parameters
+        name, detail = type(exc.orig).__name__, (str(exc.orig).strip().splitlines() or [""])[0]
+    else:
+        detail = str(exc)
+    message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
     if json_mode:
         emit_json({"error": {"code": "internal", "message": message, "details": []}})
     else:
@@ -317,24 +339,70 @@ def _internal(exc: Exception, json_mode: bool) -> int:
     return 1
 
 
-def _database_error(exc: Exception) -> PipelineError | None:
-    """Map database errors that are the user's doing (an unreachable or unwritable database, an
-    integrity refusal raised by our triggers, a read-only role) to clear messages."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+def _where() -> str:
+    """The database in use, for messages: the SQLite file's path, else the URL without password."""
+    try:
+        url = STATE.url
+    except PipelineError:
+        return STATE.db or "the database"
+    if url.startswith("sqlite"):
+        return url.split("///", 1)[-1]
+    from sqlalchemy.engine import make_url
 
-    if isinstance(exc, OperationalError):
-        text = str(exc.orig)
-        if "locked" in text or "could not serialize" in text or "deadlock" in text:
-            return Conflict(f"the database was busy and the change was not written; retry ({text})")
-        if "readonly" in text or "read-only" in text:
-            return NotAllowed(f"the database is read-only for this user ({text})")
-        return BadInput(f"cannot use the database: {text}")
-    if isinstance(exc, DBAPIError):
-        text = str(exc.orig).strip().splitlines()[0]
-        if "permission denied" in text or "append-only" in text:
-            return NotAllowed(f"the database refused the change: {text}")
-        if "could not serialize" in text or "deadlock" in text:
-            return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
+    return make_url(url).render_as_string(hide_password=True)
+
+
+_PRIVILEGES = {"SELECT": "SELECT", "INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE", "WITH": "SELECT",
+               "CREATE": "CREATE", "ALTER": "ALTER", "DROP": "DROP"}
+
+
+def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError | None:
+    """Map database errors that are the user's doing (a busy, unreachable, damaged or unwritable
+    database, an integrity refusal raised by our triggers, a login without grants) to clear
+    messages: never the SQL or its parameters."""
+    from workflow.db import driver_error
+    from workflow.errors import IntegrityFailure
+
+    orig = driver_error(exc)
+    if orig is None:
+        return None
+    text = (str(orig).strip().splitlines() or [""])[0]
+    low = text.lower()
+    if "database is locked" in low or "database is busy" in low or "database table is locked" in low:
+        from workflow.db import busy_timeout_ms
+
+        held = busy_timeout_ms() / 1000
+        return Conflict(f"the database is busy: another program has held it for {held:g} s; "
+                        "nothing was written; retry when it is done",
+                        [{"database": _where(), "waited_seconds": held}])
+    if "could not serialize" in low or "deadlock" in low:
+        return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
+    if "readonly" in low or "read-only" in low:
+        return NotAllowed(f"the database {_where()} is read-only for this user (no write permission on the "
+                          "file or its folder): reading works; changes need write access")
+    if "file is not a database" in low or "malformed" in low or "not an sqlite" in low:
+        problem = (f"{_where()} is not a pipeline database or is damaged ({text}); "
+                   "give the path of a pipeline database, or restore it from a backup")
+        if verifying:
+            return IntegrityFailure(problem, [{"code": None, "seq": None, "problem": text}])
+        return BadInput(problem, [{"database": _where()}])
+    if "unable to open database" in low:
+        return BadInput(f"cannot open the database {_where()}: {text} (does its folder exist?)")
+    if "permission denied" in low:
+        statement = (getattr(exc, "statement", None) or "").lstrip().split(None, 1)
+        privilege = _PRIVILEGES.get(statement[0].upper(), "the needed") if statement else "the needed"
+        import re
+
+        on = re.search(r"permission denied for (?:table|relation|schema|sequence|function) (\S+)", text)
+        target = f" on {on.group(1)}" if on else ""
+        return NotAllowed(f"the database login lacks the {privilege} privilege{target} ({text}); ask the "
+                          "database owner to grant it (`pipeline init` as the owner sets the grants up)")
+    if "append-only" in low:
+        return NotAllowed(f"the database refused the change: {text}")
+    if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):
+        return BadInput(f"cannot connect to the database {_where()}: {text}")
+    if type(orig).__name__ == "OperationalError":
+        return BadInput(f"cannot use the database {_where()}: {text}")
     return None
 
 

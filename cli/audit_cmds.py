@@ -137,11 +137,12 @@ def _history_timeline(data: dict, lang: str) -> None:
 
     from cli.render import money_list, stage_label, table
     from workflow.i18n import t
+    from workflow.text import visible
 
     console = out()
     term = is_terminal()
-    head = (f"{data['code']} {data['name']} · {stage_label(data['stage'], lang)} ({data['stage_since']}) · "
-            f"{data.get('unit_name') or data.get('unit') or '-'} · "
+    head = (f"{visible(data['code'])} {visible(data['name'])} · {stage_label(data['stage'], lang)} "
+            f"({data['stage_since']}) · {visible(data.get('unit_name') or data.get('unit') or '-')} · "
             f"{t('planned_investment', lang)} {money_list([data['planned_investment']], lang)}")
     tbl = table(history_columns(lang), title=head)
     for e in data["events"]:
@@ -167,13 +168,11 @@ def _history_timeline(data: dict, lang: str) -> None:
 
 def history_html(data: dict, headers: list[str], rows: list[list[str]], lang: str) -> str:
     """A printable A4 page: project header, the timeline, the row count, the chain head, the checkpoint."""
-    import html
-
+    from cli.output import html_text as esc
     from cli.output import to_html_table
     from cli.render import money_list, stage_label
     from workflow.i18n import t
 
-    esc = html.escape
     cp = data.get("checkpoint")
     cp_text = f"{cp['digest']} ({cp['at']}, {cp['events']} {t('events', lang)})" if cp else t("none", lang)
     facts = [
@@ -261,7 +260,9 @@ def audit_log(
 
 
 def _log_cells(event: dict, lang: str) -> list[str]:
-    return [event["code"], *_event_cells(event, {}, lang)]
+    from workflow.text import visible
+
+    return [visible(event["code"]), *_event_cells(event, {}, lang)]
 
 
 def _log_title(filters: dict, lang: str) -> str:
@@ -274,10 +275,12 @@ def _log_title(filters: dict, lang: str) -> str:
 def _stream_json(sink, events: Iterator[dict]) -> int:
     import json
 
+    from workflow.text import json_safe
+
     sink.write('{"events": [')
     n = 0
     for e in events:
-        sink.write(("\n" if n == 0 else ",\n") + json.dumps(e, ensure_ascii=False, default=str))
+        sink.write(("\n" if n == 0 else ",\n") + json_safe(json.dumps(e, ensure_ascii=False, default=str)))
         n += 1
     sink.write(f'\n], "count": {n}}}\n')
     sink.flush()
@@ -312,9 +315,8 @@ def _stream_tables(events: Iterator[dict], lang: str) -> int:
 
 
 def _write_log_html(sink, rows: Iterable[list], filters: dict, lang: str) -> int:
-    import html
+    from cli.output import html_text as esc
 
-    esc = html.escape
     title = _log_title(filters, lang)
     sink.write(f"""<!DOCTYPE html>
 <html lang="{'zh' if lang == 'zh' else 'en'}"><head><meta charset="utf-8"><title>{esc(title)}</title>

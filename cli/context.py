@@ -36,8 +36,10 @@ class State:
     def engine(self, *, write: bool = True, readonly: bool = False, check: bool = True):
         key = (self.url, write, readonly)
         if key not in self._engines:
+            from workflow import db
             from workflow.db import check_schema, make_engine
 
+            db.WAIT_NOTICE = _wait_notice if is_terminal(sys.stderr) else None
             engine = make_engine(self.url, write=write, readonly=readonly)
             if check:
                 check_schema(engine)
@@ -54,6 +56,13 @@ class State:
 
 
 STATE = State()
+
+
+def _wait_notice() -> None:
+    from workflow.db import busy_timeout_ms
+
+    say(f"waiting for the database: another program is holding it (up to {busy_timeout_ms() / 1000:g} s) …",
+        style="yellow")
 
 
 def is_terminal(stream=None) -> bool:
@@ -78,28 +87,60 @@ def output_width() -> int | None:
     return None if is_terminal() else 160
 
 
+def _console_class():
+    """A rich Console that never reads markup or emoji codes in what it prints and never emits a
+    control, escape or bidi character that came from text: whatever a renderer forgot to pass
+    through :func:`workflow.text.visible` is made visible here, as the last step before writing
+    (line breaks stay; the colour codes rich itself adds are not text and are kept)."""
+    if "class" in _consoles:
+        return _consoles["class"]
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from workflow.text import visible
+
+    class SafeConsole(Console):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("markup", False)
+            kwargs.setdefault("emoji", False)
+            kwargs.setdefault("highlight", False)
+            super().__init__(**kwargs)
+
+        def _render_buffer(self, buffer):  # type: ignore[no-untyped-def]
+            clean = []
+            for seg in buffer:
+                text, style, control = seg
+                if control:
+                    clean.append(seg)
+                    continue
+                if style is not None and style.link:
+                    style = style.update_link(None)
+                clean.append(Segment(visible(text, multiline=True), style, None))
+            return super()._render_buffer(clean)
+
+    _consoles["class"] = SafeConsole
+    return SafeConsole
+
+
 def out():
     """The stdout console: data only."""
     if "out" not in _consoles:
-        from rich.console import Console
-
-        _consoles["out"] = Console(highlight=False, width=output_width())
+        _consoles["out"] = _console_class()(width=output_width())
     return _consoles["out"]
 
 
 def err():
     """The stderr console: messages, warnings, progress."""
     if "err" not in _consoles:
-        from rich.console import Console
-
         # piped: one message a line, never wrapped at 80 columns
-        _consoles["err"] = Console(stderr=True, highlight=False, soft_wrap=not is_terminal(sys.stderr))
+        _consoles["err"] = _console_class()(stderr=True, soft_wrap=not is_terminal(sys.stderr))
     return _consoles["err"]
 
 
 def reset() -> None:
     """Forget consoles and engines (tests run many invocations in one process)."""
-    _consoles.clear()
+    for k in ("out", "err"):
+        _consoles.pop(k, None)
     if STATE.keep_engines:
         return
     for engine in STATE._engines.values():
@@ -110,10 +151,16 @@ def reset() -> None:
 def emit_json(doc: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+    from workflow.text import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=str)) + "\n")
     sys.stdout.flush()
 
 
-def say(message: str, style: str | None = None) -> None:
-    err().print(message, style=style)
+def say(message: str, style: str | None = None, *, multiline: bool = False) -> None:
+    """A message on stderr, one line unless ``multiline``: any user text in it is shown visibly
+    (a line break as ⏎), never read as markup."""
+    from workflow.text import visible
+
+    err().print(visible(message, multiline=multiline), style=style)
 

@@ -123,8 +123,10 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
                            [{"line": table.header_line, "column": None, "field": None,
                              "message": "no data rows"}])
         if checked.ignored and not json:
-            say((f"已忽略无法识别的列：{'、'.join(checked.ignored)}" if lang == "zh" else
-                 f"ignored column(s) not known to an import: {', '.join(checked.ignored)}"), style="yellow")
+            from workflow.text import listing
+
+            say((f"已忽略无法识别的列：{listing(checked.ignored, sep='、')}" if lang == "zh" else
+                 f"ignored column(s) not known to an import: {listing(checked.ignored)}"), style="yellow")
         try:
             result = svc.import_projects(checked.rows(), total=checked.count, dry_run=dry_run, progress=progress)
         except BadInput as exc:  # rows are numbered as checked: give their lines in the file

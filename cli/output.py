@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from workflow.errors import BadInput
+from workflow.text import csv_cell, visible
 
 
 def check_format(fmt: str | None, choices: Sequence[str], output: Path | None) -> None:
@@ -56,10 +57,10 @@ def open_output(output: Path | None) -> Iterator[TextIO]:
 def write_csv(sink: TextIO, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """A header line and the rows (None as empty) as CSV; returns how many rows."""
     w = csv.writer(sink, lineterminator="\n")
-    w.writerow(headers)
+    w.writerow([csv_cell(h) for h in headers])
     n = 0
     for r in rows:
-        w.writerow(["" if v is None else v for v in r])
+        w.writerow([csv_cell(v) for v in r])
         n += 1
     return n
 
@@ -70,15 +71,30 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~&#!"})
+
+
+def md_text(v: Any) -> str:
+    """Text for a Markdown line or table cell: shown visibly (a line break as ⏎), every character
+    Markdown or inline HTML would read escaped with a backslash (so ``[a](b)``, ``<b>`` and ``|`` stay
+    text)."""
+    return visible(v).translate(_MD_SPECIAL)
+
+
 def _md_cell(v: Any) -> str:
-    return ("" if v is None else str(v)).replace("|", "\\|").replace("\n", " ")
+    return md_text(v)
+
+
+def html_text(v: Any) -> str:
+    """Text for HTML: shown visibly (line breaks kept), then HTML-escaped."""
+    return html.escape(visible(v, multiline=True))
 
 
 def write_markdown(sink: TextIO, headers: Sequence[str], rows: Iterable[Sequence[Any]],
                    title: str | None = None) -> int:
     """A Markdown table (under ``# title`` when given); returns how many rows."""
     if title:
-        sink.write(f"# {title}\n\n")
+        sink.write(f"# {md_text(title)}\n\n")
     sink.write("| " + " | ".join(_md_cell(h) for h in headers) + " |\n")
     sink.write("|" + "|".join("---" for _ in headers) + "|\n")
     n = 0
@@ -95,9 +111,9 @@ def to_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: st
 
 
 def to_html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    head = "".join(f"<th>{html_text(h)}</th>" for h in headers)
     body = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in r) + "</tr>"
+        "<tr>" + "".join(f"<td>{html_text(v)}</td>" for v in r) + "</tr>"
         for r in rows
     )
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"

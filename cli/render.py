@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from cli.context import is_terminal, out
 from workflow.i18n import is_zh, t
 from workflow.money import format_money
+from workflow.text import visible
 
 LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", None: "dim"}
 LIGHT_DOT = {"red": "●", "yellow": "●", "green": "●", None: "-"}
@@ -53,10 +54,13 @@ def table(columns: Sequence[str], title: str | None = None):
     return tbl
 
 
-def print_rows(columns: Sequence[str], rows: Sequence[Sequence], title: str | None = None) -> None:
+def print_rows(columns: Sequence[str], rows: Sequence[Sequence], title: str | None = None,
+               multiline: Sequence[int] = ()) -> None:
+    """A table of text cells, each shown visibly (a line break as ⏎, except in the columns whose
+    indexes are in ``multiline``)."""
     tbl = table(columns, title)
     for r in rows:
-        tbl.add_row(*["" if v is None else str(v) for v in r])
+        tbl.add_row(*[visible(v, multiline=i in multiline) for i, v in enumerate(r)])
     out().print(tbl)
 
 
@@ -64,16 +68,14 @@ def leader_text(leader: dict, lang: str) -> str:
     rule = f" (rule {leader['rule_id']} v{leader['rule_version']})" if leader.get("rule_id") else ""
     if is_zh(lang) and leader.get("rule_id"):
         rule = f"（规则{leader['rule_id']} 第{leader['rule_version']}版）"
-    from rich.markup import escape
-
-    return escape(f"{t(leader['role'], lang)}: {leader['name']} [{leader['login']}]{rule}")
+    return f"{t(leader['role'], lang)}: {visible(leader['name'])} [{visible(leader['login'])}]{rule}"
 
 
 def project_card(view: dict, lang: str) -> None:
     from rich.console import Group
-    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -81,6 +83,7 @@ def project_card(view: dict, lang: str) -> None:
     unit = view["unit"] or "-"
     if view.get("unit_name"):
         unit = f"{view['unit_name']} ({view['unit']})"
+    reasons_ = view["light_reasons_zh"] if is_zh(lang) else view["light_reasons"]
     rows = [
         ("name", view["name"]), ("investor", view["investor"] or "-"), ("origin", view["origin"] or "-"),
         ("industry", view["industry"] or "-"), ("category", view["category"] or "-"),
@@ -95,10 +98,9 @@ def project_card(view: dict, lang: str) -> None:
         if v:
             rows.append((f"plan_{k}", v))
     rows.append(("leaders", "\n".join(leader_text(x, lang) for x in view["leaders"]) or "-"))
-    reasons = view["light_reasons_zh"] if is_zh(lang) else view["light_reasons"]
     light = light_text(view["light"], lang)
-    if reasons:
-        light += "\n" + "\n".join(f"- {r}" for r in reasons)
+    if reasons_:
+        light += "\n" + "\n".join(f"- {visible(r)}" for r in reasons_)
     rows.append(("light", light))
     if view.get("problems"):
         rows.append(("problems_open", "\n".join(problem_line(x, lang) for x in view["problems"])))
@@ -108,11 +110,11 @@ def project_card(view: dict, lang: str) -> None:
                               f"{t('version', lang)} {view['version']}"))
     for k, v in rows:
         style = LIGHT_STYLE.get(view["light"]) if k == "light" and is_terminal() else None
-        grid.add_row(t(k, lang), v if k == "leaders" else escape(v), style=style)
+        grid.add_row(t(k, lang), v if k in ("leaders", "light") else visible(v), style=style)
     if is_terminal():
-        out().print(Panel(Group(grid), title=f"[bold]{view['code']}[/]", expand=False))
+        out().print(Panel(Group(grid), title=Text(visible(view["code"]), style="bold"), expand=False))
     else:
-        out().print(view["code"])
+        out().print(visible(view["code"]))
         out().print(grid)
 
 
@@ -128,8 +130,8 @@ def project_list(views: list[dict], lang: str) -> None:
     tbl = table(cols)
     for v in views:
         lead = next((x["name"] for x in v["leaders"] if x["role"] == "lead_leader"), "")
-        tbl.add_row(v["code"], v["name"], stage_label(v["stage"], lang), v["unit"] or "",
-                    t("yes" if v["key"] else "no", lang), light_text(v["light"], lang), lead,
+        tbl.add_row(visible(v["code"]), visible(v["name"]), stage_label(v["stage"], lang), visible(v["unit"]),
+                    t("yes" if v["key"] else "no", lang), light_text(v["light"], lang), visible(lead),
                     style=LIGHT_STYLE.get(v["light"]) if is_terminal() and v["light"] != "green" else None)
     out().print(tbl)
 
@@ -144,7 +146,7 @@ def guard_lines(guards: list, lang: str) -> str:
 
 def open_transitions(data: dict, lang: str) -> None:
     cols = [t(c, lang) for c in ("trigger", "to", "allowed", "guards")]
-    tbl = table(cols, title=f"{data['code']} · {stage_label(data['stage'], lang)}")
+    tbl = table(cols, title=f"{visible(data['code'])} · {stage_label(data['stage'], lang)}")
     defn = definition()
     for tr in data["transitions"]:
         label = defn.trigger_label(tr["trigger"], lang)
@@ -215,7 +217,11 @@ def event_row(event: dict, lang: str) -> list[str]:
     if event["from"] or event["to"]:
         move = f"{stage_label(event['from'], lang) or '·'} → {stage_label(event['to'], lang)}"
     return [str(event["seq"]), event["effective_on"], event["recorded_at"][:19].replace("T", " "),
-            event["actor"], name, move, event["reason"] or "", event_details(event, lang)]
+            visible(event["actor"]), name, move, visible(event["reason"], multiline=True),
+            visible(event_details(event, lang), multiline=event["kind"] in MULTILINE_KINDS)]
+
+
+MULTILINE_KINDS = ("followup", "check", "correction")  # their details carry a free text (note, reason)
 
 
 EVENT_COLUMNS = ("seq", "effective_on", "recorded_at", "actor", "event", "from_to", "reason", "details")
@@ -271,7 +277,7 @@ def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) 
     head = (f"{t('board', lang)} · {t('as_of', lang)} {data['as_of']} · {data['active']} "
             f"{t('active_projects', lang)} · {data['red']} {t('red', lang)} · {data['yellow']} {t('yellow', lang)}")
     if data.get("unit"):
-        head += f" · {t('unit', lang)} {data['unit']}"
+        head += f" · {t('unit', lang)} {visible(data['unit'])}"
     if not terminal:
         _board_plain(data, lang, head, console)
         return
@@ -296,8 +302,8 @@ def board(data: dict, lang: str, *, terminal: bool | None = None, console=None) 
         if st["urgent"]:
             lines.append(Text("─" * min(colw, 6), style="dim"))
         for u in st["urgent"]:
-            lines.append(Text(u["code"], style=LIGHT_STYLE[u["light"]]))
-            name = Text(u["name"], style="dim")
+            lines.append(Text(visible(u["code"]), style=LIGHT_STYLE[u["light"]]))
+            name = Text(visible(u["name"]), style="dim")
             name.truncate(colw, overflow="crop")
             lines.append(name)
         cell = Text("\n").join(lines)
@@ -330,7 +336,8 @@ def _board_plain(data: dict, lang: str, head: str, console) -> None:
                       f"{t('yellow', lang)} {st['yellow']} · {t('capital_in_place', lang)} {money}",
                       highlight=False, soft_wrap=True)
         for u in st["urgent"]:
-            reasons = "; ".join(u["reasons"])
-            console.print(f"  {t(u['light'], lang)}  {u['code']}  {u['name']}  [{u['unit'] or '-'}]  {reasons}",
+            reasons = "; ".join(visible(r) for r in u["reasons"])
+            console.print(f"  {t(u['light'], lang)}  {visible(u['code'])}  {visible(u['name'])}  "
+                          f"[{visible(u['unit']) or '-'}]  {reasons}",
                           highlight=False, soft_wrap=True, markup=False)
     _board_problems(data, lang, console)

@@ -129,14 +129,13 @@ XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.0
 
 
 def render_tables(report: Report, lang: str) -> None:
-    from rich.markup import escape
-
     from cli.render import table
+    from workflow.text import visible
 
     console = out()
     terminal = is_terminal()
     if not terminal:
-        console.print(report.title)
+        console.print(visible(report.title))
     for sec in report.sections:
         tbl = table([t(c, lang) for c, _ in sec.columns], title=sec.title or t(f"sec_{sec.key}", lang))
         for col, (_, kind) in zip(tbl.columns, sec.columns, strict=True):
@@ -145,7 +144,7 @@ def render_tables(report: Report, lang: str) -> None:
         for i, (row, style) in enumerate(zip(sec.rows, sec.styles, strict=True)):
             if style == "total" and i and terminal:
                 tbl.add_section()
-            cells = [escape(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
+            cells = [visible(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
             tbl.add_row(*cells, style="bold" if terminal and style == "total" else None)
         if not sec.rows:
             console.print(f"{sec.title or t(f'sec_{sec.key}', lang)}: -")
@@ -166,11 +165,11 @@ def to_csv_text(report: Report, lang: str) -> str:
 
 
 def to_md_text(report: Report, lang: str) -> str:
-    from cli.output import to_markdown
+    from cli.output import md_text, to_markdown
 
-    parts = [f"# {report.title}", ""]
+    parts = [f"# {md_text(report.title)}", ""]
     if report.info:
-        parts += ["  \n".join(f"{t(k, lang)}: {v}" for k, v in report.info), ""]
+        parts += ["  \n".join(f"{md_text(t(k, lang))}: {md_text(v)}" for k, v in report.info), ""]
     for sec in report.sections:
         rows = [[text_cell(v, k, st) for v, (_, k) in zip(r, sec.columns, strict=True)]
                 for r, st in zip(sec.rows, sec.styles, strict=True)]
@@ -193,23 +192,29 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from workflow.io import set_text
+
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
     for sec in report.sections:
         ws = wb.create_sheet(sheet_name(sec.key, lang))
-        ws.append([t(c, lang) for c, _ in sec.columns])
-        for cell in ws[1]:
-            cell.font = bold
+        for i, (c, _) in enumerate(sec.columns, start=1):
+            set_text(ws.cell(row=1, column=i), t(c, lang))
+            ws.cell(row=1, column=i).font = bold
         ws.freeze_panes = "A2"
         for row, style in zip(sec.rows, sec.styles, strict=True):
-            ws.append([xlsx_value(v, k) for v, (_, k) in zip(row, sec.columns, strict=True)])
+            values = [xlsx_value(v, k) for v, (_, k) in zip(row, sec.columns, strict=True)]
+            ws.append([None] * len(values))
             r = ws.max_row
             for i, (v, (_, kind)) in enumerate(zip(row, sec.columns, strict=True), start=1):
                 _, k = _cell(v, kind)
                 cell = ws.cell(row=r, column=i)
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # user text (a problem, a name) is never a formula
+                value = values[i - 1]
+                if isinstance(value, str):
+                    set_text(cell, value)  # text stays text: never a formula
+                else:
+                    cell.value = value
                 if k in XLSX_FORMATS:
                     cell.number_format = XLSX_FORMATS[k]
                 if style == "total":
@@ -219,10 +224,13 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
                         [len(text_cell(r[i - 1], sec.columns[i - 1][1])) for r in sec.rows] + [8])
             ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
     info = wb.create_sheet(sheet_name("info", lang))
-    info.append([t("sec_info", lang), report.title])
+    for r, (k, v) in enumerate([("sec_info", report.title), *report.info], start=1):
+        set_text(info.cell(row=r, column=1), t(k, lang))
+        if isinstance(v, str):
+            set_text(info.cell(row=r, column=2), v)
+        else:
+            info.cell(row=r, column=2).value = v
     info["A1"].font = bold
-    for k, v in report.info:
-        info.append([t(k, lang), v])
     try:
         wb.save(path)
     except OSError as exc:

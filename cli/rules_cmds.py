@@ -10,6 +10,7 @@ import typer
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, group
 from workflow.errors import BadInput
+from workflow.text import visible
 
 rules_app = group(
     "Leader-assignment rules (包保规则): who leads each key project, who is first responsible, who is on "
@@ -39,9 +40,8 @@ def _conditions(key, category, industry, unit, origin, min_investment, max_inves
 
 
 def _esc(value) -> str:
-    from rich.markup import escape
-
-    return escape("" if value is None else str(value))
+    """A cell or message safe to print (cells here may be several lines: conditions, load)."""
+    return visible(value, multiline=True)
 
 
 def _rows(rows) -> list[tuple]:
@@ -181,8 +181,9 @@ def rules_list(
             "rules_active", "rules_changed"]
     rows = []
     for r in items:
-        who = f"{r['person_name']} [{r['person']}]" if r["person_name"] else r["person"]
-        label = t(r["role"], lang) + (f"\n{r['name']}" if r["name"] else "")
+        who = (f"{visible(r['person_name'])} [{visible(r['person'])}]" if r["person_name"]
+               else visible(r["person"]))
+        label = t(r["role"], lang) + (f"\n{visible(r['name'])}" if r["name"] else "")
         changed = f"{r['changed_at'][:19].replace('T', ' ')} {r['changed_by']}"
         if all_versions and not r["current"]:
             changed += f" ({t('rules_superseded', lang)})"
@@ -214,16 +215,18 @@ def _explain_table(doc: dict, lang: str) -> None:
     from cli.context import is_terminal, out
     from cli.render import stage_label, table
     from workflow.i18n import is_zh, t
+    from workflow.text import visible
 
     zh = is_zh(lang)
-    title = _esc(f"{doc['code']} {doc['name']} · {stage_label(doc['stage'], lang)} · "
+    title = _esc(f"{doc['code']} {visible(doc['name'])} · {stage_label(doc['stage'], lang)} · "
              f"{t('key', lang)}: {t('yes' if doc['key'] else 'no', lang)}")
     tbl = table([t(c, lang) for c in ("rules_rule", "rules_priority", "role", "rules_person",
                                       "rules_conditions", "rules_outcome")], title=title)
     for r in doc["rules"]:
         conds = "\n".join(("✓ " if c["ok"] else "✗ ") + (c["text_zh"] if zh else c["text"])
                           for c in r["conditions"]) or t("rules_every_project", lang)
-        who = f"{r['person_name']} [{r['person']}]" if r["person_name"] else r["person"]
+        who = (f"{visible(r['person_name'])} [{visible(r['person'])}]" if r["person_name"]
+               else visible(r["person"]))
         if r["cap"] is not None:
             who += f"\n{t('load', lang)} {r['load']}/{r['cap']}"
         style = None
@@ -231,7 +234,7 @@ def _explain_table(doc: dict, lang: str) -> None:
             style = {"assigned": "green", "would_assign": "cyan", "over_cap": "yellow"}.get(r["outcome"])
             if r["outcome"] in ("disabled", "not_matched"):
                 style = "dim"
-        cells = (f"{r['id']} v{r['version']}" + (f"\n{r['name']}" if r["name"] else ""), r["priority"],
+        cells = (f"{r['id']} v{r['version']}" + (f"\n{visible(r['name'])}" if r["name"] else ""), r["priority"],
                  t(r["role"], lang), who, conds, r["reason_zh"] if zh else r["reason"])
         tbl.add_row(*(_esc(c) for c in cells), style=style)
     out().print(tbl)
@@ -242,7 +245,7 @@ def _explain_table(doc: dict, lang: str) -> None:
         if a["by"] == "rule" and a["rule_active"] is False:
             by += f" ({t('rules_disabled', lang)})"
         since = a["assigned_on"] + (f" → {a['ended_on']}" if a["ended_on"] else "")
-        rows.append((t(a["role"], lang), f"{a['name']} [{a['login']}]", by, since, f"#{a['event_seq']}",
+        rows.append((t(a["role"], lang), visible(f"{a['name']} [{a['login']}]"), by, since, f"#{a['event_seq']}",
                      t("yes" if a["active"] else "no", lang)))
     tbl = table([t(c, lang) for c in ("role", "rules_person", "rules_assigned_by", "rules_since", "seq",
                                       "rules_holding")], title=t("rules_assignments", lang))

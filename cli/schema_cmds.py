@@ -22,6 +22,8 @@ from workflow.errors import BadInput
 def init(
     admin: str | None = typer.Option(None, "--admin", metavar="LOGIN",
                                      help="Make LOGIN an admin (default: the acting user)."),
+    force: bool = typer.Option(False, "--force",
+                               help="Add the pipeline's tables to a database that already holds other tables."),
     json: JsonFlag = False,
 ) -> None:
     """Create or upgrade the database (idempotent); LOGIN becomes admin."""
@@ -29,6 +31,16 @@ def init(
     from workflow.service import Service
 
     engine = STATE.engine(check=False)
+    before = dbm.current_revision(engine)
+    if before is None and not force:
+        others = dbm.other_tables(engine)
+        if others:
+            from workflow.text import listing
+
+            raise BadInput(f"the database {safe_url(engine)} already holds {len(others)} other table(s) "
+                           f"({listing(others, 10)}): it is not a pipeline database; choose another file, "
+                           "or give --force to add the pipeline's tables to it",
+                           [{"table": name} for name in others])
     before, after = _upgrade(engine)
     login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
     made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)

@@ -185,8 +185,8 @@ def test_hash_written_equals_hash_recomputed_after_reading_back(service, cli):
     res = service.add_project(name="盛典蓝莓科技开发项目", investor="盛典蓝莓科技开发有限公司", industry="农业",
                               investment_minor=1_2000_0000_00, unit="XH", on=date(2026, 1, 5))
     code = res.project.code
-    service.add_followup(code, '考察 "现场"\n第二行\t制表', on=date(2026, 1, 6))
-    service.add_followup(code, "约见", contact="李总 <li>", next_step="送\u2028材料", next_on="2026-01-20",
+    service.add_followup(code, '考察 "现场"\n第二行 \\ 反斜杠', on=date(2026, 1, 6))  # tabs are refused
+    service.add_followup(code, "约见", contact="李总 <li>", next_step="送材料 <b>", next_on="2026-01-20",
                          on=date(2026, 1, 7))
     pid = service.add_problem(code, '用地 "指标"\n未落实', kind="land", owner="FGW", person="wang",
                               due="2026-02-01", source="meeting", on=date(2026, 1, 10))["id"]

@@ -8,6 +8,10 @@ from typing import overload
 
 from workflow.errors import BadInput
 
+# The dates any command accepts (plans, effective dates, report dates, filters).
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
 
 def today() -> date:
     """Today in ``PIPELINE_TZ`` (an IANA zone such as ``Asia/Shanghai``), else the machine's zone."""
@@ -48,24 +52,33 @@ def parse_date(text: str | date | None, field: str = "date") -> date | None: ...
 
 def parse_date(text: str | date | None, field: str = "date") -> date | None:
     """A date typed as the import reads them: ``2026-03-31``, ``2026/3/31``, ``2026.3.31`` or
-    ``2026年3月31日`` (full-width digits too); anything else is refused naming the field."""
-    if text is None or isinstance(text, date):
+    ``2026年3月31日`` (full-width digits too), within the dates accepted (``FIRST_DAY`` ..
+    ``LAST_DAY``); anything else is refused naming the field."""
+    if text is None:
         return text
-    value = str(text).strip()
-    try:
-        if len(value) == 10 and value[4] == "-":
-            return date.fromisoformat(value)
-        import re
-        import unicodedata
+    if isinstance(text, date):
+        parsed = text
+    else:
+        value = str(text).strip()
+        try:
+            if len(value) == 10 and value[4] == "-":
+                parsed = date.fromisoformat(value)
+            else:
+                import re
+                import unicodedata
 
-        m = re.fullmatch(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?",
-                         unicodedata.normalize("NFKC", value))
-        if m is None:
-            raise ValueError
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31, "
-                       "or 2026/3/31, 2026年3月31日)") from None
+                m = re.fullmatch(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?",
+                                 unicodedata.normalize("NFKC", value))
+                if m is None:
+                    raise ValueError
+                parsed = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31, "
+                           "or 2026/3/31, 2026年3月31日)") from None
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise BadInput(f"{field}: {parsed.isoformat()} lies outside the dates accepted, "
+                       f"{FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
+    return parsed
 
 
 def effective_date(on: str | date | None, field: str = "--on") -> date:

@@ -9,6 +9,8 @@ PostgreSQL (a shared deployment): ``postgresql+psycopg://``; rows are locked wit
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -19,7 +21,25 @@ from workflow.errors import BadInput
 # The newest migration this code knows, and every one before it, oldest first.
 REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 SCHEMA_HEAD = REVISIONS[-1]
-BUSY_TIMEOUT_MS = 60_000
+BUSY_TIMEOUT_MS = 60_000  # how long a command waits for a database another program holds (PIPELINE_BUSY_TIMEOUT, s)
+SCHEMES = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST/DB (or postgresql://)")
+
+# Called once when a command has waited a second for a database another program holds (the command
+# line sets it on a terminal to print a notice); None: wait silently.
+WAIT_NOTICE: Callable[[], None] | None = None
+
+
+def busy_timeout_ms() -> int:
+    value = os.environ.get("PIPELINE_BUSY_TIMEOUT")
+    if not value:
+        return BUSY_TIMEOUT_MS
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise BadInput(f"PIPELINE_BUSY_TIMEOUT={value!r} is not a number of seconds") from None
+    if not 0 <= seconds <= 86_400:
+        raise BadInput(f"PIPELINE_BUSY_TIMEOUT={value!r} must lie between 0 and 86400 seconds")
+    return int(seconds * 1000)
 
 
 class SchemaMismatch(BadInput):
@@ -42,6 +62,10 @@ def resolve_url(db: str | None) -> str:
     if "://" in db:
         if db.startswith("postgresql://") or db.startswith("postgres://"):
             db = "postgresql+psycopg://" + db.split("://", 1)[1]
+        scheme = db.split("://", 1)[0]
+        if scheme not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+            raise BadInput(f"--db: unknown database URL scheme {scheme!r}; supported: {', '.join(SCHEMES)}, "
+                           "or the path of an SQLite file")
         return db
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
@@ -61,9 +85,10 @@ def make_engine(url: str, *, write: bool = True, readonly: bool = False) -> Engi
 
 
 def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
-    connect_args: dict = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    busy = busy_timeout_ms()
+    connect_args: dict = {"timeout": busy / 1000, "check_same_thread": False}
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    if readonly and not memory:
+    if readonly and not memory and "uri=true" not in url:  # (a URI given with --db keeps its own mode)
         path = url.split("///", 1)[1]
         url = f"sqlite:///file:{path}?mode=ro&uri=true"
     engine = create_engine(url, connect_args=connect_args)
@@ -72,10 +97,17 @@ def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
         # Take BEGIN over from pysqlite: it would otherwise begin lazily and never IMMEDIATE.
         dbapi_connection.isolation_level = None
+        import sqlite3
+
         cur = dbapi_connection.cursor()
         if not readonly and not memory:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc) and "read-only" not in str(exc):
+                    raise
+                # a file this user may not write: reads still work, a write says why (exit 6)
+        cur.execute(f"PRAGMA busy_timeout={busy}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA recursive_triggers=ON")
         cur.execute("PRAGMA synchronous=FULL")
@@ -84,7 +116,18 @@ def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
         # On the DBAPI connection itself: through SQLAlchemy's execute it cost a tenth of a transition.
-        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        dbapi = conn.connection.dbapi_connection
+        notice = WAIT_NOTICE
+        if notice is None or not write:
+            dbapi.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            return
+        timer = threading.Timer(1.0, notice)  # a notice when another program makes us wait
+        timer.daemon = True
+        timer.start()
+        try:
+            dbapi.execute("BEGIN IMMEDIATE")
+        finally:
+            timer.cancel()
 
     return engine
 
@@ -120,14 +163,42 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(alembic_config(url, conn), revision)
 
 
+def driver_error(exc: BaseException) -> BaseException | None:
+    """The database driver's error behind ``exc`` (SQLAlchemy's wrapper, or the driver's own error
+    raised where we talk to the driver directly, as ``BEGIN IMMEDIATE`` does), or None."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        return exc.orig
+    if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
+        return exc
+    return None
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The schema's revision; None when the database has no ``alembic_version`` table (never
+    initialised).  Every other failure (busy, not a database, no privilege) is raised as it is."""
+    from sqlalchemy.exc import DBAPIError
+
     with engine.connect() as conn:
         try:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-        except Exception:  # no alembic_version table: never initialised
-            conn.rollback()
-            return None
+        except DBAPIError as exc:
+            message = str(exc.orig)
+            if "no such table" in message or ("alembic_version" in message and "does not exist" in message):
+                conn.rollback()
+                return None
+            raise
     return row[0] if row else None
+
+
+def other_tables(engine: Engine) -> list[str]:
+    """The tables of a database that has no pipeline schema (``init`` refuses to add to them)."""
+    from sqlalchemy import inspect
+
+    return sorted(inspect(engine).get_table_names())
 
 
 def schema_state(revision: str | None) -> str:

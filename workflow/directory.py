@@ -13,7 +13,7 @@ from workflow.errors import BadInput, NotFound
 from workflow.tables import person as PE
 from workflow.tables import project as P
 from workflow.tables import unit as U
-from workflow.values import identifier, required
+from workflow.values import NAME_LIMIT, identifier, optional_text, required
 
 LEVELS = ("county", "township", "department")
 UNIT_KINDS = ("township", "department")
@@ -36,7 +36,7 @@ def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "town
     code = identifier(code, "CODE", 40)
     if kind not in UNIT_KINDS:
         raise BadInput(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
-    name = required(name, "--name")
+    name = required(name, "--name", NAME_LIMIT)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add units")
         if conn.execute(select(U.c.code).where(U.c.code == code)).first():
@@ -95,8 +95,9 @@ def add_person(engine: Engine, actor: str, login: str, name: str, level: str, un
     if level not in LEVELS:
         raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
     cap = _cap(cap)
-    values = {"login": login, "name": required(name, "--name"), "level": level, "unit_code": unit,
-              "title": title, "cap": cap, "active": True, "created_at": clock.utcnow()}
+    values = {"login": login, "name": required(name, "--name", NAME_LIMIT), "level": level, "unit_code": unit,
+              "title": optional_text(title, "--title", NAME_LIMIT), "cap": cap, "active": True,
+              "created_at": clock.utcnow()}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add people")
         if unit is not None:
@@ -121,7 +122,9 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
     if clear_cap:
         new["cap"] = None
     if "name" in new:
-        new["name"] = required(new["name"], "--name")
+        new["name"] = required(new["name"], "--name", NAME_LIMIT)
+    if "title" in new:
+        new["title"] = optional_text(new["title"], "--title", NAME_LIMIT)
     if not new:
         raise BadInput("nothing to change: give at least one option (see `pipeline people edit -h`)")
     with engine.begin() as conn:

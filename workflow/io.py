@@ -34,8 +34,10 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from workflow.clock import FIRST_DAY, LAST_DAY
 from workflow.errors import BadInput
 from workflow.money import ascii_minor, parse_amount
+from workflow.text import clip, escape_char, listing, restore_formula, unsafe_char, visible
 
 # --- columns -----------------------------------------------------------------------------------
 
@@ -311,11 +313,40 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
     return _with_header(open_rows, f"{path.name}[{title}]", None, estimate)
 
 
+# Caps on a workbook, checked from its zip directory before any part is parsed (a small file whose
+# parts expand to gigabytes is refused, not read).
+XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all parts together
+XLSX_MAX_RATIO = 100  # uncompressed / compressed size of any part larger than XLSX_RATIO_FROM
+XLSX_RATIO_FROM = 1024 * 1024
+
+
+def check_workbook_size(path: Path) -> None:
+    """Refuse a workbook whose parts together pass ``XLSX_MAX_UNCOMPRESSED`` bytes, or one of whose
+    parts (past ``XLSX_RATIO_FROM`` bytes) is compressed more than ``XLSX_MAX_RATIO`` to 1."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BadInput(f"FILE: {path.name} is not a readable .xlsx workbook ({exc})") from None
+    total = sum(i.file_size for i in infos)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise BadInput(f"FILE: {path.name} expands to {total:,} bytes, past the limit of "
+                       f"{XLSX_MAX_UNCOMPRESSED:,}; split it or save it as CSV")
+    for i in infos:
+        if i.file_size > XLSX_RATIO_FROM and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
+            raise BadInput(f"FILE: {path.name}: its part {clip(i.filename)} is compressed "
+                           f"{i.file_size // max(i.compress_size, 1):,} to 1, past the limit of {XLSX_MAX_RATIO} to 1 "
+                           "(a workbook that would expand far beyond its size is not read)")
+
+
 def _workbook(path: Path):
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
 
+    check_workbook_size(path)
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -562,7 +593,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             problems.append({"line": table.header_line, "column": None, "field": col.zh if zh else col.key,
                              "message": (f"缺少必填列“{col.zh}”（或 {col.key}）" if zh else
                                          f"missing required column {col.key!r} (or {col.zh}); "
-                                         f"headers found: {', '.join(h for h in table.headers if h) or 'none'}")})
+                                         f"headers found: {listing([h for h in table.headers if h]) or 'none'}")})
     by_code = {u["code"]: u["code"] for u in units}
     by_name: dict[str, list[str]] = {}
     by_fold: dict[str, str] = {}
@@ -688,7 +719,7 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
                 text = raw.strip()
-                if text and (not limit or len(text) <= limit):
+                if text and (not limit or len(text) <= limit) and text[0] != "'" and unsafe_char(text) is None:
                     return text
                 if not text and optional:
                     return None
@@ -731,7 +762,7 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
                         day = date.fromisoformat(raw)
                     except ValueError:
                         return general(raw)
-                    if not (future and day > today):
+                    if not (future and day > today) and FIRST_DAY <= day <= LAST_DAY:
                         return day
                 elif optional and not raw.strip():
                     return None
@@ -749,8 +780,13 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
         return None
     if col.kind == "text":
         text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
+        text = restore_formula(text)  # an apostrophe our export put before a formula-like text
         if col.limit and len(text) > col.limit:
             raise BadInput(f"超过{col.limit}个字符" if zh else f"longer than {col.limit} characters")
+        bad = unsafe_char(text)
+        if bad is not None:
+            raise BadInput(f"含有控制字符 {escape_char(bad)}" if zh else
+                           f"holds the control character {escape_char(bad)}; names and codes are one line of text")
         return text
     if col.kind == "amount":
         return _amount(raw, factor, lang)
@@ -759,6 +795,9 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
     if col.kind == "yesno":
         return _yesno(raw, lang)
     day = _date(raw, lang)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadInput(f"{day.isoformat()} 不在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间" if zh else
+                       f"{day.isoformat()} lies outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
     if col.key == "registered_on" and day > today:
         raise BadInput(f"登记日期 {day.isoformat()} 晚于今天（{today.isoformat()}）" if zh else
                        f"{day.isoformat()} lies in the future (today is {today.isoformat()})")
@@ -926,15 +965,25 @@ def _text_cell(value: Any) -> str:
     return str(value)
 
 
+def _safe_cell(value: Any) -> Any:
+    """A CSV cell: dates as ISO text, numbers as they are, text shown visibly and neutralised
+    against formulas (``workflow.text.csv_cell``)."""
+    from workflow.text import csv_cell
+
+    if isinstance(value, date):
+        return value.isoformat()
+    return csv_cell(value)
+
+
 def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
               encoding: str = "utf-8-sig") -> str | None:
     """Write CSV to ``path`` (UTF-8 with a BOM by default, so Excel shows Chinese right), or return the
     text when ``path`` is None."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(headers)
+    w.writerow([_safe_cell(h) for h in headers])
     for r in rows:
-        w.writerow([_text_cell(v) for v in r])
+        w.writerow([_safe_cell(v) for v in r])
     if path is None:
         return buf.getvalue()
     try:
@@ -967,7 +1016,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
     bold = Font(bold=True)
     head = []
     for h in headers:
-        c = WriteOnlyCell(ws, value=h)
+        c = text_cell(ws, h)
         c.font = bold
         head.append(c)
     ws.append(head)
@@ -977,7 +1026,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
         for i, v in enumerate(r):
             if i in money and v is not None:
                 v = _number(v)
-            c = WriteOnlyCell(ws, value=v)
+            c = text_cell(ws, v) if isinstance(v, str) else WriteOnlyCell(ws, value=v)
             if isinstance(v, date):
                 c.number_format = "yyyy-mm-dd"
             cells.append(c)
@@ -986,6 +1035,27 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
         wb.save(path)
     except OSError as exc:
         raise BadInput(f"FILE: cannot write {path}: {exc.strerror}") from None
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A write-only cell holding ``value`` as text, never as a formula: typed as a string (openpyxl
+    would read a leading ``=`` as a formula) with Excel's quote prefix, so that editing it keeps it
+    text; control characters shown visibly (a workbook cannot hold most of them)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    c = WriteOnlyCell(ws, value=visible(value, multiline=True))
+    c.data_type = "s"
+    if value[:1] in ("=", "+", "-", "@"):
+        c.quotePrefix = True
+    return c
+
+
+def set_text(cell: Any, value: str) -> None:
+    """A normal (not write-only) cell set to ``value`` as text, as :func:`text_cell` does."""
+    cell.value = visible(value, multiline=True)
+    cell.data_type = "s"
+    if value[:1] in ("=", "+", "-", "@"):
+        cell.quotePrefix = True
 
 
 def _number(text: str) -> int | float | str:

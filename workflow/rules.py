@@ -296,9 +296,14 @@ def _clean_list(name: str, values: Iterable[str] | None) -> tuple[str, ...] | No
     out: list[str] = []
     seen = set()
     for v in values:
+        from workflow.values import NAME_LIMIT, clean
+
         text = " ".join(str(v).split())
         if not text:
             raise BadInput(f"--{name}: an empty value is not a condition")
+        if len(text) > NAME_LIMIT:
+            raise BadInput(f"--{name} is longer than {NAME_LIMIT} characters")
+        clean(text, f"--{name}")
         k = _norm(text, _is_exact(name))
         if k not in seen:
             seen.add(k)
@@ -900,6 +905,13 @@ def _saved(conn, rule_id: int, version: int) -> RuleRow:
     return rows[0]
 
 
+def _rule_name(name: str | None) -> str | None:
+    from workflow.values import NAME_LIMIT, optional_text
+
+    text = optional_text(name.strip() if isinstance(name, str) else name, "--name", NAME_LIMIT)
+    return text or None
+
+
 def add_rule(service, *, role: str, person: str, priority: int, conditions: Conditions,
              name: str | None = None) -> dict:
     """Save a new rule (version 1); returns ``{"id", "version", "rule", "warnings"}``."""
@@ -907,7 +919,7 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
 
     _check_role(role)
     _check_priority(priority)
-    name = name.strip() if name and name.strip() else None
+    name = _rule_name(name)
     R = _tables()[0]
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "change leader-assignment rules")
@@ -968,7 +980,7 @@ def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | N
         new_conditions = old.conditions.merged(dict(conditions or {}), clear)
         new_name = old.name
         if name is not None:
-            new_name = name.strip() or None
+            new_name = _rule_name(name)
         return replace(old, role=role or old.role, person=person or old.person,
                        priority=old.priority if priority is None else priority, name=new_name,
                        conditions=new_conditions)

@@ -9,30 +9,56 @@ from typing import Any
 from workflow import clock
 from workflow.errors import BadInput
 from workflow.money import CURRENCIES, MAX_MINOR
+from workflow.text import escape_char, unsafe_char
 
 # Longest text a project column holds (the model's max_length; PostgreSQL enforces it).
 PROJECT_TEXT_LIMITS = {"name": 300, "investor": 300, "origin": 200, "industry": 200, "category": 200,
                        "unit": 40}
 IDENTIFIER_LIMIT = 80  # logins, unit codes
+NAME_LIMIT = 200  # names of people and units, titles, rule names
+NUMBER_LIMIT = 200  # document numbers
+SOURCE_LIMIT = 200  # the source of a capital arrival
+FREE_TEXT_LIMIT = 4000  # reasons, notes, resolutions (line breaks allowed)
+
+# Dates a command accepts (plans, effective dates, report dates): ``clock.FIRST_DAY`` .. ``clock.LAST_DAY``.
+FIRST_DAY, LAST_DAY = clock.FIRST_DAY, clock.LAST_DAY
 
 
-def required(value: Any, what: str) -> str:
-    """A non-empty text, stripped."""
+def clean(text: str, what: str, *, multiline: bool = False) -> str:
+    """``text`` unless it holds a control character (a NUL, an escape, a bidi control; a line break
+    unless ``multiline``): refused naming the field and the character."""
+    bad = unsafe_char(text, multiline=multiline)
+    if bad is not None:
+        kind = "a line break" if bad in "\r\n" else f"the control character {escape_char(bad)}"
+        allowed = "line breaks only" if multiline else "one line of printable text"
+        raise BadInput(f"{what} holds {kind}; it takes {allowed}",
+                       [{"field": what, "message": f"control character {escape_char(bad)}"}])
+    return text
+
+
+def required(value: Any, what: str, limit: int | None = None, *, multiline: bool = False) -> str:
+    """A non-empty text, stripped, without control characters (line breaks only if ``multiline``),
+    at most ``limit`` characters."""
     if value is None or not isinstance(value, str) or not value.strip():
         if value is not None and not isinstance(value, str):
             raise BadInput(f"{what} must be text, not {type(value).__name__}")
         raise BadInput(f"{what} must not be empty")
-    return value.strip()
+    text = value.strip()
+    if limit is not None and len(text) > limit:
+        raise BadInput(f"{what} is longer than {limit} characters")
+    return clean(text, what, multiline=multiline)
 
 
-def optional_text(value: Any, what: str, limit: int | None = None) -> str | None:
+def optional_text(value: Any, what: str, limit: int | None = None, *, multiline: bool = False) -> str | None:
+    """None, or a text without control characters (line breaks only if ``multiline``), at most
+    ``limit`` characters."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise BadInput(f"{what} must be text, not {type(value).__name__}")
     if limit is not None and len(value) > limit:
         raise BadInput(f"{what} is longer than {limit} characters")
-    return value
+    return clean(value, what, multiline=multiline)
 
 
 def identifier(value: Any, what: str, limit: int = IDENTIFIER_LIMIT) -> str:
@@ -68,7 +94,14 @@ def day(value: Any, what: str = "--on") -> date:
         raise BadInput(f"{what}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)")
     parsed = clock.parse_date(value, what)
     assert parsed is not None
-    return parsed
+    return in_range(parsed, what)
+
+
+def in_range(value: date, what: str) -> date:
+    """A date between ``FIRST_DAY`` and ``LAST_DAY``, else refused naming the field."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise BadInput(f"{what}: {value.isoformat()} lies outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
+    return value
 
 
 def effective(value: Any, what: str = "--on") -> date:
@@ -90,4 +123,7 @@ def reason(value: Any, what: str, *, required_: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise BadInput(f"--reason must be text, not {type(value).__name__}")
-    return value.strip()
+    text = value.strip()
+    if len(text) > FREE_TEXT_LIMIT:
+        raise BadInput(f"--reason is longer than {FREE_TEXT_LIMIT} characters")
+    return clean(text, "--reason", multiline=True)

@@ -12,6 +12,7 @@ from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
 from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered
 from workflow.store import ProjectRow, Txn, project_code
+from workflow.text import unsafe_char
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (SPEC §4)
@@ -39,7 +40,8 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
 
 
 def _text(value: Any, what: str) -> str | None:
-    if value is None or (value.__class__ is str and len(value) <= PROJECT_TEXT_LIMITS[what]):
+    if value is None or (value.__class__ is str and len(value) <= PROJECT_TEXT_LIMITS[what]
+                         and unsafe_char(value) is None):
         return value
     return optional_text(value, f"--{what}", PROJECT_TEXT_LIMITS[what])  # refuses, naming the field
 
@@ -62,9 +64,7 @@ class ProjectFields(NamedTuple):
               unit: Any = None, origin: Any = None, category: Any = None, key: Any = None,
               plan: Mapping[str, Any] | None = None) -> ProjectFields:
         checked = check_plan(plan)
-        name = required(name, "--name")
-        if len(name) > PROJECT_TEXT_LIMITS["name"]:
-            raise BadInput(f"--name is longer than {PROJECT_TEXT_LIMITS['name']} characters")
+        name = required(name, "--name", PROJECT_TEXT_LIMITS["name"])
         investment = amount(investment_minor, "--investment", positive=False)
         if key is not None and not isinstance(key, bool):
             raise BadInput("--key must be yes or no")
@@ -164,7 +164,8 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
     new: dict[str, Any] = {}
     for f in PROJECT_TEXT_FIELDS:
         if f in changes:
-            new[f] = required(changes[f], "--name") if f == "name" else _text(changes[f], f)
+            new[f] = (required(changes[f], "--name", PROJECT_TEXT_LIMITS["name"]) if f == "name"
+                      else _text(changes[f], f))
     if "name" in new and len(new["name"]) > PROJECT_TEXT_LIMITS["name"]:
         raise BadInput(f"--name is longer than {PROJECT_TEXT_LIMITS['name']} characters")
     if "unit" in changes:

@@ -8,14 +8,13 @@ from typing import Any
 from workflow.commands.common import auto_transitions, check_money_duplicate, check_on, check_stage_allows, definition
 from workflow.errors import BadInput, NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
+from workflow.money import MAX_MINOR
 from workflow.store import ProjectRow, Txn
-from workflow.values import amount, choice, day, optional_text, required
+from workflow.values import FREE_TEXT_LIMIT, NUMBER_LIMIT, SOURCE_LIMIT, amount, choice, day, optional_text, required
 from workflow.values import currency as check_currency
 
-NOTE_LIMIT = 4000
+NOTE_LIMIT = FREE_TEXT_LIMIT
 CONTACT_LIMIT = 200
-NUMBER_LIMIT = 200
-SOURCE_LIMIT = 200
 RESULTS = ("pass", "fail")
 
 
@@ -26,7 +25,7 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
     item, result = kind_key(item, definition(proj).checks), result_key(result)
     choice(item, [c.key for c in definition(proj).checks], "ITEM")
     choice(result, RESULTS, "RESULT")
-    note = optional_text(note, "--note", NOTE_LIMIT)
+    note = optional_text(note, "--note", NOTE_LIMIT, multiline=True)
     check_stage_allows(proj, f"check:{item}")
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, CheckRecorded(on=on, item=item, result=result, note=note))
@@ -38,8 +37,7 @@ def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date
 
     kind = kind_key(kind, definition(proj).documents)
     choice(kind, [d.key for d in definition(proj).documents], "KIND")
-    number = required(number, "NUMBER")
-    optional_text(number, "NUMBER", NUMBER_LIMIT)
+    number = required(number, "NUMBER", NUMBER_LIMIT)
     check_stage_allows(proj, f"document:{kind}")
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
@@ -57,6 +55,7 @@ def add_capital(txn: Txn, proj: ProjectRow, *, amount_minor: int, currency: str,
     check_on(txn, proj, on, transition=False)
     if not allow_duplicate:
         check_money_duplicate(txn, proj, "capital", amount_minor, currency, on)
+    _within_total(txn.facts(proj).capital, amount_minor, "capital in place")
     txn.emit(proj, CapitalArrived(on=on, amount_minor=amount_minor, currency=currency, source=source))
     auto_transitions(txn, proj, on)
 
@@ -69,7 +68,22 @@ def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, c
     check_on(txn, proj, on, transition=False)
     if not allow_duplicate:
         check_money_duplicate(txn, proj, "investment", amount_minor, currency, on)
+    from sqlalchemy import func, select
+
+    from workflow.tables import investment_completed as INV
+
+    done = txn.conn.execute(select(func.coalesce(func.sum(INV.c.amount_minor), 0))
+                            .where(INV.c.project_id == proj.id)).scalar()
+    _within_total(int(done or 0), amount_minor, "investment completed")
     txn.emit(proj, InvestmentRecorded(on=on, amount_minor=amount_minor, currency=currency))
+
+
+def _within_total(total: int, amount_minor: int, what: str) -> None:
+    """Refuse an amount that would take a project's total past ``MAX_MINOR`` (the limit of any one
+    amount): every total then stays exact in a 64-bit column, in SQL sums and in JSON (below 2^53)."""
+    if total + amount_minor > MAX_MINOR:
+        raise BadInput(f"AMOUNT: the project's {what} would reach {total + amount_minor:,} minor units, past "
+                       f"the limit of {MAX_MINOR:,} (its total now: {total:,})")
 
 
 def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str | None = None,
@@ -77,12 +91,9 @@ def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str |
     """A follow-up note (人盯人), optionally naming the contact, the next step promised and the date
     of the next follow-up (``next_on``, not before ``on``).  A leader (``role``) may add them only on
     projects they hold a role on."""
-    note = required(note, "NOTE")
-    optional_text(note, "NOTE", NOTE_LIMIT)
-    contact = None if contact is None else required(contact, "--contact")
-    optional_text(contact, "--contact", CONTACT_LIMIT)
-    next_step = None if next_step is None else required(next_step, "--next-step")
-    optional_text(next_step, "--next-step", NOTE_LIMIT)
+    note = required(note, "NOTE", NOTE_LIMIT, multiline=True)
+    contact = None if contact is None else required(contact, "--contact", CONTACT_LIMIT)
+    next_step = None if next_step is None else required(next_step, "--next-step", NOTE_LIMIT)
     promised = None if next_on is None else day(next_on, "--next-on")
     if promised is not None and promised < on:
         raise BadInput(f"--next-on: {promised.isoformat()} lies before the follow-up ({on.isoformat()})")

@@ -14,7 +14,7 @@ REASON_LIMIT = 4000
 def advance(txn: Txn, proj: ProjectRow, *, target: str, on: date, reason: str | None = None) -> None:
     """Fire the transition named by ``target`` (a trigger or a destination stage) if every guard
     holds; a refusal names every failed guard (Refused, exit 3)."""
-    reason = optional_text(reason, "--reason", REASON_LIMIT)
+    reason = optional_text(reason, "--reason", REASON_LIMIT, multiline=True)
     reason = reason.strip() if reason and reason.strip() else None
     transition = definition(proj).resolve(proj.stage, target, proj.held_from)
     refuse_failed(proj, transition, guard_results(txn, proj, transition, reason))
