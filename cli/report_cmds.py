@@ -29,7 +29,8 @@ ReportAsOf = Annotated[str | None, typer.Option(
 UnitCode = Annotated[str | None, typer.Option("--unit", metavar="CODE", help="Only this unit's projects.")]
 Period = Annotated[str, typer.Option(
     "--period", "-p", metavar="PERIOD",
-    help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec).")]
+    help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec), "
+         "or a span of one kind: 2022..2025, 2026-B1..2026-B5.")]
 
 
 def _date(value: str | None, name: str):
@@ -258,6 +259,38 @@ def _stage_title(key: str, lang: str) -> str:
     return stage_label(key, lang)
 
 
+def series_section(doc: dict, lang: str) -> Section | None:
+    """A span's periods, each with its figures and growth, then the totals and the average growth."""
+    s = doc.get("series")
+    if not s:
+        return None
+    sec = Section("series", [("period", "text"), ("col_signed", "int"), ("col_growth", "rate"),
+                             ("col_capital_cny", "wan"), ("col_growth", "rate"), ("col_capital_usd", "wan"),
+                             ("col_growth", "rate"), ("col_investment", "wan"), ("col_growth", "rate")])
+    metrics = ("signed", "capital", "foreign", "investment")
+    for row in s["periods"]:
+        cells: list = [row["period"]]
+        for m in metrics:
+            cells += [row["figures"][m], row["growth"][m]]
+        sec.add(cells)
+    total: list = [t("row_total", lang)]
+    for m in metrics:
+        total += [s["totals"][m], None]
+    sec.add(total, "total")
+    avg: list = [t("row_average_growth", lang)]
+    for m in metrics:
+        avg += [None, s["average_growth"][m]]
+    sec.add(avg)
+    return sec
+
+
+def _with_series(report: Report, doc: dict, lang: str) -> Report:
+    sec = series_section(doc, lang)
+    if sec is not None:
+        report.sections.append(sec)
+    return report
+
+
 def bulletin_report(doc: dict, lang: str) -> Report:
     prev_label = f"{t('row_previous', lang)} {doc['previous_period']}"
     figures = Section("figures", [("unit", "text"), ("unit_name", "text"), *FIGURE_COLUMNS])
@@ -288,7 +321,7 @@ def bulletin_report(doc: dict, lang: str) -> Report:
     title = f"{t('report_bulletin', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("row_previous", f"{doc['previous_period']} ({doc['previous_as_of']})")]
-    return Report(title, [figures, by_stage], flat, info)
+    return _with_series(Report(title, [figures, by_stage], flat, info), doc, lang)
 
 
 def _leader_name(leader: dict | None) -> str:
@@ -344,7 +377,7 @@ def review_report(doc: dict, lang: str) -> Report:
              _money(tot["investment_completed"], "CNY"), ""], "total")
     title = f"{t('report_review', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"])]
-    return Report(title, [sec], "projects", info)
+    return _with_series(Report(title, [sec], "projects", info), doc, lang)
 
 
 def _metric_cell(metric: str, value):
@@ -375,7 +408,7 @@ def evaluation_report(doc: dict, lang: str) -> Report:
     title = f"{t('report_evaluation', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("col_score", doc["scoring"]["score"])]
-    return Report(title, [ranking, details], "details", info)
+    return _with_series(Report(title, [ranking, details], "details", info), doc, lang)
 
 
 # --- report commands ---------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.errors import BadInput, NotFound
 from workflow.lights import GREEN, RED, YELLOW, Light, LightFacts, Thresholds, compute_light
-from workflow.periods import Period, parse_period
+from workflow.periods import Period, Span, parse_span
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import event as E
@@ -96,7 +96,7 @@ def paused_stages() -> list[str]:
 class Window:
     """A report period cut at its as-of date: flows count effective dates in [start, end]."""
 
-    period: Period
+    period: Period | Span
     as_of: date
 
     @property
@@ -107,19 +107,29 @@ class Window:
     def end(self) -> date:
         return min(self.period.end, self.as_of)
 
+    @property
+    def parts(self) -> list[Window]:
+        """The windows of a span's periods that have begun by the as-of date (a single period: itself)."""
+        if not isinstance(self.period, Span):
+            return [self]
+        return [Window(p, min(p.end, self.as_of)) for p in self.period.parts if p.start <= self.as_of]
+
     def json(self) -> dict:
-        return {"period": self.period.label, "start": self.start.isoformat(),
-                "end": self.period.end.isoformat(), "as_of": self.as_of.isoformat()}
+        doc: dict[str, Any] = {"period": self.period.label, "start": self.start.isoformat(),
+               "end": self.period.end.isoformat(), "as_of": self.as_of.isoformat()}
+        if isinstance(self.period, Span):
+            doc["span"] = [p.label for p in self.period.parts]
+        return doc
 
 
-def make_window(period: Period | str, as_of: date | None = None, *, today: date | None = None,
+def make_window(period: Period | Span | str, as_of: date | None = None, *, today: date | None = None,
                 lang: str = "en") -> Window:
     """The window of `period`: `as_of` defaults to the period's end or today, whichever is earlier.
 
     An as-of date before the period starts (a period that has not begun) is refused.
     """
     if isinstance(period, str):
-        period = parse_period(period, lang=lang)
+        period = parse_span(period, lang=lang)
     today = today or clock.today()
     if as_of is None:
         as_of = min(period.end, today)
@@ -382,10 +392,51 @@ def _thresholds(t: Thresholds | None) -> Thresholds:
     return t if t is not None else Thresholds()
 
 
+# --- spans: each period of a span, its growth, the average growth --------------------------------
+
+SERIES_METRICS: tuple[str, ...] = ("signed", "capital", "foreign", "investment")
+
+
+def _growth(now: int, before: int) -> float | None:
+    return None if not before else round((now - before) / before, 4)
+
+
+def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
+    """For a span: each of its periods (cut at the as-of date) with its flow figures (signed; capital
+    in place in CNY; foreign capital in place in USD; investment completed in CNY) and the growth
+    against the period before it in the span; and the average growth per period (per year for a
+    span of years), compounded from the first period to the last: (last / first) ** (1 / (n - 1)) - 1.
+    None for a single period.  The figures of the periods add up to the span's."""
+    if not isinstance(w.period, Span):
+        return None
+    rows: list[dict[str, Any]] = []
+    for part in w.parts:
+        act = {"signed": 0, "capital": 0, "foreign": 0, "investment": 0}
+        for flow in _flows(conn, part, unit).values():
+            act["signed"] += flow["signed"]
+            act["capital"] += flow["capital"].get("CNY", 0)
+            act["foreign"] += flow["capital"].get("USD", 0)
+            act["investment"] += flow["investment"].get("CNY", 0)
+        prev = rows[-1]["figures"] if rows else None
+        rows.append({"period": part.period.label, "start": part.start.isoformat(), "end": part.end.isoformat(),
+                     "figures": act,
+                     "growth": {m: (_growth(act[m], prev[m]) if prev is not None else None) for m in SERIES_METRICS}})
+    average: dict[str, float | None] = {}
+    for m in SERIES_METRICS:
+        first, last = (rows[0]["figures"][m], rows[-1]["figures"][m]) if rows else (0, 0)
+        n = len(rows)
+        average[m] = (round((last / first) ** (1 / (n - 1)) - 1, 4)
+                      if n >= 2 and first > 0 and last >= 0 else None)
+    totals = {m: sum(r["figures"][m] for r in rows) for m in SERIES_METRICS}
+    return {"per": w.period.kind, "units": {"capital": "CNY minor", "foreign": "USD minor",
+                                            "investment": "CNY minor"},
+            "periods": rows, "totals": totals, "average_growth": average}
+
+
 # --- bulletin (两月一通报) -------------------------------------------------------------------------
 
 
-def bulletin(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Per unit and in total: projects by stage, signed, capital in place and investment completed
     by currency, key projects, projects over 100 million, red/yellow; and the previous period."""
@@ -396,6 +447,7 @@ def bulletin(engine: Engine, period: Period | str, *, as_of: date | None = None,
         units = _units(conn, unit)
         now = _figures_by_unit(conn, w, unit, t)
         before = _figures_by_unit(conn, pw, unit, t)
+        spans = series(conn, w, unit)
     rows = []
     for code, name in units:
         f, b = now.get(code) or _zero_figures(), before.get(code) or _zero_figures()
@@ -407,7 +459,8 @@ def bulletin(engine: Engine, period: Period | str, *, as_of: date | None = None,
     return {"report": "bulletin", **w.json(), "previous_period": pw.period.label,
             "previous_as_of": pw.as_of.isoformat(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": figures_json(totals), "previous": figures_json(previous),
-            "change": figures_json(_change(totals, previous)), "units": rows}
+            "change": figures_json(_change(totals, previous)), "units": rows,
+            **({"series": spans} if spans is not None else {})}
 
 
 def _thresholds_json(t: Thresholds) -> dict:
@@ -488,7 +541,7 @@ def warnings(engine: Engine, *, as_of: date | None = None, unit: str | None = No
             "units": _per_unit_counts(units, items), "projects": items}
 
 
-def dispatch(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def dispatch(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Every red or yellow project on the window's as-of date with its reasons, leader and unit."""
     t = _thresholds(thresholds)
@@ -515,7 +568,7 @@ def _money_by_project(conn: Connection, table, ids: list[int], as_of: date) -> d
     return out
 
 
-def review(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
            thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Projects that reached `construction` or `production` in the period (first time; a resume
     from hold is not reaching a stage), with their money to date and lead leader."""
@@ -541,6 +594,7 @@ def review(engine: Engine, period: Period | str, *, as_of: date | None = None, u
         invest = _money_by_project(conn, INV, ids, w.as_of)
         leaders = _lead_leaders(conn, ids, w.as_of)
         names = _unit_names(conn)
+        spans = series(conn, w, unit)
     items: list[dict[str, Any]] = []
     for pid in ids:
         s = snaps[pid]
@@ -560,7 +614,8 @@ def review(engine: Engine, period: Period | str, *, as_of: date | None = None, u
                                      "currency": "CNY"},
               "capital_in_place": _sum_lists(x["capital_in_place"] for x in items),
               "investment_completed": _sum_lists(x["investment_completed"] for x in items)}
-    return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items}
+    return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items,
+            **({"series": spans} if spans is not None else {})}
 
 
 def _iso(d: date | None) -> str | None:
@@ -593,7 +648,7 @@ def _metric_value(metric: str, value: int | None):
     return int(value) if currency is None else {"amount_minor": int(value), "currency": currency}
 
 
-def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
                today: date | None = None, lang: str = "en") -> dict:
     """Per unit: each target of the period's year against the actual figure in the period, the
     completion rate (actual / target), a score and a rank.
@@ -608,10 +663,16 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
     with _read(engine) as conn:
         units = [(c, n) for c, n in _units(conn, unit) if c is not None]
         actual = _actuals(conn, w, unit)
-        q = select(TGT).where(TGT.c.year == w.period.year)
+        years = w.period.years if isinstance(w.period, Span) else (w.period.year,)
+        q = select(TGT).where(TGT.c.year.in_(years))
         if unit is not None:
             q = q.where(TGT.c.unit_code == unit)
-        targets = {r["unit_code"]: r for r in conn.execute(q).mappings()}
+        targets: dict[str, dict[str, int]] = {}
+        for r in conn.execute(q).mappings():  # a span's target is the sum of its years' targets
+            sums = targets.setdefault(r["unit_code"], dict.fromkeys((c for c, _ in METRIC_COLUMNS.values()), 0))
+            for col in sums:
+                sums[col] += int(r[col] or 0)
+        spans = series(conn, w, unit)
     rows: list[dict[str, Any]] = []
     for code, name in units:
         tgt = targets.get(code)
@@ -632,7 +693,8 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
     for i, r in enumerate(ranked):
         r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
     unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
-    return {"report": "evaluation", **w.json(), "year": w.period.year, "unit": unit,
+    return {"report": "evaluation", **w.json(), "year": w.period.year, "years": list(years), "unit": unit,
+            **({"series": spans} if spans is not None else {}),
             "scoring": {"rate": "actual / target", "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100",
                         "rate_cap": RATE_CAP},
             "units": ranked + unranked}
