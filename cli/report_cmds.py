@@ -284,6 +284,36 @@ def series_section(doc: dict, lang: str) -> Section | None:
     return sec
 
 
+PROGRESS_COLUMNS = [("col_projects", "int"), ("col_year_plan", "wan"), ("col_year_done", "wan"),
+                    ("col_plan_rate", "rate"), ("col_time_progress", "text"), ("col_points", "score"),
+                    ("col_planned_starts", "int"), ("col_actual_starts", "int"), ("col_start_rate", "rate")]
+
+
+def _progress_cells(row: dict, time_text: str) -> list:
+    return [row["projects"], row["year_plan"]["amount_minor"], row["completed"]["amount_minor"], row["plan_rate"],
+            time_text, row["points"], row["planned_starts"], row["started"], row["start_rate"]]
+
+
+def progress_sections(doc: dict, lang: str) -> list[Section]:
+    """Planned progress (序时进度) of the as-of year: by unit and by category, with totals."""
+    p = doc.get("progress")
+    if not p:
+        return []
+    time_text = f"{p['time_progress']:.1f}%"
+    year = p["year"]
+    by_unit = Section("progress", [("unit", "text"), ("unit_name", "text"), *PROGRESS_COLUMNS],
+                      title=f"{t('sec_progress', lang)} {year}")
+    for u in p["units"]:
+        by_unit.add([*_unit_label(u["unit"], u["unit_name"], lang), *_progress_cells(u, time_text)])
+    by_unit.add([t("row_total", lang), "", *_progress_cells(p["totals"], time_text)], "total")
+    by_cat = Section("progress_category", [("category", "text"), *PROGRESS_COLUMNS],
+                     title=f"{t('sec_progress_category', lang)} {year}")
+    for c in p["categories"]:
+        by_cat.add([t(f"cat_{c['category']}", lang), *_progress_cells(c, time_text)])
+    by_cat.add([t("row_total", lang), *_progress_cells(p["totals"], time_text)], "total")
+    return [by_unit, by_cat]
+
+
 def _with_series(report: Report, doc: dict, lang: str) -> Report:
     sec = series_section(doc, lang)
     if sec is not None:
@@ -321,7 +351,7 @@ def bulletin_report(doc: dict, lang: str) -> Report:
     title = f"{t('report_bulletin', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("row_previous", f"{doc['previous_period']} ({doc['previous_as_of']})")]
-    return _with_series(Report(title, [figures, by_stage], flat, info), doc, lang)
+    return _with_series(Report(title, [figures, by_stage, *progress_sections(doc, lang)], flat, info), doc, lang)
 
 
 def _leader_name(leader: dict | None) -> str:
@@ -355,7 +385,7 @@ def dispatch_report(doc: dict, lang: str, *, title: str | None = None) -> Report
     if "period" in doc:
         info.insert(0, ("period", f"{doc['period']} ({doc['start']} – {doc['end']})"))
     # CSV gets the list with each project's reasons on one line.
-    return Report(title, [_summary_section(doc, lang), _projects_section(doc, lang)],
+    return Report(title, [_summary_section(doc, lang), _projects_section(doc, lang), *progress_sections(doc, lang)],
                   _projects_section(doc, lang, multiline=False), info)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from workflow.errors import BadInput
 
 # The newest migration this code knows, and every one before it, oldest first.
-REVISIONS: tuple[str, ...] = ("0001",)
+REVISIONS: tuple[str, ...] = ("0001", "0005")
 SCHEMA_HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 60_000
 

@@ -502,6 +502,24 @@ class InvestmentRecorded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class YearPlanSet(Event):
+    """A project's investment plan for one year (年度计划投资); a later one for the same year replaces it
+    (the newest ``year_plan`` row of a project and year is the plan in force; 0 clears it)."""
+
+    kind: ClassVar[str] = "year_plan"
+    year: int
+    amount_minor: int
+    currency: str = "CNY"
+
+    def payload(self) -> dict[str, Any]:
+        return {"year": self.year, "amount_minor": self.amount_minor, "currency": self.currency}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("year_plan", {"project_id": project_id, "year": self.year, "amount_minor": self.amount_minor,
+                               "currency": self.currency, "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
 class FollowedUp(Event):
     kind: ClassVar[str] = "followup"
     note: str
@@ -707,4 +725,4 @@ def replay_stage(events: list[dict], paused: frozenset) -> dict:
 
 
 KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
-         "assignment", "reassignment", "correction")
+         "assignment", "reassignment", "correction", "year_plan")

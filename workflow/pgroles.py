@@ -39,7 +39,7 @@ GROUPS: dict[str, str] = {
 HISTORY_TABLES = ("event",)
 MIGRATION_TABLES = ("alembic_version",)
 RECORD_TABLES = ("document", "screening_check", "capital_arrival", "investment_completed", "followup",
-                 "assignment")
+                 "assignment", "year_plan")
 
 # role -> privilege -> tables ("*" = every application table except history and migration state)
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -46,6 +46,7 @@ from workflow.tables import person as PE
 from workflow.tables import project as P
 from workflow.tables import target as TGT
 from workflow.tables import unit as U
+from workflow.tables import year_plan as YP
 
 CURRENCIES: tuple[str, ...] = ("CNY", "USD")
 OVER_100M_MINOR = 100_000_000 * 100  # 超亿元项目: planned investment ≥ 100 million CNY, in fen
@@ -168,6 +169,8 @@ class Snapshot:
     has_lead_leader: bool
     plan: dict
     light: Light = field(default_factory=lambda: Light(None, ()))
+    year_plan_minor: int = 0  # the plan of the as-of date's year (CNY fen), 0 without one
+    year_done_minor: int = 0  # investment completed (CNY) from 1 January to the as-of date
 
 
 def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None = None):
@@ -215,6 +218,8 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
         id_chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     no_light = Light(None, ())
     for chunk in id_chunks:
+        plans = year_plans(conn, as_of, unit=unit, ids=chunk)
+        done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
         for r in conn.execute(_facts_stmt(as_of, unit, chunk)):
             (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) = r
@@ -226,13 +231,45 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             key = bool(key)
             leader = bool(leader)
             snap = Snapshot(pid, code, name, unit_code, key, int(planned), stage, kind, since, registered,
-                            followup, leader, plan, no_light)
+                            followup, leader, plan, no_light, plans.get(pid, 0), done.get(pid, 0))
             if kind == "active":
                 snap.light = compute_light(LightFacts(
                     stage=stage, stage_kind=kind, stage_since=since, registered_on=registered,
-                    last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan), as_of, thresholds)
+                    last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan,
+                    year_plan_minor=snap.year_plan_minor, year_done_minor=snap.year_done_minor),
+                    as_of, thresholds)
             out.append(snap)
     return out
+
+
+def _project_filter(q, column, unit: str | None, ids: list[int] | None):
+    if ids is not None:
+        q = q.where(column.in_(ids))
+    if unit is not None:
+        q = q.where(column.in_(select(P.c.id).where(P.c.unit_code == unit)))
+    return q
+
+
+def year_plans(conn: Connection, as_of: date, *, unit: str | None = None, ids: list[int] | None = None
+               ) -> dict[int, int]:
+    """project id -> its investment plan for ``as_of``'s year as it stood on ``as_of`` (the newest
+    ``year_plan`` entry dated by then; 0 entries are left out)."""
+    newest = (select(YP.c.project_id, func.max(YP.c.event_seq).label("seq"))
+              .where(YP.c.year == as_of.year, YP.c.effective_on <= as_of).group_by(YP.c.project_id))
+    newest = _project_filter(newest, YP.c.project_id, unit, ids).subquery("newest_plan")
+    q = (select(YP.c.project_id, YP.c.amount_minor)
+         .select_from(YP.join(newest, (YP.c.project_id == newest.c.project_id) & (YP.c.event_seq == newest.c.seq))))
+    return {pid: int(minor) for pid, minor in conn.execute(q) if minor}
+
+
+def year_done(conn: Connection, as_of: date, *, unit: str | None = None, ids: list[int] | None = None
+              ) -> dict[int, int]:
+    """project id -> investment completed (CNY) from 1 January of ``as_of``'s year to ``as_of``."""
+    q = (select(INV.c.project_id, func.sum(INV.c.amount_minor))
+         .where(INV.c.currency == "CNY", INV.c.effective_on >= date(as_of.year, 1, 1), INV.c.effective_on <= as_of)
+         .group_by(INV.c.project_id))
+    q = _project_filter(q, INV.c.project_id, unit, ids)
+    return {pid: int(total) for pid, total in conn.execute(q)}
 
 
 def _as_date(value) -> date | None:
@@ -303,10 +340,12 @@ def _add_money(into: dict, amounts: dict) -> None:
         into[cur] = into.get(cur, 0) + v
 
 
-def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds
-                     ) -> dict[str | None, dict]:
+def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds,
+                     snaps: list[Snapshot] | None = None) -> dict[str | None, dict]:
     figs: dict[str | None, dict] = defaultdict(_zero_figures)
-    for s in snapshots(conn, w.as_of, thresholds, unit=unit):
+    if snaps is None:
+        snaps = snapshots(conn, w.as_of, thresholds, unit=unit)
+    for s in snaps:
         f = figs[s.unit]
         by_stage = f["projects_by_stage"]
         by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
@@ -392,6 +431,96 @@ def _thresholds(t: Thresholds | None) -> Thresholds:
     return t if t is not None else Thresholds()
 
 
+# --- planned progress (序时进度): yearly plans, completed, start rate, by unit and category ------------
+
+PROGRESS_CATEGORIES: tuple[str, ...] = ("new", "continuing", "completed", "preparatory")
+
+
+def _reached_on(conn: Connection, as_of: date, unit: str | None) -> dict[int, dict[str, date]]:
+    """project id -> {"construction"/"production": the first date it reached that stage by ``as_of``}
+    (a resume from hold is not reaching a stage; corrected transitions do not count)."""
+    q = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on))
+         .where(E.c.kind == "transition", E.c.to_stage.in_(REVIEW_STAGES), E.c.effective_on <= as_of,
+                E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
+         .group_by(E.c.project_id, E.c.to_stage))
+    q = _project_filter(q, E.c.project_id, unit, None)
+    out: dict[int, dict[str, date]] = defaultdict(dict)
+    for pid, stage, on in conn.execute(q):
+        d = _as_date(on)
+        assert d is not None
+        out[pid][stage] = d
+    return out
+
+
+def progress_category(reached: dict[str, date], year: int) -> str:
+    """新开工 (ground broken this year), 续建 (broken earlier, not finished), 竣工 (in production this
+    year) or 前期 (not yet broken ground) on the as-of date."""
+    start = date(year, 1, 1)
+    prod, cons = reached.get("production"), reached.get("construction")
+    if prod is not None and prod >= start:
+        return "completed"
+    if cons is None and prod is None:
+        return "preparatory"
+    first = cons or prod
+    assert first is not None
+    return "new" if first >= start else "continuing"
+
+
+def _progress_row(rows: list[dict], elapsed) -> dict:
+    from workflow.progress import plan_progress, points
+
+    plan = sum(r["plan"] for r in rows)
+    done = sum(r["done"] for r in rows)
+    rate = plan_progress(done, plan)
+    planned_starts = sum(1 for r in rows if r["planned_start"])
+    started = sum(1 for r in rows if r["planned_start"] and r["started"])
+    return {"projects": sum(1 for r in rows if r["plan"]),
+            "year_plan": {"amount_minor": plan, "currency": "CNY"},
+            "completed": {"amount_minor": done, "currency": "CNY"},
+            "plan_rate": None if rate is None else round(float(rate), 4),
+            "points": None if rate is None else points(rate - elapsed),
+            "planned_starts": planned_starts, "started": started,
+            "starts_in_year": sum(1 for r in rows if r["started_in_year"]),
+            "start_rate": round(started / planned_starts, 4) if planned_starts else None}
+
+
+def progress(conn: Connection, as_of: date, unit: str | None, snaps: list[Snapshot], units: list,
+             t: Thresholds) -> dict:
+    """The planned progress of ``as_of``'s year: per unit, per category and in total — the yearly
+    plan, the investment completed in the year, the % of plan and the points above or below time
+    progress; the planned groundbreakings due by ``as_of`` in the year, how many of them broke ground,
+    every groundbreaking of the year, and the start rate (开工率 = started ÷ planned)."""
+    from workflow.progress import points, time_progress
+
+    year = as_of.year
+    elapsed = time_progress(as_of, by_day=bool(t.progress_by_day))
+    start = date(year, 1, 1)
+    reached = _reached_on(conn, as_of, unit)
+    rows: list[dict] = []
+    for s in snaps:
+        if s.stage in LOST_STAGES:
+            continue
+        planned_bg = s.plan.get("break_ground")
+        planned_start = planned_bg is not None and start <= planned_bg <= as_of
+        r = reached.get(s.id, {})
+        first = r.get("construction") or r.get("production")
+        if not s.year_plan_minor and not planned_start:
+            continue
+        rows.append({"unit": s.unit, "category": progress_category(r, year), "plan": s.year_plan_minor,
+                     "done": s.year_done_minor if s.year_plan_minor else 0, "planned_start": planned_start,
+                     "started": first is not None, "started_in_year": first is not None and first >= start})
+    names = dict(units)
+    by_unit = []
+    for code, _ in units:
+        mine = [r for r in rows if r["unit"] == code]
+        by_unit.append({"unit": code, "unit_name": names.get(code), **_progress_row(mine, elapsed)})
+    by_category = [{"category": c, **_progress_row([r for r in rows if r["category"] == c], elapsed)}
+                   for c in PROGRESS_CATEGORIES]
+    return {"year": year, "as_of": as_of.isoformat(), "time_progress": points(elapsed),
+            "time_by": "day" if t.progress_by_day else "month", "totals": _progress_row(rows, elapsed),
+            "units": by_unit, "categories": by_category}
+
+
 # --- spans: each period of a span, its growth, the average growth --------------------------------
 
 SERIES_METRICS: tuple[str, ...] = ("signed", "capital", "foreign", "investment")
@@ -445,9 +574,11 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     pw = previous_window(w)
     with _read(engine) as conn:
         units = _units(conn, unit)
-        now = _figures_by_unit(conn, w, unit, t)
+        snaps = snapshots(conn, w.as_of, t, unit=unit)
+        now = _figures_by_unit(conn, w, unit, t, snaps)
         before = _figures_by_unit(conn, pw, unit, t)
         spans = series(conn, w, unit)
+        planned = progress(conn, w.as_of, unit, snaps, units, t)
     rows = []
     for code, name in units:
         f, b = now.get(code) or _zero_figures(), before.get(code) or _zero_figures()
@@ -459,7 +590,7 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     return {"report": "bulletin", **w.json(), "previous_period": pw.period.label,
             "previous_as_of": pw.as_of.isoformat(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": figures_json(totals), "previous": figures_json(previous),
-            "change": figures_json(_change(totals, previous)), "units": rows,
+            "change": figures_json(_change(totals, previous)), "units": rows, "progress": planned,
             **({"series": spans} if spans is not None else {})}
 
 
@@ -505,9 +636,11 @@ def _problem_json(s: Snapshot, leader: dict | None, units: dict, lang: str) -> d
             "lead_leader": leader}
 
 
-def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, lang: str
-              ) -> tuple[list[dict], dict]:
-    snaps = [s for s in snapshots(conn, as_of, t, unit=unit) if s.light.color in (RED, YELLOW)]
+def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, lang: str,
+              every: list[Snapshot] | None = None) -> tuple[list[dict], dict]:
+    if every is None:
+        every = snapshots(conn, as_of, t, unit=unit)
+    snaps = [s for s in every if s.light.color in (RED, YELLOW)]
     snaps.sort(key=_rank_key)
     leaders = _lead_leaders(conn, [s.id for s in snaps], as_of)
     units = _unit_names(conn)
@@ -548,10 +681,12 @@ def dispatch(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     w = make_window(period, as_of, today=today, lang=lang)
     with _read(engine) as conn:
         units = _units(conn, unit)
-        items, counts = _problems(conn, w.as_of, unit, t, lang)
+        snaps = snapshots(conn, w.as_of, t, unit=unit)
+        items, counts = _problems(conn, w.as_of, unit, t, lang, snaps)
+        planned = progress(conn, w.as_of, unit, snaps, units, t)
     return {"report": "dispatch", **w.json(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": {"red": counts[RED], "yellow": counts[YELLOW]},
-            "units": _per_unit_counts(units, items), "projects": items}
+            "units": _per_unit_counts(units, items), "projects": items, "progress": planned}
 
 
 # --- review (半年一观摩) ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ a login without write grants (an auditor on PostgreSQL) reads everything it may 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -107,6 +108,18 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                     sums[sum_row[0]][label][sum_row[1]] = int(sum_row[2])
     if thresholds is None:
         thresholds = light_thresholds(conn)
+    from workflow.reports import year_done, year_plans
+
+    in_list = ids if len(ids) < 500 else None
+    year_plan = year_plans(conn, as_of, ids=in_list) if ids else {}
+    done = year_done(conn, as_of, ids=in_list) if year_plan else {}
+    all_plans: dict[int, dict[str, int]] = defaultdict(dict)
+    if full and ids:
+        from workflow.tables import year_plan as YP
+
+        for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
+                                             .where(YP.c.project_id.in_(ids)).order_by(YP.c.event_seq)):
+            all_plans[pid][str(year)] = int(minor)
     out = []
     for r in rows:
         defn = get_definition(r["workflow_name"], r["workflow_version"])
@@ -116,7 +129,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
         light = compute_light(LightFacts(
             stage=r["stage"], stage_kind=stage.kind, stage_since=r["stage_since"],
             registered_on=r["registered_on"], last_followup_on=r["last_followup_on"], key=bool(r["key"]),
-            has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan), as_of,
+            has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan,
+            year_plan_minor=year_plan.get(r["id"]), year_done_minor=done.get(r["id"], 0)), as_of,
             thresholds)
         view = {
             "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],
@@ -141,6 +155,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                 "last_followup_on": r["last_followup_on"].isoformat() if r["last_followup_on"] else None,
                 "workflow": {"name": r["workflow_name"], "version": r["workflow_version"]},
                 "as_of": as_of.isoformat(),
+                "year_plans": {y: {"amount_minor": v, "currency": "CNY"}
+                               for y, v in sorted(all_plans[r["id"]].items()) if v},
             })
         out.append(view)
     return out
