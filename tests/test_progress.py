@@ -181,3 +181,30 @@ def test_bulletin_and_dispatch_progress(cli):
     # the tables carry the progress sections
     md = cli("report", "bulletin", "--period", "2026-B3", "--as-of", "2026-06-30", "--format", "md", ok=True).out
     assert "Planned progress by unit" in md and "Start rate" in md and "Preparatory" in md
+
+
+def test_import_year_plan_column_and_export(cli, tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("项目名称,投资方,行业,计划总投资,责任单位,登记日期,年度计划投资\n"
+                    "东安金矿,东安矿业,采矿业,3亿,XH,2026-01-05,2026=8000万;2027=1.2亿\n"
+                    "宾馆建设项目,利源达公司,服务业,5000万,FGW,2026-01-05,\n", encoding="utf-8")
+    res = cli("import", str(path), json=True, ok=True).json
+    assert res["imported"] == 2
+    view = cli("project", "show", "P-0001", json=True, ok=True).json
+    assert view["year_plans"] == {"2026": {"amount_minor": 8000 * WAN, "currency": "CNY"},
+                                  "2027": {"amount_minor": 12000 * WAN, "currency": "CNY"}}
+    assert cli("project", "show", "P-0002", json=True, ok=True).json["year_plans"] == {}
+    events = cli("history", "P-0001", json=True, ok=True).json["events"]
+    assert [e["payload"]["year"] for e in events if e["kind"] == "year_plan"] == [2026, 2027]
+    assert all(e["effective_on"] == "2026-01-05" for e in events if e["kind"] == "year_plan")
+    out = tmp_path / "out.csv"
+    cli("export", str(out), ok=True)
+    text = out.read_text(encoding="utf-8-sig")
+    assert "year_plan" in text.splitlines()[0] and "2026=80000000;2027=120000000" in text
+    # a bad plan refuses the file, naming the line and the column
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,investor,industry,investment,unit,year_plan\nx,y,z,5000万,XH,2026:8000万\n",
+                   encoding="utf-8")
+    r = cli("import", str(bad), json=True)
+    assert r.code == 2
+    assert r.json["error"]["details"][0]["field"] == "year_plan"

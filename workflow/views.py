@@ -178,7 +178,7 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
     """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
     if stage is not None:
         default_definition().stage(stage)
-    cols = [P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
+    cols = [P.c.id, P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
             P.c.key_override, P.c.planned_investment_minor, P.c.planned_currency, P.c.unit_code,
             *[P.c[f"plan_{k}"] for k in PLAN_FIELDS], P.c.registered_on, P.c.stage, P.c.stage_since]
     stmt = select(*cols).order_by(P.c.id)
@@ -186,10 +186,21 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
         stmt = stmt.where(P.c.stage == stage)
     if unit is not None:
         stmt = stmt.where(P.c.unit_code == unit)
+    from workflow.tables import year_plan as YP
+
     with engine.connect() as conn:
         if unit is not None:
             unit_exists(conn, unit)
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        plans: dict[int, dict[int, int]] = defaultdict(dict)
+        for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
+                                             .order_by(YP.c.event_seq)):
+            plans[pid][int(year)] = int(minor)
+        rows = []
+        for r in conn.execute(stmt).mappings():
+            row = dict(r)
+            row["year_plans"] = {y: v for y, v in plans.get(row.pop("id"), {}).items() if v}
+            rows.append(row)
+        return rows
 
 def project_identities(engine: Engine) -> Any:
     """The identities ``(name, investor, unit)`` of every project (a ``workflow.io.Identities``, which
