@@ -63,7 +63,8 @@ def import_cmd(
     Headers: English keys (name, investor, origin, industry, category, investment, unit, key,
     plan_sign, plan_fund, plan_break_ground, plan_commission, registered_on, year_plan) or the Chinese
     headers (项目名称, 投资方, 投资方来源, 行业, 类别, 计划总投资, 责任单位, 重点项目, 计划签约日期, 计划到资日期,
-    计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).  Every cell is checked first; any problem refuses the whole
+    计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).
+    Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
     import gc
 

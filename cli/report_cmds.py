@@ -11,15 +11,14 @@ typed columns and totals rows) that are written as rich tables, CSV, Markdown or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.context import STATE, emit_json, is_terminal, out, say
-from cli.options import REPORT_FORMATS, JsonFlag, OutputFile, ReportFormat, Thresholds, group
+from cli.options import DOCUMENT_FORMATS, REPORT_FORMATS, JsonFlag, OutputFile, ReportFormat, Thresholds, group
+from cli.sections import Report, Section, _cell, _wan, text_cell
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 
@@ -50,55 +49,6 @@ def _service(threshold: list[str] | None):
 
 # Column kinds: text, int, wan (minor units shown in 万 of the currency), rate (0.85 -> 85.0%),
 # score (two decimals), date (ISO text).
-
-
-@dataclass
-class Section:
-    key: str  # sheet name (ASCII) and title key
-    columns: list[tuple[str, str]]  # (label key, kind)
-    rows: list[list] = field(default_factory=list)
-    styles: list[str] = field(default_factory=list)  # per row: "", "total", "change"
-    title: str | None = None
-
-    def add(self, row: list, style: str = "") -> None:
-        self.rows.append(row)
-        self.styles.append(style)
-
-
-@dataclass
-class Report:
-    title: str
-    sections: list[Section]
-    csv: str | Section  # what --format csv writes (CSV holds one table): a section's key, or its own
-    info: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _cell(value, kind: str):
-    """A cell may override its column's kind: (kind, value)."""
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return value[1], value[0]
-    return value, kind
-
-
-def _wan(minor: int) -> Decimal:
-    return (Decimal(int(minor)) / Decimal(1_000_000)).quantize(Decimal("0.01"))
-
-
-def text_cell(value, kind: str, style: str = "", *, grouped: bool = True) -> str:
-    value, kind = _cell(value, kind)
-    if value is None:
-        return ""
-    sign = "+" if style == "change" and kind in ("int", "wan") and value > 0 else ""
-    if kind == "int":
-        return f"{sign}{int(value)}"
-    if kind == "wan":
-        w = _wan(value)
-        return f"{sign}{w:,.2f}" if grouped else f"{sign}{w:.2f}"
-    if kind == "rate":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "score":
-        return f"{float(value):.2f}"
-    return str(value)
 
 
 def xlsx_value(value, kind: str):
@@ -454,17 +404,50 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     lang = STATE.lang
     svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
+    document = fmt in DOCUMENT_FORMATS
     if kind == "evaluation":
         doc = reports.evaluation(svc.engine, period, as_of=day, unit=unit, lang=lang)
     else:
         fn = getattr(reports, kind)
-        doc = fn(svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
+        extra = {"problems": True} if document and kind == "bulletin" else {}
+        doc = fn(svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, **extra)
     if json:
         emit_json(doc)
         return
     builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
                 "evaluation": evaluation_report}
+    if document:
+        assert fmt is not None
+        write_document(kind, builders[kind](doc, lang), doc, svc, period, day, unit, thresholds, lang, fmt, output)
+        return
     emit(builders[kind](doc, lang), fmt, output, lang)
+
+
+def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, unit: str | None, thresholds,
+                   lang: str, fmt: str, output: Path | None) -> None:
+    """`--format docx|html`: the bulletin document of the period (cli/documents.py), with this report's
+    tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists."""
+    from cli import documents
+    from cli.output import write_text
+    from workflow import numbering, reports
+
+    bulletin = doc if kind == "bulletin" else reports.bulletin(
+        svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=True)
+    evaluation = doc if kind == "evaluation" else reports.evaluation(svc.engine, period, as_of=day, unit=unit,
+                                                                      lang=lang)
+    number = None
+    if ".." not in bulletin["period"]:
+        year = int(bulletin["period"][:4])
+        with svc.engine.connect() as conn:
+            number = numbering.issue_number(bulletin["period"], year, numbering.closed_periods(conn, year))
+    ranking = evaluation_report(evaluation, lang).sections[0]
+    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking, number=number)
+    if fmt == "docx":
+        assert output is not None  # check_format refuses docx without --output
+        documents.write_docx(document, output)
+        say(f"wrote {output}")
+    else:
+        write_text(documents.html_text(document), output)
 
 
 @report_app.command("bulletin")
@@ -507,6 +490,8 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     from workflow import reports
 
     _check(fmt, output, json)
+    if fmt in DOCUMENT_FORMATS:
+        raise BadInput(f"--format {fmt} writes a report document: use `pipeline report dispatch --format {fmt}`")
     svc, thresholds = _service(threshold)
     lang = STATE.lang
     doc = reports.warnings(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, lang=lang)

@@ -565,10 +565,24 @@ def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
 # --- bulletin (两月一通报) -------------------------------------------------------------------------
 
 
+def signed_investment(conn: Connection, w: Window, unit: str | None) -> int:
+    """协议总投资: the planned investment (CNY) of the projects first signed inside the window."""
+    first = _first_signing()
+    q = (select(func.coalesce(func.sum(P.c.planned_investment_minor), 0))
+         .select_from(first.join(P, P.c.id == first.c.project_id))
+         .where(first.c.on >= w.start, first.c.on <= w.end))
+    if unit is not None:
+        q = q.where(P.c.unit_code == unit)
+    return int(conn.execute(q).scalar() or 0)
+
+
 def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
-             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
+             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
+             problems: bool = False) -> dict:
     """Per unit and in total: projects by stage, signed, capital in place and investment completed
-    by currency, key projects, projects over 100 million, red/yellow; and the previous period."""
+    by currency, key projects, projects over 100 million, red/yellow; and the previous period.
+    ``problems``: also list every red and yellow project (as the dispatch report does), from the same
+    reading of the county."""
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     pw = previous_window(w)
@@ -579,6 +593,8 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
         before = _figures_by_unit(conn, pw, unit, t)
         spans = series(conn, w, unit)
         planned = progress(conn, w.as_of, unit, snaps, units, t)
+        agreed = signed_investment(conn, w, unit)
+        listed = _problems(conn, w.as_of, unit, t, lang, snaps)[0] if problems else None
     rows = []
     for code, name in units:
         f, b = now.get(code) or _zero_figures(), before.get(code) or _zero_figures()
@@ -591,6 +607,8 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
             "previous_as_of": pw.as_of.isoformat(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": figures_json(totals), "previous": figures_json(previous),
             "change": figures_json(_change(totals, previous)), "units": rows, "progress": planned,
+            "signed_investment": {"amount_minor": agreed, "currency": "CNY"},
+            **({"projects": listed} if listed is not None else {}),
             **({"series": spans} if spans is not None else {})}
 
 
