@@ -61,10 +61,10 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "November", "December")
 
 
-def _num(value: Decimal) -> str:
+def _num(value: Decimal, grouped: bool = False) -> str:
     """At most two decimals, trailing zeros dropped: 9 -> "9", 6.60 -> "6.6", 4179.00 -> "4179"."""
     q = value.quantize(Decimal("0.01"))
-    text = f"{q:,.2f}"
+    text = f"{q:,.2f}" if grouped else f"{q:.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -78,7 +78,7 @@ def wan(minor: int) -> str:
 
 
 def million(minor: int) -> str:
-    return _num(Decimal(int(minor)) / Decimal(10**8))
+    return _num(Decimal(int(minor)) / Decimal(10**8), grouped=True)
 
 
 def pct(rate: float | None) -> str:
@@ -142,7 +142,7 @@ def summary(b: dict, lang: str) -> list[str]:
                  f"them over CNY 100 million; {tot['red']} projects were on red and {tot['yellow']} on yellow.")
     out = [first]
     s = b.get("series")
-    if s and len(s["periods"]) >= 2:
+    if s and len(s["periods"]) >= 2 and s["per"] == "year":  # average annual growth
         avg = s["average_growth"]
         per_year = s["per"] == "year"
         parts = []
