@@ -191,7 +191,8 @@ def _capped(sec: Section, lang: str) -> Section:
     return out
 
 
-def _problem_lines(items: list[dict], color: str, lang: str) -> list[str]:
+def _problem_lines(items: list[dict], color: str, total: int, lang: str) -> list[str]:
+    """The worst ``LIST_LIMIT`` projects of ``color`` (of ``total``), one line each."""
     zh = is_zh(lang)
     chosen = [p for p in items if p["light"] == color]
     lines = []
@@ -202,8 +203,9 @@ def _problem_lines(items: list[dict], color: str, lang: str) -> list[str]:
         who = (f"（{unit}{'，' + leader if leader else ''}）" if zh else
                f" ({unit}{', ' + leader if leader else ''})")
         lines.append(f"{i}. {p['code']} {p['name']}{who}{'：' if zh else ': '}{reasons}")
-    if len(chosen) > LIST_LIMIT:
-        more = len(chosen) - LIST_LIMIT
+    shown = min(len(chosen), LIST_LIMIT)
+    if total > shown:
+        more = total - shown
         lines.append(f"……另有{more}个，见 pipeline report dispatch" if zh else
                      f"… {more} more: see pipeline report dispatch")
     return lines
@@ -228,7 +230,7 @@ def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str
     items = bulletin.get("projects") or []
     for color, title_zh, title_en in (("red", "红灯项目", "Projects on red"),
                                       ("yellow", "黄灯项目", "Projects on yellow")):
-        lines = _problem_lines(items, color, lang)
+        lines = _problem_lines(items, color, bulletin["totals"][color], lang)
         lists.append((title_zh if zh else title_en, lines or (["无"] if zh else ["none"])))
     subtitle = None if kind == "bulletin" else f"{t('report_' + kind, lang)} {bulletin['period']}"
     if kind == "bulletin":

@@ -409,7 +409,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
         doc = reports.evaluation(svc.engine, period, as_of=day, unit=unit, lang=lang)
     else:
         fn = getattr(reports, kind)
-        extra = {"problems": True} if document and kind == "bulletin" else {}
+        extra = {"problems": _document_list_limit()} if document and kind == "bulletin" else {}
         doc = fn(svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, **extra)
     if json:
         emit_json(doc)
@@ -423,6 +423,14 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     emit(builders[kind](doc, lang), fmt, output, lang)
 
 
+def _document_list_limit() -> int:
+    """The red and yellow projects a document lists (the worst of each color, and one more to say
+    that there are more)."""
+    from cli.documents import LIST_LIMIT
+
+    return LIST_LIMIT + 1
+
+
 def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, unit: str | None, thresholds,
                    lang: str, fmt: str, output: Path | None) -> None:
     """`--format docx|html`: the bulletin document of the period (cli/documents.py), with this report's
@@ -432,7 +440,7 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
     from workflow import numbering, reports
 
     bulletin = doc if kind == "bulletin" else reports.bulletin(
-        svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=True)
+        svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit())
     evaluation = doc if kind == "evaluation" else reports.evaluation(svc.engine, period, as_of=day, unit=unit,
                                                                       lang=lang)
     number = None

@@ -145,3 +145,16 @@ def test_period_words(start, end, zh, en):
 
     s, e = date.fromisoformat(start), date.fromisoformat(end)
     assert period_words(s, e, "zh") == zh and period_words(s, e, "en") == en
+
+
+def test_lists_show_the_worst_and_say_how_many_more():
+    from cli import documents
+
+    items = [{"light": "red", "code": f"P-{i:04d}", "name": f"项目{i}", "unit": "XH", "unit_name": "新华镇",
+              "lead_leader": None, "reasons_detail": [{"zh": "原因", "en": "why"}]}
+             for i in range(1, documents.LIST_LIMIT + 2)]
+    lines = documents._problem_lines(items, "red", 100, "zh")
+    assert len(lines) == documents.LIST_LIMIT + 1
+    assert lines[0] == "1. P-0001 项目1（新华镇）：原因"
+    assert lines[-1] == f"……另有{100 - documents.LIST_LIMIT}个，见 pipeline report dispatch"
+    assert documents._problem_lines(items[:2], "red", 2, "en")[-1] == "2. P-0002 项目2 (新华镇): why"

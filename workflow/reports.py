@@ -578,11 +578,11 @@ def signed_investment(conn: Connection, w: Window, unit: str | None) -> int:
 
 def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
-             problems: bool = False) -> dict:
+             problems: bool | int = False) -> dict:
     """Per unit and in total: projects by stage, signed, capital in place and investment completed
     by currency, key projects, projects over 100 million, red/yellow; and the previous period.
-    ``problems``: also list every red and yellow project (as the dispatch report does), from the same
-    reading of the county."""
+    ``problems``: also list the red and yellow projects (as the dispatch report does), from the same
+    reading of the county: every one (True) or the worst N of each color (an integer)."""
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     pw = previous_window(w)
@@ -594,7 +594,8 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
         spans = series(conn, w, unit)
         planned = progress(conn, w.as_of, unit, snaps, units, t)
         agreed = signed_investment(conn, w, unit)
-        listed = _problems(conn, w.as_of, unit, t, lang, snaps)[0] if problems else None
+        limit = None if problems is True else int(problems)
+        listed = _problems(conn, w.as_of, unit, t, lang, snaps, limit)[0] if problems else None
     rows = []
     for code, name in units:
         f, b = now.get(code) or _zero_figures(), before.get(code) or _zero_figures()
@@ -655,16 +656,21 @@ def _problem_json(s: Snapshot, leader: dict | None, units: dict, lang: str) -> d
 
 
 def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, lang: str,
-              every: list[Snapshot] | None = None) -> tuple[list[dict], dict]:
+              every: list[Snapshot] | None = None, limit: int | None = None) -> tuple[list[dict], dict]:
+    """The red and yellow projects, worst first (``limit``: only the worst ``limit`` of each color),
+    and the counts of each color (all of them)."""
     if every is None:
         every = snapshots(conn, as_of, t, unit=unit)
     snaps = [s for s in every if s.light.color in (RED, YELLOW)]
     snaps.sort(key=_rank_key)
+    counts = {RED: sum(1 for s in snaps if s.light.color == RED),
+              YELLOW: sum(1 for s in snaps if s.light.color == YELLOW)}
+    if limit is not None:
+        snaps = ([s for s in snaps if s.light.color == RED][:limit]
+                 + [s for s in snaps if s.light.color == YELLOW][:limit])
     leaders = _lead_leaders(conn, [s.id for s in snaps], as_of)
     units = _unit_names(conn)
     items = [_problem_json(s, leaders.get(s.id), units, lang) for s in snaps]
-    counts = {RED: sum(1 for s in snaps if s.light.color == RED),
-              YELLOW: sum(1 for s in snaps if s.light.color == YELLOW)}
     return items, counts
 
 
