@@ -329,11 +329,14 @@ def project_edit(
     category: str = typer.Option(None, "--category", help="Category."),
     key: bool = typer.Option(None, "--key/--no-key", help="Designate key (or not) by hand."),
     plan: list[str] = typer.Option(None, "--plan", metavar="MILESTONE=DATE", help=PLAN_HELP),
+    year_plan: list[str] = typer.Option(
+        None, "--year-plan", metavar="YEAR=AMOUNT",
+        help="Yearly investment plan (年度计划投资), CNY, e.g. 2026=8000万 (repeatable; 0 clears a year)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     json: JsonFlag = False,
 ) -> None:
-    """Change a project's fields; the change is a history event (coordinator)."""
+    """Change a project's fields or yearly investment plans; each change is a history event (coordinator)."""
     changes: dict = {k: v for k, v in (("name", name), ("investor", investor), ("industry", industry),
                                        ("unit", unit), ("origin", origin), ("category", category))
                      if v is not None}
@@ -346,6 +349,10 @@ def project_edit(
         changes["key"] = key
     if plan:
         changes["plan"] = _plan(plan)
+    if year_plan:
+        from workflow.progress import parse_year_plans
+
+        changes["year_plan"] = parse_year_plans(year_plan, lang=STATE.lang)
     if not changes:
         raise BadInput("nothing to change: give at least one option (see `pipeline project edit -h`)")
     STATE.service().edit_project(code, changes, on=_on(on), expect_version=expect_version)

@@ -63,9 +63,10 @@ def import_cmd(
     """Register every row of a project ledger as a new project, all or nothing (coordinator).
 
     Headers: English keys (name, investor, origin, industry, category, investment, unit, key,
-    plan_sign, plan_fund, plan_break_ground, plan_commission, registered_on) or the Chinese headers
-    (项目名称, 投资方, 投资方来源, 行业, 类别, 计划总投资, 责任单位, 重点项目, 计划签约日期, 计划到资日期,
-    计划开工日期, 计划投产日期, 登记日期).  Every cell is checked first; any problem refuses the whole
+    plan_sign, plan_fund, plan_break_ground, plan_commission, registered_on, year_plan) or the Chinese
+    headers (项目名称, 投资方, 投资方来源, 行业, 类别, 计划总投资, 责任单位, 重点项目, 计划签约日期, 计划到资日期,
+    计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).
+    Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
     import gc
 
@@ -245,6 +246,9 @@ def demo_cmd(
                                help="Build even where the database holds data that is not a demo's (an SQLite "
                                     "file is moved aside to FILE.bak-TIMESTAMP first)."),
     show: bool = typer.Option(True, "--show/--no-show", help="Show the board afterwards."),
+    scenario: str = typer.Option("random", "--scenario", metavar="random|seed",
+                                 help="random: a generated county of --projects N (default); seed: the county of "
+                                      "the seed speech over 2022-2026, whose reports print its figures exactly."),
     json: JsonFlag = False,
 ) -> None:
     """Build a demo county in the database (default: the embedded SQLite file), then show the board.
@@ -257,6 +261,8 @@ def demo_cmd(
     from workflow import db as dbm
     from workflow import demo as wdemo
 
+    if scenario not in ("random", "seed"):
+        raise BadInput(f"--scenario: {scenario!r} is not one of random, seed")
     engine = STATE.engine(check=False)
     state = dbm.schema_state(dbm.current_revision(engine))
     if state == "ahead":
@@ -275,9 +281,14 @@ def demo_cmd(
     init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
     engine = STATE.engine()
     login = STATE.login()
-    with progress_bar(projects >= PROGRESS_FROM) as progress:
-        summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,
-                              progress=progress)
+    if scenario == "seed":
+        from workflow import seed as wseed
+
+        summary = wseed.build(engine, admin=dbm.session_actor(engine, login))
+    else:
+        with progress_bar(projects >= PROGRESS_FROM) as progress:
+            summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,
+                                  progress=progress)
     summary["database"] = safe_url(engine)
     if replaced:
         summary["replaced"] = replaced
@@ -291,11 +302,12 @@ def demo_cmd(
     if zh:
         say(f"示范县已建成（{summary['database']}）：{summary['projects']} 个项目，分布于 {len(summary['stages'])} "
             f"个阶段；{summary['units']} 个单位，{summary['people']} 名人员，{summary['events']} 条历史记录"
-            f"（种子 {seed}）")
+            + ("（种子县：2022—2026年）" if scenario == "seed" else f"（种子 {seed}）"))
     else:
         say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
             f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
-            f"{summary['events']} events (seed {seed})")
+            f"{summary['events']} events "
+            + ("(the seed county, 2022-2026)" if scenario == "seed" else f"(seed {seed})"))
     if show:
         from cli.report_cmds import board_cmd
 

@@ -41,7 +41,8 @@ OutputFile = Annotated[Path | None, _output_option("Write the formatted output t
 
 # The formats each kind of command writes (``cli.output.check_format`` refuses any other).
 AUDIT_FORMATS = ("csv", "md", "html")
-REPORT_FORMATS = ("csv", "md", "xlsx")
+REPORT_FORMATS = ("csv", "md", "xlsx", "docx", "html")
+DOCUMENT_FORMATS = ("docx", "html")  # documents to send (cli/documents.py): reports only
 DIAGRAM_FORMATS = ("mermaid", "dot")
 
 

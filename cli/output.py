@@ -22,8 +22,9 @@ from workflow.text import csv_cell, visible
 def check_format(fmt: str | None, choices: Sequence[str], output: Path | None) -> None:
     if fmt is not None and fmt not in choices:
         raise BadInput(f"--format: {fmt!r} is not one of {', '.join(choices)}")
-    if fmt == "xlsx" and output is None:
-        raise BadInput("--format xlsx needs --output FILE (a workbook cannot go to a terminal)")
+    if fmt in ("xlsx", "docx") and output is None:
+        raise BadInput(f"--format {fmt} needs --output FILE (a {'workbook' if fmt == 'xlsx' else 'Word document'} "
+                       "cannot go to a terminal)")
     if output is not None and fmt is None:
         raise BadInput("--output needs --format")
 

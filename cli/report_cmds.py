@@ -11,8 +11,6 @@ typed columns and totals rows) that are written as rich tables, CSV, Markdown or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +18,7 @@ import typer
 
 from cli.context import STATE, emit_json, is_terminal, out, say
 from cli.options import (
+    DOCUMENT_FORMATS,
     REPORT_FORMATS,
     FromHistory,
     JsonFlag,
@@ -32,6 +31,7 @@ from cli.options import (
     Thresholds,
     group,
 )
+from cli.sections import Report, Section, _cell, _wan, text_cell
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 
@@ -41,7 +41,8 @@ ReportAsOf = Annotated[str | None, typer.Option(
 UnitCode = Annotated[str | None, typer.Option("--unit", metavar="CODE", help="Only this unit's projects.")]
 Period = Annotated[str, typer.Option(
     "--period", "-p", metavar="PERIOD",
-    help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec).")]
+    help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec), "
+         "or a span of one kind: 2022..2025, 2026-B1..2026-B5.")]
 
 
 def _date(value: str | None, name: str):
@@ -61,55 +62,6 @@ def _service(threshold: list[str] | None):
 
 # Column kinds: text, int, wan (minor units shown in 万 of the currency), rate (0.85 -> 85.0%),
 # score (two decimals), date (ISO text).
-
-
-@dataclass
-class Section:
-    key: str  # sheet name (ASCII) and title key
-    columns: list[tuple[str, str]]  # (label key, kind)
-    rows: list[list] = field(default_factory=list)
-    styles: list[str] = field(default_factory=list)  # per row: "", "total", "change"
-    title: str | None = None
-
-    def add(self, row: list, style: str = "") -> None:
-        self.rows.append(row)
-        self.styles.append(style)
-
-
-@dataclass
-class Report:
-    title: str
-    sections: list[Section]
-    csv: str | Section  # what --format csv writes (CSV holds one table): a section's key, or its own
-    info: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _cell(value, kind: str):
-    """A cell may override its column's kind: (kind, value)."""
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return value[1], value[0]
-    return value, kind
-
-
-def _wan(minor: int) -> Decimal:
-    return (Decimal(int(minor)) / Decimal(1_000_000)).quantize(Decimal("0.01"))
-
-
-def text_cell(value, kind: str, style: str = "", *, grouped: bool = True) -> str:
-    value, kind = _cell(value, kind)
-    if value is None:
-        return ""
-    sign = "+" if style == "change" and kind in ("int", "wan") and value > 0 else ""
-    if kind == "int":
-        return f"{sign}{int(value)}"
-    if kind == "wan":
-        w = _wan(value)
-        return f"{sign}{w:,.2f}" if grouped else f"{sign}{w:.2f}"
-    if kind == "rate":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "score":
-        return f"{float(value):.2f}"
-    return str(value)
 
 
 def xlsx_value(value, kind: str):
@@ -287,6 +239,68 @@ def _stage_title(key: str, lang: str) -> str:
     return stage_label(key, lang)
 
 
+def series_section(doc: dict, lang: str) -> Section | None:
+    """A span's periods, each with its figures and growth, then the totals and the average growth."""
+    s = doc.get("series")
+    if not s:
+        return None
+    sec = Section("series", [("period", "text"), ("col_signed", "int"), ("col_growth", "rate"),
+                             ("col_capital_cny", "wan"), ("col_growth", "rate"), ("col_capital_usd", "wan"),
+                             ("col_growth", "rate"), ("col_investment", "wan"), ("col_growth", "rate")])
+    metrics = ("signed", "capital", "foreign", "investment")
+    for row in s["periods"]:
+        cells: list = [row["period"]]
+        for m in metrics:
+            cells += [row["figures"][m], row["growth"][m]]
+        sec.add(cells)
+    total: list = [t("row_total", lang)]
+    for m in metrics:
+        total += [s["totals"][m], None]
+    sec.add(total, "total")
+    avg: list = [t("row_average_growth", lang)]
+    for m in metrics:
+        avg += [None, s["average_growth"][m]]
+    sec.add(avg)
+    return sec
+
+
+PROGRESS_COLUMNS = [("col_projects", "int"), ("col_year_plan", "wan"), ("col_year_done", "wan"),
+                    ("col_plan_rate", "rate"), ("col_time_progress", "text"), ("col_points", "score"),
+                    ("col_planned_starts", "int"), ("col_actual_starts", "int"), ("col_start_rate", "rate")]
+
+
+def _progress_cells(row: dict, time_text: str) -> list:
+    return [row["projects"], row["year_plan"]["amount_minor"], row["completed"]["amount_minor"], row["plan_rate"],
+            time_text, row["points"], row["planned_starts"], row["started"], row["start_rate"]]
+
+
+def progress_sections(doc: dict, lang: str) -> list[Section]:
+    """Planned progress (序时进度) of the as-of year: by unit and by category, with totals."""
+    p = doc.get("progress")
+    if not p:
+        return []
+    time_text = f"{p['time_progress']:.1f}%"
+    year = p["year"]
+    by_unit = Section("progress", [("unit", "text"), ("unit_name", "text"), *PROGRESS_COLUMNS],
+                      title=f"{t('sec_progress', lang)} {year}")
+    for u in p["units"]:
+        by_unit.add([*_unit_label(u["unit"], u["unit_name"], lang), *_progress_cells(u, time_text)])
+    by_unit.add([t("row_total", lang), "", *_progress_cells(p["totals"], time_text)], "total")
+    by_cat = Section("progress_category", [("category", "text"), *PROGRESS_COLUMNS],
+                     title=f"{t('sec_progress_category', lang)} {year}")
+    for c in p["categories"]:
+        by_cat.add([t(f"cat_{c['category']}", lang), *_progress_cells(c, time_text)])
+    by_cat.add([t("row_total", lang), *_progress_cells(p["totals"], time_text)], "total")
+    return [by_unit, by_cat]
+
+
+def _with_series(report: Report, doc: dict, lang: str) -> Report:
+    sec = series_section(doc, lang)
+    if sec is not None:
+        report.sections.append(sec)
+    return report
+
+
 def bulletin_report(doc: dict, lang: str) -> Report:
     prev_label = f"{t('row_previous', lang)} {doc['previous_period']}"
     figures = Section("figures", [("unit", "text"), ("unit_name", "text"), *FIGURE_COLUMNS])
@@ -317,7 +331,7 @@ def bulletin_report(doc: dict, lang: str) -> Report:
     title = f"{t('report_bulletin', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("row_previous", f"{doc['previous_period']} ({doc['previous_as_of']})")]
-    return Report(title, [figures, by_stage], flat, info)
+    return _with_series(Report(title, [figures, by_stage, *progress_sections(doc, lang)], flat, info), doc, lang)
 
 
 def _leader_name(leader: dict | None) -> str:
@@ -354,8 +368,8 @@ def dispatch_report(doc: dict, lang: str, *, title: str | None = None) -> Report
     if "supervision" in doc:
         sections.extend(_supervision_sections(doc["supervision"], lang))
     # CSV gets the list with each project's reasons on one line.
+    sections.extend(progress_sections(doc, lang))
     return Report(title, sections, _projects_section(doc, lang, multiline=False), info)
-
 
 def _supervision_sections(sup: dict, lang: str) -> list[Section]:
     """The dispatch report's problems: open ones by owner unit with their levels, and the closed."""
@@ -393,7 +407,7 @@ def review_report(doc: dict, lang: str) -> Report:
              _money(tot["investment_completed"], "CNY"), ""], "total")
     title = f"{t('report_review', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"])]
-    return Report(title, [sec], "projects", info)
+    return _with_series(Report(title, [sec], "projects", info), doc, lang)
 
 
 def _metric_cell(metric: str, value):
@@ -426,7 +440,7 @@ def evaluation_report(doc: dict, lang: str) -> Report:
     title = f"{t('report_evaluation', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("col_score", doc["scoring"]["score"])]
-    return Report(title, [ranking, details], "details", info)
+    return _with_series(Report(title, [ranking, details], "details", info), doc, lang)
 
 
 # --- report commands ---------------------------------------------------------------------------------
@@ -444,6 +458,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     lang = STATE.lang
     svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
+    document = fmt in DOCUMENT_FORMATS
     doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit)
     if doc is not None:  # a closed period: exactly the frozen figures
         if day is not None or threshold:
@@ -455,7 +470,8 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
                 doc = reports.evaluation(engine, period, as_of=day, unit=unit, lang=lang)
             else:
                 fn = getattr(reports, kind)
-                doc = fn(engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
+                extra = {"problems": _document_list_limit()} if document and kind == "bulletin" else {}
+                doc = fn(engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, **extra)
     if not doc.get("closed") and not from_history:
         late = [a for a in closing.adjustments(svc.engine, period, lang=lang) if unit is None or a["unit"] == unit]
         if late:
@@ -470,8 +486,11 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
         report.sections.append(_adjustments_section(doc["adjustments"], lang))
     if doc.get("closed"):
         report.info.append(("closed_h", t("closed_v", lang)))
+    if document:
+        assert fmt is not None
+        write_document(kind, report, doc, svc, period, day, unit, thresholds, lang, fmt, output)
+        return
     emit(report, fmt, output, lang)
-
 
 def _adjustments_section(items: list[dict], lang: str) -> Section:
     """Late entries (补录) recorded in this open period for closed ones."""
@@ -528,6 +547,41 @@ def report_diff(period: Period,
     print_rows(["figure", "frozen", "now"], [(c["path"], c["frozen"], c["now"]) for c in doc["changes"]])
 
 
+def _document_list_limit() -> int:
+    """The red and yellow projects a document lists (the worst of each color, and one more to say
+    that there are more)."""
+    from cli.documents import LIST_LIMIT
+
+    return LIST_LIMIT + 1
+
+
+def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, unit: str | None, thresholds,
+                   lang: str, fmt: str, output: Path | None) -> None:
+    """`--format docx|html`: the bulletin document of the period (cli/documents.py), with this report's
+    tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists."""
+    from cli import documents
+    from cli.output import write_text
+    from workflow import numbering, reports
+
+    bulletin = doc if kind == "bulletin" else reports.bulletin(
+        svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit())
+    evaluation = doc if kind == "evaluation" else reports.evaluation(svc.engine, period, as_of=day, unit=unit,
+                                                                      lang=lang)
+    number = None
+    if ".." not in bulletin["period"]:
+        year = int(bulletin["period"][:4])
+        with svc.engine.connect() as conn:
+            number = numbering.issue_number(bulletin["period"], year, numbering.closed_periods(conn, year))
+    ranking = evaluation_report(evaluation, lang).sections[0]
+    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking, number=number)
+    if fmt == "docx":
+        assert output is not None  # check_format refuses docx without --output
+        documents.write_docx(document, output)
+        say(f"wrote {output}")
+    else:
+        write_text(documents.html_text(document), output)
+
+
 @report_app.command("bulletin")
 def report_bulletin(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
                     json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
@@ -574,6 +628,8 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     from workflow import find, reports
 
     _check(fmt, output, json)
+    if fmt in DOCUMENT_FORMATS:
+        raise BadInput(f"--format {fmt} writes a report document: use `pipeline report dispatch --format {fmt}`")
     svc, thresholds = _service(threshold)
     lang = STATE.lang
     unit = find.resolve_unit(svc.engine, unit)

@@ -447,7 +447,7 @@ def test_bulletin_xlsx_cells(county, tmp_path):
     path = tmp_path / "b.xlsx"
     county("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), ok=True)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["figures", "stages", "info"]
+    assert wb.sheetnames == ["figures", "stages", "progress", "progress_category", "info"]
     ws = wb["figures"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["Unit", "Unit name", "Signed", "Capital in place (10k CNY)"]

@@ -29,7 +29,7 @@ from workflow.store import ProjectRow, Txn, project_code
 from workflow.values import day
 
 PROJECT_ARGS = ("name", "investor", "industry", "investment_minor", "unit", "origin", "category", "key", "plan")
-_IMPORT_KEYS = frozenset({*PROJECT_ARGS, "on"})
+_IMPORT_KEYS = frozenset({*PROJECT_ARGS, "on", "year_plan"})
 IMPORT_BATCH = 2000  # rows an import writes at a time (then drops)
 _PROGRESS_EVERY = 1000
 
@@ -44,6 +44,14 @@ class Op(NamedTuple):
     action: str
     on: date
     args: Mapping[str, Any]
+
+
+def import_year_plans(row: Mapping[str, Any], registered: date) -> dict[int, int]:
+    """An import row's yearly investment plans ``{year: fen}`` (``year_plan``), checked."""
+    from workflow.commands.projects import check_year_plans
+
+    plans = row.get("year_plan")
+    return check_year_plans(plans, registered) if plans else {}
 
 
 def import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tuple[ProjectFields, date]:
@@ -89,11 +97,12 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
         first_id = txn.next_project_id()  # creators wait for this transaction to end
         problems: list[dict] = []
         n = 0
-        batch: list[tuple[ProjectFields, date]] = []
+        batch: list[tuple[ProjectFields, date, dict[int, int]]] = []
         for row in chain((head,), it):
             n += 1
             try:
                 fields, registered = import_fields(row, default_on, today)
+                plans = import_year_plans(row, registered)
                 if fields.unit_code is not None and fields.unit_code not in known:
                     raise BadInput(f"no unit {fields.unit_code!r}")
             except BadInput as exc:
@@ -102,7 +111,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 continue
             if problems:  # nothing more is written: only the checking goes on
                 continue
-            batch.append((fields, registered))
+            batch.append((fields, registered, plans))
             if len(batch) == IMPORT_BATCH:
                 _register(txn, batch, known)
                 batch = []
@@ -114,20 +123,24 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
             _register(txn, batch, known)
         if progress is not None:
             progress("register", n, n)
-        assignments = txn.events_written - n
+        assignments = txn.events_written - n - txn.cache.get("year_plans", 0)
     return {"imported": 0 if dry_run else n, "rows": n, "first": project_code(first_id),
             "last": project_code(first_id + n - 1), "assignments": assignments, "dry_run": dry_run}
 
 
-def _register(txn: Txn, batch: list[tuple[ProjectFields, date]], units: set[str]) -> None:
+def _register(txn: Txn, batch: list[tuple[ProjectFields, date, dict[int, int]]], units: set[str]) -> None:
     """Register one batch of checked rows, then write it and drop it from memory."""
     rules = RuleContext.of(txn)
     first = txn.next_project_id()
     rules.prepare([(first + i, Facts(is_key(f.planned_investment_minor, f.key_override), f.category, f.industry,
                                      f.unit_code, f.origin, f.planned_investment_minor))
-                   for i, (f, _) in enumerate(batch)])
-    for fields, registered in batch:
-        register(txn, fields, registered, units=units, allow_duplicate=True)  # io.check_rows checked
+                   for i, (f, _, _) in enumerate(batch)])
+    for fields, registered, plans in batch:
+        proj = register(txn, fields, registered, units=units, allow_duplicate=True)  # io.check_rows checked
+        if plans:
+            from workflow.commands.projects import set_year_plans
+
+            txn.cache["year_plans"] = txn.cache.get("year_plans", 0) + set_year_plans(txn, proj, plans, registered)
     txn.flush()
     txn.forget()
 

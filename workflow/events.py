@@ -547,6 +547,24 @@ class InvestmentRecorded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class YearPlanSet(Event):
+    """A project's investment plan for one year (年度计划投资); a later one for the same year replaces it
+    (the newest ``year_plan`` row of a project and year is the plan in force; 0 clears it)."""
+
+    kind: ClassVar[str] = "year_plan"
+    year: int
+    amount_minor: int
+    currency: str = "CNY"
+
+    def payload(self) -> dict[str, Any]:
+        return {"year": self.year, "amount_minor": self.amount_minor, "currency": self.currency}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("year_plan", {"project_id": project_id, "year": self.year, "amount_minor": self.amount_minor,
+                               "currency": self.currency, "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
 class FollowedUp(Event):
     """A follow-up note; it may name the contact, promise a next step and the date of the next
     follow-up (``next_on``).  The payload carries those keys only when given, so the payload (and
@@ -904,6 +922,8 @@ def event_from_row(kind: str, trigger: str | None, from_stage: str | None, to_st
     if kind.startswith("problem_") and kind[len("problem_"):] in PROBLEM_ACTIONS:
         return ProblemActed(on=on, problem=int(p["problem"]), action=kind[len("problem_"):], text=p["text"],
                             due=_date_or_none(p.get("due")))
+    if kind == "year_plan":
+        return YearPlanSet(on=on, year=int(p["year"]), amount_minor=int(p["amount_minor"]), currency=p["currency"])
     if kind == "letter":
         return LetterIssued(on=on, problem=int(p["problem"]), level=int(p["level"]), year=int(p["year"]),
                             serial=int(p["serial"]), number=p["number"], addressee=p["addressee"])
@@ -927,4 +947,4 @@ def event_from_row(kind: str, trigger: str | None, from_stage: str | None, to_st
 
 KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
          "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
-         "problem_close", "problem_reopen", "letter")
+         "problem_close", "problem_reopen", "letter", "year_plan")

@@ -67,6 +67,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("plan_break_ground", "计划开工日期", "date", False, None, ("break_ground", "planned_groundbreaking")),
     Column("plan_commission", "计划投产日期", "date", False, None, ("commission", "planned_production")),
     Column("registered_on", "登记日期", "date", False, None, ("registered", "registration_date")),
+    # Yearly investment plans (年度计划投资): YEAR=AMOUNT, several separated by ";", e.g. 2026=8000万;2027=1.2亿
+    Column("year_plan", "年度计划投资", "yearplan", False, 400, ("year_plans", "年度计划", "年度投资计划")),
 )
 # Columns an export writes for the reader and an import passes over (a new project starts at the
 # first stage and gets the next code).
@@ -416,7 +418,7 @@ def _lookup(text: str) -> tuple[Column | None, str]:
 # A checked row, as the spool holds it: its line, then the columns of ``Service.import_projects``
 # (dates as day numbers, ``date.toordinal``).
 _SLOTS = ("name", "investor", "origin", "industry", "category", "investment", "unit", "key", "plan_sign",
-          "plan_fund", "plan_break_ground", "plan_commission", "registered_on")
+          "plan_fund", "plan_break_ground", "plan_commission", "registered_on", "year_plan")
 _SLOT = {key: i + 1 for i, key in enumerate(_SLOTS)}
 _DATE_SLOTS = tuple(_SLOT[k] for k in ("plan_sign", "plan_fund", "plan_break_ground", "plan_commission",
                                        "registered_on"))
@@ -742,6 +744,9 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
             if optional and (raw is None or (raw.__class__ is str and not raw.strip())):
                 return None
             return general(raw)
+    elif kind == "yearplan":
+        def convert(raw: Any) -> Any:
+            return None if raw is None and optional else general(raw)
     elif kind == "yesno":
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
@@ -794,6 +799,14 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
         return _unit(str(raw).strip(), lang, by_code, by_name, by_fold)
     if col.kind == "yesno":
         return _yesno(raw, lang)
+    if col.kind == "yearplan":
+        from workflow.progress import parse_year_plans
+
+        text = str(raw).strip()
+        if col.limit and len(text) > col.limit:
+            raise BadInput(f"超过{col.limit}个字符" if zh else f"longer than {col.limit} characters")
+        plans = parse_year_plans(text, what=col.zh if zh else col.key, lang=lang)
+        return tuple(sorted(plans.items())) or None
     day = _date(raw, lang)
     if not FIRST_DAY <= day <= LAST_DAY:
         raise BadInput(f"{day.isoformat()} 不在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间" if zh else
@@ -901,7 +914,8 @@ _day = date.fromordinal
 
 def _service_row(r: tuple) -> dict:
     """A spooled row as ``Service.import_projects`` takes it."""
-    _, name, investor, origin, industry, category, investment, unit, key, sign, fund, ground, commission, on = r
+    (_, name, investor, origin, industry, category, investment, unit, key, sign, fund, ground, commission, on,
+     year_plan) = r
     plan = {}
     if sign is not None:
         plan["sign"] = _day(sign)
@@ -913,7 +927,7 @@ def _service_row(r: tuple) -> dict:
         plan["commission"] = _day(commission)
     return {"name": name, "investor": investor, "industry": industry, "investment_minor": investment or 0,
             "unit": unit, "origin": origin, "category": category, "key": key, "plan": plan,
-            "on": None if on is None else _day(on)}
+            "on": None if on is None else _day(on), **({"year_plan": dict(year_plan)} if year_plan else {})}
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -939,6 +953,10 @@ def ledger_table(rows: Sequence[Mapping[str, Any]], lang: str = "en",
                 cells.append(("是" if r["key"] else "否") if zh else ("yes" if r["key"] else "no"))
             elif k == "stage":
                 cells.append(stage_label(r["stage"]) if stage_label and zh else r["stage"])
+            elif k == "year_plan":
+                plans = r.get("year_plans") or {}
+                cells.append(";".join(f"{y}={_wan(v)}万" if zh else f"{y}={_yuan(v)}"
+                                      for y, v in sorted(plans.items())) or None)
             else:
                 cells.append(r[k])
         out.append(cells)

@@ -58,6 +58,13 @@ class Thresholds:
     signed_no_capital_red_days: int = 90
     followup_yellow_days: int = 30
     followup_red_days: int = 60
+    # Planned progress (序时进度, workflow.progress): points behind time progress, or the relative rule.
+    progress_yellow_points: int = 10
+    progress_red_points: int = 30
+    progress_by_day: int = 0  # 0: time progress by month, 1: by day
+    progress_ratio_rule: int = 0  # 0: points behind; 1: progress below a share of time progress
+    progress_yellow_ratio_pct: int = 80
+    progress_red_ratio_pct: int = 50
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, object] | None) -> Thresholds:
@@ -74,14 +81,22 @@ class Thresholds:
         for key, value in m.items():
             if isinstance(value, bool) or not isinstance(value, int):
                 raise BadInput(
-                    f"warning threshold {key} must be a whole number of days, not {value!r}"
+                    f"warning threshold {key} must be a whole number, not {value!r}"
                 )
             if value < 0:
                 raise BadInput(f"warning threshold {key} must not be negative, got {value}")
+            if key in SWITCHES and value not in (0, 1):
+                raise BadInput(f"warning threshold {key} is a switch: 0 or 1, not {value}")
         t = cls(**m)  # type: ignore[arg-type]
+        if t.progress_red_ratio_pct > t.progress_yellow_ratio_pct:
+            raise BadInput(
+                f"warning threshold progress_red_ratio_pct ({t.progress_red_ratio_pct}) must not exceed "
+                f"progress_yellow_ratio_pct ({t.progress_yellow_ratio_pct})"
+            )
         for yellow, red in (
             ("screening_yellow_days", "screening_red_days"),
             ("followup_yellow_days", "followup_red_days"),
+            ("progress_yellow_points", "progress_red_points"),
         ):
             if getattr(t, yellow) > getattr(t, red):
                 raise BadInput(
@@ -89,6 +104,9 @@ class Thresholds:
                     f"{red} ({getattr(t, red)})"
                 )
         return t
+
+
+SWITCHES: frozenset[str] = frozenset({"progress_by_day", "progress_ratio_rule"})
 
 
 @dataclass(frozen=True)
@@ -139,6 +157,8 @@ class LightFacts:
     # open problems at the supervision ladder's red level or more: (id, text, level), by id
     problems: tuple[tuple[int, str, int], ...] = ()
     promised_on: date | None = None  # the next follow-up the latest follow-up promised, if any
+    year_plan_minor: int | None = None  # the investment plan of the as-of date's year (CNY fen)
+    year_done_minor: int = 0  # investment completed (CNY) from 1 January to the as-of date
 
 
 def milestone_reached(stage: str, milestone: str) -> bool:
@@ -250,6 +270,12 @@ def compute_light(facts: LightFacts, as_of: date, thresholds: Thresholds = Thres
             bucket.append(Reason("no_followup", color, en, zh))
             break
 
+    # Planned progress (序时进度): investment completed in the year against the year's plan.
+    if facts.year_plan_minor:
+        reason = progress_reason(facts.year_plan_minor, facts.year_done_minor, as_of, t)
+        if reason is not None:
+            (red if reason.color == RED else yellow).append(reason)
+
     # One key project, one county-level leader.
     if facts.key and not facts.has_lead_leader:
         red.append(
@@ -273,3 +299,35 @@ def compute_light(facts: LightFacts, as_of: date, thresholds: Thresholds = Thres
     reasons = tuple(red + yellow)
     color = RED if red else YELLOW if yellow else GREEN
     return Light(color, reasons)
+
+
+def _pct(x) -> str:
+    return f"{float(x * 100):.1f}%"
+
+
+def progress_reason(plan_minor: int, done_minor: int, as_of: date, t: Thresholds) -> Reason | None:
+    """The planned-progress reason (red or yellow) of a project, or None when it keeps pace."""
+    from workflow.progress import plan_progress, time_progress
+
+    progress = plan_progress(done_minor, plan_minor)
+    if progress is None:
+        return None
+    elapsed = time_progress(as_of, by_day=bool(t.progress_by_day))
+    behind = (elapsed - progress) * 100  # points, exact
+    year = as_of.year
+    head_en = f"{_pct(progress)} of the {year} investment plan completed, time progress {_pct(elapsed)}"
+    head_zh = f"{year}年度计划投资完成{_pct(progress)}，序时进度{_pct(elapsed)}"
+    if t.progress_ratio_rule:
+        share = progress / elapsed * 100  # progress as a percentage of time progress
+        for color, limit in ((RED, t.progress_red_ratio_pct), (YELLOW, t.progress_yellow_ratio_pct)):
+            if share < limit:
+                return Reason("progress_behind", color,
+                              f"{head_en} ({float(share):.1f}% of time progress, below {limit}%)",
+                              f"{head_zh}（为序时进度的{float(share):.1f}%，低于{limit}%）")
+        return None
+    for color, limit in ((RED, t.progress_red_points), (YELLOW, t.progress_yellow_points)):
+        if behind > limit:
+            return Reason("progress_behind", color,
+                          f"{head_en} ({float(behind):.1f} points behind, more than {limit})",
+                          f"{head_zh}，落后{float(behind):.1f}个百分点（超过{limit}个百分点）")
+    return None

@@ -162,6 +162,20 @@ class InvestmentCompleted(SQLModel, table=True):
     event_seq: int
 
 
+class YearPlan(SQLModel, table=True):
+    """A project's yearly investment plan (年度计划投资), one row per ``year_plan`` event: the newest
+    row (highest ``event_seq``) of a project and year is the plan in force."""
+
+    __tablename__ = "year_plan"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    year: int = Field(index=True)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    effective_on: date
+    event_seq: int
+
+
 class FollowUp(SQLModel, table=True):
     __tablename__ = "followup"
     id: int | None = Field(default=None, primary_key=True)
@@ -452,5 +466,5 @@ if __name__ == "__main__":
 __all__ = [
     "AppUser", "Assignment", "CapitalArrival", "Checkpoint", "Document", "Event", "FollowUp",
     "InvestmentCompleted", "Person", "Problem", "ProblemAction", "Project", "Rule", "ScreeningCheck",
-    "Setting", "SupervisionLetter", "Target", "Unit",
+    "Setting", "SupervisionLetter", "Target", "Unit", "YearPlan",
 ]

@@ -25,15 +25,18 @@ _LAYOUT: dict[str, tuple[str, int, int]] = {
 _KIND_OF_LETTER = {letter: kind for kind, (letter, _, _) in _LAYOUT.items() if letter}
 
 PERIOD_FORMS: tuple[str, ...] = ("2026", "2026-H1", "2026-Q3", "2026-B2")
+SPAN_FORMS: tuple[str, ...] = ("2022..2025", "2026-B1..2026-B5")
 
 _FORMS_TEXT = {
     "en": (
         "2026 (year), 2026-H1 (half year: H1–H2), 2026-Q3 (quarter: Q1–Q4), "
-        "2026-B2 (two-month bulletin period: B1 = Jan–Feb … B6 = Nov–Dec)"
+        "2026-B2 (two-month bulletin period: B1 = Jan–Feb … B6 = Nov–Dec); "
+        "or a span of one kind, 2022..2025, 2026-B1..2026-B5"
     ),
     "zh": (
         "2026（全年）、2026-H1（半年：H1–H2）、2026-Q3（季度：Q1–Q4）、"
-        "2026-B2（两月通报期：B1 = 1–2月 … B6 = 11–12月）"
+        "2026-B2（两月通报期：B1 = 1–2月 … B6 = 11–12月）；"
+        "或同类报告期区间，如 2022..2025、2026-B1..2026-B5"
     ),
 }
 
@@ -133,6 +136,80 @@ def parse_period(text: str, *, lang: str = "en") -> Period:
     if year < 1:
         raise _refuse(text, lang)
     return make_period(kind, year, index)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of consecutive periods of one kind, `2022..2025` or `2026-B1..2026-B5` (both ends
+    included).  It answers what a Period answers (label, start, end, year, previous), and lists its
+    `parts`: the single periods it is made of, in order."""
+
+    label: str
+    kind: str  # the kind of its parts
+    parts: tuple[Period, ...]
+
+    @property
+    def start(self) -> date:
+        return self.parts[0].start
+
+    @property
+    def end(self) -> date:
+        return self.parts[-1].end
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({p.year for p in self.parts}))
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+    def __contains__(self, d: date) -> bool:
+        return self.contains(d)
+
+    def previous(self) -> Span:
+        """The span of as many periods of the same kind immediately before (2022..2025 -> 2018..2021)."""
+        parts: list[Period] = []
+        p = self.parts[0]
+        for _ in self.parts:
+            p = p.previous()
+            parts.append(p)
+        parts.reverse()
+        return Span(f"{parts[0].label}..{parts[-1].label}", self.kind, tuple(parts))
+
+
+SPAN_LIMIT = 120  # periods in one span (ten years of months-pairs is 60)
+
+
+def parse_span(text: str, *, lang: str = "en") -> Period | Span:
+    """A single period (as `parse_period`) or a span `FIRST..LAST` of two periods of the same kind,
+    FIRST not after LAST.  `2026..2026` is the single period 2026."""
+    if not isinstance(text, str):
+        raise _refuse(text, lang)
+    s = unicodedata.normalize("NFKC", text).strip()
+    if ".." not in s:
+        return parse_period(s, lang=lang)
+    first_text, _, last_text = s.partition("..")
+    first, last = parse_period(first_text, lang=lang), parse_period(last_text, lang=lang)
+    zh = _lang(lang) == "zh"
+    if first.kind != last.kind:
+        raise BadInput(f"报告期区间两端须为同一类：{first.label} 与 {last.label}" if zh else
+                       f"a span joins periods of one kind: {first.label} and {last.label} differ "
+                       f"(e.g. 2022..2025, 2026-B1..2026-B5)")
+    if last.start < first.start:
+        raise BadInput(f"报告期区间须从早到晚：{first.label}..{last.label}" if zh else
+                       f"a span runs from the earlier period to the later: {first.label}..{last.label}")
+    if first == last:
+        return first
+    parts = [first]
+    while parts[-1] != last:
+        parts.append(parts[-1].next())
+        if len(parts) > SPAN_LIMIT:
+            raise BadInput(f"a span holds at most {SPAN_LIMIT} periods")
+    return Span(f"{first.label}..{last.label}", first.kind, tuple(parts))
 
 
 def period_of(kind: str, d: date) -> Period:

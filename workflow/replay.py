@@ -49,7 +49,7 @@ ENTITLED: dict[str, tuple[str, ...]] = {
     "capital": WRITERS, "investment": WRITERS, "followup": (*WRITERS, "leader"), "assignment": WRITERS,
     "reassignment": ("admin",), "correction": ("admin",),
     "problem": WRITERS, "problem_update": WRITERS, "problem_extend": WRITERS, "problem_close": WRITERS,
-    "problem_reopen": WRITERS, "letter": WRITERS,
+    "problem_reopen": WRITERS, "letter": WRITERS, "year_plan": WRITERS,
 }
 
 _KINDS_OF: dict[str, frozenset[str]] = {

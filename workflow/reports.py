@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.errors import BadInput, NotFound
 from workflow.lights import GREEN, RED, YELLOW, Light, LightFacts, Thresholds, compute_light
-from workflow.periods import Period, parse_period
+from workflow.periods import Period, Span, parse_span
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import event as E
@@ -46,6 +46,7 @@ from workflow.tables import person as PE
 from workflow.tables import project as P
 from workflow.tables import target as TGT
 from workflow.tables import unit as U
+from workflow.tables import year_plan as YP
 
 CURRENCIES: tuple[str, ...] = ("CNY", "USD")
 OVER_100M_MINOR = 100_000_000 * 100  # 超亿元项目: planned investment ≥ 100 million CNY, in fen
@@ -96,7 +97,7 @@ def paused_stages() -> list[str]:
 class Window:
     """A report period cut at its as-of date: flows count effective dates in [start, end]."""
 
-    period: Period
+    period: Period | Span
     as_of: date
 
     @property
@@ -107,19 +108,29 @@ class Window:
     def end(self) -> date:
         return min(self.period.end, self.as_of)
 
+    @property
+    def parts(self) -> list[Window]:
+        """The windows of a span's periods that have begun by the as-of date (a single period: itself)."""
+        if not isinstance(self.period, Span):
+            return [self]
+        return [Window(p, min(p.end, self.as_of)) for p in self.period.parts if p.start <= self.as_of]
+
     def json(self) -> dict:
-        return {"period": self.period.label, "start": self.start.isoformat(),
-                "end": self.period.end.isoformat(), "as_of": self.as_of.isoformat()}
+        doc: dict[str, Any] = {"period": self.period.label, "start": self.start.isoformat(),
+               "end": self.period.end.isoformat(), "as_of": self.as_of.isoformat()}
+        if isinstance(self.period, Span):
+            doc["span"] = [p.label for p in self.period.parts]
+        return doc
 
 
-def make_window(period: Period | str, as_of: date | None = None, *, today: date | None = None,
+def make_window(period: Period | Span | str, as_of: date | None = None, *, today: date | None = None,
                 lang: str = "en") -> Window:
     """The window of `period`: `as_of` defaults to the period's end or today, whichever is earlier.
 
     An as-of date before the period starts (a period that has not begun) is refused.
     """
     if isinstance(period, str):
-        period = parse_period(period, lang=lang)
+        period = parse_span(period, lang=lang)
     today = today or clock.today()
     if as_of is None:
         as_of = min(period.end, today)
@@ -158,6 +169,8 @@ class Snapshot:
     has_lead_leader: bool
     plan: dict
     light: Light = field(default_factory=lambda: Light(None, ()))
+    year_plan_minor: int = 0  # the plan of the as-of date's year (CNY fen), 0 without one
+    year_done_minor: int = 0  # investment completed (CNY) from 1 January to the as-of date
 
 
 def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None = None):
@@ -212,6 +225,8 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     escalated = supervision.escalated(conn, as_of, lad, wanted)
     promised = supervision.promises(conn, as_of, wanted)
     for chunk in id_chunks:
+        plans = year_plans(conn, as_of, unit=unit, ids=chunk)
+        done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
         for r in conn.execute(_facts_stmt(as_of, unit, chunk)):
             (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) = r
@@ -223,15 +238,47 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             key = bool(key)
             leader = bool(leader)
             snap = Snapshot(pid, code, name, unit_code, key, int(planned), stage, kind, since, registered,
-                            followup, leader, plan, no_light)
+                            followup, leader, plan, no_light, plans.get(pid, 0), done.get(pid, 0))
             if kind == "active":
                 snap.light = compute_light(LightFacts(
                     stage=stage, stage_kind=kind, stage_since=since, registered_on=registered,
                     last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan,
                     problems=tuple((p["id"], p["text"], p["level"]) for p in escalated.get(pid, [])),
-                    promised_on=promised[pid]["next_on"] if pid in promised else None), as_of, thresholds)
+                    promised_on=promised[pid]["next_on"] if pid in promised else None,
+                    year_plan_minor=snap.year_plan_minor, year_done_minor=snap.year_done_minor),
+                    as_of, thresholds)
             out.append(snap)
     return out
+
+
+def _project_filter(q, column, unit: str | None, ids: list[int] | None):
+    if ids is not None:
+        q = q.where(column.in_(ids))
+    if unit is not None:
+        q = q.where(column.in_(select(P.c.id).where(P.c.unit_code == unit)))
+    return q
+
+
+def year_plans(conn: Connection, as_of: date, *, unit: str | None = None, ids: list[int] | None = None
+               ) -> dict[int, int]:
+    """project id -> its investment plan for ``as_of``'s year as it stood on ``as_of`` (the newest
+    ``year_plan`` entry dated by then; 0 entries are left out)."""
+    newest = (select(YP.c.project_id, func.max(YP.c.event_seq).label("seq"))
+              .where(YP.c.year == as_of.year, YP.c.effective_on <= as_of).group_by(YP.c.project_id))
+    newest = _project_filter(newest, YP.c.project_id, unit, ids).subquery("newest_plan")
+    q = (select(YP.c.project_id, YP.c.amount_minor)
+         .select_from(YP.join(newest, (YP.c.project_id == newest.c.project_id) & (YP.c.event_seq == newest.c.seq))))
+    return {pid: int(minor) for pid, minor in conn.execute(q) if minor}
+
+
+def year_done(conn: Connection, as_of: date, *, unit: str | None = None, ids: list[int] | None = None
+              ) -> dict[int, int]:
+    """project id -> investment completed (CNY) from 1 January of ``as_of``'s year to ``as_of``."""
+    q = (select(INV.c.project_id, func.sum(INV.c.amount_minor))
+         .where(INV.c.currency == "CNY", INV.c.effective_on >= date(as_of.year, 1, 1), INV.c.effective_on <= as_of)
+         .group_by(INV.c.project_id))
+    q = _project_filter(q, INV.c.project_id, unit, ids)
+    return {pid: int(total) for pid, total in conn.execute(q)}
 
 
 def _as_date(value) -> date | None:
@@ -302,10 +349,12 @@ def _add_money(into: dict, amounts: dict) -> None:
         into[cur] = into.get(cur, 0) + v
 
 
-def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds
-                     ) -> dict[str | None, dict]:
+def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds,
+                     snaps: list[Snapshot] | None = None) -> dict[str | None, dict]:
     figs: dict[str | None, dict] = defaultdict(_zero_figures)
-    for s in snapshots(conn, w.as_of, thresholds, unit=unit):
+    if snaps is None:
+        snaps = snapshots(conn, w.as_of, thresholds, unit=unit)
+    for s in snaps:
         f = figs[s.unit]
         by_stage = f["projects_by_stage"]
         by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
@@ -391,20 +440,171 @@ def _thresholds(t: Thresholds | None) -> Thresholds:
     return t if t is not None else Thresholds()
 
 
+# --- planned progress (序时进度): yearly plans, completed, start rate, by unit and category ------------
+
+PROGRESS_CATEGORIES: tuple[str, ...] = ("new", "continuing", "completed", "preparatory")
+
+
+def _reached_on(conn: Connection, as_of: date, unit: str | None) -> dict[int, dict[str, date]]:
+    """project id -> {"construction"/"production": the first date it reached that stage by ``as_of``}
+    (a resume from hold is not reaching a stage; corrected transitions do not count)."""
+    q = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on))
+         .where(E.c.kind == "transition", E.c.to_stage.in_(REVIEW_STAGES), E.c.effective_on <= as_of,
+                E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
+         .group_by(E.c.project_id, E.c.to_stage))
+    q = _project_filter(q, E.c.project_id, unit, None)
+    out: dict[int, dict[str, date]] = defaultdict(dict)
+    for pid, stage, on in conn.execute(q):
+        d = _as_date(on)
+        assert d is not None
+        out[pid][stage] = d
+    return out
+
+
+def progress_category(reached: dict[str, date], year: int) -> str:
+    """新开工 (ground broken this year), 续建 (broken earlier, not finished), 竣工 (in production this
+    year) or 前期 (not yet broken ground) on the as-of date."""
+    start = date(year, 1, 1)
+    prod, cons = reached.get("production"), reached.get("construction")
+    if prod is not None and prod >= start:
+        return "completed"
+    if cons is None and prod is None:
+        return "preparatory"
+    first = cons or prod
+    assert first is not None
+    return "new" if first >= start else "continuing"
+
+
+def _progress_row(rows: list[dict], elapsed) -> dict:
+    from workflow.progress import plan_progress, points
+
+    plan = sum(r["plan"] for r in rows)
+    done = sum(r["done"] for r in rows)
+    rate = plan_progress(done, plan)
+    planned_starts = sum(1 for r in rows if r["planned_start"])
+    started = sum(1 for r in rows if r["planned_start"] and r["started"])
+    return {"projects": sum(1 for r in rows if r["plan"]),
+            "year_plan": {"amount_minor": plan, "currency": "CNY"},
+            "completed": {"amount_minor": done, "currency": "CNY"},
+            "plan_rate": None if rate is None else round(float(rate), 4),
+            "points": None if rate is None else points(rate - elapsed),
+            "planned_starts": planned_starts, "started": started,
+            "starts_in_year": sum(1 for r in rows if r["started_in_year"]),
+            "start_rate": round(started / planned_starts, 4) if planned_starts else None}
+
+
+def progress(conn: Connection, as_of: date, unit: str | None, snaps: list[Snapshot], units: list,
+             t: Thresholds) -> dict:
+    """The planned progress of ``as_of``'s year: per unit, per category and in total — the yearly
+    plan, the investment completed in the year, the % of plan and the points above or below time
+    progress; the planned groundbreakings due by ``as_of`` in the year, how many of them broke ground,
+    every groundbreaking of the year, and the start rate (开工率 = started ÷ planned)."""
+    from workflow.progress import points, time_progress
+
+    year = as_of.year
+    elapsed = time_progress(as_of, by_day=bool(t.progress_by_day))
+    start = date(year, 1, 1)
+    reached = _reached_on(conn, as_of, unit)
+    rows: list[dict] = []
+    for s in snaps:
+        if s.stage in LOST_STAGES:
+            continue
+        planned_bg = s.plan.get("break_ground")
+        planned_start = planned_bg is not None and start <= planned_bg <= as_of
+        r = reached.get(s.id, {})
+        first = r.get("construction") or r.get("production")
+        if not s.year_plan_minor and not planned_start:
+            continue
+        rows.append({"unit": s.unit, "category": progress_category(r, year), "plan": s.year_plan_minor,
+                     "done": s.year_done_minor if s.year_plan_minor else 0, "planned_start": planned_start,
+                     "started": first is not None, "started_in_year": first is not None and first >= start})
+    names = dict(units)
+    by_unit = []
+    for code, _ in units:
+        mine = [r for r in rows if r["unit"] == code]
+        by_unit.append({"unit": code, "unit_name": names.get(code), **_progress_row(mine, elapsed)})
+    by_category = [{"category": c, **_progress_row([r for r in rows if r["category"] == c], elapsed)}
+                   for c in PROGRESS_CATEGORIES]
+    return {"year": year, "as_of": as_of.isoformat(), "time_progress": points(elapsed),
+            "time_by": "day" if t.progress_by_day else "month", "totals": _progress_row(rows, elapsed),
+            "units": by_unit, "categories": by_category}
+
+
+# --- spans: each period of a span, its growth, the average growth --------------------------------
+
+SERIES_METRICS: tuple[str, ...] = ("signed", "capital", "foreign", "investment")
+
+
+def _growth(now: int, before: int) -> float | None:
+    return None if not before else round((now - before) / before, 4)
+
+
+def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
+    """For a span: each of its periods (cut at the as-of date) with its flow figures (signed; capital
+    in place in CNY; foreign capital in place in USD; investment completed in CNY) and the growth
+    against the period before it in the span; and the average growth per period (per year for a
+    span of years), compounded from the first period to the last: (last / first) ** (1 / (n - 1)) - 1.
+    None for a single period.  The figures of the periods add up to the span's."""
+    if not isinstance(w.period, Span):
+        return None
+    rows: list[dict[str, Any]] = []
+    for part in w.parts:
+        act = {"signed": 0, "capital": 0, "foreign": 0, "investment": 0}
+        for flow in _flows(conn, part, unit).values():
+            act["signed"] += flow["signed"]
+            act["capital"] += flow["capital"].get("CNY", 0)
+            act["foreign"] += flow["capital"].get("USD", 0)
+            act["investment"] += flow["investment"].get("CNY", 0)
+        prev = rows[-1]["figures"] if rows else None
+        rows.append({"period": part.period.label, "start": part.start.isoformat(), "end": part.end.isoformat(),
+                     "figures": act,
+                     "growth": {m: (_growth(act[m], prev[m]) if prev is not None else None) for m in SERIES_METRICS}})
+    average: dict[str, float | None] = {}
+    for m in SERIES_METRICS:
+        first, last = (rows[0]["figures"][m], rows[-1]["figures"][m]) if rows else (0, 0)
+        n = len(rows)
+        average[m] = (round((last / first) ** (1 / (n - 1)) - 1, 4)
+                      if n >= 2 and first > 0 and last >= 0 else None)
+    totals = {m: sum(r["figures"][m] for r in rows) for m in SERIES_METRICS}
+    return {"per": w.period.kind, "units": {"capital": "CNY minor", "foreign": "USD minor",
+                                            "investment": "CNY minor"},
+            "periods": rows, "totals": totals, "average_growth": average}
+
+
 # --- bulletin (两月一通报) -------------------------------------------------------------------------
 
 
-def bulletin(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
-             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
+def signed_investment(conn: Connection, w: Window, unit: str | None) -> int:
+    """协议总投资: the planned investment (CNY) of the projects first signed inside the window."""
+    first = _first_signing()
+    q = (select(func.coalesce(func.sum(P.c.planned_investment_minor), 0))
+         .select_from(first.join(P, P.c.id == first.c.project_id))
+         .where(first.c.on >= w.start, first.c.on <= w.end))
+    if unit is not None:
+        q = q.where(P.c.unit_code == unit)
+    return int(conn.execute(q).scalar() or 0)
+
+
+def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
+             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
+             problems: bool | int = False) -> dict:
     """Per unit and in total: projects by stage, signed, capital in place and investment completed
-    by currency, key projects, projects over 100 million, red/yellow; and the previous period."""
+    by currency, key projects, projects over 100 million, red/yellow; and the previous period.
+    ``problems``: also list the red and yellow projects (as the dispatch report does), from the same
+    reading of the county: every one (True) or the worst N of each color (an integer)."""
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     pw = previous_window(w)
     with _read(engine) as conn:
         units = _units(conn, unit)
-        now = _figures_by_unit(conn, w, unit, t)
+        snaps = snapshots(conn, w.as_of, t, unit=unit)
+        now = _figures_by_unit(conn, w, unit, t, snaps)
         before = _figures_by_unit(conn, pw, unit, t)
+        spans = series(conn, w, unit)
+        planned = progress(conn, w.as_of, unit, snaps, units, t)
+        agreed = signed_investment(conn, w, unit)
+        limit = None if problems is True else int(problems)
+        listed = _problems(conn, w.as_of, unit, t, lang, snaps, limit)[0] if problems else None
     rows = []
     for code, name in units:
         f, b = now.get(code) or _zero_figures(), before.get(code) or _zero_figures()
@@ -416,7 +616,10 @@ def bulletin(engine: Engine, period: Period | str, *, as_of: date | None = None,
     return {"report": "bulletin", **w.json(), "previous_period": pw.period.label,
             "previous_as_of": pw.as_of.isoformat(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": figures_json(totals), "previous": figures_json(previous),
-            "change": figures_json(_change(totals, previous)), "units": rows}
+            "change": figures_json(_change(totals, previous)), "units": rows, "progress": planned,
+            "signed_investment": {"amount_minor": agreed, "currency": "CNY"},
+            **({"projects": listed} if listed is not None else {}),
+            **({"series": spans} if spans is not None else {})}
 
 
 def _thresholds_json(t: Thresholds) -> dict:
@@ -461,15 +664,22 @@ def _problem_json(s: Snapshot, leader: dict | None, units: dict, lang: str) -> d
             "lead_leader": leader}
 
 
-def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, lang: str
-              ) -> tuple[list[dict], dict]:
-    snaps = [s for s in snapshots(conn, as_of, t, unit=unit) if s.light.color in (RED, YELLOW)]
+def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, lang: str,
+              every: list[Snapshot] | None = None, limit: int | None = None) -> tuple[list[dict], dict]:
+    """The red and yellow projects, worst first (``limit``: only the worst ``limit`` of each color),
+    and the counts of each color (all of them)."""
+    if every is None:
+        every = snapshots(conn, as_of, t, unit=unit)
+    snaps = [s for s in every if s.light.color in (RED, YELLOW)]
     snaps.sort(key=_rank_key)
+    counts = {RED: sum(1 for s in snaps if s.light.color == RED),
+              YELLOW: sum(1 for s in snaps if s.light.color == YELLOW)}
+    if limit is not None:
+        snaps = ([s for s in snaps if s.light.color == RED][:limit]
+                 + [s for s in snaps if s.light.color == YELLOW][:limit])
     leaders = _lead_leaders(conn, [s.id for s in snaps], as_of)
     units = _unit_names(conn)
     items = [_problem_json(s, leaders.get(s.id), units, lang) for s in snaps]
-    counts = {RED: sum(1 for s in snaps if s.light.color == RED),
-              YELLOW: sum(1 for s in snaps if s.light.color == YELLOW)}
     return items, counts
 
 
@@ -497,19 +707,21 @@ def warnings(engine: Engine, *, as_of: date | None = None, unit: str | None = No
             "units": _per_unit_counts(units, items), "projects": items}
 
 
-def dispatch(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def dispatch(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Every red or yellow project on the window's as-of date with its reasons, leader and unit."""
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     with _read(engine) as conn:
         units = _units(conn, unit)
-        items, counts = _problems(conn, w.as_of, unit, t, lang)
+        snaps = snapshots(conn, w.as_of, t, unit=unit)
+        items, counts = _problems(conn, w.as_of, unit, t, lang, snaps)
+        planned = progress(conn, w.as_of, unit, snaps, units, t)
         supervised = _supervision(conn, w, unit, units)
     return {"report": "dispatch", **w.json(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": {"red": counts[RED], "yellow": counts[YELLOW]},
-            "units": _per_unit_counts(units, items), "projects": items, "supervision": supervised}
-
+            "units": _per_unit_counts(units, items), "projects": items, "progress": planned,
+            "supervision": supervised}
 
 def _supervision(conn: Connection, w: Window, unit: str | None, units: list[tuple[str | None, str | None]]
                  ) -> dict:
@@ -550,7 +762,7 @@ def _money_by_project(conn: Connection, table, ids: list[int], as_of: date) -> d
     return out
 
 
-def review(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
            thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Projects that reached `construction` or `production` in the period (first time; a resume
     from hold is not reaching a stage), with their money to date and lead leader."""
@@ -576,6 +788,7 @@ def review(engine: Engine, period: Period | str, *, as_of: date | None = None, u
         invest = _money_by_project(conn, INV, ids, w.as_of)
         leaders = _lead_leaders(conn, ids, w.as_of)
         names = _unit_names(conn)
+        spans = series(conn, w, unit)
     items: list[dict[str, Any]] = []
     for pid in ids:
         s = snaps[pid]
@@ -595,7 +808,8 @@ def review(engine: Engine, period: Period | str, *, as_of: date | None = None, u
                                      "currency": "CNY"},
               "capital_in_place": _sum_lists(x["capital_in_place"] for x in items),
               "investment_completed": _sum_lists(x["investment_completed"] for x in items)}
-    return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items}
+    return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items,
+            **({"series": spans} if spans is not None else {})}
 
 
 def _iso(d: date | None) -> str | None:
@@ -628,7 +842,7 @@ def _metric_value(metric: str, value: int | None):
     return int(value) if currency is None else {"amount_minor": int(value), "currency": currency}
 
 
-def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = None, unit: str | None = None,
+def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
                today: date | None = None, lang: str = "en") -> dict:
     """Per unit: each target of the period's year against the actual figure in the period, the
     completion rate (actual / target), a score and a rank.
@@ -653,10 +867,16 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
         for p in supervision.open_problems(conn, w.as_of, lad):
             if p["level"] >= lad.deduct_min_level:
                 escalated[p["owner_unit"]] += 1
-        q = select(TGT).where(TGT.c.year == w.period.year)
+        years = w.period.years if isinstance(w.period, Span) else (w.period.year,)
+        q = select(TGT).where(TGT.c.year.in_(years))
         if unit is not None:
             q = q.where(TGT.c.unit_code == unit)
-        targets = {r["unit_code"]: r for r in conn.execute(q).mappings()}
+        targets: dict[str, dict[str, int]] = {}
+        for r in conn.execute(q).mappings():  # a span's target is the sum of its years' targets
+            sums = targets.setdefault(r["unit_code"], dict.fromkeys((c for c, _ in METRIC_COLUMNS.values()), 0))
+            for col in sums:
+                sums[col] += int(r[col] or 0)
+        spans = series(conn, w, unit)
     rows: list[dict[str, Any]] = []
     for code, name in units:
         tgt = targets.get(code)
@@ -681,7 +901,8 @@ def evaluation(engine: Engine, period: Period | str, *, as_of: date | None = Non
     for i, r in enumerate(ranked):
         r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
     unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
-    return {"report": "evaluation", **w.json(), "year": w.period.year, "unit": unit,
+    return {"report": "evaluation", **w.json(), "year": w.period.year, "years": list(years), "unit": unit,
+            **({"series": spans} if spans is not None else {}),
             "scoring": {"rate": "actual / target",
                         "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100, less the problem deduction",
                         "rate_cap": RATE_CAP,

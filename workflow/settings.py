@@ -1,6 +1,11 @@
 """Settings stored in the database (the ``setting`` table): the warning thresholds, the undo window
 and the supervision ladder.
 
+Besides day limits they hold the planned-progress (序时进度) settings of ``workflow.lights.Thresholds``:
+``progress_yellow_points``/``progress_red_points`` (points behind time progress), the switches
+``progress_by_day`` (time progress by day instead of month) and ``progress_ratio_rule`` (the relative
+rule), and ``progress_yellow_ratio_pct``/``progress_red_ratio_pct`` for that rule.
+
 Thresholds of the warnings (SPEC §5) are the defaults of ``workflow.lights.Thresholds``, overridden
 by settings stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold
 NAME=DAYS``.
@@ -35,7 +40,7 @@ def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
         try:
             out[name] = int(value)
         except ValueError:
-            raise BadInput(f"--threshold: {name} must be a whole number of days, not {value!r}") from None
+            raise BadInput(f"--threshold: {name} must be a whole number, not {value!r}") from None
     Thresholds.from_mapping(out)  # names and values checked here, combinations again when used
     return out
 

@@ -54,10 +54,11 @@ from workflow.tables import problem_action as PBA
 from workflow.tables import project as P
 from workflow.tables import screening_check as CHK
 from workflow.tables import supervision_letter as LET
+from workflow.tables import year_plan as YP
 
-TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG, PB, PBA, LET)}
+TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG, PB, PBA, LET, YP)}
 _INSERT_ORDER = ("event", "screening_check", "document", "capital_arrival", "investment_completed", "followup",
-                 "assignment", "problem", "problem_action", "supervision_letter")
+                 "assignment", "problem", "problem_action", "supervision_letter", "year_plan")
 _IN_CHUNK = 500
 _PROJECT_ID_LOCK = 0x5049_5045  # PostgreSQL advisory lock key serialising new project ids ("PIPE")
 

@@ -203,6 +203,19 @@ investment_completed = Table(
 )
 
 
+year_plan = Table(
+    "year_plan",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False, index=True),
+    Column("year", Integer(), nullable=False, index=True),
+    Column("amount_minor", BigInteger(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("effective_on", Date(), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
 followup = Table(
     "followup",
     metadata,
@@ -353,5 +366,6 @@ setting = Table(
 )
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
-           "screening_check", "capital_arrival", "investment_completed", "followup", "problem", "problem_action",
-           "supervision_letter", "rule", "assignment", "target", "checkpoint", "ledger", "setting"]
+           "screening_check", "capital_arrival", "investment_completed", "year_plan", "followup", "problem",
+           "problem_action", "supervision_letter", "rule", "assignment", "target", "checkpoint", "ledger",
+           "setting"]

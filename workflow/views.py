@@ -3,6 +3,7 @@ a login without write grants (an auditor on PostgreSQL) reads everything it may 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -113,6 +114,18 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     for p in supervision.open_problems(conn, as_of, lad, few):
         problems.setdefault(p["project_id"], []).append(p)
     promised = supervision.promises(conn, as_of, few)
+    from workflow.reports import year_done, year_plans
+
+    in_list = ids if len(ids) < 500 else None
+    year_plan = year_plans(conn, as_of, ids=in_list) if ids else {}
+    done = year_done(conn, as_of, ids=in_list) if year_plan else {}
+    all_plans: dict[int, dict[str, int]] = defaultdict(dict)
+    if full and ids:
+        from workflow.tables import year_plan as YP
+
+        for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
+                                             .where(YP.c.project_id.in_(ids)).order_by(YP.c.event_seq)):
+            all_plans[pid][str(year)] = int(minor)
     out = []
     for r in rows:
         defn = get_definition(r["workflow_name"], r["workflow_version"])
@@ -125,7 +138,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
             has_lead_leader=any(x["role"] == "lead_leader" for x in ls), plan=plan,
             problems=tuple((p["id"], p["text"], p["level"]) for p in problems.get(r["id"], [])
                            if p["level"] >= lad.red_level),
-            promised_on=promised[r["id"]]["next_on"] if r["id"] in promised else None), as_of,
+            promised_on=promised[r["id"]]["next_on"] if r["id"] in promised else None,
+            year_plan_minor=year_plan.get(r["id"]), year_done_minor=done.get(r["id"], 0)), as_of,
             thresholds)
         view = {
             "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],
@@ -153,6 +167,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                 "problems": [supervision.problem_json(p) for p in problems.get(r["id"], [])],
                 "promised_followup": (promised[r["id"]]["next_on"].isoformat() if r["id"] in promised
                                       else None),
+                "year_plans": {y: {"amount_minor": v, "currency": "CNY"}
+                               for y, v in sorted(all_plans[r["id"]].items()) if v},
             })
         out.append(view)
     return out
@@ -172,7 +188,7 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
     """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
     if stage is not None:
         default_definition().stage(stage)
-    cols = [P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
+    cols = [P.c.id, P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
             P.c.key_override, P.c.planned_investment_minor, P.c.planned_currency, P.c.unit_code,
             *[P.c[f"plan_{k}"] for k in PLAN_FIELDS], P.c.registered_on, P.c.stage, P.c.stage_since]
     stmt = select(*cols).order_by(P.c.id)
@@ -180,10 +196,21 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
         stmt = stmt.where(P.c.stage == stage)
     if unit is not None:
         stmt = stmt.where(P.c.unit_code == unit)
+    from workflow.tables import year_plan as YP
+
     with engine.connect() as conn:
         if unit is not None:
             unit_exists(conn, unit)
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        plans: dict[int, dict[int, int]] = defaultdict(dict)
+        for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
+                                             .order_by(YP.c.event_seq)):
+            plans[pid][int(year)] = int(minor)
+        rows = []
+        for r in conn.execute(stmt).mappings():
+            row = dict(r)
+            row["year_plans"] = {y: v for y, v in plans.get(row.pop("id"), {}).items() if v}
+            rows.append(row)
+        return rows
 
 def project_identities(engine: Engine) -> Any:
     """The identities ``(name, investor, unit)`` of every project (a ``workflow.io.Identities``, which

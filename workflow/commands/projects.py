@@ -10,14 +10,15 @@ from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
-from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered
+from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered, YearPlanSet
 from workflow.store import ProjectRow, Txn, project_code
 from workflow.text import unsafe_char
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (SPEC §4)
 PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
-EDITABLE = frozenset({*PROJECT_TEXT_FIELDS, "investment_minor", "unit", "key", "plan"})
+EDITABLE = frozenset({*PROJECT_TEXT_FIELDS, "investment_minor", "unit", "key", "plan", "year_plan"})
+YEAR_PLAN_SPAN = 30  # a yearly plan may lie at most this many years from the project's registration
 _PLAN_SET = frozenset(PLAN_FIELDS)
 
 
@@ -37,6 +38,48 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
         raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
                        f"use {', '.join(f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS)}")
     return {k: v if v.__class__ is date else day(v, f"--plan {k}") for k, v in plan.items()}
+
+
+def check_year_plans(plans: Mapping[Any, Any] | None, registered: date | None = None) -> dict[int, int]:
+    """Yearly investment plans ``{year: amount in fen (CNY)}``: whole years within ``YEAR_PLAN_SPAN`` of
+    the registration year (or 1900–9999), amounts ≥ 0 (0 clears a plan)."""
+    out: dict[int, int] = {}
+    for year, minor in (plans or {}).items():
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise BadInput(f"--year-plan: {year!r} is not a year; use YEAR=AMOUNT (e.g. 2026=8000万)")
+        lo, hi = (1900, 9999) if registered is None else (registered.year - YEAR_PLAN_SPAN,
+                                                           registered.year + YEAR_PLAN_SPAN)
+        if not lo <= year <= hi:
+            raise BadInput(f"--year-plan: year {year} lies outside {lo}–{hi}")
+        out[year] = amount(minor, f"--year-plan {year}", positive=False)
+    return out
+
+
+def current_year_plans(txn: Txn, proj: ProjectRow) -> dict[int, int]:
+    """The plans in force: the newest ``year_plan`` row of each year (none for a project being created)."""
+    if proj.new:
+        return {}
+    from sqlalchemy import select
+
+    from workflow.tables import year_plan as YP
+
+    out: dict[int, int] = {}
+    for year, minor in txn.conn.execute(select(YP.c.year, YP.c.amount_minor).where(YP.c.project_id == proj.id)
+                                        .order_by(YP.c.event_seq)):
+        out[int(year)] = int(minor)
+    return out
+
+
+def set_year_plans(txn: Txn, proj: ProjectRow, plans: Mapping[int, int], on: date) -> int:
+    """One ``year_plan`` event per year whose plan changes; returns how many."""
+    known = current_year_plans(txn, proj)
+    n = 0
+    for year in sorted(plans):
+        if known.get(year, 0) == plans[year]:
+            continue
+        txn.emit(proj, YearPlanSet(on=on, year=year, amount_minor=plans[year]))
+        n += 1
+    return n
 
 
 def _text(value: Any, what: str) -> str | None:
@@ -184,6 +227,7 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
     for k, v in check_plan(changes.get("plan")).items():
         new[f"plan_{k}"] = v
     check_stage_allows(proj, "edit")
+    year_plans = check_year_plans(changes.get("year_plan"), proj.registered_on)
     check_on(txn, proj, on, transition=False)
     before = {k: getattr(proj, k) for k in new}
     planned = new.get("planned_investment_minor", proj.planned_investment_minor)
@@ -192,7 +236,10 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
         before["key"] = proj.key
         new["key"] = key
     diff = {k: (jsonable(before[k]), jsonable(new[k])) for k in new if before[k] != new[k]}
+    planned = set_year_plans(txn, proj, year_plans, on) if year_plans else 0
     if not diff:
+        if planned:
+            return
         raise BadInput(f"nothing to change on {proj.code}: give at least one new value")
     txn.emit(proj, Edited(on=on, changes=diff, values=new))
     assign_missing(txn, proj, on, set(new))

@@ -1,0 +1,160 @@
+"""`report <kind> --format docx|html`: the bulletin document read back (python-docx, html.parser) with
+its title, issue number, summary figures and a chart image; English with --lang en; user text never
+markup; the numbering rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.test_reports import county, engine  # noqa: F401  (module fixtures: the hand-worked county)
+from workflow.numbering import issue_number, issue_text
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+        self.images: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_numbering_is_sequential_per_year_in_closing_order():
+    closed = ["2026-B1", "2026-B2", "2026-Q1", "2026-B3", "2026-B2"]
+    assert issue_number("2026-B1", 2026, closed) == 1
+    assert issue_number("2026-B3", 2026, closed) == 4
+    assert issue_number("2026-B2", 2026, closed) == 2  # closed again: keeps its number
+    assert issue_number("2026-B4", 2026, closed) is None
+    assert issue_text(2026, 5, "zh") == "〔2026〕第5期" and issue_text(2026, 5, "en") == "No. 5 (2026)"
+    assert issue_text(2026, None) is None
+
+
+def test_docx_bulletin_reads_back(county, tmp_path):  # noqa: F811
+    import docx
+
+    out = tmp_path / "bulletin.docx"
+    r = county("report", "bulletin", "--period", "2026-B2", "--format", "docx", "--output", out, lang="zh")
+    assert r.code == 0, r.err
+    d = docx.Document(str(out))
+    paragraphs = [p.text for p in d.paragraphs]
+    assert paragraphs[0] == "全县招商引资工作通报"
+    text = "\n".join(paragraphs)
+    # B2 (Mar–Apr): signed 2 (P2 8000万 + P3 1.5亿 = 2.3亿 agreed); capital 1000万 CNY = 0.1亿, USD 700万
+    assert ("2026年3—4月，全县新签约项目2个，协议总投资2.3亿元；到位资金0.1亿元，其中利用外资700万美元；"
+            "完成投资0.5亿元") in text
+    assert "重点项目2个" in text and "红灯项目1个、黄灯项目1个" in text
+    assert "红灯项目" in paragraphs and "黄灯项目" in paragraphs
+    assert any("P-0004" in p for p in paragraphs)  # the red list names the project
+    # tables: the figures by unit, the ranking; charts: two PNG images
+    assert len(d.tables) >= 3
+    assert d.tables[0].rows[0].cells[0].text == "单位" or d.tables[0].rows[0].cells[0].text
+    images = [rel.target_part.blob for rel in d.part.rels.values() if "image" in rel.reltype]
+    assert len(images) == 2 and all(b.startswith(PNG) for b in images)
+    sec = d.sections[0]
+    assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
+
+
+def test_html_bulletin_reads_back_in_english(county, tmp_path):  # noqa: F811
+    out = tmp_path / "bulletin.html"
+    county("report", "bulletin", "--period", "2026-B2", "--format", "html", "--output", out, lang="en", ok=True)
+    html = out.read_text(encoding="utf-8")
+    p = Collect()
+    p.feed(html)
+    text = " ".join(p.text)
+    assert "County Investment Promotion Bulletin" in text
+    assert "In March–April 2026, the county signed 2 new projects" in text
+    assert "foreign capital USD 7 million" in text
+    assert len(p.images) == 2 and all(src.startswith("data:image/png;base64,") for src in p.images)
+    import base64
+
+    assert base64.b64decode(p.images[0].split(",", 1)[1]).startswith(PNG)
+    assert "size: A4" in html and "table" in p.tags
+
+
+def test_html_to_stdout_and_other_kinds(county):  # noqa: F811
+    r = county("report", "dispatch", "--period", "2026-Q2", "--as-of", "2026-04-30", "--format", "html", lang="zh",
+               ok=True)
+    assert r.out.startswith("<!DOCTYPE html>") and "全县招商引资工作通报" in r.out and "一季一调度" in r.out
+    r = county("report", "evaluation", "--period", "2026", "--format", "html", ok=True)
+    assert "Ranking" in r.out
+
+
+def test_docx_needs_output_and_warnings_refuse_documents(county):  # noqa: F811
+    r = county("report", "bulletin", "--period", "2026-B2", "--format", "docx", json=False)
+    assert r.code == 2 and "--output" in r.err
+    r = county("warnings", "--format", "html")
+    assert r.code == 2
+
+
+def test_user_text_is_never_markup(county, tmp_path):  # noqa: F811
+    from cli import documents
+    from cli.sections import Report, Section
+
+    sec = Section("projects", [("name", "text")])
+    sec.add(["<script>alert(1)</script>\x1b[31m\u202e"])
+    doc = documents.Document(lang="en", title="T", subtitle=None, number=issue_text(2026, 5, "zh"),
+                             dated="1 May 2026", issuer="X", summary=["<b>s</b>"], sections=[sec])
+    html = documents.html_text(doc)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "\x1b" not in html and "\u202e" not in html
+    assert "\\x1b" in html and "&lt;U+202E&gt;" in html and "〔2026〕第5期" in html
+    out = tmp_path / "x.docx"
+    documents.write_docx(doc, out)
+    import docx
+
+    d = docx.Document(str(out))
+    assert "〔2026〕第5期" in [p.text for p in d.paragraphs]
+    assert d.tables[0].rows[1].cells[0].text == "<script>alert(1)</script>\\x1b[31m<U+202E>"
+    _ = Report  # the document takes a report's sections as they are
+
+
+def test_number_printed_when_the_period_is_closed(county, engine, monkeypatch):  # noqa: F811
+    from cli import documents
+    from cli.report_cmds import bulletin_report, evaluation_report
+    from workflow import reports
+
+    b = reports.bulletin(engine, "2026-B2", problems=True)
+    e = reports.evaluation(engine, "2026-B2")
+    number = issue_number("2026-B2", 2026, ["2026-B1", "2026-B2"])
+    doc = documents.build("bulletin", bulletin_report(b, "zh"), b, e, "zh", number=number, today=date(2026, 5, 6),
+                          charts=False, ranking=evaluation_report(e, "zh").sections[0])
+    assert doc.number == "〔2026〕第2期" and doc.dated == "2026年5月6日"
+    assert "〔2026〕第2期" in documents.html_text(doc)
+    assert doc.sections[-1].key == "ranking"
+
+
+@pytest.mark.parametrize(("start", "end", "zh", "en"), [
+    ("2026-01-01", "2026-10-31", "2026年1—10月", "January–October 2026"),
+    ("2022-01-01", "2025-12-31", "2022—2025年", "2022–2025"),
+    ("2026-01-01", "2026-12-31", "2026年", "2026"),
+    ("2026-03-01", "2026-03-31", "2026年3月", "March 2026"),
+])
+def test_period_words(start, end, zh, en):
+    from cli.documents import period_words
+
+    s, e = date.fromisoformat(start), date.fromisoformat(end)
+    assert period_words(s, e, "zh") == zh and period_words(s, e, "en") == en
+
+
+def test_lists_show_the_worst_and_say_how_many_more():
+    from cli import documents
+
+    items = [{"light": "red", "code": f"P-{i:04d}", "name": f"项目{i}", "unit": "XH", "unit_name": "新华镇",
+              "lead_leader": None, "reasons_detail": [{"zh": "原因", "en": "why"}]}
+             for i in range(1, documents.LIST_LIMIT + 2)]
+    lines = documents._problem_lines(items, "red", 100, "zh")
+    assert len(lines) == documents.LIST_LIMIT + 1
+    assert lines[0] == "1. P-0001 项目1（新华镇）：原因"
+    assert lines[-1] == f"……另有{100 - documents.LIST_LIMIT}个，见 pipeline report dispatch"
+    assert documents._problem_lines(items[:2], "red", 2, "en")[-1] == "2. P-0002 项目2 (新华镇): why"
