@@ -105,7 +105,8 @@ _STYLES = {"bold red": "\x1b[1;31m", "bold yellow": "\x1b[1;33m", "green": "\x1b
 
 def wrap(text: str, width: int) -> list[str]:
     """``text`` on lines at most ``width`` cells wide: broken at spaces where it can, else between
-    characters (Chinese has no spaces); nothing is cut off.  Control characters show as ``?``."""
+    characters (Chinese has no spaces); nothing is cut off.  Control, escape and bidi characters show
+    as visible escapes (``workflow.text.visible``), a line break as ``⏎``."""
     return [line for line, _ in _fit(text, width)]
 
 
@@ -114,7 +115,9 @@ def _fit(text: str, width: int) -> list[tuple[str, int]]:
     from rich.cells import cell_len
 
     if not text.isprintable():
-        text = _CONTROL.sub("?", text)
+        from workflow.text import visible
+
+        text = visible(text)
     n = len(text) if text.isascii() else cell_len(text)
     if n <= width:
         return [(text, n)]

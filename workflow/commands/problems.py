@@ -17,7 +17,7 @@ from workflow.tables import person as PE
 from workflow.tables import problem as PB
 from workflow.tables import problem_action as PBA
 from workflow.tables import supervision_letter as LET
-from workflow.values import choice, day, optional_text, required
+from workflow.values import choice, day, required
 
 TEXT_LIMIT = 2000
 _PROBLEM_ID_LOCK = 0x5052_4F42  # PostgreSQL advisory lock serialising new problem ids ("PROB")
@@ -45,8 +45,7 @@ def open_problem(txn: Txn, proj: ProjectRow, *, kind: str, text: str, owner_unit
     choice(kind, PROBLEM_KINDS, "--kind")
     if source is not None:
         choice(source, PROBLEM_SOURCES, "--source")
-    text = required(text, "TEXT")
-    optional_text(text, "TEXT", TEXT_LIMIT)
+    text = required(text, "TEXT", TEXT_LIMIT, multiline=True)  # a free text: line breaks allowed
     owner_unit = required(owner_unit, "--owner")
     due = day(due, "--due")
     check_on(txn, proj, on, transition=False)
@@ -99,8 +98,7 @@ def act_on_problem(txn: Txn, proj: ProjectRow, *, problem: int, action: str, tex
     """``update`` (progress, 反馈), ``extend`` (to ``to``; only on or before the due date),
     ``close`` (销号) or ``reopen`` (退回重办) problem ``problem`` of ``proj``."""
     what = {"update": "TEXT", "extend": "--reason", "close": "--resolution", "reopen": "--reason"}[action]
-    text = required(text, what)
-    optional_text(text, what, TEXT_LIMIT)
+    text = required(text, what, TEXT_LIMIT, multiline=True)
     state = _state(txn, problem)
     if state["project_id"] != proj.id:
         raise NotFound(f"problem {problem} is not a problem of {proj.code}", [{"problem": problem}])
