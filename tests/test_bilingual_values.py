@@ -64,7 +64,7 @@ def test_chinese_headers_and_sheet_names(cli, proj, tmp_path):
     assert "姓名" in people and "项目名称" not in people
     path = tmp_path / "b.xlsx"
     cli("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), lang="zh", ok=True)
-    assert load_workbook(path).sheetnames == ["汇总", "分阶段", "说明"]
+    assert load_workbook(path).sheetnames == ["汇总", "分阶段", "序时进度", "分类序时进度", "说明"]
 
 
 def test_messages_in_chinese(cli, proj):

@@ -93,7 +93,7 @@ def test_parse_year_plans():
 
 def _project(cli, unit="XH", investment="2亿", plan_bg=None, on="2026-01-05") -> str:
     args = ["project", "add", "--name", "东安金矿", "--investor", "东安矿业", "--industry", "mining",
-            "--investment", investment, "--unit", unit, "--no-key", "--on", on]
+            "--investment", investment, "--unit", unit, "--no-key", "--on", on, "--allow-duplicate"]
     if plan_bg:
         args += ["--plan", f"break_ground={plan_bg}"]
     return cli(*args, json=True, ok=True).json["code"]

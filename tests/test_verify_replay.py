@@ -244,3 +244,32 @@ def test_reports_from_history_agree_on_both_engines(county, kind):
         tamper(county, "UPDATE investment_completed SET amount_minor = 1")
         assert county("report", kind, "--period", period, json=True, ok=True).json != normal
         assert county("report", kind, "--period", period, "--from-history", json=True, ok=True).json == normal
+
+
+SUPERVISION_TAMPERS = {
+    "problem due date": (["UPDATE problem SET due_on = '2099-01-01'"], "problem", "due_on"),
+    "problem owner": (["UPDATE problem SET owner_unit = 'FGW'"], "problem", "owner_unit"),
+    "problem action deleted": (["DELETE FROM problem_action"], "problem_action", "row"),
+    "year plan ×10": (["UPDATE year_plan SET amount_minor = amount_minor * 10"], "year_plan", "amount_minor"),
+    "promise moved": (["UPDATE followup SET next_on = '2099-01-01' WHERE next_on IS NOT NULL"], "followup",
+                      "next_on"),
+}
+
+
+@pytest.mark.parametrize("what", list(SUPERVISION_TAMPERS))
+def test_supervision_and_plan_rows_are_rebuilt_too(county, what):
+    """Problems (督办), their actions, yearly plans and promised follow-ups are projections of history
+    as well: verify rebuilds them and names a changed value."""
+    from datetime import date
+
+    today = date.today()
+    cli = county
+    cli("problem", "add", "P-0001", "用地指标未落实", "--kind", "land", "--owner", "XH",
+        "--due", (today.replace(year=today.year + 1)).isoformat(), ok=True)
+    cli("problem", "update", "1", "已报省厅", ok=True)
+    cli("project", "edit", "P-0001", "--year-plan", f"{today.year}=8000万", ok=True)
+    cli("followup", "add", "P-0001", "约见", "--next-on", today.replace(year=today.year + 1).isoformat(), ok=True)
+    assert cli("audit", "verify", json=True).code == 0
+    statements, table, field = SUPERVISION_TAMPERS[what]
+    tamper(cli, *statements)
+    named(failures(cli), table, field)

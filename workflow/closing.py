@@ -84,10 +84,12 @@ def refuse_closed(label: str, on: date, what: str = "an entry") -> Refused:
                      "message_zh": f"{label} 已关账；补录请加 --late --reason"}])
 
 
-def _period(text: str, lang: str):
-    from workflow.periods import parse_period
+def _period(text: str, lang: str, *, span: bool = False):
+    """A single period (what may be closed), or with ``span`` also a span of periods (what a report
+    may ask for: a span is never closed as a whole, its periods are)."""
+    from workflow.periods import parse_period, parse_span
 
-    return parse_period(text, lang=lang)
+    return parse_span(text, lang=lang) if span else parse_period(text, lang=lang)
 
 
 def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
@@ -180,8 +182,8 @@ def _close_entry(conn: Connection, label: str) -> dict | None:
 
 
 def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", unit: str | None = None) -> dict | None:
-    """The frozen ``kind`` report of a closed period (None when the period is open)."""
-    period = _period(period_text, lang)
+    """The frozen ``kind`` report of a closed period (None when the period is open, or a span)."""
+    period = _period(period_text, lang, span=True)
     with engine.connect() as conn:
         entry = _close_entry(conn, period.label)
     if entry is None:
@@ -268,7 +270,7 @@ def adjustments(engine: Engine, period_text: str, *, lang: str = "en") -> list[d
     from workflow.tables import event as E
     from workflow.tables import project as P
 
-    period = _period(period_text, lang)
+    period = _period(period_text, lang, span=True)
     out = []
     with engine.connect() as conn:
         rows = conn.execute(select(E, P.c.code, P.c.unit_code).join(P, P.c.id == E.c.project_id)
