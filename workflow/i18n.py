@@ -382,7 +382,8 @@ SHEETS_ZH: dict[str, str] = {
     "figures": "汇总", "stages": "分阶段", "bulletin": "通报", "summary": "分单位汇总", "projects": "项目",
     "ranking": "排名", "details": "明细", "info": "说明", "warnings": "预警项目", "review": "观摩项目",
     "dispatch": "调度项目", "evaluation": "考评", "progress": "序时进度", "progress_category": "分类序时进度",
-    "series": "逐期对比", "adjustments": "已关账期间补录", "problems_open": "未办结问题", "problems_closed": "已销号问题",
+    "series": "逐期对比", "adjustments": "已关账期间补录", "problems_open": "未办结问题",
+    "problems_closed": "已销号问题",
 }
 
 # Name columns of the directory listings (not a project's name).
