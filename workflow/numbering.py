@@ -5,9 +5,8 @@ A bulletin's number is its period's position among the periods of the same year 
 the order they were closed: the first period closed in 2026 is 〔2026〕第1期, the next 第2期, and so on.
 A period that is not closed has no number yet (None), and the document prints none.
 
-This module is the numbering rule only.  What is closed comes from the period closes (``report
-close``), which are recorded by the closed-periods work; until they are, ``closed_periods`` finds
-none and no bulletin carries a number.  Standard library only.
+This module is the numbering rule; what is closed comes from the period closes (``report close``),
+read by ``closed_periods`` from the set-up ledger.
 """
 
 from __future__ import annotations
@@ -36,9 +35,13 @@ def issue_text(year: int, number: int | None, lang: str = "zh") -> str | None:
 
 
 def closed_periods(conn: Any, year: int) -> list[str]:
-    """The labels of ``year``'s closed periods in the order they were closed.
+    """The labels of ``year``'s periods in the order they were first closed (``report close``, the
+    ``period_closed`` entries of the set-up ledger, oldest first); a period reopened and closed
+    again appears again and keeps its first number (``issue_number``)."""
+    from sqlalchemy import select
 
-    The one place the closes feed the numbering: this branch has no period closes yet (they come
-    with ``report close``), so it finds none; once closes are recorded, return their labels here
-    (oldest close first) and every document prints its number."""
-    return []
+    from workflow.closing import CLOSED
+    from workflow.tables import ledger as L
+
+    rows = conn.execute(select(L.c.target).where(L.c.kind == CLOSED).order_by(L.c.seq))
+    return [label for (label,) in rows if str(label)[:4] == str(year)]
