@@ -164,8 +164,8 @@ def test_a_closed_period_gives_the_bulletin_its_issue_number(cli):
     """〔YEAR〕第N期: the bulletin of a closed period is numbered by its place among the year's closes."""
     year = 2025
     assert "第1期" not in cli("report", "bulletin", "--period", f"{year}-B1", "--format", "html", ok=True).out
-    cli.admin("report", "close", f"{year}-B2", "--reason", "两月一通报", ok=True)
-    cli.admin("report", "close", f"{year}-B1", "--reason", "补关", ok=True)
+    cli.admin("report", "close", "--period", f"{year}-B2", "--reason", "两月一通报", ok=True)
+    cli.admin("report", "close", "--period", f"{year}-B1", "--reason", "补关", ok=True)
     first = cli("report", "bulletin", "--period", f"{year}-B2", "--format", "html", lang="zh", ok=True).out
     second = cli("report", "bulletin", "--period", f"{year}-B1", "--format", "html", lang="zh", ok=True).out
     assert f"〔{year}〕第1期" in first and f"〔{year}〕第2期" in second
