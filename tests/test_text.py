@@ -181,7 +181,7 @@ def test_any_text_through_every_field_and_every_view(text_cli, tmp_path, name, o
                                                                           ok=True).out)) for c in row}
         assert visible(v_note, multiline=True) in cells
     if advanced and note.strip():
-        assert any(e["reason"] == note for e in cli("history", code, json=True, ok=True).json["events"])
+        assert any(e["reason"] == v_note for e in cli("history", code, json=True, ok=True).json["events"])  # stripped
     if person_ok:
         assert _squash(visible(v_name)) in _squash(plain["people"].out)
 
