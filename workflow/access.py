@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
@@ -31,8 +31,11 @@ def role_of(conn: Connection, login: str, cache: dict[str, str | None] | None = 
     return role
 
 
+_DISABLED = select(AU.c.disabled).where(AU.c.login == bindparam("b_login"))  # built once: every write asks
+
+
 def is_disabled(conn: Connection, login: str) -> bool:
-    return bool(conn.execute(select(AU.c.disabled).where(AU.c.login == login)).scalar())
+    return bool(conn.execute(_DISABLED, {"b_login": login}).scalar())
 
 
 def require(conn: Connection, actor: str, roles: Iterable[str], what: str,

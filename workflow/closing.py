@@ -56,12 +56,16 @@ def late_reason() -> str | None:
     return _LATE.get()
 
 
+# Every write transaction reads the closes once (the kernel refuses entries dated in a closed period):
+# the statement is built once, so SQLAlchemy compiles it once.
+_CLOSES = (select(L.c.kind, L.c.target, L.c.seq, L.c.payload).where(L.c.kind.in_((CLOSED, REOPENED)))
+           .order_by(L.c.seq))
+
+
 def closed_periods(conn: Connection) -> dict[str, dict]:
     """label -> {"start", "end", "seq"} of every period closed now (its latest entry is a close)."""
     latest: dict[str, tuple[str, int, Any]] = {}
-    for kind, target, seq, payload in conn.execute(
-            select(L.c.kind, L.c.target, L.c.seq, L.c.payload).where(L.c.kind.in_((CLOSED, REOPENED)))
-            .order_by(L.c.seq)):
+    for kind, target, seq, payload in conn.execute(_CLOSES):
         latest[target] = (kind, seq, payload)
     out = {}
     for label, (kind, seq, payload) in latest.items():
