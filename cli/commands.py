@@ -671,8 +671,12 @@ def advance_cmd(
     effective = _on(on)
     if interactive and not yes:
         from rich.prompt import Confirm
+        from rich.text import Text
 
-        if not Confirm.ask(f"{code}: {target} on {effective.isoformat()}?", console=err()):
+        from workflow.text import visible
+
+        # a str prompt would be read as markup by rich's Prompt; the typed target is user text
+        if not Confirm.ask(Text(f"{code}: {visible(target)} on {effective.isoformat()}?"), console=err()):
             say("未作更改" if STATE.lang == "zh" else "nothing changed")
             raise typer.Exit(2)
     with _late(late, reason):

@@ -96,3 +96,14 @@ def test_interactive_final_stage_says_final(cli):
     rc, text = _run_in_pty(["advance", code], cli.db, [])
     assert rc == 3, text
     assert "final stage" in text and "✗ conditions" not in text
+
+
+def test_the_confirmation_shows_a_typed_target_as_text(cli):
+    """`advance CODE TARGET` on a terminal asks to confirm, naming the target as typed: markup in it is
+    shown literally (before the fix, rich's prompt read it as markup: `[/x]` ended in an internal error)."""
+    code = _project(cli)
+    rc, text = _run_in_pty(["advance", code, "[/x]submit[red]"], cli.db, ["n"])
+    assert rc == 2, text  # declined: nothing changed (or refused as an unknown transition, also 2)
+    assert "internal error" not in text and "Traceback" not in text, text
+    assert "[/x]submit[red]" in text, text
+    assert cli("project", "show", code, json=True).json["stage"] == "lead"
