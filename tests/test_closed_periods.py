@@ -213,3 +213,72 @@ def test_property_closed_reports_never_change(cli, service):
         assert frozen_all() == before
 
     run()
+
+
+# --- checkpoints cover the set-up ledger (the frozen figures of closed periods) -----------------------
+
+
+def _merged_digest(cli) -> str:
+    """The digest by its definition: event hashes in id order, each ledger entry right after the event
+    it was appended after (``after_event``), written out independently of ``workflow.audit``."""
+    import hashlib
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(cli.url_for(None))
+    with engine.connect() as conn:
+        events = conn.execute(text("SELECT id, hash FROM event ORDER BY id")).all()
+        ledger = conn.execute(text("SELECT after_event, hash FROM ledger WHERE after_event IS NOT NULL "
+                                   "ORDER BY seq")).all()
+    engine.dispose()
+    items = sorted([(i, 0, n, h) for n, (i, h) in enumerate(events)]
+                   + [(a, 1, n, h) for n, (a, h) in enumerate(ledger)])
+    g = bytes(32)
+    for *_, h in items:
+        g = hashlib.sha256(g + h.encode("ascii")).digest()
+    return g.hex()
+
+
+def test_checkpoint_digest_folds_the_ledger_in_write_order(cli):
+    signed_project(cli)
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    signed_project(cli, "第二个项目")
+    cli.admin("units", "edit", "XH", "--name", "新华镇人民政府", "--reason", "更名", ok=True)
+    doc = cli.admin("audit", "checkpoint", json=True, ok=True).json
+    assert doc["ledger"]["seq"] >= 2
+    assert doc["digest"] == _merged_digest(cli)
+    entries = cli("audit", "ledger", json=True, ok=True).json["entries"]
+    assert all(isinstance(e["after_event"], int) for e in entries)
+    assert [e["after_event"] for e in entries] == sorted(e["after_event"] for e in entries)
+    # later events and ledger entries leave the digest a prefix: it still verifies
+    cli.admin("report", "reopen", "--period", PERIOD, "--reason", "补录", ok=True)
+    signed_project(cli, "第三个项目")
+    res = cli("audit", "verify", "--digest", doc["digest"], json=True, ok=True).json
+    assert res["ok"] and res["digest"]["matched"]
+
+
+def test_a_ledger_cut_back_to_before_a_close_fails_the_digest(cli):
+    """Removing the newest ledger entries leaves a chain that is intact on its own (a prefix):
+    only the checkpoint digest kept by the auditor shows it."""
+    if cli.engine_kind != "sqlite":
+        pytest.skip("the append-only triggers refuse the tampering on PostgreSQL")
+    import sqlite3
+
+    signed_project(cli)
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    digest = cli.admin("audit", "checkpoint", json=True, ok=True).json["digest"]
+    assert cli("audit", "verify", "--digest", digest).code == 0
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("DROP TRIGGER ledger_no_delete")
+        conn.execute("DELETE FROM ledger WHERE kind = 'period_closed'")
+    res = cli("audit", "verify", "--digest", digest, json=True)
+    assert res.code == 7
+    doc = res.json
+    assert not doc["digest"]["matched"]
+    assert any(f["code"] == "ledger" and "missing" in f["problem"] for f in doc["failures"]), doc["failures"]
+    # the stored checkpoint row is not needed: the digest alone fails the same way
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS checkpoint_no_delete")
+        conn.execute("DELETE FROM checkpoint")
+    res = cli("audit", "verify", "--digest", digest, json=True)
+    assert res.code == 7 and not res.json["digest"]["matched"]

@@ -18,6 +18,11 @@ Checkpoints
 
         G0 = 32 zero bytes;  Gk = SHA-256(G(k-1) || ascii hex hash of event k);  digest = hex(Gn)
 
+    The set-up ledger's entries (period closes with their frozen figures, unit and user edits) are
+    folded into the same running hash at their place in that order: entry e, appended when the last
+    event written was ``after_event``, enters right after that event (``Gk = SHA-256(G(k-1) || ascii
+    hex hash of entry e)``), so the digest also fixes the ledger up to its head at that moment.
+
     Each event hash covers its project code, its ``seq`` and the previous hash of its project, so
     the digest fixes every project's (code, last seq, head hash) at that moment; the checkpoint row
     also stores those heads so that ``verify`` can name the project and event that changed.  The
@@ -89,6 +94,34 @@ def slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, effective_on
         reason=reason, payload=parsed, prev_hash=prev_hash,
     )
     return hashlib.sha256(canonical(doc)).hexdigest(), canonical_payload == payload
+
+
+class _LedgerFolds:
+    """The ledger entries to fold into a running digest, by their place in the write order of history
+    (``workflow.ledger.positions``).  ``at`` is the event id after which the next one enters (None when
+    none is left); :meth:`fold` folds every entry placed before the event ``before`` (all of them with
+    None), checking each new state against ``target``."""
+
+    __slots__ = ("rows", "i", "at")
+
+    def __init__(self, conn):
+        from workflow import ledger
+
+        self.rows = ledger.positions(conn)
+        self.i = 0
+        self.at: int | None = self.rows[0][0] if self.rows else None
+
+    def fold(self, g: bytes, before: int | None, target: bytes | None, matched: int | None,
+             done: int) -> tuple[bytes, int | None]:
+        rows, i, sha256 = self.rows, self.i, hashlib.sha256
+        while i < len(rows) and (before is None or rows[i][0] < before):
+            g = sha256(g + rows[i][1].encode("ascii")).digest()
+            if matched is None and g == target:
+                matched = done
+            i += 1
+        self.i = i
+        self.at = rows[i][0] if i < len(rows) else None
+        return g, matched
 
 
 def running_digest(hashes, start: bytes = DIGEST_GENESIS) -> bytes:
@@ -170,7 +203,9 @@ def _snapshot_connection(engine):
 # row-exclusive lock on this database's ``event`` table (it inserted events, or is inserting them; an
 # in-progress writer whose xid is not below the snapshot's xmax is not in its xip list, so the list
 # alone is not enough), and every transaction of the xip list that has ended since (it cannot be told
-# apart any more).  Readers, writers of other tables and other databases' transactions do not count.
+# apart any more).  A transaction appending to the set-up ledger (it holds the ledger's advisory lock)
+# counts too: its entry takes its place in the write order from the events it saw.  Readers, writers
+# of other tables and other databases' transactions do not count.
 _BUSY_WRITERS = """
 WITH running AS (
   SELECT l.transactionid::text AS xid FROM pg_locks l
@@ -180,6 +215,11 @@ WITH running AS (
   WHERE l.locktype = 'relation' AND l.relation = 'event'::regclass AND l.granted
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
+  UNION
+  SELECT l.pid FROM pg_locks l
+  WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = {ledger_lock} AND l.objsubid = 1 AND l.granted
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.pid <> pg_backend_pid()
 ), xip AS (
   SELECT (x::text::numeric % 4294967296)::text AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
 )
@@ -200,10 +240,11 @@ def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
     from sqlalchemy import text
 
     from workflow.errors import Conflict
+    from workflow.ledger import LEDGER_LOCK
 
     deadline = time.monotonic() + timeout
     while True:
-        busy = conn.execute(text(_BUSY_WRITERS)).scalar()
+        busy = conn.execute(text(_BUSY_WRITERS.replace("{ledger_lock}", str(LEDGER_LOCK)))).scalar()
         if not busy:
             return
         conn.rollback()
@@ -281,6 +322,8 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     step = 20_000
     countdown = step
     order = "project_id, seq" if feed is not None else "id"
+    folds = _LedgerFolds(conn) if running and feed is None else None
+    fold_at = folds.at if folds is not None else None
     feed_pid = None
     feed_rows: list = []
     for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY {order}", params):
@@ -358,8 +401,11 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
                         ch.held_from = None
             ch.stage = to_stage
             ch.stage_seq = seq
-        # 4. the running digest and the checkpoint's heads
+        # 4. the running digest (with the ledger entries placed before this event) and the heads
         if running:
+            if fold_at is not None and _id > fold_at:
+                g, matched_at = folds.fold(g, _id, target, matched_at, done)  # type: ignore[union-attr]
+                fold_at = folds.at  # type: ignore[union-attr]
             g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
             if g == target and matched_at is None:
                 matched_at = done + 1
@@ -373,9 +419,12 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
                 progress(done, total)
     if feed is not None and feed_pid is not None:
         feed.project(feed_pid, feed_rows)
+    if folds is not None:
+        g, matched_at = folds.fold(g, None, target, matched_at, done)
     if progress is not None:
         progress(done, max(total, done))
-    return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g}
+    return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g,
+            "ledger_folded": bool(folds and folds.rows)}
 
 
 def _digest_pass(conn, digest: str) -> dict:
@@ -386,11 +435,17 @@ def _digest_pass(conn, digest: str) -> dict:
     g = DIGEST_GENESIS
     matched_at = 0 if target == g else None
     done = 0
-    for (stored,) in _stream(conn, "SELECT hash FROM event ORDER BY id"):
+    folds = _LedgerFolds(conn)
+    fold_at = folds.at
+    for (_id, stored) in _stream(conn, "SELECT id, hash FROM event ORDER BY id"):
+        if fold_at is not None and _id > fold_at:
+            g, matched_at = folds.fold(g, _id, target, matched_at, done)
+            fold_at = folds.at
         g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
         done += 1
         if matched_at is None and g == target:
             matched_at = done
+    g, matched_at = folds.fold(g, None, target, matched_at, done)
     return {"matched_at": matched_at, "digest": g}
 
 
@@ -440,8 +495,11 @@ def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failu
             failures.add(ch.code, None, f"{ch.n} events exist but the project row is missing")
 
 
+LEDGER_HEAD = "ledger"  # the checkpoint heads' entry for the set-up ledger (no project has this code)
+
+
 def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, failures: _Failures,
-                   given: bool) -> dict:
+                   given: bool, ledger_hashes: dict[int, str]) -> dict:
     matched = sweep["matched_at"] is not None
     report = {"digest": digest, "given": given, "matched": matched, "covered_events": sweep["matched_at"],
               "checkpoint": None}
@@ -455,7 +513,17 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
     seen_codes = {ch.code: ch for ch in sweep["chains"].values()}
     for (code, seq), h in sorted(wanted.items()):
         ch = seen_codes.get(code)
-        if ch is None:
+        if code == LEDGER_HEAD:  # the set-up ledger's head at the checkpoint
+            now = ledger_hashes.get(seq)
+            if now is None:
+                failures.add("ledger", seq, f"ledger entry {seq}, covered by {what}, is missing: the ledger now "
+                                            f"ends at entry {max(ledger_hashes, default=0)}", table="ledger")
+            elif now != h:
+                failures.add("ledger", seq, f"ledger entry {seq} no longer has the hash it had at the checkpoint: "
+                                            "the ledger up to it was rewritten", table="ledger")
+            else:
+                continue
+        elif ch is None:
             failures.add(code, seq, f"the project is missing: it had {seq} events at the checkpoint")
         elif (code, seq) not in sweep["found"]:
             failures.add(code, seq, f"event {seq}, covered by {what}, is missing: history now ends at "
@@ -513,14 +581,24 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
             sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                            failures=failures)
         ledger_head = _check_ledger(conn, failures)
+        ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
     report = None
     if check is not None:
-        report = _digest_report(check, sweep, row, wanted, failures, given=digest is not None)
+        report = _digest_report(check, sweep, row, wanted, failures, given=digest is not None,
+                                ledger_hashes=ledger_hashes)
     return {"ok": failures.total == 0, "projects": len(projects), "events": sweep["events"],
             "failures": failures.items, "failures_total": failures.total, "digest": report,
             "ledger": ledger_head}
+
+
+def _ledger_hashes(conn) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from workflow.tables import ledger as L
+
+    return {seq: h for seq, h in conn.execute(select(L.c.seq, L.c.hash))}
 
 
 def _check_ledger(conn, failures: _Failures) -> dict:
@@ -592,6 +670,8 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
             f"history failed verification ({failures.total} problems); no checkpoint was taken — "
             "run `pipeline audit verify` for the list", failures.items)
     heads = sorted([ch.code, ch.last_seq, ch.last_hash] for ch in sweep["chains"].values())
+    if sweep["ledger_folded"]:  # the ledger head the digest covers, to name an entry that changed
+        heads.append([LEDGER_HEAD, ledger_head["seq"], ledger_head["hash"]])
     doc = {"digest": sweep["digest"].hex(), "projects": len(heads), "events": sweep["events"],
            "at": format_utc(at), "actor": actor, "stored": False, "ledger": ledger_head}
     if store:

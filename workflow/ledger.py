@@ -4,7 +4,11 @@ user (role, disabled, enabled), and (for closed periods) a period closed or reop
 Append-only and hash-chained like history (triggers refuse UPDATE and DELETE): entry ``seq`` n has
 ``prev_hash`` = entry n-1's ``hash`` (64 zeros for the first), and ``hash`` is SHA-256 over the
 RFC 8785 canonical JSON of ``{"seq", "kind", "target", "payload", "reason", "actor", "recorded_at",
-"prev_hash"}`` (``payload`` parsed, ``recorded_at`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``).  Writers
+"prev_hash"}`` (``payload`` parsed, ``recorded_at`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``), plus
+``"after_event"`` on entries that have one (schema 0006 on).  ``after_event`` is the id of the last
+event written before the entry (0 when there is none): its place in the write order of history,
+where ``audit checkpoint`` folds the entry's hash into the digest (``workflow.audit``), so a digest
+kept by an auditor covers the frozen figures of closed periods and the set-up edits too.  Writers
 serialise on the ledger head (SQLite: the write transaction; PostgreSQL: an advisory lock), and
 ``seq`` is the primary key, so two writers can never both append entry n.  ``audit verify``
 recomputes the chain (:func:`verify_ledger`); ``audit checkpoint`` prints the ledger head.
@@ -16,23 +20,26 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from workflow import clock
 from workflow.events import GENESIS, canonical, format_utc
+from workflow.tables import event as E
 from workflow.tables import ledger as L
 
-_LEDGER_LOCK = 0x5049_504C  # PostgreSQL advisory lock key serialising ledger appends ("PIPL")
+LEDGER_LOCK = 0x5049_504C  # PostgreSQL advisory lock key serialising ledger appends ("PIPL")
 
 
 def entry_hash(seq: int, kind: str, target: str, payload: Any, reason: str | None, actor: str,
-               recorded_at: Any, prev_hash: str) -> str:
+               recorded_at: Any, prev_hash: str, after_event: int | None = None) -> str:
     if isinstance(payload, str):
         payload = json.loads(payload)
     doc = {"seq": seq, "kind": kind, "target": target, "payload": payload, "reason": reason, "actor": actor,
            "recorded_at": recorded_at if isinstance(recorded_at, str) else format_utc(recorded_at),
            "prev_hash": prev_hash}
+    if after_event is not None:
+        doc["after_event"] = after_event
     return hashlib.sha256(canonical(doc)).hexdigest()
 
 
@@ -40,15 +47,16 @@ def append(conn: Connection, actor: str, kind: str, target: str, payload: dict[s
            reason: str | None = None) -> dict:
     """Append one entry in the caller's transaction; returns it as ``entry_json`` shows it."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LEDGER_LOCK})")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK})")
     head = conn.execute(select(L.c.seq, L.c.hash).order_by(L.c.seq.desc()).limit(1)).first()
     seq = (head[0] + 1) if head else 1
     prev = head[1] if head else GENESIS
+    after = conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()
     at = clock.utcnow()
     text = canonical(payload).decode("utf-8")
-    digest = entry_hash(seq, kind, target, text, reason, actor, at, prev)
+    digest = entry_hash(seq, kind, target, text, reason, actor, at, prev, after)
     row = {"seq": seq, "kind": kind, "target": target, "payload": text, "reason": reason, "actor": actor,
-           "recorded_at": at, "prev_hash": prev, "hash": digest}
+           "recorded_at": at, "prev_hash": prev, "hash": digest, "after_event": after}
     conn.execute(insert(L).values(**row))
     return entry_json(row)
 
@@ -58,7 +66,7 @@ def entry_json(row: Any) -> dict:
     return {"seq": row["seq"], "kind": row["kind"], "target": row["target"],
             "payload": json.loads(payload) if isinstance(payload, str) else payload, "reason": row["reason"],
             "actor": row["actor"], "recorded_at": format_utc(row["recorded_at"]), "prev_hash": row["prev_hash"],
-            "hash": row["hash"]}
+            "hash": row["hash"], "after_event": row["after_event"]}
 
 
 def entries(conn: Connection, *, kind_prefix: str | None = None, target: str | None = None) -> list[dict]:
@@ -75,6 +83,13 @@ def head(conn: Connection) -> dict:
     return {"seq": row[0], "hash": row[1]} if row else {"seq": 0, "hash": GENESIS}
 
 
+def positions(conn: Connection) -> list[tuple[int, str]]:
+    """``(after_event, hash)`` of every entry that has a place in the write order, in ledger order
+    (``after_event`` never decreases along the ledger: appends serialise and events are never removed)."""
+    return [(int(a), h) for a, h in conn.execute(
+        select(L.c.after_event, L.c.hash).where(L.c.after_event.is_not(None)).order_by(L.c.seq))]
+
+
 def verify_ledger(conn: Connection) -> list[dict]:
     """Every problem of the ledger chain: ``{"code": "ledger", "seq", "problem"}`` (empty: intact)."""
     problems: list[dict] = []
@@ -89,7 +104,7 @@ def verify_ledger(conn: Connection) -> list[dict]:
                              "problem": "prev_hash does not match the previous ledger entry's hash"})
         try:
             again = entry_hash(seq, r["kind"], r["target"], r["payload"], r["reason"], r["actor"],
-                               r["recorded_at"], r["prev_hash"])
+                               r["recorded_at"], r["prev_hash"], r["after_event"])
         except (ValueError, TypeError):
             again = ""
         if again != r["hash"]:

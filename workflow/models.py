@@ -310,6 +310,9 @@ class Ledger(SQLModel, table=True):
     recorded_at: datetime
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # The id of the last event written before this entry (0: none): where checkpoints fold the entry
+    # into their running digest of history.  NULL on entries appended before schema 0006.
+    after_event: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class Setting(SQLModel, table=True):

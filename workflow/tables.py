@@ -355,6 +355,7 @@ ledger = Table(
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("after_event", BigInteger(), nullable=True),
 )
 
 
