@@ -280,8 +280,10 @@ def _app_for(argv: list[str]) -> typer.Typer:
     one, so typer builds one command's parameters instead of every command's (about 30 ms of each
     run); the whole app for root help, completion, a misspelt command or anything unusual."""
     name = _command_name(argv)
-    if name is None or os.environ.get("_PIPELINE_COMPLETE"):
+    if os.environ.get("_PIPELINE_COMPLETE"):
         return app
+    if name is None:
+        return _listing_app() if _root_help(argv) else app
     named = [c for c in app.registered_commands if _name_of(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
     if len(named) + len(groups) != 1:
@@ -291,6 +293,42 @@ def _app_for(argv: list[str]) -> typer.Typer:
     one.registered_commands = named
     one.registered_groups = groups
     return one
+
+
+def _root_help(argv: list[str]) -> bool:
+    """Whether ``argv`` asks for the root help only (``pipeline``, ``pipeline --help``, with root options)."""
+    rest = [a for i, a in enumerate(argv) if a not in ROOT_VALUE_OPTIONS
+            and not (i and argv[i - 1] in ROOT_VALUE_OPTIONS)
+            and not a.startswith(tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS))]
+    return all(a in ("--help", "-h") for a in rest)
+
+
+def _listing_app() -> typer.Typer:
+    """The root app for the root help: every command and group by name, help text and panel, without
+    their parameters (typer would read every command's signature and evaluate its annotations for a
+    page that shows none of them) and without the groups' commands."""
+    import copy
+    import inspect
+
+    def no_params() -> None:  # pragma: no cover - never run: the help exits first
+        """Placeholder."""
+
+    listing = _new_app()
+    listing.registered_callback = app.registered_callback
+    for c in app.registered_commands:
+        shown = copy.copy(c)
+        shown.name, shown.callback = _name_of(c), no_params
+        shown.help = c.help if c.help is not None else inspect.getdoc(c.callback)
+        listing.registered_commands.append(shown)
+    for g in app.registered_groups:
+        sub = g.typer_instance
+        assert sub is not None
+        shallow = typer.Typer()
+        shallow.info, shallow.registered_callback = sub.info, sub.registered_callback
+        group = copy.copy(g)
+        group.typer_instance = shallow
+        listing.registered_groups.append(group)
+    return listing
 
 
 def _name_of(command: CommandInfo) -> str | None:

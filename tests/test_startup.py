@@ -138,8 +138,26 @@ def test_a_named_command_runs_on_an_app_holding_it_alone():
 
     assert _app_for(["--db", "x.db", "--as", "coord", "project", "show", "P-0001"]) is not app
     assert _app_for(["--lang=zh", "advance", "P-0001"]).registered_commands[0].name == "advance"
-    for argv in ([], ["--help"], ["-h"], ["--version"], ["no-such-command"], ["--db", "x.db"], ["--bogus", "board"]):
+    for argv in (["--version"], ["no-such-command"], ["--bogus", "board"]):
         assert _app_for(argv) is app, argv
+    for argv in ([], ["--help"], ["-h"], ["--db", "x.db"], ["--lang", "zh", "--help"]):  # the root help
+        listing = _app_for(argv)
+        assert listing is not app and len(listing.registered_commands) == len(app.registered_commands), argv
+
+
+@pytest.mark.parametrize("argv", [["--help"], [], ["--lang", "zh", "-h"], ["--help", "--lang=zh"]])
+def test_the_root_help_from_the_listing_app_equals_the_whole_apps(monkeypatch, argv):
+    """The root help is built without any command's parameters, and prints exactly what the whole
+    app prints (names, help texts, panels, in both languages)."""
+    import cli.app
+    from tests.conftest import invoke
+
+    fast = invoke(argv)
+    monkeypatch.setattr(cli.app, "_listing_app", lambda: cli.app.app)
+    whole = invoke(argv)
+    assert (fast.code, fast.out, fast.err) == (whole.code, whole.out, whole.err)
+    if argv:
+        assert "advance" in fast.out
 
 
 @pytest.mark.parametrize("suffix", [["--help"], ["--no-such-option"]])

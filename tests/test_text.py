@@ -435,3 +435,15 @@ def test_error_paths_with_markup_exit_with_their_code(cli, args, code):
     assert "[/" in r.err and "\x1b" not in r.err and "\u202e" not in r.err and "Traceback" not in r.err
     rj = cli(*args, json=True)
     assert rj.code == code and rj.json["error"]["code"] == "not_found"
+
+
+def test_every_unsafe_character_is_non_printable():
+    """``visible`` and ``unsafe_char`` return printable text at once (``str.isprintable``): that is
+    only right while every character the patterns match is one Python calls non-printable."""
+    from workflow.text import _UNSAFE, _UNSAFE_MULTI, unsafe_char, visible
+
+    matched = [chr(c) for c in range(0x110000) if _UNSAFE.match(chr(c)) or _UNSAFE_MULTI.match(chr(c))]
+    assert len(matched) > 2000
+    assert [c for c in matched if c.isprintable()] == []
+    assert visible("招商[red]x[/] 100%") == "招商[red]x[/] 100%" and unsafe_char("普通 text") is None
+    assert visible("a\u202eb") == "a\\u202eb" and unsafe_char("a\u2028b") == "\u2028"

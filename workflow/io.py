@@ -721,7 +721,8 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
         def convert(raw: Any) -> Any:
             if raw.__class__ is str:
                 text = raw.strip()
-                if text and (not limit or len(text) <= limit) and text[0] != "'" and unsafe_char(text) is None:
+                if (text and (not limit or len(text) <= limit) and text[0] != "'"
+                        and (text.isprintable() or unsafe_char(text) is None)):
                     return text
                 if not text and optional:
                     return None

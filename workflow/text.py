@@ -49,6 +49,8 @@ def visible(value: object, *, multiline: bool = False) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # every character _UNSAFE and _UNSAFE_MULTI match is non-printable
+        return text
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     pattern = _UNSAFE_MULTI if multiline else _UNSAFE
@@ -60,6 +62,8 @@ def visible(value: object, *, multiline: bool = False) -> str:
 def unsafe_char(text: str, *, multiline: bool = False) -> str | None:
     """The first character ``text`` may not hold (control, DEL, C1, bidi; a line break unless
     ``multiline``; a lone CR always), or None."""
+    if text.isprintable():  # controls, bidi marks, separators and surrogates are all non-printable
+        return None
     pattern = _UNSAFE_MULTI if multiline else _UNSAFE
     m = pattern.search(text.replace("\r\n", "\n") if multiline else text)
     return m.group(0) if m else None

@@ -27,6 +27,8 @@ FIRST_DAY, LAST_DAY = clock.FIRST_DAY, clock.LAST_DAY
 def clean(text: str, what: str, *, multiline: bool = False) -> str:
     """``text`` unless it holds a control character (a NUL, an escape, a bidi control; a line break
     unless ``multiline``): refused naming the field and the character."""
+    if text.isprintable():  # the usual text: nothing unsafe_char could find
+        return text
     bad = unsafe_char(text, multiline=multiline)
     if bad is not None:
         kind = "a line break" if bad in "\r\n" else f"the control character {escape_char(bad)}"

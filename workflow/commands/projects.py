@@ -12,7 +12,6 @@ from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
 from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered, YearPlanSet
 from workflow.store import ProjectRow, Txn, project_code
-from workflow.text import unsafe_char
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (SPEC §4)
@@ -32,7 +31,7 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
         return {}
     from workflow.words import milestone_key
 
-    plan = {milestone_key(k): v for k, v in plan.items()}
+    plan = {k if k in _PLAN_SET else milestone_key(k): v for k, v in plan.items()}
     if not _PLAN_SET.issuperset(plan):
         unknown = set(plan) - _PLAN_SET
         raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
@@ -84,7 +83,7 @@ def set_year_plans(txn: Txn, proj: ProjectRow, plans: Mapping[int, int], on: dat
 
 def _text(value: Any, what: str) -> str | None:
     if value is None or (value.__class__ is str and len(value) <= PROJECT_TEXT_LIMITS[what]
-                         and unsafe_char(value) is None):
+                         and value.isprintable()):  # printable: no character unsafe_char refuses
         return value
     return optional_text(value, f"--{what}", PROJECT_TEXT_LIMITS[what])  # refuses, naming the field
 
