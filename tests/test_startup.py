@@ -174,3 +174,19 @@ def test_help_and_usage_errors_are_the_same_as_from_the_whole_app(monkeypatch, s
         whole = invoke([*p, *suffix])
         one = pruned[tuple(p)]
         assert (one.code, one.out, one.err) == (whole.code, whole.out, whole.err), p
+
+
+WRITE_PATH = ("workflow.commands", "workflow.bulk", "workflow.store", "workflow.events", "workflow.rules")
+
+
+@pytest.mark.parametrize("argv", [["project", "show", "P-0001"], ["project", "list"]])
+def test_reads_do_not_load_the_write_path(cli, argv):
+    """``project show`` and ``project list`` only read: the commands, the kernel, the event kinds and
+    the rules stay unloaded (the service facade imports them on first write)."""
+    cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
+        "--unit", "XH", "--on", "2026-03-01", ok=True)
+    probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv], heavy=WRITE_PATH)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert doc["code"] == 0 and doc["loaded"] == [], doc

@@ -33,6 +33,9 @@ from functools import lru_cache
 from json.encoder import encode_basestring as _py_encode_basestring
 from typing import Any, ClassVar
 
+from workflow.find import project_code  # noqa: F401 - re-exported: events name projects by code
+from workflow.words import PLAN_FIELDS
+
 try:  # the C accelerator of the standard library's JSON encoder
     from json.encoder import c_encode_basestring as _c_encode_basestring  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - CPython always has it
@@ -420,7 +423,6 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")
 
 
 @dataclass(frozen=True, slots=True)
@@ -839,10 +841,6 @@ class Corrected(Event):
             row["source"] = f"correction of event {self.corrects}"
             return [("capital_arrival", row)]
         return [("investment_completed", row)]
-
-
-def project_code(project_id: int) -> str:
-    return f"P-{project_id:04d}"
 
 
 def replay_stage(events: list[dict], paused: frozenset) -> dict:

@@ -27,6 +27,11 @@ def fold(text: Any) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
 
 
+def project_code(project_id: int) -> str:
+    """A project's code from its id: ``P-0001``."""
+    return f"P-{project_id:04d}"
+
+
 def normalize_code(code: str) -> str:
     """The canonical form ``P-0001`` of a project code typed as ``p-1``, ``P-00001``, ``１``…; any
     other text is returned stripped (and will not be found)."""
@@ -34,8 +39,6 @@ def normalize_code(code: str) -> str:
     m = _CODE.match(text)
     if m is None:
         return text
-    from workflow.events import project_code
-
     return project_code(int(m.group(1)))
 
 
@@ -58,8 +61,6 @@ def suggestions(conn: Any, code: str, limit: int = 5) -> list[dict]:
     found: dict[str, str] = {}
     m = re.search(r"\d+", unicodedata.normalize("NFKC", code))
     if m:  # the neighbours of the number typed
-        from workflow.events import project_code
-
         n = int(m.group(0))
         for k in (n, n - 1, n + 1, n * 10, n // 10):
             hit = by_code.get(fold(project_code(k))) if k > 0 else None

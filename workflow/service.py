@@ -8,18 +8,48 @@ in batches (``workflow.bulk``).  Nothing here validates values or writes rows it
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, bulk, commands, directory, settings, store, views
+from workflow import access, directory, settings, views
 from workflow.access import ADMIN, WRITERS
-from workflow.commands.projects import KEY_THRESHOLD_MINOR, ProjectFields, is_key
 from workflow.lights import Thresholds
-from workflow.store import ProjectRow, Txn, WriteResult, project_code, project_codes
 from workflow.values import effective
+
+if TYPE_CHECKING:
+    from workflow import bulk, commands, store
+    from workflow.commands.projects import KEY_THRESHOLD_MINOR, is_key
+    from workflow.store import ProjectRow, Txn, WriteResult, project_code, project_codes
+else:
+    class _OnFirstUse:
+        """A module imported when first used: the write path (commands, the kernel, batches) is
+        not loaded by a command that only reads (``project show`` starts faster without it)."""
+
+        __slots__ = ("_name",)
+
+        def __init__(self, name: str):
+            self._name = name
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(importlib.import_module(self._name), attr)
+
+    bulk, commands, store = (_OnFirstUse(f"workflow.{m}") for m in ("bulk", "commands", "store"))
+
+_REEXPORTED = {"KEY_THRESHOLD_MINOR": "workflow.commands.projects", "is_key": "workflow.commands.projects",
+               "ProjectRow": "workflow.store", "WriteResult": "workflow.store", "project_code": "workflow.store",
+               "project_codes": "workflow.store"}
+
+
+def __getattr__(name: str) -> Any:
+    """The names re-exported from the write path, imported on first use."""
+    if name in _REEXPORTED:
+        return getattr(importlib.import_module(_REEXPORTED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["KEY_THRESHOLD_MINOR", "ProjectRow", "Service", "WriteResult", "is_key", "project_code",
            "project_codes"]
@@ -124,17 +154,17 @@ class Service:
                     unit: str | None, origin: str | None = None, category: str | None = None,
                     key: bool | None = None, plan: Mapping[str, Any] | None = None,
                     on: date | None = None, allow_duplicate: bool = False) -> WriteResult:
-        fields = ProjectFields.parse(name=name, investor=investor, industry=industry,
+        fields = commands.ProjectFields.parse(name=name, investor=investor, industry=industry,
                                      investment_minor=investment_minor, unit=unit, origin=origin,
                                      category=category, key=key, plan=plan)
         day = effective(on)
         with self.engine.begin() as conn:
             self.require(conn, WRITERS, "add projects")
-            txn = Txn(conn, self.actor)
+            txn = store.Txn(conn, self.actor)
             proj = commands.register(txn, fields, day, allow_duplicate=allow_duplicate)
             events = txn.queued_events()
             txn.flush()
-            return WriteResult(proj, events)
+            return store.WriteResult(proj, events)
 
     def edit_project(self, code: str, changes: Mapping[str, Any], *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:

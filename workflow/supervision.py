@@ -251,10 +251,13 @@ def promises(conn: Connection, as_of: date, project_ids: Iterable[int] | None = 
     follow-up's ``next_on`` and ``next_step`` (a later follow-up, even without a promise, keeps it)."""
     promising = select(FU.c.project_id).where(FU.c.next_on.is_not(None), FU.c.effective_on <= as_of)
     q = (select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on, FU.c.next_step)
-         .where(FU.c.effective_on <= as_of, FU.c.project_id.in_(promising))
+         .where(FU.c.effective_on <= as_of)
          .order_by(FU.c.project_id, FU.c.effective_on, FU.c.event_seq))
-    if project_ids is not None:
-        q = q.where(FU.c.project_id.in_(list(project_ids)))
+    if project_ids is not None:  # both by the project index (one project's show reads its own rows only)
+        ids = list(project_ids)
+        promising = promising.where(FU.c.project_id.in_(ids))
+        q = q.where(FU.c.project_id.in_(ids))
+    q = q.where(FU.c.project_id.in_(promising))
     latest: dict[int, Any] = {}
     for r in conn.execute(q):
         latest[r[0]] = r

@@ -12,15 +12,12 @@ from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
-from workflow.commands.common import guard_results
 from workflow.definition import default_definition, get_definition
 from workflow.directory import unit_exists
 from workflow.errors import BadInput
-from workflow.events import PLAN_FIELDS, event_json
 from workflow.find import project_row
 from workflow.lights import Thresholds
 from workflow.settings import light_thresholds
-from workflow.store import ProjectRow, Txn
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import event as E
@@ -32,6 +29,9 @@ from workflow.tables import unit as U
 
 def open_transitions(engine: Engine, actor: str, code: str) -> dict:
     """``pipeline next``: every transition out of the current stage with every guard's result."""
+    from workflow.commands.common import guard_results
+    from workflow.store import ProjectRow, Txn
+
     with engine.connect() as conn:
         row = project_row(conn, code)
         proj = ProjectRow.of(row)
@@ -80,6 +80,7 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                   thresholds: Thresholds | None = None) -> list[dict]:
     """What ``project show`` and ``project list`` print of each row (with its light as of ``as_of``)."""
     from workflow.lights import LightFacts, compute_light
+    from workflow.words import PLAN_FIELDS
 
     ids = [r["id"] for r in rows]
     leaders: dict[int, list[dict]] = {i: [] for i in ids}
@@ -174,6 +175,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     return out
 
 def history(engine: Engine, code: str) -> dict:
+    from workflow.events import event_json
+
     with engine.connect() as conn:
         proj = project_row(conn, code, P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
         code = proj["code"]
@@ -186,6 +189,8 @@ def history(engine: Engine, code: str) -> dict:
 
 def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None) -> list[dict]:
     """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
+    from workflow.events import PLAN_FIELDS
+
     if stage is not None:
         default_definition().stage(stage)
     cols = [P.c.id, P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,

@@ -10,6 +10,7 @@ from typing import Any
 
 from workflow.find import fold
 
+PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
 RESULT_WORDS = {"pass": ("pass", "passed", "ok", "yes", "通过", "合格", "是", "符合"),
                 "fail": ("fail", "failed", "no", "不通过", "不合格", "否", "不符合")}
 MILESTONE_WORDS = {
