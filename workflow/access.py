@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.errors import BadInput, NotAllowed
 from workflow.tables import app_user as AU
+from workflow.tables import ledger as LG
 from workflow.values import identifier
 
 USER_ROLES = ("coordinator", "leader", "auditor", "admin")  # the roles a login can hold
@@ -32,19 +33,31 @@ def role_of(conn: Connection, login: str, cache: dict[str, str | None] | None = 
 
 
 _DISABLED = select(AU.c.disabled).where(AU.c.login == bindparam("b_login"))  # built once: every write asks
+# What every write transaction reads before it writes, in one statement built once: whether the actor
+# is disabled, and the set-up ledger's head hash (which names the ledger's whole content, closed
+# periods included: ``workflow.closing.closed_ranges_at``).
+_GATE = select(_DISABLED.scalar_subquery().label("disabled"),
+               select(LG.c.hash).order_by(LG.c.seq.desc()).limit(1).scalar_subquery().label("ledger_head"))
 
 
 def is_disabled(conn: Connection, login: str) -> bool:
     return bool(conn.execute(_DISABLED, {"b_login": login}).scalar())
 
 
+def gate(conn: Connection, login: str) -> tuple[bool, str | None]:
+    """Whether ``login`` is disabled, and the ledger's head hash (None: an empty ledger)."""
+    disabled, head = conn.execute(_GATE, {"b_login": login}).one()
+    return bool(disabled), head
+
+
 def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
-            cache: dict[str, str | None] | None = None) -> str:
+            cache: dict[str, str | None] | None = None, *, disabled: bool | None = None) -> str:
     """The actor's role if it is one of ``roles`` and the login is not disabled; otherwise NotAllowed
-    (exit 6) saying what it needs.  Every write checks here; reads do not (a disabled login reads)."""
+    (exit 6) saying what it needs.  Every write checks here; reads do not (a disabled login reads).
+    ``disabled``: already read in this transaction (``workflow.store.Txn.gate``)."""
     roles = tuple(roles)
     role = role_of(conn, actor, cache)
-    if role is not None and is_disabled(conn, actor):
+    if role is not None and (is_disabled(conn, actor) if disabled is None else disabled):
         raise NotAllowed(f"'{actor}' is disabled: it may read but not {what} (an admin may "
                          f"`pipeline users enable {actor}`)", [{"actor": actor, "role": role, "disabled": True}])
     if role not in roles:

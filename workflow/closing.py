@@ -79,6 +79,24 @@ def closed_ranges(conn: Connection) -> list[tuple[date, date, str]]:
     return sorted((v["start"], v["end"], k) for k, v in closed_periods(conn).items())
 
 
+# Closed ranges by the ledger head hash they were read at.  The ledger is append-only and hash-chained,
+# so its head hash names its whole content, closes and reopenings included: the same head, in any
+# database, means the same closed periods.  A write reads the head anyway (``access.gate``).
+_RANGES_AT: dict[str, list[tuple[date, date, str]]] = {}
+
+
+def closed_ranges_at(conn: Connection, head: str | None) -> list[tuple[date, date, str]]:
+    """``closed_ranges`` for a ledger whose head hash is ``head`` (None: an empty ledger, nothing closed)."""
+    if head is None:
+        return []
+    ranges = _RANGES_AT.get(head)
+    if ranges is None:
+        if len(_RANGES_AT) >= 64:
+            _RANGES_AT.clear()
+        ranges = _RANGES_AT[head] = closed_ranges(conn)
+    return ranges
+
+
 def refuse_closed(label: str, on: date, what: str = "an entry") -> Refused:
     return Refused(f"{what} dated {on.isoformat()} falls in the closed period {label}; its reports are frozen. "
                    "Record it as a late entry (补录) with --late --reason TEXT, or ask an admin to "

@@ -69,8 +69,8 @@ class Service:
     def role_of(self, conn: Connection, login: str | None = None) -> str | None:
         return access.role_of(conn, login or self.actor, self._roles)
 
-    def require(self, conn: Connection, roles: Iterable[str], what: str) -> str:
-        return access.require(conn, self.actor, roles, what, self._roles)
+    def require(self, conn: Connection, roles: Iterable[str], what: str, *, disabled: bool | None = None) -> str:
+        return access.require(conn, self.actor, roles, what, self._roles, disabled=disabled)
 
     def add_user(self, login: str, role: str) -> dict:
         self._roles.pop(login, None)
@@ -143,7 +143,7 @@ class Service:
         roles = tuple(roles)
 
         def check(txn: Txn) -> None:
-            role = self.require(txn.conn, roles, what)
+            role = self.require(txn.conn, roles, what, disabled=txn.gate()[0])
             if command is commands.add_followup:
                 args["role"] = role
 

@@ -172,6 +172,16 @@ class Txn:
         self.events_written = 0
         self.cache: dict[str, Any] = {}  # per-transaction lookups (units, rules, people, loads)
         self._closed: list[tuple[date, date, str]] | None = None  # closed periods (workflow.closing)
+        self._gate: tuple[bool, str | None] | None = None  # (actor disabled, ledger head): ``gate``
+
+    def gate(self) -> tuple[bool, str | None]:
+        """Whether the actor is disabled and the set-up ledger's head hash, read once per transaction
+        in one statement (the role check and the closed-period check both need them)."""
+        if self._gate is None:
+            from workflow.access import gate
+
+            self._gate = gate(self.conn, self.actor)
+        return self._gate
 
     # --- locking ----------------------------------------------------------------------------------
 
@@ -275,9 +285,9 @@ class Txn:
         seq = proj.head_seq + 1
         on = event.on
         if self._closed is None:
-            from workflow.closing import closed_ranges
+            from workflow.closing import closed_ranges_at
 
-            self._closed = closed_ranges(self.conn)
+            self._closed = closed_ranges_at(self.conn, self.gate()[1])
         if self._closed:
             payload = self._late(event, on)
         else:
