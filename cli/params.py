@@ -9,7 +9,10 @@ already hands them over as strings; for those the outcome is known without pydan
 ``install()`` wraps typer's ``build_runtime_param``: a parameter annotated ``str``, ``bool``, ``int``
 or ``list[str]`` (no choices, no range, no path or file handling) gets a coercion that returns the
 value at once when it is already what the annotation asks for (an ``int`` from plain ASCII digits
-with an optional sign and surrounding blanks).  Anything else — ``"1e3"``, ``"٣"``, a number with
+with an optional sign and surrounding blanks).  A plain ``Path`` (a file argument, ``--output``) is
+made from the text and handed to typer's own path checks (exists, file or directory, readable), so
+it is accepted or refused with typer's message, without the pydantic adapter typer builds first.
+Anything else — ``"1e3"``, ``"٣"``, a number with
 underscores, a wrong type — goes to typer's own coercion, built on first use, so it is accepted or
 refused exactly as before with typer's message.  Every other parameter is built by typer as before.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,6 +50,9 @@ class PlainBuilder:
             plain = ((annotation in (str, int, bool) or annotation == _LIST_OF_STR)
                      and descriptor.file_annotation is None and not descriptor.is_choice
                      and not descriptor.is_ranged and not descriptor.is_path)
+            # A plain ``Path``: typer's own path checks, without the pydantic adapter it builds first.
+            plain = plain or (annotation is Path and descriptor.file_annotation is None and not descriptor.is_choice
+                              and descriptor.parameter_info.path_type is None)
         except Exception:  # noqa: BLE001 - a descriptor of another shape: leave it to typer
             plain = False
         if not plain:
@@ -84,6 +91,12 @@ def install() -> bool:
                     return value
                 if value.__class__ is str and _DECIMAL.fullmatch(value):
                     return int(value)
+            elif annotation is Path:
+                if value.__class__ is str:  # typer's checks (exists, readable …) on the Path, as it makes them
+                    from typer._param_types import coerce_cli_path
+
+                    return coerce_cli_path(Path(value), self.descriptor.parameter_info, path_type=Path,
+                                           param=param, ctx=ctx)
             elif isinstance(value, (list, tuple)) and all(v.__class__ is str for v in value):
                 return list(value)
             if not self._fallback:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -75,12 +76,14 @@ def test_plain_value_coercion_is_installed_and_keeps_pydantic_away(cli):
     cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
         "--unit", "XH", "--on", "2026-03-01", ok=True)
     for argv in (["project", "show", "P-0001"], ["project", "list", "--stage", "lead"],
-                 ["advance", "P-0001", "submit", "--on", "2026-03-02", "--expect-version", "1"]):
+                 ["advance", "P-0001", "submit", "--on", "2026-03-02", "--expect-version", "1"],
+                 ["report", "bulletin", "--period", "2026", "--json"],  # --output is a Path
+                 ["import", "--dry-run", "/no/such/ledger.csv"]):  # a Path argument, refused (exit 2)
         probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv],
                              heavy=("typer._adapters", "pydantic"))
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
         doc = json.loads(out.stdout.strip().splitlines()[-1])
-        assert doc == {"code": 0, "loaded": []}, (argv, doc, out.stderr)
+        assert doc == {"code": 2 if argv[0] == "import" else 0, "loaded": []}, (argv, doc, out.stderr)
 
 
 @pytest.mark.parametrize("annotation,values", [
@@ -88,6 +91,7 @@ def test_plain_value_coercion_is_installed_and_keeps_pydantic_away(cli):
     (str, ["P-0001", "", " x ", "项目", 5, None]),
     (bool, [True, False, "yes", None]),
     (list[str], [("a", "b"), ["x"], (), ("a", 1), None]),
+    (Path, ["ledger.csv", "/", "/no/such/file", "", "台账.xlsx", Path("x.csv"), 5, None]),
 ])
 def test_plain_values_are_coerced_as_typer_would(annotation, values):
     """The fast path gives exactly what typer's pydantic coercion gives: the same value, or a refusal."""
