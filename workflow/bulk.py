@@ -21,7 +21,7 @@ from workflow import clock
 from workflow.access import WRITERS, require
 from workflow.commands import BATCH_COMMANDS, ProjectFields, register
 from workflow.commands.assignments import RuleContext
-from workflow.commands.projects import is_key
+from workflow.commands.projects import check_year_plans, is_key, set_year_plans
 from workflow.directory import unit_codes
 from workflow.errors import BadInput, PipelineError
 from workflow.rules import Facts
@@ -48,8 +48,6 @@ class Op(NamedTuple):
 
 def import_year_plans(row: Mapping[str, Any], registered: date) -> dict[int, int]:
     """An import row's yearly investment plans ``{year: fen}`` (``year_plan``), checked."""
-    from workflow.commands.projects import check_year_plans
-
     plans = row.get("year_plan")
     return check_year_plans(plans, registered) if plans else {}
 
@@ -138,8 +136,6 @@ def _register(txn: Txn, batch: list[tuple[ProjectFields, date, dict[int, int]]],
     for fields, registered, plans in batch:
         proj = register(txn, fields, registered, units=units, allow_duplicate=True)  # io.check_rows checked
         if plans:
-            from workflow.commands.projects import set_year_plans
-
             txn.cache["year_plans"] = txn.cache.get("year_plans", 0) + set_year_plans(txn, proj, plans, registered)
     txn.flush()
     txn.forget()

@@ -29,6 +29,8 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
     """Planned milestone dates by name (``sign``, ``fund``, ``break_ground``, ``commission``)."""
     if not plan:
         return {}
+    if _PLAN_SET.issuperset(plan) and all(v.__class__ is date for v in plan.values()):
+        return dict(plan)  # the usual case (an import row): known keys, dates
     from workflow.words import milestone_key
 
     plan = {k if k in _PLAN_SET else milestone_key(k): v for k, v in plan.items()}
