@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 LABELS: dict[str, tuple[str, str]] = {
     "code": ("Code", "编号"),
@@ -721,3 +722,754 @@ LABELS.update({
     "progress_red_ratio_pct": ("Progress, relative: red below (% of time progress)",
                                "序时进度相对规则：红灯（低于序时的百分比）"),
 })
+
+
+# --- error messages in Chinese (issue 17) -------------------------------------------------------------
+# The engine raises its errors in English (``raise NotFound(f"no project {code}")``); under ``--lang zh``
+# the command line prints the Chinese of the message, found here by its English template: the f-string
+# as written at the raise, each ``{...}`` a field.  A Chinese template uses the same fields (``{code}``);
+# ``{field|w}`` also puts a known English word of the value (``disabled``, a role) into Chinese.  A
+# value that is itself a message in this catalogue (``write 3 (P-0001 add): no unit 'X'``) is translated
+# too.  ``tests/test_i18n_errors.py`` scans workflow/ and cli/ and fails when a message has no entry.
+ERRORS: dict[str, str] = {
+    "'{actor}' is disabled: it may read but not {what} (an admin may `pipeline users enable {actor}`)":
+        "'{actor}' 已停用：可以查看，但不能{what|w}（管理员可执行 `pipeline users enable {actor}` 恢复）",
+    "'{txn.actor}' is a leader but not assigned to {proj.code}; leaders add follow-ups on their own projects":
+        "'{txn.actor}' 是领导，但不是 {proj.code} 的包保领导；领导只能为自己包保的项目添加跟进记录",
+    (
+        "--as-of {as_of.isoformat()} lies before the period {period.label} ({period.start.isoformat()} to {period.end"
+        ".isoformat()})"
+    ):
+        (
+            "--as-of {as_of.isoformat()} 早于报告期 {period.label}（{period.start.isoformat()} 至 {period.end.isoform"
+            "at()}）"
+        ),
+    "--as-of: {as_of.isoformat()} lies in the future (today is {txn.today.isoformat()})":
+        "--as-of：{as_of.isoformat()} 是将来的日期（今天是 {txn.today.isoformat()}）",
+    "--cap must be 0 or more": "--cap 须为 0 或更大",
+    "--cap must be a whole number, not {cap!r}": "--cap 须为整数，不能是 {cap!r}",
+    "--clear: {name!r} is not one of {', '.join(CONDITION_NAMES)}":
+        "--clear：{name!r} 不是以下之一：{', '.join(CONDITION_NAMES)}",
+    "--db: unknown database URL scheme {scheme!r}; supported: {', '.join(SCHEMES)}, or the path of an SQLite file":
+        "--db：未知的数据库地址协议 {scheme!r}；支持：{', '.join(SCHEMES)}，或 SQLite 文件路径",
+    "--digest: {digest!r} is not a checkpoint digest (64 hexadecimal characters)":
+        "--digest：{digest!r} 不是校验点摘要（应为 64 个十六进制字符）",
+    "--due: {due.isoformat()} lies before the problem is opened ({on.isoformat()})":
+        "--due：{due.isoformat()} 早于问题登记日期（{on.isoformat()}）",
+    "--encoding {encoding}: cannot write {exc.object[exc.start:exc.end]!r}; use utf-8":
+        "--encoding {encoding}：无法写入 {exc.object[exc.start:exc.end]!r}；请使用 utf-8",
+    "--encoding: {encoding!r} is not one of {', '.join(ENCODINGS)}":
+        "--encoding：{encoding!r} 不是以下之一：{', '.join(ENCODINGS)}",
+    (
+        "--format {fmt} needs --output FILE (a {'workbook' if fmt == 'xlsx' else 'Word document'} cannot go to a term"
+        "inal)"
+    ):
+        "--format {fmt} 须配合 --output FILE（{'workbook' if fmt == 'xlsx' else 'Word document'|w}不能输出到终端）",
+    "--format {fmt} writes a report document: use `pipeline report dispatch --format {fmt}`":
+        "--format {fmt} 生成的是报告文档：请用 `pipeline report dispatch --format {fmt}`",
+    "--format: {fmt!r} is not one of {', '.join(FORMATS)}": "--format：{fmt!r} 不是以下之一：{', '.join(FORMATS)}",
+    "--format: {fmt!r} is not one of {', '.join(choices)}": "--format：{fmt!r} 不是以下之一：{', '.join(choices)}",
+    "--from {start} lies after --to {end}": "--from {start} 晚于 --to {end}",
+    "--investment: the planned investment is in CNY (元)": "--investment：计划总投资以人民币（元）计",
+    "--investment: the planned investment is in CNY (元); give e.g. 6.6亿 or 5600万元":
+        "--investment：计划总投资以人民币（元）计；请写如 6.6亿 或 5600万元",
+    "--json and --format/--output do not go together: choose one": "--json 与 --format/--output 不能同时使用：请选其一",
+    "--json reports on a file; with - the CSV itself is the output":
+        "--json 用于报告文件导出结果；用 - 时输出的就是 CSV 本身",
+    "--key must be yes or no": "--key 须为 yes 或 no",
+    "--kind: {kind!r} is not an event kind; one of: {', '.join(KINDS)}":
+        "--kind：{kind!r} 不是事件类型；可选：{', '.join(KINDS)}",
+    "--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}": "--kind：{kind!r} 不是以下之一：{', '.join(UNIT_KINDS)}",
+    "--lang: {lang!r} is not en or zh": "--lang：{lang!r} 不是 en 或 zh",
+    "--late needs --reason TEXT: say why the entry comes after the close":
+        "--late 须配合 --reason TEXT：说明为何在关账后才录入",
+    "--level: {level!r} is not one of {', '.join(LEVELS)}": "--level：{level!r} 不是以下之一：{', '.join(LEVELS)}",
+    "--light: {light!r} is not one of red, yellow, green": "--light：{light!r} 不是 red、yellow、green 之一",
+    "--light: {word!r} is not one of red, yellow, green (红, 黄, 绿)":
+        "--light：{word!r} 不是 red、yellow、green（红、黄、绿）之一",
+    "--limit: must be 0 or more": "--limit：须为 0 或更大",
+    "--name is longer than {PROJECT_TEXT_LIMITS['name']} characters":
+        "--name 超过 {PROJECT_TEXT_LIMITS['name']} 个字符",
+    "--next-on: {promised.isoformat()} lies before the follow-up ({on.isoformat()})":
+        "--next-on：{promised.isoformat()} 早于本次跟进日期（{on.isoformat()}）",
+    "--offset: must be 0 or more": "--offset：须为 0 或更大",
+    "--on: {on.isoformat()} lies before the event it corrects ({target['effective_on']})":
+        "--on：{on.isoformat()} 早于被更正事件的日期（{target['effective_on']}）",
+    "--on: {on.isoformat()} lies before the problem's last entry ({state['last_on'].isoformat()})":
+        "--on：{on.isoformat()} 早于该问题的上一条记录（{state['last_on'].isoformat()}）",
+    "--on: {on.isoformat()} lies before {proj.code} was registered ({proj.registered_on.isoformat()})":
+        "--on：{on.isoformat()} 早于 {proj.code} 的登记日期（{proj.registered_on.isoformat()}）",
+    "--on: {on.isoformat()} lies before {proj.code}'s previous transition ({proj.last_transition_on.isoformat()})":
+        "--on：{on.isoformat()} 早于 {proj.code} 上一次阶段变更（{proj.last_transition_on.isoformat()}）",
+    "--on: {on.isoformat()} lies in the future (today is {now.isoformat()})":
+        "--on：{on.isoformat()} 是将来的日期（今天是 {now.isoformat()}）",
+    "--on: {on.isoformat()} lies in the future (today is {today.isoformat()})":
+        "--on：{on.isoformat()} 是将来的日期（今天是 {today.isoformat()}）",
+    "--output DIR: give the directory the letters are written to": "--output DIR：请给出督办函写入的目录",
+    "--output needs --format": "--output 须配合 --format",
+    "--output: cannot create {output}: {exc.strerror}": "--output：无法创建 {output}：{exc.strerror}",
+    "--output: cannot write {output}: {exc.strerror}": "--output：无法写入 {output}：{exc.strerror}",
+    "--output: cannot write {path}: {exc.strerror}": "--output：无法写入 {path}：{exc.strerror}",
+    "--output: {output} is a file, not a directory": "--output：{output} 是文件，不是目录",
+    "--period {period.label} has not begun (it starts {period.start.isoformat()}, today is {today.isoformat()})":
+        "--period {period.label} 尚未开始（开始于 {period.start.isoformat()}，今天是 {today.isoformat()}）",
+    (
+        "--period {period} is closed: its reports are frozen, so --as-of and --threshold do not apply; `pipeline repo"
+        "rt diff {period}` shows what changed since"
+    ):
+        (
+            "--period {period} 已关账：其报表已冻结，--as-of 和 --threshold 不适用；`pipeline report diff {period}` "
+            "显示此后的变化"
+        ),
+    (
+        "--plan: unknown milestone {', '.join(sorted(unknown))}; use {', '.join((f'{k}=YYYY-MM-DD' for k in PLAN_FIEL"
+        "DS))}"
+    ):
+        (
+            "--plan：未知的计划节点 {', '.join(sorted(unknown))}；请用 {', '.join((f'{k}=YYYY-MM-DD' for k in PLAN_FI"
+            "ELDS))}"
+        ),
+    "--plan: {v!r} is not MILESTONE=YYYY-MM-DD (e.g. sign=2026-06-30)":
+        "--plan：{v!r} 不是 节点=YYYY-MM-DD 格式（如 sign=2026-06-30 或 签约=2026-06-30）",
+    "--priority must be a whole number, 0 or more (a lower number is tried first)":
+        "--priority 须为 0 或更大的整数（数字小的先尝试）",
+    "--reason": "--reason",
+    "--reason is longer than 4000 characters": "--reason 超过 4000 个字符",
+    "--reason is longer than {FREE_TEXT_LIMIT} characters": "--reason 超过 {FREE_TEXT_LIMIT} 个字符",
+    "--reason is required: say what was wrong with the event": "--reason 必填：请说明该事件错在哪里",
+    "--reason is required: say why the assignment changes": "--reason 必填：请说明调整包保的原因",
+    "--reason is required: say why the period is reopened": "--reason 必填：请说明重新打开该期间的原因",
+    "--reason must be text, not {type(value).__name__}": "--reason 须为文本，不能是 {type(value).__name__}",
+    "--report: {kind!r} is not one of {', '.join(closing.KINDS)}":
+        "--report：{kind!r} 不是以下之一：{', '.join(closing.KINDS)}",
+    "--role: {role!r} is not one of {', '.join(ASSIGNMENT_ROLES)}":
+        "--role：{role!r} 不是以下之一：{', '.join(ASSIGNMENT_ROLES)}",
+    "--role: {role!r} is not one of {', '.join(GROUPS)}": "--role：{role!r} 不是以下之一：{', '.join(GROUPS)}",
+    "--role: {role!r} is not one of {', '.join(USER_ROLES)}": "--role：{role!r} 不是以下之一：{', '.join(USER_ROLES)}",
+    "--scenario: {scenario!r} is not one of random, seed": "--scenario：{scenario!r} 不是 random 或 seed",
+    "--sheet applies to .xlsx files only": "--sheet 只适用于 .xlsx 文件",
+    "--sheet: no sheet {sheet!r} in {path.name}; sheets: {', '.join(wb.sheetnames)}":
+        "--sheet：{path.name} 中没有工作表 {sheet!r}；已有工作表：{', '.join(wb.sheetnames)}",
+    "--signed: {signed!r} is not a count of projects (0 or more)": "--signed：{signed!r} 不是项目个数（0 或更大）",
+    "--sort: {sort!r} is not one of {', '.join(SORT_KEYS)} (a leading - sorts descending)":
+        "--sort：{sort!r} 不是以下之一：{', '.join(SORT_KEYS)}（前加 - 为降序）",
+    "--template: no template {name!r}; known: {', '.join(known)}":
+        "--template：没有模板 {name!r}；已有：{', '.join(known)}",
+    "--threshold: {item!r} is not NAME=DAYS (e.g. screening_red_days=12)":
+        "--threshold：{item!r} 不是 名称=天数 格式（如 screening_red_days=12）",
+    "--threshold: {name} must be a whole number, not {value!r}": "--threshold：{name} 须为整数，不能是 {value!r}",
+    "--to: give the new due date": "--to：请给出新的办理时限",
+    "--to: {due.isoformat()} does not move the due date ({state['due'].isoformat()}) later":
+        "--to：{due.isoformat()} 没有把办理时限（{state['due'].isoformat()}）往后延",
+    "--top must be 0 or more": "--top 须为 0 或更大",
+    "--year-plan: year {year} lies outside {lo}–{hi}": "--year-plan：年度 {year} 不在 {lo}–{hi} 之间",
+    "--year-plan: {year!r} is not a year; use YEAR=AMOUNT (e.g. 2026=8000万)":
+        "--year-plan：{year!r} 不是年份；请用 年份=金额（如 2026=8000万）",
+    "--{gap.replace('_', '-')}: a whole number of days from 0 to 3650, not {v!r}":
+        "--{gap.replace('_', '-')}：须为 0 到 3650 之间的整数天数，不能是 {v!r}",
+    "--{name} is longer than {NAME_LIMIT} characters": "--{name} 超过 {NAME_LIMIT} 个字符",
+    "--{name}: an empty value is not a condition": "--{name}：空值不能作为条件",
+    "--{name}: the target is in {currency}, got {money.currency} ({hint})":
+        "--{name}：该目标以 {currency} 计，给出的是 {money.currency}（{hint}）",
+    (
+        "AMOUNT: the project's {what} would reach {total + amount_minor:,} minor units, past the limit of {MAX_MINOR:"
+        ",} (its total now: {total:,})"
+    ):
+        (
+            "AMOUNT：项目的{what|w}将达到 {total + amount_minor:,}（以分计），超过上限 {MAX_MINOR:,}（目前合计：{tota"
+            "l:,}）"
+        ),
+    "FILE: cannot write {path}: {exc.strerror}": "FILE：无法写入 {path}：{exc.strerror}",
+    "FILE: {file!r} must end in .csv or .xlsx (or be - for CSV on stdout)":
+        "FILE：{file!r} 须以 .csv 或 .xlsx 结尾（或用 - 表示以 CSV 写到标准输出）",
+    "FILE: {file} does not exist": "FILE：{file} 不存在",
+    (
+        "FILE: {path.name} expands to {total:,} bytes, past the limit of {XLSX_MAX_UNCOMPRESSED:,}; split it or save "
+        "it as CSV"
+    ):
+        "FILE：{path.name} 解压后有 {total:,} 字节，超过上限 {XLSX_MAX_UNCOMPRESSED:,}；请拆分或另存为 CSV",
+    "FILE: {path.name} is an old Excel .xls workbook; save it as .xlsx or CSV and import that":
+        "FILE：{path.name} 是旧版 Excel .xls 工作簿；请另存为 .xlsx 或 CSV 后再导入",
+    "FILE: {path.name} is not a readable .xlsx workbook ({exc})":
+        "FILE：{path.name} 不是可读取的 .xlsx 工作簿（{exc}）",
+    (
+        "FILE: {path.name}: its part {clip(i.filename)} is compressed {i.file_size // max(i.compress_size, 1):,} to 1"
+        ", past the limit of {XLSX_MAX_RATIO} to 1 (a workbook that would expand far beyond its size is not read)"
+    ):
+        (
+            "FILE：{path.name}：其中 {clip(i.filename)} 的压缩比为 {i.file_size // max(i.compress_size, 1):,} 比 1，"
+            "超过上限 {XLSX_MAX_RATIO} 比 1（解压后远大于文件本身的工作簿不予读取）"
+        ),
+    "FILE: {path.name}: unknown file type {suffix or '(none)'}; import .csv or .xlsx":
+        "FILE：{path.name}：未知的文件类型 {suffix or '(none)'}；请导入 .csv 或 .xlsx",
+    "FILE: {path} does not exist": "FILE：{path} 不存在",
+    "FILE: {path} is a directory": "FILE：{path} 是目录",
+    "PIPELINE_BUSY_TIMEOUT={value!r} is not a number of seconds": "PIPELINE_BUSY_TIMEOUT={value!r} 不是秒数",
+    "PIPELINE_BUSY_TIMEOUT={value!r} must lie between 0 and 86400 seconds":
+        "PIPELINE_BUSY_TIMEOUT={value!r} 须在 0 到 86400 秒之间",
+    "PIPELINE_TZ={tz!r} is not a known time zone (e.g. Asia/Shanghai)":
+        "PIPELINE_TZ={tz!r} 不是已知的时区（如 Asia/Shanghai）",
+    "SEQ must be a whole number, not {seq!r}": "SEQ 须为整数，不能是 {seq!r}",
+    "YEAR: {year!r} is not a year between 2000 and 2100": "YEAR：{year!r} 不是 2000 到 2100 之间的年份",
+    "a new template needs {', '.join(('--' + m.replace('_', '-') for m in missing))}":
+        "新模板须给出 {', '.join(('--' + m.replace('_', '-') for m in missing))}",
+    "a span holds at most {SPAN_LIMIT} periods": "一个区间最多包含 {SPAN_LIMIT} 个报告期",
+    "a template needs a name of at most 40 characters": "模板名称不能超过 40 个字符",
+    "cannot connect to the database {_where()}: {text}": "无法连接数据库 {_where()}：{text}",
+    "cannot edit {', '.join(sorted(unknown))}": "不能修改 {', '.join(sorted(unknown))}",
+    (
+        "cannot move from stage {self._named(current)} to {self._named(self._stages[target])}; {self._open_text(stage"
+        ", held_from)}"
+    ):
+        (
+            "不能从阶段 {self._named(current)} 变更到 {self._named(self._stages[target])}；{self._open_text(stage, he"
+            "ld_from)}"
+        ),
+    "cannot open the database {_where()}: {text} (does its folder exist?)":
+        "无法打开数据库 {_where()}：{text}（所在文件夹是否存在？）",
+    "cannot read workflow definition {origin}: {err.strerror or err}":
+        "无法读取流程定义 {origin}：{err.strerror or err}",
+    "cannot use the database {_where()}: {text}": "无法使用数据库 {_where()}：{text}",
+    "cannot {trigger} from stage {named}: it is a final stage, there is no way out":
+        "不能在阶段 {named} 执行 {trigger}：这是最终阶段，无法再变更",
+    "cannot {trigger} from stage {named}: it was held from {held_from!r}, a stage it cannot return to":
+        "不能在阶段 {named} 执行 {trigger}：项目暂缓前处于 {held_from!r}，无法回到该阶段",
+    "cannot {trigger} from stage {named}: no held-from stage is recorded":
+        "不能在阶段 {named} 执行 {trigger}：没有记录暂缓前的阶段",
+    "cannot {trigger} from stage {named}; open triggers from here: {listed}":
+        "不能在阶段 {named} 执行 {trigger}；此阶段可执行的操作：{listed}",
+    "cannot {trigger} from stage {self._named(current)}; {self._open_text(stage, held_from)}":
+        "不能在阶段 {self._named(current)} 执行 {trigger}；{self._open_text(stage, held_from)}",
+    "control character {escape_char(bad)}": "含有控制字符 {escape_char(bad)}",
+    "currency {value!r} is not one of {', '.join(CURRENCIES)}": "币种 {value!r} 不是以下之一：{', '.join(CURRENCIES)}",
+    "entries were recorded while {period.label} was being closed; nothing was written; retry":
+        "关账 {period.label} 期间有新的录入；未写入任何数据；请重试",
+    "event {seq} of {code} has no stage before it to return to": "{code} 的事件 {seq} 之前没有可返回的阶段",
+    (
+        "event {seq} of {code} is a correction that moved no stage; there is nothing to undo (record the right value "
+        "again instead)"
+    ):
+        "{code} 的事件 {seq} 是未改变阶段的更正；没有可撤销的内容（请重新录入正确的值）",
+    "event {seq} of {code} is not its latest stage change; correct event {later[-1]} first":
+        "{code} 的事件 {seq} 不是最近一次阶段变更；请先更正事件 {later[-1]}",
+    "event {seq} of {code} was already corrected by event {done[0]}": "{code} 的事件 {seq} 已被事件 {done[0]} 更正",
+    "give --cap N or --no-cap, not both": "--cap N 与 --no-cap 只能给出其一",
+    "give --name or --kind (or both)": "请给出 --name 或 --kind（或两者）",
+    "give at least one NAME=DAYS (see `pipeline lights show`)": "请至少给出一个 名称=天数（见 `pipeline lights show`）",
+    "give at least one NAME=VALUE (see `pipeline supervision ladder show`)":
+        "请至少给出一个 名称=值（见 `pipeline supervision ladder show`）",
+    "give at least one of --sign-to-fund, --fund-to-break-ground, --break-ground-to-commission, --industry":
+        "请至少给出 --sign-to-fund、--fund-to-break-ground、--break-ground-to-commission、--industry 之一",
+    (
+        "history failed verification ({failures.total} problems); no checkpoint was taken — run `pipeline audit verif"
+        "y` for the list"
+    ):
+        "历史校验未通过（{failures.total} 个问题）；未生成校验点——运行 `pipeline audit verify` 查看清单",
+    (
+        "history failed verification: {report['failures_total']} problem(s) in {report['projects']} projects, {report"
+        "['events']} events; nothing was changed"
+    ):
+        (
+            "历史校验未通过：{report['projects']} 个项目、{report['events']} 条记录中有 {report['failures_total']} 个"
+            "问题；未作任何更改"
+        ),
+    "invalid workflow definition {name or '?'}: {len(problems.items)} problem(s)":
+        "流程定义 {name or '?'} 无效：{len(problems.items)} 个问题",
+    "known guards: {', '.join(known_guard_names())}": "已有的条件：{', '.join(known_guard_names())}",
+    "known items: {known}": "已有的审核项：{known}",
+    "known kinds: {known}": "已有的文件类型：{known}",
+    "known stages: {', '.join(self.stage_keys)}": "已有的阶段：{', '.join(self.stage_keys)}",
+    "known triggers: {', '.join(self.triggers)}": "已有的操作：{', '.join(self.triggers)}",
+    "known: {DEFAULT_NAME} v{DEFAULT_VERSION}": "已有：{DEFAULT_NAME} v{DEFAULT_VERSION}",
+    "ladder setting {key} must be a whole number, not {value!r}": "升级阶梯设置 {key} 须为整数，不能是 {value!r}",
+    "ladder setting {key} must not be negative, got {value}": "升级阶梯设置 {key} 不能为负数，给出的是 {value}",
+    "ladder setting {name} must be a level from 0 to 5, got {getattr(ladder, name)}":
+        "升级阶梯设置 {name} 须为 0 到 5 之间的等级，给出的是 {getattr(ladder, name)}",
+    (
+        "ladder settings must rise: unit_head_days ≤ county_leader_days ≤ top_leader_days (got {ladder.unit_head_days"
+        "}, {ladder.county_leader_days}, {ladder.top_leader_days})"
+    ):
+        (
+            "升级阶梯须逐级递增：unit_head_days ≤ county_leader_days ≤ top_leader_days（给出的是 {ladder.unit_head_da"
+            "ys}、{ladder.county_leader_days}、{ladder.top_leader_days}）"
+        ),
+    "more than one trigger leads from {stage} to {target} ({names}); name the trigger":
+        "从 {stage} 到 {target} 有多个操作（{names}）；请指明操作",
+    "name the transition: `pipeline advance {code} TRIGGER_OR_STAGE` (or run on a terminal to choose)":
+        "请指明操作：`pipeline advance {code} 操作或目标阶段`（或在终端上运行以从菜单选择）",
+    "no data rows": "没有数据行",
+    "no period after {self.label}": "{self.label} 之后没有报告期",
+    "no period before {self.label}": "{self.label} 之前没有报告期",
+    "no person or user {login!r}": "没有人员或账号 {login!r}",
+    "no person {login!r}": "没有人员 {login!r}",
+    "no person {login!r}; add them with `pipeline people add`": "没有人员 {login!r}；请用 `pipeline people add` 添加",
+    "no person {owner_person!r}; add one with `pipeline people add`":
+        "没有人员 {owner_person!r}；请用 `pipeline people add` 添加",
+    "no problem {problem_id}": "没有问题 {problem_id}",
+    "no problem {problem}": "没有问题 {problem}",
+    "no project {', '.join(missing[:5])}": "没有项目 {', '.join(missing[:5])}",
+    "no project {', '.join(missing[:5])} …": "没有项目 {', '.join(missing[:5])} …",
+    "no project {code}": "没有项目 {code}",
+    "no project {code}; did you mean {listed}?": "没有项目 {code}；是否要找：{listed}？",
+    "no project {project}": "没有项目 {project}",
+    "no rule {rule_id}; see `pipeline rules list`": "没有规则 {rule_id}；见 `pipeline rules list`",
+    "no unit {code!r}": "没有单位 {code!r}",
+    "no unit {fields.unit_code!r}": "没有单位 {fields.unit_code!r}",
+    "no unit {text!r}; known units: {known} (add one with `pipeline units add`)":
+        "没有单位 {text!r}；已有单位：{known}（用 `pipeline units add` 添加）",
+    "no unit {unit!r}": "没有单位 {unit!r}",
+    "no unit {unit!r}; add one with `pipeline units add`": "没有单位 {unit!r}；请用 `pipeline units add` 添加",
+    "no unit {unit!r}; known units: {', '.join(known)}": "没有单位 {unit!r}；已有单位：{', '.join(known)}",
+    "no user {login!r}; add it with `pipeline users add`": "没有账号 {login!r}；请用 `pipeline users add` 添加",
+    "not a report period: {text!r}; accepted forms: {_FORMS_TEXT['en']}":
+        "无法识别的报告期：{text!r}；可接受的格式：{_FORMS_TEXT['en']}",
+    "not readable as CSV ({exc})": "无法按 CSV 读取（{exc}）",
+    "not {encoding} text": "不是 {encoding} 编码的文本",
+    "nothing to change on rule {rule_id}: give at least one new value":
+        "规则 {rule_id} 没有需要修改的内容：请至少给出一个新值",
+    "nothing to change on unit {code}: give a new value": "单位 {code} 没有需要修改的内容：请给出新值",
+    "nothing to change on {proj.code}: give at least one new value":
+        "{proj.code} 没有需要修改的内容：请至少给出一个新值",
+    "nothing to change: give at least one option (see `pipeline people edit -h`)":
+        "没有需要修改的内容：请至少给出一个选项（见 `pipeline people edit -h`）",
+    "nothing to change: give at least one option (see `pipeline project edit -h`)":
+        "没有需要修改的内容：请至少给出一个选项（见 `pipeline project edit -h`）",
+    "nothing to set: give at least one of --signed, --capital, --foreign, --investment":
+        "没有需要设置的内容：请至少给出 --signed、--capital、--foreign、--investment 之一",
+    "one of: {', '.join(DIAGRAM_FORMATS)}": "可选：{', '.join(DIAGRAM_FORMATS)}",
+    "one of: {names}": "可选：{names}",
+    "period {period.label} has no {kind} report": "报告期 {period.label} 没有 {kind} 报表",
+    "period {period.label} has not ended (it ends {period.end.isoformat()}); close it afterwards":
+        "报告期 {period.label} 尚未结束（结束于 {period.end.isoformat()}）；请在此后关账",
+    "period {period.label} is already closed": "报告期 {period.label} 已关账",
+    "period {period.label} is not closed": "报告期 {period.label} 未关账",
+    "period {period.label} is not closed; there is nothing to compare":
+        "报告期 {period.label} 未关账；没有可比较的内容",
+    "person {login!r} already exists": "人员 {login!r} 已存在",
+    "problem {problem_id} was not yet opened on {as_of.isoformat()}":
+        "问题 {problem_id} 在 {as_of.isoformat()} 尚未登记",
+    "problem {problem} is closed (on {state['closed_on'].isoformat()}); reopen it first":
+        "问题 {problem} 已于 {state['closed_on'].isoformat()} 销号；请先退回重办",
+    "problem {problem} is not a problem of {proj.code}": "问题 {problem} 不属于项目 {proj.code}",
+    "problem {problem} is open; only a closed problem can be reopened":
+        "问题 {problem} 尚未办结；只有已销号的问题才能退回重办",
+    (
+        "problem {problem} was due on {state['due'].isoformat()}; an extension must be granted by its due date, not o"
+        "n {on.isoformat()}"
+    ):
+        "问题 {problem} 的办理时限是 {state['due'].isoformat()}；延期须在到期前申请，不能在 {on.isoformat()}",
+    "registered_on: {registered.isoformat()} lies in the future (today is {today.isoformat()})":
+        "registered_on：{registered.isoformat()} 是将来的日期（今天是 {today.isoformat()}）",
+    "rule {rule.id} v{rule.version} was saved by someone else first; nothing was written; retry":
+        "规则 {rule.id} v{rule.version} 已被他人先保存；未写入任何数据；请重试",
+    "rule {rule_id} was changed by someone else; nothing was written; retry":
+        "规则 {rule_id} 已被他人修改；未写入任何数据；请重试",
+    "setting {key} = {value!r} is not a whole number of days; fix it with `pipeline lights set`":
+        "设置 {key} = {value!r} 不是整数天数；请用 `pipeline lights set` 修正",
+    "setting {key} = {value!r} is not a whole number; fix it with `pipeline supervision ladder set`":
+        "设置 {key} = {value!r} 不是整数；请用 `pipeline supervision ladder set` 修正",
+    "setting {key} is not a valid plan template; set it again with `pipeline plan templates set`":
+        "设置 {key} 不是有效的倒排工期模板；请用 `pipeline plan templates set` 重新设置",
+    "someone else changed the data first; nothing was written; retry ({text})":
+        "他人已先修改了数据；未写入任何数据；请重试（{text}）",
+    (
+        "the database has an admin already; only an admin may make {login!r} admin (use `pipeline users add {login} -"
+        "-role admin` as an admin)"
+    ):
+        (
+            "数据库已有管理员；只有管理员才能使 {login!r} 成为管理员（请由管理员执行 `pipeline users add {login} --ro"
+            "le admin`）"
+        ),
+    "the database is busy: another program has held it for {held:g} s; nothing was written; retry when it is done":
+        "数据库忙：另一个程序已占用 {held:g} 秒；未写入任何数据；请在其完成后重试",
+    (
+        "the database login lacks the {privilege} privilege{target} ({text}); ask the database owner to grant it (`pi"
+        "peline init` as the owner sets the grants up)"
+    ):
+        (
+            "数据库账号缺少{target} 的 {privilege} 权限（{text}）；请数据库所有者授权（由所有者执行 `pipeline init` "
+            "即可设置授权）"
+        ),
+    "the database refused the change: {text}": "数据库拒绝了此更改：{text}",
+    (
+        "the database refused to make {login!r} a {role} login: {reason}; a pipeline admin's login may manage plain l"
+        "ogins only (the database owner runs `pipeline init` to set this up)"
+    ):
+        (
+            "数据库拒绝将 {login!r} 设为 {role|w} 账号：{reason}；本程序的管理员账号只能管理普通账号（请数据库所有者"
+            "执行 `pipeline init` 进行设置）"
+        ),
+    (
+        "the database role {group} does not exist and {me['name']!r} may not create roles; run `pipeline init` once a"
+        "s the database owner"
+    ):
+        "数据库角色 {group} 不存在，且 {me['name']!r} 无权创建角色；请由数据库所有者执行一次 `pipeline init`",
+    "the database stayed busy with writes; the checkpoint was not taken; retry":
+        "数据库一直忙于写入；未生成校验点；请重试",
+    (
+        "the database {_where()} is read-only for this user (no write permission on the file or its folder): reading "
+        "works; changes need write access"
+    ):
+        "当前用户对数据库 {_where()} 只有只读权限（文件或其所在文件夹不可写）：可以查看；修改须有写权限",
+    (
+        "the database {safe_url(engine)} already holds {len(others)} other table(s) ({listing(others, 10)}): it is no"
+        "t a pipeline database; choose another file, or give --force to add the pipeline's tables to it"
+    ):
+        (
+            "数据库 {safe_url(engine)} 已有 {len(others)} 个其他数据表（{listing(others, 10)}）：不是本程序的数据库；"
+            "请另选文件，或加 --force 在其中添加本程序的数据表"
+        ),
+    (
+        "the database {safe_url(engine)} holds {found['projects']} projects, {found['units']} units and {found['peopl"
+        "e']} people that are not a demo's; refusing to touch it. Give --force to move it aside and build the demo, o"
+        "r --db FILE for another database"
+    ):
+        (
+            "数据库 {safe_url(engine)} 中有 {found['projects']} 个项目、{found['units']} 个单位和 {found['people']} "
+            "名人员不是演示数据；拒绝改动。加 --force 可先将其移到一旁再生成演示数据，或用 --db FILE 指定另一个数据库"
+        ),
+    "the demo rebuilds only an SQLite file; on a server database it needs an empty database":
+        "演示数据只能重建 SQLite 文件；在服务器数据库上须使用空数据库",
+    (
+        "the file is neither UTF-8 nor GB18030 (GBK) text (bad byte at offset {at}); save it from Excel as CSV UTF-8 "
+        "or as .xlsx"
+    ):
+        (
+            "该文件既不是 UTF-8 也不是 GB18030（GBK）文本（偏移 {at} 处有无效字节）；请在 Excel 中另存为“CSV UTF-8”或"
+            " .xlsx"
+        ),
+    "the file starts with a {label} byte-order mark but is not {label} text (bad byte at offset {at})":
+        "该文件以 {label} 字节顺序标记开头，但不是 {label} 文本（偏移 {at} 处有无效字节）",
+    "the project is already at stage {self._named(current)}": "项目已处于阶段 {self._named(current)}",
+    "the seed scenario is dated up to January 2026; today is {today.isoformat()}":
+        "种子场景的数据截至 2026 年 1 月；今天是 {today.isoformat()}",
+    "the undo window must be a whole number of days from 0 to 366, not {days!r}":
+        "撤销期限须为 0 到 366 之间的整数天数，不能是 {days!r}",
+    "top_leader: no person {login!r}; add one with `pipeline people add`":
+        "top_leader：没有人员 {login!r}；请用 `pipeline people add` 添加",
+    "unit {code!r} already exists": "单位 {code!r} 已存在",
+    "unknown batch action {op.action!r}; known: {', '.join(BATCH_COMMANDS)}":
+        "未知的批量操作 {op.action!r}；已有：{', '.join(BATCH_COMMANDS)}",
+    "unknown check item {key!r}; known items: {known}": "未知的审核项 {key!r}；已有的审核项：{known}",
+    "unknown diagram format {fmt!r}; one of: {', '.join(DIAGRAM_FORMATS)}":
+        "未知的图形格式 {fmt!r}；可选：{', '.join(DIAGRAM_FORMATS)}",
+    "unknown document kind {key!r}; known kinds: {known}": "未知的文件类型 {key!r}；已有的文件类型：{known}",
+    "unknown field(s) {', '.join(sorted(set(row) - _IMPORT_KEYS))}":
+        "未知的字段 {', '.join(sorted(set(row) - _IMPORT_KEYS))}",
+    "unknown guard {name!r}": "未知的条件 {name!r}",
+    "unknown label kind {of!r}; one of: {', '.join(getters)}": "未知的标签类型 {of!r}；可选：{', '.join(getters)}",
+    "unknown ladder setting(s): {', '.join(map(str, unknown))}; known: {', '.join(known)}":
+        "未知的升级阶梯设置：{', '.join(map(str, unknown))}；已有：{', '.join(known)}",
+    "unknown milestone {milestone!r}; known: {', '.join(MILESTONES)}":
+        "未知的计划节点 {milestone!r}；已有：{', '.join(MILESTONES)}",
+    "unknown stage {key!r}; known stages: {', '.join(self.stage_keys)}":
+        "未知的阶段 {key!r}；已有的阶段：{', '.join(self.stage_keys)}",
+    "unknown trigger or stage {word!r}; triggers: {', '.join(self.triggers)}; stages: {', '.join(self.stage_keys)}":
+        "无法识别的操作或阶段 {word!r}；操作：{', '.join(self.triggers)}；阶段：{', '.join(self.stage_keys)}",
+    "unknown trigger {trigger!r}; known triggers: {', '.join(self.triggers)}":
+        "未知的操作 {trigger!r}；已有的操作：{', '.join(self.triggers)}",
+    "unknown warning threshold(s): {', '.join(map(str, unknown))}; known: {', '.join(known)}":
+        "未知的预警阈值：{', '.join(map(str, unknown))}；已有：{', '.join(known)}",
+    "unknown warning threshold(s): {', '.join(unknown)}; known: {', '.join(known)}":
+        "未知的预警阈值：{', '.join(unknown)}；已有：{', '.join(known)}",
+    "unknown workflow {name!r} version {version!r}; known: {DEFAULT_NAME} v{DEFAULT_VERSION}":
+        "未知的流程 {name!r} 版本 {version!r}；已有：{DEFAULT_NAME} v{DEFAULT_VERSION}",
+    "user {login!r} already exists": "账号 {login!r} 已存在",
+    (
+        "warning threshold progress_red_ratio_pct ({t.progress_red_ratio_pct}) must not exceed progress_yellow_ratio_"
+        "pct ({t.progress_yellow_ratio_pct})"
+    ):
+        (
+            "预警阈值 progress_red_ratio_pct（{t.progress_red_ratio_pct}）不能大于 progress_yellow_ratio_pct（{t.prog"
+            "ress_yellow_ratio_pct}）"
+        ),
+    "warning threshold {key} is a switch: 0 or 1, not {value}": "预警阈值 {key} 是开关：只能为 0 或 1，不能是 {value}",
+    "warning threshold {key} must be a whole number, not {value!r}": "预警阈值 {key} 须为整数，不能是 {value!r}",
+    "warning threshold {key} must not be negative, got {value}": "预警阈值 {key} 不能为负数，给出的是 {value}",
+    "warning threshold {yellow} ({getattr(t, yellow)}) must not exceed {red} ({getattr(t, red)})":
+        "预警阈值 {yellow}（{getattr(t, yellow)}）不能大于 {red}（{getattr(t, red)}）",
+    "workflow definition {origin} is not UTF-8": "流程定义 {origin} 不是 UTF-8 编码",
+    "workflow definition {origin} is not valid TOML: {err}": "流程定义 {origin} 不是有效的 TOML：{err}",
+    "write {n} ({op.code} {op.action}): {exc}": "第 {n} 条写入（{op.code} {op.action}）：{exc}",
+    (
+        "{_where()} is not a pipeline database or is damaged ({text}); give the path of a pipeline database, or resto"
+        "re it from a backup"
+    ):
+        "{_where()} 不是本程序的数据库或已损坏（{text}）；请给出本程序数据库的路径，或从备份恢复",
+    (
+        "{code} ({other_name} / {other_investor}, stage {stage}) has the same name and investor; give --allow-duplica"
+        "te if this is a different project"
+    ):
+        (
+            "{code}（{other_name} / {other_investor}，阶段 {stage}）的名称和投资方相同；如确是另一个项目，请加 --allo"
+            "w-duplicate"
+        ),
+    "{code} has no event {seq} (its events are 1 to {len(events)})":
+        "{code} 没有事件 {seq}（其事件为 1 到 {len(events)}）",
+    (
+        "{code} was changed by someone else (version {proj.version}, expected {expect_version}); nothing was written;"
+        " re-read and retry"
+    ):
+        "{code} 已被他人修改（版本 {proj.version}，预期 {expect_version}）；未写入任何数据；请重新查看后重试",
+    (
+        "{code}: the latest entry (event {latest[0]['seq']}) is {latest[0]['actor']}'s, not yours; you may undo only "
+        "your own entries (an admin may `correct` it)"
+    ):
+        (
+            "{code}：最近一条录入（事件 {latest[0]['seq']}）是 {latest[0]['actor']} 的，不是您的；只能撤销自己的录入"
+            "（管理员可用 `correct` 更正）"
+        ),
+    (
+        "{code}: your latest entry (event {mine[-1][0]['seq']}) is not the project's latest: {latest[0]['actor']} rec"
+        "orded event {latest[0]['seq']} after it; ask an admin to correct it"
+    ):
+        (
+            "{code}：您最近的录入（事件 {mine[-1][0]['seq']}）不是该项目最近的录入：{latest[0]['actor']} 在其后录入了"
+            "事件 {latest[0]['seq']}；请管理员更正"
+        ),
+    "{code}: your latest entry (events {_span(seqs)}) is a correction or an undo; there is nothing of yours to undo":
+        "{code}：您最近的录入（事件 {_span(seqs)}）是更正或撤销；没有可撤销的录入",
+    (
+        "{code}: your latest entry (events {_span(seqs)}) was recorded on {clock.local_date(recorded).isoformat()}, o"
+        "utside the undo window ({window}); ask an admin to correct it"
+    ):
+        (
+            "{code}：您最近的录入（事件 {_span(seqs)}）录入于 {clock.local_date(recorded).isoformat()}，已超出可撤销"
+            "期限（{window}）；请管理员更正"
+        ),
+    (
+        "{code}: your latest entry registered the project; a registration is not undone (withdraw it: `pipeline advan"
+        "ce {code} withdraw --reason ...`)"
+    ):
+        "{code}：您最近的录入是项目登记；登记不能撤销（请终止项目：`pipeline advance {code} withdraw --reason ...`）",
+    "{code}: your latest entry was already corrected": "{code}：您最近的录入已被更正",
+    "{field}: {day.isoformat()} lies in the future (today is {now.isoformat()})":
+        "{field}：{day.isoformat()} 是将来的日期（今天是 {now.isoformat()}）",
+    "{field}: {parsed.isoformat()} lies outside the dates accepted, {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}":
+        "{field}：{parsed.isoformat()} 不在可接受的日期范围 {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()} 内",
+    "{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31, or 2026/3/31, 2026年3月31日)":
+        "{field}：{value!r} 不是日期；请用 YYYY-MM-DD（如 2026-03-31，或 2026/3/31、2026年3月31日）",
+    "{file.name}: no data rows under the header (line {table.header_line}); nothing was imported":
+        "{file.name}：表头（第 {table.header_line} 行）下没有数据行；未导入任何项目",
+    "{item!r} is not NAME=VALUE (e.g. unit_head_days=10)": "{item!r} 不是 名称=值 格式（如 unit_head_days=10）",
+    "{len(problems)} of {n} rows refused; nothing was imported": "{n} 行中有 {len(problems)} 行被拒绝；未导入任何项目",
+    "{login!r} already has the role {role}": "{login!r} 的角色已是 {role|w}",
+    "{login!r} already holds {role} on {proj.code}": "{login!r} 已是 {proj.code} 的{role|w}",
+    "{login!r} cannot be a PostgreSQL login name": "{login!r} 不能作为 PostgreSQL 登录名",
+    "{login!r} is a database role of the pipeline itself (or a reserved name); it cannot be a user's login":
+        "{login!r} 是本程序自身的数据库角色（或保留名称）；不能作为用户账号",
+    "{login!r} is a superuser; the pipeline does not manage it": "{login!r} 是超级用户；本程序不管理该账号",
+    "{login!r} is already {'disabled' if disabled else 'enabled'}":
+        "{login!r} 已经是{'disabled' if disabled else 'enabled'|w}状态",
+    "{login!r} is the last admin; make another login admin first":
+        "{login!r} 是最后一个管理员；请先使另一个账号成为管理员",
+    "{login!r} is the last enabled admin; it cannot be disabled": "{login!r} 是最后一个在用的管理员；不能停用",
+    "{login!r} is {level} level; a lead leader must be county level":
+        "{login!r} 的级别为 {level|w}；包保县级领导须为县级",
+    "{name} must be a whole number, not {value!r}": "{name} 须为整数，不能是 {value!r}",
+    "{name} must be an amount of 0 or more": "{name} 须为 0 或更大的金额",
+    "{option}: planned investment is in CNY (元); give e.g. 1亿 or 5000万元":
+        "{option}：计划总投资以人民币（元）计；请写如 1亿 或 5000万元",
+    (
+        "{proj.code}: the same {kind} entry ({amount_minor} minor units {currency} on {on.isoformat()}) was recorded "
+        "as event {seq} at {format_utc(recorded)}; give --allow-duplicate if this is a second, separate entry"
+    ):
+        (
+            "{proj.code}：同样的{kind|w}记录（{amount_minor} 分 {currency}，{on.isoformat()}）已于 {format_utc(record"
+            "ed)} 作为事件 {seq} 录入；如确是另一笔，请加 --allow-duplicate"
+        ),
+    "{proj.code}: {transition.trigger} refused: {reasons}": "{proj.code}：操作 {transition.trigger} 被拒绝：{reasons}",
+    "{project_code(code)} was changed by someone else; nothing was written; retry":
+        "{project_code(code)} 已被他人修改；未写入任何数据；请重试",
+    "{source}: line {line}: not readable as CSV ({exc})": "{source}：第 {line} 行：无法按 CSV 读取（{exc}）",
+    "{source}: line {line}: not {encoding} text ({exc.reason})":
+        "{source}：第 {line} 行：不是 {encoding} 编码的文本（{exc.reason}）",
+    (
+        "{source}: the file is empty; the first row must hold the headers ({', '.join((c.zh for c in COLUMNS if c.req"
+        "uired))} …)"
+    ):
+        "{source}：文件为空；第一行须为表头（{', '.join((c.zh for c in COLUMNS if c.required))} …）",
+    (
+        "{what} dated {on.isoformat()} falls in the closed period {label}; its reports are frozen. Record it as a lat"
+        "e entry (补录) with --late --reason TEXT, or ask an admin to `pipeline report reopen {label}`"
+    ):
+        (
+            "日期为 {on.isoformat()} 的{what}落在已关账期间 {label} 内，该期报表已冻结。请用 --late --reason TEXT "
+            "作为补录记录，或请管理员执行 `pipeline report reopen {label}`"
+        ),
+    "{what} holds {kind}; it takes {allowed}": "{what} 含有 {kind}；只接受 {allowed}",
+    "{what} is larger than the limit of {MAX_MINOR:,} minor units": "{what} 超过上限 {MAX_MINOR:,}（以分计）",
+    "{what} is longer than {limit} characters": "{what} 超过 {limit} 个字符",
+    "{what} must be a level from 0 to 5, got {value}": "{what} 须为 0 到 5 之间的等级，给出的是 {value}",
+    "{what} must be a whole number of minor units (分), not {value!r}": "{what} 须为整数（以分计），不能是 {value!r}",
+    "{what} must be greater than 0": "{what} 须大于 0",
+    "{what} must be text, not {type(value).__name__}": "{what} 须为文本，不能是 {type(value).__name__}",
+    "{what} must not be empty": "{what} 不能为空",
+    "{what} must not be negative": "{what} 不能为负数",
+    "{what}: a yearly plan is in CNY (元), not {money.currency}":
+        "{what}：年度计划以人民币（元）计，不能是 {money.currency}",
+    "{what}: no person {word!r}{hint}": "{what}：没有人员 {word!r}{hint}",
+    "{what}: no stage {word!r}; known stages: {known}": "{what}：没有阶段 {word!r}；已有的阶段：{known}",
+    "{what}: no unit {word!r}; add one with `pipeline units add`":
+        "{what}：没有单位 {word!r}；请用 `pipeline units add` 添加",
+    "{what}: no unit {word!r}; known units: {known}": "{what}：没有单位 {word!r}；已有单位：{known}",
+    "{what}: the year {year} is given twice": "{what}：年度 {year} 重复给出",
+    "{what}: {item!r} is not {YEAR_PLAN_FORMS}": "{what}：{item!r} 不是 {YEAR_PLAN_FORMS}",
+    "{what}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)":
+        "{what}：{value!r} 不是日期；请用 YYYY-MM-DD（如 2026-03-31）",
+    "{what}: {value!r} is not one of {', '.join(allowed)}": "{what}：{value!r} 不是以下之一：{', '.join(allowed)}",
+    "{what}: {value.isoformat()} lies outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}":
+        "{what}：{value.isoformat()} 不在 {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()} 之间",
+    "{who} may not {what}; it needs the role {' or '.join(roles)}":
+        "{who} 无权{what|w}；须有以下角色：{' or '.join(roles)|w}",
+    "{who}{thing} may not be recorded at stage {self._named(s)}; that stage allows: {', '.join(allowed)}{hint}":
+        "{who}在阶段 {self._named(s)} 不能记录{thing|w}；该阶段可记录：{', '.join(allowed)}{hint}",
+    "'{actor}' (role {role})": "'{actor}'（角色：{role|w}）",
+    "'{actor}' (not a known user)": "'{actor}'（未登记的账号）",
+    "open triggers from here: {parts}": "此阶段可执行的操作：{parts}",
+    "{stage} is a final stage: there is no way out": "{stage} 是最终阶段，无法再变更",
+    "no transition leads out of it": "没有可离开此阶段的操作",
+    "; did you mean {listed}?": "；是否要找：{listed}？",
+    "; {thing} may be recorded in: {stages}": "；{thing|w}可在以下阶段记录：{stages}",
+    "an entry": "录入",
+    "a {kind} entry": "{kind|w}录入",
+}
+
+# English words that appear as values inside messages.
+# ``{field|w}``: a word, or a list of words joined by ", " or " or ", each by this table, else by LABELS.
+ERROR_WORDS: dict[str, str] = {
+    "disabled": "已停用", "enabled": "已启用", "workbook": "工作簿", "Word document": "Word 文档",
+    # what a role may do (``access.require``): "… may not {what}"
+    "add people": "添加人员", "add projects": "登记项目", "add units": "添加单位", "add users": "添加账号",
+    "change plan templates": "修改倒排工期模板", "change projects": "修改项目",
+    "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",
+    "change the warning thresholds": "修改预警阈值", "change users' roles": "修改账号角色",
+    "close periods": "关账", "disable or enable users": "停用或启用账号", "edit people": "修改人员",
+    "edit units": "修改单位", "import projects": "导入项目", "reopen periods": "重新打开已关账期间",
+    "add follow-ups": "添加跟进记录", "advance projects": "推进项目阶段",
+    "apply leader-assignment rules": "执行包保规则", "change problems": "办理督办问题",
+    "correct history": "更正历史记录", "edit projects": "修改项目", "issue supervision letters": "生成督办函",
+    "open problems": "登记督办问题", "reassign leaders": "调整包保领导", "record capital": "记录到位资金",
+    "record documents": "记录文件", "record investment completed": "记录完成投资",
+    "record screening checks": "记录准入审核", "change leader-assignment rules": "修改包保规则",
+    "undo entries": "撤销录入", "set targets": "设置目标",
+    "capital in place": "到位资金", "investment completed": "完成投资",
+}
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_LETTERS = re.compile(r"[A-Za-z]")
+
+
+def mostly_chinese(text: str) -> bool:
+    """Whether ``text`` (fields left out) is Chinese rather than English with a Chinese example in it."""
+    plain = "".join(lit for lit, _ in template_parts(text)) if "{" in text else text
+    cjk = len(_CJK.findall(plain))
+    return cjk > 0 and cjk * 2 >= len(_LETTERS.findall(plain))
+
+
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """``template`` as (literal text, None) and ("", field) parts; ``{{``/``}}`` are literal braces,
+    and a field runs to its matching brace (quotes and nested brackets included)."""
+    parts: list[tuple[str, str | None]] = []
+    lit: list[str] = []
+    i, n = 0, len(template)
+    while i < n:
+        c = template[i]
+        if c in "{}" and template[i + 1:i + 2] == c:
+            lit.append(c)
+            i += 2
+            continue
+        if c == "{":
+            depth, j, quote = 1, i + 1, ""
+            while j < n and depth:
+                ch = template[j]
+                if quote:
+                    quote = "" if ch == quote else quote
+                elif ch in "'\"":
+                    quote = ch
+                elif ch in "{[(":
+                    depth += 1
+                elif ch in "}])":
+                    depth -= 1
+                j += 1
+            if lit:
+                parts.append(("".join(lit), None))
+                lit = []
+            parts.append(("", template[i + 1:j - 1]))
+            i = j
+            continue
+        lit.append(c)
+        i += 1
+    if lit:
+        parts.append(("".join(lit), None))
+    return parts
+
+
+_COMPILED: list[tuple[re.Pattern[str], list[str], list[tuple[str, str | None]]]] | None = None
+
+
+def _compiled() -> list[tuple[re.Pattern[str], list[str], list[tuple[str, str | None]]]]:
+    """Each English template as a regular expression (built once, on the first Chinese error), the
+    most specific (the most literal text) first."""
+    global _COMPILED
+    if _COMPILED is None:
+        out = []
+        for en, zh in ERRORS.items():
+            parts = template_parts(en)
+            fields = [f for _, f in parts if f is not None]
+            pattern = "".join(re.escape(lit) if f is None else "(.*?)" for lit, f in parts)
+            weight = sum(len(lit) for lit, f in parts if f is None)
+            out.append((weight, re.compile(pattern, re.DOTALL), fields, template_parts(zh)))
+        out.sort(key=lambda row: -row[0])
+        _COMPILED = [(p, f, z) for _, p, f, z in out]
+    return _COMPILED
+
+
+def _word(value: str) -> str:
+    if value in ERROR_WORDS:
+        return ERROR_WORDS[value]
+    pair = LABELS.get(value)
+    if pair:
+        return pair[1]
+    for sep, zh_sep in ((" or ", "或"), (", ", "、")):
+        if sep in value:
+            return zh_sep.join(_word(v) for v in value.split(sep))
+    return value
+
+
+def _translate(text: str, extra: dict[str, str], depth: int) -> str | None:
+    if text in extra:
+        return extra[text]
+    for pattern, fields, zh_parts in _compiled():
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        values = dict(zip(fields, m.groups(), strict=True))
+        out = []
+        for lit, field in zh_parts:
+            if field is None:
+                out.append(lit)
+                continue
+            name, _, flt = field.partition("|")
+            value = values.get(name, "{" + field + "}")
+            if flt == "w":
+                value = _word(value)
+            elif depth < 3 and " " in value:
+                value = _translate(value, extra, depth + 1) or value
+            out.append(value)
+        return "".join(out)
+    if depth == 0 and "; " in text:  # a message built of parts: each part on its own
+        pieces = [_translate(p, extra, depth + 1) for p in text.split("; ")]
+        if any(p is not None for p in pieces):
+            return "；".join(p if p is not None else orig for p, orig in zip(pieces, text.split("; "), strict=True))
+    return None
+
+
+def error_zh(message: str, details: list[dict] | None = None) -> str:
+    """The Chinese of an error ``message`` (and of any detail message with its ``message_zh`` given in
+    ``details``); the message itself when it is Chinese already or the catalogue has no entry."""
+    if mostly_chinese(message):
+        return message
+    extra = {d["message"]: d["message_zh"] for d in details or ()
+             if isinstance(d, dict) and isinstance(d.get("message"), str) and d.get("message_zh")}
+    return _translate(message, extra, 0) or message
