@@ -17,6 +17,7 @@ import typer
 
 from cli import (
     audit_cmds,
+    click_zh,
     commands,
     context,
     io_cmds,
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         from workflow.i18n import localize_help
 
         localize_help(command, lang)
+    click_zh.use(lang == "zh")
     code = 0
     try:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
@@ -163,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         code = 130
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
-            emit_json({"error": {"code": "usage", "message": exc.format_message(), "details": []}})
+            doc: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "details": []}
+            if click_zh.active():
+                from workflow.i18n import click_zh as words_zh
+
+                doc["message_zh"] = words_zh(doc["message"])
+            emit_json({"error": doc})
         elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
             import io
 
@@ -171,7 +178,16 @@ def main(argv: list[str] | None = None) -> int:
 
             buf = io.StringIO()
             exc.show(file=buf)
-            sys.stderr.write(visible(buf.getvalue(), multiline=True))
+            text = buf.getvalue()
+            if click_zh.active():
+                from workflow.i18n import click_zh as words_zh
+
+                text = words_zh(text)
+            sys.stderr.write(visible(text, multiline=True))
+        elif click_zh.active():
+            from workflow.i18n import click_zh as words_zh
+
+            say(f"错误：{words_zh(exc.format_message())}")
         else:
             say(f"error: {exc.format_message()}")
         code = exc.exit_code

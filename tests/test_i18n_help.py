@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import invoke
 
 
@@ -88,3 +90,42 @@ def test_zh_option_help_is_per_command():
     assert "不予准入、暂缓、终止时必填" in adv.out
     en = invoke(["report", "close", "--help"], lang="en")
     assert "Why (kept with the close)" in en.out and "关账一同" not in en.out
+
+
+def test_clicks_own_words_are_chinese_under_zh_and_english_otherwise():
+    zh = invoke(["project", "list", "--help"], lang="zh")
+    assert zh.code == 0
+    for word in ("用法：", "选项：", "显示本帮助并退出。"):
+        assert word in zh.out
+    for word in ("Usage:", "Options:", "Show this message and exit."):
+        assert word not in zh.out
+    root = invoke(["--help"], lang="zh")
+    assert "[环境变量：PIPELINE_DB]" in root.out and "env var" not in root.out and "项目：" in root.out
+    en = invoke(["project", "list", "--help"], lang="en")  # the same process, English again
+    assert "Usage:" in en.out and "Show this message and exit." in en.out and "用法" not in en.out
+
+
+@pytest.mark.parametrize(("args", "chinese", "english"), [
+    (["project", "show", "A", "B"], "多余的参数：B", "unexpected extra argument"),
+    (["project", "list", "--bogus"], "没有此选项：--bogus", "No such option"),
+    (["project", "show"], "缺少参数 'code'", "Missing argument"),
+    (["report", "bulletin"], "缺少选项 '--period'", "Missing option"),
+    (["people", "edit", "x", "--cap", "abc"], "'--cap' 的值无效：须为整数", "Invalid value"),
+    (["project", "list", "--limit"], "选项 '--limit' 需要一个值", "requires an argument"),
+    (["projectx"], "没有此命令：'projectx'", "No such command"),
+])
+def test_usage_errors_are_chinese_and_exit_2(args, chinese, english):
+    zh = invoke(args, lang="zh")
+    assert zh.code == 2, zh.err
+    assert chinese in zh.err and english not in zh.err and "错误：" in zh.err
+    assert "Usage:" not in zh.err and "Try '" not in zh.err
+    en = invoke(args, lang="en")
+    assert en.code == 2 and english in en.err and "错误" not in en.err
+
+
+def test_usage_error_json_adds_the_chinese():
+    zh = invoke(["project", "list", "--bogus", "--json"], lang="zh")
+    err = __import__("json").loads(zh.out)["error"]
+    assert zh.code == 2 and err["message"] == "No such option: --bogus" and err["message_zh"] == "没有此选项：--bogus"
+    en = invoke(["project", "list", "--bogus", "--json"], lang="en")
+    assert "message_zh" not in __import__("json").loads(en.out)["error"]

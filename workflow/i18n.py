@@ -1473,3 +1473,63 @@ def error_zh(message: str, details: list[dict] | None = None) -> str:
     extra = {d["message"]: d["message_zh"] for d in details or ()
              if isinstance(d, dict) and isinstance(d.get("message"), str) and d.get("message_zh")}
     return _translate(message, extra, 0) or message
+
+
+# --- the command line's own words (click, typer) in Chinese (issue 17) -------------------------------
+# typer's words, looked up by their English text (typer.core's ``_``): section headings and the
+# ``[required]``/``[env var: …]``/``[default: …]`` notes of the help.
+CLICK_WORDS: dict[str, str] = {
+    "Arguments": "参数", "Options": "选项", "Commands": "命令", "required": "必填",
+    "default: {default}": "默认：{default}", "env var: {var}": "环境变量：{var}", "(dynamic)": "（动态）",
+    "Aborted!": "已中止。",
+}
+# click's own messages and help lines (its usage errors, ``Usage:``, the help option): each an English
+# pattern and its Chinese, applied in order to what click prints, under ``--lang zh`` only.
+CLICK_ZH: list[tuple[str, str]] = [
+    (r"(?m)^Usage: ", "用法："),
+    (r"(?m)^(选项|命令|参数):$", r"\1："),
+    (r"(?m)^[A-Z][A-Za-z -]* \(([^()\n]*[\u4e00-\u9fff][^()\n]*)\):$", r"\1："),  # help panels
+    (r"(?m)^Try '([^'\n]*)' for help\.$", r"运行 '\1' 查看帮助。"),
+    (r"(?m)^Error: ", "错误："),
+    (r"Show this message and exit\.", "显示本帮助并退出。"),
+    (r"Install completion for the current shell\.", "为当前 shell 安装命令补全。"),
+    (r"Show completion for the current shell, to copy it or\s+customize the installation\.",
+     "显示当前 shell 的命令补全脚本，可复制或自行安装。"),
+    (r"Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
+    (r"Got unexpected extra argument\(s\) \((.*)\)", r"多余的参数：\1"),
+    (r"No such option: (\S+)", r"没有此选项：\1"),
+    (r" ?\(Possible options: ([^)]*)\)", r"（可能的选项：\1）"),
+    (r"No such command '([^'\n]*)'\.?", r"没有此命令：'\1'。"),
+    (r"\.? ?Did you mean (.*)\?", r"是否要找：\1？"),
+    (r"Missing command\.", "缺少命令。"),
+    (r"Missing argument (.*?)\.(?= |$)", r"缺少参数 \1。"),
+    (r"Missing option (.*?)\.(?= |$)", r"缺少选项 \1。"),
+    (r"Missing parameter: (\S+)", r"缺少参数：\1"),
+    (r"Invalid value for (.*?): ", r"\1 的值无效："),
+    (r"Invalid value: ", "值无效："),
+    (r"Option '([^'\n]*)' requires an argument\.", r"选项 '\1' 需要一个值。"),
+    (r"Option '([^'\n]*)' requires (\d+) arguments\.", r"选项 '\1' 需要 \2 个值。"),
+    (r"Option '([^'\n]*)' does not take a value\.", r"选项 '\1' 不接受值。"),
+    (r"Argument '([^'\n]*)' takes (\d+) values\.", r"参数 '\1' 需要 \2 个值。"),
+    (r"Value (.*) is not a valid (\w+)\.", r"\1 不是有效的 \2。"),
+    (r"(.*) is not one of (.*)\.", r"\1 不是以下之一：\2。"),
+    (r"Input should be a valid integer, unable to parse string as an integer", "须为整数"),
+    (r"Input should be a valid integer", "须为整数"),
+    (r"Input should be a valid number, unable to parse string as a number", "须为数字"),
+    (r"Input should be a valid (\w+)", r"须为有效的 \1"),
+    (r"(File|Directory|Path) (.*) does not exist\.", r"\2 不存在。"),
+    (r"(File|Directory|Path) (.*) is a file\.", r"\2 是文件。"),
+    (r"(File|Directory|Path) (.*) is a directory\.", r"\2 是目录。"),
+    (r"(File|Directory|Path) (.*) is not readable\.", r"\2 不可读。"),
+    (r"(File|Directory|Path) (.*) is not writable\.", r"\2 不可写。"),
+]
+_CLICK_COMPILED: list[tuple[re.Pattern[str], str]] = []
+
+
+def click_zh(text: str) -> str:
+    """What click printed (help or a usage error), its own English words put into Chinese."""
+    if not _CLICK_COMPILED:
+        _CLICK_COMPILED.extend((re.compile(p), zh) for p, zh in CLICK_ZH)
+    for pattern, zh in _CLICK_COMPILED:
+        text = pattern.sub(zh, text)
+    return text
