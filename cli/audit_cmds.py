@@ -475,15 +475,15 @@ def correct_cmd(
         return
     from cli.render import stage_label
 
-    msg = f"{code}: event {seq} corrected by event {event['seq']}"
+    tail = ""
     if event["to"]:
-        msg += f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
+        tail = f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
     elif "amount_minor" in event["payload"]:
         from workflow.money import format_money
 
         p = event["payload"]
-        msg += f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
-    say(msg)
+        tail = f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
+    say(f"{code}: event {seq} corrected by event {event['seq']}{tail}")
 
 
 def register(app: typer.Typer) -> None:

@@ -200,3 +200,48 @@ def test_what_a_role_may_do_has_chinese():
                         found.add(last.value)
     assert len(found) > 20
     assert sorted(found - set(ERROR_WORDS)) == []
+
+
+# Calls printing a message on stderr, and the position of the message among their arguments.
+SAY_CALLS = {"say": 0, "_write_result": 2}
+
+
+def stderr_messages() -> list[tuple[str, str]]:
+    """(where, English template) of every literal message cli/ prints on stderr with words in it
+    (``say(f"wrote {output}")``); lines of values only (``"  ✗ {guard}: {msg}"``) need no entry."""
+    import re
+
+    from workflow.i18n import mostly_chinese, template_parts
+
+    out = []
+    for path in sorted((ROOT / "cli").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+            assigned: dict[str, list[ast.AST]] = {}
+            for n in ast.walk(func):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                    assigned.setdefault(n.targets[0].id, []).append(n.value)
+            for call in (c for c in ast.walk(func) if isinstance(c, ast.Call)):
+                at = SAY_CALLS.get(_call_name(call) or "")
+                if at is None or len(call.args) <= at:
+                    continue
+                arg = call.args[at]
+                if isinstance(arg, ast.Call) and _call_name(arg) == "_esc" and arg.args:
+                    arg = arg.args[0]
+                templates = _template(arg, assigned)
+                if not isinstance(templates, list):
+                    continue
+                for t in templates:
+                    words = "".join(lit for lit, field in template_parts(t) if field is None)
+                    if not mostly_chinese(t) and re.search(r"[A-Za-z]{2}", words):
+                        out.append((f"{path.relative_to(ROOT)}:{call.lineno}", t))
+    return sorted(set(out))
+
+
+def test_every_stderr_message_has_chinese():
+    from workflow.i18n import ERRORS
+
+    found = stderr_messages()
+    assert len(found) > 30  # the scan finds the messages
+    missing = [f"{where}: {t}" for where, t in found if t not in ERRORS]
+    assert missing == [], "stderr messages without Chinese in workflow/i18n.py ERRORS:\n" + "\n".join(missing)

@@ -1335,6 +1335,121 @@ ERRORS: dict[str, str] = {
     "a {kind} entry": "{kind|w}录入",
 }
 
+# Messages on stderr (``say``), by the same rule: ``tests/test_i18n_errors.py`` fails when one has no entry.
+ERRORS.update({
+    "aborted": "已中止",
+    "interrupted": "已中断",
+    "error: {exc.format_message()}": "错误：{exc.format_message()}",
+    "error: {message}": "错误：{message}",
+    "error: {exc}": "错误：{exc}",
+    "error: already in the shell": "错误：已在 shell 中",
+    "internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback":
+        "内部错误（{name}：{detail}）；设置 PIPELINE_DEBUG=1 可查看调用栈",
+    "warning: {code}'s history fails verification — run `pipeline audit verify`":
+        "警告：{code} 的历史未通过校验——请运行 `pipeline audit verify`",
+    "{n} events": "{n} 条记录",
+    (
+        "stored in the database; keep the digest elsewhere too: `pipeline audit verify --digest {doc['digest']}` prov"
+        "es nothing before it changed"
+    ):
+        (
+            "已保存在数据库中；请另在别处保存摘要：`pipeline audit verify --digest {doc['digest']}` 可证明此前的记录"
+            "均未被改动"
+        ),
+    (
+        "not stored (only an admin's checkpoint is kept in the database); keep the digest: `pipeline audit verify --d"
+        "igest {doc['digest']}` needs nothing else"
+    ):
+        (
+            "未保存（只有管理员的校验点保存在数据库中）；请保存摘要：`pipeline audit verify --digest {doc['digest']}`"
+            " 无需其他信息"
+        ),
+    "… and {more} more": "…… 另有 {more} 项",
+    "… and {count - limit} more rows": "…… 另有 {count - limit} 行",
+    "{code}: event {seq} corrected by event {event['seq']}{tail}":
+        "{code}：事件 {seq} 已由事件 {event['seq']} 更正{tail}",
+    " — reversed {amount}": " —— 冲销 {amount}",
+    "unit {code}: {doc['name']} ({doc['kind']})": "单位 {code}：{doc['name']}（{doc['kind']|w}）",
+    "user {login}: {doc['previous']} → {role}": "账号 {login}：{doc['previous']|w} → {role|w}",
+    "user {login} disabled (may read, not write)": "已停用账号 {login}（可查看，不能写入）",
+    "user {login} enabled ({doc['role']})": "已启用账号 {login}（{doc['role']|w}）",
+    "{code}: check {item} {result}": "{code}：审核项 {item} {result|w}",
+    "{code}: {kind} {number} recorded": "{code}：已记录文件 {kind} {number}",
+    "nothing changed": "未作更改",
+    "{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}":
+        "{code}：到位资金 {format_money(money.amount_minor, money.currency, STATE.lang)}",
+    "{code}: investment {format_money(money.amount_minor, money.currency, STATE.lang)}":
+        "{code}：完成投资 {format_money(money.amount_minor, money.currency, STATE.lang)}",
+    "{code}: follow-up recorded": "{code}：已记录跟进",
+    "waiting for the database: another program is holding it (up to {busy_timeout_ms() / 1000:g} s) …":
+        "正在等待数据库：另一个程序正在占用（最多等待 {busy_timeout_ms() / 1000:g} 秒）……",
+    (
+        "demo county built in {summary['database']}: {summary['projects']} projects over {len(summary['stages'])} sta"
+        "ges, {summary['units']} units, {summary['people']} people, {summary['events']} events (seed {seed})"
+    ):
+        (
+            "示范县已建成（{summary['database']}）：{summary['projects']} 个项目，分布于 {len(summary['stages'])} 个"
+            "阶段，{summary['units']} 个单位，{summary['people']} 名人员，{summary['events']} 条记录（种子 {seed}）"
+        ),
+    (
+        "demo county built in {summary['database']}: {summary['projects']} projects over {len(summary['stages'])} sta"
+        "ges, {summary['units']} units, {summary['people']} people, {summary['events']} events (the seed county, 2022"
+        "-2026)"
+    ):
+        (
+            "示范县已建成（{summary['database']}）：{summary['projects']} 个项目，分布于 {len(summary['stages'])} 个"
+            "阶段，{summary['units']} 个单位，{summary['people']} 名人员，{summary['events']} 条记录（讲话稿中的县，2"
+            "022–2026）"
+        ),
+    "plan template {doc['name']} saved": "已保存倒排工期模板 {doc['name']}",
+    "wrote {output}": "已写入 {output}",
+    "period {doc['period']} closed ({', '.join(doc['reports'])}); digest {doc['digest']}":
+        "报告期 {doc['period']} 已关账（{', '.join(doc['reports'])}）；摘要 {doc['digest']}",
+    "period {doc['period']} reopened": "报告期 {doc['period']} 已重新打开",
+    "{doc['period']}: no change since the close": "{doc['period']}：关账以来没有变化",
+    "no red or yellow projects as of {doc['as_of']}": "截至 {doc['as_of']} 没有红灯或黄灯项目",
+    "targets of {unit} for {year} set": "已设置 {unit} {year} 年的目标",
+    "no targets set; set one with `pipeline targets set UNIT YEAR --signed N ...`":
+        "尚未设置目标；请用 `pipeline targets set UNIT YEAR --signed N ...` 设置",
+    "thresholds stored: {listed}": "已保存预警阈值：{listed}",
+    "thresholds reset: all": "已恢复全部默认阈值",
+    "thresholds reset: {', '.join(names)}": "已恢复默认阈值：{', '.join(names)}",
+    "no rules yet; add one with `pipeline rules add --role lead_leader --person LOGIN --priority 10 --key`":
+        "尚无规则；请用 `pipeline rules add --role lead_leader --person LOGIN --priority 10 --key` 添加",
+    "dry run: {n} assignment(s) would be made over {doc['projects']} open project(s); nothing written":
+        "试运行：将在 {doc['projects']} 个在办项目上作出 {n} 项指派；未写入任何数据",
+    "{n} assignment(s) made over {doc['projects']} open project(s)":
+        "已在 {doc['projects']} 个在办项目上作出 {n} 项指派",
+    "{len(doc['notices'])} assignment(s) kept whose rule was disabled or person deactivated":
+        "保留了 {len(doc['notices'])} 项指派，其规则已停用或人员已不在任",
+    (
+        "rule {doc['id']} v{doc['version']} {verb}{state}: {rule['role']} → {rule['person']}, priority {rule['priorit"
+        "y']}, {conds}"
+    ):
+        (
+            "规则 {doc['id']} 第 {doc['version']} 版{verb|w}{state|w}：{rule['role']|w} → {rule['person']}，优先级 {r"
+            "ule['priority']}，{conds}"
+        ),
+    "existing assignments are kept; run `pipeline rules apply --dry-run` to see what it would fill":
+        "已有的指派保持不变；运行 `pipeline rules apply --dry-run` 查看将补齐哪些指派",
+    "schema is current ({dbm.SCHEMA_HEAD})": "数据库结构已是最新（{dbm.SCHEMA_HEAD}）",
+    "{file}: valid — {defn.name} v{defn.version}, {len(defn.stages)} stages, {len(defn.transitions)} transitions":
+        "{file}：有效——{defn.name} v{defn.version}，{len(defn.stages)} 个阶段，{len(defn.transitions)} 个操作",
+    "database {what} at revision {after}: {doc['database']}": "数据库{what|w}，结构版本 {after}：{doc['database']}",
+    "{login} is admin": "{login} 是管理员",
+    "schema at {after} (already current)": "数据库结构版本 {after}（已是最新）",
+    "schema at {after} (was {before})": "数据库结构版本 {after}（原为 {before}）",
+    "ladder settings stored: {listed}": "已保存升级阶梯设置：{listed}",
+    "no new letters": "没有新的督办函",
+    "{code}: problem #{doc['id']} opened": "{code}：已登记问题 #{doc['id']}",
+    "problem #{problem} ({doc['project']}): {done}": "问题 #{problem}（{doc['project']}）：{done|w}",
+    "extended to {to}": "已延期至 {to}",
+    "{code}: undone event(s) {span}; now at {stage_label(doc['stage'], STATE.lang)}":
+        "{code}：已撤销事件 {span}；现处于 {stage_label(doc['stage'], STATE.lang)}",
+    "undo window: {value} day(s)": "可撤销期限：{value} 天",
+    "undo window: {value} day(s) (entries recorded today)": "可撤销期限：{value} 天（当天的录入）",
+})
+
 # English words that appear as values inside messages.
 # ``{field|w}``: a word, or a list of words joined by ", " or " or ", each by this table, else by LABELS.
 ERROR_WORDS: dict[str, str] = {
@@ -1354,6 +1469,10 @@ ERROR_WORDS: dict[str, str] = {
     "record screening checks": "记录准入审核", "change leader-assignment rules": "修改包保规则",
     "undo entries": "撤销录入", "set targets": "设置目标",
     "capital in place": "到位资金", "investment completed": "完成投资",
+    # values inside stderr messages
+    "created": "已创建", "upgraded": "已升级", "up to date": "已是最新", "added": "已添加", "saved": "已保存",
+    "unchanged": "未改变", " (disabled)": "（已停用）", "progress recorded": "已记录进展", "closed out": "已销号",
+    "reopened": "已退回重办",
 }
 
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -1434,7 +1553,7 @@ def _word(value: str) -> str:
     for sep, zh_sep in ((" or ", "或"), (", ", "、")):
         if sep in value:
             return zh_sep.join(_word(v) for v in value.split(sep))
-    return value
+    return _translate(value, {}, 2) or value
 
 
 def _translate(text: str, extra: dict[str, str], depth: int) -> str | None:
