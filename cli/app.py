@@ -361,7 +361,12 @@ def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> in
         detail = str(exc)
     message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
     if json_mode:
-        emit_json({"error": {"code": "internal", "message": message, "details": []}})
+        doc: dict[str, Any] = {"code": "internal", "message": message, "details": []}
+        if STATE.lang == "zh":
+            from workflow.i18n import error_zh
+
+            doc["message_zh"] = error_zh(message)
+        emit_json({"error": doc})
     else:
         say(f"error: {message}", style="red")
     return 1

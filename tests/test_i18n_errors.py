@@ -164,6 +164,8 @@ def test_errors_in_chinese_with_their_exit_codes(cli):
     assert "已有的操作：" in res.err  # the details too
     res = cli("advance", code, "submit", lang="zh")  # refused by guards: each guard's Chinese
     assert res.code == 3 and f"{code}：操作 submit 被拒绝" in res.err and "refused" not in res.err
+    first = res.err.splitlines()[0]
+    assert "投资" in first and not any(w in first for w in ("investor", "investment")), first
     res = cli("project", "edit", code, "--name", "x", actor="nobody", lang="zh")
     assert res.code == 6 and "无权修改项目" in res.err and "协调员或管理员" in res.err
     en = cli("project", "show", "P-9999")

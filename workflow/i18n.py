@@ -1559,6 +1559,11 @@ def _word(value: str) -> str:
 def _translate(text: str, extra: dict[str, str], depth: int) -> str | None:
     if text in extra:
         return extra[text]
+    if "; " in text and depth < 3:  # parts that are each a known message (a refusal's guards)
+        parts = text.split("; ")
+        pieces = [_translate(p, extra, depth + 1) for p in parts]
+        if all(p is not None for p in pieces):
+            return "；".join(p for p in pieces if p is not None)
     for pattern, fields, zh_parts in _compiled():
         m = pattern.fullmatch(text)
         if m is None:
@@ -1573,11 +1578,11 @@ def _translate(text: str, extra: dict[str, str], depth: int) -> str | None:
             value = values.get(name, "{" + field + "}")
             if flt == "w":
                 value = _word(value)
-            elif depth < 3 and " " in value:
+            elif depth < 4 and " " in value:
                 value = _translate(value, extra, depth + 1) or value
             out.append(value)
         return "".join(out)
-    if depth == 0 and "; " in text:  # a message built of parts: each part on its own
+    if "; " in text:  # a message built of parts: each part on its own
         pieces = [_translate(p, extra, depth + 1) for p in text.split("; ")]
         if any(p is not None for p in pieces):
             return "；".join(p if p is not None else orig for p, orig in zip(pieces, text.split("; "), strict=True))
