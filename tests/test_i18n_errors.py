@@ -247,3 +247,16 @@ def test_every_stderr_message_has_chinese():
     assert len(found) > 30  # the scan finds the messages
     missing = [f"{where}: {t}" for where, t in found if t not in ERRORS]
     assert missing == [], "stderr messages without Chinese in workflow/i18n.py ERRORS:\n" + "\n".join(missing)
+
+
+def test_zh_confirmation_accepts_chinese_answers_and_complains_in_chinese(capsys):
+    from unittest import mock
+
+    import cli.interactive as interactive
+
+    answers = iter(["x", "是", "否", "y"])
+    with mock.patch("rich.console.Console.input", lambda self, *a, **k: next(answers)):
+        assert interactive.confirm("确认？", True) is True
+        assert interactive.confirm("确认？", True) is False
+        assert interactive.confirm("Continue?", False) is True
+    assert "请回答 y（是）或 n（否）" in capsys.readouterr().err
