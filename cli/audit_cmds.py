@@ -55,7 +55,9 @@ def _progress(label: str):
             if total < PROGRESS_MIN_EVENTS:
                 return
             progress.start()
-            task = progress.add_task(label, total=total)
+            from workflow.i18n import t
+
+            task = progress.add_task(t(f"phase_{label}", STATE.lang), total=total)
         progress.update(task, completed=done, total=max(total, done))
 
     try:

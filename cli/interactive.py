@@ -117,7 +117,9 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
             effective_date(day)
             break
         except Exception as exc:  # re-ask on a bad date
-            err().print(str(exc), style="red")
+            from workflow.i18n import error_zh
+
+            err().print(error_zh(str(exc)) if zh else str(exc), style="red", markup=False)
     summary = f"{code}: {stage_label(data['stage'], lang)} → {stage_label(chosen['to'], lang)} " \
               f"({chosen['trigger']}, {day})" + (f" — {reason}" if reason else "")
     err().print(summary, style="bold", markup=False)

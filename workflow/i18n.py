@@ -608,6 +608,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nothing_changed": ("nothing changed", "未作更改"),
 }
 LABELS.update({"pass": ("pass", "通过"), "fail": ("fail", "不通过")})
+# Progress bars' phases (stderr, on a terminal).
+LABELS.update({
+    "phase_check": ("check", "检查"), "phase_register": ("register", "登记"), "phase_apply": ("apply", "执行"),
+    "phase_checkpoint": ("checkpoint", "生成校验点"), "phase_verify": ("verify", "校验"),
+})
 
 
 def msg(key: str, lang: str, **values: object) -> str:
