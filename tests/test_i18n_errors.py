@@ -133,6 +133,9 @@ def test_chinese_templates_use_the_english_fields():
 @pytest.mark.parametrize(("message", "chinese"), [
     ("no project P-0999", "没有项目 P-0999"),
     ("write 3 (P-0001 add): no unit 'XX'", "没有单位 'XX'"),
+    ("no unit '新华镇新华镇新华镇新华镇'", "没有单位 '新华镇新华镇新华镇新华镇'"),  # Chinese in a value
+    ("'bob' (role leader) may not record capital; it needs the role coordinator or admin",
+     "'bob'（角色：领导） 无权记录到位资金；须有以下角色：协调员或管理员"),
 ])
 def test_messages_are_translated_with_their_values(message, chinese):
     from workflow.i18n import error_zh

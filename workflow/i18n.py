@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -1597,11 +1598,19 @@ def _translate(text: str, extra: dict[str, str], depth: int) -> str | None:
 def error_zh(message: str, details: list[dict] | None = None) -> str:
     """The Chinese of an error ``message`` (and of any detail message with its ``message_zh`` given in
     ``details``); the message itself when it is Chinese already or the catalogue has no entry."""
-    if mostly_chinese(message):
+    if not _LETTERS.search(message):
         return message
     extra = {d["message"]: d["message_zh"] for d in details or ()
              if isinstance(d, dict) and isinstance(d.get("message"), str) and d.get("message_zh")}
+    if not extra:
+        return _translated(message)
     return _translate(message, extra, 0) or message
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(message: str) -> str:
+    """``error_zh`` of a message alone (the same detail message repeats over many lines)."""
+    return _translate(message, {}, 0) or message
 
 
 # --- the command line's own words (click, typer) in Chinese (issue 17) -------------------------------
