@@ -1093,7 +1093,7 @@ ERRORS: dict[str, str] = {
         "peline init` as the owner sets the grants up)"
     ):
         (
-            "数据库账号缺少{target} 的 {privilege} 权限（{text}）；请数据库所有者授权（由所有者执行 `pipeline init` "
+            "数据库账号缺少 {privilege} 权限{target}（{text}）；请数据库所有者授权（由所有者执行 `pipeline init` "
             "即可设置授权）"
         ),
     "the database refused the change: {text}": "数据库拒绝了此更改：{text}",
@@ -1303,7 +1303,8 @@ ERRORS: dict[str, str] = {
             "日期为 {on.isoformat()} 的{what}落在已关账期间 {label} 内，该期报表已冻结。请用 --late --reason TEXT "
             "作为补录记录，或请管理员执行 `pipeline report reopen {label}`"
         ),
-    "{what} holds {kind}; it takes {allowed}": "{what} 含有 {kind}；只接受 {allowed}",
+    "{what} holds {kind}; it takes {allowed}": "{what} 含有{kind|w}；只接受{allowed|w}",
+    "the control character {escape_char(bad)}": "控制字符 {escape_char(bad)}",
     "{what} is larger than the limit of {MAX_MINOR:,} minor units": "{what} 超过上限 {MAX_MINOR:,}（以分计）",
     "{what} is longer than {limit} characters": "{what} 超过 {limit} 个字符",
     "{what} must be a level from 0 to 5, got {value}": "{what} 须为 0 到 5 之间的等级，给出的是 {value}",
@@ -1479,6 +1480,8 @@ ERROR_WORDS: dict[str, str] = {
     "created": "已创建", "upgraded": "已升级", "up to date": "已是最新", "added": "已添加", "saved": "已保存",
     "unchanged": "未改变", " (disabled)": "（已停用）", "progress recorded": "已记录进展", "closed out": "已销号",
     "reopened": "已退回重办",
+    "a line break": "换行符", "line breaks only": "可打印文本（可含换行）",
+    "one line of printable text": "一行可打印文本",
 }
 
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
