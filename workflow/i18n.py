@@ -1044,7 +1044,7 @@ ERRORS: dict[str, str] = {
         "没有需要设置的内容：请至少给出 --signed、--capital、--foreign、--investment 之一",
     "one of: {', '.join(DIAGRAM_FORMATS)}": "可选：{', '.join(DIAGRAM_FORMATS)}",
     "one of: {names}": "可选：{names}",
-    "period {period.label} has no {kind} report": "报告期 {period.label} 没有 {kind} 报表",
+    "period {period.label} has no {kind} report": "报告期 {period.label} 没有{kind|w}报表",
     "period {period.label} has not ended (it ends {period.end.isoformat()}); close it afterwards":
         "报告期 {period.label} 尚未结束（结束于 {period.end.isoformat()}）；请在此后关账",
     "period {period.label} is already closed": "报告期 {period.label} 已关账",
@@ -1482,6 +1482,7 @@ ERROR_WORDS: dict[str, str] = {
     "reopened": "已退回重办",
     "a line break": "换行符", "line breaks only": "可打印文本（可含换行）",
     "one line of printable text": "一行可打印文本",
+    "bulletin": "两月一通报", "dispatch": "一季一调度", "review": "半年一观摩", "evaluation": "全年一考评",
 }
 
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
