@@ -12,8 +12,10 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ERROR_CLASSES = {"PipelineError", "BadInput", "Duplicate", "Refused", "NotFound", "Conflict", "NotAllowed",
                  "IntegrityFailure"}
-# Functions whose argument (by position) is the message of an error they raise.
-MESSAGE_ARGS = {"check_reason": 1, "reason": 1, "_new_version": 4}
+# Functions whose argument (by position) is the message of an error they raise, or a problem they report
+# (a workflow definition's problems, ``audit verify``'s failures).
+MESSAGE_ARGS = {"check_reason": 1, "reason": 1, "_new_version": 4, "_problem": 2}
+RECEIVER_ARGS = {("problems", "add"): 1, ("failures", "add"): 2}
 BILINGUAL = "bilingual"  # a message chosen by language where it is raised (``… if zh else …``)
 
 
@@ -87,16 +89,21 @@ def error_messages() -> list[tuple[str, str]]:
                 for n in nodes:
                     for call in (c for c in ast.walk(n) if isinstance(c, ast.Call)):
                         name = _call_name(call)
+                        receiver = call.func.value.id if (isinstance(call.func, ast.Attribute)
+                                                          and isinstance(call.func.value, ast.Name)) else None
+                        at = RECEIVER_ARGS.get((receiver or "", name or ""))
                         if name in ERROR_CLASSES and call.args:
                             arg: ast.AST | None = call.args[0]
                         elif name in MESSAGE_ARGS and len(call.args) > MESSAGE_ARGS[name]:
                             arg = call.args[MESSAGE_ARGS[name]]
+                        elif at is not None and len(call.args) > at:
+                            arg = call.args[at]
                         else:
                             continue
                         templates = _template(arg, assigned)
                         if isinstance(templates, list):
                             where = f"{path.relative_to(ROOT)}:{call.lineno}"
-                            out += [(where, t) for t in templates if not mostly_chinese(t)]
+                            out += [(where, t) for t in templates if t.strip() and not mostly_chinese(t)]
                         for d in (d for a in call.args[1:] for d in ast.walk(a) if isinstance(d, ast.Dict)):
                             keys = [k.value for k in d.keys if isinstance(k, ast.Constant)]
                             if "message" in keys and "message_zh" not in keys:
@@ -263,3 +270,25 @@ def test_zh_confirmation_accepts_chinese_answers_and_complains_in_chinese(capsys
         assert interactive.confirm("确认？", True) is False
         assert interactive.confirm("Continue?", False) is True
     assert "请回答 y（是）或 n（否）" in capsys.readouterr().err
+
+
+def test_verify_problems_in_chinese(cli):
+    if cli.engine_kind != "sqlite":
+        pytest.skip("the file is tampered with through sqlite3")
+    import sqlite3
+
+    code = _add(cli)
+    cli("project", "edit", code, "--name", "宾馆建设项目二期", ok=True)
+    con = sqlite3.connect(cli.db)
+    con.execute("DROP TRIGGER event_no_update")
+    con.execute("UPDATE event SET actor = 'mallory' WHERE seq = 2")
+    con.commit()
+    con.close()
+    zh = cli("audit", "verify", actor="admin", lang="zh")
+    assert zh.code == 7
+    assert "存储字段的哈希与事件哈希不符：该事件已被改动" in zh.out and "no longer hash" not in zh.out
+    assert "错误：历史校验未通过" in zh.err
+    history = cli("history", code, lang="zh")
+    assert "警告：" in history.err and "该事件已被改动" in history.err
+    en = cli("audit", "verify", actor="admin")
+    assert en.code == 7 and "no longer hash to the event's hash" in en.out and "history failed verification" in en.err

@@ -1457,6 +1457,119 @@ ERRORS.update({
     "undo window: {value} day(s) (entries recorded today)": "可撤销期限：{value} 天（当天的录入）",
 })
 
+# Problems found by `audit verify` and `workflow validate` (listed, not raised), by the same rule.
+ERRORS.update({
+    "the checkpoint row of {row['digest']} has unreadable heads": "校验点 {row['digest']} 的记录中链头无法读取",
+    "event {ch.max_seq} is out of order: it was written after event {seq}":
+        "事件 {ch.max_seq} 顺序错乱：它写在事件 {seq} 之后",
+    "prev_hash does not match the hash of event {seq - 1}": "prev_hash 与事件 {seq - 1} 的哈希不符",
+    "prev_hash of the first event is not 64 zeros": "第一条事件的 prev_hash 不是 64 个 0",
+    "event with a non-integer seq {seq!r}": "事件的序号 {seq!r} 不是整数",
+    "{missing} (the next event found is {seq})": "{missing}（其后找到的事件为 {seq}）",
+    "event {seq} is out of order or duplicated (found after event {ch.last_seq})":
+        "事件 {seq} 顺序错乱或重复（出现在事件 {ch.last_seq} 之后）",
+    "{kind} from {from_stage!r}, but history had the project in {ch.stage!r}":
+        "{kind|w}从 {from_stage!r} 出发，但历史记录中项目处于 {ch.stage!r}",
+    "a stored field cannot be read ({type(exc).__name__}: {exc}); the event was edited":
+        "有存储字段无法读取（{type(exc).__name__}：{exc}）；该事件已被改动",
+    "the stored fields no longer hash to the event's hash: the event was edited":
+        "存储字段的哈希与事件哈希不符：该事件已被改动",
+    "the payload text was rewritten (same content, no longer canonical JSON)":
+        "事件内容文本被改写（内容相同，但不再是规范 JSON）",
+    "the project has no history: event 1 (its registration) is missing": "项目没有历史：缺少事件 1（登记）",
+    (
+        "the project row's head (seq {head_seq}, {str(head_hash)[:12]}…) is not the last event of its history (seq {c"
+        "h.last_seq}, {str(ch.last_hash)[:12]}…)"
+    ):
+        (
+            "项目记录的链头（序号 {head_seq}，{str(head_hash)[:12]}…）不是其历史的最后一条事件（序号 {ch.last_seq}，{"
+            "str(ch.last_hash)[:12]}…）"
+        ),
+    "the project row says stage {stage!r}, but its history (event {ch.stage_seq}) leaves it in {ch.stage!r}":
+        "项目记录的阶段为 {stage!r}，但其历史（事件 {ch.stage_seq}）表明处于 {ch.stage!r}",
+    "the project row says it was held from {held_from!r}, but its history says {ch.held_from!r}":
+        "项目记录的暂缓前阶段为 {held_from!r}，但其历史为 {ch.held_from!r}",
+    "the project row's version {version!r} is impossible for its history (between {ch.lo} and {max(ch.last_seq, 1)})":
+        "项目记录的版本 {version!r} 与其历史不符（应在 {ch.lo} 与 {max(ch.last_seq, 1)} 之间）",
+    "{ch.n} events exist but the project row is missing": "有 {ch.n} 条事件，但项目记录缺失",
+    "the project is missing: it had {seq} events at the checkpoint": "项目缺失：校验点时它有 {seq} 条事件",
+    "event {seq}, covered by {what}, is missing: history now ends at event {ch.last_seq}":
+        "{what}覆盖的事件 {seq} 缺失：历史现止于事件 {ch.last_seq}",
+    "event {seq} no longer has the hash it had at the checkpoint: history up to it was rewritten":
+        "事件 {seq} 的哈希已不同于校验点时：此前的历史被改写",
+    (
+        "no prefix of the history reproduces {what}: events covered by it were altered, removed, inserted or reordere"
+        "d; {where}"
+    ):
+        "历史的任何前缀都无法重现{what}：其覆盖的事件被改动、删除、插入或重新排序；{where}",
+    "missing {what} {key!r}": "缺少{what|w} {key!r}",
+    "{key!r} must be a non-empty string": "{key!r} 须为非空字符串",
+    "{value!r} is not a valid key (lowercase letters, digits, '_')": "{value!r} 不是有效的键（小写字母、数字、'_'）",
+    "unknown key {k!r}; allowed: {allowed_text}": "未知的键 {k!r}；可用：{allowed_text}",
+    "missing {key!r}: at least one [[{key}]] table is required": "缺少 {key!r}：至少需要一个 [[{key}]] 表",
+    "{key!r} must be an array of tables ([[{key}]])": "{key!r} 须为表数组（[[{key}]]）",
+    "{key!r} is empty: at least one is required": "{key!r} 为空：至少需要一个",
+    "duplicate {key[:-1]} {k!r}": "重复的 {key[:-1]} {k!r}",
+    "missing 'name'": "缺少 'name'",
+    "'name' must be a key (lowercase letters, digits, '_')": "'name' 须为键（小写字母、数字、'_'）",
+    "missing 'version'": "缺少 'version'",
+    "'version' must be an integer >= 1": "'version' 须为 ≥ 1 的整数",
+    "missing 'kind' (one of {', '.join(STAGE_KINDS)})": "缺少 'kind'（可选：{', '.join(STAGE_KINDS)}）",
+    "kind {kind!r} is not one of {', '.join(STAGE_KINDS)}": "kind {kind!r} 不是以下之一：{', '.join(STAGE_KINDS)}",
+    "duplicate stage {key!r}": "重复的阶段 {key!r}",
+    "initial stage {initial!r} is not a declared stage": "初始阶段 {initial!r} 不是已声明的阶段",
+    "initial stage {initial!r} must be an active stage": "初始阶段 {initial!r} 须为在办阶段",
+    "duplicate trigger {trigger!r}": "重复的操作 {trigger!r}",
+    "trigger {trigger!r} has the name of a stage; names must differ": "操作 {trigger!r} 与某个阶段同名；名称须不同",
+    "transition {trigger or '?'!r} leads out of final stage {src!r}": "操作 {trigger or '?'!r} 从最终阶段 {src!r} 出发",
+    "missing 'dest'": "缺少 'dest'",
+    "'dest' must be a stage key or '@held_from'": "'dest' 须为阶段键或 '@held_from'",
+    "'@held_from' needs paused sources only; not paused: {', '.join(not_paused)}":
+        "'@held_from' 只能用于暂缓类的起始阶段；以下不是：{', '.join(not_paused)}",
+    "unknown stage {raw_dest!r} in dest": "dest 中的阶段 {raw_dest!r} 未知",
+    "'guards' must be a list of guard names": "'guards' 须为条件名称的列表",
+    "unknown guard {g!r}; known guards: {', '.join(known_guard_names())}":
+        "未知的条件 {g!r}；已有的条件：{', '.join(known_guard_names())}",
+    "guard {g!r} names an undeclared document kind {param!r}": "条件 {g!r} 引用了未声明的文件类型 {param!r}",
+    "guard {g!r} names an undeclared check item {param!r}": "条件 {g!r} 引用了未声明的审核项 {param!r}",
+    "guard {g!r} is listed twice": "条件 {g!r} 重复列出",
+    "{flag!r} must be true or false": "{flag!r} 须为 true 或 false",
+    "'recording' must be a table ([recording])": "'recording' 须为表（[recording]）",
+    "'{NEEDED}' is only for document and check": "'{NEEDED}' 只适用于 document 和 check",
+    "final stage(s) {', '.join(bad)} may record nothing but corrections": "最终阶段 {', '.join(bad)} 只能记录更正",
+    "missing 'sources'": "缺少 'sources'",
+    "'sources' must be a stage key, a group such as '@active', or a list":
+        "'sources' 须为阶段键、'@active' 之类的分组，或列表",
+    "unknown group {item!r}; groups: {', '.join(('@' + k for k in STAGE_KINDS))}":
+        "未知的分组 {item!r}；分组：{', '.join(('@' + k for k in STAGE_KINDS))}",
+    "group {item!r} matches no stage": "分组 {item!r} 不匹配任何阶段",
+    "unknown stage {item!r} in sources": "sources 中的阶段 {item!r} 未知",
+    "stage {s.key!r} is not reachable from the initial stage {defn.initial!r}":
+        "从初始阶段 {defn.initial!r} 无法到达阶段 {s.key!r}",
+    "stage {s.key!r} is {s.kind} but has no transition out; make it final":
+        "阶段 {s.key!r} 的类型为 {s.kind}，但没有离开它的操作；请设为 final",
+    "the project row's {f} is {_show(_norm(got))!r}, but its history makes it {_show(_norm(expected))!r}":
+        "项目记录的 {f} 为 {_show(_norm(got))!r}，但按其历史应为 {_show(_norm(expected))!r}",
+    "the project row's key_override {override!r} contradicts the key flag history records ({row.key!r})":
+        "项目记录的 key_override {override!r} 与历史记录的重点项目标志（{row.key!r}）矛盾",
+    "{table}: {what} event {seq} ({_describe(columns, stored[1:])})":
+        "{table}：{what|w}事件 {seq}（{_describe(columns, stored[1:])}）",
+    "{table}.{col} of event {seq} is {got!r}, but history records {exp!r}":
+        "事件 {seq} 的 {table}.{col} 为 {got!r}，但历史记录为 {exp!r}",
+    "{table}: the row of event {seq} is missing ({shown})": "{table}：事件 {seq} 的记录缺失（{shown}）",
+    "{table}: a row for project id {r[0]}, which has no history":
+        "{table}：有一条属于项目 id {r[0]} 的记录，但该项目没有历史",
+    "event {expected} is missing": "缺少事件 {expected}",
+    "events {expected} to {seq - 1} are missing": "缺少事件 {expected} 到 {seq - 1}",
+    "the digest you gave": "您给出的摘要",
+    "the latest stored checkpoint ({digest[:12]}…)": "最近保存的校验点（{digest[:12]}…）",
+    "no checkpoint with this digest is stored (the row may have been removed, or the digest is mistyped)":
+        "数据库中没有此摘要的校验点（记录可能已被删除，或摘要输入有误）",
+    "every checkpointed head is intact": "校验点覆盖的链头均完好",
+    "a second row for": "重复的记录：",
+    "a row no event made, for": "没有事件产生的记录：",
+})
+
 # English words that appear as values inside messages.
 # ``{field|w}``: a word, or a list of words joined by ", " or " or ", each by this table, else by LABELS.
 ERROR_WORDS: dict[str, str] = {
@@ -1482,6 +1595,7 @@ ERROR_WORDS: dict[str, str] = {
     "reopened": "已退回重办",
     "a line break": "换行符", "line breaks only": "可打印文本（可含换行）",
     "one line of printable text": "一行可打印文本",
+    "document": "文件", "transition": "阶段变更", "stage": "阶段", "trigger": "操作",
     "bulletin": "两月一通报", "dispatch": "一季一调度", "review": "半年一观摩", "evaluation": "全年一考评",
 }
 
