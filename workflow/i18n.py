@@ -1595,7 +1595,7 @@ ERROR_WORDS: dict[str, str] = {
     "reopened": "已退回重办",
     "a line break": "换行符", "line breaks only": "可打印文本（可含换行）",
     "one line of printable text": "一行可打印文本",
-    "document": "文件", "transition": "阶段变更", "stage": "阶段", "trigger": "操作",
+    "document": "文件", "transition": "阶段变更", "stage": "阶段", "trigger": "操作", "label": "标签",
     "bulletin": "两月一通报", "dispatch": "一季一调度", "review": "半年一观摩", "evaluation": "全年一考评",
 }
 
