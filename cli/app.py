@@ -111,7 +111,8 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
         from workflow.i18n import error_zh
 
         details = [{**d, "message_zh": error_zh(d["message"])}
-                   if isinstance(d.get("message"), str) and not d.get("message_zh") else d for d in details]
+                   if isinstance(d, dict) and isinstance(d.get("message"), str) and not d.get("message_zh") else d
+                   for d in details]
     if json_mode:
         doc: dict[str, Any] = {"code": exc.code, "message": exc.message, "details": details}
         if zh:
