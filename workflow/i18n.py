@@ -1568,6 +1568,14 @@ ERRORS.update({
     "every checkpointed head is intact": "校验点覆盖的链头均完好",
     "a second row for": "重复的记录：",
     "a row no event made, for": "没有事件产生的记录：",
+    # the set-up ledger's problems (workflow/ledger.py, audit.py)
+    "ledger entry {seq}, covered by {what}, is missing: the ledger now ends at entry {max(ledger_hashes, default=0)}":
+        "{what}覆盖的台账记录 {seq} 缺失：台账现止于记录 {max(ledger_hashes, default=0)}",
+    "ledger entry {seq} no longer has the hash it had at the checkpoint: the ledger up to it was rewritten":
+        "台账记录 {seq} 的哈希已不同于校验点时：此前的台账被改写",
+    "ledger entry {expected} is missing": "缺少台账记录 {expected}",
+    "prev_hash does not match the previous ledger entry's hash": "prev_hash 与上一条台账记录的哈希不符",
+    "the ledger entry's hash does not match its fields (altered)": "台账记录的哈希与其字段不符（已被改动）",
 })
 
 # English words that appear as values inside messages.
