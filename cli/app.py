@@ -17,6 +17,7 @@ import typer
 
 from cli import (
     audit_cmds,
+    click_zh,
     commands,
     context,
     io_cmds,
@@ -104,24 +105,37 @@ PRINTED_DETAILS = 20  # an error prints its first details and a count of the res
 
 
 def _fail(exc: PipelineError, json_mode: bool) -> int:
+    zh = STATE.lang == "zh"
+    details = exc.details
+    if zh:  # the Chinese beside the English (SPEC §8's document, with ``message_zh`` added)
+        from workflow.i18n import error_zh
+
+        details = [{**d, "message_zh": error_zh(d["message"])}
+                   if isinstance(d, dict) and isinstance(d.get("message"), str) and not d.get("message_zh") else d
+                   for d in details]
     if json_mode:
-        emit_json({"error": {"code": exc.code, "message": exc.message, "details": exc.details}})
+        doc: dict[str, Any] = {"code": exc.code, "message": exc.message, "details": details}
+        if zh:
+            doc["message_zh"] = error_zh(exc.message, details)
+        emit_json({"error": doc})
     else:
         from workflow.text import clip
 
-        say(f"error: {clip(exc.message, 2000)}", style="red")
-        for d in exc.details[:PRINTED_DETAILS]:
+        message = error_zh(exc.message, details) if zh else exc.message
+        say(f"{'错误：' if zh else 'error: '}{clip(message, 2000)}", style="red")
+        for d in details[:PRINTED_DETAILS]:
             d = {k: clip(v) if isinstance(v, str) else v for k, v in d.items()}
+            msg = d.get("message_zh") if zh and d.get("message_zh") else d.get("message", "")
             if "guard" in d:
-                msg = d.get("message_zh") if STATE.lang == "zh" and d.get("message_zh") else d["message"]
                 say(f"  ✗ {d['guard']}: {msg}")
             elif "line" in d:
-                say(f"  line {d['line']}, {d.get('field', '')}: {d.get('message', '')}")
+                say(f"  第 {d['line']} 行，{d.get('field') or ''}：{msg}" if zh else
+                    f"  line {d['line']}, {d.get('field', '')}: {msg}")
             elif "field" in d and "message" in d:
-                say(f"  {d['field']}: {d['message']}")
-        if len(exc.details) > PRINTED_DETAILS:
-            more = len(exc.details) - PRINTED_DETAILS
-            say(f"  … 另有 {more} 项（--json 列出全部）" if STATE.lang == "zh" else
+                say(f"  {d['field']}{'：' if zh else ': '}{msg}")
+        if len(details) > PRINTED_DETAILS:
+            more = len(details) - PRINTED_DETAILS
+            say(f"  … 另有 {more} 项（--json 列出全部）" if zh else
                 f"  … and {more} more (--json lists them all)")
     return exc.exit_code
 
@@ -137,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         from workflow.i18n import localize_help
 
         localize_help(command, lang)
+    click_zh.use(lang == "zh")
     code = 0
     try:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
@@ -151,7 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         code = 130
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
-            emit_json({"error": {"code": "usage", "message": exc.format_message(), "details": []}})
+            doc: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "details": []}
+            if click_zh.active():
+                from workflow.i18n import click_zh as words_zh
+
+                doc["message_zh"] = words_zh(doc["message"])
+            emit_json({"error": doc})
         elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
             import io
 
@@ -159,7 +179,16 @@ def main(argv: list[str] | None = None) -> int:
 
             buf = io.StringIO()
             exc.show(file=buf)
-            sys.stderr.write(visible(buf.getvalue(), multiline=True))
+            text = buf.getvalue()
+            if click_zh.active():
+                from workflow.i18n import click_zh as words_zh
+
+                text = words_zh(text)
+            sys.stderr.write(visible(text, multiline=True))
+        elif click_zh.active():
+            from workflow.i18n import click_zh as words_zh
+
+            say(f"错误：{words_zh(exc.format_message())}")
         else:
             say(f"error: {exc.format_message()}")
         code = exc.exit_code
@@ -371,7 +400,12 @@ def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> in
         detail = str(exc)
     message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
     if json_mode:
-        emit_json({"error": {"code": "internal", "message": message, "details": []}})
+        doc: dict[str, Any] = {"code": "internal", "message": message, "details": []}
+        if STATE.lang == "zh":
+            from workflow.i18n import error_zh
+
+            doc["message_zh"] = error_zh(message)
+        emit_json({"error": doc})
     else:
         say(f"error: {message}", style="red")
     return 1

@@ -36,6 +36,15 @@ def _actor(engine) -> str:
     return session_actor(engine, STATE.login())
 
 
+def _problem_text(problem: str) -> str:
+    """A problem ``audit verify`` found, in the language of this run (the catalogue's Chinese under zh)."""
+    if STATE.lang != "zh":
+        return problem
+    from workflow.i18n import error_zh
+
+    return error_zh(problem)
+
+
 @contextlib.contextmanager
 def _progress(label: str):
     """A progress callback drawing a bar on stderr, on a terminal and for large databases only."""
@@ -55,7 +64,9 @@ def _progress(label: str):
             if total < PROGRESS_MIN_EVENTS:
                 return
             progress.start()
-            task = progress.add_task(label, total=total)
+            from workflow.i18n import t
+
+            task = progress.add_task(t(f"phase_{label}", STATE.lang), total=total)
         progress.update(task, completed=done, total=max(total, done))
 
     try:
@@ -115,7 +126,8 @@ def history_cmd(
     if not data["chain"]["ok"]:
         say(f"warning: {code}'s history fails verification — run `pipeline audit verify`", style="red")
         for f in data["chain"]["failures"][:10]:
-            say(f"  ✗ #{f['seq']}: {f['problem']}" if f["seq"] is not None else f"  ✗ {f['problem']}")
+            problem = _problem_text(f["problem"])
+            say(f"  ✗ #{f['seq']}: {problem}" if f["seq"] is not None else f"  ✗ {problem}")
     lang = STATE.lang
     if fmt is None:
         _history_timeline(data, lang)
@@ -444,7 +456,7 @@ def audit_verify(
     from cli.render import print_rows
 
     print_rows([t("code", lang), t("seq", lang), t("problem", lang)],
-               [(f["code"] or "-", "-" if f["seq"] is None else f["seq"], f["problem"])
+               [(f["code"] or "-", "-" if f["seq"] is None else f["seq"], _problem_text(f["problem"]))
                 for f in report["failures"]])
     more = report["failures_total"] - len(report["failures"])
     if more > 0:
@@ -475,15 +487,15 @@ def correct_cmd(
         return
     from cli.render import stage_label
 
-    msg = f"{code}: event {seq} corrected by event {event['seq']}"
+    tail = ""
     if event["to"]:
-        msg += f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
+        tail = f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
     elif "amount_minor" in event["payload"]:
         from workflow.money import format_money
 
         p = event["payload"]
-        msg += f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
-    say(msg)
+        tail = f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
+    say(f"{code}: event {seq} corrected by event {event['seq']}{tail}")
 
 
 def register(app: typer.Typer) -> None:

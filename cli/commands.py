@@ -492,13 +492,12 @@ def _asking_on_duplicate(json: bool, allow: bool, write):
     except Duplicate as exc:
         if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
             raise
-        from rich.prompt import Confirm
+        from cli.interactive import confirm
+        from workflow.i18n import error_zh, is_zh
 
-        from workflow.i18n import is_zh
-
-        err().print(exc.message, markup=False)
-        if not Confirm.ask("仍要记录这笔？" if is_zh(STATE.lang) else "Record it anyway?", console=err(),
-                           default=False):
+        zh = is_zh(STATE.lang)
+        err().print(error_zh(exc.message) if zh else exc.message, markup=False)
+        if not confirm("仍要记录这笔？" if zh else "Record it anyway?", zh, default=False):
             say("nothing changed")
             raise typer.Exit(0) from None
         return write(True)
@@ -670,13 +669,16 @@ def advance_cmd(
         yes = True
     effective = _on(on)
     if interactive and not yes:
-        from rich.prompt import Confirm
         from rich.text import Text
 
+        from cli.interactive import confirm
         from workflow.text import visible
 
         # a str prompt would be read as markup by rich's Prompt; the typed target is user text
-        if not Confirm.ask(Text(f"{code}: {visible(target)} on {effective.isoformat()}?"), console=err()):
+        zh = STATE.lang == "zh"
+        question = (f"{code}：{visible(target)}，生效日期 {effective.isoformat()}？" if zh else
+                    f"{code}: {visible(target)} on {effective.isoformat()}?")
+        if not confirm(Text(question), zh):
             say("未作更改" if STATE.lang == "zh" else "nothing changed")
             raise typer.Exit(2)
     with _late(late, reason):

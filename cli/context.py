@@ -162,5 +162,9 @@ def say(message: str, style: str | None = None, *, multiline: bool = False) -> N
     (a line break as ⏎), never read as markup."""
     from workflow.text import visible
 
+    if STATE.lang == "zh":  # the Chinese of an English message, from the one catalogue (workflow/i18n.py)
+        from workflow.i18n import error_zh
+
+        message = error_zh(message)
     err().print(visible(message, multiline=multiline), style=style)
 

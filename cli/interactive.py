@@ -6,8 +6,13 @@ one, asks for what it needs (reason, effective date), shows the change and asks 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cli.context import STATE, err, out
 from workflow.i18n import is_zh
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def _says_yes(zh: bool) -> bool:
@@ -21,6 +26,27 @@ def _says_yes(zh: bool) -> bool:
         if answer in ("n", "no", "否", "不", "取消"):
             return False
         err().print("请回答 是 或 否" if zh else "please answer y or n")
+
+
+def confirm(question: str | Text, zh: bool, default: bool | None = None) -> bool:
+    """rich's y/n question; under ``zh`` its hint and complaint in Chinese and 是/否 accepted too."""
+    from rich.prompt import Confirm, InvalidResponse
+
+    class ZhConfirm(Confirm):
+        validate_error_message = "[prompt.invalid]请回答 y（是）或 n（否）"
+
+        def process_response(self, value: str) -> bool:
+            answer = value.strip().casefold()
+            if answer in ("y", "yes", "是", "确认", "好"):
+                return True
+            if answer in ("n", "no", "否", "不", "取消"):
+                return False
+            raise InvalidResponse(self.validate_error_message)
+
+    kind = ZhConfirm if zh else Confirm
+    if default is None:
+        return bool(kind.ask(question, console=err()))
+    return bool(kind.ask(question, console=err(), default=default))
 
 
 def _lacks(t: dict, lang: str) -> str:
@@ -91,7 +117,9 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
             effective_date(day)
             break
         except Exception as exc:  # re-ask on a bad date
-            err().print(str(exc), style="red")
+            from workflow.i18n import error_zh
+
+            err().print(error_zh(str(exc)) if zh else str(exc), style="red", markup=False)
     summary = f"{code}: {stage_label(data['stage'], lang)} → {stage_label(chosen['to'], lang)} " \
               f"({chosen['trigger']}, {day})" + (f" — {reason}" if reason else "")
     err().print(summary, style="bold", markup=False)

@@ -37,7 +37,9 @@ def progress_bar(enabled: bool = True):
             if total < PROGRESS_FROM:
                 return
             if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
+                from workflow.i18n import t
+
+                tasks[phase] = bar.add_task(t(f"phase_{phase}", STATE.lang), total=total)
             bar.update(tasks[phase], completed=done, total=total)
 
         yield update

@@ -777,7 +777,8 @@ def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
     if json:
         emit_json(_thresholds_doc(svc))
     else:
-        say("thresholds stored: " + ", ".join(values))
+        listed = ", ".join(values)
+        say(f"thresholds stored: {listed}")
 
 
 @lights_app.command("reset")
@@ -790,7 +791,7 @@ def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
     if json:
         emit_json(_thresholds_doc(svc))
     else:
-        say("thresholds reset: " + (", ".join(names) if names else "all"))
+        say(f"thresholds reset: {', '.join(names)}" if names else "thresholds reset: all")
 
 
 def register(app: typer.Typer) -> None:

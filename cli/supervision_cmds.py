@@ -200,8 +200,8 @@ def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
     from workflow.settings import parse_ladder_args
 
     stored = STATE.service().set_ladder(parse_ladder_args(values))
-    emit_json({"stored": stored}) if json else say("ladder settings stored: " + ", ".join(
-        f"{k}={v}" for k, v in sorted(stored.items())))
+    listed = ", ".join(f"{k}={v}" for k, v in sorted(stored.items()))
+    emit_json({"stored": stored}) if json else say(f"ladder settings stored: {listed}")
 
 
 supervision_app.add_typer(ladder_app, name="ladder")

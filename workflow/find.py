@@ -83,10 +83,9 @@ def suggestions(conn: Any, code: str, limit: int = 5) -> list[dict]:
 def project_not_found(conn: Any, code: str) -> NotFound:
     """The NotFound (exit 4) for ``code``, suggesting close matches by code and name."""
     close = suggestions(conn, code)
-    text = f"no project {code}"
-    if close:
-        text += "; did you mean " + ", ".join(f"{s['code']} ({s['name']})" for s in close) + "?"
-    return NotFound(text, [{"project": code, "suggestions": close}])
+    listed = ", ".join(f"{s['code']} ({s['name']})" for s in close)
+    return NotFound(f"no project {code}; did you mean {listed}?" if close else f"no project {code}",
+                    [{"project": code, "suggestions": close}])
 
 
 def project_row(conn: Any, code: str, *columns: Any) -> Any:

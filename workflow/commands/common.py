@@ -128,8 +128,9 @@ def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: s
 def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardResult]) -> None:
     failed = [r for r in results if not r.ok]
     if failed:
+        reasons = "; ".join(r.message for r in failed)
         raise Refused(
-            f"{proj.code}: {transition.trigger} refused: " + "; ".join(r.message for r in failed),
+            f"{proj.code}: {transition.trigger} refused: {reasons}",
             [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
         )
 
