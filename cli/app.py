@@ -79,7 +79,7 @@ def root(
                                  help="Show the version and exit."),
 ) -> None:
     """Global options apply to every command."""
-    from workflow.i18n import default_lang
+    from workflow.lang import default_lang
 
     if lang is not None and lang not in ("en", "zh"):
         raise BadInput(f"--lang: {lang!r} is not en or zh")
@@ -220,7 +220,7 @@ def _lang_of(argv: list[str]) -> str:
             return "zh" if arg[7:].lower().startswith("zh") else "en"
         if not arg.startswith("-") and (i == 0 or argv[i - 1] not in ROOT_VALUE_OPTIONS):
             break
-    from workflow.i18n import default_lang
+    from workflow.lang import default_lang
 
     return default_lang()
 

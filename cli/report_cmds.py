@@ -33,7 +33,7 @@ from cli.options import (
 )
 from cli.sections import Report, Section, _cell, _wan, text_cell
 from workflow.errors import BadInput
-from workflow.i18n import is_zh, t
+from workflow.lang import is_zh
 
 ReportAsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD",
@@ -43,6 +43,15 @@ Period = Annotated[str, typer.Option(
     "--period", "-p", metavar="PERIOD",
     help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (two months: B1 = Jan-Feb ... B6 = Nov-Dec), "
          "or a span of one kind: 2022..2025, 2026-B1..2026-B5.")]
+
+
+def t(key: str, lang: str) -> str:
+    """A label in ``lang`` (``workflow.i18n.t``; the catalogue is loaded when a report is printed,
+    not for ``pipeline --help``)."""
+    from workflow.i18n import t as label
+
+    return label(key, lang)
+
 
 
 def _date(value: str | None, name: str):

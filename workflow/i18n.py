@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
+
+from workflow.lang import default_lang, is_zh  # noqa: F401 - re-exported: the language of a run
 
 LABELS: dict[str, tuple[str, str]] = {
     "code": ("Code", "编号"),
@@ -80,20 +81,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def default_lang() -> str:
-    """``PIPELINE_LANG``, else ``zh`` when ``LANG``/``LC_ALL`` is Chinese, else ``en``."""
-    lang = os.environ.get("PIPELINE_LANG")
-    if lang:
-        return "zh" if lang.lower().startswith("zh") else "en"
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
-
-
-def is_zh(lang: str | None) -> bool:
-    return lang is not None and lang.lower().startswith("zh")
 
 
 def t(key: str, lang: str) -> str:
