@@ -446,8 +446,8 @@ def audit_verify(
 
     d = report["digest"]
     if report["ok"]:
-        out().print(f"ok: {report['projects']} {t('projects_n', lang)}, {report['events']} {t('events', lang)} "
-                    f"{t('verified', lang)}", highlight=False)
+        out().print(f"{t('verify_ok', lang)}: {report['projects']} {t('projects_n', lang)}, "
+                    f"{report['events']} {t('events', lang)} {t('verified', lang)}", highlight=False)
         if d:
             which = t("digest", lang) if d["given"] else t("latest_checkpoint", lang)
             out().print(f"{which} {d['digest']}: {t('covers', lang)} {d['covered_events']} {t('events', lang)}, "

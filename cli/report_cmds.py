@@ -553,7 +553,9 @@ def report_diff(period: Period,
     if not doc["changes"]:
         say(f"{doc['period']}: no change since the close")
         return
-    print_rows(["figure", "frozen", "now"], [(c["path"], c["frozen"], c["now"]) for c in doc["changes"]])
+    lang = STATE.lang
+    print_rows([t("diff_figure_h", lang), t("diff_frozen_h", lang), t("diff_now_h", lang)],
+               [(c["path"], c["frozen"], c["now"]) for c in doc["changes"]])
 
 
 def _document_list_limit() -> int:
