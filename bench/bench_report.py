@@ -400,26 +400,32 @@ def _baseline_figures(conn, start: date, end: date, as_of: date, t, *, progress:
     return figs
 
 
-def _progress_doc(groups: dict, as_of: date, elapsed: Fraction, t) -> dict:
-    """The bulletin's ``progress`` from the (unit, category) sums."""
-    def row(parts) -> dict:
-        s = dict.fromkeys(_PROGRESS_SUMS, 0)
-        for g in parts:
-            for k in _PROGRESS_SUMS:
-                s[k] += g[k]
-        rate = Fraction(max(s["done"], 0), s["plan"]) if s["plan"] > 0 else None
-        return {"projects": s["projects"], "year_plan": {"amount_minor": s["plan"], "currency": "CNY"},
-                "completed": {"amount_minor": s["done"], "currency": "CNY"},
-                "plan_rate": None if rate is None else round(float(rate), 4),
-                "points": None if rate is None else round(float((rate - elapsed) * 100), 2),
-                "planned_starts": s["planned_starts"], "started": s["started"],
-                "starts_in_year": s["starts_in_year"],
-                "start_rate": round(s["started"] / s["planned_starts"], 4) if s["planned_starts"] else None}
+def _progress_row(parts, elapsed: Fraction) -> dict:
+    """One row of the progress figures from the sums of its groups (none: a row of zeros)."""
+    s = dict.fromkeys(_PROGRESS_SUMS, 0)
+    for g in parts:
+        for k in _PROGRESS_SUMS:
+            s[k] += g[k]
+    rate = Fraction(max(s["done"], 0), s["plan"]) if s["plan"] > 0 else None
+    return {"projects": s["projects"], "year_plan": {"amount_minor": s["plan"], "currency": "CNY"},
+            "completed": {"amount_minor": s["done"], "currency": "CNY"},
+            "plan_rate": None if rate is None else round(float(rate), 4),
+            "points": None if rate is None else round(float((rate - elapsed) * 100), 2),
+            "planned_starts": s["planned_starts"], "started": s["started"], "starts_in_year": s["starts_in_year"],
+            "start_rate": round(s["started"] / s["planned_starts"], 4) if s["planned_starts"] else None}
 
+
+def _progress_doc(groups: dict, as_of: date, elapsed: Fraction, t) -> dict:
+    """The bulletin's ``progress`` from the (unit, category) sums; a unit without a group is left out
+    (its row is all zeros)."""
     return {"year": as_of.year, "as_of": as_of.isoformat(), "time_progress": round(float(elapsed * 100), 2),
-            "time_by": "day" if t.progress_by_day else "month", "totals": row(groups.values()),
-            "units": {u: row(g for (gu, _), g in groups.items() if gu == u) for u in UNITS},
-            "categories": {c: row(g for (_, gc), g in groups.items() if gc == c) for c in CATEGORIES}}
+            "time_by": "day" if t.progress_by_day else "month",
+            "totals": _progress_row(groups.values(), elapsed),
+            "units": {u: _progress_row((g for (gu, _), g in groups.items() if gu == u), elapsed)
+                      for u in {gu for gu, _ in groups}},
+            "categories": {c: _progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)
+                           for c in CATEGORIES},
+            "zero": _progress_row((), elapsed)}
 
 
 def baseline(engine, year: int, as_of: date, t) -> dict:
@@ -467,6 +473,40 @@ def _comparable_base(base: dict) -> dict:
     return out
 
 
+def check_equal(doc: dict, ref: dict) -> None:
+    """Refuse (AssertionError) when our bulletin ``doc`` and the baseline's figures ``ref`` differ in
+    any figure the baseline computes."""
+    mine = _comparable_ours(doc)
+    theirs = _comparable_base(ref)
+    for which in ("now", "before"):
+        for unit in UNITS:
+            expected = theirs[which][unit]
+            got = mine[which][unit]
+            if expected is None:
+                expected = {"stages": {}, "signed": 0, "capital": {}, "investment": {}, "key": 0, "over": 0,
+                            "red": 0, "yellow": 0}
+            if got != expected:
+                raise AssertionError(f"bulletin differs from the hand-written SQL for {unit} ({which}): "
+                                     f"{got} != {expected}")
+    if mine["signed_investment"] != theirs["signed_investment"]:
+        raise AssertionError(f"signed investment differs from the hand-written SQL: {mine['signed_investment']} "
+                             f"!= {theirs['signed_investment']}")
+    for part in ("year", "as_of", "time_progress", "time_by", "totals"):
+        if mine["progress"][part] != theirs["progress"][part]:
+            raise AssertionError(f"progress {part} differs from the hand-written SQL: {mine['progress'][part]} "
+                                 f"!= {theirs['progress'][part]}")
+    if list(mine["progress"]["categories"]) != list(CATEGORIES):
+        raise AssertionError(f"progress categories: {list(mine['progress']['categories'])} != {list(CATEGORIES)}")
+    if not set(theirs["progress"]["units"]) <= set(mine["progress"]["units"]):
+        raise AssertionError(f"progress units: {sorted(mine['progress']['units'], key=str)} lacks some of "
+                             f"{sorted(theirs['progress']['units'], key=str)}")
+    for part in ("units", "categories"):
+        for k, got in mine["progress"][part].items():
+            expected = theirs["progress"][part].get(k, theirs["progress"]["zero"])
+            if got != expected:
+                raise AssertionError(f"progress differs from the hand-written SQL for {k}: {got} != {expected}")
+
+
 def _best(fn, repeat: int) -> tuple[float, object]:
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -498,32 +538,7 @@ def run(size: str, workdir: Path) -> list[dict]:
 
     # Same figures first (and a warm cache for both).
     doc, ref = ours(), base()
-    mine = _comparable_ours(doc)
-    theirs = _comparable_base(ref)
-    for which in ("now", "before"):
-        for unit in UNITS:
-            expected = theirs[which][unit]
-            got = mine[which][unit]
-            if expected is None:
-                expected = {"stages": {}, "signed": 0, "capital": {}, "investment": {}, "key": 0, "over": 0,
-                            "red": 0, "yellow": 0}
-            if got != expected:
-                raise AssertionError(f"bulletin differs from the hand-written SQL for {unit} ({which}): "
-                                     f"{got} != {expected}")
-    if mine["signed_investment"] != theirs["signed_investment"]:
-        raise AssertionError(f"signed investment differs from the hand-written SQL: {mine['signed_investment']} "
-                             f"!= {theirs['signed_investment']}")
-    for part in ("year", "as_of", "time_progress", "time_by", "totals"):
-        if mine["progress"][part] != theirs["progress"][part]:
-            raise AssertionError(f"progress {part} differs from the hand-written SQL: {mine['progress'][part]} "
-                                 f"!= {theirs['progress'][part]}")
-    for part, keys in (("units", UNITS), ("categories", CATEGORIES)):
-        if sorted(mine["progress"][part]) != sorted(keys):
-            raise AssertionError(f"progress {part}: {sorted(mine['progress'][part])} != {sorted(keys)}")
-        for k in keys:
-            got, expected = mine["progress"][part][k], theirs["progress"][part][k]
-            if got != expected:
-                raise AssertionError(f"progress differs from the hand-written SQL for {k}: {got} != {expected}")
+    check_equal(doc, ref)
     repeat = 5 if size == "tiny" else 3
     t_base, _ = _best(base, repeat)
     t_ours, _ = _best(ours, repeat)
