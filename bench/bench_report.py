@@ -3,9 +3,21 @@ against hand-written SQL for the same figures, measured in the same run.
 
 - ours: ``workflow.reports.bulletin`` (the code path of ``pipeline report bulletin --json``):
   Core aggregates for the flows, one row per project for the snapshot with the light computed by
-  the pure ``workflow.lights.compute_light``, for the year and for the year before.
-- baseline: hand-written SQLite SQL computing the same figures, lights included (as one CASE
-  expression), grouped in the database; the two results are checked equal before anything is timed.
+  the pure ``workflow.lights.compute_light``, for the year and for the year before; the planned
+  progress (序时进度) of the year and the signed investment (协议总投资).
+- baseline: hand-written SQLite SQL computing the same figures, grouped in the database (each
+  project's state on the date read once, in a MATERIALIZED CTE): per unit and stage the projects,
+  key projects, projects over 100 million and the lights (one CASE expression, the planned-progress
+  rule included, in integer arithmetic), for the year's end and the year before's; per unit signed,
+  signed investment, capital and investment by currency; and, in the same statement as the year's
+  snapshot (grouped by unit, stage and progress category), the planned progress sums: projects with
+  a plan, yearly plan (the newest plan of the year by the as-of date), investment completed in the
+  year, planned groundbreakings due, of them started, groundbreakings of the year (first reaching
+  construction, not by a resume nor undone by a correction).  Python adds the groups up per unit,
+  per category and in total and derives the rates (plan rate, points against time progress, start
+  rate) as the bulletin does.  Every figure (the old figures per unit for both years, the progress
+  per unit, per category and in total, time progress, signed investment) is checked equal before
+  anything is timed.
 
 Goal: ours within 1.5× of the baseline.
 
@@ -18,19 +30,21 @@ is timed.
 
 The county is generated with Core ``executemany`` inserts: every project walks the workflow from a
 random registration date (some are refused, withdrawn or held and resumed), with checks, documents,
-capital in CNY and USD, investment, follow-ups and lead leaders; the report covers last calendar
-year (fully in the past) so most projects moved on after the as-of date and their stage must be read
-back from history.
+capital in CNY and USD, investment, yearly investment plans (some revised), follow-ups and lead
+leaders; the report covers last calendar year (fully in the past) so most projects moved on after
+the as-of date and their stage must be read back from history.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 import random
 import statistics
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from bench.common import PIPELINE, init_db, row, time_command
@@ -59,7 +73,7 @@ def generate(url: str, n: int, *, seed: int = 11) -> int:
     first = date(today.year - 3, 1, 1)
     span = (today - first).days
     now = datetime.now(UTC)
-    projects, events, capital, invest, followups, assigns = [], [], [], [], [], []
+    projects, events, capital, invest, followups, assigns, plans = [], [], [], [], [], [], []
 
     for i in range(1, n + 1):
         reg = first + timedelta(days=rnd.randrange(span))
@@ -148,6 +162,28 @@ def generate(url: str, n: int, *, seed: int = 11) -> int:
             if w <= today:
                 add("transition", w, "withdraw", stage, "withdrawn")
                 stage, since, last_transition = "withdrawn", w, w
+        # Yearly investment plans (年度计划投资), set early in each year: most projects being built have
+        # one, half of those approved to funding, a fifth of the leads, of those in screening and of
+        # those in production (smaller plans but for those being built); some are revised later in
+        # the year, a few cleared (0).  Refused or withdrawn: none.
+        for year in range(first.year, today.year + 1):
+            on = max(date(year, 1, 1) + timedelta(days=rnd.randrange(75)), reg + timedelta(days=rnd.randrange(20)))
+            if on.year != year or on > today:
+                continue
+            st = _stage_on(ev, on)
+            building = st in ("construction", "on_hold")
+            if st in ("rejected", "withdrawn") or rnd.random() >= (0.85 if building else 0.5 if st in (
+                    "approved", "signed", "funding") else 0.2):
+                continue
+            amount = rnd.randrange(100, 8_000 if building else 3_000) * WAN
+            for _ in range(2):
+                plans.append({"project_id": i, "year": year, "amount_minor": amount, "currency": "CNY",
+                              "effective_on": on, "event_seq": len(ev) + 1})
+                add("year_plan", on, payload=json.dumps({"year": year, "amount_minor": amount, "currency": "CNY"}))
+                on = on + timedelta(days=rnd.randrange(60, 250))
+                if rnd.random() >= 0.15 or on.year != year or on > today:
+                    break
+                amount = 0 if rnd.random() < 0.1 else rnd.randrange(100, 8_000) * WAN
         last_fu = None
         for _ in range(rnd.randrange(0, 7)):
             on = reg + timedelta(days=rnd.randrange(max((today - reg).days, 1)))
@@ -176,17 +212,37 @@ def generate(url: str, n: int, *, seed: int = 11) -> int:
                                                  "created_at": now} for k in range(8)])
         for table, rows in ((tables.project, projects), (tables.event, events),
                             (tables.capital_arrival, capital), (tables.investment_completed, invest),
-                            (tables.followup, followups), (tables.assignment, assigns)):
+                            (tables.followup, followups), (tables.assignment, assigns), (tables.year_plan, plans)):
             for k in range(0, len(rows), 20_000):
                 conn.execute(insert(table), rows[k:k + 20_000])
     engine.dispose()
     return len(events)
 
 
+def _stage_on(ev: list[dict], on: date) -> str | None:
+    """The stage a project's events (in order) put it in on ``on``."""
+    stage = None
+    for e in ev:
+        if e["to_stage"] is not None and e["effective_on"] <= on:
+            stage = e["to_stage"]
+    return stage
+
+
 # --- the baseline: hand-written SQL ------------------------------------------------------------------
 
+# ``snap`` is MATERIALIZED: SQLite would otherwise inline it into ``lit`` and ``colored`` and evaluate
+# the correlated look-ups of the stage as of the date again at every reference to ``stage``.
 SNAPSHOT_SQL = """
-WITH snap AS (
+WITH plans AS (
+  SELECT y.project_id AS pid, y.amount_minor AS plan FROM year_plan y
+  JOIN (SELECT project_id, max(event_seq) AS seq FROM year_plan WHERE year = :year AND effective_on <= :d
+         GROUP BY project_id) n ON n.project_id = y.project_id AND n.seq = y.event_seq
+  WHERE y.amount_minor <> 0
+), done AS (
+  SELECT project_id AS pid, sum(amount_minor) AS done FROM investment_completed
+  WHERE currency = 'CNY' AND effective_on BETWEEN :ystart AND :d GROUP BY project_id
+), {reached_cte}
+snap AS MATERIALIZED (
   SELECT p.unit_code AS unit, p.key AS key, p.planned_investment_minor AS planned,
          p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission, p.registered_on,
          CASE WHEN p.last_transition_on > :d THEN
@@ -201,13 +257,21 @@ WITH snap AS (
               (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
               ELSE p.last_followup_on END AS fu,
          EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
-                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader
-  FROM project p WHERE p.registered_on <= :d
+                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader,
+         COALESCE(pl.plan, 0) AS plan, CASE WHEN pl.plan IS NULL THEN 0 ELSE COALESCE(dn.done, 0) END AS done,
+         {reached_cols}
+  FROM project p LEFT JOIN plans pl ON pl.pid = p.id LEFT JOIN done dn ON dn.pid = p.id {reached_join}
+  WHERE p.registered_on <= :d
 ), lit AS (
   SELECT *, julianday(:d) - julianday(since) AS in_stage,
          julianday(:d) - julianday(COALESCE(fu, registered_on)) AS quiet,
          CASE stage WHEN 'lead' THEN 0 WHEN 'screening' THEN 1 WHEN 'approved' THEN 2 WHEN 'signed' THEN 3
-                    WHEN 'funding' THEN 4 WHEN 'construction' THEN 5 ELSE NULL END AS pos
+                    WHEN 'funding' THEN 4 WHEN 'construction' THEN 5 ELSE NULL END AS pos,
+         CASE WHEN stage IN ('rejected', 'withdrawn') OR NOT (plan > 0 OR planned_start) THEN NULL
+              WHEN prod >= :ystart THEN 'completed'
+              WHEN cons IS NULL AND prod IS NULL THEN 'preparatory'
+              WHEN COALESCE(cons, prod) >= :ystart THEN 'new'
+              ELSE 'continuing' END AS category
   FROM snap
 ), colored AS (
   SELECT *, CASE
@@ -219,25 +283,51 @@ WITH snap AS (
       OR (stage = 'screening' AND in_stage > :screening_red)
       OR (stage = 'signed' AND in_stage > :signed_red)
       OR quiet > :followup_red
+      OR (plan > 0 AND {behind_red})
       OR (key AND NOT leader) THEN 'red'
     WHEN (plan_sign IS NOT NULL AND pos < 3 AND julianday(plan_sign) - julianday(:d) <= :due)
       OR (plan_fund IS NOT NULL AND pos < 4 AND julianday(plan_fund) - julianday(:d) <= :due)
       OR (plan_break_ground IS NOT NULL AND pos < 5 AND julianday(plan_break_ground) - julianday(:d) <= :due)
       OR (plan_commission IS NOT NULL AND pos < 6 AND julianday(plan_commission) - julianday(:d) <= :due)
       OR (stage = 'screening' AND in_stage > :screening_yellow)
-      OR quiet > :followup_yellow THEN 'yellow'
+      OR quiet > :followup_yellow
+      OR (plan > 0 AND {behind_yellow}) THEN 'yellow'
     ELSE 'green' END AS light
   FROM lit
 )
-SELECT unit, stage, count(*),
+SELECT unit, stage, category, count(*),
        sum(CASE WHEN key AND stage NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END),
        sum(CASE WHEN planned >= 10000000000 AND stage NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END),
-       sum(light = 'red'), sum(light = 'yellow')
-FROM colored GROUP BY unit, stage
+       sum(light = 'red'), sum(light = 'yellow'),
+       sum(plan > 0), sum(plan), sum(done), sum(planned_start), sum(planned_start AND started),
+       sum(started_in_year)
+FROM colored GROUP BY unit, stage, category
 """
 
+# The first date each project reached construction and production by the as-of date (not by a resume
+# from hold, not undone by a correction): the progress categories and the groundbreakings.
+REACHED_CTE = """reached AS (
+  SELECT e.project_id AS pid, min(CASE WHEN e.to_stage = 'construction' THEN e.effective_on END) AS cons,
+         min(CASE WHEN e.to_stage = 'production' THEN e.effective_on END) AS prod
+  FROM event e
+  WHERE e.kind = 'transition' AND e.to_stage IN ('construction', 'production') AND e.effective_on <= :d
+    AND e.from_stage <> 'on_hold'
+    AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = e.project_id AND n.seq > e.seq
+                    AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
+  GROUP BY e.project_id
+),"""
+REACHED_COLS = """COALESCE(p.plan_break_ground BETWEEN :ystart AND :d, 0) AS planned_start, r.cons AS cons,
+         r.prod AS prod, COALESCE(r.cons, r.prod) IS NOT NULL AS started,
+         COALESCE(COALESCE(r.cons, r.prod) >= :ystart, 0) AS started_in_year"""
+NO_REACHED_COLS = "0 AS planned_start, NULL AS cons, NULL AS prod, 0 AS started, 0 AS started_in_year"
+
+# Behind time progress (elapsed = :pnum / :pden of the year), in exact integer arithmetic:
+# by points, (elapsed - done / plan) * 100 > limit; by the relative rule, done / plan < limit % of elapsed.
+BEHIND_POINTS = "(:pnum * 100 * plan - :pden * 100 * MAX(done, 0) > {limit} * :pden * plan)"
+BEHIND_RATIO = "(100 * MAX(done, 0) * :pden < {limit} * plan * :pnum)"
+
 SIGNED_SQL = """
-SELECT p.unit_code, count(*) FROM
+SELECT p.unit_code, count(*), sum(p.planned_investment_minor) FROM
   (SELECT project_id, min(effective_on) AS first_on FROM event
     WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
       AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
@@ -252,38 +342,103 @@ SELECT p.unit_code, m.currency, sum(m.amount_minor) FROM {table} m JOIN project 
 WHERE m.effective_on BETWEEN :start AND :end GROUP BY p.unit_code, m.currency
 """
 
+CATEGORIES = ("new", "continuing", "completed", "preparatory")
+_PROGRESS_SUMS = ("projects", "plan", "done", "planned_starts", "started", "starts_in_year")
 
-def _baseline_figures(conn, start: date, end: date, as_of: date, t) -> dict:
+
+def _snapshot_sql(t, progress: bool) -> str:
+    rule = BEHIND_RATIO if t.progress_ratio_rule else BEHIND_POINTS
+    red, yellow = ((t.progress_red_ratio_pct, t.progress_yellow_ratio_pct) if t.progress_ratio_rule
+                   else (t.progress_red_points, t.progress_yellow_points))
+    return SNAPSHOT_SQL.format(
+        reached_cte=REACHED_CTE if progress else "", reached_cols=REACHED_COLS if progress else NO_REACHED_COLS,
+        reached_join="LEFT JOIN reached r ON r.pid = p.id" if progress else "",
+        behind_red=rule.format(limit=int(red)), behind_yellow=rule.format(limit=int(yellow)))
+
+
+def _elapsed(as_of: date, t) -> Fraction:
+    """Time progress (序时进度) of the as-of date: by month, or by day of the year."""
+    if t.progress_by_day:
+        return Fraction(as_of.timetuple().tm_yday, 366 if calendar.isleap(as_of.year) else 365)
+    return Fraction(as_of.month, 12)
+
+
+def _baseline_figures(conn, start: date, end: date, as_of: date, t, *, progress: bool = False) -> dict:
     from sqlalchemy import text
 
     figs: dict = defaultdict(lambda: {"stages": defaultdict(int), "signed": 0, "capital": defaultdict(int),
-                                      "investment": defaultdict(int), "key": 0, "over": 0, "red": 0, "yellow": 0})
-    params = {"d": as_of.isoformat(), "screening_red": t.screening_red_days,
+                                      "investment": defaultdict(int), "key": 0, "over": 0, "red": 0, "yellow": 0,
+                                      "signed_investment": 0})
+    elapsed = _elapsed(as_of, t)
+    params = {"d": as_of.isoformat(), "year": as_of.year, "ystart": date(as_of.year, 1, 1).isoformat(),
+              "pnum": elapsed.numerator, "pden": elapsed.denominator,
+              "screening_red": t.screening_red_days,
               "screening_yellow": t.screening_yellow_days, "signed_red": t.signed_no_capital_red_days,
               "followup_red": t.followup_red_days, "followup_yellow": t.followup_yellow_days,
               "due": t.milestone_due_days}
-    for unit, stage, n, key, over, red, yellow in conn.execute(text(SNAPSHOT_SQL), params):
+    # (unit, category) -> the progress sums of the projects with a plan or a planned groundbreaking
+    groups: dict = defaultdict(lambda: dict.fromkeys(_PROGRESS_SUMS, 0))
+    for (unit, stage, category, n, key, over, red, yellow,
+         with_plan, plan, done, planned_starts, started, in_year) in conn.execute(text(_snapshot_sql(t, progress)),
+                                                                                  params):
         f = figs[unit]
         f["stages"][stage] += n
         f["key"] += key
         f["over"] += over
         f["red"] += red or 0
         f["yellow"] += yellow or 0
+        if category is not None:
+            g = groups[unit, category]
+            for k, v in zip(_PROGRESS_SUMS, (with_plan, plan, done, planned_starts, started, in_year), strict=True):
+                g[k] += v
     window = {"start": start.isoformat(), "end": end.isoformat()}
-    for unit, n in conn.execute(text(SIGNED_SQL), window):
+    for unit, n, agreed in conn.execute(text(SIGNED_SQL), window):
         figs[unit]["signed"] = n
+        figs[unit]["signed_investment"] = agreed
     for label, table in (("capital", "capital_arrival"), ("investment", "investment_completed")):
         for unit, cur, total in conn.execute(text(MONEY_SQL.format(table=table)), window):
             figs[unit][label][cur] = total
+    if progress:
+        figs["progress"] = _progress_doc(groups, as_of, elapsed, t)
     return figs
+
+
+def _progress_row(parts, elapsed: Fraction) -> dict:
+    """One row of the progress figures from the sums of its groups (none: a row of zeros)."""
+    s = dict.fromkeys(_PROGRESS_SUMS, 0)
+    for g in parts:
+        for k in _PROGRESS_SUMS:
+            s[k] += g[k]
+    rate = Fraction(max(s["done"], 0), s["plan"]) if s["plan"] > 0 else None
+    return {"projects": s["projects"], "year_plan": {"amount_minor": s["plan"], "currency": "CNY"},
+            "completed": {"amount_minor": s["done"], "currency": "CNY"},
+            "plan_rate": None if rate is None else round(float(rate), 4),
+            "points": None if rate is None else round(float((rate - elapsed) * 100), 2),
+            "planned_starts": s["planned_starts"], "started": s["started"], "starts_in_year": s["starts_in_year"],
+            "start_rate": round(s["started"] / s["planned_starts"], 4) if s["planned_starts"] else None}
+
+
+def _progress_doc(groups: dict, as_of: date, elapsed: Fraction, t) -> dict:
+    """The bulletin's ``progress`` from the (unit, category) sums; a unit without a group is left out
+    (its row is all zeros)."""
+    return {"year": as_of.year, "as_of": as_of.isoformat(), "time_progress": round(float(elapsed * 100), 2),
+            "time_by": "day" if t.progress_by_day else "month",
+            "totals": _progress_row(groups.values(), elapsed),
+            "units": {u: _progress_row((g for (gu, _), g in groups.items() if gu == u), elapsed)
+                      for u in {gu for gu, _ in groups}},
+            "categories": {c: _progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)
+                           for c in CATEGORIES},
+            "zero": _progress_row((), elapsed)}
 
 
 def baseline(engine, year: int, as_of: date, t) -> dict:
     with engine.connect() as conn:
-        now = _baseline_figures(conn, date(year, 1, 1), min(date(year, 12, 31), as_of), as_of, t)
+        now = _baseline_figures(conn, date(year, 1, 1), min(date(year, 12, 31), as_of), as_of, t, progress=True)
         prev_as_of = min(date(year - 1, 12, 31), as_of)
         before = _baseline_figures(conn, date(year - 1, 1, 1), prev_as_of, prev_as_of, t)
-    return {"now": now, "before": before}
+    progress = now.pop("progress")
+    return {"now": now, "before": before, "progress": progress,
+            "signed_investment": sum(f["signed_investment"] for f in now.values())}
 
 
 def _comparable_ours(doc: dict) -> dict:
@@ -295,8 +450,16 @@ def _comparable_ours(doc: dict) -> dict:
                                if m["amount_minor"]},
                 "key": f["key_projects"], "over": f["over_100m"], "red": f["red"], "yellow": f["yellow"]}
 
+    def figures(r):
+        return {k: v for k, v in r.items() if k not in ("unit", "unit_name", "category")}
+
+    p = doc["progress"]
+    progress = {**{k: p[k] for k in ("year", "as_of", "time_progress", "time_by")}, "totals": p["totals"],
+                "units": {u["unit"]: figures(u) for u in p["units"]},
+                "categories": {c["category"]: figures(c) for c in p["categories"]}}
     return {"now": {u["unit"]: one(u) for u in doc["units"]},
-            "before": {u["unit"]: one(u["previous"]) for u in doc["units"]}}
+            "before": {u["unit"]: one(u["previous"]) for u in doc["units"]},
+            "progress": progress, "signed_investment": doc["signed_investment"]}
 
 
 def _comparable_base(base: dict) -> dict:
@@ -306,7 +469,45 @@ def _comparable_base(base: dict) -> dict:
                 "investment": {k: v for k, v in f["investment"].items() if v},
                 "key": f["key"], "over": f["over"], "red": f["red"], "yellow": f["yellow"]}
 
-    return {which: {u: one(base[which][u]) if u in base[which] else None for u in UNITS} for which in base}
+    out: dict = {which: {u: one(base[which][u]) if u in base[which] else None for u in UNITS}
+                 for which in ("now", "before")}
+    out["progress"] = base["progress"]
+    out["signed_investment"] = {"amount_minor": base["signed_investment"], "currency": "CNY"}
+    return out
+
+
+def check_equal(doc: dict, ref: dict) -> None:
+    """Refuse (AssertionError) when our bulletin ``doc`` and the baseline's figures ``ref`` differ in
+    any figure the baseline computes."""
+    mine = _comparable_ours(doc)
+    theirs = _comparable_base(ref)
+    for which in ("now", "before"):
+        for unit in UNITS:
+            expected = theirs[which][unit]
+            got = mine[which][unit]
+            if expected is None:
+                expected = {"stages": {}, "signed": 0, "capital": {}, "investment": {}, "key": 0, "over": 0,
+                            "red": 0, "yellow": 0}
+            if got != expected:
+                raise AssertionError(f"bulletin differs from the hand-written SQL for {unit} ({which}): "
+                                     f"{got} != {expected}")
+    if mine["signed_investment"] != theirs["signed_investment"]:
+        raise AssertionError(f"signed investment differs from the hand-written SQL: {mine['signed_investment']} "
+                             f"!= {theirs['signed_investment']}")
+    for part in ("year", "as_of", "time_progress", "time_by", "totals"):
+        if mine["progress"][part] != theirs["progress"][part]:
+            raise AssertionError(f"progress {part} differs from the hand-written SQL: {mine['progress'][part]} "
+                                 f"!= {theirs['progress'][part]}")
+    if list(mine["progress"]["categories"]) != list(CATEGORIES):
+        raise AssertionError(f"progress categories: {list(mine['progress']['categories'])} != {list(CATEGORIES)}")
+    if not set(theirs["progress"]["units"]) <= set(mine["progress"]["units"]):
+        raise AssertionError(f"progress units: {sorted(mine['progress']['units'], key=str)} lacks some of "
+                             f"{sorted(theirs['progress']['units'], key=str)}")
+    for part in ("units", "categories"):
+        for k, got in mine["progress"][part].items():
+            expected = theirs["progress"][part].get(k, theirs["progress"]["zero"])
+            if got != expected:
+                raise AssertionError(f"progress differs from the hand-written SQL for {k}: {got} != {expected}")
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:
@@ -340,18 +541,7 @@ def run(size: str, workdir: Path) -> list[dict]:
 
     # Same figures first (and a warm cache for both).
     doc, ref = ours(), base()
-    mine = _comparable_ours(doc)
-    theirs = _comparable_base(ref)
-    for which in ("now", "before"):
-        for unit in UNITS:
-            expected = theirs[which][unit]
-            got = mine[which][unit]
-            if expected is None:
-                expected = {"stages": {}, "signed": 0, "capital": {}, "investment": {}, "key": 0, "over": 0,
-                            "red": 0, "yellow": 0}
-            if got != expected:
-                raise AssertionError(f"bulletin differs from the hand-written SQL for {unit} ({which}): "
-                                     f"{got} != {expected}")
+    check_equal(doc, ref)
     repeat = 5 if size == "tiny" else 3
     t_base, _ = _best(base, repeat)
     t_ours, _ = _best(ours, repeat)

@@ -45,3 +45,55 @@ def test_generated_county_reports_consistently(tmp_path):
     assert whole["projects_by_stage"] == parts[-1]["projects_by_stage"]
     assert (whole["red"], whole["yellow"]) == (parts[-1]["red"], parts[-1]["yellow"])
     engine.dispose()
+
+
+def test_baseline_checks_progress_and_signed_investment(tmp_path):
+    """The generated county has yearly plans, so the bulletin's planned progress has figures; the
+    hand-written SQL gives the same progress, signed investment and lights (the progress rule
+    included, under other thresholds too), and the benchmark refuses any difference."""
+    import copy
+    from datetime import date
+
+    from bench.bench_report import baseline, check_equal, generate
+    from bench.common import init_db
+    from workflow import reports
+    from workflow.db import make_engine
+    from workflow.lights import Thresholds
+
+    url = init_db(tmp_path / "c.db")
+    generate(url, 400, seed=5)
+    engine = make_engine(url, write=False)
+    year = date.today().year - 1
+    as_of = date(year, 12, 31)
+    reds = []
+    for t in (Thresholds(), Thresholds(progress_yellow_points=100, progress_red_points=100),
+              Thresholds(progress_yellow_points=0, progress_red_points=0),
+              Thresholds(progress_ratio_rule=1, progress_by_day=1)):
+        doc, ref = reports.bulletin(engine, str(year), thresholds=t), baseline(engine, year, as_of, t)
+        check_equal(doc, ref)
+        reds.append(doc["totals"]["red"])
+    assert reds[1] < reds[0] <= reds[2]  # the progress rule moves the red count, and the SQL follows it
+    t = Thresholds()
+    doc, ref = reports.bulletin(engine, str(year), thresholds=t), baseline(engine, year, as_of, t)
+    engine.dispose()
+    tot = doc["progress"]["totals"]
+    assert tot["projects"] > 0 and tot["year_plan"]["amount_minor"] > tot["completed"]["amount_minor"] > 0
+    assert tot["planned_starts"] > tot["started"] > 0 and tot["starts_in_year"] > 0
+    assert all(c["projects"] > 0 for c in doc["progress"]["categories"])
+    assert doc["signed_investment"]["amount_minor"] > 0
+
+    def refused(mutate, what):
+        base, ours = copy.deepcopy(ref), copy.deepcopy(doc)
+        mutate(base, ours)
+        with pytest.raises(AssertionError, match=what):
+            check_equal(ours, base)
+
+    refused(lambda b, o: b.update(signed_investment=b["signed_investment"] + 1), "signed investment")
+    refused(lambda b, o: b["progress"]["totals"].update(started=0), "progress totals")
+    refused(lambda b, o: b["progress"].update(time_progress=50.0), "progress time_progress")
+    refused(lambda b, o: b["progress"]["units"]["U03"]["year_plan"].update(amount_minor=1), "U03")
+    refused(lambda b, o: b["progress"]["categories"]["new"].update(starts_in_year=0), "new")
+    refused(lambda b, o: b["progress"]["categories"]["continuing"].update(plan_rate=0.5), "continuing")
+    # a unit the SQL found nothing for must show zeros in ours
+    refused(lambda b, o: [u for u in o["progress"]["units"] if u["unit"] == "XH"][0].update(projects=1), "XH")
+    refused(lambda b, o: b["now"]["U05"].update(red=b["now"]["U05"]["red"] + 1), "U05")
