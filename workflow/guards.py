@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from workflow.errors import BadInput
 
@@ -179,6 +180,13 @@ def is_known_guard(name: str) -> bool:
     return base in PARAMETRIZED_PREFIXES and bool(_PARAM_RE.match(param))
 
 
+@lru_cache(maxsize=1024)
+def _parsed(name: str) -> tuple[bool, str, str | None]:
+    """``(is_known_guard(name), *parse_guard(name))``, worked out once per name (a definition names a
+    few dozen; verify evaluates them for every transition in history)."""
+    return (is_known_guard(name), *parse_guard(name))
+
+
 def evaluate(
     guard_names: Iterable[str],
     ctx: GuardContext,
@@ -193,12 +201,15 @@ def evaluate(
     labels = labels or {}
     results: list[GuardResult] = []
     for name in guard_names:
-        if not is_known_guard(name):
+        try:
+            known, base, param = _parsed(name)
+        except TypeError:  # an unhashable name
+            known, base, param = False, "", None
+        if not known:
             raise BadInput(
                 f"unknown guard {name!r}",
                 [{"field": "guard", "message": f"known guards: {', '.join(known_guard_names())}"}],
             )
-        base, param = parse_guard(name)
         if param is None:
             results.append(PLAIN_GUARDS[base](name, ctx))
             continue

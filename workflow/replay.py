@@ -33,14 +33,15 @@ from typing import Any
 
 from workflow.events import (
     GENESIS,
+    ROW_READERS,
     Assigned,
     Corrected,
     Facts,
     Registered,
     Transitioned,
-    event_from_row,
     project_code,
 )
+from workflow.guards import GuardContext, evaluate
 
 WRITERS = ("coordinator", "admin")
 # Which roles may record each kind of event (what ``workflow.service`` lets each role do).
@@ -219,14 +220,17 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     amounts_on: dict[int, date] = {}  # seq of a capital/investment event -> its effective date
     authors: dict[int, str] = {}  # seq -> actor (a correction by the entry's author)
     scan = _SCAN
+    days = _DAYS
+    readers = ROW_READERS
     entitled: dict[str, frozenset[str]] = {}  # actor -> the kinds its role may record
     n = 0
     row: Any = None
+    head_seq, head_hash = 0, GENESIS
     for _id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, _prev, stored_hash \
             in rows:
         n += 1
         try:
-            on = _on(eff)
+            on = days.get(eff) or _on(eff)
             if type(payload) is str:
                 try:  # canonical JSON has no surrounding whitespace: the scanner alone reads it
                     parsed, end = scan(payload, 0)
@@ -239,11 +243,14 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             if type(parsed) is not dict:
                 raise TypeError("the payload is not an object")
             target_on = amounts_on.get(parsed.get("corrects")) if kind == "correction" else None  # type: ignore[arg-type]
-            ev = event_from_row(kind, trigger, from_stage, to_stage, on, reason, parsed, paused, target_on)
+            read = readers.get(kind)
+            if read is None:
+                raise ValueError(f"unknown event kind {kind!r}")
+            ev = read(trigger, from_stage, to_stage, on, reason, parsed, paused, target_on)
         except Exception as exc:
             bad(seq, f"the event cannot be read as a {kind!r} event ({type(exc).__name__}: {exc})", "payload")
             if row is not None:
-                row.head_seq, row.head_hash = seq, stored_hash
+                head_seq, head_hash = seq, stored_hash
             continue
         # --- the first event registers the project -------------------------------------------
         if row is None:
@@ -261,7 +268,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
                         defn.stages[0].key, ev.stage)
         elif kind == "registered":
             bad(seq, "a second registration", "kind")
-            row.head_seq, row.head_hash = seq, stored_hash
+            head_seq, head_hash = seq, stored_hash
             continue
         # --- who ------------------------------------------------------------------------------
         may = entitled.get(actor)
@@ -280,7 +287,8 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
                 bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
         # --- when -----------------------------------------------------------------------------
-        if type(eff) is not str or type(rec) is not str or eff > rec[:10]:  # ISO text compares as dates
+        # ISO text compares as dates (a day sorts before any time on it): only a later day is looked at
+        if type(eff) is not str or type(rec) is not str or eff > rec:
             try:
                 recorded = _day(rec)
             except (TypeError, ValueError):
@@ -326,8 +334,11 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         if kind == "capital" or kind == "investment":
             amounts_on[seq] = on
         authors[seq] = actor
-        row.head_seq = seq
-        row.head_hash = stored_hash
+        head_seq = seq
+        head_hash = stored_hash
+    if row is not None:  # the chain head: the last event read after the registration
+        row.head_seq = head_seq
+        row.head_hash = head_hash
     rep.events = n
     return rep
 
@@ -335,8 +346,6 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
 def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
     """The transition is one the definition's machine fires from the replayed stage (to the recorded
     stage), and every guard of it held on what was recorded before it."""
-    from workflow.guards import GuardContext, evaluate
-
     moves, labels = _moves(defn)
     transition = moves.get((row.stage, ev.name))
     if transition is None:
