@@ -29,6 +29,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from workflow.events import (
@@ -395,52 +397,65 @@ def compare_project(rep: Replayed, found: dict | None, fields: tuple[str, ...] =
 
 
 _DATE_COLUMNS = frozenset({"effective_on", "assigned_on", "ended_on", "next_on", "due_on", "opened_on", "issued_on"})
-_GETTERS: dict[str, tuple[Callable[[dict], tuple], tuple[int, ...]]] = {}
 
 
-def _getter(table: str) -> tuple[Callable[[dict], tuple], tuple[int, ...]]:
-    found = _GETTERS.get(table)
+class _IsoDates(dict):
+    """date -> its ISO text (and None -> None), each worked out once."""
+
+    def __missing__(self, day: Any) -> Any:
+        if len(self) > 100_000:
+            self.clear()
+            self[None] = None
+        text = self[day] = day.isoformat()
+        return text
+
+
+_ISO = _IsoDates({None: None})
+_ROW_MAKERS: dict[tuple[str, bool], Callable[[dict], tuple]] = {}
+
+
+def _row_maker(table: str, iso_dates: bool) -> Callable[[dict], tuple]:
+    """A function giving a replayed row of ``table`` (its ``derived`` values) as the stored tuple
+    ``(project_id, event_seq, *DERIVED_COLUMNS[table])`` reads (dates as ISO text when ``iso_dates``);
+    written out once per table, as ``dataclasses`` writes its methods, so a row costs one call."""
+    found = _ROW_MAKERS.get((table, iso_dates))
     if found is None:
-        from operator import itemgetter
-
-        columns = DERIVED_COLUMNS[table]
-        found = _GETTERS[table] = (itemgetter(*columns),
-                                   tuple(i for i, c in enumerate(columns) if c in _DATE_COLUMNS))
+        parts = []
+        for c in ("project_id", "event_seq", *DERIVED_COLUMNS[table]):
+            parts.append(f"iso[v[{c!r}]]" if iso_dates and c in _DATE_COLUMNS else f"v[{c!r}]")
+        found = _ROW_MAKERS[(table, iso_dates)] = eval(  # noqa: S307 - our own column names
+            f"lambda v: ({', '.join(parts)},)", {"iso": _ISO})
     return found
 
 
 def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool = True) -> list[dict]:
     """The differences between the replayed rows of ``table`` and the stored ones, given as
-    ``(event_seq, *DERIVED_COLUMNS[table])`` tuples (dates as ISO text when ``iso_dates``, as SQLite
-    returns them; else as dates)."""
+    ``(project_id, event_seq, *DERIVED_COLUMNS[table])`` tuples (dates as ISO text when ``iso_dates``,
+    as SQLite returns them; else as dates)."""
     expected = rep.rows[table]
-    if not found and not expected:
-        return []
-    getter, date_pos = _getter(table)
+    if len(found) == len(expected):
+        if not found:
+            return []
+        make = _row_maker(table, iso_dates)
+        try:
+            if [make(v) for v in expected.values()] == found:  # the same rows in the same order
+                return []
+        except (AttributeError, TypeError):  # a replayed value that is not a date where one belongs
+            pass
     out: list[dict] = []
     columns = DERIVED_COLUMNS[table]
     seen: set[int] = set()
     code = rep.code
     for stored in found:
-        seq = stored[0]
+        seq = stored[1]
         want = expected.get(seq)
         if want is None or seq in seen:
             what = "a second row for" if seq in seen else "a row no event made, for"
-            out.append(_problem(code, seq, f"{table}: {what} event {seq} ({_describe(columns, stored[1:])})",
-                                table, "row", None, dict(zip(columns, map(_norm, stored[1:]), strict=True))))
+            out.append(_problem(code, seq, f"{table}: {what} event {seq} ({_describe(columns, stored[2:])})",
+                                table, "row", None, dict(zip(columns, map(_norm, stored[2:]), strict=True))))
             continue
         seen.add(seq)
-        values: tuple = getter(want)
-        if iso_dates:
-            listed = list(values)
-            for i in date_pos:
-                v = listed[i]
-                if v is not None:
-                    listed[i] = v.isoformat()
-            values = tuple(listed)
-        if values == stored[1:]:
-            continue
-        for col, exp, got in zip(columns, values, stored[1:], strict=True):
+        for col, exp, got in zip(columns, [want[c] for c in columns], stored[2:], strict=True):
             exp = _norm(exp)
             got = _norm(got)
             if exp != got:
@@ -470,33 +485,47 @@ def _table_sql(table: str) -> str:
     return f"SELECT project_id, event_seq, {cols} FROM {table} ORDER BY project_id"
 
 
-class _Peek:
-    """A stream of rows whose first column is a project id, read project by project."""
+_FIRST = itemgetter(0)
 
-    __slots__ = ("it", "head")
+
+class _Peek:
+    """A stream of rows whose first column is a project id, read project by project (the rows of
+    one project are gathered by ``itertools.groupby``, in C)."""
+
+    __slots__ = ("it", "groups", "pid", "rows")
 
     def __init__(self, it: Iterator[tuple]):
         self.it = it
-        self.head: tuple | None = next(it, None)
+        self.groups = groupby(it, _FIRST)
+        self.pid: Any = None
+        self.rows: list[tuple] = []
+        self._next()
+
+    def _next(self) -> None:
+        group = next(self.groups, None)
+        if group is None:
+            self.pid, self.rows = None, []
+        else:
+            self.pid, self.rows = group[0], list(group[1])
 
     def take(self, pid: int, orphans: Callable[[tuple], None]) -> list[tuple]:
-        """The rows of project ``pid``; rows of lower ids (no such project replayed) go to ``orphans``."""
-        out = []
-        head = self.head
-        it = self.it
-        while head is not None and head[0] <= pid:
-            if head[0] == pid:
-                out.append(head[1:])
-            else:
-                orphans(head)
-            head = next(it, None)
-        self.head = head
-        return out
+        """The rows of project ``pid`` (whole, first column included); rows of lower ids (no such
+        project replayed) go to ``orphans``."""
+        while self.pid is not None and self.pid <= pid:
+            rows = self.rows
+            if self.pid == pid:
+                self._next()
+                return rows
+            for r in rows:
+                orphans(r)
+            self._next()
+        return []
 
     def rest(self, orphans: Callable[[tuple], None]) -> None:
-        while self.head is not None:
-            orphans(self.head)
-            self.head = next(self.it, None)
+        while self.pid is not None:
+            for r in self.rows:
+                orphans(r)
+            self._next()
 
 
 class Checker:
@@ -516,8 +545,8 @@ class Checker:
         self.defs = _Definitions()
         self.iso = conn.dialect.name == "sqlite"  # the raw sqlite3 cursor gives dates as ISO text
         self.tables = {t: _Peek(stream(conn, _table_sql(t))) for t in DERIVED_COLUMNS}
-        self.project_cols = list(COLUMNS)
-        self.projects = _Peek(stream(conn, f"SELECT id, {', '.join(self.project_cols)} FROM project ORDER BY id"))
+        self.project_cols = list(COLUMNS)  # starting with the id, the column rows are grouped by
+        self.projects = _Peek(stream(conn, f"SELECT {', '.join(self.project_cols)} FROM project ORDER BY id"))
         self.orphans = {t: self._orphan_of(t) for t in DERIVED_COLUMNS}
         self.count = 0
 
