@@ -55,7 +55,9 @@ from workflow.events import (
     event_json,
     format_utc,
     project_code,
+    project_field,
     replay_stage,
+    row_bytes,
 )
 
 __all__ = ["GENESIS", "KINDS", "event_json", "format_utc", "replay_stage", "project_code"]
@@ -390,6 +392,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
 
     sha256 = hashlib.sha256
     fast = event_bytes
+    stored_bytes = row_bytes if conn.dialect.name == "sqlite" else None  # SQLite's column forms
     chains: dict[int, _Chain] = {}
     paused_cache: dict = {}
     found: dict[tuple[str, int], str] = {}
@@ -410,11 +413,13 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
                 ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
             chains[pid] = ch
         code = ch.code
+        project = project_field(code)
         wanted_seqs = want.get(code)
         last_seq, last_hash, lo, last_actor, n = ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n
         max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
-        for (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
-             stored) in rows:
+        for row in rows:
+            (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
+             stored) = row
             if _id > max_id:  # read in seq order: each event must have been written after the one before
                 max_id, max_seq = _id, seq
             elif flagged != max_seq:
@@ -422,9 +427,16 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
                 failures.add(code, max_seq, f"event {max_seq} is out of order: it was written after event {seq}")
             # 1. the event's own hash, from its stored fields
             try:
-                ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
-                                 prev)).hexdigest() == stored
-            except (TypeError, ValueError, UnicodeEncodeError):
+                raw = None
+                if stored_bytes is not None:
+                    try:
+                        raw = stored_bytes(project, row)
+                    except (TypeError, ValueError):  # not SQLite's forms: the general encoder
+                        pass
+                if raw is None:
+                    raw = fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
+                ok = sha256(raw).hexdigest() == stored
+            except (TypeError, ValueError):  # UnicodeEncodeError included
                 ok = False
             if not ok:
                 _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,

@@ -291,6 +291,27 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
                     after, at, ',"seq":', str(seq), end)).encode("utf-8")
 
 
+def project_field(code: str) -> str:
+    """The ``"project"`` member of the event document of project ``code``, for ``row_bytes``."""
+    return ',"project":' + _enc(code)
+
+
+def row_bytes(project: str, row: tuple) -> bytes:
+    """``event_bytes`` of a stored event row ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
+    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` in the forms SQLite returns
+    (``YYYY-MM-DD`` text, the recorded time as ``YYYY-MM-DD HH:MM:SS.ffffff``), its project given as
+    ``project_field(code)``: verify's route over millions of rows, one call each.  Raises
+    ``ValueError``/``TypeError`` on any other form (the caller then takes ``event_bytes``)."""
+    (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, _hash) = row
+    if type(eff) is not str or len(eff) != 10 or type(rec) is not str or len(rec) != 26 or rec[10] != " " \
+            or type(seq) is not int or type(payload) is not str:
+        raise ValueError("not a stored SQLite row")
+    enc = _enc
+    head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
+    return "".join((head, enc(eff), middle, payload, ',"prev_hash":', enc(prev), project, after,
+                    enc(f"{rec[:10]}T{rec[11:]}Z"), ',"seq":', str(seq), end)).encode("utf-8")
+
+
 def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
                to_stage: str | None, effective_on: date | str, recorded_at: datetime | str, actor: str,
                reason: str | None, payload: str, prev_hash: str) -> str:
