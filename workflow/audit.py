@@ -487,12 +487,20 @@ def _digest_pass(conn, digest: str) -> dict:
     matched_at = 0 if target == g else None
     done = 0
     if conn.dialect.name == "sqlite":
-        # The hash text's bytes straight from SQLite (a 64-hex hash is its own ASCII; no str in between).
-        rows = _stream(conn, "SELECT CAST(ifnull(hash, 'None') AS BLOB) FROM event ORDER BY id")
-        for done, (stored,) in enumerate(rows, 1):  # noqa: B007 - the count is the loop's result
-            g = sha256(g + stored).digest()
-            if g == target and matched_at is None:
-                matched_at = done
+        # The hash text's bytes straight from SQLite (a 64-hex hash is its own ASCII; no str in between),
+        # fetched in batches: for one short column a row at a time would cost as much as the hashing.
+        conn.exec_driver_sql("SELECT 1").close()  # make sure the transaction (the snapshot) has begun
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute("SELECT CAST(ifnull(hash, 'None') AS BLOB) FROM event ORDER BY id")
+            while batch := cursor.fetchmany(4096):
+                for at, (stored,) in enumerate(batch, done + 1):
+                    g = sha256(g + stored).digest()
+                    if g == target and matched_at is None:
+                        matched_at = at
+                done += len(batch)
+        finally:
+            cursor.close()
         return {"matched_at": matched_at, "digest": g}
     for (stored,) in _stream(conn, "SELECT hash FROM event ORDER BY id"):
         g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
