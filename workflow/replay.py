@@ -1,9 +1,10 @@
 """Replay: rebuild every project from its history alone, check each event was legal, and compare
 what the program reads (the project row and the side tables) with what history says it must be.
 
-Each stored event row is parsed back into its :mod:`workflow.events` class
-(:func:`workflow.events.event_from_row`) and applied with the same ``apply``/``derived`` the write
-path (``workflow.store.Txn.emit``) uses, so there is one description of what every kind does.
+Each stored event row is parsed back into its :mod:`workflow.events` class (the kind's reader in
+:data:`workflow.events.ROW_READERS`, what :func:`workflow.events.event_from_row` calls) and applied
+with the same ``apply``/``derived`` the write path (``workflow.store.Txn.emit``) uses, so there is one
+description of what every kind does.
 
 Per event the replay checks (a problem names the project, the event and what was wrong):
 
