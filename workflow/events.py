@@ -255,8 +255,19 @@ def _frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str
             f',"reason":{reason_},"recorded_at":', f',"to":{to_},"trigger":{trigger_}}}')
 
 
-# Frames repeat (the same kind, stages, actor and reason): both the write path and verify reuse them.
+# Frames repeat (the same kind, stages, actor and reason): verify reuses them.
 _cached_frame = lru_cache(maxsize=4096)(_frame)
+
+
+def _frame_at(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
+              actor: str, reason: str | None) -> tuple[str, str, str, str]:
+    """``_frame`` with the recorded time (the hashed text) written in."""
+    head, middle, after, end = _frame(kind, trigger, from_stage, to_stage, actor, reason)
+    return head, middle, after + _enc(recorded_at), end
+
+
+# A batch writes thousands of events with one kind, actor and recorded time: it reuses whole frames.
+_repeated_frame = lru_cache(maxsize=4096)(_frame_at)
 
 
 def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
@@ -266,8 +277,8 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
 
     ``effective_on`` is a date or ISO text; ``recorded_at`` a datetime, the hashed text, or the
     SQLite column text (``YYYY-MM-DD HH:MM:SS.ffffff``).  Raises ``TypeError``/``ValueError`` on values
-    of an unexpected type or form (verify then takes the parsing path).  ``repeated`` is accepted
-    for the callers that said their frames repeat; every frame is cached now."""
+    of an unexpected type or form (verify then takes the parsing path).  ``repeated``: the caller
+    writes many events with one recorded time (a write transaction), whose whole frames are reused."""
     enc = _enc
     if type(effective_on) is str:
         if len(effective_on) != 10:
@@ -277,18 +288,20 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
         effective = f'"{effective_on.isoformat()}"'  # type: ignore[union-attr]
     if type(recorded_at) is str:
         if len(recorded_at) == 26 and recorded_at[10] == " ":
-            at = enc(f"{recorded_at[:10]}T{recorded_at[11:]}Z")
+            recorded_at = f"{recorded_at[:10]}T{recorded_at[11:]}Z"
         elif len(recorded_at) != 27 or recorded_at[10] != "T":
             raise ValueError("recorded_at")
-        else:
-            at = enc(recorded_at)
     else:
-        at = enc(format_utc(recorded_at))  # type: ignore[arg-type]
+        recorded_at = format_utc(recorded_at)  # type: ignore[arg-type]
     if type(seq) is not int or type(payload) is not str:
         raise TypeError("seq/payload")
-    head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
+    if repeated:
+        head, middle, after, end = _repeated_frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
+    else:
+        head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
+        after += enc(recorded_at)
     return "".join((head, effective, middle, payload, ',"prev_hash":', enc(prev_hash), ',"project":', enc(code),
-                    after, at, ',"seq":', str(seq), end)).encode("utf-8")
+                    after, ',"seq":', str(seq), end)).encode("utf-8")
 
 
 def project_field(code: str) -> str:
