@@ -208,3 +208,34 @@ def test_result_as_dict_matches_the_json_error_shape():
     bad = one("reason_given", EMPTY)
     assert bad.as_dict() == {"guard": "reason_given", "message": "a reason is required (--reason)"}
     assert bad.as_dict("zh")["message"] == "须填写原因（--reason）"
+
+
+_EVERY_GUARD = ["has_name", "has_investor", "has_industry", "has_unit", "has_planned_investment",
+                "key_has_lead_leader", "capital_in_place", "reason_given", "document:contract", "document:eia",
+                "check:environment", "check:energy"]
+_VARIANTS = [
+    GOOD, EMPTY,
+    dataclasses.replace(GOOD, name="  ", investor=None, reason=""),
+    dataclasses.replace(GOOD, has_lead_leader=False),
+    dataclasses.replace(GOOD, key=False, has_lead_leader=False, capital_minor=0),
+    dataclasses.replace(GOOD, documents=frozenset({"eia"}), checks={"environment": "fail"}),
+    dataclasses.replace(GOOD, planned_investment_minor=0, checks={"energy": "pass"}),
+]
+
+
+@pytest.mark.parametrize("ctx", _VARIANTS)
+@pytest.mark.parametrize("guard", _EVERY_GUARD)
+def test_all_hold_says_what_evaluate_finds(guard, ctx):
+    """Verify asks ``all_hold`` first and words the results only when it is False: both must agree on
+    every guard, alone and together."""
+    from workflow.guards import all_hold
+
+    assert all_hold([guard], ctx) is evaluate([guard], ctx)[0].ok
+    assert all_hold(_EVERY_GUARD, ctx) is all(r.ok for r in evaluate(_EVERY_GUARD, ctx))
+
+
+def test_all_hold_refuses_an_unknown_guard():
+    from workflow.guards import all_hold
+
+    with pytest.raises(BadInput):
+        all_hold(["has_name", "no_such_guard"], GOOD)

@@ -48,6 +48,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from workflow.events import (
@@ -59,7 +60,9 @@ from workflow.events import (
     event_json,
     format_utc,
     project_code,
+    project_field,
     replay_stage,
+    row_bytes,
 )
 
 __all__ = ["GENESIS", "KINDS", "event_json", "format_utc", "replay_stage", "project_code"]
@@ -301,13 +304,10 @@ def _stream(conn, sql: str, params: tuple = ()):
 def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
            digest: str | None = None, running: bool = False, wanted: dict | None = None,
            progress: Callable[[int, int], None] | None = None, total: int = 0,
-           failures: _Failures, feed=None) -> dict:
+           failures: _Failures) -> dict:
     """Stream the events in write order, checking each one and each chain link; returns the chains,
-    the running digest state and what was found for ``wanted`` (code, seq) pairs.
-
-    With ``feed`` (a ``replay.Checker``) the events are read in project order instead, and each
-    project's rows are handed to it as they are read (one read of history for both checks); the
-    running digest then needs its own pass in write order (``_digest_pass``)."""
+    the running digest state and what was found for ``wanted`` (code, seq) pairs.  (Verify's replay
+    reads them in project order instead: ``_sweep_projects``, the same checks project by project.)"""
     sha256 = hashlib.sha256
     fast = event_bytes
     chains: dict[int, _Chain] = {}
@@ -321,21 +321,11 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     done = 0
     step = 20_000
     countdown = step
-    order = "project_id, seq" if feed is not None else "id"
-    folds = _LedgerFolds(conn) if running and feed is None else None
+    folds = _LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
-    feed_pid = None
-    feed_rows: list = []
-    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY {order}", params):
+    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
         (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
          stored) = row
-        if feed is not None:
-            if pid != feed_pid:
-                if feed_pid is not None:
-                    feed.project(feed_pid, feed_rows)
-                feed_pid = pid
-                feed_rows = []
-            feed_rows.append(row)
         ch = chains.get(pid)
         if ch is None:
             p = projects.get(pid)
@@ -345,13 +335,6 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
                 ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
             chains[pid] = ch
         code = ch.code
-        if feed is not None:  # read in seq order: each event must have been written after the one before
-            if _id > ch.max_id:
-                ch.max_id, ch.max_seq = _id, seq
-            elif ch.flagged != ch.max_seq:
-                ch.flagged = ch.max_seq
-                failures.add(code, ch.max_seq, f"event {ch.max_seq} is out of order: it was written after event "
-                                               f"{seq}")
         # 1. the event's own hash, from its stored fields
         try:
             ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
@@ -367,15 +350,8 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
             if prev != ch.last_hash:
                 failures.add(code, seq, f"prev_hash does not match the hash of event {seq - 1}"
                              if seq > 1 else "prev_hash of the first event is not 64 zeros")
-        elif type(seq) is not int:
-            failures.add(code, None, f"event with a non-integer seq {seq!r}")
-            seq = ch.last_seq
-        elif seq > expected:
-            missing = f"event {expected} is missing" if seq == expected + 1 else \
-                f"events {expected} to {seq - 1} are missing"
-            failures.add(code, expected, f"{missing} (the next event found is {seq})")
         else:
-            failures.add(code, seq, f"event {seq} is out of order or duplicated (found after event {ch.last_seq})")
+            seq = _link_failure(failures, code, seq, ch.last_seq)
         if seq > ch.last_seq:
             ch.last_seq = seq
             ch.last_hash = stored
@@ -388,17 +364,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
             if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
                 failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in "
                                         f"{ch.stage!r}")
-            if ch.paused is not None:
-                if kind == "correction":
-                    try:
-                        ch.held_from = json.loads(payload).get("held_from")
-                    except (ValueError, TypeError, AttributeError):
-                        ch.held_from = None
-                elif kind == "transition":
-                    if to_stage in ch.paused:
-                        ch.held_from = from_stage
-                    elif from_stage in ch.paused:
-                        ch.held_from = None
+            ch.held_from = _held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
             ch.stage = to_stage
             ch.stage_seq = seq
         # 4. the running digest (with the ledger entries placed before this event) and the heads
@@ -417,14 +383,149 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
             countdown = step
             if progress is not None:
                 progress(done, total)
-    if feed is not None and feed_pid is not None:
-        feed.project(feed_pid, feed_rows)
     if folds is not None:
         g, matched_at = folds.fold(g, None, target, matched_at, done)
     if progress is not None:
         progress(done, max(total, done))
     return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g,
             "ledger_folded": bool(folds and folds.rows)}
+
+
+def _link_failure(failures: _Failures, code: str, seq: Any, last_seq: int) -> int:
+    """Report an event that does not follow event ``last_seq`` of its chain; returns the seq to go on
+    with."""
+    expected = last_seq + 1
+    if type(seq) is not int:
+        failures.add(code, None, f"event with a non-integer seq {seq!r}")
+        return last_seq
+    if seq > expected:
+        missing = f"event {expected} is missing" if seq == expected + 1 else \
+            f"events {expected} to {seq - 1} are missing"
+        failures.add(code, expected, f"{missing} (the next event found is {seq})")
+    else:
+        failures.add(code, seq, f"event {seq} is out of order or duplicated (found after event {last_seq})")
+    return seq
+
+
+def _held_from(paused: frozenset | None, held_from: Any, kind: str, from_stage: Any, to_stage: Any,
+               payload: Any) -> Any:
+    """The stage a project is held from after an event that sets its stage (``paused``: the workflow's
+    paused stages; None for an unknown workflow, whose held-from stage is not followed)."""
+    if paused is None:
+        return held_from
+    if kind == "correction":
+        try:
+            return json.loads(payload).get("held_from")
+        except (ValueError, TypeError, AttributeError):
+            return None
+    if kind == "transition":
+        if to_stage in paused:
+            return from_stage
+        if from_stage in paused:
+            return None
+    return held_from
+
+
+_PROJECT_ID = itemgetter(1)
+
+
+def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = None,
+                    progress: Callable[[int, int], None] | None = None, total: int = 0, failures: _Failures,
+                    feed) -> dict:
+    """``_sweep``'s checks with the events read in project order (``(project_id, seq)``), one project
+    at a time: its rows are gathered (in C), its chain checked in one loop over locals, and the rows
+    handed to ``feed`` (a ``replay.Checker``): one read of history for both checks.  Each event must
+    also have been written after the one before it.  The running digest needs its own pass in write
+    order (``_digest_pass``)."""
+    from itertools import groupby
+
+    sha256 = hashlib.sha256
+    fast = event_bytes
+    stored_bytes = row_bytes if conn.dialect.name == "sqlite" else None  # SQLite's column forms
+    chains: dict[int, _Chain] = {}
+    paused_cache: dict = {}
+    found: dict[tuple[str, int], str] = {}
+    want: dict[str, set] = {}
+    for code_, seq_ in wanted or ():
+        want.setdefault(code_, set()).add(seq_)
+    done = 0
+    report_at = 20_000
+    events = _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event ORDER BY project_id, seq")
+    for pid, group in groupby(events, _PROJECT_ID):
+        rows = list(group)
+        ch = chains.get(pid)
+        if ch is None:
+            p = projects.get(pid)
+            if p is None:
+                ch = _Chain(project_code(pid), frozenset())
+            else:
+                ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
+            chains[pid] = ch
+        code = ch.code
+        project = project_field(code)
+        wanted_seqs = want.get(code)
+        last_seq, last_hash, lo, last_actor, n = ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n
+        max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
+        for row in rows:
+            (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
+             stored) = row
+            if _id > max_id:  # read in seq order: each event must have been written after the one before
+                max_id, max_seq = _id, seq
+            elif flagged != max_seq:
+                flagged = max_seq
+                failures.add(code, max_seq, f"event {max_seq} is out of order: it was written after event {seq}")
+            # 1. the event's own hash, from its stored fields
+            try:
+                raw = None
+                if stored_bytes is not None:
+                    try:
+                        raw = stored_bytes(project, row)
+                    except (TypeError, ValueError):  # not SQLite's forms: the general encoder
+                        pass
+                if raw is None:
+                    raw = fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
+                ok = sha256(raw).hexdigest() == stored
+            except (TypeError, ValueError):  # UnicodeEncodeError included
+                ok = False
+            if not ok:
+                _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
+                            payload, prev, stored)
+            # 2. its place in the chain
+            if seq == last_seq + 1:
+                if prev != last_hash:
+                    failures.add(code, seq, f"prev_hash does not match the hash of event {seq - 1}"
+                                 if seq > 1 else "prev_hash of the first event is not 64 zeros")
+            else:
+                seq = _link_failure(failures, code, seq, last_seq)
+            if seq > last_seq:
+                last_seq = seq
+                last_hash = stored
+            # 3. what the project row must agree with
+            if n and (actor != last_actor or kind == "correction"):
+                lo += 1  # one service call acts for one actor; a correction always opens its own
+            last_actor = actor
+            n += 1
+            if to_stage is not None:
+                if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
+                    failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in "
+                                            f"{ch.stage!r}")
+                ch.held_from = _held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
+                ch.stage = to_stage
+                ch.stage_seq = seq
+            # 4. the checkpoint's heads
+            if wanted_seqs is not None and seq in wanted_seqs:
+                found[(code, seq)] = stored
+        ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n = last_seq, last_hash, lo, last_actor, n
+        ch.max_id, ch.max_seq, ch.flagged = max_id, max_seq, flagged
+        feed.project(pid, rows)
+        done += len(rows)
+        if progress is not None and done >= report_at:
+            report_at = done + 20_000
+            progress(done, total)
+    if progress is not None:
+        progress(done, max(total, done))
+    return {"chains": chains, "events": done, "matched_at": None, "found": found, "digest": DIGEST_GENESIS,
+            "ledger_folded": False}
 
 
 def _digest_pass(conn, digest: str) -> dict:
@@ -435,7 +536,35 @@ def _digest_pass(conn, digest: str) -> dict:
     g = DIGEST_GENESIS
     matched_at = 0 if target == g else None
     done = 0
-    folds = _LedgerFolds(conn)
+    folds = _LedgerFolds(conn)  # the set-up ledger's entries, each folded in after the event it followed
+    if conn.dialect.name == "sqlite":
+        # The hash text's bytes straight from SQLite (a 64-hex hash is its own ASCII; no str in between),
+        # fetched in batches: for one short column a row at a time would cost as much as the hashing.
+        conn.exec_driver_sql("SELECT 1").close()  # make sure the transaction (the snapshot) has begun
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            if not folds.rows:
+                cursor.execute("SELECT CAST(ifnull(hash, 'None') AS BLOB) FROM event ORDER BY id")
+                while batch := cursor.fetchmany(4096):
+                    for at, (stored,) in enumerate(batch, done + 1):
+                        g = sha256(g + stored).digest()
+                        if g == target and matched_at is None:
+                            matched_at = at
+                    done += len(batch)
+            else:
+                cursor.execute("SELECT id, CAST(ifnull(hash, 'None') AS BLOB) FROM event ORDER BY id")
+                while batch := cursor.fetchmany(4096):
+                    for at, (_id, stored) in enumerate(batch, done + 1):
+                        if folds.at is not None and _id > folds.at:
+                            g, matched_at = folds.fold(g, _id, target, matched_at, at - 1)
+                        g = sha256(g + stored).digest()
+                        if g == target and matched_at is None:
+                            matched_at = at
+                    done += len(batch)
+        finally:
+            cursor.close()
+        g, matched_at = folds.fold(g, None, target, matched_at, done)
+        return {"matched_at": matched_at, "digest": g}
     fold_at = folds.at
     for (_id, stored) in _stream(conn, "SELECT id, hash FROM event ORDER BY id"):
         if fold_at is not None and _id > fold_at:
@@ -570,8 +699,8 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
 
             checker = R.Checker(conn, _stream, failures.add_item)
             try:
-                sweep = _sweep(conn, projects=projects, wanted=wanted, progress=progress, total=total,
-                               failures=failures, feed=checker)
+                sweep = _sweep_projects(conn, projects=projects, wanted=wanted, progress=progress, total=total,
+                                        failures=failures, feed=checker)
                 checker.finish()
             finally:
                 checker.close()

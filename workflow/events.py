@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring as _py_encode_basestring
@@ -243,23 +243,34 @@ _EVENT_TEMPLATE = (
 )
 
 
-def _frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
-           actor: str, reason: str | None) -> tuple[str, str, str, str]:
-    """``_EVENT_TEMPLATE``'s text around an event's date, payload, chain and sequence number: the parts
-    that repeat from event to event (a batch writes thousands with one kind, actor and time)."""
+def _frame(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, actor: str,
+           reason: str | None) -> tuple[str, str, str, str]:
+    """``_EVENT_TEMPLATE``'s text around an event's date, payload, chain, recorded time and sequence
+    number: the parts that repeat from event to event (a batch writes thousands with one kind and
+    actor; a stored history repeats a few dozen combinations)."""
     enc = _enc
-    actor_, kind_, at_ = enc(actor), enc(kind), enc(recorded_at)
+    actor_, kind_ = enc(actor), enc(kind)
     from_ = "null" if from_stage is None else enc(from_stage)
     reason_ = "null" if reason is None else enc(reason)
     to_ = "null" if to_stage is None else enc(to_stage)
     trigger_ = "null" if trigger is None else enc(trigger)
     return (f'{{"actor":{actor_},"effective_on":', f',"from":{from_},"kind":{kind_},"payload":',
-            f',"reason":{reason_},"recorded_at":{at_},"seq":', f',"to":{to_},"trigger":{trigger_}}}')
+            f',"reason":{reason_},"recorded_at":', f',"to":{to_},"trigger":{trigger_}}}')
 
 
-# A batch writes thousands of events with one kind, actor and recorded time: it reuses their frames.
-# (Stored events each have their own recorded time, so verify builds every frame anew.)
-_repeated_frame = lru_cache(maxsize=4096)(_frame)
+# Frames repeat (the same kind, stages, actor and reason): verify reuses them.
+_cached_frame = lru_cache(maxsize=4096)(_frame)
+
+
+def _frame_at(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, recorded_at: str,
+              actor: str, reason: str | None) -> tuple[str, str, str, str]:
+    """``_frame`` with the recorded time (the hashed text) written in."""
+    head, middle, after, end = _frame(kind, trigger, from_stage, to_stage, actor, reason)
+    return head, middle, after + _enc(recorded_at), end
+
+
+# A batch writes thousands of events with one kind, actor and recorded time: it reuses whole frames.
+_repeated_frame = lru_cache(maxsize=4096)(_frame_at)
 
 
 def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
@@ -269,26 +280,52 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
 
     ``effective_on`` is a date or ISO text; ``recorded_at`` a datetime, the hashed text, or the
     SQLite column text (``YYYY-MM-DD HH:MM:SS.ffffff``).  Raises ``TypeError``/``ValueError`` on values
-    of an unexpected type or form (verify then takes the parsing path)."""
+    of an unexpected type or form (verify then takes the parsing path).  ``repeated``: the caller
+    writes many events with one recorded time (a write transaction), whose whole frames are reused."""
+    enc = _enc
     if type(effective_on) is str:
         if len(effective_on) != 10:
             raise ValueError("effective_on")
-        effective = _enc(effective_on)
+        effective = enc(effective_on)
     else:
         effective = f'"{effective_on.isoformat()}"'  # type: ignore[union-attr]
     if type(recorded_at) is str:
         if len(recorded_at) == 26 and recorded_at[10] == " ":
-            recorded_at = recorded_at[:10] + "T" + recorded_at[11:] + "Z"
+            recorded_at = f"{recorded_at[:10]}T{recorded_at[11:]}Z"
         elif len(recorded_at) != 27 or recorded_at[10] != "T":
             raise ValueError("recorded_at")
     else:
         recorded_at = format_utc(recorded_at)  # type: ignore[arg-type]
     if type(seq) is not int or type(payload) is not str:
         raise TypeError("seq/payload")
-    frame = _repeated_frame if repeated else _frame
-    head, middle, after, end = frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
-    return "".join((head, effective, middle, payload, ',"prev_hash":', _enc(prev_hash), ',"project":', _enc(code),
-                    after, str(seq), end)).encode("utf-8")
+    if repeated:
+        head, middle, after, end = _repeated_frame(kind, trigger, from_stage, to_stage, recorded_at, actor, reason)
+    else:
+        head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
+        after += enc(recorded_at)
+    return "".join((head, effective, middle, payload, ',"prev_hash":', enc(prev_hash), ',"project":', enc(code),
+                    after, ',"seq":', str(seq), end)).encode("utf-8")
+
+
+def project_field(code: str) -> str:
+    """The ``"project"`` member of the event document of project ``code``, for ``row_bytes``."""
+    return ',"project":' + _enc(code)
+
+
+def row_bytes(project: str, row: tuple) -> bytes:
+    """``event_bytes`` of a stored event row ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
+    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` in the forms SQLite returns
+    (``YYYY-MM-DD`` text, the recorded time as ``YYYY-MM-DD HH:MM:SS.ffffff``), its project given as
+    ``project_field(code)``: verify's route over millions of rows, one call each.  Raises
+    ``ValueError``/``TypeError`` on any other form (the caller then takes ``event_bytes``)."""
+    (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, _hash) = row
+    if type(eff) is not str or len(eff) != 10 or type(rec) is not str or len(rec) != 26 or rec[10] != " " \
+            or type(seq) is not int or type(payload) is not str:
+        raise ValueError("not a stored SQLite row")
+    enc = _enc
+    head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
+    return "".join((head, enc(eff), middle, payload, ',"prev_hash":', enc(prev), project, after,
+                    enc(f"{rec[:10]}T{rec[11:]}Z"), ',"seq":', str(seq), end)).encode("utf-8")
 
 
 def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
@@ -874,6 +911,146 @@ def _date_or_none(value: Any) -> date | None:
 _DATE_COLUMNS = frozenset({"plan_sign", "plan_fund", "plan_break_ground", "plan_commission"})
 
 
+# One reader per stored kind: ``(trigger, from_stage, to_stage, on, reason, payload, paused, target_on)``
+# -> the Event the row records (see ``event_from_row``).
+RowReader = Callable[[Any, Any, Any, date, Any, Mapping[str, Any], frozenset[str], "date | None"], Event]
+
+
+def _builder(cls: type) -> Callable[..., Any]:
+    """``cls(*values)`` for a frozen slotted event class given every field in order, built faster: a
+    frozen dataclass's ``__init__`` must set each field through ``object.__setattr__``; this sets each
+    slot through its own descriptor.  The object is the same (``tests/test_events.py`` compares them);
+    the replay reads millions of rows through these."""
+    names = [f.name for f in fields(cls)]
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    for i, name in enumerate(names):
+        scope[f"set{i}"] = getattr(cls, name).__set__  # the slot's member descriptor
+    args = ", ".join(f"v{i}" for i in range(len(names)))
+    sets = "".join(f"    set{i}(o, v{i})\n" for i in range(len(names)))
+    exec(f"def build({args}):\n    o = new(cls)\n{sets}    return o\n", scope)  # noqa: S102 - our own names
+    return scope["build"]  # type: ignore[no-any-return]
+
+
+def _read_registered(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                     paused: frozenset[str], target_on: date | None) -> Event:
+    plan = p["plan"]
+    return Registered(on=on, stage=str(to_stage), name=p["name"], investor=p["investor"], origin=p["origin"],
+                      industry=p["industry"], category=p["category"], key=bool(p["key"]),
+                      planned_investment_minor=int(p["planned_investment_minor"]), unit_code=p["unit_code"],
+                      workflow_name=p["workflow_name"], workflow_version=int(p["workflow_version"]),
+                      plan=tuple(_date_or_none(plan[f]) for f in PLAN_FIELDS))  # type: ignore[arg-type]
+
+
+def _read_edited(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                 paused: frozenset[str], target_on: date | None) -> Event:
+    changes = {k: (old, new) for k, (old, new) in p["changes"].items()}
+    values = {k: _date_or_none(new) if k in _DATE_COLUMNS else new for k, (_old, new) in changes.items()}
+    return Edited(on=on, changes=changes, values=values)
+
+
+def _read_transition(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                     paused: frozenset[str], target_on: date | None) -> Event:
+    held = from_stage if to_stage in paused else None
+    if trigger == "hold" and not paused:
+        held = p.get("held_from", from_stage)
+    return _new_transition(on, str(trigger), str(from_stage), str(to_stage), reason, held, bool(p.get("auto", False)))
+
+
+def _read_check(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                paused: frozenset[str], target_on: date | None) -> Event:
+    return _new_check(on, p["item"], p["result"], p["note"])
+
+
+def _read_document(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                   paused: frozenset[str], target_on: date | None) -> Event:
+    return _new_document(on, p["document"], p["number"])
+
+
+def _read_capital(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                  paused: frozenset[str], target_on: date | None) -> Event:
+    return _new_capital(on, int(p["amount_minor"]), p["currency"], p["source"])
+
+
+def _read_investment(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                     paused: frozenset[str], target_on: date | None) -> Event:
+    return _new_investment(on, int(p["amount_minor"]), p["currency"])
+
+
+def _read_followup(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                   paused: frozenset[str], target_on: date | None) -> Event:
+    if len(p) == 1:  # a plain note (the payload carries the other keys only when given)
+        return _new_followup(on, p["note"], None, None, None)
+    return _new_followup(on, p["note"], p.get("contact"), p.get("next_step"), _date_or_none(p.get("next_on")))
+
+
+def _read_problem(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                  paused: frozenset[str], target_on: date | None) -> Event:
+    return ProblemOpened(on=on, problem=int(p["problem"]), problem_kind=p["kind"], text=p["text"],
+                         owner_unit=p["owner_unit"], owner_person=p["owner_person"],
+                         due=date.fromisoformat(p["due"]), source=p["source"])
+
+
+def _problem_reader(action: str) -> RowReader:
+    def read(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+             paused: frozenset[str], target_on: date | None) -> Event:
+        return ProblemActed(on=on, problem=int(p["problem"]), action=action, text=p["text"],
+                            due=_date_or_none(p.get("due")))
+    return read
+
+
+def _read_year_plan(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                    paused: frozenset[str], target_on: date | None) -> Event:
+    return YearPlanSet(on=on, year=int(p["year"]), amount_minor=int(p["amount_minor"]), currency=p["currency"])
+
+
+def _read_letter(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                 paused: frozenset[str], target_on: date | None) -> Event:
+    return LetterIssued(on=on, problem=int(p["problem"]), level=int(p["level"]), year=int(p["year"]),
+                        serial=int(p["serial"]), number=p["number"], addressee=p["addressee"])
+
+
+def _assignment_reader(kind: str) -> RowReader:
+    def read(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+             paused: frozenset[str], target_on: date | None) -> Event:
+        replaces = p.get("replaces")
+        if (kind == "reassignment") != (replaces is not None):
+            raise ValueError(f"a {kind} event {'without' if replaces is None else 'with'} 'replaces'")
+        return Assigned(on=on, role=p["role"], person=p["person"], rule_id=p["rule_id"],
+                        rule_version=p["rule_version"], why=reason, replaces=replaces)
+    return read
+
+
+def _read_correction(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                     paused: frozenset[str], target_on: date | None) -> Event:
+    restore = p.get("restore_stage")
+    amount = p.get("amount_minor")
+    return Corrected(on=on, corrects=int(p["corrects"]), target_kind=p["kind"], why=str(reason),
+                     source=from_stage if restore is not None else None, restore_stage=restore,
+                     restore_held_from=p.get("held_from") if restore is not None else None,
+                     restore_since=_date_or_none(p.get("stage_since")) if restore is not None else None,
+                     amount_minor=None if amount is None else int(amount), currency=p.get("currency"),
+                     target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)))
+
+
+# The kinds most rows are, built by ``_builder`` (every field given, in order).
+_new_check = _builder(CheckRecorded)
+_new_document = _builder(DocumentRecorded)
+_new_capital = _builder(CapitalArrived)
+_new_investment = _builder(InvestmentRecorded)
+_new_followup = _builder(FollowedUp)
+_new_transition = _builder(Transitioned)
+
+ROW_READERS: dict[str, RowReader] = {
+    "registered": _read_registered, "edited": _read_edited, "transition": _read_transition,
+    "check": _read_check, "document": _read_document, "capital": _read_capital, "investment": _read_investment,
+    "followup": _read_followup, "problem": _read_problem,
+    **{f"problem_{action}": _problem_reader(action) for action in PROBLEM_ACTIONS},
+    "year_plan": _read_year_plan, "letter": _read_letter,
+    "assignment": _assignment_reader("assignment"), "reassignment": _assignment_reader("reassignment"),
+    "correction": _read_correction,
+}
+
+
 def event_from_row(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None,
                    on: date, reason: str | None, payload: Mapping[str, Any],
                    paused: frozenset[str] = frozenset(), target_on: date | None = None) -> Event:
@@ -883,64 +1060,12 @@ def event_from_row(kind: str, trigger: str | None, from_stage: str | None, to_st
     ``paused``: the workflow's paused stages (a transition into one holds the project from its
     source).  ``target_on``: for a correction of a capital or investment figure, the effective date
     of the event it corrects (its reversing row is dated so).  Raises ``KeyError``/``TypeError``/
-    ``ValueError`` on a row no command writes."""
-    p = payload
-    if kind == "registered":
-        plan = p["plan"]
-        return Registered(on=on, stage=str(to_stage), name=p["name"], investor=p["investor"], origin=p["origin"],
-                          industry=p["industry"], category=p["category"], key=bool(p["key"]),
-                          planned_investment_minor=int(p["planned_investment_minor"]), unit_code=p["unit_code"],
-                          workflow_name=p["workflow_name"], workflow_version=int(p["workflow_version"]),
-                          plan=tuple(_date_or_none(plan[f]) for f in PLAN_FIELDS))  # type: ignore[arg-type]
-    if kind == "edited":
-        changes = {k: (old, new) for k, (old, new) in p["changes"].items()}
-        values = {k: _date_or_none(new) if k in _DATE_COLUMNS else new for k, (_old, new) in changes.items()}
-        return Edited(on=on, changes=changes, values=values)
-    if kind == "transition":
-        held = from_stage if to_stage in paused else None
-        if trigger == "hold" and not paused:
-            held = p.get("held_from", from_stage)
-        return Transitioned(on=on, name=str(trigger), source=str(from_stage), dest=str(to_stage), why=reason,
-                            held_from=held, auto=bool(p.get("auto", False)))
-    if kind == "check":
-        return CheckRecorded(on=on, item=p["item"], result=p["result"], note=p["note"])
-    if kind == "document":
-        return DocumentRecorded(on=on, document=p["document"], number=p["number"])
-    if kind == "capital":
-        return CapitalArrived(on=on, amount_minor=int(p["amount_minor"]), currency=p["currency"], source=p["source"])
-    if kind == "investment":
-        return InvestmentRecorded(on=on, amount_minor=int(p["amount_minor"]), currency=p["currency"])
-    if kind == "followup":
-        return FollowedUp(on=on, note=p["note"], contact=p.get("contact"), next_step=p.get("next_step"),
-                          next_on=_date_or_none(p.get("next_on")))
-    if kind == "problem":
-        return ProblemOpened(on=on, problem=int(p["problem"]), problem_kind=p["kind"], text=p["text"],
-                             owner_unit=p["owner_unit"], owner_person=p["owner_person"],
-                             due=date.fromisoformat(p["due"]), source=p["source"])
-    if kind.startswith("problem_") and kind[len("problem_"):] in PROBLEM_ACTIONS:
-        return ProblemActed(on=on, problem=int(p["problem"]), action=kind[len("problem_"):], text=p["text"],
-                            due=_date_or_none(p.get("due")))
-    if kind == "year_plan":
-        return YearPlanSet(on=on, year=int(p["year"]), amount_minor=int(p["amount_minor"]), currency=p["currency"])
-    if kind == "letter":
-        return LetterIssued(on=on, problem=int(p["problem"]), level=int(p["level"]), year=int(p["year"]),
-                            serial=int(p["serial"]), number=p["number"], addressee=p["addressee"])
-    if kind in ("assignment", "reassignment"):
-        replaces = p.get("replaces")
-        if (kind == "reassignment") != (replaces is not None):
-            raise ValueError(f"a {kind} event {'without' if replaces is None else 'with'} 'replaces'")
-        return Assigned(on=on, role=p["role"], person=p["person"], rule_id=p["rule_id"],
-                        rule_version=p["rule_version"], why=reason, replaces=replaces)
-    if kind == "correction":
-        restore = p.get("restore_stage")
-        amount = p.get("amount_minor")
-        return Corrected(on=on, corrects=int(p["corrects"]), target_kind=p["kind"], why=str(reason),
-                         source=from_stage if restore is not None else None, restore_stage=restore,
-                         restore_held_from=p.get("held_from") if restore is not None else None,
-                         restore_since=_date_or_none(p.get("stage_since")) if restore is not None else None,
-                         amount_minor=None if amount is None else int(amount), currency=p.get("currency"),
-                         target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)))
-    raise ValueError(f"unknown event kind {kind!r}")
+    ``ValueError`` on a row no command writes.  (``ROW_READERS[kind]`` is the same without the
+    defaults, for a caller reading many rows.)"""
+    read = ROW_READERS.get(kind)
+    if read is None:
+        raise ValueError(f"unknown event kind {kind!r}")
+    return read(trigger, from_stage, to_stage, on, reason, payload, paused, target_on)
 
 
 KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",

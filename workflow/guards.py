@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from workflow.errors import BadInput
 
@@ -27,6 +28,7 @@ __all__ = [
     "is_known_guard",
     "parse_guard",
     "evaluate",
+    "all_hold",
     "failures",
     "known_guard_names",
 ]
@@ -81,9 +83,24 @@ def _filled(value: str | None) -> bool:
 # --- plain guards ------------------------------------------------------------------------------
 
 
-def _field_guard(attr: str, en: str, zh: str) -> Callable[[str, GuardContext], GuardResult]:
+# Each guard's condition, once: ``evaluate`` words its result, ``all_hold`` only asks whether it holds.
+PLAIN_HOLDS: dict[str, Callable[[GuardContext], bool]] = {
+    "has_name": lambda ctx: _filled(ctx.name),
+    "has_investor": lambda ctx: _filled(ctx.investor),
+    "has_industry": lambda ctx: _filled(ctx.industry),
+    "has_unit": lambda ctx: _filled(ctx.unit),
+    "has_planned_investment": lambda ctx: (ctx.planned_investment_minor or 0) > 0,
+    "key_has_lead_leader": lambda ctx: not ctx.key or ctx.has_lead_leader,
+    "capital_in_place": lambda ctx: (ctx.capital_minor or 0) > 0,
+    "reason_given": lambda ctx: _filled(ctx.reason),
+}
+
+
+def _field_guard(name: str, en: str, zh: str) -> Callable[[str, GuardContext], GuardResult]:
+    holds = PLAIN_HOLDS[name]
+
     def check(guard: str, ctx: GuardContext) -> GuardResult:
-        if _filled(getattr(ctx, attr)):
+        if holds(ctx):
             return GuardResult(guard, True, f"{en} is set", f"{zh}已填写")
         return GuardResult(guard, False, f"{en} is missing", f"{zh}未填写")
 
@@ -91,25 +108,25 @@ def _field_guard(attr: str, en: str, zh: str) -> Callable[[str, GuardContext], G
 
 
 def _has_planned_investment(guard: str, ctx: GuardContext) -> GuardResult:
-    if (ctx.planned_investment_minor or 0) > 0:
+    if PLAIN_HOLDS["has_planned_investment"](ctx):
         return GuardResult(guard, True, "planned investment is greater than 0", "计划投资大于0")
     return GuardResult(guard, False, "planned investment must be greater than 0", "计划投资必须大于0")
 
 
 def _key_has_lead_leader(guard: str, ctx: GuardContext) -> GuardResult:
+    if not PLAIN_HOLDS["key_has_lead_leader"](ctx):
+        return GuardResult(
+            guard, False, "a key project needs its county-level lead leader", "重点项目须有县级包保领导"
+        )
     if not ctx.key:
         return GuardResult(guard, True, "not a key project", "非重点项目，无需县级包保领导")
-    if ctx.has_lead_leader:
-        return GuardResult(
-            guard, True, "the key project has its county-level lead leader", "重点项目已有县级包保领导"
-        )
     return GuardResult(
-        guard, False, "a key project needs its county-level lead leader", "重点项目须有县级包保领导"
+        guard, True, "the key project has its county-level lead leader", "重点项目已有县级包保领导"
     )
 
 
 def _capital_in_place(guard: str, ctx: GuardContext) -> GuardResult:
-    if (ctx.capital_minor or 0) > 0:
+    if PLAIN_HOLDS["capital_in_place"](ctx):
         return GuardResult(guard, True, "capital in place > 0", "已有到位资金")
     return GuardResult(
         guard, False, "no capital in place (capital in place must be > 0)", "尚无到位资金（到位资金须大于0）"
@@ -117,16 +134,16 @@ def _capital_in_place(guard: str, ctx: GuardContext) -> GuardResult:
 
 
 def _reason_given(guard: str, ctx: GuardContext) -> GuardResult:
-    if _filled(ctx.reason):
+    if PLAIN_HOLDS["reason_given"](ctx):
         return GuardResult(guard, True, "a reason is given", "已填写原因")
     return GuardResult(guard, False, "a reason is required (--reason)", "须填写原因（--reason）")
 
 
 PLAIN_GUARDS: dict[str, Callable[[str, GuardContext], GuardResult]] = {
-    "has_name": _field_guard("name", "name", "项目名称"),
-    "has_investor": _field_guard("investor", "investor", "投资方"),
-    "has_industry": _field_guard("industry", "industry", "行业"),
-    "has_unit": _field_guard("unit", "responsible unit", "责任单位"),
+    "has_name": _field_guard("has_name", "name", "项目名称"),
+    "has_investor": _field_guard("has_investor", "investor", "投资方"),
+    "has_industry": _field_guard("has_industry", "industry", "行业"),
+    "has_unit": _field_guard("has_unit", "responsible unit", "责任单位"),
     "has_planned_investment": _has_planned_investment,
     "key_has_lead_leader": _key_has_lead_leader,
     "capital_in_place": _capital_in_place,
@@ -137,10 +154,18 @@ PLAIN_GUARDS: dict[str, Callable[[str, GuardContext], GuardResult]] = {
 # --- parametrized guards -----------------------------------------------------------------------
 
 
+def _document_holds(kind: str, ctx: GuardContext) -> bool:
+    return kind in ctx.documents
+
+
+def _check_holds(item: str, ctx: GuardContext) -> bool:
+    return (ctx.checks or {}).get(item) == "pass"
+
+
 def _document(guard: str, kind: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
     named = f"{kind} ({zh_label})" if zh_label else kind
     zh = zh_label or kind
-    if kind in ctx.documents:
+    if _document_holds(kind, ctx):
         return GuardResult(guard, True, f"document {named} is recorded", f"{zh}文件已登记")
     return GuardResult(guard, False, f"no {named} document recorded", f"未登记{zh}文件（{kind}）")
 
@@ -149,7 +174,7 @@ def _check(guard: str, item: str, ctx: GuardContext, zh_label: str | None) -> Gu
     named = f"{item} ({zh_label})" if zh_label else item
     zh = zh_label or item
     result = (ctx.checks or {}).get(item)
-    if result == "pass":
+    if _check_holds(item, ctx):
         return GuardResult(guard, True, f"check {named} passed", f"{zh}审查已通过")
     if result is None:
         return GuardResult(guard, False, f"check {named} not recorded", f"{zh}审查未记录（{item}）")
@@ -179,6 +204,13 @@ def is_known_guard(name: str) -> bool:
     return base in PARAMETRIZED_PREFIXES and bool(_PARAM_RE.match(param))
 
 
+@lru_cache(maxsize=1024)
+def _parsed(name: str) -> tuple[bool, str, str | None]:
+    """``(is_known_guard(name), *parse_guard(name))``, worked out once per name (a definition names a
+    few dozen; verify evaluates them for every transition in history)."""
+    return (is_known_guard(name), *parse_guard(name))
+
+
 def evaluate(
     guard_names: Iterable[str],
     ctx: GuardContext,
@@ -193,12 +225,15 @@ def evaluate(
     labels = labels or {}
     results: list[GuardResult] = []
     for name in guard_names:
-        if not is_known_guard(name):
+        try:
+            known, base, param = _parsed(name)
+        except TypeError:  # an unhashable name
+            known, base, param = False, "", None
+        if not known:
             raise BadInput(
                 f"unknown guard {name!r}",
                 [{"field": "guard", "message": f"known guards: {', '.join(known_guard_names())}"}],
             )
-        base, param = parse_guard(name)
         if param is None:
             results.append(PLAIN_GUARDS[base](name, ctx))
             continue
@@ -208,6 +243,28 @@ def evaluate(
         else:
             results.append(_check(name, param, ctx, zh_label))
     return results
+
+
+def all_hold(guard_names: Iterable[str], ctx: GuardContext) -> bool:
+    """Whether every guard holds: what ``evaluate`` finds, without wording each result (verify asks
+    this for every transition in history, and words only a guard that fails).  An unknown guard name
+    raises ``BadInput`` as in ``evaluate``."""
+    for name in guard_names:
+        try:
+            known, base, param = _parsed(name)
+        except TypeError:  # an unhashable name
+            known, base, param = False, "", None
+        if not known:
+            evaluate([name], ctx)  # raises
+        if param is None:
+            holds = PLAIN_HOLDS[base](ctx)
+        elif base == "document":
+            holds = _document_holds(param, ctx)
+        else:
+            holds = _check_holds(param, ctx)
+        if not holds:
+            return False
+    return True
 
 
 def failures(results: Iterable[GuardResult]) -> list[GuardResult]:
