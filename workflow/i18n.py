@@ -1451,14 +1451,14 @@ ERRORS.update({
 # Problems found by `audit verify` and `workflow validate` (listed, not raised), by the same rule.
 ERRORS.update({
     "the checkpoint row of {row['digest']} has unreadable heads": "校验点 {row['digest']} 的记录中链头无法读取",
-    "event {ch.max_seq} is out of order: it was written after event {seq}":
-        "事件 {ch.max_seq} 顺序错乱：它写在事件 {seq} 之后",
+    "event {max_seq} is out of order: it was written after event {seq}":
+        "事件 {max_seq} 顺序错乱：它写在事件 {seq} 之后",
     "prev_hash does not match the hash of event {seq - 1}": "prev_hash 与事件 {seq - 1} 的哈希不符",
     "prev_hash of the first event is not 64 zeros": "第一条事件的 prev_hash 不是 64 个 0",
     "event with a non-integer seq {seq!r}": "事件的序号 {seq!r} 不是整数",
     "{missing} (the next event found is {seq})": "{missing}（其后找到的事件为 {seq}）",
-    "event {seq} is out of order or duplicated (found after event {ch.last_seq})":
-        "事件 {seq} 顺序错乱或重复（出现在事件 {ch.last_seq} 之后）",
+    "event {seq} is out of order or duplicated (found after event {last_seq})":
+        "事件 {seq} 顺序错乱或重复（出现在事件 {last_seq} 之后）",
     "{kind} from {from_stage!r}, but history had the project in {ch.stage!r}":
         "{kind|w}从 {from_stage!r} 出发，但历史记录中项目处于 {ch.stage!r}",
     "a stored field cannot be read ({type(exc).__name__}: {exc}); the event was edited":
@@ -1543,8 +1543,8 @@ ERRORS.update({
         "项目记录的 {f} 为 {_show(_norm(got))!r}，但按其历史应为 {_show(_norm(expected))!r}",
     "the project row's key_override {override!r} contradicts the key flag history records ({row.key!r})":
         "项目记录的 key_override {override!r} 与历史记录的重点项目标志（{row.key!r}）矛盾",
-    "{table}: {what} event {seq} ({_describe(columns, stored[1:])})":
-        "{table}：{what|w}事件 {seq}（{_describe(columns, stored[1:])}）",
+    "{table}: {what} event {seq} ({_describe(columns, stored[2:])})":
+        "{table}：{what|w}事件 {seq}（{_describe(columns, stored[2:])}）",
     "{table}.{col} of event {seq} is {got!r}, but history records {exp!r}":
         "事件 {seq} 的 {table}.{col} 为 {got!r}，但历史记录为 {exp!r}",
     "{table}: the row of event {seq} is missing ({shown})": "{table}：事件 {seq} 的记录缺失（{shown}）",
