@@ -267,7 +267,7 @@ snap AS MATERIALIZED (
          julianday(:d) - julianday(COALESCE(fu, registered_on)) AS quiet,
          CASE stage WHEN 'lead' THEN 0 WHEN 'screening' THEN 1 WHEN 'approved' THEN 2 WHEN 'signed' THEN 3
                     WHEN 'funding' THEN 4 WHEN 'construction' THEN 5 ELSE NULL END AS pos,
-         CASE WHEN stage IN ('rejected', 'withdrawn') OR NOT (plan > 0 OR planned_start) THEN NULL
+         CASE WHEN stage IN ('rejected', 'withdrawn') OR NOT (plan > 0 OR planned_start OR started_in_year) THEN NULL
               WHEN prod >= :ystart THEN 'completed'
               WHEN cons IS NULL AND prod IS NULL THEN 'preparatory'
               WHEN COALESCE(cons, prod) >= :ystart THEN 'new'

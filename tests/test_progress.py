@@ -170,6 +170,7 @@ def test_bulletin_and_dispatch_progress(cli):
     xh = next(u for u in p["units"] if u["unit"] == "XH")
     assert xh["year_plan"]["amount_minor"] == 1600 * WAN and xh["plan_rate"] == round(300 / 1600, 4)
     assert (xh["planned_starts"], xh["started"], xh["start_rate"]) == (1, 1, 1.0)
+    assert tot["starts_in_year"] == 1
     cats = {x["category"]: x for x in p["categories"]}
     assert cats["new"]["projects"] == 1 and cats["preparatory"]["projects"] == 2
     assert cats["continuing"]["projects"] == 0 and cats["completed"]["projects"] == 0
@@ -208,3 +209,18 @@ def test_import_year_plan_column_and_export(cli, tmp_path):
     r = cli("import", str(bad), json=True)
     assert r.code == 2
     assert r.json["error"]["details"][0]["field"] == "year_plan"
+
+
+def test_every_groundbreaking_of_the_year_counts_plan_or_not(cli):
+    """``starts_in_year`` is every groundbreaking of the year: a project without a yearly plan and
+    without a planned groundbreaking that broke ground still counts (not in the plan figures)."""
+    a = _project(cli, "XH", plan_bg="2026-02-01")
+    _to_construction(cli, a, "2026-02-01")
+    cli("project", "edit", a, "--year-plan", "2026=1000万", "--on", "2026-02-01", ok=True)
+    b = _project(cli, "FGW")  # no plan of any kind
+    _to_construction(cli, b, "2026-03-01")
+    p = cli("report", "bulletin", "--period", "2026-B3", "--as-of", "2026-06-30", json=True, ok=True).json["progress"]
+    assert p["totals"]["starts_in_year"] == 2 and p["totals"]["projects"] == 1
+    assert (p["totals"]["planned_starts"], p["totals"]["started"]) == (1, 1)
+    fgw = next(u for u in p["units"] if u["unit"] == "FGW")
+    assert fgw["starts_in_year"] == 1 and fgw["projects"] == 0 and fgw["year_plan"]["amount_minor"] == 0

@@ -513,11 +513,12 @@ def progress(conn: Connection, as_of: date, unit: str | None, snaps: list[Snapsh
         planned_start = planned_bg is not None and start <= planned_bg <= as_of
         r = reached.get(s.id, {})
         first = r.get("construction") or r.get("production")
-        if not s.year_plan_minor and not planned_start:
-            continue
+        started_in_year = first is not None and first >= start
+        if not s.year_plan_minor and not planned_start and not started_in_year:
+            continue  # nothing planned, nothing due, no groundbreaking this year: not in the figures
         rows.append({"unit": s.unit, "category": progress_category(r, year), "plan": s.year_plan_minor,
                      "done": s.year_done_minor if s.year_plan_minor else 0, "planned_start": planned_start,
-                     "started": first is not None, "started_in_year": first is not None and first >= start})
+                     "started": first is not None, "started_in_year": started_in_year})
     names = dict(units)
     by_unit = []
     for code, _ in units:
