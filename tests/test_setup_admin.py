@@ -36,6 +36,11 @@ def test_users_edit_role_and_disable_enable(cli):
     cli.admin("users", "disable", "coord", "--reason", "离职", ok=True)
     res = add()
     assert res.code == 6 and "disabled" in res.json["error"]["message"]
+    # a write on a project: refused as disabled (6), whether the project exists or not
+    code = cli("project", "list", json=True, ok=True).json["projects"][0]["code"]
+    for target in (code, "P-9999"):
+        res = cli("followup", "add", target, "电话跟进", json=True)
+        assert res.code == 6 and "disabled" in res.json["error"]["message"], (target, res.out)
     assert cli("project", "list", json=True).code == 0  # a disabled login still reads
     users = {u["login"]: u for u in cli("users", "list", json=True, ok=True).json["users"]}
     assert users["coord"]["disabled"] is True

@@ -36,8 +36,9 @@ _DISABLED = select(AU.c.disabled).where(AU.c.login == bindparam("b_login"))  # b
 # What every write transaction reads before it writes, in one statement built once: whether the actor
 # is disabled, and the set-up ledger's head hash (which names the ledger's whole content, closed
 # periods included: ``workflow.closing.closed_ranges_at``).
-_GATE = select(_DISABLED.scalar_subquery().label("disabled"),
-               select(LG.c.hash).order_by(LG.c.seq.desc()).limit(1).scalar_subquery().label("ledger_head"))
+GATE_COLUMNS = (_DISABLED.scalar_subquery().label("gate_disabled"),
+                select(LG.c.hash).order_by(LG.c.seq.desc()).limit(1).scalar_subquery().label("gate_ledger_head"))
+_GATE = select(*GATE_COLUMNS)
 
 
 def is_disabled(conn: Connection, login: str) -> bool:

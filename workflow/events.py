@@ -51,8 +51,8 @@ _enc: Callable[[str], str] = _c_encode_basestring or _py_encode_basestring
 def format_utc(ts: datetime) -> str:
     """A UTC timestamp in the hashed form; naive datetimes are taken as UTC."""
     if ts.tzinfo is not None:
-        ts = ts.astimezone(UTC)
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
+    return ts.isoformat(timespec="microseconds") + "Z"  # %Y-%m-%dT%H:%M:%S.%fZ, without strftime's cost
 
 
 # --- canonical JSON (RFC 8785) --------------------------------------------------------------------

@@ -31,6 +31,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow import clock
+from workflow.access import GATE_COLUMNS as _GATE_COLUMNS
 from workflow.errors import Conflict, NotFound
 from workflow.events import (
     GENESIS,
@@ -64,6 +65,10 @@ _PROJECT_ID_LOCK = 0x5049_5045  # PostgreSQL advisory lock key serialising new p
 
 _LOCK = select(P).where(P.c.code == bindparam("b_code"))
 _LOCK_FOR_UPDATE = _LOCK.with_for_update()
+# SQLite: the project row and the write gate (``access.gate``) in one statement.  The transaction holds
+# the database's write lock from its first statement (BEGIN IMMEDIATE), and SQLite has no privileges,
+# so reading the row before the role check changes nothing but a round trip.
+_LOCK_GATED = select(P, *_GATE_COLUMNS).where(P.c.code == bindparam("b_code"))
 _END_ASSIGNMENT = (update(ASG).where(ASG.c.project_id == bindparam("b_pid"), ASG.c.event_seq == bindparam("b_aseq"))
                    .values(ended_on=bindparam("b_on"), ended_seq=bindparam("b_seq")))
 _DOC_KINDS = select(DOC.c.kind).where(DOC.c.project_id == bindparam("b_pid"))
@@ -173,6 +178,21 @@ class Txn:
         self.cache: dict[str, Any] = {}  # per-transaction lookups (units, rules, people, loads)
         self._closed: list[tuple[date, date, str]] | None = None  # closed periods (workflow.closing)
         self._gate: tuple[bool, str | None] | None = None  # (actor disabled, ledger head): ``gate``
+
+    def read_ahead(self, code: str) -> None:
+        """SQLite: read ``code``'s row together with the gate, before the role check (one statement
+        instead of two).  PostgreSQL locks only after the check (``FOR UPDATE`` needs the writer's
+        privileges, which a disabled login or an auditor lacks), so nothing is read ahead there."""
+        if self.postgres or self._gate is not None:
+            return
+        from workflow.find import normalize_code
+
+        code = normalize_code(code)
+        row = self.conn.execute(_LOCK_GATED, {"b_code": code, "b_login": self.actor}).mappings().first()
+        if row is None:
+            return  # the gate is read on its own; ``lock`` names the missing project
+        self._gate = (bool(row["gate_disabled"]), row["gate_ledger_head"])
+        self.projects.setdefault(code, ProjectRow.of(row))
 
     def gate(self) -> tuple[bool, str | None]:
         """Whether the actor is disabled and the set-up ledger's head hash, read once per transaction
@@ -445,6 +465,7 @@ def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow],
     with engine.begin() as conn:
         txn = Txn(conn, actor)
         if check is not None:
+            txn.read_ahead(code)
             check(txn)
         proj = txn.lock(code)
         if expect_version is not None and proj.version != expect_version:
