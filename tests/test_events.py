@@ -271,7 +271,21 @@ _WRITTEN = [
     events.Transitioned(_ON, "submit", "lead", "screening", None, None),
     events.Transitioned(_ON, "fund", "signed", "funding", None, None, auto=True),
     events.Transitioned(_ON, "hold", "screening", "on_hold", "investor paused", "screening"),
+    events.Registered(_ON, "lead", "翠宏山铁多金属矿", "翠宏山矿业", None, "mining", "industry", True, 5_600_000_000,
+                      "XH", "investment", 1, (date(2026, 6, 1), None, None, date(2028, 1, 1))),
 ]
+
+
+def test_the_fast_builder_takes_fields_by_name_or_position():
+    keywords = dict(on=_ON, stage="lead", name="x", investor=None, origin=None, industry=None, category=None,
+                    key=False, planned_investment_minor=0, unit_code=None, workflow_name="investment",
+                    workflow_version=1, plan=(None, None, None, None))
+    built = events.new_registered(**keywords)
+    assert built == events.Registered(**keywords) == events.new_registered(*keywords.values())
+    with pytest.raises(TypeError):
+        events.new_registered(**{k: v for k, v in keywords.items() if k != "plan"})  # every field is needed
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.name = "y"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("written", _WRITTEN, ids=lambda e: f"{e.kind}-{e!r:.40}")
