@@ -181,6 +181,14 @@ class _Failures:
             self.items.append(item)
 
 
+def _new_chain(project: tuple | None, pid: int, paused_cache: dict) -> _Chain:
+    """The chain state of project ``pid`` before its first event (``project``: its row as
+    ``_load_projects`` reads it; None for events whose project row is missing)."""
+    if project is None:
+        return _Chain(project_code(pid), frozenset())
+    return _Chain(project[1], _paused_stages(project[7], project[8], paused_cache))
+
+
 def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
     key = (name, version)
     if key not in cache:
@@ -328,12 +336,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
          stored) = row
         ch = chains.get(pid)
         if ch is None:
-            p = projects.get(pid)
-            if p is None:
-                ch = _Chain(project_code(pid), frozenset())
-            else:
-                ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
-            chains[pid] = ch
+            ch = chains[pid] = _new_chain(projects.get(pid), pid, paused_cache)
         code = ch.code
         # 1. the event's own hash, from its stored fields
         try:
@@ -455,12 +458,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
         rows = list(group)
         ch = chains.get(pid)
         if ch is None:
-            p = projects.get(pid)
-            if p is None:
-                ch = _Chain(project_code(pid), frozenset())
-            else:
-                ch = _Chain(p[1], _paused_stages(p[7], p[8], paused_cache))
-            chains[pid] = ch
+            ch = chains[pid] = _new_chain(projects.get(pid), pid, paused_cache)
         code = ch.code
         project = project_field(code)
         wanted_seqs = want.get(code)
