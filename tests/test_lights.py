@@ -452,3 +452,77 @@ def test_light_is_deterministic_and_as_bad_as_its_worst_reason(f: LightFacts, sh
     assert len({r.code for r in light.reasons}) == len(light.reasons)  # one reason per rule
     for r in light.reasons:
         assert r.en and r.zh and r.color in ("red", "yellow")
+
+
+# --- the color alone (the reports' counts) decides by the same rules ----------------------------------
+
+_THRESHOLDS = st.sampled_from([
+    Thresholds(),
+    Thresholds(progress_ratio_rule=1),
+    Thresholds(progress_by_day=1),
+    Thresholds(progress_by_day=1, progress_ratio_rule=1, screening_yellow_days=0, screening_red_days=0,
+               milestone_due_days=0, followup_yellow_days=0, followup_red_days=0),
+])
+
+
+@st.composite
+def full_facts(draw: st.DrawFn) -> LightFacts:
+    """Every fact a light reads, planned progress, escalated problems and promises included."""
+    f = draw(light_facts())
+    problems = tuple((i, draw(st.text(min_size=1, max_size=50)), draw(st.integers(1, 4)))
+                     for i in range(draw(st.integers(0, 2))))
+    return replace(f, problems=problems, promised_on=draw(_MAYBE_DATE),
+                   year_plan_minor=draw(st.none() | st.integers(-10, 10**12)),
+                   year_done_minor=draw(st.integers(-10, 10**12)))
+
+
+@given(full_facts(), st.integers(min_value=-200, max_value=200), _THRESHOLDS)
+def test_light_color_is_the_color_of_the_worded_light(f: LightFacts, shift: int, t: Thresholds) -> None:
+    from workflow.lights import light_color
+
+    as_of = AS_OF + timedelta(days=shift)
+    assert light_color(f, as_of, t) == compute_light(f, as_of, t).color
+
+
+@given(st.integers(1, 10**12), st.integers(-10, 2 * 10**12), st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+       _THRESHOLDS)
+def test_progress_color_in_integers_equals_the_definition_in_fractions(
+        plan: int, done: int, as_of: date, t: Thresholds) -> None:
+    """The integer decision against SPEC's definition computed directly in exact fractions."""
+    from fractions import Fraction
+
+    from workflow.lights import progress_color
+    from workflow.progress import time_progress
+
+    elapsed = time_progress(as_of, by_day=bool(t.progress_by_day))
+    progress = Fraction(max(done, 0), plan)
+    if t.progress_ratio_rule:
+        share = progress / elapsed * 100
+        expected = ("red" if share < t.progress_red_ratio_pct
+                    else "yellow" if share < t.progress_yellow_ratio_pct else None)
+    else:
+        behind = (elapsed - progress) * 100
+        expected = ("red" if behind > t.progress_red_points
+                    else "yellow" if behind > t.progress_yellow_points else None)
+    assert progress_color(plan, done, as_of, t) == expected
+
+
+def test_progress_color_at_the_exact_boundary() -> None:
+    """March: time progress 25%.  Exactly 10 points behind is not yellow; a fen more is."""
+    from workflow.lights import progress_color
+
+    as_of = date(2026, 3, 31)
+    assert progress_color(100_00, 15_00, as_of, Thresholds()) is None
+    assert progress_color(100_00, 15_00 - 1, as_of, Thresholds()) == "yellow"
+    assert progress_color(100_00, 0, as_of, Thresholds(progress_red_points=24)) == "red"
+    assert progress_color(0, 0, as_of, Thresholds()) is None  # no plan, no light
+
+
+def test_any_object_with_the_facts_gets_the_same_light() -> None:
+    """The reports pass their snapshot of a project, not a LightFacts: the light reads attributes."""
+    from types import SimpleNamespace
+
+    f = facts(stage="screening", stage_since=ago(12), plan={"sign": ago(1)}, key=True)
+    other = SimpleNamespace(**{k: getattr(f, k) for k in f.__dataclass_fields__})
+    assert compute_light(other, AS_OF) == compute_light(f, AS_OF)  # type: ignore[arg-type]
+    assert compute_light(f, AS_OF).color == "red"

@@ -294,6 +294,47 @@ def test_snapshot_agrees_with_project_list_today(county, engine):
         assert (s.stage, s.light.color, s.light.messages("en")) == (p["stage"], p["light"], p["light_reasons"])
 
 
+
+def test_snapshot_colors_alone_equal_the_worded_lights(county, engine):
+    """The counts read the color alone (``reasons=False``): the same colors, on several dates."""
+    from workflow import reports
+
+    t = reports.Thresholds()
+    with engine.connect() as conn:
+        for on in ("2026-02-28", "2026-04-30", "2026-06-30", date.today().isoformat()):
+            worded = reports.snapshots(conn, D(on), t)
+            bare = reports.snapshots(conn, D(on), t, reasons=False)
+            assert [(s.code, s.light.color) for s in bare] == [(s.code, s.light.color) for s in worded]
+            assert all(not s.light.reasons for s in bare)
+            assert any(s.light.reasons for s in worded)
+
+
+def test_flows_of_several_windows_at_once_equal_each_alone(county, engine):
+    """One statement per kind of flow for every window gives each window's own figures."""
+    from workflow import reports
+
+    windows = [reports.make_window(p) for p in ("2026-B1", "2026-B2", "2026-B3", "2026-H1", "2025")]
+    with engine.connect() as conn:
+        together = reports._flows(conn, windows, None)
+        alone = [reports._flows(conn, [w], None)[0] for w in windows]
+        assert together == alone
+        assert together[1]["XH"]["signed"] == 1 and together[1]["XH"]["signed_investment"] == 8000 * WAN
+        assert together[1]["FGW"]["signed_investment"] == 15000 * WAN
+        assert reports._flows(conn, windows[:2], "XH")[1] == {"XH": together[1]["XH"]}
+
+
+def test_bulletin_with_its_problem_list_keeps_the_same_figures(county, engine):
+    """The document's bulletin words the lights of its red and yellow lists; the plain one counts
+    colors alone: the same figures either way."""
+    from workflow import reports
+
+    plain = reports.bulletin(engine, "2026-B2")
+    listed = reports.bulletin(engine, "2026-B2", problems=True)
+    assert {k: v for k, v in listed.items() if k != "projects"} == plain
+    assert [(p["code"], p["light"]) for p in listed["projects"]] == [("P-0004", "red"), ("P-0005", "yellow")]
+    assert all(p["reasons"] for p in listed["projects"])
+    assert plain["signed_investment"]["amount_minor"] == 23000 * WAN
+
 # --- review ---------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Protocol
 
 from workflow.errors import BadInput
 
@@ -173,161 +174,259 @@ def milestone_reached(stage: str, milestone: str) -> bool:
     return STAGE_ORDER.index(stage) >= STAGE_ORDER.index(MILESTONE_STAGE[milestone])
 
 
-def _days(as_of: date, since: date) -> int:
-    return (as_of - since).days
+class Facts(Protocol):
+    """What a light is computed from: a `LightFacts`, or any object with the same attributes (the
+    reports' snapshot of a project on a date is one)."""
+
+    @property
+    def stage(self) -> str: ...
+    @property
+    def stage_kind(self) -> str: ...
+    @property
+    def stage_since(self) -> date: ...
+    @property
+    def registered_on(self) -> date: ...
+    @property
+    def last_followup_on(self) -> date | None: ...
+    @property
+    def key(self) -> bool: ...
+    @property
+    def has_lead_leader(self) -> bool: ...
+    @property
+    def plan(self) -> dict: ...
+    @property
+    def problems(self) -> tuple[tuple[int, str, int], ...]: ...
+    @property
+    def promised_on(self) -> date | None: ...
+    @property
+    def year_plan_minor(self) -> int | None: ...
+    @property
+    def year_done_minor(self) -> int: ...
 
 
-def compute_light(facts: LightFacts, as_of: date, thresholds: Thresholds = Thresholds()) -> Light:
-    """The light of one project on `as_of`, with every reason: red ones first, then yellow, each
-    in a fixed order (milestones in plan order, screening, signed, follow-up, lead leader, escalated
-    problems by id; then the yellow ones, a missed promised follow-up last)."""
-    if facts.stage_kind not in STAGE_KINDS:
-        raise ValueError(
-            f"unknown stage kind {facts.stage_kind!r}; known: {', '.join(STAGE_KINDS)}"
-        )
-    if facts.stage_kind != "active":
-        return Light(None, ())
-    unknown = sorted(set(facts.plan) - set(MILESTONES))
+# A rule that fired: (color, code, what its words need).  Decided without wording anything, so a
+# caller that only needs the color (the reports' counts of red and yellow) never builds text.
+Finding = tuple[str, str, tuple]
+
+# The plan milestones with the position in STAGE_ORDER of the stage that fulfils each, and the
+# codes of their two reasons.
+_MILESTONE_RULES: tuple[tuple[str, int, str, str], ...] = tuple(
+    (m, STAGE_ORDER.index(s), f"{m}_overdue", f"{m}_due") for m, s in MILESTONE_STAGE.items()
+)
+_STAGE_POS: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
+
+
+def _findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
+    """Every rule that fires for an active project on `as_of`, in rule order (milestones in plan
+    order, screening, signed, follow-up, planned progress, lead leader, escalated problems by id,
+    a missed promised follow-up)."""
+    unknown = [m for m in facts.plan if m not in MILESTONE_STAGE]
     if unknown:
-        raise ValueError(f"unknown plan milestone(s): {', '.join(unknown)}")
-
-    t = thresholds
-    red: list[Reason] = []
-    yellow: list[Reason] = []
+        raise ValueError(f"unknown plan milestone(s): {', '.join(sorted(unknown))}")
+    out: list[Finding] = []
+    stage = facts.stage
+    pos = _STAGE_POS.get(stage, -1)  # stages outside STAGE_ORDER have reached no milestone
+    plan = facts.plan
 
     # Planned milestones: passed (red) or due soon (yellow), while the stage is not reached.
-    for milestone in MILESTONES:
-        planned = facts.plan.get(milestone)
-        if planned is None or milestone_reached(facts.stage, milestone):
+    for milestone, needs, overdue, due in _MILESTONE_RULES:
+        planned = plan.get(milestone)
+        if planned is None or pos >= needs:
             continue
-        en_noun, en_not, zh_noun, zh_not = _MILESTONE_WORDS[milestone]
         left = (planned - as_of).days
         if left < 0:
-            red.append(
-                Reason(
-                    f"{milestone}_overdue",
-                    RED,
-                    f"planned {en_noun} {planned.isoformat()} passed, {en_not}",
-                    f"计划{zh_noun}日期{planned.isoformat()}已过，{zh_not}",
-                )
-            )
+            out.append((RED, overdue, (milestone, planned, left)))
         elif left <= t.milestone_due_days:
-            if left == 0:
-                en = f"planned {en_noun} {planned.isoformat()} is due today, {en_not}"
-                zh = f"计划{zh_noun}日期{planned.isoformat()}为今天，{zh_not}"
-            else:
-                unit = "day" if left == 1 else "days"
-                en = f"planned {en_noun} {planned.isoformat()} is due in {left} {unit}, {en_not}"
-                zh = f"距计划{zh_noun}日期{planned.isoformat()}还有{left}天，{zh_not}"
-            yellow.append(Reason(f"{milestone}_due", YELLOW, en, zh))
+            out.append((YELLOW, due, (milestone, planned, left)))
 
     # Too long in committee review.
-    if facts.stage == "screening":
-        days = _days(as_of, facts.stage_since)
-        for color, limit, bucket in (
-            (RED, t.screening_red_days, red),
-            (YELLOW, t.screening_yellow_days, yellow),
-        ):
-            if days > limit:
-                bucket.append(
-                    Reason(
-                        "screening_too_long",
-                        color,
-                        f"in screening for {days} days (more than {limit})",
-                        f"审核中已{days}天（超过{limit}天）",
-                    )
-                )
-                break
+    if stage == "screening":
+        days = (as_of - facts.stage_since).days
+        if days > t.screening_red_days:
+            out.append((RED, "screening_too_long", (days, t.screening_red_days)))
+        elif days > t.screening_yellow_days:
+            out.append((YELLOW, "screening_too_long", (days, t.screening_yellow_days)))
 
     # Signed but no capital: the first capital moves the project on to funding.
-    if facts.stage == "signed":
-        days = _days(as_of, facts.stage_since)
-        limit = t.signed_no_capital_red_days
-        if days > limit:
-            red.append(
-                Reason(
-                    "signed_no_capital",
-                    RED,
-                    f"signed for {days} days with no capital in place (more than {limit})",
-                    f"签约已{days}天，资金仍未到位（超过{limit}天）",
-                )
-            )
+    elif stage == "signed":
+        days = (as_of - facts.stage_since).days
+        if days > t.signed_no_capital_red_days:
+            out.append((RED, "signed_no_capital", (days, t.signed_no_capital_red_days)))
 
     # No follow-up: from the last one, or from registration when there is none.
-    since = facts.last_followup_on if facts.last_followup_on is not None else facts.registered_on
-    days = _days(as_of, since)
-    for color, limit, bucket in (
-        (RED, t.followup_red_days, red),
-        (YELLOW, t.followup_yellow_days, yellow),
-    ):
-        if days > limit:
-            if facts.last_followup_on is None:
-                en = f"no follow-up since registration {days} days ago (more than {limit})"
-                zh = f"登记已{days}天，尚无跟进记录（超过{limit}天）"
-            else:
-                en = f"no follow-up for {days} days (more than {limit})"
-                zh = f"已{days}天未跟进（超过{limit}天）"
-            bucket.append(Reason("no_followup", color, en, zh))
-            break
+    last = facts.last_followup_on
+    days = (as_of - (last if last is not None else facts.registered_on)).days
+    if days > t.followup_red_days:
+        out.append((RED, "no_followup", (days, t.followup_red_days, last is not None)))
+    elif days > t.followup_yellow_days:
+        out.append((YELLOW, "no_followup", (days, t.followup_yellow_days, last is not None)))
 
     # Planned progress (序时进度): investment completed in the year against the year's plan.
     if facts.year_plan_minor:
-        reason = progress_reason(facts.year_plan_minor, facts.year_done_minor, as_of, t)
-        if reason is not None:
-            (red if reason.color == RED else yellow).append(reason)
+        color = progress_color(facts.year_plan_minor, facts.year_done_minor, as_of, t)
+        if color is not None:
+            out.append((color, "progress_behind", (facts.year_plan_minor, facts.year_done_minor)))
 
     # One key project, one county-level leader.
     if facts.key and not facts.has_lead_leader:
-        red.append(
-            Reason(
-                "no_lead_leader", RED, "no lead leader for a key project", "重点项目未明确县级领导"
-            )
-        )
+        out.append((RED, "no_lead_leader", ()))
 
     # Problems escalated up the supervision ladder (督办).
-    for pid, text, level in facts.problems:
-        short = text if len(text) <= 40 else text[:39] + "…"
-        red.append(Reason("problem_escalated", RED, f"problem #{pid} ({short}) at supervision level {level}",
-                          f"问题#{pid}（{short}）督办等级{level}级"))
+    for problem in facts.problems:
+        out.append((RED, "problem_escalated", problem))
 
     # A promised follow-up whose day has passed with no later follow-up.
-    if facts.promised_on is not None and facts.promised_on < as_of:
-        day = facts.promised_on.isoformat()
-        yellow.append(Reason("promise_missed", YELLOW, f"promised follow-up on {day} not recorded",
-                             f"承诺{day}跟进，尚无记录"))
+    promised = facts.promised_on
+    if promised is not None and promised < as_of:
+        out.append((YELLOW, "promise_missed", (promised,)))
+    return out
 
-    reasons = tuple(red + yellow)
-    color = RED if red else YELLOW if yellow else GREEN
-    return Light(color, reasons)
+
+def _check_kind(kind: str) -> None:
+    if kind not in STAGE_KINDS:
+        raise ValueError(f"unknown stage kind {kind!r}; known: {', '.join(STAGE_KINDS)}")
+
+
+def light_color(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds()) -> str | None:
+    """The color of `compute_light(facts, as_of, thresholds)`, decided by the same rules without
+    wording any reason."""
+    if facts.stage_kind != "active":
+        _check_kind(facts.stage_kind)
+        return None
+    found = _findings(facts, as_of, thresholds)
+    if not found:
+        return GREEN
+    for color, _, _ in found:
+        if color == RED:
+            return RED
+    return YELLOW
+
+
+def compute_light(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds()) -> Light:
+    """The light of one project on `as_of`, with every reason: red ones first, then yellow, each
+    in a fixed order (milestones in plan order, screening, signed, follow-up, lead leader, escalated
+    problems by id; then the yellow ones, a missed promised follow-up last)."""
+    if facts.stage_kind != "active":
+        _check_kind(facts.stage_kind)
+        return Light(None, ())
+    found = _findings(facts, as_of, thresholds)
+    if not found:
+        return Light(GREEN, ())
+    red = [_word(f, as_of, thresholds) for f in found if f[0] == RED]
+    yellow = [_word(f, as_of, thresholds) for f in found if f[0] != RED]
+    return Light(RED if red else YELLOW, tuple(red + yellow))
+
+
+def _word(finding: Finding, as_of: date, t: Thresholds) -> Reason:
+    """The reason of a rule that fired, in both languages."""
+    color, code, d = finding
+    if code == "screening_too_long":
+        days, limit = d
+        return Reason(code, color, f"in screening for {days} days (more than {limit})",
+                      f"审核中已{days}天（超过{limit}天）")
+    if code == "signed_no_capital":
+        days, limit = d
+        return Reason(code, color, f"signed for {days} days with no capital in place (more than {limit})",
+                      f"签约已{days}天，资金仍未到位（超过{limit}天）")
+    if code == "no_followup":
+        days, limit, any_followup = d
+        if not any_followup:
+            return Reason(code, color, f"no follow-up since registration {days} days ago (more than {limit})",
+                          f"登记已{days}天，尚无跟进记录（超过{limit}天）")
+        return Reason(code, color, f"no follow-up for {days} days (more than {limit})",
+                      f"已{days}天未跟进（超过{limit}天）")
+    if code == "progress_behind":
+        reason = progress_reason(d[0], d[1], as_of, t)
+        assert reason is not None  # the decision _findings took, now worded
+        return reason
+    if code == "no_lead_leader":
+        return Reason(code, color, "no lead leader for a key project", "重点项目未明确县级领导")
+    if code == "problem_escalated":
+        pid, text, level = d
+        short = text if len(text) <= 40 else text[:39] + "…"
+        return Reason(code, color, f"problem #{pid} ({short}) at supervision level {level}",
+                      f"问题#{pid}（{short}）督办等级{level}级")
+    if code == "promise_missed":
+        day = d[0].isoformat()
+        return Reason(code, color, f"promised follow-up on {day} not recorded", f"承诺{day}跟进，尚无记录")
+    milestone, planned, left = d  # a planned milestone: overdue or due
+    en_noun, en_not, zh_noun, zh_not = _MILESTONE_WORDS[milestone]
+    when = planned.isoformat()
+    if left < 0:
+        return Reason(code, color, f"planned {en_noun} {when} passed, {en_not}",
+                      f"计划{zh_noun}日期{when}已过，{zh_not}")
+    if left == 0:
+        return Reason(code, color, f"planned {en_noun} {when} is due today, {en_not}",
+                      f"计划{zh_noun}日期{when}为今天，{zh_not}")
+    unit = "day" if left == 1 else "days"
+    return Reason(code, color, f"planned {en_noun} {when} is due in {left} {unit}, {en_not}",
+                  f"距计划{zh_noun}日期{when}还有{left}天，{zh_not}")
 
 
 def _pct(x) -> str:
     return f"{float(x * 100):.1f}%"
 
 
-def progress_reason(plan_minor: int, done_minor: int, as_of: date, t: Thresholds) -> Reason | None:
-    """The planned-progress reason (red or yellow) of a project, or None when it keeps pace."""
-    from workflow.progress import plan_progress, time_progress
-
-    progress = plan_progress(done_minor, plan_minor)
-    if progress is None:
+def progress_color(plan_minor: int, done_minor: int, as_of: date, t: Thresholds) -> str | None:
+    """The color `progress_reason` gives (None when the project keeps pace), decided in exact
+    integers: with time progress a/b and progress d/p, behind by points is
+    100·(a·p − d·b) > limit·b·p, and the relative rule is 100·d·b < limit·p·a."""
+    if plan_minor <= 0:
         return None
-    elapsed = time_progress(as_of, by_day=bool(t.progress_by_day))
-    behind = (elapsed - progress) * 100  # points, exact
+    done = max(done_minor, 0)
+    elapsed = _time_progress(as_of, t.progress_by_day)
+    a, b = elapsed.numerator, elapsed.denominator
+    if t.progress_ratio_rule:
+        if 100 * done * b < t.progress_red_ratio_pct * plan_minor * a:
+            return RED
+        if 100 * done * b < t.progress_yellow_ratio_pct * plan_minor * a:
+            return YELLOW
+        return None
+    behind = 100 * (a * plan_minor - done * b)
+    if behind > t.progress_red_points * b * plan_minor:
+        return RED
+    if behind > t.progress_yellow_points * b * plan_minor:
+        return YELLOW
+    return None
+
+
+def _time_progress(as_of: date, by_day: int):
+    from workflow.progress import time_progress
+
+    key = (as_of, by_day)
+    got = _ELAPSED.get(key)
+    if got is None:
+        if len(_ELAPSED) > 64:
+            _ELAPSED.clear()
+        got = _ELAPSED[key] = time_progress(as_of, by_day=bool(by_day))
+    return got
+
+
+_ELAPSED: dict = {}
+
+
+def progress_reason(plan_minor: int, done_minor: int, as_of: date, t: Thresholds) -> Reason | None:
+    """The planned-progress reason (red or yellow) of a project, or None when it keeps pace: the
+    decision of `progress_color`, worded with the exact figures."""
+    from workflow.progress import plan_progress
+
+    color = progress_color(plan_minor, done_minor, as_of, t)
+    if color is None:
+        return None
+    progress = plan_progress(done_minor, plan_minor)
+    assert progress is not None  # progress_color gives no color without a plan
+    elapsed = _time_progress(as_of, t.progress_by_day)
     year = as_of.year
     head_en = f"{_pct(progress)} of the {year} investment plan completed, time progress {_pct(elapsed)}"
     head_zh = f"{year}年度计划投资完成{_pct(progress)}，序时进度{_pct(elapsed)}"
     if t.progress_ratio_rule:
         share = progress / elapsed * 100  # progress as a percentage of time progress
-        for color, limit in ((RED, t.progress_red_ratio_pct), (YELLOW, t.progress_yellow_ratio_pct)):
-            if share < limit:
-                return Reason("progress_behind", color,
-                              f"{head_en} ({float(share):.1f}% of time progress, below {limit}%)",
-                              f"{head_zh}（为序时进度的{float(share):.1f}%，低于{limit}%）")
-        return None
-    for color, limit in ((RED, t.progress_red_points), (YELLOW, t.progress_yellow_points)):
-        if behind > limit:
-            return Reason("progress_behind", color,
-                          f"{head_en} ({float(behind):.1f} points behind, more than {limit})",
-                          f"{head_zh}，落后{float(behind):.1f}个百分点（超过{limit}个百分点）")
-    return None
+        limit = t.progress_red_ratio_pct if color == RED else t.progress_yellow_ratio_pct
+        return Reason("progress_behind", color,
+                      f"{head_en} ({float(share):.1f}% of time progress, below {limit}%)",
+                      f"{head_zh}（为序时进度的{float(share):.1f}%，低于{limit}%）")
+    behind = (elapsed - progress) * 100  # points, exact
+    limit = t.progress_red_points if color == RED else t.progress_yellow_points
+    return Reason("progress_behind", color,
+                  f"{head_en} ({float(behind):.1f} points behind, more than {limit})",
+                  f"{head_zh}，落后{float(behind):.1f}个百分点（超过{limit}个百分点）")

@@ -25,8 +25,8 @@ Counting rules (SPEC §6 and issue 4):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
-from workflow.lights import GREEN, RED, YELLOW, Light, LightFacts, Thresholds, compute_light
+from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, light_color
 from workflow.periods import Period, Span, parse_span
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
@@ -47,6 +47,8 @@ from workflow.tables import project as P
 from workflow.tables import target as TGT
 from workflow.tables import unit as U
 from workflow.tables import year_plan as YP
+
+NO_LIGHT = Light(None, ())  # final and paused stages have no light
 
 CURRENCIES: tuple[str, ...] = ("CNY", "USD")
 OVER_100M_MINOR = 100_000_000 * 100  # 超亿元项目: planned investment ≥ 100 million CNY, in fen
@@ -151,9 +153,9 @@ def previous_window(w: Window) -> Window:
 # --- the state of every project on a date -----------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Snapshot:
-    """One project as it stood on `as_of`, with its light."""
+    """One project as it stood on `as_of`, with its light (the snapshot is the light's facts)."""
 
     id: int
     code: str
@@ -168,9 +170,12 @@ class Snapshot:
     last_followup_on: date | None
     has_lead_leader: bool
     plan: dict
-    light: Light = field(default_factory=lambda: Light(None, ()))
+    light: Light = NO_LIGHT
     year_plan_minor: int = 0  # the plan of the as-of date's year (CNY fen), 0 without one
     year_done_minor: int = 0  # investment completed (CNY) from 1 January to the as-of date
+    # open problems at the supervision ladder's red level or more: (id, text, level), by id
+    problems: tuple[tuple[int, str, int], ...] = ()
+    promised_on: date | None = None  # the next follow-up the latest follow-up promised, if any
 
 
 def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None = None):
@@ -206,8 +211,9 @@ def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None 
 
 
 def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
-              ids: Iterable[int] | None = None) -> list[Snapshot]:
-    """Every project registered by `as_of` (optionally of one unit, or these ids), with its light."""
+              ids: Iterable[int] | None = None, reasons: bool = True) -> list[Snapshot]:
+    """Every project registered by `as_of` (optionally of one unit, or these ids), with its light;
+    ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded)."""
     kinds = stage_kinds()
     out: list[Snapshot] = []
     id_chunks: list[list[int] | None]
@@ -216,7 +222,6 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     else:
         ids = list(ids)
         id_chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-    no_light = Light(None, ())
     from workflow import supervision
     from workflow.settings import ladder
 
@@ -224,30 +229,33 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
     escalated = supervision.escalated(conn, as_of, lad, wanted)
     promised = supervision.promises(conn, as_of, wanted)
+    bare = {color: Light(color, ()) for color in (RED, YELLOW, GREEN)}
+    append = out.append
     for chunk in id_chunks:
         plans = year_plans(conn, as_of, unit=unit, ids=chunk)
         done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
-        for r in conn.execute(_facts_stmt(as_of, unit, chunk)):
-            (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
-             stage, since, followup, leader) = r
-            since = _as_date(since)
-            assert since is not None  # every registered project has a stage date
-            followup = _as_date(followup)
+        for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+             stage, since, followup, leader) in conn.execute(_facts_stmt(as_of, unit, chunk)):
+            if since.__class__ is not date:
+                since = _as_date(since)
+            if followup is not None and followup.__class__ is not date:
+                followup = _as_date(followup)
             kind = kinds.get(stage, "final")
-            plan = {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm}
-            key = bool(key)
-            leader = bool(leader)
-            snap = Snapshot(pid, code, name, unit_code, key, int(planned), stage, kind, since, registered,
-                            followup, leader, plan, no_light, plans.get(pid, 0), done.get(pid, 0))
-            if kind == "active":
-                snap.light = compute_light(LightFacts(
-                    stage=stage, stage_kind=kind, stage_since=since, registered_on=registered,
-                    last_followup_on=followup, key=key, has_lead_leader=leader, plan=plan,
-                    problems=tuple((p["id"], p["text"], p["level"]) for p in escalated.get(pid, [])),
-                    promised_on=promised[pid]["next_on"] if pid in promised else None,
-                    year_plan_minor=snap.year_plan_minor, year_done_minor=snap.year_done_minor),
-                    as_of, thresholds)
-            out.append(snap)
+            snap = Snapshot(pid, code, name, unit_code, bool(key), int(planned), stage, kind, since, registered,
+                            followup, bool(leader),
+                            {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm})
+            append(snap)
+            if pid in plans:
+                snap.year_plan_minor = plans[pid]
+                snap.year_done_minor = done.get(pid, 0)
+            if pid in escalated:
+                snap.problems = tuple((p["id"], p["text"], p["level"]) for p in escalated[pid])
+            if pid in promised:
+                snap.promised_on = promised[pid]["next_on"]
+            if kind != "active":
+                continue
+            snap.light = (compute_light(snap, as_of, thresholds) if reasons
+                          else bare[light_color(snap, as_of, thresholds)])  # type: ignore[index]
     return out
 
 
@@ -313,25 +321,46 @@ def _first_signing():
             .group_by(E.c.project_id).subquery("first_signing"))
 
 
-def _flows(conn: Connection, w: Window, unit: str | None) -> dict[str | None, dict]:
-    """unit -> {"signed": n, "capital": {currency: minor}, "investment": {currency: minor}}."""
-    out: dict[str | None, dict] = defaultdict(lambda: {"signed": 0, "capital": {}, "investment": {}})
+def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> list[dict[str | None, dict]]:
+    """For each of ``windows``: unit -> {"signed": n, "signed_investment": CNY minor of the planned
+    investment of those first signed, "capital": {currency: minor}, "investment": {currency: minor}}.
+
+    One statement per kind of flow for every window at once (a sum per window over the rows of the
+    windows' whole range), so the first signings are found once however many windows are asked."""
+    if not windows:
+        return []
+    outs: list[dict[str | None, dict]] = [
+        defaultdict(lambda: {"signed": 0, "signed_investment": 0, "capital": {}, "investment": {}})
+        for _ in windows]
     unit_filter = [P.c.unit_code == unit] if unit is not None else []
+    low, high = min(w.start for w in windows), max(w.end for w in windows)
     first = _first_signing()
-    q = (select(P.c.unit_code, func.count())
+    inside = [first.c.on.between(w.start, w.end) for w in windows]
+    q = (select(P.c.unit_code,
+                *(func.sum(case((c, 1), else_=0)) for c in inside),
+                *(func.sum(case((c, P.c.planned_investment_minor), else_=0)) for c in inside))
          .select_from(first.join(P, P.c.id == first.c.project_id))
-         .where(first.c.on >= w.start, first.c.on <= w.end, *unit_filter)
+         .where(first.c.on >= low, first.c.on <= high, *unit_filter)
          .group_by(P.c.unit_code))
-    for u, n in conn.execute(q):
-        out[u]["signed"] = int(n)
+    n = len(windows)
+    for r in conn.execute(q):
+        for i, out in enumerate(outs):
+            if r[1 + i]:
+                out[r[0]]["signed"] = int(r[1 + i])
+                out[r[0]]["signed_investment"] = int(r[1 + n + i] or 0)
     for label, table in (("capital", CAP), ("investment", INV)):
-        q = (select(P.c.unit_code, table.c.currency, func.sum(table.c.amount_minor))
+        on = table.c.effective_on
+        q = (select(P.c.unit_code, table.c.currency,
+                    *(func.sum(case((on.between(w.start, w.end), table.c.amount_minor), else_=None))
+                      for w in windows))
              .select_from(table.join(P, P.c.id == table.c.project_id))
-             .where(table.c.effective_on >= w.start, table.c.effective_on <= w.end, *unit_filter)
+             .where(on >= low, on <= high, *unit_filter)
              .group_by(P.c.unit_code, table.c.currency))
-        for u, cur, total in conn.execute(q):
-            out[u][label][cur] = int(total)
-    return out
+        for r in conn.execute(q):
+            for i, out in enumerate(outs):
+                if r[2 + i] is not None:
+                    out[r[0]][label][r[1]] = int(r[2 + i])
+    return outs
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -350,10 +379,11 @@ def _add_money(into: dict, amounts: dict) -> None:
 
 
 def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds,
-                     snaps: list[Snapshot] | None = None) -> dict[str | None, dict]:
+                     snaps: list[Snapshot] | None = None, flows: dict[str | None, dict] | None = None
+                     ) -> dict[str | None, dict]:
     figs: dict[str | None, dict] = defaultdict(_zero_figures)
     if snaps is None:
-        snaps = snapshots(conn, w.as_of, thresholds, unit=unit)
+        snaps = snapshots(conn, w.as_of, thresholds, unit=unit, reasons=False)
     for s in snaps:
         f = figs[s.unit]
         by_stage = f["projects_by_stage"]
@@ -367,7 +397,9 @@ def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: 
             f["red"] += 1
         elif s.light.color == YELLOW:
             f["yellow"] += 1
-    for u, flow in _flows(conn, w, unit).items():
+    if flows is None:
+        flows = _flows(conn, [w], unit)[0]
+    for u, flow in flows.items():
         f = figs[u]
         f["signed"] = flow["signed"]
         _add_money(f["capital_in_place"], flow["capital"])
@@ -549,9 +581,9 @@ def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
     if not isinstance(w.period, Span):
         return None
     rows: list[dict[str, Any]] = []
-    for part in w.parts:
+    for part, flows in zip(w.parts, _flows(conn, w.parts, unit), strict=True):
         act = {"signed": 0, "capital": 0, "foreign": 0, "investment": 0}
-        for flow in _flows(conn, part, unit).values():
+        for flow in flows.values():
             act["signed"] += flow["signed"]
             act["capital"] += flow["capital"].get("CNY", 0)
             act["foreign"] += flow["capital"].get("USD", 0)
@@ -575,17 +607,6 @@ def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
 # --- bulletin (两月一通报) -------------------------------------------------------------------------
 
 
-def signed_investment(conn: Connection, w: Window, unit: str | None) -> int:
-    """协议总投资: the planned investment (CNY) of the projects first signed inside the window."""
-    first = _first_signing()
-    q = (select(func.coalesce(func.sum(P.c.planned_investment_minor), 0))
-         .select_from(first.join(P, P.c.id == first.c.project_id))
-         .where(first.c.on >= w.start, first.c.on <= w.end))
-    if unit is not None:
-        q = q.where(P.c.unit_code == unit)
-    return int(conn.execute(q).scalar() or 0)
-
-
 def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
              problems: bool | int = False) -> dict:
@@ -598,12 +619,14 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     pw = previous_window(w)
     with _read(engine) as conn:
         units = _units(conn, unit)
-        snaps = snapshots(conn, w.as_of, t, unit=unit)
-        now = _figures_by_unit(conn, w, unit, t, snaps)
-        before = _figures_by_unit(conn, pw, unit, t)
+        snaps = snapshots(conn, w.as_of, t, unit=unit, reasons=bool(problems))
+        flows_now, flows_before = _flows(conn, [w, pw], unit)
+        now = _figures_by_unit(conn, w, unit, t, snaps, flows_now)
+        before = _figures_by_unit(conn, pw, unit, t, flows=flows_before)
         spans = series(conn, w, unit)
         planned = progress(conn, w.as_of, unit, snaps, units, t)
-        agreed = signed_investment(conn, w, unit)
+        # 协议总投资: the planned investment (CNY) of the projects first signed inside the window
+        agreed = sum(flow["signed_investment"] for flow in flows_now.values())
         limit = None if problems is True else int(problems)
         listed = _problems(conn, w.as_of, unit, t, lang, snaps, limit)[0] if problems else None
     rows = []
@@ -830,7 +853,7 @@ def _sum_lists(lists: Iterable[list[dict]]) -> list[dict]:
 
 def _actuals(conn: Connection, w: Window, unit: str | None) -> dict[str | None, dict[str, int]]:
     out: dict[str | None, dict[str, int]] = {}
-    for u, flow in _flows(conn, w, unit).items():
+    for u, flow in _flows(conn, [w], unit)[0].items():
         out[u] = {"signed": flow["signed"], "capital": flow["capital"].get("CNY", 0),
                   "foreign": flow["capital"].get("USD", 0), "investment": flow["investment"].get("CNY", 0)}
     return out
