@@ -309,6 +309,24 @@ def test_snapshot_colors_alone_equal_the_worded_lights(county, engine):
             assert any(s.light.reasons for s in worded)
 
 
+
+def test_problem_lists_rank_and_word_colors_alone_as_worded_lights(county, engine):
+    """A list of the worst N ranks colors alone by their rules' findings and words only those it
+    lists: the same list as from lights worded in full."""
+    from workflow import reports
+
+    t = reports.Thresholds(followup_yellow_days=5, followup_red_days=20)  # more lights to rank
+    with engine.connect() as conn:
+        for on in ("2026-02-28", "2026-04-30", date.today().isoformat()):
+            for limit in (None, 1, 2):
+                worded = reports._problems(conn, D(on), None, t, "zh", reports.snapshots(conn, D(on), t), limit)
+                bare_snaps = reports.snapshots(conn, D(on), t, reasons=False)
+                bare = reports._problems(conn, D(on), None, t, "zh", bare_snaps, limit)
+                assert bare == worded
+                assert all(p["reasons"] for p in bare[0])
+                listed = {p["code"] for p in bare[0]}
+                assert all(not s.light.reasons for s in bare_snaps if s.code not in listed)
+
 def test_flows_of_several_windows_at_once_equal_each_alone(county, engine):
     """One statement per kind of flow for every window gives each window's own figures."""
     from workflow import reports

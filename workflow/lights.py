@@ -216,7 +216,7 @@ _MILESTONE_RULES: tuple[tuple[str, int, str, str], ...] = tuple(
 _STAGE_POS: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
 
 
-def _findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
+def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
     """Every rule that fires for an active project on `as_of`, in rule order (milestones in plan
     order, screening, signed, follow-up, planned progress, lead leader, escalated problems by id,
     a missed promised follow-up)."""
@@ -293,7 +293,7 @@ def light_color(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds()
     if facts.stage_kind != "active":
         _check_kind(facts.stage_kind)
         return None
-    found = _findings(facts, as_of, thresholds)
+    found = findings(facts, as_of, thresholds)
     if not found:
         return GREEN
     for color, _, _ in found:
@@ -309,7 +309,7 @@ def compute_light(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds
     if facts.stage_kind != "active":
         _check_kind(facts.stage_kind)
         return Light(None, ())
-    found = _findings(facts, as_of, thresholds)
+    found = findings(facts, as_of, thresholds)
     if not found:
         return Light(GREEN, ())
     red = [_word(f, as_of, thresholds) for f in found if f[0] == RED]
@@ -337,7 +337,7 @@ def _word(finding: Finding, as_of: date, t: Thresholds) -> Reason:
                       f"已{days}天未跟进（超过{limit}天）")
     if code == "progress_behind":
         reason = progress_reason(d[0], d[1], as_of, t)
-        assert reason is not None  # the decision _findings took, now worded
+        assert reason is not None  # the decision findings took, now worded
         return reason
     if code == "no_lead_leader":
         return Reason(code, color, "no lead leader for a key project", "重点项目未明确县级领导")

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
-from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, light_color
+from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, findings, light_color
 from workflow.periods import Period, Span, parse_span
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
@@ -619,7 +619,7 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     pw = previous_window(w)
     with _read(engine) as conn:
         units = _units(conn, unit)
-        snaps = snapshots(conn, w.as_of, t, unit=unit, reasons=bool(problems))
+        snaps = snapshots(conn, w.as_of, t, unit=unit, reasons=False)
         flows_now, flows_before = _flows(conn, [w, pw], unit)
         now = _figures_by_unit(conn, w, unit, t, snaps, flows_now)
         before = _figures_by_unit(conn, pw, unit, t, flows=flows_before)
@@ -655,9 +655,15 @@ def _thresholds_json(t: Thresholds) -> dict:
 # --- warnings and dispatch (一季一调度) -------------------------------------------------------------
 
 
-def _rank_key(s: Snapshot):
-    reds = sum(1 for r in s.light.reasons if r.color == RED)
-    return (0 if s.light.color == RED else 1, -reds, -len(s.light.reasons), not s.key, s.id)
+def _rank_key(s: Snapshot, as_of: date | None = None, t: Thresholds | None = None):
+    """Worst first: red before yellow, then more red reasons, more reasons, key projects, by id.  A
+    light counted by color alone has its rules' findings counted (no words needed to rank)."""
+    if s.light.reasons or as_of is None or t is None:
+        colors = [r.color for r in s.light.reasons]
+    else:
+        colors = [f[0] for f in findings(s, as_of, t)]
+    reds = sum(1 for c in colors if c == RED)
+    return (0 if s.light.color == RED else 1, -reds, -len(colors), not s.key, s.id)
 
 
 def _lead_leaders(conn: Connection, ids: list[int], as_of: date) -> dict[int, dict]:
@@ -695,12 +701,15 @@ def _problems(conn: Connection, as_of: date, unit: str | None, t: Thresholds, la
     if every is None:
         every = snapshots(conn, as_of, t, unit=unit)
     snaps = [s for s in every if s.light.color in (RED, YELLOW)]
-    snaps.sort(key=_rank_key)
+    snaps.sort(key=lambda s: _rank_key(s, as_of, t))
     counts = {RED: sum(1 for s in snaps if s.light.color == RED),
               YELLOW: sum(1 for s in snaps if s.light.color == YELLOW)}
     if limit is not None:
         snaps = ([s for s in snaps if s.light.color == RED][:limit]
                  + [s for s in snaps if s.light.color == YELLOW][:limit])
+    for s in snaps:  # a light counted by color alone is worded now, for the projects listed only
+        if not s.light.reasons:
+            s.light = compute_light(s, as_of, t)
     leaders = _lead_leaders(conn, [s.id for s in snaps], as_of)
     units = _unit_names(conn)
     items = [_problem_json(s, leaders.get(s.id), units, lang) for s in snaps]
