@@ -205,3 +205,40 @@ def test_project_codes_are_never_reused(tmp_path):
     res = c.admin("project", "add", "--name", "a", "--investor", "b", "--industry", "c", "--investment", "1",
                   "--unit", "XH", "--allow-duplicate", json=True, ok=True)
     assert res.json["code"] == "P-0004"
+
+
+def test_sqlite_single_write_statements_equal_sqlalchemys(tmp_path):
+    """A single write on SQLite reads its project row with the gate, and saves it, through statements
+    compiled once (``store._read_gated``, ``store._save``): the same typed row, and the same update
+    and compare-and-set, as running the Core statements."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from workflow import store
+    from workflow.db import make_engine
+    from workflow.service import Service
+    from workflow.tables import project as P
+
+    db = tmp_path / "w.db"
+    c = Cli(str(db))
+    c("init", actor="admin", ok=True)
+    c.admin("units", "add", "XH", "--name", "新华镇", "--kind", "township", ok=True)
+    engine = make_engine(f"sqlite:///{db}")
+    Service(engine, "admin").add_project(name="风电", investor="某公司", industry="energy", investment_minor=100,
+                                         unit="XH", plan={"sign": date(2026, 5, 1)}, key=True)
+    with engine.begin() as conn:
+        fast = store._read_gated(conn, "P-0001", "admin")
+        core = dict(conn.execute(store._LOCK_GATED, {"b_code": "P-0001", "b_login": "admin"}).mappings().one())
+        assert fast == core
+        assert isinstance(fast["plan_sign"], date) and fast["key"] is True and fast["created_at"].tzinfo
+        assert store._read_gated(conn, "P-0404", "admin") is None
+        keys = ("plan_sign", "stage", "key")
+        save = {"b_id": fast["id"], "b_old": fast["version"], "b_plan_sign": date(2027, 1, 2), "b_stage": "signed",
+                "b_key": False}
+        assert store._save(conn, keys, [save]) == 1
+        assert store._save(conn, keys, [save | {"b_old": fast["version"] + 7}]) == 0  # the compare-and-set
+        row = conn.execute(select(P.c.plan_sign, P.c.stage, P.c.key).where(P.c.id == fast["id"])).one()
+        assert tuple(row) == (date(2027, 1, 2), "signed", False)
+        raw = conn.exec_driver_sql("SELECT plan_sign, key FROM project WHERE id = ?", (fast["id"],)).one()
+        assert tuple(raw) == ("2027-01-02", 0)  # stored as the Core statement stores it

@@ -188,7 +188,7 @@ class Txn:
         from workflow.find import normalize_code
 
         code = normalize_code(code)
-        row = self.conn.execute(_LOCK_GATED, {"b_code": code, "b_login": self.actor}).mappings().first()
+        row = _read_gated(self.conn, code, self.actor)
         if row is None:
             return  # the gate is read on its own; ``lock`` names the missing project
         self._gate = (bool(row["gate_disabled"]), row["gate_ledger_head"])
@@ -400,9 +400,8 @@ class Txn:
             groups.setdefault(tuple(sorted(changes)), []).append(
                 {"b_id": proj.id, "b_old": old, **{f"b_{k}": v for k, v in changes.items()}})
         for keys, saves in groups.items():
-            stmt = _save_statement(keys)
             for chunk in _chunks(saves, 5000):
-                done = conn.execute(stmt, chunk).rowcount
+                done = _save(conn, keys, chunk)
                 if (len(chunk) == 1 or conn.dialect.supports_sane_multi_rowcount) and done != len(chunk):
                     code = chunk[0]["b_id"]
                     raise Conflict(f"{project_code(code)} was changed by someone else; nothing was written; retry",
@@ -447,6 +446,45 @@ class _FactsLoader:
         return holders
 
 
+_GATED_SQL: list[tuple[str, Callable, list[str], list[tuple[str, Callable]]]] = []
+
+
+def _read_gated(conn: Connection, code: str, actor: str) -> dict[str, Any] | None:
+    """SQLite: ``_LOCK_GATED`` compiled once and run as its SQL, each value through SQLAlchemy's own
+    result processor of its column (what ``conn.execute`` would do, without building the statement's
+    parameters and result object each write)."""
+    if not _GATED_SQL:
+        compiled = _LOCK_GATED.compile(dialect=conn.dialect)
+        names = [str(c.key) for c in _LOCK_GATED.selected_columns]
+        processors: list[tuple[str, Callable]] = []
+        for name, c in zip(names, _LOCK_GATED.selected_columns, strict=True):
+            f = c.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+            if f is not None:
+                processors.append((name, f))
+        binds = list(compiled.positiontup or ())
+        fixed = compiled.construct_params({"b_code": "", "b_login": ""})  # and the literal values in it
+        assert all(not isinstance(fixed[b], bool | date) for b in binds)  # none needs a bind processor
+        template = [fixed[b] for b in binds]
+        positions = {b: [i for i, x in enumerate(binds) if x == b] for b in ("b_code", "b_login")}
+
+        def params(code: str, actor: str) -> tuple:
+            values = list(template)
+            for name, value in (("b_code", code), ("b_login", actor)):
+                for i in positions[name]:
+                    values[i] = value
+            return tuple(values)
+
+        _GATED_SQL.append((str(compiled), params, names, processors))
+    sql, params, names, processors = _GATED_SQL[0]
+    found = conn.exec_driver_sql(sql, params(code, actor)).first()
+    if found is None:
+        return None
+    row = dict(zip(names, found, strict=True))
+    for name, process in processors:
+        row[name] = process(row[name])
+    return row
+
+
 _SAVES: dict[tuple[str, ...], Any] = {}
 
 
@@ -456,6 +494,34 @@ def _save_statement(keys: tuple[str, ...]) -> Any:
         stmt = _SAVES[keys] = (update(P).where(P.c.id == bindparam("b_id"), P.c.version == bindparam("b_old"))
                                .values(**{k: bindparam(f"b_{k}") for k in keys}))
     return stmt
+
+
+_SQLITE_SAVES: dict[tuple[str, ...], tuple[str, Callable, list[tuple[int, Callable]]]] = {}
+
+
+def _save(conn: Connection, keys: tuple[str, ...], saves: Sequence[dict]) -> int:
+    """Save the changed columns ``keys`` of projects on their old versions (the compare-and-set);
+    the rows updated.  On SQLite the statement is compiled once per set of columns and run with
+    SQLAlchemy's own bind processors over each value, as ``insert_many`` does."""
+    if conn.dialect.name != "sqlite":
+        return conn.execute(_save_statement(keys), saves).rowcount
+    found = _SQLITE_SAVES.get(keys)
+    if found is None:
+        compiled = _save_statement(keys).compile(dialect=conn.dialect)
+        order = list(compiled.positiontup or ())
+        types = {f"b_{k}": P.c[k].type for k in keys} | {"b_id": P.c.id.type, "b_old": P.c.version.type}
+        processors = [types[b].dialect_impl(conn.dialect).bind_processor(conn.dialect) for b in order]
+        found = _SQLITE_SAVES[keys] = (str(compiled), itemgetter(*order),
+                                       [(i, f) for i, f in enumerate(processors) if f is not None])
+    sql, getter, processed = found
+    params = []
+    for save in saves:
+        values = list(getter(save))
+        for i, process in processed:
+            if values[i] is not None:
+                values[i] = process(values[i])
+        params.append(tuple(values))
+    return conn.exec_driver_sql(sql, params).rowcount
 
 
 def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow], Any], *,
