@@ -476,7 +476,9 @@ def _read_gated(conn: Connection, code: str, actor: str) -> dict[str, Any] | Non
 
         _GATED_SQL.append((str(compiled), params, names, processors))
     sql, params, names, processors = _GATED_SQL[0]
-    found = conn.exec_driver_sql(sql, params(code, actor)).first()
+    # On the DBAPI connection, inside the transaction SQLAlchemy began: a text statement through
+    # SQLAlchemy would build its result's metadata from the cursor's description every time.
+    found = conn.connection.dbapi_connection.execute(sql, params(code, actor)).fetchone()  # type: ignore[union-attr]
     if found is None:
         return None
     row = dict(zip(names, found, strict=True))
