@@ -526,3 +526,41 @@ def test_any_object_with_the_facts_gets_the_same_light() -> None:
     other = SimpleNamespace(**{k: getattr(f, k) for k in f.__dataclass_fields__})
     assert compute_light(other, AS_OF) == compute_light(f, AS_OF)  # type: ignore[arg-type]
     assert compute_light(f, AS_OF).color == "red"
+
+
+@given(st.integers(1, 10**13), st.integers(-10, 3 * 10**13), st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+       _THRESHOLDS)
+def test_progress_words_show_the_exact_shares_rounded(plan: int, done: int, as_of: date, t: Thresholds) -> None:
+    """The reason's percentages are worded from integers: each equals the float of the exact
+    fraction, as SPEC's definition computed in fractions gives it."""
+    from fractions import Fraction
+
+    from workflow.lights import progress_reason
+    from workflow.progress import time_progress
+
+    reason = progress_reason(plan, done, as_of, t)
+    if reason is None:
+        return
+    elapsed = time_progress(as_of, by_day=bool(t.progress_by_day))
+    progress = Fraction(max(done, 0), plan)
+    assert f"{float(progress * 100):.1f}% of the {as_of.year} investment plan" in reason.en
+    assert f"time progress {float(elapsed * 100):.1f}%" in reason.en
+    if t.progress_ratio_rule:
+        assert f"({float(progress / elapsed * 100):.1f}% of time progress" in reason.en
+    else:
+        assert f"({float((elapsed - progress) * 100):.1f} points behind" in reason.en
+
+
+def test_the_lights_do_not_load_fractions() -> None:
+    """Deciding and wording planned progress needs no ``fractions`` (and its ``decimal``) at start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from datetime import date; from workflow.lights import *; "
+            "f = LightFacts(stage='construction', stage_kind='active', stage_since=date(2026, 1, 1), "
+            "registered_on=date(2026, 1, 1), last_followup_on=date(2026, 6, 1), key=False, has_lead_leader=False, "
+            "year_plan_minor=100, year_done_minor=1); "
+            "assert compute_light(f, date(2026, 6, 2)).reasons[0].code == 'progress_behind'; "
+            "print('fractions' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

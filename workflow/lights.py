@@ -363,8 +363,10 @@ def _word(finding: Finding, as_of: date, t: Thresholds) -> Reason:
                   f"距计划{zh_noun}日期{when}还有{left}天，{zh_not}")
 
 
-def _pct(x) -> str:
-    return f"{float(x * 100):.1f}%"
+def _pct(numerator: int, denominator: int) -> str:
+    """A share as a percentage with one decimal: the correctly rounded float of the exact quotient
+    (what ``float(Fraction(numerator, denominator))`` gives), without loading ``fractions``."""
+    return f"{numerator / denominator:.1f}%"
 
 
 def progress_color(plan_minor: int, done_minor: int, as_of: date, t: Thresholds) -> str | None:
@@ -374,8 +376,7 @@ def progress_color(plan_minor: int, done_minor: int, as_of: date, t: Thresholds)
     if plan_minor <= 0:
         return None
     done = max(done_minor, 0)
-    elapsed = _time_progress(as_of, t.progress_by_day)
-    a, b = elapsed.numerator, elapsed.denominator
+    a, b = _elapsed(as_of, t.progress_by_day)
     if t.progress_ratio_rule:
         if 100 * done * b < t.progress_red_ratio_pct * plan_minor * a:
             return RED
@@ -390,43 +391,43 @@ def progress_color(plan_minor: int, done_minor: int, as_of: date, t: Thresholds)
     return None
 
 
-def _time_progress(as_of: date, by_day: int):
-    from workflow.progress import time_progress
-
+def _elapsed(as_of: date, by_day: int) -> tuple[int, int]:
+    """Time progress of ``as_of`` as (numerator, denominator) (``workflow.progress``), kept per date."""
     key = (as_of, by_day)
     got = _ELAPSED.get(key)
     if got is None:
+        from workflow.progress import elapsed_parts
+
         if len(_ELAPSED) > 64:
             _ELAPSED.clear()
-        got = _ELAPSED[key] = time_progress(as_of, by_day=bool(by_day))
+        got = _ELAPSED[key] = elapsed_parts(as_of, by_day=bool(by_day))
     return got
 
 
-_ELAPSED: dict = {}
+_ELAPSED: dict[tuple[date, int], tuple[int, int]] = {}
 
 
 def progress_reason(plan_minor: int, done_minor: int, as_of: date, t: Thresholds) -> Reason | None:
     """The planned-progress reason (red or yellow) of a project, or None when it keeps pace: the
-    decision of `progress_color`, worded with the exact figures."""
-    from workflow.progress import plan_progress
-
+    decision of `progress_color`, worded with the exact figures (each shown share is the correctly
+    rounded quotient of exact integers)."""
     color = progress_color(plan_minor, done_minor, as_of, t)
     if color is None:
         return None
-    progress = plan_progress(done_minor, plan_minor)
-    assert progress is not None  # progress_color gives no color without a plan
-    elapsed = _time_progress(as_of, t.progress_by_day)
+    done = max(done_minor, 0)
+    a, b = _elapsed(as_of, t.progress_by_day)
     year = as_of.year
-    head_en = f"{_pct(progress)} of the {year} investment plan completed, time progress {_pct(elapsed)}"
-    head_zh = f"{year}年度计划投资完成{_pct(progress)}，序时进度{_pct(elapsed)}"
+    head_en = (f"{_pct(100 * done, plan_minor)} of the {year} investment plan completed, "
+               f"time progress {_pct(100 * a, b)}")
+    head_zh = f"{year}年度计划投资完成{_pct(100 * done, plan_minor)}，序时进度{_pct(100 * a, b)}"
     if t.progress_ratio_rule:
-        share = progress / elapsed * 100  # progress as a percentage of time progress
+        share = (100 * done * b) / (plan_minor * a)  # progress as a percentage of time progress
         limit = t.progress_red_ratio_pct if color == RED else t.progress_yellow_ratio_pct
         return Reason("progress_behind", color,
-                      f"{head_en} ({float(share):.1f}% of time progress, below {limit}%)",
-                      f"{head_zh}（为序时进度的{float(share):.1f}%，低于{limit}%）")
-    behind = (elapsed - progress) * 100  # points, exact
+                      f"{head_en} ({share:.1f}% of time progress, below {limit}%)",
+                      f"{head_zh}（为序时进度的{share:.1f}%，低于{limit}%）")
+    behind = (100 * (a * plan_minor - done * b)) / (b * plan_minor)  # points
     limit = t.progress_red_points if color == RED else t.progress_yellow_points
     return Reason("progress_behind", color,
-                  f"{head_en} ({float(behind):.1f} points behind, more than {limit})",
-                  f"{head_zh}，落后{float(behind):.1f}个百分点（超过{limit}个百分点）")
+                  f"{head_en} ({behind:.1f} points behind, more than {limit})",
+                  f"{head_zh}，落后{behind:.1f}个百分点（超过{limit}个百分点）")

@@ -22,9 +22,21 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from workflow.errors import BadInput
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+
+def elapsed_parts(as_of: date, *, by_day: bool = False) -> tuple[int, int]:
+    """Time progress as (numerator, denominator), not reduced: the months up to and including the
+    date's month over 12, or the day of the year over the days in the year.  The lights decide and
+    word in these integers (``workflow.lights`` does not load ``fractions``)."""
+    if by_day:
+        return as_of.timetuple().tm_yday, 366 if calendar.isleap(as_of.year) else 365
+    return as_of.month, 12
 
 YEAR_PLAN_FORMS = "YEAR=AMOUNT, e.g. 2026=8000万 (several: 2026=8000万;2027=1.2亿)"
 _SPLIT = re.compile(r"[;；\n]+")
@@ -32,14 +44,15 @@ _SPLIT = re.compile(r"[;；\n]+")
 
 def time_progress(as_of: date, *, by_day: bool = False) -> Fraction:
     """The share of ``as_of``'s year elapsed (0 < share ≤ 1)."""
-    if by_day:
-        days = 366 if calendar.isleap(as_of.year) else 365
-        return Fraction(as_of.timetuple().tm_yday, days)
-    return Fraction(as_of.month, 12)
+    from fractions import Fraction
+
+    return Fraction(*elapsed_parts(as_of, by_day=by_day))
 
 
 def plan_progress(done_minor: int, plan_minor: int) -> Fraction | None:
     """Completed over planned (None without a plan)."""
+    from fractions import Fraction
+
     if plan_minor <= 0:
         return None
     return Fraction(max(done_minor, 0), plan_minor)
