@@ -152,9 +152,9 @@ class _Chain:
         self.code = code
         self.last_seq = 0
         self.last_hash = GENESIS
-        self.stage = None
-        self.stage_seq = None
-        self.held_from = None
+        self.stage: str | None = None
+        self.stage_seq: int | None = None
+        self.held_from: str | None = None
         self.lo = 1  # lower bound of the version: write transactions proven by history
         self.actor = None
         self.n = 0
@@ -364,12 +364,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
         ch.actor = actor
         ch.n += 1
         if to_stage is not None:
-            if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
-                failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in "
-                                        f"{ch.stage!r}")
-            ch.held_from = _held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
-            ch.stage = to_stage
-            ch.stage_seq = seq
+            _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
         # 4. the running digest (with the ledger entries placed before this event) and the heads
         if running:
             if fold_at is not None and _id > fold_at:
@@ -408,6 +403,17 @@ def _link_failure(failures: _Failures, code: str, seq: Any, last_seq: int) -> in
     else:
         failures.add(code, seq, f"event {seq} is out of order or duplicated (found after event {last_seq})")
     return seq
+
+
+def _follow_stage(ch: _Chain, failures: _Failures, code: str, seq: int, kind: str, from_stage: Any,
+                  to_stage: Any, payload: Any) -> None:
+    """An event that sets the stage: a transition or correction must leave the stage history had the
+    project in; the stage, its event and the held-from stage follow it."""
+    if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
+        failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in {ch.stage!r}")
+    ch.held_from = _held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
+    ch.stage = to_stage
+    ch.stage_seq = seq
 
 
 def _held_from(paused: frozenset | None, held_from: Any, kind: str, from_stage: Any, to_stage: Any,
@@ -504,12 +510,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
             last_actor = actor
             n += 1
             if to_stage is not None:
-                if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
-                    failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in "
-                                            f"{ch.stage!r}")
-                ch.held_from = _held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
-                ch.stage = to_stage
-                ch.stage_seq = seq
+                _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
             # 4. the checkpoint's heads
             if wanted_seqs is not None and seq in wanted_seqs:
                 found[(code, seq)] = stored
