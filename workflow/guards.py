@@ -211,6 +211,20 @@ def _parsed(name: str) -> tuple[bool, str, str | None]:
     return (is_known_guard(name), *parse_guard(name))
 
 
+def _known(name: str) -> tuple[str, str | None]:
+    """``parse_guard(name)`` of a known guard; BadInput naming the known ones otherwise."""
+    try:
+        known, base, param = _parsed(name)
+    except TypeError:  # an unhashable name
+        known, base, param = False, "", None
+    if not known:
+        raise BadInput(
+            f"unknown guard {name!r}",
+            [{"field": "guard", "message": f"known guards: {', '.join(known_guard_names())}"}],
+        )
+    return base, param
+
+
 def evaluate(
     guard_names: Iterable[str],
     ctx: GuardContext,
@@ -225,15 +239,7 @@ def evaluate(
     labels = labels or {}
     results: list[GuardResult] = []
     for name in guard_names:
-        try:
-            known, base, param = _parsed(name)
-        except TypeError:  # an unhashable name
-            known, base, param = False, "", None
-        if not known:
-            raise BadInput(
-                f"unknown guard {name!r}",
-                [{"field": "guard", "message": f"known guards: {', '.join(known_guard_names())}"}],
-            )
+        base, param = _known(name)
         if param is None:
             results.append(PLAIN_GUARDS[base](name, ctx))
             continue
@@ -250,12 +256,7 @@ def all_hold(guard_names: Iterable[str], ctx: GuardContext) -> bool:
     this for every transition in history, and words only a guard that fails).  An unknown guard name
     raises ``BadInput`` as in ``evaluate``."""
     for name in guard_names:
-        try:
-            known, base, param = _parsed(name)
-        except TypeError:  # an unhashable name
-            known, base, param = False, "", None
-        if not known:
-            evaluate([name], ctx)  # raises
+        base, param = _known(name)
         if param is None:
             holds = PLAIN_HOLDS[base](ctx)
         elif base == "document":
