@@ -22,6 +22,14 @@ print(json.dumps({{"code": code, "loaded": sorted(m for m in {heavy!r} if m in s
 """
 
 
+def probe(argv: list[str], heavy: tuple[str, ...]) -> dict:
+    """Run ``pipeline argv`` in a fresh interpreter: its exit code and which of ``heavy`` it loaded."""
+    out = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=heavy)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.parametrize("argv,code", [
     (["--help"], 0), (["-h"], 0), (["--version"], 0), (["project", "--help"], 0),
     (["advance", "--help"], 0), (["report", "--help"], None), (["audit", "--help"], None),
@@ -29,10 +37,7 @@ print(json.dumps({{"code": code, "loaded": sorted(m for m in {heavy!r} if m in s
     (["project", "add", "--bogus"], 2),
 ])
 def test_no_heavy_imports(argv, code):
-    out = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True,
-                         text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    doc = probe(argv, HEAVY)
     if code is not None:
         assert doc["code"] == code
     assert doc["loaded"] == [], f"{argv} imported {doc['loaded']}"
@@ -47,10 +52,7 @@ def test_commands_run_on_sqlalchemy_core_alone(cli, argv):
     """Working commands use the generated Core tables: no SQLModel, no ORM (pydantic comes with typer)."""
     cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
         "--unit", "XH", "--on", "2026-03-01", ok=True)
-    probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv], heavy=RUNTIME_HEAVY)
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    doc = probe(["--db", cli.url_for(), "--as", "coord", *argv], RUNTIME_HEAVY)
     assert doc["code"] == 0, doc
     heavy = [m for m in doc["loaded"] if not (argv[0] == "advance" and m == "transitions")]  # the machine
     assert heavy == [], f"{argv} imported {heavy}"
@@ -79,11 +81,8 @@ def test_plain_value_coercion_is_installed_and_keeps_pydantic_away(cli):
                  ["advance", "P-0001", "submit", "--on", "2026-03-02", "--expect-version", "1"],
                  ["report", "bulletin", "--period", "2026", "--json"],  # --output is a Path
                  ["import", "--dry-run", "/no/such/ledger.csv"]):  # a Path argument, refused (exit 2)
-        probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv],
-                             heavy=("typer._adapters", "pydantic"))
-        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-        doc = json.loads(out.stdout.strip().splitlines()[-1])
-        assert doc == {"code": 2 if argv[0] == "import" else 0, "loaded": []}, (argv, doc, out.stderr)
+        doc = probe(["--db", cli.url_for(), "--as", "coord", *argv], ("typer._adapters", "pydantic"))
+        assert doc == {"code": 2 if argv[0] == "import" else 0, "loaded": []}, (argv, doc)
 
 
 @pytest.mark.parametrize("annotation,values", [
@@ -189,8 +188,5 @@ def test_reads_do_not_load_the_write_path(cli, argv):
     the rules stay unloaded (the service facade imports them on first write)."""
     cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
         "--unit", "XH", "--on", "2026-03-01", ok=True)
-    probe = PROBE.format(argv=["--db", cli.url_for(), "--as", "coord", *argv], heavy=WRITE_PATH)
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    doc = probe(["--db", cli.url_for(), "--as", "coord", *argv], WRITE_PATH)
     assert doc["code"] == 0 and doc["loaded"] == [], doc
