@@ -1,7 +1,7 @@
 """``pipeline import`` of a 50,000-row ledger against raw ``sqlite3`` ``executemany`` of the same rows.
 
 - ours: ``pipeline import ledger.csv`` as a subprocess (start-up included): the file read and every
-  cell checked (amounts in the 万/亿 forms of SPEC §3, dates, yes/no, units, duplicates), then ONE
+  cell checked (amounts in the 万/亿 forms of docs/money.md, dates, yes/no, units, duplicates), then ONE
   transaction registering every project with its hash-chained ``registered`` event and the rules hook.
 - baseline: ``python -c`` (start-up included) reading the same CSV with the ``csv`` module and inserting
   one ``project`` row per line with ``executemany`` into the same schema with the same pragmas — the
@@ -78,7 +78,7 @@ con.execute("COMMIT")
 
 
 def write_ledger(path: Path, n: int, seed: int = 7) -> None:
-    """A ledger of ``n`` distinct projects over six units, amounts in every SPEC §3 form."""
+    """A ledger of ``n`` distinct projects over six units, amounts in every form of docs/money.md."""
     rnd = random.Random(seed)
     today = date.today()
     units = ["XH", "FGW", "U1", "U2", "U3", "U4"]

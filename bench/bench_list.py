@@ -1,4 +1,4 @@
-"""``pipeline project list`` of a whole county, in each output form (issue 17).
+"""``pipeline project list`` of a whole county, in each output form (docs/usage.md, `pipeline project list`).
 
 - ours: ``pipeline project list`` (a table, piped) and ``pipeline project list --json``, whole
   commands with start-up, and their peak memory;

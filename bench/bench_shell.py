@@ -1,4 +1,4 @@
-"""``pipeline shell`` against one-shot commands (issue 17).
+"""``pipeline shell`` against one-shot commands (docs/usage.md, `pipeline shell`).
 
 - ours: ``project show CODE`` typed in ``pipeline shell`` — the median time of a line, measured
   inside one shell process (the database stays open, the command objects are built once); and a

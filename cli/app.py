@@ -107,7 +107,7 @@ PRINTED_DETAILS = 20  # an error prints its first details and a count of the res
 def _fail(exc: PipelineError, json_mode: bool) -> int:
     zh = STATE.lang == "zh"
     details = exc.details
-    if zh:  # the Chinese beside the English (SPEC §8's document, with ``message_zh`` added)
+    if zh:  # the Chinese beside the English (docs/usage.md "Output and errors": ``message_zh`` added)
         from workflow.i18n import error_zh
 
         details = [{**d, "message_zh": error_zh(d["message"])}
@@ -141,7 +141,7 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns (and exits with) the SPEC §8 exit code."""
+    """Run the command line; returns (and exits with) the exit code of docs/usage.md "Exit codes"."""
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = _json_wanted(argv)
     argv = hoist_globals(argv)

@@ -1,4 +1,4 @@
-"""Audit commands (SPEC §7, §8): ``history``, ``audit log|checkpoint|checkpoints|verify`` and ``correct``.
+"""Audit commands (docs/audit.md): ``history``, ``audit log|checkpoint|checkpoints|verify`` and ``correct``.
 
 ``history`` and ``audit`` only read: they open an SQLite database read-only (an auditor's process
 cannot write even by mistake).  ``audit log`` streams: rows are written as they are read, so memory

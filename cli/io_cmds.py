@@ -1,4 +1,4 @@
-"""``pipeline import``, ``pipeline export`` and ``pipeline demo`` (SPEC §8, issue 7).
+"""``pipeline import``, ``pipeline export`` and ``pipeline demo`` (docs/import-export.md).
 
 Thin: read and check the file with ``workflow.io``, write through ``workflow.service``, render.
 """
@@ -23,7 +23,7 @@ PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth show
 @contextlib.contextmanager
 def progress_bar(enabled: bool = True):
     """A ``(phase, done, total)`` callback drawing a progress bar on stderr, on a terminal only and for
-    large work only; a no-op otherwise (no spinners in pipes, SPEC §8)."""
+    large work only; a no-op otherwise (no spinners in pipes, docs/usage.md "Output and errors")."""
     if not enabled or not is_terminal(err().file):
         yield lambda phase, done, total: None
         return

@@ -227,7 +227,7 @@ MULTILINE_KINDS = ("followup", "check", "correction")  # their details carry a f
 EVENT_COLUMNS = ("seq", "effective_on", "recorded_at", "actor", "event", "from_to", "reason", "details")
 
 
-# --- the board (issue 4) ---------------------------------------------------------------------------
+# --- the board (docs/lights-and-reports.md) -------------------------------------------------------
 
 BOARD_MAX_WIDTH = 132
 

@@ -1,4 +1,4 @@
-"""Reports, warnings, the board, targets and the warning thresholds (SPEC §5, §6, §8).
+"""Reports, warnings, the board, targets and the warning thresholds (docs/lights-and-reports.md).
 
 `pipeline report bulletin|dispatch|review|evaluation --period P`, `pipeline warnings`,
 `pipeline board`, `pipeline targets set|list`, `pipeline lights show|set|reset`.

@@ -12,7 +12,8 @@ Each test gets a fresh database copied (``CREATE DATABASE … TEMPLATE``) from a
 the migrations applied once per session.  On PostgreSQL the actor is the database login
 (``session_user``), so ``PgCli`` connects as ``user=<actor>``: every actor is a login role in the
 cluster.  A login that ``users add`` has not granted a group role yet is made a member of
-``pipeline_auditor`` by ``ensure_login`` so it can read (SPEC: an unknown user may read, not write).
+``pipeline_auditor`` by ``ensure_login`` so it can read (an unknown user may read, not write:
+docs/usage.md, "Users and roles").
 
 Under ``CI=true`` a cluster that cannot start fails the tests that need it; elsewhere they skip.
 """

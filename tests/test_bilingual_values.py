@@ -1,4 +1,5 @@
-"""Enumerated values in either language, units by name, dates as the import reads them (issue 17)."""
+"""Enumerated values in either language, units by name, dates as the import reads them
+(docs/usage.md, "Values in either language")."""
 
 from __future__ import annotations
 

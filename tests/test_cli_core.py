@@ -150,7 +150,7 @@ def test_unknown_trigger_or_stage_is_bad_input(cli):
     res = cli("advance", code, "fly", json=True)
     assert res.code == 2
     res = cli("project", "list", "--stage", "nowhere", json=True)
-    assert res.code == 4  # a filter naming no stage: not found, naming it (issue 17)
+    assert res.code == 4  # a filter naming no stage: not found, naming it (docs/usage.md, `pipeline project list`)
     assert "nowhere" in res.json["error"]["message"]
 
 

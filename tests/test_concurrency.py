@@ -1,4 +1,5 @@
-"""Concurrency proofs on both engines (SPEC §9: two coordinators at once, exactly one wins).
+"""Concurrency proofs on both engines (two coordinators at once, exactly
+one wins: docs/postgresql.md, "Locks and conflicts").
 
 In the style of Camunda's concurrency tests and PostgreSQL's isolation tester, two sessions are
 stepped through a fixed schedule: each session runs on its own thread and its own connection, and a

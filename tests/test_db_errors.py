@@ -1,4 +1,4 @@
-"""Errors that say what happened (issue 14): a busy, damaged, read-only or foreign database, an unknown
+"""Errors that say what happened (docs/text-and-errors.md): a busy, damaged, read-only or foreign database, an unknown
 URL scheme, a login without grants; never a traceback, never SQL or its parameters."""
 
 from __future__ import annotations

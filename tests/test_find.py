@@ -1,4 +1,4 @@
-"""Finding projects (issue 17): search, sort, paging, forgiving codes, filters naming what is unknown."""
+"""Finding projects (docs/usage.md): search, sort, paging, forgiving codes, filters naming what is unknown."""
 
 from __future__ import annotations
 

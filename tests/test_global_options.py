@@ -1,4 +1,4 @@
-"""Global options before or after the command, and the help panels (issue 17)."""
+"""Global options before or after the command, and the help panels (docs/usage.md, "Global options")."""
 
 from __future__ import annotations
 

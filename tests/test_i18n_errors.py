@@ -1,4 +1,4 @@
-"""Chinese error messages (issue 17): every message the engine and the command line raise has a Chinese
+"""Chinese error messages (docs/usage.md): every message the engine and the command line raise has a Chinese
 entry in the one catalogue (``workflow/i18n.py`` ERRORS), and ``--lang zh`` prints it."""
 
 from __future__ import annotations

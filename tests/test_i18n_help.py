@@ -1,4 +1,4 @@
-"""Chinese help (issue 17): every command has a Chinese help text in the one catalogue, and
+"""Chinese help (docs/usage.md, "Chinese everywhere"): every command has a Chinese help text in the one catalogue, and
 ``--lang zh`` shows it (before or after the command)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Traffic lights (SPEC §5): every rule at its boundary days, ordering, wording, thresholds."""
+"""Traffic lights (docs/lights-and-reports.md): every rule at its boundary days, ordering, wording, thresholds."""
 
 from __future__ import annotations
 
@@ -488,7 +488,7 @@ def test_light_color_is_the_color_of_the_worded_light(f: LightFacts, shift: int,
        _THRESHOLDS)
 def test_progress_color_in_integers_equals_the_definition_in_fractions(
         plan: int, done: int, as_of: date, t: Thresholds) -> None:
-    """The integer decision against SPEC's definition computed directly in exact fractions."""
+    """The integer decision against the documented definition computed directly in exact fractions."""
     from fractions import Fraction
 
     from workflow.lights import progress_color
@@ -532,7 +532,7 @@ def test_any_object_with_the_facts_gets_the_same_light() -> None:
        _THRESHOLDS)
 def test_progress_words_show_the_exact_shares_rounded(plan: int, done: int, as_of: date, t: Thresholds) -> None:
     """The reason's percentages are worded from integers: each equals the float of the exact
-    fraction, as SPEC's definition computed in fractions gives it."""
+    fraction, as the documented definition computed in fractions gives it."""
     from fractions import Fraction
 
     from workflow.lights import progress_reason

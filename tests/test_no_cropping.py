@@ -1,4 +1,4 @@
-"""Tables wrap instead of cropping (issue 17): each table rendered at 80 and 200 columns still
+"""Tables wrap instead of cropping (docs/usage.md, `PIPELINE_WIDTH`): each table rendered at 80 and 200 columns still
 prints every word of the names, reasons and notes stored."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""倒排工期 (issue 17): plan dates derived backwards from the production date, recorded as one edit."""
+"""倒排工期 (docs/usage.md): plan dates derived backwards from the production date, recorded as one edit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PostgreSQL as the shared deployment (SPEC §9): roles and grants, the actor is the login,
+"""PostgreSQL as the shared deployment (docs/postgresql.md): roles and grants, the actor is the login,
 append-only history enforced by the database itself, schema checks, and the CI policy of the
 throwaway cluster (fail, never skip, under ``CI=true``)."""
 

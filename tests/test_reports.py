@@ -535,7 +535,7 @@ def test_evaluation_xlsx_in_chinese(with_targets, tmp_path):
     with_targets("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--format", "xlsx",
                  "--output", str(path), lang="zh", ok=True)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["排名", "明细", "说明"]  # Chinese sheet names under --lang zh (issue 17)
+    assert wb.sheetnames == ["排名", "明细", "说明"]  # Chinese sheet names under --lang zh (docs/usage.md)
     ws = wb["排名"]
     assert [c.value for c in ws[1]][:4] == ["排名", "责任单位", "单位名称", "得分"]
     first = [c.value for c in ws[2]]

@@ -1,4 +1,4 @@
-"""Leader-assignment rules (issue 3, SPEC §4 and the rules/reassign commands of §8)."""
+"""Leader-assignment rules (docs/rules.md: the rules and reassign commands)."""
 
 from __future__ import annotations
 

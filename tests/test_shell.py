@@ -1,4 +1,4 @@
-"""``pipeline shell`` (issue 17): one process, the same commands, output and exit codes per line."""
+"""``pipeline shell`` (docs/usage.md): one process, the same commands, output and exit codes per line."""
 
 from __future__ import annotations
 

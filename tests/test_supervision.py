@@ -1,4 +1,4 @@
-"""督办 (issue 16): problems, the escalation ladder day by day, extension, reopen, letters numbered
+"""督办 (docs/supervision.md): problems, the escalation ladder day by day, extension, reopen, letters numbered
 without gaps and idempotent (HTML and a real DOCX), the red light and its reason, the promised
 follow-up light, the dispatch and evaluation columns on a hand-worked county, the to-do order —
 on SQLite and PostgreSQL — and ``audit verify`` over all of it."""

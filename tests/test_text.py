@@ -1,4 +1,4 @@
-"""Any text in, the same text out (issue 14): arbitrary text through every text field of the command
+"""Any text in, the same text out (docs/text-and-errors.md): arbitrary text through every text field of the command
 line, every read command in every output format; text never read as markup, controls never emitted."""
 
 from __future__ import annotations

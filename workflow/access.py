@@ -1,4 +1,4 @@
-"""Users and roles: who may do what (SPEC §8 "Identity").
+"""Users and roles: who may do what (docs/usage.md, "Users and roles").
 
 A login's role lives in the ``app_user`` table; on PostgreSQL the database login is the actor and its
 group role carries the grants (``workflow.pgroles``).  Every write checks the actor's role here first.

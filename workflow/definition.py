@@ -1,4 +1,4 @@
-"""Workflow definitions as data (SPEC §2): stages, transitions, guards, document kinds, check items.
+"""Workflow definitions as data (docs/usage.md, the workflow): stages, transitions, guards, document kinds, check items.
 
 A definition is read from TOML (`load_definition`) and validated as a whole: every problem found is
 reported at once in `BadInput.details` as ``{"field": ..., "message": ...}``. The default workflow

@@ -4,7 +4,7 @@ Units (乡镇 and 部门), county leaders and township heads, leader-assignment 
 and projects spread over every stage — with documents, screening
 checks, capital in CNY and USD, investment completed, follow-ups, holds, a rejection and a
 withdrawal — dated over the past year, so that lights and reports have something to say.  Names
-follow the county of the seed speech (SPEC §1).
+follow the county of the seed speech (docs/import-export.md, `pipeline demo`).
 
 Deterministic: the same seed on the same day builds the same county.  Every project and every event
 runs the same commands as the command line (``workflow.commands``), in batches (``workflow.bulk``: one
@@ -71,7 +71,7 @@ BIG_PROJECT_MINOR = 50_000 * WAN  # 5亿: the county head leads these first (up 
 FOREIGN = ("香港", "韩国", "俄罗斯", "新加坡", "日本")
 USD_PER_CNY_WAN = 7.1  # a round exchange rate for the demo's USD tranches
 
-# The projects the seed speech names (SPEC §1), each with its story.
+# The projects the seed speech names (docs/import-export.md, `pipeline demo`), each with its story.
 NAMED: tuple[dict, ...] = (
     dict(name="翠宏山铁多金属矿采选项目", investor="黑龙江翠宏山矿业有限公司", origin="哈尔滨", industry="采矿业",
          category="工业", wan=120_000, unit="DA", fate="construction", extra_today="investment"),

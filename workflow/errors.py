@@ -1,4 +1,4 @@
-"""Errors of the engine, each tied to one exit code of the command line (SPEC §8).
+"""Errors of the engine, each tied to one exit code of the command line (docs/usage.md, "Exit codes").
 
 The command line maps these to exit codes in one place; the engine never exits by itself.
 """

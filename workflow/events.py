@@ -336,7 +336,7 @@ def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: 
 
 
 def event_json(row: Mapping[Any, Any]) -> dict:
-    """An event as the command line shows it (SPEC §8), from a mapping of its columns."""
+    """An event as the command line shows it (docs/audit.md, `pipeline history`), from a mapping of its columns."""
     payload = row["payload"]
     return {
         "seq": row["seq"],

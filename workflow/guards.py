@@ -1,4 +1,4 @@
-"""The guard registry: named conditions a transition may require (SPEC §2).
+"""The guard registry: named conditions a transition may require (docs/usage.md, "The workflow").
 
 A workflow definition names its guards from this registry. Guards are pure functions of a
 `GuardContext` (a snapshot of the project the service builds); `evaluate` runs every guard of a
@@ -68,7 +68,7 @@ class GuardResult:
         return self.message_zh if _is_zh(lang) else self.message
 
     def as_dict(self, lang: str = "en") -> dict:
-        """The shape SPEC §8 gives a failed guard in a JSON error's `details`."""
+        """A failed guard in a JSON error's `details` (docs/usage.md, "Output and errors")."""
         return {"guard": self.guard, "message": self.text(lang)}
 
 

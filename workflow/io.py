@@ -1,4 +1,4 @@
-"""Project ledgers (项目台账) in and out: CSV and XLSX files, checked cell by cell (SPEC §8).
+"""Project ledgers (项目台账) in and out: CSV and XLSX files, checked cell by cell (docs/import-export.md).
 
 Reading: CSV in UTF-8, UTF-8 with BOM, UTF-16 (Excel's "Unicode text") and GB18030 (a superset of the
 GBK that Chinese Excel saves), comma, semicolon or tab separated; XLSX through openpyxl in read-only

@@ -1,4 +1,4 @@
-"""Traffic lights (红黄绿灯, SPEC §5): a pure function of a project's facts and an as-of date.
+"""Traffic lights (红黄绿灯, docs/lights-and-reports.md): a pure function of a project's facts and an as-of date.
 
 The same facts and date always give the same light and the same reasons, in the same order.
 "More than N days" means `(as_of - date).days > N`. Standard library only.

@@ -1,4 +1,4 @@
-"""The state machine of a workflow definition, built with `transitions` (DESIGN: "transitions, used well").
+"""The state machine of a workflow definition, built with `transitions` (docs/architecture.md "transitions, used well").
 
 One `transitions.Machine(model=None, ...)` per definition (name, version), built once and cached. No
 project is ever added to it as a model: a row is wrapped in a small `ProjectState` whose `state`

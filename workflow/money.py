@@ -1,4 +1,4 @@
-"""Money: parsing user input, display in both languages, JSON form (SPEC §3).
+"""Money: parsing user input, display in both languages, JSON form (docs/money.md).
 
 Amounts are integer minor units (分 / cents) with a currency code, never floats. Parsing works in
 exact integer arithmetic only and refuses any input that is not an exact whole number of minor units.

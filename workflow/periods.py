@@ -1,4 +1,4 @@
-"""Report periods (SPEC §3, §6): year, half year, quarter and two-month bulletin period.
+"""Report periods (docs/lights-and-reports.md, "Reports"): year, half year, quarter and two-month bulletin period.
 
 `2026`, `2026-H1`, `2026-Q3`, `2026-B2` (B1 = Jan–Feb … B6 = Nov–Dec). Standard library only.
 """

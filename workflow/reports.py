@@ -1,10 +1,10 @@
-"""Reports (SPEC §6), warnings and the board: the county's figures, read from history.
+"""Reports (docs/lights-and-reports.md), warnings and the board: the county's figures, read from history.
 
 Everything here is read-only and is computed for a *window* (a report period cut at its as-of
 date) with SQLAlchemy Core aggregates; per-project rows are fetched only where a light has to be
 computed (the lights are a pure function, `workflow.lights.compute_light`).
 
-Counting rules (SPEC §6 and issue 4):
+Counting rules (docs/lights-and-reports.md, "What the figures count", rules 1–6):
 
 - A project counts as **signed** once, in the period of its *first* transition into `signed`
   that does not come from a paused stage (resuming from `on_hold` is not a new signing) and was

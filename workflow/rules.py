@@ -1,4 +1,4 @@
-"""Leader-assignment rules (SPEC §4): rules as versioned data, evaluation, explanation, apply.
+"""Leader-assignment rules (docs/rules.md): rules as versioned data, evaluation, explanation, apply.
 
 "One key project, one county-level leader, one dedicated team, followed to the end"
 (一个重点项目、一名县级领导、一套专门班子、一抓到底), stated once as rules:

@@ -1,5 +1,5 @@
 """The seed county (``pipeline demo --scenario seed``): the county of the mobilisation speech this
-product was made for (SPEC §1), built over 2022–2026 with 2026 as "this year", so that the reports
+product was made for (docs/import-export.md), built over 2022–2026 with 2026 as "this year", so that the reports
 print its figures exactly:
 
 - over 2022..2025: 33 projects signed, 9亿元 of capital in place, growing about 37% a year on

@@ -6,7 +6,7 @@ Besides day limits they hold the planned-progress (序时进度) settings of ``w
 ``progress_by_day`` (time progress by day instead of month) and ``progress_ratio_rule`` (the relative
 rule), and ``progress_yellow_ratio_pct``/``progress_red_ratio_pct`` for that rule.
 
-Thresholds of the warnings (SPEC §5) are the defaults of ``workflow.lights.Thresholds``, overridden
+Thresholds of the warnings (docs/lights-and-reports.md) are the defaults of ``workflow.lights.Thresholds``, overridden
 by settings stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold
 NAME=DAYS``.
 """

@@ -19,7 +19,7 @@ def definition(proj: ProjectRow) -> WorkflowDefinition:
 
 def check_on(txn: Txn, proj: ProjectRow, on: date, *, transition: bool) -> None:
     """An effective date lies neither in the future, nor before the project's registration, nor (for
-    a transition) before its previous transition (SPEC §2)."""
+    a transition) before its previous transition (docs/usage.md, `--on` in "Options many commands share")."""
     now = txn.today
     if on > now:
         raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {now.isoformat()})")

@@ -17,7 +17,7 @@ CORRECTS_STAGE = ("transition", "correction")
 
 
 def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: date, undo: bool = False) -> None:
-    """An admin's correction of event ``seq`` of the project (SPEC §2, §8 ``correct``).
+    """An admin's correction of event ``seq`` of the project (docs/audit.md, `pipeline correct`).
 
     Appends one ``correction`` event naming the event it corrects (``payload.corrects``) with the
     reason.  What else it does depends on the event:

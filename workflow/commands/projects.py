@@ -14,7 +14,7 @@ from workflow.events import GENESIS, PLAN_FIELDS, Edited, YearPlanSet, new_regis
 from workflow.store import ProjectRow, Txn, project_code
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
-KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (SPEC §4)
+KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (docs/usage.md)
 PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
 EDITABLE = frozenset({*PROJECT_TEXT_FIELDS, "investment_minor", "unit", "key", "plan", "year_plan"})
 YEAR_PLAN_SPAN = 30  # a yearly plan may lie at most this many years from the project's registration
