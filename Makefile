@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(DEVSTAMP)
 ## make bench: run the benchmarks against their baselines (SIZE=small|full)
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## make reference: rewrite docs/reference.md and docs/reference.zh.md from every command's --help
+reference: $(STAMP)
+	$(BIN)/python -m cli.reference
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check workflow cli tests bench migrations
