@@ -15,7 +15,9 @@ command, so the tree is taken from ``typer.main.get_command(app)`` directly). Th
   docs/usage.md.
 
 The generated command reference (docs/reference.md, docs/reference.zh.md: every ``--help``) does not
-count: it names every option by construction. So a new command needs a heading, and a new option needs a word where its command is described, but
+count: it names every option by construction.
+
+So a new command needs a heading, and a new option needs a word where its command is described, but
 the wording, the order and the page are free. Short names (``-o``) and positional arguments are not
 checked. ``test_doc_headings_name_real_commands`` is the converse: a heading naming a command that
 does not exist (renamed or removed) fails too.
