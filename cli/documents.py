@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from cli.sections import Report, Section, text_cell
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
+from workflow.money import MILLION, WAN, YI, format_units
 
 TITLE = {"zh": "全县招商引资工作通报", "en": "County Investment Promotion Bulletin"}
 ISSUER = {"zh": "县招商引资协调委员会办公室", "en": "Office of the County Investment Promotion Committee"}
@@ -61,24 +62,26 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "November", "December")
 
 
-def _num(value: Decimal, grouped: bool = False) -> str:
-    """At most two decimals, trailing zeros dropped: 9 -> "9", 6.60 -> "6.6", 4179.00 -> "4179"."""
-    q = value.quantize(Decimal("0.01"))
-    text = f"{q:,.2f}" if grouped else f"{q:.2f}"
+def _num(value: Decimal) -> str:
+    """A rate or a number of points (not an amount: those go through ``workflow.money.format_units``):
+    at most two decimals, trailing zeros dropped: 9 -> "9", 6.60 -> "6.6"."""
+    text = f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def yi(minor: int) -> str:
-    """Minor units of CNY in 亿 (10^8)."""
-    return _num(Decimal(int(minor)) / Decimal(10**10))
+    """Minor units in 亿 (10^8) for a sentence: 6.6, 0.1 (``format_units``: half-up, zeros dropped)."""
+    return format_units(minor, YI, grouped=False, trim=True)
 
 
 def wan(minor: int) -> str:
-    return _num(Decimal(int(minor)) / Decimal(10**6))
+    """Minor units in 万 (10^4) for a sentence: 700, 12.35."""
+    return format_units(minor, WAN, grouped=False, trim=True)
 
 
 def million(minor: int) -> str:
-    return _num(Decimal(int(minor)) / Decimal(10**8), grouped=True)
+    """Minor units in millions for an English sentence: 1,234.5."""
+    return format_units(minor, MILLION, trim=True)
 
 
 def pct(rate: float | None) -> str:

@@ -31,9 +31,10 @@ from cli.options import (
     Thresholds,
     group,
 )
-from cli.sections import Report, Section, _cell, _wan, text_cell
+from cli.sections import Report, Section, _cell, text_cell
 from workflow.errors import BadInput
 from workflow.lang import is_zh
+from workflow.money import WAN, in_units
 
 ReportAsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD",
@@ -80,7 +81,7 @@ def xlsx_value(value, kind: str):
     if kind == "int":
         return int(value)
     if kind == "wan":
-        return float(_wan(value))
+        return float(in_units(value, WAN))  # the number the text cells show (docs/money.md)
     if kind in ("rate", "score"):
         return float(value)
     return str(value)
