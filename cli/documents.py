@@ -23,10 +23,11 @@ from cli.sections import Report, Section, text_cell
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 from workflow.money import MILLION, WAN, YI, format_units
+from workflow.reports import DOCUMENT_LIST_LIMIT
 
 TITLE = {"zh": "全县招商引资工作通报", "en": "County Investment Promotion Bulletin"}
 ISSUER = {"zh": "县招商引资协调委员会办公室", "en": "Office of the County Investment Promotion Committee"}
-LIST_LIMIT = 30  # projects per red/yellow list in a document
+LIST_LIMIT = DOCUMENT_LIST_LIMIT  # projects per red/yellow list in a document
 ROW_LIMIT = 200  # rows per table in a document (the rest: --format xlsx/csv)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -306,11 +307,13 @@ def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, 
     out.append((caption, png(fig)))
 
     from cli.render import stage_label
+    from workflow.reports import ordered_stages
 
-    stages = bulletin["totals"]["projects_by_stage"]
+    by_stage = bulletin["totals"]["projects_by_stage"]
+    stages = ordered_stages(by_stage)
     fig, ax = plt.subplots(figsize=(7.0, 3.0))
     labels = [stage_label(s, chart_lang) if chart_lang != "en" else s for s in stages]
-    ax.bar(labels, list(stages.values()), color="#70ad47")
+    ax.bar(labels, [by_stage[s] for s in stages], color="#70ad47")
     ax.tick_params(axis="x", labelsize=7, rotation=30)
     ax.set_ylabel(t("col_projects", chart_lang))
     out.append(("图2 项目阶段分布（个）" if zh else "Figure 2. Projects by stage", png(fig)))
