@@ -16,16 +16,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from cli.sections import Report, Section, text_cell
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
+from workflow.money import MILLION, WAN, YI, format_units
+from workflow.reports import DOCUMENT_LIST_LIMIT
 
 TITLE = {"zh": "全县招商引资工作通报", "en": "County Investment Promotion Bulletin"}
 ISSUER = {"zh": "县招商引资协调委员会办公室", "en": "Office of the County Investment Promotion Committee"}
-LIST_LIMIT = 30  # projects per red/yellow list in a document
+LIST_LIMIT = DOCUMENT_LIST_LIMIT  # projects per red/yellow list in a document
 ROW_LIMIT = 200  # rows per table in a document (the rest: --format xlsx/csv)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -61,24 +63,26 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "November", "December")
 
 
-def _num(value: Decimal, grouped: bool = False) -> str:
-    """At most two decimals, trailing zeros dropped: 9 -> "9", 6.60 -> "6.6", 4179.00 -> "4179"."""
-    q = value.quantize(Decimal("0.01"))
-    text = f"{q:,.2f}" if grouped else f"{q:.2f}"
+def _num(value: Decimal) -> str:
+    """A rate or a number of points (not an amount: those go through ``workflow.money.format_units``):
+    at most two decimals, trailing zeros dropped: 9 -> "9", 6.60 -> "6.6"."""
+    text = f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def yi(minor: int) -> str:
-    """Minor units of CNY in 亿 (10^8)."""
-    return _num(Decimal(int(minor)) / Decimal(10**10))
+    """Minor units in 亿 (10^8) for a sentence: 6.6, 0.1 (``format_units``: half-up, zeros dropped)."""
+    return format_units(minor, YI, grouped=False, trim=True)
 
 
 def wan(minor: int) -> str:
-    return _num(Decimal(int(minor)) / Decimal(10**6))
+    """Minor units in 万 (10^4) for a sentence: 700, 12.35."""
+    return format_units(minor, WAN, grouped=False, trim=True)
 
 
 def million(minor: int) -> str:
-    return _num(Decimal(int(minor)) / Decimal(10**8), grouped=True)
+    """Minor units in millions for an English sentence: 1,234.5."""
+    return format_units(minor, MILLION, trim=True)
 
 
 def pct(rate: float | None) -> str:
@@ -303,11 +307,13 @@ def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, 
     out.append((caption, png(fig)))
 
     from cli.render import stage_label
+    from workflow.reports import ordered_stages
 
-    stages = bulletin["totals"]["projects_by_stage"]
+    by_stage = bulletin["totals"]["projects_by_stage"]
+    stages = ordered_stages(by_stage)
     fig, ax = plt.subplots(figsize=(7.0, 3.0))
     labels = [stage_label(s, chart_lang) if chart_lang != "en" else s for s in stages]
-    ax.bar(labels, list(stages.values()), color="#70ad47")
+    ax.bar(labels, [by_stage[s] for s in stages], color="#70ad47")
     ax.tick_params(axis="x", labelsize=7, rotation=30)
     ax.set_ylabel(t("col_projects", chart_lang))
     out.append(("图2 项目阶段分布（个）" if zh else "Figure 2. Projects by stage", png(fig)))

@@ -53,9 +53,10 @@ def import_cmd(
                                 help="The ledger: a .csv (UTF-8, UTF-8 with BOM, GB18030 or UTF-16) or .xlsx file."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and say what would be imported; "
                                                           "write nothing."),
-    allow_duplicates: bool = typer.Option(False, "--allow-duplicates",
-                                          help="Import rows naming a project that exists already (same name, "
-                                               "investor and unit) or repeating an earlier row."),
+    allow_duplicates: bool = typer.Option(False, "--allow-duplicate", "--allow-duplicates",
+                                          help="Import rows naming a project not in a final stage (same name "
+                                               "and investor, as project add compares them) or repeating an "
+                                               "earlier row."),
     sheet: str = typer.Option(None, "--sheet", metavar="NAME", help="The sheet of an .xlsx workbook "
                                                                      "(default: the first)."),
     late: LateFlag = False,
@@ -131,7 +132,8 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
             say((f"已忽略无法识别的列：{listing(checked.ignored, sep='、')}" if lang == "zh" else
                  f"ignored column(s) not known to an import: {listing(checked.ignored)}"), style="yellow")
         try:
-            result = svc.import_projects(checked.rows(), total=checked.count, dry_run=dry_run, progress=progress)
+            result = svc.import_projects(checked.rows(), total=checked.count, dry_run=dry_run, progress=progress,
+                                         allow_duplicate=True)  # check_rows checked, naming the lines
         except BadInput as exc:  # rows are numbered as checked: give their lines in the file
             lines = checked.lines_of(d["row"] for d in exc.details if "row" in d)
             exc.details = [{"line": lines.get(d["row"]) if "row" in d else None, "column": None,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from cli.context import is_terminal, out
 from workflow.i18n import is_zh, t
-from workflow.money import format_money
+from workflow.money import compact_money, format_money
 from workflow.text import visible
 
 LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", None: "dim"}
@@ -230,22 +230,6 @@ EVENT_COLUMNS = ("seq", "effective_on", "recorded_at", "actor", "event", "from_t
 # --- the board (docs/lights-and-reports.md) -------------------------------------------------------
 
 BOARD_MAX_WIDTH = 132
-
-
-def compact_money(amount_minor: int, currency: str, lang: str) -> str:
-    """A short amount for narrow columns: `¥1.23亿`, `¥5,600万` (zh); `¥1.23B`, `¥56.0M` (en)."""
-    sym = "$" if currency == "USD" else "¥"
-    units = amount_minor // 100
-    if is_zh(lang):
-        if units >= 100_000_000:
-            return f"{sym}{units / 100_000_000:.2f}亿"
-        if units >= 10_000:
-            return f"{sym}{units / 10_000:,.0f}万"
-        return f"{sym}{units:,}"
-    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
-        if units >= limit:
-            return f"{sym}{units / limit:.{2 if suffix == 'B' else 1}f}{suffix}"
-    return f"{sym}{units:,}"
 
 
 def _board_label(stage: dict, lang: str, width: int) -> str:

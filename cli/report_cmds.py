@@ -31,9 +31,10 @@ from cli.options import (
     Thresholds,
     group,
 )
-from cli.sections import Report, Section, _cell, _wan, text_cell
+from cli.sections import Report, Section, _cell, text_cell
 from workflow.errors import BadInput
 from workflow.lang import is_zh
+from workflow.money import WAN, in_units
 
 ReportAsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD",
@@ -80,7 +81,7 @@ def xlsx_value(value, kind: str):
     if kind == "int":
         return int(value)
     if kind == "wan":
-        return float(_wan(value))
+        return float(in_units(value, WAN))  # the number the text cells show (docs/money.md)
     if kind in ("rate", "score"):
         return float(value)
     return str(value)
@@ -319,7 +320,9 @@ def bulletin_report(doc: dict, lang: str) -> Report:
     figures.add([prev_label, "", *_figure_cells(doc["previous"])])
     figures.add([t("row_change", lang), "", *_figure_cells(doc["change"])], "change")
 
-    stages = list(doc["totals"]["projects_by_stage"])
+    from workflow.reports import ordered_stages
+
+    stages = ordered_stages(doc["totals"]["projects_by_stage"])
     by_stage = Section("stages", [("unit", "text"), ("unit_name", "text"),
                                   *[(_stage_title(s, lang), "int") for s in stages], ("col_total", "int")])
 
@@ -468,7 +471,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
     document = fmt in DOCUMENT_FORMATS
-    doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit)
+    doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit, document=document)
     if doc is not None:  # a closed period: exactly the frozen figures
         if day is not None or threshold:
             raise BadInput(f"--period {period} is closed: its reports are frozen, so --as-of and --threshold do "
@@ -486,7 +489,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
         if late:
             doc["adjustments"] = late
     if json:
-        emit_json(doc)
+        emit_json(closing.as_stored(doc))  # the same bytes before and after a close
         return
     builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
                 "evaluation": evaluation_report}
@@ -572,12 +575,20 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
     tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists."""
     from cli import documents
     from cli.output import write_text
-    from workflow import numbering, reports
+    from workflow import closing, numbering, reports
 
-    bulletin = doc if kind == "bulletin" else reports.bulletin(
+    def closed(other: str) -> dict | None:  # a closed period's document holds its frozen reports only
+        if not doc.get("closed"):
+            return None
+        try:
+            return closing.frozen(svc.engine, other, period, lang=lang, unit=unit, document=True)
+        except BadInput:  # the close could not compute it either (an evaluation of a quarter)
+            return None
+
+    bulletin = doc if kind == "bulletin" else closed("bulletin") or reports.bulletin(
         svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit())
-    evaluation = doc if kind == "evaluation" else reports.evaluation(svc.engine, period, as_of=day, unit=unit,
-                                                                      lang=lang)
+    evaluation = doc if kind == "evaluation" else closed("evaluation") or reports.evaluation(
+        svc.engine, period, as_of=day, unit=unit, lang=lang)
     number = None
     if ".." not in bulletin["period"]:
         year = int(bulletin["period"][:4])

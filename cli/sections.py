@@ -5,7 +5,8 @@ documents (cli/documents.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+
+from workflow.money import WAN, format_units
 
 # Column kinds: text, int, wan (minor units shown in 万 of the currency), rate (0.85 -> 85.0%),
 # score (two decimals), date (ISO text).
@@ -39,10 +40,6 @@ def _cell(value, kind: str):
     return value, kind
 
 
-def _wan(minor: int) -> Decimal:
-    return (Decimal(int(minor)) / Decimal(1_000_000)).quantize(Decimal("0.01"))
-
-
 def text_cell(value, kind: str, style: str = "", *, grouped: bool = True) -> str:
     value, kind = _cell(value, kind)
     if value is None:
@@ -50,9 +47,8 @@ def text_cell(value, kind: str, style: str = "", *, grouped: bool = True) -> str
     sign = "+" if style == "change" and kind in ("int", "wan") and value > 0 else ""
     if kind == "int":
         return f"{sign}{int(value)}"
-    if kind == "wan":
-        w = _wan(value)
-        return f"{sign}{w:,.2f}" if grouped else f"{sign}{w:.2f}"
+    if kind == "wan":  # the one display of amounts (docs/money.md)
+        return format_units(value, WAN, grouped=grouped, signed=style == "change")
     if kind == "rate":
         return f"{float(value) * 100:.1f}%"
     if kind == "score":

@@ -282,3 +282,60 @@ def test_a_ledger_cut_back_to_before_a_close_fails_the_digest(cli):
         conn.execute("DELETE FROM checkpoint")
     res = cli("audit", "verify", "--digest", digest, json=True)
     assert res.code == 7 and not res.json["digest"]["matched"]
+
+
+def _published(cli, tmp_path, tag: str) -> dict:
+    """Every report of the period in every format and both languages, as text (docx: its document.xml;
+    xlsx: every cell), less the marks of a closed period (``_CLOSED_MARKS``)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    out: dict = {}
+    for kind in ("bulletin", "dispatch", "review", "evaluation"):
+        args = ("report", kind, "--period", str(Y) if kind == "evaluation" else PERIOD)
+        for lang in ("en", "zh"):
+            out[(kind, lang, "json")] = _unmarked(cli(*args, json=True, lang=lang, ok=True).out)
+            out[(kind, lang, "table")] = _unmarked(cli(*args, lang=lang, ok=True).out)
+            for fmt in ("csv", "md", "html"):
+                out[(kind, lang, fmt)] = _unmarked(cli(*args, "--format", fmt, lang=lang, ok=True).out)
+            book = tmp_path / f"{kind}-{lang}-{tag}.xlsx"
+            cli(*args, "--format", "xlsx", "--output", str(book), lang=lang, ok=True)
+            out[(kind, lang, "xlsx")] = [[[c.value for c in row] for row in ws.iter_rows()
+                                          if not any(c.value in _CLOSED_MARKS for c in row)]
+                                         for ws in load_workbook(book).worksheets]
+            document = tmp_path / f"{kind}-{lang}-{tag}.docx"
+            cli(*args, "--format", "docx", "--output", str(document), lang=lang, ok=True)
+            with zipfile.ZipFile(document) as z:
+                out[(kind, lang, "docx")] = _unmarked(z.read("word/document.xml").decode("utf-8"))
+    return out
+
+
+_CLOSED_MARKS = ("Closed", "关账")  # what a frozen report adds: the info line saying it is closed
+
+
+def _unmarked(text: str) -> str:
+    import re
+
+    number = r"(〔\d{4}〕第\d+期|No\. \d+ \(\d{4}\))"  # the issue number a close gives the documents
+    text = re.sub(r'\n *"closed": true,', "", text)  # JSON: the frozen report's flag
+    text = re.sub(r"( {2})?\n(Closed|关账): .*", "", text)  # md: the info line (after a line break)
+    text = re.sub(rf'<p class="number">{number}</p>\n?', "", text)  # html
+    return re.sub(rf"<w:p>(?:(?!</w:p>).)*?{number}(?:(?!</w:p>).)*?</w:p>", "", text)  # docx: its paragraph
+
+
+def test_a_closed_report_reprints_what_it_printed_before_the_close(cli, tmp_path):
+    """The layout (stage order, columns, labels) comes from the workflow definition and the catalogue,
+    never from the order of a stored document's keys: after the close every format prints what it
+    printed before, in both languages."""
+    code = signed_project(cli)
+    other = signed_project(cli, "东安金矿")
+    cli("capital", "add", code, "500万", "--on", IN, ok=True)
+    cli("advance", other, "withdraw", "--reason", "投资方撤资", ok=True)
+    before = _published(cli, tmp_path, "before")
+    cli.admin("report", "close", "--period", PERIOD, "--reason", "一季度通报已发布", ok=True)
+    cli.admin("report", "close", "--period", str(Y), ok=True)
+    after = _published(cli, tmp_path, "after")
+    assert cli("report", "bulletin", "--period", PERIOD, json=True, ok=True).json["closed"] is True
+    different = [k for k in before if before[k] != after[k]]
+    assert different == []

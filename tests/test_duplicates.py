@@ -89,3 +89,55 @@ def test_import_refuses_a_duplicate_project(cli, tmp_path):
     f.write_text("name,investor,industry,investment,unit\n宾馆建设项目,利源达公司,hotel,3000万,XH\n",
                  encoding="utf-8")
     assert cli("import", str(f), json=True).code == 2
+
+
+def _ledger(tmp_path, *rows: str) -> str:
+    f = tmp_path / "ledger.csv"
+    f.write_text("name,investor,industry,investment,unit\n" + "".join(f"{r},hotel,3000万,XH\n" for r in rows),
+                 encoding="utf-8")
+    return str(f)
+
+
+def test_import_folds_name_and_investor_as_project_add_does(cli, tmp_path):
+    """One rule for `project add`, `import` and the Python API: the folded name and investor (NFKC,
+    spaces, case) of a project not in a final stage; the unit plays no part."""
+    first = add(cli, "测试项目", "甲公司", ok=True).json["code"]
+    res = cli("import", _ledger(tmp_path, '"测试 项目",甲公司'), json=True)
+    assert res.code == 2 and len(cli("project", "list", json=True).json["projects"]) == 1
+    (problem,) = res.json["error"]["details"]
+    assert problem["line"] == 2 and first in problem["message"] and "--allow-duplicate" in problem["message"]
+    other_unit = tmp_path / "u.csv"
+    other_unit.write_text("name,investor,industry,investment,unit\n测试项目,甲公司,x,1万,FGW\n", encoding="utf-8")
+    assert cli("import", str(other_unit), json=True).code == 2  # another unit is the same project
+    doc = cli("import", _ledger(tmp_path, '"测试 项目",甲公司'), "--allow-duplicate", json=True, ok=True).json
+    assert doc["imported"] == 1
+    assert len(cli("project", "list", json=True).json["projects"]) == 2
+
+
+def test_import_refuses_two_rows_of_one_file_naming_the_same_project(cli, tmp_path):
+    path = _ledger(tmp_path, "ＡＢＣ Hotel,ACME", "乙项目,乙公司", "abc hotel,acme")
+    res = cli("import", path, json=True)
+    assert res.code == 2 and cli("project", "list", json=True).json["projects"] == []
+    (problem,) = res.json["error"]["details"]
+    assert problem["line"] == 4 and "line 2" in problem["message"]
+    assert cli("import", path, "--allow-duplicate", json=True, ok=True).json["imported"] == 3
+
+
+def test_import_is_not_blocked_by_a_final_project(cli, tmp_path):
+    first = add(cli, "东安金矿", "东安矿业", ok=True).json["code"]
+    cli("advance", first, "withdraw", "--reason", "投资方撤资", ok=True)
+    assert cli("import", _ledger(tmp_path, "东安 金矿,东安矿业"), json=True, ok=True).json["imported"] == 1
+
+
+def test_python_api_import_refuses_duplicates_naming_the_row(service):
+    code = service.add_project(name="测试项目", investor="甲公司", industry="x", investment_minor=1,
+                               unit="XH").project.code
+    row = {"name": "测试 项目", "investor": "甲公司", "industry": "x", "investment_minor": 1, "unit": "FGW"}
+    other = {"name": "乙", "investor": "乙公司", "industry": "x", "investment_minor": 1, "unit": "XH"}
+    with pytest.raises(Duplicate, match=code) as exc:
+        service.import_projects([other, row])
+    assert exc.value.details[0]["row"] == 2
+    with pytest.raises(Duplicate, match="row 1") as exc:
+        service.import_projects([other, dict(other, name="乙 ")])
+    assert exc.value.details[0]["row"] == 2
+    assert service.import_projects([other, row], allow_duplicate=True)["imported"] == 2

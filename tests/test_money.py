@@ -10,8 +10,14 @@ from workflow.errors import BadInput
 from workflow.money import (
     ACCEPTED_FORMS,
     MAX_MINOR,
+    MILLION,
+    WAN,
+    YI,
     Money,
+    compact_money,
     format_money,
+    format_units,
+    in_units,
     money_json,
     parse_amount,
 )
@@ -199,6 +205,36 @@ def test_refusal_names_reason(text: str, reason: str) -> None:
 )
 def test_format_money(minor: int, currency: str, lang: str, shown: str) -> None:
     assert format_money(minor, currency, lang) == shown
+
+
+@pytest.mark.parametrize(
+    ("minor", "unit", "kw", "shown"),
+    [
+        (12_345_000, WAN, {}, "12.35"),  # 12.345万: a half goes up (half-even would give 12.34)
+        (12_335_000, WAN, {}, "12.34"),
+        (12_250_000_000, YI, {"trim": True}, "1.23"),  # 1.225亿
+        (12_250_000_000, WAN, {}, "12,250.00"),
+        (12_250_000_000, WAN, {"grouped": False}, "12250.00"),
+        (70_000_000_000, YI, {"trim": True}, "7"),
+        (-12_345_000, WAN, {}, "-12.35"),  # away from zero, as 四舍五入 is taught
+        (-4_999, WAN, {}, "0.00"),  # never "-0.00"
+        (12_345_000, WAN, {"signed": True}, "+12.35"),
+        (0, WAN, {"signed": True}, "0.00"),
+        (122_500_000, MILLION, {"trim": True}, "1.23"),
+        (MAX_MINOR * 10 + 5, 10, {}, "9,000,000,000,000,000.50"),  # integers: exact at any size
+    ],
+)
+def test_format_units_rounds_half_up_in_integers(minor: int, unit: int, kw: dict, shown: str) -> None:
+    assert format_units(minor, unit, **kw) == shown
+    if not kw:  # the number an xlsx cell holds is the one shown
+        assert f"{in_units(minor, unit):,.2f}" == shown
+
+
+def test_compact_money_rounds_half_up() -> None:
+    assert compact_money(12_250_000_000, "CNY", "zh") == "¥1.23亿"
+    assert compact_money(56_005_000_000 // 10, "CNY", "zh") == "¥5,601万"  # 5600.5万
+    assert compact_money(12_345_000, "CNY", "en") == "¥123.5K"  # 123.45K
+    assert compact_money(9_999, "CNY", "zh") == "¥100"
 
 
 def test_format_refuses_bad_arguments() -> None:

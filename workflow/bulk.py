@@ -21,9 +21,16 @@ from workflow import clock
 from workflow.access import WRITERS, require
 from workflow.commands import BATCH_COMMANDS, ProjectFields, register
 from workflow.commands.assignments import RuleContext
-from workflow.commands.projects import check_year_plans, is_key, set_year_plans
+from workflow.commands.projects import (
+    check_year_plans,
+    duplicate_message,
+    is_key,
+    open_projects,
+    project_identity,
+    set_year_plans,
+)
 from workflow.directory import unit_codes
-from workflow.errors import BadInput, PipelineError
+from workflow.errors import BadInput, Duplicate, PipelineError
 from workflow.rules import Facts
 from workflow.store import ProjectRow, Txn, project_code
 from workflow.values import day
@@ -70,7 +77,7 @@ def import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tupl
 
 def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]], *, on: date | None = None,
                     progress: Progress | None = None, dry_run: bool = False, total: int | None = None,
-                    roles: dict[str, str | None] | None = None) -> dict:
+                    roles: dict[str, str | None] | None = None, allow_duplicate: bool = False) -> dict:
     """Register every row as a new project at the first stage, all or nothing.
 
     A row holds ``ProjectFields.parse``'s arguments and optionally ``on``, its registration date
@@ -79,7 +86,9 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
     through ``commands.register`` (the rules assign leaders as they do for ``project add``) and
     flushed, all inside ONE transaction.  A bad row stops the writing; the remaining rows are still
     checked, and the refusal lists each bad row as ``{"row", "message"}`` and rolls everything back.
-    ``dry_run`` does all of it and rolls back."""
+    A row naming a project not in a final stage (``commands.projects.project_identity``: the rule of
+    `project add`) or repeating an earlier row is such a bad row (Duplicate when all are), unless
+    ``allow_duplicate``.  ``dry_run`` does all of it and rolls back."""
     today = clock.today()
     default_on = on or today
     if total is None and isinstance(rows, Sized):
@@ -94,6 +103,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
         known = unit_codes(conn)
         first_id = txn.next_project_id()  # creators wait for this transaction to end
         problems: list[dict] = []
+        duplicates = _Duplicates(conn) if not allow_duplicate else None
         n = 0
         batch: list[tuple[ProjectFields, date, dict[int, int]]] = []
         for row in chain((head,), it):
@@ -107,6 +117,10 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 problems.append({"row": n, "message": exc.message})
                 batch = []
                 continue
+            if duplicates is not None and duplicates.repeated(n, fields):
+                problems.append(duplicates.problems[-1])
+                batch = []
+                continue
             if problems:  # nothing more is written: only the checking goes on
                 continue
             batch.append((fields, registered, plans))
@@ -116,6 +130,12 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 if progress is not None:
                     progress("register", n, max(n, total or 0))
         if problems:
+            if duplicates is not None and duplicates.problems:
+                duplicates.name_the_projects()
+                if len(duplicates.problems) == len(problems):
+                    first = problems[0]
+                    raise Duplicate(f"{len(problems)} of {n} rows refused, row {first['row']} first: "
+                                    f"{first['message']}; nothing was imported", problems)
             raise BadInput(f"{len(problems)} of {n} rows refused; nothing was imported", problems)
         if batch:
             _register(txn, batch, known)
@@ -126,6 +146,39 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
             "last": project_code(first_id + n - 1), "assignments": assignments, "dry_run": dry_run}
 
 
+class _Duplicates:
+    """An import's rows checked against the projects not in a final stage and against each other, by
+    the digest of their ``project_identity`` (flat memory, as ``workflow.io.check_rows``)."""
+
+    def __init__(self, conn: Connection):
+        from workflow.io import Identities
+
+        self.existing = Identities(lambda: conn.execute(open_projects()))
+        self.seen: dict[int, int] = {}  # digest -> the row that first gave it
+        self.problems: list[dict] = []
+        self._named: list[tuple[dict, int]] = []  # (problem, digest) of rows naming an existing project
+
+    def repeated(self, row: int, fields: ProjectFields) -> bool:
+        from workflow.io import identity_digest
+
+        digest = identity_digest(project_identity(fields.name, fields.investor))
+        if digest in self.existing.digests:
+            self.problems.append({"row": row, "message": ""})
+            self._named.append((self.problems[-1], digest))
+            return True
+        first = self.seen.setdefault(digest, row)
+        if first != row:
+            self.problems.append({"row": row, "message": f"repeats row {first} (same name and investor); "
+                                                         "give allow_duplicate to import it anyway"})
+            return True
+        return False
+
+    def name_the_projects(self) -> None:
+        codes = self.existing.codes({d for _, d in self._named})
+        for problem, digest in self._named:
+            problem["message"] = duplicate_message(str(codes.get(digest)))
+
+
 def _register(txn: Txn, batch: list[tuple[ProjectFields, date, dict[int, int]]], units: set[str]) -> None:
     """Register one batch of checked rows, then write it and drop it from memory."""
     rules = RuleContext.of(txn)
@@ -134,7 +187,7 @@ def _register(txn: Txn, batch: list[tuple[ProjectFields, date, dict[int, int]]],
                                      f.unit_code, f.origin, f.planned_investment_minor))
                    for i, (f, _, _) in enumerate(batch)])
     for fields, registered, plans in batch:
-        proj = register(txn, fields, registered, units=units, allow_duplicate=True)  # io.check_rows checked
+        proj = register(txn, fields, registered, units=units, allow_duplicate=True)  # import_projects checked
         if plans:
             txn.cache["year_plans"] = txn.cache.get("year_plans", 0) + set_year_plans(txn, proj, plans, registered)
     txn.flush()

@@ -119,6 +119,7 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
     have, e.g. an evaluation of a quarter if refused, is left out)."""
     from workflow import reports, settings
 
+    listed = reports.DOCUMENT_LIST_LIMIT + 1  # a bulletin document's red and yellow lists ("… N more")
     with engine.connect() as conn:
         thresholds = settings.light_thresholds(conn)
     docs: dict[str, dict] = {}
@@ -128,11 +129,20 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
                 if kind == "evaluation":
                     doc = reports.evaluation(engine, period, as_of=as_of, lang=lang)
                 else:
-                    doc = getattr(reports, kind)(engine, period, as_of=as_of, thresholds=thresholds, lang=lang)
+                    extra = {"problems": listed} if kind == "bulletin" else {}
+                    doc = getattr(reports, kind)(engine, period, as_of=as_of, thresholds=thresholds, lang=lang,
+                                                 **extra)
             except BadInput:
                 continue
-            docs.setdefault(kind, {})[lang] = json.loads(canonical(doc))  # as stored: JSON values only
+            docs.setdefault(kind, {})[lang] = as_stored(doc)
     return docs
+
+
+def as_stored(doc: dict) -> dict:
+    """A report as a close stores it: JSON values only, keys in canonical (sorted) order.  The JSON a
+    report prints is this form, open or closed, so a closed period prints the bytes it printed before
+    the close (docs/lights-and-reports.md); no layout reads a report's key order."""
+    return json.loads(canonical(doc))
 
 
 def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = None, lang: str = "en") -> dict:
@@ -203,8 +213,11 @@ def _close_entry(conn: Connection, label: str) -> dict | None:
     return json.loads(payload)
 
 
-def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", unit: str | None = None) -> dict | None:
-    """The frozen ``kind`` report of a closed period (None when the period is open, or a span)."""
+def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", unit: str | None = None,
+           document: bool = False) -> dict | None:
+    """The frozen ``kind`` report of a closed period (None when the period is open, or a span).  A
+    bulletin keeps the red and yellow lists of its document only for a ``document`` (as a live
+    bulletin computes them only for one)."""
     period = _period(period_text, lang, span=True)
     with engine.connect() as conn:
         entry = _close_entry(conn, period.label)
@@ -215,7 +228,9 @@ def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", uni
         raise BadInput(f"period {period.label} has no {kind} report")
     doc = docs["zh" if lang.startswith("zh") else "en"]
     doc["closed"] = True
-    return doc if unit is None else _only_unit(doc, unit)
+    if kind == "bulletin" and not document:
+        doc.pop("projects", None)
+    return as_stored(doc if unit is None else _only_unit(doc, unit))
 
 
 def _only_unit(doc: dict, unit: str) -> dict:

@@ -392,7 +392,8 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--dry-run": "检查每一行并说明将导入什么；不写入任何数据。",
     "project plan --dry-run": "只显示日期，不作记录。",
     "rules apply --dry-run": "只显示将要发生的变化，不写入任何数据。",
-    "--allow-duplicates": "导入与已有项目重名（名称、投资方、单位均相同）或与前面某行重复的行。",
+    "import --allow-duplicate": ("导入与未结束的已有项目相同（项目名称和投资方相同，比较方式同 project add）"
+                                 "或与前面某行重复的行。"),
     "--sheet": ".xlsx 工作簿中的工作表（默认：第一张）。",
     "--stage": "只显示此阶段的项目。",
     "audit log --stage": "只显示使项目进入或离开此阶段的事件。",
@@ -1250,6 +1251,8 @@ ERRORS: dict[str, str] = {
         "{file.name}：表头（第 {table.header_line} 行）下没有数据行；未导入任何项目",
     "{item!r} is not NAME=VALUE (e.g. unit_head_days=10)": "{item!r} 不是 名称=值 格式（如 unit_head_days=10）",
     "{len(problems)} of {n} rows refused; nothing was imported": "{n} 行中有 {len(problems)} 行被拒绝；未导入任何项目",
+    "{len(problems)} of {n} rows refused, row {first['row']} first: {first['message']}; nothing was imported":
+        "{n} 行中有 {len(problems)} 行被拒绝，首先是第 {first['row']} 行：{first['message']}；未导入任何项目",
     "{login!r} already has the role {role}": "{login!r} 的角色已是 {role|w}",
     "{login!r} already holds {role} on {proj.code}": "{login!r} 已是 {proj.code} 的{role|w}",
     "{login!r} cannot be a PostgreSQL login name": "{login!r} 不能作为 PostgreSQL 登录名",

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from workflow.clock import FIRST_DAY, LAST_DAY
+from workflow.commands.projects import duplicate_message, project_identity
 from workflow.errors import BadInput
 from workflow.money import ascii_minor, parse_amount
 from workflow.text import clip, escape_char, listing, restore_formula, unsafe_char, visible
@@ -512,21 +513,22 @@ class Checked:
 
 
 def identity_digest(ident: tuple) -> int:
-    """A 128-bit digest of a project's identity ``(name, investor, unit)``: how an import recognises a
-    project it saw already without keeping its texts (two identities sharing a digest: about n²/2¹²⁹)."""
+    """A 128-bit digest of a project's ``project_identity`` (its folded name and investor): how an import
+    recognises a project it saw already without keeping its texts (two identities sharing a digest:
+    about n²/2¹²⁹)."""
     return int.from_bytes(blake2b(repr(ident).encode("utf-8", "surrogatepass"), digest_size=16).digest(), "little")
 
 
 class Identities:
-    """The identities ``(name, investor, unit)`` of many projects as a set of their ``identity_digest``
-    (under 80 bytes a project, none of its texts).  ``rows()`` yields ``(code, name, investor, unit)``
-    of every project, oldest first; it is read once here, and again by ``codes`` for the projects an
-    import found repeated."""
+    """The ``project_identity`` of many projects as a set of their ``identity_digest`` (under 80 bytes a
+    project, none of its texts).  ``rows()`` yields ``(code, name, investor, ...)`` of every project a
+    new one may duplicate (those not in a final stage: ``commands.projects.open_projects``), oldest
+    first; it is read once here, and again by ``codes`` for the projects an import found repeated."""
 
-    def __init__(self, rows: Callable[[], Iterable[tuple[str, str | None, str | None, str | None]]]):
+    def __init__(self, rows: Callable[[], Iterable[Sequence[Any]]]):
         self._rows = rows
         with _reading(rows()) as it:
-            self.digests = {identity_digest((name, investor, unit)) for _, name, investor, unit in it}
+            self.digests = {identity_digest(project_identity(r[1], r[2])) for r in it}
 
     def codes(self, digests: Iterable[int]) -> dict[int, str]:
         """The code of the first project with each of ``digests`` (those found)."""
@@ -534,8 +536,8 @@ class Identities:
         found: dict[int, str] = {}
         if wanted:
             with _reading(self._rows()) as it:
-                for code, name, investor, unit in it:
-                    d = identity_digest((name, investor, unit))
+                for r in it:
+                    code, d = r[0], identity_digest(project_identity(r[1], r[2]))
                     if d in wanted and d not in found:
                         found[d] = code
                         if len(found) == len(wanted):
@@ -561,9 +563,10 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     """Check every cell of every row (read one at a time), and return every problem as
     ``{"line", "column", "field", "message"}`` (column: the spreadsheet letter; field: the header as
     written in the file) and the good rows, converted, on a spool.  ``units`` are ``{"code", "name"}``;
-    a unit cell may give either.  ``existing`` holds the identities ``(name, investor, unit)`` of the
-    projects there are (``Service.project_identities``): a row naming the same project,
-    or repeating an earlier row, is refused unless ``allow_duplicates``.
+    a unit cell may give either.  ``existing`` holds the identities of the projects a new one may
+    duplicate (``Service.project_identities``): a row naming the same project (``project_identity``:
+    the same folded name and investor), or repeating an earlier row, is refused unless
+    ``allow_duplicates``.
 
     Nothing is kept per row but the ``identity_digest`` of its identity (a set).  A repetition is
     found by its digest; the line it repeats (or the code of the project it names) is then found by
@@ -605,7 +608,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     header_ok = not problems
     dedupe = not allow_duplicates and "name" in columns
     known = existing.digests if existing is not None and dedupe else frozenset()
-    seen: set[int] = set()  # identity_digest of each (name, investor, unit) so far
+    seen: set[int] = set()  # identity_digest of each row's project_identity so far
     later: list[tuple[dict, int, bool]] = []  # (problem, digest, names a project?): its message is written last
     name_at = columns["name"][0] if "name" in columns else None
     spool = Spool()
@@ -615,7 +618,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             for key, (i, factor) in columns.items()]
     width = len(table.headers)
     blank: list[Any] = [None] * (len(_SLOTS) + 1)
-    name_slot, investor_slot, unit_slot = _SLOT["name"], _SLOT["investor"], _SLOT["unit"]
+    name_slot, investor_slot = _SLOT["name"], _SLOT["investor"]
 
     def convert(line: int, cells: list[Any]) -> tuple[list[Any], list[dict] | None]:
         """A row's cells converted (``_SLOTS``, after its line) and its problems (None: none)."""
@@ -642,8 +645,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             n += 1
             out, row_problems = convert(line, cells)
             if row_problems is None and dedupe:
-                ident = (out[name_slot], out[investor_slot], out[unit_slot])
-                digest = identity_digest(ident)
+                digest = identity_digest(project_identity(out[name_slot], out[investor_slot]))
                 if digest in known or digest in seen:
                     row_problems = [_problem(line, name_at, written["name"], "")]
                     later.append((row_problems[0], digest, digest in known))
@@ -671,12 +673,6 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     return Checked(problems, written, ignored, n, good, spool)
 
 
-def _same_project(code: str | None, zh: bool) -> str:
-    if zh:
-        return f"与已有项目 {code} 重复（项目名称、投资方、责任单位均相同）；确需导入请加 --allow-duplicates"
-    return f"the same project as {code} (same name, investor and unit); give --allow-duplicates to import it anyway"
-
-
 def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Table, convert, zh: bool) -> None:
     """Write the messages of the rows found repeating a project (its code, read from ``existing``) or an
     earlier row (its line: the first row without a problem whose identity has that digest, found by
@@ -685,23 +681,24 @@ def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Tab
     wanted = {d for _, d, named in later if not named}
     firsts: dict[int, int] = {}
     if wanted:
-        slots = (_SLOT["name"], _SLOT["investor"], _SLOT["unit"])
+        name_slot, investor_slot = _SLOT["name"], _SLOT["investor"]
         with closing(table.rows()) as rows:
             for line, cells in rows:
                 out, row_problems = convert(line, cells)
                 if row_problems is None:
-                    digest = identity_digest(tuple(out[s] for s in slots))
+                    digest = identity_digest(project_identity(out[name_slot], out[investor_slot]))
                     if digest in wanted and digest not in firsts:
                         firsts[digest] = line
                         if len(firsts) == len(wanted):
                             break
     for problem, digest, named in later:
         if named:
-            problem["message"] = _same_project(codes.get(digest), zh)
+            problem["message"] = duplicate_message(str(codes.get(digest)), zh)
         else:
             first = firsts.get(digest, "?")
-            problem["message"] = (f"与第{first}行重复（项目名称、投资方、责任单位均相同）" if zh else
-                                  f"repeats line {first} (same name, investor and unit)")
+            problem["message"] = (f"与第{first}行重复（项目名称、投资方相同）；确需导入请加 --allow-duplicate" if zh
+                                  else f"repeats line {first} (same name and investor); "
+                                  "give --allow-duplicate to import it anyway")
 
 
 def _problem(line: int, index: int | None, header: str, message: str) -> dict:

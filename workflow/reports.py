@@ -25,7 +25,7 @@ Counting rules (docs/lights-and-reports.md, "What the figures count", rules 1–
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,6 +51,7 @@ from workflow.tables import year_plan as YP
 NO_LIGHT = Light(None, ())  # final and paused stages have no light
 
 CURRENCIES: tuple[str, ...] = ("CNY", "USD")
+DOCUMENT_LIST_LIMIT = 30  # projects per red/yellow list in a bulletin document (docs/lights-and-reports.md)
 OVER_100M_MINOR = 100_000_000 * 100  # 超亿元项目: planned investment ≥ 100 million CNY, in fen
 LOST_STAGES: tuple[str, ...] = ("rejected", "withdrawn")
 REVIEW_STAGES: tuple[str, ...] = ("construction", "production")
@@ -78,6 +79,15 @@ def _definition():
 
 def stage_keys() -> list[str]:
     return [s.key for s in _definition().stages]
+
+
+def ordered_stages(by_stage: Mapping[str, Any]) -> list[str]:
+    """The stage keys of a report's ``projects_by_stage`` in the workflow definition's order, whatever
+    the order of the mapping (a closed period's report comes back from the ledger with its keys
+    sorted); a key the definition does not know (a stage of an older definition) follows, in key
+    order.  How every layout orders its stage columns (docs/lights-and-reports.md)."""
+    known = [k for k in stage_keys() if k in by_stage]
+    return known + sorted(k for k in by_stage if k not in set(known))
 
 
 def stage_kinds() -> dict[str, str]:

@@ -323,10 +323,12 @@ class Service:
 
     def import_projects(self, rows: Iterable[Mapping[str, Any]], *, on: date | None = None,
                         progress: Callable[[str, int, int], None] | None = None, dry_run: bool = False,
-                        total: int | None = None) -> dict:
-        """Register every row as a new project, all or nothing (see ``bulk.import_projects``)."""
+                        total: int | None = None, allow_duplicate: bool = False) -> dict:
+        """Register every row as a new project, all or nothing (see ``bulk.import_projects``); a row
+        naming a project not in a final stage (same name and investor, folded as `project add` folds
+        them) or repeating an earlier row is refused unless ``allow_duplicate``."""
         return bulk.import_projects(self.engine, self.actor, rows, on=on, progress=progress, dry_run=dry_run,
-                                    total=total, roles=self._roles)
+                                    total=total, roles=self._roles, allow_duplicate=allow_duplicate)
 
     def bulk_apply(self, ops: Sequence[bulk.Op], *,
                    progress: Callable[[str, int, int], None] | None = None) -> dict:

@@ -218,12 +218,12 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
         return rows
 
 def project_identities(engine: Engine) -> Any:
-    """The identities ``(name, investor, unit)`` of every project (a ``workflow.io.Identities``, which
+    """The identities of every project a new one may duplicate (a ``workflow.io.Identities``, which
     keeps digests, not texts): how an import recognises a row it already holds."""
+    from workflow.commands.projects import open_projects
     from workflow.io import Identities
 
-    stmt = select(P.c.code, P.c.name, P.c.investor, P.c.unit_code).order_by(P.c.id).execution_options(
-        yield_per=10_000)
+    stmt = open_projects().execution_options(yield_per=10_000)
 
     def rows():
         with engine.connect() as conn:

@@ -118,30 +118,41 @@ class ProjectFields(NamedTuple):
                    (get("sign"), get("fund"), get("break_ground"), get("commission")))
 
 
-def identity_key(text: str | None) -> str:
-    """A name or investor as duplicates are recognised: full/half width folded (NFKC), every space
-    removed, case folded."""
-    import unicodedata
+def project_identity(name: Any, investor: Any) -> tuple[str, str]:
+    """A project as duplicates are recognised: its name and investor folded (``workflow.find.fold``:
+    full/half width, spaces, case).  The one rule of `project add`, `import` and the Python API
+    (docs/import-export.md)."""
+    from workflow.find import fold
 
-    folded = unicodedata.normalize("NFKC", text or "")
-    return "".join(folded.split()).casefold()
+    return fold(name), fold(investor)
+
+
+def open_projects() -> Any:
+    """``(code, name, investor, stage)`` of every project not in a final stage, oldest first: the
+    projects a new one may duplicate."""
+    from sqlalchemy import select
+
+    from workflow.tables import project as P
+
+    finals = [s.key for s in default_definition().stages if s.is_final]
+    return select(P.c.code, P.c.name, P.c.investor, P.c.stage).where(P.c.stage.not_in(finals)).order_by(P.c.id)
+
+
+def duplicate_message(code: str, zh: bool = False) -> str:
+    """What a refused import row says when it names the project ``code`` (its row or line is given apart)."""
+    if zh:
+        return f"与已有项目 {code} 重复（项目名称、投资方相同）；确需导入请加 --allow-duplicate"
+    return f"the same project as {code} (same name and investor); give --allow-duplicate to import it anyway"
 
 
 def check_project_duplicate(txn: Txn, fields: ProjectFields) -> None:
-    """No silent duplicates: a project not in a final stage with the same name and investor
-    (``identity_key``) refuses the new one (Duplicate, exit 2), naming it."""
-    from sqlalchemy import select
-
+    """No silent duplicates: a project not in a final stage with the same ``project_identity`` refuses
+    the new one (Duplicate, exit 2), naming it."""
     from workflow.errors import Duplicate
-    from workflow.tables import project as P
 
-    defn = default_definition()
-    finals = [s.key for s in defn.stages if s.is_final]
-    name, investor = identity_key(fields.name), identity_key(fields.investor)
-    rows = txn.conn.execute(select(P.c.code, P.c.name, P.c.investor, P.c.stage)
-                            .where(P.c.stage.not_in(finals)).order_by(P.c.id))
-    for code, other_name, other_investor, stage in rows:
-        if identity_key(other_name) == name and identity_key(other_investor) == investor:
+    wanted = project_identity(fields.name, fields.investor)
+    for code, other_name, other_investor, stage in txn.conn.execute(open_projects()):
+        if project_identity(other_name, other_investor) == wanted:
             raise Duplicate(
                 f"{code} ({other_name} / {other_investor}, stage {stage}) has the same name and investor; "
                 "give --allow-duplicate if this is a different project",
@@ -154,7 +165,8 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
 
     ``units``: the unit codes that exist (a batch reads them once); else the unit is looked up.
     A project with the same name and investor as one not in a final stage is refused unless
-    ``allow_duplicate`` (an import checks its rows itself: ``workflow.io.check_rows``)."""
+    ``allow_duplicate`` (an import checks its rows as a whole first: ``workflow.bulk.import_projects``,
+    ``workflow.io.check_rows``)."""
     if not allow_duplicate:
         check_project_duplicate(txn, fields)
     if fields.unit_code is not None:
