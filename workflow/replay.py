@@ -45,6 +45,7 @@ from workflow.events import (
     project_code,
 )
 from workflow.guards import GuardContext, all_hold, evaluate
+from workflow.machine import route
 
 WRITERS = ("coordinator", "admin")
 # Which roles may record each kind of event (what ``workflow.service`` lets each role do).
@@ -178,19 +179,6 @@ class _Bad:
     def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
                  table: str = "event") -> None:
         self.problems.append(_problem(self.code, seq, text, table, field, expected, found))
-
-
-_MOVES: dict[int, tuple[Any, dict[tuple[str, str], Any], dict]] = {}
-
-
-def _moves(defn: Any) -> tuple[dict[tuple[str, str], Any], dict]:
-    """(stage, trigger) -> the definition's transition that may fire there (what its machine is built
-    from), and the definition's guard labels; built once per definition."""
-    found = _MOVES.get(id(defn))
-    if found is None or found[0] is not defn:
-        found = _MOVES[id(defn)] = (defn, {(src, t.trigger): t for t in defn.transitions for src in t.sources},
-                                    defn.guard_labels)
-    return found[1], found[2]
 
 
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -348,26 +336,25 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
 
 def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
     """The transition is one the definition's machine fires from the replayed stage (to the recorded
-    stage), and every guard of it held on what was recorded before it."""
-    moves, labels = _moves(defn)
-    transition = moves.get((row.stage, ev.name))
-    if transition is None:
+    stage), and every guard condition of it held on what was recorded before it."""
+    found = route(defn, row.stage, ev.name, row.held_from)
+    if found is None:
         bad(seq, f"{ev.name} is not a legal transition from {row.stage!r}", "trigger", None, ev.name)
         return
-    to = defn.dest_of(transition, row.held_from)
+    to = found.dest
     if to != ev.dest:
         bad(seq, f"{ev.name} from {row.stage!r} leads to {to!r}, not to the recorded {ev.dest!r}", "to_stage", to,
             ev.dest)
-    if not transition.guards:
+    if not found.guards:
         return
     ctx = GuardContext(
         name=row.name, investor=row.investor, industry=row.industry, unit=row.unit_code,
         planned_investment_minor=row.planned_investment_minor, key=bool(row.key),
         documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
         has_lead_leader=bool(facts.holders.get("lead_leader")), reason=ev.why)
-    if all_hold(transition.guards, ctx):
+    if all_hold(found.guards, ctx):
         return
-    for result in evaluate(transition.guards, ctx, labels):
+    for result in evaluate(found.guards, ctx, defn.guard_labels):
         if not result.ok:
             bad(seq, f"{ev.name} was recorded although its guard {result.guard} did not hold: {result.message}",
                 "trigger")
