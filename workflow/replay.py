@@ -13,7 +13,8 @@ Per event the replay checks (a problem names the project, the event and what was
   recorded before it (documents, checks, capital, lead leader, the project's fields, the reason);
 - **dates**: no effective date before the registration, none after the day it was recorded, and no
   transition before the previous one;
-- **actor**: a known user whose role may do that act (``ENTITLED``); a leader's follow-up only on a
+- **actor**: a known user whose role may record that kind (the permission table,
+  ``workflow.access.PERMISSIONS``, the service and batches read too); a leader's follow-up only on a
   project the leader holds a role on; a correction by an admin or by the corrected entry's author.
 
 What the replay rebuilds is then compared with the tables: every project field history fixes
@@ -34,6 +35,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from workflow.access import PERMISSIONS, roles_for
 from workflow.events import (
     GENESIS,
     ROW_READERS,
@@ -47,19 +49,11 @@ from workflow.events import (
 from workflow.guards import GuardContext, all_hold, evaluate
 from workflow.machine import route
 
-WRITERS = ("coordinator", "admin")
-# Which roles may record each kind of event (what ``workflow.service`` lets each role do).
-ENTITLED: dict[str, tuple[str, ...]] = {
-    "registered": WRITERS, "edited": WRITERS, "transition": WRITERS, "check": WRITERS, "document": WRITERS,
-    "capital": WRITERS, "investment": WRITERS, "followup": (*WRITERS, "leader"), "assignment": WRITERS,
-    "reassignment": ("admin",), "correction": ("admin",),
-    "problem": WRITERS, "problem_update": WRITERS, "problem_extend": WRITERS, "problem_close": WRITERS,
-    "problem_reopen": WRITERS, "letter": WRITERS, "year_plan": WRITERS,
-}
 
-_KINDS_OF: dict[str, frozenset[str]] = {
-    role: frozenset(k for k, roles in ENTITLED.items() if role in roles)
-    for role in ("coordinator", "leader", "auditor", "admin")}
+def _entitled(role: str | None) -> frozenset[str]:
+    """The event kinds ``role`` may record: its row of the permission table (``access.PERMISSIONS``)."""
+    return PERMISSIONS.get(role, frozenset()) if role is not None else frozenset()
+
 
 # The project columns history fixes, compared with the project row.
 PROJECT_FIELDS = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
@@ -264,9 +258,12 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         # --- who ------------------------------------------------------------------------------
         may = entitled.get(actor)
         if may is None:
-            may = entitled[actor] = _KINDS_OF.get(roles.get(actor), frozenset())  # type: ignore[arg-type]
+            may = entitled[actor] = _entitled(roles.get(actor))
         if kind not in may:
-            allowed = ENTITLED.get(kind, ())
+            try:
+                allowed = roles_for(kind)
+            except ValueError:  # a kind no role records
+                allowed = ()
             role = roles.get(actor)
             if role is None:
                 bad(seq, f"the actor {actor!r} is not a known user", "actor",
