@@ -484,6 +484,24 @@ class Registered(Event):
     def to_stage(self) -> str | None:
         return self.stage
 
+    def new_row(self, pid: int, code: str, *, key_override: bool | None = None, created_at: Any = None,
+                new: bool = False) -> Any:
+        """The project row this registration makes (a ``workflow.store.ProjectRow`` at version 1 with an
+        empty chain; appending this event moves its head): the one place the row is built, for a
+        single write, a batch (import) and the replay alike.  ``key_override`` is the row's own (it is
+        not in history: the replay compares the key flag instead)."""
+        from workflow.store import ProjectRow
+
+        sign, fund, break_ground, commission = self.plan
+        return ProjectRow(
+            id=pid, code=code, name=self.name, investor=self.investor, origin=self.origin, industry=self.industry,
+            category=self.category, key=self.key, key_override=key_override,
+            planned_investment_minor=self.planned_investment_minor, planned_currency="CNY", unit_code=self.unit_code,
+            plan_sign=sign, plan_fund=fund, plan_break_ground=break_ground, plan_commission=commission,
+            stage=self.stage, stage_since=self.on, held_from=None, registered_on=self.on, last_transition_on=self.on,
+            last_followup_on=None, workflow_name=self.workflow_name, workflow_version=self.workflow_version,
+            version=1, head_seq=0, head_hash=GENESIS, created_at=created_at, new=new)
+
     def payload(self) -> dict[str, Any]:
         sign, fund, break_ground, commission = self.plan
         return {"name": self.name, "investor": self.investor, "origin": self.origin, "industry": self.industry,

@@ -147,20 +147,6 @@ class Replayed:
         self.events = 0
 
 
-def _new_row(pid: int, code: str, ev: Registered, created_at: Any) -> Any:
-    from workflow.store import ProjectRow
-
-    sign, fund, break_ground, commission = ev.plan
-    return ProjectRow(
-        id=pid, code=code, name=ev.name, investor=ev.investor, origin=ev.origin, industry=ev.industry,
-        category=ev.category, key=ev.key, key_override=None, planned_investment_minor=ev.planned_investment_minor,
-        planned_currency="CNY", unit_code=ev.unit_code, plan_sign=sign, plan_fund=fund,
-        plan_break_ground=break_ground, plan_commission=commission, stage=ev.stage, stage_since=ev.on,
-        held_from=None, registered_on=ev.on, last_transition_on=ev.on, last_followup_on=None,
-        workflow_name=ev.workflow_name, workflow_version=ev.workflow_version, version=1, head_seq=0,
-        head_hash=GENESIS, created_at=created_at)
-
-
 class _Bad:
     """Collects one project's problems (``bad(seq, text, field, expected, found)``)."""
 
@@ -242,7 +228,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             if not isinstance(ev, Registered):
                 bad(seq, f"the first event is {kind!r}, not the project's registration", "kind", "registered", kind)
                 continue
-            row = rep.row = _new_row(pid, code, ev, None)
+            row = rep.row = ev.new_row(pid, code)
             defn = defs.get(ev.workflow_name, ev.workflow_version)
             if defn is None:
                 bad(seq, f"workflow {ev.workflow_name!r} version {ev.workflow_version} is unknown", "payload")
