@@ -423,13 +423,14 @@ def _dot(defn: WorkflowDefinition, lang: str) -> str:
         if s.is_paused:
             attrs.append('style="rounded,filled,dashed"')
         lines.append(f"  {_dot_quote(name)} [{', '.join(attrs)}];")
-    lines.append(f"  __start__ -> {_dot_quote(machine.initial)};")
+    lines.append(f"  __start__ -> {_dot_quote(defn.initial)};")
     for trigger, event in machine.events.items():
         for transitions_here in event.transitions.values():
             for tr in transitions_here:
                 attrs = [f"label={_dot_quote(trigger)}"]
                 if any(isinstance(c.func, _HeldFrom) for c in tr.conditions):
                     attrs.append("style=dashed")
-                lines.append(f"  {_dot_quote(tr.source)} -> {_dot_quote(tr.dest)} [{', '.join(attrs)}];")
+                dest = str(tr.dest)  # no internal transitions: every one names its dest
+                lines.append(f"  {_dot_quote(tr.source)} -> {_dot_quote(dest)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
