@@ -179,19 +179,26 @@ def test_unknown_stage_and_trigger_lookups_list_the_known_ones(defn):
         defn.check("luck")
 
 
-def test_transitions_from(defn):
-    assert [t.trigger for t in defn.transitions_from("lead")] == ["submit", "hold", "withdraw"]
-    from_screening = [t.trigger for t in defn.transitions_from("screening")]
-    assert from_screening == ["approve", "reject", "hold", "withdraw"]
-    assert [t.trigger for t in defn.transitions_from("on_hold")] == ["resume", "withdraw"]
+def test_the_machine_lists_the_transitions_out_of_a_stage(defn):
+    from workflow.machine import routes
+
+    def triggers(stage):
+        return [r.transition.trigger for r in routes(defn, stage)]
+
+    assert triggers("lead") == ["submit", "hold", "withdraw"]
+    assert triggers("screening") == ["approve", "reject", "hold", "withdraw"]
+    assert triggers("on_hold") == ["resume", "withdraw"]
     for final in ("production", "rejected", "withdrawn"):
-        assert defn.transitions_from(final) == []
+        assert routes(defn, final) == []
 
 
-def test_dest_of(defn):
-    assert defn.dest_of(defn.transition("sign"), None) == "signed"
-    assert defn.dest_of(defn.transition("resume"), "funding") == "funding"
-    assert defn.dest_of(defn.transition("resume"), None) is None
+def test_the_machine_says_where_a_trigger_leads(defn):
+    from workflow.machine import route
+
+    assert route(defn, "approved", "sign").dest == "signed"
+    assert route(defn, "on_hold", "resume", "funding").dest == "funding"
+    assert route(defn, "on_hold", "resume", None).dest is None  # no stage to return to
+    assert route(defn, "lead", "sign") is None  # no such transition from lead
 
 
 # --- resolve -------------------------------------------------------------------------------------

@@ -84,8 +84,8 @@ def test_project_state_wraps_the_row():
     assert row.stage == "funding"
     row.held_from = "lead"
     assert ps.held_from == "lead"
-    with pytest.raises(AttributeError):
-        ps.held_from = "x"
+    ps.held_from = "approved"  # what the machine's after-callback writes
+    assert row.held_from == "approved"
 
 
 HAPPY_PATH = [
@@ -262,3 +262,50 @@ def test_unknown_diagram_format_is_bad_input():
     with pytest.raises(BadInput) as err:
         diagram(DEFN, "png")
     assert "mermaid" in err.value.message and "dot" in err.value.message
+
+
+# --- asking the machine ----------------------------------------------------------------------------
+
+
+def test_may_reports_every_guard_condition_of_the_machines_transition():
+    from workflow.guards import GuardContext
+    from workflow.machine import may
+
+    judged = may(DEFN, "funding", "break_ground", None, GuardContext(documents=frozenset({"eia"})))
+    assert judged is not None and judged.dest == "construction"
+    assert [(r.guard, r.ok) for r in judged.results] == [
+        ("document:planning_permit", False), ("document:land_use", False), ("document:eia", True),
+        ("document:safety_assessment", False)]  # every condition, not only the first that fails
+    assert not judged.allowed
+    assert may(DEFN, "lead", "break_ground") is None  # no such transition from lead
+
+
+def test_the_machine_judges_guards_when_it_fires_with_a_context():
+    from workflow.guards import GuardContext
+
+    row = Row("funding")
+    with pytest.raises(Refused) as err:
+        fire(DEFN, row, "break_ground", GuardContext(documents=frozenset({"eia"})))
+    assert row.stage == "funding"
+    assert [d["guard"] for d in err.value.details] == ["document:planning_permit", "document:land_use",
+                                                       "document:safety_assessment"]
+    docs = frozenset({"planning_permit", "land_use", "eia", "safety_assessment"})
+    assert fire(DEFN, row, "break_ground", GuardContext(documents=docs)) == ("funding", "construction")
+
+
+def test_the_diagrams_draw_the_machine_of_the_definition():
+    text = default_toml().replace('trigger = "withdraw"', 'trigger = "quit"')
+    changed = load_definition(text.replace('name = "investment"', 'name = "other"'))
+    for fmt, edge in (("dot", '[label="{}"]'), ("mermaid", ": {}\n")):
+        assert edge.format("withdraw") in diagram(DEFN, fmt)
+        assert edge.format("withdraw") not in diagram(changed, fmt)
+        assert edge.format("quit") in diagram(changed, fmt)
+    dot = diagram(DEFN, "dot")
+    for stage in ACTIVE:  # resume: one dashed edge per stage it may return to, as the machine has it
+        assert f'"on_hold" -> "{stage}" [label="resume", style=dashed];' in dot
+
+
+def default_toml() -> str:
+    from importlib.resources import files
+
+    return (files("workflow") / "definitions" / "investment.toml").read_text(encoding="utf-8")

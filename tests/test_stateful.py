@@ -239,7 +239,7 @@ class PipelineMachine(RuleBasedStateMachine):
             if m.stage not in t.sources:
                 return Refused, None
         elif defn.has_stage(word):  # a target stage: exactly one transition must lead there
-            ts = [t for t in defn.transitions_from(m.stage) if defn.dest_of(t, m.held_from) == word]
+            ts = [t for t in defn.transitions if m.stage in t.sources and self._dest(t, m) == word]
             if len(ts) != 1:
                 return (BadInput if len(ts) > 1 else Refused), None
             t = ts[0]
@@ -257,7 +257,12 @@ class PipelineMachine(RuleBasedStateMachine):
             "resume": True,
             "withdraw": bool(reason),
         }[t.trigger]
-        return (None if ok else Refused), defn.dest_of(t, m.held_from)
+        return (None if ok else Refused), self._dest(t, m)
+
+    @staticmethod
+    def _dest(t, m: Model) -> str | None:
+        """Where ``t`` leads the model (this test's own reading of the definition, not the machine's)."""
+        return t.dest if t.dest is not None else m.held_from
 
     FORWARD = {  # stage -> (documents, checks, capital, trigger) that move a project on
         "lead": ((), (), False, "submit"),

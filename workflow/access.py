@@ -21,6 +21,35 @@ USER_ROLES = ("coordinator", "leader", "auditor", "admin")  # the roles a login 
 WRITERS = ("coordinator", "admin")
 ADMIN = ("admin",)
 
+# What the writers record on a project: every kind of history event but the admin's own two.
+_PROJECT_KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
+                  "assignment", "problem", "problem_update", "problem_extend", "problem_close", "problem_reopen",
+                  "letter", "year_plan")
+# The one permission table: role -> what it may record on a project (the kinds of history events) and
+# do besides (``undo`` its own latest entries, ``apply_rules``).  Single writes (``workflow.service``),
+# batches (``workflow.bulk``) and the replay of ``audit verify`` (which judges each event's actor) all
+# read it (docs/architecture.md).  Set-up (users, units, settings) is the admin's: ``ADMIN``.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "coordinator": frozenset({*_PROJECT_KINDS, "undo"}),
+    "admin": frozenset({*_PROJECT_KINDS, "reassignment", "correction", "undo", "apply_rules"}),
+    "leader": frozenset({"followup", "undo"}),  # follow-ups on the projects the leader holds a role on
+    "auditor": frozenset(),  # reads everything, records nothing
+}
+_ROLE_ORDER = ("coordinator", "admin", "leader", "auditor")  # how a refusal lists the roles it needs
+
+
+def roles_for(what: str) -> tuple[str, ...]:
+    """The roles that may record ``what`` (an event kind) or do it (``undo``, ``apply_rules``)."""
+    roles = tuple(r for r in _ROLE_ORDER if what in PERMISSIONS[r])
+    if not roles:
+        raise ValueError(f"no role may {what!r}: not in the permission table")
+    return roles
+
+
+def may(role: str | None, what: str) -> bool:
+    """Whether ``role`` (None: not a known user) may record or do ``what``."""
+    return role is not None and what in PERMISSIONS.get(role, frozenset())
+
 def role_of(conn: Connection, login: str, cache: dict[str, str | None] | None = None) -> str | None:
     """``login``'s role, or None for a login the database does not know (it may read only).
     ``cache`` (a ``Service``'s, for its lifetime) saves the query on repeated writes."""

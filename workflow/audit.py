@@ -59,6 +59,7 @@ from workflow.events import (
     event_document,
     event_json,
     format_utc,
+    held_from_after,
     project_code,
     project_field,
     replay_stage,
@@ -428,10 +429,7 @@ def _held_from(paused: frozenset | None, held_from: Any, kind: str, from_stage: 
         except (ValueError, TypeError, AttributeError):
             return None
     if kind == "transition":
-        if to_stage in paused:
-            return from_stage
-        if from_stage in paused:
-            return None
+        return held_from_after(paused, from_stage, to_stage, held_from)
     return held_from
 
 

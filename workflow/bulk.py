@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
-from workflow.access import WRITERS, require
+from workflow.access import require, roles_for
 from workflow.commands import BATCH_COMMANDS, ProjectFields, register
 from workflow.commands.assignments import RuleContext
 from workflow.commands.projects import (
@@ -41,6 +41,14 @@ IMPORT_BATCH = 2000  # rows an import writes at a time (then drops)
 _PROGRESS_EVERY = 1000
 
 Progress = Callable[[str, int, int], None]
+
+# What each batch action records (the event kind ``access.PERMISSIONS`` names), and how a refusal says it.
+BATCH_RECORDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "change projects"), "document": ("document", "change projects"),
+    "capital": ("capital", "change projects"), "investment": ("investment", "change projects"),
+    "followup": ("followup", "change projects"), "advance": ("transition", "change projects"),
+    "assign": ("reassignment", "reassign leaders"), "edit": ("edited", "change projects"),
+}
 
 
 class Op(NamedTuple):
@@ -98,7 +106,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
     if head is None:
         return {"imported": 0, "rows": 0, "first": None, "last": None, "assignments": 0, "dry_run": dry_run}
     with engine.connect() as conn, transaction(conn, commit=not dry_run), paused_cycle_collection():
-        require(conn, actor, WRITERS, "import projects", roles)
+        require(conn, actor, roles_for("registered"), "import projects", roles)
         txn = Txn(conn, actor, batch=True)
         known = unit_codes(conn)
         first_id = txn.next_project_id()  # creators wait for this transaction to end
@@ -208,9 +216,9 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
     if not ops:
         return {"writes": 0, "events": 0, "projects": 0}
     with engine.begin() as conn, paused_cycle_collection():
-        role = require(conn, actor, WRITERS, "change projects", roles)
-        if any(op.action == "assign" for op in ops):
-            require(conn, actor, ("admin",), "reassign leaders", roles)
+        role = ""
+        for kind, what in dict.fromkeys(BATCH_RECORDS[op.action] for op in ops):  # each kind once, in order
+            role = require(conn, actor, roles_for(kind), what, roles)
         txn = Txn(conn, actor, batch=True)
         projs = txn.lock_many([op.code for op in ops])
         total = len(ops)

@@ -25,7 +25,8 @@ TOML shape (see the shipped file for a full example)::
 stage of that kind, in the order listed). ``dest`` is a stage key or ``@held_from``: the stage the
 project was held from (the transition's `dest` is then None).
 
-Standard library only; `transitions` is not needed to load a definition (see workflow.machine).
+Standard library only; `transitions` is not needed to load a definition. Which transition may fire
+from which stage is the workflow's machine's to say (`workflow.machine`), never this module's.
 """
 
 from __future__ import annotations
@@ -213,18 +214,8 @@ class WorkflowDefinition:
                 [{"field": "check", "message": f"known items: {known}"}],
             ) from None
 
-    def transitions_from(self, stage: str) -> list[Transition]:
-        """The transitions whose sources include `stage`, in definition order."""
-        self.stage(stage)
-        return list(self._from.get(stage, ()))
-
     def stages_of_kind(self, kind: str) -> tuple[Stage, ...]:
         return tuple(s for s in self.stages if s.kind == kind)
-
-    def dest_of(self, transition: Transition, held_from: str | None) -> str | None:
-        """Where `transition` leads: its dest, or for a '@held_from' transition the held-from stage
-        (None if none is recorded)."""
-        return transition.dest if transition.dest is not None else held_from
 
     # --- what may be recorded where ------------------------------------------------------------
 
@@ -263,7 +254,11 @@ class WorkflowDefinition:
         A target stage is accepted when exactly one trigger leads there from `stage`. Stage and
         trigger labels (en, zh) are accepted too. An unknown word is `BadInput`; a known trigger or
         stage that is not reachable from `stage` is `Refused`, naming the stage and the open triggers.
+        Which transitions exist from `stage`, and where they lead, the workflow's machine says
+        (`workflow.machine.routes`): this only maps the word to them.
         """
+        from workflow.machine import routes
+
         current = self.stage(stage)
         word = (trigger_or_stage or "").strip()
         trigger, target = self._lookup_word(word)
@@ -276,14 +271,15 @@ class WorkflowDefinition:
                     {"field": "stage", "message": f"known stages: {', '.join(self.stage_keys)}"},
                 ],
             )
+        out = routes(self, stage, held_from)
         if trigger is not None:
-            t = self._triggers[trigger]
-            if stage in t.sources:
-                return t
+            for r in out:
+                if r.transition.trigger == trigger:
+                    return r.transition
             raise Refused(
                 f"cannot {trigger} from stage {self._named(current)}; {self._open_text(stage, held_from)}"
             )
-        candidates = [t for t in self.transitions_from(stage) if self.dest_of(t, held_from) == target]
+        candidates = [r.transition for r in out if r.dest == target]
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
@@ -320,13 +316,15 @@ class WorkflowDefinition:
     def _open_text(self, stage: str, held_from: str | None) -> str:
         if self._stages[stage].is_final:
             return f"{stage} is a final stage: there is no way out"
-        opened = self.transitions_from(stage)
+        from workflow.machine import routes
+
+        opened = routes(self, stage, held_from)
         if not opened:
             return "no transition leads out of it"
         parts = []
-        for t in opened:
-            dest = self.dest_of(t, held_from)
-            parts.append(f"{t.trigger} -> {dest if dest is not None else 'the stage it was held from'}")
+        for r in opened:
+            dest = r.dest if r.dest is not None else "the stage it was held from"
+            parts.append(f"{r.transition.trigger} -> {dest}")
         return "open triggers from here: " + ", ".join(parts)
 
     # --- labels --------------------------------------------------------------------------------

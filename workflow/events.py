@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -484,6 +484,24 @@ class Registered(Event):
     def to_stage(self) -> str | None:
         return self.stage
 
+    def new_row(self, pid: int, code: str, *, key_override: bool | None = None, created_at: Any = None,
+                new: bool = False) -> Any:
+        """The project row this registration makes (a ``workflow.store.ProjectRow`` at version 1 with an
+        empty chain; appending this event moves its head): the one place the row is built, for a
+        single write, a batch (import) and the replay alike.  ``key_override`` is the row's own (it is
+        not in history: the replay compares the key flag instead)."""
+        from workflow.store import ProjectRow
+
+        sign, fund, break_ground, commission = self.plan
+        return ProjectRow(
+            id=pid, code=code, name=self.name, investor=self.investor, origin=self.origin, industry=self.industry,
+            category=self.category, key=self.key, key_override=key_override,
+            planned_investment_minor=self.planned_investment_minor, planned_currency="CNY", unit_code=self.unit_code,
+            plan_sign=sign, plan_fund=fund, plan_break_ground=break_ground, plan_commission=commission,
+            stage=self.stage, stage_since=self.on, held_from=None, registered_on=self.on, last_transition_on=self.on,
+            last_followup_on=None, workflow_name=self.workflow_name, workflow_version=self.workflow_version,
+            version=1, head_seq=0, head_hash=GENESIS, created_at=created_at, new=new)
+
     def payload(self) -> dict[str, Any]:
         sign, fund, break_ground, commission = self.plan
         return {"name": self.name, "investor": self.investor, "origin": self.origin, "industry": self.industry,
@@ -717,6 +735,18 @@ class LetterIssued(Event):
                                         "actor": actor, "event_seq": seq})]
 
 
+def held_from_after(paused: Collection[str], source: Any, dest: Any, before: str | None) -> str | None:
+    """The stage a project is held from after a transition ``source`` -> ``dest`` (``paused``: the
+    workflow's paused stages): entering a paused stage records where it came from (where ``resume``
+    returns to), leaving one clears it, any other move keeps it.  The one rule: the machine's
+    callback (``workflow.machine``), this kind's readers, the replay and the chain sweep follow it."""
+    if dest in paused:
+        return source  # type: ignore[no-any-return]
+    if source in paused:
+        return None
+    return before
+
+
 @dataclass(frozen=True, slots=True)
 class Transitioned(Event):
     """A stage change through the workflow's machine.  ``held_from`` is the stage the project is
@@ -895,10 +925,7 @@ def replay_stage(events: list[dict], paused: frozenset) -> dict:
             state["stage_since"] = payload.get("stage_since") or e["effective_on"]
         else:
             if e["kind"] == "transition":
-                if to in paused:
-                    state["held_from"] = frm
-                elif frm in paused:
-                    state["held_from"] = None
+                state["held_from"] = held_from_after(paused, frm, to, state["held_from"])
             state["stage_since"] = e["effective_on"]
         state["stage"] = to
     return state
@@ -949,7 +976,7 @@ def _read_edited(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason:
 
 def _read_transition(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                      paused: frozenset[str], target_on: date | None) -> Event:
-    held = from_stage if to_stage in paused else None
+    held = held_from_after(paused, from_stage, to_stage, None)
     if trigger == "hold" and not paused:
         held = p.get("held_from", from_stage)
     return _new_transition(on, str(trigger), str(from_stage), str(to_stage), reason, held, bool(p.get("auto", False)))

@@ -1279,6 +1279,7 @@ ERRORS: dict[str, str] = {
             "ed)} 作为事件 {seq} 录入；如确是另一笔，请加 --allow-duplicate"
         ),
     "{proj.code}: {transition.trigger} refused: {reasons}": "{proj.code}：操作 {transition.trigger} 被拒绝：{reasons}",
+    "{trigger} refused: {reasons}": "操作 {trigger} 被拒绝：{reasons}",
     "{project_code(code)} was changed by someone else; nothing was written; retry":
         "{project_code(code)} 已被他人修改；未写入任何数据；请重试",
     "{source}: line {line}: not readable as CSV ({exc})": "{source}：第 {line} 行：无法按 CSV 读取（{exc}）",

@@ -1,41 +1,64 @@
-"""The state machine of a workflow definition, built with `transitions` (docs/architecture.md "transitions, used well").
+"""The state machine of a workflow definition, built with `transitions`: the one authority on moves (docs/architecture.md).
 
 One `transitions.Machine(model=None, ...)` per definition (name, version), built once and cached. No
 project is ever added to it as a model: a row is wrapped in a small `ProjectState` whose `state`
 property reads and writes the row's `stage`, and the event is fired with
-``machine.events[trigger].trigger(wrapper)``, so the machine's `models` list never grows.
+``machine.events[trigger].trigger(wrapper, ctx=...)``, so the machine's `models` list never grows.
 
-The machine only decides which transitions exist from which stage; guards are evaluated by the
-service with `workflow.guards.evaluate` before firing, because `transitions` stops at the first
-failing condition and gives no reason. The one condition the machine itself checks is where
-``resume`` leads: one transition on_hold -> S per stage S it may return to, each with a condition
-``model.held_from == S``.
+Every question about moves is asked of this machine (docs/architecture.md, "The machine decides
+moves"): which triggers exist from a stage (``machine.get_triggers``), where one leads
+(``machine.get_transitions(trigger=..., source=...)``), and whether it may fire now (`may`, the
+``may_<trigger>`` of the machine with reasons). `advance` (single writes and batches alike),
+`pipeline next`, the replay of `audit verify` and the diagrams all read it; nothing else holds a
+table of which trigger leads where.
+
+Each machine transition carries its conditions:
+
+- ``resume`` (a ``@held_from`` transition) becomes one transition on_hold -> S per stage S it may
+  return to, each with a condition ``model.held_from == S`` (`_HeldFrom`);
+- every guard of the definition's transition is a condition (`_Guard`) judged through the guard
+  registry (`workflow.guards`) on the `GuardContext` passed as ``ctx``.
+
+`transitions` stops at the first failing condition and gives no reason, so `may` evaluates every
+guard condition of the chosen machine transition itself and reports each result.
+
+The held-from bookkeeping (which stage ``resume`` returns to) is the machine's ``after`` callback
+(`_HeldFromBookkeeping`); the rule itself is `workflow.events.held_from_after`, which the
+``transition`` event kind applies to the row (and the replay and the chain sweep follow).
 
 Diagrams: Mermaid through a throwaway `GraphMachine(graph_engine="mermaid")` built from the same
-definition (it needs no graphviz); DOT is written here as text (no graphviz dependency either).
+transition specs (it needs no graphviz); DOT is written from the cached machine's states and
+transitions as text (no graphviz dependency either).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workflow.definition import Transition, WorkflowDefinition
 from workflow.errors import BadInput, Refused
+from workflow.events import held_from_after
+from workflow.guards import GuardContext, GuardResult, all_hold, evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
     import transitions
 
-__all__ = ["ProjectState", "machine_for", "fire", "diagram", "DIAGRAM_FORMATS"]
+__all__ = ["ProjectState", "Route", "Move", "machine_for", "route", "routes", "may", "moves", "fire",
+           "diagram", "DIAGRAM_FORMATS"]
 
 DIAGRAM_FORMATS = ("mermaid", "dot")
 
 _MACHINES: dict[tuple[str, int], tuple[WorkflowDefinition, Any]] = {}
+_ROUTES: dict[int, tuple[Any, dict[tuple[str, str, str | None], Any]]] = {}
 _LOCK = threading.Lock()
 
 
 class ProjectState:
-    """A plain wrapper the machine can drive: `state` is the row's `stage`; `held_from` is read-only."""
+    """A plain wrapper the machine can drive: `state` is the row's `stage`, `held_from` its held-from
+    stage (written by the machine's ``after`` callback)."""
 
     __slots__ = ("row",)
 
@@ -54,6 +77,10 @@ class ProjectState:
     def held_from(self) -> str | None:
         return getattr(self.row, "held_from", None)
 
+    @held_from.setter
+    def held_from(self, value: str | None) -> None:
+        self.row.held_from = value
+
     def __repr__(self) -> str:
         return f"ProjectState(stage={self.state!r}, held_from={self.held_from!r})"
 
@@ -71,6 +98,37 @@ class _HeldFrom:
         return event.model.held_from == self.stage
 
 
+class _Guard:
+    """Condition of a transition: guard `name` of the registry holds on the event's ``ctx``.
+
+    Without a ``ctx`` (a caller that judged the guards already through `may`) it holds."""
+
+    __slots__ = ("name", "__name__")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.__name__ = name
+
+    def __call__(self, event: Any) -> bool:
+        ctx = event.kwargs.get("ctx")
+        return ctx is None or all_hold((self.name,), ctx)
+
+
+class _HeldFromBookkeeping:
+    """The machine's ``after`` callback: the model's held-from stage after the move, by
+    `workflow.events.held_from_after` (entering a paused stage records the source; leaving clears it)."""
+
+    __slots__ = ("paused", "__name__")
+
+    def __init__(self, paused: frozenset[str]):
+        self.paused = paused
+        self.__name__ = "held_from_bookkeeping"
+
+    def __call__(self, event: Any) -> None:
+        tr = event.transition
+        event.model.held_from = held_from_after(self.paused, tr.source, tr.dest, event.model.held_from)
+
+
 def _return_targets(defn: WorkflowDefinition, paused: str) -> list[str]:
     """The stages a project in paused stage `paused` may return to: those with a transition into it."""
     targets = [
@@ -78,22 +136,26 @@ def _return_targets(defn: WorkflowDefinition, paused: str) -> list[str]:
         for s in defn.stages
         if s.key != paused
         and not s.is_final
-        and any(t.dest == paused for t in defn.transitions_from(s.key))
+        and any(t.dest == paused for t in defn.transitions if s.key in t.sources)
     ]
     return targets or [s.key for s in defn.stages if s.is_active]
 
 
 def _transition_specs(defn: WorkflowDefinition) -> list[dict[str, Any]]:
+    """The machine's transitions, built from the definition (the only place that reads its table)."""
+    paused = frozenset(s.key for s in defn.stages if s.is_paused)
+    after = [_HeldFromBookkeeping(paused)]
     specs: list[dict[str, Any]] = []
     for t in defn.transitions:
+        guards = [_Guard(g) for g in t.guards]
         if t.dest is not None:
-            specs.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dest})
+            specs.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, "conditions": guards,
+                          "after": after})
             continue
         for src in t.sources:
             for target in _return_targets(defn, src):
-                specs.append(
-                    {"trigger": t.trigger, "source": src, "dest": target, "conditions": [_HeldFrom(target)]}
-                )
+                specs.append({"trigger": t.trigger, "source": src, "dest": target,
+                              "conditions": [_HeldFrom(target), *guards], "after": after})
     return specs
 
 
@@ -131,30 +193,134 @@ def machine_for(defn: WorkflowDefinition) -> transitions.Machine:
         return machine
 
 
-def _refusal(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | None) -> Refused:
+# --- asking the machine -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One transition of the machine out of a stage: the definition's transition (labels, flags), the
+    stage the machine leads to (None: a ``resume`` with no stage it may return to) and the guards
+    among its conditions."""
+
+    transition: Transition
+    dest: str | None
+    guards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A `Route` judged on a project: each guard's result, and whether the machine would fire it."""
+
+    transition: Transition
+    dest: str | None
+    results: tuple[GuardResult, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.dest is not None and all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> list[GuardResult]:
+        return [r for r in self.results if not r.ok]
+
+
+_NONE = object()
+
+
+def route(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | None = None) -> Route | None:
+    """Where `trigger` leads from `stage` (for a project held from `held_from`) by the machine
+    (``machine.get_transitions(trigger=trigger, source=stage)`` and its held-from conditions); None
+    when the machine has no such transition from `stage`.  Asked of the machine once per question
+    (the replay asks it for every transition in history)."""
+    machine = machine_for(defn)
+    found = _ROUTES.get(id(machine))
+    if found is None or found[0] is not machine:
+        found = _ROUTES[id(machine)] = (machine, {})
+    memo = found[1]
+    key = (stage, trigger, held_from)
+    got = memo.get(key, _NONE)
+    if got is _NONE:
+        if len(memo) > 10_000:  # only held-from stages history should not have could grow it
+            memo.clear()
+        got = memo[key] = _route(defn, machine, stage, trigger, held_from)
+    return got  # type: ignore[return-value]
+
+
+def _route(defn: WorkflowDefinition, machine: Any, stage: str, trigger: str, held_from: str | None) -> Route | None:
+    candidates = machine.get_transitions(trigger=trigger, source=stage)
+    if not candidates:
+        return None
+    chosen = None
+    for tr in candidates:
+        held = [c.func for c in tr.conditions if isinstance(c.func, _HeldFrom)]
+        if not held or held[0].stage == held_from:
+            chosen = tr
+            break
+    guards = tuple(c.func.name for c in (chosen or candidates[0]).conditions if isinstance(c.func, _Guard))
+    return Route(defn.transition(trigger), None if chosen is None else chosen.dest, guards)
+
+
+def routes(defn: WorkflowDefinition, stage: str, held_from: str | None = None) -> list[Route]:
+    """Every transition out of `stage` (``machine.get_triggers(stage)``, in definition order)."""
+    defn.stage(stage)  # BadInput for a stage the definition does not know
+    out = []
+    for trigger in machine_for(defn).get_triggers(stage):
+        found = route(defn, stage, trigger, held_from)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _judge(defn: WorkflowDefinition, found: Route, ctx: GuardContext | None,
+           labels: Mapping[str, tuple[str, str]] | None) -> Move:
+    results = () if ctx is None else tuple(evaluate(found.guards, ctx, defn.guard_labels if labels is None
+                                                    else labels))
+    return Move(found.transition, found.dest, results)
+
+
+def may(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | None = None,
+        ctx: GuardContext | None = None, labels: Mapping[str, tuple[str, str]] | None = None) -> Move | None:
+    """The machine's ``may_<trigger>`` with reasons: the transition `trigger` takes from `stage`, with
+    every guard condition evaluated on `ctx` through the guard registry (each result reported, not
+    only the first failure); None when the machine has no `trigger` from `stage`."""
+    found = route(defn, stage, trigger, held_from)
+    return None if found is None else _judge(defn, found, ctx, labels)
+
+
+def moves(defn: WorkflowDefinition, stage: str, held_from: str | None = None,
+          ctx: GuardContext | None = None) -> list[Move]:
+    """`may` for every trigger out of `stage` (what ``pipeline next`` shows)."""
+    return [_judge(defn, r, ctx, None) for r in routes(defn, stage, held_from)]
+
+
+def refusal(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | None) -> Refused:
+    """Why `trigger` does not lead anywhere from `stage` (a final stage, no held-from stage to return
+    to, or no such transition), naming the open triggers."""
     current = defn.stage(stage)
     named = f"{current.key} ({current.en} / {current.zh})"
     if current.is_final:
         return Refused(f"cannot {trigger} from stage {named}: it is a final stage, there is no way out")
-    opened = defn.transitions_from(stage)
-    t = defn.transition(trigger)
-    if stage in t.sources and t.dest is None:
+    found = route(defn, stage, trigger, held_from)
+    if found is not None and found.dest is None:
         if not held_from:
             return Refused(f"cannot {trigger} from stage {named}: no held-from stage is recorded")
         return Refused(
             f"cannot {trigger} from stage {named}: it was held from {held_from!r}, "
             "a stage it cannot return to"
         )
-    listed = ", ".join(x.trigger for x in opened) or "none"
+    listed = ", ".join(machine_for(defn).get_triggers(stage)) or "none"
     return Refused(f"cannot {trigger} from stage {named}; open triggers from here: {listed}")
 
 
-def fire(defn: WorkflowDefinition, row: Any, trigger: str) -> tuple[str, str]:
-    """Move `row` (any object with `stage` and `held_from`) by `trigger`; return (from, to).
+def fire(defn: WorkflowDefinition, row: Any, trigger: str, ctx: GuardContext | None = None) -> tuple[str, str]:
+    """Move `row` (any object with `stage` and `held_from`) by `trigger` through the machine; return
+    (from, to).
 
-    Guards are not evaluated here (the service does that first). Entering a paused stage records
-    ``row.held_from = from``; leaving a paused stage clears it. Raises `BadInput` for an unknown
-    trigger or stage and `Refused` when the trigger does not lead anywhere from the row's stage.
+    With `ctx` the machine judges every guard condition on it (a refusal names each failed guard);
+    without, the caller has judged them through `may`. The machine's ``after`` callback records the
+    held-from stage (entering a paused stage records the source; leaving one clears it). Raises
+    `BadInput` for an unknown trigger or stage and `Refused` when the trigger does not lead anywhere
+    from the row's stage.
     """
     from transitions.core import MachineError
 
@@ -164,17 +330,18 @@ def fire(defn: WorkflowDefinition, row: Any, trigger: str) -> tuple[str, str]:
     held_from = getattr(row, "held_from", None)
     machine = machine_for(defn)
     try:
-        ok = machine.events[trigger].trigger(ProjectState(row))
+        ok = machine.events[trigger].trigger(ProjectState(row), ctx=ctx)
     except MachineError:
-        raise _refusal(defn, from_stage, trigger, held_from) from None
+        raise refusal(defn, from_stage, trigger, held_from) from None
     if not ok:
-        raise _refusal(defn, from_stage, trigger, held_from)
-    to_stage = row.stage
-    if defn.stage(to_stage).is_paused:
-        row.held_from = from_stage
-    elif defn.stage(from_stage).is_paused:
-        row.held_from = None
-    return from_stage, to_stage
+        judged = may(defn, from_stage, trigger, held_from, ctx)
+        if judged is not None and judged.dest is not None and judged.failed:
+            failed = judged.failed
+            reasons = "; ".join(r.message for r in failed)
+            raise Refused(f"{trigger} refused: {reasons}",
+                          [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed])
+        raise refusal(defn, from_stage, trigger, held_from)
+    return from_stage, row.stage
 
 
 # --- diagrams ------------------------------------------------------------------------------------
@@ -240,31 +407,30 @@ def _dot_quote(text: str) -> str:
 
 
 def _dot(defn: WorkflowDefinition, lang: str) -> str:
+    """DOT text of the cached machine: its states (labelled from the definition) and its transitions."""
+    machine = machine_for(defn)
     lines = [
         f"digraph {_dot_quote(f'{defn.name} v{defn.version}')} {{",
         "  rankdir=LR;",
         '  node [shape=box, style="rounded,filled", fillcolor=white];',
         '  __start__ [shape=point, label=""];',
     ]
-    for s in defn.stages:
+    for name in machine.states:
+        s = defn.stage(name)
         attrs = [f"label={_dot_quote(s.label(lang))}"]
         if s.is_final:
             attrs.append("peripheries=2")
         if s.is_paused:
             attrs.append('style="rounded,filled,dashed"')
-        lines.append(f"  {_dot_quote(s.key)} [{', '.join(attrs)}];")
+        lines.append(f"  {_dot_quote(name)} [{', '.join(attrs)}];")
     lines.append(f"  __start__ -> {_dot_quote(defn.initial)};")
-    for t in defn.transitions:
-        for src, dest in _edges(defn, t):
-            attrs = [f"label={_dot_quote(t.trigger)}"]
-            if t.dest is None:
-                attrs.append("style=dashed")
-            lines.append(f"  {_dot_quote(src)} -> {_dot_quote(dest)} [{', '.join(attrs)}];")
+    for trigger, event in machine.events.items():
+        for transitions_here in event.transitions.values():
+            for tr in transitions_here:
+                attrs = [f"label={_dot_quote(trigger)}"]
+                if any(isinstance(c.func, _HeldFrom) for c in tr.conditions):
+                    attrs.append("style=dashed")
+                dest = str(tr.dest)  # no internal transitions: every one names its dest
+                lines.append(f"  {_dot_quote(tr.source)} -> {_dot_quote(dest)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _edges(defn: WorkflowDefinition, t: Transition) -> list[tuple[str, str]]:
-    if t.dest is not None:
-        return [(src, t.dest) for src in t.sources]
-    return [(src, target) for src in t.sources for target in _return_targets(defn, src)]

@@ -13,7 +13,8 @@ Per event the replay checks (a problem names the project, the event and what was
   recorded before it (documents, checks, capital, lead leader, the project's fields, the reason);
 - **dates**: no effective date before the registration, none after the day it was recorded, and no
   transition before the previous one;
-- **actor**: a known user whose role may do that act (``ENTITLED``); a leader's follow-up only on a
+- **actor**: a known user whose role may record that kind (the permission table,
+  ``workflow.access.PERMISSIONS``, the service and batches read too); a leader's follow-up only on a
   project the leader holds a role on; a correction by an admin or by the corrected entry's author.
 
 What the replay rebuilds is then compared with the tables: every project field history fixes
@@ -34,6 +35,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from workflow.access import PERMISSIONS, roles_for
 from workflow.events import (
     GENESIS,
     ROW_READERS,
@@ -45,20 +47,13 @@ from workflow.events import (
     project_code,
 )
 from workflow.guards import GuardContext, all_hold, evaluate
+from workflow.machine import route
 
-WRITERS = ("coordinator", "admin")
-# Which roles may record each kind of event (what ``workflow.service`` lets each role do).
-ENTITLED: dict[str, tuple[str, ...]] = {
-    "registered": WRITERS, "edited": WRITERS, "transition": WRITERS, "check": WRITERS, "document": WRITERS,
-    "capital": WRITERS, "investment": WRITERS, "followup": (*WRITERS, "leader"), "assignment": WRITERS,
-    "reassignment": ("admin",), "correction": ("admin",),
-    "problem": WRITERS, "problem_update": WRITERS, "problem_extend": WRITERS, "problem_close": WRITERS,
-    "problem_reopen": WRITERS, "letter": WRITERS, "year_plan": WRITERS,
-}
 
-_KINDS_OF: dict[str, frozenset[str]] = {
-    role: frozenset(k for k, roles in ENTITLED.items() if role in roles)
-    for role in ("coordinator", "leader", "auditor", "admin")}
+def _entitled(role: str | None) -> frozenset[str]:
+    """The event kinds ``role`` may record: its row of the permission table (``access.PERMISSIONS``)."""
+    return PERMISSIONS.get(role, frozenset()) if role is not None else frozenset()
+
 
 # The project columns history fixes, compared with the project row.
 PROJECT_FIELDS = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
@@ -152,20 +147,6 @@ class Replayed:
         self.events = 0
 
 
-def _new_row(pid: int, code: str, ev: Registered, created_at: Any) -> Any:
-    from workflow.store import ProjectRow
-
-    sign, fund, break_ground, commission = ev.plan
-    return ProjectRow(
-        id=pid, code=code, name=ev.name, investor=ev.investor, origin=ev.origin, industry=ev.industry,
-        category=ev.category, key=ev.key, key_override=None, planned_investment_minor=ev.planned_investment_minor,
-        planned_currency="CNY", unit_code=ev.unit_code, plan_sign=sign, plan_fund=fund,
-        plan_break_ground=break_ground, plan_commission=commission, stage=ev.stage, stage_since=ev.on,
-        held_from=None, registered_on=ev.on, last_transition_on=ev.on, last_followup_on=None,
-        workflow_name=ev.workflow_name, workflow_version=ev.workflow_version, version=1, head_seq=0,
-        head_hash=GENESIS, created_at=created_at)
-
-
 class _Bad:
     """Collects one project's problems (``bad(seq, text, field, expected, found)``)."""
 
@@ -178,19 +159,6 @@ class _Bad:
     def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
                  table: str = "event") -> None:
         self.problems.append(_problem(self.code, seq, text, table, field, expected, found))
-
-
-_MOVES: dict[int, tuple[Any, dict[tuple[str, str], Any], dict]] = {}
-
-
-def _moves(defn: Any) -> tuple[dict[tuple[str, str], Any], dict]:
-    """(stage, trigger) -> the definition's transition that may fire there (what its machine is built
-    from), and the definition's guard labels; built once per definition."""
-    found = _MOVES.get(id(defn))
-    if found is None or found[0] is not defn:
-        found = _MOVES[id(defn)] = (defn, {(src, t.trigger): t for t in defn.transitions for src in t.sources},
-                                    defn.guard_labels)
-    return found[1], found[2]
 
 
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -260,7 +228,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             if not isinstance(ev, Registered):
                 bad(seq, f"the first event is {kind!r}, not the project's registration", "kind", "registered", kind)
                 continue
-            row = rep.row = _new_row(pid, code, ev, None)
+            row = rep.row = ev.new_row(pid, code)
             defn = defs.get(ev.workflow_name, ev.workflow_version)
             if defn is None:
                 bad(seq, f"workflow {ev.workflow_name!r} version {ev.workflow_version} is unknown", "payload")
@@ -276,9 +244,12 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         # --- who ------------------------------------------------------------------------------
         may = entitled.get(actor)
         if may is None:
-            may = entitled[actor] = _KINDS_OF.get(roles.get(actor), frozenset())  # type: ignore[arg-type]
+            may = entitled[actor] = _entitled(roles.get(actor))
         if kind not in may:
-            allowed = ENTITLED.get(kind, ())
+            try:
+                allowed = roles_for(kind)
+            except ValueError:  # a kind no role records
+                allowed = ()
             role = roles.get(actor)
             if role is None:
                 bad(seq, f"the actor {actor!r} is not a known user", "actor",
@@ -348,26 +319,25 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
 
 def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
     """The transition is one the definition's machine fires from the replayed stage (to the recorded
-    stage), and every guard of it held on what was recorded before it."""
-    moves, labels = _moves(defn)
-    transition = moves.get((row.stage, ev.name))
-    if transition is None:
+    stage), and every guard condition of it held on what was recorded before it."""
+    found = route(defn, row.stage, ev.name, row.held_from)
+    if found is None:
         bad(seq, f"{ev.name} is not a legal transition from {row.stage!r}", "trigger", None, ev.name)
         return
-    to = defn.dest_of(transition, row.held_from)
+    to = found.dest
     if to != ev.dest:
         bad(seq, f"{ev.name} from {row.stage!r} leads to {to!r}, not to the recorded {ev.dest!r}", "to_stage", to,
             ev.dest)
-    if not transition.guards:
+    if not found.guards:
         return
     ctx = GuardContext(
         name=row.name, investor=row.investor, industry=row.industry, unit=row.unit_code,
         planned_investment_minor=row.planned_investment_minor, key=bool(row.key),
         documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
         has_lead_leader=bool(facts.holders.get("lead_leader")), reason=ev.why)
-    if all_hold(transition.guards, ctx):
+    if all_hold(found.guards, ctx):
         return
-    for result in evaluate(transition.guards, ctx, labels):
+    for result in evaluate(found.guards, ctx, defn.guard_labels):
         if not result.ok:
             bad(seq, f"{ev.name} was recorded although its guard {result.guard} did not hold: {result.message}",
                 "trigger")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import access, directory, settings, views
-from workflow.access import ADMIN, WRITERS
+from workflow.access import roles_for
 from workflow.lights import Thresholds
 from workflow.values import effective
 
@@ -53,6 +53,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["KEY_THRESHOLD_MINOR", "ProjectRow", "Service", "WriteResult", "is_key", "project_code",
            "project_codes"]
+
+
+def _problem_kind(action: str) -> str:
+    """The event kind a problem action records (an unknown action is refused by the command itself)."""
+    from workflow.events import PROBLEM_ACTIONS
+
+    return f"problem_{action}" if action in PROBLEM_ACTIONS else "problem"
 
 
 class Service:
@@ -138,9 +145,11 @@ class Service:
 
     # --- writes -------------------------------------------------------------------------------
 
-    def _run(self, code: str, command: Callable[..., Any], *, roles: Iterable[str] = WRITERS,
-             what: str = "change projects", expect_version: int | None = None, **args: Any) -> WriteResult:
-        roles = tuple(roles)
+    def _run(self, code: str, command: Callable[..., Any], *, records: str, what: str = "change projects",
+             expect_version: int | None = None, **args: Any) -> WriteResult:
+        """``command`` on ``code`` by an actor whose role may record ``records`` (an event kind, by
+        ``access.PERMISSIONS``)."""
+        roles = roles_for(records)
 
         def check(txn: Txn) -> None:
             role = self.require(txn.conn, roles, what, disabled=txn.gate()[0])
@@ -159,7 +168,7 @@ class Service:
                                      category=category, key=key, plan=plan)
         day = effective(on)
         with self.engine.begin() as conn:
-            self.require(conn, WRITERS, "add projects")
+            self.require(conn, roles_for("registered"), "add projects")
             txn = store.Txn(conn, self.actor)
             proj = commands.register(txn, fields, day, allow_duplicate=allow_duplicate)
             events = txn.queued_events()
@@ -168,38 +177,42 @@ class Service:
 
     def edit_project(self, code: str, changes: Mapping[str, Any], *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:
-        return self._run(code, commands.edit, what="edit projects", expect_version=expect_version,
+        return self._run(code, commands.edit, records="edited", what="edit projects",
+                         expect_version=expect_version,
                          changes=dict(changes), on=effective(on))
 
     def record_check(self, code: str, item: str, outcome: str, *, note: str | None = None,
                      on: date | None = None, expect_version: int | None = None) -> WriteResult:
-        return self._run(code, commands.record_check, what="record screening checks", expect_version=expect_version,
+        return self._run(code, commands.record_check, records="check", what="record screening checks",
+                         expect_version=expect_version,
                          item=item, result=outcome, note=note, on=effective(on))
 
     def add_document(self, code: str, kind: str, number: str, *, on: date | None = None,
                      expect_version: int | None = None) -> WriteResult:
-        return self._run(code, commands.add_document, what="record documents", expect_version=expect_version,
+        return self._run(code, commands.add_document, records="document", what="record documents",
+                         expect_version=expect_version,
                          kind=kind, number=number, on=effective(on))
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
                     source: str | None = None, expect_version: int | None = None,
                     allow_duplicate: bool = False) -> WriteResult:
         """Record a capital arrival; the first one on a signed project fires ``fund`` with it."""
-        return self._run(code, commands.add_capital, what="record capital", expect_version=expect_version,
+        return self._run(code, commands.add_capital, records="capital", what="record capital",
+                         expect_version=expect_version,
                          amount_minor=amount_minor, currency=currency, source=source, on=effective(on),
                          allow_duplicate=allow_duplicate)
 
     def add_investment(self, code: str, amount_minor: int, currency: str = "CNY", *,
                        on: date | None = None, expect_version: int | None = None,
                        allow_duplicate: bool = False) -> WriteResult:
-        return self._run(code, commands.add_investment, what="record investment completed",
+        return self._run(code, commands.add_investment, records="investment", what="record investment completed",
                          expect_version=expect_version, amount_minor=amount_minor, currency=currency,
                          on=effective(on), allow_duplicate=allow_duplicate)
 
     def add_followup(self, code: str, note: str, *, on: date | None = None, contact: str | None = None,
                      next_step: str | None = None, next_on: date | str | None = None,
                      expect_version: int | None = None) -> WriteResult:
-        return self._run(code, commands.add_followup, roles=(*WRITERS, "leader"), what="add follow-ups",
+        return self._run(code, commands.add_followup, records="followup", what="add follow-ups",
                          expect_version=expect_version, note=note, on=effective(on), contact=contact,
                          next_step=next_step, next_on=next_on)
 
@@ -208,7 +221,8 @@ class Service:
     def add_problem(self, code: str, text: str, *, kind: str, owner: str, due: date | str,
                     person: str | None = None, source: str | None = None, on: date | None = None) -> dict:
         """Open a problem of project ``code``; returns ``{"id", "project", "event"}``."""
-        res = self._run(code, commands.open_problem, what="open problems", kind=kind, text=text, owner_unit=owner,
+        res = self._run(code, commands.open_problem, records="problem", what="open problems", kind=kind, text=text,
+                        owner_unit=owner,
                         owner_person=person, due=due, source=source, on=effective(on))
         event = res.events[-1]
         return {"id": event["payload"]["problem"], "project": res.project.code, "event": event}
@@ -220,7 +234,8 @@ class Service:
 
         with self.engine.connect() as conn:
             code = problem_project(conn, problem)
-        res = self._run(code, commands.act_on_problem, what="change problems", problem=problem, action=action,
+        res = self._run(code, commands.act_on_problem, records=_problem_kind(action), what="change problems",
+                        problem=problem, action=action,
                         text=text, on=effective(on), to=to)
         return {"id": problem, "project": code, "action": action, "event": res.events[-1]}
 
@@ -265,8 +280,8 @@ class Service:
                 letter["file"] = path
             return letters
 
-        return bulk.run_batch(self.engine, self.actor, run, roles=WRITERS, what="issue supervision letters",
-                              cache=self._roles)
+        return bulk.run_batch(self.engine, self.actor, run, roles=roles_for("letter"),
+                              what="issue supervision letters", cache=self._roles)
 
     def list_followups(self, *, project: str | None = None, due: bool = False, as_of: date | None = None) -> dict:
         from workflow import supervision
@@ -280,18 +295,19 @@ class Service:
 
     def advance(self, code: str, target: str, *, on: date | None = None, reason: str | None = None,
                 expect_version: int | None = None) -> WriteResult:
-        return self._run(code, commands.advance, what="advance projects", expect_version=expect_version,
+        return self._run(code, commands.advance, records="transition", what="advance projects",
+                         expect_version=expect_version,
                          target=target, reason=reason, on=effective(on))
 
     def reassign(self, code: str, role: str, login: str, *, reason: str | None,
                  on: date | None = None, expect_version: int | None = None) -> WriteResult:
         """The only way to replace a lead leader or first responsible person (一抓到底)."""
-        return self._run(code, commands.reassign, roles=ADMIN, what="reassign leaders",
+        return self._run(code, commands.reassign, records="reassignment", what="reassign leaders",
                          expect_version=expect_version, role=role, login=login, reason=reason, on=effective(on))
 
     def correct(self, code: str, seq: int, reason: str | None, *, on: date | None = None) -> WriteResult:
         """An admin's correction of event ``seq`` of ``code`` (see ``commands.correct``)."""
-        return self._run(code, commands.correct, roles=ADMIN, what="correct history", seq=seq, reason=reason,
+        return self._run(code, commands.correct, records="correction", what="correct history", seq=seq, reason=reason,
                          on=effective(on))
 
     def undo(self, code: str, *, reason: str | None = None) -> dict:
@@ -304,7 +320,7 @@ class Service:
             undone.extend(commands.undo(txn, proj, reason=reason, on=txn.today))
 
         def check(txn: Txn) -> None:
-            self.require(txn.conn, (*WRITERS, "leader"), "undo entries")
+            self.require(txn.conn, roles_for("undo"), "undo entries")
 
         res = store.run(self.engine, self.actor, code, command, check=check)
         events = views.history(self.engine, code)["events"]
@@ -353,7 +369,8 @@ class Service:
             commands.apply_rules(txn, plan, day)
             return plan
 
-        plan = bulk.run_batch(self.engine, self.actor, run, roles=ADMIN, what="apply leader-assignment rules",
+        plan = bulk.run_batch(self.engine, self.actor, run, roles=roles_for("apply_rules"),
+                              what="apply leader-assignment rules",
                               cache=self._roles)
         return rules.apply_doc(plan, dry_run=False)
 

@@ -28,8 +28,10 @@ from workflow.tables import unit as U
 
 
 def open_transitions(engine: Engine, actor: str, code: str) -> dict:
-    """``pipeline next``: every transition out of the current stage with every guard's result."""
-    from workflow.commands.common import guard_results
+    """``pipeline next``: every transition the workflow's machine has out of the current stage, with
+    every guard's result (``workflow.machine.moves``); ``allowed`` is whether ``advance`` would fire it."""
+    from workflow.commands.common import guard_context
+    from workflow.machine import moves
     from workflow.store import ProjectRow, Txn
 
     with engine.connect() as conn:
@@ -38,11 +40,10 @@ def open_transitions(engine: Engine, actor: str, code: str) -> dict:
         txn = Txn(conn, actor)  # only its facts are used: nothing is written
         defn = get_definition(proj.workflow_name, proj.workflow_version)
         out = []
-        for t in defn.transitions_from(proj.stage):
-            results = guard_results(txn, proj, t)
-            out.append({"trigger": t.trigger, "to": defn.dest_of(t, proj.held_from),
-                        "allowed": all(r.ok for r in results), "needs_reason": t.needs_reason,
-                        "label": {"en": t.en, "zh": t.zh}, "guards": results})
+        for m in moves(defn, proj.stage, proj.held_from, guard_context(txn, proj)):
+            t = m.transition
+            out.append({"trigger": t.trigger, "to": m.dest, "allowed": m.allowed, "needs_reason": t.needs_reason,
+                        "label": {"en": t.en, "zh": t.zh}, "guards": list(m.results)})
     return {"code": proj.code, "stage": proj.stage, "version": proj.version, "transitions": out}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from workflow.definition import Transition, WorkflowDefinition, get_definition
 from workflow.errors import BadInput, Refused
 from workflow.events import Transitioned
-from workflow.guards import GuardContext, GuardResult, evaluate
+from workflow.guards import GuardContext, GuardResult
 from workflow.store import ProjectRow, Txn
 
 
@@ -99,8 +99,13 @@ def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,
 
 def guard_results(txn: Txn, proj: ProjectRow, transition: Transition, reason: str | None = None
                   ) -> list[GuardResult]:
-    defn = definition(proj)
-    return evaluate(transition.guards, guard_context(txn, proj, reason, transition.guards), defn.guard_labels)
+    """Every guard condition of the machine's ``transition`` from the project's stage, evaluated on
+    its facts (``workflow.machine.may``): each result, never only the first failure."""
+    from workflow.machine import may
+
+    judged = may(definition(proj), proj.stage, transition.trigger, proj.held_from,
+                 guard_context(txn, proj, reason, transition.guards))
+    return [] if judged is None else list(judged.results)
 
 
 class _Probe:
@@ -115,12 +120,14 @@ class _Probe:
 
 def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: str | None, *,
          auto: bool = False) -> dict:
-    """Run ``transition`` through the workflow's shared machine (Refused if it leads nowhere from
-    here) and emit the ``transition`` event that moves the project."""
+    """Run ``transition`` through the workflow's shared machine, which judges its guards on the
+    project's facts and keeps the held-from stage (Refused if it leads nowhere from here), and emit
+    the ``transition`` event that moves the project."""
     from workflow.machine import fire as machine_fire
 
     probe = _Probe(proj.stage, proj.held_from)
-    from_stage, to_stage = machine_fire(definition(proj), probe, transition.trigger)
+    ctx = guard_context(txn, proj, reason, transition.guards)
+    from_stage, to_stage = machine_fire(definition(proj), probe, transition.trigger, ctx)
     return txn.emit(proj, Transitioned(on=on, name=transition.trigger, source=from_stage, dest=to_stage,
                                        why=reason, held_from=probe.held_from, auto=auto))
 
@@ -136,11 +143,14 @@ def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardR
 
 
 def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
-    """Fire a transition marked ``auto`` once its guards hold (the first capital fires ``fund``)."""
-    for t in definition(proj).transitions_from(proj.stage):
-        if t.auto and all(g.ok for g in guard_results(txn, proj, t)):
+    """Fire a transition marked ``auto`` once the machine would fire it (the first capital fires ``fund``)."""
+    from workflow.machine import routes
+
+    defn = definition(proj)
+    for r in routes(defn, proj.stage, proj.held_from):
+        if r.transition.auto and r.dest is not None and all(g.ok for g in guard_results(txn, proj, r.transition)):
             check_on(txn, proj, on, transition=True)
-            fire(txn, proj, t, on, None, auto=True)
+            fire(txn, proj, r.transition, on, None, auto=True)
             return
 
 

@@ -10,7 +10,7 @@ from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
-from workflow.events import GENESIS, PLAN_FIELDS, Edited, YearPlanSet, new_registered
+from workflow.events import PLAN_FIELDS, Edited, YearPlanSet, new_registered
 from workflow.store import ProjectRow, Txn, project_code
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
@@ -183,20 +183,14 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
     new_id = txn.next_project_id()
     key = is_key(fields.planned_investment_minor, fields.key_override)
     initial = defn.stages[0].key
-    sign, fund, break_ground, commission = fields.plan
-    proj = txn.create(ProjectRow(
-        id=new_id, code=project_code(new_id), name=fields.name, investor=fields.investor, origin=fields.origin,
-        industry=fields.industry, category=fields.category, key=key, key_override=fields.key_override,
-        planned_investment_minor=fields.planned_investment_minor, planned_currency="CNY", unit_code=fields.unit_code,
-        plan_sign=sign, plan_fund=fund, plan_break_ground=break_ground, plan_commission=commission, stage=initial,
-        stage_since=on, held_from=None, registered_on=on, last_transition_on=on, last_followup_on=None,
-        workflow_name=defn.name, workflow_version=defn.version, version=1, head_seq=0, head_hash=GENESIS,
-        created_at=txn.recorded_at, new=True))
-    txn.emit(proj, new_registered(  # ``Registered``, every field given (built without the frozen init's cost)
+    registered = new_registered(  # ``Registered``, every field given (built without the frozen init's cost)
         on=on, stage=initial, name=fields.name, investor=fields.investor, origin=fields.origin,
         industry=fields.industry, category=fields.category, key=key,
         planned_investment_minor=fields.planned_investment_minor, unit_code=fields.unit_code,
-        workflow_name=defn.name, workflow_version=defn.version, plan=fields.plan))
+        workflow_name=defn.name, workflow_version=defn.version, plan=fields.plan)
+    proj = txn.create(registered.new_row(new_id, project_code(new_id), key_override=fields.key_override,
+                                         created_at=txn.recorded_at, new=True))
+    txn.emit(proj, registered)
     assign_missing(txn, proj, on, None)
     return proj
 
