@@ -1,4 +1,4 @@
-"""The state machine of a workflow definition, built with `transitions`: the one authority on moves (docs/architecture.md).
+"""The state machine of a workflow definition, built with `transitions`: the one authority on moves.
 
 One `transitions.Machine(model=None, ...)` per definition (name, version), built once and cached. No
 project is ever added to it as a model: a row is wrapped in a small `ProjectState` whose `state`
