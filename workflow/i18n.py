@@ -682,6 +682,9 @@ LABELS.update({
         "environment": ("environmental approval", "环评审批"), "funding": ("funding", "资金"),
         "permit": ("permits", "审批手续"), "power": ("power", "供电"), "water": ("water", "供水"),
         "road": ("roads", "道路"), "other": ("other", "其他")}.items()},
+    **{f"problem_source_{k}": v for k, v in {
+        "meeting": ("meeting", "会议"), "instruction": ("instruction", "领导批示"),
+        "inspection": ("inspection", "督导检查"), "light": ("warning light", "预警灯")}.items()},
     **{f"level_{n}": v for n, v in {
         0: ("open", "在办"), 1: ("reminder", "提醒"), 2: ("urge the owner unit", "催办"),
         3: ("owner unit's head", "承办单位主要负责人督办"), 4: ("lead county leader", "包保县领导督办"),

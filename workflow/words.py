@@ -62,3 +62,221 @@ def result_key(word: Any) -> Any:
 
 def milestone_key(word: Any) -> Any:
     return alias_key(word, MILESTONE_WORDS)
+
+
+# --- one parser per kind of enumerated value ------------------------------------------------------------
+#
+# Every command, option and import column taking a stage, trigger, document kind, check item, problem
+# kind or source, role, report kind, light colour, person level, unit kind or currency parses it through
+# the ``Vocabulary`` of its kind below (docs/usage.md, "Values in English or Chinese").  A value is
+# accepted by its key, its English label, its Chinese label, every Chinese short form the program prints
+# for it (``SHORT_FORMS``: help texts, tables), or an unambiguous beginning of a Chinese label (``提交``
+# for ``提交审核``); case, width and spaces are folded.  Anything else is refused (BadInput, exit 2)
+# listing the accepted values, in Chinese under ``--lang zh``.
+
+# Chinese short forms printed for a value besides its label (the help texts of ``doc add``, ``check``…).
+SHORT_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "document": {"land_use": ("用地",), "safety_assessment": ("安全评价",)},
+    "check": {"environment": ("环保",)},
+    "light": {"red": ("红",), "yellow": ("黄",), "green": ("绿",)},
+    "currency": {"CNY": ("元",)},
+}
+
+
+def _folded(text: Any) -> str:
+    """``fold`` without ``_`` and ``-``: ``safety_assessment`` = ``Safety assessment`` = ``safety-assessment``."""
+    return fold(text).replace("_", "").replace("-", "")
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+class Vocabulary:
+    """The values of one kind: ``(key, English label, Chinese label, short forms…)`` each."""
+
+    def __init__(self, kind: str, entries: Iterable[tuple[str, str, str, tuple[str, ...]]]) -> None:
+        self.kind = kind
+        self.entries = [(key, en, zh, tuple(also)) for key, en, zh, also in entries]
+        self.keys = tuple(key for key, _, _, _ in self.entries)
+        self._exact: dict[str, str] = {}
+        for key, en, zh, also in self.entries:
+            for form in (key, en, zh, *also):
+                self._exact.setdefault(_folded(form), key)
+        self._zh = [(key, _folded(form)) for key, _, zh, also in self.entries for form in (zh, *also)
+                    if _chinese(form)]
+
+    def forms(self, key: str) -> tuple[str, ...]:
+        """Every form accepted by its full text for ``key``: the key, its labels and short forms."""
+        for k, en, zh, also in self.entries:
+            if k == key:
+                return (k, en, zh, *also)
+        return ()
+
+    def label(self, key: str, lang: str = "en") -> str:
+        from workflow.lang import is_zh
+
+        for k, en, zh, _ in self.entries:
+            if k == key:
+                return zh if is_zh(lang) else en
+        return key
+
+    def candidates(self, word: Any) -> list[str]:
+        """The keys ``word`` names: one for a key, label or short form, or the keys whose Chinese label
+        begins with ``word`` (two characters at least); [] when none."""
+        if not isinstance(word, str):
+            return []
+        wanted = _folded(word)
+        if not wanted:
+            return []
+        if wanted in self._exact:
+            return [self._exact[wanted]]
+        if len(wanted) < 2 or not _chinese(wanted):
+            return []
+        return list(dict.fromkeys(key for key, form in self._zh if form.startswith(wanted)))
+
+    def find(self, word: Any) -> str | None:
+        """The key ``word`` names unambiguously, else None."""
+        hits = self.candidates(word)
+        return hits[0] if len(hits) == 1 else None
+
+    def listing(self, lang: str = "en", keys: Iterable[str] | None = None) -> str:
+        """The accepted values for a message: ``key (English label)`` or ``key（中文）``."""
+        from workflow.lang import is_zh
+
+        wanted = None if keys is None else set(keys)
+        zh = is_zh(lang)
+        out = []
+        for key, en, zh_label, _ in self.entries:
+            if wanted is not None and key not in wanted:
+                continue
+            if zh:
+                out.append(f"{key}（{zh_label}）" if zh_label and zh_label != key else key)
+            else:
+                out.append(f"{key} ({en})" if en and _folded(en) != _folded(key) else key)
+        return ("、" if zh else ", ").join(out)
+
+    def parse(self, word: Any, what: str) -> str:
+        """The key ``word`` names; BadInput (exit 2) listing the accepted values otherwise (an ambiguous
+        beginning lists the values it could mean)."""
+        hits = self.candidates(word)
+        if len(hits) == 1:
+            return hits[0]
+        if not isinstance(word, str):
+            raise BadInput(f"{what} must be text, not {type(word).__name__}")
+        shown = hits or None
+        listed, listed_zh = self.listing("en", shown), self.listing("zh", shown)
+        if hits:
+            message = f"{what}: {word!r} could mean {listed}; give one of them"
+            message_zh = f"{what}：{word!r} 可能是 {listed_zh}；请写明其中之一"
+        else:
+            message = f"{what}: {word!r} is not one of {listed}"
+            message_zh = f"{what}：{word!r} 不是以下之一：{listed_zh}"
+        raise BadInput(message, [{"value": word, "accepted": list(shown or self.keys), "message": message,
+                                  "message_zh": message_zh}])
+
+    def optional(self, word: Any, what: str) -> str | None:
+        return None if word is None else self.parse(word, what)
+
+
+def _labelled(kind: str, keys: Iterable[str], prefix: str = "") -> Vocabulary:
+    """A vocabulary of ``keys`` labelled by ``workflow.i18n.LABELS`` (``prefix + key``)."""
+    from workflow.i18n import LABELS
+
+    short = SHORT_FORMS.get(kind, {})
+    return Vocabulary(kind, ((k, *LABELS.get(prefix + k, (k, k)), short.get(k, ())) for k in keys))
+
+
+def _of_definition(kind: str, items: Iterable[Any], key: str = "key") -> Vocabulary:
+    short = SHORT_FORMS.get(kind, {})
+    return Vocabulary(kind, ((getattr(i, key), i.en, i.zh, short.get(getattr(i, key), ())) for i in items))
+
+
+def stages(defn: Any = None) -> Vocabulary:
+    """The stages of ``defn`` (the default workflow when None)."""
+    from workflow.definition import default_definition
+
+    return _of_definition("stage", (defn or default_definition()).stages)
+
+
+def triggers(defn: Any = None) -> Vocabulary:
+    from workflow.definition import default_definition
+
+    return _of_definition("trigger", (defn or default_definition()).transitions, "trigger")
+
+
+def documents(defn: Any = None) -> Vocabulary:
+    from workflow.definition import default_definition
+
+    return _of_definition("document", (defn or default_definition()).documents)
+
+
+def checks(defn: Any = None) -> Vocabulary:
+    from workflow.definition import default_definition
+
+    return _of_definition("check", (defn or default_definition()).checks)
+
+
+def problem_kinds() -> Vocabulary:
+    from workflow.supervision import PROBLEM_KINDS
+
+    return _labelled("problem_kind", PROBLEM_KINDS, "problem_kind_")
+
+
+def problem_sources() -> Vocabulary:
+    from workflow.supervision import PROBLEM_SOURCES
+
+    return _labelled("problem_source", PROBLEM_SOURCES, "problem_source_")
+
+
+def user_roles() -> Vocabulary:
+    from workflow.access import USER_ROLES
+
+    return _labelled("user_role", USER_ROLES)
+
+
+def assignment_roles() -> Vocabulary:
+    from workflow.rules import ASSIGNMENT_ROLES
+
+    return _labelled("assignment_role", ASSIGNMENT_ROLES)
+
+
+def report_kinds() -> Vocabulary:
+    from workflow.closing import KINDS
+
+    return _labelled("report", KINDS, "report_")
+
+
+def lights() -> Vocabulary:
+    return _labelled("light", ("red", "yellow", "green"))
+
+
+def levels() -> Vocabulary:
+    from workflow.directory import LEVELS
+
+    return _labelled("level", LEVELS)
+
+
+def unit_kinds() -> Vocabulary:
+    from workflow.directory import UNIT_KINDS
+
+    return _labelled("unit_kind", UNIT_KINDS)
+
+
+def currencies() -> Vocabulary:
+    from workflow.money import CURRENCIES
+
+    names = {"CNY": ("yuan", "人民币"), "USD": ("US dollar", "美元")}
+    short = SHORT_FORMS["currency"]
+    return Vocabulary("currency", ((c, *names.get(c, (c, c)), short.get(c, ())) for c in CURRENCIES))
+
+
+def results() -> Vocabulary:
+    return Vocabulary("result", ((k, k, {"pass": "通过", "fail": "不通过"}[k], words)
+                                 for k, words in RESULT_WORDS.items()))
+
+
+def event_kinds() -> Vocabulary:
+    from workflow.events import KINDS
+
+    return _labelled("event", KINDS)
