@@ -144,7 +144,7 @@ ENUMERATED = {
     "problem add --kind": "problem_kind", "problem add --source": "problem_source",
     "users add --role": "user_role", "users edit --role": "user_role",
     "rules add --role": "assignment_role", "rules edit --role": "assignment_role", "reassign role": "assignment_role",
-    "report reopen --report": "report", "report close --report": "report", "report closed --report": "report",
+    "report diff --report": "report",
     "project list --light": "light", "project list --stage": "stage", "export --stage": "stage",
     "audit log --stage": "stage", "audit log --kind": "event",
     "people add --level": "level", "people edit --level": "level",
@@ -159,9 +159,10 @@ def _walk(cmd, path=""):
         yield from _walk(sub, f"{path} {name}".strip())
 
 
-def _printed_choices(path, param):
-    """The values the program prints for ``param``: a ``a|b|c`` metavar, and each ``key（中文）`` /
-    ``key (English)`` pair of its help in both languages."""
+def _printed_choices(path, param, keys):
+    """The values the program prints for ``param`` (whose values have ``keys``): a ``a|b|c`` metavar,
+    ``a/b/c`` lists, and each ``key（中文）``, ``key (English)`` or ``key 中文`` of its help in both
+    languages."""
     from workflow.i18n import option_help_zh
 
     found: set[str] = set()
@@ -171,9 +172,14 @@ def _printed_choices(path, param):
     for text in (getattr(param, "_help_en", None) or getattr(param, "help", None) or "",
                  option_help_zh(path, param)[0] or ""):
         for key, label in re.findall(r"([a-z_]+)\s?[（(]([^）)]+)[）)]", text):
-            found.update((key, label))
-        found.update(re.findall(r"([a-z]+) ([\u4e00-\u9fff]+)", text))
-    return {f for f in found if isinstance(f, str)} | {w for pair in found if isinstance(pair, tuple) for w in pair}
+            if key in keys:
+                found.update((key, label))
+        for key, label in re.findall(r"([a-z_]+) ([\u4e00-\u9fff]{2,})", text):
+            if key in keys:
+                found.update((key, label))
+        for listed in re.findall(r"[a-z_\u4e00-\u9fff]+(?:/[a-z_\u4e00-\u9fff]+)+", text):
+            found.update(listed.split("/"))
+    return found
 
 
 def test_every_enumerated_option_accepts_what_the_program_prints():
@@ -192,7 +198,7 @@ def test_every_enumerated_option_accepts_what_the_program_prints():
             continue
         seen.add(name)
         v = vocab[kind]
-        printed = _printed_choices(path, param)
+        printed = _printed_choices(path, param, v.keys)
         for key in v.keys:  # every label in both languages
             printed.update(v.forms(key))
         for word in printed:
@@ -219,3 +225,18 @@ def test_every_metavar_choice_list_is_an_enumerated_parameter():
         if f"{path} {param_key(param)}" not in ENUMERATED:
             missing.append(f"{path} {param_key(param)}")
     assert missing == []
+
+
+def test_advance_accepts_every_stage_and_trigger_form():
+    """``advance``'s TARGET: each trigger and stage by key, label or short form, and what its help prints."""
+    from workflow import words
+    from workflow.definition import default_definition
+    from workflow.i18n import OPTION_HELP_ZH
+
+    defn = default_definition()
+    for vocab, slot in ((words.triggers(defn), 0), (words.stages(defn), 1)):
+        for key in vocab.keys:
+            for form in vocab.forms(key):
+                assert defn._lookup_word(form)[slot] == key, form
+    for key, label in re.findall(r"([a-z_]+) ([\u4e00-\u9fff]{2,})", OPTION_HELP_ZH["target"]):
+        assert defn._lookup_word(label) == defn._lookup_word(key) != (None, None), label

@@ -1310,6 +1310,10 @@ ERRORS: dict[str, str] = {
     "{what}: a yearly plan is in CNY (元), not {money.currency}":
         "{what}：年度计划以人民币（元）计，不能是 {money.currency}",
     "{what}: no person {word!r}{hint}": "{what}：没有人员 {word!r}{hint}",
+    "{what}: {word!r} names more than one person: {listed}; give the login":
+        "{what}：{word!r} 对应多名人员：{listed}；请写明账号",
+    "{what}: {word!r} is not one of {listed}": "{what}：{word!r} 不是以下之一：{listed}",
+    "{what}: {word!r} could mean {listed}; give one of them": "{what}：{word!r} 可能是 {listed}；请写明其中之一",
     "{what}: no stage {word!r}; known stages: {known}": "{what}：没有阶段 {word!r}；已有的阶段：{known}",
     "{what}: no unit {word!r}; add one with `pipeline units add`":
         "{what}：没有单位 {word!r}；请用 `pipeline units add` 添加",

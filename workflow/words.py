@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from workflow.errors import BadInput
 from workflow.find import fold
 
 PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
@@ -120,6 +121,10 @@ class Vocabulary:
             if k == key:
                 return zh if is_zh(lang) else en
         return key
+
+    def exact(self, word: Any) -> str | None:
+        """The key whose key, label or short form ``word`` is (folded), else None."""
+        return self._exact.get(_folded(word)) if isinstance(word, str) else None
 
     def candidates(self, word: Any) -> list[str]:
         """The keys ``word`` names: one for a key, label or short form, or the keys whose Chinese label

@@ -14,7 +14,6 @@ from workflow.errors import BadInput, NotFound
 from workflow.events import Assigned
 from workflow.store import ProjectRow, Txn
 from workflow.tables import person as PE
-from workflow.values import choice
 from workflow.values import reason as check_reason
 
 
@@ -109,10 +108,9 @@ def _person_level(txn: Txn, login: str) -> str | None:
 def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str | None, on: date) -> None:
     """The only way to replace a lead leader or first responsible person (一抓到底); for a team
     member it adds one."""
-    from workflow.words import label_key
+    from workflow import words
 
-    role = label_key(role, R.ASSIGNMENT_ROLES)
-    choice(role, R.ASSIGNMENT_ROLES, "ROLE")
+    role = words.assignment_roles().parse(role, "ROLE")
     why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
     check_stage_allows(proj, "assignment")
     check_on(txn, proj, on, transition=False)
