@@ -130,17 +130,45 @@ def light_key(word: str) -> str:
     return lights().parse(word, "--light")
 
 
+class UnitNames:
+    """The units by code and name: the codes a unit typed as its code or its name names (case, width
+    and spaces folded; a code before a name).  ``unit_code`` and the import's unit column read a unit
+    through it."""
+
+    def __init__(self, units: Any) -> None:
+        self.codes: dict[str, str] = {}
+        self._folded_codes: dict[str, str] = {}
+        self._names: dict[str, list[str]] = {}
+        for code, name in units:
+            self.codes[code] = code
+            self._folded_codes.setdefault(fold(code), code)
+            if name:
+                self._names.setdefault(fold(name), []).append(code)
+
+    def candidates(self, word: Any) -> list[str]:
+        if word in self.codes:
+            return [word]
+        wanted = fold(word)
+        if wanted in self._folded_codes:
+            return [self._folded_codes[wanted]]
+        return list(self._names.get(wanted, []))
+
+
 def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
-    """A unit's code from its code (any case) or its name; NotFound (exit 4) naming the known units."""
+    """A unit's code from its code (any case) or its name; NotFound (exit 4) naming the known units,
+    or the units a shared name could mean."""
     from sqlalchemy import select
 
     from workflow.tables import unit as U
 
     units = [(c, n) for c, n in conn.execute(select(U.c.code, U.c.name).order_by(U.c.code))]
-    wanted = fold(word)
-    for c, n in units:
-        if wanted in (fold(c), fold(n)):
-            return c
+    hits = UnitNames(units).candidates(word)
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        listed = ", ".join(hits)
+        raise NotFound(f"{what}: more than one unit is called {word!r} ({listed}); give the code",
+                       [{"unit": word, "candidates": hits}])
     known = ", ".join(f"{c} ({n})" for c, n in units[:20])
     raise NotFound(f"{what}: no unit {word!r}" + (f"; known units: {known}" if known else
                                                   "; add one with `pipeline units add`"), [{"unit": word}])

@@ -1313,6 +1313,8 @@ ERRORS: dict[str, str] = {
     "{what}: {word!r} names more than one person: {listed}; give the login":
         "{what}：{word!r} 对应多名人员：{listed}；请写明账号",
     "{what}: {word!r} is not one of {listed}": "{what}：{word!r} 不是以下之一：{listed}",
+    "{what}: more than one unit is called {word!r} ({listed}); give the code":
+        "{what}：有多个单位名为 {word!r}（{listed}）；请写明单位编号",
     "{what}: {word!r} could mean {listed}; give one of them": "{what}：{word!r} 可能是 {listed}；请写明其中之一",
     "{what}: no stage {word!r}; known stages: {known}": "{what}：没有阶段 {word!r}；已有的阶段：{known}",
     "{what}: no unit {word!r}; add one with `pipeline units add`":

@@ -168,7 +168,9 @@ class Vocabulary:
         if len(hits) == 1:
             return hits[0]
         if not isinstance(word, str):
-            raise BadInput(f"{what} must be text, not {type(word).__name__}")
+            from workflow.values import required
+
+            required(word, what)  # refused: not text
         shown = hits or None
         listed, listed_zh = self.listing("en", shown), self.listing("zh", shown)
         if hits:
