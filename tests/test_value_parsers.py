@@ -240,3 +240,17 @@ def test_advance_accepts_every_stage_and_trigger_form():
                 assert defn._lookup_word(form)[slot] == key, form
     for key, label in re.findall(r"([a-z_]+) ([\u4e00-\u9fff]{2,})", OPTION_HELP_ZH["target"]):
         assert defn._lookup_word(label) == defn._lookup_word(key) != (None, None), label
+
+
+def test_reassign_takes_a_person_by_name(cli, proj):
+    res = cli.admin("reassign", proj, "包保县级领导", "王县长", "--reason", "分工", json=True, ok=True)
+    view = cli("project", "show", proj, json=True).json
+    assert any(x["role"] == "lead_leader" and x["login"] == "wang" for x in view["leaders"]), res.out
+    assert cli.admin("reassign", proj, "lead_leader", "无此人", "--reason", "分工").code == 4
+
+
+def test_a_unit_name_two_units_share_is_refused_listing_them(cli, proj):
+    cli.admin("units", "add", "XH2", "--name", "新华镇", ok=True)
+    res = cli("board", "--unit", "新华镇")
+    assert res.code == 4 and "XH" in res.err and "XH2" in res.err
+    assert cli("board", "--unit", "xh2", json=True).code == 0

@@ -1,7 +1,9 @@
-"""Enumerated values typed in either language: a stage, document kind, check item, check result,
-role, milestone or event kind is accepted by its key or by its English or Chinese label (any case,
-width and spacing).  Each function returns the key, or the word unchanged when nothing matches, so
-the caller's own check refuses it with its usual message (naming the known values)."""
+"""Enumerated values typed in either language (docs/usage.md, "Values in English or Chinese"): one
+``Vocabulary`` per kind of value — stage, trigger, document kind, check item, check result, problem
+kind and source, user and assignment role, report kind, light colour, person level, unit kind,
+currency, event kind — accepts a value by its key, its English or Chinese label or a Chinese short
+form the program prints (any case, width and spacing), and refuses anything else listing the
+accepted values.  Units and people are read by ``workflow.find.unit_code`` and ``person_login``."""
 
 from __future__ import annotations
 
@@ -22,31 +24,6 @@ MILESTONE_WORDS = {
 }
 
 
-def kind_key(word: Any, kinds: Iterable[Any]) -> Any:
-    """The key of the kind (``key``/``en``/``zh`` attributes) ``word`` names, else ``word``."""
-    if not isinstance(word, str):
-        return word
-    wanted = fold(word)
-    for k in kinds:
-        if wanted in (fold(k.key), fold(k.en), fold(k.zh)):
-            return k.key
-    return word
-
-
-def label_key(word: Any, keys: Iterable[str]) -> Any:
-    """The key among ``keys`` whose key or i18n label (en or zh) ``word`` is, else ``word``."""
-    from workflow.i18n import LABELS
-
-    if not isinstance(word, str):
-        return word
-    wanted = fold(word)
-    for key in keys:
-        en, zh = LABELS.get(key, (key, key))
-        if wanted in (fold(key), fold(en), fold(zh)):
-            return key
-    return word
-
-
 def alias_key(word: Any, aliases: dict[str, tuple[str, ...]]) -> Any:
     if not isinstance(word, str):
         return word
@@ -55,10 +32,6 @@ def alias_key(word: Any, aliases: dict[str, tuple[str, ...]]) -> Any:
         if wanted in (fold(w) for w in words):
             return key
     return word
-
-
-def result_key(word: Any) -> Any:
-    return alias_key(word, RESULT_WORDS)
 
 
 def milestone_key(word: Any) -> Any:

@@ -109,12 +109,16 @@ def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str |
     """The only way to replace a lead leader or first responsible person (一抓到底); for a team
     member it adds one."""
     from workflow import words
+    from workflow.find import person_login
 
     role = words.assignment_roles().parse(role, "ROLE")
     why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
     check_stage_allows(proj, "assignment")
     check_on(txn, proj, on, transition=False)
     level = _person_level(txn, login)
+    if level is None:  # not a login: a name (workflow/find.py), else refused naming the people close to it
+        login = person_login(txn.conn, login, "LOGIN")
+        level = _person_level(txn, login)
     if level is None:
         raise NotFound(f"no person {login!r}; add them with `pipeline people add`", [{"person": login}])
     if role == "lead_leader" and level != "county":
