@@ -62,8 +62,9 @@ def test_problem_kind_label_and_unit_name(cli, proj):
 
 def test_rule_role_label_and_person_name(cli):
     res = cli.admin("rules", "add", "--role", "包保县级领导", "--person", "王县长", "--priority", "1", "--key",
-                    json=True, ok=True).json
-    assert "lead_leader" in repr(res) and "'wang'" in repr(res)
+                    "--unit", "新华镇", json=True, ok=True).json
+    assert "lead_leader" in repr(res) and "'wang'" in repr(res) and "'XH'" in repr(res)
+    assert "新华镇" not in repr(res["rule"].get("conditions", res["rule"]))
 
 
 def test_unit_names_in_reports_export_board_targets(cli, proj, tmp_path):

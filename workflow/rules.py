@@ -882,6 +882,24 @@ def _check_person(conn, person: str) -> str:
     return person_login(conn, person, "--person")
 
 
+def _unit_codes(conn, conditions: Conditions) -> Conditions:
+    """``conditions`` with each unit given by its name as its code (workflow/find.py); a unit not
+    known stays as typed, for ``lint`` to warn that it never matches."""
+    from sqlalchemy import select
+
+    from workflow.find import UnitNames
+    from workflow.tables import unit as U
+
+    if not conditions.units:
+        return conditions
+    names = UnitNames(conn.execute(select(U.c.code, U.c.name)))
+    codes = []
+    for u in conditions.units:
+        hits = names.candidates(u)
+        codes.append(hits[0] if len(hits) == 1 else u)
+    return replace(conditions, units=tuple(dict.fromkeys(codes)))
+
+
 def _check_priority(priority: int) -> None:
     if not isinstance(priority, int) or priority < 0:
         raise BadInput("--priority must be a whole number, 0 or more (a lower number is tried first)")
@@ -928,6 +946,7 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "change leader-assignment rules")
         person = _check_person(conn, person)
+        conditions = _unit_codes(conn, conditions)
         new_id = (conn.execute(select(func.max(R.c.id))).scalar() or 0) + 1
         rule = RuleRow(id=new_id, version=1, priority=priority, name=name, role=role, conditions=conditions,
                        person=person, active=True)
@@ -952,6 +971,8 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
         new = change(old)
         if new.person != old.person:
             new = replace(new, person=_check_person(conn, new.person))
+        if new.conditions.units != old.conditions.units:
+            new = replace(new, conditions=_unit_codes(conn, new.conditions))
         if new == old:
             if nothing is None:
                 return {"id": old.id, "version": old.version, "changed": False,
