@@ -115,12 +115,14 @@ def stage_key(word: str, what: str = "--stage") -> str:
     from workflow.definition import default_definition
     from workflow.words import stages
 
-    defn = default_definition()
-    key = stages(defn).find(word)
+    vocab = stages(default_definition())
+    key = vocab.find(word)
     if key is not None:
         return key
-    known = ", ".join(f"{s.key} ({s.zh})" for s in defn.stages)
-    raise NotFound(f"{what}: no stage {word!r}; known stages: {known}", [{"stage": word}])
+    known, known_zh = vocab.listing("en"), vocab.listing("zh")
+    message = f"{what}: no stage {word!r}; known stages: {known}"
+    raise NotFound(message, [{"stage": word, "message": message,
+                              "message_zh": f"{what}：没有阶段 {word!r}；已有的阶段：{known_zh}"}])
 
 
 def light_key(word: str) -> str:

@@ -15,7 +15,6 @@ from workflow.values import currency as check_currency
 
 NOTE_LIMIT = FREE_TEXT_LIMIT
 CONTACT_LIMIT = 200
-RESULTS = ("pass", "fail")
 
 
 def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date, note: str | None = None) -> None:
