@@ -687,7 +687,7 @@ targets_app = group("Yearly targets of the units (目标考核).")
 
 @targets_app.command("set")
 def targets_set(
-    unit: str = typer.Argument(..., help="Unit code."),
+    unit: str = typer.Argument(..., help="Unit code or name."),
     year: int = typer.Argument(..., help="The year, e.g. 2026."),
     signed: int = typer.Option(None, "--signed", metavar="N", help="Projects signed in the year."),
     capital: str = typer.Option(None, "--capital", metavar="AMOUNT", help="Capital in place, CNY (e.g. 9亿)."),

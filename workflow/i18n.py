@@ -330,7 +330,7 @@ _WHY_LEDGER = "原因（记入设置台账）。"
 _CODE_EG = "项目编号，如 P-0007。"
 _AS_OF_REPORT = "按此日期计算（默认：报告期末与今天中较早者）。"
 _UNIT_OF_PERSON = "人员所属单位。"
-_UNITS_ANY = "责任单位编号（可重复：满足其一即可）。"
+_UNITS_ANY = "责任单位编号或名称（可重复：满足其一即可）。"
 _RULE_NAME = "规则名称，如 矿产项目包保。"
 OPTION_HELP_ZH: dict[str, str] = {
     "--db": "SQLAlchemy 地址或 SQLite 文件路径（默认：用户数据目录中的文件）。",
@@ -429,7 +429,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--threshold": "本次运行临时覆盖一个预警阈值，如 screening_red_days=12（可重复；见 pipeline lights show）。",
     "--top": "每个阶段显示的最紧急项目数。",
     "days": "pipeline undo 可撤销的天数（0：仅当天）；省略则显示当前值。",
-    "--for": "谁的待办（默认：本人）。",
+    "--for": "谁的待办：账号或姓名（默认：本人）。",
     "--from": "生效日期在此日期或之后的事件。",
     "--to": "生效日期在此日期或之前的事件。",
     "problem extend --to": "新的办理时限。",
@@ -502,7 +502,7 @@ OPTION_HELP_ZH: dict[str, str] = {
                  "B6 = 11–12 月），或同类期间的跨度：2022..2025、2026-B1..2026-B5。"),
     "--report": "要比较的报表（默认：bulletin 两月一通报）。",
     "--from-history": "仅由历史事件计算（按回放重建项目及其记录），不读数据表；供审计交叉核对。",
-    "unit": "单位编号。",
+    "unit": "单位编号或名称。",
     "year": "年度，如 2026。",
     "--signed": "年度签约项目数。",
     "--capital": "到位资金，人民币（如 9亿）。",
@@ -511,7 +511,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "values": "要保存的阈值，如 screening_red_days=12。",
     "supervision ladder set values": "如 unit_head_days=10 deduct_points=2 top_leader=LOGIN",
     "names": "要恢复默认的阈值（默认：全部）。",
-    "--person": "规则指派的人员。",
+    "--person": "规则指派的人员（账号或姓名）。",
     "problem add --person": "责任人。",
     "--priority": "数字小的先尝试；优先级相同按规则编号。",
     "rules edit --priority": "数字小的先尝试。",
