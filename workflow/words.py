@@ -7,6 +7,7 @@ accepted values.  Units and people are read by ``workflow.find.unit_code`` and `
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -73,6 +74,7 @@ class Vocabulary:
         self.kind = kind
         self.entries = [(key, en, zh, tuple(also)) for key, en, zh, also in entries]
         self.keys = tuple(key for key, _, _, _ in self.entries)
+        self._keys = frozenset(self.keys)
         self._exact: dict[str, str] = {}
         for key, en, zh, also in self.entries:
             for form in (key, en, zh, *also):
@@ -137,6 +139,8 @@ class Vocabulary:
     def parse(self, word: Any, what: str) -> str:
         """The key ``word`` names; BadInput (exit 2) listing the accepted values otherwise (an ambiguous
         beginning lists the values it could mean)."""
+        if word in self._keys:  # the usual case: the key itself
+            return str(word)
         hits = self.candidates(word)
         if len(hits) == 1:
             return hits[0]
@@ -167,6 +171,23 @@ def _labelled(kind: str, keys: Iterable[str], prefix: str = "") -> Vocabulary:
     return Vocabulary(kind, ((k, *LABELS.get(prefix + k, (k, k)), short.get(k, ())) for k in keys))
 
 
+_BUILT: dict[tuple[str, int], tuple[Any, Vocabulary]] = {}  # by the definition's identity (hashing one is slow)
+
+
+def _of(kind: str, defn: Any) -> Vocabulary:
+    """The vocabulary of ``kind`` (stage, trigger, document, check) of the workflow ``defn``, built once."""
+    built = _BUILT.get((kind, id(defn)))
+    if built is not None and built[0] is defn:
+        return built[1]
+    items = {"stage": defn.stages, "trigger": defn.transitions, "document": defn.documents,
+             "check": defn.checks}[kind]
+    vocab = _of_definition(kind, items, "trigger" if kind == "trigger" else "key")
+    if len(_BUILT) > 256:  # definitions are few; a bound all the same
+        _BUILT.clear()
+    _BUILT[(kind, id(defn))] = (defn, vocab)  # the definition kept: its id is not reused meanwhile
+    return vocab
+
+
 def _of_definition(kind: str, items: Iterable[Any], key: str = "key") -> Vocabulary:
     short = SHORT_FORMS.get(kind, {})
     return Vocabulary(kind, ((getattr(i, key), i.en, i.zh, short.get(getattr(i, key), ())) for i in items))
@@ -176,73 +197,82 @@ def stages(defn: Any = None) -> Vocabulary:
     """The stages of ``defn`` (the default workflow when None)."""
     from workflow.definition import default_definition
 
-    return _of_definition("stage", (defn or default_definition()).stages)
+    return _of("stage", defn or default_definition())
 
 
 def triggers(defn: Any = None) -> Vocabulary:
     from workflow.definition import default_definition
 
-    return _of_definition("trigger", (defn or default_definition()).transitions, "trigger")
+    return _of("trigger", defn or default_definition())
 
 
 def documents(defn: Any = None) -> Vocabulary:
     from workflow.definition import default_definition
 
-    return _of_definition("document", (defn or default_definition()).documents)
+    return _of("document", defn or default_definition())
 
 
 def checks(defn: Any = None) -> Vocabulary:
     from workflow.definition import default_definition
 
-    return _of_definition("check", (defn or default_definition()).checks)
+    return _of("check", defn or default_definition())
 
 
+@functools.cache
 def problem_kinds() -> Vocabulary:
     from workflow.supervision import PROBLEM_KINDS
 
     return _labelled("problem_kind", PROBLEM_KINDS, "problem_kind_")
 
 
+@functools.cache
 def problem_sources() -> Vocabulary:
     from workflow.supervision import PROBLEM_SOURCES
 
     return _labelled("problem_source", PROBLEM_SOURCES, "problem_source_")
 
 
+@functools.cache
 def user_roles() -> Vocabulary:
     from workflow.access import USER_ROLES
 
     return _labelled("user_role", USER_ROLES)
 
 
+@functools.cache
 def assignment_roles() -> Vocabulary:
     from workflow.rules import ASSIGNMENT_ROLES
 
     return _labelled("assignment_role", ASSIGNMENT_ROLES)
 
 
+@functools.cache
 def report_kinds() -> Vocabulary:
     from workflow.closing import KINDS
 
     return _labelled("report", KINDS, "report_")
 
 
+@functools.cache
 def lights() -> Vocabulary:
     return _labelled("light", ("red", "yellow", "green"))
 
 
+@functools.cache
 def levels() -> Vocabulary:
     from workflow.directory import LEVELS
 
     return _labelled("level", LEVELS)
 
 
+@functools.cache
 def unit_kinds() -> Vocabulary:
     from workflow.directory import UNIT_KINDS
 
     return _labelled("unit_kind", UNIT_KINDS)
 
 
+@functools.cache
 def currencies() -> Vocabulary:
     from workflow.money import CURRENCIES
 
@@ -251,11 +281,13 @@ def currencies() -> Vocabulary:
     return Vocabulary("currency", ((c, *names.get(c, (c, c)), short.get(c, ())) for c in CURRENCIES))
 
 
+@functools.cache
 def results() -> Vocabulary:
     return Vocabulary("result", ((k, k, {"pass": "通过", "fail": "不通过"}[k], words)
                                  for k, words in RESULT_WORDS.items()))
 
 
+@functools.cache
 def event_kinds() -> Vocabulary:
     from workflow.events import KINDS
 
