@@ -300,7 +300,8 @@ class WorkflowDefinition:
         )
 
     def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
-        """(trigger, None) or (None, stage) for a key or label; (None, None) if unknown."""
+        """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
+        Chinese label (workflow/words.py); (None, None) if unknown or ambiguous."""
         from workflow import words  # the parsers of every enumerated value (docs/usage.md)
 
         if word in self._triggers:
