@@ -200,7 +200,7 @@ def users_add(
     doc = svc.add_user(login, role)
     if granted is not None:
         doc["granted"] = granted
-    emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(role)))
+    emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(doc["role"])))
 
 
 
@@ -213,7 +213,7 @@ def users_edit(
 ) -> None:
     """Change a login's role (admin); on PostgreSQL its database group follows."""
     doc = STATE.service().edit_user(login, role, reason=reason)
-    emit_json(doc) if json else say(f"user {login}: {doc['previous']} → {role}")
+    emit_json(doc) if json else say(f"user {login}: {doc['previous']} → {doc['role']}")
 
 
 @users_app.command("disable")

@@ -464,12 +464,13 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
                 json: bool, fmt: str | None, output: Path | None, from_history: bool = False) -> None:
     import contextlib
 
-    from workflow import closing, replay, reports
+    from workflow import closing, find, replay, reports
 
     _check(fmt, output, json)
     lang = STATE.lang
     svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
+    unit = find.resolve_unit(svc.engine, unit)  # the code, for the frozen copy and late entries too
     document = fmt in DOCUMENT_FORMATS
     doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit, document=document)
     if doc is not None:  # a closed period: exactly the frozen figures
@@ -547,8 +548,6 @@ def report_diff(period: Period,
     from cli.render import print_rows
     from workflow import closing
 
-    if kind not in closing.KINDS:
-        raise BadInput(f"--report: {kind!r} is not one of {', '.join(closing.KINDS)}")
     doc = closing.diff(STATE.service(write=False).engine, kind, period, lang=STATE.lang)
     if json:
         emit_json(doc)
@@ -699,7 +698,7 @@ targets_app = group("Yearly targets of the units (目标考核).")
 
 @targets_app.command("set")
 def targets_set(
-    unit: str = typer.Argument(..., help="Unit code."),
+    unit: str = typer.Argument(..., help="Unit code or name."),
     year: int = typer.Argument(..., help="The year, e.g. 2026."),
     signed: int = typer.Option(None, "--signed", metavar="N", help="Projects signed in the year."),
     capital: str = typer.Option(None, "--capital", metavar="AMOUNT", help="Capital in place, CNY (e.g. 9亿)."),

@@ -74,7 +74,7 @@ NAME = typer.Option(None, "--name", help="A name for the rule, e.g. 矿产项目
 KEY = typer.Option(None, "--key/--no-key", help="Only key projects (--key) or only projects that are not key.")
 CATEGORY = typer.Option(None, "--category", metavar="C", help="Project category (repeatable: any of them).")
 INDUSTRY = typer.Option(None, "--industry", metavar="I", help="Industry (repeatable: any of them).")
-UNIT = typer.Option(None, "--unit", metavar="CODE", help="Responsible unit code (repeatable: any of them).")
+UNIT = typer.Option(None, "--unit", metavar="CODE", help="Responsible unit, code or name (repeatable: any of them).")
 ORIGIN = typer.Option(None, "--origin", metavar="O", help="Investor origin (repeatable: any of them).")
 MIN_INV = typer.Option(None, "--min-investment", metavar="AMOUNT",
                        help="Planned investment at least AMOUNT, e.g. 1亿.")
@@ -85,7 +85,7 @@ MAX_INV = typer.Option(None, "--max-investment", metavar="AMOUNT",
 @rules_app.command("add")
 def rules_add(
     role: str = typer.Option(..., "--role", metavar="ROLE", help=ROLE_HELP),
-    person: str = typer.Option(..., "--person", metavar="LOGIN", help="The person the rule assigns."),
+    person: str = typer.Option(..., "--person", metavar="LOGIN", help="The person the rule assigns (login or name)."),
     priority: int = typer.Option(..., "--priority", metavar="N",
                                  help="Lower is tried first; equal priorities go by rule id."),
     name: str = NAME,
@@ -112,7 +112,7 @@ def rules_add(
 def rules_edit(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id (see `pipeline rules list`)."),
     role: str = typer.Option(None, "--role", metavar="ROLE", help=ROLE_HELP),
-    person: str = typer.Option(None, "--person", metavar="LOGIN", help="The person the rule assigns."),
+    person: str = typer.Option(None, "--person", metavar="LOGIN", help="The person the rule assigns (login or name)."),
     priority: int = typer.Option(None, "--priority", metavar="N", help="Lower is tried first."),
     name: str = NAME,
     key: bool = KEY,

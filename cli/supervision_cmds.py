@@ -241,7 +241,7 @@ def supervision_letters(
 
 
 def todo_cmd(
-    login: str | None = typer.Option(None, "--for", metavar="LOGIN", help="Whose list (default: you)."),
+    login: str | None = typer.Option(None, "--for", metavar="LOGIN", help="Whose list: login or name (default: you)."),
     as_of: str | None = AsOf,
     json: JsonFlag = False,
 ) -> None:

@@ -16,6 +16,7 @@ from workflow.errors import BadInput, NotAllowed
 from workflow.tables import app_user as AU
 from workflow.tables import ledger as LG
 from workflow.values import identifier
+from workflow.words import user_roles
 
 USER_ROLES = ("coordinator", "leader", "auditor", "admin")  # the roles a login can hold
 WRITERS = ("coordinator", "admin")
@@ -101,8 +102,7 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
 
 def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
     login = identifier(login, "LOGIN")
-    if role not in USER_ROLES:
-        raise BadInput(f"--role: {role!r} is not one of {', '.join(USER_ROLES)}")
+    role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add users")
         if conn.execute(select(AU.c.login).where(AU.c.login == login)).first():
@@ -131,8 +131,7 @@ def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | N
     admin cannot give up the role (nobody could manage users afterwards)."""
     from workflow import ledger
 
-    if role not in USER_ROLES:
-        raise BadInput(f"--role: {role!r} is not one of {', '.join(USER_ROLES)}")
+    role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change users' roles")
         user = _user(conn, login)

@@ -882,14 +882,14 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
     """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log);
     returns them as keys (a unit may be named, a stage or kind given in English or Chinese)."""
     from workflow.find import stage_key, unit_code
-    from workflow.words import label_key
+    from workflow.words import event_kinds
 
     if unit is not None:
         unit = unit_code(conn, unit)
     if stage is not None:
         stage = stage_key(stage)
     if kind is not None:
-        kind = label_key(kind, KINDS)
+        kind = event_kinds().find(kind) or kind  # a kind of event this program does not know: refused below
     from sqlalchemy import select
 
     from workflow.errors import BadInput, NotFound

@@ -252,6 +252,9 @@ def _only_unit(doc: dict, unit: str) -> dict:
 def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> dict:
     """What the entries since the close (late entries, corrections) would change in the frozen
     ``kind`` report: every figure whose live value differs, as {"path", "frozen", "now"}."""
+    from workflow.words import report_kinds
+
+    kind = report_kinds().parse(kind, "--report")
     period = _period(period_text, lang)
     with engine.connect() as conn:
         entry = _close_entry(conn, period.label)

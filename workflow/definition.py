@@ -296,19 +296,24 @@ class WorkflowDefinition:
         )
 
     def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
-        """(trigger, None) or (None, stage) for a key or label; (None, None) if unknown."""
+        """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
+        Chinese label (workflow/words.py); (None, None) if unknown or ambiguous."""
+        from workflow import words  # the parsers of every enumerated value (docs/usage.md)
+
         if word in self._triggers:
             return word, None
         if word in self._stages:
             return None, word
-        folded = word.casefold()
-        for s in self.stages:
-            if folded in (s.key.casefold(), s.en.casefold(), s.zh.casefold()):
-                return None, s.key
-        for t in self.transitions:
-            if folded in (t.trigger.casefold(), t.en.casefold(), t.zh.casefold()):
-                return t.trigger, None
-        return None, None
+        stages, triggers = words.stages(self), words.triggers(self)
+        stage = stages.exact(word)
+        if stage is not None:
+            return None, stage
+        trigger = triggers.exact(word)
+        if trigger is not None:
+            return trigger, None
+        # the beginning of one Chinese label among both (``提交`` for ``提交审核``)
+        hits = [(None, s) for s in stages.candidates(word)] + [(t, None) for t in triggers.candidates(word)]
+        return hits[0] if len(hits) == 1 else (None, None)
 
     def _named(self, stage: Stage) -> str:
         return f"{stage.key} ({stage.en} / {stage.zh})"

@@ -10,10 +10,12 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput, NotFound
+from workflow.find import unit_code
 from workflow.tables import person as PE
 from workflow.tables import project as P
 from workflow.tables import unit as U
 from workflow.values import NAME_LIMIT, identifier, optional_text, required
+from workflow.words import levels, unit_kinds
 
 LEVELS = ("county", "township", "department")
 UNIT_KINDS = ("township", "department")
@@ -34,8 +36,7 @@ def unit_codes(conn: Connection) -> set[str]:
 
 def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "township") -> dict:
     code = identifier(code, "CODE", 40)
-    if kind not in UNIT_KINDS:
-        raise BadInput(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
+    kind = unit_kinds().parse(kind, "--kind")
     name = required(name, "--name", NAME_LIMIT)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add units")
@@ -53,8 +54,7 @@ def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None,
 
     if name is None and kind is None:
         raise BadInput("give --name or --kind (or both)")
-    if kind is not None and kind not in UNIT_KINDS:
-        raise BadInput(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
+    kind = unit_kinds().optional(kind, "--kind")
     if name is not None:
         name = required(name, "--name")
     with engine.begin() as conn:
@@ -92,16 +92,15 @@ def _cap(cap: Any) -> int | None:
 def add_person(engine: Engine, actor: str, login: str, name: str, level: str, unit: str | None = None,
                title: str | None = None, cap: int | None = None) -> dict:
     login = identifier(login, "LOGIN")
-    if level not in LEVELS:
-        raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
+    level = levels().parse(level, "--level")
     cap = _cap(cap)
     values = {"login": login, "name": required(name, "--name", NAME_LIMIT), "level": level, "unit_code": unit,
               "title": optional_text(title, "--title", NAME_LIMIT), "cap": cap, "active": True,
               "created_at": clock.utcnow()}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add people")
-        if unit is not None:
-            unit_exists(conn, unit)
+        if unit is not None:  # a code or a name (workflow/find.py)
+            values["unit_code"] = unit_code(conn, unit, "--unit")
         if conn.execute(select(PE.c.login).where(PE.c.login == login)).first():
             raise BadInput(f"person {login!r} already exists", [{"person": login}])
         conn.execute(insert(PE).values(**values))
@@ -113,8 +112,7 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
                 clear_cap: bool = False, active: bool | None = None) -> dict:
     """Change a person (admin). Deactivating keeps their existing assignments (一抓到底): rules stop
     choosing them and ``rules apply`` reports the projects they still lead."""
-    if level is not None and level not in LEVELS:
-        raise BadInput(f"--level: {level!r} is not one of {', '.join(LEVELS)}")
+    level = levels().optional(level, "--level")
     cap = _cap(cap)
     new: dict[str, Any] = {k: v for k, v in (("name", name), ("title", title), ("level", level),
                                              ("unit_code", unit), ("cap", cap), ("active", active))
@@ -132,8 +130,8 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
         row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
         if row is None:
             raise NotFound(f"no person {login!r}", [{"person": login}])
-        if unit is not None:
-            unit_exists(conn, unit)
+        if unit is not None:  # a code or a name (workflow/find.py)
+            new["unit_code"] = unit_code(conn, unit, "--unit")
         conn.execute(update(PE).where(PE.c.login == login).values(**new))
         row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
     assert row is not None

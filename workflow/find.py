@@ -110,42 +110,67 @@ _CHUNK = 2000  # within views' 5,000-id limit for an IN list of assignments
 
 
 def stage_key(word: str, what: str = "--stage") -> str:
-    """A stage key from its key, English or Chinese label (any case, width); NotFound (exit 4)
-    naming the known stages otherwise."""
+    """A stage key from its key, English or Chinese label or short form (workflow/words.py); NotFound
+    (exit 4) naming the known stages otherwise."""
     from workflow.definition import default_definition
+    from workflow.words import stages
 
-    defn = default_definition()
-    wanted = fold(word)
-    for s in defn.stages:
-        if wanted in (fold(s.key), fold(s.en), fold(s.zh)):
-            return s.key
-    known = ", ".join(f"{s.key} ({s.zh})" for s in defn.stages)
-    raise NotFound(f"{what}: no stage {word!r}; known stages: {known}", [{"stage": word}])
+    vocab = stages(default_definition())
+    key = vocab.find(word)
+    if key is not None:
+        return key
+    known, known_zh = vocab.listing("en"), vocab.listing("zh")
+    message = f"{what}: no stage {word!r}; known stages: {known}"
+    raise NotFound(message, [{"stage": word, "message": message,
+                              "message_zh": f"{what}：没有阶段 {word!r}；已有的阶段：{known_zh}"}])
 
 
 def light_key(word: str) -> str:
     """red, yellow or green from English or Chinese (红, 红灯…); BadInput otherwise."""
-    from workflow.errors import BadInput
-    from workflow.i18n import t
+    from workflow.words import lights
 
-    wanted = fold(word)
-    for key in LIGHT_RANK:
-        if wanted in (key, fold(t(key, "zh")), fold(t(key, "zh")).removesuffix("灯")):
-            return key
-    raise BadInput(f"--light: {word!r} is not one of red, yellow, green (红, 黄, 绿)", [{"light": word}])
+    return lights().parse(word, "--light")
+
+
+class UnitNames:
+    """The units by code and name: the codes a unit typed as its code or its name names (case, width
+    and spaces folded; a code before a name).  ``unit_code`` and the import's unit column read a unit
+    through it."""
+
+    def __init__(self, units: Any) -> None:
+        self.codes: dict[str, str] = {}
+        self._folded_codes: dict[str, str] = {}
+        self._names: dict[str, list[str]] = {}
+        for code, name in units:
+            self.codes[code] = code
+            self._folded_codes.setdefault(fold(code), code)
+            if name:
+                self._names.setdefault(fold(name), []).append(code)
+
+    def candidates(self, word: Any) -> list[str]:
+        if word in self.codes:
+            return [word]
+        wanted = fold(word)
+        if wanted in self._folded_codes:
+            return [self._folded_codes[wanted]]
+        return list(self._names.get(wanted, []))
 
 
 def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
-    """A unit's code from its code (any case) or its name; NotFound (exit 4) naming the known units."""
+    """A unit's code from its code (any case) or its name; NotFound (exit 4) naming the known units,
+    or the units a shared name could mean."""
     from sqlalchemy import select
 
     from workflow.tables import unit as U
 
     units = [(c, n) for c, n in conn.execute(select(U.c.code, U.c.name).order_by(U.c.code))]
-    wanted = fold(word)
-    for c, n in units:
-        if wanted in (fold(c), fold(n)):
-            return c
+    hits = UnitNames(units).candidates(word)
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        listed = ", ".join(hits)
+        raise NotFound(f"{what}: more than one unit is called {word!r} ({listed}); give the code",
+                       [{"unit": word, "candidates": hits}])
     known = ", ".join(f"{c} ({n})" for c, n in units[:20])
     raise NotFound(f"{what}: no unit {word!r}" + (f"; known units: {known}" if known else
                                                   "; add one with `pipeline units add`"), [{"unit": word}])
@@ -162,9 +187,13 @@ def person_login(conn: Any, word: str, what: str = "--leader") -> str:
         return str(row[0])
     wanted = fold(word)
     people = [(lg, n) for lg, n in conn.execute(select(PE.c.login, PE.c.name).order_by(PE.c.login))]
-    hits = [lg for lg, n in people if wanted in (fold(lg), fold(n))]
+    hits = [(lg, n) for lg, n in people if wanted in (fold(lg), fold(n))]
     if len(hits) == 1:
-        return hits[0]
+        return str(hits[0][0])
+    if hits:  # a name several people share: the login says which
+        listed = ", ".join(f"{lg} ({n})" for lg, n in hits)
+        raise NotFound(f"{what}: {word!r} names more than one person: {listed}; give the login",
+                       [{"person": word, "candidates": [lg for lg, _ in hits]}])
     close = difflib.get_close_matches(wanted, [fold(n) for _, n in people] + [fold(lg) for lg, _ in people],
                                       n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""

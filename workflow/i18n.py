@@ -330,7 +330,7 @@ _WHY_LEDGER = "原因（记入设置台账）。"
 _CODE_EG = "项目编号，如 P-0007。"
 _AS_OF_REPORT = "按此日期计算（默认：报告期末与今天中较早者）。"
 _UNIT_OF_PERSON = "人员所属单位。"
-_UNITS_ANY = "责任单位编号（可重复：满足其一即可）。"
+_UNITS_ANY = "责任单位编号或名称（可重复：满足其一即可）。"
 _RULE_NAME = "规则名称，如 矿产项目包保。"
 OPTION_HELP_ZH: dict[str, str] = {
     "--db": "SQLAlchemy 地址或 SQLite 文件路径（默认：用户数据目录中的文件）。",
@@ -430,7 +430,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--threshold": "本次运行临时覆盖一个预警阈值，如 screening_red_days=12（可重复；见 pipeline lights show）。",
     "--top": "每个阶段显示的最紧急项目数。",
     "days": "pipeline undo 可撤销的天数（0：仅当天）；省略则显示当前值。",
-    "--for": "谁的待办（默认：本人）。",
+    "--for": "谁的待办：账号或姓名（默认：本人）。",
     "--from": "生效日期在此日期或之后的事件。",
     "--to": "生效日期在此日期或之前的事件。",
     "problem extend --to": "新的办理时限。",
@@ -503,7 +503,7 @@ OPTION_HELP_ZH: dict[str, str] = {
                  "B6 = 11–12 月），或同类期间的跨度：2022..2025、2026-B1..2026-B5。"),
     "--report": "要比较的报表（默认：bulletin 两月一通报）。",
     "--from-history": "仅由历史事件计算（按回放重建项目及其记录），不读数据表；供审计交叉核对。",
-    "unit": "单位编号。",
+    "unit": "单位编号或名称。",
     "year": "年度，如 2026。",
     "--signed": "年度签约项目数。",
     "--capital": "到位资金，人民币（如 9亿）。",
@@ -512,7 +512,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "values": "要保存的阈值，如 screening_red_days=12。",
     "supervision ladder set values": "如 unit_head_days=10 deduct_points=2 top_leader=LOGIN",
     "names": "要恢复默认的阈值（默认：全部）。",
-    "--person": "规则指派的人员。",
+    "--person": "规则指派的人员（账号或姓名）。",
     "problem add --person": "责任人。",
     "--priority": "数字小的先尝试；优先级相同按规则编号。",
     "rules edit --priority": "数字小的先尝试。",
@@ -683,6 +683,9 @@ LABELS.update({
         "environment": ("environmental approval", "环评审批"), "funding": ("funding", "资金"),
         "permit": ("permits", "审批手续"), "power": ("power", "供电"), "water": ("water", "供水"),
         "road": ("roads", "道路"), "other": ("other", "其他")}.items()},
+    **{f"problem_source_{k}": v for k, v in {
+        "meeting": ("meeting", "会议"), "instruction": ("instruction", "领导批示"),
+        "inspection": ("inspection", "督导检查"), "light": ("warning light", "预警灯")}.items()},
     **{f"level_{n}": v for n, v in {
         0: ("open", "在办"), 1: ("reminder", "提醒"), 2: ("urge the owner unit", "催办"),
         3: ("owner unit's head", "承办单位主要负责人督办"), 4: ("lead county leader", "包保县领导督办"),
@@ -1311,6 +1314,12 @@ ERRORS: dict[str, str] = {
     "{what}: a yearly plan is in CNY (元), not {money.currency}":
         "{what}：年度计划以人民币（元）计，不能是 {money.currency}",
     "{what}: no person {word!r}{hint}": "{what}：没有人员 {word!r}{hint}",
+    "{what}: {word!r} names more than one person: {listed}; give the login":
+        "{what}：{word!r} 对应多名人员：{listed}；请写明账号",
+    "{what}: {word!r} is not one of {listed}": "{what}：{word!r} 不是以下之一：{listed}",
+    "{what}: more than one unit is called {word!r} ({listed}); give the code":
+        "{what}：有多个单位名为 {word!r}（{listed}）；请写明单位编号",
+    "{what}: {word!r} could mean {listed}; give one of them": "{what}：{word!r} 可能是 {listed}；请写明其中之一",
     "{what}: no stage {word!r}; known stages: {known}": "{what}：没有阶段 {word!r}；已有的阶段：{known}",
     "{what}: no unit {word!r}; add one with `pipeline units add`":
         "{what}：没有单位 {word!r}；请用 `pipeline units add` 添加",

@@ -37,6 +37,7 @@ from typing import Any, BinaryIO
 from workflow.clock import FIRST_DAY, LAST_DAY
 from workflow.commands.projects import duplicate_message, project_identity
 from workflow.errors import BadInput
+from workflow.find import UnitNames
 from workflow.money import ascii_minor, parse_amount
 from workflow.text import clip, escape_char, listing, restore_formula, unsafe_char, visible
 
@@ -600,11 +601,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
                                          f"missing required column {col.key!r} (or {col.zh}); "
                                          f"headers found: {listing([h for h in table.headers if h]) or 'none'}")})
     by_code = {u["code"]: u["code"] for u in units}
-    by_name: dict[str, list[str]] = {}
-    by_fold: dict[str, str] = {}
-    for u in units:
-        by_name.setdefault(str(u.get("name") or "").strip(), []).append(u["code"])
-        by_fold[u["code"].casefold()] = u["code"]
+    names = UnitNames((u["code"], u.get("name")) for u in units)  # the one reading of a unit (workflow/find.py)
     header_ok = not problems
     dedupe = not allow_duplicates and "name" in columns
     known = existing.digests if existing is not None and dedupe else frozenset()
@@ -614,7 +611,7 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     spool = Spool()
     n = good = 0
     estimate = table.estimated_rows
-    plan = [(_SLOT[key], i, _converter(BY_KEY[key], factor, lang, by_code, by_name, by_fold, today))
+    plan = [(_SLOT[key], i, _converter(BY_KEY[key], factor, lang, by_code, names, today))
             for key, (i, factor) in columns.items()]
     width = len(table.headers)
     blank: list[Any] = [None] * (len(_SLOTS) + 1)
@@ -706,12 +703,12 @@ def _problem(line: int, index: int | None, header: str, message: str) -> dict:
             "message": message}
 
 
-def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, today: date) -> Callable[[Any], Any]:
+def _converter(col: Column, factor: str, lang: str, by_code, names, today: date) -> Callable[[Any], Any]:
     """The checker of one column's cells: a fast path for the usual cell, ``_cell`` for the rest (an
     empty optional cell is None; every other cell ``_cell`` does not return raises BadInput)."""
 
     def general(raw: Any) -> Any:
-        return _cell(col, raw, factor, lang, by_code, by_name, by_fold, today)
+        return _cell(col, raw, factor, lang, by_code, names, today)
 
     kind, limit, optional = col.kind, col.limit, not col.required
     if kind == "text":
@@ -773,7 +770,7 @@ def _converter(col: Column, factor: str, lang: str, by_code, by_name, by_fold, t
     return convert
 
 
-def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fold, today: date) -> Any:
+def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: date) -> Any:
     zh = lang == "zh"
     if isinstance(raw, str):
         raw = raw.strip()
@@ -794,7 +791,7 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, by_name, by_fo
     if col.kind == "amount":
         return _amount(raw, factor, lang)
     if col.kind == "unit":
-        return _unit(str(raw).strip(), lang, by_code, by_name, by_fold)
+        return _unit(str(raw).strip(), lang, names)
     if col.kind == "yesno":
         return _yesno(raw, lang)
     if col.kind == "yearplan":
@@ -840,18 +837,14 @@ def _amount(raw: Any, factor: str, lang: str) -> int:
     return money.amount_minor
 
 
-def _unit(text: str, lang: str, by_code, by_name, by_fold) -> str:
-    if text in by_code:
-        return text
-    codes = by_name.get(text)
-    if codes and len(codes) == 1:
+def _unit(text: str, lang: str, names: UnitNames) -> str:
+    codes = names.candidates(text)
+    if len(codes) == 1:
         return codes[0]
     if codes:
         raise BadInput(f"单位名称“{text}”不唯一（{', '.join(codes)}），请填写单位代码" if lang == "zh" else
                        f"more than one unit is called {text!r} ({', '.join(codes)}); give the code")
-    if text.casefold() in by_fold:
-        return by_fold[text.casefold()]
-    known = ", ".join(sorted(by_code)[:20]) or ("无" if lang == "zh" else "none")
+    known = ", ".join(sorted(names.codes)[:20]) or ("无" if lang == "zh" else "none")
     if lang == "zh":
         raise BadInput(f"没有责任单位“{text}”；已有单位：{known}（用 `pipeline units add` 添加）")
     raise BadInput(f"no unit {text!r}; known units: {known} (add one with `pipeline units add`)")

@@ -45,6 +45,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from workflow.errors import BadInput, NotAllowed
+from workflow.words import user_roles
 
 GROUPS: dict[str, str] = {
     "coordinator": "pipeline_coordinator",
@@ -279,6 +280,7 @@ def _schema(conn: Connection) -> str:
 
 def _grant(conn: Connection, login: str, role: str) -> dict:
     """Make ``login`` a member of ``role``'s group, directly (a caller that may create roles: ``init``)."""
+    role = user_roles().find(role) or role  # a key or label (workflow/words.py)
     if role not in GROUPS:
         raise BadInput(f"--role: {role!r} is not one of {', '.join(GROUPS)}")
     check_login_name(login)
@@ -308,6 +310,7 @@ def _grant(conn: Connection, login: str, role: str) -> dict:
 def grant_role(engine: Engine, login: str, role: str) -> dict:
     """Make ``login`` a database login in the group of ``role`` (creating the login if missing): through
     ``pipeline_grant_login`` (an admin login), or directly by a superuser (``init``)."""
+    role = user_roles().find(role) or role  # a key or label (workflow/words.py)
     if role not in GROUPS:
         raise BadInput(f"--role: {role!r} is not one of {', '.join(GROUPS)}")
     check_login_name(login)

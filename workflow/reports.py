@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
+from workflow.find import resolve_unit
 from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, findings, light_color
 from workflow.periods import Period, Span, parse_span
 from workflow.tables import assignment as ASG
@@ -624,6 +625,7 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     by currency, key projects, projects over 100 million, red/yellow; and the previous period.
     ``problems``: also list the red and yellow projects (as the dispatch report does), from the same
     reading of the county: every one (True) or the worst N of each color (an integer)."""
+    unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     pw = previous_window(w)
@@ -741,6 +743,7 @@ def warnings(engine: Engine, *, as_of: date | None = None, unit: str | None = No
     """Every red and yellow project on `as_of` (default today), worst first, with its reasons, its
     unit and its lead leader.  Worst first: red before yellow, then more red reasons, then more
     reasons, then key projects, then the oldest project."""
+    unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     as_of = as_of or clock.today()
     with _read(engine) as conn:
@@ -753,6 +756,7 @@ def warnings(engine: Engine, *, as_of: date | None = None, unit: str | None = No
 def dispatch(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Every red or yellow project on the window's as-of date with its reasons, leader and unit."""
+    unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     with _read(engine) as conn:
@@ -809,6 +813,7 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
            thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
     """Projects that reached `construction` or `production` in the period (first time; a resume
     from hold is not reaching a stage), with their money to date and lead leader."""
+    unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     reached = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on).label("on"))
@@ -898,6 +903,7 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     ``deduct_min_level`` or more on the as-of date takes ``deduct_points`` off its score (督办扣分,
     shown as ``problem_deduction``).
     """
+    unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     from workflow import supervision
     from workflow.settings import ladder
 
@@ -960,6 +966,7 @@ def board(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
           thresholds: Thresholds | None = None, top: int = 3, lang: str = "en") -> dict:
     """The pipeline at a glance: per active stage its count, planned investment, capital in place,
     red/yellow counts and its `top` most urgent projects (worst first)."""
+    unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     if top < 0:
         raise BadInput("--top must be 0 or more")
     t = _thresholds(thresholds)

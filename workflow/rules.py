@@ -868,14 +868,36 @@ def lint(conn, rule: RuleRow) -> list[dict]:
     return out
 
 
-def _check_role(role: str) -> None:
-    if role not in ASSIGNMENT_ROLES:
-        raise BadInput(f"--role: {role!r} is not one of {', '.join(ASSIGNMENT_ROLES)}")
+def _check_role(role: str) -> str:
+    """The assignment role ``role`` names (key or label, docs/usage.md); BadInput otherwise."""
+    from workflow.words import assignment_roles
+
+    return assignment_roles().parse(role, "--role")
 
 
-def _check_person(conn, login: str) -> None:
-    if not load_people(conn, [login]):
-        raise NotFound(f"no person {login!r}; add them with `pipeline people add`", [{"person": login}])
+def _check_person(conn, person: str) -> str:
+    """The login of the person ``person`` names (login or name); NotFound otherwise."""
+    from workflow.find import person_login
+
+    return person_login(conn, person, "--person")
+
+
+def _unit_codes(conn, conditions: Conditions) -> Conditions:
+    """``conditions`` with each unit given by its name as its code (workflow/find.py); a unit not
+    known stays as typed, for ``lint`` to warn that it never matches."""
+    from sqlalchemy import select
+
+    from workflow.find import UnitNames
+    from workflow.tables import unit as U
+
+    if not conditions.units:
+        return conditions
+    names = UnitNames(conn.execute(select(U.c.code, U.c.name)))
+    codes = []
+    for u in conditions.units:
+        hits = names.candidates(u)
+        codes.append(hits[0] if len(hits) == 1 else u)
+    return replace(conditions, units=tuple(dict.fromkeys(codes)))
 
 
 def _check_priority(priority: int) -> None:
@@ -917,13 +939,14 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
     """Save a new rule (version 1); returns ``{"id", "version", "rule", "warnings"}``."""
     from sqlalchemy import func, select
 
-    _check_role(role)
+    role = _check_role(role)
     _check_priority(priority)
     name = _rule_name(name)
     R = _tables()[0]
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "change leader-assignment rules")
-        _check_person(conn, person)
+        person = _check_person(conn, person)
+        conditions = _unit_codes(conn, conditions)
         new_id = (conn.execute(select(func.max(R.c.id))).scalar() or 0) + 1
         rule = RuleRow(id=new_id, version=1, priority=priority, name=name, role=role, conditions=conditions,
                        person=person, active=True)
@@ -946,13 +969,16 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
             raise NotFound(f"no rule {rule_id}; see `pipeline rules list`", [{"rule": rule_id}])
         old = found[0]
         new = change(old)
+        if new.person != old.person:
+            new = replace(new, person=_check_person(conn, new.person))
+        if new.conditions.units != old.conditions.units:
+            new = replace(new, conditions=_unit_codes(conn, new.conditions))
         if new == old:
             if nothing is None:
                 return {"id": old.id, "version": old.version, "changed": False,
                         "rule": old.as_dict(load_people(conn, [old.person])), "warnings": []}
             raise BadInput(nothing)
         new = replace(new, version=old.version + 1)
-        _check_person(conn, new.person)
         warnings = lint(conn, new) if new.active else []
         done = conn.execute(update(R).where(R.c.id == old.id, R.c.version == old.version, R.c.current.is_(True))
                             .values(current=False)).rowcount
@@ -971,7 +997,7 @@ def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | N
     """Save a new version of rule ``rule_id``: given fields replace the old ones, ``conditions``
     (names as ``Conditions.build``) replace those conditions, ``clear`` removes conditions."""
     if role is not None:
-        _check_role(role)
+        role = _check_role(role)
     if priority is not None:
         _check_priority(priority)
     clear = list(clear)

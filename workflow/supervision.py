@@ -123,13 +123,13 @@ def problem_json(p: dict, *, full: bool = False) -> dict:
 def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, unit: str | None = None,
                   project: str | None = None, as_of: date | None = None) -> dict:
     """``problem list``: open problems (or all) on ``as_of``, most urgent first."""
-    from workflow.directory import unit_exists
+    from workflow.find import unit_code
 
     as_of = as_of or clock.today()
     with engine.connect() as conn:
         project_ids = None
         if unit is not None:
-            unit_exists(conn, unit)
+            unit = unit_code(conn, unit)
         if project is not None:
             pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
             if pid is None:
@@ -327,10 +327,17 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
     with engine.connect() as conn:
         person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
         if person is None:
+            from workflow.find import person_login
             from workflow.tables import app_user as AU
 
             if conn.execute(select(AU.c.login).where(AU.c.login == login)).first() is None:
-                raise NotFound(f"no person or user {login!r}", [{"login": login}])
+                try:  # a person's name (or the login in another case or width)
+                    login = person_login(conn, login, "--for")
+                except NotFound as exc:
+                    if any("candidates" in d for d in exc.details):
+                        raise  # a name several people share: the candidates are listed
+                    raise NotFound(f"no person or user {login!r}", [{"login": login}]) from None
+                person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
         unit = person[1] if person is not None else None
         lad = ladder(conn)
         top = top_leader(conn)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 
 from workflow import clock
-from workflow.directory import unit_exists
 from workflow.errors import BadInput
+from workflow.find import resolve_unit, unit_code
 from workflow.tables import target as TGT
 from workflow.tables import unit as U
 
@@ -69,7 +69,7 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
         raise BadInput("nothing to set: give at least one of --signed, --capital, --foreign, --investment")
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "set targets")
-        unit_exists(conn, unit)
+        unit = unit_code(conn, unit, "UNIT")  # a code or a name (workflow/find.py)
         values.update(set_by=service.actor, set_at=clock.utcnow())
         key = (TGT.c.unit_code == unit) & (TGT.c.year == year)
         if conn.execute(select(TGT.c.year).where(key)).first() is None:
@@ -82,6 +82,7 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
 
 def list_targets(service, *, year: int | None = None, unit: str | None = None) -> list[dict]:
     """Targets by year (newest first) and unit; anyone may read them."""
+    unit = resolve_unit(service.engine, unit)
     q = (select(TGT, U.c.name.label("unit_name")).select_from(TGT.join(U, U.c.code == TGT.c.unit_code))
          .order_by(TGT.c.year.desc(), TGT.c.unit_code))
     if year is not None:
@@ -89,8 +90,6 @@ def list_targets(service, *, year: int | None = None, unit: str | None = None) -
     if unit is not None:
         q = q.where(TGT.c.unit_code == unit)
     with service.engine.connect() as conn:
-        if unit is not None:
-            unit_exists(conn, unit)
         return [target_json(r) | {"unit_name": r["unit_name"]} for r in conn.execute(q).mappings()]
 
 

@@ -85,9 +85,12 @@ def amount(value: Any, what: str = "AMOUNT", *, positive: bool = True) -> int:
 
 
 def currency(value: Any) -> str:
-    if value not in CURRENCIES:
-        raise BadInput(f"currency {value!r} is not one of {', '.join(CURRENCIES)}")
-    return str(value)
+    """A currency code from the code or its name (人民币, 美元; workflow/words.py)."""
+    if value in CURRENCIES:
+        return str(value)
+    from workflow.words import currencies
+
+    return currencies().parse(value, "currency")
 
 
 def day(value: Any, what: str = "--on") -> date:

@@ -13,9 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.definition import default_definition, get_definition
-from workflow.directory import unit_exists
-from workflow.errors import BadInput
-from workflow.find import project_row
+from workflow.find import project_row, resolve_unit
 from workflow.lights import Thresholds
 from workflow.settings import light_thresholds
 from workflow.tables import assignment as ASG
@@ -56,10 +54,11 @@ def get_project(engine: Engine, code: str, as_of: date | None = None, *,
 def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
                   light: str | None = None, as_of: date | None = None,
                   thresholds: Thresholds | None = None) -> list[dict]:
-    if stage is not None:
-        default_definition().stage(stage)
-    if light is not None and light not in ("red", "yellow", "green"):
-        raise BadInput(f"--light: {light!r} is not one of red, yellow, green")
+    from workflow import words
+
+    stage = words.stages(default_definition()).optional(stage, "--stage")
+    light = words.lights().optional(light, "--light")
+    unit = resolve_unit(engine, unit)
     stmt = select(P).order_by(P.c.id)
     if stage:
         stmt = stmt.where(P.c.stage == stage)
@@ -69,8 +68,6 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
         stmt = stmt.where(P.c.id.in_(select(ASG.c.project_id).where(ASG.c.person_login == leader,
                                                                      ASG.c.ended_seq.is_(None))))
     with engine.connect() as conn:
-        if unit:
-            unit_exists(conn, unit)
         rows = conn.execute(stmt).mappings().all()
         views = project_views(conn, rows, as_of or clock.today(), full=False, thresholds=thresholds)
     if light:
@@ -190,10 +187,11 @@ def history(engine: Engine, code: str) -> dict:
 
 def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None) -> list[dict]:
     """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
+    from workflow import words
     from workflow.events import PLAN_FIELDS
 
-    if stage is not None:
-        default_definition().stage(stage)
+    stage = words.stages(default_definition()).optional(stage, "--stage")
+    unit = resolve_unit(engine, unit)
     cols = [P.c.id, P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
             P.c.key_override, P.c.planned_investment_minor, P.c.planned_currency, P.c.unit_code,
             *[P.c[f"plan_{k}"] for k in PLAN_FIELDS], P.c.registered_on, P.c.stage, P.c.stage_since]
@@ -205,8 +203,6 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
     from workflow.tables import year_plan as YP
 
     with engine.connect() as conn:
-        if unit is not None:
-            unit_exists(conn, unit)
         plans: dict[int, dict[int, int]] = defaultdict(dict)
         for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
                                              .order_by(YP.c.event_seq)):

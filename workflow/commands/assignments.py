@@ -14,7 +14,6 @@ from workflow.errors import BadInput, NotFound
 from workflow.events import Assigned
 from workflow.store import ProjectRow, Txn
 from workflow.tables import person as PE
-from workflow.values import choice
 from workflow.values import reason as check_reason
 
 
@@ -109,14 +108,17 @@ def _person_level(txn: Txn, login: str) -> str | None:
 def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str | None, on: date) -> None:
     """The only way to replace a lead leader or first responsible person (一抓到底); for a team
     member it adds one."""
-    from workflow.words import label_key
+    from workflow import words
+    from workflow.find import person_login
 
-    role = label_key(role, R.ASSIGNMENT_ROLES)
-    choice(role, R.ASSIGNMENT_ROLES, "ROLE")
+    role = words.assignment_roles().parse(role, "ROLE")
     why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
     check_stage_allows(proj, "assignment")
     check_on(txn, proj, on, transition=False)
     level = _person_level(txn, login)
+    if level is None:  # not a login: a name (workflow/find.py), else refused naming the people close to it
+        login = person_login(txn.conn, login, "LOGIN")
+        level = _person_level(txn, login)
     if level is None:
         raise NotFound(f"no person {login!r}; add them with `pipeline people add`", [{"person": login}])
     if role == "lead_leader" and level != "county":

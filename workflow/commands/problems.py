@@ -13,11 +13,10 @@ from workflow.errors import BadInput, NotFound, Refused
 from workflow.events import LetterIssued, ProblemActed, ProblemOpened
 from workflow.settings import Ladder
 from workflow.store import ProjectRow, Txn
-from workflow.tables import person as PE
 from workflow.tables import problem as PB
 from workflow.tables import problem_action as PBA
 from workflow.tables import supervision_letter as LET
-from workflow.values import choice, day, required
+from workflow.values import day, required
 
 TEXT_LIMIT = 2000
 _PROBLEM_ID_LOCK = 0x5052_4F42  # PostgreSQL advisory lock serialising new problem ids ("PROB")
@@ -39,24 +38,20 @@ def next_problem_id(txn: Txn) -> int:
 def open_problem(txn: Txn, proj: ProjectRow, *, kind: str, text: str, owner_unit: str, due: Any, on: date,
                  owner_person: str | None = None, source: str | None = None) -> int:
     """A problem of ``proj`` owned by ``owner_unit`` (and ``owner_person``), due on ``due``; its id."""
-    from workflow.directory import unit_exists
-    from workflow.supervision import PROBLEM_KINDS, PROBLEM_SOURCES
+    from workflow import words
+    from workflow.find import person_login, unit_code
 
-    choice(kind, PROBLEM_KINDS, "--kind")
-    if source is not None:
-        choice(source, PROBLEM_SOURCES, "--source")
+    kind = words.problem_kinds().parse(kind, "--kind")
+    source = words.problem_sources().optional(source, "--source")
     text = required(text, "TEXT", TEXT_LIMIT, multiline=True)  # a free text: line breaks allowed
     owner_unit = required(owner_unit, "--owner")
     due = day(due, "--due")
     check_on(txn, proj, on, transition=False)
     if due < on:
         raise BadInput(f"--due: {due.isoformat()} lies before the problem is opened ({on.isoformat()})")
-    unit_exists(txn.conn, owner_unit)
+    owner_unit = unit_code(txn.conn, owner_unit, "--owner")
     if owner_person is not None:
-        owner_person = required(owner_person, "--person")
-        if txn.conn.execute(select(PE.c.login).where(PE.c.login == owner_person)).first() is None:
-            raise NotFound(f"no person {owner_person!r}; add one with `pipeline people add`",
-                           [{"person": owner_person}])
+        owner_person = person_login(txn.conn, required(owner_person, "--person"), "--person")
     pid = next_problem_id(txn)
     txn.emit(proj, ProblemOpened(on=on, problem=pid, problem_kind=kind, text=text, owner_unit=owner_unit,
                                  owner_person=owner_person, due=due, source=source))

@@ -10,21 +10,19 @@ from workflow.errors import BadInput, NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
 from workflow.money import MAX_MINOR
 from workflow.store import ProjectRow, Txn
-from workflow.values import FREE_TEXT_LIMIT, NUMBER_LIMIT, SOURCE_LIMIT, amount, choice, day, optional_text, required
+from workflow.values import FREE_TEXT_LIMIT, NUMBER_LIMIT, SOURCE_LIMIT, amount, day, optional_text, required
 from workflow.values import currency as check_currency
 
 NOTE_LIMIT = FREE_TEXT_LIMIT
 CONTACT_LIMIT = 200
-RESULTS = ("pass", "fail")
 
 
 def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date, note: str | None = None) -> None:
     """A screening checklist result (the latest result per item counts)."""
-    from workflow.words import kind_key, result_key
+    from workflow import words
 
-    item, result = kind_key(item, definition(proj).checks), result_key(result)
-    choice(item, [c.key for c in definition(proj).checks], "ITEM")
-    choice(result, RESULTS, "RESULT")
+    item = words.checks(definition(proj)).parse(item, "ITEM")
+    result = words.results().parse(result, "RESULT")
     note = optional_text(note, "--note", NOTE_LIMIT, multiline=True)
     check_stage_allows(proj, f"check:{item}")
     check_on(txn, proj, on, transition=False)
@@ -33,10 +31,9 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
 
 
 def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date) -> None:
-    from workflow.words import kind_key
+    from workflow import words
 
-    kind = kind_key(kind, definition(proj).documents)
-    choice(kind, [d.key for d in definition(proj).documents], "KIND")
+    kind = words.documents(definition(proj)).parse(kind, "KIND")
     number = required(number, "NUMBER", NUMBER_LIMIT)
     check_stage_allows(proj, f"document:{kind}")
     check_on(txn, proj, on, transition=False)
