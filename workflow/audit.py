@@ -709,6 +709,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
             sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                            failures=failures)
         ledger_head = _check_ledger(conn, failures)
+        _check_settings(conn, failures)
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
@@ -736,6 +737,22 @@ def _check_ledger(conn, failures: _Failures) -> dict:
     for p in ledger.verify_ledger(conn):
         failures.add(p["code"], p["seq"], p["problem"])
     return ledger.head(conn)
+
+
+def _check_settings(conn, failures: _Failures) -> None:
+    """The ``setting`` table rebuilt from the set-up ledger (``workflow.settings``): each difference
+    added with table ``setting``, ``code`` the key, ``seq`` the ledger entry and the field."""
+    from workflow import settings
+
+    for d in settings.differences(conn):
+        key, entry, field = d["key"], d["entry"], d["field"]
+        if field == "row":
+            problem = (f"table setting, key {key}: entry {entry} of the set-up ledger has no row"
+                       if d["expected"] == "present" else
+                       f"table setting, key {key}: a row (entry {entry}) that no set-up ledger entry wrote")
+        else:
+            problem = f"table setting, key {key}: the {field} of entry {entry} differs from the set-up ledger"
+        failures.add(key, entry, problem, table="setting", field=field, expected=d["expected"], found=d["found"])
 
 
 def normalise_digest(digest: str) -> str:

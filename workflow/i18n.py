@@ -146,6 +146,7 @@ LABELS.update({
     "source": ("Source", "来源"),
     "configured": ("configured", "已配置"),
     "this_run": ("this run", "本次指定"),
+    "in_force_since": ("In force since", "生效日期"),
     "active_projects": ("active projects", "个在建/在谈项目"),
     "urgent": ("Most urgent", "最紧急"),
     "screening_yellow_days": ("Screening: yellow after (days)", "审核中黄灯天数"),
@@ -836,6 +837,7 @@ ERRORS: dict[str, str] = {
     "--reason is required: say what was wrong with the event": "--reason 必填：请说明该事件错在哪里",
     "--reason is required: say why the assignment changes": "--reason 必填：请说明调整包保的原因",
     "--reason is required: say why the period is reopened": "--reason 必填：请说明重新打开该期间的原因",
+    "--reason is required: say why you {what}": "--reason 必填：请说明为何{what|w}",
     "--reason must be text, not {type(value).__name__}": "--reason 须为文本，不能是 {type(value).__name__}",
     "--report: {kind!r} is not one of {', '.join(closing.KINDS)}":
         "--report：{kind!r} 不是以下之一：{', '.join(closing.KINDS)}",
@@ -1567,6 +1569,13 @@ ERRORS.update({
     "ledger entry {expected} is missing": "缺少台账记录 {expected}",
     "prev_hash does not match the previous ledger entry's hash": "prev_hash 与上一条台账记录的哈希不符",
     "the ledger entry's hash does not match its fields (altered)": "台账记录的哈希与其字段不符（已被改动）",
+    # the settings table against the set-up ledger (workflow/settings.py, audit.py)
+    "table setting, key {key}: entry {entry} of the set-up ledger has no row":
+        "setting 表，键 {key}：设置台账记录 {entry} 没有对应的行",
+    "table setting, key {key}: a row (entry {entry}) that no set-up ledger entry wrote":
+        "setting 表，键 {key}：有一行（记录 {entry}）不是任何设置台账记录写入的",
+    "table setting, key {key}: the {field} of entry {entry} differs from the set-up ledger":
+        "setting 表，键 {key}：记录 {entry} 的 {field} 与设置台账不符",
 })
 
 # English words that appear as values inside messages.
