@@ -1411,7 +1411,7 @@ ERRORS.update({
     "targets of {unit} for {year} set": "已设置 {unit} {year} 年的目标",
     "no targets set; set one with `pipeline targets set UNIT YEAR --signed N ...`":
         "尚未设置目标；请用 `pipeline targets set UNIT YEAR --signed N ...` 设置",
-    "thresholds stored: {listed}": "已保存预警阈值：{listed}",
+    "thresholds stored: {listed} (from {day.isoformat()})": "已保存预警阈值：{listed}（自 {day.isoformat()} 起生效）",
     "thresholds reset: all": "已恢复全部默认阈值",
     "thresholds reset: {', '.join(names)}": "已恢复默认阈值：{', '.join(names)}",
     "no rules yet; add one with `pipeline rules add --role lead_leader --person LOGIN --priority 10 --key`":
