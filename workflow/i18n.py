@@ -147,6 +147,8 @@ LABELS.update({
     "configured": ("configured", "已配置"),
     "this_run": ("this run", "本次指定"),
     "in_force_since": ("In force since", "生效日期"),
+    "setup_target": ("Target", "对象"),
+    "setup_change": ("Change", "变更内容"),
     "active_projects": ("active projects", "个在建/在谈项目"),
     "urgent": ("Most urgent", "最紧急"),
     "screening_yellow_days": ("Screening: yellow after (days)", "审核中黄灯天数"),
@@ -1348,6 +1350,9 @@ ERRORS.update({
     "warning: {code}'s history fails verification — run `pipeline audit verify`":
         "警告：{code} 的历史未通过校验——请运行 `pipeline audit verify`",
     "{n} events": "{n} 条记录",
+    "{len(entries)} entries": "{len(entries)} 条设置台账记录",
+    "--setup lists set-up ledger entries, which belong to no project: --unit and --stage do not apply":
+        "--setup 列出的是设置台账记录，不属于任何项目：--unit 和 --stage 不适用",
     (
         "stored in the database; keep the digest elsewhere too: `pipeline audit verify --digest {doc['digest']}` prov"
         "es nothing before it changed"

@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
-from workflow.settings import TOP_LEADER as TOP_LEADER_SETTING
 from workflow.settings import Ladder, ladder
 from workflow.tables import assignment as ASG
 from workflow.tables import followup as FU
@@ -28,7 +27,6 @@ from workflow.tables import person as PE
 from workflow.tables import problem as PB
 from workflow.tables import problem_action as PBA
 from workflow.tables import project as P
-from workflow.tables import setting as ST
 from workflow.tables import supervision_letter as LET
 from workflow.tables import unit as U
 
