@@ -359,15 +359,11 @@ ledger = Table(
 )
 
 
-# The settings the set-up ledger governs (``workflow.settings``: warning thresholds, the escalation
-# ladder, the undo window) are a projection of the ledger: one row per key and ledger entry (``entry``
-# = the entry's ``seq``), in force from ``effective_on`` (``value`` NULL: back to the default).  Other
-# keys (plan templates, the demo's mark) keep one row with ``entry`` 0 and no date.
 setting = Table(
     "setting",
     metadata,
     Column("key", String(80), primary_key=True, nullable=False),
-    Column("entry", Integer(), primary_key=True, nullable=False, autoincrement=False, server_default="0"),
+    Column("entry", Integer(), primary_key=True, nullable=False, autoincrement=False, default=0),
     Column("value", Text(), nullable=True),
     Column("effective_on", Date(), nullable=True),
 )
