@@ -111,8 +111,9 @@ def test_a_threshold_from_a_date_leaves_the_days_before_it_alone(cli):
     then = shown(cli, "2026-11-30")
     assert (then["followup_red_days"]["days"], then["followup_red_days"]["source"]) == (60, "default")
     assert (then["screening_red_days"]["since"], then["screening_red_days"]["by"]) == ("2026-01-01", ADMIN)
-    assert shown(cli, "2026-12-01")["followup_red_days"] | {"default": 0} == {"name": "followup_red_days", "days": 45, "default": 0,
-                                                           "source": "configured", "since": "2026-12-01", "by": ADMIN}
+    assert shown(cli, "2026-12-01")["followup_red_days"] == {
+        "name": "followup_red_days", "days": 45, "default": 60, "source": "configured", "since": "2026-12-01",
+        "by": ADMIN}
     # equal effective dates: the later entry wins; a reset from a date goes back to the default
     cli.admin("lights", "set", "followup_red_days=50", "--from", "2026-12-01", *WHY, ok=True)
     assert light(cli, code, "2026-12-02") == "yellow"  # 48 days, limit 50
