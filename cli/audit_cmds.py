@@ -260,8 +260,9 @@ def audit_log(
     with engine.connect() as conn:
         unit_k, stage_k, kind_k = audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
     filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit_k, "stage": stage_k, "kind": kind_k}
+    # the set-up ledger's entries belong to no project, unit or event kind: interleaved unless one is asked for
     events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit_k, stage=stage_k,
-                            kind=kind_k)
+                            kind=kind_k, setup=unit_k is None and stage_k is None and kind_k is None)
     lang = STATE.lang
     if json:
         n = _stream_json(sys.stdout, events)
@@ -320,7 +321,26 @@ def _setup_log(engine, start, end, actor, kind, json: bool, fmt: str | None, out
 def _log_cells(event: dict, lang: str) -> list[str]:
     from workflow.text import visible
 
+    if event.get("setup"):
+        return _setup_cells(event, lang)
     return [visible(event["code"]), *_event_cells(event, {}, lang)]
+
+
+def _setup_cells(entry: dict, lang: str) -> list[str]:
+    """A set-up ledger entry as an ``audit log`` row: "setup" for the code, its kind and target, and
+    what it changed (a closed period's reports left out: `audit ledger --json` has them)."""
+    import json as _json
+
+    from workflow.i18n import t
+    from workflow.text import visible
+
+    payload = entry["payload"]
+    if isinstance(payload, dict) and "reports" in payload:
+        payload = {k: v for k, v in payload.items() if k != "reports"}
+    return [t("setup_row", lang), str(entry["seq"]), entry["effective_on"],
+            entry["recorded_at"][:19].replace("T", " "), visible(entry["actor"]), entry["kind"],
+            visible(entry["target"]), visible(entry["reason"], multiline=True),
+            visible(_json.dumps(payload, ensure_ascii=False, sort_keys=True))]
 
 
 def _log_title(filters: dict, lang: str) -> str:

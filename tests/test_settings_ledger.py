@@ -221,3 +221,23 @@ def test_upgrade_carries_existing_settings_over_and_verifies(engine_kind, reques
     # a later change goes on the same chain
     c.admin("lights", "set", "followup_red_days=50", *WHY, ok=True)
     verify_ok(c)
+
+
+def test_audit_log_interleaves_setup_entries_by_effective_date_and_write_order(cli):
+    code = county(cli)  # a setting from 2026-01-01 recorded before the project's registration (2026-10-15)
+    cli.admin("lights", "set", "followup_red_days=45", "--from", "2026-12-01", *WHY, ok=True)
+    cli("followup", "add", code, "走访", "--on", "2026-12-01", ok=True)  # written after the setting, same date
+    rows = cli.admin("audit", "log", json=True, ok=True).json["events"]
+    assert [(r["code"] or "setup", r["kind"], r["effective_on"]) for r in rows] == [
+        ("setup", "setting", "2026-01-01"), (code, "registered", "2026-10-15"),
+        ("setup", "setting", "2026-12-01"), (code, "followup", "2026-12-01")]
+    assert rows[2]["setup"] is True and rows[2]["reason"] == "county rule" and rows[2]["actor"] == ADMIN
+    # a filter on projects (unit, stage, kind) leaves the set-up entries out; --actor and dates keep them
+    assert all(r["code"] for r in cli.admin("audit", "log", "--unit", "XH", json=True, ok=True).json["events"])
+    only = cli.admin("audit", "log", "--from", "2026-11-01", "--actor", ADMIN, json=True, ok=True).json["events"]
+    assert [(r["code"] or "setup", r["effective_on"]) for r in only] == [("setup", "2026-12-01")]
+    table = cli.admin("audit", "log")
+    assert table.code == 0 and "(set-up)" in table.out and "county rule" in table.out
+    setup_only = cli.admin("audit", "log", "--setup", "--from", "2026-06-01", json=True, ok=True).json
+    assert [e["effective_on"] for e in setup_only["entries"]] == ["2026-12-01"]
+    assert cli.admin("audit", "log", "--setup", "--unit", "XH").code == 2
