@@ -235,11 +235,14 @@ def audit_log(
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Only projects of this responsible unit."),
     stage: str = typer.Option(None, "--stage", help="Only events moving a project into or out of this stage."),
     kind: str = typer.Option(None, "--kind", help="Only events of this kind (transition, capital, correction …)."),
+    setup: bool = typer.Option(False, "--setup", help="The set-up ledger's entries instead (settings, units, "
+                                                     "users, closed periods), in recorded order."),
     json: JsonFlag = False,
     fmt: AuditFormat = None,
     output: OutputFile = None,
 ) -> None:
-    """Every project's events, by effective date, streamed (constant memory on any size)."""
+    """Every project's events, by effective date, streamed (constant memory on any size); with --setup the
+    set-up ledger's entries with their actor, effective date and reason."""
     from workflow import audit
     from workflow.clock import parse_date
 
@@ -248,11 +251,18 @@ def audit_log(
     if start and end and start > end:
         raise BadInput(f"--from {start} lies after --to {end}")
     engine = _read_engine()
+    if setup:
+        if unit is not None or stage is not None:
+            raise BadInput("--setup lists set-up ledger entries, which belong to no project: "
+                           "--unit and --stage do not apply")
+        _setup_log(engine, start, end, actor, kind, json, fmt, output)
+        return
     with engine.connect() as conn:
         unit_k, stage_k, kind_k = audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
     filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit_k, "stage": stage_k, "kind": kind_k}
+    # the set-up ledger's entries belong to no project, unit or event kind: interleaved unless one is asked for
     events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit_k, stage=stage_k,
-                            kind=kind_k)
+                            kind=kind_k, setup=unit_k is None and stage_k is None and kind_k is None)
     lang = STATE.lang
     if json:
         n = _stream_json(sys.stdout, events)
@@ -271,10 +281,66 @@ def audit_log(
         say(f"{n} events")
 
 
+def setup_columns(lang: str) -> list[str]:
+    from workflow.i18n import t
+
+    return ["#", t("recorded_at", lang), t("effective_on", lang), t("actor", lang), t("kind", lang),
+            t("setup_target", lang), t("setup_change", lang), t("reason", lang)]
+
+
+def _setup_log(engine, start, end, actor, kind, json: bool, fmt: str | None, output) -> None:
+    """``audit log --setup``: the set-up ledger (``workflow.ledger.setup_log``)."""
+    import json as _json
+
+    from workflow import ledger
+
+    with engine.connect() as conn:
+        entries = ledger.setup_log(conn, date_from=start, date_to=end, actor=actor, kind=kind)
+    if json:
+        emit_json({"entries": entries, "count": len(entries)})
+        return
+    lang = STATE.lang
+    rows = [[str(e["seq"]), e["recorded_at"], e["effective_on"], e["actor"], e["kind"], e["target"],
+             _json.dumps(e["payload"], ensure_ascii=False, sort_keys=True), e["reason"] or ""] for e in entries]
+    filters = {"date_from": start, "date_to": end, "actor": actor, "kind": kind}
+    if fmt is None:
+        from cli.render import print_rows
+
+        print_rows(setup_columns(lang), rows)
+    else:
+        with open_output(output) as sink:
+            if fmt == "csv":
+                write_csv(sink, setup_columns(lang), rows)
+            elif fmt == "md":
+                write_markdown(sink, setup_columns(lang), rows, _log_title(filters, lang))
+            else:
+                _write_log_html(sink, rows, filters, lang, setup_columns(lang))
+    say(f"{len(entries)} entries")
+
+
 def _log_cells(event: dict, lang: str) -> list[str]:
     from workflow.text import visible
 
+    if event.get("setup"):
+        return _setup_cells(event, lang)
     return [visible(event["code"]), *_event_cells(event, {}, lang)]
+
+
+def _setup_cells(entry: dict, lang: str) -> list[str]:
+    """A set-up ledger entry as an ``audit log`` row: "setup" for the code, its kind and target, and
+    what it changed (a closed period's reports left out: `audit ledger --json` has them)."""
+    import json as _json
+
+    from workflow.i18n import t
+    from workflow.text import visible
+
+    payload = entry["payload"]
+    if isinstance(payload, dict) and "reports" in payload:
+        payload = {k: v for k, v in payload.items() if k != "reports"}
+    return [t("setup_row", lang), str(entry["seq"]), entry["effective_on"],
+            entry["recorded_at"][:19].replace("T", " "), visible(entry["actor"]), entry["kind"],
+            visible(entry["target"]), visible(entry["reason"], multiline=True),
+            visible(_json.dumps(payload, ensure_ascii=False, sort_keys=True))]
 
 
 def _log_title(filters: dict, lang: str) -> str:
@@ -326,9 +392,10 @@ def _stream_tables(events: Iterator[dict], lang: str) -> int:
     return n
 
 
-def _write_log_html(sink, rows: Iterable[list], filters: dict, lang: str) -> int:
+def _write_log_html(sink, rows: Iterable[list], filters: dict, lang: str, headers: list[str] | None = None) -> int:
     from cli.output import html_text as esc
 
+    headers = headers or log_columns(lang)
     title = _log_title(filters, lang)
     sink.write(f"""<!DOCTYPE html>
 <html lang="{'zh' if lang == 'zh' else 'en'}"><head><meta charset="utf-8"><title>{esc(title)}</title>
@@ -341,7 +408,7 @@ thead {{ display: table-header-group; }} tr {{ page-break-inside: avoid; }}
 </style></head><body>
 <h1>{esc(title)}</h1>
 <table>
-<thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in log_columns(lang))}</tr></thead>
+<thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in headers)}</tr></thead>
 <tbody>
 """)
     n = 0

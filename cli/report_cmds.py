@@ -61,11 +61,12 @@ def _date(value: str | None, name: str):
     return parse_date(value, name)
 
 
-def _service(threshold: list[str] | None):
-    """A read service with this run's threshold overrides, and the thresholds in effect."""
+def _service(threshold: list[str] | None, as_of=None):
+    """A read service with this run's threshold overrides, and the thresholds in effect on ``as_of``
+    (default: today)."""
     svc = STATE.service(write=False)
     svc.light_overrides = svc.parse_threshold_args(threshold)
-    return svc, svc.light_thresholds()
+    return svc, svc.light_thresholds(as_of=as_of)
 
 
 # --- sections: the tabular form of every report ----------------------------------------------------
@@ -468,8 +469,8 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
 
     _check(fmt, output, json)
     lang = STATE.lang
-    svc, thresholds = _service(threshold)
     day = _date(as_of, "--as-of")
+    svc, thresholds = _service(threshold, reports.make_window(period, day, lang=lang).as_of)
     unit = find.resolve_unit(svc.engine, unit)  # the code, for the frozen copy and late entries too
     document = fmt in DOCUMENT_FORMATS
     doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit, document=document)
@@ -651,10 +652,11 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     _check(fmt, output, json)
     if fmt in DOCUMENT_FORMATS:
         raise BadInput(f"--format {fmt} writes a report document: use `pipeline report dispatch --format {fmt}`")
-    svc, thresholds = _service(threshold)
+    day = _date(as_of, "--as-of")
+    svc, thresholds = _service(threshold, day)
     lang = STATE.lang
     unit = find.resolve_unit(svc.engine, unit)
-    doc = reports.warnings(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, lang=lang)
+    doc = reports.warnings(svc.engine, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
     doc["projects"], doc["total"] = find.refine(svc.engine, doc["projects"], search=search, sort=sort,
                                                 limit=limit, offset=offset)
     if json:
@@ -680,8 +682,9 @@ def board_cmd(as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY
     and most urgent projects (a plain listing when not on a terminal)."""
     from workflow import reports
 
-    svc, thresholds = _service(threshold)
-    doc = reports.board(svc.engine, as_of=_date(as_of, "--as-of"), unit=unit, thresholds=thresholds, top=top,
+    day = _date(as_of, "--as-of")
+    svc, thresholds = _service(threshold, day)
+    doc = reports.board(svc.engine, as_of=day, unit=unit, thresholds=thresholds, top=top,
                         lang=STATE.lang)
     if json:
         emit_json(doc)
@@ -758,59 +761,83 @@ def targets_list(year: int = typer.Option(None, "--year", help="Only this year."
 lights_app = group("The warning thresholds of the traffic lights (红黄绿灯).")
 
 
-def _thresholds_doc(svc) -> dict:
+def _thresholds_doc(svc, as_of=None) -> dict:
     from dataclasses import asdict
 
+    from workflow import clock
     from workflow.lights import Thresholds
+    from workflow.settings import LIGHT_PREFIX
 
+    day = as_of or clock.today()
     defaults = asdict(Thresholds())
-    stored = svc.light_settings()
+    stored = {k[len(LIGHT_PREFIX):]: v for k, v in svc.setting_sources(day).items() if k.startswith(LIGHT_PREFIX)}
     run = svc.light_overrides or {}
-    effective = asdict(svc.light_thresholds())
-    return {"thresholds": [{"name": k, "days": effective[k], "default": v,
-                            "source": "this_run" if k in run else "configured" if k in stored else "default"}
-                           for k, v in defaults.items()]}
+    effective = asdict(svc.light_thresholds(as_of=day))
+    return {"as_of": day.isoformat(), "thresholds": [
+        {"name": k, "days": effective[k], "default": v,
+         "source": "this_run" if k in run else "configured" if k in stored else "default",
+         "since": stored[k]["since"] if k in stored else None, "by": stored[k]["by"] if k in stored else None}
+        for k, v in defaults.items()]}
+
+
+LightsFrom = Annotated[str | None, typer.Option(
+    "--from", metavar="YYYY-MM-DD",
+    help="In force from this date (default: today; an earlier date changes how lights and reports of the days "
+         "since then look).")]
+LightsReason = Annotated[str | None, typer.Option("--reason", help="Why (required; kept in the set-up ledger).")]
 
 
 @lights_app.command("show")
-def lights_show(threshold: Thresholds = None, json: JsonFlag = False) -> None:
-    """The thresholds in effect, their defaults, and where each comes from."""
+def lights_show(threshold: Thresholds = None,
+                as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
+                                                          help="The thresholds in force on this date "
+                                                               "(default: today).")] = None,
+                json: JsonFlag = False) -> None:
+    """The thresholds in effect, their defaults, where each comes from, and since when and by whom."""
     from cli.render import print_rows
 
     svc, _ = _service(threshold)
-    doc = _thresholds_doc(svc)
+    doc = _thresholds_doc(svc, _date(as_of, "--as-of"))
     if json:
         emit_json(doc)
         return
     lang = STATE.lang
-    print_rows([t(c, lang) for c in ("threshold", "name", "days", "default", "source")],
-               [(x["name"], t(x["name"], lang), x["days"], x["default"], t(x["source"], lang))
-                for x in doc["thresholds"]])
+    print_rows([t(c, lang) for c in ("threshold", "name", "days", "default", "source", "in_force_since", "col_set_by")],
+               [(x["name"], t(x["name"], lang), x["days"], x["default"], t(x["source"], lang), x["since"] or "-",
+                 x["by"] or "-") for x in doc["thresholds"]])
 
 
 @lights_app.command("set")
 def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
                                                   help="Thresholds to store, e.g. screening_red_days=12."),
-               json: JsonFlag = False) -> None:
-    """Store warning thresholds in the database (admin); every light is then computed with them."""
+               from_: LightsFrom = None, reason: LightsReason = None, json: JsonFlag = False) -> None:
+    """Store warning thresholds in the database (admin), in force from --from (default: today); every
+    light, board and report as of that date or later is computed with them.  One set-up ledger entry."""
+    from workflow.settings import parse_from
+
+    day = parse_from(from_)
     svc = STATE.service()
-    svc.set_light_thresholds(svc.parse_threshold_args(values))
+    svc.set_light_thresholds(svc.parse_threshold_args(values), reason=reason, effective_on=day)
     if json:
-        emit_json(_thresholds_doc(svc))
+        emit_json(_thresholds_doc(svc, day))
     else:
         listed = ", ".join(values)
-        say(f"thresholds stored: {listed}")
+        say(f"thresholds stored: {listed} (from {day.isoformat()})")
 
 
 @lights_app.command("reset")
 def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
                                                    help="Thresholds to reset (default: all)."),
-                 json: JsonFlag = False) -> None:
-    """Go back to the default thresholds (admin): all of them, or the ones named."""
+                 from_: LightsFrom = None, reason: LightsReason = None, json: JsonFlag = False) -> None:
+    """Go back to the default thresholds (admin), from --from (default: today): all of them, or the ones
+    named.  One set-up ledger entry."""
+    from workflow.settings import parse_from
+
+    day = parse_from(from_)
     svc = STATE.service()
-    svc.reset_light_thresholds(names)
+    svc.reset_light_thresholds(names, reason=reason, effective_on=day)
     if json:
-        emit_json(_thresholds_doc(svc))
+        emit_json(_thresholds_doc(svc, day))
     else:
         say(f"thresholds reset: {', '.join(names)}" if names else "thresholds reset: all")
 

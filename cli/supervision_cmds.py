@@ -164,11 +164,11 @@ def problem_list(
 
 
 @ladder_app.command("show")
-def ladder_show(json: JsonFlag = False) -> None:
-    """The ladder's figures in effect and what each level means."""
+def ladder_show(as_of: str | None = AsOf, json: JsonFlag = False) -> None:
+    """The ladder's figures in effect (on --as-of, default today) and what each level means."""
     from workflow.i18n import t
 
-    doc = STATE.service(write=False).ladder()
+    doc = STATE.service(write=False).ladder(_day(as_of, "--as-of"))
     lad = doc["ladder"]
     doc["levels"] = [
         {"level": 0, "when": "open, not near its due date"},
@@ -195,11 +195,15 @@ def ladder_show(json: JsonFlag = False) -> None:
 @ladder_app.command("set")
 def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
                                                  help="e.g. unit_head_days=10 deduct_points=2 top_leader=LOGIN"),
+               from_: str | None = typer.Option(None, "--from", metavar="YYYY-MM-DD",
+                                                help="In force from this date (default: today)."),
+               reason: str | None = typer.Option(None, "--reason", help="Why (required; kept in the set-up ledger)."),
                json: JsonFlag = False) -> None:
-    """Store ladder figures (admin); see `pipeline supervision ladder show` for the names."""
-    from workflow.settings import parse_ladder_args
+    """Store ladder figures (admin), in force from --from (default: today); see `pipeline supervision
+    ladder show` for the names.  One set-up ledger entry."""
+    from workflow.settings import parse_from, parse_ladder_args
 
-    stored = STATE.service().set_ladder(parse_ladder_args(values))
+    stored = STATE.service().set_ladder(parse_ladder_args(values), reason=reason, effective_on=parse_from(from_))
     listed = ", ".join(f"{k}={v}" for k, v in sorted(stored.items()))
     emit_json({"stored": stored}) if json else say(f"ladder settings stored: {listed}")
 

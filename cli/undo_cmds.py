@@ -31,11 +31,12 @@ def undo_cmd(
 
 def undo_window_cmd(
     days: int = typer.Argument(None, help="Days back `pipeline undo` reaches (0: today only); omit to show."),
+    reason: str = typer.Option(None, "--reason", help="Why (optional; kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
-    """Show or set (admin) how far back `pipeline undo` reaches."""
+    """Show or set (admin, from today; a set-up ledger entry) how far back `pipeline undo` reaches."""
     svc = STATE.service(write=days is not None)
-    value = svc.undo_window() if days is None else svc.set_undo_window(days)
+    value = svc.undo_window() if days is None else svc.set_undo_window(days, reason=reason)
     if json:
         emit_json({"undo_window_days": value})
     else:

@@ -101,17 +101,17 @@ def test_compact_money():
 def test_lights_set_show_reset(cli):
     show = cli("lights", "show", json=True, ok=True).json["thresholds"]
     assert {x["name"]: (x["days"], x["source"]) for x in show}["screening_red_days"] == (10, "default")
-    cli.admin("lights", "set", "screening_red_days=12", "screening_yellow_days=7", ok=True)
+    cli.admin("lights", "set", "--reason", "test", "screening_red_days=12", "screening_yellow_days=7", ok=True)
     show = {x["name"]: x for x in cli("lights", "show", json=True, ok=True).json["thresholds"]}
     assert (show["screening_red_days"]["days"], show["screening_red_days"]["source"]) == (12, "configured")
     assert show["screening_red_days"]["default"] == 10
     run = {x["name"]: x for x in cli("lights", "show", "--threshold", "screening_red_days=20", json=True,
                                      ok=True).json["thresholds"]}
     assert (run["screening_red_days"]["days"], run["screening_red_days"]["source"]) == (20, "this_run")
-    cli.admin("lights", "reset", "screening_yellow_days", ok=True)
+    cli.admin("lights", "reset", "--reason", "test", "screening_yellow_days", ok=True)
     show = {x["name"]: x for x in cli("lights", "show", json=True, ok=True).json["thresholds"]}
     assert show["screening_yellow_days"]["source"] == "default" and show["screening_red_days"]["days"] == 12
-    cli.admin("lights", "reset", ok=True)
+    cli.admin("lights", "reset", "--reason", "test", ok=True)
     show = {x["name"]: x for x in cli("lights", "show", json=True, ok=True).json["thresholds"]}
     assert all(x["source"] == "default" for x in show.values())
 
@@ -124,14 +124,14 @@ def test_lights_set_show_reset(cli):
     (["screening_red_days"], 2),
 ])
 def test_lights_set_refusals(cli, args, code):
-    res = cli.admin("lights", "set", *args, json=True)
+    res = cli.admin("lights", "set", "--reason", "test", *args, json=True)
     assert res.code == code
     assert all(x["source"] == "default" for x in cli("lights", "show", json=True, ok=True).json["thresholds"])
 
 
 def test_lights_set_needs_admin(cli):
-    assert cli("lights", "set", "screening_red_days=12", json=True).code == 6
-    assert cli("lights", "reset", json=True).code == 6
+    assert cli("lights", "set", "--reason", "test", "screening_red_days=12", json=True).code == 6
+    assert cli("lights", "reset", "--reason", "test", json=True).code == 6
 
 
 def test_configured_thresholds_drive_project_lights(cli):
@@ -143,7 +143,7 @@ def test_configured_thresholds_drive_project_lights(cli):
     cli("advance", "P-0001", "submit", "--on", on, ok=True)
     cli("followup", "add", "P-0001", "催办", ok=True)
     assert cli("project", "show", "P-0001", json=True, ok=True).json["light"] == "red"  # 12 > 10
-    cli.admin("lights", "set", "screening_red_days=12", ok=True)
+    cli.admin("lights", "set", "--reason", "test", "screening_red_days=12", ok=True)
     view = cli("project", "show", "P-0001", json=True, ok=True).json
     assert view["light"] == "yellow" and view["light_reasons"] == ["in screening for 12 days (more than 5)"]
     assert [p["code"] for p in cli("project", "list", "--light", "yellow", json=True, ok=True).json["projects"]] \

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 WAN = 10_000 * 100
+# settings changes say why, and are in force from before the dates these tests look at
+DATED = ("--reason", "test", "--from", "2026-01-01")
 
 
 def _county(c) -> None:
@@ -52,7 +54,7 @@ def test_reports_on_each_engine(any_cli):
     board = c("board", "--as-of", "2026-04-30", json=True, ok=True).json
     assert {s["stage"]: s["count"] for s in board["stages"]}["funding"] == 1 and board["red"] == 1
 
-    c.admin("lights", "set", "screening_red_days=70", ok=True)
+    c.admin("lights", "set", *DATED, "screening_red_days=70", ok=True)
     dispatch = c("report", "dispatch", "--period", "2026-Q2", "--as-of", "2026-04-30", json=True, ok=True).json
     assert [(p["code"], p["light"]) for p in dispatch["projects"]] == [("P-0002", "yellow")]
-    assert c("lights", "set", "screening_red_days=80", json=True).code == 6  # the coordinator may not
+    assert c("lights", "set", *DATED, "screening_red_days=80", json=True).code == 6  # the coordinator may not

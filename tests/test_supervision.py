@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import ADMIN
 
 D = date.fromisoformat
+# settings changes say why, and are in force from before the dates these tests look at
+DATED = ("--reason", "test", "--from", "2026-01-01")
 
 
 def project(cli, name: str = "蓝莓深加工", on: str = "2026-01-05", unit: str = "XH") -> str:
@@ -70,14 +72,14 @@ def test_ladder_boundaries_day_by_day(cli, service):
             assert p["overdue_days"] == max(0, (day - D("2026-03-01")).days)
             day += timedelta(days=1)
     # every figure is a setting: moving the unit head's threshold moves level 3's first day
-    assert cli("supervision", "ladder", "set", "unit_head_days=10").code == 6  # admin only
-    cli.admin("supervision", "ladder", "set", "unit_head_days=10", ok=True)
+    assert cli("supervision", "ladder", "set", *DATED, "unit_head_days=10").code == 6  # admin only
+    cli.admin("supervision", "ladder", "set", *DATED, "unit_head_days=10", ok=True)
     assert levels(cli, "2026-03-11") == {pid: 2} and levels(cli, "2026-03-12") == {pid: 3}
     shown = cli("supervision", "ladder", "show", json=True, ok=True).json
     assert shown["ladder"]["unit_head_days"] == 10 and shown["stored"] == {"unit_head_days": 10}
-    assert cli.admin("supervision", "ladder", "set", "unit_head_days=40").code == 2  # above county_leader_days
-    assert cli.admin("supervision", "ladder", "set", "remind_days=-1").code == 2
-    assert cli.admin("supervision", "ladder", "set", "no_such=1").code == 2
+    assert cli.admin("supervision", "ladder", "set", *DATED, "unit_head_days=40").code == 2  # above county_leader_days
+    assert cli.admin("supervision", "ladder", "set", *DATED, "remind_days=-1").code == 2
+    assert cli.admin("supervision", "ladder", "set", *DATED, "no_such=1").code == 2
     assert cli("supervision", "ladder", "show", json=True, ok=True).json["ladder"]["unit_head_days"] == 10
 
 
@@ -247,7 +249,7 @@ def test_problem_at_level_three_turns_the_project_red_naming_it(cli):
     cli("problem", "close", str(pid), "--resolution", "已批复", "--on", "2026-03-10", ok=True)
     assert cli("project", "show", code, "--as-of", "2026-03-10", json=True, ok=True).json["light"] == "green"
     # the red level is a setting
-    cli.admin("supervision", "ladder", "set", "red_level=2", ok=True)
+    cli.admin("supervision", "ladder", "set", *DATED, "red_level=2", ok=True)
     assert cli("project", "show", code, "--as-of", "2026-03-02", json=True, ok=True).json["light"] == "red"
 
 
@@ -316,12 +318,12 @@ def test_dispatch_and_evaluation_on_a_hand_worked_county(cli, tmp_path):
         units = cli("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", json=True, ok=True).json
         return {u["unit"]: (u["problems_escalated"], u["problem_deduction"], u["score"]) for u in units["units"]}
 
-    cli.admin("supervision", "ladder", "set", "deduct_points=0", ok=True)
+    cli.admin("supervision", "ladder", "set", *DATED, "deduct_points=0", ok=True)
     base = evaluation()
     assert base == {"FGW": (1, 0, 0.0), "XH": (1, 0, 0.0)}
-    cli.admin("supervision", "ladder", "set", "deduct_points=2", ok=True)
+    cli.admin("supervision", "ladder", "set", *DATED, "deduct_points=2", ok=True)
     assert evaluation() == {"FGW": (1, 2, -2.0), "XH": (1, 2, -2.0)}
-    cli.admin("supervision", "ladder", "set", "deduct_min_level=3", ok=True)  # p2 (level 2) no longer counts
+    cli.admin("supervision", "ladder", "set", *DATED, "deduct_min_level=3", ok=True)  # p2 (level 2) no longer counts
     assert evaluation() == {"FGW": (1, 2, -2.0), "XH": (0, 0, 0.0)}
     md = cli("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--format", "md", ok=True).out
     assert "Problem deduction" in md
@@ -371,8 +373,8 @@ def test_chinese_labels(cli, lang):
 def test_top_leader_setting(cli, tmp_path):
     code = project(cli)
     cli.admin("people", "add", "li", "--name", "李书记", "--level", "county", ok=True)
-    assert cli.admin("supervision", "ladder", "set", "top_leader=ghost").code == 2
-    cli.admin("supervision", "ladder", "set", "top_leader=li", ok=True)
+    assert cli.admin("supervision", "ladder", "set", *DATED, "top_leader=ghost").code == 2
+    cli.admin("supervision", "ladder", "set", *DATED, "top_leader=li", ok=True)
     pid = problem(cli, code, "用地", due="2026-03-01", on="2026-02-01")
     letters = cli("supervision", "letters", "--as-of", "2026-04-05", "--output", str(tmp_path), json=True,
                   ok=True, actor=ADMIN).json["letters"]

@@ -707,6 +707,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
             sweep = _sweep(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                            failures=failures)
         ledger_head = _check_ledger(conn, failures)
+        _check_settings(conn, failures)
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     _check_projects(projects, sweep["chains"], failures)
@@ -734,6 +735,22 @@ def _check_ledger(conn, failures: _Failures) -> dict:
     for p in ledger.verify_ledger(conn):
         failures.add(p["code"], p["seq"], p["problem"])
     return ledger.head(conn)
+
+
+def _check_settings(conn, failures: _Failures) -> None:
+    """The ``setting`` table rebuilt from the set-up ledger (``workflow.settings``): each difference
+    added with table ``setting``, ``code`` the key, ``seq`` the ledger entry and the field."""
+    from workflow import settings
+
+    for d in settings.differences(conn):
+        key, entry, field = d["key"], d["entry"], d["field"]
+        if field == "row":
+            problem = (f"table setting, key {key}: entry {entry} of the set-up ledger has no row"
+                       if d["expected"] == "present" else
+                       f"table setting, key {key}: a row (entry {entry}) that no set-up ledger entry wrote")
+        else:
+            problem = f"table setting, key {key}: the {field} of entry {entry} differs from the set-up ledger"
+        failures.add(key, entry, problem, table="setting", field=field, expected=d["expected"], found=d["found"])
 
 
 def normalise_digest(digest: str) -> str:
@@ -845,7 +862,7 @@ def log_query(*, date_from: date | None = None, date_to: date | None = None, act
     from workflow.tables import project as P
     stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
                    E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
-                   P.c.code, P.c.unit_code)
+                   P.c.code, P.c.unit_code, E.c.id.label("event_id"))
             .select_from(E.join(P, P.c.id == E.c.project_id)))
     if project_id is not None:
         return stmt.where(E.c.project_id == project_id).order_by(E.c.seq)
@@ -864,17 +881,49 @@ def log_query(*, date_from: date | None = None, date_to: date | None = None, act
     return stmt.order_by(E.c.effective_on, E.c.id)
 
 
-def iter_log(engine, *, batch: int = 2000, **filters) -> Iterator[dict]:
-    """Stream ``audit log`` events (constant memory: a server-side cursor / ``yield_per`` batches)."""
+def iter_log(engine, *, batch: int = 2000, setup: bool = False, **filters) -> Iterator[dict]:
+    """Stream ``audit log`` events (constant memory: a server-side cursor / ``yield_per`` batches).
+    ``setup``: the set-up ledger's entries too (:func:`setup_rows`), each in its place — by its
+    effective date, then after the last event written before it (``after_event``)."""
     stmt = log_query(**filters)
     with engine.connect() as conn:
+        pending = setup_rows(conn, filters) if setup else []
+        at = 0
         result = conn.execution_options(yield_per=batch).execute(stmt)
         for row in result.mappings():
+            place = (row["effective_on"].isoformat(), row["event_id"])
+            while at < len(pending) and pending[at]["_place"] < place:
+                yield _without_place(pending[at])
+                at += 1
             event = event_json(row)
             event["code"] = row["code"]
             event["unit"] = row["unit_code"]
             yield event
+        for entry in pending[at:]:
+            yield _without_place(entry)
         conn.rollback()
+
+
+def setup_rows(conn, filters: dict) -> list[dict]:
+    """The set-up ledger's entries as ``audit log`` rows (``"setup": true``, no project), with their
+    place in the log's order; ``date_from``/``date_to`` bound their effective dates and ``actor`` keeps
+    one actor's."""
+    from workflow import ledger
+
+    rows = []
+    for e in ledger.setup_log(conn, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
+                              actor=filters.get("actor")):
+        rows.append({"code": None, "unit": None, "setup": True, "seq": e["seq"], "kind": e["kind"],
+                     "target": e["target"], "trigger": None, "from": None, "to": None,
+                     "effective_on": e["effective_on"], "recorded_at": e["recorded_at"], "actor": e["actor"],
+                     "reason": e["reason"], "payload": e["payload"], "hash": e["hash"], "prev_hash": e["prev_hash"],
+                     "_place": (e["effective_on"], e["after_event"] or 0, 0.5)})
+    rows.sort(key=lambda r: (r["_place"], r["seq"]))
+    return rows
+
+
+def _without_place(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "_place"}
 
 
 def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None

@@ -120,8 +120,8 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
     from workflow import reports, settings
 
     listed = reports.DOCUMENT_LIST_LIMIT + 1  # a bulletin document's red and yellow lists ("… N more")
-    with engine.connect() as conn:
-        thresholds = settings.light_thresholds(conn)
+    with engine.connect() as conn:  # the thresholds in force on the reports' as-of date
+        thresholds = settings.light_thresholds(conn, as_of=reports.make_window(period, as_of).as_of)
     docs: dict[str, dict] = {}
     for kind in KINDS:
         for lang in LANGS:
@@ -186,7 +186,7 @@ def _mark(conn: Connection) -> tuple:
     from workflow.tables import target as T
 
     return (conn.execute(select(func.count(), func.max(E.c.id))).one(),
-            tuple(conn.execute(select(ST.c.key, ST.c.value).order_by(ST.c.key)).all()),
+            tuple(conn.execute(select(ST.c.key, ST.c.entry, ST.c.value).order_by(ST.c.key, ST.c.entry)).all()),
             conn.execute(select(func.count()).select_from(T)).scalar())
 
 
@@ -275,8 +275,8 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> di
 def _compute_one(engine: Engine, kind: str, period, lang: str) -> dict:
     from workflow import reports, settings
 
-    with engine.connect() as conn:
-        thresholds = settings.light_thresholds(conn)
+    with engine.connect() as conn:  # the thresholds in force on the reports' as-of date
+        thresholds = settings.light_thresholds(conn, as_of=reports.make_window(period).as_of)
     if kind == "evaluation":
         doc = reports.evaluation(engine, period, lang=lang)
     else:

@@ -268,7 +268,7 @@ def find_projects(engine: Any, *, search: str | None = None, stage: str | None =
         unit = unit_code(conn, unit) if unit is not None else None
         leader = person_login(conn, leader) if leader is not None else None
         if thresholds is None:
-            thresholds = light_thresholds(conn)
+            thresholds = light_thresholds(conn, as_of=as_of)
         order: dict[str, Any] = {
             "code": P.c.id, "name": P.c.name, "since": P.c.stage_since, "investment": P.c.planned_investment_minor,
             "stage": case({s.key: i for i, s in enumerate(default_definition().stages)}, value=P.c.stage, else_=99),

@@ -146,6 +146,10 @@ LABELS.update({
     "source": ("Source", "来源"),
     "configured": ("configured", "已配置"),
     "this_run": ("this run", "本次指定"),
+    "in_force_since": ("In force since", "生效日期"),
+    "setup_target": ("Target", "对象"),
+    "setup_row": ("(set-up)", "（设置台账）"),
+    "setup_change": ("Change", "变更内容"),
     "active_projects": ("active projects", "个在建/在谈项目"),
     "urgent": ("Most urgent", "最紧急"),
     "screening_yellow_days": ("Screening: yellow after (days)", "审核中黄灯天数"),
@@ -240,7 +244,8 @@ HELP_ZH: dict[str, str] = {
     "workflow diagram": "以 Mermaid 或 Graphviz DOT 图输出流程。",
     "workflow validate": "校验流程定义文件，列出全部问题（有问题时退出码 2）。",
     "audit": "审计：跨项目日志、校验点、历史校验。",
-    "audit log": "所有项目的事件，按生效日期流式输出（任意规模内存恒定）。",
+    "audit log": ("所有项目的事件，按生效日期流式输出（任意规模内存恒定）；加 --setup 则列出设置台账的记录"
+                  "及其操作人、生效日期和原因。"),
     "audit checkpoint": "校验历史并输出覆盖所有项目链头的摘要：请在数据库之外保存。",
     "audit checkpoints": "列出数据库中保存的校验点，最新的在前。",
     "audit verify": "重新计算每条哈希链并核对项目记录；带 --digest 时证明校验点仍然成立。",
@@ -278,9 +283,10 @@ HELP_ZH: dict[str, str] = {
     "targets set": "设置一个单位某年的目标（管理员）；未给出的保持不变，0 表示无目标。",
     "targets list": "列出各单位的目标。",
     "lights": "红黄绿灯的预警阈值。",
-    "lights show": "当前生效的阈值、默认值及来源。",
-    "lights set": "在数据库中保存预警阈值（管理员）；此后所有预警灯按其计算。",
-    "lights reset": "恢复默认阈值（管理员）：全部或指定的几项。",
+    "lights show": "生效的阈值、默认值、来源，以及自何日起、由谁设置。",
+    "lights set": ("在数据库中保存预警阈值（管理员），自 --from 起生效（默认今天）；该日及以后的预警灯、看板和报表"
+                   "按其计算。每次记一条设置台账。"),
+    "lights reset": "自 --from 起恢复默认阈值（管理员，默认今天）：全部或指定的几项。每次记一条设置台账。",
     "rules": "包保规则：谁包保每个重点项目、谁是第一责任人、谁是专班成员。",
     "rules add": "添加一条规则（管理员）；给出的条件须全部满足，列表条件匹配其中任一值。",
     "rules edit": "保存规则 ID 的新版本（管理员）：给出的选项替换旧值，其余不变。",
@@ -307,9 +313,9 @@ HELP_ZH: dict[str, str] = {
     "supervision": "督办：升级阶梯和督办函。",
     "supervision letters": "为达到督办等级且尚未发函的问题生成督办函（按年连续编号，记入历史）。",
     "supervision ladder": "督办升级阶梯：提醒、催办、单位负责人、包保县领导、县主要领导。",
-    "supervision ladder show": "显示升级阶梯的各项天数和设置。",
-    "supervision ladder set": "修改升级阶梯的天数和设置（管理员）。",
-    "undo-window": "显示或设置可撤销录入的天数（0 表示仅当天；设置须管理员）。",
+    "supervision ladder show": "显示升级阶梯的各项天数和设置（--as-of 当日生效的，默认今天）。",
+    "supervision ladder set": "修改升级阶梯的天数和设置（管理员），自 --from 起生效（默认今天）。每次记一条设置台账。",
+    "undo-window": "显示或设置可撤销录入的天数（0 表示仅当天；设置须管理员，自今天起生效，记一条设置台账）。",
     "audit ledger": "设置台账：单位和账号的修改、关账与重开，均带操作人和原因，哈希链保护。",
     "units edit": "修改单位的名称或类型（管理员），记入设置台账。",
     "users edit": "修改账号的角色（管理员）；PostgreSQL 上数据库组随之调整。",
@@ -370,6 +376,15 @@ OPTION_HELP_ZH: dict[str, str] = {
     "undo --reason": "原因（默认：一条标准说明）。",
     "report close --reason": "原因（与关账一同保存）。",
     "report reopen --reason": "原因（必填）。",
+    "lights set --reason": "原因（必填；记入设置台账）。",
+    "lights reset --reason": "原因（必填；记入设置台账）。",
+    "supervision ladder set --reason": "原因（必填；记入设置台账）。",
+    "undo-window --reason": "原因（选填；记入设置台账）。",
+    "lights set --from": "自此日期起生效（默认：今天；更早的日期会改变此后各日的预警灯和报表）。",
+    "lights reset --from": "自此日期起生效（默认：今天；更早的日期会改变此后各日的预警灯和报表）。",
+    "supervision ladder set --from": "自此日期起生效（默认：今天）。",
+    "lights show --as-of": "显示此日期生效的阈值（默认：今天）。",
+    "audit log --setup": "改为列出设置台账的记录（设置、单位、账号、关账），按记录顺序。",
     "problem extend --reason": "延期原因。",
     "problem reopen --reason": "退回重办的原因。",
     "--on": "生效日期（默认：今天）；可写 2026-11-29、2026/11/29 或 2026年11月29日。",
@@ -840,6 +855,7 @@ ERRORS: dict[str, str] = {
     "--reason is required: say what was wrong with the event": "--reason 必填：请说明该事件错在哪里",
     "--reason is required: say why the assignment changes": "--reason 必填：请说明调整包保的原因",
     "--reason is required: say why the period is reopened": "--reason 必填：请说明重新打开该期间的原因",
+    "--reason is required: say why you {what}": "--reason 必填：请说明为何{what|w}",
     "--reason must be text, not {type(value).__name__}": "--reason 须为文本，不能是 {type(value).__name__}",
     "--report: {kind!r} is not one of {', '.join(closing.KINDS)}":
         "--report：{kind!r} 不是以下之一：{', '.join(closing.KINDS)}",
@@ -1359,6 +1375,9 @@ ERRORS.update({
     "warning: {code}'s history fails verification — run `pipeline audit verify`":
         "警告：{code} 的历史未通过校验——请运行 `pipeline audit verify`",
     "{n} events": "{n} 条记录",
+    "{len(entries)} entries": "{len(entries)} 条设置台账记录",
+    "--setup lists set-up ledger entries, which belong to no project: --unit and --stage do not apply":
+        "--setup 列出的是设置台账记录，不属于任何项目：--unit 和 --stage 不适用",
     (
         "stored in the database; keep the digest elsewhere too: `pipeline audit verify --digest {doc['digest']}` prov"
         "es nothing before it changed"
@@ -1422,7 +1441,7 @@ ERRORS.update({
     "targets of {unit} for {year} set": "已设置 {unit} {year} 年的目标",
     "no targets set; set one with `pipeline targets set UNIT YEAR --signed N ...`":
         "尚未设置目标；请用 `pipeline targets set UNIT YEAR --signed N ...` 设置",
-    "thresholds stored: {listed}": "已保存预警阈值：{listed}",
+    "thresholds stored: {listed} (from {day.isoformat()})": "已保存预警阈值：{listed}（自 {day.isoformat()} 起生效）",
     "thresholds reset: all": "已恢复全部默认阈值",
     "thresholds reset: {', '.join(names)}": "已恢复默认阈值：{', '.join(names)}",
     "no rules yet; add one with `pipeline rules add --role lead_leader --person LOGIN --priority 10 --key`":
@@ -1580,6 +1599,13 @@ ERRORS.update({
     "ledger entry {expected} is missing": "缺少台账记录 {expected}",
     "prev_hash does not match the previous ledger entry's hash": "prev_hash 与上一条台账记录的哈希不符",
     "the ledger entry's hash does not match its fields (altered)": "台账记录的哈希与其字段不符（已被改动）",
+    # the settings table against the set-up ledger (workflow/settings.py, audit.py)
+    "table setting, key {key}: entry {entry} of the set-up ledger has no row":
+        "setting 表，键 {key}：设置台账记录 {entry} 没有对应的行",
+    "table setting, key {key}: a row (entry {entry}) that no set-up ledger entry wrote":
+        "setting 表，键 {key}：有一行（记录 {entry}）不是任何设置台账记录写入的",
+    "table setting, key {key}: the {field} of entry {entry} differs from the set-up ledger":
+        "setting 表，键 {key}：记录 {entry} 的 {field} 与设置台账不符",
 })
 
 # English words that appear as values inside messages.

@@ -113,3 +113,32 @@ def verify_ledger(conn: Connection) -> list[dict]:
         prev = r["hash"]
         expected = seq + 1
     return problems
+
+
+def effective_on(entry: dict) -> str:
+    """The date an entry takes effect: a setting's ``effective_on`` (``workflow.settings``), else the
+    day it was recorded in the configured time zone."""
+    payload = entry.get("payload")
+    if entry.get("kind") == "setting" and isinstance(payload, dict) and payload.get("effective_on"):
+        return str(payload["effective_on"])
+    from datetime import datetime
+
+    return clock.local_date(datetime.fromisoformat(entry["recorded_at"].replace("Z", "+00:00"))).isoformat()
+
+
+def setup_log(conn: Connection, *, date_from: Any = None, date_to: Any = None, actor: str | None = None,
+              kind: str | None = None) -> list[dict]:
+    """``audit log --setup``: the ledger's entries in recorded order, each with its ``effective_on``;
+    ``date_from``/``date_to`` bound the effective dates, ``actor`` and ``kind`` keep one."""
+    out = []
+    stmt = select(L).order_by(L.c.seq)
+    if actor is not None:
+        stmt = stmt.where(L.c.actor == actor)
+    if kind is not None:
+        stmt = stmt.where(L.c.kind == kind)
+    for row in conn.execute(stmt).mappings():
+        entry = entry_json(row)
+        day = effective_on(entry)
+        if (date_from is None or day >= date_from.isoformat()) and (date_to is None or day <= date_to.isoformat()):
+            out.append({**entry, "effective_on": day})
+    return out

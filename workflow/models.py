@@ -316,10 +316,17 @@ class Ledger(SQLModel, table=True):
 
 
 class Setting(SQLModel, table=True):
-    """Configuration stored with the data (light thresholds, time zone)."""
+    """Configuration stored with the data.  The settings the set-up ledger governs (warning thresholds,
+    the escalation ladder, the undo window; ``workflow.settings``) are a projection of the ledger: one
+    row per key and ledger entry (``entry`` = the entry's ``seq``), in force from ``effective_on``
+    (``value`` NULL: back to the default).  Other keys (plan templates, the demo's mark) keep one row
+    with ``entry`` 0 and no date."""
 
     key: str = Field(primary_key=True, max_length=80)
-    value: str = Field(sa_column=Column(Text, nullable=False))
+    entry: int = Field(default=0, primary_key=True,
+                       sa_column_kwargs={"autoincrement": False})
+    value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    effective_on: date | None = Field(default=None)
 
 
 def core_source() -> str:

@@ -236,7 +236,7 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     from workflow import supervision
     from workflow.settings import ladder
 
-    lad = ladder(conn)
+    lad = ladder(conn, as_of)
     wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
     escalated = supervision.escalated(conn, as_of, lad, wanted)
     promised = supervision.promises(conn, as_of, wanted)
@@ -777,7 +777,7 @@ def _supervision(conn: Connection, w: Window, unit: str | None, units: list[tupl
     from workflow import supervision
     from workflow.settings import ladder
 
-    states = supervision.problem_states(conn, w.as_of, ladder(conn))
+    states = supervision.problem_states(conn, w.as_of, ladder(conn, w.as_of))
     if unit is not None:
         states = [p for p in states if p["owner_unit"] == unit]
     names = dict(units)
@@ -911,7 +911,7 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     with _read(engine) as conn:
         units = [(c, n) for c, n in _units(conn, unit) if c is not None]
         actual = _actuals(conn, w, unit)
-        lad = ladder(conn)
+        lad = ladder(conn, w.as_of)
         escalated: dict[str, int] = defaultdict(int)
         for p in supervision.open_problems(conn, w.as_of, lad):
             if p["level"] >= lad.deduct_min_level:

@@ -249,19 +249,19 @@ class Service:
 
         return supervision.get_problem(self.engine, problem, as_of)
 
-    def ladder(self) -> dict:
+    def ladder(self, as_of: date | None = None) -> dict:
+        """The ladder in force on ``as_of`` (default: today)."""
         from dataclasses import asdict
 
         with self.engine.connect() as conn:
-            stored = settings.ladder_settings(conn)
+            stored = settings.ladder_settings(conn, as_of)
             lad = settings.Ladder.from_mapping(stored)
-            from workflow.supervision import top_leader
-
-            top = top_leader(conn)
+            top = settings.top_leader(conn, as_of)
         return {"ladder": asdict(lad), "stored": stored, "defaults": asdict(settings.Ladder()), "top_leader": top}
 
-    def set_ladder(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return settings.set_ladder(self.engine, self.actor, values)
+    def set_ladder(self, values: Mapping[str, Any], *, reason: str | None = None,
+                   effective_on: date | None = None) -> dict[str, Any]:
+        return settings.set_ladder(self.engine, self.actor, values, reason=reason, effective_on=effective_on)
 
     def issue_letters(self, *, as_of: date | None = None, min_level: int | None = None,
                       write: Callable[[list[dict]], list[str]] | None = None) -> list[dict]:
@@ -273,7 +273,7 @@ class Service:
         day = effective(as_of, "--as-of")
 
         def run(txn: Txn) -> list[dict]:
-            letters = commands.issue_letters(txn, day, settings.ladder(txn.conn), min_level)
+            letters = commands.issue_letters(txn, day, settings.ladder(txn.conn, day), min_level)
             txn.flush()
             files = write(letters) if write is not None and letters else [None] * len(letters)
             for letter, path in zip(letters, files, strict=True):
@@ -328,8 +328,8 @@ class Service:
         return {"code": code, "stage": res.project.stage, "version": res.project.version, "undone": undone,
                 "events": written}
 
-    def set_undo_window(self, days: int) -> int:
-        return settings.set_undo_window(self.engine, self.actor, days)
+    def set_undo_window(self, days: int, *, reason: str | None = None) -> int:
+        return settings.set_undo_window(self.engine, self.actor, days, reason=reason)
 
     def undo_window(self) -> int:
         with self.engine.connect() as conn:
@@ -376,34 +376,44 @@ class Service:
 
     # --- reads ----------------------------------------------------------------------------------
 
-    def light_thresholds(self, conn: Connection | None = None) -> Thresholds:
+    def light_thresholds(self, conn: Connection | None = None, as_of: date | None = None) -> Thresholds:
+        """The thresholds in effect on ``as_of`` (default: today), with this run's overrides."""
         if conn is None:
             with self.engine.connect() as c:
-                return settings.light_thresholds(c, self.light_overrides)
-        return settings.light_thresholds(conn, self.light_overrides)
+                return settings.light_thresholds(c, self.light_overrides, as_of)
+        return settings.light_thresholds(conn, self.light_overrides, as_of)
 
-    def light_settings(self) -> dict[str, int]:
+    def light_settings(self, as_of: date | None = None) -> dict[str, int]:
         with self.engine.connect() as conn:
-            return settings.light_settings(conn)
+            return settings.light_settings(conn, as_of)
+
+    def setting_sources(self, as_of: date | None = None) -> dict[str, dict[str, Any]]:
+        """Per stored setting in force on ``as_of``: its value, since when, by whom (the ledger entry)."""
+        with self.engine.connect() as conn:
+            return settings.sources(conn, as_of)
 
     parse_threshold_args = staticmethod(settings.parse_threshold_args)
 
-    def set_light_thresholds(self, values: Mapping[str, int]) -> dict[str, int]:
-        return settings.set_light_thresholds(self.engine, self.actor, values)
+    def set_light_thresholds(self, values: Mapping[str, int], *, reason: str | None = None,
+                             effective_on: date | None = None) -> dict[str, int]:
+        return settings.set_light_thresholds(self.engine, self.actor, values, reason=reason,
+                                             effective_on=effective_on)
 
-    def reset_light_thresholds(self, names: Iterable[str] | None = None) -> dict[str, int]:
-        return settings.reset_light_thresholds(self.engine, self.actor, names)
+    def reset_light_thresholds(self, names: Iterable[str] | None = None, *, reason: str | None = None,
+                               effective_on: date | None = None) -> dict[str, int]:
+        return settings.reset_light_thresholds(self.engine, self.actor, names, reason=reason,
+                                               effective_on=effective_on)
 
-    def _thresholds(self) -> Thresholds | None:
-        return None if not self.light_overrides else self.light_thresholds()
+    def _thresholds(self, as_of: date | None = None) -> Thresholds | None:
+        return None if not self.light_overrides else self.light_thresholds(as_of=as_of)
 
     def get_project(self, code: str, as_of: date | None = None) -> dict:
-        return views.get_project(self.engine, code, as_of, thresholds=self._thresholds())
+        return views.get_project(self.engine, code, as_of, thresholds=self._thresholds(as_of))
 
     def list_projects(self, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
                       light: str | None = None, as_of: date | None = None) -> list[dict]:
         return views.list_projects(self.engine, stage=stage, unit=unit, leader=leader, light=light, as_of=as_of,
-                                   thresholds=self._thresholds())
+                                   thresholds=self._thresholds(as_of))
 
     def find_projects(self, *, search: str | None = None, stage: str | None = None, unit: str | None = None,
                       leader: str | None = None, light: str | None = None, sort: str | None = None,
@@ -413,7 +423,7 @@ class Service:
 
         return find.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader, light=light,
                                   sort=sort, limit=limit, offset=offset, as_of=as_of,
-                                  thresholds=self._thresholds())
+                                  thresholds=self._thresholds(as_of))
 
     def plan_project(self, code: str, commission: date, *, template: str | None = None, replace: bool = False,
                      dry_run: bool = False, on: date | None = None, expect_version: int | None = None) -> dict:

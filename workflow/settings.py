@@ -6,9 +6,16 @@ Besides day limits they hold the planned-progress (序时进度) settings of ``w
 ``progress_by_day`` (time progress by day instead of month) and ``progress_ratio_rule`` (the relative
 rule), and ``progress_yellow_ratio_pct``/``progress_red_ratio_pct`` for that rule.
 
-Thresholds of the warnings (docs/lights-and-reports.md) are the defaults of ``workflow.lights.Thresholds``, overridden
-by settings stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold
-NAME=DAYS``.
+Thresholds of the warnings (docs/lights-and-reports.md) are the defaults of ``workflow.lights.Thresholds``, overridden by settings
+stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold NAME=DAYS``.
+
+Every change of these settings is a set-up ledger entry (``workflow.ledger``, kind ``setting``; see
+docs/audit.md) with its actor, reason and effective date; :func:`record` is the one function that
+writes them, the entry and its rows of the ``setting`` table in one transaction.  The table is a
+projection of the ledger (:func:`rebuild` makes it again; ``audit verify`` compares the two), one
+row per key and entry, so the settings in force on a date D are, per key, the latest entry whose
+effective date is on or before D (equal dates: the later entry).  A light, board, report or to-do
+as of D uses the settings in force on D (:func:`in_force`: one query).
 """
 
 from __future__ import annotations
@@ -18,15 +25,152 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
+from workflow import clock
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
+from workflow.tables import ledger as L
 from workflow.tables import setting as ST
 
 LIGHT_PREFIX = "lights."
+LADDER_PREFIX = "supervision."
+TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
+UNDO_WINDOW_KEY = "undo.window_days"
+KIND = "setting"  # the kind of the set-up ledger's settings entries
+ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upgrade to schema 0007
+
+
+def governed(key: str) -> bool:
+    """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window)?"""
+    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
+
+
+# --- the ledger and its projection -------------------------------------------------------------------
+
+
+def record(conn: Connection, actor: str, target: str, values: Mapping[str, str | None], effective_on: date,
+           reason: str | None) -> dict:
+    """THE writer of governed settings: one ledger entry (``{"effective_on", "values"}``; a value None
+    sets the key back to its default) and its rows of ``setting``, in the caller's transaction."""
+    from workflow import ledger
+
+    payload = {"effective_on": effective_on.isoformat(), "values": dict(values)}
+    entry = ledger.append(conn, actor, KIND, target, payload, reason)
+    for key, value in values.items():
+        conn.execute(insert(ST).values(key=key, entry=entry["seq"], value=value, effective_on=effective_on))
+    return entry
+
+
+def projection(conn: Connection) -> dict[tuple[str, int], dict[str, Any]]:
+    """The governed rows of ``setting``: ``{(key, entry): {"value", "effective_on"}}``."""
+    rows = conn.execute(select(ST.c.key, ST.c.entry, ST.c.value, ST.c.effective_on))
+    return {(k, e): {"value": v, "effective_on": d} for k, e, v, d in rows if governed(k)}
+
+
+def from_ledger(conn: Connection) -> dict[tuple[str, int], dict[str, Any]]:
+    """The governed rows of ``setting`` as the ledger's ``setting`` entries make them."""
+    import json
+
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for seq, payload in conn.execute(select(L.c.seq, L.c.payload).where(L.c.kind == KIND).order_by(L.c.seq)):
+        doc = json.loads(payload) if isinstance(payload, str) else payload
+        day = date.fromisoformat(doc["effective_on"])
+        for key, value in doc["values"].items():
+            out[(key, seq)] = {"value": value, "effective_on": day}
+    return out
+
+
+def differences(conn: Connection) -> list[dict]:
+    """Every difference between the ``setting`` table and the ledger: ``{"key", "entry", "field",
+    "expected", "found"}`` (field ``row`` for a row missing or extra); empty: the table is the ledger's."""
+    want, have = from_ledger(conn), projection(conn)
+    out: list[dict] = []
+    for key, entry in sorted(set(want) | set(have)):
+        w, h = want.get((key, entry)), have.get((key, entry))
+        if w is None or h is None:
+            out.append({"key": key, "entry": entry, "field": "row",
+                        "expected": "present" if w else "absent", "found": "present" if h else "absent"})
+            continue
+        for field in ("value", "effective_on"):
+            if w[field] != h[field]:
+                out.append({"key": key, "entry": entry, "field": field, "expected": str(w[field]),
+                            "found": str(h[field])})
+    return out
+
+
+def rebuild(conn: Connection) -> int:
+    """Write the governed rows of ``setting`` again from the ledger (in the caller's transaction);
+    returns how many rows there are."""
+    from sqlalchemy import delete
+
+    rows = from_ledger(conn)
+    keys = sorted({k for k, _ in projection(conn)})
+    if keys:
+        conn.execute(delete(ST).where(ST.c.key.in_(keys)))
+    for (key, entry), row in rows.items():
+        conn.execute(insert(ST).values(key=key, entry=entry, **row))
+    return len(rows)
+
+
+def _fold(rows: Iterable[tuple[str, int, str | None, date]], as_of: date) -> dict[str, tuple[str, int, date]]:
+    """``{key: (value, entry, effective_on)}`` in force on ``as_of`` from ``(key, entry, value,
+    effective_on)`` rows: per key the latest effective date on or before it, equal dates the later
+    entry; keys set back to their default are left out."""
+    out: dict[str, tuple[str | None, int, date]] = {}
+    for key, entry, value, day in sorted(rows, key=lambda r: (r[3], r[1])):
+        if day <= as_of:
+            out[key] = (value, entry, day)
+    return {k: (v, e, d) for k, (v, e, d) in out.items() if v is not None}
+
+
+def in_force(conn: Connection, as_of: date | None = None, prefix: str | None = None
+             ) -> dict[str, tuple[str, int, date]]:
+    """The governed settings in force on ``as_of`` (default: today), one query:
+    ``{key: (value, entry, effective_on)}``; ``prefix`` keeps the keys starting with it."""
+    day = as_of or clock.today()
+    stmt = select(ST.c.key, ST.c.entry, ST.c.value, ST.c.effective_on).where(
+        ST.c.entry > 0, ST.c.effective_on <= day)
+    if prefix is not None:
+        stmt = stmt.where(ST.c.key.like(prefix + "%"))
+    return _fold(conn.execute(stmt).all(), day)
+
+
+def sources(conn: Connection, as_of: date | None = None) -> dict[str, dict[str, Any]]:
+    """Per governed key in force on ``as_of``: ``{"value", "since", "by", "entry", "reason"}``."""
+    day = as_of or clock.today()
+    found = in_force(conn, day)
+    entries = sorted({e for _, e, _ in found.values()})
+    who = {seq: (actor, reason) for seq, actor, reason in conn.execute(
+        select(L.c.seq, L.c.actor, L.c.reason).where(L.c.seq.in_(entries)))} if entries else {}
+    return {k: {"value": v, "since": d.isoformat(), "by": who.get(e, ("", None))[0], "entry": e,
+                "reason": who.get(e, ("", None))[1]} for k, (v, e, d) in found.items()}
+
+
+def _schedule_check(conn: Connection, prefix: str, new: Mapping[str, str | None], day: date,
+                    check: Any) -> None:
+    """``check(values)`` on the settings under ``prefix`` on ``day`` and on every later effective
+    date, as they will be once ``new`` is in force from ``day``."""
+    rows = [tuple(r) for r in conn.execute(select(ST.c.key, ST.c.entry, ST.c.value, ST.c.effective_on).where(
+        ST.c.entry > 0, ST.c.key.like(prefix + "%")))]
+    top = max((r[1] for r in rows), default=0) + 1
+    rows += [(key, top, value, day) for key, value in new.items()]
+    for when in sorted({day} | {r[3] for r in rows if r[3] > day}):
+        check({k[len(prefix):]: v for k, (v, _, _) in _fold(rows, when).items()})
+
+
+def parse_from(text: str | date | None) -> date:
+    """``--from DATE``: the day new settings take effect (default: today, in the configured time zone)."""
+    return clock.parse_date(text, "--from") if text is not None else clock.today()
+
+
+def need_reason(reason: str | None, what: str) -> str:
+    """A change of thresholds or of the ladder says why (``--reason``)."""
+    if reason is None or not str(reason).strip():
+        raise BadInput(f"--reason is required: say why you {what}")
+    return str(reason).strip()
 
 
 def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
@@ -45,88 +189,93 @@ def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
     return out
 
 
-def light_settings(conn: Connection) -> dict[str, int]:
-    """The thresholds stored in the database."""
-    rows = conn.execute(select(ST.c.key, ST.c.value).where(ST.c.key.like(LIGHT_PREFIX + "%"))).all()
+def _light_ints(values: Mapping[str, str | None]) -> dict[str, int]:
     out = {}
-    for key, value in rows:
+    for name, value in values.items():
+        key = LIGHT_PREFIX + name
         try:
-            out[key[len(LIGHT_PREFIX):]] = int(value)
+            out[name] = int(value)  # type: ignore[arg-type]
         except ValueError:
             raise BadInput(f"setting {key} = {value!r} is not a whole number of days; "
                            "fix it with `pipeline lights set`") from None
     return out
 
 
-def light_thresholds(conn: Connection, overrides: Mapping[str, int] | None = None) -> Thresholds:
-    """The thresholds in effect: defaults < stored settings < this run's overrides."""
-    return Thresholds.from_mapping({**light_settings(conn), **(overrides or {})})
+def light_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
+    """The thresholds stored in the database and in force on ``as_of`` (default: today)."""
+    return _light_ints({k[len(LIGHT_PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, LIGHT_PREFIX).items()})
 
 
-def set_light_thresholds(engine: Engine, actor: str, values: Mapping[str, int]) -> dict[str, int]:
-    """Store thresholds (admin); the result must be a valid set. Returns the stored settings."""
+def light_thresholds(conn: Connection, overrides: Mapping[str, int] | None = None,
+                     as_of: date | None = None) -> Thresholds:
+    """The thresholds in effect on ``as_of`` (default: today): defaults < stored settings in force
+    that day < this run's overrides."""
+    return Thresholds.from_mapping({**light_settings(conn, as_of), **(overrides or {})})
+
+
+def set_light_thresholds(engine: Engine, actor: str, values: Mapping[str, int], *, reason: str | None = None,
+                         effective_on: date | None = None) -> dict[str, int]:
+    """Store thresholds (admin) in force from ``effective_on`` (default: today); the result must be a
+    valid set on that day and on every later one.  Returns the settings in force on that day."""
     if not values:
         raise BadInput("give at least one NAME=DAYS (see `pipeline lights show`)")
+    why = need_reason(reason, "change the warning thresholds")
+    day = effective_on or clock.today()
+    Thresholds.from_mapping(values)
+    new = {LIGHT_PREFIX + name: str(days) for name, days in values.items()}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the warning thresholds")
-        merged = {**light_settings(conn), **values}
-        Thresholds.from_mapping(merged)
-        for name, days in values.items():
-            key = LIGHT_PREFIX + name
-            if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
-                conn.execute(insert(ST).values(key=key, value=str(days)))
-            else:
-                conn.execute(update(ST).where(ST.c.key == key).values(value=str(days)))
-        return light_settings(conn)
+        _schedule_check(conn, LIGHT_PREFIX, new, day,
+                        lambda m: Thresholds.from_mapping(_light_ints({k: v for k, v in m.items()})))
+        record(conn, actor, "lights", new, day, why)
+        return light_settings(conn, day)
 
 
-def reset_light_thresholds(engine: Engine, actor: str, names: Iterable[str] | None = None) -> dict[str, int]:
-    """Forget stored thresholds (all, or ``names``) so the defaults apply again (admin)."""
+def reset_light_thresholds(engine: Engine, actor: str, names: Iterable[str] | None = None, *,
+                           reason: str | None = None, effective_on: date | None = None) -> dict[str, int]:
+    """Set thresholds (all, or ``names``) back to their defaults from ``effective_on`` (admin)."""
     known = [f.name for f in fields(Thresholds)]
     chosen = list(names or [])
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise BadInput(f"unknown warning threshold(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    why = need_reason(reason, "change the warning thresholds")
+    day = effective_on or clock.today()
+    new: dict[str, str | None] = {LIGHT_PREFIX + n: None for n in (chosen or known)}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the warning thresholds")
-        remaining = {k: v for k, v in light_settings(conn).items() if chosen and k not in chosen}
-        Thresholds.from_mapping(remaining)
-        keys = [LIGHT_PREFIX + n for n in (chosen or known)]
-        conn.execute(delete(ST).where(ST.c.key.in_(keys)))
-        return light_settings(conn)
+        _schedule_check(conn, LIGHT_PREFIX, new, day, lambda m: Thresholds.from_mapping(_light_ints(m)))
+        record(conn, actor, "lights", new, day, why)
+        return light_settings(conn, day)
 
 
 # --- undo ---------------------------------------------------------------------------------------------
 
-UNDO_WINDOW_KEY = "undo.window_days"
 UNDO_WINDOW_DEFAULT = 0  # only entries recorded today may be undone
 
 
-def undo_window_days(conn: Connection) -> int:
-    """How many days back ``pipeline undo`` reaches: 0 (the default) means entries recorded today."""
-    value = conn.execute(select(ST.c.value).where(ST.c.key == UNDO_WINDOW_KEY)).scalar()
+def undo_window_days(conn: Connection, as_of: date | None = None) -> int:
+    """How many days back ``pipeline undo`` reaches on ``as_of`` (default: today): 0 (the default)
+    means entries recorded today."""
+    value = in_force(conn, as_of, UNDO_WINDOW_KEY).get(UNDO_WINDOW_KEY, (None,))[0]
     try:
         return UNDO_WINDOW_DEFAULT if value is None else max(0, int(value))
     except ValueError:
         return UNDO_WINDOW_DEFAULT
 
 
-def set_undo_window(engine: Engine, actor: str, days: int) -> int:
-    """Store the undo window in days (admin); 0 = today only."""
+def set_undo_window(engine: Engine, actor: str, days: int, *, reason: str | None = None) -> int:
+    """Store the undo window in days (admin), in force from today; 0 = today only."""
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 366:
         raise BadInput(f"the undo window must be a whole number of days from 0 to 366, not {days!r}")
+    day = clock.today()
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the undo window")
-        if conn.execute(select(ST.c.key).where(ST.c.key == UNDO_WINDOW_KEY)).first() is None:
-            conn.execute(insert(ST).values(key=UNDO_WINDOW_KEY, value=str(days)))
-        else:
-            conn.execute(update(ST).where(ST.c.key == UNDO_WINDOW_KEY).values(value=str(days)))
-        return undo_window_days(conn)
+        record(conn, actor, "undo", {UNDO_WINDOW_KEY: str(days)}, day, (reason or "").strip() or None)
+        return undo_window_days(conn, day)
 
 
 # --- the escalation ladder of supervision (督办) ----------------------------------------------------
-
-LADDER_PREFIX = "supervision."
 
 
 @dataclass(frozen=True)
@@ -181,9 +330,6 @@ class Ladder:
         return 1 if -late <= self.remind_days else 0
 
 
-TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
-
-
 def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
     """``["unit_head_days=10", "top_leader=li", ...]`` -> ``{"unit_head_days": 10, "top_leader": "li"}``;
     refuses bad forms."""
@@ -204,47 +350,56 @@ def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
     return out
 
 
-def ladder_settings(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(ST.c.key, ST.c.value).where(ST.c.key.like(LADDER_PREFIX + "%"))).all()
+def _ladder_ints(values: Mapping[str, str | None]) -> dict[str, int]:
     out = {}
-    for key, value in rows:
+    for name, value in values.items():
+        key = LADDER_PREFIX + name
         try:
-            out[key[len(LADDER_PREFIX):]] = int(value)
+            out[name] = int(value)  # type: ignore[arg-type]
         except ValueError:
             raise BadInput(f"setting {key} = {value!r} is not a whole number; "
                            "fix it with `pipeline supervision ladder set`") from None
     return out
 
 
-def ladder(conn: Connection) -> Ladder:
-    """The ladder in effect: defaults < stored settings."""
-    return Ladder.from_mapping(ladder_settings(conn))
+def ladder_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
+    """The ladder figures stored in the database and in force on ``as_of`` (default: today)."""
+    return _ladder_ints({k[len(LADDER_PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, LADDER_PREFIX).items()})
 
 
-def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Store ladder figures (admin), and ``top_leader`` (a person's login); the result must be a
-    valid ladder.  Returns the stored settings."""
+def ladder(conn: Connection, as_of: date | None = None) -> Ladder:
+    """The ladder in effect on ``as_of`` (default: today): defaults < stored settings in force that day."""
+    return Ladder.from_mapping(ladder_settings(conn, as_of))
+
+
+def top_leader(conn: Connection, as_of: date | None = None) -> str | None:
+    """The login the ladder's level 5 names on ``as_of`` (default: today), if one is set."""
+    return in_force(conn, as_of, TOP_LEADER).get(TOP_LEADER, (None,))[0]
+
+
+def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any], *, reason: str | None = None,
+               effective_on: date | None = None) -> dict[str, Any]:
+    """Store ladder figures (admin), and ``top_leader`` (a person's login), in force from
+    ``effective_on`` (default: today); the result must be a valid ladder on that day and every later
+    one.  Returns the settings in force on that day."""
     from workflow.tables import person as PE
 
     if not values:
         raise BadInput("give at least one NAME=VALUE (see `pipeline supervision ladder show`)")
-    figures = {k: v for k, v in values.items() if k != "top_leader"}
+    why = need_reason(reason, "change the supervision ladder")
+    day = effective_on or clock.today()
+    new: dict[str, str | None] = {LADDER_PREFIX + k: str(v) for k, v in values.items() if k != "top_leader"}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the supervision ladder")
-        Ladder.from_mapping({**ladder_settings(conn), **figures})
+        _schedule_check(conn, LADDER_PREFIX, new, day, lambda m: Ladder.from_mapping(_ladder_ints(m)))
         if "top_leader" in values:
             login = values["top_leader"]
             if conn.execute(select(PE.c.login).where(PE.c.login == login)).first() is None:
                 raise BadInput(f"top_leader: no person {login!r}; add one with `pipeline people add`")
-            figures[TOP_LEADER] = login
-        for name, number in figures.items():
-            key = name if name == TOP_LEADER else LADDER_PREFIX + name
-            if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
-                conn.execute(insert(ST).values(key=key, value=str(number)))
-            else:
-                conn.execute(update(ST).where(ST.c.key == key).values(value=str(number)))
-        stored: dict[str, Any] = dict(ladder_settings(conn))
-        top = conn.execute(select(ST.c.value).where(ST.c.key == TOP_LEADER)).scalar()
+            new[TOP_LEADER] = login
+        record(conn, actor, "supervision", new, day, why)
+        stored: dict[str, Any] = dict(ladder_settings(conn, day))
+        top = top_leader(conn, day)
         if top is not None:
             stored["top_leader"] = top
         return stored

@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
-from workflow.settings import TOP_LEADER as TOP_LEADER_SETTING
 from workflow.settings import Ladder, ladder
 from workflow.tables import assignment as ASG
 from workflow.tables import followup as FU
@@ -28,7 +27,6 @@ from workflow.tables import person as PE
 from workflow.tables import problem as PB
 from workflow.tables import problem_action as PBA
 from workflow.tables import project as P
-from workflow.tables import setting as ST
 from workflow.tables import supervision_letter as LET
 from workflow.tables import unit as U
 
@@ -135,7 +133,7 @@ def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, 
             if pid is None:
                 raise NotFound(f"no project {project}", [{"project": project}])
             project_ids = [pid]
-        states = problem_states(conn, as_of, ladder(conn), project_ids=project_ids)
+        states = problem_states(conn, as_of, ladder(conn, as_of), project_ids=project_ids)
     if not all_:
         states = [p for p in states if p["status"] == "open"]
     if overdue:
@@ -150,7 +148,7 @@ def get_problem(engine: Engine, problem_id: int, as_of: date | None = None) -> d
     """``problem show``: the problem with its actions, its letters and who its level names."""
     as_of = as_of or clock.today()
     with engine.connect() as conn:
-        found = problem_states(conn, as_of, ladder(conn), ids=[problem_id], actions=True)
+        found = problem_states(conn, as_of, ladder(conn, as_of), ids=[problem_id], actions=True)
         if not found:
             exists = conn.execute(select(PB.c.id).where(PB.c.id == problem_id)).first()
             if exists is None:
@@ -171,8 +169,11 @@ def get_problem(engine: Engine, problem_id: int, as_of: date | None = None) -> d
 # --- who a level names ---------------------------------------------------------------------------------
 
 
-def top_leader(conn: Connection) -> str | None:
-    return conn.execute(select(ST.c.value).where(ST.c.key == TOP_LEADER_SETTING)).scalar()
+def top_leader(conn: Connection, as_of: date | None = None) -> str | None:
+    """The county's top leader (the ladder's level 5) on ``as_of`` (default: today)."""
+    from workflow.settings import top_leader as in_force
+
+    return in_force(conn, as_of)
 
 
 def lead_leader(conn: Connection, project_id: int, as_of: date) -> dict | None:
@@ -209,7 +210,7 @@ def addressee(conn: Connection, p: dict, as_of: date) -> dict:
         else:
             login, en, zh = leader["login"], f"{leader['name']} (lead county leader)", f"{leader['name']}（包保县领导）"
     else:
-        login = top_leader(conn)
+        login = top_leader(conn, as_of)
         name = person_name(conn, login)
         en = f"{name} (county's top leader)" if name else "the county's top leader"
         zh = f"{name}（县主要领导）" if name else "县主要领导"
@@ -240,7 +241,7 @@ def open_problems(conn: Connection, as_of: date, lad: Ladder | None = None,
     """Open problems on ``as_of``, most urgent first (empty quickly when there are none)."""
     if not _any_problem(conn):
         return []
-    lad = lad or ladder(conn)
+    lad = lad or ladder(conn, as_of)
     states = [p for p in problem_states(conn, as_of, lad, project_ids=project_ids) if p["status"] == "open"]
     states.sort(key=urgency_key)
     return states
@@ -339,8 +340,8 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                     raise NotFound(f"no person or user {login!r}", [{"login": login}]) from None
                 person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
         unit = person[1] if person is not None else None
-        lad = ladder(conn)
-        top = top_leader(conn)
+        lad = ladder(conn, as_of)
+        top = top_leader(conn, as_of)
         # the projects the person holds a role on, that day
         mine = {r[0] for r in conn.execute(
             select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.assigned_on <= as_of,
@@ -361,7 +362,7 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                               "date": p["due"].isoformat(), "urgency": problem_urgency(p["level"]),
                               "problem": p["id"], "level": p["level"]})
         if mine:
-            snaps = reports.snapshots(conn, as_of, light_thresholds(conn), ids=sorted(mine))
+            snaps = reports.snapshots(conn, as_of, light_thresholds(conn, as_of=as_of), ids=sorted(mine))
             for s in snaps:
                 for r in s.light.reasons:
                     items.append({"kind": r.color, "project": s.code, "text": r.zh if zh else r.en, "date": None,

@@ -363,7 +363,9 @@ setting = Table(
     "setting",
     metadata,
     Column("key", String(80), primary_key=True, nullable=False),
-    Column("value", Text(), nullable=False),
+    Column("entry", Integer(), primary_key=True, nullable=False, autoincrement=False, default=0),
+    Column("value", Text(), nullable=True),
+    Column("effective_on", Date(), nullable=True),
 )
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",

@@ -103,11 +103,11 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                 for sum_row in conn.execute(q):
                     sums[sum_row[0]][label][sum_row[1]] = int(sum_row[2])
     if thresholds is None:
-        thresholds = light_thresholds(conn)
+        thresholds = light_thresholds(conn, as_of=as_of)
     from workflow import supervision
     from workflow.settings import ladder
 
-    lad = ladder(conn)
+    lad = ladder(conn, as_of)
     few = ids if len(ids) < 500 else None
     problems: dict[int, list[dict]] = {}
     for p in supervision.open_problems(conn, as_of, lad, few):
