@@ -13,11 +13,10 @@ baseline's only one, and the table holds every project's code once (``equal`` Tr
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import os
 import subprocess
+from pathlib import Path
 
 from bench.common import PIPELINE, init_db, peak_rss_mib, populate, row, time_command
 

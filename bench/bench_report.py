@@ -44,12 +44,11 @@ the as-of date and their stage must be read back from history.
 from __future__ import annotations
 
 import calendar
-import json
 import random
 import statistics
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -186,7 +185,7 @@ def _story(rnd: random.Random, reg: date, key: bool, today: date) -> list[tuple[
     leader = key and rnd.random() < 0.85
     if leader:
         add(reg, "assign", role="lead_leader", login=f"leader{rnd.randrange(8)}", reason="县级领导包保")
-    stage, day = "lead", reg
+    day = reg
     stop_at = PATH.index("production") if rnd.random() < 0.3 else rnd.randrange(len(PATH) + 1)
     if key and not leader:  # a key project signs only with a lead leader
         stop_at = min(stop_at, PATH.index("signed"))

@@ -1,4 +1,5 @@
-"""The verify benchmark runs end to end at the tiny size (a smoke check: no time is asserted), and checks\nthat ours and the raw floor verify the same events."""
+"""The verify benchmark runs end to end at the tiny size (a smoke check: no time is asserted), and checks
+that ours and the raw floor verify the same events."""
 
 from __future__ import annotations
 
