@@ -9,8 +9,12 @@ conditions unpacked once into materialised CTEs (``json_extract``, ``json_tree``
 project tested against every rule, the first match per project and role by priority with a window
 function, every team match — fetched in full.  (Reading the JSON with ``json_each`` inside the
 pairwise test instead is about four times slower; we compare with the faster query.)  It does less than ours — no
-caps, no "already assigned" check, no change documents — so a ratio near 1 means the engine's
-bookkeeping costs about what the database's matching alone does; the goal is to be no slower.
+caps, no "already assigned" check, no change documents.
+
+This query is a REFERENCE, not a floor: it tests every open project against every rule (a join on
+conditions no index serves), which is not how anyone would match rules in SQL, so beating it says
+little about our speed.  The row reports the ratio with no goal (``met`` is None) and is labelled a
+reference in its name and in docs/performance.md.
 
 The data is inserted directly with SQLAlchemy Core (not through the command line): projects spread
 over 40 units, 20 industries, 8 categories and 12 origins, a fifth of them in a final stage and a
@@ -208,5 +212,8 @@ def run(size: str, workdir: Path) -> list[dict]:
         raise AssertionError(f"rules bench: ours and the SQL baseline disagree on {len(want ^ got)} assignments")
     leads = sum(c["role"] == "lead_leader" for c in doc["changes"])
     label = (f"rules apply --dry-run: {n_projects:,} projects × {n_rules} rules "
-             f"({len(doc['changes']):,} changes, {leads:,} lead leaders under caps)")
-    return [row(label, t_ours, t_sql, "s", "≤ 1× one SQL query", limit=1.0)]
+             f"({len(doc['changes']):,} changes, {leads:,} lead leaders under caps) "
+             f"vs a pairwise SQL query (reference, not a floor)")
+    r = row(label, t_ours, t_sql, "s", "reference", limit=1.0, equal=True)
+    r["met"] = None  # a reference: no goal
+    return [r]

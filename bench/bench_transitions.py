@@ -1,5 +1,8 @@
 """Single transitions through the service layer, one transaction each, against raw sqlite3 doing the
-same writes (project update + hashed event insert) per transaction."""
+same writes (project update + hashed event insert) per transaction.
+
+Before the row is reported both databases are checked to hold the same transitions (trigger, from,
+to, in order) and the same final stage; the row's ``equal`` is True once they do."""
 
 from __future__ import annotations
 
@@ -72,9 +75,27 @@ def _raw(path: Path, n: int) -> float:
     return n / elapsed
 
 
+def written(path: Path) -> tuple[list[tuple], str]:
+    """The transitions a database holds (trigger, from, to, in order) and its project's stage."""
+    con = sqlite3.connect(path)
+    try:
+        moves = con.execute("SELECT trigger, from_stage, to_stage FROM event WHERE kind = 'transition' "
+                            "ORDER BY seq").fetchall()
+        stage = con.execute("SELECT stage FROM project").fetchone()[0]
+    finally:
+        con.close()
+    return moves, stage
+
+
+def check_equal(ours: Path, raw: Path) -> None:
+    if written(ours) != written(raw):
+        raise AssertionError("transitions bench: ours and raw sqlite3 wrote different transitions")
+
+
 def run(size: str, workdir: Path) -> list[dict]:
     n = SIZES[size]
     ours = _ours(workdir / "ours.db", n)
     raw = _raw(workdir / "raw.db", n)
+    check_equal(workdir / "ours.db", workdir / "raw.db")
     return [row("single transitions (SQLite, WAL), per second", ours, raw, "tx/s", "≥ 0.3 of raw",
-                higher_is_better=True, limit=0.3)]
+                higher_is_better=True, limit=0.3, equal=True)]

@@ -194,6 +194,9 @@ def run(size: str, workdir: Path) -> list[dict]:
                         100 * most[0] / one[0], 100 * most[1] / one[1], "%", "≥ 0.5 of raw's scaling",
                         higher_is_better=True, limit=0.5))
         _check(server, ours_url, ours_codes)
+        check_equal(ours_url, raw_url)
+        for r in rows:
+            r["equal"] = True
     finally:
         for name in ("bench_writers_ours", "bench_writers_raw"):
             try:
@@ -202,6 +205,28 @@ def run(size: str, workdir: Path) -> list[dict]:
                 pass
         server.close()
     return rows
+
+
+def transitions_of(url: str) -> list[tuple]:
+    """Every transition a database holds, by project and sequence (code, seq, trigger, from, to)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(
+                "SELECT p.code, e.seq, e.\"trigger\", e.from_stage, e.to_stage FROM event e "
+                "JOIN project p ON p.id = e.project_id WHERE e.kind = 'transition' ORDER BY p.code, e.seq"))]
+    finally:
+        engine.dispose()
+
+
+def check_equal(ours_url: str, raw_url: str) -> None:
+    """Ours and the raw writers wrote the same transitions, project by project, in the same order."""
+    ours, raw = transitions_of(ours_url), transitions_of(raw_url)
+    if ours != raw:
+        raise AssertionError(f"writers bench: ours wrote {len(ours)} transitions, raw psycopg {len(raw)}, "
+                             "or other ones")
 
 
 def _check(server: _Server, url: str, codes: list[str]) -> None:

@@ -15,12 +15,21 @@ PIPELINE = str(Path(sys.executable).with_name("pipeline"))
 
 
 def row(benchmark: str, ours: float, baseline: float, unit: str, goal: str, *, higher_is_better: bool = False,
-        limit: float) -> dict:
-    """A result row; ``ratio`` is ours/baseline, compared with ``limit`` as the goal states it."""
+        limit: float, equal: bool | None = None, old_baseline: float | None = None) -> dict:
+    """A result row; ``ratio`` is ours/baseline, compared with ``limit`` as the goal states it.
+
+    ``equal``: True once the benchmark checked that ours and the baseline give the same results
+    (None where there is nothing to compare, e.g. our own command at another size).
+    ``old_baseline``: where a baseline was replaced by an honest one, the old one measured in the
+    same run, so the table shows both (``old_ratio`` is ours/old)."""
     ratio = ours / baseline if baseline else None
     met = None if ratio is None else (ratio >= limit if higher_is_better else ratio <= limit)
-    return {"benchmark": benchmark, "ours": ours, "baseline": baseline, "unit": unit, "ratio": ratio,
-            "goal": goal, "met": met}
+    out = {"benchmark": benchmark, "ours": ours, "baseline": baseline, "unit": unit, "ratio": ratio,
+           "goal": goal, "met": met, "equal": equal}
+    if old_baseline is not None:
+        out["old_baseline"] = old_baseline
+        out["old_ratio"] = ours / old_baseline if old_baseline else None
+    return out
 
 
 def time_command(argv: list[str], *, repeat: int, env: dict | None = None) -> float:

@@ -10,7 +10,7 @@ from bench import page
 
 ROWS = [
     {"benchmark": "`pipeline --help`", "ours": 0.158, "baseline": 0.134, "unit": "s", "ratio": 1.18,
-     "goal": "≤ 1.5×", "met": True},
+     "goal": "≤ 1.5×", "met": True, "equal": True, "old_baseline": 0.316, "old_ratio": 0.5},
     {"benchmark": "audit verify | 1,000,000 events", "ours": 182_985, "baseline": 248_938, "unit": "events/s",
      "ratio": 0.735, "goal": "≥ 0.5", "met": True},
     {"benchmark": "reference", "ours": 34_037, "baseline": 275_074, "unit": "events/s", "ratio": None,
@@ -42,10 +42,12 @@ def test_writer_replaces_only_the_marked_section(tmp_path):
     assert head == PAGE.split(page.START)[0]
     assert tail == PAGE.split(page.END)[1]
     assert "old table" not in body
-    assert "| benchmark | ours | baseline | ratio | goal | met |" in body
-    assert "| `pipeline --help` | 158.0 ms | 134.0 ms | 1.18 | ≤ 1.5× | yes |" in body
+    assert ("| benchmark | ours | baseline | ratio | old baseline (ratio) | goal | met | same results |"
+            in body)
+    # a replaced baseline's old figure, measured in the same run, stands beside the new one
+    assert "| `pipeline --help` | 158.0 ms | 134.0 ms | 1.18 | 316.0 ms (0.50) | ≤ 1.5× | yes | yes |" in body
     assert "audit verify \\| 1,000,000 events" in body  # a pipe in a name does not break the table
-    assert "| reference | 34,037 events/s | 275,074 events/s | - | – | - |" in body
+    assert "| reference | 34,037 events/s | 275,074 events/s | - | - | – | - | - |" in body
     assert "2026-11-30, 2 cores (Test CPU), Python 3.11.9, Linux 6.1; size `full`." in body
     # a second run replaces the section again, it does not add one
     page.write_page(ROWS[:1], path, facts={**FACTS, "date": "2026-12-01"})

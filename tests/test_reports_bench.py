@@ -17,8 +17,10 @@ def test_report_benchmark_runs(tmp_path):
     for r in rows:
         assert r["ours"] > 0 and r["baseline"] > 0 and r["unit"] == "s"
         assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
-        assert r["met"] in (True, False) and "300 projects" in r["benchmark"]
-    assert "DOCX" in rows[1]["benchmark"] and rows[1]["goal"] == "≤ 3×"
+        assert "300 projects" in r["benchmark"]
+    assert rows[0]["equal"] is True  # every figure equal to the hand-written SQL's
+    # the DOCX is our own bulletin in another form (read back for its title and charts), not a baseline
+    assert "DOCX" in rows[1]["benchmark"] and rows[1]["goal"] == "≤ 3×" and rows[1]["equal"] is None
 
 
 def test_generated_county_reports_consistently(tmp_path):
@@ -97,3 +99,48 @@ def test_baseline_checks_progress_and_signed_investment(tmp_path):
     # a unit the SQL found nothing for must show zeros in ours
     refused(lambda b, o: [u for u in o["progress"]["units"] if u["unit"] == "XH"][0].update(projects=1), "XH")
     refused(lambda b, o: b["now"]["U05"].update(red=b["now"]["U05"]["red"] + 1), "U05")
+
+
+def test_baseline_computes_the_problem_and_promise_rules(tmp_path, monkeypatch):
+    """The generated county has problems escalated past the ladder's red level and missed promised
+    follow-ups on the year's last day, so both rules change the light counts: the hand-written SQL
+    without either rule no longer equals our bulletin.  A stored ladder is followed by both."""
+    from datetime import date
+
+    from bench import bench_report
+    from bench.bench_report import baseline, check_equal, generate
+    from bench.common import init_db
+    from workflow import reports, supervision
+    from workflow.db import make_engine
+    from workflow.lights import Thresholds
+    from workflow.service import Service
+    from workflow.settings import Ladder
+
+    url = init_db(tmp_path / "c.db")
+    generate(url, 400, seed=5)
+    engine = make_engine(url, write=False)
+    year = date.today().year - 1
+    as_of, t = date(year, 12, 31), Thresholds()
+    with engine.connect() as conn:
+        assert supervision.escalated(conn, as_of, Ladder())
+        assert any(p["next_on"] < as_of for p in supervision.promises(conn, as_of).values())
+    doc = reports.bulletin(engine, str(year), thresholds=t)
+    check_equal(doc, baseline(engine, year, as_of, t))
+    sql = bench_report.SNAPSHOT_SQL
+    for rule, what in (("      OR escalated THEN", "      THEN"), ("      OR promised < :d THEN", "      THEN")):
+        assert rule in sql
+        monkeypatch.setattr(bench_report, "SNAPSHOT_SQL", sql.replace(rule, what))
+        with pytest.raises(AssertionError, match="differs from the hand-written SQL"):
+            check_equal(doc, baseline(engine, year, as_of, t))
+    monkeypatch.setattr(bench_report, "SNAPSHOT_SQL", sql)
+    # a ladder that escalates later: fewer reds in ours, and the SQL follows the stored figures
+    Service(make_engine(url), "bench").set_ladder({"unit_head_days": 5000, "county_leader_days": 5000,
+                                                    "top_leader_days": 5000})
+    later = reports.bulletin(engine, str(year), thresholds=t)
+
+    def reds(d):  # the year's and the year before's, over every unit
+        return sum(u["red"] + u["previous"]["red"] for u in d["units"])
+
+    assert reds(later) < reds(doc)
+    check_equal(later, baseline(engine, year, as_of, t))
+    engine.dispose()
