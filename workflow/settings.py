@@ -7,7 +7,8 @@ Besides day limits they hold the planned-progress (序时进度) settings of ``w
 rule), and ``progress_yellow_ratio_pct``/``progress_red_ratio_pct`` for that rule.
 
 Thresholds of the warnings (docs/lights-and-reports.md) are the defaults of
-``workflow.lights.Thresholds``, overridden by settings stored as ``lights.<name>`` (admin), overridden in turn for one run by ``--threshold NAME=DAYS``.
+``workflow.lights.Thresholds``, overridden by settings stored as ``lights.<name>`` (admin), overridden
+in turn for one run by ``--threshold NAME=DAYS``.
 
 Every change of these settings is a set-up ledger entry (``workflow.ledger``, kind ``setting``; see
 docs/audit.md) with its actor, reason and effective date; :func:`record` is the one function that
