@@ -44,7 +44,7 @@ def test_the_recorder_writes_what_the_plain_statements_write(any_service):
     """The same save and the same rows through the plain statements and through the engine's
     recorder read back the same (dates, booleans and empty values included)."""
     code = _project(any_service)
-    keys = ("plan_sign", "stage", "key")
+    saved_keys = ("plan_sign", "stage", "key")
     cols = [c for c in FU.c if c.name not in ("id", "event_seq")]
     written = []
     for first, rec in ((1, "plain"), (11, "engine")):
@@ -54,13 +54,15 @@ def test_the_recorder_writes_what_the_plain_statements_write(any_service):
             stage = "signed" if rec == "plain" else "funding"
             save = {"b_id": row["id"], "b_old": row["version"], "b_plan_sign": date(2027, 1, first),
                     "b_stage": stage, "b_key": rec == "plain"}
-            assert ours.save(conn, keys, [save | {"b_old": row["version"] + 7}]) == 0  # the compare-and-set
-            assert ours.save(conn, keys, [save]) == 1
-            ours.insert(conn, FU, [
-                {"project_id": row["id"], "event_seq": seq, "effective_on": date(2026, 5, seq - first + 1),
-                 "note": f"第{seq - first}次", "actor": "coord", "contact": None,
-                 "next_step": "签约" if seq % 2 else None, "next_on": date(2026, 6, 1) if seq % 2 else None}
-                for seq in range(first, first + 3)])
+            assert ours.save(conn, saved_keys, [save | {"b_old": row["version"] + 7}]) == 0  # the compare-and-set
+            assert ours.save(conn, saved_keys, [save]) == 1
+            notes = [{"project_id": row["id"], "event_seq": seq, "effective_on": date(2026, 5, seq - first + 1),
+                      "note": f"第{seq - first}次", "actor": "coord", "contact": None,
+                      "next_step": "签约" if seq % 2 else None, "next_on": date(2026, 6, 1) if seq % 2 else None}
+                     for seq in range(first, first + 3)]
+            ours.insert(conn, FU, notes[:2])  # dicts
+            keys = tuple(reversed(notes[2]))  # tuples of the values of keys, in another order than the table's
+            ours.insert(conn, FU, [tuple(notes[2][k] for k in keys)], keys)
             saved = tuple(conn.execute(select(P.c.plan_sign, P.c.stage, P.c.key).where(P.c.id == row["id"])).one())
             assert saved == (date(2027, 1, first), stage, rec == "plain")
             written.append([tuple(r) for r in conn.execute(
