@@ -70,14 +70,10 @@ def import_cmd(
     计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).
     Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
-    import gc
+    from workflow.bulk import paused_cycle_collection
 
-    # A bulk load keeps each batch's thousands of row dicts alive while it writes them: the cyclic
-    # collector would scan them again and again for nothing (they hold no cycles, and memory stays the
-    # same without it: the import streams); it runs again when the command is done.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # Both passes over the file too: they keep thousands of small objects alive (docs/performance.md).
+    with paused_cycle_collection():
         if late:
             from workflow.closing import late as late_entry
 
@@ -85,9 +81,6 @@ def import_cmd(
                 _import(file, dry_run, allow_duplicates, sheet, json)
         else:
             _import(file, dry_run, allow_duplicates, sheet, json)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None, json: bool) -> None:

@@ -194,10 +194,11 @@ def run_batch(engine: Engine, actor: str, fn: Callable[[Txn], Any], *, roles: It
 
 @contextmanager
 def paused_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection while a batch runs.  A batch allocates a few small objects per
-    row (its row, event and payload) and creates no reference cycles; the collector's passes over
-    them cost a fifth of an import's time.  Memory stays bounded: a batch drops its rows after each
-    flush, and reference counting frees them."""
+    """No cyclic garbage collection while a batch runs (nested: the outermost turns it back on).  A
+    batch allocates a few small objects per row (its row, event and payload) and creates no reference
+    cycles; the collector's passes over them cost about a fifth of an import's CPU time
+    (docs/performance.md).  Memory stays bounded: a batch drops its rows after each flush, and
+    reference counting frees them."""
     was = gc.isenabled()
     gc.disable()
     try:
