@@ -140,9 +140,9 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
     return exc.exit_code
 
 
-def _usage_errors() -> type[Exception]:
+def _usage_errors() -> Any:
     """typer's usage errors: its own class from 0.2x on (it carries its own copy of click), click's before."""
-    found: type[Exception] | None = getattr(typer, "TyperException", None)
+    found = getattr(typer, "TyperException", None)
     if found is None:
         from click import ClickException  # type: ignore[import-not-found,unused-ignore]
 

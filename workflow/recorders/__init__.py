@@ -20,11 +20,11 @@ fast paths (and the tests proving each equal to the plain statement).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from workflow.access import GATE_COLUMNS
 from workflow.tables import project as P
@@ -52,16 +52,16 @@ class Recorder:
 
     name = ""
 
-    def read_ahead(self, conn: Connection, code: str, actor: str) -> Mapping[str, Any] | None:
+    def read_ahead(self, conn: Connection, code: str, actor: str) -> RowMapping | None:
         """The row of project ``code`` with the gate columns (``gate_disabled``, ``gate_ledger_head``)
         for ``actor``, read before the role check; None when nothing is read ahead (or no such row)."""
         return None
 
-    def lock(self, conn: Connection, code: str) -> Mapping[str, Any] | None:
+    def lock(self, conn: Connection, code: str) -> RowMapping | None:
         """The row of project ``code``, locked until the transaction ends (None: no such project)."""
         return conn.execute(LOCK, {"b_code": code}).mappings().first()
 
-    def lock_many(self, conn: Connection, codes: Sequence[str]) -> Iterable[Mapping[str, Any]]:
+    def lock_many(self, conn: Connection, codes: Sequence[str]) -> Iterable[RowMapping]:
         """The rows of the projects ``codes`` (any missing are left out), locked likewise."""
         return conn.execute(select(P).where(P.c.code.in_(codes))).mappings()
 

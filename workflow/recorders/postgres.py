@@ -3,11 +3,10 @@ transaction-scoped advisory lock, the plain Core statements otherwise (``workflo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from workflow.recorders import LOCK, Recorder
 from workflow.tables import project as P
@@ -22,10 +21,10 @@ class PostgresRecorder(Recorder):
     # read_ahead: nothing.  ``FOR UPDATE`` needs the writer's privileges, which a disabled login or an
     # auditor lacks, so the row is locked only after the role check.
 
-    def lock(self, conn: Connection, code: str) -> Mapping[str, Any] | None:
+    def lock(self, conn: Connection, code: str) -> RowMapping | None:
         return conn.execute(_LOCK_FOR_UPDATE, {"b_code": code}).mappings().first()
 
-    def lock_many(self, conn: Connection, codes: Sequence[str]) -> Iterable[Mapping[str, Any]]:
+    def lock_many(self, conn: Connection, codes: Sequence[str]) -> Iterable[RowMapping]:
         return conn.execute(select(P).where(P.c.code.in_(codes)).with_for_update()).mappings()
 
     def serialize(self, conn: Connection, key: int) -> None:

@@ -13,13 +13,13 @@ row costs more than SQLite's insert).  What it buys is measured in ``docs/perfor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from workflow.recorders import INSERT_CHUNK, LOCK_GATED, Recorder
 
@@ -27,7 +27,7 @@ from workflow.recorders import INSERT_CHUNK, LOCK_GATED, Recorder
 class SQLiteRecorder(Recorder):
     name = "sqlite"
 
-    def read_ahead(self, conn: Connection, code: str, actor: str) -> Mapping[str, Any] | None:
+    def read_ahead(self, conn: Connection, code: str, actor: str) -> RowMapping | None:
         return conn.execute(LOCK_GATED, {"b_code": code, "b_login": actor}).mappings().first()
 
     def next_project_id(self, conn: Connection) -> int:
