@@ -10,7 +10,7 @@ from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
-from workflow.events import GENESIS, PLAN_FIELDS, Edited, YearPlanSet, new_registered
+from workflow.events import GENESIS, PLAN_FIELDS, Edited, Registered, YearPlanSet
 from workflow.store import ProjectRow, Txn, project_code
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
@@ -180,7 +180,7 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
         stage_since=on, held_from=None, registered_on=on, last_transition_on=on, last_followup_on=None,
         workflow_name=defn.name, workflow_version=defn.version, version=1, head_seq=0, head_hash=GENESIS,
         created_at=txn.recorded_at, new=True))
-    txn.emit(proj, new_registered(  # ``Registered``, every field given (built without the frozen init's cost)
+    txn.emit(proj, Registered(
         on=on, stage=initial, name=fields.name, investor=fields.investor, origin=fields.origin,
         industry=fields.industry, category=fields.category, key=key,
         planned_investment_minor=fields.planned_investment_minor, unit_code=fields.unit_code,
