@@ -3,8 +3,7 @@
     python -m bench.tricks [--rounds N] [--rows N] [--projects N] [import] [startup]
 
 - ``import``: ``pipeline import`` of a ledger of ``--rows`` rows (the import benchmark's ledger) as is,
-  without the pause of cycle collection (``workflow.bulk.paused_cycle_collection``), and without
-  SQLite's insert path (the base ``Recorder.insert``: the Core ``executemany``);
+  and without SQLite's insert path (the base ``Recorder.insert``: the Core ``executemany``);
 - ``startup``: ``pipeline project show`` on a database of ``--projects`` projects as is, and with
   typer's own coercion of every value (``cli/params.py`` not installed).
 
@@ -28,7 +27,6 @@ from bench.common import PYTHON, ROOT, init_db, populate
 # Code run before the command line, turning one fast path off.
 WITHOUT = {
     "as is": "",
-    "no cycle-collection pause": "import gc; gc.disable = lambda: None",
     "plain inserts": ("from workflow.recorders import Recorder\nfrom workflow.recorders.sqlite import SQLiteRecorder\n"
                       "SQLiteRecorder.insert = Recorder.insert"),
     "typer's coercion": "import cli.params; cli.params.install = lambda: False",
@@ -53,8 +51,7 @@ def bench_import(rounds: int, rows: int, work: Path) -> None:
     template = work / "template.db"
     fresh_db(template)
     env = {"PYTHONPATH": str(ROOT)}
-    runs: dict[str, list[tuple[float, float]]] = {v: [] for v in ("as is", "no cycle-collection pause",
-                                                                  "plain inserts")}
+    runs: dict[str, list[tuple[float, float]]] = {v: [] for v in ("as is", "plain inserts")}
     for _ in range(rounds):
         for variant, times in runs.items():
             db = work / "run.db"

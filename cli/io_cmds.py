@@ -70,17 +70,13 @@ def import_cmd(
     计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).
     Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
-    from workflow.bulk import paused_cycle_collection
+    if late:
+        from workflow.closing import late as late_entry
 
-    # Both passes over the file too: they keep thousands of small objects alive (docs/performance.md).
-    with paused_cycle_collection():
-        if late:
-            from workflow.closing import late as late_entry
-
-            with late_entry(reason):  # one reason for the whole file
-                _import(file, dry_run, allow_duplicates, sheet, json)
-        else:
+        with late_entry(reason):  # one reason for the whole file
             _import(file, dry_run, allow_duplicates, sheet, json)
+    else:
+        _import(file, dry_run, allow_duplicates, sheet, json)
 
 
 def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None, json: bool) -> None:

@@ -189,29 +189,6 @@ def test_import_refuses_every_bad_row_and_writes_nothing(service):
     assert service.list_projects() == []
 
 
-def test_cycle_collection_is_paused_during_an_import_and_back_on_after(service, monkeypatch):
-    """The one trick of a batch that is not a statement (docs/performance.md): the collector is off
-    while the rows are written, and on again after the import, refused or not."""
-    import gc
-
-    from workflow import bulk
-
-    seen = []
-    real_flush = bulk.Txn.flush
-
-    def flush(txn):
-        seen.append(gc.isenabled())
-        return real_flush(txn)
-
-    monkeypatch.setattr(bulk.Txn, "flush", flush)
-    assert gc.isenabled()
-    service.import_projects(PROJECTS[:2])
-    assert seen and not any(seen) and gc.isenabled()
-    with pytest.raises(BadInput):
-        service.import_projects([dict(PROJECTS[1], unit="NOPE")])
-    assert gc.isenabled()
-
-
 def test_import_dry_run_writes_nothing_and_codes_are_not_used_up(service):
     dry = service.import_projects(PROJECTS[:2], dry_run=True)
     assert dry == {"imported": 0, "rows": 2, "first": "P-0001", "last": "P-0002", "assignments": 0, "dry_run": True}

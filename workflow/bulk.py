@@ -8,8 +8,7 @@ command here, only the loop, the progress, and the collection of an import's row
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from datetime import date
 from itertools import chain
@@ -88,7 +87,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
     head = next(it, None)
     if head is None:
         return {"imported": 0, "rows": 0, "first": None, "last": None, "assignments": 0, "dry_run": dry_run}
-    with engine.connect() as conn, transaction(conn, commit=not dry_run), paused_cycle_collection():
+    with engine.connect() as conn, transaction(conn, commit=not dry_run):
         require(conn, actor, WRITERS, "import projects", roles)
         txn = Txn(conn, actor, batch=True)
         known = unit_codes(conn)
@@ -154,7 +153,7 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
             raise BadInput(f"unknown batch action {op.action!r}; known: {', '.join(BATCH_COMMANDS)}")
     if not ops:
         return {"writes": 0, "events": 0, "projects": 0}
-    with engine.begin() as conn, paused_cycle_collection():
+    with engine.begin() as conn:
         role = require(conn, actor, WRITERS, "change projects", roles)
         if any(op.action == "assign" for op in ops):
             require(conn, actor, ("admin",), "reassign leaders", roles)
@@ -190,22 +189,6 @@ def run_batch(engine: Engine, actor: str, fn: Callable[[Txn], Any], *, roles: It
         result = fn(txn)
         txn.flush()
         return result
-
-
-@contextmanager
-def paused_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection while a batch runs (nested: the outermost turns it back on).  A
-    batch allocates a few small objects per row (its row, event and payload) and creates no reference
-    cycles; the collector's passes over them cost about a fifth of an import's CPU time
-    (docs/performance.md).  Memory stays bounded: a batch drops its rows after each flush, and
-    reference counting frees them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @contextmanager
