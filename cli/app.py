@@ -140,6 +140,19 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
     return exc.exit_code
 
 
+def _usage_errors() -> Any:
+    """typer's usage errors: its own class from 0.2x on (it carries its own copy of click), click's before."""
+    found = getattr(typer, "TyperException", None)
+    if found is None:
+        from click import ClickException  # type: ignore[import-not-found,unused-ignore]
+
+        found = ClickException
+    return found
+
+
+_USAGE_ERRORS = _usage_errors()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the exit code of docs/usage.md "Exit codes"."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -164,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         say("aborted")
         code = 130
-    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
+    except _USAGE_ERRORS as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
             doc: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "details": []}
             if click_zh.active():

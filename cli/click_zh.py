@@ -26,7 +26,11 @@ def use(zh: bool) -> None:
 
 def _install() -> None:
     import typer.core as typer_core
-    from typer._click import core as click_core
+
+    try:  # typer 0.2x carries its own copy of click; earlier versions use the click package
+        from typer._click import core as click_core
+    except ImportError:
+        from click import core as click_core  # type: ignore[no-redef]
 
     from workflow.i18n import CLICK_WORDS, click_zh
 

@@ -71,24 +71,13 @@ def import_cmd(
     计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).
     Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
-    import gc
+    if late:
+        from workflow.closing import late as late_entry
 
-    # A bulk load keeps each batch's thousands of row dicts alive while it writes them: the cyclic
-    # collector would scan them again and again for nothing (they hold no cycles, and memory stays the
-    # same without it: the import streams); it runs again when the command is done.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        if late:
-            from workflow.closing import late as late_entry
-
-            with late_entry(reason):  # one reason for the whole file
-                _import(file, dry_run, allow_duplicates, sheet, json)
-        else:
+        with late_entry(reason):  # one reason for the whole file
             _import(file, dry_run, allow_duplicates, sheet, json)
-    finally:
-        if collecting:
-            gc.enable()
+    else:
+        _import(file, dry_run, allow_duplicates, sheet, json)
 
 
 def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None, json: bool) -> None:

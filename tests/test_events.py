@@ -276,22 +276,10 @@ _WRITTEN = [
 ]
 
 
-def test_the_fast_builder_takes_fields_by_name_or_position():
-    keywords = dict(on=_ON, stage="lead", name="x", investor=None, origin=None, industry=None, category=None,
-                    key=False, planned_investment_minor=0, unit_code=None, workflow_name="investment",
-                    workflow_version=1, plan=(None, None, None, None))
-    built = events.new_registered(**keywords)
-    assert built == events.Registered(**keywords) == events.new_registered(*keywords.values())
-    with pytest.raises(TypeError):
-        events.new_registered(**{k: v for k, v in keywords.items() if k != "plan"})  # every field is needed
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        built.name = "y"  # type: ignore[misc]
-
-
 @pytest.mark.parametrize("written", _WRITTEN, ids=lambda e: f"{e.kind}-{e!r:.40}")
 def test_a_stored_row_reads_back_as_the_event_written(written):
     """What the write path stores reads back (``event_from_row``, the replay's readers) as an equal
-    event of the same class, field for field: the fast builders give what the constructors give."""
+    event of the same class, field for field."""
     import json
 
     payload = json.loads(events.plain_text(written.payload()))

@@ -8,8 +8,7 @@ command here, only the loop, the progress, and the collection of an import's row
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from datetime import date
 from itertools import chain
@@ -105,7 +104,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
     head = next(it, None)
     if head is None:
         return {"imported": 0, "rows": 0, "first": None, "last": None, "assignments": 0, "dry_run": dry_run}
-    with engine.connect() as conn, transaction(conn, commit=not dry_run), paused_cycle_collection():
+    with engine.connect() as conn, transaction(conn, commit=not dry_run):
         require(conn, actor, roles_for("registered"), "import projects", roles)
         txn = Txn(conn, actor, batch=True)
         known = unit_codes(conn)
@@ -215,7 +214,7 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
             raise BadInput(f"unknown batch action {op.action!r}; known: {', '.join(BATCH_COMMANDS)}")
     if not ops:
         return {"writes": 0, "events": 0, "projects": 0}
-    with engine.begin() as conn, paused_cycle_collection():
+    with engine.begin() as conn:
         role = ""
         for kind, what in dict.fromkeys(BATCH_RECORDS[op.action] for op in ops):  # each kind once, in order
             role = require(conn, actor, roles_for(kind), what, roles)
@@ -251,21 +250,6 @@ def run_batch(engine: Engine, actor: str, fn: Callable[[Txn], Any], *, roles: It
         result = fn(txn)
         txn.flush()
         return result
-
-
-@contextmanager
-def paused_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection while a batch runs.  A batch allocates a few small objects per
-    row (its row, event and payload) and creates no reference cycles; the collector's passes over
-    them cost a fifth of an import's time.  Memory stays bounded: a batch drops its rows after each
-    flush, and reference counting frees them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @contextmanager

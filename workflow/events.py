@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring as _py_encode_basestring
@@ -943,24 +943,10 @@ _DATE_COLUMNS = frozenset({"plan_sign", "plan_fund", "plan_break_ground", "plan_
 RowReader = Callable[[Any, Any, Any, date, Any, Mapping[str, Any], frozenset[str], "date | None"], Event]
 
 
-def _builder(cls: type) -> Callable[..., Any]:
-    """``cls(*values)`` for a frozen slotted event class given every field in order, built faster: a
-    frozen dataclass's ``__init__`` must set each field through ``object.__setattr__``; this sets each
-    slot through its own descriptor.  The object is the same (``tests/test_events.py`` compares them);
-    the replay reads millions of rows through these."""
-    names = [f.name for f in fields(cls)]  # the parameters: by position or by name, as the class takes them
-    scope: dict[str, Any] = {"_new_": object.__new__, "_cls_": cls}
-    for i, name in enumerate(names):
-        scope[f"_set{i}_"] = getattr(cls, name).__set__  # the slot's member descriptor
-    sets = "".join(f"    _set{i}_(_o_, {name})\n" for i, name in enumerate(names))
-    exec(f"def build({', '.join(names)}):\n    _o_ = _new_(_cls_)\n{sets}    return _o_\n", scope)  # noqa: S102
-    return scope["build"]  # type: ignore[no-any-return]
-
-
 def _read_registered(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                      paused: frozenset[str], target_on: date | None) -> Event:
     plan = p["plan"]
-    return new_registered(on=on, stage=str(to_stage), name=p["name"], investor=p["investor"], origin=p["origin"],
+    return Registered(on=on, stage=str(to_stage), name=p["name"], investor=p["investor"], origin=p["origin"],
                       industry=p["industry"], category=p["category"], key=bool(p["key"]),
                       planned_investment_minor=int(p["planned_investment_minor"]), unit_code=p["unit_code"],
                       workflow_name=p["workflow_name"], workflow_version=int(p["workflow_version"]),
@@ -979,34 +965,34 @@ def _read_transition(trigger: Any, from_stage: Any, to_stage: Any, on: date, rea
     held = held_from_after(paused, from_stage, to_stage, None)
     if trigger == "hold" and not paused:
         held = p.get("held_from", from_stage)
-    return _new_transition(on, str(trigger), str(from_stage), str(to_stage), reason, held, bool(p.get("auto", False)))
+    return Transitioned(on, str(trigger), str(from_stage), str(to_stage), reason, held, bool(p.get("auto", False)))
 
 
 def _read_check(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                 paused: frozenset[str], target_on: date | None) -> Event:
-    return _new_check(on, p["item"], p["result"], p["note"])
+    return CheckRecorded(on, p["item"], p["result"], p["note"])
 
 
 def _read_document(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                    paused: frozenset[str], target_on: date | None) -> Event:
-    return _new_document(on, p["document"], p["number"])
+    return DocumentRecorded(on, p["document"], p["number"])
 
 
 def _read_capital(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                   paused: frozenset[str], target_on: date | None) -> Event:
-    return _new_capital(on, int(p["amount_minor"]), p["currency"], p["source"])
+    return CapitalArrived(on, int(p["amount_minor"]), p["currency"], p["source"])
 
 
 def _read_investment(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                      paused: frozenset[str], target_on: date | None) -> Event:
-    return _new_investment(on, int(p["amount_minor"]), p["currency"])
+    return InvestmentRecorded(on, int(p["amount_minor"]), p["currency"])
 
 
 def _read_followup(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                    paused: frozenset[str], target_on: date | None) -> Event:
     if len(p) == 1:  # a plain note (the payload carries the other keys only when given)
-        return _new_followup(on, p["note"], None, None, None)
-    return _new_followup(on, p["note"], p.get("contact"), p.get("next_step"), _date_or_none(p.get("next_on")))
+        return FollowedUp(on, p["note"])
+    return FollowedUp(on, p["note"], p.get("contact"), p.get("next_step"), _date_or_none(p.get("next_on")))
 
 
 def _read_problem(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
@@ -1057,16 +1043,6 @@ def _read_correction(trigger: Any, from_stage: Any, to_stage: Any, on: date, rea
                      amount_minor=None if amount is None else int(amount), currency=p.get("currency"),
                      target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)))
 
-
-# The kinds most rows are, built by ``_builder`` (every field given).  ``new_registered`` also serves
-# the write path: an import registers tens of thousands of projects in one go.
-new_registered = _builder(Registered)
-_new_check = _builder(CheckRecorded)
-_new_document = _builder(DocumentRecorded)
-_new_capital = _builder(CapitalArrived)
-_new_investment = _builder(InvestmentRecorded)
-_new_followup = _builder(FollowedUp)
-_new_transition = _builder(Transitioned)
 
 ROW_READERS: dict[str, RowReader] = {
     "registered": _read_registered, "edited": _read_edited, "transition": _read_transition,

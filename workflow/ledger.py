@@ -25,10 +25,11 @@ from sqlalchemy.engine import Connection
 
 from workflow import clock
 from workflow.events import GENESIS, canonical, format_utc
+from workflow.recorders import recorder
 from workflow.tables import event as E
 from workflow.tables import ledger as L
 
-LEDGER_LOCK = 0x5049_504C  # PostgreSQL advisory lock key serialising ledger appends ("PIPL")
+LEDGER_LOCK = 0x5049_504C  # the key serialising ledger appends ("PIPL"; workflow.recorders)
 
 
 def entry_hash(seq: int, kind: str, target: str, payload: Any, reason: str | None, actor: str,
@@ -46,8 +47,7 @@ def entry_hash(seq: int, kind: str, target: str, payload: Any, reason: str | Non
 def append(conn: Connection, actor: str, kind: str, target: str, payload: dict[str, Any],
            reason: str | None = None) -> dict:
     """Append one entry in the caller's transaction; returns it as ``entry_json`` shows it."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK})")
+    recorder(conn).serialize(conn, LEDGER_LOCK)  # PostgreSQL: an advisory lock; SQLite: the write transaction
     head = conn.execute(select(L.c.seq, L.c.hash).order_by(L.c.seq.desc()).limit(1)).first()
     seq = (head[0] + 1) if head else 1
     prev = head[1] if head else GENESIS

@@ -32,7 +32,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from workflow.access import PERMISSIONS, roles_for
@@ -391,23 +391,34 @@ _ROW_MAKERS: dict[tuple[str, bool], Callable[[dict], tuple]] = {}
 
 def _row_maker(table: str, iso_dates: bool) -> Callable[[dict], tuple]:
     """A function giving a replayed row of ``table`` (its ``derived`` values) as the stored tuple
-    ``(project_id, event_seq, *DERIVED_COLUMNS[table])`` reads (dates as ISO text when ``iso_dates``);
-    written out once per table, as ``dataclasses`` writes its methods, so a row costs one call."""
+    ``(project_id, event_seq, *DERIVED_COLUMNS[table])`` reads (dates as ISO text when ``iso_dates``)."""
     found = _ROW_MAKERS.get((table, iso_dates))
     if found is None:
-        parts = []
-        for c in ("project_id", "event_seq", *DERIVED_COLUMNS[table]):
-            parts.append(f"iso[v[{c!r}]]" if iso_dates and c in _DATE_COLUMNS else f"v[{c!r}]")
-        found = _ROW_MAKERS[(table, iso_dates)] = eval(  # noqa: S307 - our own column names
-            f"lambda v: ({', '.join(parts)},)", {"iso": _ISO})
+        columns = ("project_id", "event_seq", *DERIVED_COLUMNS[table])
+        found = _ROW_MAKERS[(table, iso_dates)] = _as_stored(
+            itemgetter(*columns), [i for i, c in enumerate(columns) if iso_dates and c in _DATE_COLUMNS])
     return found
 
 
 def _project_maker(iso_dates: bool) -> Callable[[Any], tuple]:
     """A function giving a replayed project row's ``COMPARED_FIELDS`` as the stored row holds them
     (dates as ISO text when ``iso_dates``): for a first comparison of the whole row at once."""
-    parts = [f"iso[r.{f}]" if iso_dates and f in _PROJECT_DATES else f"r.{f}" for f in COMPARED_FIELDS]
-    return eval(f"lambda r: ({', '.join(parts)},)", {"iso": _ISO})  # type: ignore[no-any-return]  # noqa: S307
+    return _as_stored(attrgetter(*COMPARED_FIELDS),
+                      [i for i, f in enumerate(COMPARED_FIELDS) if iso_dates and f in _PROJECT_DATES])
+
+
+def _as_stored(get: Callable[[Any], tuple], dates: list[int]) -> Callable[[Any], tuple]:
+    """``get``'s values, those at the positions ``dates`` as ISO text (a non-date there raises
+    ``AttributeError``: the callers then compare field by field)."""
+    if not dates:
+        return get
+
+    def values(source: Any) -> tuple:
+        found = list(get(source))
+        for i in dates:
+            found[i] = _ISO[found[i]]
+        return tuple(found)
+    return values
 
 
 def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool = True) -> list[dict]:

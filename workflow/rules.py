@@ -554,16 +554,14 @@ def lock_people(conn, logins: Iterable[str]) -> None:
     """PostgreSQL: serialise cap decisions on these people until the transaction ends (SQLite's
     BEGIN IMMEDIATE already serialises every writer).  Advisory locks, in a fixed order, need no
     UPDATE grant on ``person`` (coordinators have none)."""
-    logins = sorted(set(logins))
-    if conn.dialect.name != "postgresql" or not logins:
-        return
     import hashlib
 
-    from sqlalchemy import text
+    from workflow.recorders import recorder
 
-    for login in logins:
+    serialize = recorder(conn).serialize  # PostgreSQL: advisory locks; SQLite: nothing (see above)
+    for login in sorted(set(logins)):
         key = int.from_bytes(hashlib.sha256(f"pipeline.lead:{login}".encode()).digest()[:8], "big", signed=True)
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        serialize(conn, key)
 
 
 # --- rules apply -----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Every change runs inside one :class:`Txn` (one database transaction):
 
-1. lock the project row (SQLite: the engine's ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT … FOR
-   UPDATE``) and check ``expect_version`` if given;
+1. lock the project row (through the engine's recorder, ``workflow.recorders``: SQLite's
+   ``BEGIN IMMEDIATE`` already holds the database; PostgreSQL ``SELECT … FOR UPDATE``) and check
+   ``expect_version`` if given;
 2. a command (``workflow.commands``) validates, decides and emits typed events (``workflow.events``);
 3. :meth:`Txn.emit` appends each event to the project's hash chain (next ``seq``, ``prev_hash`` =
    the head's hash, ``hash`` over the canonical bytes), applies it to the project row and the
@@ -15,7 +16,8 @@ Every change runs inside one :class:`Txn` (one database transaction):
 A single write and a batch (import, demo, ``rules apply``) differ only in when :meth:`flush` runs
 and in where the guard facts come from: a single write reads a project's facts when a guard first
 asks; a batch reads many projects' facts at once and then keeps them in memory.  The commands are
-the same.
+the same.  Whatever differs between the engines is the recorder's; this module never asks which
+engine it runs on.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from workflow import clock
-from workflow.access import GATE_COLUMNS as _GATE_COLUMNS
 from workflow.errors import Conflict, NotFound
 from workflow.events import (
     GENESIS,
@@ -44,6 +45,7 @@ from workflow.events import (
     plain_text,
     project_code,
 )
+from workflow.recorders import recorder as _recorder
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import document as DOC
@@ -61,14 +63,6 @@ TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG, 
 _INSERT_ORDER = ("event", "screening_check", "document", "capital_arrival", "investment_completed", "followup",
                  "assignment", "problem", "problem_action", "supervision_letter", "year_plan")
 _IN_CHUNK = 500
-_PROJECT_ID_LOCK = 0x5049_5045  # PostgreSQL advisory lock key serialising new project ids ("PIPE")
-
-_LOCK = select(P).where(P.c.code == bindparam("b_code"))
-_LOCK_FOR_UPDATE = _LOCK.with_for_update()
-# SQLite: the project row and the write gate (``access.gate``) in one statement.  The transaction holds
-# the database's write lock from its first statement (BEGIN IMMEDIATE), and SQLite has no privileges,
-# so reading the row before the role check changes nothing but a round trip.
-_LOCK_GATED = select(P, *_GATE_COLUMNS).where(P.c.code == bindparam("b_code"))
 _END_ASSIGNMENT = (update(ASG).where(ASG.c.project_id == bindparam("b_pid"), ASG.c.event_seq == bindparam("b_aseq"))
                    .values(ended_on=bindparam("b_on"), ended_seq=bindparam("b_seq")))
 _DOC_KINDS = select(DOC.c.kind).where(DOC.c.project_id == bindparam("b_pid"))
@@ -165,7 +159,7 @@ class Txn:
         self.conn = conn
         self.actor = actor
         self.batch = batch
-        self.postgres = conn.dialect.name == "postgresql"
+        self.recorder = _recorder(conn)  # what differs between the engines (workflow.recorders)
         self.recorded_at = clock.utcnow()
         self.recorded_text = format_utc(self.recorded_at)
         self.today = clock.today()  # "today" for the effective-date rules, once per transaction
@@ -180,15 +174,14 @@ class Txn:
         self._gate: tuple[bool, str | None] | None = None  # (actor disabled, ledger head): ``gate``
 
     def read_ahead(self, code: str) -> None:
-        """SQLite: read ``code``'s row together with the gate, before the role check (one statement
-        instead of two).  PostgreSQL locks only after the check (``FOR UPDATE`` needs the writer's
-        privileges, which a disabled login or an auditor lacks), so nothing is read ahead there."""
-        if self.postgres or self._gate is not None:
+        """Before the role check: read ``code``'s row together with the gate where the recorder can
+        (SQLite: one statement instead of two; PostgreSQL reads nothing ahead)."""
+        if self._gate is not None:
             return
         from workflow.find import normalize_code
 
         code = normalize_code(code)
-        row = _read_gated(self.conn, code, self.actor)
+        row = self.recorder.read_ahead(self.conn, code, self.actor)
         if row is None:
             return  # the gate is read on its own; ``lock`` names the missing project
         self._gate = (bool(row["gate_disabled"]), row["gate_ledger_head"])
@@ -214,7 +207,7 @@ class Txn:
         proj = self.projects.get(code)
         if proj is not None:
             return proj
-        row = self.conn.execute(_LOCK_FOR_UPDATE if self.postgres else _LOCK, {"b_code": code}).mappings().first()
+        row = self.recorder.lock(self.conn, code)
         if row is None:
             raise project_not_found(self.conn, typed)
         proj = self.projects[code] = ProjectRow.of(row)
@@ -224,10 +217,7 @@ class Txn:
         """Lock many projects at once and read their facts (a batch); NotFound lists the missing."""
         wanted = [c for c in dict.fromkeys(codes) if c not in self.projects]
         for chunk in _chunks(wanted, _IN_CHUNK):
-            stmt = select(P).where(P.c.code.in_(chunk))
-            if self.postgres:
-                stmt = stmt.with_for_update()
-            for row in self.conn.execute(stmt).mappings():
+            for row in self.recorder.lock_many(self.conn, chunk):
                 self.projects[row["code"]] = ProjectRow.of(row)
         missing = [c for c in codes if c not in self.projects]
         if missing:
@@ -238,19 +228,9 @@ class Txn:
 
     def next_project_id(self) -> int:
         """The next new project id (codes are never reused); counts projects created in this
-        transaction.  On PostgreSQL creators take a transaction-scoped advisory lock first."""
+        transaction (the recorder's: on PostgreSQL creators take turns)."""
         if "next_id" not in self.cache:
-            conn = self.conn
-            if conn.dialect.name == "sqlite":
-                # AUTOINCREMENT's counter: codes are never reused, even after a row went missing.
-                seq = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'project'").scalar()
-                top = conn.execute(select(func.max(P.c.id))).scalar()
-                self.cache["next_id"] = max(seq or 0, top or 0) + 1
-            else:
-                # Not the id sequence (nextval is not transactional, so a dry run, a refusal or a killed
-                # import would use codes up): continue after the highest id under an advisory lock.
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PROJECT_ID_LOCK})")
-                self.cache["next_id"] = (conn.execute(select(func.max(P.c.id))).scalar() or 0) + 1
+            self.cache["next_id"] = self.recorder.next_project_id(self.conn)
         return int(self.cache["next_id"])
 
     def create(self, proj: ProjectRow) -> ProjectRow:
@@ -373,7 +353,7 @@ class Txn:
         inserted = set()
         if self._new:
             rows = [_COLUMN_VALUES(p) for p in self._new]
-            insert_many(conn, P, rows, keys=COLUMNS)
+            self.recorder.insert(conn, P, rows, COLUMNS)
             for p, values in zip(self._new, rows, strict=True):
                 p.original = values  # as inserted: nothing left to save
                 p.events = 0
@@ -382,7 +362,7 @@ class Txn:
             self._new = []
         for name in _INSERT_ORDER:
             if self._rows[name]:
-                insert_many(conn, TABLES[name], self._rows[name])
+                self.recorder.insert(conn, TABLES[name], self._rows[name])
                 self._rows[name] = []
         if self._ends:
             conn.execute(_END_ASSIGNMENT, self._ends)
@@ -401,8 +381,8 @@ class Txn:
                 {"b_id": proj.id, "b_old": old, **{f"b_{k}": v for k, v in changes.items()}})
         for keys, saves in groups.items():
             for chunk in _chunks(saves, 5000):
-                done = _save(conn, keys, chunk)
-                if (len(chunk) == 1 or conn.dialect.supports_sane_multi_rowcount) and done != len(chunk):
+                done = self.recorder.save(conn, keys, chunk)
+                if done is not None and done != len(chunk):
                     code = chunk[0]["b_id"]
                     raise Conflict(f"{project_code(code)} was changed by someone else; nothing was written; retry",
                                    [{"project": project_code(code), "expected": chunk[0]["b_old"]}])
@@ -446,86 +426,6 @@ class _FactsLoader:
         return holders
 
 
-_GATED_SQL: list[tuple[str, Callable, list[str], list[tuple[str, Callable]]]] = []
-
-
-def _read_gated(conn: Connection, code: str, actor: str) -> dict[str, Any] | None:
-    """SQLite: ``_LOCK_GATED`` compiled once and run as its SQL, each value through SQLAlchemy's own
-    result processor of its column (what ``conn.execute`` would do, without building the statement's
-    parameters and result object each write)."""
-    if not _GATED_SQL:
-        compiled = _LOCK_GATED.compile(dialect=conn.dialect)
-        names = [str(c.key) for c in _LOCK_GATED.selected_columns]
-        processors: list[tuple[str, Callable]] = []
-        for name, c in zip(names, _LOCK_GATED.selected_columns, strict=True):
-            f = c.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
-            if f is not None:
-                processors.append((name, f))
-        binds = list(compiled.positiontup or ())
-        fixed = compiled.construct_params({"b_code": "", "b_login": ""})  # and the literal values in it
-        assert all(not isinstance(fixed[b], bool | date) for b in binds)  # none needs a bind processor
-        template = [fixed[b] for b in binds]
-        positions = {b: [i for i, x in enumerate(binds) if x == b] for b in ("b_code", "b_login")}
-
-        def params(code: str, actor: str) -> tuple:
-            values = list(template)
-            for name, value in (("b_code", code), ("b_login", actor)):
-                for i in positions[name]:
-                    values[i] = value
-            return tuple(values)
-
-        _GATED_SQL.append((str(compiled), params, names, processors))
-    sql, params, names, processors = _GATED_SQL[0]
-    # On the DBAPI connection, inside the transaction SQLAlchemy began: a text statement through
-    # SQLAlchemy would build its result's metadata from the cursor's description every time.
-    found = conn.connection.dbapi_connection.execute(sql, params(code, actor)).fetchone()  # type: ignore[union-attr]
-    if found is None:
-        return None
-    row = dict(zip(names, found, strict=True))
-    for name, process in processors:
-        row[name] = process(row[name])
-    return row
-
-
-_SAVES: dict[tuple[str, ...], Any] = {}
-
-
-def _save_statement(keys: tuple[str, ...]) -> Any:
-    stmt = _SAVES.get(keys)
-    if stmt is None:
-        stmt = _SAVES[keys] = (update(P).where(P.c.id == bindparam("b_id"), P.c.version == bindparam("b_old"))
-                               .values(**{k: bindparam(f"b_{k}") for k in keys}))
-    return stmt
-
-
-_SQLITE_SAVES: dict[tuple[str, ...], tuple[str, Callable, list[tuple[int, Callable]]]] = {}
-
-
-def _save(conn: Connection, keys: tuple[str, ...], saves: Sequence[dict]) -> int:
-    """Save the changed columns ``keys`` of projects on their old versions (the compare-and-set);
-    the rows updated.  On SQLite the statement is compiled once per set of columns and run with
-    SQLAlchemy's own bind processors over each value, as ``insert_many`` does."""
-    if conn.dialect.name != "sqlite":
-        return conn.execute(_save_statement(keys), saves).rowcount
-    found = _SQLITE_SAVES.get(keys)
-    if found is None:
-        compiled = _save_statement(keys).compile(dialect=conn.dialect)
-        order = list(compiled.positiontup or ())
-        types = {f"b_{k}": P.c[k].type for k in keys} | {"b_id": P.c.id.type, "b_old": P.c.version.type}
-        processors = [types[b].dialect_impl(conn.dialect).bind_processor(conn.dialect) for b in order]
-        found = _SQLITE_SAVES[keys] = (str(compiled), itemgetter(*order),
-                                       [(i, f) for i, f in enumerate(processors) if f is not None])
-    sql, getter, processed = found
-    params = []
-    for save in saves:
-        values = list(getter(save))
-        for i, process in processed:
-            if values[i] is not None:
-                values[i] = process(values[i])
-        params.append(tuple(values))
-    return conn.exec_driver_sql(sql, params).rowcount
-
-
 def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow], Any], *,
         check: Callable[[Txn], Any] | None = None, expect_version: int | None = None) -> WriteResult:
     """One command on one project in its own transaction: ``check(txn)`` (the role check) first,
@@ -552,63 +452,12 @@ def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow],
 # --- batched inserts ---------------------------------------------------------------------------------
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[Any], chunk: int = 20_000, *,
-                keys: tuple[str, ...] | None = None) -> None:
-    """Insert ``rows`` with executemany of the table's Core insert: dicts with the same keys, or
-    tuples of the values of ``keys``.
-
-    On SQLite SQLAlchemy's own bind processors convert each distinct value once (dates, times and
-    booleans repeat; converting every parameter of every row costs more than SQLite's insert)."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        if keys is not None:
-            rows = [dict(zip(keys, r, strict=True)) for r in rows]
-        for start in range(0, len(rows), chunk):
-            conn.execute(insert(table), rows[start:start + chunk])
-        return
-    sql, getter, processed, order = _sqlite_insert(conn.dialect, table, keys or tuple(rows[0]))
-    if keys is not None:  # tuples: reordered only if the statement wants another order
-        getter = _same if order == keys else itemgetter(*(keys.index(k) for k in order))
-    for start in range(0, len(rows), chunk):
-        params = list(map(getter, rows[start:start + chunk]))  # each row's values in the statement's order
-        if processed:
-            columns = list(zip(*params, strict=True))
-            for i, process in processed:
-                columns[i] = _converted(columns[i], process)
-            params = list(zip(*columns, strict=True))
-        conn.exec_driver_sql(sql, params)
-
-
-_SQLITE_INSERTS: dict[tuple, tuple] = {}
-
-
-def _same(row: Any) -> Any:
-    return row
-
-
-def _sqlite_insert(dialect: Any, table: Table, keys: tuple
-                   ) -> tuple[str, Callable, list[tuple[int, Callable]], tuple[str, ...]]:
-    """The INSERT of ``keys`` into ``table`` compiled for SQLite, a getter of a row's values in its
-    order, and the (position, bind processor) of the columns that need converting; built once."""
-    found = _SQLITE_INSERTS.get((table.name, keys))
-    if found is None:
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-        order = list(compiled.positiontup or ())
-        processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
-        getter = itemgetter(*order) if len(order) > 1 else (lambda row, k=order[0]: (row[k],))
-        found = _SQLITE_INSERTS[(table.name, keys)] = (
-            str(compiled), getter, [(i, f) for i, f in enumerate(processors) if f is not None], tuple(order))
-    return found
-
-
-def _converted(column: Sequence, process: Callable) -> tuple:
-    """``column`` through a bind processor, each distinct value converted once (None stays None)."""
-    try:
-        done = {v: None if v is None else process(v) for v in set(column)}
-    except TypeError:  # an unhashable value: convert one by one
-        return tuple(None if v is None else process(v) for v in column)
-    return tuple(map(done.__getitem__, column))
+def insert_many(conn: Connection, table: Table, rows: Sequence[Any], *, keys: tuple[str, ...] | None = None
+                ) -> None:
+    """Insert ``rows`` into ``table`` as the engine's recorder does: dicts with the same keys, or
+    tuples of the values of ``keys``."""
+    if rows:
+        _recorder(conn).insert(conn, table, rows, keys)
 
 
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -19,13 +19,12 @@ from workflow.tables import supervision_letter as LET
 from workflow.values import day, required
 
 TEXT_LIMIT = 2000
-_PROBLEM_ID_LOCK = 0x5052_4F42  # PostgreSQL advisory lock serialising new problem ids ("PROB")
+_PROBLEM_ID_LOCK = 0x5052_4F42  # the key serialising new problem ids ("PROB")
 _LETTER_LOCK = 0x4C45_5454  # … and letter numbers ("LETT")
 
 
 def _advisory(txn: Txn, key: int) -> None:
-    if txn.postgres:
-        txn.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
+    txn.recorder.serialize(txn.conn, key)  # PostgreSQL: an advisory lock; SQLite's writers take turns anyway
 
 
 def next_problem_id(txn: Txn) -> int:

@@ -10,7 +10,7 @@ from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
-from workflow.events import PLAN_FIELDS, Edited, YearPlanSet, new_registered
+from workflow.events import PLAN_FIELDS, Edited, Registered, YearPlanSet
 from workflow.store import ProjectRow, Txn, project_code
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
@@ -183,7 +183,7 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
     new_id = txn.next_project_id()
     key = is_key(fields.planned_investment_minor, fields.key_override)
     initial = defn.stages[0].key
-    registered = new_registered(  # ``Registered``, every field given (built without the frozen init's cost)
+    registered = Registered(
         on=on, stage=initial, name=fields.name, investor=fields.investor, origin=fields.origin,
         industry=fields.industry, category=fields.category, key=key,
         planned_investment_minor=fields.planned_investment_minor, unit_code=fields.unit_code,
