@@ -355,10 +355,10 @@ class checked:
             doc = audit.checkpoint(self.engine, self.actor, store=False)
         except IntegrityFailure as exc:
             items = [i for i in exc.details if isinstance(i, dict)]
-            first = min(items, key=lambda p: by_key.get((p.get("code"), p.get("seq")), 1 << 62), default=None)
-            if first is None:
+            if not items:
                 raise _refuse(b, exc.message) from None
-            raise _bad_event(b, first.get("code"), first.get("seq"), str(first.get("problem")), items[:100]) from None
+            bad = min(items, key=lambda p: by_key.get((p.get("code"), p.get("seq")), 1 << 62))
+            raise _bad_event(b, bad.get("code"), bad.get("seq"), str(bad.get("problem")), items[:100]) from None
         found = {"events": len(b.events), "projects": len(projects), "ledger": len(b.ledger)}
         if b.digest and doc["digest"] != b.digest:
             raise _refuse(b, f"the history's digest {doc['digest']} is not the signed digest {b.digest} "

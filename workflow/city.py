@@ -202,11 +202,15 @@ def _money(f: dict, key: str) -> dict[str, int]:
     return {m["currency"]: int(m["amount_minor"]) for m in f[key]}
 
 
+def _zero() -> dict[str, Any]:
+    return {"signed": 0, "capital": dict.fromkeys(CURRENCIES, 0), "investment": dict.fromkeys(CURRENCIES, 0),
+            "key": 0, "red": 0, "yellow": 0}
+
+
 def _period_figures(months: dict[str, tuple[date, dict]], period: Any, as_of: date) -> dict:
     """A county's figures for ``period``: the months' flows added, the state at the period's end (or
     the as-of date, whichever is earlier)."""
-    out = {"signed": 0, "capital": dict.fromkeys(CURRENCIES, 0), "investment": dict.fromkeys(CURRENCIES, 0),
-           "key": 0, "red": 0, "yellow": 0}
+    out = _zero()
     for label, (_on, f) in months.items():
         y, m = int(label[:4]), int(label[5:])
         if period.start <= date(y, m, 1) <= period.end:
@@ -256,9 +260,7 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
     rows.sort(key=lambda r: (-_metric(r["figures"], by), r["county"]))
     for i, r in enumerate(rows, start=1):
         r["rank"] = i
-    total = {"signed": 0, "capital": dict.fromkeys(CURRENCIES, 0), "investment": dict.fromkeys(CURRENCIES, 0),
-             "key": 0, "red": 0, "yellow": 0}
-    total_prev = {k: (dict.fromkeys(CURRENCIES, 0) if isinstance(v, dict) else 0) for k, v in total.items()}
+    total, total_prev = _zero(), _zero()
     for r in rows:
         for into, src in ((total, r["figures"]), (total_prev, r["previous"])):
             for k, v in src.items():

@@ -333,7 +333,8 @@ HELP_ZH: dict[str, str] = {
     "city trust list": "列出已信任的县区密钥。",
     "city load": "逐个校验并保存数据包（管理员）；被拒收的数据包不改变任何内容，并停止载入。",
     "city report": "市里所存各县区的跨县区报表。",
-    "city report ranking": "各县区：签约、到位资金（人民币、美元）、完成投资、重点项目、同比增长、排名，及全市合计；附各县区截至日期和摘要。",
+    "city report ranking":
+        "各县区：签约、到位资金（人民币、美元）、完成投资、重点项目、同比增长、排名，及全市合计；附各县区截至日期和摘要。",
     "city board": "各县区的红灯、黄灯数，截至各县区数据包日期，附摘要。",
     "city show": "市里所存某县区的项目（只读），附截至日期和摘要。",
 }
@@ -1622,7 +1623,8 @@ ERRORS.update({
     "{path}: not a county bundle of format {FORMAT} (found {meta.get('format')!r})":
         "{path}：不是 {FORMAT} 格式的县区数据包（实为 {meta.get('format')!r}）",
     "{path}: the bundle's signed document is malformed": "{path}：数据包的签名文档格式有误",
-    "county {b.county}: bundle refused, nothing was kept: {text}": "县区 {b.county}：数据包被拒收，未保留任何内容：{text}",
+    "county {b.county}: bundle refused, nothing was kept: {text}":
+        "县区 {b.county}：数据包被拒收，未保留任何内容：{text}",
     "county {b.county}: no key of this county is trusted; bundle refused, nothing was kept "
     "(`pipeline city trust add {b.county} --key KEY --reason TEXT`)":
         "县区 {b.county}：本市未信任该县区的任何密钥；数据包被拒收，未保留任何内容"
@@ -1642,16 +1644,19 @@ ERRORS.update({
     "--period {period_text}: give one period (a year, half, quarter or two months), not a span":
         "--period {period_text}：请给出单个报告期（年、半年、季度或两个月），而非区间",
     "no county {county!r} in the city": "本市没有县区 {county!r}",
-    "no county {county!r} in the city; loaded: {', '.join(known)}": "本市没有县区 {county!r}；已载入：{', '.join(known)}",
+    "no county {county!r} in the city; loaded: {', '.join(known)}":
+        "本市没有县区 {county!r}；已载入：{', '.join(known)}",
     "the key is already trusted for county {county}": "该密钥已被信任用于县区 {county}",
     "{what}: {text!r} is not an Ed25519 public key (32 bytes in base64 or hex)":
         "{what}：{text!r} 不是 Ed25519 公钥（32 字节，base64 或十六进制）",
-    "--key-file: {target} is a symbolic link; give the key's own path": "--key-file：{target} 是符号链接；请给出密钥文件本身的路径",
+    "--key-file: {target} is a symbolic link; give the key's own path":
+        "--key-file：{target} 是符号链接；请给出密钥文件本身的路径",
     "--key-file: {target} already holds a key; give --force to replace it (the city must then trust the new "
     "public key)": "--key-file：{target} 已有密钥；如需替换请加 --force（之后市里须信任新的公钥）",
     "--key-file: {target} is not a file": "--key-file：{target} 不是文件",
     "--key-file: cannot create {target}: {exc.strerror}": "--key-file：无法创建 {target}：{exc.strerror}",
-    "no signing key at {target}: make one with `pipeline keys init`": "{target} 处没有签名密钥：请用 `pipeline keys init` 生成",
+    "no signing key at {target}: make one with `pipeline keys init`":
+        "{target} 处没有签名密钥：请用 `pipeline keys init` 生成",
     "--key-file: cannot read {target}: {exc.strerror}": "--key-file：无法读取 {target}：{exc.strerror}",
     "--key-file: {target} is not a PEM private key": "--key-file：{target} 不是 PEM 私钥",
     "--key-file: {target} is not an Ed25519 key": "--key-file：{target} 不是 Ed25519 密钥",
