@@ -14,14 +14,14 @@ import pytest
 from tests.conftest import ADMIN, invoke
 
 
-def _county_db(tmp: Path, seed: int = 1) -> dict:
+def _county_db(tmp: Path, seed: int = 1, code: str = "JX", name: str = "甲县") -> dict:
     db = str(tmp / "county.db")
     assert invoke(["demo", "--projects", "12", "--seed", str(seed), "--no-show"], db=db).code == 0
-    assert invoke(["county", "set", "--name", "甲县", "--code", "JX"], db=db).code == 0
-    key = str(tmp / "jx.pem")
+    assert invoke(["county", "set", "--name", name, "--code", code], db=db).code == 0
+    key = str(tmp / f"{code.lower()}.pem")
     res = invoke(["keys", "init", "--key-file", key, "--json"], db=db)
     assert res.code == 0, res.err
-    bundle = str(tmp / "jx1.bundle")
+    bundle = str(tmp / f"{code.lower()}1.bundle")
     res = invoke(["bundle", "export", "--output", bundle, "--key-file", key, "--json"], db=db)
     assert res.code == 0, res.err
     return {"db": db, "key": key, "public": res.json["public_key"], "bundle": bundle, "doc": res.json,
@@ -185,6 +185,28 @@ def test_a_bundle_loads_and_its_figures_equal_the_county_report(cli, county):
     assert _kept(cli) == (1, county["doc"]["counts"]["events"], 12)
 
 
+def test_two_counties_are_ranked_and_totalled(cli, county, tmp_path):
+    other = _county_db(tmp_path, seed=3, code="YX", name="乙县")
+    _trust(cli, county)
+    cli.admin("city", "trust", "add", "YX", "--key", other["public"], "--reason", "r", ok=True)
+    res = cli.admin("city", "load", county["bundle"], other["bundle"], json=True)
+    assert res.code == 0, res.err
+    assert [x["county"] for x in res.json["loaded"]] == ["JX", "YX"]
+    year = county["doc"]["as_of"][:4]
+    for by in ("signed", "capital", "investment", "key"):
+        doc = cli("city", "report", "ranking", "--period", year, "--by", by, json=True).json
+        rows = doc["counties"]
+        assert [r["rank"] for r in rows] == [1, 2]
+        assert {r["county"] for r in rows} == {"JX", "YX"}
+        first, second = rows
+        metric = {"signed": lambda f: f["signed"], "capital": lambda f: f["capital"]["CNY"],
+                  "investment": lambda f: f["investment"]["CNY"], "key": lambda f: f["key"]}[by]
+        assert metric(first["figures"]) >= metric(second["figures"])
+        assert metric(doc["total"]["figures"]) == metric(first["figures"]) + metric(second["figures"])
+    board = cli("city", "board", json=True).json
+    assert board["total"]["red"] == sum(r["red"] for r in board["counties"])
+
+
 def test_loading_the_same_bundle_again_adds_nothing(cli, county):
     _trust(cli, county)
     cli.admin("city", "load", county["bundle"], ok=True)
@@ -322,3 +344,32 @@ def test_city_init_makes_the_admin(tmp_path):
     assert res.code == 0 and res.json["admin"] == "mayor"
     assert invoke(["city", "board", "--json"], db=db).json == {"report": "city_board", "counties": [],
                                                               "total": {"red": 0, "yellow": 0}}
+
+
+def test_a_county_on_either_engine_exports_a_bundle_the_city_loads(cli, tmp_path):
+    """The county is ``cli`` (SQLite, then PostgreSQL); the city is an SQLite file."""
+    from tests.stages import to_signed
+    from tests.test_cli_core import add_project
+
+    code = add_project(cli)
+    to_signed(cli, code)
+    cli("capital", "add", code, "120万", ok=True)
+    cli.admin("county", "set", "--name", "乙县", "--code", "YX", ok=True)
+    key = str(tmp_path / "yx.pem")
+    public = invoke(["keys", "init", "--key-file", key, "--json"]).json["public_key"]
+    bundle = str(tmp_path / "yx.bundle")
+    res = cli.admin("bundle", "export", "--output", bundle, "--key-file", key, json=True)
+    assert res.code == 0, res.err
+    assert res.json["digest"] == cli.admin("audit", "checkpoint", json=True).json["digest"]
+    city = str(tmp_path / "city.db")
+    assert invoke(["city", "init"], db=city).code == 0
+    assert invoke(["city", "trust", "add", "YX", "--key", public, "--reason", "r"], db=city).code == 0
+    loaded = invoke(["city", "load", bundle, "--json"], db=city)
+    assert loaded.code == 0, loaded.err
+    shown = invoke(["city", "show", "YX", "--json"], db=city).json
+    assert [p["code"] for p in shown["projects"]] == [code]
+    year = res.json["as_of"][:4]
+    ranking = invoke(["city", "report", "ranking", "--period", year, "--json"], db=city).json
+    own = cli("report", "bulletin", "--period", year, "--as-of", res.json["as_of"], json=True).json["totals"]
+    assert ranking["counties"][0]["figures"]["capital"]["CNY"] == \
+        {m["currency"]: m["amount_minor"] for m in own["capital_in_place"]}.get("CNY", 0) == 120_000_000
