@@ -250,7 +250,8 @@ def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli,
     assert _kept(cli) == kept
 
 
-@pytest.mark.parametrize("case", ["changed", "dropped", "dropped_last", "signature", "counts"])
+@pytest.mark.parametrize("case", ["changed", "dropped", "dropped_last", "signature", "counts", "actor", "ledger",
+                                  "directory"])
 def test_a_tampered_bundle_is_refused_and_nothing_is_kept(cli, county, case):
     _trust(cli, county)
     sql = {
@@ -261,13 +262,19 @@ def test_a_tampered_bundle_is_refused_and_nothing_is_kept(cli, county, case):
         "signature": ("UPDATE bundle SET value = 'AAAA' || substr(value, 5) WHERE key = 'signature'",),
         "counts": ("UPDATE bundle SET value = replace(value, '\"name\":\"甲县\"', '\"name\":\"乙县\"') "
                    "WHERE key = 'signed'",),
+        "actor": ("UPDATE event SET actor = 'mallory' WHERE id = (SELECT max(id) FROM event)",),
+        "ledger": ("UPDATE ledger SET reason = 'edited'",),
+        "directory": ("UPDATE directory SET row = replace(row, '\"coordinator\"', '\"admin\"') "
+                      "WHERE tbl = 'app_user'",),
     }[case]
     path = _tamper(county, f"{case}.bundle", *sql)
     res = cli.admin("city", "load", path)
     assert res.code == 7, (res.out, res.err)
     assert "county JX" in res.err and "nothing was kept" in res.err
-    if case in ("changed", "dropped"):
+    if case in ("changed", "dropped", "actor"):
         assert "first bad event P-" in res.err
+    if case == "ledger":
+        assert "first bad event ledger #1" in res.err
     assert _kept(cli) == (0, 0, 0)
 
 
