@@ -17,6 +17,7 @@ import typer
 
 from cli import (
     audit_cmds,
+    city_cmds,
     click_zh,
     commands,
     context,
@@ -90,7 +91,7 @@ def root(
 
 # The commands, in the order ``pipeline --help`` lists them.
 for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds, undo_cmds,
-                supervision_cmds):
+                supervision_cmds, city_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 

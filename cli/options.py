@@ -39,9 +39,13 @@ def _output_option(help: str, metavar: str | None = None) -> Any:
 
 OutputFile = Annotated[Path | None, _output_option("Write the formatted output to FILE instead of stdout.")]
 
+# A county bundle (``pipeline bundle export``): created exclusively, never through a symbolic link.
+BundleFile = Annotated[Path | None, _output_option("The bundle file to write (required).", "FILE")]
+
 # The formats each kind of command writes (``cli.output.check_format`` refuses any other).
 AUDIT_FORMATS = ("csv", "md", "html")
 REPORT_FORMATS = ("csv", "md", "xlsx", "docx", "html")
+CITY_FORMATS = ("csv", "md", "xlsx", "html")  # the city's reports (cli/city_cmds.py)
 DOCUMENT_FORMATS = ("docx", "html")  # documents to send (cli/documents.py): reports only
 DIAGRAM_FORMATS = ("mermaid", "dot")
 
@@ -59,6 +63,7 @@ def _format_option(choices: tuple[str, ...], default: str | None = None) -> Any:
 
 AuditFormat = Annotated[str | None, _format_option(AUDIT_FORMATS)]
 ReportFormat = Annotated[str | None, _format_option(REPORT_FORMATS)]
+CityFormat = Annotated[str | None, _format_option(CITY_FORMATS)]
 DiagramFormat = Annotated[str, _format_option(DIAGRAM_FORMATS, default="mermaid")]
 
 # Supervision letters (``pipeline supervision letters``): html (A4) or docx, into a directory.

@@ -19,6 +19,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Reports (报表)": ("report", "targets", "export"),
     "Audit (审计)": ("audit",),
     "Administration (管理)": ("units", "people", "users", "rules"),
+    "City (市级汇总)": ("county", "keys", "bundle", "city"),
 }
 OTHER = "Other commands (其他)"
 

@@ -239,7 +239,7 @@ def test_readme_tour_runs(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page", ["usage", "money", "rules", "lights-and-reports", "audit", "import-export",
-                                  "postgresql", "architecture", "performance", "reference", "reference.zh"])
+                                  "postgresql", "architecture", "performance", "reference", "reference.zh", "city"])
 def test_docs_pages_exist_and_the_readme_links_them(page):
     assert (DOCS / f"{page}.md").is_file()
     assert f"(docs/{page}.md)" in README.read_text(encoding="utf-8")

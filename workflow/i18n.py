@@ -324,6 +324,25 @@ HELP_ZH: dict[str, str] = {
     "report close": "关账（管理员）：冻结该期各类报表，此后按冻结数据打印；期内录入须补录。",
     "report reopen": "重新打开已关账的期间（管理员），须说明原因。",
     "report diff": "显示补录的数据若计入，将如何改变已关账期间的报表。",
+    "county": "本县的身份（编号和名称），市里据此识别本县。",
+    "county set": "设定本县的编号和名称（管理员），记入设置台账。",
+    "county show": "显示本县的编号和名称。",
+    "keys": "本县为数据包签名所用的 Ed25519 密钥。",
+    "keys init": "生成本县的 Ed25519 签名密钥，并打印交给市里的公钥。",
+    "keys show": "打印本县签名密钥的公钥。",
+    "bundle": "县区数据包：供市里载入的已签名历史。",
+    "bundle export": "写出本县已签名的数据包：身份、完整历史、设置台账、摘要、签名。",
+    "city": "市级数据库：信任的县区密钥、已载入的数据包、跨县区报表。",
+    "city init": "创建或升级市级数据库（同 `pipeline init`：--db / PIPELINE_DB）；LOGIN 成为管理员。",
+    "city trust": "市里信任的县区密钥。",
+    "city trust add": "信任一个县区的公钥（管理员），记入市级设置台账。",
+    "city trust list": "列出已信任的县区密钥。",
+    "city load": "逐个校验并保存数据包（管理员）；被拒收的数据包不改变任何内容，并停止载入。",
+    "city report": "市里所存各县区的跨县区报表。",
+    "city report ranking":
+        "各县区：签约、到位资金（人民币、美元）、完成投资、重点项目、同比增长、排名，及全市合计；附各县区截至日期和摘要。",
+    "city board": "各县区的红灯、黄灯数，截至各县区数据包日期，附摘要。",
+    "city show": "市里所存某县区的项目（只读），附截至日期和摘要。",
 }
 
 # --- option and argument help in Chinese (issue 17) -------------------------------------------------
@@ -347,6 +366,25 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--install-completion": "为当前 shell 安装命令补全。",
     "--show-completion": "显示当前 shell 的命令补全脚本，可复制或自行安装。",
     "--admin": "使 LOGIN 成为管理员（默认：当前操作人）。",
+    "city init --admin": "使 LOGIN 成为市级管理员（默认：当前操作人）。",
+    "county set --name": "本县名称，如 甲县（必填）。",
+    "county set --code": "本县编号，如 JX（必填）。",
+    "county set --reason": "原因（记入设置台账）。",
+    "--key-file": "本县的签名私钥（默认：用户数据目录中的 county-signing-key.pem）。",
+    "keys init --force": "替换已有密钥（市里须信任新的公钥）。",
+    "bundle export --force": "替换已有文件（从不替换符号链接）。",
+    "bundle export --output": "要写出的数据包文件（必填）。",
+    "bundle export --as-of": "市里报告本县所依据的日期（默认：今天）。",
+    "city trust add county": "县区编号，如 JX。",
+    "city trust add --key": "县区的公钥（base64 或十六进制）。",
+    "city trust add --reason": "信任该密钥的原因（必填；记入设置台账）。",
+    "city load files": "由 `pipeline bundle export` 写出的数据包文件。",
+    "city show county": "县区编号。",
+    "city report ranking --period": "2026（全年）、2026-H1、2026-Q3 或 2026-B2（必填）。",
+    "city report ranking --by": "各县区排名所依据的指标。",
+    "city report ranking --format": "写成 csv|md|xlsx|html（默认：表格；xlsx 须给出 --output）。",
+    "city board --format": "写成 csv|md|xlsx|html（默认：表格；xlsx 须给出 --output）。",
+    "city show --format": "写成 csv|md|xlsx|html（默认：表格；xlsx 须给出 --output）。",
     "--force": "在已有其他数据表的数据库中添加本程序的数据表。",
     "demo --force": "数据库中已有非演示数据时仍然生成（SQLite 文件先改名为 FILE.bak-时间戳 保存）。",
     "--json": "在标准输出打印一个 JSON 文档，不输出其他内容。",
@@ -1608,11 +1646,86 @@ ERRORS.update({
         "setting 表，键 {key}：记录 {entry} 的 {field} 与设置台账不符",
 })
 
+# --- the city above the counties (docs/city.md) ------------------------------------------------------------
+ERRORS.update({
+    "give --output FILE": "请给出 --output FILE",
+    "give --key PUBLIC_KEY": "请给出 --key PUBLIC_KEY",
+    "give --period PERIOD": "请给出 --period PERIOD",
+    "give --name NAME and --code CODE": "请给出 --name NAME 和 --code CODE",
+    "--output: {output} is a symbolic link; a bundle is never written through one":
+        "--output：{output} 是符号链接；数据包从不经符号链接写入",
+    "--output: {output} exists; give --force to replace it": "--output：{output} 已存在；如需替换请加 --force",
+    "--output: {output} is not a file": "--output：{output} 不是文件",
+    "--as-of {as_of.isoformat()} lies in the future": "--as-of {as_of.isoformat()} 是将来的日期",
+    "{path}: no such bundle file": "{path}：没有这个数据包文件",
+    "{path}: not a county bundle ({exc})": "{path}：不是县区数据包（{exc}）",
+    "{path}: not a county bundle of format {FORMAT} (found {meta.get('format')!r})":
+        "{path}：不是 {FORMAT} 格式的县区数据包（实为 {meta.get('format')!r}）",
+    "{path}: the bundle's signed document is malformed": "{path}：数据包的签名文档格式有误",
+    "county {b.county}: bundle refused, nothing was kept: {text}":
+        "县区 {b.county}：数据包被拒收，未保留任何内容：{text}",
+    "county {b.county}: no key of this county is trusted; bundle refused, nothing was kept "
+    "(`pipeline city trust add {b.county} --key KEY --reason TEXT`)":
+        "县区 {b.county}：本市未信任该县区的任何密钥；数据包被拒收，未保留任何内容"
+        "（`pipeline city trust add {b.county} --key KEY --reason TEXT`）",
+    "county {b.county}: the bundle is signed by key {b.public_key}, which the city does not trust for this county; "
+    "bundle refused, nothing was kept":
+        "县区 {b.county}：数据包由密钥 {b.public_key} 签名，本市未信任该密钥；数据包被拒收，未保留任何内容",
+    "county {b.county}: the bundle's signature does not hold; bundle refused, nothing was kept":
+        "县区 {b.county}：数据包签名验证不通过；数据包被拒收，未保留任何内容",
+    "county {b.county}: bundle refused, nothing was kept: it rewrites the history the city holds: "
+    "first bad event {code} #{seq} (event id {eid}) {what}":
+        "县区 {b.county}：数据包被拒收，未保留任何内容：它改写了本市已有的历史：第一个不符的事件 {code} #{seq}"
+        "（事件编号 {eid}）{what}",
+    "county {b.county}: another bundle of this county was loaded meanwhile; load this one again":
+        "县区 {b.county}：其间已载入该县区的另一个数据包；请重新载入本数据包",
+    "--by: {by!r} is not one of {', '.join(RANK_BY)}": "--by：{by!r} 不是以下之一：{', '.join(RANK_BY)}",
+    "--period {period_text}: give one period (a year, half, quarter or two months), not a span":
+        "--period {period_text}：请给出单个报告期（年、半年、季度或两个月），而非区间",
+    "no county {county!r} in the city": "本市没有县区 {county!r}",
+    "no county {county!r} in the city; loaded: {', '.join(known)}":
+        "本市没有县区 {county!r}；已载入：{', '.join(known)}",
+    "the key is already trusted for county {county}": "该密钥已被信任用于县区 {county}",
+    "{what}: {text!r} is not an Ed25519 public key (32 bytes in base64 or hex)":
+        "{what}：{text!r} 不是 Ed25519 公钥（32 字节，base64 或十六进制）",
+    "--key-file: {target} is a symbolic link; give the key's own path":
+        "--key-file：{target} 是符号链接；请给出密钥文件本身的路径",
+    "--key-file: {target} already holds a key; give --force to replace it (the city must then trust the new "
+    "public key)": "--key-file：{target} 已有密钥；如需替换请加 --force（之后市里须信任新的公钥）",
+    "--key-file: {target} is not a file": "--key-file：{target} 不是文件",
+    "--key-file: cannot create {target}: {exc.strerror}": "--key-file：无法创建 {target}：{exc.strerror}",
+    "no signing key at {target}: make one with `pipeline keys init`":
+        "{target} 处没有签名密钥：请用 `pipeline keys init` 生成",
+    "--key-file: cannot read {target}: {exc.strerror}": "--key-file：无法读取 {target}：{exc.strerror}",
+    "--key-file: {target} is not a PEM private key": "--key-file：{target} 不是 PEM 私钥",
+    "--key-file: {target} is not an Ed25519 key": "--key-file：{target} 不是 Ed25519 密钥",
+    "the county is already {name} ({code})": "县区已经是 {name}（{code}）",
+    "the county has no identity yet: an admin sets it with `pipeline county set --name NAME --code CODE`":
+        "县区尚未设定身份：请管理员用 `pipeline county set --name NAME --code CODE` 设定",
+    "signing key written to {doc['key_file']} (keep it on this machine; mode 0600)":
+        "签名密钥已写入 {doc['key_file']}（请保留在本机；权限 0600）",
+    "public key (give it to the city):": "公钥（请交给市里）：",
+    "wrote {doc['file']}: {doc['county']['name']} ({doc['county']['code']}) as of {doc['as_of']}, {c['events']} "
+    "events of {c['projects']} projects, {c['ledger']} ledger entries":
+        "已写入 {doc['file']}：{doc['county']['name']}（{doc['county']['code']}），截至 {doc['as_of']}，"
+        "{c['projects']} 个项目的 {c['events']} 条事件，{c['ledger']} 条台账记录",
+    "digest {doc['digest']}": "摘要 {doc['digest']}",
+    "county {doc['county']}: key {doc['public_key']} trusted": "县区 {doc['county']}：已信任密钥 {doc['public_key']}",
+    "{doc['file']}: county {doc['county']} ({doc['name']}) as of {doc['as_of']}: {doc['new_events']} new of "
+    "{doc['events']} events; digest {doc['digest']}":
+        "{doc['file']}：县区 {doc['county']}（{doc['name']}），截至 {doc['as_of']}：{doc['events']} 条事件中新增 "
+        "{doc['new_events']} 条；摘要 {doc['digest']}",
+    "county: {doc['name']} ({doc['code']}), ledger entry #{doc['ledger']['seq']}":
+        "县区：{doc['name']}（{doc['code']}），台账记录 #{doc['ledger']['seq']}",
+})
+
 # English words that appear as values inside messages.
 # ``{field|w}``: a word, or a list of words joined by ", " or " or ", each by this table, else by LABELS.
 ERROR_WORDS: dict[str, str] = {
     "disabled": "已停用", "enabled": "已启用", "workbook": "工作簿", "Word document": "Word 文档",
     # what a role may do (``access.require``): "… may not {what}"
+    "load county bundles": "载入县区数据包", "set the county's identity": "设定县区身份",
+    "trust a county's key": "信任县区密钥",
     "add people": "添加人员", "add projects": "登记项目", "add units": "添加单位", "add users": "添加账号",
     "change plan templates": "修改倒排工期模板", "change projects": "修改项目",
     "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",

@@ -329,6 +329,93 @@ class Setting(SQLModel, table=True):
     effective_on: date | None = Field(default=None)
 
 
+# --- the city database (docs/city.md): counties' bundles, loaded after their checks ----------------
+
+
+class CityKey(SQLModel, table=True):
+    """A county's public signing key the city trusts (``city trust add``; in the ledger)."""
+
+    __tablename__ = "city_key"
+    __table_args__ = (UniqueConstraint("county", "public_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    county: str = Field(max_length=40, index=True)
+    public_key: str = Field(max_length=100)  # base64 of the raw 32-byte Ed25519 key
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    added_by: str = Field(max_length=80)
+    added_at: datetime
+
+
+class CityCounty(SQLModel, table=True):
+    """A county whose bundle the city holds: the signed head of its newest loaded bundle."""
+
+    __tablename__ = "city_county"
+
+    code: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    digest: str = Field(max_length=64)
+    as_of: date
+    events: int
+    projects: int
+    ledger_entries: int
+    public_key: str = Field(max_length=100)
+    signed: str = Field(sa_column=Column(Text, nullable=False))  # the signed document, canonical JSON
+    signature: str = Field(max_length=200)
+    loaded_at: datetime
+    loaded_by: str = Field(max_length=80)
+
+
+class CityEvent(SQLModel, table=True):
+    """A county's event as the county stored it (its hashed fields), keyed by the county's event id."""
+
+    __tablename__ = "city_event"
+
+    county: str = Field(primary_key=True, max_length=40)
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False))
+    project_id: int
+    project_code: str = Field(max_length=20)
+    seq: int
+    kind: str = Field(max_length=40)
+    trigger: str | None = Field(default=None, max_length=40)
+    from_stage: str | None = Field(default=None, max_length=40)
+    to_stage: str | None = Field(default=None, max_length=40)
+    effective_on: date
+    recorded_at: datetime
+    actor: str = Field(max_length=80)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class CityProject(SQLModel, table=True):
+    """A county's project as the replay of its events rebuilt it (``city show``)."""
+
+    __tablename__ = "city_project"
+
+    county: str = Field(primary_key=True, max_length=40)
+    code: str = Field(primary_key=True, max_length=20)
+    name: str = Field(max_length=300)
+    investor: str | None = Field(default=None, max_length=300)
+    unit_code: str | None = Field(default=None, max_length=40)
+    stage: str = Field(max_length=40)
+    key: bool = False
+    planned_investment_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    registered_on: date
+    head_seq: int
+
+
+class CityFigure(SQLModel, table=True):
+    """A county's figures for one month, computed at load by the county reports' own code."""
+
+    __tablename__ = "city_figure"
+
+    county: str = Field(primary_key=True, max_length=40)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    as_of: date  # the month's end, or the bundle's as-of date in its last month
+    figures: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+
+
 def core_source() -> str:
     """The text of ``workflow/tables.py``: every table above as a Core ``Table`` on a plain ``MetaData``
     with the same naming convention, columns, types, defaults, keys, indexes and table options."""
@@ -474,7 +561,8 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "AppUser", "Assignment", "CapitalArrival", "Checkpoint", "Document", "Event", "FollowUp",
+    "AppUser", "Assignment", "CapitalArrival", "Checkpoint", "CityCounty", "CityEvent", "CityFigure", "CityKey",
+    "CityProject", "Document", "Event", "FollowUp",
     "InvestmentCompleted", "Person", "Problem", "ProblemAction", "Project", "Rule", "ScreeningCheck",
     "Setting", "SupervisionLetter", "Target", "Unit", "YearPlan",
 ]

@@ -11,7 +11,8 @@ pipeline_auditor       nothing else: read only
 pipeline_leader        INSERT event, followup; UPDATE project (a follow-up moves the chain head)
 pipeline_coordinator   INSERT project, event and the record tables; UPDATE project, assignment
 pipeline_admin         INSERT and UPDATE on every table except history; INSERT event; DELETE
-                       setting (``lights reset``); EXECUTE on the user-management functions
+                       setting (``lights reset``), city_project and city_figure (``city load``);
+                       EXECUTE on the user-management functions
 =====================  ============================================================================
 
 No application login holds CREATEROLE (``init`` takes it away from admin logins an older version
@@ -63,7 +64,9 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "auditor": {},
     "leader": {"INSERT": ("event", "followup"), "UPDATE": ("project",)},
     "coordinator": {"INSERT": ("project", "event", *RECORD_TABLES), "UPDATE": ("project", "assignment")},
-    "admin": {"INSERT": ("*", "event", "ledger"), "UPDATE": ("*",), "DELETE": ("setting",)},
+    "admin": {"INSERT": ("*", "event", "ledger"), "UPDATE": ("*",),
+              # the city (docs/city.md): a load replaces a county's derived projects and monthly figures
+              "DELETE": ("setting", "city_project", "city_figure")},
 }
 
 

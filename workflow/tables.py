@@ -368,7 +368,86 @@ setting = Table(
     Column("effective_on", Date(), nullable=True),
 )
 
+
+city_key = Table(
+    "city_key",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("county", String(40), nullable=False, index=True),
+    Column("public_key", String(100), nullable=False),
+    Column("reason", Text(), nullable=True),
+    Column("added_by", String(80), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("county", "public_key"),
+)
+
+
+city_county = Table(
+    "city_county",
+    metadata,
+    Column("code", String(40), primary_key=True, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("as_of", Date(), nullable=False),
+    Column("events", Integer(), nullable=False),
+    Column("projects", Integer(), nullable=False),
+    Column("ledger_entries", Integer(), nullable=False),
+    Column("public_key", String(100), nullable=False),
+    Column("signed", Text(), nullable=False),
+    Column("signature", String(200), nullable=False),
+    Column("loaded_at", UTCDateTime(), nullable=False),
+    Column("loaded_by", String(80), nullable=False),
+)
+
+
+city_event = Table(
+    "city_event",
+    metadata,
+    Column("county", String(40), primary_key=True, nullable=False),
+    Column("id", BigInteger(), primary_key=True, nullable=False, autoincrement=False),
+    Column("project_id", Integer(), nullable=False),
+    Column("project_code", String(20), nullable=False),
+    Column("seq", Integer(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("trigger", String(40), nullable=True),
+    Column("from_stage", String(40), nullable=True),
+    Column("to_stage", String(40), nullable=True),
+    Column("effective_on", Date(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("reason", Text(), nullable=True),
+    Column("payload", Text(), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+city_project = Table(
+    "city_project",
+    metadata,
+    Column("county", String(40), primary_key=True, nullable=False),
+    Column("code", String(20), primary_key=True, nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("investor", String(300), nullable=True),
+    Column("unit_code", String(40), nullable=True),
+    Column("stage", String(40), nullable=False),
+    Column("key", Boolean(), nullable=False, default=False),
+    Column("planned_investment_minor", BigInteger(), nullable=False),
+    Column("registered_on", Date(), nullable=False),
+    Column("head_seq", Integer(), nullable=False),
+)
+
+
+city_figure = Table(
+    "city_figure",
+    metadata,
+    Column("county", String(40), primary_key=True, nullable=False),
+    Column("month", String(7), primary_key=True, nullable=False),
+    Column("as_of", Date(), nullable=False),
+    Column("figures", Text(), nullable=False),
+)
+
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
            "screening_check", "capital_arrival", "investment_completed", "year_plan", "followup", "problem",
            "problem_action", "supervision_letter", "rule", "assignment", "target", "checkpoint", "ledger",
-           "setting"]
+           "setting", "city_key", "city_county", "city_event", "city_project", "city_figure"]

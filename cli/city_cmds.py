@@ -1,0 +1,372 @@
+"""The city above the counties (docs/city.md): ``county``, ``keys``, ``bundle`` and ``city`` commands.
+
+A county sets its identity (``county set``), makes its signing key (``keys init``) and exports signed
+bundles (``bundle export``); the city trusts county keys (``city trust add``), loads bundles after
+checking them (``city load``) and reports across counties (``city report ranking``, ``city board``,
+``city show``).  Thin: the work is in ``workflow.county``, ``workflow.bundle`` and ``workflow.city``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.context import STATE, emit_json, say
+from cli.options import BundleFile, CityFormat, JsonFlag, OutputFile, group
+from workflow.errors import BadInput
+
+KeyFile = Annotated[Path | None, typer.Option(
+    "--key-file", metavar="FILE",
+    help="The county's private signing key (default: county-signing-key.pem in the user data directory).")]
+
+county_app = group("The county's identity (code and name) the city knows it by.")
+keys_app = group("The county's Ed25519 signing key for its bundles.")
+bundle_app = group("County bundles: the signed history the city loads.")
+city_app = group("The city database: trusted county keys, loaded bundles, reports across counties.")
+trust_app = group("County keys the city trusts.")
+city_report_app = group("Reports across the counties the city holds.")
+
+# Column and info labels of the city's reports (English, Chinese).
+_LABELS: dict[str, tuple[str, str]] = {
+    "rank": ("Rank", "排名"), "county": ("County", "县区"), "name": ("Name", "名称"),
+    "signed": ("Signed", "签约"), "capital_cny": ("Capital in place (CNY)", "到位资金（人民币）"),
+    "capital_usd": ("Capital in place (USD)", "到位资金（美元）"),
+    "investment": ("Investment completed (CNY)", "完成投资（人民币）"), "key": ("Key projects", "重点项目"),
+    "growth_signed": ("Signed growth", "签约增长"), "growth_capital": ("Capital growth", "到位资金增长"),
+    "growth_investment": ("Investment growth", "完成投资增长"), "as_of": ("As of", "截至"),
+    "digest": ("Bundle digest", "数据包摘要"), "red": ("Red", "红灯"), "yellow": ("Yellow", "黄灯"),
+    "total": ("City total", "全市合计"), "period": ("Period", "报告期"), "by": ("Ranked by", "排名依据"),
+    "ranking": ("City ranking", "全市排名"), "board": ("City board", "全市红黄灯"),
+    "code": ("Code", "编号"), "investor": ("Investor", "投资方"), "unit": ("Unit", "单位"),
+    "stage": ("Stage", "阶段"), "planned": ("Planned investment", "计划投资"),
+    "registered": ("Registered", "登记日期"), "projects": ("Projects", "项目"),
+}
+
+
+def _l(key: str) -> str:
+    from workflow.lang import is_zh
+
+    en, zh = _LABELS[key]
+    return zh if is_zh(STATE.lang) else en
+
+
+def _actor(engine) -> str:
+    from workflow.db import session_actor
+
+    return session_actor(engine, STATE.login())
+
+
+# --- county identity ------------------------------------------------------------------------------------
+
+
+@county_app.command("set")
+def county_set(
+    name: str = typer.Option(None, "--name", help="The county's name, e.g. 甲县 (required)."),
+    code: str = typer.Option(None, "--code", help="The county's code, e.g. JX (required)."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Set the county's code and name (admin); recorded in the set-up ledger."""
+    from workflow import county
+
+    if name is None or code is None:
+        raise BadInput("give --name NAME and --code CODE")
+    engine = STATE.engine()
+    doc = county.set_identity(engine, _actor(engine), code, name, reason)
+    if json:
+        emit_json(doc)
+        return
+    say(f"county: {doc['name']} ({doc['code']}), ledger entry #{doc['ledger']['seq']}")
+
+
+@county_app.command("show")
+def county_show(json: JsonFlag = False) -> None:
+    """Print the county's code and name."""
+    from workflow import county
+
+    doc = county.identity(STATE.engine(write=False))
+    if json:
+        emit_json(doc)
+        return
+    say(f"{doc['name']} ({doc['code']})")
+
+
+# --- keys -------------------------------------------------------------------------------------------------
+
+
+def _print_key(doc: dict, json: bool, made: bool) -> None:
+    if json:
+        emit_json(doc)
+        return
+    if made:
+        say(f"signing key written to {doc['key_file']} (keep it on this machine; mode 0600)")
+    say("public key (give it to the city):")
+    typer.echo(doc["public_key"])
+
+
+@keys_app.command("init")
+def keys_init(
+    key_file: KeyFile = None,
+    force: bool = typer.Option(False, "--force", help="Replace an existing key (the city must trust the new one)."),
+    json: JsonFlag = False,
+) -> None:
+    """Make the county's Ed25519 signing key and print its public key for the city."""
+    from workflow import county
+
+    _print_key(county.init_key(key_file, force=force), json, True)
+
+
+@keys_app.command("show")
+def keys_show(key_file: KeyFile = None, json: JsonFlag = False) -> None:
+    """Print the public key of the county's signing key."""
+    from workflow import county
+
+    _print_key(county.show_key(key_file), json, False)
+
+
+# --- bundle -------------------------------------------------------------------------------------------------
+
+
+@bundle_app.command("export")
+def bundle_export(
+    output: BundleFile = None,
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                              help="The date the city reports the county as of (default: today)."),
+    key_file: KeyFile = None,
+    force: bool = typer.Option(False, "--force", help="Replace an existing file (never a symbolic link)."),
+    json: JsonFlag = False,
+) -> None:
+    """Write the county's signed bundle: identity, whole history, set-up ledger, digest, signature."""
+    from workflow import bundle
+    from workflow.clock import parse_date
+
+    if output is None:
+        raise BadInput("give --output FILE")
+    engine = STATE.engine(write=False)
+    doc = bundle.export(engine, output, actor=_actor(engine), as_of=parse_date(as_of, "--as-of"),
+                        key_file=key_file, force=force)
+    if json:
+        emit_json(doc)
+        return
+    c = doc["counts"]
+    say(f"wrote {doc['file']}: {doc['county']['name']} ({doc['county']['code']}) as of {doc['as_of']}, "
+        f"{c['events']} events of {c['projects']} projects, {c['ledger']} ledger entries")
+    say(f"digest {doc['digest']}")
+
+
+# --- city ---------------------------------------------------------------------------------------------------
+
+
+@city_app.command("init")
+def city_init(
+    admin: str | None = typer.Option(None, "--admin", metavar="LOGIN",
+                                     help="Make LOGIN the city's admin (default: the acting user)."),
+    json: JsonFlag = False,
+) -> None:
+    """Create or upgrade the city database (as `pipeline init`: --db / PIPELINE_DB); LOGIN becomes admin."""
+    from cli import schema_cmds
+
+    schema_cmds.init(admin=admin, force=False, json=json)
+
+
+@trust_app.command("add")
+def trust_add(
+    county: str = typer.Argument(..., help="The county's code, e.g. JX."),
+    key: str = typer.Option(None, "--key", metavar="PUBLIC_KEY", help="The county's public key (base64 or hex)."),
+    reason: str = typer.Option(None, "--reason", help="Why the key is trusted (required; kept in the ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Trust a county's public key (admin); recorded in the city's set-up ledger."""
+    from workflow import city
+
+    if key is None:
+        raise BadInput("give --key PUBLIC_KEY")
+    engine = STATE.engine()
+    doc = city.trust_add(engine, _actor(engine), county, key, reason)
+    if json:
+        emit_json(doc)
+        return
+    say(f"county {doc['county']}: key {doc['public_key']} trusted")
+
+
+@trust_app.command("list")
+def trust_list(json: JsonFlag = False) -> None:
+    """List the trusted county keys."""
+    from cli.render import print_rows
+    from workflow import city
+
+    rows = city.trusted(STATE.engine(write=False))
+    if json:
+        emit_json({"keys": rows})
+        return
+    print_rows([_l("county"), "key", "reason", "by"],
+               [(r["county"], r["public_key"], r["reason"] or "", r["added_by"]) for r in rows])
+
+
+@city_app.command("load")
+def city_load(
+    files: list[Path] = typer.Argument(..., help="Bundle files written by `pipeline bundle export`."),
+    json: JsonFlag = False,
+) -> None:
+    """Check each bundle and keep it (admin); a refused bundle changes nothing and stops the load.
+
+    Exits 2 for a malformed file, 6 for a key the city does not trust, 7 when a check fails."""
+    from workflow import city
+
+    engine = STATE.engine()
+    actor = _actor(engine)
+    done = []
+    for f in files:
+        doc = city.load(engine, actor, f)
+        done.append(doc)
+        if not json:
+            say(f"{doc['file']}: county {doc['county']} ({doc['name']}) as of {doc['as_of']}: "
+                f"{doc['new_events']} new of {doc['events']} events; digest {doc['digest']}")
+    if json:
+        emit_json({"loaded": done})
+
+
+# --- city reports ---------------------------------------------------------------------------------------------
+
+
+def _emit(report, fmt: str | None, output: Path | None) -> None:
+    if fmt == "html":
+        from cli.output import html_text, to_html_table, write_text
+        from cli.report_cmds import t
+        from cli.sections import text_cell
+
+        parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html_text(report.title)}</title>"
+                 f"</head><body>\n<h1>{html_text(report.title)}</h1>"]
+        parts += [f"<p>{html_text(t(k, STATE.lang))}: {html_text(v)}</p>" for k, v in report.info]
+        for sec in report.sections:
+            rows = [[text_cell(v, k, st) for v, (_, k) in zip(r, sec.columns, strict=True)]
+                    for r, st in zip(sec.rows, sec.styles, strict=True)]
+            parts.append(f"<h2>{html_text(sec.title or '')}</h2>")
+            parts.append(to_html_table([t(c, STATE.lang) for c, _ in sec.columns], rows))
+        write_text("\n".join(parts) + "\n</body></html>\n", output)
+        return
+    from cli.report_cmds import emit
+
+    emit(report, fmt, output, STATE.lang)
+
+
+def _check(fmt: str | None, output: Path | None, json: bool) -> None:
+    from cli.options import CITY_FORMATS
+    from cli.output import check_format
+
+    if json and (fmt or output):
+        raise BadInput("--json and --format/--output do not go together: choose one")
+    check_format(fmt, CITY_FORMATS, output)
+
+
+def _digests_section(rows: list[dict]):
+    from cli.sections import Section
+
+    sec = Section("bundles", [(_l("county"), "text"), (_l("as_of"), "text"), (_l("digest"), "text")],
+                  title=_l("digest"))
+    for r in rows:
+        sec.add([r["county"], r["as_of"], r["digest"]])
+    return sec
+
+
+@city_report_app.command("ranking")
+def city_ranking(
+    period: str = typer.Option(None, "--period", "-p", metavar="PERIOD",
+                               help="2026 (year), 2026-H1, 2026-Q3 or 2026-B2 (required)."),
+    by: str = typer.Option("capital", "--by", metavar="capital|signed|investment|key",
+                           help="The figure counties are ranked by."),
+    json: JsonFlag = False,
+    fmt: CityFormat = None,
+    output: OutputFile = None,
+) -> None:
+    """Per county: signed, capital in place (CNY, USD), investment completed, key projects, growth on the
+    same period a year before, rank; and the city's total; with each county's as-of date and digest."""
+    from cli.sections import Report, Section
+    from workflow import city
+
+    _check(fmt, output, json)
+    if period is None:
+        raise BadInput("give --period PERIOD")
+    doc = city.ranking(STATE.engine(write=False), period, by=by, lang=STATE.lang)
+    if json:
+        emit_json(doc)
+        return
+    cols = [(_l(k), kind) for k, kind in (
+        ("rank", "int"), ("county", "text"), ("name", "text"), ("signed", "int"), ("capital_cny", "wan"),
+        ("capital_usd", "wan"), ("investment", "wan"), ("key", "int"), ("growth_signed", "rate"),
+        ("growth_capital", "rate"), ("growth_investment", "rate"), ("as_of", "text"))]
+    sec = Section("ranking", cols, title=f"{_l('ranking')} {doc['period']}")
+
+    def cells(f: dict, g: dict) -> list:
+        return [f["signed"], f["capital"]["CNY"], f["capital"]["USD"], f["investment"]["CNY"], f["key"],
+                g["signed"], g["capital"], g["investment"]]
+
+    for r in doc["counties"]:
+        sec.add([r["rank"], r["county"], r["name"], *cells(r["figures"], r["growth"]), r["as_of"]])
+    tot = doc["total"]
+    sec.add([("text", ""), _l("total"), "", *cells(tot["figures"], tot["growth"]), ""], "total")
+    # CSV holds one table: the ranking with each county's digest in a last column
+    flat = Section("ranking", [*cols, (_l("digest"), "text")])
+    for row, style, r in zip(sec.rows, sec.styles, [*doc["counties"], None], strict=True):
+        flat.add([*row, r["digest"] if r else ""], style)
+    info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"), (_l("by"), doc["by"])]
+    _emit(Report(f"{_l('ranking')} {doc['period']}", [sec, _digests_section(doc["counties"])], flat, info),
+          fmt, output)
+
+
+@city_app.command("board")
+def city_board(json: JsonFlag = False, fmt: CityFormat = None, output: OutputFile = None) -> None:
+    """Red and yellow lights per county, as of each county's bundle date, with its digest."""
+    from cli.sections import Report, Section
+    from workflow import city
+
+    _check(fmt, output, json)
+    doc = city.board(STATE.engine(write=False))
+    if json:
+        emit_json(doc)
+        return
+    sec = Section("board", [(_l(k), kind) for k, kind in (
+        ("county", "text"), ("name", "text"), ("red", "int"), ("yellow", "int"), ("as_of", "text"),
+        ("digest", "text"))], title=_l("board"))
+    for r in doc["counties"]:
+        sec.add([r["county"], r["name"], r["red"], r["yellow"], r["as_of"], r["digest"]])
+    sec.add([_l("total"), "", doc["total"]["red"], doc["total"]["yellow"], "", ""], "total")
+    _emit(Report(_l("board"), [sec], "board"), fmt, output)
+
+
+@city_app.command("show")
+def city_show(
+    county: str = typer.Argument(..., help="The county's code."),
+    json: JsonFlag = False,
+    fmt: CityFormat = None,
+    output: OutputFile = None,
+) -> None:
+    """A county's projects as the city holds them (read-only), with its as-of date and digest."""
+    from cli.sections import Report, Section
+    from workflow import city
+
+    _check(fmt, output, json)
+    doc = city.show(STATE.engine(write=False), county)
+    if json:
+        emit_json(doc)
+        return
+    sec = Section("projects", [(_l(k), kind) for k, kind in (
+        ("code", "text"), ("name", "text"), ("investor", "text"), ("unit", "text"), ("stage", "text"),
+        ("key", "text"), ("planned", "wan"), ("registered", "text"))], title=f"{doc['name']} ({doc['code']})")
+    for p in doc["projects"]:
+        sec.add([p["code"], p["name"], p["investor"] or "", p["unit_code"] or "", p["stage"],
+                 "★" if p["key"] else "", p["planned_investment_minor"], p["registered_on"]])
+    info = [(_l("as_of"), doc["as_of"]), (_l("digest"), doc["digest"])]
+    _emit(Report(f"{doc['name']} ({doc['code']})", [sec], "projects", info), fmt, output)
+
+
+def register(app: typer.Typer) -> None:
+    """Put this module's commands on the root app."""
+    city_app.add_typer(trust_app, name="trust")
+    city_app.add_typer(city_report_app, name="report")
+    app.add_typer(county_app, name="county")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(bundle_app, name="bundle")
+    app.add_typer(city_app, name="city")

@@ -1,0 +1,382 @@
+"""The city above the counties (docs/city.md): county identity and keys, signed bundles, the city's
+checks on load (a refused bundle keeps nothing), incremental loads, and the city's reports, whose
+county figures equal the county's own bulletin."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ADMIN, invoke
+
+
+def _county_db(tmp: Path, seed: int = 1, code: str = "JX", name: str = "甲县") -> dict:
+    db = str(tmp / "county.db")
+    assert invoke(["demo", "--projects", "12", "--seed", str(seed), "--no-show"], db=db).code == 0
+    assert invoke(["county", "set", "--name", name, "--code", code], db=db).code == 0
+    key = str(tmp / f"{code.lower()}.pem")
+    res = invoke(["keys", "init", "--key-file", key, "--json"], db=db)
+    assert res.code == 0, res.err
+    bundle = str(tmp / f"{code.lower()}1.bundle")
+    res = invoke(["bundle", "export", "--output", bundle, "--key-file", key, "--json"], db=db)
+    assert res.code == 0, res.err
+    return {"db": db, "key": key, "public": res.json["public_key"], "bundle": bundle, "doc": res.json,
+            "dir": tmp}
+
+
+@pytest.fixture(scope="module")
+def county_base(tmp_path_factory) -> dict:
+    return _county_db(tmp_path_factory.mktemp("county"))
+
+
+@pytest.fixture
+def county(county_base, tmp_path) -> dict:
+    """A copy of the module's county (its database, key and first bundle) this test may change."""
+    out = dict(county_base)
+    for k in ("db", "key", "bundle"):
+        out[k] = str(tmp_path / Path(county_base[k]).name)
+        shutil.copy(county_base[k], out[k])
+    out["dir"] = tmp_path
+    return out
+
+
+def _trust(cli, county: dict) -> None:
+    cli.admin("city", "trust", "add", "JX", "--key", county["public"], "--reason", "key handed over", ok=True)
+
+
+def _kept(cli) -> tuple[int, int, int]:
+    """(counties, events, projects) the city holds."""
+    from sqlalchemy import func, select
+
+    from workflow.db import make_engine
+    from workflow.tables import city_county, city_event, city_project
+
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with engine.connect() as conn:
+            return tuple(conn.execute(select(func.count()).select_from(t)).scalar() for t in  # type: ignore[return-value]
+                         (city_county, city_event, city_project))
+    finally:
+        engine.dispose()
+
+
+def _tamper(county: dict, name: str, *sql: str) -> str:
+    path = str(county["dir"] / name)
+    shutil.copy(county["bundle"], path)
+    db = sqlite3.connect(path)
+    for s in sql:
+        db.execute(s)
+    db.commit()
+    db.close()
+    return path
+
+
+# --- identity and keys ---------------------------------------------------------------------------------
+
+
+def test_identity_is_in_the_ledger_and_needs_an_admin(cli):
+    res = cli("county", "set", "--name", "甲县", "--code", "JX")
+    assert res.code == 6
+    res = cli.admin("county", "set", "--name", "甲县", "--code", "JX", json=True)
+    assert res.code == 0 and res.json["ledger"]["kind"] == "county_set"
+    assert cli("county", "show", json=True).json == {"code": "JX", "name": "甲县"}
+    assert cli.admin("county", "set", "--name", "甲县", "--code", "JX").code == 2  # nothing changes
+    assert cli.admin("county", "set", "--code", "JX").code == 2
+
+
+def test_county_show_before_set_is_not_found(cli):
+    assert cli("county", "show").code == 4
+
+
+def test_keys_init_show_and_refusals(tmp_path):
+    key = tmp_path / "k.pem"
+    res = invoke(["keys", "init", "--key-file", str(key), "--json"])
+    assert res.code == 0, res.err
+    assert key.stat().st_mode & 0o777 == 0o600
+    public = res.json["public_key"]
+    assert invoke(["keys", "show", "--key-file", str(key), "--json"]).json["public_key"] == public
+    again = invoke(["keys", "init", "--key-file", str(key)])
+    assert again.code == 2 and "--force" in again.err
+    assert invoke(["keys", "show", "--key-file", str(key), "--json"]).json["public_key"] == public
+    forced = invoke(["keys", "init", "--key-file", str(key), "--force", "--json"])
+    assert forced.code == 0 and forced.json["public_key"] != public
+    assert invoke(["keys", "show", "--key-file", str(tmp_path / "none.pem")]).code == 4
+    link = tmp_path / "link.pem"
+    link.symlink_to(tmp_path / "elsewhere.pem")
+    assert invoke(["keys", "init", "--key-file", str(link)]).code == 2
+    assert not (tmp_path / "elsewhere.pem").exists()
+    (tmp_path / "junk.pem").write_text("not a key")
+    assert invoke(["keys", "show", "--key-file", str(tmp_path / "junk.pem")]).code == 2
+
+
+# --- export ------------------------------------------------------------------------------------------------
+
+
+def test_bundle_holds_the_history_and_its_digest(county):
+    doc = county["doc"]
+    digest = invoke(["audit", "checkpoint", "--json"], db=county["db"]).json["digest"]
+    assert doc["digest"] == digest
+    db = sqlite3.connect(county["bundle"])
+    events = db.execute("SELECT count(*) FROM event").fetchone()[0]
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db.close()
+    assert events == doc["counts"]["events"] > 0
+    assert tables == {"bundle", "event", "ledger", "directory"}
+    assert doc["county"] == {"code": "JX", "name": "甲县"}
+
+
+def test_bundle_export_refusals(county, tmp_path):
+    db, key = county["db"], county["key"]
+    res = invoke(["bundle", "export", "--output", county["bundle"], "--key-file", key], db=db)
+    assert res.code == 2 and "--force" in res.err
+    assert invoke(["bundle", "export", "--output", county["bundle"], "--key-file", key, "--force"], db=db).code == 0
+    link = tmp_path / "link.bundle"
+    link.symlink_to(tmp_path / "target.bundle")
+    assert invoke(["bundle", "export", "--output", str(link), "--key-file", key, "--force"], db=db).code == 2
+    assert not (tmp_path / "target.bundle").exists()
+    assert invoke(["bundle", "export", "--key-file", key], db=db).code == 2
+    assert invoke(["bundle", "export", "--output", str(tmp_path / "x"), "--key-file",
+                   str(tmp_path / "missing.pem")], db=db).code == 4
+    assert invoke(["bundle", "export", "--output", str(tmp_path / "y"), "--key-file", key,
+                   "--as-of", "2999-01-01"], db=db).code == 2
+    fresh = str(tmp_path / "fresh.db")
+    assert invoke(["init"], db=fresh).code == 0
+    assert invoke(["bundle", "export", "--output", str(tmp_path / "z"), "--key-file", key], db=fresh).code == 4
+
+
+# --- load and report ---------------------------------------------------------------------------------------
+
+
+def test_a_bundle_loads_and_its_figures_equal_the_county_report(cli, county):
+    _trust(cli, county)
+    res = cli.admin("city", "load", county["bundle"], json=True)
+    assert res.code == 0, res.err
+    loaded = res.json["loaded"][0]
+    as_of = date.fromisoformat(loaded["as_of"])
+    assert loaded["new_events"] == county["doc"]["counts"]["events"]
+    for period in (str(as_of.year), f"{as_of.year}-Q{(as_of.month - 1) // 3 + 1}", f"{as_of.year - 1}-H2"):
+        ranking = cli("city", "report", "ranking", "--period", period, "--by", "signed", json=True).json
+        mine = ranking["counties"][0]
+        assert mine["digest"] == county["doc"]["digest"] and mine["as_of"] == loaded["as_of"]
+        end = date.fromisoformat(ranking["end"])
+        own = invoke(["report", "bulletin", "--period", period, "--as-of", min(end, as_of).isoformat(), "--json"],
+                     db=county["db"]).json
+        for got, want in ((mine["figures"], own["totals"]), (mine["previous"], own["previous"])) if \
+                period == str(as_of.year) else ((mine["figures"], own["totals"]),):
+            assert got["signed"] == want["signed"]
+            money = {m["currency"]: m["amount_minor"] for m in want["capital_in_place"]}
+            assert got["capital"]["CNY"] == money.get("CNY", 0) and got["capital"]["USD"] == money.get("USD", 0)
+            inv = {m["currency"]: m["amount_minor"] for m in want["investment_completed"]}
+            assert got["investment"]["CNY"] == inv.get("CNY", 0)
+            assert got["key"] == want["key_projects"]
+        assert ranking["total"]["figures"]["signed"] == mine["figures"]["signed"]
+    own = invoke(["report", "bulletin", "--period", str(as_of.year), "--as-of", as_of.isoformat(), "--json"],
+                 db=county["db"]).json
+    assert own["totals"]["signed"] > 0
+    board = cli("city", "board", json=True).json
+    assert (board["counties"][0]["red"], board["counties"][0]["yellow"]) == \
+        (own["totals"]["red"], own["totals"]["yellow"])
+    shown = cli("city", "show", "JX", json=True).json
+    assert len(shown["projects"]) == 12 and shown["digest"] == county["doc"]["digest"]
+    assert _kept(cli) == (1, county["doc"]["counts"]["events"], 12)
+
+
+def test_two_counties_are_ranked_and_totalled(cli, county, tmp_path):
+    other = _county_db(tmp_path, seed=3, code="YX", name="乙县")
+    _trust(cli, county)
+    cli.admin("city", "trust", "add", "YX", "--key", other["public"], "--reason", "r", ok=True)
+    res = cli.admin("city", "load", county["bundle"], other["bundle"], json=True)
+    assert res.code == 0, res.err
+    assert [x["county"] for x in res.json["loaded"]] == ["JX", "YX"]
+    year = county["doc"]["as_of"][:4]
+    for by in ("signed", "capital", "investment", "key"):
+        doc = cli("city", "report", "ranking", "--period", year, "--by", by, json=True).json
+        rows = doc["counties"]
+        assert [r["rank"] for r in rows] == [1, 2]
+        assert {r["county"] for r in rows} == {"JX", "YX"}
+        first, second = rows
+        metric = {"signed": lambda f: f["signed"], "capital": lambda f: f["capital"]["CNY"],
+                  "investment": lambda f: f["investment"]["CNY"], "key": lambda f: f["key"]}[by]
+        assert metric(first["figures"]) >= metric(second["figures"])
+        assert metric(doc["total"]["figures"]) == metric(first["figures"]) + metric(second["figures"])
+    board = cli("city", "board", json=True).json
+    assert board["total"]["red"] == sum(r["red"] for r in board["counties"])
+
+
+def test_loading_the_same_bundle_again_adds_nothing(cli, county):
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    again = cli.admin("city", "load", county["bundle"], json=True)
+    assert again.code == 0 and again.json["loaded"][0]["new_events"] == 0
+    assert _kept(cli)[1] == county["doc"]["counts"]["events"]
+
+
+def test_a_newer_bundle_adds_only_its_new_events(cli, county):
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    first = _kept(cli)[1]
+    for code in ("P-0001", "P-0002"):
+        res = invoke(["followup", "add", code, "visited the site"], db=county["db"])
+        assert res.code == 0, res.err
+    newer = str(county["dir"] / "jx2.bundle")
+    assert invoke(["bundle", "export", "--output", newer, "--key-file", county["key"]], db=county["db"]).code == 0
+    res = cli.admin("city", "load", newer, json=True)
+    assert res.code == 0, res.err
+    assert res.json["loaded"][0]["new_events"] == 2
+    assert _kept(cli)[1] == first + 2
+    # the older bundle is now a prefix the city has gone past: refused, nothing kept
+    older = cli.admin("city", "load", county["bundle"])
+    assert older.code == 7 and "missing from the bundle" in older.err
+    assert _kept(cli)[1] == first + 2
+
+
+def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli, county, tmp_path):
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    kept = _kept(cli)
+    (tmp_path / "other").mkdir()
+    other = _county_db(tmp_path / "other", seed=2)
+    res = invoke(["bundle", "export", "--output", str(tmp_path / "rewritten.bundle"), "--key-file", county["key"]],
+                 db=other["db"])
+    assert res.code == 0
+    refused = cli.admin("city", "load", str(tmp_path / "rewritten.bundle"))
+    assert refused.code == 7
+    assert "county JX" in refused.err and "rewrites the history" in refused.err and "first bad event P-0001 #1" \
+        in refused.err
+    assert _kept(cli) == kept
+
+
+@pytest.mark.parametrize("case", ["changed", "dropped", "dropped_last", "signature", "counts", "actor", "ledger",
+                                  "directory"])
+def test_a_tampered_bundle_is_refused_and_nothing_is_kept(cli, county, case):
+    _trust(cli, county)
+    sql = {
+        "changed": ("UPDATE event SET payload = replace(payload, '\"note\":\"', '\"note\":\"X') "
+                    "WHERE id = (SELECT min(id) FROM event WHERE kind = 'followup')",),
+        "dropped": ("DELETE FROM event WHERE id = (SELECT min(id) FROM event WHERE seq = 2)",),
+        "dropped_last": ("DELETE FROM event WHERE id = (SELECT max(id) FROM event)",),
+        "signature": ("UPDATE bundle SET value = 'AAAA' || substr(value, 5) WHERE key = 'signature'",),
+        "counts": ("UPDATE bundle SET value = replace(value, '\"name\":\"甲县\"', '\"name\":\"乙县\"') "
+                   "WHERE key = 'signed'",),
+        "actor": ("UPDATE event SET actor = 'mallory' WHERE id = (SELECT max(id) FROM event)",),
+        "ledger": ("UPDATE ledger SET reason = 'edited'",),
+        "directory": ("UPDATE directory SET row = replace(row, '\"coordinator\"', '\"admin\"') "
+                      "WHERE tbl = 'app_user'",),
+    }[case]
+    path = _tamper(county, f"{case}.bundle", *sql)
+    res = cli.admin("city", "load", path)
+    assert res.code == 7, (res.out, res.err)
+    assert "county JX" in res.err and "nothing was kept" in res.err
+    if case in ("changed", "dropped", "actor"):
+        assert "first bad event P-" in res.err
+    if case == "ledger":
+        assert "first bad event ledger #1" in res.err
+    assert _kept(cli) == (0, 0, 0)
+
+
+def test_an_untrusted_key_is_refused(cli, county, tmp_path):
+    res = cli.admin("city", "load", county["bundle"])
+    assert res.code == 6 and "JX" in res.err
+    other = tmp_path / "other.pem"
+    public = invoke(["keys", "init", "--key-file", str(other), "--json"]).json["public_key"]
+    cli.admin("city", "trust", "add", "JX", "--key", public, "--reason", "a different key", ok=True)
+    res = cli.admin("city", "load", county["bundle"])
+    assert res.code == 6 and "does not trust" in res.err
+    assert _kept(cli) == (0, 0, 0)
+
+
+def test_a_malformed_file_is_bad_input(cli, county, tmp_path):
+    _trust(cli, county)
+    junk = tmp_path / "junk.bundle"
+    junk.write_bytes(b"not a bundle at all" * 100)
+    assert cli.admin("city", "load", str(junk)).code == 2
+    empty = tmp_path / "empty.bundle"
+    sqlite3.connect(empty).execute("CREATE TABLE x (a)").connection.close()
+    assert cli.admin("city", "load", str(empty)).code == 2
+    assert cli.admin("city", "load", str(tmp_path / "missing.bundle")).code == 2
+    assert _kept(cli) == (0, 0, 0)
+
+
+# --- the city's commands: permissions, options, formats ------------------------------------------------------
+
+
+def test_city_trust_and_load_need_an_admin(cli, county):
+    assert cli("city", "trust", "add", "JX", "--key", county["public"], "--reason", "r").code == 6
+    _trust(cli, county)
+    assert cli.admin("city", "trust", "add", "JX", "--key", county["public"], "--reason", "again").code == 2
+    assert cli.admin("city", "trust", "add", "JX", "--key", "not-a-key", "--reason", "r").code == 2
+    assert cli.admin("city", "trust", "add", "JX", "--key", county["public"]).code == 2
+    assert cli.admin("city", "trust", "add", "JX", "--reason", "r").code == 2
+    listed = cli("city", "trust", "list", json=True).json["keys"]
+    assert [k["county"] for k in listed] == ["JX"]
+    assert cli("city", "load", county["bundle"]).code == 6
+    assert _kept(cli) == (0, 0, 0)
+
+
+def test_city_reports_formats_and_errors(cli, county, tmp_path):
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    year = county["doc"]["as_of"][:4]
+    text = cli("city", "report", "ranking", "--period", year)
+    assert text.code == 0 and "JX" in text.out and county["doc"]["digest"] in text.out
+    csv = cli("city", "report", "ranking", "--period", year, "--format", "csv")
+    assert csv.code == 0 and county["doc"]["digest"] in csv.out and csv.out.startswith("Rank,County")
+    md = cli("city", "report", "ranking", "--period", year, "--by", "key", "--format", "md")
+    assert md.code == 0 and "| JX |" in md.out
+    html = cli("city", "board", "--format", "html")
+    assert html.code == 0 and "<table>" in html.out and county["doc"]["digest"] in html.out
+    xlsx = tmp_path / "r.xlsx"
+    assert cli("city", "report", "ranking", "--period", year, "--format", "xlsx", "--output", str(xlsx)).code == 0
+    assert xlsx.stat().st_size > 0
+    assert cli("city", "board", "--format", "csv").out.splitlines()[0].startswith("County")
+    assert "甲县" in cli("city", "show", "JX", "--format", "md").out
+    assert cli("city", "report", "ranking", "--period", year, "--by", "nonsense").code == 2
+    assert cli("city", "report", "ranking", "--period", "2025-13").code == 2
+    assert cli("city", "report", "ranking", "--period", "2024..2025").code == 2
+    assert cli("city", "report", "ranking").code == 2
+    assert cli("city", "report", "ranking", "--period", year, "--format", "xlsx").code == 2
+    assert cli("city", "board", "--json", "--format", "csv").code == 2
+    assert cli("city", "show", "YX").code == 4
+    zh = cli("city", "board", lang="zh")
+    assert zh.code == 0 and "红灯" in zh.out
+
+
+def test_city_init_makes_the_admin(tmp_path):
+    db = str(tmp_path / "city.db")
+    res = invoke(["city", "init", "--admin", "mayor", "--json"], db=db, actor="mayor")
+    assert res.code == 0 and res.json["admin"] == "mayor"
+    assert invoke(["city", "board", "--json"], db=db).json == {"report": "city_board", "counties": [],
+                                                              "total": {"red": 0, "yellow": 0}}
+
+
+def test_a_county_on_either_engine_exports_a_bundle_the_city_loads(cli, tmp_path):
+    """The county is ``cli`` (SQLite, then PostgreSQL); the city is an SQLite file."""
+    from tests.stages import to_signed
+    from tests.test_cli_core import add_project
+
+    code = add_project(cli)
+    to_signed(cli, code)
+    cli("capital", "add", code, "120万", ok=True)
+    cli.admin("county", "set", "--name", "乙县", "--code", "YX", ok=True)
+    key = str(tmp_path / "yx.pem")
+    public = invoke(["keys", "init", "--key-file", key, "--json"]).json["public_key"]
+    bundle = str(tmp_path / "yx.bundle")
+    res = cli.admin("bundle", "export", "--output", bundle, "--key-file", key, json=True)
+    assert res.code == 0, res.err
+    assert res.json["digest"] == cli.admin("audit", "checkpoint", json=True).json["digest"]
+    city = str(tmp_path / "city.db")
+    assert invoke(["city", "init"], db=city).code == 0
+    assert invoke(["city", "trust", "add", "YX", "--key", public, "--reason", "r"], db=city).code == 0
+    loaded = invoke(["city", "load", bundle, "--json"], db=city)
+    assert loaded.code == 0, loaded.err
+    shown = invoke(["city", "show", "YX", "--json"], db=city).json
+    assert [p["code"] for p in shown["projects"]] == [code]
+    year = res.json["as_of"][:4]
+    ranking = invoke(["city", "report", "ranking", "--period", year, "--json"], db=city).json
+    own = cli("report", "bulletin", "--period", year, "--as-of", res.json["as_of"], json=True).json["totals"]
+    assert ranking["counties"][0]["figures"]["capital"]["CNY"] == \
+        {m["currency"]: m["amount_minor"] for m in own["capital_in_place"]}.get("CNY", 0) == 120_000_000

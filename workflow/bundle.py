@@ -1,0 +1,412 @@
+"""A county bundle: one SQLite file with the county's whole history, signed (docs/city.md, "The bundle").
+
+Tables of the file (every value as the county stores it, dates as ``YYYY-MM-DD`` and times as
+``YYYY-MM-DDTHH:MM:SS.ffffffZ``, the forms history hashes)::
+
+    bundle(key, value)    format, signed (the signed document, canonical JSON), signature, public_key
+    event(...)            every event row as stored (its hashed fields) with its project's code, by id
+    ledger(...)           every set-up ledger entry as stored, by seq
+    directory(tbl, row)   the units, people, users, rules, targets and settings the reports and the
+                          replay read (one canonical JSON object per row)
+
+The signed document names the county, the as-of date, the checkpoint digest of the history at its
+head (:func:`workflow.audit.checkpoint`), the counts, and the SHA-256 of the directory rows; the
+signature is Ed25519 over its canonical bytes.  :func:`checked` rebuilds a scratch county database
+from a bundle, replays every project (:func:`workflow.replay.replay_project`), recomputes every hash,
+link and the digest: the same checks on export (a county cannot sign a broken history) and in the city.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from workflow.errors import BadInput, IntegrityFailure
+
+FORMAT = "pipeline-county-bundle/1"
+EVENT_COLUMNS = ("id", "project_id", "project_code", "seq", "kind", "trigger", "from_stage", "to_stage",
+                 "effective_on", "recorded_at", "actor", "reason", "payload", "prev_hash", "hash")
+LEDGER_COLUMNS = ("seq", "kind", "target", "payload", "reason", "actor", "recorded_at", "prev_hash", "hash",
+                  "after_event")
+_DDL = (
+    "CREATE TABLE bundle (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE event (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, project_code TEXT NOT NULL, "
+    "seq INTEGER NOT NULL, kind TEXT NOT NULL, \"trigger\" TEXT, from_stage TEXT, to_stage TEXT, "
+    "effective_on TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT, "
+    "payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE TABLE ledger (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, payload TEXT NOT NULL, "
+    "reason TEXT, actor TEXT NOT NULL, recorded_at TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, "
+    "after_event INTEGER)",
+    "CREATE TABLE directory (tbl TEXT NOT NULL, row TEXT NOT NULL)",
+)
+
+
+def _text(value: Any) -> Any:
+    """A stored value in the bundle's form (the form history hashes)."""
+    from workflow.events import format_utc
+
+    if isinstance(value, datetime):
+        return format_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class Bundle:
+    """A bundle's content as read from its file (rows in the bundle's text forms)."""
+
+    signed: dict
+    signed_text: str
+    signature: str
+    public_key: str
+    events: list[tuple] = field(default_factory=list)  # EVENT_COLUMNS, by id
+    ledger: list[tuple] = field(default_factory=list)  # LEDGER_COLUMNS, by seq
+    directory: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def county(self) -> str:
+        return str(self.signed["county"]["code"])
+
+    @property
+    def name(self) -> str:
+        return str(self.signed["county"]["name"])
+
+    @property
+    def digest(self) -> str:
+        return str(self.signed["digest"])
+
+    @property
+    def as_of(self) -> date:
+        return date.fromisoformat(self.signed["as_of"])
+
+
+def directory_digest(rows: list[tuple[str, str]]) -> str:
+    h = hashlib.sha256()
+    for tbl, row in sorted(rows):
+        h.update(tbl.encode("utf-8") + b"\n" + row.encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def signed_bytes(doc: dict) -> bytes:
+    from workflow.events import canonical
+
+    return bytes(canonical(doc))
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+
+def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str, str]]]:
+    """Events, ledger entries and directory rows, from one snapshot of the county's database."""
+    from sqlalchemy import select
+
+    from workflow import audit
+    from workflow.events import canonical
+    from workflow.replay import _COPIED
+    from workflow.tables import event as E
+    from workflow.tables import ledger as L
+    from workflow.tables import metadata
+    from workflow.tables import project as P
+
+    with audit._snapshot_connection(engine) as conn:
+        audit._wait_for_clean_prefix(conn)
+        codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
+        events = []
+        for r in conn.execute(select(E).order_by(E.c.id)).mappings():
+            events.append(tuple(_text(codes.get(r["project_id"], "")) if c == "project_code" else _text(r[c])
+                                for c in EVENT_COLUMNS))
+        ledger = [tuple(_text(r[c]) for c in LEDGER_COLUMNS)
+                  for r in conn.execute(select(L).order_by(L.c.seq)).mappings()]
+        directory = []
+        for name in _COPIED:
+            for r in conn.execute(select(metadata.tables[name])).mappings():
+                row = {k: _text(v) for k, v in r.items()}
+                directory.append((name, canonical(row).decode("utf-8")))
+        conn.rollback()
+    return events, ledger, directory
+
+
+def _write_file(path: Path, events: list[tuple], ledger: list[tuple], directory: list[tuple[str, str]],
+                meta: dict[str, str]) -> None:
+    db = sqlite3.connect(path)
+    try:
+        for ddl in _DDL:
+            db.execute(ddl)
+        db.executemany(f"INSERT INTO event VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events)
+        db.executemany(f"INSERT INTO ledger VALUES ({', '.join('?' * len(LEDGER_COLUMNS))})", ledger)
+        db.executemany("INSERT INTO directory VALUES (?, ?)", directory)
+        db.executemany("INSERT INTO bundle VALUES (?, ?)", sorted(meta.items()))
+        db.commit()
+    finally:
+        db.close()
+
+
+def _place(tmp: Path, output: Path, force: bool) -> None:
+    """Copy the finished file to ``output``, created exclusively and never through a symlink."""
+    if output.is_symlink():
+        raise BadInput(f"--output: {output} is a symbolic link; a bundle is never written through one")
+    if output.exists():
+        if not force:
+            raise BadInput(f"--output: {output} exists; give --force to replace it", [{"file": str(output)}])
+        if not output.is_file():
+            raise BadInput(f"--output: {output} is not a file")
+        output.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(output, flags, 0o644)
+    except OSError as exc:
+        raise BadInput(f"--output: cannot create {output}: {exc.strerror}") from None
+    with os.fdopen(fd, "wb") as dst, open(tmp, "rb") as src:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+
+
+def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = None, key_file: Any = None,
+           force: bool = False) -> dict:
+    """Write the county's bundle to ``output``; returns the signed document, the file and the public key.
+    Refuses a history that fails its checks (IntegrityFailure): what the county signs is what the city
+    will verify."""
+    from workflow import clock, county
+
+    output = Path(output)
+    if output.is_symlink() or (output.exists() and not force):
+        _place(Path(os.devnull), output, force)  # raises the refusal, before any work
+    ident = county.identity(engine)
+    county.load_key(key_file)  # no key: refuse before reading the history
+    as_of = as_of or clock.today()
+    if as_of > clock.today():
+        raise BadInput(f"--as-of {as_of.isoformat()} lies in the future")
+    events, ledger, directory = _read_county(engine)
+    doc = {"format": FORMAT, "county": ident, "as_of": as_of.isoformat(),
+           "exported_at": _text(clock.utcnow()), "digest": "",
+           "counts": {"events": len(events), "projects": len({e[1] for e in events}), "ledger": len(ledger)},
+           "directory": directory_digest(directory)}
+    staged = Bundle(doc, "", "", "", events, ledger, directory)
+    with checked(staged, actor=actor) as result:
+        doc["digest"] = result.digest
+    text = signed_bytes(doc)
+    signature, public = county.sign(text, key_file)
+    with tempfile.TemporaryDirectory(prefix="pipeline-bundle-") as tmpdir:
+        tmp = Path(tmpdir) / "bundle.db"
+        _write_file(tmp, events, ledger, directory,
+                    {"format": FORMAT, "signed": text.decode("utf-8"), "signature": signature, "public_key": public})
+        _place(tmp, output, force)
+    return {"file": str(output), **doc, "signature": signature, "public_key": public}
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def read(path: str | Path) -> Bundle:
+    """A bundle from its file; BadInput (exit 2) for anything that is not a well-formed bundle."""
+    p = Path(path)
+    if not p.is_file():
+        raise BadInput(f"{path}: no such bundle file")
+    try:
+        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BadInput(f"{path}: not a county bundle ({exc})") from None
+    try:
+        meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
+        quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+        events = db.execute(f"SELECT {quoted} FROM event ORDER BY id").fetchall()
+        ledger = db.execute(f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ledger ORDER BY seq").fetchall()
+        directory = db.execute("SELECT tbl, row FROM directory").fetchall()
+    except sqlite3.Error as exc:
+        raise BadInput(f"{path}: not a county bundle ({exc})") from None
+    finally:
+        db.close()
+    if meta.get("format") != FORMAT:
+        raise BadInput(f"{path}: not a county bundle of format {FORMAT} (found {meta.get('format')!r})")
+    try:
+        signed = json.loads(meta["signed"])
+        assert isinstance(signed, dict) and signed.get("format") == FORMAT
+        assert isinstance(signed["county"]["code"], str) and isinstance(signed["county"]["name"], str)
+        date.fromisoformat(signed["as_of"])
+        assert isinstance(signed["digest"], str) and isinstance(signed["counts"], dict)
+        signature, public = meta["signature"], meta["public_key"]
+    except (KeyError, TypeError, ValueError, AssertionError):
+        raise BadInput(f"{path}: the bundle's signed document is malformed") from None
+    return Bundle(signed, meta["signed"], signature, public, [tuple(e) for e in events],
+                  [tuple(r) for r in ledger], [(str(t), str(r)) for t, r in directory])
+
+
+# --- checks ------------------------------------------------------------------------------------------
+
+
+def _refuse(b: Bundle, text: str, details: list[dict] | None = None) -> IntegrityFailure:
+    return IntegrityFailure(f"county {b.county}: bundle refused, nothing was kept: {text}", details)
+
+
+def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict] | None = None) -> IntegrityFailure:
+    where = f"first bad event {code} #{seq}" if seq is not None else f"first problem in {code}"
+    return _refuse(b, f"{where}: {problem}", details)
+
+
+def _typed_row(table: Any, row: dict) -> dict:
+    """A row in the bundle's text forms with its dates and times as Python values (for the scratch
+    database's typed columns)."""
+    from sqlalchemy import Date
+
+    from workflow.tables import UTCDateTime
+
+    out = {}
+    for k, v in row.items():
+        col = table.c.get(k)
+        if col is not None and isinstance(v, str):
+            if isinstance(col.type, UTCDateTime):
+                v = datetime.fromisoformat(v.replace("Z", "+00:00"))
+            elif isinstance(col.type, Date):
+                v = date.fromisoformat(v)
+        out[k] = v
+    return out
+
+
+@dataclass
+class Checked:
+    """What the checks of a bundle found: its digest, and the scratch county database (an engine)."""
+
+    digest: str
+    engine: Any
+    projects: list[Any]  # the replayed project rows (``store.ProjectRow``)
+
+
+class checked:
+    """Check a bundle and give its scratch county database (a context manager yielding ``Checked``):
+    every project replayed (legal moves, actors, dates), every hash and link and the digest recomputed
+    by the checkpoint code over the scratch copy, the counts and the directory's digest compared with
+    the signed ones.  Raises IntegrityFailure naming the county and the first bad event."""
+
+    def __init__(self, b: Bundle, *, actor: str):
+        self.b = b
+        self.actor = actor
+        self.dir: Any = None
+        self.engine: Any = None
+
+    def __enter__(self) -> Checked:
+        try:
+            return self._check()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+        if self.dir is not None:
+            self.dir.cleanup()
+            self.dir = None
+
+    def _check(self) -> Checked:
+        from sqlalchemy import insert
+
+        from workflow import audit
+        from workflow.db import make_engine
+        from workflow.store import COLUMNS, insert_many
+        from workflow.tables import event as E
+        from workflow.tables import ledger as L
+        from workflow.tables import metadata
+        from workflow.tables import project as P
+
+        b = self.b
+        counts = b.signed.get("counts", {})
+        if b.signed.get("directory") != directory_digest(b.directory):
+            raise _refuse(b, "the directory rows differ from the signed ones")
+        self.dir = tempfile.TemporaryDirectory(prefix="pipeline-city-")
+        self.engine = make_engine(f"sqlite:///{self.dir.name}/county.db")
+        metadata.create_all(self.engine)
+        directory: dict[str, list[dict]] = {}
+        for tbl, text in b.directory:
+            if tbl not in metadata.tables:
+                raise _refuse(b, f"unknown directory table {tbl!r}")
+            directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
+        roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
+        projects, derived, problems = self._replay(roles)
+        by_key = {(e[2], e[3]): e[0] for e in b.events}
+        if problems:
+            first = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
+            raise _bad_event(b, first["code"], first["seq"], first["problem"], problems[:100])
+        with self.engine.begin() as conn:
+            for name in ("unit", "person", "app_user", "rule", "target", "setting"):
+                if directory.get(name):
+                    conn.execute(insert(metadata.tables[name]), directory[name])
+            if projects:
+                conn.execute(insert(P), [{c: getattr(r, c) for c in COLUMNS} for r in projects])
+            for name, values in derived.items():
+                insert_many(conn, metadata.tables[name], values)
+            rows = []
+            for e in b.events:
+                row = dict(zip(EVENT_COLUMNS, e, strict=True))
+                row.pop("project_code")
+                rows.append(_typed_row(E, row))
+            insert_many(conn, E, rows)
+            insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
+        try:
+            doc = audit.checkpoint(self.engine, self.actor, store=False)
+        except IntegrityFailure as exc:
+            items = [i for i in exc.details if isinstance(i, dict)]
+            if not items:
+                raise _refuse(b, exc.message) from None
+            bad = min(items, key=lambda p: by_key.get((p.get("code"), p.get("seq")), 1 << 62))
+            raise _bad_event(b, bad.get("code"), bad.get("seq"), str(bad.get("problem")), items[:100]) from None
+        found = {"events": len(b.events), "projects": len(projects), "ledger": len(b.ledger)}
+        if b.digest and doc["digest"] != b.digest:
+            raise _refuse(b, f"the history's digest {doc['digest']} is not the signed digest {b.digest} "
+                             f"(signed counts {counts}, found {found})")
+        if b.digest and counts != found:
+            raise _refuse(b, f"the signed counts {counts} are not the bundle's {found}")
+        return Checked(doc["digest"], self.engine, projects)
+
+    def _replay(self, roles: dict[str, str]) -> tuple[list[Any], dict[str, list[dict]], list[dict]]:
+        from datetime import UTC
+
+        from workflow.replay import DERIVED_COLUMNS, _Definitions, replay_project
+
+        b = self.b
+        defs = _Definitions()
+        now = datetime.now(UTC)
+        projects: list[Any] = []
+        derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}
+        problems: list[dict] = []
+        ordered = sorted(b.events, key=lambda e: (e[1], e[3]))
+        i = 0
+        while i < len(ordered):
+            pid, code = ordered[i][1], ordered[i][2]
+            j = i
+            while j < len(ordered) and ordered[j][1] == pid:
+                j += 1
+            rows = [(e[0], e[1], e[3], *e[4:]) for e in ordered[i:j]]
+            i = j
+            rep = replay_project(pid, code, iter(rows), roles, defs)
+            problems.extend(rep.problems)
+            if rep.row is None:
+                if not rep.problems:
+                    problems.append({"code": code, "seq": rows[0][2], "problem": "no registration"})
+                continue
+            rep.row.created_at = now
+            rep.row.version = max(1, rep.row.head_seq)
+            projects.append(rep.row)
+            for table, by_seq in rep.rows.items():
+                derived[table].extend(by_seq.values())
+        return projects, derived, problems
+
+
+def iter_months(first: date, last: date) -> Iterator[tuple[str, date, date]]:
+    """(YYYY-MM, first day, last day) of every month from ``first``'s to ``last``'s."""
+    import calendar
+
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        end = date(y, m, calendar.monthrange(y, m)[1])
+        yield f"{y:04d}-{m:02d}", date(y, m, 1), end
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)

@@ -1,0 +1,310 @@
+"""The city database (docs/city.md): trusted county keys, bundles loaded after their checks, reports.
+
+A bundle is kept only when every check holds (:mod:`workflow.bundle`): a trusted key of its county
+signed it, every chain, link and replayed figure holds, the digest is the signed one, and the events
+the city already holds for the county are a prefix of the bundle's (a county extends its history; it
+never rewrites it).  Then, in one transaction: the new events are added, the county's projects and
+monthly figures are replaced by the ones its replay gives, and the load is recorded in the city's
+set-up ledger.  A refused bundle changes nothing.
+
+The figures are computed by the county reports' own code (:mod:`workflow.reports`) on the replayed
+scratch copy of the county: per calendar month, the flows of the month (signed, capital in place,
+investment completed, by currency) and the state at the month's end (or the bundle's as-of date in
+its last month: key projects, red and yellow lights).  A city report adds the months of its period,
+so a county's figures in the city are its own bulletin's for that period.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound
+from workflow.tables import city_county as CC
+from workflow.tables import city_event as CE
+from workflow.tables import city_figure as CF
+from workflow.tables import city_key as CK
+from workflow.tables import city_project as CP
+
+TRUST_ADDED = "city_trust_added"
+LOADED = "city_loaded"
+RANK_BY = ("signed", "capital", "investment", "key")
+CURRENCIES = ("CNY", "USD")
+
+
+# --- trust -------------------------------------------------------------------------------------------
+
+
+def trust_add(engine: Engine, actor: str, county: str, public_key: str, reason: str | None) -> dict:
+    """Trust ``public_key`` for the county (admin); recorded in the city's set-up ledger."""
+    from workflow import clock, ledger
+    from workflow.access import ADMIN, require
+    from workflow.county import CODE_LIMIT, parse_public_key, public_text
+    from workflow.values import identifier, required
+
+    county = identifier(county, "COUNTY", CODE_LIMIT)
+    key = public_text(parse_public_key(public_key))
+    reason = required(reason, "--reason")
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "trust a county's key")
+        if conn.execute(select(CK.c.id).where(CK.c.county == county, CK.c.public_key == key)).first():
+            raise BadInput(f"the key is already trusted for county {county}", [{"county": county}])
+        conn.execute(insert(CK).values(county=county, public_key=key, reason=reason, added_by=actor,
+                                       added_at=clock.utcnow()))
+        entry = ledger.append(conn, actor, TRUST_ADDED, county, {"public_key": key}, reason)
+    return {"county": county, "public_key": key, "ledger": entry}
+
+
+def trusted(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(CK.c.county, CK.c.public_key, CK.c.reason, CK.c.added_by).order_by(CK.c.county, CK.c.id)
+        ).mappings()]
+
+
+# --- figures from a checked county -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Month:
+    label: str
+    start: date
+    end: date
+
+
+def monthly_figures(engine: Engine, as_of: date) -> list[tuple[str, date, dict]]:
+    """(YYYY-MM, as-of, figures) of every month from the first effective date to ``as_of``: the
+    totals of ``reports.bulletin`` for the month cut at its end (or at ``as_of``), with the same code."""
+    from workflow import reports, settings
+    from workflow.bundle import iter_months
+    from workflow.tables import event as E
+
+    out: list[tuple[str, date, dict]] = []
+    with reports._read(engine) as conn:
+        first = conn.execute(select(func.min(E.c.effective_on))).scalar()
+        if first is None:
+            return out
+        first = reports._as_date(first)
+        if first is None or first > as_of:
+            return out
+        t = settings.light_thresholds(conn)
+        for label, start, end in iter_months(first, as_of):
+            w: Any = reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
+            figs = reports._figures_by_unit(conn, w, None, t)
+            out.append((label, w.as_of, reports.figures_json(reports._sum_figures(figs.values()))))
+    return out
+
+
+# --- load ----------------------------------------------------------------------------------------------
+
+
+def _check_trust(conn: Any, b: Any) -> None:
+    from workflow.bundle import signed_bytes
+    from workflow.county import signature_holds
+
+    keys = [k for (k,) in conn.execute(select(CK.c.public_key).where(CK.c.county == b.county))]
+    if not keys:
+        raise NotAllowed(f"county {b.county}: no key of this county is trusted; bundle refused, nothing was kept "
+                         f"(`pipeline city trust add {b.county} --key KEY --reason TEXT`)", [{"county": b.county}])
+    if b.public_key not in keys:
+        raise NotAllowed(f"county {b.county}: the bundle is signed by key {b.public_key}, which the city does not "
+                         "trust for this county; bundle refused, nothing was kept", [{"county": b.county}])
+    if signed_bytes(b.signed) != b.signed_text.encode("utf-8") or \
+            not signature_holds(b.signed_text.encode("utf-8"), b.signature, b.public_key):
+        raise IntegrityFailure(f"county {b.county}: the bundle's signature does not hold; bundle refused, "
+                               "nothing was kept", [{"county": b.county}])
+
+
+def _check_prefix(conn: Any, b: Any) -> int:
+    """The number of events the city already holds for the county; IntegrityFailure naming the first
+    stored event the bundle does not repeat unchanged (a rewritten or shortened history)."""
+    stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash)
+                          .where(CE.c.county == b.county).order_by(CE.c.id)).all()
+    for i, (eid, code, seq, digest) in enumerate(stored):
+        new = b.events[i] if i < len(b.events) else None
+        if new is None or new[0] != eid or new[14] != digest:
+            what = "is missing from the bundle" if new is None else "differs from the one the city holds"
+            raise IntegrityFailure(
+                f"county {b.county}: bundle refused, nothing was kept: it rewrites the history the city holds: "
+                f"first bad event {code} #{seq} (event id {eid}) {what}",
+                [{"county": b.county, "code": code, "seq": seq, "id": eid}])
+    return len(stored)
+
+
+def load(engine: Engine, actor: str, path: Any) -> dict:
+    """Check one bundle and keep it (see the module docstring); returns what was loaded."""
+    from workflow import bundle, clock, ledger
+    from workflow.access import ADMIN, require
+
+    b = bundle.read(path)
+    with engine.connect() as conn:
+        require(conn, actor, ADMIN, "load county bundles")
+        _check_trust(conn, b)
+        held = _check_prefix(conn, b)
+    with bundle.checked(b, actor=actor) as result:
+        figures = monthly_figures(result.engine, b.as_of)
+        projects = result.projects
+    new = b.events[held:]
+    with engine.begin() as conn:
+        if _check_prefix(conn, b) != held:  # another load of this county came in between
+            raise IntegrityFailure(f"county {b.county}: another bundle of this county was loaded meanwhile; "
+                                   "load this one again")
+        rows = []
+        for e in new:
+            row = bundle._typed_row(CE, dict(zip(bundle.EVENT_COLUMNS, e, strict=True)))
+            rows.append({"county": b.county, **row})
+        if rows:
+            conn.execute(insert(CE), rows)
+        conn.execute(delete(CP).where(CP.c.county == b.county))
+        if projects:
+            conn.execute(insert(CP), [
+                {"county": b.county, "code": p.code, "name": p.name, "investor": p.investor,
+                 "unit_code": p.unit_code, "stage": p.stage, "key": bool(p.key),
+                 "planned_investment_minor": p.planned_investment_minor, "registered_on": p.registered_on,
+                 "head_seq": p.head_seq} for p in projects])
+        conn.execute(delete(CF).where(CF.c.county == b.county))
+        if figures:
+            conn.execute(insert(CF), [{"county": b.county, "month": m, "as_of": on,
+                                       "figures": json.dumps(f, sort_keys=True, ensure_ascii=False)}
+                                      for m, on, f in figures])
+        head = {"name": b.name, "digest": b.digest, "as_of": b.as_of, "events": len(b.events),
+                "projects": len(projects), "ledger_entries": len(b.ledger), "public_key": b.public_key,
+                "signed": b.signed_text, "signature": b.signature, "loaded_at": clock.utcnow(), "loaded_by": actor}
+        if conn.execute(select(CC.c.code).where(CC.c.code == b.county)).first():
+            conn.execute(update(CC).where(CC.c.code == b.county).values(**head))
+        else:
+            conn.execute(insert(CC).values(code=b.county, **head))
+        entry = ledger.append(conn, actor, LOADED, b.county,
+                              {"digest": b.digest, "as_of": b.as_of.isoformat(), "events": len(b.events),
+                               "new_events": len(new)})
+    return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
+            "events": len(b.events), "new_events": len(new), "projects": len(projects), "ledger": entry}
+
+
+# --- reports -------------------------------------------------------------------------------------------
+
+
+def _counties(conn: Any) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        select(CC.c.code, CC.c.name, CC.c.digest, CC.c.as_of, CC.c.events).order_by(CC.c.code)).mappings()]
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _money(f: dict, key: str) -> dict[str, int]:
+    return {m["currency"]: int(m["amount_minor"]) for m in f[key]}
+
+
+def _zero() -> dict[str, Any]:
+    return {"signed": 0, "capital": dict.fromkeys(CURRENCIES, 0), "investment": dict.fromkeys(CURRENCIES, 0),
+            "key": 0, "red": 0, "yellow": 0}
+
+
+def _period_figures(months: dict[str, tuple[date, dict]], period: Any, as_of: date) -> dict:
+    """A county's figures for ``period``: the months' flows added, the state at the period's end (or
+    the as-of date, whichever is earlier)."""
+    out = _zero()
+    for label, (_on, f) in months.items():
+        y, m = int(label[:4]), int(label[5:])
+        if period.start <= date(y, m, 1) <= period.end:
+            out["signed"] += f["signed"]
+            for k, src in (("capital", "capital_in_place"), ("investment", "investment_completed")):
+                for c, v in _money(f, src).items():
+                    out[k][c] = out[k].get(c, 0) + v
+    cut = min(period.end, as_of)
+    state = months.get(f"{cut.year:04d}-{cut.month:02d}")
+    if state is not None:
+        out["key"], out["red"], out["yellow"] = state[1]["key_projects"], state[1]["red"], state[1]["yellow"]
+    return out
+
+
+def _months(conn: Any, county: str) -> dict[str, tuple[date, dict]]:
+    return {m: (_day(on), json.loads(f)) for m, on, f in conn.execute(
+        select(CF.c.month, CF.c.as_of, CF.c.figures).where(CF.c.county == county))}
+
+
+def _metric(f: dict, by: str) -> int:
+    return int(f["capital"]["CNY"] if by == "capital" else f["investment"]["CNY"] if by == "investment" else f[by])
+
+
+def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str = "en") -> dict:
+    """Per county: the period's figures, the same period a year before, growth, and the rank by ``by``."""
+    from workflow.periods import Period, make_period, parse_span
+    from workflow.reports import _growth
+
+    if by not in RANK_BY:
+        raise BadInput(f"--by: {by!r} is not one of {', '.join(RANK_BY)}")
+    period = parse_span(period_text, lang=lang)
+    if not isinstance(period, Period):
+        raise BadInput(f"--period {period_text}: give one period (a year, half, quarter or two months), not a span")
+    index = 1 if period.kind == "year" else int(period.label.split("-")[1][1:])
+    before = make_period(period.kind, period.start.year - 1, index)
+    rows = []
+    with engine.connect() as conn:
+        counties = _counties(conn)
+        for c in counties:
+            as_of = _day(c["as_of"])
+            months = _months(conn, c["code"])
+            now = _period_figures(months, period, as_of)
+            prev = _period_figures(months, before, as_of)
+            growth = {k: _growth(_metric(now, k), _metric(prev, k)) for k in ("signed", "capital", "investment")}
+            rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
+                         "begun": as_of >= period.start, "figures": now, "previous": prev, "growth": growth})
+    rows.sort(key=lambda r: (-_metric(r["figures"], by), r["county"]))
+    for i, r in enumerate(rows, start=1):
+        r["rank"] = i
+    total, total_prev = _zero(), _zero()
+    for r in rows:
+        for into, src in ((total, r["figures"]), (total_prev, r["previous"])):
+            for k, v in src.items():
+                if isinstance(v, dict):
+                    for cur, n in v.items():
+                        into[k][cur] = into[k].get(cur, 0) + n
+                else:
+                    into[k] += v
+    growth = {k: _growth(_metric(total, k), _metric(total_prev, k)) for k in ("signed", "capital", "investment")}
+    return {"report": "city_ranking", "period": period.label, "start": period.start.isoformat(),
+            "end": period.end.isoformat(), "previous_period": before.label, "by": by, "counties": rows,
+            "total": {"figures": total, "previous": total_prev, "growth": growth}}
+
+
+def board(engine: Engine) -> dict:
+    """Red and yellow lights per county, as of each county's bundle date."""
+    rows = []
+    with engine.connect() as conn:
+        for c in _counties(conn):
+            as_of = _day(c["as_of"])
+            state = _months(conn, c["code"]).get(f"{as_of.year:04d}-{as_of.month:02d}")
+            f = state[1] if state else {"red": 0, "yellow": 0, "key_projects": 0}
+            rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
+                         "red": f["red"], "yellow": f["yellow"]})
+    return {"report": "city_board", "counties": rows,
+            "total": {"red": sum(r["red"] for r in rows), "yellow": sum(r["yellow"] for r in rows)}}
+
+
+def show(engine: Engine, county: str) -> dict:
+    """A county's projects as its replay rebuilt them (read-only)."""
+    with engine.connect() as conn:
+        head = conn.execute(select(CC.c.code, CC.c.name, CC.c.digest, CC.c.as_of, CC.c.events)
+                            .where(CC.c.code == county)).mappings().first()
+        if head is None:
+            known = [r[0] for r in conn.execute(select(CC.c.code).order_by(CC.c.code))]
+            raise NotFound(f"no county {county!r} in the city" + (f"; loaded: {', '.join(known)}" if known else ""),
+                           [{"county": county}])
+        projects = [dict(r) for r in conn.execute(
+            select(CP.c.code, CP.c.name, CP.c.investor, CP.c.unit_code, CP.c.stage, CP.c.key,
+                   CP.c.planned_investment_minor, CP.c.registered_on).where(CP.c.county == county)
+            .order_by(CP.c.code)).mappings()]
+    for p in projects:
+        p["key"] = bool(p["key"])
+        p["registered_on"] = _day(p["registered_on"]).isoformat()
+    doc = dict(head)
+    doc["as_of"] = _day(doc["as_of"]).isoformat()
+    return {**doc, "projects": projects}

@@ -1,0 +1,188 @@
+"""A county's identity and its signing key (docs/city.md, "Identity and keys").
+
+The identity (a code such as ``JX`` and a name such as 甲县) is set by an admin and recorded in the
+set-up ledger (kind ``county_set``); the newest such entry is the county's identity, so every change
+stays in the ledger's hash chain.  The signing key is an Ed25519 private key in a file that only its
+owner may read (mode 0600), by default in the user data directory next to the default SQLite file
+(:func:`workflow.db.default_db_path`).  The city receives only the public key: 32 bytes, written in
+base64.  ``cryptography`` is imported inside the functions that sign or read a key, never at start-up.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from workflow.errors import BadInput, NotFound
+
+COUNTY_SET = "county_set"  # the ledger kind of an identity entry
+CODE_LIMIT = 40
+NAME_LIMIT = 200
+KEY_FILE_NAME = "county-signing-key.pem"
+
+
+# --- identity --------------------------------------------------------------------------------------
+
+
+def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str | None = None) -> dict:
+    """Record the county's code and name (admin) in the set-up ledger; returns the identity and entry."""
+    from workflow import ledger
+    from workflow.access import ADMIN, require
+    from workflow.values import identifier, required
+
+    code = identifier(code, "--code", CODE_LIMIT)
+    name = required(name, "--name", NAME_LIMIT)
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "set the county's identity")
+        current = _identity(conn)
+        if current == {"code": code, "name": name}:
+            raise BadInput(f"the county is already {name} ({code})", [current])
+        entry = ledger.append(conn, actor, COUNTY_SET, code, {"code": code, "name": name}, reason)
+    return {"code": code, "name": name, "previous": current, "ledger": entry}
+
+
+def _identity(conn: Any) -> dict | None:
+    import json
+
+    from workflow.tables import ledger as L
+
+    row = conn.execute(select(L.c.payload).where(L.c.kind == COUNTY_SET).order_by(L.c.seq.desc()).limit(1)).first()
+    if row is None:
+        return None
+    doc = json.loads(row[0])
+    return {"code": doc["code"], "name": doc["name"]}
+
+
+def identity(engine_or_conn: Any) -> dict:
+    """The county's identity; NotFound (exit 4) before ``county set``."""
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.connect() as conn:
+            found = _identity(conn)
+    else:
+        found = _identity(engine_or_conn)
+    if found is None:
+        raise NotFound("the county has no identity yet: an admin sets it with "
+                       "`pipeline county set --name NAME --code CODE`")
+    return found
+
+
+# --- keys ----------------------------------------------------------------------------------------------
+
+
+def default_key_path() -> Path:
+    from workflow.db import default_db_path
+
+    return default_db_path().parent / KEY_FILE_NAME
+
+
+def key_path(path: str | Path | None) -> Path:
+    return Path(path) if path is not None else default_key_path()
+
+
+def public_text(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def parse_public_key(text: str, what: str = "--key") -> bytes:
+    """A public key given as base64 (44 characters) or hex (64 digits): its 32 raw bytes."""
+    value = (text or "").strip()
+    raw: bytes | None = None
+    if len(value) == 64:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            raw = None
+    if raw is None:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raw = None
+    if raw is None or len(raw) != 32:
+        raise BadInput(f"{what}: {text!r} is not an Ed25519 public key (32 bytes in base64 or hex)")
+    return raw
+
+
+def init_key(path: str | Path | None = None, *, force: bool = False) -> dict:
+    """Make a new Ed25519 key in ``path`` (mode 0600; never through a symlink); refuses to replace an
+    existing key unless ``force``.  Returns the file and the public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    target = key_path(path)
+    if target.is_symlink():
+        raise BadInput(f"--key-file: {target} is a symbolic link; give the key's own path")
+    if target.exists():
+        if not force:
+            raise BadInput(f"--key-file: {target} already holds a key; give --force to replace it (the city "
+                           "must then trust the new public key)", [{"file": str(target)}])
+        if not target.is_file():
+            raise BadInput(f"--key-file: {target} is not a file")
+        target.unlink()
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise BadInput(f"--key-file: cannot create {target}: {exc.strerror}") from None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    return {"key_file": str(target), "public_key": public_text(_raw_public(key))}
+
+
+def _raw_public(key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return bytes(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def load_key(path: str | Path | None = None) -> Any:
+    """The county's private key from its file; NotFound before ``keys init``, BadInput for another file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    target = key_path(path)
+    try:
+        data = target.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"no signing key at {target}: make one with `pipeline keys init`") from None
+    except OSError as exc:
+        raise BadInput(f"--key-file: cannot read {target}: {exc.strerror}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        raise BadInput(f"--key-file: {target} is not a PEM private key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise BadInput(f"--key-file: {target} is not an Ed25519 key")
+    return key
+
+
+def show_key(path: str | Path | None = None) -> dict:
+    key = load_key(path)
+    return {"key_file": str(key_path(path)), "public_key": public_text(_raw_public(key))}
+
+
+def sign(data: bytes, path: str | Path | None = None) -> tuple[str, str]:
+    """(signature, public key), both base64, of ``data`` with the county's key."""
+    key = load_key(path)
+    return base64.b64encode(key.sign(data)).decode("ascii"), public_text(_raw_public(key))
+
+
+def signature_holds(data: bytes, signature: str, public_key: str) -> bool:
+    """Whether ``signature`` (base64) is ``public_key``'s Ed25519 signature of ``data``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        raw = base64.b64decode(signature, validate=True)
+        Ed25519PublicKey.from_public_bytes(parse_public_key(public_key)).verify(raw, data)
+    except (InvalidSignature, binascii.Error, ValueError, BadInput):
+        return False
+    return True
