@@ -105,27 +105,21 @@ PRINTED_DETAILS = 20  # an error prints its first details and a count of the res
 
 
 def _fail(exc: PipelineError, json_mode: bool) -> int:
-    zh = STATE.lang == "zh"
-    details = exc.details
-    if zh:  # the Chinese beside the English (SPEC §8's document, with ``message_zh`` added)
-        from workflow.i18n import error_zh
+    """Print ``exc`` in the language of the run: its message rendered from the catalogue by its code
+    (workflow/catalogue), whole; with ``--json`` the code, the fields and the details too."""
+    from workflow.catalogue import detail_json, json_value
 
-        details = [{**d, "message_zh": error_zh(d["message"])}
-                   if isinstance(d, dict) and isinstance(d.get("message"), str) and not d.get("message_zh") else d
-                   for d in details]
+    lang = STATE.lang
+    zh = lang == "zh"
+    message = exc.text(lang)
+    details = [detail_json(d, lang) for d in exc.details]
     if json_mode:
-        doc: dict[str, Any] = {"code": exc.code, "message": exc.message, "details": details}
-        if zh:
-            doc["message_zh"] = error_zh(exc.message, details)
-        emit_json({"error": doc})
+        emit_json({"error": {"code": exc.code, "fields": json_value(exc.fields), "message": message,
+                             "details": details}})
     else:
-        from workflow.text import clip
-
-        message = error_zh(exc.message, details) if zh else exc.message
-        say(f"{'错误：' if zh else 'error: '}{clip(message, 2000)}", style="red")
+        say(f"{'错误：' if zh else 'error: '}{message}", style="red")
         for d in details[:PRINTED_DETAILS]:
-            d = {k: clip(v) if isinstance(v, str) else v for k, v in d.items()}
-            msg = d.get("message_zh") if zh and d.get("message_zh") else d.get("message", "")
+            msg = d.get("message", "")
             if "guard" in d:
                 say(f"  ✗ {d['guard']}: {msg}")
             elif "line" in d:
@@ -166,12 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         code = 130
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
-            doc: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "details": []}
-            if click_zh.active():
+            message = exc.format_message()
+            if click_zh.active():  # click's own words in Chinese
                 from workflow.i18n import click_zh as words_zh
 
-                doc["message_zh"] = words_zh(doc["message"])
-            emit_json({"error": doc})
+                message = words_zh(message)
+            emit_json({"error": {"code": "usage", "fields": {}, "message": message, "details": []}})
         elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
             import io
 
@@ -400,12 +394,8 @@ def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> in
         detail = str(exc)
     message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
     if json_mode:
-        doc: dict[str, Any] = {"code": "internal", "message": message, "details": []}
-        if STATE.lang == "zh":
-            from workflow.i18n import error_zh
-
-            doc["message_zh"] = error_zh(message)
-        emit_json({"error": doc})
+        emit_json({"error": {"code": "internal", "fields": {"name": name, "detail": detail}, "message": message,
+                             "details": []}})
     else:
         say(f"error: {message}", style="red")
     return 1

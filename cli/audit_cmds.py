@@ -36,13 +36,11 @@ def _actor(engine) -> str:
     return session_actor(engine, STATE.login())
 
 
-def _problem_text(problem: str) -> str:
-    """A problem ``audit verify`` found, in the language of this run (the catalogue's Chinese under zh)."""
-    if STATE.lang != "zh":
-        return problem
-    from workflow.i18n import error_zh
+def _problem_text(problem: object) -> str:
+    """A problem ``audit verify`` found (a `workflow.catalogue.Message`), in the language of this run."""
+    from workflow.catalogue import text
 
-    return error_zh(problem)
+    return text(problem, STATE.lang)
 
 
 @contextlib.contextmanager

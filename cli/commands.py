@@ -493,10 +493,10 @@ def _asking_on_duplicate(json: bool, allow: bool, write):
         if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
             raise
         from cli.interactive import confirm
-        from workflow.i18n import error_zh, is_zh
+        from workflow.i18n import is_zh
 
         zh = is_zh(STATE.lang)
-        err().print(error_zh(exc.message) if zh else exc.message, markup=False)
+        err().print(exc.text(STATE.lang), markup=False)
         if not confirm("仍要记录这笔？" if zh else "Record it anyway?", zh, default=False):
             say("nothing changed")
             raise typer.Exit(0) from None

@@ -157,14 +157,12 @@ def emit_json(doc: Any) -> None:
     sys.stdout.flush()
 
 
-def say(message: str, style: str | None = None, *, multiline: bool = False) -> None:
-    """A message on stderr, one line unless ``multiline``: any user text in it is shown visibly
-    (a line break as ⏎), never read as markup."""
+def say(message: object, style: str | None = None, *, multiline: bool = False) -> None:
+    """A message on stderr, one line unless ``multiline``: a `workflow.catalogue.Message` rendered in
+    the language of the run; any user text in it is shown visibly (a line break as ⏎), never read as
+    markup."""
+    from workflow.catalogue import text
     from workflow.text import visible
 
-    if STATE.lang == "zh":  # the Chinese of an English message, from the one catalogue (workflow/i18n.py)
-        from workflow.i18n import error_zh
-
-        message = error_zh(message)
-    err().print(visible(message, multiline=multiline), style=style)
+    err().print(visible(text(message, STATE.lang), multiline=multiline), style=style)
 

@@ -63,7 +63,7 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
     from cli.render import open_transitions, project_card, stage_label
     from workflow.clock import effective_date, today
     from workflow.definition import default_definition
-    from workflow.errors import Refused
+    from workflow.errors import PipelineError, Refused
     from workflow.find import fold
 
     lang = STATE.lang
@@ -116,10 +116,8 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
         try:
             effective_date(day)
             break
-        except Exception as exc:  # re-ask on a bad date
-            from workflow.i18n import error_zh
-
-            err().print(error_zh(str(exc)) if zh else str(exc), style="red", markup=False)
+        except PipelineError as exc:  # re-ask on a bad date
+            err().print(exc.text(lang), style="red", markup=False)
     summary = f"{code}: {stage_label(data['stage'], lang)} → {stage_label(chosen['to'], lang)} " \
               f"({chosen['trigger']}, {day})" + (f" — {reason}" if reason else "")
     err().print(summary, style="bold", markup=False)

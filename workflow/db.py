@@ -43,7 +43,7 @@ def busy_timeout_ms() -> int:
 
 
 class SchemaMismatch(BadInput):
-    code = "schema"
+    kind = "schema"
 
 
 def default_db_path() -> Path:

@@ -1572,7 +1572,8 @@ ERRORS.update({
 # English words that appear as values inside messages.
 # ``{field|w}``: a word, or a list of words joined by ", " or " or ", each by this table, else by LABELS.
 ERROR_WORDS: dict[str, str] = {
-    "disabled": "已停用", "enabled": "已启用", "workbook": "工作簿", "Word document": "Word 文档",
+    "disabled": "已停用", "enabled": "已启用", "responsible unit": "责任单位",
+    "workbook": "工作簿", "Word document": "Word 文档",
     # what a role may do (``access.require``): "… may not {what}"
     "add people": "添加人员", "add projects": "登记项目", "add units": "添加单位", "add users": "添加账号",
     "change plan templates": "修改倒排工期模板", "change projects": "修改项目",

@@ -128,11 +128,8 @@ def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: s
 def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardResult]) -> None:
     failed = [r for r in results if not r.ok]
     if failed:
-        reasons = "; ".join(r.message for r in failed)
-        raise Refused(
-            f"{proj.code}: {transition.trigger} refused: {reasons}",
-            [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
-        )
+        raise Refused("transition_refused", [r.detail() for r in failed], code=proj.code,
+                      trigger=transition.trigger, reasons=[r.said for r in failed])
 
 
 def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
