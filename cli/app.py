@@ -34,6 +34,7 @@ from cli import (
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
 from cli.panels import PanelGroup
+from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotAllowed, PipelineError
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def root(
     from workflow.lang import default_lang
 
     if lang is not None and lang not in ("en", "zh"):
-        raise BadInput(f"--lang: {lang!r} is not en or zh")
+        raise BadInput("lang_is_not_en", lang=lang)
     STATE.db = db
     STATE.actor = actor
     STATE.lang = lang or default_lang()
@@ -123,14 +124,12 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
             if "guard" in d:
                 say(f"  ✗ {d['guard']}: {msg}")
             elif "line" in d:
-                say(f"  第 {d['line']} 行，{d.get('field') or ''}：{msg}" if zh else
-                    f"  line {d['line']}, {d.get('field', '')}: {msg}")
+                say(Message("line", line=d['line'], d=d.get('field', ''), msg=msg, d_2=d.get('field') or ''))
             elif "field" in d and "message" in d:
                 say(f"  {d['field']}{'：' if zh else ': '}{msg}")
         if len(details) > PRINTED_DETAILS:
             more = len(details) - PRINTED_DETAILS
-            say(f"  … 另有 {more} 项（--json 列出全部）" if zh else
-                f"  … and {more} more (--json lists them all)")
+            say(Message("and_more_json_lists", more=more))
     return exc.exit_code
 
 
@@ -156,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:
-        say("aborted")
+        say(Message("aborted"))
         code = 130
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
@@ -184,10 +183,10 @@ def main(argv: list[str] | None = None) -> int:
 
             say(f"错误：{words_zh(exc.format_message())}")
         else:
-            say(f"error: {exc.format_message()}")
+            say(Message("error_format_message", format_message=exc.format_message()))
         code = exc.exit_code
     except KeyboardInterrupt:
-        say("interrupted")
+        say(Message("interrupted"))
         code = 130
     except BrokenPipeError:
         code = 0
@@ -397,7 +396,7 @@ def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> in
         emit_json({"error": {"code": "internal", "fields": {"name": name, "detail": detail}, "message": message,
                              "details": []}})
     else:
-        say(f"error: {message}", style="red")
+        say(Message("error", message=message), style="red")
     return 1
 
 
@@ -434,14 +433,12 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
         from workflow.db import busy_timeout_ms
 
         held = busy_timeout_ms() / 1000
-        return Conflict(f"the database is busy: another program has held it for {held:g} s; "
-                        "nothing was written; retry when it is done",
-                        [{"database": _where(), "waited_seconds": held}])
+        return Conflict("database_is_busy_another",
+                        [{"database": _where(), "waited_seconds": held}], held=held)
     if "could not serialize" in low or "deadlock" in low:
-        return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
+        return Conflict("someone_else_changed_data", text=text)
     if "readonly" in low or "read-only" in low:
-        return NotAllowed(f"the database {_where()} is read-only for this user (no write permission on the "
-                          "file or its folder): reading works; changes need write access")
+        return NotAllowed("database_is_read_only", where=_where())
     if "file is not a database" in low or "malformed" in low or "not an sqlite" in low:
         problem = (f"{_where()} is not a pipeline database or is damaged ({text}); "
                    "give the path of a pipeline database, or restore it from a backup")
@@ -449,7 +446,7 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
             return IntegrityFailure(problem, [{"code": None, "seq": None, "problem": text}])
         return BadInput(problem, [{"database": _where()}])
     if "unable to open database" in low:
-        return BadInput(f"cannot open the database {_where()}: {text} (does its folder exist?)")
+        return BadInput("cannot_open_database_does", where=_where(), text=text)
     if "permission denied" in low:
         statement = (getattr(exc, "statement", None) or "").lstrip().split(None, 1)
         privilege = _PRIVILEGES.get(statement[0].upper(), "the needed") if statement else "the needed"
@@ -457,14 +454,13 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
 
         on = re.search(r"permission denied for (?:table|relation|schema|sequence|function) (\S+)", text)
         target = f" on {on.group(1)}" if on else ""
-        return NotAllowed(f"the database login lacks the {privilege} privilege{target} ({text}); ask the "
-                          "database owner to grant it (`pipeline init` as the owner sets the grants up)")
+        return NotAllowed("database_login_lacks_privilege", privilege=privilege, target=target, text=text)
     if "append-only" in low:
-        return NotAllowed(f"the database refused the change: {text}")
+        return NotAllowed("database_refused_change", text=text)
     if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):
-        return BadInput(f"cannot connect to the database {_where()}: {text}")
+        return BadInput("cannot_connect_to_database", where=_where(), text=text)
     if type(orig).__name__ == "OperationalError":
-        return BadInput(f"cannot use the database {_where()}: {text}")
+        return BadInput("cannot_use_database", where=_where(), text=text)
     return None
 
 

@@ -17,6 +17,7 @@ from cli.context import STATE, emit_json, err, is_terminal, out, say
 from cli.options import AUDIT_FORMATS as FORMATS
 from cli.options import AuditFormat, JsonFlag, OnDate, OutputFile, group
 from cli.output import check_format, open_output, write_csv, write_markdown
+from workflow.catalogue import Message
 from workflow.errors import BadInput, IntegrityFailure
 
 PROGRESS_MIN_EVENTS = 20_000
@@ -122,7 +123,7 @@ def history_cmd(
                    "head_hash": data["head_hash"], "verified": data["chain"]["ok"], "events": data["events"]})
         return
     if not data["chain"]["ok"]:
-        say(f"warning: {code}'s history fails verification — run `pipeline audit verify`", style="red")
+        say(Message("warning_history_fails_verification", code=code), style="red")
         for f in data["chain"]["failures"][:10]:
             problem = _problem_text(f["problem"])
             say(f"  ✗ #{f['seq']}: {problem}" if f["seq"] is not None else f"  ✗ {problem}")
@@ -244,7 +245,7 @@ def audit_log(
     check_format(fmt, FORMATS, output)
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if start and end and start > end:
-        raise BadInput(f"--from {start} lies after --to {end}")
+        raise BadInput("from_lies_after_to", start=start, end=end)
     engine = _read_engine()
     with engine.connect() as conn:
         unit_k, stage_k, kind_k = audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
@@ -266,7 +267,7 @@ def audit_log(
             else:
                 n = _write_log_html(sink, rows, filters, lang)
     if not json:
-        say(f"{n} events")
+        say(Message("events", n=n))
 
 
 def _log_cells(event: dict, lang: str) -> list[str]:
@@ -380,11 +381,9 @@ def audit_checkpoint(json: JsonFlag = False) -> None:
     out().print(f"{t('projects', lang)}: {doc['projects']}  {t('events_h', lang)}: {doc['events']}  "
                 f"{t('at_h', lang)}: {doc['at']}", highlight=False)
     if doc["stored"]:
-        say("stored in the database; keep the digest elsewhere too: "
-            f"`pipeline audit verify --digest {doc['digest']}` proves nothing before it changed")
+        say(Message("stored_in_database_keep", digest=doc['digest']))
     else:
-        say("not stored (only an admin's checkpoint is kept in the database); keep the digest: "
-            f"`pipeline audit verify --digest {doc['digest']}` needs nothing else")
+        say(Message("not_stored_only_admin", digest=doc['digest']))
 
 
 @audit_app.command("ledger")
@@ -458,9 +457,9 @@ def audit_verify(
                 for f in report["failures"]])
     more = report["failures_total"] - len(report["failures"])
     if more > 0:
-        say(f"… and {more} more")
-    raise IntegrityFailure(f"history failed verification: {report['failures_total']} problem(s) in "
-                           f"{report['projects']} projects, {report['events']} events; nothing was changed")
+        say(Message("and_more", more=more))
+    raise IntegrityFailure("history_failed_verification_problem", failures_total=report['failures_total'],
+                           projects=report['projects'], events=report['events'])
 
 
 # --- corrections ------------------------------------------------------------------------------------------
@@ -493,7 +492,7 @@ def correct_cmd(
 
         p = event["payload"]
         tail = f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
-    say(f"{code}: event {seq} corrected by event {event['seq']}{tail}")
+    say(Message("event_corrected_by_event", code=code, seq=seq, event_seq=event['seq'], tail=tail))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.catalogue import Message
+
 
 @dataclass
 class State:
@@ -61,7 +63,7 @@ STATE = State()
 def _wait_notice() -> None:
     from workflow.db import busy_timeout_ms
 
-    say(f"waiting for the database: another program is holding it (up to {busy_timeout_ms() / 1000:g} s) …",
+    say(Message("waiting_for_database_another", busy_timeout_ms=busy_timeout_ms() / 1000),
         style="yellow")
 
 

@@ -56,7 +56,7 @@ def import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tupl
     """An import row's checked fields and registration date (never in the future); BadInput names
     the first problem."""
     if not _IMPORT_KEYS.issuperset(row):
-        raise BadInput(f"unknown field(s) {', '.join(sorted(set(row) - _IMPORT_KEYS))}")
+        raise BadInput("unknown_field", set=list(sorted(set(row) - _IMPORT_KEYS)))
     get = row.get
     fields = ProjectFields.parse(name=get("name"), investor=get("investor"), industry=get("industry"),
                                  investment_minor=get("investment_minor"), unit=get("unit"), origin=get("origin"),
@@ -64,7 +64,7 @@ def import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tupl
     on = get("on")
     registered = on if on.__class__ is date else (day(on, "registered_on") if on is not None else default_on)
     if registered > today:
-        raise BadInput(f"registered_on: {registered.isoformat()} lies in the future (today is {today.isoformat()})")
+        raise BadInput("registered_on_lies_in", registered=registered, today=today)
     return fields, registered
 
 
@@ -102,7 +102,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 fields, registered = import_fields(row, default_on, today)
                 plans = import_year_plans(row, registered)
                 if fields.unit_code is not None and fields.unit_code not in known:
-                    raise BadInput(f"no unit {fields.unit_code!r}")
+                    raise BadInput("no_unit_unit_code", unit_code=fields.unit_code)
             except BadInput as exc:
                 problems.append({"row": n, "message": exc.message})
                 batch = []
@@ -116,7 +116,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 if progress is not None:
                     progress("register", n, max(n, total or 0))
         if problems:
-            raise BadInput(f"{len(problems)} of {n} rows refused; nothing was imported", problems)
+            raise BadInput("of_rows_refused_nothing", problems, n_problems=len(problems), n=n)
         if batch:
             _register(txn, batch, known)
         if progress is not None:
@@ -151,7 +151,7 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
     ops = list(ops)
     for op in ops:
         if op.action not in BATCH_COMMANDS:
-            raise BadInput(f"unknown batch action {op.action!r}; known: {', '.join(BATCH_COMMANDS)}")
+            raise BadInput("unknown_batch_action_known", action=op.action, batch_commands=list(BATCH_COMMANDS))
     if not ops:
         return {"writes": 0, "events": 0, "projects": 0}
     with engine.begin() as conn, paused_cycle_collection():
@@ -173,7 +173,7 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
                 exc.args = (exc.message,)
                 raise
             except TypeError as exc:
-                raise BadInput(f"write {n} ({op.code} {op.action}): {exc}") from None
+                raise BadInput("write", n=n, code=op.code, action=op.action, exc=exc) from None
             txn.done(proj)
             if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
                 progress("apply", n, total)

@@ -120,7 +120,7 @@ def stage_key(word: str, what: str = "--stage") -> str:
         if wanted in (fold(s.key), fold(s.en), fold(s.zh)):
             return s.key
     known = ", ".join(f"{s.key} ({s.zh})" for s in defn.stages)
-    raise NotFound(f"{what}: no stage {word!r}; known stages: {known}", [{"stage": word}])
+    raise NotFound("no_stage_known_stages", [{"stage": word}], what=what, word=word, known=known)
 
 
 def light_key(word: str) -> str:
@@ -132,7 +132,7 @@ def light_key(word: str) -> str:
     for key in LIGHT_RANK:
         if wanted in (key, fold(t(key, "zh")), fold(t(key, "zh")).removesuffix("灯")):
             return key
-    raise BadInput(f"--light: {word!r} is not one of red, yellow, green (红, 黄, 绿)", [{"light": word}])
+    raise BadInput("light_is_not_one", [{"light": word}], word=word)
 
 
 def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
@@ -168,7 +168,7 @@ def person_login(conn: Any, word: str, what: str = "--leader") -> str:
     close = difflib.get_close_matches(wanted, [fold(n) for _, n in people] + [fold(lg) for lg, _ in people],
                                       n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise NotFound(f"{what}: no person {word!r}{hint}", [{"person": word}])
+    raise NotFound("no_person_what_word", [{"person": word}], what=what, word=word, hint=hint)
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
@@ -181,7 +181,7 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     desc = text.startswith("-")
     key = text.lstrip("-+").strip().lower()
     if key not in SORT_KEYS:
-        raise BadInput(f"--sort: {sort!r} is not one of {', '.join(SORT_KEYS)} (a leading - sorts descending)")
+        raise BadInput("sort_is_not_one", sort=sort, sort_keys=list(SORT_KEYS))
     return key, desc
 
 
@@ -227,9 +227,9 @@ def find_projects(engine: Any, *, search: str | None = None, stage: str | None =
     from workflow.views import project_views
 
     if limit is not None and limit < 0:
-        raise BadInput("--limit: must be 0 or more")
+        raise BadInput("limit_must_be_or")
     if offset < 0:
-        raise BadInput("--offset: must be 0 or more")
+        raise BadInput("offset_must_be_or")
     key, desc = parse_sort(sort)
     as_of = as_of or clock.today()
     stage = stage_key(stage) if stage is not None else None
@@ -286,9 +286,9 @@ def refine(engine: Any, items: list[dict], *, search: str | None = None, sort: s
     from workflow.tables import project as P
 
     if limit is not None and limit < 0:
-        raise BadInput("--limit: must be 0 or more")
+        raise BadInput("limit_must_be_or")
     if offset < 0:
-        raise BadInput("--offset: must be 0 or more")
+        raise BadInput("offset_must_be_or")
     key, desc = parse_sort(sort or "light")
     extra: dict[str, tuple[int, str | None, int]] = {}
     if items and (search is not None or key in ("code", "investment")):

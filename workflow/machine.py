@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from workflow.catalogue import Message
 from workflow.definition import Transition, WorkflowDefinition
 from workflow.errors import BadInput, Refused
 
@@ -135,18 +136,17 @@ def _refusal(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str 
     current = defn.stage(stage)
     named = f"{current.key} ({current.en} / {current.zh})"
     if current.is_final:
-        return Refused(f"cannot {trigger} from stage {named}: it is a final stage, there is no way out")
+        return Refused("cannot_from_stage_it", trigger=trigger, named=named)
     opened = defn.transitions_from(stage)
     t = defn.transition(trigger)
     if stage in t.sources and t.dest is None:
         if not held_from:
-            return Refused(f"cannot {trigger} from stage {named}: no held-from stage is recorded")
+            return Refused("cannot_from_stage_no", trigger=trigger, named=named)
         return Refused(
-            f"cannot {trigger} from stage {named}: it was held from {held_from!r}, "
-            "a stage it cannot return to"
+            "cannot_from_stage_it_was", trigger=trigger, named=named, held_from=held_from
         )
     listed = ", ".join(x.trigger for x in opened) or "none"
-    return Refused(f"cannot {trigger} from stage {named}; open triggers from here: {listed}")
+    return Refused("cannot_from_stage_open", trigger=trigger, named=named, listed=listed)
 
 
 def fire(defn: WorkflowDefinition, row: Any, trigger: str) -> tuple[str, str]:
@@ -190,8 +190,9 @@ def diagram(defn: WorkflowDefinition, fmt: str, lang: str = "en") -> str:
     if fmt == "dot":
         return _dot(defn, lang)
     raise BadInput(
-        f"unknown diagram format {fmt!r}; one of: {', '.join(DIAGRAM_FORMATS)}",
-        [{"field": "format", "message": f"one of: {', '.join(DIAGRAM_FORMATS)}"}],
+        "unknown_diagram_format_one",
+        [{"field": "format", "message": Message("one_of_diagram_formats", diagram_formats=list(DIAGRAM_FORMATS))}],
+        fmt=fmt, diagram_formats=list(DIAGRAM_FORMATS),
     )
 
 

@@ -138,10 +138,8 @@ def make_window(period: Period | Span | str, as_of: date | None = None, *, today
         as_of = min(period.end, today)
     if as_of < period.start:
         if as_of == today:
-            raise BadInput(f"--period {period.label} has not begun (it starts {period.start.isoformat()}, "
-                           f"today is {today.isoformat()})")
-        raise BadInput(f"--as-of {as_of.isoformat()} lies before the period {period.label} "
-                       f"({period.start.isoformat()} to {period.end.isoformat()})")
+            raise BadInput("period_has_not_begun", label=period.label, start=period.start, today=today)
+        raise BadInput("as_of_lies_before", as_of=as_of, label=period.label, start=period.start, end=period.end)
     return Window(period, as_of)
 
 
@@ -951,7 +949,7 @@ def board(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
     """The pipeline at a glance: per active stage its count, planned investment, capital in place,
     red/yellow counts and its `top` most urgent projects (worst first)."""
     if top < 0:
-        raise BadInput("--top must be 0 or more")
+        raise BadInput("top_must_be_or")
     t = _thresholds(thresholds)
     as_of = as_of or clock.today()
     with _read(engine) as conn:

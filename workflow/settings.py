@@ -36,11 +36,11 @@ def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
         name, sep, value = str(item).partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise BadInput(f"--threshold: {item!r} is not NAME=DAYS (e.g. screening_red_days=12)")
+            raise BadInput("threshold_is_not_name", item=item)
         try:
             out[name] = int(value)
         except ValueError:
-            raise BadInput(f"--threshold: {name} must be a whole number, not {value!r}") from None
+            raise BadInput("threshold_must_be_whole", name=name, value=value) from None
     Thresholds.from_mapping(out)  # names and values checked here, combinations again when used
     return out
 
@@ -53,8 +53,7 @@ def light_settings(conn: Connection) -> dict[str, int]:
         try:
             out[key[len(LIGHT_PREFIX):]] = int(value)
         except ValueError:
-            raise BadInput(f"setting {key} = {value!r} is not a whole number of days; "
-                           "fix it with `pipeline lights set`") from None
+            raise BadInput("setting_is_not_whole", key=key, value=value) from None
     return out
 
 
@@ -66,7 +65,7 @@ def light_thresholds(conn: Connection, overrides: Mapping[str, int] | None = Non
 def set_light_thresholds(engine: Engine, actor: str, values: Mapping[str, int]) -> dict[str, int]:
     """Store thresholds (admin); the result must be a valid set. Returns the stored settings."""
     if not values:
-        raise BadInput("give at least one NAME=DAYS (see `pipeline lights show`)")
+        raise BadInput("give_at_least_one_name")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the warning thresholds")
         merged = {**light_settings(conn), **values}
@@ -86,7 +85,7 @@ def reset_light_thresholds(engine: Engine, actor: str, names: Iterable[str] | No
     chosen = list(names or [])
     unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise BadInput(f"unknown warning threshold(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        raise BadInput("unknown_warning_threshold_known_unknown_known", unknown=list(unknown), known=list(known))
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the warning thresholds")
         remaining = {k: v for k, v in light_settings(conn).items() if chosen and k not in chosen}
@@ -114,7 +113,7 @@ def undo_window_days(conn: Connection) -> int:
 def set_undo_window(engine: Engine, actor: str, days: int) -> int:
     """Store the undo window in days (admin); 0 = today only."""
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 366:
-        raise BadInput(f"the undo window must be a whole number of days from 0 to 366, not {days!r}")
+        raise BadInput("undo_window_must_be", days=days)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the undo window")
         if conn.execute(select(ST.c.key).where(ST.c.key == UNDO_WINDOW_KEY)).first() is None:
@@ -152,19 +151,19 @@ class Ladder:
         known = [f.name for f in fields(cls)]
         unknown = sorted(k for k in m if k not in known)
         if unknown:
-            raise BadInput(f"unknown ladder setting(s): {', '.join(map(str, unknown))}; known: {', '.join(known)}")
+            raise BadInput("unknown_ladder_setting_known", map=list(map(str, unknown)), known=list(known))
         for key, value in m.items():
             if isinstance(value, bool) or not isinstance(value, int):
-                raise BadInput(f"ladder setting {key} must be a whole number, not {value!r}")
+                raise BadInput("ladder_setting_must_be", key=key, value=value)
             if value < 0:
-                raise BadInput(f"ladder setting {key} must not be negative, got {value}")
+                raise BadInput("ladder_setting_must_not", key=key, value=value)
         ladder = cls(**m)  # type: ignore[arg-type]
         if not ladder.unit_head_days <= ladder.county_leader_days <= ladder.top_leader_days:
-            raise BadInput("ladder settings must rise: unit_head_days ≤ county_leader_days ≤ top_leader_days "
-                           f"(got {ladder.unit_head_days}, {ladder.county_leader_days}, {ladder.top_leader_days})")
+            raise BadInput("ladder_settings_must_rise", unit_head_days=ladder.unit_head_days,
+                           county_leader_days=ladder.county_leader_days, top_leader_days=ladder.top_leader_days)
         for name in ("red_level", "letter_min_level", "deduct_min_level"):
             if getattr(ladder, name) > 5:
-                raise BadInput(f"ladder setting {name} must be a level from 0 to 5, got {getattr(ladder, name)}")
+                raise BadInput("ladder_setting_must_be_level", name=name, getattr=getattr(ladder, name))
         return ladder
 
     def level(self, due: date, as_of: date) -> int:
@@ -192,14 +191,14 @@ def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
         name, sep, value = str(item).partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise BadInput(f"{item!r} is not NAME=VALUE (e.g. unit_head_days=10)")
+            raise BadInput("is_not_name_value", item=item)
         if name == "top_leader":
             out[name] = value
             continue
         try:
             out[name] = int(value)
         except ValueError:
-            raise BadInput(f"{name} must be a whole number, not {value!r}") from None
+            raise BadInput("must_be_whole_number", name=name, value=value) from None
     Ladder.from_mapping({k: v for k, v in out.items() if k != "top_leader"})
     return out
 
@@ -211,8 +210,7 @@ def ladder_settings(conn: Connection) -> dict[str, int]:
         try:
             out[key[len(LADDER_PREFIX):]] = int(value)
         except ValueError:
-            raise BadInput(f"setting {key} = {value!r} is not a whole number; "
-                           "fix it with `pipeline supervision ladder set`") from None
+            raise BadInput("setting_is_not_whole_number", key=key, value=value) from None
     return out
 
 
@@ -227,7 +225,7 @@ def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any]) -> dict[st
     from workflow.tables import person as PE
 
     if not values:
-        raise BadInput("give at least one NAME=VALUE (see `pipeline supervision ladder show`)")
+        raise BadInput("give_at_least_one_name_value")
     figures = {k: v for k, v in values.items() if k != "top_leader"}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the supervision ladder")
@@ -235,7 +233,7 @@ def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any]) -> dict[st
         if "top_leader" in values:
             login = values["top_leader"]
             if conn.execute(select(PE.c.login).where(PE.c.login == login)).first() is None:
-                raise BadInput(f"top_leader: no person {login!r}; add one with `pipeline people add`")
+                raise BadInput("top_leader_no_person", login=login)
             figures[TOP_LEADER] = login
         for name, number in figures.items():
             key = name if name == TOP_LEADER else LADDER_PREFIX + name

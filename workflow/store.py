@@ -404,8 +404,9 @@ class Txn:
                 done = _save(conn, keys, chunk)
                 if (len(chunk) == 1 or conn.dialect.supports_sane_multi_rowcount) and done != len(chunk):
                     code = chunk[0]["b_id"]
-                    raise Conflict(f"{project_code(code)} was changed by someone else; nothing was written; retry",
-                                   [{"project": project_code(code), "expected": chunk[0]["b_old"]}])
+                    raise Conflict("was_changed_by_someone_else",
+                                   [{"project": project_code(code),
+                                     "expected": chunk[0]["b_old"]}], project_code=project_code(code))
         for proj in changed:
             proj.saved()
 
@@ -538,9 +539,9 @@ def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow],
         proj = txn.lock(code)
         if expect_version is not None and proj.version != expect_version:
             raise Conflict(
-                f"{code} was changed by someone else (version {proj.version}, expected "
-                f"{expect_version}); nothing was written; re-read and retry",
-                [{"project": code, "version": proj.version, "expected": expect_version}])
+                "was_changed_by_someone",
+                [{"project": code, "version": proj.version,
+                  "expected": expect_version}], code=code, version=proj.version, expect_version=expect_version)
         mark = txn.queued()
         command(txn, proj)
         events = txn.queued_events(mark)

@@ -58,7 +58,7 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
     if stage is not None:
         default_definition().stage(stage)
     if light is not None and light not in ("red", "yellow", "green"):
-        raise BadInput(f"--light: {light!r} is not one of red, yellow, green")
+        raise BadInput("light_is_not_one_of", light=light)
     stmt = select(P).order_by(P.c.id)
     if stage:
         stmt = stmt.where(P.c.stage == stage)
