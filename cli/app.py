@@ -433,18 +433,17 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
         from workflow.db import busy_timeout_ms
 
         held = busy_timeout_ms() / 1000
-        return Conflict("database_is_busy_another",
+        return Conflict("database_busy",
                         [{"database": _where(), "waited_seconds": held}], held=held)
     if "could not serialize" in low or "deadlock" in low:
         return Conflict("someone_else_changed_data", text=text)
     if "readonly" in low or "read-only" in low:
         return NotAllowed("database_is_read_only", where=_where())
     if "file is not a database" in low or "malformed" in low or "not an sqlite" in low:
-        problem = (f"{_where()} is not a pipeline database or is damaged ({text}); "
-                   "give the path of a pipeline database, or restore it from a backup")
         if verifying:
-            return IntegrityFailure(problem, [{"code": None, "seq": None, "problem": text}])
-        return BadInput(problem, [{"database": _where()}])
+            return IntegrityFailure("not_pipeline_database", [{"code": None, "seq": None, "problem": text}],
+                                    where=_where(), text=text)
+        return BadInput("not_pipeline_database", [{"database": _where()}], where=_where(), text=text)
     if "unable to open database" in low:
         return BadInput("cannot_open_database_does", where=_where(), text=text)
     if "permission denied" in low:
@@ -454,7 +453,7 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
 
         on = re.search(r"permission denied for (?:table|relation|schema|sequence|function) (\S+)", text)
         target = f" on {on.group(1)}" if on else ""
-        return NotAllowed("database_login_lacks_privilege", privilege=privilege, target=target, text=text)
+        return NotAllowed("database_privilege_missing", privilege=privilege, target=target, text=text)
     if "append-only" in low:
         return NotAllowed("database_refused_change", text=text)
     if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):

@@ -458,7 +458,7 @@ def audit_verify(
     more = report["failures_total"] - len(report["failures"])
     if more > 0:
         say(Message("and_more", more=more))
-    raise IntegrityFailure("history_failed_verification_problem", failures_total=report['failures_total'],
+    raise IntegrityFailure("history_failed_verification", failures_total=report['failures_total'],
                            projects=report['projects'], events=report['events'])
 
 

@@ -150,12 +150,22 @@ def reset() -> None:
     STATE._engines.clear()
 
 
+def _json_default(value: Any) -> Any:
+    """A value json cannot write: a message (``workflow.catalogue.Message``) in the run's language,
+    anything else as text."""
+    from workflow.catalogue import Message
+
+    if isinstance(value, Message):
+        return value.text(STATE.lang)
+    return str(value)
+
+
 def emit_json(doc: Any) -> None:
     import json
 
     from workflow.text import json_safe
 
-    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=str)) + "\n")
+    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)) + "\n")
     sys.stdout.flush()
 
 

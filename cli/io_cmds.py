@@ -291,18 +291,12 @@ def demo_cmd(
     if json:
         emit_json(summary)
         return
-    zh = STATE.lang == "zh"
     if replaced and replaced.get("backup"):
         say(Message("previous_database_was_moved", backup=replaced['backup']))
-    if zh:
-        say(f"示范县已建成（{summary['database']}）：{summary['projects']} 个项目，分布于 {len(summary['stages'])} "
-            f"个阶段；{summary['units']} 个单位，{summary['people']} 名人员，{summary['events']} 条历史记录"
-            + ("（种子县：2022—2026年）" if scenario == "seed" else f"（种子 {seed}）"))
-    else:
-        say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
-            f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
-            f"{summary['events']} events "
-            + ("(the seed county, 2022-2026)" if scenario == "seed" else f"(seed {seed})"))
+    counts = {"database": summary["database"], "projects": summary["projects"], "stages": len(summary["stages"]),
+              "units": summary["units"], "people": summary["people"], "events": summary["events"]}
+    say(Message("demo_built_seed_county", **counts) if scenario == "seed" else
+        Message("demo_built", seed=seed, **counts))
     if show:
         from cli.report_cmds import board_cmd
 

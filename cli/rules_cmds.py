@@ -28,7 +28,7 @@ def _amount(text: str | None, option: str) -> int | None:
 
     money = parse_amount(text, lang=STATE.lang)
     if money.currency != "CNY":
-        raise BadInput("planned_investment_is_in", option=option)
+        raise BadInput("investment_not_cny", option=option)
     return money.amount_minor
 
 
@@ -64,9 +64,10 @@ def _saved(doc: dict, json: bool, verb: str) -> None:
     from workflow.rules import Conditions
 
     conds = Conditions.from_dict(rule["conditions"]).describe(STATE.lang)
-    state = "" if rule["active"] or verb == "disabled" else " (disabled)"
-    say(_esc(f"rule {doc['id']} v{doc['version']} {verb}{state}: {rule['role']} → {rule['person']}, priority "
-             f"{rule['priority']}, {conds}"))
+    fields = {"id": doc["id"], "version": doc["version"], "verb": verb, "role": rule["role"],
+              "person": rule["person"], "priority": rule["priority"], "conditions": conds}
+    say(Message("rule_saved", **fields) if rule["active"] or verb == "disabled" else
+        Message("rule_saved_disabled", **fields), multiline=True)
     if verb != "unchanged":
         say(Message("existing_assignments_are_kept"))
 

@@ -82,7 +82,8 @@ def db_upgrade(json: JsonFlag = False) -> None:
     if json:
         emit_json({"previous_revision": before, "revision": after})
     else:
-        say(f"schema at {after}" + (f" (was {before})" if before != after else " (already current)"))
+        say(Message("schema_at_was", after=after, before=before) if before != after else
+            Message("schema_at_already_current", after=after))
 
 
 @db_app.command("current")

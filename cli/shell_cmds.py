@@ -141,7 +141,6 @@ def _interactive() -> int:
     readline.set_completer(Completer())
     readline.set_completer_delims(" \t")
     readline.parse_and_bind("tab: complete")
-    zh = STATE.lang == "zh"
     say(Message("type_commands_without_pipeline"))
     last = 0
     try:

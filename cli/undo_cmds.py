@@ -40,7 +40,7 @@ def undo_window_cmd(
     if json:
         emit_json({"undo_window_days": value})
     else:
-        say(f"undo window: {value} day(s)" + (" (entries recorded today)" if value == 0 else ""))
+        say(Message("undo_window_today") if value == 0 else Message("undo_window_days", value=value))
 
 
 def register(app: typer.Typer) -> None:

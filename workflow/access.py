@@ -64,7 +64,7 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
     if role not in roles:
         who = f"'{actor}'" + (f" (role {role})" if role else " (not a known user)")
         raise NotAllowed(
-            "may_not_it_needs",
+            "role_may_not",
             [{"actor": actor, "role": role, "needs": list(roles)}], who=who, what=what, roles=list(roles),
         )
     return role
@@ -87,7 +87,7 @@ def _user(conn: Connection, login: str) -> dict:
 
     row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
     if row is None:
-        raise NotFound("no_user_add_it", [{"user": login}], login=login)
+        raise NotFound("unknown_user", [{"user": login}], login=login)
     return dict(row)
 
 

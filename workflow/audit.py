@@ -739,7 +739,7 @@ def normalise_digest(digest: str) -> str:
 
     value = digest.strip().lower()
     if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise BadInput("digest_is_not_checkpoint", digest=digest)
+        raise BadInput("bad_digest", digest=digest)
     return value
 
 
@@ -791,7 +791,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     _check_projects(projects, sweep["chains"], failures)
     if failures.total:
         raise IntegrityFailure(
-            "history_failed_verification_problems", failures.items, total=failures.total)
+            "history_failed_verification_no_checkpoint", failures.items, total=failures.total)
     heads = sorted([ch.code, ch.last_seq, ch.last_hash] for ch in sweep["chains"].values())
     if sweep["ledger_folded"]:  # the ledger head the digest covers, to name an entry that changed
         heads.append([LEDGER_HEAD, ledger_head["seq"], ledger_head["hash"]])

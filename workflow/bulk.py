@@ -104,7 +104,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 if fields.unit_code is not None and fields.unit_code not in known:
                     raise BadInput("no_unit_unit_code", unit_code=fields.unit_code)
             except BadInput as exc:
-                problems.append({"row": n, "message": exc.message})
+                problems.append({"row": n, "message": exc.as_message()})
                 batch = []
                 continue
             if problems:  # nothing more is written: only the checking goes on
@@ -116,7 +116,7 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 if progress is not None:
                     progress("register", n, max(n, total or 0))
         if problems:
-            raise BadInput("of_rows_refused_nothing", problems, n_problems=len(problems), n=n)
+            raise BadInput("import_rows_refused", problems, n_problems=len(problems), n=n)
         if batch:
             _register(txn, batch, known)
         if progress is not None:
@@ -169,8 +169,7 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
             try:
                 BATCH_COMMANDS[op.action](txn, proj, on=op.on, **args)
             except PipelineError as exc:
-                exc.message = f"write {n} ({op.code} {op.action} on {op.on}): {exc.message}"
-                exc.args = (exc.message,)
+                exc.wrap("write_failed", n=n, code=op.code, action=op.action, on=op.on)
                 raise
             except TypeError as exc:
                 raise BadInput("write", n=n, code=op.code, action=op.action, exc=exc) from None

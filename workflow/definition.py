@@ -241,21 +241,15 @@ class WorkflowDefinition:
 
     def refuse_record(self, what: str, stage: str, code: str = "") -> Refused:
         """The refusal (exit 3) for recording ``what`` at ``stage``: names the stage and what it allows."""
-        s = self.stage(stage)
-        base, _, detail = what.partition(":")
-        en, zh = RECORD_LABELS.get(base, (base, base))
-        thing = f"{en} ({detail})" if detail else en
+        self.stage(stage)  # BadInput for an unknown stage
         allowed = self.recordable_in(stage)
-        elsewhere = self.recording.get(what, ())
-        hint = f"; {thing} may be recorded in: {', '.join(elsewhere)}" if elsewhere else ""
-        who = f"{code}: " if code else ""
-        return Refused(
-            "may_not_be_recorded",
-            [{"guard": "stage_allows", "stage": stage, "record": what, "allowed": allowed,
-              "message": Message("stage_allows", stage=stage, allowed=list(allowed), zh=s.zh, zh_2=zh,
-                                 value='（' + detail + '）' if detail else '')}], who=who, thing=thing,
-                                 named=self._named(s), allowed=list(allowed), hint=hint,
-        )
+        elsewhere = list(self.recording.get(what, ()))
+        details = [{"guard": "stage_allows", "stage": stage, "record": what, "allowed": allowed,
+                    "message": Message("stage_allows", stage=stage, what=what, allowed=allowed)}]
+        if elsewhere:
+            return Refused("stage_forbids_record_elsewhere", details, code=code, what=what, stage=stage,
+                           allowed=allowed, elsewhere=elsewhere)
+        return Refused("stage_forbids_record", details, code=code, what=what, stage=stage, allowed=allowed)
 
     # --- resolving what the user typed ---------------------------------------------------------
 
@@ -281,26 +275,21 @@ class WorkflowDefinition:
             t = self._triggers[trigger]
             if stage in t.sources:
                 return t
-            raise Refused(
-                "cannot_from_stage", trigger=trigger, named=self._named(current), open_text=self._open_text(stage,
-                                                                                                            held_from)
-            )
+            raise Refused("trigger_not_open", trigger=trigger, stage=stage, open=self._open_text(stage, held_from))
         candidates = [t for t in self.transitions_from(stage) if self.dest_of(t, held_from) == target]
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
-            names = ", ".join(t.trigger for t in candidates)
+            names = [t.trigger for t in candidates]
             raise BadInput(
                 "more_than_one_trigger",
                 [{"field": "trigger", "message": Message("one_of", names=names)}], stage=stage, target=target,
                 names=names,
             )
         if target == stage:
-            raise Refused("project_is_already_at", named=self._named(current))
-        raise Refused(
-            "cannot_move_from_stage", named=self._named(current), named_2=self._named(self._stages[target]),
-            open_text=self._open_text(stage, held_from)
-        )
+            raise Refused("already_at_stage", stage=current.key)
+        raise Refused("stage_not_reachable_now", stage=current.key, target=target,
+                      open=self._open_text(stage, held_from))
 
     def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
         """(trigger, None) or (None, stage) for a key or label; (None, None) if unknown."""
@@ -320,17 +309,19 @@ class WorkflowDefinition:
     def _named(self, stage: Stage) -> str:
         return f"{stage.key} ({stage.en} / {stage.zh})"
 
-    def _open_text(self, stage: str, held_from: str | None) -> str:
+    def _open_text(self, stage: str, held_from: str | None) -> Message:
+        """Where one may go from ``stage``: a message for a refusal."""
         if self._stages[stage].is_final:
-            return f"{stage} is a final stage: there is no way out"
+            return Message("stage_is_final", stage=stage)
         opened = self.transitions_from(stage)
         if not opened:
-            return "no transition leads out of it"
-        parts = []
+            return Message("no_transition_out")
+        moves = []
         for t in opened:
             dest = self.dest_of(t, held_from)
-            parts.append(f"{t.trigger} -> {dest if dest is not None else 'the stage it was held from'}")
-        return "open triggers from here: " + ", ".join(parts)
+            moves.append(Message("trigger_leads_to", trigger=t.trigger, dest=dest) if dest is not None else
+                         Message("trigger_leads_back", trigger=t.trigger))
+        return Message("open_triggers", moves=moves)
 
     # --- labels --------------------------------------------------------------------------------
 

@@ -23,9 +23,9 @@ def unit_exists(conn: Connection, unit: str) -> None:
     """NotFound (exit 4) naming the known units unless ``unit`` exists."""
     if conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
         known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
-        raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else
-                                             "; add one with `pipeline units add`"),
-                       [{"unit": unit}])
+        if known:
+            raise NotFound("no_unit_known", [{"unit": unit}], unit=unit, known=known)
+        raise NotFound("no_unit_add_one", [{"unit": unit}], unit=unit)
 
 
 def unit_codes(conn: Connection) -> set[str]:

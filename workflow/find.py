@@ -83,9 +83,10 @@ def suggestions(conn: Any, code: str, limit: int = 5) -> list[dict]:
 def project_not_found(conn: Any, code: str) -> NotFound:
     """The NotFound (exit 4) for ``code``, suggesting close matches by code and name."""
     close = suggestions(conn, code)
-    listed = ", ".join(f"{s['code']} ({s['name']})" for s in close)
-    return NotFound(f"no project {code}; did you mean {listed}?" if close else f"no project {code}",
-                    [{"project": code, "suggestions": close}])
+    if close:
+        return NotFound("no_project_did_you_mean", [{"project": code, "suggestions": close}], code=code,
+                        suggestions=[f"{s['code']} ({s['name']})" for s in close])
+    return NotFound("no_project", [{"project": code, "suggestions": close}], code=code)
 
 
 def project_row(conn: Any, code: str, *columns: Any) -> Any:
@@ -146,9 +147,10 @@ def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
     for c, n in units:
         if wanted in (fold(c), fold(n)):
             return c
-    known = ", ".join(f"{c} ({n})" for c, n in units[:20])
-    raise NotFound(f"{what}: no unit {word!r}" + (f"; known units: {known}" if known else
-                                                  "; add one with `pipeline units add`"), [{"unit": word}])
+    if units:
+        raise NotFound("option_no_unit_known", [{"unit": word}], what=what, word=word,
+                       known=[f"{c} ({n})" for c, n in units[:20]])
+    raise NotFound("option_no_unit_add_one", [{"unit": word}], what=what, word=word)
 
 
 def person_login(conn: Any, word: str, what: str = "--leader") -> str:

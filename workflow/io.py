@@ -335,11 +335,11 @@ def check_workbook_size(path: Path) -> None:
         raise BadInput("file_is_not_readable", name=path.name, exc=exc) from None
     total = sum(i.file_size for i in infos)
     if total > XLSX_MAX_UNCOMPRESSED:
-        raise BadInput("file_expands_to_bytes", name=path.name, total=total,
+        raise BadInput("xlsx_expands_too_far", name=path.name, total=total,
                        xlsx_max_uncompressed=XLSX_MAX_UNCOMPRESSED)
     for i in infos:
         if i.file_size > XLSX_RATIO_FROM and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
-            raise BadInput("file_its_part_is", name=path.name, filename=clip(i.filename),
+            raise BadInput("xlsx_part_too_compressed", name=path.name, filename=clip(i.filename),
                            file_size=i.file_size // max(i.compress_size, 1), xlsx_max_ratio=XLSX_MAX_RATIO)
 
 
@@ -582,19 +582,17 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             continue
         if col.key in columns:
             first = table.headers[columns[col.key][0]]
-            problems.append(_problem(table.header_line, i, h, (
-                f"重复的列：与第{column_letter(columns[col.key][0])}列“{first}”同为{col.zh}" if zh else
-                f"duplicate column: {h!r} and {first!r} (column {column_letter(columns[col.key][0])}) "
-                f"both give {col.key}")))
+            problems.append(_problem(table.header_line, i, h, Message(
+                "import_duplicate_column", header=h, first=first, column=column_letter(columns[col.key][0]),
+                key=col.key, label=col.zh)))
             continue
         columns[col.key] = (i, factor)
         written[col.key] = h
     for col in COLUMNS:
         if col.required and col.key not in columns:
             problems.append({"line": table.header_line, "column": None, "field": col.zh if zh else col.key,
-                             "message": (f"缺少必填列“{col.zh}”（或 {col.key}）" if zh else
-                                         f"missing required column {col.key!r} (or {col.zh}); "
-                                         f"headers found: {listing([h for h in table.headers if h]) or 'none'}")})
+                             "message": Message("import_missing_column", key=col.key, label=col.zh,
+                                                found=listing([h for h in table.headers if h]) or "none")})
     by_code = {u["code"]: u["code"] for u in units}
     by_name: dict[str, list[str]] = {}
     by_fold: dict[str, str] = {}
@@ -627,13 +625,12 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
                 out[slot] = converter(cells[i] if i < count else None)
             except BadInput as exc:
                 row_problems = row_problems or []
-                row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.message))
+                row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.as_message()))
         if count > width:
             for j in range(width, count):
                 if not _blank(cells[j]):
                     row_problems = row_problems or []
-                    row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
-                                                 "a value in a column without a header"))
+                    row_problems.append(_problem(line, j, "", Message("import_cell_without_header")))
         return out, row_problems
 
     try:
@@ -670,10 +667,8 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     return Checked(problems, written, ignored, n, good, spool)
 
 
-def _same_project(code: str | None, zh: bool) -> str:
-    if zh:
-        return f"与已有项目 {code} 重复（项目名称、投资方、责任单位均相同）；确需导入请加 --allow-duplicates"
-    return f"the same project as {code} (same name, investor and unit); give --allow-duplicates to import it anyway"
+def _same_project(code: str | None, zh: bool) -> Message:
+    return Message("import_same_project", code=code)
 
 
 def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Table, convert, zh: bool) -> None:
@@ -699,8 +694,7 @@ def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Tab
             problem["message"] = _same_project(codes.get(digest), zh)
         else:
             first = firsts.get(digest, "?")
-            problem["message"] = (f"与第{first}行重复（项目名称、投资方、责任单位均相同）" if zh else
-                                  f"repeats line {first} (same name, investor and unit)")
+            problem["message"] = Message("import_repeats_line", first=first)
 
 
 def _problem(line: int, index: int | None, header: str, message: str) -> dict:
@@ -848,10 +842,7 @@ def _unit(text: str, lang: str, by_code, by_name, by_fold) -> str:
         raise BadInput("more_than_one_unit", text=text, codes=list(codes))
     if text.casefold() in by_fold:
         return by_fold[text.casefold()]
-    known = ", ".join(sorted(by_code)[:20]) or ("无" if lang == "zh" else "none")
-    if lang == "zh":
-        raise BadInput(f"没有责任单位“{text}”；已有单位：{known}（用 `pipeline units add` 添加）")
-    raise BadInput("no_unit_known_units", text=text, known=known)
+    raise BadInput("no_unit_cell", text=text, known=sorted(by_code)[:20] or ["none"])
 
 
 def _yesno(raw: Any, lang: str) -> bool:

@@ -134,19 +134,16 @@ def machine_for(defn: WorkflowDefinition) -> transitions.Machine:
 
 def _refusal(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | None) -> Refused:
     current = defn.stage(stage)
-    named = f"{current.key} ({current.en} / {current.zh})"
     if current.is_final:
-        return Refused("cannot_from_stage_it", trigger=trigger, named=named)
+        return Refused("final_stage_no_way_out", trigger=trigger, stage=stage)
     opened = defn.transitions_from(stage)
     t = defn.transition(trigger)
     if stage in t.sources and t.dest is None:
         if not held_from:
-            return Refused("cannot_from_stage_no", trigger=trigger, named=named)
-        return Refused(
-            "cannot_from_stage_it_was", trigger=trigger, named=named, held_from=held_from
-        )
-    listed = ", ".join(x.trigger for x in opened) or "none"
-    return Refused("cannot_from_stage_open", trigger=trigger, named=named, listed=listed)
+            return Refused("no_held_from_stage", trigger=trigger, stage=stage)
+        return Refused("held_from_unreachable", trigger=trigger, stage=stage, held_from=held_from)
+    return Refused("trigger_not_open_here", trigger=trigger, stage=stage,
+                   open=[x.trigger for x in opened] or ["none"])
 
 
 def fire(defn: WorkflowDefinition, row: Any, trigger: str) -> tuple[str, str]:

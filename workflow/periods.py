@@ -48,9 +48,7 @@ def _lang(lang: str | None) -> str:
 
 
 def _refuse(text: object, lang: str) -> BadInput:
-    if _lang(lang) == "zh":
-        return BadInput(f"无法识别的报告期：{text!r}；可接受的格式：{_FORMS_TEXT['zh']}")
-    return BadInput("not_report_period_accepted", text=text, en=_FORMS_TEXT['en'])
+    return BadInput("not_report_period", text=text)
 
 
 @dataclass(frozen=True)
@@ -194,7 +192,6 @@ def parse_span(text: str, *, lang: str = "en") -> Period | Span:
         return parse_period(s, lang=lang)
     first_text, _, last_text = s.partition("..")
     first, last = parse_period(first_text, lang=lang), parse_period(last_text, lang=lang)
-    zh = _lang(lang) == "zh"
     if first.kind != last.kind:
         raise BadInput("span_joins_periods_of", label=first.label, last_label=last.label)
     if last.start < first.start:

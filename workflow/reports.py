@@ -448,8 +448,9 @@ def _units(conn: Connection, unit: str | None) -> list[tuple[str | None, str | N
         name = conn.execute(select(U.c.name).where(U.c.code == unit)).scalar()
         if name is None:
             known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
-            raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else ""),
-                           [{"unit": unit}])
+            if known:
+                raise NotFound("no_unit_known", [{"unit": unit}], unit=unit, known=known)
+            raise NotFound("no_unit", [{"unit": unit}], unit=unit)
         return [(unit, name)]
     units: list[tuple[str | None, str | None]] = [tuple(r) for r in conn.execute(
         select(U.c.code, U.c.name).order_by(U.c.code))]

@@ -231,8 +231,8 @@ class Txn:
                 self.projects[row["code"]] = ProjectRow.of(row)
         missing = [c for c in codes if c not in self.projects]
         if missing:
-            raise NotFound(f"no project {', '.join(missing[:5])}" + (" …" if len(missing) > 5 else ""),
-                           [{"project": c} for c in missing])
+            raise NotFound("no_projects_more" if len(missing) > 5 else "no_projects",
+                           [{"project": c} for c in missing], codes=missing[:5])
         self.prefetch([self.projects[c] for c in wanted])
         return {c: self.projects[c] for c in codes}
 
@@ -539,7 +539,7 @@ def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow],
         proj = txn.lock(code)
         if expect_version is not None and proj.version != expect_version:
             raise Conflict(
-                "was_changed_by_someone",
+                "version_conflict",
                 [{"project": code, "version": proj.version,
                   "expected": expect_version}], code=code, version=proj.version, expect_version=expect_version)
         mark = txn.queued()

@@ -133,7 +133,7 @@ def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, 
         if project is not None:
             pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
             if pid is None:
-                raise NotFound("no_project", [{"project": project}], project=project)
+                raise NotFound("no_project", [{"project": project}], code=project)
             project_ids = [pid]
         states = problem_states(conn, as_of, ladder(conn), project_ids=project_ids)
     if not all_:
@@ -278,7 +278,7 @@ def list_followups(engine: Engine, *, project: str | None = None, due: bool = Fa
         if project is not None:
             pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
             if pid is None:
-                raise NotFound("no_project", [{"project": project}], project=project)
+                raise NotFound("no_project", [{"project": project}], code=project)
         if due:
             codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
             items = []

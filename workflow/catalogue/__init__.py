@@ -18,6 +18,10 @@ type            English                                     Chinese
 ``time``        a recorded UTC timestamp in local time      the same, 2026年12月6日 08:30
 ``money``       CNY 900,000,000.00                          90,000.00 万元 (``workflow/money.py``)
 ``stage``       the key                                     the stage's label
+``stage_named`` the key and its labels, ``lead (Lead / …)``  the stage's label
+``record``      what may be recorded, by key (``capital``)  its label (到位资金, 文件（合同）)
+``record_label`` its English label (``documents (contract)``) the same as ``record``
+``prefix``      ``P-0001: `` (nothing when empty)           ``P-0001：``
 ``trigger``     the key                                     the transition's label
 ``document``    the key                                     the document kind's label
 ``check``       the key                                     the check item's label
@@ -118,8 +122,35 @@ def _definition_label(value: Any, of: str, lang: str) -> str:
 
     try:
         return default_definition().label(str(value), lang, of=of)
-    except Exception:  # a key of another workflow version, or not a key at all: shown as given
+    except Exception:  # a key of another workflow version, or a word ("none"): shown as a word
+        return _word(value, lang)
+
+
+def _stage_named(value: Any, lang: str) -> str:
+    """A stage with its labels in English (``screening (Screening / 审核中)``), its label in Chinese."""
+    from workflow.definition import default_definition
+
+    try:
+        stage = default_definition().stage(str(value))
+    except Exception:
         return str(value)
+    return stage.zh if _zh(lang) else f"{stage.key} ({stage.en} / {stage.zh})"
+
+
+def _record(value: Any, lang: str, labelled: bool) -> str:
+    """What may be recorded at a stage (``capital``, ``document:contract``): the key in English (or
+    its label with ``labelled``), its label in Chinese (the document kind or check item's label too)."""
+    from workflow.definition import RECORD_LABELS
+
+    base, _, detail = str(value).partition(":")
+    if not _zh(lang) and not labelled:
+        return str(value)
+    pair = RECORD_LABELS.get(base)
+    if pair is None:
+        return _word(base, lang) + (f"（{detail}）" if detail and _zh(lang) else f" ({detail})" if detail else "")
+    if not _zh(lang):
+        return pair[0] + (f" ({detail})" if detail else "")
+    return pair[1] + (f"（{_definition_label(detail, base, lang)}）" if detail else "")
 
 
 def _word(value: Any, lang: str) -> str:
@@ -164,6 +195,12 @@ def _typed(value: Any, kind: str, lang: str) -> str:
         return _money(value, lang)
     if kind in ("stage", "trigger", "document", "check"):
         return _definition_label(value, kind, lang)
+    if kind == "stage_named":
+        return _stage_named(value, lang)
+    if kind in ("record", "record_label"):
+        return _record(value, lang, kind == "record_label")
+    if kind == "prefix":
+        return f"{value}{'：' if zh else ': '}" if value else ""
     if kind == "role" or kind == "label":
         return _label(value, lang)
     if kind == "word":
@@ -175,7 +212,8 @@ def _typed(value: Any, kind: str, lang: str) -> str:
 
 # How a list is joined: (English, Chinese).
 JOINERS = {"list": (", ", "、"), "or": (" or ", "或"), "semi": ("; ", "；"), "lines": ("\n", "\n")}
-KINDS = {"date", "time", "money", "stage", "trigger", "document", "check", "role", "label", "word", "text"}
+KINDS = {"date", "time", "money", "stage", "trigger", "document", "check", "role", "label", "word", "text",
+         "stage_named", "record", "record_label", "prefix"}
 
 
 class _Formatter(string.Formatter):
@@ -263,12 +301,8 @@ class Message:
 
 
 def legacy(message: str, lang: str) -> str:
-    """A plain message not yet converted to a code: as written (during the conversion, its Chinese
-    from the old catalogue of English templates)."""
-    if _zh(lang):
-        from workflow.i18n import error_zh
-
-        return error_zh(message)
+    """A plain message (text built elsewhere, or an error raised without a code by code not yet
+    converted): shown as written, in any language."""
     return message
 
 
@@ -297,6 +331,8 @@ def detail_json(d: Any, lang: str) -> Any:
             out["message"] = v.text(lang)
             out["code"] = v.code
             out["fields"] = json_value(v.fields)
+        elif isinstance(v, Message):  # another message of the detail (a verify failure's problem)
+            out[k] = v.text(lang)
         elif k == "message" and zh_legacy:
             out["message"] = zh_legacy
         elif k == "message" and isinstance(v, str):

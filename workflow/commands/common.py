@@ -66,10 +66,11 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
             from workflow.events import format_utc
 
             raise Duplicate(
-                "same_entry_minor_units",
+                "duplicate_money_entry",
                 [{"project": proj.code, "seq": seq, "kind": kind, "amount_minor": amount_minor,
                   "currency": currency, "effective_on": on.isoformat()}], code=proj.code, kind=kind,
-                  amount_minor=amount_minor, currency=currency, on=on, seq=seq, format_utc=format_utc(recorded))
+                amount={"amount_minor": amount_minor, "currency": currency}, on=on, seq=seq,
+                recorded_at=format_utc(recorded))
 
 
 def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,

@@ -143,7 +143,7 @@ def check_project_duplicate(txn: Txn, fields: ProjectFields) -> None:
     for code, other_name, other_investor, stage in rows:
         if identity_key(other_name) == name and identity_key(other_investor) == investor:
             raise Duplicate(
-                "stage_has_same_name",
+                "duplicate_project",
                 [{"project": code, "name": other_name, "investor": other_investor, "stage": stage}], code=code,
                 other_name=other_name, other_investor=other_investor, stage=stage)
 
