@@ -64,7 +64,7 @@ def _late(late: bool, reason: str | None):
     return late_entry(reason)
 
 
-def _write_result(result, json: bool, message: str) -> None:
+def _write_result(result, json: bool, message: Message | str) -> None:
     proj = result.project
     if json:
         emit_json({"code": proj.code, "stage": proj.stage, "version": proj.version,

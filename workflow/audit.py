@@ -171,7 +171,7 @@ class _Failures:
         self.total = 0
         self.limit = limit
 
-    def add(self, code: str | None, seq: int | None, problem: str, table: str | None = "event",
+    def add(self, code: str | None, seq: int | None, problem: Message | str, table: str | None = "event",
             field: str | None = None, expected: Any = None, found: Any = None) -> None:
         self.add_item({"code": code, "seq": seq, "problem": problem, "table": table, "field": field,
                        "expected": expected, "found": found})

@@ -390,9 +390,9 @@ class WorkflowDefinition:
 
 class _Problems:
     def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
+        self.items: list[dict[str, Any]] = []
 
-    def add(self, where: str, message: str) -> None:
+    def add(self, where: str, message: Message) -> None:
         self.items.append({"field": where, "message": message})
 
 

@@ -24,6 +24,9 @@ class PipelineError(Exception):
 
     kind = "internal"
     exit_code = 1
+    code: str
+    fields: dict[str, object]
+    message_obj: Message | None
 
     def __init__(self, code: str | Message, /, details: list[dict] | None = None, **fields: object):
         from workflow.catalogue import Message, is_code  # noqa: F811 - at run time
@@ -31,9 +34,9 @@ class PipelineError(Exception):
         if isinstance(code, Message):  # a message built elsewhere (a helper's argument)
             self.code, self.fields, self.message_obj = code.code, dict(code.fields), code
         elif is_code(code):
-            self.code = code
-            self.fields: dict[str, object] = dict(fields)
-            self.message_obj: Message | None = Message(code, **fields)
+            self.code = str(code)
+            self.fields = dict(fields)
+            self.message_obj = Message(str(code), **fields)
         else:  # a plain message (code not yet converted to the catalogue): shown as written
             self.code = self.kind
             self.fields = {}

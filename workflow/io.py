@@ -697,7 +697,7 @@ def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Tab
             problem["message"] = Message("import_repeats_line", first=first)
 
 
-def _problem(line: int, index: int | None, header: str, message: str) -> dict:
+def _problem(line: int, index: int | None, header: str, message: object) -> dict:
     return {"line": line, "column": column_letter(index) if index is not None else None, "field": header,
             "message": message}
 

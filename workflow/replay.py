@@ -87,7 +87,7 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 _FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's
 
 
-def _problem(code: str, seq: int | None, text: str, table: str | None = None, field: str | None = None,
+def _problem(code: str, seq: int | None, text: Message | str, table: str | None = None, field: str | None = None,
              expected: Any = None, found: Any = None) -> dict:
     return {"code": code, "seq": seq, "problem": text, "table": table, "field": field,
             "expected": _show(expected), "found": _show(found)}

@@ -935,7 +935,7 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
 
 
 def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], what: str,
-                 nothing: str | None) -> dict:
+                 nothing: Message | None) -> dict:
     from sqlalchemy import update
 
     R = _tables()[0]

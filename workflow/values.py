@@ -120,7 +120,7 @@ def choice(value: Any, allowed: tuple[str, ...] | list[str], what: str) -> str:
     return str(value)
 
 
-def reason(value: Any, what: str, *, required_: bool = False) -> str | None:
+def reason(value: Any, what: Message | str, *, required_: bool = False) -> str | None:
     """A reason: stripped; None when empty (refused if ``required_``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required_:

@@ -294,10 +294,12 @@ class Message:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Message):
             return (self.code, self.fields) == (other.code, other.fields)
+        if isinstance(other, str):  # a message equals its English text (callers of the Python API compare)
+            return self.text("en") == other
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.code)
+        return hash(self.text("en"))
 
 
 def legacy(message: str, lang: str) -> str:
@@ -314,7 +316,7 @@ def text(message: Any, lang: str = "en") -> str:
 def detail(code: str, /, **fields: Any) -> dict[str, Any]:
     """A detail of an error (``error.details``) by its code: ``guard``, ``line``, ``field`` … and
     ``row`` are kept as keys of their own (the error's JSON shows them as today), the rest are fields."""
-    keys = {k: fields.pop(k) for k in ("guard", "line", "field", "row", "column") if k in fields}
+    keys: dict[str, Any] = {k: fields.pop(k) for k in ("guard", "line", "field", "row", "column") if k in fields}
     return {**keys, "message": Message(code, **fields)}
 
 
