@@ -171,7 +171,7 @@ def test_roles_exit_6(cli):
     # unknown users may read but not write
     assert cli("project", "show", code, actor="stranger", json=True).code == 0
     res = cli("advance", code, "submit", actor="stranger", json=True)
-    assert res.code == 6 and res.json["error"]["code"] == "role_may_not"
+    assert res.code == 6 and res.json["error"]["code"] == "unknown_user_may_not"
     cli.admin("users", "add", "aud", "--role", "auditor", ok=True)
     cli.admin("users", "add", "boss", "--role", "leader", ok=True)
     assert cli("followup", "add", code, "查看现场", actor="aud").code == 6

@@ -62,11 +62,10 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
         raise NotAllowed("is_disabled_it_may", [{"actor": actor, "role": role, "disabled": True}], actor=actor,
                          what=what)
     if role not in roles:
-        who = f"'{actor}'" + (f" (role {role})" if role else " (not a known user)")
-        raise NotAllowed(
-            "role_may_not",
-            [{"actor": actor, "role": role, "needs": list(roles)}], who=who, what=what, roles=list(roles),
-        )
+        details = [{"actor": actor, "role": role, "needs": list(roles)}]
+        if role is None:
+            raise NotAllowed("unknown_user_may_not", details, actor=actor, what=what, roles=list(roles))
+        raise NotAllowed("role_may_not", details, actor=actor, role=role, what=what, roles=list(roles))
     return role
 
 
