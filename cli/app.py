@@ -108,7 +108,7 @@ PRINTED_DETAILS = 20  # an error prints its first details and a count of the res
 def _fail(exc: PipelineError, json_mode: bool) -> int:
     """Print ``exc`` in the language of the run: its message rendered from the catalogue by its code
     (workflow/catalogue), whole; with ``--json`` the code, the fields and the details too."""
-    from workflow.catalogue import detail_json, json_value
+    from workflow.catalogue import detail_json, json_value, word
 
     lang = STATE.lang
     zh = lang == "zh"
@@ -121,12 +121,12 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
         say(f"{'错误：' if zh else 'error: '}{message}", style="red")
         for d in details[:PRINTED_DETAILS]:
             msg = d.get("message", "")
-            if "guard" in d:
-                say(f"  ✗ {d['guard']}: {msg}")
+            if "guard" in d:  # in Chinese the guard's finding alone (its key is English)
+                say(f"  ✗ {msg}" if zh else f"  ✗ {d['guard']}: {msg}")
             elif "line" in d:
                 say(Message("line", line=d['line'], d=d.get('field', ''), msg=msg, d_2=d.get('field') or ''))
             elif "field" in d and "message" in d:
-                say(f"  {d['field']}{'：' if zh else ': '}{msg}")
+                say(f"  {word(d['field'], lang)}{'：' if zh else ': '}{msg}")
         if len(details) > PRINTED_DETAILS:
             more = len(details) - PRINTED_DETAILS
             say(Message("and_more_json_lists", more=more))

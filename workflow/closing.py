@@ -98,10 +98,13 @@ def closed_ranges_at(conn: Connection, head: str | None) -> list[tuple[date, dat
     return ranges
 
 
-def refuse_closed(label: str, on: date, what: str = "an entry") -> Refused:
-    return Refused("dated_falls_in_closed",
-                   [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
-                     "message": Message("period_is_closed", label=label)}], what=what, on=on, label=label)
+def refuse_closed(label: str, on: date, kind: str | None = None) -> Refused:
+    """The refusal of an entry (of event ``kind``, when given) dated inside the closed period ``label``."""
+    details = [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
+                "message": Message("period_is_closed", label=label)}]
+    if kind is None:
+        return Refused("closed_period_entry", details, on=on, label=label)
+    return Refused("closed_period_kind_entry", details, kind=kind, on=on, label=label)
 
 
 def _period(text: str, lang: str, *, span: bool = False):

@@ -352,7 +352,7 @@ class Txn:
             if start <= on <= end:
                 why = late_reason()
                 if why is None:
-                    raise refuse_closed(label, on, f"a {event.kind} entry")
+                    raise refuse_closed(label, on, event.kind)
                 data = {**data, "late": {"period": label, "reason": why}}
                 break
         return plain_text(data)

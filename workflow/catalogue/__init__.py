@@ -165,6 +165,11 @@ def _word(value: Any, lang: str) -> str:
     return pair[1] if pair else text
 
 
+def word(value: Any, lang: str) -> str:
+    """A word (a field's name, a key) in ``lang``: its Chinese from i18n ERROR_WORDS or LABELS."""
+    return _word(value, lang)
+
+
 def _label(value: Any, lang: str) -> str:
     from workflow.i18n import t
 
