@@ -92,3 +92,14 @@ def test_unknown_codes_are_refused_when_a_message_is_built():
 
 def test_the_kind_of_every_error_class():
     assert PipelineError.kind == "internal" and BadInput.kind == "bad_input" and Refused.kind == "refused"
+
+
+def test_an_error_pickles_with_its_code_fields_and_details():
+    """A worker process's error reaches the parent whole (verify and bulk work in processes)."""
+    import pickle
+
+    exc = NotFound("no_project", [{"project": "P-1"}], code="P-1")
+    back = pickle.loads(pickle.dumps(exc))
+    assert (type(back), back.code, back.fields, back.details) == (NotFound, "no_project", {"code": "P-1"},
+                                                                   [{"project": "P-1"}])
+    assert back.text("zh") == "没有项目 P-1"

@@ -1,4 +1,5 @@
-"""Errors of the engine, each tied to one exit code of the command line (SPEC §8).
+"""Errors of the engine, each tied to one exit code of the command line (docs/usage.md, "Exit codes"),
+each message named by a code of the one catalogue (docs/text-and-errors.md, "Errors by code").
 
 The command line maps these to exit codes in one place; the engine never exits by itself.
 """
@@ -45,6 +46,11 @@ class PipelineError(Exception):
         self.details = list(details or [])
         super().__init__(self.message)
 
+    def __reduce__(self):  # pickled (a worker process's error) with its code, fields and details
+        if self.message_obj is None:
+            return (type(self), (self._plain, self.details))
+        return (_rebuild, (type(self), self.message_obj, self.details))
+
     @property
     def message(self) -> str:
         """The English message."""
@@ -72,6 +78,10 @@ class PipelineError(Exception):
         self.fields = {**fields, "error": inner}
         self.message_obj = Message(code, **self.fields)
         self.args = (self.message,)
+
+
+def _rebuild(cls: type[PipelineError], message: Message, details: list[dict]) -> PipelineError:
+    return cls(message, details)
 
 
 class BadInput(PipelineError):
