@@ -200,7 +200,7 @@ class WorkflowDefinition:
         try:
             return self._documents[key]
         except (KeyError, TypeError):
-            known = ", ".join(self._documents)
+            known = list(self._documents)
             raise BadInput(
                 "unknown_document_kind_known",
                 [{"field": "document", "message": Message("known_kinds", known=known)}], key=key, known=known,
@@ -210,7 +210,7 @@ class WorkflowDefinition:
         try:
             return self._checks[key]
         except (KeyError, TypeError):
-            known = ", ".join(self._checks)
+            known = list(self._checks)
             raise BadInput(
                 "unknown_check_item_known",
                 [{"field": "check", "message": Message("known_items", known=known)}], key=key, known=known,

@@ -23,7 +23,7 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
     from workflow.words import kind_key, result_key
 
     item, result = kind_key(item, definition(proj).checks), result_key(result)
-    choice(item, [c.key for c in definition(proj).checks], "ITEM")
+    definition(proj).check(item)  # BadInput naming the known items (by their labels in Chinese)
     choice(result, RESULTS, "RESULT")
     note = optional_text(note, "--note", NOTE_LIMIT, multiline=True)
     check_stage_allows(proj, f"check:{item}")
@@ -36,7 +36,7 @@ def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date
     from workflow.words import kind_key
 
     kind = kind_key(kind, definition(proj).documents)
-    choice(kind, [d.key for d in definition(proj).documents], "KIND")
+    definition(proj).document(kind)  # BadInput naming the known kinds (by their labels in Chinese)
     number = required(number, "NUMBER", NUMBER_LIMIT)
     check_stage_allows(proj, f"document:{kind}")
     check_on(txn, proj, on, transition=False)
