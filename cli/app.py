@@ -35,6 +35,7 @@ from cli import (
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
 from cli.panels import PanelGroup
+from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotAllowed, PipelineError
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def root(
     from workflow.lang import default_lang
 
     if lang is not None and lang not in ("en", "zh"):
-        raise BadInput(f"--lang: {lang!r} is not en or zh")
+        raise BadInput("lang_is_not_en", lang=lang)
     STATE.db = db
     STATE.actor = actor
     STATE.lang = lang or default_lang()
@@ -106,38 +107,30 @@ PRINTED_DETAILS = 20  # an error prints its first details and a count of the res
 
 
 def _fail(exc: PipelineError, json_mode: bool) -> int:
-    zh = STATE.lang == "zh"
-    details = exc.details
-    if zh:  # the Chinese beside the English (docs/usage.md "Output and errors": ``message_zh`` added)
-        from workflow.i18n import error_zh
+    """Print ``exc`` in the language of the run: its message rendered from the catalogue by its code
+    (workflow/catalogue), whole; with ``--json`` the code, the fields and the details too."""
+    from workflow.catalogue import detail_json, json_value, word
 
-        details = [{**d, "message_zh": error_zh(d["message"])}
-                   if isinstance(d, dict) and isinstance(d.get("message"), str) and not d.get("message_zh") else d
-                   for d in details]
+    lang = STATE.lang
+    zh = lang == "zh"
+    message = exc.text(lang)
+    details = [detail_json(d, lang) for d in exc.details]
     if json_mode:
-        doc: dict[str, Any] = {"code": exc.code, "message": exc.message, "details": details}
-        if zh:
-            doc["message_zh"] = error_zh(exc.message, details)
-        emit_json({"error": doc})
+        emit_json({"error": {"code": exc.code, "fields": json_value(exc.fields), "message": message,
+                             "details": details}})
     else:
-        from workflow.text import clip
-
-        message = error_zh(exc.message, details) if zh else exc.message
-        say(f"{'错误：' if zh else 'error: '}{clip(message, 2000)}", style="red")
+        say(f"{'错误：' if zh else 'error: '}{message}", style="red")
         for d in details[:PRINTED_DETAILS]:
-            d = {k: clip(v) if isinstance(v, str) else v for k, v in d.items()}
-            msg = d.get("message_zh") if zh and d.get("message_zh") else d.get("message", "")
-            if "guard" in d:
-                say(f"  ✗ {d['guard']}: {msg}")
+            msg = d.get("message", "")
+            if "guard" in d:  # in Chinese the guard's finding alone (its key is English)
+                say(f"  ✗ {msg}" if zh else f"  ✗ {d['guard']}: {msg}")
             elif "line" in d:
-                say(f"  第 {d['line']} 行，{d.get('field') or ''}：{msg}" if zh else
-                    f"  line {d['line']}, {d.get('field', '')}: {msg}")
+                say(Message("line", line=d['line'], d=d.get('field', ''), msg=msg, d_2=d.get('field') or ''))
             elif "field" in d and "message" in d:
-                say(f"  {d['field']}{'：' if zh else ': '}{msg}")
+                say(f"  {word(d['field'], lang)}{'：' if zh else ': '}{msg}")
         if len(details) > PRINTED_DETAILS:
             more = len(details) - PRINTED_DETAILS
-            say(f"  … 另有 {more} 项（--json 列出全部）" if zh else
-                f"  … and {more} more (--json lists them all)")
+            say(Message("and_more_json_lists", more=more))
     return exc.exit_code
 
 
@@ -176,16 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:
-        say("aborted")
+        say(Message("aborted"))
         code = 130
     except _USAGE_ERRORS as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
-            doc: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "details": []}
-            if click_zh.active():
+            message = exc.format_message()
+            if click_zh.active():  # click's own words in Chinese
                 from workflow.i18n import click_zh as words_zh
 
-                doc["message_zh"] = words_zh(doc["message"])
-            emit_json({"error": doc})
+                message = words_zh(message)
+            emit_json({"error": {"code": "usage", "fields": {}, "message": message, "details": []}})
         elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
             import io
 
@@ -204,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
 
             say(f"错误：{words_zh(exc.format_message())}")
         else:
-            say(f"error: {exc.format_message()}")
+            say(Message("error_format_message", format_message=exc.format_message()))
         code = exc.exit_code
     except KeyboardInterrupt:
-        say("interrupted")
+        say(Message("interrupted"))
         code = 130
     except BrokenPipeError:
         code = 0
@@ -414,14 +407,10 @@ def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> in
         detail = str(exc)
     message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
     if json_mode:
-        doc: dict[str, Any] = {"code": "internal", "message": message, "details": []}
-        if STATE.lang == "zh":
-            from workflow.i18n import error_zh
-
-            doc["message_zh"] = error_zh(message)
-        emit_json({"error": doc})
+        emit_json({"error": {"code": "internal", "fields": {"name": name, "detail": detail}, "message": message,
+                             "details": []}})
     else:
-        say(f"error: {message}", style="red")
+        say(Message("error", message=message), style="red")
     return 1
 
 
@@ -458,22 +447,19 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
         from workflow.db import busy_timeout_ms
 
         held = busy_timeout_ms() / 1000
-        return Conflict(f"the database is busy: another program has held it for {held:g} s; "
-                        "nothing was written; retry when it is done",
-                        [{"database": _where(), "waited_seconds": held}])
+        return Conflict("database_busy",
+                        [{"database": _where(), "waited_seconds": held}], held=held)
     if "could not serialize" in low or "deadlock" in low:
-        return Conflict(f"someone else changed the data first; nothing was written; retry ({text})")
+        return Conflict("someone_else_changed_data", text=text)
     if "readonly" in low or "read-only" in low:
-        return NotAllowed(f"the database {_where()} is read-only for this user (no write permission on the "
-                          "file or its folder): reading works; changes need write access")
+        return NotAllowed("database_is_read_only", where=_where())
     if "file is not a database" in low or "malformed" in low or "not an sqlite" in low:
-        problem = (f"{_where()} is not a pipeline database or is damaged ({text}); "
-                   "give the path of a pipeline database, or restore it from a backup")
         if verifying:
-            return IntegrityFailure(problem, [{"code": None, "seq": None, "problem": text}])
-        return BadInput(problem, [{"database": _where()}])
+            return IntegrityFailure("not_pipeline_database", [{"code": None, "seq": None, "problem": text}],
+                                    where=_where(), text=text)
+        return BadInput("not_pipeline_database", [{"database": _where()}], where=_where(), text=text)
     if "unable to open database" in low:
-        return BadInput(f"cannot open the database {_where()}: {text} (does its folder exist?)")
+        return BadInput("cannot_open_database_does", where=_where(), text=text)
     if "permission denied" in low:
         statement = (getattr(exc, "statement", None) or "").lstrip().split(None, 1)
         privilege = _PRIVILEGES.get(statement[0].upper(), "the needed") if statement else "the needed"
@@ -481,14 +467,13 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
 
         on = re.search(r"permission denied for (?:table|relation|schema|sequence|function) (\S+)", text)
         target = f" on {on.group(1)}" if on else ""
-        return NotAllowed(f"the database login lacks the {privilege} privilege{target} ({text}); ask the "
-                          "database owner to grant it (`pipeline init` as the owner sets the grants up)")
+        return NotAllowed("database_privilege_missing", privilege=privilege, target=target, text=text)
     if "append-only" in low:
-        return NotAllowed(f"the database refused the change: {text}")
+        return NotAllowed("database_refused_change", text=text)
     if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):
-        return BadInput(f"cannot connect to the database {_where()}: {text}")
+        return BadInput("cannot_connect_to_database", where=_where(), text=text)
     if type(orig).__name__ == "OperationalError":
-        return BadInput(f"cannot use the database {_where()}: {text}")
+        return BadInput("cannot_use_database", where=_where(), text=text)
     return None
 
 

@@ -17,6 +17,7 @@ from cli.context import STATE, emit_json, err, is_terminal, out, say
 from cli.options import AUDIT_FORMATS as FORMATS
 from cli.options import AuditFormat, JsonFlag, OnDate, OutputFile, group
 from cli.output import check_format, open_output, write_csv, write_markdown
+from workflow.catalogue import Message
 from workflow.errors import BadInput, IntegrityFailure
 
 PROGRESS_MIN_EVENTS = 20_000
@@ -36,13 +37,11 @@ def _actor(engine) -> str:
     return session_actor(engine, STATE.login())
 
 
-def _problem_text(problem: str) -> str:
-    """A problem ``audit verify`` found, in the language of this run (the catalogue's Chinese under zh)."""
-    if STATE.lang != "zh":
-        return problem
-    from workflow.i18n import error_zh
+def _problem_text(problem: object) -> str:
+    """A problem ``audit verify`` found (a `workflow.catalogue.Message`), in the language of this run."""
+    from workflow.catalogue import text
 
-    return error_zh(problem)
+    return text(problem, STATE.lang)
 
 
 @contextlib.contextmanager
@@ -124,7 +123,7 @@ def history_cmd(
                    "head_hash": data["head_hash"], "verified": data["chain"]["ok"], "events": data["events"]})
         return
     if not data["chain"]["ok"]:
-        say(f"warning: {code}'s history fails verification — run `pipeline audit verify`", style="red")
+        say(Message("warning_history_fails_verification", code=code), style="red")
         for f in data["chain"]["failures"][:10]:
             problem = _problem_text(f["problem"])
             say(f"  ✗ #{f['seq']}: {problem}" if f["seq"] is not None else f"  ✗ {problem}")
@@ -249,12 +248,11 @@ def audit_log(
     check_format(fmt, FORMATS, output)
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if start and end and start > end:
-        raise BadInput(f"--from {start} lies after --to {end}")
+        raise BadInput("from_lies_after_to", start=start, end=end)
     engine = _read_engine()
     if setup:
         if unit is not None or stage is not None:
-            raise BadInput("--setup lists set-up ledger entries, which belong to no project: "
-                           "--unit and --stage do not apply")
+            raise BadInput("setup_lists_set_up")
         _setup_log(engine, start, end, actor, kind, json, fmt, output)
         return
     with engine.connect() as conn:
@@ -278,7 +276,7 @@ def audit_log(
             else:
                 n = _write_log_html(sink, rows, filters, lang)
     if not json:
-        say(f"{n} events")
+        say(Message("events", n=n))
 
 
 def setup_columns(lang: str) -> list[str]:
@@ -315,7 +313,7 @@ def _setup_log(engine, start, end, actor, kind, json: bool, fmt: str | None, out
                 write_markdown(sink, setup_columns(lang), rows, _log_title(filters, lang))
             else:
                 _write_log_html(sink, rows, filters, lang, setup_columns(lang))
-    say(f"{len(entries)} entries")
+    say(Message("entries", n_entries=len(entries)))
 
 
 def _log_cells(event: dict, lang: str) -> list[str]:
@@ -449,11 +447,9 @@ def audit_checkpoint(json: JsonFlag = False) -> None:
     out().print(f"{t('projects', lang)}: {doc['projects']}  {t('events_h', lang)}: {doc['events']}  "
                 f"{t('at_h', lang)}: {doc['at']}", highlight=False)
     if doc["stored"]:
-        say("stored in the database; keep the digest elsewhere too: "
-            f"`pipeline audit verify --digest {doc['digest']}` proves nothing before it changed")
+        say(Message("stored_in_database_keep", digest=doc['digest']))
     else:
-        say("not stored (only an admin's checkpoint is kept in the database); keep the digest: "
-            f"`pipeline audit verify --digest {doc['digest']}` needs nothing else")
+        say(Message("not_stored_only_admin", digest=doc['digest']))
 
 
 @audit_app.command("ledger")
@@ -527,9 +523,9 @@ def audit_verify(
                 for f in report["failures"]])
     more = report["failures_total"] - len(report["failures"])
     if more > 0:
-        say(f"… and {more} more")
-    raise IntegrityFailure(f"history failed verification: {report['failures_total']} problem(s) in "
-                           f"{report['projects']} projects, {report['events']} events; nothing was changed")
+        say(Message("and_more", more=more))
+    raise IntegrityFailure("history_failed_verification", failures_total=report['failures_total'],
+                           projects=report['projects'], events=report['events'])
 
 
 # --- corrections ------------------------------------------------------------------------------------------
@@ -562,7 +558,7 @@ def correct_cmd(
 
         p = event["payload"]
         tail = f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"
-    say(f"{code}: event {seq} corrected by event {event['seq']}{tail}")
+    say(Message("event_corrected_by_event", code=code, seq=seq, event_seq=event['seq'], tail=tail))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import BundleFile, CityFormat, JsonFlag, OutputFile, group
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 
 KeyFile = Annotated[Path | None, typer.Option(
@@ -72,13 +73,13 @@ def county_set(
     from workflow import county
 
     if name is None or code is None:
-        raise BadInput("give --name NAME and --code CODE")
+        raise BadInput("give_name_name_and")
     engine = STATE.engine()
     doc = county.set_identity(engine, _actor(engine), code, name, reason)
     if json:
         emit_json(doc)
         return
-    say(f"county: {doc['name']} ({doc['code']}), ledger entry #{doc['ledger']['seq']}")
+    say(Message("county_ledger_entry", name=doc['name'], code=doc['code'], seq=doc['ledger']['seq']))
 
 
 @county_app.command("show")
@@ -101,8 +102,8 @@ def _print_key(doc: dict, json: bool, made: bool) -> None:
         emit_json(doc)
         return
     if made:
-        say(f"signing key written to {doc['key_file']} (keep it on this machine; mode 0600)")
-    say("public key (give it to the city):")
+        say(Message("signing_key_written_to", key_file=doc['key_file']))
+    say(Message("public_key_give_it"))
     typer.echo(doc["public_key"])
 
 
@@ -143,7 +144,7 @@ def bundle_export(
     from workflow.clock import parse_date
 
     if output is None:
-        raise BadInput("give --output FILE")
+        raise BadInput("give_output_file")
     engine = STATE.engine(write=False)
     doc = bundle.export(engine, output, actor=_actor(engine), as_of=parse_date(as_of, "--as-of"),
                         key_file=key_file, force=force)
@@ -151,9 +152,9 @@ def bundle_export(
         emit_json(doc)
         return
     c = doc["counts"]
-    say(f"wrote {doc['file']}: {doc['county']['name']} ({doc['county']['code']}) as of {doc['as_of']}, "
-        f"{c['events']} events of {c['projects']} projects, {c['ledger']} ledger entries")
-    say(f"digest {doc['digest']}")
+    say(Message("wrote_as_of_events", file=doc['file'], name=doc['county']['name'], code=doc['county']['code'],
+                as_of=doc['as_of'], events=c['events'], projects=c['projects'], ledger=c['ledger']))
+    say(Message("digest", digest=doc['digest']))
 
 
 # --- city ---------------------------------------------------------------------------------------------------
@@ -182,13 +183,13 @@ def trust_add(
     from workflow import city
 
     if key is None:
-        raise BadInput("give --key PUBLIC_KEY")
+        raise BadInput("give_key_public_key")
     engine = STATE.engine()
     doc = city.trust_add(engine, _actor(engine), county, key, reason)
     if json:
         emit_json(doc)
         return
-    say(f"county {doc['county']}: key {doc['public_key']} trusted")
+    say(Message("county_key_trusted", county=doc['county'], public_key=doc['public_key']))
 
 
 @trust_app.command("list")
@@ -222,8 +223,8 @@ def city_load(
         doc = city.load(engine, actor, f)
         done.append(doc)
         if not json:
-            say(f"{doc['file']}: county {doc['county']} ({doc['name']}) as of {doc['as_of']}: "
-                f"{doc['new_events']} new of {doc['events']} events; digest {doc['digest']}")
+            say(Message("county_as_of_new", file=doc['file'], county=doc['county'], name=doc['name'],
+                        as_of=doc['as_of'], new_events=doc['new_events'], events=doc['events'], digest=doc['digest']))
     if json:
         emit_json({"loaded": done})
 
@@ -257,7 +258,7 @@ def _check(fmt: str | None, output: Path | None, json: bool) -> None:
     from cli.output import check_format
 
     if json and (fmt or output):
-        raise BadInput("--json and --format/--output do not go together: choose one")
+        raise BadInput("json_and_format_output")
     check_format(fmt, CITY_FORMATS, output)
 
 
@@ -288,7 +289,7 @@ def city_ranking(
 
     _check(fmt, output, json)
     if period is None:
-        raise BadInput("give --period PERIOD")
+        raise BadInput("give_period_period")
     doc = city.ranking(STATE.engine(write=False), period, by=by, lang=STATE.lang)
     if json:
         emit_json(doc)

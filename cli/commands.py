@@ -25,6 +25,7 @@ from cli.options import (
     Thresholds,
     group,
 )
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 
 
@@ -63,7 +64,7 @@ def _late(late: bool, reason: str | None):
     return late_entry(reason)
 
 
-def _write_result(result, json: bool, message: str) -> None:
+def _write_result(result, json: bool, message: Message | str) -> None:
     proj = result.project
     if json:
         emit_json({"code": proj.code, "stage": proj.stage, "version": proj.version,
@@ -108,7 +109,7 @@ def units_edit(
 ) -> None:
     """Change a unit's name or kind (admin); recorded in the set-up ledger with actor and reason."""
     doc = STATE.service().edit_unit(code, name=name, kind=kind, reason=reason)
-    emit_json(doc) if json else say(f"unit {code}: {doc['name']} ({doc['kind']})")
+    emit_json(doc) if json else say(Message("unit", code=code, name=doc['name'], kind=doc['kind']))
 
 
 @units_app.command("list")
@@ -156,7 +157,7 @@ def people_edit(
 ) -> None:
     """Change a person: name, title, level, unit, cap, active (admin)."""
     if cap is not None and no_cap:
-        raise BadInput("give --cap N or --no-cap, not both")
+        raise BadInput("give_cap_n_or")
     doc = STATE.service().edit_person(login, name=name, title=title, level=level, unit=unit, cap=cap,
                                       clear_cap=no_cap, active=active)
     emit_json(doc) if json else say(_msg("person_updated", login=login))
@@ -195,7 +196,7 @@ def users_add(
 
         pgroles.check_login_name(login)
         if any(u["login"] == login for u in svc.list_users()):
-            raise BadInput(f"user {login!r} already exists", [{"user": login}])
+            raise BadInput("user_already_exists", [{"user": login}], login=login)
         granted = pgroles.grant_role(svc.engine, login, role)
     doc = svc.add_user(login, role)
     if granted is not None:
@@ -213,7 +214,7 @@ def users_edit(
 ) -> None:
     """Change a login's role (admin); on PostgreSQL its database group follows."""
     doc = STATE.service().edit_user(login, role, reason=reason)
-    emit_json(doc) if json else say(f"user {login}: {doc['previous']} → {doc['role']}")
+    emit_json(doc) if json else say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
 
 
 @users_app.command("disable")
@@ -224,7 +225,7 @@ def users_disable(
 ) -> None:
     """Stop a login from writing (admin): it may still read; writes exit 6."""
     doc = STATE.service().disable_user(login, reason=reason)
-    emit_json(doc) if json else say(f"user {login} disabled (may read, not write)")
+    emit_json(doc) if json else say(Message("user_disabled_may_read", login=login))
 
 
 @users_app.command("enable")
@@ -235,7 +236,7 @@ def users_enable(
 ) -> None:
     """Let a disabled login write again with its role (admin)."""
     doc = STATE.service().enable_user(login, reason=reason)
-    emit_json(doc) if json else say(f"user {login} enabled ({doc['role']})")
+    emit_json(doc) if json else say(Message("user_enabled", login=login, role=doc['role']))
 
 
 @users_app.command("list")
@@ -263,7 +264,7 @@ def _plan(values: list[str] | None) -> dict:
     plan = {}
     for v in values or []:
         if "=" not in v:
-            raise BadInput(f"--plan: {v!r} is not MILESTONE=YYYY-MM-DD (e.g. sign=2026-06-30)")
+            raise BadInput("plan_is_not_milestone", v=v)
         k, _, d = v.partition("=")
         plan[k.strip()] = d.strip()
     return plan
@@ -301,7 +302,7 @@ def project_add(
     project not in a final stage is refused (exit 2) unless --allow-duplicate."""
     money = _amount(investment)
     if money.currency != "CNY":
-        raise BadInput("--investment: the planned investment is in CNY (元); give e.g. 6.6亿 or 5600万元")
+        raise BadInput("investment_planned_investment_is")
     with _late(late, reason):
         result = STATE.service().add_project(
             name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
@@ -343,7 +344,7 @@ def project_edit(
     if investment is not None:
         money = _amount(investment)
         if money.currency != "CNY":
-            raise BadInput("--investment: the planned investment is in CNY (元)")
+            raise BadInput("investment_planned_investment_is_in")
         changes["investment_minor"] = money.amount_minor
     if key is not None:
         changes["key"] = key
@@ -354,7 +355,7 @@ def project_edit(
 
         changes["year_plan"] = parse_year_plans(year_plan, lang=STATE.lang)
     if not changes:
-        raise BadInput("nothing to change: give at least one option (see `pipeline project edit -h`)")
+        raise BadInput("nothing_to_change_give")
     STATE.service().edit_project(code, changes, on=_on(on), expect_version=expect_version)
     if json:
         emit_json(STATE.service(write=False).get_project(code))
@@ -458,7 +459,7 @@ def check_cmd(
     """Record a screening-checklist result (coordinator)."""
     with _late(late, reason):
         res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
-    _write_result(res, json, f"{code}: check {item} {result}")
+    _write_result(res, json, Message("check", code=code, item=item, result=result))
 
 
 doc_app = group("Documents (committee decision, contract, permits …).")
@@ -479,7 +480,7 @@ def doc_add(
     """Record a document (coordinator)."""
     with _late(late, reason):
         res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
-    _write_result(res, json, f"{code}: {kind} {number} recorded")
+    _write_result(res, json, Message("recorded", code=code, kind=kind, number=number))
 
 
 def _asking_on_duplicate(json: bool, allow: bool, write):
@@ -493,12 +494,12 @@ def _asking_on_duplicate(json: bool, allow: bool, write):
         if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
             raise
         from cli.interactive import confirm
-        from workflow.i18n import error_zh, is_zh
+        from workflow.i18n import is_zh
 
         zh = is_zh(STATE.lang)
-        err().print(error_zh(exc.message) if zh else exc.message, markup=False)
+        err().print(exc.text(STATE.lang), markup=False)
         if not confirm("仍要记录这笔？" if zh else "Record it anyway?", zh, default=False):
-            say("nothing changed")
+            say(Message("nothing_changed"))
             raise typer.Exit(0) from None
         return write(True)
 
@@ -527,9 +528,9 @@ def capital_add(
         res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
             code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
             allow_duplicate=allow))
-    from workflow.money import format_money
 
-    _write_result(res, json, f"{code}: capital {format_money(money.amount_minor, money.currency, STATE.lang)}")
+    _write_result(res, json, Message("capital", code=code, amount={"amount_minor": money.amount_minor,
+                                                                   "currency": money.currency}))
 
 
 investment_app = group("Investment completed (完成投资).")
@@ -554,10 +555,10 @@ def investment_add(
         res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_investment(
             code, money.amount_minor, money.currency, on=day, expect_version=expect_version,
             allow_duplicate=allow))
-    from workflow.money import format_money
 
     _write_result(res, json,
-                  f"{code}: investment {format_money(money.amount_minor, money.currency, STATE.lang)}")
+                  Message("investment", code=code, amount={"amount_minor": money.amount_minor,
+                                                           "currency": money.currency}))
 
 
 followup_app = group("Follow-ups (人盯人).")
@@ -583,7 +584,7 @@ def followup_add(
     with _late(late, reason):
         res = STATE.service().add_followup(code, note, on=_on(on), contact=contact, next_step=next_step,
                                            next_on=parse_date(next_on, "--next-on"), expect_version=expect_version)
-    _write_result(res, json, f"{code}: follow-up recorded")
+    _write_result(res, json, Message("follow_up_recorded", code=code))
 
 
 @followup_app.command("list")
@@ -657,13 +658,12 @@ def advance_cmd(
                 from cli.render import open_transitions
 
                 open_transitions(data, STATE.lang)
-            raise BadInput(f"name the transition: `pipeline advance {code} TRIGGER_OR_STAGE` "
-                           "(or run on a terminal to choose)")
+            raise BadInput("name_transition_pipeline_advance", code=code)
         from cli.interactive import choose_transition
 
         chosen = choose_transition(code, on, reason, expect_version)
         if chosen is None:
-            say("未作更改" if STATE.lang == "zh" else "nothing changed")
+            say(Message("nothing_changed"))
             raise typer.Exit(2)
         target, on, reason, expect_version = chosen
         yes = True
@@ -679,7 +679,7 @@ def advance_cmd(
         question = (f"{code}：{visible(target)}，生效日期 {effective.isoformat()}？" if zh else
                     f"{code}: {visible(target)} on {effective.isoformat()}?")
         if not confirm(Text(question), zh):
-            say("未作更改" if STATE.lang == "zh" else "nothing changed")
+            say(Message("nothing_changed"))
             raise typer.Exit(2)
     with _late(late, reason):
         res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)

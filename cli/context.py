@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.catalogue import Message
+
 
 @dataclass
 class State:
@@ -61,7 +63,7 @@ STATE = State()
 def _wait_notice() -> None:
     from workflow.db import busy_timeout_ms
 
-    say(f"waiting for the database: another program is holding it (up to {busy_timeout_ms() / 1000:g} s) …",
+    say(Message("waiting_for_database_another", busy_timeout_ms=busy_timeout_ms() / 1000),
         style="yellow")
 
 
@@ -148,23 +150,31 @@ def reset() -> None:
     STATE._engines.clear()
 
 
+def _json_default(value: Any) -> Any:
+    """A value json cannot write: a message (``workflow.catalogue.Message``) in the run's language,
+    anything else as text."""
+    from workflow.catalogue import Message
+
+    if isinstance(value, Message):
+        return value.text(STATE.lang)
+    return str(value)
+
+
 def emit_json(doc: Any) -> None:
     import json
 
     from workflow.text import json_safe
 
-    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=str)) + "\n")
+    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)) + "\n")
     sys.stdout.flush()
 
 
-def say(message: str, style: str | None = None, *, multiline: bool = False) -> None:
-    """A message on stderr, one line unless ``multiline``: any user text in it is shown visibly
-    (a line break as ⏎), never read as markup."""
+def say(message: object, style: str | None = None, *, multiline: bool = False) -> None:
+    """A message on stderr, one line unless ``multiline``: a `workflow.catalogue.Message` rendered in
+    the language of the run; any user text in it is shown visibly (a line break as ⏎), never read as
+    markup."""
+    from workflow.catalogue import text
     from workflow.text import visible
 
-    if STATE.lang == "zh":  # the Chinese of an English message, from the one catalogue (workflow/i18n.py)
-        from workflow.i18n import error_zh
-
-        message = error_zh(message)
-    err().print(visible(message, multiline=multiline), style=style)
+    err().print(visible(text(message, STATE.lang), multiline=multiline), style=style)
 

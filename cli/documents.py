@@ -395,7 +395,7 @@ def write_docx(doc: Document, path: Path) -> None:
     try:
         d.save(str(path))
     except OSError as exc:
-        raise BadInput(f"--output: cannot write {path}: {exc.strerror}") from None
+        raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 
 
 _CSS = """@page { size: A4; margin: 20mm 18mm; }

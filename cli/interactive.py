@@ -63,7 +63,7 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
     from cli.render import open_transitions, project_card, stage_label
     from workflow.clock import effective_date, today
     from workflow.definition import default_definition
-    from workflow.errors import Refused
+    from workflow.errors import PipelineError, Refused
     from workflow.find import fold
 
     lang = STATE.lang
@@ -75,8 +75,7 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
     defn = default_definition()
     stage = defn.stage(data["stage"]) if defn.has_stage(data["stage"]) else None
     if stage is not None and stage.is_final:
-        raise Refused(f"{code} 处于最终阶段“{stage_label(data['stage'], lang)}”，不能再变更" if zh else
-                      f"{code} is at its final stage, {stage_label(data['stage'], lang)}: no transition leads on")
+        raise Refused("is_at_its_final", code=code, stage_label=stage_label(data['stage'], lang))
     open_transitions(data, lang)
     # A transition whose only missing piece is the reason is choosable: the reason is asked for below.
     allowed = [t for t in data["transitions"]
@@ -88,8 +87,7 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
             out().print(f"  – {t['trigger']} → {stage_label(t['to'], lang)}: "
                         f"{'缺' if zh else 'lacks'} {_lacks(t, lang)}", markup=False)
     if not allowed:
-        raise Refused("没有可执行的操作：请先补齐上面标 ✗ 的条件" if zh else
-                      "no transition is open now: satisfy the guards marked ✗ above first")
+        raise Refused("no_transition_is_open")
     out().print("可执行：" if zh else "Open now:")
     for i, t in enumerate(allowed, 1):
         label = t["label"]["zh" if zh else "en"]
@@ -116,10 +114,8 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
         try:
             effective_date(day)
             break
-        except Exception as exc:  # re-ask on a bad date
-            from workflow.i18n import error_zh
-
-            err().print(error_zh(str(exc)) if zh else str(exc), style="red", markup=False)
+        except PipelineError as exc:  # re-ask on a bad date
+            err().print(exc.text(lang), style="red", markup=False)
     summary = f"{code}: {stage_label(data['stage'], lang)} → {stage_label(chosen['to'], lang)} " \
               f"({chosen['trigger']}, {day})" + (f" — {reason}" if reason else "")
     err().print(summary, style="bold", markup=False)

@@ -12,6 +12,7 @@ import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
 from cli.options import JsonFlag, LateFlag, LateReason
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 
 PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
@@ -105,21 +106,18 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
         if checked.problems:
             bad_rows = len({p["line"] for p in checked.problems})
             raise BadInput(
-                (f"{file.name}：{checked.rows_seen} 行中有 {bad_rows} 行存在 {len(checked.problems)} 个问题，"
-                 "未导入任何项目") if lang == "zh" else
-                (f"{file.name}: {len(checked.problems)} problem(s) in {bad_rows} of {checked.rows_seen} rows; "
-                 "nothing was imported"),
-                checked.problems)
+                "problem_in_of_rows",
+                checked.problems, name=file.name, n_problems=len(checked.problems), bad_rows=bad_rows,
+                rows_seen=checked.rows_seen)
         if not checked.count:
-            raise BadInput(f"{file.name}: no data rows under the header (line {table.header_line}); "
-                           "nothing was imported",
+            raise BadInput("no_data_rows_under",
                            [{"line": table.header_line, "column": None, "field": None,
-                             "message": "no data rows"}])
+                             "message": Message("no_data_rows")}], name=file.name, header_line=table.header_line)
         if checked.ignored and not json:
             from workflow.text import listing
 
-            say((f"已忽略无法识别的列：{listing(checked.ignored, sep='、')}" if lang == "zh" else
-                 f"ignored column(s) not known to an import: {listing(checked.ignored)}"), style="yellow")
+            say((Message("ignored_column_not_known", listing=listing(checked.ignored),
+                         listing_2=listing(checked.ignored, sep='、'))), style="yellow")
         try:
             result = svc.import_projects(checked.rows(), total=checked.count, dry_run=dry_run, progress=progress,
                                          allow_duplicate=True)  # check_rows checked, naming the lines
@@ -146,12 +144,9 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
     else:
         leaders = f"; {k} leader assignment(s) by rules" if k else ""
     if dry_run:
-        say(f"试导入：已检查 {n} 行，没有问题；导入将登记 {span}{leaders}；未写入任何数据" if lang == "zh" else
-            f"dry run: {_plural(n, 'row')} checked, no problems; an import would register {span}{leaders}; "
-            "nothing was written")
+        say(Message("dry_run_checked_no", plural=_plural(n, 'row'), span=span, leaders=leaders, n=n))
     else:
-        say(f"已从 {file.name} 导入 {n} 个项目：{span}{leaders}" if lang == "zh" else
-            f"imported {_plural(n, 'project')} from {file.name}: {span}{leaders}")
+        say(Message("imported_from", plural=_plural(n, 'project'), name=file.name, span=span, leaders=leaders, n=n))
 
 
 def _plural(n: int, word: str) -> str:
@@ -173,7 +168,7 @@ def _preview(numbered, count: int, lang: str, limit: int = 20) -> None:
              for line, r in islice(numbered, limit)]
     print_rows([t(c, lang) if c != "line" else ("行" if lang == "zh" else "Line") for c in cols], shown)
     if count > limit:
-        say(f"… and {count - limit} more rows")
+        say(Message("and_more_rows", count=count - limit))
 
 
 # --- export ----------------------------------------------------------------------------------------
@@ -197,24 +192,24 @@ def export_cmd(
     from workflow import io as wio
 
     if encoding not in ENCODINGS:
-        raise BadInput(f"--encoding: {encoding!r} is not one of {', '.join(ENCODINGS)}")
+        raise BadInput("encoding_is_not_one", encoding=encoding, encodings=list(ENCODINGS))
     lang = STATE.lang
     to_stdout = file == "-"
     suffix = "" if to_stdout else Path(file).suffix.lower()
     if not to_stdout and suffix not in (".csv", ".xlsx"):
-        raise BadInput(f"FILE: {file!r} must end in .csv or .xlsx (or be - for CSV on stdout)")
+        raise BadInput("file_must_end_in", file=file)
     rows = STATE.service(write=False).ledger(stage=stage, unit=unit)
     headers, cells = wio.ledger_table(rows, lang, stage_label=lambda s: stage_label(s, lang))
     if to_stdout:
         if json:
-            raise BadInput("--json reports on a file; with - the CSV itself is the output")
+            raise BadInput("json_reports_on_file")
         import sys
 
         text = wio.write_csv(None, headers, cells)
         assert text is not None  # given no path, write_csv returns the text
         sys.stdout.write(text)
         sys.stdout.flush()
-        say(f"已导出 {len(rows)} 个项目" if lang == "zh" else f"exported {len(rows)} projects")
+        say(Message("exported_projects", n_rows=len(rows)))
         return
     if suffix == ".csv":
         wio.write_csv(file, headers, cells, encoding=encoding)
@@ -225,7 +220,7 @@ def export_cmd(
     if json:
         emit_json(doc)
     else:
-        say(f"已导出 {len(rows)} 个项目到 {file}" if lang == "zh" else f"exported {len(rows)} projects to {file}")
+        say(Message("exported_projects_to", n_rows=len(rows), file=file))
 
 
 # --- demo ------------------------------------------------------------------------------------------
@@ -255,7 +250,7 @@ def demo_cmd(
     from workflow import demo as wdemo
 
     if scenario not in ("random", "seed"):
-        raise BadInput(f"--scenario: {scenario!r} is not one of random, seed")
+        raise BadInput("scenario_is_not_one", scenario=scenario)
     engine = STATE.engine(check=False)
     state = dbm.schema_state(dbm.current_revision(engine))
     if state == "ahead":
@@ -266,9 +261,8 @@ def demo_cmd(
         if found["has_data"]:
             if found["demo"] is None and not force:
                 raise BadInput(
-                    f"the database {safe_url(engine)} holds {found['projects']} projects, {found['units']} units and "
-                    f"{found['people']} people that are not a demo's; refusing to touch it. Give --force to move "
-                    "it aside and build the demo, or --db FILE for another database")
+                    "database_holds_projects_units", safe_url=safe_url(engine), projects=found['projects'],
+                    units=found['units'], people=found['people'])
             replaced = _clear(engine, keep_backup=found["demo"] is None)
             engine = STATE.engine(check=False)
     init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
@@ -288,19 +282,12 @@ def demo_cmd(
     if json:
         emit_json(summary)
         return
-    zh = STATE.lang == "zh"
     if replaced and replaced.get("backup"):
-        say(f"原数据库已移至 {replaced['backup']}" if zh else
-            f"the previous database was moved to {replaced['backup']}")
-    if zh:
-        say(f"示范县已建成（{summary['database']}）：{summary['projects']} 个项目，分布于 {len(summary['stages'])} "
-            f"个阶段；{summary['units']} 个单位，{summary['people']} 名人员，{summary['events']} 条历史记录"
-            + ("（种子县：2022—2026年）" if scenario == "seed" else f"（种子 {seed}）"))
-    else:
-        say(f"demo county built in {summary['database']}: {summary['projects']} projects over "
-            f"{len(summary['stages'])} stages, {summary['units']} units, {summary['people']} people, "
-            f"{summary['events']} events "
-            + ("(the seed county, 2022-2026)" if scenario == "seed" else f"(seed {seed})"))
+        say(Message("previous_database_was_moved", backup=replaced['backup']))
+    counts = {"database": summary["database"], "projects": summary["projects"], "stages": len(summary["stages"]),
+              "units": summary["units"], "people": summary["people"], "events": summary["events"]}
+    say(Message("demo_built_seed_county", **counts) if scenario == "seed" else
+        Message("demo_built", seed=seed, **counts))
     if show:
         from cli.report_cmds import board_cmd
 
@@ -317,7 +304,7 @@ def _clear(engine, *, keep_backup: bool) -> dict:
 
     path = engine.url.database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
-        raise BadInput("the demo rebuilds only an SQLite file; on a server database it needs an empty database")
+        raise BadInput("demo_rebuilds_only_sqlite")
     context.reset()  # close every connection to the file
     with contextlib.closing(sqlite3.connect(path)) as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

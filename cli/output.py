@@ -21,12 +21,11 @@ from workflow.text import csv_cell, visible
 
 def check_format(fmt: str | None, choices: Sequence[str], output: Path | None) -> None:
     if fmt is not None and fmt not in choices:
-        raise BadInput(f"--format: {fmt!r} is not one of {', '.join(choices)}")
+        raise BadInput("format_is_not_one", fmt=fmt, choices=list(choices))
     if fmt in ("xlsx", "docx") and output is None:
-        raise BadInput(f"--format {fmt} needs --output FILE (a {'workbook' if fmt == 'xlsx' else 'Word document'} "
-                       "cannot go to a terminal)")
+        raise BadInput("format_needs_output_file", fmt=fmt, fmt_2='workbook' if fmt == 'xlsx' else 'Word document')
     if output is not None and fmt is None:
-        raise BadInput("--output needs --format")
+        raise BadInput("output_needs_format")
 
 
 def write_text(text: str, output: Path | None) -> None:
@@ -37,7 +36,7 @@ def write_text(text: str, output: Path | None) -> None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
+            raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
 
 
 @contextlib.contextmanager
@@ -50,7 +49,7 @@ def open_output(output: Path | None) -> Iterator[TextIO]:
     try:
         fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
-        raise BadInput(f"--output: cannot write {output}: {exc.strerror}") from None
+        raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
     with fh:
         yield fh
 

@@ -6,6 +6,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import ExpectVersion, JsonFlag, OnDate, group
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 
 plan_app = group("Plan templates for 倒排工期: days between signing, capital, groundbreaking, production.")
@@ -63,9 +64,9 @@ def project_plan(
                                   f"({tpl['sign_to_fund']}/{tpl['fund_to_break_ground']}/"
                                   f"{tpl['break_ground_to_commission']} {'天' if zh else 'days'})")
     if not doc["changes"]:
-        say("没有需要记录的变化" if zh else "nothing to record: the plan already holds these dates")
+        say(Message("nothing_to_record_plan"))
     elif dry_run:
-        say("试算：未作更改" if zh else "dry run: nothing changed")
+        say(Message("dry_run_nothing_changed"))
     else:
         say(f"{doc['code']}: {t('edited', STATE.lang)} · {'版本' if zh else 'version'} {doc['version']}")
 
@@ -101,12 +102,11 @@ def templates_set(
 ) -> None:
     """Add or change a template (admin); values not given keep their current ones."""
     if sign_to_fund is None and fund_to_break_ground is None and break_ground_to_commission is None and not industry:
-        raise BadInput("give at least one of --sign-to-fund, --fund-to-break-ground, --break-ground-to-commission, "
-                       "--industry")
+        raise BadInput("give_at_least_one")
     doc = STATE.service().set_plan_template(name, sign_to_fund=sign_to_fund, fund_to_break_ground=fund_to_break_ground,
                                             break_ground_to_commission=break_ground_to_commission,
                                             industries=industry or None)
-    emit_json(doc) if json else say(f"plan template {doc['name']} saved")
+    emit_json(doc) if json else say(Message("plan_template_saved", name=doc['name']))
 
 
 def register(app: typer.Typer) -> None:

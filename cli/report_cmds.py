@@ -32,6 +32,7 @@ from cli.options import (
     group,
 )
 from cli.sections import Report, Section, _cell, text_cell
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.lang import is_zh
 from workflow.money import WAN, in_units
@@ -197,7 +198,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
     try:
         wb.save(path)
     except OSError as exc:
-        raise BadInput(f"--output: cannot write {path}: {exc.strerror}") from None
+        raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 
 
 def emit(report: Report, fmt: str | None, output: Path | None, lang: str) -> None:
@@ -212,14 +213,14 @@ def emit(report: Report, fmt: str | None, output: Path | None, lang: str) -> Non
     else:
         assert output is not None  # check_format refuses xlsx without --output
         write_xlsx(report, lang, output)
-        say(f"wrote {output}")
+        say(Message("wrote", output=output))
 
 
 def _check(fmt: str | None, output: Path | None, json: bool) -> None:
     from cli.output import check_format
 
     if json and (fmt or output):
-        raise BadInput("--json and --format/--output do not go together: choose one")
+        raise BadInput("json_and_format_output")
     check_format(fmt, REPORT_FORMATS, output)
 
 
@@ -476,8 +477,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit, document=document)
     if doc is not None:  # a closed period: exactly the frozen figures
         if day is not None or threshold:
-            raise BadInput(f"--period {period} is closed: its reports are frozen, so --as-of and --threshold do "
-                           f"not apply; `pipeline report diff {period}` shows what changed since")
+            raise BadInput("period_is_closed_its", period=period)
     else:
         with replay.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
             if kind == "evaluation":
@@ -525,8 +525,8 @@ def report_close(period: Period, reason: str = typer.Option(None, "--reason", he
 
     svc = STATE.service()
     doc = closing.close(svc.engine, svc.actor, period, reason=reason, lang=STATE.lang)
-    emit_json(doc) if json else say(f"period {doc['period']} closed ({', '.join(doc['reports'])}); "
-                                    f"digest {doc['digest']}")
+    emit_json(doc) if json else say(Message("period_closed_digest", period=doc['period'], reports=list(doc['reports']),
+                                            digest=doc['digest']))
 
 
 @report_app.command("reopen")
@@ -537,7 +537,7 @@ def report_reopen(period: Period, reason: str = typer.Option(None, "--reason", h
 
     svc = STATE.service()
     doc = closing.reopen(svc.engine, svc.actor, period, reason=reason, lang=STATE.lang)
-    emit_json(doc) if json else say(f"period {doc['period']} reopened")
+    emit_json(doc) if json else say(Message("period_reopened", period=doc['period']))
 
 
 @report_app.command("diff")
@@ -554,7 +554,7 @@ def report_diff(period: Period,
         emit_json(doc)
         return
     if not doc["changes"]:
-        say(f"{doc['period']}: no change since the close")
+        say(Message("no_change_since_close", period=doc['period']))
         return
     lang = STATE.lang
     print_rows([t("diff_figure_h", lang), t("diff_frozen_h", lang), t("diff_now_h", lang)],
@@ -599,7 +599,7 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
     if fmt == "docx":
         assert output is not None  # check_format refuses docx without --output
         documents.write_docx(document, output)
-        say(f"wrote {output}")
+        say(Message("wrote", output=output))
     else:
         write_text(documents.html_text(document), output)
 
@@ -651,7 +651,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
 
     _check(fmt, output, json)
     if fmt in DOCUMENT_FORMATS:
-        raise BadInput(f"--format {fmt} writes a report document: use `pipeline report dispatch --format {fmt}`")
+        raise BadInput("format_writes_report_document", fmt=fmt)
     day = _date(as_of, "--as-of")
     svc, thresholds = _service(threshold, day)
     lang = STATE.lang
@@ -666,7 +666,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     if fmt is None:
         report.sections = report.sections[1:]  # the list; the counts go to stderr
         if not doc["projects"]:
-            say(f"no red or yellow projects as of {doc['as_of']}")
+            say(Message("no_red_or_yellow", as_of=doc['as_of']))
             return
     emit(report, fmt, output, lang)
     if fmt is None:
@@ -721,7 +721,7 @@ def targets_set(
         capital=parse_amount(capital, lang=lang) if capital is not None else None,
         foreign=parse_amount(foreign, "USD", lang=lang) if foreign is not None else None,
         investment=parse_amount(investment, lang=lang) if investment is not None else None)
-    emit_json(doc) if json else say(f"targets of {unit} for {year} set")
+    emit_json(doc) if json else say(Message("targets_of_for_set", unit=unit, year=year))
 
 
 def _target_text(value, lang: str) -> str:
@@ -747,7 +747,7 @@ def targets_list(year: int = typer.Option(None, "--year", help="Only this year."
         return
     lang = STATE.lang
     if not rows:
-        say("no targets set; set one with `pipeline targets set UNIT YEAR --signed N ...`")
+        say(Message("no_targets_set_set"))
         return
     cols = ["col_year", "unit", "unit_name", "metric_signed", "capital_in_place", "foreign_capital",
             "investment_completed", "col_set_by"]
@@ -822,7 +822,7 @@ def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
         emit_json(_thresholds_doc(svc, day))
     else:
         listed = ", ".join(values)
-        say(f"thresholds stored: {listed} (from {day.isoformat()})")
+        say(Message("thresholds_stored_from", listed=listed, day=day))
 
 
 @lights_app.command("reset")
@@ -839,7 +839,7 @@ def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
     if json:
         emit_json(_thresholds_doc(svc, day))
     else:
-        say(f"thresholds reset: {', '.join(names)}" if names else "thresholds reset: all")
+        say(Message("thresholds_reset", names=list(names)) if names else Message("thresholds_reset_all"))
 
 
 def register(app: typer.Typer) -> None:

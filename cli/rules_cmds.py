@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, group
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.text import visible
 
@@ -27,7 +28,7 @@ def _amount(text: str | None, option: str) -> int | None:
 
     money = parse_amount(text, lang=STATE.lang)
     if money.currency != "CNY":
-        raise BadInput(f"{option}: planned investment is in CNY (元); give e.g. 1亿 or 5000万元")
+        raise BadInput("investment_not_cny", option=option)
     return money.amount_minor
 
 
@@ -63,11 +64,12 @@ def _saved(doc: dict, json: bool, verb: str) -> None:
     from workflow.rules import Conditions
 
     conds = Conditions.from_dict(rule["conditions"]).describe(STATE.lang)
-    state = "" if rule["active"] or verb == "disabled" else " (disabled)"
-    say(_esc(f"rule {doc['id']} v{doc['version']} {verb}{state}: {rule['role']} → {rule['person']}, priority "
-             f"{rule['priority']}, {conds}"))
+    fields = {"id": doc["id"], "version": doc["version"], "verb": verb, "role": rule["role"],
+              "person": rule["person"], "priority": rule["priority"], "conditions": conds}
+    say(Message("rule_saved", **fields) if rule["active"] or verb == "disabled" else
+        Message("rule_saved_disabled", **fields), multiline=True)
     if verb != "unchanged":
-        say("existing assignments are kept; run `pipeline rules apply --dry-run` to see what it would fill")
+        say(Message("existing_assignments_are_kept"))
 
 
 NAME = typer.Option(None, "--name", help="A name for the rule, e.g. 矿产项目包保.")
@@ -192,7 +194,7 @@ def rules_list(
                      t("yes" if r["active"] else "no", lang), changed))
     print_rows([t(c, lang) for c in cols], _rows(rows))
     if not items:
-        say("no rules yet; add one with `pipeline rules add --role lead_leader --person LOGIN --priority 10 --key`")
+        say(Message("no_rules_yet_add"))
 
 
 @rules_app.command("explain")
@@ -284,11 +286,11 @@ def rules_apply(
                    title=t("rules_kept", lang))
     n = len(doc["changes"])
     if dry_run:
-        say(f"dry run: {n} assignment(s) would be made over {doc['projects']} open project(s); nothing written")
+        say(Message("dry_run_assignment_would", n=n, projects=doc['projects']))
     else:
-        say(f"{n} assignment(s) made over {doc['projects']} open project(s)")
+        say(Message("assignment_made_over_open", n=n, projects=doc['projects']))
     if doc["notices"]:
-        say(f"{len(doc['notices'])} assignment(s) kept whose rule was disabled or person deactivated")
+        say(Message("assignment_kept_whose_rule", n_notices=len(doc['notices'])))
 
 
 def register(app: typer.Typer) -> None:

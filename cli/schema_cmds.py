@@ -14,6 +14,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import DiagramFormat, JsonFlag, OutputFile, group
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 
 # --- init and db -----------------------------------------------------------------------------
@@ -37,10 +38,9 @@ def init(
         if others:
             from workflow.text import listing
 
-            raise BadInput(f"the database {safe_url(engine)} already holds {len(others)} other table(s) "
-                           f"({listing(others, 10)}): it is not a pipeline database; choose another file, "
-                           "or give --force to add the pipeline's tables to it",
-                           [{"table": name} for name in others])
+            raise BadInput("database_already_holds_other",
+                           [{"table": name} for name in others], safe_url=safe_url(engine), n_others=len(others),
+                           listing=listing(others, 10))
     before, after = _upgrade(engine)
     login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
     made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)
@@ -51,9 +51,9 @@ def init(
         emit_json(doc)
         return
     what = "created" if before is None else ("upgraded" if before != after else "up to date")
-    say(f"database {what} at revision {after}: {doc['database']}")
+    say(Message("database_at_revision", what=what, after=after, database=doc['database']))
     if made:
-        say(f"{login} is admin")
+        say(Message("is_admin", login=login))
 
 
 def _postgres_init(engine: Any) -> dict[str, Any]:
@@ -82,7 +82,8 @@ def db_upgrade(json: JsonFlag = False) -> None:
     if json:
         emit_json({"previous_revision": before, "revision": after})
     else:
-        say(f"schema at {after}" + (f" (was {before})" if before != after else " (already current)"))
+        say(Message("schema_at_was", after=after, before=before) if before != after else
+            Message("schema_at_already_current", after=after))
 
 
 @db_app.command("current")
@@ -109,7 +110,7 @@ def db_check(json: JsonFlag = False) -> None:
     if json:
         emit_json({"ok": True, "revision": dbm.SCHEMA_HEAD})
     else:
-        say(f"schema is current ({dbm.SCHEMA_HEAD})")
+        say(Message("schema_is_current", schema_head=dbm.SCHEMA_HEAD))
 
 
 # --- workflow ----------------------------------------------------------------------------------
@@ -163,15 +164,15 @@ def workflow_validate(
     from workflow.definition import load_definition
 
     if not file.exists():
-        raise BadInput(f"FILE: {file} does not exist")
+        raise BadInput("file_does_not_exist", file=file)
     defn = load_definition(file)
     doc = {"ok": True, "name": defn.name, "version": defn.version, "stages": len(defn.stages),
            "transitions": len(defn.transitions)}
     if json:
         emit_json(doc)
     else:
-        say(f"{file}: valid — {defn.name} v{defn.version}, {len(defn.stages)} stages, "
-            f"{len(defn.transitions)} transitions")
+        say(Message("valid_v_stages_transitions", file=file, name=defn.name, version=defn.version,
+                    n_stages=len(defn.stages), n_transitions=len(defn.transitions)))
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ import typer
 
 from cli.context import STATE, is_terminal, say
 from cli.options import CONTEXT
+from workflow.catalogue import Message
 
 QUIT = ("exit", "quit", "退出")
 # The root app and its ``main``, bound by cli/app.py (which imports this module, not the reverse).
@@ -47,12 +48,12 @@ def run_line(line: str) -> int | None:
     try:
         words = shlex.split(text)
     except ValueError as exc:  # an unclosed quote
-        say(f"error: {exc}", style="red")
+        say(Message("error_exc", exc=exc), style="red")
         return 2
     if words and words[0] == "pipeline":
         words = words[1:]
     if words and words[0] == "shell":
-        say("error: already in the shell", style="red")
+        say(Message("error_already_in_shell"), style="red")
         return 2
     if not words:
         return None
@@ -140,9 +141,7 @@ def _interactive() -> int:
     readline.set_completer(Completer())
     readline.set_completer_delims(" \t")
     readline.parse_and_bind("tab: complete")
-    zh = STATE.lang == "zh"
-    say("输入命令（不带 pipeline），Tab 补全，exit 退出" if zh else
-        "type commands without `pipeline`; Tab completes; exit or Ctrl-D leaves")
+    say(Message("type_commands_without_pipeline"))
     last = 0
     try:
         while True:

@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, LetterFormat, OnDate, OutputDir, group
+from workflow.catalogue import Message
 
 problem_app = group("Problems with owners and deadlines (问题清单, 督办).")
 supervision_app = group("The escalation ladder and supervision letters (督办函).")
@@ -62,7 +63,7 @@ def problem_add(
     """Open a problem of a project with an owner unit and a deadline (coordinator, admin)."""
     doc = STATE.service().add_problem(code, text, kind=kind, owner=owner, person=person, due=_day(due, "--due"),
                                       source=source, on=_on(on))
-    emit_json(doc) if json else say(f"{code}: problem #{doc['id']} opened")
+    emit_json(doc) if json else say(Message("problem_opened", code=code, id=doc['id']))
 
 
 def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: str | None = None) -> None:
@@ -72,7 +73,7 @@ def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: s
         return
     done = {"update": "progress recorded", "extend": f"extended to {to}", "close": "closed out",
             "reopen": "reopened"}[action]
-    say(f"problem #{problem} ({doc['project']}): {done}")
+    say(Message("problem", problem=problem, project=doc['project'], done=done))
 
 
 @problem_app.command("update")
@@ -205,7 +206,7 @@ def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
 
     stored = STATE.service().set_ladder(parse_ladder_args(values), reason=reason, effective_on=parse_from(from_))
     listed = ", ".join(f"{k}={v}" for k, v in sorted(stored.items()))
-    emit_json({"stored": stored}) if json else say(f"ladder settings stored: {listed}")
+    emit_json({"stored": stored}) if json else say(Message("ladder_settings_stored", listed=listed))
 
 
 supervision_app.add_typer(ladder_app, name="ladder")
@@ -234,7 +235,7 @@ def supervision_letters(
         emit_json(doc)
         return
     if not issued:
-        say("no new letters")
+        say(Message("no_new_letters"))
         return
     _rows(["col_number", "col_problem", "code", "col_level", "col_addressee", "details"],
           [[x["number"], f"#{x['problem']}", x["project"], x["level"], x["addressee"], x["file"]]

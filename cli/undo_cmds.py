@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag
+from workflow.catalogue import Message
 
 
 def undo_cmd(
@@ -26,7 +27,7 @@ def undo_cmd(
 
     undone = doc["undone"]
     span = str(undone[0]) if len(undone) == 1 else f"{undone[0]}-{undone[-1]}"
-    say(f"{code}: undone event(s) {span}; now at {stage_label(doc['stage'], STATE.lang)}")
+    say(Message("undone_event_now_at", code=code, span=span, stage_label=stage_label(doc['stage'], STATE.lang)))
 
 
 def undo_window_cmd(
@@ -40,7 +41,7 @@ def undo_window_cmd(
     if json:
         emit_json({"undo_window_days": value})
     else:
-        say(f"undo window: {value} day(s)" + (" (entries recorded today)" if value == 0 else ""))
+        say(Message("undo_window_today") if value == 0 else Message("undo_window_days", value=value))
 
 
 def register(app: typer.Typer) -> None:

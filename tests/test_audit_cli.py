@@ -241,7 +241,7 @@ def test_auditor_reads_everything_and_writes_nothing(cli, county, aud):
     for args in (("correct", b, 2, "--reason", "x"), ("advance", b, "sign"), ("followup", "add", b, "x"),
                  ("capital", "add", b, "100万")):
         res = cli(*args, json=True, actor=aud)
-        assert res.code == 6 and res.json["error"]["code"] == "not_allowed", args
+        assert res.code == 6 and res.json["error"]["code"] == "role_may_not", args
 
 
 def test_history_and_audit_open_sqlite_read_only(cli, county, aud, monkeypatch):

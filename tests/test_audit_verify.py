@@ -391,14 +391,14 @@ def test_unknown_digest_fails_and_bad_digest_is_bad_input(county):
     code, report = verify(cli, "--digest", "ab" * 32)
     assert code == 7 and "no checkpoint with this digest" in report["failures"][0]["problem"]
     res = cli("audit", "verify", "--digest", "xyz", json=True)
-    assert res.code == 2 and res.json["error"]["code"] == "bad_input"
+    assert res.code == 2 and res.json["error"]["code"] == "bad_digest"
 
 
 def test_checkpoint_refuses_a_broken_history(county):
     cli, county = county
     tamper(cli.db, ("UPDATE event SET actor = 'mallory' WHERE project_id = ? AND seq = 2", (county["P-0001"],)))
     res = cli.admin("audit", "checkpoint", json=True)
-    assert res.code == 7 and res.json["error"]["code"] == "integrity"
+    assert res.code == 7 and res.json["error"]["code"] == "history_failed_verification_no_checkpoint"
     assert any(d["code"] == "P-0001" and d["seq"] == 2 for d in res.json["error"]["details"])
     con = sqlite3.connect(cli.db)
     assert con.execute("SELECT count(*) FROM checkpoint").fetchone()[0] == 0

@@ -59,7 +59,8 @@ def test_bad_amounts_exit_2_and_change_nothing(cli, amount):
     res = cli("project", "add", "--name", "x", "--investor", "y", "--industry", "z", "--investment", amount,
               "--unit", "XH", json=True)
     assert res.code == 2
-    assert res.json["error"]["code"] == "bad_input"
+    assert res.json["error"]["code"] in ("amount_not_recognised", "amount_not_recognised_because",
+                                         "must_not_be_empty")
     assert "accepted forms" in res.json["error"]["message"] or "must not be empty" in res.json["error"]["message"]
     assert cli("project", "list", json=True).json["projects"] == []
 
@@ -159,7 +160,7 @@ def test_not_found_exit_4(cli):
                  ("next", "P-9999")):
         res = cli(*args, json=True)
         assert res.code == 4, args
-        assert res.json["error"]["code"] == "not_found"
+        assert res.json["error"]["code"] == "no_project" and res.json["error"]["fields"] == {"code": "P-9999"}
     res = cli("project", "add", "--name", "a", "--investor", "b", "--industry", "c", "--investment", "1",
               "--unit", "NOPE", json=True)
     assert res.code == 4
@@ -170,7 +171,7 @@ def test_roles_exit_6(cli):
     # unknown users may read but not write
     assert cli("project", "show", code, actor="stranger", json=True).code == 0
     res = cli("advance", code, "submit", actor="stranger", json=True)
-    assert res.code == 6 and res.json["error"]["code"] == "not_allowed"
+    assert res.code == 6 and res.json["error"]["code"] == "unknown_user_may_not"
     cli.admin("users", "add", "aud", "--role", "auditor", ok=True)
     cli.admin("users", "add", "boss", "--role", "leader", ok=True)
     assert cli("followup", "add", code, "查看现场", actor="aud").code == 6
@@ -185,7 +186,7 @@ def test_expect_version_conflict_exit_5(cli):
     assert cli("project", "show", code, json=True).json["version"] == 1
     cli("advance", code, "submit", "--expect-version", "1", ok=True)
     res = cli("followup", "add", code, "电话沟通", "--expect-version", "1", json=True)
-    assert res.code == 5 and res.json["error"]["code"] == "conflict"
+    assert res.code == 5 and res.json["error"]["code"] == "version_conflict"
     assert len(cli("history", code, json=True).json["events"]) == 2
 
 
@@ -344,7 +345,8 @@ def test_chinese_labels(cli):
 def test_json_error_document_on_usage_error(cli):
     res = cli("project", "show", json=True)
     assert res.code == 2
-    assert set(res.json["error"]) == {"code", "message", "details"}
+    assert set(res.json["error"]) == {"code", "fields", "message", "details"}
+    assert res.json["error"]["code"] == "usage"
 
 
 def test_history_formats(cli, tmp_path):

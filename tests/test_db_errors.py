@@ -35,7 +35,7 @@ def test_a_busy_database_exits_5_saying_how_long_it_was_held(sq, monkeypatch):
         holder.close()
     assert r.code == 5, r.err
     assert "the database is busy: another program has held it for 0.5 s" in r.err
-    assert rj.code == 5 and rj.json["error"]["code"] == "conflict"
+    assert rj.code == 5 and rj.json["error"]["code"] == "database_busy"
     _no_sql(r.err + rj.out)
     assert len(sq("history", "P-0001", json=True, ok=True).json["events"]) == 1  # nothing was written
 
@@ -85,7 +85,7 @@ def test_not_a_database_or_truncated_exits_2_with_the_path_and_verify_7(sq, tmp_
     r = invoke(["audit", "verify"], db=str(bad))
     assert r.code == 7 and str(bad) in r.err, r.err
     r = invoke(["audit", "verify", "--json"], db=str(bad))
-    assert r.code == 7 and '"integrity"' in r.out
+    assert r.code == 7 and '"not_pipeline_database"' in r.out
 
 
 def test_an_unknown_url_scheme_lists_the_supported_ones():
@@ -182,4 +182,4 @@ def test_a_postgresql_login_without_grants_exits_6_naming_the_privilege(cli):
     assert "privilege" in r.err and "SELECT" in r.err and "not initialised" not in r.err
     _no_sql(r.err)
     rj = cli("project", "list", actor="nogrants", json=True)
-    assert rj.code == 6 and rj.json["error"]["code"] == "not_allowed"
+    assert rj.code == 6 and rj.json["error"]["code"] == "database_privilege_missing"

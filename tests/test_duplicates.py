@@ -19,7 +19,7 @@ def test_same_name_and_investor_refused_naming_the_project(cli):
     first = add(cli, "宾馆建设项目", "利源达公司", ok=True).json["code"]
     # spaces and full/half width are normalised
     res = add(cli, " 宾馆 建设项目", "利源达公司　", )
-    assert res.code == 2 and res.json["error"]["code"] == "duplicate"
+    assert res.code == 2 and res.json["error"]["code"] == "duplicate_project"
     assert first in res.json["error"]["message"] and res.json["error"]["details"][0]["project"] == first
     res = add(cli, "ＡＢＣ hotel", "ACME")
     assert res.code == 0
@@ -41,7 +41,7 @@ def test_same_tranche_refused_off_a_terminal(cli):
     to_signed(cli, code)
     cli("capital", "add", code, "3000万", "--on", date.today().isoformat(), ok=True)
     res = cli("capital", "add", code, "3000万", json=True)
-    assert res.code == 2 and res.json["error"]["code"] == "duplicate"
+    assert res.code == 2 and res.json["error"]["code"] == "duplicate_money_entry"
     assert res.json["error"]["details"][0]["seq"] > 0
     assert cli("capital", "add", code, "3000万", "--source", "x").code == 2  # without --json too
     cli("capital", "add", code, "3000万美元", ok=True)  # another currency

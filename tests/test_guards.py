@@ -156,7 +156,7 @@ def test_check_guard_passed_failed_and_not_recorded():
     labels = default_definition().guard_labels
     failed = one("check:environment", dataclasses.replace(GOOD, checks={"environment": "fail"}), labels)
     assert failed.message == "check environment (环保红线) not passed (failed)"
-    assert failed.message_zh == "环保红线审查未通过（未通过）"
+    assert failed.message_zh == "环保红线审查未通过"
     assert one("check:energy", GOOD, labels).message_zh == "能耗审查已通过"
 
 
@@ -206,7 +206,8 @@ def test_evaluate_refuses_an_unknown_guard():
 
 def test_result_as_dict_matches_the_json_error_shape():
     bad = one("reason_given", EMPTY)
-    assert bad.as_dict() == {"guard": "reason_given", "message": "a reason is required (--reason)"}
+    assert bad.as_dict() == {"guard": "reason_given", "message": "a reason is required (--reason)",
+                             "code": "guard_reason_missing", "fields": {}}
     assert bad.as_dict("zh")["message"] == "须填写原因（--reason）"
 
 

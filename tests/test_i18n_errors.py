@@ -1,67 +1,30 @@
-"""Chinese error messages (docs/usage.md): every message the engine and the command line raise has a Chinese
-entry in the one catalogue (``workflow/i18n.py`` ERRORS), and ``--lang zh`` prints it."""
+"""Errors by code (docs/text-and-errors.md, "Errors by code"): every error the engine and the command
+line raise names a code of the one catalogue (workflow/catalogue/*.toml) with its fields, the
+catalogue has English and Chinese for each, and ``--lang zh`` prints the Chinese whole."""
 
 from __future__ import annotations
 
 import ast
-import itertools
 import pathlib
+import re
+import string
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ERROR_CLASSES = {"PipelineError", "BadInput", "Duplicate", "Refused", "NotFound", "Conflict", "NotAllowed",
-                 "IntegrityFailure"}
-# Functions whose argument (by position) is the message of an error they raise, or a problem they report
-# (a workflow definition's problems, ``audit verify``'s failures).
-MESSAGE_ARGS = {"check_reason": 1, "reason": 1, "_new_version": 4, "_problem": 2}
+                 "IntegrityFailure", "SchemaMismatch"}
+# Helpers whose argument (by position) is the message of an error they raise or a problem they report.
+MESSAGE_ARGS = {"check_reason": (1,), "reason": (1,), "_new_version": (4,), "_problem": (2,)}
+MESSAGE_ARGS_IN = {("workflow/io.py", "_problem"): (3,)}
 RECEIVER_ARGS = {("problems", "add"): 1, ("failures", "add"): 2}
-BILINGUAL = "bilingual"  # a message chosen by language where it is raised (``… if zh else …``)
-
-
-def _template(node: ast.AST, assigned: dict[str, list[ast.AST]]) -> list[str] | str | None:
-    """The English templates ``node`` may evaluate to (the f-string as written), BILINGUAL, or None when
-    it is not text written here."""
-    from workflow.i18n import mostly_chinese
-
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value.replace("{", "{{").replace("}", "}}")]
-    if isinstance(node, ast.JoinedStr):
-        out = []
-        for v in node.values:
-            if isinstance(v, ast.Constant):
-                out.append(str(v.value).replace("{", "{{").replace("}", "}}"))
-            elif isinstance(v, ast.FormattedValue):
-                field = ast.unparse(v.value) + {114: "!r", 115: "!s", 97: "!a"}.get(v.conversion, "")
-                if v.format_spec is not None:
-                    field += ":" + "".join(str(x.value) for x in v.format_spec.values if isinstance(x, ast.Constant))
-                out.append("{" + field + "}")
-        return ["".join(out)]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _template(node.left, assigned), _template(node.right, assigned)
-        if BILINGUAL in (left, right):
-            return BILINGUAL
-        if isinstance(left, list) and isinstance(right, list):
-            return [a + b for a, b in itertools.product(left, right)]
-        return None
-    if isinstance(node, ast.IfExp):
-        body, orelse = _template(node.body, assigned), _template(node.orelse, assigned)
-        for side in (body, orelse):
-            if side == BILINGUAL or (isinstance(side, list) and any(mostly_chinese(t) for t in side)):
-                return BILINGUAL
-        if isinstance(body, list) and isinstance(orelse, list):
-            return body + orelse
-        return None
-    if isinstance(node, ast.Name) and node.id in assigned:
-        found: list[str] = []
-        for value in assigned[node.id]:
-            t = _template(value, {})
-            if t == BILINGUAL:
-                return BILINGUAL
-            if isinstance(t, list):
-                found += t
-        return found or None
-    return None
+SAY_CALLS = {"say": 0, "_write_result": 2}
+# Codes built where they are used: their prefix, and the catalogue entries they may name.
+DYNAMIC = {"amount_": re.compile(r"amount_\w+"), "guard_": re.compile(r"guard_\w+")}
+# A message held in a parameter (a helper raising the message its caller wrote as a `Message`).
+MESSAGE_PARAMETERS = {("workflow/values.py", "what"), ("workflow/rules.py", "nothing"), ("workflow/guards.py", "code")}
+# The mechanism itself (an error built from a code it is given).
+MECHANISM = {"workflow/errors.py", "workflow/catalogue/__init__.py"}
 
 
 def _call_name(call: ast.Call) -> str | None:
@@ -70,97 +33,185 @@ def _call_name(call: ast.Call) -> str | None:
     return call.func.attr if isinstance(call.func, ast.Attribute) else None
 
 
-def error_messages() -> list[tuple[str, str]]:
-    """(where, English template) of every literal message raised in workflow/ and cli/; messages that
-    are chosen by language where they are raised, or are mostly Chinese, need no entry."""
-    from workflow.i18n import mostly_chinese
-
-    out = []
+def _sources():
     for folder in ("workflow", "cli"):
         for path in sorted((ROOT / folder).rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for func in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
-                assigned: dict[str, list[ast.AST]] = {}
-                for n in ast.walk(func):
-                    if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-                        assigned.setdefault(n.targets[0].id, []).append(n.value)
-                nodes = ast.walk(func) if func is not tree else (
-                    n for n in ast.iter_child_nodes(tree) if not isinstance(n, ast.FunctionDef | ast.ClassDef))
-                for n in nodes:
-                    for call in (c for c in ast.walk(n) if isinstance(c, ast.Call)):
-                        name = _call_name(call)
-                        receiver = call.func.value.id if (isinstance(call.func, ast.Attribute)
-                                                          and isinstance(call.func.value, ast.Name)) else None
-                        at = RECEIVER_ARGS.get((receiver or "", name or ""))
-                        if name in ERROR_CLASSES and call.args:
-                            arg: ast.AST | None = call.args[0]
-                        elif name in MESSAGE_ARGS and len(call.args) > MESSAGE_ARGS[name]:
-                            arg = call.args[MESSAGE_ARGS[name]]
-                        elif at is not None and len(call.args) > at:
-                            arg = call.args[at]
-                        else:
-                            continue
-                        templates = _template(arg, assigned)
-                        if isinstance(templates, list):
-                            where = f"{path.relative_to(ROOT)}:{call.lineno}"
-                            out += [(where, t) for t in templates if t.strip() and not mostly_chinese(t)]
-                        for d in (d for a in call.args[1:] for d in ast.walk(a) if isinstance(d, ast.Dict)):
-                            keys = [k.value for k in d.keys if isinstance(k, ast.Constant)]
-                            if "message" in keys and "message_zh" not in keys:
-                                detail = _template(d.values[keys.index("message")], assigned)
-                                if isinstance(detail, list):
-                                    where = f"{path.relative_to(ROOT)}:{d.lineno}"
-                                    out += [(where, t) for t in detail if not mostly_chinese(t)]
-    return sorted(set(out))
+            yield str(path.relative_to(ROOT)), ast.parse(path.read_text(encoding="utf-8"))
 
 
-def test_every_error_message_has_chinese():
-    from workflow.i18n import ERRORS
-
-    found = error_messages()
-    assert len(found) > 200  # the scan finds the raise sites
-    missing = [f"{where}: {t}" for where, t in found if t not in ERRORS]
-    assert missing == [], "error messages without Chinese in workflow/i18n.py ERRORS:\n" + "\n".join(missing)
+def _fields_of(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def test_chinese_templates_use_the_english_fields():
-    import re
+def _words(node: ast.AST) -> bool:
+    """Whether a message node written at a call holds English words (a legacy message)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(re.search(r"[A-Za-z]{2}", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_words(v) for v in node.values if isinstance(v, ast.Constant))
+    if isinstance(node, ast.BinOp):
+        return _words(node.left) or _words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _words(node.body) or _words(node.orelse)
+    return False
 
-    from workflow.i18n import ERRORS, template_parts
 
+def uses() -> tuple[list[tuple[str, str, set[str] | None]], list[str]]:
+    """(where, code, keyword names or None when splatted) of every coded raise and message, and the
+    places that still raise or pass a plain message."""
+    from workflow.catalogue import CODE_RE
+
+    found: list[tuple[str, str, set[str] | None]] = []
+    legacy: list[str] = []
+    for rel, tree in _sources():
+        if rel in MECHANISM:
+            continue
+        for call in (c for c in ast.walk(tree) if isinstance(c, ast.Call)):
+            name = _call_name(call)
+            where = f"{rel}:{call.lineno}"
+            kw = None if any(k.arg is None for k in call.keywords) else {
+                k.arg for k in call.keywords if k.arg and k.arg != "details"}
+            if isinstance(call.func, ast.Name) and name in ERROR_CLASSES | {"Message", "detail"}:
+                if not call.args:
+                    legacy.append(f"{where}: {name}() without a code")
+                    continue
+                arg = call.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and CODE_RE.match(arg.value):
+                    if name == "detail" and kw is not None:
+                        kw -= {"guard", "line", "field", "row", "column"}
+                    found.append((where, arg.value, kw))
+                elif isinstance(arg, ast.IfExp) and all(
+                        isinstance(b, ast.Constant) and isinstance(b.value, str) and CODE_RE.match(b.value)
+                        for b in (arg.body, arg.orelse)):
+                    found += [(where, b.value, kw) for b in (arg.body, arg.orelse)]  # type: ignore[attr-defined]
+                elif isinstance(arg, ast.JoinedStr) and all(
+                        isinstance(v, ast.FormattedValue) or re.fullmatch(r"_?[a-z0-9_]+", str(v.value))
+                        for v in arg.values):
+                    continue  # a code built where it is used (its entries: DYNAMIC)
+                elif isinstance(arg, ast.Call) and _call_name(arg) == "Message":
+                    continue
+                elif isinstance(arg, ast.Name) and (rel, arg.id) in MESSAGE_PARAMETERS:
+                    continue
+                elif isinstance(arg, ast.Name) and name == "PipelineError":
+                    continue
+                else:
+                    legacy.append(f"{where}: {ast.unparse(arg)[:100]}")
+                continue
+            receiver = call.func.value.id if (isinstance(call.func, ast.Attribute)
+                                              and isinstance(call.func.value, ast.Name)) else None
+            at = RECEIVER_ARGS.get((receiver or "", name or ""))
+            if (name == "wrap" and isinstance(call.func, ast.Attribute) and call.args
+                    and isinstance(call.args[0], ast.Constant)):  # an error put inside another (field "error")
+                found.append((where, call.args[0].value, None if kw is None else kw | {"error"}))
+                continue
+            positions = (at,) if at is not None else MESSAGE_ARGS_IN.get((rel, name or "")) or MESSAGE_ARGS.get(
+                name or "") or (
+                (SAY_CALLS[name],) if name in SAY_CALLS else ())
+            for i in positions:
+                if len(call.args) > i and _words(call.args[i]):
+                    legacy.append(f"{where}: {ast.unparse(call.args[i])[:100]}")
+        for d in (n for n in ast.walk(tree) if isinstance(n, ast.Dict)):
+            keys = [k.value if isinstance(k, ast.Constant) else None for k in d.keys]
+            if "message" in keys and _words(d.values[keys.index("message")]):
+                legacy.append(f"{rel}:{d.lineno}: detail message {ast.unparse(d.values[keys.index('message')])[:80]}")
+    return found, legacy
+
+
+def test_no_plain_message_is_raised():
+    """Every raise names a code (the codemod converts what other branches add; see the commit)."""
+    found, legacy = uses()
+    assert len(found) > 300  # the scan finds the raise sites
+    assert legacy == [], "errors or messages still written as plain text:\n" + "\n".join(legacy)
+
+
+def test_every_code_has_english_and_chinese():
+    from workflow.catalogue import catalogue
+
+    cat = catalogue()
+    found, _ = uses()
+    missing = sorted({f"{where}: {code}" for where, code, _ in found if code not in cat})
+    assert missing == [], "codes not in workflow/catalogue:\n" + "\n".join(missing)
+    bad = [code for code, e in cat.items() if set(e) != {"en", "zh"} or not e["en"].strip()
+           or not re.search(r"[\u4e00-\u9fff]", e["zh"]) and e["zh"] != e["en"]]
+    assert bad == [], f"entries without both English and Chinese: {bad}"
+
+
+def test_fields_at_the_raise_sites_are_the_entry_fields():
+    from workflow.catalogue import catalogue
+
+    cat = catalogue()
+    found, _ = uses()
     bad = []
-    for en, zh in ERRORS.items():
-        fields = {f for _, f in template_parts(en) if f is not None}
-        zh_fields = {f.partition("|")[0] for _, f in template_parts(zh) if f is not None}
-        if zh_fields - fields or not re.search(r"[\u4e00-\u9fff]", zh) and zh != en:
-            bad.append(en)
-    assert bad == []
+    for where, code, kw in found:
+        if code not in cat or kw is None:
+            continue
+        en, zh = _fields_of(cat[code]["en"]), _fields_of(cat[code]["zh"])
+        if en | zh != kw:
+            bad.append(f"{where}: {code} given {sorted(kw)}, the entry uses {sorted(en | zh)}")
+    assert bad == [], "\n".join(bad)
 
 
-@pytest.mark.parametrize(("message", "chinese"), [
-    ("no project P-0999", "没有项目 P-0999"),
-    ("write 3 (P-0001 add): no unit 'XX'", "没有单位 'XX'"),
-    ("no unit '新华镇新华镇新华镇新华镇'", "没有单位 '新华镇新华镇新华镇新华镇'"),  # Chinese in a value
-    ("'bob' (role leader) may not record capital; it needs the role coordinator or admin",
-     "'bob'（角色：领导） 无权记录到位资金；须有以下角色：协调员或管理员"),
-])
-def test_messages_are_translated_with_their_values(message, chinese):
-    from workflow.i18n import error_zh
+def test_every_entry_is_used():
+    from workflow.catalogue import catalogue
 
-    assert chinese in error_zh(message)
+    found, _ = uses()
+    used = {code for _, code, _ in found}
+    unused = sorted(c for c in catalogue() if c not in used and not any(
+        c.startswith(p) and r.fullmatch(c) for p, r in DYNAMIC.items()))
+    assert unused == [], f"catalogue entries no code names: {unused}"
 
 
-def test_unknown_messages_stay_as_they_are():
-    from workflow.i18n import error_zh
+def test_the_catalogue_is_plain_toml_with_snake_case_codes():
+    import tomllib
 
-    assert error_zh("something nobody wrote") == "something nobody wrote"
-    assert error_zh("已是中文") == "已是中文"
+    from workflow.catalogue import CODE_RE, HERE, catalogue
+
+    codes = []
+    for path in HERE.glob("*.toml"):
+        codes += list(tomllib.loads(path.read_text(encoding="utf-8")))
+    assert len(codes) == len(set(codes)) == len(catalogue())
+    assert all(CODE_RE.match(c) for c in codes)
+
+
+def test_what_a_role_may_do_has_chinese():
+    """Every ``what`` a role check names (``may not {what}``) is a word of the catalogue."""
+    from workflow.i18n import ERROR_WORDS
+
+    found = set()
+    for _, tree in _sources():
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            name = _call_name(call)
+            for kw in call.keywords:
+                if kw.arg == "what" and isinstance(kw.value, ast.Constant) and name in {"_run", "run_batch"}:
+                    found.add(kw.value.value)
+            if name in {"require", "_new_version"} and len(call.args) >= 3:
+                last = call.args[3 if name == "_new_version" else -1]
+                if isinstance(last, ast.Constant) and isinstance(last.value, str):
+                    found.add(last.value)
+    assert len(found) > 20
+    assert sorted(found - set(ERROR_WORDS)) == []
+
+
+def test_no_reverse_translator_is_left():
+    import workflow.i18n as i18n
+
+    for name in ("ERRORS", "error_zh", "_translate", "_compiled", "_word"):
+        assert not hasattr(i18n, name), name
+
+
+# --- the command line ---------------------------------------------------------------------------------
 
 
 def _add(cli) -> str:
     res = cli("project", "add", "--name", "宾馆建设项目", "--investor", " ", "--industry", "hotel", "--investment",
               "0", "--unit", "XH", json=True, ok=True)
     return res.json["code"]
+
+
+def _english_words(text: str) -> list[str]:
+    """English words left in a Chinese message (codes, commands and options aside)."""
+    text = re.sub(r"`[^`]*`|--[a-z-]+|P-\d+|'[^']*'|\b(?:CNY|USD)\b", "", text)
+    return re.findall(r"[A-Za-z]{3,}", text)
 
 
 def test_errors_in_chinese_with_their_exit_codes(cli):
@@ -171,92 +222,73 @@ def test_errors_in_chinese_with_their_exit_codes(cli):
     assert res.code == 2 and "无法识别的金额" in res.err and "not an amount" not in res.err
     res = cli("advance", code, "fly", lang="zh")
     assert res.code == 2 and "无法识别的操作或阶段 'fly'" in res.err and "unknown trigger" not in res.err
-    assert "已有的操作：" in res.err  # the details too
-    res = cli("advance", code, "submit", lang="zh")  # refused by guards: each guard's Chinese
-    assert res.code == 3 and f"{code}：操作 submit 被拒绝" in res.err and "refused" not in res.err
-    first = res.err.splitlines()[0]
-    assert "投资" in first and not any(w in first for w in ("investor", "investment")), first
+    assert "已有的操作：提交审核" in res.err  # the details too, by their labels
     res = cli("project", "edit", code, "--name", "x", actor="nobody", lang="zh")
     assert res.code == 6 and "无权修改项目" in res.err and "协调员或管理员" in res.err
     en = cli("project", "show", "P-9999")
     assert en.code == 4 and "error: no project P-9999" in en.err and "没有" not in en.err
 
 
-def test_json_error_keeps_the_english_message_and_adds_the_chinese(cli):
+def test_a_refused_transition_is_wholly_chinese_and_whole(cli):
+    code = _add(cli)
+    res = cli("advance", code, "submit", lang="zh")
+    assert res.code == 3
+    first = res.err.splitlines()[0]
+    assert first.startswith(f"错误：{code}：操作“提交审核”被拒绝：") and "投资方未填写" in first, first
+    assert _english_words(first) == [], first
+    assert "…" not in res.err
+    assert "  ✗ 投资方未填写" in res.err and "has_investor" not in res.err
+
+
+def test_a_stage_refusal_names_labels_not_keys(cli):
+    code = _add(cli)
+    res = cli("capital", "add", code, "200万美元", lang="zh")
+    assert res.code == 3
+    first = res.err.splitlines()[0]
+    assert "“意向在谈”阶段不能记录到位资金" in first and "可在以下阶段记录：已签约" in first, first
+    assert _english_words(first) == [] and "…" not in res.err, first
+
+
+def test_money_and_dates_in_a_chinese_error(cli):
+    code = _add(cli)
+    for step in (["edit", code, "--investment", "5000万", "--investor", "某公司"], ["advance", code, "submit"],
+                 ["check", code, "industrial_policy", "pass"]):
+        cli("project", *step, ok=True) if step[0] == "edit" else cli(*step)
+    import datetime as dt
+
+    from workflow.errors import Duplicate
+
+    exc = Duplicate("duplicate_money_entry", code=code, kind="capital",
+                    amount={"amount_minor": 200_000_000, "currency": "USD"}, on=dt.date(2026, 12, 6), seq=7,
+                    recorded_at="2026-12-06T01:30:00.000000Z")
+    zh = exc.text("zh")
+    assert "200.00 万美元" in zh and "2026年12月6日" in zh and "分" not in zh.split("；")[0], zh
+    assert "2026-12-06T" not in zh and "Z" not in zh
+    assert "USD 2,000,000.00 on 2026-12-06" in exc.message
+    res = cli("advance", code, "approve", "--on", "2999-01-01", lang="zh")
+    assert res.code == 2 and "2999年1月1日" in res.err and "2999-01-01" not in res.err.splitlines()[0], res.err
+
+
+def test_json_errors_carry_code_fields_and_the_message_in_the_runs_language(cli):
     res = cli("advance", "P-9999", "submit", json=True, lang="zh")
     err = res.json["error"]
-    assert res.code == 4 and err["code"] == "not_found"
-    assert err["message"].startswith("no project P-9999") and err["message_zh"].startswith("没有项目 P-9999")
-    res = cli("advance", _add(cli), "fly", json=True, lang="zh")
-    assert res.code == 2
-    assert {d["message_zh"].split("：")[0] for d in res.json["error"]["details"]} == {"已有的操作", "已有的阶段"}
+    assert res.code == 4 and set(err) == {"code", "fields", "message", "details"}
+    assert err["code"] == "no_project" and err["fields"] == {"code": "P-9999"}
+    assert err["message"] == "没有项目 P-9999"
     en = cli("advance", "P-9999", "submit", json=True)
-    assert "message_zh" not in en.json["error"]
-
-
-def test_what_a_role_may_do_has_chinese():
-    """Every ``what`` a role check names (``may not {what}``) is in the catalogue's words."""
-    from workflow.i18n import ERROR_WORDS
-
-    found = set()
-    for folder in ("workflow", "cli"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            for call in (n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.Call)):
-                name = _call_name(call)
-                for kw in call.keywords:
-                    if kw.arg == "what" and isinstance(kw.value, ast.Constant) and name in {"_run", "run_batch"}:
-                        found.add(kw.value.value)
-                if name in {"require", "_new_version"} and len(call.args) >= 3:
-                    last = call.args[3 if name == "_new_version" else -1]
-                    if isinstance(last, ast.Constant) and isinstance(last.value, str):
-                        found.add(last.value)
-    assert len(found) > 20
-    assert sorted(found - set(ERROR_WORDS)) == []
-
-
-# Calls printing a message on stderr, and the position of the message among their arguments.
-SAY_CALLS = {"say": 0, "_write_result": 2}
-
-
-def stderr_messages() -> list[tuple[str, str]]:
-    """(where, English template) of every literal message cli/ prints on stderr with words in it
-    (``say(f"wrote {output}")``); lines of values only (``"  ✗ {guard}: {msg}"``) need no entry."""
-    import re
-
-    from workflow.i18n import mostly_chinese, template_parts
-
-    out = []
-    for path in sorted((ROOT / "cli").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for func in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-            assigned: dict[str, list[ast.AST]] = {}
-            for n in ast.walk(func):
-                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-                    assigned.setdefault(n.targets[0].id, []).append(n.value)
-            for call in (c for c in ast.walk(func) if isinstance(c, ast.Call)):
-                at = SAY_CALLS.get(_call_name(call) or "")
-                if at is None or len(call.args) <= at:
-                    continue
-                arg = call.args[at]
-                if isinstance(arg, ast.Call) and _call_name(arg) == "_esc" and arg.args:
-                    arg = arg.args[0]
-                templates = _template(arg, assigned)
-                if not isinstance(templates, list):
-                    continue
-                for t in templates:
-                    words = "".join(lit for lit, field in template_parts(t) if field is None)
-                    if not mostly_chinese(t) and re.search(r"[A-Za-z]{2}", words):
-                        out.append((f"{path.relative_to(ROOT)}:{call.lineno}", t))
-    return sorted(set(out))
-
-
-def test_every_stderr_message_has_chinese():
-    from workflow.i18n import ERRORS
-
-    found = stderr_messages()
-    assert len(found) > 30  # the scan finds the messages
-    missing = [f"{where}: {t}" for where, t in found if t not in ERRORS]
-    assert missing == [], "stderr messages without Chinese in workflow/i18n.py ERRORS:\n" + "\n".join(missing)
+    assert en.json["error"]["message"] == "no project P-9999" and en.json["error"]["code"] == "no_project"
+    code = _add(cli)
+    res = cli("advance", code, "submit", json=True)
+    err = res.json["error"]
+    assert res.code == 3 and err["code"] == "transition_refused"
+    assert err["fields"]["code"] == code and err["fields"]["trigger"] == "submit"
+    guards = {d["guard"]: d for d in err["details"]}
+    assert guards["has_investor"] == {"guard": "has_investor", "message": "investor is missing",
+                                      "code": "guard_field_missing", "fields": {"field": "investor"}}
+    res = cli("advance", code, "fly", json=True, lang="zh")
+    assert res.code == 2 and err["code"] != "bad_input"
+    assert {d["message"].split("：")[0] for d in res.json["error"]["details"]} == {"已有的操作", "已有的阶段"}
+    assert all("message_zh" not in d for d in res.json["error"]["details"])
 
 
 def test_zh_confirmation_accepts_chinese_answers_and_complains_in_chinese(capsys):

@@ -123,9 +123,9 @@ def test_usage_errors_are_chinese_and_exit_2(args, chinese, english):
     assert en.code == 2 and english in en.err and "错误" not in en.err
 
 
-def test_usage_error_json_adds_the_chinese():
+def test_usage_error_json_in_the_runs_language():
     zh = invoke(["project", "list", "--bogus", "--json"], lang="zh")
     err = __import__("json").loads(zh.out)["error"]
-    assert zh.code == 2 and err["message"] == "No such option: --bogus" and err["message_zh"] == "没有此选项：--bogus"
+    assert zh.code == 2 and err == {"code": "usage", "fields": {}, "message": "没有此选项：--bogus", "details": []}
     en = invoke(["project", "list", "--bogus", "--json"], lang="en")
-    assert "message_zh" not in __import__("json").loads(en.out)["error"]
+    assert __import__("json").loads(en.out)["error"]["message"] == "No such option: --bogus"

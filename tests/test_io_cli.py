@@ -57,7 +57,7 @@ def test_one_bad_row_refuses_the_file_and_names_every_problem(cli, tmp_path):
     res = cli("import", path, json=True)
     assert res.code == 2
     err = res.json["error"]
-    assert err["code"] == "bad_input" and "nothing was imported" in err["message"]
+    assert err["code"] == "problem_in_of_rows" and "nothing was imported" in err["message"]
     got = [(d["line"], d["column"], d["field"]) for d in err["details"]]
     assert got == [(4, "B", "投资方"), (4, "F", "计划总投资"), (4, "G", "责任单位"), (4, "H", "重点项目"),
                    (4, "I", "计划签约日期"), (7, "F", "计划总投资")]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from workflow import io as wio
+from workflow.catalogue import text as shown
 from workflow.errors import BadInput
 
 TODAY = date(2026, 6, 30)
@@ -207,7 +208,7 @@ def test_every_kind_of_bad_cell_is_reported_with_line_and_column():
         (4, "A", "name"), (4, "F", "investment"),
         (5, "N", ""),
     }
-    msg = {(p["line"], p["column"]): p["message"] for p in checked.problems}
+    msg = {(p["line"], p["column"]): shown(p["message"]) for p in checked.problems}
     assert "must not be empty" in msg[(2, "A")]
     assert "accepted forms" in msg[(2, "F")]
     assert "no unit 'XX'" in msg[(2, "G")] and "XH" in msg[(2, "G")]
@@ -221,7 +222,7 @@ def test_every_kind_of_bad_cell_is_reported_with_line_and_column():
 
 def test_messages_in_chinese():
     checked = check("项目名称,投资方,行业,计划总投资,责任单位\n,b,c,abc,无此单位\n", lang="zh")
-    msgs = [p["message"] for p in checked.problems]
+    msgs = [shown(p["message"], "zh") for p in checked.problems]  # messages by code, shown in Chinese
     assert any("必填" in m for m in msgs)
     assert any("无法识别的金额" in m for m in msgs)
     assert any("没有责任单位" in m for m in msgs)
@@ -231,7 +232,7 @@ def test_missing_and_duplicate_columns_refuse_the_file():
     checked = check("项目名称,name,行业,计划总投资\na,a,c,1\n")
     fields = {p["field"] for p in checked.problems}
     assert {"name", "investor", "unit"} <= fields  # the second name column and two missing ones
-    assert any("duplicate column" in p["message"] for p in checked.problems)
+    assert any("duplicate column" in shown(p["message"]) for p in checked.problems)
     assert all(p["line"] == 1 for p in checked.problems)
     assert rows(checked) == []
 
@@ -243,13 +244,13 @@ def test_duplicates_of_existing_projects_and_of_earlier_rows():
             "a,b,c,3,XH\nz,b,c,1,XH\n")
     checked = check(text, existing=existing)
     assert [(p["line"], p["column"]) for p in checked.problems] == [(3, "A"), (4, "A"), (5, "A"), (6, "A"), (7, "A")]
-    assert [p["message"][:24] for p in checked.problems] == [
+    assert [shown(p["message"])[:24] for p in checked.problems] == [
         "repeats line 2 (same nam", "the same project as P-00", "required: name must not ", "repeats line 2 (same nam",
         "the same project as P-00"]
-    assert "P-0009" in checked.problems[1]["message"] and "P-0009" in checked.problems[4]["message"]
+    assert "P-0009" in shown(checked.problems[1]["message"]) and "P-0009" in shown(checked.problems[4]["message"])
     assert len(rows(check(text.replace("\n,b,", "\nw,b,"), existing=existing, allow_duplicates=True))) == 6
     zh = check(text, existing=existing, lang="zh").problems
-    assert "与第2行重复" in zh[0]["message"] and "与已有项目 P-0009 重复" in zh[1]["message"]
+    assert "与第2行重复" in shown(zh[0]["message"], "zh") and "与已有项目 P-0009 重复" in shown(zh[1]["message"], "zh")
 
 
 def test_unreadable_files(tmp_path):

@@ -157,9 +157,10 @@ def test_refusal_message_lists_forms_in_english() -> None:
 def test_refusal_message_in_chinese() -> None:
     with pytest.raises(BadInput) as caught:
         parse_amount("-5", lang="zh")
-    assert caught.value.message.startswith("无法识别的金额：'-5'（不接受负数金额）")
-    assert "可接受的格式：" in caught.value.message
-    assert "4179万美元（美元）" in caught.value.message
+    zh = caught.value.text("zh")
+    assert zh.startswith("无法识别的金额：'-5'（不接受负数金额）")
+    assert "可接受的格式：" in zh
+    assert "4179万美元（美元）" in zh
 
 
 @pytest.mark.parametrize(

@@ -395,7 +395,7 @@ def test_rules_are_admin_only_and_validated(cli):
                      json=True).code == 2
     res = cli.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1",
                     "--min-investment", "100万美元", json=True)
-    assert res.code == 2 and res.json["error"]["code"] == "bad_input"
+    assert res.code == 2 and res.json["error"]["code"] == "investment_not_cny"
     assert cli.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1",
                      "--unit", " ", json=True).code == 2
     assert cli("rules", "list", json=True, ok=True).json["rules"] == []

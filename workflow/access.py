@@ -89,14 +89,13 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
     roles = tuple(roles)
     role = role_of(conn, actor, cache)
     if role is not None and (is_disabled(conn, actor) if disabled is None else disabled):
-        raise NotAllowed(f"'{actor}' is disabled: it may read but not {what} (an admin may "
-                         f"`pipeline users enable {actor}`)", [{"actor": actor, "role": role, "disabled": True}])
+        raise NotAllowed("is_disabled_it_may", [{"actor": actor, "role": role, "disabled": True}], actor=actor,
+                         what=what)
     if role not in roles:
-        who = f"'{actor}'" + (f" (role {role})" if role else " (not a known user)")
-        raise NotAllowed(
-            f"{who} may not {what}; it needs the role {' or '.join(roles)}",
-            [{"actor": actor, "role": role, "needs": list(roles)}],
-        )
+        details = [{"actor": actor, "role": role, "needs": list(roles)}]
+        if role is None:
+            raise NotAllowed("unknown_user_may_not", details, actor=actor, what=what, roles=list(roles))
+        raise NotAllowed("role_may_not", details, actor=actor, role=role, what=what, roles=list(roles))
     return role
 
 
@@ -106,7 +105,7 @@ def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add users")
         if conn.execute(select(AU.c.login).where(AU.c.login == login)).first():
-            raise BadInput(f"user {login!r} already exists", [{"user": login}])
+            raise BadInput("user_already_exists", [{"user": login}], login=login)
         conn.execute(insert(AU).values(login=login, role=role, created_at=clock.utcnow(), created_by=actor))
     return {"login": login, "role": role}
 
@@ -116,7 +115,7 @@ def _user(conn: Connection, login: str) -> dict:
 
     row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
     if row is None:
-        raise NotFound(f"no user {login!r}; add it with `pipeline users add`", [{"user": login}])
+        raise NotFound("unknown_user", [{"user": login}], login=login)
     return dict(row)
 
 
@@ -136,9 +135,9 @@ def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | N
         require(conn, actor, ADMIN, "change users' roles")
         user = _user(conn, login)
         if user["role"] == role:
-            raise BadInput(f"{login!r} already has the role {role}", [{"user": login, "role": role}])
+            raise BadInput("already_has_role", [{"user": login, "role": role}], login=login, role=role)
         if user["role"] == "admin" and _last_admin(conn, login):
-            raise BadInput(f"{login!r} is the last admin; make another login admin first")
+            raise BadInput("is_last_admin_make", login=login)
         conn.execute(update(AU).where(AU.c.login == login).values(role=role))
         entry = ledger.append(conn, actor, "user_role", login, {"from": user["role"], "to": role}, reason)
     return {"login": login, "role": role, "previous": user["role"], "disabled": bool(user["disabled"]),
@@ -153,9 +152,9 @@ def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason:
         require(conn, actor, ADMIN, "disable or enable users")
         user = _user(conn, login)
         if bool(user["disabled"]) == disabled:
-            raise BadInput(f"{login!r} is already {'disabled' if disabled else 'enabled'}", [{"user": login}])
+            raise BadInput("is_already", [{"user": login}], login=login, disabled='disabled' if disabled else 'enabled')
         if disabled and user["role"] == "admin" and _last_admin(conn, login):
-            raise BadInput(f"{login!r} is the last enabled admin; it cannot be disabled")
+            raise BadInput("is_last_enabled_admin", login=login)
         conn.execute(update(AU).where(AU.c.login == login).values(disabled=disabled))
         entry = ledger.append(conn, actor, "user_disabled" if disabled else "user_enabled", login,
                               {"role": user["role"]}, reason)
@@ -171,8 +170,7 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
         admins = conn.execute(select(func.count()).select_from(AU).where(AU.c.role == "admin")).scalar()
         if admins and role_of(conn, actor) != "admin":
             raise NotAllowed(
-                f"the database has an admin already; only an admin may make {login!r} admin "
-                f"(use `pipeline users add {login} --role admin` as an admin)"
+                "database_has_admin_already", login=login
             )
         if current is None:
             conn.execute(insert(AU).values(login=login, role="admin", created_at=clock.utcnow(), created_by=actor))

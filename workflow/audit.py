@@ -51,6 +51,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+from workflow.catalogue import Message
 from workflow.events import (
     GENESIS,
     KINDS,
@@ -171,7 +172,7 @@ class _Failures:
         self.total = 0
         self.limit = limit
 
-    def add(self, code: str | None, seq: int | None, problem: str, table: str | None = "event",
+    def add(self, code: str | None, seq: int | None, problem: Message | str, table: str | None = "event",
             field: str | None = None, expected: Any = None, found: Any = None) -> None:
         self.add_item({"code": code, "seq": seq, "problem": problem, "table": table, "field": field,
                        "expected": expected, "found": found})
@@ -261,7 +262,7 @@ def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
             return
         conn.rollback()
         if time.monotonic() > deadline:
-            raise Conflict("the database stayed busy with writes; the checkpoint was not taken; retry")
+            raise Conflict("database_stayed_busy_with")
         time.sleep(0.05)
 
 
@@ -289,7 +290,7 @@ def _heads_of(row: dict, failures: _Failures) -> dict[tuple[str, int], str]:
         heads = json.loads(row["heads"])
         return {(str(c), int(s)): str(h) for c, s, h in heads}
     except (ValueError, TypeError):
-        failures.add(None, None, f"the checkpoint row of {row['digest']} has unreadable heads")
+        failures.add(None, None, Message("checkpoint_row_of_has", digest=row['digest']))
         return {}
 
 
@@ -352,8 +353,8 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
         expected = ch.last_seq + 1
         if seq == expected:
             if prev != ch.last_hash:
-                failures.add(code, seq, f"prev_hash does not match the hash of event {seq - 1}"
-                             if seq > 1 else "prev_hash of the first event is not 64 zeros")
+                failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
+                             if seq > 1 else Message("prev_hash_of_first"))
         else:
             seq = _link_failure(failures, code, seq, ch.last_seq)
         if seq > ch.last_seq:
@@ -395,14 +396,14 @@ def _link_failure(failures: _Failures, code: str, seq: Any, last_seq: int) -> in
     with."""
     expected = last_seq + 1
     if type(seq) is not int:
-        failures.add(code, None, f"event with a non-integer seq {seq!r}")
+        failures.add(code, None, Message("event_with_non_integer", seq=seq))
         return last_seq
     if seq > expected:
         missing = f"event {expected} is missing" if seq == expected + 1 else \
             f"events {expected} to {seq - 1} are missing"
-        failures.add(code, expected, f"{missing} (the next event found is {seq})")
+        failures.add(code, expected, Message("next_event_found_is", missing=missing, seq=seq))
     else:
-        failures.add(code, seq, f"event {seq} is out of order or duplicated (found after event {last_seq})")
+        failures.add(code, seq, Message("event_is_out_of", seq=seq, last_seq=last_seq))
     return seq
 
 
@@ -411,7 +412,7 @@ def _follow_stage(ch: _Chain, failures: _Failures, code: str, seq: int, kind: st
     """An event that sets the stage: a transition or correction must leave the stage history had the
     project in; the stage, its event and the held-from stage follow it."""
     if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
-        failures.add(code, seq, f"{kind} from {from_stage!r}, but history had the project in {ch.stage!r}")
+        failures.add(code, seq, Message("from_but_history_had", kind=kind, from_stage=from_stage, stage=ch.stage))
     ch.held_from = _held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
     ch.stage = to_stage
     ch.stage_seq = seq
@@ -475,7 +476,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
                 max_id, max_seq = _id, seq
             elif flagged != max_seq:
                 flagged = max_seq
-                failures.add(code, max_seq, f"event {max_seq} is out of order: it was written after event {seq}")
+                failures.add(code, max_seq, Message("event_is_out_of_order", max_seq=max_seq, seq=seq))
             # 1. the event's own hash, from its stored fields
             try:
                 raw = None
@@ -495,8 +496,8 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
             # 2. its place in the chain
             if seq == last_seq + 1:
                 if prev != last_hash:
-                    failures.add(code, seq, f"prev_hash does not match the hash of event {seq - 1}"
-                                 if seq > 1 else "prev_hash of the first event is not 64 zeros")
+                    failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
+                                 if seq > 1 else Message("prev_hash_of_first"))
             else:
                 seq = _link_failure(failures, code, seq, last_seq)
             if seq > last_seq:
@@ -581,44 +582,43 @@ def _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, r
         digest, canonical = slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor,
                                             reason, payload, prev)
     except Exception as exc:  # unreadable field: an edit that no longer parses
-        failures.add(code, seq, f"a stored field cannot be read ({type(exc).__name__}: {exc}); "
-                                "the event was edited")
+        failures.add(code, seq, Message("stored_field_cannot_be", name=type(exc).__name__, exc=exc))
         return
     if digest != stored:
-        failures.add(code, seq, "the stored fields no longer hash to the event's hash: the event was edited")
+        failures.add(code, seq, Message("stored_fields_no_longer"))
     elif not canonical:
-        failures.add(code, seq, "the payload text was rewritten (same content, no longer canonical JSON)")
+        failures.add(code, seq, Message("payload_text_was_rewritten"))
 
 
 def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failures: _Failures) -> None:
     for pid, (_pid, code, stage, held_from, version, head_seq, head_hash, *_wf) in projects.items():
         ch = chains.get(pid)
         if ch is None:
-            failures.add(code, 1, "the project has no history: event 1 (its registration) is missing", "event",
+            failures.add(code, 1, Message("project_has_no_history"), "event",
                          "row")
             continue
         if head_seq != ch.last_seq or head_hash != ch.last_hash:
             failures.add(code, ch.last_seq,
-                         f"the project row's head (seq {head_seq}, {str(head_hash)[:12]}…) is not the last "
-                         f"event of its history (seq {ch.last_seq}, {str(ch.last_hash)[:12]}…)", "project",
+                         Message("project_row_head_seq", head_seq=head_seq, head_hash=str(head_hash)[:12],
+                                 last_seq=ch.last_seq, last_hash=str(ch.last_hash)[:12]), "project",
                          "head_seq" if head_seq != ch.last_seq else "head_hash",
                          ch.last_seq if head_seq != ch.last_seq else ch.last_hash,
                          head_seq if head_seq != ch.last_seq else head_hash)
         if ch.stage is not None and stage != ch.stage:
-            failures.add(code, ch.stage_seq, f"the project row says stage {stage!r}, but its history "
-                                             f"(event {ch.stage_seq}) leaves it in {ch.stage!r}", "project", "stage",
+            failures.add(code, ch.stage_seq, Message("project_row_says_stage", stage=stage, stage_seq=ch.stage_seq,
+                                                     ch_stage=ch.stage), "project", "stage",
                          ch.stage, stage)
         elif ch.paused is not None and ch.stage is not None and held_from != ch.held_from:
-            failures.add(code, ch.stage_seq, f"the project row says it was held from {held_from!r}, but its "
-                                             f"history says {ch.held_from!r}", "project", "held_from",
+            failures.add(code, ch.stage_seq, Message("project_row_says_it", held_from=held_from,
+                                                     ch_held_from=ch.held_from), "project", "held_from",
                          ch.held_from, held_from)
         if not isinstance(version, int) or not ch.lo <= version <= max(ch.last_seq, 1):
-            failures.add(code, ch.last_seq, f"the project row's version {version!r} is impossible for its "
-                                            f"history (between {ch.lo} and {max(ch.last_seq, 1)})", "project",
+            failures.add(code, ch.last_seq, Message("project_row_version_is", version=version, lo=ch.lo,
+                                                    max=max(ch.last_seq, 1)), "project",
                          "version", f"{ch.lo}..{max(ch.last_seq, 1)}", version)
     for pid, ch in chains.items():
         if pid not in projects:
-            failures.add(ch.code, None, f"{ch.n} events exist but the project row is missing")
+            failures.add(ch.code, None, Message("events_exist_but_project", n=ch.n))
 
 
 LEDGER_HEAD = "ledger"  # the checkpoint heads' entry for the set-up ledger (no project has this code)
@@ -642,29 +642,25 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
         if code == LEDGER_HEAD:  # the set-up ledger's head at the checkpoint
             now = ledger_hashes.get(seq)
             if now is None:
-                failures.add("ledger", seq, f"ledger entry {seq}, covered by {what}, is missing: the ledger now "
-                                            f"ends at entry {max(ledger_hashes, default=0)}", table="ledger")
+                failures.add("ledger", seq, Message("ledger_entry_covered_by", seq=seq, what=what,
+                                                    max=max(ledger_hashes, default=0)), table="ledger")
             elif now != h:
-                failures.add("ledger", seq, f"ledger entry {seq} no longer has the hash it had at the checkpoint: "
-                                            "the ledger up to it was rewritten", table="ledger")
+                failures.add("ledger", seq, Message("ledger_entry_no_longer", seq=seq), table="ledger")
             else:
                 continue
         elif ch is None:
-            failures.add(code, seq, f"the project is missing: it had {seq} events at the checkpoint")
+            failures.add(code, seq, Message("project_is_missing_it", seq=seq))
         elif (code, seq) not in sweep["found"]:
-            failures.add(code, seq, f"event {seq}, covered by {what}, is missing: history now ends at "
-                                    f"event {ch.last_seq}")
+            failures.add(code, seq, Message("event_covered_by_is", seq=seq, what=what, last_seq=ch.last_seq))
         elif sweep["found"][(code, seq)] != h:
-            failures.add(code, seq, f"event {seq} no longer has the hash it had at the checkpoint: history "
-                                    "up to it was rewritten")
+            failures.add(code, seq, Message("event_no_longer_has", seq=seq))
         else:
             continue
         named += 1
     if not named:
         where = ("no checkpoint with this digest is stored (the row may have been removed, or the digest is "
                  "mistyped)") if row is None else "every checkpointed head is intact"
-        failures.add(None, None, f"no prefix of the history reproduces {what}: events covered by it were "
-                                 f"altered, removed, inserted or reordered; {where}")
+        failures.add(None, None, Message("no_prefix_of_history", what=what, where=where))
     return report
 
 
@@ -758,7 +754,7 @@ def normalise_digest(digest: str) -> str:
 
     value = digest.strip().lower()
     if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise BadInput(f"--digest: {digest!r} is not a checkpoint digest (64 hexadecimal characters)")
+        raise BadInput("bad_digest", digest=digest)
     return value
 
 
@@ -810,8 +806,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     _check_projects(projects, sweep["chains"], failures)
     if failures.total:
         raise IntegrityFailure(
-            f"history failed verification ({failures.total} problems); no checkpoint was taken — "
-            "run `pipeline audit verify` for the list", failures.items)
+            "history_failed_verification_no_checkpoint", failures.items, total=failures.total)
     heads = sorted([ch.code, ch.last_seq, ch.last_hash] for ch in sweep["chains"].values())
     if sweep["ledger_folded"]:  # the ledger head the digest covers, to name an entry that changed
         heads.append([LEDGER_HEAD, ledger_head["seq"], ledger_head["hash"]])
@@ -946,14 +941,14 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
     from workflow.tables import unit as U
 
     if unit is not None and conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
-        raise NotFound(f"no unit {unit!r}", [{"unit": unit}])
+        raise NotFound("no_unit", [{"unit": unit}], unit=unit)
     if stage is not None:
         from workflow.definition import default_definition
 
         default_definition().stage(stage)
     if kind is not None and kind not in KINDS:
         if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
-            raise BadInput(f"--kind: {kind!r} is not an event kind; one of: {', '.join(KINDS)}")
+            raise BadInput("kind_is_not_event", kind=kind, kinds=list(KINDS))
     return unit, stage, kind
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.access import require, roles_for
+from workflow.catalogue import Message
 from workflow.commands import BATCH_COMMANDS, ProjectFields, register
 from workflow.commands.assignments import RuleContext
 from workflow.commands.projects import (
@@ -70,7 +71,7 @@ def import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tupl
     """An import row's checked fields and registration date (never in the future); BadInput names
     the first problem."""
     if not _IMPORT_KEYS.issuperset(row):
-        raise BadInput(f"unknown field(s) {', '.join(sorted(set(row) - _IMPORT_KEYS))}")
+        raise BadInput("unknown_field", set=list(sorted(set(row) - _IMPORT_KEYS)))
     get = row.get
     fields = ProjectFields.parse(name=get("name"), investor=get("investor"), industry=get("industry"),
                                  investment_minor=get("investment_minor"), unit=get("unit"), origin=get("origin"),
@@ -78,7 +79,7 @@ def import_fields(row: Mapping[str, Any], default_on: date, today: date) -> tupl
     on = get("on")
     registered = on if on.__class__ is date else (day(on, "registered_on") if on is not None else default_on)
     if registered > today:
-        raise BadInput(f"registered_on: {registered.isoformat()} lies in the future (today is {today.isoformat()})")
+        raise BadInput("registered_on_lies_in", registered=registered, today=today)
     return fields, registered
 
 
@@ -119,9 +120,9 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 fields, registered = import_fields(row, default_on, today)
                 plans = import_year_plans(row, registered)
                 if fields.unit_code is not None and fields.unit_code not in known:
-                    raise BadInput(f"no unit {fields.unit_code!r}")
+                    raise BadInput("no_unit_unit_code", unit_code=fields.unit_code)
             except BadInput as exc:
-                problems.append({"row": n, "message": exc.message})
+                problems.append({"row": n, "message": exc.as_message()})
                 batch = []
                 continue
             if duplicates is not None and duplicates.repeated(n, fields):
@@ -141,9 +142,9 @@ def import_projects(engine: Engine, actor: str, rows: Iterable[Mapping[str, Any]
                 duplicates.name_the_projects()
                 if len(duplicates.problems) == len(problems):
                     first = problems[0]
-                    raise Duplicate(f"{len(problems)} of {n} rows refused, row {first['row']} first: "
-                                    f"{first['message']}; nothing was imported", problems)
-            raise BadInput(f"{len(problems)} of {n} rows refused; nothing was imported", problems)
+                    raise Duplicate("of_rows_refused_row", problems, n_problems=len(problems), n=n, row=first['row'],
+                                    message=first['message'])
+            raise BadInput("import_rows_refused", problems, n_problems=len(problems), n=n)
         if batch:
             _register(txn, batch, known)
         if progress is not None:
@@ -175,8 +176,7 @@ class _Duplicates:
             return True
         first = self.seen.setdefault(digest, row)
         if first != row:
-            self.problems.append({"row": row, "message": f"repeats row {first} (same name and investor); "
-                                                         "give allow_duplicate to import it anyway"})
+            self.problems.append({"row": row, "message": Message("repeats_row_same_name", first=first)})
             return True
         return False
 
@@ -211,7 +211,7 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
     ops = list(ops)
     for op in ops:
         if op.action not in BATCH_COMMANDS:
-            raise BadInput(f"unknown batch action {op.action!r}; known: {', '.join(BATCH_COMMANDS)}")
+            raise BadInput("unknown_batch_action_known", action=op.action, batch_commands=list(BATCH_COMMANDS))
     if not ops:
         return {"writes": 0, "events": 0, "projects": 0}
     with engine.begin() as conn:
@@ -229,11 +229,10 @@ def apply(engine: Engine, actor: str, ops: Sequence[Op], *, progress: Progress |
             try:
                 BATCH_COMMANDS[op.action](txn, proj, on=op.on, **args)
             except PipelineError as exc:
-                exc.message = f"write {n} ({op.code} {op.action} on {op.on}): {exc.message}"
-                exc.args = (exc.message,)
+                exc.wrap("write_failed", n=n, code=op.code, action=op.action, on=op.on)
                 raise
             except TypeError as exc:
-                raise BadInput(f"write {n} ({op.code} {op.action}): {exc}") from None
+                raise BadInput("write", n=n, code=op.code, action=op.action, exc=exc) from None
             txn.done(proj)
             if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
                 progress("apply", n, total)

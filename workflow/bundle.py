@@ -153,18 +153,18 @@ def _write_file(path: Path, events: list[tuple], ledger: list[tuple], directory:
 def _place(tmp: Path, output: Path, force: bool) -> None:
     """Copy the finished file to ``output``, created exclusively and never through a symlink."""
     if output.is_symlink():
-        raise BadInput(f"--output: {output} is a symbolic link; a bundle is never written through one")
+        raise BadInput("output_is_symbolic_link", output=output)
     if output.exists():
         if not force:
-            raise BadInput(f"--output: {output} exists; give --force to replace it", [{"file": str(output)}])
+            raise BadInput("output_exists_give_force", [{"file": str(output)}], output=output)
         if not output.is_file():
-            raise BadInput(f"--output: {output} is not a file")
+            raise BadInput("output_is_not_file", output=output)
         output.unlink()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(output, flags, 0o644)
     except OSError as exc:
-        raise BadInput(f"--output: cannot create {output}: {exc.strerror}") from None
+        raise BadInput("output_cannot_create", output=output, strerror=exc.strerror) from None
     with os.fdopen(fd, "wb") as dst, open(tmp, "rb") as src:
         while chunk := src.read(1 << 20):
             dst.write(chunk)
@@ -184,7 +184,7 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
     county.load_key(key_file)  # no key: refuse before reading the history
     as_of = as_of or clock.today()
     if as_of > clock.today():
-        raise BadInput(f"--as-of {as_of.isoformat()} lies in the future")
+        raise BadInput("as_of_lies_in_future", as_of=as_of)
     events, ledger, directory = _read_county(engine)
     doc = {"format": FORMAT, "county": ident, "as_of": as_of.isoformat(),
            "exported_at": _text(clock.utcnow()), "digest": "",
@@ -210,11 +210,11 @@ def read(path: str | Path) -> Bundle:
     """A bundle from its file; BadInput (exit 2) for anything that is not a well-formed bundle."""
     p = Path(path)
     if not p.is_file():
-        raise BadInput(f"{path}: no such bundle file")
+        raise BadInput("no_such_bundle_file", path=path)
     try:
         db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise BadInput(f"{path}: not a county bundle ({exc})") from None
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
     try:
         meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
         quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
@@ -222,11 +222,11 @@ def read(path: str | Path) -> Bundle:
         ledger = db.execute(f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ledger ORDER BY seq").fetchall()
         directory = db.execute("SELECT tbl, row FROM directory").fetchall()
     except sqlite3.Error as exc:
-        raise BadInput(f"{path}: not a county bundle ({exc})") from None
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
     finally:
         db.close()
     if meta.get("format") != FORMAT:
-        raise BadInput(f"{path}: not a county bundle of format {FORMAT} (found {meta.get('format')!r})")
+        raise BadInput("not_county_bundle_of", path=path, format=FORMAT, meta=meta.get('format'))
     try:
         signed = json.loads(meta["signed"])
         assert isinstance(signed, dict) and signed.get("format") == FORMAT
@@ -235,7 +235,7 @@ def read(path: str | Path) -> Bundle:
         assert isinstance(signed["digest"], str) and isinstance(signed["counts"], dict)
         signature, public = meta["signature"], meta["public_key"]
     except (KeyError, TypeError, ValueError, AssertionError):
-        raise BadInput(f"{path}: the bundle's signed document is malformed") from None
+        raise BadInput("bundle_signed_document_is", path=path) from None
     return Bundle(signed, meta["signed"], signature, public, [tuple(e) for e in events],
                   [tuple(r) for r in ledger], [(str(t), str(r)) for t, r in directory])
 
@@ -244,7 +244,7 @@ def read(path: str | Path) -> Bundle:
 
 
 def _refuse(b: Bundle, text: str, details: list[dict] | None = None) -> IntegrityFailure:
-    return IntegrityFailure(f"county {b.county}: bundle refused, nothing was kept: {text}", details)
+    return IntegrityFailure("county_bundle_refused_nothing", details, county=b.county, text=text)
 
 
 def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict] | None = None) -> IntegrityFailure:

@@ -53,7 +53,7 @@ def trust_add(engine: Engine, actor: str, county: str, public_key: str, reason: 
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "trust a county's key")
         if conn.execute(select(CK.c.id).where(CK.c.county == county, CK.c.public_key == key)).first():
-            raise BadInput(f"the key is already trusted for county {county}", [{"county": county}])
+            raise BadInput("key_is_already_trusted", [{"county": county}], county=county)
         conn.execute(insert(CK).values(county=county, public_key=key, reason=reason, added_by=actor,
                                        added_at=clock.utcnow()))
         entry = ledger.append(conn, actor, TRUST_ADDED, county, {"public_key": key}, reason)
@@ -109,15 +109,12 @@ def _check_trust(conn: Any, b: Any) -> None:
 
     keys = [k for (k,) in conn.execute(select(CK.c.public_key).where(CK.c.county == b.county))]
     if not keys:
-        raise NotAllowed(f"county {b.county}: no key of this county is trusted; bundle refused, nothing was kept "
-                         f"(`pipeline city trust add {b.county} --key KEY --reason TEXT`)", [{"county": b.county}])
+        raise NotAllowed("county_no_key_of", [{"county": b.county}], county=b.county)
     if b.public_key not in keys:
-        raise NotAllowed(f"county {b.county}: the bundle is signed by key {b.public_key}, which the city does not "
-                         "trust for this county; bundle refused, nothing was kept", [{"county": b.county}])
+        raise NotAllowed("county_bundle_is_signed", [{"county": b.county}], county=b.county, public_key=b.public_key)
     if signed_bytes(b.signed) != b.signed_text.encode("utf-8") or \
             not signature_holds(b.signed_text.encode("utf-8"), b.signature, b.public_key):
-        raise IntegrityFailure(f"county {b.county}: the bundle's signature does not hold; bundle refused, "
-                               "nothing was kept", [{"county": b.county}])
+        raise IntegrityFailure("county_bundle_signature_does", [{"county": b.county}], county=b.county)
 
 
 def _check_prefix(conn: Any, b: Any) -> int:
@@ -130,9 +127,9 @@ def _check_prefix(conn: Any, b: Any) -> int:
         if new is None or new[0] != eid or new[14] != digest:
             what = "is missing from the bundle" if new is None else "differs from the one the city holds"
             raise IntegrityFailure(
-                f"county {b.county}: bundle refused, nothing was kept: it rewrites the history the city holds: "
-                f"first bad event {code} #{seq} (event id {eid}) {what}",
-                [{"county": b.county, "code": code, "seq": seq, "id": eid}])
+                "county_bundle_refused_nothing_was",
+                [{"county": b.county, "code": code, "seq": seq,
+                  "id": eid}], county=b.county, code=code, seq=seq, eid=eid, what=what)
     return len(stored)
 
 
@@ -152,8 +149,7 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
     new = b.events[held:]
     with engine.begin() as conn:
         if _check_prefix(conn, b) != held:  # another load of this county came in between
-            raise IntegrityFailure(f"county {b.county}: another bundle of this county was loaded meanwhile; "
-                                   "load this one again")
+            raise IntegrityFailure("county_another_bundle_of", county=b.county)
         rows = []
         for e in new:
             row = bundle._typed_row(CE, dict(zip(bundle.EVENT_COLUMNS, e, strict=True)))
@@ -240,10 +236,10 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
     from workflow.reports import _growth
 
     if by not in RANK_BY:
-        raise BadInput(f"--by: {by!r} is not one of {', '.join(RANK_BY)}")
+        raise BadInput("by_is_not_one", by=by, rank_by=list(RANK_BY))
     period = parse_span(period_text, lang=lang)
     if not isinstance(period, Period):
-        raise BadInput(f"--period {period_text}: give one period (a year, half, quarter or two months), not a span")
+        raise BadInput("period_give_one_period", period_text=period_text)
     index = 1 if period.kind == "year" else int(period.label.split("-")[1][1:])
     before = make_period(period.kind, period.start.year - 1, index)
     rows = []
@@ -296,8 +292,9 @@ def show(engine: Engine, county: str) -> dict:
                             .where(CC.c.code == county)).mappings().first()
         if head is None:
             known = [r[0] for r in conn.execute(select(CC.c.code).order_by(CC.c.code))]
-            raise NotFound(f"no county {county!r} in the city" + (f"; loaded: {', '.join(known)}" if known else ""),
-                           [{"county": county}])
+            if known:
+                raise NotFound("no_county_loaded", [{"county": county}], county=county, known=known)
+            raise NotFound("no_county_in_city", [{"county": county}], county=county)
         projects = [dict(r) for r in conn.execute(
             select(CP.c.code, CP.c.name, CP.c.investor, CP.c.unit_code, CP.c.stage, CP.c.key,
                    CP.c.planned_investment_minor, CP.c.registered_on).where(CP.c.county == county)

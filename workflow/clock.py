@@ -22,7 +22,7 @@ def today() -> date:
         try:
             return datetime.now(ZoneInfo(tz)).date()
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise BadInput(f"PIPELINE_TZ={tz!r} is not a known time zone (e.g. Asia/Shanghai)") from exc
+            raise BadInput("pipeline_tz_is_not", tz=tz) from exc
     return date.today()
 
 
@@ -73,11 +73,10 @@ def parse_date(text: str | date | None, field: str = "date") -> date | None:
                     raise ValueError
                 parsed = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
-            raise BadInput(f"{field}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31, "
-                           "or 2026/3/31, 2026年3月31日)") from None
+            raise BadInput("is_not_date_use", field=field, value=value) from None
     if not FIRST_DAY <= parsed <= LAST_DAY:
-        raise BadInput(f"{field}: {parsed.isoformat()} lies outside the dates accepted, "
-                       f"{FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
+        raise BadInput("lies_outside_dates_accepted", field=field, parsed=parsed, first_day=FIRST_DAY,
+                       last_day=LAST_DAY)
     return parsed
 
 
@@ -86,5 +85,5 @@ def effective_date(on: str | date | None, field: str = "--on") -> date:
     day = parse_date(on, field) if on is not None else today()
     now = today()
     if day > now:
-        raise BadInput(f"{field}: {day.isoformat()} lies in the future (today is {now.isoformat()})")
+        raise BadInput("lies_in_future_today", field=field, day=day, now=now)
     return day

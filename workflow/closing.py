@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from workflow.catalogue import Message
 from workflow.errors import BadInput, Refused
 from workflow.events import canonical
 from workflow.tables import ledger as L
@@ -43,7 +44,7 @@ def late(reason: str | None) -> Iterator[None]:
     """Writes inside are late entries (补录) for closed periods, with ``reason`` (required)."""
     from workflow.values import reason as check_reason
 
-    why = check_reason(reason, "--late needs --reason TEXT: say why the entry comes after the close",
+    why = check_reason(reason, Message("late_needs_reason_text"),
                        required_=True)
     token = _LATE.set(why)
     try:
@@ -97,13 +98,13 @@ def closed_ranges_at(conn: Connection, head: str | None) -> list[tuple[date, dat
     return ranges
 
 
-def refuse_closed(label: str, on: date, what: str = "an entry") -> Refused:
-    return Refused(f"{what} dated {on.isoformat()} falls in the closed period {label}; its reports are frozen. "
-                   "Record it as a late entry (补录) with --late --reason TEXT, or ask an admin to "
-                   f"`pipeline report reopen {label}`",
-                   [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
-                     "message": f"period {label} is closed",
-                     "message_zh": f"{label} 已关账；补录请加 --late --reason"}])
+def refuse_closed(label: str, on: date, kind: str | None = None) -> Refused:
+    """The refusal of an entry (of event ``kind``, when given) dated inside the closed period ``label``."""
+    details = [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
+                "message": Message("period_is_closed", label=label)}]
+    if kind is None:
+        return Refused("closed_period_entry", details, on=on, label=label)
+    return Refused("closed_period_kind_entry", details, kind=kind, on=on, label=label)
 
 
 def _period(text: str, lang: str, *, span: bool = False):
@@ -153,23 +154,23 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
     period = _period(period_text, lang)
     today = clock.today()
     if period.end >= today:
-        raise Refused(f"period {period.label} has not ended (it ends {period.end.isoformat()}); close it afterwards",
-                      [{"period": period.label, "end": period.end.isoformat()}])
+        raise Refused("period_has_not_ended",
+                      [{"period": period.label, "end": period.end.isoformat()}], label=period.label, end=period.end)
     with engine.connect() as conn:
         require(conn, actor, ADMIN, "close periods")
         if period.label in closed_periods(conn):
-            raise Refused(f"period {period.label} is already closed", [{"period": period.label}])
+            raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
         mark = _mark(conn)
     docs = _compute(engine, period)
     digest = hashlib.sha256(canonical(docs)).hexdigest()
     with engine.begin() as conn:  # the figures must be those of the history as it is when the close lands
         require(conn, actor, ADMIN, "close periods")
         if period.label in closed_periods(conn):
-            raise Refused(f"period {period.label} is already closed", [{"period": period.label}])
+            raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
         if _mark(conn) != mark:
             from workflow.errors import Conflict
 
-            raise Conflict(f"entries were recorded while {period.label} was being closed; nothing was written; retry")
+            raise Conflict("entries_were_recorded_while", label=period.label)
         entry = ledger.append(conn, actor, CLOSED, period.label,
                               {"period": period.label, "start": period.start.isoformat(),
                                "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
@@ -195,12 +196,12 @@ def reopen(engine: Engine, actor: str, period_text: str, *, reason: str | None, 
     from workflow.access import ADMIN, require
     from workflow.values import reason as check_reason
 
-    why = check_reason(reason, "--reason is required: say why the period is reopened", required_=True)
+    why = check_reason(reason, Message("reason_is_required_say"), required_=True)
     period = _period(period_text, lang)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "reopen periods")
         if period.label not in closed_periods(conn):
-            raise Refused(f"period {period.label} is not closed", [{"period": period.label}])
+            raise Refused("period_is_not_closed_label", [{"period": period.label}], label=period.label)
         entry = ledger.append(conn, actor, REOPENED, period.label, {"period": period.label}, why)
     return {"period": period.label, "closed": False, "seq": entry["seq"], "hash": entry["hash"]}
 
@@ -225,7 +226,7 @@ def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", uni
         return None
     docs = entry["reports"].get(kind)
     if not docs:
-        raise BadInput(f"period {period.label} has no {kind} report")
+        raise BadInput("period_has_no_report", label=period.label, kind=kind)
     doc = docs["zh" if lang.startswith("zh") else "en"]
     doc["closed"] = True
     if kind == "bulletin" and not document:
@@ -259,10 +260,10 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> di
     with engine.connect() as conn:
         entry = _close_entry(conn, period.label)
     if entry is None:
-        raise Refused(f"period {period.label} is not closed; there is nothing to compare", [{"period": period.label}])
+        raise Refused("period_is_not_closed", [{"period": period.label}], label=period.label)
     docs = entry["reports"].get(kind)
     if not docs:
-        raise BadInput(f"period {period.label} has no {kind} report")
+        raise BadInput("period_has_no_report", label=period.label, kind=kind)
     key = "zh" if lang.startswith("zh") else "en"
     live = _compute_one(engine, kind, period, lang=key)
     old = _flat(docs[key])

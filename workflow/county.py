@@ -42,7 +42,7 @@ def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str |
         require(conn, actor, ADMIN, "set the county's identity")
         current = _identity(conn)
         if current == {"code": code, "name": name}:
-            raise BadInput(f"the county is already {name} ({code})", [current])
+            raise BadInput("county_is_already", [current], name=name, code=code)
         entry = ledger.append(conn, actor, COUNTY_SET, code, {"code": code, "name": name}, reason)
     return {"code": code, "name": name, "previous": current, "ledger": entry}
 
@@ -67,8 +67,7 @@ def identity(engine_or_conn: Any) -> dict:
     else:
         found = _identity(engine_or_conn)
     if found is None:
-        raise NotFound("the county has no identity yet: an admin sets it with "
-                       "`pipeline county set --name NAME --code CODE`")
+        raise NotFound("county_has_no_identity")
     return found
 
 
@@ -104,7 +103,7 @@ def parse_public_key(text: str, what: str = "--key") -> bytes:
         except (binascii.Error, ValueError):
             raw = None
     if raw is None or len(raw) != 32:
-        raise BadInput(f"{what}: {text!r} is not an Ed25519 public key (32 bytes in base64 or hex)")
+        raise BadInput("is_not_ed25519_public", what=what, text=text)
     return raw
 
 
@@ -116,13 +115,12 @@ def init_key(path: str | Path | None = None, *, force: bool = False) -> dict:
 
     target = key_path(path)
     if target.is_symlink():
-        raise BadInput(f"--key-file: {target} is a symbolic link; give the key's own path")
+        raise BadInput("key_file_is_symbolic", target=target)
     if target.exists():
         if not force:
-            raise BadInput(f"--key-file: {target} already holds a key; give --force to replace it (the city "
-                           "must then trust the new public key)", [{"file": str(target)}])
+            raise BadInput("key_file_already_holds", [{"file": str(target)}], target=target)
         if not target.is_file():
-            raise BadInput(f"--key-file: {target} is not a file")
+            raise BadInput("key_file_is_not_file", target=target)
         target.unlink()
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -131,7 +129,7 @@ def init_key(path: str | Path | None = None, *, force: bool = False) -> dict:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise BadInput(f"--key-file: cannot create {target}: {exc.strerror}") from None
+        raise BadInput("key_file_cannot_create", target=target, strerror=exc.strerror) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     return {"key_file": str(target), "public_key": public_text(_raw_public(key))}
@@ -152,15 +150,15 @@ def load_key(path: str | Path | None = None) -> Any:
     try:
         data = target.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"no signing key at {target}: make one with `pipeline keys init`") from None
+        raise NotFound("no_signing_key_at", target=target) from None
     except OSError as exc:
-        raise BadInput(f"--key-file: cannot read {target}: {exc.strerror}") from None
+        raise BadInput("key_file_cannot_read", target=target, strerror=exc.strerror) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise BadInput(f"--key-file: {target} is not a PEM private key") from None
+        raise BadInput("key_file_is_not_pem", target=target) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise BadInput(f"--key-file: {target} is not an Ed25519 key")
+        raise BadInput("key_file_is_not", target=target)
     return key
 
 

@@ -36,14 +36,14 @@ def busy_timeout_ms() -> int:
     try:
         seconds = float(value)
     except ValueError:
-        raise BadInput(f"PIPELINE_BUSY_TIMEOUT={value!r} is not a number of seconds") from None
+        raise BadInput("pipeline_busy_timeout_is", value=value) from None
     if not 0 <= seconds <= 86_400:
-        raise BadInput(f"PIPELINE_BUSY_TIMEOUT={value!r} must lie between 0 and 86400 seconds")
+        raise BadInput("pipeline_busy_timeout_must", value=value)
     return int(seconds * 1000)
 
 
 class SchemaMismatch(BadInput):
-    code = "schema"
+    kind = "schema"
 
 
 def default_db_path() -> Path:
@@ -64,8 +64,7 @@ def resolve_url(db: str | None) -> str:
             db = "postgresql+psycopg://" + db.split("://", 1)[1]
         scheme = db.split("://", 1)[0]
         if scheme not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
-            raise BadInput(f"--db: unknown database URL scheme {scheme!r}; supported: {', '.join(SCHEMES)}, "
-                           "or the path of an SQLite file")
+            raise BadInput("db_unknown_database_url", scheme=scheme, schemes=list(SCHEMES))
         return db
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
@@ -220,19 +219,17 @@ def check_schema(engine: Engine) -> None:
         return
     if state == "missing":
         raise SchemaMismatch(
-            "the database is not initialised; run `pipeline init`",
+            "database_is_not_initialised",
             [{"revision": None, "expected": SCHEMA_HEAD}],
         )
     if state == "behind":
         raise SchemaMismatch(
-            f"the database schema ({rev}) is behind this program ({SCHEMA_HEAD}); "
-            "run `pipeline db upgrade`",
-            [{"revision": rev, "expected": SCHEMA_HEAD}],
+            "database_schema_is_behind",
+            [{"revision": rev, "expected": SCHEMA_HEAD}], rev=rev, schema_head=SCHEMA_HEAD,
         )
     raise SchemaMismatch(
-        f"the database schema ({rev}) is newer than this program knows ({SCHEMA_HEAD}); "
-        "upgrade the pipeline program",
-        [{"revision": rev, "expected": SCHEMA_HEAD}],
+        "database_schema_is_newer",
+        [{"revision": rev, "expected": SCHEMA_HEAD}], rev=rev, schema_head=SCHEMA_HEAD,
     )
 
 

@@ -39,6 +39,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from workflow.catalogue import Message
 from workflow.errors import BadInput, Refused
 from workflow.guards import is_known_guard, known_guard_names, parse_guard
 
@@ -181,8 +182,9 @@ class WorkflowDefinition:
             return self._stages[key]
         except (KeyError, TypeError):
             raise BadInput(
-                f"unknown stage {key!r}; known stages: {', '.join(self.stage_keys)}",
-                [{"field": "stage", "message": f"known stages: {', '.join(self.stage_keys)}"}],
+                "unknown_stage_known_stages",
+                [{"field": "stage", "message": Message("known_stages", stage_keys=list(self.stage_keys))}], key=key,
+                stage_keys=list(self.stage_keys),
             ) from None
 
     def transition(self, trigger: str) -> Transition:
@@ -190,28 +192,29 @@ class WorkflowDefinition:
             return self._triggers[trigger]
         except (KeyError, TypeError):
             raise BadInput(
-                f"unknown trigger {trigger!r}; known triggers: {', '.join(self.triggers)}",
-                [{"field": "trigger", "message": f"known triggers: {', '.join(self.triggers)}"}],
+                "unknown_trigger_known_triggers",
+                [{"field": "trigger", "message": Message("known_triggers", triggers=list(self.triggers))}],
+                trigger=trigger, triggers=list(self.triggers),
             ) from None
 
     def document(self, key: str) -> Kind:
         try:
             return self._documents[key]
         except (KeyError, TypeError):
-            known = ", ".join(self._documents)
+            known = list(self._documents)
             raise BadInput(
-                f"unknown document kind {key!r}; known kinds: {known}",
-                [{"field": "document", "message": f"known kinds: {known}"}],
+                "unknown_document_kind_known",
+                [{"field": "document", "message": Message("known_kinds", known=known)}], key=key, known=known,
             ) from None
 
     def check(self, key: str) -> Kind:
         try:
             return self._checks[key]
         except (KeyError, TypeError):
-            known = ", ".join(self._checks)
+            known = list(self._checks)
             raise BadInput(
-                f"unknown check item {key!r}; known items: {known}",
-                [{"field": "check", "message": f"known items: {known}"}],
+                "unknown_check_item_known",
+                [{"field": "check", "message": Message("known_items", known=known)}], key=key, known=known,
             ) from None
 
     def stages_of_kind(self, kind: str) -> tuple[Stage, ...]:
@@ -229,22 +232,15 @@ class WorkflowDefinition:
 
     def refuse_record(self, what: str, stage: str, code: str = "") -> Refused:
         """The refusal (exit 3) for recording ``what`` at ``stage``: names the stage and what it allows."""
-        s = self.stage(stage)
-        base, _, detail = what.partition(":")
-        en, zh = RECORD_LABELS.get(base, (base, base))
-        thing = f"{en} ({detail})" if detail else en
+        self.stage(stage)  # BadInput for an unknown stage
         allowed = self.recordable_in(stage)
-        elsewhere = self.recording.get(what, ())
-        hint = f"; {thing} may be recorded in: {', '.join(elsewhere)}" if elsewhere else ""
-        who = f"{code}: " if code else ""
-        return Refused(
-            f"{who}{thing} may not be recorded at stage {self._named(s)}; that stage allows: "
-            f"{', '.join(allowed)}{hint}",
-            [{"guard": "stage_allows", "stage": stage, "record": what, "allowed": allowed,
-              "message": f"stage {stage} allows: {', '.join(allowed)}",
-              "message_zh": f"{s.zh}阶段不能记录{zh}{'（' + detail + '）' if detail else ''}；"
-                            f"可记录：{', '.join(allowed)}"}],
-        )
+        elsewhere = list(self.recording.get(what, ()))
+        details = [{"guard": "stage_allows", "stage": stage, "record": what, "allowed": allowed,
+                    "message": Message("stage_allows", stage=stage, what=what, allowed=allowed)}]
+        if elsewhere:
+            return Refused("stage_forbids_record_elsewhere", details, code=code, what=what, stage=stage,
+                           allowed=allowed, elsewhere=elsewhere)
+        return Refused("stage_forbids_record", details, code=code, what=what, stage=stage, allowed=allowed)
 
     # --- resolving what the user typed ---------------------------------------------------------
 
@@ -264,36 +260,32 @@ class WorkflowDefinition:
         trigger, target = self._lookup_word(word)
         if trigger is None and target is None:
             raise BadInput(
-                f"unknown trigger or stage {word!r}; triggers: {', '.join(self.triggers)}; "
-                f"stages: {', '.join(self.stage_keys)}",
+                "unknown_trigger_or_stage",
                 [
-                    {"field": "trigger", "message": f"known triggers: {', '.join(self.triggers)}"},
-                    {"field": "stage", "message": f"known stages: {', '.join(self.stage_keys)}"},
-                ],
+                    {"field": "trigger", "message": Message("known_triggers", triggers=list(self.triggers))},
+                    {"field": "stage", "message": Message("known_stages", stage_keys=list(self.stage_keys))},
+                ], word=word, triggers=list(self.triggers), stage_keys=list(self.stage_keys),
             )
         out = routes(self, stage, held_from)
         if trigger is not None:
             for r in out:
                 if r.transition.trigger == trigger:
                     return r.transition
-            raise Refused(
-                f"cannot {trigger} from stage {self._named(current)}; {self._open_text(stage, held_from)}"
-            )
+            raise Refused("trigger_not_open", trigger=trigger, stage=stage, open=self._open_text(stage, held_from))
         candidates = [r.transition for r in out if r.dest == target]
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
-            names = ", ".join(t.trigger for t in candidates)
+            names = [t.trigger for t in candidates]
             raise BadInput(
-                f"more than one trigger leads from {stage} to {target} ({names}); name the trigger",
-                [{"field": "trigger", "message": f"one of: {names}"}],
+                "more_than_one_trigger",
+                [{"field": "trigger", "message": Message("one_of", names=names)}], stage=stage, target=target,
+                names=names,
             )
         if target == stage:
-            raise Refused(f"the project is already at stage {self._named(current)}")
-        raise Refused(
-            f"cannot move from stage {self._named(current)} to {self._named(self._stages[target])}; "
-            f"{self._open_text(stage, held_from)}"
-        )
+            raise Refused("already_at_stage", stage=current.key)
+        raise Refused("stage_not_reachable_now", stage=current.key, target=target,
+                      open=self._open_text(stage, held_from))
 
     def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
         """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
@@ -315,22 +307,18 @@ class WorkflowDefinition:
         hits = [(None, s) for s in stages.candidates(word)] + [(t, None) for t in triggers.candidates(word)]
         return hits[0] if len(hits) == 1 else (None, None)
 
-    def _named(self, stage: Stage) -> str:
-        return f"{stage.key} ({stage.en} / {stage.zh})"
-
-    def _open_text(self, stage: str, held_from: str | None) -> str:
+    def _open_text(self, stage: str, held_from: str | None) -> Message:
+        """Where one may go from ``stage``: a message for a refusal."""
         if self._stages[stage].is_final:
-            return f"{stage} is a final stage: there is no way out"
+            return Message("stage_is_final", stage=stage)
         from workflow.machine import routes
 
         opened = routes(self, stage, held_from)
         if not opened:
-            return "no transition leads out of it"
-        parts = []
-        for r in opened:
-            dest = r.dest if r.dest is not None else "the stage it was held from"
-            parts.append(f"{r.transition.trigger} -> {dest}")
-        return "open triggers from here: " + ", ".join(parts)
+            return Message("no_transition_out")
+        return Message("open_triggers", moves=[
+            Message("trigger_leads_to", trigger=r.transition.trigger, dest=r.dest) if r.dest is not None else
+            Message("trigger_leads_back", trigger=r.transition.trigger) for r in opened])
 
     # --- labels --------------------------------------------------------------------------------
 
@@ -355,7 +343,7 @@ class WorkflowDefinition:
             "check": self.check_label,
         }
         if of not in getters:
-            raise BadInput(f"unknown label kind {of!r}; one of: {', '.join(getters)}")
+            raise BadInput("unknown_label_kind_one", of=of, getters=list(getters))
         return getters[of](key, lang)
 
     @property
@@ -399,9 +387,9 @@ class WorkflowDefinition:
 
 class _Problems:
     def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
+        self.items: list[dict[str, Any]] = []
 
-    def add(self, where: str, message: str) -> None:
+    def add(self, where: str, message: Message) -> None:
         self.items.append({"field": where, "message": message})
 
 
@@ -415,11 +403,11 @@ _TRANSITION_KEYS = {"trigger", "en", "zh", "sources", "dest", "guards", "needs_r
 def _text(table: dict, key: str, where: str, problems: _Problems, what: str = "label") -> str:
     """A required non-empty string field; records a problem and returns '' when it is not one."""
     if key not in table:
-        problems.add(f"{where}.{key}", f"missing {what} {key!r}")
+        problems.add(f"{where}.{key}", Message("missing", what=what, key=key))
         return ""
     value = table[key]
     if not isinstance(value, str) or not value.strip():
-        problems.add(f"{where}.{key}", f"{key!r} must be a non-empty string")
+        problems.add(f"{where}.{key}", Message("must_be_non_empty", key=key))
         return ""
     return value
 
@@ -427,7 +415,7 @@ def _text(table: dict, key: str, where: str, problems: _Problems, what: str = "l
 def _key(table: dict, key: str, where: str, problems: _Problems) -> str:
     value = _text(table, key, where, problems, what="key")
     if value and not _KEY_RE.match(value):
-        problems.add(f"{where}.{key}", f"{value!r} is not a valid key (lowercase letters, digits, '_')")
+        problems.add(f"{where}.{key}", Message("is_not_valid_key", value=value))
         return ""
     return value
 
@@ -436,20 +424,20 @@ def _unknown_keys(table: dict, allowed: set[str], where: str, problems: _Problem
     for k in table:
         if k not in allowed:
             allowed_text = ", ".join(sorted(allowed))
-            problems.add(f"{where}.{k}" if where else k, f"unknown key {k!r}; allowed: {allowed_text}")
+            problems.add(f"{where}.{k}" if where else k, Message("unknown_key_allowed", k=k, allowed_text=allowed_text))
 
 
 def _tables(data: dict, key: str, problems: _Problems, required: bool) -> list[tuple[str, dict]]:
     if key not in data:
         if required:
-            problems.add(key, f"missing {key!r}: at least one [[{key}]] table is required")
+            problems.add(key, Message("missing_at_least_one", key=key))
         return []
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        problems.add(key, f"{key!r} must be an array of tables ([[{key}]])")
+        problems.add(key, Message("must_be_array_of", key=key))
         return []
     if required and not value:
-        problems.add(key, f"{key!r} is empty: at least one is required")
+        problems.add(key, Message("is_empty_at_least", key=key))
     return [(f"{key}[{i}]", v) for i, v in enumerate(value)]
 
 
@@ -462,7 +450,7 @@ def _kinds(data: dict, key: str, problems: _Problems) -> tuple[Kind, ...]:
         en = _text(table, "en", where, problems)
         zh = _text(table, "zh", where, problems)
         if k in seen:
-            problems.add(f"{where}.key", f"duplicate {key[:-1]} {k!r}")
+            problems.add(f"{where}.key", Message("duplicate", key=key[:-1], k=k))
             continue
         if k:
             seen.add(k)
@@ -476,16 +464,16 @@ def _validate(data: dict) -> WorkflowDefinition:
 
     name = data.get("name")
     if "name" not in data:
-        problems.add("name", "missing 'name'")
+        problems.add("name", Message("missing_name"))
     elif not isinstance(name, str) or not _KEY_RE.match(name):
-        problems.add("name", "'name' must be a key (lowercase letters, digits, '_')")
+        problems.add("name", Message("name_must_be_key"))
         name = ""
 
     version = data.get("version")
     if "version" not in data:
-        problems.add("version", "missing 'version'")
+        problems.add("version", Message("missing_version"))
     elif not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        problems.add("version", "'version' must be an integer >= 1")
+        problems.add("version", Message("version_must_be_integer"))
         version = 0
 
     # stages
@@ -498,11 +486,11 @@ def _validate(data: dict) -> WorkflowDefinition:
         zh = _text(table, "zh", where, problems)
         kind = table.get("kind")
         if "kind" not in table:
-            problems.add(f"{where}.kind", f"missing 'kind' (one of {', '.join(STAGE_KINDS)})")
+            problems.add(f"{where}.kind", Message("missing_kind_one_of", stage_kinds=list(STAGE_KINDS)))
         elif kind not in STAGE_KINDS:
-            problems.add(f"{where}.kind", f"kind {kind!r} is not one of {', '.join(STAGE_KINDS)}")
+            problems.add(f"{where}.kind", Message("kind_is_not_one", kind=kind, stage_kinds=list(STAGE_KINDS)))
         if key in stage_keys:
-            problems.add(f"{where}.key", f"duplicate stage {key!r}")
+            problems.add(f"{where}.key", Message("duplicate_stage", key=key))
             continue
         if key:
             stage_keys.add(key)
@@ -517,10 +505,10 @@ def _validate(data: dict) -> WorkflowDefinition:
     initial = data.get("initial", stages[0].key if stages else "")
     if "initial" in data:
         if not isinstance(initial, str) or initial not in stage_keys:
-            problems.add("initial", f"initial stage {initial!r} is not a declared stage")
+            problems.add("initial", Message("initial_stage_is_not", initial=initial))
             initial = stages[0].key if stages else ""
         elif kinds_of.get(initial) != "active":
-            problems.add("initial", f"initial stage {initial!r} must be an active stage")
+            problems.add("initial", Message("initial_stage_must_be", initial=initial))
 
     # transitions
     transitions: list[Transition] = []
@@ -531,56 +519,56 @@ def _validate(data: dict) -> WorkflowDefinition:
         en = _text(table, "en", where, problems)
         zh = _text(table, "zh", where, problems)
         if trigger in triggers:
-            problems.add(f"{where}.trigger", f"duplicate trigger {trigger!r}")
+            problems.add(f"{where}.trigger", Message("duplicate_trigger", trigger=trigger))
         elif trigger in stage_keys:
             problems.add(
-                f"{where}.trigger", f"trigger {trigger!r} has the name of a stage; names must differ"
+                f"{where}.trigger", Message("trigger_has_name_of", trigger=trigger)
             )
 
         sources = _sources(table, where, stages, stage_keys, problems)
         for src in sources:
             if kinds_of.get(src) == "final":
                 problems.add(
-                    f"{where}.sources", f"transition {trigger or '?'!r} leads out of final stage {src!r}"
+                    f"{where}.sources", Message("transition_leads_out_of", trigger=trigger or '?', src=src)
                 )
 
         dest: str | None = None
         raw_dest = table.get("dest")
         if "dest" not in table:
-            problems.add(f"{where}.dest", "missing 'dest'")
+            problems.add(f"{where}.dest", Message("missing_dest"))
         elif not isinstance(raw_dest, str) or not raw_dest:
-            problems.add(f"{where}.dest", "'dest' must be a stage key or '@held_from'")
+            problems.add(f"{where}.dest", Message("dest_must_be_stage"))
         elif raw_dest == HELD_FROM:
             not_paused = [s for s in sources if kinds_of.get(s) != "paused"]
             if not_paused:
                 problems.add(
                     f"{where}.dest",
-                    f"'@held_from' needs paused sources only; not paused: {', '.join(not_paused)}",
+                    Message("held_from_needs_paused", not_paused=list(not_paused)),
                 )
         elif raw_dest not in stage_keys:
-            problems.add(f"{where}.dest", f"unknown stage {raw_dest!r} in dest")
+            problems.add(f"{where}.dest", Message("unknown_stage_in_dest", raw_dest=raw_dest))
         else:
             dest = raw_dest
 
         guards: list[str] = []
         raw_guards = table.get("guards", [])
         if not isinstance(raw_guards, list) or not all(isinstance(g, str) for g in raw_guards):
-            problems.add(f"{where}.guards", "'guards' must be a list of guard names")
+            problems.add(f"{where}.guards", Message("guards_must_be_list"))
             raw_guards = []
         for g in raw_guards:
             if not is_known_guard(g):
                 problems.add(
                     f"{where}.guards",
-                    f"unknown guard {g!r}; known guards: {', '.join(known_guard_names())}",
+                    Message("unknown_guard_known_guards", g=g, known_guard_names=list(known_guard_names())),
                 )
                 continue
             base, param = parse_guard(g)
             if base == "document" and param not in document_keys:
-                problems.add(f"{where}.guards", f"guard {g!r} names an undeclared document kind {param!r}")
+                problems.add(f"{where}.guards", Message("guard_names_undeclared_document", g=g, param=param))
             elif base == "check" and param not in check_keys:
-                problems.add(f"{where}.guards", f"guard {g!r} names an undeclared check item {param!r}")
+                problems.add(f"{where}.guards", Message("guard_names_undeclared_check", g=g, param=param))
             if g in guards:
-                problems.add(f"{where}.guards", f"guard {g!r} is listed twice")
+                problems.add(f"{where}.guards", Message("guard_is_listed_twice", g=g))
                 continue
             guards.append(g)
 
@@ -588,7 +576,7 @@ def _validate(data: dict) -> WorkflowDefinition:
         for flag in ("needs_reason", "auto"):
             value = table.get(flag, False)
             if not isinstance(value, bool):
-                problems.add(f"{where}.{flag}", f"{flag!r} must be true or false")
+                problems.add(f"{where}.{flag}", Message("must_be_true_or", flag=flag))
                 value = False
             flags[flag] = value
 
@@ -624,7 +612,7 @@ def _validate(data: dict) -> WorkflowDefinition:
 
     if problems.items:
         raise BadInput(
-            f"invalid workflow definition {name or '?'}: {len(problems.items)} problem(s)", problems.items
+            "invalid_workflow_definition_problem", problems.items, name=name or '?', n_items=len(problems.items)
         )
     return defn
 
@@ -639,7 +627,7 @@ def _recording(data: dict, stages: list[Stage], transitions: list[Transition], d
                 for p in ([d.key for d in documents] if kind == "document" else
                           [c.key for c in checks] if kind == "check" else [""])}
     if not isinstance(raw, dict):
-        problems.add("recording", "'recording' must be a table ([recording])")
+        problems.add("recording", Message("recording_must_be_table"))
         return {}
     _unknown_keys(raw, set(RECORD_KINDS), "recording", problems)
     stage_keys = {s.key for s in stages}
@@ -652,7 +640,7 @@ def _recording(data: dict, stages: list[Stage], transitions: list[Transition], d
             if kind == "check" else [None]
         if value == NEEDED:
             if kind not in ("document", "check"):
-                problems.add(where, f"'{NEEDED}' is only for document and check")
+                problems.add(where, Message("is_only_for_document", needed=NEEDED))
                 continue
             for p in params:
                 needed = [src for t in transitions if f"{kind}:{p}" in t.guards for src in t.sources]
@@ -661,7 +649,7 @@ def _recording(data: dict, stages: list[Stage], transitions: list[Transition], d
         listed = _sources({"sources": value}, where, stages, stage_keys, problems) if value else []
         bad = [k for k in listed if k in final]
         if bad:
-            problems.add(where, f"final stage(s) {', '.join(bad)} may record nothing but corrections")
+            problems.add(where, Message("final_stage_may_record", bad=list(bad)))
         chosen = tuple(k for k in listed if k not in final)
         for p in params:
             out[kind if p is None else f"{kind}:{p}"] = chosen
@@ -672,14 +660,14 @@ def _sources(
     table: dict, where: str, stages: list[Stage], stage_keys: set[str], problems: _Problems
 ) -> list[str]:
     if "sources" not in table:
-        problems.add(f"{where}.sources", "missing 'sources'")
+        problems.add(f"{where}.sources", Message("missing_sources"))
         return []
     raw = table["sources"]
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
         problems.add(
-            f"{where}.sources", "'sources' must be a stage key, a group such as '@active', or a list"
+            f"{where}.sources", Message("sources_must_be_stage")
         )
         return []
     out: list[str] = []
@@ -689,16 +677,16 @@ def _sources(
             if kind not in STAGE_KINDS:
                 problems.add(
                     f"{where}.sources",
-                    f"unknown group {item!r}; groups: {', '.join('@' + k for k in STAGE_KINDS)}",
+                    Message("unknown_group_groups", item=item, stage_kinds=['@' + k for k in STAGE_KINDS]),
                 )
                 continue
             expanded = [s.key for s in stages if s.kind == kind]
             if not expanded:
-                problems.add(f"{where}.sources", f"group {item!r} matches no stage")
+                problems.add(f"{where}.sources", Message("group_matches_no_stage", item=item))
         elif item in stage_keys:
             expanded = [item]
         else:
-            problems.add(f"{where}.sources", f"unknown stage {item!r} in sources")
+            problems.add(f"{where}.sources", Message("unknown_stage_in_sources", item=item))
             continue
         out.extend(k for k in expanded if k not in out)
     return out
@@ -718,11 +706,11 @@ def _check_graph(defn: WorkflowDefinition, problems: _Problems) -> None:
     for i, s in enumerate(defn.stages):
         if s.key not in seen:
             problems.add(
-                f"stages[{i}]", f"stage {s.key!r} is not reachable from the initial stage {defn.initial!r}"
+                f"stages[{i}]", Message("stage_is_not_reachable", key=s.key, initial=defn.initial)
             )
         if s.kind != "final" and not defn._from.get(s.key):
             problems.add(
-                f"stages[{i}]", f"stage {s.key!r} is {s.kind} but has no transition out; make it final"
+                f"stages[{i}]", Message("stage_is_but_has", key=s.key, kind=s.kind)
             )
 
 
@@ -744,12 +732,12 @@ def load_definition(source: str | bytes | PathLike) -> WorkflowDefinition:
             text = path.read_text(encoding="utf-8")
         except OSError as err:
             raise BadInput(
-                f"cannot read workflow definition {origin}: {err.strerror or err}",
-                [{"field": "file", "message": str(err)}],
+                "cannot_read_workflow_definition",
+                [{"field": "file", "message": str(err)}], origin=origin, err=err.strerror or err,
             ) from None
         except UnicodeDecodeError as err:
             raise BadInput(
-                f"workflow definition {origin} is not UTF-8", [{"field": "file", "message": str(err)}]
+                "workflow_definition_is_not_utf", [{"field": "file", "message": str(err)}], origin=origin
             ) from None
     else:
         text = source
@@ -757,8 +745,8 @@ def load_definition(source: str | bytes | PathLike) -> WorkflowDefinition:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise BadInput(
-            f"workflow definition {origin} is not valid TOML: {err}",
-            [{"field": "toml", "message": str(err)}],
+            "workflow_definition_is_not",
+            [{"field": "toml", "message": str(err)}], origin=origin, err=err,
         ) from None
     return _validate(data)
 
@@ -777,6 +765,8 @@ def get_definition(name: str = DEFAULT_NAME, version: int = DEFAULT_VERSION) -> 
     if name == DEFAULT_NAME and version == DEFAULT_VERSION:
         return default_definition()
     raise BadInput(
-        f"unknown workflow {name!r} version {version!r}; known: {DEFAULT_NAME} v{DEFAULT_VERSION}",
-        [{"field": "workflow", "message": f"known: {DEFAULT_NAME} v{DEFAULT_VERSION}"}],
+        "unknown_workflow_version_known",
+        [{"field": "workflow", "message": Message("known_v", default_name=DEFAULT_NAME,
+                                                  default_version=DEFAULT_VERSION)}], name=name, version=version,
+                                                  default_name=DEFAULT_NAME, default_version=DEFAULT_VERSION,
     )

@@ -25,9 +25,9 @@ def unit_exists(conn: Connection, unit: str) -> None:
     """NotFound (exit 4) naming the known units unless ``unit`` exists."""
     if conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
         known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
-        raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else
-                                             "; add one with `pipeline units add`"),
-                       [{"unit": unit}])
+        if known:
+            raise NotFound("no_unit_known", [{"unit": unit}], unit=unit, known=known)
+        raise NotFound("no_unit_add_one", [{"unit": unit}], unit=unit)
 
 
 def unit_codes(conn: Connection) -> set[str]:
@@ -41,7 +41,7 @@ def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "town
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add units")
         if conn.execute(select(U.c.code).where(U.c.code == code)).first():
-            raise BadInput(f"unit {code!r} already exists", [{"unit": code}])
+            raise BadInput("unit_already_exists", [{"unit": code}], code=code)
         conn.execute(insert(U).values(code=code, name=name, kind=kind, created_at=clock.utcnow()))
     return {"code": code, "name": name, "kind": kind}
 
@@ -53,7 +53,7 @@ def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None,
     from workflow import ledger
 
     if name is None and kind is None:
-        raise BadInput("give --name or --kind (or both)")
+        raise BadInput("give_name_or_kind")
     kind = unit_kinds().optional(kind, "--kind")
     if name is not None:
         name = required(name, "--name")
@@ -61,10 +61,10 @@ def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None,
         require(conn, actor, ADMIN, "edit units")
         row = conn.execute(select(U.c.code, U.c.name, U.c.kind).where(U.c.code == code)).mappings().first()
         if row is None:
-            raise NotFound(f"no unit {code!r}", [{"unit": code}])
+            raise NotFound("no_unit_code", [{"unit": code}], code=code)
         new = {k: v for k, v in (("name", name), ("kind", kind)) if v is not None and v != row[k]}
         if not new:
-            raise BadInput(f"nothing to change on unit {code}: give a new value")
+            raise BadInput("nothing_to_change_on_unit", code=code)
         conn.execute(update(U).where(U.c.code == code).values(**new))
         entry = ledger.append(conn, actor, "unit_edited", code, {k: [row[k], v] for k, v in new.items()}, reason)
         doc = {"code": code, "name": new.get("name", row["name"]), "kind": new.get("kind", row["kind"])}
@@ -83,9 +83,9 @@ def _cap(cap: Any) -> int | None:
     if cap is None:
         return None
     if isinstance(cap, bool) or not isinstance(cap, int):
-        raise BadInput(f"--cap must be a whole number, not {cap!r}")
+        raise BadInput("cap_must_be_whole", cap=cap)
     if cap < 0:
-        raise BadInput("--cap must be 0 or more")
+        raise BadInput("cap_must_be_or")
     return cap
 
 
@@ -102,7 +102,7 @@ def add_person(engine: Engine, actor: str, login: str, name: str, level: str, un
         if unit is not None:  # a code or a name (workflow/find.py)
             values["unit_code"] = unit_code(conn, unit, "--unit")
         if conn.execute(select(PE.c.login).where(PE.c.login == login)).first():
-            raise BadInput(f"person {login!r} already exists", [{"person": login}])
+            raise BadInput("person_already_exists", [{"person": login}], login=login)
         conn.execute(insert(PE).values(**values))
     return {k: v for k, v in values.items() if k != "created_at"}
 
@@ -124,12 +124,12 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
     if "title" in new:
         new["title"] = optional_text(new["title"], "--title", NAME_LIMIT)
     if not new:
-        raise BadInput("nothing to change: give at least one option (see `pipeline people edit -h`)")
+        raise BadInput("nothing_to_change_give_at")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "edit people")
         row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
         if row is None:
-            raise NotFound(f"no person {login!r}", [{"person": login}])
+            raise NotFound("no_person", [{"person": login}], login=login)
         if unit is not None:  # a code or a name (workflow/find.py)
             new["unit_code"] = unit_code(conn, unit, "--unit")
         conn.execute(update(PE).where(PE.c.login == login).values(**new))

@@ -1,27 +1,93 @@
-"""Errors of the engine, each tied to one exit code of the command line (docs/usage.md, "Exit codes").
+"""Errors of the engine, each tied to one exit code of the command line (docs/usage.md, "Exit codes"),
+each message named by a code of the one catalogue (docs/text-and-errors.md, "Errors by code").
 
 The command line maps these to exit codes in one place; the engine never exits by itself.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workflow.catalogue import Message
+
 
 class PipelineError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
 
-    code = "internal"
+    Raised by code: ``raise NotFound("no_project", code=code)`` — the first argument is a code of the
+    one catalogue (``workflow/catalogue/*.toml``), the keywords its named fields; the message is
+    rendered from the catalogue in the language of the run (``text(lang)``; ``message`` and ``str``
+    are the English).  ``details`` (failed guards, an import's problems) each carry their own message,
+    a `workflow.catalogue.Message` (see ``workflow.catalogue.detail``).  The class gives the exit code
+    and the ``kind`` (bad_input, refused, …); the code names the message.
+    """
+
+    kind = "internal"
     exit_code = 1
+    code: str
+    fields: dict[str, object]
+    message_obj: Message | None
 
-    def __init__(self, message: str, details: list[dict] | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str | Message, /, details: list[dict] | None = None, **fields: object):
+        from workflow.catalogue import Message, is_code  # noqa: F811 - at run time
+
+        if isinstance(code, Message):  # a message built elsewhere (a helper's argument)
+            self.code, self.fields, self.message_obj = code.code, dict(code.fields), code
+        elif is_code(code):
+            self.code = str(code)
+            self.fields = dict(fields)
+            self.message_obj = Message(str(code), **fields)
+        else:  # a plain message (code not yet converted to the catalogue): shown as written
+            self.code = self.kind
+            self.fields = {}
+            self.message_obj = None
+            self._plain = str(code)
         self.details = list(details or [])
+        super().__init__(self.message)
+
+    def __reduce__(self):  # pickled (a worker process's error) with its code, fields and details
+        if self.message_obj is None:
+            return (type(self), (self._plain, self.details))
+        return (_rebuild, (type(self), self.message_obj, self.details))
+
+    @property
+    def message(self) -> str:
+        """The English message."""
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``."""
+        if self.message_obj is not None:
+            return self.message_obj.text(lang)
+        from workflow.catalogue import legacy
+
+        return legacy(self._plain, lang)
+
+    def as_message(self) -> object:
+        """The message as a value for another message or a detail: a `Message`, or the plain text."""
+        return self.message_obj if self.message_obj is not None else self._plain
+
+    def wrap(self, code: str, /, **fields: object) -> None:
+        """Put this error's message inside another (``write 3 (P-0001 add): {error}``), keeping its class,
+        exit code and details; the error's own message is the field ``error``."""
+        from workflow.catalogue import Message
+
+        inner = self.message_obj if self.message_obj is not None else self._plain
+        self.code = code
+        self.fields = {**fields, "error": inner}
+        self.message_obj = Message(code, **self.fields)
+        self.args = (self.message,)
+
+
+def _rebuild(cls: type[PipelineError], message: Message, details: list[dict]) -> PipelineError:
+    return cls(message, details)
 
 
 class BadInput(PipelineError):
     """Malformed amount, date, period, unknown stage, missing option (exit 2)."""
 
-    code = "bad_input"
+    kind = "bad_input"
     exit_code = 2
 
 
@@ -29,39 +95,39 @@ class Duplicate(BadInput):
     """The entry looks like one recorded before (same project name and investor, or the same amount
     on the same day); refused (exit 2) unless the caller says it is meant (``allow_duplicate``)."""
 
-    code = "duplicate"
+    kind = "duplicate"
 
 
 class Refused(PipelineError):
     """A transition refused by a guard or by the workflow (exit 3)."""
 
-    code = "refused"
+    kind = "refused"
     exit_code = 3
 
 
 class NotFound(PipelineError):
     """Project, person, unit, rule not found (exit 4)."""
 
-    code = "not_found"
+    kind = "not_found"
     exit_code = 4
 
 
 class Conflict(PipelineError):
     """Someone else changed the project first; nothing was written (exit 5)."""
 
-    code = "conflict"
+    kind = "conflict"
     exit_code = 5
 
 
 class NotAllowed(PipelineError):
     """Not allowed for the acting user's role (exit 6)."""
 
-    code = "not_allowed"
+    kind = "not_allowed"
     exit_code = 6
 
 
 class IntegrityFailure(PipelineError):
     """History failed verification (exit 7)."""
 
-    code = "integrity"
+    kind = "integrity"
     exit_code = 7

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
+from workflow.catalogue import Message
 from workflow.errors import NotFound
 
 _CODE = re.compile(r"^(?:p\s*-?\s*)?0*(\d{1,9})$", re.IGNORECASE)
@@ -83,9 +84,10 @@ def suggestions(conn: Any, code: str, limit: int = 5) -> list[dict]:
 def project_not_found(conn: Any, code: str) -> NotFound:
     """The NotFound (exit 4) for ``code``, suggesting close matches by code and name."""
     close = suggestions(conn, code)
-    listed = ", ".join(f"{s['code']} ({s['name']})" for s in close)
-    return NotFound(f"no project {code}; did you mean {listed}?" if close else f"no project {code}",
-                    [{"project": code, "suggestions": close}])
+    if close:
+        return NotFound("no_project_did_you_mean", [{"project": code, "suggestions": close}], code=code,
+                        suggestions=[f"{s['code']} ({s['name']})" for s in close])
+    return NotFound("no_project", [{"project": code, "suggestions": close}], code=code)
 
 
 def project_row(conn: Any, code: str, *columns: Any) -> Any:
@@ -119,10 +121,8 @@ def stage_key(word: str, what: str = "--stage") -> str:
     key = vocab.find(word)
     if key is not None:
         return key
-    known, known_zh = vocab.listing("en"), vocab.listing("zh")
-    message = f"{what}: no stage {word!r}; known stages: {known}"
-    raise NotFound(message, [{"stage": word, "message": message,
-                              "message_zh": f"{what}：没有阶段 {word!r}；已有的阶段：{known_zh}"}])
+    fields = {"what": what, "word": word, "known": vocab.listing("en"), "known_zh": vocab.listing("zh")}
+    raise NotFound("no_stage_known", [{"stage": word, "message": Message("no_stage_known", **fields)}], **fields)
 
 
 def light_key(word: str) -> str:
@@ -169,11 +169,12 @@ def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
         return hits[0]
     if hits:
         listed = ", ".join(hits)
-        raise NotFound(f"{what}: more than one unit is called {word!r} ({listed}); give the code",
-                       [{"unit": word, "candidates": hits}])
-    known = ", ".join(f"{c} ({n})" for c, n in units[:20])
-    raise NotFound(f"{what}: no unit {word!r}" + (f"; known units: {known}" if known else
-                                                  "; add one with `pipeline units add`"), [{"unit": word}])
+        raise NotFound("more_than_one_unit_is",
+                       [{"unit": word, "candidates": hits}], what=what, word=word, listed=listed)
+    if units:
+        raise NotFound("option_no_unit_known", [{"unit": word}], what=what, word=word,
+                       known=[f"{c} ({n})" for c, n in units[:20]])
+    raise NotFound("option_no_unit_add_one", [{"unit": word}], what=what, word=word)
 
 
 def person_login(conn: Any, word: str, what: str = "--leader") -> str:
@@ -192,12 +193,12 @@ def person_login(conn: Any, word: str, what: str = "--leader") -> str:
         return str(hits[0][0])
     if hits:  # a name several people share: the login says which
         listed = ", ".join(f"{lg} ({n})" for lg, n in hits)
-        raise NotFound(f"{what}: {word!r} names more than one person: {listed}; give the login",
-                       [{"person": word, "candidates": [lg for lg, _ in hits]}])
+        raise NotFound("names_more_than_one",
+                       [{"person": word, "candidates": [lg for lg, _ in hits]}], what=what, word=word, listed=listed)
     close = difflib.get_close_matches(wanted, [fold(n) for _, n in people] + [fold(lg) for lg, _ in people],
                                       n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise NotFound(f"{what}: no person {word!r}{hint}", [{"person": word}])
+    raise NotFound("no_person_what_word", [{"person": word}], what=what, word=word, hint=hint)
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
@@ -210,7 +211,7 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
     desc = text.startswith("-")
     key = text.lstrip("-+").strip().lower()
     if key not in SORT_KEYS:
-        raise BadInput(f"--sort: {sort!r} is not one of {', '.join(SORT_KEYS)} (a leading - sorts descending)")
+        raise BadInput("sort_is_not_one", sort=sort, sort_keys=list(SORT_KEYS))
     return key, desc
 
 
@@ -256,9 +257,9 @@ def find_projects(engine: Any, *, search: str | None = None, stage: str | None =
     from workflow.views import project_views
 
     if limit is not None and limit < 0:
-        raise BadInput("--limit: must be 0 or more")
+        raise BadInput("limit_must_be_or")
     if offset < 0:
-        raise BadInput("--offset: must be 0 or more")
+        raise BadInput("offset_must_be_or")
     key, desc = parse_sort(sort)
     as_of = as_of or clock.today()
     stage = stage_key(stage) if stage is not None else None
@@ -315,9 +316,9 @@ def refine(engine: Any, items: list[dict], *, search: str | None = None, sort: s
     from workflow.tables import project as P
 
     if limit is not None and limit < 0:
-        raise BadInput("--limit: must be 0 or more")
+        raise BadInput("limit_must_be_or")
     if offset < 0:
-        raise BadInput("--offset: must be 0 or more")
+        raise BadInput("offset_must_be_or")
     key, desc = parse_sort(sort or "light")
     extra: dict[str, tuple[int, str | None, int]] = {}
     if items and (search is not None or key in ("code", "investment")):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from workflow.catalogue import Message, detail
 from workflow.errors import BadInput
 
 __all__ = [
@@ -61,15 +62,27 @@ class GuardResult:
 
     guard: str
     ok: bool
-    message: str
-    message_zh: str
+    said: Message  # what holds or is missing, by its code in the catalogue (workflow/catalogue/guards.toml)
+
+    @property
+    def message(self) -> str:
+        return self.said.text("en")
+
+    @property
+    def message_zh(self) -> str:
+        return self.said.text("zh")
 
     def text(self, lang: str = "en") -> str:
-        return self.message_zh if _is_zh(lang) else self.message
+        return self.said.text(lang)
 
     def as_dict(self, lang: str = "en") -> dict:
-        """A failed guard in a JSON error's `details` (docs/usage.md, "Output and errors")."""
-        return {"guard": self.guard, "message": self.text(lang)}
+        """A failed guard in a JSON error's `details` (docs/usage.md, "Output and errors"): its code and
+        fields beside it."""
+        return {"guard": self.guard, "message": self.text(lang), **self.said.json()}
+
+    def detail(self) -> dict:
+        """The failed guard as a detail of an error (rendered in the run's language when shown)."""
+        return {"guard": self.guard, "message": self.said}
 
 
 def _is_zh(lang: str | None) -> bool:
@@ -96,54 +109,48 @@ PLAIN_HOLDS: dict[str, Callable[[GuardContext], bool]] = {
 }
 
 
-def _field_guard(name: str, en: str, zh: str) -> Callable[[str, GuardContext], GuardResult]:
+def _field_guard(name: str, en: str) -> Callable[[str, GuardContext], GuardResult]:
     holds = PLAIN_HOLDS[name]
 
     def check(guard: str, ctx: GuardContext) -> GuardResult:
         if holds(ctx):
-            return GuardResult(guard, True, f"{en} is set", f"{zh}已填写")
-        return GuardResult(guard, False, f"{en} is missing", f"{zh}未填写")
+            return GuardResult(guard, True, Message("guard_field_set", field=en))
+        return GuardResult(guard, False, Message("guard_field_missing", field=en))
 
     return check
 
 
 def _has_planned_investment(guard: str, ctx: GuardContext) -> GuardResult:
     if PLAIN_HOLDS["has_planned_investment"](ctx):
-        return GuardResult(guard, True, "planned investment is greater than 0", "计划投资大于0")
-    return GuardResult(guard, False, "planned investment must be greater than 0", "计划投资必须大于0")
+        return GuardResult(guard, True, Message("guard_planned_investment_ok"))
+    return GuardResult(guard, False, Message("guard_planned_investment_missing"))
 
 
 def _key_has_lead_leader(guard: str, ctx: GuardContext) -> GuardResult:
     if not PLAIN_HOLDS["key_has_lead_leader"](ctx):
-        return GuardResult(
-            guard, False, "a key project needs its county-level lead leader", "重点项目须有县级包保领导"
-        )
+        return GuardResult(guard, False, Message("guard_key_needs_lead_leader"))
     if not ctx.key:
-        return GuardResult(guard, True, "not a key project", "非重点项目，无需县级包保领导")
-    return GuardResult(
-        guard, True, "the key project has its county-level lead leader", "重点项目已有县级包保领导"
-    )
+        return GuardResult(guard, True, Message("guard_not_key"))
+    return GuardResult(guard, True, Message("guard_key_has_lead_leader"))
 
 
 def _capital_in_place(guard: str, ctx: GuardContext) -> GuardResult:
     if PLAIN_HOLDS["capital_in_place"](ctx):
-        return GuardResult(guard, True, "capital in place > 0", "已有到位资金")
-    return GuardResult(
-        guard, False, "no capital in place (capital in place must be > 0)", "尚无到位资金（到位资金须大于0）"
-    )
+        return GuardResult(guard, True, Message("guard_capital_ok"))
+    return GuardResult(guard, False, Message("guard_capital_missing"))
 
 
 def _reason_given(guard: str, ctx: GuardContext) -> GuardResult:
     if PLAIN_HOLDS["reason_given"](ctx):
-        return GuardResult(guard, True, "a reason is given", "已填写原因")
-    return GuardResult(guard, False, "a reason is required (--reason)", "须填写原因（--reason）")
+        return GuardResult(guard, True, Message("guard_reason_given"))
+    return GuardResult(guard, False, Message("guard_reason_missing"))
 
 
 PLAIN_GUARDS: dict[str, Callable[[str, GuardContext], GuardResult]] = {
-    "has_name": _field_guard("has_name", "name", "项目名称"),
-    "has_investor": _field_guard("has_investor", "investor", "投资方"),
-    "has_industry": _field_guard("has_industry", "industry", "行业"),
-    "has_unit": _field_guard("has_unit", "responsible unit", "责任单位"),
+    "has_name": _field_guard("has_name", "name"),
+    "has_investor": _field_guard("has_investor", "investor"),
+    "has_industry": _field_guard("has_industry", "industry"),
+    "has_unit": _field_guard("has_unit", "responsible unit"),
     "has_planned_investment": _has_planned_investment,
     "key_has_lead_leader": _key_has_lead_leader,
     "capital_in_place": _capital_in_place,
@@ -162,27 +169,28 @@ def _check_holds(item: str, ctx: GuardContext) -> bool:
     return (ctx.checks or {}).get(item) == "pass"
 
 
+def _said(code: str, zh_label: str | None, **fields: object) -> Message:
+    """The message ``code`` of a document or check guard, naming the kind's label when there is one."""
+    if zh_label:
+        return Message(f"{code}_labelled", label=zh_label, **fields)
+    return Message(code, **fields)
+
+
 def _document(guard: str, kind: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
-    named = f"{kind} ({zh_label})" if zh_label else kind
-    zh = zh_label or kind
     if _document_holds(kind, ctx):
-        return GuardResult(guard, True, f"document {named} is recorded", f"{zh}文件已登记")
-    return GuardResult(guard, False, f"no {named} document recorded", f"未登记{zh}文件（{kind}）")
+        return GuardResult(guard, True, _said("guard_document_recorded", zh_label, kind=kind))
+    return GuardResult(guard, False, _said("guard_document_missing", zh_label, kind=kind))
 
 
 def _check(guard: str, item: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
-    named = f"{item} ({zh_label})" if zh_label else item
-    zh = zh_label or item
     result = (ctx.checks or {}).get(item)
     if _check_holds(item, ctx):
-        return GuardResult(guard, True, f"check {named} passed", f"{zh}审查已通过")
+        return GuardResult(guard, True, _said("guard_check_passed", zh_label, item=item))
     if result is None:
-        return GuardResult(guard, False, f"check {named} not recorded", f"{zh}审查未记录（{item}）")
-    shown = "failed" if result == "fail" else str(result)
-    shown_zh = "未通过" if result == "fail" else str(result)
-    return GuardResult(
-        guard, False, f"check {named} not passed ({shown})", f"{zh}审查未通过（{shown_zh}）"
-    )
+        return GuardResult(guard, False, _said("guard_check_not_recorded", zh_label, item=item))
+    if result == "fail":
+        return GuardResult(guard, False, _said("guard_check_failed", zh_label, item=item))
+    return GuardResult(guard, False, _said("guard_check_result", zh_label, item=item, result=str(result)))
 
 
 def parse_guard(name: str) -> tuple[str, str | None]:
@@ -218,10 +226,8 @@ def _known(name: str) -> tuple[str, str | None]:
     except TypeError:  # an unhashable name
         known, base, param = False, "", None
     if not known:
-        raise BadInput(
-            f"unknown guard {name!r}",
-            [{"field": "guard", "message": f"known guards: {', '.join(known_guard_names())}"}],
-        )
+        raise BadInput("unknown_guard", [detail("known_guards", field="guard", names=known_guard_names())],
+                       name=name)
     return base, param
 
 

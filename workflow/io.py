@@ -34,6 +34,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from workflow.catalogue import Message
 from workflow.clock import FIRST_DAY, LAST_DAY
 from workflow.commands.projects import duplicate_message, project_identity
 from workflow.errors import BadInput
@@ -183,19 +184,19 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
     """Read a CSV or XLSX file (by its extension); refuse anything else with what is accepted."""
     path = Path(path)
     if not path.exists():
-        raise BadInput(f"FILE: {path} does not exist")
+        raise BadInput("file_does_not_exist_path", path=path)
     if path.is_dir():
-        raise BadInput(f"FILE: {path} is a directory")
+        raise BadInput("file_is_directory", path=path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx" or suffix == ".xlsm":
         return read_xlsx(path, sheet=sheet)
     if suffix in (".csv", ".txt", ".tsv"):
         if sheet is not None:
-            raise BadInput("--sheet applies to .xlsx files only")
+            raise BadInput("sheet_applies_to_xlsx")
         return _csv_table(lambda: open(path, "rb"), path.stat().st_size, path.name)
     if suffix == ".xls":
-        raise BadInput(f"FILE: {path.name} is an old Excel .xls workbook; save it as .xlsx or CSV and import that")
-    raise BadInput(f"FILE: {path.name}: unknown file type {suffix or '(none)'}; import .csv or .xlsx")
+        raise BadInput("file_is_old_excel", name=path.name)
+    raise BadInput("file_unknown_file_type", name=path.name, suffix=suffix or '(none)')
 
 
 def read_csv_bytes(data: bytes, *, source: str = "<csv>") -> Table:
@@ -218,8 +219,7 @@ def detect_encoding(raw: BinaryIO) -> str:
     at = _bad_byte(raw, 0, "gb18030")
     if at is None:
         return "gb18030"
-    raise BadInput(f"the file is neither UTF-8 nor GB18030 (GBK) text (bad byte at offset {at}); "
-                   "save it from Excel as CSV UTF-8 or as .xlsx")
+    raise BadInput("file_is_neither_utf", at=at)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -248,8 +248,7 @@ def _bad_byte(raw: BinaryIO, start: int, codec: str) -> int | None:
 def _strict(raw: BinaryIO, start: int, codec: str, label: str) -> None:
     at = _bad_byte(raw, start, codec)
     if at is not None:
-        raise BadInput(f"the file starts with a {label} byte-order mark but is not {label} text "
-                       f"(bad byte at offset {at})")
+        raise BadInput("file_starts_with_byte", label=label, at=at)
 
 
 def _delimiter(head: str) -> str:
@@ -277,11 +276,13 @@ def _csv_table(opener: Callable[[], BinaryIO], size: int, source: str) -> Table:
                     yield line, cells
                     line = reader.line_num + 1
             except csv.Error as exc:
-                raise BadInput(f"{source}: line {line}: not readable as CSV ({exc})",
-                               [{"line": line, "field": None, "message": f"not readable as CSV ({exc})"}]) from None
+                raise BadInput("line_not_readable_as",
+                               [{"line": line, "field": None, "message": Message("not_readable_as_csv", exc=exc)}],
+                               source=source, line=line, exc=exc) from None
             except UnicodeDecodeError as exc:  # the file changed since its encoding was checked
-                raise BadInput(f"{source}: line {line}: not {encoding} text ({exc.reason})",
-                               [{"line": line, "field": None, "message": f"not {encoding} text"}]) from None
+                raise BadInput("line_not_text",
+                               [{"line": line, "field": None, "message": Message("not_text", encoding=encoding)}],
+                               source=source, line=line, encoding=encoding, reason=exc.reason) from None
 
     sampled = head.count("\n")
     if len(head) >= _HEAD and sampled:  # a longer file: as many rows as its size holds at the sample's rate
@@ -297,7 +298,7 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
         elif sheet in wb.sheetnames:
             ws = wb[sheet]
         else:
-            raise BadInput(f"--sheet: no sheet {sheet!r} in {path.name}; sheets: {', '.join(wb.sheetnames)}")
+            raise BadInput("sheet_no_sheet_in", sheet=sheet, name=path.name, sheetnames=list(wb.sheetnames))
         title = ws.title
         estimate = ws.max_row or 0  # from the sheet's dimension record, when it has one
     finally:
@@ -333,16 +334,15 @@ def check_workbook_size(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise BadInput(f"FILE: {path.name} is not a readable .xlsx workbook ({exc})") from None
+        raise BadInput("file_is_not_readable", name=path.name, exc=exc) from None
     total = sum(i.file_size for i in infos)
     if total > XLSX_MAX_UNCOMPRESSED:
-        raise BadInput(f"FILE: {path.name} expands to {total:,} bytes, past the limit of "
-                       f"{XLSX_MAX_UNCOMPRESSED:,}; split it or save it as CSV")
+        raise BadInput("xlsx_expands_too_far", name=path.name, total=total,
+                       xlsx_max_uncompressed=XLSX_MAX_UNCOMPRESSED)
     for i in infos:
         if i.file_size > XLSX_RATIO_FROM and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
-            raise BadInput(f"FILE: {path.name}: its part {clip(i.filename)} is compressed "
-                           f"{i.file_size // max(i.compress_size, 1):,} to 1, past the limit of {XLSX_MAX_RATIO} to 1 "
-                           "(a workbook that would expand far beyond its size is not read)")
+            raise BadInput("xlsx_part_too_compressed", name=path.name, filename=clip(i.filename),
+                           file_size=i.file_size // max(i.compress_size, 1), xlsx_max_ratio=XLSX_MAX_RATIO)
 
 
 def _workbook(path: Path):
@@ -354,7 +354,7 @@ def _workbook(path: Path):
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise BadInput(f"FILE: {path.name} is not a readable .xlsx workbook ({exc})") from None
+        raise BadInput("file_is_not_readable", name=path.name, exc=exc) from None
 
 
 def _blank(value: Any) -> bool:
@@ -392,8 +392,7 @@ def _with_header(open_rows: Callable[[], Rows], source: str, encoding: str | Non
         raise
     if not filled:
         reader.close()
-        raise BadInput(f"{source}: the file is empty; the first row must hold the headers "
-                       f"({', '.join(c.zh for c in COLUMNS if c.required)} …)")
+        raise BadInput("file_is_empty_first", source=source, columns=[c.zh for c in COLUMNS if c.required])
     header_line, header_cells = filled[at]
     headers = ["" if c is None else str(c).strip() for c in header_cells]
     while headers and not headers[-1]:
@@ -587,19 +586,17 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             continue
         if col.key in columns:
             first = table.headers[columns[col.key][0]]
-            problems.append(_problem(table.header_line, i, h, (
-                f"重复的列：与第{column_letter(columns[col.key][0])}列“{first}”同为{col.zh}" if zh else
-                f"duplicate column: {h!r} and {first!r} (column {column_letter(columns[col.key][0])}) "
-                f"both give {col.key}")))
+            problems.append(_problem(table.header_line, i, h, Message(
+                "import_duplicate_column", header=h, first=first, column=column_letter(columns[col.key][0]),
+                key=col.key, label=col.zh)))
             continue
         columns[col.key] = (i, factor)
         written[col.key] = h
     for col in COLUMNS:
         if col.required and col.key not in columns:
             problems.append({"line": table.header_line, "column": None, "field": col.zh if zh else col.key,
-                             "message": (f"缺少必填列“{col.zh}”（或 {col.key}）" if zh else
-                                         f"missing required column {col.key!r} (or {col.zh}); "
-                                         f"headers found: {listing([h for h in table.headers if h]) or 'none'}")})
+                             "message": Message("import_missing_column", key=col.key, label=col.zh,
+                                                found=listing([h for h in table.headers if h]) or "none")})
     by_code = {u["code"]: u["code"] for u in units}
     names = UnitNames((u["code"], u.get("name")) for u in units)  # the one reading of a unit (workflow/find.py)
     header_ok = not problems
@@ -628,13 +625,12 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
                 out[slot] = converter(cells[i] if i < count else None)
             except BadInput as exc:
                 row_problems = row_problems or []
-                row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.message))
+                row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.as_message()))
         if count > width:
             for j in range(width, count):
                 if not _blank(cells[j]):
                     row_problems = row_problems or []
-                    row_problems.append(_problem(line, j, "", "该单元格没有列标题" if zh else
-                                                 "a value in a column without a header"))
+                    row_problems.append(_problem(line, j, "", Message("import_cell_without_header")))
         return out, row_problems
 
     try:
@@ -690,15 +686,13 @@ def _name_the_repeated(later: list[tuple[dict, int, bool]], existing, table: Tab
                             break
     for problem, digest, named in later:
         if named:
-            problem["message"] = duplicate_message(str(codes.get(digest)), zh)
+            problem["message"] = duplicate_message(str(codes.get(digest)))
         else:
             first = firsts.get(digest, "?")
-            problem["message"] = (f"与第{first}行重复（项目名称、投资方相同）；确需导入请加 --allow-duplicate" if zh
-                                  else f"repeats line {first} (same name and investor); "
-                                  "give --allow-duplicate to import it anyway")
+            problem["message"] = Message("import_repeats_line", first=first)
 
 
-def _problem(line: int, index: int | None, header: str, message: str) -> dict:
+def _problem(line: int, index: int | None, header: str, message: object) -> dict:
     return {"line": line, "column": column_letter(index) if index is not None else None, "field": header,
             "message": message}
 
@@ -776,17 +770,16 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: 
         raw = raw.strip()
     if _blank(raw):
         if col.required:
-            raise BadInput(f"必填，不能为空（{col.zh}）" if zh else f"required: {col.key} must not be empty")
+            raise BadInput("required_must_not_be", key=col.key, zh=col.zh)
         return None
     if col.kind == "text":
         text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
         text = restore_formula(text)  # an apostrophe our export put before a formula-like text
         if col.limit and len(text) > col.limit:
-            raise BadInput(f"超过{col.limit}个字符" if zh else f"longer than {col.limit} characters")
+            raise BadInput("longer_than_characters", limit=col.limit)
         bad = unsafe_char(text)
         if bad is not None:
-            raise BadInput(f"含有控制字符 {escape_char(bad)}" if zh else
-                           f"holds the control character {escape_char(bad)}; names and codes are one line of text")
+            raise BadInput("holds_control_character_names", escape_char=escape_char(bad))
         return text
     if col.kind == "amount":
         return _amount(raw, factor, lang)
@@ -799,16 +792,14 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: 
 
         text = str(raw).strip()
         if col.limit and len(text) > col.limit:
-            raise BadInput(f"超过{col.limit}个字符" if zh else f"longer than {col.limit} characters")
+            raise BadInput("longer_than_characters", limit=col.limit)
         plans = parse_year_plans(text, what=col.zh if zh else col.key, lang=lang)
         return tuple(sorted(plans.items())) or None
     day = _date(raw, lang)
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise BadInput(f"{day.isoformat()} 不在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间" if zh else
-                       f"{day.isoformat()} lies outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
+        raise BadInput("lies_outside", day=day, first_day=FIRST_DAY, last_day=LAST_DAY)
     if col.key == "registered_on" and day > today:
-        raise BadInput(f"登记日期 {day.isoformat()} 晚于今天（{today.isoformat()}）" if zh else
-                       f"{day.isoformat()} lies in the future (today is {today.isoformat()})")
+        raise BadInput("lies_in_future_today_is", day=day, today=today)
     return day
 
 
@@ -817,7 +808,7 @@ _SCALE = {"": 1, "万": 10_000, "亿": 100_000_000}
 
 def _amount(raw: Any, factor: str, lang: str) -> int:
     if isinstance(raw, bool):
-        raise BadInput("不是金额" if lang == "zh" else "not an amount")
+        raise BadInput("not_amount")
     if isinstance(raw, int):
         text = str(raw)
     elif isinstance(raw, float):
@@ -825,15 +816,14 @@ def _amount(raw: Any, factor: str, lang: str) -> int:
     elif isinstance(raw, Decimal):
         text = format(raw, "f")
     elif isinstance(raw, datetime | date):
-        raise BadInput("是日期，不是金额" if lang == "zh" else "a date, not an amount")
+        raise BadInput("date_not_amount")
     else:
         text = str(raw)
     if factor and not _HAS_UNIT.search(unicodedata.normalize("NFKC", text)):
         text += factor
     money = parse_amount(text, lang=lang)
     if money.currency != "CNY":
-        raise BadInput("计划总投资以人民币（元）计，如 6.6亿、5600万元" if lang == "zh" else
-                       f"the planned investment is in CNY (元), not {money.currency}; e.g. 6.6亿 or 5600万元")
+        raise BadInput("planned_investment_is_in_cny", currency=money.currency)
     return money.amount_minor
 
 
@@ -842,12 +832,8 @@ def _unit(text: str, lang: str, names: UnitNames) -> str:
     if len(codes) == 1:
         return codes[0]
     if codes:
-        raise BadInput(f"单位名称“{text}”不唯一（{', '.join(codes)}），请填写单位代码" if lang == "zh" else
-                       f"more than one unit is called {text!r} ({', '.join(codes)}); give the code")
-    known = ", ".join(sorted(names.codes)[:20]) or ("无" if lang == "zh" else "none")
-    if lang == "zh":
-        raise BadInput(f"没有责任单位“{text}”；已有单位：{known}（用 `pipeline units add` 添加）")
-    raise BadInput(f"no unit {text!r}; known units: {known} (add one with `pipeline units add`)")
+        raise BadInput("more_than_one_unit", text=text, codes=list(codes))
+    raise BadInput("no_unit_known_units", text=text, known=sorted(names.codes)[:20] or ["none"])
 
 
 def _yesno(raw: Any, lang: str) -> bool:
@@ -860,14 +846,13 @@ def _yesno(raw: Any, lang: str) -> bool:
         return True
     if text in NO:
         return False
-    raise BadInput(f"“{raw}”不是 是/否（可填：是/否、yes/no、true/false、1/0）" if lang == "zh" else
-                   f"{raw!r} is not yes or no; use 是/否, yes/no, true/false or 1/0")
+    raise BadInput("is_not_yes_or", raw=raw)
 
 
 def _date(raw: Any, lang: str) -> date:
     if isinstance(raw, datetime):
         if raw.time() != datetime.min.time():
-            raise BadInput(f"{raw} 含有时刻，应为日期" if lang == "zh" else f"{raw} has a time of day; give a date")
+            raise BadInput("has_time_of_day", raw=raw)
         return raw.date()
     if isinstance(raw, date):
         return raw
@@ -879,8 +864,7 @@ def _date(raw: Any, lang: str) -> date:
                 return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 break
-    raise BadInput(f"“{raw}”不是日期，应为 YYYY-MM-DD（如 2026-03-31）" if lang == "zh" else
-                   f"{raw!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)")
+    raise BadInput("is_not_date_use_yyyy", raw=raw)
 
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # workflow.service.KEY_THRESHOLD_MINOR (a test checks they agree)
@@ -998,9 +982,9 @@ def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Se
     try:
         Path(path).write_bytes(buf.getvalue().encode(encoding))
     except UnicodeEncodeError as exc:
-        raise BadInput(f"--encoding {encoding}: cannot write {exc.object[exc.start:exc.end]!r}; use utf-8") from None
+        raise BadInput("encoding_cannot_write_use", encoding=encoding, object=exc.object[exc.start:exc.end]) from None
     except OSError as exc:
-        raise BadInput(f"FILE: cannot write {path}: {exc.strerror}") from None
+        raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None
     return None
 
 
@@ -1043,7 +1027,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
     try:
         wb.save(path)
     except OSError as exc:
-        raise BadInput(f"FILE: cannot write {path}: {exc.strerror}") from None
+        raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None
 
 
 def text_cell(ws: Any, value: str) -> Any:

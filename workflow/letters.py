@@ -106,15 +106,15 @@ def write_docx(letter: dict, path: Path) -> None:
 def prepare(output: Path | None, fmt: str) -> Path:
     """The directory letters go to (created if missing); refuses a missing option or a file."""
     if fmt not in FORMATS:
-        raise BadInput(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise BadInput("format_is_not_one_of", fmt=fmt, formats=list(FORMATS))
     if output is None:
-        raise BadInput("--output DIR: give the directory the letters are written to")
+        raise BadInput("output_dir_give_directory")
     if output.exists() and not output.is_dir():
-        raise BadInput(f"--output: {output} is a file, not a directory")
+        raise BadInput("output_is_file_not", output=output)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"--output: cannot create {output}: {exc.strerror}") from None
+        raise BadInput("output_cannot_create", output=output, strerror=exc.strerror) from None
     return output
 
 

@@ -76,23 +76,22 @@ class Thresholds:
         unknown = sorted(k for k in m if k not in known)
         if unknown:
             raise BadInput(
-                f"unknown warning threshold(s): {', '.join(map(str, unknown))}; "
-                f"known: {', '.join(known)}"
+                "unknown_warning_threshold_known", map=list(map(str, unknown)), known=list(known)
             )
         for key, value in m.items():
             if isinstance(value, bool) or not isinstance(value, int):
                 raise BadInput(
-                    f"warning threshold {key} must be a whole number, not {value!r}"
+                    "warning_threshold_must_be", key=key, value=value
                 )
             if value < 0:
-                raise BadInput(f"warning threshold {key} must not be negative, got {value}")
+                raise BadInput("warning_threshold_must_not", key=key, value=value)
             if key in SWITCHES and value not in (0, 1):
-                raise BadInput(f"warning threshold {key} is a switch: 0 or 1, not {value}")
+                raise BadInput("warning_threshold_is_switch", key=key, value=value)
         t = cls(**m)  # type: ignore[arg-type]
         if t.progress_red_ratio_pct > t.progress_yellow_ratio_pct:
             raise BadInput(
-                f"warning threshold progress_red_ratio_pct ({t.progress_red_ratio_pct}) must not exceed "
-                f"progress_yellow_ratio_pct ({t.progress_yellow_ratio_pct})"
+                "warning_threshold_progress_red", progress_red_ratio_pct=t.progress_red_ratio_pct,
+                progress_yellow_ratio_pct=t.progress_yellow_ratio_pct
             )
         for yellow, red in (
             ("screening_yellow_days", "screening_red_days"),
@@ -101,8 +100,8 @@ class Thresholds:
         ):
             if getattr(t, yellow) > getattr(t, red):
                 raise BadInput(
-                    f"warning threshold {yellow} ({getattr(t, yellow)}) must not exceed "
-                    f"{red} ({getattr(t, red)})"
+                    "warning_threshold_must_not_exceed", yellow=yellow, getattr=getattr(t, yellow), red=red,
+                    getattr_2=getattr(t, red)
                 )
         return t
 
@@ -168,7 +167,7 @@ def milestone_reached(stage: str, milestone: str) -> bool:
     Stages outside STAGE_ORDER (rejected, withdrawn, on_hold, custom ones) have reached nothing.
     """
     if milestone not in MILESTONE_STAGE:
-        raise BadInput(f"unknown milestone {milestone!r}; known: {', '.join(MILESTONES)}")
+        raise BadInput("unknown_milestone_known", milestone=milestone, milestones=list(MILESTONES))
     if stage not in STAGE_ORDER:
         return False
     return STAGE_ORDER.index(stage) >= STAGE_ORDER.index(MILESTONE_STAGE[milestone])

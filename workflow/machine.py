@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workflow.catalogue import Message
 from workflow.definition import Transition, WorkflowDefinition
 from workflow.errors import BadInput, Refused
 from workflow.events import held_from_after
@@ -296,20 +297,15 @@ def moves(defn: WorkflowDefinition, stage: str, held_from: str | None = None,
 def refusal(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | None) -> Refused:
     """Why `trigger` does not lead anywhere from `stage` (a final stage, no held-from stage to return
     to, or no such transition), naming the open triggers."""
-    current = defn.stage(stage)
-    named = f"{current.key} ({current.en} / {current.zh})"
-    if current.is_final:
-        return Refused(f"cannot {trigger} from stage {named}: it is a final stage, there is no way out")
+    if defn.stage(stage).is_final:
+        return Refused("final_stage_no_way_out", trigger=trigger, stage=stage)
     found = route(defn, stage, trigger, held_from)
     if found is not None and found.dest is None:
         if not held_from:
-            return Refused(f"cannot {trigger} from stage {named}: no held-from stage is recorded")
-        return Refused(
-            f"cannot {trigger} from stage {named}: it was held from {held_from!r}, "
-            "a stage it cannot return to"
-        )
-    listed = ", ".join(machine_for(defn).get_triggers(stage)) or "none"
-    return Refused(f"cannot {trigger} from stage {named}; open triggers from here: {listed}")
+            return Refused("no_held_from_stage", trigger=trigger, stage=stage)
+        return Refused("held_from_unreachable", trigger=trigger, stage=stage, held_from=held_from)
+    return Refused("trigger_not_open_here", trigger=trigger, stage=stage,
+                   open=list(machine_for(defn).get_triggers(stage)) or ["none"])
 
 
 def fire(defn: WorkflowDefinition, row: Any, trigger: str, ctx: GuardContext | None = None) -> tuple[str, str]:
@@ -338,8 +334,9 @@ def fire(defn: WorkflowDefinition, row: Any, trigger: str, ctx: GuardContext | N
         if judged is not None and judged.dest is not None and judged.failed:
             failed = judged.failed
             reasons = "; ".join(r.message for r in failed)
-            raise Refused(f"{trigger} refused: {reasons}",
-                          [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed])
+            raise Refused("refused",
+                          [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
+                          trigger=trigger, reasons=reasons)
         raise refusal(defn, from_stage, trigger, held_from)
     return from_stage, row.stage
 
@@ -357,8 +354,9 @@ def diagram(defn: WorkflowDefinition, fmt: str, lang: str = "en") -> str:
     if fmt == "dot":
         return _dot(defn, lang)
     raise BadInput(
-        f"unknown diagram format {fmt!r}; one of: {', '.join(DIAGRAM_FORMATS)}",
-        [{"field": "format", "message": f"one of: {', '.join(DIAGRAM_FORMATS)}"}],
+        "unknown_diagram_format_one",
+        [{"field": "format", "message": Message("one_of_diagram_formats", diagram_formats=list(DIAGRAM_FORMATS))}],
+        fmt=fmt, diagram_formats=list(DIAGRAM_FORMATS),
     )
 
 

@@ -38,42 +38,7 @@ ACCEPTED_FORMS: tuple[str, ...] = (
 
 _USD_FORMS = frozenset({"4179万美元"})
 
-_MESSAGES = {
-    "en": {
-        "prefix": "not an amount: {text}",
-        "accepted": "accepted forms: {forms}",
-        "usd": " (USD)",
-        "empty": "empty",
-        "negative": "negative amounts are not accepted",
-        "two_units": "more than one unit",
-        "two_currencies": "more than one currency",
-        "currency_conflict": "currency {a} contradicts unit {unit}",
-        "commas": "misplaced thousands separator",
-        "syntax": "not a number",
-        "precision": "finer than one cent (more than two decimals)",
-        "exponent": "exponent out of range",
-        "too_large": "larger than the limit of {limit} minor units",
-        "currency": "unknown currency {code}; accepted: {codes}",
-        "sep": "; ",
-    },
-    "zh": {
-        "prefix": "无法识别的金额：{text}",
-        "accepted": "可接受的格式：{forms}",
-        "usd": "（美元）",
-        "empty": "为空",
-        "negative": "不接受负数金额",
-        "two_units": "含有多个单位",
-        "two_currencies": "含有多个币种",
-        "currency_conflict": "币种{a}与单位{unit}不符",
-        "commas": "千位分隔符位置不正确",
-        "syntax": "不是数字",
-        "precision": "精度超过一分（小数超过两位）",
-        "exponent": "指数超出范围",
-        "too_large": "超过上限{limit}（以分计）",
-        "currency": "未知币种{code}；可接受：{codes}",
-        "sep": "；",
-    },
-}
+# The messages of a refused amount are in the catalogue (workflow/catalogue/money.toml, codes amount_*).
 
 
 def _lang(lang: str | None) -> str:
@@ -95,21 +60,30 @@ class Money:
         return format_money(self.amount_minor, self.currency, lang)
 
 
+def _forms() -> list[object]:
+    """The accepted forms, the USD ones marked (a `Message` shown in the language of the run)."""
+    from workflow.catalogue import Message
+
+    return [Message("amount_usd_form", form=f) if f in _USD_FORMS else f for f in ACCEPTED_FORMS]
+
+
 def accepted_forms_text(lang: str = "en") -> str:
     """The accepted input forms as one line, USD forms marked."""
-    m = _MESSAGES[_lang(lang)]
+    from workflow.catalogue import text
+
     sep = "、" if _lang(lang) == "zh" else ", "
-    return sep.join(f + (m["usd"] if f in _USD_FORMS else "") for f in ACCEPTED_FORMS)
+    return sep.join(text(f, lang) for f in _forms())
 
 
 def _refuse(text: str, lang: str, reason_key: str | None = None, **kw: object) -> BadInput:
-    m = _MESSAGES[_lang(lang)]
-    parts = [m["prefix"].format(text=repr(text))]
-    if reason_key is not None:
-        parts[0] += (" (" if _lang(lang) == "en" else "（") + m[reason_key].format(**kw)
-        parts[0] += ")" if _lang(lang) == "en" else "）"
-    parts.append(m["accepted"].format(forms=accepted_forms_text(lang)))
-    return BadInput(m["sep"].join(parts))
+    """The refusal of ``text`` (exit 2): why, when known (``amount_<reason_key>``), and the accepted
+    forms; rendered in the language it is shown in (``lang`` is kept for callers)."""
+    from workflow.catalogue import Message
+
+    if reason_key is None:
+        return BadInput("amount_not_recognised", text=text, forms=_forms())
+    return BadInput("amount_not_recognised_because", text=text, reason=Message(f"amount_{reason_key}", **kw),
+                    forms=_forms())
 
 
 # Units at the end of the number: multiplier and the currency they imply (None: no currency).
@@ -144,10 +118,7 @@ def parse_amount(text: str, default_currency: str = "CNY", *, lang: str = "en") 
     number), else `default_currency`. Zero is returned as zero: callers that need > 0 check it.
     """
     if default_currency not in CURRENCIES:
-        m = _MESSAGES[_lang(lang)]
-        raise BadInput(
-            m["currency"].format(code=repr(default_currency), codes=", ".join(CURRENCIES))
-        )
+        raise BadInput("amount_unknown_currency", code=default_currency, codes=list(CURRENCIES))
     if not isinstance(text, str):
         raise _refuse(str(text), lang, "syntax")
     original = text
@@ -204,7 +175,7 @@ def parse_amount(text: str, default_currency: str = "CNY", *, lang: str = "en") 
     if minor is None:
         raise _refuse(original, lang, "precision")
     if minor > MAX_MINOR:
-        raise _refuse(original, lang, "too_large", limit=f"{MAX_MINOR:,}")
+        raise _refuse(original, lang, "too_large", limit=MAX_MINOR)
     return Money(minor, currency)
 
 

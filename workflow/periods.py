@@ -48,9 +48,7 @@ def _lang(lang: str | None) -> str:
 
 
 def _refuse(text: object, lang: str) -> BadInput:
-    if _lang(lang) == "zh":
-        return BadInput(f"无法识别的报告期：{text!r}；可接受的格式：{_FORMS_TEXT['zh']}")
-    return BadInput(f"not a report period: {text!r}; accepted forms: {_FORMS_TEXT['en']}")
+    return BadInput("not_report_period", text=text)
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ class Period:
         if index < 1:
             year, index = year - 1, per_year
         if year < 1:
-            raise BadInput(f"no period before {self.label}")
+            raise BadInput("no_period_before", label=self.label)
         return make_period(self.kind, year, index)
 
     def next(self) -> Period:
@@ -95,7 +93,7 @@ class Period:
         if index > per_year:
             year, index = year + 1, 1
         if year > 9999:
-            raise BadInput(f"no period after {self.label}")
+            raise BadInput("no_period_after", label=self.label)
         return make_period(self.kind, year, index)
 
 
@@ -194,21 +192,17 @@ def parse_span(text: str, *, lang: str = "en") -> Period | Span:
         return parse_period(s, lang=lang)
     first_text, _, last_text = s.partition("..")
     first, last = parse_period(first_text, lang=lang), parse_period(last_text, lang=lang)
-    zh = _lang(lang) == "zh"
     if first.kind != last.kind:
-        raise BadInput(f"报告期区间两端须为同一类：{first.label} 与 {last.label}" if zh else
-                       f"a span joins periods of one kind: {first.label} and {last.label} differ "
-                       f"(e.g. 2022..2025, 2026-B1..2026-B5)")
+        raise BadInput("span_joins_periods_of", label=first.label, last_label=last.label)
     if last.start < first.start:
-        raise BadInput(f"报告期区间须从早到晚：{first.label}..{last.label}" if zh else
-                       f"a span runs from the earlier period to the later: {first.label}..{last.label}")
+        raise BadInput("span_runs_from_earlier", label=first.label, last_label=last.label)
     if first == last:
         return first
     parts = [first]
     while parts[-1] != last:
         parts.append(parts[-1].next())
         if len(parts) > SPAN_LIMIT:
-            raise BadInput(f"a span holds at most {SPAN_LIMIT} periods")
+            raise BadInput("span_holds_at_most", span_limit=SPAN_LIMIT)
     return Span(f"{first.label}..{last.label}", first.kind, tuple(parts))
 
 

@@ -122,10 +122,9 @@ _FORBIDDEN_NAMES = (*GROUPS.values(), OWNER)
 def check_login_name(login: str) -> str:
     """Refuse names a pipeline login may not have (a group role's, the owner's, a ``pg_`` name)."""
     if not login or len(login) > 63 or "\x00" in login:
-        raise BadInput(f"{login!r} cannot be a PostgreSQL login name")
+        raise BadInput("cannot_be_postgresql_login", login=login)
     if login in _FORBIDDEN_NAMES or login.startswith("pg_"):
-        raise BadInput(f"{login!r} is a database role of the pipeline itself (or a reserved name); "
-                       "it cannot be a user's login", [{"login": login}])
+        raise BadInput("is_database_role_of", [{"login": login}], login=login)
     return login
 
 
@@ -226,9 +225,8 @@ def ensure_roles(engine: Engine) -> dict:
             if _role(conn, group) is None:
                 if not can_create:
                     raise NotAllowed(
-                        f"the database role {group} does not exist and {me['name']!r} may not create roles; "
-                        "run `pipeline init` once as the database owner",
-                        [{"role": role, "group": group, "login": me["name"]}])
+                        "database_role_does_not",
+                        [{"role": role, "group": group, "login": me["name"]}], group=group, name=me['name'])
                 conn.exec_driver_sql(f"CREATE ROLE {_q(conn, group)} NOLOGIN")
                 created.append(group)
         tables = _tables(conn)
@@ -285,12 +283,12 @@ def _grant(conn: Connection, login: str, role: str) -> dict:
     """Make ``login`` a member of ``role``'s group, directly (a caller that may create roles: ``init``)."""
     role = user_roles().find(role) or role  # a key or label (workflow/words.py)
     if role not in GROUPS:
-        raise BadInput(f"--role: {role!r} is not one of {', '.join(GROUPS)}")
+        raise BadInput("role_is_not_one_of", role=role, groups=list(GROUPS))
     check_login_name(login)
     q = _q(conn, login)
     existing = _role(conn, login)
     if existing is not None and existing["rolsuper"] and not _me(conn)["rolsuper"]:
-        raise NotAllowed(f"{login!r} is a superuser; the pipeline does not manage it", [{"login": login}])
+        raise NotAllowed("is_superuser_pipeline_does", [{"login": login}], login=login)
     created = existing is None
     if existing is None:
         conn.exec_driver_sql(f"CREATE ROLE {q} LOGIN")
@@ -315,7 +313,7 @@ def grant_role(engine: Engine, login: str, role: str) -> dict:
     ``pipeline_grant_login`` (an admin login), or directly by a superuser (``init``)."""
     role = user_roles().find(role) or role  # a key or label (workflow/words.py)
     if role not in GROUPS:
-        raise BadInput(f"--role: {role!r} is not one of {', '.join(GROUPS)}")
+        raise BadInput("role_is_not_one_of", role=role, groups=list(GROUPS))
     check_login_name(login)
     try:
         with engine.begin() as conn:
@@ -328,9 +326,8 @@ def grant_role(engine: Engine, login: str, role: str) -> dict:
         if _privilege_error(exc):
             reason = str(getattr(exc, "orig", exc)).splitlines()[0]
             raise NotAllowed(
-                f"the database refused to make {login!r} a {role} login: {reason}; a pipeline admin's login "
-                f"may manage plain logins only (the database owner runs `pipeline init` to set this up)",
-                [{"login": login, "group": GROUPS.get(role)}]) from exc
+                "database_refused_to_make",
+                [{"login": login, "group": GROUPS.get(role)}], login=login, role=role, reason=reason) from exc
         raise
 
 

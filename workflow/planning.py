@@ -62,12 +62,12 @@ DEFAULTS: dict[str, Template] = {t.name: t for t in (
 def _check(name: str, values: Mapping[str, Any], industries: Sequence[str]) -> Template:
     name = name.strip()
     if not name or len(name) > 40:
-        raise BadInput("a template needs a name of at most 40 characters")
+        raise BadInput("template_needs_name_of")
     days = {}
     for gap in GAPS:
         v = values.get(gap)
         if v.__class__ is not int or not 0 <= v <= 3650:
-            raise BadInput(f"--{gap.replace('_', '-')}: a whole number of days from 0 to 3650, not {v!r}")
+            raise BadInput("whole_number_of_days", replace=gap.replace('_', '-'), v=v)
         days[gap] = v
     return Template(name, industries=tuple(i.strip() for i in industries if i.strip()), **days)
 
@@ -80,8 +80,7 @@ def templates(conn: Connection) -> dict[str, Template]:
             doc = json.loads(value)
             out[key[len(PREFIX):]] = _check(key[len(PREFIX):], doc, doc.get("industries", []))
         except (ValueError, AttributeError, BadInput):
-            raise BadInput(f"setting {key} is not a valid plan template; set it again with "
-                           "`pipeline plan templates set`") from None
+            raise BadInput("setting_is_not_valid", key=key) from None
     return out
 
 
@@ -104,7 +103,7 @@ def set_template(engine: Engine, actor: str, name: str, *, sign_to_fund: int | N
         values = {k: v if v is not None else base.get(k) for k, v in given.items()}
         missing = [k for k, v in values.items() if v is None]
         if missing:
-            raise BadInput(f"a new template needs {', '.join('--' + m.replace('_', '-') for m in missing)}")
+            raise BadInput("new_template_needs", missing=['--' + m.replace('_', '-') for m in missing])
         t = _check(name, values, industries if industries is not None else base.get("industries", []))
         key = PREFIX + t.name
         text = json.dumps(t.json(), ensure_ascii=False, sort_keys=True)
@@ -123,7 +122,7 @@ def template_for(conn: Connection, name: str | None, industry: str | None) -> Te
         for t in known.values():
             if fold(t.name) == wanted:
                 return t
-        raise NotFound(f"--template: no template {name!r}; known: {', '.join(known)}", [{"template": name}])
+        raise NotFound("template_no_template_known", [{"template": name}], name=name, known=list(known))
     folded = fold(industry)
     if folded:
         for t in known.values():

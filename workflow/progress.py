@@ -81,12 +81,12 @@ def parse_year_plans(items: Iterable[str] | str | None, *, what: str = "--year-p
         year_text, sep, amount_text = text.partition("=")
         year_text, amount_text = year_text.strip(), amount_text.strip()
         if not sep or not re.fullmatch(r"[0-9]{4}", year_text) or not amount_text:
-            raise BadInput(f"{what}: {item!r} is not {YEAR_PLAN_FORMS}")
+            raise BadInput("is_not", what=what, item=item, year_plan_forms=YEAR_PLAN_FORMS)
         year = int(year_text)
         if year in out:
-            raise BadInput(f"{what}: the year {year} is given twice")
+            raise BadInput("year_is_given_twice", what=what, year=year)
         money = parse_amount(amount_text, lang=lang)
         if money.currency != "CNY":
-            raise BadInput(f"{what}: a yearly plan is in CNY (元), not {money.currency}")
+            raise BadInput("yearly_plan_is_in", what=what, currency=money.currency)
         out[year] = money.amount_minor
     return out

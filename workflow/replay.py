@@ -36,6 +36,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from workflow.access import PERMISSIONS, roles_for
+from workflow.catalogue import Message
 from workflow.events import (
     GENESIS,
     ROW_READERS,
@@ -81,7 +82,7 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 _FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's
 
 
-def _problem(code: str, seq: int | None, text: str, table: str | None = None, field: str | None = None,
+def _problem(code: str, seq: int | None, text: Message | str, table: str | None = None, field: str | None = None,
              expected: Any = None, found: Any = None) -> dict:
     return {"code": code, "seq": seq, "problem": text, "table": table, "field": field,
             "expected": _show(expected), "found": _show(found)}
@@ -358,13 +359,14 @@ def compare_project(rep: Replayed, found: dict | None, fields: tuple[str, ...] =
         if f == "key":
             got = None if got is None else bool(got)
         if _norm(expected) != _norm(got):
-            out.append(_problem(rep.code, row.head_seq, f"the project row's {f} is {_show(_norm(got))!r}, but its "
-                                f"history makes it {_show(_norm(expected))!r}", "project", f, _norm(expected),
+            out.append(_problem(rep.code, row.head_seq, Message("project_row_is_but", f=f, show=_show(_norm(got)),
+                                                                show_2=_show(_norm(expected))), "project", f,
+                                                                _norm(expected),
                                 _norm(got)))
     override = found.get("key_override")
     if override is not None and bool(override) != bool(row.key) and row.key == bool(found["key"]):
-        out.append(_problem(rep.code, row.head_seq, f"the project row's key_override {override!r} contradicts the "
-                            f"key flag history records ({row.key!r})", "project", "key_override", row.key,
+        out.append(_problem(rep.code, row.head_seq, Message("project_row_key_override", override=override,
+                                                            key=row.key), "project", "key_override", row.key,
                             bool(override)))
     return out
 
@@ -444,7 +446,8 @@ def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool 
         want = expected.get(seq)
         if want is None or seq in seen:
             what = "a second row for" if seq in seen else "a row no event made, for"
-            out.append(_problem(code, seq, f"{table}: {what} event {seq} ({_describe(columns, stored[2:])})",
+            out.append(_problem(code, seq, Message("event", table=table, what=what, seq=seq,
+                                                   describe=_describe(columns, stored[2:])),
                                 table, "row", None, dict(zip(columns, map(_norm, stored[2:]), strict=True))))
             continue
         seen.add(seq)
@@ -452,13 +455,14 @@ def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool 
             exp = _norm(exp)
             got = _norm(got)
             if exp != got:
-                out.append(_problem(code, seq, f"{table}.{col} of event {seq} is {got!r}, but history records "
-                                    f"{exp!r}", table, col, exp, got))
+                out.append(_problem(code, seq, Message("of_event_is_but", table=table, col=col, seq=seq, got=got,
+                                                       exp=exp), table, col, exp, got))
     if len(seen) != len(expected):
         for seq, want in expected.items():
             if seq not in seen:
                 shown = _describe(columns, [want[c] for c in columns])
-                out.append(_problem(code, seq, f"{table}: the row of event {seq} is missing ({shown})", table, "row",
+                out.append(_problem(code, seq, Message("row_of_event_is", table=table, seq=seq, shown=shown), table,
+                                    "row",
                                     {c: _norm(want[c]) for c in columns}, None))
     return out
 
@@ -552,8 +556,8 @@ class Checker:
         cols = DERIVED_COLUMNS[table]
 
         def orphan(r: tuple) -> None:
-            self.add(_problem(project_code(r[0]), r[1], f"{table}: a row for project id {r[0]}, which has no "
-                              "history", table, "row", None, dict(zip(cols, map(_norm, r[2:]), strict=True))))
+            self.add(_problem(project_code(r[0]), r[1], Message("row_for_project_id", table=table, r=r[0]), table,
+                              "row", None, dict(zip(cols, map(_norm, r[2:]), strict=True))))
         return orphan
 
     @staticmethod

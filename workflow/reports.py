@@ -149,10 +149,8 @@ def make_window(period: Period | Span | str, as_of: date | None = None, *, today
         as_of = min(period.end, today)
     if as_of < period.start:
         if as_of == today:
-            raise BadInput(f"--period {period.label} has not begun (it starts {period.start.isoformat()}, "
-                           f"today is {today.isoformat()})")
-        raise BadInput(f"--as-of {as_of.isoformat()} lies before the period {period.label} "
-                       f"({period.start.isoformat()} to {period.end.isoformat()})")
+            raise BadInput("period_has_not_begun", label=period.label, start=period.start, today=today)
+        raise BadInput("as_of_lies_before", as_of=as_of, label=period.label, start=period.start, end=period.end)
     return Window(period, as_of)
 
 
@@ -461,8 +459,9 @@ def _units(conn: Connection, unit: str | None) -> list[tuple[str | None, str | N
         name = conn.execute(select(U.c.name).where(U.c.code == unit)).scalar()
         if name is None:
             known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
-            raise NotFound(f"no unit {unit!r}" + (f"; known units: {', '.join(known)}" if known else ""),
-                           [{"unit": unit}])
+            if known:
+                raise NotFound("no_unit_known", [{"unit": unit}], unit=unit, known=known)
+            raise NotFound("no_unit", [{"unit": unit}], unit=unit)
         return [(unit, name)]
     units: list[tuple[str | None, str | None]] = [tuple(r) for r in conn.execute(
         select(U.c.code, U.c.name).order_by(U.c.code))]
@@ -968,7 +967,7 @@ def board(engine: Engine, *, as_of: date | None = None, unit: str | None = None,
     red/yellow counts and its `top` most urgent projects (worst first)."""
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     if top < 0:
-        raise BadInput("--top must be 0 or more")
+        raise BadInput("top_must_be_or")
     t = _thresholds(thresholds)
     as_of = as_of or clock.today()
     with _read(engine) as conn:

@@ -38,6 +38,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotFound
 
 ASSIGNMENT_ROLES = ("lead_leader", "first_responsible", "team_member")
@@ -134,7 +135,7 @@ class Conditions:
             lists[name] = _clean_list(name, values)
         for name, value in (("--min-investment", min_investment_minor), ("--max-investment", max_investment_minor)):
             if value is not None and (not isinstance(value, int) or value < 0):
-                raise BadInput(f"{name} must be an amount of 0 or more")
+                raise BadInput("must_be_amount_of", name=name)
         return cls(key=key, min_investment_minor=min_investment_minor, max_investment_minor=max_investment_minor,
                    **lists)
 
@@ -178,7 +179,7 @@ class Conditions:
         data: dict[str, Any] = {f: getattr(self, f) for f in self.__dataclass_fields__}
         for name in clear:
             if name not in CONDITION_NAMES:
-                raise BadInput(f"--clear: {name!r} is not one of {', '.join(CONDITION_NAMES)}")
+                raise BadInput("clear_is_not_one", name=name, condition_names=list(CONDITION_NAMES))
             data[name + "_minor" if name.endswith("investment") else name] = None
         data.update(changes)
         return Conditions.build(**data)
@@ -300,9 +301,9 @@ def _clean_list(name: str, values: Iterable[str] | None) -> tuple[str, ...] | No
 
         text = " ".join(str(v).split())
         if not text:
-            raise BadInput(f"--{name}: an empty value is not a condition")
+            raise BadInput("empty_value_is_not", name=name)
         if len(text) > NAME_LIMIT:
-            raise BadInput(f"--{name} is longer than {NAME_LIMIT} characters")
+            raise BadInput("is_longer_than_characters", name=name, name_limit=NAME_LIMIT)
         clean(text, f"--{name}")
         k = _norm(text, _is_exact(name))
         if k not in seen:
@@ -900,7 +901,7 @@ def _unit_codes(conn, conditions: Conditions) -> Conditions:
 
 def _check_priority(priority: int) -> None:
     if not isinstance(priority, int) or priority < 0:
-        raise BadInput("--priority must be a whole number, 0 or more (a lower number is tried first)")
+        raise BadInput("priority_must_be_whole")
 
 
 def _insert(conn, service, rule: RuleRow) -> None:
@@ -916,8 +917,7 @@ def _insert(conn, service, rule: RuleRow) -> None:
             conditions=rule.conditions.text(), person_login=rule.person, active=rule.active, current=True,
             changed_by=service.actor, changed_at=clock.utcnow()))
     except IntegrityError as exc:  # PostgreSQL: two admins saving rule ids at once
-        raise Conflict(f"rule {rule.id} v{rule.version} was saved by someone else first; nothing was "
-                       "written; retry") from exc
+        raise Conflict("rule_v_was_saved", id=rule.id, version=rule.version) from exc
 
 
 def _saved(conn, rule_id: int, version: int) -> RuleRow:
@@ -956,7 +956,7 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
 
 
 def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], what: str,
-                 nothing: str | None) -> dict:
+                 nothing: Message | None) -> dict:
     from sqlalchemy import update
 
     R = _tables()[0]
@@ -964,7 +964,7 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
         service.require(conn, ("admin",), what)
         found = load_rules(conn, current_only=True, rule_id=rule_id)
         if not found:
-            raise NotFound(f"no rule {rule_id}; see `pipeline rules list`", [{"rule": rule_id}])
+            raise NotFound("no_rule_see_pipeline", [{"rule": rule_id}], rule_id=rule_id)
         old = found[0]
         new = change(old)
         if new.person != old.person:
@@ -981,7 +981,7 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
         done = conn.execute(update(R).where(R.c.id == old.id, R.c.version == old.version, R.c.current.is_(True))
                             .values(current=False)).rowcount
         if done != 1:
-            raise Conflict(f"rule {rule_id} was changed by someone else; nothing was written; retry")
+            raise Conflict("rule_was_changed_by", rule_id=rule_id)
         _insert(conn, service, new)
         saved = _saved(conn, new.id, new.version)
         people = load_people(conn, [new.person])
@@ -1010,7 +1010,7 @@ def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | N
                        conditions=new_conditions)
 
     return _new_version(service, rule_id, change, "change leader-assignment rules",
-                        f"nothing to change on rule {rule_id}: give at least one new value")
+                        Message("nothing_to_change_on_rule", rule_id=rule_id))
 
 
 def set_active(service, rule_id: int, active: bool) -> dict:

@@ -191,7 +191,7 @@ def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | Non
 
     today = clock.today()
     if today < EARLIEST_TODAY:
-        raise BadInput(f"the seed scenario is dated up to January 2026; today is {today.isoformat()}")
+        raise BadInput("seed_scenario_is_dated", today=today)
     sqlite = engine.dialect.name == "sqlite"
     wdemo._mark(engine, {"scenario": "seed", "status": "building", "built_on": today.isoformat()})
     svc = Service(engine, admin)

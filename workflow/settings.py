@@ -170,7 +170,7 @@ def parse_from(text: str | date | None) -> date:
 def need_reason(reason: str | None, what: str) -> str:
     """A change of thresholds or of the ladder says why (``--reason``)."""
     if reason is None or not str(reason).strip():
-        raise BadInput(f"--reason is required: say why you {what}")
+        raise BadInput("reason_is_required_say_why_you", what=what)
     return str(reason).strip()
 
 
@@ -181,11 +181,11 @@ def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
         name, sep, value = str(item).partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise BadInput(f"--threshold: {item!r} is not NAME=DAYS (e.g. screening_red_days=12)")
+            raise BadInput("threshold_is_not_name", item=item)
         try:
             out[name] = int(value)
         except ValueError:
-            raise BadInput(f"--threshold: {name} must be a whole number, not {value!r}") from None
+            raise BadInput("threshold_must_be_whole", name=name, value=value) from None
     Thresholds.from_mapping(out)  # names and values checked here, combinations again when used
     return out
 
@@ -197,8 +197,7 @@ def _light_ints(values: Mapping[str, str | None]) -> dict[str, int]:
         try:
             out[name] = int(value)  # type: ignore[arg-type]
         except ValueError:
-            raise BadInput(f"setting {key} = {value!r} is not a whole number of days; "
-                           "fix it with `pipeline lights set`") from None
+            raise BadInput("setting_is_not_whole", key=key, value=value) from None
     return out
 
 
@@ -219,7 +218,7 @@ def set_light_thresholds(engine: Engine, actor: str, values: Mapping[str, int], 
     """Store thresholds (admin) in force from ``effective_on`` (default: today); the result must be a
     valid set on that day and on every later one.  Returns the settings in force on that day."""
     if not values:
-        raise BadInput("give at least one NAME=DAYS (see `pipeline lights show`)")
+        raise BadInput("give_at_least_one_name")
     why = need_reason(reason, "change the warning thresholds")
     day = effective_on or clock.today()
     Thresholds.from_mapping(values)
@@ -239,7 +238,7 @@ def reset_light_thresholds(engine: Engine, actor: str, names: Iterable[str] | No
     chosen = list(names or [])
     unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise BadInput(f"unknown warning threshold(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        raise BadInput("unknown_warning_threshold_known_unknown_known", unknown=list(unknown), known=list(known))
     why = need_reason(reason, "change the warning thresholds")
     day = effective_on or clock.today()
     new: dict[str, str | None] = {LIGHT_PREFIX + n: None for n in (chosen or known)}
@@ -268,7 +267,7 @@ def undo_window_days(conn: Connection, as_of: date | None = None) -> int:
 def set_undo_window(engine: Engine, actor: str, days: int, *, reason: str | None = None) -> int:
     """Store the undo window in days (admin), in force from today; 0 = today only."""
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 366:
-        raise BadInput(f"the undo window must be a whole number of days from 0 to 366, not {days!r}")
+        raise BadInput("undo_window_must_be", days=days)
     day = clock.today()
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the undo window")
@@ -302,19 +301,19 @@ class Ladder:
         known = [f.name for f in fields(cls)]
         unknown = sorted(k for k in m if k not in known)
         if unknown:
-            raise BadInput(f"unknown ladder setting(s): {', '.join(map(str, unknown))}; known: {', '.join(known)}")
+            raise BadInput("unknown_ladder_setting_known", map=list(map(str, unknown)), known=list(known))
         for key, value in m.items():
             if isinstance(value, bool) or not isinstance(value, int):
-                raise BadInput(f"ladder setting {key} must be a whole number, not {value!r}")
+                raise BadInput("ladder_setting_must_be", key=key, value=value)
             if value < 0:
-                raise BadInput(f"ladder setting {key} must not be negative, got {value}")
+                raise BadInput("ladder_setting_must_not", key=key, value=value)
         ladder = cls(**m)  # type: ignore[arg-type]
         if not ladder.unit_head_days <= ladder.county_leader_days <= ladder.top_leader_days:
-            raise BadInput("ladder settings must rise: unit_head_days ≤ county_leader_days ≤ top_leader_days "
-                           f"(got {ladder.unit_head_days}, {ladder.county_leader_days}, {ladder.top_leader_days})")
+            raise BadInput("ladder_settings_must_rise", unit_head_days=ladder.unit_head_days,
+                           county_leader_days=ladder.county_leader_days, top_leader_days=ladder.top_leader_days)
         for name in ("red_level", "letter_min_level", "deduct_min_level"):
             if getattr(ladder, name) > 5:
-                raise BadInput(f"ladder setting {name} must be a level from 0 to 5, got {getattr(ladder, name)}")
+                raise BadInput("ladder_setting_must_be_level", name=name, getattr=getattr(ladder, name))
         return ladder
 
     def level(self, due: date, as_of: date) -> int:
@@ -339,14 +338,14 @@ def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
         name, sep, value = str(item).partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise BadInput(f"{item!r} is not NAME=VALUE (e.g. unit_head_days=10)")
+            raise BadInput("is_not_name_value", item=item)
         if name == "top_leader":
             out[name] = value
             continue
         try:
             out[name] = int(value)
         except ValueError:
-            raise BadInput(f"{name} must be a whole number, not {value!r}") from None
+            raise BadInput("must_be_whole_number", name=name, value=value) from None
     Ladder.from_mapping({k: v for k, v in out.items() if k != "top_leader"})
     return out
 
@@ -358,8 +357,7 @@ def _ladder_ints(values: Mapping[str, str | None]) -> dict[str, int]:
         try:
             out[name] = int(value)  # type: ignore[arg-type]
         except ValueError:
-            raise BadInput(f"setting {key} = {value!r} is not a whole number; "
-                           "fix it with `pipeline supervision ladder set`") from None
+            raise BadInput("setting_is_not_whole_number", key=key, value=value) from None
     return out
 
 
@@ -386,7 +384,7 @@ def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any], *, reason:
     from workflow.tables import person as PE
 
     if not values:
-        raise BadInput("give at least one NAME=VALUE (see `pipeline supervision ladder show`)")
+        raise BadInput("give_at_least_one_name_value")
     why = need_reason(reason, "change the supervision ladder")
     day = effective_on or clock.today()
     new: dict[str, str | None] = {LADDER_PREFIX + k: str(v) for k, v in values.items() if k != "top_leader"}
@@ -396,7 +394,7 @@ def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any], *, reason:
         if "top_leader" in values:
             login = values["top_leader"]
             if conn.execute(select(PE.c.login).where(PE.c.login == login)).first() is None:
-                raise BadInput(f"top_leader: no person {login!r}; add one with `pipeline people add`")
+                raise BadInput("top_leader_no_person", login=login)
             new[TOP_LEADER] = login
         record(conn, actor, "supervision", new, day, why)
         stored: dict[str, Any] = dict(ladder_settings(conn, day))

@@ -221,8 +221,8 @@ class Txn:
                 self.projects[row["code"]] = ProjectRow.of(row)
         missing = [c for c in codes if c not in self.projects]
         if missing:
-            raise NotFound(f"no project {', '.join(missing[:5])}" + (" …" if len(missing) > 5 else ""),
-                           [{"project": c} for c in missing])
+            raise NotFound("no_projects_more" if len(missing) > 5 else "no_projects",
+                           [{"project": c} for c in missing], codes=missing[:5])
         self.prefetch([self.projects[c] for c in wanted])
         return {c: self.projects[c] for c in codes}
 
@@ -332,7 +332,7 @@ class Txn:
             if start <= on <= end:
                 why = late_reason()
                 if why is None:
-                    raise refuse_closed(label, on, f"a {event.kind} entry")
+                    raise refuse_closed(label, on, event.kind)
                 data = {**data, "late": {"period": label, "reason": why}}
                 break
         return plain_text(data)
@@ -384,8 +384,9 @@ class Txn:
                 done = self.recorder.save(conn, keys, chunk)
                 if done is not None and done != len(chunk):
                     code = chunk[0]["b_id"]
-                    raise Conflict(f"{project_code(code)} was changed by someone else; nothing was written; retry",
-                                   [{"project": project_code(code), "expected": chunk[0]["b_old"]}])
+                    raise Conflict("was_changed_by_someone_else",
+                                   [{"project": project_code(code),
+                                     "expected": chunk[0]["b_old"]}], project_code=project_code(code))
         for proj in changed:
             proj.saved()
 
@@ -438,9 +439,9 @@ def run(engine: Any, actor: str, code: str, command: Callable[[Txn, ProjectRow],
         proj = txn.lock(code)
         if expect_version is not None and proj.version != expect_version:
             raise Conflict(
-                f"{code} was changed by someone else (version {proj.version}, expected "
-                f"{expect_version}); nothing was written; re-read and retry",
-                [{"project": code, "version": proj.version, "expected": expect_version}])
+                "version_conflict",
+                [{"project": code, "version": proj.version,
+                  "expected": expect_version}], code=code, version=proj.version, expect_version=expect_version)
         mark = txn.queued()
         command(txn, proj)
         events = txn.queued_events(mark)

@@ -131,7 +131,7 @@ def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, 
         if project is not None:
             pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
             if pid is None:
-                raise NotFound(f"no project {project}", [{"project": project}])
+                raise NotFound("no_project", [{"project": project}], code=project)
             project_ids = [pid]
         states = problem_states(conn, as_of, ladder(conn, as_of), project_ids=project_ids)
     if not all_:
@@ -152,9 +152,9 @@ def get_problem(engine: Engine, problem_id: int, as_of: date | None = None) -> d
         if not found:
             exists = conn.execute(select(PB.c.id).where(PB.c.id == problem_id)).first()
             if exists is None:
-                raise NotFound(f"no problem {problem_id}", [{"problem": problem_id}])
-            raise NotFound(f"problem {problem_id} was not yet opened on {as_of.isoformat()}",
-                           [{"problem": problem_id}])
+                raise NotFound("no_problem_problem_id", [{"problem": problem_id}], problem_id=problem_id)
+            raise NotFound("problem_was_not_yet",
+                           [{"problem": problem_id}], problem_id=problem_id, as_of=as_of)
         p = found[0]
         doc = problem_json(p, full=True)
         doc["as_of"] = as_of.isoformat()
@@ -279,7 +279,7 @@ def list_followups(engine: Engine, *, project: str | None = None, due: bool = Fa
         if project is not None:
             pid = conn.execute(select(P.c.id).where(P.c.code == project)).scalar()
             if pid is None:
-                raise NotFound(f"no project {project}", [{"project": project}])
+                raise NotFound("no_project", [{"project": project}], code=project)
         if due:
             codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
             items = []
@@ -337,7 +337,7 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                 except NotFound as exc:
                     if any("candidates" in d for d in exc.details):
                         raise  # a name several people share: the candidates are listed
-                    raise NotFound(f"no person or user {login!r}", [{"login": login}]) from None
+                    raise NotFound("no_person_or_user", [{"login": login}], login=login) from None
                 person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
         unit = person[1] if person is not None else None
         lad = ladder(conn, as_of)
@@ -396,5 +396,5 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
 
 def require_level(value: int | None, what: str = "--min-level") -> int | None:
     if value is not None and not 0 <= value <= 5:
-        raise BadInput(f"{what} must be a level from 0 to 5, got {value}")
+        raise BadInput("must_be_level_from", what=what, value=value)
     return value

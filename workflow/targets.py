@@ -26,7 +26,7 @@ FIELDS: dict[str, tuple[str, str | None]] = {
 
 def _check_year(year: int) -> int:
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise BadInput(f"YEAR: {year!r} is not a year between 2000 and 2100")
+        raise BadInput("year_is_not_year", year=year)
     return year
 
 
@@ -54,7 +54,7 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
     values: dict = {}
     if signed is not None:
         if isinstance(signed, bool) or not isinstance(signed, int) or signed < 0:
-            raise BadInput(f"--signed: {signed!r} is not a count of projects (0 or more)")
+            raise BadInput("signed_is_not_count", signed=signed)
         values["signed"] = signed
     for name, money in (("capital", capital), ("foreign", foreign), ("investment", investment)):
         if money is None:
@@ -63,10 +63,10 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
         assert currency is not None  # the money fields have one
         if money.currency != currency:
             hint = {"CNY": "e.g. 9亿 or 5600万元", "USD": "e.g. 4179万美元 or USD 1,000,000"}[currency]
-            raise BadInput(f"--{name}: the target is in {currency}, got {money.currency} ({hint})")
+            raise BadInput("target_is_in_got", name=name, currency=currency, money_currency=money.currency, hint=hint)
         values[col] = money.amount_minor
     if not values:
-        raise BadInput("nothing to set: give at least one of --signed, --capital, --foreign, --investment")
+        raise BadInput("nothing_to_set_give")
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "set targets")
         unit = unit_code(conn, unit, "UNIT")  # a code or a name (workflow/find.py)

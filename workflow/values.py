@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow import clock
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.money import CURRENCIES, MAX_MINOR
 from workflow.text import escape_char, unsafe_char
@@ -33,8 +34,10 @@ def clean(text: str, what: str, *, multiline: bool = False) -> str:
     if bad is not None:
         kind = "a line break" if bad in "\r\n" else f"the control character {escape_char(bad)}"
         allowed = "line breaks only" if multiline else "one line of printable text"
-        raise BadInput(f"{what} holds {kind}; it takes {allowed}",
-                       [{"field": what, "message": f"control character {escape_char(bad)}"}])
+        raise BadInput("holds_it_takes",
+                       [{"field": what, "message": Message("control_character",
+                                                           escape_char=escape_char(bad))}], what=what, kind=kind,
+                                                           allowed=allowed)
     return text
 
 
@@ -43,11 +46,11 @@ def required(value: Any, what: str, limit: int | None = None, *, multiline: bool
     at most ``limit`` characters."""
     if value is None or not isinstance(value, str) or not value.strip():
         if value is not None and not isinstance(value, str):
-            raise BadInput(f"{what} must be text, not {type(value).__name__}")
-        raise BadInput(f"{what} must not be empty")
+            raise BadInput("must_be_text_not", what=what, name=type(value).__name__)
+        raise BadInput("must_not_be_empty", what=what)
     text = value.strip()
     if limit is not None and len(text) > limit:
-        raise BadInput(f"{what} is longer than {limit} characters")
+        raise BadInput("is_longer_than_characters_what_limit", what=what, limit=limit)
     return clean(text, what, multiline=multiline)
 
 
@@ -57,9 +60,9 @@ def optional_text(value: Any, what: str, limit: int | None = None, *, multiline:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadInput(f"{what} must be text, not {type(value).__name__}")
+        raise BadInput("must_be_text_not", what=what, name=type(value).__name__)
     if limit is not None and len(value) > limit:
-        raise BadInput(f"{what} is longer than {limit} characters")
+        raise BadInput("is_longer_than_characters_what_limit", what=what, limit=limit)
     return clean(value, what, multiline=multiline)
 
 
@@ -67,20 +70,20 @@ def identifier(value: Any, what: str, limit: int = IDENTIFIER_LIMIT) -> str:
     """A login or code: non-empty text without surrounding spaces, at most ``limit`` characters."""
     text = required(value, what)
     if len(text) > limit:
-        raise BadInput(f"{what} is longer than {limit} characters")
+        raise BadInput("is_longer_than_characters_what_limit", what=what, limit=limit)
     return text
 
 
 def amount(value: Any, what: str = "AMOUNT", *, positive: bool = True) -> int:
     """An amount in integer minor units (分): a whole number, > 0 (or ≥ 0), at most ``MAX_MINOR``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInput(f"{what} must be a whole number of minor units (分), not {value!r}")
+        raise BadInput("must_be_whole_number_of", what=what, value=value)
     if positive and value <= 0:
-        raise BadInput(f"{what} must be greater than 0")
+        raise BadInput("must_be_greater_than", what=what)
     if value < 0:
-        raise BadInput(f"{what} must not be negative")
+        raise BadInput("must_not_be_negative", what=what)
     if value > MAX_MINOR:
-        raise BadInput(f"{what} is larger than the limit of {MAX_MINOR:,} minor units")
+        raise BadInput("is_larger_than_limit", what=what, max_minor=MAX_MINOR)
     return value
 
 
@@ -96,7 +99,7 @@ def currency(value: Any) -> str:
 def day(value: Any, what: str = "--on") -> date:
     """A date: a ``date`` or ISO ``YYYY-MM-DD`` text (a datetime is refused: it carries a time)."""
     if isinstance(value, datetime) or not isinstance(value, date | str):
-        raise BadInput(f"{what}: {value!r} is not a date; use YYYY-MM-DD (e.g. 2026-03-31)")
+        raise BadInput("is_not_date_use_yyyy_mm", what=what, value=value)
     parsed = clock.parse_date(value, what)
     assert parsed is not None
     return in_range(parsed, what)
@@ -105,7 +108,7 @@ def day(value: Any, what: str = "--on") -> date:
 def in_range(value: date, what: str) -> date:
     """A date between ``FIRST_DAY`` and ``LAST_DAY``, else refused naming the field."""
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise BadInput(f"{what}: {value.isoformat()} lies outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}")
+        raise BadInput("lies_outside_what_value", what=what, value=value, first_day=FIRST_DAY, last_day=LAST_DAY)
     return value
 
 
@@ -116,19 +119,19 @@ def effective(value: Any, what: str = "--on") -> date:
 
 def choice(value: Any, allowed: tuple[str, ...] | list[str], what: str) -> str:
     if value not in allowed:
-        raise BadInput(f"{what}: {value!r} is not one of {', '.join(allowed)}")
+        raise BadInput("is_not_one_of", what=what, value=value, allowed=list(allowed))
     return str(value)
 
 
-def reason(value: Any, what: str, *, required_: bool = False) -> str | None:
+def reason(value: Any, what: Message | str, *, required_: bool = False) -> str | None:
     """A reason: stripped; None when empty (refused if ``required_``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required_:
             raise BadInput(what)
         return None
     if not isinstance(value, str):
-        raise BadInput(f"--reason must be text, not {type(value).__name__}")
+        raise BadInput("reason_must_be_text", name=type(value).__name__)
     text = value.strip()
     if len(text) > FREE_TEXT_LIMIT:
-        raise BadInput(f"--reason is longer than {FREE_TEXT_LIMIT} characters")
+        raise BadInput("reason_is_longer_than_characters", free_text_limit=FREE_TEXT_LIMIT)
     return clean(text, "--reason", multiline=True)

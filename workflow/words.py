@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.find import fold
 
@@ -149,15 +150,14 @@ class Vocabulary:
 
             required(word, what)  # refused: not text
         shown = hits or None
-        listed, listed_zh = self.listing("en", shown), self.listing("zh", shown)
+        fields = {"what": what, "word": word, "listed": self.listing("en", shown),
+                  "listed_zh": self.listing("zh", shown)}
+        accepted = list(shown or self.keys)
         if hits:
-            message = f"{what}: {word!r} could mean {listed}; give one of them"
-            message_zh = f"{what}：{word!r} 可能是 {listed_zh}；请写明其中之一"
-        else:
-            message = f"{what}: {word!r} is not one of {listed}"
-            message_zh = f"{what}：{word!r} 不是以下之一：{listed_zh}"
-        raise BadInput(message, [{"value": word, "accepted": list(shown or self.keys), "message": message,
-                                  "message_zh": message_zh}])
+            raise BadInput("value_could_mean", [{"value": word, "accepted": accepted,
+                                                 "message": Message("value_could_mean", **fields)}], **fields)
+        raise BadInput("value_not_one_of", [{"value": word, "accepted": accepted,
+                                             "message": Message("value_not_one_of", **fields)}], **fields)
 
     def optional(self, word: Any, what: str) -> str | None:
         return None if word is None else self.parse(word, what)

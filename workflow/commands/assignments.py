@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from workflow import rules as R
+from workflow.catalogue import Message
 from workflow.commands.common import check_on, check_stage_allows
 from workflow.errors import BadInput, NotFound
 from workflow.events import Assigned
@@ -112,7 +113,7 @@ def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str |
     from workflow.find import person_login
 
     role = words.assignment_roles().parse(role, "ROLE")
-    why = check_reason(reason, "--reason is required: say why the assignment changes", required_=True)
+    why = check_reason(reason, Message("reason_is_required_say_why"), required_=True)
     check_stage_allows(proj, "assignment")
     check_on(txn, proj, on, transition=False)
     level = _person_level(txn, login)
@@ -120,12 +121,12 @@ def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str |
         login = person_login(txn.conn, login, "LOGIN")
         level = _person_level(txn, login)
     if level is None:
-        raise NotFound(f"no person {login!r}; add them with `pipeline people add`", [{"person": login}])
+        raise NotFound("no_person_add_them", [{"person": login}], login=login)
     if role == "lead_leader" and level != "county":
-        raise BadInput(f"{login!r} is {level} level; a lead leader must be county level")
+        raise BadInput("is_level_lead_leader", login=login, level=level)
     current = txn.facts(proj).holders.get(role, [])
     if any(c["person_login"] == login for c in current):
-        raise BadInput(f"{login!r} already holds {role} on {proj.code}")
+        raise BadInput("already_holds_on", login=login, role=role, code=proj.code)
     replaces = current[0]["person_login"] if current and role in R.SINGLE_ROLES else None
     txn.emit(proj, Assigned(on=on, role=role, person=login, why=why, replaces=replaces))
 

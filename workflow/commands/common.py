@@ -22,13 +22,11 @@ def check_on(txn: Txn, proj: ProjectRow, on: date, *, transition: bool) -> None:
     a transition) before its previous transition (docs/usage.md, `--on` in "Options many commands share")."""
     now = txn.today
     if on > now:
-        raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {now.isoformat()})")
+        raise BadInput("on_lies_in_future", on=on, now=now)
     if on < proj.registered_on:
-        raise BadInput(f"--on: {on.isoformat()} lies before {proj.code} was registered "
-                       f"({proj.registered_on.isoformat()})")
+        raise BadInput("on_lies_before_was", on=on, code=proj.code, registered_on=proj.registered_on)
     if transition and on < proj.last_transition_on:
-        raise BadInput(f"--on: {on.isoformat()} lies before {proj.code}'s previous transition "
-                       f"({proj.last_transition_on.isoformat()})")
+        raise BadInput("on_lies_before_previous", on=on, code=proj.code, last_transition_on=proj.last_transition_on)
 
 
 def check_stage_allows(proj: ProjectRow, what: str) -> None:
@@ -68,11 +66,11 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
             from workflow.events import format_utc
 
             raise Duplicate(
-                f"{proj.code}: the same {kind} entry ({amount_minor} minor units {currency} on "
-                f"{on.isoformat()}) was recorded as event {seq} at {format_utc(recorded)}; give "
-                "--allow-duplicate if this is a second, separate entry",
+                "duplicate_money_entry",
                 [{"project": proj.code, "seq": seq, "kind": kind, "amount_minor": amount_minor,
-                  "currency": currency, "effective_on": on.isoformat()}])
+                  "currency": currency, "effective_on": on.isoformat()}], code=proj.code, kind=kind,
+                amount={"amount_minor": amount_minor, "currency": currency}, on=on, seq=seq,
+                recorded_at=format_utc(recorded))
 
 
 def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,
@@ -135,11 +133,8 @@ def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: s
 def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardResult]) -> None:
     failed = [r for r in results if not r.ok]
     if failed:
-        reasons = "; ".join(r.message for r in failed)
-        raise Refused(
-            f"{proj.code}: {transition.trigger} refused: {reasons}",
-            [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
-        )
+        raise Refused("transition_refused", [r.detail() for r in failed], code=proj.code,
+                      trigger=transition.trigger, reasons=[r.said for r in failed])
 
 
 def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:

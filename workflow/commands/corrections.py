@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from workflow.catalogue import Message
 from workflow.commands.common import check_on, definition
 from workflow.errors import BadInput, NotAllowed, NotFound, Refused
 from workflow.events import Corrected, Edited, event_json, replay_stage
@@ -29,38 +30,37 @@ def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: dat
       (a negative row with the original effective date), so totals and reports drop it;
     - anything else: the correction is a reasoned annotation (record the right value anew).
     """
-    why = check_reason(reason, "--reason is required: say what was wrong with the event", required_=True)
+    why = check_reason(reason, Message("reason_is_required_say_what"), required_=True)
     assert why is not None
     if isinstance(seq, bool) or not isinstance(seq, int):
-        raise BadInput(f"SEQ must be a whole number, not {seq!r}")
+        raise BadInput("seq_must_be_whole", seq=seq)
     code = proj.code
     rows = txn.conn.execute(select(E).where(E.c.project_id == proj.id).order_by(E.c.seq)).mappings()
     events = [event_json(r) for r in rows]
     if not 1 <= seq <= len(events):
-        raise NotFound(f"{code} has no event {seq} (its events are 1 to {len(events)})",
-                       [{"project": code, "seq": seq}])
+        raise NotFound("has_no_event_its",
+                       [{"project": code, "seq": seq}], code=code, seq=seq, n_events=len(events))
     target = events[seq - 1]
     done = [e["seq"] for e in events if e["kind"] == "correction" and e["payload"].get("corrects") == seq]
     if done:
-        raise Refused(f"event {seq} of {code} was already corrected by event {done[0]}",
-                      [{"project": code, "seq": seq, "corrected_by": done[0]}])
+        raise Refused("event_of_was_already",
+                      [{"project": code, "seq": seq, "corrected_by": done[0]}], seq=seq, code=code, done=done[0])
     target_on = date.fromisoformat(target["effective_on"])
     if on < target_on:
-        raise BadInput(f"--on: {on.isoformat()} lies before the event it corrects ({target['effective_on']})")
+        raise BadInput("on_lies_before_event", on=on, effective_on=target['effective_on'])
     check_on(txn, proj, on, transition=False)
     changes_stage = target["kind"] in CORRECTS_STAGE and target["to"] is not None
     if target["kind"] == "correction" and not changes_stage:
-        raise Refused(f"event {seq} of {code} is a correction that moved no stage; there is nothing to "
-                      "undo (record the right value again instead)")
+        raise Refused("event_of_is_correction", seq=seq, code=code)
     if changes_stage:
         later = [e["seq"] for e in events[seq:] if e["to"] is not None]
         if later:
-            raise Refused(f"event {seq} of {code} is not its latest stage change; correct event "
-                          f"{later[-1]} first", [{"project": code, "seq": seq, "latest": later[-1]}])
+            raise Refused("event_of_is_not", [{"project": code, "seq": seq, "latest": later[-1]}], seq=seq, code=code,
+                          later=later[-1])
         paused = frozenset(s.key for s in definition(proj).stages if s.is_paused)
         before = replay_stage(events[: seq - 1], paused)
         if before["stage"] is None:
-            raise Refused(f"event {seq} of {code} has no stage before it to return to")
+            raise Refused("event_of_has_no", seq=seq, code=code)
         txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why, source=proj.stage,
                                  restore_stage=before["stage"], restore_held_from=before["held_from"],
                                  restore_since=date.fromisoformat(before["stage_since"]), undo=undo))
@@ -104,9 +104,9 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
 
     if window_days is None:
         window_days = undo_window_days(txn.conn)
-    why = check_reason(reason, "--reason", required_=False) or UNDO_REASON
+    why = check_reason(reason, Message("reason"), required_=False) or UNDO_REASON
     if len(why) > 4000:
-        raise BadInput("--reason is longer than 4000 characters")
+        raise BadInput("reason_is_longer_than")
     rows = txn.conn.execute(select(E).where(E.c.project_id == proj.id).order_by(E.c.seq)).mappings()
     events = [event_json(r) for r in rows]
     entries = latest_entries(events)
@@ -116,32 +116,30 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
     if latest[0]["actor"] != me:
         mine = [en for en in entries if en[0]["actor"] == me]
         if mine and not all(e["kind"] == "correction" for e in mine[-1]):
-            raise Refused(f"{code}: your latest entry (event {mine[-1][0]['seq']}) is not the project's latest: "
-                          f"{latest[0]['actor']} recorded event {latest[0]['seq']} after it; ask an admin to "
-                          "correct it", [{"project": code, "seq": mine[-1][0]["seq"], "latest": latest[0]["seq"],
-                                          "problem": "not_latest"}])
-        raise NotAllowed(f"{code}: the latest entry (event {latest[0]['seq']}) is {latest[0]['actor']}'s, not "
-                         f"yours; you may undo only your own entries (an admin may `correct` it)",
-                         [{"project": code, "seq": latest[0]["seq"], "actor": latest[0]["actor"]}])
+            raise Refused("your_latest_entry_event", [{"project": code, "seq": mine[-1][0]["seq"],
+                                                       "latest": latest[0]["seq"],
+                                          "problem": "not_latest"}], code=code, seq=mine[-1][0]['seq'],
+                                          actor=latest[0]['actor'], latest_seq=latest[0]['seq'])
+        raise NotAllowed("latest_entry_event_is",
+                         [{"project": code, "seq": latest[0]["seq"],
+                           "actor": latest[0]["actor"]}], code=code, seq=latest[0]['seq'], actor=latest[0]['actor'])
     seqs = [e["seq"] for e in latest]
     if any(e["kind"] == "correction" for e in latest):
-        raise Refused(f"{code}: your latest entry (events {_span(seqs)}) is a correction or an undo; there is "
-                      "nothing of yours to undo", [{"project": code, "seqs": seqs, "problem": "correction"}])
+        raise Refused("your_latest_entry_events", [{"project": code, "seqs": seqs, "problem": "correction"}],
+                      code=code, span=_span(seqs))
     if any(e["kind"] == "registered" for e in latest):
-        raise Refused(f"{code}: your latest entry registered the project; a registration is not undone "
-                      f"(withdraw it: `pipeline advance {code} withdraw --reason ...`)",
-                      [{"project": code, "seqs": seqs, "problem": "registration"}])
+        raise Refused("your_latest_entry_registered",
+                      [{"project": code, "seqs": seqs, "problem": "registration"}], code=code)
     recorded = datetime.strptime(latest[0]["recorded_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     age = (txn.today - clock.local_date(recorded)).days
     if age > window_days:
         window = "today" if window_days == 0 else f"the last {window_days} day(s)"
-        raise Refused(f"{code}: your latest entry (events {_span(seqs)}) was recorded on "
-                      f"{clock.local_date(recorded).isoformat()}, outside the undo window ({window}); ask an "
-                      "admin to correct it", [{"project": code, "seqs": seqs, "problem": "outside_window",
-                                               "window_days": window_days}])
+        raise Refused("your_latest_entry_events_was", [{"project": code, "seqs": seqs, "problem": "outside_window",
+                                               "window_days": window_days}], code=code, span=_span(seqs),
+                                               local_date=clock.local_date(recorded), window=window)
     corrected = {e["payload"].get("corrects") for e in events if e["kind"] == "correction"}
     if corrected & set(seqs):
-        raise Refused(f"{code}: your latest entry was already corrected", [{"project": code, "seqs": seqs}])
+        raise Refused("your_latest_entry_was", [{"project": code, "seqs": seqs}], code=code)
     for e in reversed(latest):
         if e["kind"] == "edited":  # put the old values back, then name the edit as corrected
             _edit_back(txn, proj, e, on)

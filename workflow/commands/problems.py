@@ -47,7 +47,7 @@ def open_problem(txn: Txn, proj: ProjectRow, *, kind: str, text: str, owner_unit
     due = day(due, "--due")
     check_on(txn, proj, on, transition=False)
     if due < on:
-        raise BadInput(f"--due: {due.isoformat()} lies before the problem is opened ({on.isoformat()})")
+        raise BadInput("due_lies_before_problem", due=due, on=on)
     owner_unit = unit_code(txn.conn, owner_unit, "--owner")
     if owner_person is not None:
         owner_person = person_login(txn.conn, required(owner_person, "--person"), "--person")
@@ -65,7 +65,7 @@ def problem_project(conn: Any, problem: int) -> str:
     code = conn.execute(select(P.c.code).select_from(PB.join(P, P.c.id == PB.c.project_id))
                         .where(PB.c.id == problem)).scalar()
     if code is None:
-        raise NotFound(f"no problem {problem}", [{"problem": problem}])
+        raise NotFound("no_problem", [{"problem": problem}], problem=problem)
     return str(code)
 
 
@@ -73,7 +73,7 @@ def _state(txn: Txn, problem: int) -> dict:
     """The problem as recorded so far (every action, whatever its date): status, due, dates."""
     row = txn.conn.execute(select(PB).where(PB.c.id == problem)).mappings().first()
     if row is None:
-        raise NotFound(f"no problem {problem}", [{"problem": problem}])
+        raise NotFound("no_problem", [{"problem": problem}], problem=problem)
     state = {"id": problem, "project_id": row["project_id"], "opened_on": row["opened_on"], "due": row["due_on"],
              "status": "open", "closed_on": None, "last_on": row["opened_on"]}
     for a in txn.conn.execute(select(PBA).where(PBA.c.problem_id == problem).order_by(PBA.c.event_seq)).mappings():
@@ -95,30 +95,28 @@ def act_on_problem(txn: Txn, proj: ProjectRow, *, problem: int, action: str, tex
     text = required(text, what, TEXT_LIMIT, multiline=True)
     state = _state(txn, problem)
     if state["project_id"] != proj.id:
-        raise NotFound(f"problem {problem} is not a problem of {proj.code}", [{"problem": problem}])
+        raise NotFound("problem_is_not_problem", [{"problem": problem}], problem=problem, code=proj.code)
     check_on(txn, proj, on, transition=False)
     if on < state["last_on"]:
-        raise BadInput(f"--on: {on.isoformat()} lies before the problem's last entry "
-                       f"({state['last_on'].isoformat()})")
+        raise BadInput("on_lies_before_problem", on=on, last_on=state['last_on'])
     due = None
     if action == "reopen":
         if state["status"] != "closed":
-            raise Refused(f"problem {problem} is open; only a closed problem can be reopened",
-                          [{"problem": problem, "status": "open"}])
+            raise Refused("problem_is_open_only",
+                          [{"problem": problem, "status": "open"}], problem=problem)
     elif state["status"] != "open":
-        raise Refused(f"problem {problem} is closed (on {state['closed_on'].isoformat()}); reopen it first",
-                      [{"problem": problem, "status": "closed"}])
+        raise Refused("problem_is_closed_on",
+                      [{"problem": problem, "status": "closed"}], problem=problem, closed_on=state['closed_on'])
     if action == "extend":
         if to is None:
-            raise BadInput("--to: give the new due date")
+            raise BadInput("to_give_new_due")
         due = day(to, "--to")
         if on > state["due"]:
-            raise Refused(f"problem {problem} was due on {state['due'].isoformat()}; an extension must be "
-                          f"granted by its due date, not on {on.isoformat()}",
-                          [{"problem": problem, "due": state["due"].isoformat(), "on": on.isoformat()}])
+            raise Refused("problem_was_due_on",
+                          [{"problem": problem, "due": state["due"].isoformat(), "on": on.isoformat()}],
+                          problem=problem, due=state['due'], on=on)
         if due <= state["due"]:
-            raise BadInput(f"--to: {due.isoformat()} does not move the due date "
-                           f"({state['due'].isoformat()}) later")
+            raise BadInput("to_does_not_move", due=due, state_due=state['due'])
     txn.emit(proj, ProblemActed(on=on, problem=problem, action=action, text=text, due=due))
 
 
@@ -133,7 +131,7 @@ def issue_letters(txn: Txn, as_of: date, lad: Ladder, min_level: int | None = No
     from workflow.supervision import addressee, person_name, problem_states
 
     if as_of > txn.today:
-        raise BadInput(f"--as-of: {as_of.isoformat()} lies in the future (today is {txn.today.isoformat()})")
+        raise BadInput("as_of_lies_in", as_of=as_of, today=txn.today)
     floor = lad.letter_min_level if min_level is None else min_level
     _advisory(txn, _LETTER_LOCK)
     have = {(r[0], r[1]) for r in txn.conn.execute(select(LET.c.problem_id, LET.c.level))}

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
+from workflow.catalogue import Message
 from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
@@ -36,8 +37,8 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
     plan = {k if k in _PLAN_SET else milestone_key(k): v for k, v in plan.items()}
     if not _PLAN_SET.issuperset(plan):
         unknown = set(plan) - _PLAN_SET
-        raise BadInput(f"--plan: unknown milestone {', '.join(sorted(unknown))}; "
-                       f"use {', '.join(f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS)}")
+        raise BadInput("plan_unknown_milestone_use", unknown=list(sorted(unknown)),
+                       plan_fields=[f'{k}=YYYY-MM-DD' for k in PLAN_FIELDS])
     return {k: v if v.__class__ is date else day(v, f"--plan {k}") for k, v in plan.items()}
 
 
@@ -47,11 +48,11 @@ def check_year_plans(plans: Mapping[Any, Any] | None, registered: date | None = 
     out: dict[int, int] = {}
     for year, minor in (plans or {}).items():
         if isinstance(year, bool) or not isinstance(year, int):
-            raise BadInput(f"--year-plan: {year!r} is not a year; use YEAR=AMOUNT (e.g. 2026=8000万)")
+            raise BadInput("year_plan_is_not", year=year)
         lo, hi = (1900, 9999) if registered is None else (registered.year - YEAR_PLAN_SPAN,
                                                            registered.year + YEAR_PLAN_SPAN)
         if not lo <= year <= hi:
-            raise BadInput(f"--year-plan: year {year} lies outside {lo}–{hi}")
+            raise BadInput("year_plan_year_lies", year=year, lo=lo, hi=hi)
         out[year] = amount(minor, f"--year-plan {year}", positive=False)
     return out
 
@@ -111,7 +112,7 @@ class ProjectFields(NamedTuple):
         name = required(name, "--name", PROJECT_TEXT_LIMITS["name"])
         investment = amount(investment_minor, "--investment", positive=False)
         if key is not None and not isinstance(key, bool):
-            raise BadInput("--key must be yes or no")
+            raise BadInput("key_must_be_yes")
         get = checked.get
         return cls(name, _text(investor, "investor"), _text(origin, "origin"), _text(industry, "industry"),
                    _text(category, "category"), key, investment, _text(unit, "unit"),
@@ -138,11 +139,9 @@ def open_projects() -> Any:
     return select(P.c.code, P.c.name, P.c.investor, P.c.stage).where(P.c.stage.not_in(finals)).order_by(P.c.id)
 
 
-def duplicate_message(code: str, zh: bool = False) -> str:
+def duplicate_message(code: str) -> Message:
     """What a refused import row says when it names the project ``code`` (its row or line is given apart)."""
-    if zh:
-        return f"与已有项目 {code} 重复（项目名称、投资方相同）；确需导入请加 --allow-duplicate"
-    return f"the same project as {code} (same name and investor); give --allow-duplicate to import it anyway"
+    return Message("import_same_project_as", code=code)
 
 
 def check_project_duplicate(txn: Txn, fields: ProjectFields) -> None:
@@ -154,9 +153,9 @@ def check_project_duplicate(txn: Txn, fields: ProjectFields) -> None:
     for code, other_name, other_investor, stage in txn.conn.execute(open_projects()):
         if project_identity(other_name, other_investor) == wanted:
             raise Duplicate(
-                f"{code} ({other_name} / {other_investor}, stage {stage}) has the same name and investor; "
-                "give --allow-duplicate if this is a different project",
-                [{"project": code, "name": other_name, "investor": other_investor, "stage": stage}])
+                "duplicate_project",
+                [{"project": code, "name": other_name, "investor": other_investor, "stage": stage}], code=code,
+                other_name=other_name, other_investor=other_investor, stage=stage)
 
 
 def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | None = None,
@@ -175,10 +174,10 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
 
             fields = fields._replace(unit_code=unit_code(txn.conn, fields.unit_code, "--unit"))
         elif fields.unit_code not in units:
-            raise NotFound(f"no unit {fields.unit_code!r}", [{"unit": fields.unit_code}])
+            raise NotFound("no_unit_unit_code", [{"unit": fields.unit_code}], unit_code=fields.unit_code)
     today = txn.today
     if on > today:
-        raise BadInput(f"--on: {on.isoformat()} lies in the future (today is {today.isoformat()})")
+        raise BadInput("on_lies_in_future_today", on=on, today=today)
     defn = default_definition()
     new_id = txn.next_project_id()
     key = is_key(fields.planned_investment_minor, fields.key_override)
@@ -210,14 +209,14 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
     the rules fill any role the new values call for."""
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise BadInput(f"cannot edit {', '.join(sorted(unknown))}")
+        raise BadInput("cannot_edit", unknown=list(sorted(unknown)))
     new: dict[str, Any] = {}
     for f in PROJECT_TEXT_FIELDS:
         if f in changes:
             new[f] = (required(changes[f], "--name", PROJECT_TEXT_LIMITS["name"]) if f == "name"
                       else _text(changes[f], f))
     if "name" in new and len(new["name"]) > PROJECT_TEXT_LIMITS["name"]:
-        raise BadInput(f"--name is longer than {PROJECT_TEXT_LIMITS['name']} characters")
+        raise BadInput("name_is_longer_than", name=PROJECT_TEXT_LIMITS['name'])
     if "unit" in changes:
         unit = _text(changes["unit"], "unit")
         if unit is not None and unit not in txn_units(txn):
@@ -229,7 +228,7 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
         new["planned_investment_minor"] = amount(changes["investment_minor"], "--investment", positive=False)
     if "key" in changes:
         if changes["key"] is not None and not isinstance(changes["key"], bool):
-            raise BadInput("--key must be yes or no")
+            raise BadInput("key_must_be_yes")
         new["key_override"] = changes["key"]
     for k, v in check_plan(changes.get("plan")).items():
         new[f"plan_{k}"] = v
@@ -247,6 +246,6 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
     if not diff:
         if planned:
             return
-        raise BadInput(f"nothing to change on {proj.code}: give at least one new value")
+        raise BadInput("nothing_to_change_on", code=proj.code)
     txn.emit(proj, Edited(on=on, changes=diff, values=new))
     assign_missing(txn, proj, on, set(new))

@@ -79,8 +79,8 @@ def _within_total(total: int, amount_minor: int, what: str) -> None:
     """Refuse an amount that would take a project's total past ``MAX_MINOR`` (the limit of any one
     amount): every total then stays exact in a 64-bit column, in SQL sums and in JSON (below 2^53)."""
     if total + amount_minor > MAX_MINOR:
-        raise BadInput(f"AMOUNT: the project's {what} would reach {total + amount_minor:,} minor units, past "
-                       f"the limit of {MAX_MINOR:,} (its total now: {total:,})")
+        raise BadInput("amount_project_would_reach", what=what, total=total + amount_minor, max_minor=MAX_MINOR,
+                       total_2=total)
 
 
 def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str | None = None,
@@ -93,12 +93,11 @@ def add_followup(txn: Txn, proj: ProjectRow, *, note: str, on: date, role: str |
     next_step = None if next_step is None else required(next_step, "--next-step", NOTE_LIMIT)
     promised = None if next_on is None else day(next_on, "--next-on")
     if promised is not None and promised < on:
-        raise BadInput(f"--next-on: {promised.isoformat()} lies before the follow-up ({on.isoformat()})")
+        raise BadInput("next_on_lies_before", promised=promised, on=on)
     if role == "leader":
         holders = txn.facts(proj).holders
         if not any(h["person_login"] == txn.actor for rows in holders.values() for h in rows):
-            raise NotAllowed(f"'{txn.actor}' is a leader but not assigned to {proj.code}; "
-                             "leaders add follow-ups on their own projects")
+            raise NotAllowed("is_leader_but_not", actor=txn.actor, code=proj.code)
     check_stage_allows(proj, "followup")
     check_on(txn, proj, on, transition=False)
     txn.emit(proj, FollowedUp(on=on, note=note, contact=contact, next_step=next_step, next_on=promised))
