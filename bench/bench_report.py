@@ -537,11 +537,12 @@ def baseline(engine, year: int, as_of: date, t, lad=None) -> dict:
     from workflow.settings import ladder
 
     with engine.connect() as conn:
-        lad = lad or ladder(conn)  # the escalation ladder's stored figures (docs/supervision.md)
-        now = _baseline_figures(conn, date(year, 1, 1), min(date(year, 12, 31), as_of), as_of, t, lad,
-                                progress=True)
         prev_as_of = min(date(year - 1, 12, 31), as_of)
-        before = _baseline_figures(conn, date(year - 1, 1, 1), prev_as_of, prev_as_of, t, lad)
+        # the escalation ladder's stored figures in force on each window's date (docs/supervision.md)
+        now = _baseline_figures(conn, date(year, 1, 1), min(date(year, 12, 31), as_of), as_of, t,
+                                lad or ladder(conn, as_of), progress=True)
+        before = _baseline_figures(conn, date(year - 1, 1, 1), prev_as_of, prev_as_of, t,
+                                   lad or ladder(conn, prev_as_of))
     progress = now.pop("progress")
     return {"now": now, "before": before, "progress": progress,
             "signed_investment": sum(f["signed_investment"] for f in now.values())}

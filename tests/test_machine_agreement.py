@@ -206,7 +206,7 @@ def _agreement(service, cli, defn, triggers=()):
     pairs = [(state, trigger) for state in paths for trigger in triggers]
     rows = [{"name": f"项目{i}", "investor": "投资方", "industry": "制造业", "investment_minor": 500_0000_00,
              "unit": "XH", "key": False} for i in range(2 * len(pairs))]
-    first = int(service.import_projects(rows)["first"].split("-")[1])
+    first = int(service.import_projects(rows, allow_duplicate=True)["first"].split("-")[1])
     codes = [(f"P-{first + 2 * i:04d}", f"P-{first + 2 * i + 1:04d}") for i in range(len(pairs))]
     ops = [op for ((state, _t), (single, batch)) in zip(pairs, codes, strict=True)
            for code in (single, batch) for op in _ops(defn, code, paths[state], on)]

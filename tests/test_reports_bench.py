@@ -135,7 +135,8 @@ def test_baseline_computes_the_problem_and_promise_rules(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_report, "SNAPSHOT_SQL", sql)
     # a ladder that escalates later: fewer reds in ours, and the SQL follows the stored figures
     Service(make_engine(url), "bench").set_ladder({"unit_head_days": 5000, "county_leader_days": 5000,
-                                                    "top_leader_days": 5000})
+                                                    "top_leader_days": 5000}, reason="escalate later",
+                                                   effective_on=date(year - 1, 1, 1))
     later = reports.bulletin(engine, str(year), thresholds=t)
 
     def reds(d):  # the year's and the year before's, over every unit
