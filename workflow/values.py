@@ -117,12 +117,6 @@ def effective(value: Any, what: str = "--on") -> date:
     return clock.today() if value is None else day(value, what)
 
 
-def choice(value: Any, allowed: tuple[str, ...] | list[str], what: str) -> str:
-    if value not in allowed:
-        raise BadInput("is_not_one_of", what=what, value=value, allowed=list(allowed))
-    return str(value)
-
-
 def reason(value: Any, what: Message | str, *, required_: bool = False) -> str | None:
     """A reason: stripped; None when empty (refused if ``required_``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
