@@ -20,7 +20,7 @@ Rules live in the ``rule`` table, one row per version: an edit writes a new vers
 ``current``; old versions stay readable.  Rule changes are admin-only and are not project history;
 assignments are (an ``assignment`` event with the rule id and version).
 
-This module holds the rules as data, the decision (``decide``) and the readers (``load_rules``,
+This package holds the rules as data, the decision (``decide``) and the readers (``load_rules``,
 ``lead_load``, ``plan_all``, ``explain``).  The writes that act on a decision are commands:
 ``workflow.commands.assignments.assign_missing`` runs when a project is created, imported or edited
 in a field a condition reads, and ``apply_rules`` writes what ``plan_all`` found for ``rules apply``,
@@ -28,7 +28,8 @@ which matches all rules against all projects with set indexes instead of one rul
 
 Modules: ``conditions`` (the roles, a project's facts, conditions), ``decision`` (rules, people and the
 decision), ``reads`` (the bulk matcher and the database reads), ``apply`` (``rules apply`` and ``rules
-explain``), ``admin`` (rules CRUD and lint).  This package re-exports the names its importers use.
+explain``), ``admin`` (rules CRUD and lint).  This package re-exports the names its importers use
+(a test patches a name in the module that reads it, not here).
 """
 
 from workflow.rules.admin import add_rule, edit_rule, list_rules, set_active
