@@ -15,14 +15,16 @@ Writing: the same headers (English keys, or Chinese under ``lang="zh"``) so that
 back unchanged.  Pure functions over data: the database is reached through ``workflow.service``.
 
 Modules: ``columns`` (the ledger's columns, headers and column letters), ``reading`` (CSV, XLSX, the
-workbook limits), ``checking`` (every cell of every row, the spool of good rows, duplicates), ``writing``
-(the ledger table, CSV and XLSX, safe cells).  This package re-exports the names its importers use
-(a test patches a name in the module that reads it, not here).
+workbook limits), ``spool`` (what a check keeps: the spool of good rows, the result, row identities),
+``checking`` (every cell of every row, duplicates), ``writing`` (the ledger table, CSV and XLSX, safe
+cells).  This package re-exports the names its importers use (a test patches a name in the module
+that reads it, not here).
 """
 
-from workflow.io.checking import _SCALE, KEY_THRESHOLD_MINOR, Checked, Identities, check_rows, identity_digest
+from workflow.io.checking import _SCALE, check_rows
 from workflow.io.columns import EXPORT_ORDER, column_letter
 from workflow.io.reading import decode, read_csv_bytes, read_table
+from workflow.io.spool import KEY_THRESHOLD_MINOR, Checked, Identities, identity_digest
 from workflow.io.writing import ledger_table, set_text, write_csv, write_xlsx
 
 __all__ = [
