@@ -12,8 +12,8 @@ transaction each, batched inserts), so the history chains verify like any other.
 
 Modules: ``plan`` (what the demo county is made of: its units, people and words, and each project's
 story), ``building`` (what is in a database, and building the county through the commands).  This
-package re-exports the names its importers use
-(a test patches a name in the module that reads it, not here).
+package re-exports the names its importers use (a test patches a name in the module that reads it, not
+here).
 """
 
 from workflow.demo.building import _mark, _people, _rules, _summary, build, inspect

@@ -28,8 +28,8 @@ which matches all rules against all projects with set indexes instead of one rul
 
 Modules: ``conditions`` (the roles, a project's facts, conditions), ``decision`` (rules, people and the
 decision), ``reads`` (the bulk matcher and the database reads), ``apply`` (``rules apply`` and ``rules
-explain``), ``admin`` (rules CRUD and lint).  This package re-exports the names its importers use
-(a test patches a name in the module that reads it, not here).
+explain``), ``admin`` (rules CRUD and lint).  This package re-exports the names its importers use (a
+test patches a name in the module that reads it, not here).
 """
 
 from workflow.rules.admin import add_rule, edit_rule, list_rules, set_active
