@@ -16,13 +16,14 @@ ERROR_CLASSES = {"PipelineError", "BadInput", "Duplicate", "Refused", "NotFound"
                  "IntegrityFailure", "SchemaMismatch"}
 # Helpers whose argument (by position) is the message of an error they raise or a problem they report.
 MESSAGE_ARGS = {"check_reason": (1,), "reason": (1,), "_new_version": (4,), "_problem": (2,)}
-MESSAGE_ARGS_IN = {("workflow/io.py", "_problem"): (3,)}
+MESSAGE_ARGS_IN = {("workflow/io/checking.py", "_problem"): (3,)}
 RECEIVER_ARGS = {("problems", "add"): 1, ("failures", "add"): 2}
 SAY_CALLS = {"say": 0, "_write_result": 2}
 # Codes built where they are used: their prefix, and the catalogue entries they may name.
 DYNAMIC = {"amount_": re.compile(r"amount_\w+"), "guard_": re.compile(r"guard_\w+")}
 # A message held in a parameter (a helper raising the message its caller wrote as a `Message`).
-MESSAGE_PARAMETERS = {("workflow/values.py", "what"), ("workflow/rules.py", "nothing"), ("workflow/guards.py", "code")}
+MESSAGE_PARAMETERS = {("workflow/values.py", "what"), ("workflow/rules/admin.py", "nothing"),
+                      ("workflow/guards.py", "code")}
 # The mechanism itself (an error built from a code it is given).
 MECHANISM = {"workflow/errors.py", "workflow/catalogue/__init__.py"}
 

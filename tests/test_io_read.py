@@ -1,4 +1,4 @@
-"""workflow/io.py: reading ledgers in every encoding and header form, checking every cell."""
+"""workflow/io/: reading ledgers in every encoding and header form, checking every cell."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from workflow import io as wio
 from workflow.catalogue import text as shown
 from workflow.errors import BadInput
+from workflow.io import reading as wio_reading
 
 TODAY = date(2026, 6, 30)
 UNITS = [{"code": "XH", "name": "新华镇"}, {"code": "FGW", "name": "发改局"}]
@@ -58,7 +59,7 @@ def test_each_encoding(encoding):
 def test_each_encoding_from_a_file_read_in_small_chunks(tmp_path, monkeypatch, encoding):
     """The encoding is found a chunk at a time (chunks here split characters) and the rows are read
     through a text stream: the same rows as the whole file decoded at once."""
-    monkeypatch.setattr(wio, "_CHUNK", 7)
+    monkeypatch.setattr(wio_reading, "_CHUNK", 7)
     path = tmp_path / "ledger.csv"
     text = f"示范县项目台账\r\n{ZH_HEADER}\r\n" + "".join(ROW.replace("东安金矿", f"东安金矿{i}") + "\r\n"
                                                        for i in range(50))
@@ -72,7 +73,7 @@ def test_each_encoding_from_a_file_read_in_small_chunks(tmp_path, monkeypatch, e
 
 
 def test_a_bad_byte_is_named_by_its_offset_in_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(wio, "_CHUNK", 5)
+    monkeypatch.setattr(wio_reading, "_CHUNK", 5)
     good = f"{ZH_HEADER}\n{ROW}\n".encode()
     path = tmp_path / "x.csv"
     path.write_bytes(b"\xef\xbb\xbf" + good + "项目".encode("gb18030"))

@@ -322,7 +322,7 @@ def test_report_and_warnings_workbooks_hold_no_formula(tmp_path):
 def test_a_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path):
     import zipfile
 
-    from workflow import io as wio
+    from workflow.io import reading as wio_reading
 
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -337,12 +337,12 @@ def test_a_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path):
     big = tmp_path / "big.xlsx"
     with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("xl/a.xml", b"x" * 2048)
-    old = wio.XLSX_MAX_UNCOMPRESSED
-    wio.XLSX_MAX_UNCOMPRESSED = 1024
+    old = wio_reading.XLSX_MAX_UNCOMPRESSED
+    wio_reading.XLSX_MAX_UNCOMPRESSED = 1024
     try:
         r = cli("import", big)
     finally:
-        wio.XLSX_MAX_UNCOMPRESSED = old
+        wio_reading.XLSX_MAX_UNCOMPRESSED = old
     assert r.code == 2 and "expands to 2,048 bytes" in r.err, r.err
 
 

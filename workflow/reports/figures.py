@@ -1,0 +1,195 @@
+"""Flows and figures: what happened inside a window, the figures of a window, by unit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.engine import Connection, Engine
+
+from workflow.errors import NotFound
+from workflow.lights import RED, YELLOW, Thresholds
+from workflow.reports.state import Snapshot, snapshots
+from workflow.reports.windows import CURRENCIES, LOST_STAGES, OVER_100M_MINOR, Window, paused_stages, stage_keys
+from workflow.tables import capital_arrival as CAP
+from workflow.tables import event as E
+from workflow.tables import investment_completed as INV
+from workflow.tables import project as P
+from workflow.tables import unit as U
+
+# --- flows: what happened inside a window -------------------------------------------------------
+
+
+def _uncorrected():
+    """The event (of the enclosing query over `event`) was not undone by an admin's correction.
+
+    Only a project's latest stage change can be corrected, and the correction is itself a stage
+    change; so a stage change was corrected exactly when the next stage change after it is a
+    correction.  (Correcting the correction again is not followed: the original stays undone.)"""
+    nxt = E.alias("next_change")
+    next_kind = (select(nxt.c.kind)
+                 .where(nxt.c.project_id == E.c.project_id, nxt.c.seq > E.c.seq, nxt.c.to_stage.is_not(None))
+                 .order_by(nxt.c.seq).limit(1).scalar_subquery())
+    return or_(next_kind.is_(None), next_kind != "correction")
+
+
+def _first_signing():
+    """(project_id, first date it was signed): transitions into `signed` not from a paused stage and
+    not corrected."""
+    return (select(E.c.project_id, func.min(E.c.effective_on).label("on"))
+            .where(E.c.kind == "transition", E.c.to_stage == "signed",
+                   E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
+            .group_by(E.c.project_id).subquery("first_signing"))
+
+
+def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> list[dict[str | None, dict]]:
+    """For each of ``windows``: unit -> {"signed": n, "signed_investment": CNY minor of the planned
+    investment of those first signed, "capital": {currency: minor}, "investment": {currency: minor}}.
+
+    One statement per kind of flow for every window at once (a sum per window over the rows of the
+    windows' whole range), so the first signings are found once however many windows are asked."""
+    if not windows:
+        return []
+    outs: list[dict[str | None, dict]] = [
+        defaultdict(lambda: {"signed": 0, "signed_investment": 0, "capital": {}, "investment": {}})
+        for _ in windows]
+    unit_filter = [P.c.unit_code == unit] if unit is not None else []
+    low, high = min(w.start for w in windows), max(w.end for w in windows)
+    first = _first_signing()
+    inside = [first.c.on.between(w.start, w.end) for w in windows]
+    q = (select(P.c.unit_code,
+                *(func.sum(case((c, 1), else_=0)) for c in inside),
+                *(func.sum(case((c, P.c.planned_investment_minor), else_=0)) for c in inside))
+         .select_from(first.join(P, P.c.id == first.c.project_id))
+         .where(first.c.on >= low, first.c.on <= high, *unit_filter)
+         .group_by(P.c.unit_code))
+    n = len(windows)
+    for r in conn.execute(q):
+        for i, out in enumerate(outs):
+            if r[1 + i]:
+                out[r[0]]["signed"] = int(r[1 + i])
+                out[r[0]]["signed_investment"] = int(r[1 + n + i] or 0)
+    for label, table in (("capital", CAP), ("investment", INV)):
+        on = table.c.effective_on
+        q = (select(P.c.unit_code, table.c.currency,
+                    *(func.sum(case((on.between(w.start, w.end), table.c.amount_minor), else_=None))
+                      for w in windows))
+             .select_from(table.join(P, P.c.id == table.c.project_id))
+             .where(on >= low, on <= high, *unit_filter)
+             .group_by(P.c.unit_code, table.c.currency))
+        for r in conn.execute(q):
+            for i, out in enumerate(outs):
+                if r[2 + i] is not None:
+                    out[r[0]][label][r[1]] = int(r[2 + i])
+    return outs
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _zero_figures() -> dict:
+    return {"projects_by_stage": dict.fromkeys(stage_keys(), 0), "signed": 0,
+            "capital_in_place": dict.fromkeys(CURRENCIES, 0),
+            "investment_completed": dict.fromkeys(CURRENCIES, 0),
+            "key_projects": 0, "over_100m": 0, "red": 0, "yellow": 0}
+
+
+def _add_money(into: dict, amounts: dict) -> None:
+    for cur, v in amounts.items():
+        into[cur] = into.get(cur, 0) + v
+
+
+def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds,
+                     snaps: list[Snapshot] | None = None, flows: dict[str | None, dict] | None = None
+                     ) -> dict[str | None, dict]:
+    figs: dict[str | None, dict] = defaultdict(_zero_figures)
+    if snaps is None:
+        snaps = snapshots(conn, w.as_of, thresholds, unit=unit, reasons=False)
+    for s in snaps:
+        f = figs[s.unit]
+        by_stage = f["projects_by_stage"]
+        by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
+        if s.stage not in LOST_STAGES:
+            if s.key:
+                f["key_projects"] += 1
+            if s.planned_minor >= OVER_100M_MINOR:
+                f["over_100m"] += 1
+        if s.light.color == RED:
+            f["red"] += 1
+        elif s.light.color == YELLOW:
+            f["yellow"] += 1
+    if flows is None:
+        flows = _flows(conn, [w], unit)[0]
+    for u, flow in flows.items():
+        f = figs[u]
+        f["signed"] = flow["signed"]
+        _add_money(f["capital_in_place"], flow["capital"])
+        _add_money(f["investment_completed"], flow["investment"])
+    return figs
+
+
+def _sum_figures(items: Iterable[dict]) -> dict:
+    total = _zero_figures()
+    for f in items:
+        for k, v in f["projects_by_stage"].items():
+            total["projects_by_stage"][k] = total["projects_by_stage"].get(k, 0) + v
+        for k in ("signed", "key_projects", "over_100m", "red", "yellow"):
+            total[k] += f[k]
+        _add_money(total["capital_in_place"], f["capital_in_place"])
+        _add_money(total["investment_completed"], f["investment_completed"])
+    return total
+
+
+def _change(now: dict, before: dict) -> dict:
+    out = {"projects_by_stage": {k: now["projects_by_stage"].get(k, 0) - before["projects_by_stage"].get(k, 0)
+                                 for k in now["projects_by_stage"]}}
+    for k in ("signed", "key_projects", "over_100m", "red", "yellow"):
+        out[k] = now[k] - before[k]
+    for k in ("capital_in_place", "investment_completed"):
+        out[k] = {c: now[k].get(c, 0) - before[k].get(c, 0) for c in now[k]}
+    return out
+
+
+def money_list(amounts: dict) -> list[dict]:
+    """{currency: minor} -> [{"amount_minor", "currency"}], CNY then USD then the rest."""
+    order = {c: i for i, c in enumerate(CURRENCIES)}
+    return [{"amount_minor": int(v), "currency": c}
+            for c, v in sorted(amounts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))]
+
+
+def figures_json(f: dict) -> dict:
+    return {**f, "capital_in_place": money_list(f["capital_in_place"]),
+            "investment_completed": money_list(f["investment_completed"])}
+
+
+# --- units ----------------------------------------------------------------------------------------
+
+
+def _units(conn: Connection, unit: str | None) -> list[tuple[str | None, str | None]]:
+    """(code, name) of every unit, or of `unit` (refused when unknown)."""
+    if unit is not None:
+        name = conn.execute(select(U.c.name).where(U.c.code == unit)).scalar()
+        if name is None:
+            known = [r[0] for r in conn.execute(select(U.c.code).order_by(U.c.code).limit(20))]
+            if known:
+                raise NotFound("no_unit_known", [{"unit": unit}], unit=unit, known=known)
+            raise NotFound("no_unit", [{"unit": unit}], unit=unit)
+        return [(unit, name)]
+    units: list[tuple[str | None, str | None]] = [tuple(r) for r in conn.execute(
+        select(U.c.code, U.c.name).order_by(U.c.code))]
+    if conn.execute(select(P.c.id).where(P.c.unit_code.is_(None)).limit(1)).first():
+        units.append((None, None))
+    return units
+
+
+def _read(engine: Engine):
+    """A connection whose statements all see the same data (one read transaction)."""
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
+def _thresholds(t: Thresholds | None) -> Thresholds:
+    return t if t is not None else Thresholds()

@@ -1,0 +1,163 @@
+"""Snapshots: the state of every project on a date, read from history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, exists, func, literal, or_, select
+from sqlalchemy.engine import Connection
+
+from workflow import supervision
+from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, light_color
+from workflow.reports.windows import _CHUNK, NO_LIGHT, stage_kinds
+from workflow.settings import ladder
+from workflow.tables import assignment as ASG
+from workflow.tables import event as E
+from workflow.tables import followup as FU
+from workflow.tables import investment_completed as INV
+from workflow.tables import project as P
+from workflow.tables import year_plan as YP
+
+# --- the state of every project on a date -----------------------------------------------------
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """One project as it stood on `as_of`, with its light (the snapshot is the light's facts)."""
+
+    id: int
+    code: str
+    name: str
+    unit: str | None
+    key: bool
+    planned_minor: int
+    stage: str
+    stage_kind: str
+    stage_since: date
+    registered_on: date
+    last_followup_on: date | None
+    has_lead_leader: bool
+    plan: dict
+    light: Light = NO_LIGHT
+    year_plan_minor: int = 0  # the plan of the as-of date's year (CNY fen), 0 without one
+    year_done_minor: int = 0  # investment completed (CNY) from 1 January to the as-of date
+    # open problems at the supervision ladder's red level or more: (id, text, level), by id
+    problems: tuple[tuple[int, str, int], ...] = ()
+    promised_on: date | None = None  # the next follow-up the latest follow-up promised, if any
+
+
+def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None = None):
+    """One row per project registered by `as_of`: its stage, stage date, last follow-up and lead
+    leader as of that day.  The project row is the answer when nothing happened after `as_of`;
+    otherwise correlated look-ups read the history (newest event first, on the (project, seq) key)."""
+    d = literal(as_of, type_=P.c.stage_since.type)
+    newest = (select(E.c.to_stage, E.c.effective_on)
+              .where(E.c.project_id == P.c.id, E.c.to_stage.is_not(None), E.c.effective_on <= d)
+              .order_by(E.c.seq.desc()).limit(1))
+    moved_later = P.c.last_transition_on > d
+    stage = case((moved_later, newest.with_only_columns(E.c.to_stage).scalar_subquery()), else_=P.c.stage)
+    since = case((moved_later, newest.with_only_columns(E.c.effective_on).scalar_subquery()),
+                 else_=P.c.stage_since)
+    last_fu = case(
+        (P.c.last_followup_on > d,
+         select(func.max(FU.c.effective_on)).where(FU.c.project_id == P.c.id, FU.c.effective_on <= d)
+         .scalar_subquery()),
+        else_=P.c.last_followup_on)
+    leader = exists(select(ASG.c.id).where(
+        ASG.c.project_id == P.c.id, ASG.c.role == "lead_leader", ASG.c.assigned_on <= d,
+        or_(ASG.c.ended_on.is_(None), ASG.c.ended_on > d)))
+    stmt = (select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
+                   P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground,
+                   P.c.plan_commission, stage.label("stage_at"), since.label("since_at"),
+                   last_fu.label("followup_at"), leader.label("leader_at"))
+            .where(P.c.registered_on <= d).order_by(P.c.id))
+    if unit is not None:
+        stmt = stmt.where(P.c.unit_code == unit)
+    if ids is not None:
+        stmt = stmt.where(P.c.id.in_(list(ids)))
+    return stmt
+
+
+def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
+              ids: Iterable[int] | None = None, reasons: bool = True) -> list[Snapshot]:
+    """Every project registered by `as_of` (optionally of one unit, or these ids), with its light;
+    ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded)."""
+    kinds = stage_kinds()
+    out: list[Snapshot] = []
+    id_chunks: list[list[int] | None]
+    if ids is None:
+        id_chunks = [None]
+    else:
+        ids = list(ids)
+        id_chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    lad = ladder(conn, as_of)
+    wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
+    escalated = supervision.escalated(conn, as_of, lad, wanted)
+    promised = supervision.promises(conn, as_of, wanted)
+    bare = {color: Light(color, ()) for color in (RED, YELLOW, GREEN)}
+    append = out.append
+    for chunk in id_chunks:
+        plans = year_plans(conn, as_of, unit=unit, ids=chunk)
+        done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
+        for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+             stage, since, followup, leader) in conn.execute(_facts_stmt(as_of, unit, chunk)):
+            if since.__class__ is not date:
+                since = _as_date(since)
+            if followup is not None and followup.__class__ is not date:
+                followup = _as_date(followup)
+            kind = kinds.get(stage, "final")
+            snap = Snapshot(pid, code, name, unit_code, bool(key), int(planned), stage, kind, since, registered,
+                            followup, bool(leader),
+                            {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm})
+            append(snap)
+            if pid in plans:
+                snap.year_plan_minor = plans[pid]
+                snap.year_done_minor = done.get(pid, 0)
+            if pid in escalated:
+                snap.problems = tuple((p["id"], p["text"], p["level"]) for p in escalated[pid])
+            if pid in promised:
+                snap.promised_on = promised[pid]["next_on"]
+            if kind != "active":
+                continue
+            snap.light = (compute_light(snap, as_of, thresholds) if reasons
+                          else bare[light_color(snap, as_of, thresholds)])  # type: ignore[index]
+    return out
+
+
+def _project_filter(q, column, unit: str | None, ids: list[int] | None):
+    if ids is not None:
+        q = q.where(column.in_(ids))
+    if unit is not None:
+        q = q.where(column.in_(select(P.c.id).where(P.c.unit_code == unit)))
+    return q
+
+
+def year_plans(conn: Connection, as_of: date, *, unit: str | None = None, ids: list[int] | None = None
+               ) -> dict[int, int]:
+    """project id -> its investment plan for ``as_of``'s year as it stood on ``as_of`` (the newest
+    ``year_plan`` entry dated by then; 0 entries are left out)."""
+    newest = (select(YP.c.project_id, func.max(YP.c.event_seq).label("seq"))
+              .where(YP.c.year == as_of.year, YP.c.effective_on <= as_of).group_by(YP.c.project_id))
+    newest = _project_filter(newest, YP.c.project_id, unit, ids).subquery("newest_plan")
+    q = (select(YP.c.project_id, YP.c.amount_minor)
+         .select_from(YP.join(newest, (YP.c.project_id == newest.c.project_id) & (YP.c.event_seq == newest.c.seq))))
+    return {pid: int(minor) for pid, minor in conn.execute(q) if minor}
+
+
+def year_done(conn: Connection, as_of: date, *, unit: str | None = None, ids: list[int] | None = None
+              ) -> dict[int, int]:
+    """project id -> investment completed (CNY) from 1 January of ``as_of``'s year to ``as_of``."""
+    q = (select(INV.c.project_id, func.sum(INV.c.amount_minor))
+         .where(INV.c.currency == "CNY", INV.c.effective_on >= date(as_of.year, 1, 1), INV.c.effective_on <= as_of)
+         .group_by(INV.c.project_id))
+    q = _project_filter(q, INV.c.project_id, unit, ids)
+    return {pid: int(total) for pid, total in conn.execute(q)}
+
+
+def _as_date(value) -> date | None:
+    """SQLite returns dates from a CASE expression as text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -1,0 +1,222 @@
+"""Rules CRUD and lint (admin): add, edit, activate and list rules, warnings about a rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from workflow import clock
+from workflow.catalogue import Message
+from workflow.errors import BadInput, Conflict, NotFound
+from workflow.find import UnitNames, person_login
+from workflow.rules.conditions import Conditions, _money
+from workflow.rules.decision import RuleRow
+from workflow.rules.reads import _tables, load_people, load_rules
+from workflow.tables import unit as U
+from workflow.values import NAME_LIMIT, optional_text
+
+# --- rules CRUD (admin) -----------------------------------------------------------------------------
+
+
+def _warning(code: str, en: str, zh: str, **extra) -> dict:
+    return {"warning": code, "message": en, "message_zh": zh, **extra}
+
+
+def lint(conn, rule: RuleRow) -> list[dict]:
+    """Warnings for a rule about to be saved: it overlaps another active rule of the same role and
+    priority, or it can never assign anyone."""
+    U = _tables()[4]
+    out: list[dict] = []
+    c = rule.conditions
+    if c.impossible and c.min_investment_minor is not None and c.max_investment_minor is not None:
+        out.append(_warning(
+            "min_above_max",
+            f"can never match: the minimum investment ({_money(c.min_investment_minor, 'en')}) is above the "
+            f"maximum ({_money(c.max_investment_minor, 'en')})",
+            f"永远不会匹配：最低投资额（{_money(c.min_investment_minor, 'zh')}）高于最高投资额"
+            f"（{_money(c.max_investment_minor, 'zh')}）"))
+    if c.units:
+        known = {r[0] for r in conn.execute(select(U.c.code).where(U.c.code.in_(list(c.units))))}
+        unknown = [u for u in c.units if u not in known]
+        if unknown:
+            never = len(unknown) == len(c.units)
+            out.append(_warning(
+                "unknown_unit",
+                ("can never match: " if never else "") + f"unknown unit {', '.join(unknown)}",
+                ("永远不会匹配：" if never else "") + f"未知责任单位 {'、'.join(unknown)}", units=unknown))
+    person = load_people(conn, [rule.person]).get(rule.person)
+    if person is not None and not person.active:
+        out.append(_warning("person_inactive", f"never assigns: {rule.person} is deactivated",
+                            f"不会分配：{rule.person} 已停用"))
+    if rule.role == "lead_leader" and person is not None:
+        if person.level != "county":
+            out.append(_warning("not_county",
+                                f"never assigns: {rule.person} is {person.level} level; a lead leader must be county "
+                                "level",
+                                f"不会分配：{rule.person} 不是县级领导，包保领导须为县级"))
+        elif person.cap == 0:
+            out.append(_warning("cap_zero", f"never assigns: {rule.person}'s cap is 0",
+                                f"不会分配：{rule.person} 的包保上限为 0"))
+    if rule.role == "lead_leader" and c.key is False:
+        out.append(_warning("lead_not_key", "never assigns: lead leaders go to key projects only, and this rule "
+                            "matches only projects that are not key",
+                            "不会分配：包保县级领导只分配给重点项目，而本规则只匹配非重点项目"))
+    if rule.active:
+        for other in load_rules(conn, current_only=True, active_only=True):
+            if other.id == rule.id or other.role != rule.role or other.priority != rule.priority:
+                continue
+            if c.overlaps(other.conditions):
+                first = min(rule.id, other.id)
+                out.append(_warning(
+                    "overlap",
+                    f"overlaps rule {other.id} (same role {rule.role} and priority {rule.priority}): a project "
+                    f"matching both goes to rule {first} (the lower id)",
+                    f"与规则{other.id}重叠（角色与优先级相同）：同时匹配的项目按编号较小的规则{first}处理",
+                    rule=other.id))
+    return out
+
+
+def _check_role(role: str) -> str:
+    """The assignment role ``role`` names (key or label, docs/usage.md); BadInput otherwise."""
+    from workflow.words import assignment_roles
+
+    return assignment_roles().parse(role, "--role")
+
+
+def _check_person(conn, person: str) -> str:
+    """The login of the person ``person`` names (login or name); NotFound otherwise."""
+    return person_login(conn, person, "--person")
+
+
+def _unit_codes(conn, conditions: Conditions) -> Conditions:
+    """``conditions`` with each unit given by its name as its code (workflow/find.py); a unit not
+    known stays as typed, for ``lint`` to warn that it never matches."""
+    if not conditions.units:
+        return conditions
+    names = UnitNames(conn.execute(select(U.c.code, U.c.name)))
+    codes = []
+    for u in conditions.units:
+        hits = names.candidates(u)
+        codes.append(hits[0] if len(hits) == 1 else u)
+    return replace(conditions, units=tuple(dict.fromkeys(codes)))
+
+
+def _check_priority(priority: int) -> None:
+    if not isinstance(priority, int) or priority < 0:
+        raise BadInput("priority_must_be_whole")
+
+
+def _insert(conn, service, rule: RuleRow) -> None:
+    R = _tables()[0]
+    try:
+        conn.execute(insert(R).values(
+            id=rule.id, version=rule.version, priority=rule.priority, name=rule.name, role=rule.role,
+            conditions=rule.conditions.text(), person_login=rule.person, active=rule.active, current=True,
+            changed_by=service.actor, changed_at=clock.utcnow()))
+    except IntegrityError as exc:  # PostgreSQL: two admins saving rule ids at once
+        raise Conflict("rule_v_was_saved", id=rule.id, version=rule.version) from exc
+
+
+def _saved(conn, rule_id: int, version: int) -> RuleRow:
+    rows = [r for r in load_rules(conn, current_only=False, rule_id=rule_id) if r.version == version]
+    return rows[0]
+
+
+def _rule_name(name: str | None) -> str | None:
+    text = optional_text(name.strip() if isinstance(name, str) else name, "--name", NAME_LIMIT)
+    return text or None
+
+
+def add_rule(service, *, role: str, person: str, priority: int, conditions: Conditions,
+             name: str | None = None) -> dict:
+    """Save a new rule (version 1); returns ``{"id", "version", "rule", "warnings"}``."""
+    role = _check_role(role)
+    _check_priority(priority)
+    name = _rule_name(name)
+    R = _tables()[0]
+    with service.engine.begin() as conn:
+        service.require(conn, ("admin",), "change leader-assignment rules")
+        person = _check_person(conn, person)
+        conditions = _unit_codes(conn, conditions)
+        new_id = (conn.execute(select(func.max(R.c.id))).scalar() or 0) + 1
+        rule = RuleRow(id=new_id, version=1, priority=priority, name=name, role=role, conditions=conditions,
+                       person=person, active=True)
+        warnings = lint(conn, rule)
+        _insert(conn, service, rule)
+        saved = _saved(conn, new_id, 1)
+        people = load_people(conn, [person])
+    return {"id": new_id, "version": 1, "rule": saved.as_dict(people), "warnings": warnings}
+
+
+def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], what: str,
+                 nothing: Message | None) -> dict:
+    R = _tables()[0]
+    with service.engine.begin() as conn:
+        service.require(conn, ("admin",), what)
+        found = load_rules(conn, current_only=True, rule_id=rule_id)
+        if not found:
+            raise NotFound("no_rule_see_pipeline", [{"rule": rule_id}], rule_id=rule_id)
+        old = found[0]
+        new = change(old)
+        if new.person != old.person:
+            new = replace(new, person=_check_person(conn, new.person))
+        if new.conditions.units != old.conditions.units:
+            new = replace(new, conditions=_unit_codes(conn, new.conditions))
+        if new == old:
+            if nothing is None:
+                return {"id": old.id, "version": old.version, "changed": False,
+                        "rule": old.as_dict(load_people(conn, [old.person])), "warnings": []}
+            raise BadInput(nothing)
+        new = replace(new, version=old.version + 1)
+        warnings = lint(conn, new) if new.active else []
+        done = conn.execute(update(R).where(R.c.id == old.id, R.c.version == old.version, R.c.current.is_(True))
+                            .values(current=False)).rowcount
+        if done != 1:
+            raise Conflict("rule_was_changed_by", rule_id=rule_id)
+        _insert(conn, service, new)
+        saved = _saved(conn, new.id, new.version)
+        people = load_people(conn, [new.person])
+    return {"id": new.id, "version": new.version, "changed": True, "rule": saved.as_dict(people),
+            "warnings": warnings}
+
+
+def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | None = None,
+              priority: int | None = None, name: str | None = None, conditions: Mapping[str, Any] | None = None,
+              clear: Iterable[str] = ()) -> dict:
+    """Save a new version of rule ``rule_id``: given fields replace the old ones, ``conditions``
+    (names as ``Conditions.build``) replace those conditions, ``clear`` removes conditions."""
+    if role is not None:
+        role = _check_role(role)
+    if priority is not None:
+        _check_priority(priority)
+    clear = list(clear)
+
+    def change(old: RuleRow) -> RuleRow:
+        new_conditions = old.conditions.merged(dict(conditions or {}), clear)
+        new_name = old.name
+        if name is not None:
+            new_name = _rule_name(name)
+        return replace(old, role=role or old.role, person=person or old.person,
+                       priority=old.priority if priority is None else priority, name=new_name,
+                       conditions=new_conditions)
+
+    return _new_version(service, rule_id, change, "change leader-assignment rules",
+                        Message("nothing_to_change_on_rule", rule_id=rule_id))
+
+
+def set_active(service, rule_id: int, active: bool) -> dict:
+    """Disable (or enable) a rule: a new version with the active flag changed.  Assignments it made
+    stay (followed to the end); ``rules apply`` reports them."""
+    return _new_version(service, rule_id, lambda old: replace(old, active=active),
+                        "change leader-assignment rules", None)
+
+
+def list_rules(service, *, all_versions: bool = False) -> list[dict]:
+    with service.engine.connect() as conn:
+        rules = load_rules(conn, current_only=not all_versions)
+        people = load_people(conn, {r.person for r in rules})
+    return [r.as_dict(people) for r in rules]
