@@ -13,6 +13,7 @@ import typer
 from cli.context import STATE, emit_json, err, is_terminal, say
 from cli.options import JsonFlag, LateFlag, LateReason
 from workflow.catalogue import Message
+from workflow.clock import parse_date
 from workflow.errors import BadInput
 
 PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
@@ -237,6 +238,8 @@ def demo_cmd(
     scenario: str = typer.Option("random", "--scenario", metavar="random|seed",
                                  help="random: a generated county of --projects N (default); seed: the county of "
                                       "the seed speech over 2022-2026, whose reports print its figures exactly."),
+    as_of: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                                     help="seed: the date its history runs up to (default today; from 2026-02-01)."),
     json: JsonFlag = False,
 ) -> None:
     """Build a demo county in the database (default: the embedded SQLite file), then show the board.
@@ -251,6 +254,8 @@ def demo_cmd(
 
     if scenario not in ("random", "seed"):
         raise BadInput("scenario_is_not_one", scenario=scenario)
+    if as_of is not None:
+        parse_date(as_of, "--as-of")  # bad input before anything changes
     engine = STATE.engine(check=False)
     state = dbm.schema_state(dbm.current_revision(engine))
     if state == "ahead":
@@ -271,7 +276,8 @@ def demo_cmd(
     if scenario == "seed":
         from workflow import seed as wseed
 
-        summary = wseed.build(engine, admin=dbm.session_actor(engine, login))
+        summary = wseed.build(engine, admin=dbm.session_actor(engine, login),
+                              as_of=parse_date(as_of, "--as-of") if as_of is not None else None)
     else:
         with progress_bar(projects >= PROGRESS_FROM) as progress:
             summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,

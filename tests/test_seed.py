@@ -1,20 +1,30 @@
-"""`pipeline demo --scenario seed`: the seed county's figures, read back through the reports' --json."""
+"""`pipeline demo --scenario seed`: the seed county's figures, read back through the reports' --json
+and their documents (docs/import-export.md)."""
 
 from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date
 
 import pytest
 
 from tests.conftest import ADMIN, Cli
+from workflow import seed as wseed
 
 WAN = 10_000 * 100
 YI = 10_000 * WAN
+AS_OF = "2026-06-30"  # a date in this year, after the slow project falls behind (May)
+
+pytestmark = pytest.mark.skipif(date.today() < date.fromisoformat(AS_OF), reason="the seed county needs 2026")
 
 
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory) -> Cli:
     c = Cli(str(tmp_path_factory.mktemp("seed") / "seed.db"))
-    r = c("demo", "--scenario", "seed", "--no-show", actor=ADMIN, json=True, ok=True)
-    assert r.json["scenario"] == "seed" and r.json["projects"] == 47
+    r = c("demo", "--scenario", "seed", "--as-of", AS_OF, "--no-show", actor=ADMIN, json=True, ok=True)
+    assert r.json["scenario"] == "seed" and r.json["projects"] == 47 and r.json["as_of"] == AS_OF
+    assert {p["name"] for p in r.json["late"]} == {name for name, _, _ in wseed.LATE}
     return c
 
 
@@ -22,15 +32,36 @@ def money(items: list[dict], currency: str) -> int:
     return next(m["amount_minor"] for m in items if m["currency"] == currency)
 
 
+def as_of(period: str) -> list[str]:
+    """A closed period is reported as of its end (the default); this year as of the scenario's date."""
+    return ["--as-of", AS_OF] if period.startswith("2026") else []
+
+
 def bulletin(c: Cli, period: str) -> dict:
-    return c("report", "bulletin", "--period", period, json=True, ok=True).json
+    return c("report", "bulletin", "--period", period, *as_of(period), json=True, ok=True).json
+
+
+def document_text(c: Cli, tmp_path, fmt: str, *args: str) -> str:
+    """A report's document (``--format html|docx``) in Chinese, as plain text."""
+    out = tmp_path / f"r.{fmt}"
+    c("report", *args, *as_of(args[-1]), "--format", fmt, "--output", out, lang="zh", ok=True)
+    if fmt == "docx":
+        with zipfile.ZipFile(out) as z:
+            xml = z.read("word/document.xml").decode("utf-8")
+        return re.sub(r"<[^>]+>", "", xml)
+    return re.sub(r"<[^>]+>", "", out.read_text(encoding="utf-8"))
 
 
 def test_four_years_33_signed_and_9yi_in_place_growing_37_percent(seed):
     doc = bulletin(seed, "2022..2025")
     assert doc["totals"]["signed"] == 33
     assert money(doc["totals"]["capital_in_place"], "CNY") == 9 * YI
-    assert round(doc["series"]["average_growth"]["capital"], 2) == 0.37
+    series = doc["series"]
+    assert series["average_growth"]["capital"] == 0.37  # 37% in whole per cent, as the speech says
+    # 1.32, 1.68, 2.60, 3.40亿 as the speech rounds them; 2025 up 30.7% on 2024
+    assert [round(p["figures"]["capital"] / YI, 2) for p in series["periods"]] == [1.32, 1.68, 2.60, 3.40]
+    assert series["periods"][-1]["figures"]["capital"] == 34_000 * WAN
+    assert series["periods"][-1]["growth"]["capital"] == 0.307
     ev = seed("report", "evaluation", "--period", "2022..2025", json=True, ok=True).json
     assert ev["series"]["totals"]["capital"] == 9 * YI and ev["series"]["totals"]["signed"] == 33
     assert [p["period"] for p in ev["series"]["periods"]] == ["2022", "2023", "2024", "2025"]
@@ -47,17 +78,60 @@ def test_44_key_projects_with_6_6yi_completed(seed):
     assert money(doc["totals"]["investment_completed"], "CNY") == 66_000 * WAN
 
 
-def test_2026_47_key_projects_11_over_100_million(seed):
+def test_2026_47_key_projects_11_over_100_million_with_this_years_work(seed):
     doc = bulletin(seed, "2026")
-    assert doc["totals"]["key_projects"] == 47 and doc["totals"]["over_100m"] == 11
-    assert doc["progress"]["totals"]["projects"] == 47  # each has a plan for 2026
+    totals = doc["totals"]
+    assert totals["key_projects"] == 47 and totals["over_100m"] == 11
+    # this year's work up to the as-of date: signings, capital, investment, groundbreaking
+    assert totals["signed"] > 0
+    assert money(totals["capital_in_place"], "CNY") > 0 and money(totals["capital_in_place"], "USD") > 0
+    assert money(totals["investment_completed"], "CNY") > 0
+    assert doc["progress"]["totals"]["started"] > 0 and doc["progress"]["totals"]["projects"] >= 40
+    rv = seed("report", "review", "--period", "2026", "--as-of", AS_OF, json=True, ok=True).json
+    assert rv["totals"]["construction"] == len(rv["projects"]) == doc["progress"]["totals"]["started"] == 4
+    # only the story's late projects are red
+    assert totals["red"] == len(wseed.late_projects(date.fromisoformat(AS_OF))) == 4
 
 
-def test_seed_history_verifies_and_the_document_says_it(seed, tmp_path):
+def test_only_the_storys_late_projects_are_red(seed):
+    board = seed("board", "--as-of", AS_OF, json=True, ok=True).json
+    red = {p["name"]: p["reasons"] for s in board["stages"] for p in s.get("urgent", []) if p["light"] == "red"}
+    assert set(red) == {wseed.NO_CONTACT, wseed.NO_GROUND, wseed.NO_CAPITAL, wseed.SLOW}
+    assert any("no follow-up" in r for r in red[wseed.NO_CONTACT])
+    assert any("groundbreaking" in r for r in red[wseed.NO_GROUND])
+    assert any("no capital" in r for r in red[wseed.NO_CAPITAL])
+    assert any("points behind" in r for r in red[wseed.SLOW])
+
+
+def test_early_in_the_year_the_slow_project_is_not_yet_late():
+    assert {p["name"] for p in wseed.late_projects(date(2026, 3, 1))} == {wseed.NO_CONTACT, wseed.NO_GROUND,
+                                                                          wseed.NO_CAPITAL}
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_the_bulletin_summary_says_it(seed, tmp_path, fmt):
+    text = document_text(seed, tmp_path, fmt, "bulletin", "--period", "2022..2025")
+    assert "2022—2025年，全县新签约项目33个" in text
+    assert "到位资金9亿元，其中利用外资4179万美元；完成投资6.6亿元" in text
+    assert "重点项目44个，其中超亿元项目11个" in text
+    assert "到位资金年均增长37%" in text
+    text = document_text(seed, tmp_path, fmt, "bulletin", "--period", "2025")
+    assert "到位资金3.4亿元" in text and "其中利用外资1800万美元" in text
+    text = document_text(seed, tmp_path, fmt, "bulletin", "--period", "2026")  # this year, as of June
+    assert re.search(r"2026年1—6月，全县新签约项目[1-9]\d*个", text)
+    assert "截至2026年6月30日，全县共有重点项目47个，其中超亿元项目11个；红灯项目4个" in text
+
+
+def test_seed_history_verifies_and_the_evaluation_says_it(seed, tmp_path):
     assert seed("audit", "verify", json=True, ok=True).json["ok"] is True
-    out = tmp_path / "b.html"
-    seed("report", "evaluation", "--period", "2022..2025", "--format", "html", "--output", out, lang="zh", ok=True)
-    html = out.read_text(encoding="utf-8")
-    assert "2022—2025年，全县新签约项目33个" in html
-    assert "到位资金9亿元，其中利用外资4179万美元；完成投资6.6亿元" in html
-    assert "到位资金年均增长36.94%" in html
+    text = document_text(seed, tmp_path, "html", "evaluation", "--period", "2022..2025")
+    assert "到位资金9亿元，其中利用外资4179万美元；完成投资6.6亿元" in text
+    assert "到位资金年均增长37%" in text
+
+
+@pytest.mark.parametrize(("as_of", "code"), [("2026-01-31", 2), ("2099-01-01", 2), ("2026-13-01", 2)])
+def test_a_bad_as_of_is_refused_and_changes_nothing(tmp_path, as_of, code):
+    c = Cli(str(tmp_path / "x.db"))
+    r = c("demo", "--scenario", "seed", "--as-of", as_of, "--no-show", actor=ADMIN)
+    assert r.code == code
+    assert "Traceback" not in r.err

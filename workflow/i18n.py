@@ -467,6 +467,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--scenario": ("random：按 --projects N 随机生成的县（默认）；"
                    "seed：2022–2026 年讲话稿中的县，其报表数字与讲话完全一致。"),
     "--as-of": "截至此日期（默认：今天）。",
+    "demo --as-of": "seed：其历史截至此日期（默认：今天；不早于 2026-02-01）。",
     "report bulletin --as-of": _AS_OF_REPORT,
     "report dispatch --as-of": _AS_OF_REPORT,
     "report review --as-of": _AS_OF_REPORT,

@@ -1,18 +1,20 @@
-"""The seed county (``pipeline demo --scenario seed``): the county of the mobilisation speech this
-product was made for (docs/import-export.md), built over 2022–2026 with 2026 as "this year", so that the reports
-print its figures exactly:
+"""The seed county (``pipeline demo --scenario seed [--as-of D]``): the county of the mobilisation
+speech this product was made for (docs/import-export.md), built over 2022 up to the as-of date (default
+today) with 2026 as "this year", so that the reports print its figures:
 
-- over 2022..2025: 33 projects signed, 9亿元 of capital in place, growing about 37% a year on
-  average (1.32亿, 1.81亿, 2.48亿, 3.39亿: (3.39 / 1.32) ** (1/3) − 1 = 36.9%);
+- over 2022..2025: 33 projects signed, 9亿元 of capital in place (1.3222, 1.6764, 2.6014, 3.40亿: the
+  speech's 1.32, 1.68, 2.60, 3.40 rounded), 2025 up 30.7% on 2024 and 37% a year on average
+  ((3.40 / 1.3222) ** (1/3) − 1, as the span report compounds it);
 - over 2023..2025: 4179万美元 of foreign capital in place (1000万, 1379万, 1800万美元);
 - 44 key projects on 31 December 2025, with 6.6亿元 of investment completed over 2022..2025;
-- in 2026: 47 key projects (three more registered in January), each with a 2026 investment plan,
-  11 of them with a planned investment of 1亿元 or more.
+- in 2026: 47 key projects (three more registered in January), 11 of them of 1亿元 or more, whose work
+  runs up to the as-of date: the year's investment plans, monthly investment, quarterly capital,
+  groundbreakings on plan, the waiting projects through the committee to signing, follow-ups twice a
+  month each promising the next — and the projects of ``LATE`` falling behind as the story tells.
 
 Every figure comes from history written by the same commands as the command line (registration by
 import, then documents, checks, transitions, capital, investment and plans in one batch), so the
 chains verify and the reports compute the figures like any others.  Deterministic: no randomness.
-Needs today on or after ``EARLIEST_TODAY`` (its last entries are dated in January 2026).
 """
 
 from __future__ import annotations
@@ -30,12 +32,26 @@ YEARS = (2022, 2023, 2024, 2025)
 
 # The figures the speech reports, and how they fall over the years.
 SIGNED_PER_YEAR = {2022: 5, 2023: 7, 2024: 9, 2025: 12}  # 33
-CAPITAL_PER_YEAR = {2022: 13_200 * WAN, 2023: 18_100 * WAN, 2024: 24_800 * WAN, 2025: 33_900 * WAN}  # 9亿
+# Capital in place: the speech's 1.32, 1.68, 2.60 and 3.40亿 (9亿) are rounded.  2025's +30.7% needs
+# 2024 at 2.6014亿 (3.40 / 2.60 would be +30.8%), and the 37% average (compounded over three years,
+# workflow/reports/planned.py `series`) needs 2022 at 1.3222亿; 2023 takes the rest of the 9亿.
+CAPITAL_PER_YEAR = {2022: 13_222 * WAN, 2023: 16_764 * WAN, 2024: 26_014 * WAN, 2025: 34_000 * WAN}  # 9亿
 FOREIGN_PER_YEAR = {2023: 1_000 * WAN, 2024: 1_379 * WAN, 2025: 1_800 * WAN}  # 4179万美元
 INVESTMENT_PER_YEAR = {2022: 8_000 * WAN, 2023: 13_000 * WAN, 2024: 19_000 * WAN, 2025: 26_000 * WAN}  # 6.6亿
 KEY_BY_2025 = 44
 KEY_IN_2026 = 47
 OVER_100M = 11
+# The projects the story makes late this year: (name, the story's reason, red from).
+NO_CONTACT = "宾馆建设项目"
+SLOW = "诺宝生物质热电联产项目"
+NO_GROUND = "商贸物流重点项目32"
+NO_CAPITAL = "装备制造重点项目33"
+LATE: tuple[tuple[str, str, date], ...] = (
+    (NO_CONTACT, "投资方负责人变更，联系中断，两个月未跟进", EARLIEST_TODAY),
+    (NO_GROUND, "用地手续未办结，计划1月开工未开工", EARLIEST_TODAY),
+    (NO_CAPITAL, "外方资金审批未完成，签约后资金未到位", EARLIEST_TODAY),
+    (SLOW, "资金链紧张，施工放缓，年度投资进度滞后", date(2026, 5, 1)),
+)
 EXPECTED = {
     "signed_2022_2025": 33, "capital_2022_2025_minor": 9 * YI, "foreign_2023_2025_minor": 4_179 * WAN,
     "key_projects_2025": KEY_BY_2025, "investment_2022_2025_minor": 66_000 * WAN, "key_projects_2026": KEY_IN_2026,
@@ -114,7 +130,29 @@ def _split(total: int, n: int) -> list[int]:
     return [part] * (n - 1) + [total - part * (n - 1)]
 
 
-def _stories(projects: list[SeedProject]) -> None:
+def _on_or_before(as_of: date, *days: date) -> list[date]:
+    return [d for d in days if d <= as_of]
+
+
+def _months(as_of: date) -> list[int]:
+    """The months of 2026 up to the as-of date (all twelve for a later date)."""
+    return list(range(1, (as_of.month if as_of.year == 2026 else 12) + 1))
+
+
+def _walk_to_signed(p: SeedProject, doc: Callable[[SeedProject, str, date], None], y: int, m: int) -> None:
+    """Committee screening (the checklist), the committee's decision and the contract, in one month."""
+    p.steps.append((date(y, m, 10), "advance", {"target": "submit"}))
+    for item in ("industrial_policy", "environment", "energy", "land_use"):
+        p.steps.append((date(y, m, 12), "check", {"item": item, "result": "pass", "note": None}))
+    doc(p, "committee_decision", date(y, m, 18))
+    p.steps.append((date(y, m, 18), "advance", {"target": "approve"}))
+    doc(p, "contract", date(y, m, 25))
+    p.steps.append((date(y, m, 25), "advance", {"target": "sign"}))
+
+
+def _stories(projects: list[SeedProject], as_of: date) -> None:
+    """Every project's history up to ``as_of`` (nothing after it): 2022–2025 as the speech tells
+    it, then 2026, this year, month by month; the projects of ``LATE`` fall behind as told."""
     doc_no: dict[tuple[str, int], int] = {}
 
     def doc(p: SeedProject, kind: str, on: date) -> None:
@@ -122,65 +160,115 @@ def _stories(projects: list[SeedProject]) -> None:
         p.steps.append((on, "document", {"kind": kind, "number": f"示{kind}〔{on.year}〕{n}号"}))
 
     for p in projects:
-        if p.signed_in is None:
-            if p.registered.year < 2026 and p.registered.year % 2 == 0:  # some under committee review
-                p.steps.append((date(p.registered.year, 6, 10), "advance", {"target": "submit"}))
-            continue
-        y = p.signed_in
-        p.steps.append((date(y, 1, 10), "advance", {"target": "submit"}))
-        for item in ("industrial_policy", "environment", "energy", "land_use"):
-            p.steps.append((date(y, 1, 12), "check", {"item": item, "result": "pass", "note": None}))
-        doc(p, "committee_decision", date(y, 1, 20))
-        p.steps.append((date(y, 1, 20), "advance", {"target": "approve"}))
-        doc(p, "contract", date(y, 2, 1))
-        p.steps.append((date(y, 2, 1), "advance", {"target": "sign"}))
+        if p.signed_in is not None:
+            _walk_to_signed(p, doc, p.signed_in, 1)
     signed = [p for p in projects if p.signed_in is not None]
+    built: set[str] = set()
     for year in YEARS:
-        # Capital in place (CNY): shared by the projects signed by then; the first arrival of a project
-        # signed this year moves it to funding.
+        # Capital in place (CNY): shared by the projects signed by then (but the one whose money never
+        # came); the first arrival of a project signed this year moves it to funding.
         by_then = [p for p in signed if p.signed_in is not None and p.signed_in <= year]
-        for p, minor in zip(by_then, _split(CAPITAL_PER_YEAR[year], len(by_then)), strict=True):
+        paying = [p for p in by_then if p.name != NO_CAPITAL]
+        for p, minor in zip(paying, _split(CAPITAL_PER_YEAR[year], len(paying)), strict=True):
             p.steps.append((date(year, 3, 1), "capital", {"amount_minor": minor, "currency": "CNY",
                                                           "source": "企业自筹"}))
         if year in FOREIGN_PER_YEAR:
-            foreign = [p for p in by_then if p.origin == "香港"] or by_then[:1]
+            foreign = [p for p in paying if p.origin == "香港"] or paying[:1]
             for p, minor in zip(foreign, _split(FOREIGN_PER_YEAR[year], len(foreign)), strict=True):
                 p.steps.append((date(year, 7, 1), "capital", {"amount_minor": minor, "currency": "USD",
                                                               "source": "外商直接投资"}))
         # Investment completed: on the projects signed in an earlier year or early this year, which break
         # ground first (the four permits, then the transition).
-        builders = by_then[: max(1, len(by_then) * 2 // 3)]
+        builders = paying[: max(1, len(by_then) * 2 // 3)]
         for p in builders:
-            if not any(a == "advance" and s.get("target") == "break_ground" for _, a, s in p.steps):
+            if p.name not in built:
                 for kind in ("planning_permit", "land_use", "eia", "safety_assessment"):
                     doc(p, kind, date(year, 4, 1))
                 p.steps.append((date(year, 4, 10), "advance", {"target": "break_ground"}))
+                built.add(p.name)
         for p, minor in zip(builders, _split(INVESTMENT_PER_YEAR[year], len(builders)), strict=True):
             p.steps.append((date(year, 9, 1), "investment", {"amount_minor": minor, "currency": "CNY"}))
-    # 2026, this year: every key project has an investment plan for the year (年度计划投资); those under
-    # construction report January's investment; the others plan their groundbreaking.
+    # 2026, this year: every key project has an investment plan for the year (年度计划投资), set at the
+    # year's first dispatch.  Those under construction report each month's investment (a twelfth of
+    # the plan, on the 1st; January's at the month's end); those in funding break ground ten days
+    # before their planned date and receive capital each quarter; the others go through the
+    # committee and sign, one or two a month, and their first capital arrives the month after.
+    months = _months(as_of)
+    waiting = [p for p in projects if p.signed_in is None]
     for i, p in enumerate(projects):
-        plan = (p.wan * WAN // 4) // WAN * WAN or 100 * WAN
+        if p.signed_in is None:
+            continue
+        plan = min(p.wan * WAN // 12, _room(p, "investment") // 2) // (12 * WAN) * 12 * WAN or 12 * WAN
         p.steps.append((date(2026, 1, 15 if i % 2 else 20), "edit", {"changes": {"year_plan": {2026: plan}}}))
-        p.steps.append((date(2026, 1, 20), "followup", {"note": "年初调度，明确年度投资计划"}))
-        built = any(a == "advance" and s.get("target") == "break_ground" for _, a, s in p.steps)
-        if built:
-            p.steps.append((date(2026, 1, 28), "investment", {"amount_minor": plan // 10 // WAN * WAN or WAN,
-                                                              "currency": "CNY"}))
-        else:
-            p.plan = {"break_ground": date(2026, 4 + i % 6, 28)}
-    # Follow-ups (人盯人): every two months from registration, and before each year's end.
+        if p.name not in (SLOW, NO_CAPITAL):
+            for m in months:
+                p.steps.append((date(2026, 1, 28) if m == 1 else date(2026, m, 1), "investment",
+                                {"amount_minor": plan // 12, "currency": "CNY"}))
+        elif p.name == SLOW:
+            p.steps.append((date(2026, 1, 28), "investment", {"amount_minor": plan // 12, "currency": "CNY"}))
+        if p.name == NO_CAPITAL:
+            continue
+        if p.name not in built:
+            planned = date(2026, 1, 31) if p.name == NO_GROUND else date(2026, 3 + i % 8, 28)
+            p.plan = {"break_ground": planned}
+            if p.name != NO_GROUND:
+                for kind in ("planning_permit", "land_use", "eia", "safety_assessment"):
+                    doc(p, kind, date(2026, planned.month, 15))
+                p.steps.append((date(2026, planned.month, 18), "advance", {"target": "break_ground"}))
+        quarter = min(p.wan * WAN // 100, _room(p, "capital") // 8) // WAN * WAN
+        for m in (3, 6, 9, 12):
+            p.steps.append((date(2026, m, 10), "capital", {"amount_minor": quarter, "currency": "CNY",
+                                                          "source": "企业自筹"}))
+            if p.origin == "香港":
+                p.steps.append((date(2026, m, 12), "capital", {"amount_minor": 100 * WAN, "currency": "USD",
+                                                              "source": "外商直接投资"}))
+    for k, p in enumerate(waiting):
+        m = 2 + k * 10 // len(waiting)  # February to November
+        _walk_to_signed(p, doc, 2026, m)
+        signed_on = date(2026, m, 25)
+        plan = p.wan * WAN // 8 // (12 * WAN) * 12 * WAN or 12 * WAN
+        p.steps.append((signed_on, "edit", {"changes": {"year_plan": {2026: plan}}}))
+        p.steps.append((signed_on, "investment", {"amount_minor": plan // 12 * m, "currency": "CNY"}))
+        for later in range(m + 1, 13):
+            p.steps.append((date(2026, later, 1), "investment", {"amount_minor": plan // 12, "currency": "CNY"}))
+        if m < 12:
+            p.steps.append((date(2026, m + 1, 10), "capital", {"amount_minor": p.wan * WAN // 20 // WAN * WAN,
+                                                              "currency": "CNY", "source": "企业自筹"}))
+    # Follow-ups (人盯人): every two months from registration and before each year's end; in 2026 twice
+    # a month, each promising the next (a promised follow-up).  The project whose contact broke off
+    # has none after November 2025.
     for p in projects:
         for year in range(p.registered.year, 2026):
             for month in (1, 3, 5, 7, 9, 11, 12):
                 on = date(year, month, 20)
-                if on > p.registered:
+                if on > p.registered and not (p.name == NO_CONTACT and on > date(2025, 11, 20)):
                     p.steps.append((on, "followup", {"note": "电话跟进投资方，了解项目进展"}))
-        p.steps.sort(key=lambda s: s[0])
+        if p.name == NO_CONTACT:
+            continue
+        days = [date(2026, m, d) for m in range(1, 13) for d in (5, 20)]
+        for on, after in zip(days, days[1:] + [date(2027, 1, 5)], strict=True):
+            if on > p.registered:
+                note = "年初调度，明确年度投资计划" if on == date(2026, 1, 20) else "实地走访，调度项目进展"
+                p.steps.append((on, "followup", {"note": note, "next_on": after}))
+    for p in projects:
+        p.steps = sorted((s for s in p.steps if s[0] <= as_of), key=lambda s: s[0])
 
 
-def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Build the seed county in an initialised, empty database where ``admin`` is admin."""
+def _room(p: SeedProject, action: str) -> int:
+    """What the project's total investment leaves for more ``action`` entries in CNY."""
+    return p.wan * WAN - sum(a["amount_minor"] for _, act, a in p.steps
+                             if act == action and a.get("currency") == "CNY")
+
+
+def late_projects(as_of: date) -> list[dict]:
+    """The projects the story makes late (red) on ``as_of``, with the story's reason."""
+    return [{"name": name, "reason": why} for name, why, since in LATE if as_of >= since]
+
+
+def build(engine, *, admin: str, as_of: date | None = None,
+          progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Build the seed county in an initialised, empty database where ``admin`` is admin, with its
+    history up to ``as_of`` (default today; not before ``EARLIEST_TODAY``, not after today)."""
     from workflow import clock
     from workflow import demo as wdemo
     from workflow.bulk import Op
@@ -190,8 +278,11 @@ def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | Non
     from workflow.targets import set_target
 
     today = clock.today()
-    if today < EARLIEST_TODAY:
-        raise BadInput("seed_scenario_is_dated", today=today)
+    as_of = as_of or today
+    if as_of < EARLIEST_TODAY:
+        raise BadInput("seed_scenario_is_dated", today=as_of)
+    if as_of > today:
+        raise BadInput("lies_in_future_today", field="--as-of", day=as_of, now=today)
     sqlite = engine.dialect.name == "sqlite"
     wdemo._mark(engine, {"scenario": "seed", "status": "building", "built_on": today.isoformat()})
     svc = Service(engine, admin)
@@ -202,7 +293,7 @@ def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | Non
              conditions=Conditions.build(key=True), name="常务副县长包保其余重点项目")
     rules += 1
     projects = _projects()
-    _stories(projects)  # before the rows: the stories set the planned dates
+    _stories(projects, as_of)  # before the rows: the stories set the planned dates
     coordinator = wdemo.COORDINATORS[0][0]
     writer = Service(engine, coordinator if sqlite else admin)
     result = writer.import_projects([p.row() for p in projects], progress=progress)
@@ -221,6 +312,7 @@ def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | Non
             targets += 1
     summary = wdemo._summary(engine)
     summary.update(scenario="seed", people=people, rules=rules, targets=targets, units=len(wdemo.UNITS),
-                   events_written=events, expected=EXPECTED)
+                   events_written=events, expected=EXPECTED, as_of=as_of.isoformat(),
+                   late=late_projects(as_of))
     wdemo._mark(engine, {"scenario": "seed", "status": "done", "built_on": today.isoformat()})
     return summary
