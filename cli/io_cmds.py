@@ -235,11 +235,16 @@ def demo_cmd(
                                help="Build even where the database holds data that is not a demo's (an SQLite "
                                     "file is moved aside to FILE.bak-TIMESTAMP first)."),
     show: bool = typer.Option(True, "--show/--no-show", help="Show the board afterwards."),
-    scenario: str = typer.Option("random", "--scenario", metavar="random|seed",
+    scenario: str = typer.Option("random", "--scenario", metavar="random|seed|city",
                                  help="random: a generated county of --projects N (default); seed: the county of "
-                                      "the seed speech over 2022-2026, whose reports print its figures exactly."),
+                                      "the seed speech over 2022-2026, whose reports print its figures exactly; "
+                                      "city: five counties of its city, signed and loaded into this database."),
     as_of: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
-                                     help="seed: the date its history runs up to (default today; from 2026-02-01)."),
+                                     help="seed, city: the date its history runs up to (default today; from "
+                                          "2026-02-01)."),
+    folder: Path | None = typer.Option(None, "--dir", metavar="DIR",
+                                       help="city: the folder of the counties' databases, keys and bundles "
+                                            "(default: demo-city in the user data directory)."),
     json: JsonFlag = False,
 ) -> None:
     """Build a demo county in the database (default: the embedded SQLite file), then show the board.
@@ -252,10 +257,17 @@ def demo_cmd(
     from workflow import db as dbm
     from workflow import demo as wdemo
 
-    if scenario not in ("random", "seed"):
+    if scenario not in ("random", "seed", "city"):
         raise BadInput("scenario_is_not_one", scenario=scenario)
+    day = None
     if as_of is not None:
-        parse_date(as_of, "--as-of")  # bad input before anything changes
+        from workflow.seed import check_as_of
+
+        day = check_as_of(parse_date(as_of, "--as-of"))  # bad input before anything changes
+    if scenario == "city":
+        from workflow.seed_city import check_folder
+
+        check_folder(folder)
     engine = STATE.engine(check=False)
     state = dbm.schema_state(dbm.current_revision(engine))
     if state == "ahead":
@@ -263,7 +275,7 @@ def demo_cmd(
     replaced = None
     if state != "missing":
         found = wdemo.inspect(engine)
-        if found["has_data"]:
+        if found["has_data"] or _holds_city(engine) or found["demo"] is not None:
             if found["demo"] is None and not force:
                 raise BadInput(
                     "database_holds_projects_units", safe_url=safe_url(engine), projects=found['projects'],
@@ -273,11 +285,17 @@ def demo_cmd(
     init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
     engine = STATE.engine()
     login = STATE.login()
-    if scenario == "seed":
+    if scenario == "city":
+        from workflow import seed_city
+
+        summary = seed_city.build(engine, admin=dbm.session_actor(engine, login), folder=folder,
+                                  as_of=day,
+                                  say=lambda where: say(Message("demo_city_counties_in", folder=where)))
+    elif scenario == "seed":
         from workflow import seed as wseed
 
         summary = wseed.build(engine, admin=dbm.session_actor(engine, login),
-                              as_of=parse_date(as_of, "--as-of") if as_of is not None else None)
+                              as_of=day)
     else:
         with progress_bar(projects >= PROGRESS_FROM) as progress:
             summary = wdemo.build(engine, admin=dbm.session_actor(engine, login), projects=projects, seed=seed,
@@ -290,6 +308,14 @@ def demo_cmd(
         return
     if replaced and replaced.get("backup"):
         say(Message("previous_database_was_moved", backup=replaced['backup']))
+    if scenario == "city":
+        say(Message("demo_built_city", database=summary["database"], n_counties=len(summary["counties"]),
+                    counties="、".join(c["name"] for c in summary["counties"]), as_of=summary["as_of"]))
+        if show:
+            from cli.city_cmds import city_board
+
+            city_board()  # `pipeline city board`, in this process
+        return
     counts = {"database": summary["database"], "projects": summary["projects"], "stages": len(summary["stages"]),
               "units": summary["units"], "people": summary["people"], "events": summary["events"]}
     say(Message("demo_built_seed_county", **counts) if scenario == "seed" else
@@ -298,6 +324,18 @@ def demo_cmd(
         from cli.report_cmds import board_cmd
 
         board_cmd()  # `pipeline board`, in this process
+
+
+def _holds_city(engine) -> bool:
+    """Whether the database holds a city's loaded counties (docs/city.md)."""
+    from sqlalchemy import func, inspect, select
+
+    from workflow.tables import city_county
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(city_county.name):
+            return False
+        return bool(conn.execute(select(func.count()).select_from(city_county)).scalar())
 
 
 def _clear(engine, *, keep_backup: bool) -> dict:

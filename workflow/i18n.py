@@ -465,9 +465,11 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--seed": "相同的种子生成相同的县。",
     "--show": "完成后显示项目看板。",
     "--scenario": ("random：按 --projects N 随机生成的县（默认）；"
-                   "seed：2022–2026 年讲话稿中的县，其报表数字与讲话完全一致。"),
+                   "seed：2022–2026 年讲话稿中的县，其报表数字与讲话完全一致；"
+                   "city：该市的五个县，签名后载入本数据库。"),
     "--as-of": "截至此日期（默认：今天）。",
-    "demo --as-of": "seed：其历史截至此日期（默认：今天；不早于 2026-02-01）。",
+    "demo --as-of": "seed、city：其历史截至此日期（默认：今天；不早于 2026-02-01）。",
+    "demo --dir": "city：各县数据库、密钥和数据包所在的文件夹（默认：用户数据目录下的 demo-city）。",
     "report bulletin --as-of": _AS_OF_REPORT,
     "report dispatch --as-of": _AS_OF_REPORT,
     "report review --as-of": _AS_OF_REPORT,

@@ -265,17 +265,27 @@ def late_projects(as_of: date) -> list[dict]:
     return [{"name": name, "reason": why} for name, why, since in LATE if as_of >= since]
 
 
-def build(engine, *, admin: str, as_of: date | None = None,
-          progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Build the seed county in an initialised, empty database where ``admin`` is admin, with its
-    history up to ``as_of`` (default today; not before ``EARLIEST_TODAY``, not after today)."""
-    from workflow import clock
+def write(engine, admin: str, projects: list[SeedProject],
+          progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Register ``projects`` by one import, then apply their steps in one batch (the engine's batch
+    path, as a coordinator on SQLite); returns the events written."""
     from workflow import demo as wdemo
     from workflow.bulk import Op
-    from workflow.money import Money
-    from workflow.rules import Conditions, add_rule
     from workflow.service import Service, project_codes
-    from workflow.targets import set_target
+
+    coordinator = wdemo.COORDINATORS[0][0]
+    writer = Service(engine, coordinator if engine.dialect.name == "sqlite" else admin)
+    result = writer.import_projects([p.row() for p in projects], progress=progress)
+    for p, code in zip(projects, project_codes(result["first"], result["rows"]), strict=True):
+        p.code = code
+    ops = sorted((Op(p.code, action, on, args) for p in projects for on, action, args in p.steps),
+                 key=lambda op: op.on)
+    return int(result["imported"] + result["assignments"] + writer.bulk_apply(ops, progress=progress)["events"])
+
+
+def check_as_of(as_of: date | None) -> date:
+    """The scenario's as-of date: given or today; not before ``EARLIEST_TODAY``, not in the future."""
+    from workflow import clock
 
     today = clock.today()
     as_of = as_of or today
@@ -283,7 +293,22 @@ def build(engine, *, admin: str, as_of: date | None = None,
         raise BadInput("seed_scenario_is_dated", today=as_of)
     if as_of > today:
         raise BadInput("lies_in_future_today", field="--as-of", day=as_of, now=today)
-    sqlite = engine.dialect.name == "sqlite"
+    return as_of
+
+
+def build(engine, *, admin: str, as_of: date | None = None,
+          progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Build the seed county in an initialised, empty database where ``admin`` is admin, with its
+    history up to ``as_of`` (default today; not before ``EARLIEST_TODAY``, not after today)."""
+    from workflow import clock
+    from workflow import demo as wdemo
+    from workflow.money import Money
+    from workflow.rules import Conditions, add_rule
+    from workflow.service import Service
+    from workflow.targets import set_target
+
+    today = clock.today()
+    as_of = check_as_of(as_of)
     wdemo._mark(engine, {"scenario": "seed", "status": "building", "built_on": today.isoformat()})
     svc = Service(engine, admin)
     people = wdemo._people(svc)
@@ -294,14 +319,7 @@ def build(engine, *, admin: str, as_of: date | None = None,
     rules += 1
     projects = _projects()
     _stories(projects, as_of)  # before the rows: the stories set the planned dates
-    coordinator = wdemo.COORDINATORS[0][0]
-    writer = Service(engine, coordinator if sqlite else admin)
-    result = writer.import_projects([p.row() for p in projects], progress=progress)
-    for p, code in zip(projects, project_codes(result["first"], result["rows"]), strict=True):
-        p.code = code
-    ops = sorted((Op(p.code, action, on, args) for p in projects for on, action, args in p.steps),
-                 key=lambda op: op.on)
-    events = result["imported"] + result["assignments"] + writer.bulk_apply(ops, progress=progress)["events"]
+    events = write(engine, admin, projects, progress)
     # The units' targets for 2025 and 2026 (so the evaluation ranks them).
     targets = 0
     units = sorted({p.unit for p in projects})

@@ -1,0 +1,71 @@
+"""`pipeline demo --scenario city`: five counties of the seed speech's city, each built in its own
+database, exported as a signed bundle and loaded into the city database; the city's ranking for 2025
+says what the speech says (docs/city.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import ADMIN, Cli
+from workflow import seed_city
+
+WAN = 10_000 * 100
+YI = 10_000 * WAN
+AS_OF = "2026-06-30"
+
+pytestmark = pytest.mark.skipif(date.today() < date.fromisoformat(AS_OF), reason="the seed county needs 2026")
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> tuple[Cli, dict, str]:
+    tmp = tmp_path_factory.mktemp("city")
+    c = Cli(str(tmp / "city.db"))
+    r = c("demo", "--scenario", "city", "--dir", tmp / "counties", "--as-of", AS_OF, "--no-show", actor=ADMIN,
+          json=True, ok=True)
+    return c, r.json, r.err
+
+
+def test_the_counties_go_to_the_folder_and_stderr_says_where(city):
+    _, doc, err = city
+    assert doc["scenario"] == "city" and doc["as_of"] == AS_OF
+    assert [c["county"] for c in doc["counties"]] == [p.code for p in seed_city.COUNTIES]
+    assert doc["folder"].endswith("counties") and doc["folder"] in err.replace("\n", "")
+    for c in doc["counties"]:
+        assert c["events"] == c["events_written"] > 0
+
+
+def test_the_ranking_of_2025_says_what_the_speech_says(city):
+    c, _, _ = city
+    doc = c("city", "report", "ranking", "--period", "2025", json=True, ok=True).json
+    rows = {r["name"]: r for r in doc["counties"]}
+    assert set(rows) == {"嫩江市", "北安市", "五大连池市", "爱辉区", "逊克县"}
+    capital = {name: r["figures"]["capital"]["CNY"] for name, r in rows.items()}
+    before = {name: r["previous"]["capital"]["CNY"] for name, r in rows.items()}
+    assert capital["嫩江市"] == 13 * YI
+    assert capital["北安市"] > 7 * YI and capital["五大连池市"] > 7 * YI
+    assert capital["爱辉区"] - before["爱辉区"] == 2 * YI
+    assert capital["逊克县"] == 34_000 * WAN and rows["逊克县"]["growth"]["capital"] == 0.307
+    assert rows["嫩江市"]["rank"] == 1 and rows["逊克县"]["rank"] == 5
+    assert all(r["as_of"] == AS_OF for r in rows.values())
+
+
+def test_the_ranking_document_says_it(city, tmp_path):
+    c, _, _ = city
+    out = tmp_path / "ranking.md"
+    c("city", "report", "ranking", "--period", "2025", "--format", "md", "--output", out, lang="zh", ok=True)
+    text = out.read_text(encoding="utf-8")
+    assert "| 1 | NJ | 嫩江市 |" in text and "130,000.00" in text
+    assert "| XK | 逊克县 |" in text and "34,000.00" in text and "30.7%" in text
+
+
+@pytest.mark.parametrize("bad", [("--dir", "FILE"), ("--as-of", "2026-01-31"), ("--as-of", "2099-01-01")])
+def test_bad_input_is_refused_and_changes_nothing(city, tmp_path, bad):
+    c, _, _ = city
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    args = ["--dir", blocker if bad[1] == "FILE" else tmp_path / "d", "--as-of", AS_OF if bad[0] == "--dir" else bad[1]]
+    r = c("demo", "--scenario", "city", *args, "--no-show", actor=ADMIN)
+    assert r.code == 2 and "Traceback" not in r.err
+    assert len(c("city", "report", "ranking", "--period", "2025", json=True, ok=True).json["counties"]) == 5
