@@ -245,8 +245,8 @@ def _stories(projects: list[SeedProject], as_of: date) -> None:
                     p.steps.append((on, "followup", {"note": "电话跟进投资方，了解项目进展"}))
         if p.name == NO_CONTACT:
             continue
-        days = [date(2026, m, d) for m in range(1, 13) for d in (5, 20)]
-        for on, after in zip(days, days[1:] + [date(2027, 1, 5)], strict=True):
+        days = followup_days(2026, as_of)
+        for on, after in zip(days, days[1:] + [_next_followup(days[-1])], strict=True):
             if on > p.registered:
                 note = "年初调度，明确年度投资计划" if on == date(2026, 1, 20) else "实地走访，调度项目进展"
                 p.steps.append((on, "followup", {"note": note, "next_on": after}))
@@ -258,6 +258,19 @@ def _room(p: SeedProject, action: str) -> int:
     """What the project's total investment leaves for more ``action`` entries in CNY."""
     return p.wan * WAN - sum(a["amount_minor"] for _, act, a in p.steps
                              if act == action and a.get("currency") == "CNY")
+
+
+def followup_days(first_year: int, as_of: date) -> list[date]:
+    """The 5th and the 20th of every month from January of ``first_year`` up to the end of 2026 or
+    ``as_of``, whichever is later (the rhythm goes on after this year, so no date finds it stopped)."""
+    last_year = max(2026, as_of.year)
+    return [date(y, m, d) for y in range(first_year, last_year + 1) for m in range(1, 13) for d in (5, 20)]
+
+
+def _next_followup(day: date) -> date:
+    if day.day == 5:
+        return day.replace(day=20)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 5)
 
 
 def late_projects(as_of: date) -> list[dict]:

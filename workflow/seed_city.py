@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from workflow.errors import BadInput
-from workflow.seed import INDUSTRIES, WAN, SeedProject, _split, _walk_to_signed
+from workflow.seed import INDUSTRIES, WAN, SeedProject, _split, _walk_to_signed, followup_days
 
 DEMO_FOLDER = "demo-city"  # under the user data directory, next to the default database
 
@@ -85,7 +85,7 @@ def _projects(p: Profile, as_of: date) -> list[SeedProject]:
         for q, minor in zip(out, _split(p.capital_wan[-1] * WAN // 4, len(out)), strict=True):
             q.steps.append((date(2026, m, 10), "capital", {"amount_minor": minor, "currency": "CNY",
                                                           "source": "企业自筹"}))
-    days = [date(y, m, d) for y in (*YEARS, 2026) for m in range(1, 13) for d in (5, 20)]
+    days = followup_days(YEARS[0], as_of)
     for q in out:
         q.steps.extend((on, "followup", {"note": "电话跟进投资方，了解项目进展"}) for on in days if on > q.registered)
         received = sum(a["amount_minor"] for _, act, a in q.steps if act == "capital")
