@@ -24,7 +24,7 @@ def seed(tmp_path_factory) -> Cli:
     c = Cli(str(tmp_path_factory.mktemp("seed") / "seed.db"))
     r = c("demo", "--scenario", "seed", "--as-of", AS_OF, "--no-show", actor=ADMIN, json=True, ok=True)
     assert r.json["scenario"] == "seed" and r.json["projects"] == 47 and r.json["as_of"] == AS_OF
-    assert {p["name"] for p in r.json["late"]} == {name for name, _, _ in wseed.LATE}
+    assert {p["name"] for p in r.json["late"]} == {name for name, *_ in wseed.LATE}
     return c
 
 
@@ -127,6 +127,18 @@ def test_seed_history_verifies_and_the_evaluation_says_it(seed, tmp_path):
     text = document_text(seed, tmp_path, "html", "evaluation", "--period", "2022..2025")
     assert "到位资金9亿元，其中利用外资4179万美元；完成投资6.6亿元" in text
     assert "到位资金年均增长37%" in text
+
+
+def test_by_default_the_county_runs_up_to_today(tmp_path):
+    c = Cli(str(tmp_path / "today.db"))
+    today = date.today()
+    r = c("demo", "--scenario", "seed", "--no-show", actor=ADMIN, json=True, ok=True)
+    assert r.json["as_of"] == today.isoformat()
+    board = c("board", json=True, ok=True).json
+    red = {p["name"] for s in board["stages"] for p in s.get("urgent", []) if p["light"] == "red"}
+    assert red == {p["name"] for p in wseed.late_projects(today)} and len(red) >= 3
+    this_year = c("report", "bulletin", "--period", str(today.year), json=True, ok=True).json["totals"]
+    assert this_year["red"] == len(red) and this_year["key_projects"] == 47
 
 
 @pytest.mark.parametrize(("as_of", "code"), [("2026-01-31", 2), ("2099-01-01", 2), ("2026-13-01", 2)])
