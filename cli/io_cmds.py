@@ -259,6 +259,10 @@ def demo_cmd(
 
     if scenario not in ("random", "seed", "city"):
         raise BadInput("scenario_is_not_one", scenario=scenario)
+    if as_of is not None and scenario == "random":
+        raise BadInput("demo_option_needs_scenario", option="--as-of", scenarios="seed, city")
+    if folder is not None and scenario != "city":
+        raise BadInput("demo_option_needs_scenario", option="--dir", scenarios="city")
     day = None
     if as_of is not None:
         from workflow.seed import check_as_of

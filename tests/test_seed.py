@@ -141,9 +141,11 @@ def test_by_default_the_county_runs_up_to_today(tmp_path):
     assert this_year["red"] == len(red) and this_year["key_projects"] == 47
 
 
-@pytest.mark.parametrize(("as_of", "code"), [("2026-01-31", 2), ("2099-01-01", 2), ("2026-13-01", 2)])
-def test_a_bad_as_of_is_refused_and_changes_nothing(tmp_path, as_of, code):
+@pytest.mark.parametrize("args", [("seed", "--as-of", "2026-01-31"), ("seed", "--as-of", "2099-01-01"),
+                                  ("seed", "--as-of", "2026-13-01"), ("random", "--as-of", "2026-06-30"),
+                                  ("seed", "--dir", ".")])
+def test_bad_input_is_refused_and_changes_nothing(tmp_path, args):
     c = Cli(str(tmp_path / "x.db"))
-    r = c("demo", "--scenario", "seed", "--as-of", as_of, "--no-show", actor=ADMIN)
-    assert r.code == code
-    assert "Traceback" not in r.err
+    r = c("demo", "--scenario", *args, "--no-show", actor=ADMIN)
+    assert r.code == 2 and "Traceback" not in r.err and args[1] in r.err
+    assert not (tmp_path / "x.db").exists()
