@@ -52,6 +52,7 @@ from operator import itemgetter
 from typing import Any
 
 from workflow.catalogue import Message
+from workflow.codes import project_code
 from workflow.events import (
     GENESIS,
     KINDS,
@@ -61,7 +62,6 @@ from workflow.events import (
     event_json,
     format_utc,
     held_from_after,
-    project_code,
     project_field,
     replay_stage,
     row_bytes,
@@ -974,7 +974,8 @@ def project_history(engine, code: str) -> dict:
     chain and row, and the latest checkpoint; one snapshot, reads only."""
     from sqlalchemy import select
 
-    from workflow.find import normalize_code, project_not_found
+    from workflow.codes import normalize_code
+    from workflow.find import project_not_found
     from workflow.tables import project as P
     from workflow.tables import unit as U
     with _snapshot_connection(engine) as conn:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.access import require, roles_for
 from workflow.catalogue import Message
+from workflow.codes import project_code
 from workflow.commands import BATCH_COMMANDS, ProjectFields, register
 from workflow.commands.assignments import RuleContext
 from workflow.commands.projects import (
@@ -31,8 +32,9 @@ from workflow.commands.projects import (
 )
 from workflow.directory import unit_codes
 from workflow.errors import BadInput, Duplicate, PipelineError
+from workflow.rows import ProjectRow
 from workflow.rules import Facts
-from workflow.store import ProjectRow, Txn, project_code
+from workflow.store import Txn
 from workflow.values import day
 
 PROJECT_ARGS = ("name", "investor", "industry", "investment_minor", "unit", "origin", "category", "key", "plan")

@@ -33,7 +33,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring as _py_encode_basestring
 from typing import Any, ClassVar
 
-from workflow.find import project_code  # noqa: F401 - re-exported: events name projects by code
+from workflow.rows import ProjectRow
 from workflow.words import PLAN_FIELDS
 
 try:  # the C accelerator of the standard library's JSON encoder
@@ -486,12 +486,10 @@ class Registered(Event):
 
     def new_row(self, pid: int, code: str, *, key_override: bool | None = None, created_at: Any = None,
                 new: bool = False) -> Any:
-        """The project row this registration makes (a ``workflow.store.ProjectRow`` at version 1 with an
+        """The project row this registration makes (a ``workflow.rows.ProjectRow`` at version 1 with an
         empty chain; appending this event moves its head): the one place the row is built, for a
         single write, a batch (import) and the replay alike.  ``key_override`` is the row's own (it is
         not in history: the replay compares the key flag instead)."""
-        from workflow.store import ProjectRow
-
         sign, fund, break_ground, commission = self.plan
         return ProjectRow(
             id=pid, code=code, name=self.name, investor=self.investor, origin=self.origin, industry=self.industry,

@@ -15,32 +15,9 @@ import unicodedata
 from typing import Any
 
 from workflow.catalogue import Message
+from workflow.codes import normalize_code, project_code  # noqa: F401 - also read from here by reports, rules, io
 from workflow.errors import NotFound
-
-_CODE = re.compile(r"^(?:p\s*-?\s*)?0*(\d{1,9})$", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
-
-
-def fold(text: Any) -> str:
-    """``text`` for comparison: NFKC (full-width to half-width), case-folded, no white space."""
-    if text is None:
-        return ""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
-
-
-def project_code(project_id: int) -> str:
-    """A project's code from its id: ``P-0001``."""
-    return f"P-{project_id:04d}"
-
-
-def normalize_code(code: str) -> str:
-    """The canonical form ``P-0001`` of a project code typed as ``p-1``, ``P-00001``, ``１``…; any
-    other text is returned stripped (and will not be found)."""
-    text = unicodedata.normalize("NFKC", str(code)).strip()
-    m = _CODE.match(text)
-    if m is None:
-        return text
-    return project_code(int(m.group(1)))
+from workflow.text import fold
 
 
 def matches(needle: str, *haystacks: Any) -> bool:

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput, NotFound
-from workflow.find import fold
 from workflow.tables import setting as ST
+from workflow.text import fold
 
 PREFIX = "plan.template."
 MILESTONES = ("sign", "fund", "break_ground", "commission")

@@ -534,7 +534,7 @@ class Checker:
     def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
         from sqlalchemy import select
 
-        from workflow.store import COLUMNS
+        from workflow.rows import COLUMNS
         from workflow.tables import app_user as AU
 
         self.add = add

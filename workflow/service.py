@@ -22,8 +22,10 @@ from workflow.values import effective
 
 if TYPE_CHECKING:
     from workflow import bulk, commands, store
+    from workflow.codes import project_code
     from workflow.commands.projects import KEY_THRESHOLD_MINOR, is_key
-    from workflow.store import ProjectRow, Txn, WriteResult, project_code, project_codes
+    from workflow.rows import ProjectRow
+    from workflow.store import Txn, WriteResult, project_codes
 else:
     class _OnFirstUse:
         """A module imported when first used: the write path (commands, the kernel, batches) is
@@ -40,7 +42,7 @@ else:
     bulk, commands, store = (_OnFirstUse(f"workflow.{m}") for m in ("bulk", "commands", "store"))
 
 _REEXPORTED = {"KEY_THRESHOLD_MINOR": "workflow.commands.projects", "is_key": "workflow.commands.projects",
-               "ProjectRow": "workflow.store", "WriteResult": "workflow.store", "project_code": "workflow.store",
+               "ProjectRow": "workflow.rows", "WriteResult": "workflow.store", "project_code": "workflow.codes",
                "project_codes": "workflow.store"}
 
 

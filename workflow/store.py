@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
-from operator import attrgetter
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from workflow import clock
+from workflow.codes import project_code
 from workflow.errors import Conflict, NotFound
 from workflow.events import (
     GENESIS,
@@ -43,9 +43,9 @@ from workflow.events import (
     event_json,
     format_utc,
     plain_text,
-    project_code,
 )
 from workflow.recorders import recorder as _recorder
+from workflow.rows import COLUMN_VALUES, COLUMNS, ProjectRow
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import document as DOC
@@ -78,67 +78,6 @@ def project_codes(first: str, count: int) -> list[str]:
     return [project_code(i) for i in range(start, start + count)]
 
 
-@dataclass(slots=True, eq=False)
-class ProjectRow:
-    """One project row as the write path holds it: typed columns, and the values it was read with
-    (``changes()`` is what a save writes)."""
-
-    id: int
-    code: str
-    name: str
-    investor: str | None
-    origin: str | None
-    industry: str | None
-    category: str | None
-    key: bool
-    key_override: bool | None
-    planned_investment_minor: int
-    planned_currency: str
-    unit_code: str | None
-    plan_sign: date | None
-    plan_fund: date | None
-    plan_break_ground: date | None
-    plan_commission: date | None
-    stage: str
-    stage_since: date
-    held_from: str | None
-    registered_on: date
-    last_transition_on: date
-    last_followup_on: date | None
-    workflow_name: str
-    workflow_version: int
-    version: int
-    head_seq: int
-    head_hash: str
-    created_at: datetime
-    original: tuple[Any, ...] = field(default=(), repr=False)  # the column values as read or last saved
-    new: bool = field(default=False, repr=False)
-    events: int = field(default=0, repr=False)  # events appended in this transaction
-
-    @classmethod
-    def of(cls, mapping: Any, *, new: bool = False) -> ProjectRow:
-        values = {c: mapping[c] for c in COLUMNS}
-        return cls(**values, original=tuple(values.values()), new=new)
-
-    def values(self) -> dict[str, Any]:
-        return dict(zip(COLUMNS, _COLUMN_VALUES(self), strict=True))
-
-    def changes(self) -> dict[str, Any]:
-        return {c: v for c, v, was in zip(COLUMNS, _COLUMN_VALUES(self), self.original, strict=True) if v != was}
-
-    @property
-    def saved_version(self) -> int:
-        """The version as read (or last saved): the compare-and-set's expected value."""
-        return int(self.original[_VERSION])
-
-    def saved(self) -> None:
-        self.original = _COLUMN_VALUES(self)
-        self.events = 0
-
-
-COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ProjectRow) if f.name not in ("original", "new", "events"))
-_COLUMN_VALUES = attrgetter(*COLUMNS)
-_VERSION = COLUMNS.index("version")
 
 
 @dataclass
@@ -178,7 +117,7 @@ class Txn:
         (SQLite: one statement instead of two; PostgreSQL reads nothing ahead)."""
         if self._gate is not None:
             return
-        from workflow.find import normalize_code
+        from workflow.codes import normalize_code
 
         code = normalize_code(code)
         row = self.recorder.read_ahead(self.conn, code, self.actor)
@@ -201,7 +140,8 @@ class Txn:
     def lock(self, code: str) -> ProjectRow:
         """The project ``code`` (as typed: ``p-1`` is ``P-0001``), locked for this transaction
         (NotFound suggesting close matches if there is none)."""
-        from workflow.find import normalize_code, project_not_found
+        from workflow.codes import normalize_code
+        from workflow.find import project_not_found
 
         typed, code = code, normalize_code(code)
         proj = self.projects.get(code)
@@ -352,7 +292,7 @@ class Txn:
         conn = self.conn
         inserted = set()
         if self._new:
-            rows = [_COLUMN_VALUES(p) for p in self._new]
+            rows = [COLUMN_VALUES(p) for p in self._new]
             self.recorder.insert(conn, P, rows, COLUMNS)
             for p, values in zip(self._new, rows, strict=True):
                 p.original = values  # as inserted: nothing left to save

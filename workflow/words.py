@@ -13,7 +13,7 @@ from typing import Any
 
 from workflow.catalogue import Message
 from workflow.errors import BadInput
-from workflow.find import fold
+from workflow.text import fold
 
 PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
 RESULT_WORDS = {"pass": ("pass", "passed", "ok", "yes", "通过", "合格", "是", "符合"),

@@ -120,10 +120,10 @@ class ProjectFields(NamedTuple):
 
 
 def project_identity(name: Any, investor: Any) -> tuple[str, str]:
-    """A project as duplicates are recognised: its name and investor folded (``workflow.find.fold``:
+    """A project as duplicates are recognised: its name and investor folded (``workflow.text.fold``:
     full/half width, spaces, case).  The one rule of `project add`, `import` and the Python API
     (docs/import-export.md)."""
-    from workflow.find import fold
+    from workflow.text import fold
 
     return fold(name), fold(investor)
 
