@@ -18,7 +18,6 @@ from workflow.tables import ledger as LG
 from workflow.values import identifier
 from workflow.words import user_roles
 
-USER_ROLES = ("coordinator", "leader", "auditor", "admin")  # the roles a login can hold
 WRITERS = ("coordinator", "admin")
 ADMIN = ("admin",)
 

@@ -55,7 +55,6 @@ from workflow.catalogue import Message
 from workflow.codes import project_code
 from workflow.events import (
     GENESIS,
-    KINDS,
     canonical,
     event_bytes,
     event_document,
@@ -66,8 +65,9 @@ from workflow.events import (
     replay_stage,
     row_bytes,
 )
+from workflow.words import EVENT_KINDS
 
-__all__ = ["GENESIS", "KINDS", "event_json", "format_utc", "replay_stage", "project_code"]
+__all__ = ["GENESIS", "event_json", "format_utc", "replay_stage", "project_code"]
 
 DIGEST_GENESIS = bytes(32)
 MAX_FAILURES = 10_000
@@ -946,9 +946,9 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
         from workflow.definition import default_definition
 
         default_definition().stage(stage)
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in EVENT_KINDS:
         if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
-            raise BadInput("kind_is_not_event", kind=kind, kinds=list(KINDS))
+            raise BadInput("kind_is_not_event", kind=kind, kinds=list(EVENT_KINDS))
     return unit, stage, kind
 
 

@@ -31,8 +31,8 @@ from workflow.catalogue import Message
 from workflow.errors import BadInput, Refused
 from workflow.events import canonical
 from workflow.tables import ledger as L
+from workflow.words import REPORT_KINDS
 
-KINDS = ("bulletin", "dispatch", "review", "evaluation")
 LANGS = ("en", "zh")
 CLOSED, REOPENED = "period_closed", "period_reopened"
 
@@ -124,7 +124,7 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
     with engine.connect() as conn:  # the thresholds in force on the reports' as-of date
         thresholds = settings.light_thresholds(conn, as_of=reports.make_window(period, as_of).as_of)
     docs: dict[str, dict] = {}
-    for kind in KINDS:
+    for kind in REPORT_KINDS:
         for lang in LANGS:
             try:
                 if kind == "evaluation":

@@ -1069,7 +1069,3 @@ def event_from_row(kind: str, trigger: str | None, from_stage: str | None, to_st
         raise ValueError(f"unknown event kind {kind!r}")
     return read(trigger, from_stage, to_stage, on, reason, payload, paused, target_on)
 
-
-KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
-         "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
-         "problem_close", "problem_reopen", "letter", "year_plan")

@@ -37,6 +37,7 @@ from typing import Any
 
 from workflow.access import PERMISSIONS, roles_for
 from workflow.catalogue import Message
+from workflow.codes import project_code
 from workflow.events import (
     GENESIS,
     ROW_READERS,
@@ -45,7 +46,6 @@ from workflow.events import (
     Facts,
     Registered,
     Transitioned,
-    project_code,
 )
 from workflow.guards import GuardContext, all_hold, evaluate
 from workflow.machine import route

@@ -30,9 +30,6 @@ from workflow.tables import project as P
 from workflow.tables import supervision_letter as LET
 from workflow.tables import unit as U
 
-PROBLEM_KINDS = ("land", "energy", "environment", "funding", "permit", "power", "water", "road", "other")
-PROBLEM_SOURCES = ("meeting", "instruction", "inspection", "light")
-
 TODO_HORIZON_DAYS = 14
 
 

@@ -7,12 +7,14 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from workflow.catalogue import Message
+from workflow.codes import project_code
 from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.errors import BadInput, NotFound
 from workflow.events import PLAN_FIELDS, Edited, Registered, YearPlanSet
-from workflow.store import ProjectRow, Txn, project_code
+from workflow.rows import ProjectRow
+from workflow.store import Txn
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (docs/usage.md)
