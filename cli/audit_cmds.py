@@ -554,7 +554,7 @@ def correct_cmd(
     if event["to"]:
         tail = f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
     elif "amount_minor" in event["payload"]:
-        from workflow.money import format_money
+        from workflow.amounts import format_money
 
         p = event["payload"]
         tail = f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"

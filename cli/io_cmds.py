@@ -158,8 +158,8 @@ def _preview(numbered, count: int, lang: str, limit: int = 20) -> None:
     from itertools import islice
 
     from cli.render import print_rows
+    from workflow.amounts import format_money
     from workflow.i18n import t
-    from workflow.money import format_money
     from workflow.service import is_key
 
     cols = ["line", "name", "investor", "industry", "planned_investment", "unit", "key"]

@@ -32,10 +32,10 @@ from cli.options import (
     group,
 )
 from cli.sections import Report, Section, _cell, text_cell
+from workflow.amounts import WAN, in_units
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.lang import is_zh
-from workflow.money import WAN, in_units
 
 ReportAsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD",
@@ -725,7 +725,7 @@ def targets_set(
 
 
 def _target_text(value, lang: str) -> str:
-    from workflow.money import format_money
+    from workflow.amounts import format_money
 
     if value is None:
         return "-"

@@ -39,6 +39,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from workflow import catalogue
 from workflow.catalogue import Message
 from workflow.errors import BadInput, Refused
 from workflow.guards import is_known_guard, known_guard_names, parse_guard
@@ -63,12 +64,6 @@ DEFAULT_VERSION = 1
 
 # What a command records, as the [recording] table names it (see the module docstring).
 RECORD_KINDS = ("capital", "investment", "document", "check", "followup", "edit", "assignment")
-RECORD_LABELS = {
-    "capital": ("capital", "到位资金"), "investment": ("investment completed", "完成投资"),
-    "document": ("documents", "文件"), "check": ("screening checks", "审核检查"),
-    "followup": ("follow-ups", "跟进记录"), "edit": ("edits", "修改项目信息"),
-    "assignment": ("assignments", "领导分配"),
-}
 NEEDED = "@needed"
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -770,3 +765,6 @@ def get_definition(name: str = DEFAULT_NAME, version: int = DEFAULT_VERSION) -> 
                                                   default_version=DEFAULT_VERSION)}], name=name, version=version,
                                                   default_name=DEFAULT_NAME, default_version=DEFAULT_VERSION,
     )
+
+
+catalogue.use_definition(default_definition)  # messages label stages, triggers, documents and checks

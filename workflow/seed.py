@@ -183,8 +183,8 @@ def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | Non
     """Build the seed county in an initialised, empty database where ``admin`` is admin."""
     from workflow import clock
     from workflow import demo as wdemo
+    from workflow.amounts import Money
     from workflow.bulk import Op
-    from workflow.money import Money
     from workflow.rules import Conditions, add_rule
     from workflow.service import Service, project_codes
     from workflow.targets import set_target

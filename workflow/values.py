@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow import clock
+from workflow.amounts import CURRENCIES
 from workflow.catalogue import Message
 from workflow.errors import BadInput
-from workflow.money import CURRENCIES, MAX_MINOR
+from workflow.money import MAX_MINOR
 from workflow.text import escape_char, unsafe_char
 
 # Longest text a project column holds (the model's max_length; PostgreSQL enforces it).

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+from workflow.amounts import CURRENCIES
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.text import fold
@@ -263,8 +264,6 @@ def unit_kinds() -> Vocabulary:
 
 @functools.cache
 def currencies() -> Vocabulary:
-    from workflow.money import CURRENCIES
-
     names = {"CNY": ("yuan", "人民币"), "USD": ("US dollar", "美元")}
     short = SHORT_FORMS["currency"]
     return Vocabulary("currency", ((c, *names.get(c, (c, c)), short.get(c, ())) for c in CURRENCIES))
