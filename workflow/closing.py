@@ -82,7 +82,7 @@ def closed_ranges(conn: Connection) -> list[tuple[date, date, str]]:
 
 # Closed ranges by the ledger head hash they were read at.  The ledger is append-only and hash-chained,
 # so its head hash names its whole content, closes and reopenings included: the same head, in any
-# database, means the same closed periods.  A write reads the head anyway (``access.gate``).
+# database, means the same closed periods.  A write reads the head anyway (``workflow.gate``).
 _RANGES_AT: dict[str, list[tuple[date, date, str]]] = {}
 
 

@@ -44,6 +44,7 @@ from workflow.events import (
     format_utc,
     plain_text,
 )
+from workflow.gate import gate
 from workflow.recorders import recorder as _recorder
 from workflow.rows import COLUMN_VALUES, COLUMNS, ProjectRow
 from workflow.tables import assignment as ASG
@@ -130,8 +131,6 @@ class Txn:
         """Whether the actor is disabled and the set-up ledger's head hash, read once per transaction
         in one statement (the role check and the closed-period check both need them)."""
         if self._gate is None:
-            from workflow.access import gate
-
             self._gate = gate(self.conn, self.actor)
         return self._gate
 
