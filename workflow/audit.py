@@ -53,6 +53,7 @@ from typing import Any
 
 from workflow.catalogue import Message
 from workflow.codes import project_code
+from workflow.definition import held_from_after
 from workflow.events import (
     GENESIS,
     canonical,
@@ -60,7 +61,6 @@ from workflow.events import (
     event_document,
     event_json,
     format_utc,
-    held_from_after,
     project_field,
     replay_stage,
     row_bytes,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from os import PathLike
@@ -236,84 +237,6 @@ class WorkflowDefinition:
             return Refused("stage_forbids_record_elsewhere", details, code=code, what=what, stage=stage,
                            allowed=allowed, elsewhere=elsewhere)
         return Refused("stage_forbids_record", details, code=code, what=what, stage=stage, allowed=allowed)
-
-    # --- resolving what the user typed ---------------------------------------------------------
-
-    def resolve(self, stage: str, trigger_or_stage: str, held_from: str | None = None) -> Transition:
-        """The transition to fire from `stage` for a trigger name or a target stage key.
-
-        A target stage is accepted when exactly one trigger leads there from `stage`. Stage and
-        trigger labels (en, zh) are accepted too. An unknown word is `BadInput`; a known trigger or
-        stage that is not reachable from `stage` is `Refused`, naming the stage and the open triggers.
-        Which transitions exist from `stage`, and where they lead, the workflow's machine says
-        (`workflow.machine.routes`): this only maps the word to them.
-        """
-        from workflow.machine import routes
-
-        current = self.stage(stage)
-        word = (trigger_or_stage or "").strip()
-        trigger, target = self._lookup_word(word)
-        if trigger is None and target is None:
-            raise BadInput(
-                "unknown_trigger_or_stage",
-                [
-                    {"field": "trigger", "message": Message("known_triggers", triggers=list(self.triggers))},
-                    {"field": "stage", "message": Message("known_stages", stage_keys=list(self.stage_keys))},
-                ], word=word, triggers=list(self.triggers), stage_keys=list(self.stage_keys),
-            )
-        out = routes(self, stage, held_from)
-        if trigger is not None:
-            for r in out:
-                if r.transition.trigger == trigger:
-                    return r.transition
-            raise Refused("trigger_not_open", trigger=trigger, stage=stage, open=self._open_text(stage, held_from))
-        candidates = [r.transition for r in out if r.dest == target]
-        if len(candidates) == 1:
-            return candidates[0]
-        if len(candidates) > 1:
-            names = [t.trigger for t in candidates]
-            raise BadInput(
-                "more_than_one_trigger",
-                [{"field": "trigger", "message": Message("one_of", names=names)}], stage=stage, target=target,
-                names=names,
-            )
-        if target == stage:
-            raise Refused("already_at_stage", stage=current.key)
-        raise Refused("stage_not_reachable_now", stage=current.key, target=target,
-                      open=self._open_text(stage, held_from))
-
-    def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
-        """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
-        Chinese label (workflow/words.py); (None, None) if unknown or ambiguous."""
-        from workflow import words  # the parsers of every enumerated value (docs/usage.md)
-
-        if word in self._triggers:
-            return word, None
-        if word in self._stages:
-            return None, word
-        stages, triggers = words.stages(self), words.triggers(self)
-        stage = stages.exact(word)
-        if stage is not None:
-            return None, stage
-        trigger = triggers.exact(word)
-        if trigger is not None:
-            return trigger, None
-        # the beginning of one Chinese label among both (``提交`` for ``提交审核``)
-        hits = [(None, s) for s in stages.candidates(word)] + [(t, None) for t in triggers.candidates(word)]
-        return hits[0] if len(hits) == 1 else (None, None)
-
-    def _open_text(self, stage: str, held_from: str | None) -> Message:
-        """Where one may go from ``stage``: a message for a refusal."""
-        if self._stages[stage].is_final:
-            return Message("stage_is_final", stage=stage)
-        from workflow.machine import routes
-
-        opened = routes(self, stage, held_from)
-        if not opened:
-            return Message("no_transition_out")
-        return Message("open_triggers", moves=[
-            Message("trigger_leads_to", trigger=r.transition.trigger, dest=r.dest) if r.dest is not None else
-            Message("trigger_leads_back", trigger=r.transition.trigger) for r in opened])
 
     # --- labels --------------------------------------------------------------------------------
 
@@ -744,6 +667,19 @@ def load_definition(source: str | bytes | PathLike) -> WorkflowDefinition:
             [{"field": "toml", "message": str(err)}], origin=origin, err=err,
         ) from None
     return _validate(data)
+
+
+def held_from_after(paused: Collection[str], source: Any, dest: Any, before: str | None) -> str | None:
+    """The stage a project is held from after a transition ``source`` -> ``dest`` (``paused``: the
+    workflow's paused stages): entering a paused stage records where it came from (where ``resume``
+    returns to), leaving one clears it, any other move keeps it.  The one rule: the machine's
+    callback (``workflow.machine``), the transition event's readers (``workflow.events``), the replay
+    and the chain sweep follow it."""
+    if dest in paused:
+        return source  # type: ignore[no-any-return]
+    if source in paused:
+        return None
+    return before
 
 
 @lru_cache(maxsize=1)

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring as _py_encode_basestring
 from typing import Any, ClassVar
 
+from workflow.definition import held_from_after
 from workflow.rows import ProjectRow
 from workflow.words import PLAN_FIELDS
 
@@ -731,18 +732,6 @@ class LetterIssued(Event):
                                         "problem_id": self.problem, "project_id": project_id,
                                         "level": self.level, "addressee": self.addressee, "issued_on": self.on,
                                         "actor": actor, "event_seq": seq})]
-
-
-def held_from_after(paused: Collection[str], source: Any, dest: Any, before: str | None) -> str | None:
-    """The stage a project is held from after a transition ``source`` -> ``dest`` (``paused``: the
-    workflow's paused stages): entering a paused stage records where it came from (where ``resume``
-    returns to), leaving one clears it, any other move keeps it.  The one rule: the machine's
-    callback (``workflow.machine``), this kind's readers, the replay and the chain sweep follow it."""
-    if dest in paused:
-        return source  # type: ignore[no-any-return]
-    if source in paused:
-        return None
-    return before
 
 
 @dataclass(frozen=True, slots=True)
