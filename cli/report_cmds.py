@@ -647,7 +647,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
                  fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """Every red and yellow project with its reasons, unit and lead leader, worst first (search,
     sort and page as `project list`)."""
-    from workflow import find, reports
+    from workflow import find, listing, reports
 
     _check(fmt, output, json)
     if fmt in DOCUMENT_FORMATS:
@@ -657,8 +657,8 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     lang = STATE.lang
     unit = find.resolve_unit(svc.engine, unit)
     doc = reports.warnings(svc.engine, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
-    doc["projects"], doc["total"] = find.refine(svc.engine, doc["projects"], search=search, sort=sort,
-                                                limit=limit, offset=offset)
+    doc["projects"], doc["total"] = listing.refine(svc.engine, doc["projects"], search=search, sort=sort,
+                                                   limit=limit, offset=offset)
     if json:
         emit_json(doc)
         return

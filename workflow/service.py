@@ -291,9 +291,9 @@ class Service:
         return supervision.list_followups(self.engine, project=project, due=due, as_of=as_of)
 
     def todo(self, login: str | None = None, as_of: date | None = None, lang: str = "en") -> dict:
-        from workflow import supervision
+        from workflow import todo
 
-        return supervision.todo(self.engine, login or self.actor, as_of, lang=lang)
+        return todo.todo(self.engine, login or self.actor, as_of, lang=lang)
 
     def advance(self, code: str, target: str, *, on: date | None = None, reason: str | None = None,
                 expect_version: int | None = None) -> WriteResult:
@@ -420,12 +420,12 @@ class Service:
     def find_projects(self, *, search: str | None = None, stage: str | None = None, unit: str | None = None,
                       leader: str | None = None, light: str | None = None, sort: str | None = None,
                       limit: int | None = None, offset: int = 0, as_of: date | None = None) -> Any:
-        """``project list``: a ``workflow.find.Found`` (total, and the page's views read as iterated)."""
-        from workflow import find
+        """``project list``: a ``workflow.listing.Found`` (total, and the page's views read as iterated)."""
+        from workflow import listing
 
-        return find.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader, light=light,
-                                  sort=sort, limit=limit, offset=offset, as_of=as_of,
-                                  thresholds=self._thresholds(as_of))
+        return listing.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader,
+                                     light=light, sort=sort, limit=limit, offset=offset, as_of=as_of,
+                                     thresholds=self._thresholds(as_of))
 
     def plan_project(self, code: str, commission: date, *, template: str | None = None, replace: bool = False,
                      dry_run: bool = False, on: date | None = None, expect_version: int | None = None) -> dict:
