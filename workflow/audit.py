@@ -65,6 +65,7 @@ from workflow.events import (
     replay_stage,
     row_bytes,
 )
+from workflow.snapshot import snapshot_connection, stream
 from workflow.words import EVENT_KINDS
 
 __all__ = ["GENESIS", "event_json", "format_utc", "replay_stage", "project_code"]
@@ -204,14 +205,6 @@ def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
     return cache[key]
 
 
-def _snapshot_connection(engine):
-    """A connection whose reads share one snapshot (PostgreSQL: REPEATABLE READ)."""
-    conn = engine.connect()
-    if conn.dialect.name == "postgresql":
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn
-
-
 # Writers that may leave a gap in the event ids this snapshot sees: every other transaction holding a
 # row-exclusive lock on this database's ``event`` table (it inserted events, or is inserting them; an
 # in-progress writer whose xid is not below the snapshot's xmax is not in its xip list, so the list
@@ -294,23 +287,6 @@ def _heads_of(row: dict, failures: _Failures) -> dict[tuple[str, int], str]:
         return {}
 
 
-def _stream(conn, sql: str, params: tuple = ()):
-    """Rows of a driver-level SELECT, streamed: on SQLite straight from the sqlite3 cursor (it steps
-    lazily; the SQLAlchemy row layer would cost a quarter of verify's time), elsewhere through a
-    server-side cursor in batches."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("SELECT 1").close()  # make sure the transaction (the snapshot) has begun
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.arraysize = 1000
-            yield from cursor.execute(sql, params)
-        finally:
-            cursor.close()
-        return
-    result = conn.execution_options(stream_results=True, max_row_buffer=5000).exec_driver_sql(sql, params)
-    yield from result
-
-
 def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
            digest: str | None = None, running: bool = False, wanted: dict | None = None,
            progress: Callable[[int, int], None] | None = None, total: int = 0,
@@ -333,7 +309,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     countdown = step
     folds = _LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
-    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
+    for row in stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
         (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
          stored) = row
         ch = chains.get(pid)
@@ -458,7 +434,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
         want.setdefault(code_, set()).add(seq_)
     done = 0
     report_at = 20_000
-    events = _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event ORDER BY project_id, seq")
+    events = stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event ORDER BY project_id, seq")
     for pid, group in groupby(events, _PROJECT_ID):
         rows = list(group)
         ch = chains.get(pid)
@@ -564,7 +540,7 @@ def _digest_pass(conn, digest: str) -> dict:
         g, matched_at = folds.fold(g, None, target, matched_at, done)
         return {"matched_at": matched_at, "digest": g}
     fold_at = folds.at
-    for (_id, stored) in _stream(conn, "SELECT id, hash FROM event ORDER BY id"):
+    for (_id, stored) in stream(conn, "SELECT id, hash FROM event ORDER BY id"):
         if fold_at is not None and _id > fold_at:
             g, matched_at = folds.fold(g, _id, target, matched_at, done)
             fold_at = folds.at
@@ -681,7 +657,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     if digest is not None:
         digest = normalise_digest(digest)
     failures = _Failures(max_failures)
-    with _snapshot_connection(engine) as conn:
+    with snapshot_connection(engine) as conn:
         projects = _load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
         row = _checkpoint_row(conn, digest)
@@ -690,7 +666,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         if replay:
             from workflow import replay as R
 
-            checker = R.Checker(conn, _stream, failures.add_item)
+            checker = R.Checker(conn, stream, failures.add_item)
             try:
                 sweep = _sweep_projects(conn, projects=projects, wanted=wanted, progress=progress, total=total,
                                         failures=failures, feed=checker)
@@ -794,7 +770,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     from workflow.errors import IntegrityFailure
 
     failures = _Failures()
-    with _snapshot_connection(engine) as conn:
+    with snapshot_connection(engine) as conn:
         _wait_for_clean_prefix(conn)
         at = clock.utcnow()
         projects = _load_projects(conn)
@@ -978,7 +954,7 @@ def project_history(engine, code: str) -> dict:
     from workflow.find import project_not_found
     from workflow.tables import project as P
     from workflow.tables import unit as U
-    with _snapshot_connection(engine) as conn:
+    with snapshot_connection(engine) as conn:
         proj = conn.execute(
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
                    P.c.unit_code, U.c.name.label("unit_name"), P.c.planned_investment_minor,

@@ -112,12 +112,13 @@ def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str,
     from workflow import audit
     from workflow.events import canonical
     from workflow.replay import _COPIED
+    from workflow.snapshot import snapshot_connection
     from workflow.tables import event as E
     from workflow.tables import ledger as L
     from workflow.tables import metadata
     from workflow.tables import project as P
 
-    with audit._snapshot_connection(engine) as conn:
+    with snapshot_connection(engine) as conn:
         audit._wait_for_clean_prefix(conn)
         codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
         events = []

@@ -49,6 +49,7 @@ from workflow.events import (
 )
 from workflow.guards import GuardContext, all_hold, evaluate
 from workflow.machine import route
+from workflow.snapshot import snapshot_connection, stream
 
 
 def _entitled(role: str | None) -> frozenset[str]:
@@ -651,7 +652,6 @@ class history_database:
 
         from sqlalchemy import insert, select
 
-        from workflow import audit
         from workflow.db import make_engine
         from workflow.store import COLUMNS, insert_many
         from workflow.tables import app_user as AU
@@ -662,7 +662,7 @@ class history_database:
         self.engine = make_engine(f"sqlite:///{self.dir.name}/history.db")
         metadata.create_all(self.engine)
         now = datetime.now(UTC)
-        with audit._snapshot_connection(self.source) as src, self.engine.begin() as dst:
+        with snapshot_connection(self.source) as src, self.engine.begin() as dst:
             for name in _COPIED:
                 table = metadata.tables[name]
                 rows = [dict(r) for r in src.execute(select(table)).mappings()]
@@ -686,7 +686,7 @@ class history_database:
                 for table, by_seq in rep.rows.items():
                     derived[table].extend(by_seq.values())
 
-            for r in audit._stream(src, _EVENTS):
+            for r in stream(src, _EVENTS):
                 if r[1] != pid:
                     if pid is not None:
                         finish(pid, current)
