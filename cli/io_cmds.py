@@ -73,7 +73,7 @@ def import_cmd(
     Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
     if late:
-        from workflow.closing import late as late_entry
+        from workflow.closed import late as late_entry
 
         with late_entry(reason):  # one reason for the whole file
             _import(file, dry_run, allow_duplicates, sheet, json)

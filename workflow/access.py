@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
-from workflow.errors import BadInput, NotAllowed
+from workflow.errors import BadInput, NotAllowed, NotFound
 from workflow.gate import is_disabled
 from workflow.tables import app_user as AU
 from workflow.values import identifier
@@ -91,8 +91,6 @@ def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
 
 
 def _user(conn: Connection, login: str) -> dict:
-    from workflow.errors import NotFound
-
     row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
     if row is None:
         raise NotFound("unknown_user", [{"user": login}], login=login)

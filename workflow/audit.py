@@ -51,9 +51,12 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+from workflow import clock, ledger, settings
+from workflow import replay as R
 from workflow.catalogue import Message
-from workflow.codes import project_code
-from workflow.definition import held_from_after
+from workflow.codes import normalize_code, project_code
+from workflow.definition import default_definition, get_definition, held_from_after
+from workflow.errors import BadInput, Conflict, IntegrityFailure, NotFound
 from workflow.events import (
     GENESIS,
     canonical,
@@ -65,8 +68,15 @@ from workflow.events import (
     replay_stage,
     row_bytes,
 )
+from workflow.find import project_not_found, stage_key, unit_code
+from workflow.ledger import LEDGER_LOCK
 from workflow.snapshot import snapshot_connection, stream
-from workflow.words import EVENT_KINDS
+from workflow.tables import checkpoint as C
+from workflow.tables import event as E
+from workflow.tables import ledger as L
+from workflow.tables import project as P
+from workflow.tables import unit as U
+from workflow.words import EVENT_KINDS, event_kinds
 
 __all__ = ["GENESIS", "event_json", "format_utc", "replay_stage", "project_code"]
 
@@ -111,8 +121,6 @@ class _LedgerFolds:
     __slots__ = ("rows", "i", "at")
 
     def __init__(self, conn):
-        from workflow import ledger
-
         self.rows = ledger.positions(conn)
         self.i = 0
         self.at: int | None = self.rows[0][0] if self.rows else None
@@ -196,8 +204,6 @@ def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
     key = (name, version)
     if key not in cache:
         try:
-            from workflow.definition import get_definition
-
             defn = get_definition(name, version)
             cache[key] = frozenset(s.key for s in defn.stages if s.is_paused)
         except Exception:  # an unknown workflow: held_from is then not checked
@@ -245,9 +251,6 @@ def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
         return
     from sqlalchemy import text
 
-    from workflow.errors import Conflict
-    from workflow.ledger import LEDGER_LOCK
-
     deadline = time.monotonic() + timeout
     while True:
         busy = conn.execute(text(_BUSY_WRITERS.replace("{ledger_lock}", str(LEDGER_LOCK)))).scalar()
@@ -268,8 +271,6 @@ def _load_projects(conn) -> dict[int, tuple]:
 
 def _checkpoint_row(conn, digest: str | None) -> dict | None:
     from sqlalchemy import select
-
-    from workflow.tables import checkpoint as C
 
     stmt = select(C).order_by(C.c.id.desc()).limit(1)
     if digest is not None:
@@ -664,8 +665,6 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         check = digest if digest is not None else (row["digest"] if row else None)
         wanted = _heads_of(row, failures) if row is not None else {}
         if replay:
-            from workflow import replay as R
-
             checker = R.Checker(conn, stream, failures.add_item)
             try:
                 sweep = _sweep_projects(conn, projects=projects, wanted=wanted, progress=progress, total=total,
@@ -695,15 +694,11 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
 def _ledger_hashes(conn) -> dict[int, str]:
     from sqlalchemy import select
 
-    from workflow.tables import ledger as L
-
     return {seq: h for seq, h in conn.execute(select(L.c.seq, L.c.hash))}
 
 
 def _check_ledger(conn, failures: _Failures) -> dict:
     """The set-up ledger's chain (``workflow.ledger``): each problem added as ``code`` "ledger"."""
-    from workflow import ledger
-
     for p in ledger.verify_ledger(conn):
         failures.add(p["code"], p["seq"], p["problem"])
     return ledger.head(conn)
@@ -712,8 +707,6 @@ def _check_ledger(conn, failures: _Failures) -> dict:
 def _check_settings(conn, failures: _Failures) -> None:
     """The ``setting`` table rebuilt from the set-up ledger (``workflow.settings``): each difference
     added with table ``setting``, ``code`` the key, ``seq`` the ledger entry and the field."""
-    from workflow import settings
-
     for d in settings.differences(conn):
         key, entry, field = d["key"], d["entry"], d["field"]
         if field == "row":
@@ -726,8 +719,6 @@ def _check_settings(conn, failures: _Failures) -> None:
 
 
 def normalise_digest(digest: str) -> str:
-    from workflow.errors import BadInput
-
     value = digest.strip().lower()
     if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
         raise BadInput("bad_digest", digest=digest)
@@ -748,7 +739,6 @@ def verify_project(conn, project_id: int) -> dict:
 def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
     from sqlalchemy import select
 
-    from workflow.tables import project as P
     row = conn.execute(select(P.c.id, P.c.code, P.c.stage, P.c.held_from, P.c.version, P.c.head_seq,
                               P.c.head_hash, P.c.workflow_name, P.c.workflow_version)
                        .where(P.c.id == project_id)).first()
@@ -766,9 +756,6 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     a history that is already broken.  With ``store`` the checkpoint row (digest, heads, counts, time,
     actor) is inserted afterwards through ``write_engine``; the digest is the auditor's to keep.
     """
-    from workflow import clock
-    from workflow.errors import IntegrityFailure
-
     failures = _Failures()
     with snapshot_connection(engine) as conn:
         _wait_for_clean_prefix(conn)
@@ -791,8 +778,6 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     if store:
         from sqlalchemy import insert
 
-        from workflow.tables import checkpoint as C
-
         with (write_engine or engine).begin() as wconn:
             wconn.execute(insert(C).values(
                 digest=doc["digest"], projects=doc["projects"], events=doc["events"],
@@ -811,8 +796,6 @@ def latest_checkpoint(conn) -> dict | None:
 def list_checkpoints(conn, limit: int = 50) -> list[dict]:
     from sqlalchemy import select
 
-    from workflow.tables import checkpoint as C
-
     rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
                         .order_by(C.c.id.desc()).limit(limit)).mappings()
     return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
@@ -829,8 +812,6 @@ def log_query(*, date_from: date | None = None, date_to: date | None = None, act
     by effective date then write order."""
     from sqlalchemy import or_, select
 
-    from workflow.tables import event as E
-    from workflow.tables import project as P
     stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
                    E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
                    P.c.code, P.c.unit_code, E.c.id.label("event_id"))
@@ -879,8 +860,6 @@ def setup_rows(conn, filters: dict) -> list[dict]:
     """The set-up ledger's entries as ``audit log`` rows (``"setup": true``, no project), with their
     place in the log's order; ``date_from``/``date_to`` bound their effective dates and ``actor`` keeps
     one actor's."""
-    from workflow import ledger
-
     rows = []
     for e in ledger.setup_log(conn, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
                               actor=filters.get("actor")):
@@ -901,9 +880,6 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
                       ) -> tuple[str | None, str | None, str | None]:
     """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log);
     returns them as keys (a unit may be named, a stage or kind given in English or Chinese)."""
-    from workflow.find import stage_key, unit_code
-    from workflow.words import event_kinds
-
     if unit is not None:
         unit = unit_code(conn, unit)
     if stage is not None:
@@ -912,15 +888,9 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
         kind = event_kinds().find(kind) or kind  # a kind of event this program does not know: refused below
     from sqlalchemy import select
 
-    from workflow.errors import BadInput, NotFound
-    from workflow.tables import event as E
-    from workflow.tables import unit as U
-
     if unit is not None and conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
         raise NotFound("no_unit", [{"unit": unit}], unit=unit)
     if stage is not None:
-        from workflow.definition import default_definition
-
         default_definition().stage(stage)
     if kind is not None and kind not in EVENT_KINDS:
         if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
@@ -950,10 +920,6 @@ def project_history(engine, code: str) -> dict:
     chain and row, and the latest checkpoint; one snapshot, reads only."""
     from sqlalchemy import select
 
-    from workflow.codes import normalize_code
-    from workflow.find import project_not_found
-    from workflow.tables import project as P
-    from workflow.tables import unit as U
     with snapshot_connection(engine) as conn:
         proj = conn.execute(
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,

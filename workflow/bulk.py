@@ -32,6 +32,7 @@ from workflow.commands.projects import (
 )
 from workflow.directory import unit_codes
 from workflow.errors import BadInput, Duplicate, PipelineError
+from workflow.io import Identities, identity_digest
 from workflow.rows import ProjectRow
 from workflow.rules import Facts
 from workflow.store import Txn
@@ -161,16 +162,12 @@ class _Duplicates:
     the digest of their ``project_identity`` (flat memory, as ``workflow.io.check_rows``)."""
 
     def __init__(self, conn: Connection):
-        from workflow.io import Identities
-
         self.existing = Identities(lambda: conn.execute(open_projects()))
         self.seen: dict[int, int] = {}  # digest -> the row that first gave it
         self.problems: list[dict] = []
         self._named: list[tuple[dict, int]] = []  # (problem, digest) of rows naming an existing project
 
     def repeated(self, row: int, fields: ProjectFields) -> bool:
-        from workflow.io import identity_digest
-
         digest = identity_digest(project_identity(fields.name, fields.investor))
         if digest in self.existing.digests:
             self.problems.append({"row": row, "message": ""})

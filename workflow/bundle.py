@@ -29,7 +29,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from workflow import audit, clock, county
+from workflow.db import make_engine
 from workflow.errors import BadInput, IntegrityFailure
+from workflow.events import canonical, format_utc
+from workflow.replay import _COPIED, DERIVED_COLUMNS, _Definitions, replay_project
+from workflow.snapshot import snapshot_connection
+from workflow.store import COLUMNS, insert_many
+from workflow.tables import UTCDateTime, metadata
+from workflow.tables import event as E
+from workflow.tables import ledger as L
+from workflow.tables import project as P
 
 FORMAT = "pipeline-county-bundle/1"
 EVENT_COLUMNS = ("id", "project_id", "project_code", "seq", "kind", "trigger", "from_stage", "to_stage",
@@ -51,8 +61,6 @@ _DDL = (
 
 def _text(value: Any) -> Any:
     """A stored value in the bundle's form (the form history hashes)."""
-    from workflow.events import format_utc
-
     if isinstance(value, datetime):
         return format_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
     if isinstance(value, date):
@@ -97,8 +105,6 @@ def directory_digest(rows: list[tuple[str, str]]) -> str:
 
 
 def signed_bytes(doc: dict) -> bytes:
-    from workflow.events import canonical
-
     return bytes(canonical(doc))
 
 
@@ -108,15 +114,6 @@ def signed_bytes(doc: dict) -> bytes:
 def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str, str]]]:
     """Events, ledger entries and directory rows, from one snapshot of the county's database."""
     from sqlalchemy import select
-
-    from workflow import audit
-    from workflow.events import canonical
-    from workflow.replay import _COPIED
-    from workflow.snapshot import snapshot_connection
-    from workflow.tables import event as E
-    from workflow.tables import ledger as L
-    from workflow.tables import metadata
-    from workflow.tables import project as P
 
     with snapshot_connection(engine) as conn:
         audit._wait_for_clean_prefix(conn)
@@ -176,8 +173,6 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
     """Write the county's bundle to ``output``; returns the signed document, the file and the public key.
     Refuses a history that fails its checks (IntegrityFailure): what the county signs is what the city
     will verify."""
-    from workflow import clock, county
-
     output = Path(output)
     if output.is_symlink() or (output.exists() and not force):
         _place(Path(os.devnull), output, force)  # raises the refusal, before any work
@@ -258,8 +253,6 @@ def _typed_row(table: Any, row: dict) -> dict:
     database's typed columns)."""
     from sqlalchemy import Date
 
-    from workflow.tables import UTCDateTime
-
     out = {}
     for k, v in row.items():
         col = table.c.get(k)
@@ -310,14 +303,6 @@ class checked:
 
     def _check(self) -> Checked:
         from sqlalchemy import insert
-
-        from workflow import audit
-        from workflow.db import make_engine
-        from workflow.store import COLUMNS, insert_many
-        from workflow.tables import event as E
-        from workflow.tables import ledger as L
-        from workflow.tables import metadata
-        from workflow.tables import project as P
 
         b = self.b
         counts = b.signed.get("counts", {})
@@ -370,8 +355,6 @@ class checked:
 
     def _replay(self, roles: dict[str, str]) -> tuple[list[Any], dict[str, list[dict]], list[dict]]:
         from datetime import UTC
-
-        from workflow.replay import DERIVED_COLUMNS, _Definitions, replay_project
 
         b = self.b
         defs = _Definitions()

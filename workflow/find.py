@@ -16,8 +16,13 @@ from typing import Any
 
 from workflow.catalogue import Message
 from workflow.codes import normalize_code, project_code  # noqa: F401 - also read from here by reports, rules, io
+from workflow.definition import default_definition
 from workflow.errors import NotFound
+from workflow.tables import person as PE
+from workflow.tables import project as P
+from workflow.tables import unit as U
 from workflow.text import fold
+from workflow.words import lights, stages
 
 
 def matches(needle: str, *haystacks: Any) -> bool:
@@ -28,8 +33,6 @@ def matches(needle: str, *haystacks: Any) -> bool:
 def suggestions(conn: Any, code: str, limit: int = 5) -> list[dict]:
     """Projects close to ``code`` by code or by name (the typed text may be a name)."""
     from sqlalchemy import select
-
-    from workflow.tables import project as P
 
     rows = [(r[0], r[1]) for r in conn.execute(select(P.c.code, P.c.name).order_by(P.c.id))]
     if not rows:
@@ -71,8 +74,6 @@ def project_row(conn: Any, code: str, *columns: Any) -> Any:
     """The project row (a mapping) for a CODE as typed, or NotFound with suggestions."""
     from sqlalchemy import select
 
-    from workflow.tables import project as P
-
     wanted = normalize_code(code)
     stmt = select(*columns) if columns else select(P)
     row = conn.execute(stmt.where(P.c.code == wanted)).mappings().first()
@@ -88,9 +89,6 @@ def project_row(conn: Any, code: str, *columns: Any) -> Any:
 def stage_key(word: str, what: str = "--stage") -> str:
     """A stage key from its key, English or Chinese label or short form (workflow/words.py); NotFound
     (exit 4) naming the known stages otherwise."""
-    from workflow.definition import default_definition
-    from workflow.words import stages
-
     vocab = stages(default_definition())
     key = vocab.find(word)
     if key is not None:
@@ -101,8 +99,6 @@ def stage_key(word: str, what: str = "--stage") -> str:
 
 def light_key(word: str) -> str:
     """red, yellow or green from English or Chinese (红, 红灯…); BadInput otherwise."""
-    from workflow.words import lights
-
     return lights().parse(word, "--light")
 
 
@@ -135,8 +131,6 @@ def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
     or the units a shared name could mean."""
     from sqlalchemy import select
 
-    from workflow.tables import unit as U
-
     units = [(c, n) for c, n in conn.execute(select(U.c.code, U.c.name).order_by(U.c.code))]
     hits = UnitNames(units).candidates(word)
     if len(hits) == 1:
@@ -154,8 +148,6 @@ def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
 def person_login(conn: Any, word: str, what: str = "--leader") -> str:
     """A person's login from the login or the full name; NotFound (exit 4) naming them otherwise."""
     from sqlalchemy import select
-
-    from workflow.tables import person as PE
 
     row = conn.execute(select(PE.c.login).where(PE.c.login == word)).first()
     if row is not None:
@@ -178,8 +170,6 @@ def person_login(conn: Any, word: str, what: str = "--leader") -> str:
 def project_codes(engine: Any, prefix: str = "") -> list[str]:
     """Project codes starting with ``prefix`` (any case), in order: what the shell completes."""
     from sqlalchemy import select
-
-    from workflow.tables import project as P
 
     stmt = select(P.c.code).order_by(P.c.id)
     if prefix:

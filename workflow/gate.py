@@ -12,7 +12,7 @@ from workflow.tables import ledger as LG
 _DISABLED = select(AU.c.disabled).where(AU.c.login == bindparam("b_login"))  # built once: every write asks
 # What every write transaction reads before it writes, in one statement built once: whether the actor
 # is disabled, and the set-up ledger's head hash (which names the ledger's whole content, closed
-# periods included: ``workflow.closing.closed_ranges_at``).
+# periods included: ``workflow.closed.closed_ranges_at``).
 GATE_COLUMNS = (_DISABLED.scalar_subquery().label("gate_disabled"),
                 select(LG.c.hash).order_by(LG.c.seq.desc()).limit(1).scalar_subquery().label("gate_ledger_head"))
 _GATE = select(*GATE_COLUMNS)

@@ -17,6 +17,7 @@ from workflow.amounts import (
     format_money,  # noqa: F401 - read from here by workflow/rules.py
     lang_of,
 )
+from workflow.catalogue import Message, text
 from workflow.errors import BadInput
 
 # Largest accepted amount in minor units: keeps every amount inside the exact integer range of
@@ -46,15 +47,11 @@ _USD_FORMS = frozenset({"4179万美元"})
 
 def _forms() -> list[object]:
     """The accepted forms, the USD ones marked (a `Message` shown in the language of the run)."""
-    from workflow.catalogue import Message
-
     return [Message("amount_usd_form", form=f) if f in _USD_FORMS else f for f in ACCEPTED_FORMS]
 
 
 def accepted_forms_text(lang: str = "en") -> str:
     """The accepted input forms as one line, USD forms marked."""
-    from workflow.catalogue import text
-
     sep = "、" if lang_of(lang) == "zh" else ", "
     return sep.join(text(f, lang) for f in _forms())
 
@@ -62,8 +59,6 @@ def accepted_forms_text(lang: str = "en") -> str:
 def _refuse(text: str, lang: str, reason_key: str | None = None, **kw: object) -> BadInput:
     """The refusal of ``text`` (exit 2): why, when known (``amount_<reason_key>``), and the accepted
     forms; rendered in the language it is shown in (``lang`` is kept for callers)."""
-    from workflow.catalogue import Message
-
     if reason_key is None:
         return BadInput("amount_not_recognised", text=text, forms=_forms())
     return BadInput("amount_not_recognised_because", text=text, reason=Message(f"amount_{reason_key}", **kw),

@@ -38,6 +38,8 @@ from typing import Any
 from workflow.access import PERMISSIONS, roles_for
 from workflow.catalogue import Message
 from workflow.codes import project_code
+from workflow.db import make_engine
+from workflow.definition import get_definition
 from workflow.events import (
     GENESIS,
     ROW_READERS,
@@ -49,7 +51,13 @@ from workflow.events import (
 )
 from workflow.guards import GuardContext, all_hold, evaluate
 from workflow.machine import route
+from workflow.rows import COLUMNS
 from workflow.snapshot import snapshot_connection, stream
+from workflow.store import insert_many
+from workflow.tables import app_user as AU
+from workflow.tables import event as E
+from workflow.tables import metadata
+from workflow.tables import project as P
 
 
 def _entitled(role: str | None) -> frozenset[str]:
@@ -125,8 +133,6 @@ class _Definitions:
         key = (name, version)
         if key not in self.cache:
             try:
-                from workflow.definition import get_definition
-
                 self.cache[key] = get_definition(name, version)
             except Exception:
                 self.cache[key] = None
@@ -535,9 +541,6 @@ class Checker:
     def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
         from sqlalchemy import select
 
-        from workflow.rows import COLUMNS
-        from workflow.tables import app_user as AU
-
         self.add = add
         self.roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
         self.defs = _Definitions()
@@ -652,12 +655,6 @@ class history_database:
 
         from sqlalchemy import insert, select
 
-        from workflow.db import make_engine
-        from workflow.store import COLUMNS, insert_many
-        from workflow.tables import app_user as AU
-        from workflow.tables import metadata
-        from workflow.tables import project as P
-
         self.dir = tempfile.TemporaryDirectory(prefix="pipeline-history-")
         self.engine = make_engine(f"sqlite:///{self.dir.name}/history.db")
         metadata.create_all(self.engine)
@@ -699,7 +696,6 @@ class history_database:
             for name, values in derived.items():
                 if values:
                     insert_many(dst, metadata.tables[name], values)
-            from workflow.tables import event as E
 
             batch: list[dict] = []
             for r in src.execute(select(E)).mappings():  # history itself, as it is

@@ -21,7 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from workflow import clock
+from workflow import demo as wdemo
+from workflow.amounts import Money
+from workflow.bulk import Op
 from workflow.errors import BadInput
+from workflow.rules import Conditions, add_rule
+from workflow.service import Service, project_codes
+from workflow.targets import set_target
 
 WAN = 10_000 * 100  # one 万 in minor units
 YI = 10_000 * WAN  # one 亿 in minor units
@@ -181,14 +188,6 @@ def _stories(projects: list[SeedProject]) -> None:
 
 def build(engine, *, admin: str, progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Build the seed county in an initialised, empty database where ``admin`` is admin."""
-    from workflow import clock
-    from workflow import demo as wdemo
-    from workflow.amounts import Money
-    from workflow.bulk import Op
-    from workflow.rules import Conditions, add_rule
-    from workflow.service import Service, project_codes
-    from workflow.targets import set_target
-
     today = clock.today()
     if today < EARLIEST_TODAY:
         raise BadInput("seed_scenario_is_dated", today=today)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, directory, settings, views
+from workflow import access, directory, find, settings, supervision, views
 from workflow.access import roles_for
 from workflow.lights import Thresholds
 from workflow.values import effective
@@ -242,13 +242,9 @@ class Service:
         return {"id": problem, "project": code, "action": action, "event": res.events[-1]}
 
     def list_problems(self, **filters: Any) -> dict:
-        from workflow import supervision
-
         return supervision.list_problems(self.engine, **filters)
 
     def get_problem(self, problem: int, as_of: date | None = None) -> dict:
-        from workflow import supervision
-
         return supervision.get_problem(self.engine, problem, as_of)
 
     def ladder(self, as_of: date | None = None) -> dict:
@@ -269,8 +265,6 @@ class Service:
                       write: Callable[[list[dict]], list[str]] | None = None) -> list[dict]:
         """Issue the supervision letters due on ``as_of`` (see ``commands.issue_letters``) in one
         transaction; ``write(letters)`` (files) runs before it commits, so a failed write issues none."""
-        from workflow import supervision
-
         supervision.require_level(min_level)
         day = effective(as_of, "--as-of")
 
@@ -286,8 +280,6 @@ class Service:
                               what="issue supervision letters", cache=self._roles)
 
     def list_followups(self, *, project: str | None = None, due: bool = False, as_of: date | None = None) -> dict:
-        from workflow import supervision
-
         return supervision.list_followups(self.engine, project=project, due=due, as_of=as_of)
 
     def todo(self, login: str | None = None, as_of: date | None = None, lang: str = "en") -> dict:
@@ -453,8 +445,6 @@ class Service:
         return planning.set_template(self.engine, self.actor, name, **values)
 
     def project_codes(self, prefix: str = "") -> list[str]:
-        from workflow import find
-
         return find.project_codes(self.engine, prefix)
 
     def open_transitions(self, code: str) -> dict:

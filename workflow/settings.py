@@ -34,6 +34,7 @@ from workflow.access import ADMIN, require
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
 from workflow.tables import ledger as L
+from workflow.tables import person as PE
 from workflow.tables import setting as ST
 
 LIGHT_PREFIX = "lights."
@@ -381,8 +382,6 @@ def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any], *, reason:
     """Store ladder figures (admin), and ``top_leader`` (a person's login), in force from
     ``effective_on`` (default: today); the result must be a valid ladder on that day and every later
     one.  Returns the settings in force on that day."""
-    from workflow.tables import person as PE
-
     if not values:
         raise BadInput("give_at_least_one_name_value")
     why = need_reason(reason, "change the supervision ladder")

@@ -32,7 +32,8 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from workflow import clock
-from workflow.codes import project_code
+from workflow.closed import closed_ranges_at, late_reason, refuse_closed
+from workflow.codes import normalize_code, project_code
 from workflow.errors import Conflict, NotFound
 from workflow.events import (
     GENESIS,
@@ -44,6 +45,7 @@ from workflow.events import (
     format_utc,
     plain_text,
 )
+from workflow.find import project_not_found
 from workflow.gate import gate
 from workflow.recorders import recorder as _recorder
 from workflow.rows import COLUMN_VALUES, COLUMNS, ProjectRow
@@ -118,7 +120,6 @@ class Txn:
         (SQLite: one statement instead of two; PostgreSQL reads nothing ahead)."""
         if self._gate is not None:
             return
-        from workflow.codes import normalize_code
 
         code = normalize_code(code)
         row = self.recorder.read_ahead(self.conn, code, self.actor)
@@ -139,9 +140,6 @@ class Txn:
     def lock(self, code: str) -> ProjectRow:
         """The project ``code`` (as typed: ``p-1`` is ``P-0001``), locked for this transaction
         (NotFound suggesting close matches if there is none)."""
-        from workflow.codes import normalize_code
-        from workflow.find import project_not_found
-
         typed, code = code, normalize_code(code)
         proj = self.projects.get(code)
         if proj is not None:
@@ -224,8 +222,6 @@ class Txn:
         seq = proj.head_seq + 1
         on = event.on
         if self._closed is None:
-            from workflow.closing import closed_ranges_at
-
             self._closed = closed_ranges_at(self.conn, self.gate()[1])
         if self._closed:
             payload = self._late(event, on)
@@ -262,9 +258,7 @@ class Txn:
 
     def _late(self, event: Event, on: date) -> str:
         """The payload of an event that may fall in a closed period: refused there unless the write
-        is a late entry (``workflow.closing.late``), which the payload then records."""
-        from workflow.closing import late_reason, refuse_closed
-
+        is a late entry (``workflow.closed.late``), which the payload then records."""
         data = event.payload()
         assert self._closed is not None
         for start, end, label in self._closed:

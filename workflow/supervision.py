@@ -20,7 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
+from workflow.find import unit_code
 from workflow.settings import Ladder, ladder
+from workflow.settings import top_leader as in_force
 from workflow.tables import assignment as ASG
 from workflow.tables import followup as FU
 from workflow.tables import person as PE
@@ -116,8 +118,6 @@ def problem_json(p: dict, *, full: bool = False) -> dict:
 def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, unit: str | None = None,
                   project: str | None = None, as_of: date | None = None) -> dict:
     """``problem list``: open problems (or all) on ``as_of``, most urgent first."""
-    from workflow.find import unit_code
-
     as_of = as_of or clock.today()
     with engine.connect() as conn:
         project_ids = None
@@ -166,8 +166,6 @@ def get_problem(engine: Engine, problem_id: int, as_of: date | None = None) -> d
 
 def top_leader(conn: Connection, as_of: date | None = None) -> str | None:
     """The county's top leader (the ladder's level 5) on ``as_of`` (default: today)."""
-    from workflow.settings import top_leader as in_force
-
     return in_force(conn, as_of)
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from workflow.amounts import CURRENCIES
 from workflow.catalogue import Message
 from workflow.errors import BadInput
+from workflow.i18n import LABELS
+from workflow.lang import is_zh
 from workflow.text import fold
 
 # The enumerated keys of the values this module parses (each kind's labels are in workflow/i18n.py).
@@ -103,8 +105,6 @@ class Vocabulary:
         return ()
 
     def label(self, key: str, lang: str = "en") -> str:
-        from workflow.lang import is_zh
-
         for k, en, zh, _ in self.entries:
             if k == key:
                 return zh if is_zh(lang) else en
@@ -135,8 +135,6 @@ class Vocabulary:
 
     def listing(self, lang: str = "en", keys: Iterable[str] | None = None) -> str:
         """The accepted values for a message: ``key (English label)`` or ``key（中文）``."""
-        from workflow.lang import is_zh
-
         wanted = None if keys is None else set(keys)
         zh = is_zh(lang)
         out = []
@@ -177,8 +175,6 @@ class Vocabulary:
 
 def _labelled(kind: str, keys: Iterable[str], prefix: str = "") -> Vocabulary:
     """A vocabulary of ``keys`` labelled by ``workflow.i18n.LABELS`` (``prefix + key``)."""
-    from workflow.i18n import LABELS
-
     short = SHORT_FORMS.get(kind, {})
     return Vocabulary(kind, ((k, *LABELS.get(prefix + k, (k, k)), short.get(k, ())) for k in keys))
 

@@ -7,10 +7,13 @@ from datetime import date
 from typing import Any
 
 from workflow.definition import Transition, WorkflowDefinition, get_definition
-from workflow.errors import BadInput, Refused
-from workflow.events import Transitioned
+from workflow.errors import BadInput, Duplicate, Refused
+from workflow.events import Transitioned, format_utc
 from workflow.guards import GuardContext, GuardResult
+from workflow.machine import fire as machine_fire
+from workflow.machine import may, routes
 from workflow.store import ProjectRow, Txn
+from workflow.tables import event as E
 
 
 def definition(proj: ProjectRow) -> WorkflowDefinition:
@@ -45,9 +48,6 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
 
     from sqlalchemy import select
 
-    from workflow.errors import Duplicate
-    from workflow.tables import event as E
-
     rows = txn.conn.execute(select(E.c.seq, E.c.kind, E.c.payload, E.c.effective_on, E.c.recorded_at)
                             .where(E.c.project_id == proj.id, E.c.kind.in_((kind, "correction")))
                             .order_by(E.c.seq)).all()
@@ -63,8 +63,6 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
             same.append((seq, recorded))
     for seq, recorded in same:
         if seq not in corrected:
-            from workflow.events import format_utc
-
             raise Duplicate(
                 "duplicate_money_entry",
                 [{"project": proj.code, "seq": seq, "kind": kind, "amount_minor": amount_minor,
@@ -99,8 +97,6 @@ def guard_results(txn: Txn, proj: ProjectRow, transition: Transition, reason: st
                   ) -> list[GuardResult]:
     """Every guard condition of the machine's ``transition`` from the project's stage, evaluated on
     its facts (``workflow.machine.may``): each result, never only the first failure."""
-    from workflow.machine import may
-
     judged = may(definition(proj), proj.stage, transition.trigger, proj.held_from,
                  guard_context(txn, proj, reason, transition.guards))
     return [] if judged is None else list(judged.results)
@@ -121,8 +117,6 @@ def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: s
     """Run ``transition`` through the workflow's shared machine, which judges its guards on the
     project's facts and keeps the held-from stage (Refused if it leads nowhere from here), and emit
     the ``transition`` event that moves the project."""
-    from workflow.machine import fire as machine_fire
-
     probe = _Probe(proj.stage, proj.held_from)
     ctx = guard_context(txn, proj, reason, transition.guards)
     from_stage, to_stage = machine_fire(definition(proj), probe, transition.trigger, ctx)
@@ -139,8 +133,6 @@ def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardR
 
 def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
     """Fire a transition marked ``auto`` once the machine would fire it (the first capital fires ``fund``)."""
-    from workflow.machine import routes
-
     defn = definition(proj)
     for r in routes(defn, proj.stage, proj.held_from):
         if r.transition.auto and r.dest is not None and all(g.ok for g in guard_results(txn, proj, r.transition)):
