@@ -21,7 +21,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock, ledger, reports, settings
@@ -104,8 +104,6 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
 
 def _mark(conn: Connection) -> tuple:
     """What a close must see unchanged between taking the figures and storing them."""
-    from sqlalchemy import func
-
     return (conn.execute(select(func.count(), func.max(E.c.id))).one(),
             tuple(conn.execute(select(ST.c.key, ST.c.entry, ST.c.value).order_by(ST.c.key, ST.c.entry)).all()),
             conn.execute(select(func.count()).select_from(T)).scalar())

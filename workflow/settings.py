@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
@@ -106,8 +106,6 @@ def differences(conn: Connection) -> list[dict]:
 def rebuild(conn: Connection) -> int:
     """Write the governed rows of ``setting`` again from the ledger (in the caller's transaction);
     returns how many rows there are."""
-    from sqlalchemy import delete
-
     rows = from_ledger(conn)
     keys = sorted({k for k, _ in projection(conn)})
     if keys:
