@@ -51,6 +51,8 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import insert, or_, select, text
+
 from workflow import clock, ledger, settings
 from workflow import replay as R
 from workflow.catalogue import Message
@@ -249,7 +251,6 @@ def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
     and a read snapshot always sees a prefix."""
     if conn.dialect.name != "postgresql":
         return
-    from sqlalchemy import text
 
     deadline = time.monotonic() + timeout
     while True:
@@ -270,8 +271,6 @@ def _load_projects(conn) -> dict[int, tuple]:
 
 
 def _checkpoint_row(conn, digest: str | None) -> dict | None:
-    from sqlalchemy import select
-
     stmt = select(C).order_by(C.c.id.desc()).limit(1)
     if digest is not None:
         stmt = select(C).where(C.c.digest == digest).order_by(C.c.id.desc()).limit(1)
@@ -692,8 +691,6 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
 
 
 def _ledger_hashes(conn) -> dict[int, str]:
-    from sqlalchemy import select
-
     return {seq: h for seq, h in conn.execute(select(L.c.seq, L.c.hash))}
 
 
@@ -737,8 +734,6 @@ def verify_project(conn, project_id: int) -> dict:
 
 
 def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
-    from sqlalchemy import select
-
     row = conn.execute(select(P.c.id, P.c.code, P.c.stage, P.c.held_from, P.c.version, P.c.head_seq,
                               P.c.head_hash, P.c.workflow_name, P.c.workflow_version)
                        .where(P.c.id == project_id)).first()
@@ -776,8 +771,6 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     doc = {"digest": sweep["digest"].hex(), "projects": len(heads), "events": sweep["events"],
            "at": format_utc(at), "actor": actor, "stored": False, "ledger": ledger_head}
     if store:
-        from sqlalchemy import insert
-
         with (write_engine or engine).begin() as wconn:
             wconn.execute(insert(C).values(
                 digest=doc["digest"], projects=doc["projects"], events=doc["events"],
@@ -794,8 +787,6 @@ def latest_checkpoint(conn) -> dict | None:
 
 
 def list_checkpoints(conn, limit: int = 50) -> list[dict]:
-    from sqlalchemy import select
-
     rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
                         .order_by(C.c.id.desc()).limit(limit)).mappings()
     return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
@@ -810,8 +801,6 @@ def log_query(*, date_from: date | None = None, date_to: date | None = None, act
               project_id: int | None = None):
     """The SELECT behind ``audit log`` (and ``history``): events with their project's code and unit,
     by effective date then write order."""
-    from sqlalchemy import or_, select
-
     stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
                    E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
                    P.c.code, P.c.unit_code, E.c.id.label("event_id"))
@@ -886,7 +875,6 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
         stage = stage_key(stage)
     if kind is not None:
         kind = event_kinds().find(kind) or kind  # a kind of event this program does not know: refused below
-    from sqlalchemy import select
 
     if unit is not None and conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
         raise NotFound("no_unit", [{"unit": unit}], unit=unit)
@@ -918,8 +906,6 @@ def corrections_of(events: list[dict]) -> dict[int, int]:
 def project_history(engine, code: str) -> dict:
     """``history CODE``: the project's header, every event in ``seq`` order, the result of checking its
     chain and row, and the latest checkpoint; one snapshot, reads only."""
-    from sqlalchemy import select
-
     with snapshot_connection(engine) as conn:
         proj = conn.execute(
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,

@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Date, insert, select
+
 from workflow import audit, clock, county
 from workflow.db import make_engine
 from workflow.errors import BadInput, IntegrityFailure
@@ -113,8 +115,6 @@ def signed_bytes(doc: dict) -> bytes:
 
 def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str, str]]]:
     """Events, ledger entries and directory rows, from one snapshot of the county's database."""
-    from sqlalchemy import select
-
     with snapshot_connection(engine) as conn:
         audit._wait_for_clean_prefix(conn)
         codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
@@ -251,8 +251,6 @@ def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict]
 def _typed_row(table: Any, row: dict) -> dict:
     """A row in the bundle's text forms with its dates and times as Python values (for the scratch
     database's typed columns)."""
-    from sqlalchemy import Date
-
     out = {}
     for k, v in row.items():
         col = table.c.get(k)
@@ -302,8 +300,6 @@ class checked:
             self.dir = None
 
     def _check(self) -> Checked:
-        from sqlalchemy import insert
-
         b = self.b
         counts = b.signed.get("counts", {})
         if b.signed.get("directory") != directory_digest(b.directory):

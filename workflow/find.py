@@ -14,6 +14,8 @@ import re
 import unicodedata
 from typing import Any
 
+from sqlalchemy import select
+
 from workflow.catalogue import Message
 from workflow.codes import normalize_code, project_code  # noqa: F401 - also read from here by reports, rules, io
 from workflow.definition import default_definition
@@ -32,8 +34,6 @@ def matches(needle: str, *haystacks: Any) -> bool:
 
 def suggestions(conn: Any, code: str, limit: int = 5) -> list[dict]:
     """Projects close to ``code`` by code or by name (the typed text may be a name)."""
-    from sqlalchemy import select
-
     rows = [(r[0], r[1]) for r in conn.execute(select(P.c.code, P.c.name).order_by(P.c.id))]
     if not rows:
         return []
@@ -72,8 +72,6 @@ def project_not_found(conn: Any, code: str) -> NotFound:
 
 def project_row(conn: Any, code: str, *columns: Any) -> Any:
     """The project row (a mapping) for a CODE as typed, or NotFound with suggestions."""
-    from sqlalchemy import select
-
     wanted = normalize_code(code)
     stmt = select(*columns) if columns else select(P)
     row = conn.execute(stmt.where(P.c.code == wanted)).mappings().first()
@@ -129,8 +127,6 @@ class UnitNames:
 def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
     """A unit's code from its code (any case) or its name; NotFound (exit 4) naming the known units,
     or the units a shared name could mean."""
-    from sqlalchemy import select
-
     units = [(c, n) for c, n in conn.execute(select(U.c.code, U.c.name).order_by(U.c.code))]
     hits = UnitNames(units).candidates(word)
     if len(hits) == 1:
@@ -147,8 +143,6 @@ def unit_code(conn: Any, word: str, what: str = "--unit") -> str:
 
 def person_login(conn: Any, word: str, what: str = "--leader") -> str:
     """A person's login from the login or the full name; NotFound (exit 4) naming them otherwise."""
-    from sqlalchemy import select
-
     row = conn.execute(select(PE.c.login).where(PE.c.login == word)).first()
     if row is not None:
         return str(row[0])
@@ -169,8 +163,6 @@ def person_login(conn: Any, word: str, what: str = "--leader") -> str:
 
 def project_codes(engine: Any, prefix: str = "") -> list[str]:
     """Project codes starting with ``prefix`` (any case), in order: what the shell completes."""
-    from sqlalchemy import select
-
     stmt = select(P.c.code).order_by(P.c.id)
     if prefix:
         stmt = stmt.where(P.c.code.like(prefix.upper().replace("%", "").replace("_", "") + "%"))

@@ -35,6 +35,8 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from sqlalchemy import insert, select
+
 from workflow.access import PERMISSIONS, roles_for
 from workflow.catalogue import Message
 from workflow.codes import project_code
@@ -539,8 +541,6 @@ class Checker:
     are read alongside, in the same order."""
 
     def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
-        from sqlalchemy import select
-
         self.add = add
         self.roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
         self.defs = _Definitions()
@@ -652,8 +652,6 @@ class history_database:
     def __enter__(self) -> Any:
         import tempfile
         from datetime import UTC
-
-        from sqlalchemy import insert, select
 
         self.dir = tempfile.TemporaryDirectory(prefix="pipeline-history-")
         self.engine = make_engine(f"sqlite:///{self.dir.name}/history.db")

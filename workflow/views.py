@@ -25,6 +25,7 @@ from workflow.tables import person as PE
 from workflow.tables import project as P
 from workflow.tables import unit as U
 from workflow.tables import year_plan as YP
+from workflow.words import PLAN_FIELDS
 
 
 def open_transitions(engine: Engine, actor: str, code: str) -> dict:
@@ -77,8 +78,6 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
 def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: date, *, full: bool,
                   thresholds: Thresholds | None = None) -> list[dict]:
     """What ``project show`` and ``project list`` print of each row (with its light as of ``as_of``)."""
-    from workflow.words import PLAN_FIELDS
-
     ids = [r["id"] for r in rows]
     leaders: dict[int, list[dict]] = {i: [] for i in ids}
     sums: dict[int, dict[str, dict[str, int]]] = {i: {"capital": {}, "investment": {}} for i in ids}
@@ -181,8 +180,6 @@ def history(engine: Engine, code: str) -> dict:
 
 def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None) -> list[dict]:
     """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
-    from workflow.events import PLAN_FIELDS
-
     stage = words.stages(default_definition()).optional(stage, "--stage")
     unit = resolve_unit(engine, unit)
     cols = [P.c.id, P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from workflow.definition import Transition, WorkflowDefinition, get_definition
 from workflow.errors import BadInput, Duplicate, Refused
 from workflow.events import Transitioned, format_utc
@@ -45,8 +47,6 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
     """No silent duplicates: an earlier ``kind`` ("capital" / "investment") entry of the project with
     the same amount, currency and effective date, not reversed since, is a Duplicate (exit 2)."""
     import json
-
-    from sqlalchemy import select
 
     rows = txn.conn.execute(select(E.c.seq, E.c.kind, E.c.payload, E.c.effective_on, E.c.recorded_at)
                             .where(E.c.project_id == proj.id, E.c.kind.in_((kind, "correction")))

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
+from sqlalchemy import select
+
 from workflow.catalogue import Message
 from workflow.codes import project_code
 from workflow.commands.assignments import assign_missing
@@ -68,7 +70,6 @@ def current_year_plans(txn: Txn, proj: ProjectRow) -> dict[int, int]:
     """The plans in force: the newest ``year_plan`` row of each year (none for a project being created)."""
     if proj.new:
         return {}
-    from sqlalchemy import select
 
     out: dict[int, int] = {}
     for year, minor in txn.conn.execute(select(YP.c.year, YP.c.amount_minor).where(YP.c.project_id == proj.id)
@@ -134,8 +135,6 @@ def project_identity(name: Any, investor: Any) -> tuple[str, str]:
 def open_projects() -> Any:
     """``(code, name, investor, stage)`` of every project not in a final stage, oldest first: the
     projects a new one may duplicate."""
-    from sqlalchemy import select
-
     finals = [s.key for s in default_definition().stages if s.is_final]
     return select(P.c.code, P.c.name, P.c.investor, P.c.stage).where(P.c.stage.not_in(finals)).order_by(P.c.id)
 

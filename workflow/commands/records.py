@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
+
 from workflow import words
 from workflow.commands.common import auto_transitions, check_money_duplicate, check_on, check_stage_allows, definition
 from workflow.errors import BadInput, NotAllowed
@@ -63,7 +65,6 @@ def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, c
     check_on(txn, proj, on, transition=False)
     if not allow_duplicate:
         check_money_duplicate(txn, proj, "investment", amount_minor, currency, on)
-    from sqlalchemy import func, select
 
     done = txn.conn.execute(select(func.coalesce(func.sum(INV.c.amount_minor), 0))
                             .where(INV.c.project_id == proj.id)).scalar()
