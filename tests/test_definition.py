@@ -9,15 +9,8 @@ import textwrap
 
 import pytest
 
-from workflow.definition import (
-    Kind,
-    Stage,
-    Transition,
-    WorkflowDefinition,
-    default_definition,
-    get_definition,
-    load_definition,
-)
+from workflow.definition import default_definition, get_definition, load_definition
+from workflow.definition_model import Kind, Stage, Transition, WorkflowDefinition
 from workflow.errors import BadInput, Refused
 from workflow.machine import resolve
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests.conftest import ADMIN, PgCli, populate
-from workflow import audit, snapshot
+from workflow import snapshot
 from workflow.errors import Conflict
 
 pytestmark = pytest.mark.postgres
@@ -26,7 +26,7 @@ def _wait(pcli, timeout: float) -> None:
     engine = create_engine(pcli.url_for(ADMIN))
     try:
         with snapshot.snapshot_connection(engine) as conn:
-            audit._wait_for_clean_prefix(conn, timeout=timeout)
+            snapshot.wait_for_clean_prefix(conn, timeout=timeout)
             conn.rollback()
     finally:
         engine.dispose()

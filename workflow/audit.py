@@ -1,38 +1,11 @@
-"""Canonical event bytes, the per-project hash chain, checkpoints, verification and the audit log.
+"""Verification of history (``audit verify``, docs/audit.md): every event's hash recomputed from its
+stored fields, the per-project hash chains, each project row against its history, the set-up ledger
+and settings; and taking a checkpoint, which verifies first.  The digest of checkpoints is
+``workflow.checkpoints``, the audit log ``workflow.audit_log``.
 
 An event's hash is SHA-256 over the RFC 8785 canonical JSON of its stored fields, including the
-previous event's hash, so editing, removing or reordering any event breaks every later link.
-Timestamps are hashed as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` so SQLite and PostgreSQL give the same
-bytes; dates as ``YYYY-MM-DD``; amounts as integers; payloads as parsed JSON objects.
-
-Canonical JSON
-    :func:`workflow.events.canonical` is a fast serializer that gives the same bytes as the reference
-    ``rfc8785`` package (and raises where it raises) for every kind of value we store: strings
-    (Chinese text, control characters, quotes), integers within ±(2**53 - 1), booleans, null,
-    lists and nested objects; floats are handed to ``rfc8785`` itself.  ``tests/test_audit_canonical.py``
-    proves the two byte-identical with golden vectors and generated values.
-
-Checkpoints
-    A chain alone cannot show that a tail or a whole project was cut off.  A checkpoint's digest is
-    a running SHA-256 over every event hash in the order the events were written (``event.id``)::
-
-        G0 = 32 zero bytes;  Gk = SHA-256(G(k-1) || ascii hex hash of event k);  digest = hex(Gn)
-
-    The set-up ledger's entries (period closes with their frozen figures, unit and user edits) are
-    folded into the same running hash at their place in that order: entry e, appended when the last
-    event written was ``after_event``, enters right after that event (``Gk = SHA-256(G(k-1) || ascii
-    hex hash of entry e)``), so the digest also fixes the ledger up to its head at that moment.
-
-    Each event hash covers its project code, its ``seq`` and the previous hash of its project, so
-    the digest fixes every project's (code, last seq, head hash) at that moment; the checkpoint row
-    also stores those heads so that ``verify`` can name the project and event that changed.  The
-    digest is computed from a snapshot in which the visible events are a prefix of the write order
-    (SQLite serialises writers; on PostgreSQL the snapshot is retried until no writer is in flight),
-    so later appends never change it.  ``verify --digest D`` recomputes the running hash over the
-    events as they are now and passes only if some prefix reproduces ``D``: an event covered by
-    the checkpoint that was edited, removed, reordered or re-hashed, a truncated chain or a deleted
-    project all make that impossible (short of a SHA-256 collision), whether or not the checkpoint
-    row is still in the database.  The row only adds precision (which project, which event).
+previous event's hash, so editing, removing or reordering any event breaks every later link
+(``workflow.encoding``).
 
 Verification (:func:`verify`) recomputes every event's hash from its stored fields, checks that
 ``seq`` runs 1, 2, 3, … per project, that each ``prev_hash`` is the previous event's hash, and that
@@ -45,44 +18,43 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert, or_, select, text
+from sqlalchemy import insert, select
 
 from workflow import clock, ledger, settings
 from workflow import replay as R
 from workflow.catalogue import Message
-from workflow.codes import normalize_code, project_code
-from workflow.definition import default_definition, get_definition, held_from_after
-from workflow.errors import BadInput, Conflict, IntegrityFailure, NotFound
-from workflow.events import (
+from workflow.checkpoints import (
+    DIGEST_GENESIS,
+    LEDGER_HEAD,
+    LedgerFolds,
+    checkpoint_row,
+    normalise_digest,
+)
+from workflow.codes import project_code
+from workflow.definition import get_definition
+from workflow.definition_model import held_from_after
+from workflow.encoding import (
     GENESIS,
     canonical,
     event_bytes,
     event_document,
-    event_json,
     format_utc,
     project_field,
-    replay_stage,
     row_bytes,
 )
-from workflow.find import project_not_found, stage_key, unit_code
-from workflow.ledger import LEDGER_LOCK
-from workflow.snapshot import snapshot_connection, stream
+from workflow.errors import IntegrityFailure
+from workflow.snapshot import snapshot_connection, stream, wait_for_clean_prefix
 from workflow.tables import checkpoint as C
-from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
-from workflow.tables import unit as U
-from workflow.words import EVENT_KINDS, event_kinds
 
-__all__ = ["GENESIS", "event_json", "format_utc", "replay_stage", "project_code"]
+__all__ = ["format_utc"]  # re-exported: workflow/rules.py reads it here
 
-DIGEST_GENESIS = bytes(32)
 MAX_FAILURES = 10_000
 
 
@@ -114,39 +86,8 @@ def slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, effective_on
     return hashlib.sha256(canonical(doc)).hexdigest(), canonical_payload == payload
 
 
-class _LedgerFolds:
-    """The ledger entries to fold into a running digest, by their place in the write order of history
-    (``workflow.ledger.positions``).  ``at`` is the event id after which the next one enters (None when
-    none is left); :meth:`fold` folds every entry placed before the event ``before`` (all of them with
-    None), checking each new state against ``target``."""
-
-    __slots__ = ("rows", "i", "at")
-
-    def __init__(self, conn):
-        self.rows = ledger.positions(conn)
-        self.i = 0
-        self.at: int | None = self.rows[0][0] if self.rows else None
-
-    def fold(self, g: bytes, before: int | None, target: bytes | None, matched: int | None,
-             done: int) -> tuple[bytes, int | None]:
-        rows, i, sha256 = self.rows, self.i, hashlib.sha256
-        while i < len(rows) and (before is None or rows[i][0] < before):
-            g = sha256(g + rows[i][1].encode("ascii")).digest()
-            if matched is None and g == target:
-                matched = done
-            i += 1
-        self.i = i
-        self.at = rows[i][0] if i < len(rows) else None
-        return g, matched
 
 
-def running_digest(hashes, start: bytes = DIGEST_GENESIS) -> bytes:
-    """The checkpoint digest over event hashes in write order (see the module docstring)."""
-    g = start
-    sha = hashlib.sha256
-    for h in hashes:
-        g = sha(g + h.encode("ascii")).digest()
-    return g
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -213,56 +154,6 @@ def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
     return cache[key]
 
 
-# Writers that may leave a gap in the event ids this snapshot sees: every other transaction holding a
-# row-exclusive lock on this database's ``event`` table (it inserted events, or is inserting them; an
-# in-progress writer whose xid is not below the snapshot's xmax is not in its xip list, so the list
-# alone is not enough), and every transaction of the xip list that has ended since (it cannot be told
-# apart any more).  A transaction appending to the set-up ledger (it holds the ledger's advisory lock)
-# counts too: its entry takes its place in the write order from the events it saw.  Readers, writers
-# of other tables and other databases' transactions do not count.
-_BUSY_WRITERS = """
-WITH running AS (
-  SELECT l.transactionid::text AS xid FROM pg_locks l
-  WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
-), writers AS (
-  SELECT DISTINCT l.pid FROM pg_locks l
-  WHERE l.locktype = 'relation' AND l.relation = 'event'::regclass AND l.granted
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
-  UNION
-  SELECT l.pid FROM pg_locks l
-  WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = {ledger_lock} AND l.objsubid = 1 AND l.granted
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    AND l.pid <> pg_backend_pid()
-), xip AS (
-  SELECT (x::text::numeric % 4294967296)::text AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
-)
-SELECT (SELECT count(*) FROM writers)
-     + (SELECT count(*) FROM xip WHERE NOT EXISTS (SELECT 1 FROM running r WHERE r.xid = xip.xid))
-"""
-
-
-def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
-    """PostgreSQL: make the transaction's snapshot one with no writer of this database's history in
-    flight, so the visible events are a prefix of the ``event.id`` order.  Only transactions that
-    insert events here count (``_BUSY_WRITERS``): readers, other tables' writers and other databases'
-    transactions are not waited for.  One that has not inserted an event yet allocates its ids after
-    the snapshot, above every id it sees.  SQLite needs nothing: writers are serialised
-    and a read snapshot always sees a prefix."""
-    if conn.dialect.name != "postgresql":
-        return
-
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = conn.execute(text(_BUSY_WRITERS.replace("{ledger_lock}", str(LEDGER_LOCK)))).scalar()
-        if not busy:
-            return
-        conn.rollback()
-        if time.monotonic() > deadline:
-            raise Conflict("database_stayed_busy_with")
-        time.sleep(0.05)
-
-
 def _load_projects(conn) -> dict[int, tuple]:
     rows = conn.exec_driver_sql(
         "SELECT id, code, stage, held_from, version, head_seq, head_hash, workflow_name, workflow_version "
@@ -270,12 +161,6 @@ def _load_projects(conn) -> dict[int, tuple]:
     return {r[0]: tuple(r) for r in rows}
 
 
-def _checkpoint_row(conn, digest: str | None) -> dict | None:
-    stmt = select(C).order_by(C.c.id.desc()).limit(1)
-    if digest is not None:
-        stmt = select(C).where(C.c.digest == digest).order_by(C.c.id.desc()).limit(1)
-    row = conn.execute(stmt).mappings().first()
-    return dict(row) if row else None
 
 
 def _heads_of(row: dict, failures: _Failures) -> dict[tuple[str, int], str]:
@@ -307,7 +192,7 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     done = 0
     step = 20_000
     countdown = step
-    folds = _LedgerFolds(conn) if running else None
+    folds = LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
     for row in stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
         (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
@@ -510,7 +395,7 @@ def _digest_pass(conn, digest: str) -> dict:
     g = DIGEST_GENESIS
     matched_at = 0 if target == g else None
     done = 0
-    folds = _LedgerFolds(conn)  # the set-up ledger's entries, each folded in after the event it followed
+    folds = LedgerFolds(conn)  # the set-up ledger's entries, each folded in after the event it followed
     if conn.dialect.name == "sqlite":
         # The hash text's bytes straight from SQLite (a 64-hex hash is its own ASCII; no str in between),
         # fetched in batches: for one short column a row at a time would cost as much as the hashing.
@@ -597,7 +482,6 @@ def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failu
             failures.add(ch.code, None, Message("events_exist_but_project", n=ch.n))
 
 
-LEDGER_HEAD = "ledger"  # the checkpoint heads' entry for the set-up ledger (no project has this code)
 
 
 def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, failures: _Failures,
@@ -660,7 +544,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     with snapshot_connection(engine) as conn:
         projects = _load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
-        row = _checkpoint_row(conn, digest)
+        row = checkpoint_row(conn, digest)
         check = digest if digest is not None else (row["digest"] if row else None)
         wanted = _heads_of(row, failures) if row is not None else {}
         if replay:
@@ -715,11 +599,6 @@ def _check_settings(conn, failures: _Failures) -> None:
         failures.add(key, entry, problem, table="setting", field=field, expected=d["expected"], found=d["found"])
 
 
-def normalise_digest(digest: str) -> str:
-    value = digest.strip().lower()
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise BadInput("bad_digest", digest=digest)
-    return value
 
 
 def verify_project(conn, project_id: int) -> dict:
@@ -753,7 +632,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     """
     failures = _Failures()
     with snapshot_connection(engine) as conn:
-        _wait_for_clean_prefix(conn)
+        wait_for_clean_prefix(conn)
         at = clock.utcnow()
         projects = _load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
@@ -779,111 +658,21 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     return doc
 
 
-def latest_checkpoint(conn) -> dict | None:
-    """The newest stored checkpoint without its heads (a row per project: megabytes on a large
-    database, and ``history`` shows this on every page)."""
-    rows = list_checkpoints(conn, 1)
-    return rows[0] if rows else None
 
 
-def list_checkpoints(conn, limit: int = 50) -> list[dict]:
-    rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
-                        .order_by(C.c.id.desc()).limit(limit)).mappings()
-    return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
-             "actor": r["actor"]} for r in rows]
 
 
 # --- the audit log ---------------------------------------------------------------------------------
 
 
-def log_query(*, date_from: date | None = None, date_to: date | None = None, actor: str | None = None,
-              unit: str | None = None, stage: str | None = None, kind: str | None = None,
-              project_id: int | None = None):
-    """The SELECT behind ``audit log`` (and ``history``): events with their project's code and unit,
-    by effective date then write order."""
-    stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
-                   E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
-                   P.c.code, P.c.unit_code, E.c.id.label("event_id"))
-            .select_from(E.join(P, P.c.id == E.c.project_id)))
-    if project_id is not None:
-        return stmt.where(E.c.project_id == project_id).order_by(E.c.seq)
-    if date_from is not None:
-        stmt = stmt.where(E.c.effective_on >= date_from)
-    if date_to is not None:
-        stmt = stmt.where(E.c.effective_on <= date_to)
-    if actor is not None:
-        stmt = stmt.where(E.c.actor == actor)
-    if unit is not None:
-        stmt = stmt.where(P.c.unit_code == unit)
-    if stage is not None:
-        stmt = stmt.where(or_(E.c.from_stage == stage, E.c.to_stage == stage))
-    if kind is not None:
-        stmt = stmt.where(E.c.kind == kind)
-    return stmt.order_by(E.c.effective_on, E.c.id)
 
 
-def iter_log(engine, *, batch: int = 2000, setup: bool = False, **filters) -> Iterator[dict]:
-    """Stream ``audit log`` events (constant memory: a server-side cursor / ``yield_per`` batches).
-    ``setup``: the set-up ledger's entries too (:func:`setup_rows`), each in its place — by its
-    effective date, then after the last event written before it (``after_event``)."""
-    stmt = log_query(**filters)
-    with engine.connect() as conn:
-        pending = setup_rows(conn, filters) if setup else []
-        at = 0
-        result = conn.execution_options(yield_per=batch).execute(stmt)
-        for row in result.mappings():
-            place = (row["effective_on"].isoformat(), row["event_id"])
-            while at < len(pending) and pending[at]["_place"] < place:
-                yield _without_place(pending[at])
-                at += 1
-            event = event_json(row)
-            event["code"] = row["code"]
-            event["unit"] = row["unit_code"]
-            yield event
-        for entry in pending[at:]:
-            yield _without_place(entry)
-        conn.rollback()
 
 
-def setup_rows(conn, filters: dict) -> list[dict]:
-    """The set-up ledger's entries as ``audit log`` rows (``"setup": true``, no project), with their
-    place in the log's order; ``date_from``/``date_to`` bound their effective dates and ``actor`` keeps
-    one actor's."""
-    rows = []
-    for e in ledger.setup_log(conn, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
-                              actor=filters.get("actor")):
-        rows.append({"code": None, "unit": None, "setup": True, "seq": e["seq"], "kind": e["kind"],
-                     "target": e["target"], "trigger": None, "from": None, "to": None,
-                     "effective_on": e["effective_on"], "recorded_at": e["recorded_at"], "actor": e["actor"],
-                     "reason": e["reason"], "payload": e["payload"], "hash": e["hash"], "prev_hash": e["prev_hash"],
-                     "_place": (e["effective_on"], e["after_event"] or 0, 0.5)})
-    rows.sort(key=lambda r: (r["_place"], r["seq"]))
-    return rows
 
 
-def _without_place(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k != "_place"}
 
 
-def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None
-                      ) -> tuple[str | None, str | None, str | None]:
-    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log);
-    returns them as keys (a unit may be named, a stage or kind given in English or Chinese)."""
-    if unit is not None:
-        unit = unit_code(conn, unit)
-    if stage is not None:
-        stage = stage_key(stage)
-    if kind is not None:
-        kind = event_kinds().find(kind) or kind  # a kind of event this program does not know: refused below
-
-    if unit is not None and conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
-        raise NotFound("no_unit", [{"unit": unit}], unit=unit)
-    if stage is not None:
-        default_definition().stage(stage)
-    if kind is not None and kind not in EVENT_KINDS:
-        if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
-            raise BadInput("kind_is_not_event", kind=kind, kinds=list(EVENT_KINDS))
-    return unit, stage, kind
 
 
 # --- replay (corrections) ---------------------------------------------------------------------------
@@ -892,40 +681,5 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
 # --- one project's history -------------------------------------------------------------------------
 
 
-def corrections_of(events: list[dict]) -> dict[int, int]:
-    """seq of a corrected event -> seq of the correction naming it."""
-    out: dict[int, int] = {}
-    for e in events:
-        if e["kind"] == "correction":
-            target = (e.get("payload") or {}).get("corrects")
-            if isinstance(target, int) and target not in out:
-                out[target] = e["seq"]
-    return out
 
 
-def project_history(engine, code: str) -> dict:
-    """``history CODE``: the project's header, every event in ``seq`` order, the result of checking its
-    chain and row, and the latest checkpoint; one snapshot, reads only."""
-    with snapshot_connection(engine) as conn:
-        proj = conn.execute(
-            select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
-                   P.c.unit_code, U.c.name.label("unit_name"), P.c.planned_investment_minor,
-                   P.c.planned_currency, P.c.head_seq, P.c.head_hash, P.c.version, P.c.registered_on)
-            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == normalize_code(code))
-        ).mappings().first()
-        if proj is None:
-            raise project_not_found(conn, code)
-        events = [event_json(r) for r in conn.execute(log_query(project_id=proj["id"])).mappings()]
-        chain = verify_project(conn, proj["id"])
-        latest = latest_checkpoint(conn)
-        conn.rollback()
-    return {
-        "code": proj["code"], "name": proj["name"], "investor": proj["investor"], "industry": proj["industry"],
-        "key": bool(proj["key"]), "stage": proj["stage"], "stage_since": proj["stage_since"].isoformat(),
-        "unit": proj["unit_code"], "unit_name": proj["unit_name"],
-        "planned_investment": {"amount_minor": int(proj["planned_investment_minor"]),
-                               "currency": proj["planned_currency"]},
-        "registered_on": proj["registered_on"].isoformat(), "version": proj["version"],
-        "head_seq": proj["head_seq"], "head_hash": proj["head_hash"], "events": events,
-        "corrected": corrections_of(events), "chain": chain, "checkpoint": latest,
-    }

@@ -33,10 +33,10 @@ from sqlalchemy import Date, insert, select
 
 from workflow import audit, clock, county
 from workflow.db import make_engine
+from workflow.encoding import canonical, format_utc
 from workflow.errors import BadInput, IntegrityFailure
-from workflow.events import canonical, format_utc
 from workflow.replay import _COPIED, DERIVED_COLUMNS, _Definitions, replay_project
-from workflow.snapshot import snapshot_connection
+from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
 from workflow.store import COLUMNS, insert_many
 from workflow.tables import UTCDateTime, metadata
 from workflow.tables import event as E
@@ -116,7 +116,7 @@ def signed_bytes(doc: dict) -> bytes:
 def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str, str]]]:
     """Events, ledger entries and directory rows, from one snapshot of the county's database."""
     with snapshot_connection(engine) as conn:
-        audit._wait_for_clean_prefix(conn)
+        wait_for_clean_prefix(conn)
         codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
         events = []
         for r in conn.execute(select(E).order_by(E.c.id)).mappings():

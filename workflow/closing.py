@@ -28,8 +28,8 @@ from workflow import clock, ledger, reports, settings
 from workflow.access import ADMIN, require
 from workflow.catalogue import Message
 from workflow.closed import CLOSED, REOPENED, closed_periods
+from workflow.encoding import canonical, event_json
 from workflow.errors import BadInput, Conflict, Refused
-from workflow.events import canonical, event_json
 from workflow.periods import parse_period, parse_span
 from workflow.tables import event as E
 from workflow.tables import ledger as L

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflow import words  # the parsers of every enumerated value (docs/usage.md)
 from workflow.catalogue import Message
-from workflow.definition import Transition, WorkflowDefinition, held_from_after
+from workflow.definition_model import Transition, WorkflowDefinition, held_from_after
 from workflow.errors import BadInput, Refused
 from workflow.guards import GuardContext, GuardResult, all_hold, evaluate
 

@@ -42,15 +42,9 @@ from workflow.catalogue import Message
 from workflow.codes import project_code
 from workflow.db import make_engine
 from workflow.definition import get_definition
-from workflow.events import (
-    GENESIS,
-    ROW_READERS,
-    Assigned,
-    Corrected,
-    Facts,
-    Registered,
-    Transitioned,
-)
+from workflow.encoding import GENESIS
+from workflow.event_rows import ROW_READERS
+from workflow.events import Assigned, Corrected, Facts, Registered, Transitioned
 from workflow.guards import GuardContext, all_hold, evaluate
 from workflow.machine import route
 from workflow.rows import COLUMNS

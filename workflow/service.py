@@ -460,7 +460,7 @@ class Service:
         return views.project_identities(self.engine)
 
     def latest_checkpoint(self) -> dict | None:
-        from workflow import audit
+        from workflow import checkpoints
 
         with self.engine.connect() as conn:
-            return audit.latest_checkpoint(conn)
+            return checkpoints.latest_checkpoint(conn)

@@ -34,17 +34,9 @@ from sqlalchemy.engine import Connection
 from workflow import clock
 from workflow.closed import closed_ranges_at, late_reason, refuse_closed
 from workflow.codes import normalize_code, project_code
+from workflow.encoding import GENESIS, event_bytes, event_json, format_utc, plain_text
 from workflow.errors import Conflict, NotFound
-from workflow.events import (
-    GENESIS,
-    Assigned,
-    Event,
-    Facts,
-    event_bytes,
-    event_json,
-    format_utc,
-    plain_text,
-)
+from workflow.events import Assigned, Event, Facts
 from workflow.find import project_not_found
 from workflow.gate import gate
 from workflow.recorders import recorder as _recorder

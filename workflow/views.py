@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock, supervision, words
 from workflow.definition import default_definition, get_definition
+from workflow.encoding import event_json
 from workflow.find import project_row, resolve_unit
 from workflow.lights import LightFacts, Thresholds, compute_light
 from workflow.reports import year_done, year_plans
@@ -166,8 +167,6 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     return out
 
 def history(engine: Engine, code: str) -> dict:
-    from workflow.events import event_json
-
     with engine.connect() as conn:
         proj = project_row(conn, code, P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
         code = proj["code"]

@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflow.definition import Transition, WorkflowDefinition, get_definition
+from workflow.definition import get_definition
+from workflow.definition_model import Transition, WorkflowDefinition
+from workflow.encoding import format_utc
 from workflow.errors import BadInput, Duplicate, Refused
-from workflow.events import Transitioned, format_utc
+from workflow.events import Transitioned
 from workflow.guards import GuardContext, GuardResult
 from workflow.machine import fire as machine_fire
 from workflow.machine import may, routes

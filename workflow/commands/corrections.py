@@ -9,8 +9,9 @@ from sqlalchemy import select
 from workflow import clock
 from workflow.catalogue import Message
 from workflow.commands.common import check_on, definition
+from workflow.encoding import event_json
 from workflow.errors import BadInput, NotAllowed, NotFound, Refused
-from workflow.events import Corrected, Edited, event_json, replay_stage
+from workflow.events import Corrected, Edited, replay_stage
 from workflow.settings import undo_window_days
 from workflow.store import ProjectRow, Txn
 from workflow.tables import event as E

@@ -15,7 +15,7 @@ from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.directory import unit_codes
 from workflow.errors import BadInput, Duplicate, NotFound
-from workflow.events import PLAN_FIELDS, Edited, Registered, YearPlanSet
+from workflow.events import Edited, Registered, YearPlanSet
 from workflow.find import unit_code
 from workflow.rows import ProjectRow
 from workflow.store import Txn
@@ -23,7 +23,7 @@ from workflow.tables import project as P
 from workflow.tables import year_plan as YP
 from workflow.text import fold
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
-from workflow.words import milestone_key
+from workflow.words import PLAN_FIELDS, milestone_key
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (docs/usage.md)
 PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
