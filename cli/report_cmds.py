@@ -466,7 +466,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
                 json: bool, fmt: str | None, output: Path | None, from_history: bool = False) -> None:
     import contextlib
 
-    from workflow import closing, find, replay, reports
+    from workflow import closing, find, history_db, reports
 
     _check(fmt, output, json)
     lang = STATE.lang
@@ -479,7 +479,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
         if day is not None or threshold:
             raise BadInput("period_is_closed_its", period=period)
     else:
-        with replay.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
+        with history_db.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
             if kind == "evaluation":
                 doc = reports.evaluation(engine, period, as_of=day, unit=unit, lang=lang)
             else:

@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from workflow import clock, ledger, settings
-from workflow import replay as R
 from workflow.catalogue import Message
 from workflow.checkpoints import (
     DIGEST_GENESIS,
@@ -48,6 +47,7 @@ from workflow.encoding import (
     row_bytes,
 )
 from workflow.errors import IntegrityFailure
+from workflow.replay_check import Checker
 from workflow.snapshot import snapshot_connection, stream, wait_for_clean_prefix
 from workflow.tables import checkpoint as C
 from workflow.tables import ledger as L
@@ -303,7 +303,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
                     feed) -> dict:
     """``_sweep``'s checks with the events read in project order (``(project_id, seq)``), one project
     at a time: its rows are gathered (in C), its chain checked in one loop over locals, and the rows
-    handed to ``feed`` (a ``replay.Checker``): one read of history for both checks.  Each event must
+    handed to ``feed`` (a ``workflow.replay_check.Checker``): one read of history for both checks.  Each event must
     also have been written after the one before it.  The running digest needs its own pass in write
     order (``_digest_pass``)."""
     from itertools import groupby
@@ -548,7 +548,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         check = digest if digest is not None else (row["digest"] if row else None)
         wanted = _heads_of(row, failures) if row is not None else {}
         if replay:
-            checker = R.Checker(conn, stream, failures.add_item)
+            checker = Checker(conn, stream, failures.add_item)
             try:
                 sweep = _sweep_projects(conn, projects=projects, wanted=wanted, progress=progress, total=total,
                                         failures=failures, feed=checker)

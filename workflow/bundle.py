@@ -35,7 +35,8 @@ from workflow import audit, clock, county
 from workflow.db import make_engine
 from workflow.encoding import canonical, format_utc
 from workflow.errors import BadInput, IntegrityFailure
-from workflow.replay import _COPIED, DERIVED_COLUMNS, _Definitions, replay_project
+from workflow.history_db import COPIED_TABLES
+from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
 from workflow.store import COLUMNS, insert_many
 from workflow.tables import UTCDateTime, metadata
@@ -125,7 +126,7 @@ def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str,
         ledger = [tuple(_text(r[c]) for c in LEDGER_COLUMNS)
                   for r in conn.execute(select(L).order_by(L.c.seq)).mappings()]
         directory = []
-        for name in _COPIED:
+        for name in COPIED_TABLES:
             for r in conn.execute(select(metadata.tables[name])).mappings():
                 row = {k: _text(v) for k, v in r.items()}
                 directory.append((name, canonical(row).decode("utf-8")))
@@ -353,7 +354,7 @@ class checked:
         from datetime import UTC
 
         b = self.b
-        defs = _Definitions()
+        defs = Definitions()
         now = datetime.now(UTC)
         projects: list[Any] = []
         derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}
