@@ -40,7 +40,7 @@ from workflow.definition import get_definition
 from workflow.encoding import GENESIS
 from workflow.event_rows import ROW_READERS
 from workflow.events import Assigned, Corrected, Facts, Registered, Transitioned
-from workflow.guards import GuardContext, all_hold, evaluate
+from workflow.guards import all_hold, context_of, evaluate
 from workflow.machine import route
 
 
@@ -322,11 +322,7 @@ def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: 
             ev.dest)
     if not found.guards:
         return
-    ctx = GuardContext(
-        name=row.name, investor=row.investor, industry=row.industry, unit=row.unit_code,
-        planned_investment_minor=row.planned_investment_minor, key=bool(row.key),
-        documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
-        has_lead_leader=bool(facts.holders.get("lead_leader")), reason=ev.why)
+    ctx = context_of(row, facts, ev.why)
     if all_hold(found.guards, ctx):
         return
     for result in evaluate(found.guards, ctx, defn.guard_labels):

@@ -15,6 +15,7 @@ from workflow import clock, supervision, words
 from workflow.definition import default_definition, get_definition
 from workflow.encoding import event_json
 from workflow.find import project_row, resolve_unit
+from workflow.guards import context_of
 from workflow.lights import LightFacts, Thresholds, compute_light
 from workflow.reports import year_done, year_plans
 from workflow.settings import ladder, light_thresholds
@@ -32,7 +33,6 @@ from workflow.words import PLAN_FIELDS
 def open_transitions(engine: Engine, actor: str, code: str) -> dict:
     """``pipeline next``: every transition the workflow's machine has out of the current stage, with
     every guard's result (``workflow.machine.moves``); ``allowed`` is whether ``advance`` would fire it."""
-    from workflow.commands.common import guard_context
     from workflow.machine import moves
     from workflow.store import ProjectRow, Txn
 
@@ -42,7 +42,7 @@ def open_transitions(engine: Engine, actor: str, code: str) -> dict:
         txn = Txn(conn, actor)  # only its facts are used: nothing is written
         defn = get_definition(proj.workflow_name, proj.workflow_version)
         out = []
-        for m in moves(defn, proj.stage, proj.held_from, guard_context(txn, proj)):
+        for m in moves(defn, proj.stage, proj.held_from, context_of(proj, txn.facts(proj))):
             t = m.transition
             out.append({"trigger": t.trigger, "to": m.dest, "allowed": m.allowed, "needs_reason": t.needs_reason,
                         "label": {"en": t.en, "zh": t.zh}, "guards": list(m.results)})

@@ -13,7 +13,7 @@ from workflow.definition_model import Transition, WorkflowDefinition
 from workflow.encoding import format_utc
 from workflow.errors import BadInput, Duplicate, Refused
 from workflow.events import Transitioned
-from workflow.guards import GuardContext, GuardResult
+from workflow.guards import GuardContext, GuardResult, context_of
 from workflow.machine import fire as machine_fire
 from workflow.machine import may, routes
 from workflow.store import ProjectRow, Txn
@@ -75,24 +75,9 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
 
 def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,
                   guards: Iterable[str] | None = None) -> GuardContext:
-    """The facts the guards read: the project row and its facts (documents, checks, capital, leaders).
-    With ``guards`` given, only the parts of the facts those guards read are looked at (a single
-    write then reads only those from the database)."""
-    facts = txn.facts(proj)
-    names = None if guards is None else tuple(guards)
-
-    def needs(prefix: str) -> bool:
-        return names is None or any(g == prefix or g.startswith(prefix + ":") for g in names)
-
-    return GuardContext(
-        name=proj.name, investor=proj.investor, industry=proj.industry, unit=proj.unit_code,
-        planned_investment_minor=proj.planned_investment_minor, key=bool(proj.key),
-        documents=frozenset(facts.documents) if needs("document") else frozenset(),
-        checks=dict(facts.checks) if needs("check") else {},
-        capital_minor=facts.capital if needs("capital_in_place") else 0,
-        has_lead_leader=bool(facts.holders.get("lead_leader")) if needs("key_has_lead_leader") else False,
-        reason=reason,
-    )
+    """The facts the guards read (``workflow.guards.context_of``), read through the transaction: with
+    ``guards`` given, only the parts of the facts those guards read."""
+    return context_of(proj, txn.facts(proj), reason, guards)
 
 
 def guard_results(txn: Txn, proj: ProjectRow, transition: Transition, reason: str | None = None
