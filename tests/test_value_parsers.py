@@ -236,14 +236,15 @@ def test_advance_accepts_every_stage_and_trigger_form():
     from workflow import words
     from workflow.definition import default_definition
     from workflow.i18n import OPTION_HELP_ZH
+    from workflow.machine import lookup_word
 
     defn = default_definition()
     for vocab, slot in ((words.triggers(defn), 0), (words.stages(defn), 1)):
         for key in vocab.keys:
             for form in vocab.forms(key):
-                assert defn._lookup_word(form)[slot] == key, form
+                assert lookup_word(defn, form)[slot] == key, form
     for key, label in re.findall(r"([a-z_]+) ([\u4e00-\u9fff]{2,})", OPTION_HELP_ZH["target"]):
-        assert defn._lookup_word(label) == defn._lookup_word(key) != (None, None), label
+        assert lookup_word(defn, label) == lookup_word(defn, key) != (None, None), label
 
 
 def test_reassign_takes_a_person_by_name(cli, proj):

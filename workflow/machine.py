@@ -448,7 +448,7 @@ def resolve(defn: WorkflowDefinition, stage: str, trigger_or_stage: str, held_fr
     """
     current = defn.stage(stage)
     word = (trigger_or_stage or "").strip()
-    trigger, target = _lookup_word(defn, word)
+    trigger, target = lookup_word(defn, word)
     if trigger is None and target is None:
         raise BadInput(
             "unknown_trigger_or_stage",
@@ -478,7 +478,7 @@ def resolve(defn: WorkflowDefinition, stage: str, trigger_or_stage: str, held_fr
     raise Refused("stage_not_reachable_now", stage=current.key, target=target,
                   open=open_text(defn, stage, held_from))
 
-def _lookup_word(defn: WorkflowDefinition, word: str) -> tuple[str | None, str | None]:
+def lookup_word(defn: WorkflowDefinition, word: str) -> tuple[str | None, str | None]:
     """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
     Chinese label (workflow/words.py); (None, None) if unknown or ambiguous."""
     if word in defn.triggers:
