@@ -270,7 +270,7 @@ class Checked:
 
     digest: str
     engine: Any
-    projects: list[Any]  # the replayed project rows (``store.ProjectRow``)
+    projects: list[Any]  # the replayed project rows (``workflow.rows.ProjectRow``)
 
 
 class checked:

@@ -2,7 +2,7 @@
 what the program reads (the project row and the side tables) with what history says it must be.
 
 Each stored event row is parsed back into its :mod:`workflow.events` class (the kind's reader in
-:data:`workflow.events.ROW_READERS`, what :func:`workflow.events.event_from_row` calls) and applied
+:data:`workflow.event_rows.ROW_READERS`, what :func:`workflow.event_rows.event_from_row` calls) and applied
 with the same ``apply``/``derived`` the write path (``workflow.store.Txn.emit``) uses, so there is one
 description of what every kind does.
 
@@ -124,7 +124,7 @@ class Definitions:
 
 
 class Replayed:
-    """One project rebuilt from its events: its row (a ``store.ProjectRow``), facts, derived rows
+    """One project rebuilt from its events: its row (a ``workflow.rows.ProjectRow``), facts, derived rows
     (table -> event_seq -> values) and the problems found on the way."""
 
     __slots__ = ("pid", "code", "row", "facts", "rows", "problems", "events")
