@@ -178,9 +178,8 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
            failures: _Failures) -> dict:
     """Stream the events in write order, checking each one and each chain link; returns the chains,
     the running digest state and what was found for ``wanted`` (code, seq) pairs.  (Verify's replay
-    reads them in project order instead: ``_sweep_projects``, the same checks project by project.)"""
+    reads them in project order instead: ``_sweep_projects``; both check each event by ``_check_event``.)"""
     sha256 = hashlib.sha256
-    fast = event_bytes
     chains: dict[int, _Chain] = {}
     paused_cache: dict = {}
     target = bytes.fromhex(digest) if digest else None
@@ -195,39 +194,12 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     folds = LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
     for row in stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
-        (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
-         stored) = row
+        _id, pid, stored = row[0], row[1], row[13]
         ch = chains.get(pid)
         if ch is None:
             ch = chains[pid] = _new_chain(projects.get(pid), pid, paused_cache)
         code = ch.code
-        # 1. the event's own hash, from its stored fields
-        try:
-            ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
-                             prev)).hexdigest() == stored
-        except (TypeError, ValueError, UnicodeEncodeError):
-            ok = False
-        if not ok:
-            _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
-                        payload, prev, stored)
-        # 2. its place in the chain
-        expected = ch.last_seq + 1
-        if seq == expected:
-            if prev != ch.last_hash:
-                failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
-                             if seq > 1 else Message("prev_hash_of_first"))
-        else:
-            seq = _link_failure(failures, code, seq, ch.last_seq)
-        if seq > ch.last_seq:
-            ch.last_seq = seq
-            ch.last_hash = stored
-        # 3. what the project row must agree with
-        if ch.n and (actor != ch.actor or kind == "correction"):
-            ch.lo += 1  # one service call acts for one actor; a correction always opens its own
-        ch.actor = actor
-        ch.n += 1
-        if to_stage is not None:
-            _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+        seq = _check_event(ch, failures, None, row)  # 1.-3.
         # 4. the running digest (with the ledger entries placed before this event) and the heads
         if running:
             if fold_at is not None and _id > fold_at:
@@ -250,6 +222,40 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
         progress(done, max(total, done))
     return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g,
             "ledger_folded": bool(folds and folds.rows)}
+
+
+def _check_event(ch: _Chain, failures: _Failures, raw: bytes | None, row: tuple) -> int:
+    """The checks of one event on its project's chain ``ch``, in whichever order the sweep reads the
+    events: 1. its own hash, from its stored fields (``raw``: its bytes when the caller made them);
+    2. its place in the chain; 3. what the project row must agree with (kept on ``ch``).  Returns its
+    seq as the chain counts it (a broken link is counted where it fits)."""
+    (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, stored) = row
+    code = ch.code
+    try:
+        if raw is None:
+            raw = event_bytes(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
+        ok = hashlib.sha256(raw).hexdigest() == stored
+    except (TypeError, ValueError):  # UnicodeEncodeError included
+        ok = False
+    if not ok:
+        _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
+                    payload, prev, stored)
+    if seq == ch.last_seq + 1:
+        if prev != ch.last_hash:
+            failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
+                         if seq > 1 else Message("prev_hash_of_first"))
+    else:
+        seq = _link_failure(failures, code, seq, ch.last_seq)
+    if seq > ch.last_seq:
+        ch.last_seq = seq
+        ch.last_hash = stored
+    if ch.n and (actor != ch.actor or kind == "correction"):
+        ch.lo += 1  # one service call acts for one actor; a correction always opens its own
+    ch.actor = actor
+    ch.n += 1
+    if to_stage is not None:
+        _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+    return seq
 
 
 def _link_failure(failures: _Failures, code: str, seq: Any, last_seq: int) -> int:
@@ -308,8 +314,6 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
     order (``_digest_pass``)."""
     from itertools import groupby
 
-    sha256 = hashlib.sha256
-    fast = event_bytes
     stored_bytes = row_bytes if conn.dialect.name == "sqlite" else None  # SQLite's column forms
     chains: dict[int, _Chain] = {}
     paused_cache: dict = {}
@@ -328,53 +332,24 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
         code = ch.code
         project = project_field(code)
         wanted_seqs = want.get(code)
-        last_seq, last_hash, lo, last_actor, n = ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n
         max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
         for row in rows:
-            (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
-             stored) = row
+            _id, seq = row[0], row[2]
             if _id > max_id:  # read in seq order: each event must have been written after the one before
                 max_id, max_seq = _id, seq
             elif flagged != max_seq:
                 flagged = max_seq
                 failures.add(code, max_seq, Message("event_is_out_of_order", max_seq=max_seq, seq=seq))
-            # 1. the event's own hash, from its stored fields
-            try:
-                raw = None
-                if stored_bytes is not None:
-                    try:
-                        raw = stored_bytes(project, row)
-                    except (TypeError, ValueError):  # not SQLite's forms: the general encoder
-                        pass
-                if raw is None:
-                    raw = fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
-                ok = sha256(raw).hexdigest() == stored
-            except (TypeError, ValueError):  # UnicodeEncodeError included
-                ok = False
-            if not ok:
-                _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
-                            payload, prev, stored)
-            # 2. its place in the chain
-            if seq == last_seq + 1:
-                if prev != last_hash:
-                    failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
-                                 if seq > 1 else Message("prev_hash_of_first"))
-            else:
-                seq = _link_failure(failures, code, seq, last_seq)
-            if seq > last_seq:
-                last_seq = seq
-                last_hash = stored
-            # 3. what the project row must agree with
-            if n and (actor != last_actor or kind == "correction"):
-                lo += 1  # one service call acts for one actor; a correction always opens its own
-            last_actor = actor
-            n += 1
-            if to_stage is not None:
-                _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+            raw = None
+            if stored_bytes is not None:
+                try:
+                    raw = stored_bytes(project, row)
+                except (TypeError, ValueError):  # not SQLite's forms: the general encoder
+                    pass
+            seq = _check_event(ch, failures, raw, row)  # 1.-3.
             # 4. the checkpoint's heads
             if wanted_seqs is not None and seq in wanted_seqs:
-                found[(code, seq)] = stored
-        ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n = last_seq, last_hash, lo, last_actor, n
+                found[(code, seq)] = row[13]
         ch.max_id, ch.max_seq, ch.flagged = max_id, max_seq, flagged
         feed.project(pid, rows)
         done += len(rows)
