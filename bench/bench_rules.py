@@ -89,7 +89,7 @@ def build(path: Path, n_projects: int, n_rules: int, seed: int = 11) -> str:
     """A database with units, people, rules and projects, inserted with Core executemany."""
     from sqlalchemy import insert
 
-    from workflow import audit, tables
+    from workflow import encoding, tables
     from workflow.db import make_engine
     from workflow.rules import Conditions
 
@@ -161,7 +161,7 @@ def build(path: Path, n_projects: int, n_rules: int, seed: int = 11) -> str:
             "plan_sign": None, "plan_fund": None, "plan_break_ground": None, "plan_commission": None,
             "stage": rnd.choice(STAGES), "stage_since": on, "held_from": None, "registered_on": on,
             "last_transition_on": on, "last_followup_on": None, "workflow_name": "investment",
-            "workflow_version": 1, "version": 1, "head_seq": 0, "head_hash": audit.GENESIS, "created_at": now})
+            "workflow_version": 1, "version": 1, "head_seq": 0, "head_hash": encoding.GENESIS, "created_at": now})
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(insert(tables.unit), units)

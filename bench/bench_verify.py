@@ -75,7 +75,7 @@ def _payload_for(seq: int, pid: int) -> tuple[str, dict]:
 def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
     """An initialised database with ``n_events`` events over ``n_events // per_project`` projects
     whose rows agree with their (hash-chained) history."""
-    from workflow import audit, events
+    from workflow import codes, encoding, event_rows
     from workflow.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{path}")
@@ -96,7 +96,7 @@ def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
                 "VALUES ('wang', '王县长', '副县长', 'county', NULL, NULL, 1, ?)", (str(now),))
     base_day = date(2020, 1, 1)
     t0 = datetime(2021, 1, 1, 1, 0, 0, 123456)  # recorded after every effective date
-    prev = [audit.GENESIS] * (n_projects + 1)
+    prev = [encoding.GENESIS] * (n_projects + 1)
     stage = ["lead"] * (n_projects + 1)
     since = [base_day] * (n_projects + 1)
     enc_check = 0
@@ -110,7 +110,7 @@ def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
         day = base_day + timedelta(days=seq * 3)
         eff = day.isoformat()
         for pid in range(1, n_projects + 1):
-            code = audit.project_code(pid)
+            code = codes.project_code(pid)
             clock += 1
             rec_dt = t0 + timedelta(seconds=clock, microseconds=(pid * 7919) % 1_000_000)
             rec = rec_dt.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -139,21 +139,20 @@ def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
                 if kind == "followup":
                     reason = None
             if kind not in ("registered", "transition"):
-                ev = events.event_from_row(kind, trigger, frm, to, day, reason, payload)
+                ev = event_rows.event_from_row(kind, trigger, frm, to, day, reason, payload)
                 for table, values in ev.derived(pid, seq, actor):
                     if table == "assignment":
                         values = {**values, "ended_on": None, "ended_seq": None}
                     derived.setdefault(table, []).append(values)
                 if kind == "followup":
                     last_followup[pid] = day
-            ptext = events.canonical(payload).decode("utf-8")
-            raw = events.event_bytes(code, seq, kind, trigger, frm, to, eff, rec, actor, reason, ptext,
-                                           prev[pid])
+            ptext = encoding.canonical(payload).decode("utf-8")
+            raw = encoding.event_bytes(code, seq, kind, trigger, frm, to, eff, rec, actor, reason, ptext,
+                                       prev[pid])
             if enc_check < 50:  # the fast bytes are the canonical document
-                assert raw == events.canonical(events.event_document(project=code, seq=seq, kind=kind, trigger=trigger,
-                                                from_stage=frm, to_stage=to, effective_on=day,
-                                                recorded_at=rec_dt, actor=actor, reason=reason,
-                                                payload=payload, prev_hash=prev[pid]))
+                assert raw == encoding.canonical(encoding.event_document(
+                    project=code, seq=seq, kind=kind, trigger=trigger, from_stage=frm, to_stage=to, effective_on=day,
+                    recorded_at=rec_dt, actor=actor, reason=reason, payload=payload, prev_hash=prev[pid]))
                 enc_check += 1
             h = hashlib.sha256(raw).hexdigest()
             rows.append((pid, seq, kind, trigger, frm, to, eff, rec, actor, reason, ptext, prev[pid], h))
@@ -167,7 +166,7 @@ def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
     prows = []
     for pid in range(1, n_projects + 1):
         reg = base_day + timedelta(days=3)
-        prows.append((pid, audit.project_code(pid), f"蓝莓深加工项目{pid}", "盛典蓝莓科技开发有限公司", "黑龙江",
+        prows.append((pid, codes.project_code(pid), f"蓝莓深加工项目{pid}", "盛典蓝莓科技开发有限公司", "黑龙江",
                       "农产品加工", None, 1, None, 6_6000_0000_00, "CNY", "XH" if pid % 2 else "FGW",
                       stage[pid], since[pid].isoformat(), None, reg.isoformat(), since[pid].isoformat(),
                       last_followup[pid].isoformat() if pid in last_followup else None,
@@ -204,7 +203,7 @@ def reference_rate(path: Path, limit: int) -> float:
     """The same rows through ``event_document`` + the pure-Python ``rfc8785`` + sha256: events/s."""
     import rfc8785
 
-    from workflow import audit, events
+    from workflow import audit, encoding
 
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     codes = dict(con.execute("SELECT id, code FROM project"))
@@ -213,7 +212,7 @@ def reference_rate(path: Path, limit: int) -> float:
     for (pid, seq, kind, trig, frm, to, eff, rec, actor, reason, payload, prev, h) in con.execute(
             f"SELECT project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, actor, "
             f"reason, payload, prev_hash, hash FROM event ORDER BY id LIMIT {int(limit)}"):
-        doc = events.event_document(project=codes[pid], seq=seq, kind=kind, trigger=trig, from_stage=frm,
+        doc = encoding.event_document(project=codes[pid], seq=seq, kind=kind, trigger=trig, from_stage=frm,
                                    to_stage=to, effective_on=eff, recorded_at=audit.format_utc(
                                        datetime.fromisoformat(rec)), actor=actor, reason=reason,
                                    payload=payload, prev_hash=prev)
@@ -323,6 +322,6 @@ def take_checkpoint(path: Path) -> str:
 
 
 def audit_code(pid: int) -> str:
-    from workflow.audit import project_code
+    from workflow.codes import project_code
 
     return project_code(pid)

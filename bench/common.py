@@ -67,9 +67,9 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
 
     from sqlalchemy import insert
 
-    from workflow import audit, tables
+    from workflow import encoding, tables
     from workflow.db import make_engine
-    from workflow.events import document_hash, payload_text
+    from workflow.encoding import document_hash, payload_text
 
     rnd = random.Random(seed)
     engine = make_engine(url)
@@ -86,7 +86,7 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
                    "plan": {"sign": None, "fund": None, "break_ground": None, "commission": None}}
         h = document_hash(project=code, seq=1, kind="registered", trigger=None, from_stage=None, to_stage="lead",
                              effective_on=on, recorded_at=now, actor="bench", reason=None, payload=payload,
-                             prev_hash=audit.GENESIS)
+                             prev_hash=encoding.GENESIS)
         projects.append({"id": i, "code": code, "name": payload["name"], "investor": payload["investor"],
                          "origin": None, "industry": "energy", "category": None, "key": payload["key"],
                          "key_override": None, "planned_investment_minor": minor, "planned_currency": "CNY",
@@ -97,7 +97,7 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
                          "head_hash": h, "created_at": now})
         events.append({"project_id": i, "seq": 1, "kind": "registered", "trigger": None, "from_stage": None,
                        "to_stage": "lead", "effective_on": on, "recorded_at": now, "actor": "bench", "reason": None,
-                       "payload": payload_text(payload), "prev_hash": audit.GENESIS, "hash": h})
+                       "payload": payload_text(payload), "prev_hash": encoding.GENESIS, "hash": h})
     with engine.begin() as conn:
         for k in range(0, n, 5000):
             conn.execute(insert(tables.project), projects[k:k + 5000])

@@ -27,7 +27,8 @@ from bench.common import PYTHON, ROOT, init_db, populate
 # Code run before the command line, turning one fast path off.
 WITHOUT = {
     "as is": "",
-    "plain inserts": ("from workflow.recorders import Recorder\nfrom workflow.recorders.sqlite import SQLiteRecorder\n"
+    "plain inserts": ("from workflow.recorders.base import Recorder\n"
+                      "from workflow.recorders.sqlite import SQLiteRecorder\n"
                       "SQLiteRecorder.insert = Recorder.insert"),
     "typer's coercion": "import cli.params; cli.params.install = lambda: False",
 }

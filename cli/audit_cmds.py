@@ -114,10 +114,10 @@ def history_cmd(
     output: OutputFile = None,
 ) -> None:
     """The project's whole timeline: dates, actors, events, stages, documents, amounts, corrections."""
-    from workflow import audit
+    from workflow import audit_log
 
     check_format(fmt, FORMATS, output)
-    data = audit.project_history(_read_engine(), code)
+    data = audit_log.project_history(_read_engine(), code)
     if json:
         emit_json({"code": data["code"], "name": data["name"], "stage": data["stage"],
                    "head_hash": data["head_hash"], "verified": data["chain"]["ok"], "events": data["events"]})
@@ -242,7 +242,7 @@ def audit_log(
 ) -> None:
     """Every project's events, by effective date, streamed (constant memory on any size); with --setup the
     set-up ledger's entries with their actor, effective date and reason."""
-    from workflow import audit
+    from workflow import audit_log
     from workflow.clock import parse_date
 
     check_format(fmt, FORMATS, output)
@@ -256,10 +256,10 @@ def audit_log(
         _setup_log(engine, start, end, actor, kind, json, fmt, output)
         return
     with engine.connect() as conn:
-        unit_k, stage_k, kind_k = audit.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
+        unit_k, stage_k, kind_k = audit_log.check_log_filters(conn, unit=unit, stage=stage, kind=kind)
     filters = {"date_from": start, "date_to": end, "actor": actor, "unit": unit_k, "stage": stage_k, "kind": kind_k}
     # the set-up ledger's entries belong to no project, unit or event kind: interleaved unless one is asked for
-    events = audit.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit_k, stage=stage_k,
+    events = audit_log.iter_log(engine, date_from=start, date_to=end, actor=actor, unit=unit_k, stage=stage_k,
                             kind=kind_k, setup=unit_k is None and stage_k is None and kind_k is None)
     lang = STATE.lang
     if json:
@@ -472,11 +472,11 @@ def audit_ledger(json: JsonFlag = False) -> None:
 def audit_checkpoints(json: JsonFlag = False) -> None:
     """List the checkpoints stored in the database, newest first."""
     from cli.render import print_rows
-    from workflow import audit
+    from workflow import checkpoints
     from workflow.i18n import t
 
     with _read_engine().connect() as conn:
-        rows = audit.list_checkpoints(conn)
+        rows = checkpoints.list_checkpoints(conn)
     if json:
         emit_json({"checkpoints": rows})
         return
@@ -554,7 +554,7 @@ def correct_cmd(
     if event["to"]:
         tail = f" — {stage_label(event['from'], STATE.lang)} → {stage_label(event['to'], STATE.lang)}"
     elif "amount_minor" in event["payload"]:
-        from workflow.money import format_money
+        from workflow.amounts import format_money
 
         p = event["payload"]
         tail = f" — reversed {format_money(-p['amount_minor'], p['currency'], STATE.lang)}"

@@ -59,7 +59,7 @@ def _late(late: bool, reason: str | None):
 
     if not late:
         return nullcontext()
-    from workflow.closing import late as late_entry
+    from workflow.closed import late as late_entry
 
     return late_entry(reason)
 

@@ -20,9 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from cli.sections import Report, Section, text_cell
+from workflow.amounts import MILLION, WAN, YI, format_units
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
-from workflow.money import MILLION, WAN, YI, format_units
 from workflow.reports import DOCUMENT_LIST_LIMIT
 
 TITLE = {"zh": "全县招商引资工作通报", "en": "County Investment Promotion Bulletin"}

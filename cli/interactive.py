@@ -64,7 +64,7 @@ def choose_transition(code: str, on: str | None, reason: str | None, expect_vers
     from workflow.clock import effective_date, today
     from workflow.definition import default_definition
     from workflow.errors import PipelineError, Refused
-    from workflow.find import fold
+    from workflow.text import fold
 
     lang = STATE.lang
     zh = is_zh(lang)

@@ -74,7 +74,7 @@ def import_cmd(
     Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
     if late:
-        from workflow.closing import late as late_entry
+        from workflow.closed import late as late_entry
 
         with late_entry(reason):  # one reason for the whole file
             _import(file, dry_run, allow_duplicates, sheet, json)
@@ -159,8 +159,8 @@ def _preview(numbered, count: int, lang: str, limit: int = 20) -> None:
     from itertools import islice
 
     from cli.render import print_rows
+    from workflow.amounts import format_money
     from workflow.i18n import t
-    from workflow.money import format_money
     from workflow.service import is_key
 
     cols = ["line", "name", "investor", "industry", "planned_investment", "unit", "key"]
@@ -279,7 +279,9 @@ def demo_cmd(
     replaced = None
     if state != "missing":
         found = wdemo.inspect(engine)
-        if found["has_data"] or _holds_city(engine) or found["demo"] is not None:
+        from workflow import city as wcity
+
+        if found["has_data"] or wcity.holds_counties(engine) or found["demo"] is not None:
             if found["demo"] is None and not force:
                 raise BadInput(
                     "database_holds_projects_units", safe_url=safe_url(engine), projects=found['projects'],
@@ -328,18 +330,6 @@ def demo_cmd(
         from cli.report_cmds import board_cmd
 
         board_cmd()  # `pipeline board`, in this process
-
-
-def _holds_city(engine) -> bool:
-    """Whether the database holds a city's loaded counties (docs/city.md)."""
-    from sqlalchemy import func, inspect, select
-
-    from workflow.tables import city_county
-
-    with engine.connect() as conn:
-        if not inspect(conn).has_table(city_county.name):
-            return False
-        return bool(conn.execute(select(func.count()).select_from(city_county)).scalar())
 
 
 def _clear(engine, *, keep_backup: bool) -> dict:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cli.context import is_terminal, out
+from workflow.amounts import compact_money, format_money
 from workflow.i18n import is_zh, t
-from workflow.money import compact_money, format_money
 from workflow.text import visible
 
 LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", None: "dim"}

@@ -32,10 +32,10 @@ from cli.options import (
     group,
 )
 from cli.sections import Report, Section, _cell, text_cell
+from workflow.amounts import WAN, in_units
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.lang import is_zh
-from workflow.money import WAN, in_units
 
 ReportAsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD",
@@ -466,7 +466,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
                 json: bool, fmt: str | None, output: Path | None, from_history: bool = False) -> None:
     import contextlib
 
-    from workflow import closing, find, replay, reports
+    from workflow import closing, find, history_db, reports
 
     _check(fmt, output, json)
     lang = STATE.lang
@@ -479,7 +479,7 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
         if day is not None or threshold:
             raise BadInput("period_is_closed_its", period=period)
     else:
-        with replay.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
+        with history_db.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
             if kind == "evaluation":
                 doc = reports.evaluation(engine, period, as_of=day, unit=unit, lang=lang)
             else:
@@ -647,7 +647,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
                  fmt: ReportFormat = None, output: OutputFile = None) -> None:
     """Every red and yellow project with its reasons, unit and lead leader, worst first (search,
     sort and page as `project list`)."""
-    from workflow import find, reports
+    from workflow import find, listing, reports
 
     _check(fmt, output, json)
     if fmt in DOCUMENT_FORMATS:
@@ -657,8 +657,8 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
     lang = STATE.lang
     unit = find.resolve_unit(svc.engine, unit)
     doc = reports.warnings(svc.engine, as_of=day, unit=unit, thresholds=thresholds, lang=lang)
-    doc["projects"], doc["total"] = find.refine(svc.engine, doc["projects"], search=search, sort=sort,
-                                                limit=limit, offset=offset)
+    doc["projects"], doc["total"] = listing.refine(svc.engine, doc["projects"], search=search, sort=sort,
+                                                   limit=limit, offset=offset)
     if json:
         emit_json(doc)
         return
@@ -725,7 +725,7 @@ def targets_set(
 
 
 def _target_text(value, lang: str) -> str:
-    from workflow.money import format_money
+    from workflow.amounts import format_money
 
     if value is None:
         return "-"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflow.money import WAN, format_units
+from workflow.amounts import WAN, format_units
 
 # Column kinds: text, int, wan (minor units shown in 万 of the currency), rate (0.85 -> 85.0%),
 # score (two decimals), date (ISO text).

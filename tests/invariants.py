@@ -18,6 +18,8 @@ import json
 
 from sqlalchemy import select
 
+from workflow.encoding import GENESIS
+
 SIDE_TABLES = {  # event kind -> side table
     "document": "document",
     "check": "screening_check",
@@ -77,7 +79,7 @@ def _project_problems(p, evs, side, audit) -> list[str]:
     out: list[str] = []
     if not evs:
         return [f"{code}: a project without history"]
-    prev = audit.GENESIS
+    prev = GENESIS
     stage = held_from = None
     for i, e in enumerate(evs, start=1):
         if e["seq"] != i:
@@ -85,7 +87,7 @@ def _project_problems(p, evs, side, audit) -> list[str]:
             break
         if e["prev_hash"] != prev:
             out.append(f"{code}#{i}: prev_hash does not link to the previous event")
-        from workflow.events import document_hash
+        from workflow.encoding import document_hash
 
         recomputed = document_hash(
             project=code, seq=e["seq"], kind=e["kind"], trigger=e["trigger"], from_stage=e["from_stage"],

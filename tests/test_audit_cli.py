@@ -180,10 +180,10 @@ def test_audit_log_json_is_one_document_even_when_empty(cli, aud):
 
 def test_audit_log_streams(cli, county, monkeypatch):
     """Rows are fetched in batches from a cursor as they are written, never all at once."""
-    from workflow import audit
+    from workflow import audit_log
 
     seen = []
-    real = audit.iter_log
+    real = audit_log.iter_log
 
     def spy(engine, **kw):
         kw["batch"] = 3
@@ -191,7 +191,7 @@ def test_audit_log_streams(cli, county, monkeypatch):
             seen.append(e["seq"])
             yield e
 
-    monkeypatch.setattr(audit, "iter_log", spy)
+    monkeypatch.setattr(audit_log, "iter_log", spy)
     res = cli("audit", "log", "--format", "csv", ok=True)
     assert len(seen) == 18 and res.out.count("\n") == 19
 
@@ -389,7 +389,7 @@ def test_history_shows_the_latest_checkpoint_without_reading_every_head(cli, cou
     latest checkpoint's summary and never selects the heads."""
     from sqlalchemy import event
 
-    from workflow import audit
+    from workflow import audit_log
     from workflow.db import make_engine
 
     cli.admin("audit", "checkpoint", ok=True)
@@ -397,7 +397,7 @@ def test_history_shows_the_latest_checkpoint_without_reading_every_head(cli, cou
     engine = make_engine(cli.url_for(aud), readonly=True)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    data = audit.project_history(engine, county[0])
+    data = audit_log.project_history(engine, county[0])
     engine.dispose()
     assert data["checkpoint"] == latest and set(latest) == {"digest", "projects", "events", "at", "actor"}
     assert any("FROM checkpoint" in s for s in statements)

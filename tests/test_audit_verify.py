@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from workflow import audit, events
+from workflow import audit, encoding
 
 
 def _setup(service, cli=None) -> dict[str, int]:
@@ -80,11 +80,11 @@ def _recompute(db: str, pid: int, code: str) -> None:
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("DROP TRIGGER IF EXISTS event_no_update")
     con.execute("BEGIN")
-    prev = audit.GENESIS
+    prev = encoding.GENESIS
     rows = con.execute("SELECT id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, actor, "
                        "reason, payload FROM event WHERE project_id = ? ORDER BY seq", (pid,)).fetchall()
     for (eid, seq, kind, trig, frm, to, eff, rec, actor, reason, payload) in rows:
-        h = hashlib.sha256(events.event_bytes(code, seq, kind, trig, frm, to, eff, rec, actor, reason,
+        h = hashlib.sha256(encoding.event_bytes(code, seq, kind, trig, frm, to, eff, rec, actor, reason,
                                                     payload, prev)).hexdigest()
         con.execute("UPDATE event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, h, eid))
         prev = h
@@ -223,8 +223,8 @@ def test_inserted_forged_event(county):
     con.close()
     forged = dict(code="P-0002", seq=3, kind="followup", trigger=None, from_stage=None, to_stage=None,
                   effective_on="2026-01-05", recorded_at="2026-01-05 08:00:00.000000", actor="coord", reason=None,
-                  payload=events.payload_text({"note": "伪造的跟进"}), prev_hash=prev)
-    h = hashlib.sha256(events.event_bytes(*forged.values())).hexdigest()
+                  payload=encoding.payload_text({"note": "伪造的跟进"}), prev_hash=prev)
+    h = hashlib.sha256(encoding.event_bytes(*forged.values())).hexdigest()
     shifts = [("UPDATE event SET seq = ? WHERE project_id = ? AND seq = ?", (s + 1, pid, s)) for s in range(n, 2, -1)]
     tamper(cli.db, *shifts, (
         "INSERT INTO event(project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
@@ -247,8 +247,8 @@ def test_replaced_event_with_a_valid_hash(county):
     row = con.execute("SELECT id, effective_on, recorded_at, actor, prev_hash FROM event WHERE project_id = ? "
                       "AND seq = 3", (pid,)).fetchone()
     con.close()
-    payload = events.payload_text({"note": "伪造的跟进：资金已全部到位"})
-    h = hashlib.sha256(events.event_bytes("P-0002", 3, "followup", None, None, None, row[1], row[2], row[3],
+    payload = encoding.payload_text({"note": "伪造的跟进：资金已全部到位"})
+    h = hashlib.sha256(encoding.event_bytes("P-0002", 3, "followup", None, None, None, row[1], row[2], row[3],
                                                 None, payload, row[4])).hexdigest()
     tamper(cli.db, ("UPDATE event SET payload = ?, hash = ? WHERE id = ?", (payload, h, row[0])))
     code, report = verify(cli)

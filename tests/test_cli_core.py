@@ -288,7 +288,7 @@ def test_key_project_lead_to_production_and_chain(cli):
     assert all(e["recorded_at"].endswith("Z") and len(e["recorded_at"]) == 27 for e in events)
 
     # the stored hashes are the hashes of the stored fields
-    from workflow.events import document_hash as event_hash
+    from workflow.encoding import document_hash as event_hash
 
     for e in events:
         assert e["hash"] == event_hash(project=code, seq=e["seq"], kind=e["kind"], trigger=e["trigger"],

@@ -111,7 +111,7 @@ def test_import_obeys_closed_periods(cli, tmp_path):
 
 
 def test_python_api_late_entries(cli, service):
-    from workflow import closing
+    from workflow import closed, closing
     from workflow.db import make_engine
 
     code = service.add_project(name="宾馆建设项目", investor="利源达", industry="hotel", investment_minor=1,
@@ -123,7 +123,7 @@ def test_python_api_late_entries(cli, service):
     admin.dispose()
     with pytest.raises(Refused, match=PERIOD):
         service.add_capital(code, 200, "CNY", on=date(Y, 2, 1))
-    with closing.late("补录"):
+    with closed.late("补录"):
         service.add_capital(code, 200, "CNY", on=date(Y, 2, 1))
     service.add_capital(code, 300, "CNY", on=date(Y, 4, 1))  # outside the closed period
 
@@ -157,7 +157,7 @@ def test_property_closed_reports_never_change(cli, service):
 
     from hypothesis import HealthCheck, given, settings
 
-    from workflow import closing
+    from workflow import closed, closing
     from workflow.db import make_engine
     from workflow.errors import BadInput
 
@@ -204,7 +204,7 @@ def test_property_closed_reports_never_change(cli, service):
                 continue
             try:
                 if is_late:
-                    with closing.late("补录"):
+                    with closed.late("补录"):
                         write()
                 else:
                     write()

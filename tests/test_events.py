@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow import audit, events
+from workflow import checkpoints, encoding, event_rows, events
 
 GOLDEN = {
     "registered": (
@@ -23,7 +23,7 @@ GOLDEN = {
                       "category": None, "key": True, "planned_investment_minor": 66000000000, "unit_code": "XH",
                       "workflow_name": "investment", "workflow_version": 1,
                       "plan": {"sign": "2026-06-30", "fund": None, "break_ground": None, "commission": None}},
-             prev_hash=events.GENESIS),
+             prev_hash=encoding.GENESIS),
         '{"actor":"coord","effective_on":"2026-03-02","from":null,"kind":"registered","payload":{"category":null,'
         '"industry":"矿业","investor":"利源达公司","key":true,"name":"翠宏山铁多金属矿","origin":"黑龙江","plan":'
         '{"break_ground":null,"commission":null,"fund":null,"sign":"2026-06-30"},"planned_investment_minor":'
@@ -76,9 +76,9 @@ GOLDEN = {
 def test_golden_event_bytes_and_hash(name):
     fields, text, digest = GOLDEN[name]
     expected = text.encode("utf-8")
-    assert events.canonical(events.event_document(**fields)) == expected
-    assert rfc8785.dumps(events.event_document(**fields)) == expected  # the reference agrees
-    assert events.document_hash(**fields) == digest == hashlib.sha256(expected).hexdigest()
+    assert encoding.canonical(encoding.event_document(**fields)) == expected
+    assert rfc8785.dumps(encoding.event_document(**fields)) == expected  # the reference agrees
+    assert encoding.document_hash(**fields) == digest == hashlib.sha256(expected).hexdigest()
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -87,9 +87,9 @@ def test_stored_row_fast_path_gives_the_same_bytes(name):
     f, text, _ = GOLDEN[name]
     raw_recorded = f["recorded_at"].strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores it in SQLite
     for eff, rec in ((f["effective_on"].isoformat(), raw_recorded), (f["effective_on"], f["recorded_at"])):
-        got = events.event_bytes(f["project"], f["seq"], f["kind"], f["trigger"], f["from_stage"],
+        got = encoding.event_bytes(f["project"], f["seq"], f["kind"], f["trigger"], f["from_stage"],
                                        f["to_stage"], eff, rec, f["actor"], f["reason"],
-                                       events.payload_text(f["payload"]), f["prev_hash"])
+                                       encoding.payload_text(f["payload"]), f["prev_hash"])
         assert got == text.encode("utf-8")
 
 
@@ -97,13 +97,13 @@ def test_utc_formatting_of_aware_and_naive_times():
     from datetime import timedelta, timezone
 
     shanghai = timezone(timedelta(hours=8))
-    assert events.format_utc(datetime(2026, 3, 2, 9, 2, 3, 456789, tzinfo=shanghai)) == "2026-03-02T01:02:03.456789Z"
-    assert events.format_utc(datetime(2026, 3, 2, 1, 2, 3)) == "2026-03-02T01:02:03.000000Z"
+    assert encoding.format_utc(datetime(2026, 3, 2, 9, 2, 3, 456789, tzinfo=shanghai)) == "2026-03-02T01:02:03.456789Z"
+    assert encoding.format_utc(datetime(2026, 3, 2, 1, 2, 3)) == "2026-03-02T01:02:03.000000Z"
 
 
 # --- the fast serializer is RFC 8785, byte for byte --------------------------------------------------
 
-SAFE_INTS = st.integers(min_value=events.INT_MIN, max_value=events.INT_MAX)
+SAFE_INTS = st.integers(min_value=encoding.INT_MIN, max_value=encoding.INT_MAX)
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
 CJK_AND_CONTROLS = st.text(alphabet=st.sampled_from(
     list("招商引资项目翠宏山铁多金属矿¥万元亿美元") + [chr(i) for i in range(0x20)] + ['"', "\\", "\x7f", "\u2028",
@@ -120,8 +120,8 @@ VALUES = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(VALUES)
 def test_fast_serializer_is_byte_identical_to_rfc8785(value):
-    assert events.canonical(value) == rfc8785.dumps(value)
-    assert events.canonical_exact(value) == rfc8785.dumps(value)
+    assert encoding.canonical(value) == rfc8785.dumps(value)
+    assert encoding.canonical_exact(value) == rfc8785.dumps(value)
 
 
 @settings(max_examples=200, deadline=None)
@@ -130,8 +130,8 @@ def test_payload_round_trip_is_stable(payload):
     """The stored payload text parses back to a value that serialises to the same text."""
     import json
 
-    text = events.payload_text(payload)
-    assert events.payload_text(json.loads(text)) == text
+    text = encoding.payload_text(payload)
+    assert encoding.payload_text(json.loads(text)) == text
     assert text.encode("utf-8") == rfc8785.dumps(payload)
 
 
@@ -143,7 +143,7 @@ def test_payload_round_trip_is_stable(payload):
     {"\uffff": [1, {"\U00010000": None}]},
 ])
 def test_other_values_match_the_reference(value):
-    assert events.canonical(value) == rfc8785.dumps(value)
+    assert encoding.canonical(value) == rfc8785.dumps(value)
 
 
 @pytest.mark.parametrize("value", [
@@ -153,7 +153,7 @@ def test_other_values_match_the_reference(value):
 ])
 def test_refuses_what_the_reference_refuses(value):
     with pytest.raises(Exception) as ours:
-        events.canonical(value)
+        encoding.canonical(value)
     with pytest.raises(Exception) as ref:
         rfc8785.dumps(value)
     assert isinstance(ours.value, rfc8785.CanonicalizationError | UnicodeEncodeError) or \
@@ -170,7 +170,7 @@ def test_subclasses_serialise_like_the_reference():
         HIGH = 3
 
     value = {"c": Color.RED, "l": Level.HIGH, "b": True}
-    assert events.canonical(value) == rfc8785.dumps(value)
+    assert encoding.canonical(value) == rfc8785.dumps(value)
 
 
 # --- the engine writes what verification recomputes ------------------------------------------------
@@ -204,9 +204,9 @@ def test_hash_written_equals_hash_recomputed_after_reading_back(service, cli):
         rows = conn.execute(select(E, P.c.code).join(P, P.c.id == E.c.project_id)
                             .where(P.c.code == code).order_by(E.c.seq)).mappings().all()
     assert len(rows) == len(written) >= 11
-    prev = events.GENESIS
+    prev = encoding.GENESIS
     for r, h in zip(rows, written, strict=True):
-        doc = events.event_document(project=r["code"], seq=r["seq"], kind=r["kind"], trigger=r["trigger"],
+        doc = encoding.event_document(project=r["code"], seq=r["seq"], kind=r["kind"], trigger=r["trigger"],
                                    from_stage=r["from_stage"], to_stage=r["to_stage"],
                                    effective_on=r["effective_on"], recorded_at=r["recorded_at"], actor=r["actor"],
                                    reason=r["reason"], payload=r["payload"], prev_hash=r["prev_hash"])
@@ -220,8 +220,8 @@ def test_running_digest_definition():
     hashes = ["a" * 64, "b" * 64]
     g1 = hashlib.sha256(bytes(32) + hashes[0].encode()).digest()
     g2 = hashlib.sha256(g1 + hashes[1].encode()).digest()
-    assert audit.running_digest(hashes) == g2
-    assert audit.running_digest([]) == bytes(32)
+    assert checkpoints.running_digest(hashes) == g2
+    assert checkpoints.running_digest([]) == bytes(32)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -231,12 +231,12 @@ def test_row_bytes_of_a_stored_sqlite_row_are_the_canonical_bytes(name):
     f, text, _ = GOLDEN[name]
     raw_recorded = f["recorded_at"].strftime("%Y-%m-%d %H:%M:%S.%f")
     row = (7, 100, f["seq"], f["kind"], f["trigger"], f["from_stage"], f["to_stage"], f["effective_on"].isoformat(),
-           raw_recorded, f["actor"], f["reason"], events.payload_text(f["payload"]), f["prev_hash"], "0" * 64)
-    assert events.row_bytes(events.project_field(f["project"]), row) == text.encode("utf-8")
+           raw_recorded, f["actor"], f["reason"], encoding.payload_text(f["payload"]), f["prev_hash"], "0" * 64)
+    assert encoding.row_bytes(encoding.project_field(f["project"]), row) == text.encode("utf-8")
     for i, other in ((7, f["effective_on"]), (8, f["recorded_at"]), (8, raw_recorded + "Z"), (2, str(f["seq"])),
                      (7, f["effective_on"].isoformat() + " ")):
         with pytest.raises((TypeError, ValueError)):
-            events.row_bytes(events.project_field(f["project"]), row[:i] + (other,) + row[i + 1:])
+            encoding.row_bytes(encoding.project_field(f["project"]), row[:i] + (other,) + row[i + 1:])
 
 
 @settings(max_examples=200, deadline=None)
@@ -250,12 +250,12 @@ def test_row_bytes_escape_every_text_field(actor, kind, reason, prev):
                   effective_on="2026-01-02", recorded_at="2026-01-03T04:05:06.000007Z", actor=actor, reason=reason,
                   payload={}, prev_hash=prev)
     try:
-        expected = rfc8785.dumps(events.event_document(**fields))
+        expected = rfc8785.dumps(encoding.event_document(**fields))
     except rfc8785.CanonicalizationError:
         with pytest.raises(ValueError):
-            events.row_bytes(events.project_field("P-0001"), row)
+            encoding.row_bytes(encoding.project_field("P-0001"), row)
         return
-    assert events.row_bytes(events.project_field("P-0001"), row) == expected
+    assert encoding.row_bytes(encoding.project_field("P-0001"), row) == expected
 
 
 _ON = date(2026, 3, 4)
@@ -282,8 +282,8 @@ def test_a_stored_row_reads_back_as_the_event_written(written):
     event of the same class, field for field."""
     import json
 
-    payload = json.loads(events.plain_text(written.payload()))
-    read = events.event_from_row(written.kind, written.trigger, written.from_stage, written.to_stage, written.on,
+    payload = json.loads(encoding.plain_text(written.payload()))
+    read = event_rows.event_from_row(written.kind, written.trigger, written.from_stage, written.to_stage, written.on,
                                  written.reason, payload, frozenset({"on_hold"}))
     assert type(read) is type(written)
     assert read == written

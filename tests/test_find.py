@@ -6,7 +6,8 @@ import json as jsonlib
 
 import pytest
 
-from workflow.find import fold, normalize_code
+from workflow.codes import normalize_code
+from workflow.text import fold
 
 
 def add(cli, name, investor, investment="5600万", unit="XH") -> str:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.conftest import ADMIN, Cli, populate
-from workflow import clock, events
+from workflow import clock, encoding, events
 from workflow.bulk import Op as BulkOp
 from workflow.db import make_engine
 from workflow.errors import BadInput, NotAllowed, Refused
@@ -28,29 +28,29 @@ documents = st.recursive(scalars, lambda inner: st.dictionaries(keys, inner, max
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(keys, documents, max_size=8))
 def test_fast_canonical_json_is_rfc8785(doc):
-    assert events.canonical(doc) == events.canonical_exact(doc) == events.canonical_reference(doc)
+    assert encoding.canonical(doc) == encoding.canonical_exact(doc) == encoding.canonical_reference(doc)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(keys, documents, max_size=6), texts, texts | st.none())
 def test_event_bytes_around_a_stored_payload_are_rfc8785(payload, actor, reason):
     on, at = date(2026, 1, 2), clock.utcnow()
-    doc = events.event_document(
+    doc = encoding.event_document(
         project="P-0001", seq=2, kind="check", trigger=None, from_stage=actor, to_stage=None,
         effective_on=on, recorded_at=at, actor=actor + '"payload":0,', reason=reason,
-        payload=payload, prev_hash=events.GENESIS)
-    got = events.event_bytes("P-0001", 2, "check", None, actor, None, on, at, actor + '"payload":0,', reason,
-                             events.payload_text(payload), events.GENESIS)
-    assert got == events.canonical_reference(doc)
+        payload=payload, prev_hash=encoding.GENESIS)
+    got = encoding.event_bytes("P-0001", 2, "check", None, actor, None, on, at, actor + '"payload":0,', reason,
+                             encoding.payload_text(payload), encoding.GENESIS)
+    assert got == encoding.canonical_reference(doc)
 
 
 def test_fast_canonical_json_on_an_event_document():
-    doc = events.event_document(
+    doc = encoding.event_document(
         project="P-0001", seq=3, kind="followup", trigger=None, from_stage=None, to_stage=None,
         effective_on=date(2026, 1, 2), recorded_at=clock.utcnow(), actor="coord", reason="原因\n\t\"x\"\x01\u2028",
         payload={"note": "电话跟进 😀 \\ \x7f", "amount_minor": 9_000_000_000_000_000, "ok": True, "n": None},
-        prev_hash=events.GENESIS)
-    assert events.canonical(doc) == events.canonical_reference(doc)
+        prev_hash=encoding.GENESIS)
+    assert encoding.canonical(doc) == encoding.canonical_reference(doc)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -355,9 +355,9 @@ def test_event_bytes_are_the_audit_document(payload, actor, reason, trigger, seq
     fields = dict(project="P-0042", seq=seq, kind="transition", trigger=trigger, from_stage="lead", to_stage=None,
                   effective_on=date(2026, 2, 3), recorded_at="2026-02-03T04:05:06.000007Z", actor=actor,
                   reason=reason, payload=payload, prev_hash="e" * 64)
-    got = events.event_bytes("P-0042", seq, "transition", trigger, "lead", None, "2026-02-03", fields["recorded_at"],
-                             actor, reason, events.payload_text(payload), "e" * 64)
-    assert got == events.canonical_reference(events.event_document(**fields))
+    got = encoding.event_bytes("P-0042", seq, "transition", trigger, "lead", None, "2026-02-03", fields["recorded_at"],
+                             actor, reason, encoding.payload_text(payload), "e" * 64)
+    assert got == encoding.canonical_reference(encoding.event_document(**fields))
 
 
 def _one_line(text: str) -> bool:
@@ -383,4 +383,4 @@ def test_the_registered_payload_is_rfc8785(name, investor, industry, origin, cat
                               industry=f.industry, category=f.category, key=bool(key),
                               planned_investment_minor=f.planned_investment_minor, unit_code=f.unit_code,
                               workflow_name="investment", workflow_version=1, plan=f.plan)
-    assert events.payload_text(event.payload()).encode("utf-8") == events.canonical_reference(event.payload())
+    assert encoding.payload_text(event.payload()).encode("utf-8") == encoding.canonical_reference(event.payload())

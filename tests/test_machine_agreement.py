@@ -121,7 +121,7 @@ def _use(monkeypatch, text: str | None):
 def _states(defn):
     """Every (stage, held_from) a project can reach, with a path of triggers to it (the machine's
     routes, breadth first)."""
-    from workflow.events import held_from_after
+    from workflow.definition_model import held_from_after
     from workflow.machine import routes
 
     paused = frozenset(s.key for s in defn.stages if s.is_paused)

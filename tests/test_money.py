@@ -6,21 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from workflow.amounts import MILLION, WAN, YI, Money, compact_money, format_money, format_units, in_units, money_json
 from workflow.errors import BadInput
-from workflow.money import (
-    ACCEPTED_FORMS,
-    MAX_MINOR,
-    MILLION,
-    WAN,
-    YI,
-    Money,
-    compact_money,
-    format_money,
-    format_units,
-    in_units,
-    money_json,
-    parse_amount,
-)
+from workflow.money import ACCEPTED_FORMS, MAX_MINOR, parse_amount
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.sqlite_only
 def test_every_batch_action_and_every_event_kind_is_in_the_table():
     from workflow.bulk import BATCH_RECORDS
     from workflow.commands import BATCH_COMMANDS
-    from workflow.events import KINDS
+    from workflow.words import EVENT_KINDS as KINDS
 
     assert set(BATCH_RECORDS) == set(BATCH_COMMANDS)
     for kind in KINDS:

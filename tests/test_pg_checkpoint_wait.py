@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests.conftest import ADMIN, PgCli, populate
-from workflow import audit
+from workflow import snapshot
 from workflow.errors import Conflict
 
 pytestmark = pytest.mark.postgres
@@ -25,8 +25,8 @@ def pcli(pg_cluster, pg_database) -> PgCli:
 def _wait(pcli, timeout: float) -> None:
     engine = create_engine(pcli.url_for(ADMIN))
     try:
-        with audit._snapshot_connection(engine) as conn:
-            audit._wait_for_clean_prefix(conn, timeout=timeout)
+        with snapshot.snapshot_connection(engine) as conn:
+            snapshot.wait_for_clean_prefix(conn, timeout=timeout)
             conn.rollback()
     finally:
         engine.dispose()

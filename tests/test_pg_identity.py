@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.conftest import ADMIN, COORD, PgCli, populate
-from workflow import clock, events
+from workflow import clock, encoding
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +37,7 @@ def _append(conn, *, actor: str, trigger: str = "submit", seq_offset: int = 1, p
     prev = head_hash if prev is None else prev
     at = clock.utcnow()
     on = clock.today()
-    h = events.event_hash("P-0001", seq, "transition", trigger, frm, to, on, at, actor, None, "{}", prev)
+    h = encoding.event_hash("P-0001", seq, "transition", trigger, frm, to, on, at, actor, None, "{}", prev)
     with conn.transaction():
         conn.execute(
             "INSERT INTO event(project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflow import access
+from workflow import gate
 from workflow.recorders import Recorder, recorder
 from workflow.tables import followup as FU
 from workflow.tables import project as P
@@ -32,7 +32,7 @@ def test_the_recorder_reads_the_rows_the_plain_statements_read(any_service):
         assert ours.lock(conn, "P-0404") is None
         ahead = ours.read_ahead(conn, code, any_service.actor)
         if conn.dialect.name == "sqlite":  # the row with the gate, in one statement
-            disabled, head = access.gate(conn, any_service.actor)
+            disabled, head = gate.gate(conn, any_service.actor)
             assert dict(ahead) == {**row, "gate_disabled": disabled, "gate_ledger_head": head}
             assert ours.read_ahead(conn, "P-0404", any_service.actor) is None
         else:  # PostgreSQL locks only after the role check: nothing is read ahead

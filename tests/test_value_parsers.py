@@ -9,6 +9,8 @@ from datetime import date
 
 import pytest
 
+from workflow.definition import default_definition
+
 
 @pytest.fixture
 def proj(cli):
@@ -115,14 +117,14 @@ def test_unknown_values_keep_their_exit_codes(cli, proj):
 def test_the_parser_folds_case_width_and_spaces():
     from workflow import words
 
-    assert words.documents().parse("Safety  Assessment", "KIND") == "safety_assessment"
-    assert words.documents().parse("ＥＩＡ", "KIND") == "eia"
+    assert words.documents(default_definition()).parse("Safety  Assessment", "KIND") == "safety_assessment"
+    assert words.documents(default_definition()).parse("ＥＩＡ", "KIND") == "eia"
     assert words.lights().parse("红", "--light") == "red"
     assert words.user_roles().parse("协调员", "--role") == "coordinator"
     assert words.currencies().parse("美元", "currency") == "USD"
     assert words.report_kinds().parse("两月一通报", "--report") == "bulletin"
     with pytest.raises(Exception, match="is not one of"):
-        words.stages().parse("已", "--stage")  # one character is never a beginning
+        words.stages(default_definition()).parse("已", "--stage")  # one character is never a beginning
 
 
 # --- every enumerated option of every command accepts back what the program prints for it -----------------
@@ -130,9 +132,10 @@ def test_the_parser_folds_case_width_and_spaces():
 def _vocabularies():
     from workflow import words
 
+    defn = default_definition()
     return {
-        "stage": words.stages(), "trigger": words.triggers(), "document": words.documents(),
-        "check": words.checks(), "problem_kind": words.problem_kinds(), "problem_source": words.problem_sources(),
+        "stage": words.stages(defn), "trigger": words.triggers(defn), "document": words.documents(defn),
+        "check": words.checks(defn), "problem_kind": words.problem_kinds(), "problem_source": words.problem_sources(),
         "user_role": words.user_roles(), "assignment_role": words.assignment_roles(),
         "report": words.report_kinds(), "light": words.lights(), "level": words.levels(),
         "unit_kind": words.unit_kinds(), "result": words.results(), "event": words.event_kinds(),
@@ -233,14 +236,15 @@ def test_advance_accepts_every_stage_and_trigger_form():
     from workflow import words
     from workflow.definition import default_definition
     from workflow.i18n import OPTION_HELP_ZH
+    from workflow.machine import lookup_word
 
     defn = default_definition()
     for vocab, slot in ((words.triggers(defn), 0), (words.stages(defn), 1)):
         for key in vocab.keys:
             for form in vocab.forms(key):
-                assert defn._lookup_word(form)[slot] == key, form
+                assert lookup_word(defn, form)[slot] == key, form
     for key, label in re.findall(r"([a-z_]+) ([\u4e00-\u9fff]{2,})", OPTION_HELP_ZH["target"]):
-        assert defn._lookup_word(label) == defn._lookup_word(key) != (None, None), label
+        assert lookup_word(defn, label) == lookup_word(defn, key) != (None, None), label
 
 
 def test_reassign_takes_a_person_by_name(cli, proj):

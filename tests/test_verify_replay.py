@@ -119,7 +119,7 @@ def test_phantom_row_of_a_project_without_history_is_named(county):
 def test_event_that_skips_a_guard_is_caught(county):
     """A correctly hashed and attributed event appended straight into the table, skipping the guards:
     ``break_ground`` with none of its documents recorded."""
-    from workflow import events
+    from workflow import encoding
     from workflow.db import make_engine
 
     engine = make_engine(county.url_for(COORD))
@@ -132,7 +132,7 @@ def test_event_that_skips_a_guard_is_caught(county):
 
             at = clock.utcnow()
             on = clock.today()
-            h = events.event_hash("P-0001", head_seq + 1, "transition", "break_ground", "funding", "construction",
+            h = encoding.event_hash("P-0001", head_seq + 1, "transition", "break_ground", "funding", "construction",
                                   on, at, COORD, None, "{}", head_hash)
             conn.execute(text(
                 "INSERT INTO event(project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, "

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
-from workflow.errors import BadInput, NotAllowed
+from workflow.errors import BadInput, NotAllowed, NotFound
+from workflow.gate import is_disabled
 from workflow.tables import app_user as AU
-from workflow.tables import ledger as LG
 from workflow.values import identifier
 from workflow.words import user_roles
 
-USER_ROLES = ("coordinator", "leader", "auditor", "admin")  # the roles a login can hold
 WRITERS = ("coordinator", "admin")
 ADMIN = ("admin",)
 
@@ -62,25 +61,6 @@ def role_of(conn: Connection, login: str, cache: dict[str, str | None] | None = 
     return role
 
 
-_DISABLED = select(AU.c.disabled).where(AU.c.login == bindparam("b_login"))  # built once: every write asks
-# What every write transaction reads before it writes, in one statement built once: whether the actor
-# is disabled, and the set-up ledger's head hash (which names the ledger's whole content, closed
-# periods included: ``workflow.closing.closed_ranges_at``).
-GATE_COLUMNS = (_DISABLED.scalar_subquery().label("gate_disabled"),
-                select(LG.c.hash).order_by(LG.c.seq.desc()).limit(1).scalar_subquery().label("gate_ledger_head"))
-_GATE = select(*GATE_COLUMNS)
-
-
-def is_disabled(conn: Connection, login: str) -> bool:
-    return bool(conn.execute(_DISABLED, {"b_login": login}).scalar())
-
-
-def gate(conn: Connection, login: str) -> tuple[bool, str | None]:
-    """Whether ``login`` is disabled, and the ledger's head hash (None: an empty ledger)."""
-    disabled, head = conn.execute(_GATE, {"b_login": login}).one()
-    return bool(disabled), head
-
-
 def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
             cache: dict[str, str | None] | None = None, *, disabled: bool | None = None) -> str:
     """The actor's role if it is one of ``roles`` and the login is not disabled; otherwise NotAllowed
@@ -111,8 +91,6 @@ def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
 
 
 def _user(conn: Connection, login: str) -> dict:
-    from workflow.errors import NotFound
-
     row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
     if row is None:
         raise NotFound("unknown_user", [{"user": login}], login=login)

@@ -1,38 +1,11 @@
-"""Canonical event bytes, the per-project hash chain, checkpoints, verification and the audit log.
+"""Verification of history (``audit verify``, docs/audit.md): every event's hash recomputed from its
+stored fields, the per-project hash chains, each project row against its history, the set-up ledger
+and settings; and taking a checkpoint, which verifies first.  The digest of checkpoints is
+``workflow.checkpoints``, the audit log ``workflow.audit_log``.
 
 An event's hash is SHA-256 over the RFC 8785 canonical JSON of its stored fields, including the
-previous event's hash, so editing, removing or reordering any event breaks every later link.
-Timestamps are hashed as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` so SQLite and PostgreSQL give the same
-bytes; dates as ``YYYY-MM-DD``; amounts as integers; payloads as parsed JSON objects.
-
-Canonical JSON
-    :func:`workflow.events.canonical` is a fast serializer that gives the same bytes as the reference
-    ``rfc8785`` package (and raises where it raises) for every kind of value we store: strings
-    (Chinese text, control characters, quotes), integers within ±(2**53 - 1), booleans, null,
-    lists and nested objects; floats are handed to ``rfc8785`` itself.  ``tests/test_audit_canonical.py``
-    proves the two byte-identical with golden vectors and generated values.
-
-Checkpoints
-    A chain alone cannot show that a tail or a whole project was cut off.  A checkpoint's digest is
-    a running SHA-256 over every event hash in the order the events were written (``event.id``)::
-
-        G0 = 32 zero bytes;  Gk = SHA-256(G(k-1) || ascii hex hash of event k);  digest = hex(Gn)
-
-    The set-up ledger's entries (period closes with their frozen figures, unit and user edits) are
-    folded into the same running hash at their place in that order: entry e, appended when the last
-    event written was ``after_event``, enters right after that event (``Gk = SHA-256(G(k-1) || ascii
-    hex hash of entry e)``), so the digest also fixes the ledger up to its head at that moment.
-
-    Each event hash covers its project code, its ``seq`` and the previous hash of its project, so
-    the digest fixes every project's (code, last seq, head hash) at that moment; the checkpoint row
-    also stores those heads so that ``verify`` can name the project and event that changed.  The
-    digest is computed from a snapshot in which the visible events are a prefix of the write order
-    (SQLite serialises writers; on PostgreSQL the snapshot is retried until no writer is in flight),
-    so later appends never change it.  ``verify --digest D`` recomputes the running hash over the
-    events as they are now and passes only if some prefix reproduces ``D``: an event covered by
-    the checkpoint that was edited, removed, reordered or re-hashed, a truncated chain or a deleted
-    project all make that impossible (short of a SHA-256 collision), whether or not the checkpoint
-    row is still in the database.  The row only adds precision (which project, which event).
+previous event's hash, so editing, removing or reordering any event breaks every later link
+(``workflow.encoding``).
 
 Verification (:func:`verify`) recomputes every event's hash from its stored fields, checks that
 ``seq`` runs 1, 2, 3, … per project, that each ``prev_hash`` is the previous event's hash, and that
@@ -45,31 +18,43 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import insert, select
+
+from workflow import clock, ledger, settings
 from workflow.catalogue import Message
-from workflow.events import (
+from workflow.checkpoints import (
+    DIGEST_GENESIS,
+    LEDGER_HEAD,
+    LedgerFolds,
+    checkpoint_row,
+    normalise_digest,
+)
+from workflow.codes import project_code
+from workflow.definition import get_definition
+from workflow.definition_model import held_from_after
+from workflow.encoding import (
     GENESIS,
-    KINDS,
     canonical,
     event_bytes,
     event_document,
-    event_json,
     format_utc,
-    held_from_after,
-    project_code,
     project_field,
-    replay_stage,
     row_bytes,
 )
+from workflow.errors import IntegrityFailure
+from workflow.replay_check import Checker
+from workflow.snapshot import snapshot_connection, stream, wait_for_clean_prefix
+from workflow.tables import checkpoint as C
+from workflow.tables import ledger as L
+from workflow.tables import project as P
 
-__all__ = ["GENESIS", "KINDS", "event_json", "format_utc", "replay_stage", "project_code"]
+__all__ = ["format_utc"]  # re-exported: workflow/rules.py reads it here
 
-DIGEST_GENESIS = bytes(32)
 MAX_FAILURES = 10_000
 
 
@@ -101,41 +86,8 @@ def slow_event_hash(code, seq, kind, trigger, from_stage, to_stage, effective_on
     return hashlib.sha256(canonical(doc)).hexdigest(), canonical_payload == payload
 
 
-class _LedgerFolds:
-    """The ledger entries to fold into a running digest, by their place in the write order of history
-    (``workflow.ledger.positions``).  ``at`` is the event id after which the next one enters (None when
-    none is left); :meth:`fold` folds every entry placed before the event ``before`` (all of them with
-    None), checking each new state against ``target``."""
-
-    __slots__ = ("rows", "i", "at")
-
-    def __init__(self, conn):
-        from workflow import ledger
-
-        self.rows = ledger.positions(conn)
-        self.i = 0
-        self.at: int | None = self.rows[0][0] if self.rows else None
-
-    def fold(self, g: bytes, before: int | None, target: bytes | None, matched: int | None,
-             done: int) -> tuple[bytes, int | None]:
-        rows, i, sha256 = self.rows, self.i, hashlib.sha256
-        while i < len(rows) and (before is None or rows[i][0] < before):
-            g = sha256(g + rows[i][1].encode("ascii")).digest()
-            if matched is None and g == target:
-                matched = done
-            i += 1
-        self.i = i
-        self.at = rows[i][0] if i < len(rows) else None
-        return g, matched
 
 
-def running_digest(hashes, start: bytes = DIGEST_GENESIS) -> bytes:
-    """The checkpoint digest over event hashes in write order (see the module docstring)."""
-    g = start
-    sha = hashlib.sha256
-    for h in hashes:
-        g = sha(g + h.encode("ascii")).digest()
-    return g
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -195,75 +147,11 @@ def _paused_stages(name: str, version: int, cache: dict) -> frozenset:
     key = (name, version)
     if key not in cache:
         try:
-            from workflow.definition import get_definition
-
             defn = get_definition(name, version)
             cache[key] = frozenset(s.key for s in defn.stages if s.is_paused)
         except Exception:  # an unknown workflow: held_from is then not checked
             cache[key] = None
     return cache[key]
-
-
-def _snapshot_connection(engine):
-    """A connection whose reads share one snapshot (PostgreSQL: REPEATABLE READ)."""
-    conn = engine.connect()
-    if conn.dialect.name == "postgresql":
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn
-
-
-# Writers that may leave a gap in the event ids this snapshot sees: every other transaction holding a
-# row-exclusive lock on this database's ``event`` table (it inserted events, or is inserting them; an
-# in-progress writer whose xid is not below the snapshot's xmax is not in its xip list, so the list
-# alone is not enough), and every transaction of the xip list that has ended since (it cannot be told
-# apart any more).  A transaction appending to the set-up ledger (it holds the ledger's advisory lock)
-# counts too: its entry takes its place in the write order from the events it saw.  Readers, writers
-# of other tables and other databases' transactions do not count.
-_BUSY_WRITERS = """
-WITH running AS (
-  SELECT l.transactionid::text AS xid FROM pg_locks l
-  WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
-), writers AS (
-  SELECT DISTINCT l.pid FROM pg_locks l
-  WHERE l.locktype = 'relation' AND l.relation = 'event'::regclass AND l.granted
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()
-  UNION
-  SELECT l.pid FROM pg_locks l
-  WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = {ledger_lock} AND l.objsubid = 1 AND l.granted
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    AND l.pid <> pg_backend_pid()
-), xip AS (
-  SELECT (x::text::numeric % 4294967296)::text AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
-)
-SELECT (SELECT count(*) FROM writers)
-     + (SELECT count(*) FROM xip WHERE NOT EXISTS (SELECT 1 FROM running r WHERE r.xid = xip.xid))
-"""
-
-
-def _wait_for_clean_prefix(conn, timeout: float = 30.0) -> None:
-    """PostgreSQL: make the transaction's snapshot one with no writer of this database's history in
-    flight, so the visible events are a prefix of the ``event.id`` order.  Only transactions that
-    insert events here count (``_BUSY_WRITERS``): readers, other tables' writers and other databases'
-    transactions are not waited for.  One that has not inserted an event yet allocates its ids after
-    the snapshot, above every id it sees.  SQLite needs nothing: writers are serialised
-    and a read snapshot always sees a prefix."""
-    if conn.dialect.name != "postgresql":
-        return
-    from sqlalchemy import text
-
-    from workflow.errors import Conflict
-    from workflow.ledger import LEDGER_LOCK
-
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = conn.execute(text(_BUSY_WRITERS.replace("{ledger_lock}", str(LEDGER_LOCK)))).scalar()
-        if not busy:
-            return
-        conn.rollback()
-        if time.monotonic() > deadline:
-            raise Conflict("database_stayed_busy_with")
-        time.sleep(0.05)
 
 
 def _load_projects(conn) -> dict[int, tuple]:
@@ -273,16 +161,6 @@ def _load_projects(conn) -> dict[int, tuple]:
     return {r[0]: tuple(r) for r in rows}
 
 
-def _checkpoint_row(conn, digest: str | None) -> dict | None:
-    from sqlalchemy import select
-
-    from workflow.tables import checkpoint as C
-
-    stmt = select(C).order_by(C.c.id.desc()).limit(1)
-    if digest is not None:
-        stmt = select(C).where(C.c.digest == digest).order_by(C.c.id.desc()).limit(1)
-    row = conn.execute(stmt).mappings().first()
-    return dict(row) if row else None
 
 
 def _heads_of(row: dict, failures: _Failures) -> dict[tuple[str, int], str]:
@@ -294,32 +172,14 @@ def _heads_of(row: dict, failures: _Failures) -> dict[tuple[str, int], str]:
         return {}
 
 
-def _stream(conn, sql: str, params: tuple = ()):
-    """Rows of a driver-level SELECT, streamed: on SQLite straight from the sqlite3 cursor (it steps
-    lazily; the SQLAlchemy row layer would cost a quarter of verify's time), elsewhere through a
-    server-side cursor in batches."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("SELECT 1").close()  # make sure the transaction (the snapshot) has begun
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.arraysize = 1000
-            yield from cursor.execute(sql, params)
-        finally:
-            cursor.close()
-        return
-    result = conn.execution_options(stream_results=True, max_row_buffer=5000).exec_driver_sql(sql, params)
-    yield from result
-
-
 def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
            digest: str | None = None, running: bool = False, wanted: dict | None = None,
            progress: Callable[[int, int], None] | None = None, total: int = 0,
            failures: _Failures) -> dict:
     """Stream the events in write order, checking each one and each chain link; returns the chains,
     the running digest state and what was found for ``wanted`` (code, seq) pairs.  (Verify's replay
-    reads them in project order instead: ``_sweep_projects``, the same checks project by project.)"""
+    reads them in project order instead: ``_sweep_projects``; both check each event by ``_check_event``.)"""
     sha256 = hashlib.sha256
-    fast = event_bytes
     chains: dict[int, _Chain] = {}
     paused_cache: dict = {}
     target = bytes.fromhex(digest) if digest else None
@@ -331,42 +191,15 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
     done = 0
     step = 20_000
     countdown = step
-    folds = _LedgerFolds(conn) if running else None
+    folds = LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
-    for row in _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
-        (_id, pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
-         stored) = row
+    for row in stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
+        _id, pid, stored = row[0], row[1], row[13]
         ch = chains.get(pid)
         if ch is None:
             ch = chains[pid] = _new_chain(projects.get(pid), pid, paused_cache)
         code = ch.code
-        # 1. the event's own hash, from its stored fields
-        try:
-            ok = sha256(fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
-                             prev)).hexdigest() == stored
-        except (TypeError, ValueError, UnicodeEncodeError):
-            ok = False
-        if not ok:
-            _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
-                        payload, prev, stored)
-        # 2. its place in the chain
-        expected = ch.last_seq + 1
-        if seq == expected:
-            if prev != ch.last_hash:
-                failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
-                             if seq > 1 else Message("prev_hash_of_first"))
-        else:
-            seq = _link_failure(failures, code, seq, ch.last_seq)
-        if seq > ch.last_seq:
-            ch.last_seq = seq
-            ch.last_hash = stored
-        # 3. what the project row must agree with
-        if ch.n and (actor != ch.actor or kind == "correction"):
-            ch.lo += 1  # one service call acts for one actor; a correction always opens its own
-        ch.actor = actor
-        ch.n += 1
-        if to_stage is not None:
-            _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+        seq = _check_event(ch, failures, None, row)  # 1.-3.
         # 4. the running digest (with the ledger entries placed before this event) and the heads
         if running:
             if fold_at is not None and _id > fold_at:
@@ -389,6 +222,40 @@ def _sweep(conn, *, where: str = "", params: tuple = (), projects: dict[int, tup
         progress(done, max(total, done))
     return {"chains": chains, "events": done, "matched_at": matched_at, "found": found, "digest": g,
             "ledger_folded": bool(folds and folds.rows)}
+
+
+def _check_event(ch: _Chain, failures: _Failures, raw: bytes | None, row: tuple) -> int:
+    """The checks of one event on its project's chain ``ch``, in whichever order the sweep reads the
+    events: 1. its own hash, from its stored fields (``raw``: its bytes when the caller made them);
+    2. its place in the chain; 3. what the project row must agree with (kept on ``ch``).  Returns its
+    seq as the chain counts it (a broken link is counted where it fits)."""
+    (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, stored) = row
+    code = ch.code
+    try:
+        if raw is None:
+            raw = event_bytes(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
+        ok = hashlib.sha256(raw).hexdigest() == stored
+    except (TypeError, ValueError):  # UnicodeEncodeError included
+        ok = False
+    if not ok:
+        _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
+                    payload, prev, stored)
+    if seq == ch.last_seq + 1:
+        if prev != ch.last_hash:
+            failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
+                         if seq > 1 else Message("prev_hash_of_first"))
+    else:
+        seq = _link_failure(failures, code, seq, ch.last_seq)
+    if seq > ch.last_seq:
+        ch.last_seq = seq
+        ch.last_hash = stored
+    if ch.n and (actor != ch.actor or kind == "correction"):
+        ch.lo += 1  # one service call acts for one actor; a correction always opens its own
+    ch.actor = actor
+    ch.n += 1
+    if to_stage is not None:
+        _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+    return seq
 
 
 def _link_failure(failures: _Failures, code: str, seq: Any, last_seq: int) -> int:
@@ -442,13 +309,11 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
                     feed) -> dict:
     """``_sweep``'s checks with the events read in project order (``(project_id, seq)``), one project
     at a time: its rows are gathered (in C), its chain checked in one loop over locals, and the rows
-    handed to ``feed`` (a ``replay.Checker``): one read of history for both checks.  Each event must
+    handed to ``feed`` (a ``workflow.replay_check.Checker``): one read of history for both checks.  Each event must
     also have been written after the one before it.  The running digest needs its own pass in write
     order (``_digest_pass``)."""
     from itertools import groupby
 
-    sha256 = hashlib.sha256
-    fast = event_bytes
     stored_bytes = row_bytes if conn.dialect.name == "sqlite" else None  # SQLite's column forms
     chains: dict[int, _Chain] = {}
     paused_cache: dict = {}
@@ -458,7 +323,7 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
         want.setdefault(code_, set()).add(seq_)
     done = 0
     report_at = 20_000
-    events = _stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event ORDER BY project_id, seq")
+    events = stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event ORDER BY project_id, seq")
     for pid, group in groupby(events, _PROJECT_ID):
         rows = list(group)
         ch = chains.get(pid)
@@ -467,53 +332,24 @@ def _sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = N
         code = ch.code
         project = project_field(code)
         wanted_seqs = want.get(code)
-        last_seq, last_hash, lo, last_actor, n = ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n
         max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
         for row in rows:
-            (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev,
-             stored) = row
+            _id, seq = row[0], row[2]
             if _id > max_id:  # read in seq order: each event must have been written after the one before
                 max_id, max_seq = _id, seq
             elif flagged != max_seq:
                 flagged = max_seq
                 failures.add(code, max_seq, Message("event_is_out_of_order", max_seq=max_seq, seq=seq))
-            # 1. the event's own hash, from its stored fields
-            try:
-                raw = None
-                if stored_bytes is not None:
-                    try:
-                        raw = stored_bytes(project, row)
-                    except (TypeError, ValueError):  # not SQLite's forms: the general encoder
-                        pass
-                if raw is None:
-                    raw = fast(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
-                ok = sha256(raw).hexdigest() == stored
-            except (TypeError, ValueError):  # UnicodeEncodeError included
-                ok = False
-            if not ok:
-                _slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
-                            payload, prev, stored)
-            # 2. its place in the chain
-            if seq == last_seq + 1:
-                if prev != last_hash:
-                    failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
-                                 if seq > 1 else Message("prev_hash_of_first"))
-            else:
-                seq = _link_failure(failures, code, seq, last_seq)
-            if seq > last_seq:
-                last_seq = seq
-                last_hash = stored
-            # 3. what the project row must agree with
-            if n and (actor != last_actor or kind == "correction"):
-                lo += 1  # one service call acts for one actor; a correction always opens its own
-            last_actor = actor
-            n += 1
-            if to_stage is not None:
-                _follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+            raw = None
+            if stored_bytes is not None:
+                try:
+                    raw = stored_bytes(project, row)
+                except (TypeError, ValueError):  # not SQLite's forms: the general encoder
+                    pass
+            seq = _check_event(ch, failures, raw, row)  # 1.-3.
             # 4. the checkpoint's heads
             if wanted_seqs is not None and seq in wanted_seqs:
-                found[(code, seq)] = stored
-        ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n = last_seq, last_hash, lo, last_actor, n
+                found[(code, seq)] = row[13]
         ch.max_id, ch.max_seq, ch.flagged = max_id, max_seq, flagged
         feed.project(pid, rows)
         done += len(rows)
@@ -534,7 +370,7 @@ def _digest_pass(conn, digest: str) -> dict:
     g = DIGEST_GENESIS
     matched_at = 0 if target == g else None
     done = 0
-    folds = _LedgerFolds(conn)  # the set-up ledger's entries, each folded in after the event it followed
+    folds = LedgerFolds(conn)  # the set-up ledger's entries, each folded in after the event it followed
     if conn.dialect.name == "sqlite":
         # The hash text's bytes straight from SQLite (a 64-hex hash is its own ASCII; no str in between),
         # fetched in batches: for one short column a row at a time would cost as much as the hashing.
@@ -564,7 +400,7 @@ def _digest_pass(conn, digest: str) -> dict:
         g, matched_at = folds.fold(g, None, target, matched_at, done)
         return {"matched_at": matched_at, "digest": g}
     fold_at = folds.at
-    for (_id, stored) in _stream(conn, "SELECT id, hash FROM event ORDER BY id"):
+    for (_id, stored) in stream(conn, "SELECT id, hash FROM event ORDER BY id"):
         if fold_at is not None and _id > fold_at:
             g, matched_at = folds.fold(g, _id, target, matched_at, done)
             fold_at = folds.at
@@ -621,7 +457,6 @@ def _check_projects(projects: dict[int, tuple], chains: dict[int, _Chain], failu
             failures.add(ch.code, None, Message("events_exist_but_project", n=ch.n))
 
 
-LEDGER_HEAD = "ledger"  # the checkpoint heads' entry for the set-up ledger (no project has this code)
 
 
 def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, failures: _Failures,
@@ -681,16 +516,14 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     if digest is not None:
         digest = normalise_digest(digest)
     failures = _Failures(max_failures)
-    with _snapshot_connection(engine) as conn:
+    with snapshot_connection(engine) as conn:
         projects = _load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
-        row = _checkpoint_row(conn, digest)
+        row = checkpoint_row(conn, digest)
         check = digest if digest is not None else (row["digest"] if row else None)
         wanted = _heads_of(row, failures) if row is not None else {}
         if replay:
-            from workflow import replay as R
-
-            checker = R.Checker(conn, _stream, failures.add_item)
+            checker = Checker(conn, stream, failures.add_item)
             try:
                 sweep = _sweep_projects(conn, projects=projects, wanted=wanted, progress=progress, total=total,
                                         failures=failures, feed=checker)
@@ -717,17 +550,11 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
 
 
 def _ledger_hashes(conn) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from workflow.tables import ledger as L
-
     return {seq: h for seq, h in conn.execute(select(L.c.seq, L.c.hash))}
 
 
 def _check_ledger(conn, failures: _Failures) -> dict:
     """The set-up ledger's chain (``workflow.ledger``): each problem added as ``code`` "ledger"."""
-    from workflow import ledger
-
     for p in ledger.verify_ledger(conn):
         failures.add(p["code"], p["seq"], p["problem"])
     return ledger.head(conn)
@@ -736,8 +563,6 @@ def _check_ledger(conn, failures: _Failures) -> dict:
 def _check_settings(conn, failures: _Failures) -> None:
     """The ``setting`` table rebuilt from the set-up ledger (``workflow.settings``): each difference
     added with table ``setting``, ``code`` the key, ``seq`` the ledger entry and the field."""
-    from workflow import settings
-
     for d in settings.differences(conn):
         key, entry, field = d["key"], d["entry"], d["field"]
         if field == "row":
@@ -749,13 +574,6 @@ def _check_settings(conn, failures: _Failures) -> None:
         failures.add(key, entry, problem, table="setting", field=field, expected=d["expected"], found=d["found"])
 
 
-def normalise_digest(digest: str) -> str:
-    from workflow.errors import BadInput
-
-    value = digest.strip().lower()
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise BadInput("bad_digest", digest=digest)
-    return value
 
 
 def verify_project(conn, project_id: int) -> dict:
@@ -770,9 +588,6 @@ def verify_project(conn, project_id: int) -> dict:
 
 
 def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
-    from sqlalchemy import select
-
-    from workflow.tables import project as P
     row = conn.execute(select(P.c.id, P.c.code, P.c.stage, P.c.held_from, P.c.version, P.c.head_seq,
                               P.c.head_hash, P.c.workflow_name, P.c.workflow_version)
                        .where(P.c.id == project_id)).first()
@@ -790,12 +605,9 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     a history that is already broken.  With ``store`` the checkpoint row (digest, heads, counts, time,
     actor) is inserted afterwards through ``write_engine``; the digest is the auditor's to keep.
     """
-    from workflow import clock
-    from workflow.errors import IntegrityFailure
-
     failures = _Failures()
-    with _snapshot_connection(engine) as conn:
-        _wait_for_clean_prefix(conn)
+    with snapshot_connection(engine) as conn:
+        wait_for_clean_prefix(conn)
         at = clock.utcnow()
         projects = _load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
@@ -813,10 +625,6 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     doc = {"digest": sweep["digest"].hex(), "projects": len(heads), "events": sweep["events"],
            "at": format_utc(at), "actor": actor, "stored": False, "ledger": ledger_head}
     if store:
-        from sqlalchemy import insert
-
-        from workflow.tables import checkpoint as C
-
         with (write_engine or engine).begin() as wconn:
             wconn.execute(insert(C).values(
                 digest=doc["digest"], projects=doc["projects"], events=doc["events"],
@@ -825,131 +633,21 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     return doc
 
 
-def latest_checkpoint(conn) -> dict | None:
-    """The newest stored checkpoint without its heads (a row per project: megabytes on a large
-    database, and ``history`` shows this on every page)."""
-    rows = list_checkpoints(conn, 1)
-    return rows[0] if rows else None
 
 
-def list_checkpoints(conn, limit: int = 50) -> list[dict]:
-    from sqlalchemy import select
-
-    from workflow.tables import checkpoint as C
-
-    rows = conn.execute(select(C.c.digest, C.c.projects, C.c.events, C.c.at, C.c.actor)
-                        .order_by(C.c.id.desc()).limit(limit)).mappings()
-    return [{"digest": r["digest"], "projects": r["projects"], "events": r["events"], "at": format_utc(r["at"]),
-             "actor": r["actor"]} for r in rows]
 
 
 # --- the audit log ---------------------------------------------------------------------------------
 
 
-def log_query(*, date_from: date | None = None, date_to: date | None = None, actor: str | None = None,
-              unit: str | None = None, stage: str | None = None, kind: str | None = None,
-              project_id: int | None = None):
-    """The SELECT behind ``audit log`` (and ``history``): events with their project's code and unit,
-    by effective date then write order."""
-    from sqlalchemy import or_, select
-
-    from workflow.tables import event as E
-    from workflow.tables import project as P
-    stmt = (select(E.c.seq, E.c.kind, E.c.trigger, E.c.from_stage, E.c.to_stage, E.c.effective_on,
-                   E.c.recorded_at, E.c.actor, E.c.reason, E.c.payload, E.c.hash, E.c.prev_hash,
-                   P.c.code, P.c.unit_code, E.c.id.label("event_id"))
-            .select_from(E.join(P, P.c.id == E.c.project_id)))
-    if project_id is not None:
-        return stmt.where(E.c.project_id == project_id).order_by(E.c.seq)
-    if date_from is not None:
-        stmt = stmt.where(E.c.effective_on >= date_from)
-    if date_to is not None:
-        stmt = stmt.where(E.c.effective_on <= date_to)
-    if actor is not None:
-        stmt = stmt.where(E.c.actor == actor)
-    if unit is not None:
-        stmt = stmt.where(P.c.unit_code == unit)
-    if stage is not None:
-        stmt = stmt.where(or_(E.c.from_stage == stage, E.c.to_stage == stage))
-    if kind is not None:
-        stmt = stmt.where(E.c.kind == kind)
-    return stmt.order_by(E.c.effective_on, E.c.id)
 
 
-def iter_log(engine, *, batch: int = 2000, setup: bool = False, **filters) -> Iterator[dict]:
-    """Stream ``audit log`` events (constant memory: a server-side cursor / ``yield_per`` batches).
-    ``setup``: the set-up ledger's entries too (:func:`setup_rows`), each in its place — by its
-    effective date, then after the last event written before it (``after_event``)."""
-    stmt = log_query(**filters)
-    with engine.connect() as conn:
-        pending = setup_rows(conn, filters) if setup else []
-        at = 0
-        result = conn.execution_options(yield_per=batch).execute(stmt)
-        for row in result.mappings():
-            place = (row["effective_on"].isoformat(), row["event_id"])
-            while at < len(pending) and pending[at]["_place"] < place:
-                yield _without_place(pending[at])
-                at += 1
-            event = event_json(row)
-            event["code"] = row["code"]
-            event["unit"] = row["unit_code"]
-            yield event
-        for entry in pending[at:]:
-            yield _without_place(entry)
-        conn.rollback()
 
 
-def setup_rows(conn, filters: dict) -> list[dict]:
-    """The set-up ledger's entries as ``audit log`` rows (``"setup": true``, no project), with their
-    place in the log's order; ``date_from``/``date_to`` bound their effective dates and ``actor`` keeps
-    one actor's."""
-    from workflow import ledger
-
-    rows = []
-    for e in ledger.setup_log(conn, date_from=filters.get("date_from"), date_to=filters.get("date_to"),
-                              actor=filters.get("actor")):
-        rows.append({"code": None, "unit": None, "setup": True, "seq": e["seq"], "kind": e["kind"],
-                     "target": e["target"], "trigger": None, "from": None, "to": None,
-                     "effective_on": e["effective_on"], "recorded_at": e["recorded_at"], "actor": e["actor"],
-                     "reason": e["reason"], "payload": e["payload"], "hash": e["hash"], "prev_hash": e["prev_hash"],
-                     "_place": (e["effective_on"], e["after_event"] or 0, 0.5)})
-    rows.sort(key=lambda r: (r["_place"], r["seq"]))
-    return rows
 
 
-def _without_place(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k != "_place"}
 
 
-def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | None
-                      ) -> tuple[str | None, str | None, str | None]:
-    """Refuse unknown units, stages and kinds before streaming starts (exit 2 / 4, never half a log);
-    returns them as keys (a unit may be named, a stage or kind given in English or Chinese)."""
-    from workflow.find import stage_key, unit_code
-    from workflow.words import event_kinds
-
-    if unit is not None:
-        unit = unit_code(conn, unit)
-    if stage is not None:
-        stage = stage_key(stage)
-    if kind is not None:
-        kind = event_kinds().find(kind) or kind  # a kind of event this program does not know: refused below
-    from sqlalchemy import select
-
-    from workflow.errors import BadInput, NotFound
-    from workflow.tables import event as E
-    from workflow.tables import unit as U
-
-    if unit is not None and conn.execute(select(U.c.code).where(U.c.code == unit)).first() is None:
-        raise NotFound("no_unit", [{"unit": unit}], unit=unit)
-    if stage is not None:
-        from workflow.definition import default_definition
-
-        default_definition().stage(stage)
-    if kind is not None and kind not in KINDS:
-        if conn.execute(select(E.c.id).where(E.c.kind == kind).limit(1)).first() is None:
-            raise BadInput("kind_is_not_event", kind=kind, kinds=list(KINDS))
-    return unit, stage, kind
 
 
 # --- replay (corrections) ---------------------------------------------------------------------------
@@ -958,45 +656,5 @@ def check_log_filters(conn, *, unit: str | None, stage: str | None, kind: str | 
 # --- one project's history -------------------------------------------------------------------------
 
 
-def corrections_of(events: list[dict]) -> dict[int, int]:
-    """seq of a corrected event -> seq of the correction naming it."""
-    out: dict[int, int] = {}
-    for e in events:
-        if e["kind"] == "correction":
-            target = (e.get("payload") or {}).get("corrects")
-            if isinstance(target, int) and target not in out:
-                out[target] = e["seq"]
-    return out
 
 
-def project_history(engine, code: str) -> dict:
-    """``history CODE``: the project's header, every event in ``seq`` order, the result of checking its
-    chain and row, and the latest checkpoint; one snapshot, reads only."""
-    from sqlalchemy import select
-
-    from workflow.find import normalize_code, project_not_found
-    from workflow.tables import project as P
-    from workflow.tables import unit as U
-    with _snapshot_connection(engine) as conn:
-        proj = conn.execute(
-            select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
-                   P.c.unit_code, U.c.name.label("unit_name"), P.c.planned_investment_minor,
-                   P.c.planned_currency, P.c.head_seq, P.c.head_hash, P.c.version, P.c.registered_on)
-            .select_from(P.outerjoin(U, U.c.code == P.c.unit_code)).where(P.c.code == normalize_code(code))
-        ).mappings().first()
-        if proj is None:
-            raise project_not_found(conn, code)
-        events = [event_json(r) for r in conn.execute(log_query(project_id=proj["id"])).mappings()]
-        chain = verify_project(conn, proj["id"])
-        latest = latest_checkpoint(conn)
-        conn.rollback()
-    return {
-        "code": proj["code"], "name": proj["name"], "investor": proj["investor"], "industry": proj["industry"],
-        "key": bool(proj["key"]), "stage": proj["stage"], "stage_since": proj["stage_since"].isoformat(),
-        "unit": proj["unit_code"], "unit_name": proj["unit_name"],
-        "planned_investment": {"amount_minor": int(proj["planned_investment_minor"]),
-                               "currency": proj["planned_currency"]},
-        "registered_on": proj["registered_on"].isoformat(), "version": proj["version"],
-        "head_seq": proj["head_seq"], "head_hash": proj["head_hash"], "events": events,
-        "corrected": corrections_of(events), "chain": chain, "checkpoint": latest,
-    }

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.access import require, roles_for
 from workflow.catalogue import Message
+from workflow.codes import project_code
 from workflow.commands import BATCH_COMMANDS, ProjectFields, register
 from workflow.commands.assignments import RuleContext
 from workflow.commands.projects import (
@@ -31,8 +32,10 @@ from workflow.commands.projects import (
 )
 from workflow.directory import unit_codes
 from workflow.errors import BadInput, Duplicate, PipelineError
+from workflow.io import Identities, identity_digest
+from workflow.rows import ProjectRow
 from workflow.rules import Facts
-from workflow.store import ProjectRow, Txn, project_code
+from workflow.store import Txn
 from workflow.values import day
 
 PROJECT_ARGS = ("name", "investor", "industry", "investment_minor", "unit", "origin", "category", "key", "plan")
@@ -159,16 +162,12 @@ class _Duplicates:
     the digest of their ``project_identity`` (flat memory, as ``workflow.io.check_rows``)."""
 
     def __init__(self, conn: Connection):
-        from workflow.io import Identities
-
         self.existing = Identities(lambda: conn.execute(open_projects()))
         self.seen: dict[int, int] = {}  # digest -> the row that first gave it
         self.problems: list[dict] = []
         self._named: list[tuple[dict, int]] = []  # (problem, digest) of rows naming an existing project
 
     def repeated(self, row: int, fields: ProjectFields) -> bool:
-        from workflow.io import identity_digest
-
         digest = identity_digest(project_identity(fields.name, fields.investor))
         if digest in self.existing.digests:
             self.problems.append({"row": row, "message": ""})

@@ -29,7 +29,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Date, insert, select
+
+from workflow import audit, clock, county
+from workflow.db import make_engine
+from workflow.encoding import canonical, format_utc
 from workflow.errors import BadInput, IntegrityFailure
+from workflow.history_db import COPIED_TABLES
+from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
+from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
+from workflow.store import COLUMNS, insert_many
+from workflow.tables import UTCDateTime, metadata
+from workflow.tables import event as E
+from workflow.tables import ledger as L
+from workflow.tables import project as P
 
 FORMAT = "pipeline-county-bundle/1"
 EVENT_COLUMNS = ("id", "project_id", "project_code", "seq", "kind", "trigger", "from_stage", "to_stage",
@@ -51,8 +64,6 @@ _DDL = (
 
 def _text(value: Any) -> Any:
     """A stored value in the bundle's form (the form history hashes)."""
-    from workflow.events import format_utc
-
     if isinstance(value, datetime):
         return format_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
     if isinstance(value, date):
@@ -97,8 +108,6 @@ def directory_digest(rows: list[tuple[str, str]]) -> str:
 
 
 def signed_bytes(doc: dict) -> bytes:
-    from workflow.events import canonical
-
     return bytes(canonical(doc))
 
 
@@ -107,18 +116,8 @@ def signed_bytes(doc: dict) -> bytes:
 
 def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str, str]]]:
     """Events, ledger entries and directory rows, from one snapshot of the county's database."""
-    from sqlalchemy import select
-
-    from workflow import audit
-    from workflow.events import canonical
-    from workflow.replay import _COPIED
-    from workflow.tables import event as E
-    from workflow.tables import ledger as L
-    from workflow.tables import metadata
-    from workflow.tables import project as P
-
-    with audit._snapshot_connection(engine) as conn:
-        audit._wait_for_clean_prefix(conn)
+    with snapshot_connection(engine) as conn:
+        wait_for_clean_prefix(conn)
         codes = dict(conn.execute(select(P.c.id, P.c.code)).all())
         events = []
         for r in conn.execute(select(E).order_by(E.c.id)).mappings():
@@ -127,7 +126,7 @@ def _read_county(engine: Any) -> tuple[list[tuple], list[tuple], list[tuple[str,
         ledger = [tuple(_text(r[c]) for c in LEDGER_COLUMNS)
                   for r in conn.execute(select(L).order_by(L.c.seq)).mappings()]
         directory = []
-        for name in _COPIED:
+        for name in COPIED_TABLES:
             for r in conn.execute(select(metadata.tables[name])).mappings():
                 row = {k: _text(v) for k, v in r.items()}
                 directory.append((name, canonical(row).decode("utf-8")))
@@ -175,8 +174,6 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
     """Write the county's bundle to ``output``; returns the signed document, the file and the public key.
     Refuses a history that fails its checks (IntegrityFailure): what the county signs is what the city
     will verify."""
-    from workflow import clock, county
-
     output = Path(output)
     if output.is_symlink() or (output.exists() and not force):
         _place(Path(os.devnull), output, force)  # raises the refusal, before any work
@@ -255,10 +252,6 @@ def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict]
 def _typed_row(table: Any, row: dict) -> dict:
     """A row in the bundle's text forms with its dates and times as Python values (for the scratch
     database's typed columns)."""
-    from sqlalchemy import Date
-
-    from workflow.tables import UTCDateTime
-
     out = {}
     for k, v in row.items():
         col = table.c.get(k)
@@ -277,7 +270,7 @@ class Checked:
 
     digest: str
     engine: Any
-    projects: list[Any]  # the replayed project rows (``store.ProjectRow``)
+    projects: list[Any]  # the replayed project rows (``workflow.rows.ProjectRow``)
 
 
 class checked:
@@ -308,16 +301,6 @@ class checked:
             self.dir = None
 
     def _check(self) -> Checked:
-        from sqlalchemy import insert
-
-        from workflow import audit
-        from workflow.db import make_engine
-        from workflow.store import COLUMNS, insert_many
-        from workflow.tables import event as E
-        from workflow.tables import ledger as L
-        from workflow.tables import metadata
-        from workflow.tables import project as P
-
         b = self.b
         counts = b.signed.get("counts", {})
         if b.signed.get("directory") != directory_digest(b.directory):
@@ -370,10 +353,8 @@ class checked:
     def _replay(self, roles: dict[str, str]) -> tuple[list[Any], dict[str, list[dict]], list[dict]]:
         from datetime import UTC
 
-        from workflow.replay import DERIVED_COLUMNS, _Definitions, replay_project
-
         b = self.b
-        defs = _Definitions()
+        defs = Definitions()
         now = datetime.now(UTC)
         projects: list[Any] = []
         derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}

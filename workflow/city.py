@@ -21,15 +21,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 
+from workflow import bundle, clock, ledger, reports, settings
+from workflow.access import ADMIN, require
+from workflow.bundle import iter_months, signed_bytes
+from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound
+from workflow.periods import Period, make_period, parse_span
+from workflow.reports import _growth
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
 from workflow.tables import city_figure as CF
 from workflow.tables import city_key as CK
 from workflow.tables import city_project as CP
+from workflow.tables import event as E
+from workflow.values import identifier, required
 
 TRUST_ADDED = "city_trust_added"
 LOADED = "city_loaded"
@@ -42,11 +50,6 @@ CURRENCIES = ("CNY", "USD")
 
 def trust_add(engine: Engine, actor: str, county: str, public_key: str, reason: str | None) -> dict:
     """Trust ``public_key`` for the county (admin); recorded in the city's set-up ledger."""
-    from workflow import clock, ledger
-    from workflow.access import ADMIN, require
-    from workflow.county import CODE_LIMIT, parse_public_key, public_text
-    from workflow.values import identifier, required
-
     county = identifier(county, "COUNTY", CODE_LIMIT)
     key = public_text(parse_public_key(public_key))
     reason = required(reason, "--reason")
@@ -80,10 +83,6 @@ class _Month:
 def monthly_figures(engine: Engine, as_of: date) -> list[tuple[str, date, dict]]:
     """(YYYY-MM, as-of, figures) of every month from the first effective date to ``as_of``: the
     totals of ``reports.bulletin`` for the month cut at its end (or at ``as_of``), with the same code."""
-    from workflow import reports, settings
-    from workflow.bundle import iter_months
-    from workflow.tables import event as E
-
     out: list[tuple[str, date, dict]] = []
     with reports._read(engine) as conn:
         first = conn.execute(select(func.min(E.c.effective_on))).scalar()
@@ -104,9 +103,6 @@ def monthly_figures(engine: Engine, as_of: date) -> list[tuple[str, date, dict]]
 
 
 def _check_trust(conn: Any, b: Any) -> None:
-    from workflow.bundle import signed_bytes
-    from workflow.county import signature_holds
-
     keys = [k for (k,) in conn.execute(select(CK.c.public_key).where(CK.c.county == b.county))]
     if not keys:
         raise NotAllowed("county_no_key_of", [{"county": b.county}], county=b.county)
@@ -135,9 +131,6 @@ def _check_prefix(conn: Any, b: Any) -> int:
 
 def load(engine: Engine, actor: str, path: Any) -> dict:
     """Check one bundle and keep it (see the module docstring); returns what was loaded."""
-    from workflow import bundle, clock, ledger
-    from workflow.access import ADMIN, require
-
     b = bundle.read(path)
     with engine.connect() as conn:
         require(conn, actor, ADMIN, "load county bundles")
@@ -232,9 +225,6 @@ def _metric(f: dict, by: str) -> int:
 
 def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str = "en") -> dict:
     """Per county: the period's figures, the same period a year before, growth, and the rank by ``by``."""
-    from workflow.periods import Period, make_period, parse_span
-    from workflow.reports import _growth
-
     if by not in RANK_BY:
         raise BadInput("by_is_not_one", by=by, rank_by=list(RANK_BY))
     period = parse_span(period_text, lang=lang)
@@ -305,3 +295,11 @@ def show(engine: Engine, county: str) -> dict:
     doc = dict(head)
     doc["as_of"] = _day(doc["as_of"]).isoformat()
     return {**doc, "projects": projects}
+
+
+def holds_counties(engine: Engine) -> bool:
+    """Whether the database holds a city's loaded counties (docs/city.md)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(CC.name):
+            return False
+        return bool(conn.execute(select(func.count()).select_from(CC)).scalar())

@@ -18,113 +18,42 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
+from workflow import clock, ledger, reports, settings
+from workflow.access import ADMIN, require
 from workflow.catalogue import Message
-from workflow.errors import BadInput, Refused
-from workflow.events import canonical
+from workflow.closed import CLOSED, REOPENED, closed_periods
+from workflow.encoding import canonical, event_json
+from workflow.errors import BadInput, Conflict, Refused
+from workflow.periods import parse_period, parse_span
+from workflow.tables import event as E
 from workflow.tables import ledger as L
+from workflow.tables import project as P
+from workflow.tables import setting as ST
+from workflow.tables import target as T
+from workflow.values import reason as check_reason
+from workflow.words import REPORT_KINDS, report_kinds
 
-KINDS = ("bulletin", "dispatch", "review", "evaluation")
 LANGS = ("en", "zh")
-CLOSED, REOPENED = "period_closed", "period_reopened"
-
-_LATE: ContextVar[str | None] = ContextVar("pipeline_late_reason", default=None)
-
-
-@contextmanager
-def late(reason: str | None) -> Iterator[None]:
-    """Writes inside are late entries (补录) for closed periods, with ``reason`` (required)."""
-    from workflow.values import reason as check_reason
-
-    why = check_reason(reason, Message("late_needs_reason_text"),
-                       required_=True)
-    token = _LATE.set(why)
-    try:
-        yield
-    finally:
-        _LATE.reset(token)
-
-
-def late_reason() -> str | None:
-    return _LATE.get()
-
-
-# Every write transaction reads the closes once (the kernel refuses entries dated in a closed period):
-# the statement is built once, so SQLAlchemy compiles it once.
-_CLOSES = (select(L.c.kind, L.c.target, L.c.seq, L.c.payload).where(L.c.kind.in_((CLOSED, REOPENED)))
-           .order_by(L.c.seq))
-
-
-def closed_periods(conn: Connection) -> dict[str, dict]:
-    """label -> {"start", "end", "seq"} of every period closed now (its latest entry is a close)."""
-    latest: dict[str, tuple[str, int, Any]] = {}
-    for kind, target, seq, payload in conn.execute(_CLOSES):
-        latest[target] = (kind, seq, payload)
-    out = {}
-    for label, (kind, seq, payload) in latest.items():
-        if kind == CLOSED:
-            p = json.loads(payload)
-            out[label] = {"start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"]), "seq": seq}
-    return out
-
-
-def closed_ranges(conn: Connection) -> list[tuple[date, date, str]]:
-    return sorted((v["start"], v["end"], k) for k, v in closed_periods(conn).items())
-
-
-# Closed ranges by the ledger head hash they were read at.  The ledger is append-only and hash-chained,
-# so its head hash names its whole content, closes and reopenings included: the same head, in any
-# database, means the same closed periods.  A write reads the head anyway (``access.gate``).
-_RANGES_AT: dict[str, list[tuple[date, date, str]]] = {}
-
-
-def closed_ranges_at(conn: Connection, head: str | None) -> list[tuple[date, date, str]]:
-    """``closed_ranges`` for a ledger whose head hash is ``head`` (None: an empty ledger, nothing closed)."""
-    if head is None:
-        return []
-    ranges = _RANGES_AT.get(head)
-    if ranges is None:
-        if len(_RANGES_AT) >= 64:
-            _RANGES_AT.clear()
-        ranges = _RANGES_AT[head] = closed_ranges(conn)
-    return ranges
-
-
-def refuse_closed(label: str, on: date, kind: str | None = None) -> Refused:
-    """The refusal of an entry (of event ``kind``, when given) dated inside the closed period ``label``."""
-    details = [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
-                "message": Message("period_is_closed", label=label)}]
-    if kind is None:
-        return Refused("closed_period_entry", details, on=on, label=label)
-    return Refused("closed_period_kind_entry", details, kind=kind, on=on, label=label)
-
-
 def _period(text: str, lang: str, *, span: bool = False):
     """A single period (what may be closed), or with ``span`` also a span of periods (what a report
     may ask for: a span is never closed as a whole, its periods are)."""
-    from workflow.periods import parse_period, parse_span
-
     return parse_span(text, lang=lang) if span else parse_period(text, lang=lang)
 
 
 def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
     """Every report of ``period`` in both languages: {kind: {lang: doc}} (a kind the period does not
     have, e.g. an evaluation of a quarter if refused, is left out)."""
-    from workflow import reports, settings
-
     listed = reports.DOCUMENT_LIST_LIMIT + 1  # a bulletin document's red and yellow lists ("… N more")
     with engine.connect() as conn:  # the thresholds in force on the reports' as-of date
         thresholds = settings.light_thresholds(conn, as_of=reports.make_window(period, as_of).as_of)
     docs: dict[str, dict] = {}
-    for kind in KINDS:
+    for kind in REPORT_KINDS:
         for lang in LANGS:
             try:
                 if kind == "evaluation":
@@ -148,9 +77,6 @@ def as_stored(doc: dict) -> dict:
 
 def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = None, lang: str = "en") -> dict:
     """Freeze ``period`` (admin): its reports stored in the ledger.  The period must have ended."""
-    from workflow import clock, ledger
-    from workflow.access import ADMIN, require
-
     period = _period(period_text, lang)
     today = clock.today()
     if period.end >= today:
@@ -168,8 +94,6 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
         if period.label in closed_periods(conn):
             raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
         if _mark(conn) != mark:
-            from workflow.errors import Conflict
-
             raise Conflict("entries_were_recorded_while", label=period.label)
         entry = ledger.append(conn, actor, CLOSED, period.label,
                               {"period": period.label, "start": period.start.isoformat(),
@@ -180,22 +104,12 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
 
 def _mark(conn: Connection) -> tuple:
     """What a close must see unchanged between taking the figures and storing them."""
-    from sqlalchemy import func
-
-    from workflow.tables import event as E
-    from workflow.tables import setting as ST
-    from workflow.tables import target as T
-
     return (conn.execute(select(func.count(), func.max(E.c.id))).one(),
             tuple(conn.execute(select(ST.c.key, ST.c.entry, ST.c.value).order_by(ST.c.key, ST.c.entry)).all()),
             conn.execute(select(func.count()).select_from(T)).scalar())
 
 
 def reopen(engine: Engine, actor: str, period_text: str, *, reason: str | None, lang: str = "en") -> dict:
-    from workflow import ledger
-    from workflow.access import ADMIN, require
-    from workflow.values import reason as check_reason
-
     why = check_reason(reason, Message("reason_is_required_say"), required_=True)
     period = _period(period_text, lang)
     with engine.begin() as conn:
@@ -253,8 +167,6 @@ def _only_unit(doc: dict, unit: str) -> dict:
 def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> dict:
     """What the entries since the close (late entries, corrections) would change in the frozen
     ``kind`` report: every figure whose live value differs, as {"path", "frozen", "now"}."""
-    from workflow.words import report_kinds
-
     kind = report_kinds().parse(kind, "--report")
     period = _period(period_text, lang)
     with engine.connect() as conn:
@@ -274,8 +186,6 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> di
 
 
 def _compute_one(engine: Engine, kind: str, period, lang: str) -> dict:
-    from workflow import reports, settings
-
     with engine.connect() as conn:  # the thresholds in force on the reports' as-of date
         thresholds = settings.light_thresholds(conn, as_of=reports.make_window(period).as_of)
     if kind == "evaluation":
@@ -306,11 +216,6 @@ def _flat(value: Any, path: str = "") -> dict[str, Any]:
 def adjustments(engine: Engine, period_text: str, *, lang: str = "en") -> list[dict]:
     """The late entries (补录) recorded during ``period`` (by their recorded date): the section
     "adjustments to closed periods" of an open period's report."""
-    from workflow import clock
-    from workflow.events import event_json
-    from workflow.tables import event as E
-    from workflow.tables import project as P
-
     period = _period(period_text, lang, span=True)
     out = []
     with engine.connect() as conn:

@@ -19,7 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from workflow import ledger
+from workflow.access import ADMIN, require
+from workflow.db import default_db_path
 from workflow.errors import BadInput, NotFound
+from workflow.tables import ledger as L
+from workflow.values import identifier, required
 
 COUNTY_SET = "county_set"  # the ledger kind of an identity entry
 CODE_LIMIT = 40
@@ -32,10 +37,6 @@ KEY_FILE_NAME = "county-signing-key.pem"
 
 def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str | None = None) -> dict:
     """Record the county's code and name (admin) in the set-up ledger; returns the identity and entry."""
-    from workflow import ledger
-    from workflow.access import ADMIN, require
-    from workflow.values import identifier, required
-
     code = identifier(code, "--code", CODE_LIMIT)
     name = required(name, "--name", NAME_LIMIT)
     with engine.begin() as conn:
@@ -49,8 +50,6 @@ def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str |
 
 def _identity(conn: Any) -> dict | None:
     import json
-
-    from workflow.tables import ledger as L
 
     row = conn.execute(select(L.c.payload).where(L.c.kind == COUNTY_SET).order_by(L.c.seq.desc()).limit(1)).first()
     if row is None:
@@ -75,8 +74,6 @@ def identity(engine_or_conn: Any) -> dict:
 
 
 def default_key_path() -> Path:
-    from workflow.db import default_db_path
-
     return default_db_path().parent / KEY_FILE_NAME
 
 

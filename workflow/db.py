@@ -13,8 +13,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from workflow.errors import BadInput
 
@@ -167,8 +168,6 @@ def driver_error(exc: BaseException) -> BaseException | None:
     raised where we talk to the driver directly, as ``BEGIN IMMEDIATE`` does), or None."""
     import sqlite3
 
-    from sqlalchemy.exc import DBAPIError
-
     if isinstance(exc, DBAPIError):
         return exc.orig
     if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
@@ -179,8 +178,6 @@ def driver_error(exc: BaseException) -> BaseException | None:
 def current_revision(engine: Engine) -> str | None:
     """The schema's revision; None when the database has no ``alembic_version`` table (never
     initialised).  Every other failure (busy, not a database, no privilege) is raised as it is."""
-    from sqlalchemy.exc import DBAPIError
-
     with engine.connect() as conn:
         try:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
@@ -195,8 +192,6 @@ def current_revision(engine: Engine) -> str | None:
 
 def other_tables(engine: Engine) -> list[str]:
     """The tables of a database that has no pipeline schema (``init`` refuses to add to them)."""
-    from sqlalchemy import inspect
-
     return sorted(inspect(engine).get_table_names())
 
 

@@ -1,4 +1,5 @@
-"""Workflow definitions as data (docs/usage.md, the workflow): stages, transitions, guards, document kinds, check items.
+"""Workflow definitions loaded from TOML and validated (docs/usage.md, the workflow); the shipped
+default.  The model they load into is ``workflow.definition_model``.
 
 A definition is read from TOML (`load_definition`) and validated as a whole: every problem found is
 reported at once in `BadInput.details` as ``{"field": ..., "message": ...}``. The default workflow
@@ -31,356 +32,29 @@ from which stage is the workflow's machine's to say (`workflow.machine`), never 
 
 from __future__ import annotations
 
-import re
 import tomllib
-from dataclasses import dataclass, field
 from functools import lru_cache
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from workflow import catalogue
 from workflow.catalogue import Message
-from workflow.errors import BadInput, Refused
+from workflow.definition_model import (
+    DEFAULT_NAME,
+    DEFAULT_VERSION,
+    HELD_FROM,
+    KEY_RE,
+    NEEDED,
+    RECORD_KINDS,
+    STAGE_KINDS,
+    Kind,
+    Stage,
+    Transition,
+    WorkflowDefinition,
+)
+from workflow.errors import BadInput
 from workflow.guards import is_known_guard, known_guard_names, parse_guard
-
-__all__ = [
-    "STAGE_KINDS",
-    "HELD_FROM",
-    "Stage",
-    "Kind",
-    "Transition",
-    "WorkflowDefinition",
-    "load_definition",
-    "default_definition",
-    "get_definition",
-    "RECORD_KINDS",
-]
-
-STAGE_KINDS = ("active", "final", "paused")
-HELD_FROM = "@held_from"
-DEFAULT_NAME = "investment"
-DEFAULT_VERSION = 1
-
-# What a command records, as the [recording] table names it (see the module docstring).
-RECORD_KINDS = ("capital", "investment", "document", "check", "followup", "edit", "assignment")
-RECORD_LABELS = {
-    "capital": ("capital", "到位资金"), "investment": ("investment completed", "完成投资"),
-    "document": ("documents", "文件"), "check": ("screening checks", "审核检查"),
-    "followup": ("follow-ups", "跟进记录"), "edit": ("edits", "修改项目信息"),
-    "assignment": ("assignments", "领导分配"),
-}
-NEEDED = "@needed"
-
-_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def _is_zh(lang: str | None) -> bool:
-    return lang is not None and lang.lower().startswith("zh")
-
-
-@dataclass(frozen=True)
-class Stage:
-    key: str
-    en: str
-    zh: str
-    kind: str  # 'active' | 'final' | 'paused'
-
-    def label(self, lang: str = "en") -> str:
-        return self.zh if _is_zh(lang) else self.en
-
-    @property
-    def is_final(self) -> bool:
-        return self.kind == "final"
-
-    @property
-    def is_active(self) -> bool:
-        return self.kind == "active"
-
-    @property
-    def is_paused(self) -> bool:
-        return self.kind == "paused"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A document kind or a screening check item: a key with labels."""
-
-    key: str
-    en: str
-    zh: str
-
-    def label(self, lang: str = "en") -> str:
-        return self.zh if _is_zh(lang) else self.en
-
-
-@dataclass(frozen=True)
-class Transition:
-    trigger: str
-    sources: tuple[str, ...]  # expanded stage keys, no '@' groups
-    dest: str | None  # None: back to the stage the project was held from
-    guards: tuple[str, ...] = ()
-    en: str = ""
-    zh: str = ""
-    needs_reason: bool = False
-    auto: bool = False
-
-    def label(self, lang: str = "en") -> str:
-        return self.zh if _is_zh(lang) else self.en
-
-    @property
-    def to_held_from(self) -> bool:
-        return self.dest is None
-
-
-@dataclass(frozen=True)
-class WorkflowDefinition:
-    name: str
-    version: int
-    stages: tuple[Stage, ...]
-    transitions: tuple[Transition, ...]
-    documents: tuple[Kind, ...] = ()
-    checks: tuple[Kind, ...] = ()
-    initial: str = ""  # default: the first stage
-    # what may be recorded where: "capital", "investment", "followup", "edit", "assignment", and
-    # "document:<kind>" / "check:<item>" -> the stage keys (never a final one)
-    recording: dict = field(default_factory=dict, compare=False, hash=False)
-
-    _stages: dict = field(init=False, repr=False, compare=False, hash=False)
-    _triggers: dict = field(init=False, repr=False, compare=False, hash=False)
-    _documents: dict = field(init=False, repr=False, compare=False, hash=False)
-    _checks: dict = field(init=False, repr=False, compare=False, hash=False)
-    _from: dict = field(init=False, repr=False, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        if not self.initial and self.stages:
-            object.__setattr__(self, "initial", self.stages[0].key)
-        object.__setattr__(self, "_stages", {s.key: s for s in self.stages})
-        object.__setattr__(self, "_triggers", {t.trigger: t for t in self.transitions})
-        object.__setattr__(self, "_documents", {d.key: d for d in self.documents})
-        object.__setattr__(self, "_checks", {c.key: c for c in self.checks})
-        outgoing: dict[str, list[Transition]] = {s.key: [] for s in self.stages}
-        for t in self.transitions:
-            for src in t.sources:
-                outgoing.setdefault(src, []).append(t)
-        object.__setattr__(self, "_from", {k: tuple(v) for k, v in outgoing.items()})
-
-    # --- lookups -------------------------------------------------------------------------------
-
-    @property
-    def stage_keys(self) -> tuple[str, ...]:
-        return tuple(s.key for s in self.stages)
-
-    @property
-    def triggers(self) -> tuple[str, ...]:
-        return tuple(t.trigger for t in self.transitions)
-
-    def has_stage(self, key: str) -> bool:
-        return key in self._stages
-
-    def stage(self, key: str) -> Stage:
-        try:
-            return self._stages[key]
-        except (KeyError, TypeError):
-            raise BadInput(
-                "unknown_stage_known_stages",
-                [{"field": "stage", "message": Message("known_stages", stage_keys=list(self.stage_keys))}], key=key,
-                stage_keys=list(self.stage_keys),
-            ) from None
-
-    def transition(self, trigger: str) -> Transition:
-        try:
-            return self._triggers[trigger]
-        except (KeyError, TypeError):
-            raise BadInput(
-                "unknown_trigger_known_triggers",
-                [{"field": "trigger", "message": Message("known_triggers", triggers=list(self.triggers))}],
-                trigger=trigger, triggers=list(self.triggers),
-            ) from None
-
-    def document(self, key: str) -> Kind:
-        try:
-            return self._documents[key]
-        except (KeyError, TypeError):
-            known = list(self._documents)
-            raise BadInput(
-                "unknown_document_kind_known",
-                [{"field": "document", "message": Message("known_kinds", known=known)}], key=key, known=known,
-            ) from None
-
-    def check(self, key: str) -> Kind:
-        try:
-            return self._checks[key]
-        except (KeyError, TypeError):
-            known = list(self._checks)
-            raise BadInput(
-                "unknown_check_item_known",
-                [{"field": "check", "message": Message("known_items", known=known)}], key=key, known=known,
-            ) from None
-
-    def stages_of_kind(self, kind: str) -> tuple[Stage, ...]:
-        return tuple(s for s in self.stages if s.kind == kind)
-
-    # --- what may be recorded where ------------------------------------------------------------
-
-    def recordable(self, what: str, stage: str) -> bool:
-        """Whether ``what`` ("capital", "document:contract", ...) may be recorded at ``stage``."""
-        return stage in self.recording.get(what, ())
-
-    def recordable_in(self, stage: str) -> list[str]:
-        """Everything that may be recorded at ``stage`` (corrections always may)."""
-        return [w for w, stages in self.recording.items() if stage in stages] + ["correction"]
-
-    def refuse_record(self, what: str, stage: str, code: str = "") -> Refused:
-        """The refusal (exit 3) for recording ``what`` at ``stage``: names the stage and what it allows."""
-        self.stage(stage)  # BadInput for an unknown stage
-        allowed = self.recordable_in(stage)
-        elsewhere = list(self.recording.get(what, ()))
-        details = [{"guard": "stage_allows", "stage": stage, "record": what, "allowed": allowed,
-                    "message": Message("stage_allows", stage=stage, what=what, allowed=allowed)}]
-        if elsewhere:
-            return Refused("stage_forbids_record_elsewhere", details, code=code, what=what, stage=stage,
-                           allowed=allowed, elsewhere=elsewhere)
-        return Refused("stage_forbids_record", details, code=code, what=what, stage=stage, allowed=allowed)
-
-    # --- resolving what the user typed ---------------------------------------------------------
-
-    def resolve(self, stage: str, trigger_or_stage: str, held_from: str | None = None) -> Transition:
-        """The transition to fire from `stage` for a trigger name or a target stage key.
-
-        A target stage is accepted when exactly one trigger leads there from `stage`. Stage and
-        trigger labels (en, zh) are accepted too. An unknown word is `BadInput`; a known trigger or
-        stage that is not reachable from `stage` is `Refused`, naming the stage and the open triggers.
-        Which transitions exist from `stage`, and where they lead, the workflow's machine says
-        (`workflow.machine.routes`): this only maps the word to them.
-        """
-        from workflow.machine import routes
-
-        current = self.stage(stage)
-        word = (trigger_or_stage or "").strip()
-        trigger, target = self._lookup_word(word)
-        if trigger is None and target is None:
-            raise BadInput(
-                "unknown_trigger_or_stage",
-                [
-                    {"field": "trigger", "message": Message("known_triggers", triggers=list(self.triggers))},
-                    {"field": "stage", "message": Message("known_stages", stage_keys=list(self.stage_keys))},
-                ], word=word, triggers=list(self.triggers), stage_keys=list(self.stage_keys),
-            )
-        out = routes(self, stage, held_from)
-        if trigger is not None:
-            for r in out:
-                if r.transition.trigger == trigger:
-                    return r.transition
-            raise Refused("trigger_not_open", trigger=trigger, stage=stage, open=self._open_text(stage, held_from))
-        candidates = [r.transition for r in out if r.dest == target]
-        if len(candidates) == 1:
-            return candidates[0]
-        if len(candidates) > 1:
-            names = [t.trigger for t in candidates]
-            raise BadInput(
-                "more_than_one_trigger",
-                [{"field": "trigger", "message": Message("one_of", names=names)}], stage=stage, target=target,
-                names=names,
-            )
-        if target == stage:
-            raise Refused("already_at_stage", stage=current.key)
-        raise Refused("stage_not_reachable_now", stage=current.key, target=target,
-                      open=self._open_text(stage, held_from))
-
-    def _lookup_word(self, word: str) -> tuple[str | None, str | None]:
-        """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
-        Chinese label (workflow/words.py); (None, None) if unknown or ambiguous."""
-        from workflow import words  # the parsers of every enumerated value (docs/usage.md)
-
-        if word in self._triggers:
-            return word, None
-        if word in self._stages:
-            return None, word
-        stages, triggers = words.stages(self), words.triggers(self)
-        stage = stages.exact(word)
-        if stage is not None:
-            return None, stage
-        trigger = triggers.exact(word)
-        if trigger is not None:
-            return trigger, None
-        # the beginning of one Chinese label among both (``提交`` for ``提交审核``)
-        hits = [(None, s) for s in stages.candidates(word)] + [(t, None) for t in triggers.candidates(word)]
-        return hits[0] if len(hits) == 1 else (None, None)
-
-    def _open_text(self, stage: str, held_from: str | None) -> Message:
-        """Where one may go from ``stage``: a message for a refusal."""
-        if self._stages[stage].is_final:
-            return Message("stage_is_final", stage=stage)
-        from workflow.machine import routes
-
-        opened = routes(self, stage, held_from)
-        if not opened:
-            return Message("no_transition_out")
-        return Message("open_triggers", moves=[
-            Message("trigger_leads_to", trigger=r.transition.trigger, dest=r.dest) if r.dest is not None else
-            Message("trigger_leads_back", trigger=r.transition.trigger) for r in opened])
-
-    # --- labels --------------------------------------------------------------------------------
-
-    def stage_label(self, key: str, lang: str = "en") -> str:
-        return self.stage(key).label(lang)
-
-    def trigger_label(self, trigger: str, lang: str = "en") -> str:
-        return self.transition(trigger).label(lang)
-
-    def document_label(self, key: str, lang: str = "en") -> str:
-        return self.document(key).label(lang)
-
-    def check_label(self, key: str, lang: str = "en") -> str:
-        return self.check(key).label(lang)
-
-    def label(self, key: str, lang: str = "en", of: str = "stage") -> str:
-        """The label of a stage, trigger, document or check (`of`) in `lang` ('en' or 'zh')."""
-        getters = {
-            "stage": self.stage_label,
-            "trigger": self.trigger_label,
-            "document": self.document_label,
-            "check": self.check_label,
-        }
-        if of not in getters:
-            raise BadInput("unknown_label_kind_one", of=of, getters=list(getters))
-        return getters[of](key, lang)
-
-    @property
-    def guard_labels(self) -> dict[str, tuple[str, str]]:
-        """(en, zh) labels of every parametrized guard, for `guards.evaluate(..., labels=...)`."""
-        out = {f"document:{d.key}": (d.en, d.zh) for d in self.documents}
-        out.update({f"check:{c.key}": (c.en, c.zh) for c in self.checks})
-        return out
-
-    # --- output --------------------------------------------------------------------------------
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready description, for `workflow show --json`."""
-        return {
-            "name": self.name,
-            "version": self.version,
-            "initial": self.initial,
-            "stages": [{"key": s.key, "en": s.en, "zh": s.zh, "kind": s.kind} for s in self.stages],
-            "transitions": [
-                {
-                    "trigger": t.trigger,
-                    "en": t.en,
-                    "zh": t.zh,
-                    "sources": list(t.sources),
-                    "dest": t.dest,
-                    "to_held_from": t.dest is None,
-                    "guards": list(t.guards),
-                    "needs_reason": t.needs_reason,
-                    "auto": t.auto,
-                }
-                for t in self.transitions
-            ],
-            "documents": [{"key": d.key, "en": d.en, "zh": d.zh} for d in self.documents],
-            "checks": [{"key": c.key, "en": c.en, "zh": c.zh} for c in self.checks],
-            "recording": {s.key: self.recordable_in(s.key) for s in self.stages},
-        }
-
 
 # --- loading and validation ----------------------------------------------------------------------
 
@@ -414,7 +88,7 @@ def _text(table: dict, key: str, where: str, problems: _Problems, what: str = "l
 
 def _key(table: dict, key: str, where: str, problems: _Problems) -> str:
     value = _text(table, key, where, problems, what="key")
-    if value and not _KEY_RE.match(value):
+    if value and not KEY_RE.match(value):
         problems.add(f"{where}.{key}", Message("is_not_valid_key", value=value))
         return ""
     return value
@@ -465,7 +139,7 @@ def _validate(data: dict) -> WorkflowDefinition:
     name = data.get("name")
     if "name" not in data:
         problems.add("name", Message("missing_name"))
-    elif not isinstance(name, str) or not _KEY_RE.match(name):
+    elif not isinstance(name, str) or not KEY_RE.match(name):
         problems.add("name", Message("name_must_be_key"))
         name = ""
 
@@ -770,3 +444,6 @@ def get_definition(name: str = DEFAULT_NAME, version: int = DEFAULT_VERSION) -> 
                                                   default_version=DEFAULT_VERSION)}], name=name, version=version,
                                                   default_name=DEFAULT_NAME, default_version=DEFAULT_VERSION,
     )
+
+
+catalogue.use_definition(default_definition)  # messages label stages, triggers, documents and checks

@@ -17,9 +17,6 @@ from workflow.tables import unit as U
 from workflow.values import NAME_LIMIT, identifier, optional_text, required
 from workflow.words import levels, unit_kinds
 
-LEVELS = ("county", "township", "department")
-UNIT_KINDS = ("township", "department")
-
 
 def unit_exists(conn: Connection, unit: str) -> None:
     """NotFound (exit 4) naming the known units unless ``unit`` exists."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workflow.catalogue import Message, is_code, legacy  # noqa: F811 - at run time
+
 if TYPE_CHECKING:
     from workflow.catalogue import Message
 
@@ -30,8 +32,6 @@ class PipelineError(Exception):
     message_obj: Message | None
 
     def __init__(self, code: str | Message, /, details: list[dict] | None = None, **fields: object):
-        from workflow.catalogue import Message, is_code  # noqa: F811 - at run time
-
         if isinstance(code, Message):  # a message built elsewhere (a helper's argument)
             self.code, self.fields, self.message_obj = code.code, dict(code.fields), code
         elif is_code(code):
@@ -60,7 +60,6 @@ class PipelineError(Exception):
         """The message in ``lang``."""
         if self.message_obj is not None:
             return self.message_obj.text(lang)
-        from workflow.catalogue import legacy
 
         return legacy(self._plain, lang)
 
@@ -71,8 +70,6 @@ class PipelineError(Exception):
     def wrap(self, code: str, /, **fields: object) -> None:
         """Put this error's message inside another (``write 3 (P-0001 add): {error}``), keeping its class,
         exit code and details; the error's own message is the field ``error``."""
-        from workflow.catalogue import Message
-
         inner = self.message_obj if self.message_obj is not None else self._plain
         self.code = code
         self.fields = {**fields, "error": inner}

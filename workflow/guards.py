@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from workflow.catalogue import Message, detail
 from workflow.errors import BadInput
@@ -54,6 +55,27 @@ class GuardContext:
     capital_minor: int = 0  # total capital in place, any currency
     has_lead_leader: bool = False
     reason: str | None = None
+
+
+def context_of(project: Any, facts: Any, reason: str | None = None,
+               guards: Iterable[str] | None = None) -> GuardContext:
+    """The guard context of a project row (``workflow.rows.ProjectRow``) and its guard facts
+    (``workflow.events.Facts``: documents, checks, capital, leaders).  With ``guards`` given, only the
+    parts of the facts those guards read are looked at (a single write then reads only those)."""
+    names = None if guards is None else tuple(guards)
+
+    def needs(prefix: str) -> bool:
+        return names is None or any(g == prefix or g.startswith(prefix + ":") for g in names)
+
+    return GuardContext(
+        name=project.name, investor=project.investor, industry=project.industry, unit=project.unit_code,
+        planned_investment_minor=project.planned_investment_minor, key=bool(project.key),
+        documents=frozenset(facts.documents) if needs("document") else frozenset(),
+        checks=dict(facts.checks) if needs("check") else {},
+        capital_minor=facts.capital if needs("capital_in_place") else 0,
+        has_lead_leader=bool(facts.holders.get("lead_leader")) if needs("key_has_lead_leader") else False,
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from workflow import clock
-from workflow.events import GENESIS, canonical, format_utc
+from workflow.encoding import GENESIS, canonical, format_utc
 from workflow.recorders import recorder
 from workflow.tables import event as E
 from workflow.tables import ledger as L

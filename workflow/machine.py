@@ -23,7 +23,7 @@ Each machine transition carries its conditions:
 guard condition of the chosen machine transition itself and reports each result.
 
 The held-from bookkeeping (which stage ``resume`` returns to) is the machine's ``after`` callback
-(`_HeldFromBookkeeping`); the rule itself is `workflow.events.held_from_after`, which the
+(`_HeldFromBookkeeping`); the rule itself is `workflow.definition.held_from_after`, which the
 ``transition`` event kind applies to the row (and the replay and the chain sweep follow).
 
 Diagrams: Mermaid through a throwaway `GraphMachine(graph_engine="mermaid")` built from the same
@@ -38,17 +38,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workflow import words  # the parsers of every enumerated value (docs/usage.md)
 from workflow.catalogue import Message
-from workflow.definition import Transition, WorkflowDefinition
+from workflow.definition_model import Transition, WorkflowDefinition, held_from_after
 from workflow.errors import BadInput, Refused
-from workflow.events import held_from_after
 from workflow.guards import GuardContext, GuardResult, all_hold, evaluate
 
 if TYPE_CHECKING:  # pragma: no cover
     import transitions
 
 __all__ = ["ProjectState", "Route", "Move", "machine_for", "route", "routes", "may", "moves", "fire",
-           "diagram", "DIAGRAM_FORMATS"]
+           "diagram", "DIAGRAM_FORMATS", "resolve", "open_text"]
 
 DIAGRAM_FORMATS = ("mermaid", "dot")
 
@@ -117,7 +117,7 @@ class _Guard:
 
 class _HeldFromBookkeeping:
     """The machine's ``after`` callback: the model's held-from stage after the move, by
-    `workflow.events.held_from_after` (entering a paused stage records the source; leaving clears it)."""
+    `workflow.definition.held_from_after` (entering a paused stage records the source; leaving clears it)."""
 
     __slots__ = ("paused", "__name__")
 
@@ -432,3 +432,77 @@ def _dot(defn: WorkflowDefinition, lang: str) -> str:
                 lines.append(f"  {_dot_quote(tr.source)} -> {_dot_quote(dest)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# --- resolving what the user typed (``advance``) ---------------------------------------------
+
+def resolve(defn: WorkflowDefinition, stage: str, trigger_or_stage: str, held_from: str | None = None
+            ) -> Transition:
+    """The transition of ``defn`` to fire from `stage` for a trigger name or a target stage key.
+
+    A target stage is accepted when exactly one trigger leads there from `stage`. Stage and
+    trigger labels (en, zh) are accepted too. An unknown word is `BadInput`; a known trigger or
+    stage that is not reachable from `stage` is `Refused`, naming the stage and the open triggers.
+    Which transitions exist from `stage`, and where they lead, the workflow's machine says
+    (`workflow.machine.routes`): this only maps the word to them.
+    """
+    current = defn.stage(stage)
+    word = (trigger_or_stage or "").strip()
+    trigger, target = lookup_word(defn, word)
+    if trigger is None and target is None:
+        raise BadInput(
+            "unknown_trigger_or_stage",
+            [
+                {"field": "trigger", "message": Message("known_triggers", triggers=list(defn.triggers))},
+                {"field": "stage", "message": Message("known_stages", stage_keys=list(defn.stage_keys))},
+            ], word=word, triggers=list(defn.triggers), stage_keys=list(defn.stage_keys),
+        )
+    out = routes(defn, stage, held_from)
+    if trigger is not None:
+        for r in out:
+            if r.transition.trigger == trigger:
+                return r.transition
+        raise Refused("trigger_not_open", trigger=trigger, stage=stage, open=open_text(defn, stage, held_from))
+    candidates = [r.transition for r in out if r.dest == target]
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1:
+        names = [t.trigger for t in candidates]
+        raise BadInput(
+            "more_than_one_trigger",
+            [{"field": "trigger", "message": Message("one_of", names=names)}], stage=stage, target=target,
+            names=names,
+        )
+    if target == stage:
+        raise Refused("already_at_stage", stage=current.key)
+    raise Refused("stage_not_reachable_now", stage=current.key, target=target,
+                  open=open_text(defn, stage, held_from))
+
+def lookup_word(defn: WorkflowDefinition, word: str) -> tuple[str | None, str | None]:
+    """(trigger, None) or (None, stage) for a key, a label or short form, or the beginning of one
+    Chinese label (workflow/words.py); (None, None) if unknown or ambiguous."""
+    if word in defn.triggers:
+        return word, None
+    if defn.has_stage(word):
+        return None, word
+    stages, triggers = words.stages(defn), words.triggers(defn)
+    stage = stages.exact(word)
+    if stage is not None:
+        return None, stage
+    trigger = triggers.exact(word)
+    if trigger is not None:
+        return trigger, None
+    # the beginning of one Chinese label among both (``提交`` for ``提交审核``)
+    hits = [(None, s) for s in stages.candidates(word)] + [(t, None) for t in triggers.candidates(word)]
+    return hits[0] if len(hits) == 1 else (None, None)
+
+def open_text(defn: WorkflowDefinition, stage: str, held_from: str | None) -> Message:
+    """Where one may go from ``stage``: a message for a refusal."""
+    if defn.stage(stage).is_final:
+        return Message("stage_is_final", stage=stage)
+    opened = routes(defn, stage, held_from)
+    if not opened:
+        return Message("no_transition_out")
+    return Message("open_triggers", moves=[
+        Message("trigger_leads_to", trigger=r.transition.trigger, dest=r.dest) if r.dest is not None else
+        Message("trigger_leads_back", trigger=r.transition.trigger) for r in opened])

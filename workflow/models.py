@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, types
+from sqlalchemy.schema import ColumnDefault
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
@@ -419,8 +420,6 @@ class CityFigure(SQLModel, table=True):
 def core_source() -> str:
     """The text of ``workflow/tables.py``: every table above as a Core ``Table`` on a plain ``MetaData``
     with the same naming convention, columns, types, defaults, keys, indexes and table options."""
-    from sqlalchemy import types
-    from sqlalchemy.schema import ColumnDefault
     from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
     def type_code(t) -> str:

@@ -1,4 +1,5 @@
-"""Money: parsing user input, display in both languages, JSON form (docs/money.md).
+"""Money input: parsing an amount typed by a user, and the forms accepted (docs/money.md); the
+display of amounts is ``workflow/amounts.py``.
 
 Amounts are integer minor units (分 / cents) with a currency code, never floats. Parsing works in
 exact integer arithmetic only and refuses any input that is not an exact whole number of minor units.
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal
 
+from workflow.amounts import (
+    CURRENCIES,
+    Money,
+    format_money,  # noqa: F401 - read from here by workflow/rules.py
+    lang_of,
+)
+from workflow.catalogue import Message, text
 from workflow.errors import BadInput
-
-CURRENCIES: tuple[str, ...] = ("CNY", "USD")
 
 # Largest accepted amount in minor units: keeps every amount inside the exact integer range of
 # RFC 8785 canonical JSON (and of a signed 64-bit column).
@@ -41,45 +45,20 @@ _USD_FORMS = frozenset({"4179万美元"})
 # The messages of a refused amount are in the catalogue (workflow/catalogue/money.toml, codes amount_*).
 
 
-def _lang(lang: str | None) -> str:
-    """Normalise a language tag: anything starting with "zh" is Chinese, the rest English."""
-    return "zh" if (lang or "").lower().startswith("zh") else "en"
-
-
-@dataclass(frozen=True, order=True)
-class Money:
-    """An amount in integer minor units (分 / cents) and its currency code."""
-
-    amount_minor: int
-    currency: str
-
-    def json(self) -> dict:
-        return money_json(self.amount_minor, self.currency)
-
-    def format(self, lang: str) -> str:
-        return format_money(self.amount_minor, self.currency, lang)
-
-
 def _forms() -> list[object]:
     """The accepted forms, the USD ones marked (a `Message` shown in the language of the run)."""
-    from workflow.catalogue import Message
-
     return [Message("amount_usd_form", form=f) if f in _USD_FORMS else f for f in ACCEPTED_FORMS]
 
 
 def accepted_forms_text(lang: str = "en") -> str:
     """The accepted input forms as one line, USD forms marked."""
-    from workflow.catalogue import text
-
-    sep = "、" if _lang(lang) == "zh" else ", "
+    sep = "、" if lang_of(lang) == "zh" else ", "
     return sep.join(text(f, lang) for f in _forms())
 
 
 def _refuse(text: str, lang: str, reason_key: str | None = None, **kw: object) -> BadInput:
     """The refusal of ``text`` (exit 2): why, when known (``amount_<reason_key>``), and the accepted
     forms; rendered in the language it is shown in (``lang`` is kept for callers)."""
-    from workflow.catalogue import Message
-
     if reason_key is None:
         return BadInput("amount_not_recognised", text=text, forms=_forms())
     return BadInput("amount_not_recognised_because", text=text, reason=Message(f"amount_{reason_key}", **kw),
@@ -221,85 +200,3 @@ def _exact_minor(number: str, multiplier: int) -> int | None:
         return minor * 10**shift
     minor, rest = divmod(minor, 10**-shift)
     return None if rest else minor
-
-
-def _check(amount_minor: int, currency: str) -> None:
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
-        raise TypeError(f"amount_minor must be an int, not {type(amount_minor).__name__}")
-    if currency not in CURRENCIES:
-        raise ValueError(f"unknown currency {currency!r}; known: {', '.join(CURRENCIES)}")
-
-
-_ZH_UNIT = {"CNY": "万元", "USD": "万美元"}
-
-# The units amounts are shown in, in minor units (分 / cents) of their currency.
-YUAN = 100
-WAN = 1_000_000  # 万 (10^4)
-MILLION = 100_000_000  # 10^6
-YI = 10_000_000_000  # 亿 (10^8)
-
-
-def round_half_up(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` to the nearest integer, a half away from zero (四舍五入): integers
-    only, so exact for any size."""
-    q, r = divmod(abs(int(numerator)), denominator)
-    if 2 * r >= denominator:
-        q += 1
-    return -q if numerator < 0 else q
-
-
-def in_units(amount_minor: int, unit: int, decimals: int = 2) -> Decimal:
-    """``amount_minor`` in ``unit`` (``WAN``, ``YI``, …) rounded half-up to ``decimals`` places, exactly
-    (an integer count of hundredths, then a Decimal): the value every display of an amount shows, and
-    the number an xlsx cell holds."""
-    hundredths = round_half_up(int(amount_minor) * 10**decimals, unit)
-    return Decimal(hundredths).scaleb(-decimals) if hundredths else Decimal(0).scaleb(-decimals)  # no -0.00
-
-
-def format_units(amount_minor: int, unit: int, *, grouped: bool = True, trim: bool = False,
-                 signed: bool = False) -> str:
-    """The one text of an amount in ``unit``: two decimals rounded half-up (``in_units``), thousands
-    separators unless not ``grouped``, trailing zeros dropped when ``trim`` (a sentence: 6.6亿, 700万),
-    a ``+`` on a positive amount when ``signed`` (a change).  Every display of amounts goes through
-    here: the terminal, md, csv, xlsx, html and docx (docs/money.md)."""
-    value = in_units(amount_minor, unit)
-    text = f"{value:,.2f}" if grouped else f"{value:.2f}"
-    if trim:
-        text = text.rstrip("0").rstrip(".")
-    return f"+{text}" if signed and value > 0 else text
-
-
-def format_money(amount_minor: int, currency: str, lang: str) -> str:
-    """Display an amount.
-
-    zh: in 万 with two decimals (rounded half-up, exactly: ``format_units``) and separators:
-    `90,000.00 万元`, `4,179.00 万美元`. en: the full amount with separators and the code:
-    `CNY 900,000,000.00`.
-    """
-    _check(amount_minor, currency)
-    if _lang(lang) == "zh":
-        return f"{format_units(amount_minor, WAN)} {_ZH_UNIT[currency]}"
-    return f"{currency} {format_units(amount_minor, YUAN)}"
-
-
-def compact_money(amount_minor: int, currency: str, lang: str) -> str:
-    """A short amount for narrow columns: `¥1.23亿`, `¥5,600万` (zh); `¥1.23B`, `¥56.0M` (en); rounded
-    half-up in integers like ``format_units``."""
-    sym = "$" if currency == "USD" else "¥"
-    if _lang(lang) == "zh":
-        if abs(amount_minor) >= YI:
-            return f"{sym}{format_units(amount_minor, YI)}亿"
-        if abs(amount_minor) >= WAN:
-            return f"{sym}{round_half_up(amount_minor, WAN):,}万"
-        return f"{sym}{round_half_up(amount_minor, YUAN):,}"
-    for limit, suffix, places in ((10**11, "B", 2), (10**8, "M", 1), (10**5, "K", 1)):
-        if abs(amount_minor) >= limit:
-            tenths = round_half_up(amount_minor * 10**places, limit)
-            return f"{sym}{Decimal(tenths).scaleb(-places):.{places}f}{suffix}"
-    return f"{sym}{round_half_up(amount_minor, YUAN):,}"
-
-
-def money_json(amount_minor: int, currency: str) -> dict:
-    """The JSON form of an amount: `{"amount_minor": int, "currency": str}`."""
-    _check(amount_minor, currency)
-    return {"amount_minor": amount_minor, "currency": currency}

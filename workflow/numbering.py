@@ -14,6 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
+
+from workflow.closed import CLOSED
+from workflow.tables import ledger as L
+
 
 def issue_number(label: str, year: int, closed: Sequence[str]) -> int | None:
     """The number of the bulletin of period ``label`` in ``year``: its 1-based position in
@@ -38,10 +43,5 @@ def closed_periods(conn: Any, year: int) -> list[str]:
     """The labels of ``year``'s periods in the order they were first closed (``report close``, the
     ``period_closed`` entries of the set-up ledger, oldest first); a period reopened and closed
     again appears again and keeps its first number (``issue_number``)."""
-    from sqlalchemy import select
-
-    from workflow.closing import CLOSED
-    from workflow.tables import ledger as L
-
     rows = conn.execute(select(L.c.target).where(L.c.kind == CLOSED).order_by(L.c.seq))
     return [label for (label,) in rows if str(label)[:4] == str(year)]

@@ -20,8 +20,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput, NotFound
-from workflow.find import fold
+from workflow.find import project_row
+from workflow.tables import project as P
 from workflow.tables import setting as ST
+from workflow.text import fold
 
 PREFIX = "plan.template."
 MILESTONES = ("sign", "fund", "break_ground", "commission")
@@ -138,9 +140,6 @@ def plan(engine: Engine, code: str, commission: date, *, template: str | None = 
          replace: bool = False) -> dict:
     """What ``project plan`` would record: the derived dates, the project's current ones, and the
     changes (existing dates kept unless ``replace``; the target production date always set)."""
-    from workflow.find import project_row
-    from workflow.tables import project as P
-
     with engine.connect() as conn:
         row = project_row(conn, code, P.c.code, P.c.industry, P.c.version,
                           *[P.c[f"plan_{m}"] for m in MILESTONES])

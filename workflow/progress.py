@@ -25,6 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from workflow.errors import BadInput
+from workflow.money import parse_amount
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -69,8 +70,6 @@ def parse_year_plans(items: Iterable[str] | str | None, *, what: str = "--year-p
 
     A year given twice, a missing ``=``, a year that is not four digits or an amount in another
     currency is refused (BadInput naming ``what``)."""
-    from workflow.money import parse_amount
-
     if items is None:
         return {}
     if isinstance(items, str):

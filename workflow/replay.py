@@ -2,7 +2,7 @@
 what the program reads (the project row and the side tables) with what history says it must be.
 
 Each stored event row is parsed back into its :mod:`workflow.events` class (the kind's reader in
-:data:`workflow.events.ROW_READERS`, what :func:`workflow.events.event_from_row` calls) and applied
+:data:`workflow.event_rows.ROW_READERS`, what :func:`workflow.event_rows.event_from_row` calls) and applied
 with the same ``apply``/``derived`` the write path (``workflow.store.Txn.emit``) uses, so there is one
 description of what every kind does.
 
@@ -31,23 +31,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from workflow.access import PERMISSIONS, roles_for
 from workflow.catalogue import Message
-from workflow.events import (
-    GENESIS,
-    ROW_READERS,
-    Assigned,
-    Corrected,
-    Facts,
-    Registered,
-    Transitioned,
-    project_code,
-)
-from workflow.guards import GuardContext, all_hold, evaluate
+from workflow.definition import get_definition
+from workflow.encoding import GENESIS
+from workflow.event_rows import ROW_READERS
+from workflow.events import Assigned, Corrected, Facts, Registered, Transitioned
+from workflow.guards import all_hold, context_of, evaluate
 from workflow.machine import route
 
 
@@ -82,7 +75,7 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 _FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's
 
 
-def _problem(code: str, seq: int | None, text: Message | str, table: str | None = None, field: str | None = None,
+def replay_problem(code: str, seq: int | None, text: Message | str, table: str | None = None, field: str | None = None,
              expected: Any = None, found: Any = None) -> dict:
     return {"code": code, "seq": seq, "problem": text, "table": table, "field": field,
             "expected": _show(expected), "found": _show(found)}
@@ -105,7 +98,7 @@ def _day(value: Any) -> date:
     return value  # type: ignore[no-any-return]
 
 
-def _norm(value: Any) -> Any:
+def normalised(value: Any) -> Any:
     """A stored value in the form the replay produces (SQLite returns dates as text, PostgreSQL as dates)."""
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -114,7 +107,7 @@ def _norm(value: Any) -> Any:
     return value
 
 
-class _Definitions:
+class Definitions:
     """Workflow definitions by (name, version), loaded once; None for one the program does not know."""
 
     def __init__(self) -> None:
@@ -124,8 +117,6 @@ class _Definitions:
         key = (name, version)
         if key not in self.cache:
             try:
-                from workflow.definition import get_definition
-
                 self.cache[key] = get_definition(name, version)
             except Exception:
                 self.cache[key] = None
@@ -133,7 +124,7 @@ class _Definitions:
 
 
 class Replayed:
-    """One project rebuilt from its events: its row (a ``store.ProjectRow``), facts, derived rows
+    """One project rebuilt from its events: its row (a ``workflow.rows.ProjectRow``), facts, derived rows
     (table -> event_seq -> values) and the problems found on the way."""
 
     __slots__ = ("pid", "code", "row", "facts", "rows", "problems", "events")
@@ -159,7 +150,7 @@ class _Bad:
 
     def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
                  table: str = "event") -> None:
-        self.problems.append(_problem(self.code, seq, text, table, field, expected, found))
+        self.problems.append(replay_problem(self.code, seq, text, table, field, expected, found))
 
 
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -179,10 +170,10 @@ def _on(value: Any) -> date:
 
 
 def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, str],
-                   definitions: _Definitions | None = None) -> Replayed:
+                   definitions: Definitions | None = None) -> Replayed:
     """Replay one project's events, given as ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
     effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` tuples in ``seq`` order."""
-    defs = definitions or _Definitions()
+    defs = definitions or Definitions()
     rep = Replayed(pid, code)
     facts = rep.facts
     derived = rep.rows
@@ -331,11 +322,7 @@ def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: 
             ev.dest)
     if not found.guards:
         return
-    ctx = GuardContext(
-        name=row.name, investor=row.investor, industry=row.industry, unit=row.unit_code,
-        planned_investment_minor=row.planned_investment_minor, key=bool(row.key),
-        documents=frozenset(facts.documents), checks=dict(facts.checks), capital_minor=facts.capital,
-        has_lead_leader=bool(facts.holders.get("lead_leader")), reason=ev.why)
+    ctx = context_of(row, facts, ev.why)
     if all_hold(found.guards, ctx):
         return
     for result in evaluate(found.guards, ctx, defn.guard_labels):
@@ -358,14 +345,14 @@ def compare_project(rep: Replayed, found: dict | None, fields: tuple[str, ...] =
         got = found[f]
         if f == "key":
             got = None if got is None else bool(got)
-        if _norm(expected) != _norm(got):
-            out.append(_problem(rep.code, row.head_seq, Message("project_row_is_but", f=f, show=_show(_norm(got)),
-                                                                show_2=_show(_norm(expected))), "project", f,
-                                                                _norm(expected),
-                                _norm(got)))
+        if normalised(expected) != normalised(got):
+            message = Message("project_row_is_but", f=f, show=_show(normalised(got)),
+                              show_2=_show(normalised(expected)))
+            out.append(replay_problem(rep.code, row.head_seq, message, "project", f, normalised(expected),
+                                      normalised(got)))
     override = found.get("key_override")
     if override is not None and bool(override) != bool(row.key) and row.key == bool(found["key"]):
-        out.append(_problem(rep.code, row.head_seq, Message("project_row_key_override", override=override,
+        out.append(replay_problem(rep.code, row.head_seq, Message("project_row_key_override", override=override,
                                                             key=row.key), "project", "key_override", row.key,
                             bool(override)))
     return out
@@ -402,7 +389,7 @@ def _row_maker(table: str, iso_dates: bool) -> Callable[[dict], tuple]:
     return found
 
 
-def _project_maker(iso_dates: bool) -> Callable[[Any], tuple]:
+def project_maker(iso_dates: bool) -> Callable[[Any], tuple]:
     """A function giving a replayed project row's ``COMPARED_FIELDS`` as the stored row holds them
     (dates as ISO text when ``iso_dates``): for a first comparison of the whole row at once."""
     return _as_stored(attrgetter(*COMPARED_FIELDS),
@@ -446,273 +433,26 @@ def compare_rows(rep: Replayed, table: str, found: list[tuple], iso_dates: bool 
         want = expected.get(seq)
         if want is None or seq in seen:
             what = "a second row for" if seq in seen else "a row no event made, for"
-            out.append(_problem(code, seq, Message("event", table=table, what=what, seq=seq,
+            out.append(replay_problem(code, seq, Message("event", table=table, what=what, seq=seq,
                                                    describe=_describe(columns, stored[2:])),
-                                table, "row", None, dict(zip(columns, map(_norm, stored[2:]), strict=True))))
+                                table, "row", None, dict(zip(columns, map(normalised, stored[2:]), strict=True))))
             continue
         seen.add(seq)
         for col, exp, got in zip(columns, [want[c] for c in columns], stored[2:], strict=True):
-            exp = _norm(exp)
-            got = _norm(got)
+            exp = normalised(exp)
+            got = normalised(got)
             if exp != got:
-                out.append(_problem(code, seq, Message("of_event_is_but", table=table, col=col, seq=seq, got=got,
+                out.append(replay_problem(code, seq, Message("of_event_is_but", table=table, col=col, seq=seq, got=got,
                                                        exp=exp), table, col, exp, got))
     if len(seen) != len(expected):
         for seq, want in expected.items():
             if seq not in seen:
                 shown = _describe(columns, [want[c] for c in columns])
-                out.append(_problem(code, seq, Message("row_of_event_is", table=table, seq=seq, shown=shown), table,
-                                    "row",
-                                    {c: _norm(want[c]) for c in columns}, None))
+                message = Message("row_of_event_is", table=table, seq=seq, shown=shown)
+                out.append(replay_problem(code, seq, message, table, "row", {c: normalised(want[c]) for c in columns},
+                                          None))
     return out
 
 
 def _describe(columns: tuple[str, ...], values: Any) -> str:
-    return ", ".join(f"{c}={_norm(v)!r}" for c, v in zip(columns, values, strict=True))
-
-
-# --- the streaming check --------------------------------------------------------------------------------
-
-_EVENTS = ("SELECT id, project_id, seq, kind, \"trigger\", from_stage, to_stage, effective_on, recorded_at, "
-           "actor, reason, payload, prev_hash, hash FROM event ORDER BY project_id, seq")
-
-
-def _table_sql(table: str) -> str:
-    cols = ", ".join(DERIVED_COLUMNS[table])
-    return f"SELECT project_id, event_seq, {cols} FROM {table} ORDER BY project_id"
-
-
-_FIRST = itemgetter(0)
-
-
-class _Peek:
-    """A stream of rows whose first column is a project id, read project by project (the rows of
-    one project are gathered by ``itertools.groupby``, in C)."""
-
-    __slots__ = ("it", "groups", "pid", "rows")
-
-    def __init__(self, it: Iterator[tuple]):
-        self.it = it
-        self.groups = groupby(it, _FIRST)
-        self.pid: Any = None
-        self.rows: list[tuple] = []
-        self._next()
-
-    def _next(self) -> None:
-        group = next(self.groups, None)
-        if group is None:
-            self.pid, self.rows = None, []
-        else:
-            self.pid, self.rows = group[0], list(group[1])
-
-    def take(self, pid: int, orphans: Callable[[tuple], None]) -> list[tuple]:
-        """The rows of project ``pid`` (whole, first column included); rows of lower ids (no such
-        project replayed) go to ``orphans``."""
-        while self.pid is not None and self.pid <= pid:
-            rows = self.rows
-            if self.pid == pid:
-                self._next()
-                return rows
-            for r in rows:
-                orphans(r)
-            self._next()
-        return []
-
-    def rest(self, orphans: Callable[[tuple], None]) -> None:
-        while self.pid is not None:
-            for r in self.rows:
-                orphans(r)
-            self._next()
-
-
-class Checker:
-    """The replay of every project on ``conn`` (one snapshot), fed one project's events at a time in
-    project id order (``project(pid, rows)``; ``finish()`` at the end); each problem and difference
-    goes to ``add``.  ``stream(conn, sql)`` yields rows lazily: the side tables and the project rows
-    are read alongside, in the same order."""
-
-    def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
-        from sqlalchemy import select
-
-        from workflow.store import COLUMNS
-        from workflow.tables import app_user as AU
-
-        self.add = add
-        self.roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
-        self.defs = _Definitions()
-        self.iso = conn.dialect.name == "sqlite"  # the raw sqlite3 cursor gives dates as ISO text
-        self.tables = {t: _Peek(stream(conn, _table_sql(t))) for t in DERIVED_COLUMNS}
-        self.project_cols = list(COLUMNS)  # starting with the id, the column rows are grouped by
-        self.projects = _Peek(stream(conn, f"SELECT {', '.join(self.project_cols)} FROM project ORDER BY id"))
-        self.orphans = {t: self._orphan_of(t) for t in DERIVED_COLUMNS}
-        self.count = 0
-        # the whole project row first: the stored values of COMPARED_FIELDS, and key_override (None: no
-        # override to check); the field by field comparison only when they differ
-        self.expected_fields = _project_maker(self.iso)
-        self.stored_fields = itemgetter(*(self.project_cols.index(f) for f in COMPARED_FIELDS))
-        self.override_at = self.project_cols.index("key_override")
-
-    def _orphan_of(self, table: str) -> Callable[[tuple], None]:
-        cols = DERIVED_COLUMNS[table]
-
-        def orphan(r: tuple) -> None:
-            self.add(_problem(project_code(r[0]), r[1], Message("row_for_project_id", table=table, r=r[0]), table,
-                              "row", None, dict(zip(cols, map(_norm, r[2:]), strict=True))))
-        return orphan
-
-    @staticmethod
-    def _no_history(r: tuple) -> None:
-        pass  # a project row without events: the chain check reports it
-
-    def project(self, pid: int, rows: list[tuple]) -> None:
-        self.count += 1
-        add = self.add
-        found_project = self.projects.take(pid, self._no_history)
-        code = found_project[0][1] if found_project else project_code(pid)
-        rep = replay_project(pid, code, iter(rows), self.roles, self.defs)
-        for p in rep.problems:
-            add(p)
-        if found_project:
-            stored = found_project[0]
-            try:
-                same = rep.row is not None and stored[self.override_at] is None and \
-                    self.expected_fields(rep.row) == self.stored_fields(stored)
-            except (AttributeError, TypeError):  # a replayed value that is not a date where one belongs
-                same = False
-            if not same:
-                for p in compare_project(rep, dict(zip(self.project_cols, stored, strict=True))):
-                    add(p)
-        iso = self.iso
-        expected = rep.rows
-        for t, peek in self.tables.items():
-            if peek.pid is None and not expected[t]:
-                continue  # nothing stored is left in this table, and nothing is expected
-            for p in compare_rows(rep, t, peek.take(pid, self.orphans[t]), iso):
-                add(p)
-
-    def finish(self) -> None:
-        for t, peek in self.tables.items():
-            peek.rest(self.orphans[t])
-
-    def close(self) -> None:
-        for gen in (self.projects.it, *(p.it for p in self.tables.values())):
-            close = getattr(gen, "close", None)
-            if close is not None:
-                close()
-
-
-def check(conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]) -> int:
-    """Replay every project on ``conn`` (reading the events itself) and report through ``add``;
-    returns the number of projects replayed."""
-    checker = Checker(conn, stream, add)
-    events = stream(conn, _EVENTS)
-    current: list[tuple] = []
-    pid: int | None = None
-    try:
-        for r in events:
-            if r[1] != pid:
-                if pid is not None:
-                    checker.project(pid, current)
-                pid = r[1]
-                current = []
-            current.append(r)
-        if pid is not None:
-            checker.project(pid, current)
-        checker.finish()
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
-        checker.close()
-    return checker.count
-
-
-# --- figures from history alone ---------------------------------------------------------------------
-
-# Tables that are not projections of history: copied as they are (the directory, users, rules,
-# targets and settings the reports read besides the projects).
-_COPIED = ("unit", "person", "app_user", "rule", "target", "setting")
-
-
-class history_database:
-    """A scratch SQLite database whose project row and side tables are rebuilt from the events of
-    ``engine`` alone (and its directory, rules, targets and settings copied), for ``report
-    --from-history``: the same report code then reads only what history says.  A context manager
-    giving an engine; the file is removed afterwards."""
-
-    def __init__(self, engine: Any):
-        self.source = engine
-        self.dir: Any = None
-        self.engine: Any = None
-
-    def __enter__(self) -> Any:
-        import tempfile
-        from datetime import UTC
-
-        from sqlalchemy import insert, select
-
-        from workflow import audit
-        from workflow.db import make_engine
-        from workflow.store import COLUMNS, insert_many
-        from workflow.tables import app_user as AU
-        from workflow.tables import metadata
-        from workflow.tables import project as P
-
-        self.dir = tempfile.TemporaryDirectory(prefix="pipeline-history-")
-        self.engine = make_engine(f"sqlite:///{self.dir.name}/history.db")
-        metadata.create_all(self.engine)
-        now = datetime.now(UTC)
-        with audit._snapshot_connection(self.source) as src, self.engine.begin() as dst:
-            for name in _COPIED:
-                table = metadata.tables[name]
-                rows = [dict(r) for r in src.execute(select(table)).mappings()]
-                if rows:
-                    dst.execute(insert(table), rows)
-            roles = {login: role for login, role in src.execute(select(AU.c.login, AU.c.role))}
-            defs = _Definitions()
-            projects: list[tuple] = []
-            derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}
-            current: list[tuple] = []
-            pid: int | None = None
-            codes = {r[0]: r[1] for r in src.execute(select(P.c.id, P.c.code))}
-
-            def finish(pid: int, rows: list[tuple]) -> None:
-                rep = replay_project(pid, codes.get(pid, project_code(pid)), iter(rows), roles, defs)
-                if rep.row is None:
-                    return
-                rep.row.created_at = now
-                rep.row.version = max(1, rep.row.head_seq)
-                projects.append(tuple(getattr(rep.row, c) for c in COLUMNS))
-                for table, by_seq in rep.rows.items():
-                    derived[table].extend(by_seq.values())
-
-            for r in audit._stream(src, _EVENTS):
-                if r[1] != pid:
-                    if pid is not None:
-                        finish(pid, current)
-                    pid, current = r[1], []
-                current.append(r)
-            if pid is not None:
-                finish(pid, current)
-            if projects:
-                dst.execute(insert(P), [dict(zip(COLUMNS, p, strict=True)) for p in projects])
-            for name, values in derived.items():
-                if values:
-                    insert_many(dst, metadata.tables[name], values)
-            from workflow.tables import event as E
-
-            batch: list[dict] = []
-            for r in src.execute(select(E)).mappings():  # history itself, as it is
-                batch.append(dict(r))
-                if len(batch) >= 20_000:
-                    insert_many(dst, E, batch)
-                    batch = []
-            insert_many(dst, E, batch)
-            src.rollback()
-        return self.engine
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-        if self.dir is not None:
-            self.dir.cleanup()
+    return ", ".join(f"{c}={normalised(v)!r}" for c, v in zip(columns, values, strict=True))

@@ -23,7 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from workflow import clock
+from workflow import demo as wdemo
+from workflow.amounts import Money
+from workflow.bulk import Op
 from workflow.errors import BadInput
+from workflow.rules import Conditions, add_rule
+from workflow.service import Service, project_codes
+from workflow.targets import set_target
 
 WAN = 10_000 * 100  # one 万 in minor units
 YI = 10_000 * WAN  # one 亿 in minor units
@@ -285,9 +292,6 @@ def write(engine, admin: str, projects: list[SeedProject],
           progress: Callable[[str, int, int], None] | None = None) -> int:
     """Register ``projects`` by one import, then apply their steps in one batch (the engine's batch
     path, as a coordinator on SQLite); returns the events written."""
-    from workflow import demo as wdemo
-    from workflow.bulk import Op
-    from workflow.service import Service, project_codes
 
     coordinator = wdemo.COORDINATORS[0][0]
     writer = Service(engine, coordinator if engine.dialect.name == "sqlite" else admin)
@@ -301,7 +305,6 @@ def write(engine, admin: str, projects: list[SeedProject],
 
 def check_as_of(as_of: date | None) -> date:
     """The scenario's as-of date: given or today; not before ``EARLIEST_TODAY``, not in the future."""
-    from workflow import clock
 
     today = clock.today()
     as_of = as_of or today
@@ -316,12 +319,6 @@ def build(engine, *, admin: str, as_of: date | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Build the seed county in an initialised, empty database where ``admin`` is admin, with its
     history up to ``as_of`` (default today; not before ``EARLIEST_TODAY``, not after today)."""
-    from workflow import clock
-    from workflow import demo as wdemo
-    from workflow.money import Money
-    from workflow.rules import Conditions, add_rule
-    from workflow.service import Service
-    from workflow.targets import set_target
 
     today = clock.today()
     as_of = check_as_of(as_of)

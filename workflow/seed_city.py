@@ -19,8 +19,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from workflow import bundle, city, clock, county
+from workflow import db as dbm
+from workflow import demo as wdemo
+from workflow import seed as wseed
+from workflow.db import default_db_path
 from workflow.errors import BadInput
-from workflow.seed import INDUSTRIES, WAN, SeedProject, _split, _walk_to_signed, followup_days
+from workflow.rules import Conditions, add_rule
+from workflow.seed import INDUSTRIES, WAN, SeedProject, _split, _walk_to_signed, followup_days, write
+from workflow.service import Service
 
 DEMO_FOLDER = "demo-city"  # under the user data directory, next to the default database
 
@@ -48,8 +55,6 @@ YEARS = (2022, 2023, 2024, 2025)
 
 
 def default_folder() -> Path:
-    from workflow.db import default_db_path
-
     return default_db_path().parent / DEMO_FOLDER
 
 
@@ -96,11 +101,6 @@ def _projects(p: Profile, as_of: date) -> list[SeedProject]:
 
 def _build_county(engine, admin: str, p: Profile, as_of: date) -> int:
     """A generated county in an initialised, empty database; returns the events written."""
-    from workflow import demo as wdemo
-    from workflow.rules import Conditions, add_rule
-    from workflow.seed import write
-    from workflow.service import Service
-
     svc = Service(engine, admin)
     wdemo._people(svc)
     wdemo._rules(svc)
@@ -141,12 +141,6 @@ def build(engine, *, admin: str, folder: str | Path | None = None, as_of: date |
     ``CODE.db`` with ``CODE-signing-key.pem`` and ``CODE.bundle`` (rebuilt when there), and load
     their bundles into the initialised city database ``engine`` where ``admin`` is admin.  ``say``
     is told the folder before any county is built."""
-    from workflow import bundle, city, clock, county
-    from workflow import db as dbm
-    from workflow import demo as wdemo
-    from workflow import seed as wseed
-    from workflow.service import Service
-
     as_of = wseed.check_as_of(as_of)
     where = check_folder(folder)
     try:

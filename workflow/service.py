@@ -15,15 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, directory, settings, views
+from workflow import access, directory, find, settings, supervision, views
 from workflow.access import roles_for
 from workflow.lights import Thresholds
 from workflow.values import effective
 
 if TYPE_CHECKING:
     from workflow import bulk, commands, store
+    from workflow.codes import project_code
     from workflow.commands.projects import KEY_THRESHOLD_MINOR, is_key
-    from workflow.store import ProjectRow, Txn, WriteResult, project_code, project_codes
+    from workflow.rows import ProjectRow
+    from workflow.store import Txn, WriteResult, project_codes
 else:
     class _OnFirstUse:
         """A module imported when first used: the write path (commands, the kernel, batches) is
@@ -40,7 +42,7 @@ else:
     bulk, commands, store = (_OnFirstUse(f"workflow.{m}") for m in ("bulk", "commands", "store"))
 
 _REEXPORTED = {"KEY_THRESHOLD_MINOR": "workflow.commands.projects", "is_key": "workflow.commands.projects",
-               "ProjectRow": "workflow.store", "WriteResult": "workflow.store", "project_code": "workflow.store",
+               "ProjectRow": "workflow.rows", "WriteResult": "workflow.store", "project_code": "workflow.codes",
                "project_codes": "workflow.store"}
 
 
@@ -240,13 +242,9 @@ class Service:
         return {"id": problem, "project": code, "action": action, "event": res.events[-1]}
 
     def list_problems(self, **filters: Any) -> dict:
-        from workflow import supervision
-
         return supervision.list_problems(self.engine, **filters)
 
     def get_problem(self, problem: int, as_of: date | None = None) -> dict:
-        from workflow import supervision
-
         return supervision.get_problem(self.engine, problem, as_of)
 
     def ladder(self, as_of: date | None = None) -> dict:
@@ -267,8 +265,6 @@ class Service:
                       write: Callable[[list[dict]], list[str]] | None = None) -> list[dict]:
         """Issue the supervision letters due on ``as_of`` (see ``commands.issue_letters``) in one
         transaction; ``write(letters)`` (files) runs before it commits, so a failed write issues none."""
-        from workflow import supervision
-
         supervision.require_level(min_level)
         day = effective(as_of, "--as-of")
 
@@ -284,14 +280,12 @@ class Service:
                               what="issue supervision letters", cache=self._roles)
 
     def list_followups(self, *, project: str | None = None, due: bool = False, as_of: date | None = None) -> dict:
-        from workflow import supervision
-
         return supervision.list_followups(self.engine, project=project, due=due, as_of=as_of)
 
     def todo(self, login: str | None = None, as_of: date | None = None, lang: str = "en") -> dict:
-        from workflow import supervision
+        from workflow import todo
 
-        return supervision.todo(self.engine, login or self.actor, as_of, lang=lang)
+        return todo.todo(self.engine, login or self.actor, as_of, lang=lang)
 
     def advance(self, code: str, target: str, *, on: date | None = None, reason: str | None = None,
                 expect_version: int | None = None) -> WriteResult:
@@ -418,12 +412,12 @@ class Service:
     def find_projects(self, *, search: str | None = None, stage: str | None = None, unit: str | None = None,
                       leader: str | None = None, light: str | None = None, sort: str | None = None,
                       limit: int | None = None, offset: int = 0, as_of: date | None = None) -> Any:
-        """``project list``: a ``workflow.find.Found`` (total, and the page's views read as iterated)."""
-        from workflow import find
+        """``project list``: a ``workflow.listing.Found`` (total, and the page's views read as iterated)."""
+        from workflow import listing
 
-        return find.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader, light=light,
-                                  sort=sort, limit=limit, offset=offset, as_of=as_of,
-                                  thresholds=self._thresholds(as_of))
+        return listing.find_projects(self.engine, search=search, stage=stage, unit=unit, leader=leader,
+                                     light=light, sort=sort, limit=limit, offset=offset, as_of=as_of,
+                                     thresholds=self._thresholds(as_of))
 
     def plan_project(self, code: str, commission: date, *, template: str | None = None, replace: bool = False,
                      dry_run: bool = False, on: date | None = None, expect_version: int | None = None) -> dict:
@@ -451,8 +445,6 @@ class Service:
         return planning.set_template(self.engine, self.actor, name, **values)
 
     def project_codes(self, prefix: str = "") -> list[str]:
-        from workflow import find
-
         return find.project_codes(self.engine, prefix)
 
     def open_transitions(self, code: str) -> dict:
@@ -468,7 +460,7 @@ class Service:
         return views.project_identities(self.engine)
 
     def latest_checkpoint(self) -> dict | None:
-        from workflow import audit
+        from workflow import checkpoints
 
         with self.engine.connect() as conn:
-            return audit.latest_checkpoint(conn)
+            return checkpoints.latest_checkpoint(conn)

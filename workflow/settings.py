@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
@@ -34,6 +34,7 @@ from workflow.access import ADMIN, require
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
 from workflow.tables import ledger as L
+from workflow.tables import person as PE
 from workflow.tables import setting as ST
 
 LIGHT_PREFIX = "lights."
@@ -105,8 +106,6 @@ def differences(conn: Connection) -> list[dict]:
 def rebuild(conn: Connection) -> int:
     """Write the governed rows of ``setting`` again from the ledger (in the caller's transaction);
     returns how many rows there are."""
-    from sqlalchemy import delete
-
     rows = from_ledger(conn)
     keys = sorted({k for k, _ in projection(conn)})
     if keys:
@@ -381,8 +380,6 @@ def set_ladder(engine: Engine, actor: str, values: Mapping[str, Any], *, reason:
     """Store ladder figures (admin), and ``top_leader`` (a person's login), in force from
     ``effective_on`` (default: today); the result must be a valid ladder on that day and every later
     one.  Returns the settings in force on that day."""
-    from workflow.tables import person as PE
-
     if not values:
         raise BadInput("give_at_least_one_name_value")
     why = need_reason(reason, "change the supervision ladder")

@@ -24,28 +24,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
-from operator import attrgetter
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from workflow import clock
+from workflow.closed import closed_ranges_at, late_reason, refuse_closed
+from workflow.codes import normalize_code, project_code
+from workflow.encoding import GENESIS, event_bytes, event_json, format_utc, plain_text
 from workflow.errors import Conflict, NotFound
-from workflow.events import (
-    GENESIS,
-    Assigned,
-    Event,
-    Facts,
-    event_bytes,
-    event_json,
-    format_utc,
-    plain_text,
-    project_code,
-)
+from workflow.events import Assigned, Event, Facts
+from workflow.find import project_not_found
+from workflow.gate import gate
 from workflow.recorders import recorder as _recorder
+from workflow.rows import COLUMN_VALUES, COLUMNS, ProjectRow
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import document as DOC
@@ -78,67 +73,6 @@ def project_codes(first: str, count: int) -> list[str]:
     return [project_code(i) for i in range(start, start + count)]
 
 
-@dataclass(slots=True, eq=False)
-class ProjectRow:
-    """One project row as the write path holds it: typed columns, and the values it was read with
-    (``changes()`` is what a save writes)."""
-
-    id: int
-    code: str
-    name: str
-    investor: str | None
-    origin: str | None
-    industry: str | None
-    category: str | None
-    key: bool
-    key_override: bool | None
-    planned_investment_minor: int
-    planned_currency: str
-    unit_code: str | None
-    plan_sign: date | None
-    plan_fund: date | None
-    plan_break_ground: date | None
-    plan_commission: date | None
-    stage: str
-    stage_since: date
-    held_from: str | None
-    registered_on: date
-    last_transition_on: date
-    last_followup_on: date | None
-    workflow_name: str
-    workflow_version: int
-    version: int
-    head_seq: int
-    head_hash: str
-    created_at: datetime
-    original: tuple[Any, ...] = field(default=(), repr=False)  # the column values as read or last saved
-    new: bool = field(default=False, repr=False)
-    events: int = field(default=0, repr=False)  # events appended in this transaction
-
-    @classmethod
-    def of(cls, mapping: Any, *, new: bool = False) -> ProjectRow:
-        values = {c: mapping[c] for c in COLUMNS}
-        return cls(**values, original=tuple(values.values()), new=new)
-
-    def values(self) -> dict[str, Any]:
-        return dict(zip(COLUMNS, _COLUMN_VALUES(self), strict=True))
-
-    def changes(self) -> dict[str, Any]:
-        return {c: v for c, v, was in zip(COLUMNS, _COLUMN_VALUES(self), self.original, strict=True) if v != was}
-
-    @property
-    def saved_version(self) -> int:
-        """The version as read (or last saved): the compare-and-set's expected value."""
-        return int(self.original[_VERSION])
-
-    def saved(self) -> None:
-        self.original = _COLUMN_VALUES(self)
-        self.events = 0
-
-
-COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ProjectRow) if f.name not in ("original", "new", "events"))
-_COLUMN_VALUES = attrgetter(*COLUMNS)
-_VERSION = COLUMNS.index("version")
 
 
 @dataclass
@@ -178,7 +112,6 @@ class Txn:
         (SQLite: one statement instead of two; PostgreSQL reads nothing ahead)."""
         if self._gate is not None:
             return
-        from workflow.find import normalize_code
 
         code = normalize_code(code)
         row = self.recorder.read_ahead(self.conn, code, self.actor)
@@ -191,8 +124,6 @@ class Txn:
         """Whether the actor is disabled and the set-up ledger's head hash, read once per transaction
         in one statement (the role check and the closed-period check both need them)."""
         if self._gate is None:
-            from workflow.access import gate
-
             self._gate = gate(self.conn, self.actor)
         return self._gate
 
@@ -201,8 +132,6 @@ class Txn:
     def lock(self, code: str) -> ProjectRow:
         """The project ``code`` (as typed: ``p-1`` is ``P-0001``), locked for this transaction
         (NotFound suggesting close matches if there is none)."""
-        from workflow.find import normalize_code, project_not_found
-
         typed, code = code, normalize_code(code)
         proj = self.projects.get(code)
         if proj is not None:
@@ -285,8 +214,6 @@ class Txn:
         seq = proj.head_seq + 1
         on = event.on
         if self._closed is None:
-            from workflow.closing import closed_ranges_at
-
             self._closed = closed_ranges_at(self.conn, self.gate()[1])
         if self._closed:
             payload = self._late(event, on)
@@ -323,9 +250,7 @@ class Txn:
 
     def _late(self, event: Event, on: date) -> str:
         """The payload of an event that may fall in a closed period: refused there unless the write
-        is a late entry (``workflow.closing.late``), which the payload then records."""
-        from workflow.closing import late_reason, refuse_closed
-
+        is a late entry (``workflow.closed.late``), which the payload then records."""
         data = event.payload()
         assert self._closed is not None
         for start, end, label in self._closed:
@@ -352,7 +277,7 @@ class Txn:
         conn = self.conn
         inserted = set()
         if self._new:
-            rows = [_COLUMN_VALUES(p) for p in self._new]
+            rows = [COLUMN_VALUES(p) for p in self._new]
             self.recorder.insert(conn, P, rows, COLUMNS)
             for p, values in zip(self._new, rows, strict=True):
                 p.original = values  # as inserted: nothing left to save

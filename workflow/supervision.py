@@ -1,5 +1,5 @@
 """Supervision (督办) reads: problems as they stood on any date, their ladder levels, letters,
-promised follow-ups and a person's to-do list.
+promised follow-ups (a person's to-do list is ``workflow.todo``).
 
 Everything here is computed from the side tables the history events leave (``problem``,
 ``problem_action``, ``supervision_letter``, ``followup``): a problem on a date is its opening plus
@@ -12,7 +12,7 @@ extension's — a reopened problem keeps its due date unless it is extended.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotFound
+from workflow.find import unit_code
 from workflow.settings import Ladder, ladder
+from workflow.settings import top_leader as in_force
 from workflow.tables import assignment as ASG
 from workflow.tables import followup as FU
 from workflow.tables import person as PE
@@ -29,11 +31,6 @@ from workflow.tables import problem_action as PBA
 from workflow.tables import project as P
 from workflow.tables import supervision_letter as LET
 from workflow.tables import unit as U
-
-PROBLEM_KINDS = ("land", "energy", "environment", "funding", "permit", "power", "water", "road", "other")
-PROBLEM_SOURCES = ("meeting", "instruction", "inspection", "light")
-
-TODO_HORIZON_DAYS = 14
 
 
 def _d(value: Any) -> date | None:
@@ -121,8 +118,6 @@ def problem_json(p: dict, *, full: bool = False) -> dict:
 def list_problems(engine: Engine, *, all_: bool = False, overdue: bool = False, unit: str | None = None,
                   project: str | None = None, as_of: date | None = None) -> dict:
     """``problem list``: open problems (or all) on ``as_of``, most urgent first."""
-    from workflow.find import unit_code
-
     as_of = as_of or clock.today()
     with engine.connect() as conn:
         project_ids = None
@@ -171,8 +166,6 @@ def get_problem(engine: Engine, problem_id: int, as_of: date | None = None) -> d
 
 def top_leader(conn: Connection, as_of: date | None = None) -> str | None:
     """The county's top leader (the ladder's level 5) on ``as_of`` (default: today)."""
-    from workflow.settings import top_leader as in_force
-
     return in_force(conn, as_of)
 
 
@@ -300,98 +293,6 @@ def list_followups(engine: Engine, *, project: str | None = None, due: bool = Fa
                  "next_on": _iso(r["next_on"]), "actor": r["actor"],
                  "seq": r["event_seq"]} for r in conn.execute(q).mappings()]
     return {"as_of": as_of.isoformat(), "followups": rows}
-
-
-# --- the to-do list ------------------------------------------------------------------------------------
-
-
-URGENCY = {"red": 70, "yellow": 35, "promise_overdue": 45, "promise": 20, "plan_soon": 30, "plan": 20}
-
-
-def problem_urgency(level: int) -> int:
-    """A problem's urgency: 40 at level 0, 10 more per level (90 at level 5)."""
-    return 40 + 10 * level
-
-
-def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "en") -> dict:
-    """A person's to-do list on ``as_of``: problems they own (or their unit owns) or that escalated to
-    them, red and yellow reasons of projects they hold a role on, planned dates in the next 14 days
-    and promised follow-ups due; most urgent first (then the earliest date, project, text)."""
-    from workflow import reports
-    from workflow.i18n import t
-    from workflow.lights import MILESTONE_STAGE, milestone_reached
-    from workflow.settings import light_thresholds
-
-    as_of = as_of or clock.today()
-    zh = (lang or "").lower().startswith("zh")
-    items: list[dict] = []
-    with engine.connect() as conn:
-        person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
-        if person is None:
-            from workflow.find import person_login
-            from workflow.tables import app_user as AU
-
-            if conn.execute(select(AU.c.login).where(AU.c.login == login)).first() is None:
-                try:  # a person's name (or the login in another case or width)
-                    login = person_login(conn, login, "--for")
-                except NotFound as exc:
-                    if any("candidates" in d for d in exc.details):
-                        raise  # a name several people share: the candidates are listed
-                    raise NotFound("no_person_or_user", [{"login": login}], login=login) from None
-                person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
-        unit = person[1] if person is not None else None
-        lad = ladder(conn, as_of)
-        top = top_leader(conn, as_of)
-        # the projects the person holds a role on, that day
-        mine = {r[0] for r in conn.execute(
-            select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.assigned_on <= as_of,
-                                           (ASG.c.ended_on.is_(None)) | (ASG.c.ended_on > as_of)))}
-        lead_of = {r[0] for r in conn.execute(
-            select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.role == "lead_leader",
-                                           ASG.c.assigned_on <= as_of,
-                                           (ASG.c.ended_on.is_(None)) | (ASG.c.ended_on > as_of)))}
-        for p in open_problems(conn, as_of, lad):
-            owns = p["owner_person"] == login or (unit is not None and p["owner_unit"] == unit
-                                                  and p["owner_person"] is None)
-            to_me = (p["level"] >= 4 and p["project_id"] in lead_of) or (p["level"] >= 5 and top == login)
-            if owns or to_me:
-                label = t(f"level_{p['level']}", lang)
-                text = (f"问题#{p['id']}：{p['text']}（{label}）" if zh
-                        else f"problem #{p['id']}: {p['text']} (level {p['level']}: {label})")
-                items.append({"kind": "problem", "project": p["project"], "text": text,
-                              "date": p["due"].isoformat(), "urgency": problem_urgency(p["level"]),
-                              "problem": p["id"], "level": p["level"]})
-        if mine:
-            snaps = reports.snapshots(conn, as_of, light_thresholds(conn, as_of=as_of), ids=sorted(mine))
-            for s in snaps:
-                for r in s.light.reasons:
-                    items.append({"kind": r.color, "project": s.code, "text": r.zh if zh else r.en, "date": None,
-                                  "urgency": URGENCY[r.color]})
-                if s.stage_kind != "active":
-                    continue
-                for milestone, planned in s.plan.items():
-                    if planned is None or milestone not in MILESTONE_STAGE:
-                        continue
-                    planned = date.fromisoformat(str(planned)[:10]) if not isinstance(planned, date) else planned
-                    left = (planned - as_of).days
-                    if 0 <= left <= TODO_HORIZON_DAYS and not milestone_reached(s.stage, milestone):
-                        items.append({"kind": "plan", "project": s.code,
-                                      "text": f"{t('plan_' + milestone, lang)} {planned.isoformat()}",
-                                      "date": planned.isoformat(),
-                                      "urgency": URGENCY["plan_soon" if left <= 3 else "plan"]})
-            codes = {s.id: s.code for s in snaps}
-            for pid, promise in promises(conn, as_of, sorted(mine)).items():
-                next_on = promise["next_on"]
-                if next_on > as_of + timedelta(days=TODO_HORIZON_DAYS) or pid not in codes:
-                    continue
-                late = next_on < as_of
-                step = promise["next_step"] or ""
-                text = (f"承诺{next_on.isoformat()}跟进" + (f"：{step}" if step else "") if zh
-                        else f"promised follow-up on {next_on.isoformat()}" + (f": {step}" if step else ""))
-                items.append({"kind": "followup", "project": codes[pid], "text": text, "date": next_on.isoformat(),
-                              "urgency": URGENCY["promise_overdue" if late else "promise"]})
-    items.sort(key=lambda i: (-i["urgency"], i["date"] or "9999-12-31", i["project"], i["text"]))
-    return {"login": login, "as_of": as_of.isoformat(), "items": items}
 
 
 def require_level(value: int | None, what: str = "--min-level") -> int | None:

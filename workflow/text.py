@@ -21,6 +21,8 @@ apostrophe (OWASP's CSV-injection guidance); :func:`restore_formula` undoes it o
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Any
 
 # Bidi embedding/override/isolate controls, marks, and the Unicode line and paragraph separators.
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
@@ -124,3 +126,13 @@ def json_safe(document: str) -> str:
     the same value for any JSON reader, nothing a terminal would act on (``json.dumps`` already
     escapes the C0 controls)."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: Any) -> str:
+    """``text`` for comparison: NFKC (full-width to half-width), case-folded, no white space."""
+    if text is None:
+        return ""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())

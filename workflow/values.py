@@ -7,10 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow import clock
+from workflow.amounts import CURRENCIES
 from workflow.catalogue import Message
 from workflow.errors import BadInput
-from workflow.money import CURRENCIES, MAX_MINOR
+from workflow.money import MAX_MINOR
 from workflow.text import escape_char, unsafe_char
+from workflow.words import currencies
 
 # Longest text a project column holds (the model's max_length; PostgreSQL enforces it).
 PROJECT_TEXT_LIMITS = {"name": 300, "investor": 300, "origin": 200, "industry": 200, "category": 200,
@@ -91,7 +93,6 @@ def currency(value: Any) -> str:
     """A currency code from the code or its name (人民币, 美元; workflow/words.py)."""
     if value in CURRENCIES:
         return str(value)
-    from workflow.words import currencies
 
     return currencies().parse(value, "currency")
 

@@ -11,11 +11,14 @@ from typing import Any
 from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock
+from workflow import clock, supervision, words
 from workflow.definition import default_definition, get_definition
+from workflow.encoding import event_json
 from workflow.find import project_row, resolve_unit
-from workflow.lights import Thresholds
-from workflow.settings import light_thresholds
+from workflow.guards import context_of
+from workflow.lights import LightFacts, Thresholds, compute_light
+from workflow.reports import year_done, year_plans
+from workflow.settings import ladder, light_thresholds
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import event as E
@@ -23,12 +26,13 @@ from workflow.tables import investment_completed as INV
 from workflow.tables import person as PE
 from workflow.tables import project as P
 from workflow.tables import unit as U
+from workflow.tables import year_plan as YP
+from workflow.words import PLAN_FIELDS
 
 
 def open_transitions(engine: Engine, actor: str, code: str) -> dict:
     """``pipeline next``: every transition the workflow's machine has out of the current stage, with
     every guard's result (``workflow.machine.moves``); ``allowed`` is whether ``advance`` would fire it."""
-    from workflow.commands.common import guard_context
     from workflow.machine import moves
     from workflow.store import ProjectRow, Txn
 
@@ -38,7 +42,7 @@ def open_transitions(engine: Engine, actor: str, code: str) -> dict:
         txn = Txn(conn, actor)  # only its facts are used: nothing is written
         defn = get_definition(proj.workflow_name, proj.workflow_version)
         out = []
-        for m in moves(defn, proj.stage, proj.held_from, guard_context(txn, proj)):
+        for m in moves(defn, proj.stage, proj.held_from, context_of(proj, txn.facts(proj))):
             t = m.transition
             out.append({"trigger": t.trigger, "to": m.dest, "allowed": m.allowed, "needs_reason": t.needs_reason,
                         "label": {"en": t.en, "zh": t.zh}, "guards": list(m.results)})
@@ -54,8 +58,6 @@ def get_project(engine: Engine, code: str, as_of: date | None = None, *,
 def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
                   light: str | None = None, as_of: date | None = None,
                   thresholds: Thresholds | None = None) -> list[dict]:
-    from workflow import words
-
     stage = words.stages(default_definition()).optional(stage, "--stage")
     light = words.lights().optional(light, "--light")
     unit = resolve_unit(engine, unit)
@@ -77,9 +79,6 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
 def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: date, *, full: bool,
                   thresholds: Thresholds | None = None) -> list[dict]:
     """What ``project show`` and ``project list`` print of each row (with its light as of ``as_of``)."""
-    from workflow.lights import LightFacts, compute_light
-    from workflow.words import PLAN_FIELDS
-
     ids = [r["id"] for r in rows]
     leaders: dict[int, list[dict]] = {i: [] for i in ids}
     sums: dict[int, dict[str, dict[str, int]]] = {i: {"capital": {}, "investment": {}} for i in ids}
@@ -104,8 +103,6 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
                     sums[sum_row[0]][label][sum_row[1]] = int(sum_row[2])
     if thresholds is None:
         thresholds = light_thresholds(conn, as_of=as_of)
-    from workflow import supervision
-    from workflow.settings import ladder
 
     lad = ladder(conn, as_of)
     few = ids if len(ids) < 500 else None
@@ -113,15 +110,12 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     for p in supervision.open_problems(conn, as_of, lad, few):
         problems.setdefault(p["project_id"], []).append(p)
     promised = supervision.promises(conn, as_of, few)
-    from workflow.reports import year_done, year_plans
 
     in_list = ids if len(ids) < 500 else None
     year_plan = year_plans(conn, as_of, ids=in_list) if ids else {}
     done = year_done(conn, as_of, ids=in_list) if year_plan else {}
     all_plans: dict[int, dict[str, int]] = defaultdict(dict)
     if full and ids:
-        from workflow.tables import year_plan as YP
-
         for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
                                              .where(YP.c.project_id.in_(ids)).order_by(YP.c.event_seq)):
             all_plans[pid][str(year)] = int(minor)
@@ -173,8 +167,6 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     return out
 
 def history(engine: Engine, code: str) -> dict:
-    from workflow.events import event_json
-
     with engine.connect() as conn:
         proj = project_row(conn, code, P.c.id, P.c.code, P.c.name, P.c.stage, P.c.head_hash)
         code = proj["code"]
@@ -187,9 +179,6 @@ def history(engine: Engine, code: str) -> dict:
 
 def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None) -> list[dict]:
     """The project ledger (项目台账) for ``pipeline export``: each project's own columns, by code."""
-    from workflow import words
-    from workflow.events import PLAN_FIELDS
-
     stage = words.stages(default_definition()).optional(stage, "--stage")
     unit = resolve_unit(engine, unit)
     cols = [P.c.id, P.c.code, P.c.name, P.c.investor, P.c.origin, P.c.industry, P.c.category, P.c.key,
@@ -200,7 +189,6 @@ def ledger(engine: Engine, *, stage: str | None = None, unit: str | None = None)
         stmt = stmt.where(P.c.stage == stage)
     if unit is not None:
         stmt = stmt.where(P.c.unit_code == unit)
-    from workflow.tables import year_plan as YP
 
     with engine.connect() as conn:
         plans: dict[int, dict[int, int]] = defaultdict(dict)

@@ -11,10 +11,24 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+from workflow.amounts import CURRENCIES
 from workflow.catalogue import Message
 from workflow.errors import BadInput
-from workflow.find import fold
+from workflow.i18n import LABELS
+from workflow.lang import is_zh
+from workflow.text import fold
 
+# The enumerated keys of the values this module parses (each kind's labels are in workflow/i18n.py).
+USER_ROLES = ("coordinator", "leader", "auditor", "admin")  # the roles a login can hold (workflow/access.py)
+ASSIGNMENT_ROLES = ("lead_leader", "first_responsible", "team_member")  # a project's roles (workflow/rules.py)
+PROBLEM_KINDS = ("land", "energy", "environment", "funding", "permit", "power", "water", "road", "other")
+PROBLEM_SOURCES = ("meeting", "instruction", "inspection", "light")
+REPORT_KINDS = ("bulletin", "dispatch", "review", "evaluation")  # the reports a closed period freezes
+LEVELS = ("county", "township", "department")  # a person's level
+UNIT_KINDS = ("township", "department")
+EVENT_KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
+               "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
+               "problem_close", "problem_reopen", "letter", "year_plan")  # the kinds of history events
 PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
 RESULT_WORDS = {"pass": ("pass", "passed", "ok", "yes", "通过", "合格", "是", "符合"),
                 "fail": ("fail", "failed", "no", "不通过", "不合格", "否", "不符合")}
@@ -91,8 +105,6 @@ class Vocabulary:
         return ()
 
     def label(self, key: str, lang: str = "en") -> str:
-        from workflow.lang import is_zh
-
         for k, en, zh, _ in self.entries:
             if k == key:
                 return zh if is_zh(lang) else en
@@ -123,8 +135,6 @@ class Vocabulary:
 
     def listing(self, lang: str = "en", keys: Iterable[str] | None = None) -> str:
         """The accepted values for a message: ``key (English label)`` or ``key（中文）``."""
-        from workflow.lang import is_zh
-
         wanted = None if keys is None else set(keys)
         zh = is_zh(lang)
         out = []
@@ -145,10 +155,10 @@ class Vocabulary:
         hits = self.candidates(word)
         if len(hits) == 1:
             return hits[0]
+        if word is None:
+            raise BadInput("must_not_be_empty", what=what)
         if not isinstance(word, str):
-            from workflow.values import required
-
-            required(word, what)  # refused: not text
+            raise BadInput("must_be_text_not", what=what, name=type(word).__name__)
         shown = hits or None
         fields = {"what": what, "word": word, "listed": self.listing("en", shown),
                   "listed_zh": self.listing("zh", shown)}
@@ -165,8 +175,6 @@ class Vocabulary:
 
 def _labelled(kind: str, keys: Iterable[str], prefix: str = "") -> Vocabulary:
     """A vocabulary of ``keys`` labelled by ``workflow.i18n.LABELS`` (``prefix + key``)."""
-    from workflow.i18n import LABELS
-
     short = SHORT_FORMS.get(kind, {})
     return Vocabulary(kind, ((k, *LABELS.get(prefix + k, (k, k)), short.get(k, ())) for k in keys))
 
@@ -193,64 +201,46 @@ def _of_definition(kind: str, items: Iterable[Any], key: str = "key") -> Vocabul
     return Vocabulary(kind, ((getattr(i, key), i.en, i.zh, short.get(getattr(i, key), ())) for i in items))
 
 
-def stages(defn: Any = None) -> Vocabulary:
-    """The stages of ``defn`` (the default workflow when None)."""
-    from workflow.definition import default_definition
-
-    return _of("stage", defn or default_definition())
+def stages(defn: Any) -> Vocabulary:
+    """The stages of the workflow ``defn`` (``workflow.definition.default_definition()``, the usual one)."""
+    return _of("stage", defn)
 
 
-def triggers(defn: Any = None) -> Vocabulary:
-    from workflow.definition import default_definition
-
-    return _of("trigger", defn or default_definition())
+def triggers(defn: Any) -> Vocabulary:
+    return _of("trigger", defn)
 
 
-def documents(defn: Any = None) -> Vocabulary:
-    from workflow.definition import default_definition
-
-    return _of("document", defn or default_definition())
+def documents(defn: Any) -> Vocabulary:
+    return _of("document", defn)
 
 
-def checks(defn: Any = None) -> Vocabulary:
-    from workflow.definition import default_definition
-
-    return _of("check", defn or default_definition())
+def checks(defn: Any) -> Vocabulary:
+    return _of("check", defn)
 
 
 @functools.cache
 def problem_kinds() -> Vocabulary:
-    from workflow.supervision import PROBLEM_KINDS
-
     return _labelled("problem_kind", PROBLEM_KINDS, "problem_kind_")
 
 
 @functools.cache
 def problem_sources() -> Vocabulary:
-    from workflow.supervision import PROBLEM_SOURCES
-
     return _labelled("problem_source", PROBLEM_SOURCES, "problem_source_")
 
 
 @functools.cache
 def user_roles() -> Vocabulary:
-    from workflow.access import USER_ROLES
-
     return _labelled("user_role", USER_ROLES)
 
 
 @functools.cache
 def assignment_roles() -> Vocabulary:
-    from workflow.rules import ASSIGNMENT_ROLES
-
     return _labelled("assignment_role", ASSIGNMENT_ROLES)
 
 
 @functools.cache
 def report_kinds() -> Vocabulary:
-    from workflow.closing import KINDS
-
-    return _labelled("report", KINDS, "report_")
+    return _labelled("report", REPORT_KINDS, "report_")
 
 
 @functools.cache
@@ -260,22 +250,16 @@ def lights() -> Vocabulary:
 
 @functools.cache
 def levels() -> Vocabulary:
-    from workflow.directory import LEVELS
-
     return _labelled("level", LEVELS)
 
 
 @functools.cache
 def unit_kinds() -> Vocabulary:
-    from workflow.directory import UNIT_KINDS
-
     return _labelled("unit_kind", UNIT_KINDS)
 
 
 @functools.cache
 def currencies() -> Vocabulary:
-    from workflow.money import CURRENCIES
-
     names = {"CNY": ("yuan", "人民币"), "USD": ("US dollar", "美元")}
     short = SHORT_FORMS["currency"]
     return Vocabulary("currency", ((c, *names.get(c, (c, c)), short.get(c, ())) for c in CURRENCIES))
@@ -289,6 +273,4 @@ def results() -> Vocabulary:
 
 @functools.cache
 def event_kinds() -> Vocabulary:
-    from workflow.events import KINDS
-
-    return _labelled("event", KINDS)
+    return _labelled("event", EVENT_KINDS)

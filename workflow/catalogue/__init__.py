@@ -16,7 +16,7 @@ type            English                                     Chinese
 ==============  ==========================================  =========================================
 ``date``        2026-12-06                                  2026年12月6日
 ``time``        a recorded UTC timestamp in local time      the same, 2026年12月6日 08:30
-``money``       CNY 900,000,000.00                          90,000.00 万元 (``workflow/money.py``)
+``money``       CNY 900,000,000.00                          90,000.00 万元 (``workflow/amounts.py``)
 ``stage``       the key                                     the stage's label
 ``stage_named`` the key and its labels, ``lead (Lead / …)``  the stage's label
 ``record``      what may be recorded, by key (``capital``)  its label (到位资金, 文件（合同）)
@@ -45,11 +45,20 @@ import pathlib
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from workflow.amounts import format_money
 
 HERE = pathlib.Path(__file__).resolve().parent
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# What a stage may record (``workflow.definition``, ``[recording]``), by key: its labels (en, zh).
+RECORD_LABELS = {
+    "capital": ("capital", "到位资金"), "investment": ("investment completed", "完成投资"),
+    "document": ("documents", "文件"), "check": ("screening checks", "审核检查"),
+    "followup": ("follow-ups", "跟进记录"), "edit": ("edits", "修改项目信息"),
+    "assignment": ("assignments", "领导分配"),
+}
 
 
 @functools.cache
@@ -105,8 +114,6 @@ def _time(value: Any, zh: bool) -> str:
 
 
 def _money(value: Any, lang: str) -> str:
-    from workflow.money import format_money
-
     if isinstance(value, Mapping):
         return format_money(int(value["amount_minor"]), str(value["currency"]), lang)
     amount, currency = getattr(value, "amount_minor", None), getattr(value, "currency", None)
@@ -115,24 +122,33 @@ def _money(value: Any, lang: str) -> str:
     return str(value)
 
 
+# Stages, transitions, document kinds and check items are labelled by the workflow definition, a layer
+# above this module: ``workflow.definition`` hands its default definition over when it is loaded (what
+# raises such a message has loaded it; before that a key is shown as a word).
+_DEFINITION: list[Callable[[], Any]] = []
+
+
+def use_definition(default: Callable[[], Any]) -> None:
+    """Label the definition's keys by ``default()``, the default workflow definition."""
+    _DEFINITION[:] = [default]
+
+
 def _definition_label(value: Any, of: str, lang: str) -> str:
     if not _zh(lang):
         return str(value)
-    from workflow.definition import default_definition
-
+    if not _DEFINITION:
+        return _word(value, lang)
     try:
-        return default_definition().label(str(value), lang, of=of)
+        return _DEFINITION[0]().label(str(value), lang, of=of)
     except Exception:  # a key of another workflow version, or a word ("none"): shown as a word
         return _word(value, lang)
 
 
 def _stage_named(value: Any, lang: str) -> str:
     """A stage with its labels in English (``screening (Screening / 审核中)``), its label in Chinese."""
-    from workflow.definition import default_definition
-
     try:
-        stage = default_definition().stage(str(value))
-    except Exception:
+        stage = _DEFINITION[0]().stage(str(value))
+    except Exception:  # no definition loaded yet, or a key of another workflow version
         return str(value)
     return stage.zh if _zh(lang) else f"{stage.key} ({stage.en} / {stage.zh})"
 
@@ -140,8 +156,6 @@ def _stage_named(value: Any, lang: str) -> str:
 def _record(value: Any, lang: str, labelled: bool) -> str:
     """What may be recorded at a stage (``capital``, ``document:contract``): the key in English (or
     its label with ``labelled``), its label in Chinese (the document kind or check item's label too)."""
-    from workflow.definition import RECORD_LABELS
-
     base, _, detail = str(value).partition(":")
     if not _zh(lang) and not labelled:
         return str(value)

@@ -9,10 +9,12 @@ from datetime import date
 from sqlalchemy import select
 
 from workflow import rules as R
+from workflow import words
 from workflow.catalogue import Message
 from workflow.commands.common import check_on, check_stage_allows
 from workflow.errors import BadInput, NotFound
 from workflow.events import Assigned
+from workflow.find import person_login
 from workflow.store import ProjectRow, Txn
 from workflow.tables import person as PE
 from workflow.values import reason as check_reason
@@ -109,9 +111,6 @@ def _person_level(txn: Txn, login: str) -> str | None:
 def reassign(txn: Txn, proj: ProjectRow, *, role: str, login: str, reason: str | None, on: date) -> None:
     """The only way to replace a lead leader or first responsible person (一抓到底); for a team
     member it adds one."""
-    from workflow import words
-    from workflow.find import person_login
-
     role = words.assignment_roles().parse(role, "ROLE")
     why = check_reason(reason, Message("reason_is_required_say_why"), required_=True)
     check_stage_allows(proj, "assignment")

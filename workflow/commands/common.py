@@ -6,11 +6,18 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from workflow.definition import Transition, WorkflowDefinition, get_definition
-from workflow.errors import BadInput, Refused
+from sqlalchemy import select
+
+from workflow.definition import get_definition
+from workflow.definition_model import Transition, WorkflowDefinition
+from workflow.encoding import format_utc
+from workflow.errors import BadInput, Duplicate, Refused
 from workflow.events import Transitioned
-from workflow.guards import GuardContext, GuardResult
+from workflow.guards import GuardContext, GuardResult, context_of
+from workflow.machine import fire as machine_fire
+from workflow.machine import may, routes
 from workflow.store import ProjectRow, Txn
+from workflow.tables import event as E
 
 
 def definition(proj: ProjectRow) -> WorkflowDefinition:
@@ -43,11 +50,6 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
     the same amount, currency and effective date, not reversed since, is a Duplicate (exit 2)."""
     import json
 
-    from sqlalchemy import select
-
-    from workflow.errors import Duplicate
-    from workflow.tables import event as E
-
     rows = txn.conn.execute(select(E.c.seq, E.c.kind, E.c.payload, E.c.effective_on, E.c.recorded_at)
                             .where(E.c.project_id == proj.id, E.c.kind.in_((kind, "correction")))
                             .order_by(E.c.seq)).all()
@@ -63,8 +65,6 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
             same.append((seq, recorded))
     for seq, recorded in same:
         if seq not in corrected:
-            from workflow.events import format_utc
-
             raise Duplicate(
                 "duplicate_money_entry",
                 [{"project": proj.code, "seq": seq, "kind": kind, "amount_minor": amount_minor,
@@ -75,32 +75,15 @@ def check_money_duplicate(txn: Txn, proj: ProjectRow, kind: str, amount_minor: i
 
 def guard_context(txn: Txn, proj: ProjectRow, reason: str | None = None,
                   guards: Iterable[str] | None = None) -> GuardContext:
-    """The facts the guards read: the project row and its facts (documents, checks, capital, leaders).
-    With ``guards`` given, only the parts of the facts those guards read are looked at (a single
-    write then reads only those from the database)."""
-    facts = txn.facts(proj)
-    names = None if guards is None else tuple(guards)
-
-    def needs(prefix: str) -> bool:
-        return names is None or any(g == prefix or g.startswith(prefix + ":") for g in names)
-
-    return GuardContext(
-        name=proj.name, investor=proj.investor, industry=proj.industry, unit=proj.unit_code,
-        planned_investment_minor=proj.planned_investment_minor, key=bool(proj.key),
-        documents=frozenset(facts.documents) if needs("document") else frozenset(),
-        checks=dict(facts.checks) if needs("check") else {},
-        capital_minor=facts.capital if needs("capital_in_place") else 0,
-        has_lead_leader=bool(facts.holders.get("lead_leader")) if needs("key_has_lead_leader") else False,
-        reason=reason,
-    )
+    """The facts the guards read (``workflow.guards.context_of``), read through the transaction: with
+    ``guards`` given, only the parts of the facts those guards read."""
+    return context_of(proj, txn.facts(proj), reason, guards)
 
 
 def guard_results(txn: Txn, proj: ProjectRow, transition: Transition, reason: str | None = None
                   ) -> list[GuardResult]:
     """Every guard condition of the machine's ``transition`` from the project's stage, evaluated on
     its facts (``workflow.machine.may``): each result, never only the first failure."""
-    from workflow.machine import may
-
     judged = may(definition(proj), proj.stage, transition.trigger, proj.held_from,
                  guard_context(txn, proj, reason, transition.guards))
     return [] if judged is None else list(judged.results)
@@ -121,8 +104,6 @@ def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: s
     """Run ``transition`` through the workflow's shared machine, which judges its guards on the
     project's facts and keeps the held-from stage (Refused if it leads nowhere from here), and emit
     the ``transition`` event that moves the project."""
-    from workflow.machine import fire as machine_fire
-
     probe = _Probe(proj.stage, proj.held_from)
     ctx = guard_context(txn, proj, reason, transition.guards)
     from_stage, to_stage = machine_fire(definition(proj), probe, transition.trigger, ctx)
@@ -139,8 +120,6 @@ def refuse_failed(proj: ProjectRow, transition: Transition, results: list[GuardR
 
 def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
     """Fire a transition marked ``auto`` once the machine would fire it (the first capital fires ``fund``)."""
-    from workflow.machine import routes
-
     defn = definition(proj)
     for r in routes(defn, proj.stage, proj.held_from):
         if r.transition.auto and r.dest is not None and all(g.ok for g in guard_results(txn, proj, r.transition)):

@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from workflow import clock
 from workflow.catalogue import Message
 from workflow.commands.common import check_on, definition
+from workflow.encoding import event_json
 from workflow.errors import BadInput, NotAllowed, NotFound, Refused
-from workflow.events import Corrected, Edited, event_json, replay_stage
+from workflow.events import Corrected, Edited, replay_stage
+from workflow.settings import undo_window_days
 from workflow.store import ProjectRow, Txn
 from workflow.tables import event as E
 from workflow.values import reason as check_reason
@@ -99,9 +102,6 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
     ``"undo": true``.  Refusals: another user's entry, NotAllowed (exit 6); not the latest, outside
     the window, a registration or an entry already corrected, Refused (exit 3).  Returns the seqs
     undone."""
-    from workflow import clock
-    from workflow.settings import undo_window_days
-
     if window_days is None:
         window_days = undo_window_days(txn.conn)
     why = check_reason(reason, Message("reason"), required_=False) or UNDO_REASON

@@ -8,13 +8,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from workflow import words
 from workflow.commands.common import check_on
 from workflow.errors import BadInput, NotFound, Refused
 from workflow.events import LetterIssued, ProblemActed, ProblemOpened
+from workflow.find import person_login, unit_code
 from workflow.settings import Ladder
 from workflow.store import ProjectRow, Txn
+from workflow.supervision import addressee, person_name, problem_states
 from workflow.tables import problem as PB
 from workflow.tables import problem_action as PBA
+from workflow.tables import project as P
 from workflow.tables import supervision_letter as LET
 from workflow.values import day, required
 
@@ -37,9 +41,6 @@ def next_problem_id(txn: Txn) -> int:
 def open_problem(txn: Txn, proj: ProjectRow, *, kind: str, text: str, owner_unit: str, due: Any, on: date,
                  owner_person: str | None = None, source: str | None = None) -> int:
     """A problem of ``proj`` owned by ``owner_unit`` (and ``owner_person``), due on ``due``; its id."""
-    from workflow import words
-    from workflow.find import person_login, unit_code
-
     kind = words.problem_kinds().parse(kind, "--kind")
     source = words.problem_sources().optional(source, "--source")
     text = required(text, "TEXT", TEXT_LIMIT, multiline=True)  # a free text: line breaks allowed
@@ -60,8 +61,6 @@ def open_problem(txn: Txn, proj: ProjectRow, *, kind: str, text: str, owner_unit
 
 def problem_project(conn: Any, problem: int) -> str:
     """The code of the project a problem belongs to (NotFound if there is no such problem)."""
-    from workflow.tables import project as P
-
     code = conn.execute(select(P.c.code).select_from(PB.join(P, P.c.id == PB.c.project_id))
                         .where(PB.c.id == problem)).scalar()
     if code is None:
@@ -128,8 +127,6 @@ def issue_letters(txn: Txn, as_of: date, lad: Ladder, min_level: int | None = No
     """One letter for each open problem at ``min_level`` (default the ladder's) or more on ``as_of``
     that has no letter at its level yet, numbered on from the year's last number (never reused).
     Each is a ``letter`` event on the problem's project."""
-    from workflow.supervision import addressee, person_name, problem_states
-
     if as_of > txn.today:
         raise BadInput("as_of_lies_in", as_of=as_of, today=txn.today)
     floor = lad.letter_min_level if min_level is None else min_level

@@ -6,14 +6,24 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
+from sqlalchemy import select
+
 from workflow.catalogue import Message
+from workflow.codes import project_code
 from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
-from workflow.errors import BadInput, NotFound
-from workflow.events import PLAN_FIELDS, Edited, Registered, YearPlanSet
-from workflow.store import ProjectRow, Txn, project_code
+from workflow.directory import unit_codes
+from workflow.errors import BadInput, Duplicate, NotFound
+from workflow.events import Edited, Registered, YearPlanSet
+from workflow.find import unit_code
+from workflow.rows import ProjectRow
+from workflow.store import Txn
+from workflow.tables import project as P
+from workflow.tables import year_plan as YP
+from workflow.text import fold
 from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
+from workflow.words import PLAN_FIELDS, milestone_key
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (docs/usage.md)
 PROJECT_TEXT_FIELDS = ("name", "investor", "origin", "industry", "category")
@@ -32,7 +42,6 @@ def check_plan(plan: Mapping[str, Any] | None) -> dict[str, date]:
         return {}
     if _PLAN_SET.issuperset(plan) and all(v.__class__ is date for v in plan.values()):
         return dict(plan)  # the usual case (an import row): known keys, dates
-    from workflow.words import milestone_key
 
     plan = {k if k in _PLAN_SET else milestone_key(k): v for k, v in plan.items()}
     if not _PLAN_SET.issuperset(plan):
@@ -61,9 +70,6 @@ def current_year_plans(txn: Txn, proj: ProjectRow) -> dict[int, int]:
     """The plans in force: the newest ``year_plan`` row of each year (none for a project being created)."""
     if proj.new:
         return {}
-    from sqlalchemy import select
-
-    from workflow.tables import year_plan as YP
 
     out: dict[int, int] = {}
     for year, minor in txn.conn.execute(select(YP.c.year, YP.c.amount_minor).where(YP.c.project_id == proj.id)
@@ -120,21 +126,15 @@ class ProjectFields(NamedTuple):
 
 
 def project_identity(name: Any, investor: Any) -> tuple[str, str]:
-    """A project as duplicates are recognised: its name and investor folded (``workflow.find.fold``:
+    """A project as duplicates are recognised: its name and investor folded (``workflow.text.fold``:
     full/half width, spaces, case).  The one rule of `project add`, `import` and the Python API
     (docs/import-export.md)."""
-    from workflow.find import fold
-
     return fold(name), fold(investor)
 
 
 def open_projects() -> Any:
     """``(code, name, investor, stage)`` of every project not in a final stage, oldest first: the
     projects a new one may duplicate."""
-    from sqlalchemy import select
-
-    from workflow.tables import project as P
-
     finals = [s.key for s in default_definition().stages if s.is_final]
     return select(P.c.code, P.c.name, P.c.investor, P.c.stage).where(P.c.stage.not_in(finals)).order_by(P.c.id)
 
@@ -147,8 +147,6 @@ def duplicate_message(code: str) -> Message:
 def check_project_duplicate(txn: Txn, fields: ProjectFields) -> None:
     """No silent duplicates: a project not in a final stage with the same ``project_identity`` refuses
     the new one (Duplicate, exit 2), naming it."""
-    from workflow.errors import Duplicate
-
     wanted = project_identity(fields.name, fields.investor)
     for code, other_name, other_investor, stage in txn.conn.execute(open_projects()):
         if project_identity(other_name, other_investor) == wanted:
@@ -170,7 +168,6 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
         check_project_duplicate(txn, fields)
     if fields.unit_code is not None:
         if units is None:  # one project: the unit by its code (any case) or its name
-            from workflow.find import unit_code
 
             fields = fields._replace(unit_code=unit_code(txn.conn, fields.unit_code, "--unit"))
         elif fields.unit_code not in units:
@@ -198,8 +195,6 @@ def txn_units(txn: Txn) -> set[str]:
     """The unit codes, read once per transaction."""
     units = txn.cache.get("units")
     if units is None:
-        from workflow.directory import unit_codes
-
         units = txn.cache["units"] = unit_codes(txn.conn)
     return set(units)
 
@@ -220,8 +215,6 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
     if "unit" in changes:
         unit = _text(changes["unit"], "unit")
         if unit is not None and unit not in txn_units(txn):
-            from workflow.find import unit_code
-
             unit = unit_code(txn.conn, unit, "--unit")
         new["unit_code"] = unit
     if "investment_minor" in changes:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
+
+from workflow import words
 from workflow.commands.common import auto_transitions, check_money_duplicate, check_on, check_stage_allows, definition
 from workflow.errors import BadInput, NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
 from workflow.money import MAX_MINOR
 from workflow.store import ProjectRow, Txn
+from workflow.tables import investment_completed as INV
 from workflow.values import FREE_TEXT_LIMIT, NUMBER_LIMIT, SOURCE_LIMIT, amount, day, optional_text, required
 from workflow.values import currency as check_currency
 
@@ -19,8 +23,6 @@ CONTACT_LIMIT = 200
 
 def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date, note: str | None = None) -> None:
     """A screening checklist result (the latest result per item counts)."""
-    from workflow import words
-
     item = words.checks(definition(proj)).parse(item, "ITEM")
     result = words.results().parse(result, "RESULT")
     note = optional_text(note, "--note", NOTE_LIMIT, multiline=True)
@@ -31,8 +33,6 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
 
 
 def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date) -> None:
-    from workflow import words
-
     kind = words.documents(definition(proj)).parse(kind, "KIND")
     number = required(number, "NUMBER", NUMBER_LIMIT)
     check_stage_allows(proj, f"document:{kind}")
@@ -65,9 +65,6 @@ def add_investment(txn: Txn, proj: ProjectRow, *, amount_minor: int, on: date, c
     check_on(txn, proj, on, transition=False)
     if not allow_duplicate:
         check_money_duplicate(txn, proj, "investment", amount_minor, currency, on)
-    from sqlalchemy import func, select
-
-    from workflow.tables import investment_completed as INV
 
     done = txn.conn.execute(select(func.coalesce(func.sum(INV.c.amount_minor), 0))
                             .where(INV.c.project_id == proj.id)).scalar()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.commands.common import check_on, definition, fire, guard_results, refuse_failed
-from workflow.store import ProjectRow, Txn
+from workflow.machine import resolve
+from workflow.rows import ProjectRow
+from workflow.store import Txn
 from workflow.values import optional_text
 
 REASON_LIMIT = 4000
@@ -16,7 +18,7 @@ def advance(txn: Txn, proj: ProjectRow, *, target: str, on: date, reason: str | 
     holds; a refusal names every failed guard (Refused, exit 3)."""
     reason = optional_text(reason, "--reason", REASON_LIMIT, multiline=True)
     reason = reason.strip() if reason and reason.strip() else None
-    transition = definition(proj).resolve(proj.stage, target, proj.held_from)
+    transition = resolve(definition(proj), proj.stage, target, proj.held_from)
     refuse_failed(proj, transition, guard_results(txn, proj, transition, reason))
     check_on(txn, proj, on, transition=True)
     fire(txn, proj, transition, on, reason)

@@ -20,73 +20,11 @@ fast paths (and the tests proving each equal to the plain statement).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from sqlalchemy.engine import Connection
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection, RowMapping
-
-from workflow.access import GATE_COLUMNS
-from workflow.tables import project as P
-
-LOCK = select(P).where(P.c.code == bindparam("b_code"))
-# The project row and the write gate (``access.gate``) in one statement (SQLite's read-ahead).
-LOCK_GATED = select(P, *GATE_COLUMNS).where(P.c.code == bindparam("b_code"))
-INSERT_CHUNK = 20_000  # rows per executemany
-
-_SAVES: dict[tuple[str, ...], Any] = {}
-
-
-def save_statement(keys: tuple[str, ...]) -> Any:
-    """The compare-and-set UPDATE of the project columns ``keys`` (built once per set of columns):
-    parameters ``b_id``, ``b_old`` (the version as read) and ``b_<column>``."""
-    stmt = _SAVES.get(keys)
-    if stmt is None:
-        stmt = _SAVES[keys] = (update(P).where(P.c.id == bindparam("b_id"), P.c.version == bindparam("b_old"))
-                               .values(**{k: bindparam(f"b_{k}") for k in keys}))
-    return stmt
-
-
-class Recorder:
-    """The write path's engine-specific steps; these defaults are the plain Core statements."""
-
-    name = ""
-
-    def read_ahead(self, conn: Connection, code: str, actor: str) -> RowMapping | None:
-        """The row of project ``code`` with the gate columns (``gate_disabled``, ``gate_ledger_head``)
-        for ``actor``, read before the role check; None when nothing is read ahead (or no such row)."""
-        return None
-
-    def lock(self, conn: Connection, code: str) -> RowMapping | None:
-        """The row of project ``code``, locked until the transaction ends (None: no such project)."""
-        return conn.execute(LOCK, {"b_code": code}).mappings().first()
-
-    def lock_many(self, conn: Connection, codes: Sequence[str]) -> Iterable[RowMapping]:
-        """The rows of the projects ``codes`` (any missing are left out), locked likewise."""
-        return conn.execute(select(P).where(P.c.code.in_(codes))).mappings()
-
-    def serialize(self, conn: Connection, key: int) -> None:
-        """Make the writers that call this with ``key`` take turns until the transaction ends."""
-
-    def next_project_id(self, conn: Connection) -> int:
-        """The id after the highest ever given (the caller keeps counting within its transaction)."""
-        return (conn.execute(select(func.max(P.c.id))).scalar() or 0) + 1
-
-    def insert(self, conn: Connection, table: Table, rows: Sequence[Any], keys: tuple[str, ...] | None = None
-               ) -> None:
-        """Insert ``rows`` into ``table``: dicts with the same keys, or tuples of the values of ``keys``."""
-        if keys is not None:
-            rows = [dict(zip(keys, r, strict=True)) for r in rows]
-        for start in range(0, len(rows), INSERT_CHUNK):
-            conn.execute(insert(table), rows[start:start + INSERT_CHUNK])
-
-    def save(self, conn: Connection, keys: tuple[str, ...], saves: Sequence[dict]) -> int | None:
-        """Save the changed columns ``keys`` of projects on their old versions (the compare-and-set):
-        the rows updated, or None when the driver cannot count the rows of a many-row update."""
-        done = conn.execute(save_statement(keys), saves).rowcount
-        if len(saves) > 1 and not conn.dialect.supports_sane_multi_rowcount:
-            return None
-        return int(done)
+from workflow.recorders.base import Recorder
+from workflow.recorders.postgres import PostgresRecorder
+from workflow.recorders.sqlite import SQLiteRecorder
 
 
 def recorder(conn: Connection) -> Recorder:
@@ -95,12 +33,8 @@ def recorder(conn: Connection) -> Recorder:
     found = _RECORDERS.get(name)
     if found is None:
         if name == "sqlite":
-            from workflow.recorders.sqlite import SQLiteRecorder
-
             found = SQLiteRecorder()
         elif name == "postgresql":
-            from workflow.recorders.postgres import PostgresRecorder
-
             found = PostgresRecorder()
         else:  # pragma: no cover - workflow.db accepts only these two
             raise ValueError(f"no recorder for the {name!r} engine")
@@ -110,4 +44,4 @@ def recorder(conn: Connection) -> Recorder:
 
 _RECORDERS: dict[str, Recorder] = {}
 
-__all__ = ["LOCK", "LOCK_GATED", "Recorder", "recorder", "save_statement"]
+__all__ = ["Recorder", "recorder"]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, RowMapping
 
-from workflow.recorders import LOCK, Recorder
+from workflow.recorders.base import LOCK, Recorder
 from workflow.tables import project as P
 
 _LOCK_FOR_UPDATE = LOCK.with_for_update()

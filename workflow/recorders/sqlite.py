@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection, RowMapping
 
-from workflow.recorders import INSERT_CHUNK, LOCK_GATED, Recorder
+from workflow.recorders.base import INSERT_CHUNK, LOCK_GATED, Recorder
 
 
 class SQLiteRecorder(Recorder):

@@ -18,6 +18,7 @@ from workflow.rules.decision import RuleRow
 from workflow.rules.reads import _tables, load_people, load_rules
 from workflow.tables import unit as U
 from workflow.values import NAME_LIMIT, optional_text
+from workflow.words import assignment_roles
 
 # --- rules CRUD (admin) -----------------------------------------------------------------------------
 
@@ -82,8 +83,6 @@ def lint(conn, rule: RuleRow) -> list[dict]:
 
 def _check_role(role: str) -> str:
     """The assignment role ``role`` names (key or label, docs/usage.md); BadInput otherwise."""
-    from workflow.words import assignment_roles
-
     return assignment_roles().parse(role, "--role")
 
 

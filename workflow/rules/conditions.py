@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.encoding import canonical
 from workflow.errors import BadInput
 from workflow.money import format_money
 from workflow.values import NAME_LIMIT, clean
@@ -138,8 +139,6 @@ class Conditions:
 
     def text(self) -> str:
         """The stored form: canonical JSON (RFC 8785)."""
-        from workflow.events import canonical
-
         return canonical(self.as_dict()).decode("utf-8")
 
     def merged(self, changes: Mapping[str, Any], clear: Iterable[str]) -> Conditions:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from workflow.encoding import format_utc
 from workflow.rules.conditions import ASSIGNMENT_ROLES, Conditions, Facts
 
 # --- rules and people -------------------------------------------------------------------------------
@@ -37,8 +38,6 @@ class RuleRow:
                    changed_by=row["changed_by"], changed_at=row["changed_at"])
 
     def as_dict(self, people: Mapping[str, PersonInfo] | None = None) -> dict:
-        from workflow.audit import format_utc
-
         person = (people or {}).get(self.person)
         return {"id": self.id, "version": self.version, "priority": self.priority, "name": self.name,
                 "role": self.role, "person": self.person, "person_name": person.name if person else None,

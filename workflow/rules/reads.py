@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 
 from workflow import tables
 from workflow.definition import default_definition, get_definition
+from workflow.recorders import recorder
 from workflow.rules.conditions import COUNTED_KINDS, LIST_CONDITIONS, LIST_FIELD, Conditions, Facts, _is_exact, _norm
 from workflow.rules.decision import PersonInfo, RuleRow
 
@@ -141,8 +142,6 @@ def lock_people(conn, logins: Iterable[str]) -> None:
     """PostgreSQL: serialise cap decisions on these people until the transaction ends (SQLite's
     BEGIN IMMEDIATE already serialises every writer).  Advisory locks, in a fixed order, need no
     UPDATE grant on ``person`` (coordinators have none)."""
-    from workflow.recorders import recorder
-
     serialize = recorder(conn).serialize  # PostgreSQL: advisory locks; SQLite: nothing (see above)
     for login in sorted(set(logins)):
         key = int.from_bytes(hashlib.sha256(f"pipeline.lead:{login}".encode()).digest()[:8], "big", signed=True)
