@@ -54,7 +54,7 @@ PROJECT_FIELDS = ("name", "investor", "origin", "industry", "category", "key", "
                   "unit_code", "plan_sign", "plan_fund", "plan_break_ground", "plan_commission", "stage",
                   "stage_since", "held_from", "registered_on", "last_transition_on", "last_followup_on",
                   "workflow_name", "workflow_version", "head_seq", "head_hash")
-# Checked by the chain sweep (``audit._check_projects``) already; the replay compares the rest.
+# Checked by the chain sweep (``chains.check_projects``) already; the replay compares the rest.
 CHAIN_FIELDS = frozenset({"stage", "held_from", "head_seq", "head_hash"})
 COMPARED_FIELDS = tuple(f for f in PROJECT_FIELDS if f not in CHAIN_FIELDS)
 
