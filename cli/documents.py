@@ -25,6 +25,34 @@ from pathlib import Path
 
 from cli.sections import Report, Section, text_cell
 from workflow.catalogue import Message
+from workflow.docformat import (
+    BODY_FONT,
+    BODY_PT,
+    CELL_PAD_MM,
+    CSS_FONTS,
+    HEADING_FONT,
+    LATIN_FONT,
+    LINE_PT,
+    MARK_TOP,
+    MIN_CHARS,
+    PAGE,
+    PAGE_PT,
+    PT_MM,
+    RED,
+    TABLE_PT,
+    TEXT_WIDTH,
+    TITLE_FONT,
+    TITLE_PT,
+    WIDE_COLUMNS,
+    WIDE_TEXT_WIDTH,
+    border,
+    ems,
+    heading_number,
+    mark_size,
+    page_number,
+    page_setup,
+    run_font,
+)
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 from workflow.money import MILLION, WAN, YI, format_units
@@ -177,14 +205,18 @@ def summary(b: dict, lang: str) -> list[str]:
         plan, done = pt["year_plan"]["amount_minor"], pt["completed"]["amount_minor"]
         gap = pt["points"]
         if zh:
-            text = f"{p['year']}年度计划投资{yi(plan)}亿元，已完成{yi(done)}亿元，占年度计划的{pct(pt['plan_rate'])}%"
+            text = f"{p['year']}年度计划投资{yi(plan)}亿元，已完成{yi(done)}亿元"
+            if pt["plan_rate"] is not None:
+                text += f"，占年度计划的{pct(pt['plan_rate'])}%"
             if gap is not None:
                 text += f"，{'超' if gap >= 0 else '落后'}序时进度{_num(Decimal(str(abs(gap))))}个百分点"
             text += (f"；计划开工项目{pt['planned_starts']}个，已开工{pt['started']}个，"
                      f"开工率{pct(pt['start_rate'])}%。")
         else:
             text = (f"Against the {p['year']} investment plan of CNY {million(plan)} million, CNY {million(done)} "
-                    f"million was completed, {pct(pt['plan_rate'])}% of the plan")
+                    "million was completed")
+            if pt["plan_rate"] is not None:
+                text += f", {pct(pt['plan_rate'])}% of the plan"
             if gap is not None:
                 text += (f", {_num(Decimal(str(abs(gap))))} points {'ahead of' if gap >= 0 else 'behind'} time "
                          f"progress ({p['time_progress']:.1f}%)")
@@ -343,7 +375,7 @@ def chart_figures(bulletin: dict, evaluation: dict, lang: str, font: str | None)
         for i, metric in enumerate(METRICS):
             rates = [next((x["rate"] * 100 for x in u["targets"] if x["metric"] == metric), 0) for u in ranked]
             ax.bar([j + i * width for j in range(len(ranked))], rates, width,
-                   label=t(f"metric_{metric}", chart_lang))
+                   label=re.split(r"（| \(", t(f"metric_{metric}", chart_lang))[0])  # a rate: not its unit
         ax.axhline(100, color="#c00000", linewidth=1)
         ax.set_xticks([j + width * (len(METRICS) - 1) / 2 for j in range(len(ranked))])
         ax.set_xticklabels([unit_label(u) for u in ranked], fontsize=8, rotation=20, ha="right")
@@ -404,59 +436,6 @@ def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, 
 
 # --- the format (GB/T 9704-2012) ----------------------------------------------------------------------
 
-# Fonts the format names, declared always (the reader's Word substitutes what it lacks); HTML gives each
-# a stack ending in common CJK fonts and a generic family.
-TITLE_FONT = "方正小标宋简体"  # FZXiaoBiaoSong-B05S: the issuer mark and the title
-BODY_FONT = "仿宋_GB2312"  # FangSong: the body
-HEADING_FONT = "黑体"  # SimHei: first-level headings
-PAGE_FONT = "宋体"  # SimSun: the page numbers
-LATIN_FONT = "Times New Roman"
-RED = "FF0000"
-PAGE = {"width": 210, "height": 297, "top": 37, "bottom": 35, "left": 28, "right": 26}  # mm
-TEXT_WIDTH = PAGE["width"] - PAGE["left"] - PAGE["right"]  # 156 mm
-WIDE_TEXT_WIDTH = PAGE["height"] - PAGE["left"] - PAGE["right"]  # 243 mm, landscape
-MARK_TOP = 35  # mm from the type area's top to the issuer mark's top
-WIDE_COLUMNS = 7  # a table of more columns goes on a landscape page
-MIN_CHARS = 4  # no column narrower than 4 CJK characters
-TABLE_PT = (10.5, 9.0, 8.0, 7.5)  # table font sizes tried, largest first
-CELL_PAD_MM = 2.2  # a cell's left and right padding together
-PT_MM = 25.4 / 72
-BODY_PT, TITLE_PT, PAGE_PT, LINE_PT = 16, 22, 14, 28.95  # 3号, 2号, 4号; 22 lines on the type area
-CSS_FONTS = {
-    "title": '"方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK", "Source Han Serif SC", "Noto Serif CJK SC", '
-             '"Songti SC", "SimSun", serif',
-    "body": '"仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "STFangsong", "Noto Serif CJK SC", '
-            '"Source Han Serif SC", "SimSun", serif',
-    "heading": '"黑体", "SimHei", "Heiti SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", '
-               '"Microsoft YaHei", sans-serif',
-    "page": '"宋体", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC", serif',
-}
-CN_NUMBERS = "一二三四五六七八九十"
-
-
-def heading_number(i: int, lang: str) -> str:
-    """First-level heading numbers: 一、二、… (Chinese), 1. 2. … (English)."""
-    if not is_zh(lang):
-        return f"{i}. "
-    if i <= 10:
-        return CN_NUMBERS[i - 1] + "、"
-    tens, ones = divmod(i, 10)
-    return (CN_NUMBERS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMBERS[ones - 1] if ones else "") + "、"
-
-
-def mark_size(mark: str) -> float:
-    """The issuer mark's size in points: 小初 (36 pt) when it fits the type area's width, smaller when not."""
-    width_pt = TEXT_WIDTH / PT_MM
-    return float(min(36, int(width_pt / max(_ems(mark), 1))))
-
-
-def _ems(text: str) -> float:
-    """Text width in CJK characters (ems): a wide character 1, a narrow one about half."""
-    import unicodedata
-
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
-
-
 def column_widths(headers: list[str], rows: list[list[str]], available_mm: float) -> tuple[list[float], float]:
     """Column widths in mm from the content (the longest cell, a header wrapping to at most two lines)
     and the table's font size in points: every column at least ``MIN_CHARS`` CJK characters wide,
@@ -465,9 +444,9 @@ def column_widths(headers: list[str], rows: list[list[str]], available_mm: float
         em = pt * PT_MM
         need = []
         for i, head in enumerate(headers):
-            longest = max((_ems(r[i]) for r in rows), default=0.0)
-            ems = max(float(MIN_CHARS), longest, _ems(head) / 2)
-            need.append(ems * em + CELL_PAD_MM)
+            longest = max((ems(r[i]) for r in rows), default=0.0)
+            width = max(float(MIN_CHARS), longest, ems(head) / 2)
+            need.append(width * em + CELL_PAD_MM)
         least = [MIN_CHARS * em + CELL_PAD_MM] * len(headers)
         if sum(least) > available_mm and pt != TABLE_PT[-1]:
             continue
@@ -503,86 +482,6 @@ def _numeric(kind: str) -> bool:
     return kind in ("int", "wan", "rate", "score")
 
 
-def _font(run, east: str, size: float | None = None, *, bold: bool | None = None, color: str | None = None) -> None:
-    """A run's fonts: ``east`` for Chinese through ``w:eastAsia`` of ``rFonts`` (python-docx's
-    ``font.name`` sets the Latin font only), Times New Roman for Latin letters and digits."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
-
-    run.font.name = LATIN_FONT
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east)
-    if size is not None:
-        run.font.size = Pt(size)
-    if bold is not None:
-        run.bold = bold
-    if color is not None:
-        run.font.color.rgb = RGBColor.from_string(color)
-
-
-def _border(paragraph, **edges: tuple[int, str, int]) -> None:
-    """Paragraph borders: ``bottom=(size in eighths of a point, colour, space in points)``."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    ppr = paragraph._p.get_or_add_pPr()
-    bdr = OxmlElement("w:pBdr")
-    for edge in ("top", "bottom"):  # the schema's order
-        if edge in edges:
-            size, color, space = edges[edge]
-            el = OxmlElement(f"w:{edge}")
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), str(size))
-            el.set(qn("w:space"), str(space))
-            el.set(qn("w:color"), color)
-            bdr.append(el)
-    ppr.append(bdr)
-
-
-def _page_number(footer, odd: bool) -> None:
-    """The footer's page number: 4号 半角 "— 1 —", a PAGE field, on the outer side (odd pages right,
-    even pages left, one character in)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    p = footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
-    if odd:
-        p.paragraph_format.right_indent = Pt(PAGE_PT)
-    else:
-        p.paragraph_format.left_indent = Pt(PAGE_PT)
-    _font(p.add_run("— "), PAGE_FONT, PAGE_PT)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = p.add_run()
-        _font(run, PAGE_FONT, PAGE_PT)
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        elif text == " PAGE ":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        else:
-            el = OxmlElement("w:t")
-            el.text = text
-        run._r.append(el)
-    _font(p.add_run(" —"), PAGE_FONT, PAGE_PT)
-
-
-def _page(section, landscape: bool) -> None:
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Mm
-
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    w, h = (PAGE["height"], PAGE["width"]) if landscape else (PAGE["width"], PAGE["height"])
-    section.page_width, section.page_height = Mm(w), Mm(h)
-    section.top_margin, section.bottom_margin = Mm(PAGE["top"]), Mm(PAGE["bottom"])
-    section.left_margin, section.right_margin = Mm(PAGE["left"]), Mm(PAGE["right"])
-    section.footer_distance = Mm(PAGE["bottom"] - 7 - 5)  # the number's top 7 mm below the type area
-    section.header_distance = Mm(15)
-
-
 def write_docx(doc: Document, path: Path) -> None:
     """The document in the official format (GB/T 9704-2012): A4, the red issuer mark and red line, the
     文号, the title, the body, wide tables on landscape pages, the signature, the 版记, page numbers."""
@@ -590,6 +489,7 @@ def write_docx(doc: Document, path: Path) -> None:
 
     from docx import Document as Docx
     from docx.enum.section import WD_SECTION
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
     from docx.oxml import OxmlElement
@@ -598,10 +498,10 @@ def write_docx(doc: Document, path: Path) -> None:
 
     zh = is_zh(doc.lang)
     d = Docx()
-    _page(d.sections[0], False)
+    page_setup(d.sections[0], False)
     d.settings.odd_and_even_pages_header_footer = True
-    _page_number(d.sections[0].footer, odd=True)
-    _page_number(d.sections[0].even_page_footer, odd=False)
+    page_number(d.sections[0].footer, odd=True)
+    page_number(d.sections[0].even_page_footer, odd=False)
     normal = d.styles["Normal"]
     normal.font.name = LATIN_FONT
     normal.font.size = Pt(BODY_PT)
@@ -618,7 +518,7 @@ def write_docx(doc: Document, path: Path) -> None:
         if indent:
             p.paragraph_format.first_line_indent = Pt(2 * size)
         if text:
-            _font(p.add_run(visible(text)), font, size, bold=bold, color=color)
+            run_font(p.add_run(visible(text)), font, size, bold=bold, color=color)
         return p
 
     # 版头: the issuer mark, the 文号 and the red line
@@ -629,7 +529,7 @@ def write_docx(doc: Document, path: Path) -> None:
         p.paragraph_format.line_spacing = Pt(size * 1.3)
     p = para(doc.number or "", align=WD_ALIGN_PARAGRAPH.CENTER)
     p.paragraph_format.space_before = Pt(2 * LINE_PT)
-    _border(p, bottom=(12, RED, 11))  # 1.5 pt red, about 4 mm under the 文号
+    border(p, bottom=(12, RED, 11))  # 1.5 pt red, about 4 mm under the 文号
     # the title
     p = para(doc.title, font=TITLE_FONT, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     p.paragraph_format.space_before = Pt(2 * LINE_PT)
@@ -640,12 +540,24 @@ def write_docx(doc: Document, path: Path) -> None:
     for text in doc.summary:
         para(text, indent=True)
 
+    def table_text(pt: float):
+        """The paragraph style of table cells at ``pt`` points: single spacing (so an empty cell's
+        paragraph mark does not take the body's 3号 line)."""
+        name = f"Table Text {pt:g}"
+        if name not in [st.name for st in d.styles]:
+            st = d.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            st.base_style = normal
+            st.font.size = Pt(pt)
+            st.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            st.paragraph_format.first_line_indent = Pt(0)
+        return d.styles[name]
+
     landscape = False
 
     def orient(wide: bool) -> None:
         nonlocal landscape
         if wide != landscape:
-            _page(d.add_section(WD_SECTION.NEW_PAGE), wide)
+            page_setup(d.add_section(WD_SECTION.NEW_PAGE), wide)
             landscape = wide
 
     n = 0
@@ -657,13 +569,11 @@ def write_docx(doc: Document, path: Path) -> None:
         h.paragraph_format.keep_with_next = True
         headers, rows = _table_texts(s, doc.lang)
         widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if _wide(s) else TEXT_WIDTH)
+        cell_style = table_text(pt)
         table = d.add_table(rows=1 + len(rows), cols=len(headers))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        layout = OxmlElement("w:tblLayout")
-        layout.set(qn("w:type"), "fixed")
-        table._tbl.tblPr.append(layout)
+        table.autofit = False  # a fixed layout: the widths below hold
         for col, w in zip(table.columns, widths, strict=True):
             col.width = Mm(w)
         numeric = [_numeric(k) for _, k in s.columns]
@@ -677,9 +587,8 @@ def write_docx(doc: Document, path: Path) -> None:
                 cell = row.cells[c_i]
                 cell.width = Mm(widths[c_i])
                 p = cell.paragraphs[0]
-                p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-                p.paragraph_format.first_line_indent = Pt(0)
-                _font(p.add_run(value), HEADING_FONT if r_i == 0 else BODY_FONT, pt, bold=bold and r_i > 0)
+                p.style = cell_style
+                run_font(p.add_run(value), HEADING_FONT if r_i == 0 else BODY_FONT, pt, bold=bold and r_i > 0)
                 if r_i == 0:
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 elif numeric[c_i]:
@@ -718,13 +627,13 @@ def write_docx(doc: Document, path: Path) -> None:
         edges = {"bottom": (8 if text is None else 6, "000000", 2)}
         if i == 0:
             edges["top"] = (8, "000000", 2)
-        _border(p, **edges)
+        border(p, **edges)
         if text is not None:
-            _font(p.add_run(visible(text)), BODY_FONT, PAGE_PT)
+            run_font(p.add_run(visible(text)), BODY_FONT, PAGE_PT)
             continue
         p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH) - Pt(2 * PAGE_PT), WD_TAB_ALIGNMENT.RIGHT)
         printed = f"{doc.dated}印发" if zh else f"Printed {doc.dated}"
-        _font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
+        run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
     d.core_properties.title = doc.title
     try:
         d.save(str(path))
@@ -741,8 +650,7 @@ def _css() -> str:
 @page :left {{ @bottom-left {{ content: "— " counter(page) " —"; font-family: {f['page']}; font-size: {PAGE_PT}pt;
   margin-left: 1em; vertical-align: top; padding-top: 7mm; }} }}
 @page wide {{ size: A4 landscape; }}
-body {{ font-family: {f['body']}; font-size: {BODY_PT}pt; line-height: {LINE_PT}pt; color: #000;
-  max-width: {TEXT_WIDTH}mm; margin: 0 auto; }}
+body {{ font-family: {f['body']}; font-size: {BODY_PT}pt; line-height: {LINE_PT}pt; color: #000; margin: 0; }}
 p {{ margin: 0; }}
 .mark {{ font-family: {f['title']}; color: #{RED}; text-align: center; font-weight: bold; font-synthesis: none;
   line-height: 1.3; margin: {MARK_TOP}mm 0 0; }}
@@ -771,9 +679,8 @@ figcaption {{ font-size: {PAGE_PT}pt; }}
 .banji p {{ padding: 0 1em; }}
 .banji .cc {{ border-bottom: 0.25mm solid #000; }}
 .banji .printed {{ display: flex; justify-content: space-between; }}
-@media screen {{ .wide {{ width: {WIDE_TEXT_WIDTH}mm;
-  margin-left: calc(({TEXT_WIDTH}mm - {WIDE_TEXT_WIDTH}mm) / 2); }} }}
-@media print {{ .wide {{ break-before: page; break-after: page; }} }}
+@media screen {{ body {{ max-width: {TEXT_WIDTH}mm; margin: 0 auto; }}
+  .wide {{ width: {WIDE_TEXT_WIDTH}mm; margin-left: calc(({TEXT_WIDTH}mm - {WIDE_TEXT_WIDTH}mm) / 2); }} }}
 """
 
 
