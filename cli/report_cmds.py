@@ -894,7 +894,11 @@ def documents_set(values: list[str] = typer.Argument(..., metavar="KEY=VALUE..."
                                                      help="e.g. issuer=新华县招商局 prefix.bulletin=新招通 "
                                                           "\"cc=县委办公室，县政府办公室\"; KEY= goes back to "
                                                           "the default."),
-                  from_: LightsFrom = None, reason: LightsReason = None, json: JsonFlag = False) -> None:
+                  from_: Annotated[str | None, typer.Option(
+                      "--from", metavar="YYYY-MM-DD",
+                      help="In force from this date (default: today; an earlier date changes the documents "
+                           "written for the days since then).")] = None,
+                  reason: LightsReason = None, json: JsonFlag = False) -> None:
     """Store document settings (admin), in force from --from (default: today); see `pipeline documents
     show` for the keys.  One set-up ledger entry."""
     from workflow import office

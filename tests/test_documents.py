@@ -164,7 +164,8 @@ def test_a_closed_period_gives_the_bulletin_its_issue_number(cli):
     """县招通〔YEAR〕N号: the bulletin of a closed period is numbered by its place among the year's closes;
     征求意见稿 before."""
     year = 2025
-    assert "征求意见稿" in cli("report", "bulletin", "--period", f"{year}-B1", "--format", "html", lang="zh", ok=True).out
+    draft = cli("report", "bulletin", "--period", f"{year}-B1", "--format", "html", lang="zh", ok=True).out
+    assert "征求意见稿" in draft
     cli.admin("report", "close", "--period", f"{year}-B2", "--reason", "两月一通报", ok=True)
     cli.admin("report", "close", "--period", f"{year}-B1", "--reason", "补关", ok=True)
     first = cli("report", "bulletin", "--period", f"{year}-B2", "--format", "html", lang="zh", ok=True).out
