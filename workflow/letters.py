@@ -67,8 +67,9 @@ h1 {{ text-align: center; font-family: {fonts['title']}; font-size: {F.TITLE_PT}
   font-synthesis: none; margin: {F.LINE_PT}pt 0 0; }}
 .number {{ text-align: center; margin-bottom: {F.LINE_PT}pt; }}
 .body {{ text-indent: 2em; }}
-table {{ width: 100%; border-collapse: collapse; page-break-inside: avoid; margin: 6pt 0; }}
-th, td {{ border: 1px solid #000; padding: 2mm 3mm; vertical-align: top; }}
+table {{ width: 100%; border-collapse: collapse; page-break-inside: avoid; margin: 6pt 0; font-size: {F.PAGE_PT}pt;
+  line-height: 1.5; }}
+th, td {{ border: 1px solid #000; padding: 1mm 2mm; vertical-align: top; }}
 th {{ width: 28mm; white-space: nowrap; text-align: left; font-family: {fonts['heading']}; font-weight: normal; }}
 .sign {{ text-align: right; margin: {F.LINE_PT}pt 4em 0 0; }}
 </style>
@@ -131,6 +132,7 @@ def write_docx(letter: dict, path: Path, issuer: str = ISSUER) -> None:
     table = document.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     table.autofit = False
+    table.columns[0].width, table.columns[1].width = Mm(32), Mm(F.TEXT_WIDTH - 32)
     for (label, value), row in zip(rows, table.rows, strict=True):
         for cell, text, font, width in ((row.cells[0], label, F.HEADING_FONT, 32), (row.cells[1], value, F.BODY_FONT,
                                                                                      F.TEXT_WIDTH - 32)):
