@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 from cli.sections import Report, Section, text_cell
 from workflow.catalogue import Message
@@ -420,11 +421,11 @@ def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, 
     path = find_cjk_font()
     font = _cjk_font_name(path) if path is not None else None
     say(Message("chart_font_found", name=font, path=str(path)) if font else Message("chart_font_missing"))
-    rc = {"axes.unicode_minus": False}
+    rc: dict[str, Any] = {"axes.unicode_minus": False}
     if font:
         rc.update({"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"]})
     out: list[tuple[str, bytes]] = []
-    with plt.rc_context(rc):
+    with plt.rc_context(rc):  # type: ignore[arg-type]
         for caption, fig in chart_figures(bulletin, evaluation, lang, font):
             buf = io.BytesIO()
             fig.tight_layout()  # type: ignore[attr-defined]
@@ -615,21 +616,21 @@ def write_docx(doc: Document, path: Path) -> None:
         p.paragraph_format.keep_with_next = True
     # 版记: 抄送, then 印发机关 and 印发日期, between lines (the first and last thicker)
     para()
-    rows = []
+    banji: list[str | None] = []
     if doc.cc:
-        rows.append(("抄送：" + "，".join(doc.cc) + "。") if zh else ("Copy to: " + ", ".join(doc.cc) + "."))
-    for i, text in enumerate([*rows, None]):
+        banji.append(("抄送：" + "，".join(doc.cc) + "。") if zh else ("Copy to: " + ", ".join(doc.cc) + "."))
+    for i, entry in enumerate([*banji, None]):
         p = d.add_paragraph()
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         p.paragraph_format.line_spacing = Pt(LINE_PT)
         p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(PAGE_PT)
-        p.paragraph_format.keep_with_next = text is not None
-        edges = {"bottom": (8 if text is None else 6, "000000", 2)}
+        p.paragraph_format.keep_with_next = entry is not None
+        edges = {"bottom": (8 if entry is None else 6, "000000", 2)}
         if i == 0:
             edges["top"] = (8, "000000", 2)
         border(p, **edges)
-        if text is not None:
-            run_font(p.add_run(visible(text)), BODY_FONT, PAGE_PT)
+        if entry is not None:
+            run_font(p.add_run(visible(entry)), BODY_FONT, PAGE_PT)
             continue
         p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH) - Pt(2 * PAGE_PT), WD_TAB_ALIGNMENT.RIGHT)
         printed = f"{doc.dated}印发" if zh else f"Printed {doc.dated}"
