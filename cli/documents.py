@@ -17,6 +17,7 @@ control, escape and bidi characters are shown visibly (`\\x1b`, `<U+202E>`) and 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -437,30 +438,37 @@ def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, 
 
 # --- the format (GB/T 9704-2012) ----------------------------------------------------------------------
 
+LONG_CELL = 12.0  # ems: a cell longer than this wraps at any size, so it asks for no more
+
+
 def column_widths(headers: list[str], rows: list[list[str]], available_mm: float) -> tuple[list[float], float]:
-    """Column widths in mm from the content (the longest cell, a header wrapping to at most two lines)
-    and the table's font size in points: every column at least ``MIN_CHARS`` CJK characters wide,
-    together filling ``available_mm``; a smaller font when the columns do not fit."""
-    for pt in TABLE_PT:
+    """Column widths in mm from the content (the longest cell; the header on one line up to 6
+    characters, else on two) and the table's font size in points: every column at least
+    ``MIN_CHARS`` CJK characters wide, together filling ``available_mm``; a smaller font when the
+    columns do not fit."""
+    def sizes(pt: float) -> tuple[list[float], list[float]]:
         em = pt * PT_MM
         need = []
         for i, head in enumerate(headers):
-            longest = max((ems(r[i]) for r in rows), default=0.0)
-            width = max(float(MIN_CHARS), longest, ems(head) / 2)
+            longest = min(max((ems(r[i]) for r in rows), default=0.0), LONG_CELL)  # a long text wraps anyway
+            head_ems = ems(head)  # a header of up to 6 characters on one line, a longer one on two
+            width = max(float(MIN_CHARS), longest, head_ems if head_ems <= 6 else math.ceil(head_ems / 2) + 1)
             need.append(width * em + CELL_PAD_MM)
-        least = [MIN_CHARS * em + CELL_PAD_MM] * len(headers)
-        if sum(least) > available_mm and pt != TABLE_PT[-1]:
-            continue
-        total = sum(need)
-        if total <= available_mm:
-            return [w * available_mm / total for w in need], pt
-        # shrink the wide columns towards the least width until the table fits
-        spare = sum(n - m for n, m in zip(need, least, strict=True))
-        cut = total - available_mm
-        if spare >= cut or pt == TABLE_PT[-1]:
-            share = min(1.0, cut / spare) if spare else 0.0
-            return [n - (n - m) * share for n, m in zip(need, least, strict=True)], pt
-    raise AssertionError("unreachable")  # the last size always returns
+        return need, [MIN_CHARS * em + CELL_PAD_MM] * len(headers)
+
+    for pt in TABLE_PT[:-1]:  # the largest size at which every cell fits on its line
+        need, _ = sizes(pt)
+        if sum(need) <= available_mm:
+            return [w * available_mm / sum(need) for w in need], pt
+    # else the largest size from 9 pt down at which the least widths fit: the widest columns shrink
+    # towards the least width (their text wraps)
+    pt = next((p for p in TABLE_PT[1:] if sum(sizes(p)[1]) <= available_mm), TABLE_PT[-1])
+    need, least = sizes(pt)
+    if sum(need) <= available_mm:
+        return [w * available_mm / sum(need) for w in need], pt
+    spare = sum(n - m for n, m in zip(need, least, strict=True))
+    share = min(1.0, (sum(need) - available_mm) / spare) if spare else 0.0
+    return [n - (n - m) * share for n, m in zip(need, least, strict=True)], pt
 
 
 def _table_texts(sec: Section, lang: str) -> tuple[list[str], list[list[str]]]:
@@ -468,7 +476,11 @@ def _table_texts(sec: Section, lang: str) -> tuple[list[str], list[list[str]]]:
 
 
 def _wide(sec: Section) -> bool:
-    return len(sec.columns) > WIDE_COLUMNS
+    """Does the table go on a landscape page?  (An empty one is a line saying so: it does not.)"""
+    return len(sec.columns) > WIDE_COLUMNS and bool(sec.rows)
+
+
+NONE = {True: "无。", False: "None."}  # an empty table's line
 
 
 # --- writers -----------------------------------------------------------------------------------------
@@ -568,6 +580,9 @@ def write_docx(doc: Document, path: Path) -> None:
         h = para(heading_number(n, doc.lang) + (s.title or t(f"sec_{s.key}", doc.lang)), font=HEADING_FONT,
                  indent=True)
         h.paragraph_format.keep_with_next = True
+        if not s.rows:
+            para(NONE[zh], indent=True)
+            continue
         headers, rows = _table_texts(s, doc.lang)
         widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if _wide(s) else TEXT_WIDTH)
         cell_style = table_text(pt)
@@ -608,7 +623,7 @@ def write_docx(doc: Document, path: Path) -> None:
         p.paragraph_format.keep_with_next = True
         p.add_run().add_picture(io.BytesIO(image), width=Mm(TEXT_WIDTH))
         para(caption, size=PAGE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
-    # the signature and date: the date four characters in from the right, the issuer centred over it
+    # the signature and date, right-aligned four characters in from the right
     para()
     for text in (doc.issuer, doc.dated):
         p = para(text, align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -664,7 +679,7 @@ h2 {{ font-family: {f['heading']}; font-size: {BODY_PT}pt; font-weight: normal; 
   page-break-after: avoid; }}
 .wide {{ page: wide; }}
 table {{ border-collapse: collapse; table-layout: fixed; margin: 0 auto {LINE_PT / 2}pt; line-height: 1.3; }}
-th, td {{ border: 1px solid #000; padding: 1px {CELL_PAD_MM / 2}mm; overflow-wrap: anywhere; }}
+th, td {{ border: 1px solid #000; padding: 1px 1.9mm; overflow-wrap: anywhere; }}
 th {{ font-family: {f['heading']}; font-weight: normal; }}
 td.n {{ text-align: right; white-space: nowrap; }}
 thead {{ display: table-header-group; }}
@@ -714,6 +729,9 @@ def html_text(doc: Document) -> str:
         section = '<section class="wide">' if wide else "<section>"
         parts.append(f"{section}"
                      f"<h2>{e(heading_number(n, doc.lang))}{e(s.title or t(f'sec_{s.key}', doc.lang))}</h2>")
+        if not s.rows:
+            parts.append(f'<p class="body">{e(NONE[zh])}</p></section>')
+            continue
         cols = "".join(f'<col style="width: {w:.1f}mm">' for w in widths)
         parts.append(f'<table style="width: {sum(widths):.1f}mm; font-size: {pt:g}pt"><colgroup>{cols}</colgroup>')
         parts.append("<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers) + "</tr></thead><tbody>")
