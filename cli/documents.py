@@ -439,6 +439,7 @@ def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, 
 # --- the format (GB/T 9704-2012) ----------------------------------------------------------------------
 
 LONG_CELL = 12.0  # ems: a cell longer than this wraps at any size, so it asks for no more
+SHORT_CELL = 6.0  # ems: a column this narrow is not shrunk while the long ones can give
 
 
 def column_widths(headers: list[str], rows: list[list[str]], available_mm: float) -> tuple[list[float], float]:
@@ -466,6 +467,9 @@ def column_widths(headers: list[str], rows: list[list[str]], available_mm: float
     need, least = sizes(pt)
     if sum(need) <= available_mm:
         return [w * available_mm / sum(need) for w in need], pt
+    short = [n if n <= SHORT_CELL * pt * PT_MM + CELL_PAD_MM else m for n, m in zip(need, least, strict=True)]
+    if sum(short) <= available_mm:  # short columns (a stage, a header of up to 6) keep their line
+        least = short
     spare = sum(n - m for n, m in zip(need, least, strict=True))
     share = min(1.0, (sum(need) - available_mm) / spare) if spare else 0.0
     return [n - (n - m) * share for n, m in zip(need, least, strict=True)], pt
