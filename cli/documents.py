@@ -1,11 +1,15 @@
-"""Documents the office can send: `report <kind> --format docx|html --output FILE`.
+"""Documents the office can send: `report <kind> --format docx|html --output FILE`, in the official
+format of GB/T 9704-2012 (docs/lights-and-reports.md, "Documents as the office sends them").
 
-A bulletin document (全县招商引资工作通报) holds: the title, the issue number when the period is closed
-(〔2026〕第5期, see `workflow.numbering`), the date, a summary paragraph written from the figures in the
-county's style, the report's tables, the unit ranking, the red and yellow lists, and two charts
-(completion against target by unit; projects by stage) as PNG images.  DOCX through python-docx,
-charts through matplotlib, both imported only here and only when such a format is asked for; the HTML
-is one self-contained file (charts inlined) laid out for A4.  `--lang en` gives it in English.
+A document holds: the red issuer mark (发文机关标志) and red line, the 文号 (X招通〔2026〕5号 from the
+issue numbering of closed periods, ``workflow.numbering``; 征求意见稿 while the period is open), the
+title of the report kind, a summary paragraph written from the figures in the county's style, the
+report's tables (a wide one on a landscape page), the unit ranking, the red and yellow lists, two
+charts (completion against target by unit; projects by stage) as PNG images, the signature and date,
+and the 版记 (抄送, 印发机关, 印发日期).  Issuer, titles, prefixes and the 抄送 list are the document
+settings (``workflow.office``).  DOCX through python-docx, charts through matplotlib, both imported
+only when such a format is asked for; the HTML is one self-contained file (charts inlined) laid out
+for A4.  `--lang en` gives it in English.
 
 User text (project and unit names, reasons) is written as text: escaped in HTML, a run's text in DOCX;
 control, escape and bidi characters are shown visibly (`\\x1b`, `<U+202E>`) and never emitted.
@@ -13,20 +17,55 @@ control, escape and bidi characters are shown visibly (`\\x1b`, `<U+202E>`) and 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 from cli.sections import Report, Section, text_cell
 from workflow.amounts import MILLION, WAN, YI, format_units
+from workflow.catalogue import Message
+from workflow.docformat import (
+    BODY_FONT,
+    BODY_PT,
+    CELL_PAD_MM,
+    CSS_FONTS,
+    HEADING_FONT,
+    LATIN_FONT,
+    LINE_PT,
+    MARK_TOP,
+    MIN_CHARS,
+    PAGE,
+    PAGE_PT,
+    PT_MM,
+    RED,
+    TABLE_PT,
+    TEXT_WIDTH,
+    TITLE_FONT,
+    TITLE_PT,
+    WIDE_COLUMNS,
+    WIDE_TEXT_WIDTH,
+    border,
+    ems,
+    heading_number,
+    mark_size,
+    page_number,
+    page_setup,
+    run_font,
+)
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
+from workflow.office import Office, from_values
 from workflow.reports import DOCUMENT_LIST_LIMIT
 
-TITLE = {"zh": "全县招商引资工作通报", "en": "County Investment Promotion Bulletin"}
-ISSUER = {"zh": "县招商引资协调委员会办公室", "en": "Office of the County Investment Promotion Committee"}
+TITLES_EN = {"bulletin": "County Investment Promotion Bulletin",
+             "dispatch": "County Investment Promotion Dispatch",
+             "review": "County Investment Promotion Site Review",
+             "evaluation": "County Investment Promotion Evaluation"}
+ISSUER_EN = "Office of the County Investment Promotion Leading Group"
 LIST_LIMIT = DOCUMENT_LIST_LIMIT  # projects per red/yellow list in a document
 ROW_LIMIT = 200  # rows per table in a document (the rest: --format xlsx/csv)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -48,13 +87,16 @@ class Document:
     lang: str
     title: str
     subtitle: str | None
-    number: str | None
+    number: str | None  # the 文号 (X招通〔2026〕5号), or 征求意见稿 before the period is closed
     dated: str
     issuer: str
     summary: list[str]
     sections: list[Section]
     lists: list[tuple[str, list[str]]] = field(default_factory=list)
     charts: list[tuple[str, bytes]] = field(default_factory=list)
+    mark: str | None = None  # 发文机关标志 (XX县招商局文件), red above the red line
+    cc: list[str] = field(default_factory=list)  # 抄送 of the 版记
+    printer: str | None = None  # 印发机关 of the 版记 (default: the issuer)
 
 
 # --- words ---------------------------------------------------------------------------------------
@@ -165,14 +207,18 @@ def summary(b: dict, lang: str) -> list[str]:
         plan, done = pt["year_plan"]["amount_minor"], pt["completed"]["amount_minor"]
         gap = pt["points"]
         if zh:
-            text = f"{p['year']}年度计划投资{yi(plan)}亿元，已完成{yi(done)}亿元，占年度计划的{pct(pt['plan_rate'])}%"
+            text = f"{p['year']}年度计划投资{yi(plan)}亿元，已完成{yi(done)}亿元"
+            if pt["plan_rate"] is not None:
+                text += f"，占年度计划的{pct(pt['plan_rate'])}%"
             if gap is not None:
                 text += f"，{'超' if gap >= 0 else '落后'}序时进度{_num(Decimal(str(abs(gap))))}个百分点"
             text += (f"；计划开工项目{pt['planned_starts']}个，已开工{pt['started']}个，"
                      f"开工率{pct(pt['start_rate'])}%。")
         else:
             text = (f"Against the {p['year']} investment plan of CNY {million(plan)} million, CNY {million(done)} "
-                    f"million was completed, {pct(pt['plan_rate'])}% of the plan")
+                    "million was completed")
+            if pt["plan_rate"] is not None:
+                text += f", {pct(pt['plan_rate'])}% of the plan"
             if gap is not None:
                 text += (f", {_num(Decimal(str(abs(gap))))} points {'ahead of' if gap >= 0 else 'behind'} time "
                          f"progress ({p['time_progress']:.1f}%)")
@@ -216,16 +262,19 @@ def _problem_lines(items: list[dict], color: str, total: int, lang: str) -> list
 
 
 def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str, *, ranking: Section | None = None,
-          number: int | None = None, today: date | None = None, charts: bool = True) -> Document:
+          number: int | None = None, today: date | None = None, charts: bool = True,
+          office: Office | None = None) -> Document:
     """The document of report ``kind`` (its tables in ``report``), with the summary from ``bulletin``
     (computed with ``problems=True`` for the red and yellow lists), the unit ranking (``ranking``, the
     evaluation's first table, added unless the report is the evaluation) and the chart of completion
-    against target from ``evaluation``."""
+    against target from ``evaluation``; issuer, title and 文号 from the document settings ``office``
+    (``workflow.office``; default: their defaults), the 文号's number ``number`` from the issue
+    numbering of closed periods (None: not closed, 征求意见稿)."""
     from workflow import clock
     from workflow.numbering import issue_text
 
+    settings = office or from_values({})
     zh = is_zh(lang)
-    key = "zh" if zh else "en"
     year = date.fromisoformat(bulletin["as_of"]).year if ".." in bulletin["period"] else int(bulletin["period"][:4])
     sections = [_capped(s, lang) for s in report.sections]
     if kind != "evaluation" and ranking is not None:
@@ -236,12 +285,23 @@ def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str
                                       ("yellow", "黄灯项目", "Projects on yellow")):
         lines = _problem_lines(items, color, bulletin["totals"][color], lang)
         lists.append((title_zh if zh else title_en, lines or (["无"] if zh else ["none"])))
-    subtitle = None if kind == "bulletin" else f"{t('report_' + kind, lang)} {bulletin['period']}"
-    if kind == "bulletin":
-        subtitle = f"{t('period', lang)} {bulletin['period']}" if not zh else f"（{bulletin['period']}）"
-    doc = Document(lang=lang, title=TITLE[key], subtitle=subtitle, number=issue_text(year, number, lang),
-                   dated=date_words(today or clock.today(), lang), issuer=ISSUER[key], summary=summary(bulletin, lang),
-                   sections=sections, lists=lists)
+    start = date.fromisoformat(bulletin["start"])
+    end = min(date.fromisoformat(bulletin["end"]), date.fromisoformat(bulletin["as_of"]))
+    when = period_words(start, end, lang)
+    subtitle = f"（{when}）" if zh else f"{t('report_' + kind, lang)} · {when}"
+    if zh:
+        title, issuer, mark = settings.titles[kind], settings.issuer, settings.mark
+        text = settings.number(kind, year, number)
+    else:
+        stored = "issuer" in settings.stored
+        title, issuer = TITLES_EN[kind], settings.issuer if stored else ISSUER_EN
+        mark = settings.mark if "mark" in settings.stored else issuer
+        text = issue_text(year, number, lang) or "Draft for comments"
+    printer = settings.printer if zh or "printer" in settings.stored or "issuer" in settings.stored else ISSUER_EN
+    dated = date_words(today or clock.today(), lang)
+    doc = Document(lang=lang, title=title, subtitle=subtitle, number=text, dated=dated, issuer=issuer,
+                   summary=summary(bulletin, lang), sections=sections, lists=lists, mark=mark,
+                   cc=list(settings.cc), printer=printer)
     if charts:
         doc.charts = make_charts(bulletin, evaluation, lang)
     return doc
@@ -249,75 +309,182 @@ def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str
 
 # --- charts ------------------------------------------------------------------------------------------
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-              "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
+# CJK font files by preference (Debian: fonts-noto-cjk, fonts-wqy-zenhei, fonts-wqy-microhei,
+# fonts-arphic-uming/ukai, fonts-droid-fallback; then Windows' and macOS' own), found by path so a
+# font installed after matplotlib built its font cache is used at once.
+CJK_FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansSC-Regular.otf",
+                  "NotoSansSC-Regular.ttf", "SourceHanSansSC-Regular.otf", "SourceHanSans-Regular.ttc",
+                  "wqy-zenhei.ttc", "wqy-microhei.ttc", "NotoSerifCJK-Regular.ttc", "SourceHanSerifSC-Regular.otf",
+                  "simhei.ttf", "msyh.ttc", "msyh.ttf", "simsun.ttc", "PingFang.ttc", "STHeiti Medium.ttc",
+                  "Hiragino Sans GB.ttc", "uming.ttc", "ukai.ttc", "DroidSansFallbackFull.ttf")
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts",
+             "/System/Library/Fonts", "~/Library/Fonts", "%WINDIR%/Fonts")
 
 
-def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, bytes]]:
-    """(caption, PNG) of: completion against target by unit; projects by stage.  Labels inside the
-    images are unit codes and stage names; Chinese ones only when a CJK font is installed (else the
-    English ones: no empty boxes), while captions are in the document's language."""
-    import io
+def find_cjk_font(dirs: tuple[str, ...] = FONT_DIRS) -> Path | None:
+    """The first CJK font file of ``CJK_FONT_FILES`` found under ``dirs``; None without one."""
+    import os
 
-    import matplotlib
+    found: dict[str, Path] = {}
+    for d in dirs:
+        root = Path(os.path.expandvars(os.path.expanduser(d)))
+        if not root.is_dir():
+            continue
+        for folder, _, files in os.walk(root):
+            for name in files:
+                found.setdefault(name.lower(), Path(folder) / name)
+    return next((found[n.lower()] for n in CJK_FONT_FILES if n.lower() in found), None)
 
-    matplotlib.use("Agg")
+
+def _cjk_font_name(path: Path) -> str:
+    """Register the font file with matplotlib (not through its cached list) and give its family name."""
     from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def _latin(text: str) -> bool:
+    """Can the default (Latin) font show ``text``?"""
+    return all(ord(c) < 0x2E80 for c in text)
+
+
+def chart_figures(bulletin: dict, evaluation: dict, lang: str, font: str | None) -> list[tuple[str, object]]:
+    """(caption, matplotlib figure) of: completion against target by unit; projects by stage.  Units
+    are labelled by name and the axes name what they count (完成率（%）, 到位资金（万元）); with no CJK
+    ``font`` a Chinese document's charts are labelled in English and a unit whose name needs CJK by
+    its code (no empty boxes).  Captions are in the document's language."""
     from matplotlib import pyplot as plt
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = next((f for f in _CJK_FONTS if f in installed), None)
-    chart_lang = lang if cjk or not is_zh(lang) else "en"
-    if cjk:
-        plt.rcParams["font.sans-serif"] = [cjk, "DejaVu Sans"]
+    from cli.render import stage_label
+    from workflow.reports import METRICS, ordered_stages
+
     zh = is_zh(lang)
+    chart_lang = lang if font or not zh else "en"
+    czh = is_zh(chart_lang)
 
-    def png(fig) -> bytes:
-        buf = io.BytesIO()
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=110)
-        plt.close(fig)
-        return buf.getvalue()
+    def unit_label(u: dict) -> str:
+        name = visible(u.get("unit_name") or "")
+        if name and (font or _latin(name)):
+            return name
+        return visible(u["unit"] or "-")
 
-    out: list[tuple[str, bytes]] = []
-    from workflow.reports import METRICS
-
+    out: list[tuple[str, object]] = []
     ranked = [u for u in evaluation["units"] if u["targets"]]
-    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    fig, ax = plt.subplots(figsize=(7.0, 3.6))
     if ranked:
         width = 0.8 / len(METRICS)
         for i, metric in enumerate(METRICS):
             rates = [next((x["rate"] * 100 for x in u["targets"] if x["metric"] == metric), 0) for u in ranked]
             ax.bar([j + i * width for j in range(len(ranked))], rates, width,
-                   label=t(f"metric_{metric}", chart_lang))
+                   label=re.split(r"（| \(", t(f"metric_{metric}", chart_lang))[0])  # a rate: not its unit
         ax.axhline(100, color="#c00000", linewidth=1)
         ax.set_xticks([j + width * (len(METRICS) - 1) / 2 for j in range(len(ranked))])
-        ax.set_xticklabels([visible(u["unit"]) for u in ranked], fontsize=8)
-        ax.set_ylabel("%")
+        ax.set_xticklabels([unit_label(u) for u in ranked], fontsize=8, rotation=20, ha="right")
+        ax.set_ylabel("完成率（%）" if czh else "Completion rate (%)")
         ax.legend(fontsize=7, ncol=2)
         caption = "图1 各单位目标完成情况（完成率，%）" if zh else "Figure 1. Completion against target by unit (%)"
     else:
-        units = [u for u in bulletin["units"]]
-        ax.bar([visible(u["unit"] or "-") for u in units],
-               [_money(u["capital_in_place"], "CNY") / 10**6 for u in units], color="#4472c4")
-        ax.set_ylabel("10k CNY" if chart_lang == "en" else "万元")
-        ax.tick_params(axis="x", labelsize=8)
+        units = list(bulletin["units"])
+        ax.bar([unit_label(u) for u in units], [_money(u["capital_in_place"], "CNY") / 10**6 for u in units],
+               color="#4472c4")
+        ax.set_ylabel("到位资金（万元）" if czh else "Capital in place (10k CNY)")
+        ax.tick_params(axis="x", labelsize=8, rotation=20)
         caption = ("图1 各单位到位资金（万元；本年度未设目标）" if zh else
                    "Figure 1. Capital in place by unit (10k CNY; no targets set for the year)")
-    out.append((caption, png(fig)))
-
-    from cli.render import stage_label
-    from workflow.reports import ordered_stages
+    ax.set_xlabel("单位" if czh else "Unit")
+    out.append((caption, fig))
 
     by_stage = bulletin["totals"]["projects_by_stage"]
     stages = ordered_stages(by_stage)
-    fig, ax = plt.subplots(figsize=(7.0, 3.0))
-    labels = [stage_label(s, chart_lang) if chart_lang != "en" else s for s in stages]
+    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    labels = [stage_label(s, chart_lang) if czh else s for s in stages]
     ax.bar(labels, [by_stage[s] for s in stages], color="#70ad47")
     ax.tick_params(axis="x", labelsize=7, rotation=30)
-    ax.set_ylabel(t("col_projects", chart_lang))
-    out.append(("图2 项目阶段分布（个）" if zh else "Figure 2. Projects by stage", png(fig)))
+    ax.set_xlabel("项目阶段" if czh else "Stage")
+    ax.set_ylabel("项目数（个）" if czh else "Projects")
+    out.append(("图2 项目阶段分布（个）" if zh else "Figure 2. Projects by stage", fig))
     return out
+
+
+def make_charts(bulletin: dict, evaluation: dict, lang: str) -> list[tuple[str, bytes]]:
+    """(caption, PNG) of ``chart_figures``, with the CJK font ``find_cjk_font`` finds (registered by
+    path); says on stderr which font was used or that there is none."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from cli.context import say
+
+    path = find_cjk_font()
+    font = _cjk_font_name(path) if path is not None else None
+    say(Message("chart_font_found", name=font, path=str(path)) if font else Message("chart_font_missing"))
+    rc: dict[str, Any] = {"axes.unicode_minus": False}
+    if font:
+        rc.update({"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"]})
+    out: list[tuple[str, bytes]] = []
+    with plt.rc_context(rc):  # type: ignore[arg-type]
+        for caption, fig in chart_figures(bulletin, evaluation, lang, font):
+            buf = io.BytesIO()
+            fig.tight_layout()  # type: ignore[attr-defined]
+            fig.savefig(buf, format="png", dpi=150)  # type: ignore[attr-defined]
+            plt.close(fig)  # type: ignore[arg-type]
+            out.append((caption, buf.getvalue()))
+    return out
+
+
+# --- the format (GB/T 9704-2012) ----------------------------------------------------------------------
+
+LONG_CELL = 12.0  # ems: a cell longer than this wraps at any size, so it asks for no more
+SHORT_CELL = 6.0  # ems: a column this narrow is not shrunk while the long ones can give
+
+
+def column_widths(headers: list[str], rows: list[list[str]], available_mm: float) -> tuple[list[float], float]:
+    """Column widths in mm from the content (the longest cell; the header on one line up to 6
+    characters, else on two) and the table's font size in points: every column at least
+    ``MIN_CHARS`` CJK characters wide, together filling ``available_mm``; a smaller font when the
+    columns do not fit."""
+    def sizes(pt: float) -> tuple[list[float], list[float]]:
+        em = pt * PT_MM
+        need = []
+        for i, head in enumerate(headers):
+            longest = min(max((ems(r[i]) for r in rows), default=0.0), LONG_CELL)  # a long text wraps anyway
+            head_ems = ems(head)  # a header of up to 6 characters on one line, a longer one on two
+            width = max(float(MIN_CHARS), longest, head_ems if head_ems <= 6 else math.ceil(head_ems / 2) + 1)
+            need.append(width * em + CELL_PAD_MM)
+        return need, [MIN_CHARS * em + CELL_PAD_MM] * len(headers)
+
+    for pt in TABLE_PT[:-1]:  # the largest size at which every cell fits on its line
+        need, _ = sizes(pt)
+        if sum(need) <= available_mm:
+            return [w * available_mm / sum(need) for w in need], pt
+    # else the largest size from 9 pt down at which the least widths fit: the widest columns shrink
+    # towards the least width (their text wraps)
+    pt = next((p for p in TABLE_PT[1:] if sum(sizes(p)[1]) <= available_mm), TABLE_PT[-1])
+    need, least = sizes(pt)
+    if sum(need) <= available_mm:
+        return [w * available_mm / sum(need) for w in need], pt
+    short = [n if n <= SHORT_CELL * pt * PT_MM + CELL_PAD_MM else m for n, m in zip(need, least, strict=True)]
+    if sum(short) <= available_mm:  # short columns (a stage, a header of up to 6) keep their line
+        least = short
+    spare = sum(n - m for n, m in zip(need, least, strict=True))
+    share = min(1.0, (sum(need) - available_mm) / spare) if spare else 0.0
+    return [n - (n - m) * share for n, m in zip(need, least, strict=True)], pt
+
+
+def _table_texts(sec: Section, lang: str) -> tuple[list[str], list[list[str]]]:
+    return [t(c, lang) for c, _ in sec.columns], _cells(sec)
+
+
+def _wide(sec: Section) -> bool:
+    """Does the table go on a landscape page?  (An empty one is a line saying so: it does not.)"""
+    return len(sec.columns) > WIDE_COLUMNS and bool(sec.rows)
+
+
+NONE = {True: "无。", False: "None."}  # an empty table's line
 
 
 # --- writers -----------------------------------------------------------------------------------------
@@ -333,122 +500,266 @@ def _numeric(kind: str) -> bool:
 
 
 def write_docx(doc: Document, path: Path) -> None:
+    """The document in the official format (GB/T 9704-2012): A4, the red issuer mark and red line, the
+    文号, the title, the body, wide tables on landscape pages, the signature, the 版记, page numbers."""
     import io
 
     from docx import Document as Docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.section import WD_SECTION
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Mm, Pt, RGBColor
+    from docx.shared import Mm, Pt
 
+    zh = is_zh(doc.lang)
     d = Docx()
-    sec = d.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.left_margin = sec.right_margin = Mm(25)
-    sec.top_margin = sec.bottom_margin = Mm(25)
+    page_setup(d.sections[0], False)
+    d.settings.odd_and_even_pages_header_footer = True
+    page_number(d.sections[0].footer, odd=True)
+    page_number(d.sections[0].even_page_footer, odd=False)
     normal = d.styles["Normal"]
-    normal.font.size = Pt(11)
-    rpr = normal.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    normal.font.name = LATIN_FONT
+    normal.font.size = Pt(BODY_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal.paragraph_format.line_spacing = Pt(LINE_PT)
+    normal.paragraph_format.space_before = normal.paragraph_format.space_after = Pt(0)
 
-    title = d.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(doc.title)
-    run.bold = True
-    run.font.size = Pt(22)
-    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-    if doc.number:
-        p = d.add_paragraph(doc.number)
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    def para(text: str = "", *, font: str = BODY_FONT, size: float = BODY_PT, align=None, indent: bool = False,
+             bold: bool | None = None, color: str | None = None):
+        p = d.add_paragraph()
+        if align is not None:
+            p.alignment = align
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(2 * size)
+        if text:
+            run_font(p.add_run(visible(text)), font, size, bold=bold, color=color)
+        return p
+
+    # 版头: the issuer mark, the 文号 and the red line
+    if doc.mark:
+        size = mark_size(doc.mark)
+        p = para(doc.mark, font=TITLE_FONT, size=size, align=WD_ALIGN_PARAGRAPH.CENTER, color=RED)
+        p.paragraph_format.space_before = Mm(MARK_TOP)
+        p.paragraph_format.line_spacing = Pt(size * 1.3)
+    p = para(doc.number or "", align=WD_ALIGN_PARAGRAPH.CENTER)
+    p.paragraph_format.space_before = Pt(2 * LINE_PT)
+    border(p, bottom=(12, RED, 11))  # 1.5 pt red, about 4 mm under the 文号
+    # the title
+    p = para(doc.title, font=TITLE_FONT, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    p.paragraph_format.space_before = Pt(2 * LINE_PT)
+    p.paragraph_format.line_spacing = Pt(TITLE_PT * 1.5)
     if doc.subtitle:
-        p = d.add_paragraph(visible(doc.subtitle))
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p = d.add_paragraph(f"{doc.issuer}　　{doc.dated}")
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        para(doc.subtitle, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para()
     for text in doc.summary:
-        p = d.add_paragraph(visible(text))
-        p.paragraph_format.first_line_indent = Pt(22)
+        para(text, indent=True)
+
+    def table_text(pt: float):
+        """The paragraph style of table cells at ``pt`` points: single spacing (so an empty cell's
+        paragraph mark does not take the body's 3号 line)."""
+        name = f"Table Text {pt:g}"
+        if name not in [st.name for st in d.styles]:
+            st = d.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            st.base_style = normal
+            st.font.size = Pt(pt)
+            st.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            st.paragraph_format.first_line_indent = Pt(0)
+        return d.styles[name]
+
+    landscape = False
+
+    def orient(wide: bool) -> None:
+        nonlocal landscape
+        if wide != landscape:
+            page_setup(d.add_section(WD_SECTION.NEW_PAGE), wide)
+            landscape = wide
+
+    n = 0
     for s in doc.sections:
-        d.add_paragraph().add_run(visible(s.title or t(f"sec_{s.key}", doc.lang))).bold = True
-        headers = [t(c, doc.lang) for c, _ in s.columns]
-        rows = _cells(s)
+        orient(_wide(s))
+        n += 1
+        h = para(heading_number(n, doc.lang) + (s.title or t(f"sec_{s.key}", doc.lang)), font=HEADING_FONT,
+                 indent=True)
+        h.paragraph_format.keep_with_next = True
+        if not s.rows:
+            para(NONE[zh], indent=True)
+            continue
+        headers, rows = _table_texts(s, doc.lang)
+        widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if _wide(s) else TEXT_WIDTH)
+        cell_style = table_text(pt)
         table = d.add_table(rows=1 + len(rows), cols=len(headers))
         table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False  # a fixed layout: the widths below hold
+        for col, w in zip(table.columns, widths, strict=True):
+            col.width = Mm(w)
         numeric = [_numeric(k) for _, k in s.columns]
         for r_i, values in enumerate([headers, *rows]):
-            cells = table.rows[r_i].cells
-            bold = r_i == 0 or (r_i > 0 and s.styles[r_i - 1] == "total")
+            row = table.rows[r_i]
+            if r_i == 0:  # the header row repeats on every page
+                header = OxmlElement("w:tblHeader")
+                row._tr.get_or_add_trPr().append(header)
+            bold = r_i == 0 or s.styles[r_i - 1] == "total"
             for c_i, value in enumerate(values):
-                para = cells[c_i].paragraphs[0]
-                run = para.add_run(value)
-                run.font.size = Pt(8)
-                run.bold = bold
-                if numeric[c_i] and r_i:
-                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                cell = row.cells[c_i]
+                cell.width = Mm(widths[c_i])
+                p = cell.paragraphs[0]
+                p.style = cell_style
+                run_font(p.add_run(value), HEADING_FONT if r_i == 0 else BODY_FONT, pt, bold=bold and r_i > 0)
+                if r_i == 0:
+                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                elif numeric[c_i]:
+                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    orient(False)
     for heading, lines in doc.lists:
-        d.add_paragraph().add_run(heading).bold = True
+        n += 1
+        h = para(heading_number(n, doc.lang) + heading, font=HEADING_FONT, indent=True)
+        h.paragraph_format.keep_with_next = True
         for line in lines:
-            d.add_paragraph(visible(line))
+            para(line, indent=True)
     for caption, image in doc.charts:
-        d.add_picture(io.BytesIO(image), width=Cm(15.5))
-        p = d.add_paragraph(caption)
+        p = d.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # an exact spacing would clip it
+        p.paragraph_format.keep_with_next = True
+        p.add_run().add_picture(io.BytesIO(image), width=Mm(TEXT_WIDTH))
+        para(caption, size=PAGE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    # the signature and date, right-aligned four characters in from the right
+    para()
+    for text in (doc.issuer, doc.dated):
+        p = para(text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        p.paragraph_format.right_indent = Pt(4 * BODY_PT)
+        p.paragraph_format.keep_with_next = True
+    # 版记: 抄送, then 印发机关 and 印发日期, between lines (the first and last thicker)
+    para()
+    banji: list[str | None] = []
+    if doc.cc:
+        banji.append(("抄送：" + "，".join(doc.cc) + "。") if zh else ("Copy to: " + ", ".join(doc.cc) + "."))
+    for i, entry in enumerate([*banji, None]):
+        p = d.add_paragraph()
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        p.paragraph_format.line_spacing = Pt(LINE_PT)
+        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(PAGE_PT)
+        p.paragraph_format.keep_with_next = entry is not None
+        edges = {"bottom": (8 if entry is None else 6, "000000", 2)}
+        if i == 0:
+            edges["top"] = (8, "000000", 2)
+        border(p, **edges)
+        if entry is not None:
+            run_font(p.add_run(visible(entry)), BODY_FONT, PAGE_PT)
+            continue
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH) - Pt(2 * PAGE_PT), WD_TAB_ALIGNMENT.RIGHT)
+        printed = f"{doc.dated}印发" if zh else f"Printed {doc.dated}"
+        run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
+    d.core_properties.title = doc.title
     try:
         d.save(str(path))
     except OSError as exc:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 
 
-_CSS = """@page { size: A4; margin: 20mm 18mm; }
-body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; font-size: 11pt; color: #000;
-       max-width: 174mm; margin: 0 auto; }
-h1 { color: #c00000; text-align: center; font-size: 22pt; margin: 0 0 4pt; letter-spacing: 2pt; }
-p.number, p.subtitle, p.dated { text-align: center; margin: 2pt 0; }
-p.dated { border-bottom: 2px solid #c00000; padding-bottom: 6pt; margin-bottom: 10pt; }
-p.summary { text-indent: 2em; line-height: 1.6; }
-h2 { font-size: 12pt; margin: 12pt 0 4pt; }
-table { border-collapse: collapse; width: 100%; font-size: 8pt; margin-bottom: 6pt; }
-th, td { border: 1px solid #000; padding: 2px 4px; }
-th { background: #eee; }
-td.n { text-align: right; white-space: nowrap; }
-tr.total td { font-weight: bold; }
-tr { page-break-inside: avoid; }
-figure { margin: 8pt 0; text-align: center; page-break-inside: avoid; }
-figure img { max-width: 100%; }
-@media print { h2 { page-break-after: avoid; } }
+def _css() -> str:
+    f = CSS_FONTS
+    pg = PAGE
+    return f"""@page {{ size: A4 portrait; margin: {pg['top']}mm {pg['right']}mm {pg['bottom']}mm {pg['left']}mm; }}
+@page :right {{ @bottom-right {{ content: "— " counter(page) " —"; font-family: {f['page']}; font-size: {PAGE_PT}pt;
+  margin-right: 1em; vertical-align: top; padding-top: 7mm; }} }}
+@page :left {{ @bottom-left {{ content: "— " counter(page) " —"; font-family: {f['page']}; font-size: {PAGE_PT}pt;
+  margin-left: 1em; vertical-align: top; padding-top: 7mm; }} }}
+@page wide {{ size: A4 landscape; }}
+body {{ font-family: {f['body']}; font-size: {BODY_PT}pt; line-height: {LINE_PT}pt; color: #000; margin: 0; }}
+p {{ margin: 0; }}
+.mark {{ font-family: {f['title']}; color: #{RED}; text-align: center; font-weight: bold; font-synthesis: none;
+  line-height: 1.3; margin: {MARK_TOP}mm 0 0; }}
+.number {{ text-align: center; margin-top: {2 * LINE_PT}pt; padding-bottom: 4mm; border-bottom: 0.5mm solid #{RED}; }}
+h1 {{ font-family: {f['title']}; font-size: {TITLE_PT}pt; font-weight: bold; font-synthesis: none; text-align: center;
+  line-height: 1.5; margin: {2 * LINE_PT}pt 0 0; }}
+.subtitle {{ text-align: center; margin-bottom: {LINE_PT}pt; }}
+.body {{ text-indent: 2em; }}
+h2 {{ font-family: {f['heading']}; font-size: {BODY_PT}pt; font-weight: normal; text-indent: 2em; margin: 0;
+  page-break-after: avoid; }}
+.wide {{ page: wide; }}
+table {{ border-collapse: collapse; table-layout: fixed; margin: 0 auto {LINE_PT / 2}pt; line-height: 1.3; }}
+th, td {{ border: 1px solid #000; padding: 1px 1.9mm; overflow-wrap: anywhere; }}
+th {{ font-family: {f['heading']}; font-weight: normal; }}
+td.n {{ text-align: right; white-space: nowrap; }}
+thead {{ display: table-header-group; }}
+tr.total td {{ font-weight: bold; }}
+tr {{ page-break-inside: avoid; }}
+figure {{ margin: 8pt 0; text-align: center; page-break-inside: avoid; }}
+figure img {{ width: 100%; }}
+figcaption {{ font-size: {PAGE_PT}pt; }}
+.sign {{ text-align: right; margin-right: 4em; page-break-inside: avoid; }}
+.sign p:first-child {{ margin-top: {LINE_PT}pt; }}
+.banji {{ margin-top: {2 * LINE_PT}pt; border-top: 0.35mm solid #000; border-bottom: 0.35mm solid #000;
+  font-size: {PAGE_PT}pt; page-break-inside: avoid; }}
+.banji p {{ padding: 0 1em; }}
+.banji .cc {{ border-bottom: 0.25mm solid #000; }}
+.banji .printed {{ display: flex; justify-content: space-between; }}
+@media screen {{ body {{ max-width: {TEXT_WIDTH}mm; margin: 0 auto; }}
+  .wide {{ width: {WIDE_TEXT_WIDTH}mm; margin-left: calc(({TEXT_WIDTH}mm - {WIDE_TEXT_WIDTH}mm) / 2); }} }}
 """
 
 
 def html_text(doc: Document) -> str:
+    """The document as one self-contained HTML file in the same format, printed on A4 (wide tables on
+    landscape pages, ``page: wide``)."""
     import base64
     from html import escape
 
     def e(text: object) -> str:
         return escape(visible(text), quote=True)
 
-    lang = "zh-CN" if is_zh(doc.lang) else "en"
+    zh = is_zh(doc.lang)
+    lang = "zh-CN" if zh else "en"
     parts = [f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n<title>{e(doc.title)}</title>',
-             f"<style>\n{_CSS}</style>\n</head>\n<body>", f"<h1>{e(doc.title)}</h1>"]
-    if doc.number:
-        parts.append(f'<p class="number">{e(doc.number)}</p>')
+             f"<style>\n{_css()}</style>\n</head>\n<body>"]
+    if doc.mark:
+        parts.append(f'<p class="mark" style="font-size: {mark_size(doc.mark):g}pt">{e(doc.mark)}</p>')
+    parts.append(f'<p class="number">{e(doc.number or "")}</p>')
+    parts.append(f"<h1>{e(doc.title)}</h1>")
     if doc.subtitle:
         parts.append(f'<p class="subtitle">{e(doc.subtitle)}</p>')
-    parts.append(f'<p class="dated">{e(doc.issuer)}　　{e(doc.dated)}</p>')
-    parts += [f'<p class="summary">{e(text)}</p>' for text in doc.summary]
+    parts += [f'<p class="body">{e(text)}</p>' for text in doc.summary]
+    n = 0
     for s in doc.sections:
-        parts.append(f"<h2>{e(s.title or t(f'sec_{s.key}', doc.lang))}</h2>\n<table>")
-        parts.append("<tr>" + "".join(f"<th>{e(t(c, doc.lang))}</th>" for c, _ in s.columns) + "</tr>")
-        for row, style in zip(_cells(s), s.styles, strict=True):
+        n += 1
+        headers, rows = _table_texts(s, doc.lang)
+        wide = _wide(s)
+        widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if wide else TEXT_WIDTH)
+        section = '<section class="wide">' if wide else "<section>"
+        parts.append(f"{section}"
+                     f"<h2>{e(heading_number(n, doc.lang))}{e(s.title or t(f'sec_{s.key}', doc.lang))}</h2>")
+        if not s.rows:
+            parts.append(f'<p class="body">{e(NONE[zh])}</p></section>')
+            continue
+        cols = "".join(f'<col style="width: {w:.1f}mm">' for w in widths)
+        parts.append(f'<table style="width: {sum(widths):.1f}mm; font-size: {pt:g}pt"><colgroup>{cols}</colgroup>')
+        parts.append("<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers) + "</tr></thead><tbody>")
+        for row, style in zip(rows, s.styles, strict=True):
             cls = ' class="total"' if style == "total" else ""
             cells = "".join(f'<td class="n">{e(v)}</td>' if _numeric(k) else f"<td>{e(v)}</td>"
                             for v, (_, k) in zip(row, s.columns, strict=True))
             parts.append(f"<tr{cls}>{cells}</tr>")
-        parts.append("</table>")
+        parts.append("</tbody></table></section>")
     for heading, lines in doc.lists:
-        parts.append(f"<h2>{e(heading)}</h2>")
-        parts += [f"<p>{e(line)}</p>" for line in lines]
+        n += 1
+        parts.append(f"<h2>{e(heading_number(n, doc.lang))}{e(heading)}</h2>")
+        parts += [f'<p class="body">{e(line)}</p>' for line in lines]
     for caption, image in doc.charts:
         data = base64.b64encode(image).decode("ascii")
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
                      f"<figcaption>{e(caption)}</figcaption></figure>")
+    parts.append(f'<div class="sign"><p>{e(doc.issuer)}</p><p>{e(doc.dated)}</p></div>')
+    banji = ['<div class="banji">']
+    if doc.cc:
+        cc = ("抄送：" + "，".join(doc.cc) + "。") if zh else ("Copy to: " + ", ".join(doc.cc) + ".")
+        banji.append(f'<p class="cc">{e(cc)}</p>')
+    printed = f"{doc.dated}印发" if zh else f"Printed {doc.dated}"
+    banji.append(f'<p class="printed"><span>{e(doc.printer or doc.issuer)}</span><span>{e(printed)}</span></p></div>')
+    parts.append("".join(banji))
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)

@@ -16,7 +16,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Stages (阶段)": ("next", "advance", "correct"),
     "Money (资金)": ("capital", "investment"),
     "Follow-up and supervision (跟进与督办)": ("followup", "reassign", "warnings", "board", "lights"),
-    "Reports (报表)": ("report", "targets", "export"),
+    "Reports (报表)": ("report", "targets", "export", "documents"),
     "Audit (审计)": ("audit",),
     "Administration (管理)": ("units", "people", "users", "rules"),
     "City (市级汇总)": ("county", "keys", "bundle", "city"),

@@ -575,7 +575,7 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
     tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists."""
     from cli import documents
     from cli.output import write_text
-    from workflow import closing, numbering, reports
+    from workflow import closing, numbering, office, reports
 
     def closed(other: str) -> dict | None:  # a closed period's document holds its frozen reports only
         if not doc.get("closed"):
@@ -590,12 +590,14 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
     evaluation = doc if kind == "evaluation" else closed("evaluation") or reports.evaluation(
         svc.engine, period, as_of=day, unit=unit, lang=lang)
     number = None
-    if ".." not in bulletin["period"]:
-        year = int(bulletin["period"][:4])
-        with svc.engine.connect() as conn:
+    with svc.engine.connect() as conn:
+        if ".." not in bulletin["period"]:
+            year = int(bulletin["period"][:4])
             number = numbering.issue_number(bulletin["period"], year, numbering.closed_periods(conn, year))
+        settings = office.read(conn)
     ranking = evaluation_report(evaluation, lang).sections[0]
-    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking, number=number)
+    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking, number=number,
+                               office=settings)
     if fmt == "docx":
         assert output is not None  # check_format refuses docx without --output
         documents.write_docx(document, output)
@@ -842,6 +844,77 @@ def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
         say(Message("thresholds_reset", names=list(names)) if names else Message("thresholds_reset_all"))
 
 
+# --- document settings --------------------------------------------------------------------------------
+
+documents_app = group("The office's document settings: issuer (发文机关), county, 文号 prefixes, titles, 抄送.")
+
+
+def _documents_doc(svc, day) -> dict:
+    from workflow import office
+
+    with svc.engine.connect() as conn:
+        settings = office.read(conn, day)
+    sources = {k[len(office.PREFIX):]: v for k, v in svc.setting_sources(day).items()
+               if k.startswith(office.PREFIX)}
+    values = settings.as_dict()
+    return {"as_of": day.isoformat(), "settings": [
+        {"key": k, "value": values[k], "source": "configured" if k in sources else "default",
+         "since": sources[k]["since"] if k in sources else None, "by": sources[k]["by"] if k in sources else None}
+        for k in office.KEYS]}
+
+
+@documents_app.command("show")
+def documents_show(as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
+                                                             help="The settings in force on this date "
+                                                                  "(default: today).")] = None,
+                   json: JsonFlag = False) -> None:
+    """The document settings in force (issuer, county, issuer mark, 抄送, 印发机关, the 文号 prefix and
+    the title of each report kind), where each comes from, since when and by whom."""
+    from cli.render import print_rows
+    from workflow import clock
+
+    svc = STATE.service(write=False)
+    doc = _documents_doc(svc, _date(as_of, "--as-of") or clock.today())
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+
+    def shown(value) -> str:
+        text = "、".join(value) if isinstance(value, list) else value
+        return text or "-"
+
+    print_rows([t(c, lang) for c in ("document_setting", "document_value", "source", "in_force_since", "col_set_by")],
+               [(x["key"], shown(x["value"]), t(x["source"], lang), x["since"] or "-", x["by"] or "-")
+                for x in doc["settings"]])
+
+
+@documents_app.command("set")
+def documents_set(values: list[str] = typer.Argument(..., metavar="KEY=VALUE...",
+                                                     help="e.g. issuer=新华县招商局 prefix.bulletin=新招通 "
+                                                          "\"cc=县委办公室，县政府办公室\"; KEY= goes back to "
+                                                          "the default."),
+                  from_: Annotated[str | None, typer.Option(
+                      "--from", metavar="YYYY-MM-DD",
+                      help="In force from this date (default: today; an earlier date changes the documents "
+                           "written for the days since then).")] = None,
+                  reason: LightsReason = None, json: JsonFlag = False) -> None:
+    """Store document settings (admin), in force from --from (default: today); see `pipeline documents
+    show` for the keys.  One set-up ledger entry."""
+    from workflow import office
+    from workflow.settings import parse_from
+
+    day = parse_from(from_)
+    svc = STATE.service()
+    parsed = office.parse_args(values)
+    office.set_settings(svc.engine, svc.actor, parsed, reason=reason, effective_on=day)
+    if json:
+        emit_json(_documents_doc(svc, day))
+    else:
+        listed = ", ".join(f"{k}={v if v is not None else '-'}" for k, v in parsed.items())
+        say(Message("document_settings_stored", day=day, listed=listed))
+
+
 def register(app: typer.Typer) -> None:
     """Put this module's commands on the root app."""
     app.command("warnings")(warnings_cmd)
@@ -849,3 +922,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(targets_app, name="targets")
     app.add_typer(lights_app, name="lights")
+    app.add_typer(documents_app, name="documents")

@@ -223,11 +223,14 @@ def supervision_letters(
 ) -> None:
     """Issue a numbered supervision letter (督办函) for each open problem at the level or more that has
     no letter at its level yet; running it again for the same date issues nothing new."""
-    from workflow import letters
+    from workflow import letters, office
 
     directory = letters.prepare(output, fmt)
-    issued = STATE.service().issue_letters(as_of=_day(as_of, "--as-of"), min_level=min_level,
-                                           write=letters.writer(directory, fmt))
+    svc = STATE.service()
+    day = _day(as_of, "--as-of")
+    with svc.engine.connect() as conn:
+        issuer = office.read(conn, day).issuer  # the document settings' issuer, as the reports name it
+    issued = svc.issue_letters(as_of=day, min_level=min_level, write=letters.writer(directory, fmt, issuer))
     doc = {"letters": [{"number": x["number"], "problem": x["problem"]["id"], "project": x["problem"]["project"],
                         "level": x["level"], "addressee": x["addressee"]["zh"], "file": x["file"]}
                        for x in issued]}

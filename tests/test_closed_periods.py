@@ -317,7 +317,7 @@ _CLOSED_MARKS = ("Closed", "关账")  # what a frozen report adds: the info line
 def _unmarked(text: str) -> str:
     import re
 
-    number = r"(〔\d{4}〕第\d+期|No\. \d+ \(\d{4}\))"  # the issue number a close gives the documents
+    number = r"(征求意见稿|Draft for comments|[^<>]*〔\d{4}〕\d+号|No\. \d+ \(\d{4}\))"  # the 文号, a close's number
     text = re.sub(r'\n *"closed": true,', "", text)  # JSON: the frozen report's flag
     text = re.sub(r"( {2})?\n(Closed|关账): .*", "", text)  # md: the info line (after a line break)
     text = re.sub(rf'<p class="number">{number}</p>\n?', "", text)  # html

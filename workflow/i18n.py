@@ -146,6 +146,8 @@ LABELS.update({
     "configured": ("configured", "已配置"),
     "this_run": ("this run", "本次指定"),
     "in_force_since": ("In force since", "生效日期"),
+    "document_setting": ("Setting", "设置项"),
+    "document_value": ("Value", "值"),
     "setup_target": ("Target", "对象"),
     "setup_row": ("(set-up)", "（设置台账）"),
     "setup_change": ("Change", "变更内容"),
@@ -286,6 +288,11 @@ HELP_ZH: dict[str, str] = {
     "lights set": ("在数据库中保存预警阈值（管理员），自 --from 起生效（默认今天）；该日及以后的预警灯、看板和报表"
                    "按其计算。每次记一条设置台账。"),
     "lights reset": "自 --from 起恢复默认阈值（管理员，默认今天）：全部或指定的几项。每次记一条设置台账。",
+    "documents": "公文设置：发文机关、县名、文号前缀、标题、抄送。",
+    "documents show": ("生效的公文设置（发文机关、县名、发文机关标志、抄送、印发机关、各类报表的文号前缀和标题），"
+                       "以及来源、自何日起、由谁设置。"),
+    "documents set": ("保存公文设置（管理员），自 --from 起生效（默认今天）；键见 `pipeline documents show`。"
+                      "每次记一条设置台账。"),
     "rules": "包保规则：谁包保每个重点项目、谁是第一责任人、谁是专班成员。",
     "rules add": "添加一条规则（管理员）；给出的条件须全部满足，列表条件匹配其中任一值。",
     "rules edit": "保存规则 ID 的新版本（管理员）：给出的选项替换旧值，其余不变。",
@@ -414,6 +421,9 @@ OPTION_HELP_ZH: dict[str, str] = {
     "report close --reason": "原因（与关账一同保存）。",
     "report reopen --reason": "原因（必填）。",
     "lights set --reason": "原因（必填；记入设置台账）。",
+    "documents set --reason": "原因（必填；记入设置台账）。",
+    "documents set --from": "自此日期起生效（默认：今天；更早的日期会改变此后各日生成的公文）。",
+    "documents show --as-of": "显示此日期生效的公文设置（默认：今天）。",
     "lights reset --reason": "原因（必填；记入设置台账）。",
     "supervision ladder set --reason": "原因（必填；记入设置台账）。",
     "undo-window --reason": "原因（选填；记入设置台账）。",
@@ -566,6 +576,8 @@ OPTION_HELP_ZH: dict[str, str] = {
     "--year": "只显示此年度。",
     "values": "要保存的阈值，如 screening_red_days=12。",
     "supervision ladder set values": "如 unit_head_days=10 deduct_points=2 top_leader=LOGIN",
+    "documents set values": ("如 issuer=新华县招商局 prefix.bulletin=新招通 \"cc=县委办公室，县政府办公室\"；"
+                             "键= 恢复默认值。"),
     "names": "要恢复默认的阈值（默认：全部）。",
     "--person": "规则指派的人员（账号或姓名）。",
     "problem add --person": "责任人。",
@@ -793,6 +805,7 @@ ERROR_WORDS: dict[str, str] = {
     "change plan templates": "修改倒排工期模板", "change projects": "修改项目",
     "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",
     "change the warning thresholds": "修改预警阈值", "change users' roles": "修改账号角色",
+    "change the document settings": "修改公文设置",
     "close periods": "关账", "disable or enable users": "停用或启用账号", "edit people": "修改人员",
     "edit units": "修改单位", "import projects": "导入项目", "reopen periods": "重新打开已关账期间",
     "add follow-ups": "添加跟进记录", "advance projects": "推进项目阶段",
