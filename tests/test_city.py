@@ -272,6 +272,16 @@ def test_a_newer_bundle_recomputes_only_the_months_it_can_change(cli, county):
     finally:
         engine.dispose()
     assert kept == [(m, on.isoformat(), f) for m, on, f in full]
+    # the prefix check by project heads agrees with reading every stored event
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with engine.connect() as conn:
+            assert city._check_prefix(conn, b) == city._scan_prefix(conn, b) == len(b.events)
+            older = bundle.read(county["bundle"])  # now shorter than what the city holds
+            with pytest.raises(Exception, match="missing from the bundle"):
+                city._check_prefix(conn, older)
+    finally:
+        engine.dispose()
 
 
 def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli, county, tmp_path):

@@ -122,7 +122,44 @@ def _check_trust(conn: Any, b: Any) -> None:
 
 def _check_prefix(conn: Any, b: Any) -> int:
     """The number of events the city already holds for the county; IntegrityFailure naming the first
-    stored event the bundle does not repeat unchanged (a rewritten or shortened history)."""
+    stored event the bundle does not repeat unchanged (a rewritten or shortened history).
+
+    Compares one event a project: the head the city holds (``city_project.head_seq``) must be in the
+    bundle with the same id and hash, the bundle's events up to those heads must be as many as the
+    city holds and come before every newer one.  The bundle's chains are verified before anything is
+    kept (:func:`workflow.bundle.checked`) and each hash covers its ``prev_hash``, so an equal head
+    means an equal chain up to it.  Anything else falls back to reading every stored event, which
+    names the first one that differs."""
+    held = conn.execute(select(CC.c.events).where(CC.c.code == b.county)).scalar()
+    if not held:
+        return _scan_prefix(conn, b)
+    heads = dict(conn.execute(select(CP.c.code, CP.c.head_seq).where(CP.c.county == b.county)).all())
+    old, last_old, first_new, at_head = 0, -1, None, {}
+    for e in b.events:
+        head = heads.get(e[2])
+        if head is not None and e[3] <= head:
+            old += 1
+            last_old = max(last_old, e[0])
+            if e[3] == head:
+                at_head[e[0]] = (e[2], e[3], e[14])
+        elif first_new is None or e[0] < first_new:
+            first_new = e[0]
+    if old != held or len(at_head) != len(heads) or (first_new is not None and first_new < last_old):
+        return _scan_prefix(conn, b)
+    ids = sorted(at_head)
+    for k in range(0, len(ids), 500):
+        chunk = ids[k:k + 500]
+        for eid, code, seq, digest in conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash).where(
+                CE.c.county == b.county, CE.c.id.in_(chunk))):
+            if at_head.pop(eid) != (code, seq, digest):
+                return _scan_prefix(conn, b)
+    if at_head:  # a head the city does not hold under that id
+        return _scan_prefix(conn, b)
+    return old
+
+
+def _scan_prefix(conn: Any, b: Any) -> int:
+    """:func:`_check_prefix` by reading every event the city holds for the county, in id order."""
     stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash)
                           .where(CE.c.county == b.county).order_by(CE.c.id)).all()
     for i, (eid, code, seq, digest) in enumerate(stored):
