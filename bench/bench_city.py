@@ -78,7 +78,7 @@ def _county(args: tuple[Path, Path, int]) -> tuple[str, str, int]:
     return str(out), public, int(doc["counts"]["events"])
 
 
-def _month_bundle(workdir: Path, n_projects: int) -> str:
+def _month_bundle(workdir: Path) -> str:
     """County C000 a month on: follow-ups on one open project in twenty, then a new export."""
     from sqlalchemy import select
 
@@ -160,7 +160,7 @@ def run(size: str, workdir: Path) -> list[dict]:
         made = list(pool.map(_county, [(base, workdir, k) for k in range(n_counties)]))
     bundles = [b for b, _, _ in made]
     total = sum(n for _, _, n in made)
-    month = _month_bundle(workdir, n_projects)
+    month = _month_bundle(workdir)
 
     empty = workdir / "city-empty.db"
     engine = make_engine(init_db(empty))
