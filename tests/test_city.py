@@ -234,6 +234,56 @@ def test_a_newer_bundle_adds_only_its_new_events(cli, county):
     assert _kept(cli)[1] == first + 2
 
 
+def test_a_newer_bundle_recomputes_only_the_months_it_can_change(cli, county):
+    """An incremental load keeps the months before its earliest new event and recomputes the rest;
+    the city's figures then equal those of a full recomputation from the newer bundle."""
+    import json as _json
+
+    from sqlalchemy import select
+
+    from workflow import bundle, city
+    from workflow.db import make_engine
+    from workflow.tables import city_figure
+
+    _trust(cli, county)
+    first = cli.admin("city", "load", county["bundle"], json=True).json["loaded"][0]
+    as_of = date.fromisoformat(first["as_of"])
+    back = date(as_of.year - 1 if as_of.month <= 2 else as_of.year, (as_of.month - 3) % 12 + 1, 1)
+    for i in range(1, 13):  # the first project whose stage takes a follow-up on that date
+        res = invoke(["followup", "add", f"P-{i:04d}", "called the investor", "--on", back.isoformat()],
+                     db=county["db"])
+        if res.code == 0:
+            break
+    assert res.code == 0, res.err
+    newer = str(county["dir"] / "jx2.bundle")
+    assert invoke(["bundle", "export", "--output", newer, "--key-file", county["key"]], db=county["db"]).code == 0
+    loaded = cli.admin("city", "load", newer, json=True).json["loaded"][0]
+    assert loaded["new_events"] == 1
+    want_months = (as_of.year - back.year) * 12 + as_of.month - back.month + 1
+    assert loaded["months_computed"] == want_months < first["months_computed"]
+    b = bundle.read(newer)
+    with bundle.checked(b, actor=ADMIN) as result:
+        full = city.monthly_figures(result.engine, b.as_of)
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with engine.connect() as conn:
+            kept = sorted((m, str(on)[:10], _json.loads(f)) for m, on, f in conn.execute(
+                select(city_figure.c.month, city_figure.c.as_of, city_figure.c.figures)))
+    finally:
+        engine.dispose()
+    assert kept == [(m, on.isoformat(), f) for m, on, f in full]
+    # the prefix check by project heads agrees with reading every stored event
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with engine.connect() as conn:
+            assert city._check_prefix(conn, b) == city._scan_prefix(conn, b) == len(b.events)
+            older = bundle.read(county["bundle"])  # now shorter than what the city holds
+            with pytest.raises(Exception, match="missing from the bundle"):
+                city._check_prefix(conn, older)
+    finally:
+        engine.dispose()
+
+
 def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli, county, tmp_path):
     _trust(cli, county)
     cli.admin("city", "load", county["bundle"], ok=True)

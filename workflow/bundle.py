@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -249,18 +250,31 @@ def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict]
     return _refuse(b, f"{where}: {problem}", details)
 
 
+@lru_cache(maxsize=8192)
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@lru_cache(maxsize=8192)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@cache
+def _converters(table: Any) -> tuple[tuple[str, Any], ...]:
+    """(column, parser) of ``table``'s date and time columns."""
+    return tuple((c.name, _utc if isinstance(c.type, UTCDateTime) else _day) for c in table.columns
+                 if isinstance(c.type, UTCDateTime | Date))
+
+
 def _typed_row(table: Any, row: dict) -> dict:
     """A row in the bundle's text forms with its dates and times as Python values (for the scratch
-    database's typed columns)."""
-    out = {}
-    for k, v in row.items():
-        col = table.c.get(k)
-        if col is not None and isinstance(v, str):
-            if isinstance(col.type, UTCDateTime):
-                v = datetime.fromisoformat(v.replace("Z", "+00:00"))
-            elif isinstance(col.type, Date):
-                v = date.fromisoformat(v)
-        out[k] = v
+    database's typed columns).  The parsers are cached: a history repeats its dates and batch times."""
+    out = dict(row)
+    for k, parse in _converters(table):
+        v = out.get(k)
+        if isinstance(v, str):
+            out[k] = parse(v)
     return out
 
 

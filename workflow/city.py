@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from workflow import bundle, clock, ledger, reports, settings
 from workflow.access import ADMIN, require
-from workflow.bundle import iter_months, signed_bytes
+from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound
 from workflow.periods import Period, make_period, parse_span
@@ -80,9 +80,11 @@ class _Month:
     end: date
 
 
-def monthly_figures(engine: Engine, as_of: date) -> list[tuple[str, date, dict]]:
-    """(YYYY-MM, as-of, figures) of every month from the first effective date to ``as_of``: the
-    totals of ``reports.bulletin`` for the month cut at its end (or at ``as_of``), with the same code."""
+def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> list[tuple[str, date, dict]]:
+    """(YYYY-MM, as-of, figures) of every month from the first effective date (or ``since``'s month,
+    if later) to ``as_of``: the totals of ``reports.bulletin`` for the month cut at its end (or at
+    ``as_of``), with the same code."""
+
     out: list[tuple[str, date, dict]] = []
     with reports._read(engine) as conn:
         first = conn.execute(select(func.min(E.c.effective_on))).scalar()
@@ -92,6 +94,8 @@ def monthly_figures(engine: Engine, as_of: date) -> list[tuple[str, date, dict]]
         if first is None or first > as_of:
             return out
         t = settings.light_thresholds(conn)
+        if since is not None and since > first:
+            first = since
         for label, start, end in iter_months(first, as_of):
             w: Any = reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
             figs = reports._figures_by_unit(conn, w, None, t)
@@ -115,7 +119,44 @@ def _check_trust(conn: Any, b: Any) -> None:
 
 def _check_prefix(conn: Any, b: Any) -> int:
     """The number of events the city already holds for the county; IntegrityFailure naming the first
-    stored event the bundle does not repeat unchanged (a rewritten or shortened history)."""
+    stored event the bundle does not repeat unchanged (a rewritten or shortened history).
+
+    Compares one event a project: the head the city holds (``city_project.head_seq``) must be in the
+    bundle with the same id and hash, the bundle's events up to those heads must be as many as the
+    city holds and come before every newer one.  The bundle's chains are verified before anything is
+    kept (:func:`workflow.bundle.checked`) and each hash covers its ``prev_hash``, so an equal head
+    means an equal chain up to it.  Anything else falls back to reading every stored event, which
+    names the first one that differs."""
+    held = conn.execute(select(CC.c.events).where(CC.c.code == b.county)).scalar()
+    if not held:
+        return _scan_prefix(conn, b)
+    heads = dict(conn.execute(select(CP.c.code, CP.c.head_seq).where(CP.c.county == b.county)).all())
+    old, last_old, first_new, at_head = 0, -1, None, {}
+    for e in b.events:
+        head = heads.get(e[2])
+        if head is not None and e[3] <= head:
+            old += 1
+            last_old = max(last_old, e[0])
+            if e[3] == head:
+                at_head[e[0]] = (e[2], e[3], e[14])
+        elif first_new is None or e[0] < first_new:
+            first_new = e[0]
+    if old != held or len(at_head) != len(heads) or (first_new is not None and first_new < last_old):
+        return _scan_prefix(conn, b)
+    ids = sorted(at_head)
+    for k in range(0, len(ids), 500):
+        chunk = ids[k:k + 500]
+        for eid, code, seq, digest in conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash).where(
+                CE.c.county == b.county, CE.c.id.in_(chunk))):
+            if at_head.pop(eid) != (code, seq, digest):
+                return _scan_prefix(conn, b)
+    if at_head:  # a head the city does not hold under that id
+        return _scan_prefix(conn, b)
+    return old
+
+
+def _scan_prefix(conn: Any, b: Any) -> int:
+    """:func:`_check_prefix` by reading every event the city holds for the county, in id order."""
     stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash)
                           .where(CE.c.county == b.county).order_by(CE.c.id)).all()
     for i, (eid, code, seq, digest) in enumerate(stored):
@@ -129,15 +170,56 @@ def _check_prefix(conn: Any, b: Any) -> int:
     return len(stored)
 
 
+def _refigure_from(conn: Any, b: Any, new: list[tuple]) -> date | None:
+    """The first day whose month's figures a newer bundle of a county the city holds can change
+    (None: every month, as on a first load).  A month's figures are computed from the events
+    effective up to its end, so the months before the earliest new event's effective date (or the
+    date of an amount a new correction corrects) keep their figures, and so does every month before
+    the held bundle's as-of date, unless the figures' other inputs changed: the directory (units,
+    rules, settings, thresholds) or the set-up ledger, or the as-of date moved back."""
+    head = conn.execute(select(CC.c.as_of, CC.c.signed, CC.c.ledger_entries)
+                        .where(CC.c.code == b.county)).first()
+    if head is None:
+        return None
+    held_as_of, held_signed, held_ledger = _day(head[0]), json.loads(head[1]), head[2]
+    if held_signed.get("directory") != b.signed.get("directory") or held_ledger != len(b.ledger) \
+            or b.as_of < held_as_of:
+        return None
+    since = held_as_of.replace(day=1)
+    on, payload = EVENT_COLUMNS.index("effective_on"), EVENT_COLUMNS.index("payload")
+    corrected: set[tuple[str, int]] = set()
+    for e in new:
+        since = min(since, date.fromisoformat(str(e[on])[:10]))
+        if e[4] == "correction":
+            try:
+                target = json.loads(e[payload]).get("corrects")
+            except (TypeError, ValueError, AttributeError):
+                return None  # the replay refused it already; never guess
+            corrected.add((e[2], target))
+    for code, target in corrected:
+        if not isinstance(target, int):
+            return None
+        found = conn.execute(select(CE.c.effective_on).where(
+            CE.c.county == b.county, CE.c.project_code == code, CE.c.seq == target)).scalar()
+        if found is None:  # the corrected event is new too: its date is already counted
+            continue
+        since = min(since, _day(found))
+    return since.replace(day=1)
+
+
 def load(engine: Engine, actor: str, path: Any) -> dict:
-    """Check one bundle and keep it (see the module docstring); returns what was loaded."""
+    """Check one bundle and keep it (see the module docstring); returns what was loaded.  A newer
+    bundle of a county the city holds recomputes only the months its new events can change
+    (:func:`_refigure_from`)."""
+
     b = bundle.read(path)
     with engine.connect() as conn:
         require(conn, actor, ADMIN, "load county bundles")
         _check_trust(conn, b)
         held = _check_prefix(conn, b)
+        since = _refigure_from(conn, b, b.events[held:])
     with bundle.checked(b, actor=actor) as result:
-        figures = monthly_figures(result.engine, b.as_of)
+        figures = monthly_figures(result.engine, b.as_of, since)
         projects = result.projects
     new = b.events[held:]
     with engine.begin() as conn:
@@ -156,7 +238,10 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
                  "unit_code": p.unit_code, "stage": p.stage, "key": bool(p.key),
                  "planned_investment_minor": p.planned_investment_minor, "registered_on": p.registered_on,
                  "head_seq": p.head_seq} for p in projects])
-        conn.execute(delete(CF).where(CF.c.county == b.county))
+        stale = delete(CF).where(CF.c.county == b.county)
+        if since is not None:
+            stale = stale.where(CF.c.month >= f"{since.year:04d}-{since.month:02d}")
+        conn.execute(stale)
         if figures:
             conn.execute(insert(CF), [{"county": b.county, "month": m, "as_of": on,
                                        "figures": json.dumps(f, sort_keys=True, ensure_ascii=False)}
@@ -172,7 +257,8 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
                               {"digest": b.digest, "as_of": b.as_of.isoformat(), "events": len(b.events),
                                "new_events": len(new)})
     return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
-            "events": len(b.events), "new_events": len(new), "projects": len(projects), "ledger": entry}
+            "events": len(b.events), "new_events": len(new), "projects": len(projects),
+            "months_computed": len(figures), "ledger": entry}
 
 
 # --- reports -------------------------------------------------------------------------------------------

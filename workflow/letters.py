@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from workflow import docformat as F
 from workflow import office
 from workflow.errors import BadInput
 from workflow.i18n import t
@@ -44,8 +45,6 @@ def file_name(letter: dict, fmt: str) -> str:
 def to_html(letter: dict, issuer: str = ISSUER) -> str:
     """The letter in the official format (``workflow.docformat``): the issuer in red over the red line,
     the number, the title 督办函, the addressee, the fields, the issuer and date."""
-    from workflow import docformat as F
-
     e = html.escape
     rows = "\n".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in fields(letter, issuer))
     to = letter["addressee"]["zh"]
@@ -95,8 +94,6 @@ def write_docx(letter: dict, path: Path, issuer: str = ISSUER) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
-
-    from workflow import docformat as F
 
     document = docx.Document()
     F.page_setup(document.sections[0], False)

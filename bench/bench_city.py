@@ -1,0 +1,232 @@
+"""The city's load path at scale (docs/city.md, "Past one machine"): ``city load`` of many county
+bundles against a raw read-and-hash floor measured in the same run, a month's new bundle of one
+county, ``city report ranking`` over every county, and the load's peak memory.
+
+- load: ``pipeline city load`` of every county's bundle (one command, start-up included) into a city
+  that trusts their keys, in events per second, against the floor: a plain script that reads the
+  same bundles' event rows with ``sqlite3`` in ``(project, seq)`` order and hashes each event's
+  canonical bytes (the RFC 8785 event document of docs/audit.md, the least any verifying load must
+  do).  Goal: at least 0.35 of the floor's rate, and the whole load within 60 s at the full size.
+  Before the ratio counts, the floor recomputed every stored hash (equal) and the city holds every
+  county and every event of every bundle.
+- month: a month's new bundle of one county (a few dozen follow-ups recorded after its first export)
+  loaded into the city that holds every county, against a full first load of the same county into an
+  empty city; goal within 2 s.
+- ranking: ``pipeline city report ranking --period LAST-YEAR --json`` over every county, against
+  ``pipeline city board --json`` (the same counties, no period arithmetic); goal within 2 s.  The
+  ranking is checked first: every county ranked, with the same figures (their histories are equal).
+- memory: the peak resident memory (VmHWM) of the process of the timed load; goal 200 MiB.
+
+One county is written through the engine's batch path (``bench_report.generate``: real commands,
+real hashes, every guard checked); every other county is a copy of its database given its own code,
+name and signing key through the engine (``county.set_identity``, ``county.init_key``) and exported
+by ``bundle.export`` (each bundle is a real signed export of a real county history, checked on
+export), in a pool of two processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from bench.common import PIPELINE, PYTHON, ROOT, init_db, row, time_command
+
+NAME = "city"
+SIZES = {"tiny": (2, 30), "small": (3, 100), "full": (100, 1_000)}
+RATE_GOAL = 0.35
+LOAD_SECONDS = 60.0
+MONTH_SECONDS = 2.0
+RANKING_SECONDS = 2.0
+MIB = 200.0
+
+_RSS_TIMED = r"""
+import contextlib, os, sys, time
+t0 = time.perf_counter()
+from cli.app import main
+with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    code = main(sys.argv[1:])
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(code, hwm / 1024, time.perf_counter() - t0)
+"""
+
+
+def _county(args: tuple[Path, Path, int]) -> tuple[str, str, int]:
+    """County ``k``: a copy of the generated database with its own identity and key, exported."""
+    base, workdir, k = args
+    from workflow import bundle, county
+    from workflow.db import make_engine
+
+    db = workdir / f"county{k:03d}.db"
+    shutil.copy(base, db)
+    engine = make_engine(f"sqlite:///{db}")
+    code = f"C{k:03d}"
+    county.set_identity(engine, "bench", code, f"第{k}县")
+    key = workdir / f"{code}.pem"
+    public = county.init_key(key)["public_key"]
+    out = workdir / f"{code}.bundle"
+    doc = bundle.export(engine, out, actor="bench", key_file=key)
+    engine.dispose()
+    return str(out), public, int(doc["counts"]["events"])
+
+
+def _month_bundle(workdir: Path) -> str:
+    """County C000 a month on: follow-ups on one open project in twenty, then a new export."""
+    from sqlalchemy import select
+
+    from workflow import bulk
+    from workflow.bundle import export
+    from workflow.clock import today
+    from workflow.db import make_engine
+    from workflow.service import Service
+    from workflow.tables import project as P
+
+    engine = make_engine(f"sqlite:///{workdir / 'county000.db'}")
+    with engine.connect() as conn:
+        codes = [c for (c,) in conn.execute(select(P.c.code).where(
+            P.c.stage.not_in(("production", "rejected", "withdrawn"))).order_by(P.c.code))]
+    chosen = codes[::20] or codes[:1]
+    Service(engine, "bench").bulk_apply([bulk.Op(c, "followup", today(), {"note": "月度跟进"}) for c in chosen])
+    out = workdir / "C000-month.bundle"
+    export(engine, out, actor="bench", key_file=workdir / "C000.pem")
+    engine.dispose()
+    return str(out)
+
+
+def floor(bundles: list[str]) -> tuple[float, int, int]:
+    """Read every bundle's events in (project, seq) order with sqlite3 and hash each event's canonical
+    bytes; (seconds, events, hashes that differ from the stored ones)."""
+    from json.encoder import encode_basestring as enc  # the C string encoder canonical JSON uses
+
+    template = ('{"actor":%s,"effective_on":%s,"from":%s,"kind":%s,"payload":%s,"prev_hash":%s,"project":%s,'
+                '"reason":%s,"recorded_at":%s,"seq":%d,"to":%s,"trigger":%s}')
+    sha = hashlib.sha256
+    t0 = time.perf_counter()
+    n = bad = 0
+    for path in bundles:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        for code, seq, kind, trig, frm, to, eff, rec, actor, reason, payload, prev, h in con.execute(
+                'SELECT project_code, seq, kind, "trigger", from_stage, to_stage, effective_on, recorded_at, '
+                "actor, reason, payload, prev_hash, hash FROM event ORDER BY project_id, seq"):
+            doc = template % (enc(actor), enc(eff), "null" if frm is None else enc(frm), enc(kind), payload,
+                              enc(prev), enc(code), "null" if reason is None else enc(reason), enc(rec), seq,
+                              "null" if to is None else enc(to), "null" if trig is None else enc(trig))
+            if sha(doc.encode("utf-8")).hexdigest() != h:
+                bad += 1
+            n += 1
+        con.close()
+    return time.perf_counter() - t0, n, bad
+
+
+def _timed_load(args: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, peak MiB) of one ``pipeline`` command in a fresh interpreter."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([PYTHON, "-c", _RSS_TIMED, *args], capture_output=True, text=True, timeout=7200,
+                          env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+    wall = time.perf_counter() - t0
+    code, mib, _inner = proc.stdout.split()[-3:]
+    if code != "0":
+        raise RuntimeError(f"city bench: {args[:3]} exited {code}: {proc.stderr[-2000:]}")
+    return wall, float(mib)
+
+
+def _held(db: Path) -> tuple[int, int]:
+    con = sqlite3.connect(db)
+    try:
+        return (con.execute("SELECT count(*) FROM city_county").fetchone()[0],
+                con.execute("SELECT count(*) FROM city_event").fetchone()[0])
+    finally:
+        con.close()
+
+
+def run(size: str, workdir: Path) -> list[dict]:
+    from workflow import city
+    from workflow.db import make_engine
+
+    n_counties, n_projects = SIZES[size]
+    base = workdir / "base.db"
+    from bench.bench_report import generate
+
+    generate(init_db(base), n_projects)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        made = list(pool.map(_county, [(base, workdir, k) for k in range(n_counties)]))
+    bundles = [b for b, _, _ in made]
+    total = sum(n for _, _, n in made)
+    month = _month_bundle(workdir)
+
+    empty = workdir / "city-empty.db"
+    engine = make_engine(init_db(empty))
+    for k, (_, public, _) in enumerate(made):
+        city.trust_add(engine, "bench", f"C{k:03d}", public, "bench")
+    engine.dispose()
+
+    def env_for(db: Path) -> dict:
+        return {"PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "en", "PAGER": "cat"}
+
+    # The floor first (it also proves every stored hash), then the whole load.
+    floor_s, floor_n, bad = floor(bundles)
+    if bad or floor_n != total:
+        raise AssertionError(f"city bench: the floor read {floor_n} of {total} events, {bad} hashes differ")
+    full = workdir / "city.db"
+    shutil.copy(empty, full)
+    load_s, mib = _timed_load(["city", "load", *bundles], env_for(full))
+    if _held(full) != (n_counties, total):
+        raise AssertionError(f"city bench: the city holds {_held(full)}, not {(n_counties, total)}")
+    rows = []
+    r = row(f"city load of {n_counties} counties × {n_projects:,} projects ({total:,} events), events/s "
+            f"vs reading and hashing the bundles", total / load_s, floor_n / floor_s, "events/s",
+            f"≥ {RATE_GOAL:g}× and ≤ {LOAD_SECONDS:g} s", higher_is_better=True, limit=RATE_GOAL, equal=True)
+    r["seconds"] = load_s
+    r["met"] = bool(r["met"]) and load_s <= LOAD_SECONDS if size == "full" else None  # start-up dominates
+    rows.append(r)
+    r = row(f"city load of {n_counties} counties, peak memory", mib, MIB, "MiB", f"≤ {MIB:g} MiB", limit=1.0,
+            equal=True)
+    rows.append(r)
+
+    # A month's new bundle of one county, into the city that holds every county; against a first load.
+    after = workdir / "city-month.db"
+    shutil.copy(full, after)
+    month_s, _ = _timed_load(["city", "load", month], env_for(after))
+    first = workdir / "city-first.db"
+    shutil.copy(empty, first)
+    first_s, _ = _timed_load(["city", "load", bundles[0]], env_for(first))
+    new_events = _held(after)[1] - total
+    if new_events <= 0:
+        raise AssertionError("city bench: the month's bundle added no event")
+    r = row(f"city load of one county's month ({new_events} new events) vs its first load", month_s, first_s, "s",
+            f"≤ {MONTH_SECONDS:g} s", limit=99, equal=True)
+    r["met"] = month_s <= MONTH_SECONDS if size == "full" else None
+    rows.append(r)
+
+    # The ranking over every county.
+    period = str(date.today().year - 1)
+    env = env_for(full)
+    out = subprocess.run([PIPELINE, "city", "report", "ranking", "--period", period, "--json"], capture_output=True,
+                         text=True, env={**os.environ, **env}, check=True).stdout
+    ranked = json.loads(out)["counties"]
+    figures = {json.dumps(c["figures"], sort_keys=True) for c in ranked}
+    if len(ranked) != n_counties or len(figures) != 1 or not json.loads(figures.pop())["signed"]:
+        raise AssertionError(f"city bench: the ranking lists {len(ranked)} counties with differing or empty figures")
+    ours = time_command([PIPELINE, "city", "report", "ranking", "--period", period, "--json"], repeat=3, env=env)
+    base_s = time_command([PIPELINE, "city", "board", "--json"], repeat=3, env=env)
+    r = row(f"city report ranking over {n_counties} counties vs city board", ours, base_s, "s",
+            f"≤ {RANKING_SECONDS:g} s", limit=99, equal=True)
+    r["met"] = ours <= RANKING_SECONDS if size == "full" else None
+    rows.append(r)
+    return rows
+
+
+if __name__ == "__main__":  # python -m bench.bench_city [SIZE]: run alone, print the rows
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-city-") as tmp:
+        print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "small", Path(tmp)), indent=2,
+                         ensure_ascii=False))

@@ -1,0 +1,22 @@
+"""The city benchmark runs end to end at the tiny size (a smoke check: no time is asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_city_benchmark_runs(tmp_path):
+    from bench import __main__ as bench_main
+
+    rows = bench_main.discover()["city"].run("tiny", tmp_path)
+    assert len(rows) == 4
+    for r in rows:
+        assert r["ours"] > 0 and r["baseline"] > 0
+        assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
+    assert "city load of 2 counties × 30 projects" in rows[0]["benchmark"]
+    assert rows[0]["unit"] == "events/s" and rows[1]["unit"] == "MiB"
+    # every row was checked: the floor recomputed every stored hash, the city holds every event,
+    # the month's bundle added events, the ranking lists every county with equal figures
+    assert all(r["equal"] is True for r in rows)
