@@ -668,7 +668,9 @@ def docx_row(path: Path, year: int, n: int, repeat: int) -> dict:
     time_command(as_docx, repeat=1, env=env)  # written once and checked before it is timed
     d = docx.Document(str(out))
     images = [r for r in d.part.rels.values() if "image" in r.reltype]
-    if d.paragraphs[0].text != "全县招商引资工作通报" or len(images) != 2:
+    from workflow.office import TITLES
+
+    if TITLES["bulletin"] not in (p.text for p in d.paragraphs) or len(images) != 2:
         raise AssertionError("the DOCX bulletin lacks its title or its two charts")
     # Interleaved (one of each in turn), so that a change in the machine's load weighs on both alike.
     jsons, docxs = [], []

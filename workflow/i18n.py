@@ -1,4 +1,4 @@
-"""User-facing labels in English and Chinese (SPEC: labels in both languages)."""
+"""User-facing labels, help texts and words in English and Chinese (docs/usage.md, "Chinese everywhere")."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def t(key: str, lang: str) -> str:
     return pair[1] if is_zh(lang) else pair[0]
 
 
-# --- reports, warnings, the board, targets, light thresholds (issue 4) ------------------------------
+# --- reports, warnings, the board, targets, light thresholds ------------------------------
 LABELS.update({
     "report_bulletin": ("Bulletin", "两月一通报"),
     "report_dispatch": ("Dispatch of problem projects", "一季一调度"),
@@ -213,13 +213,13 @@ LABELS.update({
     "digest_h": ("Digest", "摘要"),
 })
 
-# --- finding and listing (issue 17) ------------------------------------------------------------------
+# --- finding and listing ------------------------------------------------------------------
 LABELS.update({
     "n_projects": ("{n} project(s)", "共 {n} 个项目"),
     "n_of_projects": ("{first}–{last} of {total} project(s)", "第 {first}–{last} 个，共 {total} 个项目"),
 })
 
-# --- help texts in Chinese (issue 17): each command by its path; the shared options by name ----------
+# --- help texts in Chinese: each command by its path; the shared options by name ----------
 # ``tests/test_i18n_help.py`` fails when a command has no entry here.
 HELP_ZH: dict[str, str] = {
     "": "招商引资项目管理：从线索到投产，管理全县招商项目。",
@@ -351,7 +351,7 @@ HELP_ZH: dict[str, str] = {
     "city show": "市里所存某县区的项目（只读），附截至日期和摘要。",
 }
 
-# --- option and argument help in Chinese (issue 17) -------------------------------------------------
+# --- option and argument help in Chinese -------------------------------------------------
 # Keyed by the option's long name (``--reason``) or the argument's name (``code``): the generic text,
 # shared by every command whose English help is the same; a key with the command path in front
 # (``"report close --reason"``) overrides it for that command.  ``tests/test_i18n_help.py`` walks the
@@ -759,7 +759,7 @@ LABELS.update({
         5: ("county's top leader", "县主要领导督办")}.items()},
 })
 
-# --- office output: spans, planned progress (序时进度), documents (issue 18) ---------------------------
+# --- office output: spans, planned progress (序时进度), documents ---------------------------
 LABELS.update({
     "sec_series": ("Each period of the span", "分期情况"),
     "col_growth": ("Growth", "增长"),
@@ -826,7 +826,7 @@ ERROR_WORDS: dict[str, str] = {
     "bulletin": "两月一通报", "dispatch": "一季一调度", "review": "半年一观摩", "evaluation": "全年一考评",
 }
 
-# --- the command line's own words (click, typer) in Chinese (issue 17) -------------------------------
+# --- the command line's own words (click, typer) in Chinese -------------------------------
 # typer's words, looked up by their English text (typer.core's ``_``): section headings and the
 # ``[required]``/``[env var: …]``/``[default: …]`` notes of the help.
 CLICK_WORDS: dict[str, str] = {
