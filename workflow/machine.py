@@ -234,10 +234,7 @@ def route(defn: WorkflowDefinition, stage: str, trigger: str, held_from: str | N
     when the machine has no such transition from `stage`.  Asked of the machine once per question
     (the replay asks it for every transition in history)."""
     machine = machine_for(defn)
-    found = _ROUTES.get(id(machine))
-    if found is None or found[0] is not machine:
-        found = _ROUTES[id(machine)] = (machine, {})
-    memo = found[1]
+    memo = _memo(machine)
     key = (stage, trigger, held_from)
     got = memo.get(key, _NONE)
     if got is _NONE:
@@ -261,15 +258,26 @@ def _route(defn: WorkflowDefinition, machine: Any, stage: str, trigger: str, hel
     return Route(defn.transition(trigger), None if chosen is None else chosen.dest, guards)
 
 
+def _memo(machine: Any) -> dict:
+    """The answers the machine gave, kept with it (a rebuilt machine starts a new memo)."""
+    found = _ROUTES.get(id(machine))
+    if found is None or found[0] is not machine:
+        found = _ROUTES[id(machine)] = (machine, {})
+    return found[1]
+
+
 def routes(defn: WorkflowDefinition, stage: str, held_from: str | None = None) -> list[Route]:
-    """Every transition out of `stage` (``machine.get_triggers(stage)``, in definition order)."""
+    """Every transition out of `stage` (``machine.get_triggers(stage)``, in definition order), asked of
+    the machine once per (stage, held-from stage): every batch write resolves its trigger through it."""
     defn.stage(stage)  # BadInput for a stage the definition does not know
-    out = []
-    for trigger in machine_for(defn).get_triggers(stage):
-        found = route(defn, stage, trigger, held_from)
-        if found is not None:
-            out.append(found)
-    return out
+    machine = machine_for(defn)
+    memo = _memo(machine)
+    key = ("routes", stage, held_from)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = tuple(r for r in (route(defn, stage, t, held_from) for t in machine.get_triggers(stage))
+                                if r is not None)
+    return list(got)
 
 
 def _judge(defn: WorkflowDefinition, found: Route, ctx: GuardContext | None,

@@ -13,9 +13,9 @@ from workflow.definition_model import Transition, WorkflowDefinition
 from workflow.encoding import format_utc
 from workflow.errors import BadInput, Duplicate, Refused
 from workflow.events import Transitioned
-from workflow.guards import GuardContext, GuardResult, context_of
+from workflow.guards import GuardContext, GuardResult, all_hold, context_of
 from workflow.machine import fire as machine_fire
-from workflow.machine import may, routes
+from workflow.machine import may, route, routes
 from workflow.store import ProjectRow, Txn
 from workflow.tables import event as E
 
@@ -99,13 +99,25 @@ class _Probe:
         self.held_from = held_from
 
 
-def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: str | None, *,
-         auto: bool = False) -> dict:
-    """Run ``transition`` through the workflow's shared machine, which judges its guards on the
-    project's facts and keeps the held-from stage (Refused if it leads nowhere from here), and emit
-    the ``transition`` event that moves the project."""
-    probe = _Probe(proj.stage, proj.held_from)
+def guards_hold(txn: Txn, proj: ProjectRow, transition: Transition, reason: str | None = None) -> GuardContext:
+    """The guard facts of ``transition`` on the project, once every guard condition of the machine's
+    transition holds on them; otherwise Refused (exit 3) naming every failed guard.  The guards are
+    worded only for a refusal: a move that is allowed asks each guard once, without words."""
     ctx = guard_context(txn, proj, reason, transition.guards)
+    found = route(definition(proj), proj.stage, transition.trigger, proj.held_from)
+    if found is not None and not all_hold(found.guards, ctx):
+        refuse_failed(proj, transition, guard_results(txn, proj, transition, reason))
+    return ctx
+
+
+def fire(txn: Txn, proj: ProjectRow, transition: Transition, on: date, reason: str | None, *,
+         auto: bool = False, ctx: GuardContext | None = None) -> dict:
+    """Run ``transition`` through the workflow's shared machine, which judges its guards on the
+    project's facts (``ctx``, read here when not given) and keeps the held-from stage (Refused if it
+    leads nowhere from here), and emit the ``transition`` event that moves the project."""
+    probe = _Probe(proj.stage, proj.held_from)
+    if ctx is None:
+        ctx = guard_context(txn, proj, reason, transition.guards)
     from_stage, to_stage = machine_fire(definition(proj), probe, transition.trigger, ctx)
     return txn.emit(proj, Transitioned(on=on, name=transition.trigger, source=from_stage, dest=to_stage,
                                        why=reason, held_from=probe.held_from, auto=auto))
@@ -122,10 +134,12 @@ def auto_transitions(txn: Txn, proj: ProjectRow, on: date) -> None:
     """Fire a transition marked ``auto`` once the machine would fire it (the first capital fires ``fund``)."""
     defn = definition(proj)
     for r in routes(defn, proj.stage, proj.held_from):
-        if r.transition.auto and r.dest is not None and all(g.ok for g in guard_results(txn, proj, r.transition)):
-            check_on(txn, proj, on, transition=True)
-            fire(txn, proj, r.transition, on, None, auto=True)
-            return
+        if r.transition.auto and r.dest is not None:
+            ctx = guard_context(txn, proj, None, r.transition.guards)
+            if all_hold(r.guards, ctx):
+                check_on(txn, proj, on, transition=True)
+                fire(txn, proj, r.transition, on, None, auto=True, ctx=ctx)
+                return
 
 
 def jsonable(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from workflow.commands.common import check_on, definition, fire, guard_results, refuse_failed
+from workflow.commands.common import check_on, definition, fire, guards_hold
 from workflow.machine import resolve
 from workflow.rows import ProjectRow
 from workflow.store import Txn
@@ -19,6 +19,6 @@ def advance(txn: Txn, proj: ProjectRow, *, target: str, on: date, reason: str | 
     reason = optional_text(reason, "--reason", REASON_LIMIT, multiline=True)
     reason = reason.strip() if reason and reason.strip() else None
     transition = resolve(definition(proj), proj.stage, target, proj.held_from)
-    refuse_failed(proj, transition, guard_results(txn, proj, transition, reason))
+    ctx = guards_hold(txn, proj, transition, reason)
     check_on(txn, proj, on, transition=True)
-    fire(txn, proj, transition, on, reason)
+    fire(txn, proj, transition, on, reason, ctx=ctx)
