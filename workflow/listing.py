@@ -12,10 +12,9 @@ from workflow.definition import default_definition
 from workflow.errors import BadInput
 from workflow.find import light_key, person_login, stage_key, unit_code
 from workflow.settings import light_thresholds
-from workflow.tables import assignment as ASG
 from workflow.tables import project as P
 from workflow.text import fold
-from workflow.views import project_views
+from workflow.views import filtered, project_views
 
 SORT_KEYS = ("code", "name", "stage", "since", "investment", "light")
 LIGHT_RANK = {"red": 0, "yellow": 1, "green": 2}
@@ -83,15 +82,8 @@ def find_projects(engine: Any, *, search: str | None = None, stage: str | None =
             "light": P.c.id,
         }
         col = order[key]
-        stmt = select(P.c.id, P.c.code, P.c.name, P.c.investor).order_by(
-            col.desc() if desc and key != "light" else col, P.c.id)
-        if stage:
-            stmt = stmt.where(P.c.stage == stage)
-        if unit:
-            stmt = stmt.where(P.c.unit_code == unit)
-        if leader:
-            stmt = stmt.where(P.c.id.in_(select(ASG.c.project_id).where(ASG.c.person_login == leader,
-                                                                         ASG.c.ended_seq.is_(None))))
+        stmt = filtered(select(P.c.id, P.c.code, P.c.name, P.c.investor).order_by(
+            col.desc() if desc and key != "light" else col, P.c.id), stage=stage, unit=unit, leader=leader)
         ids = [pid for pid, code, name, investor in conn.execute(stmt.execution_options(yield_per=10_000))
                if not needle or needle in fold(code) or needle in fold(name) or needle in fold(investor)]
         if light or key == "light":

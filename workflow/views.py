@@ -61,7 +61,17 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
     stage = words.stages(default_definition()).optional(stage, "--stage")
     light = words.lights().optional(light, "--light")
     unit = resolve_unit(engine, unit)
-    stmt = select(P).order_by(P.c.id)
+    stmt = filtered(select(P).order_by(P.c.id), stage=stage, unit=unit, leader=leader)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).mappings().all()
+        views = project_views(conn, rows, as_of or clock.today(), full=False, thresholds=thresholds)
+    if light:
+        views = [v for v in views if v["light"] == light]
+    return views
+
+def filtered(stmt: Any, *, stage: str | None, unit: str | None, leader: str | None) -> Any:
+    """``stmt`` over ``project`` kept to a stage, a unit and the projects a leader currently holds a
+    role on (each when given): the filters of ``project list`` and ``export``."""
     if stage:
         stmt = stmt.where(P.c.stage == stage)
     if unit:
@@ -69,12 +79,8 @@ def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None 
     if leader:
         stmt = stmt.where(P.c.id.in_(select(ASG.c.project_id).where(ASG.c.person_login == leader,
                                                                      ASG.c.ended_seq.is_(None))))
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).mappings().all()
-        views = project_views(conn, rows, as_of or clock.today(), full=False, thresholds=thresholds)
-    if light:
-        views = [v for v in views if v["light"] == light]
-    return views
+    return stmt
+
 
 def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: date, *, full: bool,
                   thresholds: Thresholds | None = None) -> list[dict]:
