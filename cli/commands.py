@@ -427,12 +427,19 @@ def project_show(
     code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Light as of this date."),
     threshold: Thresholds = None,
+    full: bool = typer.Option(False, "--full", help="Also the checklist, documents and capital and investment "
+                                                     "tranches."),
     json: JsonFlag = False,
 ) -> None:
     """Show one project: fields, money, leaders, light with its reasons."""
     from workflow.clock import parse_date
 
-    _show(_light_service(threshold).get_project(code, parse_date(as_of, "--as-of")), json)
+    view = _light_service(threshold).get_project(code, parse_date(as_of, "--as-of"), records=full)
+    _show(view, json)
+    if full and not json:
+        from cli.render import project_records
+
+        project_records(view, STATE.lang)
 
 
 def _light_service(threshold: list[str] | None):

@@ -325,3 +325,31 @@ def _board_plain(data: dict, lang: str, head: str, console) -> None:
                           f"[{visible(u['unit']) or '-'}]  {reasons}",
                           highlight=False, soft_wrap=True, markup=False)
     _board_problems(data, lang, console)
+
+
+def project_records(view: dict, lang: str) -> None:
+    """``project show --full``: a section each for the checklist, the documents and the capital and
+    investment tranches (each amount through ``format_money``); an empty section says so."""
+    from workflow.definition import get_definition
+    from workflow.words import checks, documents
+
+    defn = get_definition(view["workflow"]["name"], view["workflow"]["version"])
+    sections = [
+        ("sec_checks", ("col_check_item", "col_result", "col_remark", "col_date"),
+         [(checks(defn).label(c["item"], lang), t(c["result"], lang) if c["result"] else t("not_checked", lang),
+           c["note"] or "", c["date"] or "") for c in view["checks"]]),
+        ("sec_documents", ("col_doc_kind", "col_doc_number", "col_date"),
+         [(documents(defn).label(d["kind"], lang), d["number"], d["date"]) for d in view["documents"]]),
+        ("sec_capital", ("col_date", "col_amount", "col_currency", "col_source"),
+         [(c["date"], format_money(c["amount"]["amount_minor"], c["amount"]["currency"], lang),
+           c["amount"]["currency"], c["source"] or "") for c in view["capital"]]),
+        ("sec_investment", ("col_date", "col_amount", "col_currency"),
+         [(i["date"], format_money(i["amount"]["amount_minor"], i["amount"]["currency"], lang),
+           i["amount"]["currency"]) for i in view["investment"]]),
+    ]
+    for title, cols, rows in sections:
+        out().print()
+        if rows:
+            print_rows([t(c, lang) for c in cols], rows, title=t(title, lang))
+        else:
+            out().print(t("none_recorded", lang).format(title=t(title, lang)))

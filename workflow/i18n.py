@@ -759,6 +759,29 @@ LABELS.update({
         5: ("county's top leader", "县主要领导督办")}.items()},
 })
 
+# --- a project's records (project show --full, capital list, investment list: docs/usage.md, docs/money.md)
+LABELS.update({
+    "sec_checks": ("Screening checklist", "项目审核"),
+    "sec_documents": ("Documents", "文件"),
+    "sec_capital": ("Capital arrivals", "资金到位"),
+    "sec_investment": ("Investment completed", "完成投资"),
+    "col_check_item": ("Item", "审核项"),
+    "col_result": ("Result", "结果"),
+    "col_remark": ("Note", "备注"),
+    "col_doc_kind": ("Document", "文件类型"),
+    "col_doc_number": ("Number", "文号"),
+    "col_amount": ("Amount", "金额"),
+    "col_currency": ("Currency", "币种"),
+    "col_source": ("Source", "资金来源"),
+    "col_code": ("Code", "项目编号"),
+    "col_project": ("Project", "项目名称"),
+    "not_checked": ("not checked", "未审核"),
+    "none_recorded": ("{title}: none recorded", "{title}：暂无记录"),
+    "no_tranches": ("No tranches.", "没有记录。"),
+    "n_tranches": ("{n} tranches.", "共 {n} 笔。"),
+    "tranche_total": ("Total {currency}: {amount}", "合计（{currency}）：{amount}"),
+})
+
 # --- office output: spans, planned progress (序时进度), documents ---------------------------
 LABELS.update({
     "sec_series": ("Each period of the span", "分期情况"),

@@ -401,8 +401,8 @@ class Service:
     def _thresholds(self, as_of: date | None = None) -> Thresholds | None:
         return None if not self.light_overrides else self.light_thresholds(as_of=as_of)
 
-    def get_project(self, code: str, as_of: date | None = None) -> dict:
-        return views.get_project(self.engine, code, as_of, thresholds=self._thresholds(as_of))
+    def get_project(self, code: str, as_of: date | None = None, *, records: bool = False) -> dict:
+        return views.get_project(self.engine, code, as_of, thresholds=self._thresholds(as_of), records=records)
 
     def list_projects(self, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
                       light: str | None = None, as_of: date | None = None) -> list[dict]:

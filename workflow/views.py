@@ -12,6 +12,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock, supervision, words
+from workflow.amounts import money_json
 from workflow.definition import default_definition, get_definition
 from workflow.encoding import event_json
 from workflow.find import project_row, resolve_unit
@@ -21,10 +22,12 @@ from workflow.reports import year_done, year_plans
 from workflow.settings import ladder, light_thresholds
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
+from workflow.tables import document as DOC
 from workflow.tables import event as E
 from workflow.tables import investment_completed as INV
 from workflow.tables import person as PE
 from workflow.tables import project as P
+from workflow.tables import screening_check as CHK
 from workflow.tables import unit as U
 from workflow.tables import year_plan as YP
 from workflow.words import PLAN_FIELDS
@@ -50,10 +53,41 @@ def open_transitions(engine: Engine, actor: str, code: str) -> dict:
 
 
 def get_project(engine: Engine, code: str, as_of: date | None = None, *,
-                thresholds: Thresholds | None = None) -> dict:
+                thresholds: Thresholds | None = None, records: bool = False) -> dict:
+    """``project show``; with ``records`` (``--full``) also the project's records: ``checks``,
+    ``documents``, ``capital`` and ``investment`` (docs/usage.md)."""
     with engine.connect() as conn:
         row = project_row(conn, code)
-        return project_views(conn, [row], as_of or clock.today(), full=True, thresholds=thresholds)[0]
+        view = project_views(conn, [row], as_of or clock.today(), full=True, thresholds=thresholds)[0]
+        if records:
+            view.update(project_records(conn, row))
+        return view
+
+
+def project_records(conn: Connection, row: Mapping[Any, Any]) -> dict:
+    """The records of one project: every checklist item of its workflow with its latest result,
+    note and date (``None`` while unchecked), its documents and its capital and investment tranches,
+    each in the order recorded."""
+    pid = row["id"]
+    defn = get_definition(row["workflow_name"], row["workflow_version"])
+    latest: dict[str, dict] = {}
+    for c in conn.execute(select(CHK).where(CHK.c.project_id == pid).order_by(CHK.c.event_seq)).mappings():
+        latest[c["item"]] = {"result": c["result"], "note": c["note"], "date": c["effective_on"].isoformat()}
+    items = list(words.checks(defn).keys)
+    items += [k for k in latest if k not in items]
+    checks = [{"item": k, **latest.get(k, {"result": None, "note": None, "date": None})} for k in items]
+    documents = [{"kind": d["kind"], "number": d["number"], "date": d["effective_on"].isoformat()}
+                 for d in conn.execute(select(DOC).where(DOC.c.project_id == pid)
+                                       .order_by(DOC.c.effective_on, DOC.c.event_seq)).mappings()]
+    capital = [{"date": c["effective_on"].isoformat(), "amount": money_json(c["amount_minor"], c["currency"]),
+                "source": c["source"]}
+               for c in conn.execute(select(CAP).where(CAP.c.project_id == pid)
+                                     .order_by(CAP.c.effective_on, CAP.c.event_seq)).mappings()]
+    investment = [{"date": i["effective_on"].isoformat(), "amount": money_json(i["amount_minor"], i["currency"])}
+                  for i in conn.execute(select(INV).where(INV.c.project_id == pid)
+                                        .order_by(INV.c.effective_on, INV.c.event_seq)).mappings()]
+    return {"checks": checks, "documents": documents, "capital": capital, "investment": investment}
+
 
 def list_projects(engine: Engine, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
                   light: str | None = None, as_of: date | None = None,
