@@ -6,6 +6,7 @@ Each command parses its options, calls the engine (``workflow.service``), and re
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -17,9 +18,11 @@ from cli.options import (
     LateFlag,
     LateReason,
     Limit,
+    ListFormat,
     NoPager,
     Offset,
     OnDate,
+    OutputFile,
     Search,
     SortKey,
     Thresholds,
@@ -540,7 +543,34 @@ def capital_add(
                                                                    "currency": money.currency}))
 
 
+TrancheProject = Annotated[str | None, typer.Argument(help="Only this project's tranches (project code).")]
+TrancheUnit = Annotated[str | None, typer.Option(
+    "--unit", metavar="CODE", help="Only the tranches of this unit's projects (code or name).")]
+TranchePeriod = Annotated[str | None, typer.Option(
+    "--period", metavar="PERIOD", help="Only tranches effective in this period: 2026, 2026-H1, 2026-Q3, 2026-B2.")]
+
+
+@capital_app.command("list")
+def capital_list(code: TrancheProject = None, unit: TrancheUnit = None, period: TranchePeriod = None,
+                 json: JsonFlag = False, fmt: ListFormat = None, output: OutputFile = None) -> None:
+    """The capital tranches of a project, a unit's projects or a period, newest first, with the total
+    per currency."""
+    from cli.money_cmds import tranche_list
+
+    tranche_list("capital", code, unit, period, json, fmt, output)
+
+
 investment_app = group("Investment completed (完成投资).")
+
+
+@investment_app.command("list")
+def investment_list(code: TrancheProject = None, unit: TrancheUnit = None, period: TranchePeriod = None,
+                    json: JsonFlag = False, fmt: ListFormat = None, output: OutputFile = None) -> None:
+    """The investment-completed tranches of a project, a unit's projects or a period, newest first, with
+    the total per currency."""
+    from cli.money_cmds import tranche_list
+
+    tranche_list("investment", code, unit, period, json, fmt, output)
 
 
 @investment_app.command("add")

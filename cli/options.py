@@ -48,6 +48,7 @@ REPORT_FORMATS = ("csv", "md", "xlsx", "docx", "html")
 CITY_FORMATS = ("csv", "md", "xlsx", "html")  # the city's reports (cli/city_cmds.py)
 DOCUMENT_FORMATS = ("docx", "html")  # documents to send (cli/documents.py): reports only
 DIAGRAM_FORMATS = ("mermaid", "dot")
+LIST_FORMATS = ("csv", "md", "xlsx")  # capital list, investment list (cli/money_cmds.py)
 
 
 def _format_option(choices: tuple[str, ...], default: str | None = None) -> Any:
@@ -64,6 +65,7 @@ def _format_option(choices: tuple[str, ...], default: str | None = None) -> Any:
 AuditFormat = Annotated[str | None, _format_option(AUDIT_FORMATS)]
 ReportFormat = Annotated[str | None, _format_option(REPORT_FORMATS)]
 CityFormat = Annotated[str | None, _format_option(CITY_FORMATS)]
+ListFormat = Annotated[str | None, _format_option(LIST_FORMATS)]
 DiagramFormat = Annotated[str, _format_option(DIAGRAM_FORMATS, default="mermaid")]
 
 # Supervision letters (``pipeline supervision letters``): html (A4) or docx, into a directory.

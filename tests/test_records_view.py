@@ -61,3 +61,85 @@ def test_show_full_formats_money_once(cli):
     assert format_money(3_000_000_000, "CNY", "en") in en and "首期" in en
     zh = cli("project", "show", code, "--full", lang="zh", ok=True).out
     assert format_money(3_000_000_000, "CNY", "zh") in zh and "资金到位" in zh
+
+
+def _two_projects_with_money(cli):
+    a = add_project(cli, name="甲项目")
+    b = add_project(cli, name="乙项目")
+    for code in (a, b):
+        to_signed(cli, code)
+    cli("capital", "add", a, "3000万", "--source", "首期", ok=True)
+    cli("capital", "add", a, "100万美元", ok=True)
+    cli("capital", "add", b, "500万", ok=True)
+    cli("investment", "add", b, "1200万", ok=True)
+    return a, b
+
+
+def test_capital_list_json_of_one_project_with_totals(cli):
+    a, b = _two_projects_with_money(cli)
+    doc = cli("capital", "list", a.lower(), json=True, ok=True).json
+    assert doc["code"] == a and {r["code"] for r in doc["tranches"]} == {a}
+    assert [r["amount"]["amount_minor"] for r in doc["tranches"]] == [100_000_000, 3_000_000_000]  # newest first
+    assert doc["totals"] == [{"amount_minor": 3_000_000_000, "currency": "CNY"},
+                             {"amount_minor": 100_000_000, "currency": "USD"}]
+    everything = cli("capital", "list", json=True, ok=True).json
+    assert len(everything["tranches"]) == 3 and everything["tranches"][0]["name"] in ("甲项目", "乙项目")
+    inv = cli("investment", "list", "--unit", "XH", json=True, ok=True).json
+    assert [(r["code"], r["amount"]["amount_minor"]) for r in inv["tranches"]] == [(b, 1_200_000_000)]
+    assert "source" not in inv["tranches"][0]
+
+
+def test_capital_list_by_period_and_empty_says_so(cli):
+    _two_projects_with_money(cli)
+    from datetime import date
+
+    this_year = str(date.today().year)
+    assert len(cli("capital", "list", "--period", this_year, json=True, ok=True).json["tranches"]) == 3
+    res = cli("capital", "list", "--period", "2001", ok=True)
+    assert "no tranches" in res.err and res.out == ""
+    zh = cli("investment", "list", "--period", "2001", lang="zh", ok=True)
+    assert "没有记录" in zh.err
+    empty = cli("investment", "list", "--period", "2001", json=True, ok=True).json
+    assert empty["tranches"] == [] and empty["totals"] == []
+
+
+def test_capital_list_terminal_in_both_languages(cli):
+    a, _ = _two_projects_with_money(cli)
+    from workflow.amounts import format_money
+
+    en = cli("capital", "list", a, ok=True)
+    assert "Capital arrivals" in en.out and format_money(3_000_000_000, "CNY", "en") in en.out and "首期" in en.out
+    assert "2 tranche(s)" in en.err and "total: USD 1,000,000.00" in en.err
+    zh = cli("capital", "list", a, lang="zh", ok=True)
+    assert "资金到位" in zh.out and "资金来源" in zh.out and format_money(3_000_000_000, "CNY", "zh") in zh.out
+    assert "共 2 笔" in zh.err and "合计：" in zh.err
+    inv = cli("investment", "list", lang="zh", ok=True)
+    assert "完成投资" in inv.out and "资金来源" not in inv.out
+
+
+def test_bad_unit_period_and_project_are_refused(cli):
+    _two_projects_with_money(cli)
+    assert cli("capital", "list", "--unit", "无此单位").code == 4
+    res = cli("investment", "list", "--period", "2026-Q9")
+    assert res.code == 2 and "2026-H1" in res.err
+    assert cli("capital", "list", "P-0099").code == 4
+    assert cli("capital", "list", "--format", "docx").code == 2
+    assert cli("capital", "list", "--format", "xlsx").code == 2  # xlsx needs --output
+
+
+def test_capital_list_files_are_spreadsheet_safe(cli, tmp_path):
+    a = add_project(cli, name="=HYPERLINK(\"x\")")
+    to_signed(cli, a)
+    cli("capital", "add", a, "3000万", "--source", "+cmd", ok=True)
+    csv_text = cli("capital", "list", "--format", "csv", ok=True).out
+    assert csv_text.splitlines()[0] == "Code,Project,Date,Amount,Currency,Source"
+    assert "30000000.00,CNY" in csv_text and ",=HYPERLINK" not in csv_text and ",+cmd" not in csv_text
+    md = cli("capital", "list", "--format", "md", lang="zh", ok=True).out
+    assert md.startswith("# 资金到位") and "| 项目编号 |" in md
+    out = tmp_path / "c.xlsx"
+    cli("capital", "list", "--format", "xlsx", "--output", out, ok=True)
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out).active
+    assert [c.value for c in ws[1]][:4] == ["Code", "Project", "Date", "Amount"]
+    assert ws["D2"].value == 30_000_000 and ws["B2"].data_type == "s" and ws["B2"].quotePrefix

@@ -777,9 +777,6 @@ LABELS.update({
     "col_project": ("Project", "项目名称"),
     "not_checked": ("not checked", "未审核"),
     "none_recorded": ("{title}: none recorded", "{title}：暂无记录"),
-    "no_tranches": ("No tranches.", "没有记录。"),
-    "n_tranches": ("{n} tranches.", "共 {n} 笔。"),
-    "tranche_total": ("Total {currency}: {amount}", "合计（{currency}）：{amount}"),
 })
 
 # --- office output: spans, planned progress (序时进度), documents ---------------------------

@@ -404,6 +404,11 @@ class Service:
     def get_project(self, code: str, as_of: date | None = None, *, records: bool = False) -> dict:
         return views.get_project(self.engine, code, as_of, thresholds=self._thresholds(as_of), records=records)
 
+    def list_tranches(self, kind: str, *, code: str | None = None, unit: str | None = None,
+                      period: Any = None) -> dict:
+        """The capital or investment tranches (``kind``) of a project, a unit, a period (docs/money.md)."""
+        return views.tranches(self.engine, kind, code=code, unit=unit, period=period)
+
     def list_projects(self, *, stage: str | None = None, unit: str | None = None, leader: str | None = None,
                       light: str | None = None, as_of: date | None = None) -> list[dict]:
         return views.list_projects(self.engine, stage=stage, unit=unit, leader=leader, light=light, as_of=as_of,

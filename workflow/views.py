@@ -15,9 +15,10 @@ from workflow import clock, supervision, words
 from workflow.amounts import money_json
 from workflow.definition import default_definition, get_definition
 from workflow.encoding import event_json
-from workflow.find import project_row, resolve_unit
+from workflow.find import project_row, resolve_unit, unit_code
 from workflow.guards import context_of
 from workflow.lights import LightFacts, Thresholds, compute_light
+from workflow.periods import Period
 from workflow.reports import year_done, year_plans
 from workflow.settings import ladder, light_thresholds
 from workflow.tables import assignment as ASG
@@ -205,6 +206,42 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
             })
         out.append(view)
     return out
+
+TRANCHE_TABLES = {"capital": CAP, "investment": INV}
+
+
+def tranches(engine: Engine, kind: str, *, code: str | None = None, unit: str | None = None,
+             period: Period | None = None) -> dict:
+    """``capital list`` and ``investment list`` (docs/money.md): the tranches of ``kind`` of one
+    project, of a unit's projects (code or name) and of a period (effective date inside it), each
+    filter when given, newest first, with the total per currency."""
+    table = TRANCHE_TABLES[kind]
+    cols = [P.c.code, P.c.name, table.c.effective_on, table.c.amount_minor, table.c.currency]
+    if kind == "capital":
+        cols.append(table.c.source)
+    stmt = (select(*cols).select_from(table.join(P, P.c.id == table.c.project_id))
+            .order_by(table.c.effective_on.desc(), table.c.event_seq.desc(), table.c.id.desc()))
+    with engine.connect() as conn:
+        if code is not None:
+            code = project_row(conn, code, P.c.id, P.c.code)["code"]
+            stmt = stmt.where(P.c.code == code)
+        if unit is not None:
+            unit = unit_code(conn, unit)
+            stmt = stmt.where(P.c.unit_code == unit)
+        if period is not None:
+            stmt = stmt.where(table.c.effective_on.between(period.start, period.end))
+        rows = []
+        totals: dict[str, int] = defaultdict(int)
+        for r in conn.execute(stmt).mappings():
+            row = {"code": r["code"], "name": r["name"], "date": r["effective_on"].isoformat(),
+                   "amount": money_json(int(r["amount_minor"]), r["currency"])}
+            if kind == "capital":
+                row["source"] = r["source"]
+            totals[r["currency"]] += int(r["amount_minor"])
+            rows.append(row)
+    return {"kind": kind, "code": code, "unit": unit, "period": period.label if period else None,
+            "tranches": rows, "totals": [money_json(v, c) for c, v in sorted(totals.items())]}
+
 
 def history(engine: Engine, code: str) -> dict:
     with engine.connect() as conn:
