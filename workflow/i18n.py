@@ -273,6 +273,8 @@ HELP_ZH: dict[str, str] = {
     "capital add": "记录一笔到位资金；已签约项目的第一笔资金触发“资金到位”（协调员）。",
     "investment": "完成投资。",
     "investment add": "记录完成投资（协调员）。",
+    "capital list": "一个项目、一个单位的项目或一个期间的到位资金，按日期从新到旧，并按币种合计。",
+    "investment list": "一个项目、一个单位的项目或一个期间的完成投资，按日期从新到旧，并按币种合计。",
     "followup": "跟进记录（人盯人）。",
     "followup add": "记录一次跟进（协调员，或包保领导跟进自己的项目）。",
     "report": "全县报表：两月一通报、一季一调度、半年一观摩、全年一考评。",
@@ -398,6 +400,13 @@ OPTION_HELP_ZH: dict[str, str] = {
     "history code": _CODE_EG,
     "project edit code": _CODE_EG,
     "project show code": _CODE_EG,
+    "project show --full": "另外显示审核清单、文件，以及到位资金和完成投资的每一笔。",
+    **{f"{k} list code": "只列此项目的记录（项目编号）。" for k in ("capital", "investment")},
+    **{f"{k} list --unit": "只列此单位所属项目的记录（编号或名称）。" for k in ("capital", "investment")},
+    **{f"{k} list --period": "只列生效日期在此期间内的记录：2026、2026-H1、2026-Q3、2026-B2。"
+       for k in ("capital", "investment")},
+    **{f"{k} list --format": "输出格式：csv|md|xlsx（默认：表格；xlsx 须配合 --output）。"
+       for k in ("capital", "investment")},
     "rules explain code": _CODE_EG,
     "units add code": "单位简码，如 XH-TOWN。",
     "units edit code": "单位编号（不可修改）。",
