@@ -312,13 +312,41 @@ def project_add(
             origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on),
             allow_duplicate=allow_duplicate)
     code = result.project.code
+    reader = STATE.service(write=False)
+    warnings = lead_leader_warnings(reader.key_without_lead_leader(code))
     if json:
-        emit_json(STATE.service(write=False).get_project(code))
+        emit_json({**reader.get_project(code), "warnings": warnings})
     else:
         say(_msg("project_registered", code=code, name=name))
         for e in result.events[1:]:
             if e["kind"] == "assignment":
                 say(f"  + {_t(e['payload']['role'])}: {e['payload']['person']}")
+        print_warnings(warnings)
+
+
+SHOWN_WARNINGS = 20  # an import's warnings printed one by one; the rest counted (all in --json)
+
+
+def lead_leader_warnings(codes: list[str]) -> list[dict]:
+    """A warning for each key project registered without a lead leader (no rule gave it one), in
+    the shape of the rules' warnings: ``{"code", "project", "message", "message_zh"}``."""
+    out = []
+    for c in codes:
+        m = Message("key_project_without_lead_leader", code=c)
+        out.append({"code": m.code, "project": c, "message": m.text("en"), "message_zh": m.text("zh")})
+    return out
+
+
+def print_warnings(warnings: list[dict]) -> None:
+    """Warnings on stderr in the run's language, the first ``SHOWN_WARNINGS`` one by one."""
+    from workflow.i18n import is_zh
+    from workflow.text import visible
+
+    label = _t("warning_prefix")
+    for w in warnings[:SHOWN_WARNINGS]:
+        say(visible(f"{label}: {w['message_zh'] if is_zh(STATE.lang) else w['message']}"), style="yellow")
+    if len(warnings) > SHOWN_WARNINGS:
+        say(Message("key_projects_without_lead_leader_more", n=len(warnings) - SHOWN_WARNINGS), style="yellow")
 
 
 @project_app.command("edit")

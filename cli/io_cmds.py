@@ -134,6 +134,11 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
                "columns": checked.columns, "ignored_columns": checked.ignored}
         if dry_run:
             doc["would_import"] = n
+        from cli.commands import lead_leader_warnings, print_warnings
+
+        warnings = [] if dry_run or not result["imported"] else lead_leader_warnings(
+            STATE.service(write=False).key_without_lead_leader(result["first"], result["last"]))
+        doc["warnings"] = warnings
         if json:
             emit_json(doc)
             return
@@ -148,6 +153,7 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
         say(Message("dry_run_checked_no", plural=_plural(n, 'row'), span=span, leaders=leaders, n=n))
     else:
         say(Message("imported_from", plural=_plural(n, 'project'), name=file.name, span=span, leaders=leaders, n=n))
+        print_warnings(warnings)
 
 
 def _plural(n: int, word: str) -> str:

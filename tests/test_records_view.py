@@ -143,3 +143,34 @@ def test_capital_list_files_are_spreadsheet_safe(cli, tmp_path):
     ws = load_workbook(out).active
     assert [c.value for c in ws[1]][:4] == ["Code", "Project", "Date", "Amount"]
     assert ws["D2"].value == 30_000_000 and ws["B2"].data_type == "s" and ws["B2"].quotePrefix
+
+
+def test_a_key_project_no_rule_leads_is_warned_of(cli):
+    res = cli("project", "add", "--name", "重点甲", "--investor", "甲公司", "--industry", "mining",
+              "--investment", "2亿", "--unit", "XH", ok=True)
+    assert "P-0001 is a key project but no rule assigns it a lead leader" in res.err
+    assert "pipeline rules add --role lead_leader --person LOGIN --priority N --key" in res.err
+    zh = cli("project", "add", "--name", "重点乙", "--investor", "乙公司", "--industry", "mining",
+             "--investment", "3亿", "--unit", "XH", lang="zh", json=True, ok=True)
+    assert [w["project"] for w in zh.json["warnings"]] == ["P-0002"]
+    assert "包保县级领导" in zh.json["warnings"][0]["message_zh"] and zh.err == ""
+    small = cli("project", "add", "--name", "小项目", "--investor", "丙公司", "--industry", "mining",
+                "--investment", "500万", "--unit", "XH", json=True, ok=True)
+    assert small.json["warnings"] == []
+    cli.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1", "--key", ok=True)
+    led = cli("project", "add", "--name", "重点丁", "--investor", "丁公司", "--industry", "mining",
+              "--investment", "2亿", "--unit", "XH", ok=True)
+    assert "wang" in led.err and "no rule assigns" not in led.err
+    assert cli("project", "add", "--name", "重点戊", "--investor", "戊公司", "--industry", "mining",
+               "--investment", "2亿", "--unit", "XH", json=True, ok=True).json["warnings"] == []
+
+
+def test_an_import_warns_of_each_key_project_without_a_lead_leader(cli, tmp_path):
+    from tests.test_io_cli import GOOD, ZH, write
+
+    res = cli("import", write(tmp_path, ZH + "".join(GOOD)), json=True, ok=True)
+    assert [w["project"] for w in res.json["warnings"]] == ["P-0001", "P-0002"]  # the two key projects
+    text = cli("import", write(tmp_path, ZH + "".join(GOOD)), "--allow-duplicates", lang="zh", ok=True)
+    assert "P-0005 是重点项目" in text.err and "P-0006 是重点项目" in text.err and "P-0007" not in text.err
+    dry = cli("import", write(tmp_path, ZH + "".join(GOOD)), "--allow-duplicates", "--dry-run", json=True, ok=True)
+    assert dry.json["warnings"] == []

@@ -785,6 +785,7 @@ LABELS.update({
     "col_code": ("Code", "项目编号"),
     "col_project": ("Project", "项目名称"),
     "not_checked": ("not checked", "未审核"),
+    "warning_prefix": ("warning", "警告"),
     "none_recorded": ("{title}: none recorded", "{title}：暂无记录"),
 })
 

@@ -404,6 +404,10 @@ class Service:
     def get_project(self, code: str, as_of: date | None = None, *, records: bool = False) -> dict:
         return views.get_project(self.engine, code, as_of, thresholds=self._thresholds(as_of), records=records)
 
+    def key_without_lead_leader(self, first: str, last: str | None = None) -> list[str]:
+        """Key projects registered from ``first`` to ``last`` that no rule gave a lead leader."""
+        return views.key_without_lead_leader(self.engine, first, last)
+
     def list_tranches(self, kind: str, *, code: str | None = None, unit: str | None = None,
                       period: Any = None) -> dict:
         """The capital or investment tranches (``kind``) of a project, a unit, a period (docs/money.md)."""

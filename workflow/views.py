@@ -207,6 +207,20 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
         out.append(view)
     return out
 
+def key_without_lead_leader(engine: Engine, first: str, last: str | None = None) -> list[str]:
+    """The codes of the key projects registered from ``first`` to ``last`` (one project when ``last``
+    is None) that hold no lead leader: what ``project add`` and ``import`` warn of, since no rule gave
+    them one (docs/rules.md)."""
+    with engine.connect() as conn:
+        lo = project_row(conn, first, P.c.id)["id"]
+        hi = project_row(conn, last, P.c.id)["id"] if last is not None else lo
+        held = select(ASG.c.project_id).where(ASG.c.role == "lead_leader", ASG.c.ended_seq.is_(None),
+                                              ASG.c.project_id.between(lo, hi))
+        stmt = (select(P.c.code).where(P.c.id.between(lo, hi), P.c.key.is_(True), P.c.id.not_in(held))
+                .order_by(P.c.id))
+        return [str(c) for c in conn.execute(stmt).scalars()]
+
+
 TRANCHE_TABLES = {"capital": CAP, "investment": INV}
 
 
