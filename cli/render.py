@@ -334,7 +334,7 @@ def project_records(view: dict, lang: str) -> None:
     from workflow.words import checks, documents
 
     defn = get_definition(view["workflow"]["name"], view["workflow"]["version"])
-    sections = [
+    sections: list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = [
         ("sec_checks", ("col_check_item", "col_result", "col_remark", "col_date"),
          [(checks(defn).label(c["item"], lang), t(c["result"], lang) if c["result"] else t("not_checked", lang),
            c["note"] or "", c["date"] or "") for c in view["checks"]]),
