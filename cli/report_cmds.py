@@ -589,15 +589,13 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
         svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit())
     evaluation = doc if kind == "evaluation" else closed("evaluation") or reports.evaluation(
         svc.engine, period, as_of=day, unit=unit, lang=lang)
-    number = None
-    with svc.engine.connect() as conn:
-        if ".." not in bulletin["period"]:
-            year = int(bulletin["period"][:4])
-            number = numbering.issue_number(bulletin["period"], year, numbering.closed_periods(conn, year))
+    with svc.engine.connect() as conn:  # the kind's own number, and the issue date on every reprint
+        issue = numbering.number_of(conn, kind, bulletin["period"])
         settings = office.read(conn)
     ranking = evaluation_report(evaluation, lang).sections[0]
-    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking, number=number,
-                               office=settings)
+    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking,
+                               number=issue.number if issue else None, office=settings,
+                               today=issue.issued_on if issue else None)
     if fmt == "docx":
         assert output is not None  # check_format refuses docx without --output
         documents.write_docx(document, output)

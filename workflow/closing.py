@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock, ledger, reports, settings
+from workflow import clock, ledger, numbering, reports, settings
 from workflow.access import ADMIN, require
 from workflow.catalogue import Message
 from workflow.closed import CLOSED, REOPENED, closed_periods
@@ -86,6 +86,7 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
         require(conn, actor, ADMIN, "close periods")
         if period.label in closed_periods(conn):
             raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
+        numbering.check_next(conn, period)
         mark = _mark(conn)
     docs = _compute(engine, period)
     digest = hashlib.sha256(canonical(docs)).hexdigest()
@@ -93,13 +94,19 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
         require(conn, actor, ADMIN, "close periods")
         if period.label in closed_periods(conn):
             raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
+        numbering.check_next(conn, period)  # in period order: its kind's number follows the last one
         if _mark(conn) != mark:
             raise Conflict("entries_were_recorded_while", label=period.label)
         entry = ledger.append(conn, actor, CLOSED, period.label,
                               {"period": period.label, "start": period.start.isoformat(),
                                "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
-    return {"period": period.label, "closed": True, "seq": entry["seq"], "digest": digest,
-            "reports": sorted(docs), "hash": entry["hash"]}
+        issue = numbering.issued(conn, period.label)
+    out = {"period": period.label, "closed": True, "seq": entry["seq"], "digest": digest,
+           "reports": sorted(docs), "hash": entry["hash"]}
+    if issue is not None:
+        out["issue"] = {"report": issue.kind, "year": issue.year, "number": issue.number,
+                        "issued_on": issue.issued_on.isoformat()}
+    return out
 
 
 def _mark(conn: Connection) -> tuple:
