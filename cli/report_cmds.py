@@ -545,20 +545,22 @@ def report_diff(period: Period,
                 kind: str = typer.Option("bulletin", "--report", metavar="bulletin|dispatch|review|evaluation",
                                          help="Which report to compare (default: bulletin)."),
                 json: JsonFlag = False) -> None:
-    """What the entries since the close would change in a closed period's report (figure by figure)."""
-    from cli.render import print_rows
+    """What the entries since the close would change in a closed period's report, figure by figure:
+    the unit, the figure, the frozen and the live value in the report's units (`--json`: paths and
+    minor units)."""
+    from rich.text import Text
+
     from workflow import closing
 
-    doc = closing.diff(STATE.service(write=False).engine, kind, period, lang=STATE.lang)
+    doc = closing.diff(STATE.service(write=False).engine, kind, period, lang=STATE.lang, readable=not json)
     if json:
         emit_json(doc)
         return
     if not doc["changes"]:
         say(Message("no_change_since_close", period=doc['period']))
         return
-    lang = STATE.lang
-    print_rows([t("diff_figure_h", lang), t("diff_frozen_h", lang), t("diff_now_h", lang)],
-               [(c["path"], c["frozen"], c["now"]) for c in doc["changes"]])
+    for c in doc["changes"]:
+        out().print(Text(c["line"]), soft_wrap=True)
 
 
 def _document_list_limit() -> int:
