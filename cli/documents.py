@@ -269,7 +269,8 @@ def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str
     evaluation's first table, added unless the report is the evaluation) and the chart of completion
     against target from ``evaluation``; issuer, title and 文号 from the document settings ``office``
     (``workflow.office``; default: their defaults), the 文号's number ``number`` from the issue
-    numbering of closed periods (None: not closed, 征求意见稿)."""
+    numbering of closed periods (None: not closed, 征求意见稿); dated ``today``, the issue date of a
+    numbered document (default: today)."""
     from workflow import clock
     from workflow.numbering import issue_text
 

@@ -545,20 +545,22 @@ def report_diff(period: Period,
                 kind: str = typer.Option("bulletin", "--report", metavar="bulletin|dispatch|review|evaluation",
                                          help="Which report to compare (default: bulletin)."),
                 json: JsonFlag = False) -> None:
-    """What the entries since the close would change in a closed period's report (figure by figure)."""
-    from cli.render import print_rows
+    """What the entries since the close would change in a closed period's report, figure by figure:
+    the unit, the figure, the frozen and the live value in the report's units (`--json`: paths and
+    minor units)."""
+    from rich.text import Text
+
     from workflow import closing
 
-    doc = closing.diff(STATE.service(write=False).engine, kind, period, lang=STATE.lang)
+    doc = closing.diff(STATE.service(write=False).engine, kind, period, lang=STATE.lang, readable=not json)
     if json:
         emit_json(doc)
         return
     if not doc["changes"]:
         say(Message("no_change_since_close", period=doc['period']))
         return
-    lang = STATE.lang
-    print_rows([t("diff_figure_h", lang), t("diff_frozen_h", lang), t("diff_now_h", lang)],
-               [(c["path"], c["frozen"], c["now"]) for c in doc["changes"]])
+    for c in doc["changes"]:
+        out().print(Text(c["line"]), soft_wrap=True)
 
 
 def _document_list_limit() -> int:
@@ -589,15 +591,13 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
         svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit())
     evaluation = doc if kind == "evaluation" else closed("evaluation") or reports.evaluation(
         svc.engine, period, as_of=day, unit=unit, lang=lang)
-    number = None
-    with svc.engine.connect() as conn:
-        if ".." not in bulletin["period"]:
-            year = int(bulletin["period"][:4])
-            number = numbering.issue_number(bulletin["period"], year, numbering.closed_periods(conn, year))
+    with svc.engine.connect() as conn:  # the kind's own number, and the issue date on every reprint
+        issue = numbering.number_of(conn, kind, bulletin["period"])
         settings = office.read(conn)
     ranking = evaluation_report(evaluation, lang).sections[0]
-    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking, number=number,
-                               office=settings)
+    document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking,
+                               number=issue.number if issue else None, office=settings,
+                               today=issue.issued_on if issue else None)
     if fmt == "docx":
         assert output is not None  # check_format refuses docx without --output
         documents.write_docx(document, output)

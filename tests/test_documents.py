@@ -4,13 +4,14 @@ markup; the numbering rule."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
 
 from tests.test_reports import county, engine  # noqa: F401  (module fixtures: the hand-worked county)
-from workflow.numbering import issue_number, issue_text
+from workflow import clock
+from workflow.numbering import issue_text
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -31,12 +32,7 @@ class Collect(HTMLParser):
         self.text.append(data)
 
 
-def test_numbering_is_sequential_per_year_in_closing_order():
-    closed = ["2026-B1", "2026-B2", "2026-Q1", "2026-B3", "2026-B2"]
-    assert issue_number("2026-B1", 2026, closed) == 1
-    assert issue_number("2026-B3", 2026, closed) == 4
-    assert issue_number("2026-B2", 2026, closed) == 2  # closed again: keeps its number
-    assert issue_number("2026-B4", 2026, closed) is None
+def test_issue_text():
     assert issue_text(2026, 5, "zh") == "〔2026〕第5期" and issue_text(2026, 5, "en") == "No. 5 (2026)"
     assert issue_text(2026, None) is None
 
@@ -126,7 +122,7 @@ def test_number_printed_when_the_period_is_closed(county, engine, monkeypatch): 
 
     b = reports.bulletin(engine, "2026-B2", problems=True)
     e = reports.evaluation(engine, "2026-B2")
-    number = issue_number("2026-B2", 2026, ["2026-B1", "2026-B2"])
+    number = 2
     doc = documents.build("bulletin", bulletin_report(b, "zh"), b, e, "zh", number=number, today=date(2026, 5, 6),
                           charts=False, ranking=evaluation_report(e, "zh").sections[0])
     assert doc.number == "县招通〔2026〕2号" and doc.dated == "2026年5月6日"
@@ -160,14 +156,43 @@ def test_lists_show_the_worst_and_say_how_many_more():
     assert documents._problem_lines(items[:2], "red", 2, "en")[-1] == "2. P-0002 项目2 (新华镇): why"
 
 
-def test_a_closed_period_gives_the_bulletin_its_issue_number(cli):
-    """县招通〔YEAR〕N号: the bulletin of a closed period is numbered by its place among the year's closes;
-    征求意见稿 before."""
+def test_each_report_kind_has_its_own_sequence_in_period_order(cli, monkeypatch):
+    """县招通〔YEAR〕N号: each kind's documents numbered per year in period order, no gap (B5, then Q3,
+    then B6: bulletin 1, dispatch 1, bulletin 2); 征求意见稿 before the close; dated on the issue date."""
     year = 2025
-    draft = cli("report", "bulletin", "--period", f"{year}-B1", "--format", "html", lang="zh", ok=True).out
+    draft = cli("report", "bulletin", "--period", f"{year}-B5", "--format", "html", lang="zh", ok=True).out
     assert "征求意见稿" in draft
-    cli.admin("report", "close", "--period", f"{year}-B2", "--reason", "两月一通报", ok=True)
-    cli.admin("report", "close", "--period", f"{year}-B1", "--reason", "补关", ok=True)
-    first = cli("report", "bulletin", "--period", f"{year}-B2", "--format", "html", lang="zh", ok=True).out
-    second = cli("report", "bulletin", "--period", f"{year}-B1", "--format", "html", lang="zh", ok=True).out
-    assert f"县招通〔{year}〕1号" in first and f"县招通〔{year}〕2号" in second
+    b5 = cli.admin("report", "close", "--period", f"{year}-B5", "--reason", "两月一通报", json=True, ok=True).json
+    assert b5["issue"]["report"] == "bulletin" and b5["issue"]["number"] == 1
+    q3 = cli.admin("report", "close", "--period", f"{year}-Q3", "--reason", "一季一调度", json=True, ok=True).json
+    assert (q3["issue"]["report"], q3["issue"]["number"]) == ("dispatch", 1)
+    refused = cli.admin("report", "close", "--period", f"{year}-B4", lang="zh")  # before the numbered B5
+    assert refused.code == 3 and f"{year}-B5" in refused.err
+    cli.admin("report", "close", "--period", f"{year}-B6", "--reason", "两月一通报", ok=True)
+    issued_on = clock.today()
+    later = issued_on + timedelta(days=40)
+    monkeypatch.setattr(clock, "today", lambda: later)  # a reprint, weeks later
+
+    def html(kind: str, period: str) -> str:
+        return cli("report", kind, "--period", period, "--format", "html", lang="zh", ok=True).out
+
+    on = f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    for kind, period, number in (("bulletin", f"{year}-B5", f"县招通〔{year}〕1号"),
+                                 ("dispatch", f"{year}-Q3", f"县招调〔{year}〕1号"),
+                                 ("bulletin", f"{year}-B6", f"县招通〔{year}〕2号")):
+        text = html(kind, period)
+        assert number in text and on in text and f"{later.year}年{later.month}月{later.day}日" not in text
+    assert "征求意见稿" in html("bulletin", f"{year}-Q3")  # a quarter issues the dispatch, not a bulletin
+    # reopening the last frees its number; reopening an earlier one keeps it
+    cli.admin("report", "reopen", "--period", f"{year}-B5", "--reason", "核查", ok=True)
+    assert "征求意见稿" in html("bulletin", f"{year}-B5")
+    assert f"县招通〔{year}〕2号" in html("bulletin", f"{year}-B6")
+    cli.admin("report", "close", "--period", f"{year}-B5", ok=True)
+    assert f"县招通〔{year}〕1号" in html("bulletin", f"{year}-B5")
+    # a gap is refused, naming the period to close first
+    cli.admin("report", "close", "--period", f"{year - 1}-B2", ok=True)
+    skipped = cli.admin("report", "close", "--period", f"{year - 1}-B4", lang="zh")
+    assert skipped.code == 3 and f"请先关账 {year - 1}-B3" in skipped.err
+    assert "close 2024-B3 first" in cli.admin("report", "close", "--period", f"{year - 1}-B4").err
+    cli.admin("report", "close", "--period", f"{year - 1}-B3", ok=True)
+    assert f"县招通〔{year - 1}〕2号" in html("bulletin", f"{year - 1}-B3")

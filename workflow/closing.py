@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock, ledger, reports, settings
+from workflow import clock, ledger, numbering, reports, settings
 from workflow.access import ADMIN, require
+from workflow.amounts import WAN, format_units
 from workflow.catalogue import Message
 from workflow.closed import CLOSED, REOPENED, closed_periods
 from workflow.encoding import canonical, event_json
 from workflow.errors import BadInput, Conflict, Refused
+from workflow.i18n import t as label
 from workflow.periods import parse_period, parse_span
 from workflow.tables import event as E
 from workflow.tables import ledger as L
@@ -86,6 +89,7 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
         require(conn, actor, ADMIN, "close periods")
         if period.label in closed_periods(conn):
             raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
+        numbering.check_next(conn, period)
         mark = _mark(conn)
     docs = _compute(engine, period)
     digest = hashlib.sha256(canonical(docs)).hexdigest()
@@ -93,13 +97,19 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
         require(conn, actor, ADMIN, "close periods")
         if period.label in closed_periods(conn):
             raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
+        numbering.check_next(conn, period)  # in period order: its kind's number follows the last one
         if _mark(conn) != mark:
             raise Conflict("entries_were_recorded_while", label=period.label)
         entry = ledger.append(conn, actor, CLOSED, period.label,
                               {"period": period.label, "start": period.start.isoformat(),
                                "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
-    return {"period": period.label, "closed": True, "seq": entry["seq"], "digest": digest,
-            "reports": sorted(docs), "hash": entry["hash"]}
+        issue = numbering.issued(conn, period.label)
+    out = {"period": period.label, "closed": True, "seq": entry["seq"], "digest": digest,
+           "reports": sorted(docs), "hash": entry["hash"]}
+    if issue is not None:
+        out["issue"] = {"report": issue.kind, "year": issue.year, "number": issue.number,
+                        "issued_on": issue.issued_on.isoformat()}
+    return out
 
 
 def _mark(conn: Connection) -> tuple:
@@ -164,9 +174,11 @@ def _only_unit(doc: dict, unit: str) -> dict:
     return out
 
 
-def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> dict:
+def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", readable: bool = False) -> dict:
     """What the entries since the close (late entries, corrections) would change in the frozen
-    ``kind`` report: every figure whose live value differs, as {"path", "frozen", "now"}."""
+    ``kind`` report: every figure whose live value differs, as {"path", "frozen", "now"} (JSON paths,
+    amounts in minor units); with ``readable`` each change also has its ``line`` as a clerk reads it
+    (``readable_line``)."""
     kind = report_kinds().parse(kind, "--report")
     period = _period(period_text, lang)
     with engine.connect() as conn:
@@ -182,7 +194,65 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en") -> di
     new = _flat(live)
     changes = [{"path": p, "frozen": old.get(p), "now": new.get(p)} for p in sorted(set(old) | set(new))
                if old.get(p) != new.get(p)]
+    if readable:
+        names = {**_names(live), **_names(docs[key])}
+        for c in changes:
+            c["line"] = readable_line(c, names, key)
     return {"period": period.label, "report": kind, "changes": changes}
+
+
+# The rows of a report that are not a unit's or a project's, and the unit an amount is shown in (the
+# report's tables: 万 of the currency).
+_ROW_LABELS = {"totals": "row_total", "change": "row_change", "previous": "row_previous"}
+_IN_WAN = {"CNY": ("10k CNY", "万元"), "USD": ("10k USD", "万美元")}
+_STEP = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def _names(doc: dict) -> dict[str, str]:
+    """The name of every unit (``unit`` -> ``unit_name``) and project (``code`` -> "code name") a
+    report lists, for the lines of ``readable_line``."""
+    out: dict[str, str] = {}
+    for value in doc.values():
+        for row in value if isinstance(value, list) else []:
+            if isinstance(row, dict) and row.get("code") and row.get("name"):
+                out[str(row["code"])] = f"{row['code']} {row['name']}"
+            elif isinstance(row, dict) and row.get("unit") and row.get("unit_name"):
+                out[str(row["unit"])] = str(row["unit_name"])
+    return out
+
+
+def readable_line(change: dict, names: dict[str, str], lang: str) -> str:
+    """A changed figure as a clerk reads it: the unit's (or project's) name, the figure's label in
+    ``lang``, the frozen and the live value, amounts in 万 of their currency with the one amount
+    formatter (``workflow.amounts``): ``县发改局 到位资金 1,210.00 → 2,710.00 万元``."""
+    zh = lang.startswith("zh")
+    words: list[str] = []
+    currency = None
+    for name, key in _STEP.findall(change["path"]):
+        if key:
+            if key in _IN_WAN:
+                currency = key
+            elif key in names:
+                words.append(names[key])
+            elif not key.isdigit():
+                words.append(label(key, lang))
+        elif name not in ("units", "projects", "amount_minor"):
+            if name == "capital_in_place" and currency is None and "[USD]" in change["path"]:
+                name = "foreign_capital"
+            words.append(label(_ROW_LABELS.get(name, name), lang))
+    amount = currency is not None and change["path"].endswith(".amount_minor")
+
+    def shown(value: Any) -> str:
+        if value is None:
+            return "—"
+        if amount and isinstance(value, int) and not isinstance(value, bool):
+            return format_units(value, WAN)
+        if isinstance(value, bool):
+            return ("是" if value else "否") if zh else ("yes" if value else "no")
+        return str(value)
+
+    unit = f" {_IN_WAN[currency][1 if zh else 0]}" if amount and currency else ""
+    return f"{' '.join(words)} {shown(change['frozen'])} → {shown(change['now'])}{unit}"
 
 
 def _compute_one(engine: Engine, kind: str, period, lang: str) -> dict:
@@ -190,13 +260,15 @@ def _compute_one(engine: Engine, kind: str, period, lang: str) -> dict:
         thresholds = settings.light_thresholds(conn, as_of=reports.make_window(period).as_of)
     if kind == "evaluation":
         doc = reports.evaluation(engine, period, lang=lang)
-    else:
-        doc = getattr(reports, kind)(engine, period, thresholds=thresholds, lang=lang)
+    else:  # a bulletin with the red and yellow lists a close stores (``_compute``)
+        extra = {"problems": reports.DOCUMENT_LIST_LIMIT + 1} if kind == "bulletin" else {}
+        doc = getattr(reports, kind)(engine, period, thresholds=thresholds, lang=lang, **extra)
     return json.loads(canonical(doc))
 
 
 def _flat(value: Any, path: str = "") -> dict[str, Any]:
-    """Leaves of a JSON document by path; list items of units and projects keyed by their code."""
+    """Leaves of a JSON document by path; list items of projects keyed by their code, of units by
+    the unit's code."""
     out: dict[str, Any] = {}
     if isinstance(value, dict):
         for k, v in value.items():
@@ -205,7 +277,7 @@ def _flat(value: Any, path: str = "") -> dict[str, Any]:
         for i, v in enumerate(value):
             name = str(i)
             if isinstance(v, dict):
-                name = str(v.get("unit") if "unit" in v else v.get("code") if "code" in v else
+                name = str(v.get("code") if "code" in v else v.get("unit") if "unit" in v else
                            v.get("currency") if "currency" in v else v.get("metric", i))
             out.update(_flat(v, f"{path}[{name}]"))
     else:
