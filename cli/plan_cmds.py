@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.context import STATE, emit_json, say
+from cli.context import STATE, emit_json, is_terminal, say
 from cli.options import ExpectVersion, JsonFlag, OnDate, group
 from workflow.catalogue import Message
 from workflow.errors import BadInput
@@ -30,20 +30,31 @@ def project_plan(
                                  help="Template to use (default: the one for the project's industry)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the dates; record nothing."),
     replace: bool = typer.Option(False, "--replace", help="Replace planned dates the project already has."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Record the plan (without it the plan is only shown)."),
+    allow_past: bool = typer.Option(False, "--allow-past",
+                                    help="Record a plan that cannot be met (a date before today); needs --reason."),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT", help="Why a plan that cannot be met is recorded."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     json: JsonFlag = False,
 ) -> None:
     """倒排工期: derive signing, capital and groundbreaking dates backwards from the target production
-    date, show them, and record them as one edit (existing dates kept unless --replace)."""
+    date, show them, and record them as one edit with --yes (existing dates kept unless --replace;
+    milestones reached keep their real dates; a date before today is refused unless --allow-past)."""
     from workflow.clock import parse_date
 
-    svc = STATE.service(write=not dry_run)
+    record = yes and not dry_run
+    svc = STATE.service(write=record)
     doc = svc.plan_project(code, parse_date(commission, "--commission"), template=template, replace=replace,
-                           dry_run=dry_run, on=parse_date(on, "--on") if on else None,
-                           expect_version=expect_version)
+                           dry_run=not record, on=parse_date(on, "--on") if on else None,
+                           expect_version=expect_version, allow_past=allow_past, reason=reason)
+    dry_run = not record
+    if doc["template_chosen"] == "default":
+        say(Message("plan_default_template_used", industry=doc["industry"] or "-"), style="yellow")
     if json:
-        emit_json({**doc, "dry_run": dry_run})
+        emit_json({**doc, "dry_run": dry_run, "recorded": doc["event"] is not None})
+        if doc["changes"] and not yes:
+            say(Message("plan_not_recorded_without_yes"))
         return
     from cli.render import print_rows
     from workflow.i18n import t
@@ -58,13 +69,18 @@ def project_plan(
             what = "保留原日期" if zh else "kept (use --replace)"
         else:
             what = "不变" if zh else "unchanged"
-        rows.append((_label(m), doc["derived"][m], doc["current"][m] or "-", what))
+        if m in doc.get("reached", {}):
+            what = "已达成" if zh else "reached"
+        rows.append((_label(m), doc["reached"].get(m) or "-" if m in doc["reached"] else doc["derived"][m],
+                     doc["current"][m] or "-", what))
     heads = ["节点", "倒排日期", "原计划", "处理"] if zh else ["Milestone", "Derived", "Current", "Action"]
     print_rows(heads, rows, title=f"{doc['code']} · {'模板' if zh else 'template'} {tpl['name']} "
                                   f"({tpl['sign_to_fund']}/{tpl['fund_to_break_ground']}/"
                                   f"{tpl['break_ground_to_commission']} {'天' if zh else 'days'})")
     if not doc["changes"]:
         say(Message("nothing_to_record_plan"))
+    elif dry_run and not yes:
+        say(Message("plan_not_recorded_without_yes" if not is_terminal() else "plan_shown_record_with_yes"))
     elif dry_run:
         say(Message("dry_run_nothing_changed"))
     else:

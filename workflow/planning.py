@@ -15,12 +15,16 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from workflow.access import ADMIN, require
-from workflow.errors import BadInput, NotFound
+from workflow.clock import today as clock_today
+from workflow.errors import BadInput, NotFound, Refused
 from workflow.find import project_row
+from workflow.lights import MILESTONE_STAGE, STAGE_ORDER, milestone_reached
+from workflow.reports.figures import _uncorrected
+from workflow.tables import event as E
 from workflow.tables import project as P
 from workflow.tables import setting as ST
 from workflow.text import fold
@@ -118,40 +122,107 @@ def set_template(engine: Engine, actor: str, name: str, *, sign_to_fund: int | N
 
 def template_for(conn: Connection, name: str | None, industry: str | None) -> Template:
     """The template named, else the one serving the project's industry, else ``default``."""
+    return choose_template(conn, name, industry)[0]
+
+
+def choose_template(conn: Connection, name: str | None, industry: str | None) -> tuple[Template, str]:
+    """The template and how it was chosen: ``named``, ``industry`` (the project's industry, folded,
+    equals or contains one of the template's industries) or ``default``."""
     known = templates(conn)
     if name is not None:
         wanted = fold(name)
         for t in known.values():
             if fold(t.name) == wanted:
-                return t
+                return t, "named"
         raise NotFound("template_no_template_known", [{"template": name}], name=name, known=list(known))
     folded = fold(industry)
     if folded:
         for t in known.values():
             if any(fold(i) == folded for i in t.industries):
-                return t
+                return t, "industry"
         for t in known.values():
             if any(fold(i) and fold(i) in folded for i in t.industries):
-                return t
-    return known["default"]
+                return t, "industry"
+    return known["default"], "default"
+
+
+def reached_on(conn: Connection, project_id: int, stage: str) -> dict[str, date | None]:
+    """milestone -> the date the project reached it (the effective date of its first uncorrected
+    transition into the milestone's stage, else into a later stage), for the milestones its stage
+    has reached; ``None`` when no transition records it (a project registered at that stage)."""
+    q = (select(E.c.to_stage, func.min(E.c.effective_on))
+         .where(E.c.project_id == project_id, E.c.kind == "transition",
+                E.c.to_stage.in_(list(MILESTONE_STAGE.values())), _uncorrected())
+         .group_by(E.c.to_stage))
+    first = {st: (on if isinstance(on, date) else date.fromisoformat(str(on)[:10])) for st, on in conn.execute(q)}
+    out: dict[str, date | None] = {}
+    for m in MILESTONES:
+        pos = STAGE_ORDER.index(MILESTONE_STAGE[m])
+        later = [d for st, d in first.items() if STAGE_ORDER.index(st) >= pos]
+        if milestone_reached(stage, m) or later:
+            out[m] = first.get(MILESTONE_STAGE[m]) or (min(later) if later else None)
+    return out
 
 
 def plan(engine: Engine, code: str, commission: date, *, template: str | None = None,
-         replace: bool = False) -> dict:
+         replace: bool = False, today: date | None = None, allow_past: bool = False) -> dict:
     """What ``project plan`` would record: the derived dates, the project's current ones, and the
-    changes (existing dates kept unless ``replace``; the target production date always set)."""
+    changes (existing dates kept unless ``replace``; the target production date always set).
+
+    Milestones the project has reached keep their real date and are not planned again.  A date
+    that would lie before ``today`` or before a reached milestone is refused (naming the milestone
+    and the date it would need) unless ``allow_past``; see docs/usage.md "倒排工期"."""
     with engine.connect() as conn:
-        row = project_row(conn, code, P.c.code, P.c.industry, P.c.version,
+        row = project_row(conn, code, P.c.id, P.c.code, P.c.industry, P.c.version, P.c.stage,
                           *[P.c[f"plan_{m}"] for m in MILESTONES])
-        t = template_for(conn, template, row["industry"])
+        t, chosen = choose_template(conn, template, row["industry"])
+        reached = reached_on(conn, row["id"], row["stage"])
+    if "commission" in reached:
+        raise Refused("plan_already_in_production", code=row["code"])
     derived = t.derive(commission)
     current = {m: row[f"plan_{m}"] for m in MILESTONES}
     changes = {}
+    past = []
+    floor = max(((d, m) for m, d in reached.items() if d is not None), default=None)
     for m in MILESTONES:
+        if m in reached:
+            continue
         keep = current[m] is not None and not replace and m != "commission"
         if not keep and current[m] != derived[m]:
             changes[m] = derived[m]
-    return {"code": row["code"], "industry": row["industry"], "template": t.json(),
+    final = {m: reached.get(m) if m in reached else changes.get(m, current[m]) for m in MILESTONES}
+    last = None
+    for m in MILESTONES:
+        d = final[m]
+        if d is None:
+            continue
+        if m in changes:
+            if d < today_or(today):
+                past.append({"milestone": m, "date": d.isoformat(), "before": "today",
+                             "limit": today_or(today).isoformat()})
+            elif floor is not None and d < floor[0]:
+                past.append({"milestone": m, "date": d.isoformat(), "before": floor[1],
+                             "limit": floor[0].isoformat()})
+            elif last is not None and d < last[1]:
+                past.append({"milestone": m, "date": d.isoformat(), "before": last[0],
+                             "limit": last[1].isoformat()})
+        if last is None or d >= last[1]:
+            last = (m, d)
+    if past and not allow_past:
+        first = past[0]
+        if first["before"] == "today":
+            raise Refused("plan_milestone_in_past", milestone="plan_" + first["milestone"],
+                          needs=date.fromisoformat(first["date"]), today=date.fromisoformat(first["limit"]))
+        raise Refused("plan_milestone_out_of_order", milestone="plan_" + first["milestone"],
+                      needs=date.fromisoformat(first["date"]), after="plan_" + first["before"],
+                      limit=date.fromisoformat(first["limit"]))
+    return {"code": row["code"], "industry": row["industry"], "template": t.json(), "template_chosen": chosen,
             "derived": {m: d.isoformat() for m, d in derived.items()},
             "current": {m: (d.isoformat() if d else None) for m, d in current.items()},
-            "changes": {m: d.isoformat() for m, d in changes.items()}, "version": row["version"]}
+            "reached": {m: (d.isoformat() if d else None) for m, d in reached.items()},
+            "changes": {m: d.isoformat() for m, d in changes.items()}, "past": past,
+            "version": row["version"]}
+
+
+def today_or(today: date | None) -> date:
+    return today if today is not None else clock_today()

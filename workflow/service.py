@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import access, directory, find, settings, supervision, views
 from workflow.access import roles_for
+from workflow.errors import BadInput
 from workflow.lights import Thresholds
 from workflow.values import effective
 
@@ -429,13 +430,19 @@ class Service:
                                      thresholds=self._thresholds(as_of))
 
     def plan_project(self, code: str, commission: date, *, template: str | None = None, replace: bool = False,
-                     dry_run: bool = False, on: date | None = None, expect_version: int | None = None) -> dict:
-        """倒排工期: derive the plan backwards from ``commission``; record it as one edit unless
+                     dry_run: bool = False, on: date | None = None, expect_version: int | None = None,
+                     allow_past: bool = False, reason: str | None = None) -> dict:
+        """倒排工期: derive the plan backwards from ``commission`` (reached milestones kept, no date
+        in the past unless ``allow_past`` with a ``reason``); record it as one edit unless
         ``dry_run`` (or nothing changes).  The plan document, with ``event`` when recorded."""
         from workflow import planning
 
-        doc = planning.plan(self.engine, code, commission, template=template, replace=replace)
+        if allow_past and not (reason or "").strip():
+            raise BadInput("plan_allow_past_needs_reason")
+        doc = planning.plan(self.engine, code, commission, template=template, replace=replace,
+                            allow_past=allow_past)
         doc["event"] = None
+        doc["reason"] = reason.strip() if allow_past and reason else None
         if doc["changes"] and not dry_run:
             res = self.edit_project(doc["code"], {"plan": doc["changes"]}, on=on,
                                     expect_version=expect_version if expect_version is not None else doc["version"])
