@@ -265,8 +265,9 @@ HELP_ZH: dict[str, str] = {
     "project edit": "修改项目信息；修改记入历史（协调员）。",
     "project list": "列出项目及其阶段、责任单位和预警：搜索、筛选、排序、分页（任意规模，流式输出）。",
     "project show": "显示一个项目：信息、资金、包保领导、预警灯及原因。",
-    "project plan": ("倒排工期：由计划投产日期倒推签约、到资、开工日期，显示并作为一次修改记录"
-                     "（已有日期保留，除非 --replace）。"),
+    "project plan": ("倒排工期：由计划投产日期倒推签约、到资、开工日期并显示，加 --yes 作为一次修改记录"
+                     "（已有日期保留，除非 --replace；已达成的节点保留实际日期；早于今天的日期被拒绝，"
+                     "除非 --allow-past）。"),
     "doc": "文件（协调委员会意见、合同、许可等）。",
     "doc add": "记录一份文件（协调员）。",
     "capital": "到位资金。",
@@ -463,6 +464,9 @@ OPTION_HELP_ZH: dict[str, str] = {
     "workflow validate file": "流程定义文件（TOML）。",
     "--dry-run": "检查每一行并说明将导入什么；不写入任何数据。",
     "project plan --dry-run": "只显示日期，不作记录。",
+    "project plan --yes": "记录该计划（不加则只显示）。",
+    "project plan --allow-past": "仍记录无法实现的计划（日期早于今天）；须同时给 --reason。",
+    "project plan --reason": "为何记录无法实现的计划。",
     "rules apply --dry-run": "只显示将要发生的变化，不写入任何数据。",
     "import --allow-duplicate": ("导入与未结束的已有项目相同（项目名称和投资方相同，比较方式同 project add）"
                                  "或与前面某行重复的行。"),
