@@ -106,6 +106,9 @@ def test_a_date_in_the_past_is_refused_unless_allowed(cli, proj):
                json=True, ok=True).json
     assert done["recorded"] is True and done["past"] and done["reason"] == "省重点"
     assert cli("project", "show", proj, json=True).json["plan"]["commission"] == soon
+    edited = cli("history", proj, json=True).json["events"][-1]
+    assert edited["kind"] == "edited" and edited["reason"] == "省重点"  # the reason is history, under its hash
+    assert cli("audit", "verify", json=True).json["ok"] is True
 
 
 def test_a_reached_milestone_bounds_the_plan(cli, small):

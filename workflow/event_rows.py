@@ -55,7 +55,7 @@ def _read_edited(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason:
                  paused: frozenset[str], target_on: date | None) -> Event:
     changes = {k: (old, new) for k, (old, new) in p["changes"].items()}
     values = {k: _date_or_none(new) if k in _DATE_COLUMNS else new for k, (_old, new) in changes.items()}
-    return Edited(on=on, changes=changes, values=values)
+    return Edited(on=on, changes=changes, values=values, why=reason)
 
 
 def _read_transition(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],

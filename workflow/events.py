@@ -189,6 +189,11 @@ class Edited(Event):
     kind: ClassVar[str] = "edited"
     changes: Mapping[str, tuple[Any, Any]]
     values: Mapping[str, Any] = field(default_factory=dict)  # the new column values, as stored
+    why: str | None = None  # a reason, where the edit needs one (a plan with dates in the past)
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
 
     def payload(self) -> dict[str, Any]:
         return {"changes": {k: [old, new] for k, (old, new) in self.changes.items()}}

@@ -179,10 +179,10 @@ class Service:
             return store.WriteResult(proj, events)
 
     def edit_project(self, code: str, changes: Mapping[str, Any], *, on: date | None = None,
-                     expect_version: int | None = None) -> WriteResult:
+                     expect_version: int | None = None, reason: str | None = None) -> WriteResult:
         return self._run(code, commands.edit, records="edited", what="edit projects",
                          expect_version=expect_version,
-                         changes=dict(changes), on=effective(on))
+                         changes=dict(changes), on=effective(on), reason=reason)
 
     def record_check(self, code: str, item: str, outcome: str, *, note: str | None = None,
                      on: date | None = None, expect_version: int | None = None) -> WriteResult:
@@ -444,7 +444,7 @@ class Service:
         doc["event"] = None
         doc["reason"] = reason.strip() if allow_past and reason else None
         if doc["changes"] and not dry_run:
-            res = self.edit_project(doc["code"], {"plan": doc["changes"]}, on=on,
+            res = self.edit_project(doc["code"], {"plan": doc["changes"]}, on=on, reason=doc["reason"],
                                     expect_version=expect_version if expect_version is not None else doc["version"])
             doc["event"] = res.events[0] if res.events else None
             doc["version"] = res.project.version

@@ -199,7 +199,7 @@ def txn_units(txn: Txn) -> set[str]:
     return set(units)
 
 
-def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) -> None:
+def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date, reason: str | None = None) -> None:
     """Change a project's descriptive fields; one ``edited`` event lists old and new values, and
     the rules fill any role the new values call for."""
     unknown = set(changes) - EDITABLE
@@ -240,5 +240,5 @@ def edit(txn: Txn, proj: ProjectRow, *, changes: Mapping[str, Any], on: date) ->
         if planned:
             return
         raise BadInput("nothing_to_change_on", code=proj.code)
-    txn.emit(proj, Edited(on=on, changes=diff, values=new))
+    txn.emit(proj, Edited(on=on, changes=diff, values=new, why=reason))
     assign_missing(txn, proj, on, set(new))
