@@ -341,10 +341,7 @@ def fire(defn: WorkflowDefinition, row: Any, trigger: str, ctx: GuardContext | N
         judged = may(defn, from_stage, trigger, held_from, ctx)
         if judged is not None and judged.dest is not None and judged.failed:
             failed = judged.failed
-            reasons = "; ".join(r.message for r in failed)
-            raise Refused("refused",
-                          [{"guard": r.guard, "message": r.message, "message_zh": r.message_zh} for r in failed],
-                          trigger=trigger, reasons=reasons)
+            raise Refused("refused", [r.detail() for r in failed], trigger=trigger, reasons=[r.said for r in failed])
         raise refusal(defn, from_stage, trigger, held_from)
     return from_stage, row.stage
 
