@@ -30,7 +30,7 @@ from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound
 from workflow.periods import Period, make_period, parse_span
-from workflow.reports import _growth
+from workflow.reports import growth_rate
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
 from workflow.tables import city_figure as CF
@@ -326,7 +326,7 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
             months = _months(conn, c["code"])
             now = _period_figures(months, period, as_of)
             prev = _period_figures(months, before, as_of)
-            growth = {k: _growth(_metric(now, k), _metric(prev, k)) for k in ("signed", "capital", "investment")}
+            growth = {k: growth_rate(_metric(now, k), _metric(prev, k)) for k in ("signed", "capital", "investment")}
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
                          "begun": as_of >= period.start, "figures": now, "previous": prev, "growth": growth})
     rows.sort(key=lambda r: (-_metric(r["figures"], by), r["county"]))
@@ -341,7 +341,7 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
                         into[k][cur] = into[k].get(cur, 0) + n
                 else:
                     into[k] += v
-    growth = {k: _growth(_metric(total, k), _metric(total_prev, k)) for k in ("signed", "capital", "investment")}
+    growth = {k: growth_rate(_metric(total, k), _metric(total_prev, k)) for k in ("signed", "capital", "investment")}
     return {"report": "city_ranking", "period": period.label, "start": period.start.isoformat(),
             "end": period.end.isoformat(), "previous_period": before.label, "by": by, "counties": rows,
             "total": {"figures": total, "previous": total_prev, "growth": growth}}

@@ -23,7 +23,7 @@ from workflow.clock import today as clock_today
 from workflow.errors import BadInput, NotFound, Refused
 from workflow.find import project_row
 from workflow.lights import MILESTONE_STAGE, STAGE_ORDER, milestone_reached
-from workflow.reports.figures import _uncorrected
+from workflow.reports.figures import uncorrected
 from workflow.tables import event as E
 from workflow.tables import project as P
 from workflow.tables import setting as ST
@@ -152,7 +152,7 @@ def reached_on(conn: Connection, project_id: int, stage: str) -> dict[str, date 
     has reached; ``None`` when no transition records it (a project registered at that stage)."""
     q = (select(E.c.to_stage, func.min(E.c.effective_on))
          .where(E.c.project_id == project_id, E.c.kind == "transition",
-                E.c.to_stage.in_(list(MILESTONE_STAGE.values())), _uncorrected())
+                E.c.to_stage.in_(list(MILESTONE_STAGE.values())), uncorrected())
          .group_by(E.c.to_stage))
     first = {st: (on if isinstance(on, date) else date.fromisoformat(str(on)[:10])) for st, on in conn.execute(q)}
     out: dict[str, date | None] = {}

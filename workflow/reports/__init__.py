@@ -31,13 +31,13 @@ the module that reads it, not here).
 from workflow.lights import Thresholds
 from workflow.reports.figures import _figures_by_unit, _flows, _read, _sum_figures, figures_json
 from workflow.reports.kinds import _problems, board, bulletin, dispatch, evaluation, review, warnings
-from workflow.reports.planned import _growth
+from workflow.reports.planned import growth_rate
 from workflow.reports.state import _as_date, snapshots, year_done, year_plans
 from workflow.reports.windows import DOCUMENT_LIST_LIMIT, METRICS, Window, make_window, ordered_stages
 
 __all__ = [
     "DOCUMENT_LIST_LIMIT", "METRICS", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
-    "_growth", "_problems", "_read", "_sum_figures", "board", "bulletin", "dispatch", "evaluation",
+    "growth_rate", "_problems", "_read", "_sum_figures", "board", "bulletin", "dispatch", "evaluation",
     "figures_json", "make_window", "ordered_stages", "review", "snapshots", "warnings", "year_done",
     "year_plans"
 ]

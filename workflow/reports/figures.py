@@ -21,7 +21,7 @@ from workflow.tables import unit as U
 # --- flows: what happened inside a window -------------------------------------------------------
 
 
-def _uncorrected():
+def uncorrected():
     """The event (of the enclosing query over `event`) was not undone by an admin's correction.
 
     Only a project's latest stage change can be corrected, and the correction is itself a stage
@@ -39,7 +39,7 @@ def _first_signing():
     not corrected."""
     return (select(E.c.project_id, func.min(E.c.effective_on).label("on"))
             .where(E.c.kind == "transition", E.c.to_stage == "signed",
-                   E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
+                   E.c.from_stage.not_in(paused_stages() or ["-"]), uncorrected())
             .group_by(E.c.project_id).subquery("first_signing"))
 
 

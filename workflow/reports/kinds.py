@@ -24,11 +24,11 @@ from workflow.reports.figures import (
     _read,
     _sum_figures,
     _thresholds,
-    _uncorrected,
     _units,
     _zero_figures,
     figures_json,
     money_list,
+    uncorrected,
 )
 from workflow.reports.planned import progress, series
 from workflow.reports.state import Snapshot, _as_date, snapshots
@@ -254,7 +254,7 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
     w = make_window(period, as_of, today=today, lang=lang)
     reached = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on).label("on"))
                .where(E.c.kind == "transition", E.c.to_stage.in_(REVIEW_STAGES),
-                      E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
+                      E.c.from_stage.not_in(paused_stages() or ["-"]), uncorrected())
                .group_by(E.c.project_id, E.c.to_stage).subquery("reached"))
     q = (select(reached.c.project_id, reached.c.to_stage, reached.c.on)
          .select_from(reached.join(P, P.c.id == reached.c.project_id))

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from workflow.lights import Thresholds
 from workflow.periods import Span
 from workflow.progress import plan_progress, points, time_progress
-from workflow.reports.figures import _flows, _uncorrected
+from workflow.reports.figures import _flows, uncorrected
 from workflow.reports.state import Snapshot, _as_date, _project_filter
 from workflow.reports.windows import LOST_STAGES, REVIEW_STAGES, Window, paused_stages
 from workflow.tables import event as E
@@ -27,7 +27,7 @@ def _reached_on(conn: Connection, as_of: date, unit: str | None) -> dict[int, di
     (a resume from hold is not reaching a stage; corrected transitions do not count)."""
     q = (select(E.c.project_id, E.c.to_stage, func.min(E.c.effective_on))
          .where(E.c.kind == "transition", E.c.to_stage.in_(REVIEW_STAGES), E.c.effective_on <= as_of,
-                E.c.from_stage.not_in(paused_stages() or ["-"]), _uncorrected())
+                E.c.from_stage.not_in(paused_stages() or ["-"]), uncorrected())
          .group_by(E.c.project_id, E.c.to_stage))
     q = _project_filter(q, E.c.project_id, unit, None)
     out: dict[int, dict[str, date]] = defaultdict(dict)
@@ -109,7 +109,7 @@ def progress(conn: Connection, as_of: date, unit: str | None, snaps: list[Snapsh
 SERIES_METRICS: tuple[str, ...] = ("signed", "capital", "foreign", "investment")
 
 
-def _growth(now: int, before: int) -> float | None:
+def growth_rate(now: int, before: int) -> float | None:
     return None if not before else round((now - before) / before, 4)
 
 
@@ -132,7 +132,8 @@ def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
         prev = rows[-1]["figures"] if rows else None
         rows.append({"period": part.period.label, "start": part.start.isoformat(), "end": part.end.isoformat(),
                      "figures": act,
-                     "growth": {m: (_growth(act[m], prev[m]) if prev is not None else None) for m in SERIES_METRICS}})
+                     "growth": {m: (growth_rate(act[m], prev[m]) if prev is not None else None)
+                                for m in SERIES_METRICS}})
     average: dict[str, float | None] = {}
     for m in SERIES_METRICS:
         first, last = (rows[0]["figures"][m], rows[-1]["figures"][m]) if rows else (0, 0)
