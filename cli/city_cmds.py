@@ -43,6 +43,15 @@ _LABELS: dict[str, tuple[str, str]] = {
     "code": ("Code", "编号"), "investor": ("Investor", "投资方"), "unit": ("Unit", "单位"),
     "stage": ("Stage", "阶段"), "planned": ("Planned investment", "计划投资"),
     "registered": ("Registered", "登记日期"), "projects": ("Projects", "项目"),
+    "bulletin": ("City bulletin", "全市通报"), "period_capital": ("Capital in period (CNY)", "本期到位资金（人民币）"),
+    "period_signed": ("Signed in period", "本期签约"), "ytd_signed": ("Signed, year to date", "累计签约"),
+    "ytd_capital_cny": ("Capital, year to date (CNY)", "累计到位资金（人民币）"),
+    "ytd_capital_usd": ("Capital, year to date (USD)", "累计到位资金（美元）"),
+    "ytd_investment": ("Investment, year to date (CNY)", "累计完成投资（人民币）"),
+    "before_capital": ("Capital, same span last year (CNY)", "上年同期到位资金（人民币）"),
+    "growth_capital_yoy": ("Capital, change on last year", "到位资金同比"),
+    "growth_investment_yoy": ("Investment, change on last year", "完成投资同比"),
+    "ytd": ("Year to date", "累计"), "ytd_before": ("Same span last year", "上年同期"),
 }
 
 
@@ -232,25 +241,78 @@ def city_load(
 # --- city reports ---------------------------------------------------------------------------------------------
 
 
-def _emit(report, fmt: str | None, output: Path | None) -> None:
-    if fmt == "html":
-        from cli.output import html_text, to_html_table, write_text
-        from cli.report_cmds import t
-        from cli.sections import text_cell
+def _emit(report, fmt: str | None, output: Path | None, summary: list[str] | None = None,
+          span: tuple[str, str] | None = None) -> None:
+    """Write a city report: html and docx as an official document (cli/documents.py, the county's own
+    format: issuer mark, red line, title, body, 版记) with ``summary`` as its opening sentences and
+    ``span`` (first and last day) in its subtitle; the other formats as the county's reports are."""
+    if fmt in ("html", "docx"):
+        from datetime import date
 
-        parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html_text(report.title)}</title>"
-                 f"</head><body>\n<h1>{html_text(report.title)}</h1>"]
-        parts += [f"<p>{html_text(t(k, STATE.lang))}: {html_text(v)}</p>" for k, v in report.info]
-        for sec in report.sections:
-            rows = [[text_cell(v, k, st) for v, (_, k) in zip(r, sec.columns, strict=True)]
-                    for r, st in zip(sec.rows, sec.styles, strict=True)]
-            parts.append(f"<h2>{html_text(sec.title or '')}</h2>")
-            parts.append(to_html_table([t(c, STATE.lang) for c, _ in sec.columns], rows))
-        write_text("\n".join(parts) + "\n</body></html>\n", output)
+        from cli import documents
+        from cli.output import write_text
+        from workflow import clock, office
+        from workflow.lang import is_zh
+
+        with STATE.engine(write=False).connect() as conn:
+            settings = office.read(conn)
+        lang = STATE.lang
+        when = documents.period_words(date.fromisoformat(span[0]), date.fromisoformat(span[1]), lang) if span else ""
+        issuer, mark, printer = documents.letterhead(settings, lang)
+        doc = documents.Document(
+            lang=lang, title=report.title, subtitle=(f"（{when}）" if is_zh(lang) else when) if when else None,
+            number=None, dated=documents.date_words(clock.today(), lang), issuer=issuer,
+            summary=summary or [], sections=list(report.sections), mark=mark, cc=list(settings.cc),
+            printer=printer)
+        if fmt == "docx":
+            assert output is not None  # check_format refuses docx without --output
+            documents.write_docx(doc, output)
+            say(Message("wrote", output=output))
+        else:
+            write_text(documents.html_text(doc), output)
         return
     from cli.report_cmds import emit
 
     emit(report, fmt, output, STATE.lang)
+
+
+def _summary(total: dict, growth: dict, what: str) -> list[str]:
+    """The city's totals in one sentence: signed, capital in place (each currency apart), investment
+    completed, each with its change on the same span of the previous year when there is one."""
+    from cli import documents
+    from workflow.lang import is_zh
+
+    zh = is_zh(STATE.lang)
+
+    def change(key: str) -> str:
+        rate = growth.get(key)
+        if rate is None:
+            return ""
+        return f"（同比{'增长' if rate >= 0 else '下降'}{documents.pct(abs(rate))}%）" if zh else \
+            f" ({'+' if rate >= 0 else '-'}{documents.pct(abs(rate))}% on last year)"
+
+    cap, inv = total["capital"], total["investment"]
+    if zh:
+        parts = [f"{what}，全市签约项目{total['signed']}个{change('signed')}",
+                 f"到位资金{documents.yi(cap['CNY'])}亿元{change('capital')}"]
+        if cap.get("USD"):
+            parts.append(f"利用外资{documents.wan(cap['USD'])}万美元")
+        parts.append(f"完成投资{documents.yi(inv['CNY'])}亿元{change('investment')}")
+        return ["，".join(parts) + "。"]
+    parts = [f"{what}, the city signed {total['signed']} projects{change('signed')}",
+             f"capital in place CNY {documents.million(cap['CNY'])} million{change('capital')}"]
+    if cap.get("USD"):
+        parts.append(f"USD {documents.million(cap['USD'])} million of foreign capital")
+    parts.append(f"investment completed CNY {documents.million(inv['CNY'])} million{change('investment')}")
+    return [", ".join(parts) + "."]
+
+
+def _span_words(start: str, end: str) -> str:
+    from datetime import date
+
+    from cli.documents import period_words
+
+    return period_words(date.fromisoformat(start), date.fromisoformat(end), STATE.lang)
 
 
 def _check(fmt: str | None, output: Path | None, json: bool) -> None:
@@ -313,8 +375,63 @@ def city_ranking(
     for row, style, r in zip(sec.rows, sec.styles, [*doc["counties"], None], strict=True):
         flat.add([*row, r["digest"] if r else ""], style)
     info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"), (_l("by"), doc["by"])]
+    when = _span_words(doc["start"], doc["end"])
     _emit(Report(f"{_l('ranking')} {doc['period']}", [sec, _digests_section(doc["counties"])], flat, info),
-          fmt, output)
+          fmt, output, _summary(tot["figures"], tot["growth"], when), (doc["start"], doc["end"]))
+
+
+@city_report_app.command("bulletin")
+def city_bulletin(
+    period: str = typer.Option(None, "--period", "-p", metavar="PERIOD",
+                               help="The period the bulletin reports: 2026-B5, 2026-Q3, 2026-H1 or 2026 (required)."),
+    by: str = typer.Option("capital", "--by", metavar="capital|signed|investment|key",
+                           help="The year-to-date figure counties are ranked by."),
+    json: JsonFlag = False,
+    fmt: CityFormat = None,
+    output: OutputFile = None,
+) -> None:
+    """Per county: the period's own figures, the year to date (1 January to the period's end), the same
+    span of the previous year and the change on it, ranked by the year to date; with the city's totals and
+    each county's as-of date and digest."""
+    from cli.sections import Report, Section
+    from workflow import city
+
+    _check(fmt, output, json)
+    if period is None:
+        raise BadInput("give_period_period")
+    doc = city.bulletin(STATE.engine(write=False), period, by=by, lang=STATE.lang)
+    if json:
+        emit_json(doc)
+        return
+    cols = [(_l(k), kind) for k, kind in (
+        ("rank", "int"), ("county", "text"), ("name", "text"), ("period_signed", "int"),
+        ("period_capital", "wan"), ("ytd_signed", "int"), ("ytd_capital_cny", "wan"), ("ytd_capital_usd", "wan"),
+        ("ytd_investment", "wan"), ("before_capital", "wan"), ("growth_signed", "rate"),
+        ("growth_capital_yoy", "rate"), ("growth_investment_yoy", "rate"), ("as_of", "text"))]
+    title = f"{_l('bulletin')} {doc['period']}"
+    sec = Section("bulletin", cols, title=title)
+
+    def cells(p: dict, y: dict, b: dict, g: dict) -> list:
+        return [p["signed"], p["capital"]["CNY"], y["signed"], y["capital"]["CNY"], y["capital"]["USD"],
+                y["investment"]["CNY"], b["capital"]["CNY"], g["signed"], g["capital"], g["investment"]]
+
+    for r in doc["counties"]:
+        sec.add([r["rank"], r["county"], r["name"],
+                 *cells(r["period_figures"], r["year_to_date"], r["year_to_date_before"], r["growth"]), r["as_of"]])
+    tot = doc["total"]
+    sec.add([("text", ""), _l("total"), "",
+             *cells(tot["period_figures"], tot["year_to_date"], tot["year_to_date_before"], tot["growth"]), ""],
+            "total")
+    flat = Section("bulletin", [*cols, (_l("digest"), "text")])
+    for row, style, r in zip(sec.rows, sec.styles, [*doc["counties"], None], strict=True):
+        flat.add([*row, r["digest"] if r else ""], style)
+    ytd, before = doc["year_to_date"], doc["year_to_date_before"]
+    info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"),
+            (_l("ytd"), f"{ytd['start']} – {ytd['end']}"), (_l("ytd_before"), f"{before['start']} – {before['end']}"),
+            (_l("by"), doc["by"])]
+    when = _span_words(ytd["start"], ytd["end"])
+    _emit(Report(title, [sec, _digests_section(doc["counties"])], flat, info), fmt, output,
+          _summary(tot["year_to_date"], tot["growth"], when), (ytd["start"], ytd["end"]))
 
 
 @city_app.command("board")

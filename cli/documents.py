@@ -261,6 +261,18 @@ def _problem_lines(items: list[dict], color: str, total: int, lang: str) -> list
     return lines
 
 
+def letterhead(settings: Office, lang: str) -> tuple[str, str, str]:
+    """(issuer, issuer mark, printer) of a document in ``lang``: the settings; in English, the English
+    default for each one not set."""
+    if is_zh(lang):
+        return settings.issuer, settings.mark, settings.printer
+    stored = "issuer" in settings.stored
+    issuer = settings.issuer if stored else ISSUER_EN
+    mark = settings.mark if "mark" in settings.stored else issuer
+    printer = settings.printer if "printer" in settings.stored or stored else ISSUER_EN
+    return issuer, mark, printer
+
+
 def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str, *, ranking: Section | None = None,
           number: int | None = None, today: date | None = None, charts: bool = True,
           office: Office | None = None) -> Document:
@@ -290,15 +302,11 @@ def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str
     end = min(date.fromisoformat(bulletin["end"]), date.fromisoformat(bulletin["as_of"]))
     when = period_words(start, end, lang)
     subtitle = f"（{when}）" if zh else f"{t('report_' + kind, lang)} · {when}"
+    issuer, mark, printer = letterhead(settings, lang)
     if zh:
-        title, issuer, mark = settings.titles[kind], settings.issuer, settings.mark
-        text = settings.number(kind, year, number)
+        title, text = settings.titles[kind], settings.number(kind, year, number)
     else:
-        stored = "issuer" in settings.stored
-        title, issuer = TITLES_EN[kind], settings.issuer if stored else ISSUER_EN
-        mark = settings.mark if "mark" in settings.stored else issuer
-        text = issue_text(year, number, lang) or "Draft for comments"
-    printer = settings.printer if zh or "printer" in settings.stored or "issuer" in settings.stored else ISSUER_EN
+        title, text = TITLES_EN[kind], issue_text(year, number, lang) or "Draft for comments"
     dated = date_words(today or clock.today(), lang)
     doc = Document(lang=lang, title=title, subtitle=subtitle, number=text, dated=dated, issuer=issuer,
                    summary=summary(bulletin, lang), sections=sections, lists=lists, mark=mark,

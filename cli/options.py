@@ -45,7 +45,7 @@ BundleFile = Annotated[Path | None, _output_option("The bundle file to write (re
 # The formats each kind of command writes (``cli.output.check_format`` refuses any other).
 AUDIT_FORMATS = ("csv", "md", "html")
 REPORT_FORMATS = ("csv", "md", "xlsx", "docx", "html")
-CITY_FORMATS = ("csv", "md", "xlsx", "html")  # the city's reports (cli/city_cmds.py)
+CITY_FORMATS = REPORT_FORMATS  # the city's reports (cli/city_cmds.py)
 DOCUMENT_FORMATS = ("docx", "html")  # documents to send (cli/documents.py): reports only
 DIAGRAM_FORMATS = ("mermaid", "dot")
 LIST_FORMATS = ("csv", "md", "xlsx")  # capital list, investment list (cli/money_cmds.py)
@@ -57,7 +57,7 @@ def _format_option(choices: tuple[str, ...], default: str | None = None) -> Any:
     names = "|".join(choices)
     notes = [] if default is not None else ["default: a table"]
     if "xlsx" in choices:
-        notes.append("xlsx needs --output")
+        notes.append("xlsx and docx need --output" if "docx" in choices else "xlsx needs --output")
     return typer.Option("--format", "-f", metavar=names,
                         help=f"Write as {names}" + (f" ({'; '.join(notes)})." if notes else "."))
 

@@ -378,7 +378,7 @@ def test_city_reports_formats_and_errors(cli, county, tmp_path):
     md = cli("city", "report", "ranking", "--period", year, "--by", "key", "--format", "md")
     assert md.code == 0 and "| JX |" in md.out
     html = cli("city", "board", "--format", "html")
-    assert html.code == 0 and "<table>" in html.out and county["doc"]["digest"] in html.out
+    assert html.code == 0 and "<table" in html.out and county["doc"]["digest"] in html.out
     xlsx = tmp_path / "r.xlsx"
     assert cli("city", "report", "ranking", "--period", year, "--format", "xlsx", "--output", str(xlsx)).code == 0
     assert xlsx.stat().st_size > 0
@@ -393,6 +393,49 @@ def test_city_reports_formats_and_errors(cli, county, tmp_path):
     assert cli("city", "show", "YX").code == 4
     zh = cli("city", "board", lang="zh")
     assert zh.code == 0 and "红灯" in zh.out
+
+
+def test_city_bulletin_gives_the_year_to_date_and_the_change_on_last_year(cli, county, tmp_path):
+    """The bulletin's year to date is the sum of the year's two-month periods up to its own (each as
+    the ranking gives it, which equals the county's own bulletin), its same span of the previous year
+    the same sum a year before, and the growth is computed on those two."""
+    from workflow.reports import growth_rate
+
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    year = int(county["doc"]["as_of"][:4])
+    for k in (2, 6):
+        doc = cli("city", "report", "bulletin", "--period", f"{year}-B{k}", "--by", "signed", json=True).json
+        mine = doc["counties"][0]
+        assert doc["year_to_date"]["start"] == f"{year}-01-01" and mine["digest"] == county["doc"]["digest"]
+        parts = [cli("city", "report", "ranking", "--period", f"{year}-B{i}", json=True).json["counties"][0]
+                 for i in range(1, k + 1)]
+        assert mine["year_to_date"]["signed"] == sum(p["figures"]["signed"] for p in parts)
+        assert mine["year_to_date"]["capital"]["CNY"] == sum(p["figures"]["capital"]["CNY"] for p in parts)
+        assert mine["year_to_date_before"]["signed"] == sum(p["previous"]["signed"] for p in parts)
+        assert mine["period_figures"]["signed"] == parts[-1]["figures"]["signed"]
+        assert mine["growth"]["capital"] == growth_rate(mine["year_to_date"]["capital"]["CNY"],
+                                                        mine["year_to_date_before"]["capital"]["CNY"])
+        assert doc["total"]["year_to_date"] == mine["year_to_date"]
+    whole = cli("city", "report", "ranking", "--period", str(year), json=True).json["counties"][0]
+    assert mine["year_to_date"] == whole["figures"] and mine["year_to_date_before"] == whole["previous"]
+    text = cli("city", "report", "bulletin", "--period", f"{year}-B6", lang="zh")
+    assert text.code == 0 and "累计" in text.out and "同比" in text.out
+    docx = tmp_path / "b.docx"
+    res = cli("city", "report", "bulletin", "--period", f"{year}-B6", "--format", "docx", "--output", str(docx),
+              lang="zh")
+    assert res.code == 0, res.err
+    import docx as python_docx
+
+    d = python_docx.Document(str(docx))
+    body = "\n".join(p.text for p in d.paragraphs)
+    assert "全市通报" in body and "全市签约项目" in body
+    cells = {c.text for t in d.tables for r in t.rows for c in r.cells}
+    assert "JX" in cells and county["doc"]["digest"] in cells
+    html = cli("city", "report", "bulletin", "--period", f"{year}-B6", "--format", "html", lang="zh")
+    assert html.code == 0 and "全市签约项目" in html.out and county["doc"]["digest"] in html.out
+    assert cli("city", "report", "bulletin").code == 2
+    assert cli("city", "report", "bulletin", "--period", f"{year - 1}..{year}").code == 2
 
 
 def test_city_init_makes_the_admin(tmp_path):

@@ -96,10 +96,12 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
         t = settings.light_thresholds(conn)
         if since is not None and since > first:
             first = since
-        for label, start, end in iter_months(first, as_of):
-            w: Any = reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
-            figs = reports._figures_by_unit(conn, w, None, t)
-            out.append((label, w.as_of, reports.figures_json(reports._sum_figures(figs.values()))))
+        windows: list[Any] = [reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
+                              for label, start, end in iter_months(first, as_of)]
+        flows = reports._flows(conn, windows, None)  # every month's flows in one statement per kind
+        for w, flow in zip(windows, flows, strict=True):
+            figs = reports._figures_by_unit(conn, w, None, t, flows=flow)
+            out.append((w.period.label, w.as_of, reports.figures_json(reports._sum_figures(figs.values()))))
     return out
 
 
@@ -309,42 +311,97 @@ def _metric(f: dict, by: str) -> int:
     return int(f["capital"]["CNY"] if by == "capital" else f["investment"]["CNY"] if by == "investment" else f[by])
 
 
-def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str = "en") -> dict:
-    """Per county: the period's figures, the same period a year before, growth, and the rank by ``by``."""
-    if by not in RANK_BY:
-        raise BadInput("by_is_not_one", by=by, rank_by=list(RANK_BY))
+def _one_period(period_text: str, lang: str) -> Period:
     period = parse_span(period_text, lang=lang)
     if not isinstance(period, Period):
         raise BadInput("period_give_one_period", period_text=period_text)
+    return period
+
+
+def _year_before(period: Period) -> Period:
+    """The same period of the previous year."""
     index = 1 if period.kind == "year" else int(period.label.split("-")[1][1:])
-    before = make_period(period.kind, period.start.year - 1, index)
+    return make_period(period.kind, period.start.year - 1, index)
+
+
+def _year_to_date(period: Period) -> _Month:
+    """1 January of the period's year to the period's end (累计)."""
+    return _Month(f"{period.start.year:04d}-01..{period.label}", date(period.start.year, 1, 1), period.end)
+
+
+def _growth(now: dict, before: dict) -> dict:
+    return {k: growth_rate(_metric(now, k), _metric(before, k)) for k in ("signed", "capital", "investment")}
+
+
+def _total(figures: list[dict]) -> dict:
+    into = _zero()
+    for f in figures:
+        for k, v in f.items():
+            if isinstance(v, dict):
+                for cur, n in v.items():
+                    into[k][cur] = into[k].get(cur, 0) + n
+            else:
+                into[k] += v
+    return into
+
+
+def _rank(rows: list[dict], key: str, by: str) -> None:
+    rows.sort(key=lambda r: (-_metric(r[key], by), r["county"]))
+    for i, r in enumerate(rows, start=1):
+        r["rank"] = i
+
+
+def _check_by(by: str) -> None:
+    if by not in RANK_BY:
+        raise BadInput("by_is_not_one", by=by, rank_by=list(RANK_BY))
+
+
+def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str = "en") -> dict:
+    """Per county: the period's figures, the same period a year before, growth, and the rank by ``by``."""
+    _check_by(by)
+    period = _one_period(period_text, lang)
+    before = _year_before(period)
     rows = []
     with engine.connect() as conn:
-        counties = _counties(conn)
-        for c in counties:
+        for c in _counties(conn):
             as_of = _day(c["as_of"])
             months = _months(conn, c["code"])
             now = _period_figures(months, period, as_of)
             prev = _period_figures(months, before, as_of)
-            growth = {k: growth_rate(_metric(now, k), _metric(prev, k)) for k in ("signed", "capital", "investment")}
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
-                         "begun": as_of >= period.start, "figures": now, "previous": prev, "growth": growth})
-    rows.sort(key=lambda r: (-_metric(r["figures"], by), r["county"]))
-    for i, r in enumerate(rows, start=1):
-        r["rank"] = i
-    total, total_prev = _zero(), _zero()
-    for r in rows:
-        for into, src in ((total, r["figures"]), (total_prev, r["previous"])):
-            for k, v in src.items():
-                if isinstance(v, dict):
-                    for cur, n in v.items():
-                        into[k][cur] = into[k].get(cur, 0) + n
-                else:
-                    into[k] += v
-    growth = {k: growth_rate(_metric(total, k), _metric(total_prev, k)) for k in ("signed", "capital", "investment")}
+                         "begun": as_of >= period.start, "figures": now, "previous": prev,
+                         "growth": _growth(now, prev)})
+    _rank(rows, "figures", by)
+    total, total_prev = _total([r["figures"] for r in rows]), _total([r["previous"] for r in rows])
     return {"report": "city_ranking", "period": period.label, "start": period.start.isoformat(),
             "end": period.end.isoformat(), "previous_period": before.label, "by": by, "counties": rows,
-            "total": {"figures": total, "previous": total_prev, "growth": growth}}
+            "total": {"figures": total, "previous": total_prev, "growth": _growth(total, total_prev)}}
+
+
+def bulletin(engine: Engine, period_text: str, *, by: str = "capital", lang: str = "en") -> dict:
+    """The city's bulletin of a period: per county the period's own figures, the year to date (累计, 1
+    January to the period's end), the same span of the previous year and the change on it (同比), ranked
+    by the year to date; and the city's totals."""
+    _check_by(by)
+    period = _one_period(period_text, lang)
+    ytd, ytd_before = _year_to_date(period), _year_to_date(_year_before(period))
+    rows = []
+    with engine.connect() as conn:
+        for c in _counties(conn):
+            as_of = _day(c["as_of"])
+            months = _months(conn, c["code"])
+            now = _period_figures(months, ytd, as_of)
+            prev = _period_figures(months, ytd_before, as_of)
+            rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
+                         "begun": as_of >= period.start, "period_figures": _period_figures(months, period, as_of),
+                         "year_to_date": now, "year_to_date_before": prev, "growth": _growth(now, prev)})
+    _rank(rows, "year_to_date", by)
+    total = {k: _total([r[k] for r in rows]) for k in ("period_figures", "year_to_date", "year_to_date_before")}
+    total["growth"] = _growth(total["year_to_date"], total["year_to_date_before"])
+    return {"report": "city_bulletin", "period": period.label, "start": period.start.isoformat(),
+            "end": period.end.isoformat(), "year_to_date": {"start": ytd.start.isoformat(), "end": ytd.end.isoformat()},
+            "year_to_date_before": {"start": ytd_before.start.isoformat(), "end": ytd_before.end.isoformat()},
+            "by": by, "counties": rows, "total": total}
 
 
 def board(engine: Engine) -> dict:

@@ -351,6 +351,8 @@ HELP_ZH: dict[str, str] = {
     "city report": "市里所存各县区的跨县区报表。",
     "city report ranking":
         "各县区：签约、到位资金（人民币、美元）、完成投资、重点项目、同比增长、排名，及全市合计；附各县区截至日期和摘要。",
+    "city report bulletin":
+        "各县区：本期数据、累计（1月1日至报告期末）、上年同期及同比，按累计排名，及全市合计；附各县区截至日期和摘要。",
     "city board": "各县区的红灯、黄灯数，截至各县区数据包日期，附摘要。",
     "city show": "市里所存某县区的项目（只读），附截至日期和摘要。",
 }
@@ -392,9 +394,8 @@ OPTION_HELP_ZH: dict[str, str] = {
     "city show county": "县区编号。",
     "city report ranking --period": "2026（全年）、2026-H1、2026-Q3 或 2026-B2（必填）。",
     "city report ranking --by": "各县区排名所依据的指标。",
-    "city report ranking --format": "写成 csv|md|xlsx|html（默认：表格；xlsx 须给出 --output）。",
-    "city board --format": "写成 csv|md|xlsx|html（默认：表格；xlsx 须给出 --output）。",
-    "city show --format": "写成 csv|md|xlsx|html（默认：表格；xlsx 须给出 --output）。",
+    "city report bulletin --period": "通报的报告期：2026-B5、2026-Q3、2026-H1 或 2026（必填）。",
+    "city report bulletin --by": "各县区排名所依据的累计指标。",
     "--force": "在已有其他数据表的数据库中添加本程序的数据表。",
     "demo --force": "数据库中已有非演示数据时仍然生成（SQLite 文件先改名为 FILE.bak-时间戳 保存）。",
     "--json": "在标准输出打印一个 JSON 文档，不输出其他内容。",
@@ -412,7 +413,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "rules explain code": _CODE_EG,
     "units add code": "单位简码，如 XH-TOWN。",
     "units edit code": "单位编号（不可修改）。",
-    "--format": "输出格式：csv|md|xlsx|docx|html（默认：表格；xlsx 须配合 --output）。",
+    "--format": "输出格式：csv|md|xlsx|docx|html（默认：表格；xlsx 和 docx 须配合 --output）。",
     "history --format": "输出格式：csv|md|html（默认：表格）。",
     "audit log --format": "输出格式：csv|md|html（默认：表格）。",
     "workflow diagram --format": "输出格式：mermaid|dot。",
