@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import BadInput
-from workflow.io.columns import EXPORT_ORDER, column_letter, header
+from workflow.io.columns import EXPORT_ORDER, header
+from workflow.io.xlsx import write_workbook
 from workflow.text import csv_cell, visible
 
 # --- writing -----------------------------------------------------------------------------------
@@ -99,60 +100,24 @@ def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Se
 def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
                title: str = "项目台账", money_columns: Sequence[int] = ()) -> None:
     """Write a one-sheet workbook: bold frozen header, dates as dates, amounts as numbers where a
-    number holds them exactly (else as text)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
+    number holds them exactly (else as text), text never as a formula (``workflow.io.xlsx``)."""
     widths = [max(8, min(40, _width(h) + 2)) for h in headers]
     rows = list(rows)
     for r in rows[:200]:
         for i, v in enumerate(r):
             widths[i] = max(widths[i], min(40, _width(_text_cell(v)) + 2))
-    for i, w in enumerate(widths):
-        ws.column_dimensions[column_letter(i)].width = w
-    bold = Font(bold=True)
-    head = []
-    for h in headers:
-        c = text_cell(ws, h)
-        c.font = bold
-        head.append(c)
-    ws.append(head)
     money = set(money_columns)
-    for r in rows:
-        cells = []
-        for i, v in enumerate(r):
-            if i in money and v is not None:
-                v = _number(v)
-            c = text_cell(ws, v) if isinstance(v, str) else WriteOnlyCell(ws, value=v)
-            if isinstance(v, date):
-                c.number_format = "yyyy-mm-dd"
-            cells.append(c)
-        ws.append(cells)
+    if money:
+        rows = [[_number(v) if i in money and v is not None else v for i, v in enumerate(r)] for r in rows]
     try:
-        wb.save(path)
+        with open(path, "wb") as out:
+            write_workbook(out, title, headers, rows, widths)
     except OSError as exc:
         raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None
 
 
-def text_cell(ws: Any, value: str) -> Any:
-    """A write-only cell holding ``value`` as text, never as a formula: typed as a string (openpyxl
-    would read a leading ``=`` as a formula) with Excel's quote prefix, so that editing it keeps it
-    text; control characters shown visibly (a workbook cannot hold most of them)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    c = WriteOnlyCell(ws, value=visible(value, multiline=True))
-    c.data_type = "s"
-    if value[:1] in ("=", "+", "-", "@"):
-        c.quotePrefix = True
-    return c
-
-
 def set_text(cell: Any, value: str) -> None:
-    """A normal (not write-only) cell set to ``value`` as text, as :func:`text_cell` does."""
+    """An openpyxl cell set to ``value`` as text, never a formula (as ``workflow.io.xlsx`` writes text)."""
     cell.value = visible(value, multiline=True)
     cell.data_type = "s"
     if value[:1] in ("=", "+", "-", "@"):
