@@ -73,6 +73,11 @@ def test_docx_in_the_official_format(cli, tmp_path):
     assert len(table.columns) > 7
     size = table.rows[1].cells[0].paragraphs[0].runs[0].font.size.pt
     assert min(c.width.mm for c in table.columns) >= 4 * size * 25.4 / 72
+    # every cell's paragraph in the table-text style of that size: single spacing, no indent
+    styles = {p.style.name for row in table.rows for c in row.cells for p in c.paragraphs}
+    assert styles == {f"Table Text {size:g}"}
+    style = d.styles[f"Table Text {size:g}"]
+    assert style.font.size.pt == size and style.paragraph_format.first_line_indent == 0
     # page numbers: a PAGE field, "— N —", odd pages right and even pages left
     footer = first.footer.paragraphs[0]
     assert "PAGE" in "".join(x.text for x in footer._p.iter(f"{W}instrText"))
