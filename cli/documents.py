@@ -350,7 +350,11 @@ def _cjk_font_name(path: Path) -> str:
     from matplotlib import font_manager
 
     font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    # A collection (.ttc) holds one face per region (Noto Sans CJK: JP first, then KR, SC, TC, HK):
+    # Chinese documents want the Simplified Chinese face's glyphs.
+    faces = [f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
+    return next((n for n in faces if n.endswith((" SC", " CN"))), None) or \
+        font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def _latin(text: str) -> bool:

@@ -189,6 +189,8 @@ def test_chart_font_found_by_path_or_said_missing(engine, monkeypatch, capsys): 
     documents.make_charts(b, e, "zh")
     err = capsys.readouterr().err
     assert str(path) in err.replace("\n", "")
+    if path.name == "NotoSansCJK-Regular.ttc":  # a collection: the Simplified Chinese face, not its first (JP)
+        assert "Noto Sans CJK SC" in err and "CJK JP" not in err
 
 
 def test_find_cjk_font_scans_the_directories(tmp_path):
