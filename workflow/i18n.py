@@ -320,7 +320,8 @@ HELP_ZH: dict[str, str] = {
     "problem show": "显示一个问题及其全部办理记录和当前督办等级。",
     "problem list": "列出问题（默认未办结的），最紧急的在前；可按单位、项目、是否逾期筛选。",
     "supervision": "督办：升级阶梯和督办函。",
-    "supervision letters": "为达到督办等级且尚未发函的问题生成督办函（按年连续编号，记入历史）。",
+    "supervision letters": ("为达到督办等级且尚未发函的问题生成督办函（按年连续编号，记入历史），每个承办单位、每位领导"
+                            "合并为一份；--reprint 编号 重印已发出的督办函。"),
     "supervision ladder": "督办升级阶梯：提醒、催办、单位负责人、包保县领导、县主要领导。",
     "supervision ladder show": "显示升级阶梯的各项天数和设置（--as-of 当日生效的，默认今天）。",
     "supervision ladder set": "修改升级阶梯的天数和设置（管理员），自 --from 起生效（默认今天）。每次记一条设置台账。",
@@ -426,6 +427,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "supervision letters --format": "输出格式：html|docx。",
     "--output": "将格式化输出写入文件 FILE 而不是标准输出。",
     "supervision letters --output": "督办函写入的目录（不存在时自动创建）。",
+    "supervision letters --reprint": "按 --format 重印已发出的督办函（连同同日发给同一收文方的各项），不新发函。",
     "seq": "要更正的事件（即 pipeline history 中的序号）。",
     "--reason": "原因（--late 补录时必填：说明为何在关账后才录入）。",
     "units edit --reason": _WHY_LEDGER,
@@ -788,6 +790,7 @@ LABELS.update({
     "letter_min_level": ("Letters from level", "发督办函等级"),
     "deduct_min_level": ("Deduct from level", "考评扣分等级"),
     "deduct_points": ("Points deducted each", "每项扣分"),
+    "reply_days": ("Overdue letter: reply within (days)", "逾期督办函反馈期限（天）"),
     "top_leader": ("County's top leader (login)", "县主要领导（登录名）"),
     **{f"problem_kind_{k}": v for k, v in {
         "land": ("land quota", "用地指标"), "energy": ("energy quota", "能耗指标"),

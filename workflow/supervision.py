@@ -299,3 +299,31 @@ def require_level(value: int | None, what: str = "--min-level") -> int | None:
     if value is not None and not 0 <= value <= 5:
         raise BadInput("must_be_level_from", what=what, value=value)
     return value
+
+
+# --- reprinting a letter --------------------------------------------------------------------------------
+
+
+def issued_letter(engine: Engine, number: str) -> list[dict]:
+    """The letter issued as ``number`` with the letters issued with it (the same day, to the same
+    addressee: one consolidated letter), each as ``commands.issue_letters`` gave it: the problem as it
+    stood on the issue date and whom its level named that day.  NotFound (exit 4) for an unknown number."""
+    text = str(number).strip()
+    with engine.connect() as conn:
+        row = conn.execute(select(LET.c.issued_on, LET.c.addressee).where(LET.c.number == text)).first()
+        if row is None:
+            raise NotFound("letter_not_found", [{"letter": text}], number=text)
+        rows = conn.execute(select(LET).where(LET.c.issued_on == row[0], LET.c.addressee == row[1])
+                            .order_by(LET.c.year, LET.c.serial)).mappings().all()
+        day = _d(row[0])
+        assert day is not None
+        lad = ladder(conn, day)
+        states = {p["id"]: p for p in problem_states(conn, day, lad, ids=[r["problem_id"] for r in rows])}
+        out = []
+        for r in rows:
+            p = states[r["problem_id"]]
+            to = addressee(conn, {**p, "level": r["level"]}, day)
+            out.append({"number": r["number"], "year": r["year"], "serial": r["serial"], "problem": p,
+                        "level": r["level"], "addressee": {**to, "zh": r["addressee"]}, "issued_on": day,
+                        "owner_person_name": person_name(conn, p["owner_person"])})
+    return out
