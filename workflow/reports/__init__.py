@@ -25,8 +25,8 @@ Modules: ``windows`` (the constants, stages in order, a report period cut at its
 (snapshots: the state of every project on a date), ``figures`` (flows and figures of a window, by unit),
 ``planned`` (planned progress and spans), ``kinds`` (bulletin, warnings and dispatch, review,
 evaluation, the board), ``lists`` (key projects, leaders, visits) and ``notes`` (narrative sections,
-visit criteria), imported by their users as ``workflow.reports.lists`` / ``.notes``.  This package re-exports the names its importers use (a test patches a name in
-the module that reads it, not here).
+visit criteria), imported by their users as ``workflow.reports.lists`` / ``.notes``.  This package
+re-exports the names its importers use (a test patches a name in the module that reads it, not here).
 """
 
 from workflow.lights import Thresholds
