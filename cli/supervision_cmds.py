@@ -235,7 +235,9 @@ def supervision_letters(
     if reprint is not None:
         if as_of is not None or min_level is not None:
             raise BadInput("letters_reprint_alone")
-        issued = supervision.issued_letter(svc.engine, reprint)
+        number = reprint.strip()
+        issued = next(g for g in letters.groups(supervision.letters_issued_with(svc.engine, number))
+                      if any(x["number"] == number for x in g))
         day = issued[0]["issued_on"]
         with svc.engine.connect() as conn:
             issuer, reply = office.read(conn, day).issuer, settings.ladder(conn, day).reply_days

@@ -288,3 +288,8 @@ def test_letter_wording_without_a_database():
     assert dict(letters.fields(base))["办理时限"] == "2026年3月1日"
     assert _json.dumps(letters.groups([base, person, base])[0][0]["number"], ensure_ascii=False) == '"〔2026〕1号"'
     assert [len(g) for g in letters.groups([base, person, {**base, "number": "〔2026〕3号"}])] == [2, 1]
+    # the unit and its head (levels 2 and 3) get one letter; another unit its own
+    head = {**base, "level": 3, "addressee": {"level": 3, "login": None, "en": "x", "zh": "发改局主要负责人"}}
+    other = {**base, "problem": {**base["problem"], "owner_unit": "XH", "owner_unit_name": "新华镇"}}
+    assert [len(g) for g in letters.groups([base, head, other])] == [2, 1]
+    assert letters.salutation(head) == ("发改局：", "你单位")

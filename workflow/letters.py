@@ -81,12 +81,20 @@ def salutation(letter: dict) -> tuple[str, str]:
     return f"{p['owner_unit_name'] or p['owner_unit']}：", "你单位"
 
 
+def group_key(letter: dict) -> tuple:
+    """Whom a consolidated letter goes to: the owner unit (levels 2 and 3, whether the unit or its head is
+    named), else the person the level names (the person responsible, the lead leader, the top leader)."""
+    if to_person(letter) is None:
+        return (letter["issued_on"], "unit", letter["problem"]["owner_unit"])
+    return (letter["issued_on"], "person", letter["addressee"].get("login"), letter["addressee"]["zh"])
+
+
 def groups(letters: list[dict]) -> list[list[dict]]:
     """The letters of one addressee on one day, in issue order: one consolidated letter each (per owner
     unit, per leader)."""
     out: dict[tuple, list[dict]] = {}
     for letter in letters:
-        out.setdefault((letter["issued_on"], letter["addressee"]["zh"]), []).append(letter)
+        out.setdefault(group_key(letter), []).append(letter)
     return list(out.values())
 
 

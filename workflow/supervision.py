@@ -304,19 +304,17 @@ def require_level(value: int | None, what: str = "--min-level") -> int | None:
 # --- reprinting a letter --------------------------------------------------------------------------------
 
 
-def issued_letter(engine: Engine, number: str) -> list[dict]:
-    """The letter issued as ``number`` with the letters issued with it (the same day, to the same
-    addressee: one consolidated letter), each as ``commands.issue_letters`` gave it: the problem as it
-    stood on the issue date and whom its level named that day.  NotFound (exit 4) for an unknown number."""
+def letters_issued_with(engine: Engine, number: str) -> list[dict]:
+    """Every letter issued on the day letter ``number`` was, each as ``commands.issue_letters`` gave it: the
+    problem as it stood on the issue date and whom its level named that day (``workflow.letters.groups``
+    picks the consolidated letter ``number`` is in).  NotFound (exit 4) for an unknown number."""
     text = str(number).strip()
     with engine.connect() as conn:
-        row = conn.execute(select(LET.c.issued_on, LET.c.addressee).where(LET.c.number == text)).first()
-        if row is None:
+        day = _d(conn.execute(select(LET.c.issued_on).where(LET.c.number == text)).scalar())
+        if day is None:
             raise NotFound("letter_not_found", [{"letter": text}], number=text)
-        rows = conn.execute(select(LET).where(LET.c.issued_on == row[0], LET.c.addressee == row[1])
-                            .order_by(LET.c.year, LET.c.serial)).mappings().all()
-        day = _d(row[0])
-        assert day is not None
+        rows = conn.execute(select(LET).where(LET.c.issued_on == day).order_by(LET.c.year, LET.c.serial)
+                            ).mappings().all()
         lad = ladder(conn, day)
         states = {p["id"]: p for p in problem_states(conn, day, lad, ids=[r["problem_id"] for r in rows])}
         out = []
