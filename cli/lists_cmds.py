@@ -233,7 +233,7 @@ def report_note(text: str = typer.Argument(..., help="The text (empty: remove th
                                             help="主要做法 (practices), 存在问题 (problems) or 下步工作 (next)."),
                 reason: str | None = typer.Option(None, "--reason", help="Why (optional; kept in the set-up ledger)."),
                 json: JsonFlag = False) -> None:
-    """Write a narrative section of a period's bulletin, dispatch and review (coordinator, admin); one
+    """Write a narrative section of a period's bulletin, dispatch and review (admin); one
     set-up ledger entry.  Without a note 存在问题 and 下步工作 are drafted (（草拟）)."""
     from workflow.reports import notes
 

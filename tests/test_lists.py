@@ -155,12 +155,15 @@ def test_notes_stored_and_drafted_in_every_format(cli, county, tmp_path):
     text = cli("report", "bulletin", *period, lang="zh", ok=True).out
     assert "存在问题（草拟）" in text and "用地指标未落实" in text and "已逾期29天" in text
     assert "下步工作（草拟）" in text and "7月10日" in text and "设备安装" in text and "主要做法" not in text
-    # stored notes (a coordinator may write them; reason optional), printed instead of the draft
-    cli("report", "note", "--period", "2026-B3", "--section", "practices", "一是强化调度。\n二是优化服务。", ok=True)
-    cli("report", "note", "--period", "2026-B3", "--section", "problems", "要素保障不足。", "--reason", "会议", ok=True)
-    assert cli("report", "note", "--period", "2026-B3", "--section", "other", "x").code == 2
-    assert cli("report", "note", "--period", "2026-B9", "--section", "next", "x").code == 2
-    assert cli("report", "note", "--period", "2026-B3", "--section", "next", "a\x1bb").code == 2
+    # stored notes (admin; reason optional), printed instead of the draft
+    assert cli("report", "note", "--period", "2026-B3", "--section", "practices", "x").code == 6
+    cli.admin("report", "note", "--period", "2026-B3", "--section", "practices", "一是强化调度。\n二是优化服务。",
+              ok=True)
+    cli.admin("report", "note", "--period", "2026-B3", "--section", "problems", "要素保障不足。", "--reason", "会议",
+              ok=True)
+    assert cli.admin("report", "note", "--period", "2026-B3", "--section", "other", "x").code == 2
+    assert cli.admin("report", "note", "--period", "2026-B9", "--section", "next", "x").code == 2
+    assert cli.admin("report", "note", "--period", "2026-B3", "--section", "next", "a\x1bb").code == 2
     text = cli("report", "bulletin", *period, lang="zh", ok=True).out
     assert "主要做法" in text and "二是优化服务。" in text and "要素保障不足。" in text
     assert "存在问题（草拟）" not in text and "下步工作（草拟）" in text
@@ -180,7 +183,7 @@ def test_notes_stored_and_drafted_in_every_format(cli, county, tmp_path):
                ok=True).out
     assert "主要做法" not in html and "存在问题（草拟）" in html  # notes belong to their period
     # an empty text removes the note: drafted again
-    cli("report", "note", "--period", "2026-B3", "--section", "problems", "", ok=True)
+    cli.admin("report", "note", "--period", "2026-B3", "--section", "problems", "", ok=True)
     assert "存在问题（草拟）" in cli("report", "bulletin", *period, lang="zh", ok=True).out
     # each note is a set-up ledger entry
     entries = cli.admin("audit", "log", "--setup", json=True, ok=True).json["entries"]
@@ -261,10 +264,21 @@ def test_one_letter_per_unit_overdue_wording_and_reprint(cli, county, tmp_path):
     assert cells["反馈要求"].startswith("已逾期") and "7月9日前" in cells["反馈要求"]
     html = cli("supervision", "letters", "--reprint", number, "--output", again, json=True, ok=True).json
     assert (again / html["letters"][0]["file"].split("/")[-1]).read_text(encoding="utf-8").count("<table>") == len(xh)
+    # a second run the same day writes its own letter; each reprints as it was issued
+    cli("problem", "add", b, "通讯未通", "--kind", "other", "--owner", "XH", "--due", "2026-06-28",
+        "--on", "2026-05-03", ok=True)
+    fourth = cli("supervision", "letters", "--as-of", "2026-07-02", "--output", out, json=True, ok=True).json["letters"]
+    assert len(fourth) == 1 and fourth[0]["file"] not in {x["file"] for x in xh}
+    alone = cli("supervision", "letters", "--reprint", fourth[0]["number"], "--output", again, json=True,
+                ok=True).json["letters"]
+    assert [x["number"] for x in alone] == [fourth[0]["number"]]
+    assert (again / alone[0]["file"].split("/")[-1]).read_text(encoding="utf-8").count("<table>") == 1
+    first_again = cli("supervision", "letters", "--reprint", number, "--output", again, json=True, ok=True).json
+    assert [x["number"] for x in first_again["letters"]] == [x["number"] for x in xh]
     assert cli("supervision", "letters", "--reprint", "〔2026〕99号", "--output", again).code == 4
     assert cli("supervision", "letters", "--reprint", number, "--as-of", AS_OF, "--output", again).code == 2
     history = cli("history", b, json=True, ok=True).json["events"]
-    assert sum(1 for e in history if e["kind"] == "letter") == sum(1 for x in issued + third
+    assert sum(1 for e in history if e["kind"] == "letter") == sum(1 for x in issued + third + fourth
                                                                     if x["project"] == b)
     verify_ok(cli)
 

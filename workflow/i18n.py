@@ -339,7 +339,7 @@ HELP_ZH: dict[str, str] = {
                            "序时进度、最新进展、下步计划和督办问题。"),
     "report leaders": "包保领导一览：每位县级领导包保的项目及其阶段和红黄绿灯。",
     "report visits": "观摩：本期开工或投产的项目，以及评分表（评分项和分值见 `pipeline report criteria`）。",
-    "report note": ("填写某期通报、调度、观摩文件的文字部分（协调员、管理员），记入设置台账；"
+    "report note": ("填写某期通报、调度、观摩文件的文字部分（管理员），记入设置台账；"
                     "未填写时，存在问题和下步工作自动草拟（（草拟））。"),
     "report criteria": "设定观摩评分项及其分值（管理员），记入设置台账。",
     "county": "本县的身份（编号和名称），市里据此识别本县。",
@@ -427,7 +427,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "supervision letters --format": "输出格式：html|docx。",
     "--output": "将格式化输出写入文件 FILE 而不是标准输出。",
     "supervision letters --output": "督办函写入的目录（不存在时自动创建）。",
-    "supervision letters --reprint": "按 --format 重印已发出的督办函（连同同日发给同一收文方的各项），不新发函。",
+    "supervision letters --reprint": "按 --format 重印已发出的督办函（连同同一次发给同一收文方的各项），不新发函。",
     "seq": "要更正的事件（即 pipeline history 中的序号）。",
     "--reason": "原因（--late 补录时必填：说明为何在关账后才录入）。",
     "units edit --reason": _WHY_LEDGER,

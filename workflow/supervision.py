@@ -24,6 +24,7 @@ from workflow.find import unit_code
 from workflow.settings import Ladder, ladder
 from workflow.settings import top_leader as in_force
 from workflow.tables import assignment as ASG
+from workflow.tables import event as E
 from workflow.tables import followup as FU
 from workflow.tables import person as PE
 from workflow.tables import problem as PB
@@ -305,16 +306,22 @@ def require_level(value: int | None, what: str = "--min-level") -> int | None:
 
 
 def letters_issued_with(engine: Engine, number: str) -> list[dict]:
-    """Every letter issued on the day letter ``number`` was, each as ``commands.issue_letters`` gave it: the
-    problem as it stood on the issue date and whom its level named that day (``workflow.letters.groups``
-    picks the consolidated letter ``number`` is in).  NotFound (exit 4) for an unknown number."""
+    """Every letter issued by the run that issued letter ``number`` (one transaction: the same recording
+    time), each as ``commands.issue_letters`` gave it: the problem as it stood on the issue date and whom
+    its level named that day (``workflow.letters.groups`` picks the consolidated letter ``number`` is in).
+    NotFound (exit 4) for an unknown number."""
     text = str(number).strip()
+    issued = (select(LET, E.c.recorded_at)
+              .select_from(LET.join(E, (E.c.project_id == LET.c.project_id) & (E.c.seq == LET.c.event_seq))))
     with engine.connect() as conn:
-        day = _d(conn.execute(select(LET.c.issued_on).where(LET.c.number == text)).scalar())
-        if day is None:
+        found = conn.execute(issued.where(LET.c.number == text)).mappings().first()
+        if found is None:
             raise NotFound("letter_not_found", [{"letter": text}], number=text)
-        rows = conn.execute(select(LET).where(LET.c.issued_on == day).order_by(LET.c.year, LET.c.serial)
-                            ).mappings().all()
+        day = _d(found["issued_on"])
+        assert day is not None
+        rows = conn.execute(issued.where(LET.c.issued_on == found["issued_on"],
+                                         E.c.recorded_at == found["recorded_at"])
+                            .order_by(LET.c.year, LET.c.serial)).mappings().all()
         lad = ladder(conn, day)
         states = {p["id"]: p for p in problem_states(conn, day, lad, ids=[r["problem_id"] for r in rows])}
         out = []

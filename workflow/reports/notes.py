@@ -16,16 +16,17 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock, supervision
-from workflow.access import ADMIN, WRITERS, require
+from workflow.access import ADMIN, require
 from workflow.errors import BadInput
 from workflow.lights import milestone_reached
 from workflow.periods import Period, Span, parse_span
 from workflow.reports.windows import active_stages
 from workflow.settings import REPORTS_PREFIX, in_force, ladder, need_reason, record
+from workflow.tables import followup as FU
 from workflow.tables import project as P
 from workflow.text import unsafe_char
 
@@ -51,7 +52,7 @@ def note_key(period: Period | Span, section: str) -> str:
 
 def set_note(engine: Engine, actor: str, period: str, section: str, text: str | None, *,
              reason: str | None = None, lang: str = "en") -> dict:
-    """Store the ``section`` note of ``period`` (coordinator, admin): one set-up ledger entry in force from
+    """Store the ``section`` note of ``period`` (admin, as every set-up ledger entry): one entry in force from
     the period's first day; an empty ``text`` removes it (the section is drafted again)."""
     p = _period(period, lang)
     if section not in SECTIONS:
@@ -63,7 +64,7 @@ def set_note(engine: Engine, actor: str, period: str, section: str, text: str | 
     if bad is not None:
         raise BadInput("report_note_bad_character", char=bad)
     with engine.begin() as conn:
-        require(conn, actor, WRITERS, "write a report note")
+        require(conn, actor, ADMIN, "write a report note")
         entry = record(conn, actor, "report_note", {note_key(p, section): value or None}, p.start,
                        (reason or "").strip() or None)
     return {"period": p.label, "section": section, "text": value or None, "entry": entry["seq"]}
@@ -106,9 +107,11 @@ def _lines_next(conn: Connection, period: Period | Span, as_of: date, unit: str 
     items: list[tuple[date, str, str]] = []
     cols = {"sign": P.c.plan_sign, "fund": P.c.plan_fund, "break_ground": P.c.plan_break_ground,
             "commission": P.c.plan_commission}
-    active = active_stages()
+    in_next = [c.between(nxt.start, nxt.end) for c in cols.values()]
+    # the projects with a plan date or a promised follow-up in the next period (read by the indexes)
+    promising = select(FU.c.project_id).where(FU.c.next_on.between(nxt.start, nxt.end), FU.c.effective_on <= as_of)
     q = select(P.c.id, P.c.code, P.c.name, P.c.stage, *cols.values()).where(
-        P.c.registered_on <= as_of, P.c.stage.in_(active))
+        P.c.registered_on <= as_of, P.c.stage.in_(active_stages()), or_(*in_next, P.c.id.in_(promising)))
     if unit is not None:
         q = q.where(P.c.unit_code == unit)
     codes: dict[int, tuple[str, str]] = {}
@@ -119,7 +122,8 @@ def _lines_next(conn: Connection, period: Period | Span, as_of: date, unit: str 
             if day is not None and nxt.start <= day <= nxt.end and not milestone_reached(row[3], field):
                 word = PLAN_WORDS[field][1 if zh else 0]
                 items.append((day, row[1], f"{row[2]}计划{word}" if zh else f"{row[2]} is planned to {word}"))
-    for pid, promise in supervision.promises(conn, as_of).items():
+    promised_ids = [pid for (pid,) in conn.execute(promising)]
+    for pid, promise in (supervision.promises(conn, as_of, promised_ids) if promised_ids else {}).items():
         on = promise["next_on"]
         if pid in codes and nxt.start <= on <= nxt.end:
             step = promise["next_step"] or ("跟进" if zh else "follow up")
