@@ -93,19 +93,20 @@ def xlsx_value(value, kind: str):
 XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.00"}
 
 
-def shown_rows(sec: Section, show_all: bool) -> tuple[list[tuple[list, str]], int]:
-    """The rows of ``sec`` a terminal table shows and how many are left out: every row with ``show_all``,
-    else the first ``TERMINAL_ROWS`` plain rows and every totals row (docs/usage.md, "Long lists")."""
+def shown_rows(sec: Section, show_all: bool | None) -> tuple[list[tuple[list, str]], int]:
+    """The rows of ``sec`` a terminal table shows and how many are left out: every row with ``show_all``
+    (or None: a command without ``--all``), else the first ``TERMINAL_ROWS`` plain rows and every totals
+    row (docs/usage.md, "Output and errors")."""
     from cli.options import TERMINAL_ROWS
 
     rows = list(zip(sec.rows, sec.styles, strict=True))
-    if show_all or len(rows) <= TERMINAL_ROWS:
+    if show_all is None or show_all or len(rows) <= TERMINAL_ROWS:
         return rows, 0
     kept = [r for i, r in enumerate(rows) if i < TERMINAL_ROWS or r[1]]
     return kept, len(rows) - len(kept)
 
 
-def render_tables(report: Report, lang: str, show_all: bool = False) -> None:
+def render_tables(report: Report, lang: str, show_all: bool | None = None) -> None:
     from cli.render import table
     from workflow.catalogue import text
     from workflow.text import visible
@@ -218,7 +219,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 
 
-def emit(report: Report, fmt: str | None, output: Path | None, lang: str, show_all: bool = False) -> None:
+def emit(report: Report, fmt: str | None, output: Path | None, lang: str, show_all: bool | None = None) -> None:
     from cli.output import write_text
 
     if fmt is None:
