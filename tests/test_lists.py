@@ -94,6 +94,8 @@ def test_keyprojects_json_and_every_format(cli, county, tmp_path):
     # html
     html = cli("report", "keyprojects", "--as-of", AS_OF, "--format", "html", lang="zh", ok=True).out
     assert "<h1>重点项目推进表</h1>" in html and "设备安装" in html and 'class="wide"' in html
+    en = cli("report", "keyprojects", "--as-of", AS_OF, "--format", "html", ok=True).out
+    assert "<h1>Key project progress</h1>" in en and "On 30 June 2026 the county had 2 key projects." in en
 
 
 def test_leaders_and_visits_every_format(cli, county, tmp_path):
@@ -122,7 +124,8 @@ def test_leaders_and_visits_every_format(cli, county, tmp_path):
     assert sum(c["weight"] for c in v["criteria"]) == 100 and v["criteria"][0] == {"name": "建设进度", "weight": 30}
     assert cli("report", "visits", "--period", "2026-H2", "--as-of", "2026-07-01", json=True,
                ok=True).json["projects"] == []
-    cli.admin("report", "criteria", "进度=60", "效益=40", *DATED, ok=True)
+    stored = cli.admin("report", "criteria", "进度=60", "效益=40", *DATED, json=True, ok=True).json
+    assert stored == {"criteria": [{"name": "进度", "weight": 60}, {"name": "效益", "weight": 40}]}
     assert cli.admin("report", "criteria", "进度=60", "效益=30", *DATED).code == 2  # not 100
     assert cli.admin("report", "criteria", "进度", *DATED).code == 2
     assert cli("report", "criteria", "进度=100", *DATED).code == 6  # admin only
@@ -159,8 +162,10 @@ def test_notes_stored_and_drafted_in_every_format(cli, county, tmp_path):
     assert cli("report", "note", "--period", "2026-B3", "--section", "practices", "x").code == 6
     cli.admin("report", "note", "--period", "2026-B3", "--section", "practices", "一是强化调度。\n二是优化服务。",
               ok=True)
-    cli.admin("report", "note", "--period", "2026-B3", "--section", "problems", "要素保障不足。", "--reason", "会议",
-              ok=True)
+    stored = cli.admin("report", "note", "--period", "2026-B3", "--section", "problems", "要素保障不足。", "--reason",
+                       "会议", json=True, ok=True).json
+    assert {k: stored[k] for k in ("period", "section", "text")} == {"period": "2026-B3", "section": "problems",
+                                                                    "text": "要素保障不足。"}
     assert cli.admin("report", "note", "--period", "2026-B3", "--section", "other", "x").code == 2
     assert cli.admin("report", "note", "--period", "2026-B9", "--section", "next", "x").code == 2
     assert cli.admin("report", "note", "--period", "2026-B3", "--section", "next", "a\x1bb").code == 2
@@ -182,6 +187,8 @@ def test_notes_stored_and_drafted_in_every_format(cli, county, tmp_path):
     html = cli("report", "dispatch", "--period", "2026-Q2", "--as-of", AS_OF, "--format", "html", lang="zh",
                ok=True).out
     assert "主要做法" not in html and "存在问题（草拟）" in html  # notes belong to their period
+    english = cli("report", "dispatch", "--period", "2026-Q2", "--as-of", AS_OF, ok=True).out
+    assert "Problems (drafted)" in english and "29 days overdue" in english
     # an empty text removes the note: drafted again
     cli.admin("report", "note", "--period", "2026-B3", "--section", "problems", "", ok=True)
     assert "存在问题（草拟）" in cli("report", "bulletin", *period, lang="zh", ok=True).out
