@@ -22,6 +22,7 @@ from cli import (
     commands,
     context,
     io_cmds,
+    lists_cmds,
     panels,
     params,
     plan_cmds,
@@ -91,8 +92,8 @@ def root(
 
 
 # The commands, in the order ``pipeline --help`` lists them.
-for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds, undo_cmds,
-                supervision_cmds, city_cmds):
+for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, lists_cmds, rules_cmds, shell_cmds, plan_cmds,
+                undo_cmds, supervision_cmds, city_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 

@@ -118,6 +118,11 @@ NoPager = Annotated[bool, typer.Option(
 
 # --- reports ---------------------------------------------------------------------------------------------
 
+TERMINAL_ROWS = 50  # rows of a table printed on the terminal unless --all (cli/report_cmds.py)
+ShowAll = Annotated[bool, typer.Option(
+    "--all", help=f"Print every row of a long table (default: the first {TERMINAL_ROWS} and how many more; files "
+                  "and --json always hold every row).")]
+
 FromHistory = Annotated[bool, typer.Option(
     "--from-history", help="Compute the figures from the history events alone (projects and their records "
                            "rebuilt by replay), not from the tables; an auditor's cross-check.")]

@@ -27,6 +27,7 @@ from cli.options import (
     OutputFile,
     ReportFormat,
     Search,
+    ShowAll,
     SortKey,
     Thresholds,
     group,
@@ -92,8 +93,22 @@ def xlsx_value(value, kind: str):
 XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.00"}
 
 
-def render_tables(report: Report, lang: str) -> None:
+def shown_rows(sec: Section, show_all: bool | None) -> tuple[list[tuple[list, str]], int]:
+    """The rows of ``sec`` a terminal table shows and how many are left out: every row with ``show_all``
+    (or None: a command without ``--all``), else the first ``TERMINAL_ROWS`` plain rows and every totals
+    row (docs/usage.md, "Output and errors")."""
+    from cli.options import TERMINAL_ROWS
+
+    rows = list(zip(sec.rows, sec.styles, strict=True))
+    if show_all is None or show_all or len(rows) <= TERMINAL_ROWS:
+        return rows, 0
+    kept = [r for i, r in enumerate(rows) if i < TERMINAL_ROWS or r[1]]
+    return kept, len(rows) - len(kept)
+
+
+def render_tables(report: Report, lang: str, show_all: bool | None = None) -> None:
     from cli.render import table
+    from workflow.catalogue import text
     from workflow.text import visible
 
     console = out()
@@ -105,7 +120,8 @@ def render_tables(report: Report, lang: str) -> None:
         for col, (_, kind) in zip(tbl.columns, sec.columns, strict=True):
             if kind in ("int", "wan", "rate", "score"):
                 col.justify = "right"
-        for i, (row, style) in enumerate(zip(sec.rows, sec.styles, strict=True)):
+        rows, more = shown_rows(sec, show_all)
+        for i, (row, style) in enumerate(rows):
             if style == "total" and i and terminal:
                 tbl.add_section()
             cells = [visible(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
@@ -114,6 +130,8 @@ def render_tables(report: Report, lang: str) -> None:
             console.print(f"{sec.title or t(f'sec_{sec.key}', lang)}: -")
             continue
         console.print(tbl)
+        if more:
+            console.print(visible(text(Message("list_more_rows", n=more), lang)), style="dim", highlight=False)
     if report.info and terminal:
         console.print(" · ".join(f"{t(k, lang)} {v}" for k, v in report.info), style="dim")
 
@@ -201,11 +219,11 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 
 
-def emit(report: Report, fmt: str | None, output: Path | None, lang: str) -> None:
+def emit(report: Report, fmt: str | None, output: Path | None, lang: str, show_all: bool | None = None) -> None:
     from cli.output import write_text
 
     if fmt is None:
-        render_tables(report, lang)
+        render_tables(report, lang, show_all)
     elif fmt == "csv":
         write_text(to_csv_text(report, lang), output)
     elif fmt == "md":
@@ -463,7 +481,8 @@ report_app = group("The county's reports: bulletin, dispatch, review, evaluation
 
 
 def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, threshold: list[str] | None,
-                json: bool, fmt: str | None, output: Path | None, from_history: bool = False) -> None:
+                json: bool, fmt: str | None, output: Path | None, from_history: bool = False,
+                show_all: bool = False) -> None:
     import contextlib
 
     from workflow import closing, find, history_db, reports
@@ -496,15 +515,39 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
                 "evaluation": evaluation_report}
     report = builders[kind](doc, lang)
+    narrative = _narrative(svc, doc, unit, lang) if kind in ("bulletin", "dispatch", "review") else []
+    if narrative:
+        report.sections.append(narrative_section(narrative, lang))
     if doc.get("adjustments"):
         report.sections.append(_adjustments_section(doc["adjustments"], lang))
     if doc.get("closed"):
         report.info.append(("closed_h", t("closed_v", lang)))
     if document:
         assert fmt is not None
-        write_document(kind, report, doc, svc, period, day, unit, thresholds, lang, fmt, output)
+        write_document(kind, report, doc, svc, period, day, unit, thresholds, lang, fmt, output, narrative)
         return
-    emit(report, fmt, output, lang)
+    emit(report, fmt, output, lang, show_all)
+
+def _narrative(svc, doc: dict, unit: str | None, lang: str) -> list[dict]:
+    """The period's narrative sections (主要做法, 存在问题, 下步工作): the notes, else drafted
+    (``workflow.reports.notes``)."""
+    from datetime import date
+
+    from workflow.periods import parse_span
+    from workflow.reports import notes
+
+    with svc.engine.connect() as conn:
+        return notes.sections(conn, parse_span(doc["period"]), date.fromisoformat(doc["as_of"]), unit, lang)
+
+
+def narrative_section(items: list[dict], lang: str) -> Section:
+    """The narrative sections as a table: the section's title and a line of it per row."""
+    sec = Section("notes", [("col_note_section", "text"), ("col_note_text", "text")])
+    for item in items:
+        for line in item["lines"]:
+            sec.add([item["title"], line])
+    return sec
+
 
 def _adjustments_section(items: list[dict], lang: str) -> Section:
     """Late entries (补录) recorded in this open period for closed ones."""
@@ -572,7 +615,7 @@ def _document_list_limit() -> int:
 
 
 def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, unit: str | None, thresholds,
-                   lang: str, fmt: str, output: Path | None) -> None:
+                   lang: str, fmt: str, output: Path | None, narrative: list[dict] | None = None) -> None:
     """`--format docx|html`: the bulletin document of the period (cli/documents.py), with this report's
     tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists."""
     from cli import documents
@@ -595,9 +638,12 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
         issue = numbering.number_of(conn, kind, bulletin["period"])
         settings = office.read(conn)
     ranking = evaluation_report(evaluation, lang).sections[0]
+    if narrative:  # the narrative sections are written as text, before the red and yellow lists
+        report.sections = [s for s in report.sections if s.key != "notes"]
     document = documents.build(kind, report, bulletin, evaluation, lang, ranking=ranking,
                                number=issue.number if issue else None, office=settings,
                                today=issue.issued_on if issue else None)
+    document.lists[:0] = [(item["title"], item["lines"]) for item in narrative or []]
     if fmt == "docx":
         assert output is not None  # check_format refuses docx without --output
         documents.write_docx(document, output)
@@ -609,34 +655,34 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
 @report_app.command("bulletin")
 def report_bulletin(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
                     json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
-        from_history: FromHistory = False) -> None:
+        from_history: FromHistory = False, show_all: ShowAll = False) -> None:
     """两月一通报: per unit and in total, projects by stage, signed, capital in place (CNY, USD),
     investment completed, key projects, projects over 100 million, red/yellow, and the previous period."""
-    _run_report("bulletin", period, as_of, unit, threshold, json, fmt, output, from_history)
+    _run_report("bulletin", period, as_of, unit, threshold, json, fmt, output, from_history, show_all)
 
 
 @report_app.command("dispatch")
 def report_dispatch(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
                     json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
-        from_history: FromHistory = False) -> None:
+        from_history: FromHistory = False, show_all: ShowAll = False) -> None:
     """一季一调度: every red or yellow project with its reasons, lead leader and unit, worst first."""
-    _run_report("dispatch", period, as_of, unit, threshold, json, fmt, output, from_history)
+    _run_report("dispatch", period, as_of, unit, threshold, json, fmt, output, from_history, show_all)
 
 
 @report_app.command("review")
 def report_review(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None, threshold: Thresholds = None,
                   json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
-        from_history: FromHistory = False) -> None:
+        from_history: FromHistory = False, show_all: ShowAll = False) -> None:
     """半年一观摩: projects that reached construction or production in the period."""
-    _run_report("review", period, as_of, unit, threshold, json, fmt, output, from_history)
+    _run_report("review", period, as_of, unit, threshold, json, fmt, output, from_history, show_all)
 
 
 @report_app.command("evaluation")
 def report_evaluation(period: Period, as_of: ReportAsOf = None, unit: UnitCode = None,
                       json: JsonFlag = False, fmt: ReportFormat = None, output: OutputFile = None,
-        from_history: FromHistory = False) -> None:
+        from_history: FromHistory = False, show_all: ShowAll = False) -> None:
     """全年一考评: per unit, each target against the actual figure, completion rate, score and rank."""
-    _run_report("evaluation", period, as_of, unit, None, json, fmt, output, from_history)
+    _run_report("evaluation", period, as_of, unit, None, json, fmt, output, from_history, show_all)
 
 
 # --- warnings and the board -------------------------------------------------------------------------
@@ -646,7 +692,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
                                            help="Lights as of this date (default: today)."),
                  unit: UnitCode = None, search: Search = None, sort: SortKey = None, limit: Limit = None,
                  offset: Offset = 0, threshold: Thresholds = None, json: JsonFlag = False,
-                 fmt: ReportFormat = None, output: OutputFile = None) -> None:
+                 fmt: ReportFormat = None, output: OutputFile = None, show_all: ShowAll = False) -> None:
     """Every red and yellow project with its reasons, unit and lead leader, worst first (search,
     sort and page as `project list`)."""
     from workflow import find, listing, reports
@@ -670,7 +716,7 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
         if not doc["projects"]:
             say(Message("no_red_or_yellow", as_of=doc['as_of']))
             return
-    emit(report, fmt, output, lang)
+    emit(report, fmt, output, lang, show_all)
     if fmt is None:
         say(f"{doc['red']} {t('red', lang)}, {doc['yellow']} {t('yellow', lang)} · {t('as_of', lang)} {doc['as_of']}")
 

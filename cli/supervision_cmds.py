@@ -10,6 +10,7 @@ import typer
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, LetterFormat, OnDate, OutputDir, group
 from workflow.catalogue import Message
+from workflow.errors import BadInput
 
 problem_app = group("Problems with owners and deadlines (问题清单, 督办).")
 supervision_app = group("The escalation ladder and supervision letters (督办函).")
@@ -217,20 +218,38 @@ def supervision_letters(
     as_of: str | None = AsOf,
     min_level: int | None = typer.Option(None, "--min-level", metavar="N",
                                          help="Issue from this level (default: the ladder's letter_min_level, 2)."),
+    reprint: str | None = typer.Option(None, "--reprint", metavar="NUMBER",
+                                       help="Write an issued letter again (with the letters issued with it to the "
+                                            "same addressee), in --format; issues nothing."),
     output: OutputDir = None,
     fmt: LetterFormat = "html",
     json: JsonFlag = False,
 ) -> None:
     """Issue a numbered supervision letter (督办函) for each open problem at the level or more that has
-    no letter at its level yet; running it again for the same date issues nothing new."""
-    from workflow import letters, office
+    no letter at its level yet, written as one consolidated letter per addressee (owner unit, leader);
+    running it again for the same date issues nothing new.  --reprint NUMBER writes an issued letter again."""
+    from workflow import letters, office, settings, supervision
 
     directory = letters.prepare(output, fmt)
-    svc = STATE.service()
-    day = _day(as_of, "--as-of")
-    with svc.engine.connect() as conn:
-        issuer = office.read(conn, day).issuer  # the document settings' issuer, as the reports name it
-    issued = svc.issue_letters(as_of=day, min_level=min_level, write=letters.writer(directory, fmt, issuer))
+    svc = STATE.service(write=reprint is None)
+    if reprint is not None:
+        if as_of is not None or min_level is not None:
+            raise BadInput("letters_reprint_alone")
+        number = reprint.strip()
+        issued = next(g for g in letters.groups(supervision.letters_issued_with(svc.engine, number))
+                      if any(x["number"] == number for x in g))
+        day = issued[0]["issued_on"]
+        with svc.engine.connect() as conn:
+            issuer, reply = office.read(conn, day).issuer, settings.ladder(conn, day).reply_days
+        files = letters.writer(directory, fmt, issuer, reply)(issued)
+        for letter, path in zip(issued, files, strict=True):
+            letter["file"] = path
+    else:
+        day = _day(as_of, "--as-of")
+        with svc.engine.connect() as conn:  # the document settings' issuer, as the reports name it
+            issuer, reply = office.read(conn, day).issuer, settings.ladder(conn, day).reply_days
+        issued = svc.issue_letters(as_of=day, min_level=min_level,
+                                   write=letters.writer(directory, fmt, issuer, reply))
     doc = {"letters": [{"number": x["number"], "problem": x["problem"]["id"], "project": x["problem"]["project"],
                         "level": x["level"], "addressee": x["addressee"]["zh"], "file": x["file"]}
                        for x in issued]}

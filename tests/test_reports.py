@@ -506,7 +506,9 @@ def test_bulletin_xlsx_cells(county, tmp_path):
     path = tmp_path / "b.xlsx"
     county("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), ok=True)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["figures", "stages", "progress", "progress_category", "info"]
+    # the narrative sections (下步工作 drafted from the plan dates of 2026-B3) before the info sheet
+    assert wb.sheetnames == ["figures", "stages", "progress", "progress_category", "notes", "info"]
+    assert wb["notes"]["A2"].value == "Next steps (drafted)"
     ws = wb["figures"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["Unit", "Unit name", "Signed", "Capital in place (10k CNY)"]

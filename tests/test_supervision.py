@@ -177,6 +177,10 @@ def test_close_and_reopen_keep_the_due_date(cli):
 # --- letters -------------------------------------------------------------------------------------------
 
 
+def cells_of(document, table: int = 0) -> dict[str, str]:
+    return {r.cells[0].text: r.cells[1].text for r in document.tables[table].rows}
+
+
 def test_letters_numbered_without_gaps_idempotent_and_in_docx(cli, tmp_path):
     import docx
 
@@ -192,7 +196,7 @@ def test_letters_numbered_without_gaps_idempotent_and_in_docx(cli, tmp_path):
         [("〔2026〕1号", p1, 3), ("〔2026〕2号", p2, 2)]
     html = (out / first["letters"][0]["file"].split("/")[-1]).read_text(encoding="utf-8")
     assert "&lt;b&gt;指标&lt;/b&gt;" in html and "<b>指标" not in html and "size: A4" in html
-    for field in ("〔2026〕1号", "督办事项", "承办单位", "发改局", "责任人", "王县长", "办理时限", "2026-03-01",
+    for field in ("〔2026〕1号", "督办事项", "承办单位", "发改局", "责任人", "王县长", "办理时限", "2026年3月1日",
                   "反馈要求", "督办等级", "3级", "发改局主要负责人"):
         assert field in html, field
     # the same date again issues nothing; nor does a date where nobody climbed
@@ -208,9 +212,10 @@ def test_letters_numbered_without_gaps_idempotent_and_in_docx(cli, tmp_path):
     document = docx.Document(later[0]["file"])
     text = "\n".join(p.text for p in document.paragraphs)
     cells = {r.cells[0].text: r.cells[1].text for r in document.tables[0].rows}
-    assert "〔2026〕3号" in text and "王县长（包保县领导）" in text
+    assert "〔2026〕3号" in text and "王县长同志：" in text and "你单位" not in text  # a person: XX同志
+    assert cells_of(document)["督办对象"] == "王县长（包保县领导）"
     assert cells["编号"] == "〔2026〕3号" and cells["督办事项"].startswith("用地<b>指标</b>未落实")
-    assert cells["承办单位"] == "发改局" and cells["责任人"] == "王县长" and cells["办理时限"] == "2026-03-01"
+    assert cells["承办单位"] == "发改局" and cells["责任人"] == "王县长" and cells["办理时限"] == "2026年3月1日"
     assert cells["督办等级"].startswith("4级") and cells["项目"].startswith(code) and cells["反馈要求"]
     # --min-level, bad input
     assert cli("supervision", "letters", "--as-of", "2026-03-17", "--min-level", "9", "--output", str(out)).code == 2

@@ -320,7 +320,8 @@ HELP_ZH: dict[str, str] = {
     "problem show": "显示一个问题及其全部办理记录和当前督办等级。",
     "problem list": "列出问题（默认未办结的），最紧急的在前；可按单位、项目、是否逾期筛选。",
     "supervision": "督办：升级阶梯和督办函。",
-    "supervision letters": "为达到督办等级且尚未发函的问题生成督办函（按年连续编号，记入历史）。",
+    "supervision letters": ("为达到督办等级且尚未发函的问题生成督办函（按年连续编号，记入历史），每个承办单位、每位领导"
+                            "合并为一份；--reprint 编号 重印已发出的督办函。"),
     "supervision ladder": "督办升级阶梯：提醒、催办、单位负责人、包保县领导、县主要领导。",
     "supervision ladder show": "显示升级阶梯的各项天数和设置（--as-of 当日生效的，默认今天）。",
     "supervision ladder set": "修改升级阶梯的天数和设置（管理员），自 --from 起生效（默认今天）。每次记一条设置台账。",
@@ -334,6 +335,13 @@ HELP_ZH: dict[str, str] = {
     "report reopen": "重新打开已关账的期间（管理员），须说明原因。",
     "report diff": ("显示补录的数据若计入，将如何改变已关账期间的报表：逐项列出单位、数据项、关账时和现在的数值"
                     "（金额按报表单位，万元）（`--json`：路径和以分计的金额）。"),
+    "report keyprojects": ("重点项目推进表：每个重点项目的包保领导、责任单位、计划总投资、年度计划、年度累计完成、"
+                           "序时进度、最新进展、下步计划和督办问题。"),
+    "report leaders": "包保领导一览：每位县级领导包保的项目及其阶段和红黄绿灯。",
+    "report visits": "观摩：本期开工或投产的项目，以及评分表（评分项和分值见 `pipeline report criteria`）。",
+    "report note": ("填写某期通报、调度、观摩文件的文字部分（管理员），记入设置台账；"
+                    "未填写时，存在问题和下步工作自动草拟（（草拟））。"),
+    "report criteria": "设定观摩评分项及其分值（管理员），记入设置台账。",
     "county": "本县的身份（编号和名称），市里据此识别本县。",
     "county set": "设定本县的编号和名称（管理员），记入设置台账。",
     "county show": "显示本县的编号和名称。",
@@ -420,6 +428,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "supervision letters --format": "输出格式：html|docx。",
     "--output": "将格式化输出写入文件 FILE 而不是标准输出。",
     "supervision letters --output": "督办函写入的目录（不存在时自动创建）。",
+    "supervision letters --reprint": "按 --format 重印已发出的督办函（连同同一次发给同一收文方的各项），不新发函。",
     "seq": "要更正的事件（即 pipeline history 中的序号）。",
     "--reason": "原因（--late 补录时必填：说明为何在关账后才录入）。",
     "units edit --reason": _WHY_LEDGER,
@@ -431,6 +440,24 @@ OPTION_HELP_ZH: dict[str, str] = {
     "reassign --reason": "调整包保的原因（必填）。",
     "undo --reason": "原因（默认：一条标准说明）。",
     "report close --reason": "原因（与关账一同保存）。",
+    "report bulletin --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report dispatch --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report review --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report evaluation --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report keyprojects --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report leaders --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report visits --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "warnings --all": "列出长表格的每一行（默认只列前50行并说明还有多少行；文件和 --json 始终包含全部行）。",
+    "report keyprojects --period": "报告期，如 2026、2026-H1、2026-Q3、2026-B5（默认：--as-of 所在年度，或今年）。",
+    "report leaders --period": "报告期，如 2026、2026-H1、2026-Q3、2026-B5（默认：--as-of 所在年度，或今年）。",
+    "report visits --period": "报告期，如 2026、2026-H1、2026-Q3、2026-B5（默认：--as-of 所在年度，或今年）。",
+    "report note text": "说明的内容（为空则删除，该部分重新自动草拟）。",
+    "report note --period": "说明所属的报告期，如 2026-B5。",
+    "report note --section": "主要做法（practices）、存在问题（problems）或下步工作（next）。",
+    "report note --reason": "原因（可选；记入设置台账）。",
+    "report criteria values": "例如 建设进度=30 投资强度=25 …，合计100；不给出则恢复默认。",
+    "report criteria --from": "自此日期起生效（默认：今天）。",
+    "report criteria --reason": "原因（必填；记入设置台账）。",
     "report reopen --reason": "原因（必填）。",
     "lights set --reason": "原因（必填；记入设置台账）。",
     "documents set --reason": "原因（必填；记入设置台账）。",
@@ -499,6 +526,9 @@ OPTION_HELP_ZH: dict[str, str] = {
     "report dispatch --as-of": _AS_OF_REPORT,
     "report review --as-of": _AS_OF_REPORT,
     "report evaluation --as-of": _AS_OF_REPORT,
+    "report keyprojects --as-of": _AS_OF_REPORT,
+    "report leaders --as-of": _AS_OF_REPORT,
+    "report visits --as-of": _AS_OF_REPORT,
     "warnings --as-of": "按此日期计算预警灯（默认：今天）。",
     "board --as-of": "显示此日期的项目看板（默认：今天）。",
     "project list --as-of": "按此日期计算预警灯。",
@@ -663,6 +693,8 @@ SHEETS_ZH: dict[str, str] = {
     "dispatch": "调度项目", "evaluation": "考评", "progress": "序时进度", "progress_category": "分类序时进度",
     "series": "逐期对比", "adjustments": "已关账期间补录", "problems_open": "未办结问题",
     "problems_closed": "已销号问题",
+    "keyprojects": "重点项目推进表", "leaders": "包保领导", "leader_projects": "包保项目", "visits": "观摩项目",
+    "criteria": "评分项", "scoring": "评分表", "notes": "文字说明",
 }
 
 # Name columns of the directory listings (not a project's name).
@@ -759,6 +791,7 @@ LABELS.update({
     "letter_min_level": ("Letters from level", "发督办函等级"),
     "deduct_min_level": ("Deduct from level", "考评扣分等级"),
     "deduct_points": ("Points deducted each", "每项扣分"),
+    "reply_days": ("Overdue letter: reply within (days)", "逾期督办函反馈期限（天）"),
     "top_leader": ("County's top leader (login)", "县主要领导（登录名）"),
     **{f"problem_kind_{k}": v for k, v in {
         "land": ("land quota", "用地指标"), "energy": ("energy quota", "能耗指标"),
@@ -837,6 +870,7 @@ ERROR_WORDS: dict[str, str] = {
     # what a role may do (``access.require``): "… may not {what}"
     "load county bundles": "载入县区数据包", "set the county's identity": "设定县区身份",
     "trust a county's key": "信任县区密钥",
+    "write a report note": "填写报表文字说明", "change the site-visit criteria": "修改观摩评分项",
     "add people": "添加人员", "add projects": "登记项目", "add units": "添加单位", "add users": "添加账号",
     "change plan templates": "修改倒排工期模板", "change projects": "修改项目",
     "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",
@@ -920,3 +954,24 @@ def click_zh(text: str) -> str:
     for pattern, zh in _CLICK_COMPILED:
         text = pattern.sub(zh, text)
     return text
+
+# --- the lists leaders ask for, narrative notes (cli/lists_cmds.py) ------------------------------
+LABELS.update({
+    "sec_keyprojects": ("Key projects", "重点项目推进情况"),
+    "sec_leaders": ("County leaders", "县级领导包保情况"),
+    "sec_leader_projects": ("Projects by leader", "包保项目"),
+    "sec_visits": ("Projects to visit", "观摩项目"),
+    "sec_criteria": ("Scoring criteria", "评分标准"),
+    "sec_scoring": ("Scoring sheet", "评分表"),
+    "sec_notes": ("Notes", "文字说明"),
+    "col_progress_light": ("Planned progress", "序时进度"),
+    "col_latest_progress": ("Latest progress", "最新进展"),
+    "col_next_plan": ("Next step", "下步计划"),
+    "col_leader_title": ("Title", "职务"),
+    "col_green": ("Green", "绿灯"),
+    "col_criterion": ("Criterion", "评分项"),
+    "col_weight": ("Weight", "分值"),
+    "col_score_total": ("Total score", "总分"),
+    "col_note_section": ("Section", "部分"),
+    "col_note_text": ("Text", "内容"),
+})

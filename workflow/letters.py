@@ -8,6 +8,7 @@ A letter's fields come from ``commands.problems.issue_letters``; every text a us
 from __future__ import annotations
 
 import html
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,31 @@ from workflow.i18n import t
 FORMATS = ("html", "docx")
 ISSUER = office.ISSUER  # the default issuer; `pipeline documents set issuer=…` names the office's own
 FEEDBACK = "请于办理时限前将办理进展和结果书面反馈{issuer}；逾期未办结的，按督办等级逐级提级督办。"
+OVERDUE = "已逾期{days}天，请于{reply}前将办理进展和结果书面反馈{issuer}。"
+REPLY_DAYS = 10  # the ladder's reply_days by default (workflow/settings.py)
 
 
-def fields(letter: dict, issuer: str = ISSUER) -> list[tuple[str, str]]:
+def zh_date(d: date) -> str:
+    """2026年3月1日."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def reply_on(letter: dict, reply_days: int = REPLY_DAYS) -> date:
+    """The new reply date of an overdue problem's letter: its issue date plus the ladder's ``reply_days``."""
+    return letter["issued_on"] + timedelta(days=reply_days)
+
+
+def feedback(letter: dict, issuer: str = ISSUER, reply_days: int = REPLY_DAYS) -> str:
+    """What the letter asks: an overdue problem says how many days it is overdue and gives a new reply date
+    (已逾期N天，请于X月X日前反馈); one not yet due asks for a reply by its due date."""
+    days = letter["problem"].get("overdue_days") or 0
+    if days > 0:
+        reply = reply_on(letter, reply_days)
+        return OVERDUE.format(days=days, reply=f"{reply.month}月{reply.day}日", issuer=issuer)
+    return FEEDBACK.format(issuer=issuer)
+
+
+def fields(letter: dict, issuer: str = ISSUER, reply_days: int = REPLY_DAYS) -> list[tuple[str, str]]:
     """The letter's fields in order: (label, value)."""
     p = letter["problem"]
     kind = t(f"problem_kind_{p['kind']}", "zh")
@@ -32,29 +55,90 @@ def fields(letter: dict, issuer: str = ISSUER) -> list[tuple[str, str]]:
         ("项目", f"{p['project']} {p['project_name']}"),
         ("承办单位", p["owner_unit_name"] or p["owner_unit"]),
         ("责任人", letter.get("owner_person_name") or "承办单位主要负责人"),
-        ("办理时限", p["due"].isoformat()),
-        ("反馈要求", FEEDBACK.format(issuer=issuer)),
+        ("办理时限", zh_date(p["due"])),
+        ("反馈要求", feedback(letter, issuer, reply_days)),
         ("督办等级", f"{level}级（{t(f'level_{level}', 'zh')}）"),
+        ("督办对象", letter["addressee"]["zh"]),
     ]
 
 
-def file_name(letter: dict, fmt: str) -> str:
-    return f"letter-{letter['year']}-{letter['serial']:04d}-problem-{letter['problem']['id']}.{fmt}"
+def to_person(letter: dict) -> str | None:
+    """The name of the person a letter is addressed to, or None when it goes to a unit (levels 2 and 3;
+    a lower level without a person responsible)."""
+    to = letter["addressee"]
+    if to.get("login") is None:
+        return "县主要领导" if letter["level"] >= 5 else None
+    return to.get("name") or str(to["zh"]).split("（")[0]
 
 
-def to_html(letter: dict, issuer: str = ISSUER) -> str:
-    """The letter in the official format (``workflow.docformat``): the issuer in red over the red line,
-    the number, the title 督办函, the addressee, the fields, the issuer and date."""
+def salutation(letter: dict) -> tuple[str, str]:
+    """(the line the letter opens with, how it says "you"): a unit "发改局：" / "你单位", a person
+    "王县长同志：" / "你"."""
+    person = to_person(letter)
+    if person is not None:
+        return f"{person}同志：", "你"
+    p = letter["problem"]
+    return f"{p['owner_unit_name'] or p['owner_unit']}：", "你单位"
+
+
+def group_key(letter: dict) -> tuple:
+    """Whom a consolidated letter goes to: the owner unit (levels 2 and 3, whether the unit or its head is
+    named), else the person the level names (the person responsible, the lead leader, the top leader)."""
+    if to_person(letter) is None:
+        return (letter["issued_on"], "unit", letter["problem"]["owner_unit"])
+    return (letter["issued_on"], "person", letter["addressee"].get("login"), letter["addressee"]["zh"])
+
+
+def groups(letters: list[dict]) -> list[list[dict]]:
+    """The letters of one addressee on one day, in issue order: one consolidated letter each (per owner
+    unit, per leader)."""
+    out: dict[tuple, list[dict]] = {}
+    for letter in letters:
+        out.setdefault(group_key(letter), []).append(letter)
+    return list(out.values())
+
+
+def _opening(group: list[dict]) -> tuple[str, str]:
+    head, you = salutation(group[0])
+    n = len(group)
+    what = "下列事项" if n == 1 else f"下列{n}项事项"
+    return head, f"现将{you}承办的{what}交办督办，请抓紧办理并按要求反馈。"
+
+
+def file_name(letter: dict | list[dict], fmt: str) -> str:
+    group = letter if isinstance(letter, list) else [letter]
+    first = group[0]
+    if len(group) == 1:
+        return f"letter-{first['year']}-{first['serial']:04d}-problem-{first['problem']['id']}.{fmt}"
+    return f"letter-{first['year']}-{first['serial']:04d}-{len(group)}-problems.{fmt}"
+
+
+def _group(letter: dict | list[dict]) -> list[dict]:
+    return letter if isinstance(letter, list) else [letter]
+
+
+def to_html(letter: dict | list[dict], issuer: str = ISSUER, reply_days: int = REPLY_DAYS) -> str:
+    """The letter (one, or the consolidated letter of one addressee) in the official format
+    (``workflow.docformat``): the issuer in red over the red line, the number, the title 督办函, the
+    addressee, each problem's fields, the issuer and date."""
     e = html.escape
-    rows = "\n".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in fields(letter, issuer))
-    to = letter["addressee"]["zh"]
-    issued = letter["issued_on"]
+    group = _group(letter)
+    tables = []
+    for i, item in enumerate(group, start=1):
+        rows = "\n".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>"
+                         for label, value in fields(item, issuer, reply_days))
+        numeral = _NUMERALS[i - 1] if i <= len(_NUMERALS) else str(i)
+        heading = f'<p class="item">{numeral}、{e(item["problem"]["text"])}</p>' if len(group) > 1 else ""
+        tables.append(f"{heading}<table>\n{rows}\n</table>")
+    head, opening = _opening(group)
+    first = group[0]
+    issued = first["issued_on"]
     pg, fonts = F.PAGE, F.CSS_FONTS
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
-<title>督办函 {e(letter['number'])}</title>
+<title>督办函 {e(first['number'])}</title>
 <style>
 @page {{ size: A4; margin: {pg['top']}mm {pg['right']}mm {pg['bottom']}mm {pg['left']}mm; }}
 body {{ font-family: {fonts['body']}; font-size: {F.BODY_PT}pt; line-height: {F.LINE_PT}pt; }}
@@ -65,7 +149,8 @@ p {{ margin: 0; }}
 h1 {{ text-align: center; font-family: {fonts['title']}; font-size: {F.TITLE_PT}pt; font-weight: bold;
   font-synthesis: none; margin: {F.LINE_PT}pt 0 0; }}
 .number {{ text-align: center; margin-bottom: {F.LINE_PT}pt; }}
-.body {{ text-indent: 2em; }}
+.body, .item {{ text-indent: 2em; }}
+.item {{ font-family: {fonts['heading']}; }}
 table {{ width: 100%; border-collapse: collapse; page-break-inside: avoid; margin: 6pt 0; font-size: {F.PAGE_PT}pt;
   line-height: 1.5; }}
 th, td {{ border: 1px solid #000; padding: 1mm 2mm; vertical-align: top; }}
@@ -76,25 +161,29 @@ th {{ width: 28mm; white-space: nowrap; text-align: left; font-family: {fonts['h
 <body>
 <p class="mark" style="font-size: {F.mark_size(issuer):g}pt">{e(issuer)}</p>
 <h1>督办函</h1>
-<p class="number">{e(letter['number'])}</p>
-<p>{e(to)}：</p>
-<p class="body">现将下列事项交由你单位（你）督办落实，请按要求办理并反馈。</p>
-<table>
-{rows}
-</table>
-<p class="sign">{e(issuer)}<br>{issued.year}年{issued.month}月{issued.day}日</p>
+<p class="number">{e(first['number'])}</p>
+<p>{e(head)}</p>
+<p class="body">{e(opening)}</p>
+{"".join(tables)}
+<p class="sign">{e(issuer)}<br>{zh_date(issued)}</p>
 </body>
 </html>
 """
 
 
-def write_docx(letter: dict, path: Path, issuer: str = ISSUER) -> None:
-    """The letter as a Word document in the official format (python-docx is imported here only)."""
+_NUMERALS = "一二三四五六七八九十"
+
+
+def write_docx(letter: dict | list[dict], path: Path, issuer: str = ISSUER, reply_days: int = REPLY_DAYS) -> None:
+    """The letter (one, or one addressee's consolidated letter) as a Word document in the official format
+    (python-docx is imported here only)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
+    group = _group(letter)
+    first = group[0]
     document = docx.Document()
     F.page_setup(document.sections[0], False)
     document.settings.odd_and_even_pages_header_footer = True
@@ -121,28 +210,33 @@ def write_docx(letter: dict, path: Path, issuer: str = ISSUER) -> None:
     title = para("督办函", F.TITLE_FONT, F.TITLE_PT, WD_ALIGN_PARAGRAPH.CENTER)
     title.paragraph_format.space_before = Pt(F.LINE_PT)
     title.paragraph_format.line_spacing = Pt(F.TITLE_PT * 1.5)
-    para(letter["number"], align=WD_ALIGN_PARAGRAPH.CENTER).paragraph_format.space_after = Pt(F.LINE_PT)
-    para(f"{letter['addressee']['zh']}：")
-    para("现将下列事项交由你单位（你）督办落实，请按要求办理并反馈。").paragraph_format.first_line_indent = Pt(
-        2 * F.BODY_PT)
-    rows = fields(letter, issuer)
-    table = document.add_table(rows=len(rows), cols=2)
-    table.style = "Table Grid"
-    table.autofit = False
-    table.columns[0].width, table.columns[1].width = Mm(32), Mm(F.TEXT_WIDTH - 32)
-    for (label, value), row in zip(rows, table.rows, strict=True):
-        for cell, text, font, width in ((row.cells[0], label, F.HEADING_FONT, 32), (row.cells[1], value, F.BODY_FONT,
-                                                                                     F.TEXT_WIDTH - 32)):
-            cell.width = Mm(width)
-            p = cell.paragraphs[0]
-            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-            F.run_font(p.add_run(text), font, F.PAGE_PT)
-    issued = letter["issued_on"]
+    para(first["number"], align=WD_ALIGN_PARAGRAPH.CENTER).paragraph_format.space_after = Pt(F.LINE_PT)
+    head, opening = _opening(group)
+    para(head)
+    para(opening).paragraph_format.first_line_indent = Pt(2 * F.BODY_PT)
+    for i, item in enumerate(group, start=1):
+        if len(group) > 1:
+            numeral = _NUMERALS[i - 1] if i <= len(_NUMERALS) else str(i)
+            para(f"{numeral}、{item['problem']['text']}", F.HEADING_FONT).paragraph_format.first_line_indent = Pt(
+                2 * F.BODY_PT)
+        rows = fields(item, issuer, reply_days)
+        table = document.add_table(rows=len(rows), cols=2)
+        table.style = "Table Grid"
+        table.autofit = False
+        table.columns[0].width, table.columns[1].width = Mm(32), Mm(F.TEXT_WIDTH - 32)
+        for (label, value), row in zip(rows, table.rows, strict=True):
+            for cell, text, font, width in ((row.cells[0], label, F.HEADING_FONT, 32),
+                                            (row.cells[1], value, F.BODY_FONT, F.TEXT_WIDTH - 32)):
+                cell.width = Mm(width)
+                p = cell.paragraphs[0]
+                p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                F.run_font(p.add_run(text), font, F.PAGE_PT)
+    issued = first["issued_on"]
     document.add_paragraph()
-    for text in (issuer, f"{issued.year}年{issued.month}月{issued.day}日"):
+    for text in (issuer, zh_date(issued)):
         p = para(text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         p.paragraph_format.right_indent = Pt(4 * F.BODY_PT)
-    document.core_properties.title = f"督办函 {letter['number']}"
+    document.core_properties.title = f"督办函 {first['number']}"
     document.save(str(path))
 
 
@@ -161,19 +255,21 @@ def prepare(output: Path | None, fmt: str) -> Path:
     return output
 
 
-def writer(output: Path, fmt: str, issuer: str = ISSUER) -> Any:
-    """``write(letters) -> [file paths]`` for ``Service.issue_letters``; ``issuer`` is the document
-    settings' issuer (``workflow.office``)."""
+def writer(output: Path, fmt: str, issuer: str = ISSUER, reply_days: int = REPLY_DAYS) -> Any:
+    """``write(letters) -> [file paths]`` for ``Service.issue_letters``: one file per addressee and day (a
+    consolidated letter listing its problems), each letter's path that of its file; ``issuer`` is the
+    document settings' issuer (``workflow.office``), ``reply_days`` the ladder's."""
 
     def write(letters: list[dict]) -> list[str]:
-        paths = []
-        for letter in letters:
-            path = output / file_name(letter, fmt)
+        where: dict[int, str] = {}
+        for group in groups(letters):
+            path = output / file_name(group, fmt)
             if fmt == "html":
-                path.write_text(to_html(letter, issuer), encoding="utf-8")
+                path.write_text(to_html(group, issuer, reply_days), encoding="utf-8")
             else:
-                write_docx(letter, path, issuer)
-            paths.append(str(path))
-        return paths
+                write_docx(group, path, issuer, reply_days)
+            for letter in group:
+                where[id(letter)] = str(path)
+        return [where[id(letter)] for letter in letters]
 
     return write

@@ -40,6 +40,7 @@ from workflow.tables import setting as ST
 LIGHT_PREFIX = "lights."
 LADDER_PREFIX = "supervision."
 DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/office.py)
+REPORTS_PREFIX = "reports."  # report notes and the site-visit criteria (workflow/reports/notes.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
 KIND = "setting"  # the kind of the set-up ledger's settings entries
@@ -48,8 +49,9 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
-    document settings)?"""
-    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
+    document settings, the report notes and site-visit criteria)?"""
+    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, REPORTS_PREFIX))
+            or key in (TOP_LEADER, UNDO_WINDOW_KEY))
 
 
 # --- the ledger and its projection -------------------------------------------------------------------
@@ -295,6 +297,7 @@ class Ladder:
     letter_min_level: int = 2  # `supervision letters` issues letters from this level (default)
     deduct_min_level: int = 2  # the evaluation deducts for open problems at this level or more …
     deduct_points: int = 1  # … this many points each, from the owner unit's score
+    reply_days: int = 10  # an overdue problem's letter asks for a reply within this many days
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, object] | None) -> Ladder:

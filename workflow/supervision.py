@@ -24,6 +24,7 @@ from workflow.find import unit_code
 from workflow.settings import Ladder, ladder
 from workflow.settings import top_leader as in_force
 from workflow.tables import assignment as ASG
+from workflow.tables import event as E
 from workflow.tables import followup as FU
 from workflow.tables import person as PE
 from workflow.tables import problem as PB
@@ -299,3 +300,35 @@ def require_level(value: int | None, what: str = "--min-level") -> int | None:
     if value is not None and not 0 <= value <= 5:
         raise BadInput("must_be_level_from", what=what, value=value)
     return value
+
+
+# --- reprinting a letter --------------------------------------------------------------------------------
+
+
+def letters_issued_with(engine: Engine, number: str) -> list[dict]:
+    """Every letter issued by the run that issued letter ``number`` (one transaction: the same recording
+    time), each as ``commands.issue_letters`` gave it: the problem as it stood on the issue date and whom
+    its level named that day (``workflow.letters.groups`` picks the consolidated letter ``number`` is in).
+    NotFound (exit 4) for an unknown number."""
+    text = str(number).strip()
+    issued = (select(LET, E.c.recorded_at)
+              .select_from(LET.join(E, (E.c.project_id == LET.c.project_id) & (E.c.seq == LET.c.event_seq))))
+    with engine.connect() as conn:
+        found = conn.execute(issued.where(LET.c.number == text)).mappings().first()
+        if found is None:
+            raise NotFound("letter_not_found", [{"letter": text}], number=text)
+        day = _d(found["issued_on"])
+        assert day is not None
+        rows = conn.execute(issued.where(LET.c.issued_on == found["issued_on"],
+                                         E.c.recorded_at == found["recorded_at"])
+                            .order_by(LET.c.year, LET.c.serial)).mappings().all()
+        lad = ladder(conn, day)
+        states = {p["id"]: p for p in problem_states(conn, day, lad, ids=[r["problem_id"] for r in rows])}
+        out = []
+        for r in rows:
+            p = states[r["problem_id"]]
+            to = addressee(conn, {**p, "level": r["level"]}, day)
+            out.append({"number": r["number"], "year": r["year"], "serial": r["serial"], "problem": p,
+                        "level": r["level"], "addressee": {**to, "zh": r["addressee"]}, "issued_on": day,
+                        "owner_person_name": person_name(conn, p["owner_person"])})
+    return out

@@ -24,8 +24,9 @@ Counting rules (docs/lights-and-reports.md, "What the figures count", rules 1–
 Modules: ``windows`` (the constants, stages in order, a report period cut at its as-of date), ``state``
 (snapshots: the state of every project on a date), ``figures`` (flows and figures of a window, by unit),
 ``planned`` (planned progress and spans), ``kinds`` (bulletin, warnings and dispatch, review,
-evaluation, the board).  This package re-exports the names its importers use (a test patches a name in
-the module that reads it, not here).
+evaluation, the board), ``lists`` (key projects, leaders, visits) and ``notes`` (narrative sections,
+visit criteria), imported by their users as ``workflow.reports.lists`` / ``.notes``.  This package
+re-exports the names its importers use (a test patches a name in the module that reads it, not here).
 """
 
 from workflow.lights import Thresholds
