@@ -855,6 +855,8 @@ ERROR_WORDS: dict[str, str] = {
     # what a role may do (``access.require``): "… may not {what}"
     "load county bundles": "载入县区数据包", "set the county's identity": "设定县区身份",
     "trust a county's key": "信任县区密钥",
+    "deploy workflow versions": "部署流程版本", "migrate projects": "迁移项目的流程版本",
+    "retire projects": "项目出库",
     "add people": "添加人员", "add projects": "登记项目", "add units": "添加单位", "add users": "添加账号",
     "change plan templates": "修改倒排工期模板", "change projects": "修改项目",
     "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",
