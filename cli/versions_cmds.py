@@ -1,5 +1,5 @@
-"""``pipeline workflow deploy|list|migrate|diff`` (workflow versions for running projects) and
-``pipeline project retire`` (出库).
+"""``pipeline workflow deploy|list|migrate|diff`` (workflow versions for running projects),
+``pipeline project retire``, ``pipeline report stale`` and ``pipeline stale-days`` (出库).
 
 Thin: call ``workflow.service``, render.  No SQL here.
 """
@@ -12,7 +12,8 @@ import typer
 
 from cli.commands import project_app
 from cli.context import STATE, emit_json, say
-from cli.options import ExpectVersion, JsonFlag, OnDate
+from cli.options import ExpectVersion, JsonFlag, OnDate, OutputFile, ReportFormat
+from cli.report_cmds import UnitCode, report_app
 from cli.schema_cmds import wf_app
 from workflow.catalogue import Message
 from workflow.errors import BadInput
@@ -152,5 +153,60 @@ def project_retire(
                 on=e["effective_on"]))
 
 
+@report_app.command("stale")
+def report_stale(
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="As of this date (default: today)."),
+    days: int = typer.Option(None, "--days", metavar="N",
+                             help="Days without a follow-up (default: the stale-days setting in force)."),
+    unit: UnitCode = None,
+    json: JsonFlag = False,
+    fmt: ReportFormat = None,
+    output: OutputFile = None,
+) -> None:
+    """Leads and negotiations with no follow-up for N days: proposals for 出库 (`project retire`)."""
+    from cli.report_cmds import _check, _date, emit, t
+    from cli.sections import Report, Section
+    from workflow import find
+    from workflow.errors import BadInput as Bad
+
+    _check(fmt, output, json)
+    if fmt in ("docx", "html"):
+        raise Bad("format_writes_report_document", fmt=fmt)
+    day = _date(as_of, "--as-of")
+    svc = STATE.service(write=False)
+    doc = svc.stale(day, days=days, unit=find.resolve_unit(svc.engine, unit))
+    if json:
+        emit_json(doc)
+        return
+    lang = STATE.lang
+    from cli.render import stage_label
+
+    sec = Section("stale", [("code", "text"), ("name", "text"), ("unit", "text"), ("stage", "text"),
+                            ("registered_on", "text"), ("last_followup_on", "text"), ("idle_days", "int")])
+    for p in doc["projects"]:
+        sec.add([p["code"], p["name"], p["unit"] or "", stage_label(p["stage"], lang), p["registered_on"],
+                 p["last_followup_on"] or "", p["idle_days"]])
+    if fmt is None and not doc["projects"]:
+        say(Message("stale_none", days=doc["days"], as_of=doc["as_of"]))
+        return
+    emit(Report(f"{t('stale', lang)} {doc['as_of']}", [sec], "stale", [("as_of", doc["as_of"])]), fmt, output, lang)
+
+
+def stale_days_cmd(
+    days: int = typer.Argument(None, help="Days without a follow-up before a lead is proposed for 出库; omit to show."),
+    reason: str = typer.Option(None, "--reason", help="Why (required to change it; kept in the set-up ledger)."),
+    json: JsonFlag = False,
+) -> None:
+    """Show or set (admin, from today; a set-up ledger entry) the days `report stale` uses."""
+    svc = STATE.service(write=days is not None)
+    value = svc.stale_days() if days is None else svc.set_stale_days(days, reason=reason)
+    if json:
+        emit_json({"stale_days": value})
+    else:
+        say(Message("stale_days_now", days=value))
+
+
 def register(app: typer.Typer) -> None:
-    """The commands are on the ``workflow`` and ``project`` groups, which their own modules register."""
+    """``stale-days`` on the root; the other commands are on the ``workflow``, ``project`` and ``report``
+    groups, which their own modules register."""
+    app.command("stale-days")(stale_days_cmd)

@@ -283,3 +283,34 @@ def test_a_retired_project_leaves_active_counts_from_its_date_and_not_before(cli
 
     assert "retired" in LOST_STAGES  # out of the key-project and 超亿元 counts
     verify_ok(cli)
+
+
+def test_report_stale_proposes_idle_leads_by_a_ledgered_setting(cli, tmp_path):
+    today = date.today()
+    old = add(cli, "Idle lead", on=(today - timedelta(days=400)).isoformat())
+    fresh = add(cli, "Followed lead", on=(today - timedelta(days=400)).isoformat())
+    cli("followup", "add", fresh, "电话沟通", "--on", (today - timedelta(days=20)).isoformat(), ok=True)
+    moving = add(cli, "Moving", on=(today - timedelta(days=400)).isoformat())
+    cli("advance", moving, "submit", ok=True)  # not a lead any more
+    doc = cli("report", "stale", json=True, ok=True).json
+    assert doc["days"] == 365 and [p["code"] for p in doc["projects"]] == [old]
+    assert doc["projects"][0]["idle_days"] == 400 and doc["projects"][0]["last_followup_on"] is None
+    assert [p["code"] for p in cli("report", "stale", "--days", "10", json=True, ok=True).json["projects"]] == [
+        old, fresh]
+    # as of a date before the follow-up both were idle only since registration
+    earlier = (today - timedelta(days=30)).isoformat()
+    assert cli("report", "stale", "--as-of", earlier, "--days", "300", json=True, ok=True).json["total"] == 3
+    assert cli("stale-days", "15", "--reason", "x").code == 6  # an admin's
+    assert cli.admin("stale-days", "15").code == 2  # with a reason
+    assert cli.admin("stale-days", "0", "--reason", "x").code == 2
+    cli.admin("stale-days", "15", "--reason", "县里规定半月一跟进", ok=True)
+    assert cli("report", "stale", json=True, ok=True).json["total"] == 2
+    entry = cli.admin("audit", "log", "--setup", json=True, ok=True).json["entries"][-1]
+    assert entry["payload"]["values"] == {"stale.days": "15"} and entry["reason"] == "县里规定半月一跟进"
+    out = tmp_path / "stale.xlsx"
+    cli("report", "stale", "--format", "xlsx", "--output", out, ok=True)
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out)["stale"]
+    assert [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)] == [old, fresh]
+    verify_ok(cli)

@@ -249,6 +249,8 @@ HELP_ZH: dict[str, str] = {
     "workflow migrate": "按阶段映射将在办项目迁移到同一流程的另一版本（管理员）；全部迁移或全不迁移。",
     "workflow diff": "两个流程版本之间的变化：阶段、操作、条件、文件、审核项。",
     "project retire": "出库：将在办项目移入终态阶段“已出库”（管理员或其包保县级领导）。",
+    "report stale": "连续 N 天无跟进的意向在谈项目：出库提示（出库用 `project retire`）。",
+    "stale-days": "查看或设置（管理员，自今日起；记入设置台账）`report stale` 使用的天数。",
     "audit": "审计：跨项目日志、校验点、历史校验。",
     "audit log": ("所有项目的事件，按生效日期流式输出（任意规模内存恒定）；加 --setup 则列出设置台账的记录"
                   "及其操作人、生效日期和原因。"),
@@ -479,6 +481,10 @@ OPTION_HELP_ZH: dict[str, str] = {
     "workflow diff v2": "与之比较的版本。",
     "project retire code": "项目编号。",
     "project retire --reason": "项目出库的原因（必填）。",
+    "report stale --as-of": "截至该日期（默认：今天）。",
+    "report stale --days": "无跟进的天数（默认：当时有效的出库提示天数设置）。",
+    "stale-days days": "意向在谈项目无跟进多少天即提示出库；省略则显示当前设置。",
+    "stale-days --reason": "原因（修改时必填；记入设置台账）。",
     "--dry-run": "检查每一行并说明将导入什么；不写入任何数据。",
     "project plan --dry-run": "只显示日期，不作记录。",
     "project plan --yes": "记录该计划（不加则只显示）。",
@@ -674,6 +680,7 @@ def localize_help(cmd: object, lang: str, path: str = "") -> None:
 
 # Workbook sheet names under --lang zh (reports' sections by key).
 SHEETS_ZH: dict[str, str] = {
+    "stale": "出库提示",
     "figures": "汇总", "stages": "分阶段", "bulletin": "通报", "summary": "分单位汇总", "projects": "项目",
     "ranking": "排名", "details": "明细", "info": "说明", "warnings": "预警项目", "review": "观摩项目",
     "dispatch": "调度项目", "evaluation": "考评", "progress": "序时进度", "progress_category": "分类序时进度",
@@ -735,6 +742,9 @@ LABELS.update({
     "problem_reopen": ("problem reopened", "问题退回重办"),
     "letter": ("supervision letter", "督办函"),
     "migrated": ("moved to another workflow version", "流程版本迁移"),
+    "stale": ("Proposed for 出库: no follow-up", "出库提示：长期无跟进"),
+    "idle_days": ("Days without follow-up", "无跟进天数"),
+    "sec_stale": ("Leads and negotiations without a follow-up", "长期无跟进的意向在谈项目"),
     "retired": ("retired from the pipeline", "出库"),
     "sec_problems_closed": ("Problems closed in the period", "本期销号问题"),
     "col_problem": ("Problem", "问题编号"),
@@ -856,7 +866,7 @@ ERROR_WORDS: dict[str, str] = {
     "load county bundles": "载入县区数据包", "set the county's identity": "设定县区身份",
     "trust a county's key": "信任县区密钥",
     "deploy workflow versions": "部署流程版本", "migrate projects": "迁移项目的流程版本",
-    "retire projects": "项目出库",
+    "retire projects": "项目出库", "change the stale days": "修改出库提示天数",
     "add people": "添加人员", "add projects": "登记项目", "add units": "添加单位", "add users": "添加账号",
     "change plan templates": "修改倒排工期模板", "change projects": "修改项目",
     "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",

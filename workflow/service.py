@@ -346,6 +346,24 @@ class Service:
                          lambda txn, proj: commands.retire(txn, proj, on=effective(on), reason=reason, role=role[0]),
                          check=check, expect_version=expect_version)
 
+    def stale(self, as_of: date | None = None, *, days: int | None = None, unit: str | None = None) -> dict:
+        """`report stale`: the leads proposed for 出库 on ``as_of`` (default: today)."""
+        from workflow import stale
+
+        with self.engine.connect() as conn:
+            return stale.stale(conn, as_of or effective(None), days=days, unit=unit)
+
+    def stale_days(self) -> int:
+        from workflow import stale
+
+        with self.engine.connect() as conn:
+            return stale.stale_days(conn)
+
+    def set_stale_days(self, days: int, *, reason: str | None = None) -> int:
+        from workflow import stale
+
+        return stale.set_stale_days(self.engine, self.actor, days, reason=reason)
+
     def deploy_workflow(self, text: str, *, reason: str | None = None) -> dict:
         from workflow import versions
 

@@ -42,6 +42,7 @@ LADDER_PREFIX = "supervision."
 DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/office.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
+STALE_DAYS_KEY = "stale.days"  # `report stale`: days without a follow-up before a lead is proposed for 出库
 KIND = "setting"  # the kind of the set-up ledger's settings entries
 ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upgrade to schema 0007
 
@@ -49,7 +50,8 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
     document settings)?"""
-    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
+    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY,
+                                                                                     STALE_DAYS_KEY)
 
 
 # --- the ledger and its projection -------------------------------------------------------------------
