@@ -120,15 +120,15 @@ def versions(conn: Any) -> list[dict]:
         c[0] += n
         if stage not in finals:
             c[1] += n
-    out = [{"name": DEFAULT_NAME, "version": DEFAULT_VERSION, "shipped": True, "deployed_by": None,
-            "recorded_at": None, "reason": None}]
+    out: list[dict[str, Any]] = [{"name": DEFAULT_NAME, "version": DEFAULT_VERSION, "shipped": True,
+                                  "deployed_by": None, "recorded_at": None, "reason": None}]
     for r in conn.execute(select(L.c.target, L.c.actor, L.c.recorded_at, L.c.reason)
                           .where(L.c.kind == DEPLOYED_KIND).order_by(L.c.seq)).mappings():
         name, _, v = str(r["target"]).rpartition(":")
         out.append({"name": name, "version": int(v), "shipped": False, "deployed_by": r["actor"],
                     "recorded_at": str(r["recorded_at"])[:19], "reason": r["reason"]})
     for item in out:
-        projects, running = counts.get((item["name"], item["version"]), [0, 0])
+        projects, running = counts.get((str(item["name"]), int(item["version"])), [0, 0])
         item["projects"] = projects
         item["running"] = running
     return out

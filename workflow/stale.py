@@ -53,7 +53,7 @@ def stale(conn: Connection, as_of: date, *, days: int | None = None, unit: str |
         raise BadInput("stale_days_out_of_range", days=days, most=STALE_DAYS_MAX)
     n = stale_days(conn, as_of) if days is None else days
     first = default_definition().initial
-    out = []
+    out: list[dict[str, Any]] = []
     for s in snapshots(conn, as_of, Thresholds(), unit=unit, reasons=False):
         if s.stage != first:
             continue
@@ -64,5 +64,5 @@ def stale(conn: Connection, as_of: date, *, days: int | None = None, unit: str |
                         "registered_on": s.registered_on.isoformat(),
                         "last_followup_on": s.last_followup_on.isoformat() if s.last_followup_on else None,
                         "idle_days": idle})
-    out.sort(key=lambda p: (-p["idle_days"], p["code"]))
+    out.sort(key=lambda p: (-int(p["idle_days"]), str(p["code"])))
     return {"as_of": as_of.isoformat(), "days": n, "stage": first, "total": len(out), "projects": out}

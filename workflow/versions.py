@@ -113,14 +113,14 @@ def check_project(proj: Any, facts: Any, new: WorkflowDefinition, stage_map: Map
     into = [t for t in new.transitions if t.dest == dest]
     if dest != new.initial and into and not new_keys[dest].is_paused:
         ctx = context_of(proj, facts, reason)
-        failed: list[list[Message]] = []
+        failed: list[list[Message]] = []  # per move into the stage: its guards that fail
         for t in into:
             bad = [r.said for r in evaluate(t.guards, ctx, new.guard_labels) if not r.ok]
             if not bad:
                 break
             failed.append(bad)
         else:
-            problems.extend(min(failed, key=len))
+            problems.extend(sorted(failed, key=len)[0])
     return dest, held, problems
 
 
