@@ -151,6 +151,9 @@ def test_migrate_checks_every_project_moves_all_or_none_and_history_follows(cli,
     assert last["kind"] == "migrated" and last["from"] == "on_hold" and last["to"] == "on_hold"
     assert last["actor"] == ADMIN and last["reason"] == "2027 procedure"
     assert last["payload"] == {"workflow": "investment", "from_version": 1, "to_version": 2, "held_from": "intake"}
+    listed = {(v["name"], v["version"]): (v["projects"], v["running"])
+              for v in cli("workflow", "list", json=True, ok=True).json["versions"]}
+    assert listed == {("investment", 1): (1, 1), ("investment", 2): (2, 2)}
     verify_ok(cli)
 
     # each goes on under its own version: v2's moves for the migrated, v1's for the other

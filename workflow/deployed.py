@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from workflow.definition import (
     DEFAULT_NAME,
     DEFAULT_VERSION,
-    default_definition,
     get_definition,
     load_definition,
     use_deployed,
@@ -112,13 +111,19 @@ def versions(conn: Any) -> list[dict]:
     """Every version a project may run under: the shipped default, then the deployed ones in ledger
     order, each with the projects on it (``running``: not in a final stage) and who deployed it."""
     counts: dict[tuple[str, int], list[int]] = {}
-    finals = {s.key for s in default_definition().stages if s.is_final}
+    finals: dict[tuple[str, int], set[str]] = {}
     for name, version, stage, n in conn.execute(
             select(P.c.workflow_name, P.c.workflow_version, P.c.stage, func.count())
             .group_by(P.c.workflow_name, P.c.workflow_version, P.c.stage)):
-        c = counts.setdefault((name, int(version)), [0, 0])
+        key = (name, int(version))
+        if key not in finals:
+            try:
+                finals[key] = {s.key for s in get_definition(*key).stages if s.is_final}
+            except BadInput:  # a version this program does not know: every project counted as running
+                finals[key] = set()
+        c = counts.setdefault(key, [0, 0])
         c[0] += n
-        if stage not in finals:
+        if stage not in finals[key]:
             c[1] += n
     out: list[dict[str, Any]] = [{"name": DEFAULT_NAME, "version": DEFAULT_VERSION, "shipped": True,
                                   "deployed_by": None, "recorded_at": None, "reason": None}]
