@@ -13,6 +13,7 @@ version reads nothing.
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
 
 from sqlalchemy import func, select
@@ -78,9 +79,15 @@ class Deployed:
         return found
 
 
+_ATTACHED: weakref.WeakKeyDictionary[Any, Deployed] = weakref.WeakKeyDictionary()
+
+
 def attach(engine: Any) -> Deployed:
-    """Make ``get_definition`` find the versions deployed in ``engine``'s database."""
-    lookup = Deployed(engine)
+    """Make ``get_definition`` find the versions deployed in ``engine``'s database (the database last
+    attached is the one asked; an engine attached again keeps what it has read)."""
+    lookup = _ATTACHED.get(engine)
+    if lookup is None:
+        lookup = _ATTACHED[engine] = Deployed(engine)
     use_deployed(lookup)
     return lookup
 
