@@ -317,3 +317,14 @@ def test_report_stale_proposes_idle_leads_by_a_ledgered_setting(cli, tmp_path):
     ws = load_workbook(out)["stale"]
     assert [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)] == [old, fresh]
     verify_ok(cli)
+
+
+def test_a_changed_deployed_definition_fails_the_ledger_chain(cli, v2):
+    cli.admin("workflow", "deploy", v2, *WHY, ok=True)
+    verify_ok(cli)
+    statements = ["UPDATE ledger SET payload = replace(payload, '意向在谈', '改过') WHERE kind = 'workflow_deployed'"]
+    if cli.engine_kind == "postgres":
+        statements = ["ALTER TABLE ledger DISABLE TRIGGER ALL", *statements, "ALTER TABLE ledger ENABLE TRIGGER ALL"]
+    tamper(cli, *statements)
+    failures = verify_fails(cli)
+    assert any(f["code"] == "ledger" for f in failures), failures
