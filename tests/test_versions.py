@@ -90,6 +90,10 @@ def test_deploy_is_an_admins_ledger_entry_once_per_version(cli, v2, tmp_path):
     listed = cli("workflow", "list", json=True, ok=True).json["versions"]
     assert [(v["name"], v["version"], v["shipped"]) for v in listed] == [("investment", 1, True),
                                                                          ("investment", 2, False)]
+    shown = cli("workflow", "show", "--of", "investment:2", json=True, ok=True).json
+    assert shown["version"] == 2 and shown["initial"] == "intake"
+    assert "intake" in cli("workflow", "diagram", "--of", "2", ok=True).out
+    assert cli("workflow", "show", "--of", "9").code == 4
     verify_ok(cli)
 
 

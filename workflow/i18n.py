@@ -471,6 +471,8 @@ OPTION_HELP_ZH: dict[str, str] = {
     "workflow validate file": "流程定义文件（TOML）。",
     "workflow deploy file": "流程定义文件（TOML），名称:版本须为新的。",
     "workflow deploy --reason": "原因（可选；记入设置台账）。",
+    "workflow show --of": "已部署的版本（名称:版本，或 investment 的版本号），代替默认流程。",
+    "workflow diagram --of": "已部署的版本（名称:版本，或 investment 的版本号），代替默认流程。",
     "workflow migrate --from": "项目当前所用的版本。",
     "workflow migrate --to": "迁移到的版本。",
     "workflow migrate --map": "旧版本的阶段及其在新版本中的阶段（可重复）；两版本都有的阶段映射到自身。",
