@@ -32,6 +32,7 @@ from cli import (
     shell_cmds,
     supervision_cmds,
     undo_cmds,
+    versions_cmds,
 )
 from cli.context import STATE, emit_json, say
 from cli.options import CONTEXT
@@ -93,7 +94,7 @@ def root(
 
 # The commands, in the order ``pipeline --help`` lists them.
 for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, lists_cmds, rules_cmds, shell_cmds, plan_cmds,
-                undo_cmds, supervision_cmds, city_cmds):
+                undo_cmds, supervision_cmds, city_cmds, versions_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 

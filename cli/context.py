@@ -45,6 +45,9 @@ class State:
             engine = make_engine(self.url, write=write, readonly=readonly)
             if check:
                 check_schema(engine)
+            from workflow.deployed import attach
+
+            attach(engine)  # the workflow versions deployed in this database (read when first asked for)
             self._engines[key] = engine
         return self._engines[key]
 

@@ -118,14 +118,29 @@ def db_check(json: JsonFlag = False) -> None:
 wf_app = group("The workflow definition: show, diagram, validate.")
 
 
+OfVersion = typer.Option(None, "--of", metavar="NAME:V",
+                         help="A deployed version (NAME:V, or V of investment) instead of the default.")
+
+
+def _definition(of: str | None) -> Any:
+    """The default workflow, or the version ``of`` names (shipped or deployed; exit 4 if unknown)."""
+    from workflow.definition import default_definition
+
+    if of is None:
+        return default_definition()
+    from workflow.deployed import definition_of, parse_version
+
+    STATE.engine(write=False)  # the versions deployed in the database in use
+    return definition_of(*parse_version(of, "--of"))
+
+
 @wf_app.command("show")
-def workflow_show(json: JsonFlag = False) -> None:
+def workflow_show(of: str = OfVersion, json: JsonFlag = False) -> None:
     """Show the default workflow: stages, transitions and their guards, and what each stage may record."""
     from cli import render
-    from workflow.definition import default_definition
     from workflow.i18n import is_zh
 
-    defn = default_definition()
+    defn = _definition(of)
     if json:
         emit_json(defn.as_dict())
         return
@@ -145,13 +160,12 @@ def workflow_show(json: JsonFlag = False) -> None:
 
 
 @wf_app.command("diagram")
-def workflow_diagram(fmt: DiagramFormat = "mermaid", output: OutputFile = None) -> None:
+def workflow_diagram(fmt: DiagramFormat = "mermaid", output: OutputFile = None, of: str = OfVersion) -> None:
     """Print the workflow as a Mermaid or Graphviz DOT diagram."""
     from cli.output import write_text
-    from workflow.definition import default_definition
     from workflow.machine import diagram
 
-    text = diagram(default_definition(), fmt, STATE.lang)
+    text = diagram(_definition(of), fmt, STATE.lang)
     write_text(text if text.endswith("\n") else text + "\n", output)
 
 

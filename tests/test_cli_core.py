@@ -382,7 +382,7 @@ def test_init_is_idempotent_and_guards_admin(cli):
 
 def test_workflow_commands(cli, tmp_path):
     shown = cli("workflow", "show", json=True, ok=True).json
-    assert len(shown["stages"]) == 10 and len(shown["transitions"]) == 10
+    assert len(shown["stages"]) == 11 and len(shown["transitions"]) == 10  # retired (出库) included
     mer = cli("workflow", "diagram", ok=True).out
     assert "stateDiagram" in mer
     dot = cli("workflow", "diagram", "--format", "dot", ok=True).out

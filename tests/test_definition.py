@@ -25,6 +25,7 @@ STAGES = {
     "rejected": ("Refused entry", "未准入", "final"),
     "withdrawn": ("Withdrawn / lost", "已终止", "final"),
     "on_hold": ("On hold", "暂缓", "paused"),
+    "retired": ("Retired from the pipeline", "已出库", "final"),  # every definition has it (出库)
 }
 ACTIVE = [k for k, v in STAGES.items() if v[2] == "active"]
 
@@ -344,7 +345,7 @@ def test_tiny_valid_definition_loads_from_path_and_text(tmp_path):
     path.write_text(_toml(), encoding="utf-8")
     for source in (path, str(path), _toml(), _toml().encode()):
         defn = load_definition(source)
-        assert defn.name == "tiny" and defn.stage_keys == ("a", "b") and defn.initial == "a"
+        assert defn.name == "tiny" and defn.stage_keys == ("a", "b", "retired") and defn.initial == "a"
         assert defn.transition("go").guards == ("has_name", "document:memo")
 
 

@@ -69,7 +69,7 @@ def test_a_different_definition_with_the_same_name_gets_its_own_machine():
     other = load_definition(text)
     try:
         m = machine_for(other)
-        assert list(m.states) == ["a", "b"]
+        assert list(m.states) == ["a", "b", "retired"]
         row = Row("a")
         assert fire(other, row, "go") == ("a", "b")
     finally:

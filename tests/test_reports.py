@@ -135,7 +135,7 @@ def money(cny: int = 0, usd: int = 0) -> list[dict]:
 
 def stages(**counts) -> dict:
     keys = ("lead", "screening", "approved", "signed", "funding", "construction", "production", "rejected",
-            "withdrawn", "on_hold")
+            "withdrawn", "on_hold", "retired")
     return {k: counts.get(k, 0) for k in keys}
 
 

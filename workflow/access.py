@@ -31,8 +31,10 @@ _PROJECT_KINDS = ("registered", "edited", "transition", "check", "document", "ca
 # read it (docs/architecture.md).  Set-up (users, units, settings) is the admin's: ``ADMIN``.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "coordinator": frozenset({*_PROJECT_KINDS, "undo"}),
-    "admin": frozenset({*_PROJECT_KINDS, "reassignment", "correction", "undo", "apply_rules"}),
-    "leader": frozenset({"followup", "undo"}),  # follow-ups on the projects the leader holds a role on
+    "admin": frozenset({*_PROJECT_KINDS, "reassignment", "correction", "undo", "apply_rules", "migrated",
+                        "retired"}),
+    # follow-ups on the projects the leader holds a role on; retiring those it is the lead leader of
+    "leader": frozenset({"followup", "undo", "retired"}),
     "auditor": frozenset(),  # reads everything, records nothing
 }
 _ROLE_ORDER = ("coordinator", "admin", "leader", "auditor")  # how a refusal lists the roles it needs

@@ -39,6 +39,7 @@ from workflow.checkpoints import (
     checkpoint_row,
     normalise_digest,
 )
+from workflow.deployed import attach
 from workflow.encoding import (
     canonical,
     format_utc,
@@ -160,6 +161,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     """
     if digest is not None:
         digest = normalise_digest(digest)
+    attach(engine)  # the workflow versions deployed in this database
     failures = Failures(max_failures)
     with snapshot_connection(engine) as conn:
         projects = load_projects(conn)

@@ -250,11 +250,15 @@ def link_failure(failures: Failures, code: str, seq: Any, last_seq: int) -> int:
     return seq
 
 
+# The kinds whose from-stage must be the stage history had the project in.
+STAGE_KINDS = ("transition", "correction", "migrated", "retired")
+
+
 def follow_stage(ch: Chain, failures: Failures, code: str, seq: int, kind: str, from_stage: Any,
                   to_stage: Any, payload: Any) -> None:
     """An event that sets the stage: a transition or correction must leave the stage history had the
     project in; the stage, its event and the held-from stage follow it."""
-    if kind in ("transition", "correction") and ch.stage is not None and from_stage != ch.stage:
+    if kind in STAGE_KINDS and ch.stage is not None and from_stage != ch.stage:
         failures.add(code, seq, Message("from_but_history_had", kind=kind, from_stage=from_stage, stage=ch.stage))
     ch.held_from = held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
     ch.stage = to_stage
@@ -267,13 +271,15 @@ def held_from(paused: frozenset | None, held_from: Any, kind: str, from_stage: A
     paused stages; None for an unknown workflow, whose held-from stage is not followed)."""
     if paused is None:
         return held_from
-    if kind == "correction":
+    if kind == "correction" or kind == "migrated":
         try:
             return json.loads(payload).get("held_from")
         except (ValueError, TypeError, AttributeError):
             return None
     if kind == "transition":
         return held_from_after(paused, from_stage, to_stage, held_from)
+    if kind == "retired":
+        return None
     return held_from
 
 

@@ -33,6 +33,7 @@ from which stage is the workflow's machine's to say (`workflow.machine`), never 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from os import PathLike
 from pathlib import Path
@@ -47,6 +48,8 @@ from workflow.definition_model import (
     KEY_RE,
     NEEDED,
     RECORD_KINDS,
+    RETIRED,
+    RETIRED_LABELS,
     STAGE_KINDS,
     Kind,
     Stage,
@@ -169,6 +172,12 @@ def _validate(data: dict) -> WorkflowDefinition:
         if key:
             stage_keys.add(key)
             stages.append(Stage(key, en, zh, kind if kind in STAGE_KINDS else "active"))
+    if RETIRED in stage_keys:  # declared: it must be final (the project leaves the pipeline)
+        if next(s.kind for s in stages if s.key == RETIRED) != "final":
+            problems.add("stages", Message("versions_retired_must_be_final", retired=RETIRED))
+    elif stages:  # every definition has it (docs/usage.md, "Retiring a project")
+        stages.append(Stage(RETIRED, *RETIRED_LABELS, "final"))
+        stage_keys.add(RETIRED)
     kinds_of = {s.key: s.kind for s in stages}
 
     documents = _kinds(data, "documents", problems)
@@ -378,7 +387,7 @@ def _check_graph(defn: WorkflowDefinition, problems: _Problems) -> None:
                 seen.add(t.dest)
                 todo.append(t.dest)
     for i, s in enumerate(defn.stages):
-        if s.key not in seen:
+        if s.key not in seen and s.key != RETIRED:  # retired is reached by `project retire`, not a move
             problems.add(
                 f"stages[{i}]", Message("stage_is_not_reachable", key=s.key, initial=defn.initial)
             )
@@ -434,10 +443,26 @@ def default_definition() -> WorkflowDefinition:
     return load_definition(text)
 
 
+# The deployed versions (``workflow deploy``): ``workflow.deployed`` installs a lookup over the set-up
+# ledger of the database in use, so no caller of ``get_definition`` passes a connection.
+_deployed: list[Callable[[str, int], WorkflowDefinition | None]] = []
+
+
+def use_deployed(lookup: Callable[[str, int], WorkflowDefinition | None] | None) -> None:
+    """Install (None: remove) the lookup of deployed versions ``get_definition`` asks for any other
+    than the shipped default."""
+    _deployed[:] = [] if lookup is None else [lookup]
+
+
 def get_definition(name: str = DEFAULT_NAME, version: int = DEFAULT_VERSION) -> WorkflowDefinition:
-    """The definition a project runs under; only the shipped ``investment`` v1 exists for now."""
+    """The definition a project runs under: the shipped ``investment`` v1, or a version deployed in the
+    database in use (docs/usage.md, "Workflow versions")."""
     if name == DEFAULT_NAME and version == DEFAULT_VERSION:
         return default_definition()
+    for lookup in _deployed:
+        found = lookup(name, version)
+        if found is not None:
+            return found
     raise BadInput(
         "unknown_workflow_version_known",
         [{"field": "workflow", "message": Message("known_v", default_name=DEFAULT_NAME,

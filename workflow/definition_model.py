@@ -14,6 +14,10 @@ from workflow.catalogue import Message
 from workflow.errors import BadInput, Refused
 
 STAGE_KINDS = ("active", "final", "paused")
+# The final stage every definition has, declared or not: a project retired from the pipeline (出库) by
+# ``project retire``, outside the machine's moves (docs/usage.md, "Retiring a project").
+RETIRED = "retired"
+RETIRED_LABELS = ("Retired from the pipeline", "已出库")
 HELD_FROM = "@held_from"
 DEFAULT_NAME = "investment"
 DEFAULT_VERSION = 1

@@ -20,9 +20,11 @@ from workflow.events import (
     FollowedUp,
     InvestmentRecorded,
     LetterIssued,
+    Migrated,
     ProblemActed,
     ProblemOpened,
     Registered,
+    Retired,
     Transitioned,
     YearPlanSet,
 )
@@ -142,6 +144,21 @@ def _read_correction(trigger: Any, from_stage: Any, to_stage: Any, on: date, rea
                      target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)))
 
 
+def _read_migrated(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                   paused: frozenset[str], target_on: date | None) -> Event:
+    held = p["held_from"]
+    return Migrated(on=on, workflow=str(p["workflow"]), from_version=int(p["from_version"]),
+                    to_version=int(p["to_version"]), source=str(from_stage), dest=str(to_stage),
+                    held_from=None if held is None else str(held), why=str(reason))
+
+
+def _read_retired(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                  paused: frozenset[str], target_on: date | None) -> Event:
+    if p:
+        raise ValueError("a retired event carries no payload")
+    return Retired(on=on, source=str(from_stage), why=str(reason))
+
+
 ROW_READERS: dict[str, RowReader] = {
     "registered": _read_registered, "edited": _read_edited, "transition": _read_transition,
     "check": _read_check, "document": _read_document, "capital": _read_capital, "investment": _read_investment,
@@ -149,7 +166,7 @@ ROW_READERS: dict[str, RowReader] = {
     **{f"problem_{action}": _problem_reader(action) for action in PROBLEM_ACTIONS},
     "year_plan": _read_year_plan, "letter": _read_letter,
     "assignment": _assignment_reader("assignment"), "reassignment": _assignment_reader("reassignment"),
-    "correction": _read_correction,
+    "correction": _read_correction, "migrated": _read_migrated, "retired": _read_retired,
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
-from workflow.definition_model import held_from_after
+from workflow.definition_model import RETIRED, held_from_after
 from workflow.encoding import GENESIS
 from workflow.encoding import canonical as canonical  # re-exported: workflow/rules.py reads it here
 from workflow.rows import ProjectRow
@@ -452,6 +452,79 @@ class Transitioned(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Migrated(Event):
+    """The project moved to another version of its workflow (``workflow migrate``): from stage
+    ``source`` of ``from_version`` to stage ``dest`` of ``to_version`` by the migration's stage map;
+    ``held_from`` is the (mapped) stage a paused project is held from.  The time in the stage goes on:
+    ``stage_since`` and the last transition's date are kept (docs/audit.md, "Workflow migrations")."""
+
+    kind: ClassVar[str] = "migrated"
+    workflow: str
+    from_version: int
+    to_version: int
+    source: str
+    dest: str
+    held_from: str | None
+    why: str
+
+    @property
+    def from_stage(self) -> str | None:
+        return self.source
+
+    @property
+    def to_stage(self) -> str | None:
+        return self.dest
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
+
+    def payload(self) -> dict[str, Any]:
+        return {"workflow": self.workflow, "from_version": self.from_version, "to_version": self.to_version,
+                "held_from": self.held_from}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        project.workflow_name = self.workflow
+        project.workflow_version = self.to_version
+        project.stage = self.dest
+        project.held_from = self.held_from
+
+
+LEAD_ROLE = "lead_leader"  # the assignment role whose holder may retire the project, besides an admin
+
+
+@dataclass(frozen=True, slots=True)
+class Retired(Event):
+    """The project leaves the pipeline (出库, ``project retire``) for the final stage ``retired``, with
+    a reason; it stays in history and in the reports of the periods it was active in."""
+
+    kind: ClassVar[str] = "retired"
+    source: str
+    why: str
+
+    @property
+    def from_stage(self) -> str | None:
+        return self.source
+
+    @property
+    def to_stage(self) -> str | None:
+        return RETIRED
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+    def apply(self, project: Any, facts: Facts | None) -> None:
+        project.stage = RETIRED
+        project.held_from = None
+        project.stage_since = self.on
+        project.last_transition_on = self.on
+
+
+@dataclass(frozen=True, slots=True)
 class Assigned(Event):
     """A person takes a role on the project, by a rule or by hand; ``replaces`` (a reassignment)
     ends the previous holder's assignment."""
@@ -585,6 +658,8 @@ def replay_stage(events: list[dict], paused: frozenset) -> dict:
         if e["kind"] == "correction":
             state["held_from"] = payload.get("held_from")
             state["stage_since"] = payload.get("stage_since") or e["effective_on"]
+        elif e["kind"] == "migrated":  # the time in the stage goes on
+            state["held_from"] = payload.get("held_from")
         else:
             if e["kind"] == "transition":
                 state["held_from"] = held_from_after(paused, frm, to, state["held_from"])

@@ -39,7 +39,16 @@ from workflow.catalogue import Message
 from workflow.definition import get_definition
 from workflow.encoding import GENESIS
 from workflow.event_rows import ROW_READERS
-from workflow.events import Assigned, Corrected, Facts, Registered, Transitioned
+from workflow.events import (
+    LEAD_ROLE,
+    Assigned,
+    Corrected,
+    Facts,
+    Migrated,
+    Registered,
+    Retired,
+    Transitioned,
+)
 from workflow.guards import all_hold, context_of, evaluate
 from workflow.machine import route
 
@@ -252,6 +261,9 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         elif kind == "followup" and roles.get(actor) == "leader":
             if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
                 bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
+        elif kind == "retired" and roles.get(actor) == "leader":
+            if not any(h["person_login"] == actor for h in facts.holders.get(LEAD_ROLE, ())):
+                bad(seq, f"the leader {actor!r} is not the lead leader of {code} and may not retire it", "actor")
         # --- when -----------------------------------------------------------------------------
         # ISO text compares as dates (a day sorts before any time on it): only a later day is looked at
         if type(eff) is not str or type(rec) is not str or eff > rec:
@@ -273,6 +285,20 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
                     "effective_on", f">= {row.last_transition_on}", on)
             if defn is not None:
                 _check_transition(defn, row, facts, ev, bad, seq)
+        elif kind == "migrated":
+            assert isinstance(ev, Migrated)
+            defn = _check_migrated(defs, row, ev, bad, seq)
+            paused = frozenset(s.key for s in defn.stages if s.is_paused) if defn is not None else frozenset()
+        elif kind == "retired":
+            assert isinstance(ev, Retired)
+            if on < row.last_transition_on:
+                bad(seq, f"retirement dated {on}, before the previous transition ({row.last_transition_on})",
+                    "effective_on", f">= {row.last_transition_on}", on)
+            if defn is not None and row.stage in {s.key for s in defn.stages if s.is_final}:
+                bad(seq, f"retired from the final stage {row.stage!r}", "from_stage", None, row.stage)
+            if ev.source != row.stage:
+                bad(seq, f"retired from {ev.source!r}, not from the replayed stage {row.stage!r}", "from_stage",
+                    row.stage, ev.source)
         elif kind == "correction":
             assert isinstance(ev, Corrected)
             if not 1 <= ev.corrects < seq:
@@ -307,6 +333,30 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         row.head_hash = head_hash
     rep.events = n
     return rep
+
+
+def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: int) -> Any:
+    """A migration starts from the project's replayed workflow version and stage and ends at a stage
+    of the version it names; returns that version's definition (None: unknown)."""
+    if (ev.workflow, ev.from_version) != (row.workflow_name, row.workflow_version):
+        bad(seq, f"migrated from {ev.workflow}:{ev.from_version}, not from the replayed "
+                 f"{row.workflow_name}:{row.workflow_version}", "payload",
+            f"{row.workflow_name}:{row.workflow_version}", f"{ev.workflow}:{ev.from_version}")
+    if ev.source != row.stage:
+        bad(seq, f"migrated from stage {ev.source!r}, not from the replayed {row.stage!r}", "from_stage", row.stage,
+            ev.source)
+    new = defs.get(ev.workflow, ev.to_version)
+    if new is None:
+        bad(seq, f"workflow {ev.workflow!r} version {ev.to_version} is unknown", "payload")
+        return None
+    keys = {s.key for s in new.stages}
+    if ev.dest not in keys:
+        bad(seq, f"migrated to stage {ev.dest!r}, which {ev.workflow}:{ev.to_version} does not have", "to_stage",
+            None, ev.dest)
+    if ev.held_from is not None and ev.held_from not in keys:
+        bad(seq, f"held from stage {ev.held_from!r}, which {ev.workflow}:{ev.to_version} does not have", "payload",
+            None, ev.held_from)
+    return new
 
 
 def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:

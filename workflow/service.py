@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, directory, find, settings, supervision, views
+from workflow import access, deployed, directory, find, settings, supervision, views
 from workflow.access import roles_for
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
@@ -73,6 +73,7 @@ class Service:
         self.actor = actor
         self.light_overrides: dict[str, int] | None = None  # ``--threshold NAME=DAYS`` for this run
         self._roles: dict[str, str | None] = {}
+        deployed.attach(engine)  # get_definition finds the versions deployed here (read when first asked)
 
     # --- identity and roles -----------------------------------------------------------------
 
@@ -329,6 +330,61 @@ class Service:
     def undo_window(self) -> int:
         with self.engine.connect() as conn:
             return settings.undo_window_days(conn)
+
+    # --- workflow versions and 出库 ------------------------------------------------------------------
+
+    def retire(self, code: str, *, reason: str | None, on: date | None = None,
+               expect_version: int | None = None) -> WriteResult:
+        """出库 (``commands.stages.retire``): an admin, or the leader who is the project's lead leader."""
+        roles = roles_for("retired")
+        role: list[str] = []
+
+        def check(txn: Txn) -> None:
+            role.append(self.require(txn.conn, roles, "retire projects", disabled=txn.gate()[0]))
+
+        return store.run(self.engine, self.actor, code,
+                         lambda txn, proj: commands.retire(txn, proj, on=effective(on), reason=reason, role=role[0]),
+                         check=check, expect_version=expect_version)
+
+    def stale(self, as_of: date | None = None, *, days: int | None = None, unit: str | None = None) -> dict:
+        """`report stale`: the leads proposed for 出库 on ``as_of`` (default: today)."""
+        from workflow import stale
+
+        with self.engine.connect() as conn:
+            return stale.stale(conn, as_of or effective(None), days=days, unit=unit)
+
+    def stale_days(self) -> int:
+        from workflow import stale
+
+        with self.engine.connect() as conn:
+            return stale.stale_days(conn)
+
+    def set_stale_days(self, days: int, *, reason: str | None = None) -> int:
+        from workflow import stale
+
+        return stale.set_stale_days(self.engine, self.actor, days, reason=reason)
+
+    def deploy_workflow(self, text: str, *, reason: str | None = None) -> dict:
+        from workflow import versions
+
+        return versions.deploy(self.engine, self.actor, text, reason=reason)
+
+    def workflow_versions(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return deployed.versions(conn)
+
+    def migrate_workflow(self, old: str, new: str, *, mapping: Iterable[str] | None = None,
+                         codes: Iterable[str] | None = None, reason: str | None = None, dry_run: bool = False,
+                         progress: Callable[[str, int, int], None] | None = None) -> dict:
+        from workflow import versions
+
+        return versions.migrate(self.engine, self.actor, old=deployed.parse_version(old, "--from"),
+                                new=deployed.parse_version(new, "--to"), mapping=mapping, codes=codes,
+                                reason=reason, dry_run=dry_run, progress=progress)
+
+    def workflow_diff(self, old: str, new: str) -> dict:
+        return deployed.diff(deployed.definition_of(*deployed.parse_version(old, "V1")),
+                             deployed.definition_of(*deployed.parse_version(new, "V2")))
 
     # --- batches ------------------------------------------------------------------------------
 

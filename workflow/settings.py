@@ -43,15 +43,16 @@ DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/offi
 REPORTS_PREFIX = "reports."  # report notes and the site-visit criteria (workflow/reports/notes.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
+STALE_DAYS_KEY = "stale.days"  # `report stale`: days without a follow-up before a lead is proposed for 出库
 KIND = "setting"  # the kind of the set-up ledger's settings entries
 ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upgrade to schema 0007
 
 
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
-    document settings, the report notes and site-visit criteria)?"""
+    document settings, the report notes and site-visit criteria, the stale days)?"""
     return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, REPORTS_PREFIX))
-            or key in (TOP_LEADER, UNDO_WINDOW_KEY))
+            or key in (TOP_LEADER, UNDO_WINDOW_KEY, STALE_DAYS_KEY))
 
 
 # --- the ledger and its projection -------------------------------------------------------------------

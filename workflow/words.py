@@ -26,9 +26,10 @@ PROBLEM_SOURCES = ("meeting", "instruction", "inspection", "light")
 REPORT_KINDS = ("bulletin", "dispatch", "review", "evaluation")  # the reports a closed period freezes
 LEVELS = ("county", "township", "department")  # a person's level
 UNIT_KINDS = ("township", "department")
+# the kinds of history events
 EVENT_KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
                "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
-               "problem_close", "problem_reopen", "letter", "year_plan")  # the kinds of history events
+               "problem_close", "problem_reopen", "letter", "year_plan", "migrated", "retired")
 PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
 RESULT_WORDS = {"pass": ("pass", "passed", "ok", "yes", "通过", "合格", "是", "符合"),
                 "fail": ("fail", "failed", "no", "不通过", "不合格", "否", "不符合")}

@@ -19,7 +19,7 @@ from workflow.commands.corrections import correct, undo
 from workflow.commands.problems import act_on_problem, issue_letters, open_problem
 from workflow.commands.projects import ProjectFields, edit, register
 from workflow.commands.records import add_capital, add_document, add_followup, add_investment, record_check
-from workflow.commands.stages import advance
+from workflow.commands.stages import advance, retire
 
 # The commands a batch (``workflow.bulk.apply``) may run on existing projects, by name.
 BATCH_COMMANDS: dict[str, Callable[..., None]] = {
@@ -35,4 +35,4 @@ BATCH_COMMANDS: dict[str, Callable[..., None]] = {
 
 __all__ = ["BATCH_COMMANDS", "ProjectFields", "act_on_problem", "add_capital", "add_document", "add_followup",
            "add_investment", "advance", "apply_rules", "assign_missing", "correct", "edit", "issue_letters",
-           "open_problem", "reassign", "record_check", "register", "undo"]
+           "open_problem", "reassign", "record_check", "register", "retire", "undo"]

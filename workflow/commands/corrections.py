@@ -17,7 +17,7 @@ from workflow.store import ProjectRow, Txn
 from workflow.tables import event as E
 from workflow.values import reason as check_reason
 
-CORRECTS_STAGE = ("transition", "correction")
+CORRECTS_STAGE = ("transition", "correction", "retired")
 
 
 def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: date, undo: bool = False) -> None:
@@ -52,6 +52,8 @@ def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: dat
     if on < target_on:
         raise BadInput("on_lies_before_event", on=on, effective_on=target['effective_on'])
     check_on(txn, proj, on, transition=False)
+    if target["kind"] == "migrated":  # a project goes back by migrating it again (docs/usage.md)
+        raise Refused("versions_migration_not_corrected", seq=seq, code=code)
     changes_stage = target["kind"] in CORRECTS_STAGE and target["to"] is not None
     if target["kind"] == "correction" and not changes_stage:
         raise Refused("event_of_is_correction", seq=seq, code=code)
