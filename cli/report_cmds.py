@@ -730,7 +730,7 @@ def targets_set(
         capital=parse_amount(capital, lang=lang) if capital is not None else None,
         foreign=parse_amount(foreign, "USD", lang=lang) if foreign is not None else None,
         investment=parse_amount(investment, lang=lang) if investment is not None else None,
-        reason=reason, effective_on=parse_from(from_))
+        reason=reason, effective_on=parse_from(from_) if from_ is not None else None)
     emit_json(doc) if json else say(Message("targets_of_for_set", unit=unit, year=year))
 
 
