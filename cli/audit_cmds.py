@@ -235,7 +235,8 @@ def audit_log(
     stage: str = typer.Option(None, "--stage", help="Only events moving a project into or out of this stage."),
     kind: str = typer.Option(None, "--kind", help="Only events of this kind (transition, capital, correction …)."),
     setup: bool = typer.Option(False, "--setup", help="The set-up ledger's entries instead (settings, units, "
-                                                     "users, closed periods), in recorded order."),
+                                                     "people, users, rules, targets, closed periods), in "
+                                                     "recorded order."),
     json: JsonFlag = False,
     fmt: AuditFormat = None,
     output: OutputFile = None,
@@ -454,7 +455,8 @@ def audit_checkpoint(json: JsonFlag = False) -> None:
 
 @audit_app.command("ledger")
 def audit_ledger(json: JsonFlag = False) -> None:
-    """List the set-up ledger: admins' edits of units and users, periods closed and reopened."""
+    """List the set-up ledger: every change of units, people, users, rules, targets, templates and
+    settings, and periods closed and reopened."""
     from cli.render import print_rows
 
     rows = STATE.service(write=False).setup_ledger()

@@ -380,7 +380,8 @@ def test_review_lists_projects_reaching_construction(county):
 def with_targets(county):
     county.admin("targets", "set", "XH", "2026", "--signed", "4", "--capital", "5000万", "--foreign", "100万",
                  "--reason", "年度目标", ok=True)
-    county.admin("targets", "set", "FGW", "2026", "--signed", "1", "--foreign", "1000万美元", "--reason", "年度目标", ok=True)
+    county.admin("targets", "set", "FGW", "2026", "--signed", "1", "--foreign", "1000万美元", "--reason", "年度目标",
+                 ok=True)
     county.admin("targets", "set", "ZS", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
     county.admin("targets", "set", "LS", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
     county.admin("targets", "set", "XH", "2025", "--signed", "9", "--reason", "年度目标", ok=True)

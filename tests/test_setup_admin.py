@@ -19,7 +19,8 @@ def test_units_edit_is_recorded_with_actor_and_reason(cli):
     assert cli.admin("units", "edit", "XH", json=True).code == 2
     entries = cli("audit", "ledger", json=True, ok=True).json["entries"]
     assert entries[-1]["kind"] == "unit_edited" and entries[-1]["actor"] == "admin"
-    assert entries[-1]["reason"] == "建错类型" and entries[-1]["payload"]["changed"]["kind"] == ["township", "department"]
+    assert entries[-1]["reason"] == "建错类型"
+    assert entries[-1]["payload"]["changed"]["kind"] == ["township", "department"]
     assert entries[-1]["payload"]["row"] == {"name": "新华乡", "kind": "department"}
     assert cli("audit", "verify", json=True, ok=True).json["ledger"]["seq"] == len(entries)
 

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import setup_rows
 from workflow.errors import BadInput, NotAllowed, NotFound
 from workflow.gate import is_disabled
 from workflow.tables import app_user as AU
@@ -81,6 +80,8 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
 
 def add_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
     """Add a login with a role (admin): one set-up ledger entry ``user_added``."""
+    from workflow import setup_rows
+
     login = identifier(login, "LOGIN")
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
@@ -107,6 +108,8 @@ def _last_admin(conn: Connection, login: str) -> bool:
 def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
     """Change a login's role (admin); recorded in the ledger with actor and reason.  The last enabled
     admin cannot give up the role (nobody could manage users afterwards)."""
+    from workflow import setup_rows
+
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change users' roles")
@@ -123,6 +126,8 @@ def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | N
 
 def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason: str | None = None) -> dict:
     """Disable a login (it may read, not write: exit 6) or enable it again (admin); in the ledger."""
+    from workflow import setup_rows
+
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "disable or enable users")
         user = _user(conn, login)
@@ -137,6 +142,8 @@ def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason:
 
 def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
     """Make ``login`` admin during ``init``: allowed when no admin exists yet, or by an admin."""
+    from workflow import setup_rows
+
     with engine.begin() as conn:
         current = conn.execute(select(AU.c.role).where(AU.c.login == login)).scalar()
         if current == "admin":

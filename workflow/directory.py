@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import setup_rows
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput, NotFound
 from workflow.find import unit_code
@@ -34,6 +33,8 @@ def unit_codes(conn: Connection) -> set[str]:
 def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "township",
              reason: str | None = None) -> dict:
     """Add a unit (admin): one set-up ledger entry ``unit_added`` (``workflow.setup_rows``)."""
+    from workflow import setup_rows
+
     code = identifier(code, "CODE", 40)
     kind = unit_kinds().parse(kind, "--kind")
     name = required(name, "--name", NAME_LIMIT)
@@ -49,6 +50,8 @@ def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None,
               reason: str | None = None) -> dict:
     """Change a unit's name or kind (admin); recorded in the ledger with the old and new values,
     the actor and the reason.  Its code (which projects name) never changes."""
+    from workflow import setup_rows
+
     if name is None and kind is None:
         raise BadInput("give_name_or_kind")
     kind = unit_kinds().optional(kind, "--kind")
@@ -88,6 +91,8 @@ def _cap(cap: Any) -> int | None:
 def add_person(engine: Engine, actor: str, login: str, name: str, level: str, unit: str | None = None,
                title: str | None = None, cap: int | None = None, reason: str | None = None) -> dict:
     """Add a person (admin): one set-up ledger entry ``person_added``."""
+    from workflow import setup_rows
+
     login = identifier(login, "LOGIN")
     level = levels().parse(level, "--level")
     cap = _cap(cap)
@@ -110,6 +115,8 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
     """Change a person (admin): one set-up ledger entry ``person_edited``. Deactivating keeps their
     existing assignments (一抓到底): rules stop
     choosing them and ``rules apply`` reports the projects they still lead."""
+    from workflow import setup_rows
+
     level = levels().optional(level, "--level")
     cap = _cap(cap)
     new: dict[str, Any] = {k: v for k, v in (("name", name), ("title", title), ("level", level),

@@ -57,8 +57,9 @@ def target_json(row) -> dict:
 def set_target(service, unit: str, year: int, *, signed: int | None = None, capital=None, foreign=None,
                investment=None, reason: str | None = None, effective_on: date | None = None) -> dict:
     """Create or change a unit's target for `year` (admin), in force from ``effective_on`` (default:
-    1 January of ``year`` for the unit's first target of the year, else today), saying why (``reason``, required).  Money arguments are `workflow.money.Money` values;
-    capital and investment must be CNY, foreign capital USD."""
+    1 January of ``year`` for the unit's first target of the year, else today), saying why
+    (``reason``, required).  Money arguments are `workflow.money.Money` values; capital and
+    investment must be CNY, foreign capital USD."""
     year = _check_year(year)
     values: dict = {}
     if signed is not None:
