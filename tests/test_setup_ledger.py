@@ -251,3 +251,23 @@ def test_upgrade_from_0008_carries_every_setup_row_over_and_verifies(engine_kind
     assert verify(c)["ok"] is True
     tamper(c, "UPDATE person SET cap = 9 WHERE login = 'zhou'")
     assert [(f["table"], f["code"]) for f in verify(c)["failures"]] == [("person", "zhou")]
+
+
+def test_history_names_the_threshold_change_that_changed_the_light(cli):
+    """A project registered 2026-10-15 with no follow-up: 48 days without one on 2026-12-02, yellow under
+    the default red limit of 60, red under 45 from 2026-12-01."""
+    cli.admin("lights", "set", "screening_yellow_days=400", "screening_red_days=500", "--from", "2026-01-01",
+              *WHY, ok=True)
+    code = cli("project", "add", "--name", "蓝莓深加工", "--investor", "蓝莓有限公司", "--industry", "agriculture",
+               "--investment", "5000万", "--unit", "XH", "--on", "2026-10-15", json=True, ok=True).json["code"]
+    assert not [c for c in cli("history", code, json=True, ok=True).json["settings"]
+                if "followup_red_days" in c["changes"]]
+    cli.admin("lights", "set", "followup_yellow_days=40", "--from", "2026-01-01", *WHY, ok=True)  # still yellow
+    cli.admin("lights", "set", "followup_red_days=45", "--from", "2026-12-01", "--reason", "县里决定提速", ok=True)
+    found = [c for c in cli("history", code, json=True, ok=True).json["settings"]
+             if "followup_red_days" in c["changes"]]
+    assert [(c["changes"], c["effective_on"], c["by"], c["reason"]) for c in found] == [
+        ({"followup_red_days": [60, 45]}, "2026-12-01", ADMIN, "县里决定提速")]
+    assert found[0]["light"][1] == "red" and found[0]["light"][0] != "red"
+    text = cli("history", code, ok=True).out
+    assert "followup_red_days 60 → 45 from 2026-12-01, by admin: 县里决定提速" in text

@@ -209,6 +209,13 @@ def light_settings(conn: Connection, as_of: date | None = None) -> dict[str, int
     return _light_ints({k[len(LIGHT_PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, LIGHT_PREFIX).items()})
 
 
+def thresholds_from_rows(rows: Iterable[tuple[str, int, str | None, date]], as_of: date) -> Thresholds:
+    """The thresholds ``(key, entry, value, effective_on)`` rows of ``setting`` put in force on
+    ``as_of`` (``workflow.light_changes`` leaves one entry's rows out to see what it changed)."""
+    values = {k[len(LIGHT_PREFIX):]: v for k, (v, _, _) in _fold(rows, as_of).items() if k.startswith(LIGHT_PREFIX)}
+    return Thresholds.from_mapping(_light_ints(values))
+
+
 def light_thresholds(conn: Connection, overrides: Mapping[str, int] | None = None,
                      as_of: date | None = None) -> Thresholds:
     """The thresholds in effect on ``as_of`` (default: today): defaults < stored settings in force

@@ -74,8 +74,8 @@ def target_of(spec: Spec, key: Mapping[str, Any]) -> str:
 
 
 def _default(spec: Spec, field: str) -> Any:
-    d = spec.table.c[field].default
-    return d.arg if d is not None and not callable(d.arg) else None
+    arg = getattr(spec.table.c[field].default, "arg", None)
+    return None if callable(arg) else arg
 
 
 def _stamps(pairs: tuple[tuple[str, str], ...], actor: str, at: datetime) -> dict[str, Any]:
