@@ -127,7 +127,7 @@ class Service:
         return directory.edit_unit(self.engine, self.actor, code, name=name, kind=kind, reason=reason)
 
     def setup_ledger(self, *, kind_prefix: str | None = None, target: str | None = None) -> list[dict]:
-        """The set-up ledger's entries (admin edits, period closes), oldest first."""
+        """The set-up ledger's entries (every set-up change, period closes), oldest first."""
         from workflow import ledger
 
         with self.engine.connect() as conn:
