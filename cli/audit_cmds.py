@@ -120,7 +120,8 @@ def history_cmd(
     data = audit_log.project_history(_read_engine(), code)
     if json:
         emit_json({"code": data["code"], "name": data["name"], "stage": data["stage"],
-                   "head_hash": data["head_hash"], "verified": data["chain"]["ok"], "events": data["events"]})
+                   "head_hash": data["head_hash"], "verified": data["chain"]["ok"], "events": data["events"],
+                   "settings": data["settings"]})
         return
     if not data["chain"]["ok"]:
         say(Message("warning_history_fails_verification", code=code), style="red")
@@ -171,6 +172,11 @@ def _history_timeline(data: dict, lang: str) -> None:
     foot = Text(f"{len(data['events'])} {t('events', lang)} · {chain} · {t('chain_head', lang)} "
                 f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else "")
     console.print(foot)
+    for c in data.get("settings", []):  # the threshold changes that changed the light (docs/audit.md)
+        line = Message("history_setting_changed_light", changes="; ".join(
+            f"{name} {a} → {b}" for name, (a, b) in c["changes"].items()), since=c["effective_on"], by=c["by"],
+            reason=c["reason"] or "-", before=t(c["light"][0] or "none", lang), after=t(c["light"][1] or "none", lang))
+        console.print(Text(visible(line.text(lang))))
     cp = data.get("checkpoint")
     if cp:
         console.print(f"{t('latest_checkpoint', lang)} {cp['digest']} ({cp['at']})",
@@ -235,7 +241,8 @@ def audit_log(
     stage: str = typer.Option(None, "--stage", help="Only events moving a project into or out of this stage."),
     kind: str = typer.Option(None, "--kind", help="Only events of this kind (transition, capital, correction …)."),
     setup: bool = typer.Option(False, "--setup", help="The set-up ledger's entries instead (settings, units, "
-                                                     "users, closed periods), in recorded order."),
+                                                     "people, users, rules, targets, closed periods), in "
+                                                     "recorded order."),
     json: JsonFlag = False,
     fmt: AuditFormat = None,
     output: OutputFile = None,
@@ -454,7 +461,8 @@ def audit_checkpoint(json: JsonFlag = False) -> None:
 
 @audit_app.command("ledger")
 def audit_ledger(json: JsonFlag = False) -> None:
-    """List the set-up ledger: admins' edits of units and users, periods closed and reopened."""
+    """List the set-up ledger: every change of units, people, users, rules, targets, templates and
+    settings, and periods closed and reopened."""
     from cli.render import print_rows
 
     rows = STATE.service(write=False).setup_ledger()

@@ -95,10 +95,11 @@ def units_add(
     code: str = typer.Argument(..., help="Short code of the unit, e.g. XH-TOWN."),
     name: str = typer.Option(..., "--name", help="Full name, e.g. 新华镇."),
     kind: str = typer.Option("township", "--kind", metavar="township|department", help="township or department."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Add a township or department (admin)."""
-    doc = STATE.service().add_unit(code, name, kind)
+    doc = STATE.service().add_unit(code, name, kind, reason=reason)
     emit_json(doc) if json else say(_msg("unit_added", code=code))
 
 
@@ -138,10 +139,11 @@ def people_add(
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
     title: str = typer.Option(None, "--title", help="Title, e.g. 副县长."),
     cap: int = typer.Option(None, "--cap", min=0, help="Most active key projects they may lead."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Add a person who can lead or follow projects (admin)."""
-    doc = STATE.service().add_person(login, name, level, unit=unit, title=title, cap=cap)
+    doc = STATE.service().add_person(login, name, level, unit=unit, title=title, cap=cap, reason=reason)
     emit_json(doc) if json else say(_msg("person_added", login=login))
 
 
@@ -156,13 +158,14 @@ def people_edit(
     no_cap: bool = typer.Option(False, "--no-cap", help="Remove the cap."),
     active: bool = typer.Option(None, "--active/--inactive",
                                 help="Inactive people are no longer chosen by rules; they keep their projects."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Change a person: name, title, level, unit, cap, active (admin)."""
     if cap is not None and no_cap:
         raise BadInput("give_cap_n_or")
     doc = STATE.service().edit_person(login, name=name, title=title, level=level, unit=unit, cap=cap,
-                                      clear_cap=no_cap, active=active)
+                                      clear_cap=no_cap, active=active, reason=reason)
     emit_json(doc) if json else say(_msg("person_updated", login=login))
 
 
@@ -188,6 +191,7 @@ def people_list(json: JsonFlag = False) -> None:
 def users_add(
     login: str = typer.Argument(..., help="Login (on PostgreSQL: the database login)."),
     role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The role."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Allow a login to act with a role (admin)."""
@@ -201,7 +205,7 @@ def users_add(
         if any(u["login"] == login for u in svc.list_users()):
             raise BadInput("user_already_exists", [{"user": login}], login=login)
         granted = pgroles.grant_role(svc.engine, login, role)
-    doc = svc.add_user(login, role)
+    doc = svc.add_user(login, role, reason=reason)
     if granted is not None:
         doc["granted"] = granted
     emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(doc["role"])))

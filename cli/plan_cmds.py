@@ -114,14 +114,22 @@ def templates_set(
                                                    help="Days from groundbreaking to production."),
     industry: list[str] = typer.Option(None, "--industry", metavar="TEXT",
                                        help="An industry the template serves (repeatable; replaces the list)."),
+    from_: str = typer.Option(None, "--from", metavar="YYYY-MM-DD",
+                              help="In force from this date (default: today; plans made as of an earlier day keep "
+                                   "the template then in force)."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
-    """Add or change a template (admin); values not given keep their current ones."""
+    """Add or change a template (admin), in force from --from (default: today); values not given keep
+    their current ones.  One set-up ledger entry."""
+    from workflow.settings import parse_from
+
     if sign_to_fund is None and fund_to_break_ground is None and break_ground_to_commission is None and not industry:
         raise BadInput("give_at_least_one")
     doc = STATE.service().set_plan_template(name, sign_to_fund=sign_to_fund, fund_to_break_ground=fund_to_break_ground,
                                             break_ground_to_commission=break_ground_to_commission,
-                                            industries=industry or None)
+                                            industries=industry or None, reason=reason,
+                                            effective_on=parse_from(from_))
     emit_json(doc) if json else say(Message("plan_template_saved", name=doc['name']))
 
 

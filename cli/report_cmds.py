@@ -757,10 +757,17 @@ def targets_set(
                                 help="Actually used foreign capital, USD (e.g. 4179万美元, or 4179万)."),
     investment: str = typer.Option(None, "--investment", metavar="AMOUNT",
                                    help="Investment completed, CNY (e.g. 6.6亿)."),
+    from_: str = typer.Option(None, "--from", metavar="YYYY-MM-DD",
+                              help="In force from this date (default: 1 January of YEAR for a unit's first "
+                                   "target of the year, else today; reports as of an earlier day keep the "
+                                   "targets then in force)."),
+    reason: str = typer.Option(None, "--reason", help="Why (required; kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
-    """Set a unit's targets for a year (admin); figures not given keep their value, 0 means none."""
+    """Set a unit's targets for a year (admin); figures not given keep their value, 0 means none.
+    In force from --from (default: today); one set-up ledger entry."""
     from workflow.money import parse_amount
+    from workflow.settings import parse_from
     from workflow.targets import set_target
 
     lang = STATE.lang
@@ -768,7 +775,8 @@ def targets_set(
         STATE.service(), unit, year, signed=signed,
         capital=parse_amount(capital, lang=lang) if capital is not None else None,
         foreign=parse_amount(foreign, "USD", lang=lang) if foreign is not None else None,
-        investment=parse_amount(investment, lang=lang) if investment is not None else None)
+        investment=parse_amount(investment, lang=lang) if investment is not None else None,
+        reason=reason, effective_on=parse_from(from_) if from_ is not None else None)
     emit_json(doc) if json else say(Message("targets_of_for_set", unit=unit, year=year))
 
 

@@ -98,6 +98,7 @@ def rules_add(
     origin: list[str] = ORIGIN,
     min_investment: str = MIN_INV,
     max_investment: str = MAX_INV,
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Add a rule (admin). Conditions given must all hold; a list condition matches any of its values."""
@@ -106,7 +107,7 @@ def rules_add(
 
     conds = Conditions.build(**_conditions(key, category, industry, unit, origin, min_investment, max_investment))
     doc = rules.add_rule(STATE.service(), role=role, person=person, priority=priority, name=name,
-                         conditions=conds)
+                         conditions=conds, reason=reason)
     _saved(doc, json, "added")
 
 
@@ -126,6 +127,7 @@ def rules_edit(
     max_investment: str = MAX_INV,
     clear: list[str] = typer.Option(None, "--clear", metavar="CONDITION",
                                     help=f"Remove a condition ({CLEARABLE}); repeatable."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Save a new version of rule ID (admin): options given replace the old values, the rest stay.
@@ -135,31 +137,33 @@ def rules_edit(
     doc = rules.edit_rule(STATE.service(), rule_id, role=role, person=person, priority=priority, name=name,
                           conditions=_conditions(key, category, industry, unit, origin, min_investment,
                                                  max_investment),
-                          clear=clear or ())
+                          clear=clear or (), reason=reason)
     _saved(doc, json, "saved")
 
 
 @rules_app.command("disable")
 def rules_disable(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
+    reason: str = typer.Option(None, "--reason", help="Why (required; kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Disable rule ID (admin; a new version). Leaders it assigned stay; `rules apply` reports them."""
     from workflow import rules
 
-    doc = rules.set_active(STATE.service(), rule_id, False)
+    doc = rules.set_active(STATE.service(), rule_id, False, reason)
     _saved(doc, json, "disabled" if doc["changed"] else "unchanged")
 
 
 @rules_app.command("enable")
 def rules_enable(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
     """Enable a disabled rule ID again (admin; a new version)."""
     from workflow import rules
 
-    doc = rules.set_active(STATE.service(), rule_id, True)
+    doc = rules.set_active(STATE.service(), rule_id, True, reason)
     _saved(doc, json, "enabled" if doc["changed"] else "unchanged")
 
 

@@ -379,11 +379,12 @@ def test_review_lists_projects_reaching_construction(county):
 @pytest.fixture(scope="module")
 def with_targets(county):
     county.admin("targets", "set", "XH", "2026", "--signed", "4", "--capital", "5000万", "--foreign", "100万",
+                 "--reason", "年度目标", ok=True)
+    county.admin("targets", "set", "FGW", "2026", "--signed", "1", "--foreign", "1000万美元", "--reason", "年度目标",
                  ok=True)
-    county.admin("targets", "set", "FGW", "2026", "--signed", "1", "--foreign", "1000万美元", ok=True)
-    county.admin("targets", "set", "ZS", "2026", "--signed", "2", ok=True)
-    county.admin("targets", "set", "LS", "2026", "--signed", "2", ok=True)
-    county.admin("targets", "set", "XH", "2025", "--signed", "9", ok=True)
+    county.admin("targets", "set", "ZS", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
+    county.admin("targets", "set", "LS", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
+    county.admin("targets", "set", "XH", "2025", "--signed", "9", "--reason", "年度目标", ok=True)
     return county
 
 
@@ -414,7 +415,7 @@ def test_evaluation_one_unit(with_targets):
 
 
 def test_targets_set_keeps_other_figures_and_lists(with_targets):
-    with_targets.admin("targets", "set", "ZS", "2026", "--investment", "1亿", ok=True)
+    with_targets.admin("targets", "set", "ZS", "2026", "--investment", "1亿", "--reason", "年度目标", ok=True)
     rows = with_targets("targets", "list", "--year", "2026", json=True, ok=True).json["targets"]
     zs = next(r for r in rows if r["unit"] == "ZS")
     assert zs["signed"] == 2
@@ -433,12 +434,12 @@ def test_targets_set_keeps_other_figures_and_lists(with_targets):
     (["NOPE", "2026", "--signed", "1"], 4, "no unit"),
 ])
 def test_targets_set_refusals(county, args, code, text):
-    res = county.admin("targets", "set", *args, json=True)
+    res = county.admin("targets", "set", *args, "--reason", "年度目标", json=True)
     assert res.code == code and text in res.json["error"]["message"]
 
 
 def test_targets_set_needs_admin(county):
-    res = county("targets", "set", "XH", "2030", "--signed", "1", json=True)
+    res = county("targets", "set", "XH", "2030", "--signed", "1", "--reason", "年度目标", json=True)
     assert res.code == 6
 
 

@@ -47,7 +47,7 @@ def test_reports_on_each_engine(any_cli):
     assert [(p["code"], p["light"]) for p in dispatch["projects"]] == [("P-0002", "red")]
     assert c("report", "review", "--period", "2026-B2", json=True, ok=True).json["projects"] == []
 
-    c.admin("targets", "set", "XH", "2026", "--signed", "2", ok=True)
+    c.admin("targets", "set", "XH", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
     ev = c("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", json=True, ok=True).json
     assert [(u["unit"], u["rank"], u["score"]) for u in ev["units"]] == [("XH", 1, 50.0), ("FGW", None, None)]
 

@@ -203,9 +203,9 @@ def test_disabled_rule_keeps_its_leader_and_is_reported(cli):
     r = rule(cli, "lead_leader", "wang", 10, "--key")
     rule(cli, "lead_leader", "li", 20, "--key")
     code = project(cli)
-    doc = cli.admin("rules", "disable", r["id"], json=True, ok=True).json
+    doc = cli.admin("rules", "disable", r["id"], "--reason", "退休", json=True, ok=True).json
     assert (doc["version"], doc["rule"]["active"]) == (2, False)
-    assert cli.admin("rules", "disable", r["id"], json=True, ok=True).json["changed"] is False
+    assert cli.admin("rules", "disable", r["id"], "--reason", "退休", json=True, ok=True).json["changed"] is False
     res = cli.admin("rules", "apply", json=True, ok=True).json
     assert res["changes"] == []
     assert [(n["code"], n["person"], n["problem"]) for n in res["notices"]] == [(code, "wang", "rule_disabled")]
@@ -400,9 +400,9 @@ def test_rules_are_admin_only_and_validated(cli):
                      "--unit", " ", json=True).code == 2
     assert cli("rules", "list", json=True, ok=True).json["rules"] == []
     r = rule(cli, "lead_leader", "wang", 1)
-    assert cli("rules", "disable", r["id"], json=True).code == 6
+    assert cli("rules", "disable", r["id"], "--reason", "退休", json=True).code == 6
     assert cli("rules", "edit", r["id"], "--priority", "3", json=True).code == 6
-    assert cli.admin("rules", "disable", 42, json=True).code == 4
+    assert cli.admin("rules", "disable", 42, "--reason", "x", json=True).code == 4
     listed = cli("rules", "list", actor="someone-unknown", json=True, ok=True).json["rules"]
     assert [(x["id"], x["version"], x["changed_by"]) for x in listed] == [(1, 1, ADMIN)]
 
@@ -454,7 +454,7 @@ def test_rules_on_each_engine(any_cli):
     withdraw(cli, first)
     res = cli.admin("rules", "apply", json=True, ok=True).json
     assert [(c["code"], c["role"], c["to"]) for c in res["changes"]] == [(third, "lead_leader", "zhang")]
-    cli.admin("rules", "disable", 1, ok=True)
+    cli.admin("rules", "disable", 1, "--reason", "退休", ok=True)
     assert [n["code"] for n in cli.admin("rules", "apply", "--dry-run", json=True, ok=True).json["notices"]] \
         == [third]
     doc = cli("rules", "explain", third, json=True, ok=True).json

@@ -206,7 +206,7 @@ def test_at_most_one_lead_leader_and_caps_hold(template_db, people, rule_specs, 
                         assert dry["changes"] == real["changes"]
                         _check_invariants(engine, complete=True)
                     elif kind == "disable":
-                        rules.set_active(svc, op[1] % len(rule_specs) + 1, False)
+                        rules.set_active(svc, op[1] % len(rule_specs) + 1, False, "retired")
                     elif codes:
                         code = codes[op[1] % len(codes)]
                         if kind == "edit_key":

@@ -14,10 +14,11 @@ from tests.conftest import ADMIN, Cli, populate
 WHY = ("--reason", "county rule")
 
 
-def setup_entries(cli) -> list[dict]:
+def setup_entries(cli, kind: str | None = "setting") -> list[dict]:
+    """The set-up ledger's entries of ``kind`` (default: settings; None: all of them)."""
     doc = cli.admin("audit", "log", "--setup", json=True, ok=True).json
     assert doc["count"] == len(doc["entries"])
-    return doc["entries"]
+    return [e for e in doc["entries"] if kind is None or e["kind"] == kind]
 
 
 def verify_ok(cli) -> None:
@@ -35,9 +36,9 @@ def test_each_settings_command_writes_exactly_one_ledger_entry(cli):
         ("undo-window", "3"),
     ]
     for args in commands:
-        before = setup_entries(cli)
+        before = setup_entries(cli, None)
         cli.admin(*args, ok=True)
-        after = setup_entries(cli)
+        after = setup_entries(cli, None)
         assert len(after) == len(before) + 1, args
         new = after[-1]
         assert new["kind"] == "setting" and new["actor"] == ADMIN
@@ -150,6 +151,7 @@ def test_a_ladder_change_from_a_date_leaves_the_days_before_it_alone(cli):
 @pytest.mark.sqlite_only
 def test_a_tampered_setting_row_fails_verify_naming_it(cli):
     cli.admin("lights", "set", "followup_red_days=45", *WHY, ok=True)
+    seq = setup_entries(cli)[-1]["seq"]
     verify_ok(cli)
     with sqlite3.connect(cli.db) as db:
         db.execute("UPDATE setting SET value = '999' WHERE key = 'lights.followup_red_days'")
@@ -162,11 +164,11 @@ def test_a_tampered_setting_row_fails_verify_naming_it(cli):
     assert text.code == 7 and "table setting, key lights.followup_red_days" in text.out
     with sqlite3.connect(cli.db) as db:  # a row no entry wrote, and a row taken away
         db.execute("UPDATE setting SET value = '45' WHERE key = 'lights.followup_red_days'")
-        db.execute("INSERT INTO setting(key, entry, value, effective_on) VALUES ('lights.followup_red_days', 9, "
+        db.execute("INSERT INTO setting(key, entry, value, effective_on) VALUES ('lights.followup_red_days', 9999, "
                    "'999', '2026-01-01')")
-        db.execute("DELETE FROM setting WHERE entry = 1")
+        db.execute("DELETE FROM setting WHERE entry = ?", (seq,))
     fields = {(f["code"], f["seq"], f["field"]) for f in cli.admin("audit", "verify", json=True).json["failures"]}
-    assert fields == {("lights.followup_red_days", 1, "row"), ("lights.followup_red_days", 9, "row")}
+    assert fields == {("lights.followup_red_days", seq, "row"), ("lights.followup_red_days", 9999, "row")}
     # the table rebuilt from the ledger verifies again
     from sqlalchemy import create_engine
 
@@ -212,7 +214,9 @@ def test_upgrade_carries_existing_settings_over_and_verifies(engine_kind, reques
         ("upgrade", "0001-01-01", {"lights.followup_red_days": "45"}),
         ("upgrade", "0001-01-01", {"supervision.unit_head_days": "10"}),
         ("upgrade", "0001-01-01", {"supervision_top_leader": "li"}),
-        ("upgrade", "0001-01-01", {"undo.window_days": "2"})]
+        ("upgrade", "0001-01-01", {"undo.window_days": "2"}),
+        ("upgrade", "0001-01-01", {"plan.template.short": '{"sign": 10}'})]  # 0009 carries the templates over
+    assert carried[-1]["payload"]["carried_over"] is True
     verify_ok(c)
     old = shown(c, "2020-01-01")["followup_red_days"]
     assert (old["days"], old["by"], old["since"]) == (45, "upgrade", "0001-01-01")
@@ -227,7 +231,8 @@ def test_audit_log_interleaves_setup_entries_by_effective_date_and_write_order(c
     code = county(cli)  # a setting from 2026-01-01 recorded before the project's registration (2026-10-15)
     cli.admin("lights", "set", "followup_red_days=45", "--from", "2026-12-01", *WHY, ok=True)
     cli("followup", "add", code, "走访", "--on", "2026-12-01", ok=True)  # written after the setting, same date
-    rows = cli.admin("audit", "log", json=True, ok=True).json["events"]
+    rows = [r for r in cli.admin("audit", "log", json=True, ok=True).json["events"]
+            if r["code"] or r["kind"] == "setting"]  # the county's users, units and people are set-up entries too
     assert [(r["code"] or "setup", r["kind"], r["effective_on"]) for r in rows] == [
         ("setup", "setting", "2026-01-01"), (code, "registered", "2026-10-15"),
         ("setup", "setting", "2026-12-01"), (code, "followup", "2026-12-01")]
@@ -235,9 +240,10 @@ def test_audit_log_interleaves_setup_entries_by_effective_date_and_write_order(c
     # a filter on projects (unit, stage, kind) leaves the set-up entries out; --actor and dates keep them
     assert all(r["code"] for r in cli.admin("audit", "log", "--unit", "XH", json=True, ok=True).json["events"])
     only = cli.admin("audit", "log", "--from", "2026-11-01", "--actor", ADMIN, json=True, ok=True).json["events"]
-    assert [(r["code"] or "setup", r["effective_on"]) for r in only] == [("setup", "2026-12-01")]
+    assert [(r["code"] or "setup", r["effective_on"]) for r in only if r["kind"] == "setting"] == [
+        ("setup", "2026-12-01")]
     table = cli.admin("audit", "log")
     assert table.code == 0 and "(set-up)" in table.out and "county rule" in table.out
     setup_only = cli.admin("audit", "log", "--setup", "--from", "2026-06-01", json=True, ok=True).json
-    assert [e["effective_on"] for e in setup_only["entries"]] == ["2026-12-01"]
+    assert [e["effective_on"] for e in setup_only["entries"] if e["kind"] == "setting"] == ["2026-12-01"]
     assert cli.admin("audit", "log", "--setup", "--unit", "XH").code == 2

@@ -353,7 +353,7 @@ class PipelineMachine(RuleBasedStateMachine):
 
         rule_id = data.draw(st.sampled_from(self.rules))
         STATS["steps"] += 1
-        rules.set_active(self.admin, rule_id, False)
+        rules.set_active(self.admin, rule_id, False, "retired")
         self.rules.remove(rule_id)
 
     @rule(code=projects, data=st.data())

@@ -293,8 +293,8 @@ def test_promised_followup_light(cli):
 def test_dispatch_and_evaluation_on_a_hand_worked_county(cli, tmp_path):
     a = project(cli, "甲", on="2026-01-05")
     b = project(cli, "乙", on="2026-01-05", unit="FGW")
-    cli.admin("targets", "set", "XH", "2026", "--signed", "2", ok=True)
-    cli.admin("targets", "set", "FGW", "2026", "--signed", "1", ok=True)
+    cli.admin("targets", "set", "XH", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
+    cli.admin("targets", "set", "FGW", "2026", "--signed", "1", "--reason", "年度目标", ok=True)
     p1 = problem(cli, b, "用地", due="2026-03-01", on="2026-02-01", owner="FGW")  # level 5 on 06-30
     p2 = problem(cli, a, "供电", kind="power", due="2026-06-28", on="2026-04-01", owner="XH")  # level 2
     p3 = problem(cli, a, "=1+1 供水", kind="water", due="2026-07-10", on="2026-04-01", owner="XH")  # level 0

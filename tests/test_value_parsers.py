@@ -71,7 +71,7 @@ def test_rule_role_label_and_person_name(cli):
 
 def test_unit_names_in_reports_export_board_targets(cli, proj, tmp_path):
     year = date.today().year
-    cli.admin("targets", "set", "新华镇", str(year), "--signed", "3", ok=True)
+    cli.admin("targets", "set", "新华镇", str(year), "--signed", "3", "--reason", "年度目标", ok=True)
     assert cli("targets", "list", json=True, ok=True).json
     cli("board", "--unit", "新华镇", json=True, ok=True)
     cli("report", "bulletin", "--period", f"{year}-B1", "--unit", "新华镇", json=True, ok=True)

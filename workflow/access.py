@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock
 from workflow.errors import BadInput, NotAllowed, NotFound
 from workflow.gate import is_disabled
 from workflow.tables import app_user as AU
@@ -81,14 +80,17 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
     return role
 
 
-def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
+def add_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
+    """Add a login with a role (admin): one set-up ledger entry ``user_added``."""
+    from workflow import setup_rows
+
     login = identifier(login, "LOGIN")
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add users")
         if conn.execute(select(AU.c.login).where(AU.c.login == login)).first():
             raise BadInput("user_already_exists", [{"user": login}], login=login)
-        conn.execute(insert(AU).values(login=login, role=role, created_at=clock.utcnow(), created_by=actor))
+        setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": role, "disabled": False}, reason=reason)
     return {"login": login, "role": role}
 
 
@@ -108,7 +110,7 @@ def _last_admin(conn: Connection, login: str) -> bool:
 def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
     """Change a login's role (admin); recorded in the ledger with actor and reason.  The last enabled
     admin cannot give up the role (nobody could manage users afterwards)."""
-    from workflow import ledger
+    from workflow import setup_rows
 
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
@@ -118,15 +120,15 @@ def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | N
             raise BadInput("already_has_role", [{"user": login, "role": role}], login=login, role=role)
         if user["role"] == "admin" and _last_admin(conn, login):
             raise BadInput("is_last_admin_make", login=login)
-        conn.execute(update(AU).where(AU.c.login == login).values(role=role))
-        entry = ledger.append(conn, actor, "user_role", login, {"from": user["role"], "to": role}, reason)
+        entry = setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": role}, reason=reason,
+                                 kind="user_role", note={"from": user["role"], "to": role})
     return {"login": login, "role": role, "previous": user["role"], "disabled": bool(user["disabled"]),
             "ledger": entry}
 
 
 def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason: str | None = None) -> dict:
     """Disable a login (it may read, not write: exit 6) or enable it again (admin); in the ledger."""
-    from workflow import ledger
+    from workflow import setup_rows
 
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "disable or enable users")
@@ -135,14 +137,15 @@ def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason:
             raise BadInput("is_already", [{"user": login}], login=login, disabled='disabled' if disabled else 'enabled')
         if disabled and user["role"] == "admin" and _last_admin(conn, login):
             raise BadInput("is_last_enabled_admin", login=login)
-        conn.execute(update(AU).where(AU.c.login == login).values(disabled=disabled))
-        entry = ledger.append(conn, actor, "user_disabled" if disabled else "user_enabled", login,
-                              {"role": user["role"]}, reason)
+        entry = setup_rows.write(conn, actor, "app_user", {"login": login}, {"disabled": disabled}, reason=reason,
+                                 kind="user_disabled" if disabled else "user_enabled", note={"role": user["role"]})
     return {"login": login, "role": user["role"], "disabled": disabled, "ledger": entry}
 
 
 def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
     """Make ``login`` admin during ``init``: allowed when no admin exists yet, or by an admin."""
+    from workflow import setup_rows
+
     with engine.begin() as conn:
         current = conn.execute(select(AU.c.role).where(AU.c.login == login)).scalar()
         if current == "admin":
@@ -153,9 +156,10 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
                 "database_has_admin_already", login=login
             )
         if current is None:
-            conn.execute(insert(AU).values(login=login, role="admin", created_at=clock.utcnow(), created_by=actor))
+            setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": "admin", "disabled": False})
         else:
-            conn.execute(update(AU).where(AU.c.login == login).values(role="admin"))
+            setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": "admin"}, kind="user_role",
+                             note={"from": current, "to": "admin"})
         return True
 
 

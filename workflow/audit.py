@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
-from workflow import clock, ledger, settings
+from workflow import clock, ledger, settings, setup_rows
 from workflow.catalogue import Message
 from workflow.chains import (
     MAX_FAILURES,
@@ -184,6 +184,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
                            failures=failures)
         ledger_head = _check_ledger(conn, failures)
         _check_settings(conn, failures)
+        _check_setup_rows(conn, failures)
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     check_projects(projects, sweep["chains"], failures)
@@ -219,6 +220,20 @@ def _check_settings(conn, failures: Failures) -> None:
         else:
             problem = f"table setting, key {key}: the {field} of entry {entry} differs from the set-up ledger"
         failures.add(key, entry, problem, table="setting", field=field, expected=d["expected"], found=d["found"])
+
+
+def _check_setup_rows(conn, failures: Failures) -> None:
+    """Every set-up table rebuilt from the set-up ledger (``workflow.setup_rows``): each difference
+    added with its table, ``code`` the row's key, ``seq`` the ledger entry that last wrote it and the field."""
+    for d in setup_rows.differences(conn):
+        table, key, entry, field = d["table"], d["key"], d["entry"], d["field"]
+        if field == "row":
+            problem = (f"table {table}, key {key}: entry {entry} of the set-up ledger has no row"
+                       if d["expected"] == "present" else
+                       f"table {table}, key {key}: a row that no set-up ledger entry wrote")
+        else:
+            problem = f"table {table}, key {key}: the {field} differs from the set-up ledger (entry {entry})"
+        failures.add(key, entry, problem, table=table, field=field, expected=d["expected"], found=d["found"])
 
 
 

@@ -126,7 +126,8 @@ def corrections_of(events: list[dict]) -> dict[int, int]:
 
 def project_history(engine, code: str) -> dict:
     """``history CODE``: the project's header, every event in ``seq`` order, the result of checking its
-    chain and row, and the latest checkpoint; one snapshot, reads only."""
+    chain and row, the latest checkpoint, and the threshold changes that changed its light
+    (``settings``, ``workflow.light_changes``); one snapshot, reads only."""
     with snapshot_connection(engine) as conn:
         proj = conn.execute(
             select(P.c.id, P.c.code, P.c.name, P.c.investor, P.c.industry, P.c.key, P.c.stage, P.c.stage_since,
@@ -139,6 +140,9 @@ def project_history(engine, code: str) -> dict:
         events = [event_json(r) for r in conn.execute(log_query(project_id=proj["id"])).mappings()]
         chain = verify_project(conn, proj["id"])
         latest = latest_checkpoint(conn)
+        from workflow.light_changes import light_changes
+
+        settings = light_changes(conn, conn.execute(select(P).where(P.c.id == proj["id"])).mappings().one())
         conn.rollback()
     return {
         "code": proj["code"], "name": proj["name"], "investor": proj["investor"], "industry": proj["industry"],
@@ -148,5 +152,5 @@ def project_history(engine, code: str) -> dict:
                                "currency": proj["planned_currency"]},
         "registered_on": proj["registered_on"].isoformat(), "version": proj["version"],
         "head_seq": proj["head_seq"], "head_hash": proj["head_hash"], "events": events,
-        "corrected": corrections_of(events), "chain": chain, "checkpoint": latest,
+        "corrected": corrections_of(events), "chain": chain, "checkpoint": latest, "settings": settings,
     }

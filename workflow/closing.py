@@ -38,7 +38,6 @@ from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
 from workflow.tables import setting as ST
-from workflow.tables import target as T
 from workflow.values import reason as check_reason
 from workflow.words import REPORT_KINDS, report_kinds
 
@@ -113,10 +112,11 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
 
 
 def _mark(conn: Connection) -> tuple:
-    """What a close must see unchanged between taking the figures and storing them."""
+    """What a close must see unchanged between taking the figures and storing them: the events, the
+    settings, and the set-up ledger's head (every change of targets, units, people, rules …)."""
     return (conn.execute(select(func.count(), func.max(E.c.id))).one(),
             tuple(conn.execute(select(ST.c.key, ST.c.entry, ST.c.value).order_by(ST.c.key, ST.c.entry)).all()),
-            conn.execute(select(func.count()).select_from(T)).scalar())
+            conn.execute(select(func.max(L.c.seq))).scalar())
 
 
 def reopen(engine: Engine, actor: str, period_text: str, *, reason: str | None, lang: str = "en") -> dict:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput, NotFound
 from workflow.find import unit_code
@@ -31,7 +30,11 @@ def unit_codes(conn: Connection) -> set[str]:
     return set(conn.execute(select(U.c.code)).scalars())
 
 
-def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "township") -> dict:
+def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "township",
+             reason: str | None = None) -> dict:
+    """Add a unit (admin): one set-up ledger entry ``unit_added`` (``workflow.setup_rows``)."""
+    from workflow import setup_rows
+
     code = identifier(code, "CODE", 40)
     kind = unit_kinds().parse(kind, "--kind")
     name = required(name, "--name", NAME_LIMIT)
@@ -39,7 +42,7 @@ def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "town
         require(conn, actor, ADMIN, "add units")
         if conn.execute(select(U.c.code).where(U.c.code == code)).first():
             raise BadInput("unit_already_exists", [{"unit": code}], code=code)
-        conn.execute(insert(U).values(code=code, name=name, kind=kind, created_at=clock.utcnow()))
+        setup_rows.write(conn, actor, "unit", {"code": code}, {"name": name, "kind": kind}, reason=reason)
     return {"code": code, "name": name, "kind": kind}
 
 
@@ -47,7 +50,7 @@ def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None,
               reason: str | None = None) -> dict:
     """Change a unit's name or kind (admin); recorded in the ledger with the old and new values,
     the actor and the reason.  Its code (which projects name) never changes."""
-    from workflow import ledger
+    from workflow import setup_rows
 
     if name is None and kind is None:
         raise BadInput("give_name_or_kind")
@@ -62,8 +65,7 @@ def edit_unit(engine: Engine, actor: str, code: str, *, name: str | None = None,
         new = {k: v for k, v in (("name", name), ("kind", kind)) if v is not None and v != row[k]}
         if not new:
             raise BadInput("nothing_to_change_on_unit", code=code)
-        conn.execute(update(U).where(U.c.code == code).values(**new))
-        entry = ledger.append(conn, actor, "unit_edited", code, {k: [row[k], v] for k, v in new.items()}, reason)
+        entry = setup_rows.write(conn, actor, "unit", {"code": code}, new, reason=reason)
         doc = {"code": code, "name": new.get("name", row["name"]), "kind": new.get("kind", row["kind"])}
     return {**doc, "ledger": entry}
 
@@ -87,28 +89,34 @@ def _cap(cap: Any) -> int | None:
 
 
 def add_person(engine: Engine, actor: str, login: str, name: str, level: str, unit: str | None = None,
-               title: str | None = None, cap: int | None = None) -> dict:
+               title: str | None = None, cap: int | None = None, reason: str | None = None) -> dict:
+    """Add a person (admin): one set-up ledger entry ``person_added``."""
+    from workflow import setup_rows
+
     login = identifier(login, "LOGIN")
     level = levels().parse(level, "--level")
     cap = _cap(cap)
     values = {"login": login, "name": required(name, "--name", NAME_LIMIT), "level": level, "unit_code": unit,
-              "title": optional_text(title, "--title", NAME_LIMIT), "cap": cap, "active": True,
-              "created_at": clock.utcnow()}
+              "title": optional_text(title, "--title", NAME_LIMIT), "cap": cap, "active": True}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add people")
         if unit is not None:  # a code or a name (workflow/find.py)
             values["unit_code"] = unit_code(conn, unit, "--unit")
         if conn.execute(select(PE.c.login).where(PE.c.login == login)).first():
             raise BadInput("person_already_exists", [{"person": login}], login=login)
-        conn.execute(insert(PE).values(**values))
-    return {k: v for k, v in values.items() if k != "created_at"}
+        setup_rows.write(conn, actor, "person", {"login": login},
+                         {k: v for k, v in values.items() if k != "login"}, reason=reason)
+    return values
 
 
 def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = None, title: str | None = None,
                 level: str | None = None, unit: str | None = None, cap: int | None = None,
-                clear_cap: bool = False, active: bool | None = None) -> dict:
-    """Change a person (admin). Deactivating keeps their existing assignments (一抓到底): rules stop
+                clear_cap: bool = False, active: bool | None = None, reason: str | None = None) -> dict:
+    """Change a person (admin): one set-up ledger entry ``person_edited``. Deactivating keeps their
+    existing assignments (一抓到底): rules stop
     choosing them and ``rules apply`` reports the projects they still lead."""
+    from workflow import setup_rows
+
     level = levels().optional(level, "--level")
     cap = _cap(cap)
     new: dict[str, Any] = {k: v for k, v in (("name", name), ("title", title), ("level", level),
@@ -129,7 +137,7 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
             raise NotFound("no_person", [{"person": login}], login=login)
         if unit is not None:  # a code or a name (workflow/find.py)
             new["unit_code"] = unit_code(conn, unit, "--unit")
-        conn.execute(update(PE).where(PE.c.login == login).values(**new))
+        setup_rows.write(conn, actor, "person", {"login": login}, new, reason=reason)
         row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
     assert row is not None
     return {"login": row["login"], "name": row["name"], "title": row["title"], "level": row["level"],

@@ -1,5 +1,6 @@
-"""The set-up ledger: what is recorded and is not a project's event — an admin's edit of a unit or a
-user (role, disabled, enabled), and (for closed periods) a period closed or reopened.
+"""The set-up ledger: what is recorded and is not a project's event — every set-up change (units,
+people, users, leader rules, targets: ``workflow.setup_rows``; settings: ``workflow.settings``), and
+(for closed periods) a period closed or reopened.  docs/audit.md lists the entry kinds.
 
 Append-only and hash-chained like history (triggers refuse UPDATE and DELETE): entry ``seq`` n has
 ``prev_hash`` = entry n-1's ``hash`` (64 zeros for the first), and ``hash`` is SHA-256 over the
@@ -116,10 +117,10 @@ def verify_ledger(conn: Connection) -> list[dict]:
 
 
 def effective_on(entry: dict) -> str:
-    """The date an entry takes effect: a setting's ``effective_on`` (``workflow.settings``), else the
-    day it was recorded in the configured time zone."""
+    """The date an entry takes effect: its payload's ``effective_on`` (settings, ``workflow.settings``;
+    set-up rows, ``workflow.setup_rows``), else the day it was recorded in the configured time zone."""
     payload = entry.get("payload")
-    if entry.get("kind") == "setting" and isinstance(payload, dict) and payload.get("effective_on"):
+    if isinstance(payload, dict) and payload.get("effective_on"):
         return str(payload["effective_on"])
     from datetime import datetime
 

@@ -2,8 +2,10 @@
 
 A template gives the number of days between milestones — signing → first capital →
 groundbreaking → production — and the industries it serves.  The templates are data: the
-defaults below, overridden or added to by admins (``pipeline plan templates set``), stored in the
-``setting`` table as ``plan.template.<name>`` (a JSON object).  A project's plan is recorded as one
+defaults below, overridden or added to by admins (``pipeline plan templates set``), stored as the
+governed setting ``plan.template.<name>`` (a JSON object): each change is a set-up ledger entry
+(``workflow.settings.record``) in force from a date, and a plan made as of a day uses the templates
+in force that day (docs/audit.md).  A project's plan is recorded as one
 ``edited`` event through the existing edit command.
 """
 
@@ -15,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow.access import ADMIN, require
@@ -24,9 +26,9 @@ from workflow.errors import BadInput, NotFound, Refused
 from workflow.find import project_row
 from workflow.lights import MILESTONE_STAGE, STAGE_ORDER, milestone_reached
 from workflow.reports.figures import uncorrected
+from workflow.settings import in_force, record
 from workflow.tables import event as E
 from workflow.tables import project as P
-from workflow.tables import setting as ST
 from workflow.text import fold
 
 PREFIX = "plan.template."
@@ -78,31 +80,40 @@ def _check(name: str, values: Mapping[str, Any], industries: Sequence[str]) -> T
     return Template(name, industries=tuple(i.strip() for i in industries if i.strip()), **days)
 
 
-def templates(conn: Connection) -> dict[str, Template]:
-    """Every template: the defaults, with the stored ones over them."""
+def _stored(conn: Connection, as_of: date | None = None) -> dict[str, str]:
+    """The stored templates in force on ``as_of`` (default: today): ``{name: JSON text}``."""
+    return {k[len(PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, PREFIX).items()}
+
+
+def templates(conn: Connection, as_of: date | None = None) -> dict[str, Template]:
+    """Every template in force on ``as_of`` (default: today): the defaults, with the stored ones over them."""
     out = dict(DEFAULTS)
-    for key, value in conn.execute(select(ST.c.key, ST.c.value).where(ST.c.key.like(PREFIX + "%"))):
+    for name, value in _stored(conn, as_of).items():
         try:
             doc = json.loads(value)
-            out[key[len(PREFIX):]] = _check(key[len(PREFIX):], doc, doc.get("industries", []))
+            out[name] = _check(name, doc, doc.get("industries", []))
         except (ValueError, AttributeError, BadInput):
-            raise BadInput("setting_is_not_valid", key=key) from None
+            raise BadInput("setting_is_not_valid", key=PREFIX + name) from None
     return out
 
 
-def list_templates(engine: Engine) -> list[dict]:
+def list_templates(engine: Engine, as_of: date | None = None) -> list[dict]:
     with engine.connect() as conn:
-        stored = {k[len(PREFIX):] for (k,) in conn.execute(select(ST.c.key).where(ST.c.key.like(PREFIX + "%")))}
-        return [{**t.json(), "stored": t.name in stored} for t in templates(conn).values()]
+        stored = set(_stored(conn, as_of))
+        return [{**t.json(), "stored": t.name in stored} for t in templates(conn, as_of).values()]
 
 
 def set_template(engine: Engine, actor: str, name: str, *, sign_to_fund: int | None = None,
                  fund_to_break_ground: int | None = None, break_ground_to_commission: int | None = None,
-                 industries: Sequence[str] | None = None) -> dict:
-    """Add or change a template (admin); values not given keep the template's current ones."""
+                 industries: Sequence[str] | None = None, reason: str | None = None,
+                 effective_on: date | None = None) -> dict:
+    """Add or change a template (admin) in force from ``effective_on`` (default: today); values not
+    given keep the template's values on that day.  One set-up ledger entry (kind ``setting``)."""
+    day = effective_on or clock_today()
+    why = (reason or "").strip() or None
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change plan templates")
-        current = templates(conn).get(name.strip())
+        current = templates(conn, day).get(name.strip())
         base = current.json() if current else {}
         given = {"sign_to_fund": sign_to_fund, "fund_to_break_ground": fund_to_break_ground,
                  "break_ground_to_commission": break_ground_to_commission}
@@ -111,13 +122,9 @@ def set_template(engine: Engine, actor: str, name: str, *, sign_to_fund: int | N
         if missing:
             raise BadInput("new_template_needs", missing=['--' + m.replace('_', '-') for m in missing])
         t = _check(name, values, industries if industries is not None else base.get("industries", []))
-        key = PREFIX + t.name
         text = json.dumps(t.json(), ensure_ascii=False, sort_keys=True)
-        if conn.execute(select(ST.c.key).where(ST.c.key == key)).first() is None:
-            conn.execute(insert(ST).values(key=key, value=text))
-        else:
-            conn.execute(update(ST).where(ST.c.key == key).values(value=text))
-        return t.json()
+        record(conn, actor, "plan", {PREFIX + t.name: text}, day, why)
+        return t.json() | {"effective_on": day.isoformat()}
 
 
 def template_for(conn: Connection, name: str | None, industry: str | None) -> Template:
@@ -125,10 +132,12 @@ def template_for(conn: Connection, name: str | None, industry: str | None) -> Te
     return choose_template(conn, name, industry)[0]
 
 
-def choose_template(conn: Connection, name: str | None, industry: str | None) -> tuple[Template, str]:
-    """The template and how it was chosen: ``named``, ``industry`` (the project's industry, folded,
-    equals or contains one of the template's industries) or ``default``."""
-    known = templates(conn)
+def choose_template(conn: Connection, name: str | None, industry: str | None,
+                    as_of: date | None = None) -> tuple[Template, str]:
+    """The template (in force on ``as_of``, default today) and how it was chosen: ``named``,
+    ``industry`` (the project's industry, folded, equals or contains one of the template's
+    industries) or ``default``."""
+    known = templates(conn, as_of)
     if name is not None:
         wanted = fold(name)
         for t in known.values():
@@ -175,7 +184,7 @@ def plan(engine: Engine, code: str, commission: date, *, template: str | None = 
     with engine.connect() as conn:
         row = project_row(conn, code, P.c.id, P.c.code, P.c.industry, P.c.version, P.c.stage,
                           *[P.c[f"plan_{m}"] for m in MILESTONES])
-        t, chosen = choose_template(conn, template, row["industry"])
+        t, chosen = choose_template(conn, template, row["industry"], today)
         reached = reached_on(conn, row["id"], row["stage"])
     if "commission" in reached:
         raise Refused("plan_already_in_production", code=row["code"])

@@ -339,7 +339,7 @@ def build(engine, *, admin: str, as_of: date | None = None,
     for year in (2025, 2026):
         for i, unit in enumerate(units):
             set_target(svc, unit, year, signed=2 + i % 3, capital=Money((2_000 + 500 * i) * WAN, "CNY"),
-                       investment=Money((1_500 + 400 * i) * WAN, "CNY"))
+                       investment=Money((1_500 + 400 * i) * WAN, "CNY"), reason="seed data")
             targets += 1
     summary = wdemo._summary(engine)
     summary.update(scenario="seed", people=people, rules=rules, targets=targets, units=len(wdemo.UNITS),

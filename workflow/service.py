@@ -83,9 +83,9 @@ class Service:
     def require(self, conn: Connection, roles: Iterable[str], what: str, *, disabled: bool | None = None) -> str:
         return access.require(conn, self.actor, roles, what, self._roles, disabled=disabled)
 
-    def add_user(self, login: str, role: str) -> dict:
+    def add_user(self, login: str, role: str, *, reason: str | None = None) -> dict:
         self._roles.pop(login, None)
-        return access.add_user(self.engine, self.actor, login, role)
+        return access.add_user(self.engine, self.actor, login, role, reason)
 
     def bootstrap_admin(self, login: str) -> bool:
         self._roles.pop(login, None)
@@ -120,23 +120,23 @@ class Service:
 
     # --- directory --------------------------------------------------------------------------
 
-    def add_unit(self, code: str, name: str, kind: str = "township") -> dict:
-        return directory.add_unit(self.engine, self.actor, code, name, kind)
+    def add_unit(self, code: str, name: str, kind: str = "township", *, reason: str | None = None) -> dict:
+        return directory.add_unit(self.engine, self.actor, code, name, kind, reason)
 
     def edit_unit(self, code: str, *, name: str | None = None, kind: str | None = None,
                   reason: str | None = None) -> dict:
         return directory.edit_unit(self.engine, self.actor, code, name=name, kind=kind, reason=reason)
 
     def setup_ledger(self, *, kind_prefix: str | None = None, target: str | None = None) -> list[dict]:
-        """The set-up ledger's entries (admin edits, period closes), oldest first."""
+        """The set-up ledger's entries (every set-up change, period closes), oldest first."""
         from workflow import ledger
 
         with self.engine.connect() as conn:
             return ledger.entries(conn, kind_prefix=kind_prefix, target=target)
 
     def add_person(self, login: str, name: str, level: str, unit: str | None = None,
-                   title: str | None = None, cap: int | None = None) -> dict:
-        return directory.add_person(self.engine, self.actor, login, name, level, unit, title, cap)
+                   title: str | None = None, cap: int | None = None, *, reason: str | None = None) -> dict:
+        return directory.add_person(self.engine, self.actor, login, name, level, unit, title, cap, reason)
 
     def edit_person(self, login: str, **changes: Any) -> dict:
         return directory.edit_person(self.engine, self.actor, login, **changes)

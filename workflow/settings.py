@@ -41,6 +41,7 @@ LIGHT_PREFIX = "lights."
 LADDER_PREFIX = "supervision."
 DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/office.py)
 REPORTS_PREFIX = "reports."  # report notes and the site-visit criteria (workflow/reports/notes.py)
+PLAN_PREFIX = "plan.template."  # the plan templates (workflow/planning.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
 STALE_DAYS_KEY = "stale.days"  # `report stale`: days without a follow-up before a lead is proposed for 出库
@@ -50,8 +51,8 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
-    document settings, the report notes and site-visit criteria, the stale days)?"""
-    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, REPORTS_PREFIX))
+    document settings, the plan templates, the report notes and site-visit criteria, the stale days)?"""
+    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, PLAN_PREFIX, REPORTS_PREFIX))
             or key in (TOP_LEADER, UNDO_WINDOW_KEY, STALE_DAYS_KEY))
 
 
@@ -208,6 +209,13 @@ def _light_ints(values: Mapping[str, str | None]) -> dict[str, int]:
 def light_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
     """The thresholds stored in the database and in force on ``as_of`` (default: today)."""
     return _light_ints({k[len(LIGHT_PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, LIGHT_PREFIX).items()})
+
+
+def thresholds_from_rows(rows: Iterable[tuple[str, int, str | None, date]], as_of: date) -> Thresholds:
+    """The thresholds ``(key, entry, value, effective_on)`` rows of ``setting`` put in force on
+    ``as_of`` (``workflow.light_changes`` leaves one entry's rows out to see what it changed)."""
+    values = {k[len(LIGHT_PREFIX):]: v for k, (v, _, _) in _fold(rows, as_of).items() if k.startswith(LIGHT_PREFIX)}
+    return Thresholds.from_mapping(_light_ints(values))
 
 
 def light_thresholds(conn: Connection, overrides: Mapping[str, int] | None = None,

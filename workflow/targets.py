@@ -3,15 +3,23 @@
 A target row holds up to four figures for one unit and year: projects signed (a count), capital in
 place (CNY), actually used foreign capital (USD) and investment completed (CNY).  Setting a target
 changes only the figures given; the others keep their values.  A figure of 0 means "no target".
+
+Every setting of a target is a set-up ledger entry ``target_set`` (``workflow.setup_rows``) with its
+reason (required) and the date it takes effect (``--from``; by default a unit's first target of a
+year is in force for the whole year, from 1 January, and a change from today): a report as of a date
+uses the targets in force that day (:func:`in_force`; docs/audit.md).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from datetime import date
 
-from workflow import clock
+from sqlalchemy import select
+
+from workflow import clock, setup_rows
 from workflow.errors import BadInput
 from workflow.find import resolve_unit, unit_code
+from workflow.settings import need_reason
 from workflow.tables import target as TGT
 from workflow.tables import unit as U
 
@@ -47,9 +55,11 @@ def target_json(row) -> dict:
 
 
 def set_target(service, unit: str, year: int, *, signed: int | None = None, capital=None, foreign=None,
-               investment=None) -> dict:
-    """Create or change a unit's target for `year` (admin).  Money arguments are
-    `workflow.money.Money` values; capital and investment must be CNY, foreign capital USD."""
+               investment=None, reason: str | None = None, effective_on: date | None = None) -> dict:
+    """Create or change a unit's target for `year` (admin), in force from ``effective_on`` (default:
+    1 January of ``year`` for the unit's first target of the year, else today), saying why
+    (``reason``, required).  Money arguments are `workflow.money.Money` values; capital and
+    investment must be CNY, foreign capital USD."""
     year = _check_year(year)
     values: dict = {}
     if signed is not None:
@@ -67,17 +77,29 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
         values[col] = money.amount_minor
     if not values:
         raise BadInput("nothing_to_set_give")
+    why = need_reason(reason, "set targets")
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), "set targets")
         unit = unit_code(conn, unit, "UNIT")  # a code or a name (workflow/find.py)
-        values.update(set_by=service.actor, set_at=clock.utcnow())
         key = (TGT.c.unit_code == unit) & (TGT.c.year == year)
-        if conn.execute(select(TGT.c.year).where(key)).first() is None:
-            conn.execute(insert(TGT).values(unit_code=unit, year=year, **values))
-        else:
-            conn.execute(update(TGT).where(key).values(**values))
+        if effective_on is None:  # a unit's first target of a year: the whole year; a change: from today
+            first = conn.execute(select(TGT.c.year).where(key)).first() is None
+            effective_on = date(year, 1, 1) if first else clock.today()
+        entry = setup_rows.write(conn, service.actor, "target", {"unit_code": unit, "year": year}, values,
+                                 reason=why, effective_on=effective_on)
         row = conn.execute(select(TGT).where(key)).mappings().one()
-    return target_json(row)
+    return target_json(row) | {"effective_on": entry["payload"]["effective_on"], "reason": why}
+
+
+def in_force(conn, years, as_of: date | None = None, unit: str | None = None) -> list[dict]:
+    """The target rows of ``years`` (and ``unit``) in force on ``as_of`` (default: today), as the set-up
+    ledger dates them (one query): ``{"unit_code", "year", <figure columns>}`` each."""
+    wanted = set(years)
+    out = []
+    for (code, year), row in sorted(setup_rows.in_force(conn, "target", as_of).items()):
+        if year in wanted and (unit is None or code == unit):
+            out.append({"unit_code": code, "year": year, **row})
+    return out
 
 
 def list_targets(service, *, year: int | None = None, unit: str | None = None) -> list[dict]:
@@ -97,4 +119,4 @@ def current_year() -> int:
     return clock.today().year
 
 
-__all__ = ["FIELDS", "list_targets", "set_target", "target_json"]
+__all__ = ["FIELDS", "in_force", "list_targets", "set_target", "target_json"]

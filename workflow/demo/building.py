@@ -176,7 +176,7 @@ def _targets(svc, plan: list[Spec], today: date) -> int:
         kwargs["investment"] = Money(max(100 * WAN, _round_minor(g["investment"] * factor)), "CNY")
         if g["foreign"]:
             kwargs["foreign"] = Money(_round_minor(g["foreign"] * factor), "USD")
-        set_target(svc, code, year, **kwargs)
+        set_target(svc, code, year, reason="demo data", **kwargs)
         count += 1
     return count
 

@@ -53,8 +53,8 @@ from workflow.tables import event as E
 from workflow.tables import investment_completed as INV
 from workflow.tables import person as PE
 from workflow.tables import project as P
-from workflow.tables import target as TGT
 from workflow.tables import unit as U
+from workflow.targets import in_force as targets_in_force
 
 # --- bulletin (两月一通报) -------------------------------------------------------------------------
 
@@ -350,11 +350,8 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
             if p["level"] >= lad.deduct_min_level:
                 escalated[p["owner_unit"]] += 1
         years = w.period.years if isinstance(w.period, Span) else (w.period.year,)
-        q = select(TGT).where(TGT.c.year.in_(years))
-        if unit is not None:
-            q = q.where(TGT.c.unit_code == unit)
         targets: dict[str, dict[str, int]] = {}
-        for r in conn.execute(q).mappings():  # a span's target is the sum of its years' targets
+        for r in targets_in_force(conn, years, w.as_of, unit):  # a span's target: the sum of its years'
             sums = targets.setdefault(r["unit_code"], dict.fromkeys((c for c, _ in METRIC_COLUMNS.values()), 0))
             for col in sums:
                 sums[col] += int(r[col] or 0)

@@ -6,16 +6,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from workflow import clock
+from workflow import setup_rows
 from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotFound
 from workflow.find import UnitNames, person_login
 from workflow.rules.conditions import Conditions, _money
 from workflow.rules.decision import RuleRow
 from workflow.rules.reads import _tables, load_people, load_rules
+from workflow.settings import need_reason
 from workflow.tables import unit as U
 from workflow.values import NAME_LIMIT, optional_text
 from workflow.words import assignment_roles
@@ -109,13 +110,14 @@ def _check_priority(priority: int) -> None:
         raise BadInput("priority_must_be_whole")
 
 
-def _insert(conn, service, rule: RuleRow) -> None:
-    R = _tables()[0]
+def _insert(conn, service, rule: RuleRow, reason: str | None = None) -> None:
+    """Save ``rule`` as a new version (the previous one stops being current): one set-up ledger entry
+    ``rule_version`` (``workflow.setup_rows``)."""
     try:
-        conn.execute(insert(R).values(
-            id=rule.id, version=rule.version, priority=rule.priority, name=rule.name, role=rule.role,
-            conditions=rule.conditions.text(), person_login=rule.person, active=rule.active, current=True,
-            changed_by=service.actor, changed_at=clock.utcnow()))
+        setup_rows.write(conn, service.actor, "rule", {"id": rule.id, "version": rule.version},
+                         {"priority": rule.priority, "name": rule.name, "role": rule.role,
+                          "conditions": rule.conditions.text(), "person_login": rule.person, "active": rule.active},
+                         reason=reason)
     except IntegrityError as exc:  # PostgreSQL: two admins saving rule ids at once
         raise Conflict("rule_v_was_saved", id=rule.id, version=rule.version) from exc
 
@@ -131,7 +133,7 @@ def _rule_name(name: str | None) -> str | None:
 
 
 def add_rule(service, *, role: str, person: str, priority: int, conditions: Conditions,
-             name: str | None = None) -> dict:
+             name: str | None = None, reason: str | None = None) -> dict:
     """Save a new rule (version 1); returns ``{"id", "version", "rule", "warnings"}``."""
     role = _check_role(role)
     _check_priority(priority)
@@ -145,14 +147,14 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
         rule = RuleRow(id=new_id, version=1, priority=priority, name=name, role=role, conditions=conditions,
                        person=person, active=True)
         warnings = lint(conn, rule)
-        _insert(conn, service, rule)
+        _insert(conn, service, rule, reason)
         saved = _saved(conn, new_id, 1)
         people = load_people(conn, [person])
     return {"id": new_id, "version": 1, "rule": saved.as_dict(people), "warnings": warnings}
 
 
 def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], what: str,
-                 nothing: Message | None) -> dict:
+                 nothing: Message | None, reason: str | None = None) -> dict:
     R = _tables()[0]
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), what)
@@ -172,11 +174,11 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
             raise BadInput(nothing)
         new = replace(new, version=old.version + 1)
         warnings = lint(conn, new) if new.active else []
-        done = conn.execute(update(R).where(R.c.id == old.id, R.c.version == old.version, R.c.current.is_(True))
-                            .values(current=False)).rowcount
-        if done != 1:
+        still = conn.execute(select(R.c.version).where(R.c.id == old.id, R.c.version == old.version,
+                                                       R.c.current.is_(True))).first()
+        if still is None:
             raise Conflict("rule_was_changed_by", rule_id=rule_id)
-        _insert(conn, service, new)
+        _insert(conn, service, new, reason)
         saved = _saved(conn, new.id, new.version)
         people = load_people(conn, [new.person])
     return {"id": new.id, "version": new.version, "changed": True, "rule": saved.as_dict(people),
@@ -185,7 +187,7 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
 
 def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | None = None,
               priority: int | None = None, name: str | None = None, conditions: Mapping[str, Any] | None = None,
-              clear: Iterable[str] = ()) -> dict:
+              clear: Iterable[str] = (), reason: str | None = None) -> dict:
     """Save a new version of rule ``rule_id``: given fields replace the old ones, ``conditions``
     (names as ``Conditions.build``) replace those conditions, ``clear`` removes conditions."""
     if role is not None:
@@ -204,14 +206,17 @@ def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | N
                        conditions=new_conditions)
 
     return _new_version(service, rule_id, change, "change leader-assignment rules",
-                        Message("nothing_to_change_on_rule", rule_id=rule_id))
+                        Message("nothing_to_change_on_rule", rule_id=rule_id), reason)
 
 
-def set_active(service, rule_id: int, active: bool) -> dict:
+def set_active(service, rule_id: int, active: bool, reason: str | None = None) -> dict:
     """Disable (or enable) a rule: a new version with the active flag changed.  Assignments it made
-    stay (followed to the end); ``rules apply`` reports them."""
+    stay (followed to the end); ``rules apply`` reports them.  Retiring a rule says why (``reason``,
+    required, as for thresholds)."""
+    if not active:
+        reason = need_reason(reason, "retire a leader-assignment rule")
     return _new_version(service, rule_id, lambda old: replace(old, active=active),
-                        "change leader-assignment rules", None)
+                        "change leader-assignment rules", None, reason)
 
 
 def list_rules(service, *, all_versions: bool = False) -> list[dict]:
