@@ -56,6 +56,7 @@ from workflow.docformat import (
     page_setup,
     run_font,
 )
+from workflow import files
 from workflow.errors import BadInput
 from workflow.i18n import is_zh, t
 from workflow.office import Office, from_values
@@ -657,7 +658,7 @@ def write_docx(doc: Document, path: Path) -> None:
         run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
     d.core_properties.title = doc.title
     try:
-        d.save(str(path))
+        files.save(path, d)
     except OSError as exc:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 

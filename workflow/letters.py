@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow import docformat as F
-from workflow import office
+from workflow import files, office
 from workflow.errors import BadInput
 from workflow.i18n import t
 
@@ -143,7 +143,7 @@ def write_docx(letter: dict, path: Path, issuer: str = ISSUER) -> None:
         p = para(text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         p.paragraph_format.right_indent = Pt(4 * F.BODY_PT)
     document.core_properties.title = f"督办函 {letter['number']}"
-    document.save(str(path))
+    files.save(path, document)
 
 
 def prepare(output: Path | None, fmt: str) -> Path:
@@ -170,7 +170,7 @@ def writer(output: Path, fmt: str, issuer: str = ISSUER) -> Any:
         for letter in letters:
             path = output / file_name(letter, fmt)
             if fmt == "html":
-                path.write_text(to_html(letter, issuer), encoding="utf-8")
+                files.write_text(path, to_html(letter, issuer))
             else:
                 write_docx(letter, path, issuer)
             paths.append(str(path))

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from workflow import files
 from workflow.errors import BadInput
 from workflow.io.columns import EXPORT_ORDER, column_letter, header
 from workflow.text import csv_cell, visible
@@ -88,7 +89,7 @@ def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Se
     if path is None:
         return buf.getvalue()
     try:
-        Path(path).write_bytes(buf.getvalue().encode(encoding))
+        files.write_bytes(path, buf.getvalue().encode(encoding))
     except UnicodeEncodeError as exc:
         raise BadInput("encoding_cannot_write_use", encoding=encoding, object=exc.object[exc.start:exc.end]) from None
     except OSError as exc:
@@ -133,7 +134,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
             cells.append(c)
         ws.append(cells)
     try:
-        wb.save(path)
+        files.save(path, wb)
     except OSError as exc:
         raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None
 
