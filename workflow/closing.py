@@ -22,6 +22,7 @@ import re
 from datetime import date
 from typing import Any
 
+from rfc8785 import IntegerDomainError
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
@@ -30,7 +31,7 @@ from workflow.access import ADMIN, require
 from workflow.amounts import WAN, format_units
 from workflow.catalogue import Message
 from workflow.closed import CLOSED, REOPENED, closed_periods
-from workflow.encoding import canonical, event_json
+from workflow.encoding import canonical, event_json, wide_ints
 from workflow.errors import BadInput, Conflict, Refused
 from workflow.i18n import t as label
 from workflow.periods import parse_period, parse_span
@@ -74,8 +75,12 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
 def as_stored(doc: dict) -> dict:
     """A report as a close stores it: JSON values only, keys in canonical (sorted) order.  The JSON a
     report prints is this form, open or closed, so a closed period prints the bytes it printed before
-    the close (docs/lights-and-reports.md); no layout reads a report's key order."""
-    return json.loads(canonical(doc))
+    the close (docs/lights-and-reports.md); no layout reads a report's key order.  A total past
+    ±(2**53 - 1) minor units is written as a string of digits (``encoding.wide_ints``)."""
+    try:
+        return json.loads(canonical(doc))
+    except IntegerDomainError:
+        return json.loads(canonical(wide_ints(doc)))
 
 
 def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = None, lang: str = "en") -> dict:
