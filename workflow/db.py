@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
-from urllib.parse import quote
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
