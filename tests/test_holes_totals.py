@@ -44,3 +44,20 @@ def test_wide_sum_is_exact_past_int64_negatives_included() -> None:
         assert joined(high, low) == sum(values)
         none = conn.execute(select(*wide_sum(column("v"))).select_from(table("t")).where(column("v") == 0)).one()
         assert joined(*none) is None
+
+
+def test_wide_sum_on_each_engine(cli) -> None:
+    """The same split sum on the engine under test (PostgreSQL's bigint division and remainder too)."""
+    from sqlalchemy import BigInteger, literal, union_all
+
+    from workflow.db import make_engine
+
+    rows = [(MAX_MINOR,)] * 3 + [(-MAX_MINOR + 7,), (-123_456_789_012,), (999_999_999,)]
+    t = union_all(*(select(literal(v, BigInteger).label("v")) for (v,) in rows)).subquery("t")
+    engine = make_engine(cli.url_for("admin"))
+    try:
+        with engine.connect() as conn:
+            high, low = conn.execute(select(*wide_sum(t.c.v))).one()
+    finally:
+        engine.dispose()
+    assert joined(high, low) == sum(r[0] for r in rows)
