@@ -13,7 +13,7 @@ import io
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from workflow import files
 from workflow.errors import BadInput
@@ -49,7 +49,7 @@ def open_output(output: Path | None) -> Iterator[TextIO]:
         return
     try:
         with files.created(output, "w", encoding="utf-8", newline="") as fh:
-            yield fh
+            yield cast(TextIO, fh)
     except OSError as exc:
         raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
 

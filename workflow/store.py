@@ -266,7 +266,8 @@ class Txn:
             if start <= on <= end or (touched is not None and start <= touched <= end):
                 why = late_reason()
                 if why is None:
-                    raise refuse_closed(label, on if start <= on <= end else touched, event.kind)
+                    raise refuse_closed(label, on if start <= on <= end or touched is None else touched,
+                                        event.kind)
                 data = {**data, "late": {"period": label, "reason": why}}
                 break
         return plain_text(data)
