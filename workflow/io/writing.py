@@ -105,6 +105,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    files.check_target(path)  # a link is refused before the workbook's streams are opened
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
