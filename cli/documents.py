@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.sections import Report, Section, text_cell
+from workflow import files as outfiles
 from workflow.amounts import MILLION, WAN, YI, format_units
 from workflow.catalogue import Message
 from workflow.docformat import (
@@ -672,7 +673,7 @@ def write_docx(doc: Document, path: Path) -> None:
         run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
     d.core_properties.title = doc.title
     try:
-        d.save(str(path))
+        outfiles.save(path, d)
     except OSError as exc:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 

@@ -13,8 +13,9 @@ import io
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
+from workflow import files
 from workflow.errors import BadInput
 from workflow.text import csv_cell, visible
 
@@ -34,7 +35,7 @@ def write_text(text: str, output: Path | None) -> None:
         sys.stdout.flush()
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            files.write_text(output, text)
         except OSError as exc:
             raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
 
@@ -47,11 +48,10 @@ def open_output(output: Path | None) -> Iterator[TextIO]:
         sys.stdout.flush()
         return
     try:
-        fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        with files.created(output, "w", encoding="utf-8", newline="") as fh:
+            yield cast(TextIO, fh)
     except OSError as exc:
         raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
-    with fh:
-        yield fh
 
 
 def write_csv(sink: TextIO, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -174,6 +174,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from workflow import files
     from workflow.io import set_text
 
     wb = Workbook()
@@ -214,7 +215,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
             info.cell(row=r, column=2).value = v
     info["A1"].font = bold
     try:
-        wb.save(path)
+        files.save(path, wb)
     except OSError as exc:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 

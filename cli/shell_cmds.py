@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ from cli.options import CONTEXT
 from workflow.catalogue import Message
 
 QUIT = ("exit", "quit", "退出")
+# The longest line the shell reads (characters): room for every free text a command takes, checked
+# before any parsing; a longer line is refused whole (exit 2) and the next line runs.
+LINE_LIMIT = 65_536
 # The root app and its ``main``, bound by cli/app.py (which imports this module, not the reverse).
 ROOT: dict[str, Any] = {}
 
@@ -42,6 +46,9 @@ def _global_args() -> list[str]:
 def run_line(line: str) -> int | None:
     """Run one line; its exit code, or None for a blank line or a comment."""
     main = ROOT["main"]
+    if len(line) > LINE_LIMIT:
+        say(Message("shell_line_too_long", limit=LINE_LIMIT), style="red")
+        return 2
     text = line.strip()
     if not text or text.startswith("#"):
         return None
@@ -167,9 +174,24 @@ def _interactive() -> int:
     return last
 
 
+def _lines(stream: Any) -> Iterator[str]:
+    """The lines of ``stream``, each read at most ``LINE_LIMIT + 1`` characters at a time: a longer
+    line comes back as its first ``LINE_LIMIT + 1`` characters (refused by :func:`run_line`) and the
+    rest of it is skipped without being kept."""
+    while True:
+        line = stream.readline(LINE_LIMIT + 1)
+        if not line:
+            return
+        if len(line) > LINE_LIMIT and not line.endswith("\n"):
+            rest = line
+            while rest and not rest.endswith("\n"):
+                rest = stream.readline(LINE_LIMIT)
+        yield line
+
+
 def _batch(stream: Any) -> int:
     failed = 0
-    for line in stream:
+    for line in _lines(stream):
         if line.strip() in QUIT:
             break
         code = run_line(line)

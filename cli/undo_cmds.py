@@ -8,18 +8,25 @@ from __future__ import annotations
 import typer
 
 from cli.context import STATE, emit_json, say
-from cli.options import JsonFlag
+from cli.options import JsonFlag, LateFlag
 from workflow.catalogue import Message
 
 
 def undo_cmd(
     code: str = typer.Argument(..., help="Project code."),
-    reason: str = typer.Option(None, "--reason", help="Why (default: a standard note)."),
+    reason: str = typer.Option(None, "--reason", help="Why (default: a standard note; required with --late)."),
+    late: LateFlag = False,
     json: JsonFlag = False,
 ) -> None:
     """Take back your own latest entry on a project (everything one command recorded), if it was
-    recorded within the undo window (default: today) and nothing was recorded on the project after it."""
-    doc = STATE.service().undo(code, reason=reason)
+    recorded within the undo window (default: today) and nothing was recorded on the project after it.
+    An entry dated in a closed period is taken back only as a late entry (--late --reason)."""
+    from contextlib import nullcontext
+
+    from workflow.closed import late as late_entry
+
+    with late_entry(reason) if late else nullcontext():
+        doc = STATE.service().undo(code, reason=reason)
     if json:
         emit_json(doc)
         return

@@ -282,9 +282,10 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
         raise IntegrityFailure(
             "history_failed_verification_no_checkpoint", failures.items, total=failures.total)
     heads = sorted([ch.code, ch.last_seq, ch.last_hash] for ch in sweep["chains"].values())
+    n_projects = len(heads)  # the ledger's head below is not a project
     if sweep["ledger_folded"]:  # the ledger head the digest covers, to name an entry that changed
         heads.append([LEDGER_HEAD, ledger_head["seq"], ledger_head["hash"]])
-    doc = {"digest": sweep["digest"].hex(), "projects": len(heads), "events": sweep["events"],
+    doc = {"digest": sweep["digest"].hex(), "projects": n_projects, "events": sweep["events"],
            "at": format_utc(at), "actor": actor, "stored": False, "ledger": ledger_head}
     if store:
         with (write_engine or engine).begin() as wconn:

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 from datetime import date
 from typing import Any
 
+from rfc8785 import IntegerDomainError
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
@@ -30,7 +33,8 @@ from workflow.access import ADMIN, require
 from workflow.amounts import WAN, format_units
 from workflow.catalogue import Message
 from workflow.closed import CLOSED, REOPENED, closed_periods
-from workflow.encoding import canonical, event_json
+from workflow.db import is_sqlite, make_engine
+from workflow.encoding import canonical, event_json, wide_ints
 from workflow.errors import BadInput, Conflict, Refused
 from workflow.i18n import t as label
 from workflow.periods import parse_period, parse_span
@@ -73,8 +77,12 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
 def as_stored(doc: dict) -> dict:
     """A report as a close stores it: JSON values only, keys in canonical (sorted) order.  The JSON a
     report prints is this form, open or closed, so a closed period prints the bytes it printed before
-    the close (docs/lights-and-reports.md); no layout reads a report's key order."""
-    return json.loads(canonical(doc))
+    the close (docs/lights-and-reports.md); no layout reads a report's key order.  A total past
+    ±(2**53 - 1) minor units is written as a string of digits (``encoding.wide_ints``)."""
+    try:
+        return json.loads(canonical(doc))
+    except IntegerDomainError:
+        return json.loads(canonical(wide_ints(doc)))
 
 
 def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = None, lang: str = "en") -> dict:
@@ -84,31 +92,73 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
     if period.end >= today:
         raise Refused("period_has_not_ended",
                       [{"period": period.label, "end": period.end.isoformat()}], label=period.label, end=period.end)
-    with engine.connect() as conn:
-        require(conn, actor, ADMIN, "close periods")
-        if period.label in closed_periods(conn):
-            raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
-        numbering.check_next(conn, period)
-        mark = _mark(conn)
-    docs = _compute(engine, period)
-    digest = hashlib.sha256(canonical(docs)).hexdigest()
-    with engine.begin() as conn:  # the figures must be those of the history as it is when the close lands
-        require(conn, actor, ADMIN, "close periods")
-        if period.label in closed_periods(conn):
-            raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
-        numbering.check_next(conn, period)  # in period order: its kind's number follows the last one
-        if _mark(conn) != mark:
-            raise Conflict("entries_were_recorded_while", label=period.label)
-        entry = ledger.append(conn, actor, CLOSED, period.label,
-                              {"period": period.label, "start": period.start.isoformat(),
-                               "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
-        issue = numbering.issued(conn, period.label)
+    stored = None
+    for attempt in range(CLOSE_ATTEMPTS):
+        if attempt == CLOSE_ATTEMPTS - 1 and is_sqlite(engine):
+            stored = _close_in_turn(engine, actor, period, reason)
+            break
+        with engine.connect() as conn:
+            _may_close(conn, actor, period)
+            mark = _mark(conn)
+        docs = _compute(engine, period)
+        with engine.begin() as conn:  # the figures must be those of the history as it is when the close lands
+            _may_close(conn, actor, period)
+            if _mark(conn) == mark:
+                stored = _store_close(conn, actor, period, docs, reason)
+        if stored is not None:
+            break
+        if attempt < CLOSE_ATTEMPTS - 1:  # entries arrived meanwhile: again, after a short random pause
+            time.sleep(random.uniform(0, CLOSE_PAUSE * 2**attempt))
+    if stored is None:
+        raise Conflict("entries_were_recorded_while", label=period.label, attempts=CLOSE_ATTEMPTS)
+    entry, issue, digest, docs = stored
     out = {"period": period.label, "closed": True, "seq": entry["seq"], "digest": digest,
            "reports": sorted(docs), "hash": entry["hash"]}
     if issue is not None:
         out["issue"] = {"report": issue.kind, "year": issue.year, "number": issue.number,
                         "issued_on": issue.issued_on.isoformat()}
     return out
+
+
+# A close takes the figures, then stores them if nothing was recorded meanwhile.  Entries arriving all
+# the time could starve it: it tries ``CLOSE_ATTEMPTS`` times (random pauses growing from
+# ``CLOSE_PAUSE`` seconds between), and on SQLite the last attempt takes its turn as a writer first
+# (writers wait behind it, as behind any write, up to PIPELINE_BUSY_TIMEOUT) and computes the figures
+# while holding it, so it always lands.  On PostgreSQL the attempts are bounded: past them, exit 5.
+CLOSE_ATTEMPTS = 4
+CLOSE_PAUSE = 0.05
+
+
+def _may_close(conn: Connection, actor: str, period: Any) -> None:
+    require(conn, actor, ADMIN, "close periods")
+    if period.label in closed_periods(conn):
+        raise Refused("period_is_already_closed", [{"period": period.label}], label=period.label)
+    numbering.check_next(conn, period)  # in period order: its kind's number follows the last one
+
+
+def _store_close(conn: Connection, actor: str, period: Any, docs: dict, reason: str | None) -> tuple:
+    digest = hashlib.sha256(canonical(docs)).hexdigest()
+    entry = ledger.append(conn, actor, CLOSED, period.label,
+                          {"period": period.label, "start": period.start.isoformat(),
+                           "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
+    return entry, numbering.issued(conn, period.label), digest, docs
+
+
+def _close_in_turn(engine: Engine, actor: str, period: Any, reason: str | None) -> tuple:
+    """SQLite: the close as one writer among others — its write transaction first (BEGIN IMMEDIATE on
+    the write engine; a first write otherwise), then the figures read through a reading engine while
+    no other writer can commit, then the entry."""
+    with engine.begin() as conn:
+        # A write that changes nothing takes the write lock on a deferred transaction (a no-op after
+        # BEGIN IMMEDIATE): this transaction is the writer now.
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num WHERE 0")
+        _may_close(conn, actor, period)
+        reader = make_engine(engine.url.render_as_string(hide_password=False), write=False)
+        try:
+            docs = _compute(reader, period)
+        finally:
+            reader.dispose()
+        return _store_close(conn, actor, period, docs, reason)
 
 
 def _mark(conn: Connection) -> tuple:

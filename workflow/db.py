@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
@@ -88,8 +89,11 @@ def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
     busy = busy_timeout_ms()
     connect_args: dict = {"timeout": busy / 1000, "check_same_thread": False}
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    if readonly and not memory and "uri=true" not in url:  # (a URI given with --db keeps its own mode)
-        path = url.split("///", 1)[1]
+    path = url.split("///", 1)[1] if not memory and "uri=true" not in url and "///" in url else None
+    if path is not None and _read_only_copy(path):  # (a URI given with --db keeps its own mode)
+        url = f"sqlite:///file:{quote(path, safe='/')}?mode=ro&immutable=1&uri=true"
+        readonly = True  # reads work; a write is refused as a write to a read-only database (exit 6)
+    elif readonly and path is not None:
         url = f"sqlite:///file:{path}?mode=ro&uri=true"
     engine = create_engine(url, connect_args=connect_args)
 
@@ -130,6 +134,34 @@ def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
             timer.cancel()
 
     return engine
+
+
+def _read_only_copy(path: str) -> bool:
+    """Whether ``path`` is a database in WAL mode that this user may read but whose folder it may not
+    write, so that SQLite cannot create the ``-shm`` file it needs to read (every read would fail as
+    a write to a read-only database).  Such a file is opened immutable: no writer can be at work on
+    it through this folder without that file (docs/usage.md).  A cheap check first (the folder is
+    writable: False), then one read-only probe."""
+    import sqlite3
+
+    folder = os.path.dirname(path) or "."
+    if not os.path.isfile(path) or os.access(folder, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+        return False
+    if os.path.exists(path + "-shm"):
+        return False
+    try:
+        probe = sqlite3.connect(f"file:{quote(path, safe='/')}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+        return False
+    except sqlite3.OperationalError as exc:
+        return "readonly" in str(exc) or "read-only" in str(exc) or "unable to open" in str(exc)
+    except sqlite3.Error:
+        return False
+    finally:
+        probe.close()
 
 
 # --- migrations -------------------------------------------------------------------------------

@@ -123,6 +123,21 @@ def _dump_other(value: Any, out: Callable[[str], None]) -> None:
         raise rfc8785.CanonicalizationError(f"unsupported type: {type(value)}")
 
 
+def wide_ints(value: Any) -> Any:
+    """``value`` with every integer outside ±(2**53 - 1) written as its decimal digits (a string):
+    the I-JSON form (RFC 7493) of a number JSON readers cannot keep exact.  Only a total across
+    projects can be that large (one amount is at most ``MAX_MINOR``), so reports use this when
+    :func:`canonical` refuses them."""
+    t = type(value)
+    if t is int or (isinstance(value, int) and not isinstance(value, bool)):
+        return value if INT_MIN <= value <= INT_MAX else str(int(value))
+    if isinstance(value, dict):
+        return {k: wide_ints(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wide_ints(v) for v in value]
+    return value
+
+
 def canonical_exact(value: Any) -> bytes:
     """RFC 8785 canonical JSON written value by value (any value ``rfc8785`` takes)."""
     parts: list[str] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow import docformat as F
-from workflow import office
+from workflow import files, office
 from workflow.errors import BadInput
 from workflow.i18n import t
 
@@ -237,7 +237,7 @@ def write_docx(letter: dict | list[dict], path: Path, issuer: str = ISSUER, repl
         p = para(text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         p.paragraph_format.right_indent = Pt(4 * F.BODY_PT)
     document.core_properties.title = f"督办函 {first['number']}"
-    document.save(str(path))
+    files.save(path, document)
 
 
 def prepare(output: Path | None, fmt: str) -> Path:
@@ -265,7 +265,7 @@ def writer(output: Path, fmt: str, issuer: str = ISSUER, reply_days: int = REPLY
         for group in groups(letters):
             path = output / file_name(group, fmt)
             if fmt == "html":
-                path.write_text(to_html(group, issuer, reply_days), encoding="utf-8")
+                files.write_text(path, to_html(group, issuer, reply_days))
             else:
                 write_docx(group, path, issuer, reply_days)
             for letter in group:

@@ -101,6 +101,8 @@ def parse_amount(text: str, default_currency: str = "CNY", *, lang: str = "en") 
     if not isinstance(text, str):
         raise _refuse(str(text), lang, "syntax")
     original = text
+    if foreign_digit(text) is not None:
+        raise _refuse(original, lang, "digits")
     # NFKC turns full-width digits, commas and points (１２，０００．５) into ASCII.
     s = unicodedata.normalize("NFKC", text).strip()
     if not s:
@@ -156,6 +158,21 @@ def parse_amount(text: str, default_currency: str = "CNY", *, lang: str = "en") 
     if minor > MAX_MINOR:
         raise _refuse(original, lang, "too_large", limit=MAX_MINOR)
     return Money(minor, currency)
+
+
+_FULL_WIDTH_DIGITS = frozenset("０１２３４５６７８９")
+
+
+def foreign_digit(text: str) -> str | None:
+    """The first character of ``text`` that NFKC would read as a digit but is neither an ASCII nor a
+    full-width digit (``²``, ``₂``, ``①``, ``𝟐``), or None: an amount accepts only those two kinds."""
+    if text.isascii():
+        return None
+    for c in text:
+        if not c.isascii() and c not in _FULL_WIDTH_DIGITS and any(
+                d.isdigit() for d in unicodedata.normalize("NFKC", c)):
+            return c
+    return None
 
 
 def ascii_minor(text: str, multiplier: int = 1) -> int | None:

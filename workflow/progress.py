@@ -25,7 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from workflow.errors import BadInput
-from workflow.money import parse_amount
+from workflow.money import foreign_digit, parse_amount
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -76,6 +76,8 @@ def parse_year_plans(items: Iterable[str] | str | None, *, what: str = "--year-p
         items = [p for p in _SPLIT.split(items) if p.strip()]
     out: dict[int, int] = {}
     for item in items:
+        if foreign_digit(str(item)) is not None:  # before NFKC reads ² as 2 (docs/money.md)
+            parse_amount(str(item), lang=lang)
         text = unicodedata.normalize("NFKC", str(item)).strip()
         year_text, sep, amount_text = text.partition("=")
         year_text, amount_text = year_text.strip(), amount_text.strip()

@@ -106,6 +106,9 @@ class Txn:
         self.cache: dict[str, Any] = {}  # per-transaction lookups (units, rules, people, loads)
         self._closed: list[tuple[date, date, str]] | None = None  # closed periods (workflow.closing)
         self._gate: tuple[bool, str | None] | None = None  # (actor disabled, ledger head): ``gate``
+        # An earlier date the next events change besides their own (an undo's undone entry): inside a
+        # closed period they are late entries too (``_late``).
+        self.touches: date | None = None
 
     def read_ahead(self, code: str) -> None:
         """Before the role check: read ``code``'s row together with the gate where the recorder can
@@ -213,9 +216,7 @@ class Txn:
         whose ``seq`` and ``hash`` are final) is returned."""
         seq = proj.head_seq + 1
         on = event.on
-        if self._closed is None:
-            self._closed = closed_ranges_at(self.conn, self.gate()[1])
-        if self._closed:
+        if self.closed():
             payload = self._late(event, on)
         else:
             payload = plain_text(event.payload())
@@ -248,16 +249,25 @@ class Txn:
         """The events appended and not yet flushed (from the ``since``-th), as the CLI shows them."""
         return [event_json(r) for r in self._rows["event"][since:]]
 
+    def closed(self) -> list[tuple[date, date, str]]:
+        """``(start, end, label)`` of the periods closed now, read once per transaction."""
+        if self._closed is None:
+            self._closed = closed_ranges_at(self.conn, self.gate()[1])
+        return self._closed
+
     def _late(self, event: Event, on: date) -> str:
-        """The payload of an event that may fall in a closed period: refused there unless the write
-        is a late entry (``workflow.closed.late``), which the payload then records."""
+        """The payload of an event that may fall in a closed period (by its date, or by the date it
+        ``touches``): refused there unless the write is a late entry (``workflow.closed.late``),
+        which the payload then records."""
         data = event.payload()
         assert self._closed is not None
+        touched = self.touches
         for start, end, label in self._closed:
-            if start <= on <= end:
+            if start <= on <= end or (touched is not None and start <= touched <= end):
                 why = late_reason()
                 if why is None:
-                    raise refuse_closed(label, on, event.kind)
+                    raise refuse_closed(label, on if start <= on <= end or touched is None else touched,
+                                        event.kind)
                 data = {**data, "late": {"period": label, "reason": why}}
                 break
         return plain_text(data)

@@ -11,8 +11,8 @@ what a reader sees into a visible escape:
 - a line break inside a one-line value, as ``⏎``.
 
 Input checks (used by ``workflow/values.py``): :func:`unsafe_char` finds the first character a
-one-line value (names, codes, logins, numbers) must not hold; free texts (reasons, notes) may hold
-line breaks and nothing else of the kind.
+one-line value (names, codes, logins, numbers) must not hold, invisible format characters included
+(:func:`format_char`); free texts (reasons, notes) may hold line breaks and nothing else of the kind.
 
 Spreadsheets: :func:`neutralise_formula` prefixes a cell a spreadsheet would run as a formula with an
 apostrophe (OWASP's CSV-injection guidance); :func:`restore_formula` undoes it on import.
@@ -63,12 +63,41 @@ def visible(value: object, *, multiline: bool = False) -> str:
 
 def unsafe_char(text: str, *, multiline: bool = False) -> str | None:
     """The first character ``text`` may not hold (control, DEL, C1, bidi; a line break unless
-    ``multiline``; a lone CR always), or None."""
-    if text.isprintable():  # controls, bidi marks, separators and surrogates are all non-printable
+    ``multiline``; a lone CR always; in a one-line value also an invisible format character, see
+    :func:`format_char`), or None."""
+    if text.isprintable():  # controls, bidi marks, separators, surrogates and format characters are non-printable
         return None
     pattern = _UNSAFE_MULTI if multiline else _UNSAFE
     m = pattern.search(text.replace("\r\n", "\n") if multiline else text)
-    return m.group(0) if m else None
+    if m:
+        return m.group(0)
+    return None if multiline else format_char(text)
+
+
+ZWJ = "\u200d"  # ZERO WIDTH JOINER: allowed between two emoji (👨‍👩‍👧)
+_EMOJI_TAIL = frozenset("\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")  # VS16, skin tones
+
+
+def _joins_emoji(text: str, i: int) -> bool:
+    """Whether the ZWJ at ``text[i]`` stands between two emoji (after a variation selector or skin tone)."""
+    j = i - 1
+    while j >= 0 and text[j] in _EMOJI_TAIL:
+        j -= 1
+    return (j >= 0 and i + 1 < len(text) and unicodedata.category(text[j]) == "So"
+            and unicodedata.category(text[i + 1]) == "So")
+
+
+def format_char(text: str) -> str | None:
+    """The first invisible format character (Unicode category Cf: zero-width space, soft hyphen, BOM,
+    word joiner, tag characters …) of ``text``, or None; a zero-width joiner between two emoji is
+    part of the emoji and allowed.  A one-line value (names, codes) refuses them: they hide a
+    difference from the eye, the duplicate check and search."""
+    if text.isprintable():
+        return None
+    for i, c in enumerate(text):
+        if not c.isprintable() and unicodedata.category(c) == "Cf" and not (c == ZWJ and _joins_emoji(text, i)):
+            return c
+    return None
 
 
 # --- spreadsheets ----------------------------------------------------------------------------------
@@ -132,7 +161,11 @@ _SPACE = re.compile(r"\s+")
 
 
 def fold(text: Any) -> str:
-    """``text`` for comparison: NFKC (full-width to half-width), case-folded, no white space."""
+    """``text`` for comparison: NFKC (full-width to half-width), case-folded, no white space and no
+    invisible format character (Cf, as a row stored before they were refused may hold)."""
     if text is None:
         return ""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
+    value = str(text)
+    if not value.isprintable():
+        value = "".join(c for c in value if unicodedata.category(c) != "Cf")
+    return _SPACE.sub("", unicodedata.normalize("NFKC", value).casefold())

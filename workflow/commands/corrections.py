@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from workflow import clock
 from workflow.catalogue import Message
+from workflow.closed import late_reason
 from workflow.commands.common import check_on, definition
 from workflow.encoding import event_json
 from workflow.errors import BadInput, NotAllowed, NotFound, Refused
@@ -142,11 +143,24 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
     corrected = {e["payload"].get("corrects") for e in events if e["kind"] == "correction"}
     if corrected & set(seqs):
         raise Refused("your_latest_entry_was", [{"project": code, "seqs": seqs}], code=code)
+    closed = txn.closed()
+    if closed and late_reason() is None:  # taking back an entry dated in a closed period changes its figures
+        for e in latest:
+            day = date.fromisoformat(e["effective_on"])
+            label = next((lb for start, end, lb in closed if start <= day <= end), None)
+            if label is not None:
+                raise Refused("undo_closed_period", [{"project": code, "seq": e["seq"], "period": label,
+                                                      "effective_on": e["effective_on"], "guard": "period_closed"}],
+                              code=code, seq=e["seq"], on=day, label=label)
     for e in reversed(latest):
-        if e["kind"] == "edited":  # put the old values back, then name the edit as corrected
-            _edit_back(txn, proj, e, on)
-        correct(txn, proj, seq=e["seq"], reason=why, on=max(on, date.fromisoformat(e["effective_on"])),
-                undo=True)
+        txn.touches = date.fromisoformat(e["effective_on"])  # a late entry when that date is in a closed period
+        try:
+            if e["kind"] == "edited":  # put the old values back, then name the edit as corrected
+                _edit_back(txn, proj, e, on)
+            correct(txn, proj, seq=e["seq"], reason=why, on=max(on, date.fromisoformat(e["effective_on"])),
+                    undo=True)
+        finally:
+            txn.touches = None
         txn.done(proj)  # each correction is its own step of the project's version (as `correct` is)
         txn.flush()
     return seqs

@@ -91,9 +91,9 @@ def set_year_plans(txn: Txn, proj: ProjectRow, plans: Mapping[int, int], on: dat
 
 
 def _text(value: Any, what: str) -> str | None:
-    if value is None or (value.__class__ is str and len(value) <= PROJECT_TEXT_LIMITS[what]
-                         and value.isprintable()):  # printable: no character unsafe_char refuses
-        return value
+    if value is None or (value.__class__ is str and len(value) <= PROJECT_TEXT_LIMITS[what] and value
+                         and value.isprintable() and not value[0].isspace() and not value[-1].isspace()):
+        return value  # printable and stripped: nothing optional_text would change or refuse
     return optional_text(value, f"--{what}", PROJECT_TEXT_LIMITS[what])  # refuses, naming the field
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from itertools import chain
@@ -185,14 +187,23 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
             raise BadInput("sheet_no_sheet_in", sheet=sheet, name=path.name, sheetnames=list(wb.sheetnames))
         title = ws.title
         estimate = ws.max_row or 0  # from the sheet's dimension record, when it has one
+    except MALFORMED as exc:
+        raise BadInput("file_is_not_readable", name=path.name, exc=_short(exc)) from None
     finally:
         wb.close()
 
     def open_rows() -> Rows:
-        book = _workbook(path)
+        book = _workbook(path, scan=False)  # scanned when first opened above
         try:
             line = 0
-            for cells in book[title].iter_rows():
+            rows = book[title].iter_rows()
+            while True:
+                try:
+                    cells = next(rows)
+                except StopIteration:
+                    break
+                except MALFORMED as exc:  # a part that is not the XML it claims (parsed as it streams)
+                    raise BadInput("file_is_not_readable", name=path.name, exc=_short(exc)) from None
                 row_no = next((c.row for c in cells if getattr(c, "row", None)), None)
                 line = row_no if row_no is not None else line + 1  # an empty row of a read-only sheet
                 yield line, [c.value for c in cells]
@@ -207,6 +218,63 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
 XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes, all parts together
 XLSX_MAX_RATIO = 100  # uncompressed / compressed size of any part larger than XLSX_RATIO_FROM
 XLSX_RATIO_FROM = 1024 * 1024
+# Caps on what parsing a workbook costs in time and memory, checked by a byte scan of its parts
+# before openpyxl reads them (it keeps every shared string in memory, and parses every cell).
+XLSX_MAX_SHARED_STRINGS = 1_000_000  # entries of xl/sharedStrings.xml
+XLSX_MAX_SHARED_BYTES = 64 * 1024 * 1024  # its uncompressed size
+XLSX_MAX_CELLS = 2_000_000  # cells of all worksheets together (100,000 rows of 20 columns)
+
+# What a malformed workbook raises while openpyxl opens or streams it: refused (exit 2), never a crash.
+MALFORMED: tuple[type[BaseException], ...] = (BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
+                                             AttributeError, SyntaxError, EOFError, zlib.error, LookupError)
+_SHARED_ENTRY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+
+
+def _short(exc: BaseException) -> str:
+    return clip(f"{type(exc).__name__}: {exc}", 200)
+
+
+def _count(zf: zipfile.ZipFile, name: str, pattern: re.Pattern[bytes], limit: int) -> int:
+    """Occurrences of ``pattern`` (a tag start) in the part ``name``, read a megabyte at a time; stops
+    counting past ``limit``.  A buffer is cut before its last ``<`` so that no tag is split."""
+    n = 0
+    carry = b""
+    with zf.open(name) as part:
+        while n <= limit:
+            chunk = part.read(_CHUNK)
+            buf = carry + chunk
+            if not chunk:
+                n += len(pattern.findall(buf))
+                break
+            cut = buf.rfind(b"<")
+            cut = cut if cut > 0 else len(buf)
+            n += len(pattern.findall(buf, 0, cut))
+            carry = buf[cut:][:64]  # a tag name is short: the rest of a long tail holds no tag start
+    return n
+
+
+def check_workbook_cost(path: Path) -> None:
+    """Refuse a workbook whose shared strings pass ``XLSX_MAX_SHARED_STRINGS`` entries or
+    ``XLSX_MAX_SHARED_BYTES`` bytes, or whose worksheets hold more than ``XLSX_MAX_CELLS`` cells."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            cells = 0
+            for info in zf.infolist():
+                name = info.filename
+                if name.lower().endswith("sharedstrings.xml"):
+                    if info.file_size > XLSX_MAX_SHARED_BYTES:
+                        raise BadInput("xlsx_too_many_shared_strings", name=path.name,
+                                       count=XLSX_MAX_SHARED_STRINGS, size=XLSX_MAX_SHARED_BYTES)
+                    if _count(zf, name, _SHARED_ENTRY, XLSX_MAX_SHARED_STRINGS) > XLSX_MAX_SHARED_STRINGS:
+                        raise BadInput("xlsx_too_many_shared_strings", name=path.name,
+                                       count=XLSX_MAX_SHARED_STRINGS, size=XLSX_MAX_SHARED_BYTES)
+                elif name.lower().startswith("xl/worksheets/") and name.lower().endswith(".xml"):
+                    cells += _count(zf, name, _CELL, XLSX_MAX_CELLS - cells)
+                    if cells > XLSX_MAX_CELLS:
+                        raise BadInput("xlsx_too_many_cells", name=path.name, limit=XLSX_MAX_CELLS)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError) as exc:
+        raise BadInput("file_is_not_readable", name=path.name, exc=_short(exc)) from None
 
 
 def check_workbook_size(path: Path) -> None:
@@ -227,14 +295,16 @@ def check_workbook_size(path: Path) -> None:
                            file_size=i.file_size // max(i.compress_size, 1), xlsx_max_ratio=XLSX_MAX_RATIO)
 
 
-def _workbook(path: Path):
+def _workbook(path: Path, *, scan: bool = True):
     from openpyxl import load_workbook
 
     check_workbook_size(path)
+    if scan:
+        check_workbook_cost(path)
     try:
         return load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise BadInput("file_is_not_readable", name=path.name, exc=exc) from None
+    except MALFORMED as exc:
+        raise BadInput("file_is_not_readable", name=path.name, exc=_short(exc)) from None
 
 
 def _blank(value: Any) -> bool:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from workflow import files
 from workflow.errors import BadInput
 from workflow.io.columns import EXPORT_ORDER, header
 from workflow.io.xlsx import write_workbook
@@ -89,7 +90,7 @@ def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Se
     if path is None:
         return buf.getvalue()
     try:
-        Path(path).write_bytes(buf.getvalue().encode(encoding))
+        files.write_bytes(path, buf.getvalue().encode(encoding))
     except UnicodeEncodeError as exc:
         raise BadInput("encoding_cannot_write_use", encoding=encoding, object=exc.object[exc.start:exc.end]) from None
     except OSError as exc:
@@ -110,7 +111,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
     if money:
         rows = [[_number(v) if i in money and v is not None else v for i, v in enumerate(r)] for r in rows]
     try:
-        with open(path, "wb") as out:
+        with files.created(path) as out:
             write_workbook(out, title, headers, rows, widths)
     except OSError as exc:
         raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None

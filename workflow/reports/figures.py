@@ -18,6 +18,28 @@ from workflow.tables import investment_completed as INV
 from workflow.tables import project as P
 from workflow.tables import unit as U
 
+# --- sums across projects ----------------------------------------------------------------------
+
+# A sum across projects can pass the 64-bit integer of SQLite (and of PostgreSQL's bigint): an amount
+# is at most MAX_MINOR, about 2^63 / 1000.  So the database sums each amount's high part
+# (amount / SPLIT, truncated) and its low part (amount % SPLIT) apart — each sum stays far inside
+# 64 bits for any number of rows a county holds — and Python joins them exactly (a = (a / d) * d +
+# a % d for truncating division on both engines, negative amounts included).
+SPLIT = 10**9
+
+
+def wide_sum(value):
+    """The two SQL sums whose :func:`joined` value is ``SUM(value)`` without overflow."""
+    return func.sum(value.op("/")(SPLIT)), func.sum(value.op("%")(SPLIT))
+
+
+def joined(high, low) -> int | None:
+    """``high * SPLIT + low`` (the sums :func:`wide_sum` made), None when there were no rows."""
+    if high is None and low is None:
+        return None
+    return int(high or 0) * SPLIT + int(low or 0)
+
+
 # --- flows: what happened inside a window -------------------------------------------------------
 
 
@@ -60,7 +82,7 @@ def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> lis
     inside = [first.c.on.between(w.start, w.end) for w in windows]
     q = (select(P.c.unit_code,
                 *(func.sum(case((c, 1), else_=0)) for c in inside),
-                *(func.sum(case((c, P.c.planned_investment_minor), else_=0)) for c in inside))
+                *(part for c in inside for part in wide_sum(case((c, P.c.planned_investment_minor), else_=0))))
          .select_from(first.join(P, P.c.id == first.c.project_id))
          .where(first.c.on >= low, first.c.on <= high, *unit_filter)
          .group_by(P.c.unit_code))
@@ -69,19 +91,20 @@ def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> lis
         for i, out in enumerate(outs):
             if r[1 + i]:
                 out[r[0]]["signed"] = int(r[1 + i])
-                out[r[0]]["signed_investment"] = int(r[1 + n + i] or 0)
+                out[r[0]]["signed_investment"] = joined(r[1 + n + 2 * i], r[2 + n + 2 * i]) or 0
     for label, table in (("capital", CAP), ("investment", INV)):
         on = table.c.effective_on
         q = (select(P.c.unit_code, table.c.currency,
-                    *(func.sum(case((on.between(w.start, w.end), table.c.amount_minor), else_=None))
-                      for w in windows))
+                    *(part for w in windows
+                      for part in wide_sum(case((on.between(w.start, w.end), table.c.amount_minor), else_=None))))
              .select_from(table.join(P, P.c.id == table.c.project_id))
              .where(on >= low, on <= high, *unit_filter)
              .group_by(P.c.unit_code, table.c.currency))
         for r in conn.execute(q):
             for i, out in enumerate(outs):
-                if r[2 + i] is not None:
-                    out[r[0]][label][r[1]] = int(r[2 + i])
+                total = joined(r[2 + 2 * i], r[3 + 2 * i])
+                if total is not None:
+                    out[r[0]][label][r[1]] = total
     return outs
 
 

@@ -1,0 +1,82 @@
+"""Files the product writes are created exclusively and never written through a symbolic link
+(workflow/files.py, docs/text-and-errors.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.test_supervision import problem, project
+from workflow import files
+from workflow.errors import BadInput
+
+
+def _plant(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    link = tmp_path / name
+    link.symlink_to(victim)
+    return link, victim
+
+
+def test_files_refuse_a_link_and_replace_a_file_whole(tmp_path):
+    link, victim = _plant(tmp_path, "out.csv")
+    with pytest.raises(BadInput):
+        files.write_text(link, "x")
+    assert victim.read_text(encoding="utf-8") == "precious" and link.is_symlink()
+    target = tmp_path / "plain.csv"
+    target.write_text("old", encoding="utf-8")
+    files.write_text(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+    with pytest.raises(RuntimeError), files.created(target, "w", encoding="utf-8") as fh:
+        fh.write("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text(encoding="utf-8") == "new"  # a failed write leaves the old file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "plain.csv", "victim.txt"]  # no leftovers
+    files.write_bytes(os.devnull, b"ignored")  # a device is written in place
+
+
+def test_a_link_planted_after_the_check_is_replaced_not_followed(tmp_path, monkeypatch):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    target = tmp_path / "report.csv"
+    real = files.check_target
+
+    def racing(path):
+        st = real(path)
+        os.symlink(victim, path)  # planted between the check and the write
+        return st
+
+    monkeypatch.setattr(files, "check_target", racing)
+    files.write_text(target, "report")
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not target.is_symlink() and target.read_text(encoding="utf-8") == "report"
+
+
+def test_every_output_option_refuses_a_planted_link(cli, tmp_path):
+    cli("project", "add", "--name", "风电场", "--investor", "华能", "--industry", "energy", "--investment", "1亿",
+        "--unit", "XH", ok=True)
+    for name, args in (("e.csv", ("export",)), ("e.xlsx", ("export",)),
+                       ("r.csv", ("report", "bulletin", "--period", "2026", "--format", "csv", "--output")),
+                       ("r.xlsx", ("report", "bulletin", "--period", "2026", "--format", "xlsx", "--output")),
+                       ("r.docx", ("report", "bulletin", "--period", "2026", "--format", "docx", "--output"))):
+        link, victim = _plant(tmp_path, name)
+        res = cli(*args, str(link), json=args[0] == "export")
+        assert res.code == 2 and "symbolic link" in res.out + res.err, (args, res.out, res.err)
+        assert victim.read_text(encoding="utf-8") == "precious" and link.is_symlink()
+        link.unlink()
+
+
+def test_supervision_letters_do_not_follow_a_link_in_the_output_folder(cli, tmp_path):
+    code = project(cli)
+    pid = problem(cli, code, "用地指标未落实", due="2026-03-01", on="2026-02-01")
+    out = tmp_path / "letters"
+    out.mkdir()
+    link, victim = _plant(out, f"letter-2026-0001-problem-{pid}.html")
+    res = cli("supervision", "letters", "--as-of", "2026-03-10", "--output", str(out), json=True)
+    assert res.code == 2, (res.out, res.err)
+    assert victim.read_text(encoding="utf-8") == "precious" and link.is_symlink()
+    assert cli("supervision", "letters", "--as-of", "2026-03-10", "--output", str(tmp_path / "fresh"), json=True,
+               ok=True).json["letters"][0]["number"] == "〔2026〕1号"  # nothing was issued by the refused run
