@@ -66,11 +66,11 @@ def test_postgres_groups_follow_the_role(cli):
     engine = make_engine(cli.url_for("admin"))
     try:
         cli.admin("users", "edit", "coord", "--role", "leader", ok=True)
-        assert pgroles.group_of(engine, "coord") == ["pipeline_leader"]
+        assert pgroles.group_of(engine, "coord") == ["leader"]
         cli.admin("users", "disable", "coord", ok=True)
-        assert pgroles.group_of(engine, "coord") == ["pipeline_auditor"]  # reads only, in the database too
+        assert pgroles.group_of(engine, "coord") == ["auditor"]  # reads only, in the database too
         cli.admin("users", "enable", "coord", ok=True)
-        assert pgroles.group_of(engine, "coord") == ["pipeline_leader"]
+        assert pgroles.group_of(engine, "coord") == ["leader"]
     finally:
         engine.dispose()
 

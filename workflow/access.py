@@ -80,6 +80,9 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
 
 
 def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
+    """Add a user (admin): one set-up ledger entry, ``user_added``."""
+    from workflow import ledger
+
     login = identifier(login, "LOGIN")
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
@@ -87,6 +90,7 @@ def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
         if conn.execute(select(AU.c.login).where(AU.c.login == login)).first():
             raise BadInput("user_already_exists", [{"user": login}], login=login)
         conn.execute(insert(AU).values(login=login, role=role, created_at=clock.utcnow(), created_by=actor))
+        ledger.append(conn, actor, "user_added", login, {"role": role})
     return {"login": login, "role": role}
 
 
@@ -140,7 +144,11 @@ def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason:
 
 
 def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
-    """Make ``login`` admin during ``init``: allowed when no admin exists yet, or by an admin."""
+    """Make ``login`` the first admin during ``init`` (one set-up ledger entry, ``user_added``).  Once
+    the database has an admin, ``init`` makes no one admin: that is ``users add``/``users edit``, which
+    the ledger records (exit 6 otherwise)."""
+    from workflow import ledger
+
     with engine.begin() as conn:
         current = conn.execute(select(AU.c.role).where(AU.c.login == login)).scalar()
         if current == "admin":
@@ -150,10 +158,10 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
             raise NotAllowed(
                 "database_has_admin_already", login=login
             )
-        if current is None:
-            conn.execute(insert(AU).values(login=login, role="admin", created_at=clock.utcnow(), created_by=actor))
-        else:
-            conn.execute(update(AU).where(AU.c.login == login).values(role="admin"))
+        if admins or current is not None:
+            raise NotAllowed("pgguard_init_has_admin", [{"login": login, "role": current}], login=login)
+        conn.execute(insert(AU).values(login=login, role="admin", created_at=clock.utcnow(), created_by=actor))
+        ledger.append(conn, actor, "user_added", login, {"role": "admin"})
         return True
 
 

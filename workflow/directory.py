@@ -32,6 +32,9 @@ def unit_codes(conn: Connection) -> set[str]:
 
 
 def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "township") -> dict:
+    """Add a unit (admin): one set-up ledger entry, ``unit_added``."""
+    from workflow import ledger
+
     code = identifier(code, "CODE", 40)
     kind = unit_kinds().parse(kind, "--kind")
     name = required(name, "--name", NAME_LIMIT)
@@ -40,6 +43,7 @@ def add_unit(engine: Engine, actor: str, code: str, name: str, kind: str = "town
         if conn.execute(select(U.c.code).where(U.c.code == code)).first():
             raise BadInput("unit_already_exists", [{"unit": code}], code=code)
         conn.execute(insert(U).values(code=code, name=name, kind=kind, created_at=clock.utcnow()))
+        ledger.append(conn, actor, "unit_added", code, {"name": name, "kind": kind})
     return {"code": code, "name": name, "kind": kind}
 
 
@@ -88,6 +92,9 @@ def _cap(cap: Any) -> int | None:
 
 def add_person(engine: Engine, actor: str, login: str, name: str, level: str, unit: str | None = None,
                title: str | None = None, cap: int | None = None) -> dict:
+    """Add a person (admin): one set-up ledger entry, ``person_added``."""
+    from workflow import ledger
+
     login = identifier(login, "LOGIN")
     level = levels().parse(level, "--level")
     cap = _cap(cap)
@@ -101,6 +108,8 @@ def add_person(engine: Engine, actor: str, login: str, name: str, level: str, un
         if conn.execute(select(PE.c.login).where(PE.c.login == login)).first():
             raise BadInput("person_already_exists", [{"person": login}], login=login)
         conn.execute(insert(PE).values(**values))
+        ledger.append(conn, actor, "person_added", login,
+                      {k: v for k, v in values.items() if k not in ("login", "created_at")})
     return {k: v for k, v in values.items() if k != "created_at"}
 
 
@@ -108,7 +117,10 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
                 level: str | None = None, unit: str | None = None, cap: int | None = None,
                 clear_cap: bool = False, active: bool | None = None) -> dict:
     """Change a person (admin). Deactivating keeps their existing assignments (一抓到底): rules stop
-    choosing them and ``rules apply`` reports the projects they still lead."""
+    choosing them and ``rules apply`` reports the projects they still lead.  One set-up ledger entry,
+    ``person_edited``, with each changed field's old and new value."""
+    from workflow import ledger
+
     level = levels().optional(level, "--level")
     cap = _cap(cap)
     new: dict[str, Any] = {k: v for k, v in (("name", name), ("title", title), ("level", level),
@@ -130,6 +142,7 @@ def edit_person(engine: Engine, actor: str, login: str, *, name: str | None = No
         if unit is not None:  # a code or a name (workflow/find.py)
             new["unit_code"] = unit_code(conn, unit, "--unit")
         conn.execute(update(PE).where(PE.c.login == login).values(**new))
+        ledger.append(conn, actor, "person_edited", login, {k: [row[k], v] for k, v in new.items()})
         row = conn.execute(select(PE).where(PE.c.login == login)).mappings().first()
     assert row is not None
     return {"login": row["login"], "name": row["name"], "title": row["title"], "level": row["level"],

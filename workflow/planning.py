@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from workflow import ledger
 from workflow.access import ADMIN, require
 from workflow.clock import today as clock_today
 from workflow.errors import BadInput, NotFound, Refused
@@ -117,6 +118,7 @@ def set_template(engine: Engine, actor: str, name: str, *, sign_to_fund: int | N
             conn.execute(insert(ST).values(key=key, value=text))
         else:
             conn.execute(update(ST).where(ST.c.key == key).values(value=text))
+        ledger.append(conn, actor, "plan_template", t.name, t.json())
         return t.json()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from workflow import clock
+from workflow import clock, ledger
 from workflow.errors import BadInput
 from workflow.find import resolve_unit, unit_code
 from workflow.tables import target as TGT
@@ -77,6 +77,8 @@ def set_target(service, unit: str, year: int, *, signed: int | None = None, capi
         else:
             conn.execute(update(TGT).where(key).values(**values))
         row = conn.execute(select(TGT).where(key)).mappings().one()
+        ledger.append(conn, service.actor, "target_set", f"{unit}/{year}",
+                      {k: v for k, v in values.items() if k not in ("set_by", "set_at")})
     return target_json(row)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from workflow import clock
+from workflow import clock, ledger
 from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotFound
 from workflow.find import UnitNames, person_login
@@ -118,6 +118,9 @@ def _insert(conn, service, rule: RuleRow) -> None:
             changed_by=service.actor, changed_at=clock.utcnow()))
     except IntegrityError as exc:  # PostgreSQL: two admins saving rule ids at once
         raise Conflict("rule_v_was_saved", id=rule.id, version=rule.version) from exc
+    ledger.append(conn, service.actor, "rule_version", str(rule.id),
+                  {"version": rule.version, "priority": rule.priority, "name": rule.name, "role": rule.role,
+                   "conditions": rule.conditions.text(), "person": rule.person, "active": rule.active})
 
 
 def _saved(conn, rule_id: int, version: int) -> RuleRow:
