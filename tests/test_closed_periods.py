@@ -92,7 +92,7 @@ def test_reopen_and_close_again(cli):
     assert second["totals"] == live["totals"] and second["closed"] is True
     assert cli("capital", "add", code, "1万", "--on", IN, json=True).code == 3
     kinds = [e["kind"] for e in cli("audit", "ledger", json=True, ok=True).json["entries"]]
-    assert kinds == ["period_closed", "period_reopened", "period_closed"]
+    assert [k for k in kinds if k.startswith("period_")] == ["period_closed", "period_reopened", "period_closed"]
     assert cli.admin("report", "close", "--period", PERIOD, json=True).code == 3  # already closed
     assert cli.admin("report", "close", "--period", f"{Y + 1}-B6", json=True).code in (0, 3)
 

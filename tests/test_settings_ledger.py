@@ -15,9 +15,14 @@ WHY = ("--reason", "county rule")
 
 
 def setup_entries(cli) -> list[dict]:
+    """The set-up ledger's settings entries (the users, units and people of the test county have theirs)."""
     doc = cli.admin("audit", "log", "--setup", json=True, ok=True).json
     assert doc["count"] == len(doc["entries"])
-    return doc["entries"]
+    return [e for e in doc["entries"] if e["kind"] == "setting"]
+
+
+def _settings_and_events(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if not r.get("setup") or r["kind"] == "setting"]
 
 
 def verify_ok(cli) -> None:
@@ -150,6 +155,7 @@ def test_a_ladder_change_from_a_date_leaves_the_days_before_it_alone(cli):
 @pytest.mark.sqlite_only
 def test_a_tampered_setting_row_fails_verify_naming_it(cli):
     cli.admin("lights", "set", "followup_red_days=45", *WHY, ok=True)
+    seq = setup_entries(cli)[-1]["seq"]
     verify_ok(cli)
     with sqlite3.connect(cli.db) as db:
         db.execute("UPDATE setting SET value = '999' WHERE key = 'lights.followup_red_days'")
@@ -162,11 +168,11 @@ def test_a_tampered_setting_row_fails_verify_naming_it(cli):
     assert text.code == 7 and "table setting, key lights.followup_red_days" in text.out
     with sqlite3.connect(cli.db) as db:  # a row no entry wrote, and a row taken away
         db.execute("UPDATE setting SET value = '45' WHERE key = 'lights.followup_red_days'")
-        db.execute("INSERT INTO setting(key, entry, value, effective_on) VALUES ('lights.followup_red_days', 9, "
+        db.execute("INSERT INTO setting(key, entry, value, effective_on) VALUES ('lights.followup_red_days', 99, "
                    "'999', '2026-01-01')")
-        db.execute("DELETE FROM setting WHERE entry = 1")
+        db.execute("DELETE FROM setting WHERE entry = ?", (seq,))
     fields = {(f["code"], f["seq"], f["field"]) for f in cli.admin("audit", "verify", json=True).json["failures"]}
-    assert fields == {("lights.followup_red_days", 1, "row"), ("lights.followup_red_days", 9, "row")}
+    assert fields == {("lights.followup_red_days", seq, "row"), ("lights.followup_red_days", 99, "row")}
     # the table rebuilt from the ledger verifies again
     from sqlalchemy import create_engine
 
@@ -227,17 +233,18 @@ def test_audit_log_interleaves_setup_entries_by_effective_date_and_write_order(c
     code = county(cli)  # a setting from 2026-01-01 recorded before the project's registration (2026-10-15)
     cli.admin("lights", "set", "followup_red_days=45", "--from", "2026-12-01", *WHY, ok=True)
     cli("followup", "add", code, "走访", "--on", "2026-12-01", ok=True)  # written after the setting, same date
-    rows = cli.admin("audit", "log", json=True, ok=True).json["events"]
+    rows = _settings_and_events(cli.admin("audit", "log", json=True, ok=True).json["events"])
     assert [(r["code"] or "setup", r["kind"], r["effective_on"]) for r in rows] == [
         ("setup", "setting", "2026-01-01"), (code, "registered", "2026-10-15"),
         ("setup", "setting", "2026-12-01"), (code, "followup", "2026-12-01")]
     assert rows[2]["setup"] is True and rows[2]["reason"] == "county rule" and rows[2]["actor"] == ADMIN
     # a filter on projects (unit, stage, kind) leaves the set-up entries out; --actor and dates keep them
     assert all(r["code"] for r in cli.admin("audit", "log", "--unit", "XH", json=True, ok=True).json["events"])
-    only = cli.admin("audit", "log", "--from", "2026-11-01", "--actor", ADMIN, json=True, ok=True).json["events"]
+    only = _settings_and_events(cli.admin("audit", "log", "--from", "2026-11-01", "--actor", ADMIN, json=True,
+                                          ok=True).json["events"])
     assert [(r["code"] or "setup", r["effective_on"]) for r in only] == [("setup", "2026-12-01")]
     table = cli.admin("audit", "log")
     assert table.code == 0 and "(set-up)" in table.out and "county rule" in table.out
     setup_only = cli.admin("audit", "log", "--setup", "--from", "2026-06-01", json=True, ok=True).json
-    assert [e["effective_on"] for e in setup_only["entries"]] == ["2026-12-01"]
+    assert [e["effective_on"] for e in setup_only["entries"] if e["kind"] == "setting"] == ["2026-12-01"]
     assert cli.admin("audit", "log", "--setup", "--unit", "XH").code == 2
