@@ -281,14 +281,18 @@ def _setup(conn: Connection) -> dict:
     if owner:
         _apply_grants(conn, tables, names)
     functions = _ensure_owner_and_functions(conn, me, names) if owner else False
-    logins = []
+    logins, refused = [], []
     if can_create:
         for login, role in conn.execute(text("SELECT login, role FROM app_user ORDER BY login")).all():
             if role in names and login != OWNER and not is_group_name(login) and not login.startswith("pg_"):
-                _grant(conn, login, role, names)
+                try:
+                    _grant(conn, login, role, names)
+                except NotAllowed as exc:  # a role that cannot log in or owns objects: left as it is
+                    refused.append({"login": login, "reason": exc.code})
+                    continue
                 logins.append(login)
     return {"groups": dict(names), "created": created, "grants_applied": owner, "functions": functions,
-            "logins": logins}
+            "logins": logins, "refused": refused}
 
 
 def ensure_roles(engine: Engine) -> dict:
