@@ -168,6 +168,24 @@ def test_no_login_changes_a_setup_table_without_a_ledger_entry(pcli, login):
     assert pcli("audit", "verify", json=True).code == 0
 
 
+def test_the_setup_guards_hold_in_a_replica_session(pcli):
+    """ENABLE ALWAYS: ``session_replication_role = replica`` skips none of them."""
+    with _connect(pcli, "postgres") as conn:
+        states = dict(conn.execute(
+            "SELECT c.relname || '.' || t.tgname, t.tgenabled::text FROM pg_trigger t JOIN pg_class c "
+            "ON c.oid = t.tgrelid WHERE t.tgname LIKE '%_through_ledger' OR c.relname = 'checkpoint' "
+            "AND NOT t.tgisinternal").fetchall())
+        assert set(states.values()) == {"A"} and "app_user.app_user_through_ledger" in states
+        assert "checkpoint.checkpoint_guard" in states and len(states) == 13
+        conn.execute("SET session_replication_role = replica")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="set-up ledger"):
+            conn.execute("UPDATE app_user SET role = 'admin' WHERE login = 'coord'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="another's name"):
+            _forge_entry(conn, actor=ADMIN)
+    users = {u["login"]: u["role"] for u in pcli("users", "list", json=True, ok=True).json["users"]}
+    assert users[COORD] == "coordinator"
+
+
 def test_a_ledger_entry_in_another_transaction_or_name_does_not_open_the_tables(pcli):
     with _connect(pcli, ADMIN) as conn:
         _forge_entry(conn, actor=ADMIN)  # committed on its own: the next transaction has no entry
