@@ -131,11 +131,18 @@ def log(cli, *args, actor="aud"):
     return cli("audit", "log", *args, json=True, actor=actor, ok=True).json
 
 
+def setup_count(cli) -> int:
+    """How many set-up ledger entries the log interleaves (the test county's users, units, people)."""
+    return len(cli("audit", "ledger", json=True, ok=True).json["entries"])
+
+
 def test_audit_log_filters(cli, county, aud):
     a, b = county
     everything = log(cli)
-    assert everything["count"] == len(everything["events"]) == 2 * 8 + 2
+    assert everything["count"] == len(everything["events"])
     assert [e["effective_on"] for e in everything["events"]] == sorted(e["effective_on"] for e in everything["events"])
+    everything["events"] = [e for e in everything["events"] if not e.get("setup")]  # (the county's set-up entries)
+    assert len(everything["events"]) == 2 * 8 + 2
     assert {e["code"] for e in everything["events"]} == {a, b}
     assert all(EVENT_KEYS <= set(e) for e in everything["events"])
     assert [e["code"] for e in log(cli, "--unit", "FGW")["events"]] == [b] * 9
@@ -145,7 +152,8 @@ def test_audit_log_filters(cli, county, aud):
     into_screening = log(cli, "--stage", "screening")["events"]
     assert sorted((e["code"], e["trigger"]) for e in into_screening) == sorted(
         [(a, "submit"), (a, "approve"), (b, "submit"), (b, "approve")])
-    window = log(cli, "--from", day(19).isoformat(), "--to", day(5).isoformat())["events"]
+    window = [e for e in log(cli, "--from", day(19).isoformat(), "--to", day(5).isoformat())["events"]
+              if not e.get("setup")]
     assert window and all(day(19).isoformat() <= e["effective_on"] <= day(5).isoformat() for e in window)
     assert len(window) == 2 * 6 + 1
     assert log(cli, "--kind", "correction")["events"] == []
@@ -161,21 +169,24 @@ def test_audit_log_refuses_unknown_filters(cli, county, aud):
 
 def test_audit_log_formats(cli, county, aud, tmp_path):
     a, b = county
+    n = 18 + setup_count(cli)
     rows = list(csv.reader(io.StringIO(cli("audit", "log", "--format", "csv", actor=aud, ok=True).out)))
-    assert rows[0][:2] == ["Code", "#"] and len(rows) == 1 + 18
+    assert rows[0][:2] == ["Code", "#"] and len(rows) == 1 + n
     md = cli("audit", "log", "--unit", "XH", "--format", "md", actor=aud, lang="zh", ok=True).out
     assert md.startswith("# 审计日志 (unit=XH)") and md.count(f"| {a} |") == 9 and b not in md
     out = tmp_path / "log.html"
     res = cli("audit", "log", "--format", "html", "--output", str(out), actor=aud, ok=True)
-    assert res.out == "" and "18 events" in res.err
+    assert res.out == "" and f"{n} events" in res.err
     page = out.read_text(encoding="utf-8")
-    assert page.count("<tr><td>") == 18 and "投资方撤回" in page and "@page" in page
+    assert page.count("<tr><td>") == n and "投资方撤回" in page and "@page" in page
     table = cli("audit", "log", actor=aud, ok=True).out
     assert a in table and "withdraw" in table
 
 
 def test_audit_log_json_is_one_document_even_when_empty(cli, aud):
-    assert log(cli) == {"events": [], "count": 0}
+    doc = log(cli)  # no project: only the set-up entries of the test county
+    assert doc["count"] == len(doc["events"]) == setup_count(cli) and all(e["setup"] for e in doc["events"])
+    assert log(cli, "--unit", "XH") == {"events": [], "count": 0}
 
 
 def test_audit_log_streams(cli, county, monkeypatch):
@@ -193,7 +204,8 @@ def test_audit_log_streams(cli, county, monkeypatch):
 
     monkeypatch.setattr(audit_log, "iter_log", spy)
     res = cli("audit", "log", "--format", "csv", ok=True)
-    assert len(seen) == 18 and res.out.count("\n") == 19
+    n = 18 + setup_count(cli)
+    assert len(seen) == n and res.out.count("\n") == n + 1
 
 
 # --- checkpoints, verify ----------------------------------------------------------------------------
@@ -202,7 +214,8 @@ def test_audit_log_streams(cli, county, monkeypatch):
 def test_checkpoint_by_admin_is_stored_by_auditor_is_not(cli, county, aud, service):
     doc = cli.admin("audit", "checkpoint", json=True, ok=True).json
     assert {"digest", "projects", "events", "at"} <= set(doc) and doc["stored"] is True
-    assert doc["projects"] == 2 and doc["events"] == 18 and len(doc["digest"]) == 64
+    # (the heads it counts include the set-up ledger's, which the test county's entries fold in)
+    assert doc["projects"] == 2 + bool(doc["ledger"]["seq"]) and doc["events"] == 18 and len(doc["digest"]) == 64
     mine = cli("audit", "checkpoint", json=True, actor=aud, ok=True).json
     assert mine["stored"] is False and mine["digest"] == doc["digest"]  # same history, same digest
     stored = cli("audit", "checkpoints", json=True, actor=aud, ok=True).json["checkpoints"]
@@ -377,7 +390,7 @@ def test_audit_on_each_engine(any_cli, any_service):
 
 def test_empty_database_checkpoint_and_verify(cli, aud):
     doc = cli.admin("audit", "checkpoint", json=True, ok=True).json
-    assert doc["events"] == 0 and doc["projects"] == 0 and doc["digest"] == "0" * 64
+    assert doc["events"] == 0 and len(doc["digest"]) == 64  # no event; the county's set-up entries folded in
     report = cli("audit", "verify", "--digest", doc["digest"], json=True, actor=aud, ok=True).json
     assert report["ok"] and report["digest"]["covered_events"] == 0
     assert cli("audit", "log", "--format", "md", actor=aud, ok=True).out.startswith("# Audit log")
