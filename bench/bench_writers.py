@@ -6,7 +6,7 @@ compare-and-set UPDATE of the project, COMMIT) with the same number of processes
 The server: ``PIPELINE_BENCH_PG`` (a superuser URL of a running PostgreSQL, e.g.
 ``postgresql://postgres@127.0.0.1:5432/postgres``), or else a throwaway cluster started for the run
 (``tests/pg.py``; fsync and synchronous commit ON, so commits are durable as in production).
-Writers run as the ``coord`` login (group ``pipeline_coordinator``), as a coordinator would.
+Writers run as the ``coord`` login (the database's coordinator group), as a coordinator would.
 """
 
 from __future__ import annotations

@@ -445,7 +445,9 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
         return None
     text = (str(orig).strip().splitlines() or [""])[0]
     low = text.lower()
-    if "database is locked" in low or "database is busy" in low or "database table is locked" in low:
+    # PostgreSQL: lock_timeout / statement_timeout ran out (workflow.db.postgres_timeouts)
+    busy_state = getattr(orig, "sqlstate", None) in ("55P03", "57014")
+    if busy_state or "database is locked" in low or "database is busy" in low or "database table is locked" in low:
         from workflow.db import busy_timeout_ms
 
         held = busy_timeout_ms() / 1000
@@ -470,7 +472,7 @@ def _database_error(exc: Exception, *, verifying: bool = False) -> PipelineError
         on = re.search(r"permission denied for (?:table|relation|schema|sequence|function) (\S+)", text)
         target = f" on {on.group(1)}" if on else ""
         return NotAllowed("database_privilege_missing", privilege=privilege, target=target, text=text)
-    if "append-only" in low:
+    if "append-only" in low or getattr(orig, "sqlstate", None) == "42501":  # our triggers' refusals
         return NotAllowed("database_refused_change", text=text)
     if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):
         return BadInput("cannot_connect_to_database", where=_where(), text=text)

@@ -183,14 +183,14 @@ class PgCli(Cli):
 
     def login(self, actor: str) -> str:
         """Make sure ``actor`` is a login role of the cluster; returns its URL."""
-        self.cluster.ensure_login(actor)
+        self.cluster.ensure_login(actor, self.database)
         return self.url_for(actor)
 
     def __call__(self, *args, actor: str | None = COORD, lang: str = "en", json: bool = False,
                  ok: bool = False) -> Result:
         argv = [str(a) for a in args] + (["--json"] if json else [])
         if actor is not None:
-            self.cluster.ensure_login(actor)
+            self.cluster.ensure_login(actor, self.database)
         res = invoke(argv, db=self.url_for(actor), actor=actor, lang=lang)
         if ok:
             assert res.code == 0, f"{argv} as {actor} exited {res.code}\nstdout: {res.out}\nstderr: {res.err}"

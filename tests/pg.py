@@ -11,8 +11,9 @@ kill *clients*, not the server, so server durability is not what they prove.
 Each test gets a fresh database copied (``CREATE DATABASE … TEMPLATE``) from a template that has
 the migrations applied once per session.  On PostgreSQL the actor is the database login
 (``session_user``), so ``PgCli`` connects as ``user=<actor>``: every actor is a login role in the
-cluster.  A login that ``users add`` has not granted a group role yet is made a member of
-``pipeline_auditor`` by ``ensure_login`` so it can read (an unknown user may read, not write:
+cluster.  A login that ``users add`` has not granted a group role of the database yet is made a
+member of its auditor group (``pipeline_auditor_<database>``) by ``ensure_login`` so it can read
+(an unknown user may read, not write:
 docs/usage.md, "Users and roles").
 
 Under ``CI=true`` a cluster that cannot start fails the tests that need it; elsewhere they skip.
@@ -62,7 +63,7 @@ class PgCluster:
         self.base: Path | None = None
         self.port: int | None = None
         self.running = False
-        self._logins: set[str] = set()  # known to exist with LOGIN (saves a connection per command)
+        self._logins: set[tuple[str, str | None]] = set()  # known to exist with LOGIN, per database
 
     @property
     def data(self) -> Path:
@@ -171,23 +172,35 @@ class PgCluster:
     def drop_database(self, name: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-    def ensure_login(self, login: str) -> None:
-        """Make ``login`` a login role; a new one can read (``pipeline_auditor``) until granted a role."""
-        if login in self._logins:
+    def ensure_login(self, login: str, database: str | None = None) -> None:
+        """Make ``login`` a login role; in ``database`` (once its group roles exist) a login that is in
+        none of its groups can read (its auditor group) until granted a role."""
+        if (login, database) in self._logins:
             return
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}", login):
             raise ValueError(f"unusable test login {login!r}")
-        self._logins.add(login)
+        from workflow.pgroles import group_names
+
         with self.connect() as conn:
             row = conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
             quoted = '"' + login + '"'
             if row is None:
                 conn.execute(f"CREATE ROLE {quoted} LOGIN")
-                groups = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'pipeline_auditor'").fetchone()
-                if groups:
-                    conn.execute(f"GRANT pipeline_auditor TO {quoted}")
             elif not row[0]:
                 conn.execute(f"ALTER ROLE {quoted} LOGIN")
+            if database is None:
+                self._logins.add((login, database))
+                return
+            names = list(group_names(database).values())
+            have = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)", (names,)).fetchone()[0]
+            if have < len(names):
+                return  # not initialised yet: ask again after `init`
+            member = conn.execute(
+                "SELECT count(*) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u "
+                "ON u.oid = m.member WHERE u.rolname = %s AND g.rolname = ANY(%s)", (login, names)).fetchone()[0]
+            if not member:
+                conn.execute(f'GRANT "{group_names(database)["auditor"]}" TO {quoted}')
+        self._logins.add((login, database))
 
 
 _cluster: PgCluster | None = None

@@ -24,7 +24,7 @@ def pcli(pg_cluster, pg_database) -> PgCli:
 
 
 def _connect(pcli, user):
-    pcli.cluster.ensure_login(user)
+    pcli.cluster.ensure_login(user, pcli.database)
     return psycopg.connect(host="127.0.0.1", port=pcli.cluster.port, dbname=pcli.database, user=user,
                            autocommit=True)
 
@@ -97,6 +97,8 @@ def _refused(conn, sql: str) -> None:
 
 
 def test_the_admin_login_has_no_createrole_and_cannot_escalate(pcli):
+    from workflow.pgroles import group_names
+
     rolcreaterole, = pcli.cluster.execute("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (ADMIN,),
                                           database=pcli.database)[0]
     assert rolcreaterole is False
@@ -109,6 +111,8 @@ def test_the_admin_login_has_no_createrole_and_cannot_escalate(pcli):
         # the functions refuse what is outside the pipeline
         _refused(conn, "SELECT pipeline_grant_login('postgres', 'pipeline_admin')")
         _refused(conn, "SELECT pipeline_grant_login('pipeline_auditor', 'pipeline_admin')")
+        mine = group_names(pcli.database)
+        _refused(conn, f"SELECT pipeline_grant_login('{mine['auditor']}', '{mine['admin']}')")
         _refused(conn, "SELECT pipeline_grant_login('pg_monitor', 'pipeline_admin')")
         _refused(conn, "SELECT pipeline_grant_login('someone', 'pg_execute_server_program')")
     # a role that exists outside the pipeline is not adopted
@@ -119,20 +123,27 @@ def test_the_admin_login_has_no_createrole_and_cannot_escalate(pcli):
 
 
 def test_users_add_of_a_group_roles_name_is_refused(pcli):
-    res = pcli.admin("users", "add", "pipeline_auditor", "--role", "admin", json=True)
-    assert res.code == 2
-    login, = pcli.cluster.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'pipeline_auditor'",
+    from workflow.pgroles import group_names
+
+    auditors = group_names(pcli.database)["auditor"]
+    for name in (auditors, "pipeline_auditor", "pipeline_admin_another_county"):  # any county's, or the old ones
+        res = pcli.admin("users", "add", name, "--role", "admin", json=True)
+        assert res.code == 2
+    login, = pcli.cluster.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (auditors,),
                                   database=pcli.database)[0]
     assert login is False
 
 
 def test_users_add_still_works_for_the_admin_login_and_no_one_else(pcli):
     res = pcli.admin("users", "add", "newcoord", "--role", "coordinator", json=True, ok=True).json
-    assert res["granted"]["group"] == "pipeline_coordinator" and res["granted"]["login_created"] is True
+    from workflow.pgroles import group_names
+
+    mine = group_names(pcli.database)
+    assert res["granted"]["group"] == mine["coordinator"] and res["granted"]["login_created"] is True
     groups = [r[0] for r in pcli.cluster.execute(
         "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u "
         "ON u.oid = m.member WHERE u.rolname = 'newcoord'", database=pcli.database)]
-    assert groups == ["pipeline_coordinator"]
+    assert groups == [mine["coordinator"]]
     # the new login works as a coordinator
     pcli("advance", "P-0001", "submit", actor="newcoord", ok=True)
     # a coordinator may not manage users, neither through the program nor the function

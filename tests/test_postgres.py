@@ -16,7 +16,13 @@ from tests.conftest import ADMIN, COORD, ROOT, PgCli, invoke, populate
 
 pytestmark = pytest.mark.postgres
 
-GROUPS = ("pipeline_coordinator", "pipeline_leader", "pipeline_auditor", "pipeline_admin")
+
+
+def _g(pcli, role: str) -> str:
+    """The group role of ``role`` in the test's database (group roles are per database)."""
+    from workflow.pgroles import group_names
+
+    return group_names(pcli.database)[role]
 
 
 @pytest.fixture
@@ -35,10 +41,14 @@ def _privilege(pcli, role: str, table: str, privilege: str) -> bool:
 
 
 def _members(pcli, login: str) -> set[str]:
+    """The roles whose group of the test's database ``login`` is a member of."""
+    from workflow.pgroles import group_names
+
+    by_name = {g: r for r, g in group_names(pcli.database).items()}
     rows = pcli.cluster.execute(
         "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
         "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %s", (login,))
-    return {r[0] for r in rows}
+    return {by_name[r[0]] for r in rows if r[0] in by_name}
 
 
 def _unique(prefix: str) -> str:
@@ -52,55 +62,62 @@ def test_init_creates_group_roles_with_least_grants(pcli):
     tables = [r[0] for r in pcli.cluster.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'", database=pcli.database)]
     assert "event" in tables and "project" in tables
+    groups = [_g(pcli, r) for r in ("coordinator", "leader", "auditor", "admin")]
     roles = {r[0]: r[1] for r in pcli.cluster.execute(
-        "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'pipeline\\_%'")}
-    assert roles == {**dict.fromkeys(GROUPS, False), "pipeline_owner": False}  # group roles, no logins
-    for group in GROUPS:
+        "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = ANY(%s)", (groups + ["pipeline_owner"],))}
+    assert roles == {**dict.fromkeys(groups, False), "pipeline_owner": False}  # group roles, no logins
+    for group in groups:
         for table in tables:
             assert _privilege(pcli, group, table, "SELECT"), (group, table)
         for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
             assert not _privilege(pcli, group, "event", privilege), (group, privilege)
-        assert _privilege(pcli, group, "event", "INSERT") == (group != "pipeline_auditor")
+        assert _privilege(pcli, group, "event", "INSERT") == (group != _g(pcli, "auditor"))
     for table in tables:  # the auditor only reads
         for privilege in ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"):
-            assert not _privilege(pcli, "pipeline_auditor", table, privilege), (table, privilege)
+            assert not _privilege(pcli, _g(pcli, "auditor"), table, privilege), (table, privilege)
     # coordinators write projects and their records, not reference data; leaders only follow up
-    assert _privilege(pcli, "pipeline_coordinator", "project", "INSERT")
-    assert _privilege(pcli, "pipeline_coordinator", "capital_arrival", "INSERT")
-    assert not _privilege(pcli, "pipeline_coordinator", "unit", "INSERT")
-    assert not _privilege(pcli, "pipeline_coordinator", "app_user", "UPDATE")
-    assert _privilege(pcli, "pipeline_leader", "followup", "INSERT")
-    assert not _privilege(pcli, "pipeline_leader", "project", "INSERT")
-    assert not _privilege(pcli, "pipeline_leader", "capital_arrival", "INSERT")
-    assert _privilege(pcli, "pipeline_admin", "unit", "INSERT")
-    assert _privilege(pcli, "pipeline_admin", "app_user", "INSERT")
-    assert not _privilege(pcli, "pipeline_admin", "alembic_version", "UPDATE")
+    assert _privilege(pcli, _g(pcli, "coordinator"), "project", "INSERT")
+    assert _privilege(pcli, _g(pcli, "coordinator"), "capital_arrival", "INSERT")
+    assert not _privilege(pcli, _g(pcli, "coordinator"), "unit", "INSERT")
+    assert not _privilege(pcli, _g(pcli, "coordinator"), "app_user", "UPDATE")
+    assert _privilege(pcli, _g(pcli, "leader"), "followup", "INSERT")
+    assert not _privilege(pcli, _g(pcli, "leader"), "project", "INSERT")
+    assert not _privilege(pcli, _g(pcli, "leader"), "capital_arrival", "INSERT")
+    assert _privilege(pcli, _g(pcli, "admin"), "unit", "INSERT")
+    assert _privilege(pcli, _g(pcli, "admin"), "app_user", "INSERT")
+    assert not _privilege(pcli, _g(pcli, "admin"), "alembic_version", "UPDATE")
     # re-running init is idempotent and keeps the admin's group
     again = pcli("init", "--admin", ADMIN, actor=None, json=True, ok=True).json
     assert again["roles"]["created"] == [] and again["roles"]["grants_applied"] is True
     assert again["admin_created"] is False
-    assert _members(pcli, ADMIN) == {"pipeline_admin"} and _members(pcli, COORD) == {"pipeline_coordinator"}
+    assert _members(pcli, ADMIN) == {"admin"} and _members(pcli, COORD) == {"coordinator"}
 
 
 def test_init_by_a_non_owner_leaves_grants_alone(pcli):
     res = pcli.admin("init", json=True, ok=True).json
     assert res["roles"]["grants_applied"] is False and res["roles"]["created"] == []
-    assert not _privilege(pcli, "pipeline_coordinator", "unit", "INSERT")
+    assert not _privilege(pcli, _g(pcli, "coordinator"), "unit", "INSERT")
 
 
 def test_users_add_creates_the_login_and_grants_its_group(pcli):
     li = _unique("li")
     res = pcli.admin("users", "add", li, "--role", "leader", json=True, ok=True).json
-    assert res["granted"]["login_created"] is True and res["granted"]["group"] == "pipeline_leader"
+    assert res["granted"]["login_created"] is True and res["granted"]["group"] == _g(pcli, "leader")
     assert pcli.cluster.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (li,)) == [(True,)]
-    assert _members(pcli, li) == {"pipeline_leader"}
-    # a role the DBA created without LOGIN becomes a login
+    assert _members(pcli, li) == {"leader"}
+    # a role the DBA created without LOGIN stays what it is: the pipeline gives LOGIN only to its own logins
+    nologin = _unique("nologin")
+    pcli.cluster.execute(f'CREATE ROLE "{nologin}" NOLOGIN')
+    res = pcli.admin("users", "add", nologin, "--role", "auditor", json=True)
+    assert res.code == 6 and "cannot log in" in res.json["error"]["message"]
+    assert pcli.cluster.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (nologin,)) == [(False,)]
+    assert _members(pcli, nologin) == set()
+    # a login the DBA made is adopted
     zhao = _unique("zhao")
-    pcli.cluster.execute(f'CREATE ROLE "{zhao}" NOLOGIN')
+    pcli.cluster.execute(f'CREATE ROLE "{zhao}" LOGIN')
     res = pcli.admin("users", "add", zhao, "--role", "auditor", json=True, ok=True).json
     assert res["granted"]["login_created"] is False
-    assert pcli.cluster.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (zhao,)) == [(True,)]
-    assert _members(pcli, zhao) == {"pipeline_auditor"}
+    assert _members(pcli, zhao) == {"auditor"}
     # the new login connects (trust on loopback) and reads, but the auditor writes nothing
     assert pcli("project", "list", actor=zhao, json=True, ok=True).json["projects"] == []
     assert _add_project(pcli, actor=zhao).code == 6
@@ -112,7 +129,7 @@ def test_users_add_creates_the_login_and_grants_its_group(pcli):
     engine = create_engine(pcli.url_for(ADMIN))
     try:
         pgroles.grant_role(engine, zhao, "coordinator")
-        assert pgroles.group_of(engine, zhao) == ["pipeline_coordinator"]
+        assert pgroles.group_of(engine, zhao) == ["coordinator"]
     finally:
         engine.dispose()
 
@@ -124,8 +141,8 @@ def test_users_add_without_the_admin_group_is_a_clear_refusal(pcli):
     pcli.admin("users", "add", boss, "--role", "admin", ok=True)
     assert pcli.cluster.execute("SELECT rolcreaterole FROM pg_roles WHERE rolname = %s", (boss,)) == [(False,)]
     pcli("users", "add", _unique("x"), "--role", "coordinator", actor=boss, json=True, ok=True)
-    pcli.cluster.execute(f'REVOKE pipeline_admin FROM "{boss}"')
-    pcli.cluster.execute(f'GRANT pipeline_coordinator TO "{boss}"')
+    pcli.cluster.execute(f'REVOKE "{_g(pcli, "admin")}" FROM "{boss}"')
+    pcli.cluster.execute(f'GRANT "{_g(pcli, "coordinator")}" TO "{boss}"')
     res = pcli("users", "add", _unique("x"), "--role", "coordinator", actor=boss, json=True)
     assert res.code == 6 and "pipeline init" in res.json["error"]["message"]
 
@@ -157,7 +174,7 @@ def test_the_actor_is_the_login_and_as_cannot_spoof_it(pcli):
 
 
 def _connect(pcli, user):
-    pcli.cluster.ensure_login(user)
+    pcli.cluster.ensure_login(user, pcli.database)
     return psycopg.connect(host="127.0.0.1", port=pcli.cluster.port, dbname=pcli.database, user=user,
                            autocommit=True)
 
@@ -214,8 +231,8 @@ def test_database_grants_hold_even_when_the_application_table_says_otherwise(pcl
     code = _add_project(pcli).json["code"]
     mole = _unique("mole")
     pcli.admin("users", "add", mole, "--role", "coordinator", ok=True)
-    pcli.cluster.execute(f'REVOKE pipeline_coordinator FROM "{mole}"')
-    pcli.cluster.execute(f'GRANT pipeline_auditor TO "{mole}"')
+    pcli.cluster.execute(f'REVOKE "{_g(pcli, "coordinator")}" FROM "{mole}"')
+    pcli.cluster.execute(f'GRANT "{_g(pcli, "auditor")}" TO "{mole}"')
     res = pcli("advance", code, "submit", actor=mole, json=True)
     assert res.code == 6 and "permission denied" in res.json["error"]["message"]
     assert len(pcli("history", code, json=True).json["events"]) == 1

@@ -68,11 +68,11 @@ def test_postgres_groups_follow_the_role(cli):
     engine = make_engine(cli.url_for("admin"))
     try:
         cli.admin("users", "edit", "coord", "--role", "leader", ok=True)
-        assert pgroles.group_of(engine, "coord") == ["pipeline_leader"]
+        assert pgroles.group_of(engine, "coord") == ["leader"]
         cli.admin("users", "disable", "coord", ok=True)
-        assert pgroles.group_of(engine, "coord") == ["pipeline_auditor"]  # reads only, in the database too
+        assert pgroles.group_of(engine, "coord") == ["auditor"]  # reads only, in the database too
         cli.admin("users", "enable", "coord", ok=True)
-        assert pgroles.group_of(engine, "coord") == ["pipeline_leader"]
+        assert pgroles.group_of(engine, "coord") == ["leader"]
     finally:
         engine.dispose()
 
@@ -105,3 +105,18 @@ def test_ledger_tamper_is_found(cli):
         conn.execute("UPDATE ledger SET reason = 'forged'")
     res = cli("audit", "verify", json=True)
     assert res.code == 7 and res.json.get("failures", [{}])[0]["code"] == "ledger" or "ledger" in res.out
+
+
+def test_init_makes_the_first_admin_in_the_ledger_and_no_second_one(cli):
+    """``init`` on an initialised database makes no one admin, whoever runs it (exit 6, nothing
+    written): a new admin is ``users add``/``users edit``, which the ledger records."""
+    entries = cli("audit", "ledger", json=True, ok=True).json["entries"]
+    assert (entries[0]["kind"], entries[0]["target"], entries[0]["payload"]) == ("user_added", "admin",
+                                                                                  {"role": "admin"})
+    res = cli.admin("init", "--admin", "newboss", json=True)
+    assert res.code == 6 and res.json["error"]["code"] == "pgguard_init_has_admin"
+    assert cli.admin("init", "--admin", "coord", json=True).code == 6
+    users = {u["login"]: u["role"] for u in cli("users", "list", json=True, ok=True).json["users"]}
+    assert "newboss" not in users and users["coord"] == "coordinator"
+    assert cli("audit", "ledger", json=True, ok=True).json["entries"] == entries
+    assert cli.admin("init", json=True, ok=True).json["admin_created"] is False

@@ -143,7 +143,9 @@ def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason:
 
 
 def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
-    """Make ``login`` admin during ``init``: allowed when no admin exists yet, or by an admin."""
+    """Make ``login`` the first admin during ``init`` (one set-up ledger entry, ``user_added``).  Once
+    the database has an admin, ``init`` makes no one admin: that is ``users add``/``users edit``, which
+    the ledger records (exit 6 otherwise)."""
     from workflow import setup_rows
 
     with engine.begin() as conn:
@@ -155,11 +157,9 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
             raise NotAllowed(
                 "database_has_admin_already", login=login
             )
-        if current is None:
-            setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": "admin", "disabled": False})
-        else:
-            setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": "admin"}, kind="user_role",
-                             note={"from": current, "to": "admin"})
+        if admins or current is not None:
+            raise NotAllowed("pgguard_init_has_admin", [{"login": login, "role": current}], login=login)
+        setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": "admin", "disabled": False})
         return True
 
 

@@ -3,7 +3,8 @@
 SQLite (the embedded default): WAL, foreign keys, busy timeout, recursive triggers (so
 ``INSERT OR REPLACE`` cannot overwrite history), ``synchronous=FULL``, and ``BEGIN IMMEDIATE`` for
 every write transaction so two writers serialise at BEGIN instead of failing at COMMIT.
-PostgreSQL (a shared deployment): ``postgresql+psycopg://``; rows are locked with ``FOR UPDATE``.
+PostgreSQL (a shared deployment): ``postgresql+psycopg://``; rows are locked with ``FOR UPDATE``;
+every session waits for a lock at most ``PIPELINE_BUSY_TIMEOUT`` (``postgres_timeouts``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from workflow.errors import BadInput
 
 # The newest migration this code knows, and every one before it, oldest first.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 SCHEMA_HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 60_000  # how long a command waits for a database another program holds (PIPELINE_BUSY_TIMEOUT, s)
 SCHEMES = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST/DB (or postgresql://)")
@@ -81,8 +82,20 @@ def make_engine(url: str, *, write: bool = True, readonly: bool = False) -> Engi
     ``readonly=True`` opens the SQLite file read-only (auditors)."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, write=write and not readonly, readonly=readonly)
-    engine = create_engine(url, pool_pre_ping=False)
-    return engine
+    return create_engine(url, pool_pre_ping=False, connect_args={"options": postgres_timeouts()})
+
+
+STATEMENT_GRACE_MS = 600_000  # what one statement may take besides waiting (PostgreSQL's statement_timeout)
+
+
+def postgres_timeouts() -> str:
+    """The session options every PostgreSQL connection starts with: ``lock_timeout`` is
+    ``PIPELINE_BUSY_TIMEOUT`` (at least 1 ms: 0 would mean "wait for ever"), so a session holding
+    ``LOCK TABLE`` or the ledger's advisory lock makes others exit 5 "busy" instead of freezing
+    them; ``statement_timeout`` is that plus ``STATEMENT_GRACE_MS``, so no statement waits longer
+    however it is held up (docs/postgresql.md, "Locks and conflicts")."""
+    busy = max(busy_timeout_ms(), 1)
+    return f"-c lock_timeout={busy} -c statement_timeout={busy + STATEMENT_GRACE_MS}"
 
 
 def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
