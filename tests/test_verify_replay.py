@@ -17,7 +17,7 @@ def _engine(cli):
     return make_engine(cli.url_for(None) if cli.engine_kind == "postgres" else cli.url_for(COORD))
 
 
-def tamper(cli, *statements: str) -> None:
+def tamper(cli, *statements) -> None:
     """Run SQL as the database's strongest user, with every trigger out of the way (the worst case:
     a superuser on PostgreSQL, anyone with the file on SQLite)."""
     engine = _engine(cli)
@@ -33,7 +33,7 @@ def tamper(cli, *statements: str) -> None:
                         "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
                     conn.exec_driver_sql(f"DROP TRIGGER {name}")
             for stmt in statements:
-                conn.execute(text(stmt))
+                conn.execute(text(stmt) if isinstance(stmt, str) else stmt)
             if cli.engine_kind == "postgres":
                 for t in tables:
                     conn.exec_driver_sql(f"ALTER TABLE {t} ENABLE TRIGGER ALL")
