@@ -26,6 +26,9 @@ def tamper(cli, *statements) -> None:
             tables = ("event", "project", "capital_arrival", "investment_completed", "document",
                       "screening_check", "followup", "assignment")
             if cli.engine_kind == "postgres":
+                always = conn.execute(text(  # restored as they were afterwards (audit verify checks them)
+                    "SELECT c.relname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+                    "WHERE NOT g.tgisinternal AND g.tgenabled = 'A'")).all()
                 for t in tables:
                     conn.exec_driver_sql(f"ALTER TABLE {t} DISABLE TRIGGER ALL")
             else:
@@ -37,6 +40,8 @@ def tamper(cli, *statements) -> None:
             if cli.engine_kind == "postgres":
                 for t in tables:
                     conn.exec_driver_sql(f"ALTER TABLE {t} ENABLE TRIGGER ALL")
+                for t, trigger in always:
+                    conn.exec_driver_sql(f"ALTER TABLE {t} ENABLE ALWAYS TRIGGER {trigger}")
     finally:
         engine.dispose()
 
