@@ -139,3 +139,77 @@ def test_a_recorded_time_before_the_previous_event_fails(county):
                          recorded_at=clock.utcnow() - timedelta(days=400))
     hit = [f for f in failures(county) if f["seq"] == seq and f["field"] == "recorded_at"]
     assert hit and "backwards" in str(hit[0]["problem"]), hit
+
+
+# --- closes carrying invented figures ---------------------------------------------------------------
+
+
+def _bump_amounts(doc):
+    """Every amount of a report made ten times larger; the number of amounts changed."""
+    n = 0
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if k == "amount_minor" and isinstance(v, int) and not isinstance(v, bool) and v:
+                doc[k] = v * 10
+                n += 1
+            else:
+                n += _bump_amounts(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            n += _bump_amounts(v)
+    return n
+
+
+def forge_reclose(cli, label: str) -> int:
+    """A reopen and a close of ``label`` appended to the set-up ledger by plain SQL, correctly hashed and
+    chained, the close carrying invented figures (and the digest of them); the close's seq."""
+    import hashlib
+    import json
+
+    from workflow import ledger
+
+    engine = _engine(cli)
+    try:
+        with engine.connect() as conn:
+            seq, prev = conn.execute(text("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")).one()
+            payload = json.loads(conn.execute(text(
+                "SELECT payload FROM ledger WHERE kind = 'period_closed' AND target = :l ORDER BY seq DESC LIMIT 1"),
+                {"l": label}).scalar_one())
+            after = conn.execute(text("SELECT coalesce(max(id), 0) FROM event")).scalar_one()
+    finally:
+        engine.dispose()
+    assert _bump_amounts(payload["reports"])
+    payload["digest"] = hashlib.sha256(encoding.canonical(payload["reports"])).hexdigest()
+    rows = []
+    for kind, body, reason in (("period_reopened", {"period": label}, "更正"), ("period_closed", payload, None)):
+        seq += 1
+        at = clock.utcnow()
+        text_body = encoding.canonical(body).decode("utf-8")
+        h = ledger.entry_hash(seq, kind, label, text_body, reason, "admin", at, prev, after)
+        rows.append(text("INSERT INTO ledger(seq, kind, target, payload, reason, actor, recorded_at, prev_hash, hash, "
+                         "after_event) VALUES (:seq, :kind, :t, :p, :r, 'admin', :at, :prev, :h, :after)")
+                    .bindparams(seq=seq, kind=kind, t=label, p=text_body, r=reason, at=at, prev=prev, h=h,
+                                after=after))
+        prev = h
+    tamper(cli, *rows)
+    return seq
+
+
+def test_a_close_with_invented_figures_fails(cli):
+    code = signed_project(cli)
+    cli("capital", "add", code, "500万", "--on", IN2, ok=True)
+    cli.admin("report", "close", "--period", PERIOD, "--reason", "一季度通报已发布", ok=True)
+    cli("capital", "add", code, "300万", "--on", IN2, "--late", "--reason", "补录", ok=True)
+    verify_ok(cli)  # the honest close recomputes to its figures (the late entry came after it)
+    seq = forge_reclose(cli, PERIOD)
+    hits = [f for f in failures(cli) if f["code"] == "ledger" and f["seq"] == seq]
+    assert hits and any("amount_minor" in str(f["field"]) for f in hits), hits
+
+
+def test_set_up_changes_after_a_close_leave_its_figures_valid(cli):
+    code = signed_project(cli)
+    cli.admin("report", "close", "--period", PERIOD, "--reason", "一季度通报已发布", ok=True)
+    cli.admin("units", "edit", "XH", "--name", "新华乡", "--reason", "更名", ok=True)
+    cli.admin("units", "add", "JJ", "--name", "经济局", "--kind", "department", ok=True)
+    cli("followup", "add", code, "走访", ok=True)
+    verify_ok(cli)

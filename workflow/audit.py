@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
-from workflow import clock, container, ledger, settings
+from workflow import clock, closes_check, container, ledger, settings
 from workflow.catalogue import Message
 from workflow.chains import (
     MAX_FAILURES,
@@ -196,6 +196,8 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     check_projects(projects, sweep["chains"], failures)
+    if replay:  # every close's frozen figures, recomputed from history as it stood at the close
+        closes_check.check(engine, failures.add)
     report = None
     if check is not None:
         report = _digest_report(check, sweep, row, wanted, failures, given=digest is not None,

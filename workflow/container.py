@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from workflow import pgroles
 from workflow.catalogue import Message
 from workflow.tables import metadata
 
@@ -141,8 +142,6 @@ def expected_indexes() -> dict[str, set[str]]:
 def expected_grants() -> dict[str, dict[str, set[str]]]:
     """table -> grantee -> the privileges ``pipeline init`` grants (``workflow.pgroles``); the owner's
     own are not listed."""
-    from workflow import pgroles
-
     tables = [*metadata.tables, *MIGRATION_TABLES]
     app = [t for t in tables if t not in pgroles.HISTORY_TABLES and t not in pgroles.MIGRATION_TABLES]
     out: dict[str, dict[str, set[str]]] = {t: {g: {"SELECT"} for g in pgroles.GROUPS.values()} for t in tables}
@@ -157,8 +156,6 @@ def expected_grants() -> dict[str, dict[str, set[str]]]:
 
 
 def _postgres(conn: Connection, add: Any) -> int:
-    from workflow import pgroles
-
     problems: list[tuple[str | None, Message, str, Any, Any]] = []
 
     def bad(table: str | None, message: Message, field: str, expected: Any = None, found: Any = None) -> None:
