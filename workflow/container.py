@@ -68,7 +68,8 @@ def _sqlite(conn: Connection, add: Any) -> int:
             add("database", None, Message("container_sqlite_integrity", text=line), name, "integrity", "ok", line)
             n += 1
         return n
-    found = dict(conn.exec_driver_sql("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").all())
+    found: dict[str, str] = {str(name): str(kind) for name, kind in conn.exec_driver_sql(
+        "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
     for name in metadata.tables:
         kind = found.get(name)
         if kind != "table":

@@ -150,7 +150,7 @@ class _Bad:
         self.code = code
         self.problems = problems
 
-    def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
+    def __call__(self, seq: int, text: Message | str, field: str | None = None, expected: Any = None, found: Any = None,
                  table: str = "event") -> None:
         self.problems.append(replay_problem(self.code, seq, text, table, field, expected, found))
 
