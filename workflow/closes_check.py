@@ -80,7 +80,12 @@ def check(engine: Any, add: Callable[..., None], limit: int = 20) -> int:
                 if frozen.get("digest") != hashlib.sha256(canonical(reports)).hexdigest():
                     add("ledger", seq, Message("close_digest_differs", label=label), "ledger", "digest")
                     n += 1
-                again = closing.compute(scratch, period)
+                try:
+                    again = closing.compute(scratch, period)
+                except Exception as exc:  # noqa: BLE001 - named as a failure, never a traceback
+                    add("ledger", seq, Message("close_unreadable", label=label, text=str(exc)), "ledger", "reports")
+                    n += 1
+                    continue
                 n += _compare(add, seq, label, reports, again, limit)
     return n
 
