@@ -228,6 +228,10 @@ def _differs(bad: Any, what: str, found: dict[str, set[str]], expected: dict[str
             continue  # reported as missing
         got = found.get(table, set())
         for name in sorted(want - got):
-            bad(table, Message("container_missing", table=table, what=what, name=name), what, name, None)
+            message = (Message("container_missing_column", table=table, name=name) if what == "column" else
+                       Message("container_missing_index", table=table, name=name))
+            bad(table, message, what, name, None)
         for name in sorted(got - want):
-            bad(table, Message("container_extra", table=table, what=what, name=name), what, None, name)
+            message = (Message("container_extra_column", table=table, name=name) if what == "column" else
+                       Message("container_extra_index", table=table, name=name))
+            bad(table, message, what, None, name)
