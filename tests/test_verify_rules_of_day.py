@@ -17,7 +17,7 @@ from workflow import clock, encoding
 
 
 def forge_followup(cli, code: str, actor: str, on: date | None = None, *, late: dict | None = None,
-                   recorded_at=None) -> int:
+                   recorded_at=None, event_id: int | None = None) -> int:
     """A follow-up of ``actor`` appended to ``code`` by plain SQL: the event (hashed, chained), its
     follow-up row and the project row moved on, as the program would have written them; its seq."""
     on = on or clock.today()
@@ -38,7 +38,10 @@ def forge_followup(cli, code: str, actor: str, on: date | None = None, *, late: 
     tamper(cli, *[
         text("INSERT INTO event(project_id, seq, kind, effective_on, recorded_at, actor, payload, prev_hash, hash) "
              "VALUES (:pid, :seq, 'followup', :on, :at, :actor, :body, :prev, :h)")
-        .bindparams(pid=pid, seq=seq, on=on, at=at, actor=actor, body=body, prev=prev, h=h),
+        .bindparams(pid=pid, seq=seq, on=on, at=at, actor=actor, body=body, prev=prev, h=h) if event_id is None else
+        text("INSERT INTO event(id, project_id, seq, kind, effective_on, recorded_at, actor, payload, prev_hash, hash) "
+             "VALUES (:id, :pid, :seq, 'followup', :on, :at, :actor, :body, :prev, :h)")
+        .bindparams(id=event_id, pid=pid, seq=seq, on=on, at=at, actor=actor, body=body, prev=prev, h=h),
         text("INSERT INTO followup(project_id, event_seq, note, effective_on, actor) "
              "VALUES (:pid, :seq, '补记走访', :on, :actor)").bindparams(pid=pid, seq=seq, on=on, actor=actor),
         text("UPDATE project SET head_seq = :seq, head_hash = :h, version = version + 1, last_followup_on = :last "
@@ -213,3 +216,12 @@ def test_set_up_changes_after_a_close_leave_its_figures_valid(cli):
     cli.admin("units", "add", "JJ", "--name", "经济局", "--kind", "department", ok=True)
     cli("followup", "add", code, "走访", ok=True)
     verify_ok(cli)
+
+
+def test_an_event_placed_before_a_demotion_by_its_id_fails(county):
+    """An event given a small id (so that it would seem recorded before coord was made an auditor)
+    is out of its project's write order."""
+    county.admin("users", "edit", COORD, "--role", "auditor", "--reason", "调岗", ok=True)
+    seq = forge_followup(county, "P-0001", COORD, event_id=-1)
+    hits = [f for f in failures(county) if f["seq"] == seq]
+    assert any(f["field"] == "id" for f in hits), hits

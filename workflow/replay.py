@@ -195,6 +195,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     entitled: dict[str | None, frozenset[str]] = {}  # role -> the kinds it may record
     steady: dict[str, tuple[str | None, bool]] = {}  # actor -> its state, for actors with no ledger entry
     prev_rec: Any = None  # the previous event's recorded time, as stored
+    prev_id = -(2**63)  # the previous event's id
     n = 0
     row: Any = None
     head_seq, head_hash = 0, GENESIS
@@ -282,7 +283,12 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         if on < row.registered_on:
             bad(seq, f"effective date {on} lies before the registration ({row.registered_on})", "effective_on",
                 f">= {row.registered_on}", on)
-        # recorded times never go backwards along the chain, nor lie in the future
+        # ids (the place in the write order the rules of the day go by) and recorded times never go
+        # backwards along the chain, nor do recorded times lie in the future
+        if type(_id) is not int or _id <= prev_id:
+            bad(seq, Message("replay_id_backwards", id=_id, previous=prev_id), "id", f"> {prev_id}", _id)
+        else:
+            prev_id = _id
         if prev_rec is not None and recorded_before(rec, prev_rec):
             bad(seq, Message("replay_recorded_backwards", at=_show(rec), previous=_show(prev_rec)), "recorded_at",
                 f">= {_show(prev_rec)}", rec)
