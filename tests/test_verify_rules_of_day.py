@@ -225,3 +225,29 @@ def test_an_event_placed_before_a_demotion_by_its_id_fails(county):
     seq = forge_followup(county, "P-0001", COORD, event_id=-1)
     hits = [f for f in failures(county) if f["seq"] == seq]
     assert any(f["field"] == "id" for f in hits), hits
+
+
+def test_a_ledger_entry_placed_back_in_history_fails(county):
+    """A promotion appended (correctly chained) but placed before every event, so that the events of
+    the auditor would be judged as a coordinator's: its place breaks the ledger's write order."""
+    from workflow import ledger
+
+    county.admin("users", "add", "li", "--role", "auditor", ok=True)
+    county.admin("units", "edit", "XH", "--name", "新华乡", "--reason", "更名", ok=True)  # an entry after events
+    forge_followup(county, "P-0001", "li")
+    engine = _engine(county)
+    try:
+        with engine.connect() as conn:
+            seq, prev = conn.execute(text("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")).one()
+    finally:
+        engine.dispose()
+    seq += 1
+    at = clock.utcnow()
+    body = encoding.canonical({"from": "auditor", "to": "coordinator"}).decode("utf-8")
+    h = ledger.entry_hash(seq, "user_role", "li", body, "任命", "admin", at, prev, 0)
+    tamper(county, text("INSERT INTO ledger(seq, kind, target, payload, reason, actor, recorded_at, prev_hash, hash, "
+                        "after_event) VALUES (:seq, 'user_role', 'li', :p, '任命', 'admin', :at, :prev, :h, 0)")
+           .bindparams(seq=seq, p=body, at=at, prev=prev, h=h),
+           "UPDATE app_user SET role = 'coordinator' WHERE login = 'li'")
+    hits = [f for f in failures(county) if f["code"] == "ledger" and f["seq"] == seq]
+    assert any(f["field"] == "after_event" for f in hits), hits

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
-from workflow import clock, closes_check, container, ledger, settings
+from workflow import clock, closes_check, container, day_rules, ledger, settings
 from workflow.catalogue import Message
 from workflow.chains import (
     MAX_FAILURES,
@@ -192,6 +192,8 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
             sweep = sweep_events(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                            failures=failures)
         ledger_head = _check_ledger(conn, failures)
+        for seq, problem, expected, found in day_rules.position_problems(conn):
+            failures.add("ledger", seq, problem, "ledger", "after_event", expected, found)
         _check_settings(conn, failures)
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()

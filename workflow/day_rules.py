@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from workflow.catalogue import Message
 from workflow.closed import CLOSED, REOPENED
 from workflow.tables import app_user as AU
 from workflow.tables import event as E
@@ -142,3 +143,26 @@ def _closes(entries: Iterable[tuple[str, str, dict, int]]) -> tuple[list[int], l
         positions.append(after)
         states.append(tuple(sorted((s, e, lab) for lab, (s, e) in now.items())))
     return positions, states
+
+
+def position_problems(conn: Connection) -> list[tuple[int, Message, Any, Any]]:
+    """The set-up ledger's places in the write order checked: ``after_event`` never decreases along the
+    ledger (appends serialise, and the last event id seen only grows), never names an event that does
+    not exist, and is never missing after an entry that has it.  ``(seq, message, expected, found)``
+    for each problem: a forged entry placed earlier in history would otherwise change the rules of the
+    events before it."""
+    last_id = conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()
+    out: list[tuple[int, Message, Any, Any]] = []
+    previous: int | None = None
+    for seq, after in conn.execute(select(L.c.seq, L.c.after_event).order_by(L.c.seq)):
+        if after is None:
+            if previous is not None:
+                out.append((seq, Message("ledger_place_missing", seq=seq), f">= {previous}", None))
+            continue
+        if previous is not None and after < previous:
+            out.append((seq, Message("ledger_place_backwards", seq=seq, after=after, previous=previous),
+                        f">= {previous}", after))
+        elif after > last_id or after < 0:
+            out.append((seq, Message("ledger_place_no_event", seq=seq, after=after), f"<= {last_id}", after))
+        previous = max(after, previous or 0)
+    return out
