@@ -17,7 +17,7 @@ def _engine(cli):
     return make_engine(cli.url_for(None) if cli.engine_kind == "postgres" else cli.url_for(COORD))
 
 
-def tamper(cli, *statements: str) -> None:
+def tamper(cli, *statements) -> None:
     """Run SQL as the database's strongest user, with every trigger out of the way (the worst case:
     a superuser on PostgreSQL, anyone with the file on SQLite)."""
     engine = _engine(cli)
@@ -26,6 +26,9 @@ def tamper(cli, *statements: str) -> None:
             tables = ("event", "project", "capital_arrival", "investment_completed", "document",
                       "screening_check", "followup", "assignment", "app_user", "unit", "person", "setting")
             if cli.engine_kind == "postgres":
+                always = conn.execute(text(  # restored as they were afterwards (audit verify checks them)
+                    "SELECT c.relname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+                    "WHERE NOT g.tgisinternal AND g.tgenabled = 'A'")).all()
                 for t in tables:
                     conn.exec_driver_sql(f"ALTER TABLE {t} DISABLE TRIGGER ALL")
             else:
@@ -33,10 +36,12 @@ def tamper(cli, *statements: str) -> None:
                         "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
                     conn.exec_driver_sql(f"DROP TRIGGER {name}")
             for stmt in statements:
-                conn.execute(text(stmt))
+                conn.execute(text(stmt) if isinstance(stmt, str) else stmt)
             if cli.engine_kind == "postgres":
                 for t in tables:
                     conn.exec_driver_sql(f"ALTER TABLE {t} ENABLE TRIGGER ALL")
+                for t, trigger in always:
+                    conn.exec_driver_sql(f"ALTER TABLE {t} ENABLE ALWAYS TRIGGER {trigger}")
     finally:
         engine.dispose()
 

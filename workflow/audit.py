@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
-from workflow import clock, ledger, settings, setup_rows
+from workflow import clock, closes_check, container, day_rules, ledger, settings, setup_rows
 from workflow.catalogue import Message
 from workflow.chains import (
     MAX_FAILURES,
@@ -44,7 +44,7 @@ from workflow.encoding import (
     canonical,
     format_utc,
 )
-from workflow.errors import IntegrityFailure
+from workflow.errors import BadInput, IntegrityFailure
 from workflow.replay_check import Checker
 from workflow.snapshot import snapshot_connection, stream, wait_for_clean_prefix
 from workflow.tables import checkpoint as C
@@ -164,10 +164,21 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     attach(engine)  # the workflow versions deployed in this database
     failures = Failures(max_failures)
     with snapshot_connection(engine) as conn:
+        if container.check(conn, failures.add):  # the container before the contents (workflow.container)
+            conn.rollback()
+            return {"ok": False, "projects": 0, "events": 0, "failures": failures.items,
+                    "failures_total": failures.total, "digest": None, "ledger": None}
+        if digest is not None and bytes.fromhex(digest) == DIGEST_GENESIS and _has_history(conn):
+            raise BadInput("verify_genesis_digest_refused")
         projects = load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
         row = checkpoint_row(conn, digest)
         check = digest if digest is not None else (row["digest"] if row else None)
+        if (check is not None and digest is None and check == DIGEST_GENESIS.hex() and row is not None
+                and (row["events"] or row["projects"])):
+            # the digest of nothing on a row that claims to cover history: not a row the program wrote
+            failures.add(None, None, Message("verify_genesis_checkpoint_row"), "checkpoint", "digest")
+            check, row = None, None
         wanted = heads_of(row, failures) if row is not None else {}
         if replay:
             checker = Checker(conn, stream, failures.add_item)
@@ -183,11 +194,15 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
             sweep = sweep_events(conn, projects=projects, digest=check, wanted=wanted, progress=progress, total=total,
                            failures=failures)
         ledger_head = _check_ledger(conn, failures)
+        for seq, problem, expected, found in day_rules.position_problems(conn):
+            failures.add("ledger", seq, problem, "ledger", "after_event", expected, found)
         _check_settings(conn, failures)
         _check_setup_rows(conn, failures)
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     check_projects(projects, sweep["chains"], failures)
+    if replay:  # every close's frozen figures, recomputed from history as it stood at the close
+        closes_check.check(engine, failures.add)
     report = None
     if check is not None:
         report = _digest_report(check, sweep, row, wanted, failures, given=digest is not None,
@@ -195,6 +210,11 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     return {"ok": failures.total == 0, "projects": len(projects), "events": sweep["events"],
             "failures": failures.items, "failures_total": failures.total, "digest": report,
             "ledger": ledger_head}
+
+
+def _has_history(conn) -> bool:
+    """Whether anything is recorded: an event or a set-up ledger entry."""
+    return bool(conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM event) OR EXISTS (SELECT 1 FROM ledger)").scalar())
 
 
 def _ledger_hashes(conn) -> dict[int, str]:
@@ -269,6 +289,9 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     """
     failures = Failures()
     with snapshot_connection(engine) as conn:
+        if container.check(conn, failures.add):
+            raise IntegrityFailure(
+                "history_failed_verification_no_checkpoint", failures.items, total=failures.total)
         wait_for_clean_prefix(conn)
         at = clock.utcnow()
         projects = load_projects(conn)

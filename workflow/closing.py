@@ -357,3 +357,8 @@ def adjustments(engine: Engine, period_text: str, *, lang: str = "en") -> list[d
                             "amount_minor": p.get("amount_minor"), "currency": p.get("currency"),
                             "actor": e["actor"]})
     return out
+
+
+# Public names for ``audit verify``, which recomputes every close's figures (workflow/closes_check.py).
+compute = _compute
+flat = _flat

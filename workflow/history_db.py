@@ -33,8 +33,9 @@ class history_database:
     --from-history``: the same report code then reads only what history says.  A context manager
     giving an engine; the file is removed afterwards."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: Any, upto: int | None = None):
         self.source = engine
+        self.upto = upto  # only the events with ids up to this one (history as it stood then); None: all
         self.dir: Any = None
         self.engine: Any = None
 
@@ -70,7 +71,9 @@ class history_database:
                 for table, by_seq in rep.rows.items():
                     derived[table].extend(by_seq.values())
 
-            for r in stream(src, EVENTS_SQL):
+            events_sql = EVENTS_SQL if self.upto is None else \
+                EVENTS_SQL.replace(" ORDER BY ", f" WHERE id <= {int(self.upto)} ORDER BY ")
+            for r in stream(src, events_sql):
                 if r[1] != pid:
                     if pid is not None:
                         finish(pid, current)
@@ -85,7 +88,8 @@ class history_database:
                     insert_many(dst, metadata.tables[name], values)
 
             batch: list[dict] = []
-            for r in src.execute(select(E)).mappings():  # history itself, as it is
+            copied = select(E) if self.upto is None else select(E).where(E.c.id <= self.upto)
+            for r in src.execute(copied).mappings():  # history itself, as it is
                 batch.append(dict(r))
                 if len(batch) >= 20_000:
                     insert_many(dst, E, batch)

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from workflow.access import PERMISSIONS, roles_for
 from workflow.catalogue import Message
+from workflow.day_rules import DayRules
 from workflow.definition import get_definition
 from workflow.encoding import GENESIS
 from workflow.event_rows import ROW_READERS
@@ -60,8 +61,8 @@ def _entitled(role: str | None) -> frozenset[str]:
 
 # The project columns history fixes, compared with the project row.
 PROJECT_FIELDS = ("name", "investor", "origin", "industry", "category", "key", "planned_investment_minor",
-                  "unit_code", "plan_sign", "plan_fund", "plan_break_ground", "plan_commission", "stage",
-                  "stage_since", "held_from", "registered_on", "last_transition_on", "last_followup_on",
+                  "planned_currency", "unit_code", "plan_sign", "plan_fund", "plan_break_ground", "plan_commission",
+                  "stage", "stage_since", "held_from", "registered_on", "last_transition_on", "last_followup_on",
                   "workflow_name", "workflow_version", "head_seq", "head_hash")
 # Checked by the chain sweep (``chains.check_projects``) already; the replay compares the rest.
 CHAIN_FIELDS = frozenset({"stage", "held_from", "head_seq", "head_hash"})
@@ -82,6 +83,7 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 _FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's
+FUTURE_SLACK = timedelta(minutes=10)  # a recorded time this far ahead of verify's clock is not yet "future"
 
 
 def replay_problem(code: str, seq: int | None, text: Message | str, table: str | None = None, field: str | None = None,
@@ -157,7 +159,7 @@ class _Bad:
         self.code = code
         self.problems = problems
 
-    def __call__(self, seq: int, text: str, field: str | None = None, expected: Any = None, found: Any = None,
+    def __call__(self, seq: int, text: Message | str, field: str | None = None, expected: Any = None, found: Any = None,
                  table: str = "event") -> None:
         self.problems.append(replay_problem(self.code, seq, text, table, field, expected, found))
 
@@ -178,10 +180,14 @@ def _on(value: Any) -> date:
     return _day(value)
 
 
-def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, str],
-                   definitions: Definitions | None = None) -> Replayed:
+def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, str] | DayRules,
+                   definitions: Definitions | None = None, now: Any = None) -> Replayed:
     """Replay one project's events, given as ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
-    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` tuples in ``seq`` order."""
+    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` tuples in ``seq`` order.
+    ``roles``: the rules of each event's day (``workflow.day_rules.DayRules``: roles, disabled flags
+    and closed periods as the set-up ledger stood), or a plain login -> role map (today's roles
+    throughout, nothing closed).  ``now``: recorded times after it are in the future (None: not
+    checked)."""
     defs = definitions or Definitions()
     rep = Replayed(pid, code)
     facts = rep.facts
@@ -194,7 +200,11 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     scan = _SCAN
     days = _DAYS
     readers = ROW_READERS
-    entitled: dict[str, frozenset[str]] = {}  # actor -> the kinds its role may record
+    day = roles if isinstance(roles, DayRules) else DayRules.constant(roles)
+    entitled: dict[str | None, frozenset[str]] = {}  # role -> the kinds it may record
+    steady: dict[str, tuple[str | None, bool]] = {}  # actor -> its state, for actors with no ledger entry
+    prev_rec: Any = None  # the previous event's recorded time, as stored
+    prev_id = -(2**63)  # the previous event's id
     n = 0
     row: Any = None
     head_seq, head_hash = 0, GENESIS
@@ -242,26 +252,34 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             bad(seq, "a second registration", "kind")
             head_seq, head_hash = seq, stored_hash
             continue
-        # --- who ------------------------------------------------------------------------------
-        may = entitled.get(actor)
+        # --- who: the actor's role and disabled flag when the event was recorded ----------------
+        if actor in steady:
+            role, disabled = steady[actor]
+        else:
+            role, disabled = day.user(actor, _id)
+            if not day.has_entries(actor):
+                steady[actor] = (role, disabled)
+        may = entitled.get(role)
         if may is None:
-            may = entitled[actor] = _entitled(roles.get(actor))
+            may = entitled[role] = _entitled(role)
+        if disabled and role is not None:
+            bad(seq, Message("replay_actor_was_disabled", actor=actor), "actor", "an enabled user",
+                f"{actor} (disabled)")
         if kind not in may:
             try:
                 allowed = roles_for(kind)
             except ValueError:  # a kind no role records
                 allowed = ()
-            role = roles.get(actor)
             if role is None:
                 bad(seq, f"the actor {actor!r} is not a known user", "actor",
                     f"a user whose role may record {kind}", actor)
             elif kind != "correction" or authors.get(parsed.get("corrects")) != actor:  # type: ignore[arg-type]
                 bad(seq, f"the actor {actor!r} (role {role}) may not record a {kind} event", "actor",
                     " or ".join(allowed), role)
-        elif kind == "followup" and roles.get(actor) == "leader":
+        elif kind == "followup" and role == "leader":
             if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
                 bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
-        elif kind == "retired" and roles.get(actor) == "leader":
+        elif kind == "retired" and role == "leader":
             if not any(h["person_login"] == actor for h in facts.holders.get(LEAD_ROLE, ())):
                 bad(seq, f"the leader {actor!r} is not the lead leader of {code} and may not retire it", "actor")
         # --- when -----------------------------------------------------------------------------
@@ -277,6 +295,22 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         if on < row.registered_on:
             bad(seq, f"effective date {on} lies before the registration ({row.registered_on})", "effective_on",
                 f">= {row.registered_on}", on)
+        # ids (the place in the write order the rules of the day go by) and recorded times never go
+        # backwards along the chain, nor do recorded times lie in the future
+        if type(_id) is not int or _id <= prev_id:
+            bad(seq, Message("replay_id_backwards", id=_id, previous=prev_id), "id", f"> {prev_id}", _id)
+        else:
+            prev_id = _id
+        if prev_rec is not None and recorded_before(rec, prev_rec):
+            bad(seq, Message("replay_recorded_backwards", at=_show(rec), previous=_show(prev_rec)), "recorded_at",
+                f">= {_show(prev_rec)}", rec)
+        if now is not None and recorded_before(now, rec):
+            bad(seq, Message("replay_recorded_in_future", at=_show(rec)), "recorded_at", f"<= {_show(now)}", rec)
+        prev_rec = rec
+        # an entry dated inside a period closed when it was recorded is a late entry, with its reason
+        closed = day.closed(_id)
+        if closed:
+            _check_late(closed, on, parsed, bad, seq)
         # --- what -----------------------------------------------------------------------------
         if kind == "transition":
             assert isinstance(ev, Transitioned)
@@ -357,6 +391,41 @@ def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: i
         bad(seq, f"held from stage {ev.held_from!r}, which {ev.workflow}:{ev.to_version} does not have", "payload",
             None, ev.held_from)
     return new
+
+
+_CANONICAL_AT = 26  # len("2026-01-31 09:30:00.000000"): how SQLite stores a recorded time
+
+
+def _instant(value: Any) -> datetime:
+    """A recorded time from its stored form (text on SQLite, a datetime on PostgreSQL), in UTC."""
+    at = datetime.fromisoformat(value) if type(value) is str else value
+    if not isinstance(at, datetime):
+        raise TypeError(f"{value!r} is not a time")
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def recorded_before(a: Any, b: Any) -> bool:
+    """Whether recorded time ``a`` lies before ``b`` (text in SQLite's own form compares as it is)."""
+    if type(a) is str and type(b) is str and len(a) == len(b) == _CANONICAL_AT and a[10] == b[10] == " ":
+        return a < b
+    try:
+        return _instant(a) < _instant(b)
+    except (TypeError, ValueError):
+        return False  # a recorded time that is no time: the chain check reports the event
+
+
+def _check_late(closed: tuple, on: date, payload: Any, bad: _Bad, seq: int) -> None:
+    """An event dated inside a closed period carries the late-entry marker (``workflow.closed``) naming
+    such a period, with a reason."""
+    for start, end, label in closed:
+        if start <= on <= end:
+            marker = payload.get("late") if isinstance(payload, dict) else None
+            labels = {lab for s, e, lab in closed if s <= on <= e}
+            if not (isinstance(marker, dict) and marker.get("period") in labels
+                    and isinstance(marker.get("reason"), str) and marker["reason"].strip()):
+                bad(seq, Message("replay_closed_without_late", on=on, label=label), "payload",
+                    {"late": {"period": label, "reason": "…"}}, marker)
+            return
 
 
 def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:

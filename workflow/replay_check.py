@@ -8,23 +8,24 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
-
+from workflow import clock
 from workflow.catalogue import Message
 from workflow.codes import project_code
+from workflow.day_rules import DayRules
 from workflow.replay import (
     COMPARED_FIELDS,
     DERIVED_COLUMNS,
+    FUTURE_SLACK,
     Definitions,
     compare_project,
     compare_rows,
     normalised,
     project_maker,
+    recorded_before,
     replay_problem,
     replay_project,
 )
 from workflow.rows import COLUMNS
-from workflow.tables import app_user as AU
 
 # --- the streaming check --------------------------------------------------------------------------------
 
@@ -88,9 +89,12 @@ class Checker:
 
     def __init__(self, conn: Any, stream: Callable[[Any, str], Iterator[tuple]], add: Callable[[dict], None]):
         self.add = add
-        self.roles = {login: role for login, role in conn.execute(select(AU.c.login, AU.c.role))}
-        self.defs = Definitions()
+        self.roles = DayRules.of(conn)  # roles, disabled flags and closed periods of each event's day
+        now = clock.utcnow() + FUTURE_SLACK
         self.iso = conn.dialect.name == "sqlite"  # the raw sqlite3 cursor gives dates as ISO text
+        # SQLite's stored form of a UTC time (compared as text); a datetime on PostgreSQL
+        self.now: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if self.iso else now
+        self.defs = Definitions()
         self.tables = {t: _Peek(stream(conn, _table_sql(t))) for t in DERIVED_COLUMNS}
         self.project_cols = list(COLUMNS)  # starting with the id, the column rows are grouped by
         self.projects = _Peek(stream(conn, f"SELECT {', '.join(self.project_cols)} FROM project ORDER BY id"))
@@ -101,6 +105,7 @@ class Checker:
         self.expected_fields = project_maker(self.iso)
         self.stored_fields = itemgetter(*(self.project_cols.index(f) for f in COMPARED_FIELDS))
         self.override_at = self.project_cols.index("key_override")
+        self.created_at = self.project_cols.index("created_at")
 
     def _orphan_of(self, table: str) -> Callable[[tuple], None]:
         cols = DERIVED_COLUMNS[table]
@@ -119,7 +124,7 @@ class Checker:
         add = self.add
         found_project = self.projects.take(pid, self._no_history)
         code = found_project[0][1] if found_project else project_code(pid)
-        rep = replay_project(pid, code, iter(rows), self.roles, self.defs)
+        rep = replay_project(pid, code, iter(rows), self.roles, self.defs, self.now)
         for p in rep.problems:
             add(p)
         if found_project:
@@ -132,6 +137,12 @@ class Checker:
             if not same:
                 for p in compare_project(rep, dict(zip(self.project_cols, stored, strict=True))):
                     add(p)
+            if code != project_code(pid):  # the code is the id's (``workflow.codes``)
+                add(replay_problem(code, None, Message("project_row_is_but", f="code", show=code,
+                                                       show_2=project_code(pid)), "project", "code",
+                                   project_code(pid), code))
+            if rows and rep.row is not None:
+                self._created(code, rows[0][8], stored[self.created_at], rep.row.head_seq)
         iso = self.iso
         expected = rep.rows
         for t, peek in self.tables.items():
@@ -139,6 +150,15 @@ class Checker:
                 continue  # nothing stored is left in this table, and nothing is expected
             for p in compare_rows(rep, t, peek.take(pid, self.orphans[t]), iso):
                 add(p)
+
+    def _created(self, code: str, registered_at: Any, created_at: Any, head_seq: int) -> None:
+        """The row was created when the project was registered (or later, when a city loads it), and
+        not after verify's clock."""
+        if not recorded_before(created_at, registered_at) and not recorded_before(self.now, created_at):
+            return
+        self.add(replay_problem(code, head_seq, Message("project_row_is_but", f="created_at", show=str(created_at),
+                                                        show_2=str(registered_at)),
+                                "project", "created_at", f">= {registered_at}", str(created_at)))
 
     def finish(self) -> None:
         for t, peek in self.tables.items():
