@@ -143,7 +143,7 @@ def _setup_rows(pcli) -> dict:
 
 def _with_rules_and_targets(pcli) -> None:
     pcli.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1", "--key", ok=True)
-    pcli.admin("targets", "set", "XH", "2026", "--signed", "2", ok=True)
+    pcli.admin("targets", "set", "XH", "2026", "--signed", "2", "--reason", "年度目标", ok=True)
 
 
 @pytest.mark.parametrize("login", [ADMIN, COORD, "lead1", "postgres"])
@@ -217,11 +217,11 @@ def test_every_setup_command_writes_one_entry_in_the_logins_name(pcli):
         (("users", "edit", "zhou", "--role", "leader"), "user_role"),
         (("users", "disable", "zhou"), "user_disabled"),
         (("users", "enable", "zhou"), "user_enabled"),
-        (("targets", "set", "XH", "2026", "--signed", "2"), "target_set"),
+        (("targets", "set", "XH", "2026", "--signed", "2", "--reason", "年度目标"), "target_set"),
         (("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "1", "--key"), "rule_version"),
         (("rules", "edit", "1", "--priority", "2"), "rule_version"),
         (("lights", "set", "followup_red_days=45", "--reason", "county rule"), "setting"),
-        (("plan", "templates", "set", "energy", "--break-ground-to-commission", "100"), "plan_template"),
+        (("plan", "templates", "set", "energy", "--break-ground-to-commission", "100"), "setting"),
     ]
     for args, kind in commands:
         before = _ledger(pcli)

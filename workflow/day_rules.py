@@ -51,13 +51,16 @@ def _before_and_after(kind: str, payload: dict, state: State | None) -> tuple[St
     if kind in ("user_disabled", "user_enabled"):
         named = payload.get("role", role)
         return (named, kind == "user_enabled"), (named, kind == "user_disabled")
+    row = payload.get("row")  # a set-up row's entry (workflow.setup_rows): the whole row after it
     if kind == "user_added":
-        after = (payload.get("role"), bool(payload.get("disabled", False)))
+        src = row if isinstance(row, dict) else payload
+        after = (src.get("role"), bool(src.get("disabled", False)))
         return (after if payload.get("carried_over") else (None, False)), after
-    # user_edited: each changed field as [old, new] (or the plain new value)
-    old_role, new_role = _pair(payload.get("role")) or (role, payload.get("role", role))
-    flag = _pair(payload.get("disabled"))
-    old_dis, new_dis = flag if flag is not None else (disabled, payload.get("disabled", disabled))
+    # user_edited: each changed field as [old, new] (``changed`` of a set-up row's entry, or the payload)
+    fields = payload.get("changed") if isinstance(payload.get("changed"), dict) else payload
+    old_role, new_role = _pair(fields.get("role")) or (role, fields.get("role", role))
+    flag = _pair(fields.get("disabled"))
+    old_dis, new_dis = flag if flag is not None else (disabled, fields.get("disabled", disabled))
     return (old_role, bool(old_dis)), (new_role, bool(new_dis))
 
 
