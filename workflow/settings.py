@@ -40,6 +40,7 @@ from workflow.tables import setting as ST
 LIGHT_PREFIX = "lights."
 LADDER_PREFIX = "supervision."
 DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/office.py)
+RATES_PREFIX = "rates."  # exchange rates per year (workflow/rates.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
 KIND = "setting"  # the kind of the set-up ledger's settings entries
@@ -48,8 +49,8 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
-    document settings)?"""
-    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
+    document settings, the exchange rates)?"""
+    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, RATES_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
 
 
 # --- the ledger and its projection -------------------------------------------------------------------
