@@ -50,7 +50,8 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
     document settings, the exchange rates)?"""
-    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, RATES_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
+    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, RATES_PREFIX))
+            or key in (TOP_LEADER, UNDO_WINDOW_KEY))
 
 
 # --- the ledger and its projection -------------------------------------------------------------------

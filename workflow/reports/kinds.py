@@ -16,6 +16,7 @@ from workflow.errors import BadInput
 from workflow.find import resolve_unit
 from workflow.lights import GREEN, RED, YELLOW, Thresholds, compute_light, findings
 from workflow.periods import Period, Span
+from workflow.reports.compare import comparison, windows
 from workflow.reports.figures import (
     _add_money,
     _change,
@@ -30,7 +31,6 @@ from workflow.reports.figures import (
     money_list,
     uncorrected,
 )
-from workflow.reports.compare import comparison, windows
 from workflow.reports.planned import progress, series
 from workflow.reports.state import Snapshot, _as_date, snapshots
 from workflow.reports.windows import (
@@ -363,9 +363,9 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     means every target met exactly, at most 120).  Units are ranked by score, highest first; equal
     scores share a rank (1, 1, 3).  A unit with no target for the year is listed unranked (rank and
     score null).  A target of 0 is no target.  For a period shorter than a year the actual figure
-    is the year to date (1 January to the period's end) against the full-year target.  Each open problem a unit owns at the ladder's
-    ``deduct_min_level`` or more on the as-of date takes ``deduct_points`` off its score (督办扣分,
-    shown as ``problem_deduction``).
+    is the year to date (1 January to the period's end) against the full-year target.  Each open
+    problem a unit owns at the ladder's ``deduct_min_level`` or more on the as-of date takes
+    ``deduct_points`` off its score (督办扣分, shown as ``problem_deduction``).
     """
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     w = make_window(period, as_of, today=today, lang=lang)
