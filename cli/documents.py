@@ -255,14 +255,17 @@ def summary(b: dict, lang: str, decimals: int = 1) -> list[str]:
     year = b["as_of"][:4]
     sep = "；" if zh else "; "
     if c:
-        ytd, ch = c["totals"]["year_to_date"], c["totals"]["changes"]
+        from workflow.reports.compare import changes_of, figures_of
+
+        ytd = figures_of(c["totals"]["year_to_date"])
+        ch = {k: changes_of(v) for k, v in c["totals"]["changes"].items()}
         ytd_when = period_words(date(end.year, 1, 1), end, lang)
         clauses = _flow_clauses(ytd, [(ch["year_to_date_on_year"], "yoy")], zh, rate, year, decimals)
         whole = start == date(end.year, 1, 1)  # the period is its year to date (B1, Q1, H1, the year)
         first = (f"{ytd_when}{'' if whole else '累计'}，全县" + sep.join(clauses) + "。") if zh else \
             (f"In {ytd_when}{'' if whole else ' (year to date)'}, the county had " + sep.join(clauses) + ".")
         if not whole:  # the period itself, after the year to date
-            now = c["totals"]["period"]
+            now = figures_of(c["totals"]["period"])
             clauses = _flow_clauses(now, [(ch["year_on_year"], "yoy"), (ch["month_on_month"], "mom")], zh, rate,
                                     year, decimals)
             first += (f"其中{period_words(start, end, lang)}，" + sep.join(clauses) + "。") if zh else \

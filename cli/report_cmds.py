@@ -323,25 +323,26 @@ def comparison_sections(doc: dict, lang: str) -> list[Section]:
     c = doc.get("comparison")
     if not c:
         return []
-    from workflow.reports.compare import COMPARE_METRICS
+    from workflow.reports.compare import COMPARE_METRICS, changes_of, figures_of
 
     sec = Section("year_to_date", [("col_compared", "text"), ("period", "text"), *COMPARE_COLUMNS],
                   title=t("sec_year_to_date", lang))
     tot = c["totals"]
     for key, label in _COMPARE_ROWS:
-        win = c["windows"][key]
-        sec.add([t(label, lang), f"{win['start']} – {win['end']}", *[tot[key][m] for m in COMPARE_METRICS]],
+        win, fig = c["windows"][key], figures_of(tot[key])
+        sec.add([t(label, lang), f"{win['start']} – {win['end']}", *[fig[m] for m in COMPARE_METRICS]],
                 "total" if key == "year_to_date" else "")
     for key, change, rate in _CHANGE_ROWS:
-        sec.add([t(change, lang), "", *[tot["changes"][key][m]["change"] for m in COMPARE_METRICS]], "change")
-        sec.add([t(rate, lang), "", *[("rate", tot["changes"][key][m]["rate"]) for m in COMPARE_METRICS]])
+        ch = changes_of(tot["changes"][key])
+        sec.add([t(change, lang), "", *[ch[m]["change"] for m in COMPARE_METRICS]], "change")
+        sec.add([t(rate, lang), "", *[("rate", ch[m]["rate"]) for m in COMPARE_METRICS]])
     units = Section("year_to_date_units", [("unit", "text"), ("unit_name", "text"),
                                            *[x for col in COMPARE_COLUMNS for x in (col, ("col_ytd_yoy", "rate"))]],
                     title=t("sec_year_to_date_units", lang))
 
     def cells(row: dict) -> list:
-        return [x for m in COMPARE_METRICS
-                for x in (row["year_to_date"][m], row["changes"]["year_to_date_on_year"][m]["rate"])]
+        fig, ch = figures_of(row["year_to_date"]), changes_of(row["changes"]["year_to_date_on_year"])
+        return [x for m in COMPARE_METRICS for x in (fig[m], ch[m]["rate"])]
 
     for u in c["units"]:
         units.add([*_unit_label(u["unit"], u["unit_name"], lang), *cells(u)])

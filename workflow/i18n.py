@@ -855,6 +855,16 @@ LABELS.update({
     "col_rate_cny": ("Yuan per unit", "汇率（元）"),
     "col_entry": ("Ledger entry", "台账记录"),
     "row_rate": ("Exchange rate", "汇率"),
+    # the keys of a report's comparison, as `report diff` names them
+    "comparison": ("Comparison", "累计及同比环比"),
+    "year_to_date": ("year to date", "累计"),
+    "same_period_last_year": ("same period last year", "上年同期"),
+    "year_to_date_last_year": ("year to date last year", "上年同期累计"),
+    "changes": ("change", "增减"),
+    "month_on_month": ("on the previous period", "环比"),
+    "year_on_year": ("on the same period last year", "同比"),
+    "year_to_date_on_year": ("year to date on last year", "累计同比"),
+    "signed_investment": ("agreed investment", "协议总投资"),
 })
 
 

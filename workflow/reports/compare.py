@@ -75,12 +75,65 @@ def _figures(flows: dict[str | None, dict], units: set[str | None] | None) -> di
     return out
 
 
+# metric -> (the report's figure, its currency; None: a count)
+METRIC_FIGURES: dict[str, tuple[str, str | None]] = {
+    "signed": ("signed", None), "agreed": ("signed_investment", "CNY"), "capital": ("capital_in_place", "CNY"),
+    "foreign": ("capital_in_place", "USD"), "investment": ("investment_completed", "CNY")}
+
+
 def _changes(figs: dict[str, dict[str, int]]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per change (``CHANGES``) and metric: the difference and the rate (None when the figure it is
     compared with is 0)."""
     return {name: {m: {"change": figs[a][m] - figs[b][m], "rate": growth_rate(figs[a][m], figs[b][m])}
                    for m in COMPARE_METRICS}
             for name, (a, b) in CHANGES.items()}
+
+
+def _figures_json(fig: dict[str, int]) -> dict[str, Any]:
+    """The figures as the report's other figures are written: a count, and amounts as lists of
+    ``{"amount_minor", "currency"}`` (so ``report diff`` shows them in 万 of their currency)."""
+    out: dict[str, Any] = {"signed": fig["signed"]}
+    for m in COMPARE_METRICS[1:]:
+        name, cur = METRIC_FIGURES[m]
+        out.setdefault(name, []).append({"amount_minor": fig[m], "currency": cur})
+    return out
+
+
+def _changes_json(changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"signed": changes["signed"]}
+    for m in COMPARE_METRICS[1:]:
+        name, cur = METRIC_FIGURES[m]
+        out.setdefault(name, []).append({"amount_minor": changes[m]["change"], "currency": cur,
+                                         "rate": changes[m]["rate"]})
+    return out
+
+
+def _block_json(figs: dict[str, dict[str, int]]) -> dict[str, Any]:
+    return {**{n: _figures_json(figs[n]) for n in WINDOWS},
+            "changes": {k: _changes_json(v) for k, v in _changes(figs).items()}}
+
+
+def figures_of(doc: dict) -> dict[str, int]:
+    """The figures of one window of a comparison (``{"signed", "signed_investment", ...}``) as
+    ``{metric: count or minor units}`` (``COMPARE_METRICS``): what a renderer or a sentence reads."""
+    out = {}
+    for m in COMPARE_METRICS:
+        name, cur = METRIC_FIGURES[m]
+        out[m] = doc[name] if cur is None else sum(x["amount_minor"] for x in doc[name] if x["currency"] == cur)
+    return out
+
+
+def changes_of(doc: dict) -> dict[str, dict[str, Any]]:
+    """The changes of a comparison's ``changes[name]`` as ``{metric: {"change", "rate"}}``."""
+    out = {}
+    for m in COMPARE_METRICS:
+        name, cur = METRIC_FIGURES[m]
+        if cur is None:
+            out[m] = doc[name]
+        else:
+            x = next(x for x in doc[name] if x["currency"] == cur)
+            out[m] = {"change": x["amount_minor"], "rate": x["rate"]}
+    return out
 
 
 def comparison(conn: Connection, w: Window, unit: str | None, units: list[tuple[str | None, str | None]],
@@ -96,13 +149,9 @@ def comparison(conn: Connection, w: Window, unit: str | None, units: list[tuple[
     by_name = dict(zip(WINDOWS, flows, strict=True))
     known = {code for code, _ in units}
     totals = {name: _figures(by_name[name], known) for name in WINDOWS}
-    rows = []
-    for code, name in units:
-        figs = {n: _figures(by_name[n], {code}) for n in WINDOWS}
-        rows.append({"unit": code, "unit_name": name, **figs, "changes": _changes(figs)})
+    rows = [{"unit": code, "unit_name": name, **_block_json({n: _figures(by_name[n], {code}) for n in WINDOWS})}
+            for code, name in units]
     return {"year": w.period.year,
             "windows": {n: {"label": x.period.label, "start": x.start.isoformat(), "end": x.end.isoformat()}
                         for n, x in wins.items()},
-            "units_of_figures": {"agreed": "CNY minor", "capital": "CNY minor", "foreign": "USD minor",
-                                 "investment": "CNY minor"},
-            "totals": {**totals, "changes": _changes(totals)}, "units": rows}
+            "totals": _block_json(totals), "units": rows}
