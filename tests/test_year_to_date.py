@@ -300,3 +300,27 @@ def test_rates_set_and_show(tmp_path):
     assert zh.code == 2 and "不能为" in zh.err
     assert [r["rate"] for r in c("rates", "show", json=True, ok=True).json["rates"]] == ["7.1", "7.18"]
     assert c("audit", "verify", json=True, ok=True).json["ok"] is True
+
+
+def test_a_planned_investment_in_dollars_is_valued_at_the_registration_years_rate(tmp_path):
+    c = Cli(str(tmp_path / "usd.db"))
+    c("init", actor=ADMIN, ok=True)
+    c.admin("users", "add", COORD, "--role", "coordinator", ok=True)
+    c.admin("units", "add", "XH", "--name", "新华镇", "--kind", "township", ok=True)
+    add = ("project", "add", "--investor", "某外资公司", "--industry", "装备制造", "--unit", "XH")
+    # no rate for 2025: refused clearly, nothing registered
+    r = c(*add, "--name", "外资项目", "--investment", "1500万美元", "--on", "2025-03-01")
+    assert r.code == 3 and "no USD rate is set for 2025" in r.err and "pipeline rates set 2025" in r.err
+    assert c("project", "list", json=True, ok=True).json["projects"] == []
+    c.admin("rates", "set", "2025", "USD=7.12", "--reason", "年度平均汇率", ok=True)
+    c.admin("rates", "set", "2026", "USD=6.5", "--reason", "年度平均汇率", ok=True)
+    big = c(*add, "--name", "外资项目", "--investment", "1500万美元", "--on", "2025-03-01", json=True, ok=True).json
+    # 1500万 × 7.12 = 10,680万元 ≥ 1亿: key, by the registration year's rate (not 2026's 6.5: 9,750万)
+    assert big["planned_investment"] == {"amount_minor": 10_680 * WAN, "currency": "CNY"} and big["key"] is True
+    small = c(*add, "--name", "小外资", "--investment", "1000万美元", "--on", "2026-03-01", json=True, ok=True).json
+    assert small["planned_investment"]["amount_minor"] == 6_500 * WAN and small["key"] is False
+    given = c("history", big["code"], json=True, ok=True).json["events"][0]["payload"]["planned_investment"]
+    assert given == {"amount_minor": 1500 * WAN, "currency": "USD", "rate": "7.12"}
+    assert c("audit", "verify", json=True, ok=True).json["ok"] is True
+    assert c("project", "add", "--name", "人民币项目", "--investor", "某公司", "--industry", "装备制造", "--unit", "XH",
+             "--investment", "5000万", json=True, ok=True).json["planned_investment"]["amount_minor"] == 5000 * WAN

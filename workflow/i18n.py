@@ -550,6 +550,8 @@ OPTION_HELP_ZH: dict[str, str] = {
     "project edit --industry": "行业。",
     "plan templates set --industry": "模板适用的行业（可重复；替换原有列表）。",
     "--investment": "计划总投资，如 6.6亿、5600万元、120000000。",
+    "project add --investment": ("计划总投资，如 6.6亿、5600万元、120000000，"
+                                 "或 1500万美元（按登记年份汇率折算：pipeline rates set）。"),
     "project edit --investment": "计划总投资。",
     "targets set --investment": "完成投资目标，人民币（如 6.6亿）。",
     "--origin": "投资方来源（可重复：满足其一即可）。",
