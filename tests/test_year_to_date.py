@@ -324,3 +324,35 @@ def test_a_planned_investment_in_dollars_is_valued_at_the_registration_years_rat
     assert c("audit", "verify", json=True, ok=True).json["ok"] is True
     assert c("project", "add", "--name", "人民币项目", "--investor", "某公司", "--industry", "装备制造", "--unit", "XH",
              "--investment", "5000万", json=True, ok=True).json["planned_investment"]["amount_minor"] == 5000 * WAN
+
+
+def test_rates_and_the_year_to_date_on_both_engines(cli):
+    """The rates in the set-up ledger (and rebuilt by `audit verify`), a dollar planned investment and
+    the comparison's figures on SQLite and PostgreSQL alike."""
+    assert cli("rates", "set", "2026", "USD=7.1", "--reason", "x").code == 6  # the coordinator may not
+    cli.admin("rates", "set", "2026", "USD=7.10", "--reason", "年度平均汇率", ok=True)
+    entries = cli.admin("audit", "log", "--setup", json=True, ok=True).json["entries"]
+    assert entries[-1]["kind"] == "setting" and entries[-1]["reason"] == "年度平均汇率"
+    code = cli("project", "add", "--name", "外资项目", "--investor", "某外资公司", "--industry", "装备制造",
+               "--unit", "XH", "--investment", "1500万美元", "--on", "2026-02-01", json=True, ok=True).json["code"]
+    shown = cli("project", "show", code, json=True, ok=True).json
+    assert shown["planned_investment"] == {"amount_minor": 10_650 * WAN, "currency": "CNY"} and shown["key"]
+    doc = cli("report", "bulletin", "--period", "2026-B1", json=True, ok=True).json
+    assert doc["exchange_rates"] == {"USD": "7.10"}
+    assert doc["comparison"]["windows"]["year_to_date_last_year"] == {
+        "label": "2025-YTD", "start": "2025-01-01", "end": "2025-02-28"}
+    assert cli.admin("audit", "verify", json=True, ok=True).json["ok"] is True
+
+
+def test_a_closed_bulletin_for_one_unit_gives_the_units_year_to_date(tmp_path):
+    db = str(tmp_path / "closed.db")
+    build(db)
+    c = Cli(db)
+    live = c("report", "bulletin", "--period", "2026-B2", "--unit", "XH", json=True, ok=True).json["comparison"]
+    c.admin("report", "close", "--period", "2026-B2", "--reason", "两月通报已印发", ok=True)
+    frozen = c("report", "bulletin", "--period", "2026-B2", "--unit", "XH", json=True, ok=True).json
+    assert frozen.get("closed") is True
+    # XH alone: P1's 2000万 + 300万 this year, 1000万 to April last year; P3's dollars are FGW's
+    assert frozen["comparison"]["totals"]["year_to_date"] == F(0, 0, 2300) == live["totals"]["year_to_date"]
+    assert frozen["comparison"]["totals"]["year_to_date_last_year"] == F(1, 20000, 1000)
+    assert [u["unit"] for u in frozen["comparison"]["units"]] == ["XH"]

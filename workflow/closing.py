@@ -171,6 +171,11 @@ def _only_unit(doc: dict, unit: str) -> dict:
         if rows:
             out["totals"] = {k: v for k, v in rows[0].items() if k not in ("unit", "unit_name", "previous", "change")}
             out["previous"], out["change"] = rows[0]["previous"], rows[0]["change"]
+    if doc.get("comparison"):  # the year to date, 同比 and 环比: the unit's own (workflow/reports/compare.py)
+        mine = [u for u in doc["comparison"]["units"] if u.get("unit") == unit]
+        out["comparison"] = {**doc["comparison"], "units": mine,
+                             "totals": {k: v for k, v in mine[0].items() if k not in ("unit", "unit_name")}
+                             if mine else doc["comparison"]["totals"]}
     return out
 
 
