@@ -356,3 +356,16 @@ def test_a_closed_bulletin_for_one_unit_gives_the_units_year_to_date(tmp_path):
     assert frozen["comparison"]["totals"]["year_to_date"] == F(0, 0, 2300) == live["totals"]["year_to_date"]
     assert frozen["comparison"]["totals"]["year_to_date_last_year"] == F(1, 20000, 1000)
     assert [u["unit"] for u in frozen["comparison"]["units"]] == ["XH"]
+
+
+def test_report_diff_names_a_late_entry_in_the_year_to_date_in_wan(tmp_path):
+    db = str(tmp_path / "diff.db")
+    build(db)
+    c = Cli(db)
+    c.admin("report", "close", "--period", "2026-B2", "--reason", "两月通报已印发", ok=True)
+    assert c("report", "diff", "--period", "2026-B2", json=True, ok=True).json["changes"] == []  # nothing since
+    c("capital", "add", "P-0001", "100万", "--on", "2026-04-15", "--late", "--reason", "漏报补录", ok=True)
+    text = c("report", "diff", "--period", "2026-B2", lang="zh", ok=True).out
+    # 2300万 → 2400万 in the year to date, 300万 → 400万 in the period; amounts in 万, never in fen
+    assert "累计 到位资金 2,300.00 → 2,400.00 万元" in text and "300.00 → 400.00 万元" in text
+    assert "amount_minor" not in text and "230000000" not in text

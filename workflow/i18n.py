@@ -867,6 +867,7 @@ LABELS.update({
     "year_on_year": ("on the same period last year", "同比"),
     "year_to_date_on_year": ("year to date on last year", "累计同比"),
     "signed_investment": ("agreed investment", "协议总投资"),
+    "rate": ("rate", "增幅"),
 })
 
 
