@@ -369,3 +369,22 @@ def test_report_diff_names_a_late_entry_in_the_year_to_date_in_wan(tmp_path):
     # 2300万 → 2400万 in the year to date, 300万 → 400万 in the period; amounts in 万, never in fen
     assert "累计 到位资金 2,300.00 → 2,400.00 万元" in text and "300.00 → 400.00 万元" in text
     assert "amount_minor" not in text and "230000000" not in text
+
+
+def test_an_import_values_a_dollar_planned_investment_at_the_rows_year(tmp_path):
+    c = Cli(str(tmp_path / "imp.db"))
+    c("init", actor=ADMIN, ok=True)
+    c.admin("units", "add", "XH", "--name", "新华镇", "--kind", "township", ok=True)
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,投资方,行业,计划总投资,责任单位,登记日期\n"
+                    "外资一,美方甲,制造,1500万美元,XH,2025-03-01\n"
+                    "内资一,某公司,制造,5000万,XH,2025-03-02\n", encoding="utf-8")
+    r = c.admin("import", path)
+    assert r.code == 2 and "line 2" in r.err and "no USD rate is set for 2025" in r.err  # nothing imported
+    assert c("project", "list", json=True, ok=True).json["projects"] == []
+    c.admin("rates", "set", "2025", "USD=7.12", "--reason", "年度平均汇率", ok=True)
+    assert c.admin("import", path, json=True, ok=True).json["imported"] == 2
+    got = {p["name"]: p for p in c("project", "list", json=True, ok=True).json["projects"]}
+    assert got["外资一"]["planned_investment"]["amount_minor"] == 10_680 * WAN and got["外资一"]["key"] is True
+    assert got["内资一"]["planned_investment"]["amount_minor"] == 5000 * WAN and got["内资一"]["key"] is False
+    assert c("audit", "verify", json=True, ok=True).json["ok"] is True
