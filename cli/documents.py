@@ -494,14 +494,23 @@ def chart_figures(bulletin: dict, evaluation: dict, lang: str, font: str | None)
         ax.set_ylabel("完成率（%）" if czh else "Completion rate (%)")
         ax.legend(fontsize=7, ncol=2)
         caption = "图1 各单位目标完成情况（完成率，%）" if zh else "Figure 1. Completion against target by unit (%)"
-    else:
-        units = list(bulletin["units"])
-        ax.bar([unit_label(u) for u in units], [_money(u["capital_in_place"], "CNY") / 10**6 for u in units],
-               color="#4472c4")
+    else:  # no targets: capital in place by unit, the year to date where there is one (a period in a year)
+        compared = bulletin.get("comparison")
+        if compared:
+            from workflow.reports.compare import figures_of
+
+            units = list(compared["units"])
+            values = [figures_of(u["year_to_date"])["capital"] for u in units]
+        else:
+            units = list(bulletin["units"])
+            values = [_money(u["capital_in_place"], "CNY") for u in units]
+        ax.bar([unit_label(u) for u in units], [v / 10**6 for v in values], color="#4472c4")
         ax.set_ylabel("到位资金（万元）" if czh else "Capital in place (10k CNY)")
         ax.tick_params(axis="x", labelsize=8, rotation=20)
-        caption = ("图1 各单位到位资金（万元；本年度未设目标）" if zh else
-                   "Figure 1. Capital in place by unit (10k CNY; no targets set for the year)")
+        ytd = "累计" if compared else ""
+        caption = (f"图1 各单位{ytd}到位资金（万元；本年度未设目标）" if zh else
+                   f"Figure 1. Capital in place{' (year to date)' if compared else ''} by unit "
+                   "(10k CNY; no targets set for the year)")
     ax.set_xlabel("单位" if czh else "Unit")
     out.append((caption, fig))
 

@@ -238,8 +238,9 @@ def test_documents_lead_with_the_year_to_date_and_state_currencies_apart(county,
     assert ("其中2026年3—4月，新签约项目1个，同比持平；协议总投资1亿元；到位资金300万元，同比增长50%，环比下降85%；"
             "利用外资30万美元；完成投资0万元。") in text
     assert "其中利用外资" not in text and "-%" not in text and "计划投资0" not in text
-    # the tables: the year-to-date section is there too
+    # the tables: the year-to-date section is there too; no targets: chart 1 is the year to date by unit
     assert "累计、同比、环比" in text and "2,300.00" in text
+    assert "图1 各单位累计到位资金（万元；本年度未设目标）" in text
 
 
 def test_a_stored_rate_converts_with_the_rate_stated_and_whole_per_cent(tmp_path):
