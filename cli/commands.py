@@ -292,7 +292,8 @@ def project_add(
     investor: str = typer.Option(..., "--investor", help="Investor (投资方)."),
     industry: str = typer.Option(..., "--industry", help="Industry (行业)."),
     investment: str = typer.Option(..., "--investment", metavar="AMOUNT",
-                                   help="Planned investment, e.g. 6.6亿, 5600万元, 120000000."),
+                                   help="Planned investment, e.g. 6.6亿, 5600万元, 120000000, or 1500万美元 "
+                                        "(valued at the registration year's rate: pipeline rates set)."),
     unit: str = typer.Option(..., "--unit", metavar="CODE", help="Responsible unit (责任单位)."),
     origin: str = typer.Option(None, "--origin", help="Where the investor comes from (投资方来源)."),
     category: str = typer.Option(None, "--category", help="Category (类别)."),
@@ -307,14 +308,12 @@ def project_add(
 ) -> None:
     """Register a new project at the first stage (coordinator).  The same name and investor as a
     project not in a final stage is refused (exit 2) unless --allow-duplicate."""
-    money = _amount(investment)
-    if money.currency != "CNY":
-        raise BadInput("investment_planned_investment_is")
+    money = _amount(investment)  # in USD (4179万美元): valued at the registration year's rate (docs/money.md)
     with _late(late, reason):
         result = STATE.service().add_project(
             name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
             origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on),
-            allow_duplicate=allow_duplicate)
+            allow_duplicate=allow_duplicate, investment_currency=money.currency)
     code = result.project.code
     reader = STATE.service(write=False)
     warnings = lead_leader_warnings(reader.key_without_lead_leader(code))

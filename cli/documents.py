@@ -128,8 +128,15 @@ def million(minor: int) -> str:
     return format_units(minor, MILLION, trim=True)
 
 
-def pct(rate: float | None) -> str:
-    return "-" if rate is None else _num(Decimal(str(round(rate * 100, 2))))
+def pct(rate: float | None, decimals: int = 2) -> str:
+    """A rate as a percentage for a sentence: ``decimals`` places at most, rounded half-up, trailing
+    zeros dropped (0.307 -> "30.7", 0.37 -> "37"); the ``percent_decimals`` document setting chooses
+    ``decimals`` (workflow/office.py).  "-" for no rate (callers leave such a clause out)."""
+    if rate is None:
+        return "-"
+    value = Decimal(str(rate)) * 100
+    text = f"{value.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP):.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def period_words(start: date, end: date, lang: str) -> str:
@@ -165,68 +172,170 @@ def _money(items: list[dict], currency: str) -> int:
     return sum(m["amount_minor"] for m in items if m["currency"] == currency)
 
 
-def summary(b: dict, lang: str) -> list[str]:
-    """The summary paragraphs, written from the bulletin's figures."""
+def cny_words(minor: int, zh: bool) -> str:
+    """A CNY amount for a sentence: 3.4亿元 / 2300万元 (zh), CNY 34 million (en)."""
+    if zh:
+        return f"{yi(minor)}亿元" if abs(minor) >= YI else f"{wan(minor)}万元"
+    return f"CNY {million(minor)} million"
+
+
+def usd_words(minor: int, zh: bool) -> str:
+    return f"{wan(minor)}万美元" if zh else f"USD {million(minor)} million"
+
+
+def _growth(rate: float | None, zh: bool, against: str, decimals: int) -> str:
+    """"，同比增长12.5%" / ", up 12.5% on the same period last year"; "" when there is no rate (the
+    figure compared with is 0): the clause is left out, never printed with "-"."""
+    if rate is None:
+        return ""
+    if zh:
+        words = {"yoy": "同比", "mom": "环比"}[against]
+        if rate == 0:
+            return f"，{words}持平"
+        return f"，{words}{'增长' if rate > 0 else '下降'}{pct(abs(rate), decimals)}%"
+    words = {"yoy": "on the same period last year", "mom": "on the previous period"}[against]
+    if rate == 0:
+        return f", unchanged {words}"
+    return f", {'up' if rate > 0 else 'down'} {pct(abs(rate), decimals)}% {words}"
+
+
+def _flow_clauses(fig: dict, changes: list[tuple[dict, str]], zh: bool, rate: str | None, year: str,
+                  decimals: int) -> list[str]:
+    """The clauses of one set of flow figures (``workflow.reports.compare``: signed, agreed, capital,
+    foreign, investment), each currency stated apart, each with its changes (``(changes, "yoy"|"mom")``)
+    where there is one; the USD capital converted at ``rate`` with the rate stated when one is set.
+    A figure of a currency not received (0 USD) is left out."""
+    def grow(metric: str) -> str:
+        return "".join(_growth(c[metric]["rate"], zh, against, decimals) for c, against in changes)
+
+    out = [f"新签约项目{fig['signed']}个{grow('signed')}" if zh else
+           f"{fig['signed']} new projects signed{grow('signed')}"]
+    if fig["signed"] and fig["agreed"]:
+        out.append(f"协议总投资{cny_words(fig['agreed'], zh)}" if zh else
+                   f"a total agreed investment of {cny_words(fig['agreed'], zh)}")
+    out.append(f"到位资金{cny_words(fig['capital'], zh)}{grow('capital')}" if zh else
+               f"capital in place {cny_words(fig['capital'], zh)}{grow('capital')}")
+    if fig["foreign"]:
+        converted = ""
+        if rate is not None:
+            from workflow.rates import to_cny
+
+            cny = to_cny(fig["foreign"], "USD", Decimal(rate))
+            assert cny is not None
+            converted = (f"（按{year}年汇率1美元兑{rate}元人民币折算，合{cny_words(cny, zh)}）" if zh else
+                         f" ({cny_words(cny, zh)} at the {year} rate of CNY {rate} per US dollar)")
+        out.append(f"利用外资{usd_words(fig['foreign'], zh)}{converted}{grow('foreign')}" if zh else
+                   f"foreign capital {usd_words(fig['foreign'], zh)}{converted}{grow('foreign')}")
+    out.append(f"完成投资{cny_words(fig['investment'], zh)}{grow('investment')}" if zh else
+               f"investment completed {cny_words(fig['investment'], zh)}{grow('investment')}")
+    return out
+
+
+def _span_figures(b: dict) -> dict:
+    tot = b["totals"]
+    return {"signed": tot["signed"], "agreed": b["signed_investment"]["amount_minor"],
+            "capital": _money(tot["capital_in_place"], "CNY"), "foreign": _money(tot["capital_in_place"], "USD"),
+            "investment": _money(tot["investment_completed"], "CNY")}
+
+
+def summary(b: dict, lang: str, decimals: int = 1) -> list[str]:
+    """The summary paragraphs, written from the bulletin's figures: for a period inside a year the year
+    to date first (累计, with 同比), then the period itself (with 环比 and 同比); each currency stated
+    apart (a USD amount converted at the year's stored rate, the rate stated), never one inside the
+    other; a clause whose figure is absent (no plan, no rate to compare with) is left out;
+    percentages with ``decimals`` places at most (the ``percent_decimals`` document setting)."""
     start = date.fromisoformat(b["start"])
     end = min(date.fromisoformat(b["end"]), date.fromisoformat(b["as_of"]))
     when = period_words(start, end, lang)
     tot = b["totals"]
-    signed, agreed = tot["signed"], b["signed_investment"]["amount_minor"]
-    cap, usd = _money(tot["capital_in_place"], "CNY"), _money(tot["capital_in_place"], "USD")
-    inv = _money(tot["investment_completed"], "CNY")
     as_of = date_words(date.fromisoformat(b["as_of"]), lang)
     zh = is_zh(lang)
-    if zh:
-        first = (f"{when}，全县新签约项目{signed}个，协议总投资{yi(agreed)}亿元；到位资金{yi(cap)}亿元，"
-                 f"其中利用外资{wan(usd)}万美元；完成投资{yi(inv)}亿元。截至{as_of}，全县共有重点项目"
-                 f"{tot['key_projects']}个，其中超亿元项目{tot['over_100m']}个；红灯项目{tot['red']}个、"
-                 f"黄灯项目{tot['yellow']}个。")
+    c = b.get("comparison")
+    span = ".." in b["period"]
+    rate = None if span else (b.get("exchange_rates") or {}).get("USD")
+    year = b["as_of"][:4]
+    sep = "；" if zh else "; "
+    if c:
+        from workflow.reports.compare import changes_of, figures_of
+
+        ytd = figures_of(c["totals"]["year_to_date"])
+        ch = {k: changes_of(v) for k, v in c["totals"]["changes"].items()}
+        ytd_when = period_words(date(end.year, 1, 1), end, lang)
+        clauses = _flow_clauses(ytd, [(ch["year_to_date_on_year"], "yoy")], zh, rate, year, decimals)
+        whole = start == date(end.year, 1, 1)  # the period is its year to date (B1, Q1, H1, the year)
+        first = (f"{ytd_when}{'' if whole else '累计'}，全县" + sep.join(clauses) + "。") if zh else \
+            (f"In {ytd_when}{'' if whole else ' (year to date)'}, the county had " + sep.join(clauses) + ".")
+        if not whole:  # the period itself, after the year to date
+            now = figures_of(c["totals"]["period"])
+            clauses = _flow_clauses(now, [(ch["year_on_year"], "yoy"), (ch["month_on_month"], "mom")], zh, rate,
+                                    year, decimals)
+            first += (f"其中{period_words(start, end, lang)}，" + sep.join(clauses) + "。") if zh else \
+                (f" Of these, in {when}: " + sep.join(clauses) + ".")
     else:
-        first = (f"In {when}, the county signed {signed} new projects with a total agreed investment of "
-                 f"CNY {million(agreed)} million; capital in place came to CNY {million(cap)} million, of which "
-                 f"foreign capital USD {million(usd)} million; investment completed came to CNY {million(inv)} "
-                 f"million. On {as_of} the county had {tot['key_projects']} key projects, {tot['over_100m']} of "
-                 f"them over CNY 100 million; {tot['red']} projects were on red and {tot['yellow']} on yellow.")
+        clauses = _flow_clauses(_span_figures(b), [], zh, rate, year, decimals)
+        first = (f"{when}，全县" + sep.join(clauses) + "。") if zh else \
+            (f"In {when}, the county had " + sep.join(clauses) + ".")
+    if zh:
+        first += (f"截至{as_of}，全县共有重点项目{tot['key_projects']}个，其中超亿元项目{tot['over_100m']}个；"
+                  f"红灯项目{tot['red']}个、黄灯项目{tot['yellow']}个。")
+    else:
+        first += (f" On {as_of} the county had {tot['key_projects']} key projects, {tot['over_100m']} of them over "
+                  f"CNY 100 million; {tot['red']} projects were on red and {tot['yellow']} on yellow.")
     out = [first]
     s = b.get("series")
     if s and len(s["periods"]) >= 2 and s["per"] == "year":  # average annual growth
         avg = s["average_growth"]
-        per_year = s["per"] == "year"
         parts = []
         for metric, zh_name, en_name in (("signed", "签约项目", "projects signed"),
                                          ("capital", "到位资金", "capital in place"),
                                          ("foreign", "利用外资", "foreign capital"),
                                          ("investment", "完成投资", "investment completed")):
             if avg.get(metric) is not None:
-                parts.append(f"{zh_name}{'年' if per_year else '期'}均增长{pct(avg[metric])}%" if zh else
-                             f"{en_name} grew {pct(avg[metric])}% a {'year' if per_year else 'period'} on average")
+                parts.append(f"{zh_name}年均增长{pct(avg[metric], decimals)}%" if zh else
+                             f"{en_name} grew {pct(avg[metric], decimals)}% a year on average")
         if parts:
             out.append(("其中，" + "，".join(parts) + "。") if zh else ("Of these, " + "; ".join(parts) + "."))
     p = b.get("progress")
-    if p and (p["totals"]["year_plan"]["amount_minor"] or p["totals"]["planned_starts"]):
-        pt = p["totals"]
-        plan, done = pt["year_plan"]["amount_minor"], pt["completed"]["amount_minor"]
-        gap = pt["points"]
+    text = _progress_sentence(p, zh, decimals) if p else ""
+    if text:
+        out.append(text)
+    return out
+
+
+def _progress_sentence(p: dict, zh: bool, decimals: int) -> str:
+    """The year plan and the groundbreakings: a clause for each figure there is (no year plan: no
+    investment clause; no planned groundbreaking: no start rate); "" when there is neither."""
+    pt = p["totals"]
+    plan, done = pt["year_plan"]["amount_minor"], pt["completed"]["amount_minor"]
+    gap = pt["points"]
+    parts = []
+    if plan:
         if zh:
-            text = f"{p['year']}年度计划投资{yi(plan)}亿元，已完成{yi(done)}亿元"
+            text = f"{p['year']}年度计划投资{cny_words(plan, zh)}，已完成{cny_words(done, zh)}"
             if pt["plan_rate"] is not None:
-                text += f"，占年度计划的{pct(pt['plan_rate'])}%"
+                text += f"，占年度计划的{pct(pt['plan_rate'], decimals)}%"
             if gap is not None:
                 text += f"，{'超' if gap >= 0 else '落后'}序时进度{_num(Decimal(str(abs(gap))))}个百分点"
-            text += (f"；计划开工项目{pt['planned_starts']}个，已开工{pt['started']}个，"
-                     f"开工率{pct(pt['start_rate'])}%。")
         else:
-            text = (f"Against the {p['year']} investment plan of CNY {million(plan)} million, CNY {million(done)} "
-                    "million was completed")
+            text = (f"Against the {p['year']} investment plan of {cny_words(plan, zh)}, {cny_words(done, zh)} "
+                    "was completed")
             if pt["plan_rate"] is not None:
-                text += f", {pct(pt['plan_rate'])}% of the plan"
+                text += f", {pct(pt['plan_rate'], decimals)}% of the plan"
             if gap is not None:
                 text += (f", {_num(Decimal(str(abs(gap))))} points {'ahead of' if gap >= 0 else 'behind'} time "
                          f"progress ({p['time_progress']:.1f}%)")
-            text += (f"; of {pt['planned_starts']} planned groundbreakings, {pt['started']} took place "
-                     f"(start rate {pct(pt['start_rate'])}%).")
-        out.append(text)
-    return out
+        parts.append(text)
+    if pt["planned_starts"]:
+        rate = pct(pt["start_rate"], decimals)
+        parts.append(f"计划开工项目{pt['planned_starts']}个，已开工{pt['started']}个，开工率{rate}%"
+                     if zh else f"of {pt['planned_starts']} planned groundbreakings, {pt['started']} took place "
+                                f"(start rate {rate}%)")
+    if not parts:
+        return ""
+    if zh:
+        return "；".join(parts) + "。"
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 # --- the document ------------------------------------------------------------------------------------
@@ -310,8 +419,8 @@ def build(kind: str, report: Report, bulletin: dict, evaluation: dict, lang: str
         title, text = TITLES_EN[kind], issue_text(year, number, lang) or "Draft for comments"
     dated = date_words(today or clock.today(), lang)
     doc = Document(lang=lang, title=title, subtitle=subtitle, number=text, dated=dated, issuer=issuer,
-                   summary=summary(bulletin, lang), sections=sections, lists=lists, mark=mark,
-                   cc=list(settings.cc), printer=printer)
+                   summary=summary(bulletin, lang, settings.percent_decimals), sections=sections, lists=lists,
+                   mark=mark, cc=list(settings.cc), printer=printer)
     if charts:
         doc.charts = make_charts(bulletin, evaluation, lang)
     return doc
@@ -398,14 +507,23 @@ def chart_figures(bulletin: dict, evaluation: dict, lang: str, font: str | None)
         ax.set_ylabel("完成率（%）" if czh else "Completion rate (%)")
         ax.legend(fontsize=7, ncol=2)
         caption = "图1 各单位目标完成情况（完成率，%）" if zh else "Figure 1. Completion against target by unit (%)"
-    else:
-        units = list(bulletin["units"])
-        ax.bar([unit_label(u) for u in units], [_money(u["capital_in_place"], "CNY") / 10**6 for u in units],
-               color="#4472c4")
+    else:  # no targets: capital in place by unit, the year to date where there is one (a period in a year)
+        compared = bulletin.get("comparison")
+        if compared:
+            from workflow.reports.compare import figures_of
+
+            units = list(compared["units"])
+            values = [figures_of(u["year_to_date"])["capital"] for u in units]
+        else:
+            units = list(bulletin["units"])
+            values = [_money(u["capital_in_place"], "CNY") for u in units]
+        ax.bar([unit_label(u) for u in units], [v / 10**6 for v in values], color="#4472c4")
         ax.set_ylabel("到位资金（万元）" if czh else "Capital in place (10k CNY)")
         ax.tick_params(axis="x", labelsize=8, rotation=20)
-        caption = ("图1 各单位到位资金（万元；本年度未设目标）" if zh else
-                   "Figure 1. Capital in place by unit (10k CNY; no targets set for the year)")
+        ytd = "累计" if compared else ""
+        caption = (f"图1 各单位{ytd}到位资金（万元；本年度未设目标）" if zh else
+                   f"Figure 1. Capital in place{' (year to date)' if compared else ''} by unit "
+                   "(10k CNY; no targets set for the year)")
     ax.set_xlabel("单位" if czh else "Unit")
     out.append((caption, fig))
 

@@ -87,7 +87,7 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
     problems, a digest of each row's identity (for duplicates) and the converted good rows on a spool
     (a temporary file); the second feeds the spool to ``Service.import_projects``, which writes in
     batches inside one transaction."""
-    from workflow import clock
+    from workflow import clock, rates
     from workflow import io as wio
 
     lang = STATE.lang
@@ -96,12 +96,14 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
         svc = STATE.service()
         units = svc.list_units()
         existing = None if allow_duplicates else svc.project_identities()
+        with svc.engine.connect() as conn:
+            year_rates = rates.read(conn)  # a planned investment in USD: valued at its year's rate
     except BaseException:
         table.close()
         raise
     with progress_bar(table.estimated_rows >= PROGRESS_FROM) as progress, \
             wio.check_rows(table, units=units, today=clock.today(), lang=lang, existing=existing,
-                           allow_duplicates=allow_duplicates,
+                           allow_duplicates=allow_duplicates, rates=year_rates,
                            progress=lambda done, total: progress("check", done, total)) as checked:
         existing = None  # the digests are not needed any more
         if checked.problems:

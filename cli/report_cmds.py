@@ -325,6 +325,56 @@ def progress_sections(doc: dict, lang: str) -> list[Section]:
     return [by_unit, by_cat]
 
 
+COMPARE_COLUMNS = [("col_signed", "int"), ("col_agreed", "wan"), ("col_capital_cny", "wan"),
+                   ("col_capital_usd", "wan"), ("col_investment", "wan")]
+_COMPARE_ROWS = (("period", "row_this_period"), ("previous", "row_prev_period"), ("year_to_date", "row_ytd"),
+                 ("same_period_last_year", "row_same_period_ly"), ("year_to_date_last_year", "row_ytd_ly"))
+_CHANGE_ROWS = (("month_on_month", "row_mom_change", "row_mom_rate"),
+                ("year_on_year", "row_yoy_change", "row_yoy_rate"),
+                ("year_to_date_on_year", "row_ytd_yoy_change", "row_ytd_yoy_rate"))
+
+
+def comparison_sections(doc: dict, lang: str) -> list[Section]:
+    """The year to date, 同比 and 环比 (``workflow.reports.compare``): the figures of the period, the
+    previous period, the year to date and the same two a year earlier, with the changes and rates;
+    then the year to date by unit with its 同比.  Nothing for a span (or a report closed before these
+    figures existed)."""
+    c = doc.get("comparison")
+    if not c:
+        return []
+    from workflow.reports.compare import COMPARE_METRICS, changes_of, figures_of
+
+    sec = Section("year_to_date", [("col_compared", "text"), ("period", "text"), *COMPARE_COLUMNS],
+                  title=t("sec_year_to_date", lang))
+    tot = c["totals"]
+    for key, label in _COMPARE_ROWS:
+        win, fig = c["windows"][key], figures_of(tot[key])
+        sec.add([t(label, lang), f"{win['start']} – {win['end']}", *[fig[m] for m in COMPARE_METRICS]],
+                "total" if key == "year_to_date" else "")
+    for key, change, rate in _CHANGE_ROWS:
+        ch = changes_of(tot["changes"][key])
+        sec.add([t(change, lang), "", *[ch[m]["change"] for m in COMPARE_METRICS]], "change")
+        sec.add([t(rate, lang), "", *[("rate", ch[m]["rate"]) for m in COMPARE_METRICS]])
+    units = Section("year_to_date_units", [("unit", "text"), ("unit_name", "text"),
+                                           *[x for col in COMPARE_COLUMNS for x in (col, ("col_ytd_yoy", "rate"))]],
+                    title=t("sec_year_to_date_units", lang))
+
+    def cells(row: dict) -> list:
+        fig, ch = figures_of(row["year_to_date"]), changes_of(row["changes"]["year_to_date_on_year"])
+        return [x for m in COMPARE_METRICS for x in (fig[m], ch[m]["rate"])]
+
+    for u in c["units"]:
+        units.add([*_unit_label(u["unit"], u["unit_name"], lang), *cells(u)])
+    units.add([t("row_total", lang), "", *cells(tot)], "total")
+    return [sec, units]
+
+
+def _rates_info(doc: dict) -> list[tuple[str, str]]:
+    rates = doc.get("exchange_rates") or {}
+    year = doc["as_of"][:4]
+    return [("row_rate", f"{year} {c}={r}") for c, r in rates.items()]
+
+
 def _with_series(report: Report, doc: dict, lang: str) -> Report:
     sec = series_section(doc, lang)
     if sec is not None:
@@ -357,14 +407,21 @@ def bulletin_report(doc: dict, lang: str) -> Report:
     by_stage.add([prev_label, "", *counts(doc["previous"])])
     by_stage.add([t("row_change", lang), "", *counts(doc["change"])], "change")
 
-    # CSV: one flat table with every figure and every stage.
-    flat = Section("bulletin", [*figures.columns, *by_stage.columns[2:]])
-    for a, b, style in zip(figures.rows, by_stage.rows, figures.styles, strict=True):
-        flat.add([*a, *b[2:]], style)
+    # CSV: one flat table with every figure and every stage, then the year to date and its 同比.
+    compared = comparison_sections(doc, lang)
+    ytd = compared[1] if compared else None
+    flat = Section("bulletin", [*figures.columns, *by_stage.columns[2:],
+                                *([(f"{t('row_ytd', lang)}: {t(c, lang)}", k) for c, k in ytd.columns[2:]]
+                                  if ytd else [])])
+    for i, (a, b, style) in enumerate(zip(figures.rows, by_stage.rows, figures.styles, strict=True)):
+        extra = (ytd.rows[i][2:] if i < len(ytd.rows) else [None] * (len(ytd.columns) - 2)) if ytd else []
+        flat.add([*a, *b[2:], *extra], style)
     title = f"{t('report_bulletin', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
-            ("row_previous", f"{doc['previous_period']} ({doc['previous_as_of']})")]
-    return _with_series(Report(title, [figures, by_stage, *progress_sections(doc, lang)], flat, info), doc, lang)
+            ("row_previous", f"{doc['previous_period']} ({doc['previous_as_of']})"), *_rates_info(doc)]
+    # the bulletin leads with the year to date (累计), as offices report
+    return _with_series(Report(title, [*compared, figures, by_stage, *progress_sections(doc, lang)], flat, info),
+                        doc, lang)
 
 
 def _leader_name(leader: dict | None) -> str:
@@ -402,6 +459,8 @@ def dispatch_report(doc: dict, lang: str, *, title: str | None = None) -> Report
         sections.extend(_supervision_sections(doc["supervision"], lang))
     # CSV gets the list with each project's reasons on one line.
     sections.extend(progress_sections(doc, lang))
+    sections.extend(comparison_sections(doc, lang))
+    info.extend(_rates_info(doc))
     return Report(title, sections, _projects_section(doc, lang, multiline=False), info)
 
 def _supervision_sections(sup: dict, lang: str) -> list[Section]:
@@ -439,8 +498,9 @@ def review_report(doc: dict, lang: str) -> Report:
              _money(tot["capital_in_place"], "CNY"), _money(tot["capital_in_place"], "USD"),
              _money(tot["investment_completed"], "CNY"), ""], "total")
     title = f"{t('report_review', lang)} {doc['period']}"
-    info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"])]
-    return _with_series(Report(title, [sec], "projects", info), doc, lang)
+    info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
+            *_rates_info(doc)]
+    return _with_series(Report(title, [sec, *comparison_sections(doc, lang)], "projects", info), doc, lang)
 
 
 def _metric_cell(metric: str, value):
@@ -473,6 +533,8 @@ def evaluation_report(doc: dict, lang: str) -> Report:
     title = f"{t('report_evaluation', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("col_score", doc["scoring"]["score"])]
+    if doc.get("actual_from") and doc["actual_from"] != doc["start"]:
+        info.append(("row_ytd", f"{doc['actual_from']} – {doc['actual_to']}"))
     return _with_series(Report(title, [ranking, details], "details", info), doc, lang)
 
 

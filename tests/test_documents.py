@@ -47,9 +47,15 @@ def test_docx_bulletin_reads_back(county, tmp_path):  # noqa: F811
     paragraphs = [p.text for p in d.paragraphs]
     assert paragraphs[:3] == ["县招商引资工作领导小组办公室文件", "征求意见稿", "全县招商引资项目推进情况通报"]
     text = "\n".join(paragraphs)
-    # B2 (Mar–Apr): signed 2 (P2 8000万 + P3 1.5亿 = 2.3亿 agreed); capital 1000万 CNY = 0.1亿, USD 700万
-    assert ("2026年3—4月，全县新签约项目2个，协议总投资2.3亿元；到位资金0.1亿元，其中利用外资700万美元；"
-            "完成投资0.5亿元") in text
+    # the year to date first: Jan–Apr signed 3 (P1 2亿 + P2 8000万 + P3 1.5亿 = 4.3亿 agreed); capital
+    # 3000万 + 1000万 CNY, USD 700万 apart (not "of which"); investment 5000万; no 2025 figures, no 同比
+    assert ("2026年1—4月累计，全县新签约项目3个；协议总投资4.3亿元；到位资金4000万元；利用外资700万美元；"
+            "完成投资5000万元。") in text
+    # then B2 (Mar–Apr): signed 2 (P2 8000万 + P3 1.5亿 = 2.3亿 agreed), 环比 on B1's 1; capital 1000万
+    # CNY against B1's 3000万 (-66.7%); USD 700万 (B1: none, no rate); investment 5000万 (B1: none)
+    assert ("其中2026年3—4月，新签约项目2个，环比增长100%；协议总投资2.3亿元；到位资金1000万元，环比下降66.7%；"
+            "利用外资700万美元；完成投资5000万元。") in text
+    assert "其中利用外资" not in text
     assert "重点项目2个" in text and "红灯项目1个、黄灯项目1个" in text
     assert any(p.endswith("、红灯项目") for p in paragraphs) and any(p.endswith("、黄灯项目") for p in paragraphs)
     assert any("P-0004" in p for p in paragraphs)  # the red list names the project
@@ -70,7 +76,8 @@ def test_html_bulletin_reads_back_in_english(county, tmp_path):  # noqa: F811
     p.feed(html)
     text = " ".join(p.text)
     assert "County Investment Promotion Bulletin" in text
-    assert "In March–April 2026, the county signed 2 new projects" in text
+    assert "In January–April 2026 (year to date), the county had 3 new projects signed" in text
+    assert "Of these, in March–April 2026: 2 new projects signed, up 100% on the previous period" in text
     assert "foreign capital USD 7 million" in text
     assert len(p.images) == 2 and all(src.startswith("data:image/png;base64,") for src in p.images)
     import base64

@@ -507,9 +507,17 @@ def test_bulletin_xlsx_cells(county, tmp_path):
     path = tmp_path / "b.xlsx"
     county("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), ok=True)
     wb = load_workbook(path)
-    # the narrative sections (下步工作 drafted from the plan dates of 2026-B3) before the info sheet
-    assert wb.sheetnames == ["figures", "stages", "progress", "progress_category", "notes", "info"]
+    # the bulletin leads with the year to date (累计, 同比, 环比), then the period's figures; the
+    # narrative sections (下步工作 drafted from the plan dates of 2026-B3) before the info sheet
+    assert wb.sheetnames == ["year_to_date", "year_to_date_units", "figures", "stages", "progress",
+                             "progress_category", "notes", "info"]
     assert wb["notes"]["A2"].value == "Next steps (drafted)"
+    ytd = {r[0].value: [c.value for c in r] for r in wb["year_to_date"].iter_rows(min_row=2)}
+    # capital CNY: B2 1000万, B1 3000万, Jan–Apr 4000万; nothing in 2025
+    assert ytd["Year to date"][4] == pytest.approx(4000.0) and ytd["This period"][4] == pytest.approx(1000.0)
+    assert ytd["Previous period"][4] == pytest.approx(3000.0)
+    assert ytd["Change on the previous period, %"][4] == pytest.approx(-0.6667)
+    assert ytd["Change on the same period last year, %"][4] is None  # 2025 had none: no rate
     ws = wb["figures"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["Unit", "Unit name", "Signed", "Capital in place (10k CNY)"]

@@ -112,11 +112,12 @@ def test_early_in_the_year_the_slow_project_is_not_yet_late():
 def test_the_bulletin_summary_says_it(seed, tmp_path, fmt):
     text = document_text(seed, tmp_path, fmt, "bulletin", "--period", "2022..2025")
     assert "2022—2025年，全县新签约项目33个" in text
-    assert "到位资金9亿元，其中利用外资4179万美元；完成投资6.6亿元" in text
+    # each currency stated apart: the dollars are not part of the yuan (no "其中利用外资")
+    assert "到位资金9亿元；利用外资4179万美元；完成投资6.6亿元" in text and "其中利用外资" not in text
     assert "重点项目44个，其中超亿元项目11个" in text
     assert "到位资金年均增长37%" in text
     text = document_text(seed, tmp_path, fmt, "bulletin", "--period", "2025")
-    assert "到位资金3.4亿元" in text and "其中利用外资1800万美元" in text
+    assert "到位资金3.4亿元，同比增长30.7%" in text and "；利用外资1800万美元" in text  # as the speech says
     text = document_text(seed, tmp_path, fmt, "bulletin", "--period", "2026")  # this year, as of June
     assert re.search(r"2026年1—6月，全县新签约项目[1-9]\d*个", text)
     assert "截至2026年6月30日，全县共有重点项目47个，其中超亿元项目11个；红灯项目4个" in text
@@ -125,7 +126,7 @@ def test_the_bulletin_summary_says_it(seed, tmp_path, fmt):
 def test_seed_history_verifies_and_the_evaluation_says_it(seed, tmp_path):
     assert seed("audit", "verify", json=True, ok=True).json["ok"] is True
     text = document_text(seed, tmp_path, "html", "evaluation", "--period", "2022..2025")
-    assert "到位资金9亿元，其中利用外资4179万美元；完成投资6.6亿元" in text
+    assert "到位资金9亿元；利用外资4179万美元；完成投资6.6亿元" in text
     assert "到位资金年均增长37%" in text
 
 

@@ -221,6 +221,11 @@ def _only_unit(doc: dict, unit: str) -> dict:
         if rows:
             out["totals"] = {k: v for k, v in rows[0].items() if k not in ("unit", "unit_name", "previous", "change")}
             out["previous"], out["change"] = rows[0]["previous"], rows[0]["change"]
+    if doc.get("comparison"):  # the year to date, 同比 and 环比: the unit's own (workflow/reports/compare.py)
+        mine = [u for u in doc["comparison"]["units"] if u.get("unit") == unit]
+        out["comparison"] = {**doc["comparison"], "units": mine,
+                             "totals": {k: v for k, v in mine[0].items() if k not in ("unit", "unit_name")}
+                             if mine else doc["comparison"]["totals"]}
     return out
 
 
@@ -241,7 +246,9 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", reada
     key = "zh" if lang.startswith("zh") else "en"
     live = _compute_one(engine, kind, period, lang=key)
     old = _flat(docs[key])
-    new = _flat(live)
+    # figures a report gained after the close (the year to date of a period closed before it existed)
+    # are not changes of what was frozen
+    new = {p: v for p, v in _flat(live).items() if _STEP.match(p).group(0) in docs[key]}  # type: ignore[union-attr]
     changes = [{"path": p, "frozen": old.get(p), "now": new.get(p)} for p in sorted(set(old) | set(new))
                if old.get(p) != new.get(p)]
     if readable:

@@ -57,7 +57,8 @@ def _before_and_after(kind: str, payload: dict, state: State | None) -> tuple[St
         after = (src.get("role"), bool(src.get("disabled", False)))
         return (after if payload.get("carried_over") else (None, False)), after
     # user_edited: each changed field as [old, new] (``changed`` of a set-up row's entry, or the payload)
-    fields = payload.get("changed") if isinstance(payload.get("changed"), dict) else payload
+    changed = payload.get("changed")
+    fields: dict = changed if isinstance(changed, dict) else payload
     old_role, new_role = _pair(fields.get("role")) or (role, fields.get("role", role))
     flag = _pair(fields.get("disabled"))
     old_dis, new_dis = flag if flag is not None else (disabled, fields.get("disabled", disabled))

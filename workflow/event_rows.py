@@ -46,11 +46,14 @@ RowReader = Callable[[Any, Any, Any, date, Any, Mapping[str, Any], frozenset[str
 def _read_registered(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                      paused: frozenset[str], target_on: date | None) -> Event:
     plan = p["plan"]
+    given = p.get("planned_investment")  # a planned investment given in another currency
     return Registered(on=on, stage=str(to_stage), name=p["name"], investor=p["investor"], origin=p["origin"],
                       industry=p["industry"], category=p["category"], key=bool(p["key"]),
                       planned_investment_minor=int(p["planned_investment_minor"]), unit_code=p["unit_code"],
                       workflow_name=p["workflow_name"], workflow_version=int(p["workflow_version"]),
-                      plan=tuple(_date_or_none(plan[f]) for f in PLAN_FIELDS))  # type: ignore[arg-type]
+                      plan=tuple(_date_or_none(plan[f]) for f in PLAN_FIELDS),  # type: ignore[arg-type]
+                      planned_original=(int(given["amount_minor"]), str(given["currency"]), str(given["rate"]))
+                      if given else None)
 
 
 def _read_edited(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],

@@ -150,6 +150,10 @@ class Registered(Event):
     workflow_name: str
     workflow_version: int
     plan: tuple[date | None, date | None, date | None, date | None]  # in PLAN_FIELDS order
+    # a planned investment given in another currency: (its amount in minor units, the currency, the rate of
+    # the registration year it was converted at); ``planned_investment_minor`` is its CNY value
+    # (docs/money.md, "Exchange rates").  None: given in CNY (the payload then has no such key).
+    planned_original: tuple[int, str, str] | None = None
 
     @property
     def to_stage(self) -> str | None:
@@ -179,7 +183,10 @@ class Registered(Event):
                 "workflow_name": self.workflow_name, "workflow_version": self.workflow_version,
                 "plan": {"sign": sign and sign.isoformat(), "fund": fund and fund.isoformat(),
                          "break_ground": break_ground and break_ground.isoformat(),
-                         "commission": commission and commission.isoformat()}}
+                         "commission": commission and commission.isoformat()},
+                **({"planned_investment": {"amount_minor": self.planned_original[0],
+                                           "currency": self.planned_original[1], "rate": self.planned_original[2]}}
+                   if self.planned_original is not None else {})}
 
 
 @dataclass(frozen=True, slots=True)

@@ -304,6 +304,10 @@ HELP_ZH: dict[str, str] = {
                        "以及来源、自何日起、由谁设置。"),
     "documents set": ("保存公文设置（管理员），自 --from 起生效（默认今天）；键见 `pipeline documents show`。"
                       "每次记一条设置台账。"),
+    "rates": "各年汇率：某年 1 美元折合多少元人民币。",
+    "rates set": ("设置某年汇率（管理员）：报表按其折算该年金额并注明汇率；该年登记、以该币种计的计划投资按其折算。"
+                  "每次记一条设置台账。"),
+    "rates show": "已设置的汇率（按年度和币种），以及设置它的台账记录。",
     "rules": "包保规则：谁包保每个重点项目、谁是第一责任人、谁是专班成员。",
     "rules add": "添加一条规则（管理员）；给出的条件须全部满足，列表条件匹配其中任一值。",
     "rules edit": "保存规则 ID 的新版本（管理员）：给出的选项替换旧值，其余不变。",
@@ -494,6 +498,10 @@ OPTION_HELP_ZH: dict[str, str] = {
     "lights reset --from": "自此日期起生效（默认：今天；更早的日期会改变此后各日的预警灯和报表）。",
     "supervision ladder set --from": "自此日期起生效（默认：今天）。",
     "lights show --as-of": "显示此日期生效的阈值（默认：今天）。",
+    "rates set --reason": "原因（必填；记入设置台账）。",
+    "rates set year": "年度，如 2025。",
+    "rates set values": "1 单位该币种折合的人民币元数，如 USD=7.12。",
+    "rates show --year": "只显示此年度。",
     "audit log --setup": "改为列出设置台账的记录（设置、单位、人员、账号、规则、目标、关账），按记录顺序。",
     "problem extend --reason": "延期原因。",
     "problem reopen --reason": "退回重办的原因。",
@@ -615,6 +623,8 @@ OPTION_HELP_ZH: dict[str, str] = {
     "project edit --industry": "行业。",
     "plan templates set --industry": "模板适用的行业（可重复；替换原有列表）。",
     "--investment": "计划总投资，如 6.6亿、5600万元、120000000。",
+    "project add --investment": ("计划总投资，如 6.6亿、5600万元、120000000，"
+                                 "或 1500万美元（按登记年份汇率折算：pipeline rates set）。"),
     "project edit --investment": "计划总投资。",
     "targets set --investment": "完成投资目标，人民币（如 6.6亿）。",
     "--origin": "投资方来源（可重复：满足其一即可）。",
@@ -908,6 +918,40 @@ LABELS.update({
                                "序时进度相对规则：红灯（低于序时的百分比）"),
 })
 
+# --- year to date, 同比 and 环比; exchange rates (docs/lights-and-reports.md, docs/money.md) -----------
+LABELS.update({
+    "sec_year_to_date": ("Year to date, year on year, period on period", "累计、同比、环比"),
+    "sec_year_to_date_units": ("Year to date by unit", "各单位累计完成情况"),
+    "col_compared": ("Figures of", "口径"),
+    "col_agreed": ("Agreed investment (10k CNY)", "协议总投资（万元）"),
+    "row_this_period": ("This period", "本期"),
+    "row_prev_period": ("Previous period", "上期"),
+    "row_ytd": ("Year to date", "累计"),
+    "row_same_period_ly": ("Same period last year", "上年同期"),
+    "row_ytd_ly": ("Year to date, last year", "上年同期累计"),
+    "row_mom_change": ("Change on the previous period", "环比增减"),
+    "row_mom_rate": ("Change on the previous period, %", "环比增长"),
+    "row_yoy_change": ("Change on the same period last year", "同比增减"),
+    "row_yoy_rate": ("Change on the same period last year, %", "同比增长"),
+    "row_ytd_yoy_change": ("Year to date: change on last year", "累计同比增减"),
+    "row_ytd_yoy_rate": ("Year to date: change on last year, %", "累计同比增长"),
+    "col_ytd_yoy": ("YTD on last year", "累计同比"),
+    "col_rate_cny": ("Yuan per unit", "汇率（元）"),
+    "col_entry": ("Ledger entry", "台账记录"),
+    "row_rate": ("Exchange rate", "汇率"),
+    # the keys of a report's comparison, as `report diff` names them
+    "comparison": ("Comparison", "累计及同比环比"),
+    "year_to_date": ("year to date", "累计"),
+    "same_period_last_year": ("same period last year", "上年同期"),
+    "year_to_date_last_year": ("year to date last year", "上年同期累计"),
+    "changes": ("change", "增减"),
+    "month_on_month": ("on the previous period", "环比"),
+    "year_on_year": ("on the same period last year", "同比"),
+    "year_to_date_on_year": ("year to date on last year", "累计同比"),
+    "signed_investment": ("agreed investment", "协议总投资"),
+    "rate": ("rate", "增幅"),
+})
+
 
 # --- words inside messages (the ``word`` fields of workflow/catalogue) ---------------------------------
 # English words that appear as values inside messages: a ``{field:word}`` (or ``{field:list/word}``) of a
@@ -926,6 +970,7 @@ ERROR_WORDS: dict[str, str] = {
     "change the supervision ladder": "修改督办升级阶梯", "change the undo window": "修改撤销期限",
     "change the warning thresholds": "修改预警阈值", "change users' roles": "修改账号角色",
     "change the document settings": "修改公文设置",
+    "set exchange rates": "设置汇率",
     "close periods": "关账", "disable or enable users": "停用或启用账号", "edit people": "修改人员",
     "edit units": "修改单位", "import projects": "导入项目", "reopen periods": "重新打开已关账期间",
     "add follow-ups": "添加跟进记录", "advance projects": "推进项目阶段",

@@ -31,7 +31,8 @@ TITLES = {"bulletin": "全县招商引资项目推进情况通报", "dispatch": 
 NUMBER_WORDS = {"bulletin": "招通", "dispatch": "招调", "review": "招观", "evaluation": "招考"}
 DRAFT = "征求意见稿"  # printed instead of a 文号 while the period is not closed
 SIMPLE = ("issuer", "county", "mark", "cc", "printer")
-KEYS = SIMPLE + tuple(f"prefix.{k}" for k in KINDS) + tuple(f"title.{k}" for k in KINDS)
+PERCENT_DECIMALS = "percent_decimals"  # decimals of a percentage in prose: 1 (30.7%), 0 (37%) or 2
+KEYS = SIMPLE + tuple(f"prefix.{k}" for k in KINDS) + tuple(f"title.{k}" for k in KINDS) + (PERCENT_DECIMALS,)
 MAX_LENGTH = 200
 _BAD = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _CC_SPLIT = re.compile("[，,、;；]")
@@ -49,6 +50,7 @@ class Office:
     prefixes: Mapping[str, str]  # 文号 prefix per report kind
     titles: Mapping[str, str]  # title per report kind
     stored: frozenset[str] = frozenset()  # the keys set (the others are defaults)
+    percent_decimals: int = 1  # a percentage in prose: this many decimals at most (trailing zeros dropped)
 
     def number(self, kind: str, year: int, serial: int | None) -> str:
         """``X招通〔2026〕5号``; 征求意见稿 (a draft for comments) when there is no number yet."""
@@ -59,6 +61,7 @@ class Office:
                                "cc": list(self.cc), "printer": self.printer}
         out.update({f"prefix.{k}": v for k, v in self.prefixes.items()})
         out.update({f"title.{k}": v for k, v in self.titles.items()})
+        out[PERCENT_DECIMALS] = str(self.percent_decimals)
         return out
 
 
@@ -70,6 +73,7 @@ def defaults(county: str | None = None, issuer: str | None = None) -> dict[str, 
     out: dict[str, Any] = {"issuer": who, "county": county, "mark": who + "文件", "cc": [], "printer": who}
     out.update({f"prefix.{k}": head + w for k, w in NUMBER_WORDS.items()})
     out.update({f"title.{k}": v for k, v in TITLES.items()})
+    out[PERCENT_DECIMALS] = "1"
     return out
 
 
@@ -87,7 +91,16 @@ def from_values(stored: Mapping[str, str]) -> Office:
     cc = value["cc"] if isinstance(value["cc"], list) else [x.strip() for x in _CC_SPLIT.split(value["cc"])]
     return Office(issuer=value["issuer"], county=value["county"], mark=value["mark"], cc=tuple(x for x in cc if x),
                   printer=value["printer"], prefixes={k: value[f"prefix.{k}"] for k in KINDS},
-                  titles={k: value[f"title.{k}"] for k in KINDS}, stored=frozenset(stored))
+                  titles={k: value[f"title.{k}"] for k in KINDS}, stored=frozenset(stored),
+                  percent_decimals=_decimals(value[PERCENT_DECIMALS]))
+
+
+def _decimals(value: object) -> int:
+    """A ``percent_decimals`` value: 0, 1 or 2 (refused otherwise)."""
+    text = str(value).strip()
+    if text not in ("0", "1", "2"):
+        raise BadInput("figures_bad_percent_decimals", value=value)
+    return int(text)
 
 
 def parse_args(items: Iterable[str] | None) -> dict[str, str | None]:
@@ -103,6 +116,8 @@ def parse_args(items: Iterable[str] | None) -> dict[str, str | None]:
             raise BadInput("document_setting_unknown", key=key, known=list(KEYS))
         if len(value) > MAX_LENGTH or _BAD.search(value):
             raise BadInput("document_setting_bad_value", key=key, limit=MAX_LENGTH)
+        if key == PERCENT_DECIMALS and value:
+            _decimals(value)
         out[key] = value or None
     if not out:
         raise BadInput("document_setting_give_one")

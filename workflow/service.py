@@ -166,10 +166,13 @@ class Service:
     def add_project(self, *, name: str, investor: str | None, industry: str | None, investment_minor: int,
                     unit: str | None, origin: str | None = None, category: str | None = None,
                     key: bool | None = None, plan: Mapping[str, Any] | None = None,
-                    on: date | None = None, allow_duplicate: bool = False) -> WriteResult:
+                    on: date | None = None, allow_duplicate: bool = False,
+                    investment_currency: str = "CNY") -> WriteResult:
+        """Register a project; a planned investment in another currency than CNY
+        (``investment_currency``) is valued in CNY at the rate of the registration year."""
         fields = commands.ProjectFields.parse(name=name, investor=investor, industry=industry,
                                      investment_minor=investment_minor, unit=unit, origin=origin,
-                                     category=category, key=key, plan=plan)
+                                     category=category, key=key, plan=plan, investment_currency=investment_currency)
         day = effective(on)
         with self.engine.begin() as conn:
             self.require(conn, roles_for("registered"), "add projects")

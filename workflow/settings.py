@@ -42,6 +42,7 @@ LADDER_PREFIX = "supervision."
 DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/office.py)
 REPORTS_PREFIX = "reports."  # report notes and the site-visit criteria (workflow/reports/notes.py)
 PLAN_PREFIX = "plan.template."  # the plan templates (workflow/planning.py)
+RATES_PREFIX = "rates."  # exchange rates per year (workflow/rates.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
 STALE_DAYS_KEY = "stale.days"  # `report stale`: days without a follow-up before a lead is proposed for 出库
@@ -51,8 +52,9 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
-    document settings, the plan templates, the report notes and site-visit criteria, the stale days)?"""
-    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, PLAN_PREFIX, REPORTS_PREFIX))
+    document settings, the plan templates, the report notes and site-visit criteria, the stale days, the
+    exchange rates)?"""
+    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, PLAN_PREFIX, REPORTS_PREFIX, RATES_PREFIX))
             or key in (TOP_LEADER, UNDO_WINDOW_KEY, STALE_DAYS_KEY))
 
 

@@ -8,13 +8,14 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
+from workflow import rates
 from workflow.catalogue import Message
 from workflow.codes import project_code
 from workflow.commands.assignments import assign_missing
 from workflow.commands.common import check_on, check_stage_allows, jsonable
 from workflow.definition import default_definition
 from workflow.directory import unit_codes
-from workflow.errors import BadInput, Duplicate, NotFound
+from workflow.errors import BadInput, Duplicate, NotFound, Refused
 from workflow.events import Edited, Registered, YearPlanSet
 from workflow.find import unit_code
 from workflow.rows import ProjectRow
@@ -22,7 +23,7 @@ from workflow.store import Txn
 from workflow.tables import project as P
 from workflow.tables import year_plan as YP
 from workflow.text import fold
-from workflow.values import PROJECT_TEXT_LIMITS, amount, day, optional_text, required
+from workflow.values import PROJECT_TEXT_LIMITS, amount, currency, day, optional_text, required
 from workflow.words import PLAN_FIELDS, milestone_key
 
 KEY_THRESHOLD_MINOR = 100_000_000 * 100  # 100 million CNY in fen: key by default from here (docs/usage.md)
@@ -109,11 +110,14 @@ class ProjectFields(NamedTuple):
     planned_investment_minor: int
     unit_code: str | None
     plan: tuple[date | None, date | None, date | None, date | None]
+    # the currency the planned investment is given in; not CNY: ``register`` converts it at the rate of
+    # the registration year (docs/money.md, "Exchange rates")
+    planned_currency: str = "CNY"
 
     @classmethod
     def parse(cls, *, name: Any, investor: Any = None, industry: Any = None, investment_minor: Any = 0,
               unit: Any = None, origin: Any = None, category: Any = None, key: Any = None,
-              plan: Mapping[str, Any] | None = None) -> ProjectFields:
+              plan: Mapping[str, Any] | None = None, investment_currency: Any = "CNY") -> ProjectFields:
         checked = check_plan(plan)
         name = required(name, "--name", PROJECT_TEXT_LIMITS["name"])
         investment = amount(investment_minor, "--investment", positive=False)
@@ -122,7 +126,25 @@ class ProjectFields(NamedTuple):
         get = checked.get
         return cls(name, _text(investor, "investor"), _text(origin, "origin"), _text(industry, "industry"),
                    _text(category, "category"), key, investment, _text(unit, "unit"),
-                   (get("sign"), get("fund"), get("break_ground"), get("commission")))
+                   (get("sign"), get("fund"), get("break_ground"), get("commission")),
+                   currency(investment_currency))
+
+
+def in_cny(conn: Any, fields: ProjectFields, on: date) -> tuple[ProjectFields, tuple[int, str, str] | None]:
+    """``fields`` with a planned investment given in another currency converted to CNY at the rate of
+    the registration year (``on``), and (amount, currency, rate) as given; refused (exit 3) when the
+    bureau has set no rate for that year and currency (docs/money.md, "Exchange rates")."""
+    cur = fields.planned_currency
+    if cur == "CNY":
+        return fields, None
+    rate = rates.rate_of(rates.read(conn), on.year, cur)
+    if rate is None:
+        raise Refused("rates_none_for_registration", [{"currency": cur, "year": on.year}], currency=cur,
+                      year=on.year)
+    cny = rates.to_cny(fields.planned_investment_minor, cur, rate)
+    assert cny is not None
+    return (fields._replace(planned_investment_minor=amount(cny, "--investment", positive=False),
+                            planned_currency="CNY"), (fields.planned_investment_minor, cur, str(rate)))
 
 
 def project_identity(name: Any, investor: Any) -> tuple[str, str]:
@@ -175,6 +197,7 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
     today = txn.today
     if on > today:
         raise BadInput("on_lies_in_future_today", on=on, today=today)
+    fields, given = in_cny(txn.conn, fields, on)
     defn = default_definition()
     new_id = txn.next_project_id()
     key = is_key(fields.planned_investment_minor, fields.key_override)
@@ -183,7 +206,7 @@ def register(txn: Txn, fields: ProjectFields, on: date, *, units: set[str] | Non
         on=on, stage=initial, name=fields.name, investor=fields.investor, origin=fields.origin,
         industry=fields.industry, category=fields.category, key=key,
         planned_investment_minor=fields.planned_investment_minor, unit_code=fields.unit_code,
-        workflow_name=defn.name, workflow_version=defn.version, plan=fields.plan)
+        workflow_name=defn.name, workflow_version=defn.version, plan=fields.plan, planned_original=given)
     proj = txn.create(registered.new_row(new_id, project_code(new_id), key_override=fields.key_override,
                                          created_at=txn.recorded_at, new=True))
     txn.emit(proj, registered)

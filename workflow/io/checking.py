@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from workflow.amounts import Money
 from workflow.catalogue import Message
 from workflow.clock import FIRST_DAY, LAST_DAY
 from workflow.commands.projects import duplicate_message, project_identity
@@ -32,19 +33,22 @@ from workflow.io.reading import Table, _blank, _lookup
 from workflow.io.spool import _SLOT, _SLOTS, Checked, Identities, Spool, _spooled, identity_digest
 from workflow.money import ascii_minor, parse_amount
 from workflow.progress import parse_year_plans
+from workflow.rates import to_cny
 from workflow.text import escape_char, listing, restore_formula, unsafe_char
 
 
 def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date, lang: str = "en",
                existing: Identities | None = None, allow_duplicates: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> Checked:
+               progress: Callable[[int, int], None] | None = None,
+               rates: Mapping[int, Mapping[str, Decimal]] | None = None) -> Checked:
     """Check every cell of every row (read one at a time), and return every problem as
     ``{"line", "column", "field", "message"}`` (column: the spreadsheet letter; field: the header as
     written in the file) and the good rows, converted, on a spool.  ``units`` are ``{"code", "name"}``;
     a unit cell may give either.  ``existing`` holds the identities of the projects a new one may
     duplicate (``Service.project_identities``): a row naming the same project (``project_identity``:
     the same folded name and investor), or repeating an earlier row, is refused unless
-    ``allow_duplicates``.
+    ``allow_duplicates``.  ``rates`` (``workflow.rates.read``): a planned investment in USD is valued
+    in CNY at the rate of its row's registration year (else refused); without them it is refused.
 
     Nothing is kept per row but the ``identity_digest`` of its identity (a set).  A repetition is
     found by its digest; the line it repeats (or the code of the project it names) is then found by
@@ -91,6 +95,23 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     width = len(table.headers)
     blank: list[Any] = [None] * (len(_SLOTS) + 1)
     name_slot, investor_slot = _SLOT["name"], _SLOT["investor"]
+    money_slot, on_slot = _SLOT["investment"], _SLOT["registered_on"]
+
+    def in_cny(line: int, out: list[Any]) -> dict | None:
+        """The row's planned investment given in USD, valued in CNY at its registration year's rate
+        (docs/money.md, "Exchange rates"); the problem when it cannot be."""
+        given: Money = out[money_slot]
+        year = (out[on_slot] or today).year
+        rate = (rates or {}).get(year, {}).get(given.currency)
+        at = columns["investment"][0]
+        if rates is None:
+            return _problem(line, at, written["investment"],
+                            Message("planned_investment_is_in_cny", currency=given.currency))
+        if rate is None:
+            return _problem(line, at, written["investment"],
+                            Message("rates_none_for_registration", currency=given.currency, year=year))
+        out[money_slot] = to_cny(given.amount_minor, given.currency, rate)
+        return None
 
     def convert(line: int, cells: list[Any]) -> tuple[list[Any], list[dict] | None]:
         """A row's cells converted (``_SLOTS``, after its line) and its problems (None: none)."""
@@ -104,6 +125,9 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
             except BadInput as exc:
                 row_problems = row_problems or []
                 row_problems.append(_problem(line, i, written[_SLOTS[slot - 1]], exc.as_message()))
+        if out[money_slot].__class__ is Money and (problem := in_cny(line, out)) is not None:
+            row_problems = row_problems or []
+            row_problems.append(problem)
         if count > width:
             for j in range(width, count):
                 if not _blank(cells[j]):
@@ -282,7 +306,7 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: 
 _SCALE = {"": 1, "万": 10_000, "亿": 100_000_000}
 
 
-def _amount(raw: Any, factor: str, lang: str) -> int:
+def _amount(raw: Any, factor: str, lang: str) -> int | Money:
     if isinstance(raw, bool):
         raise BadInput("not_amount")
     if isinstance(raw, int):
@@ -299,7 +323,7 @@ def _amount(raw: Any, factor: str, lang: str) -> int:
         text += factor
     money = parse_amount(text, lang=lang)
     if money.currency != "CNY":
-        raise BadInput("planned_investment_is_in_cny", currency=money.currency)
+        return money  # valued in CNY at the row's registration year's rate (check_rows)
     return money.amount_minor
 
 

@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock, supervision
+from workflow import clock, rates, supervision
 from workflow.errors import BadInput
 from workflow.find import resolve_unit
 from workflow.lights import GREEN, RED, YELLOW, Thresholds, compute_light, findings
 from workflow.periods import Period, Span
+from workflow.reports.compare import comparison, windows
 from workflow.reports.figures import (
     _add_money,
     _change,
@@ -73,7 +74,11 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
     with _read(engine) as conn:
         units = _units(conn, unit)
         snaps = snapshots(conn, w.as_of, t, unit=unit, reasons=False)
-        flows_now, flows_before = _flows(conn, [w, pw], unit)
+        wins = windows(w)  # the year to date, 同比 and 环比 read with the period's own flows
+        flows = _flows(conn, list(wins.values()) if wins else [w, pw], unit)
+        flows_now, flows_before = flows[0], flows[1]
+        compared = comparison(conn, w, unit, units, flows) if wins else None
+        year_rates = exchange_rates(conn, w.as_of.year)
         now = _figures_by_unit(conn, w, unit, t, snaps, flows_now)
         before = _figures_by_unit(conn, pw, unit, t, flows=flows_before)
         spans = series(conn, w, unit)
@@ -95,8 +100,15 @@ def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None 
             "totals": figures_json(totals), "previous": figures_json(previous),
             "change": figures_json(_change(totals, previous)), "units": rows, "progress": planned,
             "signed_investment": {"amount_minor": agreed, "currency": "CNY"},
+            **({"comparison": compared} if compared is not None else {}),
+            **({"exchange_rates": year_rates} if year_rates else {}),
             **({"projects": listed} if listed is not None else {}),
             **({"series": spans} if spans is not None else {})}
+
+
+def exchange_rates(conn: Connection, year: int) -> dict[str, str]:
+    """The exchange rates set for ``year`` (``workflow.rates``): ``{currency: yuan per unit}``, as text."""
+    return {c: str(r) for c, r in rates.read(conn).get(year, {}).items()}
 
 
 def _thresholds_json(t: Thresholds) -> dict:
@@ -204,10 +216,13 @@ def dispatch(engine: Engine, period: Period | Span | str, *, as_of: date | None 
         items, counts = _problems(conn, w.as_of, unit, t, lang, snaps)
         planned = progress(conn, w.as_of, unit, snaps, units, t)
         supervised = _supervision(conn, w, unit, units)
+        compared = comparison(conn, w, unit, units)
+        year_rates = exchange_rates(conn, w.as_of.year)
     return {"report": "dispatch", **w.json(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": {"red": counts[RED], "yellow": counts[YELLOW]},
             "units": _per_unit_counts(units, items), "projects": items, "progress": planned,
-            "supervision": supervised}
+            "supervision": supervised, **({"comparison": compared} if compared is not None else {}),
+            **({"exchange_rates": year_rates} if year_rates else {})}
 
 def _supervision(conn: Connection, w: Window, unit: str | None, units: list[tuple[str | None, str | None]]
                  ) -> dict:
@@ -262,7 +277,9 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
     if unit is not None:
         q = q.where(P.c.unit_code == unit)
     with _read(engine) as conn:
-        _units(conn, unit)
+        units = _units(conn, unit)
+        compared = comparison(conn, w, unit, units)
+        year_rates = exchange_rates(conn, w.as_of.year)
         dates: dict[int, dict] = defaultdict(dict)
         for pid, stage, on in conn.execute(q):
             dates[pid][stage] = _as_date(on)
@@ -293,6 +310,8 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
               "capital_in_place": _sum_lists(x["capital_in_place"] for x in items),
               "investment_completed": _sum_lists(x["investment_completed"] for x in items)}
     return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items,
+            **({"comparison": compared} if compared is not None else {}),
+            **({"exchange_rates": year_rates} if year_rates else {}),
             **({"series": spans} if spans is not None else {})}
 
 
@@ -311,9 +330,18 @@ def _sum_lists(lists: Iterable[list[dict]]) -> list[dict]:
 # --- targets and evaluation (全年一考评) -------------------------------------------------------------
 
 
+def year_to_date(w: Window) -> Window:
+    """What a target of the year is measured against: for a period shorter than a year, the year to
+    date (1 January to the period's end, cut at the as-of date); a year or a span, itself."""
+    if isinstance(w.period, Span) or w.period.kind == "year":
+        return w
+    year = w.period.year
+    return Window(Period(f"{year}-YTD", "year", date(year, 1, 1), w.period.end), w.as_of)
+
+
 def _actuals(conn: Connection, w: Window, unit: str | None) -> dict[str | None, dict[str, int]]:
     out: dict[str | None, dict[str, int]] = {}
-    for u, flow in _flows(conn, [w], unit)[0].items():
+    for u, flow in _flows(conn, [year_to_date(w)], unit)[0].items():
         out[u] = {"signed": flow["signed"], "capital": flow["capital"].get("CNY", 0),
                   "foreign": flow["capital"].get("USD", 0), "investment": flow["investment"].get("CNY", 0)}
     return out
@@ -334,10 +362,10 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     The score is the mean over the unit's targets of the rate capped at 120%, times 100 (so 100
     means every target met exactly, at most 120).  Units are ranked by score, highest first; equal
     scores share a rank (1, 1, 3).  A unit with no target for the year is listed unranked (rank and
-    score null).  A target of 0 is no target.  For a period shorter than a year the rates measure
-    progress against the full-year target.  Each open problem a unit owns at the ladder's
-    ``deduct_min_level`` or more on the as-of date takes ``deduct_points`` off its score (督办扣分,
-    shown as ``problem_deduction``).
+    score null).  A target of 0 is no target.  For a period shorter than a year the actual figure
+    is the year to date (1 January to the period's end) against the full-year target.  Each open
+    problem a unit owns at the ladder's ``deduct_min_level`` or more on the as-of date takes
+    ``deduct_points`` off its score (督办扣分, shown as ``problem_deduction``).
     """
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     w = make_window(period, as_of, today=today, lang=lang)
@@ -380,7 +408,9 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     for i, r in enumerate(ranked):
         r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
     unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
+    measured = year_to_date(w)
     return {"report": "evaluation", **w.json(), "year": w.period.year, "years": list(years), "unit": unit,
+            "actual_from": measured.start.isoformat(), "actual_to": measured.end.isoformat(),
             **({"series": spans} if spans is not None else {}),
             "scoring": {"rate": "actual / target",
                         "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100, less the problem deduction",
