@@ -270,7 +270,7 @@ def test_evaluation_measures_the_year_to_date_against_the_year_target(county, tm
     db = str(tmp_path / "targets.db")
     build(db)
     c = Cli(db)
-    c.admin("targets", "set", "XH", "2026", "--capital", "1亿", ok=True)
+    c.admin("targets", "set", "XH", "2026", "--capital", "1亿", "--reason", "年度目标", ok=True)
     doc = c("report", "evaluation", "--period", "2026-B2", json=True, ok=True).json
     xh = next(u for u in doc["units"] if u["unit"] == "XH")
     # January–April: 2000万 + 300万 = 2300万 of 1亿 (not B2's 300万 alone)
