@@ -188,6 +188,8 @@ def people_list(json: JsonFlag = False) -> None:
 def users_add(
     login: str = typer.Argument(..., help="Login (on PostgreSQL: the database login)."),
     role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The role."),
+    person: str = typer.Option(None, "--person", metavar="LOGIN",
+                               help="The person this login follows up as (their to-do list is the login's)."),
     json: JsonFlag = False,
 ) -> None:
     """Allow a login to act with a role (admin)."""
@@ -200,8 +202,10 @@ def users_add(
         pgroles.check_login_name(login)
         if any(u["login"] == login for u in svc.list_users()):
             raise BadInput("user_already_exists", [{"user": login}], login=login)
+        if person is not None:
+            svc.check_person(person)  # refused before the database login is made
         granted = pgroles.grant_role(svc.engine, login, role)
-    doc = svc.add_user(login, role)
+    doc = svc.add_user(login, role, person)
     if granted is not None:
         doc["granted"] = granted
     emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(doc["role"])))
@@ -211,13 +215,33 @@ def users_add(
 @users_app.command("edit")
 def users_edit(
     login: str = typer.Argument(..., help="The login."),
-    role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
+    role: str = typer.Option(None, "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
+    person: str = typer.Option(None, "--person", metavar="LOGIN",
+                               help="Link the login to the person it follows up as (their to-do list)."),
+    no_person: bool = typer.Option(False, "--no-person", help="Unlink the login from its person."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
-    """Change a login's role (admin); on PostgreSQL its database group follows."""
-    doc = STATE.service().edit_user(login, role, reason=reason)
-    emit_json(doc) if json else say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
+    """Change a login's role or linked person (admin); on PostgreSQL its database group follows."""
+    if person is not None and no_person:
+        raise BadInput("life_person_or_no_person")
+    if role is None and person is None and not no_person:
+        raise BadInput("life_user_edit_nothing")
+    svc = STATE.service()
+    doc: dict = {}
+    if role is not None and person is not None:
+        svc.check_person(person, login)  # a bad --person changes nothing, the role neither
+    if role is not None:
+        doc = svc.edit_user(login, role, reason=reason)
+        if not json:
+            say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
+    if person is not None or no_person:
+        linked = svc.link_person(login, person, reason=reason)
+        doc = {**doc, **linked, "ledger": [e for e in (doc.get("ledger"), linked["ledger"]) if e]}
+        if not json:
+            say(Message("life_user_person", login=login, person=linked["person"] or "-"))
+    if json:
+        emit_json(doc)
 
 
 @users_app.command("disable")

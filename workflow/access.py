@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock
 from workflow.errors import BadInput, NotAllowed, NotFound
+from workflow.find import person_login
 from workflow.gate import is_disabled
 from workflow.tables import app_user as AU
 from workflow.values import identifier
@@ -79,19 +80,54 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
     return role
 
 
-def add_user(engine: Engine, actor: str, login: str, role: str) -> dict:
+def add_user(engine: Engine, actor: str, login: str, role: str, person: str | None = None) -> dict:
+    """Allow ``login`` to act with ``role`` (admin); ``person`` links it to the person it follows up as
+    (their to-do list is the login's, docs/supervision.md)."""
     login = identifier(login, "LOGIN")
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add users")
+        linked = None if person is None else person_login(conn, person, "--person")
         if conn.execute(select(AU.c.login).where(AU.c.login == login)).first():
             raise BadInput("user_already_exists", [{"user": login}], login=login)
-        conn.execute(insert(AU).values(login=login, role=role, created_at=clock.utcnow(), created_by=actor))
-    return {"login": login, "role": role}
+        conn.execute(insert(AU).values(login=login, role=role, created_at=clock.utcnow(), created_by=actor,
+                                       person_login=linked))
+    return {"login": login, "role": role, "person": linked}
+
+
+def check_person(engine: Engine, person: str, login: str | None = None) -> str:
+    """The person ``person`` names (login or full name), NotFound otherwise; with ``login``, also refuses
+    a link the login already has: a caller checks before a change it makes first."""
+    with engine.connect() as conn:
+        linked = person_login(conn, person, "--person")
+        if login is not None and _user(conn, login)["person_login"] == linked:
+            raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
+                           person=linked)
+    return linked
+
+
+def link_person(engine: Engine, actor: str, login: str, person: str | None, reason: str | None = None) -> dict:
+    """Link ``login`` to the person it follows up as, or unlink it (``person`` None) (admin); recorded in
+    the set-up ledger as ``user_edited`` with ``{"person_login": [old, new]}``."""
+    from workflow import ledger
+
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change users")
+        user = _user(conn, login)
+        linked = None if person is None else person_login(conn, person, "--person")
+        if user["person_login"] == linked:
+            raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
+                           person=linked or "-")
+        conn.execute(update(AU).where(AU.c.login == login).values(person_login=linked))
+        entry = ledger.append(conn, actor, "user_edited", login, {"person_login": [user["person_login"], linked]},
+                              reason)
+    return {"login": login, "role": user["role"], "person": linked, "previous_person": user["person_login"],
+            "ledger": entry}
 
 
 def _user(conn: Connection, login: str) -> dict:
-    row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
+    row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled, AU.c.person_login)
+                       .where(AU.c.login == login)).mappings().first()
     if row is None:
         raise NotFound("unknown_user", [{"user": login}], login=login)
     return dict(row)
@@ -159,5 +195,6 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
 
 def list_users(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by, AU.c.disabled).order_by(AU.c.login))
+        rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by, AU.c.disabled,
+                                   AU.c.person_login.label("person")).order_by(AU.c.login))
         return [dict(r) for r in rows.mappings()]

@@ -58,6 +58,7 @@ class AppUser(SQLModel, table=True):
     created_at: datetime
     created_by: str = Field(max_length=80)
     disabled: bool = Field(default=False)  # may read, not write (the migration gives old rows false)
+    person_login: str | None = Field(default=None, max_length=80)  # the person this login follows up as
 
 
 class Project(SQLModel, table=True):
@@ -129,6 +130,20 @@ class Document(SQLModel, table=True):
     number: str = Field(max_length=200)
     effective_on: date
     event_seq: int
+    file_sha256: str | None = Field(default=None, max_length=64)  # an attached scan's content hash
+    file_name: str | None = Field(default=None, max_length=255)
+    file_size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """An attached file's bytes by their SHA-256 (PostgreSQL keeps attachments here; SQLite in a folder
+    beside the database file), base64 text (docs/audit.md, "Attachments")."""
+
+    __tablename__ = "attachment_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: datetime
 
 
 class ScreeningCheck(SQLModel, table=True):
@@ -560,8 +575,8 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "AppUser", "Assignment", "CapitalArrival", "Checkpoint", "CityCounty", "CityEvent", "CityFigure", "CityKey",
-    "CityProject", "Document", "Event", "FollowUp",
+    "AppUser", "Assignment", "AttachmentBlob", "CapitalArrival", "Checkpoint", "CityCounty", "CityEvent",
+    "CityFigure", "CityKey", "CityProject", "Document", "Event", "FollowUp",
     "InvestmentCompleted", "Person", "Problem", "ProblemAction", "Project", "Rule", "ScreeningCheck",
     "Setting", "SupervisionLetter", "Target", "Unit", "YearPlan",
 ]

@@ -82,9 +82,17 @@ class Service:
     def require(self, conn: Connection, roles: Iterable[str], what: str, *, disabled: bool | None = None) -> str:
         return access.require(conn, self.actor, roles, what, self._roles, disabled=disabled)
 
-    def add_user(self, login: str, role: str) -> dict:
+    def add_user(self, login: str, role: str, person: str | None = None) -> dict:
         self._roles.pop(login, None)
-        return access.add_user(self.engine, self.actor, login, role)
+        return access.add_user(self.engine, self.actor, login, role, person)
+
+    def check_person(self, person: str, login: str | None = None) -> str:
+        """The person's login (NotFound otherwise); with ``login``, refuses the link it already has."""
+        return access.check_person(self.engine, person, login)
+
+    def link_person(self, login: str, person: str | None, *, reason: str | None = None) -> dict:
+        """Link a login to the person it follows up as (None: unlink); admin, in the ledger."""
+        return access.link_person(self.engine, self.actor, login, person, reason)
 
     def bootstrap_admin(self, login: str) -> bool:
         self._roles.pop(login, None)
