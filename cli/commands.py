@@ -566,7 +566,51 @@ def _asking_on_duplicate(json: bool, allow: bool, write):
         return write(True)
 
 
+def _asking_if_implausible(json: bool, confirm: bool, write):
+    """``write(confirm)``; an Implausible refusal asks on a terminal whether to record it anyway (off a
+    terminal, or with --json, it stands: exit 3 naming why)."""
+    from workflow.errors import Implausible
+
+    try:
+        return write(confirm)
+    except Implausible as exc:
+        if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+            raise
+        from cli.interactive import confirm as ask
+        from workflow.i18n import is_zh
+
+        zh = is_zh(STATE.lang)
+        err().print(exc.text(STATE.lang), markup=False)
+        if not ask("金额无误，仍要记录？" if zh else "The amount is right: record it?", zh, default=False):
+            say(Message("nothing_changed"))
+            raise typer.Exit(0) from None
+        return write(True)
+
+
 capital_app = group("Capital in place (到位资金).")
+
+
+@capital_app.command("plausible")
+def capital_plausible(
+    pct: int = typer.Argument(None, help="Largest tranche, % of the planned investment, recorded without "
+                                         "asking (0: no check); omit to show."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    effective_from: str = typer.Option(None, "--from", metavar="DATE", help="In force from this date (default today)."),
+    json: JsonFlag = False,
+) -> None:
+    """Show or set (admin; a set-up ledger entry) the plausible size of one capital tranche."""
+    from workflow.values import day as parse_day
+
+    svc = STATE.service(write=pct is not None)
+    if pct is None:
+        value = svc.tranche_plausible()
+    else:
+        start = None if effective_from is None else parse_day(effective_from, "--from")
+        value = svc.set_tranche_plausible(pct, reason=reason, effective_on=start)
+    if json:
+        emit_json({"tranche_plausible_pct": value})
+    else:
+        say(Message("capital_plausible_pct", pct=value) if value else Message("capital_plausible_off"))
 
 
 @capital_app.command("add")
@@ -579,17 +623,24 @@ def capital_add(
     allow_duplicate: AllowDuplicate = False,
     late: LateFlag = False,
     reason: LateReason = None,
+    confirm: bool = typer.Option(False, "--confirm", help="Record an implausible amount (capital in place above "
+                                 "the planned investment, or a tranche above the plausible share of it)."),
     json: JsonFlag = False,
 ) -> None:
     """Record a capital arrival; the first on a signed project fires `fund` (coordinator).  The same
     amount, currency and date as an earlier entry asks on a terminal, else is refused (exit 2) unless
-    --allow-duplicate."""
+    --allow-duplicate; an implausible amount asks on a terminal, else is refused (exit 3) unless
+    --confirm."""
     money = _amount(amount)
     day = _on(on)
+
+    def write(allow: bool, sure: bool):
+        return STATE.service().add_capital(code, money.amount_minor, money.currency, on=day, source=source,
+                                           expect_version=expect_version, allow_duplicate=allow, confirm=sure)
+
     with _late(late, reason):
-        res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
-            code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
-            allow_duplicate=allow))
+        res = _asking_on_duplicate(json, allow_duplicate,
+                                   lambda allow: _asking_if_implausible(json, confirm, lambda sure: write(allow, sure)))
 
     _write_result(res, json, Message("capital", code=code, amount={"amount_minor": money.amount_minor,
                                                                    "currency": money.currency}))

@@ -206,12 +206,20 @@ class Service:
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
                     source: str | None = None, expect_version: int | None = None,
-                    allow_duplicate: bool = False) -> WriteResult:
-        """Record a capital arrival; the first one on a signed project fires ``fund`` with it."""
+                    allow_duplicate: bool = False, confirm: bool = False) -> WriteResult:
+        """Record a capital arrival; the first one on a signed project fires ``fund`` with it.  An
+        implausible amount is refused (exit 3) unless ``confirm``."""
         return self._run(code, commands.add_capital, records="capital", what="record capital",
                          expect_version=expect_version,
                          amount_minor=amount_minor, currency=currency, source=source, on=effective(on),
-                         allow_duplicate=allow_duplicate)
+                         allow_duplicate=allow_duplicate, confirm=confirm)
+
+    def set_tranche_plausible(self, pct: int, *, reason: str | None = None, effective_on: date | None = None) -> int:
+        return settings.set_tranche_plausible(self.engine, self.actor, pct, reason=reason, effective_on=effective_on)
+
+    def tranche_plausible(self, as_of: date | None = None) -> int:
+        with self.engine.connect() as conn:
+            return settings.tranche_plausible_pct(conn, as_of)
 
     def add_investment(self, code: str, amount_minor: int, currency: str = "CNY", *,
                        on: date | None = None, expect_version: int | None = None,

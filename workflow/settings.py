@@ -42,6 +42,7 @@ LADDER_PREFIX = "supervision."
 DOCUMENTS_PREFIX = "documents."  # the office's document settings (workflow/office.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
+TRANCHE_PLAUSIBLE_KEY = "capital.tranche_plausible_pct"  # a capital tranche above this share asks (docs/money.md)
 KIND = "setting"  # the kind of the set-up ledger's settings entries
 ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upgrade to schema 0007
 
@@ -49,7 +50,8 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
     document settings)?"""
-    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY)
+    return key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX)) or key in (TOP_LEADER, UNDO_WINDOW_KEY,
+                                                                                      TRANCHE_PLAUSIBLE_KEY)
 
 
 # --- the ledger and its projection -------------------------------------------------------------------
@@ -274,6 +276,32 @@ def set_undo_window(engine: Engine, actor: str, days: int, *, reason: str | None
         require(conn, actor, ADMIN, "change the undo window")
         record(conn, actor, "undo", {UNDO_WINDOW_KEY: str(days)}, day, (reason or "").strip() or None)
         return undo_window_days(conn, day)
+
+
+TRANCHE_PLAUSIBLE_DEFAULT = 50  # a tranche above half the planned investment asks for confirmation
+
+
+def tranche_plausible_pct(conn: Connection, as_of: date | None = None) -> int:
+    """The largest capital tranche that passes without confirmation on ``as_of``, as a percentage of the
+    project's planned investment (default 50; 0 turns the check off) (docs/money.md, "Plausibility")."""
+    value = in_force(conn, as_of, TRANCHE_PLAUSIBLE_KEY).get(TRANCHE_PLAUSIBLE_KEY, (None,))[0]
+    try:
+        return TRANCHE_PLAUSIBLE_DEFAULT if value is None else max(0, int(value))
+    except ValueError:
+        return TRANCHE_PLAUSIBLE_DEFAULT
+
+
+def set_tranche_plausible(engine: Engine, actor: str, pct: int, *, reason: str | None = None,
+                          effective_on: date | None = None) -> int:
+    """Store the plausible tranche share (admin), in force from ``effective_on`` (default today); a set-up
+    ledger entry.  0 turns the tranche check off; at most 100."""
+    if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 100:
+        raise BadInput("capital_plausible_pct_range", pct=pct)
+    day = effective_on or clock.today()
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change the plausible tranche")
+        record(conn, actor, "capital", {TRANCHE_PLAUSIBLE_KEY: str(pct)}, day, (reason or "").strip() or None)
+        return tranche_plausible_pct(conn, day)
 
 
 # --- the escalation ladder of supervision (督办) ----------------------------------------------------
