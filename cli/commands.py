@@ -13,6 +13,7 @@ import typer
 from cli.context import STATE, emit_json, err, is_terminal, say
 from cli.options import (
     AllowDuplicate,
+    AttachmentFile,
     ExpectVersion,
     JsonFlag,
     LateFlag,
@@ -537,12 +538,32 @@ def doc_add(
     expect_version: ExpectVersion = None,
     late: LateFlag = False,
     reason: LateReason = None,
+    file: str = typer.Option(None, "--file", metavar="FILE",
+                             help="Attach this file (a scan, at most 20 MiB), stored by its SHA-256."),
     json: JsonFlag = False,
 ) -> None:
-    """Record a document (coordinator)."""
+    """Record a document (coordinator), with its scan attached (--file)."""
     with _late(late, reason):
-        res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
+        res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version,
+                                           file=file)
     _write_result(res, json, Message("recorded", code=code, kind=kind, number=number))
+
+
+@doc_app.command("export")
+def doc_export(
+    code: str = typer.Argument(..., help="Project code."),
+    kind: str = typer.Argument(..., metavar="KIND", help="The document kind, e.g. contract."),
+    number: str = typer.Option(None, "--number", metavar="N",
+                               help="Which document, when the project has files of several numbers of KIND."),
+    output: AttachmentFile = None,
+    json: JsonFlag = False,
+) -> None:
+    """Give back the file attached to a document, checked against its hash (reads only)."""
+    if output is None:
+        raise BadInput("give_output_file")
+    doc = STATE.service(write=False).export_document(code, kind, output, number=number)
+    emit_json(doc) if json else say(Message("attach_exported", code=doc["code"], kind=doc["kind"],
+                                            number=doc["number"], output=doc["output"]))
 
 
 def _asking_on_duplicate(json: bool, allow: bool, write):

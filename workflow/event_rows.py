@@ -73,7 +73,10 @@ def _read_check(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: 
 
 def _read_document(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                    paused: frozenset[str], target_on: date | None) -> Event:
-    return DocumentRecorded(on, p["document"], p["number"])
+    f = p.get("file")
+    if f is None:
+        return DocumentRecorded(on, p["document"], p["number"])
+    return DocumentRecorded(on, p["document"], p["number"], f["sha256"], f["name"], int(f["size"]))
 
 
 def _read_capital(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],

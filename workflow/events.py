@@ -225,13 +225,23 @@ class CheckRecorded(Event):
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecorded(Event):
+    """A document recorded; with an attached file (``doc add --file``) its SHA-256, name and size
+    (docs/audit.md, "Attachments").  The payload carries ``file`` only when one is attached, so the
+    payload (and hash) of a plain document is what it always was."""
+
     kind: ClassVar[str] = "document"
     touches_facts: ClassVar[bool] = True
     document: str
     number: str
+    file_sha256: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
 
     def payload(self) -> dict[str, Any]:
-        return {"document": self.document, "number": self.number}
+        payload: dict[str, Any] = {"document": self.document, "number": self.number}
+        if self.file_sha256 is not None:
+            payload["file"] = {"sha256": self.file_sha256, "name": self.file_name, "size": self.file_size}
+        return payload
 
     def apply(self, project: Any, facts: Facts | None) -> None:
         if facts is not None:
@@ -239,7 +249,8 @@ class DocumentRecorded(Event):
 
     def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
         return [("document", {"project_id": project_id, "kind": self.document, "number": self.number,
-                              "effective_on": self.on, "event_seq": seq})]
+                              "effective_on": self.on, "event_seq": seq, "file_sha256": self.file_sha256,
+                              "file_name": self.file_name, "file_size": self.file_size})]
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ COMPARED_FIELDS = tuple(f for f in PROJECT_FIELDS if f not in CHAIN_FIELDS)
 # The side tables and the columns their rows are compared by (``event_seq`` identifies a row).
 DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "screening_check": ("item", "result", "note", "effective_on"),
-    "document": ("kind", "number", "effective_on"),
+    "document": ("kind", "number", "effective_on", "file_sha256", "file_name", "file_size"),
     "capital_arrival": ("amount_minor", "currency", "effective_on", "source"),
     "investment_completed": ("amount_minor", "currency", "effective_on"),
     "followup": ("note", "effective_on", "actor", "contact", "next_step", "next_on"),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, directory, find, settings, supervision, views
+from workflow import access, attachments, directory, find, settings, supervision, views
 from workflow.access import roles_for
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
@@ -199,10 +199,16 @@ class Service:
                          item=item, result=outcome, note=note, on=effective(on))
 
     def add_document(self, code: str, kind: str, number: str, *, on: date | None = None,
-                     expect_version: int | None = None) -> WriteResult:
+                     expect_version: int | None = None, file: Any = None) -> WriteResult:
+        """Record a document; ``file`` (a path) attaches a scan, stored by its hash (docs/audit.md)."""
+        attachment = None if file is None else attachments.read(file)
         return self._run(code, commands.add_document, records="document", what="record documents",
                          expect_version=expect_version,
-                         kind=kind, number=number, on=effective(on))
+                         kind=kind, number=number, on=effective(on), attachment=attachment)
+
+    def export_document(self, code: str, kind: str, output: Any, *, number: str | None = None) -> dict:
+        """Write the file attached to a document of ``code`` to ``output`` (a new file)."""
+        return attachments.export(self.engine, code, kind, number, output)
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
                     source: str | None = None, expect_version: int | None = None,

@@ -278,12 +278,12 @@ def set_undo_window(engine: Engine, actor: str, days: int, *, reason: str | None
         return undo_window_days(conn, day)
 
 
-TRANCHE_PLAUSIBLE_DEFAULT = 50  # a tranche above half the planned investment asks for confirmation
+TRANCHE_PLAUSIBLE_DEFAULT = 80  # a tranche above 80% of the planned investment asks for confirmation
 
 
 def tranche_plausible_pct(conn: Connection, as_of: date | None = None) -> int:
     """The largest capital tranche that passes without confirmation on ``as_of``, as a percentage of the
-    project's planned investment (default 50; 0 turns the check off) (docs/money.md, "Plausibility")."""
+    project's planned investment (default 80; 0 turns the check off) (docs/money.md, "Plausibility")."""
     value = in_force(conn, as_of, TRANCHE_PLAUSIBLE_KEY).get(TRANCHE_PLAUSIBLE_KEY, (None,))[0]
     try:
         return TRANCHE_PLAUSIBLE_DEFAULT if value is None else max(0, int(value))

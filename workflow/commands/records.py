@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from workflow import words
+from workflow import attachments, words
+from workflow.attachments import Attachment
 from workflow.commands.common import auto_transitions, check_money_duplicate, check_on, check_stage_allows, definition
 from workflow.errors import BadInput, Implausible, NotAllowed
 from workflow.events import CapitalArrived, CheckRecorded, DocumentRecorded, FollowedUp, InvestmentRecorded
@@ -33,12 +34,20 @@ def record_check(txn: Txn, proj: ProjectRow, *, item: str, result: str, on: date
     auto_transitions(txn, proj, on)
 
 
-def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date) -> None:
+def add_document(txn: Txn, proj: ProjectRow, *, kind: str, number: str, on: date,
+                 attachment: Attachment | None = None) -> None:
+    """A document recorded; ``attachment`` (a file read by ``attachments.read``) is stored under its
+    hash and the hash, name and size go into the event (docs/audit.md, "Attachments")."""
     kind = words.documents(definition(proj)).parse(kind, "KIND")
     number = required(number, "NUMBER", NUMBER_LIMIT)
     check_stage_allows(proj, f"document:{kind}")
     check_on(txn, proj, on, transition=False)
-    txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
+    if attachment is None:
+        txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number))
+    else:
+        attachments.store(txn.conn, attachment)
+        txn.emit(proj, DocumentRecorded(on=on, document=kind, number=number, file_sha256=attachment.sha256,
+                                        file_name=attachment.name, file_size=attachment.size))
     auto_transitions(txn, proj, on)
 
 
