@@ -24,6 +24,7 @@ from cli import (
     io_cmds,
     panels,
     params,
+    performance_cmds,
     plan_cmds,
     report_cmds,
     rules_cmds,
@@ -92,7 +93,7 @@ def root(
 
 # The commands, in the order ``pipeline --help`` lists them.
 for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, rules_cmds, shell_cmds, plan_cmds, undo_cmds,
-                supervision_cmds, city_cmds):
+                supervision_cmds, city_cmds, performance_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 

@@ -25,7 +25,7 @@ ADMIN = ("admin",)
 # What the writers record on a project: every kind of history event but the admin's own two.
 _PROJECT_KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
                   "assignment", "problem", "problem_update", "problem_extend", "problem_close", "problem_reopen",
-                  "letter", "year_plan")
+                  "letter", "year_plan", "commitment", "performance")
 # The one permission table: role -> what it may record on a project (the kinds of history events) and
 # do besides (``undo`` its own latest entries, ``apply_rules``).  Single writes (``workflow.service``),
 # batches (``workflow.bulk``) and the replay of ``audit verify`` (which judges each event's actor) all

@@ -13,6 +13,7 @@ from workflow.events import (
     Assigned,
     CapitalArrived,
     CheckRecorded,
+    CommitmentSet,
     Corrected,
     DocumentRecorded,
     Edited,
@@ -20,6 +21,7 @@ from workflow.events import (
     FollowedUp,
     InvestmentRecorded,
     LetterIssued,
+    PerformanceReported,
     ProblemActed,
     ProblemOpened,
     Registered,
@@ -116,6 +118,18 @@ def _read_year_plan(trigger: Any, from_stage: Any, to_stage: Any, on: date, reas
     return YearPlanSet(on=on, year=int(p["year"]), amount_minor=int(p["amount_minor"]), currency=p["currency"])
 
 
+def _read_commitment(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                     paused: frozenset[str], target_on: date | None) -> Event:
+    to_year = p["to_year"]
+    return CommitmentSet(on=on, commitment_kind=p["kind"], per_year=int(p["per_year"]), from_year=int(p["from_year"]),
+                         to_year=None if to_year is None else int(to_year))
+
+
+def _read_performance(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                      paused: frozenset[str], target_on: date | None) -> Event:
+    return PerformanceReported(on=on, year=int(p["year"]), performance_kind=p["kind"], value=int(p["value"]))
+
+
 def _read_letter(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                  paused: frozenset[str], target_on: date | None) -> Event:
     return LetterIssued(on=on, problem=int(p["problem"]), level=int(p["level"]), year=int(p["year"]),
@@ -151,6 +165,7 @@ ROW_READERS: dict[str, RowReader] = {
     "followup": _read_followup, "problem": _read_problem,
     **{f"problem_{action}": _problem_reader(action) for action in PROBLEM_ACTIONS},
     "year_plan": _read_year_plan, "letter": _read_letter,
+    "commitment": _read_commitment, "performance": _read_performance,
     "assignment": _assignment_reader("assignment"), "reassignment": _assignment_reader("reassignment"),
     "correction": _read_correction,
 }

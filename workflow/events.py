@@ -307,6 +307,45 @@ class YearPlanSet(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CommitmentSet(Event):
+    """A contract commitment (履约承诺): ``per_year`` of ``commitment_kind`` each year from ``from_year``
+    to ``to_year`` (None: open-ended); a later one of the same kind replaces it for the years it covers
+    (docs/lights-and-reports.md, "履约")."""
+
+    kind: ClassVar[str] = "commitment"
+    commitment_kind: str
+    per_year: int
+    from_year: int
+    to_year: int | None
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": self.commitment_kind, "per_year": self.per_year, "from_year": self.from_year,
+                "to_year": self.to_year}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("commitment", {"project_id": project_id, "kind": self.commitment_kind, "per_year": self.per_year,
+                                "from_year": self.from_year, "to_year": self.to_year, "effective_on": self.on,
+                                "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceReported(Event):
+    """A yearly actual (履约实绩) of one kind; a later one for the same year and kind replaces it."""
+
+    kind: ClassVar[str] = "performance"
+    year: int
+    performance_kind: str
+    value: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"year": self.year, "kind": self.performance_kind, "value": self.value}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("performance", {"project_id": project_id, "year": self.year, "kind": self.performance_kind,
+                                 "value": self.value, "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
 class FollowedUp(Event):
     """A follow-up note; it may name the contact, promise a next step and the date of the next
     follow-up (``next_on``).  The payload carries those keys only when given, so the payload (and

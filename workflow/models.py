@@ -192,6 +192,36 @@ class YearPlan(SQLModel, table=True):
     event_seq: int
 
 
+class Commitment(SQLModel, table=True):
+    """A contract commitment (履约承诺) of a project, one row per ``commitment`` event: ``per_year`` of
+    ``kind`` each year from ``from_year`` to ``to_year`` (None: open-ended); the newest row of a kind
+    covering a year is the commitment in force (docs/lights-and-reports.md, "履约")."""
+
+    __tablename__ = "commitment"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=20)  # output_value | tax | jobs | land_intensity | investment
+    per_year: int = Field(sa_column=Column(BigInteger, nullable=False))  # CNY fen; jobs: people
+    from_year: int
+    to_year: int | None = None
+    effective_on: date
+    event_seq: int
+
+
+class PerformanceReport(SQLModel, table=True):
+    """A yearly actual (履约实绩) of a project, one row per ``performance`` event: the newest row of a
+    project, year and kind is the actual."""
+
+    __tablename__ = "performance"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    year: int = Field(index=True)
+    kind: str = Field(max_length=20)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))  # CNY fen; jobs: people
+    effective_on: date
+    event_seq: int
+
+
 class FollowUp(SQLModel, table=True):
     __tablename__ = "followup"
     id: int | None = Field(default=None, primary_key=True)
@@ -575,7 +605,8 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "AppUser", "Assignment", "AttachmentBlob", "CapitalArrival", "Checkpoint", "CityCounty", "CityEvent",
+    "AppUser", "Assignment", "AttachmentBlob", "CapitalArrival", "Commitment", "PerformanceReport", "Checkpoint",
+    "CityCounty", "CityEvent",
     "CityFigure", "CityKey", "CityProject", "Document", "Event", "FollowUp",
     "InvestmentCompleted", "Person", "Problem", "ProblemAction", "Project", "Rule", "ScreeningCheck",
     "Setting", "SupervisionLetter", "Target", "Unit", "YearPlan",

@@ -70,6 +70,8 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "problem_action": ("problem_id", "action", "text", "due_on", "effective_on", "actor"),
     "supervision_letter": ("year", "serial", "number", "problem_id", "level", "addressee", "issued_on", "actor"),
     "year_plan": ("year", "amount_minor", "currency", "effective_on"),
+    "commitment": ("kind", "per_year", "from_year", "to_year", "effective_on"),
+    "performance": ("year", "kind", "value", "effective_on"),
 }
 
 _FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's

@@ -220,6 +220,32 @@ class Service:
                          amount_minor=amount_minor, currency=currency, source=source, on=effective(on),
                          allow_duplicate=allow_duplicate, confirm=confirm)
 
+    def add_commitment(self, code: str, kind: str, per_year: Any, from_year: Any, to_year: Any = None, *,
+                       on: date | None = None, expect_version: int | None = None) -> WriteResult:
+        """A contract commitment (履约承诺) of ``code``: ``per_year`` of ``kind`` from ``from_year``."""
+        return self._run(code, commands.add_commitment, records="commitment", what="record commitments",
+                         expect_version=expect_version, kind=kind, per_year=per_year, from_year=from_year,
+                         to_year=to_year, on=effective(on))
+
+    def add_performance(self, code: str, year: Any, kind: str, value: Any, *, on: date | None = None,
+                        expect_version: int | None = None) -> WriteResult:
+        """A yearly actual (履约实绩) of ``code``."""
+        return self._run(code, commands.add_performance, records="performance", what="record actuals",
+                         expect_version=expect_version, year=year, kind=kind, value=value, on=effective(on))
+
+    def performance_settings(self, as_of: date | None = None) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return settings.performance_settings(conn, as_of)
+
+    def set_performance(self, values: Mapping[str, int], *, reason: str | None = None,
+                        effective_on: date | None = None) -> dict[str, int]:
+        return settings.set_performance(self.engine, self.actor, values, reason=reason, effective_on=effective_on)
+
+    def performance_report(self, year: int, *, as_of: date | None = None, unit: str | None = None) -> dict:
+        from workflow.reports.performance import report
+
+        return report(self.engine, year, as_of=as_of, unit=find.resolve_unit(self.engine, unit))
+
     def set_tranche_plausible(self, pct: int, *, reason: str | None = None, effective_on: date | None = None) -> int:
         return settings.set_tranche_plausible(self.engine, self.actor, pct, reason=reason, effective_on=effective_on)
 

@@ -230,6 +230,33 @@ year_plan = Table(
 )
 
 
+commitment = Table(
+    "commitment",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("per_year", BigInteger(), nullable=False),
+    Column("from_year", Integer(), nullable=False),
+    Column("to_year", Integer(), nullable=True),
+    Column("effective_on", Date(), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
+performance = Table(
+    "performance",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False, index=True),
+    Column("year", Integer(), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("value", BigInteger(), nullable=False),
+    Column("effective_on", Date(), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
 followup = Table(
     "followup",
     metadata,
@@ -462,6 +489,7 @@ city_figure = Table(
 )
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
-           "attachment_blob", "screening_check", "capital_arrival", "investment_completed", "year_plan", "followup",
-           "problem", "problem_action", "supervision_letter", "rule", "assignment", "target", "checkpoint",
-           "ledger", "setting", "city_key", "city_county", "city_event", "city_project", "city_figure"]
+           "attachment_blob", "screening_check", "capital_arrival", "investment_completed", "year_plan",
+           "commitment", "performance", "followup", "problem", "problem_action", "supervision_letter", "rule",
+           "assignment", "target", "checkpoint", "ledger", "setting", "city_key", "city_county", "city_event",
+           "city_project", "city_figure"]
