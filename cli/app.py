@@ -25,6 +25,7 @@ from cli import (
     lists_cmds,
     panels,
     params,
+    performance_cmds,
     plan_cmds,
     rates_cmds,
     report_cmds,
@@ -95,7 +96,7 @@ def root(
 
 # The commands, in the order ``pipeline --help`` lists them.
 for _module in (schema_cmds, audit_cmds, commands, io_cmds, report_cmds, lists_cmds, rules_cmds, shell_cmds, plan_cmds,
-                undo_cmds, supervision_cmds, city_cmds, versions_cmds, rates_cmds):
+                undo_cmds, supervision_cmds, city_cmds, versions_cmds, rates_cmds, performance_cmds):
     _module.register(app)
 panels.assign(app)  # the help panels (cli/panels.py)
 

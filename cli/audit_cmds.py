@@ -497,16 +497,18 @@ def audit_checkpoints(json: JsonFlag = False) -> None:
 def audit_verify(
     digest: str = typer.Option(None, "--digest", metavar="D",
                                help="A digest printed by `audit checkpoint`: prove nothing it covers changed."),
+    files: bool = typer.Option(False, "--files", help="Also check every attached file against its recorded hash."),
     json: JsonFlag = False,
 ) -> None:
-    """Recompute every chain and check the project rows; with --digest, prove the checkpoint still holds.
+    """Recompute every chain and check the project rows; with --digest, prove the checkpoint still holds;
+    with --files, check every attached file.
 
     Exits 7 listing every failure (project, event, what is wrong); changes nothing."""
     from workflow import audit
 
     engine = _read_engine()
     with _progress("verify") as progress:
-        report = audit.verify(engine, digest=digest, progress=progress)
+        report = audit.verify(engine, digest=digest, progress=progress, files=files)
     if json:
         emit_json(report)
         if not report["ok"]:
@@ -523,6 +525,8 @@ def audit_verify(
             which = t("digest", lang) if d["given"] else t("latest_checkpoint", lang)
             out().print(f"{which} {d['digest']}: {t('covers', lang)} {d['covered_events']} {t('events', lang)}, "
                         f"{t('unchanged', lang)}", highlight=False)
+        if files:
+            say(Message("attach_files_ok", n=report["files"]))
         return
     from cli.render import print_rows
 

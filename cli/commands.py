@@ -13,6 +13,7 @@ import typer
 from cli.context import STATE, emit_json, err, is_terminal, say
 from cli.options import (
     AllowDuplicate,
+    AttachmentFile,
     ExpectVersion,
     JsonFlag,
     LateFlag,
@@ -192,6 +193,8 @@ def users_add(
     login: str = typer.Argument(..., help="Login (on PostgreSQL: the database login)."),
     role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The role."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    person: str = typer.Option(None, "--person", metavar="LOGIN",
+                               help="The person this login follows up as (their to-do list is the login's)."),
     json: JsonFlag = False,
 ) -> None:
     """Allow a login to act with a role (admin)."""
@@ -204,8 +207,10 @@ def users_add(
         pgroles.check_login_name(login)
         if any(u["login"] == login for u in svc.list_users()):
             raise BadInput("user_already_exists", [{"user": login}], login=login)
+        if person is not None:
+            svc.check_person(person)  # refused before the database login is made
         granted = pgroles.grant_role(svc.engine, login, role)
-    doc = svc.add_user(login, role, reason=reason)
+    doc = svc.add_user(login, role, person, reason=reason)
     if granted is not None:
         doc["granted"] = granted
     emit_json(doc) if json else say(_msg("user_role", login=login, role=_t(doc["role"])))
@@ -215,13 +220,33 @@ def users_add(
 @users_app.command("edit")
 def users_edit(
     login: str = typer.Argument(..., help="The login."),
-    role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
+    role: str = typer.Option(None, "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
+    person: str = typer.Option(None, "--person", metavar="LOGIN",
+                               help="Link the login to the person it follows up as (their to-do list)."),
+    no_person: bool = typer.Option(False, "--no-person", help="Unlink the login from its person."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
-    """Change a login's role (admin); on PostgreSQL its database group follows."""
-    doc = STATE.service().edit_user(login, role, reason=reason)
-    emit_json(doc) if json else say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
+    """Change a login's role or linked person (admin); on PostgreSQL its database group follows."""
+    if person is not None and no_person:
+        raise BadInput("life_person_or_no_person")
+    if role is None and person is None and not no_person:
+        raise BadInput("life_user_edit_nothing")
+    svc = STATE.service()
+    doc: dict = {}
+    if role is not None and person is not None:
+        svc.check_person(person, login)  # a bad --person changes nothing, the role neither
+    if role is not None:
+        doc = svc.edit_user(login, role, reason=reason)
+        if not json:
+            say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
+    if person is not None or no_person:
+        linked = svc.link_person(login, person, reason=reason)
+        doc = {**doc, **linked, "ledger": [e for e in (doc.get("ledger"), linked["ledger"]) if e]}
+        if not json:
+            say(Message("life_user_person", login=login, person=linked["person"] or "-"))
+    if json:
+        emit_json(doc)
 
 
 @users_app.command("disable")
@@ -516,12 +541,32 @@ def doc_add(
     expect_version: ExpectVersion = None,
     late: LateFlag = False,
     reason: LateReason = None,
+    file: str = typer.Option(None, "--file", metavar="FILE",
+                             help="Attach this file (a scan, at most 20 MiB), stored by its SHA-256."),
     json: JsonFlag = False,
 ) -> None:
-    """Record a document (coordinator)."""
+    """Record a document (coordinator), with its scan attached (--file)."""
     with _late(late, reason):
-        res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version)
+        res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version,
+                                           file=file)
     _write_result(res, json, Message("recorded", code=code, kind=kind, number=number))
+
+
+@doc_app.command("export")
+def doc_export(
+    code: str = typer.Argument(..., help="Project code."),
+    kind: str = typer.Argument(..., metavar="KIND", help="The document kind, e.g. contract."),
+    number: str = typer.Option(None, "--number", metavar="N",
+                               help="Which document, when the project has files of several numbers of KIND."),
+    output: AttachmentFile = None,
+    json: JsonFlag = False,
+) -> None:
+    """Give back the file attached to a document, checked against its hash (reads only)."""
+    if output is None:
+        raise BadInput("give_output_file")
+    doc = STATE.service(write=False).export_document(code, kind, output, number=number)
+    emit_json(doc) if json else say(Message("attach_exported", code=doc["code"], kind=doc["kind"],
+                                            number=doc["number"], output=doc["output"]))
 
 
 def _asking_on_duplicate(json: bool, allow: bool, write):
@@ -545,7 +590,51 @@ def _asking_on_duplicate(json: bool, allow: bool, write):
         return write(True)
 
 
+def _asking_if_implausible(json: bool, confirm: bool, write):
+    """``write(confirm)``; an Implausible refusal asks on a terminal whether to record it anyway (off a
+    terminal, or with --json, it stands: exit 3 naming why)."""
+    from workflow.errors import Implausible
+
+    try:
+        return write(confirm)
+    except Implausible as exc:
+        if json or not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+            raise
+        from cli.interactive import confirm as ask
+        from workflow.i18n import is_zh
+
+        zh = is_zh(STATE.lang)
+        err().print(exc.text(STATE.lang), markup=False)
+        if not ask("金额无误，仍要记录？" if zh else "The amount is right: record it?", zh, default=False):
+            say(Message("nothing_changed"))
+            raise typer.Exit(0) from None
+        return write(True)
+
+
 capital_app = group("Capital in place (到位资金).")
+
+
+@capital_app.command("plausible")
+def capital_plausible(
+    pct: int = typer.Argument(None, help="Largest tranche, % of the planned investment, recorded without "
+                                         "asking (0: no check); omit to show."),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    effective_from: str = typer.Option(None, "--from", metavar="DATE", help="In force from this date (default today)."),
+    json: JsonFlag = False,
+) -> None:
+    """Show or set (admin; a set-up ledger entry) the plausible size of one capital tranche."""
+    from workflow.values import day as parse_day
+
+    svc = STATE.service(write=pct is not None)
+    if pct is None:
+        value = svc.tranche_plausible()
+    else:
+        start = None if effective_from is None else parse_day(effective_from, "--from")
+        value = svc.set_tranche_plausible(pct, reason=reason, effective_on=start)
+    if json:
+        emit_json({"tranche_plausible_pct": value})
+    else:
+        say(Message("capital_plausible_pct", pct=value) if value else Message("capital_plausible_off"))
 
 
 @capital_app.command("add")
@@ -558,17 +647,24 @@ def capital_add(
     allow_duplicate: AllowDuplicate = False,
     late: LateFlag = False,
     reason: LateReason = None,
+    confirm: bool = typer.Option(False, "--confirm", help="Record an implausible amount (capital in place above "
+                                 "the planned investment, or a tranche above the plausible share of it)."),
     json: JsonFlag = False,
 ) -> None:
     """Record a capital arrival; the first on a signed project fires `fund` (coordinator).  The same
     amount, currency and date as an earlier entry asks on a terminal, else is refused (exit 2) unless
-    --allow-duplicate."""
+    --allow-duplicate; an implausible amount asks on a terminal, else is refused (exit 3) unless
+    --confirm."""
     money = _amount(amount)
     day = _on(on)
+
+    def write(allow: bool, sure: bool):
+        return STATE.service().add_capital(code, money.amount_minor, money.currency, on=day, source=source,
+                                           expect_version=expect_version, allow_duplicate=allow, confirm=sure)
+
     with _late(late, reason):
-        res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_capital(
-            code, money.amount_minor, money.currency, on=day, source=source, expect_version=expect_version,
-            allow_duplicate=allow))
+        res = _asking_on_duplicate(json, allow_duplicate,
+                                   lambda allow: _asking_if_implausible(json, confirm, lambda sure: write(allow, sure)))
 
     _write_result(res, json, Message("capital", code=code, amount={"amount_minor": money.amount_minor,
                                                                    "currency": money.currency}))

@@ -42,6 +42,10 @@ OutputFile = Annotated[Path | None, _output_option("Write the formatted output t
 # A county bundle (``pipeline bundle export``): created exclusively, never through a symbolic link.
 BundleFile = Annotated[Path | None, _output_option("The bundle file to write (required).", "FILE")]
 
+# An attached file given back (``pipeline doc export``): a new file, created exclusively.
+AttachmentFile = Annotated[Path | None, _output_option("A new file to write the attachment to (never overwritten; "
+                                                      "required).", "FILE")]
+
 # The formats each kind of command writes (``cli.output.check_format`` refuses any other).
 AUDIT_FORMATS = ("csv", "md", "html")
 REPORT_FORMATS = ("csv", "md", "xlsx", "docx", "html")

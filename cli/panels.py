@@ -14,7 +14,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Set-up (安装与数据)": ("init", "db", "demo", "import", "workflow"),
     "Projects (项目)": ("project", "doc", "check", "history", "plan", "shell"),
     "Stages (阶段)": ("next", "advance", "correct"),
-    "Money (资金)": ("capital", "investment", "rates"),
+    "Money (资金)": ("capital", "investment", "rates", "commitment", "performance"),
     "Follow-up and supervision (跟进与督办)": ("followup", "reassign", "warnings", "board", "lights"),
     "Reports (报表)": ("report", "targets", "export", "documents"),
     "Audit (审计)": ("audit",),

@@ -173,7 +173,15 @@ def _event_details(event: dict, lang: str) -> str:
     kind = event["kind"]
     defn = definition()
     if kind == "document":
-        return f"{defn.document_label(p['document'], lang)} {p['number']}"
+        attached = f" [{p['file']['name']} sha256 {p['file']['sha256'][:12]}…]" if p.get("file") else ""
+        return f"{defn.document_label(p['document'], lang)} {p['number']}{attached}"
+    if kind in ("commitment", "performance"):
+        value = p["per_year"] if kind == "commitment" else p["value"]
+        shown = str(value) if p["kind"] == "jobs" else format_money(value, "CNY", lang)
+        if kind == "performance":
+            return f"{t('perf_' + p['kind'], lang)} {p['year']}: {shown}"
+        years = f"{p['from_year']}–{p['to_year'] or ''}"
+        return f"{t('perf_' + p['kind'], lang)} {shown} / {'年' if is_zh(lang) else 'year'} ({years})"
     if kind == "check":
         note = f" — {p['note']}" if p.get("note") else ""
         return f"{defn.check_label(p['item'], lang)}: {t(p['result'], lang)}{note}"

@@ -272,8 +272,9 @@ def todo_cmd(
     as_of: str | None = AsOf,
     json: JsonFlag = False,
 ) -> None:
-    """A person's to-do list: their problems, their projects' red and yellow reasons, plan dates in
-    the next 14 days and promised follow-ups; most urgent first."""
+    """A person's or user's to-do list: their problems, the red and yellow reasons of the projects they
+    hold a role on or registered, plan dates in the next 14 days and promised follow-ups (theirs and
+    their projects'); most urgent first."""
     from workflow.i18n import t
 
     doc = STATE.service(write=False).todo(login, _day(as_of, "--as-of"), lang=STATE.lang)
@@ -281,6 +282,9 @@ def todo_cmd(
         emit_json(doc)
         return
     lang = STATE.lang
+    if not doc["items"]:
+        say(doc["empty"])  # why it is empty, and for whom
+        return
     _rows(["col_urgency", "col_kind", "code", "col_item", "col_date"],
           [[i["urgency"], t("todo_" + i["kind"], lang), i["project"], i["text"], i["date"]] for i in doc["items"]])
 

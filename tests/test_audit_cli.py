@@ -353,7 +353,7 @@ def test_correct_hold_and_resume_restore_held_from(cli, service):
 def test_correct_capital_reverses_the_amount(cli, service):
     code = signed_project(service)
     service.add_followup(code, "跟进")
-    service.add_capital(code, 5600_0000_00, "CNY", on=day(4))
+    service.add_capital(code, 5600_0000_00, "CNY", on=day(4), confirm=True)
     seq = cli("history", code, json=True).json["events"][-2]["seq"]  # the last one is the `fund` it fired
     res = cli.admin("correct", code, seq, "--reason", "金额录错，应为560万", ok=True)
     assert "reversed" in res.err

@@ -117,15 +117,15 @@ def test_python_api_late_entries(cli, service):
     code = service.add_project(name="宾馆建设项目", investor="利源达", industry="hotel", investment_minor=1,
                                unit="XH", on=date(Y - 1, 12, 1)).project.code
     service_to_signed(service, code)
-    service.add_capital(code, 100, "CNY")
+    service.add_capital(code, 100, "CNY", confirm=True)
     admin = make_engine(cli.url_for("admin"))
     closing.close(admin, "admin", PERIOD)
     admin.dispose()
     with pytest.raises(Refused, match=PERIOD):
-        service.add_capital(code, 200, "CNY", on=date(Y, 2, 1))
+        service.add_capital(code, 200, "CNY", on=date(Y, 2, 1), confirm=True)
     with closed.late("补录"):
-        service.add_capital(code, 200, "CNY", on=date(Y, 2, 1))
-    service.add_capital(code, 300, "CNY", on=date(Y, 4, 1))  # outside the closed period
+        service.add_capital(code, 200, "CNY", on=date(Y, 2, 1), confirm=True)
+    service.add_capital(code, 300, "CNY", on=date(Y, 4, 1), confirm=True)  # outside the closed period
 
 
 def test_closed_ledger_entry_tamper_is_found(cli):
@@ -164,7 +164,7 @@ def test_property_closed_reports_never_change(cli, service):
     code = service.add_project(name="博士慧风电", investor="博士慧风电有限公司", industry="energy",
                                investment_minor=5600_0000_00, unit="XH", on=date(Y - 1, 12, 1)).project.code
     service_to_signed(service, code)
-    service.add_capital(code, 100, "CNY")
+    service.add_capital(code, 100, "CNY", confirm=True)
     service.add_capital(code, 5_0000_00, "USD", on=date(Y, 2, 3))
     admin = make_engine(cli.url_for("admin"))
     closing.close(admin, "admin", PERIOD)
@@ -190,7 +190,7 @@ def test_property_closed_reports_never_change(cli, service):
             def write(kind=kind, amount=amount, on=on):
                 n = next(counter)
                 if kind == "capital":
-                    service.add_capital(code, amount, "CNY", on=on, allow_duplicate=True)
+                    service.add_capital(code, amount, "CNY", on=on, allow_duplicate=True, confirm=True)
                 elif kind == "investment":
                     service.add_investment(code, amount, on=on, allow_duplicate=True)
                 elif kind == "followup":

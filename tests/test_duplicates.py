@@ -39,13 +39,13 @@ def test_a_final_project_does_not_block_a_new_one(cli):
 def test_same_tranche_refused_off_a_terminal(cli):
     code = add(cli, "翠宏山铁多金属矿", "翠宏山矿业", ok=True).json["code"]
     to_signed(cli, code)
-    cli("capital", "add", code, "3000万", "--on", date.today().isoformat(), ok=True)
+    cli("capital", "add", code, "3000万", "--on", date.today().isoformat(), "--confirm", ok=True)
     res = cli("capital", "add", code, "3000万", json=True)
     assert res.code == 2 and res.json["error"]["code"] == "duplicate_money_entry"
     assert res.json["error"]["details"][0]["seq"] > 0
     assert cli("capital", "add", code, "3000万", "--source", "x").code == 2  # without --json too
     cli("capital", "add", code, "3000万美元", ok=True)  # another currency
-    cli("capital", "add", code, "3000万", "--allow-duplicate", ok=True)
+    cli("capital", "add", code, "3000万", "--allow-duplicate", "--confirm", ok=True)
     caps = cli("project", "show", code, json=True).json["capital_in_place"]
     assert {"amount_minor": 6000_0000_00, "currency": "CNY"} in caps
     cli("investment", "add", code, "100万", ok=True)

@@ -12,8 +12,8 @@ import string
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ERROR_CLASSES = {"PipelineError", "BadInput", "Duplicate", "Refused", "NotFound", "Conflict", "NotAllowed",
-                 "IntegrityFailure", "SchemaMismatch"}
+ERROR_CLASSES = {"PipelineError", "BadInput", "Duplicate", "Refused", "Implausible", "NotFound", "Conflict",
+                 "NotAllowed", "IntegrityFailure", "SchemaMismatch"}
 # Helpers whose argument (by position) is the message of an error they raise or a problem they report.
 MESSAGE_ARGS = {"check_reason": (1,), "reason": (1,), "_new_version": (4,), "_problem": (2,)}
 MESSAGE_ARGS_IN = {("workflow/io/checking.py", "_problem"): (3,)}

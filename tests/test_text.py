@@ -407,7 +407,7 @@ def test_a_total_past_the_limit_is_refused_and_totals_stay_exact(cli):
     to_signed(cli, code)  # capital is recorded from `signed` on
     half = MAX_MINOR // 2
     for _ in range(2):
-        cli("capital", "add", code, f"{half // 100}", "--allow-duplicate", ok=True)
+        cli("capital", "add", code, f"{half // 100}", "--allow-duplicate", "--confirm", ok=True)
     r = cli("capital", "add", code, "100")
     assert r.code == 2 and "past the limit" in r.err
     shown = cli("project", "show", code, json=True, ok=True).json

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow.errors import BadInput, NotAllowed, NotFound
+from workflow.find import person_login
 from workflow.gate import is_disabled
 from workflow.tables import app_user as AU
 from workflow.values import identifier
@@ -23,7 +24,7 @@ ADMIN = ("admin",)
 # What the writers record on a project: every kind of history event but the admin's own two.
 _PROJECT_KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
                   "assignment", "problem", "problem_update", "problem_extend", "problem_close", "problem_reopen",
-                  "letter", "year_plan")
+                  "letter", "year_plan", "commitment", "performance")
 # The one permission table: role -> what it may record on a project (the kinds of history events) and
 # do besides (``undo`` its own latest entries, ``apply_rules``).  Single writes (``workflow.service``),
 # batches (``workflow.bulk``) and the replay of ``audit verify`` (which judges each event's actor) all
@@ -80,22 +81,55 @@ def require(conn: Connection, actor: str, roles: Iterable[str], what: str,
     return role
 
 
-def add_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
-    """Add a login with a role (admin): one set-up ledger entry ``user_added``."""
+def add_user(engine: Engine, actor: str, login: str, role: str, person: str | None = None,
+             reason: str | None = None) -> dict:
+    """Add a login with a role (admin): one set-up ledger entry ``user_added``; ``person`` links it to
+    the person it follows up as (their to-do list is the login's, docs/supervision.md)."""
     from workflow import setup_rows
 
     login = identifier(login, "LOGIN")
     role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "add users")
+        linked = None if person is None else person_login(conn, person, "--person")
         if conn.execute(select(AU.c.login).where(AU.c.login == login)).first():
             raise BadInput("user_already_exists", [{"user": login}], login=login)
-        setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": role, "disabled": False}, reason=reason)
-    return {"login": login, "role": role}
+        setup_rows.write(conn, actor, "app_user", {"login": login},
+                         {"role": role, "disabled": False, "person_login": linked}, reason=reason)
+    return {"login": login, "role": role, "person": linked}
+
+
+def check_person(engine: Engine, person: str, login: str | None = None) -> str:
+    """The person ``person`` names (login or full name), NotFound otherwise; with ``login``, also refuses
+    a link the login already has: a caller checks before a change it makes first."""
+    with engine.connect() as conn:
+        linked = person_login(conn, person, "--person")
+        if login is not None and _user(conn, login)["person_login"] == linked:
+            raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
+                           person=linked)
+    return linked
+
+
+def link_person(engine: Engine, actor: str, login: str, person: str | None, reason: str | None = None) -> dict:
+    """Link ``login`` to the person it follows up as, or unlink it (``person`` None) (admin): one set-up
+    ledger entry ``user_edited`` (``changed``: ``{"person_login": [old, new]}``)."""
+    from workflow import setup_rows
+
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change users")
+        user = _user(conn, login)
+        linked = None if person is None else person_login(conn, person, "--person")
+        if user["person_login"] == linked:
+            raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
+                           person=linked or "-")
+        entry = setup_rows.write(conn, actor, "app_user", {"login": login}, {"person_login": linked}, reason=reason)
+    return {"login": login, "role": user["role"], "person": linked, "previous_person": user["person_login"],
+            "ledger": entry}
 
 
 def _user(conn: Connection, login: str) -> dict:
-    row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled).where(AU.c.login == login)).mappings().first()
+    row = conn.execute(select(AU.c.login, AU.c.role, AU.c.disabled, AU.c.person_login)
+                       .where(AU.c.login == login)).mappings().first()
     if row is None:
         raise NotFound("unknown_user", [{"user": login}], login=login)
     return dict(row)
@@ -165,5 +199,6 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
 
 def list_users(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by, AU.c.disabled).order_by(AU.c.login))
+        rows = conn.execute(select(AU.c.login, AU.c.role, AU.c.created_by, AU.c.disabled,
+                                   AU.c.person_login.label("person")).order_by(AU.c.login))
         return [dict(r) for r in rows.mappings()]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, select
 
-from workflow import clock, closes_check, container, day_rules, ledger, settings, setup_rows
+from workflow import attachments, clock, closes_check, container, day_rules, ledger, settings, setup_rows
 from workflow.catalogue import Message
 from workflow.chains import (
     MAX_FAILURES,
@@ -146,7 +146,7 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
 
 
 def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], None] | None = None,
-           max_failures: int = MAX_FAILURES, replay: bool = True) -> dict:
+           max_failures: int = MAX_FAILURES, replay: bool = True, files: bool = False) -> dict:
     """Recompute every chain from the stored fields and check the project rows against their history.
 
     Given ``digest`` (from ``audit checkpoint``, kept by the auditor), also prove that every event it
@@ -158,6 +158,9 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
     plus the ``fund`` it fires).  History therefore fixes bounds, not the exact number: at most one
     transaction per event after the first (``version <= head_seq``), and at least one more for every
     change of actor between consecutive events and for every correction (``version >= 1 +`` those).
+
+    ``files``: also read every attached file back and check it against the hash history recorded
+    (``workflow.attachments``); a missing or changed file fails naming the project, document and file.
     """
     if digest is not None:
         digest = normalise_digest(digest)
@@ -198,6 +201,7 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
             failures.add("ledger", seq, problem, "ledger", "after_event", expected, found)
         _check_settings(conn, failures)
         _check_setup_rows(conn, failures)
+        checked_files = _check_files(conn, failures) if files else None
         ledger_hashes = _ledger_hashes(conn) if check is not None else {}
         conn.rollback()
     check_projects(projects, sweep["chains"], failures)
@@ -209,7 +213,18 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
                                 ledger_hashes=ledger_hashes)
     return {"ok": failures.total == 0, "projects": len(projects), "events": sweep["events"],
             "failures": failures.items, "failures_total": failures.total, "digest": report,
-            "ledger": ledger_head}
+            "ledger": ledger_head, **({} if checked_files is None else {"files": checked_files})}
+
+
+def _check_files(conn, failures: Failures) -> int:
+    """Every attached file against its hash (``workflow.attachments``): each one missing or changed
+    added with table ``document``, the project's code, the document event's seq and field ``file``;
+    returns how many files were checked."""
+    problems = attachments.check(conn)
+    for p in problems:
+        failures.add(p["code"], p["seq"], p["problem"], table="document", field=p["field"], expected=p["expected"],
+                     found=p["found"])
+    return len(attachments.attached(conn))
 
 
 def _has_history(conn) -> bool:

@@ -102,6 +102,13 @@ class Refused(PipelineError):
     exit_code = 3
 
 
+class Implausible(Refused):
+    """An entry that looks like a typo (capital in place above the planned investment, a tranche over a
+    plausible share of it); refused (exit 3) naming why, unless the caller confirms it (``confirm``)."""
+
+    kind = "implausible"
+
+
 class NotFound(PipelineError):
     """Project, person, unit, rule not found (exit 4)."""
 

@@ -13,6 +13,7 @@ from workflow.events import (
     Assigned,
     CapitalArrived,
     CheckRecorded,
+    CommitmentSet,
     Corrected,
     DocumentRecorded,
     Edited,
@@ -21,6 +22,7 @@ from workflow.events import (
     InvestmentRecorded,
     LetterIssued,
     Migrated,
+    PerformanceReported,
     ProblemActed,
     ProblemOpened,
     Registered,
@@ -78,7 +80,10 @@ def _read_check(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: 
 
 def _read_document(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                    paused: frozenset[str], target_on: date | None) -> Event:
-    return DocumentRecorded(on, p["document"], p["number"])
+    f = p.get("file")
+    if f is None:
+        return DocumentRecorded(on, p["document"], p["number"])
+    return DocumentRecorded(on, p["document"], p["number"], f["sha256"], f["name"], int(f["size"]))
 
 
 def _read_capital(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
@@ -116,6 +121,18 @@ def _problem_reader(action: str) -> RowReader:
 def _read_year_plan(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                     paused: frozenset[str], target_on: date | None) -> Event:
     return YearPlanSet(on=on, year=int(p["year"]), amount_minor=int(p["amount_minor"]), currency=p["currency"])
+
+
+def _read_commitment(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                     paused: frozenset[str], target_on: date | None) -> Event:
+    to_year = p["to_year"]
+    return CommitmentSet(on=on, commitment_kind=p["kind"], per_year=int(p["per_year"]), from_year=int(p["from_year"]),
+                         to_year=None if to_year is None else int(to_year))
+
+
+def _read_performance(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
+                      paused: frozenset[str], target_on: date | None) -> Event:
+    return PerformanceReported(on=on, year=int(p["year"]), performance_kind=p["kind"], value=int(p["value"]))
 
 
 def _read_letter(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
@@ -168,6 +185,7 @@ ROW_READERS: dict[str, RowReader] = {
     "followup": _read_followup, "problem": _read_problem,
     **{f"problem_{action}": _problem_reader(action) for action in PROBLEM_ACTIONS},
     "year_plan": _read_year_plan, "letter": _read_letter,
+    "commitment": _read_commitment, "performance": _read_performance,
     "assignment": _assignment_reader("assignment"), "reassignment": _assignment_reader("reassignment"),
     "correction": _read_correction, "migrated": _read_migrated, "retired": _read_retired,
 }

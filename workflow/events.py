@@ -232,13 +232,23 @@ class CheckRecorded(Event):
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecorded(Event):
+    """A document recorded; with an attached file (``doc add --file``) its SHA-256, name and size
+    (docs/audit.md, "Attachments").  The payload carries ``file`` only when one is attached, so the
+    payload (and hash) of a plain document is what it always was."""
+
     kind: ClassVar[str] = "document"
     touches_facts: ClassVar[bool] = True
     document: str
     number: str
+    file_sha256: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
 
     def payload(self) -> dict[str, Any]:
-        return {"document": self.document, "number": self.number}
+        payload: dict[str, Any] = {"document": self.document, "number": self.number}
+        if self.file_sha256 is not None:
+            payload["file"] = {"sha256": self.file_sha256, "name": self.file_name, "size": self.file_size}
+        return payload
 
     def apply(self, project: Any, facts: Facts | None) -> None:
         if facts is not None:
@@ -246,7 +256,8 @@ class DocumentRecorded(Event):
 
     def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
         return [("document", {"project_id": project_id, "kind": self.document, "number": self.number,
-                              "effective_on": self.on, "event_seq": seq})]
+                              "effective_on": self.on, "event_seq": seq, "file_sha256": self.file_sha256,
+                              "file_name": self.file_name, "file_size": self.file_size})]
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +311,45 @@ class YearPlanSet(Event):
     def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
         return [("year_plan", {"project_id": project_id, "year": self.year, "amount_minor": self.amount_minor,
                                "currency": self.currency, "effective_on": self.on, "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentSet(Event):
+    """A contract commitment (履约承诺): ``per_year`` of ``commitment_kind`` each year from ``from_year``
+    to ``to_year`` (None: open-ended); a later one of the same kind replaces it for the years it covers
+    (docs/lights-and-reports.md, "履约")."""
+
+    kind: ClassVar[str] = "commitment"
+    commitment_kind: str
+    per_year: int
+    from_year: int
+    to_year: int | None
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": self.commitment_kind, "per_year": self.per_year, "from_year": self.from_year,
+                "to_year": self.to_year}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("commitment", {"project_id": project_id, "kind": self.commitment_kind, "per_year": self.per_year,
+                                "from_year": self.from_year, "to_year": self.to_year, "effective_on": self.on,
+                                "event_seq": seq})]
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceReported(Event):
+    """A yearly actual (履约实绩) of one kind; a later one for the same year and kind replaces it."""
+
+    kind: ClassVar[str] = "performance"
+    year: int
+    performance_kind: str
+    value: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"year": self.year, "kind": self.performance_kind, "value": self.value}
+
+    def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        return [("performance", {"project_id": project_id, "year": self.year, "kind": self.performance_kind,
+                                 "value": self.value, "effective_on": self.on, "event_seq": seq})]
 
 
 @dataclass(frozen=True, slots=True)

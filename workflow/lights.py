@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Protocol
 
+from workflow.amounts import compact_money
 from workflow.errors import BadInput
 
 RED = "red"
@@ -159,6 +160,9 @@ class LightFacts:
     promised_on: date | None = None  # the next follow-up the latest follow-up promised, if any
     year_plan_minor: int | None = None  # the investment plan of the as-of date's year (CNY fen)
     year_done_minor: int = 0  # investment completed (CNY) from 1 January to the as-of date
+    # a producing project's 履约 check of the last full year (``workflow.performance``): per kind
+    # (kind, year, status, committed, actual, threshold pct, report deadline)
+    performance: tuple = ()
 
 
 def milestone_reached(stage: str, milestone: str) -> bool:
@@ -201,6 +205,8 @@ class Facts(Protocol):
     def year_plan_minor(self) -> int | None: ...
     @property
     def year_done_minor(self) -> int: ...
+    @property
+    def performance(self) -> tuple: ...
 
 
 # A rule that fired: (color, code, what its words need).  Decided without wording anything, so a
@@ -281,6 +287,33 @@ def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
     return out
 
 
+def performance_findings(performance: tuple) -> list[Finding]:
+    """The 履约 rule of a producing project (docs/lights-and-reports.md, "履约"): a kind whose actual of
+    the year is below the threshold share of its commitment is red; one with no actual reported by
+    the deadline is yellow; met and not yet due are nothing."""
+    out: list[Finding] = []
+    for item in performance:
+        status = item[2]
+        if status == "below":
+            out.append((RED, "performance_below", item))
+        elif status == "no_report":
+            out.append((YELLOW, "performance_no_report", item))
+    return out
+
+
+def _performance_light(facts: Facts, as_of: date, t: Thresholds, worded: bool) -> Light | str | None:
+    """A final-stage project's light: only a producing project's 履约 findings give one."""
+    found = performance_findings(getattr(facts, "performance", ()))
+    if not found:
+        return Light(None, ()) if worded else None
+    color = RED if any(f[0] == RED for f in found) else YELLOW
+    if not worded:
+        return color
+    red = [_word(f, as_of, t) for f in found if f[0] == RED]
+    yellow = [_word(f, as_of, t) for f in found if f[0] != RED]
+    return Light(color, tuple(red + yellow))
+
+
 def _check_kind(kind: str) -> None:
     if kind not in STAGE_KINDS:
         raise ValueError(f"unknown stage kind {kind!r}; known: {', '.join(STAGE_KINDS)}")
@@ -291,7 +324,7 @@ def light_color(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds()
     wording any reason."""
     if facts.stage_kind != "active":
         _check_kind(facts.stage_kind)
-        return None
+        return _performance_light(facts, as_of, thresholds, False)  # type: ignore[return-value]
     found = findings(facts, as_of, thresholds)
     if not found:
         return GREEN
@@ -307,7 +340,7 @@ def compute_light(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds
     problems by id; then the yellow ones, a missed promised follow-up last)."""
     if facts.stage_kind != "active":
         _check_kind(facts.stage_kind)
-        return Light(None, ())
+        return _performance_light(facts, as_of, thresholds, True)  # type: ignore[return-value]
     found = findings(facts, as_of, thresholds)
     if not found:
         return Light(GREEN, ())
@@ -345,6 +378,17 @@ def _word(finding: Finding, as_of: date, t: Thresholds) -> Reason:
         short = text if len(text) <= 40 else text[:39] + "…"
         return Reason(code, color, f"problem #{pid} ({short}) at supervision level {level}",
                       f"问题#{pid}（{short}）督办等级{level}级")
+    if code in ("performance_below", "performance_no_report"):
+        kind, year, _, committed, actual, pct, deadline = d
+        en_kind, zh_kind = _PERFORMANCE_WORDS[kind]
+        if code == "performance_no_report":
+            return Reason(code, color, f"{en_kind} {year}: no actual reported by {deadline.isoformat()}",
+                          f"{year}年{zh_kind}：截至{deadline.isoformat()}未报告实绩")
+        share = _pct(actual * 100, committed) if committed else "-"
+        return Reason(code, color, f"{en_kind} {year}: {_perf_value(kind, actual, False)} of "
+                      f"{_perf_value(kind, committed, False)} committed ({share}, below {pct}%)",
+                      f"{year}年{zh_kind}：完成{_perf_value(kind, actual, True)}，承诺"
+                      f"{_perf_value(kind, committed, True)}（{share}，低于{pct}%）")
     if code == "promise_missed":
         day = d[0].isoformat()
         return Reason(code, color, f"promised follow-up on {day} not recorded", f"承诺{day}跟进，尚无记录")
@@ -360,6 +404,20 @@ def _word(finding: Finding, as_of: date, t: Thresholds) -> Reason:
     unit = "day" if left == 1 else "days"
     return Reason(code, color, f"planned {en_noun} {when} is due in {left} {unit}, {en_not}",
                   f"距计划{zh_noun}日期{when}还有{left}天，{zh_not}")
+
+
+_PERFORMANCE_WORDS = {"output_value": ("output value", "产值"), "tax": ("tax paid", "纳税额"),
+                      "jobs": ("jobs", "就业人数"), "land_intensity": ("investment per mu", "亩均投资强度"),
+                      "investment": ("investment", "投资")}
+
+
+def _perf_value(kind: str, value: int, zh: bool) -> str:
+    """A 履约 figure: people for jobs, else a CNY amount as narrow columns show it (per 亩 for land
+    intensity)."""
+    if kind == "jobs":
+        return f"{value}人" if zh else f"{value} people"
+    per = ("/亩" if zh else " per mu") if kind == "land_intensity" else ""
+    return compact_money(value, "CNY", "zh" if zh else "en") + per
 
 
 def _pct(numerator: int, denominator: int) -> str:

@@ -58,6 +58,7 @@ class AppUser(SQLModel, table=True):
     created_at: datetime
     created_by: str = Field(max_length=80)
     disabled: bool = Field(default=False)  # may read, not write (the migration gives old rows false)
+    person_login: str | None = Field(default=None, max_length=80)  # the person this login follows up as
 
 
 class Project(SQLModel, table=True):
@@ -129,6 +130,20 @@ class Document(SQLModel, table=True):
     number: str = Field(max_length=200)
     effective_on: date
     event_seq: int
+    file_sha256: str | None = Field(default=None, max_length=64)  # an attached scan's content hash
+    file_name: str | None = Field(default=None, max_length=255)
+    file_size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """An attached file's bytes by their SHA-256 (PostgreSQL keeps attachments here; SQLite in a folder
+    beside the database file), base64 text (docs/audit.md, "Attachments")."""
+
+    __tablename__ = "attachment_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: datetime
 
 
 class ScreeningCheck(SQLModel, table=True):
@@ -173,6 +188,36 @@ class YearPlan(SQLModel, table=True):
     year: int = Field(index=True)
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
+    effective_on: date
+    event_seq: int
+
+
+class Commitment(SQLModel, table=True):
+    """A contract commitment (履约承诺) of a project, one row per ``commitment`` event: ``per_year`` of
+    ``kind`` each year from ``from_year`` to ``to_year`` (None: open-ended); the newest row of a kind
+    covering a year is the commitment in force (docs/lights-and-reports.md, "履约")."""
+
+    __tablename__ = "commitment"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=20)  # output_value | tax | jobs | land_intensity | investment
+    per_year: int = Field(sa_column=Column(BigInteger, nullable=False))  # CNY fen; jobs: people
+    from_year: int
+    to_year: int | None = None
+    effective_on: date
+    event_seq: int
+
+
+class PerformanceReport(SQLModel, table=True):
+    """A yearly actual (履约实绩) of a project, one row per ``performance`` event: the newest row of a
+    project, year and kind is the actual."""
+
+    __tablename__ = "performance"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    year: int = Field(index=True)
+    kind: str = Field(max_length=20)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))  # CNY fen; jobs: people
     effective_on: date
     event_seq: int
 
@@ -560,8 +605,9 @@ if __name__ == "__main__":
 
 
 __all__ = [
-    "AppUser", "Assignment", "CapitalArrival", "Checkpoint", "CityCounty", "CityEvent", "CityFigure", "CityKey",
-    "CityProject", "Document", "Event", "FollowUp",
+    "AppUser", "Assignment", "AttachmentBlob", "CapitalArrival", "Commitment", "PerformanceReport", "Checkpoint",
+    "CityCounty", "CityEvent",
+    "CityFigure", "CityKey", "CityProject", "Document", "Event", "FollowUp",
     "InvestmentCompleted", "Person", "Problem", "ProblemAction", "Project", "Rule", "ScreeningCheck",
     "Setting", "SupervisionLetter", "Target", "Unit", "YearPlan",
 ]

@@ -65,7 +65,8 @@ _GROUP_NAME = re.compile(r"pipeline_(?:coordinator|leader|auditor|admin)(?:_.*)?
 HISTORY_TABLES = ("event", "ledger")  # append-only: INSERT at most, never UPDATE or DELETE
 MIGRATION_TABLES = ("alembic_version",)
 RECORD_TABLES = ("document", "screening_check", "capital_arrival", "investment_completed", "followup",
-                 "assignment", "problem", "problem_action", "supervision_letter", "year_plan")
+                 "assignment", "problem", "problem_action", "supervision_letter", "year_plan", "attachment_blob",
+                 "commitment", "performance")
 
 # role -> privilege -> tables ("*" = every application table except history and migration state)
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {

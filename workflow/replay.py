@@ -71,7 +71,7 @@ COMPARED_FIELDS = tuple(f for f in PROJECT_FIELDS if f not in CHAIN_FIELDS)
 # The side tables and the columns their rows are compared by (``event_seq`` identifies a row).
 DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "screening_check": ("item", "result", "note", "effective_on"),
-    "document": ("kind", "number", "effective_on"),
+    "document": ("kind", "number", "effective_on", "file_sha256", "file_name", "file_size"),
     "capital_arrival": ("amount_minor", "currency", "effective_on", "source"),
     "investment_completed": ("amount_minor", "currency", "effective_on"),
     "followup": ("note", "effective_on", "actor", "contact", "next_step", "next_on"),
@@ -80,6 +80,8 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "problem_action": ("problem_id", "action", "text", "due_on", "effective_on", "actor"),
     "supervision_letter": ("year", "serial", "number", "problem_id", "level", "addressee", "issued_on", "actor"),
     "year_plan": ("year", "amount_minor", "currency", "effective_on"),
+    "commitment": ("kind", "per_year", "from_year", "to_year", "effective_on"),
+    "performance": ("year", "kind", "value", "effective_on"),
 }
 
 _FUTURE_SLACK = timedelta(days=1)  # the configured time zone's today may be a day ahead of UTC's

@@ -298,7 +298,9 @@ def write(engine, admin: str, projects: list[SeedProject],
     result = writer.import_projects([p.row() for p in projects], progress=progress)
     for p, code in zip(projects, project_codes(result["first"], result["rows"]), strict=True):
         p.code = code
-    ops = sorted((Op(p.code, action, on, args) for p in projects for on, action, args in p.steps),
+    # the seed's tranches are its figures by construction: confirmed, however large a share they are
+    ops = sorted((Op(p.code, action, on, {**args, "confirm": True} if action == "capital" else args)
+                  for p in projects for on, action, args in p.steps),
                  key=lambda op: op.on)
     return int(result["imported"] + result["assignments"] + writer.bulk_apply(ops, progress=progress)["events"])
 

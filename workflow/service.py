@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, deployed, directory, find, settings, supervision, views
+from workflow import access, attachments, deployed, directory, find, settings, supervision, views
 from workflow.access import roles_for
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
@@ -83,9 +83,17 @@ class Service:
     def require(self, conn: Connection, roles: Iterable[str], what: str, *, disabled: bool | None = None) -> str:
         return access.require(conn, self.actor, roles, what, self._roles, disabled=disabled)
 
-    def add_user(self, login: str, role: str, *, reason: str | None = None) -> dict:
+    def add_user(self, login: str, role: str, person: str | None = None, *, reason: str | None = None) -> dict:
         self._roles.pop(login, None)
-        return access.add_user(self.engine, self.actor, login, role, reason)
+        return access.add_user(self.engine, self.actor, login, role, person, reason)
+
+    def check_person(self, person: str, login: str | None = None) -> str:
+        """The person's login (NotFound otherwise); with ``login``, refuses the link it already has."""
+        return access.check_person(self.engine, person, login)
+
+    def link_person(self, login: str, person: str | None, *, reason: str | None = None) -> dict:
+        """Link a login to the person it follows up as (None: unlink); admin, in the ledger."""
+        return access.link_person(self.engine, self.actor, login, person, reason)
 
     def bootstrap_admin(self, login: str) -> bool:
         self._roles.pop(login, None)
@@ -195,19 +203,59 @@ class Service:
                          item=item, result=outcome, note=note, on=effective(on))
 
     def add_document(self, code: str, kind: str, number: str, *, on: date | None = None,
-                     expect_version: int | None = None) -> WriteResult:
+                     expect_version: int | None = None, file: Any = None) -> WriteResult:
+        """Record a document; ``file`` (a path) attaches a scan, stored by its hash (docs/audit.md)."""
+        attachment = None if file is None else attachments.read(file)
         return self._run(code, commands.add_document, records="document", what="record documents",
                          expect_version=expect_version,
-                         kind=kind, number=number, on=effective(on))
+                         kind=kind, number=number, on=effective(on), attachment=attachment)
+
+    def export_document(self, code: str, kind: str, output: Any, *, number: str | None = None) -> dict:
+        """Write the file attached to a document of ``code`` to ``output`` (a new file)."""
+        return attachments.export(self.engine, code, kind, number, output)
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,
                     source: str | None = None, expect_version: int | None = None,
-                    allow_duplicate: bool = False) -> WriteResult:
-        """Record a capital arrival; the first one on a signed project fires ``fund`` with it."""
+                    allow_duplicate: bool = False, confirm: bool = False) -> WriteResult:
+        """Record a capital arrival; the first one on a signed project fires ``fund`` with it.  An
+        implausible amount is refused (exit 3) unless ``confirm``."""
         return self._run(code, commands.add_capital, records="capital", what="record capital",
                          expect_version=expect_version,
                          amount_minor=amount_minor, currency=currency, source=source, on=effective(on),
-                         allow_duplicate=allow_duplicate)
+                         allow_duplicate=allow_duplicate, confirm=confirm)
+
+    def add_commitment(self, code: str, kind: str, per_year: Any, from_year: Any, to_year: Any = None, *,
+                       on: date | None = None, expect_version: int | None = None) -> WriteResult:
+        """A contract commitment (履约承诺) of ``code``: ``per_year`` of ``kind`` from ``from_year``."""
+        return self._run(code, commands.add_commitment, records="commitment", what="record commitments",
+                         expect_version=expect_version, kind=kind, per_year=per_year, from_year=from_year,
+                         to_year=to_year, on=effective(on))
+
+    def add_performance(self, code: str, year: Any, kind: str, value: Any, *, on: date | None = None,
+                        expect_version: int | None = None) -> WriteResult:
+        """A yearly actual (履约实绩) of ``code``."""
+        return self._run(code, commands.add_performance, records="performance", what="record actuals",
+                         expect_version=expect_version, year=year, kind=kind, value=value, on=effective(on))
+
+    def performance_settings(self, as_of: date | None = None) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return settings.performance_settings(conn, as_of)
+
+    def set_performance(self, values: Mapping[str, int], *, reason: str | None = None,
+                        effective_on: date | None = None) -> dict[str, int]:
+        return settings.set_performance(self.engine, self.actor, values, reason=reason, effective_on=effective_on)
+
+    def performance_report(self, year: int, *, as_of: date | None = None, unit: str | None = None) -> dict:
+        from workflow.reports.performance import report
+
+        return report(self.engine, year, as_of=as_of, unit=find.resolve_unit(self.engine, unit))
+
+    def set_tranche_plausible(self, pct: int, *, reason: str | None = None, effective_on: date | None = None) -> int:
+        return settings.set_tranche_plausible(self.engine, self.actor, pct, reason=reason, effective_on=effective_on)
+
+    def tranche_plausible(self, as_of: date | None = None) -> int:
+        with self.engine.connect() as conn:
+            return settings.tranche_plausible_pct(conn, as_of)
 
     def add_investment(self, code: str, amount_minor: int, currency: str = "CNY", *,
                        on: date | None = None, expect_version: int | None = None,

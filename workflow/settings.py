@@ -46,6 +46,8 @@ RATES_PREFIX = "rates."  # exchange rates per year (workflow/rates.py)
 TOP_LEADER = "supervision_top_leader"  # the login the ladder's level 5 names (``top_leader=LOGIN``)
 UNDO_WINDOW_KEY = "undo.window_days"
 STALE_DAYS_KEY = "stale.days"  # `report stale`: days without a follow-up before a lead is proposed for 出库
+PERFORMANCE_PREFIX = "performance."  # the 履约 check's threshold and report deadline (docs/lights-and-reports.md)
+TRANCHE_PLAUSIBLE_KEY = "capital.tranche_plausible_pct"  # a capital tranche above this share asks (docs/money.md)
 KIND = "setting"  # the kind of the set-up ledger's settings entries
 ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upgrade to schema 0007
 
@@ -53,9 +55,10 @@ ALWAYS = date(1, 1, 1)  # the effective date of settings carried over at the upg
 def governed(key: str) -> bool:
     """Is ``key`` a setting the set-up ledger governs (thresholds, the ladder, the undo window, the
     document settings, the plan templates, the report notes and site-visit criteria, the stale days, the
-    exchange rates)?"""
-    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, PLAN_PREFIX, REPORTS_PREFIX, RATES_PREFIX))
-            or key in (TOP_LEADER, UNDO_WINDOW_KEY, STALE_DAYS_KEY))
+    exchange rates, the 履约 check and the plausible capital tranche)?"""
+    return (key.startswith((LIGHT_PREFIX, LADDER_PREFIX, DOCUMENTS_PREFIX, PLAN_PREFIX, REPORTS_PREFIX, RATES_PREFIX,
+                            PERFORMANCE_PREFIX))
+            or key in (TOP_LEADER, UNDO_WINDOW_KEY, STALE_DAYS_KEY, TRANCHE_PLAUSIBLE_KEY))
 
 
 # --- the ledger and its projection -------------------------------------------------------------------
@@ -287,6 +290,82 @@ def set_undo_window(engine: Engine, actor: str, days: int, *, reason: str | None
         require(conn, actor, ADMIN, "change the undo window")
         record(conn, actor, "undo", {UNDO_WINDOW_KEY: str(days)}, day, (reason or "").strip() or None)
         return undo_window_days(conn, day)
+
+
+TRANCHE_PLAUSIBLE_DEFAULT = 80  # a tranche above 80% of the planned investment asks for confirmation
+
+
+def tranche_plausible_pct(conn: Connection, as_of: date | None = None) -> int:
+    """The largest capital tranche that passes without confirmation on ``as_of``, as a percentage of the
+    project's planned investment (default 80; 0 turns the check off) (docs/money.md, "Plausibility")."""
+    value = in_force(conn, as_of, TRANCHE_PLAUSIBLE_KEY).get(TRANCHE_PLAUSIBLE_KEY, (None,))[0]
+    try:
+        return TRANCHE_PLAUSIBLE_DEFAULT if value is None else max(0, int(value))
+    except ValueError:
+        return TRANCHE_PLAUSIBLE_DEFAULT
+
+
+def set_tranche_plausible(engine: Engine, actor: str, pct: int, *, reason: str | None = None,
+                          effective_on: date | None = None) -> int:
+    """Store the plausible tranche share (admin), in force from ``effective_on`` (default today); a set-up
+    ledger entry.  0 turns the tranche check off; at most 100."""
+    if isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 100:
+        raise BadInput("capital_plausible_pct_range", pct=pct)
+    day = effective_on or clock.today()
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change the plausible tranche")
+        record(conn, actor, "capital", {TRANCHE_PLAUSIBLE_KEY: str(pct)}, day, (reason or "").strip() or None)
+        return tranche_plausible_pct(conn, day)
+
+
+# --- the 履约 check ----------------------------------------------------------------------------------
+
+PERFORMANCE_DEFAULTS = {"met_pct": 80, "report_days": 90}  # met: actual ≥ 80% of the commitment;
+# the actual of a year is due within 90 days after the year ends (by 31 March, or 30 March in a leap year)
+PERFORMANCE_LIMITS = {"met_pct": (1, 100), "report_days": (0, 366)}
+
+
+def performance_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
+    """The 履约 check's figures in force on ``as_of``: ``met_pct`` and ``report_days``, defaults where
+    none is stored."""
+    out = dict(PERFORMANCE_DEFAULTS)
+    for key, (value, _, _) in in_force(conn, as_of, PERFORMANCE_PREFIX).items():
+        name = key.removeprefix(PERFORMANCE_PREFIX)
+        if name in out and value is not None:
+            try:
+                out[name] = int(value)
+            except ValueError:
+                pass
+    return out
+
+
+def parse_performance_args(items: Iterable[str] | None) -> dict[str, int]:
+    """``met_pct=80 report_days=90`` → ``{name: int}``; BadInput naming a wrong item."""
+    out: dict[str, int] = {}
+    for item in items or ():
+        name, sep, value = str(item).partition("=")
+        name = name.strip()
+        if not sep or name not in PERFORMANCE_DEFAULTS:
+            raise BadInput("perf_setting_unknown", item=item, known=list(PERFORMANCE_DEFAULTS))
+        lo, hi = PERFORMANCE_LIMITS[name]
+        if not value.strip().isdigit() or not lo <= int(value) <= hi:
+            raise BadInput("perf_setting_range", name=name, value=value, lo=lo, hi=hi)
+        out[name] = int(value)
+    return out
+
+
+def set_performance(engine: Engine, actor: str, values: Mapping[str, int], *, reason: str | None = None,
+                    effective_on: date | None = None) -> dict[str, int]:
+    """Store 履约 figures (admin), in force from ``effective_on`` (default today); one set-up ledger
+    entry."""
+    if not values:
+        raise BadInput("perf_setting_none", known=list(PERFORMANCE_DEFAULTS))
+    day = effective_on or clock.today()
+    with engine.begin() as conn:
+        require(conn, actor, ADMIN, "change the performance check")
+        record(conn, actor, "performance", {PERFORMANCE_PREFIX + k: str(v) for k, v in values.items()}, day,
+               (reason or "").strip() or None)
+        return performance_settings(conn, day)
 
 
 # --- the escalation ladder of supervision (督办) ----------------------------------------------------

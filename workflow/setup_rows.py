@@ -54,7 +54,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec("unit", ("code",), ("name", "kind"), "unit_added", "unit_edited", on_add=(("created_at", "at"),)),
     Spec("person", ("login",), ("name", "title", "level", "unit_code", "cap", "active"), "person_added",
          "person_edited", on_add=(("created_at", "at"),)),
-    Spec("app_user", ("login",), ("role", "disabled"), "user_added", "user_edited",
+    Spec("app_user", ("login",), ("role", "disabled", "person_login"), "user_added", "user_edited",
          on_add=(("created_at", "at"), ("created_by", "actor"))),
     Spec("rule", ("id", "version"), ("priority", "name", "role", "conditions", "person_login", "active"),
          "rule_version", "rule_version", on_add=(("changed_by", "actor"), ("changed_at", "at")), current="current"),

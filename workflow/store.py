@@ -43,10 +43,12 @@ from workflow.recorders import recorder as _recorder
 from workflow.rows import COLUMN_VALUES, COLUMNS, ProjectRow
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
+from workflow.tables import commitment as CMT
 from workflow.tables import document as DOC
 from workflow.tables import event as E
 from workflow.tables import followup as FU
 from workflow.tables import investment_completed as INV
+from workflow.tables import performance as PERF
 from workflow.tables import problem as PB
 from workflow.tables import problem_action as PBA
 from workflow.tables import project as P
@@ -54,9 +56,10 @@ from workflow.tables import screening_check as CHK
 from workflow.tables import supervision_letter as LET
 from workflow.tables import year_plan as YP
 
-TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG, PB, PBA, LET, YP)}
+TABLES: dict[str, Table] = {t.name: t for t in (E, CHK, DOC, CAP, INV, FU, ASG, PB, PBA, LET, YP, CMT, PERF)}
 _INSERT_ORDER = ("event", "screening_check", "document", "capital_arrival", "investment_completed", "followup",
-                 "assignment", "problem", "problem_action", "supervision_letter", "year_plan")
+                 "assignment", "problem", "problem_action", "supervision_letter", "year_plan", "commitment",
+                 "performance")
 _IN_CHUNK = 500
 _END_ASSIGNMENT = (update(ASG).where(ASG.c.project_id == bindparam("b_pid"), ASG.c.event_seq == bindparam("b_aseq"))
                    .values(ended_on=bindparam("b_on"), ended_seq=bindparam("b_seq")))

@@ -90,6 +90,7 @@ app_user = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(80), nullable=False),
     Column("disabled", Boolean(), nullable=False, default=False),
+    Column("person_login", String(80), nullable=True),
 )
 
 
@@ -162,6 +163,19 @@ document = Table(
     Column("number", String(200), nullable=False),
     Column("effective_on", Date(), nullable=False),
     Column("event_seq", Integer(), nullable=False),
+    Column("file_sha256", String(64), nullable=True),
+    Column("file_name", String(255), nullable=True),
+    Column("file_size", BigInteger(), nullable=True),
+)
+
+
+attachment_blob = Table(
+    "attachment_blob",
+    metadata,
+    Column("sha256", String(64), primary_key=True, nullable=False),
+    Column("size", BigInteger(), nullable=False),
+    Column("content", Text(), nullable=False),
+    Column("stored_at", UTCDateTime(), nullable=False),
 )
 
 
@@ -211,6 +225,33 @@ year_plan = Table(
     Column("year", Integer(), nullable=False, index=True),
     Column("amount_minor", BigInteger(), nullable=False),
     Column("currency", String(3), nullable=False),
+    Column("effective_on", Date(), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
+commitment = Table(
+    "commitment",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("per_year", BigInteger(), nullable=False),
+    Column("from_year", Integer(), nullable=False),
+    Column("to_year", Integer(), nullable=True),
+    Column("effective_on", Date(), nullable=False),
+    Column("event_seq", Integer(), nullable=False),
+)
+
+
+performance = Table(
+    "performance",
+    metadata,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("project_id", Integer(), ForeignKey("project.id"), nullable=False, index=True),
+    Column("year", Integer(), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("value", BigInteger(), nullable=False),
     Column("effective_on", Date(), nullable=False),
     Column("event_seq", Integer(), nullable=False),
 )
@@ -448,6 +489,7 @@ city_figure = Table(
 )
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
-           "screening_check", "capital_arrival", "investment_completed", "year_plan", "followup", "problem",
-           "problem_action", "supervision_letter", "rule", "assignment", "target", "checkpoint", "ledger",
-           "setting", "city_key", "city_county", "city_event", "city_project", "city_figure"]
+           "attachment_blob", "screening_check", "capital_arrival", "investment_completed", "year_plan",
+           "commitment", "performance", "followup", "problem", "problem_action", "supervision_letter", "rule",
+           "assignment", "target", "checkpoint", "ledger", "setting", "city_key", "city_county", "city_event",
+           "city_project", "city_figure"]

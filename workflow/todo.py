@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from workflow import clock, reports
+from workflow.catalogue import Message
 from workflow.errors import NotFound
 from workflow.find import person_login
 from workflow.i18n import t
@@ -18,6 +19,8 @@ from workflow.settings import ladder, light_thresholds
 from workflow.supervision import open_problems, promises, top_leader
 from workflow.tables import app_user as AU
 from workflow.tables import assignment as ASG
+from workflow.tables import event as EV
+from workflow.tables import followup as FU
 from workflow.tables import person as PE
 
 TODO_HORIZON_DAYS = 14  # planned dates and promises this many days ahead
@@ -37,9 +40,13 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
     zh = (lang or "").lower().startswith("zh")
     items: list[dict] = []
     with engine.connect() as conn:
+        user = conn.execute(select(AU.c.login, AU.c.person_login).where(AU.c.login == login)).first()
+        user_login = None if user is None else user[0]
+        if user is not None and user[1] is not None:  # a login linked to the person it follows up as
+            login = user[1]
         person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
         if person is None:
-            if conn.execute(select(AU.c.login).where(AU.c.login == login)).first() is None:
+            if user is None:
                 try:  # a person's name (or the login in another case or width)
                     login = person_login(conn, login, "--for")
                 except NotFound as exc:
@@ -47,6 +54,7 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                         raise  # a name several people share: the candidates are listed
                     raise NotFound("no_person_or_user", [{"login": login}], login=login) from None
                 person = conn.execute(select(PE.c.login, PE.c.unit_code).where(PE.c.login == login)).first()
+                user_login = conn.execute(select(AU.c.login).where(AU.c.login == login)).scalar()
         unit = person[1] if person is not None else None
         lad = ladder(conn, as_of)
         top = top_leader(conn, as_of)
@@ -54,6 +62,17 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
         mine = {r[0] for r in conn.execute(
             select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.assigned_on <= as_of,
                                            (ASG.c.ended_on.is_(None)) | (ASG.c.ended_on > as_of)))}
+        # what the user registered and the projects they promised a follow-up on (by the login's actions)
+        registered: set[int] = set()
+        promised: set[int] = set()
+        if user_login is not None:
+            registered = {r[0] for r in conn.execute(
+                select(EV.c.project_id).where(EV.c.kind == "registered", EV.c.actor == user_login,
+                                              EV.c.effective_on <= as_of))}
+            promised = {r[0] for r in conn.execute(
+                select(FU.c.project_id).where(FU.c.actor == user_login, FU.c.next_on.is_not(None),
+                                              FU.c.effective_on <= as_of).distinct())}
+        followed = mine | registered
         lead_of = {r[0] for r in conn.execute(
             select(ASG.c.project_id).where(ASG.c.person_login == login, ASG.c.role == "lead_leader",
                                            ASG.c.assigned_on <= as_of,
@@ -69,9 +88,13 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                 items.append({"kind": "problem", "project": p["project"], "text": text,
                               "date": p["due"].isoformat(), "urgency": problem_urgency(p["level"]),
                               "problem": p["id"], "level": p["level"]})
-        if mine:
-            snaps = reports.snapshots(conn, as_of, light_thresholds(conn, as_of=as_of), ids=sorted(mine))
+        problems_owned = sum(1 for i in items if i["kind"] == "problem")
+        if followed or promised:
+            snaps = reports.snapshots(conn, as_of, light_thresholds(conn, as_of=as_of),
+                                      ids=sorted(followed | promised))
             for s in snaps:
+                if s.id not in followed:
+                    continue  # a project the user promised a follow-up on: the promise alone
                 for r in s.light.reasons:
                     items.append({"kind": r.color, "project": s.code, "text": r.zh if zh else r.en, "date": None,
                                   "urgency": URGENCY[r.color]})
@@ -88,7 +111,7 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                                       "date": planned.isoformat(),
                                       "urgency": URGENCY["plan_soon" if left <= 3 else "plan"]})
             codes = {s.id: s.code for s in snaps}
-            for pid, promise in promises(conn, as_of, sorted(mine)).items():
+            for pid, promise in promises(conn, as_of, sorted(followed | promised)).items():
                 next_on = promise["next_on"]
                 if next_on > as_of + timedelta(days=TODO_HORIZON_DAYS) or pid not in codes:
                     continue
@@ -99,4 +122,22 @@ def todo(engine: Engine, login: str, as_of: date | None = None, *, lang: str = "
                 items.append({"kind": "followup", "project": codes[pid], "text": text, "date": next_on.isoformat(),
                               "urgency": URGENCY["promise_overdue" if late else "promise"]})
     items.sort(key=lambda i: (-i["urgency"], i["date"] or "9999-12-31", i["project"], i["text"]))
-    return {"login": login, "as_of": as_of.isoformat(), "items": items}
+    scope = {"roles": len(mine), "registered": len(registered), "promised": len(promised),
+             "problems": problems_owned}
+    doc = {"login": login, "user": user_login, "person": None if person is None else person[0],
+           "as_of": as_of.isoformat(), "scope": scope, "items": items}
+    if not items:
+        doc["empty"] = empty_reason(doc)
+    return doc
+
+
+def empty_reason(doc: dict) -> Message:
+    """Why a to-do list is empty and for whom it was computed: a login linked to no person (it holds
+    no roles and owns no problems), or nothing due among what it covers."""
+    who = doc["user"] or doc["login"]
+    scope = doc["scope"]
+    if doc["person"] is None:
+        return Message("life_todo_empty_no_person", login=who, as_of=doc["as_of"], registered=scope["registered"],
+                       promised=scope["promised"])
+    return Message("life_todo_empty", login=who, person=doc["person"], as_of=doc["as_of"], roles=scope["roles"],
+                   registered=scope["registered"], promised=scope["promised"])

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock, supervision, words
+from workflow import clock, performance, supervision, words
 from workflow.amounts import money_json
 from workflow.definition import default_definition, get_definition
 from workflow.encoding import event_json
@@ -155,6 +155,7 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
     in_list = ids if len(ids) < 500 else None
     year_plan = year_plans(conn, as_of, ids=in_list) if ids else {}
     done = year_done(conn, as_of, ids=in_list) if year_plan else {}
+    judged = performance.for_lights(conn, as_of, in_list) if ids else {}
     all_plans: dict[int, dict[str, int]] = defaultdict(dict)
     if full and ids:
         for pid, year, minor in conn.execute(select(YP.c.project_id, YP.c.year, YP.c.amount_minor)
@@ -173,7 +174,8 @@ def project_views(conn: Connection, rows: Sequence[Mapping[Any, Any]], as_of: da
             problems=tuple((p["id"], p["text"], p["level"]) for p in problems.get(r["id"], [])
                            if p["level"] >= lad.red_level),
             promised_on=promised[r["id"]]["next_on"] if r["id"] in promised else None,
-            year_plan_minor=year_plan.get(r["id"]), year_done_minor=done.get(r["id"], 0)), as_of,
+            year_plan_minor=year_plan.get(r["id"]), year_done_minor=done.get(r["id"], 0),
+            performance=judged.get(r["id"], ()) if performance.producing(r["stage"]) else ()), as_of,
             thresholds)
         view = {
             "code": r["code"], "name": r["name"], "investor": r["investor"], "origin": r["origin"],

@@ -29,7 +29,11 @@ UNIT_KINDS = ("township", "department")
 # the kinds of history events
 EVENT_KINDS = ("registered", "edited", "transition", "check", "document", "capital", "investment", "followup",
                "assignment", "reassignment", "correction", "problem", "problem_update", "problem_extend",
-               "problem_close", "problem_reopen", "letter", "year_plan", "migrated", "retired")
+               "problem_close", "problem_reopen", "letter", "year_plan", "migrated", "retired", "commitment",
+               "performance")  # the kinds of history events
+# the kinds of a contract commitment and its yearly actual (履约, docs/lights-and-reports.md); jobs count
+# people, the others are CNY amounts (land_intensity: fixed-asset investment per 亩 of land)
+PERFORMANCE_KINDS = ("output_value", "tax", "jobs", "land_intensity", "investment")
 PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
 RESULT_WORDS = {"pass": ("pass", "passed", "ok", "yes", "通过", "合格", "是", "符合"),
                 "fail": ("fail", "failed", "no", "不通过", "不合格", "否", "不符合")}
@@ -71,6 +75,8 @@ SHORT_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
     "check": {"environment": ("环保",)},
     "light": {"red": ("红",), "yellow": ("黄",), "green": ("绿",)},
     "currency": {"CNY": ("元",)},
+    "performance_kind": {"output_value": ("产值",), "tax": ("税收",), "jobs": ("就业",),
+                         "land_intensity": ("亩均投资",), "investment": ("投资",)},
 }
 
 
@@ -270,6 +276,12 @@ def currencies() -> Vocabulary:
 def results() -> Vocabulary:
     return Vocabulary("result", ((k, k, {"pass": "通过", "fail": "不通过"}[k], words)
                                  for k, words in RESULT_WORDS.items()))
+
+
+@functools.cache
+def performance_kinds() -> Vocabulary:
+    """The kinds of a contract commitment and a yearly actual (履约)."""
+    return _labelled("performance_kind", PERFORMANCE_KINDS, "perf_")
 
 
 @functools.cache

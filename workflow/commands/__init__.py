@@ -9,13 +9,15 @@ Python API all run these same functions, one project at a time or many in one tr
 Modules: ``common`` (dates, guards, auto transitions), ``projects`` (register, edit),
 ``records`` (check, document, capital, investment, follow-up), ``stages`` (advance),
 ``assignments`` (rule assignments, reassignment, ``rules apply``), ``corrections`` (correct),
-``problems`` (problems and supervision letters, 督办).
+``problems`` (problems and supervision letters, 督办), ``performance`` (contract commitments and
+their yearly actuals, 履约).
 """
 
 from collections.abc import Callable
 
 from workflow.commands.assignments import apply_rules, assign_missing, reassign
 from workflow.commands.corrections import correct, undo
+from workflow.commands.performance import add_commitment, add_performance
 from workflow.commands.problems import act_on_problem, issue_letters, open_problem
 from workflow.commands.projects import ProjectFields, edit, register
 from workflow.commands.records import add_capital, add_document, add_followup, add_investment, record_check
@@ -33,6 +35,7 @@ BATCH_COMMANDS: dict[str, Callable[..., None]] = {
     "edit": edit,
 }
 
-__all__ = ["BATCH_COMMANDS", "ProjectFields", "act_on_problem", "add_capital", "add_document", "add_followup",
+__all__ = ["BATCH_COMMANDS", "ProjectFields", "act_on_problem", "add_capital", "add_commitment", "add_performance",
+           "add_document", "add_followup",
            "add_investment", "advance", "apply_rules", "assign_missing", "correct", "edit", "issue_letters",
            "open_problem", "reassign", "record_check", "register", "retire", "undo"]

@@ -122,10 +122,12 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
     by_coordinator: dict[str, list] = {}
     for spec in plan:
         login = COORDINATORS[0][0] if spec.unit in TOWNSHIPS else COORDINATORS[1][0]
-        # The generated tranches are separate entries by construction (two may look alike).
+        # The generated tranches are separate entries by construction (two may look alike), and their
+        # sizes are meant (a large tranche is confirmed).
         by_coordinator.setdefault(login, []).extend(
-            Op(spec.code, action, on, {**args, "allow_duplicate": True} if action in ("capital", "investment")
-               else args) for on, action, args in spec.steps)
+            Op(spec.code, action, on, {**args, "allow_duplicate": True, **({"confirm": True} if action == "capital"
+                                                                          else {})}
+               if action in ("capital", "investment") else args) for on, action, args in spec.steps)
     for login, ops in by_coordinator.items():
         events += as_(login).bulk_apply(ops, progress=progress)["events"]
 

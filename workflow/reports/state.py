@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
-from workflow import supervision
+from workflow import performance, supervision
 from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, light_color
 from workflow.reports.windows import _CHUNK, NO_LIGHT, stage_kinds
 from workflow.settings import ladder
@@ -46,6 +46,7 @@ class Snapshot:
     # open problems at the supervision ladder's red level or more: (id, text, level), by id
     problems: tuple[tuple[int, str, int], ...] = ()
     promised_on: date | None = None  # the next follow-up the latest follow-up promised, if any
+    performance: tuple = ()  # a producing project's 履约 check of the last full year (workflow.performance)
 
 
 def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None = None):
@@ -101,6 +102,7 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     for chunk in id_chunks:
         plans = year_plans(conn, as_of, unit=unit, ids=chunk)
         done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
+        judged = performance.for_lights(conn, as_of, chunk)
         for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) in conn.execute(_facts_stmt(as_of, unit, chunk)):
             if since.__class__ is not date:
@@ -120,7 +122,9 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             if pid in promised:
                 snap.promised_on = promised[pid]["next_on"]
             if kind != "active":
-                continue
+                if pid not in judged or not performance.producing(stage):
+                    continue
+                snap.performance = judged[pid]  # a producing project: its 履约 light
             snap.light = (compute_light(snap, as_of, thresholds) if reasons
                           else bare[light_color(snap, as_of, thresholds)])  # type: ignore[index]
     return out
