@@ -60,7 +60,7 @@ def test_users_edit_person_is_ledgered_and_checked(cli):
     assert edited["person"] == "wang" and edited["previous_person"] is None
     (entry,) = [e for e in cli.admin("audit", "ledger", json=True, ok=True).json["entries"]
                 if e["kind"] == "user_edited"]
-    assert entry["target"] == "coord" and entry["payload"] == {"person_login": [None, "wang"]}
+    assert entry["target"] == "coord" and entry["payload"]["changed"] == {"person_login": [None, "wang"]}
     assert entry["reason"] == "人盯人"
     # the same link again, an unknown person, both flags, nothing at all: refused, nothing changed
     assert cli.admin("users", "edit", "coord", "--person", "wang").code == 2
@@ -74,7 +74,7 @@ def test_users_edit_person_is_ledgered_and_checked(cli):
     cli.admin("users", "edit", "coord", "--no-person", ok=True)
     entries = [e for e in cli.admin("audit", "ledger", json=True, ok=True).json["entries"]
                if e["kind"] == "user_edited"]
-    assert entries[-1]["payload"] == {"person_login": ["wang", None]}
+    assert entries[-1]["payload"]["changed"] == {"person_login": ["wang", None]}
     assert cli.admin("users", "add", "x1", "--role", "auditor", "--person", "ghost").code == 4
     assert "x1" not in {u["login"] for u in cli("users", "list", json=True, ok=True).json["users"]}
     assert cli.admin("audit", "verify", json=True).code == 0

@@ -112,7 +112,7 @@ def test_init_makes_the_first_admin_in_the_ledger_and_no_second_one(cli):
     written): a new admin is ``users add``/``users edit``, which the ledger records."""
     entries = cli("audit", "ledger", json=True, ok=True).json["entries"]
     assert (entries[0]["kind"], entries[0]["target"]) == ("user_added", "admin")
-    assert entries[0]["payload"]["row"] == {"role": "admin", "disabled": False}
+    assert entries[0]["payload"]["row"] == {"role": "admin", "disabled": False, "person_login": None}
     res = cli.admin("init", "--admin", "newboss", json=True)
     assert res.code == 6 and res.json["error"]["code"] == "pgguard_init_has_admin"
     assert cli.admin("init", "--admin", "coord", json=True).code == 6

@@ -55,7 +55,8 @@ COMMANDS = [  # (command, the kind of its entry, its target)
 def test_each_setup_command_writes_exactly_one_ledger_entry(cli):
     start = entries(cli)
     assert [e["kind"] for e in start] == ["user_added", "user_added", "unit_added", "unit_added", "person_added"]
-    assert start[0]["target"] == ADMIN and start[0]["payload"]["row"] == {"role": "admin", "disabled": False}
+    assert start[0]["target"] == ADMIN
+    assert start[0]["payload"]["row"] == {"role": "admin", "disabled": False, "person_login": None}
     for args, kind, target in COMMANDS:
         before = entries(cli)
         cli.admin(*args, ok=True)
