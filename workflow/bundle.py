@@ -83,6 +83,7 @@ class Bundle:
     events: list[tuple] = field(default_factory=list)  # EVENT_COLUMNS, by id
     ledger: list[tuple] = field(default_factory=list)  # LEDGER_COLUMNS, by seq
     directory: list[tuple[str, str]] = field(default_factory=list)
+    sha256: str = ""  # of the file's bytes the content was read from ("" for a bundle built in memory)
 
     @property
     def county(self) -> str:
@@ -210,10 +211,14 @@ def read(path: str | Path) -> Bundle:
     if not p.is_file():
         raise BadInput("no_such_bundle_file", path=path)
     try:
-        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
-    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
+    sha = hashlib.sha256(data).hexdigest()
+    db = sqlite3.connect(":memory:")
+    try:  # the content is parsed from the very bytes hashed, never from a second read of the file
+        db.deserialize(data)
+        del data
         meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
         quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
         events = db.execute(f"SELECT {quoted} FROM event ORDER BY id").fetchall()
@@ -223,6 +228,14 @@ def read(path: str | Path) -> Bundle:
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
     finally:
         db.close()
+    head = _head(path, meta)
+    head.events, head.ledger = [tuple(e) for e in events], [tuple(r) for r in ledger]
+    head.directory, head.sha256 = [(str(t), str(r)) for t, r in directory], sha
+    return head
+
+
+def _head(path: str | Path, meta: dict) -> Bundle:
+    """The signed document of a bundle from its ``bundle`` table's rows, without its content."""
     if meta.get("format") != FORMAT:
         raise BadInput("not_county_bundle_of", path=path, format=FORMAT, meta=meta.get('format'))
     try:
@@ -234,8 +247,38 @@ def read(path: str | Path) -> Bundle:
         signature, public = meta["signature"], meta["public_key"]
     except (KeyError, TypeError, ValueError, AssertionError):
         raise BadInput("bundle_signed_document_is", path=path) from None
-    return Bundle(signed, meta["signed"], signature, public, [tuple(e) for e in events],
-                  [tuple(r) for r in ledger], [(str(t), str(r)) for t, r in directory])
+    return Bundle(signed, meta["signed"], signature, public)
+
+
+def read_head(path: str | Path) -> Bundle:
+    """A bundle's signed document, signature and key alone (no events: cheap); BadInput as :func:`read`.
+    For deciding where a bundle is checked; nothing is kept on the strength of it."""
+    p = Path(path)
+    if not p.is_file():
+        raise BadInput("no_such_bundle_file", path=path)
+    try:
+        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+    try:
+        meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
+    except sqlite3.Error as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+    finally:
+        db.close()
+    return _head(path, meta)
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a bundle file's bytes as they are now (BadInput when it cannot be read)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
+    return h.hexdigest()
 
 
 # --- checks ------------------------------------------------------------------------------------------

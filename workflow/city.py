@@ -17,6 +17,9 @@ so a county's figures in the city are its own bulletin's for that period.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,7 +31,7 @@ from workflow import bundle, clock, ledger, reports, settings
 from workflow.access import ADMIN, require
 from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
-from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound
+from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import Period, make_period, parse_span
 from workflow.reports import growth_rate
 from workflow.tables import city_county as CC
@@ -222,7 +225,20 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
         since = _refigure_from(conn, b, b.events[held:])
     with bundle.checked(b, actor=actor) as result:
         figures = monthly_figures(result.engine, b.as_of, since)
-        projects = result.projects
+        projects = _project_rows(result.projects)
+    return _store(engine, actor, path, b, held, since, figures, projects)
+
+
+def _project_rows(projects: list[Any]) -> list[dict]:
+    """The ``city_project`` columns of the replayed project rows (the county column is added on store)."""
+    return [{"code": p.code, "name": p.name, "investor": p.investor, "unit_code": p.unit_code, "stage": p.stage,
+             "key": bool(p.key), "planned_investment_minor": p.planned_investment_minor,
+             "registered_on": p.registered_on, "head_seq": p.head_seq} for p in projects]
+
+
+def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None,
+           figures: list[tuple[str, date, dict]], projects: list[dict]) -> dict:
+    """Keep a checked bundle in one transaction: its new events, projects, changed months and head."""
     new = b.events[held:]
     with engine.begin() as conn:
         if _check_prefix(conn, b) != held:  # another load of this county came in between
@@ -235,11 +251,7 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
             conn.execute(insert(CE), rows)
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
-            conn.execute(insert(CP), [
-                {"county": b.county, "code": p.code, "name": p.name, "investor": p.investor,
-                 "unit_code": p.unit_code, "stage": p.stage, "key": bool(p.key),
-                 "planned_investment_minor": p.planned_investment_minor, "registered_on": p.registered_on,
-                 "head_seq": p.head_seq} for p in projects])
+            conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
         stale = delete(CF).where(CF.c.county == b.county)
         if since is not None:
             stale = stale.where(CF.c.month >= f"{since.year:04d}-{since.month:02d}")
@@ -261,6 +273,105 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
     return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
             "events": len(b.events), "new_events": len(new), "projects": len(projects),
             "months_computed": len(figures), "ledger": entry}
+
+
+# --- many bundles: checked in worker processes, kept in order by this one ------------------------------
+
+
+DEFAULT_WORKERS = 2
+
+
+@dataclass
+class Prepared:
+    """A bundle as a worker read and checked it (the read's SHA-256 is ``b.sha256``), with the figures
+    and project rows its replay gives: everything :func:`_store` keeps, nothing of the city's."""
+
+    b: Any  # workflow.bundle.Bundle
+    figures: list[tuple[str, date, dict]]
+    projects: list[dict]
+
+
+def prepare(path: Any, actor: str) -> Prepared:
+    """Read, check and figure a bundle of a county the city does not hold yet (in a worker process):
+    the steps of :func:`load` that need no city database.  Raises as :func:`load` does."""
+    b = bundle.read(path)
+    with bundle.checked(b, actor=actor) as result:
+        figures = monthly_figures(result.engine, b.as_of)
+        projects = _project_rows(result.projects)
+    return Prepared(b, figures, projects)
+
+
+def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
+    """Keep a bundle a worker checked, after checking here what the worker could not: the file is still
+    the one it read (SHA-256), a trusted key signed it, and the city still holds no event of the county."""
+    b = p.b
+    if bundle.file_sha256(path) != b.sha256:
+        raise IntegrityFailure("cityload_file_changed", [{"county": b.county}], county=b.county, path=path)
+    with engine.connect() as conn:
+        _check_trust(conn, b)
+        if _check_prefix(conn, b):
+            raise IntegrityFailure("county_another_bundle_of", county=b.county)
+    return _store(engine, actor, path, b, 0, None, p.figures, p.projects)
+
+
+def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
+    """The positions of the bundles a worker may check: a well-formed head, signed by a key the city
+    trusts, of a county the city does not hold and no other bundle of the load names.  Every other
+    bundle is loaded by :func:`load` at its turn, so its refusal is the one a load of it alone gives."""
+    heads: dict[int, Any] = {}
+    with engine.connect() as conn:
+        require(conn, actor, ADMIN, "load county bundles")
+        held = {c for (c,) in conn.execute(select(CC.c.code))}
+        for i, path in enumerate(paths):
+            try:
+                head = bundle.read_head(path)
+                if head.county not in held:
+                    _check_trust(conn, head)
+                    heads[i] = head
+            except PipelineError:
+                continue
+    named = Counter(h.county for h in heads.values())
+    return {i for i, h in heads.items() if named[h.county] == 1}
+
+
+def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DEFAULT_WORKERS,
+              loaded: Callable[[dict], None] | None = None) -> list[dict]:
+    """Load bundles in the order given, as :func:`load` of each in turn would (docs/city.md, "Loading
+    many bundles"), with the first loads of new counties read, checked and figured by ``workers``
+    processes ahead of their turn.  Every write to the city is made here, in order, one transaction a
+    bundle; the first refused bundle stops the load: the ones before it are kept, it and the ones after
+    it are not.  ``loaded`` is called with each bundle's result as soon as it is kept."""
+    paths = list(paths)
+    ahead = sorted(_in_workers(engine, actor, paths)) if workers > 1 and len(paths) > 1 else []
+    if len(ahead) < 2:
+        ahead = []
+    out: list[dict] = []
+
+    def keep(doc: dict) -> None:
+        out.append(doc)
+        if loaded is not None:
+            loaded(doc)
+
+    if not ahead:
+        for path in paths:
+            keep(load(engine, actor, path))
+        return out
+    pending: dict[int, Future] = {}
+    queue = iter(ahead)
+    n = min(workers, len(ahead))
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        for i, path in enumerate(paths):
+            # keep the workers busy, holding at most one checked bundle beyond them (memory)
+            while len(pending) <= n and (nxt := next(queue, None)) is not None:
+                pending[nxt] = pool.submit(prepare, paths[nxt], actor)
+            if i in pending:
+                keep(_store_prepared(engine, actor, path, pending.pop(i).result()))
+            else:
+                keep(load(engine, actor, path))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return out
 
 
 # --- reports -------------------------------------------------------------------------------------------
