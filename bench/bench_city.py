@@ -15,7 +15,8 @@ county, ``city report ranking`` over every county, and the load's peak memory.
 - ranking: ``pipeline city report ranking --period LAST-YEAR --json`` over every county, against
   ``pipeline city board --json`` (the same counties, no period arithmetic); goal within 2 s.  The
   ranking is checked first: every county ranked, with the same figures (their histories are equal).
-- memory: the peak resident memory (VmHWM) of the process of the timed load; goal 200 MiB.
+- memory: the peak resident memory (VmHWM) of the process of the timed load plus, for each of its
+  worker processes (``city load --workers``, 2 here), the largest worker's peak; goal 200 MiB.
 
 One county is written through the engine's batch path (``bench_report.generate``: real commands,
 real hashes, every guard checked); every other county is a copy of its database given its own code,
@@ -47,6 +48,7 @@ LOAD_SECONDS = 60.0
 MONTH_SECONDS = 2.0
 RANKING_SECONDS = 2.0
 MIB = 200.0
+WORKERS = 2  # ``city load --workers``, given to every timed load
 
 _RSS_TIMED = r"""
 import contextlib, os, sys, time
@@ -55,7 +57,9 @@ from cli.app import main
 with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
     code = main(sys.argv[1:])
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(code, hwm / 1024, time.perf_counter() - t0)
+import resource
+child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB: the largest worker's peak
+print(code, hwm / 1024, child / 1024, time.perf_counter() - t0)
 """
 
 
@@ -127,15 +131,17 @@ def floor(bundles: list[str]) -> tuple[float, int, int]:
 
 
 def _timed_load(args: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, peak MiB) of one ``pipeline`` command in a fresh interpreter."""
+    """(wall seconds, peak MiB) of one ``pipeline`` command in a fresh interpreter: the peak of the
+    main process plus, for each of its worker processes, the largest worker's peak (an upper bound of
+    the total: forked workers share pages with the main process, counted in both)."""
     t0 = time.perf_counter()
     proc = subprocess.run([PYTHON, "-c", _RSS_TIMED, *args], capture_output=True, text=True, timeout=7200,
                           env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
     wall = time.perf_counter() - t0
-    code, mib, _inner = proc.stdout.split()[-3:]
+    code, mib, child_mib, _inner = proc.stdout.split()[-4:]
     if code != "0":
         raise RuntimeError(f"city bench: {args[:3]} exited {code}: {proc.stderr[-2000:]}")
-    return wall, float(mib)
+    return wall, float(mib) + (WORKERS * float(child_mib) if float(child_mib) else 0.0)
 
 
 def _held(db: Path) -> tuple[int, int]:
@@ -169,7 +175,8 @@ def run(size: str, workdir: Path) -> list[dict]:
     engine.dispose()
 
     def env_for(db: Path) -> dict:
-        return {"PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "en", "PAGER": "cat"}
+        return {"PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "en", "PAGER": "cat",
+                "PIPELINE_WORKERS": str(WORKERS)}
 
     # The floor first (it also proves every stored hash), then the whole load.
     floor_s, floor_n, bad = floor(bundles)
@@ -187,7 +194,8 @@ def run(size: str, workdir: Path) -> list[dict]:
     r["seconds"] = load_s
     r["met"] = bool(r["met"]) and load_s <= LOAD_SECONDS if size == "full" else None  # start-up dominates
     rows.append(r)
-    r = row(f"city load of {n_counties} counties, peak memory", mib, MIB, "MiB", f"≤ {MIB:g} MiB", limit=1.0,
+    r = row(f"city load of {n_counties} counties, peak memory (main + {WORKERS} workers)", mib, MIB, "MiB",
+            f"≤ {MIB:g} MiB", limit=1.0,
             equal=True)
     rows.append(r)
 

@@ -34,6 +34,7 @@ from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import Period, make_period, parse_span
 from workflow.reports import growth_rate
+from workflow.store import insert_many
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
 from workflow.tables import city_figure as CF
@@ -247,8 +248,7 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
         for e in new:
             row = bundle._typed_row(CE, dict(zip(bundle.EVENT_COLUMNS, e, strict=True)))
             rows.append({"county": b.county, **row})
-        if rows:
-            conn.execute(insert(CE), rows)
+        insert_many(conn, CE, rows)  # the engine's recorder's fast path (dates converted once each)
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
             conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
