@@ -384,12 +384,13 @@ class checked:
                 conn.execute(insert(P), [{c: getattr(r, c) for c in COLUMNS} for r in projects])
             for name, values in derived.items():
                 insert_many(conn, metadata.tables[name], values)
-            rows = []
-            for e in b.events:
-                row = dict(zip(EVENT_COLUMNS, e, strict=True))
-                row.pop("project_code")
-                rows.append(_typed_row(E, row))
-            insert_many(conn, E, rows)
+            for k in range(0, len(b.events), 2000):  # a chunk at a time (memory)
+                rows = []
+                for e in b.events[k:k + 2000]:
+                    row = dict(zip(EVENT_COLUMNS, e, strict=True))
+                    row.pop("project_code")
+                    rows.append(_typed_row(E, row))
+                insert_many(conn, E, rows)
             insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
         try:
             doc = audit.checkpoint(self.engine, self.actor, store=False)

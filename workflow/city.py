@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, inspect, select, update
@@ -32,7 +33,7 @@ from workflow.access import ADMIN, require
 from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
-from workflow.periods import Period, make_period, parse_span
+from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.reports import growth_rate
 from workflow.store import insert_many
 from workflow.tables import city_county as CC
@@ -47,6 +48,7 @@ TRUST_ADDED = "city_trust_added"
 LOADED = "city_loaded"
 RANK_BY = ("signed", "capital", "investment", "key")
 CURRENCIES = ("CNY", "USD")
+_STORE_CHUNK = 2000  # events converted and inserted at a time (memory)
 
 
 # --- trust -------------------------------------------------------------------------------------------
@@ -84,10 +86,29 @@ class _Month:
     end: date
 
 
+STATE_KEYS = ("projects_by_stage", "key_projects", "over_100m", "red", "yellow")
+
+
+@cache
+def _state_months() -> frozenset[int]:
+    """The calendar months a report period of some kind ends in (Feb, Mar, Apr, Jun, Aug, Sep, Oct,
+    Dec): the only month-ends, besides a bundle's as-of date, whose state a city report reads."""
+    ends = set()
+    for kind in KINDS:
+        for index in range(1, 13):
+            try:
+                ends.add(make_period(kind, 2000, index).end.month)
+            except ValueError:
+                break
+    return frozenset(ends)
+
+
 def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> list[tuple[str, date, dict]]:
     """(YYYY-MM, as-of, figures) of every month from the first effective date (or ``since``'s month,
     if later) to ``as_of``: the totals of ``reports.bulletin`` for the month cut at its end (or at
-    ``as_of``), with the same code."""
+    ``as_of``), with the same code.  The state at the cut (``STATE_KEYS``: stages, key projects,
+    lights) is computed, and stored, only where a report period ends and in ``as_of``'s month, the
+    only states a city report reads (:func:`_period_figures`); other months hold their flows alone."""
 
     out: list[tuple[str, date, dict]] = []
     with reports._read(engine) as conn:
@@ -103,9 +124,14 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
         windows: list[Any] = [reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
                               for label, start, end in iter_months(first, as_of)]
         flows = reports._flows(conn, windows, None)  # every month's flows in one statement per kind
+        ends = _state_months()
         for w, flow in zip(windows, flows, strict=True):
-            figs = reports._figures_by_unit(conn, w, None, t, flows=flow)
-            out.append((w.period.label, w.as_of, reports.figures_json(reports._sum_figures(figs.values()))))
+            state = w.as_of == as_of or w.as_of.month in ends
+            figs = reports._figures_by_unit(conn, w, None, t, snaps=None if state else [], flows=flow)
+            f = reports.figures_json(reports._sum_figures(figs.values()))
+            if not state:
+                f = {k: v for k, v in f.items() if k not in STATE_KEYS}
+            out.append((w.period.label, w.as_of, f))
     return out
 
 
@@ -244,11 +270,10 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
     with engine.begin() as conn:
         if _check_prefix(conn, b) != held:  # another load of this county came in between
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        rows = []
-        for e in new:
-            row = bundle._typed_row(CE, dict(zip(bundle.EVENT_COLUMNS, e, strict=True)))
-            rows.append({"county": b.county, **row})
-        insert_many(conn, CE, rows)  # the engine's recorder's fast path (dates converted once each)
+        for k in range(0, len(new), _STORE_CHUNK):  # the engine's recorder's fast path, a chunk at a time
+            insert_many(conn, CE, [bundle._typed_row(CE, {"county": b.county, **dict(zip(EVENT_COLUMNS, e,
+                                                                                      strict=True))})
+                                   for e in new[k:k + _STORE_CHUNK]])
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
             conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
@@ -362,8 +387,8 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     pool = ProcessPoolExecutor(max_workers=n)
     try:
         for i, path in enumerate(paths):
-            # keep the workers busy, holding at most one checked bundle beyond them (memory)
-            while len(pending) <= n and (nxt := next(queue, None)) is not None:
+            # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
+            while len(pending) < n and (nxt := next(queue, None)) is not None:
                 pending[nxt] = pool.submit(prepare, paths[nxt], actor)
             if i in pending:
                 keep(_store_prepared(engine, actor, path, pending.pop(i).result()))
