@@ -185,6 +185,34 @@ def test_a_bundle_loads_and_its_figures_equal_the_county_report(cli, county):
     assert _kept(cli) == (1, county["doc"]["counts"]["events"], 12)
 
 
+def test_month_end_state_is_kept_where_a_report_reads_it(cli, county):
+    """Every month keeps its flows; the state at its end (stages, key projects, lights) is computed
+    where a period of some kind ends (Feb, Mar, Apr, Jun, Aug, Sep, Oct, Dec) and in the as-of month,
+    the only states a city report reads."""
+    import json as _json
+
+    from sqlalchemy import select
+
+    from workflow.db import make_engine
+    from workflow.tables import city_figure
+
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with engine.connect() as conn:
+            months = {m: _json.loads(f) for m, f in conn.execute(select(city_figure.c.month, city_figure.c.figures))}
+    finally:
+        engine.dispose()
+    as_of = county["doc"]["as_of"][:7]
+    assert len(months) >= 6 and as_of in months
+    assert any("red" not in f for f in months.values())  # some month holds its flows alone
+    for label, f in months.items():
+        assert "signed" in f and "capital_in_place" in f
+        read = label == as_of or int(label[5:]) in (2, 3, 4, 6, 8, 9, 10, 12)
+        assert ("red" in f and "key_projects" in f) == read, label
+
+
 def test_two_counties_are_ranked_and_totalled(cli, county, tmp_path):
     other = _county_db(tmp_path, seed=3, code="YX", name="乙县")
     _trust(cli, county)
