@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, insert, select
+from sqlalchemy import Date, event, insert, select
 
 from workflow import audit, clock, county
 from workflow.db import make_engine
@@ -321,6 +321,12 @@ def _typed_row(table: Any, row: dict) -> dict:
     return out
 
 
+def _scratch(dbapi_connection: Any, _record: Any) -> None:
+    """The scratch copy is removed after the checks: no write of it need reach the disk (run after the
+    engine's own connect settings, :mod:`workflow.db`)."""
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
 @dataclass
 class Checked:
     """What the checks of a bundle found: its digest, and the scratch county database (an engine)."""
@@ -364,6 +370,7 @@ class checked:
             raise _refuse(b, "the directory rows differ from the signed ones")
         self.dir = tempfile.TemporaryDirectory(prefix="pipeline-city-")
         self.engine = make_engine(f"sqlite:///{self.dir.name}/county.db")
+        event.listen(self.engine, "connect", _scratch)
         metadata.create_all(self.engine)
         directory: dict[str, list[dict]] = {}
         for tbl, text in b.directory:
