@@ -9,9 +9,9 @@ set-up ledger.  A refused bundle changes nothing.
 
 The figures are computed by the county reports' own code (:mod:`workflow.reports`) on the replayed
 scratch copy of the county: per calendar month, the flows of the month (signed, capital in place,
-investment completed, by currency) and the state at the month's end (or the bundle's as-of date in
-its last month: key projects, red and yellow lights).  A city report adds the months of its period,
-so a county's figures in the city are its own bulletin's for that period.
+investment completed, by currency) and, where a report period ends, the state at the month's end (or
+the bundle's as-of date in its last month: key projects, red and yellow lights).  A city report adds
+the months of its period, so a county's figures in the city are its own bulletin's for that period.
 """
 
 from __future__ import annotations
