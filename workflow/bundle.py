@@ -269,17 +269,6 @@ def read_head(path: str | Path) -> Bundle:
     return _head(path, meta)
 
 
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a bundle file's bytes as they are now (BadInput when it cannot be read)."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
-    return h.hexdigest()
-
 
 # --- checks ------------------------------------------------------------------------------------------
 

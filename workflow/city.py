@@ -308,10 +308,12 @@ DEFAULT_WORKERS = 2
 
 @dataclass
 class Prepared:
-    """A bundle as a worker read and checked it (the read's SHA-256 is ``b.sha256``), with the figures
-    and project rows its replay gives: everything :func:`_store` keeps, nothing of the city's."""
+    """What a worker found of a bundle: the SHA-256 of the bytes it read and checked, and the figures
+    and project rows their replay gives.  Nothing of the city's; the events are not sent back: the
+    main process reads them again from the file and keeps them only if the file's hash is this one."""
 
-    b: Any  # workflow.bundle.Bundle
+    sha256: str
+    county: str
     figures: list[tuple[str, date, dict]]
     projects: list[dict]
 
@@ -323,15 +325,16 @@ def prepare(path: Any, actor: str) -> Prepared:
     with bundle.checked(b, actor=actor) as result:
         figures = monthly_figures(result.engine, b.as_of)
         projects = _project_rows(result.projects)
-    return Prepared(b, figures, projects)
+    return Prepared(b.sha256, b.county, figures, projects)
 
 
 def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
-    """Keep a bundle a worker checked, after checking here what the worker could not: the file is still
-    the one it read (SHA-256), a trusted key signed it, and the city still holds no event of the county."""
-    b = p.b
-    if bundle.file_sha256(path) != b.sha256:
-        raise IntegrityFailure("cityload_file_changed", [{"county": b.county}], county=b.county, path=path)
+    """Keep a bundle a worker checked: read it here again and keep it only if the bytes read are the
+    ones the worker checked (SHA-256), a trusted key signed it, and the city still holds no event of
+    its county."""
+    b = bundle.read(path)
+    if b.sha256 != p.sha256 or b.county != p.county:
+        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
     with engine.connect() as conn:
         _check_trust(conn, b)
         if _check_prefix(conn, b):
