@@ -16,6 +16,7 @@ the months of its period, so a county's figures in the city are its own bulletin
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -387,6 +388,7 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     pending: dict[int, Future] = {}
     queue = iter(ahead)
     n = min(workers, len(ahead))
+    gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
     pool = ProcessPoolExecutor(max_workers=n)
     try:
         for i, path in enumerate(paths):
@@ -399,6 +401,7 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
                 keep(load(engine, actor, path))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
     return out
 
 
