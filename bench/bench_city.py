@@ -15,7 +15,11 @@ county, ``city report ranking`` over every county, and the load's peak memory.
 - ranking: ``pipeline city report ranking --period LAST-YEAR --json`` over every county, against
   ``pipeline city board --json`` (the same counties, no period arithmetic); goal within 2 s.  The
   ranking is checked first: every county ranked, with the same figures (their histories are equal).
-- memory: the peak resident memory (VmHWM) of the process of the timed load; goal 200 MiB.
+- memory: the peak of the timed load's memory together with its worker processes (``city load
+  --workers``, 2 here): the largest sum of their proportional set sizes (PSS: a page shared by the
+  forked workers and the main process is split among them), sampled every 50 ms; goal 200 MiB.  The
+  row also gives ``upper_bound_mib``: the main process's peak (VmHWM) plus twice the largest
+  worker's, as if nothing were shared.
 
 One county is written through the engine's batch path (``bench_report.generate``: real commands,
 real hashes, every guard checked); every other county is a copy of its database given its own code,
@@ -47,6 +51,7 @@ LOAD_SECONDS = 60.0
 MONTH_SECONDS = 2.0
 RANKING_SECONDS = 2.0
 MIB = 200.0
+WORKERS = 2  # ``city load --workers``, given to every timed load
 
 _RSS_TIMED = r"""
 import contextlib, os, sys, time
@@ -55,7 +60,9 @@ from cli.app import main
 with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
     code = main(sys.argv[1:])
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(code, hwm / 1024, time.perf_counter() - t0)
+import resource
+child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB: the largest worker's peak
+print(code, hwm / 1024, child / 1024, time.perf_counter() - t0)
 """
 
 
@@ -126,16 +133,41 @@ def floor(bundles: list[str]) -> tuple[float, int, int]:
     return time.perf_counter() - t0, n, bad
 
 
-def _timed_load(args: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, peak MiB) of one ``pipeline`` command in a fresh interpreter."""
+def _pss_mib(pid: int) -> float:
+    """The proportional set size of process ``pid`` and its children (shared pages split among the
+    processes sharing them, so the sum is the memory they take together), 0 once it is gone."""
+    total = 0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for p in (pid, *map(int, children)):
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+    return total / 1024
+
+
+def _timed_load(args: list[str], env: dict) -> tuple[float, float, float]:
+    """(wall seconds, peak MiB, upper bound MiB) of one ``pipeline`` command in a fresh interpreter.
+    The peak is the largest total proportional set size of the process and its worker processes,
+    sampled every 50 ms; the upper bound adds the main process's peak (VmHWM) and, for each worker,
+    the largest worker's peak (forked workers share pages with the main process, counted in both)."""
     t0 = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-c", _RSS_TIMED, *args], capture_output=True, text=True, timeout=7200,
-                          env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+    with subprocess.Popen([PYTHON, "-c", _RSS_TIMED, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env={**os.environ, **env, "PYTHONPATH": str(ROOT)}) as proc:
+        peak = 0.0
+        while proc.poll() is None and time.perf_counter() - t0 < 7200:
+            peak = max(peak, _pss_mib(proc.pid))
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=60)
     wall = time.perf_counter() - t0
-    code, mib, _inner = proc.stdout.split()[-3:]
+    code, mib, child_mib, _inner = out.split()[-4:]
     if code != "0":
-        raise RuntimeError(f"city bench: {args[:3]} exited {code}: {proc.stderr[-2000:]}")
-    return wall, float(mib)
+        raise RuntimeError(f"city bench: {args[:3]} exited {code}: {err[-2000:]}")
+    bound = float(mib) + WORKERS * float(child_mib)
+    if not float(child_mib):  # no worker: the one process's own peak, exact
+        return wall, max(peak, float(mib)), bound
+    return wall, peak or bound, bound
 
 
 def _held(db: Path) -> tuple[int, int]:
@@ -169,7 +201,8 @@ def run(size: str, workdir: Path) -> list[dict]:
     engine.dispose()
 
     def env_for(db: Path) -> dict:
-        return {"PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "en", "PAGER": "cat"}
+        return {"PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "en", "PAGER": "cat",
+                "PIPELINE_WORKERS": str(WORKERS)}
 
     # The floor first (it also proves every stored hash), then the whole load.
     floor_s, floor_n, bad = floor(bundles)
@@ -177,7 +210,7 @@ def run(size: str, workdir: Path) -> list[dict]:
         raise AssertionError(f"city bench: the floor read {floor_n} of {total} events, {bad} hashes differ")
     full = workdir / "city.db"
     shutil.copy(empty, full)
-    load_s, mib = _timed_load(["city", "load", *bundles], env_for(full))
+    load_s, mib, bound = _timed_load(["city", "load", *bundles], env_for(full))
     if _held(full) != (n_counties, total):
         raise AssertionError(f"city bench: the city holds {_held(full)}, not {(n_counties, total)}")
     rows = []
@@ -187,17 +220,19 @@ def run(size: str, workdir: Path) -> list[dict]:
     r["seconds"] = load_s
     r["met"] = bool(r["met"]) and load_s <= LOAD_SECONDS if size == "full" else None  # start-up dominates
     rows.append(r)
-    r = row(f"city load of {n_counties} counties, peak memory", mib, MIB, "MiB", f"≤ {MIB:g} MiB", limit=1.0,
+    r = row(f"city load of {n_counties} counties, peak memory (main + {WORKERS} workers, PSS)", mib, MIB, "MiB",
+            f"≤ {MIB:g} MiB", limit=1.0,
             equal=True)
+    r["upper_bound_mib"] = bound  # the peaks added: what the processes could take with nothing shared
     rows.append(r)
 
     # A month's new bundle of one county, into the city that holds every county; against a first load.
     after = workdir / "city-month.db"
     shutil.copy(full, after)
-    month_s, _ = _timed_load(["city", "load", month], env_for(after))
+    month_s, _, _ = _timed_load(["city", "load", month], env_for(after))
     first = workdir / "city-first.db"
     shutil.copy(empty, first)
-    first_s, _ = _timed_load(["city", "load", bundles[0]], env_for(first))
+    first_s, _, _ = _timed_load(["city", "load", bundles[0]], env_for(first))
     new_events = _held(after)[1] - total
     if new_events <= 0:
         raise AssertionError("city bench: the month's bundle added no event")

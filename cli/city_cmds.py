@@ -218,22 +218,26 @@ def trust_list(json: JsonFlag = False) -> None:
 @city_app.command("load")
 def city_load(
     files: list[Path] = typer.Argument(..., help="Bundle files written by `pipeline bundle export`."),
+    workers: int = typer.Option(
+        2, "--workers", envvar="PIPELINE_WORKERS", min=1, max=64, metavar="N",
+        help="Processes that check the first bundles of new counties ahead of their turn (1: none)."),
     json: JsonFlag = False,
 ) -> None:
-    """Check each bundle and keep it (admin); a refused bundle changes nothing and stops the load.
+    """Check each bundle and keep it, in the order given (admin); a refused bundle changes nothing and
+    stops the load: the bundles before it are kept, it and the ones after it are not.
 
     Exits 2 for a malformed file, 6 for a key the city does not trust, 7 when a check fails."""
     from workflow import city
 
     engine = STATE.engine()
     actor = _actor(engine)
-    done = []
-    for f in files:
-        doc = city.load(engine, actor, f)
-        done.append(doc)
+
+    def loaded(doc: dict) -> None:
         if not json:
             say(Message("county_as_of_new", file=doc['file'], county=doc['county'], name=doc['name'],
                         as_of=doc['as_of'], new_events=doc['new_events'], events=doc['events'], digest=doc['digest']))
+
+    done = city.load_many(engine, actor, files, workers=workers, loaded=loaded)
     if json:
         emit_json({"loaded": done})
 

@@ -185,6 +185,34 @@ def test_a_bundle_loads_and_its_figures_equal_the_county_report(cli, county):
     assert _kept(cli) == (1, county["doc"]["counts"]["events"], 12)
 
 
+def test_month_end_state_is_kept_where_a_report_reads_it(cli, county):
+    """Every month keeps its flows; the state at its end (stages, key projects, lights) is computed
+    where a period of some kind ends (Feb, Mar, Apr, Jun, Aug, Sep, Oct, Dec) and in the as-of month,
+    the only states a city report reads."""
+    import json as _json
+
+    from sqlalchemy import select
+
+    from workflow.db import make_engine
+    from workflow.tables import city_figure
+
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with engine.connect() as conn:
+            months = {m: _json.loads(f) for m, f in conn.execute(select(city_figure.c.month, city_figure.c.figures))}
+    finally:
+        engine.dispose()
+    as_of = county["doc"]["as_of"][:7]
+    assert len(months) >= 6 and as_of in months
+    assert any("red" not in f for f in months.values())  # some month holds its flows alone
+    for label, f in months.items():
+        assert "signed" in f and "capital_in_place" in f
+        read = label == as_of or int(label[5:]) in (2, 3, 4, 6, 8, 9, 10, 12)
+        assert ("red" in f and "key_projects" in f) == read, label
+
+
 def test_two_counties_are_ranked_and_totalled(cli, county, tmp_path):
     other = _county_db(tmp_path, seed=3, code="YX", name="乙县")
     _trust(cli, county)
@@ -205,6 +233,88 @@ def test_two_counties_are_ranked_and_totalled(cli, county, tmp_path):
         assert metric(doc["total"]["figures"]) == metric(first["figures"]) + metric(second["figures"])
     board = cli("city", "board", json=True).json
     assert board["total"]["red"] == sum(r["red"] for r in board["counties"])
+
+
+@pytest.fixture(scope="module")
+def two_more(tmp_path_factory) -> list[dict]:
+    """Two more counties (YX, ZX) with their own keys and bundles, for loads of many bundles."""
+    return [_county_db(tmp_path_factory.mktemp(code), seed=seed, code=code, name=name)
+            for seed, code, name in ((3, "YX", "乙县"), (5, "ZX", "丙县"))]
+
+
+def _trust_all(cli, county: dict, more: list[dict]) -> None:
+    _trust(cli, county)
+    for c in more:
+        cli.admin("city", "trust", "add", c["doc"]["county"]["code"], "--key", c["public"], "--reason", "r", ok=True)
+
+
+@pytest.mark.parametrize("workers", ["1", "2", "3"])
+def test_a_load_of_many_new_counties_keeps_them_in_order(cli, county, two_more, workers):
+    """With worker processes or without, the counties are kept in the order given, each as a load of
+    it alone keeps it."""
+    _trust_all(cli, county, two_more)
+    files = [two_more[1]["bundle"], county["bundle"], two_more[0]["bundle"]]
+    res = cli.admin("city", "load", *files, "--workers", workers, json=True)
+    assert res.code == 0, res.err
+    assert [x["county"] for x in res.json["loaded"]] == ["ZX", "JX", "YX"]
+    assert [x["digest"] for x in res.json["loaded"]] == [two_more[1]["doc"]["digest"], county["doc"]["digest"],
+                                                         two_more[0]["doc"]["digest"]]
+    events = county["doc"]["counts"]["events"] + sum(c["doc"]["counts"]["events"] for c in two_more)
+    assert _kept(cli) == (3, events, 36)
+    year = county["doc"]["as_of"][:4]
+    ranking = {r["county"]: r["figures"] for r in
+               cli("city", "report", "ranking", "--period", year, json=True).json["counties"]}
+    own = invoke(["report", "bulletin", "--period", year, "--as-of", county["doc"]["as_of"], "--json"],
+                 db=county["db"]).json["totals"]
+    assert ranking["JX"]["signed"] == own["signed"]
+
+
+@pytest.mark.parametrize("bad", ["tampered", "untrusted"])
+def test_a_bad_bundle_among_good_ones_stops_the_load_after_the_ones_before_it(cli, county, two_more, bad):
+    """The bundles before the refused one are kept, it and the ones after it are not (docs/city.md,
+    "Loading many bundles"), whether a worker or this process found it bad."""
+    if bad == "tampered":
+        _trust_all(cli, county, two_more)
+        wrong = _tamper(county, "bad.bundle",
+                        "UPDATE event SET actor = 'mallory' WHERE id = (SELECT max(id) FROM event)")
+        code, words = 7, "first bad event P-"
+    else:
+        _trust_all(cli, {**county, "public": two_more[0]["public"]}, two_more)  # JX trusted under YX's key
+        wrong, code, words = county["bundle"], 6, "does not trust"
+    res = cli.admin("city", "load", two_more[0]["bundle"], wrong, two_more[1]["bundle"], "--workers", "2")
+    assert res.code == code, (res.out, res.err)
+    assert "JX" in res.err and words in res.err
+    assert "county YX" in res.err and "county ZX" not in res.err
+    assert _kept(cli) == (1, two_more[0]["doc"]["counts"]["events"], 12)
+    assert [r["county"] for r in cli("city", "board", json=True).json["counties"]] == ["YX"]
+
+
+def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more):
+    """What is kept is what was checked: the file's SHA-256 at store time must be the one the worker read."""
+    from workflow import city
+    from workflow.db import make_engine
+    from workflow.errors import IntegrityFailure
+
+    _trust(cli, county)
+    prepared = city.prepare(county["bundle"], ADMIN)
+    with open(county["bundle"], "ab") as f:
+        f.write(b"\0")
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with pytest.raises(IntegrityFailure) as caught:
+            city._store_prepared(engine, ADMIN, county["bundle"], prepared)
+    finally:
+        engine.dispose()
+    assert caught.value.code == "cityload_file_changed" and "JX" in caught.value.message
+    assert _kept(cli) == (0, 0, 0)
+
+
+def test_workers_must_be_a_positive_number(cli, county):
+    _trust(cli, county)
+    for bad in ("0", "many"):
+        res = cli.admin("city", "load", county["bundle"], "--workers", bad)
+        assert res.code == 2, (res.out, res.err)
+    assert _kept(cli) == (0, 0, 0)
 
 
 def test_loading_the_same_bundle_again_adds_nothing(cli, county):

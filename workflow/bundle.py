@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, insert, select
+from sqlalchemy import Date, event, insert, select
 
 from workflow import audit, clock, county
 from workflow.db import make_engine
@@ -83,6 +83,7 @@ class Bundle:
     events: list[tuple] = field(default_factory=list)  # EVENT_COLUMNS, by id
     ledger: list[tuple] = field(default_factory=list)  # LEDGER_COLUMNS, by seq
     directory: list[tuple[str, str]] = field(default_factory=list)
+    sha256: str = ""  # of the file's bytes the content was read from ("" for a bundle built in memory)
 
     @property
     def county(self) -> str:
@@ -210,10 +211,14 @@ def read(path: str | Path) -> Bundle:
     if not p.is_file():
         raise BadInput("no_such_bundle_file", path=path)
     try:
-        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
-    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
+    sha = hashlib.sha256(data).hexdigest()
+    db = sqlite3.connect(":memory:")
+    try:  # the content is parsed from the very bytes hashed, never from a second read of the file
+        db.deserialize(data)
+        del data
         meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
         quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
         events = db.execute(f"SELECT {quoted} FROM event ORDER BY id").fetchall()
@@ -223,6 +228,14 @@ def read(path: str | Path) -> Bundle:
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
     finally:
         db.close()
+    head = _head(path, meta)
+    head.events, head.ledger = [tuple(e) for e in events], [tuple(r) for r in ledger]
+    head.directory, head.sha256 = [(str(t), str(r)) for t, r in directory], sha
+    return head
+
+
+def _head(path: str | Path, meta: dict) -> Bundle:
+    """The signed document of a bundle from its ``bundle`` table's rows, without its content."""
     if meta.get("format") != FORMAT:
         raise BadInput("not_county_bundle_of", path=path, format=FORMAT, meta=meta.get('format'))
     try:
@@ -234,8 +247,27 @@ def read(path: str | Path) -> Bundle:
         signature, public = meta["signature"], meta["public_key"]
     except (KeyError, TypeError, ValueError, AssertionError):
         raise BadInput("bundle_signed_document_is", path=path) from None
-    return Bundle(signed, meta["signed"], signature, public, [tuple(e) for e in events],
-                  [tuple(r) for r in ledger], [(str(t), str(r)) for t, r in directory])
+    return Bundle(signed, meta["signed"], signature, public)
+
+
+def read_head(path: str | Path) -> Bundle:
+    """A bundle's signed document, signature and key alone (no events: cheap); BadInput as :func:`read`.
+    For deciding where a bundle is checked; nothing is kept on the strength of it."""
+    p = Path(path)
+    if not p.is_file():
+        raise BadInput("no_such_bundle_file", path=path)
+    try:
+        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+    try:
+        meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
+    except sqlite3.Error as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+    finally:
+        db.close()
+    return _head(path, meta)
+
 
 
 # --- checks ------------------------------------------------------------------------------------------
@@ -276,6 +308,12 @@ def _typed_row(table: Any, row: dict) -> dict:
         if isinstance(v, str):
             out[k] = parse(v)
     return out
+
+
+def _scratch(dbapi_connection: Any, _record: Any) -> None:
+    """The scratch copy is removed after the checks: no write of it need reach the disk (run after the
+    engine's own connect settings, :mod:`workflow.db`)."""
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @dataclass
@@ -321,6 +359,7 @@ class checked:
             raise _refuse(b, "the directory rows differ from the signed ones")
         self.dir = tempfile.TemporaryDirectory(prefix="pipeline-city-")
         self.engine = make_engine(f"sqlite:///{self.dir.name}/county.db")
+        event.listen(self.engine, "connect", _scratch)
         metadata.create_all(self.engine)
         directory: dict[str, list[dict]] = {}
         for tbl, text in b.directory:
@@ -341,12 +380,13 @@ class checked:
                 conn.execute(insert(P), [{c: getattr(r, c) for c in COLUMNS} for r in projects])
             for name, values in derived.items():
                 insert_many(conn, metadata.tables[name], values)
-            rows = []
-            for e in b.events:
-                row = dict(zip(EVENT_COLUMNS, e, strict=True))
-                row.pop("project_code")
-                rows.append(_typed_row(E, row))
-            insert_many(conn, E, rows)
+            for k in range(0, len(b.events), 2000):  # a chunk at a time (memory)
+                rows = []
+                for e in b.events[k:k + 2000]:
+                    row = dict(zip(EVENT_COLUMNS, e, strict=True))
+                    row.pop("project_code")
+                    rows.append(_typed_row(E, row))
+                insert_many(conn, E, rows)
             insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
         try:
             doc = audit.checkpoint(self.engine, self.actor, store=False)

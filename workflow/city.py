@@ -9,16 +9,21 @@ set-up ledger.  A refused bundle changes nothing.
 
 The figures are computed by the county reports' own code (:mod:`workflow.reports`) on the replayed
 scratch copy of the county: per calendar month, the flows of the month (signed, capital in place,
-investment completed, by currency) and the state at the month's end (or the bundle's as-of date in
-its last month: key projects, red and yellow lights).  A city report adds the months of its period,
-so a county's figures in the city are its own bulletin's for that period.
+investment completed, by currency) and, where a report period ends, the state at the month's end (or
+the bundle's as-of date in its last month: key projects, red and yellow lights).  A city report adds
+the months of its period, so a county's figures in the city are its own bulletin's for that period.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, inspect, select, update
@@ -28,9 +33,10 @@ from workflow import bundle, clock, ledger, reports, settings
 from workflow.access import ADMIN, require
 from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
-from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound
-from workflow.periods import Period, make_period, parse_span
+from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
+from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.reports import growth_rate
+from workflow.store import insert_many
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
 from workflow.tables import city_figure as CF
@@ -43,6 +49,7 @@ TRUST_ADDED = "city_trust_added"
 LOADED = "city_loaded"
 RANK_BY = ("signed", "capital", "investment", "key")
 CURRENCIES = ("CNY", "USD")
+_STORE_CHUNK = 2000  # events converted and inserted at a time (memory)
 
 
 # --- trust -------------------------------------------------------------------------------------------
@@ -80,10 +87,29 @@ class _Month:
     end: date
 
 
+STATE_KEYS = ("projects_by_stage", "key_projects", "over_100m", "red", "yellow")
+
+
+@cache
+def _state_months() -> frozenset[int]:
+    """The calendar months a report period of some kind ends in (Feb, Mar, Apr, Jun, Aug, Sep, Oct,
+    Dec): the only month-ends, besides a bundle's as-of date, whose state a city report reads."""
+    ends = set()
+    for kind in KINDS:
+        for index in range(1, 13):
+            try:
+                ends.add(make_period(kind, 2000, index).end.month)
+            except ValueError:
+                break
+    return frozenset(ends)
+
+
 def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> list[tuple[str, date, dict]]:
     """(YYYY-MM, as-of, figures) of every month from the first effective date (or ``since``'s month,
     if later) to ``as_of``: the totals of ``reports.bulletin`` for the month cut at its end (or at
-    ``as_of``), with the same code."""
+    ``as_of``), with the same code.  The state at the cut (``STATE_KEYS``: stages, key projects,
+    lights) is computed, and stored, only where a report period ends and in ``as_of``'s month, the
+    only states a city report reads (:func:`_period_figures`); other months hold their flows alone."""
 
     out: list[tuple[str, date, dict]] = []
     with reports._read(engine) as conn:
@@ -99,9 +125,14 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
         windows: list[Any] = [reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
                               for label, start, end in iter_months(first, as_of)]
         flows = reports._flows(conn, windows, None)  # every month's flows in one statement per kind
+        ends = _state_months()
         for w, flow in zip(windows, flows, strict=True):
-            figs = reports._figures_by_unit(conn, w, None, t, flows=flow)
-            out.append((w.period.label, w.as_of, reports.figures_json(reports._sum_figures(figs.values()))))
+            state = w.as_of == as_of or w.as_of.month in ends
+            figs = reports._figures_by_unit(conn, w, None, t, snaps=None if state else [], flows=flow)
+            f = reports.figures_json(reports._sum_figures(figs.values()))
+            if not state:
+                f = {k: v for k, v in f.items() if k not in STATE_KEYS}
+            out.append((w.period.label, w.as_of, f))
     return out
 
 
@@ -222,24 +253,31 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
         since = _refigure_from(conn, b, b.events[held:])
     with bundle.checked(b, actor=actor) as result:
         figures = monthly_figures(result.engine, b.as_of, since)
-        projects = result.projects
+        projects = _project_rows(result.projects)
+    return _store(engine, actor, path, b, held, since, figures, projects)
+
+
+def _project_rows(projects: list[Any]) -> list[dict]:
+    """The ``city_project`` columns of the replayed project rows (the county column is added on store)."""
+    return [{"code": p.code, "name": p.name, "investor": p.investor, "unit_code": p.unit_code, "stage": p.stage,
+             "key": bool(p.key), "planned_investment_minor": p.planned_investment_minor,
+             "registered_on": p.registered_on, "head_seq": p.head_seq} for p in projects]
+
+
+def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None,
+           figures: list[tuple[str, date, dict]], projects: list[dict]) -> dict:
+    """Keep a checked bundle in one transaction: its new events, projects, changed months and head."""
     new = b.events[held:]
     with engine.begin() as conn:
         if _check_prefix(conn, b) != held:  # another load of this county came in between
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        rows = []
-        for e in new:
-            row = bundle._typed_row(CE, dict(zip(bundle.EVENT_COLUMNS, e, strict=True)))
-            rows.append({"county": b.county, **row})
-        if rows:
-            conn.execute(insert(CE), rows)
+        for k in range(0, len(new), _STORE_CHUNK):  # the engine's recorder's fast path, a chunk at a time
+            insert_many(conn, CE, [bundle._typed_row(CE, {"county": b.county, **dict(zip(EVENT_COLUMNS, e,
+                                                                                      strict=True))})
+                                   for e in new[k:k + _STORE_CHUNK]])
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
-            conn.execute(insert(CP), [
-                {"county": b.county, "code": p.code, "name": p.name, "investor": p.investor,
-                 "unit_code": p.unit_code, "stage": p.stage, "key": bool(p.key),
-                 "planned_investment_minor": p.planned_investment_minor, "registered_on": p.registered_on,
-                 "head_seq": p.head_seq} for p in projects])
+            conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
         stale = delete(CF).where(CF.c.county == b.county)
         if since is not None:
             stale = stale.where(CF.c.month >= f"{since.year:04d}-{since.month:02d}")
@@ -261,6 +299,110 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
     return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
             "events": len(b.events), "new_events": len(new), "projects": len(projects),
             "months_computed": len(figures), "ledger": entry}
+
+
+# --- many bundles: checked in worker processes, kept in order by this one ------------------------------
+
+
+DEFAULT_WORKERS = 2
+
+
+@dataclass
+class Prepared:
+    """What a worker found of a bundle: the SHA-256 of the bytes it read and checked, and the figures
+    and project rows their replay gives.  Nothing of the city's; the events are not sent back: the
+    main process reads them again from the file and keeps them only if the file's hash is this one."""
+
+    sha256: str
+    county: str
+    figures: list[tuple[str, date, dict]]
+    projects: list[dict]
+
+
+def prepare(path: Any, actor: str) -> Prepared:
+    """Read, check and figure a bundle of a county the city does not hold yet (in a worker process):
+    the steps of :func:`load` that need no city database.  Raises as :func:`load` does."""
+    b = bundle.read(path)
+    with bundle.checked(b, actor=actor) as result:
+        figures = monthly_figures(result.engine, b.as_of)
+        projects = _project_rows(result.projects)
+    return Prepared(b.sha256, b.county, figures, projects)
+
+
+def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
+    """Keep a bundle a worker checked: read it here again and keep it only if the bytes read are the
+    ones the worker checked (SHA-256), a trusted key signed it, and the city still holds no event of
+    its county."""
+    b = bundle.read(path)
+    if b.sha256 != p.sha256 or b.county != p.county:
+        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
+    with engine.connect() as conn:
+        _check_trust(conn, b)
+        if _check_prefix(conn, b):
+            raise IntegrityFailure("county_another_bundle_of", county=b.county)
+    return _store(engine, actor, path, b, 0, None, p.figures, p.projects)
+
+
+def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
+    """The positions of the bundles a worker may check: a well-formed head, signed by a key the city
+    trusts, of a county the city does not hold and no other bundle of the load names.  Every other
+    bundle is loaded by :func:`load` at its turn, so its refusal is the one a load of it alone gives."""
+    heads: dict[int, Any] = {}
+    with engine.connect() as conn:
+        require(conn, actor, ADMIN, "load county bundles")
+        held = {c for (c,) in conn.execute(select(CC.c.code))}
+        for i, path in enumerate(paths):
+            try:
+                head = bundle.read_head(path)
+                if head.county not in held:
+                    _check_trust(conn, head)
+                    heads[i] = head
+            except PipelineError:
+                continue
+    named = Counter(h.county for h in heads.values())
+    return {i for i, h in heads.items() if named[h.county] == 1}
+
+
+def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DEFAULT_WORKERS,
+              loaded: Callable[[dict], None] | None = None) -> list[dict]:
+    """Load bundles in the order given, as :func:`load` of each in turn would (docs/city.md, "Loading
+    many bundles"), with the first loads of new counties read, checked and figured by ``workers``
+    processes ahead of their turn.  Every write to the city is made here, in order, one transaction a
+    bundle; the first refused bundle stops the load: the ones before it are kept, it and the ones after
+    it are not.  ``loaded`` is called with each bundle's result as soon as it is kept."""
+    paths = list(paths)
+    ahead = sorted(_in_workers(engine, actor, paths)) if workers > 1 and len(paths) > 1 else []
+    if len(ahead) < 2:
+        ahead = []
+    out: list[dict] = []
+
+    def keep(doc: dict) -> None:
+        out.append(doc)
+        if loaded is not None:
+            loaded(doc)
+
+    if not ahead:
+        for path in paths:
+            keep(load(engine, actor, path))
+        return out
+    pending: dict[int, Future] = {}
+    queue = iter(ahead)
+    n = min(workers, len(ahead))
+    gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        for i, path in enumerate(paths):
+            # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
+            while len(pending) < n and (nxt := next(queue, None)) is not None:
+                pending[nxt] = pool.submit(prepare, paths[nxt], actor)
+            if i in pending:
+                keep(_store_prepared(engine, actor, path, pending.pop(i).result()))
+            else:
+                keep(load(engine, actor, path))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+    return out
 
 
 # --- reports -------------------------------------------------------------------------------------------

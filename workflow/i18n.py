@@ -399,7 +399,8 @@ HELP_ZH: dict[str, str] = {
     "city trust": "市里信任的县区密钥。",
     "city trust add": "信任一个县区的公钥（管理员），记入市级设置台账。",
     "city trust list": "列出已信任的县区密钥。",
-    "city load": "逐个校验并保存数据包（管理员）；被拒收的数据包不改变任何内容，并停止载入。",
+    "city load": "按给定顺序逐个校验并保存数据包（管理员）；被拒收的数据包不改变任何内容，并停止载入："
+                 "其前的数据包已保存，它及其后的数据包不保存。",
     "city report": "市里所存各县区的跨县区报表。",
     "city report ranking":
         "各县区：签约、到位资金（人民币、美元）、完成投资、重点项目、同比增长、排名，及全市合计；附各县区截至日期和摘要。",
@@ -443,6 +444,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "city trust add --key": "县区的公钥（base64 或十六进制）。",
     "city trust add --reason": "信任该密钥的原因（必填；记入设置台账）。",
     "city load files": "由 `pipeline bundle export` 写出的数据包文件。",
+    "city load --workers": "在轮到之前校验新县区首个数据包的进程数（1：不另起进程）。",
     "city show county": "县区编号。",
     "city report ranking --period": "2026（全年）、2026-H1、2026-Q3 或 2026-B2（必填）。",
     "city report ranking --by": "各县区排名所依据的指标。",
