@@ -75,11 +75,20 @@ def _payload_for(seq: int, pid: int) -> tuple[str, dict]:
 def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
     """An initialised database with ``n_events`` events over ``n_events // per_project`` projects
     whose rows agree with their (hash-chained) history."""
-    from workflow import codes, encoding, event_rows
+    from workflow import codes, encoding, event_rows, setup_rows
     from workflow.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    with engine.begin() as conn:  # the set-up rows through the set-up ledger, as every command writes them
+        for login, role in (("admin", "admin"), ("coord", "coordinator"), ("audit", "auditor")):
+            setup_rows.write(conn, "admin", "app_user", {"login": login},
+                             {"role": role, "disabled": False, "person_login": None})
+        for code, name, kind in (("XH", "新华镇", "township"), ("FGW", "发改局", "department")):
+            setup_rows.write(conn, "admin", "unit", {"code": code}, {"name": name, "kind": kind})
+        setup_rows.write(conn, "admin", "person", {"login": "wang"},
+                         {"name": "王县长", "title": "副县长", "level": "county", "unit_code": None, "cap": None,
+                          "active": True})
     engine.dispose()
     n_projects = max(1, n_events // per_project)
     con = sqlite3.connect(path, isolation_level=None)
@@ -87,13 +96,6 @@ def build_db(path: Path, n_events: int, per_project: int = PER_PROJECT) -> dict:
     con.execute("PRAGMA synchronous=OFF")
     con.execute("BEGIN")
     now = datetime(2026, 1, 2, 3, 4, 5)
-    con.executemany("INSERT INTO app_user(login, role, created_at, created_by) VALUES (?,?,?,?)",
-                    [("admin", "admin", str(now), "admin"), ("coord", "coordinator", str(now), "admin"),
-                     ("audit", "auditor", str(now), "admin")])
-    con.executemany("INSERT INTO unit(code, name, kind, created_at) VALUES (?,?,?,?)",
-                    [("XH", "新华镇", "township", str(now)), ("FGW", "发改局", "department", str(now))])
-    con.execute("INSERT INTO person(login, name, title, level, unit_code, cap, active, created_at) "
-                "VALUES ('wang', '王县长', '副县长', 'county', NULL, NULL, 1, ?)", (str(now),))
     base_day = date(2020, 1, 1)
     t0 = datetime(2021, 1, 1, 1, 0, 0, 123456)  # recorded after every effective date
     prev = [encoding.GENESIS] * (n_projects + 1)

@@ -291,3 +291,13 @@ def pytest_generate_tests(metafunc):
         kinds = ["sqlite"]
     params = [p for p in ENGINE_PARAMS if p.values[0] in kinds]
     metafunc.parametrize("cli_engine", params)
+
+
+@pytest.fixture(autouse=True)
+def _no_deployed_lookup_of_another_test():
+    """The deployed-versions lookup follows the database last attached in the process
+    (workflow/deployed.py); each test starts without one."""
+    from workflow.definition import use_deployed
+
+    yield
+    use_deployed(None)

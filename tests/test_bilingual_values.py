@@ -65,7 +65,22 @@ def test_chinese_headers_and_sheet_names(cli, proj, tmp_path):
     assert "姓名" in people and "项目名称" not in people
     path = tmp_path / "b.xlsx"
     cli("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), lang="zh", ok=True)
-    assert load_workbook(path).sheetnames == ["汇总", "分阶段", "序时进度", "分类序时进度", "说明"]
+    assert load_workbook(path).sheetnames == ["累计同比环比", "各单位累计", "汇总", "分阶段", "序时进度",
+                                              "分类序时进度", "说明"]
+
+
+def test_every_report_section_has_a_chinese_sheet_name():
+    """A workbook under --lang zh names every sheet in Chinese: each section key the command line
+    builds (``Section("key", …)``) has its sheet name."""
+    import pathlib
+    import re
+
+    from workflow.i18n import SHEETS_ZH
+
+    keys = set()
+    for path in pathlib.Path("cli").glob("*.py"):
+        keys |= set(re.findall(r'Section\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert keys and not keys - set(SHEETS_ZH), sorted(keys - set(SHEETS_ZH))
 
 
 def test_messages_in_chinese(cli, proj):

@@ -139,6 +139,7 @@ def _vocabularies():
         "user_role": words.user_roles(), "assignment_role": words.assignment_roles(),
         "report": words.report_kinds(), "light": words.lights(), "level": words.levels(),
         "unit_kind": words.unit_kinds(), "result": words.results(), "event": words.event_kinds(),
+        "performance_kind": words.performance_kinds(), "note_section": words.note_sections(),
     }
 
 
@@ -153,6 +154,8 @@ ENUMERATED = {
     "audit log --stage": "stage", "audit log --kind": "event",
     "people add --level": "level", "people edit --level": "level",
     "units add --kind": "unit_kind", "units edit --kind": "unit_kind",
+    "commitment add --kind": "performance_kind", "performance add --kind": "performance_kind",
+    "report note --section": "note_section",
 }
 
 

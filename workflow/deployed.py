@@ -17,6 +17,7 @@ import weakref
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from workflow.definition import (
     DEFAULT_NAME,
@@ -53,7 +54,14 @@ class Deployed:
         self.parsed: dict[str, WorkflowDefinition] = {}
 
     def read(self) -> None:
-        raw = self.engine.raw_connection()
+        """Read the deployed versions' texts.  A database that cannot be read (gone, or not reachable:
+        another database this process used before) has none to give; the command that uses it reports
+        its error itself."""
+        dbapi_error = getattr(getattr(self.engine.dialect, "dbapi", None), "Error", DBAPIError)
+        try:
+            raw = self.engine.raw_connection()
+        except (DBAPIError, dbapi_error):
+            return
         try:
             cur = raw.cursor()
             cur.execute(_SELECT)

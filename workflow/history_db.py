@@ -17,13 +17,14 @@ from workflow.snapshot import snapshot_connection, stream
 from workflow.store import insert_many
 from workflow.tables import app_user as AU
 from workflow.tables import event as E
+from workflow.tables import ledger as L
 from workflow.tables import metadata
 from workflow.tables import project as P
 
 # --- figures from history alone ---------------------------------------------------------------------
 
 # Tables that are not projections of history: copied as they are (the directory, users, rules,
-# targets and settings the reports read besides the projects).
+# targets and settings the reports read besides the projects); the set-up ledger is copied too.
 COPIED_TABLES = ("unit", "person", "app_user", "rule", "target", "setting")
 
 
@@ -53,6 +54,14 @@ class history_database:
                 rows = [dict(r) for r in src.execute(select(table)).mappings()]
                 if rows:
                     dst.execute(insert(table), rows)
+            # the set-up ledger, which dates targets and set-up rows (workflow.setup_rows): as it stood
+            # when the last event copied was written
+            led = select(L)
+            if self.upto is not None:
+                led = led.where(L.c.after_event <= self.upto)
+            rows = [dict(r) for r in src.execute(led).mappings()]
+            if rows:
+                dst.execute(insert(L), rows)
             roles = {login: role for login, role in src.execute(select(AU.c.login, AU.c.role))}
             defs = Definitions()
             projects: list[tuple] = []

@@ -86,6 +86,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "perf_status_due": ("not yet due", "未到期"),
     "perf_output_value": ("output value", "年产值"),
     "perf_tax": ("tax paid", "年纳税额"),
+    "note_practices": ("Main practices", "主要做法"), "note_problems": ("Problems", "存在问题"),
+    "note_next": ("Next steps", "下步工作"),
     "perf_jobs": ("jobs", "就业人数"),
     "perf_land_intensity": ("investment per mu", "亩均投资强度"),
     "perf_investment": ("investment", "年度投资"),
@@ -804,6 +806,8 @@ SHEETS_ZH: dict[str, str] = {
     "problems_closed": "已销号问题",
     "keyprojects": "重点项目推进表", "leaders": "包保领导", "leader_projects": "包保项目", "visits": "观摩项目",
     "criteria": "评分项", "scoring": "评分表", "notes": "文字说明",
+    "year_to_date": "累计同比环比", "year_to_date_units": "各单位累计", "board": "红黄灯", "bundles": "数据包摘要",
+    "units": "分单位",
 }
 
 # Name columns of the directory listings (not a project's name).

@@ -34,6 +34,7 @@ EVENT_KINDS = ("registered", "edited", "transition", "check", "document", "capit
 # the kinds of a contract commitment and its yearly actual (履约, docs/lights-and-reports.md); jobs count
 # people, the others are CNY amounts (land_intensity: fixed-asset investment per 亩 of land)
 PERFORMANCE_KINDS = ("output_value", "tax", "jobs", "land_intensity", "investment")
+NOTE_SECTIONS = ("practices", "problems", "next")  # a report's narrative sections (workflow/reports/notes.py)
 PLAN_FIELDS = ("sign", "fund", "break_ground", "commission")  # the planned milestones, in their order
 RESULT_WORDS = {"pass": ("pass", "passed", "ok", "yes", "通过", "合格", "是", "符合"),
                 "fail": ("fail", "failed", "no", "不通过", "不合格", "否", "不符合")}
@@ -276,6 +277,12 @@ def currencies() -> Vocabulary:
 def results() -> Vocabulary:
     return Vocabulary("result", ((k, k, {"pass": "通过", "fail": "不通过"}[k], words)
                                  for k, words in RESULT_WORDS.items()))
+
+
+@functools.cache
+def note_sections() -> Vocabulary:
+    """The narrative sections of a report: 主要做法, 存在问题, 下步工作."""
+    return _labelled("note_section", NOTE_SECTIONS, "note_")
 
 
 @functools.cache

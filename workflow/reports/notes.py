@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock, supervision
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput
+from workflow.i18n import LABELS
 from workflow.lights import milestone_reached
 from workflow.periods import Period, Span, parse_span
 from workflow.reports.windows import active_stages
@@ -29,10 +30,10 @@ from workflow.settings import REPORTS_PREFIX, in_force, ladder, need_reason, rec
 from workflow.tables import followup as FU
 from workflow.tables import project as P
 from workflow.text import unsafe_char
+from workflow.words import NOTE_SECTIONS, note_sections
 
-SECTIONS: tuple[str, ...] = ("practices", "problems", "next")
-TITLES = {"practices": ("Main practices", "主要做法"), "problems": ("Problems", "存在问题"),
-          "next": ("Next steps", "下步工作")}
+SECTIONS: tuple[str, ...] = NOTE_SECTIONS
+TITLES = {k: LABELS["note_" + k] for k in SECTIONS}
 DRAFTED = {"en": " (drafted)", "zh": "（草拟）"}
 NOTE_PREFIX = REPORTS_PREFIX + "note."
 CRITERIA_KEY = REPORTS_PREFIX + "visit_criteria"
@@ -55,8 +56,7 @@ def set_note(engine: Engine, actor: str, period: str, section: str, text: str | 
     """Store the ``section`` note of ``period`` (admin, as every set-up ledger entry): one entry in force from
     the period's first day; an empty ``text`` removes it (the section is drafted again)."""
     p = _period(period, lang)
-    if section not in SECTIONS:
-        raise BadInput("report_note_section", section=section, known=list(SECTIONS))
+    section = note_sections().parse(section, "--section")
     value = unicodedata.normalize("NFC", text or "").strip()
     if len(value) > MAX_NOTE:
         raise BadInput("report_note_too_long", limit=MAX_NOTE)
