@@ -338,6 +338,17 @@ def _digests_section(rows: list[dict]):
     return sec
 
 
+def _with_digests(sec, counties: list[dict]):
+    """The table ``sec`` (a row per county, then the total) with each county's digest in a last column:
+    the one table CSV holds."""
+    from cli.sections import Section
+
+    flat = Section(sec.key, [*sec.columns, (_l("digest"), "text")])
+    for row, style, r in zip(sec.rows, sec.styles, [*counties, None], strict=True):
+        flat.add([*row, r["digest"] if r else ""], style)
+    return flat
+
+
 @city_report_app.command("ranking")
 def city_ranking(
     period: str = typer.Option(None, "--period", "-p", metavar="PERIOD",
@@ -374,10 +385,7 @@ def city_ranking(
         sec.add([r["rank"], r["county"], r["name"], *cells(r["figures"], r["growth"]), r["as_of"]])
     tot = doc["total"]
     sec.add([("text", ""), _l("total"), "", *cells(tot["figures"], tot["growth"]), ""], "total")
-    # CSV holds one table: the ranking with each county's digest in a last column
-    flat = Section("ranking", [*cols, (_l("digest"), "text")])
-    for row, style, r in zip(sec.rows, sec.styles, [*doc["counties"], None], strict=True):
-        flat.add([*row, r["digest"] if r else ""], style)
+    flat = _with_digests(sec, doc["counties"])
     info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"), (_l("by"), doc["by"])]
     when = _span_words(doc["start"], doc["end"])
     _emit(Report(f"{_l('ranking')} {doc['period']}", [sec, _digests_section(doc["counties"])], flat, info),
@@ -426,9 +434,7 @@ def city_bulletin(
     sec.add([("text", ""), _l("total"), "",
              *cells(tot["period_figures"], tot["year_to_date"], tot["year_to_date_before"], tot["growth"]), ""],
             "total")
-    flat = Section("bulletin", [*cols, (_l("digest"), "text")])
-    for row, style, r in zip(sec.rows, sec.styles, [*doc["counties"], None], strict=True):
-        flat.add([*row, r["digest"] if r else ""], style)
+    flat = _with_digests(sec, doc["counties"])
     ytd, before = doc["year_to_date"], doc["year_to_date_before"]
     info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"),
             (_l("ytd"), f"{ytd['start']} – {ytd['end']}"), (_l("ytd_before"), f"{before['start']} – {before['end']}"),
