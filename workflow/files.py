@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,7 +51,7 @@ def created(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
             yield fh
         return
-    tmp = path.with_name(f".pipeline-{secrets.token_hex(8)}.part")
+    tmp = path.with_name(f".pipeline-{os.urandom(8).hex()}.part")  # (no `secrets`: start-up)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o666)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
