@@ -168,8 +168,16 @@ def emit_json(doc: Any) -> None:
 
     from workflow.text import json_safe
 
-    sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)) + "\n")
-    sys.stdout.flush()
+    # written as it is encoded, a piece at a time: a large report is never held twice as one string
+    out, pending, size = sys.stdout, [], 0
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2, default=_json_default).iterencode(doc):
+        pending.append(piece)
+        size += len(piece)
+        if size >= 1 << 16:
+            out.write(json_safe("".join(pending)))
+            pending, size = [], 0
+    out.write(json_safe("".join(pending)) + "\n")
+    out.flush()
 
 
 def say(message: object, style: str | None = None, *, multiline: bool = False) -> None:

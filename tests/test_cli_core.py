@@ -421,3 +421,21 @@ def test_people_edit_and_deactivate(cli):
     assert cli("people", "edit", "wang", "--active").code == 6
     people = cli("people", "list", json=True).json["people"]
     assert people[0]["active"] is False
+
+
+def test_json_is_written_a_piece_at_a_time_and_equals_one_dump(capsys):
+    """``--json`` output is encoded and written in pieces (a large report is not held twice), and is the
+    very text one ``json.dumps`` gives, with terminal-active characters escaped."""
+    import json
+    from datetime import date
+
+    from cli.context import _json_default, emit_json
+    from workflow.text import json_safe
+
+    doc = {"projects": [{"code": f"P-{i:04d}", "name": "甲\x85乙\u202e丙" * 40, "on": date(2026, 1, 2)}
+                        for i in range(3000)]}
+    emit_json(doc)
+    out = capsys.readouterr().out
+    assert len(out) > 1 << 17  # more than one piece
+    assert out == json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)) + "\n"
+    assert "\x85" not in out and "\u202e" not in out
