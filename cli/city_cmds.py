@@ -245,11 +245,12 @@ def city_load(
 # --- city reports ---------------------------------------------------------------------------------------------
 
 
-def _emit(report, fmt: str | None, output: Path | None, summary: list[str] | None = None,
+def _emit(report, fmt: str | None, output: Path | None, totals: tuple[dict, dict] | None = None,
           span: tuple[str, str] | None = None) -> None:
     """Write a city report: html and docx as an official document (cli/documents.py, the county's own
-    format: issuer mark, red line, title, body, 版记) with ``summary`` as its opening sentences and
-    ``span`` (first and last day) in its subtitle; the other formats as the county's reports are."""
+    format: issuer mark, red line, title, body, 版记) opening with the sentence of the city's ``totals``
+    (figures, growth) and with ``span`` (first and last day) in its subtitle; the other formats as the
+    county's reports are."""
     if fmt in ("html", "docx"):
         from datetime import date
 
@@ -266,7 +267,8 @@ def _emit(report, fmt: str | None, output: Path | None, summary: list[str] | Non
         doc = documents.Document(
             lang=lang, title=report.title, subtitle=(f"（{when}）" if is_zh(lang) else when) if when else None,
             number=None, dated=documents.date_words(clock.today(), lang), issuer=issuer,
-            summary=summary or [], sections=list(report.sections), mark=mark, cc=list(settings.cc),
+            summary=_summary(*totals, when, settings.percent_decimals) if totals else [],
+            sections=list(report.sections), mark=mark, cc=list(settings.cc),
             printer=printer)
         if fmt == "docx":
             assert output is not None  # check_format refuses docx without --output
@@ -280,9 +282,10 @@ def _emit(report, fmt: str | None, output: Path | None, summary: list[str] | Non
     emit(report, fmt, output, STATE.lang)
 
 
-def _summary(total: dict, growth: dict, what: str) -> list[str]:
+def _summary(total: dict, growth: dict, what: str, decimals: int) -> list[str]:
     """The city's totals in one sentence: signed, capital in place (each currency apart), investment
-    completed, each with its change on the same span of the previous year when there is one."""
+    completed, each with its change on the same span of the previous year when there is one (with at
+    most ``decimals`` places, the ``percent_decimals`` document setting)."""
     from cli import documents
     from workflow.lang import is_zh
 
@@ -292,8 +295,8 @@ def _summary(total: dict, growth: dict, what: str) -> list[str]:
         rate = growth.get(key)
         if rate is None:
             return ""
-        return f"（同比{'增长' if rate >= 0 else '下降'}{documents.pct(abs(rate))}%）" if zh else \
-            f" ({'+' if rate >= 0 else '-'}{documents.pct(abs(rate))}% on last year)"
+        return f"（同比{'增长' if rate >= 0 else '下降'}{documents.pct(abs(rate), decimals)}%）" if zh else \
+            f" ({'+' if rate >= 0 else '-'}{documents.pct(abs(rate), decimals)}% on last year)"
 
     cap, inv = total["capital"], total["investment"]
     if zh:
@@ -309,14 +312,6 @@ def _summary(total: dict, growth: dict, what: str) -> list[str]:
         parts.append(f"USD {documents.million(cap['USD'])} million of foreign capital")
     parts.append(f"investment completed CNY {documents.million(inv['CNY'])} million{change('investment')}")
     return [", ".join(parts) + "."]
-
-
-def _span_words(start: str, end: str) -> str:
-    from datetime import date
-
-    from cli.documents import period_words
-
-    return period_words(date.fromisoformat(start), date.fromisoformat(end), STATE.lang)
 
 
 def _check(fmt: str | None, output: Path | None, json: bool) -> None:
@@ -387,9 +382,8 @@ def city_ranking(
     sec.add([("text", ""), _l("total"), "", *cells(tot["figures"], tot["growth"]), ""], "total")
     flat = _with_digests(sec, doc["counties"])
     info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"), (_l("by"), doc["by"])]
-    when = _span_words(doc["start"], doc["end"])
     _emit(Report(f"{_l('ranking')} {doc['period']}", [sec, _digests_section(doc["counties"])], flat, info),
-          fmt, output, _summary(tot["figures"], tot["growth"], when), (doc["start"], doc["end"]))
+          fmt, output, (tot["figures"], tot["growth"]), (doc["start"], doc["end"]))
 
 
 @city_report_app.command("bulletin")
@@ -439,9 +433,8 @@ def city_bulletin(
     info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"),
             (_l("ytd"), f"{ytd['start']} – {ytd['end']}"), (_l("ytd_before"), f"{before['start']} – {before['end']}"),
             (_l("by"), doc["by"])]
-    when = _span_words(ytd["start"], ytd["end"])
     _emit(Report(title, [sec, _digests_section(doc["counties"])], flat, info), fmt, output,
-          _summary(tot["year_to_date"], tot["growth"], when), (ytd["start"], ytd["end"]))
+          (tot["year_to_date"], tot["growth"]), (ytd["start"], ytd["end"]))
 
 
 @city_app.command("board")

@@ -4,6 +4,7 @@ county figures equal the county's own bulletin."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from datetime import date
@@ -546,6 +547,23 @@ def test_city_bulletin_gives_the_year_to_date_and_the_change_on_last_year(cli, c
     assert html.code == 0 and "全市签约项目" in html.out and county["doc"]["digest"] in html.out
     assert cli("city", "report", "bulletin").code == 2
     assert cli("city", "report", "bulletin", "--period", f"{year - 1}..{year}").code == 2
+
+
+def test_city_sentence_follows_the_percent_decimals_setting():
+    """The city's sentence writes its changes with the ``percent_decimals`` places of the document
+    settings (cli/city_cmds.py passes the setting in force), never more."""
+    from cli.city_cmds import _summary
+    from cli.context import STATE
+
+    total = {"signed": 38, "capital": {"CNY": 370_500_0000_00, "USD": 0}, "investment": {"CNY": 2_783_750_000_00}}
+    growth = {"signed": 0.22581, "capital": 0.22271, "investment": None}
+    before, STATE.lang = STATE.lang, "zh"
+    try:
+        assert "同比增长23%" in _summary(total, growth, "2025年", 0)[0]
+        one = _summary(total, growth, "2025年", 1)[0]
+        assert "同比增长22.6%" in one and "同比增长22.3%" in one and not re.search(r"\d\.\d\d%", one)
+    finally:
+        STATE.lang = before
 
 
 def test_city_init_makes_the_admin(tmp_path):
