@@ -69,14 +69,15 @@ def performance_add(
 
 @performance_app.command("settings")
 def performance_settings(
-    values: list[str] = typer.Argument(None, metavar="[met_pct=N] [report_days=N]",
+    values: list[str] = typer.Argument(None, metavar="[met_pct=N] [report_days=N] [deduct_points=N]",
                                        help="The figures to set; omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     effective_from: str = typer.Option(None, "--from", metavar="DATE", help="In force from this date (default today)."),
     json: JsonFlag = False,
 ) -> None:
     """Show or set (admin; a set-up ledger entry) the 履约 check: the share of a commitment that counts
-    as met (met_pct, default 80) and the days after a year's end its actual is due (report_days, 90)."""
+    as met (met_pct, default 80), the days after a year's end its actual is due (report_days, 90) and the
+    evaluation's points off a unit's score per producing project short of it (deduct_points, 0)."""
     from workflow.settings import parse_performance_args
 
     svc = STATE.service(write=bool(values))
@@ -85,7 +86,11 @@ def performance_settings(
         doc = svc.set_performance(parse_performance_args(values), reason=reason, effective_on=start)
     else:
         doc = svc.performance_settings()
-    emit_json(doc) if json else say(Message("perf_settings", **doc))
+    if json:
+        emit_json(doc)
+        return
+    say(Message("perf_settings", **doc))
+    say(Message("perf_settings_deduct", deduct_points=doc["deduct_points"]))
 
 
 def performance_report_sections(doc: dict, lang: str) -> Report:

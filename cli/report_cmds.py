@@ -514,22 +514,26 @@ def _metric_cell(metric: str, value):
 def evaluation_report(doc: dict, lang: str) -> Report:
     from workflow.reports import METRICS
 
+    # what the score is less: the 督办 and the 履约 deductions (a report closed before the 履约 one: 0)
+    deducted = [("col_problems_escalated", "int"), ("col_problem_deduction", "int"),
+                ("col_performance_shortfalls", "int"), ("col_performance_deduction", "int")]
     ranking = Section("ranking", [("col_rank", "text"), ("unit", "text"), ("unit_name", "text"),
-                                  ("col_score", "score"), *[(f"metric_{m}", "rate") for m in METRICS],
-                                  ("col_problems_escalated", "int"), ("col_problem_deduction", "int")])
+                                  ("col_score", "score"), *[(f"metric_{m}", "rate") for m in METRICS], *deducted])
     details = Section("details", [("col_rank", "text"), ("unit", "text"), ("unit_name", "text"),
                                   ("col_score", "score"), ("col_metric", "text"), ("col_target", "text"),
-                                  ("col_actual", "text"), ("col_rate", "rate")])
+                                  ("col_actual", "text"), ("col_rate", "rate"), *deducted])
     for u in doc["units"]:
         rank = str(u["rank"]) if u["rank"] is not None else t("unranked", lang)
         rates = {x["metric"]: x["rate"] for x in u["targets"]}
-        ranking.add([rank, u["unit"], u["unit_name"] or "", u["score"], *[rates.get(m) for m in METRICS],
-                     u.get("problems_escalated", 0), u.get("problem_deduction", 0)])
+        less = [u.get("problems_escalated", 0), u.get("problem_deduction", 0),
+                u.get("performance_shortfalls", 0), u.get("performance_deduction", 0)]
+        ranking.add([rank, u["unit"], u["unit_name"] or "", u["score"], *[rates.get(m) for m in METRICS], *less])
         if not u["targets"]:
-            details.add([rank, u["unit"], u["unit_name"] or "", None, "", None, None, None])
+            details.add([rank, u["unit"], u["unit_name"] or "", None, "", None, None, None, *less])
         for x in u["targets"]:
             details.add([rank, u["unit"], u["unit_name"] or "", u["score"], t(f"metric_{x['metric']}", lang),
-                         _metric_cell(x["metric"], x["target"]), _metric_cell(x["metric"], x["actual"]), x["rate"]])
+                         _metric_cell(x["metric"], x["target"]), _metric_cell(x["metric"], x["actual"]), x["rate"],
+                         *less])
     title = f"{t('report_evaluation', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
             ("col_score", doc["scoring"]["score"])]

@@ -100,7 +100,7 @@ def _compare(add: Callable[..., None], seq: int, label: str, frozen: dict, again
                 if _ignored(path):
                     continue
                 was, now = old.get(path), new.get(path)
-                if was == now or (path not in old and _no_figure(now)):
+                if was == now or (path not in old and _no_figure(now)) or closing.gained(path, old):
                     continue
                 if n < limit:
                     add("ledger", seq, Message("close_figure_differs", label=label, kind=kind, lang=lang, path=path,

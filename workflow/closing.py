@@ -248,7 +248,8 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", reada
     old = _flat(docs[key])
     # figures a report gained after the close (the year to date of a period closed before it existed)
     # are not changes of what was frozen
-    new = {p: v for p, v in _flat(live).items() if _STEP.match(p).group(0) in docs[key]}  # type: ignore[union-attr]
+    new = {p: v for p, v in _flat(live).items()
+           if _STEP.match(p).group(0) in docs[key] and not gained(p, old)}  # type: ignore[union-attr]
     changes = [{"path": p, "frozen": old.get(p), "now": new.get(p)} for p in sorted(set(old) | set(new))
                if old.get(p) != new.get(p)]
     if readable:
@@ -263,6 +264,21 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", reada
 _ROW_LABELS = {"totals": "row_total", "change": "row_change", "previous": "row_previous"}
 _IN_WAN = {"CNY": ("10k CNY", "万元"), "USD": ("10k USD", "万美元")}
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+# Figures a report gained after periods may have been closed: the evaluation's 履约 deduction (its count
+# and points per unit, and its rule under ``scoring``).  A close from before them lacks every one of them,
+# which is no change of what was frozen (``diff``) and no invented figure (``audit verify``); a later
+# close has them all, compared like any figure.
+GAINED = frozenset({"performance_shortfalls", "performance_deduction"})
+
+
+def _names_gained(path: str) -> bool:
+    return any(name in GAINED for name, _ in _STEP.findall(path))
+
+
+def gained(path: str, frozen: dict[str, Any]) -> bool:
+    """Is ``path`` (of a live report, ``_flat``) a figure the report gained after the close of
+    ``frozen`` (the frozen report, flat): a ``GAINED`` one, and the close has none of them?"""
+    return path not in frozen and _names_gained(path) and not any(_names_gained(p) for p in frozen)
 
 
 def _names(doc: dict) -> dict[str, str]:

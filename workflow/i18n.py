@@ -317,7 +317,8 @@ HELP_ZH: dict[str, str] = {
     "performance": "履约年度实绩及履约检查设置。",
     "performance add": "记录项目一项年度实绩（协调员）；同年同类的新实绩替代旧实绩。",
     "performance settings": ("显示或设置（管理员；记一条设置台账）履约检查：视为履约的承诺完成比例（met_pct，默认 80）"
-                             "和年度结束后报告实绩的天数（report_days，默认 90）。"),
+                             "、年度结束后报告实绩的天数（report_days，默认 90）和考评中每个履约未达的投产项目"
+                             "扣所属单位的分数（deduct_points，默认 0）。"),
     "report dispatch": "一季一调度：所有红灯、黄灯项目及其原因、包保领导和责任单位，最严重的在前。",
     "report review": "半年一观摩：期间内开工或投产的项目。",
     "report evaluation": "全年一考评：分单位的目标与完成情况、完成率、得分和排名。",
@@ -881,6 +882,10 @@ LABELS.update({
     "col_closed_on": ("Closed", "销号日期"),
     "col_problems_escalated": ("Problems at level ≥2", "督办问题数"),
     "col_problem_deduction": ("Problem deduction", "督办扣分"),
+    "col_performance_shortfalls": ("Projects short of commitments", "履约未达项目数"),
+    "col_performance_deduction": ("Performance deduction", "履约扣分"),
+    "performance_shortfalls": ("Projects short of commitments", "履约未达项目数"),  # `report diff` lines
+    "performance_deduction": ("Performance deduction", "履约扣分"),
     "col_urgency": ("Urgency", "紧急程度"),
     "col_date": ("Date", "日期"),
     "col_item": ("To do", "待办事项"),

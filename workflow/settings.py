@@ -320,14 +320,16 @@ def set_tranche_plausible(engine: Engine, actor: str, pct: int, *, reason: str |
 
 # --- the 履约 check ----------------------------------------------------------------------------------
 
-PERFORMANCE_DEFAULTS = {"met_pct": 80, "report_days": 90}  # met: actual ≥ 80% of the commitment;
-# the actual of a year is due within 90 days after the year ends (by 31 March, or 30 March in a leap year)
-PERFORMANCE_LIMITS = {"met_pct": (1, 100), "report_days": (0, 366)}
+PERFORMANCE_DEFAULTS = {"met_pct": 80, "report_days": 90, "deduct_points": 0}  # met: actual ≥ 80% of the
+# commitment; the actual of a year is due within 90 days after the year ends (by 31 March, or 30 March in a
+# leap year); the evaluation takes ``deduct_points`` off a unit's score per producing project below or
+# without a report (履约扣分, docs/lights-and-reports.md; 0: the evaluation does not score 履约)
+PERFORMANCE_LIMITS = {"met_pct": (1, 100), "report_days": (0, 366), "deduct_points": (0, 100)}
 
 
 def performance_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
-    """The 履约 check's figures in force on ``as_of``: ``met_pct`` and ``report_days``, defaults where
-    none is stored."""
+    """The 履约 check's figures in force on ``as_of``: ``met_pct``, ``report_days`` and the evaluation's
+    ``deduct_points``, defaults where none is stored."""
     out = dict(PERFORMANCE_DEFAULTS)
     for key, (value, _, _) in in_force(conn, as_of, PERFORMANCE_PREFIX).items():
         name = key.removeprefix(PERFORMANCE_PREFIX)
@@ -340,7 +342,7 @@ def performance_settings(conn: Connection, as_of: date | None = None) -> dict[st
 
 
 def parse_performance_args(items: Iterable[str] | None) -> dict[str, int]:
-    """``met_pct=80 report_days=90`` → ``{name: int}``; BadInput naming a wrong item."""
+    """``met_pct=80 report_days=90 deduct_points=2`` → ``{name: int}``; BadInput naming a wrong item."""
     out: dict[str, int] = {}
     for item in items or ():
         name, sep, value = str(item).partition("=")

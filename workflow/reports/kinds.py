@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock, rates, supervision
+from workflow import clock, performance, rates, supervision
 from workflow.errors import BadInput
 from workflow.find import resolve_unit
 from workflow.lights import GREEN, RED, YELLOW, Thresholds, compute_light, findings
@@ -32,7 +32,7 @@ from workflow.reports.figures import (
     uncorrected,
 )
 from workflow.reports.planned import progress, series
-from workflow.reports.state import Snapshot, _as_date, snapshots
+from workflow.reports.state import Snapshot, _as_date, _facts_stmt, snapshots
 from workflow.reports.windows import (
     _CHUNK,
     CURRENCIES,
@@ -47,7 +47,7 @@ from workflow.reports.windows import (
     paused_stages,
     previous_window,
 )
-from workflow.settings import ladder
+from workflow.settings import ladder, performance_settings
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import event as E
@@ -354,6 +354,28 @@ def _metric_value(metric: str, value: int | None):
     return int(value) if currency is None else {"amount_minor": int(value), "currency": currency}
 
 
+def performance_year(w: Window, report_days: int) -> int:
+    """The year whose 履约 check the evaluation of ``w`` scores: the year the period ends in once its
+    actuals are due (``report_days`` after it ends) by the as-of date, else the year before (whose
+    actuals were due by then)."""
+    year = w.period.end.year
+    return year if w.as_of > performance.deadline(year, report_days) else year - 1
+
+
+def _performance_shortfalls(conn: Connection, year: int, as_of: date, unit: str | None) -> dict[str, int]:
+    """Per unit, its projects in production on ``as_of`` whose 履约 check of ``year`` has a kind
+    ``below`` or ``no_report`` (``workflow.performance.check``: the commitments and actuals of every
+    project in two queries; then the stage of those short of them only, a chunk at a time)."""
+    short = sorted(pid for pid, items in performance.check(conn, year, as_of).items()
+                   if any(item[2] in ("below", "no_report") for item in items))
+    out: dict[str, int] = defaultdict(int)
+    for i in range(0, len(short), _CHUNK):
+        for row in conn.execute(_facts_stmt(as_of, unit, short[i:i + _CHUNK])):
+            if row.unit_code is not None and performance.producing(row.stage_at):
+                out[row.unit_code] += 1
+    return out
+
+
 def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
                today: date | None = None, lang: str = "en") -> dict:
     """Per unit: each target of the period's year against the actual figure in the period, the
@@ -365,7 +387,9 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     score null).  A target of 0 is no target.  For a period shorter than a year the actual figure
     is the year to date (1 January to the period's end) against the full-year target.  Each open
     problem a unit owns at the ladder's ``deduct_min_level`` or more on the as-of date takes
-    ``deduct_points`` off its score (督办扣分, shown as ``problem_deduction``).
+    ``deduct_points`` off its score (督办扣分, shown as ``problem_deduction``); so does each project in
+    production whose 履约 check (``performance_year``) is short, the 履约 setting ``deduct_points``
+    (履约扣分, ``performance_shortfalls`` and ``performance_deduction``; default 0: no deduction).
     """
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     w = make_window(period, as_of, today=today, lang=lang)
@@ -377,6 +401,9 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
         for p in supervision.open_problems(conn, w.as_of, lad):
             if p["level"] >= lad.deduct_min_level:
                 escalated[p["owner_unit"]] += 1
+        perf = performance_settings(conn, w.as_of)
+        perf_year = performance_year(w, perf["report_days"])
+        shortfalls = _performance_shortfalls(conn, perf_year, w.as_of, unit)
         years = w.period.years if isinstance(w.period, Span) else (w.period.year,)
         targets: dict[str, dict[str, int]] = {}
         for r in targets_in_force(conn, years, w.as_of, unit):  # a span's target: the sum of its years'
@@ -399,11 +426,13 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
                           "actual": _metric_value(metric, act.get(metric, 0)), "rate": round(rate, 4)})
         score = round(sum(capped) / len(capped) * 100, 2) if capped else None
         deduction = escalated.get(code, 0) * lad.deduct_points
+        perf_deduction = shortfalls.get(code, 0) * perf["deduct_points"]
         if score is not None:
-            score = round(score - deduction, 2)
+            score = round(score - deduction - perf_deduction, 2)
         rows.append({"unit": code, "unit_name": name, "rank": None, "score": score, "targets": items,
                      "actual": {m: _metric_value(m, act.get(m, 0)) for m in METRICS},
-                     "problems_escalated": escalated.get(code, 0), "problem_deduction": deduction})
+                     "problems_escalated": escalated.get(code, 0), "problem_deduction": deduction,
+                     "performance_shortfalls": shortfalls.get(code, 0), "performance_deduction": perf_deduction})
     ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["unit"]))
     for i, r in enumerate(ranked):
         r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
@@ -413,9 +442,12 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
             "actual_from": measured.start.isoformat(), "actual_to": measured.end.isoformat(),
             **({"series": spans} if spans is not None else {}),
             "scoring": {"rate": "actual / target",
-                        "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100, less the problem deduction",
+                        "score": f"mean of rates capped at {RATE_CAP:.0%}, × 100, less the problem deduction"
+                                 + (" and the 履约 deduction" if perf["deduct_points"] else ""),
                         "rate_cap": RATE_CAP,
-                        "problem_deduction": {"min_level": lad.deduct_min_level, "points": lad.deduct_points}},
+                        "problem_deduction": {"min_level": lad.deduct_min_level, "points": lad.deduct_points},
+                        "performance_deduction": {"points": perf["deduct_points"], "met_pct": perf["met_pct"],
+                                                  "year": perf_year}},
             "units": ranked + unranked}
 
 
