@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock, performance, rates, supervision
 from workflow.errors import BadInput
 from workflow.find import resolve_unit
-from workflow.lights import GREEN, RED, YELLOW, Thresholds, compute_light, findings
+from workflow.lights import GREEN, RED, STAGE_ORDER, YELLOW, Thresholds, compute_light, findings
 from workflow.periods import Period, Span
 from workflow.reports.compare import comparison, windows
 from workflow.reports.figures import (
@@ -364,15 +364,20 @@ def performance_year(w: Window, report_days: int) -> int:
 
 def _performance_shortfalls(conn: Connection, year: int, as_of: date, unit: str | None) -> dict[str, int]:
     """Per unit, its projects in production on ``as_of`` whose 履约 check of ``year`` has a kind
-    ``below`` or ``no_report`` (``workflow.performance.check``: the commitments and actuals of every
-    project in two queries; then the stage of those short of them only, a chunk at a time)."""
-    short = sorted(pid for pid, items in performance.check(conn, year, as_of).items()
-                   if any(item[2] in ("below", "no_report") for item in items))
+    ``below`` or ``no_report``: the stage of every project on ``as_of`` in one query (the snapshots'
+    own, ``_facts_stmt``, cut to the stage), then ``workflow.performance.check`` of those in production,
+    a chunk at a time."""
+    facts = _facts_stmt(as_of, unit)
+    stage = facts.selected_columns.stage_at
+    producing = list(conn.execute(facts.with_only_columns(P.c.id, P.c.unit_code)
+                                  .where(P.c.unit_code.is_not(None),
+                                         stage.in_([s for s in STAGE_ORDER if performance.producing(s)]))))
     out: dict[str, int] = defaultdict(int)
-    for i in range(0, len(short), _CHUNK):
-        for row in conn.execute(_facts_stmt(as_of, unit, short[i:i + _CHUNK])):
-            if row.unit_code is not None and performance.producing(row.stage_at):
-                out[row.unit_code] += 1
+    for i in range(0, len(producing), _CHUNK):
+        units = dict(producing[i:i + _CHUNK])
+        for pid, items in performance.check(conn, year, as_of, units).items():
+            if any(item[2] in ("below", "no_report") for item in items):
+                out[units[pid]] += 1
     return out
 
 
