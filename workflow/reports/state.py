@@ -98,7 +98,7 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     escalated = supervision.escalated(conn, as_of, lad, wanted)
     promised = supervision.promises(conn, as_of, wanted)
     # a light's color alone; None: a producing project whose 履约 check finds nothing has no light
-    bare = {None: NO_LIGHT, **{color: Light(color, ()) for color in (RED, YELLOW, GREEN)}}
+    bare: dict[str | None, Light] = {None: NO_LIGHT, **{color: Light(color, ()) for color in (RED, YELLOW, GREEN)}}
     append = out.append
     for chunk in id_chunks:
         plans = year_plans(conn, as_of, unit=unit, ids=chunk)
