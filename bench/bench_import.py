@@ -129,7 +129,7 @@ def timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
 def ruled_db(path: Path) -> str:
     """A fresh database whose rules give every project a first responsible person and two team members."""
     url = fresh_db(path)
-    from workflow import rules
+    from workflow import clock, rules
     from workflow.db import make_engine
     from workflow.service import Service
 
@@ -138,7 +138,8 @@ def ruled_db(path: Path) -> str:
     for login, name, role, priority in (("head", "乡镇长", "first_responsible", 1),
                                         ("aide1", "专班一", "team_member", 2), ("aide2", "专班二", "team_member", 3)):
         svc.add_person(login, name, "township", unit="XH")
-        rules.add_rule(svc, role=role, person=login, priority=priority, conditions=rules.Conditions())
+        rules.add_rule(svc, role=role, person=login, priority=priority, conditions=rules.Conditions(),
+                       effective_on=clock.FIRST_DAY)
     engine.dispose()
     return url
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import STATE, emit_json, say
-from cli.options import JsonFlag, group
+from cli.options import JsonFlag, OnDate, group
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.text import visible
@@ -82,6 +82,15 @@ MIN_INV = typer.Option(None, "--min-investment", metavar="AMOUNT",
                        help="Planned investment at least AMOUNT, e.g. 1亿.")
 MAX_INV = typer.Option(None, "--max-investment", metavar="AMOUNT",
                        help="Planned investment at most AMOUNT, e.g. 5000万.")
+FROM = typer.Option(None, "--from", metavar="DATE",
+                    help="The first day this version decides (default today): projects registered or changed "
+                         "from that day on are decided by it; decisions already made keep their rule.")
+
+
+def _from(text: str | None):
+    from workflow.values import day
+
+    return None if text is None else day(text, "--from")
 
 
 @rules_app.command("add")
@@ -99,6 +108,7 @@ def rules_add(
     min_investment: str = MIN_INV,
     max_investment: str = MAX_INV,
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    effective_from: str = FROM,
     json: JsonFlag = False,
 ) -> None:
     """Add a rule (admin). Conditions given must all hold; a list condition matches any of its values."""
@@ -107,7 +117,7 @@ def rules_add(
 
     conds = Conditions.build(**_conditions(key, category, industry, unit, origin, min_investment, max_investment))
     doc = rules.add_rule(STATE.service(), role=role, person=person, priority=priority, name=name,
-                         conditions=conds, reason=reason)
+                         conditions=conds, reason=reason, effective_on=_from(effective_from))
     _saved(doc, json, "added")
 
 
@@ -128,6 +138,7 @@ def rules_edit(
     clear: list[str] = typer.Option(None, "--clear", metavar="CONDITION",
                                     help=f"Remove a condition ({CLEARABLE}); repeatable."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    effective_from: str = FROM,
     json: JsonFlag = False,
 ) -> None:
     """Save a new version of rule ID (admin): options given replace the old values, the rest stay.
@@ -137,7 +148,7 @@ def rules_edit(
     doc = rules.edit_rule(STATE.service(), rule_id, role=role, person=person, priority=priority, name=name,
                           conditions=_conditions(key, category, industry, unit, origin, min_investment,
                                                  max_investment),
-                          clear=clear or (), reason=reason)
+                          clear=clear or (), reason=reason, effective_on=_from(effective_from))
     _saved(doc, json, "saved")
 
 
@@ -145,12 +156,13 @@ def rules_edit(
 def rules_disable(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
     reason: str = typer.Option(None, "--reason", help="Why (required; kept in the set-up ledger)."),
+    effective_from: str = FROM,
     json: JsonFlag = False,
 ) -> None:
     """Disable rule ID (admin; a new version). Leaders it assigned stay; `rules apply` reports them."""
     from workflow import rules
 
-    doc = rules.set_active(STATE.service(), rule_id, False, reason)
+    doc = rules.set_active(STATE.service(), rule_id, False, reason, _from(effective_from))
     _saved(doc, json, "disabled" if doc["changed"] else "unchanged")
 
 
@@ -158,33 +170,44 @@ def rules_disable(
 def rules_enable(
     rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
+    effective_from: str = FROM,
     json: JsonFlag = False,
 ) -> None:
     """Enable a disabled rule ID again (admin; a new version)."""
     from workflow import rules
 
-    doc = rules.set_active(STATE.service(), rule_id, True, reason)
+    doc = rules.set_active(STATE.service(), rule_id, True, reason, _from(effective_from))
     _saved(doc, json, "enabled" if doc["changed"] else "unchanged")
 
 
 @rules_app.command("list")
 def rules_list(
     all_versions: bool = typer.Option(False, "--all", help="Every version of every rule (the history)."),
+    as_of: str = typer.Option(None, "--as-of", metavar="DATE",
+                              help="The versions in force on DATE (those that decide a project registered "
+                                   "that day) instead of the newest."),
     json: JsonFlag = False,
 ) -> None:
-    """List the rules in the order they are tried (current versions; --all for history)."""
+    """List the rules in the order they are tried (newest versions; --as-of DATE: those in force that day;
+    --all for history)."""
     from cli.render import print_rows
     from workflow import rules
     from workflow.i18n import t
     from workflow.rules import Conditions
+    from workflow.values import day
 
-    items = rules.list_rules(STATE.service(write=False), all_versions=all_versions)
+    if as_of is not None and all_versions:
+        raise BadInput("rules_all_or_as_of")
+    on = None if as_of is None else day(as_of, "--as-of")
+    items = rules.list_rules(STATE.service(write=False), all_versions=all_versions, as_of=on)
     if json:
-        emit_json({"rules": items})
+        emit_json({"rules": items, **({"as_of": on.isoformat()} if on else {})})
         return
     lang = STATE.lang
+    if on is not None:
+        say(Message("rules_in_force_on", day=on.isoformat()))
     cols = ["rules_id", "rules_version", "rules_priority", "role", "rules_person", "rules_conditions",
-            "rules_active", "rules_changed"]
+            "rules_active", "rules_effective", "rules_changed"]
     rows = []
     for r in items:
         who = (f"{visible(r['person_name'])} [{visible(r['person'])}]" if r["person_name"]
@@ -195,7 +218,8 @@ def rules_list(
             changed += f" ({t('rules_superseded', lang)})"
         rows.append((r["id"], r["version"], r["priority"], label, who,
                      Conditions.from_dict(r["conditions"]).describe(lang),
-                     t("yes" if r["active"] else "no", lang), changed))
+                     t("yes" if r["active"] else "no", lang),
+                     t("rules_always", lang) if r["effective_on"] == "0001-01-01" else r["effective_on"], changed))
     print_rows([t(c, lang) for c in cols], _rows(rows))
     if not items:
         say(Message("no_rules_yet_add"))
@@ -263,13 +287,16 @@ def _explain_table(doc: dict, lang: str) -> None:
 @rules_app.command("apply")
 def rules_apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    on: OnDate = None,
     json: JsonFlag = False,
 ) -> None:
-    """Fill every missing assignment from the current rules (admin). Never replaces anyone: leaders whose
-    rule was disabled or who were deactivated are reported, not changed (use `pipeline reassign`)."""
+    """Fill every missing assignment from the rules in force on --on (admin; default today), dated that
+    day. Never replaces anyone: leaders whose rule was disabled or who were deactivated are reported, not
+    changed (use `pipeline reassign`)."""
+    from workflow.values import day
 
     svc = STATE.service(write=not dry_run)
-    doc = svc.apply_rules(dry_run=dry_run)
+    doc = svc.apply_rules(dry_run=dry_run, on=None if on is None else day(on, "--on"))
     if json:
         emit_json(doc)
         return

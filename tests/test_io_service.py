@@ -215,16 +215,18 @@ def test_import_applies_rules_to_each_new_project(cli, service):
 
 
 def _county_rules(c: Cli) -> None:
-    """Rules giving every kind of assignment, with a capped lead leader to fall through."""
+    """Rules giving every kind of assignment, with a capped lead leader to fall through, in force since
+    before every registration of the tests."""
+    since = ("--from", "2020-01-01")
     c.admin("people", "add", "zhao", "--name", "赵县长", "--level", "county", "--cap", "2", ok=True)
-    c.admin("rules", "add", "--role", "lead_leader", "--person", "zhao", "--priority", "1", "--key", ok=True)
-    c.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "2", "--key", ok=True)
+    c.admin("rules", "add", "--role", "lead_leader", "--person", "zhao", "--priority", "1", "--key", *since, ok=True)
+    c.admin("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "2", "--key", *since, ok=True)
     c.admin("rules", "add", "--role", "first_responsible", "--person", "li", "--priority", "1", "--unit", "XH",
-            ok=True)
+            *since, ok=True)
     c.admin("rules", "add", "--role", "team_member", "--person", "li", "--priority", "3", "--industry", "采矿业",
-            ok=True)
+            *since, ok=True)
     c.admin("rules", "add", "--role", "team_member", "--person", "wang", "--priority", "4", "--min-investment",
-            "1亿", ok=True)
+            "1亿", *since, ok=True)
 
 
 def _many(n: int) -> list[dict]:

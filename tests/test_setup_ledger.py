@@ -111,6 +111,8 @@ TAMPERS = [  # (setup commands, direct SQL, table, key, field)
     ((("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "10"),
       ("rules", "disable", "1", *WHY)),
      "UPDATE rule SET \"current\" = TRUE WHERE id = 1 AND version = 1", "rule", "1/1", "current"),
+    ((("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "10", "--from", "2026-06-01"),),
+     "UPDATE rule SET effective_on = '2020-01-01' WHERE id = 1", "rule", "1/1", "effective_on"),
     ((("targets", "set", "XH", "2026", "--signed", "4", *WHY),),
      "UPDATE target SET signed = 40 WHERE unit_code = 'XH'", "target", "XH/2026", "signed"),
     ((("targets", "set", "XH", "2026", "--signed", "4", *WHY),),

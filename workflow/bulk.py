@@ -190,8 +190,8 @@ def _register(txn: Txn, batch: list[tuple[ProjectFields, date, dict[int, int]]],
     rules = RuleContext.of(txn)
     first = txn.next_project_id()
     rules.prepare([(first + i, Facts(is_key(f.planned_investment_minor, f.key_override), f.category, f.industry,
-                                     f.unit_code, f.origin, f.planned_investment_minor))
-                   for i, (f, _, _) in enumerate(batch)])
+                                     f.unit_code, f.origin, f.planned_investment_minor), registered)
+                   for i, (f, registered, _) in enumerate(batch)])
     for fields, registered, plans in batch:
         proj = register(txn, fields, registered, units=units, allow_duplicate=True)  # import_projects checked
         if plans:

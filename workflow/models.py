@@ -299,6 +299,8 @@ class Rule(SQLModel, table=True):
     current: bool = True  # the newest version of this rule id
     changed_by: str = Field(max_length=80)
     changed_at: datetime
+    # the first day this version decides (docs/rules.md); versions carried over from before dates: always
+    effective_on: date = Field(default=date(1, 1, 1))
 
 
 class Assignment(SQLModel, table=True):
@@ -521,7 +523,9 @@ def core_source() -> str:
 
 
 def _lit(value) -> str:
-    """A literal in the project's style: strings in double quotes."""
+    """A literal in the project's style: strings in double quotes, dates as ``date(y, m, d)``."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"date({value.year}, {value.month}, {value.day})"
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
 
 
@@ -547,7 +551,7 @@ Tests check that it is current and that it gives the same DDL as the classes on 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,

@@ -327,12 +327,13 @@ def build(engine, *, admin: str, as_of: date | None = None,
     wdemo._mark(engine, {"scenario": "seed", "status": "building", "built_on": today.isoformat()})
     svc = Service(engine, admin)
     people = wdemo._people(svc)
-    rules = wdemo._rules(svc)
+    projects = _projects()
+    since = min(p.registered for p in projects)  # the rules decide every project of the story
+    rules = wdemo._rules(svc, since)
     # Every key project has a county-level lead leader (一个重点项目、一名县级领导).
     add_rule(svc, role="lead_leader", person=wdemo.COUNTY_LEADERS[1][0], priority=50,
-             conditions=Conditions.build(key=True), name="常务副县长包保其余重点项目")
+             conditions=Conditions.build(key=True), name="常务副县长包保其余重点项目", effective_on=since)
     rules += 1
-    projects = _projects()
     _stories(projects, as_of)  # before the rows: the stories set the planned dates
     events = write(engine, admin, projects, progress)
     # The units' targets for 2025 and 2026 (so the evaluation ranks them).

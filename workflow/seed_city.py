@@ -103,10 +103,12 @@ def _build_county(engine, admin: str, p: Profile, as_of: date) -> int:
     """A generated county in an initialised, empty database; returns the events written."""
     svc = Service(engine, admin)
     wdemo._people(svc)
-    wdemo._rules(svc)
+    projects = _projects(p, as_of)
+    since = min(q.registered for q in projects)  # the rules decide every project of the story
+    wdemo._rules(svc, since)
     add_rule(svc, role="lead_leader", person=wdemo.COUNTY_LEADERS[1][0], priority=50,
-             conditions=Conditions.build(key=True), name="常务副县长包保其余重点项目")
-    return write(engine, admin, _projects(p, as_of))
+             conditions=Conditions.build(key=True), name="常务副县长包保其余重点项目", effective_on=since)
+    return write(engine, admin, projects)
 
 
 def _files(where: Path, code: str) -> list[Path]:

@@ -454,20 +454,20 @@ class Service:
         return bulk.apply(self.engine, self.actor, ops, progress=progress, roles=self._roles)
 
     def apply_rules(self, *, dry_run: bool = False, on: date | None = None) -> dict:
-        """``rules apply``: fill every missing assignment from the current rules, never replacing or
-        removing anyone; reports (without changing) assignments whose rule was disabled or whose
-        person was deactivated.  A real run is admin-only and writes every change in ONE
+        """``rules apply``: fill every missing assignment from the rules in force on ``on`` (default:
+        today), never replacing or removing anyone; reports (without changing) assignments whose rule
+        was disabled or whose person was deactivated.  A real run is admin-only and writes every change in ONE
         transaction (all or nothing); ``dry_run`` reads only."""
         from workflow import rules
 
         day = effective(on)
         if dry_run:
             with self.engine.connect() as conn:
-                plan = rules.plan_all(conn)
+                plan = rules.plan_all(conn, day)
             return rules.apply_doc(plan, dry_run=True)
 
         def run(txn: Txn) -> rules.Plan:
-            plan = rules.plan_all(txn.conn)
+            plan = rules.plan_all(txn.conn, day)
             commands.apply_rules(txn, plan, day)
             return plan
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Date, Table, and_, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from workflow import clock, ledger, tables
@@ -56,7 +56,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
          "person_edited", on_add=(("created_at", "at"),)),
     Spec("app_user", ("login",), ("role", "disabled", "person_login"), "user_added", "user_edited",
          on_add=(("created_at", "at"), ("created_by", "actor"))),
-    Spec("rule", ("id", "version"), ("priority", "name", "role", "conditions", "person_login", "active"),
+    Spec("rule", ("id", "version"), ("priority", "name", "role", "conditions", "person_login", "active",
+                                     "effective_on"),
          "rule_version", "rule_version", on_add=(("changed_by", "actor"), ("changed_at", "at")), current="current"),
     Spec("target", ("unit_code", "year"), ("signed", "capital_minor", "foreign_minor", "investment_minor"),
          "target_set", "target_set", on_add=(("set_by", "actor"), ("set_at", "at")),
@@ -76,6 +77,18 @@ def target_of(spec: Spec, key: Mapping[str, Any]) -> str:
 def _default(spec: Spec, field: str) -> Any:
     arg = getattr(spec.table.c[field].default, "arg", None)
     return None if callable(arg) else arg
+
+
+def _to_json(value: Any) -> Any:
+    """A field's value as the ledger's payload holds it (a date as ``YYYY-MM-DD``)."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _from_json(spec: Spec, field: str, value: Any) -> Any:
+    """A payload's value as its column holds it (``_to_json`` undone for a date column)."""
+    if isinstance(value, str) and isinstance(spec.table.c[field].type, Date):
+        return date.fromisoformat(value)
+    return value
 
 
 def _stamps(pairs: tuple[tuple[str, str], ...], actor: str, at: datetime) -> dict[str, Any]:
@@ -114,9 +127,10 @@ def write(conn: Connection, actor: str, table: str, key: Mapping[str, Any], valu
         changed = None
     else:
         row = {**dict(old), **values}
-        changed = {f: [old[f], values[f]] for f in spec.fields if f in values and values[f] != old[f]}
+        changed = {f: [_to_json(old[f]), _to_json(values[f])] for f in spec.fields
+                   if f in values and values[f] != old[f]}
         conn.execute(update(T).where(_where(spec, key)).values(**values, **_stamps(spec.on_edit, actor, at)))
-    payload: dict[str, Any] = {"table": table, "key": key, "row": row,
+    payload: dict[str, Any] = {"table": table, "key": key, "row": {f: _to_json(v) for f, v in row.items()},
                                "effective_on": (effective_on or clock.today()).isoformat()}
     if changed is not None:
         payload["changed"] = changed
@@ -148,8 +162,8 @@ def from_ledger(conn: Connection) -> dict[str, dict[tuple, dict[str, Any]]]:
             key = tuple(doc["key"][k] for k in spec.keys)
             rows = out[spec.name]
             first = rows.get(key, {"_actor": actor, "_at": at})
-            rows[key] = {**{f: v for f, v in doc["row"].items() if f in spec.fields}, "_entry": seq,
-                         "_actor": first["_actor"], "_at": first["_at"]}
+            fields = {f: _from_json(spec, f, v) for f, v in doc["row"].items() if f in spec.fields}
+            rows[key] = {**fields, "_entry": seq, "_actor": first["_actor"], "_at": first["_at"]}
             continue
         row = out[LEGACY[kind]].get((target,))
         if row is None or not isinstance(doc, dict):  # its row's entry comes later (carried over at upgrade)
@@ -259,7 +273,8 @@ def in_force(conn: Connection, table: str, as_of: date | None = None) -> dict[tu
         key = tuple(doc["key"][k] for k in spec.keys)
         if key not in best or (when, seq) >= best[key][:2]:
             best[key] = (when, seq, doc["row"])
-    return {key: dict(row) for key, (_w, _s, row) in best.items()}
+    return {key: {f: _from_json(spec, f, v) for f, v in row.items() if f in spec.fields}
+            for key, (_w, _s, row) in best.items()}
 
 
 __all__ = ["ALWAYS", "KINDS", "LEGACY", "SPECS", "Spec", "differences", "from_ledger", "in_force", "rebuild",

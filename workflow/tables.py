@@ -7,7 +7,7 @@ Tests check that it is current and that it gives the same DDL as the classes on 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -337,6 +337,7 @@ rule = Table(
     Column("current", Boolean(), nullable=False, default=True),
     Column("changed_by", String(80), nullable=False),
     Column("changed_at", UTCDateTime(), nullable=False),
+    Column("effective_on", Date(), nullable=False, default=date(1, 1, 1)),
 )
 
 

@@ -27,7 +27,8 @@ class RuleContext:
 
     def __init__(self, txn: Txn):
         self.conn = txn.conn
-        self.rules = sorted(R.load_rules(txn.conn, active_only=True), key=R.rule_order)
+        self.versions = R.load_rules(txn.conn, current_only=False)
+        self.by_day: dict[date, list[R.RuleRow]] = {}
         self.people = R.load_people(txn.conn)
         self.loads: dict[str, int] = {}
         self.locked: set[str] = set()
@@ -40,6 +41,14 @@ class RuleContext:
             ctx = txn.cache["rules"] = cls(txn)
         return ctx
 
+    def rules(self, day: date) -> list[R.RuleRow]:
+        """The active rules in force on ``day`` (``rules.in_force``), in ``rule_order``."""
+        found = self.by_day.get(day)
+        if found is None:
+            found = self.by_day[day] = sorted((r for r in R.in_force(self.versions, day) if r.active),
+                                              key=R.rule_order)
+        return found
+
     def load(self, login: str) -> int:
         if login not in self.loads:
             self.loads[login] = R.lead_load_one(self.conn, login)
@@ -51,28 +60,34 @@ class RuleContext:
             R.lock_people(self.conn, todo)
             self.locked.update(todo)
 
-    def matching(self, proj: ProjectRow, facts: R.Facts) -> list[R.RuleRow]:
+    def matching(self, proj: ProjectRow, facts: R.Facts, day: date) -> list[R.RuleRow]:
         found = self.prepared.pop(proj.id, None)
         if found is not None:
             return found
-        return [r for r in self.rules if r.conditions.matches(facts)]
+        return [r for r in self.rules(day) if r.conditions.matches(facts)]
 
-    def prepare(self, projects: Sequence[tuple[int, R.Facts]]) -> None:
-        """Match every rule against many projects (id, facts) at once (``rules.ProjectIndex``):
-        ``matching`` then answers for them without trying each rule on each project."""
-        if not self.rules or not projects:
-            return
-        index = R.ProjectIndex([f for _, f in projects])
-        matching: list[list[R.RuleRow]] = [[] for _ in projects]
-        for rule in self.rules:  # in rule_order: each project's list stays in that order
-            for i in index.match(rule.conditions):
-                matching[i].append(rule)
-        for (pid, _), found in zip(projects, matching, strict=True):
-            self.prepared[pid] = found
+    def prepare(self, projects: Sequence[tuple[int, R.Facts, date]]) -> None:
+        """Match the rules against many projects (id, facts, decision date) at once
+        (``rules.ProjectIndex``, one index per set of rules in force among their dates): ``matching``
+        then answers for them without trying each rule on each project."""
+        groups: dict[tuple[tuple[int, int], ...], list[tuple[int, R.Facts, list[R.RuleRow]]]] = {}
+        for pid, facts, day in projects:
+            rules = self.rules(day)
+            if rules:
+                groups.setdefault(tuple((r.id, r.version) for r in rules), []).append((pid, facts, rules))
+        for members in groups.values():
+            rules = members[0][2]
+            index = R.ProjectIndex([f for _, f, _ in members])
+            matching: list[list[R.RuleRow]] = [[] for _ in members]
+            for rule in rules:  # in rule_order: each project's list stays in that order
+                for i in index.match(rule.conditions):
+                    matching[i].append(rule)
+            for (pid, _, _), found in zip(members, matching, strict=True):
+                self.prepared[pid] = found
 
 
 def assign_missing(txn: Txn, proj: ProjectRow, on: date, changed: Iterable[str] | None) -> int:
-    """Fill the roles ``proj`` is missing from the current rules (never replaces anyone).
+    """Fill the roles ``proj`` is missing from the rules in force on ``on`` (never replaces anyone).
 
     Run when a project is created (``changed`` None) or edited; does nothing unless a field a
     condition reads changed.  Returns how many assignments it made."""
@@ -82,10 +97,10 @@ def assign_missing(txn: Txn, proj: ProjectRow, on: date, changed: Iterable[str] 
     if kind == "final":
         return 0
     ctx = RuleContext.of(txn)
-    if not ctx.rules:
+    if not ctx.rules(on):
         return 0
     facts = R.Facts.of(proj)
-    matching = ctx.matching(proj, facts)
+    matching = ctx.matching(proj, facts, on)
     if not matching:
         return 0
     holders = txn.facts(proj).holders

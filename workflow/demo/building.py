@@ -83,12 +83,12 @@ def build(engine, *, admin: str, projects: int = 60, seed: int = 1,
     _mark(engine, {"seed": seed, "projects": projects, "status": "building", "built_on": today.isoformat()})
     svc = Service(engine, admin)
     people = _people(svc)
-    rules = _rules(svc)
     numbers = _Numbers()
     plan = specs(projects, rng)
     named = {d["name"]: d for d in NAMED}
     for spec in plan:
         story(spec, rng, today, numbers, named.get(spec.name))
+    rules = _rules(svc, min((s.registered for s in plan), default=today))
     targets = _targets(svc, plan, today)
 
     # Register every project in one transaction; the rules assign leaders as they register.
@@ -218,13 +218,15 @@ def lead_for(spec: Spec) -> str | None:
     return INDUSTRY_LEADS.get(spec.industry)
 
 
-def _rules(svc) -> int:
-    """The demo's leader-assignment rules; returns how many."""
+def _rules(svc, since: date) -> int:
+    """The demo's leader-assignment rules, in force from ``since`` (its first registration: the rules
+    decide every project of its story); returns how many."""
     count = 0
 
     def rule(priority: int, role: str, person: str, name: str, **cond) -> None:
         nonlocal count
-        add_rule(svc, role=role, person=person, priority=priority, conditions=conditions.build(**cond), name=name)
+        add_rule(svc, role=role, person=person, priority=priority, conditions=conditions.build(**cond), name=name,
+                 effective_on=since)
         count += 1
 
     rule(5, "lead_leader", "liu.jianguo", "县长包保5亿元以上重点项目", key=True, min_investment_minor=BIG_PROJECT_MINOR)

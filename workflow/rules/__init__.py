@@ -17,8 +17,11 @@
 - A project in a final stage gets nothing and no longer counts against its leader's cap.
 
 Rules live in the ``rule`` table, one row per version: an edit writes a new version and moves
-``current``; old versions stay readable.  Rule changes are admin-only and are not project history;
-assignments are (an ``assignment`` event with the rule id and version).
+``current``; old versions stay readable.  Each version takes effect from a date (``--from``, default
+today; never before the version it replaces), and a decision uses the versions in force on its own
+effective date (``in_force``): a project registered on 1 March is decided by the rules of 1 March.
+Rule changes are admin-only set-up ledger entries, not project history; assignments are (an
+``assignment`` event with the rule id and version).
 
 This package holds the rules as data, the decision (``decide``) and the readers (``load_rules``,
 ``lead_load``, ``plan_all``, ``explain``).  The writes that act on a decision are commands:
@@ -35,7 +38,7 @@ test patches a name in the module that reads it, not here).
 from workflow.rules.admin import add_rule, edit_rule, list_rules, set_active
 from workflow.rules.apply import Plan, apply_doc, explain, plan_all
 from workflow.rules.conditions import ASSIGNMENT_ROLES, CONDITION_FIELDS, SINGLE_ROLES, Conditions, Facts
-from workflow.rules.decision import RuleRow, decide, rule_order
+from workflow.rules.decision import RuleRow, decide, in_force, rule_order
 from workflow.rules.reads import (
     ProjectIndex,
     lead_load,
@@ -48,7 +51,7 @@ from workflow.rules.reads import (
 
 __all__ = [
     "ASSIGNMENT_ROLES", "CONDITION_FIELDS", "Conditions", "Facts", "Plan", "ProjectIndex", "RuleRow",
-    "SINGLE_ROLES", "add_rule", "apply_doc", "decide", "edit_rule", "explain", "lead_load", "lead_load_one",
+    "SINGLE_ROLES", "add_rule", "apply_doc", "decide", "edit_rule", "explain", "in_force", "lead_load", "lead_load_one",
     "list_rules", "load_people", "load_rules", "lock_people", "plan_all", "rule_order", "set_active",
     "stage_kinds"
 ]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from workflow import setup_rows
+from workflow import clock, setup_rows
 from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotFound
 from workflow.find import UnitNames, person_login
 from workflow.rules.conditions import Conditions, _money
-from workflow.rules.decision import RuleRow
+from workflow.rules.decision import RuleRow, in_force
 from workflow.rules.reads import _tables, load_people, load_rules
 from workflow.settings import need_reason
+from workflow.setup_rows import ALWAYS
 from workflow.tables import unit as U
 from workflow.values import NAME_LIMIT, optional_text
 from workflow.words import assignment_roles
@@ -111,13 +113,14 @@ def _check_priority(priority: int) -> None:
 
 
 def _insert(conn, service, rule: RuleRow, reason: str | None = None) -> None:
-    """Save ``rule`` as a new version (the previous one stops being current): one set-up ledger entry
-    ``rule_version`` (``workflow.setup_rows``)."""
+    """Save ``rule`` as a new version (the previous one stops being current), in force from its
+    ``effective_on``: one set-up ledger entry ``rule_version`` (``workflow.setup_rows``)."""
     try:
         setup_rows.write(conn, service.actor, "rule", {"id": rule.id, "version": rule.version},
                          {"priority": rule.priority, "name": rule.name, "role": rule.role,
-                          "conditions": rule.conditions.text(), "person_login": rule.person, "active": rule.active},
-                         reason=reason)
+                          "conditions": rule.conditions.text(), "person_login": rule.person, "active": rule.active,
+                          "effective_on": rule.effective_on},
+                         reason=reason, effective_on=rule.effective_on)
     except IntegrityError as exc:  # PostgreSQL: two admins saving rule ids at once
         raise Conflict("rule_v_was_saved", id=rule.id, version=rule.version) from exc
 
@@ -132,10 +135,22 @@ def _rule_name(name: str | None) -> str | None:
     return text or None
 
 
+def _first_day(effective_on: date | None, after: date = ALWAYS) -> date:
+    """The day a new version takes effect: ``effective_on`` (default: today, or the day the version it
+    replaces takes effect if that is later); never before that version's day (BadInput)."""
+    if effective_on is None:
+        return max(clock.today(), after)
+    if effective_on < after:
+        raise BadInput("rule_from_before_version", effective_on=effective_on, after=after)
+    return effective_on
+
+
 def add_rule(service, *, role: str, person: str, priority: int, conditions: Conditions,
-             name: str | None = None, reason: str | None = None) -> dict:
-    """Save a new rule (version 1); returns ``{"id", "version", "rule", "warnings"}``."""
+             name: str | None = None, reason: str | None = None, effective_on: date | None = None) -> dict:
+    """Save a new rule (version 1), in force from ``effective_on`` (default: today); returns ``{"id",
+    "version", "rule", "warnings"}``."""
     role = _check_role(role)
+    first_day = _first_day(effective_on)
     _check_priority(priority)
     name = _rule_name(name)
     R = _tables()[0]
@@ -145,7 +160,7 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
         conditions = _unit_codes(conn, conditions)
         new_id = (conn.execute(select(func.max(R.c.id))).scalar() or 0) + 1
         rule = RuleRow(id=new_id, version=1, priority=priority, name=name, role=role, conditions=conditions,
-                       person=person, active=True)
+                       person=person, active=True, effective_on=first_day)
         warnings = lint(conn, rule)
         _insert(conn, service, rule, reason)
         saved = _saved(conn, new_id, 1)
@@ -154,7 +169,7 @@ def add_rule(service, *, role: str, person: str, priority: int, conditions: Cond
 
 
 def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], what: str,
-                 nothing: Message | None, reason: str | None = None) -> dict:
+                 nothing: Message | None, reason: str | None = None, effective_on: date | None = None) -> dict:
     R = _tables()[0]
     with service.engine.begin() as conn:
         service.require(conn, ("admin",), what)
@@ -172,7 +187,7 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
                 return {"id": old.id, "version": old.version, "changed": False,
                         "rule": old.as_dict(load_people(conn, [old.person])), "warnings": []}
             raise BadInput(nothing)
-        new = replace(new, version=old.version + 1)
+        new = replace(new, version=old.version + 1, effective_on=_first_day(effective_on, old.effective_on))
         warnings = lint(conn, new) if new.active else []
         still = conn.execute(select(R.c.version).where(R.c.id == old.id, R.c.version == old.version,
                                                        R.c.current.is_(True))).first()
@@ -187,9 +202,10 @@ def _new_version(service, rule_id: int, change: Callable[[RuleRow], RuleRow], wh
 
 def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | None = None,
               priority: int | None = None, name: str | None = None, conditions: Mapping[str, Any] | None = None,
-              clear: Iterable[str] = (), reason: str | None = None) -> dict:
-    """Save a new version of rule ``rule_id``: given fields replace the old ones, ``conditions``
-    (names as ``Conditions.build``) replace those conditions, ``clear`` removes conditions."""
+              clear: Iterable[str] = (), reason: str | None = None, effective_on: date | None = None) -> dict:
+    """Save a new version of rule ``rule_id``, in force from ``effective_on`` (default: today): given
+    fields replace the old ones, ``conditions`` (names as ``Conditions.build``) replace those
+    conditions, ``clear`` removes conditions."""
     if role is not None:
         role = _check_role(role)
     if priority is not None:
@@ -206,21 +222,28 @@ def edit_rule(service, rule_id: int, *, role: str | None = None, person: str | N
                        conditions=new_conditions)
 
     return _new_version(service, rule_id, change, "change leader-assignment rules",
-                        Message("nothing_to_change_on_rule", rule_id=rule_id), reason)
+                        Message("nothing_to_change_on_rule", rule_id=rule_id), reason, effective_on)
 
 
-def set_active(service, rule_id: int, active: bool, reason: str | None = None) -> dict:
-    """Disable (or enable) a rule: a new version with the active flag changed.  Assignments it made
-    stay (followed to the end); ``rules apply`` reports them.  Retiring a rule says why (``reason``,
-    required, as for thresholds)."""
+def set_active(service, rule_id: int, active: bool, reason: str | None = None,
+               effective_on: date | None = None) -> dict:
+    """Disable (or enable) a rule from ``effective_on`` (default: today): a new version with the
+    active flag changed.  Assignments it made stay (followed to the end); ``rules apply`` reports
+    them.  Retiring a rule says why (``reason``, required, as for thresholds)."""
     if not active:
         reason = need_reason(reason, "retire a leader-assignment rule")
     return _new_version(service, rule_id, lambda old: replace(old, active=active),
-                        "change leader-assignment rules", None, reason)
+                        "change leader-assignment rules", None, reason, effective_on)
 
 
-def list_rules(service, *, all_versions: bool = False) -> list[dict]:
+def list_rules(service, *, all_versions: bool = False, as_of: date | None = None) -> list[dict]:
+    """The rules' newest versions in the order they are tried (``all_versions``: every version;
+    ``as_of``: the versions in force that day, ``in_force``)."""
     with service.engine.connect() as conn:
-        rules = load_rules(conn, current_only=not all_versions)
+        if as_of is not None:
+            rules = sorted(in_force(load_rules(conn, current_only=False), as_of),
+                           key=lambda r: (r.priority, r.id))
+        else:
+            rules = load_rules(conn, current_only=not all_versions)
         people = load_people(conn, {r.person for r in rules})
     return [r.as_dict(people) for r in rules]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
+from workflow import clock
 from workflow.find import project_row
 from workflow.i18n import t
 from workflow.rules.conditions import COUNTED_KINDS, SINGLE_ROLES, Facts
-from workflow.rules.decision import RuleRow, decide, person_problem, rule_order
+from workflow.rules.decision import RuleRow, decide, in_force, person_problem, rule_order
 from workflow.rules.reads import ProjectIndex, _tables, lead_load, load_people, load_rules, stage_kinds
 
 # --- rules apply -----------------------------------------------------------------------------------
@@ -24,11 +26,13 @@ class Plan:
     projects: int = 0
 
 
-def plan_all(conn) -> Plan:
-    """Every missing assignment over all projects, in project order (earlier projects take cap
-    slots first), plus the kept assignments that need a person's attention."""
+def plan_all(conn, on: date | None = None) -> Plan:
+    """Every missing assignment over all projects by the rules in force on ``on`` (default: today),
+    in project order (earlier projects take cap slots first), plus the kept assignments that need a
+    person's attention."""
     _, _, P, ASG, _ = _tables()
-    rules = load_rules(conn, current_only=True)
+    rules = sorted(in_force(load_rules(conn, current_only=False), on or clock.today()),
+                   key=lambda r: (r.priority, r.id))
     current_by_id = {r.id: r for r in rules}
     active_rules = [r for r in rules if r.active]
     people = load_people(conn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from workflow.encoding import format_utc
 from workflow.rules.conditions import ASSIGNMENT_ROLES, Conditions, Facts
@@ -25,6 +25,7 @@ class RuleRow:
     current: bool = True
     changed_by: str = ""
     changed_at: datetime | None = None
+    effective_on: date = date(1, 1, 1)  # the first day this version decides (0001-01-01: every day)
 
     @property
     def order(self) -> tuple[int, int]:
@@ -35,7 +36,7 @@ class RuleRow:
         return cls(id=row["id"], version=row["version"], priority=row["priority"], name=row["name"],
                    role=row["role"], conditions=Conditions.from_text(row["conditions"]),
                    person=row["person_login"], active=bool(row["active"]), current=bool(row["current"]),
-                   changed_by=row["changed_by"], changed_at=row["changed_at"])
+                   changed_by=row["changed_by"], changed_at=row["changed_at"], effective_on=row["effective_on"])
 
     def as_dict(self, people: Mapping[str, PersonInfo] | None = None) -> dict:
         person = (people or {}).get(self.person)
@@ -43,7 +44,8 @@ class RuleRow:
                 "role": self.role, "person": self.person, "person_name": person.name if person else None,
                 "conditions": self.conditions.as_dict(), "active": self.active, "current": self.current,
                 "changed_by": self.changed_by,
-                "changed_at": format_utc(self.changed_at) if self.changed_at else None}
+                "changed_at": format_utc(self.changed_at) if self.changed_at else None,
+                "effective_on": self.effective_on.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,18 @@ def person_problem(rule: RuleRow, person: PersonInfo | None, load: Callable[[str
         if person.cap is not None and load(person.login) >= person.cap:
             return "over_cap"
     return None
+
+
+def in_force(versions: Iterable[RuleRow], day: date) -> list[RuleRow]:
+    """Of every saved version, the one of each rule that decides on ``day``: its highest version
+    taking effect on or before ``day`` (a rule none of whose versions has taken effect is left out;
+    a disabled version is kept, with ``active`` false).  Versions take effect in version order
+    (``rules edit --from`` is never before the version it replaces)."""
+    best: dict[int, RuleRow] = {}
+    for r in versions:
+        if r.effective_on <= day and (r.id not in best or r.version > best[r.id].version):
+            best[r.id] = r
+    return list(best.values())
 
 
 def rule_order(rule: RuleRow) -> tuple[int, int, int]:
