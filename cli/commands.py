@@ -232,21 +232,14 @@ def users_edit(
         raise BadInput("life_person_or_no_person")
     if role is None and person is None and not no_person:
         raise BadInput("life_user_edit_nothing")
-    svc = STATE.service()
-    doc: dict = {}
-    if role is not None and person is not None:
-        svc.check_person(person, login)  # a bad --person changes nothing, the role neither
-    if role is not None:
-        doc = svc.edit_user(login, role, reason=reason)
-        if not json:
-            say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
-    if person is not None or no_person:
-        linked = svc.link_person(login, person, reason=reason)
-        doc = {**doc, **linked, "ledger": [e for e in (doc.get("ledger"), linked["ledger"]) if e]}
-        if not json:
-            say(Message("life_user_person", login=login, person=linked["person"] or "-"))
+    doc = STATE.service().edit_user(login, role, person=person, unlink=no_person, reason=reason)  # one entry
     if json:
         emit_json(doc)
+        return
+    if role is not None:
+        say(Message("user", login=login, previous=doc['previous'], role=doc['role']))
+    if person is not None or no_person:
+        say(Message("life_user_person", login=login, person=doc["person"] or "-"))
 
 
 @users_app.command("disable")

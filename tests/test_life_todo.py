@@ -75,6 +75,14 @@ def test_users_edit_person_is_ledgered_and_checked(cli):
     entries = [e for e in cli.admin("audit", "ledger", json=True, ok=True).json["entries"]
                if e["kind"] == "user_edited"]
     assert entries[-1]["payload"]["changed"] == {"person_login": ["wang", None]}
+    # a role and a person at once: one entry, in one transaction; verify judges later entries by the new role
+    cli.admin("users", "edit", "coord", "--role", "leader", "--person", "wang", "--reason", "分工", ok=True)
+    entries = cli.admin("audit", "ledger", json=True, ok=True).json["entries"]
+    assert entries[-1]["kind"] == "user_edited" and entries[-2]["kind"] != "user_role"
+    assert entries[-1]["payload"]["changed"] == {"role": ["coordinator", "leader"], "person_login": [None, "wang"]}
+    assert cli.admin("users", "edit", "coord", "--role", "leader", "--no-person").code == 2  # the role is unchanged
+    assert [u["person"] for u in cli("users", "list", json=True, ok=True).json["users"]
+            if u["login"] == "coord"] == ["wang"]  # so the link stays too
     assert cli.admin("users", "add", "x1", "--role", "auditor", "--person", "ghost").code == 4
     assert "x1" not in {u["login"] for u in cli("users", "list", json=True, ok=True).json["users"]}
     assert cli.admin("audit", "verify", json=True).code == 0

@@ -7,6 +7,7 @@ group role carries the grants (``workflow.pgroles``).  Every write checks the ac
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
@@ -99,32 +100,10 @@ def add_user(engine: Engine, actor: str, login: str, role: str, person: str | No
     return {"login": login, "role": role, "person": linked}
 
 
-def check_person(engine: Engine, person: str, login: str | None = None) -> str:
-    """The person ``person`` names (login or full name), NotFound otherwise; with ``login``, also refuses
-    a link the login already has: a caller checks before a change it makes first."""
+def check_person(engine: Engine, person: str) -> str:
+    """The person ``person`` names (login or full name), NotFound otherwise."""
     with engine.connect() as conn:
-        linked = person_login(conn, person, "--person")
-        if login is not None and _user(conn, login)["person_login"] == linked:
-            raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
-                           person=linked)
-    return linked
-
-
-def link_person(engine: Engine, actor: str, login: str, person: str | None, reason: str | None = None) -> dict:
-    """Link ``login`` to the person it follows up as, or unlink it (``person`` None) (admin): one set-up
-    ledger entry ``user_edited`` (``changed``: ``{"person_login": [old, new]}``)."""
-    from workflow import setup_rows
-
-    with engine.begin() as conn:
-        require(conn, actor, ADMIN, "change users")
-        user = _user(conn, login)
-        linked = None if person is None else person_login(conn, person, "--person")
-        if user["person_login"] == linked:
-            raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
-                           person=linked or "-")
-        entry = setup_rows.write(conn, actor, "app_user", {"login": login}, {"person_login": linked}, reason=reason)
-    return {"login": login, "role": user["role"], "person": linked, "previous_person": user["person_login"],
-            "ledger": entry}
+        return person_login(conn, person, "--person")
 
 
 def _user(conn: Connection, login: str) -> dict:
@@ -141,23 +120,41 @@ def _last_admin(conn: Connection, login: str) -> bool:
     return not others
 
 
-def edit_user(engine: Engine, actor: str, login: str, role: str, reason: str | None = None) -> dict:
-    """Change a login's role (admin); recorded in the ledger with actor and reason.  The last enabled
-    admin cannot give up the role (nobody could manage users afterwards)."""
+def edit_user(engine: Engine, actor: str, login: str, role: str | None = None, reason: str | None = None, *,
+              person: str | None = None, unlink: bool = False) -> dict:
+    """Change a login's role, and/or link it to the person it follows up as (``person``, a login or
+    name) or unlink it (``unlink``) (admin): ONE set-up ledger entry, in one transaction, whatever
+    changes (``user_role`` with ``{"from", "to"}`` for a role alone, else ``user_edited`` with
+    ``changed``: ``{field: [old, new]}``).  Each thing given must change (BadInput otherwise); the
+    last enabled admin cannot give up the role (nobody could manage users afterwards)."""
     from workflow import setup_rows
 
-    role = user_roles().parse(role, "--role")
+    if role is not None:
+        role = user_roles().parse(role, "--role")
     with engine.begin() as conn:
-        require(conn, actor, ADMIN, "change users' roles")
+        require(conn, actor, ADMIN, "change users' roles" if role is not None else "change users")
         user = _user(conn, login)
-        if user["role"] == role:
-            raise BadInput("already_has_role", [{"user": login, "role": role}], login=login, role=role)
-        if user["role"] == "admin" and _last_admin(conn, login):
-            raise BadInput("is_last_admin_make", login=login)
-        entry = setup_rows.write(conn, actor, "app_user", {"login": login}, {"role": role}, reason=reason,
-                                 kind="user_role", note={"from": user["role"], "to": role})
-    return {"login": login, "role": role, "previous": user["role"], "disabled": bool(user["disabled"]),
-            "ledger": entry}
+        values: dict[str, Any] = {}
+        if person is not None or unlink:
+            linked = None if unlink else person_login(conn, person, "--person")
+            if user["person_login"] == linked:
+                raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
+                               person=linked or "-")
+            values["person_login"] = linked
+        if role is not None:
+            if user["role"] == role:
+                raise BadInput("already_has_role", [{"user": login, "role": role}], login=login, role=role)
+            if user["role"] == "admin" and _last_admin(conn, login):
+                raise BadInput("is_last_admin_make", login=login)
+            values["role"] = role
+        if set(values) == {"role"}:
+            entry = setup_rows.write(conn, actor, "app_user", {"login": login}, values, reason=reason,
+                                     kind="user_role", note={"from": user["role"], "to": role})
+        else:
+            entry = setup_rows.write(conn, actor, "app_user", {"login": login}, values, reason=reason)
+    return {"login": login, "role": values.get("role", user["role"]), "previous": user["role"],
+            "disabled": bool(user["disabled"]), "person": values.get("person_login", user["person_login"]),
+            "previous_person": user["person_login"], "ledger": entry}
 
 
 def set_disabled(engine: Engine, actor: str, login: str, disabled: bool, reason: str | None = None) -> dict:

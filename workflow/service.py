@@ -87,23 +87,26 @@ class Service:
         self._roles.pop(login, None)
         return access.add_user(self.engine, self.actor, login, role, person, reason)
 
-    def check_person(self, person: str, login: str | None = None) -> str:
-        """The person's login (NotFound otherwise); with ``login``, refuses the link it already has."""
-        return access.check_person(self.engine, person, login)
+    def check_person(self, person: str) -> str:
+        """The person's login (NotFound otherwise)."""
+        return access.check_person(self.engine, person)
 
     def link_person(self, login: str, person: str | None, *, reason: str | None = None) -> dict:
         """Link a login to the person it follows up as (None: unlink); admin, in the ledger."""
-        return access.link_person(self.engine, self.actor, login, person, reason)
+        return self.edit_user(login, person=person, unlink=person is None, reason=reason)
 
     def bootstrap_admin(self, login: str) -> bool:
         self._roles.pop(login, None)
         return access.bootstrap_admin(self.engine, self.actor, login)
 
-    def edit_user(self, login: str, role: str, *, reason: str | None = None) -> dict:
-        """Change a login's role (admin; in the ledger).  On PostgreSQL its database group follows."""
+    def edit_user(self, login: str, role: str | None = None, *, person: str | None = None, unlink: bool = False,
+                  reason: str | None = None) -> dict:
+        """Change a login's role and/or linked person (admin; one ledger entry, ``access.edit_user``).
+        On PostgreSQL its database group follows the role."""
         self._roles.pop(login, None)
-        doc = access.edit_user(self.engine, self.actor, login, role, reason)
-        self._sync_pg(doc)
+        doc = access.edit_user(self.engine, self.actor, login, role, reason, person=person, unlink=unlink)
+        if role is not None:
+            self._sync_pg(doc)
         return doc
 
     def disable_user(self, login: str, *, reason: str | None = None) -> dict:
