@@ -136,7 +136,7 @@ def edit_user(engine: Engine, actor: str, login: str, role: str | None = None, r
         user = _user(conn, login)
         values: dict[str, Any] = {}
         if person is not None or unlink:
-            linked = None if unlink else person_login(conn, person, "--person")
+            linked = None if unlink or person is None else person_login(conn, person, "--person")
             if user["person_login"] == linked:
                 raise BadInput("life_user_person_unchanged", [{"user": login, "person": linked}], login=login,
                                person=linked or "-")
