@@ -222,7 +222,7 @@ def rules_list(
                      t("rules_always", lang) if r["effective_on"] == "0001-01-01" else r["effective_on"], changed))
     print_rows([t(c, lang) for c in cols], _rows(rows))
     if not items:
-        say(Message("no_rules_yet_add"))
+        say(Message("no_rule_in_force_on", day=on.isoformat()) if on is not None else Message("no_rules_yet_add"))
 
 
 @rules_app.command("explain")
