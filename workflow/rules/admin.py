@@ -14,7 +14,7 @@ from workflow import clock, setup_rows
 from workflow.catalogue import Message
 from workflow.errors import BadInput, Conflict, NotFound
 from workflow.find import UnitNames, person_login
-from workflow.rules.conditions import Conditions, _money
+from workflow.rules.conditions import Conditions
 from workflow.rules.decision import RuleRow, in_force
 from workflow.rules.reads import _tables, load_people, load_rules
 from workflow.settings import need_reason
@@ -26,8 +26,14 @@ from workflow.words import assignment_roles
 # --- rules CRUD (admin) -----------------------------------------------------------------------------
 
 
-def _warning(code: str, en: str, zh: str, **extra) -> dict:
-    return {"warning": code, "message": en, "message_zh": zh, **extra}
+def _warning(code: str, message: Message, **extra) -> dict:
+    """A lint warning: its short code (``warning``), its text in English and Chinese (the catalogue's
+    ``message``), and the fields a script reads."""
+    return {"warning": code, "message": message.text("en"), "message_zh": message.text("zh"), **extra}
+
+
+def _cny(minor: int) -> dict:
+    return {"amount_minor": minor, "currency": "CNY"}
 
 
 def lint(conn, rule: RuleRow) -> list[dict]:
@@ -37,50 +43,34 @@ def lint(conn, rule: RuleRow) -> list[dict]:
     out: list[dict] = []
     c = rule.conditions
     if c.impossible and c.min_investment_minor is not None and c.max_investment_minor is not None:
-        out.append(_warning(
-            "min_above_max",
-            f"can never match: the minimum investment ({_money(c.min_investment_minor, 'en')}) is above the "
-            f"maximum ({_money(c.max_investment_minor, 'en')})",
-            f"永远不会匹配：最低投资额（{_money(c.min_investment_minor, 'zh')}）高于最高投资额"
-            f"（{_money(c.max_investment_minor, 'zh')}）"))
+        out.append(_warning("min_above_max", Message("rule_lint_min_above_max", low=_cny(c.min_investment_minor),
+                                                     high=_cny(c.max_investment_minor))))
     if c.units:
         known = {r[0] for r in conn.execute(select(U.c.code).where(U.c.code.in_(list(c.units))))}
         unknown = [u for u in c.units if u not in known]
         if unknown:
             never = len(unknown) == len(c.units)
-            out.append(_warning(
-                "unknown_unit",
-                ("can never match: " if never else "") + f"unknown unit {', '.join(unknown)}",
-                ("永远不会匹配：" if never else "") + f"未知责任单位 {'、'.join(unknown)}", units=unknown))
+            out.append(_warning("unknown_unit", Message("rule_lint_unknown_unit_never" if never
+                                                        else "rule_lint_unknown_unit", units=unknown), units=unknown))
     person = load_people(conn, [rule.person]).get(rule.person)
     if person is not None and not person.active:
-        out.append(_warning("person_inactive", f"never assigns: {rule.person} is deactivated",
-                            f"不会分配：{rule.person} 已停用"))
+        out.append(_warning("person_inactive", Message("rule_lint_person_inactive", person=rule.person)))
     if rule.role == "lead_leader" and person is not None:
         if person.level != "county":
-            out.append(_warning("not_county",
-                                f"never assigns: {rule.person} is {person.level} level; a lead leader must be county "
-                                "level",
-                                f"不会分配：{rule.person} 不是县级领导，包保领导须为县级"))
+            out.append(_warning("not_county", Message("rule_lint_not_county", person=rule.person,
+                                                      level=person.level)))
         elif person.cap == 0:
-            out.append(_warning("cap_zero", f"never assigns: {rule.person}'s cap is 0",
-                                f"不会分配：{rule.person} 的包保上限为 0"))
+            out.append(_warning("cap_zero", Message("rule_lint_cap_zero", person=rule.person)))
     if rule.role == "lead_leader" and c.key is False:
-        out.append(_warning("lead_not_key", "never assigns: lead leaders go to key projects only, and this rule "
-                            "matches only projects that are not key",
-                            "不会分配：包保县级领导只分配给重点项目，而本规则只匹配非重点项目"))
+        out.append(_warning("lead_not_key", Message("rule_lint_lead_not_key")))
     if rule.active:
         for other in load_rules(conn, current_only=True, active_only=True):
             if other.id == rule.id or other.role != rule.role or other.priority != rule.priority:
                 continue
             if c.overlaps(other.conditions):
-                first = min(rule.id, other.id)
-                out.append(_warning(
-                    "overlap",
-                    f"overlaps rule {other.id} (same role {rule.role} and priority {rule.priority}): a project "
-                    f"matching both goes to rule {first} (the lower id)",
-                    f"与规则{other.id}重叠（角色与优先级相同）：同时匹配的项目按编号较小的规则{first}处理",
-                    rule=other.id))
+                out.append(_warning("overlap", Message("rule_lint_overlap", other=other.id, role=rule.role,
+                                                       priority=rule.priority, first=min(rule.id, other.id)),
+                                    rule=other.id))
     return out
 
 
