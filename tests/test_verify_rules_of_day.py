@@ -251,38 +251,3 @@ def test_a_ledger_entry_placed_back_in_history_fails(county):
            "UPDATE app_user SET role = 'coordinator' WHERE login = 'li'")
     hits = [f for f in failures(county) if f["code"] == "ledger" and f["seq"] == seq]
     assert any(f["field"] == "after_event" for f in hits), hits
-
-
-def test_the_spans_of_the_rules_of_the_day_give_what_each_event_id_asks():
-    """``DayRules.user_span``/``closed_span`` (the replay asks again only outside a span) give, for
-    every id of the span, what ``user``/``closed`` give for that id: places in order, repeated,
-    out of order (a forged entry placed earlier: each answer then holds for its own id alone)."""
-    import random
-
-    from workflow.day_rules import DayRules
-
-    rnd = random.Random(5)
-    p1, p2 = (date(2026, 1, 1), date(2026, 1, 31), "2026-01"), (date(2026, 2, 1), date(2026, 2, 28), "2026-02")
-    for case in range(60):
-        users = {}
-        for login in ("li", "wang"):
-            n = rnd.randrange(0, 5)
-            places = sorted(rnd.randrange(0, 40) for _ in range(n))
-            if case % 3 == 2 and len(places) > 1:
-                places.reverse()  # out of order
-            states = [(rnd.choice(["coordinator", "admin", None]), rnd.random() < 0.3) for _ in range(n + 1)]
-            users[login] = (places, states)
-        places = sorted(rnd.randrange(0, 40) for _ in range(rnd.randrange(0, 4)))
-        closes = (places, [(), *[rnd.choice([(), (p1,), (p1, p2)]) for _ in places]])
-        rules = DayRules(users, {"zhao": "leader"}, closes)
-        for login in ("li", "wang", "zhao", "nobody"):
-            for event_id in range(1, 45):
-                state, lo, hi = rules.user_span(login, event_id)
-                assert lo < event_id <= hi and state == rules.user(login, event_id)
-                for other in range(max(1, int(max(lo, 0)) + 1), int(min(hi, 45)) + 1):
-                    assert rules.user(login, other) == state, (case, login, event_id, other)
-        for event_id in range(1, 45):
-            closed, lo, hi = rules.closed_span(event_id)
-            assert lo < event_id <= hi and closed == rules.closed(event_id)
-            for other in range(max(1, int(max(lo, 0)) + 1), int(min(hi, 45)) + 1):
-                assert rules.closed(other) == closed, (case, event_id, other)
