@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -201,69 +201,37 @@ def sweep_events(conn, *, where: str = "", params: tuple = (), projects: dict[in
 
 
 def check_event(ch: Chain, failures: Failures, raw: bytes | None, row: tuple) -> int:
-    """``check_rows`` of one event (``raw``: its bytes when the caller made them)."""
-    return check_rows(ch, failures, (row,), raw=raw)
-
-
-def check_rows(ch: Chain, failures: Failures, rows: Iterable[tuple], project: str | None = None,
-               raw: bytes | None = None, wanted: set | None = None, found: dict | None = None) -> int:
-    """The checks of events of one project on its chain ``ch``, in whichever order the sweep reads
-    them (a whole project in seq order, or one event at a time in write order): 0. each event written
-    after the one before it (its id above every earlier one's); 1. its own hash, from its stored fields
-    (``project``: ``project_field(code)`` to make the bytes from SQLite's stored forms,
-    ``encoding.row_bytes``; ``raw``: the one event's bytes when the caller made them); 2. its place in
-    the chain; 3. what the project row must agree with (kept on ``ch``); 4. the stored hash of each
-    seq in ``wanted`` put in ``found`` under (code, seq).  The chain's state is kept in locals along
-    the rows and stored on ``ch`` at the end.  Returns the last seq as the chain counts it (a broken
-    link is counted where it fits)."""
+    """The checks of one event on its project's chain ``ch``, in whichever order the sweep reads the
+    events: 1. its own hash, from its stored fields (``raw``: its bytes when the caller made them);
+    2. its place in the chain; 3. what the project row must agree with (kept on ``ch``).  Returns its
+    seq as the chain counts it (a broken link is counted where it fits)."""
+    (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, stored) = row
     code = ch.code
-    sha256 = hashlib.sha256
-    last_seq, last_hash, lo, last_actor, n = ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n
-    max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
-    seq: Any = last_seq
-    for row in rows:
-        (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, stored) = row
-        if _id > max_id:  # in seq order, each event must have been written after the one before
-            max_id, max_seq = _id, seq
-        elif flagged != max_seq:
-            flagged = max_seq
-            failures.add(code, max_seq, Message("event_is_out_of_order", max_seq=max_seq, seq=seq))
-        try:
-            if project is not None:
-                try:
-                    raw = row_bytes(project, row)
-                except (TypeError, ValueError):  # not SQLite's forms: the general encoder
-                    raw = None
-            if raw is None:
-                raw = event_bytes(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
-                                  prev)
-            ok = sha256(raw).hexdigest() == stored
-        except (TypeError, ValueError):  # UnicodeEncodeError included
-            ok = False
-        raw = None
-        if not ok:
-            slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
-                       payload, prev, stored)
-        if seq == last_seq + 1:
-            if prev != last_hash:
-                failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
-                             if seq > 1 else Message("prev_hash_of_first"))
-        else:
-            seq = link_failure(failures, code, seq, last_seq)
-        if seq > last_seq:
-            last_seq = seq
-            last_hash = stored
-        if n and (actor != last_actor or kind == "correction"):
-            lo += 1  # one service call acts for one actor; a correction always opens its own
-        last_actor = actor
-        n += 1
-        if to_stage is not None:
-            follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
-        if wanted is not None and seq in wanted:
-            found[(code, seq)] = stored  # type: ignore[index]
-    ch.last_seq, ch.last_hash, ch.lo, ch.actor, ch.n = last_seq, last_hash, lo, last_actor, n
-    ch.max_id, ch.max_seq, ch.flagged = max_id, max_seq, flagged
-    return seq  # type: ignore[no-any-return]
+    try:
+        if raw is None:
+            raw = event_bytes(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
+        ok = hashlib.sha256(raw).hexdigest() == stored
+    except (TypeError, ValueError):  # UnicodeEncodeError included
+        ok = False
+    if not ok:
+        slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
+                    payload, prev, stored)
+    if seq == ch.last_seq + 1:
+        if prev != ch.last_hash:
+            failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
+                         if seq > 1 else Message("prev_hash_of_first"))
+    else:
+        seq = link_failure(failures, code, seq, ch.last_seq)
+    if seq > ch.last_seq:
+        ch.last_seq = seq
+        ch.last_hash = stored
+    if ch.n and (actor != ch.actor or kind == "correction"):
+        ch.lo += 1  # one service call acts for one actor; a correction always opens its own
+    ch.actor = actor
+    ch.n += 1
+    if to_stage is not None:
+        follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+    return seq
 
 
 def link_failure(failures: Failures, code: str, seq: Any, last_seq: int) -> int:
@@ -328,7 +296,7 @@ def sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = No
     order (``_digest_pass``)."""
     from itertools import groupby
 
-    sqlite = conn.dialect.name == "sqlite"  # SQLite's column forms: the event bytes by ``row_bytes``
+    stored_bytes = row_bytes if conn.dialect.name == "sqlite" else None  # SQLite's column forms
     chains: dict[int, Chain] = {}
     paused_cache: dict = {}
     found: dict[tuple[str, int], str] = {}
@@ -344,7 +312,27 @@ def sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = No
         if ch is None:
             ch = chains[pid] = new_chain(projects.get(pid), pid, paused_cache)
         code = ch.code
-        check_rows(ch, failures, rows, project_field(code) if sqlite else None, wanted=want.get(code), found=found)
+        project = project_field(code)
+        wanted_seqs = want.get(code)
+        max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
+        for row in rows:
+            _id, seq = row[0], row[2]
+            if _id > max_id:  # read in seq order: each event must have been written after the one before
+                max_id, max_seq = _id, seq
+            elif flagged != max_seq:
+                flagged = max_seq
+                failures.add(code, max_seq, Message("event_is_out_of_order", max_seq=max_seq, seq=seq))
+            raw = None
+            if stored_bytes is not None:
+                try:
+                    raw = stored_bytes(project, row)
+                except (TypeError, ValueError):  # not SQLite's forms: the general encoder
+                    pass
+            seq = check_event(ch, failures, raw, row)  # 1.-3.
+            # 4. the checkpoint's heads
+            if wanted_seqs is not None and seq in wanted_seqs:
+                found[(code, seq)] = row[13]
+        ch.max_id, ch.max_seq, ch.flagged = max_id, max_seq, flagged
         feed.project(pid, rows)
         done += len(rows)
         if progress is not None and done >= report_at:

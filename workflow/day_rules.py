@@ -17,7 +17,6 @@ import json
 from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import date
-from math import inf
 from typing import Any
 
 from sqlalchemy import func, select
@@ -74,8 +73,6 @@ class DayRules:
         self.users = users  # login -> (positions, states): states[k] holds from positions[k-1] on
         self.current = current  # login -> role, for logins without an entry
         self.closes = closes
-        # spans are given only where the places run in order (else each answer holds for its own id)
-        self.ordered = all(_ascending(p) for p, _ in users.values()) and _ascending(closes[0])
 
     @classmethod
     def of(cls, conn: Connection) -> DayRules:
@@ -106,28 +103,6 @@ class DayRules:
     def has_entries(self, login: str) -> bool:
         return login in self.users
 
-    def user_span(self, login: str, event_id: int) -> tuple[State, float, float]:
-        """``user(login, event_id)`` and the ids it holds for: ``(state, lo, hi)``, the same state for
-        every event id with ``lo < id <= hi`` (the replay asks again only outside it)."""
-        found = self.users.get(login)
-        if found is None:
-            return (self.current.get(login), False), -inf, inf
-        positions, states = found
-        return (states[bisect_left(positions, event_id)], *self._span(positions, event_id))
-
-    def closed_span(self, event_id: int) -> tuple[Ranges, float, float]:
-        """``closed(event_id)`` and the ids it holds for, as ``user_span``."""
-        positions, states = self.closes
-        if not positions:
-            return (), -inf, inf
-        return (states[bisect_left(positions, event_id)], *self._span(positions, event_id))
-
-    def _span(self, positions: list[int], event_id: int) -> tuple[float, float]:
-        if not self.ordered:
-            return event_id - 1, event_id
-        k = bisect_left(positions, event_id)
-        return (positions[k - 1] if k else -inf), (positions[k] if k < len(positions) else inf)
-
     def closed(self, event_id: int) -> Ranges:
         """The periods closed when event ``event_id`` was recorded."""
         positions, states = self.closes
@@ -137,10 +112,6 @@ class DayRules:
     def constant(roles: dict[str, str]) -> DayRules:
         """Today's roles throughout, nothing closed (a replay without the ledger)."""
         return DayRules({}, dict(roles), ([], [()]))
-
-
-def _ascending(positions: list[int]) -> bool:
-    return all(a <= b for a, b in zip(positions, positions[1:], strict=False))
 
 
 def _users(entries: Iterable[tuple[str, str, dict, int]]) -> dict[str, tuple[list[int], list[State]]]:

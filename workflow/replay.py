@@ -203,13 +203,9 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     days = _DAYS
     readers = ROW_READERS
     day = roles if isinstance(roles, DayRules) else DayRules.constant(roles)
-    # actor -> (role, disabled, the kinds the role may record, lo, hi): as it stood for event ids in (lo, hi]
-    users: dict[str, tuple[str | None, bool, frozenset[str], float, float]] = {}
-    closed: tuple = ()
-    closed_lo, closed_hi = 0.0, -1.0  # the periods closed for event ids in (closed_lo, closed_hi]
+    entitled: dict[str | None, frozenset[str]] = {}  # role -> the kinds it may record
+    steady: dict[str, tuple[str | None, bool]] = {}  # actor -> its state, for actors with no ledger entry
     prev_rec: Any = None  # the previous event's recorded time, as stored
-    prev_text = False  # whether it is in SQLite's stored form (then compared as text)
-    now_text = type(now) is str and len(now) == _CANONICAL_AT and now[10] == " "
     prev_id = -(2**63)  # the previous event's id
     n = 0
     row: Any = None
@@ -259,11 +255,15 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             head_seq, head_hash = seq, stored_hash
             continue
         # --- who: the actor's role and disabled flag when the event was recorded ----------------
-        who = users.get(actor)
-        if who is None or not who[3] < _id <= who[4]:
-            (role, disabled), lo, hi = day.user_span(actor, _id)
-            who = users[actor] = (role, disabled, _entitled(role), lo, hi)
-        role, disabled, may = who[0], who[1], who[2]
+        if actor in steady:
+            role, disabled = steady[actor]
+        else:
+            role, disabled = day.user(actor, _id)
+            if not day.has_entries(actor):
+                steady[actor] = (role, disabled)
+        may = entitled.get(role)
+        if may is None:
+            may = entitled[role] = _entitled(role)
         if disabled and role is not None:
             bad(seq, Message("replay_actor_was_disabled", actor=actor), "actor", "an enabled user",
                 f"{actor} (disabled)")
@@ -303,17 +303,14 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             bad(seq, Message("replay_id_backwards", id=_id, previous=prev_id), "id", f"> {prev_id}", _id)
         else:
             prev_id = _id
-        # (``recorded_before``, its text comparison made here when both times are in SQLite's form)
-        text = type(rec) is str and len(rec) == _CANONICAL_AT and rec[10] == " "
-        if prev_rec is not None and (rec < prev_rec if text and prev_text else recorded_before(rec, prev_rec)):
+        if prev_rec is not None and recorded_before(rec, prev_rec):
             bad(seq, Message("replay_recorded_backwards", at=_show(rec), previous=_show(prev_rec)), "recorded_at",
                 f">= {_show(prev_rec)}", rec)
-        if now is not None and (now < rec if text and now_text else recorded_before(now, rec)):
+        if now is not None and recorded_before(now, rec):
             bad(seq, Message("replay_recorded_in_future", at=_show(rec)), "recorded_at", f"<= {_show(now)}", rec)
-        prev_rec, prev_text = rec, text
+        prev_rec = rec
         # an entry dated inside a period closed when it was recorded is a late entry, with its reason
-        if not closed_lo < _id <= closed_hi:
-            closed, closed_lo, closed_hi = day.closed_span(_id)
+        closed = day.closed(_id)
         if closed:
             _check_late(closed, on, parsed, bad, seq)
         # --- what -----------------------------------------------------------------------------
@@ -446,7 +443,7 @@ def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: 
             ev.dest)
     if not found.guards:
         return
-    ctx = context_of(row, facts, ev.why, found.guards)  # only the facts its guards read
+    ctx = context_of(row, facts, ev.why)
     if all_hold(found.guards, ctx):
         return
     for result in evaluate(found.guards, ctx, defn.guard_labels):
