@@ -4,8 +4,9 @@
 
 - ``import``: ``pipeline import`` of a ledger of ``--rows`` rows (the import benchmark's ledger) as is,
   and without SQLite's insert path (the base ``Recorder.insert``: the Core ``executemany``);
-- ``startup``: ``pipeline project show`` on a database of ``--projects`` projects as is, and with
-  typer's own coercion of every value (``cli/params.py`` not installed).
+- ``startup``: ``pipeline project show`` on a database of ``--projects`` projects as is, with
+  typer's own coercion of every value (``cli/params.py`` not installed), and with the cyclic garbage
+  collector on during start-up (``cli.context.hold_collections`` a no-op).
 
 Each run is a whole command in a fresh interpreter; the variants take turns within every round, so a
 busy moment on the machine hits them alike.  Prints every run and the range of each variant (wall and
@@ -31,8 +32,10 @@ WITHOUT = {
                       "from workflow.recorders.sqlite import SQLiteRecorder\n"
                       "SQLiteRecorder.insert = Recorder.insert"),
     "typer's coercion": "import cli.params; cli.params.install = lambda: False",
+    "collector on at start-up": "import cli.context; cli.context.hold_collections = lambda: None",
 }
-RUN = "{prelude}\nimport sys\nfrom cli.app import main\nsys.exit(main(sys.argv[1:]))"
+# As the console script runs it: ``main()`` reads the process's own command line.
+RUN = "{prelude}\nimport sys\nfrom cli.app import main\nsys.exit(main())"
 
 
 def command(variant: str, args: list[str]) -> list[str]:
@@ -70,7 +73,8 @@ def bench_startup(rounds: int, projects: int, work: Path) -> None:
     db = work / "show.db"
     populate(init_db(db), projects)
     env = {"PYTHONPATH": str(ROOT), "PIPELINE_DB": str(db), "PIPELINE_USER": "bench", "NO_COLOR": "1"}
-    runs: dict[str, list[tuple[float, float]]] = {v: [] for v in ("as is", "typer's coercion")}
+    runs: dict[str, list[tuple[float, float]]] = {v: [] for v in ("as is", "typer's coercion",
+                                                                  "collector on at start-up")}
     for _ in range(rounds):
         for variant, times in runs.items():
             times.append(timed(command(variant, ["project", "show", f"P-{projects // 2:04d}"]), env))

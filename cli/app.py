@@ -153,6 +153,8 @@ _USAGE_ERRORS = _usage_errors()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the exit code of docs/usage.md "Exit codes"."""
+    if argv is None:  # the process's own command line (the console script): start-up without
+        context.hold_collections()  # collections until the engine is made (cli/context.py)
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = _json_wanted(argv)
     argv = hoist_globals(argv)

@@ -5,7 +5,7 @@ Nothing here imports SQLAlchemy at module level: ``pipeline --help`` stays fast.
 
 from __future__ import annotations
 
-import getpass
+import gc
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +31,8 @@ class State:
         if self.actor:
             return self.actor
         try:
+            import getpass  # only when no user is named
+
             return getpass.getuser()
         except Exception:  # no user name in the environment
             return "unknown"
@@ -49,6 +51,7 @@ class State:
 
             attach(engine)  # the workflow versions deployed in this database (read when first asked for)
             self._engines[key] = engine
+            started()  # the modules a command needs are loaded by now
         return self._engines[key]
 
     def service(self, *, write: bool = True):
@@ -61,6 +64,30 @@ class State:
 
 
 STATE = State()
+
+
+# Start-up without cyclic garbage collection (docs/performance.md, "Fast paths"): the process's own
+# command (``cli.app.main`` reading ``sys.argv``) loads SQLAlchemy and our modules with the collector
+# off, since every collection then walks the whole heap of freshly imported modules, none of it
+# garbage; once the engine is made (or the shell starts) what is loaded is frozen (``gc.freeze``:
+# later collections skip it) and the collector runs again for the command's own work.
+_HELD = [False]
+
+
+def hold_collections() -> None:
+    """Start-up begins (the process's own command, not one run in-process): no collections."""
+    if gc.isenabled():
+        gc.disable()
+        _HELD[0] = True
+
+
+def started() -> None:
+    """Start-up is over: the loaded modules are frozen and the collector is on again (a no-op unless
+    ``hold_collections`` turned it off)."""
+    if _HELD[0]:
+        _HELD[0] = False
+        gc.freeze()
+        gc.enable()
 
 
 def _wait_notice() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import html
 import io
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -87,6 +86,8 @@ def _md_cell(v: Any) -> str:
 
 def html_text(v: Any) -> str:
     """Text for HTML: shown visibly (line breaks kept), then HTML-escaped."""
+    import html  # only the HTML form escapes
+
     return html.escape(visible(v, multiline=True))
 
 

@@ -10,7 +10,6 @@ comments skipped); the shell exits with the last failing command's code, 0 if no
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import typer
 
-from cli.context import STATE, is_terminal, say
+from cli.context import STATE, is_terminal, say, started
 from cli.options import CONTEXT
 from workflow.catalogue import Message
 
@@ -52,6 +51,8 @@ def run_line(line: str) -> int | None:
     text = line.strip()
     if not text or text.startswith("#"):
         return None
+    import shlex  # the shell's own: a one-shot command does not load it
+
     try:
         words = shlex.split(text)
     except ValueError as exc:  # an unclosed quote
@@ -97,6 +98,8 @@ class Completer:
         return cmd
 
     def candidates(self, line: str, text: str) -> list[str]:
+        import shlex
+
         try:
             words = shlex.split(line)
         except ValueError:
@@ -203,6 +206,7 @@ def _batch(stream: Any) -> int:
 def shell_cmd() -> None:
     """Many commands in one process: the same commands, output and exit codes, line by line
     (on a terminal with history and Tab completion; piped, one command per line from stdin)."""
+    started()  # a long session collects its garbage (cli/context.py)
     STATE.keep_engines = True
     try:
         code = _interactive() if is_terminal(sys.stdin) and is_terminal(sys.stdout) else _batch(sys.stdin)

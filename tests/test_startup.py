@@ -195,3 +195,57 @@ def test_reads_do_not_load_the_write_path(cli, argv):
         "--unit", "XH", "--on", "2026-03-01", ok=True)
     doc = probe(["--db", cli.url_for(), "--as", "coord", *argv], WRITE_PATH)
     assert doc["code"] == 0 and doc["loaded"] == [], doc
+
+
+SHOW_UNLOADED = ("workflow.reports.kinds", "workflow.reports.figures", "workflow.reports.planned", "workflow.targets",
+                 "workflow.ledger", "workflow.setup_rows", "workflow.attachments", "html", "shlex", "getpass")
+
+
+def test_project_show_loads_no_report_and_no_ledger(cli):
+    """``project show`` reads a project's year plan through ``workflow.reports.state`` alone: the
+    reports, their targets, the set-up ledger, the attachments and the standard modules of other
+    commands (HTML escaping, the shell's word splitting, the OS user's name) stay unloaded."""
+    cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
+        "--unit", "XH", "--on", "2026-03-01", ok=True)
+    doc = probe(["--db", cli.url_for(), "--as", "coord", "project", "show", "P-0001"], SHOW_UNLOADED)
+    assert doc["code"] == 0 and doc["loaded"] == [], doc
+
+
+def test_the_reports_package_gives_every_name_it_re_exports():
+    """The names of ``workflow.reports`` loaded on first use are the defining modules' own."""
+    import workflow.reports as reports
+    from workflow.reports import figures, kinds, planned, state, windows
+
+    for name in reports.__all__:
+        value = getattr(reports, name)
+        homes = [m for m in (figures, kinds, planned, state, windows) if getattr(m, name, None) is value]
+        assert homes or name == "Thresholds", name
+    assert reports.bulletin is kinds.bulletin and reports.growth_rate is planned.growth_rate
+    with pytest.raises(AttributeError):
+        reports.no_such_name  # noqa: B018
+
+
+GC_PROBE = """
+import gc, io, json, sys, contextlib
+from cli.app import main
+frozen = gc.get_freeze_count()
+sys.argv = ["pipeline", *{argv!r}]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main({call})
+print(json.dumps({{"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count() > frozen}}))
+"""
+
+
+@pytest.mark.parametrize("own", [True, False])
+def test_start_up_collects_no_garbage_and_the_command_does(cli, own):
+    """The process's own command (``main()`` reading ``sys.argv``) loads its modules with the cyclic
+    collector off, freezes them and turns it on once the engine is made; a command run in-process
+    (``main(argv)``: tests, the shell's lines) leaves the collector alone."""
+    cli("project", "add", "--name", "Solar", "--investor", "Acme", "--industry", "energy", "--investment", "2亿",
+        "--unit", "XH", "--on", "2026-03-01", ok=True)
+    argv = ["--db", cli.url_for(), "--as", "coord", "project", "show", "P-0001"]
+    out = subprocess.run([sys.executable, "-c", GC_PROBE.format(argv=argv, call="" if own else "sys.argv[1:]")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert doc == {"code": 0, "enabled": True, "frozen": own}, doc

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import access, attachments, deployed, directory, find, settings, supervision, views
+from workflow import access, deployed, directory, find, settings, supervision, views
 from workflow.access import roles_for
 from workflow.errors import BadInput
 from workflow.lights import Thresholds
@@ -208,6 +208,8 @@ class Service:
     def add_document(self, code: str, kind: str, number: str, *, on: date | None = None,
                      expect_version: int | None = None, file: Any = None) -> WriteResult:
         """Record a document; ``file`` (a path) attaches a scan, stored by its hash (docs/audit.md)."""
+        from workflow import attachments
+
         attachment = None if file is None else attachments.read(file)
         return self._run(code, commands.add_document, records="document", what="record documents",
                          expect_version=expect_version,
@@ -215,6 +217,8 @@ class Service:
 
     def export_document(self, code: str, kind: str, output: Any, *, number: str | None = None) -> dict:
         """Write the file attached to a document of ``code`` to ``output`` (a new file)."""
+        from workflow import attachments
+
         return attachments.export(self.engine, code, kind, number, output)
 
     def add_capital(self, code: str, amount_minor: int, currency: str, *, on: date | None = None,

@@ -19,7 +19,7 @@ from workflow.find import project_row, resolve_unit, unit_code
 from workflow.guards import context_of
 from workflow.lights import LightFacts, Thresholds, compute_light
 from workflow.periods import Period
-from workflow.reports import year_done, year_plans
+from workflow.reports.state import year_done, year_plans
 from workflow.settings import ladder, light_thresholds
 from workflow.tables import assignment as ASG
 from workflow.tables import capital_arrival as CAP

@@ -27,14 +27,38 @@ Modules: ``windows`` (the constants, stages in order, a report period cut at its
 evaluation, the board), ``lists`` (key projects, leaders, visits) and ``notes`` (narrative sections,
 visit criteria), imported by their users as ``workflow.reports.lists`` / ``.notes``.  This package
 re-exports the names its importers use (a test patches a name in the module that reads it, not here).
+The names of ``figures``, ``planned`` and ``kinds`` are loaded on first use (``__getattr__``): the
+views read only ``state`` (a project's year plan for its light), and ``project show`` then loads
+none of the reports, their targets or the set-up ledger they read (docs/architecture.md, "Imports
+inside functions").
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from workflow.lights import Thresholds
-from workflow.reports.figures import _figures_by_unit, _flows, _read, _sum_figures, figures_json
-from workflow.reports.kinds import _problems, board, bulletin, dispatch, evaluation, review, warnings
-from workflow.reports.planned import growth_rate
 from workflow.reports.state import _as_date, snapshots, year_done, year_plans
 from workflow.reports.windows import DOCUMENT_LIST_LIMIT, METRICS, Window, make_window, ordered_stages
+
+if TYPE_CHECKING:
+    from workflow.reports.figures import _figures_by_unit, _flows, _read, _sum_figures, figures_json
+    from workflow.reports.kinds import _problems, board, bulletin, dispatch, evaluation, review, warnings
+    from workflow.reports.planned import growth_rate
+
+# The re-exported names loaded on first use, by the module that defines them.
+_LAZY = {**dict.fromkeys(("_figures_by_unit", "_flows", "_read", "_sum_figures", "figures_json"), "figures"),
+         **dict.fromkeys(("_problems", "board", "bulletin", "dispatch", "evaluation", "review", "warnings"), "kinds"),
+         "growth_rate": "planned"}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:  # a submodule not imported yet, or no such name
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value  # asked once
+    return value
+
 
 __all__ = [
     "DOCUMENT_LIST_LIMIT", "METRICS", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
