@@ -50,6 +50,7 @@ LOADED = "city_loaded"
 RANK_BY = ("signed", "capital", "investment", "key")
 CURRENCIES = ("CNY", "USD")
 _STORE_CHUNK = 2000  # events converted and inserted at a time (memory)
+_CITY_EVENT = ("county", *EVENT_COLUMNS)  # the columns of ``city_event`` a bundle's event fills
 
 
 # --- trust -------------------------------------------------------------------------------------------
@@ -272,9 +273,8 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
         if _check_prefix(conn, b) != held:  # another load of this county came in between
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
         for k in range(0, len(new), _STORE_CHUNK):  # the engine's recorder's fast path, a chunk at a time
-            insert_many(conn, CE, [bundle._typed_row(CE, {"county": b.county, **dict(zip(EVENT_COLUMNS, e,
-                                                                                      strict=True))})
-                                   for e in new[k:k + _STORE_CHUNK]])
+            rows = bundle.typed_events(CE, new[k:k + _STORE_CHUNK], EVENT_COLUMNS)
+            insert_many(conn, CE, [(b.county, *r) for r in rows], keys=_CITY_EVENT)
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
             conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
