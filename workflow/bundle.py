@@ -38,6 +38,7 @@ from workflow.encoding import canonical, format_utc
 from workflow.errors import BadInput, IntegrityFailure
 from workflow.history_db import COPIED_TABLES
 from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
+from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
 from workflow.store import COLUMNS, insert_many
 from workflow.tables import UTCDateTime, metadata
@@ -403,7 +404,7 @@ class checked:
                 if directory.get(name):
                     conn.execute(insert(metadata.tables[name]), directory[name])
             if projects:
-                conn.execute(insert(P), [{c: getattr(r, c) for c in COLUMNS} for r in projects])
+                insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
             for name, values in derived.items():
                 insert_many(conn, metadata.tables[name], values)
             for k in range(0, len(b.events), _CHUNK):  # a chunk at a time (memory)
