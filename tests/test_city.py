@@ -291,6 +291,27 @@ def test_a_bad_bundle_among_good_ones_stops_the_load_after_the_ones_before_it(cl
     assert [r["county"] for r in cli("city", "board", json=True).json["counties"]] == ["YX"]
 
 
+def test_a_bundle_checked_with_the_collector_paused_leaves_no_garbage_behind(county):
+    """A bundle's checks run with the cyclic garbage collector paused (``city._one_bundle``); once
+    they return, nothing of them is left: no scratch copy's engine is still alive, so a worker that
+    checks bundle after bundle keeps the memory of one."""
+    import gc
+
+    from sqlalchemy.engine import Engine
+
+    from workflow import city
+
+    def engines() -> int:
+        return sum(isinstance(o, Engine) for o in gc.get_objects())
+
+    gc.collect()
+    before = engines()
+    for _ in range(2):
+        prepared = city.prepare(county["bundle"], ADMIN)
+        assert prepared.projects and gc.isenabled()
+        assert engines() == before
+
+
 def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more):
     """What is kept is what was checked: the file's SHA-256 at store time must be the one the worker read."""
     from workflow import city

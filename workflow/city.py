@@ -19,9 +19,8 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -247,34 +246,37 @@ def load(engine: Engine, actor: str, path: Any) -> dict:
     bundle of a county the city holds recomputes only the months its new events can change
     (:func:`_refigure_from`)."""
 
-    with _one_bundle():
-        b = bundle.read(path)
-        with engine.connect() as conn:
-            require(conn, actor, ADMIN, "load county bundles")
-            _check_trust(conn, b)
-            held = _check_prefix(conn, b)
-            since = _refigure_from(conn, b, b.events[held:])
-        with bundle.checked(b, actor=actor) as result:
-            figures = monthly_figures(result.engine, b.as_of, since)
-            projects = _project_rows(result.projects)
-        return _store(engine, actor, path, b, held, since, figures, projects)
+    return _one_bundle(_load, engine, actor, path)
 
 
-@contextmanager
-def _one_bundle() -> Iterator[None]:
-    """The cyclic garbage collector paused while one bundle is read, checked, figured and stored, and
-    its young objects collected once afterwards.  A bundle's work allocates its rows by the ten
-    thousand, all alive until it ends; each automatic collection on the way would walk them again
-    for nothing (some 5 to 10 per cent of its CPU time).  What the bundle leaves is freed as before:
-    by reference counting as it goes, its cycles when it ends, so memory stays that of one bundle."""
-    enabled = gc.isenabled()
+def _load(engine: Engine, actor: str, path: Any) -> dict:
+    b = bundle.read(path)
+    with engine.connect() as conn:
+        require(conn, actor, ADMIN, "load county bundles")
+        _check_trust(conn, b)
+        held = _check_prefix(conn, b)
+        since = _refigure_from(conn, b, b.events[held:])
+    with bundle.checked(b, actor=actor) as result:
+        figures = monthly_figures(result.engine, b.as_of, since)
+        projects = _project_rows(result.projects)
+    return _store(engine, actor, path, b, held, since, figures, projects)
+
+
+def _one_bundle(work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)``, one bundle's reading, checks, figures or storing, with the cyclic garbage
+    collector paused, and a collection once it has returned.  A bundle's work allocates its rows by
+    the ten thousand, all alive until it ends; each automatic collection on the way would walk them
+    again for nothing (some 5 to 10 per cent of its CPU time).  What the bundle leaves is freed as
+    before: by reference counting as it goes, and its cycles (the scratch copy's engine, its compiled
+    statements) by the collection after ``work``'s frame is gone, so memory stays that of one bundle."""
+    if not gc.isenabled():
+        return work(*args)
     gc.disable()
     try:
-        yield
+        return work(*args)
     finally:
-        if enabled:
-            gc.enable()
-            gc.collect(0)
+        gc.enable()
+        gc.collect()
 
 
 def _project_rows(projects: list[Any]) -> list[dict]:
@@ -341,27 +343,33 @@ class Prepared:
 def prepare(path: Any, actor: str) -> Prepared:
     """Read, check and figure a bundle of a county the city does not hold yet (in a worker process):
     the steps of :func:`load` that need no city database.  Raises as :func:`load` does."""
-    with _one_bundle():
-        b = bundle.read(path)
-        with bundle.checked(b, actor=actor) as result:
-            figures = monthly_figures(result.engine, b.as_of)
-            projects = _project_rows(result.projects)
-        return Prepared(b.sha256, b.county, figures, projects)
+    return _one_bundle(_prepare, path, actor)
+
+
+def _prepare(path: Any, actor: str) -> Prepared:
+    b = bundle.read(path)
+    with bundle.checked(b, actor=actor) as result:
+        figures = monthly_figures(result.engine, b.as_of)
+        projects = _project_rows(result.projects)
+    return Prepared(b.sha256, b.county, figures, projects)
 
 
 def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
     """Keep a bundle a worker checked: read it here again and keep it only if the bytes read are the
     ones the worker checked (SHA-256), a trusted key signed it, and the city still holds no event of
     its county."""
-    with _one_bundle():
-        b = bundle.read(path)
-        if b.sha256 != p.sha256 or b.county != p.county:
-            raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
-        with engine.connect() as conn:
-            _check_trust(conn, b)
-            if _check_prefix(conn, b):
-                raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        return _store(engine, actor, path, b, 0, None, p.figures, p.projects)
+    return _one_bundle(_keep_prepared, engine, actor, path, p)
+
+
+def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
+    b = bundle.read(path)
+    if b.sha256 != p.sha256 or b.county != p.county:
+        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
+    with engine.connect() as conn:
+        _check_trust(conn, b)
+        if _check_prefix(conn, b):
+            raise IntegrityFailure("county_another_bundle_of", county=b.county)
+    return _store(engine, actor, path, b, 0, None, p.figures, p.projects)
 
 
 def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
