@@ -4,6 +4,7 @@ county figures equal the county's own bulletin."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -290,6 +291,27 @@ def test_a_bad_bundle_among_good_ones_stops_the_load_after_the_ones_before_it(cl
     assert [r["county"] for r in cli("city", "board", json=True).json["counties"]] == ["YX"]
 
 
+def test_a_bundle_checked_with_the_collector_paused_leaves_no_garbage_behind(county):
+    """A bundle's checks run with the cyclic garbage collector paused (``city._one_bundle``); once
+    they return, nothing of them is left: no scratch copy's engine is still alive, so a worker that
+    checks bundle after bundle keeps the memory of one."""
+    import gc
+
+    from sqlalchemy.engine import Engine
+
+    from workflow import city
+
+    def engines() -> int:
+        return sum(isinstance(o, Engine) for o in gc.get_objects())
+
+    gc.collect()
+    before = engines()
+    for _ in range(2):
+        prepared = city.prepare(county["bundle"], ADMIN)
+        assert prepared.projects and gc.isenabled()
+        assert engines() == before
+
+
 def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more):
     """What is kept is what was checked: the file's SHA-256 at store time must be the one the worker read."""
     from workflow import city
@@ -393,6 +415,65 @@ def test_a_newer_bundle_recomputes_only_the_months_it_can_change(cli, county):
                 city._check_prefix(conn, older)
     finally:
         engine.dispose()
+
+
+def _city_state(url: str) -> dict:
+    """Everything a city holds of its counties, but the time and actor of each load."""
+    from sqlalchemy import select
+
+    from workflow.db import make_engine
+    from workflow.tables import city_county, city_event, city_figure, city_project
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            def rows(table, *skip):
+                cols = [c for c in table.c if c.name not in skip]
+                return sorted(tuple(str(v) for v in r) for r in conn.execute(select(*cols)))
+
+            figures = sorted((m, str(on), json.loads(f)) for m, on, f in conn.execute(
+                select(city_figure.c.month, city_figure.c.as_of, city_figure.c.figures)))
+            return {"county": rows(city_county, "loaded_at", "loaded_by"), "event": rows(city_event),
+                    "project": rows(city_project), "figure": figures}
+    finally:
+        engine.dispose()
+
+
+def test_a_newer_bundle_loaded_on_the_older_equals_a_load_of_it_from_scratch(cli, county, tmp_path):
+    """The city ``cli`` (SQLite, then PostgreSQL) loads a county's first bundle and then a newer one
+    (capital in place dated back a few months, and follow-ups); a second city loads only the newer
+    bundle.  Both hold the same events, projects, monthly figures and head."""
+    _trust(cli, county)
+    first = cli.admin("city", "load", county["bundle"], json=True).json["loaded"][0]
+    as_of = date.fromisoformat(first["as_of"])
+    back = date(as_of.year - 1 if as_of.month <= 3 else as_of.year, (as_of.month - 4) % 12 + 1, 15)
+    for i in range(1, 13):  # the first project that takes capital on that date
+        res = invoke(["capital", "add", f"P-{i:04d}", "30万", "--on", back.isoformat(), "--confirm"],
+                     db=county["db"])
+        if res.code == 0:
+            break
+    assert res.code == 0, res.err
+    for code in ("P-0001", "P-0002"):
+        assert invoke(["followup", "add", code, "visited the site"], db=county["db"]).code == 0
+    newer = str(county["dir"] / "jx2.bundle")
+    assert invoke(["bundle", "export", "--output", newer, "--key-file", county["key"]], db=county["db"]).code == 0
+    res = cli.admin("city", "load", newer, json=True)
+    assert res.code == 0, res.err
+    loaded = res.json["loaded"][0]
+    assert loaded["new_events"] == 3 and loaded["months_computed"] < first["months_computed"]
+
+    scratch = str(tmp_path / "scratch-city.db")
+    assert invoke(["city", "init"], db=scratch, actor=ADMIN).code == 0
+    assert invoke(["city", "trust", "add", "JX", "--key", county["public"], "--reason", "r"], db=scratch,
+                  actor=ADMIN).code == 0
+    fresh = invoke(["city", "load", newer, "--json"], db=scratch, actor=ADMIN)
+    assert fresh.code == 0, fresh.err
+    assert fresh.json["loaded"][0]["new_events"] == loaded["events"]
+    assert fresh.json["loaded"][0]["months_computed"] == first["months_computed"]
+    held, from_scratch = _city_state(cli.url_for(ADMIN)), _city_state(f"sqlite:///{scratch}")
+    assert len(held["event"]) == loaded["events"] and held["figure"] and held["project"]
+    for part in ("county", "event", "project", "figure"):
+        assert held[part] == from_scratch[part], part
 
 
 def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli, county, tmp_path):

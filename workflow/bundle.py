@@ -38,6 +38,7 @@ from workflow.encoding import canonical, format_utc
 from workflow.errors import BadInput, IntegrityFailure
 from workflow.history_db import COPIED_TABLES
 from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
+from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
 from workflow.store import COLUMNS, insert_many
 from workflow.tables import UTCDateTime, metadata
@@ -50,6 +51,15 @@ EVENT_COLUMNS = ("id", "project_id", "project_code", "seq", "kind", "trigger", "
                  "effective_on", "recorded_at", "actor", "reason", "payload", "prev_hash", "hash")
 LEDGER_COLUMNS = ("seq", "kind", "target", "payload", "reason", "actor", "recorded_at", "prev_hash", "hash",
                   "after_event")
+_SCRATCH_EVENT = tuple(c for c in EVENT_COLUMNS if c != "project_code")  # the scratch copy's event columns
+_CHUNK = 2000  # events converted and inserted at a time (memory)
+# The scratch copy's own indexes, for the look-ups of the state at a month's end the city's figures
+# make (``workflow.reports.state``: a project's stage and last follow-up on a date, read from the
+# index alone): the figures of 32 month-ends read them for every project.
+_SCRATCH_INDEXES = (
+    "CREATE INDEX scratch_event_stage ON event (project_id, seq, to_stage, effective_on)",
+    "CREATE INDEX scratch_followup_on ON followup (project_id, effective_on)",
+)
 _DDL = (
     "CREATE TABLE bundle (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE event (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, project_code TEXT NOT NULL, "
@@ -310,6 +320,30 @@ def _typed_row(table: Any, row: dict) -> dict:
     return out
 
 
+def _parsed(parse: Any, values: tuple) -> list:
+    """``values`` (a column of text dates or times) parsed; anything that is not text is left as it is."""
+    try:
+        return list(map(parse, values))
+    except (TypeError, ValueError, AttributeError):  # a value that is not well-formed text: one at a time
+        return [parse(v) if isinstance(v, str) else v for v in values]
+
+
+def typed_events(table: Any, events: list[tuple], keys: tuple[str, ...]) -> list[tuple]:
+    """The bundle's event rows (``EVENT_COLUMNS``) as tuples of the columns ``keys`` of ``table``, its
+    dates and times as Python values (:func:`_typed_row`, a column at a time: for
+    :func:`workflow.store.insert_many` with ``keys``)."""
+    if not events:
+        return []
+    columns = list(zip(*events, strict=True))
+    parsers = dict(_converters(table))
+    picked = []
+    for k in keys:
+        column = columns[EVENT_COLUMNS.index(k)]
+        parse = parsers.get(k)
+        picked.append(column if parse is None else _parsed(parse, column))
+    return list(zip(*picked, strict=True))
+
+
 def _scratch(dbapi_connection: Any, _record: Any) -> None:
     """The scratch copy is removed after the checks: no write of it need reach the disk (run after the
     engine's own connect settings, :mod:`workflow.db`)."""
@@ -377,17 +411,14 @@ class checked:
                 if directory.get(name):
                     conn.execute(insert(metadata.tables[name]), directory[name])
             if projects:
-                conn.execute(insert(P), [{c: getattr(r, c) for c in COLUMNS} for r in projects])
+                insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
             for name, values in derived.items():
                 insert_many(conn, metadata.tables[name], values)
-            for k in range(0, len(b.events), 2000):  # a chunk at a time (memory)
-                rows = []
-                for e in b.events[k:k + 2000]:
-                    row = dict(zip(EVENT_COLUMNS, e, strict=True))
-                    row.pop("project_code")
-                    rows.append(_typed_row(E, row))
-                insert_many(conn, E, rows)
+            for k in range(0, len(b.events), _CHUNK):  # a chunk at a time (memory)
+                insert_many(conn, E, typed_events(E, b.events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
             insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
+            for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
+                conn.exec_driver_sql(ddl)
         try:
             doc = audit.checkpoint(self.engine, self.actor, store=False)
         except IntegrityFailure as exc:
