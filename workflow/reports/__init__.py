@@ -23,22 +23,24 @@ Counting rules (docs/lights-and-reports.md, "What the figures count", rules 1–
 
 Modules: ``windows`` (the constants, stages in order, a report period cut at its as-of date), ``state``
 (snapshots: the state of every project on a date), ``figures`` (flows and figures of a window, by unit),
-``planned`` (planned progress and spans), ``kinds`` (bulletin, warnings and dispatch, review,
-evaluation, the board), ``lists`` (key projects, leaders, visits) and ``notes`` (narrative sections,
-visit criteria), imported by their users as ``workflow.reports.lists`` / ``.notes``.  This package
-re-exports the names its importers use (a test patches a name in the module that reads it, not here).
+``planned`` (planned progress and spans), ``shared`` (one reading shared by a document's reports),
+``kinds`` (bulletin, warnings and dispatch, review, evaluation, the board), ``lists`` (key projects,
+leaders, visits) and ``notes`` (narrative sections, visit criteria), imported by their users as
+``workflow.reports.lists`` / ``.notes``.  This package re-exports the names its importers use (a test
+patches a name in the module that reads it, not here).
 """
 
 from workflow.lights import Thresholds
 from workflow.reports.figures import _figures_by_unit, _flows, _read, _sum_figures, figures_json
 from workflow.reports.kinds import _problems, board, bulletin, dispatch, evaluation, review, warnings
 from workflow.reports.planned import growth_rate
+from workflow.reports.shared import Reading, shared_reading
 from workflow.reports.state import _as_date, snapshots, year_done, year_plans
 from workflow.reports.windows import DOCUMENT_LIST_LIMIT, METRICS, Window, make_window, ordered_stages
 
 __all__ = [
-    "DOCUMENT_LIST_LIMIT", "METRICS", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
+    "DOCUMENT_LIST_LIMIT", "METRICS", "Reading", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
     "growth_rate", "_problems", "_read", "_sum_figures", "board", "bulletin", "dispatch", "evaluation",
-    "figures_json", "make_window", "ordered_stages", "review", "snapshots", "warnings", "year_done",
+    "figures_json", "make_window", "ordered_stages", "review", "shared_reading", "snapshots", "warnings", "year_done",
     "year_plans"
 ]
