@@ -442,10 +442,17 @@ def _summary_section(doc: dict, lang: str) -> Section:
 def _projects_section(doc: dict, lang: str, multiline: bool = True) -> Section:
     sec = Section("projects", [("light", "text"), ("code", "text"), ("name", "text"), ("unit", "text"),
                                ("stage", "text"), ("col_reasons", "text"), ("lead_leader", "text")])
+    zh, sep = is_zh(lang), "\n" if multiline else "; "
+    words: dict[tuple[str, str], str] = {}  # each light's and stage's label, looked up once per list
     for p in doc["projects"]:
-        reasons = [r["zh"] if is_zh(lang) else r["en"] for r in p["reasons_detail"]]
-        sec.add([t(p["light"], lang), p["code"], p["name"], p["unit"] or "", _stage_title(p["stage"], lang),
-                 ("\n" if multiline else "; ").join(reasons), _leader_name(p["lead_leader"])])
+        light, stage = ("light", p["light"]), ("stage", p["stage"])
+        if light not in words:
+            words[light] = t(p["light"], lang)
+        if stage not in words:
+            words[stage] = _stage_title(p["stage"], lang)
+        reasons = [r["zh"] if zh else r["en"] for r in p["reasons_detail"]]
+        sec.add([words[light], p["code"], p["name"], p["unit"] or "", words[stage], sep.join(reasons),
+                 _leader_name(p["lead_leader"])])
     return sec
 
 
