@@ -105,6 +105,27 @@ def populate(url: str, n: int, *, seed: int = 7) -> None:
     engine.dispose()
 
 
+_DEMO: dict[int, Path] = {}
+
+
+def demo_county(n: int) -> Path:
+    """The SQLite file of ``pipeline demo --projects n`` (the engine's batch path), built once per run
+    and shared by the benchmarks that only read it (``export``, ``office``); removed at exit."""
+    if n not in _DEMO:
+        import atexit
+        import shutil
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix=f"bench-demo-{n}-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+        db = tmp / "county.db"
+        env = {**os.environ, "PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "zh"}
+        subprocess.run([PIPELINE, "demo", "--projects", str(n), "--no-show"], check=True, capture_output=True,
+                       env=env)
+        _DEMO[n] = db
+    return _DEMO[n]
+
+
 _RSS_SCRIPT = r"""
 import contextlib, os, sys
 from cli.app import main

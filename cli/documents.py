@@ -631,10 +631,16 @@ def _numeric(kind: str) -> bool:
     return kind in ("int", "wan", "rate", "score")
 
 
-def write_docx(doc: Document, path: Path) -> None:
+def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
     """The document in the official format (GB/T 9704-2012): A4, the red issuer mark and red line, the
-    文号, the title, the body, wide tables on landscape pages, the signature, the 版记, page numbers."""
+    文号, the title, the body, wide tables on landscape pages, the signature, the 版记, page numbers.
+
+    ``copy_cells``: a table's first cell of each column and kind (header, body, bold total) is made
+    through python-docx, the others are copies of it given their own text — the same XML at a
+    fraction of the cost (python-docx builds each cell's run and paragraph properties element by
+    element); False makes every cell through python-docx (tests/test_documents.py compares them)."""
     import io
+    from copy import deepcopy
 
     from docx import Document as Docx
     from docx.enum.section import WD_SECTION
@@ -729,8 +735,10 @@ def write_docx(doc: Document, path: Path) -> None:
         for col, w in zip(table.columns, widths, strict=True):
             col.width = Mm(w)
         numeric = [_numeric(k) for _, k in s.columns]
-        for r_i, values in enumerate([headers, *rows]):
-            row = table.rows[r_i]
+        made: dict[tuple[int, bool, bool], Any] = {}  # (column, header, bold) -> a cell without its text
+        # ``table.rows[i]`` builds a list of every row to pick one (a long table's time grew with its
+        # square); the rows are walked once instead.
+        for r_i, (row, values) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
             if r_i == 0:  # the header row repeats on every page
                 header = OxmlElement("w:tblHeader")
                 row._tr.get_or_add_trPr().append(header)
@@ -738,16 +746,27 @@ def write_docx(doc: Document, path: Path) -> None:
             cells = row.cells  # python-docx walks the row's grid on every call
             for c_i, value in enumerate(values):
                 cell = cells[c_i]
+                key = (c_i, r_i == 0, bold)
+                if copy_cells and key in made:
+                    tc = deepcopy(made[key])
+                    row._tr.replace(cell._tc, tc)
+                    if value:  # what ``add_run(value)`` does: the text after the run's properties
+                        tc.p_lst[0].r_lst[0].text = value
+                    continue
                 cell.width = Mm(widths[c_i])
                 p = cell.paragraphs[0]
                 # ``p.style = cell_style`` looks for the default paragraph style among all the template's
                 # styles on every call: two thirds of a long document's time.  The id is the same.
                 p._p.style = cell_style.style_id
-                run_font(p.add_run(value), HEADING_FONT if r_i == 0 else BODY_FONT, pt, bold=bold and r_i > 0)
+                run = p.add_run()
+                run_font(run, HEADING_FONT if r_i == 0 else BODY_FONT, pt, bold=bold and r_i > 0)
                 if r_i == 0:
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 elif numeric[c_i]:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                made[key] = deepcopy(cell._tc)
+                if value:
+                    run.text = value
     orient(False)
     for heading, lines in doc.lists:
         n += 1

@@ -442,10 +442,17 @@ def _summary_section(doc: dict, lang: str) -> Section:
 def _projects_section(doc: dict, lang: str, multiline: bool = True) -> Section:
     sec = Section("projects", [("light", "text"), ("code", "text"), ("name", "text"), ("unit", "text"),
                                ("stage", "text"), ("col_reasons", "text"), ("lead_leader", "text")])
+    zh, sep = is_zh(lang), "\n" if multiline else "; "
+    words: dict[tuple[str, str], str] = {}  # each light's and stage's label, looked up once per list
     for p in doc["projects"]:
-        reasons = [r["zh"] if is_zh(lang) else r["en"] for r in p["reasons_detail"]]
-        sec.add([t(p["light"], lang), p["code"], p["name"], p["unit"] or "", _stage_title(p["stage"], lang),
-                 ("\n" if multiline else "; ").join(reasons), _leader_name(p["lead_leader"])])
+        light, stage = ("light", p["light"]), ("stage", p["stage"])
+        if light not in words:
+            words[light] = t(p["light"], lang)
+        if stage not in words:
+            words[stage] = _stage_title(p["stage"], lang)
+        reasons = [r["zh"] if zh else r["en"] for r in p["reasons_detail"]]
+        sec.add([words[light], p["code"], p["name"], p["unit"] or "", words[stage], sep.join(reasons),
+                 _leader_name(p["lead_leader"])])
     return sec
 
 
@@ -560,40 +567,47 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
     svc, thresholds = _service(threshold, reports.make_window(period, day, lang=lang).as_of)
     unit = find.resolve_unit(svc.engine, unit)  # the code, for the frozen copy and late entries too
     document = fmt in DOCUMENT_FORMATS
-    doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit, document=document)
-    if doc is not None:  # a closed period: exactly the frozen figures
-        if day is not None or threshold:
-            raise BadInput("period_is_closed_its", period=period)
-    else:
-        with history_db.history_database(svc.engine) if from_history else contextlib.nullcontext(svc.engine) as engine:
-            if kind == "evaluation":
-                doc = reports.evaluation(engine, period, as_of=day, unit=unit, lang=lang)
-            else:
-                fn = getattr(reports, kind)
-                extra = {"problems": _document_list_limit()} if document and kind == "bulletin" else {}
-                doc = fn(engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, **extra)
-    if not doc.get("closed") and not from_history:
-        late = [a for a in closing.adjustments(svc.engine, period, lang=lang) if unit is None or a["unit"] == unit]
-        if late:
-            doc["adjustments"] = late
-    if json:
-        emit_json(closing.as_stored(doc))  # the same bytes before and after a close
-        return
-    builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
-                "evaluation": evaluation_report}
-    report = builders[kind](doc, lang)
-    narrative = _narrative(svc, doc, unit, lang) if kind in ("bulletin", "dispatch", "review") else []
-    if narrative:
-        report.sections.append(narrative_section(narrative, lang))
-    if doc.get("adjustments"):
-        report.sections.append(_adjustments_section(doc["adjustments"], lang))
-    if doc.get("closed"):
-        report.info.append(("closed_h", t("closed_v", lang)))
-    if document:
-        assert fmt is not None
-        write_document(kind, report, doc, svc, period, day, unit, thresholds, lang, fmt, output, narrative)
-        return
-    emit(report, fmt, output, lang, show_all)
+    # a document also holds the bulletin and the evaluation: the three share one reading of the county
+    with reports.shared_reading(svc.engine) if document and not from_history else contextlib.nullcontext() as shared:
+        doc = None if from_history else closing.frozen(svc.engine, kind, period, lang=lang, unit=unit,
+                                                       document=document)
+        if doc is not None:  # a closed period: exactly the frozen figures
+            if day is not None or threshold:
+                raise BadInput("period_is_closed_its", period=period)
+        else:
+            with (history_db.history_database(svc.engine) if from_history
+                  else contextlib.nullcontext(svc.engine)) as engine:
+                if kind == "evaluation":
+                    doc = reports.evaluation(engine, period, as_of=day, unit=unit, lang=lang, shared=shared)
+                else:
+                    fn = getattr(reports, kind)
+                    extra = {"problems": _document_list_limit()} if document and kind == "bulletin" else {}
+                    doc = fn(engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, shared=shared,
+                             **extra)
+        if not doc.get("closed") and not from_history:
+            late = [a for a in closing.adjustments(svc.engine, period, lang=lang)
+                    if unit is None or a["unit"] == unit]
+            if late:
+                doc["adjustments"] = late
+        if json:
+            emit_json(closing.as_stored(doc))  # the same bytes before and after a close
+            return
+        builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
+                    "evaluation": evaluation_report}
+        report = builders[kind](doc, lang)
+        narrative = _narrative(svc, doc, unit, lang) if kind in ("bulletin", "dispatch", "review") else []
+        if narrative:
+            report.sections.append(narrative_section(narrative, lang))
+        if doc.get("adjustments"):
+            report.sections.append(_adjustments_section(doc["adjustments"], lang))
+        if doc.get("closed"):
+            report.info.append(("closed_h", t("closed_v", lang)))
+        if document:
+            assert fmt is not None
+            write_document(kind, report, doc, svc, period, day, unit, thresholds, lang, fmt, output, narrative,
+                           shared=shared)
+            return
+        emit(report, fmt, output, lang, show_all)
 
 def _narrative(svc, doc: dict, unit: str | None, lang: str) -> list[dict]:
     """The period's narrative sections (主要做法, 存在问题, 下步工作): the notes, else drafted
@@ -682,9 +696,11 @@ def _document_list_limit() -> int:
 
 
 def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, unit: str | None, thresholds,
-                   lang: str, fmt: str, output: Path | None, narrative: list[dict] | None = None) -> None:
+                   lang: str, fmt: str, output: Path | None, narrative: list[dict] | None = None, *,
+                   shared=None) -> None:
     """`--format docx|html`: the bulletin document of the period (cli/documents.py), with this report's
-    tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists."""
+    tables, the bulletin's summary, the evaluation's ranking and the red and yellow lists (``shared``:
+    the reading the report was computed on, ``workflow.reports.shared``)."""
     from cli import documents
     from cli.output import write_text
     from workflow import closing, numbering, office, reports
@@ -698,9 +714,12 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
             return None
 
     bulletin = doc if kind == "bulletin" else closed("bulletin") or reports.bulletin(
-        svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit())
+        svc.engine, period, as_of=day, unit=unit, thresholds=thresholds, lang=lang, problems=_document_list_limit(),
+        shared=shared)
     evaluation = doc if kind == "evaluation" else closed("evaluation") or reports.evaluation(
-        svc.engine, period, as_of=day, unit=unit, lang=lang)
+        svc.engine, period, as_of=day, unit=unit, lang=lang, shared=shared)
+    if shared is not None:
+        shared.clear()  # the reports are computed: the county's snapshots need not stay beside the document
     with svc.engine.connect() as conn:  # the kind's own number, and the issue date on every reprint
         issue = numbering.number_of(conn, kind, bulletin["period"])
         settings = office.read(conn)

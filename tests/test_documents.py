@@ -203,3 +203,44 @@ def test_each_report_kind_has_its_own_sequence_in_period_order(cli, monkeypatch)
     assert "close 2024-B3 first" in cli.admin("report", "close", "--period", f"{year - 1}-B4").err
     cli.admin("report", "close", "--period", f"{year - 1}-B3", ok=True)
     assert f"县招通〔{year - 1}〕2号" in html("bulletin", f"{year - 1}-B3")
+
+
+def test_copied_cells_write_what_python_docx_writes(county, engine, tmp_path):  # noqa: F811
+    """``write_docx`` copies a table's first cell of each column and kind for the others
+    (docs/performance.md, fast paths): the document's XML is byte for byte what making every cell
+    through python-docx writes — headers, bold totals, numbers, empty cells, text with spaces at its
+    ends, tabs and line breaks, a wide table on a landscape page and a real bulletin's tables."""
+    import zipfile
+
+    import docx
+
+    from cli import documents
+    from cli.report_cmds import bulletin_report, evaluation_report
+    from cli.sections import Section
+    from workflow import reports
+
+    odd = Section("projects", [("code", "text"), ("name", "text"), ("projects", "int"), ("rate", "rate")])
+    for i in range(6):
+        odd.add([f"P-{i}", [" lead and trail ", "a\tb\nc\r\nd", "", None, "plain", "中文 名称"][i], i * 7, i / 9])
+    odd.add(["total", None, 99, 0.5], "total")
+    odd.add(["after the total", "x", 1, None])
+    wide = Section("units", [(f"c{i}", "int") for i in range(12)], title="wide")
+    for i in range(3):
+        wide.add(list(range(i, i + 12)), "total" if i == 2 else "")
+    b = reports.bulletin(engine, "2026-B2", problems=True)
+    e = reports.evaluation(engine, "2026-B2")
+    doc = documents.build("bulletin", bulletin_report(b, "zh"), b, e, "zh", today=date(2026, 5, 6), charts=False,
+                          ranking=evaluation_report(e, "zh").sections[0])
+    doc.sections[:0] = [odd, wide]
+
+    def xml(copy: bool) -> bytes:
+        out = tmp_path / f"{copy}.docx"
+        documents.write_docx(doc, out, copy_cells=copy)
+        with zipfile.ZipFile(out) as z:
+            return z.read("word/document.xml")
+
+    copied, plain = xml(True), xml(False)
+    assert copied == plain
+    table = docx.Document(str(tmp_path / "True.docx")).tables[0]
+    assert [table.rows[r].cells[1].text for r in (1, 2, 3)] == [" lead and trail ", "a\tb\nc\\x0d\nd", ""]
+    assert table.rows[7].cells[0].paragraphs[0].runs[0].bold and not table.rows[8].cells[0].paragraphs[0].runs[0].bold

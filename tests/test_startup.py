@@ -214,11 +214,11 @@ def test_project_show_loads_no_report_and_no_ledger(cli):
 def test_the_reports_package_gives_every_name_it_re_exports():
     """The names of ``workflow.reports`` loaded on first use are the defining modules' own."""
     import workflow.reports as reports
-    from workflow.reports import figures, kinds, planned, state, windows
+    from workflow.reports import figures, kinds, planned, shared, state, windows
 
     for name in reports.__all__:
         value = getattr(reports, name)
-        homes = [m for m in (figures, kinds, planned, state, windows) if getattr(m, name, None) is value]
+        homes = [m for m in (figures, kinds, planned, shared, state, windows) if getattr(m, name, None) is value]
         assert homes or name == "Thresholds", name
     assert reports.bulletin is kinds.bulletin and reports.growth_rate is planned.growth_rate
     with pytest.raises(AttributeError):

@@ -23,14 +23,14 @@ Counting rules (docs/lights-and-reports.md, "What the figures count", rules 1–
 
 Modules: ``windows`` (the constants, stages in order, a report period cut at its as-of date), ``state``
 (snapshots: the state of every project on a date), ``figures`` (flows and figures of a window, by unit),
-``planned`` (planned progress and spans), ``kinds`` (bulletin, warnings and dispatch, review,
-evaluation, the board), ``lists`` (key projects, leaders, visits) and ``notes`` (narrative sections,
-visit criteria), imported by their users as ``workflow.reports.lists`` / ``.notes``.  This package
-re-exports the names its importers use (a test patches a name in the module that reads it, not here).
-The names of ``figures``, ``planned`` and ``kinds`` are loaded on first use (``__getattr__``): the
-views read only ``state`` (a project's year plan for its light), and ``project show`` then loads
-none of the reports, their targets or the set-up ledger they read (docs/architecture.md, "Imports
-inside functions").
+``planned`` (planned progress and spans), ``shared`` (one reading shared by a document's reports),
+``kinds`` (bulletin, warnings and dispatch, review, evaluation, the board), ``lists`` (key projects,
+leaders, visits) and ``notes`` (narrative sections, visit criteria), imported by their users as
+``workflow.reports.lists`` / ``.notes``.  This package re-exports the names its importers use (a test
+patches a name in the module that reads it, not here).  The names of ``figures``, ``planned``,
+``shared`` and ``kinds`` are loaded on first use (``__getattr__``): the views read only ``state`` (a
+project's year plan for its light), and ``project show`` then loads none of the reports, their targets
+or the set-up ledger they read (docs/architecture.md, "Imports inside functions").
 """
 
 import importlib
@@ -44,11 +44,12 @@ if TYPE_CHECKING:
     from workflow.reports.figures import _figures_by_unit, _flows, _read, _sum_figures, figures_json
     from workflow.reports.kinds import _problems, board, bulletin, dispatch, evaluation, review, warnings
     from workflow.reports.planned import growth_rate
+    from workflow.reports.shared import Reading, shared_reading
 
 # The re-exported names loaded on first use, by the module that defines them.
 _LAZY = {**dict.fromkeys(("_figures_by_unit", "_flows", "_read", "_sum_figures", "figures_json"), "figures"),
          **dict.fromkeys(("_problems", "board", "bulletin", "dispatch", "evaluation", "review", "warnings"), "kinds"),
-         "growth_rate": "planned"}
+         "growth_rate": "planned", "Reading": "shared", "shared_reading": "shared"}
 
 
 def __getattr__(name: str) -> Any:
@@ -61,8 +62,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DOCUMENT_LIST_LIMIT", "METRICS", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
+    "DOCUMENT_LIST_LIMIT", "METRICS", "Reading", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
     "growth_rate", "_problems", "_read", "_sum_figures", "board", "bulletin", "dispatch", "evaluation",
-    "figures_json", "make_window", "ordered_stages", "review", "snapshots", "warnings", "year_done",
+    "figures_json", "make_window", "ordered_stages", "review", "shared_reading", "snapshots", "warnings", "year_done",
     "year_plans"
 ]

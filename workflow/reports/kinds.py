@@ -21,7 +21,6 @@ from workflow.reports.figures import (
     _add_money,
     _change,
     _figures_by_unit,
-    _flows,
     _read,
     _sum_figures,
     _thresholds,
@@ -32,6 +31,7 @@ from workflow.reports.figures import (
     uncorrected,
 )
 from workflow.reports.planned import progress, series
+from workflow.reports.shared import Reading, reading
 from workflow.reports.state import Snapshot, _as_date, _facts_stmt, snapshots
 from workflow.reports.windows import (
     _CHUNK,
@@ -62,27 +62,29 @@ from workflow.targets import in_force as targets_in_force
 
 def bulletin(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
              thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
-             problems: bool | int = False) -> dict:
+             problems: bool | int = False, shared: Reading | None = None) -> dict:
     """Per unit and in total: projects by stage, signed, capital in place and investment completed
     by currency, key projects, projects over 100 million, red/yellow; and the previous period.
     ``problems``: also list the red and yellow projects (as the dispatch report does), from the same
-    reading of the county: every one (True) or the worst N of each color (an integer)."""
+    reading of the county: every one (True) or the worst N of each color (an integer).  ``shared``:
+    the reading of a document's reports (``workflow.reports.shared``)."""
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
     pw = previous_window(w)
-    with _read(engine) as conn:
+    with reading(engine, shared) as rd:
+        conn = rd.conn
         units = _units(conn, unit)
-        snaps = snapshots(conn, w.as_of, t, unit=unit, reasons=False)
+        snaps = rd.snapshots(w.as_of, t, unit, reasons=False)
         wins = windows(w)  # the year to date, 同比 and 环比 read with the period's own flows
-        flows = _flows(conn, list(wins.values()) if wins else [w, pw], unit)
+        flows = rd.flows(list(wins.values()) if wins else [w, pw], unit)
         flows_now, flows_before = flows[0], flows[1]
         compared = comparison(conn, w, unit, units, flows) if wins else None
         year_rates = exchange_rates(conn, w.as_of.year)
         now = _figures_by_unit(conn, w, unit, t, snaps, flows_now)
         before = _figures_by_unit(conn, pw, unit, t, flows=flows_before)
-        spans = series(conn, w, unit)
-        planned = progress(conn, w.as_of, unit, snaps, units, t)
+        spans = rd.once(("series", w, unit), lambda: series(conn, w, unit))
+        planned = rd.once(("progress", w.as_of, unit, t), lambda: progress(conn, w.as_of, unit, snaps, units, t))
         # 协议总投资: the planned investment (CNY) of the projects first signed inside the window
         agreed = sum(flow["signed_investment"] for flow in flows_now.values())
         limit = None if problems is True else int(problems)
@@ -205,18 +207,22 @@ def warnings(engine: Engine, *, as_of: date | None = None, unit: str | None = No
 
 
 def dispatch(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
-             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
-    """Every red or yellow project on the window's as-of date with its reasons, leader and unit."""
+             thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
+             shared: Reading | None = None) -> dict:
+    """Every red or yellow project on the window's as-of date with its reasons, leader and unit.
+    ``shared``: the reading of a document's reports (``workflow.reports.shared``)."""
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
-    with _read(engine) as conn:
+    with reading(engine, shared) as rd:
+        conn = rd.conn
         units = _units(conn, unit)
-        snaps = snapshots(conn, w.as_of, t, unit=unit)
+        snaps = rd.snapshots(w.as_of, t, unit)
         items, counts = _problems(conn, w.as_of, unit, t, lang, snaps)
-        planned = progress(conn, w.as_of, unit, snaps, units, t)
+        planned = rd.once(("progress", w.as_of, unit, t), lambda: progress(conn, w.as_of, unit, snaps, units, t))
         supervised = _supervision(conn, w, unit, units)
-        compared = comparison(conn, w, unit, units)
+        wins = windows(w)
+        compared = comparison(conn, w, unit, units, rd.flows(list(wins.values()), unit)) if wins else None
         year_rates = exchange_rates(conn, w.as_of.year)
     return {"report": "dispatch", **w.json(), "unit": unit, "thresholds": _thresholds_json(t),
             "totals": {"red": counts[RED], "yellow": counts[YELLOW]},
@@ -261,9 +267,11 @@ def _money_by_project(conn: Connection, table, ids: list[int], as_of: date) -> d
 
 
 def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
-           thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en") -> dict:
+           thresholds: Thresholds | None = None, today: date | None = None, lang: str = "en",
+           shared: Reading | None = None) -> dict:
     """Projects that reached `construction` or `production` in the period (first time; a resume
-    from hold is not reaching a stage), with their money to date and lead leader."""
+    from hold is not reaching a stage), with their money to date and lead leader.  ``shared``: the
+    reading of a document's reports (``workflow.reports.shared``)."""
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     t = _thresholds(thresholds)
     w = make_window(period, as_of, today=today, lang=lang)
@@ -276,9 +284,11 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
          .where(reached.c.on >= w.start, reached.c.on <= w.end))
     if unit is not None:
         q = q.where(P.c.unit_code == unit)
-    with _read(engine) as conn:
+    with reading(engine, shared) as rd:
+        conn = rd.conn
         units = _units(conn, unit)
-        compared = comparison(conn, w, unit, units)
+        wins = windows(w)
+        compared = comparison(conn, w, unit, units, rd.flows(list(wins.values()), unit)) if wins else None
         year_rates = exchange_rates(conn, w.as_of.year)
         dates: dict[int, dict] = defaultdict(dict)
         for pid, stage, on in conn.execute(q):
@@ -289,7 +299,7 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
         invest = _money_by_project(conn, INV, ids, w.as_of)
         leaders = _lead_leaders(conn, ids, w.as_of)
         names = _unit_names(conn)
-        spans = series(conn, w, unit)
+        spans = rd.once(("series", w, unit), lambda: series(conn, w, unit))
     items: list[dict[str, Any]] = []
     for pid in ids:
         s = snaps[pid]
@@ -339,9 +349,9 @@ def year_to_date(w: Window) -> Window:
     return Window(Period(f"{year}-YTD", "year", date(year, 1, 1), w.period.end), w.as_of)
 
 
-def _actuals(conn: Connection, w: Window, unit: str | None) -> dict[str | None, dict[str, int]]:
+def _actuals(rd: Reading, w: Window, unit: str | None) -> dict[str | None, dict[str, int]]:
     out: dict[str | None, dict[str, int]] = {}
-    for u, flow in _flows(conn, [year_to_date(w)], unit)[0].items():
+    for u, flow in rd.flows([year_to_date(w)], unit)[0].items():
         out[u] = {"signed": flow["signed"], "capital": flow["capital"].get("CNY", 0),
                   "foreign": flow["capital"].get("USD", 0), "investment": flow["investment"].get("CNY", 0)}
     return out
@@ -382,7 +392,7 @@ def _performance_shortfalls(conn: Connection, year: int, as_of: date, unit: str 
 
 
 def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | None = None, unit: str | None = None,
-               today: date | None = None, lang: str = "en") -> dict:
+               today: date | None = None, lang: str = "en", shared: Reading | None = None) -> dict:
     """Per unit: each target of the period's year against the actual figure in the period, the
     completion rate (actual / target), a score and a rank.
 
@@ -395,12 +405,14 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     ``deduct_points`` off its score (督办扣分, shown as ``problem_deduction``); so does each project in
     production whose 履约 check (``performance_year``) is short, the 履约 setting ``deduct_points``
     (履约扣分, ``performance_shortfalls`` and ``performance_deduction``; default 0: no deduction).
+    ``shared``: the reading of a document's reports (``workflow.reports.shared``).
     """
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     w = make_window(period, as_of, today=today, lang=lang)
-    with _read(engine) as conn:
+    with reading(engine, shared) as rd:
+        conn = rd.conn
         units = [(c, n) for c, n in _units(conn, unit) if c is not None]
-        actual = _actuals(conn, w, unit)
+        actual = _actuals(rd, w, unit)
         lad = ladder(conn, w.as_of)
         escalated: dict[str, int] = defaultdict(int)
         for p in supervision.open_problems(conn, w.as_of, lad):
@@ -415,7 +427,7 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
             sums = targets.setdefault(r["unit_code"], dict.fromkeys((c for c, _ in METRIC_COLUMNS.values()), 0))
             for col in sums:
                 sums[col] += int(r[col] or 0)
-        spans = series(conn, w, unit)
+        spans = rd.once(("series", w, unit), lambda: series(conn, w, unit))
     rows: list[dict[str, Any]] = []
     for code, name in units:
         tgt = targets.get(code)
