@@ -589,8 +589,10 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
                     if unit is None or a["unit"] == unit]
             if late:
                 doc["adjustments"] = late
-        if json:
-            emit_json(closing.as_stored(doc))  # the same bytes before and after a close
+        if json:  # the same bytes before and after a close: closing.as_stored's values, built without its text
+            from workflow.encoding import canonical_values
+
+            emit_json(canonical_values(doc))
             return
         builders = {"bulletin": bulletin_report, "dispatch": dispatch_report, "review": review_report,
                     "evaluation": evaluation_report}

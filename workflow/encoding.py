@@ -87,7 +87,7 @@ def _dump(value: Any, out: Callable[[str], None]) -> None:
             first = False
             out(_enc(k))
             out(":")
-            _dump(value[k], out)
+            _dump_part(value[k], out)
         out("}")
     elif t is list or t is tuple:
         if not value:
@@ -97,10 +97,21 @@ def _dump(value: Any, out: Callable[[str], None]) -> None:
         for v in value:
             out("[" if first else ",")
             first = False
-            _dump(v, out)
+            _dump_part(v, out)
         out("]")
     else:
         _dump_other(value, out)
+
+
+def _dump_part(value: Any, out: Callable[[str], None]) -> None:
+    """A member of an object or array: a plain object or array (``_plain``: what the C encoder writes
+    exactly as RFC 8785 does) in one piece by the C encoder, anything else value by value.  A large
+    report with a float somewhere is then a few long strings, not one per value."""
+    t = type(value)
+    if (t is dict or t is list) and value and _plain(value):
+        out(_C_ENCODER.encode(value))
+    else:
+        _dump(value, out)
 
 
 def _dump_other(value: Any, out: Callable[[str], None]) -> None:
@@ -121,6 +132,47 @@ def _dump_other(value: Any, out: Callable[[str], None]) -> None:
         _dump(dict(value), out)
     else:
         raise rfc8785.CanonicalizationError(f"unsupported type: {type(value)}")
+
+
+def canonical_values(value: Any) -> Any:
+    """The values ``json.loads(canonical(wide_ints(value)))`` gives — objects in canonical key order,
+    numbers as RFC 8785 writes them read back (``1.0`` is ``1``), tuples as lists, integers outside
+    ±(2**53 - 1) as their digits — built without writing the text: the strings are shared, only the
+    containers are new.  Raises where :func:`canonical` raises on anything but a wide integer or a lone
+    surrogate (text from the database never holds one).  A report printed as JSON is this form
+    (``closing.as_stored``); ``tests/test_encoding.py`` proves the two equal."""
+    t = type(value)
+    if t is str or value is None or t is bool:
+        return value
+    if t is int:
+        return value if INT_MIN <= value <= INT_MAX else str(value)
+    if t is dict:
+        try:
+            keys = sorted(value, key=_utf16_key)
+        except AttributeError:
+            import rfc8785
+
+            raise rfc8785.CanonicalizationError("object keys must be strings") from None
+        return {str(k): canonical_values(value[k]) for k in keys}
+    if t is list or t is tuple:
+        return [canonical_values(v) for v in value]
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return canonical_values(int(value))
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, float):
+        import rfc8785
+
+        return json.loads(rfc8785.dumps(float(value)))
+    if isinstance(value, list | tuple):
+        return canonical_values(list(value))
+    if isinstance(value, dict):
+        return canonical_values(dict(value))
+    import rfc8785
+
+    raise rfc8785.CanonicalizationError(f"unsupported type: {type(value)}")
 
 
 def wide_ints(value: Any) -> Any:
