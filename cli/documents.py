@@ -703,7 +703,7 @@ class _LongTable:
                     text = seen[value] = run_xml(value)
                 chunk.append(text)
                 chunk.append(part)
-            if len(chunk) > 50_000:
+            if len(chunk) > 4_000:
                 out.write("".join(chunk).encode("utf-8"))
                 chunk.clear()
         out.write("".join(chunk).encode("utf-8"))
