@@ -76,7 +76,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 
 
 def visible(text: object) -> str:
-    """Text with control, escape and bidi characters shown visibly instead of emitted."""
+    """Text with control, escape and bidi characters, and those XML 1.0 forbids, shown visibly instead of
+    emitted."""
     s = "" if text is None else str(text)
 
     def show(m: re.Match) -> str:
