@@ -69,11 +69,15 @@ TITLES_EN = {"bulletin": "County Investment Promotion Bulletin",
 ISSUER_EN = "Office of the County Investment Promotion Leading Group"
 LIST_LIMIT = DOCUMENT_LIST_LIMIT  # projects per red/yellow list in a document
 ROW_LIMIT = 200  # rows per table in a document (the rest: --format xlsx/csv)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+STREAM_ROWS = 200  # a Word table of more body rows is written as XML text (``_LongTable``)
+# controls, escapes and bidi marks; lone surrogates and U+FFFE/U+FFFF, which XML 1.0 forbids
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                      "\ufeff\ufffe\uffff]")
 
 
 def visible(text: object) -> str:
-    """Text with control, escape and bidi characters shown visibly instead of emitted."""
+    """Text with control, escape and bidi characters, and those XML 1.0 forbids, shown visibly instead of
+    emitted."""
     s = "" if text is None else str(text)
 
     def show(m: re.Match) -> str:
@@ -631,15 +635,113 @@ def _numeric(kind: str) -> bool:
     return kind in ("int", "wan", "rate", "score")
 
 
-def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_BREAKS = re.compile("([\t\r\n])")
+
+
+def run_xml(text: str) -> str:
+    """What python-docx's ``run.text = text`` puts in a run, as lxml writes it: each stretch of text a
+    ``<w:t>`` (``xml:space="preserve"`` when it starts or ends with white space), each tab a
+    ``<w:tab/>``, each line break a ``<w:br/>``; ``&``, ``<`` and ``>`` escaped.  ``text`` has been
+    through ``visible`` (nothing XML 1.0 forbids is left)."""
+    out = []
+    for i, chunk in enumerate(_BREAKS.split(text) if "\t" in text or "\n" in text or "\r" in text else [text]):
+        if i % 2:
+            out.append("<w:tab/>" if chunk == "\t" else "<w:br/>")
+        elif chunk:
+            esc = chunk.translate(_ESCAPES)
+            space = ' xml:space="preserve"' if len(chunk.strip()) < len(chunk) else ""
+            out.append(f"<w:t{space}>{esc}</w:t>")
+    return "".join(out)
+
+
+class _LongTable:
+    """A Word table of many rows written as XML text instead of python-docx elements (docs/performance.md,
+    fast paths): python-docx builds the header and one template row of each kind (plain, bold total)
+    whose cells hold marker texts, between two XML comments; when the document is saved the templates
+    are cut out of ``word/document.xml`` and every body row is written from its kind's template, each
+    cell's marker replaced by ``run_xml`` of its text — what python-docx writes for the row."""
+
+    def __init__(self, mark: str, rows: list[list[str]], bold: list[bool]):
+        self.mark, self.rows, self.bold = mark, rows, bold
+        self.kinds = list(dict.fromkeys(bold))  # the kinds in the order they first come
+
+    def templates(self) -> tuple[list[list[str]], list[bool]]:
+        """The rows for python-docx to build: one of each kind, a marker in each cell."""
+        cols = len(self.rows[0])
+        return [[f"{self.mark}-{k}-{c}" for c in range(cols)] for k in range(len(self.kinds))], self.kinds
+
+    def bracket(self, tbl: Any) -> None:
+        """Put the comments around the template rows (the table's rows after the header)."""
+        from lxml import etree
+
+        rows = tbl.tr_lst
+        rows[1].addprevious(etree.Comment(f"{self.mark}-start"))
+        rows[-1].addnext(etree.Comment(f"{self.mark}-end"))
+
+    def write(self, xml: str, out: Any) -> str:
+        """Write ``xml`` (the rest of ``document.xml``) up to this table's templates to ``out``, then the
+        rows; return what follows the templates."""
+        before, rest = xml.split(f"<!--{self.mark}-start-->")
+        middle, after = rest.split(f"<!--{self.mark}-end-->")
+        out.write(before.encode("utf-8"))
+        pieces = {}  # kind -> the template row's XML around its cells' texts
+        for k, (kind, tr) in enumerate(zip(self.kinds, middle.split("</w:tr>")[:-1], strict=True)):
+            parts = [tr]
+            for c in range(len(self.rows[0])):
+                head, tail = parts.pop().split(f"<w:t>{self.mark}-{k}-{c}</w:t>")
+                parts += [head, tail]
+            parts[-1] += "</w:tr>"
+            pieces[kind] = parts
+        seen: dict[str, str] = {}  # many cells repeat (units, stages)
+        chunk: list[str] = []
+        for values, kind in zip(self.rows, self.bold, strict=True):
+            parts = pieces[kind]
+            chunk.append(parts[0])
+            for value, part in zip(values, parts[1:], strict=True):
+                text = seen.get(value)
+                if text is None:
+                    text = seen[value] = run_xml(value)
+                chunk.append(text)
+                chunk.append(part)
+            if len(chunk) > 4_000:
+                out.write("".join(chunk).encode("utf-8"))
+                chunk.clear()
+        out.write("".join(chunk).encode("utf-8"))
+        return after
+
+
+def _save_streamed(d: Any, tables: list[_LongTable], fh: Any) -> None:
+    """Save the python-docx document ``d`` to ``fh`` with its long tables' rows written in: the package
+    saved to memory, then copied entry by entry, ``word/document.xml`` written as a stream."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    d.save(buf)
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != "word/document.xml":
+                zout.writestr(info, zin.read(info))
+                continue
+            xml = zin.read(info).decode("utf-8")
+            with zout.open(info, "w") as out:
+                for table in tables:
+                    xml = table.write(xml, out)
+                out.write(xml.encode("utf-8"))
+
+
+def write_docx(doc: Document, path: Path, *, copy_cells: bool = True, stream_rows: int | None = STREAM_ROWS) -> None:
     """The document in the official format (GB/T 9704-2012): A4, the red issuer mark and red line, the
     文号, the title, the body, wide tables on landscape pages, the signature, the 版记, page numbers.
 
     ``copy_cells``: a table's first cell of each column and kind (header, body, bold total) is made
     through python-docx, the others are copies of it given their own text — the same XML at a
     fraction of the cost (python-docx builds each cell's run and paragraph properties element by
-    element); False makes every cell through python-docx (tests/test_documents.py compares them)."""
+    element); False makes every cell through python-docx (tests/test_documents.py compares them).
+    ``stream_rows``: a table of more body rows is written as XML text (``_LongTable``); None never."""
     import io
+    import os
     from copy import deepcopy
 
     from docx import Document as Docx
@@ -708,6 +810,8 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
         return d.styles[name]
 
     landscape = False
+    token = os.urandom(8).hex()  # the long tables' markers: no text of the document holds them
+    streamed: list[_LongTable] = []
 
     def orient(wide: bool) -> None:
         nonlocal landscape
@@ -728,6 +832,12 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
         headers, rows = _table_texts(s, doc.lang)
         widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if _wide(s) else TEXT_WIDTH)
         cell_style = table_text(pt)
+        bolds = [st == "total" for st in s.styles]
+        long = None
+        if stream_rows is not None and len(rows) > stream_rows:
+            long = _LongTable(f"{token}-{len(streamed)}", rows, bolds)
+            streamed.append(long)
+            rows, bolds = long.templates()
         table = d.add_table(rows=1 + len(rows), cols=len(headers))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -742,7 +852,7 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
             if r_i == 0:  # the header row repeats on every page
                 header = OxmlElement("w:tblHeader")
                 row._tr.get_or_add_trPr().append(header)
-            bold = r_i == 0 or s.styles[r_i - 1] == "total"
+            bold = r_i == 0 or bolds[r_i - 1]
             cells = row.cells  # python-docx walks the row's grid on every call
             for c_i, value in enumerate(values):
                 cell = cells[c_i]
@@ -767,6 +877,8 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
                 made[key] = deepcopy(cell._tc)
                 if value:
                     run.text = value
+        if long is not None:
+            long.bracket(table._tbl)
     orient(False)
     for heading, lines in doc.lists:
         n += 1
@@ -810,7 +922,11 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True) -> None:
         run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
     d.core_properties.title = doc.title
     try:
-        outfiles.save(path, d)
+        if streamed:
+            with outfiles.created(path) as fh:
+                _save_streamed(d, streamed, fh)
+        else:
+            outfiles.save(path, d)
     except OSError as exc:
         raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
 

@@ -244,3 +244,67 @@ def test_copied_cells_write_what_python_docx_writes(county, engine, tmp_path):  
     table = docx.Document(str(tmp_path / "True.docx")).tables[0]
     assert [table.rows[r].cells[1].text for r in (1, 2, 3)] == [" lead and trail ", "a\tb\nc\\x0d\nd", ""]
     assert table.rows[7].cells[0].paragraphs[0].runs[0].bold and not table.rows[8].cells[0].paragraphs[0].runs[0].bold
+
+
+def test_streamed_rows_write_what_python_docx_writes(tmp_path, monkeypatch):
+    """``write_docx`` writes a table of more rows than ``stream_rows`` as XML text from template rows
+    (docs/performance.md, fast paths): the document's XML is byte for byte what making every cell
+    through python-docx writes — markup-like text, controls and characters XML forbids, spaces at the
+    ends, tabs and line breaks, Chinese, empty cells, bold totals (first, between and last), two long
+    tables with a short one between, a wide one on a landscape page; the file is written as every
+    output is (a symbolic link refused)."""
+    import os
+    import zipfile
+
+    import docx
+
+    from cli import documents
+    from cli.sections import Section
+    from workflow.errors import BadInput
+
+    texts = ["<b>bold</b>", "a & b", "x]]>y", "ctl\x01\x1b\x7f\x85end", "bidi\u202eback", "no\ufffechar\uffff",
+             " lead and trail ", "\u3000全角空格", "a\tb\nc\r\nd", "", None, "中文 名称", "<!--c-->", "&amp;"]
+    long = Section("projects", [("code", "text"), ("name", "text"), ("projects", "int"), ("rate", "rate")])
+    long.add(["total first", "合计", 1, 0.25], "total")
+    for i, text in enumerate(texts):
+        long.add([f"P-{i}", text, i * 7, i / 9])
+    long.add(["total", None, 99, 0.5], "total")
+    long.add(["after the total", "x", 1, None])
+    long.add(["last total", "", 0, 1], "total")
+    short = Section("units", [("unit", "text"), ("projects", "int")], title="short")
+    short.add(["one", 1])
+    wide = Section("wide", [(f"c{i}", "text") for i in range(12)], title="wide")
+    for i in range(6):
+        wide.add([texts[(i + j) % len(texts)] for j in range(12)], "total" if i == 5 else "")
+    doc = documents.Document(lang="zh", title="重点项目清单", subtitle="（2026年）", number=None, dated="2026年5月6日",
+                             issuer="县招商局", summary=["截至2026年5月6日，全县共有重点项目18个。"],
+                             sections=[long, short, wide], cc=["县委办"])
+    calls = []
+    write = documents._LongTable.write
+    monkeypatch.setattr(documents._LongTable, "write", lambda self, xml, out: calls.append(1) or write(self, xml, out))
+
+    def xml(name: str, **kw) -> bytes:
+        documents.write_docx(doc, tmp_path / name, **kw)
+        with zipfile.ZipFile(tmp_path / name) as z:
+            return z.read("word/document.xml")
+
+    plain = xml("plain.docx", copy_cells=False, stream_rows=None)
+    assert calls == []
+    streamed = xml("streamed.docx", stream_rows=3)
+    assert calls == [1, 1]  # the long table and the wide one; not the short one
+    assert streamed == plain
+    with zipfile.ZipFile(tmp_path / "plain.docx") as a, zipfile.ZipFile(tmp_path / "streamed.docx") as b:
+        assert a.namelist() == b.namelist() and b.testzip() is None
+        assert all(a.read(n) == b.read(n) for n in a.namelist() if n != "docProps/core.xml")
+    tables = docx.Document(str(tmp_path / "streamed.docx")).tables
+    names = [r.cells[1].text for r in tables[0].rows]
+    assert names[2:6] == ["<b>bold</b>", "a & b", "x]]>y", "ctl\\x01\\x1b\\x7f\\x85end"]
+    assert names[6:10] == ["bidi<U+202E>back", "no<U+FFFE>char<U+FFFF>", " lead and trail ", "\u3000全角空格"]
+    assert names[10] == "a\tb\nc\\x0d\nd" and names[11:15] == ["", "", "中文 名称", "<!--c-->"]
+    assert tables[0].rows[1].cells[0].paragraphs[0].runs[0].bold
+    assert not tables[0].rows[2].cells[0].paragraphs[0].runs[0].bold
+    assert len(tables[0].rows) == 1 + len(long.rows) and len(tables[2].rows) == 1 + len(wide.rows)
+    os.symlink(tmp_path / "elsewhere.docx", tmp_path / "link.docx")
+    with pytest.raises(BadInput):
+        documents.write_docx(doc, tmp_path / "link.docx", stream_rows=3)
+    assert not (tmp_path / "elsewhere.docx").exists()
