@@ -80,3 +80,31 @@ def test_supervision_letters_do_not_follow_a_link_in_the_output_folder(cli, tmp_
     assert victim.read_text(encoding="utf-8") == "precious" and link.is_symlink()
     assert cli("supervision", "letters", "--as-of", "2026-03-10", "--output", str(tmp_path / "fresh"), json=True,
                ok=True).json["letters"][0]["number"] == "〔2026〕1号"  # nothing was issued by the refused run
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="a POSIX device")
+def test_zip_files_to_a_device_or_a_pipe(tmp_path):
+    """A workbook or a Word document written to /dev/null (which reports position 0 whatever was
+    written) or to a FIFO is written forward only: no internal error, and through a pipe a whole file."""
+    import io
+    import threading
+    import zipfile
+
+    def package(fh) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("word/document.xml", "<w:document>翠宏山</w:document>" * 1000)
+
+    with files.created("/dev/null") as fh:
+        package(fh)
+    fifo = tmp_path / "out.docx"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    with files.created(fifo) as fh:
+        package(fh)
+    reader.join(10)
+    with zipfile.ZipFile(io.BytesIO(got[0])) as zf:
+        assert zf.read("word/document.xml").decode() == "<w:document>翠宏山</w:document>" * 1000
+    with files.created("/dev/null", "w", encoding="utf-8") as fh:
+        assert fh.write("文本") == 2

@@ -9,8 +9,10 @@ target and renamed over the target only when complete, so that
 - a reader never sees half a file, and a failed write leaves the old file as it was.
 
 A character device or a pipe at the target (``/dev/null``, a FIFO) is written in place, opened with
-``O_NOFOLLOW``.  An ``OSError`` (no such folder, no permission) reaches the caller, which names the
-option it came from.  Standard library only.
+``O_NOFOLLOW``, as a stream that cannot seek (``/dev/null`` says it is at position 0 whatever was
+written, which a zip writer — a workbook, a Word document — would otherwise trust).  An ``OSError`` (no
+such folder, no permission) reaches the caller, which names the option it came from.  Standard library
+only.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def created(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
         fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _BINARY)
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
-            yield fh
+            yield _Forward(fh)
         return
     tmp = path.with_name(f".pipeline-{os.urandom(8).hex()}.part")  # (no `secrets`: start-up)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o666)
@@ -61,6 +63,28 @@ def created(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class _Forward:
+    """A device or a pipe written in place: written forward only (no ``tell``, no ``seek``)."""
+
+    def __init__(self, fh: IO[Any]):
+        self._fh = fh
+
+    def write(self, data: Any) -> int:
+        return self._fh.write(data)
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        raise OSError("a device or a pipe is written forward only")
+
+    def seek(self, *_args: Any) -> int:
+        raise OSError("a device or a pipe is written forward only")
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
