@@ -22,7 +22,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from workflow.errors import BadInput
 
@@ -51,7 +51,7 @@ def created(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
         fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _BINARY)
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
-            yield _Forward(fh)
+            yield cast(IO[Any], _Forward(fh))  # the writes a writer makes, nothing else
         return
     tmp = path.with_name(f".pipeline-{os.urandom(8).hex()}.part")  # (no `secrets`: start-up)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o666)
