@@ -358,16 +358,18 @@ def lead_leader_warnings(codes: list[str]) -> list[dict]:
     return out
 
 
-def print_warnings(warnings: list[dict]) -> None:
-    """Warnings on stderr in the run's language, the first ``SHOWN_WARNINGS`` one by one."""
+def print_warnings(warnings: list[dict], total: int | None = None) -> None:
+    """Warnings on stderr in the run's language, the first ``SHOWN_WARNINGS`` one by one and the
+    rest counted; ``total`` is their number when ``warnings`` holds only the first ones."""
     from workflow.i18n import is_zh
     from workflow.text import visible
 
     label = _t("warning_prefix")
     for w in warnings[:SHOWN_WARNINGS]:
         say(visible(f"{label}: {w['message_zh'] if is_zh(STATE.lang) else w['message']}"), style="yellow")
-    if len(warnings) > SHOWN_WARNINGS:
-        say(Message("key_projects_without_lead_leader_more", n=len(warnings) - SHOWN_WARNINGS), style="yellow")
+    total = len(warnings) if total is None else total
+    if total > SHOWN_WARNINGS:
+        say(Message("key_projects_without_lead_leader_more", n=total - SHOWN_WARNINGS), style="yellow")
 
 
 @project_app.command("edit")

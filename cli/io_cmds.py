@@ -136,14 +136,18 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
                "columns": checked.columns, "ignored_columns": checked.ignored}
         if dry_run:
             doc["would_import"] = n
-        from cli.commands import lead_leader_warnings, print_warnings
+        from cli.commands import SHOWN_WARNINGS, lead_leader_warnings, print_warnings
 
-        warnings = [] if dry_run or not result["imported"] else lead_leader_warnings(
+        unled = [] if dry_run or not result["imported"] else (
             STATE.service(write=False).key_without_lead_leader(result["first"], result["last"]))
-        doc["warnings"] = warnings
         if json:
+            doc["warnings"] = lead_leader_warnings(unled)
             emit_json(doc)
             return
+        # Only the warnings shown are built: a big import's full list (both languages each) would
+        # outweigh the import itself (docs/performance.md).
+        warnings = lead_leader_warnings(unled[:SHOWN_WARNINGS])
+        shown_of = len(unled)
         if dry_run:
             _preview(checked.numbered(), n, lang)
     span = result["first"] if result["first"] == result["last"] else f"{result['first']} … {result['last']}"
@@ -155,7 +159,7 @@ def _import(file: Path, dry_run: bool, allow_duplicates: bool, sheet: str | None
         say(Message("dry_run_checked_no", plural=_plural(n, 'row'), span=span, leaders=leaders, n=n))
     else:
         say(Message("imported_from", plural=_plural(n, 'project'), name=file.name, span=span, leaders=leaders, n=n))
-        print_warnings(warnings)
+        print_warnings(warnings, total=shown_of)
 
 
 def _plural(n: int, word: str) -> str:

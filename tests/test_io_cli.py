@@ -50,6 +50,19 @@ def test_import_english_keys_with_bom_text_output(cli, tmp_path):
     assert res.out == ""
 
 
+def test_an_import_prints_the_first_warnings_and_counts_the_rest(cli, tmp_path):
+    """Key projects no rule gave a lead leader: the first 20 warned of one by one, the rest counted
+    (only those are built, docs/performance.md); --json lists every one."""
+    rows = "".join(f"K{i},I{i},X,5600万,XH,yes\n" for i in range(23))
+    path = write(tmp_path, "name,investor,industry,investment,unit,key\n" + rows)
+    res = cli("import", path, ok=True)
+    assert res.err.count("warning: ") == 20 and "P-0020 is a key project" in res.err
+    assert "P-0021 is a key project" not in res.err and "and 3 more key project(s)" in res.err
+    path = write(tmp_path, "name,investor,industry,investment,unit,key\n" + rows.replace("K", "L"), name="b.csv")
+    doc = cli("import", path, json=True, ok=True).json
+    assert [w["project"] for w in doc["warnings"]] == [f"P-{i:04d}" for i in range(24, 47)]
+
+
 def test_one_bad_row_refuses_the_file_and_names_every_problem(cli, tmp_path):
     bad = GOOD[:2] + ["坏行,,山东,采矿业,工业,很多钱,无此镇,也许,2026-02-30,,,\n"] + GOOD[2:] + [
         "另一坏行,某公司,山东,采矿业,工业,4179万美元,XH,,,,,\n"]
