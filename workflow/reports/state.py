@@ -81,10 +81,85 @@ def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None 
     return stmt
 
 
+class FactsByDate:
+    """The rows of :func:`_facts_stmt` (every project, no unit or ids) at dates in ascending order,
+    from one pass over the history sorted by effective date instead of one statement per date: the
+    stage changes, follow-ups and lead-leader assignments are read once and applied up to each date
+    in turn (the city's figures of many month-ends, docs/city.md).  The same rules as the statement:
+    the project row where nothing happened after the date; else the stage of the newest (highest
+    seq) stage change dated by then, the latest follow-up dated by then, and a lead leader assigned
+    by then and not ended by then."""
+
+    _STAGE, _FOLLOWUP, _LEAD, _LEAD_END = range(4)
+
+    def __init__(self, conn: Connection) -> None:
+        self._projects = conn.execute(
+            select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
+                   P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground, P.c.plan_commission,
+                   P.c.stage, P.c.stage_since, P.c.last_transition_on, P.c.last_followup_on)
+            .order_by(P.c.id)).all()
+        changes: list[tuple] = [
+            (on, self._STAGE, pid, seq, stage) for pid, seq, stage, on in conn.execute(
+                select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on).where(E.c.to_stage.is_not(None)))]
+        changes += [(on, self._FOLLOWUP, pid, None, None)
+                    for pid, on in conn.execute(select(FU.c.project_id, FU.c.effective_on))]
+        for pid, start, end in conn.execute(select(ASG.c.project_id, ASG.c.assigned_on, ASG.c.ended_on)
+                                            .where(ASG.c.role == "lead_leader")):
+            changes.append((start, self._LEAD, pid, None, None))
+            if end is not None:  # ended by a date once both its start and its end are
+                changes.append((max(start, end), self._LEAD_END, pid, None, None))
+        changes.sort(key=lambda c: c[0])
+        self._changes = changes
+        self._next = 0  # the first change not applied yet
+        self._last: date | None = None
+        self._stage: dict[int, tuple[int, str, date]] = {}  # pid -> (seq, stage, effective date)
+        self._followup: dict[int, date] = {}
+        self._leads: dict[int, int] = {}  # pid -> lead-leader assignments in force
+
+    def at(self, as_of: date) -> list[tuple]:
+        """The rows at ``as_of``, not earlier than the previous call's date."""
+        if self._last is not None and as_of < self._last:
+            raise ValueError("FactsByDate.at: dates must not go back")
+        self._last = as_of
+        changes, k, n = self._changes, self._next, len(self._changes)
+        stage, followup, leads = self._stage, self._followup, self._leads
+        while k < n and changes[k][0] <= as_of:
+            on, kind, pid, seq, to = changes[k]
+            k += 1
+            if kind == self._STAGE:
+                held = stage.get(pid)
+                if held is None or seq > held[0]:
+                    stage[pid] = (seq, to, on)
+            elif kind == self._FOLLOWUP:
+                if pid not in followup or on > followup[pid]:
+                    followup[pid] = on
+            else:
+                leads[pid] = leads.get(pid, 0) + (1 if kind == self._LEAD else -1)
+        self._next = k
+        rows = []
+        for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+             stage_now, since_now, moved_on, followup_now) in self._projects:
+            if registered > as_of:
+                continue
+            if moved_on > as_of:
+                seq_stage_on = stage.get(pid)
+                stage_at, since_at = (seq_stage_on[1], seq_stage_on[2]) if seq_stage_on else (None, None)
+            else:
+                stage_at, since_at = stage_now, since_now
+            followup_at = followup.get(pid) if followup_now is not None and followup_now > as_of else followup_now
+            rows.append((pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+                         stage_at, since_at, followup_at, leads.get(pid, 0) > 0))
+        return rows
+
+
 def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
-              ids: Iterable[int] | None = None, reasons: bool = True) -> list[Snapshot]:
+              ids: Iterable[int] | None = None, reasons: bool = True,
+              facts: FactsByDate | None = None) -> list[Snapshot]:
     """Every project registered by `as_of` (optionally of one unit, or these ids), with its light;
-    ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded)."""
+    ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded).
+    ``facts``: every project's facts at ``as_of`` from that one-pass reader (no unit or ids)."""
+    if facts is not None and (unit is not None or ids is not None):
+        raise ValueError("snapshots: facts are every project's")
     kinds = stage_kinds()
     out: list[Snapshot] = []
     id_chunks: list[list[int] | None]
@@ -105,7 +180,8 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
         done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
         judged = performance.for_lights(conn, as_of, chunk)
         for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
-             stage, since, followup, leader) in conn.execute(_facts_stmt(as_of, unit, chunk)):
+             stage, since, followup, leader) in (facts.at(as_of) if facts is not None
+                                                 else conn.execute(_facts_stmt(as_of, unit, chunk))):
             if since.__class__ is not date:
                 since = _as_date(since)
             if followup is not None and followup.__class__ is not date:
