@@ -90,16 +90,26 @@ def generated(tmp_path_factory) -> str:
                       unit=rnd.choice(("XH", "FGW")), key=k % 3 == 0, on=start + timedelta(days=7 * k))
     with engine.connect() as conn:
         codes = [c for (c,) in conn.execute(select(P.c.code).order_by(P.c.id))]
+    for k, code in enumerate(codes[:2]):  # a plan for the year and investment of it, some of it late
+        s.edit_project(code, {"year_plan": {2026: (k + 1) * 10**9}}, on=date(2026, 1, 5 + k))
+        for month in (3, 1, 6):
+            s.add_investment(code, (month + k) * 10**7, "CNY", on=date(2026, month, 10))
     moves = ("submit", "approve", "sign", "hold", "resume", "withdraw", "break_ground")
     for step in range(400):
         code = rnd.choice(codes)
         on = start + timedelta(days=rnd.randrange(0, 300))  # often before the project's latest entry
         try:
             roll = rnd.random()
-            if roll < 0.35:
+            if roll < 0.3:
                 s.advance(code, rnd.choice(moves), on=on, reason="生成")
-            elif roll < 0.65:
-                s.add_followup(code, f"跟进{step}", on=on)
+            elif roll < 0.55:  # a promise of the next one, or none (a later follow-up keeps the promise)
+                s.add_followup(code, f"跟进{step}", on=on,
+                               next_on=on + timedelta(days=rnd.randrange(5, 60)) if rnd.random() < 0.5 else None)
+            elif roll < 0.62:  # a year plan set, changed or cleared (0)
+                s.edit_project(code, {"year_plan": {on.year + rnd.randrange(0, 2): rnd.choice((0, 5, 20)) * 10**8}},
+                               on=on)
+            elif roll < 0.68:
+                s.add_investment(code, rnd.randrange(1, 50) * 10**6, rnd.choice(("CNY", "CNY", "USD")), on=on)
             elif roll < 0.8:
                 admin.reassign(code, "lead_leader", rnd.choice(("wang", "li")), reason="分工", on=on)
             else:
@@ -124,7 +134,11 @@ def test_the_generated_county_has_what_the_one_pass_must_handle(generated):
         holds = conn.execute("SELECT count(*) FROM event WHERE to_stage = 'on_hold'").fetchone()[0]
         ended = conn.execute("SELECT count(*) FROM assignment WHERE role = 'lead_leader' AND ended_on IS NOT NULL"
                              ).fetchone()[0]
+        promised = conn.execute("SELECT count(*) FROM followup WHERE next_on IS NOT NULL").fetchone()[0]
+        plans = conn.execute("SELECT count(DISTINCT year) FROM year_plan WHERE amount_minor > 0").fetchone()[0]
+        cleared = conn.execute("SELECT count(*) FROM year_plan WHERE amount_minor = 0").fetchone()[0]
     assert kinds.get("correction", 0) > 0 and late > 0 and holds > 0 and ended > 0, (kinds, late, holds, ended)
+    assert promised > 0 and plans > 1 and cleared > 0 and kinds.get("investment", 0) > 2, (promised, plans, kinds)
 
 
 def test_one_pass_states_equal_the_snapshots_on_a_generated_county(generated, tmp_path):
@@ -146,6 +160,7 @@ def test_one_pass_states_follow_the_sequence_not_the_dates(generated, tmp_path):
         moved = conn.execute("UPDATE event SET effective_on = date(effective_on, '-' || (seq % 4 * 25) || ' days') "
                              "WHERE to_stage IS NOT NULL").rowcount
         conn.execute("UPDATE followup SET effective_on = date(effective_on, '-' || (id % 3 * 30) || ' days')")
+        conn.execute("UPDATE year_plan SET effective_on = date(effective_on, '-' || (id % 3 * 40) || ' days')")
     assert moved > 0
     assert _states_agree(db) > 0
 
