@@ -36,6 +36,7 @@ from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.reports import growth_rate
+from workflow.reports.state import FactsByDate, snapshots
 from workflow.store import insert_many
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
@@ -127,9 +128,11 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
                               for label, start, end in iter_months(first, as_of)]
         flows = reports._flows(conn, windows, None)  # every month's flows in one statement per kind
         ends = _state_months()
+        facts = FactsByDate(conn)  # the states at the month-ends in one pass over the history
         for w, flow in zip(windows, flows, strict=True):
             state = w.as_of == as_of or w.as_of.month in ends
-            figs = reports._figures_by_unit(conn, w, None, t, snaps=None if state else [], flows=flow)
+            snaps = snapshots(conn, w.as_of, t, reasons=False, facts=facts) if state else []
+            figs = reports._figures_by_unit(conn, w, None, t, snaps=snaps, flows=flow)
             f = reports.figures_json(reports._sum_figures(figs.values()))
             if not state:
                 f = {k: v for k, v in f.items() if k not in STATE_KEYS}

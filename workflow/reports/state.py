@@ -81,10 +81,124 @@ def _facts_stmt(as_of: date, unit: str | None = None, ids: Iterable[int] | None 
     return stmt
 
 
+class FactsByDate:
+    """The rows of :func:`_facts_stmt` (every project, no unit or ids) at dates in ascending order,
+    from one pass over the history sorted by effective date instead of one statement per date: the
+    stage changes, follow-ups and lead-leader assignments are read once and applied up to each date
+    in turn (the city's figures of many month-ends, docs/city.md).  The same rules as the statement:
+    the project row where nothing happened after the date; else the stage of the newest (highest
+    seq) stage change dated by then, the latest follow-up dated by then, and a lead leader assigned
+    by then and not ended by then.  After :meth:`at`, the same date's promises
+    (``supervision.promises``), year plans and investment done this year (:func:`year_plans`,
+    :func:`year_done`) from the same pass."""
+
+    _STAGE, _FOLLOWUP, _LEAD, _LEAD_END, _PLAN, _DONE = range(6)
+
+    def __init__(self, conn: Connection) -> None:
+        self._projects = conn.execute(
+            select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
+                   P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground, P.c.plan_commission,
+                   P.c.stage, P.c.stage_since, P.c.last_transition_on, P.c.last_followup_on)
+            .order_by(P.c.id)).all()
+        changes: list[tuple] = [
+            (on, self._STAGE, pid, seq, stage) for pid, seq, stage, on in conn.execute(
+                select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on).where(E.c.to_stage.is_not(None)))]
+        changes += [(on, self._FOLLOWUP, pid, seq, next_on) for pid, on, seq, next_on in conn.execute(
+            select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on))]
+        changes += [(on, self._PLAN, pid, (year, seq), minor) for pid, on, year, seq, minor in conn.execute(
+            select(YP.c.project_id, YP.c.effective_on, YP.c.year, YP.c.event_seq, YP.c.amount_minor))]
+        changes += [(on, self._DONE, pid, None, minor) for pid, on, minor in conn.execute(
+            select(INV.c.project_id, INV.c.effective_on, INV.c.amount_minor).where(INV.c.currency == "CNY"))]
+        for pid, start, end in conn.execute(select(ASG.c.project_id, ASG.c.assigned_on, ASG.c.ended_on)
+                                            .where(ASG.c.role == "lead_leader")):
+            changes.append((start, self._LEAD, pid, None, None))
+            if end is not None:  # ended by a date once both its start and its end are
+                changes.append((max(start, end), self._LEAD_END, pid, None, None))
+        changes.sort(key=lambda c: c[0])
+        self._changes = changes
+        self._next = 0  # the first change not applied yet
+        self._last: date | None = None
+        self._stage: dict[int, tuple[int, str, date]] = {}  # pid -> (seq, stage, effective date)
+        self._followup: dict[int, date] = {}
+        self._leads: dict[int, int] = {}  # pid -> lead-leader assignments in force
+        self._latest: dict[int, tuple[date, int, date | None]] = {}  # pid -> latest follow-up (on, seq, next_on)
+        self._plans: dict[tuple[int, int], tuple[int, int]] = {}  # (pid, year) -> newest plan (seq, minor)
+        self._done: dict[tuple[int, int], int] = {}  # (pid, year) -> investment completed (CNY) so far
+
+    def at(self, as_of: date) -> list[tuple]:
+        """The rows at ``as_of``, not earlier than the previous call's date."""
+        if self._last is not None and as_of < self._last:
+            raise ValueError("FactsByDate.at: dates must not go back")
+        self._last = as_of
+        changes, k, n = self._changes, self._next, len(self._changes)
+        stage, followup, leads, latest = self._stage, self._followup, self._leads, self._latest
+        plans, done = self._plans, self._done
+        while k < n and changes[k][0] <= as_of:
+            on, kind, pid, seq, to = changes[k]
+            k += 1
+            if kind == self._STAGE:
+                held = stage.get(pid)
+                if held is None or seq > held[0]:
+                    stage[pid] = (seq, to, on)
+            elif kind == self._FOLLOWUP:
+                if pid not in followup or on > followup[pid]:
+                    followup[pid] = on
+                held_fu = latest.get(pid)
+                if held_fu is None or (on, seq) > held_fu[:2]:
+                    latest[pid] = (on, seq, to)
+            elif kind == self._PLAN:
+                year, plan_seq = seq
+                held_plan = plans.get((pid, year))
+                if held_plan is None or plan_seq > held_plan[0]:
+                    plans[pid, year] = (plan_seq, to)
+            elif kind == self._DONE:
+                done[pid, on.year] = done.get((pid, on.year), 0) + to
+            else:
+                leads[pid] = leads.get(pid, 0) + (1 if kind == self._LEAD else -1)
+        self._next = k
+        rows = []
+        for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+             stage_now, since_now, moved_on, followup_now) in self._projects:
+            if registered > as_of:
+                continue
+            if moved_on > as_of:
+                seq_stage_on = stage.get(pid)
+                stage_at, since_at = (seq_stage_on[1], seq_stage_on[2]) if seq_stage_on else (None, None)
+            else:
+                stage_at, since_at = stage_now, since_now
+            followup_at = followup.get(pid) if followup_now is not None and followup_now > as_of else followup_now
+            rows.append((pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+                         stage_at, since_at, followup_at, leads.get(pid, 0) > 0))
+        return rows
+
+    def _now(self, as_of: date) -> None:
+        if as_of != self._last:
+            raise ValueError("FactsByDate: call at(as_of) first")
+
+    def promises(self, as_of: date) -> dict[int, date]:
+        """project id -> the next follow-up its latest follow-up by ``as_of`` promised, if any."""
+        self._now(as_of)
+        return {pid: next_on for pid, (_, _, next_on) in self._latest.items() if next_on is not None}
+
+    def year_plans(self, as_of: date) -> dict[int, int]:
+        """:func:`year_plans` at ``as_of``."""
+        self._now(as_of)
+        return {pid: int(minor) for (pid, year), (_, minor) in self._plans.items() if year == as_of.year and minor}
+
+    def year_done(self, as_of: date) -> dict[int, int]:
+        """:func:`year_done` at ``as_of``."""
+        self._now(as_of)
+        return {pid: int(total) for (pid, year), total in self._done.items() if year == as_of.year}
+
+
 def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
-              ids: Iterable[int] | None = None, reasons: bool = True) -> list[Snapshot]:
+              ids: Iterable[int] | None = None, reasons: bool = True,
+              facts: FactsByDate | None = None) -> list[Snapshot]:
     """Every project registered by `as_of` (optionally of one unit, or these ids), with its light;
-    ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded)."""
+    ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded).
+    ``facts``: every project's facts at ``as_of`` from that one-pass reader (no unit or ids)."""
+    if facts is not None and (unit is not None or ids is not None):
+        raise ValueError("snapshots: facts are every project's")
     kinds = stage_kinds()
     out: list[Snapshot] = []
     id_chunks: list[list[int] | None]
@@ -96,16 +210,22 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     lad = ladder(conn, as_of)
     wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
     escalated = supervision.escalated(conn, as_of, lad, wanted)
-    promised = supervision.promises(conn, as_of, wanted)
+    rows = facts.at(as_of) if facts is not None else None
+    promised = (facts.promises(as_of) if facts is not None
+                else {pid: p["next_on"] for pid, p in supervision.promises(conn, as_of, wanted).items()})
     # a light's color alone; None: a producing project whose 履约 check finds nothing has no light
     bare: dict[str | None, Light] = {None: NO_LIGHT, **{color: Light(color, ()) for color in (RED, YELLOW, GREEN)}}
     append = out.append
     for chunk in id_chunks:
-        plans = year_plans(conn, as_of, unit=unit, ids=chunk)
-        done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
+        if facts is not None:
+            plans, done = facts.year_plans(as_of), facts.year_done(as_of)
+        else:
+            plans = year_plans(conn, as_of, unit=unit, ids=chunk)
+            done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
         judged = performance.for_lights(conn, as_of, chunk)
         for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
-             stage, since, followup, leader) in conn.execute(_facts_stmt(as_of, unit, chunk)):
+             stage, since, followup, leader) in (rows if rows is not None
+                                                 else conn.execute(_facts_stmt(as_of, unit, chunk))):
             if since.__class__ is not date:
                 since = _as_date(since)
             if followup is not None and followup.__class__ is not date:
@@ -121,7 +241,7 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             if pid in escalated:
                 snap.problems = tuple((p["id"], p["text"], p["level"]) for p in escalated[pid])
             if pid in promised:
-                snap.promised_on = promised[pid]["next_on"]
+                snap.promised_on = promised[pid]
             if kind != "active":
                 if pid not in judged or not performance.producing(stage):
                     continue
