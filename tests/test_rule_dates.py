@@ -124,6 +124,14 @@ def test_an_import_decides_each_row_by_the_rules_of_its_date(cli, tmp_path):
     assert [lead_login(cli, c) for c in codes] == [None, None, "wang", "wang"]
 
 
+def test_explain_names_the_rules_in_force_today(cli):
+    code = register(cli, TODAY)
+    add_rule(cli, "wang", "--from", (TODAY + timedelta(days=30)).isoformat())  # decides nothing yet
+    assert [r["id"] for r in cli("rules", "explain", code, json=True, ok=True).json["rules"]] == []
+    cli.admin("rules", "add", "--role", "team_member", "--person", "wang", "--priority", "5", ok=True)
+    assert [r["id"] for r in cli("rules", "explain", code, json=True, ok=True).json["rules"]] == [2]
+
+
 def test_the_rule_list_shows_each_versions_day(cli):
     add_rule(cli, "wang", "--from", D1.isoformat())
     text = cli("rules", "list", actor=ADMIN, ok=True).out

@@ -152,12 +152,13 @@ def _outcome(code: str, **kw) -> dict:
 
 
 def explain(service, code: str) -> dict:
-    """``rules explain CODE``: every current rule, each condition's result on this project, whether
-    the person was over their cap, which rule made each assignment, and why the others did not."""
+    """``rules explain CODE``: every rule in force today (``in_force``: a version dated later decides
+    nothing yet), each condition's result on this project, whether the person was over their cap,
+    which rule made each assignment, and why the others did not."""
     _, _, P, ASG, _ = _tables()
     with service.engine.connect() as conn:
         row = project_row(conn, code)
-        rules = load_rules(conn, current_only=True)
+        rules = sorted(in_force(load_rules(conn, current_only=False), clock.today()), key=lambda r: (r.priority, r.id))
         all_asg = [dict(r) for r in conn.execute(select(ASG).where(ASG.c.project_id == row["id"])
                                                  .order_by(ASG.c.id)).mappings()]
         logins = {r.person for r in rules} | {a["person_login"] for a in all_asg}
