@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow.errors import NotFound
 from workflow.lights import RED, YELLOW, Thresholds
-from workflow.reports.state import Snapshot, snapshots
+from workflow.reports.state import Snapshot, each_snapshot
 from workflow.reports.windows import CURRENCIES, LOST_STAGES, OVER_100M_MINOR, Window, paused_stages, stage_keys
 from workflow.tables import capital_arrival as CAP
 from workflow.tables import event as E
@@ -127,9 +127,8 @@ def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: 
                      snaps: list[Snapshot] | None = None, flows: dict[str | None, dict] | None = None
                      ) -> dict[str | None, dict]:
     figs: dict[str | None, dict] = defaultdict(_zero_figures)
-    if snaps is None:
-        snaps = snapshots(conn, w.as_of, thresholds, unit=unit, reasons=False)
-    for s in snaps:
+    each = snaps if snaps is not None else each_snapshot(conn, w.as_of, thresholds, unit=unit, reasons=False)
+    for s in each:
         f = figs[s.unit]
         by_stage = f["projects_by_stage"]
         by_stage[s.stage] = by_stage.get(s.stage, 0) + 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import case, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
@@ -197,10 +198,20 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
     """Every project registered by `as_of` (optionally of one unit, or these ids), with its light;
     ``reasons=False``: the light's color alone (`lights.light_color`, the same rules unworded).
     ``facts``: every project's facts at ``as_of`` from that one-pass reader (no unit or ids)."""
+    return list(each_snapshot(conn, as_of, thresholds, unit=unit, ids=ids, reasons=reasons, facts=facts))
+
+
+def each_snapshot(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
+                  ids: Iterable[int] | None = None, reasons: bool = True,
+                  facts: FactsByDate | None = None) -> Iterator[Snapshot]:
+    """:func:`snapshots` one at a time, for a caller that only adds them up (a county's snapshots
+    take some 1 KB a project held together).  Equal values read from the rows (dates, unit codes,
+    stages) are kept once: a list of them holds one object per distinct value."""
     if facts is not None and (unit is not None or ids is not None):
         raise ValueError("snapshots: facts are every project's")
     kinds = stage_kinds()
-    out: list[Snapshot] = []
+    same: dict[Any, Any] = {}
+    once = same.setdefault
     id_chunks: list[list[int] | None]
     if ids is None:
         id_chunks = [None]
@@ -215,7 +226,6 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
                 else {pid: p["next_on"] for pid, p in supervision.promises(conn, as_of, wanted).items()})
     # a light's color alone; None: a producing project whose 履约 check finds nothing has no light
     bare: dict[str | None, Light] = {None: NO_LIGHT, **{color: Light(color, ()) for color in (RED, YELLOW, GREEN)}}
-    append = out.append
     for chunk in id_chunks:
         if facts is not None:
             plans, done = facts.year_plans(as_of), facts.year_done(as_of)
@@ -231,10 +241,12 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
             if followup is not None and followup.__class__ is not date:
                 followup = _as_date(followup)
             kind = kinds.get(stage, "final")
-            snap = Snapshot(pid, code, name, unit_code, bool(key), int(planned), stage, kind, since, registered,
-                            followup, bool(leader),
-                            {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm})
-            append(snap)
+            snap = Snapshot(pid, code, name, once(unit_code, unit_code), bool(key), int(planned), once(stage, stage),
+                            kind, once(since, since), once(registered, registered), once(followup, followup),
+                            bool(leader),
+                            {"sign": once(p_sign, p_sign), "fund": once(p_fund, p_fund),
+                             "break_ground": once(p_bg, p_bg), "commission": once(p_comm, p_comm)}
+                            if p_sign or p_fund or p_bg or p_comm else {})  # no plan date: {} (the same to a reader)
             if pid in plans:
                 snap.year_plan_minor = plans[pid]
                 snap.year_done_minor = done.get(pid, 0)
@@ -242,13 +254,12 @@ def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: st
                 snap.problems = tuple((p["id"], p["text"], p["level"]) for p in escalated[pid])
             if pid in promised:
                 snap.promised_on = promised[pid]
-            if kind != "active":
-                if pid not in judged or not performance.producing(stage):
-                    continue
-                snap.performance = judged[pid]  # a producing project: its 履约 light
-            snap.light = (compute_light(snap, as_of, thresholds) if reasons
-                          else bare[light_color(snap, as_of, thresholds)])  # type: ignore[index]
-    return out
+            if kind == "active" or (pid in judged and performance.producing(stage)):
+                if kind != "active":
+                    snap.performance = judged[pid]  # a producing project: its 履约 light
+                snap.light = (compute_light(snap, as_of, thresholds) if reasons
+                              else bare[light_color(snap, as_of, thresholds)])  # type: ignore[index]
+            yield snap
 
 
 def _project_filter(q, column, unit: str | None, ids: list[int] | None):
