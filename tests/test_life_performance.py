@@ -147,3 +147,30 @@ def test_a_tampered_actual_fails_the_replay(cli):
     assert res.code == 7
     assert any(f["table"] == "performance" and f["field"] == "value" and f["code"] == a
                for f in res.json["failures"])
+
+
+def test_every_projects_check_binds_no_parameter_per_project(cli):
+    """Checking every project reads the year's actuals whole: a parameter per committed project would
+    pass PostgreSQL's 65,535 in a large county.  A chunk of ids still binds its ids."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from workflow import performance
+    from workflow.db import make_engine
+
+    a, b = county(cli)
+    engine = make_engine(cli.url_for())
+    bound: list[int] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, params, *rest: bound.append(
+                     len(params) if "FROM performance " in statement else 0))
+    with engine.connect() as conn:
+        every = performance.check(conn, 2025, date(2026, 3, 1))
+        ids = list(every)
+        assert len(ids) == 2  # both projects have commitments covering 2025
+        assert max(bound) <= 3  # the year and the date, whatever the number of projects
+        bound.clear()
+        assert performance.check(conn, 2025, date(2026, 3, 1), ids) == every  # the same answer by ids
+        assert max(bound) >= 2 + len(ids)
+    engine.dispose()

@@ -61,8 +61,11 @@ def check(conn: Connection, year: int, as_of: date, ids: Iterable[int] | None = 
     of_year = PF.c.year == year if ids is None else PF.c.year + 0 == year
     q = (select(PF.c.project_id, PF.c.kind, PF.c.value)
          .where(of_year, PF.c.effective_on <= as_of).order_by(PF.c.project_id, PF.c.event_seq))
-    for pid, kind, value in conn.execute(_ids(q, PF.c.project_id, list(committed))):
-        actual.setdefault(pid, {})[kind] = int(value)
+    # every project's: the year's actuals, not a parameter per committed project (PostgreSQL takes at
+    # most 65,535 in one statement)
+    for pid, kind, value in conn.execute(_ids(q, PF.c.project_id, None if ids is None else list(committed))):
+        if pid in committed:
+            actual.setdefault(pid, {})[kind] = int(value)
     out: dict[int, tuple] = {}
     for pid, kinds in committed.items():
         items = []
