@@ -314,3 +314,18 @@ def test_letter_wording_without_a_database():
     other = {**base, "problem": {**base["problem"], "owner_unit": "XH", "owner_unit_name": "新华镇"}}
     assert [len(g) for g in letters.groups([base, head, other])] == [2, 1]
     assert letters.salutation(head) == ("发改局：", "你单位")
+
+
+def test_a_closed_periods_notes_stand_as_issued(cli, county):
+    """A closed period's documents are issued: a note for it is refused (exit 3) and changes nothing, so
+    a reprint prints them as they were; after a reopen the note is taken."""
+    cli.admin("report", "close", "--period", "2026-B1", "--reason", "通报已印发", ok=True)
+    before = cli.admin("audit", "log", "--setup", json=True, ok=True).json["entries"]
+    refused = cli.admin("report", "note", "--period", "2026-B1", "--section", "practices", "后补的做法",
+                        lang="zh")
+    assert refused.code == 3 and "2026-B1 已关账" in refused.err and "reopen" in refused.err
+    assert cli.admin("audit", "log", "--setup", json=True, ok=True).json["entries"] == before
+    assert "后补的做法" not in cli("report", "bulletin", "--period", "2026-B1", lang="zh", ok=True).out
+    cli.admin("report", "reopen", "--period", "2026-B1", "--reason", "补充说明", ok=True)
+    cli.admin("report", "note", "--period", "2026-B1", "--section", "practices", "后补的做法", ok=True)
+    assert "后补的做法" in cli("report", "bulletin", "--period", "2026-B1", lang="zh", ok=True).out

@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock, supervision
 from workflow.access import ADMIN, require
-from workflow.errors import BadInput
+from workflow.closed import closed_periods
+from workflow.errors import BadInput, Refused
 from workflow.i18n import LABELS
 from workflow.lights import milestone_reached
 from workflow.periods import Period, Span, parse_span
@@ -65,6 +66,8 @@ def set_note(engine: Engine, actor: str, period: str, section: str, text: str | 
         raise BadInput("report_note_bad_character", char=bad)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "write a report note")
+        if p.label in closed_periods(conn):  # its documents are issued: a reprint prints them as they were
+            raise Refused("report_note_period_closed", [{"period": p.label}], label=p.label)
         entry = record(conn, actor, "report_note", {note_key(p, section): value or None}, p.start,
                        (reason or "").strip() or None)
     return {"period": p.label, "section": section, "text": value or None, "entry": entry["seq"]}
