@@ -28,6 +28,7 @@ from cli.options import (
     SortKey,
     Thresholds,
     group,
+    late_entry,
 )
 from workflow.catalogue import Message
 from workflow.errors import BadInput
@@ -55,17 +56,6 @@ def _amount(text: str):
     from workflow.money import parse_amount
 
     return parse_amount(text, lang=STATE.lang)
-
-
-def _late(late: bool, reason: str | None):
-    """The context a write runs in: a late entry (补录) for a closed period with --late --reason."""
-    from contextlib import nullcontext
-
-    if not late:
-        return nullcontext()
-    from workflow.closed import late as late_entry
-
-    return late_entry(reason)
 
 
 def _write_result(result, json: bool, message: Message | str) -> None:
@@ -327,7 +317,7 @@ def project_add(
     """Register a new project at the first stage (coordinator).  The same name and investor as a
     project not in a final stage is refused (exit 2) unless --allow-duplicate."""
     money = _amount(investment)  # in USD (4179万美元): valued at the registration year's rate (docs/money.md)
-    with _late(late, reason):
+    with late_entry(late, reason):
         result = STATE.service().add_project(
             name=name, investor=investor, industry=industry, investment_minor=money.amount_minor, unit=unit,
             origin=origin, category=category, key=key, plan=_plan(plan), on=_on(on),
@@ -389,6 +379,8 @@ def project_edit(
         help="Yearly investment plan (年度计划投资), CNY, e.g. 2026=8000万 (repeatable; 0 clears a year)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Change a project's fields or yearly investment plans; each change is a history event (coordinator)."""
@@ -410,7 +402,8 @@ def project_edit(
         changes["year_plan"] = parse_year_plans(year_plan, lang=STATE.lang)
     if not changes:
         raise BadInput("nothing_to_change_give")
-    STATE.service().edit_project(code, changes, on=_on(on), expect_version=expect_version)
+    with late_entry(late, reason):
+        STATE.service().edit_project(code, changes, on=_on(on), expect_version=expect_version)
     if json:
         emit_json(STATE.service(write=False).get_project(code))
     else:
@@ -518,7 +511,7 @@ def check_cmd(
     json: JsonFlag = False,
 ) -> None:
     """Record a screening-checklist result (coordinator)."""
-    with _late(late, reason):
+    with late_entry(late, reason):
         res = STATE.service().record_check(code, item, result, note=note, on=_on(on), expect_version=expect_version)
     _write_result(res, json, Message("check", code=code, item=item, result=result))
 
@@ -541,7 +534,7 @@ def doc_add(
     json: JsonFlag = False,
 ) -> None:
     """Record a document (coordinator), with its scan attached (--file)."""
-    with _late(late, reason):
+    with late_entry(late, reason):
         res = STATE.service().add_document(code, kind, number, on=_on(on), expect_version=expect_version,
                                            file=file)
     _write_result(res, json, Message("recorded", code=code, kind=kind, number=number))
@@ -657,7 +650,7 @@ def capital_add(
         return STATE.service().add_capital(code, money.amount_minor, money.currency, on=day, source=source,
                                            expect_version=expect_version, allow_duplicate=allow, confirm=sure)
 
-    with _late(late, reason):
+    with late_entry(late, reason):
         res = _asking_on_duplicate(json, allow_duplicate,
                                    lambda allow: _asking_if_implausible(json, confirm, lambda sure: write(allow, sure)))
 
@@ -710,7 +703,7 @@ def investment_add(
     entry asks on a terminal, else is refused (exit 2) unless --allow-duplicate."""
     money = _amount(amount)
     day = _on(on)
-    with _late(late, reason):
+    with late_entry(late, reason):
         res = _asking_on_duplicate(json, allow_duplicate, lambda allow: STATE.service().add_investment(
             code, money.amount_minor, money.currency, on=day, expect_version=expect_version,
             allow_duplicate=allow))
@@ -740,7 +733,7 @@ def followup_add(
     """Record a follow-up (coordinator, or a leader on their own project)."""
     from workflow.clock import parse_date
 
-    with _late(late, reason):
+    with late_entry(late, reason):
         res = STATE.service().add_followup(code, note, on=_on(on), contact=contact, next_step=next_step,
                                            next_on=parse_date(next_on, "--next-on"), expect_version=expect_version)
     _write_result(res, json, Message("follow_up_recorded", code=code))
@@ -840,7 +833,7 @@ def advance_cmd(
         if not confirm(Text(question), zh):
             say(Message("nothing_changed"))
             raise typer.Exit(2)
-    with _late(late, reason):
+    with late_entry(late, reason):
         res = STATE.service().advance(code, target, on=effective, reason=reason, expect_version=expect_version)
     if json:
         e = res.events[-1]
@@ -862,12 +855,15 @@ def reassign_cmd(
     code: str = typer.Argument(..., help="Project code."),
     role: str = typer.Argument(..., metavar="ROLE", help="lead_leader|first_responsible|team_member"),
     login: str = typer.Argument(..., help="The person taking the role."),
-    reason: str = typer.Option(None, "--reason", help="Why the assignment changes (required)."),
+    reason: str = typer.Option(None, "--reason", help="Why the assignment changes (required; with --late also why "
+                                                      "it comes after its period was closed)."),
     on: OnDate = None,
+    late: LateFlag = False,
     json: JsonFlag = False,
 ) -> None:
     """Assign or replace a project's leader explicitly, with a reason (admin)."""
-    res = STATE.service().reassign(code, role, login, reason=reason, on=_on(on))
+    with late_entry(late, reason):
+        res = STATE.service().reassign(code, role, login, reason=reason, on=_on(on))
     _write_result(res, json, _msg("role_now", code=res.project.code, role=_t(role), login=login))
 
 

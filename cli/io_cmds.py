@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from cli.context import STATE, emit_json, err, is_terminal, say
-from cli.options import JsonFlag, LateFlag, LateReason
+from cli.options import JsonFlag, LateFlag, LateReason, late_entry
 from workflow.catalogue import Message
 from workflow.clock import parse_date
 from workflow.errors import BadInput
@@ -73,12 +73,7 @@ def import_cmd(
     计划开工日期, 计划投产日期, 登记日期, 年度计划投资: YEAR=AMOUNT;YEAR=AMOUNT, e.g. 2026=8000万).
     Every cell is checked first; any problem refuses the whole
     file (exit 2) and every problem is listed with its line and column."""
-    if late:
-        from workflow.closed import late as late_entry
-
-        with late_entry(reason):  # one reason for the whole file
-            _import(file, dry_run, allow_duplicates, sheet, json)
-    else:
+    with late_entry(late, reason):  # one reason for the whole file
         _import(file, dry_run, allow_duplicates, sheet, json)
 
 

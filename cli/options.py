@@ -14,6 +14,7 @@ This module imports typer alone: every command module imports it, and ``pipeline
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,6 +96,16 @@ LateFlag = Annotated[bool, typer.Option(
 
 LateReason = Annotated[str | None, typer.Option(
     "--reason", help="Why (required with --late: why the entry comes after its period was closed).")]
+
+
+def late_entry(late: bool, reason: str | None) -> AbstractContextManager:
+    """The context a write runs in: with ``--late``, a late entry (补录) for a closed period with the
+    reason given (required; docs/lights-and-reports.md, "Closed periods")."""
+    if not late:
+        return nullcontext()
+    from workflow.closed import late as late_writes
+
+    return late_writes(reason)
 
 # --- lights ----------------------------------------------------------------------------------------------
 

@@ -8,7 +8,17 @@ from pathlib import Path
 import typer
 
 from cli.context import STATE, emit_json, say
-from cli.options import ExpectVersion, JsonFlag, OnDate, OutputFile, ReportFormat, group
+from cli.options import (
+    ExpectVersion,
+    JsonFlag,
+    LateFlag,
+    LateReason,
+    OnDate,
+    OutputFile,
+    ReportFormat,
+    group,
+    late_entry,
+)
 from cli.report_cmds import ReportAsOf, UnitCode, _check, _date, _stage_title, emit, report_app
 from cli.sections import Report, Section
 from workflow.catalogue import Message
@@ -29,12 +39,16 @@ def commitment_add(
     to_year: int = typer.Option(None, "--to", metavar="YEAR", help="The last year committed (default: open-ended)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a contract commitment (履约承诺) of a project (coordinator); a later one of the same kind
     replaces it for the years it covers."""
-    res = STATE.service().add_commitment(code, kind, per_year, from_year, to_year,
-                                         on=None if on is None else _date(on, "--on"), expect_version=expect_version)
+    with late_entry(late, reason):
+        res = STATE.service().add_commitment(code, kind, per_year, from_year, to_year,
+                                             on=None if on is None else _date(on, "--on"),
+                                             expect_version=expect_version)
     event = res.events[-1]
     if json:
         emit_json({"code": res.project.code, "version": res.project.version, "event": event})
@@ -53,12 +67,15 @@ def performance_add(
     kind: str = typer.Option(..., "--kind", metavar=KINDS, help="What the actual is of."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Record a yearly actual (履约实绩) of a project (coordinator); a later one of the same year and kind
     replaces it."""
-    res = STATE.service().add_performance(code, year, kind, value, on=None if on is None else _date(on, "--on"),
-                                          expect_version=expect_version)
+    with late_entry(late, reason):
+        res = STATE.service().add_performance(code, year, kind, value, on=None if on is None else _date(on, "--on"),
+                                              expect_version=expect_version)
     event = res.events[-1]
     if json:
         emit_json({"code": res.project.code, "version": res.project.version, "event": event})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import STATE, emit_json, is_terminal, say
-from cli.options import ExpectVersion, JsonFlag, OnDate, group
+from cli.options import ExpectVersion, JsonFlag, LateFlag, OnDate, group, late_entry
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 
@@ -33,9 +33,12 @@ def project_plan(
     yes: bool = typer.Option(False, "--yes", "-y", help="Record the plan (without it the plan is only shown)."),
     allow_past: bool = typer.Option(False, "--allow-past",
                                     help="Record a plan that cannot be met (a date before today); needs --reason."),
-    reason: str = typer.Option(None, "--reason", metavar="TEXT", help="Why a plan that cannot be met is recorded."),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT",
+                               help="Why a plan that cannot be met is recorded (with --late: why it comes after "
+                                    "its period was closed)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
     json: JsonFlag = False,
 ) -> None:
     """倒排工期: derive signing, capital and groundbreaking dates backwards from the target production
@@ -45,9 +48,10 @@ def project_plan(
 
     record = yes and not dry_run
     svc = STATE.service(write=record)
-    doc = svc.plan_project(code, parse_date(commission, "--commission"), template=template, replace=replace,
-                           dry_run=not record, on=parse_date(on, "--on") if on else None,
-                           expect_version=expect_version, allow_past=allow_past, reason=reason)
+    with late_entry(late and record, reason):
+        doc = svc.plan_project(code, parse_date(commission, "--commission"), template=template, replace=replace,
+                               dry_run=not record, on=parse_date(on, "--on") if on else None,
+                               expect_version=expect_version, allow_past=allow_past, reason=reason)
     dry_run = not record
     if doc["template_chosen"] == "default":
         say(Message("plan_default_template_used", industry=doc["industry"] or "-"), style="yellow")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import STATE, emit_json, say
-from cli.options import JsonFlag, OnDate, group
+from cli.options import JsonFlag, LateFlag, LateReason, OnDate, group, late_entry
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.text import visible
@@ -288,6 +288,8 @@ def _explain_table(doc: dict, lang: str) -> None:
 def rules_apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
     on: OnDate = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Fill every missing assignment from the rules in force on --on (admin; default today), dated that
@@ -296,7 +298,8 @@ def rules_apply(
     from workflow.values import day
 
     svc = STATE.service(write=not dry_run)
-    doc = svc.apply_rules(dry_run=dry_run, on=None if on is None else day(on, "--on"))
+    with late_entry(late and not dry_run, reason):
+        doc = svc.apply_rules(dry_run=dry_run, on=None if on is None else day(on, "--on"))
     if json:
         emit_json(doc)
         return

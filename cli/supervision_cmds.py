@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import STATE, emit_json, say
-from cli.options import JsonFlag, LetterFormat, OnDate, OutputDir, group
+from cli.options import JsonFlag, LateFlag, LateReason, LetterFormat, OnDate, OutputDir, group, late_entry
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 
@@ -59,16 +59,21 @@ def problem_add(
     source: str | None = typer.Option(None, "--source", metavar="meeting|instruction|inspection|light",
                                       help="Where it came from."),
     on: OnDate = None,
+    late: LateFlag = False,
+    reason: LateReason = None,
     json: JsonFlag = False,
 ) -> None:
     """Open a problem of a project with an owner unit and a deadline (coordinator, admin)."""
-    doc = STATE.service().add_problem(code, text, kind=kind, owner=owner, person=person, due=_day(due, "--due"),
-                                      source=source, on=_on(on))
+    with late_entry(late, reason):
+        doc = STATE.service().add_problem(code, text, kind=kind, owner=owner, person=person, due=_day(due, "--due"),
+                                          source=source, on=_on(on))
     emit_json(doc) if json else say(Message("problem_opened", code=code, id=doc['id']))
 
 
-def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: str | None = None) -> None:
-    doc = STATE.service().act_on_problem(problem, action, text, on=_on(on), to=_day(to, "--to"))
+def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: str | None = None, *,
+         late: bool = False, reason: str | None = None) -> None:
+    with late_entry(late, reason):
+        doc = STATE.service().act_on_problem(problem, action, text, on=_on(on), to=_day(to, "--to"))
     if json:
         emit_json(doc)
         return
@@ -80,34 +85,38 @@ def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: s
 @problem_app.command("update")
 def problem_update(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
                    text: str = typer.Argument(..., help="The progress (反馈)."),
-                   on: OnDate = None, json: JsonFlag = False) -> None:
+                   on: OnDate = None, late: LateFlag = False, reason: LateReason = None,
+                   json: JsonFlag = False) -> None:
     """Record progress on an open problem (反馈)."""
-    _act(problem, "update", text, on, json)
+    _act(problem, "update", text, on, json, late=late, reason=reason)
 
 
 @problem_app.command("extend")
 def problem_extend(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
                    to: str = typer.Option(..., "--to", metavar="YYYY-MM-DD", help="The new due date."),
-                   reason: str = typer.Option(..., "--reason", help="Why it is extended."),
-                   on: OnDate = None, json: JsonFlag = False) -> None:
+                   reason: str = typer.Option(..., "--reason", help="Why it is extended (with --late also why "
+                                                                    "it comes after its period was closed)."),
+                   on: OnDate = None, late: LateFlag = False, json: JsonFlag = False) -> None:
     """Move an open problem's due date later; only on or before the due date (after it: exit 3)."""
-    _act(problem, "extend", reason, on, json, to=to)
+    _act(problem, "extend", reason, on, json, to=to, late=late, reason=reason)
 
 
 @problem_app.command("close")
 def problem_close(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
                   resolution: str = typer.Option(..., "--resolution", help="How it was solved."),
-                  on: OnDate = None, json: JsonFlag = False) -> None:
+                  on: OnDate = None, late: LateFlag = False, reason: LateReason = None,
+                  json: JsonFlag = False) -> None:
     """Close a problem out (销号)."""
-    _act(problem, "close", resolution, on, json)
+    _act(problem, "close", resolution, on, json, late=late, reason=reason)
 
 
 @problem_app.command("reopen")
 def problem_reopen(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
-                   reason: str = typer.Option(..., "--reason", help="Why it goes back."),
-                   on: OnDate = None, json: JsonFlag = False) -> None:
+                   reason: str = typer.Option(..., "--reason", help="Why it goes back (with --late also why it "
+                                                                    "comes after its period was closed)."),
+                   on: OnDate = None, late: LateFlag = False, json: JsonFlag = False) -> None:
     """Send a closed problem back (退回重办); it keeps its due date unless extended."""
-    _act(problem, "reopen", reason, on, json)
+    _act(problem, "reopen", reason, on, json, late=late, reason=reason)
 
 
 @problem_app.command("show")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import STATE, emit_json, say
-from cli.options import JsonFlag, LateFlag
+from cli.options import JsonFlag, LateFlag, late_entry
 from workflow.catalogue import Message
 
 
@@ -21,11 +21,7 @@ def undo_cmd(
     """Take back your own latest entry on a project (everything one command recorded), if it was
     recorded within the undo window (default: today) and nothing was recorded on the project after it.
     An entry dated in a closed period is taken back only as a late entry (--late --reason)."""
-    from contextlib import nullcontext
-
-    from workflow.closed import late as late_entry
-
-    with late_entry(reason) if late else nullcontext():
+    with late_entry(late, reason):
         doc = STATE.service().undo(code, reason=reason)
     if json:
         emit_json(doc)

@@ -12,7 +12,7 @@ import typer
 
 from cli.commands import project_app
 from cli.context import STATE, emit_json, say
-from cli.options import ExpectVersion, JsonFlag, OnDate, OutputFile, ReportFormat
+from cli.options import ExpectVersion, JsonFlag, LateFlag, OnDate, OutputFile, ReportFormat, late_entry
 from cli.report_cmds import UnitCode, report_app
 from cli.schema_cmds import wf_app
 from workflow.catalogue import Message
@@ -133,15 +133,18 @@ def workflow_diff(
 @project_app.command("retire")
 def project_retire(
     code: str = typer.Argument(..., help="Project code."),
-    reason: str = typer.Option(None, "--reason", help="Why the project leaves the pipeline (required)."),
+    reason: str = typer.Option(None, "--reason", help="Why the project leaves the pipeline (required; with --late "
+                                                      "also why it comes after its period was closed)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
+    late: LateFlag = False,
     json: JsonFlag = False,
 ) -> None:
     """出库: move a running project to the final stage retired (admin or its lead leader)."""
     from workflow.clock import effective_date
 
-    res = STATE.service().retire(code, reason=reason, on=effective_date(on), expect_version=expect_version)
+    with late_entry(late, reason):
+        res = STATE.service().retire(code, reason=reason, on=effective_date(on), expect_version=expect_version)
     if json:
         emit_json({"code": res.project.code, "stage": res.project.stage, "version": res.project.version,
                    "event": res.events[-1]})

@@ -339,3 +339,47 @@ def test_a_closed_report_reprints_what_it_printed_before_the_close(cli, tmp_path
     assert cli("report", "bulletin", "--period", PERIOD, json=True, ok=True).json["closed"] is True
     different = [k for k in before if before[k] != after[k]]
     assert different == []
+
+
+def test_every_dated_entry_takes_late_where_its_refusal_says_so(cli):
+    """Each command that records an entry with --on is refused in a closed period with the advice
+    `--late --reason TEXT` (exit 3, nothing recorded) and takes that advice: the entry is recorded
+    with the late marker (补录)."""
+    import json as _json
+
+    code = signed_project(cli)
+    cli.admin("people", "add", "li", "--name", "李副县长", "--level", "county", "--title", "副县长", ok=True)
+    cli.admin("report", "close", "--period", PERIOD, "--reason", "一季度通报已发布", ok=True)
+    problem = None
+
+    writes = [
+        ("project", "edit", code, "--name", "翠宏山铁多金属矿二期", "--on", IN),
+        ("commitment", "add", code, "--kind", "tax", "--per-year", "300万", "--from", str(Y), "--on", IN),
+        ("performance", "add", code, "240万", "--year", str(Y - 1), "--kind", "tax", "--on", IN),
+        ("problem", "add", code, "用地指标未落实", "--kind", "land", "--owner", "XH", "--due", IN2, "--on", IN),
+    ]
+    for args in writes:
+        before = cli("history", code, json=True, ok=True).json
+        refused = cli(*args)
+        assert refused.code == 3 and "--late --reason" in refused.err, (args, refused.err)
+        assert cli("history", code, json=True, ok=True).json == before
+        assert cli(*args, "--late").code == 2  # --late needs its reason
+        cli(*args, "--late", "--reason", "补录一季度台账", ok=True)
+        last = cli("history", code, json=True, ok=True).json["events"][-1]
+        assert last["payload"]["late"] == {"period": PERIOD, "reason": "补录一季度台账"}, args
+        if args[0] == "problem":
+            problem = str(cli("problem", "list", json=True, ok=True).json["problems"][0]["id"])
+    assert problem is not None
+    for args in [("problem", "update", problem, "已协调国土部门", "--on", IN2),
+                 ("problem", "close", problem, "--resolution", "指标已落实", "--on", IN2)]:
+        refused = cli(*args)
+        assert refused.code == 3 and "--late --reason" in refused.err, (args, refused.err)
+        cli(*args, "--late", "--reason", "补录", ok=True)
+    # commands whose own --reason is required give it once: it is the late entry's reason too
+    refused = cli.admin("reassign", code, "lead_leader", "li", "--reason", "分工调整", "--on", IN2)
+    assert refused.code == 3 and "--late --reason" in refused.err
+    cli.admin("reassign", code, "lead_leader", "li", "--reason", "分工调整", "--on", IN2, "--late", ok=True)
+    last = cli("history", code, json=True, ok=True).json["events"][-1]
+    assert last["payload"]["late"]["reason"] == "分工调整"
+    assert _json.dumps(cli("report", "bulletin", "--period", OPEN, json=True, ok=True).json["adjustments"],
+                       ensure_ascii=False).count(PERIOD) >= 6  # every late entry is listed among the adjustments
