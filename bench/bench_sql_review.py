@@ -146,6 +146,8 @@ WITH reached AS (
          (SELECT a.person_login FROM assignment a JOIN person pe ON pe.login = a.person_login
            WHERE a.project_id = p.id AND a.role = 'lead_leader' AND a.assigned_on <= :d
              AND (a.ended_on IS NULL OR a.ended_on > :d) ORDER BY a.id DESC LIMIT 1) AS leader,
+         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
+                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS has_leader,
          EXISTS (SELECT 1 FROM problem pb WHERE pb.project_id = p.id AND pb.opened_on <= :d
                    AND COALESCE((SELECT a.action FROM problem_action a WHERE a.problem_id = pb.id
                                    AND a.effective_on <= :d AND a.action IN ('close', 'reopen')
@@ -178,7 +180,7 @@ SELECT id, code, name, unit, unit_name, key, stage, cons, prod, planned, leader,
       OR (stage = 'signed' AND in_stage > :signed_red)
       OR quiet > :followup_red
       OR (plan > 0 AND {behind_red})
-      OR (key AND leader IS NULL)
+      OR (key AND NOT has_leader)
       OR escalated THEN 'red'
     WHEN (plan_sign IS NOT NULL AND pos < 3 AND julianday(plan_sign) - julianday(:d) <= :due)
       OR (plan_fund IS NOT NULL AND pos < 4 AND julianday(plan_fund) - julianday(:d) <= :due)
