@@ -652,7 +652,7 @@ def draw_chart(chart: Chart, font: Path | None = None, index: int = 0, width: in
         if sum(rows) <= (CHART_MAX_HEIGHT - 500) * u or bar <= 12 * u:
             break
         bar *= 0.95
-    small = _face(path, index, round(min(34 * u, max(bar * 0.85, 18 * u))))  # the values
+    small = _face(path, index, round(min(34 * u, max(bar, 18 * u))))  # the values: digits fit in a bar
 
     # the values' axis: round ticks from 0 (or below) to past the longest bar and its label
     values = [v for _, vs in chart.series for v in vs if v is not None]
@@ -746,7 +746,7 @@ def draw_chart(chart: Chart, font: Path | None = None, index: int = 0, width: in
     draw.line([(zero, plot_top), (zero, plot_bottom)], fill=INK_INDEX, width=max(1, round(3 * u)))  # the axis
     if chart.reference is not None:
         x = x_of(chart.reference)
-        draw.line([(x, plot_top - pad), (x, plot_bottom)], fill=RED_INDEX, width=max(1, round(4 * u)))
+        draw.line([(x, plot_top), (x, plot_bottom)], fill=RED_INDEX, width=max(1, round(4 * u)))
     for x, y, anchor, text, ground in labels:  # the values last, over the lines on a halo of their ground
         draw.text((x, y), text, font=small, fill=INK_INDEX, anchor=anchor, stroke_width=max(1, round(3 * u)),
                   stroke_fill=ground)
