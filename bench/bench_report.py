@@ -26,7 +26,7 @@ Goal: ours within 1.5× of the baseline.
 
 A second row: the office's Word bulletin (`pipeline report bulletin --period YEAR --format docx`:
 the same figures plus the red and yellow lists, the evaluation's ranking, the summary paragraph, two
-matplotlib charts and the python-docx document) against the JSON bulletin (`--json`), both as whole
+charts drawn with Pillow and the python-docx document) against the JSON bulletin (`--json`), both as whole
 commands (start-up included) on the same county in the same run, run in turn; goal within 3×.
 The document is read back (python-docx) to check it holds the title and two images before anything
 is timed.

@@ -152,23 +152,88 @@ def _figures(engine, lang, font):  # noqa: F811
     return documents.chart_figures(b, e, lang, font)
 
 
-def test_charts_name_units_and_axes(engine):  # noqa: F811
-    from matplotlib import pyplot as plt
+TARGETS = {"units": [  # an evaluation with targets: completion by unit, a series per metric with a target
+    {"unit": "XH", "unit_name": "新华镇", "targets": [{"metric": "signed", "rate": 0.5},
+                                                    {"metric": "capital", "rate": 1.2}]},
+    {"unit": "KFQ", "unit_name": "经济开发区管理委员会", "targets": [{"metric": "signed", "rate": 1}]},
+    {"unit": "LS", "unit_name": "林业局", "targets": []}]}
+STAGES = {"totals": {"projects_by_stage": {"signed": 3, "lead": 5}}}
 
-    figures = _figures(engine, "zh", "Noto Sans CJK SC")
-    ax = figures[0][1].axes[0]
-    labels = [x.get_text() for x in ax.get_xticklabels()]
-    assert "新华镇" in labels and "XH" not in labels  # units by name
-    assert ax.get_ylabel() in ("完成率（%）", "到位资金（万元）") and ax.get_xlabel() == "单位"
-    assert figures[1][1].axes[0].get_ylabel() == "项目数（个）"
-    bare = _figures(engine, "zh", None)  # no CJK font: English labels, a Chinese name by its code
-    ax = bare[0][1].axes[0]
-    labels = [x.get_text() for x in ax.get_xticklabels()]
-    assert "XH" in labels and "新华镇" not in labels
-    assert ax.get_ylabel() in ("Completion rate (%)", "Capital in place (10k CNY)") and ax.get_xlabel() == "Unit"
-    assert bare[0][0].startswith("图1")  # the caption stays in the document's language
-    for _, fig in figures + bare:
-        plt.close(fig)
+
+def test_charts_name_units_and_axes(engine):  # noqa: F811
+    from cli.documents import chart_figures
+
+    font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"  # its path: never opened here
+    capital, stages = _figures(engine, "zh", font)  # no targets in the county: capital in place by unit
+    assert "新华镇" in capital.categories and "XH" not in capital.categories  # units by name
+    assert (capital.value_title, capital.category_title) == ("到位资金（万元）", "单位")
+    assert capital.caption == "图1 各单位累计到位资金（万元；本年度未设目标）" and capital.reference is None
+    assert capital.series[0][1][capital.categories.index("新华镇")] == 4000.0  # 10k CNY, the year to date
+    assert (stages.value_title, stages.category_title) == ("项目数（个）", "项目阶段")
+    assert stages.caption == "图2 项目阶段分布（个）"
+    assert stages.categories[:2] == ["意向在谈", "审核中"] and stages.series[0][1][0] == 1  # in the workflow's order
+    bare_capital, bare_stages = _figures(engine, "zh", None)  # no CJK font: English labels, a Chinese name by code
+    assert "XH" in bare_capital.categories and "新华镇" not in bare_capital.categories
+    assert (bare_capital.value_title, bare_capital.category_title) == ("Capital in place (10k CNY)", "Unit")
+    assert bare_capital.caption.startswith("图1") and bare_stages.caption.startswith("图2")  # the document's language
+    assert bare_stages.categories[:2] == ["Lead", "Under committee review"] and bare_stages.value_title == "Projects"
+
+    completion, _ = chart_figures(STAGES, TARGETS, "zh", font)
+    assert completion.categories == ["新华镇", "经济开发区管理委员会"]  # units without targets are not ranked
+    assert completion.series == [("签约项目数", [50.0, 100.0]), ("到位资金", [120.0, None])]  # no target: no bar
+    assert (completion.value_title, completion.reference, completion.suffix) == ("完成率（%）", 100.0, "%")
+    assert completion.caption == "图1 各单位目标完成情况（完成率，%）"
+    english, stages = chart_figures(STAGES, TARGETS, "en", None)
+    assert english.categories == ["XH", "KFQ"] and english.series[0][0] == "Projects signed"
+    assert english.caption == "Figure 1. Completion against target by unit (%)" and english.value_title == \
+        "Completion rate (%)"
+    assert stages.categories == ["Lead", "Contract signed"] and stages.series == [("", [5.0, 3.0])]
+
+
+def _drawn(png: bytes):
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    assert image.format == "PNG"
+    rgb = image.convert("RGB")
+    return rgb, {c for _, c in rgb.getcolors(1 << 16)}
+
+
+@pytest.mark.parametrize("with_font", [False, True])
+def test_chart_drawn_as_a_png_at_print_width_not_blank_and_within_its_margins(with_font):
+    from cli import documents
+    from cli.documents import CHART_MAX_HEIGHT, CHART_WIDTH, Chart, chart_figures, draw_chart
+
+    path = documents.find_cjk_font() if with_font else None
+    face = documents.cjk_face(path) if path is not None else None
+    if with_font and face is None:
+        pytest.skip("no CJK font on this machine (apt-get install fonts-noto-cjk)")
+    font, index = (path, face[0]) if face else (None, 0)
+    completion, stages = chart_figures(STAGES, TARGETS, "zh", font)
+    image, colours = _drawn(draw_chart(completion, font, index))
+    assert image.width == CHART_WIDTH and 300 < image.height <= CHART_MAX_HEIGHT
+    # white ground, grey text, the two series' colours, the red 100% line
+    assert {(255, 255, 255), (0x44, 0x72, 0xC4), (0xED, 0x7D, 0x31), (0xC0, 0x00, 0x00)} <= colours
+    assert len(colours) > 10  # antialiased text
+    image, colours = _drawn(draw_chart(stages, font, index))
+    assert image.width == CHART_WIDTH and (0x70, 0xAD, 0x47) in colours and (0xC0, 0x00, 0x00) not in colours
+
+    # 1 and 25 units, long names: the chart grows with them, within a page; nothing drawn at the edges
+    names = ["经济开发区管理委员会招商服务中心", "Xinhua Economic and Technological Development Zone Administration"]
+    heights = []
+    for n in (1, 25):
+        chart = Chart("图1", "完成率（%）", "单位", [names[i % 2] + str(i) for i in range(n)],
+                      [(s, [1000.0 * (i + 1) for i in range(n)]) for s in ("签约项目数", "到位资金", "实际利用外资")],
+                      reference=100.0, decimals=1, suffix="%")
+        image, _ = _drawn(draw_chart(chart, font, index))
+        heights.append(image.height)
+        edges = [image.crop(box) for box in ((0, 0, image.width, 8), (0, image.height - 8, image.width, image.height),
+                                             (0, 0, 8, image.height), (image.width - 8, 0, image.width, image.height))]
+        assert all(edge.getcolors() == [(edge.width * edge.height, (255, 255, 255))] for edge in edges)
+    assert heights[0] < heights[1] <= CHART_MAX_HEIGHT
 
 
 def test_chart_font_found_by_path_or_said_missing(engine, monkeypatch, capsys):  # noqa: F811
@@ -191,6 +256,35 @@ def test_chart_font_found_by_path_or_said_missing(engine, monkeypatch, capsys): 
     assert str(path) in err.replace("\n", "")
     if path.name == "NotoSansCJK-Regular.ttc":  # a collection: the Simplified Chinese face, not its first (JP)
         assert "Noto Sans CJK SC" in err and "CJK JP" not in err
+
+
+def test_chart_font_of_a_collection_is_its_simplified_chinese_face(tmp_path, monkeypatch, capsys):
+    from cli import documents
+
+    (tmp_path / "wqy-zenhei.ttc").write_bytes(b"not a font")
+    assert documents.cjk_face(tmp_path / "wqy-zenhei.ttc") is None  # unreadable: as if there were none
+    monkeypatch.setattr(documents, "find_cjk_font", lambda *a, **k: tmp_path / "wqy-zenhei.ttc")
+    charts = documents.make_charts(STAGES, TARGETS, "zh")
+    err = capsys.readouterr().err
+    assert len(charts) == 2 and ("no Chinese font found" in err or "未找到中文字体" in err)
+    monkeypatch.undo()
+    path = documents.find_cjk_font()
+    if path is None or path.suffix.lower() != ".ttc":
+        pytest.skip("no CJK font collection (.ttc) on this machine (apt-get install fonts-noto-cjk)")
+    from PIL import ImageFont
+
+    families = []
+    while True:
+        try:
+            families.append(ImageFont.truetype(str(path), 10, index=len(families)).getname()[0])
+        except OSError:
+            break
+    index, name = documents.cjk_face(path)
+    assert families[index] == name
+    if any(f.endswith((" SC", " CN")) for f in families):
+        assert name.endswith((" SC", " CN"))
+    else:
+        assert index == 0
 
 
 def test_find_cjk_font_scans_the_directories(tmp_path):

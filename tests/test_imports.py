@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("docx", "matplotlib", "openpyxl", "psycopg", "cryptography")  # optional, loaded by their commands
+HEAVY = ("docx", "PIL", "openpyxl", "psycopg", "cryptography")  # optional, loaded by their commands
 SECTION = "## Imports inside functions"
 
 
