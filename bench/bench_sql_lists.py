@@ -59,7 +59,8 @@ LOST = ("rejected", "withdrawn", "retired")
 CURRENCIES = ("CNY", "USD")
 PERFORMANCE_KINDS = ("output_value", "tax", "jobs", "land_intensity", "investment")
 CRITERIA_KEY = "reports.visit_criteria"
-DEFAULT_CRITERIA = (("建设进度", 30), ("投资强度", 25), ("科技含量与产业带动", 20), ("形象面貌", 15), ("要素保障与服务", 10))
+DEFAULT_CRITERIA = (("建设进度", 30), ("投资强度", 25), ("科技含量与产业带动", 20), ("形象面貌", 15),
+                    ("要素保障与服务", 10))
 PERFORMANCE_DEFAULTS = {"met_pct": 80, "report_days": 90}
 
 # --- the baseline: hand-written SQL -----------------------------------------------------------------
@@ -160,7 +161,7 @@ LATEST_COLS = """,
 
 # The first date each project reached construction and production (not by a resume from hold, not
 # undone by a correction: the next stage change after it is no correction), when inside the window.
-REACHED_CTE = """reached AS (
+REACHED_CTE = """reached AS MATERIALIZED (
   SELECT e.project_id AS pid, e.to_stage AS to_stage, min(e.effective_on) AS first_on
   FROM event e
   WHERE e.kind = 'transition' AND e.to_stage IN ('construction', 'production') AND e.from_stage <> 'on_hold'
@@ -169,6 +170,16 @@ REACHED_CTE = """reached AS (
   GROUP BY e.project_id, e.to_stage
   HAVING min(e.effective_on) BETWEEN :start AND :end
 ),"""
+
+# Capital and investment to :d by currency of the projects on the visit list.
+VISIT_MONEY_SQL = f"""
+WITH {REACHED_CTE[:-1]}
+SELECT 'capital', m.project_id, m.currency, sum(m.amount_minor) FROM capital_arrival m
+WHERE m.effective_on <= :d AND m.project_id IN (SELECT pid FROM reached) GROUP BY m.project_id, m.currency
+UNION ALL
+SELECT 'investment', m.project_id, m.currency, sum(m.amount_minor) FROM investment_completed m
+WHERE m.effective_on <= :d AND m.project_id IN (SELECT pid FROM reached) GROUP BY m.project_id, m.currency
+"""
 
 # Open problems on :d: the last close or reopen decides (none: open), the last extension the due date.
 PROBLEMS_SQL = """
@@ -203,21 +214,26 @@ FROM c LEFT JOIN r ON r.project_id = c.project_id AND r.kind = c.kind AND r.rn =
 WHERE c.rn = 1
 """
 
+# The flows of the comparison's five windows at once, per unit: a sum per window (``{sums}``) over the
+# rows of the windows' whole range.  First signings: into ``signed`` not from hold, not corrected.
 SIGNED_SQL = """
-SELECT p.unit_code, count(*), sum(p.planned_investment_minor) FROM
+SELECT p.unit_code, {sums} FROM
   (SELECT project_id, min(effective_on) AS first_on FROM event
     WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
       AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
                       AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
     GROUP BY project_id) s
   JOIN project p ON p.id = s.project_id
-WHERE s.first_on BETWEEN :start AND :end GROUP BY p.unit_code
+WHERE s.first_on BETWEEN :lo AND :hi GROUP BY p.unit_code
 """
+SIGNED_SUMS = ("sum(s.first_on BETWEEN :s{k} AND :e{k}), "
+               "sum(CASE WHEN s.first_on BETWEEN :s{k} AND :e{k} THEN p.planned_investment_minor ELSE 0 END)")
 
 MONEY_SQL = """
-SELECT p.unit_code, m.currency, sum(m.amount_minor) FROM {table} m JOIN project p ON p.id = m.project_id
-WHERE m.effective_on BETWEEN :start AND :end GROUP BY p.unit_code, m.currency
+SELECT p.unit_code, m.currency, {sums} FROM {table} m JOIN project p ON p.id = m.project_id
+WHERE m.effective_on BETWEEN :lo AND :hi AND m.currency IN ('CNY', 'USD') GROUP BY p.unit_code, m.currency
 """
+MONEY_SUMS = "sum(CASE WHEN m.effective_on BETWEEN :s{k} AND :e{k} THEN m.amount_minor ELSE 0 END)"
 
 MILESTONES = (("sign", "signing", "not signed", "签约", "尚未签约"),
               ("fund", "capital arrival", "no capital in place", "到资", "资金尚未到位"),
@@ -275,7 +291,8 @@ class Baseline:
     def problems(self, d: date, where: str = "", extra: dict | None = None) -> list[tuple]:
         """(id, project id, text, owner unit, due, level, days overdue) of every open problem on ``d``."""
         lad = self.lad
-        sql = f"SELECT id, project_id, text, owner_unit, due, {LEVEL}, MAX(late, 0) FROM ({PROBLEMS_SQL.format(where=where)}) ORDER BY id"
+        sql = (f"SELECT id, project_id, text, owner_unit, due, {LEVEL}, MAX(late, 0) "
+               f"FROM ({PROBLEMS_SQL.format(where=where)}) ORDER BY id")
         return self.q(sql, {"d": d.isoformat(), "top": lad.top_leader_days, "county": lad.county_leader_days,
                             "head": lad.unit_head_days, "remind": lad.remind_days, **(extra or {})}).all()
 
@@ -443,7 +460,8 @@ class Baseline:
     def leaders(self, w: dict) -> dict:
         d = _day(w["as_of"])
         rows = self.facts(d, ctes=LEAD_CTE, cols=", lead_login, lead_name, lead_title",
-                          outer="JOIN lead ON lead.pid = lit.id WHERE stage NOT IN ('rejected', 'withdrawn', 'retired')")
+                          outer="JOIN lead ON lead.pid = lit.id "
+                                "WHERE stage NOT IN ('rejected', 'withdrawn', 'retired')")
         escalated = self.escalated(self.problems(d))
         perf = self.performance(d)
         names = self.units()
@@ -476,14 +494,9 @@ class Baseline:
         escalated = self.escalated(self.problems(d))
         perf = self.performance(d)
         names = self.units()
-        money: dict[str, dict[int, dict[str, int]]] = {}
-        for label, table in (("capital", "capital_arrival"), ("investment", "investment_completed")):
-            money[label] = defaultdict(dict)
-            for pid, cur, total in self.q(
-                    f"WITH {REACHED_CTE[:-1]} SELECT m.project_id, m.currency, sum(m.amount_minor) FROM {table} m "
-                    "WHERE m.effective_on <= :d AND m.project_id IN (SELECT pid FROM reached) "
-                    "GROUP BY m.project_id, m.currency", {"d": d.isoformat(), **window}):
-                money[label][pid][cur] = int(total)
+        money: dict[str, dict[int, dict[str, int]]] = {"capital": defaultdict(dict), "investment": defaultdict(dict)}
+        for label, pid, cur, total in self.q(VISIT_MONEY_SQL, {"d": d.isoformat(), **window}):
+            money[label][pid][cur] = int(total)
         items = []
         for r in rows:
             color, _ = self.light(r, d, escalated, perf)
@@ -535,20 +548,25 @@ class Baseline:
         if self.q("SELECT 1 FROM project WHERE unit_code IS NULL LIMIT 1", {}).first():
             units.append((None, None))
         known = {code for code, _ in units}
-        figs: dict[str, dict] = {}
-        for name, (_, start, end) in windows["windows"].items():
-            per: dict = defaultdict(lambda: dict.fromkeys(("signed", "agreed", "capital", "foreign", "investment"), 0))
-            span = {"start": start, "end": end}
-            for unit, n, agreed in self.q(SIGNED_SQL, span):
-                per[unit]["signed"] += n
-                per[unit]["agreed"] += int(agreed)
-            for label, table in (("capital", "capital_arrival"), ("investment", "investment_completed")):
-                for unit, cur, total in self.q(MONEY_SQL.format(table=table), span):
-                    if label == "capital" and cur in ("CNY", "USD"):
-                        per[unit]["capital" if cur == "CNY" else "foreign"] += int(total)
-                    elif label == "investment" and cur == "CNY":
-                        per[unit]["investment"] += int(total)
-            figs[name] = per
+        names = list(windows["windows"])
+        params = {"lo": min(s for _, s, _ in windows["windows"].values()),
+                  "hi": max(e for _, _, e in windows["windows"].values())}
+        for k, (_, start, end) in enumerate(windows["windows"].values()):
+            params[f"s{k}"], params[f"e{k}"] = start, end
+        metrics = ("signed", "agreed", "capital", "foreign", "investment")
+        figs: dict[str, dict] = {n: defaultdict(lambda: dict.fromkeys(metrics, 0)) for n in names}
+        signed = SIGNED_SQL.format(sums=", ".join(SIGNED_SUMS.format(k=k) for k in range(len(names))))
+        for unit, *sums in self.q(signed, params):
+            for k, n in enumerate(names):
+                figs[n][unit]["signed"] += int(sums[2 * k])
+                figs[n][unit]["agreed"] += int(sums[2 * k + 1])
+        money_sums = ", ".join(MONEY_SUMS.format(k=k) for k in range(len(names)))
+        for table, by_currency in (("capital_arrival", {"CNY": "capital", "USD": "foreign"}),
+                                   ("investment_completed", {"CNY": "investment"})):
+            for unit, cur, *sums in self.q(MONEY_SQL.format(table=table, sums=money_sums), params):
+                if cur in by_currency:
+                    for k, n in enumerate(names):
+                        figs[n][unit][by_currency[cur]] += int(sums[k])
 
         def block(which) -> dict:
             f = {n: {m: sum(figs[n][u][m] for u in which if u in figs[n])
@@ -701,7 +719,8 @@ def substance(kind: str, doc: dict) -> dict[str, int]:
     if kind == "keyprojects":
         ps = doc["projects"]
         return {"projects": len(ps), "red_or_yellow": sum(p["light"] in ("red", "yellow") for p in ps),
-                "reasons": sum(len(p["reasons_detail"]) for p in ps), "leaders": sum(bool(p["lead_leader"]) for p in ps),
+                "reasons": sum(len(p["reasons_detail"]) for p in ps),
+                "leaders": sum(bool(p["lead_leader"]) for p in ps),
                 "followups": sum(bool(p["latest_followup"]) for p in ps),
                 "plans": sum(bool(p["year_plan"]["amount_minor"]) for p in ps),
                 "progress_lights": sum(p["progress_light"] in ("red", "yellow") for p in ps),
@@ -789,10 +808,9 @@ def _best(fn, repeat: int) -> float:
 
 
 def run(size: str, workdir: Path) -> list[dict]:
+    from bench.bench_office import period_for
     from workflow import clock
     from workflow.db import make_engine
-
-    from bench.bench_office import period_for
 
     n = SIZES[size]
     today = clock.today()
