@@ -22,8 +22,9 @@ demo county, against hand-written SQL for the same rows and figures, measured in
   plan, year to date, plan rate, progress light, latest follow-up, promised next step, every open
   problem (id, text, owner unit, due date, level, days overdue; most urgent first) and the totals.
   Leaders: each leader's projects not refused, withdrawn or retired, with stage, key flag, light and
-  reasons, worst first, and the counts of each color.  Visits: the projects that first reached
-  construction or production in the period (not by a resume from hold, not undone by a correction),
+  reasons, worst first, and the counts of each color.  Visits (the first signings, groundbreakings
+  and productions read in one pass over the history): the projects that first reached construction
+  or production in the period (not by a resume from hold, not undone by a correction),
   their stage and light on the as-of date, capital and investment to date by currency, lead leader,
   the totals, the comparison with the previous period, the year to date and the same windows a year
   earlier (first signings, agreed investment, capital in CNY and USD, investment; per unit and in
@@ -159,26 +160,72 @@ LATEST_COLS = """,
          (SELECT f.next_step FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d
             ORDER BY f.effective_on DESC, f.event_seq DESC LIMIT 1) AS next_step"""
 
-# The first date each project reached construction and production (not by a resume from hold, not
-# undone by a correction: the next stage change after it is no correction), when inside the window.
-REACHED_CTE = """reached AS MATERIALIZED (
-  SELECT e.project_id AS pid, e.to_stage AS to_stage, min(e.effective_on) AS first_on
-  FROM event e
-  WHERE e.kind = 'transition' AND e.to_stage IN ('construction', 'production') AND e.from_stage <> 'on_hold'
-    AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = e.project_id AND n.seq > e.seq
-                    AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
-  GROUP BY e.project_id, e.to_stage
-  HAVING min(e.effective_on) BETWEEN :start AND :end
-),"""
+# The first date each project was signed, reached construction and reached production (not from hold,
+# not undone by a correction: the next stage change after it is no correction), when it falls in
+# [:lo, :hi] (every window of the visit list and of its comparison), with the project's unit and planned
+# investment: one pass over the history for the visit list and the comparison's first signings.
+FIRSTS_SQL = """
+SELECT f.pid, f.to_stage, f.first_on, p.unit_code, p.planned_investment_minor FROM
+  (SELECT e.project_id AS pid, e.to_stage, min(e.effective_on) AS first_on FROM event e
+    WHERE e.kind = 'transition' AND e.to_stage IN ('signed', 'construction', 'production')
+      AND e.from_stage <> 'on_hold'
+      AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = e.project_id AND n.seq > e.seq
+                      AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
+    GROUP BY e.project_id, e.to_stage
+    HAVING min(e.effective_on) BETWEEN :lo AND :hi) f
+  JOIN project p ON p.id = f.pid
+"""
 
-# Capital and investment to :d by currency of the projects on the visit list.
-VISIT_MONEY_SQL = f"""
-WITH {REACHED_CTE[:-1]}
+# Capital and investment to :d by currency of the projects on the visit list (:ids, a JSON array).
+VISIT_MONEY_SQL = """
 SELECT 'capital', m.project_id, m.currency, sum(m.amount_minor) FROM capital_arrival m
-WHERE m.effective_on <= :d AND m.project_id IN (SELECT pid FROM reached) GROUP BY m.project_id, m.currency
+WHERE m.effective_on <= :d AND m.project_id IN (SELECT value FROM json_each(:ids)) GROUP BY m.project_id, m.currency
 UNION ALL
 SELECT 'investment', m.project_id, m.currency, sum(m.amount_minor) FROM investment_completed m
-WHERE m.effective_on <= :d AND m.project_id IN (SELECT pid FROM reached) GROUP BY m.project_id, m.currency
+WHERE m.effective_on <= :d AND m.project_id IN (SELECT value FROM json_each(:ids)) GROUP BY m.project_id, m.currency
+"""
+
+# Open problems on :d: the last close or reopen decides (none: open), the last extension the due date.
+PROBLEMS_SQL = """
+SELECT id, project_id, text, owner_unit, due,
+       CAST(julianday(:d) - julianday(due) AS INTEGER) AS late
+FROM (SELECT pb.id, pb.project_id, pb.text, pb.owner_unit,
+             COALESCE((SELECT a.due_on FROM problem_action a WHERE a.problem_id = pb.id AND a.effective_on <= :d
+                         AND a.action = 'extend' ORDER BY a.event_seq DESC LIMIT 1), pb.due_on) AS due
+      FROM problem pb
+      WHERE pb.opened_on <= :d {where}
+        AND COALESCE((SELECT a.action FROM problem_action a WHERE a.problem_id = pb.id AND a.effective_on <= :d
+                        AND a.action IN ('close', 'reopen') ORDER BY a.event_seq DESC LIMIT 1), 'reopen') = 'reopen')
+"""
+LEVEL = """CASE WHEN late > :top THEN 5 WHEN late > :county THEN 4 WHEN late > :head THEN 3 WHEN late > 0 THEN 2
+                WHEN -late <= :remind THEN 1 ELSE 0 END"""
+
+# The 履约 check of :py: per project and kind the newest commitment covering the year recorded by :d, the
+# newest actual of the year recorded by :d, and its status.
+PERFORMANCE_SQL = """
+WITH c AS (
+  SELECT project_id, kind, per_year,
+         row_number() OVER (PARTITION BY project_id, kind ORDER BY event_seq DESC) AS rn
+  FROM commitment WHERE from_year <= :py AND (to_year IS NULL OR to_year >= :py) AND effective_on <= :d
+), r AS (
+  SELECT project_id, kind, value, row_number() OVER (PARTITION BY project_id, kind ORDER BY event_seq DESC) AS rn
+  FROM performance WHERE year = :py AND effective_on <= :d
+)
+SELECT c.project_id, c.kind, c.per_year, r.value,
+       CASE WHEN r.value IS NOT NULL THEN (CASE WHEN r.value * 100 >= c.per_year * :pct THEN 'met' ELSE 'below' END)
+            WHEN :d > :deadline THEN 'no_report' ELSE 'due' END
+FROM c LEFT JOIN r ON r.project_id = c.project_id AND r.kind = c.kind AND r.rn = 1
+WHERE c.rn = 1
+"""
+
+# The money flows of the comparison's five windows at once, per unit: a sum per window (``{sums}``)
+# over the rows of the windows' whole range.
+MONEY_SQL = """
+SELECT 'capital', m.project_id, m.currency, sum(m.amount_minor) FROM capital_arrival m
+WHERE m.effective_on <= :d AND m.project_id IN (SELECT value FROM json_each(:ids)) GROUP BY m.project_id, m.currency
+UNION ALL
+SELECT 'investment', m.project_id, m.currency, sum(m.amount_minor) FROM investment_completed m
+WHERE m.effective_on <= :d AND m.project_id IN (SELECT value FROM json_each(:ids)) GROUP BY m.project_id, m.currency
 """
 
 # Open problems on :d: the last close or reopen decides (none: open), the last extension the due date.
@@ -485,22 +532,28 @@ class Baseline:
         from workflow.settings import in_force
 
         d = _day(w["as_of"])
-        window = {"start": w["start"], "end": min(w["end"], w["as_of"])}
-        cols = (", lead_login, lead_name, lead_title, "
-                "(SELECT first_on FROM reached WHERE pid = lit.id AND to_stage = 'construction'), "
-                "(SELECT first_on FROM reached WHERE pid = lit.id AND to_stage = 'production')")
-        rows = self.facts(d, ctes=REACHED_CTE + LEAD_CTE, where="AND p.id IN (SELECT pid FROM reached)", cols=cols,
-                          outer="LEFT JOIN lead ON lead.pid = lit.id", extra=window)
+        start, end = w["start"], min(w["end"], w["as_of"])
+        spans = [(start, end), *((s, e) for _, s, e in windows["windows"].values())]
+        firsts = self.q(FIRSTS_SQL, {"lo": min(s for s, _ in spans), "hi": max(e for _, e in spans)}).all()
+        reached: dict[int, dict[str, str]] = defaultdict(dict)
+        for pid, stage, first_on, _, _ in firsts:
+            if stage != "signed" and start <= _iso(first_on) <= end:
+                reached[pid][stage] = _iso(first_on)
+        ids = json.dumps(sorted(reached))
+        rows = self.facts(d, ctes=LEAD_CTE, where="AND p.id IN (SELECT value FROM json_each(:ids))",
+                          cols=", lead_login, lead_name, lead_title", outer="LEFT JOIN lead ON lead.pid = lit.id",
+                          extra={"ids": ids})
         escalated = self.escalated(self.problems(d))
         perf = self.performance(d)
         names = self.units()
         money: dict[str, dict[int, dict[str, int]]] = {"capital": defaultdict(dict), "investment": defaultdict(dict)}
-        for label, pid, cur, total in self.q(VISIT_MONEY_SQL, {"d": d.isoformat(), **window}):
+        for label, pid, cur, total in self.q(VISIT_MONEY_SQL, {"d": d.isoformat(), "ids": ids}):
             money[label][pid][cur] = int(total)
         items = []
         for r in rows:
             color, _ = self.light(r, d, escalated, perf)
-            login, leader_name, title, cons, prod = r[32:37]
+            login, leader_name, title = r[32:35]
+            cons, prod = reached[r[0]].get("construction"), reached[r[0]].get("production")
             items.append({
                 "code": r[1], "name": r[2], "unit": r[3], "unit_name": names.get(r[3]), "key": bool(r[4]),
                 "stage": r[6], "construction_on": _iso(cons), "production_on": _iso(prod),
@@ -526,7 +579,8 @@ class Baseline:
                   "capital_in_place": total("capital_in_place"), "investment_completed": total("investment_completed")}
         doc = {"report": "visits", **w, "unit": None, "totals": totals, "projects": items}
         if windows:
-            doc["comparison"] = self.comparison(windows, windows["year"])
+            doc["comparison"] = self.comparison(windows, windows["year"],
+                                                [(f[2], f[3], f[4]) for f in firsts if f[1] == "signed"])
         rates: dict[str, str] = {}
         prefix = f"rates.{d.year}."
         for key, (value, _, _) in in_force(self.conn, date(9999, 12, 31), "rates.").items():
@@ -542,8 +596,9 @@ class Baseline:
         doc["criteria"] = [{"name": n, "weight": x} for n, x in criteria]
         return doc
 
-    def comparison(self, windows: dict, year: int) -> dict:
-        """The flows of each window per unit and in total, and the changes (环比, 同比)."""
+    def comparison(self, windows: dict, year: int, signings: list[tuple]) -> dict:
+        """The flows of each window per unit and in total, and the changes (环比, 同比); ``signings``: the
+        (first signing date, unit, planned investment) of the projects first signed in the windows' range."""
         units = [tuple(u) for u in self.q("SELECT code, name FROM unit ORDER BY code", {})]
         if self.q("SELECT 1 FROM project WHERE unit_code IS NULL LIMIT 1", {}).first():
             units.append((None, None))
@@ -555,11 +610,12 @@ class Baseline:
             params[f"s{k}"], params[f"e{k}"] = start, end
         metrics = ("signed", "agreed", "capital", "foreign", "investment")
         figs: dict[str, dict] = {n: defaultdict(lambda: dict.fromkeys(metrics, 0)) for n in names}
-        signed = SIGNED_SQL.format(sums=", ".join(SIGNED_SUMS.format(k=k) for k in range(len(names))))
-        for unit, *sums in self.q(signed, params):
-            for k, n in enumerate(names):
-                figs[n][unit]["signed"] += int(sums[2 * k])
-                figs[n][unit]["agreed"] += int(sums[2 * k + 1])
+        for first_on, unit, planned in signings:
+            on = _iso(first_on)
+            for n, (_, start, end) in windows["windows"].items():
+                if start <= on <= end:
+                    figs[n][unit]["signed"] += 1
+                    figs[n][unit]["agreed"] += int(planned)
         money_sums = ", ".join(MONEY_SUMS.format(k=k) for k in range(len(names)))
         for table, by_currency in (("capital_arrival", {"CNY": "capital", "USD": "foreign"}),
                                    ("investment_completed", {"CNY": "investment"})):
