@@ -175,7 +175,7 @@ snap AS MATERIALIZED (
          julianday(:d) - julianday(COALESCE(fu, registered_on)) AS quiet,
          CASE stage {positions} ELSE NULL END AS pos
   FROM snap
-), colored AS (
+), colored AS MATERIALIZED (
   SELECT *,
     {milestone_columns},
     CASE WHEN pos IS NULL OR stage <> 'screening' THEN NULL WHEN in_stage > :screening_red THEN 'red'
