@@ -112,3 +112,19 @@ def test_a_vacuous_comparison_is_refused():
     dispatched = {**empty, "totals": {"red": 0, "yellow": 0}}
     with pytest.raises(AssertionError, match="vacuous"):
         m.check_not_vacuous(empty, dispatched)
+
+
+@pytest.mark.parametrize("label", ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1"])
+def test_the_quarters_windows_are_the_reports(label):
+    """The baseline's dates of a quarter and of its comparison's windows (a leap year's 29 February
+    included) are those the reports use, for a quarter ended and one in progress."""
+    from bench import bench_sql_warnings as m
+    from workflow.reports.compare import windows
+    from workflow.reports.windows import make_window
+
+    for today in (date(2025, 12, 31), m.quarter(label, date(2099, 1, 1))[0] + (date(2024, 2, 29) - date(2024, 1, 1))):
+        w = make_window(label, today=today)
+        start, end, as_of = m.quarter(label, today)
+        assert (start, end, as_of) == (w.start, w.period.end, w.as_of)
+        ours = {n: (x.period.label, x.start, x.end) for n, x in windows(w).items()}
+        assert m.windows(label, start, as_of) == ours
