@@ -362,7 +362,8 @@ snap AS MATERIALIZED (
          julianday(:d) - julianday(COALESCE(fu, registered_on)) AS quiet,
          CASE stage WHEN 'lead' THEN 0 WHEN 'screening' THEN 1 WHEN 'approved' THEN 2 WHEN 'signed' THEN 3
                     WHEN 'funding' THEN 4 WHEN 'construction' THEN 5 ELSE NULL END AS pos,
-         CASE WHEN stage IN ('rejected', 'withdrawn') OR NOT (plan > 0 OR planned_start OR started_in_year) THEN NULL
+         CASE WHEN stage IN ('rejected', 'withdrawn', 'retired')
+                   OR NOT (plan > 0 OR planned_start OR started_in_year) THEN NULL
               WHEN prod >= :ystart THEN 'completed'
               WHEN cons IS NULL AND prod IS NULL THEN 'preparatory'
               WHEN COALESCE(cons, prod) >= :ystart THEN 'new'
@@ -393,8 +394,8 @@ snap AS MATERIALIZED (
   FROM lit
 )
 SELECT unit, stage, category, count(*),
-       sum(CASE WHEN key AND stage NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END),
-       sum(CASE WHEN planned >= 10000000000 AND stage NOT IN ('rejected', 'withdrawn') THEN 1 ELSE 0 END),
+       sum(CASE WHEN key AND stage NOT IN ('rejected', 'withdrawn', 'retired') THEN 1 ELSE 0 END),
+       sum(CASE WHEN planned >= 10000000000 AND stage NOT IN ('rejected', 'withdrawn', 'retired') THEN 1 ELSE 0 END),
        sum(light = 'red'), sum(light = 'yellow'),
        sum(plan > 0), sum(plan), sum(done), sum(planned_start), sum(planned_start AND started),
        sum(started_in_year)
