@@ -424,18 +424,26 @@ def test_people_edit_and_deactivate(cli):
 
 
 def test_json_is_written_a_piece_at_a_time_and_equals_one_dump(capsys):
-    """``--json`` output is encoded and written in pieces (a large report is not held twice), and is the
-    very text one ``json.dumps`` gives, with terminal-active characters escaped."""
+    """``--json`` output is encoded and written in pieces (a large report is not held twice) and reads
+    back as the value one ``json.dumps`` gives: objects indented, each list item on a line of its own,
+    terminal-active characters escaped."""
     import json
     from datetime import date
 
     from cli.context import _json_default, emit_json
-    from workflow.text import json_safe
 
-    doc = {"projects": [{"code": f"P-{i:04d}", "name": "甲\x85乙\u202e丙" * 40, "on": date(2026, 1, 2)}
+    doc = {"report": "x", "totals": {"red": 1, None: 2, 3: [], "empty": {}}, "units": ["a", "b"],
+           "projects": [{"code": f"P-{i:04d}", "name": "甲\x85乙\u202e丙" * 40, "on": date(2026, 1, 2)}
                         for i in range(3000)]}
     emit_json(doc)
     out = capsys.readouterr().out
     assert len(out) > 1 << 17  # more than one piece
-    assert out == json_safe(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)) + "\n"
+    assert json.loads(out) == json.loads(json.dumps(doc, ensure_ascii=False, default=_json_default))
     assert "\x85" not in out and "\u202e" not in out
+    lines = out.splitlines()
+    assert lines[:8] == ['{', '  "report": "x",', '  "totals": {', '    "red": 1,', '    "null": 2,', '    "3": [],',
+                         '    "empty": {}', '  },']
+    assert lines[8:12] == ['  "units": [', '    "a",', '    "b"', '  ],']
+    assert lines[12] == '  "projects": [' and len(lines) == 13 + 3000 + 2  # a project a line
+    assert lines[13].startswith('    {"code": "P-0000", "name": ')
+    assert lines[-2:] == ['  ]', '}']
