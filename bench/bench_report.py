@@ -53,6 +53,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.common import PIPELINE, init_db, row, time_command
+from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, STATE_COLUMNS
 
 NAME = "report"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -319,31 +320,12 @@ def _stage_on(steps: list[tuple[date, str, dict]], on: date) -> str:
 # ``snap`` is MATERIALIZED: SQLite would otherwise inline it into ``lit`` and ``colored`` and evaluate
 # the correlated look-ups of the stage as of the date again at every reference to ``stage``.
 SNAPSHOT_SQL = """
-WITH plans AS (
-  SELECT y.project_id AS pid, y.amount_minor AS plan FROM year_plan y
-  JOIN (SELECT project_id, max(event_seq) AS seq FROM year_plan WHERE year = :year AND effective_on <= :d
-         GROUP BY project_id) n ON n.project_id = y.project_id AND n.seq = y.event_seq
-  WHERE y.amount_minor <> 0
-), done AS (
-  SELECT project_id AS pid, sum(amount_minor) AS done FROM investment_completed
-  WHERE currency = 'CNY' AND effective_on BETWEEN :ystart AND :d GROUP BY project_id
-), {reached_cte}
+WITH """ + PLANS_DONE_CTES + """
+, {reached_cte}
 snap AS MATERIALIZED (
   SELECT p.unit_code AS unit, p.key AS key, p.planned_investment_minor AS planned,
          p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission, p.registered_on,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.to_stage FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage END AS stage,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.effective_on FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage_since END AS since,
-         CASE WHEN p.last_followup_on > :d THEN
-              (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
-              ELSE p.last_followup_on END AS fu,
-         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
-                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader,
+""" + STATE_COLUMNS + """
          EXISTS (SELECT 1 FROM problem pb WHERE pb.project_id = p.id AND pb.opened_on <= :d
                    AND COALESCE((SELECT a.action FROM problem_action a WHERE a.problem_id = pb.id
                                    AND a.effective_on <= :d AND a.action IN ('close', 'reopen')
@@ -351,8 +333,7 @@ snap AS MATERIALIZED (
                    AND julianday(:d) - julianday(COALESCE((SELECT a.due_on FROM problem_action a
                                    WHERE a.problem_id = pb.id AND a.effective_on <= :d AND a.action = 'extend'
                                  ORDER BY a.event_seq DESC LIMIT 1), pb.due_on)) > :problem_late) AS escalated,
-         (SELECT f.next_on FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d
-            ORDER BY f.effective_on DESC, f.event_seq DESC LIMIT 1) AS promised,
+""" + PROMISED_COLUMN + """
          COALESCE(pl.plan, 0) AS plan, CASE WHEN pl.plan IS NULL THEN 0 ELSE COALESCE(dn.done, 0) END AS done,
          {reached_cols}
   FROM project p LEFT JOIN plans pl ON pl.pid = p.id LEFT JOIN done dn ON dn.pid = p.id {reached_join}
@@ -426,11 +407,8 @@ BEHIND_RATIO = "(100 * MAX(done, 0) * :pden < {limit} * plan * :pnum)"
 
 SIGNED_SQL = """
 SELECT p.unit_code, count(*), sum(p.planned_investment_minor) FROM
-  (SELECT project_id, min(effective_on) AS first_on FROM event
-    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
-      AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
-                      AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
-    GROUP BY project_id) s
+  """ + FIRST_SIGNINGS + """
+ s
   JOIN project p ON p.id = s.project_id
 WHERE s.first_on BETWEEN :start AND :end GROUP BY p.unit_code
 """

@@ -52,6 +52,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.common import demo_county, init_db, row
+from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, STATE_COLUMNS
 
 NAME = "sql_lists"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -70,33 +71,13 @@ PERFORMANCE_DEFAULTS = {"met_pct": 80, "report_days": 90}
 # decided: a color (NULL: the rule does not fire) and the figure its words need.  ``snap`` is
 # MATERIALIZED so the correlated look-ups are evaluated once per project.
 FACTS_SQL = """
-WITH plans AS (
-  SELECT y.project_id AS pid, y.amount_minor AS plan FROM year_plan y
-  JOIN (SELECT project_id, max(event_seq) AS seq FROM year_plan WHERE year = :year AND effective_on <= :d
-         GROUP BY project_id) n ON n.project_id = y.project_id AND n.seq = y.event_seq
-  WHERE y.amount_minor <> 0
-), done AS (
-  SELECT project_id AS pid, sum(amount_minor) AS done FROM investment_completed
-  WHERE currency = 'CNY' AND effective_on BETWEEN :ystart AND :d GROUP BY project_id
-), {ctes}
+WITH """ + PLANS_DONE_CTES + """
+, {ctes}
 snap AS MATERIALIZED (
   SELECT p.id, p.code, p.name, p.unit_code AS unit, p.key AS key, p.planned_investment_minor AS planned,
          p.registered_on, p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.to_stage FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage END AS stage,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.effective_on FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage_since END AS since,
-         CASE WHEN p.last_followup_on > :d THEN
-              (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
-              ELSE p.last_followup_on END AS fu,
-         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
-                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader,
-         (SELECT f.next_on FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d
-            ORDER BY f.effective_on DESC, f.event_seq DESC LIMIT 1) AS promised,
+""" + STATE_COLUMNS + """
+""" + PROMISED_COLUMN + """
          COALESCE(pl.plan, 0) AS plan, CASE WHEN pl.plan IS NULL THEN 0 ELSE COALESCE(dn.done, 0) END AS done
          {snap_cols}
   FROM project p LEFT JOIN plans pl ON pl.pid = p.id LEFT JOIN done dn ON dn.pid = p.id
@@ -218,58 +199,12 @@ FROM c LEFT JOIN r ON r.project_id = c.project_id AND r.kind = c.kind AND r.rn =
 WHERE c.rn = 1
 """
 
-# The money flows of the comparison's five windows at once, per unit: a sum per window (``{sums}``)
-# over the rows of the windows' whole range.
-MONEY_SQL = """
-SELECT 'capital', m.project_id, m.currency, sum(m.amount_minor) FROM capital_arrival m
-WHERE m.effective_on <= :d AND m.project_id IN (SELECT value FROM json_each(:ids)) GROUP BY m.project_id, m.currency
-UNION ALL
-SELECT 'investment', m.project_id, m.currency, sum(m.amount_minor) FROM investment_completed m
-WHERE m.effective_on <= :d AND m.project_id IN (SELECT value FROM json_each(:ids)) GROUP BY m.project_id, m.currency
-"""
-
-# Open problems on :d: the last close or reopen decides (none: open), the last extension the due date.
-PROBLEMS_SQL = """
-SELECT id, project_id, text, owner_unit, due,
-       CAST(julianday(:d) - julianday(due) AS INTEGER) AS late
-FROM (SELECT pb.id, pb.project_id, pb.text, pb.owner_unit,
-             COALESCE((SELECT a.due_on FROM problem_action a WHERE a.problem_id = pb.id AND a.effective_on <= :d
-                         AND a.action = 'extend' ORDER BY a.event_seq DESC LIMIT 1), pb.due_on) AS due
-      FROM problem pb
-      WHERE pb.opened_on <= :d {where}
-        AND COALESCE((SELECT a.action FROM problem_action a WHERE a.problem_id = pb.id AND a.effective_on <= :d
-                        AND a.action IN ('close', 'reopen') ORDER BY a.event_seq DESC LIMIT 1), 'reopen') = 'reopen')
-"""
-LEVEL = """CASE WHEN late > :top THEN 5 WHEN late > :county THEN 4 WHEN late > :head THEN 3 WHEN late > 0 THEN 2
-                WHEN -late <= :remind THEN 1 ELSE 0 END"""
-
-# The 履约 check of :py: per project and kind the newest commitment covering the year recorded by :d, the
-# newest actual of the year recorded by :d, and its status.
-PERFORMANCE_SQL = """
-WITH c AS (
-  SELECT project_id, kind, per_year,
-         row_number() OVER (PARTITION BY project_id, kind ORDER BY event_seq DESC) AS rn
-  FROM commitment WHERE from_year <= :py AND (to_year IS NULL OR to_year >= :py) AND effective_on <= :d
-), r AS (
-  SELECT project_id, kind, value, row_number() OVER (PARTITION BY project_id, kind ORDER BY event_seq DESC) AS rn
-  FROM performance WHERE year = :py AND effective_on <= :d
-)
-SELECT c.project_id, c.kind, c.per_year, r.value,
-       CASE WHEN r.value IS NOT NULL THEN (CASE WHEN r.value * 100 >= c.per_year * :pct THEN 'met' ELSE 'below' END)
-            WHEN :d > :deadline THEN 'no_report' ELSE 'due' END
-FROM c LEFT JOIN r ON r.project_id = c.project_id AND r.kind = c.kind AND r.rn = 1
-WHERE c.rn = 1
-"""
-
 # The flows of the comparison's five windows at once, per unit: a sum per window (``{sums}``) over the
 # rows of the windows' whole range.  First signings: into ``signed`` not from hold, not corrected.
 SIGNED_SQL = """
 SELECT p.unit_code, {sums} FROM
-  (SELECT project_id, min(effective_on) AS first_on FROM event
-    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
-      AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
-                      AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
-    GROUP BY project_id) s
+  """ + FIRST_SIGNINGS + """
+ s
   JOIN project p ON p.id = s.project_id
 WHERE s.first_on BETWEEN :lo AND :hi GROUP BY p.unit_code
 """

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import demo_county, row
+from bench.sqlparts import PROMISED_COLUMN
 
 NAME = "sql_review"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -155,8 +156,7 @@ WITH reached AS (
                    AND julianday(:d) - julianday(COALESCE((SELECT a.due_on FROM problem_action a
                                    WHERE a.problem_id = pb.id AND a.effective_on <= :d AND a.action = 'extend'
                                  ORDER BY a.event_seq DESC LIMIT 1), pb.due_on)) > :problem_late) AS escalated,
-         (SELECT f.next_on FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d
-            ORDER BY f.effective_on DESC, f.event_seq DESC LIMIT 1) AS promised,
+""" + PROMISED_COLUMN + """
          COALESCE(pl.plan, 0) AS plan, CASE WHEN pl.plan IS NULL THEN 0 ELSE COALESCE(dn.done, 0) END AS done,
          pf.below AS perf_below, pf.no_report AS perf_no_report
   FROM picked k JOIN project p ON p.id = k.pid LEFT JOIN unit u ON u.code = p.unit_code

@@ -69,6 +69,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.common import demo_county, row
+from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, STATE_COLUMNS
 
 NAME = "sql_warnings"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -135,35 +136,15 @@ commits AS (
 )"""
 
 LIGHTS_SQL = """
-WITH plans AS (
-  SELECT y.project_id AS pid, y.amount_minor AS plan FROM year_plan y
-  JOIN (SELECT project_id, max(event_seq) AS seq FROM year_plan WHERE year = :year AND effective_on <= :d
-         GROUP BY project_id) n ON n.project_id = y.project_id AND n.seq = y.event_seq
-  WHERE y.amount_minor <> 0
-), done AS (
-  SELECT project_id AS pid, sum(amount_minor) AS done FROM investment_completed
-  WHERE currency = 'CNY' AND effective_on BETWEEN :ystart AND :d GROUP BY project_id
-), {problems_cte}, esc AS (
+WITH """ + PLANS_DONE_CTES + """
+, {problems_cte}, esc AS (
   SELECT pid, count(*) AS n FROM leveled WHERE open AND level >= :red_level GROUP BY pid
 ), {perf_cte}, {reached_cte}
 snap AS MATERIALIZED (
   SELECT p.id, p.code, p.name, p.unit_code AS unit, COALESCE(p.key, 0) AS key,
          p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission, p.registered_on,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.to_stage FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage END AS stage,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.effective_on FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage_since END AS since,
-         CASE WHEN p.last_followup_on > :d THEN
-              (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
-              ELSE p.last_followup_on END AS fu,
-         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
-                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader,
-         (SELECT f.next_on FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d
-            ORDER BY f.effective_on DESC, f.event_seq DESC LIMIT 1) AS promised,
+""" + STATE_COLUMNS + """
+""" + PROMISED_COLUMN + """
          COALESCE(pl.plan, 0) AS plan, CASE WHEN pl.plan IS NULL THEN 0 ELSE COALESCE(dn.done, 0) END AS done,
          COALESCE(es.n, 0) AS n_esc, pf.reds AS perf_reds, pf.yellows AS perf_yellows, {perf_columns},
          {reached_cols}
@@ -253,11 +234,8 @@ ORDER BY l.open DESC, l.owner_unit, CASE WHEN l.open THEN -l.level END, CASE WHE
 # their planned investment, and capital and investment by currency, per unit.
 SIGNED_SQL = """
 SELECT p.unit_code, {counts}, {sums} FROM
-  (SELECT project_id, min(effective_on) AS first_on FROM event
-    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
-      AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
-                      AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
-    GROUP BY project_id) s
+  """ + FIRST_SIGNINGS + """
+ s
   JOIN project p ON p.id = s.project_id
 WHERE s.first_on BETWEEN :low AND :high GROUP BY p.unit_code
 """

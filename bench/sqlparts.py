@@ -1,0 +1,49 @@
+"""SQL the hand-written baselines share (``bench_report``, ``bench_sql_*``): each project's state on
+a date and its year's plan, read as docs/lights-and-reports.md defines them.  The baselines never
+import the reports' code; they share their own SQL here, written once.  No fragment holds braces:
+the statements they go into are filled in with ``str.format``."""
+
+from __future__ import annotations
+
+# The newest investment plan of :year recorded by :d (a plan of 0 clears it), and the CNY investment
+# completed from :ystart to :d; two CTEs, ``plans`` (pid, plan) and ``done`` (pid, done).
+PLANS_DONE_CTES = """plans AS (
+  SELECT y.project_id AS pid, y.amount_minor AS plan FROM year_plan y
+  JOIN (SELECT project_id, max(event_seq) AS seq FROM year_plan WHERE year = :year AND effective_on <= :d
+         GROUP BY project_id) n ON n.project_id = y.project_id AND n.seq = y.event_seq
+  WHERE y.amount_minor <> 0
+), done AS (
+  SELECT project_id AS pid, sum(amount_minor) AS done FROM investment_completed
+  WHERE currency = 'CNY' AND effective_on BETWEEN :ystart AND :d GROUP BY project_id
+)"""
+
+# Columns of ``project p`` as it stood on :d: the stage and its date (the project row unless it moved
+# later: then the newest stage change dated by :d), the last follow-up, and whether a lead leader was
+# in force; each ends with a comma.
+STATE_COLUMNS = """         CASE WHEN p.last_transition_on > :d THEN
+              (SELECT e.to_stage FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
+                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
+              ELSE p.stage END AS stage,
+         CASE WHEN p.last_transition_on > :d THEN
+              (SELECT e.effective_on FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
+                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
+              ELSE p.stage_since END AS since,
+         CASE WHEN p.last_followup_on > :d THEN
+              (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
+              ELSE p.last_followup_on END AS fu,
+         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
+                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS leader,
+"""
+
+# The next follow-up the latest follow-up by :d promised (by date, then by its event), a column.
+PROMISED_COLUMN = """         (SELECT f.next_on FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d
+            ORDER BY f.effective_on DESC, f.event_seq DESC LIMIT 1) AS promised,
+"""
+
+# (project_id, first_on): each project's first signing — into ``signed`` not from hold, not undone by a
+# correction (the next stage change after it is not a correction); a subquery of ``event``.
+FIRST_SIGNINGS = """(SELECT project_id, min(effective_on) AS first_on FROM event
+    WHERE kind = 'transition' AND to_stage = 'signed' AND from_stage <> 'on_hold'
+      AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
+                      AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
+    GROUP BY project_id)"""
