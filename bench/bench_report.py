@@ -53,7 +53,15 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.common import PIPELINE, init_db, row, time_command
-from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, STATE_COLUMNS
+from bench.sqlparts import (
+    FIRST_SIGNINGS,
+    PLANS_DONE_CTES,
+    PROMISED_COLUMN,
+    REACHED_COLS,
+    REACHED_CTE,
+    STATE_COLUMNS,
+    light_case,
+)
 
 NAME = "report"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -352,26 +360,7 @@ snap AS MATERIALIZED (
   FROM snap
 ), colored AS (
   SELECT *, CASE
-    WHEN pos IS NULL THEN NULL
-    WHEN (plan_sign IS NOT NULL AND pos < 3 AND plan_sign < :d)
-      OR (plan_fund IS NOT NULL AND pos < 4 AND plan_fund < :d)
-      OR (plan_break_ground IS NOT NULL AND pos < 5 AND plan_break_ground < :d)
-      OR (plan_commission IS NOT NULL AND pos < 6 AND plan_commission < :d)
-      OR (stage = 'screening' AND in_stage > :screening_red)
-      OR (stage = 'signed' AND in_stage > :signed_red)
-      OR quiet > :followup_red
-      OR (plan > 0 AND {behind_red})
-      OR (key AND NOT leader)
-      OR escalated THEN 'red'
-    WHEN (plan_sign IS NOT NULL AND pos < 3 AND julianday(plan_sign) - julianday(:d) <= :due)
-      OR (plan_fund IS NOT NULL AND pos < 4 AND julianday(plan_fund) - julianday(:d) <= :due)
-      OR (plan_break_ground IS NOT NULL AND pos < 5 AND julianday(plan_break_ground) - julianday(:d) <= :due)
-      OR (plan_commission IS NOT NULL AND pos < 6 AND julianday(plan_commission) - julianday(:d) <= :due)
-      OR (stage = 'screening' AND in_stage > :screening_yellow)
-      OR quiet > :followup_yellow
-      OR (plan > 0 AND {behind_yellow})
-      OR promised < :d THEN 'yellow'
-    ELSE 'green' END AS light
+""" + light_case("leader") + """ AS light
   FROM lit
 )
 SELECT unit, stage, category, count(*),
@@ -383,21 +372,6 @@ SELECT unit, stage, category, count(*),
 FROM colored GROUP BY unit, stage, category
 """
 
-# The first date each project reached construction and production by the as-of date (not by a resume
-# from hold, not undone by a correction): the progress categories and the groundbreakings.
-REACHED_CTE = """reached AS (
-  SELECT e.project_id AS pid, min(CASE WHEN e.to_stage = 'construction' THEN e.effective_on END) AS cons,
-         min(CASE WHEN e.to_stage = 'production' THEN e.effective_on END) AS prod
-  FROM event e
-  WHERE e.kind = 'transition' AND e.to_stage IN ('construction', 'production') AND e.effective_on <= :d
-    AND e.from_stage <> 'on_hold'
-    AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = e.project_id AND n.seq > e.seq
-                    AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
-  GROUP BY e.project_id
-),"""
-REACHED_COLS = """COALESCE(p.plan_break_ground BETWEEN :ystart AND :d, 0) AS planned_start, r.cons AS cons,
-         r.prod AS prod, COALESCE(r.cons, r.prod) IS NOT NULL AS started,
-         COALESCE(COALESCE(r.cons, r.prod) >= :ystart, 0) AS started_in_year"""
 NO_REACHED_COLS = "0 AS planned_start, NULL AS cons, NULL AS prod, 0 AS started, 0 AS started_in_year"
 
 # Behind time progress (elapsed = :pnum / :pden of the year), in exact integer arithmetic:

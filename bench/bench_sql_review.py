@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import demo_county, row
-from bench.sqlparts import PROMISED_COLUMN
+from bench.sqlparts import PROMISED_COLUMN, light_case
 
 NAME = "sql_review"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -171,26 +171,7 @@ WITH reached AS (
 )
 SELECT id, code, name, unit, unit_name, key, stage, cons, prod, planned, leader, CASE
     WHEN stage = 'production' THEN CASE WHEN perf_below THEN 'red' WHEN perf_no_report THEN 'yellow' END
-    WHEN pos IS NULL THEN NULL
-    WHEN (plan_sign IS NOT NULL AND pos < 3 AND plan_sign < :d)
-      OR (plan_fund IS NOT NULL AND pos < 4 AND plan_fund < :d)
-      OR (plan_break_ground IS NOT NULL AND pos < 5 AND plan_break_ground < :d)
-      OR (plan_commission IS NOT NULL AND pos < 6 AND plan_commission < :d)
-      OR (stage = 'screening' AND in_stage > :screening_red)
-      OR (stage = 'signed' AND in_stage > :signed_red)
-      OR quiet > :followup_red
-      OR (plan > 0 AND {behind_red})
-      OR (key AND NOT has_leader)
-      OR escalated THEN 'red'
-    WHEN (plan_sign IS NOT NULL AND pos < 3 AND julianday(plan_sign) - julianday(:d) <= :due)
-      OR (plan_fund IS NOT NULL AND pos < 4 AND julianday(plan_fund) - julianday(:d) <= :due)
-      OR (plan_break_ground IS NOT NULL AND pos < 5 AND julianday(plan_break_ground) - julianday(:d) <= :due)
-      OR (plan_commission IS NOT NULL AND pos < 6 AND julianday(plan_commission) - julianday(:d) <= :due)
-      OR (stage = 'screening' AND in_stage > :screening_yellow)
-      OR quiet > :followup_yellow
-      OR (plan > 0 AND {behind_yellow})
-      OR promised < :d THEN 'yellow'
-    ELSE 'green' END AS light
+""" + light_case("has_leader") + """ AS light
 FROM lit ORDER BY COALESCE(unit, ''), COALESCE(cons, prod, ''), code
 """
 

@@ -69,7 +69,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.common import demo_county, row
-from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, STATE_COLUMNS
+from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, REACHED_COLS, REACHED_CTE, STATE_COLUMNS
 
 NAME = "sql_warnings"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -191,21 +191,6 @@ FROM listed l LEFT JOIN unit u ON u.code = l.unit LEFT JOIN person pe ON pe.logi
 ORDER BY part, o_red DESC, o_reds DESC, o_n DESC, o_key DESC, o_id
 """
 
-# Planned progress (序时进度): the first date each project reached construction and production by
-# the date (not by a resume from hold, not undone by a correction).
-REACHED_CTE = """reached AS (
-  SELECT e.project_id AS pid, min(CASE WHEN e.to_stage = 'construction' THEN e.effective_on END) AS cons,
-         min(CASE WHEN e.to_stage = 'production' THEN e.effective_on END) AS prod
-  FROM event e
-  WHERE e.kind = 'transition' AND e.to_stage IN ('construction', 'production') AND e.effective_on <= :d
-    AND e.from_stage <> 'on_hold'
-    AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = e.project_id AND n.seq > e.seq
-                    AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
-  GROUP BY e.project_id
-),"""
-REACHED_COLS = """COALESCE(p.plan_break_ground BETWEEN :ystart AND :d, 0) AS planned_start, r.cons AS cons,
-         r.prod AS prod, COALESCE(r.cons, r.prod) IS NOT NULL AS started,
-         COALESCE(COALESCE(r.cons, r.prod) >= :ystart, 0) AS started_in_year"""
 PROGRESS_BRANCH = """UNION ALL
 SELECT 1, 0, 0, 0, 0, 0, unit, category, sum(plan <> 0), sum(plan), sum(done), sum(planned_start),
        sum(planned_start AND started), sum(started_in_year), {pad}

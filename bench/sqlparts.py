@@ -1,7 +1,7 @@
 """SQL the hand-written baselines share (``bench_report``, ``bench_sql_*``): each project's state on
 a date and its year's plan, read as docs/lights-and-reports.md defines them.  The baselines never
-import the reports' code; they share their own SQL here, written once.  No fragment holds braces:
-the statements they go into are filled in with ``str.format``."""
+import the reports' code; they share their own SQL here, written once.  The statements they go into
+are filled in with ``str.format``: only :func:`light_case` leaves placeholders for that."""
 
 from __future__ import annotations
 
@@ -47,3 +47,48 @@ FIRST_SIGNINGS = """(SELECT project_id, min(effective_on) AS first_on FROM event
       AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = event.project_id AND n.seq > event.seq
                       AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
     GROUP BY project_id)"""
+
+# The first date each project reached construction and production by :d (not by a resume
+# from hold, not undone by a correction): the progress categories and the groundbreakings.
+REACHED_CTE = """reached AS (
+  SELECT e.project_id AS pid, min(CASE WHEN e.to_stage = 'construction' THEN e.effective_on END) AS cons,
+         min(CASE WHEN e.to_stage = 'production' THEN e.effective_on END) AS prod
+  FROM event e
+  WHERE e.kind = 'transition' AND e.to_stage IN ('construction', 'production') AND e.effective_on <= :d
+    AND e.from_stage <> 'on_hold'
+    AND COALESCE((SELECT n.kind FROM event n WHERE n.project_id = e.project_id AND n.seq > e.seq
+                    AND n.to_stage IS NOT NULL ORDER BY n.seq LIMIT 1), '') <> 'correction'
+  GROUP BY e.project_id
+),"""
+REACHED_COLS = """COALESCE(p.plan_break_ground BETWEEN :ystart AND :d, 0) AS planned_start, r.cons AS cons,
+         r.prod AS prod, COALESCE(r.cons, r.prod) IS NOT NULL AS started,
+         COALESCE(COALESCE(r.cons, r.prod) >= :ystart, 0) AS started_in_year"""
+
+
+def light_case(has_leader: str) -> str:
+    """The light of a project as one CASE expression over ``lit``'s columns (stage, its position
+    ``pos``, days in stage ``in_stage``, days since the last follow-up ``quiet``, the plan dates,
+    ``plan`` and ``done``, ``key``, ``escalated``, ``promised``, and ``has_leader``: the column saying a
+    lead leader is in force): every rule of docs/lights-and-reports.md, red before yellow.  The
+    planned-progress rules stay placeholders, ``{behind_red}`` and ``{behind_yellow}``, filled by the
+    statement's own ``str.format``."""
+    return f"""    WHEN pos IS NULL THEN NULL
+    WHEN (plan_sign IS NOT NULL AND pos < 3 AND plan_sign < :d)
+      OR (plan_fund IS NOT NULL AND pos < 4 AND plan_fund < :d)
+      OR (plan_break_ground IS NOT NULL AND pos < 5 AND plan_break_ground < :d)
+      OR (plan_commission IS NOT NULL AND pos < 6 AND plan_commission < :d)
+      OR (stage = 'screening' AND in_stage > :screening_red)
+      OR (stage = 'signed' AND in_stage > :signed_red)
+      OR quiet > :followup_red
+      OR (plan > 0 AND {{behind_red}})
+      OR (key AND NOT {has_leader})
+      OR escalated THEN 'red'
+    WHEN (plan_sign IS NOT NULL AND pos < 3 AND julianday(plan_sign) - julianday(:d) <= :due)
+      OR (plan_fund IS NOT NULL AND pos < 4 AND julianday(plan_fund) - julianday(:d) <= :due)
+      OR (plan_break_ground IS NOT NULL AND pos < 5 AND julianday(plan_break_ground) - julianday(:d) <= :due)
+      OR (plan_commission IS NOT NULL AND pos < 6 AND julianday(plan_commission) - julianday(:d) <= :due)
+      OR (stage = 'screening' AND in_stage > :screening_yellow)
+      OR quiet > :followup_yellow
+      OR (plan > 0 AND {{behind_yellow}})
+      OR promised < :d THEN 'yellow'
+    ELSE 'green' END"""
