@@ -41,7 +41,7 @@ PG_TRIGGERS["checkpoint"] = {"checkpoint_guard": "A", "checkpoint_no_truncate": 
 # The tables derived from the set-up ledger: written only in a transaction that appended the ledger's
 # head entry in the session login's name (docs/postgresql.md, "The set-up path").
 SETUP_TABLES = ("app_user", "unit", "person", "rule", "target", "setting", "city_key", "city_county",
-                "city_event", "city_project", "city_figure")
+                "city_event", "city_project", "city_figure", "city_replica")
 for _t in SETUP_TABLES:
     PG_TRIGGERS.setdefault(_t, {})[f"{_t}_through_ledger"] = "A"
 

@@ -23,7 +23,7 @@ from workflow.errors import BadInput
 
 # The newest migration this code knows, and every one before it, oldest first.
 REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0014",
-                              "0015")
+                              "0015", "0016")
 SCHEMA_HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 60_000  # how long a command waits for a database another program holds (PIPELINE_BUSY_TIMEOUT, s)
 SCHEMES = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST/DB (or postgresql://)")

@@ -464,6 +464,20 @@ class CityFigure(SQLModel, table=True):
     figures: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
 
 
+class CityReplica(SQLModel, table=True):
+    """A county's replayed copy as its newest load left it (docs/city.md, "A newer bundle"): the scratch
+    SQLite database the checks rebuilt, so that a newer bundle replays only the projects with new
+    events.  zlib-compressed, base64 text; its SHA-256 is in the ``city_loaded`` ledger entry."""
+
+    __tablename__ = "city_replica"
+
+    county: str = Field(primary_key=True, max_length=40)
+    sha256: str = Field(max_length=64)  # of ``content``'s bytes (before base64)
+    schema_revision: str = Field(max_length=20)  # the schema the copy was made with (workflow.db.SCHEMA_HEAD)
+    events: int  # the events of the county it holds (the held bundle's)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+
+
 def core_source() -> str:
     """The text of ``workflow/tables.py``: every table above as a Core ``Table`` on a plain ``MetaData``
     with the same naming convention, columns, types, defaults, keys, indexes and table options."""

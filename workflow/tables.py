@@ -489,8 +489,19 @@ city_figure = Table(
     Column("figures", Text(), nullable=False),
 )
 
+
+city_replica = Table(
+    "city_replica",
+    metadata,
+    Column("county", String(40), primary_key=True, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("schema_revision", String(20), nullable=False),
+    Column("events", Integer(), nullable=False),
+    Column("content", Text(), nullable=False),
+)
+
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",
            "attachment_blob", "screening_check", "capital_arrival", "investment_completed", "year_plan",
            "commitment", "performance", "followup", "problem", "problem_action", "supervision_letter", "rule",
            "assignment", "target", "checkpoint", "ledger", "setting", "city_key", "city_county", "city_event",
-           "city_project", "city_figure"]
+           "city_project", "city_figure", "city_replica"]
