@@ -15,6 +15,10 @@ county, ``city report ranking`` over every county, and the load's peak memory.
 - ranking: ``pipeline city report ranking --period LAST-YEAR --json`` over every county, against
   ``pipeline city board --json`` (the same counties, no period arithmetic); goal within 2 s.  The
   ranking is checked first: every county ranked, with the same figures (their histories are equal).
+- deep: one county at a province's depth (10 000 projects, some 145 000 events at the full size): its
+  first load into an empty city against reading and hashing its bundle, its month's bundle (follow-ups
+  on one open project in twenty: only those projects replayed) against that first load, and the two
+  loads' peak memory; no goal, the figures docs/city.md's province sizes rest on.
 - memory: the peak of the timed load's memory together with its worker processes (``city load
   --workers``, 2 here): the largest sum of their proportional set sizes (PSS: a page shared by the
   forked workers and the main process is split among them), sampled every 50 ms; goal 200 MiB.  The
@@ -38,6 +42,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -46,6 +51,11 @@ from bench.common import PIPELINE, PYTHON, ROOT, init_db, row, time_command
 
 NAME = "city"
 SIZES = {"tiny": (2, 30), "small": (3, 100), "full": (100, 1_000)}
+# One county at a province's depth (docs/city.md, "Past one machine": some 150 events a project there,
+# ten times a city county's), as projects of the generator's shape (15 events each): its first load
+# and its month's bundle.
+DEEP = {"tiny": 40, "small": 300, "full": 10_000}
+DEEP_CODE = 900  # its county number (C900), apart from the city's
 RATE_GOAL = 0.35
 LOAD_SECONDS = 60.0
 MONTH_SECONDS = 2.0
@@ -85,8 +95,8 @@ def _county(args: tuple[Path, Path, int]) -> tuple[str, str, int]:
     return str(out), public, int(doc["counts"]["events"])
 
 
-def _month_bundle(workdir: Path) -> str:
-    """County C000 a month on: follow-ups on one open project in twenty, then a new export."""
+def _month_bundle(workdir: Path, k: int = 0) -> str:
+    """County ``k`` a month on: follow-ups on one open project in twenty, then a new export."""
     from sqlalchemy import select
 
     from workflow import bulk
@@ -96,14 +106,14 @@ def _month_bundle(workdir: Path) -> str:
     from workflow.service import Service
     from workflow.tables import project as P
 
-    engine = make_engine(f"sqlite:///{workdir / 'county000.db'}")
+    engine = make_engine(f"sqlite:///{workdir / f'county{k:03d}.db'}")
     with engine.connect() as conn:
         codes = [c for (c,) in conn.execute(select(P.c.code).where(
             P.c.stage.not_in(("production", "rejected", "withdrawn"))).order_by(P.c.code))]
     chosen = codes[::20] or codes[:1]
     Service(engine, "bench").bulk_apply([bulk.Op(c, "followup", today(), {"note": "月度跟进"}) for c in chosen])
-    out = workdir / "C000-month.bundle"
-    export(engine, out, actor="bench", key_file=workdir / "C000.pem")
+    out = workdir / f"C{k:03d}-month.bundle"
+    export(engine, out, actor="bench", key_file=workdir / f"C{k:03d}.pem")
     engine.dispose()
     return str(out)
 
@@ -255,6 +265,47 @@ def run(size: str, workdir: Path) -> list[dict]:
     r = row(f"city report ranking over {n_counties} counties vs city board", ours, base_s, "s",
             f"≤ {RANKING_SECONDS:g} s", limit=99, equal=True)
     r["met"] = ours <= RANKING_SECONDS if size == "full" else None
+    rows.append(r)
+    rows.extend(_deep(size, workdir, env_for))
+    return rows
+
+
+def _deep(size: str, workdir: Path, env_for: Callable[[Path], dict]) -> list[dict]:
+    """One county at a province's depth: its first load (against reading and hashing its bundle) and
+    its month's bundle (against that first load), with their peak memory; no goal (docs/city.md)."""
+    from bench.bench_report import generate
+    from workflow import city
+    from workflow.db import make_engine
+
+    n = DEEP[size]
+    base = workdir / "deep-base.db"
+    generate(init_db(base), n)
+    path, public, events = _county((base, workdir, DEEP_CODE))
+    month = _month_bundle(workdir, DEEP_CODE)
+    empty = workdir / "city-deep.db"
+    engine = make_engine(init_db(empty))
+    city.trust_add(engine, "bench", f"C{DEEP_CODE:03d}", public, "bench")
+    engine.dispose()
+    floor_s, floor_n, bad = floor([path])
+    if bad or floor_n != events:
+        raise AssertionError(f"city bench: the deep county's floor read {floor_n} of {events} events, {bad} differ")
+    first_s, first_mib, _ = _timed_load(["city", "load", path], env_for(empty))
+    month_s, month_mib, _ = _timed_load(["city", "load", month], env_for(empty))
+    added = _held(empty)[1] - events
+    if _held(empty)[0] != 1 or added <= 0:
+        raise AssertionError(f"city bench: the deep county's city holds {_held(empty)}")
+    rows = []
+    r = row(f"city load of one county at a province's depth ({n:,} projects, {events:,} events) vs reading and "
+            f"hashing its bundle", first_s, floor_s, "s", "no goal: docs/city.md", limit=1e9, equal=True)
+    r["met"] = None
+    rows.append(r)
+    r = row(f"city load of that county's month ({added} new events) vs its first load", month_s, first_s, "s",
+            "no goal: docs/city.md", limit=1e9, equal=True)
+    r["met"] = None
+    rows.append(r)
+    r = row("peak memory of that county's month load vs its first load", month_mib, first_mib, "MiB",
+            "no goal: docs/city.md", limit=1e9, equal=True)
+    r["met"] = None
     rows.append(r)
     return rows
 

@@ -489,22 +489,30 @@ def _newer_bundle(county: dict, name: str = "jx2.bundle") -> str:
     return newer
 
 
-def test_a_newer_bundle_with_a_held_event_changed_is_refused(cli, county):
+@pytest.mark.parametrize("part", ["event", "ledger"])
+def test_a_newer_bundle_with_a_held_row_changed_is_refused(cli, county, part):
     """A newer bundle is checked whole, not only its new events: one of the events the city already
-    holds, changed in the newer bundle (its stored hash kept), is refused naming it, nothing kept."""
+    holds, or a set-up ledger entry, changed in the newer bundle (its stored hash kept), is refused
+    naming it, and nothing is kept."""
     _trust(cli, county)
     cli.admin("city", "load", county["bundle"], ok=True)
     kept = _kept(cli)
     newer = _newer_bundle(county)
     db = sqlite3.connect(newer)
-    code, seq = db.execute("SELECT project_code, seq FROM event WHERE kind = 'followup' ORDER BY id LIMIT 1").fetchone()
-    db.execute("UPDATE event SET payload = replace(payload, '\"note\":\"', '\"note\":\"X') "
-               "WHERE project_code = ? AND seq = ?", (code, seq))
+    if part == "event":
+        code, seq = db.execute("SELECT project_code, seq FROM event WHERE kind = 'followup' ORDER BY id LIMIT 1"
+                               ).fetchone()
+        db.execute("UPDATE event SET payload = replace(payload, '\"note\":\"', '\"note\":\"X') "
+                   "WHERE project_code = ? AND seq = ?", (code, seq))
+        named = f"first bad event {code} #{seq}"
+    else:
+        db.execute("UPDATE ledger SET reason = 'edited' WHERE seq = 1")
+        named = "first bad event ledger #1"
     db.commit()
     db.close()
     res = cli.admin("city", "load", newer)
     assert res.code == 7, (res.out, res.err)
-    assert "county JX" in res.err and f"first bad event {code} #{seq}" in res.err
+    assert "county JX" in res.err and named in res.err
     assert _kept(cli) == kept
 
 
@@ -530,7 +538,7 @@ def test_a_replica_the_ledger_does_not_vouch_for_is_not_used(cli, county, tmp_pa
     same result (SQLite: a PostgreSQL city refuses such a write outside the set-up path)."""
     if not cli.url_for(ADMIN).startswith("sqlite"):
         pytest.skip("the tamper writes the city's SQLite file directly")
-    import base64
+    import hashlib
     import zlib
 
     _trust(cli, county)
@@ -540,11 +548,8 @@ def test_a_replica_the_ledger_does_not_vouch_for_is_not_used(cli, county, tmp_pa
     db = sqlite3.connect(cli.url_for(ADMIN).removeprefix("sqlite:///"))
     if change == "content":  # a copy with its own hash, which no ledger entry holds
         (content,) = db.execute("SELECT content FROM city_replica").fetchone()
-        other = zlib.compress(zlib.decompress(base64.b64decode(content)), 9)
-        import hashlib
-
-        db.execute("UPDATE city_replica SET content = ?, sha256 = ?",
-                   (base64.b64encode(other).decode(), hashlib.sha256(other).hexdigest()))
+        other = zlib.compress(zlib.decompress(content), 9)
+        db.execute("UPDATE city_replica SET content = ?, sha256 = ?", (other, hashlib.sha256(other).hexdigest()))
     else:
         db.execute("UPDATE city_replica SET schema_revision = '0001'")
     db.commit()

@@ -23,6 +23,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,6 +54,7 @@ LEDGER_COLUMNS = ("seq", "kind", "target", "payload", "reason", "actor", "record
                   "after_event")
 _SCRATCH_EVENT = tuple(c for c in EVENT_COLUMNS if c != "project_code")  # the scratch copy's event columns
 _CHUNK = 2000  # events converted and inserted at a time (memory)
+_COPY_CHUNK = 1 << 20  # bytes of a replica compressed or restored at a time (memory)
 # The scratch copy's own indexes, for the look-ups of the state at a month's end the city's figures
 # make (``workflow.reports.state``: a project's stage and last follow-up on a date, read from the
 # index alone): the figures of 32 month-ends read them for every project.
@@ -377,25 +379,51 @@ class Checked:
     engine: Any
     projects: int  # the replayed projects
     replayed: int  # the projects replayed now (all of them, unless the checks began from a replica)
+    path: Path  # the scratch database's file
 
-    def image(self) -> bytes:
-        """The scratch database's bytes (a replica a later :func:`checked` may begin from)."""
-        raw = self.engine.raw_connection()
-        try:
-            return bytes(raw.driver_connection.serialize())
+    def replica(self) -> bytes:
+        """The scratch database, zlib-compressed (a :class:`Replica` a later :func:`checked` may begin
+        from), read from its file a chunk at a time once every connection is closed (the engine is
+        disposed: use it no more).  Fast compression: some 0.05 s for 1 000 projects."""
+        self.engine.dispose()
+        db = sqlite3.connect(self.path)
+        try:  # every page in the file itself, none left in its write-ahead log
+            if db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:  # busy: take it whole
+                return zlib.compress(db.serialize(), 1)
         finally:
-            raw.close()
+            db.close()
+        packer = zlib.compressobj(1)
+        out = []
+        with open(self.path, "rb") as f:
+            while chunk := f.read(_COPY_CHUNK):
+                out.append(packer.compress(chunk))
+        out.append(packer.flush())
+        return b"".join(out)
 
 
 @dataclass
 class Replica:
     """A scratch database an earlier :func:`checked` made of a prefix of the same county's history
-    (:meth:`Checked.image`): its first ``events`` events (by id) are the bundle's, as the caller found
-    by their chain heads (``workflow.city``, the prefix check).  A replica whose events are not the
-    bundle's first ones is never used: the checks then rebuild the county from the bundle alone."""
+    (:meth:`Checked.replica`, compressed): its first ``events`` events (by id) are the bundle's, as
+    the caller found by their chain heads (``workflow.city``, the prefix check).  A replica whose
+    events are not the bundle's first ones is never used: the checks then rebuild the county from the
+    bundle alone."""
 
-    image: bytes
+    content: bytes
     events: int
+
+    def restore(self, path: Path) -> bool:
+        """Write the database to ``path`` a chunk at a time; False when ``content`` is not whole."""
+        unpacker = zlib.decompressobj()
+        view = memoryview(self.content)
+        try:
+            with open(path, "wb") as f:
+                for k in range(0, len(view), _COPY_CHUNK):
+                    f.write(unpacker.decompress(view[k:k + _COPY_CHUNK]))
+                f.write(unpacker.flush())
+        except zlib.error:
+            return False
+        return unpacker.eof and not unpacker.unused_data
 
 
 class checked:
@@ -470,7 +498,7 @@ class checked:
                              f"(signed counts {counts}, found {found})")
         if b.digest and counts != found:
             raise _refuse(b, f"the signed counts {counts} are not the bundle's {found}")
-        return Checked(doc["digest"], self.engine, n_projects, replayed)
+        return Checked(doc["digest"], self.engine, n_projects, replayed, path)
 
     def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]],
                  by_key: dict[tuple, int]) -> int:
@@ -503,27 +531,27 @@ class checked:
         b, base = self.b, self.base
         assert base is not None
         held = base.events
-        if held > len(b.events) or not _own_hashes_hold(b.events[:held]):
+        if held > len(b.events) or not _own_hashes_hold(b.events[:held]) or not base.restore(path):
             return None
-        path.write_bytes(base.image)
         self.engine = scratch_engine(path)
         try:
             with self.engine.connect() as conn:
                 kept = conn.execute(select(E.c.id, E.c.project_id, E.c.hash).order_by(E.c.id)).all()
-                ledger = conn.execute(select(func.count()).select_from(L)).scalar_one()
         except Exception:  # not a scratch copy of this schema: rebuild
             self._drop_engine()
             return None
-        if ledger != len(b.ledger) or [tuple(r) for r in kept] != [(e[0], e[1], e[14]) for e in b.events[:held]]:
+        if [tuple(r) for r in kept] != [(e[0], e[1], e[14]) for e in b.events[:held]]:
             self._drop_engine()
             return None
         new = b.events[held:]
         changed = {e[1] for e in new}
-        if not changed:
-            return 0
-        projects, derived = self._replay(roles, changed, by_key)
+        projects, derived = self._replay(roles, changed, by_key) if changed else ([], {})
         ids = sorted(changed)
         with self.engine.begin() as conn:
+            # the bundle's own set-up ledger, for the checkpoint to check (the caller found it as long
+            # as the held one; its entries' hashes are in the digest)
+            conn.execute(L.delete())
+            insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # rows of a project go, then come back
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]

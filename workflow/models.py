@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, types
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text, UniqueConstraint, types
 from sqlalchemy.schema import ColumnDefault
 from sqlmodel import Field, SQLModel
 
@@ -467,15 +467,15 @@ class CityFigure(SQLModel, table=True):
 class CityReplica(SQLModel, table=True):
     """A county's replayed copy as its newest load left it (docs/city.md, "A newer bundle"): the scratch
     SQLite database the checks rebuilt, so that a newer bundle replays only the projects with new
-    events.  zlib-compressed, base64 text; its SHA-256 is in the ``city_loaded`` ledger entry."""
+    events.  zlib-compressed; its SHA-256 is in the ``city_loaded`` ledger entry."""
 
     __tablename__ = "city_replica"
 
     county: str = Field(primary_key=True, max_length=40)
-    sha256: str = Field(max_length=64)  # of ``content``'s bytes (before base64)
+    sha256: str = Field(max_length=64)  # of ``content``
     schema_revision: str = Field(max_length=20)  # the schema the copy was made with (workflow.db.SCHEMA_HEAD)
     events: int  # the events of the county it holds (the held bundle's)
-    content: str = Field(sa_column=Column(Text, nullable=False))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 def core_source() -> str:
@@ -491,7 +491,7 @@ def core_source() -> str:
             code = f"String({impl.length})"
         elif isinstance(t, UTCDateTime):
             code = "UTCDateTime()"
-        elif type(t) in (types.Integer, types.BigInteger, types.Boolean, types.Date, types.Text):
+        elif type(t) in (types.Integer, types.BigInteger, types.Boolean, types.Date, types.Text, types.LargeBinary):
             code = f"{type(t).__name__}()"
         else:  # pragma: no cover - a new column type needs a line here
             raise TypeError(f"no Core rendering for column type {_lit(t)}")
@@ -576,6 +576,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -497,7 +498,7 @@ city_replica = Table(
     Column("sha256", String(64), nullable=False),
     Column("schema_revision", String(20), nullable=False),
     Column("events", Integer(), nullable=False),
-    Column("content", Text(), nullable=False),
+    Column("content", LargeBinary(), nullable=False),
 )
 
 __all__ = ["metadata", "UTCDateTime", "unit", "person", "app_user", "project", "event", "document",

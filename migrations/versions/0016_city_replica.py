@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('schema_revision', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('events', sa.Integer(), nullable=False),
-    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('county', name=op.f('pk_city_replica'))
     )
     bind = op.get_bind()
