@@ -125,3 +125,30 @@ def test_a_real_smoke_run_does_not_touch_the_page(tmp_path, monkeypatch):
     monkeypatch.setattr(page, "PAGE", path)
     assert bench_main.main(["--size", "tiny", "startup"]) == 0
     assert path.read_text(encoding="utf-8") == PAGE
+
+
+def test_the_province_figures_go_into_the_city_page_from_the_deep_rows(tmp_path):
+    """docs/city.md's province figures are written from the city benchmark's county at a province's
+    depth (130 of its first loads over the cores, 130 of its month's bundles, one load per process in
+    memory); the rest of the page is left as it is, and without those rows nothing is written."""
+    deep = [
+        {"benchmark": "city load of one county at a province's depth (10,000 projects)", "ours": 7.5,
+         "baseline": 0.8, "unit": "s", "ratio": 9.4, "goal": "no goal", "met": None, "deep": "first"},
+        {"benchmark": "month", "ours": 4.4, "baseline": 7.5, "unit": "s", "ratio": 0.59, "goal": "", "met": None,
+         "deep": "month"},
+        {"benchmark": "memory", "ours": 320.0, "baseline": 310.0, "unit": "MiB", "ratio": 1.03, "goal": "",
+         "met": None, "deep": "memory"},
+    ]
+    perf, city = tmp_path / "performance.md", tmp_path / "city.md"
+    perf.write_text(PAGE, encoding="utf-8")
+    city_text = f"# City\n\nbefore\n\n{page.PROVINCE_START}\nold\n{page.PROVINCE_END}\n\nafter\n"
+    city.write_text(city_text, encoding="utf-8")
+    page.write_page(ROWS, perf, facts=FACTS, city_path=city)
+    assert city.read_text(encoding="utf-8") == city_text  # no deep rows: left alone
+    page.write_page(ROWS + deep, perf, facts=FACTS, city_path=city)
+    text = city.read_text(encoding="utf-8")
+    assert text.startswith("# City\n\nbefore\n\n") and text.endswith("\n\nafter\n") and "old" not in text
+    assert "| first load | 7.5 s | about 8 min (`--workers 2`) |" in text
+    assert "| a month's bundle | 4.4 s | about 10 min (one by one) |" in text
+    assert "about 930 MiB (main process and 2 workers)" in text
+    assert "(10,000 projects)" in text
