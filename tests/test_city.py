@@ -544,7 +544,10 @@ def test_a_replica_the_ledger_does_not_vouch_for_is_not_used(cli, county, tmp_pa
     _trust(cli, county)
     first = cli.admin("city", "load", county["bundle"], json=True).json["loaded"][0]
     county_code, sha, events, revision = _replica_row(cli)
+    from workflow.bundle import REPLICA_MADE_BY
+
     assert (county_code, events) == ("JX", first["events"]) and first["ledger"]["payload"]["replica"] == sha
+    assert revision == REPLICA_MADE_BY
     db = sqlite3.connect(cli.url_for(ADMIN).removeprefix("sqlite:///"))
     if change == "content":  # a copy with its own hash, which no ledger entry holds
         (content,) = db.execute("SELECT content FROM city_replica").fetchone()

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Date, event, func, insert, select
 
 from workflow import audit, clock, county
-from workflow.db import make_engine
+from workflow.db import SCHEMA_HEAD, make_engine
 from workflow.encoding import canonical, event_bytes, format_utc
 from workflow.errors import BadInput, IntegrityFailure
 from workflow.history_db import COPIED_TABLES
@@ -399,6 +399,13 @@ class Checked:
                 out.append(packer.compress(chunk))
         out.append(packer.flush())
         return b"".join(out)
+
+
+# What a replica was made by: the schema, and the format of its content, raised whenever a version of
+# the program rebuilds a scratch copy's rows otherwise (the replay, the side tables, the indexes).  A
+# replica made by another is not used: its county's next bundle is replayed whole (docs/city.md).
+REPLICA_FORMAT = 1
+REPLICA_MADE_BY = f"{SCHEMA_HEAD}/{REPLICA_FORMAT}"
 
 
 @dataclass

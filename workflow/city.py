@@ -34,7 +34,6 @@ from workflow import bundle, clock, ledger, reports, settings
 from workflow.access import ADMIN, require
 from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
-from workflow.db import SCHEMA_HEAD
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.reports import growth_rate
@@ -293,11 +292,12 @@ def _replica_of(result: Any) -> _Replica:
 def _held_replica(conn: Any, county: str, held: int) -> bundle.Replica | None:
     """The replayed copy of ``county`` the city keeps, when it can be trusted to be the one the
     newest load of the county made: its SHA-256 is the one that load's ``city_loaded`` ledger entry
-    holds, it was made with this schema and of the ``held`` events.  Else None: the newer bundle is
+    holds, it was made with this schema and format (``bundle.REPLICA_MADE_BY``) and of the ``held``
+    events.  Else None: the newer bundle is
     then replayed whole, as a first load is (nothing is refused for a replica)."""
     row = conn.execute(select(CR.c.sha256, CR.c.schema_revision, CR.c.events, CR.c.content)
                        .where(CR.c.county == county)).first()
-    if row is None or row[1] != SCHEMA_HEAD or row[2] != held:
+    if row is None or row[1] != bundle.REPLICA_MADE_BY or row[2] != held:
         return None
     entry = conn.execute(select(LG.c.payload).where(LG.c.kind == LOADED, LG.c.target == county)
                          .order_by(LG.c.seq.desc()).limit(1)).scalar()
@@ -372,7 +372,7 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
             conn.execute(update(CC).where(CC.c.code == b.county).values(**head))
         else:
             conn.execute(insert(CC).values(code=b.county, **head))
-        kept = {"sha256": replica.sha256, "schema_revision": SCHEMA_HEAD, "events": len(b.events),
+        kept = {"sha256": replica.sha256, "schema_revision": bundle.REPLICA_MADE_BY, "events": len(b.events),
                 "content": replica.content}
         if conn.execute(select(CR.c.county).where(CR.c.county == b.county)).first():
             conn.execute(update(CR).where(CR.c.county == b.county).values(**kept))

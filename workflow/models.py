@@ -473,7 +473,7 @@ class CityReplica(SQLModel, table=True):
 
     county: str = Field(primary_key=True, max_length=40)
     sha256: str = Field(max_length=64)  # of ``content``
-    schema_revision: str = Field(max_length=20)  # the schema the copy was made with (workflow.db.SCHEMA_HEAD)
+    schema_revision: str = Field(max_length=20)  # what made it: schema and format (bundle.REPLICA_MADE_BY)
     events: int  # the events of the county it holds (the held bundle's)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
