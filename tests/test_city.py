@@ -306,21 +306,25 @@ def test_a_bundle_checked_with_the_collector_paused_leaves_no_garbage_behind(cou
 
     gc.collect()
     before = engines()
-    for _ in range(2):
-        prepared = city.prepare(county["bundle"], ADMIN)
+    for k in range(2):
+        prepared = city.prepare(county["bundle"], ADMIN, str(county["dir"] / f"copy{k}.zlib"))
         assert prepared.projects and gc.isenabled()
         assert engines() == before
 
 
-def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more):
-    """What is kept is what was checked: the file's SHA-256 at store time must be the one the worker read."""
+@pytest.mark.parametrize("changed", ["bundle", "copy"])
+def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more, changed):
+    """What is kept is what was checked: the file's SHA-256 at store time must be the one the worker
+    read, and the replayed copy the one the worker wrote."""
     from workflow import city
     from workflow.db import make_engine
     from workflow.errors import IntegrityFailure
 
     _trust(cli, county)
-    prepared = city.prepare(county["bundle"], ADMIN)
-    with open(county["bundle"], "ab") as f:
+    copy = county["dir"] / "copy.zlib"
+    prepared = city.prepare(county["bundle"], ADMIN, str(copy))
+    assert copy.stat().st_size > 0
+    with open(county["bundle"] if changed == "bundle" else copy, "ab") as f:
         f.write(b"\0")
     engine = make_engine(cli.url_for(ADMIN))
     try:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Date, event, func, insert, select
 
@@ -54,7 +54,7 @@ LEDGER_COLUMNS = ("seq", "kind", "target", "payload", "reason", "actor", "record
                   "after_event")
 _SCRATCH_EVENT = tuple(c for c in EVENT_COLUMNS if c != "project_code")  # the scratch copy's event columns
 _CHUNK = 2000  # events converted and inserted at a time (memory)
-_COPY_CHUNK = 1 << 20  # bytes of a replica compressed or restored at a time (memory)
+_COPY_CHUNK = 1 << 18  # bytes of a replica compressed or restored at a time (memory)
 # The scratch copy's own indexes, for the look-ups of the state at a month's end the city's figures
 # make (``workflow.reports.state``: a project's stage and last follow-up on a date, read from the
 # index alone): the figures of 32 month-ends read them for every project.
@@ -346,23 +346,11 @@ def typed_events(table: Any, events: list[tuple], keys: tuple[str, ...]) -> list
     return list(zip(*picked, strict=True))
 
 
-# The compiled statements of every scratch copy this process makes: each copy has an engine of its
-# own, whose statement cache would start empty, so the checks' and the figures' statements would be
-# compiled again for every bundle (some 0.05 s a county).  Every scratch engine is made alike
-# (:func:`workflow.db.make_engine`, one SQLite file), so one cache serves them all; cleared when it
-# grows past ``_STATEMENT_LIMIT`` (the checks and figures use a fixed set of statements).
-_STATEMENTS: dict = {}
-_STATEMENT_LIMIT = 4000
-
-
 def scratch_engine(path: str | Path) -> Any:
-    """An engine on the scratch SQLite file ``path`` (:func:`_scratch`), sharing the process's cache of
-    compiled statements with every other scratch copy."""
-    if len(_STATEMENTS) > _STATEMENT_LIMIT:
-        _STATEMENTS.clear()
+    """An engine on the scratch SQLite file ``path`` (:func:`_scratch`)."""
     engine = make_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _scratch)
-    return engine.execution_options(compiled_cache=_STATEMENTS)
+    return engine
 
 
 def _scratch(dbapi_connection: Any, _record: Any) -> None:
@@ -381,24 +369,31 @@ class Checked:
     replayed: int  # the projects replayed now (all of them, unless the checks began from a replica)
     path: Path  # the scratch database's file
 
-    def replica(self) -> bytes:
-        """The scratch database, zlib-compressed (a :class:`Replica` a later :func:`checked` may begin
-        from), read from its file a chunk at a time once every connection is closed (the engine is
-        disposed: use it no more).  Fast compression: some 0.05 s for 1 000 projects."""
+    def write_replica(self, out: BinaryIO) -> str:
+        """Write the scratch database to ``out`` zlib-compressed (a :class:`Replica` a later
+        :func:`checked` may begin from), a chunk at a time from its file once every connection is
+        closed (the engine is disposed: use it no more); returns the SHA-256 of what was written.
+        Fast compression: some 0.05 s for 1 000 projects."""
         self.engine.dispose()
         db = sqlite3.connect(self.path)
         try:  # every page in the file itself, none left in its write-ahead log
-            if db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:  # busy: take it whole
-                return zlib.compress(db.serialize(), 1)
+            whole = db.serialize() if db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] else None
         finally:
             db.close()
-        packer = zlib.compressobj(1)
-        out = []
-        with open(self.path, "rb") as f:
-            while chunk := f.read(_COPY_CHUNK):
-                out.append(packer.compress(chunk))
-        out.append(packer.flush())
-        return b"".join(out)
+        packer, digest = zlib.compressobj(1), hashlib.sha256()
+
+        def put(piece: bytes) -> None:
+            digest.update(piece)
+            out.write(piece)
+
+        if whole is not None:  # the log could not be folded in (busy): the database as SQLite reads it
+            put(packer.compress(whole))
+        else:
+            with open(self.path, "rb") as f:
+                while chunk := f.read(_COPY_CHUNK):
+                    put(packer.compress(chunk))
+        put(packer.flush())
+        return digest.hexdigest()
 
 
 # What a replica was made by: the schema, and the format of its content, raised whenever a version of
@@ -411,7 +406,7 @@ REPLICA_MADE_BY = f"{SCHEMA_HEAD}/{REPLICA_FORMAT}"
 @dataclass
 class Replica:
     """A scratch database an earlier :func:`checked` made of a prefix of the same county's history
-    (:meth:`Checked.replica`, compressed): its first ``events`` events (by id) are the bundle's, as
+    (:meth:`Checked.write_replica`): its first ``events`` events (by id) are the bundle's, as
     the caller found by their chain heads (``workflow.city``, the prefix check).  A replica whose
     events are not the bundle's first ones is never used: the checks then rebuild the county from the
     bundle alone."""

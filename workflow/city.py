@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -285,8 +288,9 @@ class _Replica:
 
 def _replica_of(result: Any) -> _Replica:
     """The checked scratch copy to keep (the last use of ``result``'s engine)."""
-    content = result.replica()
-    return _Replica(content, hashlib.sha256(content).hexdigest(), result.replayed)
+    buffer = io.BytesIO()
+    sha = result.write_replica(buffer)
+    return _Replica(buffer.getvalue(), sha, result.replayed)
 
 
 def _held_replica(conn: Any, county: str, held: int) -> bundle.Replica | None:
@@ -402,22 +406,27 @@ class Prepared:
     county: str
     figures: list[tuple[str, date, dict]]
     projects: list[dict]
-    replica: _Replica
+    replica_file: str  # the replayed copy, compressed, in the load's folder (read, then removed, on store)
+    replica_sha256: str
+    replayed: int
 
 
-def prepare(path: Any, actor: str) -> Prepared:
+def prepare(path: Any, actor: str, replica_file: str) -> Prepared:
     """Read, check and figure a bundle of a county the city does not hold yet (in a worker process):
-    the steps of :func:`load` that need no city database.  Raises as :func:`load` does."""
-    return _one_bundle(_prepare, path, actor)
+    the steps of :func:`load` that need no city database; the replayed copy is written to
+    ``replica_file`` (not sent back whole: the loading process reads one copy at a time, memory).
+    Raises as :func:`load` does."""
+    return _one_bundle(_prepare, path, actor, replica_file)
 
 
-def _prepare(path: Any, actor: str) -> Prepared:
+def _prepare(path: Any, actor: str, replica_file: str) -> Prepared:
     b = bundle.read(path)
     with bundle.checked(b, actor=actor) as result:
         figures = monthly_figures(result.engine, b.as_of)
         projects = _project_rows(result.engine)
-        replica = _replica_of(result)
-    return Prepared(b.sha256, b.county, figures, projects, replica)
+        with open(replica_file, "xb") as out:
+            sha = result.write_replica(out)
+    return Prepared(b.sha256, b.county, figures, projects, replica_file, sha, result.replayed)
 
 
 def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
@@ -431,11 +440,18 @@ def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
     b = bundle.read(path)
     if b.sha256 != p.sha256 or b.county != p.county:
         raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
+    with open(p.replica_file, "rb") as f:
+        content = f.read()
+    os.unlink(p.replica_file)
+    if hashlib.sha256(content).hexdigest() != p.replica_sha256:  # the load's own folder, changed meanwhile
+        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county,
+                               path=p.replica_file)
     with engine.connect() as conn:
         _check_trust(conn, b)
         if _check_prefix(conn, b):
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
-    return _store(engine, actor, path, b, 0, None, p.figures, p.projects, p.replica)
+    return _store(engine, actor, path, b, 0, None, p.figures, p.projects,
+                  _Replica(content, p.replica_sha256, p.replayed))
 
 
 def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
@@ -485,17 +501,19 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     n = min(workers, len(ahead))
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
     pool = ProcessPoolExecutor(max_workers=n)
+    copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the workers' replayed copies
     try:
         for i, path in enumerate(paths):
             # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
             while len(pending) < n and (nxt := next(queue, None)) is not None:
-                pending[nxt] = pool.submit(prepare, paths[nxt], actor)
+                pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"))
             if i in pending:
                 keep(_store_prepared(engine, actor, path, pending.pop(i).result()))
             else:
                 keep(load(engine, actor, path))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        copies.cleanup()
         gc.unfreeze()
     return out
 
