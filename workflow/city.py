@@ -297,8 +297,8 @@ def _held_replica(conn: Any, county: str, held: int) -> bundle.Replica | None:
     """The replayed copy of ``county`` the city keeps, when it can be trusted to be the one the
     newest load of the county made: its SHA-256 is the one that load's ``city_loaded`` ledger entry
     holds, it was made with this schema and format (``bundle.REPLICA_MADE_BY``) and of the ``held``
-    events.  Else None: the newer bundle is
-    then replayed whole, as a first load is (nothing is refused for a replica)."""
+    events.  Else None: the newer bundle is then replayed whole, as a first load is (nothing is
+    refused for a replica)."""
     row = conn.execute(select(CR.c.sha256, CR.c.schema_revision, CR.c.events, CR.c.content)
                        .where(CR.c.county == county)).first()
     if row is None or row[1] != bundle.REPLICA_MADE_BY or row[2] != held:
