@@ -336,6 +336,40 @@ def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more,
     assert _kept(cli) == (0, 0, 0)
 
 
+def test_a_county_loaded_meanwhile_is_not_kept_twice(cli, county):
+    """A bundle a worker checked is kept only if the city still holds no event of its county: one
+    loaded in between (by another command) makes it refused, and nothing of it is kept."""
+    from workflow import city
+    from workflow.db import make_engine
+    from workflow.errors import IntegrityFailure
+
+    _trust(cli, county)
+    prepared = city.prepare(county["bundle"], ADMIN, str(county["dir"] / "copy.zlib"))
+    cli.admin("city", "load", county["bundle"], ok=True)
+    kept = _kept(cli)
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with pytest.raises(IntegrityFailure) as caught:
+            city._store_prepared(engine, ADMIN, county["bundle"], prepared)
+    finally:
+        engine.dispose()
+    assert caught.value.code == "county_another_bundle_of"
+    assert _kept(cli) == kept
+
+
+def test_a_bundle_opened_gives_the_events_read_gives(county):
+    """The loading process stores a checked bundle's events a chunk at a time (``bundle.opened``):
+    the same rows, in the same order, as reading it whole, and the same head."""
+    from workflow import bundle
+
+    whole = bundle.read(county["bundle"])
+    with bundle.opened(county["bundle"]) as src:
+        assert src.count == len(whole.events) > 7
+        assert [e for chunk in src.chunks(7) for e in chunk] == whole.events
+        assert src.bundle is not None and src.bundle.events == []
+        assert (src.bundle.sha256, src.bundle.digest, src.bundle.ledger) == (whole.sha256, whole.digest, whole.ledger)
+
+
 def test_workers_must_be_a_positive_number(cli, county):
     _trust(cli, county)
     for bad in ("0", "many"):

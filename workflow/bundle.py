@@ -219,6 +219,56 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
 
 def read(path: str | Path) -> Bundle:
     """A bundle from its file; BadInput (exit 2) for anything that is not a well-formed bundle."""
+    db, sha = _deserialized(path)
+    try:
+        return _contents(db, path, sha, events=True)
+    finally:
+        db.close()
+
+
+class opened:
+    """A bundle read from its file, its events left in the file's copy in memory to be read a chunk at
+    a time (:meth:`chunks`, ``count``): for storing a bundle already checked without holding every
+    event as a row (memory).  A context manager yielding itself; ``bundle`` is the :class:`Bundle`
+    without its events.  The events come from the very bytes hashed, as with :func:`read`."""
+
+    def __init__(self, path: str | Path):
+        self.path = path
+        self.db: Any = None
+        self.bundle: Bundle | None = None
+        self.count = 0
+
+    def __enter__(self) -> opened:
+        self.db, sha = _deserialized(self.path)
+        try:
+            self.bundle = _contents(self.db, self.path, sha, events=False)
+            self.count = int(self.db.execute("SELECT count(*) FROM event").fetchone()[0])
+        except sqlite3.Error as exc:
+            self.__exit__()
+            raise BadInput("not_county_bundle", path=self.path, exc=exc) from None
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def chunks(self, size: int) -> Iterator[list[tuple]]:
+        """The events (``EVENT_COLUMNS``), by id, ``size`` at a time."""
+        cursor = self.db.execute(f"SELECT {_QUOTED_EVENT_COLUMNS} FROM event ORDER BY id")
+        while rows := cursor.fetchmany(size):
+            yield rows
+
+
+_QUOTED_EVENT_COLUMNS = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+
+
+def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str]:
+    """The bundle file's bytes as an SQLite database in memory, and their SHA-256: the content is
+    parsed from the very bytes hashed, never from a second read of the file."""
     p = Path(path)
     if not p.is_file():
         raise BadInput("no_such_bundle_file", path=path)
@@ -228,20 +278,24 @@ def read(path: str | Path) -> Bundle:
         raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
     sha = hashlib.sha256(data).hexdigest()
     db = sqlite3.connect(":memory:")
-    try:  # the content is parsed from the very bytes hashed, never from a second read of the file
+    try:
         db.deserialize(data)
-        del data
+    except sqlite3.Error as exc:
+        db.close()
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+    return db, sha
+
+
+def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: bool) -> Bundle:
+    try:
         meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
-        quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-        events = db.execute(f"SELECT {quoted} FROM event ORDER BY id").fetchall()
+        rows = db.execute(f"SELECT {_QUOTED_EVENT_COLUMNS} FROM event ORDER BY id").fetchall() if events else []
         ledger = db.execute(f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ledger ORDER BY seq").fetchall()
         directory = db.execute("SELECT tbl, row FROM directory").fetchall()
     except sqlite3.Error as exc:
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
-    finally:
-        db.close()
     head = _head(path, meta)
-    head.events, head.ledger = [tuple(e) for e in events], [tuple(r) for r in ledger]
+    head.events, head.ledger = [tuple(e) for e in rows], [tuple(r) for r in ledger]
     head.directory, head.sha256 = [(str(t), str(r)) for t, r in directory], sha
     return head
 

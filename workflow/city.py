@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -271,7 +271,9 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
         figures = monthly_figures(result.engine, b.as_of, since)
         projects = _project_rows(result.engine)
         replica = _replica_of(result)
-    return _store(engine, actor, path, b, held, since, figures, projects, replica)
+    new = b.events[held:]
+    chunks = (new[k:k + _STORE_CHUNK] for k in range(0, len(new), _STORE_CHUNK))
+    return _store(engine, actor, path, b, held, since, figures, projects, replica, chunks, len(b.events))
 
 
 # --- the replayed copy the city keeps of each county ---------------------------------------------------
@@ -348,16 +350,20 @@ def _project_rows(scratch: Engine) -> list[dict]:
 
 
 def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None,
-           figures: list[tuple[str, date, dict]], projects: list[dict], replica: _Replica) -> dict:
-    """Keep a checked bundle in one transaction: its new events, projects, changed months, head and
+           figures: list[tuple[str, date, dict]], projects: list[dict], replica: _Replica,
+           new: Iterable[list[tuple]], events: int) -> dict:
+    """Keep a checked bundle in one transaction: its new events (``new``, the bundle's events after
+    the ``held`` ones, a chunk at a time; ``events`` in all), projects, changed months, head and
     replayed copy."""
-    new = b.events[held:]
+    added = 0
     with engine.begin() as conn:
-        if _check_prefix(conn, b) != held:  # another load of this county came in between
+        # another load of this county came in between
+        if (_check_prefix(conn, b) if held else _held_events(conn, b.county)) != held:
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        for k in range(0, len(new), _STORE_CHUNK):  # the engine's recorder's fast path, a chunk at a time
-            rows = bundle.typed_events(CE, new[k:k + _STORE_CHUNK], EVENT_COLUMNS)
+        for chunk in new:  # the engine's recorder's fast path, a chunk at a time
+            rows = bundle.typed_events(CE, chunk, EVENT_COLUMNS)
             insert_many(conn, CE, [(b.county, *r) for r in rows], keys=_CITY_EVENT)
+            added += len(chunk)
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
             conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
@@ -369,24 +375,24 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
             conn.execute(insert(CF), [{"county": b.county, "month": m, "as_of": on,
                                        "figures": json.dumps(f, sort_keys=True, ensure_ascii=False)}
                                       for m, on, f in figures])
-        head = {"name": b.name, "digest": b.digest, "as_of": b.as_of, "events": len(b.events),
+        head = {"name": b.name, "digest": b.digest, "as_of": b.as_of, "events": events,
                 "projects": len(projects), "ledger_entries": len(b.ledger), "public_key": b.public_key,
                 "signed": b.signed_text, "signature": b.signature, "loaded_at": clock.utcnow(), "loaded_by": actor}
         if conn.execute(select(CC.c.code).where(CC.c.code == b.county)).first():
             conn.execute(update(CC).where(CC.c.code == b.county).values(**head))
         else:
             conn.execute(insert(CC).values(code=b.county, **head))
-        kept = {"sha256": replica.sha256, "schema_revision": bundle.REPLICA_MADE_BY, "events": len(b.events),
+        kept = {"sha256": replica.sha256, "schema_revision": bundle.REPLICA_MADE_BY, "events": events,
                 "content": replica.content}
         if conn.execute(select(CR.c.county).where(CR.c.county == b.county)).first():
             conn.execute(update(CR).where(CR.c.county == b.county).values(**kept))
         else:
             conn.execute(insert(CR).values(county=b.county, **kept))
         entry = ledger.append(conn, actor, LOADED, b.county,
-                              {"digest": b.digest, "as_of": b.as_of.isoformat(), "events": len(b.events),
-                               "new_events": len(new), "replica": replica.sha256})
+                              {"digest": b.digest, "as_of": b.as_of.isoformat(), "events": events,
+                               "new_events": added, "replica": replica.sha256})
     return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
-            "events": len(b.events), "new_events": len(new), "projects": len(projects),
+            "events": events, "new_events": added, "projects": len(projects),
             "projects_replayed": replica.replayed, "months_computed": len(figures), "ledger": entry}
 
 
@@ -437,21 +443,28 @@ def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
 
 
 def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
-    b = bundle.read(path)
-    if b.sha256 != p.sha256 or b.county != p.county:
-        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
-    with open(p.replica_file, "rb") as f:
-        content = f.read()
-    os.unlink(p.replica_file)
-    if hashlib.sha256(content).hexdigest() != p.replica_sha256:  # the load's own folder, changed meanwhile
-        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county,
-                               path=p.replica_file)
-    with engine.connect() as conn:
-        _check_trust(conn, b)
-        if _check_prefix(conn, b):
-            raise IntegrityFailure("county_another_bundle_of", county=b.county)
-    return _store(engine, actor, path, b, 0, None, p.figures, p.projects,
-                  _Replica(content, p.replica_sha256, p.replayed))
+    with bundle.opened(path) as src:  # its events read a chunk at a time as they are stored (memory)
+        b = src.bundle
+        assert b is not None
+        if b.sha256 != p.sha256 or b.county != p.county:
+            raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
+        with open(p.replica_file, "rb") as f:
+            content = f.read()
+        os.unlink(p.replica_file)
+        if hashlib.sha256(content).hexdigest() != p.replica_sha256:  # the load's own folder, changed meanwhile
+            raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county,
+                                   path=p.replica_file)
+        with engine.connect() as conn:
+            _check_trust(conn, b)
+            if _held_events(conn, b.county):
+                raise IntegrityFailure("county_another_bundle_of", county=b.county)
+        return _store(engine, actor, path, b, 0, None, p.figures, p.projects,
+                      _Replica(content, p.replica_sha256, p.replayed), src.chunks(_STORE_CHUNK), src.count)
+
+
+def _held_events(conn: Any, county: str) -> int:
+    """The number of events the city holds for ``county`` (its head's count; 0 for a new county)."""
+    return int(conn.execute(select(CC.c.events).where(CC.c.code == county)).scalar() or 0)
 
 
 def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
