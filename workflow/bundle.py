@@ -570,13 +570,7 @@ class checked:
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
                     conn.execute(insert(metadata.tables[name]), directory[name])
-            if projects:
-                insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
-            for name, values in derived.items():
-                insert_many(conn, metadata.tables[name], values)
-            for k in range(0, len(b.events), _CHUNK):  # a chunk at a time (memory)
-                insert_many(conn, E, typed_events(E, b.events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
-            insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
+            self._fill(conn, projects, derived, b.events)
             for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
         return len(projects)
@@ -605,10 +599,9 @@ class checked:
         projects, derived = self._replay(roles, changed, by_key) if changed else ([], {})
         ids = sorted(changed)
         with self.engine.begin() as conn:
-            # the bundle's own set-up ledger, for the checkpoint to check (the caller found it as long
-            # as the held one; its entries' hashes are in the digest)
+            # the bundle's own set-up ledger replaces the copy's, for the checkpoint to check (the
+            # caller found it as long as the held one; its entries' hashes are in the digest)
             conn.execute(L.delete())
-            insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in b.ledger])
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # rows of a project go, then come back
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]
@@ -616,13 +609,18 @@ class checked:
                     table = metadata.tables[name]
                     conn.execute(table.delete().where(table.c.project_id.in_(chunk)))
                 conn.execute(P.delete().where(P.c.id.in_(chunk)))
-            if projects:
-                insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
-            for name, values in derived.items():
-                insert_many(conn, metadata.tables[name], values)
-            for k in range(0, len(new), _CHUNK):
-                insert_many(conn, E, typed_events(E, new[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
+            self._fill(conn, projects, derived, new)
         return len(projects)
+
+    def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]], events: list[tuple]) -> None:
+        """Insert replayed projects and their side-table rows, ``events`` and the bundle's ledger."""
+        if projects:
+            insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
+        for name, values in derived.items():
+            insert_many(conn, metadata.tables[name], values)
+        for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory)
+            insert_many(conn, E, typed_events(E, events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
+        insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in self.b.ledger])
 
     def _replay(self, roles: dict[str, str], only: set[int] | None,
                 by_key: dict[tuple, int]) -> tuple[list[Any], dict[str, list[dict]]]:
