@@ -131,6 +131,9 @@ SETUP_WRITES = [
     ("setting", "INSERT INTO setting (key, entry, value) VALUES ('plan_template.x', 0, '{}')"),
     ("rule", "UPDATE rule SET priority = 99, active = false"),
     ("target", "UPDATE target SET signed = 0"),
+    # a planted replayed copy would give a county's next bundle figures of its own (docs/city.md)
+    ("city_replica", "INSERT INTO city_replica (county, sha256, schema_revision, events, content) "
+                     "VALUES ('XX', repeat('0', 64), '0016/1', 0, '\\x00'::bytea)"),
 ]
 
 
