@@ -56,11 +56,13 @@ from bench.common import PIPELINE, init_db, row, time_command
 from bench.sqlparts import (
     FIRST_SIGNINGS,
     PLANS_DONE_CTES,
+    PROGRESS_SUMS,
     PROMISED_COLUMN,
     REACHED_COLS,
     REACHED_CTE,
     STATE_COLUMNS,
     light_case,
+    progress_row,
 )
 
 NAME = "report"
@@ -393,7 +395,6 @@ WHERE m.effective_on BETWEEN :start AND :end GROUP BY p.unit_code, m.currency
 """
 
 CATEGORIES = ("new", "continuing", "completed", "preparatory")
-_PROGRESS_SUMS = ("projects", "plan", "done", "planned_starts", "started", "starts_in_year")
 
 
 def _snapshot_sql(t, progress: bool) -> str:
@@ -434,7 +435,7 @@ def _baseline_figures(conn, start: date, end: date, as_of: date, t, lad, *, prog
               "followup_red": t.followup_red_days, "followup_yellow": t.followup_yellow_days,
               "due": t.milestone_due_days, "problem_late": _problem_late(lad)}
     # (unit, category) -> the progress sums of the projects with a plan or a planned groundbreaking
-    groups: dict = defaultdict(lambda: dict.fromkeys(_PROGRESS_SUMS, 0))
+    groups: dict = defaultdict(lambda: dict.fromkeys(PROGRESS_SUMS, 0))
     for (unit, stage, category, n, key, over, red, yellow,
          with_plan, plan, done, planned_starts, started, in_year) in conn.execute(text(_snapshot_sql(t, progress)),
                                                                                   params):
@@ -446,7 +447,7 @@ def _baseline_figures(conn, start: date, end: date, as_of: date, t, lad, *, prog
         f["yellow"] += yellow or 0
         if category is not None:
             g = groups[unit, category]
-            for k, v in zip(_PROGRESS_SUMS, (with_plan, plan, done, planned_starts, started, in_year), strict=True):
+            for k, v in zip(PROGRESS_SUMS, (with_plan, plan, done, planned_starts, started, in_year), strict=True):
                 g[k] += v
     window = {"start": start.isoformat(), "end": end.isoformat()}
     for unit, n, agreed in conn.execute(text(SIGNED_SQL), window):
@@ -460,32 +461,17 @@ def _baseline_figures(conn, start: date, end: date, as_of: date, t, lad, *, prog
     return figs
 
 
-def _progress_row(parts, elapsed: Fraction) -> dict:
-    """One row of the progress figures from the sums of its groups (none: a row of zeros)."""
-    s = dict.fromkeys(_PROGRESS_SUMS, 0)
-    for g in parts:
-        for k in _PROGRESS_SUMS:
-            s[k] += g[k]
-    rate = Fraction(max(s["done"], 0), s["plan"]) if s["plan"] > 0 else None
-    return {"projects": s["projects"], "year_plan": {"amount_minor": s["plan"], "currency": "CNY"},
-            "completed": {"amount_minor": s["done"], "currency": "CNY"},
-            "plan_rate": None if rate is None else round(float(rate), 4),
-            "points": None if rate is None else round(float((rate - elapsed) * 100), 2),
-            "planned_starts": s["planned_starts"], "started": s["started"], "starts_in_year": s["starts_in_year"],
-            "start_rate": round(s["started"] / s["planned_starts"], 4) if s["planned_starts"] else None}
-
-
 def _progress_doc(groups: dict, as_of: date, elapsed: Fraction, t) -> dict:
     """The bulletin's ``progress`` from the (unit, category) sums; a unit without a group is left out
     (its row is all zeros)."""
     return {"year": as_of.year, "as_of": as_of.isoformat(), "time_progress": round(float(elapsed * 100), 2),
             "time_by": "day" if t.progress_by_day else "month",
-            "totals": _progress_row(groups.values(), elapsed),
-            "units": {u: _progress_row((g for (gu, _), g in groups.items() if gu == u), elapsed)
+            "totals": progress_row(groups.values(), elapsed),
+            "units": {u: progress_row((g for (gu, _), g in groups.items() if gu == u), elapsed)
                       for u in {gu for gu, _ in groups}},
-            "categories": {c: _progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)
+            "categories": {c: progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)
                            for c in CATEGORIES},
-            "zero": _progress_row((), elapsed)}
+            "zero": progress_row((), elapsed)}
 
 
 def baseline(engine, year: int, as_of: date, t, lad=None) -> dict:

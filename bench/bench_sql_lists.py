@@ -52,13 +52,20 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.common import demo_county, init_db, row
-from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, STATE_COLUMNS
+from bench.sqlparts import (
+    CURRENCIES,
+    FIRST_SIGNINGS,
+    PLANS_DONE_CTES,
+    PROMISED_COLUMN,
+    STATE_COLUMNS,
+    list_totals,
+    money_list,
+)
 
 NAME = "sql_lists"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
 KINDS = ("keyprojects", "leaders", "visits")
 LOST = ("rejected", "withdrawn", "retired")
-CURRENCIES = ("CNY", "USD")
 PERFORMANCE_KINDS = ("output_value", "tax", "jobs", "land_intensity", "investment")
 CRITERIA_KEY = "reports.visit_criteria"
 DEFAULT_CRITERIA = (("建设进度", 30), ("投资强度", 25), ("科技含量与产业带动", 20), ("形象面貌", 15),
@@ -493,25 +500,14 @@ class Baseline:
                 "code": r[1], "name": r[2], "unit": r[3], "unit_name": names.get(r[3]), "key": bool(r[4]),
                 "stage": r[6], "construction_on": _iso(cons), "production_on": _iso(prod),
                 "planned_investment": {"amount_minor": int(r[5]), "currency": "CNY"},
-                "capital_in_place": _money_list({**dict.fromkeys(CURRENCIES, 0), **money["capital"].get(r[0], {})}),
-                "investment_completed": _money_list({**dict.fromkeys(CURRENCIES, 0),
+                "capital_in_place": money_list({**dict.fromkeys(CURRENCIES, 0), **money["capital"].get(r[0], {})}),
+                "investment_completed": money_list({**dict.fromkeys(CURRENCIES, 0),
                                                      **money["investment"].get(r[0], {})}),
                 "light": color,
                 "lead_leader": None if login is None else {"login": login, "name": leader_name, "title": title}})
         items.sort(key=lambda x: (x["unit"] or "", x["construction_on"] or x["production_on"] or "", x["code"]))
 
-        def total(key):
-            sums = dict.fromkeys(CURRENCIES, 0)
-            for x in items:
-                for m in x[key]:
-                    sums[m["currency"]] = sums.get(m["currency"], 0) + m["amount_minor"]
-            return _money_list(sums)
-
-        totals = {"projects": len(items), "construction": sum(1 for x in items if x["construction_on"]),
-                  "production": sum(1 for x in items if x["production_on"]),
-                  "planned_investment": {"amount_minor": sum(x["planned_investment"]["amount_minor"] for x in items),
-                                         "currency": "CNY"},
-                  "capital_in_place": total("capital_in_place"), "investment_completed": total("investment_completed")}
+        totals = list_totals(items)
         doc = {"report": "visits", **w, "unit": None, "totals": totals, "projects": items}
         if windows:
             doc["comparison"] = self.comparison(windows, windows["year"],
@@ -609,12 +605,6 @@ def _perf(kind: str, value: int, zh: bool) -> str:
         return f"{value}人" if zh else f"{value} people"
     per = ("/亩" if zh else " per mu") if kind == "land_intensity" else ""
     return compact_money(value, "CNY", "zh" if zh else "en") + per
-
-
-def _money_list(amounts: dict) -> list[dict]:
-    order = {c: i for i, c in enumerate(CURRENCIES)}
-    return [{"amount_minor": int(v), "currency": c}
-            for c, v in sorted(amounts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))]
 
 
 # --- windows ------------------------------------------------------------------------------------------

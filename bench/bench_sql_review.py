@@ -59,11 +59,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import demo_county, row
-from bench.sqlparts import PROMISED_COLUMN, light_case
+from bench.sqlparts import (
+    CURRENCIES,
+    LEADER_IN_FORCE,
+    PROMISED_COLUMN,
+    STAGE_AT,
+    STAGE_COLUMNS,
+    light_case,
+    list_totals,
+    money_list,
+)
 
 NAME = "sql_review"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
-CURRENCIES = ("CNY", "USD")
 METRICS = ("signed", "capital", "foreign", "investment")
 # metric -> (target column, currency; None: a count)
 METRIC_COLUMNS = {"signed": ("signed", None), "capital": ("capital_minor", "CNY"),
@@ -88,11 +96,6 @@ COUNTS = """e.kind = 'transition' AND e.from_stage <> 'on_hold'
 
 # The stage of project p on :d: the project row unless it moved later, else the newest stage change
 # dated by then.
-STAGE_AT = """CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.to_stage FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage END"""
-
 # The 履约 check of year :pyear on :d, per project with a commitment covering the year (the newest of
 # each kind, by record order) against the newest actual of the year and kind recorded by :d.
 PERF_CTE = """committed AS (
@@ -136,19 +139,10 @@ WITH reached AS (
   SELECT p.id, p.code, p.name, p.unit_code AS unit, u.name AS unit_name, p.key AS key,
          p.planned_investment_minor AS planned, k.cons, k.prod,
          p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission, p.registered_on,
-         {stage_at} AS stage,
-         CASE WHEN p.last_transition_on > :d THEN
-              (SELECT e.effective_on FROM event e WHERE e.project_id = p.id AND e.to_stage IS NOT NULL
-                 AND e.effective_on <= :d ORDER BY e.seq DESC LIMIT 1)
-              ELSE p.stage_since END AS since,
-         CASE WHEN p.last_followup_on > :d THEN
-              (SELECT max(f.effective_on) FROM followup f WHERE f.project_id = p.id AND f.effective_on <= :d)
-              ELSE p.last_followup_on END AS fu,
-         (SELECT a.person_login FROM assignment a JOIN person pe ON pe.login = a.person_login
+{stage_columns}         (SELECT a.person_login FROM assignment a JOIN person pe ON pe.login = a.person_login
            WHERE a.project_id = p.id AND a.role = 'lead_leader' AND a.assigned_on <= :d
              AND (a.ended_on IS NULL OR a.ended_on > :d) ORDER BY a.id DESC LIMIT 1) AS leader,
-         EXISTS (SELECT 1 FROM assignment a WHERE a.project_id = p.id AND a.role = 'lead_leader'
-                   AND a.assigned_on <= :d AND (a.ended_on IS NULL OR a.ended_on > :d)) AS has_leader,
+         {leader_in_force} AS has_leader,
          EXISTS (SELECT 1 FROM problem pb WHERE pb.project_id = p.id AND pb.opened_on <= :d
                    AND COALESCE((SELECT a.action FROM problem_action a WHERE a.problem_id = pb.id
                                    AND a.effective_on <= :d AND a.action IN ('close', 'reopen')
@@ -282,12 +276,6 @@ def _perf_cte() -> str:
 
 def _perf_params(perf: dict, year: int) -> dict:
     return {"pyear": year, "met_pct": perf["met_pct"], "deadline": _deadline(year, perf["report_days"]).isoformat()}
-
-
-def _money_list(amounts: dict) -> list[dict]:
-    order = {c: i for i, c in enumerate(CURRENCIES)}
-    return [{"amount_minor": int(v), "currency": c}
-            for c, v in sorted(amounts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))]
 
 
 def _growth(now: int, before: int) -> float | None:
@@ -432,7 +420,8 @@ def review_baseline(engine, period: str, today: date, t, lad, perf: dict) -> dic
     rule = BEHIND_RATIO if t.progress_ratio_rule else BEHIND_POINTS
     red, yellow = ((t.progress_red_ratio_pct, t.progress_yellow_ratio_pct) if t.progress_ratio_rule
                    else (t.progress_red_points, t.progress_yellow_points))
-    sql = REVIEW_SQL.format(counts=COUNTS, stage_at=STAGE_AT, perf_cte=_perf_cte(),
+    sql = REVIEW_SQL.format(counts=COUNTS, stage_columns=STAGE_COLUMNS, leader_in_force=LEADER_IN_FORCE,
+                            perf_cte=_perf_cte(),
                             behind_red=rule.format(limit=int(red)), behind_yellow=rule.format(limit=int(yellow)))
     params = {"d": d.isoformat(), "start": w.start.isoformat(), "end": w.end.isoformat(), "year": d.year,
               "ystart": date(d.year, 1, 1).isoformat(), "pnum": elapsed.numerator, "pden": elapsed.denominator,
@@ -459,23 +448,12 @@ def review_baseline(engine, period: str, today: date, t, lad, perf: dict) -> dic
             "code": r.code, "name": r.name, "unit": r.unit, "unit_name": r.unit_name, "key": bool(r.key),
             "stage": r.stage, "construction_on": r.cons, "production_on": r.prod,
             "planned_investment": {"amount_minor": int(r.planned), "currency": "CNY"},
-            "capital_in_place": _money_list({**dict.fromkeys(CURRENCIES, 0), **money["capital"].get(r.id, {})}),
-            "investment_completed": _money_list({**dict.fromkeys(CURRENCIES, 0),
+            "capital_in_place": money_list({**dict.fromkeys(CURRENCIES, 0), **money["capital"].get(r.id, {})}),
+            "investment_completed": money_list({**dict.fromkeys(CURRENCIES, 0),
                                                  **money["investment"].get(r.id, {})}),
             "light": r.light, "lead_leader": people.get(r.leader) if r.leader else None})
 
-    def total(label):
-        out = dict.fromkeys(CURRENCIES, 0)
-        for x in items:
-            for m in x[label]:
-                out[m["currency"]] = out.get(m["currency"], 0) + m["amount_minor"]
-        return _money_list(out)
-
-    totals = {"projects": len(items), "construction": sum(1 for x in items if x["construction_on"]),
-              "production": sum(1 for x in items if x["production_on"]),
-              "planned_investment": {"amount_minor": sum(x["planned_investment"]["amount_minor"] for x in items),
-                                     "currency": "CNY"},
-              "capital_in_place": total("capital_in_place"), "investment_completed": total("investment_completed")}
+    totals = list_totals(items)
     return {"report": "review", **_window_json(w), "unit": None, "totals": totals, "projects": items,
             "comparison": compared, **({"exchange_rates": year_rates} if year_rates else {})}
 

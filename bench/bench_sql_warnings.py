@@ -69,7 +69,16 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.common import demo_county, row
-from bench.sqlparts import FIRST_SIGNINGS, PLANS_DONE_CTES, PROMISED_COLUMN, REACHED_COLS, REACHED_CTE, STATE_COLUMNS
+from bench.sqlparts import (
+    FIRST_SIGNINGS,
+    PLANS_DONE_CTES,
+    PROGRESS_SUMS,
+    PROMISED_COLUMN,
+    REACHED_COLS,
+    REACHED_CTE,
+    STATE_COLUMNS,
+    progress_row,
+)
 
 NAME = "sql_warnings"
 SIZES = {"tiny": 300, "small": 5_000, "full": 50_000}
@@ -79,7 +88,6 @@ LOST = ("rejected", "withdrawn", "retired")
 MILESTONES = (("sign", "plan_sign", 3), ("fund", "plan_fund", 4), ("break_ground", "plan_break_ground", 5),
               ("commission", "plan_commission", 6))
 CATEGORIES = ("new", "continuing", "completed", "preparatory")
-SUMS = ("projects", "plan", "done", "planned_starts", "started", "starts_in_year")
 
 # --- the baseline: hand-written SQL ------------------------------------------------------------------
 
@@ -334,11 +342,11 @@ def lights(conn, as_of: date, t, lad, perf: dict, kinds: tuple[str, ...], *, pro
     from sqlalchemy import text
 
     items: list[dict] = []
-    groups: dict = defaultdict(lambda: dict.fromkeys(SUMS, 0))
+    groups: dict = defaultdict(lambda: dict.fromkeys(PROGRESS_SUMS, 0))
     for r in conn.execute(text(_lights_sql(t, kinds, progress)), _params(as_of, t, lad, perf)):
         if r[0] == 1:
             g = groups[r[6], r[7]]
-            for k, v in zip(SUMS, r[8:14], strict=True):
+            for k, v in zip(PROGRESS_SUMS, r[8:14], strict=True):
                 g[k] += int(v or 0)
             continue
         code, name, unit, unit_name, key, stage, since, light, lead, lead_name, lead_title = r[6:17]
@@ -350,29 +358,15 @@ def lights(conn, as_of: date, t, lad, perf: dict, kinds: tuple[str, ...], *, pro
     return items, groups
 
 
-def _progress_row(parts, elapsed: Fraction) -> dict:
-    s = dict.fromkeys(SUMS, 0)
-    for g in parts:
-        for k in SUMS:
-            s[k] += g[k]
-    rate = Fraction(max(s["done"], 0), s["plan"]) if s["plan"] > 0 else None
-    return {"projects": s["projects"], "year_plan": {"amount_minor": s["plan"], "currency": "CNY"},
-            "completed": {"amount_minor": s["done"], "currency": "CNY"},
-            "plan_rate": None if rate is None else round(float(rate), 4),
-            "points": None if rate is None else round(float((rate - elapsed) * 100), 2),
-            "planned_starts": s["planned_starts"], "started": s["started"], "starts_in_year": s["starts_in_year"],
-            "start_rate": round(s["started"] / s["planned_starts"], 4) if s["planned_starts"] else None}
-
-
 def _progress(groups: dict, units: list[tuple], as_of: date, t) -> dict:
     elapsed = _elapsed(as_of, t)
     return {"year": as_of.year, "as_of": as_of.isoformat(), "time_progress": round(float(elapsed * 100), 2),
             "time_by": "day" if t.progress_by_day else "month",
-            "totals": _progress_row(groups.values(), elapsed),
+            "totals": progress_row(groups.values(), elapsed),
             "units": [{"unit": code, "unit_name": name,
-                       **_progress_row((g for (u, _), g in groups.items() if u == code), elapsed)}
+                       **progress_row((g for (u, _), g in groups.items() if u == code), elapsed)}
                       for code, name in units],
-            "categories": [{"category": c, **_progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)}
+            "categories": [{"category": c, **progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)}
                            for c in CATEGORIES]}
 
 

@@ -66,7 +66,7 @@ def _worded(original):
 
 
 @pytest.mark.parametrize("kind,target,wrap", [
-    ("visits", "_money_list", _shift_first_amount),  # capital and investment to date
+    ("visits", "money_list", _shift_first_amount),  # capital and investment to date
     ("keyprojects", "Baseline.light", _greener),  # a light
     ("leaders", "Baseline.light", _greener),
     ("keyprojects", "_reason", _worded),  # a reason's words

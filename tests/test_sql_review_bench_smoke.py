@@ -49,8 +49,8 @@ def test_the_check_bites(county, monkeypatch):
     try:
         b.check_county(engine, today)  # equal as it is
         # one amount of the review's baseline one fen off
-        real = b._money_list
-        monkeypatch.setattr(b, "_money_list", lambda amounts: [
+        real = b.money_list
+        monkeypatch.setattr(b, "money_list", lambda amounts: [
             {**m, "amount_minor": m["amount_minor"] + (i == 0)} for i, m in enumerate(real(amounts))])
         with pytest.raises(AssertionError, match="report review differs from the hand-written SQL"):
             b.check_county(engine, today)
