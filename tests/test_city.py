@@ -35,15 +35,21 @@ def county_base(tmp_path_factory) -> dict:
     return _county_db(tmp_path_factory.mktemp("county"))
 
 
+def _own_copy(made: dict, tmp: Path) -> dict:
+    """A copy of a county made by :func:`_county_db` (its database, key and first bundle) in ``tmp``."""
+    tmp.mkdir(exist_ok=True)
+    out = dict(made)
+    for k in ("db", "key", "bundle"):
+        out[k] = str(tmp / Path(made[k]).name)
+        shutil.copy(made[k], out[k])
+    out["dir"] = tmp
+    return out
+
+
 @pytest.fixture
 def county(county_base, tmp_path) -> dict:
     """A copy of the module's county (its database, key and first bundle) this test may change."""
-    out = dict(county_base)
-    for k in ("db", "key", "bundle"):
-        out[k] = str(tmp_path / Path(county_base[k]).name)
-        shutil.copy(county_base[k], out[k])
-    out["dir"] = tmp_path
-    return out
+    return _own_copy(county_base, tmp_path)
 
 
 def _trust(cli, county: dict) -> None:
@@ -469,8 +475,9 @@ def _city_state(url: str) -> dict:
                 cols = [c for c in table.c if c.name not in skip]
                 return sorted(tuple(str(v) for v in r) for r in conn.execute(select(*cols)))
 
-            figures = sorted((m, str(on), json.loads(f)) for m, on, f in conn.execute(
-                select(city_figure.c.month, city_figure.c.as_of, city_figure.c.figures)))
+            figures = sorted(((c, m, str(on), json.loads(f)) for c, m, on, f in conn.execute(
+                select(city_figure.c.county, city_figure.c.month, city_figure.c.as_of, city_figure.c.figures))),
+                key=lambda r: r[:3])
             return {"county": rows(city_county, "loaded_at", "loaded_by"), "event": rows(city_event),
                     "project": rows(city_project), "figure": figures}
     finally:
@@ -621,6 +628,138 @@ def test_a_county_first_loaded_by_a_worker_gets_its_replica(cli, county, two_mor
     assert all(d["projects_replayed"] == d["projects"] for d in res.json["loaded"])
     loaded = cli.admin("city", "load", _newer_bundle(county), json=True).json["loaded"][0]
     assert loaded["new_events"] == 2 and loaded["projects_replayed"] == 2 < loaded["projects"]
+
+
+def _fresh_city(tmp_path: Path, counties: list[dict], *bundles: str) -> str:
+    """A second city (SQLite) trusting ``counties``, with ``bundles`` loaded one by one."""
+    db = str(tmp_path / "second-city.db")
+    assert invoke(["city", "init"], db=db, actor=ADMIN).code == 0
+    for c in counties:
+        assert invoke(["city", "trust", "add", c["doc"]["county"]["code"], "--key", c["public"], "--reason", "r"],
+                      db=db, actor=ADMIN).code == 0
+    for b in bundles:
+        res = invoke(["city", "load", b, "--workers", "1"], db=db, actor=ADMIN)
+        assert res.code == 0, res.err
+    return f"sqlite:///{db}"
+
+
+def test_newer_bundles_of_held_counties_are_checked_in_workers(cli, county, two_more, tmp_path, monkeypatch):
+    """Newer bundles of counties the city holds are read, checked and figured by the worker processes
+    too (handed what the city holds of the county and the copy it keeps): none is loaded by the loading
+    process, each replays only its projects with new events, and the city then holds what a city that
+    loaded the same bundles one by one holds."""
+    from workflow import city
+
+    other = _own_copy(two_more[0], tmp_path / "yx")
+    _trust_all(cli, county, two_more)
+    cli.admin("city", "load", county["bundle"], other["bundle"], ok=True)
+    newer = [_newer_bundle(county), _newer_bundle(other)]
+
+    def not_here(*args):
+        raise AssertionError("a bundle was loaded by the loading process")
+
+    monkeypatch.setattr(city, "_load", not_here)
+    res = cli.admin("city", "load", *newer, "--workers", "2", json=True)
+    monkeypatch.undo()
+    assert res.code == 0, res.err
+    assert [(d["county"], d["new_events"], d["projects_replayed"]) for d in res.json["loaded"]] == [
+        ("JX", 2, 2), ("YX", 2, 2)]
+    held = _city_state(cli.url_for(ADMIN))
+    one_by_one = _city_state(_fresh_city(tmp_path, [county, other], county["bundle"], other["bundle"], *newer))
+    assert len(held["event"]) == sum(d["events"] for d in res.json["loaded"])
+    for part in ("county", "event", "project", "figure"):
+        assert held[part] == one_by_one[part], part
+
+
+def test_a_rewritten_newer_bundle_handed_to_a_worker_is_refused_as_alone(cli, county, two_more, tmp_path):
+    """A bundle of a county the city holds that does not extend what the city holds is refused, naming
+    the first event that differs, when it comes among other bundles checked by workers as when it
+    comes alone; the bundles before it are kept, the ones after it are not."""
+    other = _own_copy(two_more[0], tmp_path / "yx")
+    _trust_all(cli, county, two_more)
+    cli.admin("city", "load", county["bundle"], other["bundle"], ok=True)
+    (tmp_path / "rewritten").mkdir()
+    rewritten = _county_db(tmp_path / "rewritten", seed=2)  # JX's code, another history
+    path = str(tmp_path / "rewritten.bundle")
+    assert invoke(["bundle", "export", "--output", path, "--key-file", county["key"]], db=rewritten["db"]).code == 0
+    newer = _newer_bundle(other)
+    kept = _kept(cli)
+    alone = cli.admin("city", "load", path)
+    res = cli.admin("city", "load", two_more[1]["bundle"], path, newer, "--workers", "2")
+    assert res.code == alone.code == 7, (res.out, res.err)
+    assert "county JX" in res.err and "first bad event P-0001 #1" in res.err
+    assert res.err.splitlines()[-1] == alone.err.splitlines()[-1]
+    assert _kept(cli) == (3, kept[1] + two_more[1]["doc"]["counts"]["events"], kept[2] + 12)
+
+
+def _worker_prepared(cli, county: dict, newer: str, folder: Path):
+    """What a worker finds of ``newer``, handed what the city holds of the county as a load hands it."""
+    from workflow import city
+    from workflow.db import make_engine
+
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        held = city._hand_over(engine, county["doc"]["county"]["code"], str(folder / "held.zlib"))
+    finally:
+        engine.dispose()
+    assert held is not None and held.replica_file is not None
+    return held
+
+
+def _keep(cli, path: str, prepared) -> dict:
+    from workflow import city
+    from workflow.db import make_engine
+
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        return city._store_prepared(engine, ADMIN, path, prepared)
+    finally:
+        engine.dispose()
+
+
+def test_a_newer_bundle_a_worker_checked_is_refused_if_the_county_was_loaded_meanwhile(cli, county):
+    """A worker checks a newer bundle against the county's newest load as it was handed over: another
+    load of the county kept in between (by another command) makes it refused, nothing of it kept."""
+    from workflow import city
+    from workflow.errors import IntegrityFailure
+
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    newer = _newer_bundle(county)
+    held = _worker_prepared(cli, county, newer, county["dir"])
+    prepared = city.prepare(newer, ADMIN, str(county["dir"] / "copy.zlib"), held)
+    assert prepared is not None and prepared.held == county["doc"]["counts"]["events"] and prepared.entry
+    cli.admin("city", "load", newer, ok=True)  # the same bundle, by another command
+    kept = _kept(cli)
+    with pytest.raises(IntegrityFailure) as caught:
+        _keep(cli, newer, prepared)
+    assert caught.value.code == "county_another_bundle_of"
+    assert _kept(cli) == kept
+
+
+def test_a_worker_whose_copy_or_heads_do_not_hold_falls_back_to_the_whole_check(cli, county, monkeypatch):
+    """The held copy handed to a worker changed in the load's folder: the worker replays the county
+    whole, as without a copy.  Head events the city does not hold as the worker found them: the
+    loading process loads the bundle itself, as :func:`workflow.city.load` does.  Either way the city
+    ends as a load of the bundle alone leaves it."""
+    from workflow import city
+
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    newer = _newer_bundle(county)
+    held = _worker_prepared(cli, county, newer, county["dir"])
+    with open(held.replica_file, "ab") as f:
+        f.write(b"\0")
+    prepared = city.prepare(newer, ADMIN, str(county["dir"] / "copy.zlib"), held)
+    assert prepared is not None and prepared.done.replayed == len(prepared.projects) == 12
+    eid = next(iter(prepared.at_head))
+    code, seq, _digest = prepared.at_head[eid]
+    prepared.at_head[eid] = (code, seq, "0" * 64)
+    here = []
+    real = city.load
+    monkeypatch.setattr(city, "load", lambda *args: here.append(args[2]) or real(*args))
+    doc = _keep(cli, newer, prepared)
+    assert here == [newer] and doc["new_events"] == 2 and doc["projects_replayed"] == 2
 
 
 def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli, county, tmp_path):

@@ -256,9 +256,11 @@ class opened:
             self.db.close()
             self.db = None
 
-    def chunks(self, size: int) -> Iterator[list[tuple]]:
-        """The events (``EVENT_COLUMNS``), by id, ``size`` at a time."""
-        cursor = self.db.execute(f"SELECT {_QUOTED_EVENT_COLUMNS} FROM event ORDER BY id")
+    def chunks(self, size: int, *, after: int = 0) -> Iterator[list[tuple]]:
+        """The events (``EVENT_COLUMNS``), by id, ``size`` at a time; ``after``: leaving out the first
+        ``after`` of them (those a city already holds)."""
+        cursor = self.db.execute(f"SELECT {_QUOTED_EVENT_COLUMNS} FROM event ORDER BY id LIMIT -1 OFFSET ?",
+                                 (after,))
         while rows := cursor.fetchmany(size):
             yield rows
 

@@ -25,10 +25,10 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete, func, insert, inspect, select, update
 from sqlalchemy.engine import Engine
@@ -39,6 +39,7 @@ from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import KINDS, Period, make_period, parse_span
+from workflow.recorders import recorder
 from workflow.reports import growth_rate
 from workflow.reports.state import FactsByDate, snapshots
 from workflow.store import insert_many
@@ -165,16 +166,32 @@ def _check_prefix(conn: Any, b: Any) -> int:
     """The number of events the city already holds for the county; IntegrityFailure naming the first
     stored event the bundle does not repeat unchanged (a rewritten or shortened history).
 
-    Compares one event a project: the head the city holds (``city_project.head_seq``) must be in the
-    bundle with the same id and hash, the bundle's events up to those heads must be as many as the
-    city holds and come before every newer one.  The bundle's chains are verified before anything is
-    kept (:func:`workflow.bundle.checked`) and each hash covers its ``prev_hash``, so an equal head
-    means an equal chain up to it.  Anything else falls back to reading every stored event, which
-    names the first one that differs."""
+    Compares one event a project (:func:`_prefix_plan`, then :func:`_heads_hold`): the head the city
+    holds (``city_project.head_seq``) must be in the bundle with the same id and hash, the bundle's
+    events up to those heads must be as many as the city holds and come before every newer one.  The
+    bundle's chains are verified before anything is kept (:func:`workflow.bundle.checked`) and each
+    hash covers its ``prev_hash``, so an equal head means an equal chain up to it.  Anything else
+    falls back to reading every stored event, which names the first one that differs."""
     held = conn.execute(select(CC.c.events).where(CC.c.code == b.county)).scalar()
     if not held:
         return _scan_prefix(conn, b)
-    heads = dict(conn.execute(select(CP.c.code, CP.c.head_seq).where(CP.c.county == b.county)).all())
+    plan = _prefix_plan(b, _heads(conn, b.county), held)
+    if plan is None or not _heads_hold(conn, b.county, plan):
+        return _scan_prefix(conn, b)
+    return held
+
+
+def _heads(conn: Any, county: str) -> dict[str, int]:
+    """project code -> the seq of the newest event the city holds of it (its head)."""
+    return dict(conn.execute(select(CP.c.code, CP.c.head_seq).where(CP.c.county == county)).all())
+
+
+def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[str, int, str]] | None:
+    """The part of the prefix check that needs only the bundle and the city's heads (``heads``,
+    ``held`` events): the bundle's events up to the heads are ``held`` in number, every project of
+    ``heads`` has its head in the bundle, and every newer event comes after them (by id).  Returns
+    the bundle's head events (id -> (code, seq, hash)) for :func:`_heads_hold` to find in the city,
+    or None where the bundle is not laid out that way."""
     old, last_old, first_new, at_head = 0, -1, None, {}
     for e in b.events:
         head = heads.get(e[2])
@@ -186,17 +203,21 @@ def _check_prefix(conn: Any, b: Any) -> int:
         elif first_new is None or e[0] < first_new:
             first_new = e[0]
     if old != held or len(at_head) != len(heads) or (first_new is not None and first_new < last_old):
-        return _scan_prefix(conn, b)
-    ids = sorted(at_head)
+        return None
+    return at_head
+
+
+def _heads_hold(conn: Any, county: str, at_head: dict[int, tuple[str, int, str]]) -> bool:
+    """Whether the city holds each of ``at_head``'s events (id -> (code, seq, hash)) as it is there."""
+    wanted = dict(at_head)
+    ids = sorted(wanted)
     for k in range(0, len(ids), 500):
         chunk = ids[k:k + 500]
         for eid, code, seq, digest in conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash).where(
-                CE.c.county == b.county, CE.c.id.in_(chunk))):
-            if at_head.pop(eid) != (code, seq, digest):
-                return _scan_prefix(conn, b)
-    if at_head:  # a head the city does not hold under that id
-        return _scan_prefix(conn, b)
-    return old
+                CE.c.county == county, CE.c.id.in_(chunk))):
+            if wanted.pop(eid) != (code, seq, digest):
+                return False
+    return not wanted  # none the city does not hold under that id
 
 
 def _scan_prefix(conn: Any, b: Any) -> int:
@@ -216,17 +237,32 @@ def _scan_prefix(conn: Any, b: Any) -> int:
 
 def _refigure_from(conn: Any, b: Any, new: list[tuple]) -> date | None:
     """The first day whose month's figures a newer bundle of a county the city holds can change
-    (None: every month, as on a first load).  A month's figures are computed from the events
-    effective up to its end, so the months before the earliest new event's effective date (or the
-    date of an amount a new correction corrects) keep their figures, and so does every month before
-    the held bundle's as-of date, unless the figures' other inputs changed: the directory (units,
-    rules, settings, thresholds) or the set-up ledger, or the as-of date moved back."""
+    (None: every month, as on a first load): :func:`_refigure_since` with the county's head and its
+    held events as the city keeps them."""
     head = conn.execute(select(CC.c.as_of, CC.c.signed, CC.c.ledger_entries)
                         .where(CC.c.code == b.county)).first()
     if head is None:
         return None
-    held_as_of, held_signed, held_ledger = _day(head[0]), json.loads(head[1]), head[2]
-    if held_signed.get("directory") != b.signed.get("directory") or held_ledger != len(b.ledger) \
+
+    def held_on(code: str, seq: int) -> date | None:
+        found = conn.execute(select(CE.c.effective_on).where(
+            CE.c.county == b.county, CE.c.project_code == code, CE.c.seq == seq)).scalar()
+        return None if found is None else _day(found)
+
+    return _refigure_since(b, new, _day(head[0]), head[1], head[2], held_on)
+
+
+def _refigure_since(b: Any, new: list[tuple], held_as_of: date, held_signed: str, held_ledger: int,
+                    held_on: Callable[[str, int], date | None]) -> date | None:
+    """The first day whose month's figures ``new`` (a newer bundle's events after the held ones) can
+    change, given the held bundle's as-of date, signed document and ledger count, and ``held_on``
+    (the effective date of a held event, by project code and seq; None when the city holds no such
+    event).  A month's figures are computed from the events effective up to its end, so the months
+    before the earliest new event's effective date (or the date of an amount a new correction
+    corrects) keep their figures, and so does every month before the held bundle's as-of date, unless
+    the figures' other inputs changed: the directory (units, rules, settings, thresholds) or the set-up
+    ledger, or the as-of date moved back.  None: every month."""
+    if json.loads(held_signed).get("directory") != b.signed.get("directory") or held_ledger != len(b.ledger) \
             or b.as_of < held_as_of:
         return None
     since = held_as_of.replace(day=1)
@@ -243,11 +279,10 @@ def _refigure_from(conn: Any, b: Any, new: list[tuple]) -> date | None:
     for code, target in corrected:
         if not isinstance(target, int):
             return None
-        found = conn.execute(select(CE.c.effective_on).where(
-            CE.c.county == b.county, CE.c.project_code == code, CE.c.seq == target)).scalar()
+        found = held_on(code, target)
         if found is None:  # the corrected event is new too: its date is already counted
             continue
-        since = min(since, _day(found))
+        since = min(since, found)
     return since.replace(day=1)
 
 
@@ -267,32 +302,47 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
         held = _check_prefix(conn, b)
         since = _refigure_from(conn, b, b.events[held:])
         base = _held_replica(conn, b.county, held) if held and since is not None else None
+    copy = io.BytesIO()
+    done = _figured(b, actor, base, since, copy)
+    new = b.events[held:]
+    chunks = (new[k:k + _STORE_CHUNK] for k in range(0, len(new), _STORE_CHUNK))
+
+    def unchanged(conn: Any) -> bool:  # no other load of this county came in between
+        return (_check_prefix(conn, b) if held else _held_events(conn, b.county)) == held
+
+    return _store(engine, actor, path, b, held, since, done, copy.getvalue(), chunks, len(b.events), unchanged)
+
+
+@dataclass
+class _Figured:
+    """What the checks of a bundle give the city: its monthly figures and project rows, and the
+    SHA-256 of its replayed copy as written."""
+
+    figures: list[tuple[str, date, dict]]
+    projects: list[dict]
+    replica_sha256: str
+    replayed: int  # the projects replayed (all of them, unless the checks began from the held copy)
+
+
+def _figured(b: Any, actor: str, base: bundle.Replica | None, since: date | None, out: BinaryIO) -> _Figured:
+    """Check ``b`` (on the held copy ``base``, if any), compute its months from ``since``'s (None:
+    every month) and write its replayed copy, compressed, to ``out``."""
     with bundle.checked(b, actor=actor, base=base) as result:
         figures = monthly_figures(result.engine, b.as_of, since)
         projects = _project_rows(result.engine)
-        replica = _replica_of(result)
-    new = b.events[held:]
-    chunks = (new[k:k + _STORE_CHUNK] for k in range(0, len(new), _STORE_CHUNK))
-    return _store(engine, actor, path, b, held, since, figures, projects, replica, chunks, len(b.events))
+        sha = result.write_replica(out)  # the last use of the scratch copy
+    return _Figured(figures, projects, sha, result.replayed)
 
 
 # --- the replayed copy the city keeps of each county ---------------------------------------------------
 
 
-@dataclass
-class _Replica:
-    """A county's replayed copy as stored in ``city_replica``: zlib-compressed scratch database bytes."""
-
-    content: bytes
-    sha256: str
-    replayed: int  # the projects the load that made it replayed
-
-
-def _replica_of(result: Any) -> _Replica:
-    """The checked scratch copy to keep (the last use of ``result``'s engine)."""
-    buffer = io.BytesIO()
-    sha = result.write_replica(buffer)
-    return _Replica(buffer.getvalue(), sha, result.replayed)
+def _newest_load(conn: Any, county: str) -> tuple[int, Any]:
+    """(seq, payload) of the county's newest ``city_loaded`` ledger entry; (0, None) for none (a
+    county the city holds no event of: its head is only ever written with such an entry)."""
+    row = conn.execute(select(LG.c.seq, LG.c.payload).where(LG.c.kind == LOADED, LG.c.target == county)
+                       .order_by(LG.c.seq.desc()).limit(1)).first()
+    return (int(row[0]), row[1]) if row is not None else (0, None)
 
 
 def _held_replica(conn: Any, county: str, held: int) -> bundle.Replica | None:
@@ -305,8 +355,7 @@ def _held_replica(conn: Any, county: str, held: int) -> bundle.Replica | None:
                        .where(CR.c.county == county)).first()
     if row is None or row[1] != bundle.REPLICA_MADE_BY or row[2] != held:
         return None
-    entry = conn.execute(select(LG.c.payload).where(LG.c.kind == LOADED, LG.c.target == county)
-                         .order_by(LG.c.seq.desc()).limit(1)).scalar()
+    entry = _newest_load(conn, county)[1]
     try:
         recorded = json.loads(entry).get("replica") if entry else None
     except (ValueError, TypeError, AttributeError):
@@ -349,16 +398,18 @@ def _project_rows(scratch: Engine) -> list[dict]:
     return [{**dict(zip(_PROJECT_COLUMNS, r, strict=True)), "key": bool(r[5])} for r in rows]
 
 
-def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None,
-           figures: list[tuple[str, date, dict]], projects: list[dict], replica: _Replica,
-           new: Iterable[list[tuple]], events: int) -> dict:
+def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None, done: _Figured,
+           replica: bytes, new: Iterable[list[tuple]], events: int, unchanged: Callable[[Any], bool]) -> dict:
     """Keep a checked bundle in one transaction: its new events (``new``, the bundle's events after
     the ``held`` ones, a chunk at a time; ``events`` in all), projects, changed months, head and
-    replayed copy."""
+    replayed copy (``replica``, compressed), if ``unchanged(conn)``: the city still holds of the county
+    what the checks were made against (else refused: another load of it came in between).  Loads
+    take turns from that check on (the ledger's lock: the write transaction on SQLite)."""
     added = 0
+    figures, projects = done.figures, done.projects
     with engine.begin() as conn:
-        # another load of this county came in between
-        if (_check_prefix(conn, b) if held else _held_events(conn, b.county)) != held:
+        recorder(conn).serialize(conn, ledger.LEDGER_LOCK)
+        if not unchanged(conn):
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
         for chunk in new:  # the engine's recorder's fast path, a chunk at a time
             rows = bundle.typed_events(CE, chunk, EVENT_COLUMNS)
@@ -382,18 +433,18 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
             conn.execute(update(CC).where(CC.c.code == b.county).values(**head))
         else:
             conn.execute(insert(CC).values(code=b.county, **head))
-        kept = {"sha256": replica.sha256, "schema_revision": bundle.REPLICA_MADE_BY, "events": events,
-                "content": replica.content}
+        kept = {"sha256": done.replica_sha256, "schema_revision": bundle.REPLICA_MADE_BY, "events": events,
+                "content": replica}
         if conn.execute(select(CR.c.county).where(CR.c.county == b.county)).first():
             conn.execute(update(CR).where(CR.c.county == b.county).values(**kept))
         else:
             conn.execute(insert(CR).values(county=b.county, **kept))
         entry = ledger.append(conn, actor, LOADED, b.county,
                               {"digest": b.digest, "as_of": b.as_of.isoformat(), "events": events,
-                               "new_events": added, "replica": replica.sha256})
+                               "new_events": added, "replica": done.replica_sha256})
     return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
             "events": events, "new_events": added, "projects": len(projects),
-            "projects_replayed": replica.replayed, "months_computed": len(figures), "ledger": entry}
+            "projects_replayed": done.replayed, "months_computed": len(figures), "ledger": entry}
 
 
 # --- many bundles: checked in worker processes, kept in order by this one ------------------------------
@@ -403,46 +454,120 @@ DEFAULT_WORKERS = 2
 
 
 @dataclass
+class Held:
+    """What the city holds of a county, for a worker that checks a newer bundle of it without the city
+    database: read by the loading process as of the county's newest ``city_loaded`` ledger entry
+    (``entry``), which the bundle is kept against only if it is still the newest then."""
+
+    county: str
+    entry: int
+    events: int
+    heads: dict[str, int]  # project code -> the seq of its newest event the city holds
+    as_of: date
+    signed: str  # the held bundle's signed document
+    ledger_entries: int
+    replica_file: str | None  # the held replayed copy, compressed, in the load's folder (None: not usable)
+    replica_sha256: str | None
+
+    def replica(self) -> bundle.Replica | None:
+        """The held copy from its file, removed once read; None when the file is not the copy handed
+        over (changed in the load's folder): the bundle is then replayed whole, as without a copy."""
+        if self.replica_file is None:
+            return None
+        with open(self.replica_file, "rb") as f:
+            content = f.read()
+        os.unlink(self.replica_file)
+        if hashlib.sha256(content).hexdigest() != self.replica_sha256:
+            return None
+        return bundle.Replica(content, self.events)
+
+
+@dataclass
 class Prepared:
     """What a worker found of a bundle: the SHA-256 of the bytes it read and checked, and the figures
     and project rows their replay gives.  Nothing of the city's; the events are not sent back: the
-    main process reads them again from the file and keeps them only if the file's hash is this one."""
+    main process reads them again from the file and keeps them only if the file's hash is this one.
+    For a newer bundle of a county the city holds, what it was checked against: ``entry`` (the
+    county's newest ``city_loaded`` ledger entry then; 0 for a first load), the ``held`` events and
+    the bundle's events at the city's heads (id -> (code, seq, hash)), which the city must still hold
+    as they are."""
 
     sha256: str
     county: str
-    figures: list[tuple[str, date, dict]]
-    projects: list[dict]
+    done: _Figured
     replica_file: str  # the replayed copy, compressed, in the load's folder (read, then removed, on store)
-    replica_sha256: str
-    replayed: int
+    held: int = 0
+    since: date | None = None
+    entry: int = 0
+    at_head: dict[int, tuple[str, int, str]] = field(default_factory=dict)
+
+    @property
+    def projects(self) -> list[dict]:
+        return self.done.projects
 
 
-def prepare(path: Any, actor: str, replica_file: str) -> Prepared:
-    """Read, check and figure a bundle of a county the city does not hold yet (in a worker process):
-    the steps of :func:`load` that need no city database; the replayed copy is written to
-    ``replica_file`` (not sent back whole: the loading process reads one copy at a time, memory).
-    Raises as :func:`load` does."""
-    return _one_bundle(_prepare, path, actor, replica_file)
+def prepare(path: Any, actor: str, replica_file: str, held: Held | None = None) -> Prepared | None:
+    """Read, check and figure a bundle (in a worker process): the steps of :func:`load` that need no
+    city database, for a county the city does not hold yet, or (``held``) a newer bundle of one it
+    does, on the copy it keeps; the replayed copy is written to ``replica_file`` (not sent back whole:
+    the loading process reads one copy at a time, memory).  Raises as :func:`load` does; None when a
+    newer bundle does not extend ``held`` as the prefix check expects (the loading process then loads
+    it itself, and its refusal names the first event that differs)."""
+    return _one_bundle(_prepare, path, actor, replica_file, held)
 
 
-def _prepare(path: Any, actor: str, replica_file: str) -> Prepared:
+def _prepare(path: Any, actor: str, replica_file: str, held: Held | None) -> Prepared | None:
     b = bundle.read(path)
-    with bundle.checked(b, actor=actor) as result:
-        figures = monthly_figures(result.engine, b.as_of)
-        projects = _project_rows(result.engine)
+    if held is None:
         with open(replica_file, "xb") as out:
-            sha = result.write_replica(out)
-    return Prepared(b.sha256, b.county, figures, projects, replica_file, sha, result.replayed)
+            done = _figured(b, actor, None, None, out)
+        return Prepared(b.sha256, b.county, done, replica_file)
+    at_head = _prefix_plan(b, held.heads, held.events) if b.county == held.county else None
+    if at_head is None:
+        return None
+    # the bundle's first events are the ones the city holds (the prefix check): their dates are the city's
+    held_on = {(e[2], e[3]): e[EVENT_COLUMNS.index("effective_on")] for e in b.events[:held.events]}
+    since = _refigure_since(b, b.events[held.events:], held.as_of, held.signed, held.ledger_entries,
+                            lambda code, seq: _day(held_on[code, seq]) if (code, seq) in held_on else None)
+    base = held.replica() if since is not None else None
+    with open(replica_file, "xb") as out:
+        done = _figured(b, actor, base, since, out)
+    return Prepared(b.sha256, b.county, done, replica_file, held.events, since, held.entry, at_head)
+
+
+def _hand_over(engine: Engine, county: str, replica_file: str) -> Held | None:
+    """What a worker needs of a county the city holds (:class:`Held`), its usable copy written to
+    ``replica_file``; None when another load of the county came in while it was read."""
+    with engine.connect() as conn:
+        entry = _newest_load(conn, county)[0]
+        head = conn.execute(select(CC.c.events, CC.c.as_of, CC.c.signed, CC.c.ledger_entries)
+                            .where(CC.c.code == county)).first()
+        if head is None or not entry:
+            return None
+        heads = _heads(conn, county)
+        replica = _held_replica(conn, county, head[0])
+        if _newest_load(conn, county)[0] != entry:
+            return None
+    sha = None
+    if replica is not None:
+        with open(replica_file, "xb") as out:
+            out.write(replica.content)
+        sha = hashlib.sha256(replica.content).hexdigest()
+    return Held(county, entry, head[0], heads, _day(head[1]), head[2], head[3],
+                replica_file if replica is not None else None, sha)
 
 
 def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
     """Keep a bundle a worker checked: read it here again and keep it only if the bytes read are the
-    ones the worker checked (SHA-256), a trusted key signed it, and the city still holds no event of
-    its county."""
-    return _one_bundle(_keep_prepared, engine, actor, path, p)
+    ones the worker checked (SHA-256), a trusted key signed it, and the city holds of its county what
+    the worker checked it against (no event, for a first load; else the same newest load, whose head
+    events the bundle repeats).  A newer bundle whose head events differ is loaded here, as
+    :func:`load` does (its refusal names the first event that differs)."""
+    doc = _one_bundle(_keep_prepared, engine, actor, path, p)
+    return doc if doc is not None else load(engine, actor, path)
 
 
-def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
+def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict | None:
     with bundle.opened(path) as src:  # its events read a chunk at a time as they are stored (memory)
         b = src.bundle
         assert b is not None
@@ -451,15 +576,21 @@ def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
         with open(p.replica_file, "rb") as f:
             content = f.read()
         os.unlink(p.replica_file)
-        if hashlib.sha256(content).hexdigest() != p.replica_sha256:  # the load's own folder, changed meanwhile
+        if hashlib.sha256(content).hexdigest() != p.done.replica_sha256:  # the load's own folder, changed meanwhile
             raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county,
                                    path=p.replica_file)
+
+        def unchanged(conn: Any) -> bool:
+            return _newest_load(conn, b.county)[0] == p.entry
+
         with engine.connect() as conn:
             _check_trust(conn, b)
-            if _held_events(conn, b.county):
+            if not unchanged(conn):
                 raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        return _store(engine, actor, path, b, 0, None, p.figures, p.projects,
-                      _Replica(content, p.replica_sha256, p.replayed), src.chunks(_STORE_CHUNK), src.count)
+            if p.entry and not _heads_hold(conn, b.county, p.at_head):
+                return None
+        return _store(engine, actor, path, b, p.held, p.since, p.done, content,
+                      src.chunks(_STORE_CHUNK, after=p.held), src.count, unchanged)
 
 
 def _held_events(conn: Any, county: str) -> int:
@@ -467,10 +598,11 @@ def _held_events(conn: Any, county: str) -> int:
     return int(conn.execute(select(CC.c.events).where(CC.c.code == county)).scalar() or 0)
 
 
-def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
-    """The positions of the bundles a worker may check: a well-formed head, signed by a key the city
-    trusts, of a county the city does not hold and no other bundle of the load names.  Every other
-    bundle is loaded by :func:`load` at its turn, so its refusal is the one a load of it alone gives."""
+def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, str | None]:
+    """The positions of the bundles a worker may check, each with its county's code if the city holds it:
+    a well-formed head, signed by a key the city trusts, of a county no other bundle of the load
+    names.  Every other bundle is loaded by :func:`load` at its turn, so its refusal is the one a load
+    of it alone gives."""
     heads: dict[int, Any] = {}
     with engine.connect() as conn:
         require(conn, actor, ADMIN, "load county bundles")
@@ -478,26 +610,27 @@ def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> set[int]:
         for i, path in enumerate(paths):
             try:
                 head = bundle.read_head(path)
-                if head.county not in held:
-                    _check_trust(conn, head)
-                    heads[i] = head
+                _check_trust(conn, head)
+                heads[i] = head
             except PipelineError:
                 continue
     named = Counter(h.county for h in heads.values())
-    return {i for i, h in heads.items() if named[h.county] == 1}
+    return {i: h.county if h.county in held else None for i, h in heads.items() if named[h.county] == 1}
 
 
 def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DEFAULT_WORKERS,
               loaded: Callable[[dict], None] | None = None) -> list[dict]:
     """Load bundles in the order given, as :func:`load` of each in turn would (docs/city.md, "Loading
-    many bundles"), with the first loads of new counties read, checked and figured by ``workers``
-    processes ahead of their turn.  Every write to the city is made here, in order, one transaction a
-    bundle; the first refused bundle stops the load: the ones before it are kept, it and the ones after
-    it are not.  ``loaded`` is called with each bundle's result as soon as it is kept."""
+    many bundles"), with the bundles read, checked and figured by ``workers`` processes ahead of
+    their turn: first loads of new counties, and newer bundles of counties the city holds (handed
+    what the city holds of the county, :class:`Held`).  Every write to the city is made here, in
+    order, one transaction a bundle; the first refused bundle stops the load: the ones before it are
+    kept, it and the ones after it are not.  ``loaded`` is called with each bundle's result as soon
+    as it is kept."""
     paths = list(paths)
-    ahead = sorted(_in_workers(engine, actor, paths)) if workers > 1 and len(paths) > 1 else []
+    ahead = _in_workers(engine, actor, paths) if workers > 1 and len(paths) > 1 else {}
     if len(ahead) < 2:
-        ahead = []
+        ahead = {}
     out: list[dict] = []
 
     def keep(doc: dict) -> None:
@@ -510,20 +643,24 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
             keep(load(engine, actor, path))
         return out
     pending: dict[int, Future] = {}
-    queue = iter(ahead)
+    queue = iter(sorted(ahead))
     n = min(workers, len(ahead))
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
     pool = ProcessPoolExecutor(max_workers=n)
-    copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the workers' replayed copies
+    copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
     try:
         for i, path in enumerate(paths):
             # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
             while len(pending) < n and (nxt := next(queue, None)) is not None:
-                pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"))
-            if i in pending:
-                keep(_store_prepared(engine, actor, path, pending.pop(i).result()))
-            else:
-                keep(load(engine, actor, path))
+                held, county = None, ahead[nxt]
+                if county is not None:  # a county the city holds: what the worker needs of it
+                    held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
+                    if held is None:
+                        continue  # loaded here at its turn
+                pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"),
+                                           held)
+            prepared = pending.pop(i).result() if i in pending else None
+            keep(_store_prepared(engine, actor, path, prepared) if prepared is not None else load(engine, actor, path))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         copies.cleanup()
