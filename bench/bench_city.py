@@ -12,6 +12,8 @@ county, ``city report ranking`` over every county, and the load's peak memory.
 - month: a month's new bundle of one county (a few dozen follow-ups recorded after its first export)
   loaded into the city that holds every county, against a full first load of the same county into an
   empty city; goal within 2 s.
+- months: the month's bundles of four counties in one ``city load`` with ``--workers 2`` against the
+  same with ``--workers 1`` (one by one); no goal, docs/city.md's province month rests on it.
 - ranking: ``pipeline city report ranking --period LAST-YEAR --json`` over every county, against
   ``pipeline city board --json`` (the same counties, no period arithmetic); goal within 2 s.  The
   ranking is checked first: every county ranked, with the same figures (their histories are equal).
@@ -62,6 +64,7 @@ MONTH_SECONDS = 2.0
 RANKING_SECONDS = 2.0
 MIB = 200.0
 WORKERS = 2  # ``city load --workers``, given to every timed load
+MONTHS = 4  # the counties of the month of several counties
 
 _RSS_TIMED = r"""
 import contextlib, os, sys, time
@@ -250,6 +253,7 @@ def run(size: str, workdir: Path) -> list[dict]:
             f"≤ {MONTH_SECONDS:g} s", limit=99, equal=True)
     r["met"] = month_s <= MONTH_SECONDS if size == "full" else None
     rows.append(r)
+    rows.append(_months(workdir, full, n_counties, month, env_for))
 
     # The ranking over every county.
     period = str(date.today().year - 1)
@@ -268,6 +272,27 @@ def run(size: str, workdir: Path) -> list[dict]:
     rows.append(r)
     rows.extend(_deep(size, workdir, env_for))
     return rows
+
+
+def _months(workdir: Path, full: Path, n_counties: int, month: str, env_for: Callable[[Path], dict]) -> dict:
+    """A month of several counties: their month's bundles in one ``city load`` into the city that
+    holds every county, with the workers against one by one (``--workers 1``); both cities then hold
+    the same.  bench/page.py estimates a province's month from it."""
+    k = min(MONTHS, n_counties)
+    months = [month, *(_month_bundle(workdir, j) for j in range(1, k))]
+    seconds, held = {}, set()
+    for workers in (WORKERS, 1):
+        db = workdir / f"city-months-{workers}.db"
+        shutil.copy(full, db)
+        env = {**env_for(db), "PIPELINE_WORKERS": str(workers)}
+        seconds[workers], _, _ = _timed_load(["city", "load", *months], env)
+        held.add(_held(db))
+    if len(held) != 1:
+        raise AssertionError(f"city bench: the month's loads hold {held}")
+    r = row(f"city load of {k} counties' months, --workers {WORKERS} vs one by one", seconds[WORKERS], seconds[1],
+            "s", "no goal: docs/city.md", limit=1e9, equal=True)
+    r.update(met=None, deep="months")
+    return r
 
 
 def _deep(size: str, workdir: Path, env_for: Callable[[Path], dict]) -> list[dict]:

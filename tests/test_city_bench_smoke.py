@@ -11,7 +11,7 @@ def test_city_benchmark_runs(tmp_path):
     from bench import __main__ as bench_main
 
     rows = bench_main.discover()["city"].run("tiny", tmp_path)
-    assert len(rows) == 7
+    assert len(rows) == 8
     for r in rows:
         assert r["ours"] > 0 and r["baseline"] > 0
         assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
@@ -20,7 +20,10 @@ def test_city_benchmark_runs(tmp_path):
     # every row was checked: the floor recomputed every stored hash, the city holds every event,
     # the month's bundle added events, the ranking lists every county with equal figures
     assert all(r["equal"] is True for r in rows)
+    # the month of several counties (here the two), in workers against one by one
+    assert "2 counties' months, --workers 2 vs one by one" in rows[3]["benchmark"] and rows[3]["met"] is None
     # the county at a province's depth: its first load, its month's bundle and their memory
-    assert "40 projects" in rows[4]["benchmark"] and rows[4]["unit"] == "s"
-    assert "month" in rows[5]["benchmark"] and rows[5]["baseline"] == rows[4]["ours"]
-    assert rows[6]["unit"] == "MiB" and all(r["met"] is None for r in rows[4:])
+    assert "40 projects" in rows[5]["benchmark"] and rows[5]["unit"] == "s"
+    assert "month" in rows[6]["benchmark"] and rows[6]["baseline"] == rows[5]["ours"]
+    assert rows[7]["unit"] == "MiB" and all(r["met"] is None for r in rows[5:])
+    assert [r.get("deep") for r in rows] == [None, None, None, "months", None, "first", "month", "memory"]
