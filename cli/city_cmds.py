@@ -220,7 +220,7 @@ def city_load(
     files: list[Path] = typer.Argument(..., help="Bundle files written by `pipeline bundle export`."),
     workers: int = typer.Option(
         2, "--workers", envvar="PIPELINE_WORKERS", min=1, max=64, metavar="N",
-        help="Processes that check the first bundles of new counties ahead of their turn (1: none)."),
+        help="Processes that check the bundles ahead of their turn (1: none)."),
     json: JsonFlag = False,
 ) -> None:
     """Check each bundle and keep it, in the order given (admin); a refused bundle changes nothing and

@@ -450,7 +450,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "city trust add --key": "县区的公钥（base64 或十六进制）。",
     "city trust add --reason": "信任该密钥的原因（必填；记入设置台账）。",
     "city load files": "由 `pipeline bundle export` 写出的数据包文件。",
-    "city load --workers": "在轮到之前校验新县区首个数据包的进程数（1：不另起进程）。",
+    "city load --workers": "在轮到之前校验数据包的进程数（1：不另起进程）。",
     "city show county": "县区编号。",
     "city report ranking --period": "2026（全年）、2026-H1、2026-Q3 或 2026-B2（必填）。",
     "city report ranking --by": "各县区排名所依据的指标。",
