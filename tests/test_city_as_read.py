@@ -1,11 +1,13 @@
 """The city's reports as the city bureau reads them (docs/city.md, "City reports"): amounts say their
 unit, every label is in the report's language, every output carries each county's as-of date and
-bundle digest."""
+bundle digest, and the documents keep a number on its line."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
+import zipfile
 
 import pytest
 
@@ -92,3 +94,61 @@ def test_city_show_carries_the_as_of_date_and_digest_in_every_format(loaded, tmp
         d = python_docx.Document(str(path))
         text = "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])
         assert as_of in text and digest in text
+
+
+def test_a_county_name_with_control_characters_is_written_visibly_in_every_format(city, tmp_path):
+    """A name the city holds is shown as text in every output, never as an escape, and never fails a
+    document (a Word document's properties refuse control characters)."""
+    db = sqlite3.connect(city["city"])
+    db.execute("UPDATE city_county SET name = ? WHERE code = 'JX'", ("甲\x1b[31m县\x07",))
+    db.commit()
+    db.close()
+    for args in _commands(city):
+        for fmt in ("docx", "xlsx", "html", "md", "csv"):
+            path = tmp_path / f"out.{fmt}"
+            res = invoke([*args, "--format", fmt, "--output", str(path)], db=city["city"])
+            assert res.code == 0, (args, fmt, res.err)
+            data = path.read_bytes()
+            if fmt in ("docx", "xlsx"):
+                with zipfile.ZipFile(path) as z:
+                    data = b"".join(z.read(n) for n in z.namelist() if n.endswith((".xml", ".rels")))
+            assert b"\x1b" not in data and b"\x07" not in data, (args, fmt)
+
+
+WIDE = ["Rank", "County", "Name", "Signed in period", "Capital in period (10k CNY)", "Signed, year to date",
+        "Capital, year to date (10k CNY)", "Capital, year to date (10k USD)", "Investment, year to date (10k CNY)",
+        "Capital, same span last year (10k CNY)", "Signed growth", "Capital, change on last year",
+        "Investment, change on last year", "As of"]
+ROW = ["1", "NJ", "五大连池市", "0", "32,500.00", "13", "273,471.00", "900.00", "46,544.00", "370,500.00", "-100.0%",
+       "-25.0%", "-100.0%", "2026-12-06"]
+
+
+def test_a_number_or_date_in_a_wide_table_keeps_its_line():
+    """In a table too wide for its page the text columns wrap, never a number or a date: a column of
+    them is at least as wide as its longest cell ("130,000.0" over "0" reads as another figure)."""
+    from cli.documents import column_widths
+    from workflow.docformat import CELL_PAD_MM, PT_MM, WIDE_TEXT_WIDTH, ems
+
+    whole = [c[0].isdigit() or c[0] == "-" for c in ROW]
+    whole[1] = whole[2] = False
+    widths, pt = column_widths(WIDE, [ROW], WIDE_TEXT_WIDTH, whole)
+    assert sum(widths) <= WIDE_TEXT_WIDTH + 1e-6
+    for w, cell, keep in zip(widths, ROW, whole, strict=True):
+        if keep:
+            assert w >= ems(cell) * pt * PT_MM + CELL_PAD_MM - 1e-6, (cell, w, pt)
+
+
+def test_the_city_bulletin_document_keeps_its_figures_on_their_lines(loaded):
+    """The city bulletin (14 columns) as HTML: every numeric or date column at least as wide as its
+    longest cell, at the table's own font size."""
+    from workflow.docformat import CELL_PAD_MM, PT_MM, ems
+
+    html = _run(loaded, "city", "report", "bulletin", "--period", f"{loaded['year']}-B6", "--format", "html").out
+    table = html[html.index("<table"):html.index("</table>")]
+    pt = float(re.search(r"font-size: ([\d.]+)pt", table).group(1))
+    widths = [float(w) for w in re.findall(r'<col style="width: ([\d.]+)mm">', table)]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table)[1:]]
+    for i, w in enumerate(widths):
+        cells = [r[i] for r in rows]
+        if all(re.fullmatch(r"[-+\d.,%]*", c) for c in cells):
+            assert w >= max(ems(c) for c in cells) * pt * PT_MM + CELL_PAD_MM - 0.1, (i, cells, w)
