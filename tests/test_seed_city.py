@@ -69,3 +69,12 @@ def test_bad_input_is_refused_and_changes_nothing(city, tmp_path, bad):
     r = c("demo", "--scenario", "city", *args, "--no-show", actor=ADMIN)
     assert r.code == 2 and "Traceback" not in r.err
     assert len(c("city", "report", "ranking", "--period", "2025", json=True, ok=True).json["counties"]) == 5
+
+
+def test_the_city_documents_are_issued_by_the_city(city, tmp_path):
+    """The demo city's documents name the city's bureau as issuer, mark and printer, never the county
+    office the document settings default to."""
+    c, _, _ = city
+    html = c("city", "report", "ranking", "--period", "2025", "--format", "html", lang="zh", ok=True).out
+    assert '">黑河市商务局文件</p>' in html and "<span>黑河市商务局</span>" in html
+    assert "县招商引资工作领导小组办公室" not in html
