@@ -50,6 +50,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ytd_capital_usd": ("Capital, year to date (10k USD)", "累计到位资金（万美元）"),
     "ytd_investment": ("Investment, year to date (10k CNY)", "累计完成投资（万元）"),
     "before_capital": ("Capital, same span last year (10k CNY)", "上年同期到位资金（万元）"),
+    "growth_signed_yoy": ("Signed, change on last year", "签约同比"),
     "growth_capital_yoy": ("Capital, change on last year", "到位资金同比"),
     "growth_investment_yoy": ("Investment, change on last year", "完成投资同比"),
     "ytd": ("Year to date", "累计"), "ytd_before": ("Same span last year", "上年同期"),
@@ -310,7 +311,7 @@ def _summary(total: dict, growth: dict, what: str, decimals: int) -> list[str]:
             parts.append(f"利用外资{documents.wan(cap['USD'])}万美元")
         parts.append(f"完成投资{documents.yi(inv['CNY'])}亿元{change('investment')}")
         return ["，".join(parts) + "。"]
-    parts = [f"{what}, the city signed {total['signed']} projects{change('signed')}",
+    parts = [f"In {what}, the city signed {total['signed']} projects{change('signed')}",
              f"capital in place CNY {documents.million(cap['CNY'])} million{change('capital')}"]
     if cap.get("USD"):
         parts.append(f"USD {documents.million(cap['USD'])} million of foreign capital")
@@ -416,7 +417,7 @@ def city_bulletin(
     cols = [(_l(k), kind) for k, kind in (
         ("rank", "int"), ("county", "text"), ("name", "text"), ("period_signed", "int"),
         ("period_capital", "wan"), ("ytd_signed", "int"), ("ytd_capital_cny", "wan"), ("ytd_capital_usd", "wan"),
-        ("ytd_investment", "wan"), ("before_capital", "wan"), ("growth_signed", "rate"),
+        ("ytd_investment", "wan"), ("before_capital", "wan"), ("growth_signed_yoy", "rate"),
         ("growth_capital_yoy", "rate"), ("growth_investment_yoy", "rate"), ("as_of", "date"))]
     title = f"{_l('bulletin')} {doc['period']}"
     sec = Section("bulletin", cols, title=title)

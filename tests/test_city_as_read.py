@@ -4,6 +4,8 @@ bundle digest, and the documents keep a number on its line."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 import sqlite3
@@ -152,3 +154,23 @@ def test_the_city_bulletin_document_keeps_its_figures_on_their_lines(loaded):
         cells = [r[i] for r in rows]
         if all(re.fullmatch(r"[-+\d.,%]*", c) for c in cells):
             assert w >= max(ems(c) for c in cells) * pt * PT_MM + CELL_PAD_MM - 0.1, (i, cells, w)
+
+
+def test_the_english_sentence_reads_as_a_sentence_and_the_bulletin_says_what_it_compares(loaded):
+    """"In 2026, the city signed …" (the county's documents say "In 2025, the county had …"); the
+    bulletin's change of signed projects is on the same span last year (同比), as its other changes."""
+    from cli.city_cmds import _summary
+    from cli.context import STATE
+
+    total = {"signed": 3, "capital": {"CNY": 0, "USD": 0}, "investment": {"CNY": 0}}
+    before, STATE.lang = STATE.lang, "en"
+    try:
+        assert _summary(total, {"signed": None}, "January–October 2026", 1)[0].startswith(
+            "In January–October 2026, the city signed 3 projects")
+    finally:
+        STATE.lang = before
+    year = loaded["year"]
+    for lang, label in (("en", "Signed, change on last year"), ("zh", "签约同比")):
+        out = _run(loaded, "city", "report", "bulletin", "--period", f"{year}-B6", "--format", "csv", lang=lang).out
+        header = next(csv.reader(io.StringIO(out)))
+        assert label in header, header
