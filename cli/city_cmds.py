@@ -54,6 +54,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "growth_capital_yoy": ("Capital, change on last year", "到位资金同比"),
     "growth_investment_yoy": ("Investment, change on last year", "完成投资同比"),
     "ytd": ("Year to date", "累计"), "ytd_before": ("Same span last year", "上年同期"),
+    "public_key": ("Public key", "公钥"), "reason": ("Reason", "原因"), "trusted_by": ("Trusted by", "添加人"),
     # what ``--by`` ranks by
     "by_capital": ("capital in place (CNY)", "到位资金（人民币）"), "by_signed": ("projects signed", "签约项目数"),
     "by_investment": ("investment completed (CNY)", "完成投资（人民币）"), "by_key": ("key projects", "重点项目数"),
@@ -216,7 +217,7 @@ def trust_list(json: JsonFlag = False) -> None:
     if json:
         emit_json({"keys": rows})
         return
-    print_rows([_l("county"), "key", "reason", "by"],
+    print_rows([_l("county"), _l("public_key"), _l("reason"), _l("trusted_by")],
                [(r["county"], r["public_key"], r["reason"] or "", r["added_by"]) for r in rows])
 
 

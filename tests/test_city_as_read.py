@@ -174,3 +174,10 @@ def test_the_english_sentence_reads_as_a_sentence_and_the_bulletin_says_what_it_
         out = _run(loaded, "city", "report", "bulletin", "--period", f"{year}-B6", "--format", "csv", lang=lang).out
         header = next(csv.reader(io.StringIO(out)))
         assert label in header, header
+
+
+def test_the_trusted_keys_are_listed_under_labels_in_the_users_language(loaded):
+    for lang, labels in (("en", ["County", "Public key", "Reason", "Trusted by"]),
+                         ("zh", ["县区", "公钥", "原因", "添加人"])):
+        header = re.split(r"\s{2,}", _run(loaded, "city", "trust", "list", lang=lang).out.splitlines()[0].strip())
+        assert header == labels, header
