@@ -181,3 +181,9 @@ def test_the_trusted_keys_are_listed_under_labels_in_the_users_language(loaded):
                          ("zh", ["县区", "公钥", "原因", "添加人"])):
         header = re.split(r"\s{2,}", _run(loaded, "city", "trust", "list", lang=lang).out.splitlines()[0].strip())
         assert header == labels, header
+
+
+def test_a_table_too_wide_for_any_layout_still_folds_and_shows_every_cell(loaded, monkeypatch):
+    monkeypatch.setenv("PIPELINE_WIDTH", "80")
+    text = _run(loaded, "city", "report", "bulletin", "--period", f"{loaded['year']}-B6").out
+    assert "JX" in text and max(len(line) for line in text.splitlines()) <= 81

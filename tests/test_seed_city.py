@@ -110,3 +110,16 @@ def test_a_county_that_has_not_reported_for_the_period_has_no_growth(city, tmp_p
     others = sum(r["year_to_date_before"]["capital"]["CNY"] for k, r in rows.items() if k != "AH")
     assert bulletin["total"]["year_to_date_before"]["capital"]["CNY"] == others
     assert bulletin["total"]["growth"]["capital"] is not None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_bulletin_keeps_its_numbers_whole_where_the_screen_allows(city, monkeypatch, lang):
+    """The city bulletin (14 columns) at 150 columns: its text columns (names, headers) wrap, never a
+    number or a date ("130,000.0" over "0" reads as another figure)."""
+    c, _, _ = city
+    monkeypatch.setenv("PIPELINE_WIDTH", "150")
+    doc = c("city", "report", "bulletin", "--period", "2026-B2", json=True, ok=True).json
+    text = c("city", "report", "bulletin", "--period", "2026-B2", lang=lang, ok=True).out
+    for r in doc["counties"]:
+        for figure in (f"{r['year_to_date_before']['capital']['CNY'] / 1_000_000:,.2f}", r["as_of"]):
+            assert figure in text, (figure, text)
