@@ -56,8 +56,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ytd": ("Year to date", "累计"), "ytd_before": ("Same span last year", "上年同期"),
     "public_key": ("Public key", "公钥"), "reason": ("Reason", "原因"), "trusted_by": ("Trusted by", "添加人"),
     # what ``--by`` ranks by
-    "by_capital": ("capital in place (CNY)", "到位资金（人民币）"), "by_signed": ("projects signed", "签约项目数"),
-    "by_investment": ("investment completed (CNY)", "完成投资（人民币）"), "by_key": ("key projects", "重点项目数"),
+    "by_capital": ("capital in place (CNY)", "到位资金"), "by_signed": ("projects signed", "签约项目数"),
+    "by_investment": ("investment completed (CNY)", "完成投资"), "by_key": ("key projects", "重点项目数"),
 }
 
 
@@ -329,6 +329,15 @@ def _check(fmt: str | None, output: Path | None, json: bool) -> None:
     check_format(fmt, CITY_FORMATS, output)
 
 
+def _ranked_by(by: str, year_to_date: bool) -> str:
+    """What a ranking table's heading adds: the figure the counties are ranked by (``--by``)."""
+    from workflow.lang import is_zh
+
+    if is_zh(STATE.lang):
+        return f"（按{'累计' if year_to_date else ''}{_l(f'by_{by}')}排名）"
+    return f", ranked by {_l(f'by_{by}')}{', year to date' if year_to_date else ''}"
+
+
 def _digests_section(rows: list[dict]):
     from cli.sections import Section
 
@@ -376,7 +385,7 @@ def city_ranking(
         ("rank", "int"), ("county", "text"), ("name", "text"), ("signed", "int"), ("capital_cny", "wan"),
         ("capital_usd", "wan"), ("investment", "wan"), ("key", "int"), ("growth_signed", "rate"),
         ("growth_capital", "rate"), ("growth_investment", "rate"), ("as_of", "date"))]
-    sec = Section("ranking", cols, title=f"{_l('ranking')} {doc['period']}")
+    sec = Section("ranking", cols, title=f"{_l('ranking')} {doc['period']}{_ranked_by(doc['by'], False)}")
 
     def cells(f: dict, g: dict) -> list:
         return [f["signed"], f["capital"]["CNY"], f["capital"]["USD"], f["investment"]["CNY"], f["key"],
@@ -421,7 +430,7 @@ def city_bulletin(
         ("ytd_investment", "wan"), ("before_capital", "wan"), ("growth_signed_yoy", "rate"),
         ("growth_capital_yoy", "rate"), ("growth_investment_yoy", "rate"), ("as_of", "date"))]
     title = f"{_l('bulletin')} {doc['period']}"
-    sec = Section("bulletin", cols, title=title)
+    sec = Section("bulletin", cols, title=title + _ranked_by(doc["by"], True))
 
     def cells(p: dict, y: dict, b: dict, g: dict) -> list:
         return [p["signed"], p["capital"]["CNY"], y["signed"], y["capital"]["CNY"], y["capital"]["USD"],

@@ -187,3 +187,24 @@ def test_a_table_too_wide_for_any_layout_still_folds_and_shows_every_cell(loaded
     monkeypatch.setenv("PIPELINE_WIDTH", "80")
     text = _run(loaded, "city", "report", "bulletin", "--period", f"{loaded['year']}-B6").out
     assert "JX" in text and max(len(line) for line in text.splitlines()) <= 81
+
+
+def test_the_documents_say_what_the_counties_are_ranked_by(loaded, tmp_path):
+    """A ranking as a document (html, docx) names the figure it ranks by: the table's heading says it
+    (the terminal, md and xlsx also say it in their notes)."""
+    import docx as python_docx
+
+    year = loaded["year"]
+    for lang, words in (("en", {"signed": "ranked by projects signed", "capital": "ranked by capital in place"}),
+                        ("zh", {"signed": "按签约项目数排名", "capital": "按到位资金排名"})):
+        for by, said in words.items():
+            html = _run(loaded, "city", "report", "ranking", "--period", year, "--by", by, "--format", "html",
+                        lang=lang).out
+            assert said in html, (lang, by)
+            bulletin = _run(loaded, "city", "report", "bulletin", "--period", f"{year}-B6", "--by", by,
+                            "--format", "html", lang=lang).out
+            assert said.replace("按", "按累计") in bulletin if lang == "zh" else said in bulletin, (lang, by)
+        path = tmp_path / f"r-{lang}.docx"
+        _run(loaded, "city", "report", "ranking", "--period", year, "--by", "signed", "--format", "docx",
+             "--output", str(path), lang=lang)
+        assert any(words["signed"] in p.text for p in python_docx.Document(str(path)).paragraphs)
