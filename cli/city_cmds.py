@@ -32,26 +32,32 @@ city_report_app = group("Reports across the counties the city holds.")
 # Column and info labels of the city's reports (English, Chinese).
 _LABELS: dict[str, tuple[str, str]] = {
     "rank": ("Rank", "排名"), "county": ("County", "县区"), "name": ("Name", "名称"),
-    "signed": ("Signed", "签约"), "capital_cny": ("Capital in place (CNY)", "到位资金（人民币）"),
-    "capital_usd": ("Capital in place (USD)", "到位资金（美元）"),
-    "investment": ("Investment completed (CNY)", "完成投资（人民币）"), "key": ("Key projects", "重点项目"),
+    "signed": ("Signed", "签约"), "capital_cny": ("Capital in place (10k CNY)", "到位资金（万元）"),
+    "capital_usd": ("Capital in place (10k USD)", "到位资金（万美元）"),
+    "investment": ("Investment completed (10k CNY)", "完成投资（万元）"), "key": ("Key projects", "重点项目"),
     "growth_signed": ("Signed growth", "签约增长"), "growth_capital": ("Capital growth", "到位资金增长"),
     "growth_investment": ("Investment growth", "完成投资增长"), "as_of": ("As of", "截至"),
     "digest": ("Bundle digest", "数据包摘要"), "red": ("Red", "红灯"), "yellow": ("Yellow", "黄灯"),
     "total": ("City total", "全市合计"), "period": ("Period", "报告期"), "by": ("Ranked by", "排名依据"),
     "ranking": ("City ranking", "全市排名"), "board": ("City board", "全市红黄灯"),
     "code": ("Code", "编号"), "investor": ("Investor", "投资方"), "unit": ("Unit", "单位"),
-    "stage": ("Stage", "阶段"), "planned": ("Planned investment", "计划投资"),
+    "stage": ("Stage", "阶段"), "planned": ("Planned investment (10k CNY)", "计划投资（万元）"),
     "registered": ("Registered", "登记日期"), "projects": ("Projects", "项目"),
-    "bulletin": ("City bulletin", "全市通报"), "period_capital": ("Capital in period (CNY)", "本期到位资金（人民币）"),
+    "bulletin": ("City bulletin", "全市通报"),
+    "period_capital": ("Capital in period (10k CNY)", "本期到位资金（万元）"),
     "period_signed": ("Signed in period", "本期签约"), "ytd_signed": ("Signed, year to date", "累计签约"),
-    "ytd_capital_cny": ("Capital, year to date (CNY)", "累计到位资金（人民币）"),
-    "ytd_capital_usd": ("Capital, year to date (USD)", "累计到位资金（美元）"),
-    "ytd_investment": ("Investment, year to date (CNY)", "累计完成投资（人民币）"),
-    "before_capital": ("Capital, same span last year (CNY)", "上年同期到位资金（人民币）"),
+    "ytd_capital_cny": ("Capital, year to date (10k CNY)", "累计到位资金（万元）"),
+    "ytd_capital_usd": ("Capital, year to date (10k USD)", "累计到位资金（万美元）"),
+    "ytd_investment": ("Investment, year to date (10k CNY)", "累计完成投资（万元）"),
+    "before_capital": ("Capital, same span last year (10k CNY)", "上年同期到位资金（万元）"),
+    "growth_signed_yoy": ("Signed, change on last year", "签约同比"),
     "growth_capital_yoy": ("Capital, change on last year", "到位资金同比"),
     "growth_investment_yoy": ("Investment, change on last year", "完成投资同比"),
     "ytd": ("Year to date", "累计"), "ytd_before": ("Same span last year", "上年同期"),
+    "public_key": ("Public key", "公钥"), "reason": ("Reason", "原因"), "trusted_by": ("Trusted by", "添加人"),
+    # what ``--by`` ranks by
+    "by_capital": ("capital in place (CNY)", "到位资金"), "by_signed": ("projects signed", "签约项目数"),
+    "by_investment": ("investment completed (CNY)", "完成投资"), "by_key": ("key projects", "重点项目数"),
 }
 
 
@@ -211,7 +217,7 @@ def trust_list(json: JsonFlag = False) -> None:
     if json:
         emit_json({"keys": rows})
         return
-    print_rows([_l("county"), "key", "reason", "by"],
+    print_rows([_l("county"), _l("public_key"), _l("reason"), _l("trusted_by")],
                [(r["county"], r["public_key"], r["reason"] or "", r["added_by"]) for r in rows])
 
 
@@ -306,7 +312,7 @@ def _summary(total: dict, growth: dict, what: str, decimals: int) -> list[str]:
             parts.append(f"利用外资{documents.wan(cap['USD'])}万美元")
         parts.append(f"完成投资{documents.yi(inv['CNY'])}亿元{change('investment')}")
         return ["，".join(parts) + "。"]
-    parts = [f"{what}, the city signed {total['signed']} projects{change('signed')}",
+    parts = [f"In {what}, the city signed {total['signed']} projects{change('signed')}",
              f"capital in place CNY {documents.million(cap['CNY'])} million{change('capital')}"]
     if cap.get("USD"):
         parts.append(f"USD {documents.million(cap['USD'])} million of foreign capital")
@@ -323,10 +329,19 @@ def _check(fmt: str | None, output: Path | None, json: bool) -> None:
     check_format(fmt, CITY_FORMATS, output)
 
 
+def _ranked_by(by: str, year_to_date: bool) -> str:
+    """What a ranking table's heading adds: the figure the counties are ranked by (``--by``)."""
+    from workflow.lang import is_zh
+
+    if is_zh(STATE.lang):
+        return f"（按{'累计' if year_to_date else ''}{_l(f'by_{by}')}排名）"
+    return f", ranked by {_l(f'by_{by}')}{', year to date' if year_to_date else ''}"
+
+
 def _digests_section(rows: list[dict]):
     from cli.sections import Section
 
-    sec = Section("bundles", [(_l("county"), "text"), (_l("as_of"), "text"), (_l("digest"), "text")],
+    sec = Section("bundles", [(_l("county"), "text"), (_l("as_of"), "date"), (_l("digest"), "text")],
                   title=_l("digest"))
     for r in rows:
         sec.add([r["county"], r["as_of"], r["digest"]])
@@ -369,8 +384,8 @@ def city_ranking(
     cols = [(_l(k), kind) for k, kind in (
         ("rank", "int"), ("county", "text"), ("name", "text"), ("signed", "int"), ("capital_cny", "wan"),
         ("capital_usd", "wan"), ("investment", "wan"), ("key", "int"), ("growth_signed", "rate"),
-        ("growth_capital", "rate"), ("growth_investment", "rate"), ("as_of", "text"))]
-    sec = Section("ranking", cols, title=f"{_l('ranking')} {doc['period']}")
+        ("growth_capital", "rate"), ("growth_investment", "rate"), ("as_of", "date"))]
+    sec = Section("ranking", cols, title=f"{_l('ranking')} {doc['period']}{_ranked_by(doc['by'], False)}")
 
     def cells(f: dict, g: dict) -> list:
         return [f["signed"], f["capital"]["CNY"], f["capital"]["USD"], f["investment"]["CNY"], f["key"],
@@ -381,7 +396,7 @@ def city_ranking(
     tot = doc["total"]
     sec.add([("text", ""), _l("total"), "", *cells(tot["figures"], tot["growth"]), ""], "total")
     flat = _with_digests(sec, doc["counties"])
-    info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"), (_l("by"), doc["by"])]
+    info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"), (_l("by"), _l(f"by_{doc['by']}"))]
     _emit(Report(f"{_l('ranking')} {doc['period']}", [sec, _digests_section(doc["counties"])], flat, info),
           fmt, output, (tot["figures"], tot["growth"]), (doc["start"], doc["end"]))
 
@@ -412,10 +427,10 @@ def city_bulletin(
     cols = [(_l(k), kind) for k, kind in (
         ("rank", "int"), ("county", "text"), ("name", "text"), ("period_signed", "int"),
         ("period_capital", "wan"), ("ytd_signed", "int"), ("ytd_capital_cny", "wan"), ("ytd_capital_usd", "wan"),
-        ("ytd_investment", "wan"), ("before_capital", "wan"), ("growth_signed", "rate"),
-        ("growth_capital_yoy", "rate"), ("growth_investment_yoy", "rate"), ("as_of", "text"))]
+        ("ytd_investment", "wan"), ("before_capital", "wan"), ("growth_signed_yoy", "rate"),
+        ("growth_capital_yoy", "rate"), ("growth_investment_yoy", "rate"), ("as_of", "date"))]
     title = f"{_l('bulletin')} {doc['period']}"
-    sec = Section("bulletin", cols, title=title)
+    sec = Section("bulletin", cols, title=title + _ranked_by(doc["by"], True))
 
     def cells(p: dict, y: dict, b: dict, g: dict) -> list:
         return [p["signed"], p["capital"]["CNY"], y["signed"], y["capital"]["CNY"], y["capital"]["USD"],
@@ -432,7 +447,7 @@ def city_bulletin(
     ytd, before = doc["year_to_date"], doc["year_to_date_before"]
     info = [(_l("period"), f"{doc['period']} ({doc['start']} – {doc['end']})"),
             (_l("ytd"), f"{ytd['start']} – {ytd['end']}"), (_l("ytd_before"), f"{before['start']} – {before['end']}"),
-            (_l("by"), doc["by"])]
+            (_l("by"), _l(f"by_{doc['by']}"))]
     _emit(Report(title, [sec, _digests_section(doc["counties"])], flat, info), fmt, output,
           (tot["year_to_date"], tot["growth"]), (ytd["start"], ytd["end"]))
 
@@ -449,7 +464,7 @@ def city_board(json: JsonFlag = False, fmt: CityFormat = None, output: OutputFil
         emit_json(doc)
         return
     sec = Section("board", [(_l(k), kind) for k, kind in (
-        ("county", "text"), ("name", "text"), ("red", "int"), ("yellow", "int"), ("as_of", "text"),
+        ("county", "text"), ("name", "text"), ("red", "int"), ("yellow", "int"), ("as_of", "date"),
         ("digest", "text"))], title=_l("board"))
     for r in doc["counties"]:
         sec.add([r["county"], r["name"], r["red"], r["yellow"], r["as_of"], r["digest"]])
@@ -465,6 +480,7 @@ def city_show(
     output: OutputFile = None,
 ) -> None:
     """A county's projects as the city holds them (read-only), with its as-of date and digest."""
+    from cli.render import stage_label
     from cli.sections import Report, Section
     from workflow import city
 
@@ -475,12 +491,17 @@ def city_show(
         return
     sec = Section("projects", [(_l(k), kind) for k, kind in (
         ("code", "text"), ("name", "text"), ("investor", "text"), ("unit", "text"), ("stage", "text"),
-        ("key", "text"), ("planned", "wan"), ("registered", "text"))], title=f"{doc['name']} ({doc['code']})")
+        ("key", "text"), ("planned", "wan"), ("registered", "date"))], title=f"{doc['name']} ({doc['code']})")
     for p in doc["projects"]:
-        sec.add([p["code"], p["name"], p["investor"] or "", p["unit_code"] or "", p["stage"],
+        sec.add([p["code"], p["name"], p["investor"] or "", p["unit_code"] or "", stage_label(p["stage"], STATE.lang),
                  "★" if p["key"] else "", p["planned_investment_minor"], p["registered_on"]])
-    info = [(_l("as_of"), doc["as_of"]), (_l("digest"), doc["digest"])]
-    _emit(Report(f"{doc['name']} ({doc['code']})", [sec], "projects", info), fmt, output)
+    # the as-of date and digest: a table of their own (in every format and document) and, in CSV (one
+    # table), two last columns
+    flat = Section(sec.key, [*sec.columns, (_l("as_of"), "date"), (_l("digest"), "text")])
+    for row in sec.rows:
+        flat.add([*row, doc["as_of"], doc["digest"]])
+    held = _digests_section([{"county": doc["code"], "as_of": doc["as_of"], "digest": doc["digest"]}])
+    _emit(Report(f"{doc['name']} ({doc['code']})", [sec, held], flat), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -776,29 +777,33 @@ LONG_CELL = 12.0  # ems: a cell longer than this wraps at any size, so it asks f
 SHORT_CELL = 6.0  # ems: a column this narrow is not shrunk while the long ones can give
 
 
-def column_widths(headers: list[str], rows: list[list[str]], available_mm: float) -> tuple[list[float], float]:
+def column_widths(headers: list[str], rows: list[list[str]], available_mm: float,
+                  whole: Sequence[bool] = ()) -> tuple[list[float], float]:
     """Column widths in mm from the content (the longest cell; the header on one line up to 6
     characters, else on two) and the table's font size in points: every column at least
-    ``MIN_CHARS`` CJK characters wide, together filling ``available_mm``; a smaller font when the
-    columns do not fit."""
-    def sizes(pt: float) -> tuple[list[float], list[float]]:
+    ``MIN_CHARS`` CJK characters wide, and a column ``whole`` marks (numbers, dates: they do not wrap)
+    at least as wide as its longest cell where the table can be, together filling ``available_mm``;
+    a smaller font when the columns do not fit."""
+    def sizes(pt: float, keep: Sequence[bool]) -> tuple[list[float], list[float]]:
         em = pt * PT_MM
-        need = []
+        need, least = [], []
         for i, head in enumerate(headers):
             longest = min(max((ems(r[i]) for r in rows), default=0.0), LONG_CELL)  # a long text wraps anyway
             head_ems = ems(head)  # a header of up to 6 characters on one line, a longer one on two
             width = max(float(MIN_CHARS), longest, head_ems if head_ems <= 6 else math.ceil(head_ems / 2) + 1)
             need.append(width * em + CELL_PAD_MM)
-        return need, [MIN_CHARS * em + CELL_PAD_MM] * len(headers)
+            least.append(max(float(MIN_CHARS), longest if i < len(keep) and keep[i] else 0.0) * em + CELL_PAD_MM)
+        return need, least
 
     for pt in TABLE_PT[:-1]:  # the largest size at which every cell fits on its line
-        need, _ = sizes(pt)
+        need, _ = sizes(pt, whole)
         if sum(need) <= available_mm:
             return [w * available_mm / sum(need) for w in need], pt
     # else the largest size from 9 pt down at which the least widths fit: the widest columns shrink
-    # towards the least width (their text wraps)
-    pt = next((p for p in TABLE_PT[1:] if sum(sizes(p)[1]) <= available_mm), TABLE_PT[-1])
-    need, least = sizes(pt)
+    # towards the least width (their text wraps; numbers and dates keep their line where they can)
+    keep = whole if any(sum(sizes(p, whole)[1]) <= available_mm for p in TABLE_PT[1:]) else ()
+    pt = next((p for p in TABLE_PT[1:] if sum(sizes(p, keep)[1]) <= available_mm), TABLE_PT[-1])
+    need, least = sizes(pt, keep)
     if sum(need) <= available_mm:
         return [w * available_mm / sum(need) for w in need], pt
     short = [n if n <= SHORT_CELL * pt * PT_MM + CELL_PAD_MM else m for n, m in zip(need, least, strict=True)]
@@ -831,6 +836,11 @@ def _cells(sec: Section) -> list[list[str]]:
 
 def _numeric(kind: str) -> bool:
     return kind in ("int", "wan", "rate", "score")
+
+
+def _whole(sec: Section) -> list[bool]:
+    """The columns whose cells keep their line (``column_widths``): numbers and dates."""
+    return [_numeric(k) or k == "date" for _, k in sec.columns]
 
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -1028,7 +1038,7 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True, stream_row
             para(NONE[zh], indent=True)
             continue
         headers, rows = _table_texts(s, doc.lang)
-        widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if _wide(s) else TEXT_WIDTH)
+        widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if _wide(s) else TEXT_WIDTH, _whole(s))
         cell_style = table_text(pt)
         bolds = [st == "total" for st in s.styles]
         long = None
@@ -1118,7 +1128,7 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True, stream_row
         p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH) - Pt(2 * PAGE_PT), WD_TAB_ALIGNMENT.RIGHT)
         printed = f"{doc.dated}印发" if zh else f"Printed {doc.dated}"
         run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
-    d.core_properties.title = doc.title
+    d.core_properties.title = visible(doc.title)
     try:
         if streamed:
             with outfiles.created(path) as fh:
@@ -1197,7 +1207,7 @@ def html_text(doc: Document) -> str:
         n += 1
         headers, rows = _table_texts(s, doc.lang)
         wide = _wide(s)
-        widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if wide else TEXT_WIDTH)
+        widths, pt = column_widths(headers, rows, WIDE_TEXT_WIDTH if wide else TEXT_WIDTH, _whole(s))
         section = '<section class="wide">' if wide else "<section>"
         parts.append(f"{section}"
                      f"<h2>{e(heading_number(n, doc.lang))}{e(s.title or t(f'sec_{s.key}', doc.lang))}</h2>")

@@ -121,10 +121,12 @@ def render_tables(report: Report, lang: str, show_all: bool | None = None) -> No
             if kind in ("int", "wan", "rate", "score"):
                 col.justify = "right"
         rows, more = shown_rows(sec, show_all)
-        for i, (row, style) in enumerate(rows):
+        texts = [[visible(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
+                 for row, style in rows]
+        _whole_numbers(tbl, sec, texts, console.width, terminal)
+        for i, ((_, style), cells) in enumerate(zip(rows, texts, strict=True)):
             if style == "total" and i and terminal:
                 tbl.add_section()
-            cells = [visible(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
             tbl.add_row(*cells, style="bold" if terminal and style == "total" else None)
         if not sec.rows:
             console.print(f"{sec.title or t(f'sec_{sec.key}', lang)}: -")
@@ -134,6 +136,32 @@ def render_tables(report: Report, lang: str, show_all: bool | None = None) -> No
             console.print(visible(text(Message("list_more_rows", n=more), lang)), style="dim", highlight=False)
     if report.info and terminal:
         console.print(" · ".join(f"{t(k, lang)} {v}" for k, v in report.info), style="dim")
+
+
+WHOLE_KINDS = ("int", "wan", "rate", "score", "date")  # cells that must not wrap: "130,000.0" over "0"
+NARROW_TEXT = 6  # cells: the least a text column is given while the numbers keep their line
+
+
+def _whole_numbers(tbl, sec: Section, texts: list[list[str]], width: int, boxed: bool) -> None:
+    """A table wider than ``width`` is narrowed by rich, numbers and dates folded like text; where the
+    text columns can give way instead (each down to ``NARROW_TEXT`` cells), the number and date columns
+    get the width of their longest cell (their header wraps) and only the text wraps."""
+    from rich.cells import cell_len
+
+    heads = [cell_len(c.header) if isinstance(c.header, str) else 0 for c in tbl.columns]
+    longest = [max([cell_len(r[i]) for r in texts] + [0]) for i in range(len(sec.columns))]
+    frame = 3 * len(sec.columns) + 1 if boxed else 2 * len(sec.columns)  # borders and padding
+    if sum(max(h, n) for h, n in zip(heads, longest, strict=True)) + frame <= width:
+        return  # it fits as it is
+    whole = [kind in WHOLE_KINDS for _, kind in sec.columns]
+    fixed = [max(n, min(h, 8)) for h, n in zip(heads, longest, strict=True)]  # a header of up to 8 on a line
+    least = sum(f if w else min(max(h, n), NARROW_TEXT) for f, w, h, n in zip(fixed, whole, heads, longest,
+                                                                               strict=True))
+    if least + frame > width:
+        return  # too narrow for that: everything folds
+    for col, w, f in zip(tbl.columns, whole, fixed, strict=True):
+        if w:
+            col.width = f
 
 
 def to_csv_text(report: Report, lang: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import ADMIN, Cli
+from tests.conftest import ADMIN, Cli, invoke
 from workflow import seed_city
 
 WAN = 10_000 * 100
@@ -69,3 +69,57 @@ def test_bad_input_is_refused_and_changes_nothing(city, tmp_path, bad):
     r = c("demo", "--scenario", "city", *args, "--no-show", actor=ADMIN)
     assert r.code == 2 and "Traceback" not in r.err
     assert len(c("city", "report", "ranking", "--period", "2025", json=True, ok=True).json["counties"]) == 5
+
+
+def test_the_city_documents_are_issued_by_the_city(city, tmp_path):
+    """The demo city's documents name the city's bureau as issuer, mark and printer, never the county
+    office the document settings default to."""
+    c, _, _ = city
+    html = c("city", "report", "ranking", "--period", "2025", "--format", "html", lang="zh", ok=True).out
+    assert '">黑河市商务局文件</p>' in html and "<span>黑河市商务局</span>" in html
+    assert "县招商引资工作领导小组办公室" not in html
+
+
+def test_a_county_that_has_not_reported_for_the_period_has_no_growth(city, tmp_path):
+    """A county whose bundle is as of a date before the period (before 1 January for the bulletin's year
+    to date) has zeros, not a fall of 100%: its growth is empty, and its figures of a year before are
+    left out of the city's total it is compared with."""
+    c, doc, _ = city
+    held = {x["county"]: x for x in doc["counties"]}
+    early = tmp_path / "ah-early.bundle"
+    ah = held["AH"]
+    assert invoke(["bundle", "export", "--output", str(early), "--key-file", ah["key_file"], "--as-of", "2025-12-20"],
+                  db=ah["database"]).code == 0
+    fresh = str(tmp_path / "city.db")
+    assert invoke(["city", "init"], db=fresh).code == 0
+    for code, x in held.items():
+        key = invoke(["keys", "show", "--key-file", x["key_file"], "--json"]).json["public_key"]
+        assert invoke(["city", "trust", "add", code, "--key", key, "--reason", "r"], db=fresh).code == 0
+    bundles = [str(early) if code == "AH" else x["bundle"] for code, x in held.items()]
+    assert invoke(["city", "load", *bundles], db=fresh).code == 0
+    none = {"signed": None, "capital": None, "investment": None}
+    ranking = invoke(["city", "report", "ranking", "--period", "2026-B2", "--json"], db=fresh).json
+    rows = {r["county"]: r for r in ranking["counties"]}
+    assert rows["AH"]["previous"]["capital"]["CNY"] > 0 and rows["AH"]["figures"]["capital"]["CNY"] == 0
+    assert rows["AH"]["growth"] == none and rows["NJ"]["growth"] != none
+    others = sum(r["previous"]["capital"]["CNY"] for k, r in rows.items() if k != "AH")
+    assert ranking["total"]["previous"]["capital"]["CNY"] == others
+    bulletin = invoke(["city", "report", "bulletin", "--period", "2026-B2", "--json"], db=fresh).json
+    rows = {r["county"]: r for r in bulletin["counties"]}
+    assert rows["AH"]["growth"] == none and rows["AH"]["year_to_date_before"]["capital"]["CNY"] > 0
+    others = sum(r["year_to_date_before"]["capital"]["CNY"] for k, r in rows.items() if k != "AH")
+    assert bulletin["total"]["year_to_date_before"]["capital"]["CNY"] == others
+    assert bulletin["total"]["growth"]["capital"] is not None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_bulletin_keeps_its_numbers_whole_where_the_screen_allows(city, monkeypatch, lang):
+    """The city bulletin (14 columns) at 150 columns: its text columns (names, headers) wrap, never a
+    number or a date ("130,000.0" over "0" reads as another figure)."""
+    c, _, _ = city
+    monkeypatch.setenv("PIPELINE_WIDTH", "150")
+    doc = c("city", "report", "bulletin", "--period", "2026-B2", json=True, ok=True).json
+    text = c("city", "report", "bulletin", "--period", "2026-B2", lang=lang, ok=True).out
+    for r in doc["counties"]:
+        for figure in (f"{r['year_to_date_before']['capital']['CNY'] / 1_000_000:,.2f}", r["as_of"]):
+            assert figure in text, (figure, text)

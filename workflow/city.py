@@ -734,8 +734,11 @@ def _year_to_date(period: Period) -> _Month:
     return _Month(f"{period.start.year:04d}-01..{period.label}", date(period.start.year, 1, 1), period.end)
 
 
-def _growth(now: dict, before: dict) -> dict:
-    return {k: growth_rate(_metric(now, k), _metric(before, k)) for k in ("signed", "capital", "investment")}
+def _growth(now: dict, before: dict, reported: bool = True) -> dict:
+    """The growth of signed, capital and investment on ``before``; none where the county has not
+    ``reported`` for the span (its as-of date lies before it: zeros, not a fall of 100%)."""
+    return {k: growth_rate(_metric(now, k), _metric(before, k)) if reported else None
+            for k in ("signed", "capital", "investment")}
 
 
 def _total(figures: list[dict]) -> dict:
@@ -773,11 +776,12 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
             months = _months(conn, c["code"])
             now = _period_figures(months, period, as_of)
             prev = _period_figures(months, before, as_of)
+            begun = as_of >= period.start
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
-                         "begun": as_of >= period.start, "figures": now, "previous": prev,
-                         "growth": _growth(now, prev)})
+                         "begun": begun, "figures": now, "previous": prev, "growth": _growth(now, prev, begun)})
     _rank(rows, "figures", by)
-    total, total_prev = _total([r["figures"] for r in rows]), _total([r["previous"] for r in rows])
+    # the total is compared with the year before of the counties that have reported for the period
+    total, total_prev = _total([r["figures"] for r in rows]), _total([r["previous"] for r in rows if r["begun"]])
     return {"report": "city_ranking", "period": period.label, "start": period.start.isoformat(),
             "end": period.end.isoformat(), "previous_period": before.label, "by": by, "counties": rows,
             "total": {"figures": total, "previous": total_prev, "growth": _growth(total, total_prev)}}
@@ -799,9 +803,13 @@ def bulletin(engine: Engine, period_text: str, *, by: str = "capital", lang: str
             prev = _period_figures(months, ytd_before, as_of)
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
                          "begun": as_of >= period.start, "period_figures": _period_figures(months, period, as_of),
-                         "year_to_date": now, "year_to_date_before": prev, "growth": _growth(now, prev)})
+                         "year_to_date": now, "year_to_date_before": prev,
+                         "growth": _growth(now, prev, as_of >= ytd.start)})
     _rank(rows, "year_to_date", by)
-    total = {k: _total([r[k] for r in rows]) for k in ("period_figures", "year_to_date", "year_to_date_before")}
+    total = {k: _total([r[k] for r in rows]) for k in ("period_figures", "year_to_date")}
+    # the year to date is compared with the same span of the counties that have reported for it
+    total["year_to_date_before"] = _total([r["year_to_date_before"] for r in rows
+                                           if date.fromisoformat(r["as_of"]) >= ytd.start])
     total["growth"] = _growth(total["year_to_date"], total["year_to_date_before"])
     return {"report": "city_bulletin", "period": period.label, "start": period.start.isoformat(),
             "end": period.end.isoformat(), "year_to_date": {"start": ytd.start.isoformat(), "end": ytd.end.isoformat()},

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from workflow import bundle, city, clock, county
+from workflow import bundle, city, clock, county, office
 from workflow import db as dbm
 from workflow import demo as wdemo
 from workflow import seed as wseed
@@ -52,6 +52,7 @@ COUNTIES: tuple[Profile, ...] = (
     Profile("AH", "爱辉区", (3, 4, 4, 5), (31_000, 36_000, 42_000, 62_000)),  # up 2亿 on 2024
 )
 YEARS = (2022, 2023, 2024, 2025)
+CITY_ISSUER = "黑河市商务局"  # the city's documents: issuer, mark (…文件) and printer (docs/city.md)
 
 
 def default_folder() -> Path:
@@ -176,5 +177,6 @@ def build(engine, *, admin: str, folder: str | Path | None = None, as_of: date |
         counties.append({"county": p.code, "name": p.name, "database": str(path), "key_file": str(key_file),
                          "bundle": str(bundle_file), "events_written": events, "events": loaded["events"],
                          "digest": loaded["digest"]})
+    office.set_settings(engine, admin, {"issuer": CITY_ISSUER}, reason="示范：市级场景")
     wdemo._mark(engine, {"scenario": "city", "status": "done", "built_on": today.isoformat()})
     return {"scenario": "city", "as_of": as_of.isoformat(), "folder": str(where), "counties": counties}
