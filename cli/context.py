@@ -6,6 +6,7 @@ Nothing here imports SQLAlchemy at module level: ``pipeline --help`` stays fast.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ class State:
             from workflow.db import check_schema, make_engine
 
             db.WAIT_NOTICE = _wait_notice if is_terminal(sys.stderr) else None
+            file = db.sqlite_file(self.url)
+            if check and file is not None and not os.path.exists(file):  # say so without creating it
+                raise db.not_initialised()
             engine = make_engine(self.url, write=write, readonly=readonly)
             if check:
                 check_schema(engine)

@@ -94,6 +94,18 @@ def test_an_unknown_url_scheme_lists_the_supported_ones():
     assert "'mysql'" in r.err and "sqlite:///PATH" in r.err and "postgresql+psycopg://" in r.err
 
 
+@pytest.mark.parametrize("args", [["project", "list"], ["city", "board"], ["audit", "verify"],
+                                  ["followup", "add", "P-0001", "note"]])
+def test_a_database_file_that_does_not_exist_is_not_initialised_and_is_not_created(tmp_path, args):
+    """A command on an SQLite file that is not there says the database is not initialised (exit 2),
+    and leaves no file behind; ``init`` creates it."""
+    missing = tmp_path / "none.db"
+    r = invoke(args, db=str(missing))
+    assert r.code == 2 and "not initialised" in r.err, (r.out, r.err)
+    assert list(tmp_path.iterdir()) == []
+    assert invoke(["init"], db=str(missing)).code == 0 and missing.exists()
+
+
 def test_a_read_only_database_reads_and_refuses_writes_with_exit_6(sq):
     ro = f"sqlite:///file:{sq.db}?mode=ro&uri=true"
     for args in (["project", "list"], ["history", "P-0001"], ["audit", "log"], ["board"]):

@@ -99,11 +99,19 @@ def postgres_timeouts() -> str:
     return f"-c lock_timeout={busy} -c statement_timeout={busy + STATEMENT_GRACE_MS}"
 
 
+def sqlite_file(url: str) -> str | None:
+    """The path of the SQLite file an ``sqlite:///PATH`` URL names (None: in memory, or a URI)."""
+    if not url.startswith("sqlite") or url in ("sqlite://", "sqlite:///:memory:") or "uri=true" in url \
+            or "///" not in url:
+        return None
+    return url.split("///", 1)[1]
+
+
 def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
     busy = busy_timeout_ms()
     connect_args: dict = {"timeout": busy / 1000, "check_same_thread": False}
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    path = url.split("///", 1)[1] if not memory and "uri=true" not in url and "///" in url else None
+    path = sqlite_file(url)
     if path is not None and _read_only_copy(path):  # (a URI given with --db keeps its own mode)
         url = f"sqlite:///file:{quote(path, safe='/')}?mode=ro&immutable=1&uri=true"
         readonly = True  # reads work; a write is refused as a write to a read-only database (exit 6)
@@ -252,6 +260,11 @@ def schema_state(revision: str | None) -> str:
     return "ahead"
 
 
+def not_initialised() -> SchemaMismatch:
+    """The refusal of a database without the schema (or of an SQLite file that does not exist)."""
+    return SchemaMismatch("database_is_not_initialised", [{"revision": None, "expected": SCHEMA_HEAD}])
+
+
 def check_schema(engine: Engine) -> None:
     """Refuse a database whose schema is missing, behind or ahead of this code."""
     rev = current_revision(engine)
@@ -259,10 +272,7 @@ def check_schema(engine: Engine) -> None:
     if state == "current":
         return
     if state == "missing":
-        raise SchemaMismatch(
-            "database_is_not_initialised",
-            [{"revision": None, "expected": SCHEMA_HEAD}],
-        )
+        raise not_initialised()
     if state == "behind":
         raise SchemaMismatch(
             "database_schema_is_behind",
