@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import zlib
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Date, event, func, insert, select
+from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
 from workflow.db import SCHEMA_HEAD, make_engine
@@ -298,8 +300,94 @@ def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: boo
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
     head = _head(path, meta)
     head.events, head.ledger = [tuple(e) for e in rows], [tuple(r) for r in ledger]
+    _well_formed(path, head, [tuple(r) for r in directory])
     head.directory, head.sha256 = [(str(t), str(r)) for t, r in directory], sha
     return head
+
+
+def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type, bool, Any]]:
+    """(name, Python type, nullable, parser of its text form or None) of ``columns`` of ``table``, as
+    the bundle holds them (dates and times as text in the hashed forms); a column ``table`` lacks is
+    the event's ``project_code``: text, never empty."""
+    out = []
+    for name in columns:
+        c = table.c.get(name)
+        if c is None:
+            out.append((name, str, False, None))
+        elif isinstance(c.type, UTCDateTime):
+            out.append((name, str, bool(c.nullable), lambda v: format_utc(_utc(v)) == v))
+        elif isinstance(c.type, Date):
+            out.append((name, str, bool(c.nullable), lambda v: _day(v).isoformat() == v))
+        else:
+            out.append((name, int if c.type.python_type is int else str, bool(c.nullable), None))
+    return out
+
+
+def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any]]) -> tuple[int, str] | None:
+    """(row index, problem) of the first row of ``rows`` whose values are not of the table's types
+    (:func:`_column_kinds`), or whose first column (the id, or the ledger's seq) does not rise; None
+    when every row is well formed.  A column at a time: the distinct types, then the distinct texts."""
+    if not rows:
+        return None
+    bad: list[tuple[int, str]] = []
+    columns = list(zip(*rows, strict=True))
+    for (name, kind, nullable, parse), column in zip(kinds, columns, strict=True):
+        allowed = {kind, type(None)} if nullable else {kind}
+        if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
+            i = next(i for i, v in enumerate(column) if type(v) not in allowed or (v == "" and not nullable))
+            bad.append((i, f"{name} is {column[i]!r}"))
+        elif parse is not None:
+            wrong = set()
+            for v in set(column):
+                try:
+                    if v is not None and not parse(v):
+                        wrong.add(v)
+                except (TypeError, ValueError):
+                    wrong.add(v)
+            if wrong:
+                i = next(i for i, v in enumerate(column) if v in wrong)
+                bad.append((i, f"{name} is {column[i]!r}, not in the bundle's form"))
+    if not bad and columns[0] and type(columns[0][0]) is int:
+        ids = columns[0]
+        for i in range(1, len(ids)):
+            if ids[i] <= ids[i - 1]:
+                bad.append((i, f"{kinds[0][0]} {ids[i]!r} is repeated"))
+                break
+    return min(bad) if bad else None
+
+
+def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
+    """Refuse (BadInput, naming the county and the first malformed row) a bundle whose rows are not of
+    the types its format gives (docs/city.md, "The bundle"): every event and ledger column of its
+    table's type, nullable only where the county's table is, dates and times in the hashed forms,
+    ids and ledger seqs unique; every directory row a JSON object of one of the directory's tables.
+    A signed bundle is a county's word, not its county's database: nothing downstream may meet a
+    value its checks cannot compare."""
+    found = _first_malformed(b.events, _column_kinds(E, EVENT_COLUMNS))
+    if found is not None:
+        e = b.events[found[0]]
+        raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+                       what=f"event {e[2]} #{e[3]} (id {e[0]!r})", problem=found[1])
+    found = _first_malformed(b.ledger, _column_kinds(L, LEDGER_COLUMNS))
+    if found is not None:
+        raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+                       what=f"ledger entry #{b.ledger[found[0]][0]!r}", problem=found[1])
+    for tbl, row in directory:
+        problem = None
+        if tbl not in COPIED_TABLES:
+            problem = f"table {tbl!r} is not one of the directory's {', '.join(COPIED_TABLES)}"
+        else:
+            try:
+                value = json.loads(row) if isinstance(row, str) else None
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                problem = "the row is not a JSON object"
+            elif not set(value) <= set(metadata.tables[tbl].c.keys()):
+                problem = f"no such columns {sorted(set(value) - set(metadata.tables[tbl].c.keys()))}"
+        if problem is not None:
+            raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+                           what=f"directory row {str(row)[:80]!r}", problem=problem)
 
 
 def _head(path: str | Path, meta: dict) -> Bundle:
@@ -312,10 +400,15 @@ def _head(path: str | Path, meta: dict) -> Bundle:
         assert isinstance(signed["county"]["code"], str) and isinstance(signed["county"]["name"], str)
         date.fromisoformat(signed["as_of"])
         assert isinstance(signed["digest"], str) and isinstance(signed["counts"], dict)
+        assert re.fullmatch("[0-9a-f]{64}", signed["digest"])  # a checkpoint digest: the history it signs
         signature, public = meta["signature"], meta["public_key"]
     except (KeyError, TypeError, ValueError, AssertionError):
         raise BadInput("bundle_signed_document_is", path=path) from None
-    return Bundle(signed, meta["signed"], signature, public)
+    head = Bundle(signed, meta["signed"], signature, public)
+    if head.as_of > clock.today():  # as the export refuses it: no county reports as of a day to come
+        raise BadInput("qa2_bundle_as_of_in_future", path=path, county=head.county, as_of=head.as_of,
+                       today=clock.today())
+    return head
 
 
 def read_head(path: str | Path) -> Bundle:
@@ -537,6 +630,7 @@ class checked:
             directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
         roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
         by_key = {(e[2], e[3]): e[0] for e in b.events}
+        _one_code_a_project(b)
         replayed = self._from_replica(path, roles, by_key) if self.base is not None else None
         if replayed is None:
             replayed = self._rebuild(path, roles, directory, by_key)
@@ -571,7 +665,12 @@ class checked:
         with self.engine.begin() as conn:
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
-                    conn.execute(insert(metadata.tables[name]), directory[name])
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(metadata.tables[name]), directory[name])
+                    except StatementError as exc:  # a row a county's table cannot hold (a missing or repeated key)
+                        why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
+                        raise _refuse(b, f"the directory's {name} rows are not a county's: {why}") from None
             self._fill(conn, projects, derived, b.events)
             for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
@@ -659,6 +758,19 @@ class checked:
             first = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
             raise _bad_event(b, first["code"], first["seq"], first["problem"], problems[:100])
         return projects, derived
+
+
+def _one_code_a_project(b: Bundle) -> None:
+    """Refuse, naming the first event that breaks it, a bundle in which a project id has events under
+    two codes, or a code under two project ids: the replay rebuilds a project from the events of its
+    id under its first event's code, and the city keeps each event's code as the bundle gives it."""
+    code_of: dict[Any, Any] = {}
+    id_of: dict[Any, Any] = {}
+    for e in b.events:
+        if code_of.setdefault(e[1], e[2]) != e[2]:
+            raise _bad_event(b, e[2], e[3], f"its project (id {e[1]}) is {code_of[e[1]]}")
+        if id_of.setdefault(e[2], e[1]) != e[1]:
+            raise _bad_event(b, e[2], e[3], f"project {e[2]} is id {id_of[e[2]]}, not {e[1]}")
 
 
 def _own_hashes_hold(events: list[tuple]) -> bool:

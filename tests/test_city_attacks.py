@@ -1,0 +1,296 @@
+"""Attacks on the city's bundle load path (docs/city.md, "`pipeline city load`", "A newer bundle",
+"Loading many bundles"): bundle files that are not what they say, signed by the county itself (a
+county that cheats holds a key the city trusts), newer bundles that do not extend what the city holds,
+and the worker path.  Every refusal keeps nothing and names the county and the first bad row; every
+accepted load leaves the city as a load of the newest bundle alone leaves it, with the county's own
+figures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ADMIN, invoke
+
+# --- the county, its bundles, and forging them -------------------------------------------------------------
+
+
+def _export(db: str, key: str, out: Path, *extra: str) -> dict:
+    res = invoke(["bundle", "export", "--output", str(out), "--key-file", key, "--json", *extra], db=db)
+    assert res.code == 0, res.err
+    return res.json
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> dict:
+    """County JX (12 demo projects) with its key and bundles: ``first``; ``newer`` (follow-ups on
+    P-0001 and P-0002 after it); ``back`` (the newer history as of a month before the first's date);
+    ``directory`` (the newer history and a unit added); and the county databases they came from."""
+    tmp = tmp_path_factory.mktemp("attacks")
+    db = str(tmp / "county.db")
+    assert invoke(["demo", "--projects", "12", "--seed", "1", "--no-show"], db=db).code == 0
+    assert invoke(["county", "set", "--name", "甲县", "--code", "JX"], db=db).code == 0
+    key = str(tmp / "jx.pem")
+    public = invoke(["keys", "init", "--key-file", key, "--json"]).json["public_key"]
+    first = _export(db, key, tmp / "first.bundle")
+    newer_db = str(tmp / "newer.db")
+    shutil.copy(db, newer_db)
+    for code in ("P-0001", "P-0002"):
+        assert invoke(["followup", "add", code, "visited the site"], db=newer_db).code == 0
+    newer = _export(newer_db, key, tmp / "newer.bundle")
+    back_on = (date.fromisoformat(first["as_of"]) - timedelta(days=40)).isoformat()
+    back = _export(newer_db, key, tmp / "back.bundle", "--as-of", back_on)
+    dir_db = str(tmp / "directory.db")
+    shutil.copy(newer_db, dir_db)
+    assert invoke(["units", "add", "QX", "--name", "青山镇"], db=dir_db).code == 0
+    directory = _export(dir_db, key, tmp / "directory.bundle")
+    return {"dir": tmp, "db": db, "newer_db": newer_db, "dir_db": dir_db, "key": key, "public": public,
+            "first": first, "newer": newer, "back": back, "directory": directory}
+
+
+def _file(made: dict, name: str) -> str:
+    return str(made["dir"] / f"{name}.bundle")
+
+
+def _sign(path: str, key: str, doc=None, *, directory: bool = True) -> None:
+    """Sign the bundle file ``path`` again with ``key`` (the county's own), its directory digest
+    recomputed from its rows (``directory``) and its signed document changed by ``doc`` first: what a
+    county that cheats can do to any file it sends."""
+    from workflow import bundle, county
+    from workflow.encoding import canonical
+
+    db = sqlite3.connect(path)
+    try:
+        signed = json.loads(db.execute("SELECT value FROM bundle WHERE key = 'signed'").fetchone()[0])
+        if directory:
+            signed["directory"] = bundle.directory_digest(
+                [(str(t), str(r)) for t, r in db.execute("SELECT tbl, row FROM directory")])
+        if doc is not None:
+            doc(signed)
+        text = bytes(canonical(signed))
+        signature, public = county.sign(text, key)
+        for k, v in (("signed", text.decode("utf-8")), ("signature", signature), ("public_key", public)):
+            db.execute("UPDATE bundle SET value = ? WHERE key = ?", (v, k))
+        db.commit()
+    finally:
+        db.close()
+
+
+def _forge(made: dict, source: str, name: str, script: str = "", doc=None, key: str | None = None) -> str:
+    """A copy of the bundle ``source`` changed by the SQL ``script`` and signed again (:func:`_sign`)."""
+    path = str(made["dir"] / "forged" / f"{name}.bundle")
+    Path(path).parent.mkdir(exist_ok=True)
+    shutil.copy(_file(made, source), path)
+    if script:
+        db = sqlite3.connect(path)
+        db.executescript(script)
+        db.close()
+    _sign(path, key or made["key"], doc)
+    return path
+
+
+# the event table without its types and constraints (a county may write any file): values of any kind
+_UNTYPED = """
+CREATE TABLE e2 AS SELECT * FROM event; DROP TABLE event;
+CREATE TABLE event (id, project_id, project_code, seq, kind, "trigger", from_stage, to_stage, effective_on,
+                    recorded_at, actor, reason, payload, prev_hash, hash);
+INSERT INTO event SELECT * FROM e2; DROP TABLE e2;
+"""
+_UNTYPED_LEDGER = """
+CREATE TABLE l2 AS SELECT * FROM ledger; DROP TABLE ledger;
+CREATE TABLE ledger (seq, kind, target, payload, reason, actor, recorded_at, prev_hash, hash, after_event);
+INSERT INTO ledger SELECT * FROM l2; DROP TABLE l2;
+"""
+_LAST = "id = (SELECT max(id) FROM event)"
+
+
+def _city(cli, made: dict) -> None:
+    cli.admin("city", "trust", "add", "JX", "--key", made["public"], "--reason", "key handed over", ok=True)
+
+
+def _kept(url: str) -> dict:
+    """Everything a city holds of its counties, but the time and actor of each load."""
+    from sqlalchemy import func, select
+
+    from workflow.db import make_engine
+    from workflow.tables import city_county, city_event, city_figure, city_project, city_replica, ledger
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            def rows(table, *skip):
+                cols = [c for c in table.c if c.name not in skip]
+                return sorted(tuple(str(v) for v in r) for r in conn.execute(select(*cols)))
+
+            return {"county": rows(city_county, "loaded_at", "loaded_by"), "event": rows(city_event),
+                    "project": rows(city_project),
+                    "figure": sorted((c, m, str(on), json.loads(f)) for c, m, on, f in conn.execute(
+                        select(city_figure.c.county, city_figure.c.month, city_figure.c.as_of,
+                               city_figure.c.figures))),
+                    "replicas": conn.execute(select(func.count()).select_from(city_replica)).scalar(),
+                    "loads": conn.execute(select(func.count()).select_from(ledger).where(
+                        ledger.c.kind == "city_loaded")).scalar()}
+    finally:
+        engine.dispose()
+
+
+_EMPTY = {"county": [], "event": [], "project": [], "figure": [], "replicas": 0, "loads": 0}
+
+
+def _alone(made: dict, tmp: Path, *bundles: str) -> dict:
+    """What a second city (SQLite) holds after loading ``bundles`` one by one, each by itself."""
+    db = str(tmp / f"alone-{len(list(tmp.glob('alone-*')))}.db")
+    assert invoke(["city", "init"], db=db).code == 0
+    assert invoke(["city", "trust", "add", "JX", "--key", made["public"], "--reason", "r"], db=db).code == 0
+    for b in bundles:
+        res = invoke(["city", "load", b, "--workers", "1"], db=db)
+        assert res.code == 0, res.err
+    return _kept(f"sqlite:///{db}")
+
+
+def _same(held: dict, alone: dict) -> None:
+    for part in ("county", "event", "project", "figure"):
+        assert held[part] == alone[part], part
+
+
+def _agrees_with_county(cli, county_db: str, as_of: str) -> None:
+    """The city's figures for JX of the as-of year and its quarter equal the county's own bulletin."""
+    on = date.fromisoformat(as_of)
+    for period in (str(on.year), f"{on.year}-Q{(on.month - 1) // 3 + 1}"):
+        ranking = cli("city", "report", "ranking", "--period", period, json=True).json
+        mine = next(r for r in ranking["counties"] if r["county"] == "JX")
+        end = date.fromisoformat(ranking["end"])
+        own = invoke(["report", "bulletin", "--period", period, "--as-of", min(end, on).isoformat(), "--json"],
+                     db=county_db).json["totals"]
+        money = {m["currency"]: m["amount_minor"] for m in own["capital_in_place"]}
+        invest = {m["currency"]: m["amount_minor"] for m in own["investment_completed"]}
+        assert (mine["figures"]["signed"], mine["figures"]["capital"]["CNY"], mine["figures"]["investment"]["CNY"],
+                mine["figures"]["key"]) == (own["signed"], money.get("CNY", 0), invest.get("CNY", 0),
+                                            own["key_projects"]), period
+    board = next(r for r in cli("city", "board", json=True).json["counties"] if r["county"] == "JX")
+    own = invoke(["report", "bulletin", "--period", str(on.year), "--as-of", as_of, "--json"], db=county_db).json
+    assert (board["red"], board["yellow"]) == (own["totals"]["red"], own["totals"]["yellow"])
+
+
+# --- a first bundle that is not what it says ------------------------------------------------------------------
+
+# (name, SQL on the file, change to the signed document, exit code, words the refusal must hold)
+MALFORMED = [
+    ("null_kind", _UNTYPED + f"UPDATE event SET kind = NULL WHERE {_LAST};", None, 2, "event P-0012 #11"),
+    ("null_code", _UNTYPED + f"UPDATE event SET project_code = NULL WHERE {_LAST};", None, 2, "project_code is None"),
+    ("null_effective_on", _UNTYPED + f"UPDATE event SET effective_on = NULL WHERE {_LAST};", None, 2,
+     "effective_on is None"),
+    ("null_recorded_at", _UNTYPED + f"UPDATE event SET recorded_at = NULL WHERE {_LAST};", None, 2,
+     "recorded_at is None"),
+    ("null_hash", _UNTYPED + f"UPDATE event SET hash = NULL WHERE {_LAST};", None, 2, "hash is None"),
+    ("null_prev_hash", _UNTYPED + f"UPDATE event SET prev_hash = NULL WHERE {_LAST};", None, 2, "prev_hash is None"),
+    ("null_seq", _UNTYPED + f"UPDATE event SET seq = NULL WHERE {_LAST};", None, 2, "seq is None"),
+    ("null_project_id", _UNTYPED + f"UPDATE event SET project_id = NULL WHERE {_LAST};", None, 2,
+     "project_id is None"),
+    ("null_id", _UNTYPED + f"UPDATE event SET id = NULL WHERE {_LAST};", None, 2, "id is None"),
+    ("empty_code", _UNTYPED + f"UPDATE event SET project_code = '' WHERE {_LAST};", None, 2, "project_code is ''"),
+    ("text_seq", _UNTYPED + f"UPDATE event SET seq = seq || 'x' WHERE {_LAST};", None, 2, "seq is '11x'"),
+    ("text_project_id", _UNTYPED + f"UPDATE event SET project_id = 'one' WHERE {_LAST};", None, 2,
+     "project_id is 'one'"),
+    ("float_id", _UNTYPED + f"UPDATE event SET id = id + 0.5 WHERE {_LAST};", None, 2, "id is 192.5"),
+    ("number_date", _UNTYPED + f"UPDATE event SET effective_on = 20260101 WHERE {_LAST};", None, 2,
+     "effective_on is 20260101"),
+    ("no_such_date", _UNTYPED + f"UPDATE event SET effective_on = '2026-13-45' WHERE {_LAST};", None, 2,
+     "not in the bundle's form"),
+    ("short_time", _UNTYPED + f"UPDATE event SET recorded_at = substr(recorded_at, 1, 19) WHERE {_LAST};", None, 2,
+     "recorded_at is"),
+    ("blob_payload", _UNTYPED + f"UPDATE event SET payload = CAST(payload AS BLOB) WHERE {_LAST};", None, 2,
+     "payload is b'"),
+    ("repeated_id", _UNTYPED + f"INSERT INTO event SELECT * FROM event WHERE {_LAST};", None, 2, "id 192 is repeated"),
+    ("ledger_null", _UNTYPED_LEDGER + "UPDATE ledger SET recorded_at = NULL WHERE seq = 1;", None, 2,
+     "ledger entry #1"),
+    ("ledger_repeated", _UNTYPED_LEDGER + "INSERT INTO ledger SELECT * FROM ledger WHERE seq = 1;", None, 2,
+     "seq 1 is repeated"),
+    ("directory_not_json", "INSERT INTO directory VALUES ('unit', 'not json');", None, 2, "not a JSON object"),
+    ("directory_array", "INSERT INTO directory VALUES ('unit', '[1, 2]');", None, 2, "not a JSON object"),
+    ("directory_null", "CREATE TABLE d2 AS SELECT * FROM directory; DROP TABLE directory; "
+                       "CREATE TABLE directory (tbl, row); INSERT INTO directory SELECT * FROM d2; "
+                       "INSERT INTO directory VALUES (NULL, NULL);", None, 2, "table None"),
+    ("directory_event_table", "INSERT INTO directory VALUES ('event', '{}');", None, 2, "table 'event'"),
+    ("directory_city_table", "INSERT INTO directory VALUES ('city_county', '{}');", None, 2, "table 'city_county'"),
+    ("directory_unknown_column", "INSERT INTO directory VALUES ('unit', '{\"code\":\"ZZ\",\"boss\":\"me\"}');",
+     None, 2, "no such columns ['boss']"),
+    ("digest_empty", "", lambda d: d.update(digest=""), 2, "signed document is malformed"),
+    ("digest_short", "", lambda d: d.update(digest="ab" * 16), 2, "signed document is malformed"),
+    ("as_of_future", "", lambda d: d.update(as_of="2099-12-31"), 2, "as-of date 2099-12-31 lies after today"),
+    ("format_other", "", lambda d: d.update(format="pipeline-county-bundle/2"), 2, "signed document is malformed"),
+    ("counts_text", "", lambda d: d.update(counts="many"), 2, "signed document is malformed"),
+    # refused by the checks (exit 7), naming the county and the first bad event where there is one
+    ("code_of_another_project", "UPDATE event SET project_code = 'P-0002' WHERE id = "
+                                "(SELECT max(id) FROM event WHERE project_code = 'P-0001');", None, 7,
+     "first bad event P-0002 #"),
+    ("two_ids_one_code", "UPDATE event SET project_code = 'P-0001' WHERE project_code = 'P-0002';", None, 7,
+     "first bad event P-0001 #1: project P-0001 is id"),
+    ("event_moved_to_another_project", "UPDATE event SET project_id = 2 WHERE id = "
+                                       "(SELECT max(id) FROM event WHERE project_id = 1);", None, 7,
+     "first bad event P-0001 #"),
+    ("directory_row_lacks_a_value", "INSERT INTO directory VALUES ('unit', '{\"code\":\"ZZ\",\"name\":\"x\"}');",
+     None, 7, "the directory's unit rows are not a county's"),
+    ("directory_row_repeated", "INSERT INTO directory SELECT * FROM directory WHERE tbl = 'unit' LIMIT 1;", None, 7,
+     "the directory's unit rows are not a county's"),
+    ("counts_lie", "", lambda d: d["counts"].update(events=d["counts"]["events"] + 1), 7, "signed counts"),
+    ("counts_extra_key", "", lambda d: d["counts"].update(extra=0), 7, "signed counts"),
+]
+
+
+def test_a_signed_bundle_that_is_not_what_it_says_is_refused_naming_its_first_bad_row(cli, made):
+    """Each file is signed by the county's own trusted key after its change (a county that cheats):
+    none crashes the load, each is refused with the documented exit code naming county JX and the
+    first bad row, and the city keeps nothing of any."""
+    _city(cli, made)
+    for name, script, doc, code, words in MALFORMED:
+        path = _forge(made, "first", name, script, doc)
+        res = cli.admin("city", "load", path)
+        assert res.code == code, (name, res.out, res.err)
+        assert words in res.err, (name, res.err)
+        if "signed document" not in words:  # a document it cannot read names no county: the file, then
+            assert "county JX" in res.err and "nothing was kept" in res.err, (name, res.err)
+        assert "Traceback" not in res.err and "internal error" not in res.err, name
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+def test_what_a_bundle_file_holds_beyond_its_format_is_not_read(cli, made, tmp_path):
+    """Extra tables and columns, events stored out of id order, extra keys in the signed document:
+    the bundle is what its four tables' columns and the signed keys say, and is kept as the county's
+    own file is, with the county's figures."""
+    _city(cli, made)
+    want = _alone(made, tmp_path, _file(made, "first"))
+    for name, script, doc in (
+            ("extra_table", "CREATE TABLE extra (x); INSERT INTO extra VALUES ('ignored');", None),
+            ("extra_column", "ALTER TABLE event ADD COLUMN extra TEXT DEFAULT 'x';", None),
+            ("out_of_order", "CREATE TABLE e2 AS SELECT * FROM event ORDER BY id DESC; DELETE FROM event; "
+                             "INSERT INTO event SELECT * FROM e2 ORDER BY id DESC; DROP TABLE e2;", None),
+            ("extra_signed_key", "", lambda d: d.update(note="signed, and not read"))):
+        res = cli.admin("city", "load", _forge(made, "first", name, script, doc), json=True)
+        assert res.code == 0, (name, res.err)
+        held = _kept(cli.url_for(ADMIN))
+        assert held["event"] == want["event"] and held["project"] == want["project"], name
+        assert held["figure"] == want["figure"], name
+    _agrees_with_county(cli, made["db"], made["first"]["as_of"])
+
+
+def test_a_bundle_named_for_another_county_needs_a_key_trusted_for_that_county(cli, made, tmp_path):
+    """JX's history signed as YX with ZX's trusted key (or with JX's own): refused as untrusted,
+    naming YX, the county the signed document names; nothing kept."""
+    other_key = str(tmp_path / "zx.pem")
+    zx = invoke(["keys", "init", "--key-file", other_key, "--json"]).json["public_key"]
+    _city(cli, made)
+    cli.admin("city", "trust", "add", "ZX", "--key", zx, "--reason", "r", ok=True)
+    for name, key in (("as_yx_by_zx", other_key), ("as_yx_by_jx", made["key"])):
+        path = _forge(made, "first", name, doc=lambda d: d.update(county={"code": "YX", "name": "乙县"}), key=key)
+        res = cli.admin("city", "load", path)
+        assert res.code == 6 and "YX" in res.err, (name, res.err)
+    # a bundle of JX signed by ZX's key, naming JX: JX does not trust that key
+    res = cli.admin("city", "load", _forge(made, "first", "jx_by_zx", key=other_key))
+    assert res.code == 6 and "JX" in res.err and "does not trust" in res.err
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
