@@ -294,3 +294,132 @@ def test_a_bundle_named_for_another_county_needs_a_key_trusted_for_that_county(c
     res = cli.admin("city", "load", _forge(made, "first", "jx_by_zx", key=other_key))
     assert res.code == 6 and "JX" in res.err and "does not trust" in res.err
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+# --- newer bundles ----------------------------------------------------------------------------------------------
+
+
+def _other_county(cli, made: dict) -> str:
+    """The first bundle signed as county KX (trusted under JX's key): a second county for a load."""
+    cli.admin("city", "trust", "add", "KX", "--key", made["public"], "--reason", "r", ok=True)
+    return _forge(made, "first", "other_county", doc=lambda d: d.update(county={"code": "KX", "name": "k"}))
+
+
+def _held_event(made: dict, eid: int) -> str:
+    """``P-0003 #4``: the first bundle's event ``eid`` as a refusal names it."""
+    db = sqlite3.connect(_file(made, "first"))
+    try:
+        code, seq = db.execute("SELECT project_code, seq FROM event WHERE id = ?", (eid,)).fetchone()
+    finally:
+        db.close()
+    return f"{code} #{seq}"
+
+
+def _first_event_of(made: dict, project_id: int) -> int:
+    db = sqlite3.connect(_file(made, "first"))
+    try:
+        return db.execute("SELECT min(id) FROM event WHERE project_id = ?", (project_id,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_newer_bundle_that_does_not_extend_what_the_city_holds_is_refused_naming_the_event(cli, made, workers):
+    """Newer bundles signed by the county itself: one that drops the last held event, one with an
+    event put in the middle (the later ids shifted), one that moves two projects' events to each
+    other's project ids (ids are not hashed, the chains stay whole).  Each is refused, in the loading
+    process or in a worker (a first bundle of another county after it), naming the held event that
+    differs; nothing of it, nor of the bundle after it, is kept."""
+    _city(cli, made)
+    cli.admin("city", "load", _file(made, "first"), ok=True)
+    held = made["first"]["counts"]["events"]
+    kept = _kept(cli.url_for(ADMIN))
+    middle = held // 2
+    cases = [
+        ("drops_last_held", f"DELETE FROM event WHERE id = {held};", held),
+        ("inserts_in_the_middle", f"UPDATE event SET id = id + 1000 WHERE id >= {middle}; "
+                                  f"UPDATE event SET id = id - 999 WHERE id >= 1000; "
+                                  f"INSERT INTO event SELECT {middle}, project_id, project_code, seq + 100, kind, "
+                                  f"\"trigger\", from_stage, to_stage, effective_on, recorded_at, actor, reason, "
+                                  f"payload, hash, hash FROM event WHERE id = {held + 1};", middle),
+        ("swaps_project_ids", "UPDATE event SET project_id = CASE project_id WHEN 1 THEN 2 WHEN 2 THEN 1 "
+                              "ELSE project_id END;", min(_first_event_of(made, 1), _first_event_of(made, 2))),
+    ]
+    other = _other_county(cli, made)
+    for name, script, eid in cases:
+        path = _forge(made, "newer", name, script)
+        res = cli.admin("city", "load", path, other, "--workers", workers)
+        assert res.code == 7, (name, res.out, res.err)
+        assert "county JX" in res.err and "nothing was kept" in res.err, (name, res.err)
+        assert f"first bad event {_held_event(made, eid)} " in res.err, (name, eid, res.err)
+        assert _kept(cli.url_for(ADMIN)) == kept, name
+
+
+def test_a_newer_bundle_dated_back_or_with_a_changed_directory_is_kept_as_alone(cli, made, tmp_path):
+    """A newer bundle whose as-of date goes back a month, then one whose directory changed (a unit
+    added): each is kept, every month computed again, and the city then holds what a city that loads
+    that bundle alone holds, with the county's own figures."""
+    _city(cli, made)
+    cli.admin("city", "load", _file(made, "first"), ok=True)
+    for name, db in (("back", made["newer_db"]), ("directory", made["dir_db"])):
+        res = cli.admin("city", "load", _file(made, name), json=True)
+        assert res.code == 0, (name, res.err)
+        loaded = res.json["loaded"][0]
+        assert loaded["as_of"] == made[name]["as_of"] and loaded["events"] == made[name]["counts"]["events"]
+        assert loaded["projects_replayed"] == loaded["projects"] == 12, name  # the copy is not used
+        alone = _alone(made, tmp_path, _file(made, name))
+        assert loaded["months_computed"] == len(alone["figure"]), name  # every month, none kept from before
+        _same(_kept(cli.url_for(ADMIN)), alone)
+        _agrees_with_county(cli, db, made[name]["as_of"])
+
+
+def test_the_same_newer_bundle_twice_and_an_older_one_after_it_in_one_command(cli, made, tmp_path):
+    """``city load first newer newer --workers 2``: the second copy adds nothing; then ``newer first``:
+    the older is refused naming the first event it lacks, the newer (already held) adds nothing.
+    The city holds what a load of the newer bundle alone holds."""
+    _city(cli, made)
+    res = cli.admin("city", "load", _file(made, "first"), _file(made, "newer"), _file(made, "newer"),
+                    "--workers", "2", json=True)
+    assert res.code == 0, res.err
+    assert [d["new_events"] for d in res.json["loaded"]] == [made["first"]["counts"]["events"], 2, 0]
+    want = _alone(made, tmp_path, _file(made, "newer"))
+    _same(_kept(cli.url_for(ADMIN)), want)
+    res = cli.admin("city", "load", _file(made, "newer"), _file(made, "first"), "--workers", "2")
+    assert res.code == 7 and "county JX" in res.err and "is missing from the bundle" in res.err, res.err
+    held = made["first"]["counts"]["events"]
+    assert f"first bad event {_newer_event(made, held + 1)} " in res.err, res.err
+    _same(_kept(cli.url_for(ADMIN)), want)
+    _agrees_with_county(cli, made["newer_db"], made["newer"]["as_of"])
+
+
+def _newer_event(made: dict, eid: int) -> str:
+    db = sqlite3.connect(_file(made, "newer"))
+    try:
+        code, seq = db.execute("SELECT project_code, seq FROM event WHERE id = ?", (eid,)).fetchone()
+    finally:
+        db.close()
+    return f"{code} #{seq}"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_newer_bundle_without_the_citys_replayed_copy_is_replayed_whole(cli, made, tmp_path, workers):
+    """The city's copy of the county is gone (its row deleted in the file): the newer bundle is
+    replayed whole, in the loading process or in a worker, and the city ends as with the copy."""
+    _city(cli, made)
+    cli.admin("city", "load", _file(made, "first"), ok=True)
+    db = sqlite3.connect(cli.url_for(ADMIN).removeprefix("sqlite:///"))
+    db.execute("DELETE FROM city_replica")
+    db.commit()
+    db.close()
+    other = _other_county(cli, made)
+    res = cli.admin("city", "load", _file(made, "newer"), other, "--workers", workers, json=True)
+    assert res.code == 0, res.err
+    loaded = res.json["loaded"][0]
+    assert loaded["new_events"] == 2 and loaded["projects_replayed"] == loaded["projects"] == 12
+    held = _kept(cli.url_for(ADMIN))
+    assert held["replicas"] == 2 and held["loads"] == 3
+    want = _alone(made, tmp_path, _file(made, "newer"))
+    assert [r for r in held["event"] if r[0] == "JX"] == want["event"]
+    assert [r for r in held["figure"] if r[0] == "JX"] == want["figure"]
+    _agrees_with_county(cli, made["newer_db"], made["newer"]["as_of"])

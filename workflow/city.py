@@ -186,12 +186,12 @@ def _heads(conn: Any, county: str) -> dict[str, int]:
     return dict(conn.execute(select(CP.c.code, CP.c.head_seq).where(CP.c.county == county)).all())
 
 
-def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[str, int, str]] | None:
+def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[str, int, str, int]] | None:
     """The part of the prefix check that needs only the bundle and the city's heads (``heads``,
     ``held`` events): the bundle's events up to the heads are ``held`` in number, every project of
     ``heads`` has its head in the bundle, and every newer event comes after them (by id).  Returns
-    the bundle's head events (id -> (code, seq, hash)) for :func:`_heads_hold` to find in the city,
-    or None where the bundle is not laid out that way."""
+    the bundle's head events (id -> (code, seq, hash, project id)) for :func:`_heads_hold` to find in
+    the city, or None where the bundle is not laid out that way."""
     old, last_old, first_new, at_head = 0, -1, None, {}
     for e in b.events:
         head = heads.get(e[2])
@@ -199,7 +199,7 @@ def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[st
             old += 1
             last_old = max(last_old, e[0])
             if e[3] == head:
-                at_head[e[0]] = (e[2], e[3], e[14])
+                at_head[e[0]] = (e[2], e[3], e[14], e[1])
         elif first_new is None or e[0] < first_new:
             first_new = e[0]
     if old != held or len(at_head) != len(heads) or (first_new is not None and first_new < last_old):
@@ -207,26 +207,28 @@ def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[st
     return at_head
 
 
-def _heads_hold(conn: Any, county: str, at_head: dict[int, tuple[str, int, str]]) -> bool:
-    """Whether the city holds each of ``at_head``'s events (id -> (code, seq, hash)) as it is there."""
+def _heads_hold(conn: Any, county: str, at_head: dict[int, tuple[str, int, str, int]]) -> bool:
+    """Whether the city holds each of ``at_head``'s events (id -> (code, seq, hash, project id)) as it is
+    there (a project id is not hashed: it is compared, as every held event's is by :func:`_scan_prefix`)."""
     wanted = dict(at_head)
     ids = sorted(wanted)
     for k in range(0, len(ids), 500):
         chunk = ids[k:k + 500]
-        for eid, code, seq, digest in conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash).where(
+        for eid, code, seq, digest, pid in conn.execute(select(
+                CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash, CE.c.project_id).where(
                 CE.c.county == county, CE.c.id.in_(chunk))):
-            if wanted.pop(eid) != (code, seq, digest):
+            if wanted.pop(eid) != (code, seq, digest, pid):
                 return False
     return not wanted  # none the city does not hold under that id
 
 
 def _scan_prefix(conn: Any, b: Any) -> int:
     """:func:`_check_prefix` by reading every event the city holds for the county, in id order."""
-    stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash)
+    stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash, CE.c.project_id)
                           .where(CE.c.county == b.county).order_by(CE.c.id)).all()
-    for i, (eid, code, seq, digest) in enumerate(stored):
+    for i, (eid, code, seq, digest, pid) in enumerate(stored):
         new = b.events[i] if i < len(b.events) else None
-        if new is None or new[0] != eid or new[14] != digest:
+        if new is None or new[0] != eid or new[14] != digest or new[1] != pid:
             what = "is missing from the bundle" if new is None else "differs from the one the city holds"
             raise IntegrityFailure(
                 "county_bundle_refused_nothing_was",
@@ -489,8 +491,8 @@ class Prepared:
     main process reads them again from the file and keeps them only if the file's hash is this one.
     For a newer bundle of a county the city holds, what it was checked against: ``entry`` (the
     county's newest ``city_loaded`` ledger entry then; 0 for a first load), the ``held`` events and
-    the bundle's events at the city's heads (id -> (code, seq, hash)), which the city must still hold
-    as they are."""
+    the bundle's events at the city's heads (id -> (code, seq, hash, project id)), which the city must
+    still hold as they are."""
 
     sha256: str
     county: str
@@ -499,7 +501,7 @@ class Prepared:
     held: int = 0
     since: date | None = None
     entry: int = 0
-    at_head: dict[int, tuple[str, int, str]] = field(default_factory=dict)
+    at_head: dict[int, tuple[str, int, str, int]] = field(default_factory=dict)
 
     @property
     def projects(self) -> list[dict]:
