@@ -8,14 +8,17 @@ figures."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN, invoke
+from tests.conftest import ADMIN, invoke, pipeline_exe
 
 # --- the county, its bundles, and forging them -------------------------------------------------------------
 
@@ -423,3 +426,41 @@ def test_a_newer_bundle_without_the_citys_replayed_copy_is_replayed_whole(cli, m
     assert [r for r in held["event"] if r[0] == "JX"] == want["event"]
     assert [r for r in held["figure"] if r[0] == "JX"] == want["figure"]
     _agrees_with_county(cli, made["newer_db"], made["newer"]["as_of"])
+
+
+# --- the worker path ----------------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once the first of eight
+    bundles is kept, with two worker processes: exit 130, no traceback from the loading process or a
+    worker, no temporary folder left, and the city holds a prefix of the bundles, each whole (its
+    events, projects, replayed copy and ledger entry)."""
+    codes = [f"K{i}" for i in range(8)]
+    files = []
+    for code in codes:
+        cli.admin("city", "trust", "add", code, "--key", made["public"], "--reason", "r", ok=True)
+        files.append(_forge(made, "first", f"as_{code}", doc=lambda d, c=code: d.update(county={"code": c, "name": c})))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "PIPELINE_DB": cli.url_for(ADMIN), "PIPELINE_USER": ADMIN, "PIPELINE_LANG": "en",
+           "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([pipeline_exe(), "city", "load", *files, "--workers", "2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first = proc.stderr.readline()
+        os.killpg(proc.pid, signal.SIGINT)
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "county K0" in first, first
+    assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert list(scratch.iterdir()) == []
+    held = _kept(cli.url_for(ADMIN))
+    loaded = [r[0] for r in held["county"]]
+    assert 1 <= len(loaded) < len(codes) and loaded == codes[:len(loaded)], loaded
+    events = made["first"]["counts"]["events"]
+    assert len(held["event"]) == events * len(loaded) and len(held["project"]) == 12 * len(loaded)
+    assert held["replicas"] == held["loads"] == len(loaded)

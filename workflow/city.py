@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -620,6 +621,14 @@ def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, str |
     return {i: h.county if h.county in held else None for i, h in heads.items() if named[h.county] == 1}
 
 
+def _leave_interrupts_to_the_loader() -> None:
+    """A worker process ignores Ctrl-C (SIGINT, sent to the whole process group): the loading process
+    alone is interrupted, drops the work not begun, waits for the bundles being checked and removes
+    their files (docs/city.md, "Loading many bundles"); a worker interrupted on its own would print
+    its traceback and leave its scratch copy behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DEFAULT_WORKERS,
               loaded: Callable[[dict], None] | None = None) -> list[dict]:
     """Load bundles in the order given, as :func:`load` of each in turn would (docs/city.md, "Loading
@@ -648,7 +657,7 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     queue = iter(sorted(ahead))
     n = min(workers, len(ahead))
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
-    pool = ProcessPoolExecutor(max_workers=n)
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_leave_interrupts_to_the_loader)
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
     try:
         for i, path in enumerate(paths):
