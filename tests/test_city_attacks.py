@@ -464,3 +464,61 @@ def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made
     events = made["first"]["counts"]["events"]
     assert len(held["event"]) == events * len(loaded) and len(held["project"]) == 12 * len(loaded)
     assert held["replicas"] == held["loads"] == len(loaded)
+
+
+def _swapping(monkeypatch, swaps: dict[str, str]) -> None:
+    """Replace files (``swaps``: path -> the file to put there) once the load has read every head and
+    chosen the bundles its workers check, before any worker reads one."""
+    from workflow import city
+
+    real = city._in_workers
+
+    def then_swap(*args):
+        chosen = real(*args)
+        for path, source in swaps.items():
+            shutil.copy(source, path)
+        return chosen
+
+    monkeypatch.setattr(city, "_in_workers", then_swap)
+
+
+@pytest.mark.parametrize("swapped_in", ["newer", "older"])
+def test_a_file_replaced_after_its_head_was_read_is_loaded_as_what_it_is(cli, made, tmp_path, monkeypatch,
+                                                                          swapped_in):
+    """The load read a file's head as a first bundle of a new county (KX) and hands it to a worker;
+    meanwhile the file became JX's newer bundle (or JX's first, older than what the city holds).  The
+    worker checks what it reads: JX's newer bundle is kept as a load of it alone keeps it, JX's older
+    one is refused naming the first event it lacks, never kept as a first load."""
+    from workflow import city
+    from workflow.db import make_engine
+
+    _city(cli, made)
+    cli.admin("city", "load", _file(made, "first" if swapped_in == "newer" else "newer"), ok=True)
+    kx = _other_county(cli, made)
+    path = str(tmp_path / "incoming.bundle")
+    shutil.copy(kx, path)
+    third = _forge(made, "first", "as_LX", doc=lambda d: d.update(county={"code": "LX", "name": "l"}))
+    cli.admin("city", "trust", "add", "LX", "--key", made["public"], "--reason", "r", ok=True)
+    _swapping(monkeypatch, {path: _file(made, "newer" if swapped_in == "newer" else "first")})
+    before = _kept(cli.url_for(ADMIN))
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        if swapped_in == "newer":
+            done = city.load_many(engine, ADMIN, [path, third], workers=2)
+            assert [(d["county"], d["new_events"]) for d in done] == [("JX", 2), ("LX", made["first"]["counts"]
+                                                                                  ["events"])]
+        else:
+            from workflow.errors import IntegrityFailure
+
+            with pytest.raises(IntegrityFailure) as caught:
+                city.load_many(engine, ADMIN, [path, third], workers=2)
+            assert "county JX" in caught.value.message and "is missing from the bundle" in caught.value.message
+    finally:
+        engine.dispose()
+    held = _kept(cli.url_for(ADMIN))
+    if swapped_in == "older":
+        assert held == before
+        return
+    want = _alone(made, tmp_path, _file(made, "newer"))
+    assert [r for r in held["event"] if r[0] == "JX"] == want["event"]
+    assert [r for r in held["figure"] if r[0] == "JX"] == want["figure"]

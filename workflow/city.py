@@ -509,18 +509,23 @@ class Prepared:
         return self.done.projects
 
 
-def prepare(path: Any, actor: str, replica_file: str, held: Held | None = None) -> Prepared | None:
+def prepare(path: Any, actor: str, replica_file: str, held: Held | None = None,
+            county: str | None = None) -> Prepared | None:
     """Read, check and figure a bundle (in a worker process): the steps of :func:`load` that need no
     city database, for a county the city does not hold yet, or (``held``) a newer bundle of one it
     does, on the copy it keeps; the replayed copy is written to ``replica_file`` (not sent back whole:
     the loading process reads one copy at a time, memory).  Raises as :func:`load` does; None when a
-    newer bundle does not extend ``held`` as the prefix check expects (the loading process then loads
-    it itself, and its refusal names the first event that differs)."""
-    return _one_bundle(_prepare, path, actor, replica_file, held)
+    newer bundle does not extend ``held`` as the prefix check expects, or when the bundle read is not
+    of ``county`` (the county its head named when the load chose it: the file was replaced since);
+    the loading process then loads it itself, as a load of it alone would (a refusal names the
+    first event that differs)."""
+    return _one_bundle(_prepare, path, actor, replica_file, held, county)
 
 
-def _prepare(path: Any, actor: str, replica_file: str, held: Held | None) -> Prepared | None:
+def _prepare(path: Any, actor: str, replica_file: str, held: Held | None, county: str | None) -> Prepared | None:
     b = bundle.read(path)
+    if county is not None and b.county != county:
+        return None
     if held is None:
         with open(replica_file, "xb") as out:
             done = _figured(b, actor, None, None, out)
@@ -601,8 +606,9 @@ def _held_events(conn: Any, county: str) -> int:
     return int(conn.execute(select(CC.c.events).where(CC.c.code == county)).scalar() or 0)
 
 
-def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, str | None]:
-    """The positions of the bundles a worker may check, each with its county's code if the city holds it:
+def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, tuple[str, bool]]:
+    """The positions of the bundles a worker may check, each with its county's code and whether the city
+    holds it:
     a well-formed head, signed by a key the city trusts, of a county no other bundle of the load
     names.  Every other bundle is loaded by :func:`load` at its turn, so its refusal is the one a load
     of it alone gives."""
@@ -618,7 +624,7 @@ def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, str |
             except PipelineError:
                 continue
     named = Counter(h.county for h in heads.values())
-    return {i: h.county if h.county in held else None for i, h in heads.items() if named[h.county] == 1}
+    return {i: (h.county, h.county in held) for i, h in heads.items() if named[h.county] == 1}
 
 
 def _leave_interrupts_to_the_loader() -> None:
@@ -663,13 +669,13 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
         for i, path in enumerate(paths):
             # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
             while len(pending) < n and (nxt := next(queue, None)) is not None:
-                held, county = None, ahead[nxt]
-                if county is not None:  # a county the city holds: what the worker needs of it
+                held, (county, holds) = None, ahead[nxt]
+                if holds:  # a county the city holds: what the worker needs of it
                     held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
                     if held is None:
                         continue  # loaded here at its turn
                 pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"),
-                                           held)
+                                           held, county)
             prepared = pending.pop(i).result() if i in pending else None
             keep(_store_prepared(engine, actor, path, prepared) if prepared is not None else load(engine, actor, path))
     finally:
