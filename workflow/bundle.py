@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import sqlite3
@@ -45,6 +46,7 @@ from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
 from workflow.store import COLUMNS, insert_many
 from workflow.tables import UTCDateTime, metadata
+from workflow.tables import city_event as CE
 from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
@@ -305,54 +307,74 @@ def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: boo
     return head
 
 
-def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type, bool, Any]]:
-    """(name, Python type, nullable, parser of its text form or None) of ``columns`` of ``table``, as
-    the bundle holds them (dates and times as text in the hashed forms); a column ``table`` lacks is
-    the event's ``project_code``: text, never empty."""
+def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type, bool, Any, int | None]]:
+    """(name, Python type, nullable, parser of its text form or None, longest text or None) of
+    ``columns`` of ``table`` (the city's ``city_event``, or the set-up ledger), as the bundle holds
+    them: dates and times as text in the hashed forms, text no longer than the column holds (the
+    county's own tables hold no longer, and a PostgreSQL city's could not store it)."""
     out = []
     for name in columns:
-        c = table.c.get(name)
-        if c is None:
-            out.append((name, str, False, None))
-        elif isinstance(c.type, UTCDateTime):
-            out.append((name, str, bool(c.nullable), lambda v: format_utc(_utc(v)) == v))
+        c = table.c[name]
+        if isinstance(c.type, UTCDateTime):
+            out.append((name, str, bool(c.nullable), _wrong_times, None))
         elif isinstance(c.type, Date):
-            out.append((name, str, bool(c.nullable), lambda v: _day(v).isoformat() == v))
+            out.append((name, str, bool(c.nullable), _wrong_days, None))
+        elif c.type.python_type is int:
+            out.append((name, int, bool(c.nullable), None, None))
         else:
-            out.append((name, int if c.type.python_type is int else str, bool(c.nullable), None))
+            out.append((name, str, bool(c.nullable), None, getattr(c.type, "length", None)))
     return out
 
 
-def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any]]) -> tuple[int, str] | None:
+def _wrong_days(values: set[str]) -> set[str]:
+    """The values that are not a date in its hashed form (``YYYY-MM-DD``)."""
+    wrong = set()
+    for v in values:
+        try:
+            if _day(v).isoformat() != v:
+                wrong.add(v)
+        except ValueError:
+            wrong.add(v)
+    return wrong
+
+
+_TIME_FORM = re.compile(r"\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z")
+
+
+def _wrong_times(values: set[str]) -> set[str]:
+    """The values that are not a UTC time in its hashed form (``YYYY-MM-DDTHH:MM:SS.ffffffZ``): the
+    form by pattern, each distinct day by :func:`_wrong_days` (a history's times are many, its days few)."""
+    form = _TIME_FORM.fullmatch
+    wrong = {v for v in values if not form(v)}
+    days = _wrong_days({v[:10] for v in values} - {v[:10] for v in wrong})
+    return wrong | {v for v in values if v[:10] in days} if days else wrong
+
+
+def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, int | None]]
+                     ) -> tuple[int, str] | None:
     """(row index, problem) of the first row of ``rows`` whose values are not of the table's types
     (:func:`_column_kinds`), or whose first column (the id, or the ledger's seq) does not rise; None
     when every row is well formed.  A column at a time: the distinct types, then the distinct texts."""
     if not rows:
         return None
     bad: list[tuple[int, str]] = []
-    columns = list(zip(*rows, strict=True))
-    for (name, kind, nullable, parse), column in zip(kinds, columns, strict=True):
+    columns = [tuple(map(operator.itemgetter(k), rows)) for k in range(len(kinds))]  # rows are as long: SQL
+    for (name, kind, nullable, parse, longest), column in zip(kinds, columns, strict=True):
         allowed = {kind, type(None)} if nullable else {kind}
         if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
             i = next(i for i, v in enumerate(column) if type(v) not in allowed or (v == "" and not nullable))
-            bad.append((i, f"{name} is {column[i]!r}"))
-        elif parse is not None:
-            wrong = set()
-            for v in set(column):
-                try:
-                    if v is not None and not parse(v):
-                        wrong.add(v)
-                except (TypeError, ValueError):
-                    wrong.add(v)
-            if wrong:
-                i = next(i for i, v in enumerate(column) if v in wrong)
-                bad.append((i, f"{name} is {column[i]!r}, not in the bundle's form"))
+            bad.append((i, f"{name} is {_quoted(column[i])}"))
+        elif longest is not None and max(map(len, filter(None, column)), default=0) > longest:
+            i = next(i for i, v in enumerate(column) if v is not None and len(v) > longest)
+            bad.append((i, f"{name} is {_quoted(column[i])}, longer than {longest} characters"))
+        elif parse is not None and (wrong := parse(set(column) - {None})):
+            i = next(i for i, v in enumerate(column) if v in wrong)
+            bad.append((i, f"{name} is {_quoted(column[i])}, not in the bundle's form"))
     if not bad and columns[0] and type(columns[0][0]) is int:
         ids = columns[0]
-        for i in range(1, len(ids)):
-            if ids[i] <= ids[i - 1]:
-                bad.append((i, f"{kinds[0][0]} {ids[i]!r} is repeated"))
-                break
+        if not all(map(operator.lt, ids, ids[1:])):  # rows come by id: a repeated id is the next one's
+            i = next(i for i in range(1, len(ids)) if ids[i] <= ids[i - 1])
+            bad.append((i, f"{kinds[0][0]} {ids[i]} is repeated"))
     return min(bad) if bad else None
 
 
@@ -363,19 +385,20 @@ def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
     ids and ledger seqs unique; every directory row a JSON object of one of the directory's tables.
     A signed bundle is a county's word, not its county's database: nothing downstream may meet a
     value its checks cannot compare."""
-    found = _first_malformed(b.events, _column_kinds(E, EVENT_COLUMNS))
+    found = _first_malformed(b.events, _column_kinds(CE, EVENT_COLUMNS))
     if found is not None:
         e = b.events[found[0]]
         raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
-                       what=f"event {e[2]} #{e[3]} (id {e[0]!r})", problem=found[1])
+                       what=f"event {_quoted(e[2], str)} #{_quoted(e[3], str)} (id {_quoted(e[0])})",
+                       problem=found[1])
     found = _first_malformed(b.ledger, _column_kinds(L, LEDGER_COLUMNS))
     if found is not None:
         raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
-                       what=f"ledger entry #{b.ledger[found[0]][0]!r}", problem=found[1])
+                       what=f"ledger entry #{_quoted(b.ledger[found[0]][0])}", problem=found[1])
     for tbl, row in directory:
         problem = None
         if tbl not in COPIED_TABLES:
-            problem = f"table {tbl!r} is not one of the directory's {', '.join(COPIED_TABLES)}"
+            problem = f"table {_quoted(tbl)} is not one of the directory's {', '.join(COPIED_TABLES)}"
         else:
             try:
                 value = json.loads(row) if isinstance(row, str) else None
@@ -387,7 +410,14 @@ def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
                 problem = f"no such columns {sorted(set(value) - set(metadata.tables[tbl].c.keys()))}"
         if problem is not None:
             raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
-                           what=f"directory row {str(row)[:80]!r}", problem=problem)
+                           what=f"directory row {_quoted(row)}", problem=problem)
+
+
+def _quoted(value: Any, form: Any = repr, limit: int = 40) -> str:
+    """A value of a bundle as a refusal quotes it: at most ``limit`` characters (a county may send
+    anything, of any length)."""
+    text = form(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _head(path: str | Path, meta: dict) -> Bundle:
