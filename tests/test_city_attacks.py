@@ -571,12 +571,14 @@ def _rewrite(made: dict, source: str, name: str, change) -> str:
 
 def test_a_whole_rewritten_history_with_values_a_county_cannot_hold_is_refused(cli, made):
     """Chains and digest recomputed by the county: a project code longer than a county's (20), an
-    actor longer than a login (80).  Refused as malformed on both engines (a PostgreSQL city's columns
-    could not hold them), naming the event; nothing kept."""
+    actor longer than a login (80), a project id no 32-bit column holds.  Refused as malformed on both
+    engines (a PostgreSQL city's columns could not hold them), naming the event; nothing kept."""
     _city(cli, made)
     long_code = "P-" + "9" * 30
     for name, column, value, words in (("long_code", 2, long_code, "project_code is"),
-                                       ("long_actor", 10, "a" * 100, "actor is")):
+                                       ("long_actor", 10, "a" * 100, "actor is"),
+                                       ("big_project_id", 1, 3_000_000_000, "project_id is 3000000000"),
+                                       ("negative_project_id", 1, -(2 ** 40), "beyond the 32-bit integers")):
         def change(events, column=column, value=value):
             for e in events:
                 if e[1] == 12:
@@ -586,3 +588,49 @@ def test_a_whole_rewritten_history_with_values_a_county_cannot_hold_is_refused(c
         assert res.code == 2, (name, res.out, res.err)
         assert "county JX" in res.err and words in res.err and len(res.err) < 600, (name, res.err)
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_newer_history_rewritten_whole_is_refused_naming_the_first_held_event_that_differs(cli, made, workers):
+    """A newer bundle whose chains and digest the county recomputed after changing a held event (its
+    effective date a day earlier), or after putting a new event before held ones of a project (their
+    seqs shifted): each passes every check of its own, and is refused for not extending what the city
+    holds, naming the first held event that differs, nothing kept; a first bundle of another county
+    after it is not kept either."""
+    _city(cli, made)
+    cli.admin("city", "load", _file(made, "first"), ok=True)
+    kept = _kept(cli.url_for(ADMIN))
+    other = _other_county(cli, made)
+    held = made["first"]["counts"]["events"]
+    db = sqlite3.connect(_file(made, "first"))
+    target = db.execute("SELECT id FROM event WHERE kind = 'followup' ORDER BY id LIMIT 1 OFFSET 3").fetchone()[0]
+    pid, seq = db.execute("SELECT project_id, seq FROM event WHERE id = ?", (target,)).fetchone()
+    db.close()
+
+    def earlier(events):
+        e = events[target - 1]
+        e[8] = (date.fromisoformat(e[8]) - timedelta(days=1)).isoformat()
+
+    def shifted(events):  # the newer bundle's first new event put before the held one, ids and seqs shifted
+        new = events.pop(held)
+        at = events[target - 1]
+        for e in events:
+            if e[0] >= target:
+                e[0] += 1
+            if e[1] == pid and e[3] >= seq:
+                e[3] += 1
+        new[:4] = [target, pid, at[2], seq]
+        new[8:10] = at[8:10]
+        events.insert(target - 1, new)
+
+    from workflow import bundle
+
+    for name, change in (("earlier", earlier), ("shifted", shifted)):
+        path = _rewrite(made, "newer", name, change)
+        with bundle.checked(bundle.read(path), actor=ADMIN) as result:  # a history whole in itself
+            assert result.digest == bundle.read(path).digest
+        res = cli.admin("city", "load", path, other, "--workers", workers)
+        assert res.code == 7, (name, res.out, res.err)
+        assert "county JX" in res.err and "nothing was kept" in res.err, (name, res.err)
+        assert f"first bad event {_held_event(made, target)} " in res.err, (name, res.err)
+        assert _kept(cli.url_for(ADMIN)) == kept, name

@@ -33,7 +33,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Date, event, func, insert, select
+from sqlalchemy import BigInteger, Date, event, func, insert, select
 from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
@@ -308,10 +308,11 @@ def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: boo
 
 
 def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type, bool, Any, int | None]]:
-    """(name, Python type, nullable, parser of its text form or None, longest text or None) of
-    ``columns`` of ``table`` (the city's ``city_event``, or the set-up ledger), as the bundle holds
-    them: dates and times as text in the hashed forms, text no longer than the column holds (the
-    county's own tables hold no longer, and a PostgreSQL city's could not store it)."""
+    """(name, Python type, nullable, checker of its text form or None, longest text or largest
+    integer or None) of ``columns`` of ``table`` (the city's ``city_event``, or the set-up ledger), as
+    the bundle holds them: dates and times as text in the hashed forms, text no longer and integers
+    no larger than the column holds (the county's own tables hold none, and a PostgreSQL city's could
+    not store it)."""
     out = []
     for name in columns:
         c = table.c[name]
@@ -320,10 +321,15 @@ def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type,
         elif isinstance(c.type, Date):
             out.append((name, str, bool(c.nullable), _wrong_days, None))
         elif c.type.python_type is int:
-            out.append((name, int, bool(c.nullable), None, None))
+            largest = 2 ** 63 - 1 if isinstance(c.type, BigInteger) else 2 ** 31 - 1
+            out.append((name, int, bool(c.nullable), None, largest))
         else:
             out.append((name, str, bool(c.nullable), None, getattr(c.type, "length", None)))
     return out
+
+
+def _given(value: Any) -> bool:
+    return value is not None
 
 
 def _wrong_days(values: set[str]) -> set[str]:
@@ -364,7 +370,11 @@ def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, 
         if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
             i = next(i for i, v in enumerate(column) if type(v) not in allowed or (v == "" and not nullable))
             bad.append((i, f"{name} is {_quoted(column[i])}"))
-        elif longest is not None and max(map(len, filter(None, column)), default=0) > longest:
+        elif kind is int and longest and not (-longest - 1 <= min(filter(_given, column), default=0)
+                                              and max(filter(_given, column), default=0) <= longest):
+            i = next(i for i, v in enumerate(column) if v is not None and not -longest - 1 <= v <= longest)
+            bad.append((i, f"{name} is {column[i]}, beyond the {longest.bit_length() + 1}-bit integers"))
+        elif kind is str and longest is not None and max(map(len, filter(None, column)), default=0) > longest:
             i = next(i for i, v in enumerate(column) if v is not None and len(v) > longest)
             bad.append((i, f"{name} is {_quoted(column[i])}, longer than {longest} characters"))
         elif parse is not None and (wrong := parse(set(column) - {None})):
