@@ -247,6 +247,14 @@ MALFORMED = [
      "the directory's unit rows are not a county's"),
     ("huge_payload", f"UPDATE event SET payload = hex(zeroblob(5000000)) WHERE {_LAST};", None, 7,
      "first bad event P-0012 #11"),
+    ("directory_time_not_one", "UPDATE directory SET row = json_set(row, '$.created_at', 'garbage') "
+                               "WHERE tbl = 'unit';", None, 7, "the directory's unit rows are not a county's"),
+    ("directory_date_not_one", "UPDATE directory SET row = json_set(row, '$.effective_on', '2026-02-30') "
+                               "WHERE tbl = 'setting';", None, 7, "the directory's setting rows are not a county's"),
+    ("directory_user_without_login", "UPDATE directory SET row = json_remove(row, '$.login') WHERE tbl = 'app_user';",
+     None, 7, "the directory's app_user rows are not a county's"),
+    ("directory_list_value", "UPDATE directory SET row = json_set(row, '$.conditions', json('{\"a\": 1}')) "
+                             "WHERE tbl = 'rule';", None, 7, "the directory's rule rows are not a county's"),
     ("counts_lie", "", lambda d: d["counts"].update(events=d["counts"]["events"] + 1), 7, "signed counts"),
     ("counts_extra_key", "", lambda d: d["counts"].update(extra=0), 7, "signed counts"),
 ]

@@ -667,8 +667,15 @@ class checked:
         for tbl, text in b.directory:
             if tbl not in metadata.tables:
                 raise _refuse(b, f"unknown directory table {tbl!r}")
-            directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
-        roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
+            try:
+                directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
+            except (TypeError, ValueError) as exc:  # a date or time that is not one
+                raise _refuse(b, f"the directory's {tbl} rows are not a county's: {_quoted(str(exc), str, 80)}") \
+                    from None
+        try:
+            roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
+        except KeyError as exc:
+            raise _refuse(b, f"the directory's app_user rows are not a county's: one lacks {exc}") from None
         by_key = {(e[2], e[3]): e[0] for e in b.events}
         _one_code_a_project(b)
         replayed = self._from_replica(path, roles, by_key) if self.base is not None else None
