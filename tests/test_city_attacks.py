@@ -255,6 +255,8 @@ MALFORMED = [
      None, 7, "the directory's app_user rows are not a county's"),
     ("directory_list_value", "UPDATE directory SET row = json_set(row, '$.conditions', json('{\"a\": 1}')) "
                              "WHERE tbl = 'rule';", None, 7, "the directory's rule rows are not a county's"),
+    ("ledger_entry_changed", "UPDATE ledger SET reason = 'edited' WHERE seq = 1;", None, 7,
+     "first bad event ledger #1"),
     ("counts_lie", "", lambda d: d["counts"].update(events=d["counts"]["events"] + 1), 7, "signed counts"),
     ("counts_extra_key", "", lambda d: d["counts"].update(extra=0), 7, "signed counts"),
 ]
@@ -642,3 +644,22 @@ def test_a_newer_history_rewritten_whole_is_refused_naming_the_first_held_event_
         assert "county JX" in res.err and "nothing was kept" in res.err, (name, res.err)
         assert f"first bad event {_held_event(made, target)} " in res.err, (name, res.err)
         assert _kept(cli.url_for(ADMIN)) == kept, name
+
+
+def test_a_bundle_not_what_it_says_found_by_a_worker_stops_the_load_after_the_ones_before_it(cli, made):
+    """Forged first bundles among good ones, checked by worker processes: the refusal is the one a load
+    of the file alone gives (its exit code, county and row), the bundle before it is kept, the one after
+    it is not."""
+    _city(cli, made)
+    before = _other_county(cli, made)
+    after = _forge(made, "first", "as_LX", doc=lambda d: d.update(county={"code": "LX", "name": "l"}))
+    cli.admin("city", "trust", "add", "LX", "--key", made["public"], "--reason", "r", ok=True)
+    cases = {name: (script, doc, code, words) for name, script, doc, code, words in MALFORMED}
+    for k, name in enumerate(("huge_code", "code_of_another_project", "directory_time_not_one", "null_seq")):
+        script, doc, code, words = cases[name]
+        path = _forge(made, "first", name, script, doc)
+        res = cli.admin("city", "load", before, path, after, "--workers", "2")
+        assert res.code == code and words in res.err and "county JX" in res.err, (name, res.err)
+        assert "Traceback" not in res.err and "internal error" not in res.err, name
+        held = _kept(cli.url_for(ADMIN))
+        assert [r[0] for r in held["county"]] == ["KX"] and held["loads"] == k + 1, name
