@@ -182,6 +182,12 @@ def _agrees_with_county(cli, county_db: str, as_of: str) -> None:
 
 # --- a first bundle that is not what it says ------------------------------------------------------------------
 
+def _days_ahead(days: int) -> str:
+    from workflow import clock
+
+    return (clock.today() + timedelta(days=days)).isoformat()
+
+
 # (name, SQL on the file, change to the signed document, exit code, words the refusal must hold)
 MALFORMED = [
     ("null_kind", _UNTYPED + f"UPDATE event SET kind = NULL WHERE {_LAST};", None, 2, "event P-0012 #11"),
@@ -229,7 +235,8 @@ MALFORMED = [
      None, 2, "no such columns ['boss']"),
     ("digest_empty", "", lambda d: d.update(digest=""), 2, "signed document is malformed"),
     ("digest_short", "", lambda d: d.update(digest="ab" * 16), 2, "signed document is malformed"),
-    ("as_of_future", "", lambda d: d.update(as_of="2099-12-31"), 2, "as-of date 2099-12-31 lies after today"),
+    ("as_of_future", "", lambda d: d.update(as_of="2099-12-31"), 2, "as-of date 2099-12-31 lies ahead"),
+    ("as_of_after_tomorrow", "", lambda d: d.update(as_of=_days_ahead(2)), 2, "lies ahead (today is"),
     ("format_other", "", lambda d: d.update(format="pipeline-county-bundle/2"), 2, "signed document is malformed"),
     ("counts_text", "", lambda d: d.update(counts="many"), 2, "signed document is malformed"),
     # refused by the checks (exit 7), naming the county and the first bad event where there is one
@@ -297,6 +304,10 @@ def test_what_a_bundle_file_holds_beyond_its_format_is_not_read(cli, made, tmp_p
         assert held["event"] == want["event"] and held["project"] == want["project"], name
         assert held["figure"] == want["figure"], name
     _agrees_with_county(cli, made["db"], made["first"]["as_of"])
+    # a county a time zone ahead of the city: its today is the city's tomorrow
+    res = cli.admin("city", "load", _forge(made, "first", "tomorrow", doc=lambda d: d.update(as_of=_days_ahead(1))),
+                    json=True)
+    assert res.code == 0 and res.json["loaded"][0]["as_of"] == _days_ahead(1), res.err
 
 
 def test_a_bundle_named_for_another_county_needs_a_key_trusted_for_that_county(cli, made, tmp_path):
