@@ -313,7 +313,7 @@ def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type,
     the bundle holds them: dates and times as text in the hashed forms, text no longer and integers
     no larger than the column holds (the county's own tables hold none, and a PostgreSQL city's could
     not store it)."""
-    out = []
+    out: list[tuple[str, type, bool, Any, int | None]] = []
     for name in columns:
         c = table.c[name]
         if isinstance(c.type, UTCDateTime):
