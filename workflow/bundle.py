@@ -715,8 +715,7 @@ class checked:
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
                     try:
-                        with conn.begin_nested():
-                            conn.execute(insert(metadata.tables[name]), directory[name])
+                        conn.execute(insert(metadata.tables[name]), directory[name])
                     except StatementError as exc:  # a row a county's table cannot hold (a missing or repeated key)
                         why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
                         raise _refuse(b, f"the directory's {name} rows are not a county's: {why}") from None
