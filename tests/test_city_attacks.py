@@ -555,7 +555,7 @@ def test_a_file_replaced_after_its_head_was_read_is_loaded_as_what_it_is(cli, ma
 # --- a county that rewrites its history whole: every hash and the digest recomputed --------------------------
 
 
-def _rewrite(made: dict, source: str, name: str, change) -> str:
+def _rewrite(made: dict, source: str, name: str, change, ledger_change=None) -> str:
     """The bundle ``source`` with its events changed by ``change`` (a list of lists, ``EVENT_COLUMNS``),
     every project's chain hashed again, the digest recomputed by the checks the export runs (a random
     one where they refuse the history) and the document signed with the county's key: a bundle no
@@ -564,10 +564,19 @@ def _rewrite(made: dict, source: str, name: str, change) -> str:
 
     from workflow import bundle
     from workflow.encoding import GENESIS, event_bytes
+    from workflow.ledger import entry_hash
 
     b = bundle.read(_file(made, source))
     events = [list(e) for e in b.events]
     change(events)
+    entries = [list(r) for r in b.ledger]
+    if ledger_change is not None:
+        ledger_change(entries)
+        prev = GENESIS
+        for r in entries:
+            r[7] = prev
+            r[8] = prev = entry_hash(*r[:8], r[9])
+    b.ledger = [tuple(r) for r in entries]
     last: dict = {}
     for e in events:
         e[13] = last.get(e[1], GENESIS)
@@ -674,3 +683,29 @@ def test_a_bundle_not_what_it_says_found_by_a_worker_stops_the_load_after_the_on
         assert "Traceback" not in res.err and "internal error" not in res.err, name
         held = _kept(cli.url_for(ADMIN))
         assert [r[0] for r in held["county"]] == ["KX"] and held["loads"] == k + 1, name
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_newer_bundle_with_its_set_up_ledger_rewritten_is_refused(cli, made, workers):
+    """A newer bundle whose set-up ledger the county rewrote (an entry's reason changed, the ledger's
+    chain and the digest recomputed): its events extend the city's, its own checks hold, and it is
+    refused all the same: the history up to what the city holds no longer gives the held digest."""
+    from workflow import bundle
+
+    _city(cli, made)
+    cli.admin("city", "load", _file(made, "first"), ok=True)
+    kept = _kept(cli.url_for(ADMIN))
+    other = _other_county(cli, made)
+
+    def reason(entries):
+        entries[2][4] = "backdated"
+
+    path = _rewrite(made, "newer", "ledger_rewritten", lambda events: None, reason)
+    with bundle.checked(bundle.read(path), actor=ADMIN) as result:  # a history whole in itself
+        assert result.digest == bundle.read(path).digest
+    res = cli.admin("city", "load", path, other, "--workers", workers)
+    assert res.code == 7, (res.out, res.err)
+    assert "county JX" in res.err and "nothing was kept" in res.err and "held digest" in res.err, res.err
+    assert _kept(cli.url_for(ADMIN)) == kept
+    # the county's own newer bundle (its ledger as it was) is kept
+    assert cli.admin("city", "load", _file(made, "newer"), other, "--workers", workers).code == 0

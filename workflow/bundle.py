@@ -480,6 +480,14 @@ def _refuse(b: Bundle, text: str, details: list[dict] | None = None) -> Integrit
     return IntegrityFailure("county_bundle_refused_nothing", details, county=b.county, text=text)
 
 
+def not_extending(b: Bundle, extends: tuple[str, int]) -> IntegrityFailure:
+    """The refusal of a bundle whose history does not pass through the held bundle's digest after its
+    events (``checked``'s ``extends``), though its events do (the city's prefix check): its set-up
+    ledger is not the held bundle's."""
+    return _refuse(b, f"its history up to the {extends[1]} events the city holds does not give the held "
+                      f"digest {extends[0]}: its set-up ledger is not the held bundle's")
+
+
 def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict] | None = None) -> IntegrityFailure:
     where = f"first bad event {code} #{seq}" if seq is not None else f"first problem in {code}"
     return _refuse(b, f"{where}: {problem}", details)
@@ -559,6 +567,7 @@ class Checked:
     projects: int  # the replayed projects
     replayed: int  # the projects replayed now (all of them, unless the checks began from a replica)
     path: Path  # the scratch database's file
+    extends_at: int | None = None  # after how many events the history gave the held digest (``checked``)
 
     def write_replica(self, out: BinaryIO) -> str:
         """Write the scratch database to ``out`` zlib-compressed (a :class:`Replica` a later
@@ -631,12 +640,19 @@ class checked:
     the replica's), and only the projects with newer events are replayed and replaced; the
     checkpoint then checks the whole copy as above.  Where the bundle does not extend the replica
     that way, the copy is rebuilt from the bundle alone, so what is refused, and why, never depends
-    on the replica."""
+    on the replica.
 
-    def __init__(self, b: Bundle, *, actor: str, base: Replica | None = None):
+    With ``extends`` (the digest of the county's held bundle, and its number of events), the result's
+    ``extends_at`` says after how many events the running digest of the bundle's history was that
+    digest (None: never): the held number when its first events and set-up ledger entries are the
+    held bundle's (:func:`not_extending` is the refusal otherwise)."""
+
+    def __init__(self, b: Bundle, *, actor: str, base: Replica | None = None,
+                 extends: tuple[str, int] | None = None):
         self.b = b
         self.actor = actor
         self.base = base
+        self.extends = extends
         self.dir: Any = None
         self.engine: Any = None
 
@@ -685,7 +701,8 @@ class checked:
             replayed = self._rebuild(path, roles, directory, by_key)
         try:
             # the scratch file is this process's own, made a moment ago: its history is what is checked
-            doc = audit.checkpoint(self.engine, self.actor, store=False, check_container=False)
+            doc = audit.checkpoint(self.engine, self.actor, store=False, check_container=False,
+                                   extends=self.extends[0] if self.extends else None)
         except IntegrityFailure as exc:
             items = [i for i in exc.details if isinstance(i, dict)]
             if not items:
@@ -700,7 +717,7 @@ class checked:
                              f"(signed counts {counts}, found {found})")
         if b.digest and counts != found:
             raise _refuse(b, f"the signed counts {counts} are not the bundle's {found}")
-        return Checked(doc["digest"], self.engine, n_projects, replayed, path)
+        return Checked(doc["digest"], self.engine, n_projects, replayed, path, doc.get("extends_at"))
 
     def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]],
                  by_key: dict[tuple, int]) -> int:

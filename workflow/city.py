@@ -305,8 +305,10 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
         held = _check_prefix(conn, b)
         since = _refigure_from(conn, b, b.events[held:])
         base = _held_replica(conn, b.county, held) if held and since is not None else None
+        digest = conn.execute(select(CC.c.digest).where(CC.c.code == b.county)).scalar() if held else None
     copy = io.BytesIO()
-    done = _figured(b, actor, base, since, copy)
+    done = _figured(b, actor, base, since, copy, (digest, held) if digest else None)
+    assert done is not None  # refused, not left: there is no one else to leave it to
     new = b.events[held:]
     chunks = (new[k:k + _STORE_CHUNK] for k in range(0, len(new), _STORE_CHUNK))
 
@@ -327,10 +329,18 @@ class _Figured:
     replayed: int  # the projects replayed (all of them, unless the checks began from the held copy)
 
 
-def _figured(b: Any, actor: str, base: bundle.Replica | None, since: date | None, out: BinaryIO) -> _Figured:
-    """Check ``b`` (on the held copy ``base``, if any), compute its months from ``since``'s (None:
-    every month) and write its replayed copy, compressed, to ``out``."""
-    with bundle.checked(b, actor=actor, base=base) as result:
+def _figured(b: Any, actor: str, base: bundle.Replica | None, since: date | None, out: BinaryIO,
+             extends: tuple[str, int] | None = None, *, leave: bool = False) -> _Figured | None:
+    """Check ``b`` (on the held copy ``base``, if any), compute its months from ``since``'s (None: every
+    month) and write its replayed copy, compressed, to ``out``.  ``extends``: the held bundle's digest
+    and events, which ``b``'s history must pass through (:class:`workflow.bundle.checked`), else it is
+    refused, or with ``leave`` None (a worker leaves it to the loading process, whose prefix check
+    names a held event that differs before this refusal says the set-up ledger does)."""
+    with bundle.checked(b, actor=actor, base=base, extends=extends) as result:
+        if extends is not None and result.extends_at != extends[1]:
+            if leave:
+                return None
+            raise bundle.not_extending(b, extends)
         figures = monthly_figures(result.engine, b.as_of, since)
         projects = _project_rows(result.engine)
         sha = result.write_replica(out)  # the last use of the scratch copy
@@ -529,6 +539,7 @@ def _prepare(path: Any, actor: str, replica_file: str, held: Held | None, county
     if held is None:
         with open(replica_file, "xb") as out:
             done = _figured(b, actor, None, None, out)
+        assert done is not None  # nothing to extend: never left
         return Prepared(b.sha256, b.county, done, replica_file)
     at_head = _prefix_plan(b, held.heads, held.events) if b.county == held.county else None
     if at_head is None:
@@ -539,7 +550,10 @@ def _prepare(path: Any, actor: str, replica_file: str, held: Held | None, county
                             lambda code, seq: _day(held_on[code, seq]) if (code, seq) in held_on else None)
     base = held.replica() if since is not None else None
     with open(replica_file, "xb") as out:
-        done = _figured(b, actor, base, since, out)
+        done = _figured(b, actor, base, since, out, (json.loads(held.signed)["digest"], held.events), leave=True)
+    if done is None:
+        os.unlink(replica_file)
+        return None
     return Prepared(b.sha256, b.county, done, replica_file, held.events, since, held.entry, at_head)
 
 
