@@ -686,7 +686,7 @@ def test_a_bundle_not_what_it_says_found_by_a_worker_stops_the_load_after_the_on
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_newer_bundle_with_its_set_up_ledger_rewritten_is_refused(cli, made, workers):
+def test_a_newer_bundle_with_its_set_up_ledger_rewritten_is_refused(cli, made, workers, tmp_path):
     """A newer bundle whose set-up ledger the county rewrote (an entry's reason changed, the ledger's
     chain and the digest recomputed): its events extend the city's, its own checks hold, and it is
     refused all the same: the history up to what the city holds no longer gives the held digest."""
@@ -707,5 +707,14 @@ def test_a_newer_bundle_with_its_set_up_ledger_rewritten_is_refused(cli, made, w
     assert res.code == 7, (res.out, res.err)
     assert "county JX" in res.err and "nothing was kept" in res.err and "held digest" in res.err, res.err
     assert _kept(cli.url_for(ADMIN)) == kept
-    # the county's own newer bundle (its ledger as it was) is kept
-    assert cli.admin("city", "load", _file(made, "newer"), other, "--workers", workers).code == 0
+    # the county's own newer bundle is kept: a set-up change after the held export (its ledger entry
+    # placed after the held events, before the new ones), then a follow-up
+    db = str(tmp_path / "county.db")
+    shutil.copy(made["db"], db)
+    assert invoke(["units", "add", "QY", "--name", "青阳镇"], db=db).code == 0
+    assert invoke(["followup", "add", "P-0001", "called the investor"], db=db).code == 0
+    newer = _export(db, made["key"], tmp_path / "newer.bundle")
+    res = cli.admin("city", "load", str(tmp_path / "newer.bundle"), other, "--workers", workers, json=True)
+    assert res.code == 0, res.err
+    assert res.json["loaded"][0]["new_events"] == 1 and res.json["loaded"][0]["digest"] == newer["digest"]
+    _agrees_with_county(cli, db, newer["as_of"])
