@@ -753,8 +753,8 @@ def test_a_worker_whose_copy_or_heads_do_not_hold_falls_back_to_the_whole_check(
     prepared = city.prepare(newer, ADMIN, str(county["dir"] / "copy.zlib"), held)
     assert prepared is not None and prepared.done.replayed == len(prepared.projects) == 12
     eid = next(iter(prepared.at_head))
-    code, seq, _digest = prepared.at_head[eid]
-    prepared.at_head[eid] = (code, seq, "0" * 64)
+    code, seq, _digest, pid = prepared.at_head[eid]
+    prepared.at_head[eid] = (code, seq, "0" * 64, pid)
     here = []
     real = city.load
     monkeypatch.setattr(city, "load", lambda *args: here.append(args[2]) or real(*args))

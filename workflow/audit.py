@@ -295,7 +295,8 @@ def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
 
 
 def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
-               progress: Callable[[int, int], None] | None = None, check_container: bool = True) -> dict:
+               progress: Callable[[int, int], None] | None = None, check_container: bool = True,
+               extends: str | None = None) -> dict:
     """Verify everything and take a digest over every chain head from one snapshot.
 
     Refuses (IntegrityFailure, nothing stored) when verification fails: a checkpoint must never seal
@@ -303,6 +304,9 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     actor) is inserted afterwards through ``write_engine``; the digest is the auditor's to keep.
     ``check_container=False`` leaves out the database file's own checks (``workflow.container``): for
     a scratch copy the caller has just built itself (docs/city.md), whose file no one else wrote.
+    ``extends`` (an earlier digest): the returned ``extends_at`` is the number of events after which
+    the running digest was that one (its events and set-up ledger entries are this history's first
+    ones), None when it never was (given ``extends`` only).
     """
     failures = Failures()
     with snapshot_connection(engine) as conn:
@@ -314,7 +318,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
         projects = load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
         sweep = sweep_events(conn, projects=projects, running=True, progress=progress, total=total,
-                       failures=failures)
+                       failures=failures, digest=extends)
         ledger_head = _check_ledger(conn, failures)
         conn.rollback()
     check_projects(projects, sweep["chains"], failures)
@@ -327,6 +331,8 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
         heads.append([LEDGER_HEAD, ledger_head["seq"], ledger_head["hash"]])
     doc = {"digest": sweep["digest"].hex(), "projects": n_projects, "events": sweep["events"],
            "at": format_utc(at), "actor": actor, "stored": False, "ledger": ledger_head}
+    if extends:
+        doc["extends_at"] = sweep["matched_at"]
     if store:
         with (write_engine or engine).begin() as wconn:
             wconn.execute(insert(C).values(

@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
+import re
 import sqlite3
 import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Date, event, func, insert, select
+from sqlalchemy import BigInteger, Date, event, func, insert, select
+from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
 from workflow.db import SCHEMA_HEAD, make_engine
@@ -43,6 +46,7 @@ from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
 from workflow.store import COLUMNS, insert_many
 from workflow.tables import UTCDateTime, metadata
+from workflow.tables import city_event as CE
 from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
@@ -298,8 +302,132 @@ def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: boo
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
     head = _head(path, meta)
     head.events, head.ledger = [tuple(e) for e in rows], [tuple(r) for r in ledger]
+    _well_formed(path, head, [tuple(r) for r in directory])
     head.directory, head.sha256 = [(str(t), str(r)) for t, r in directory], sha
     return head
+
+
+def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type, bool, Any, int | None]]:
+    """(name, Python type, nullable, checker of its text form or None, longest text or largest
+    integer or None) of ``columns`` of ``table`` (the city's ``city_event``, or the set-up ledger), as
+    the bundle holds them: dates and times as text in the hashed forms, text no longer and integers
+    no larger than the column holds (the county's own tables hold none, and a PostgreSQL city's could
+    not store it)."""
+    out: list[tuple[str, type, bool, Any, int | None]] = []
+    for name in columns:
+        c = table.c[name]
+        if isinstance(c.type, UTCDateTime):
+            out.append((name, str, bool(c.nullable), _wrong_times, None))
+        elif isinstance(c.type, Date):
+            out.append((name, str, bool(c.nullable), _wrong_days, None))
+        elif c.type.python_type is int:
+            largest = 2 ** 63 - 1 if isinstance(c.type, BigInteger) else 2 ** 31 - 1
+            out.append((name, int, bool(c.nullable), None, largest))
+        else:
+            out.append((name, str, bool(c.nullable), None, getattr(c.type, "length", None)))
+    return out
+
+
+def _given(value: Any) -> bool:
+    return value is not None
+
+
+def _wrong_days(values: set[str]) -> set[str]:
+    """The values that are not a date in its hashed form (``YYYY-MM-DD``)."""
+    wrong = set()
+    for v in values:
+        try:
+            if _day(v).isoformat() != v:
+                wrong.add(v)
+        except ValueError:
+            wrong.add(v)
+    return wrong
+
+
+_TIME_FORM = re.compile(r"\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z")
+
+
+def _wrong_times(values: set[str]) -> set[str]:
+    """The values that are not a UTC time in its hashed form (``YYYY-MM-DDTHH:MM:SS.ffffffZ``): the
+    form by pattern, each distinct day by :func:`_wrong_days` (a history's times are many, its days few)."""
+    form = _TIME_FORM.fullmatch
+    wrong = {v for v in values if not form(v)}
+    days = _wrong_days({v[:10] for v in values} - {v[:10] for v in wrong})
+    return wrong | {v for v in values if v[:10] in days} if days else wrong
+
+
+def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, int | None]]
+                     ) -> tuple[int, str] | None:
+    """(row index, problem) of the first row of ``rows`` whose values are not of the table's types
+    (:func:`_column_kinds`), or whose first column (the id, or the ledger's seq) does not rise; None
+    when every row is well formed.  A column at a time: the distinct types, then the distinct texts."""
+    if not rows:
+        return None
+    bad: list[tuple[int, str]] = []
+    columns = [tuple(map(operator.itemgetter(k), rows)) for k in range(len(kinds))]  # rows are as long: SQL
+    for (name, kind, nullable, parse, longest), column in zip(kinds, columns, strict=True):
+        allowed = {kind, type(None)} if nullable else {kind}
+        if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
+            i = next(i for i, v in enumerate(column) if type(v) not in allowed or (v == "" and not nullable))
+            bad.append((i, f"{name} is {_quoted(column[i])}"))
+        elif kind is int and longest and not (-longest - 1 <= min(filter(_given, column), default=0)
+                                              and max(filter(_given, column), default=0) <= longest):
+            i = next(i for i, v in enumerate(column) if v is not None and not -longest - 1 <= v <= longest)
+            bad.append((i, f"{name} is {column[i]}, beyond the {longest.bit_length() + 1}-bit integers"))
+        elif kind is str and longest is not None and max(map(len, filter(None, column)), default=0) > longest:
+            i = next(i for i, v in enumerate(column) if v is not None and len(v) > longest)
+            bad.append((i, f"{name} is {_quoted(column[i])}, longer than {longest} characters"))
+        elif parse is not None and (wrong := parse(set(column) - {None})):
+            i = next(i for i, v in enumerate(column) if v in wrong)
+            bad.append((i, f"{name} is {_quoted(column[i])}, not in the bundle's form"))
+    if not bad and columns[0] and type(columns[0][0]) is int:
+        ids = columns[0]
+        if not all(map(operator.lt, ids, ids[1:])):  # rows come by id: a repeated id is the next one's
+            i = next(i for i in range(1, len(ids)) if ids[i] <= ids[i - 1])
+            bad.append((i, f"{kinds[0][0]} {ids[i]} is repeated"))
+    return min(bad) if bad else None
+
+
+def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
+    """Refuse (BadInput, naming the county and the first malformed row) a bundle whose rows are not of
+    the types its format gives (docs/city.md, "The bundle"): every event and ledger column of its
+    table's type, nullable only where the county's table is, dates and times in the hashed forms,
+    ids and ledger seqs unique; every directory row a JSON object of one of the directory's tables.
+    A signed bundle is a county's word, not its county's database: nothing downstream may meet a
+    value its checks cannot compare."""
+    found = _first_malformed(b.events, _column_kinds(CE, EVENT_COLUMNS))
+    if found is not None:
+        e = b.events[found[0]]
+        raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+                       what=f"event {_quoted(e[2], str)} #{_quoted(e[3], str)} (id {_quoted(e[0])})",
+                       problem=found[1])
+    found = _first_malformed(b.ledger, _column_kinds(L, LEDGER_COLUMNS))
+    if found is not None:
+        raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+                       what=f"ledger entry #{_quoted(b.ledger[found[0]][0])}", problem=found[1])
+    for tbl, row in directory:
+        problem = None
+        if tbl not in COPIED_TABLES:
+            problem = f"table {_quoted(tbl)} is not one of the directory's {', '.join(COPIED_TABLES)}"
+        else:
+            try:
+                value = json.loads(row) if isinstance(row, str) else None
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                problem = "the row is not a JSON object"
+            elif not set(value) <= set(metadata.tables[tbl].c.keys()):
+                problem = f"no such columns {sorted(set(value) - set(metadata.tables[tbl].c.keys()))}"
+        if problem is not None:
+            raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+                           what=f"directory row {_quoted(row)}", problem=problem)
+
+
+def _quoted(value: Any, form: Any = repr, limit: int = 40) -> str:
+    """A value of a bundle as a refusal quotes it: at most ``limit`` characters (a county may send
+    anything, of any length)."""
+    text = form(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _head(path: str | Path, meta: dict) -> Bundle:
@@ -312,10 +440,17 @@ def _head(path: str | Path, meta: dict) -> Bundle:
         assert isinstance(signed["county"]["code"], str) and isinstance(signed["county"]["name"], str)
         date.fromisoformat(signed["as_of"])
         assert isinstance(signed["digest"], str) and isinstance(signed["counts"], dict)
+        assert re.fullmatch("[0-9a-f]{64}", signed["digest"])  # a checkpoint digest: the history it signs
         signature, public = meta["signature"], meta["public_key"]
     except (KeyError, TypeError, ValueError, AssertionError):
         raise BadInput("bundle_signed_document_is", path=path) from None
-    return Bundle(signed, meta["signed"], signature, public)
+    head = Bundle(signed, meta["signed"], signature, public)
+    # as the export refuses it: no county reports as of a day to come (a day's grace: a county's today
+    # may be the city's tomorrow, in a time zone ahead of the city's)
+    if head.as_of > clock.today() + timedelta(days=1):
+        raise BadInput("qa2_bundle_as_of_in_future", path=path, county=head.county, as_of=head.as_of,
+                       today=clock.today())
+    return head
 
 
 def read_head(path: str | Path) -> Bundle:
@@ -343,6 +478,14 @@ def read_head(path: str | Path) -> Bundle:
 
 def _refuse(b: Bundle, text: str, details: list[dict] | None = None) -> IntegrityFailure:
     return IntegrityFailure("county_bundle_refused_nothing", details, county=b.county, text=text)
+
+
+def not_extending(b: Bundle, extends: tuple[str, int]) -> IntegrityFailure:
+    """The refusal of a bundle whose history does not pass through the held bundle's digest after its
+    events (``checked``'s ``extends``), though its events do (the city's prefix check): its set-up
+    ledger is not the held bundle's."""
+    return _refuse(b, f"its history up to the {extends[1]} events the city holds does not give the held "
+                      f"digest {extends[0]}: its set-up ledger is not the held bundle's")
 
 
 def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict] | None = None) -> IntegrityFailure:
@@ -424,6 +567,7 @@ class Checked:
     projects: int  # the replayed projects
     replayed: int  # the projects replayed now (all of them, unless the checks began from a replica)
     path: Path  # the scratch database's file
+    extends_at: int | None = None  # after how many events the history gave the held digest (``checked``)
 
     def write_replica(self, out: BinaryIO) -> str:
         """Write the scratch database to ``out`` zlib-compressed (a :class:`Replica` a later
@@ -496,12 +640,19 @@ class checked:
     the replica's), and only the projects with newer events are replayed and replaced; the
     checkpoint then checks the whole copy as above.  Where the bundle does not extend the replica
     that way, the copy is rebuilt from the bundle alone, so what is refused, and why, never depends
-    on the replica."""
+    on the replica.
 
-    def __init__(self, b: Bundle, *, actor: str, base: Replica | None = None):
+    With ``extends`` (the digest of the county's held bundle, and its number of events), the result's
+    ``extends_at`` says after how many events the running digest of the bundle's history was that
+    digest (None: never): the held number when its first events and set-up ledger entries are the
+    held bundle's (:func:`not_extending` is the refusal otherwise)."""
+
+    def __init__(self, b: Bundle, *, actor: str, base: Replica | None = None,
+                 extends: tuple[str, int] | None = None):
         self.b = b
         self.actor = actor
         self.base = base
+        self.extends = extends
         self.dir: Any = None
         self.engine: Any = None
 
@@ -534,15 +685,24 @@ class checked:
         for tbl, text in b.directory:
             if tbl not in metadata.tables:
                 raise _refuse(b, f"unknown directory table {tbl!r}")
-            directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
-        roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
+            try:
+                directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
+            except (TypeError, ValueError) as exc:  # a date or time that is not one
+                raise _refuse(b, f"the directory's {tbl} rows are not a county's: {_quoted(str(exc), str, 80)}") \
+                    from None
+        try:
+            roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
+        except KeyError as exc:
+            raise _refuse(b, f"the directory's app_user rows are not a county's: one lacks {exc}") from None
         by_key = {(e[2], e[3]): e[0] for e in b.events}
+        _one_code_a_project(b)
         replayed = self._from_replica(path, roles, by_key) if self.base is not None else None
         if replayed is None:
             replayed = self._rebuild(path, roles, directory, by_key)
         try:
             # the scratch file is this process's own, made a moment ago: its history is what is checked
-            doc = audit.checkpoint(self.engine, self.actor, store=False, check_container=False)
+            doc = audit.checkpoint(self.engine, self.actor, store=False, check_container=False,
+                                   extends=self.extends[0] if self.extends else None)
         except IntegrityFailure as exc:
             items = [i for i in exc.details if isinstance(i, dict)]
             if not items:
@@ -557,7 +717,7 @@ class checked:
                              f"(signed counts {counts}, found {found})")
         if b.digest and counts != found:
             raise _refuse(b, f"the signed counts {counts} are not the bundle's {found}")
-        return Checked(doc["digest"], self.engine, n_projects, replayed, path)
+        return Checked(doc["digest"], self.engine, n_projects, replayed, path, doc.get("extends_at"))
 
     def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]],
                  by_key: dict[tuple, int]) -> int:
@@ -571,7 +731,11 @@ class checked:
         with self.engine.begin() as conn:
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
-                    conn.execute(insert(metadata.tables[name]), directory[name])
+                    try:
+                        conn.execute(insert(metadata.tables[name]), directory[name])
+                    except StatementError as exc:  # a row a county's table cannot hold (a missing or repeated key)
+                        why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
+                        raise _refuse(b, f"the directory's {name} rows are not a county's: {why}") from None
             self._fill(conn, projects, derived, b.events)
             for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
@@ -659,6 +823,19 @@ class checked:
             first = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
             raise _bad_event(b, first["code"], first["seq"], first["problem"], problems[:100])
         return projects, derived
+
+
+def _one_code_a_project(b: Bundle) -> None:
+    """Refuse, naming the first event that breaks it, a bundle in which a project id has events under
+    two codes, or a code under two project ids: the replay rebuilds a project from the events of its
+    id under its first event's code, and the city keeps each event's code as the bundle gives it."""
+    code_of: dict[Any, Any] = {}
+    id_of: dict[Any, Any] = {}
+    for e in b.events:
+        if code_of.setdefault(e[1], e[2]) != e[2]:
+            raise _bad_event(b, e[2], e[3], f"its project (id {e[1]}) is {code_of[e[1]]}")
+        if id_of.setdefault(e[2], e[1]) != e[1]:
+            raise _bad_event(b, e[2], e[3], f"project {e[2]} is id {id_of[e[2]]}, not {e[1]}")
 
 
 def _own_hashes_hold(events: list[tuple]) -> bool:

@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -186,12 +187,12 @@ def _heads(conn: Any, county: str) -> dict[str, int]:
     return dict(conn.execute(select(CP.c.code, CP.c.head_seq).where(CP.c.county == county)).all())
 
 
-def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[str, int, str]] | None:
+def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[str, int, str, int]] | None:
     """The part of the prefix check that needs only the bundle and the city's heads (``heads``,
     ``held`` events): the bundle's events up to the heads are ``held`` in number, every project of
     ``heads`` has its head in the bundle, and every newer event comes after them (by id).  Returns
-    the bundle's head events (id -> (code, seq, hash)) for :func:`_heads_hold` to find in the city,
-    or None where the bundle is not laid out that way."""
+    the bundle's head events (id -> (code, seq, hash, project id)) for :func:`_heads_hold` to find in
+    the city, or None where the bundle is not laid out that way."""
     old, last_old, first_new, at_head = 0, -1, None, {}
     for e in b.events:
         head = heads.get(e[2])
@@ -199,7 +200,7 @@ def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[st
             old += 1
             last_old = max(last_old, e[0])
             if e[3] == head:
-                at_head[e[0]] = (e[2], e[3], e[14])
+                at_head[e[0]] = (e[2], e[3], e[14], e[1])
         elif first_new is None or e[0] < first_new:
             first_new = e[0]
     if old != held or len(at_head) != len(heads) or (first_new is not None and first_new < last_old):
@@ -207,26 +208,28 @@ def _prefix_plan(b: Any, heads: dict[str, int], held: int) -> dict[int, tuple[st
     return at_head
 
 
-def _heads_hold(conn: Any, county: str, at_head: dict[int, tuple[str, int, str]]) -> bool:
-    """Whether the city holds each of ``at_head``'s events (id -> (code, seq, hash)) as it is there."""
+def _heads_hold(conn: Any, county: str, at_head: dict[int, tuple[str, int, str, int]]) -> bool:
+    """Whether the city holds each of ``at_head``'s events (id -> (code, seq, hash, project id)) as it is
+    there (a project id is not hashed: it is compared, as every held event's is by :func:`_scan_prefix`)."""
     wanted = dict(at_head)
     ids = sorted(wanted)
     for k in range(0, len(ids), 500):
         chunk = ids[k:k + 500]
-        for eid, code, seq, digest in conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash).where(
+        for eid, code, seq, digest, pid in conn.execute(select(
+                CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash, CE.c.project_id).where(
                 CE.c.county == county, CE.c.id.in_(chunk))):
-            if wanted.pop(eid) != (code, seq, digest):
+            if wanted.pop(eid) != (code, seq, digest, pid):
                 return False
     return not wanted  # none the city does not hold under that id
 
 
 def _scan_prefix(conn: Any, b: Any) -> int:
     """:func:`_check_prefix` by reading every event the city holds for the county, in id order."""
-    stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash)
+    stored = conn.execute(select(CE.c.id, CE.c.project_code, CE.c.seq, CE.c.hash, CE.c.project_id)
                           .where(CE.c.county == b.county).order_by(CE.c.id)).all()
-    for i, (eid, code, seq, digest) in enumerate(stored):
+    for i, (eid, code, seq, digest, pid) in enumerate(stored):
         new = b.events[i] if i < len(b.events) else None
-        if new is None or new[0] != eid or new[14] != digest:
+        if new is None or new[0] != eid or new[14] != digest or new[1] != pid:
             what = "is missing from the bundle" if new is None else "differs from the one the city holds"
             raise IntegrityFailure(
                 "county_bundle_refused_nothing_was",
@@ -302,8 +305,10 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
         held = _check_prefix(conn, b)
         since = _refigure_from(conn, b, b.events[held:])
         base = _held_replica(conn, b.county, held) if held and since is not None else None
+        digest = conn.execute(select(CC.c.digest).where(CC.c.code == b.county)).scalar() if held else None
     copy = io.BytesIO()
-    done = _figured(b, actor, base, since, copy)
+    done = _figured(b, actor, base, since, copy, (digest, held) if digest else None)
+    assert done is not None  # refused, not left: there is no one else to leave it to
     new = b.events[held:]
     chunks = (new[k:k + _STORE_CHUNK] for k in range(0, len(new), _STORE_CHUNK))
 
@@ -324,10 +329,18 @@ class _Figured:
     replayed: int  # the projects replayed (all of them, unless the checks began from the held copy)
 
 
-def _figured(b: Any, actor: str, base: bundle.Replica | None, since: date | None, out: BinaryIO) -> _Figured:
-    """Check ``b`` (on the held copy ``base``, if any), compute its months from ``since``'s (None:
-    every month) and write its replayed copy, compressed, to ``out``."""
-    with bundle.checked(b, actor=actor, base=base) as result:
+def _figured(b: Any, actor: str, base: bundle.Replica | None, since: date | None, out: BinaryIO,
+             extends: tuple[str, int] | None = None, *, leave: bool = False) -> _Figured | None:
+    """Check ``b`` (on the held copy ``base``, if any), compute its months from ``since``'s (None: every
+    month) and write its replayed copy, compressed, to ``out``.  ``extends``: the held bundle's digest
+    and events, which ``b``'s history must pass through (:class:`workflow.bundle.checked`), else it is
+    refused, or with ``leave`` None (a worker leaves it to the loading process, whose prefix check
+    names a held event that differs before this refusal says the set-up ledger does)."""
+    with bundle.checked(b, actor=actor, base=base, extends=extends) as result:
+        if extends is not None and result.extends_at != extends[1]:
+            if leave:
+                return None
+            raise bundle.not_extending(b, extends)
         figures = monthly_figures(result.engine, b.as_of, since)
         projects = _project_rows(result.engine)
         sha = result.write_replica(out)  # the last use of the scratch copy
@@ -489,8 +502,8 @@ class Prepared:
     main process reads them again from the file and keeps them only if the file's hash is this one.
     For a newer bundle of a county the city holds, what it was checked against: ``entry`` (the
     county's newest ``city_loaded`` ledger entry then; 0 for a first load), the ``held`` events and
-    the bundle's events at the city's heads (id -> (code, seq, hash)), which the city must still hold
-    as they are."""
+    the bundle's events at the city's heads (id -> (code, seq, hash, project id)), which the city must
+    still hold as they are."""
 
     sha256: str
     county: str
@@ -499,28 +512,34 @@ class Prepared:
     held: int = 0
     since: date | None = None
     entry: int = 0
-    at_head: dict[int, tuple[str, int, str]] = field(default_factory=dict)
+    at_head: dict[int, tuple[str, int, str, int]] = field(default_factory=dict)
 
     @property
     def projects(self) -> list[dict]:
         return self.done.projects
 
 
-def prepare(path: Any, actor: str, replica_file: str, held: Held | None = None) -> Prepared | None:
+def prepare(path: Any, actor: str, replica_file: str, held: Held | None = None,
+            county: str | None = None) -> Prepared | None:
     """Read, check and figure a bundle (in a worker process): the steps of :func:`load` that need no
     city database, for a county the city does not hold yet, or (``held``) a newer bundle of one it
     does, on the copy it keeps; the replayed copy is written to ``replica_file`` (not sent back whole:
     the loading process reads one copy at a time, memory).  Raises as :func:`load` does; None when a
-    newer bundle does not extend ``held`` as the prefix check expects (the loading process then loads
-    it itself, and its refusal names the first event that differs)."""
-    return _one_bundle(_prepare, path, actor, replica_file, held)
+    newer bundle does not extend ``held`` as the prefix check expects, or when the bundle read is not
+    of ``county`` (the county its head named when the load chose it: the file was replaced since);
+    the loading process then loads it itself, as a load of it alone would (a refusal names the
+    first event that differs)."""
+    return _one_bundle(_prepare, path, actor, replica_file, held, county)
 
 
-def _prepare(path: Any, actor: str, replica_file: str, held: Held | None) -> Prepared | None:
+def _prepare(path: Any, actor: str, replica_file: str, held: Held | None, county: str | None) -> Prepared | None:
     b = bundle.read(path)
+    if county is not None and b.county != county:
+        return None
     if held is None:
         with open(replica_file, "xb") as out:
             done = _figured(b, actor, None, None, out)
+        assert done is not None  # nothing to extend: never left
         return Prepared(b.sha256, b.county, done, replica_file)
     at_head = _prefix_plan(b, held.heads, held.events) if b.county == held.county else None
     if at_head is None:
@@ -531,7 +550,10 @@ def _prepare(path: Any, actor: str, replica_file: str, held: Held | None) -> Pre
                             lambda code, seq: _day(held_on[code, seq]) if (code, seq) in held_on else None)
     base = held.replica() if since is not None else None
     with open(replica_file, "xb") as out:
-        done = _figured(b, actor, base, since, out)
+        done = _figured(b, actor, base, since, out, (json.loads(held.signed)["digest"], held.events), leave=True)
+    if done is None:
+        os.unlink(replica_file)
+        return None
     return Prepared(b.sha256, b.county, done, replica_file, held.events, since, held.entry, at_head)
 
 
@@ -598,8 +620,9 @@ def _held_events(conn: Any, county: str) -> int:
     return int(conn.execute(select(CC.c.events).where(CC.c.code == county)).scalar() or 0)
 
 
-def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, str | None]:
-    """The positions of the bundles a worker may check, each with its county's code if the city holds it:
+def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, tuple[str, bool]]:
+    """The positions of the bundles a worker may check, each with its county's code and whether the city
+    holds it:
     a well-formed head, signed by a key the city trusts, of a county no other bundle of the load
     names.  Every other bundle is loaded by :func:`load` at its turn, so its refusal is the one a load
     of it alone gives."""
@@ -615,7 +638,15 @@ def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, str |
             except PipelineError:
                 continue
     named = Counter(h.county for h in heads.values())
-    return {i: h.county if h.county in held else None for i, h in heads.items() if named[h.county] == 1}
+    return {i: (h.county, h.county in held) for i, h in heads.items() if named[h.county] == 1}
+
+
+def _leave_interrupts_to_the_loader() -> None:
+    """A worker process ignores Ctrl-C (SIGINT, sent to the whole process group): the loading process
+    alone is interrupted, drops the work not begun, waits for the bundles being checked and removes
+    their files (docs/city.md, "Loading many bundles"); a worker interrupted on its own would print
+    its traceback and leave its scratch copy behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DEFAULT_WORKERS,
@@ -646,19 +677,19 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     queue = iter(sorted(ahead))
     n = min(workers, len(ahead))
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
-    pool = ProcessPoolExecutor(max_workers=n)
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_leave_interrupts_to_the_loader)
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
     try:
         for i, path in enumerate(paths):
             # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
             while len(pending) < n and (nxt := next(queue, None)) is not None:
-                held, county = None, ahead[nxt]
-                if county is not None:  # a county the city holds: what the worker needs of it
+                held, (county, holds) = None, ahead[nxt]
+                if holds:  # a county the city holds: what the worker needs of it
                     held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
                     if held is None:
                         continue  # loaded here at its turn
                 pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"),
-                                           held)
+                                           held, county)
             prepared = pending.pop(i).result() if i in pending else None
             keep(_store_prepared(engine, actor, path, prepared) if prepared is not None else load(engine, actor, path))
     finally:
