@@ -826,6 +826,11 @@ def test_a_malformed_file_is_bad_input(cli, county, tmp_path):
     sqlite3.connect(empty).execute("CREATE TABLE x (a)").connection.close()
     assert cli.admin("city", "load", str(empty)).code == 2
     assert cli.admin("city", "load", str(tmp_path / "missing.bundle")).code == 2
+    (tmp_path / "nothing.bundle").write_bytes(b"")
+    (tmp_path / "folder.bundle").mkdir()
+    for name, words in (("nothing.bundle", "the file is empty"), ("folder.bundle", "is a folder")):
+        res = cli.admin("city", "load", str(tmp_path / name), county["bundle"], "--workers", "2")
+        assert res.code == 2 and words in res.err and "Traceback" not in res.err, (res.out, res.err)
     assert _kept(cli) == (0, 0, 0)
 
 

@@ -272,16 +272,26 @@ class opened:
 _QUOTED_EVENT_COLUMNS = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
 
 
+def _bundle_file(path: str | Path) -> Path:
+    """``path`` as a file to read a bundle from; BadInput when there is none, or it is a folder."""
+    p = Path(path)
+    if p.is_dir():
+        raise BadInput("bundle_file_is_folder", path=path)
+    if not p.is_file():
+        raise BadInput("no_such_bundle_file", path=path)
+    return p
+
+
 def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str]:
     """The bundle file's bytes as an SQLite database in memory, and their SHA-256: the content is
     parsed from the very bytes hashed, never from a second read of the file."""
-    p = Path(path)
-    if not p.is_file():
-        raise BadInput("no_such_bundle_file", path=path)
+    p = _bundle_file(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
+    if not data:
+        raise BadInput("bundle_file_is_empty", path=path)
     sha = hashlib.sha256(data).hexdigest()
     db = sqlite3.connect(":memory:")
     try:
@@ -456,9 +466,7 @@ def _head(path: str | Path, meta: dict) -> Bundle:
 def read_head(path: str | Path) -> Bundle:
     """A bundle's signed document, signature and key alone (no events: cheap); BadInput as :func:`read`.
     For deciding where a bundle is checked; nothing is kept on the strength of it."""
-    p = Path(path)
-    if not p.is_file():
-        raise BadInput("no_such_bundle_file", path=path)
+    p = _bundle_file(path)
     try:
         db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
