@@ -841,6 +841,8 @@ def test_city_trust_and_load_need_an_admin(cli, county):
     assert cli("city", "trust", "add", "JX", "--key", county["public"], "--reason", "r").code == 6
     _trust(cli, county)
     assert cli.admin("city", "trust", "add", "JX", "--key", county["public"], "--reason", "again").code == 2
+    other = cli.admin("city", "trust", "add", "YX", "--key", county["public"], "--reason", "one key, two counties")
+    assert other.code == 2 and "already trusted for county JX" in other.err  # a key speaks for one county
     assert cli.admin("city", "trust", "add", "JX", "--key", "not-a-key", "--reason", "r").code == 2
     assert cli.admin("city", "trust", "add", "JX", "--key", county["public"]).code == 2
     assert cli.admin("city", "trust", "add", "JX", "--reason", "r").code == 2

@@ -330,10 +330,20 @@ def test_a_bundle_named_for_another_county_needs_a_key_trusted_for_that_county(c
 # --- newer bundles ----------------------------------------------------------------------------------------------
 
 
+def _as_county(cli, made: dict, code: str) -> str:
+    """The first bundle signed as county ``code`` with that county's own key, which the city trusts
+    (a key is trusted for one county): another county for a load."""
+    key = made["dir"] / f"{code.lower()}.pem"
+    args = ["keys", "show" if key.exists() else "init", "--key-file", str(key), "--json"]
+    public = invoke(args).json["public_key"]
+    cli.admin("city", "trust", "add", code, "--key", public, "--reason", "r", ok=True)
+    return _forge(made, "first", f"as_{code}", doc=lambda d: d.update(county={"code": code, "name": code.lower()}),
+                  key=str(key))
+
+
 def _other_county(cli, made: dict) -> str:
-    """The first bundle signed as county KX (trusted under JX's key): a second county for a load."""
-    cli.admin("city", "trust", "add", "KX", "--key", made["public"], "--reason", "r", ok=True)
-    return _forge(made, "first", "other_county", doc=lambda d: d.update(county={"code": "KX", "name": "k"}))
+    """The first bundle signed as county KX: a second county for a load."""
+    return _as_county(cli, made, "KX")
 
 
 def _held_event(made: dict, eid: int) -> str:
@@ -467,8 +477,7 @@ def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made
     codes = [f"K{i}" for i in range(8)]
     files = []
     for code in codes:
-        cli.admin("city", "trust", "add", code, "--key", made["public"], "--reason", "r", ok=True)
-        files.append(_forge(made, "first", f"as_{code}", doc=lambda d, c=code: d.update(county={"code": c, "name": c})))
+        files.append(_as_county(cli, made, code))
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "PIPELINE_DB": cli.url_for(ADMIN), "PIPELINE_USER": ADMIN, "PIPELINE_LANG": "en",
@@ -525,8 +534,7 @@ def test_a_file_replaced_after_its_head_was_read_is_loaded_as_what_it_is(cli, ma
     kx = _other_county(cli, made)
     path = str(tmp_path / "incoming.bundle")
     shutil.copy(kx, path)
-    third = _forge(made, "first", "as_LX", doc=lambda d: d.update(county={"code": "LX", "name": "l"}))
-    cli.admin("city", "trust", "add", "LX", "--key", made["public"], "--reason", "r", ok=True)
+    third = _as_county(cli, made, "LX")
     _swapping(monkeypatch, {path: _file(made, "newer" if swapped_in == "newer" else "first")})
     before = _kept(cli.url_for(ADMIN))
     engine = make_engine(cli.url_for(ADMIN))
@@ -672,8 +680,7 @@ def test_a_bundle_not_what_it_says_found_by_a_worker_stops_the_load_after_the_on
     it is not."""
     _city(cli, made)
     before = _other_county(cli, made)
-    after = _forge(made, "first", "as_LX", doc=lambda d: d.update(county={"code": "LX", "name": "l"}))
-    cli.admin("city", "trust", "add", "LX", "--key", made["public"], "--reason", "r", ok=True)
+    after = _as_county(cli, made, "LX")
     cases = {name: (script, doc, code, words) for name, script, doc, code, words in MALFORMED}
     for k, name in enumerate(("huge_code", "code_of_another_project", "directory_time_not_one", "null_seq")):
         script, doc, code, words = cases[name]

@@ -73,8 +73,10 @@ def trust_add(engine: Engine, actor: str, county: str, public_key: str, reason: 
     reason = required(reason, "--reason")
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "trust a county's key")
-        if conn.execute(select(CK.c.id).where(CK.c.county == county, CK.c.public_key == key)).first():
-            raise BadInput("key_is_already_trusted", [{"county": county}], county=county)
+        # one county a key: a key trusted for two could sign bundles in the other county's name
+        held = conn.execute(select(CK.c.county).where(CK.c.public_key == key).limit(1)).scalar()
+        if held is not None:
+            raise BadInput("key_is_already_trusted", [{"county": held}], county=held)
         conn.execute(insert(CK).values(county=county, public_key=key, reason=reason, added_by=actor,
                                        added_at=clock.utcnow()))
         entry = ledger.append(conn, actor, TRUST_ADDED, county, {"public_key": key}, reason)
