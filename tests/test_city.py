@@ -287,7 +287,8 @@ def test_a_bad_bundle_among_good_ones_stops_the_load_after_the_ones_before_it(cl
                         "UPDATE event SET actor = 'mallory' WHERE id = (SELECT max(id) FROM event)")
         code, words = 7, "first bad event P-"
     else:
-        _trust_all(cli, {**county, "public": two_more[0]["public"]}, two_more)  # JX trusted under YX's key
+        other = invoke(["keys", "init", "--key-file", str(county["dir"] / "other.pem"), "--json"]).json["public_key"]
+        _trust_all(cli, {**county, "public": other}, two_more)  # JX trusted under a key it does not sign with
         wrong, code, words = county["bundle"], 6, "does not trust"
     res = cli.admin("city", "load", two_more[0]["bundle"], wrong, two_more[1]["bundle"], "--workers", "2")
     assert res.code == code, (res.out, res.err)
