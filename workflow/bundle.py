@@ -26,7 +26,7 @@ import re
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
@@ -338,8 +338,9 @@ def _column_kinds(table: Any, columns: tuple[str, ...]) -> list[tuple[str, type,
     return out
 
 
-def _given(value: Any) -> bool:
-    return value is not None
+def _present(column: tuple, nullable: bool) -> Sequence[Any]:
+    """The values of a column of one type (the types checked) but its NULLs."""
+    return [v for v in column if v is not None] if nullable else column
 
 
 def _wrong_days(values: set[str]) -> set[str]:
@@ -380,8 +381,8 @@ def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, 
         if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
             i = next(i for i, v in enumerate(column) if type(v) not in allowed or (v == "" and not nullable))
             bad.append((i, f"{name} is {_quoted(column[i])}"))
-        elif kind is int and longest and not (-longest - 1 <= min(filter(_given, column), default=0)
-                                              and max(filter(_given, column), default=0) <= longest):
+        elif kind is int and longest and not (-longest - 1 <= min(present := _present(column, nullable), default=0)
+                                              and max(present, default=0) <= longest):
             i = next(i for i, v in enumerate(column) if v is not None and not -longest - 1 <= v <= longest)
             bad.append((i, f"{name} is {column[i]}, beyond the {longest.bit_length() + 1}-bit integers"))
         elif kind is str and longest is not None and max(map(len, filter(None, column)), default=0) > longest:
