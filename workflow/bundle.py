@@ -409,12 +409,12 @@ def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
     found = _first_malformed(b.events, _column_kinds(CE, EVENT_COLUMNS))
     if found is not None:
         e = b.events[found[0]]
-        raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+        raise BadInput("bundle_row_malformed", path=path, county=b.county,
                        what=f"event {_quoted(e[2], str)} #{_quoted(e[3], str)} (id {_quoted(e[0])})",
                        problem=found[1])
     found = _first_malformed(b.ledger, _column_kinds(L, LEDGER_COLUMNS))
     if found is not None:
-        raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+        raise BadInput("bundle_row_malformed", path=path, county=b.county,
                        what=f"ledger entry #{_quoted(b.ledger[found[0]][0])}", problem=found[1])
     for tbl, row in directory:
         problem = None
@@ -430,7 +430,7 @@ def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
             elif not set(value) <= set(metadata.tables[tbl].c.keys()):
                 problem = f"no such columns {sorted(set(value) - set(metadata.tables[tbl].c.keys()))}"
         if problem is not None:
-            raise BadInput("qa2_bundle_row_malformed", path=path, county=b.county,
+            raise BadInput("bundle_row_malformed", path=path, county=b.county,
                            what=f"directory row {_quoted(row)}", problem=problem)
 
 
@@ -459,7 +459,7 @@ def _head(path: str | Path, meta: dict) -> Bundle:
     # as the export refuses it: no county reports as of a day to come (a day's grace: a county's today
     # may be the city's tomorrow, in a time zone ahead of the city's)
     if head.as_of > clock.today() + timedelta(days=1):
-        raise BadInput("qa2_bundle_as_of_in_future", path=path, county=head.county, as_of=head.as_of,
+        raise BadInput("bundle_as_of_in_future", path=path, county=head.county, as_of=head.as_of,
                        today=clock.today())
     return head
 
