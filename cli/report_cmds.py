@@ -154,7 +154,10 @@ def _whole_numbers(tbl, sec: Section, texts: list[list[str]], width: int, boxed:
     if sum(max(h, n) for h, n in zip(heads, longest, strict=True)) + frame <= width:
         return  # it fits as it is
     whole = [kind in WHOLE_KINDS for _, kind in sec.columns]
-    fixed = [max(n, min(h, 8)) for h, n in zip(heads, longest, strict=True)]  # a header of up to 8 on a line
+    # a header of up to 8 cells on a line, wrapped between its words, never inside one ("Performance")
+    words = [max([cell_len(w) for w in c.header.split() if w.isascii()] + [0]) if isinstance(c.header, str) else 0
+             for c in tbl.columns]
+    fixed = [max(n, min(h, 8), w) for h, n, w in zip(heads, longest, words, strict=True)]
     least = sum(f if w else min(max(h, n), NARROW_TEXT) for f, w, h, n in zip(fixed, whole, heads, longest,
                                                                                strict=True))
     if least + frame > width:
