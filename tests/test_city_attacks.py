@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ADMIN, invoke, pipeline_exe
+from tests.test_city import _city_state
 
 # --- the county, its bundles, and forging them -------------------------------------------------------------
 
@@ -117,29 +118,22 @@ def _city(cli, made: dict) -> None:
 
 
 def _kept(url: str) -> dict:
-    """Everything a city holds of its counties, but the time and actor of each load."""
+    """Everything a city holds of its counties, but the time and actor of each load
+    (``tests.test_city._city_state``), with its replayed copies and loads counted."""
     from sqlalchemy import func, select
 
     from workflow.db import make_engine
-    from workflow.tables import city_county, city_event, city_figure, city_project, city_replica, ledger
+    from workflow.tables import city_replica, ledger
 
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            def rows(table, *skip):
-                cols = [c for c in table.c if c.name not in skip]
-                return sorted(tuple(str(v) for v in r) for r in conn.execute(select(*cols)))
-
-            return {"county": rows(city_county, "loaded_at", "loaded_by"), "event": rows(city_event),
-                    "project": rows(city_project),
-                    "figure": sorted((c, m, str(on), json.loads(f)) for c, m, on, f in conn.execute(
-                        select(city_figure.c.county, city_figure.c.month, city_figure.c.as_of,
-                               city_figure.c.figures))),
-                    "replicas": conn.execute(select(func.count()).select_from(city_replica)).scalar(),
-                    "loads": conn.execute(select(func.count()).select_from(ledger).where(
-                        ledger.c.kind == "city_loaded")).scalar()}
+            counts = {"replicas": conn.execute(select(func.count()).select_from(city_replica)).scalar(),
+                      "loads": conn.execute(select(func.count()).select_from(ledger).where(
+                          ledger.c.kind == "city_loaded")).scalar()}
     finally:
         engine.dispose()
+    return {**_city_state(url), **counts}
 
 
 _EMPTY = {"county": [], "event": [], "project": [], "figure": [], "replicas": 0, "loads": 0}
@@ -346,9 +340,9 @@ def _other_county(cli, made: dict) -> str:
     return _as_county(cli, made, "KX")
 
 
-def _held_event(made: dict, eid: int) -> str:
-    """``P-0003 #4``: the first bundle's event ``eid`` as a refusal names it."""
-    db = sqlite3.connect(_file(made, "first"))
+def _held_event(made: dict, eid: int, source: str = "first") -> str:
+    """``P-0003 #4``: the event ``eid`` of the bundle ``source`` as a refusal names it."""
+    db = sqlite3.connect(_file(made, source))
     try:
         code, seq = db.execute("SELECT project_code, seq FROM event WHERE id = ?", (eid,)).fetchone()
     finally:
@@ -428,18 +422,9 @@ def test_the_same_newer_bundle_twice_and_an_older_one_after_it_in_one_command(cl
     res = cli.admin("city", "load", _file(made, "newer"), _file(made, "first"), "--workers", "2")
     assert res.code == 7 and "county JX" in res.err and "is missing from the bundle" in res.err, res.err
     held = made["first"]["counts"]["events"]
-    assert f"first bad event {_newer_event(made, held + 1)} " in res.err, res.err
+    assert f"first bad event {_held_event(made, held + 1, 'newer')} " in res.err, res.err
     _same(_kept(cli.url_for(ADMIN)), want)
     _agrees_with_county(cli, made["newer_db"], made["newer"]["as_of"])
-
-
-def _newer_event(made: dict, eid: int) -> str:
-    db = sqlite3.connect(_file(made, "newer"))
-    try:
-        code, seq = db.execute("SELECT project_code, seq FROM event WHERE id = ?", (eid,)).fetchone()
-    finally:
-        db.close()
-    return f"{code} #{seq}"
 
 
 @pytest.mark.sqlite_only
