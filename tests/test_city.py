@@ -324,7 +324,6 @@ def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more,
     """What is kept is what was checked: the file's SHA-256 at store time must be the one the worker
     read, and the replayed copy the one the worker wrote."""
     from workflow import city
-    from workflow.db import make_engine
     from workflow.errors import IntegrityFailure
 
     _trust(cli, county)
@@ -333,12 +332,8 @@ def test_a_bundle_file_changed_after_its_check_is_refused(cli, county, two_more,
     assert copy.stat().st_size > 0
     with open(county["bundle"] if changed == "bundle" else copy, "ab") as f:
         f.write(b"\0")
-    engine = make_engine(cli.url_for(ADMIN))
-    try:
-        with pytest.raises(IntegrityFailure) as caught:
-            city._store_prepared(engine, ADMIN, county["bundle"], prepared)
-    finally:
-        engine.dispose()
+    with pytest.raises(IntegrityFailure) as caught:
+        _keep(cli, county["bundle"], prepared)
     assert caught.value.code == "cityload_file_changed" and "JX" in caught.value.message
     assert _kept(cli) == (0, 0, 0)
 
@@ -347,19 +342,14 @@ def test_a_county_loaded_meanwhile_is_not_kept_twice(cli, county):
     """A bundle a worker checked is kept only if the city still holds no event of its county: one
     loaded in between (by another command) makes it refused, and nothing of it is kept."""
     from workflow import city
-    from workflow.db import make_engine
     from workflow.errors import IntegrityFailure
 
     _trust(cli, county)
     prepared = city.prepare(county["bundle"], ADMIN, str(county["dir"] / "copy.zlib"))
     cli.admin("city", "load", county["bundle"], ok=True)
     kept = _kept(cli)
-    engine = make_engine(cli.url_for(ADMIN))
-    try:
-        with pytest.raises(IntegrityFailure) as caught:
-            city._store_prepared(engine, ADMIN, county["bundle"], prepared)
-    finally:
-        engine.dispose()
+    with pytest.raises(IntegrityFailure) as caught:
+        _keep(cli, county["bundle"], prepared)
     assert caught.value.code == "county_another_bundle_of"
     assert _kept(cli) == kept
 
