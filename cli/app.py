@@ -151,6 +151,9 @@ def _usage_errors() -> Any:
 _USAGE_ERRORS = _usage_errors()
 
 
+INTERRUPTED = 130  # the exit code of Ctrl-C (docs/usage.md, "Exit codes")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the exit code of docs/usage.md "Exit codes"."""
     if argv is None:  # the process's own command line (the console script): start-up without
@@ -170,13 +173,15 @@ def main(argv: list[str] | None = None) -> int:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
         if isinstance(rv, int) and not isinstance(rv, bool):
             code = rv  # a command's ``raise typer.Exit(n)``: without standalone mode click returns n
+            if code == INTERRUPTED:  # typer turns Ctrl-C in a command into this exit, saying nothing
+                say(Message("interrupted"))
     except PipelineError as exc:
         code = _fail(exc, json_mode)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:
         say(Message("aborted"))
-        code = 130
+        code = INTERRUPTED
     except _USAGE_ERRORS as exc:  # usage errors: unknown option, missing argument, bad value
         if json_mode:
             message = exc.format_message()
@@ -207,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.exit_code
     except KeyboardInterrupt:
         say(Message("interrupted"))
-        code = 130
+        code = INTERRUPTED
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # a bug: short message, traceback only on request

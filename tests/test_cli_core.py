@@ -447,3 +447,17 @@ def test_json_is_written_a_piece_at_a_time_and_equals_one_dump(capsys):
     assert lines[12] == '  "projects": [' and len(lines) == 13 + 3000 + 2  # a project a line
     assert lines[13].startswith('    {"code": "P-0000", "name": ')
     assert lines[-2:] == ['  ]', '}']
+
+
+@pytest.mark.parametrize("lang, words", [("en", "interrupted"), ("zh", "已中断")])
+def test_ctrl_c_in_a_command_exits_130_saying_so(cli, monkeypatch, lang, words):
+    """Ctrl-C while a command works (typer turns it into exit 130 and says nothing): the command line
+    says it was interrupted, in the user's language, without a traceback."""
+    from workflow import city
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(city, "board", pressed)
+    res = cli("city", "board", lang=lang)
+    assert res.code == 130 and res.err.strip().endswith(words) and "Traceback" not in res.err, (res.out, res.err)
