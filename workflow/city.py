@@ -827,22 +827,22 @@ def bulletin(engine: Engine, period_text: str, *, by: str = "capital", lang: str
     _check_by(by)
     period = _one_period(period_text, lang)
     ytd, ytd_before = _year_to_date(period), _year_to_date(_year_before(period))
-    rows = []
+    rows, compared = [], []  # compared: the year before of the counties that have reported for the span
     with engine.connect() as conn:
         for c in _counties(conn):
             as_of = _day(c["as_of"])
             months = _months(conn, c["code"])
             now = _period_figures(months, ytd, as_of)
             prev = _period_figures(months, ytd_before, as_of)
+            reported = as_of >= ytd.start
+            if reported:
+                compared.append(prev)
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
                          "begun": as_of >= period.start, "period_figures": _period_figures(months, period, as_of),
-                         "year_to_date": now, "year_to_date_before": prev,
-                         "growth": _growth(now, prev, as_of >= ytd.start)})
+                         "year_to_date": now, "year_to_date_before": prev, "growth": _growth(now, prev, reported)})
     _rank(rows, "year_to_date", by)
     total = {k: _total([r[k] for r in rows]) for k in ("period_figures", "year_to_date")}
-    # the year to date is compared with the same span of the counties that have reported for it
-    total["year_to_date_before"] = _total([r["year_to_date_before"] for r in rows
-                                           if date.fromisoformat(r["as_of"]) >= ytd.start])
+    total["year_to_date_before"] = _total(compared)
     total["growth"] = _growth(total["year_to_date"], total["year_to_date_before"])
     return {"report": "city_bulletin", "period": period.label, "start": period.start.isoformat(),
             "end": period.end.isoformat(), "year_to_date": {"start": ytd.start.isoformat(), "end": ytd.end.isoformat()},
