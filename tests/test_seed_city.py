@@ -112,6 +112,24 @@ def test_a_county_that_has_not_reported_for_the_period_has_no_growth(city, tmp_p
     assert bulletin["total"]["growth"]["capital"] is not None
 
 
+def test_the_generated_counties_have_a_year_to_date_to_compare(city):
+    """The four generated counties sign projects, receive capital and complete investment in 2026 too:
+    the bulletin's year to date has a growth for each, never a fall of 100 per cent, and their new
+    projects, paid each quarter, are not red on the board."""
+    c, _, _ = city
+    doc = c("city", "report", "bulletin", "--period", "2026-B3", json=True, ok=True).json
+    generated = {p.code for p in seed_city.COUNTIES if p is not seed_city.SEED_COUNTY}
+    rows = {r["county"]: r for r in doc["counties"] if r["county"] in generated}
+    assert set(rows) == generated
+    for code, r in rows.items():
+        assert r["year_to_date"]["signed"] == 6, (code, r["year_to_date"])  # one a month, January to June
+        growth = r["growth"]  # investment: none (2025 completed its investment in September)
+        assert growth["signed"] > -1 and growth["capital"] > -1 and growth["investment"] is None, (code, growth)
+        assert r["year_to_date"]["investment"]["CNY"] > 0
+    board = {r["county"]: r for r in c("city", "board", json=True, ok=True).json["counties"]}
+    assert all(board[code]["red"] == 0 for code in generated), board
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_bulletin_keeps_its_numbers_whole_where_the_screen_allows(city, monkeypatch, lang):
     """The city bulletin (14 columns) at 150 columns: its text columns (names, headers) wrap, never a

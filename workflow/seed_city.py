@@ -61,9 +61,12 @@ def default_folder() -> Path:
 
 def _projects(p: Profile, as_of: date) -> list[SeedProject]:
     """The county's projects, each signed in its year; capital in place shared each March by the
-    projects signed by then, and investment completed (three quarters of it) each September; in 2026
-    a quarter of 2025's capital each quarter and follow-ups twice a month up to ``as_of``.  Each
-    project's total investment is half again what it receives."""
+    projects signed by then, and investment completed (three quarters of it) each September.  In 2026,
+    this year: one project more than in 2025 registered and signed, one a month from January; 30 per
+    cent of 2025's capital each quarter, shared by the projects signed by then, three quarters of it
+    completed as investment ten days later; and follow-ups twice a month.  All is written as of
+    ``as_of``: a step after it is not there, nor a project registered after it.  Each project's total
+    investment is half again what it receives."""
     doc_no: dict[tuple[str, int], int] = {}
 
     def doc(proj: SeedProject, kind: str, on: date) -> None:
@@ -87,17 +90,28 @@ def _projects(p: Profile, as_of: date) -> list[SeedProject]:
                                                           "source": "企业自筹"}))
         for q, minor in zip(by_then, _split(wan * WAN * 3 // 4, len(by_then)), strict=True):
             q.steps.append((date(year, 9, 1), "investment", {"amount_minor": minor, "currency": "CNY"}))
-    for m in (3, 6, 9, 12):
-        for q, minor in zip(out, _split(p.capital_wan[-1] * WAN // 4, len(out)), strict=True):
+    for k in range(p.signed[-1] + 1):  # this year's projects, one a month
+        i, month = len(out), 1 + k % 12
+        industry, unit = INDUSTRIES[i % len(INDUSTRIES)]
+        short = p.name[:-1]
+        proj = SeedProject(f"{short}{industry}项目{i + 1:02d}", f"{short}{industry}投资有限公司{i + 1:02d}",
+                           "哈尔滨", industry, unit, 0, date(2026, month, 5), 2026)
+        _walk_to_signed(proj, doc, 2026, month)
+        out.append(proj)
+    for m in (3, 6, 9, 12):  # a year of 1.2 times 2025's capital, shared by the projects signed by then
+        paying = [q for q in out if q.signed_in is not None and (q.signed_in, q.registered.month) < (2026, m)]
+        for q, minor in zip(paying, _split(p.capital_wan[-1] * WAN * 3 // 10, len(paying)), strict=True):
             q.steps.append((date(2026, m, 10), "capital", {"amount_minor": minor, "currency": "CNY",
                                                           "source": "企业自筹"}))
+        for q, minor in zip(paying, _split(p.capital_wan[-1] * WAN * 9 // 40, len(paying)), strict=True):
+            q.steps.append((date(2026, m, 20), "investment", {"amount_minor": minor, "currency": "CNY"}))
     days = followup_days(YEARS[0], as_of)
     for q in out:
         q.steps.extend((on, "followup", {"note": "电话跟进投资方，了解项目进展"}) for on in days if on > q.registered)
         received = sum(a["amount_minor"] for _, act, a in q.steps if act == "capital")
         q.wan = -(-received * 3 // 2 // (100 * WAN)) * 100  # in 万, rounded up to 100万 (more than invested)
         q.steps = sorted((s for s in q.steps if s[0] <= as_of), key=lambda s: s[0])
-    return out
+    return [q for q in out if q.registered <= as_of]
 
 
 def _build_county(engine, admin: str, p: Profile, as_of: date) -> int:
