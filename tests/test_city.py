@@ -232,15 +232,38 @@ def test_two_counties_are_ranked_and_totalled(cli, county, tmp_path):
     for by in ("signed", "capital", "investment", "key"):
         doc = cli("city", "report", "ranking", "--period", year, "--by", by, json=True).json
         rows = doc["counties"]
-        assert [r["rank"] for r in rows] == [1, 2]
         assert {r["county"] for r in rows} == {"JX", "YX"}
         first, second = rows
         metric = {"signed": lambda f: f["signed"], "capital": lambda f: f["capital"]["CNY"],
                   "investment": lambda f: f["investment"]["CNY"], "key": lambda f: f["key"]}[by]
         assert metric(first["figures"]) >= metric(second["figures"])
+        tied = metric(first["figures"]) == metric(second["figures"])
+        assert [r["rank"] for r in rows] == ([1, 1] if tied else [1, 2])
         assert metric(doc["total"]["figures"]) == metric(first["figures"]) + metric(second["figures"])
     board = cli("city", "board", json=True).json
     assert board["total"]["red"] == sum(r["red"] for r in board["counties"])
+
+
+def test_counties_with_equal_figures_share_a_rank(cli, county, tmp_path):
+    """Two counties of the same history (one county's demo under two codes) tie on every figure: both
+    rank first (并列), in the ranking and in the bulletin, and the third comes third."""
+    (tmp_path / "yx").mkdir()
+    (tmp_path / "zx").mkdir()
+    twin = _county_db(tmp_path / "yx", seed=1, code="YX", name="乙县")
+    third = _county_db(tmp_path / "zx", seed=3, code="ZX", name="丙县")
+    _trust_all(cli, county, [twin, third])
+    assert cli.admin("city", "load", county["bundle"], twin["bundle"], third["bundle"]).code == 0
+    year = county["doc"]["as_of"][:4]
+    for by in ("signed", "capital", "investment", "key"):
+        doc = cli("city", "report", "ranking", "--period", year, "--by", by, json=True).json
+        ranks = {r["county"]: r["rank"] for r in doc["counties"]}
+        assert ranks["JX"] == ranks["YX"] and ranks["ZX"] in (1, 3), (by, ranks)
+        assert [r["county"] for r in doc["counties"]][:2] in (["JX", "YX"], ["ZX", "JX"]), doc["counties"]
+        doc = cli("city", "report", "bulletin", "--period", f"{year}-B6", "--by", by, json=True).json
+        ranks = {r["county"]: r["rank"] for r in doc["counties"]}
+        assert ranks["JX"] == ranks["YX"] and ranks["ZX"] in (1, 3), (by, ranks)
+    doc = cli("city", "report", "ranking", "--period", year, json=True).json
+    assert sorted(r["rank"] for r in doc["counties"]) in ([1, 1, 3], [1, 2, 2]), doc["counties"]
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,7 @@ from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.recorders import recorder
-from workflow.reports import growth_rate
+from workflow.reports import growth_rate, rank_in_order
 from workflow.reports.state import FactsByDate, snapshots
 from workflow.store import insert_many
 from workflow.tables import city_county as CC
@@ -787,9 +787,10 @@ def _total(figures: list[dict]) -> dict:
 
 
 def _rank(rows: list[dict], key: str, by: str) -> None:
+    """Sort ``rows`` by their ``key`` figures' ``by``, largest first (then by county code), and rank
+    them; counties with equal figures share a rank (并列), as the county's evaluation ranks units."""
     rows.sort(key=lambda r: (-_metric(r[key], by), r["county"]))
-    for i, r in enumerate(rows, start=1):
-        r["rank"] = i
+    rank_in_order(rows, lambda r: _metric(r[key], by))
 
 
 def _check_by(by: str) -> None:

@@ -43,13 +43,13 @@ from workflow.reports.windows import DOCUMENT_LIST_LIMIT, METRICS, Window, make_
 if TYPE_CHECKING:
     from workflow.reports.figures import _figures_by_unit, _flows, _read, _sum_figures, figures_json
     from workflow.reports.kinds import _problems, board, bulletin, dispatch, evaluation, review, warnings
-    from workflow.reports.planned import growth_rate
+    from workflow.reports.planned import growth_rate, rank_in_order
     from workflow.reports.shared import Reading, shared_reading
 
 # The re-exported names loaded on first use, by the module that defines them.
 _LAZY = {**dict.fromkeys(("_figures_by_unit", "_flows", "_read", "_sum_figures", "figures_json"), "figures"),
          **dict.fromkeys(("_problems", "board", "bulletin", "dispatch", "evaluation", "review", "warnings"), "kinds"),
-         "growth_rate": "planned", "Reading": "shared", "shared_reading": "shared"}
+         "growth_rate": "planned", "rank_in_order": "planned", "Reading": "shared", "shared_reading": "shared"}
 
 
 def __getattr__(name: str) -> Any:
@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DOCUMENT_LIST_LIMIT", "METRICS", "Reading", "Thresholds", "Window", "_as_date", "_figures_by_unit", "_flows",
-    "growth_rate", "_problems", "_read", "_sum_figures", "board", "bulletin", "dispatch", "evaluation",
+    "growth_rate", "rank_in_order", "_problems", "_read", "_sum_figures", "board", "bulletin", "dispatch", "evaluation",
     "figures_json", "make_window", "ordered_stages", "review", "shared_reading", "snapshots", "warnings", "year_done",
     "year_plans"
 ]

@@ -30,7 +30,7 @@ from workflow.reports.figures import (
     money_list,
     uncorrected,
 )
-from workflow.reports.planned import progress, series
+from workflow.reports.planned import progress, rank_in_order, series
 from workflow.reports.shared import Reading, reading
 from workflow.reports.state import Snapshot, _as_date, _facts_stmt, snapshots
 from workflow.reports.windows import (
@@ -451,8 +451,7 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
                      "problems_escalated": escalated.get(code, 0), "problem_deduction": deduction,
                      "performance_shortfalls": shortfalls.get(code, 0), "performance_deduction": perf_deduction})
     ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["unit"]))
-    for i, r in enumerate(ranked):
-        r["rank"] = ranked[i - 1]["rank"] if i and ranked[i - 1]["score"] == r["score"] else i + 1
+    rank_in_order(ranked, lambda r: r["score"])
     unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
     measured = year_to_date(w)
     return {"report": "evaluation", **w.json(), "year": w.period.year, "years": list(years), "unit": unit,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -111,6 +112,13 @@ SERIES_METRICS: tuple[str, ...] = ("signed", "capital", "foreign", "investment")
 
 def growth_rate(now: int, before: int) -> float | None:
     return None if not before else round((now - before) / before, 4)
+
+
+def rank_in_order(rows: list[dict], value: Callable[[dict], Any]) -> None:
+    """Set ``rank`` on ``rows``, sorted best first: a row whose ``value`` equals the row's before it
+    shares its rank (并列), and the next rank skips as many places (1, 2, 2, 4)."""
+    for i, r in enumerate(rows):
+        r["rank"] = rows[i - 1]["rank"] if i and value(rows[i - 1]) == value(r) else i + 1
 
 
 def series(conn: Connection, w: Window, unit: str | None) -> dict | None:
