@@ -259,6 +259,8 @@ MALFORMED = [
     ("ledger_entry_changed", "UPDATE ledger SET reason = 'edited' WHERE seq = 1;", None, 7,
      "first bad event ledger #1"),
     ("counts_lie", "", lambda d: d["counts"].update(events=d["counts"]["events"] + 1), 7, "signed counts"),
+    ("name_not_the_ledgers", "", lambda d: d["county"].update(name="乙县"), 7,
+     "is not the one its set-up ledger names ({'code': 'JX', 'name': '甲县'})"),
     ("counts_extra_key", "", lambda d: d["counts"].update(extra=0), 7, "signed counts"),
 ]
 
@@ -325,14 +327,21 @@ def test_a_bundle_named_for_another_county_needs_a_key_trusted_for_that_county(c
 
 
 def _as_county(cli, made: dict, code: str) -> str:
-    """The first bundle signed as county ``code`` with that county's own key, which the city trusts
-    (a key is trusted for one county): another county for a load."""
+    """The first bundle's history as county ``code`` (a copy of the county named so in its set-up
+    ledger), signed with that county's own key, which the city trusts (a key is trusted for one
+    county): another county for a load."""
     key = made["dir"] / f"{code.lower()}.pem"
-    args = ["keys", "show" if key.exists() else "init", "--key-file", str(key), "--json"]
-    public = invoke(args).json["public_key"]
+    out = made["dir"] / "forged" / f"as_{code}.bundle"
+    if not key.exists():
+        out.parent.mkdir(exist_ok=True)
+        db = str(made["dir"] / f"as_{code}.db")
+        shutil.copy(made["db"], db)
+        assert invoke(["county", "set", "--code", code, "--name", code.lower()], db=db).code == 0
+        assert invoke(["keys", "init", "--key-file", str(key)]).code == 0
+        _export(db, str(key), out)
+    public = invoke(["keys", "show", "--key-file", str(key), "--json"]).json["public_key"]
     cli.admin("city", "trust", "add", code, "--key", public, "--reason", "r", ok=True)
-    return _forge(made, "first", f"as_{code}", doc=lambda d: d.update(county={"code": code, "name": code.lower()}),
-                  key=str(key))
+    return str(out)
 
 
 def _other_county(cli, made: dict) -> str:

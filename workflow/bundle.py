@@ -720,7 +720,11 @@ class checked:
             raise _bad_event(b, bad.get("code"), bad.get("seq"), str(bad.get("problem")), items[:100]) from None
         with self.engine.connect() as conn:
             n_projects = conn.execute(select(func.count()).select_from(P)).scalar_one()
+            history = county.identity_in(conn)  # of the set-up ledger the checkpoint has just checked
         found = {"events": len(b.events), "projects": n_projects, "ledger": len(b.ledger)}
+        if history != b.signed.get("county"):  # the code and name the city shows are the history's
+            raise _refuse(b, f"the signed county {_quoted(b.signed.get('county'), limit=80)} is not the one its "
+                             f"set-up ledger names ({_quoted(history, limit=80)})")
         if b.digest and doc["digest"] != b.digest:
             raise _refuse(b, f"the history's digest {doc['digest']} is not the signed digest {b.digest} "
                              f"(signed counts {counts}, found {found})")

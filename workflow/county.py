@@ -41,14 +41,16 @@ def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str |
     name = required(name, "--name", NAME_LIMIT)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "set the county's identity")
-        current = _identity(conn)
+        current = identity_in(conn)
         if current == {"code": code, "name": name}:
             raise BadInput("county_is_already", [current], name=name, code=code)
         entry = ledger.append(conn, actor, COUNTY_SET, code, {"code": code, "name": name}, reason)
     return {"code": code, "name": name, "previous": current, "ledger": entry}
 
 
-def _identity(conn: Any) -> dict | None:
+def identity_in(conn: Any) -> dict | None:
+    """The county's identity as the newest ``county_set`` entry of the set-up ledger on ``conn`` gives
+    it, or None before any (a bundle's signed identity is checked against it: docs/city.md)."""
     import json
 
     row = conn.execute(select(L.c.payload).where(L.c.kind == COUNTY_SET).order_by(L.c.seq.desc()).limit(1)).first()
@@ -62,9 +64,9 @@ def identity(engine_or_conn: Any) -> dict:
     """The county's identity; NotFound (exit 4) before ``county set``."""
     if isinstance(engine_or_conn, Engine):
         with engine_or_conn.connect() as conn:
-            found = _identity(conn)
+            found = identity_in(conn)
     else:
-        found = _identity(engine_or_conn)
+        found = identity_in(engine_or_conn)
     if found is None:
         raise NotFound("county_has_no_identity")
     return found
