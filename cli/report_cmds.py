@@ -12,7 +12,7 @@ typed columns and totals rows) that are written as rich tables, CSV, Markdown or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
@@ -116,22 +116,26 @@ def render_tables(report: Report, lang: str, show_all: bool | None = None) -> No
     if not terminal:
         console.print(visible(report.title))
     for sec in report.sections:
-        tbl = table([t(c, lang) for c, _ in sec.columns], title=sec.title or t(f"sec_{sec.key}", lang))
-        for col, (_, kind) in zip(tbl.columns, sec.columns, strict=True):
-            if kind in ("int", "wan", "rate", "score"):
-                col.justify = "right"
+        title = sec.title or t(f"sec_{sec.key}", lang)
+        if not sec.rows:
+            console.print(f"{title}: -")
+            continue
+        heads = [t(c, lang) for c, _ in sec.columns]
         rows, more = shown_rows(sec, show_all)
         texts = [[visible(text_cell(v, k, style)) for v, (_, k) in zip(row, sec.columns, strict=True)]
                  for row, style in rows]
-        _whole_numbers(tbl, sec, texts, console.width, terminal)
-        for i, ((_, style), cells) in enumerate(zip(rows, texts, strict=True)):
-            if style == "total" and i and terminal:
-                tbl.add_section()
-            tbl.add_row(*cells, style="bold" if terminal and style == "total" else None)
-        if not sec.rows:
-            console.print(f"{sec.title or t(f'sec_{sec.key}', lang)}: -")
-            continue
-        console.print(tbl)
+        for part, (columns, widths) in enumerate(table_parts(sec, heads, texts, console.width, terminal)):
+            tbl = table([heads[i] for i in columns],
+                        title=title if not part else text(Message("table_continued", title=title), lang))
+            for col, i in zip(tbl.columns, columns, strict=True):
+                if sec.columns[i][1] in ("int", "wan", "rate", "score"):
+                    col.justify = "right"
+                col.width = widths.get(i)
+            for k, ((_, style), cells) in enumerate(zip(rows, texts, strict=True)):
+                if style == "total" and k and terminal:
+                    tbl.add_section()
+                tbl.add_row(*[cells[i] for i in columns], style="bold" if terminal and style == "total" else None)
+            console.print(tbl)
         if more:
             console.print(visible(text(Message("list_more_rows", n=more), lang)), style="dim", highlight=False)
     if report.info and terminal:
@@ -140,31 +144,115 @@ def render_tables(report: Report, lang: str, show_all: bool | None = None) -> No
 
 WHOLE_KINDS = ("int", "wan", "rate", "score", "date")  # cells that must not wrap: "130,000.0" over "0"
 NARROW_TEXT = 6  # cells: the least a text column is given while the numbers keep their line
+WORD_TEXT = 12  # cells: the longest word of Latin letters or digits a text column keeps on one line
 
 
-def _whole_numbers(tbl, sec: Section, texts: list[list[str]], width: int, boxed: bool) -> None:
-    """A table wider than ``width`` is narrowed by rich, numbers and dates folded like text; where the
-    text columns can give way instead (each down to ``NARROW_TEXT`` cells), the number and date columns
-    get the width of their longest cell (their header wraps) and only the text wraps."""
+def whole_columns(sec: Section) -> list[bool]:
+    """Per column of ``sec``: whether its cells are numbers or dates (by the column's kind, or by every
+    cell's own, :func:`cli.sections._cell`), which a table never wraps."""
+    out = []
+    for i, (_, kind) in enumerate(sec.columns):
+        kinds = {_cell(r[i], kind)[1] for r in sec.rows if _cell(r[i], kind)[0] not in (None, "")}
+        out.append(kind in WHOLE_KINDS or bool(kinds) and kinds <= set(WHOLE_KINDS))
+    return out
+
+
+def label_columns(sec: Section) -> list[int]:
+    """The columns that name a row, repeated in each table a wide section is split into: those up to
+    its first text column (a rank and a code) and the text column after it, if any (a name)."""
+    kinds = [kind for _, kind in sec.columns]
+    if "text" not in kinds[:2]:
+        return []
+    lead = kinds.index("text") + 1
+    if lead < len(kinds) and kinds[lead] == "text":
+        lead += 1
+    return list(range(lead))
+
+
+class Part(NamedTuple):
+    """One table of a section as printed: its column indexes and, when it had to be narrowed, the width
+    of each (else rich lays it out)."""
+
+    columns: list[int]
+    widths: dict[int, int]
+
+
+def table_parts(sec: Section, heads: list[str], texts: list[list[str]], width: int, boxed: bool) -> list[Part]:
+    """How a section's table is printed ``width`` cells wide: a list of tables (:class:`Part`).  One
+    table when it fits as it is, or when its text columns can give way (each down to ``NARROW_TEXT``
+    cells or its longest Latin word, their headers wrapping between words) while every number and date
+    keeps its line ("130,000.0" over "0" reads as another figure); else its columns are shared out, in
+    order and evenly, among as few tables as fit that way, every one led by the row's label columns
+    (:func:`label_columns`: rank, code, name) and titled as continued; else (not even the labels and
+    one column fit) one table, its cells folded."""
     from rich.cells import cell_len
 
-    heads = [cell_len(c.header) if isinstance(c.header, str) else 0 for c in tbl.columns]
-    longest = [max([cell_len(r[i]) for r in texts] + [0]) for i in range(len(sec.columns))]
-    frame = 3 * len(sec.columns) + 1 if boxed else 2 * len(sec.columns)  # borders and padding
-    if sum(max(h, n) for h, n in zip(heads, longest, strict=True)) + frame <= width:
-        return  # it fits as it is
-    whole = [kind in WHOLE_KINDS for _, kind in sec.columns]
+    n = len(sec.columns)
+    everything = list(range(n))
+    head = [cell_len(h) for h in heads]
+    longest = [max([cell_len(r[i]) for r in texts] + [0]) for i in everything]
+
+    def frame(k: int) -> int:  # borders and padding of k columns
+        return 3 * k + 1 if boxed else 2 * k
+
+    as_it_is = [Part(everything, {})]
+    if sum(max(h, m) for h, m in zip(head, longest, strict=True)) + frame(n) <= width:
+        return as_it_is
+    whole = whole_columns(sec)
     # a header of up to 8 cells on a line, wrapped between its words, never inside one ("Performance")
-    words = [max([cell_len(w) for w in c.header.split() if w.isascii()] + [0]) if isinstance(c.header, str) else 0
-             for c in tbl.columns]
-    fixed = [max(n, min(h, 8), w) for h, n, w in zip(heads, longest, words, strict=True)]
-    least = sum(f if w else min(max(h, n), NARROW_TEXT) for f, w, h, n in zip(fixed, whole, heads, longest,
-                                                                               strict=True))
-    if least + frame > width:
-        return  # too narrow for that: everything folds
-    for col, w, f in zip(tbl.columns, whole, fixed, strict=True):
-        if w:
-            col.width = f
+    words = [max([cell_len(w) for w in h.split() if w.isascii()] + [0]) for h in heads]
+    fixed = [max(m, min(h, 8), w) for h, m, w in zip(head, longest, words, strict=True)]
+    # a text column gives way down to NARROW_TEXT cells, or its longest word of Latin letters or digits
+    # (up to WORD_TEXT: a date of a span, "construction"); Chinese wraps between any two characters
+    spelled = [max([cell_len(w) for r in texts for w in r[i].split() if w.isascii()] + [0]) for i in everything]
+    least = [f if keep else max(min(max(h, m), NARROW_TEXT), min(max(w, v), WORD_TEXT))
+             for f, keep, h, m, w, v in zip(fixed, whole, head, longest, spelled, words, strict=True)]
+    natural = [f if keep else max(h, m, lw) for f, keep, h, m, lw in zip(fixed, whole, head, longest, least,
+                                                                          strict=True)]
+
+    def fits(columns: list[int]) -> bool:
+        return sum(least[i] for i in columns) + frame(len(columns)) <= width
+
+    def part(columns: list[int]) -> Part:
+        """The columns at their natural widths, the widest text column narrowed a cell at a time until
+        the table fits the line (as rich narrows a table: short texts keep their line)."""
+        widths = {i: natural[i] for i in columns}
+        excess = sum(widths.values()) + frame(len(columns)) - width
+        while excess > 0:
+            widest = max(columns, key=lambda i: widths[i] if widths[i] > least[i] else -1)
+            if widths[widest] <= least[widest]:
+                break
+            widths[widest] -= 1
+            excess -= 1
+        return Part(columns, widths)
+
+    if fits(everything):
+        return [part(everything)]
+    lead = label_columns(sec)
+    if not lead or len(lead) == n or not all(fits([*lead, i]) for i in range(len(lead), n)):
+        return as_it_is  # folded: the labels and some one column do not fit
+    rest = list(range(len(lead), n))
+    groups: list[list[int]] = [[]]
+    for i in rest:  # as few tables as fit: each takes columns while they fit
+        if groups[-1] and not fits([*lead, *groups[-1], i]):
+            groups.append([])
+        groups[-1].append(i)
+    # as many tables, the columns shared out evenly: a table closes once the next column would take
+    # it further past its share of the width still to place than short of it
+    def wide(columns: list[int]) -> int:
+        return sum(least[i] + 3 for i in columns)
+
+    even: list[list[int]] = [[]]
+    left = wide(rest)
+    for i in rest:
+        share = left / (len(groups) - len(even) + 1)
+        if even[-1] and len(even) < len(groups) and wide(even[-1]) + wide([i]) / 2 > share:
+            left -= wide(even[-1])
+            even.append([])
+        even[-1].append(i)
+    if len(even) == len(groups) and all(fits([*lead, *g]) for g in even):
+        groups = even
+    return [part([*lead, *g]) for g in groups]
 
 
 def to_csv_text(report: Report, lang: str) -> str:

@@ -183,10 +183,22 @@ def test_the_trusted_keys_are_listed_under_labels_in_the_users_language(loaded):
         assert header == labels, header
 
 
-def test_a_table_too_wide_for_any_layout_still_folds_and_shows_every_cell(loaded, monkeypatch):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_table_too_wide_for_80_columns_goes_on_in_a_second_table_its_numbers_whole(loaded, monkeypatch, lang):
+    """The bulletin's 14 columns in 80: its figures go on in tables titled as continued, each led by the
+    rank, county and name, every number and date on its line, no line wider than the screen."""
     monkeypatch.setenv("PIPELINE_WIDTH", "80")
-    text = _run(loaded, "city", "report", "bulletin", "--period", f"{loaded['year']}-B6").out
-    assert "JX" in text and max(len(line) for line in text.splitlines()) <= 81
+    args = ["city", "report", "bulletin", "--period", f"{loaded['year']}-B6"]
+    text = _run(loaded, *args, lang=lang).out
+    doc = _run(loaded, *args, "--json").json
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert ("(continued)" if lang == "en" else "（续）") in text
+    row = doc["counties"][0]
+    figures = [f"{row['year_to_date']['capital']['CNY'] / 1_000_000:,.2f}",
+               f"{row['year_to_date_before']['capital']['CNY'] / 1_000_000:,.2f}", row["as_of"]]
+    for figure in figures:
+        assert figure in text, (figure, text)
+    assert text.count("甲县") >= 2  # the name leads every part
 
 
 def test_the_documents_say_what_the_counties_are_ranked_by(loaded, tmp_path):
