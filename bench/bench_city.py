@@ -16,7 +16,8 @@ county, ``city report ranking`` over every county, and the load's peak memory.
   same with ``--workers 1`` (one by one); no goal, docs/city.md's province month rests on it.
 - ranking: ``pipeline city report ranking --period LAST-YEAR --json`` over every county, against
   ``pipeline city board --json`` (the same counties, no period arithmetic); goal within 2 s.  The
-  ranking is checked first: every county ranked, with the same figures (their histories are equal).
+  ranking is checked first: every county ranked, with the same figures (their histories are equal),
+  so all ranked first.
 - deep: one county at a province's depth (10 000 projects, some 145 000 events at the full size): its
   first load into an empty city against reading and hashing its bundle, its month's bundle (follow-ups
   on one open project in twenty: only those projects replayed) against that first load, and the two
@@ -264,6 +265,8 @@ def run(size: str, workdir: Path) -> list[dict]:
     figures = {json.dumps(c["figures"], sort_keys=True) for c in ranked}
     if len(ranked) != n_counties or len(figures) != 1 or not json.loads(figures.pop())["signed"]:
         raise AssertionError(f"city bench: the ranking lists {len(ranked)} counties with differing or empty figures")
+    if {c["rank"] for c in ranked} != {1}:  # equal figures share a rank
+        raise AssertionError("city bench: counties with equal figures are not all ranked first")
     ours = time_command([PIPELINE, "city", "report", "ranking", "--period", period, "--json"], repeat=3, env=env)
     base_s = time_command([PIPELINE, "city", "board", "--json"], repeat=3, env=env)
     r = row(f"city report ranking over {n_counties} counties vs city board", ours, base_s, "s",
