@@ -233,17 +233,26 @@ def city_load(
     stops the load: the bundles before it are kept, it and the ones after it are not.
 
     Exits 2 for a malformed file, 6 for a key the city does not trust, 7 when a check fails."""
+    from cli.io_cmds import progress_bar
     from workflow import city
 
     engine = STATE.engine()
     actor = _actor(engine)
+    kept = 0
 
-    def loaded(doc: dict) -> None:
-        if not json:
-            say(Message("county_as_of_new", file=doc['file'], county=doc['county'], name=doc['name'],
-                        as_of=doc['as_of'], new_events=doc['new_events'], events=doc['events'], digest=doc['digest']))
+    with progress_bar(not json, least=2) as progress:  # on a terminal: bundles kept of those given
+        progress("load", 0, len(files))
 
-    done = city.load_many(engine, actor, files, workers=workers, loaded=loaded)
+        def loaded(doc: dict) -> None:
+            nonlocal kept
+            kept += 1
+            if not json:
+                say(Message("county_as_of_new", file=doc['file'], county=doc['county'], name=doc['name'],
+                            as_of=doc['as_of'], new_events=doc['new_events'], events=doc['events'],
+                            digest=doc['digest']))
+            progress("load", kept, len(files))
+
+        done = city.load_many(engine, actor, files, workers=workers, loaded=loaded)
     if json:
         emit_json({"loaded": done})
 

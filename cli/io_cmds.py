@@ -23,9 +23,10 @@ PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth show
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool = True):
+def progress_bar(enabled: bool = True, least: int = PROGRESS_FROM):
     """A ``(phase, done, total)`` callback drawing a progress bar on stderr, on a terminal only and for
-    large work only; a no-op otherwise (no spinners in pipes, docs/usage.md "Output and errors")."""
+    large work only (``least`` steps or more); a no-op otherwise (no spinners in pipes, docs/usage.md
+    "Output and errors")."""
     if not enabled or not is_terminal(err().file):
         yield lambda phase, done, total: None
         return
@@ -36,7 +37,7 @@ def progress_bar(enabled: bool = True):
                   console=err(), transient=True) as bar:
 
         def update(phase: str, done: int, total: int) -> None:
-            if total < PROGRESS_FROM:
+            if total < least:
                 return
             if phase not in tasks:
                 from workflow.i18n import t

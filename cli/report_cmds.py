@@ -207,8 +207,10 @@ def table_parts(sec: Section, heads: list[str], texts: list[list[str]], width: i
     spelled = [max([cell_len(w) for r in texts for w in r[i].split() if w.isascii()] + [0]) for i in everything]
     least = [f if keep else max(min(max(h, m), NARROW_TEXT), min(max(w, v), WORD_TEXT))
              for f, keep, h, m, w, v in zip(fixed, whole, head, longest, spelled, words, strict=True)]
-    natural = [f if keep else max(h, m, lw) for f, keep, h, m, lw in zip(fixed, whole, head, longest, least,
-                                                                          strict=True)]
+    # a text column's natural width is its longest cell's, or its header's up to 8 cells (a longer
+    # header wraps, as the numbers' do)
+    natural = [f if keep else max(m, lw, min(h, 8)) for f, keep, m, lw, h in zip(fixed, whole, longest, least, head,
+                                                                                   strict=True)]
 
     def fits(columns: list[int]) -> bool:
         return sum(least[i] for i in columns) + frame(len(columns)) <= width

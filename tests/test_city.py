@@ -989,3 +989,43 @@ def test_a_county_on_either_engine_exports_a_bundle_the_city_loads(cli, tmp_path
     own = cli("report", "bulletin", "--period", year, "--as-of", res.json["as_of"], json=True).json["totals"]
     assert ranking["counties"][0]["figures"]["capital"]["CNY"] == \
         {m["currency"]: m["amount_minor"] for m in own["capital_in_place"]}.get("CNY", 0) == 120_000_000
+
+
+def test_a_load_of_many_bundles_on_a_terminal_shows_its_progress(cli, county, two_more):
+    """On a terminal, `city load` of several bundles draws a bar of the bundles kept of those given,
+    under the line each kept bundle prints; piped, it prints the lines alone (no bar)."""
+    import os
+    import pty
+    import select
+    import subprocess
+
+    from tests.conftest import pipeline_exe
+
+    _trust_all(cli, county, two_more)
+    files = [county["bundle"], *(c["bundle"] for c in two_more)]
+    env = {**os.environ, "PIPELINE_DB": cli.url_for(ADMIN), "PIPELINE_USER": ADMIN, "PIPELINE_LANG": "en",
+           "TERM": "xterm", "COLUMNS": "100"}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([pipeline_exe(), "city", "load", *files, "--workers", "1"], env=env,
+                            stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed: the command has ended
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert proc.wait(timeout=60) == 0, screen
+    os.close(master)
+    text = screen.decode("utf-8", "replace")
+    assert "bundles" in text and "3/3" in text, text
+    assert all(code in text for code in ("JX", "YX", "ZX")), text
+    piped = cli.admin("city", "load", *files)  # loaded already: each says it adds nothing, no bar
+    assert piped.code == 0 and "3/3" not in piped.err and "\x1b" not in piped.err, piped.err
+    assert len(piped.err.splitlines()) == 3, piped.err

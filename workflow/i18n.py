@@ -839,6 +839,7 @@ LABELS.update({"pass": ("pass", "通过"), "fail": ("fail", "不通过")})
 LABELS.update({
     "phase_check": ("check", "检查"), "phase_register": ("register", "登记"), "phase_apply": ("apply", "执行"),
     "phase_checkpoint": ("checkpoint", "生成校验点"), "phase_verify": ("verify", "校验"),
+    "phase_load": ("bundles", "数据包"),
 })
 
 
