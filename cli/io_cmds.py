@@ -10,43 +10,12 @@ from pathlib import Path
 
 import typer
 
-from cli.context import STATE, emit_json, err, is_terminal, say
+from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, LateFlag, LateReason, late_entry
+from cli.render import PROGRESS_FROM, progress_bar
 from workflow.catalogue import Message
 from workflow.clock import parse_date
 from workflow.errors import BadInput
-
-PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
-
-
-# --- progress ------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def progress_bar(enabled: bool = True, least: int = PROGRESS_FROM):
-    """A ``(phase, done, total)`` callback drawing a progress bar on stderr, on a terminal only and for
-    large work only (``least`` steps or more); a no-op otherwise (no spinners in pipes, docs/usage.md
-    "Output and errors")."""
-    if not enabled or not is_terminal(err().file):
-        yield lambda phase, done, total: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
-    tasks: dict[str, TaskID] = {}
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err(), transient=True) as bar:
-
-        def update(phase: str, done: int, total: int) -> None:
-            if total < least:
-                return
-            if phase not in tasks:
-                from workflow.i18n import t
-
-                tasks[phase] = bar.add_task(t(f"phase_{phase}", STATE.lang), total=total)
-            bar.update(tasks[phase], completed=done, total=total)
-
-        yield update
-
 
 # --- import ----------------------------------------------------------------------------------------
 
