@@ -233,7 +233,7 @@ def city_load(
     stops the load: the bundles before it are kept, it and the ones after it are not.
 
     Exits 2 for a malformed file, 6 for a key the city does not trust, 7 when a check fails."""
-    from cli.render import progress_bar
+    from cli.context import progress_bar
     from workflow import city
 
     engine = STATE.engine()

@@ -5,6 +5,7 @@ Nothing here imports SQLAlchemy at module level: ``pipeline --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -250,3 +251,33 @@ def say(message: object, style: str | None = None, *, multiline: bool = False) -
 
     err().print(visible(text(message, STATE.lang), multiline=multiline), style=style)
 
+
+# --- progress ------------------------------------------------------------------------------------
+
+PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool = True, least: int = PROGRESS_FROM):
+    """A ``(phase, done, total)`` callback drawing a progress bar on stderr, on a terminal only and for
+    large work only (``least`` steps or more); a no-op otherwise (no spinners in pipes, docs/usage.md
+    "Output and errors").  Rich's progress and the labels are imported only when a bar is drawn."""
+    if not enabled or not is_terminal(err().file):
+        yield lambda phase, done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, TaskID] = {}
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err(), transient=True) as bar:
+
+        def update(phase: str, done: int, total: int) -> None:
+            if total < least:
+                return
+            if phase not in tasks:
+                from workflow.i18n import t
+
+                tasks[phase] = bar.add_task(t(f"phase_{phase}", STATE.lang), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield update

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import typer
 
-from cli.context import STATE, emit_json, say
+from cli.context import PROGRESS_FROM, STATE, emit_json, progress_bar, say
 from cli.options import JsonFlag, LateFlag, LateReason, late_entry
-from cli.render import PROGRESS_FROM, progress_bar
 from workflow.catalogue import Message
 from workflow.clock import parse_date
 from workflow.errors import BadInput

@@ -5,10 +5,9 @@ On a terminal: boxes and colour; piped: plain aligned text (no box drawing, no c
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 
-from cli.context import STATE, err, is_terminal, out
+from cli.context import is_terminal, out
 from workflow.amounts import compact_money, format_money
 from workflow.i18n import is_zh, t
 from workflow.text import visible
@@ -362,32 +361,3 @@ def project_records(view: dict, lang: str) -> None:
             print_rows([t(c, lang) for c in cols], rows, title=t(title, lang))
         else:
             out().print(t("none_recorded", lang).format(title=t(title, lang)))
-
-
-# --- progress ------------------------------------------------------------------------------------
-
-PROGRESS_FROM = 2000  # rows (or writes) from which a progress bar is worth showing
-
-
-@contextlib.contextmanager
-def progress_bar(enabled: bool = True, least: int = PROGRESS_FROM):
-    """A ``(phase, done, total)`` callback drawing a progress bar on stderr, on a terminal only and for
-    large work only (``least`` steps or more); a no-op otherwise (no spinners in pipes, docs/usage.md
-    "Output and errors")."""
-    if not enabled or not is_terminal(err().file):
-        yield lambda phase, done, total: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
-    tasks: dict[str, TaskID] = {}
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err(), transient=True) as bar:
-
-        def update(phase: str, done: int, total: int) -> None:
-            if total < least:
-                return
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(t(f"phase_{phase}", STATE.lang), total=total)
-            bar.update(tasks[phase], completed=done, total=total)
-
-        yield update
