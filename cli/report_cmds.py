@@ -152,8 +152,8 @@ def whole_columns(sec: Section) -> list[bool]:
     cell's own, :func:`cli.sections._cell`), which a table never wraps."""
     out = []
     for i, (_, kind) in enumerate(sec.columns):
-        kinds = {_cell(r[i], kind)[1] for r in sec.rows if _cell(r[i], kind)[0] not in (None, "")}
-        out.append(kind in WHOLE_KINDS or bool(kinds) and kinds <= set(WHOLE_KINDS))
+        kinds = {own for value, own in (_cell(r[i], kind) for r in sec.rows) if value not in (None, "")}
+        out.append(kind in WHOLE_KINDS or (bool(kinds) and kinds <= set(WHOLE_KINDS)))
     return out
 
 
@@ -241,8 +241,8 @@ def table_parts(sec: Section, heads: list[str], texts: list[list[str]], width: i
         groups[-1].append(i)
     # as many tables, the columns shared out evenly: a table closes once the next column would take
     # it further past its share of the width still to place than short of it
-    def wide(columns: list[int]) -> int:
-        return sum(least[i] + 3 for i in columns)
+    def wide(columns: list[int]) -> int:  # the columns' least widths with their borders and padding
+        return sum(least[i] for i in columns) + frame(len(columns)) - frame(0)
 
     even: list[list[int]] = [[]]
     left = wide(rest)
