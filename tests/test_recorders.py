@@ -70,3 +70,64 @@ def test_the_recorder_writes_what_the_plain_statements_write(any_service):
                 .order_by(FU.c.event_seq))])
     assert written[0] == written[1] and len(written[0]) == 3
     assert isinstance(written[0][0][2], date) and written[0][1][-1] is None  # effective_on; next_on
+
+
+def _image(rows: list[tuple]) -> bytes:
+    """An SQLite database image with an ``event`` table of a bundle's shape holding ``rows``."""
+    import sqlite3
+
+    from workflow.bundle import EVENT_COLUMNS
+
+    db = sqlite3.connect(":memory:")
+    db.execute(f"CREATE TABLE event ({', '.join(EVENT_COLUMNS)})")
+    db.executemany(f"INSERT INTO event VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", rows)
+    db.commit()
+    try:
+        return db.serialize()
+    finally:
+        db.close()
+
+
+def test_rows_copied_from_an_image_are_the_rows_the_plain_path_writes(any_cli):
+    """A bundle's events copied from its file's image (``insert_from_image``: on SQLite one INSERT …
+    SELECT turning the hashed text forms of dates and times into the stored ones by SQL) read back as
+    the plain path's rows, typed in Python and inserted through SQLAlchemy's binds: times at midnight,
+    at the last microsecond and on a leap day, NULLs, quotes, markup and Chinese; the first ``after``
+    left out, the constant columns filled."""
+    from workflow.bundle import EVENT_COLUMNS, typed_rows
+    from workflow.db import make_engine
+    from workflow.tables import city_event as CE
+
+    rows = [(k, 10 + k % 3, f"P-{k:04d}", k, "transition" if k % 2 else "followup",
+             "sign" if k % 2 else None, "lead" if k % 2 else None, "signed" if k % 2 else None,
+             ("2024-02-29", "2026-01-01", "1999-12-31")[k % 3],
+             ("2024-02-29T00:00:00.000000Z", "2026-12-31T23:59:59.999999Z", "2025-06-01T08:30:05.000123Z")[k % 3],
+             "coord", None if k % 2 else "改'期\"<b>=1+1", '{"note":"跟进"}', "0" * 64, f"{k:064x}")
+            for k in range(1, 8)]
+    image = _image(rows)
+    read = [CE.c[c] for c in ("county", *EVENT_COLUMNS)]
+    copied = []
+    engine = make_engine(any_cli.url_for(None))  # the database's owner: the city's tables
+    with engine.begin() as conn:
+        for county, ours in (("PLAIN", Recorder()), ("ENGINE", recorder(conn))):
+            done = ours.insert_from_image(conn, CE, image, "event", EVENT_COLUMNS,
+                                          lambda r: typed_rows(CE, r, EVENT_COLUMNS), order="id", after=2,
+                                          const={"county": county})
+            assert done == 5
+            copied.append([tuple(r)[1:] for r in conn.execute(select(*read).where(CE.c.county == county)
+                                                              .order_by(CE.c.id))])
+        if conn.dialect.name == "sqlite":
+            raw = conn.connection.dbapi_connection
+            # the same stored text, not only the same values read back (SQL compares the text)
+            stored = [raw.execute("SELECT * FROM city_event WHERE county = ? ORDER BY id", (c,)).fetchall()
+                      for c in ("PLAIN", "ENGINE")]
+            assert [r[1:] for r in stored[0]] == [r[1:] for r in stored[1]]
+            assert stored[1][1][10] == "2026-12-31 23:59:59.999999"
+            # the fast path was taken, and the image's memory given back: an empty database in its place
+            assert raw.execute("SELECT name FROM pipeline_image.sqlite_master").fetchall() == [("empty",)]
+        conn.rollback()
+    engine.dispose()
+    assert copied[0] == copied[1] and [r[0] for r in copied[0]] == [3, 4, 5, 6, 7]
+    first = copied[0][0]
+    assert isinstance(first[8], date) and first[9].tzinfo is not None and first[9].microsecond == 0
+    assert copied[0][1][9].microsecond == 999999 and copied[0][1][11] == "改'期\"<b>=1+1"

@@ -41,6 +41,7 @@ from workflow.db import SCHEMA_HEAD, make_engine
 from workflow.encoding import canonical, event_bytes, format_utc
 from workflow.errors import BadInput, IntegrityFailure
 from workflow.history_db import COPIED_TABLES
+from workflow.recorders import recorder
 from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
 from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
@@ -100,6 +101,8 @@ class Bundle:
     ledger: list[tuple] = field(default_factory=list)  # LEDGER_COLUMNS, by seq
     directory: list[tuple[str, str]] = field(default_factory=list)
     sha256: str = ""  # of the file's bytes the content was read from ("" for a bundle built in memory)
+    image: bytes | None = None  # those very bytes (None for a bundle built in memory)
+    stored: int = 0  # the events in ``image``
 
     @property
     def county(self) -> str:
@@ -221,52 +224,34 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
 # --- reading -----------------------------------------------------------------------------------------
 
 
-def read(path: str | Path) -> Bundle:
-    """A bundle from its file; BadInput (exit 2) for anything that is not a well-formed bundle."""
-    db, sha = _deserialized(path)
+def read(path: str | Path, *, events: bool = True) -> Bundle:
+    """A bundle from its file; BadInput (exit 2) for anything that is not a well-formed bundle.  The
+    content is parsed from the very bytes hashed (``sha256``), kept as ``image``.  Without ``events``
+    the events are left in ``image`` (``stored`` of them), not read as rows: for storing a bundle
+    already checked (:func:`insert_events`) without holding every event as a row (memory)."""
+    db, sha, data = _deserialized(path)
     try:
-        return _contents(db, path, sha, events=True)
+        b = _contents(db, path, sha, events=events)
+        b.stored = len(b.events) if events else int(db.execute("SELECT count(*) FROM event").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise BadInput("not_county_bundle", path=path, exc=exc) from None
     finally:
         db.close()
+    b.image = data
+    return b
 
 
-class opened:
-    """A bundle read from its file, its events left in the file's copy in memory to be read a chunk at
-    a time (:meth:`chunks`, ``count``): for storing a bundle already checked without holding every
-    event as a row (memory).  A context manager yielding itself; ``bundle`` is the :class:`Bundle`
-    without its events.  The events come from the very bytes hashed, as with :func:`read`."""
-
-    def __init__(self, path: str | Path):
-        self.path = path
-        self.db: Any = None
-        self.bundle: Bundle | None = None
-        self.count = 0
-
-    def __enter__(self) -> opened:
-        self.db, sha = _deserialized(self.path)
-        try:
-            self.bundle = _contents(self.db, self.path, sha, events=False)
-            self.count = int(self.db.execute("SELECT count(*) FROM event").fetchone()[0])
-        except sqlite3.Error as exc:
-            self.__exit__()
-            raise BadInput("not_county_bundle", path=self.path, exc=exc) from None
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-    def chunks(self, size: int, *, after: int = 0) -> Iterator[list[tuple]]:
-        """The events (``EVENT_COLUMNS``), by id, ``size`` at a time; ``after``: leaving out the first
-        ``after`` of them (those a city already holds)."""
-        cursor = self.db.execute(f"SELECT {_QUOTED_EVENT_COLUMNS} FROM event ORDER BY id LIMIT -1 OFFSET ?",
-                                 (after,))
-        while rows := cursor.fetchmany(size):
-            yield rows
+def insert_events(conn: Any, table: Any, image: bytes, columns: tuple[str, ...], *, after: int = 0,
+                  const: dict[str, Any] | None = None) -> int:
+    """Insert into ``table`` the events of a bundle's file ``image`` (a :class:`Bundle`'s, its bytes as
+    hashed and checked), by id, leaving out the first ``after``: their ``columns`` (``EVENT_COLUMNS``
+    named as in ``table``), with ``const``'s values in the columns it names; returns how many.  The
+    engine's recorder's way (:meth:`workflow.recorders.Recorder.insert_from_image`): on SQLite, one
+    ``INSERT … SELECT`` from the image attached; elsewhere a chunk of rows at a time, typed by
+    :func:`typed_rows`."""
+    return recorder(conn).insert_from_image(conn, table, image, "event", columns,
+                                            lambda rows: typed_rows(table, rows, columns),
+                                            order="id", after=after, const=const)
 
 
 _QUOTED_EVENT_COLUMNS = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
@@ -282,9 +267,9 @@ def _bundle_file(path: str | Path) -> Path:
     return p
 
 
-def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str]:
-    """The bundle file's bytes as an SQLite database in memory, and their SHA-256: the content is
-    parsed from the very bytes hashed, never from a second read of the file."""
+def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str, bytes]:
+    """The bundle file's bytes as an SQLite database in memory, their SHA-256, and the bytes: the
+    content is parsed from the very bytes hashed, never from a second read of the file."""
     p = _bundle_file(path)
     try:
         data = p.read_bytes()
@@ -299,7 +284,7 @@ def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str]:
     except sqlite3.Error as exc:
         db.close()
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
-    return db, sha
+    return db, sha, data
 
 
 def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: bool) -> Bundle:
@@ -540,18 +525,23 @@ def _parsed(parse: Any, values: tuple) -> list:
 
 def typed_events(table: Any, events: list[tuple], keys: tuple[str, ...]) -> list[tuple]:
     """The bundle's event rows (``EVENT_COLUMNS``) as tuples of the columns ``keys`` of ``table``, its
-    dates and times as Python values (:func:`_typed_row`, a column at a time: for
-    :func:`workflow.store.insert_many` with ``keys``)."""
+    dates and times as Python values (:func:`typed_rows`: for :func:`workflow.store.insert_many` with
+    ``keys``)."""
     if not events:
         return []
     columns = list(zip(*events, strict=True))
+    return typed_rows(table, list(zip(*(columns[EVENT_COLUMNS.index(k)] for k in keys), strict=True)), keys)
+
+
+def typed_rows(table: Any, rows: Sequence[tuple], columns: tuple[str, ...]) -> list[tuple]:
+    """Rows of ``columns`` of ``table`` in the bundle's text forms with their dates and times as Python
+    values (:func:`_typed_row`, a column at a time)."""
+    if not rows:
+        return []
     parsers = dict(_converters(table))
-    picked = []
-    for k in keys:
-        column = columns[EVENT_COLUMNS.index(k)]
-        parse = parsers.get(k)
-        picked.append(column if parse is None else _parsed(parse, column))
-    return list(zip(*picked, strict=True))
+    values = [column if (parse := parsers.get(k)) is None else _parsed(parse, column)
+              for k, column in zip(columns, zip(*rows, strict=True), strict=True)]
+    return list(zip(*values, strict=True))
 
 
 def scratch_engine(path: str | Path) -> Any:
@@ -749,7 +739,7 @@ class checked:
                     except StatementError as exc:  # a row a county's table cannot hold (a missing or repeated key)
                         why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
                         raise _refuse(b, f"the directory's {name} rows are not a county's: {why}") from None
-            self._fill(conn, projects, derived, b.events)
+            self._fill(conn, projects, derived, b.events, 0)
             for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
         return len(projects)
@@ -788,17 +778,23 @@ class checked:
                     table = metadata.tables[name]
                     conn.execute(table.delete().where(table.c.project_id.in_(chunk)))
                 conn.execute(P.delete().where(P.c.id.in_(chunk)))
-            self._fill(conn, projects, derived, new)
+            self._fill(conn, projects, derived, new, held)
         return len(projects)
 
-    def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]], events: list[tuple]) -> None:
-        """Insert replayed projects and their side-table rows, ``events`` and the bundle's ledger."""
+    def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]], events: list[tuple],
+              after: int) -> None:
+        """Insert replayed projects and their side-table rows, ``events`` (the bundle's after its first
+        ``after``) and the bundle's ledger.  The events of a bundle read from its file are copied from
+        the file's image (:func:`insert_events`), the same rows as ``events``."""
         if projects:
             insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
         for name, values in derived.items():
             insert_many(conn, metadata.tables[name], values)
-        for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory)
-            insert_many(conn, E, typed_events(E, events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
+        if self.b.image is not None:
+            insert_events(conn, E, self.b.image, _SCRATCH_EVENT, after=after)
+        else:
+            for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory)
+                insert_many(conn, E, typed_events(E, events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
         insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in self.b.ledger])
 
     def _replay(self, roles: dict[str, str], only: set[int] | None,

@@ -24,7 +24,7 @@ import os
 import signal
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,7 +43,6 @@ from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.recorders import recorder
 from workflow.reports import growth_rate, rank_in_order
 from workflow.reports.state import FactsByDate, snapshots
-from workflow.store import insert_many
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
 from workflow.tables import city_figure as CF
@@ -59,8 +58,6 @@ TRUST_ADDED = "city_trust_added"
 LOADED = "city_loaded"
 RANK_BY = ("signed", "capital", "investment", "key")
 CURRENCIES = ("CNY", "USD")
-_STORE_CHUNK = 2000  # events converted and inserted at a time (memory)
-_CITY_EVENT = ("county", *EVENT_COLUMNS)  # the columns of ``city_event`` a bundle's event fills
 
 
 # --- trust -------------------------------------------------------------------------------------------
@@ -311,13 +308,10 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
     copy = io.BytesIO()
     done = _figured(b, actor, base, since, copy, (digest, held) if digest else None)
     assert done is not None  # refused, not left: there is no one else to leave it to
-    new = b.events[held:]
-    chunks = (new[k:k + _STORE_CHUNK] for k in range(0, len(new), _STORE_CHUNK))
-
     def unchanged(conn: Any) -> bool:  # no other load of this county came in between
         return (_check_prefix(conn, b) if held else _held_events(conn, b.county)) == held
 
-    return _store(engine, actor, path, b, held, since, done, copy.getvalue(), chunks, len(b.events), unchanged)
+    return _store(engine, actor, path, b, held, since, done, copy.getvalue(), unchanged)
 
 
 @dataclass
@@ -414,22 +408,20 @@ def _project_rows(scratch: Engine) -> list[dict]:
 
 
 def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None, done: _Figured,
-           replica: bytes, new: Iterable[list[tuple]], events: int, unchanged: Callable[[Any], bool]) -> dict:
-    """Keep a checked bundle in one transaction: its new events (``new``, the bundle's events after
-    the ``held`` ones, a chunk at a time; ``events`` in all), projects, changed months, head and
-    replayed copy (``replica``, compressed), if ``unchanged(conn)``: the city still holds of the county
-    what the checks were made against (else refused: another load of it came in between).  Loads
-    take turns from that check on (the ledger's lock: the write transaction on SQLite)."""
-    added = 0
-    figures, projects = done.figures, done.projects
+           replica: bytes, unchanged: Callable[[Any], bool]) -> dict:
+    """Keep a checked bundle in one transaction: its new events (the bundle's events after the ``held``
+    ones, copied from its file's image: :func:`workflow.bundle.insert_events`), projects, changed
+    months, head and replayed copy (``replica``, compressed), if ``unchanged(conn)``: the city still
+    holds of the county what the checks were made against (else refused: another load of it came in
+    between).  Loads take turns from that check on (the ledger's lock: the write transaction on
+    SQLite)."""
+    figures, projects, events = done.figures, done.projects, b.stored
     with engine.begin() as conn:
         recorder(conn).serialize(conn, ledger.LEDGER_LOCK)
         if not unchanged(conn):
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        for chunk in new:  # the engine's recorder's fast path, a chunk at a time
-            rows = bundle.typed_events(CE, chunk, EVENT_COLUMNS)
-            insert_many(conn, CE, [(b.county, *r) for r in rows], keys=_CITY_EVENT)
-            added += len(chunk)
+        assert b.image is not None  # read from its file
+        added = bundle.insert_events(conn, CE, b.image, EVENT_COLUMNS, after=held, const={"county": b.county})
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
             conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
@@ -592,29 +584,26 @@ def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
 
 
 def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict | None:
-    with bundle.opened(path) as src:  # its events read a chunk at a time as they are stored (memory)
-        b = src.bundle
-        assert b is not None
-        if b.sha256 != p.sha256 or b.county != p.county:
-            raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
-        with open(p.replica_file, "rb") as f:
-            content = f.read()
-        os.unlink(p.replica_file)
-        if hashlib.sha256(content).hexdigest() != p.done.replica_sha256:  # the load's own folder, changed meanwhile
-            raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county,
-                                   path=p.replica_file)
+    b = bundle.read(path, events=False)  # its events left in the file's image, copied from it as stored (memory)
+    if b.sha256 != p.sha256 or b.county != p.county:
+        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
+    with open(p.replica_file, "rb") as f:
+        content = f.read()
+    os.unlink(p.replica_file)
+    if hashlib.sha256(content).hexdigest() != p.done.replica_sha256:  # the load's own folder, changed meanwhile
+        raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county,
+                               path=p.replica_file)
 
-        def unchanged(conn: Any) -> bool:
-            return _newest_load(conn, b.county)[0] == p.entry
+    def unchanged(conn: Any) -> bool:
+        return _newest_load(conn, b.county)[0] == p.entry
 
-        with engine.connect() as conn:
-            _check_trust(conn, b)
-            if not unchanged(conn):
-                raise IntegrityFailure("county_another_bundle_of", county=b.county)
-            if p.entry and not _heads_hold(conn, b.county, p.at_head):
-                return None
-        return _store(engine, actor, path, b, p.held, p.since, p.done, content,
-                      src.chunks(_STORE_CHUNK, after=p.held), src.count, unchanged)
+    with engine.connect() as conn:
+        _check_trust(conn, b)
+        if not unchanged(conn):
+            raise IntegrityFailure("county_another_bundle_of", county=b.county)
+        if p.entry and not _heads_hold(conn, b.county, p.at_head):
+            return None
+    return _store(engine, actor, path, b, p.held, p.since, p.done, content, unchanged)
 
 
 def _held_events(conn: Any, county: str) -> int:

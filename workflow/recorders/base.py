@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -15,6 +16,7 @@ LOCK = select(P).where(P.c.code == bindparam("b_code"))
 # The project row and the write gate (``workflow.gate``) in one statement (SQLite's read-ahead).
 LOCK_GATED = select(P, *GATE_COLUMNS).where(P.c.code == bindparam("b_code"))
 INSERT_CHUNK = 20_000  # rows per executemany
+IMAGE_CHUNK = 2_000  # rows of a database image read, converted and inserted at a time (memory)
 
 _SAVES: dict[tuple[str, ...], Any] = {}
 
@@ -62,6 +64,32 @@ class Recorder:
         for start in range(0, len(rows), INSERT_CHUNK):
             conn.execute(insert(table), rows[start:start + INSERT_CHUNK])
 
+    def insert_from_image(self, conn: Connection, table: Table, image: bytes, source: str, columns: tuple[str, ...],
+                          typed: Callable[[list[tuple]], Sequence[tuple]], *, order: str, after: int = 0,
+                          const: dict[str, Any] | None = None) -> int:
+        """Insert into ``table`` the rows of table ``source`` of the SQLite database ``image`` (a file's
+        bytes), by ``order``, leaving out the first ``after``: their ``columns`` (named as in ``table``),
+        with the values ``const`` in the columns it names; returns how many.  The image holds its dates
+        and times in the text forms history hashes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``,
+        docs/audit.md); ``typed`` turns a list of its rows (``columns``) into the Python values of
+        ``table``'s columns.  This default: the image opened in memory, its rows read, typed and
+        inserted (:meth:`insert`) a chunk at a time."""
+        keys = (*(const or {}), *columns)
+        fixed = tuple((const or {}).values())
+        db = sqlite3.connect(":memory:")
+        try:
+            db.deserialize(image)
+            cursor = db.execute(f"SELECT {sql_names(columns)} FROM {sql_name(source)} ORDER BY {sql_name(order)} "
+                                "LIMIT -1 OFFSET ?", (after,))
+            done = 0
+            while rows := cursor.fetchmany(IMAGE_CHUNK):
+                values = typed(rows)
+                self.insert(conn, table, [(*fixed, *r) for r in values] if fixed else values, keys)
+                done += len(rows)
+        finally:
+            db.close()
+        return done
+
     def save(self, conn: Connection, keys: tuple[str, ...], saves: Sequence[dict]) -> int | None:
         """Save the changed columns ``keys`` of projects on their old versions (the compare-and-set):
         the rows updated, or None when the driver cannot count the rows of a many-row update."""
@@ -69,3 +97,12 @@ class Recorder:
         if len(saves) > 1 and not conn.dialect.supports_sane_multi_rowcount:
             return None
         return int(done)
+
+
+def sql_name(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_names(names: Sequence[str]) -> str:
+    return ", ".join(map(sql_name, names))

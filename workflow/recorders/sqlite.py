@@ -4,24 +4,34 @@ row lock and no writers need serialising.  That also lets a single write read it
 together with the write gate, before the role check (one statement instead of two): SQLite has no
 privileges, so reading the row first changes nothing but a round trip.
 
-Its one fast path: :meth:`SQLiteRecorder.insert` (the rows of an import or a demo) runs the table's
-Core INSERT compiled once, converting each distinct value of a column once through SQLAlchemy's own
-bind processor of that column (dates, times and booleans repeat; converting every parameter of every
-row costs more than SQLite's insert).  What it buys is measured in ``docs/performance.md``;
-``tests/test_recorders.py`` shows it writes what the plain statement writes.
+Its two fast paths:
+
+- :meth:`SQLiteRecorder.insert` (the rows of an import or a demo) runs the table's Core INSERT
+  compiled once, converting each distinct value of a column once through SQLAlchemy's own bind
+  processor of that column (dates, times and booleans repeat; converting every parameter of every
+  row costs more than SQLite's insert);
+- :meth:`SQLiteRecorder.insert_from_image` (a county bundle's events, into the city and into the
+  scratch copy its checks replay) attaches the image to the connection and copies its rows with one
+  ``INSERT … SELECT``, the dates and times turned into SQLite's stored forms by SQL, with no row
+  passing through Python.
+
+What each buys is measured in ``docs/performance.md``; ``tests/test_recorders.py`` shows each writes
+what the plain statement writes.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Date, DateTime, Table, insert
 from sqlalchemy.engine import Connection, RowMapping
 
-from workflow.recorders.base import INSERT_CHUNK, LOCK_GATED, Recorder
+from workflow.recorders.base import INSERT_CHUNK, LOCK_GATED, Recorder, sql_name, sql_names
 
 
 class SQLiteRecorder(Recorder):
@@ -50,6 +60,59 @@ class SQLiteRecorder(Recorder):
                     columns[i] = _converted(columns[i], process)
                 params = list(zip(*columns, strict=True))
             conn.exec_driver_sql(plan.sql, params)
+
+    def insert_from_image(self, conn: Connection, table: Table, image: bytes, source: str, columns: tuple[str, ...],
+                          typed: Callable[[list[tuple]], Sequence[tuple]], *, order: str, after: int = 0,
+                          const: dict[str, Any] | None = None) -> int:
+        forms = [f for c in columns if (f := _stored_form(conn.dialect, table, c)) is not None]
+        if len(forms) < len(columns):  # a column SQL cannot put in its stored form here: the plain path
+            return super().insert_from_image(conn, table, image, source, columns, typed, order=order, after=after,
+                                             const=const)
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
+        if not any(row[1] == _IMAGE for row in raw.execute("PRAGMA database_list")):
+            raw.execute(f"ATTACH DATABASE ':memory:' AS {_IMAGE}")
+        keys = (*(const or {}), *columns)
+        values = ", ".join(["?"] * len(const or {}) + forms)
+        sql = (f"INSERT INTO {sql_name(table.name)} ({sql_names(keys)}) SELECT {values} "
+               f"FROM {_IMAGE}.{sql_name(source)} ORDER BY {sql_name(order)} LIMIT -1 OFFSET ?")
+        raw.deserialize(image, name=_IMAGE)
+        try:
+            return int(raw.execute(sql, (*(const or {}).values(), after)).rowcount)
+        finally:
+            # the image's memory freed at once: an attached database cannot be detached before the
+            # transaction ends, so an empty one takes its place (and serves the next image)
+            raw.deserialize(_empty_image(), name=_IMAGE)
+
+
+_IMAGE = "pipeline_image"  # the schema name an image is attached under
+
+
+def _stored_form(dialect: Any, table: Table, column: str) -> str | None:
+    """The SQL turning ``column`` of an image (its text form, as history hashes it) into the form
+    SQLAlchemy stores for ``table``'s column on SQLite; None when there is no such SQL here.  A date's
+    forms are the same (``YYYY-MM-DD``); a time's hashed form ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` is stored
+    as ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC, as :class:`workflow.tables.UTCDateTime` binds it); a value
+    SQLAlchemy stores as it is needs no SQL."""
+    kind = table.c[column].type
+    impl = getattr(kind, "impl_instance", kind)  # a TypeDecorator's own type
+    name = sql_name(column)
+    if isinstance(impl, DateTime):
+        return f"substr({name}, 1, 10) || ' ' || substr({name}, 12, 15)"
+    if isinstance(impl, Date):
+        return name
+    return name if kind.dialect_impl(dialect).bind_processor(dialect) is None else None
+
+
+@cache
+def _empty_image() -> bytes:
+    """A database of one empty table (an image of nothing cannot be read in)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE TABLE empty (x)")
+        return db.serialize()
+    finally:
+        db.close()
 
 
 @dataclass(frozen=True)
