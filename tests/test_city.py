@@ -378,15 +378,47 @@ def test_a_county_loaded_meanwhile_is_not_kept_twice(cli, county):
 
 
 def test_a_bundle_read_without_its_events_keeps_them_in_its_image(county):
-    """The loading process stores a checked bundle's events from its file's image (``bundle.read``
-    with ``events=False``): the same bytes, head and count as reading it whole, no event as a row."""
+    """The loading process stores a checked bundle's events from its file's bytes (``bundle.read``
+    with ``events=False``): the same bytes, head and count as reading it whole, no event as a row.
+    Read whole, a bundle keeps its rows and its file's name, not its bytes (memory)."""
     from workflow import bundle
 
     whole = bundle.read(county["bundle"])
     head = bundle.read(county["bundle"], events=False)
     assert head.events == [] and head.stored == whole.stored == len(whole.events) > 7
-    assert head.image == whole.image == Path(county["bundle"]).read_bytes()
+    assert head.image == Path(county["bundle"]).read_bytes() and whole.image is None
+    assert head.path == whole.path == str(county["bundle"])
     assert (head.sha256, head.digest, head.ledger) == (whole.sha256, whole.digest, whole.ledger)
+
+
+@pytest.mark.parametrize("when", ["checks", "store"])
+def test_a_bundle_file_changed_while_it_is_loaded_is_refused(cli, county, monkeypatch, when):
+    """A load in one process copies the events from the file's bytes read again, for the checks'
+    scratch copy and for the city: bytes whose SHA-256 is not the one read and checked first (the
+    file changed meanwhile) are refused, exit 7, and nothing is kept."""
+    from workflow import bundle, city
+    from workflow.db import make_engine
+    from workflow.errors import IntegrityFailure
+
+    _trust(cli, county)
+    real = bundle.insert_events
+
+    def changed_first(conn, table, b, *args, **kw):
+        if (table.name == "city_event") == (when == "store"):
+            with open(county["bundle"], "ab") as f:
+                f.write(b"\0")
+        return real(conn, table, b, *args, **kw)
+
+    monkeypatch.setattr(bundle, "insert_events", changed_first)
+    engine = make_engine(cli.url_for(ADMIN))
+    try:
+        with pytest.raises(IntegrityFailure) as caught:
+            city.load(engine, ADMIN, county["bundle"])
+    finally:
+        engine.dispose()
+    assert caught.value.code == "cityload_file_changed" and "JX" in caught.value.message
+    assert caught.value.exit_code == 7
+    assert _kept(cli) == (0, 0, 0)
 
 
 def test_workers_must_be_a_positive_number(cli, county):

@@ -110,7 +110,7 @@ def test_rows_copied_from_an_image_are_the_rows_the_plain_path_writes(any_cli):
     engine = make_engine(any_cli.url_for(None))  # the database's owner: the city's tables
     with engine.begin() as conn:
         for county, ours in (("PLAIN", Recorder()), ("ENGINE", recorder(conn))):
-            done = ours.insert_from_image(conn, CE, image, "event", EVENT_COLUMNS,
+            done = ours.insert_from_image(conn, CE, lambda: image, "event", EVENT_COLUMNS,
                                           lambda r: typed_rows(CE, r, EVENT_COLUMNS), order="id", after=2,
                                           const={"county": county})
             assert done == 5

@@ -101,8 +101,9 @@ class Bundle:
     ledger: list[tuple] = field(default_factory=list)  # LEDGER_COLUMNS, by seq
     directory: list[tuple[str, str]] = field(default_factory=list)
     sha256: str = ""  # of the file's bytes the content was read from ("" for a bundle built in memory)
-    image: bytes | None = None  # those very bytes (None for a bundle built in memory)
-    stored: int = 0  # the events in ``image``
+    path: str | None = None  # the file (None for a bundle built in memory)
+    image: bytes | None = None  # the file's bytes, for a bundle read without its events (:func:`read`)
+    stored: int = 0  # the events in the file
 
     @property
     def county(self) -> str:
@@ -226,10 +227,12 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
 
 def read(path: str | Path, *, events: bool = True) -> Bundle:
     """A bundle from its file; BadInput (exit 2) for anything that is not a well-formed bundle.  The
-    content is parsed from the very bytes hashed (``sha256``), kept as ``image``.  Without ``events``
-    the events are left in ``image`` (``stored`` of them), not read as rows: for storing a bundle
+    content is parsed from the very bytes hashed (``sha256``).  Without ``events`` the events are
+    not read as rows (``stored`` of them) and the bytes are kept as ``image``: for storing a bundle
     already checked (:func:`insert_events`) without holding every event as a row (memory)."""
     db, sha, data = _deserialized(path)
+    if events:
+        del data  # one copy of the file in memory while its events are read as rows (memory)
     try:
         b = _contents(db, path, sha, events=events)
         b.stored = len(b.events) if events else int(db.execute("SELECT count(*) FROM event").fetchone()[0])
@@ -237,18 +240,31 @@ def read(path: str | Path, *, events: bool = True) -> Bundle:
         raise BadInput("not_county_bundle", path=path, exc=exc) from None
     finally:
         db.close()
-    b.image = data
+    b.path = str(path)
+    if not events:
+        b.image = data
     return b
 
 
-def insert_events(conn: Any, table: Any, image: bytes, columns: tuple[str, ...], *, after: int = 0,
+def insert_events(conn: Any, table: Any, b: Bundle, columns: tuple[str, ...], *, after: int = 0,
                   const: dict[str, Any] | None = None) -> int:
-    """Insert into ``table`` the events of a bundle's file ``image`` (a :class:`Bundle`'s, its bytes as
-    hashed and checked), by id, leaving out the first ``after``: their ``columns`` (``EVENT_COLUMNS``
-    named as in ``table``), with ``const``'s values in the columns it names; returns how many.  The
+    """Insert into ``table`` the events of bundle ``b`` as its file holds them, by id, leaving out the
+    first ``after``: their ``columns`` (``EVENT_COLUMNS`` named as in ``table``), with ``const``'s
+    values in the columns it names; returns how many.  The file's bytes are ``b``'s ``image`` (taken:
+    it is None afterwards), or are read again; either way they are copied only if their SHA-256 is
+    ``b``'s (else IntegrityFailure, exit 7: the file changed since it was read and checked).  The
     engine's recorder's way (:meth:`workflow.recorders.Recorder.insert_from_image`): on SQLite, one
-    ``INSERT … SELECT`` from the image attached; elsewhere a chunk of rows at a time, typed by
-    :func:`typed_rows`."""
+    ``INSERT … SELECT`` from the bytes attached as a database; elsewhere a chunk of rows at a time,
+    typed by :func:`typed_rows`."""
+
+    def image() -> bytes:  # handed over once, no reference kept: freed once read in (memory)
+        data, b.image = b.image, None
+        if data is None:
+            data = _bundle_file(b.path or "").read_bytes()
+        if hashlib.sha256(data).hexdigest() != b.sha256:
+            raise IntegrityFailure("cityload_file_changed", [{"county": b.county}], county=b.county, path=b.path)
+        return data
+
     return recorder(conn).insert_from_image(conn, table, image, "event", columns,
                                             lambda rows: typed_rows(table, rows, columns),
                                             order="id", after=after, const=const)
@@ -730,8 +746,10 @@ class checked:
             path.unlink()
         self.engine = scratch_engine(path)
         metadata.create_all(self.engine)
-        projects, derived = self._replay(roles, None, by_key)
         with self.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the events come before their projects
+            self._events(conn, b.events, 0)
+            projects, derived = self._replay(roles, None, by_key)
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
                     try:
@@ -739,7 +757,7 @@ class checked:
                     except StatementError as exc:  # a row a county's table cannot hold (a missing or repeated key)
                         why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
                         raise _refuse(b, f"the directory's {name} rows are not a county's: {why}") from None
-            self._fill(conn, projects, derived, b.events, 0)
+            self._fill(conn, projects, derived)
             for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
         return len(projects)
@@ -754,47 +772,47 @@ class checked:
         if held > len(b.events) or not _own_hashes_hold(b.events[:held]) or not base.restore(path):
             return None
         self.engine = scratch_engine(path)
-        try:
-            with self.engine.connect() as conn:
-                kept = conn.execute(select(E.c.id, E.c.project_id, E.c.hash).order_by(E.c.id)).all()
-        except Exception:  # not a scratch copy of this schema: rebuild
-            self._drop_engine()
-            return None
-        if [tuple(r) for r in kept] != [(e[0], e[1], e[14]) for e in b.events[:held]]:
+        if not _holds_first(self.engine, b.events[:held]):
             self._drop_engine()
             return None
         new = b.events[held:]
         changed = {e[1] for e in new}
-        projects, derived = self._replay(roles, changed, by_key) if changed else ([], {})
         ids = sorted(changed)
         with self.engine.begin() as conn:
             # the bundle's own set-up ledger replaces the copy's, for the checkpoint to check (the
             # caller found it as long as the held one; its entries' hashes are in the digest)
             conn.execute(L.delete())
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # rows of a project go, then come back
+            # rows of a project go, then come back; the new events come before their projects
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            self._events(conn, new, held)
+            projects, derived = self._replay(roles, changed, by_key) if changed else ([], {})
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]
                 for name in DERIVED_COLUMNS:
                     table = metadata.tables[name]
                     conn.execute(table.delete().where(table.c.project_id.in_(chunk)))
                 conn.execute(P.delete().where(P.c.id.in_(chunk)))
-            self._fill(conn, projects, derived, new, held)
+            self._fill(conn, projects, derived)
         return len(projects)
 
-    def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]], events: list[tuple],
-              after: int) -> None:
-        """Insert replayed projects and their side-table rows, ``events`` (the bundle's after its first
-        ``after``) and the bundle's ledger.  The events of a bundle read from its file are copied from
-        the file's image (:func:`insert_events`), the same rows as ``events``."""
+    def _events(self, conn: Any, events: list[tuple], after: int) -> None:
+        """Insert ``events``, the bundle's after its first ``after``.  A whole history read from its
+        file is copied from the file's bytes (:func:`insert_events`: the same rows, the same SHA-256),
+        before the replay: its rows and the bytes are then not in memory together (a county of 10 000
+        projects: some 45 MB of bytes, held twice while SQLite reads them in).  The new events of a
+        newer bundle (a month's: few) are inserted as rows."""
+        if self.b.path is not None and not after:
+            insert_events(conn, E, self.b, _SCRATCH_EVENT)
+            return
+        for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory)
+            insert_many(conn, E, typed_events(E, events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
+
+    def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]]) -> None:
+        """Insert replayed projects and their side-table rows, and the bundle's ledger."""
         if projects:
             insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
         for name, values in derived.items():
             insert_many(conn, metadata.tables[name], values)
-        if self.b.image is not None:
-            insert_events(conn, E, self.b.image, _SCRATCH_EVENT, after=after)
-        else:
-            for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory)
-                insert_many(conn, E, typed_events(E, events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
         insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in self.b.ledger])
 
     def _replay(self, roles: dict[str, str], only: set[int] | None,
@@ -845,6 +863,18 @@ def _one_code_a_project(b: Bundle) -> None:
             raise _bad_event(b, e[2], e[3], f"its project (id {e[1]}) is {code_of[e[1]]}")
         if id_of.setdefault(e[2], e[1]) != e[1]:
             raise _bad_event(b, e[2], e[3], f"project {e[2]} is id {id_of[e[2]]}, not {e[1]}")
+
+
+def _holds_first(engine: Any, events: list[tuple]) -> bool:
+    """Whether the events of the scratch copy on ``engine`` are ``events`` (by id: the same ids,
+    projects and hashes); False also for a file that is not a scratch copy of this schema.  The rows
+    read are let go on return (memory: a county of 10 000 projects holds some 150 000)."""
+    try:
+        with engine.connect() as conn:
+            kept = conn.execute(select(E.c.id, E.c.project_id, E.c.hash).order_by(E.c.id)).all()
+    except Exception:  # not a scratch copy of this schema: rebuild
+        return False
+    return len(kept) == len(events) and all(tuple(r) == (e[0], e[1], e[14]) for r, e in zip(kept, events, strict=True))
 
 
 def _own_hashes_hold(events: list[tuple]) -> bool:

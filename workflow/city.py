@@ -43,6 +43,7 @@ from workflow.periods import KINDS, Period, make_period, parse_span
 from workflow.recorders import recorder
 from workflow.reports import growth_rate, rank_in_order
 from workflow.reports.state import FactsByDate, snapshots
+from workflow.store import insert_many
 from workflow.tables import city_county as CC
 from workflow.tables import city_event as CE
 from workflow.tables import city_figure as CF
@@ -300,6 +301,7 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
     b = bundle.read(path)
     with engine.connect() as conn:
         require(conn, actor, ADMIN, "load county bundles")
+        entry = _newest_load(conn, b.county)[0]  # read first: a load of the county kept after it is seen
         _check_trust(conn, b)
         held = _check_prefix(conn, b)
         since = _refigure_from(conn, b, b.events[held:])
@@ -308,10 +310,15 @@ def _load(engine: Engine, actor: str, path: Any) -> dict:
     copy = io.BytesIO()
     done = _figured(b, actor, base, since, copy, (digest, held) if digest else None)
     assert done is not None  # refused, not left: there is no one else to leave it to
-    def unchanged(conn: Any) -> bool:  # no other load of this county came in between
-        return (_check_prefix(conn, b) if held else _held_events(conn, b.county)) == held
 
-    return _store(engine, actor, path, b, held, since, done, copy.getvalue(), unchanged)
+    def unchanged(conn: Any) -> bool:  # no other load of this county kept in between (each writes an entry)
+        return _newest_load(conn, b.county)[0] == entry
+
+    # a newer bundle's new events (a month's: few) are stored as rows, a whole history is copied from the
+    # file; let go before storing (memory): the rows of every event, the held copy
+    new = b.events[held:] if held else None
+    b.events, base = [], None
+    return _store(engine, actor, path, b, held, since, done, copy.getvalue(), unchanged, new)
 
 
 @dataclass
@@ -408,20 +415,24 @@ def _project_rows(scratch: Engine) -> list[dict]:
 
 
 def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date | None, done: _Figured,
-           replica: bytes, unchanged: Callable[[Any], bool]) -> dict:
+           replica: bytes, unchanged: Callable[[Any], bool], new: list[tuple] | None = None) -> dict:
     """Keep a checked bundle in one transaction: its new events (the bundle's events after the ``held``
-    ones, copied from its file's image: :func:`workflow.bundle.insert_events`), projects, changed
-    months, head and replayed copy (``replica``, compressed), if ``unchanged(conn)``: the city still
-    holds of the county what the checks were made against (else refused: another load of it came in
-    between).  Loads take turns from that check on (the ledger's lock: the write transaction on
-    SQLite)."""
+    ones: ``new``, as rows, or else copied from its file: :func:`workflow.bundle.insert_events`),
+    projects, changed months, head and replayed copy (``replica``, compressed), if
+    ``unchanged(conn)``: the city still holds of the county what the checks were made against (else
+    refused: another load of it came in between).  Loads take turns from that check on (the ledger's
+    lock: the write transaction on SQLite)."""
     figures, projects, events = done.figures, done.projects, b.stored
     with engine.begin() as conn:
         recorder(conn).serialize(conn, ledger.LEDGER_LOCK)
         if not unchanged(conn):
             raise IntegrityFailure("county_another_bundle_of", county=b.county)
-        assert b.image is not None  # read from its file
-        added = bundle.insert_events(conn, CE, b.image, EVENT_COLUMNS, after=held, const={"county": b.county})
+        if new is None:
+            added = bundle.insert_events(conn, CE, b, EVENT_COLUMNS, after=held, const={"county": b.county})
+        else:
+            insert_many(conn, CE, [(b.county, *r) for r in bundle.typed_events(CE, new, EVENT_COLUMNS)],
+                        keys=("county", *EVENT_COLUMNS))
+            added = len(new)
         conn.execute(delete(CP).where(CP.c.county == b.county))
         if projects:
             conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
@@ -585,7 +596,7 @@ def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
 
 def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict | None:
     b = bundle.read(path, events=False)  # its events left in the file's image, copied from it as stored (memory)
-    if b.sha256 != p.sha256 or b.county != p.county:
+    if b.sha256 != p.sha256 or b.county != p.county:  # not the bytes the worker checked
         raise IntegrityFailure("cityload_file_changed", [{"county": p.county}], county=p.county, path=path)
     with open(p.replica_file, "rb") as f:
         content = f.read()

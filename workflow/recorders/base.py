@@ -64,12 +64,13 @@ class Recorder:
         for start in range(0, len(rows), INSERT_CHUNK):
             conn.execute(insert(table), rows[start:start + INSERT_CHUNK])
 
-    def insert_from_image(self, conn: Connection, table: Table, image: bytes, source: str, columns: tuple[str, ...],
-                          typed: Callable[[list[tuple]], Sequence[tuple]], *, order: str, after: int = 0,
-                          const: dict[str, Any] | None = None) -> int:
-        """Insert into ``table`` the rows of table ``source`` of the SQLite database ``image`` (a file's
-        bytes), by ``order``, leaving out the first ``after``: their ``columns`` (named as in ``table``),
-        with the values ``const`` in the columns it names; returns how many.  The image holds its dates
+    def insert_from_image(self, conn: Connection, table: Table, image: Callable[[], bytes], source: str,
+                          columns: tuple[str, ...], typed: Callable[[list[tuple]], Sequence[tuple]], *,
+                          order: str, after: int = 0, const: dict[str, Any] | None = None) -> int:
+        """Insert into ``table`` the rows of table ``source`` of the SQLite database ``image()`` gives (a
+        file's bytes; called once, the caller keeping no reference, so they are freed once read in),
+        by ``order``, leaving out the first ``after``: their ``columns`` (named as in ``table``), with
+        the values ``const`` in the columns it names; returns how many.  The image holds its dates
         and times in the text forms history hashes (``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``,
         docs/audit.md); ``typed`` turns a list of its rows (``columns``) into the Python values of
         ``table``'s columns.  This default: the image opened in memory, its rows read, typed and
@@ -78,7 +79,7 @@ class Recorder:
         fixed = tuple((const or {}).values())
         db = sqlite3.connect(":memory:")
         try:
-            db.deserialize(image)
+            db.deserialize(image())
             cursor = db.execute(f"SELECT {sql_names(columns)} FROM {sql_name(source)} ORDER BY {sql_name(order)} "
                                 "LIMIT -1 OFFSET ?", (after,))
             done = 0

@@ -61,9 +61,9 @@ class SQLiteRecorder(Recorder):
                 params = list(zip(*columns, strict=True))
             conn.exec_driver_sql(plan.sql, params)
 
-    def insert_from_image(self, conn: Connection, table: Table, image: bytes, source: str, columns: tuple[str, ...],
-                          typed: Callable[[list[tuple]], Sequence[tuple]], *, order: str, after: int = 0,
-                          const: dict[str, Any] | None = None) -> int:
+    def insert_from_image(self, conn: Connection, table: Table, image: Callable[[], bytes], source: str,
+                          columns: tuple[str, ...], typed: Callable[[list[tuple]], Sequence[tuple]], *,
+                          order: str, after: int = 0, const: dict[str, Any] | None = None) -> int:
         forms = [f for c in columns if (f := _stored_form(conn.dialect, table, c)) is not None]
         if len(forms) < len(columns):  # a column SQL cannot put in its stored form here: the plain path
             return super().insert_from_image(conn, table, image, source, columns, typed, order=order, after=after,
@@ -76,7 +76,7 @@ class SQLiteRecorder(Recorder):
         values = ", ".join(["?"] * len(const or {}) + forms)
         sql = (f"INSERT INTO {sql_name(table.name)} ({sql_names(keys)}) SELECT {values} "
                f"FROM {_IMAGE}.{sql_name(source)} ORDER BY {sql_name(order)} LIMIT -1 OFFSET ?")
-        raw.deserialize(image, name=_IMAGE)
+        raw.deserialize(image(), name=_IMAGE)
         try:
             return int(raw.execute(sql, (*(const or {}).values(), after)).rowcount)
         finally:
