@@ -464,11 +464,11 @@ def test_a_newer_bundle_without_the_citys_replayed_copy_is_replayed_whole(cli, m
 
 
 def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made, tmp_path):
-    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once the first of eight
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once the first of twelve
     bundles is kept, with two worker processes: exit 130, no traceback from the loading process or a
     worker, no temporary folder left, and the city holds a prefix of the bundles, each whole (its
     events, projects, replayed copy and ledger entry)."""
-    codes = [f"K{i}" for i in range(8)]
+    codes = [f"K{i:02d}" for i in range(12)]  # in the order the city lists them
     files = []
     for code in codes:
         files.append(_as_county(cli, made, code))
@@ -476,8 +476,11 @@ def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made
     scratch.mkdir()
     env = {**os.environ, "PIPELINE_DB": cli.url_for(ADMIN), "PIPELINE_USER": ADMIN, "PIPELINE_LANG": "en",
            "TMPDIR": str(scratch)}
+    # the load at the lowest priority: on a busy machine this test still wakes up and interrupts it
+    # before it is done (the whole load of small bundles takes a moment)
     proc = subprocess.Popen([pipeline_exe(), "city", "load", *files, "--workers", "2"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: os.nice(19))
     try:
         first = proc.stderr.readline()
         os.killpg(proc.pid, signal.SIGINT)
@@ -485,7 +488,7 @@ def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert "county K0" in first, first
+    assert "county K00" in first, first
     assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
     assert proc.returncode != 130 or err.rstrip().endswith("interrupted"), err  # said, once it was handled
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
