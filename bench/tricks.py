@@ -56,6 +56,14 @@ def report(runs: dict[str, list[tuple[float, float]]]) -> None:
               f"(median {cpus[len(cpus) // 2]:.3f})")
 
 
+def copied(template: Path, db: Path) -> Path:
+    """``db`` afresh: a copy of ``template``, with no file of an earlier run's beside it (its log)."""
+    for p in db.parent.glob(db.name + "*"):
+        p.unlink()
+    shutil.copy(template, db)
+    return db
+
+
 def bench_import(rounds: int, rows: int, work: Path) -> None:
     ledger = work / "ledger.csv"
     write_ledger(ledger, rows)
@@ -65,10 +73,7 @@ def bench_import(rounds: int, rows: int, work: Path) -> None:
     runs: dict[str, list[tuple[float, float]]] = {v: [] for v in ("as is", "plain inserts")}
     for _ in range(rounds):
         for variant, times in runs.items():
-            db = work / "run.db"
-            for p in work.glob("run.db*"):
-                p.unlink()
-            shutil.copy(template, db)
+            db = copied(template, work / "run.db")
             times.append(timed(command(variant, ["--db", str(db), "--as", "coord", "--lang", "en", "import",
                                                  str(ledger)]), env))
             print(f"  import {variant}: wall {times[-1][0]:.3f} s, CPU {times[-1][1]:.3f} s", file=sys.stderr)
@@ -109,10 +114,7 @@ def bench_city(rounds: int, counties: int, work: Path) -> None:
     runs: dict[str, list[tuple[float, float]]] = {v: [] for v in ("as is", "image rows through Python")}
     for _ in range(rounds):
         for variant, times in runs.items():
-            db = work / "city.db"
-            for p in work.glob("city.db*"):
-                p.unlink()
-            shutil.copy(template, db)
+            db = copied(template, work / "city.db")
             env = {"PYTHONPATH": str(ROOT), "PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench"}
             times.append(timed(command(variant, ["city", "load", "--workers", "2", *(b for b, _, _ in made)]), env))
     print(f"pipeline city load --workers 2, {counties} counties of 1,000 projects:")
