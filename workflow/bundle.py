@@ -42,6 +42,7 @@ from workflow.encoding import canonical, event_bytes, format_utc
 from workflow.errors import BadInput, IntegrityFailure
 from workflow.history_db import COPIED_TABLES
 from workflow.recorders import recorder
+from workflow.recorders.base import sql_names
 from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
 from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
@@ -270,7 +271,7 @@ def insert_events(conn: Any, table: Any, b: Bundle, columns: tuple[str, ...], *,
                                             order="id", after=after, const=const)
 
 
-_QUOTED_EVENT_COLUMNS = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+_QUOTED_EVENT_COLUMNS = sql_names(EVENT_COLUMNS)
 
 
 def _bundle_file(path: str | Path) -> Path:

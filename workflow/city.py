@@ -617,11 +617,6 @@ def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict |
     return _store(engine, actor, path, b, p.held, p.since, p.done, content, unchanged)
 
 
-def _held_events(conn: Any, county: str) -> int:
-    """The number of events the city holds for ``county`` (its head's count; 0 for a new county)."""
-    return int(conn.execute(select(CC.c.events).where(CC.c.code == county)).scalar() or 0)
-
-
 def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, tuple[str, bool]]:
     """The positions of the bundles a worker may check, each with its county's code and whether the city
     holds it:
