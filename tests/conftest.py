@@ -11,6 +11,8 @@ import contextlib
 import io
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -84,7 +86,7 @@ def cli(cli_engine, db_path, request) -> Cli:
     SQLite and on PostgreSQL in turn (``cli_engine``, see ``pytest_generate_tests`` below)."""
     if cli_engine == "postgres":
         return populate(PgCli(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_database")))
-    return populate(Cli(db_path))
+    return populated_copy(request.getfixturevalue("_sqlite_county"), db_path)
 
 
 @pytest.fixture
@@ -210,6 +212,28 @@ def populate(c: Cli) -> Cli:
     return c
 
 
+@pytest.fixture(scope="session")
+def _sqlite_county(tmp_path_factory) -> Path:
+    """The standard test county (``populate``) on SQLite, made once per test process: the ``cli`` and
+    ``any_cli`` fixtures start from a copy of its file (some 0.15 s a test saved).  Its write-ahead
+    log is folded into the file, so the one file is the whole database."""
+    path = tmp_path_factory.mktemp("county") / "pipeline.db"
+    populate(Cli(str(path)))
+    con = sqlite3.connect(path)
+    try:
+        busy, _, _ = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        con.close()
+    assert not busy, "the test county's database is still in use"
+    return path
+
+
+def populated_copy(template: Path, db_path: str) -> Cli:
+    """A ``Cli`` on a copy of the standard test county's SQLite file (``_sqlite_county``)."""
+    shutil.copyfile(template, db_path)
+    return Cli(db_path)
+
+
 def make_cli(kind: str, request, tmp_path) -> Cli:
     if kind == "postgres":
         cluster = request.getfixturevalue("pg_cluster")
@@ -226,6 +250,8 @@ def engine_kind(cli_engine) -> str:
 @pytest.fixture
 def any_cli(engine_kind, request, tmp_path) -> Cli:
     """The ``cli`` fixture's database, on each engine in turn."""
+    if engine_kind == "sqlite":
+        return populated_copy(request.getfixturevalue("_sqlite_county"), str(tmp_path / "pipeline.db"))
     return populate(make_cli(engine_kind, request, tmp_path))
 
 
