@@ -22,6 +22,13 @@ county, ``city report ranking`` over every county, and the load's peak memory.
   first load into an empty city against reading and hashing its bundle, its month's bundle (follow-ups
   on one open project in twenty: only those projects replayed) against that first load, and the two
   loads' peak memory; no goal, the figures docs/city.md's province sizes rest on.
+- steps: where one county's first load goes, in one process (median of three rounds, each step on
+  its own, against reading and hashing that county's bundle, median of three too): reading the file;
+  the checks (every project replayed into a scratch county, the checkpoint code over it); the
+  monthly figures; the compressed copy; the whole of a worker's part (``city.prepare``: the three
+  and the bundle read); the loading process's part (storing it into a city that trusts the county).
+  No goal of their own: the load's 0.35 of the floor on two cores allows the whole per county at
+  most 2 / 0.35 = 5.7 times the floor's time (docs/city.md, "Left to do").
 - memory: the peak of the timed load's memory together with its worker processes (``city load
   --workers``, 2 here): the largest sum of their proportional set sizes (PSS: a page shared by the
   forked workers and the main process is split among them), sampled every 50 ms; goal 200 MiB.  The
@@ -45,8 +52,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -274,6 +282,76 @@ def run(size: str, workdir: Path) -> list[dict]:
     r["met"] = ours <= RANKING_SECONDS if size == "full" else None
     rows.append(r)
     rows.extend(_deep(size, workdir, env_for))
+    rows.extend(_steps(bundles[0], empty))
+    return rows
+
+
+STEP_ROUNDS = 3
+
+
+def _steps(path: str, empty: Path) -> list[dict]:
+    """Where one county's first load goes: each step of it timed on its own in this process (median
+    of ``STEP_ROUNDS``), against reading and hashing the same bundle (``floor``, median too); no goal."""
+    import io
+    import statistics
+    import tempfile
+
+    from workflow import bundle, city
+    from workflow.db import make_engine
+
+    taken: dict[str, list[float]] = {}
+
+    @contextmanager
+    def timed(step: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        taken.setdefault(step, []).append(time.perf_counter() - t0)
+
+    floors = []
+    for _ in range(STEP_ROUNDS):
+        seconds, events, bad = floor([path])
+        if bad:
+            raise AssertionError(f"city bench: {bad} hashes of {path} differ")
+        floors.append(seconds)
+        with timed("read"):
+            b = bundle.read(path)
+        t0 = time.perf_counter()
+        with bundle.checked(b, actor="bench") as result:
+            taken.setdefault("checks", []).append(time.perf_counter() - t0)
+            with timed("figures"):
+                months = city.monthly_figures(result.engine, b.as_of)
+            with timed("copy"):
+                result.write_replica(io.BytesIO())
+        with tempfile.TemporaryDirectory(prefix="bench-city-steps-") as tmp:
+            with timed("worker"):
+                prepared = city.prepare(path, "bench", str(Path(tmp) / "replica"))
+            assert prepared is not None  # a first load: nothing to extend
+            db = Path(tmp) / "city.db"
+            shutil.copy(empty, db)
+            engine = make_engine(f"sqlite:///{db}")
+            try:
+                with timed("store"):
+                    city._store_prepared(engine, "bench", path, prepared)
+            finally:
+                engine.dispose()
+            if _held(db) != (1, events) or not months:
+                raise AssertionError(f"city bench: the steps' city holds {_held(db)}, not (1, {events})")
+    base = statistics.median(floors)
+    budget = WORKERS / RATE_GOAL  # the floor's time a county may take at the goal's rate, every worker busy
+    names = {"read": "reading the bundle (the file, its rows, their forms)",
+             "checks": "the checks (every project replayed into a scratch county, the checkpoint code over it)",
+             "figures": "the monthly figures (the reports' code, the state at the report month-ends)",
+             "copy": "the compressed copy of the scratch county",
+             "worker": "a worker's whole part (city.prepare: the four above)",
+             "store": "the loading process's part (storing the checked bundle)"}
+    rows = []
+    for step, text in names.items():
+        r = row(f"city load of one county, step: {text}, vs reading and hashing its bundle",
+                statistics.median(taken[step]) * 1000, base * 1000, "ms",
+                f"no goal (the whole load's {RATE_GOAL:g}× on {WORKERS} cores: worker + store ≤ {budget:.1f}×)",
+                limit=1e9, equal=True)
+        r.update(met=None, step=step)
+        rows.append(r)
     return rows
 
 

@@ -11,7 +11,7 @@ def test_city_benchmark_runs(tmp_path):
     from bench import __main__ as bench_main
 
     rows = bench_main.discover()["city"].run("tiny", tmp_path)
-    assert len(rows) == 8
+    assert len(rows) == 14
     for r in rows:
         assert r["ours"] > 0 and r["baseline"] > 0
         assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
@@ -26,4 +26,11 @@ def test_city_benchmark_runs(tmp_path):
     assert "40 projects" in rows[5]["benchmark"] and rows[5]["unit"] == "s"
     assert "month" in rows[6]["benchmark"] and rows[6]["baseline"] == rows[5]["ours"]
     assert rows[7]["unit"] == "MiB" and all(r["met"] is None for r in rows[5:])
-    assert [r.get("deep") for r in rows] == [None, None, None, "months", None, "first", "month", "memory"]
+    assert [r.get("deep") for r in rows] == [None, None, None, "months", None, "first", "month", "memory", *[None] * 6]
+    # where one county's first load goes: each step on its own against reading and hashing its bundle
+    steps = {r["step"]: r for r in rows[8:]}
+    assert list(steps) == ["read", "checks", "figures", "copy", "worker", "store"]
+    assert len({r["baseline"] for r in steps.values()}) == 1 and all(r["met"] is None for r in steps.values())
+    # a worker's whole part is the read, the checks, the figures and the copy (and the project rows)
+    parts = sum(steps[s]["ours"] for s in ("read", "checks", "figures", "copy"))
+    assert 0.5 * parts < steps["worker"]["ours"] < 2 * parts
