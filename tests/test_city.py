@@ -4,6 +4,7 @@ county figures equal the county's own bulletin."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -1060,3 +1061,80 @@ def test_a_load_of_many_bundles_on_a_terminal_shows_its_progress(cli, county, tw
     piped = cli.admin("city", "load", *files)  # loaded already: each says it adds nothing, no bar
     assert piped.code == 0 and "3/3" not in piped.err and "\x1b" not in piped.err, piped.err
     assert len(piped.err.splitlines()) == 3, piped.err
+
+
+# --- keys of small order: anyone could sign under them ---------------------------------------------------
+
+_P = 2**255 - 19
+_D = -121665 * pow(121666, -1, _P) % _P
+
+
+def _point(encoded: bytes) -> tuple[int, int]:
+    """The Ed25519 point an encoding names (RFC 8032, 5.1.3; y may be written past the field)."""
+    y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
+    sign = encoded[31] >> 7
+    y %= _P
+    xx = (y * y - 1) * pow(_D * y * y + 1, -1, _P) % _P
+    x = pow(xx, (_P + 3) // 8, _P)
+    if (x * x - xx) % _P:
+        x = x * pow(2, (_P - 1) // 4, _P) % _P
+    assert (x * x - xx) % _P == 0, "not on the curve"
+    if x & 1 != sign:
+        x = -x % _P
+    return x, y
+
+
+def _add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    (x1, y1), (x2, y2) = a, b
+    t = _D * x1 * x2 * y1 * y2 % _P
+    return ((x1 * y2 + x2 * y1) * pow(1 + t, -1, _P) % _P, (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P)
+
+
+def test_the_small_order_keys_are_the_points_of_small_order():
+    """Each listed encoding is a point whose eighth multiple is the identity (x 0, y 1), and a key
+    ``keys init`` makes is not one of them."""
+    from workflow.county import SMALL_ORDER_KEYS, parse_public_key
+
+    assert len(set(SMALL_ORDER_KEYS)) == 7
+    for encoded in SMALL_ORDER_KEYS:
+        p = _point(encoded)
+        q = p
+        for _ in range(3):  # 2P, 4P, 8P
+            q = _add(q, q)
+        assert q == (0, 1), encoded.hex()
+    generated = parse_public_key(_fresh_public_key())
+    assert generated[:31] + bytes([generated[31] & 0x7F]) not in SMALL_ORDER_KEYS
+    q = _point(generated)
+    for _ in range(3):
+        q = _add(q, q)
+    assert q != (0, 1)
+
+
+def _fresh_public_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                 serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def test_a_key_of_small_order_is_never_trusted_nor_taken_to_sign(cli):
+    """``city trust add`` refuses every small-order encoding (base64 or hex, the sign bit set or not)
+    with exit 2 in both languages, keeping nothing; and a signature forged without a private key (R
+    the identity, S 0) does not hold under such a key, whatever the document."""
+    from workflow.county import SMALL_ORDER_KEYS, signature_holds
+
+    for encoded in SMALL_ORDER_KEYS:
+        for raw in (encoded, encoded[:31] + bytes([encoded[31] | 0x80])):
+            for text in (base64.b64encode(raw).decode("ascii"), raw.hex()):
+                res = cli.admin("city", "trust", "add", "ZZ", "--key", text, "--reason", "x")
+                assert res.code == 2 and "small order" in res.err and "Traceback" not in res.err, (text, res.err)
+    res = cli.admin("city", "trust", "add", "ZZ", "--key", "A" * 43 + "=", "--reason", "x", lang="zh")
+    assert res.code == 2 and "小阶点" in res.err, res.err
+    assert cli.admin("city", "trust", "list", json=True).json == {"keys": []}
+    forged = base64.b64encode(bytes([1]) + bytes(31) + bytes(32)).decode("ascii")
+    for encoded in SMALL_ORDER_KEYS[:2]:  # the identity's and an order-4 point's: R + [k]A is R for some k
+        key = base64.b64encode(encoded).decode("ascii")
+        assert not any(signature_holds(f"document {i}".encode(), forged, key) for i in range(16))
+    cli.admin("city", "trust", "add", "ZZ", "--key", _fresh_public_key(), "--reason", "x", ok=True)

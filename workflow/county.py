@@ -87,8 +87,24 @@ def public_text(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+# The encodings of the points of small order on Ed25519 (the sign bit of x left out, the last byte's
+# top bit): 0 and 1, the two points of order 8, and p - 1, p and p + 1 written past the field.  A
+# signature of any document under such a key can be made without a private key (R the identity, S
+# 0), so none is ever taken as a county's key.  The list libsodium keeps (``ge25519_has_small_order``).
+SMALL_ORDER_KEYS = tuple(bytes.fromhex(h) for h in (
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+))
+
+
 def parse_public_key(text: str, what: str = "--key") -> bytes:
-    """A public key given as base64 (44 characters) or hex (64 digits): its 32 raw bytes."""
+    """A public key given as base64 (44 characters) or hex (64 digits): its 32 raw bytes.  A point of
+    small order (``SMALL_ORDER_KEYS``) is refused: anyone could sign in its name."""
     value = (text or "").strip()
     raw: bytes | None = None
     if len(value) == 64:
@@ -103,6 +119,8 @@ def parse_public_key(text: str, what: str = "--key") -> bytes:
             raw = None
     if raw is None or len(raw) != 32:
         raise BadInput("is_not_ed25519_public", what=what, text=text)
+    if raw[:31] + bytes([raw[31] & 0x7F]) in SMALL_ORDER_KEYS:
+        raise BadInput("ed25519_key_of_small", what=what, text=text)
     return raw
 
 
