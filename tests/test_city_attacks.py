@@ -233,6 +233,9 @@ MALFORMED = [
     ("as_of_after_tomorrow", "", lambda d: d.update(as_of=_days_ahead(2)), 2, "lies ahead (today is"),
     ("format_other", "", lambda d: d.update(format="pipeline-county-bundle/2"), 2, "signed document is malformed"),
     ("counts_text", "", lambda d: d.update(counts="many"), 2, "signed document is malformed"),
+    ("as_of_year_1", "", lambda d: d.update(as_of="0001-01-01"), 2, "signed document is malformed"),
+    ("county_code_empty", "", lambda d: d["county"].update(code=""), 2, "signed document is malformed"),
+    ("county_name_control", "", lambda d: d["county"].update(name="甲\x1b[31m县"), 2, "signed document is malformed"),
     # refused by the checks (exit 7), naming the county and the first bad event where there is one
     ("code_of_another_project", "UPDATE event SET project_code = 'P-0002' WHERE id = "
                                 "(SELECT max(id) FROM event WHERE project_code = 'P-0001');", None, 7,
@@ -279,6 +282,34 @@ def test_a_signed_bundle_that_is_not_what_it_says_is_refused_naming_its_first_ba
             assert "county JX" in res.err and "nothing was kept" in res.err, (name, res.err)
         assert "Traceback" not in res.err and "internal error" not in res.err, name
         assert len(res.err) < 1000, (name, len(res.err))  # a value quoted is a short one
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+@pytest.mark.parametrize("member", [
+    '"x":1' + "0" * 40,  # an integer canonical JSON cannot hold
+    '"x":1e400',  # a number no float holds
+    '"x":"\\ud800"',  # a lone surrogate
+    None,  # the whole document nested too deep to read
+], ids=["wide_integer", "huge_number", "lone_surrogate", "deep_nesting"])
+def test_a_signed_document_no_county_could_sign_is_malformed_whoever_wrote_it(cli, made, tmp_path, member):
+    """The signed document is read before its signature is checked: the county's own document with a
+    member added that canonical JSON cannot hold, or one nested past reading, written by anyone holding
+    the file (no key needed), is refused as malformed (exit 2), in both languages, with no traceback
+    and nothing kept."""
+    _city(cli, made)
+    path = tmp_path / "raw.bundle"
+    shutil.copy(_file(made, "first"), path)
+    db = sqlite3.connect(path)
+    text = db.execute("SELECT value FROM bundle WHERE key = 'signed'").fetchone()[0]
+    assert text.startswith("{")
+    db.execute("UPDATE bundle SET value = ? WHERE key = 'signed'",
+               ("[" * 100_000 if member is None else "{" + member + "," + text[1:],))
+    db.commit()
+    db.close()
+    for lang, words in (("en", "signed document is malformed"), ("zh", "签名文档格式有误")):
+        res = cli.admin("city", "load", str(path), lang=lang)
+        assert res.code == 2 and words in res.err, res.err
+        assert "Traceback" not in res.err and "internal error" not in res.err and "内部错误" not in res.err
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
 
 

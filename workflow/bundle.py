@@ -450,12 +450,16 @@ def _head(path: str | Path, meta: dict) -> Bundle:
     try:
         signed = json.loads(meta["signed"])
         assert isinstance(signed, dict) and signed.get("format") == FORMAT
-        assert isinstance(signed["county"]["code"], str) and isinstance(signed["county"]["name"], str)
-        date.fromisoformat(signed["as_of"])
+        signed_bytes(signed)  # what the signature covers: canonical JSON of it can be written
+        identity = (signed["county"]["code"], signed["county"]["name"])
+        assert county.checked_identity(*identity) == identity  # as `county set` records one
+        assert clock.FIRST_DAY <= date.fromisoformat(signed["as_of"]) <= clock.LAST_DAY
         assert isinstance(signed["digest"], str) and isinstance(signed["counts"], dict)
         assert re.fullmatch("[0-9a-f]{64}", signed["digest"])  # a checkpoint digest: the history it signs
         signature, public = meta["signature"], meta["public_key"]
-    except (KeyError, TypeError, ValueError, AssertionError):
+    except (KeyError, TypeError, ValueError, AssertionError, RecursionError, BadInput):
+        # RecursionError: JSON nested too deep to read; ValueError: also a number canonical JSON
+        # cannot hold; BadInput: a county code or name `county set` would refuse
         raise BadInput("bundle_signed_document_is", path=path) from None
     head = Bundle(signed, meta["signed"], signature, public)
     # as the export refuses it: no county reports as of a day to come (a day's grace: a county's today

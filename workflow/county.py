@@ -37,8 +37,7 @@ KEY_FILE_NAME = "county-signing-key.pem"
 
 def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str | None = None) -> dict:
     """Record the county's code and name (admin) in the set-up ledger; returns the identity and entry."""
-    code = identifier(code, "--code", CODE_LIMIT)
-    name = required(name, "--name", NAME_LIMIT)
+    code, name = checked_identity(code, name)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "set the county's identity")
         current = identity_in(conn)
@@ -46,6 +45,11 @@ def set_identity(engine: Engine, actor: str, code: str, name: str, reason: str |
             raise BadInput("county_is_already", [current], name=name, code=code)
         entry = ledger.append(conn, actor, COUNTY_SET, code, {"code": code, "name": name}, reason)
     return {"code": code, "name": name, "previous": current, "ledger": entry}
+
+
+def checked_identity(code: Any, name: Any) -> tuple[str, str]:
+    """A county's code and name as ``county set`` takes them; BadInput for any other."""
+    return identifier(code, "--code", CODE_LIMIT), required(name, "--name", NAME_LIMIT)
 
 
 def identity_in(conn: Any) -> dict | None:
