@@ -430,6 +430,15 @@ def test_workers_must_be_a_positive_number(cli, county):
     assert _kept(cli) == (0, 0, 0)
 
 
+def test_a_city_report_of_a_period_with_no_year_before_is_refused(cli, county):
+    """同比 needs the same period a year before: year 1 has none (exit 2, as the county's reports)."""
+    for args in (("ranking", "--period", "0001"), ("ranking", "--period", "0001-Q1"),
+                 ("bulletin", "--period", "0001-B1")):
+        for lang, words in (("en", "no period before 0001"), ("zh", "0001")):
+            res = cli.admin("city", "report", *args, lang=lang)
+            assert res.code == 2 and words in res.err and "internal error" not in res.err, (args, res.err)
+
+
 def test_loading_the_same_bundle_again_adds_nothing(cli, county):
     _trust(cli, county)
     cli.admin("city", "load", county["bundle"], ok=True)

@@ -69,6 +69,29 @@ def test_every_output_option_refuses_a_planted_link(cli, tmp_path):
         link.unlink()
 
 
+def test_an_empty_or_folder_output_is_refused_naming_the_option(cli, tmp_path, monkeypatch):
+    """``--output ""`` (read as the current folder) and a folder are refused (exit 2) by every output
+    option, in both languages, and nothing is written."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    cli("project", "add", "--name", "风电场", "--investor", "华能", "--industry", "energy", "--investment", "1亿",
+        "--unit", "XH", ok=True)
+    for target in ("", str(here), "/"):
+        for args in (("report", "bulletin", "--period", "2026", "--format", "csv", "--output"),
+                     ("report", "bulletin", "--period", "2026", "--format", "docx", "--output"),
+                     ("report", "bulletin", "--period", "2026", "--format", "xlsx", "--output"),
+                     ("report", "keyprojects", "--format", "md", "--output"),
+                     ("export",)):
+            for lang in ("en", "zh"):
+                res = cli(*args, target, lang=lang, json=args[0] == "export")
+                assert res.code == 2 and "internal error" not in res.err and "内部错误" not in res.err, \
+                    (target, args, res.out, res.err)
+    assert list(here.iterdir()) == []  # nothing written, no leftover
+    with pytest.raises(IsADirectoryError):
+        files.write_text("", "x")
+
+
 def test_supervision_letters_do_not_follow_a_link_in_the_output_folder(cli, tmp_path):
     code = project(cli)
     pid = problem(cli, code, "用地指标未落实", due="2026-03-01", on="2026-02-01")

@@ -105,9 +105,18 @@ def test_previous(text: str, previous: str) -> None:
     assert prev.next() == p
 
 
+@pytest.mark.parametrize(("text", "before"), [("2026", "2025"), ("2026-H2", "2025-H2"), ("2026-Q1", "2025-Q1"),
+                                              ("2025-B6", "2024-B6"), ("0002-B3", "0001-B3")])
+def test_year_before(text: str, before: str) -> None:
+    assert parse_period(text).year_before() == parse_period(before)
+
+
 def test_no_period_before_year_one() -> None:
     with pytest.raises(BadInput):
         parse_period("0001-Q1").previous()
+    for text in ("0001", "0001-H2", "0001-Q4", "0001-B6"):
+        with pytest.raises(BadInput, match="no period before"):
+            parse_period(text).year_before()
     with pytest.raises(BadInput):
         parse_period("9999-B6").next()
 

@@ -751,12 +751,6 @@ def _one_period(period_text: str, lang: str) -> Period:
     return period
 
 
-def _year_before(period: Period) -> Period:
-    """The same period of the previous year."""
-    index = 1 if period.kind == "year" else int(period.label.split("-")[1][1:])
-    return make_period(period.kind, period.start.year - 1, index)
-
-
 def _year_to_date(period: Period) -> _Month:
     """1 January of the period's year to the period's end (累计)."""
     return _Month(f"{period.start.year:04d}-01..{period.label}", date(period.start.year, 1, 1), period.end)
@@ -797,7 +791,7 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
     """Per county: the period's figures, the same period a year before, growth, and the rank by ``by``."""
     _check_by(by)
     period = _one_period(period_text, lang)
-    before = _year_before(period)
+    before = period.year_before()
     rows = []
     with engine.connect() as conn:
         for c in _counties(conn):
@@ -822,7 +816,7 @@ def bulletin(engine: Engine, period_text: str, *, by: str = "capital", lang: str
     by the year to date; and the city's totals."""
     _check_by(by)
     period = _one_period(period_text, lang)
-    ytd, ytd_before = _year_to_date(period), _year_to_date(_year_before(period))
+    ytd, ytd_before = _year_to_date(period), _year_to_date(period.year_before())
     rows, compared = [], []  # compared: the year before of the counties that have reported for the span
     with engine.connect() as conn:
         for c in _counties(conn):

@@ -18,6 +18,7 @@ only.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -47,6 +48,8 @@ def created(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
             newline: str | None = None) -> Iterator[IO[Any]]:
     """A file object to write ``path`` with (``mode`` "w" or "wb"): see the module docstring."""
     path = Path(path)
+    if not path.name:  # "" (read as "."), "/": a folder, with no name to write a file beside
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     st = check_target(path)
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
         fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _BINARY)

@@ -86,6 +86,12 @@ class Period:
             raise BadInput("no_period_before", label=self.label)
         return make_period(self.kind, year, index)
 
+    def year_before(self) -> Period:
+        """The same period of the previous year (2026-Q1 -> 2025-Q1: 同比)."""
+        if self.year < 2:
+            raise BadInput("no_period_before", label=self.label)
+        return make_period(self.kind, self.year - 1, self.index)
+
     def next(self) -> Period:
         """The period of the same kind immediately after (2025-Q4 -> 2026-Q1)."""
         per_year = _LAYOUT[self.kind][2]
