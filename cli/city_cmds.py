@@ -106,7 +106,7 @@ def county_show(json: JsonFlag = False) -> None:
     if json:
         emit_json(doc)
         return
-    say(f"{doc['name']} ({doc['code']})")
+    typer.echo(f"{doc['name']} ({doc['code']})")  # data: on stdout
 
 
 # --- keys -------------------------------------------------------------------------------------------------

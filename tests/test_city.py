@@ -93,6 +93,8 @@ def test_identity_is_in_the_ledger_and_needs_an_admin(cli):
     res = cli.admin("county", "set", "--name", "甲县", "--code", "JX", json=True)
     assert res.code == 0 and res.json["ledger"]["kind"] == "county_set"
     assert cli("county", "show", json=True).json == {"code": "JX", "name": "甲县"}
+    shown = cli("county", "show")
+    assert shown.code == 0 and shown.out == "甲县 (JX)\n" and shown.err == ""  # data on stdout
     assert cli.admin("county", "set", "--name", "甲县", "--code", "JX").code == 2  # nothing changes
     assert cli.admin("county", "set", "--code", "JX").code == 2
 

@@ -111,6 +111,9 @@ def test_clicks_own_words_are_chinese_under_zh_and_english_otherwise():
     (["project", "show"], "缺少参数 'code'", "Missing argument"),
     (["report", "bulletin"], "缺少选项 '--period'", "Missing option"),
     (["people", "edit", "x", "--cap", "abc"], "'--cap' 的值无效：须为整数", "Invalid value"),
+    (["city", "load", "x.bundle", "--workers", "0"],
+     "'--workers'（或环境变量 'PIPELINE_WORKERS'） 的值无效：须不小于 1", "Invalid value"),
+    (["city", "load", "x.bundle", "--workers", "65"], "的值无效：须不大于 64", "Invalid value"),
     (["project", "list", "--limit"], "选项 '--limit' 需要一个值", "requires an argument"),
     (["projectx"], "没有此命令：'projectx'", "No such command"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workflow.lang import default_lang, is_zh  # noqa: F401 - re-exported: the language of a run
 
@@ -1076,7 +1077,7 @@ CLICK_WORDS: dict[str, str] = {
 }
 # click's own messages and help lines (its usage errors, ``Usage:``, the help option): each an English
 # pattern and its Chinese, applied in order to what click prints, under ``--lang zh`` only.
-CLICK_ZH: list[tuple[str, str]] = [
+CLICK_ZH: list[tuple[str, Any]] = [
     (r"(?m)^Usage: ", "用法："),
     (r"(?m)^(选项|命令|参数):$", r"\1："),
     (r"(?m)^[A-Z][A-Za-z -]* \(([^()\n]*[\u4e00-\u9fff][^()\n]*)\):$", r"\1："),  # help panels
@@ -1096,7 +1097,8 @@ CLICK_ZH: list[tuple[str, str]] = [
     (r"Missing argument (.*?)\.(?= |$)", r"缺少参数 \1。"),
     (r"Missing option (.*?)\.(?= |$)", r"缺少选项 \1。"),
     (r"Missing parameter: (\S+)", r"缺少参数：\1"),
-    (r"Invalid value for (.*?): ", r"\1 的值无效："),
+    (r"Invalid value for ('[^'\n]*')(?: \(env var: ('[^'\n]*')\))?: ",
+     lambda m: f"{m[1]}{f'（或环境变量 {m[2]}）' if m[2] else ''} 的值无效："),
     (r"Invalid value: ", "值无效："),
     (r"Option '([^'\n]*)' requires an argument\.", r"选项 '\1' 需要一个值。"),
     (r"Option '([^'\n]*)' requires (\d+) arguments\.", r"选项 '\1' 需要 \2 个值。"),
@@ -1108,13 +1110,17 @@ CLICK_ZH: list[tuple[str, str]] = [
     (r"Input should be a valid integer", "须为整数"),
     (r"Input should be a valid number, unable to parse string as a number", "须为数字"),
     (r"Input should be a valid (\w+)", r"须为有效的 \1"),
+    (r"Input should be greater than or equal to (\S+)", r"须不小于 \1"),
+    (r"Input should be less than or equal to (\S+)", r"须不大于 \1"),
+    (r"Input should be greater than (\S+)", r"须大于 \1"),
+    (r"Input should be less than (\S+)", r"须小于 \1"),
     (r"(File|Directory|Path) (.*) does not exist\.", r"\2 不存在。"),
     (r"(File|Directory|Path) (.*) is a file\.", r"\2 是文件。"),
     (r"(File|Directory|Path) (.*) is a directory\.", r"\2 是目录。"),
     (r"(File|Directory|Path) (.*) is not readable\.", r"\2 不可读。"),
     (r"(File|Directory|Path) (.*) is not writable\.", r"\2 不可写。"),
 ]
-_CLICK_COMPILED: list[tuple[re.Pattern[str], str]] = []
+_CLICK_COMPILED: list[tuple[re.Pattern[str], Any]] = []
 
 
 def click_zh(text: str) -> str:
