@@ -463,6 +463,8 @@ def test_the_same_newer_bundle_twice_and_an_older_one_after_it_in_one_command(cl
     assert res.code == 7 and "county JX" in res.err and "is missing from the bundle" in res.err, res.err
     held = made["first"]["counts"]["events"]
     assert f"first bad event {_held_event(made, held + 1, 'newer')} " in res.err, res.err
+    zh = cli.admin("city", "load", _file(made, "first"), lang="zh")  # in Chinese, every word of it
+    assert zh.code == 7 and "在数据包中缺失" in zh.err and "missing" not in zh.err, zh.err
     _same(_kept(cli.url_for(ADMIN)), want)
     _agrees_with_county(cli, made["newer_db"], made["newer"]["as_of"])
 

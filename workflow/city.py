@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from workflow import bundle, clock, ledger, reports, settings
 from workflow.access import ADMIN, require
 from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
+from workflow.catalogue import Message
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import KINDS, Period, make_period, parse_span
@@ -230,7 +231,7 @@ def _scan_prefix(conn: Any, b: Any) -> int:
     for i, (eid, code, seq, digest, pid) in enumerate(stored):
         new = b.events[i] if i < len(b.events) else None
         if new is None or new[0] != eid or new[14] != digest or new[1] != pid:
-            what = "is missing from the bundle" if new is None else "differs from the one the city holds"
+            what = Message("cityload_held_event_missing" if new is None else "cityload_held_event_differs")
             raise IntegrityFailure(
                 "county_bundle_refused_nothing_was",
                 [{"county": b.county, "code": code, "seq": seq,
