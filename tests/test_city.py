@@ -112,6 +112,12 @@ def test_keys_init_show_and_refusals(tmp_path):
     assert invoke(["keys", "show", "--key-file", str(key), "--json"]).json["public_key"] == public
     again = invoke(["keys", "init", "--key-file", str(key)])
     assert again.code == 2 and "--force" in again.err
+    for folder in (str(tmp_path), ""):  # "" is the current folder
+        for args in (["keys", "init", "--key-file", folder], ["keys", "init", "--key-file", folder, "--force"],
+                     ["keys", "show", "--key-file", folder]):
+            res = invoke(args)
+            assert res.code == 2 and "is a folder" in res.err and "Traceback" not in res.err, (args, res.err)
+    assert tmp_path.is_dir()
     assert invoke(["keys", "show", "--key-file", str(key), "--json"]).json["public_key"] == public
     forced = invoke(["keys", "init", "--key-file", str(key), "--force", "--json"])
     assert forced.code == 0 and forced.json["public_key"] != public

@@ -137,6 +137,8 @@ def init_key(path: str | Path | None = None, *, force: bool = False) -> dict:
     target = key_path(path)
     if target.is_symlink():
         raise BadInput("key_file_is_symbolic", target=target)
+    if target.is_dir() or not target.name:  # "" is read as ".": a folder too
+        raise BadInput("key_file_is_folder", target=target)
     if target.exists():
         if not force:
             raise BadInput("key_file_already_holds", [{"file": str(target)}], target=target)
@@ -168,6 +170,8 @@ def load_key(path: str | Path | None = None) -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     target = key_path(path)
+    if target.is_dir():
+        raise BadInput("key_file_is_folder", target=target)
     try:
         data = target.read_bytes()
     except FileNotFoundError:
