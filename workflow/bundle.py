@@ -37,6 +37,7 @@ from sqlalchemy import BigInteger, Date, event, func, insert, select
 from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
+from workflow.catalogue import Message
 from workflow.db import SCHEMA_HEAD, make_engine
 from workflow.encoding import canonical, event_bytes, format_utc
 from workflow.errors import BadInput, IntegrityFailure
@@ -491,7 +492,8 @@ def read_head(path: str | Path) -> Bundle:
 # --- checks ------------------------------------------------------------------------------------------
 
 
-def _refuse(b: Bundle, text: str, details: list[dict] | None = None) -> IntegrityFailure:
+def _refuse(b: Bundle, text: Message | str, details: list[dict] | None = None) -> IntegrityFailure:
+    """The refusal of ``b`` saying why (a `Message`: rendered in the run's language)."""
     return IntegrityFailure("county_bundle_refused_nothing", details, county=b.county, text=text)
 
 
@@ -499,13 +501,16 @@ def not_extending(b: Bundle, extends: tuple[str, int]) -> IntegrityFailure:
     """The refusal of a bundle whose history does not pass through the held bundle's digest after its
     events (``checked``'s ``extends``), though its events do (the city's prefix check): its set-up
     ledger is not the held bundle's."""
-    return _refuse(b, f"its history up to the {extends[1]} events the city holds does not give the held "
-                      f"digest {extends[0]}: its set-up ledger is not the held bundle's")
+    return _refuse(b, Message("bundle_not_extending", events=extends[1], digest=extends[0]))
 
 
-def _bad_event(b: Bundle, code: Any, seq: Any, problem: str, details: list[dict] | None = None) -> IntegrityFailure:
-    where = f"first bad event {code} #{seq}" if seq is not None else f"first problem in {code}"
-    return _refuse(b, f"{where}: {problem}", details)
+def _bad_event(b: Bundle, code: Any, seq: Any, problem: Message | str,
+               details: list[dict] | None = None) -> IntegrityFailure:
+    """The refusal naming the first bad event (or the first problem of ``code`` where no event is
+    named) and what is wrong with it (a replay's problem: a `Message`, rendered in the run's language)."""
+    if seq is not None:
+        return _refuse(b, Message("bundle_first_bad_event", code=code, seq=seq, problem=problem), details)
+    return _refuse(b, Message("bundle_first_problem_in", code=code, problem=problem), details)
 
 
 @lru_cache(maxsize=8192)
@@ -698,22 +703,22 @@ class checked:
         b = self.b
         counts = b.signed.get("counts", {})
         if b.signed.get("directory") != directory_digest(b.directory):
-            raise _refuse(b, "the directory rows differ from the signed ones")
+            raise _refuse(b, Message("bundle_directory_differs"))
         self.dir = tempfile.TemporaryDirectory(prefix="pipeline-city-")
         path = Path(self.dir.name) / "county.db"
         directory: dict[str, list[dict]] = {}
         for tbl, text in b.directory:
             if tbl not in metadata.tables:
-                raise _refuse(b, f"unknown directory table {tbl!r}")
+                raise _refuse(b, Message("bundle_unknown_directory_table", table=tbl))
             try:
                 directory.setdefault(tbl, []).append(_typed_row(metadata.tables[tbl], json.loads(text)))
             except (TypeError, ValueError) as exc:  # a date or time that is not one
-                raise _refuse(b, f"the directory's {tbl} rows are not a county's: {_quoted(str(exc), str, 80)}") \
-                    from None
+                raise _refuse(b, Message("bundle_directory_not_county", table=tbl,
+                                         why=_quoted(str(exc), str, 80))) from None
         try:
             roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
         except KeyError as exc:
-            raise _refuse(b, f"the directory's app_user rows are not a county's: one lacks {exc}") from None
+            raise _refuse(b, Message("bundle_user_lacks_column", column=str(exc))) from None
         by_key = {(e[2], e[3]): e[0] for e in b.events}
         _one_code_a_project(b)
         replayed = self._from_replica(path, roles, by_key) if self.base is not None else None
@@ -726,21 +731,23 @@ class checked:
         except IntegrityFailure as exc:
             items = [i for i in exc.details if isinstance(i, dict)]
             if not items:
-                raise _refuse(b, exc.message) from None
+                raise _refuse(b, exc.message_obj if exc.message_obj is not None else exc.message) from None
             bad = min(items, key=lambda p: by_key.get((p.get("code"), p.get("seq")), 1 << 62))
-            raise _bad_event(b, bad.get("code"), bad.get("seq"), str(bad.get("problem")), items[:100]) from None
+            problem = bad.get("problem")
+            raise _bad_event(b, bad.get("code"), bad.get("seq"),
+                             problem if isinstance(problem, Message) else str(problem), items[:100]) from None
         with self.engine.connect() as conn:
             n_projects = conn.execute(select(func.count()).select_from(P)).scalar_one()
             history = county.identity_in(conn)  # of the set-up ledger the checkpoint has just checked
         found = {"events": len(b.events), "projects": n_projects, "ledger": len(b.ledger)}
         if history != b.signed.get("county"):  # the code and name the city shows are the history's
-            raise _refuse(b, f"the signed county {_quoted(b.signed.get('county'), limit=80)} is not the one its "
-                             f"set-up ledger names ({_quoted(history, limit=80)})")
+            raise _refuse(b, Message("bundle_county_not_ledgers", signed=_quoted(b.signed.get("county"), limit=80),
+                                     history=_quoted(history, limit=80)))
         if b.digest and doc["digest"] != b.digest:
-            raise _refuse(b, f"the history's digest {doc['digest']} is not the signed digest {b.digest} "
-                             f"(signed counts {counts}, found {found})")
+            raise _refuse(b, Message("bundle_digest_not_signed", digest=doc["digest"], signed=b.digest,
+                                     counts=str(counts), found=str(found)))
         if b.digest and counts != found:
-            raise _refuse(b, f"the signed counts {counts} are not the bundle's {found}")
+            raise _refuse(b, Message("bundle_counts_differ", counts=str(counts), found=str(found)))
         return Checked(doc["digest"], self.engine, n_projects, replayed, path, doc.get("extends_at"))
 
     def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]],
@@ -761,7 +768,7 @@ class checked:
                         conn.execute(insert(metadata.tables[name]), directory[name])
                     except StatementError as exc:  # a row a county's table cannot hold (a missing or repeated key)
                         why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
-                        raise _refuse(b, f"the directory's {name} rows are not a county's: {why}") from None
+                        raise _refuse(b, Message("bundle_directory_not_county", table=name, why=why)) from None
             self._fill(conn, projects, derived)
             for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
@@ -844,7 +851,7 @@ class checked:
             problems.extend(rep.problems)
             if rep.row is None:
                 if not rep.problems:
-                    problems.append({"code": code, "seq": rows[0][2], "problem": "no registration"})
+                    problems.append({"code": code, "seq": rows[0][2], "problem": Message("bundle_no_registration")})
                 continue
             rep.row.created_at = now
             rep.row.version = max(1, rep.row.head_seq)
@@ -865,9 +872,9 @@ def _one_code_a_project(b: Bundle) -> None:
     id_of: dict[Any, Any] = {}
     for e in b.events:
         if code_of.setdefault(e[1], e[2]) != e[2]:
-            raise _bad_event(b, e[2], e[3], f"its project (id {e[1]}) is {code_of[e[1]]}")
+            raise _bad_event(b, e[2], e[3], Message("bundle_project_has_other_code", id=e[1], other=code_of[e[1]]))
         if id_of.setdefault(e[2], e[1]) != e[1]:
-            raise _bad_event(b, e[2], e[3], f"project {e[2]} is id {id_of[e[2]]}, not {e[1]}")
+            raise _bad_event(b, e[2], e[3], Message("bundle_code_has_other_id", code=e[2], id=id_of[e[2]], other=e[1]))
 
 
 def _holds_first(engine: Any, events: list[tuple]) -> bool:

@@ -39,6 +39,7 @@ from workflow.catalogue import Message
 from workflow.day_rules import DayRules
 from workflow.definition import get_definition
 from workflow.encoding import GENESIS
+from workflow.errors import PipelineError
 from workflow.event_rows import ROW_READERS
 from workflow.events import (
     LEAD_ROLE,
@@ -166,6 +167,16 @@ class _Bad:
         self.problems.append(replay_problem(self.code, seq, text, table, field, expected, found))
 
 
+def _said(exc: BaseException) -> Message | str:
+    """What an exception says, as a field of a problem: its message when it holds one (rendered in the
+    run's language), else its text."""
+    if isinstance(exc, PipelineError):
+        return exc.message_obj if exc.message_obj is not None else exc.message
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
+
+
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _DAYS: dict[str, date] = {}
 
@@ -225,33 +236,35 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             else:
                 parsed = payload
             if type(parsed) is not dict:
-                raise TypeError("the payload is not an object")
+                raise TypeError(Message("replay_payload_not_object"))
             target_on = amounts_on.get(parsed.get("corrects")) if kind == "correction" else None  # type: ignore[arg-type]
             read = readers.get(kind)
             if read is None:
-                raise ValueError(f"unknown event kind {kind!r}")
+                raise ValueError(Message("replay_unknown_kind", kind=kind))
             ev = read(trigger, from_stage, to_stage, on, reason, parsed, paused, target_on)
         except Exception as exc:
-            bad(seq, f"the event cannot be read as a {kind!r} event ({type(exc).__name__}: {exc})", "payload")
+            bad(seq, Message("replay_event_unreadable", kind=kind, error_type=type(exc).__name__, error=_said(exc)),
+                "payload")
             if row is not None:
                 head_seq, head_hash = seq, stored_hash
             continue
         # --- the first event registers the project -------------------------------------------
         if row is None:
             if not isinstance(ev, Registered):
-                bad(seq, f"the first event is {kind!r}, not the project's registration", "kind", "registered", kind)
+                bad(seq, Message("replay_first_not_registration", kind=kind), "kind", "registered", kind)
                 continue
             row = rep.row = ev.new_row(pid, code)
             defn = defs.get(ev.workflow_name, ev.workflow_version)
             if defn is None:
-                bad(seq, f"workflow {ev.workflow_name!r} version {ev.workflow_version} is unknown", "payload")
+                bad(seq, Message("replay_workflow_unknown", workflow=ev.workflow_name, version=ev.workflow_version),
+                    "payload")
             else:
                 paused = frozenset(s.key for s in defn.stages if s.is_paused)
                 if ev.stage != defn.stages[0].key:
-                    bad(seq, f"registered at stage {ev.stage!r}, not the workflow's first stage", "to_stage",
+                    bad(seq, Message("replay_registered_not_first_stage", stage=ev.stage), "to_stage",
                         defn.stages[0].key, ev.stage)
         elif kind == "registered":
-            bad(seq, "a second registration", "kind")
+            bad(seq, Message("replay_second_registration"), "kind")
             head_seq, head_hash = seq, stored_hash
             continue
         # --- who: the actor's role and disabled flag when the event was recorded ----------------
@@ -273,17 +286,17 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             except ValueError:  # a kind no role records
                 allowed = ()
             if role is None:
-                bad(seq, f"the actor {actor!r} is not a known user", "actor",
+                bad(seq, Message("replay_actor_unknown", actor=actor), "actor",
                     f"a user whose role may record {kind}", actor)
             elif kind != "correction" or authors.get(parsed.get("corrects")) != actor:  # type: ignore[arg-type]
-                bad(seq, f"the actor {actor!r} (role {role}) may not record a {kind} event", "actor",
+                bad(seq, Message("replay_actor_may_not_record", actor=actor, role=role, kind=kind), "actor",
                     " or ".join(allowed), role)
         elif kind == "followup" and role == "leader":
             if not any(h["person_login"] == actor for hs in facts.holders.values() for h in hs):
-                bad(seq, f"the leader {actor!r} holds no role on {code} and may not add its follow-ups", "actor")
+                bad(seq, Message("replay_leader_holds_no_role", actor=actor, code=code), "actor")
         elif kind == "retired" and role == "leader":
             if not any(h["person_login"] == actor for h in facts.holders.get(LEAD_ROLE, ())):
-                bad(seq, f"the leader {actor!r} is not the lead leader of {code} and may not retire it", "actor")
+                bad(seq, Message("replay_leader_not_lead", actor=actor, code=code), "actor")
         # --- when -----------------------------------------------------------------------------
         # ISO text compares as dates (a day sorts before any time on it): only a later day is looked at
         if type(eff) is not str or type(rec) is not str or eff > rec:
@@ -292,11 +305,11 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             except (TypeError, ValueError):
                 recorded = None
             if recorded is not None and on > recorded + _FUTURE_SLACK:
-                bad(seq, f"effective date {on} lies after the day it was recorded ({recorded})", "effective_on",
+                bad(seq, Message("replay_effective_after_recorded", on=on, recorded=recorded), "effective_on",
                     f"<= {recorded}", on)
         if on < row.registered_on:
-            bad(seq, f"effective date {on} lies before the registration ({row.registered_on})", "effective_on",
-                f">= {row.registered_on}", on)
+            bad(seq, Message("replay_effective_before_registration", on=on, registered=row.registered_on),
+                "effective_on", f">= {row.registered_on}", on)
         # ids (the place in the write order the rules of the day go by) and recorded times never go
         # backwards along the chain, nor do recorded times lie in the future
         if type(_id) is not int or _id <= prev_id:
@@ -317,7 +330,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         if kind == "transition":
             assert isinstance(ev, Transitioned)
             if on < row.last_transition_on:
-                bad(seq, f"transition dated {on}, before the previous transition ({row.last_transition_on})",
+                bad(seq, Message("replay_transition_before_previous", on=on, previous=row.last_transition_on),
                     "effective_on", f">= {row.last_transition_on}", on)
             if defn is not None:
                 _check_transition(defn, row, facts, ev, bad, seq)
@@ -328,27 +341,28 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         elif kind == "retired":
             assert isinstance(ev, Retired)
             if on < row.last_transition_on:
-                bad(seq, f"retirement dated {on}, before the previous transition ({row.last_transition_on})",
+                bad(seq, Message("replay_retirement_before_previous", on=on, previous=row.last_transition_on),
                     "effective_on", f">= {row.last_transition_on}", on)
             if defn is not None and row.stage in {s.key for s in defn.stages if s.is_final}:
-                bad(seq, f"retired from the final stage {row.stage!r}", "from_stage", None, row.stage)
+                bad(seq, Message("replay_retired_from_final", stage=row.stage), "from_stage", None, row.stage)
             if ev.source != row.stage:
-                bad(seq, f"retired from {ev.source!r}, not from the replayed stage {row.stage!r}", "from_stage",
+                bad(seq, Message("replay_retired_not_from_replayed", source=ev.source, stage=row.stage), "from_stage",
                     row.stage, ev.source)
         elif kind == "correction":
             assert isinstance(ev, Corrected)
             if not 1 <= ev.corrects < seq:
-                bad(seq, f"a correction of event {ev.corrects}, which does not precede it", "payload")
+                bad(seq, Message("replay_correction_not_preceding", corrects=ev.corrects), "payload")
         if trigger is not None or from_stage is not None or to_stage is not None or reason is not None:
             for col, stored, made in (("trigger", trigger, ev.trigger), ("from_stage", from_stage, ev.from_stage),
                                       ("to_stage", to_stage, ev.to_stage), ("reason", reason, ev.reason)):
                 if stored != made:
-                    bad(seq, f"a {kind} event with {col} {stored!r}, which no command records", col, made, stored)
+                    bad(seq, Message("replay_column_no_command", kind=kind, column=col, stored=stored), col, made,
+                        stored)
         # --- apply, as the write path does -----------------------------------------------------
         if isinstance(ev, Assigned):
             ended = ev.ends(facts)
             if ev.replaces is not None and ended is None:
-                bad(seq, f"a reassignment replacing {ev.replaces!r}, who does not hold {ev.role}", "payload")
+                bad(seq, Message("replay_reassignment_not_holder", replaces=ev.replaces, role=ev.role), "payload")
             if ended is not None and ended in derived["assignment"]:
                 derived["assignment"][ended]["ended_on"] = on
                 derived["assignment"][ended]["ended_seq"] = seq
@@ -375,23 +389,23 @@ def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: i
     """A migration starts from the project's replayed workflow version and stage and ends at a stage
     of the version it names; returns that version's definition (None: unknown)."""
     if (ev.workflow, ev.from_version) != (row.workflow_name, row.workflow_version):
-        bad(seq, f"migrated from {ev.workflow}:{ev.from_version}, not from the replayed "
-                 f"{row.workflow_name}:{row.workflow_version}", "payload",
+        bad(seq, Message("replay_migrated_from_version", workflow=ev.workflow, version=ev.from_version,
+                         replayed_workflow=row.workflow_name, replayed_version=row.workflow_version), "payload",
             f"{row.workflow_name}:{row.workflow_version}", f"{ev.workflow}:{ev.from_version}")
     if ev.source != row.stage:
-        bad(seq, f"migrated from stage {ev.source!r}, not from the replayed {row.stage!r}", "from_stage", row.stage,
+        bad(seq, Message("replay_migrated_from_stage", source=ev.source, stage=row.stage), "from_stage", row.stage,
             ev.source)
     new = defs.get(ev.workflow, ev.to_version)
     if new is None:
-        bad(seq, f"workflow {ev.workflow!r} version {ev.to_version} is unknown", "payload")
+        bad(seq, Message("replay_workflow_unknown", workflow=ev.workflow, version=ev.to_version), "payload")
         return None
     keys = {s.key for s in new.stages}
     if ev.dest not in keys:
-        bad(seq, f"migrated to stage {ev.dest!r}, which {ev.workflow}:{ev.to_version} does not have", "to_stage",
-            None, ev.dest)
+        bad(seq, Message("replay_migrated_to_missing_stage", dest=ev.dest, workflow=ev.workflow, version=ev.to_version),
+            "to_stage", None, ev.dest)
     if ev.held_from is not None and ev.held_from not in keys:
-        bad(seq, f"held from stage {ev.held_from!r}, which {ev.workflow}:{ev.to_version} does not have", "payload",
-            None, ev.held_from)
+        bad(seq, Message("replay_held_from_missing_stage", held_from=ev.held_from, workflow=ev.workflow,
+                         version=ev.to_version), "payload", None, ev.held_from)
     return new
 
 
@@ -435,12 +449,12 @@ def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: 
     stage), and every guard condition of it held on what was recorded before it."""
     found = route(defn, row.stage, ev.name, row.held_from)
     if found is None:
-        bad(seq, f"{ev.name} is not a legal transition from {row.stage!r}", "trigger", None, ev.name)
+        bad(seq, Message("replay_transition_illegal", trigger=ev.name, stage=row.stage), "trigger", None, ev.name)
         return
     to = found.dest
     if to != ev.dest:
-        bad(seq, f"{ev.name} from {row.stage!r} leads to {to!r}, not to the recorded {ev.dest!r}", "to_stage", to,
-            ev.dest)
+        bad(seq, Message("replay_transition_wrong_dest", trigger=ev.name, stage=row.stage, dest=to, recorded=ev.dest),
+            "to_stage", to, ev.dest)
     if not found.guards:
         return
     ctx = context_of(row, facts, ev.why)
@@ -448,7 +462,7 @@ def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: 
         return
     for result in evaluate(found.guards, ctx, defn.guard_labels):
         if not result.ok:
-            bad(seq, f"{ev.name} was recorded although its guard {result.guard} did not hold: {result.message}",
+            bad(seq, Message("replay_guard_did_not_hold", trigger=ev.name, guard=result.guard, said=result.said),
                 "trigger")
 
 
