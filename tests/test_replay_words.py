@@ -138,3 +138,13 @@ def test_a_refused_bundle_says_why_in_chinese(cli, made):  # noqa: F811
     zh = cli.admin("city", "load", counts, lang="zh")
     assert zh.code == 7 and "签名的计数 {" in zh.err and "与数据包的实际计数 {" in zh.err, zh.err
     assert "signed counts" not in zh.err, zh.err
+
+
+def test_a_derived_row_no_event_made_is_worded_in_chinese():
+    """``compare_rows`` names a row the replay does not make with a word of ``ERROR_WORDS``."""
+    from workflow.catalogue import Message
+
+    for what, zh in (("a second row for", "第二行，对应事件 5"),
+                     ("a row no event made, for", "没有事件生成的一行，对应事件 5")):
+        m = Message("event", table="assignment", what=what, seq=5, describe="x")
+        assert m.text("zh") == f"assignment：{zh}（x）" and m.text("en") == f"assignment: {what} event 5 (x)"

@@ -1031,6 +1031,8 @@ LABELS.update({
 # catalogue entry shows its Chinese from this table, else from LABELS, else as given.
 ERROR_WORDS: dict[str, str] = {
     "disabled": "已停用", "enabled": "已启用", "responsible unit": "责任单位",
+    # a derived row the replay does not make (``replay.compare_rows``): "{table}: {what} event {seq}"
+    "a second row for": "第二行，对应", "a row no event made, for": "没有事件生成的一行，对应",
     "workbook": "工作簿", "Word document": "Word 文档",
     # what a role may do (``access.require``): "… may not {what}"
     "load county bundles": "载入县区数据包", "set the county's identity": "设定县区身份",
