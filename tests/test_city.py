@@ -156,6 +156,13 @@ def test_bundle_export_refusals(county, tmp_path):
     assert invoke(["bundle", "export", "--output", str(link), "--key-file", key, "--force"], db=db).code == 2
     assert not (tmp_path / "target.bundle").exists()
     assert invoke(["bundle", "export", "--key-file", key], db=db).code == 2
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for target in (str(folder), ""):  # "" is the current folder
+        for force in ([], ["--force"]):
+            res = invoke(["bundle", "export", "--output", target, "--key-file", key, *force], db=db)
+            assert res.code == 2 and "is a folder" in res.err and "exists" not in res.err, (target, res.err)
+    assert folder.is_dir() and list(folder.iterdir()) == []
     assert invoke(["bundle", "export", "--output", str(tmp_path / "x"), "--key-file",
                    str(tmp_path / "missing.pem")], db=db).code == 4
     assert invoke(["bundle", "export", "--output", str(tmp_path / "y"), "--key-file", key,
@@ -889,6 +896,9 @@ def test_a_malformed_file_is_bad_input(cli, county, tmp_path):
     sqlite3.connect(empty).execute("CREATE TABLE x (a)").connection.close()
     assert cli.admin("city", "load", str(empty)).code == 2
     assert cli.admin("city", "load", str(tmp_path / "missing.bundle")).code == 2
+    if Path("/dev/null").exists():  # a device: there, and not a bundle file
+        res = cli.admin("city", "load", "/dev/null")
+        assert res.code == 2 and "not a regular file" in res.err, res.err
     (tmp_path / "nothing.bundle").write_bytes(b"")
     (tmp_path / "folder.bundle").mkdir()
     for name, words in (("nothing.bundle", "the file is empty"), ("folder.bundle", "is a folder")):

@@ -177,6 +177,8 @@ def _place(tmp: Path, output: Path, force: bool) -> None:
     """Copy the finished file to ``output``, created exclusively and never through a symlink."""
     if output.is_symlink():
         raise BadInput("output_is_symbolic_link", output=output)
+    if output.is_dir() or not output.name:  # "" is read as ".": a folder too, even with --force
+        raise BadInput("bundle_output_is_folder", output=output)
     if output.exists():
         if not force:
             raise BadInput("output_exists_give_force", [{"file": str(output)}], output=output)
@@ -199,7 +201,7 @@ def export(engine: Any, output: str | Path, *, actor: str, as_of: date | None = 
     Refuses a history that fails its checks (IntegrityFailure): what the county signs is what the city
     will verify."""
     output = Path(output)
-    if output.is_symlink() or (output.exists() and not force):
+    if output.is_symlink() or output.is_dir() or not output.name or (output.exists() and not force):
         _place(Path(os.devnull), output, force)  # raises the refusal, before any work
     ident = county.identity(engine)
     county.load_key(key_file)  # no key: refuse before reading the history
@@ -281,7 +283,7 @@ def _bundle_file(path: str | Path) -> Path:
     if p.is_dir():
         raise BadInput("bundle_file_is_folder", path=path)
     if not p.is_file():
-        raise BadInput("no_such_bundle_file", path=path)
+        raise BadInput("bundle_file_not_regular" if p.exists() else "no_such_bundle_file", path=path)
     return p
 
 
