@@ -445,6 +445,18 @@ def test_workers_must_be_a_positive_number(cli, county):
     assert _kept(cli) == (0, 0, 0)
 
 
+def test_a_city_report_names_the_forms_of_one_period_and_refuses_a_span(cli, county):
+    """A city report takes one period: a malformed one is refused listing the forms of one period
+    (not spans, which it refuses), a span is refused as one, and 2025..2025 is the period 2025."""
+    for lang, forms, span in (("en", "accepted forms: 2026 (year)", "span"), ("zh", "可接受的格式", "区间")):
+        for args in (("ranking", "--period", "2025-B7"), ("bulletin", "--period", "x")):
+            res = cli.admin("city", "report", *args, lang=lang)
+            assert res.code == 2 and forms in res.err and span not in res.err, (args, res.err)
+        res = cli.admin("city", "report", "ranking", "--period", "2024..2025", lang=lang)
+        assert res.code == 2 and ("not a span" if lang == "en" else "2024..2025") in res.err, res.err
+    assert cli.admin("city", "report", "ranking", "--period", "2025..2025", json=True).json["period"] == "2025"
+
+
 def test_a_city_report_of_a_period_with_no_year_before_is_refused(cli, county):
     """同比 needs the same period a year before: year 1 has none (exit 2, as the county's reports)."""
     for args in (("ranking", "--period", "0001"), ("ranking", "--period", "0001-Q1"),

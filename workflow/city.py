@@ -23,6 +23,7 @@ import json
 import os
 import signal
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,7 +41,7 @@ from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.catalogue import Message
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
-from workflow.periods import KINDS, Period, make_period, parse_span
+from workflow.periods import KINDS, Period, make_period, parse_period, parse_span
 from workflow.recorders import recorder
 from workflow.reports import growth_rate, rank_in_order
 from workflow.reports.state import FactsByDate, snapshots
@@ -746,10 +747,13 @@ def _metric(f: dict, by: str) -> int:
 
 
 def _one_period(period_text: str, lang: str) -> Period:
-    period = parse_span(period_text, lang=lang)
-    if not isinstance(period, Period):
+    """The one period a city report takes: a span, even a well-formed one, is refused as one."""
+    if isinstance(period_text, str) and ".." in unicodedata.normalize("NFKC", period_text):
+        period = parse_span(period_text, lang=lang)
+        if isinstance(period, Period):  # 2026..2026 is the one period 2026
+            return period
         raise BadInput("period_give_one_period", period_text=period_text)
-    return period
+    return parse_period(period_text, lang=lang)
 
 
 def _year_to_date(period: Period) -> _Month:

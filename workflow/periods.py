@@ -47,8 +47,9 @@ def _lang(lang: str | None) -> str:
     return "zh" if (lang or "").lower().startswith("zh") else "en"
 
 
-def _refuse(text: object, lang: str) -> BadInput:
-    return BadInput("not_report_period", text=text)
+def _refuse(text: object, lang: str, spans: bool = False) -> BadInput:
+    """The refusal of a text that is no period, listing the forms taken (a span too where ``spans``)."""
+    return BadInput("not_report_period" if spans else "not_report_period_one", text=text)
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,18 @@ def make_period(kind: str, year: int, index: int = 1) -> Period:
     return Period(label=label, kind=kind, start=start, end=end)
 
 
-def parse_period(text: str, *, lang: str = "en") -> Period:
+def parse_period(text: str, *, lang: str = "en", spans: bool = False) -> Period:
     """Parse `2026`, `2026-H1`, `2026-Q3` or `2026-B2` (letters in either case).
 
-    Anything else raises BadInput listing the accepted forms, in `lang` (en or zh).
+    Anything else raises BadInput listing the accepted forms, in `lang` (en or zh), spans among them
+    where the caller takes one (``spans``: ``parse_span``).
     """
     if not isinstance(text, str):
-        raise _refuse(text, lang)
+        raise _refuse(text, lang, spans)
     s = unicodedata.normalize("NFKC", text).strip()
     m = _RE.fullmatch(s)
     if not m:
-        raise _refuse(text, lang)
+        raise _refuse(text, lang, spans)
     year = int(m.group(1))
     if m.group(2) is None:
         kind, index = "year", 1
@@ -136,9 +138,9 @@ def parse_period(text: str, *, lang: str = "en") -> Period:
         kind = _KIND_OF_LETTER[m.group(2).upper()]
         index = int(m.group(3))
         if len(m.group(3)) != 1 or not 1 <= index <= _LAYOUT[kind][2]:
-            raise _refuse(text, lang)
+            raise _refuse(text, lang, spans)
     if year < 1:
-        raise _refuse(text, lang)
+        raise _refuse(text, lang, spans)
     return make_period(kind, year, index)
 
 
@@ -192,12 +194,12 @@ def parse_span(text: str, *, lang: str = "en") -> Period | Span:
     """A single period (as `parse_period`) or a span `FIRST..LAST` of two periods of the same kind,
     FIRST not after LAST.  `2026..2026` is the single period 2026."""
     if not isinstance(text, str):
-        raise _refuse(text, lang)
+        raise _refuse(text, lang, spans=True)
     s = unicodedata.normalize("NFKC", text).strip()
     if ".." not in s:
-        return parse_period(s, lang=lang)
+        return parse_period(s, lang=lang, spans=True)
     first_text, _, last_text = s.partition("..")
-    first, last = parse_period(first_text, lang=lang), parse_period(last_text, lang=lang)
+    first, last = parse_period(first_text, lang=lang, spans=True), parse_period(last_text, lang=lang, spans=True)
     if first.kind != last.kind:
         raise BadInput("span_joins_periods_of", label=first.label, last_label=last.label)
     if last.start < first.start:
