@@ -58,7 +58,7 @@ from workflow.docformat import (
     page_setup,
     run_font,
 )
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.i18n import is_zh, t
 from workflow.office import Office, from_values
 from workflow.reports import DOCUMENT_LIST_LIMIT
@@ -1136,7 +1136,7 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True, stream_row
         else:
             outfiles.save(path, d)
     except OSError as exc:
-        raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
+        raise BadInput("output_cannot_write", path=path, strerror=os_reason(exc)) from None
 
 
 def _css() -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from workflow import files
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.text import csv_cell, visible
 
 
@@ -36,7 +36,7 @@ def write_text(text: str, output: Path | None) -> None:
         try:
             files.write_text(output, text)
         except OSError as exc:
-            raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
+            raise BadInput("output_cannot_write_output_strerror", output=output, strerror=os_reason(exc)) from None
 
 
 @contextlib.contextmanager
@@ -50,7 +50,7 @@ def open_output(output: Path | None) -> Iterator[TextIO]:
         with files.created(output, "w", encoding="utf-8", newline="") as fh:
             yield cast(TextIO, fh)
     except OSError as exc:
-        raise BadInput("output_cannot_write_output_strerror", output=output, strerror=exc.strerror) from None
+        raise BadInput("output_cannot_write_output_strerror", output=output, strerror=os_reason(exc)) from None
 
 
 def write_csv(sink: TextIO, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -35,7 +35,7 @@ from cli.options import (
 from cli.sections import Report, Section, _cell, text_cell
 from workflow.amounts import WAN, in_units
 from workflow.catalogue import Message
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.lang import is_zh
 
 ReportAsOf = Annotated[str | None, typer.Option(
@@ -338,7 +338,7 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
     try:
         files.save(path, wb)
     except OSError as exc:
-        raise BadInput("output_cannot_write", path=path, strerror=exc.strerror) from None
+        raise BadInput("output_cannot_write", path=path, strerror=os_reason(exc)) from None
 
 
 def emit(report: Report, fmt: str | None, output: Path | None, lang: str, show_all: bool | None = None) -> None:

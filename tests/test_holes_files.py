@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_supervision import problem, project
 from workflow import files
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 
 
 def _plant(tmp_path: Path, name: str) -> tuple[Path, Path]:
@@ -90,6 +90,27 @@ def test_an_empty_or_folder_output_is_refused_naming_the_option(cli, tmp_path, m
     assert list(here.iterdir()) == []  # nothing written, no leftover
     with pytest.raises(IsADirectoryError):
         files.write_text("", "x")
+
+
+def test_why_the_system_refused_a_file_is_said_in_the_runs_language(cli, tmp_path):
+    """An output no file can be made at (its folder missing, or a file where a folder should be) is
+    refused (exit 2) with the system's reason in the run's language, the C library's words in
+    English (workflow/errors.py, ``os_reason``).  (``keys init`` makes a missing folder.)"""
+    cli("project", "add", "--name", "风电场", "--investor", "华能", "--industry", "energy", "--investment", "1亿",
+        "--unit", "XH", ok=True)
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    for target, en, zh in ((tmp_path / "missing" / "r.csv", "No such file or directory", "没有该文件或文件夹"),
+                           (tmp_path / "plain" / "r.csv", "Not a directory", "不是文件夹")):
+        for args in (("report", "bulletin", "--period", "2026", "--format", "csv", "--output", str(target)),
+                     ("export", str(target)),
+                     *([("keys", "init", "--key-file", str(target))] if "plain" in str(target) else [])):
+            for lang, words in (("en", en), ("zh", zh)):
+                res = cli(*args, lang=lang, json=args[0] == "export")
+                assert res.code == 2 and words in res.err + res.out, (args, lang, res.out, res.err)
+                if lang == "zh":
+                    assert en not in res.err + res.out
+    assert not (tmp_path / "missing").exists()
+    assert os_reason(OSError(12345, "Strange thing")) == "Strange thing"  # a reason not in the catalogue
 
 
 def test_supervision_letters_do_not_follow_a_link_in_the_output_folder(cli, tmp_path):

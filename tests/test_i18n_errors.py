@@ -20,7 +20,8 @@ MESSAGE_ARGS_IN = {("workflow/io/checking.py", "_problem"): (3,)}
 RECEIVER_ARGS = {("problems", "add"): 1, ("failures", "add"): 2}
 SAY_CALLS = {"say": 0, "_write_result": 2}
 # Codes built where they are used: their prefix, and the catalogue entries they may name.
-DYNAMIC = {"amount_": re.compile(r"amount_\w+"), "guard_": re.compile(r"guard_\w+")}
+DYNAMIC = {"amount_": re.compile(r"amount_\w+"), "guard_": re.compile(r"guard_\w+"),
+           "os_": re.compile(r"os_e[a-z]+")}  # workflow/errors.py, os_reason: by errno name
 # A message held in a parameter (a helper raising the message its caller wrote as a `Message`).
 MESSAGE_PARAMETERS = {("workflow/values.py", "what"), ("workflow/rules/admin.py", "nothing"),
                       ("workflow/guards.py", "code")}
@@ -160,6 +161,20 @@ def test_every_entry_is_used():
     unused = sorted(c for c in catalogue() if c not in used and not any(
         c.startswith(p) and r.fullmatch(c) for p, r in DYNAMIC.items()))
     assert unused == [], f"catalogue entries no code names: {unused}"
+
+
+def test_each_os_reason_is_an_entry_worded_as_the_c_library_words_it():
+    import errno
+    import os
+
+    from workflow.catalogue import catalogue
+    from workflow.errors import _OS_REASONS, os_reason
+
+    assert {f"os_{n.lower()}" for n in _OS_REASONS} == {c for c in catalogue() if c.startswith("os_")}
+    for name in _OS_REASONS:
+        number = getattr(errno, name)
+        assert os_reason(OSError(number, "ignored")).text("en") == os.strerror(number)  # type: ignore[union-attr]
+        assert os_reason(OSError(number, "ignored")).text("zh") != os.strerror(number)  # type: ignore[union-attr]
 
 
 def test_the_catalogue_is_plain_toml_with_snake_case_codes():

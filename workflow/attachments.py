@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock, words
 from workflow.catalogue import Message
 from workflow.definition import get_definition
-from workflow.errors import BadInput, IntegrityFailure, NotFound
+from workflow.errors import BadInput, IntegrityFailure, NotFound, os_reason
 from workflow.find import project_row
 from workflow.tables import attachment_blob as AB
 from workflow.tables import document as D
@@ -58,7 +58,7 @@ def read(path: Any, what: str = "--file") -> Attachment:
             raise BadInput("attach_too_large", path=str(p), size=size, limit=MAX_ATTACHMENT_BYTES)
         data = p.read_bytes()
     except OSError as exc:
-        raise BadInput("attach_unreadable", path=str(p), reason=exc.strerror or str(exc)) from None
+        raise BadInput("attach_unreadable", path=str(p), reason=os_reason(exc)) from None
     if len(data) > MAX_ATTACHMENT_BYTES:  # grown since stat
         raise BadInput("attach_too_large", path=str(p), size=len(data), limit=MAX_ATTACHMENT_BYTES)
     return Attachment(data, hashlib.sha256(data).hexdigest(), name, len(data))
@@ -180,7 +180,7 @@ def export(engine: Engine, code: str, kind: str, number: str | None, output: Any
     except FileExistsError:
         raise BadInput("attach_output_exists", [{"file": target}], path=target) from None
     except OSError as exc:
-        raise BadInput("output_cannot_create", output=target, strerror=exc.strerror) from None
+        raise BadInput("output_cannot_create", output=target, strerror=os_reason(exc)) from None
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     return {"code": code, "kind": kind, "number": row["number"], "file": row["file_name"],

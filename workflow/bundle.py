@@ -40,7 +40,7 @@ from workflow import audit, clock, county
 from workflow.catalogue import Message
 from workflow.db import SCHEMA_HEAD, make_engine
 from workflow.encoding import canonical, event_bytes, format_utc
-from workflow.errors import BadInput, IntegrityFailure
+from workflow.errors import BadInput, IntegrityFailure, os_reason
 from workflow.history_db import COPIED_TABLES
 from workflow.recorders import recorder
 from workflow.recorders.base import sql_names
@@ -189,7 +189,7 @@ def _place(tmp: Path, output: Path, force: bool) -> None:
     try:
         fd = os.open(output, flags, 0o644)
     except OSError as exc:
-        raise BadInput("output_cannot_create", output=output, strerror=exc.strerror) from None
+        raise BadInput("output_cannot_create", output=output, strerror=os_reason(exc)) from None
     with os.fdopen(fd, "wb") as dst, open(tmp, "rb") as src:
         while chunk := src.read(1 << 20):
             dst.write(chunk)
@@ -294,7 +294,7 @@ def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str, bytes]:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc.strerror) from None
+        raise BadInput("not_county_bundle", path=path, exc=os_reason(exc)) from None
     if not data:
         raise BadInput("bundle_file_is_empty", path=path)
     sha = hashlib.sha256(data).hexdigest()

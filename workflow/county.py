@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import os
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Engine
 from workflow import ledger
 from workflow.access import ADMIN, require
 from workflow.db import default_db_path
-from workflow.errors import BadInput, NotFound
+from workflow.errors import BadInput, NotFound, os_reason
 from workflow.tables import ledger as L
 from workflow.values import identifier, required
 
@@ -152,7 +153,9 @@ def init_key(path: str | Path | None = None, *, force: bool = False) -> dict:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise BadInput("key_file_cannot_create", target=target, strerror=exc.strerror) from None
+        if isinstance(exc, FileExistsError) and not target.parent.is_dir():  # a file where a folder goes
+            exc = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target.parent))
+        raise BadInput("key_file_cannot_create", target=target, strerror=os_reason(exc)) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     return {"key_file": str(target), "public_key": public_text(_raw_public(key))}
@@ -177,7 +180,7 @@ def load_key(path: str | Path | None = None) -> Any:
     except FileNotFoundError:
         raise NotFound("no_signing_key_at", target=target) from None
     except OSError as exc:
-        raise BadInput("key_file_cannot_read", target=target, strerror=exc.strerror) from None
+        raise BadInput("key_file_cannot_read", target=target, strerror=os_reason(exc)) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):

@@ -56,7 +56,7 @@ from workflow.definition_model import (
     Transition,
     WorkflowDefinition,
 )
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.guards import is_known_guard, known_guard_names, parse_guard
 
 # --- loading and validation ----------------------------------------------------------------------
@@ -416,7 +416,7 @@ def load_definition(source: str | bytes | PathLike) -> WorkflowDefinition:
         except OSError as err:
             raise BadInput(
                 "cannot_read_workflow_definition",
-                [{"field": "file", "message": str(err)}], origin=origin, err=err.strerror or err,
+                [{"field": "file", "message": str(err)}], origin=origin, err=os_reason(err),
             ) from None
         except UnicodeDecodeError as err:
             raise BadInput(

@@ -135,3 +135,20 @@ class IntegrityFailure(PipelineError):
 
     kind = "integrity"
     exit_code = 7
+
+
+# The reasons an operating system gives most often for a file it cannot read or write, by errno name:
+# each a catalogue message (``os_*`` in errors.toml), English as the C library words it.
+_OS_REASONS = ("ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EEXIST", "ENOSPC", "EDQUOT", "EROFS",
+               "ENAMETOOLONG", "ELOOP", "EBUSY", "EIO", "ETXTBSY", "EMFILE", "ENXIO")
+
+
+def os_reason(exc: OSError) -> Message | str:
+    """Why the system refused a file (``exc``), to go inside a message: a catalogue message in the
+    run's language for a reason it names (:data:`_OS_REASONS`), else the system's own text."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno) if isinstance(exc.errno, int) else None
+    if name in _OS_REASONS:
+        return Message(f"os_{name.lower()}")
+    return exc.strerror or str(exc)

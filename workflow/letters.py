@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow import docformat as F
 from workflow import files, office
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.i18n import t
 
 FORMATS = ("html", "docx")
@@ -251,7 +251,7 @@ def prepare(output: Path | None, fmt: str) -> Path:
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput("output_cannot_create", output=output, strerror=exc.strerror) from None
+        raise BadInput("output_cannot_create", output=output, strerror=os_reason(exc)) from None
     return output
 
 

@@ -24,7 +24,7 @@ from workflow import db as dbm
 from workflow import demo as wdemo
 from workflow import seed as wseed
 from workflow.db import default_db_path
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.rules import Conditions, add_rule
 from workflow.seed import INDUSTRIES, WAN, SeedProject, _split, _walk_to_signed, followup_days, write
 from workflow.service import Service
@@ -163,7 +163,7 @@ def build(engine, *, admin: str, folder: str | Path | None = None, as_of: date |
     try:
         where.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput("demo_city_folder_cannot_create", folder=where, strerror=exc.strerror) from None
+        raise BadInput("demo_city_folder_cannot_create", folder=where, strerror=os_reason(exc)) from None
     if say is not None:
         say(where)
     today = clock.today()

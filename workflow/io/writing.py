@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow import files
-from workflow.errors import BadInput
+from workflow.errors import BadInput, os_reason
 from workflow.io.columns import EXPORT_ORDER, header
 from workflow.io.xlsx import write_workbook
 from workflow.text import csv_cell, visible
@@ -94,7 +94,7 @@ def write_csv(path: str | Path | None, headers: Sequence[str], rows: Iterable[Se
     except UnicodeEncodeError as exc:
         raise BadInput("encoding_cannot_write_use", encoding=encoding, object=exc.object[exc.start:exc.end]) from None
     except OSError as exc:
-        raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None
+        raise BadInput("file_cannot_write", path=path, strerror=os_reason(exc)) from None
     return None
 
 
@@ -114,7 +114,7 @@ def write_xlsx(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence
         with files.created(path) as out:
             write_workbook(out, title, headers, rows, widths)
     except OSError as exc:
-        raise BadInput("file_cannot_write", path=path, strerror=exc.strerror) from None
+        raise BadInput("file_cannot_write", path=path, strerror=os_reason(exc)) from None
 
 
 def set_text(cell: Any, value: str) -> None:
