@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -282,6 +283,31 @@ def test_a_signed_bundle_that_is_not_what_it_says_is_refused_naming_its_first_ba
             assert "county JX" in res.err and "nothing was kept" in res.err, (name, res.err)
         assert "Traceback" not in res.err and "internal error" not in res.err, name
         assert len(res.err) < 1000, (name, len(res.err))  # a value quoted is a short one
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+_ENGLISH_FORM_WORDS = ("malformed", "not in the bundle's form", "is repeated", "beyond the", "longer than",
+                       "not a JSON object", "no such columns", "is not one of", "ledger entry", "directory row",
+                       "event ", " is ")
+
+
+def test_a_malformed_row_is_worded_in_chinese_whole(cli, made):
+    """Every row refused as malformed (exit 2) names what is malformed and why in the run's language:
+    in Chinese, no English phrase of the refusal is left (the values quoted are the county's own)."""
+    _city(cli, made)
+    seen = 0
+    for name, script, doc, code, _words in MALFORMED:
+        path = _forge(made, "first", name, script, doc)
+        if code != 2 or "is malformed:" not in cli.admin("city", "load", path).err:
+            continue
+        res = cli.admin("city", "load", path, lang="zh")
+        assert res.code == 2 and "格式有误" in res.err, (name, res.err)
+        said = res.err.split("格式有误", 1)[1]
+        for quoted in re.findall(r"'[^']*'|\[[^\]]*\]", said):  # the county's own values, as quoted
+            said = said.replace(quoted, "")
+        assert not [w for w in _ENGLISH_FORM_WORDS if w in said], (name, res.err)
+        seen += 1
+    assert seen >= 8
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
 
 

@@ -373,35 +373,36 @@ def _wrong_times(values: set[str]) -> set[str]:
 
 
 def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, int | None]]
-                     ) -> tuple[int, str] | None:
+                     ) -> tuple[int, Message] | None:
     """(row index, problem) of the first row of ``rows`` whose values are not of the table's types
     (:func:`_column_kinds`), or whose first column (the id, or the ledger's seq) does not rise; None
     when every row is well formed.  A column at a time: the distinct types, then the distinct texts."""
     if not rows:
         return None
-    bad: list[tuple[int, str]] = []
+    bad: list[tuple[int, Message]] = []
     columns = [tuple(map(operator.itemgetter(k), rows)) for k in range(len(kinds))]  # rows are as long: SQL
     for (name, kind, nullable, parse, longest), column in zip(kinds, columns, strict=True):
         allowed = {kind, type(None)} if nullable else {kind}
         if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
             i = next(i for i, v in enumerate(column) if type(v) not in allowed or (v == "" and not nullable))
-            bad.append((i, f"{name} is {_quoted(column[i])}"))
+            bad.append((i, Message("bundle_value_wrong_type", column=name, value=_quoted(column[i]))))
         elif kind is int and longest and not (-longest - 1 <= min(present := _present(column, nullable), default=0)
                                               and max(present, default=0) <= longest):
             i = next(i for i, v in enumerate(column) if v is not None and not -longest - 1 <= v <= longest)
-            bad.append((i, f"{name} is {column[i]}, beyond the {longest.bit_length() + 1}-bit integers"))
+            bad.append((i, Message("bundle_value_beyond_integers", column=name, value=column[i],
+                                        bits=longest.bit_length() + 1)))
         elif kind is str and longest is not None and max(map(len, filter(None, column)), default=0) > longest:
             i = next(i for i, v in enumerate(column) if v is not None and len(v) > longest)
-            bad.append((i, f"{name} is {_quoted(column[i])}, longer than {longest} characters"))
+            bad.append((i, Message("bundle_value_too_long", column=name, value=_quoted(column[i]), longest=longest)))
         elif parse is not None and (wrong := parse(set(column) - {None})):
             i = next(i for i, v in enumerate(column) if v in wrong)
-            bad.append((i, f"{name} is {_quoted(column[i])}, not in the bundle's form"))
+            bad.append((i, Message("bundle_value_not_in_form", column=name, value=_quoted(column[i]))))
     if not bad and columns[0] and type(columns[0][0]) is int:
         ids = columns[0]
         if not all(map(operator.lt, ids, ids[1:])):  # rows come by id: a repeated id is the next one's
             i = next(i for i in range(1, len(ids)) if ids[i] <= ids[i - 1])
-            bad.append((i, f"{kinds[0][0]} {ids[i]} is repeated"))
-    return min(bad) if bad else None
+            bad.append((i, Message("bundle_value_repeated", column=kinds[0][0], value=ids[i])))
+    return min(bad, key=operator.itemgetter(0)) if bad else None  # a row's first bad column, in order
 
 
 def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
@@ -415,28 +416,31 @@ def _well_formed(path: str | Path, b: Bundle, directory: list[tuple]) -> None:
     if found is not None:
         e = b.events[found[0]]
         raise BadInput("bundle_row_malformed", path=path, county=b.county,
-                       what=f"event {_quoted(e[2], str)} #{_quoted(e[3], str)} (id {_quoted(e[0])})",
+                       what=Message("bundle_malformed_event", code=_quoted(e[2], str), seq=_quoted(e[3], str),
+                                    id=_quoted(e[0])),
                        problem=found[1])
     found = _first_malformed(b.ledger, _column_kinds(L, LEDGER_COLUMNS))
     if found is not None:
         raise BadInput("bundle_row_malformed", path=path, county=b.county,
-                       what=f"ledger entry #{_quoted(b.ledger[found[0]][0])}", problem=found[1])
+                       what=Message("bundle_malformed_ledger_entry", seq=_quoted(b.ledger[found[0]][0])),
+                       problem=found[1])
     for tbl, row in directory:
-        problem = None
+        problem: Message | None = None
         if tbl not in COPIED_TABLES:
-            problem = f"table {_quoted(tbl)} is not one of the directory's {', '.join(COPIED_TABLES)}"
+            problem = Message("bundle_directory_table_unknown", table=_quoted(tbl), tables=list(COPIED_TABLES))
         else:
             try:
                 value = json.loads(row) if isinstance(row, str) else None
             except ValueError:
                 value = None
             if not isinstance(value, dict):
-                problem = "the row is not a JSON object"
+                problem = Message("bundle_directory_row_not_object")
             elif not set(value) <= set(metadata.tables[tbl].c.keys()):
-                problem = f"no such columns {sorted(set(value) - set(metadata.tables[tbl].c.keys()))}"
+                problem = Message("bundle_directory_no_such_columns",
+                                  columns=str(sorted(set(value) - set(metadata.tables[tbl].c.keys()))))
         if problem is not None:
             raise BadInput("bundle_row_malformed", path=path, county=b.county,
-                           what=f"directory row {_quoted(row)}", problem=problem)
+                           what=Message("bundle_malformed_directory_row", row=_quoted(row)), problem=problem)
 
 
 def _quoted(value: Any, form: Any = repr, limit: int = 40) -> str:
