@@ -251,3 +251,195 @@ def test_a_ledger_entry_placed_back_in_history_fails(county):
            "UPDATE app_user SET role = 'coordinator' WHERE login = 'li'")
     hits = [f for f in failures(county) if f["code"] == "ledger" and f["seq"] == seq]
     assert any(f["field"] == "after_event" for f in hits), hits
+
+
+# --- who wrote each set-up ledger entry (docs/audit.md) -------------------------------------------
+
+
+def append_entry(cli, actor: str, kind: str, target: str, payload: dict, *also, reason: str | None = None) -> int:
+    """A set-up ledger entry appended by plain SQL (with ``also``), hashed and chained as the program
+    writes it and placed after the last event; its seq."""
+    from workflow import ledger
+
+    engine = _engine(cli)
+    try:
+        with engine.connect() as conn:
+            seq, prev = conn.execute(text("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")).one()
+            after = conn.execute(text("SELECT coalesce(max(id), 0) FROM event")).scalar_one()
+    finally:
+        engine.dispose()
+    seq += 1
+    at = clock.utcnow()
+    body = encoding.canonical(payload).decode("utf-8")
+    h = ledger.entry_hash(seq, kind, target, body, reason, actor, at, prev, after)
+    tamper(cli, text("INSERT INTO ledger(seq, kind, target, payload, reason, actor, recorded_at, prev_hash, hash, "
+                     "after_event) VALUES (:seq, :kind, :target, :p, :reason, :actor, :at, :prev, :h, :after)")
+           .bindparams(seq=seq, kind=kind, target=target, p=body, reason=reason, actor=actor, at=at, prev=prev, h=h,
+                       after=after), *also)
+    return seq
+
+
+def rechain(cli, seq: int, actor: str) -> None:
+    """Entry ``seq`` given another actor and the whole ledger re-hashed after it (every link intact)."""
+    from sqlalchemy import select, update
+
+    from workflow import ledger
+    from workflow.tables import ledger as L
+
+    engine = _engine(cli)
+    try:
+        with engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(select(L).order_by(L.c.seq)).mappings()]
+    finally:
+        engine.dispose()
+    statements, prev = [], encoding.GENESIS
+    for r in rows:
+        r["actor"] = actor if r["seq"] == seq else r["actor"]
+        h = ledger.entry_hash(r["seq"], r["kind"], r["target"], r["payload"], r["reason"], r["actor"],
+                              r["recorded_at"], prev, r["after_event"])
+        statements.append(update(L).where(L.c.seq == r["seq"]).values(actor=r["actor"], prev_hash=prev, hash=h))
+        prev = h
+    tamper(cli, *statements)
+
+
+def _user_row(login: str, role: str) -> dict:
+    return {"table": "app_user", "key": {"login": login}, "effective_on": clock.today().isoformat(),
+            "row": {"role": role, "disabled": False, "person_login": None}}
+
+
+def actor_failures(cli) -> list[dict]:
+    return [f for f in failures(cli) if f["code"] == "ledger" and f["field"] == "actor"]
+
+
+def test_a_user_an_outsider_made_admin_fails(county):
+    """A ``user_added`` of an admin by a login that was never a user, with its users row: init's first
+    admin looks like this, but the database has an admin already."""
+    seq = append_entry(county, "mallory", "user_added", "mallory", _user_row("mallory", "admin"),
+                       text("INSERT INTO app_user(login, role, disabled, created_at, created_by) "
+                            "VALUES ('mallory', 'admin', :f, :at, 'mallory')").bindparams(f=False, at=clock.utcnow()))
+    found = actor_failures(county)
+    assert [(f["seq"], f["expected"], f["found"]) for f in found] == [(seq, "admin", "mallory")], found
+    assert found[0]["problem"] == (f"set-up ledger entry {seq} (user_added) was written by 'mallory', who was no "
+                                   "user then: only an admin may write it")
+    zh = county("audit", "verify", lang="zh")
+    assert zh.code == 7 and f"设置台账第 {seq} 条（user_added）由 'mallory' 写入" in zh.out, zh.out
+
+
+def test_a_coordinator_promoting_herself_fails(county):
+    payload = {**_user_row(COORD, "admin"), "changed": {"role": ["coordinator", "admin"]}, "from": "coordinator",
+               "to": "admin"}
+    seq = append_entry(county, COORD, "user_role", COORD, payload, f"UPDATE app_user SET role = 'admin' "
+                       f"WHERE login = '{COORD}'", reason="自己提拔")
+    found = actor_failures(county)
+    assert [(f["seq"], f["found"]) for f in found] == [(seq, COORD)], found
+    assert found[0]["problem"] == (f"set-up ledger entry {seq} (user_role) was written by '{COORD}' (role "
+                                   "coordinator): only an admin may write it")
+
+
+def test_an_admin_entry_given_to_a_coordinator_and_rechained_fails(county):
+    county.admin("units", "edit", "XH", "--name", "新华乡", "--reason", "更名", ok=True)
+    county("audit", "verify", ok=True)
+    engine = _engine(county)
+    try:
+        with engine.connect() as conn:
+            seq = conn.execute(text("SELECT max(seq) FROM ledger WHERE kind = 'unit_edited'")).scalar_one()
+    finally:
+        engine.dispose()
+    rechain(county, seq, COORD)
+    assert [(f["seq"], f["found"]) for f in actor_failures(county)] == [(seq, COORD)]
+
+
+def test_an_entry_of_a_disabled_admin_fails(county):
+    county.admin("users", "add", "admin2", "--role", "admin", ok=True)
+    county.admin("users", "disable", "admin2", "--reason", "离职", ok=True)
+    seq = append_entry(county, "admin2", "unit_edited", "XH",
+                       {"table": "unit", "key": {"code": "XH"}, "row": {"name": "新华镇", "kind": "township"},
+                        "effective_on": clock.today().isoformat(), "changed": {}})
+    found = actor_failures(county)
+    assert [(f["seq"], f["found"]) for f in found] == [(seq, "admin2")], found
+    assert "whose login was disabled then" in found[0]["problem"]
+
+
+def test_an_upgrade_entry_after_the_upgrade_fails(county):
+    """The upgrades' own actor is let through only for what they carried over, before any command wrote
+    a set-up row."""
+    seq = append_entry(county, "upgrade", "user_added", "mallory", {**_user_row("mallory", "admin"),
+                                                                     "carried_over": True},
+                       text("INSERT INTO app_user(login, role, disabled, created_at, created_by) "
+                            "VALUES ('mallory', 'admin', :f, :at, 'upgrade')").bindparams(f=False, at=clock.utcnow()),
+                       reason="carried over at upgrade")
+    assert [(f["seq"], f["found"]) for f in actor_failures(county)] == [(seq, "upgrade")]
+
+
+def test_every_entry_the_product_writes_passes_the_actor_check(county):
+    """init's first admin (on PostgreSQL by the database owner, who is no user), users, units, people,
+    settings, a close and a role change all verify."""
+    from workflow import ledger
+
+    county.admin("users", "add", "li", "--role", "auditor", ok=True)
+    county.admin("users", "edit", "li", "--role", "coordinator", "--reason", "调任", ok=True)
+    county.admin("users", "disable", "li", "--reason", "离职", ok=True)
+    county.admin("undo-window", "5", "--reason", "规定", ok=True)
+    verify_ok(county)
+    engine = _engine(county)
+    try:
+        with engine.connect() as conn:
+            assert ledger.actor_problems(conn) == []
+            first = conn.execute(text("SELECT kind, target FROM ledger WHERE seq = 1")).one()
+    finally:
+        engine.dispose()
+    assert tuple(first) == ("user_added", "admin")
+
+
+# --- every problem of the ledger, the set-up tables and checkpoints in the run's language -------------
+
+
+def test_ledger_setup_and_checkpoint_problems_are_wholly_chinese_under_zh(county):
+    import re
+
+    from tests.test_replay_words import _values
+    from workflow import audit
+    from workflow.catalogue import Message
+
+    county.admin("units", "edit", "XH", "--name", "新华乡", "--reason", "更名", ok=True)
+    county.admin("undo-window", "5", "--reason", "规定", ok=True)
+    county.admin("undo-window", "6", "--reason", "规定", ok=True)
+    county.admin("audit", "checkpoint", ok=True)
+    engine = _engine(county)
+    try:
+        with engine.connect() as conn:
+            last = conn.execute(text("SELECT max(seq) FROM ledger")).scalar_one()
+    finally:
+        engine.dispose()
+    append_entry(county, "mallory", "user_added", "mallory", _user_row("mallory", "admin"))
+    tamper(county, f"DELETE FROM ledger WHERE seq = {last}",  # the tail the checkpoint covers
+           "DELETE FROM ledger WHERE seq = 3",  # a link of the chain
+           "UPDATE unit SET name = '发展改革局' WHERE code = 'XH'",
+           "DELETE FROM unit WHERE code = 'FGW'",
+           "INSERT INTO unit(code, name, kind, created_at) VALUES ('ZZ', '伪造', 'township', '2026-01-01')",
+           "UPDATE setting SET value = '9' WHERE key = 'undo.window_days' AND value = '5'",
+           "INSERT INTO setting(key, entry, value) VALUES ('undo.window_days', 0, '7')")
+    engine = _engine(county)
+    try:
+        found = audit.verify(engine)["failures"] + audit.verify(engine, digest="ab" * 32)["failures"]
+    finally:
+        engine.dispose()
+    english = {str(f["problem"]) for f in found}
+    for words in ("ledger entry 3 is missing", "prev_hash does not match the previous ledger entry's hash",
+                  "table unit, key XH: the name differs from the set-up ledger", "key FGW: entry",
+                  "table unit, key ZZ: a row that no set-up ledger entry wrote",
+                  "table setting, key undo.window_days: the value of entry",
+                  "a row (entry 0) that no set-up ledger entry wrote", "covered by the latest stored checkpoint (",
+                  "no prefix of the history reproduces the digest you gave",
+                  "no checkpoint with this digest is stored", "was written by 'mallory'"):
+        assert any(words in e for e in english), (words, sorted(english))
+    for f in found:
+        message = f["problem"]
+        assert isinstance(message, Message), message
+        zh = message.text("zh")
+        rest = zh
+        for value in _values(message):
+            rest = rest.replace(value, " ")
+        assert re.findall(r"[A-Za-z]{2,}", rest) == [], zh
+    out = county("audit", "verify", lang="zh").out
+    assert "台账记录 3 缺失" in out and "最近存储的校验点（" in out and "覆盖的台账记录" in out, out

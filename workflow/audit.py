@@ -115,7 +115,7 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
                                 "events": row["events"]}
     if matched:
         return report
-    what = "the digest you gave" if given else f"the latest stored checkpoint ({digest[:12]}…)"
+    what = Message("checkpoint_digest_given") if given else Message("checkpoint_latest_stored", digest=digest[:12])
     named = 0
     seen_codes = {ch.code: ch for ch in sweep["chains"].values()}
     for (code, seq), h in sorted(wanted.items()):
@@ -139,8 +139,7 @@ def _digest_report(digest: str, sweep: dict, row: dict | None, wanted: dict, fai
             continue
         named += 1
     if not named:
-        where = ("no checkpoint with this digest is stored (the row may have been removed, or the digest is "
-                 "mistyped)") if row is None else "every checkpointed head is intact"
+        where = Message("checkpoint_not_stored") if row is None else Message("checkpoint_heads_intact")
         failures.add(None, None, Message("no_prefix_of_history", what=what, where=where))
     return report
 
@@ -199,6 +198,8 @@ def verify(engine, *, digest: str | None = None, progress: Callable[[int, int], 
         ledger_head = _check_ledger(conn, failures)
         for seq, problem, expected, found in day_rules.position_problems(conn):
             failures.add("ledger", seq, problem, "ledger", "after_event", expected, found)
+        for seq, problem, expected, found in ledger.actor_problems(conn):  # who wrote each entry
+            failures.add("ledger", seq, problem, "ledger", "actor", expected, found)
         _check_settings(conn, failures)
         _check_setup_rows(conn, failures)
         checked_files = _check_files(conn, failures) if files else None
@@ -249,11 +250,10 @@ def _check_settings(conn, failures: Failures) -> None:
     for d in settings.differences(conn):
         key, entry, field = d["key"], d["entry"], d["field"]
         if field == "row":
-            problem = (f"table setting, key {key}: entry {entry} of the set-up ledger has no row"
-                       if d["expected"] == "present" else
-                       f"table setting, key {key}: a row (entry {entry}) that no set-up ledger entry wrote")
+            problem = (Message("setting_row_missing", key=key, entry=entry) if d["expected"] == "present" else
+                       Message("setting_row_unwritten", key=key, entry=entry))
         else:
-            problem = f"table setting, key {key}: the {field} of entry {entry} differs from the set-up ledger"
+            problem = Message("setting_field_differs", key=key, field=field, entry=entry)
         failures.add(key, entry, problem, table="setting", field=field, expected=d["expected"], found=d["found"])
 
 
@@ -263,11 +263,10 @@ def _check_setup_rows(conn, failures: Failures) -> None:
     for d in setup_rows.differences(conn):
         table, key, entry, field = d["table"], d["key"], d["entry"], d["field"]
         if field == "row":
-            problem = (f"table {table}, key {key}: entry {entry} of the set-up ledger has no row"
-                       if d["expected"] == "present" else
-                       f"table {table}, key {key}: a row that no set-up ledger entry wrote")
+            problem = (Message("setup_row_missing", table=table, key=key, entry=entry)
+                       if d["expected"] == "present" else Message("setup_row_unwritten", table=table, key=key))
         else:
-            problem = f"table {table}, key {key}: the {field} differs from the set-up ledger (entry {entry})"
+            problem = Message("setup_field_differs", table=table, key=key, field=field, entry=entry)
         failures.add(key, entry, problem, table=table, field=field, expected=d["expected"], found=d["found"])
 
 

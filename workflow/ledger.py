@@ -12,7 +12,8 @@ where ``audit checkpoint`` folds the entry's hash into the digest (``workflow.au
 kept by an auditor covers the frozen figures of closed periods and the set-up edits too.  Writers
 serialise on the ledger head (SQLite: the write transaction; PostgreSQL: an advisory lock), and
 ``seq`` is the primary key, so two writers can never both append entry n.  ``audit verify``
-recomputes the chain (:func:`verify_ledger`); ``audit checkpoint`` prints the ledger head.
+recomputes the chain (:func:`verify_ledger`) and judges who wrote each entry (:func:`actor_problems`);
+``audit checkpoint`` prints the ledger head.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from workflow import clock
+from workflow.catalogue import Message
 from workflow.encoding import GENESIS, canonical, format_utc
 from workflow.recorders import recorder
 from workflow.tables import event as E
@@ -99,21 +101,92 @@ def verify_ledger(conn: Connection) -> list[dict]:
     for r in conn.execute(select(L).order_by(L.c.seq)).mappings():
         seq = r["seq"]
         if seq != expected:
-            problems.append({"code": "ledger", "seq": expected, "problem": f"ledger entry {expected} is missing"})
+            problems.append({"code": "ledger", "seq": expected,
+                             "problem": Message("ledger_entry_missing", seq=expected)})
         if r["prev_hash"] != prev:
-            problems.append({"code": "ledger", "seq": seq,
-                             "problem": "prev_hash does not match the previous ledger entry's hash"})
+            problems.append({"code": "ledger", "seq": seq, "problem": Message("ledger_prev_hash_differs")})
         try:
             again = entry_hash(seq, r["kind"], r["target"], r["payload"], r["reason"], r["actor"],
                                r["recorded_at"], r["prev_hash"], r["after_event"])
         except (ValueError, TypeError):
             again = ""
         if again != r["hash"]:
-            problems.append({"code": "ledger", "seq": seq,
-                             "problem": "the ledger entry's hash does not match its fields (altered)"})
+            problems.append({"code": "ledger", "seq": seq, "problem": Message("ledger_entry_altered")})
         prev = r["hash"]
         expected = seq + 1
     return problems
+
+
+# What the migrations that carried rows over into the ledger (0007, 0009) write as actor and reason.
+UPGRADE_ACTOR, UPGRADE_REASON = "upgrade", "carried over at upgrade"
+
+
+def _carried_over(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("carried_over") is True
+
+
+def _set_up_row(payload: Any) -> bool:
+    """An entry in the form of ``workflow.setup_rows`` (schema 0009 on) that a command wrote."""
+    return isinstance(payload, dict) and "table" in payload and "row" in payload and not _carried_over(payload)
+
+
+def actor_problems(conn: Connection) -> list[tuple[int, Message, Any, Any]]:
+    """Every entry whose actor may not have written it (docs/audit.md, "Who wrote each set-up ledger
+    entry"): ``(seq, message, expected, found)``.  Every command that appends an entry needs an admin
+    (``workflow.access.ADMIN``), judged by the roles and disabled flags the ledger itself had made up
+    to that entry (``workflow.day_rules``), with two exceptions the product writes:
+
+    * ``init``'s first admin (``workflow.access.bootstrap_admin``): a ``user_added`` entry making a
+      login that is no user an admin while no login is admin, by whoever ran ``init``;
+    * the upgrades that carried rows over (``UPGRADE_ACTOR``/``UPGRADE_REASON``): settings and
+      carried-over set-up rows, before the first entry a command wrote in the set-up-row form.
+
+    A login's state before its first user entry is what that entry says it was (entries from before
+    schema 0009, whose users came before the ledger) only until that first command-written set-up
+    row: from then on every user has an entry, and a login without one is no user."""
+    from workflow.access import ADMIN
+    from workflow.day_rules import USER_KINDS, State, _before_and_after
+
+    rows = []
+    for seq, kind, target, text, reason, actor in conn.execute(
+            select(L.c.seq, L.c.kind, L.c.target, L.c.payload, L.c.reason, L.c.actor).order_by(L.c.seq)):
+        try:
+            payload = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            payload = None  # the chain check reports an unreadable payload
+        rows.append((seq, kind, target, payload if isinstance(payload, dict) else {}, reason, actor))
+    state: dict[str, State] = {}  # each login as the entries so far make it (its first: as it says)
+    for _seq, kind, target, payload, _reason, _actor in rows:
+        if kind in USER_KINDS and target not in state:
+            before, _ = _before_and_after(kind, payload, None)
+            state[target] = before if before is not None else (None, False)
+    seen: set[str] = set()
+    current = False  # a command has written a set-up row: every user has an entry by now
+    out: list[tuple[int, Message, Any, Any]] = []
+    for seq, kind, target, payload, reason, actor in rows:
+        if not current and _set_up_row(payload):
+            current = True
+            for login in set(state) - seen:
+                state[login] = (None, False)
+        role, disabled = state.get(actor, (None, False))
+        upgrade = (actor == UPGRADE_ACTOR and reason == UPGRADE_REASON and not current
+                   and (kind == "setting" or ("table" in payload and _carried_over(payload))))
+        bootstrap = False
+        if kind == "user_added" and not _carried_over(payload):
+            _, made = _before_and_after(kind, payload, None)
+            bootstrap = (made[0] == "admin" and state.get(target, (None, False))[0] is None
+                         and not any(r == "admin" for r, _d in state.values()))
+        if not (upgrade or bootstrap):
+            if role not in ADMIN:
+                message = (Message("ledger_actor_no_user", seq=seq, kind=kind, actor=actor) if role is None else
+                           Message("ledger_actor_role", seq=seq, kind=kind, actor=actor, role=role))
+                out.append((seq, message, "admin", actor))
+            elif disabled:
+                out.append((seq, Message("ledger_actor_disabled", seq=seq, kind=kind, actor=actor), "admin", actor))
+        if kind in USER_KINDS:
+            _, state[target] = _before_and_after(kind, payload, state.get(target))
+            seen.add(target)
+    return out
 
 
 def effective_on(entry: dict) -> str:
