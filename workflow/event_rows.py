@@ -10,6 +10,7 @@ from typing import Any
 from workflow.definition_model import held_from_after
 from workflow.events import (
     PROBLEM_ACTIONS,
+    RESTORED_TABLES,
     Assigned,
     CapitalArrived,
     CheckRecorded,
@@ -152,16 +153,28 @@ def _assignment_reader(kind: str) -> RowReader:
     return read
 
 
+# The columns of the row an undo restores (``Corrected.restore_row``), by the corrected kind.
+_RESTORED_KEYS = {"check": {"item", "result", "note", "effective_on"},
+                  "year_plan": {"year", "amount_minor", "currency", "effective_on"}}
+assert set(_RESTORED_KEYS) == set(RESTORED_TABLES)
+
+
 def _read_correction(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],
                      paused: frozenset[str], target_on: date | None) -> Event:
     restore = p.get("restore_stage")
     amount = p.get("amount_minor")
+    row = p.get("restore")  # an undone check or yearly plan: the row of the value before it
+    if row is not None:
+        if not isinstance(row, dict) or set(row) != _RESTORED_KEYS.get(p["kind"]):
+            raise ValueError(f"a correction of a {p['kind']!r} event restoring {row!r}")
+        row = {k: _date_or_none(v) if k == "effective_on" else v for k, v in row.items()}
     return Corrected(on=on, corrects=int(p["corrects"]), target_kind=p["kind"], why=str(reason),
                      source=from_stage if restore is not None else None, restore_stage=restore,
                      restore_held_from=p.get("held_from") if restore is not None else None,
                      restore_since=_date_or_none(p.get("stage_since")) if restore is not None else None,
                      amount_minor=None if amount is None else int(amount), currency=p.get("currency"),
-                     target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)))
+                     target_on=target_on if amount is not None else None, undo=bool(p.get("undo", False)),
+                     restore_row=row)
 
 
 def _read_migrated(trigger: Any, from_stage: Any, to_stage: Any, on: date, reason: Any, p: Mapping[str, Any],

@@ -643,7 +643,10 @@ class Corrected(Event):
 
     A stage change is undone by returning to ``restore_stage`` (with its held-from stage and entry
     date); a capital or investment figure by a reversing entry of ``amount_minor`` (negative) dated
-    ``target_on``; anything else is annotated only."""
+    ``target_on``; an undone check result or yearly plan by a row putting back the value in force
+    before it (``restore_row``: a check's previous result, note and date; a year's previous plan, 0
+    when there was none), which as the newest row of its item or year is the one read; anything else
+    is annotated only (docs/audit.md, `pipeline undo`)."""
 
     kind: ClassVar[str] = "correction"
     touches_facts: ClassVar[bool] = True
@@ -658,6 +661,7 @@ class Corrected(Event):
     currency: str | None = None
     target_on: date | None = None
     undo: bool = False  # written by ``pipeline undo`` (the entry's own author), not an admin's ``correct``
+    restore_row: Mapping[str, Any] | None = None  # RESTORED_TABLES[target_kind]'s columns (dates as dates)
 
     @property
     def from_stage(self) -> str | None:
@@ -680,6 +684,8 @@ class Corrected(Event):
                             "stage_since": _day(self.restore_since)})
         elif self.amount_minor is not None:
             payload.update({"amount_minor": self.amount_minor, "currency": self.currency})
+        elif self.restore_row is not None:
+            payload["restore"] = {k: v.isoformat() if isinstance(v, date) else v for k, v in self.restore_row.items()}
         return payload
 
     def apply(self, project: Any, facts: Facts | None) -> None:
@@ -690,8 +696,13 @@ class Corrected(Event):
             project.last_transition_on = self.restore_since
         elif self.amount_minor is not None and self.target_kind == "capital" and facts is not None:
             facts.capital += self.amount_minor
+        elif self.restore_row is not None and self.target_kind == "check" and facts is not None:
+            facts.checks[self.restore_row["item"]] = self.restore_row["result"]
 
     def derived(self, project_id: int, seq: int, actor: str) -> list[Derived]:
+        if self.restore_row is not None:
+            return [(RESTORED_TABLES[self.target_kind], {"project_id": project_id, **self.restore_row,
+                                                         "event_seq": seq})]
         if self.restore_stage is not None or self.amount_minor is None:
             return []
         row = {"project_id": project_id, "amount_minor": self.amount_minor, "currency": self.currency,
@@ -700,6 +711,10 @@ class Corrected(Event):
             row["source"] = f"correction of event {self.corrects}"
             return [("capital_arrival", row)]
         return [("investment_completed", row)]
+
+
+# The kinds an undo puts back by a row of the value before (``Corrected.restore_row``) -> that row's table.
+RESTORED_TABLES = {"check": "screening_check", "year_plan": "year_plan"}
 
 
 def replay_stage(events: list[dict], paused: frozenset) -> dict:

@@ -12,10 +12,12 @@ from workflow.closed import late_reason
 from workflow.commands.common import check_on, definition
 from workflow.encoding import event_json
 from workflow.errors import BadInput, NotAllowed, NotFound, Refused
-from workflow.events import Corrected, Edited, replay_stage
+from workflow.events import RESTORED_TABLES, Corrected, Edited, replay_stage
 from workflow.settings import undo_window_days
 from workflow.store import ProjectRow, Txn
 from workflow.tables import event as E
+from workflow.tables import screening_check as CHK
+from workflow.tables import year_plan as YP
 from workflow.values import reason as check_reason
 
 CORRECTS_STAGE = ("transition", "correction", "retired")
@@ -75,8 +77,46 @@ def correct(txn: Txn, proj: ProjectRow, *, seq: int, reason: str | None, on: dat
         txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why,
                                  amount_minor=-int(p["amount_minor"]), currency=p["currency"], target_on=target_on,
                                  undo=undo))
+    elif undo and target["kind"] in RESTORED_TABLES:  # the value before it is read again (docs/audit.md)
+        restore = restored_row(txn, proj, target)
+        assert restore is not None  # ``undo`` refused an entry with nothing to put back
+        txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why, undo=undo,
+                                 restore_row=restore))
     else:
         txn.emit(proj, Corrected(on=on, corrects=seq, target_kind=target["kind"], why=why, undo=undo))
+
+
+# What ``undo`` takes back (docs/audit.md, `pipeline undo`): a stage change, an edit, a capital or
+# investment figure, a check result with one before it, a yearly plan.  Any other record (a
+# document, a follow-up, an assignment, a problem and its actions, a letter, a commitment, an
+# actual) stays in its append-only table, where guards and reports would still count it: refused.
+UNDOABLE = frozenset({"transition", "retired", "edited", "capital", "investment", *RESTORED_TABLES})
+
+
+def restored_row(txn: Txn, proj: ProjectRow, target: dict) -> dict | None:
+    """The row that puts back what a check result or yearly plan ``target`` (an event as JSON)
+    replaced: the item's previous result, note and date (None: it had none); the year's previous plan
+    (0 when there was none), dated no earlier than ``target`` so a report as of a day before it reads
+    what it read before."""
+    p = target["payload"]
+    seq = target["seq"]
+    if target["kind"] == "check":
+        found = txn.conn.execute(
+            select(CHK.c.result, CHK.c.note, CHK.c.effective_on)
+            .where(CHK.c.project_id == proj.id, CHK.c.item == p["item"], CHK.c.event_seq < seq)
+            .order_by(CHK.c.event_seq.desc()).limit(1)).first()
+        if found is None:
+            return None
+        return {"item": p["item"], "result": found.result, "note": found.note, "effective_on": found.effective_on}
+    on = date.fromisoformat(target["effective_on"])
+    before = txn.conn.execute(
+        select(YP.c.amount_minor, YP.c.currency, YP.c.effective_on)
+        .where(YP.c.project_id == proj.id, YP.c.year == int(p["year"]), YP.c.event_seq < seq)
+        .order_by(YP.c.event_seq.desc()).limit(1)).first()
+    if before is None:
+        return {"year": int(p["year"]), "amount_minor": 0, "currency": p["currency"], "effective_on": on}
+    return {"year": int(p["year"]), "amount_minor": int(before.amount_minor), "currency": before.currency,
+            "effective_on": max(on, before.effective_on)}
 
 
 UNDO_REASON = "undo: the author took back their own entry"
@@ -143,6 +183,15 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
     corrected = {e["payload"].get("corrects") for e in events if e["kind"] == "correction"}
     if corrected & set(seqs):
         raise Refused("your_latest_entry_was", [{"project": code, "seqs": seqs}], code=code)
+    for e in latest:  # refused before anything is written: what undo cannot take back (UNDOABLE)
+        if e["kind"] not in UNDOABLE:
+            raise Refused("undo_cannot_take_back", [{"project": code, "seq": e["seq"], "kind": e["kind"],
+                                                     "problem": "not_reversible"}],
+                          code=code, seq=e["seq"], kind=e["kind"])
+        if e["kind"] == "check" and restored_row(txn, proj, e) is None:
+            raise Refused("undo_check_no_previous", [{"project": code, "seq": e["seq"], "item": e["payload"]["item"],
+                                                      "problem": "first_result"}],
+                          code=code, seq=e["seq"], item=e["payload"]["item"])
     closed = txn.closed()
     if closed and late_reason() is None:  # taking back an entry dated in a closed period changes its figures
         for e in latest:
