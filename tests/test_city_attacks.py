@@ -266,6 +266,14 @@ MALFORMED = [
     ("name_not_the_ledgers", "", lambda d: d["county"].update(name="乙县"), 7,
      "is not the one its set-up ledger names ({'code': 'JX', 'name': '甲县'})"),
     ("counts_extra_key", "", lambda d: d["counts"].update(extra=0), 7, "signed counts"),
+    # a value the refusal quotes is cut short (docs/text-and-errors.md): a reason may be of any length
+    ("huge_reason", f"UPDATE event SET reason = printf('%.1000000c', 'x') WHERE {_LAST};", None, 7,
+     "with reason 'xxxxxxxx"),
+    # a payload its kind cannot read: what is wrong with it, not Python's exception
+    ("payload_not_json", f"UPDATE event SET payload = 'x' WHERE {_LAST};", None, 7,
+     "its payload is not JSON (line 1, column 1)"),
+    ("payload_lacks_member", "UPDATE event SET payload = json_remove(payload, '$.plan') "
+                             "WHERE kind = 'registered' AND project_id = 12;", None, 7, "its payload lacks 'plan'"),
 ]
 
 
@@ -378,6 +386,158 @@ def test_a_bundle_named_for_another_county_needs_a_key_trusted_for_that_county(c
     res = cli.admin("city", "load", _forge(made, "first", "jx_by_zx", key=other_key))
     assert res.code == 6 and "JX" in res.err and "does not trust" in res.err
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+def _broken(made: dict, name: str, script: str) -> str:
+    """A copy of the first bundle changed by the SQL ``script``, not signed again: what anyone holding
+    the file can write (the file's form is checked before its signature)."""
+    path = str(made["dir"] / "forged" / f"{name}.bundle")
+    Path(path).parent.mkdir(exist_ok=True)
+    shutil.copy(_file(made, "first"), path)
+    db = sqlite3.connect(path)
+    db.executescript(script)
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("key", ["signed", "signature", "public_key", "format"])
+def test_a_bundle_table_value_stored_as_bytes_is_a_malformed_signed_document(cli, made, key):
+    """A value of the ``bundle`` table stored as a BLOB (SQLite keeps a value's type per row): refused
+    as malformed (exit 2), read alone or among others (their heads read first), in both languages;
+    no internal error, no ``b'…'`` quoted, nothing kept."""
+    _city(cli, made)
+    path = _broken(made, f"blob_{key}", f"UPDATE bundle SET value = CAST(value AS BLOB) WHERE key = '{key}';")
+    for files in ([path], [path, _other_county(cli, made)]):
+        for lang, words in (("en", "the bundle's signed document is malformed"), ("zh", "数据包的签名文档格式有误")):
+            res = cli.admin("city", "load", *files, "--workers", "1", lang=lang)
+            assert res.code == 2 and words in res.err, (key, res.err)
+            assert "internal error" not in res.err and "内部错误" not in res.err and "b'" not in res.err, res.err
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+def test_a_public_key_that_is_no_key_is_malformed_and_not_quoted_whole(cli, made):
+    """The bundle's public key, a megabyte of text: refused as malformed (exit 2), the text not quoted."""
+    _city(cli, made)
+    path = _broken(made, "huge_key", "UPDATE bundle SET value = printf('%.1000000c', 'A') WHERE key = 'public_key';")
+    res = cli.admin("city", "load", path)
+    assert res.code == 2 and "signed document is malformed" in res.err and len(res.err) < 300, res.err[:300]
+    path = _broken(made, "huge_format", "UPDATE bundle SET value = printf('%.1000000c', 'A') WHERE key = 'format';")
+    res = cli.admin("city", "load", path)
+    assert res.code == 2 and "not a county bundle of format" in res.err and len(res.err) < 300, res.err[:300]
+
+
+# (name, SQL on the file, the table and columns the refusal names)
+WITHOUT_COLUMNS = [
+    ("event_kind", "ALTER TABLE event DROP COLUMN kind;", "event", "kind"),
+    ("event_project_code", "ALTER TABLE event DROP COLUMN project_code;", "event", "project_code"),
+    ("event_reason", "ALTER TABLE event DROP COLUMN reason;", "event", "reason"),
+    ("event_two", "ALTER TABLE event DROP COLUMN \"trigger\"; ALTER TABLE event DROP COLUMN payload;", "event",
+     "trigger, payload"),
+    ("ledger_actor", "ALTER TABLE ledger DROP COLUMN actor;", "ledger", "actor"),
+    ("ledger_after_event", "ALTER TABLE ledger DROP COLUMN after_event;", "ledger", "after_event"),
+    ("directory_row", "ALTER TABLE directory DROP COLUMN row;", "directory", "row"),
+    ("bundle_value", "CREATE TABLE b2 (key TEXT PRIMARY KEY, other TEXT); INSERT INTO b2 SELECT * FROM bundle; "
+                     "DROP TABLE bundle; ALTER TABLE b2 RENAME TO bundle;", "bundle", "value"),
+]
+
+
+def test_a_bundle_lacking_a_column_or_a_table_of_its_format_is_not_a_bundle(cli, made):
+    """A table of the format without one of its columns (SQLite would read a double-quoted name of no
+    column as that name's text: an event of kind 'kind'), or without the table: refused as not a
+    county bundle (exit 2) naming the table and the columns, in both languages, read alone or among
+    others; nothing kept."""
+    _city(cli, made)
+    other = _other_county(cli, made)
+    for name, script, table, columns in WITHOUT_COLUMNS:
+        path = _broken(made, f"without_{name}", script)
+        for files in ([path], [path, other]):
+            res = cli.admin("city", "load", *files, "--workers", "1")
+            assert res.code == 2, (name, res.out, res.err)
+            assert f"not a county bundle (its {table} table lacks the column(s) {columns})" in res.err, (name, res.err)
+        zh = cli.admin("city", "load", path, lang="zh")
+        assert zh.code == 2 and f"其中的 {table} 表缺少列 {columns.replace(', ', '、')}" in zh.err, (name, zh.err)
+    for table in ("event", "ledger", "directory", "bundle"):
+        path = _broken(made, f"no_{table}", f"DROP TABLE {table};")
+        res = cli.admin("city", "load", path)
+        assert res.code == 2 and f"not a county bundle (it has no {table} table)" in res.err, (table, res.err)
+        zh = cli.admin("city", "load", path, lang="zh")
+        assert zh.code == 2 and f"其中没有 {table} 表" in zh.err and "no such" not in zh.err, (table, zh.err)
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+def test_a_file_sqlite_cannot_read_is_refused_in_the_runs_language(cli, made, tmp_path):
+    """Bytes that are no SQLite database, and a bundle cut short: SQLite's own English is not left
+    inside a Chinese refusal."""
+    _city(cli, made)
+    junk = tmp_path / "junk.bundle"
+    junk.write_bytes(b"not a database at all " * 500)
+    cut = tmp_path / "cut.bundle"
+    cut.write_bytes(Path(_file(made, "first")).read_bytes()[:60_000])
+    for path, en, zh in ((junk, "the file is not an SQLite database", "该文件不是 SQLite 数据库"),
+                         (cut, "the SQLite database in it is damaged", "其中的 SQLite 数据库已损坏")):
+        res = cli.admin("city", "load", str(path))
+        assert res.code == 2 and f"not a county bundle ({en})" in res.err, res.err
+        res = cli.admin("city", "load", str(path), lang="zh")
+        assert res.code == 2 and zh in res.err and not re.search("[a-z]{4}", res.err.split("（", 1)[1]), res.err
+
+
+def test_the_counts_a_refusal_gives_are_words_and_numbers_and_json_objects(cli, made):
+    """Signed counts that are not the bundle's: each count by its words in the run's language (no
+    Python dict), and the counts as JSON objects in --json."""
+    _city(cli, made)
+    counts = made["first"]["counts"]
+    path = _forge(made, "first", "counts_one_more", doc=lambda d: d["counts"].update(events=d["counts"]["events"] + 1))
+    res = cli.admin("city", "load", path)
+    assert res.code == 7, res.err
+    signed = f"events {counts['events'] + 1:,}, projects {counts['projects']}, ledger entries {counts['ledger']}"
+    found = f"events {counts['events']:,}, projects {counts['projects']}, ledger entries {counts['ledger']}"
+    assert f"the signed counts ({signed}) are not the bundle's ({found})" in res.err, res.err
+    zh = cli.admin("city", "load", path, lang="zh")
+    said = f"签名的计数（事件 {counts['events'] + 1:,} 条、项目 {counts['projects']} 个、"
+    assert zh.code == 7 and said in zh.err, zh.err
+    assert "{" not in zh.err and "events" not in zh.err and "ledger" not in zh.err, zh.err
+    fields = cli.admin("city", "load", path, json=True).json["error"]["fields"]["text"]["fields"]
+    assert fields == {"counts": {**counts, "events": counts["events"] + 1}, "found": counts}
+    extra = _forge(made, "first", "counts_other", doc=lambda d: d["counts"].update(extra="x"))
+    res = cli.admin("city", "load", extra)
+    assert res.code == 7 and f"ledger entries {counts['ledger']}, extra 'x')" in res.err, res.err
+
+
+def test_a_payload_its_kind_cannot_read_is_said_in_chinese(cli, made):
+    """A payload that is not JSON, and one without a member its kind needs: the refusal says so in
+    the run's language, with no Python exception's name or English words."""
+    _city(cli, made)
+    for name, said in (("payload_not_json", "事件内容不是 JSON（第 1 行第 1 列）"),
+                       ("payload_lacks_member", "事件内容缺少 'plan'")):
+        script = next(m[1] for m in MALFORMED if m[0] == name)
+        res = cli.admin("city", "load", _forge(made, "first", name, script), lang="zh")
+        assert res.code == 7 and said in res.err, (name, res.err)
+        assert "Error" not in res.err and "Expecting" not in res.err, (name, res.err)
+
+
+def test_a_huge_reason_is_quoted_short_in_json_too(cli, made):
+    """A reason of a megabyte that no command records: the refusal quotes 80 characters of it, in
+    its message and in the problems --json lists."""
+    _city(cli, made)
+    script = next(m[1] for m in MALFORMED if m[0] == "huge_reason")
+    res = cli.admin("city", "load", _forge(made, "first", "huge_reason", script), json=True)
+    said = res.out + res.err
+    assert res.code == 7 and len(said) < 5000, len(said)
+    assert "x" * 79 + "…" in said and "x" * 81 not in said
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_key_file_that_is_a_named_pipe_is_refused_at_once(tmp_path):
+    """``keys show`` and ``keys init`` (with --force or without) given a named pipe: refused at once
+    as not a file (exit 2), never waiting for a writer."""
+    from tests.conftest import run_pipeline
+
+    fifo = tmp_path / "key.pem"
+    os.mkfifo(fifo)
+    for args in (["keys", "show"], ["keys", "init"], ["keys", "init", "--force"]):
+        res = run_pipeline([*args, "--key-file", str(fifo)], db=str(tmp_path / "none.db"), timeout=60)
+        assert res.returncode == 2 and "is not a file" in res.stderr, (args, res.stderr)
+    assert fifo.exists() and not fifo.is_file()
 
 
 # --- newer bundles ----------------------------------------------------------------------------------------------

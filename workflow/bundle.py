@@ -37,7 +37,7 @@ from sqlalchemy import BigInteger, Date, event, func, insert, select
 from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
-from workflow.catalogue import Message
+from workflow.catalogue import Message, json_value
 from workflow.db import SCHEMA_HEAD, make_engine
 from workflow.encoding import canonical, event_bytes, format_utc
 from workflow.errors import BadInput, IntegrityFailure, os_reason
@@ -241,7 +241,7 @@ def read(path: str | Path, *, events: bool = True) -> Bundle:
         b = _contents(db, path, sha, events=events)
         b.stored = len(b.events) if events else int(db.execute("SELECT count(*) FROM event").fetchone()[0])
     except sqlite3.Error as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+        raise _not_bundle(path, exc) from None
     finally:
         db.close()
     b.path = str(path)
@@ -303,18 +303,55 @@ def _deserialized(path: str | Path) -> tuple[sqlite3.Connection, str, bytes]:
         db.deserialize(data)
     except sqlite3.Error as exc:
         db.close()
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+        raise _not_bundle(path, exc) from None
     return db, sha, data
+
+
+# The columns of each table of the format (``_DDL``), as the reading selects them.
+TABLE_COLUMNS = {"bundle": ("key", "value"), "event": EVENT_COLUMNS, "ledger": LEDGER_COLUMNS,
+                 "directory": ("tbl", "row")}
+
+
+def _has_columns(db: sqlite3.Connection, path: str | Path, tables: tuple[str, ...] = tuple(TABLE_COLUMNS)) -> None:
+    """Refuse (BadInput) a file lacking one of ``tables`` of the format, or a column of one: checked
+    before any row is read, for SQLite reads a double-quoted name of no column as a string (an event
+    of kind 'kind')."""
+    for table in tables:
+        held = {str(r[1]).lower() for r in db.execute(f"PRAGMA table_xinfo({table})")}
+        if not held:
+            raise BadInput("not_county_bundle", path=path, exc=Message("bundle_table_missing", table=table))
+        lacking = [c for c in TABLE_COLUMNS[table] if c not in held]
+        if lacking:
+            raise BadInput("not_county_bundle", path=path,
+                           exc=Message("bundle_table_lacks_columns", table=table, columns=lacking))
+
+
+_NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(\w+)")
+
+
+def _not_bundle(path: str | Path, exc: sqlite3.Error) -> BadInput:
+    """The refusal of a file SQLite cannot read as a bundle (``not_county_bundle``): SQLite's own words
+    for a file that is no database, a damaged one, or a missing table said in the run's language; any
+    other error of SQLite as it says it."""
+    said = str(exc)
+    if said.startswith("file is not a database"):
+        return BadInput("not_county_bundle", path=path, exc=Message("bundle_sqlite_not_database"))
+    if said.startswith("database disk image is malformed"):
+        return BadInput("not_county_bundle", path=path, exc=Message("bundle_sqlite_malformed"))
+    if found := _NO_SUCH_TABLE.fullmatch(said):
+        return BadInput("not_county_bundle", path=path, exc=Message("bundle_table_missing", table=found[1]))
+    return BadInput("not_county_bundle", path=path, exc=exc)
 
 
 def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: bool) -> Bundle:
     try:
+        _has_columns(db, path)
         meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
         rows = db.execute(f"SELECT {_QUOTED_EVENT_COLUMNS} FROM event ORDER BY id").fetchall() if events else []
         ledger = db.execute(f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ledger ORDER BY seq").fetchall()
         directory = db.execute("SELECT tbl, row FROM directory").fetchall()
     except sqlite3.Error as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+        raise _not_bundle(path, exc) from None
     head = _head(path, meta)
     head.events, head.ledger = [tuple(e) for e in rows], [tuple(r) for r in ledger]
     _well_formed(path, head, [tuple(r) for r in directory])
@@ -451,9 +488,14 @@ def _quoted(value: Any, form: Any = repr, limit: int = 40) -> str:
 
 
 def _head(path: str | Path, meta: dict) -> Bundle:
-    """The signed document of a bundle from its ``bundle`` table's rows, without its content."""
+    """The signed document of a bundle from its ``bundle`` table's rows, without its content.  Every
+    value of the table is text (a county writes no other): nothing downstream meets bytes."""
+    if any(type(v) is not str for k, v in meta.items() if k in ("format", "signed", "signature", "public_key")):
+        raise BadInput("bundle_signed_document_is", path=path)
     if meta.get("format") != FORMAT:
-        raise BadInput("not_county_bundle_of", path=path, format=FORMAT, meta=meta.get('format'))
+        found = meta.get("format")
+        raise BadInput("not_county_bundle_of", path=path, format=FORMAT,
+                       meta=found if found is None else _quoted(found, str, 80))
     try:
         signed = json.loads(meta["signed"])
         assert isinstance(signed, dict) and signed.get("format") == FORMAT
@@ -464,6 +506,7 @@ def _head(path: str | Path, meta: dict) -> Bundle:
         assert isinstance(signed["digest"], str) and isinstance(signed["counts"], dict)
         assert re.fullmatch("[0-9a-f]{64}", signed["digest"])  # a checkpoint digest: the history it signs
         signature, public = meta["signature"], meta["public_key"]
+        county.parse_public_key(public)  # a key (the city quotes it when it does not trust it)
     except (KeyError, TypeError, ValueError, AssertionError, RecursionError, BadInput):
         # RecursionError: JSON nested too deep to read; ValueError: also a number canonical JSON
         # cannot hold; BadInput: a county code or name `county set` would refuse
@@ -484,11 +527,12 @@ def read_head(path: str | Path) -> Bundle:
     try:
         db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+        raise _not_bundle(path, exc) from None
     try:
+        _has_columns(db, path, ("bundle",))
         meta = dict(db.execute("SELECT key, value FROM bundle").fetchall())
     except sqlite3.Error as exc:
-        raise BadInput("not_county_bundle", path=path, exc=exc) from None
+        raise _not_bundle(path, exc) from None
     finally:
         db.close()
     return _head(path, meta)
@@ -751,9 +795,9 @@ class checked:
                                      history=_quoted(history, limit=80)))
         if b.digest and doc["digest"] != b.digest:
             raise _refuse(b, Message("bundle_digest_not_signed", digest=doc["digest"], signed=b.digest,
-                                     counts=str(counts), found=str(found)))
+                                     counts=_Counts(counts), found=_Counts(found)))
         if b.digest and counts != found:
-            raise _refuse(b, Message("bundle_counts_differ", counts=str(counts), found=str(found)))
+            raise _refuse(b, Message("bundle_counts_differ", counts=_Counts(counts), found=_Counts(found)))
         return Checked(doc["digest"], self.engine, n_projects, replayed, path, doc.get("extends_at"))
 
     def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]],
@@ -868,6 +912,38 @@ class checked:
             first = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
             raise _bad_event(b, first["code"], first["seq"], first["problem"], problems[:100])
         return projects, derived
+
+
+class _Counts(Message):
+    """A bundle's counts (as signed, or as found) in a refusal: each by its words in the run's language
+    (``bundle_counts``); in --json the counts themselves, a JSON object."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self, counts: dict) -> None:
+        shown = _counts_shown(counts)
+        super().__init__(shown.code, **shown.fields)
+        self.counts = counts
+
+    def json(self) -> Any:
+        return json_value(self.counts)
+
+
+def _counts_shown(counts: dict) -> Message:
+    """The counts as words: events, projects and ledger entries first, then any other a county
+    signed (quoted, as it signed them)."""
+    order = {"events": 0, "projects": 1, "ledger": 2}
+    items = []
+    for k, v in sorted(counts.items(), key=lambda kv: (order.get(kv[0], 3), str(kv[0]))):
+        if type(v) is not int or k not in order:
+            items.append(Message("bundle_count_other", name=_quoted(k, str), value=_quoted(v)))
+        elif k == "events":
+            items.append(Message("bundle_count_events", n=v))
+        elif k == "projects":
+            items.append(Message("bundle_count_projects", n=v))
+        else:
+            items.append(Message("bundle_count_ledger", n=v))
+    return Message("bundle_counts", counts=items) if items else Message("bundle_counts_none")
 
 
 def _one_code_a_project(b: Bundle) -> None:

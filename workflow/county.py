@@ -14,6 +14,7 @@ import base64
 import binascii
 import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,10 @@ def init_key(path: str | Path | None = None, *, force: bool = False) -> dict:
     if target.is_dir() or not target.name:  # "" is read as ".": a folder too
         raise BadInput("key_file_is_folder", target=target)
     if target.exists():
+        if not target.is_file():  # a pipe or a device: no key file, with --force or without
+            raise BadInput("key_file_is_not_file", target=target)
         if not force:
             raise BadInput("key_file_already_holds", [{"file": str(target)}], target=target)
-        if not target.is_file():
-            raise BadInput("key_file_is_not_file", target=target)
         target.unlink()
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -175,12 +176,19 @@ def load_key(path: str | Path | None = None) -> Any:
     target = key_path(path)
     if target.is_dir():
         raise BadInput("key_file_is_folder", target=target)
-    try:
-        data = target.read_bytes()
+    try:  # opened without waiting (a named pipe's writer), then read only if a regular file
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise NotFound("no_signing_key_at", target=target) from None
     except OSError as exc:
         raise BadInput("key_file_cannot_read", target=target, strerror=os_reason(exc)) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise BadInput("key_file_is_not_file", target=target)
+        try:
+            data = fh.read()
+        except OSError as exc:
+            raise BadInput("key_file_cannot_read", target=target, strerror=os_reason(exc)) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):

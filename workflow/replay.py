@@ -53,6 +53,7 @@ from workflow.events import (
 )
 from workflow.guards import all_hold, context_of, evaluate
 from workflow.machine import route
+from workflow.text import clip
 
 
 def _entitled(role: str | None) -> frozenset[str]:
@@ -177,6 +178,16 @@ def _said(exc: BaseException) -> Message | str:
     return str(exc)
 
 
+def _unreadable(kind: Any, exc: Exception) -> Message:
+    """Why an event cannot be read as its kind: a payload that is not JSON, or lacks a member its
+    kind's reader needs, said in the run's language; any other error as it says it."""
+    if isinstance(exc, json.JSONDecodeError):
+        return Message("replay_payload_not_json", kind=kind, line=exc.lineno, column=exc.colno)
+    if type(exc) is KeyError and len(exc.args) == 1:
+        return Message("replay_payload_lacks_member", kind=kind, member=clip(repr(exc.args[0])))
+    return Message("replay_event_unreadable", kind=kind, error_type=type(exc).__name__, error=_said(exc))
+
+
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _DAYS: dict[str, date] = {}
 
@@ -243,8 +254,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
                 raise ValueError(Message("replay_unknown_kind", kind=kind))
             ev = read(trigger, from_stage, to_stage, on, reason, parsed, paused, target_on)
         except Exception as exc:
-            bad(seq, Message("replay_event_unreadable", kind=kind, error_type=type(exc).__name__, error=_said(exc)),
-                "payload")
+            bad(seq, _unreadable(kind, exc), "payload")
             if row is not None:
                 head_seq, head_hash = seq, stored_hash
             continue
@@ -355,9 +365,10 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
         if trigger is not None or from_stage is not None or to_stage is not None or reason is not None:
             for col, stored, made in (("trigger", trigger, ev.trigger), ("from_stage", from_stage, ev.from_stage),
                                       ("to_stage", to_stage, ev.to_stage), ("reason", reason, ev.reason)):
-                if stored != made:
-                    bad(seq, Message("replay_column_no_command", kind=kind, column=col, stored=stored), col, made,
-                        stored)
+                if stored != made:  # a reason may be of any length: quoted shortened (docs/text-and-errors.md)
+                    shown = clip(stored) if type(stored) is str else stored
+                    bad(seq, Message("replay_column_no_command", kind=kind, column=col, stored=shown), col, made,
+                        shown)
         # --- apply, as the write path does -----------------------------------------------------
         if isinstance(ev, Assigned):
             ended = ev.ends(facts)
