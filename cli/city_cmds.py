@@ -16,7 +16,7 @@ import typer
 from cli.context import STATE, emit_json, say
 from cli.options import BundleFile, CityFormat, JsonFlag, OutputFile, group
 from workflow.catalogue import Message
-from workflow.errors import BadInput
+from workflow.errors import BadInput, PipelineError
 
 KeyFile = Annotated[Path | None, typer.Option(
     "--key-file", metavar="FILE",
@@ -190,7 +190,8 @@ def city_init(
 @trust_app.command("add")
 def trust_add(
     county: str = typer.Argument(..., help="The county's code, e.g. JX."),
-    key: str = typer.Option(None, "--key", metavar="PUBLIC_KEY", help="The county's public key (base64 or hex)."),
+    key: str = typer.Option(None, "--key", metavar="PUBLIC_KEY",
+                            help="The county's public key (base64 or hex; required)."),
     reason: str = typer.Option(None, "--reason", help="Why the key is trusted (required; kept in the ledger)."),
     json: JsonFlag = False,
 ) -> None:
@@ -223,7 +224,8 @@ def trust_list(json: JsonFlag = False) -> None:
 
 @city_app.command("load")
 def city_load(
-    files: list[Path] = typer.Argument(..., help="Bundle files written by `pipeline bundle export`."),
+    files: list[Path] = typer.Argument(..., metavar="FILE...",
+                                       help="Bundle files written by `pipeline bundle export`."),
     workers: int = typer.Option(
         2, "--workers", envvar="PIPELINE_WORKERS", min=1, max=64, metavar="N",
         help="Processes that check the bundles ahead of their turn (1: none)."),
@@ -238,21 +240,29 @@ def city_load(
 
     engine = STATE.engine()
     actor = _actor(engine)
-    kept = 0
+    kept: list[dict] = []
 
-    with progress_bar(not json, least=2) as progress:  # on a terminal: bundles kept of those given
-        progress("load", 0, len(files))
+    try:
+        with progress_bar(not json, least=2) as progress:  # on a terminal: bundles kept of those given
+            progress("load", 0, len(files))
 
-        def loaded(doc: dict) -> None:
-            nonlocal kept
-            kept += 1
-            if not json:
-                say(Message("county_as_of_new", file=doc['file'], county=doc['county'], name=doc['name'],
-                            as_of=doc['as_of'], new_events=doc['new_events'], events=doc['events'],
-                            digest=doc['digest']))
-            progress("load", kept, len(files))
+            def loaded(doc: dict) -> None:
+                kept.append(doc)
+                if not json:
+                    say(Message("county_as_of_new", file=doc['file'], county=doc['county'], name=doc['name'],
+                                as_of=doc['as_of'], new_events=doc['new_events'], events=doc['events'],
+                                digest=doc['digest']))
+                progress("load", len(kept), len(files))
 
-        done = city.load_many(engine, actor, files, workers=workers, loaded=loaded)
+            done = city.load_many(engine, actor, files, workers=workers, loaded=loaded)
+    except PipelineError as exc:
+        # what was kept before the refusal (docs/city.md, "pipeline city load"): under --json
+        # ``loaded`` beside the error, as a load that ends well prints it; on the terminal a line
+        exc.beside["loaded"] = kept
+        if kept and len(kept) < len(files) and not json:
+            say(Message("city_load_stopped", file=files[len(kept)], n=len(kept),
+                        counties=[d["county"] for d in kept]))
+        raise
     if json:
         emit_json({"loaded": done})
 

@@ -457,13 +457,19 @@ def test_a_city_report_names_the_forms_of_one_period_and_refuses_a_span(cli, cou
     assert cli.admin("city", "report", "ranking", "--period", "2025..2025", json=True).json["period"] == "2025"
 
 
-def test_a_city_report_of_a_period_with_no_year_before_is_refused(cli, county):
-    """同比 needs the same period a year before: year 1 has none (exit 2, as the county's reports)."""
+def test_a_city_report_of_a_period_outside_the_dates_accepted_is_refused(cli, county):
+    """A period of year 1 (which has no year before for 同比) lies outside the dates accepted: refused
+    as the county's reports refuse it (exit 2), never an internal error; the year before the first
+    period accepted is still one (``Period.year_before``)."""
+    from workflow.periods import make_period
+
     for args in (("ranking", "--period", "0001"), ("ranking", "--period", "0001-Q1"),
                  ("bulletin", "--period", "0001-B1")):
-        for lang, words in (("en", "no period before 0001"), ("zh", "0001")):
+        for lang in ("en", "zh"):
             res = cli.admin("city", "report", *args, lang=lang)
-            assert res.code == 2 and words in res.err and "internal error" not in res.err, (args, res.err)
+            assert res.code == 2 and "0001" in res.err and "internal error" not in res.err, (args, res.err)
+            assert "内部错误" not in res.err
+    assert make_period("year", 1990, 1).year_before().label == "1989"
 
 
 def test_loading_the_same_bundle_again_adds_nothing(cli, county):
@@ -1177,3 +1183,81 @@ def test_a_key_of_small_order_is_never_trusted_nor_taken_to_sign(cli):
         key = base64.b64encode(encoded).decode("ascii")
         assert not any(signature_holds(f"document {i}".encode(), forged, key) for i in range(16))
     cli.admin("city", "trust", "add", "ZZ", "--key", _fresh_public_key(), "--reason", "x", ok=True)
+
+
+def test_a_city_report_of_a_period_that_has_not_begun_is_refused(cli, county, tmp_path):
+    """A period that has not begun is refused (exit 2) by the county reports' own check, in every
+    format, as `pipeline report bulletin` refuses it (docs/city.md)."""
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    ahead = str(date.today().year + 1)
+    own = invoke(["report", "bulletin", "--period", ahead], db=county["db"])
+    for args in (("report", "ranking", "--period", ahead), ("report", "bulletin", "--period", f"{ahead}-B1"),
+                 ("report", "ranking", "--period", f"{ahead}..{ahead}"),
+                 ("report", "bulletin", "--period", ahead, "--format", "docx", "--output", str(tmp_path / "b.docx"))):
+        res = cli("city", *args, json="--format" not in args)
+        assert res.code == own.code == 2, (args, res.out, res.err)
+        if "--format" in args:
+            assert "has not begun" in res.err and not (tmp_path / "b.docx").exists()
+        else:
+            assert res.json["error"]["code"] == "period_has_not_begun", res.json
+    zh = cli("city", "report", "ranking", "--period", ahead, lang="zh")
+    assert zh.code == 2 and "尚未开始" in zh.err, zh.err
+
+
+def test_city_workbooks_write_dates_as_dates(cli, county, tmp_path):
+    """xlsx: the as-of dates (ranking, bulletin, board, the bundles' table) and the registration dates
+    (show) are date cells shown yyyy-mm-dd, as `export FILE.xlsx` writes them (docs/text-and-errors.md)."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    _trust(cli, county)
+    cli.admin("city", "load", county["bundle"], ok=True)
+    year = county["doc"]["as_of"][:4]
+    as_of = date.fromisoformat(county["doc"]["as_of"])
+    for name, args, header in (("r", ("report", "ranking", "--period", year), "As of"),
+                               ("b", ("report", "bulletin", "--period", year), "As of"),
+                               ("d", ("board",), "As of"), ("s", ("show", "JX"), "Registered")):
+        path = tmp_path / f"{name}.xlsx"
+        cli("city", *args, "--format", "xlsx", "--output", str(path), ok=True)
+        ws = load_workbook(path).worksheets[0]
+        col = [c.value for c in ws[1]].index(header)
+        cells = [row[col] for row in ws.iter_rows(min_row=2) if row[col].value is not None]
+        assert cells, name
+        for c in cells:
+            assert isinstance(c.value, datetime) and c.number_format == "yyyy-mm-dd", (name, c.value, c.number_format)
+        if header == "As of":
+            assert cells[0].value.date() == as_of
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_city_help_marks_what_is_required_and_names_files(lang):
+    """`city trust add --help` marks --key required, as `--reason` is; `city load --help` names its
+    arguments FILE..., not the parameter's name; a report's --output is FILE in its metavar and help."""
+    key = next(line for line in invoke(["city", "trust", "add", "--help"], lang=lang).out.splitlines()
+               if "--key" in line)
+    assert ("required" if lang == "en" else "必填") in key, key
+    load = invoke(["city", "load", "--help"], lang=lang).out
+    assert "{FILE...}..." in load and "{files}" not in load and "  FILE... " in load and "files..." not in load, load
+    out = next(line for line in invoke(["city", "report", "ranking", "--help"], lang=lang).out.splitlines()
+               if "-o, --output" in line)
+    assert "--output FILE" in out and "<path>" not in out, out
+
+
+def test_a_load_that_stops_says_which_bundles_it_kept(cli, county, two_more):
+    """A refused bundle after kept ones: the terminal says which were kept before the error, and under
+    --json the error carries them beside it (`loaded`, as a load that ends well prints them)."""
+    _trust_all(cli, county, two_more)
+    wrong = _tamper(county, "bad.bundle", "UPDATE event SET actor = 'mallory' WHERE id = (SELECT max(id) FROM event)")
+    res = cli.admin("city", "load", two_more[0]["bundle"], two_more[1]["bundle"], wrong, "--workers", "1", json=True)
+    assert res.code == 7, (res.out, res.err)
+    assert set(res.json) == {"error", "loaded"} and res.json["error"]["code"] == "county_bundle_refused_nothing"
+    assert [x["county"] for x in res.json["loaded"]] == ["YX", "ZX"]
+    assert [x["digest"] for x in res.json["loaded"]] == [c["doc"]["digest"] for c in two_more]
+    again = cli.admin("city", "load", two_more[0]["bundle"], wrong)
+    assert again.code == 7
+    stopped = "the load stopped at " + wrong + ": the 1 bundles before it are kept (YX)"
+    assert stopped in again.err.replace("\n", "") and again.err.index(stopped[:20]) < again.err.index("error:")
+    none = cli.admin("city", "load", wrong, json=True)
+    assert none.code == 7 and none.json["loaded"] == [] and "error" in none.json

@@ -141,3 +141,103 @@ def test_the_bulletin_keeps_its_numbers_whole_where_the_screen_allows(city, monk
     for r in doc["counties"]:
         for figure in (f"{r['year_to_date_before']['capital']['CNY'] / 1_000_000:,.2f}", r["as_of"]):
             assert figure in text, (figure, text)
+
+
+def _public(key_file: str) -> str:
+    return invoke(["keys", "show", "--key-file", key_file, "--json"]).json["public_key"]
+
+
+def _issuer(db: str) -> str:
+    rows = invoke(["documents", "show", "--json"], db=db).json["settings"]
+    return next(r["value"] for r in rows if r["key"] == "issuer")
+
+
+def test_a_database_a_demo_did_not_make_is_refused_naming_what_it_holds(city, tmp_path):
+    """A city or county database holding what no demo made — trusted keys, loaded counties, set-up
+    ledger entries (a document setting), a county identity — is refused (exit 2) without --force,
+    naming what it holds in the run's language, and nothing changes; with --force it is moved aside and
+    the city is built, its message listing the counties as English lists them (docs/city.md)."""
+    _, doc, _ = city
+    held = {x["county"]: x for x in doc["counties"]}
+    real = str(tmp_path / "real.db")
+    for args in (["city", "init"], ["documents", "set", "issuer=大庆市商务局", "--reason", "setup"],
+                 ["city", "trust", "add", "JX", "--key", _public(held["NJ"]["key_file"]), "--reason", "real key"]):
+        assert invoke(args, db=real).code == 0
+    loaded = str(tmp_path / "loaded.db")
+    for args in (["city", "init"], ["city", "trust", "add", "XK", "--key", _public(held["XK"]["key_file"]),
+                                    "--reason", "r"], ["city", "load", held["XK"]["bundle"]]):
+        assert invoke(args, db=loaded).code == 0
+    county = str(tmp_path / "county.db")
+    for args in (["init"], ["county", "set", "--name", "甲县", "--code", "JX"]):
+        assert invoke(args, db=county).code == 0
+    folder = tmp_path / "demo"
+    for db, en, zh in (
+            (real, "(trusted county keys: 1, set-up ledger entries: 1 (setting))",
+             "（受信任的县区密钥 1 个、设置台账记录 1 条（setting））"),
+            (loaded, "(trusted county keys: 1, loaded counties: 1)", "（受信任的县区密钥 1 个、已载入的县区 1 个）"),
+            (county, "(the county identity 甲县 (JX))", "（县区身份 甲县（JX））")):
+        for scenario in ("city", "random"):
+            args = ["demo", "--scenario", scenario, "--no-show",
+                    *(["--dir", str(folder)] if scenario == "city" else [])]
+            res = invoke(args, db=db)
+            assert res.code == 2 and en in res.err.replace("\n", "") and "--force" in res.err, (db, res.err)
+        res = invoke(["demo", "--scenario", "city", "--dir", str(folder), "--no-show", "--json"], db=db, lang="zh")
+        assert res.code == 2 and res.json["error"]["code"] == "database_holds_not_demo"
+        assert zh in res.json["error"]["message"], res.json
+    assert not folder.exists()
+    assert _issuer(real) == "大庆市商务局"
+    assert [k["county"] for k in invoke(["city", "trust", "list", "--json"], db=real).json["keys"]] == ["JX"]
+    built = invoke(["demo", "--scenario", "city", "--dir", str(folder), "--as-of", AS_OF, "--no-show", "--force"],
+                   db=real)
+    assert built.code == 0, built.err
+    said = built.err.replace("\n", "")
+    assert "(逊克县, 嫩江市, 北安市, 五大连池市, 爱辉区)" in said and "、" not in said, built.err
+    assert list(tmp_path.glob("real.db.bak-*")) and _issuer(real) == seed_city.CITY_ISSUER
+    from workflow.catalogue import Message
+
+    names = [p.name for p in seed_city.COUNTIES]
+    zh = Message("demo_built_city", database="d", n_counties=5, names=names, as_of=AS_OF).text("zh")
+    assert "（逊克县、嫩江市、北安市、五大连池市、爱辉区）" in zh
+
+
+def test_a_county_that_has_not_begun_the_period_has_zeros_and_no_rank(city, tmp_path):
+    """A county whose bundle is as of a date before the period has zeros for it, its state too (key
+    projects, lights: never the state at its as-of date), no growth and no rank (listed after the ranked
+    counties); the city's totals hold its zeros and leave its year before out (docs/city.md)."""
+    _, doc, _ = city
+    held = {x["county"]: x for x in doc["counties"]}
+    fresh = str(tmp_path / "city.db")
+    assert invoke(["city", "init"], db=fresh).code == 0
+    bundles = []
+    for code, x in held.items():
+        path = str(tmp_path / f"{code}.bundle")
+        as_of = "2026-04-20" if code == "XK" else "2026-06-15"
+        assert invoke(["bundle", "export", "--output", path, "--key-file", x["key_file"], "--as-of", as_of],
+                      db=x["database"]).code == 0
+        trust = ["city", "trust", "add", code, "--key", _public(x["key_file"]), "--reason", "r"]
+        assert invoke(trust, db=fresh).code == 0
+        bundles.append(path)
+    assert invoke(["city", "load", *bundles], db=fresh).code == 0
+    zero = {"signed": 0, "capital": {"CNY": 0, "USD": 0}, "investment": {"CNY": 0, "USD": 0}, "key": 0, "red": 0,
+            "yellow": 0}
+    none = {"signed": None, "capital": None, "investment": None}
+    ranking = invoke(["city", "report", "ranking", "--period", "2026-B3", "--json"], db=fresh).json
+    rows = ranking["counties"]
+    xk = rows[-1]
+    assert xk["county"] == "XK" and not xk["begun"] and xk["rank"] is None
+    assert xk["figures"] == zero and xk["growth"] == none
+    assert [r["rank"] for r in rows[:-1]] == [1, 2, 3, 4] and all(r["begun"] for r in rows[:-1])
+    others = [r for r in rows if r["county"] != "XK"]
+    for k in ("key", "red", "yellow", "signed"):
+        assert ranking["total"]["figures"][k] == sum(r["figures"][k] for r in others), k
+        assert ranking["total"]["previous"][k] == sum(r["previous"][k] for r in others), k
+    assert sum(r["figures"]["key"] for r in others) > 0
+    by_key = invoke(["city", "report", "ranking", "--period", "2026-H2", "--by", "key", "--json"], db=fresh).json
+    assert all(r["rank"] is None and r["figures"] == zero for r in by_key["counties"])
+    assert [r["county"] for r in by_key["counties"]] == sorted(held)
+    text = invoke(["city", "report", "ranking", "--period", "2026-H2", "--by", "key"], db=fresh)
+    assert text.code == 0 and "None" not in text.out
+    bulletin = invoke(["city", "report", "bulletin", "--period", "2026-B3", "--json"], db=fresh).json
+    xk = next(r for r in bulletin["counties"] if r["county"] == "XK")
+    assert xk["period_figures"] == zero and xk["rank"] is not None  # its year to date has begun
+    assert xk["year_to_date"]["key"] > 0 and xk["year_to_date"]["signed"] > 0

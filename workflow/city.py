@@ -32,7 +32,7 @@ from datetime import date
 from functools import cache
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete, func, insert, inspect, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from workflow import bundle, clock, ledger, reports, settings
@@ -721,8 +721,11 @@ def _zero() -> dict[str, Any]:
 
 def _period_figures(months: dict[str, tuple[date, dict]], period: Any, as_of: date) -> dict:
     """A county's figures for ``period``: the months' flows added, the state at the period's end (or
-    the as-of date, whichever is earlier)."""
+    the as-of date, whichever is earlier).  A county whose as-of date lies before the period has not
+    reported for it: zeros, its state too (never the state of an earlier date)."""
     out = _zero()
+    if as_of < period.start:
+        return out
     for label, (_on, f) in months.items():
         y, m = int(label[:4]), int(label[5:])
         if period.start <= date(y, m, 1) <= period.end:
@@ -747,13 +750,17 @@ def _metric(f: dict, by: str) -> int:
 
 
 def _one_period(period_text: str, lang: str) -> Period:
-    """The one period a city report takes: a span, even a well-formed one, is refused as one."""
+    """The one period a city report takes: a span, even a well-formed one, is refused as one, and so is
+    a period that has not begun."""
     if isinstance(period_text, str) and ".." in unicodedata.normalize("NFKC", period_text):
-        period = parse_span(period_text, lang=lang)
-        if isinstance(period, Period):  # 2026..2026 is the one period 2026
-            return period
-        raise BadInput("period_give_one_period", period_text=period_text)
-    return parse_period(period_text, lang=lang)
+        span = parse_span(period_text, lang=lang)
+        if not isinstance(span, Period):  # 2026..2026 is the one period 2026
+            raise BadInput("period_give_one_period", period_text=period_text)
+        period = span
+    else:
+        period = parse_period(period_text, lang=lang)
+    reports.make_window(period, lang=lang)  # a period that has not begun is refused, as by the county reports
+    return period
 
 
 def _year_to_date(period: Period) -> _Month:
@@ -780,11 +787,16 @@ def _total(figures: list[dict]) -> dict:
     return into
 
 
-def _rank(rows: list[dict], key: str, by: str) -> None:
+def _rank(rows: list[dict], key: str, by: str, reported: Callable[[dict], bool]) -> None:
     """Sort ``rows`` by their ``key`` figures' ``by``, largest first (then by county code), and rank
-    them; counties with equal figures share a rank (并列), as the county's evaluation ranks units."""
-    rows.sort(key=lambda r: (-_metric(r[key], by), r["county"]))
-    rank_in_order(rows, lambda r: _metric(r[key], by))
+    them; counties with equal figures share a rank (并列), as the county's evaluation ranks units.  A
+    county that has not ``reported`` for the span (its as-of date lies before it) has no rank (None):
+    its zeros are not a figure to rank; it is listed after the ranked counties, by code."""
+    rows.sort(key=lambda r: (not reported(r), -_metric(r[key], by), r["county"]))
+    ranked = [r for r in rows if reported(r)]
+    rank_in_order(ranked, lambda r: _metric(r[key], by))
+    for r in rows[len(ranked):]:
+        r["rank"] = None
 
 
 def _check_by(by: str) -> None:
@@ -807,7 +819,7 @@ def ranking(engine: Engine, period_text: str, *, by: str = "capital", lang: str 
             begun = as_of >= period.start
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
                          "begun": begun, "figures": now, "previous": prev, "growth": _growth(now, prev, begun)})
-    _rank(rows, "figures", by)
+    _rank(rows, "figures", by, lambda r: r["begun"])
     # the total is compared with the year before of the counties that have reported for the period
     total, total_prev = _total([r["figures"] for r in rows]), _total([r["previous"] for r in rows if r["begun"]])
     return {"report": "city_ranking", "period": period.label, "start": period.start.isoformat(),
@@ -835,7 +847,7 @@ def bulletin(engine: Engine, period_text: str, *, by: str = "capital", lang: str
             rows.append({"county": c["code"], "name": c["name"], "as_of": as_of.isoformat(), "digest": c["digest"],
                          "begun": as_of >= period.start, "period_figures": _period_figures(months, period, as_of),
                          "year_to_date": now, "year_to_date_before": prev, "growth": _growth(now, prev, reported)})
-    _rank(rows, "year_to_date", by)
+    _rank(rows, "year_to_date", by, lambda r: _day(r["as_of"]) >= ytd.start)
     total = {k: _total([r[k] for r in rows]) for k in ("period_figures", "year_to_date")}
     total["year_to_date_before"] = _total(compared)
     total["growth"] = _growth(total["year_to_date"], total["year_to_date_before"])
@@ -879,11 +891,3 @@ def show(engine: Engine, county: str) -> dict:
     doc = dict(head)
     doc["as_of"] = _day(doc["as_of"]).isoformat()
     return {**doc, "projects": projects}
-
-
-def holds_counties(engine: Engine) -> bool:
-    """Whether the database holds a city's loaded counties (docs/city.md)."""
-    with engine.connect() as conn:
-        if not inspect(conn).has_table(CC.name):
-            return False
-        return bool(conn.execute(select(func.count()).select_from(CC)).scalar())

@@ -45,15 +45,49 @@ from workflow.targets import set_target
 # --- what is in a database -----------------------------------------------------------------------
 
 
+# Set-up ledger kinds ``inspect`` names otherwise (by their tables, or the county identity), or that
+# ``pipeline init`` writes (the admin a demo is built by): the others are set-up a demo did not make.
+_NAMED_KINDS = ("user_", "unit_", "person_", "city_trust_added", "city_loaded", "county_set")
+
+
 def inspect(engine) -> dict:
-    """Whether a database holds data, and whether it is a demo: ``{"has_data", "demo", ...counts}``."""
+    """Whether a database holds data, and whether it is a demo: ``{"has_data", "demo", "held", ...counts}``.
+
+    ``held`` names what it holds (messages, docs/city.md "The city scenario"): projects, units, people,
+    trusted county keys, loaded counties, the county identity, and every other set-up ledger entry
+    (settings, rules, targets, closed periods, …), by kind; ``has_data`` is whether it holds any.  What
+    ``pipeline init`` makes (the schema, the admin) is not data: a demo is built on it."""
+    from sqlalchemy import inspect as schema
+
+    from workflow.catalogue import Message
+    from workflow.county import identity_in
+
+    held: list[Message] = []
     with engine.connect() as conn:
         counts = {name: conn.execute(select(func.count()).select_from(t)).scalar()
                   for name, t in (("projects", tables.project), ("units", tables.unit), ("people", tables.person))}
         st = tables.setting
         mark = conn.execute(select(st.c.value).where(st.c.key == DEMO_SETTING)).scalar()
+        names = set(schema(conn).get_table_names())
+
+        def rows(t: Any) -> int:  # a table an older schema may not have yet
+            return conn.execute(select(func.count()).select_from(t)).scalar() if t.name in names else 0
+
+        held += [m for m in (Message("demo_holds_projects", n=counts["projects"]),
+                             Message("demo_holds_units", n=counts["units"]),
+                             Message("demo_holds_people", n=counts["people"]),
+                             Message("demo_holds_keys", n=rows(tables.city_key)),
+                             Message("demo_holds_counties", n=rows(tables.city_county))) if m.fields["n"]]
+        if tables.ledger.name in names:
+            who = identity_in(conn)
+            if who is not None:
+                held.append(Message("demo_holds_identity", **who))
+            kinds = Counter(k for (k,) in conn.execute(select(tables.ledger.c.kind))
+                            if not k.startswith(_NAMED_KINDS))
+            if kinds:
+                held.append(Message("demo_holds_ledger", n=sum(kinds.values()), kinds=sorted(kinds)))
     demo = json.loads(mark) if mark else None
-    return {**counts, "has_data": any(counts.values()), "demo": demo}
+    return {**counts, "has_data": bool(held), "held": held, "demo": demo}
 
 
 def _mark(engine, value: dict) -> None:

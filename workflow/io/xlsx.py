@@ -27,6 +27,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 # Cell styles (cellXfs, by index): plain, bold (the header), a date, text with the quote prefix.
 PLAIN, BOLD, DATE, QUOTED = 0, 1, 2, 3
+DATE_FORMAT = "yyyy-mm-dd"  # how a date cell is shown (the reports' workbooks too: cli/report_cmds.py)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -53,7 +54,7 @@ _WORKBOOK_RELS = (
     f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
 _STYLES = (
     f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_MAIN}">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+    f'<numFmts count="1"><numFmt numFmtId="164" formatCode="{DATE_FORMAT}"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
