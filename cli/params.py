@@ -7,9 +7,10 @@ a plain ``str``, a flag, a decimal ``int`` or a ``list[str]`` of repeated option
 already hands them over as strings; for those the outcome is known without pydantic.
 
 ``install()`` wraps typer's ``build_runtime_param``: a parameter annotated ``str``, ``bool``, ``int``
-or ``list[str]`` (no choices, no range, no path or file handling) gets a coercion that returns the
-value at once when it is already what the annotation asks for (an ``int`` from plain ASCII digits
-with an optional sign and surrounding blanks).  A plain ``Path`` (a file argument, ``--output``) is
+or ``list[str]`` (no choices, no path or file handling; a range only on an ``int``) gets a coercion
+that returns the value at once when it is already what the annotation asks for (an ``int`` from plain
+ASCII digits with an optional sign and surrounding blanks, within its ``min``/``max``, refused with
+typer's own words when it is not).  A plain ``Path`` (a file argument, ``--output``) is
 made from the text and handed to typer's own path checks (exists, file or directory, readable), so
 it is accepted or refused with typer's message, without the pydantic adapter typer builds first.
 Anything else — ``"1e3"``, ``"٣"``, a number with
@@ -36,6 +37,18 @@ if TYPE_CHECKING:
 _DECIMAL = re.compile(r"\s*[+-]?[0-9]+\s*")
 _LIST_OF_STR = list[str]
 
+# The bounds every whole-number option and argument declares (``min=``/``max=`` of ``typer.Option`` or
+# ``typer.Argument``; ``tests/test_value_parsers.py`` walks the commands to check that each has both),
+# so that a number no column can hold is refused (exit 2, naming the option and the bound) before any
+# query.  Where a command narrows the range further (a year, a level, a number of days), its own check
+# says so.
+# PostgreSQL's ``integer`` (the ids', versions' and counts' columns) holds up to 2**31 - 1 and refuses a
+# larger number even in a comparison; SQLite holds 2**63 - 1.
+ID_MAX = 2**31 - 1  # ids, a project's event numbers and versions (1..ID_MAX)
+INT_MAX = 2**31 - 1  # counts, priorities, days, percentages, levels, seeds (0..INT_MAX)
+YEAR_MIN, YEAR_MAX = 1, 9999  # a calendar year, before the command's own check of the years it takes
+_HUGE = 10**4000  # stands for a decimal too long to convert: beyond every bound
+
 
 class PlainBuilder:
     """What ``typer.core.build_runtime_param`` becomes: plain values get a ``PlainRuntimeParam``,
@@ -49,9 +62,10 @@ class PlainBuilder:
     def __call__(self, descriptor: TypeDescriptor) -> RuntimeParam:
         annotation = getattr(descriptor, "annotation", None)
         try:
+            ranged_int = annotation is int and not descriptor.parameter_info.clamp  # bounds checked here
             plain = ((annotation in (str, int, bool) or annotation == _LIST_OF_STR)
                      and descriptor.file_annotation is None and not descriptor.is_choice
-                     and not descriptor.is_ranged and not descriptor.is_path)
+                     and (not descriptor.is_ranged or ranged_int) and not descriptor.is_path)
             # A plain ``Path``: typer's own path checks, without the pydantic adapter it builds first.
             plain = plain or (annotation is Path and descriptor.file_annotation is None and not descriptor.is_choice
                               and descriptor.parameter_info.path_type is None)
@@ -74,6 +88,8 @@ def install() -> bool:
         return True
     if current is not build_runtime_param:
         return False
+    from typer._click.exceptions import BadParameter
+
     typer_build = build_runtime_param
 
     @dataclass(frozen=True)
@@ -90,9 +106,13 @@ def install() -> bool:
                     return value
             elif annotation is int:
                 if value.__class__ is int:
-                    return value
+                    return self._within(value, param, ctx)
                 if value.__class__ is str and _DECIMAL.fullmatch(value):
-                    return int(value)
+                    if len(value) <= 4000:  # Python converts up to 4300 digits
+                        return self._within(int(value), param, ctx)
+                    negative = value.strip().startswith("-")  # a number beyond the bound on its side
+                    if (self.parameter_info.min if negative else self.parameter_info.max) is not None:
+                        self._within(-_HUGE if negative else _HUGE, param, ctx)
             elif annotation is Path:
                 if value.__class__ is str:  # typer's checks (exists, readable …) on the Path, as it makes them
                     from typer._param_types import coerce_cli_path
@@ -104,6 +124,16 @@ def install() -> bool:
             if not self._fallback:
                 self._fallback.append(typer_build(self.descriptor))
             return self._fallback[0]._coerce_value(value, param=param, ctx=ctx)
+
+        def _within(self, number: int, param: Any, ctx: Any) -> int:
+            """``number`` if within the parameter's ``min``/``max``, else refused as typer's own
+            coercion refuses it (the same words, put into Chinese by ``workflow.i18n.CLICK_ZH``)."""
+            info = self.parameter_info
+            if info.min is not None and number < info.min:
+                raise BadParameter(f"Input should be greater than or equal to {info.min}", ctx=ctx, param=param)
+            if info.max is not None and number > info.max:
+                raise BadParameter(f"Input should be less than or equal to {info.max}", ctx=ctx, param=param)
+            return number
 
     typer_core.build_runtime_param = PlainBuilder(typer_build, PlainRuntimeParam)
     return True

@@ -6,6 +6,7 @@ import typer
 
 from cli.context import STATE, emit_json, is_terminal, say
 from cli.options import ExpectVersion, JsonFlag, LateFlag, OnDate, group, late_entry
+from cli.params import INT_MAX
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 
@@ -111,10 +112,12 @@ def templates_list(json: JsonFlag = False) -> None:
 @templates_app.command("set")
 def templates_set(
     name: str = typer.Argument(..., help="Template name, e.g. energy."),
-    sign_to_fund: int = typer.Option(None, "--sign-to-fund", metavar="DAYS", help="Days from signing to capital."),
-    fund_to_break_ground: int = typer.Option(None, "--fund-to-break-ground", metavar="DAYS",
+    sign_to_fund: int = typer.Option(None, "--sign-to-fund", min=0, max=INT_MAX, metavar="DAYS",
+                                     help="Days from signing to capital."),
+    fund_to_break_ground: int = typer.Option(None, "--fund-to-break-ground", min=0, max=INT_MAX, metavar="DAYS",
                                              help="Days from capital to groundbreaking."),
-    break_ground_to_commission: int = typer.Option(None, "--break-ground-to-commission", metavar="DAYS",
+    break_ground_to_commission: int = typer.Option(None, "--break-ground-to-commission", min=0, max=INT_MAX,
+                                                   metavar="DAYS",
                                                    help="Days from groundbreaking to production."),
     industry: list[str] = typer.Option(None, "--industry", metavar="TEXT",
                                        help="An industry the template serves (repeatable; replaces the list)."),

@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, group
+from cli.params import YEAR_MAX, YEAR_MIN
 from workflow.catalogue import Message
 
 rates_app = group("Exchange rates per year (汇率): how many yuan one US dollar is worth in a year.")
@@ -22,7 +23,7 @@ def _rates_doc(conn, year: int | None) -> dict:
 
 
 @rates_app.command("set")
-def rates_set(year: int = typer.Argument(..., help="The year, e.g. 2025."),
+def rates_set(year: int = typer.Argument(..., min=YEAR_MIN, max=YEAR_MAX, help="The year, e.g. 2025."),
               values: list[str] = typer.Argument(..., metavar="CUR=RATE...",
                                                  help="Yuan per unit of the currency, e.g. USD=7.12."),
               reason: Annotated[str | None, typer.Option(
@@ -43,7 +44,8 @@ def rates_set(year: int = typer.Argument(..., help="The year, e.g. 2025."),
 
 
 @rates_app.command("show")
-def rates_show(year: Annotated[int | None, typer.Option("--year", help="Only this year.")] = None,
+def rates_show(year: Annotated[int | None, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX,
+                                                      help="Only this year.")] = None,
                json: JsonFlag = False) -> None:
     """The exchange rates set, per year and currency, with the ledger entry that set each."""
     from cli.render import print_rows

@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, LateFlag, LateReason, OnDate, group, late_entry
+from cli.params import ID_MAX, INT_MAX
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 from workflow.text import visible
@@ -97,7 +98,7 @@ def _from(text: str | None):
 def rules_add(
     role: str = typer.Option(..., "--role", metavar="ROLE", help=ROLE_HELP),
     person: str = typer.Option(..., "--person", metavar="LOGIN", help="The person the rule assigns (login or name)."),
-    priority: int = typer.Option(..., "--priority", metavar="N",
+    priority: int = typer.Option(..., "--priority", min=0, max=INT_MAX, metavar="N",
                                  help="Lower is tried first; equal priorities go by rule id."),
     name: str = NAME,
     key: bool = KEY,
@@ -123,10 +124,11 @@ def rules_add(
 
 @rules_app.command("edit")
 def rules_edit(
-    rule_id: int = typer.Argument(..., metavar="ID", help="The rule id (see `pipeline rules list`)."),
+    rule_id: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID",
+                                  help="The rule id (see `pipeline rules list`)."),
     role: str = typer.Option(None, "--role", metavar="ROLE", help=ROLE_HELP),
     person: str = typer.Option(None, "--person", metavar="LOGIN", help="The person the rule assigns (login or name)."),
-    priority: int = typer.Option(None, "--priority", metavar="N", help="Lower is tried first."),
+    priority: int = typer.Option(None, "--priority", min=0, max=INT_MAX, metavar="N", help="Lower is tried first."),
     name: str = NAME,
     key: bool = KEY,
     category: list[str] = CATEGORY,
@@ -154,7 +156,7 @@ def rules_edit(
 
 @rules_app.command("disable")
 def rules_disable(
-    rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
+    rule_id: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="The rule id."),
     reason: str = typer.Option(None, "--reason", help="Why (required; kept in the set-up ledger)."),
     effective_from: str = FROM,
     json: JsonFlag = False,
@@ -168,7 +170,7 @@ def rules_disable(
 
 @rules_app.command("enable")
 def rules_enable(
-    rule_id: int = typer.Argument(..., metavar="ID", help="The rule id."),
+    rule_id: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="The rule id."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     effective_from: str = FROM,
     json: JsonFlag = False,

@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, LateFlag, late_entry
+from cli.params import INT_MAX
 from workflow.catalogue import Message
 
 
@@ -34,7 +35,8 @@ def undo_cmd(
 
 
 def undo_window_cmd(
-    days: int = typer.Argument(None, help="Days back `pipeline undo` reaches (0: today only); omit to show."),
+    days: int = typer.Argument(None, min=0, max=INT_MAX,
+                               help="Days back `pipeline undo` reaches (0: today only); omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (optional; kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:

@@ -398,6 +398,9 @@ def test_thresholds_partial_mapping_keeps_defaults() -> None:
         ({"followup_red_days": -1}, "negative"),
         ({"screening_red_days": 3}, "must not exceed"),
         ({"followup_yellow_days": 61}, "must not exceed"),
+        ({"followup_red_days": 3651}, "from 0 to 3650"),
+        ({"progress_red_points": 101}, "from 0 to 100"),
+        ({"progress_yellow_ratio_pct": 10**30}, "from 0 to 100"),
     ],
 )
 def test_thresholds_refused(mapping: dict, match: str) -> None:

@@ -151,8 +151,8 @@ def test_baseline_computes_the_problem_and_promise_rules(tmp_path, monkeypatch):
     else:
         pytest.fail("no generated county of seeds 5 to 10 has lights both rules change")
     # a ladder that escalates later: fewer reds in ours, and the SQL follows the stored figures
-    Service(make_engine(url), "bench").set_ladder({"unit_head_days": 5000, "county_leader_days": 5000,
-                                                    "top_leader_days": 5000}, reason="escalate later",
+    Service(make_engine(url), "bench").set_ladder({"unit_head_days": 3650, "county_leader_days": 3650,
+                                                    "top_leader_days": 3650}, reason="escalate later",
                                                    effective_on=date(year - 1, 1, 1))
     later = reports.bulletin(engine, str(year), thresholds=t)
 

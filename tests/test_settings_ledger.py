@@ -247,3 +247,21 @@ def test_audit_log_interleaves_setup_entries_by_effective_date_and_write_order(c
     setup_only = cli.admin("audit", "log", "--setup", "--from", "2026-06-01", json=True, ok=True).json
     assert [e["effective_on"] for e in setup_only["entries"] if e["kind"] == "setting"] == ["2026-12-01"]
     assert cli.admin("audit", "log", "--setup", "--unit", "XH").code == 2
+
+
+def test_lights_set_checks_against_the_thresholds_in_force(cli):
+    """A threshold is checked with the others in force from --from, not with the defaults; a value
+    outside its limits (days 0..3650, points 0..100) is refused and stores nothing."""
+    cli.admin("lights", "set", "screening_yellow_days=2", *WHY, ok=True)
+    cli.admin("lights", "set", "screening_red_days=3", *WHY, ok=True)  # 2 ≤ 3, though the default yellow is 5
+    res = cli.admin("lights", "set", "screening_red_days=1", *WHY, json=True)
+    assert res.code == 2 and "screening_yellow_days (2) must not exceed screening_red_days (1)" in \
+        res.json["error"]["message"]
+    for item, limit in (("screening_red_days=3651", "from 0 to 3650"), ("progress_red_points=101", "from 0 to 100"),
+                        ("followup_red_days=99999999999999999999999", "from 0 to 3650")):
+        res = cli.admin("lights", "set", item, *WHY, json=True)
+        assert res.code == 2 and limit in res.json["error"]["message"], item
+        assert cli("board", "--threshold", item).code == 2
+    assert len(setup_entries(cli)) == 2
+    # a run's --threshold is checked with the thresholds in force too
+    assert cli("board", "--threshold", "screening_red_days=4", json=True).code == 0

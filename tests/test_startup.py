@@ -128,6 +128,44 @@ def test_plain_values_are_coerced_as_typer_would(annotation, values):
         assert outcome(fast, value) == outcome(slow, value), value
 
 
+@pytest.mark.parametrize("bounds", [(1, 2**63 - 1), (0, 2**31 - 1), (0, None), (None, 5), (-3, 3)])
+def test_bounded_whole_numbers_are_checked_as_typer_would(bounds):
+    """An ``int`` with ``min``/``max`` takes the fast path too, accepting and refusing (with the same
+    words) exactly what typer's pydantic coercion accepts and refuses."""
+    from types import SimpleNamespace
+
+    pytest.importorskip("typer._coercion", reason="a typer before 0.2x coerces without pydantic")
+
+    import typer.core
+    from typer._click.exceptions import BadParameter
+    from typer._coercion import resolve_type_descriptor
+    from typer.models import OptionInfo
+
+    from cli import params
+
+    params.install()
+    fast_build = typer.core.build_runtime_param
+    descriptor = resolve_type_descriptor(int, OptionInfo(min=bounds[0], max=bounds[1]))
+    fast, slow = fast_build(descriptor), fast_build.typer_build(descriptor)
+    assert type(fast).__name__ == "PlainRuntimeParam" and type(slow).__name__ != "PlainRuntimeParam"
+    option = SimpleNamespace(multiple=False, nargs=1, name="x", opts=["--x"], secondary_opts=[],
+                             human_readable_name="--x")
+
+    def outcome(rp, value):
+        try:
+            return ("ok", rp.coerce(value, param=option, ctx=None))
+        except BadParameter as exc:
+            return ("refused", exc.message)
+
+    for value in ["0", "1", "5", "6", "-3", "-4", " 7", "+3", str(2**31 - 1), str(2**31), str(2**63 - 1),
+                  str(2**63), "-" + str(2**63), "99999999999999999999999", 0, 6, 2**63, "abc", "1e3", None]:
+        assert outcome(fast, value) == outcome(slow, value), value
+    for value, bound in (("9" * 5000, bounds[1]), ("-" + "9" * 5000, bounds[0])):
+        # more digits than Python converts: beyond the bound on its side, else as typer has it
+        refused = outcome(fast, value)
+        assert refused[0] == "refused" and (bound is None or str(bound) in refused[1]), refused
+
+
 # --- one command built per run (cli/app.py _app_for) -----------------------------------------------
 
 def _every_command_path() -> list[list[str]]:

@@ -262,3 +262,54 @@ def test_a_unit_name_two_units_share_is_refused_listing_them(cli, proj):
     res = cli("board", "--unit", "新华镇")
     assert res.code == 4 and "XH" in res.err and "XH2" in res.err
     assert cli("board", "--unit", "xh2", json=True).code == 0
+
+
+# --- whole numbers: every one bounded (cli/params.py) ------------------------------------------------------
+
+def test_every_whole_number_parameter_declares_its_bounds():
+    """Each ``int`` option and argument of every command has a ``min`` and a ``max`` no column is too
+    small for, so a number too large for the database is refused as bad input, never reaching a query."""
+    import typer.main
+
+    from cli.app import app
+    from cli.params import ID_MAX
+
+    unbounded, seen = [], 0
+    for path, param in _walk(typer.main.get_command(app)):
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or descriptor.annotation is not int:
+            continue
+        seen += 1
+        info = descriptor.parameter_info
+        if info.min is None or info.max is None or not -ID_MAX - 1 <= info.min <= info.max <= ID_MAX:
+            unbounded.append(f"{path} {param.name}")
+    assert seen > 40 and unbounded == []
+
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("args", [
+    ["problem", "show", HUGE], ["problem", "update", HUGE, "进展"], ["problem", "close", HUGE],
+    ["problem", "reopen", HUGE], ["problem", "extend", HUGE, "--to", "2026-12-01", "--reason", "x"],
+    ["rules", "edit", HUGE, "--priority", "1", "--reason", "x"], ["rules", "disable", HUGE, "--reason", "x"],
+    ["rules", "enable", HUGE, "--reason", "x"], ["rules", "edit", "1", "--priority", HUGE, "--reason", "x"],
+    ["rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", HUGE],
+    ["people", "add", "li", "--name", "李", "--level", "county", "--cap", HUGE],
+    ["people", "edit", "wang", "--cap", HUGE], ["targets", "set", "XH", "2026", "--signed", HUGE, "--reason", "x"],
+    ["correct", "P-0001", HUGE, "--reason", "x"], ["project", "list", "--offset", HUGE], ["warnings", "--limit", HUGE],
+    ["board", "--top", "9" * 5000],
+])
+def test_a_number_too_large_is_bad_input_naming_the_option(cli, args):
+    res = cli.admin(*args)
+    assert res.code == 2, (res.out, res.err)
+    assert "Invalid value for" in res.err and "less than or equal to" in res.err
+
+
+def test_an_id_in_range_that_no_row_has_is_not_found(cli):
+    top = str(2**31 - 1)  # the largest PostgreSQL's integer holds
+    assert cli("problem", "show", top).code == 4
+    assert cli.admin("rules", "disable", top, "--reason", "x").code == 4
+    assert cli("problem", "show", "0").code == 2 and cli("problem", "show", str(2**31)).code == 2
+    zh = cli("problem", "show", HUGE, lang="zh")
+    assert zh.code == 2 and "须不大于 2147483647" in zh.err

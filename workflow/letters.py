@@ -236,32 +236,41 @@ def write_docx(letter: dict | list[dict], path: Path, issuer: str = ISSUER, repl
     for text in (issuer, zh_date(issued)):
         p = para(text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         p.paragraph_format.right_indent = Pt(4 * F.BODY_PT)
-    document.core_properties.title = f"督办函 {first['number']}"
+    F.properties(document, f"督办函 {first['number']}", issuer)
     files.save(path, document)
 
 
 def prepare(output: Path | None, fmt: str) -> Path:
-    """The directory letters go to (created if missing); refuses a missing option or a file."""
+    """The directory letters go to; refuses a missing option or a file.  Nothing is made here: the
+    directory is created by ``writer`` once there are letters to write, so a command refused (not
+    allowed, a bad option) or issuing nothing leaves no directory behind."""
     if fmt not in FORMATS:
         raise BadInput("format_is_not_one_of", fmt=fmt, formats=list(FORMATS))
     if output is None:
         raise BadInput("output_dir_give_directory")
     if output.exists() and not output.is_dir():
         raise BadInput("output_is_file_not", output=output)
+    return output
+
+
+def _make(output: Path) -> None:
+    """Create the letters' directory (and its parents) if missing."""
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput("output_cannot_create", output=output, strerror=os_reason(exc)) from None
-    return output
 
 
 def writer(output: Path, fmt: str, issuer: str = ISSUER, reply_days: int = REPLY_DAYS) -> Any:
     """``write(letters) -> [file paths]`` for ``Service.issue_letters``: one file per addressee and day (a
-    consolidated letter listing its problems), each letter's path that of its file; ``issuer`` is the
-    document settings' issuer (``workflow.office``), ``reply_days`` the ladder's."""
+    consolidated letter listing its problems), each letter's path that of its file, the directory
+    ``output`` created first; ``issuer`` is the document settings' issuer (``workflow.office``),
+    ``reply_days`` the ladder's."""
 
     def write(letters: list[dict]) -> list[str]:
         where: dict[int, str] = {}
+        if letters:
+            _make(output)
         for group in groups(letters):
             path = output / file_name(group, fmt)
             if fmt == "html":

@@ -50,6 +50,10 @@ def _lang(lang: str | None) -> str:
     return "zh" if (lang or "").lower().startswith("zh") else "en"
 
 
+DAYS_MAX = 3650  # the most days a threshold or a figure of the supervision ladder may be: ten years
+POINTS_MAX = 100  # the most percentage points (or per cent) a threshold may be
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Day limits of the warnings; every rule fires on "more than N days"."""
@@ -68,10 +72,19 @@ class Thresholds:
     progress_yellow_ratio_pct: int = 80
     progress_red_ratio_pct: int = 50
 
+    @staticmethod
+    def limits(name: str) -> tuple[int, int]:
+        """The smallest and largest value of threshold ``name``: a switch 0 or 1, points and per cents
+        0..100, days 0..3650 (docs/lights-and-reports.md, "Thresholds")."""
+        if name in SWITCHES:
+            return 0, 1
+        return (0, POINTS_MAX) if name.endswith(("_points", "_pct")) else (0, DAYS_MAX)
+
     @classmethod
-    def from_mapping(cls, m: Mapping[str, object] | None) -> Thresholds:
-        """Defaults overridden by `m`; unknown keys, non-integers, negatives and a yellow limit
-        above its red limit raise BadInput."""
+    def check_values(cls, m: Mapping[str, object] | None) -> dict[str, int]:
+        """``m`` if every name is a threshold and every value a whole number within its ``limits``;
+        BadInput otherwise.  How the values go together is left to ``from_mapping``, on the full set
+        in force."""
         m = dict(m or {})
         known = [f.name for f in fields(cls)]
         unknown = sorted(k for k in m if k not in known)
@@ -88,7 +101,16 @@ class Thresholds:
                 raise BadInput("warning_threshold_must_not", key=key, value=value)
             if key in SWITCHES and value not in (0, 1):
                 raise BadInput("warning_threshold_is_switch", key=key, value=value)
-        t = cls(**m)  # type: ignore[arg-type]
+            low, high = cls.limits(key)
+            if value > high:
+                raise BadInput("warning_threshold_range", key=key, value=value, low=low, high=high)
+        return m  # type: ignore[return-value]
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, object] | None) -> Thresholds:
+        """Defaults overridden by `m`; unknown keys, non-integers, values outside their ``limits``
+        and a yellow limit above its red limit raise BadInput."""
+        t = cls(**cls.check_values(m))
         if t.progress_red_ratio_pct > t.progress_yellow_ratio_pct:
             raise BadInput(
                 "warning_threshold_progress_red", progress_red_ratio_pct=t.progress_red_ratio_pct,
