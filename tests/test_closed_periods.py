@@ -77,6 +77,29 @@ def test_close_freezes_every_format_and_late_entries_need_a_reason(cli, tmp_path
     assert cli("audit", "verify", json=True, ok=True).json["ok"]
 
 
+def test_closing_words_are_chinese_and_suggested_commands_run(cli):
+    """Under ``--lang zh`` the close names the reports by their labels and the late entries' table its
+    record kinds by theirs; the refusals suggest `report reopen --period … --reason …` and
+    `report diff --period …`, commands that parse (tests/test_i18n_errors.py checks every suggestion)."""
+    from tests.test_i18n_errors import _parse_suggestion
+
+    code = signed_project(cli)
+    said = cli.admin("report", "close", "--period", PERIOD, "--reason", "关账", lang="zh", ok=True).err
+    assert "已关账（两月一通报、一季一调度、全年一考评、半年一观摩）" in said and "bulletin" not in said
+    for lang in ("en", "zh"):
+        res = cli("capital", "add", code, "300万", "--on", IN2, lang=lang)
+        assert res.code == 3 and f"`pipeline report reopen --period {PERIOD} --reason TEXT`" in res.err
+        res = cli("report", "bulletin", "--period", PERIOD, "--as-of", IN, lang=lang)
+        assert res.code == 2 and f"`pipeline report diff --period {PERIOD}`" in res.err
+    assert _parse_suggestion(f"pipeline report reopen --period {PERIOD} --reason TEXT") is None
+    assert _parse_suggestion(f"pipeline report diff --period {PERIOD}") is None
+    cli("capital", "add", code, "300万", "--on", IN2, "--late", "--reason", "漏报补录", ok=True)
+    for fmt in ((), ("--format", "md")):
+        shown = cli("report", "bulletin", "--period", OPEN, *fmt, lang="zh", ok=True).out
+        late = shown[shown.index("已关账期间的补录调整"):]
+        assert "资金到位" in late and "capital" not in late
+
+
 def test_reopen_and_close_again(cli):
     code = signed_project(cli)
     cli.admin("report", "close", "--period", PERIOD, ok=True)
@@ -383,3 +406,73 @@ def test_every_dated_entry_takes_late_where_its_refusal_says_so(cli):
     assert last["payload"]["late"]["reason"] == "分工调整"
     assert _json.dumps(cli("report", "bulletin", "--period", OPEN, json=True, ok=True).json["adjustments"],
                        ensure_ascii=False).count(PERIOD) >= 6  # every late entry is listed among the adjustments
+
+
+def test_a_closed_period_prints_its_drafted_sections_and_document_settings_as_closed(cli, tmp_path):
+    """The drafted 存在问题/下步工作 and the issuer and 文号 of a closed period's documents are the ones
+    the close stored: a plan, a name or a document setting changed afterwards (even the same day) does
+    not change the reprint (docs/lights-and-reports.md, "Closed periods")."""
+    code = signed_project(cli)
+    cli("project", "edit", code, "--plan", f"commission={Y}-05-20", ok=True)
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+
+    def printed() -> dict:
+        out = {lang: cli("report", "bulletin", "--period", PERIOD, lang=lang, ok=True).out for lang in ("en", "zh")}
+        out["md"] = cli("report", "dispatch", "--period", PERIOD, "--format", "md", lang="zh", ok=True).out
+        out["unit"] = cli("report", "bulletin", "--period", PERIOD, "--unit", "XH", lang="zh", ok=True).out
+        out["html"] = cli("report", "dispatch", "--period", PERIOD, "--format", "html", lang="zh", ok=True).out
+        out["html_en"] = cli("report", "dispatch", "--period", PERIOD, "--format", "html", ok=True).out
+        return out
+
+    before = printed()
+    assert "下步工作（草拟）" in before["zh"] and "5月20日" in before["zh"]
+    assert "翠宏山铁多金属矿计划投产" in before["zh"]
+    assert "Next steps (drafted)" in before["en"] and "翠宏山铁多金属矿计划投产" in before["unit"]
+    assert f"县招调〔{Y}〕1号" in before["html"]
+    cli("project", "edit", code, "--plan", f"commission={Y}-06-10", "--name", "翠宏山二期", ok=True)
+    cli.admin("documents", "set", "county=新华县", "issuer=新华县招商局", "--reason", "更名", ok=True)
+    after = printed()
+    for key in before:
+        assert after[key] == before[key], key
+    assert "新招调" not in after["html"] and "新华县招商局" not in after["html_en"]
+    # a period still open follows the new settings and the live plan
+    assert "新华县招商局" in cli("report", "dispatch", "--period", OPEN, "--format", "html", lang="zh", ok=True).out
+    # report diff tells what the narrative would say now, in the run's language
+    zh = cli("report", "diff", "--period", PERIOD, lang="zh", ok=True).out
+    assert "下步工作（草拟） 1. 5月20日" in zh and "→ 1. 6月10日" in zh and "翠宏山二期计划投产" in zh
+    en = cli("report", "diff", "--period", PERIOD, ok=True).out
+    assert "Next steps (drafted) 1. " in en and "is planned to start production." in en
+    doc = cli("report", "diff", "--period", PERIOD, json=True, ok=True).json
+    assert {c["path"] for c in doc["changes"]} >= {"narrative.next[0]"}
+
+
+def test_a_close_without_stored_narrative_or_settings_still_prints(cli, monkeypatch):
+    """A close stored before the narrative and the document settings were kept prints as before: the
+    sections computed as of the period's end, the settings in force on its issue date as the set-up
+    ledger stood before the close (docs/lights-and-reports.md)."""
+    from workflow import closing
+
+    code = signed_project(cli)
+    cli("project", "edit", code, "--plan", f"commission={Y}-05-20", ok=True)
+    real = closing._store_close
+
+    def old_style(conn, actor, period, docs, reason, narrative):
+        from workflow import ledger, numbering
+        from workflow.closed import CLOSED
+        from workflow.encoding import canonical
+
+        digest = closing.hashlib.sha256(canonical(docs)).hexdigest()
+        entry = ledger.append(conn, actor, CLOSED, period.label,
+                              {"period": period.label, "start": period.start.isoformat(),
+                               "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
+        return entry, numbering.issued(conn, period.label), digest, docs
+
+    monkeypatch.setattr(closing, "_store_close", old_style)
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    monkeypatch.setattr(closing, "_store_close", real)
+    zh = cli("report", "bulletin", "--period", PERIOD, lang="zh", ok=True).out
+    assert "下步工作（草拟）" in zh and "翠宏山铁多金属矿计划投产" in zh
+    cli.admin("documents", "set", "county=新华县", "--reason", "更名", ok=True)  # after the close, same day
+    html = cli("report", "dispatch", "--period", PERIOD, "--format", "html", lang="zh", ok=True).out
+    assert f"县招调〔{Y}〕1号" in html and "新招调" not in html
+    assert cli("report", "diff", "--period", PERIOD, ok=True).code == 0

@@ -16,6 +16,7 @@ the period) unless it runs inside :func:`late` with a reason: the event's payloa
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import random
@@ -28,16 +29,17 @@ from rfc8785 import IntegerDomainError
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from workflow import clock, ledger, numbering, reports, settings
+from workflow import clock, ledger, numbering, office, reports, settings
 from workflow.access import ADMIN, require
 from workflow.amounts import WAN, format_units
-from workflow.catalogue import Message
+from workflow.catalogue import Message, text
 from workflow.closed import CLOSED, REOPENED, closed_periods
 from workflow.db import is_sqlite, make_engine
 from workflow.encoding import canonical, event_json, wide_ints
 from workflow.errors import BadInput, Conflict, Refused
 from workflow.i18n import t as label
 from workflow.periods import parse_period, parse_span
+from workflow.reports import notes
 from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
@@ -101,10 +103,11 @@ def close(engine: Engine, actor: str, period_text: str, *, reason: str | None = 
             _may_close(conn, actor, period)
             mark = _mark(conn)
         docs = _compute(engine, period)
+        narrative = _narrative(engine, period)
         with engine.begin() as conn:  # the figures must be those of the history as it is when the close lands
             _may_close(conn, actor, period)
             if _mark(conn) == mark:
-                stored = _store_close(conn, actor, period, docs, reason)
+                stored = _store_close(conn, actor, period, docs, reason, narrative)
         if stored is not None:
             break
         if attempt < CLOSE_ATTEMPTS - 1:  # entries arrived meanwhile: again, after a short random pause
@@ -136,11 +139,22 @@ def _may_close(conn: Connection, actor: str, period: Any) -> None:
     numbering.check_next(conn, period)  # in period order: its kind's number follows the last one
 
 
-def _store_close(conn: Connection, actor: str, period: Any, docs: dict, reason: str | None) -> tuple:
+def _narrative(engine: Engine, period: Any) -> dict:
+    """The narrative sections of the period's documents as they stand (``notes.for_close``), as of
+    the reports' as-of date."""
+    with engine.connect() as conn:
+        return json.loads(canonical(notes.for_close(conn, period, reports.make_window(period).as_of)))
+
+
+def _store_close(conn: Connection, actor: str, period: Any, docs: dict, reason: str | None,
+                 narrative: dict) -> tuple:
+    """The ``period_closed`` entry: the reports and their ``digest``, the narrative sections and the
+    document settings in force (the stored values, ``office.stored_values``) as the close found them."""
     digest = hashlib.sha256(canonical(docs)).hexdigest()
     entry = ledger.append(conn, actor, CLOSED, period.label,
                           {"period": period.label, "start": period.start.isoformat(),
-                           "end": period.end.isoformat(), "digest": digest, "reports": docs}, reason)
+                           "end": period.end.isoformat(), "digest": digest, "reports": docs,
+                           "narrative": narrative, "documents": office.stored_values(conn, clock.today())}, reason)
     return entry, numbering.issued(conn, period.label), digest, docs
 
 
@@ -156,9 +170,10 @@ def _close_in_turn(engine: Engine, actor: str, period: Any, reason: str | None) 
         reader = make_engine(engine.url.render_as_string(hide_password=False), write=False)
         try:
             docs = _compute(reader, period)
+            narrative = _narrative(reader, period)
         finally:
             reader.dispose()
-        return _store_close(conn, actor, period, docs, reason)
+        return _store_close(conn, actor, period, docs, reason, narrative)
 
 
 def _mark(conn: Connection) -> tuple:
@@ -208,6 +223,33 @@ def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", uni
     return as_stored(doc if unit is None else _only_unit(doc, unit))
 
 
+def frozen_narrative(engine: Engine, period_text: str, *, unit: str | None = None, lang: str = "en"
+                     ) -> list[dict] | None:
+    """The narrative sections (``notes.sections``' form) of a closed period as its close stored them,
+    for the county or ``unit``; None when the period is open, or its close is older than the stored
+    narrative (the sections are then computed as of the period's end, as before)."""
+    period = _period(period_text, lang, span=True)
+    with engine.connect() as conn:
+        entry = _close_entry(conn, period.label)
+    if entry is None or "narrative" not in entry:
+        return None
+    return notes.from_close(entry["narrative"], unit, lang)
+
+
+def frozen_office(conn: Connection, label: str) -> office.Office | None:
+    """The document settings (issuer, mark, 文号 prefixes, titles …) stored by the close of ``label``;
+    None when the period is open, or its close is older than the stored settings (then the settings in
+    force on the issue date, as of the close's ledger entry: ``office.read_before``)."""
+    entry = _close_entry(conn, label)
+    if entry is None:
+        return None
+    if "documents" in entry:
+        return office.from_values(entry["documents"])
+    info = closed_periods(conn)[label]
+    issue = numbering.issued(conn, label)
+    return office.read_before(conn, issue.issued_on if issue else clock.today(), info["seq"])
+
+
 def _only_unit(doc: dict, unit: str) -> dict:
     """A frozen county report narrowed to one unit: rows of other units dropped (bulletin totals
     become the unit's own figures)."""
@@ -252,11 +294,38 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", reada
            if _STEP.match(p).group(0) in docs[key] and not gained(p, old)}  # type: ignore[union-attr]
     changes = [{"path": p, "frozen": old.get(p), "now": new.get(p)} for p in sorted(set(old) | set(new))
                if old.get(p) != new.get(p)]
+    told = _narrative_changes(engine, entry, kind, period, live, key)
+    out = {"period": period.label, "report": kind, "changes": changes + [c for c, _ in told]}
     if readable:
-        names = {**_names(live), **_names(docs[key])}
-        for c in changes:
-            c["line"] = readable_line(c, names, key)
-    return {"period": period.label, "report": kind, "changes": changes}
+        out["lines"] = readable_lines(changes, docs[key], live, key) + [line for _, line in told]
+    return out
+
+
+def _narrative_changes(engine: Engine, entry: dict, kind: str, period: Any, live: dict, lang: str
+                       ) -> list[tuple[dict, str]]:
+    """The lines of the narrative sections (the county's, in ``lang``) that differ between the close and
+    now, as (change, readable line): ``{"path": "narrative.SECTION[N]", "frozen", "now"}`` (N: the
+    line's place, 0 first; a line only on one side has None on the other).  Nothing for an evaluation
+    or a close that did not store them."""
+    if kind == "evaluation" or "narrative" not in entry:
+        return []
+    was = {s["section"]: s for s in notes.from_close(entry["narrative"], None, lang)}
+    with engine.connect() as conn:
+        now = {s["section"]: s for s in notes.sections(conn, period, date.fromisoformat(live["as_of"]), None, lang)}
+    out = []
+    for sec in notes.SECTIONS:
+        old_lines = was[sec]["lines"] if sec in was else []
+        new_lines = now[sec]["lines"] if sec in now else []
+        title = (now.get(sec) or was.get(sec) or {}).get("title", "")
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False).get_opcodes():
+            if tag == "equal":
+                continue
+            for k in range(max(i2 - i1, j2 - j1)):
+                a = old_lines[i1 + k] if i1 + k < i2 else None
+                b = new_lines[j1 + k] if j1 + k < j2 else None
+                change = {"path": f"narrative.{sec}[{i1 + k if a is not None else j1 + k}]", "frozen": a, "now": b}
+                out.append((change, f"{title} {a or '—'} → {b or '—'}"))
+    return out
 
 
 # The rows of a report that are not a unit's or a project's, and the unit an amount is shown in (the
@@ -294,38 +363,253 @@ def _names(doc: dict) -> dict[str, str]:
     return out
 
 
-def readable_line(change: dict, names: dict[str, str], lang: str) -> str:
+# How `report diff` reads a path (docs/lights-and-reports.md, "pipeline report diff"): the words of the
+# steps that name a part of the report (a section, a row) and a figure's label and kind (how its value
+# reads: "wan" an amount in 万 of its currency, "rate" a percentage, "score" two decimals, "light",
+# "stage", "bool", "int", "text").
+_PART_WORDS = {"totals": "row_total", "change": "row_change", "previous": "row_previous",
+               "comparison": "sec_year_to_date", "period": "row_this_period", "year_to_date": "row_ytd",
+               "same_period_last_year": "row_same_period_ly", "year_to_date_last_year": "row_ytd_ly",
+               "thresholds": "threshold", "supervision": "problems_open"}
+_CHANGE_WORDS = {"month_on_month": ("row_mom_change", "row_mom_rate"),
+                 "year_on_year": ("row_yoy_change", "row_yoy_rate"),
+                 "year_to_date_on_year": ("row_ytd_yoy_change", "row_ytd_yoy_rate")}
+_FIGURES: dict[str, tuple[str, str]] = {
+    "signed": ("col_signed", "int"), "signed_investment": ("signed_investment", "wan"),
+    "capital_in_place": ("capital_in_place", "wan"), "investment_completed": ("investment_completed", "wan"),
+    "planned_investment": ("planned_investment", "wan"), "year_plan": ("col_year_plan", "wan"),
+    "completed": ("col_year_done", "wan"), "key_projects": ("col_key_projects", "int"),
+    "over_100m": ("col_over_100m", "int"), "red": ("col_red", "int"), "yellow": ("col_yellow", "int"),
+    "projects": ("col_projects", "int"), "plan_rate": ("col_plan_rate", "rate"), "points": ("col_points", "score"),
+    "planned_starts": ("col_planned_starts", "int"), "started": ("col_actual_starts", "int"),
+    "start_rate": ("col_start_rate", "rate"), "time_progress": ("col_time_progress", "percent"),
+    "rank": ("col_rank", "int"), "score": ("col_score", "score"), "rate": ("col_rate", "rate"),
+    "target": ("col_target", "int"), "actual": ("col_actual", "int"),
+    "problems_escalated": ("col_problems_escalated", "int"), "problem_deduction": ("col_problem_deduction", "int"),
+    "performance_shortfalls": ("col_performance_shortfalls", "int"),
+    "performance_deduction": ("col_performance_deduction", "int"),
+    "light": ("light", "light"), "stage": ("stage", "stage"), "key": ("key", "bool"),
+    "stage_since": ("stage_since", "text"), "construction_on": ("col_construction_on", "text"),
+    "production_on": ("col_production_on", "text"), "name": ("name", "text"), "unit_name": ("unit", "text"),
+    "construction": ("construction", "stage_count"), "production": ("production", "stage_count")}
+_METRIC_WORDS = {"signed": "col_signed", "capital": "capital_in_place", "foreign": "foreign_capital",
+                 "investment": "investment_completed"}
+# leaves that name a row rather than measure it (the row's name says them), and the machine's own keys
+_SILENT = frozenset({"unit", "code", "login", "currency", "metric", "category", "en", "zh", "color"})
+# lists whose items are rows of a report (a unit's, a project's, a category's): a row only on one side
+# of the comparison is one line
+_ROW_LISTS = frozenset({"units", "projects", "categories"})
+_IN_UNITS = re.compile(r"\s*[（(][^（()）]*(?:万|10k)[^（()）]*[）)]$")
+
+
+def _word(key: str, lang: str) -> str:
+    """A label without the unit it carries in a table's header (到位资金（万元） -> 到位资金)."""
+    return _IN_UNITS.sub("", label(key, lang))
+
+
+def _stage_word(key: str, lang: str) -> str:
+    from workflow.definition import default_definition
+
+    try:
+        return default_definition().stage_label(key, lang)
+    except Exception:  # noqa: BLE001 - a stage of another workflow version: its key
+        return key
+
+
+def _rows(flat: dict[str, Any]) -> set[str]:
+    """The rows (path prefixes ending in a row list's item) of a flat report."""
+    out = set()
+    for path in flat:
+        prefix = ""
+        for name, key in _STEP.findall(path):
+            prefix += f"[{key}]" if key else (f".{name}" if prefix else name)
+            if key and prefix.rsplit("[", 1)[0].rsplit(".", 1)[-1] in _ROW_LISTS:
+                out.add(prefix)
+    return out
+
+
+def _row_of(path: str, rows: set[str]) -> str | None:
+    """The innermost row of ``path`` among ``rows``."""
+    best = None
+    for i, ch in enumerate(path):
+        if ch == "]" and path[:i + 1] in rows:
+            best = path[:i + 1]
+    return best
+
+
+def _reasons(doc: dict, code: str, lang: str) -> str:
+    """A listed project's warning reasons in ``lang`` (``reasons_detail``), joined as its list shows them."""
+    zh = lang.startswith("zh")
+    for p in doc.get("projects") or []:
+        if p.get("code") == code:
+            return ("；" if zh else "; ").join(r["zh" if zh else "en"] for r in p.get("reasons_detail") or [])
+    return ""
+
+
+def readable_lines(changes: list[dict], frozen: dict, live: dict, lang: str) -> list[str]:
+    """The changes of ``diff`` as a clerk reads them, one line each (a row that a report gained or lost
+    — a project off the red list — one line for the row; a project's warning reasons one line)."""
+    names = {**_names(live), **_names(frozen)}
+    old, new = _flat(frozen), _flat(live)
+    old_rows, new_rows = _rows(old), _rows(new)
+    lines: list[str] = []
+    seen: set[str] = set()
+
+    def add(line: str) -> None:
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+
+    for c in changes:
+        row = _row_of(c["path"], old_rows | new_rows)
+        if row is not None and (row not in old_rows or row not in new_rows):
+            gone = row not in new_rows
+            doc = frozen if gone else live
+            light = next((v for p, v in _flat(doc).items() if p == row + ".light"), None)
+            what = " ".join(_path_words(row, names, lang))
+            if light:
+                shade = label(light, lang)
+                what = f"{what}（{shade}）" if lang.startswith("zh") else f"{what} ({shade})"
+            add(text(Message("diff_row_dropped" if gone else "diff_row_added", row=what), lang))
+            continue
+        if ".reasons" in c["path"] and row is not None and row.startswith("projects["):
+            code = row[len("projects["):-1]
+            add(f"{names.get(code, code)} {label('col_reasons', lang)} "
+                f"{_reasons(frozen, code, lang) or '—'} → {_reasons(live, code, lang) or '—'}")
+            continue
+        line = readable_line(c, names, lang, old, new)
+        if line is not None:
+            add(line)
+    return lines
+
+
+def _path_words(path: str, names: dict[str, str], lang: str) -> list[str]:
+    """The words of the parts of ``path`` (sections and rows), its figure left out."""
+    words: list[str] = []
+    parent = ""
+    for name, key in _STEP.findall(path):
+        if key:
+            if key in names:
+                words.append(names[key])
+            elif parent == "categories":
+                words.append(label(f"cat_{key}", lang))
+            continue
+        parent = name
+        if name in _PART_WORDS:
+            words.append(label(_PART_WORDS[name], lang))
+        elif name == "progress":
+            words.append(label("sec_progress", lang))
+    return words
+
+
+def readable_line(change: dict, names: dict[str, str], lang: str, frozen: dict[str, Any] | None = None,
+                  now: dict[str, Any] | None = None) -> str | None:
     """A changed figure as a clerk reads it: the unit's (or project's) name, the figure's label in
     ``lang``, the frozen and the live value, amounts in 万 of their currency with the one amount
-    formatter (``workflow.amounts``): ``县发改局 到位资金 1,210.00 → 2,710.00 万元``."""
+    formatter (``workflow.amounts``): ``县发改局 到位资金 1,210.00 → 2,710.00 万元``; rates as
+    percentages, lights and stages by their labels.  ``frozen`` and ``now``: the flat reports (the
+    currency of an amount not listed by currency).  None for a leaf that only names its row."""
     zh = lang.startswith("zh")
+    steps = _STEP.findall(change["path"])
     words: list[str] = []
-    currency = None
-    for name, key in _STEP.findall(change["path"]):
+    currency: str | None = None
+    figure: tuple[str, str] | None = None
+    change_row: tuple[str, str] | None = None
+    for i, (name, key) in enumerate(steps):
+        last = i == len(steps) - 1
+        parent = steps[i - 1][0] if i else ""
         if key:
             if key in _IN_WAN:
                 currency = key
             elif key in names:
                 words.append(names[key])
-            elif not key.isdigit():
-                words.append(label(key, lang))
-        elif name not in ("units", "projects", "amount_minor"):
-            if name == "capital_in_place" and currency is None and "[USD]" in change["path"]:
-                name = "foreign_capital"
-            words.append(label(_ROW_LABELS.get(name, name), lang))
-    amount = currency is not None and change["path"].endswith(".amount_minor")
+            elif parent == "categories":  # listed by place: the row's category names it
+                where = change["path"][:change["path"].index(f"[{key}]") + len(key) + 2] + ".category"
+                words.append(label(f"cat_{(now or {}).get(where) or (frozen or {}).get(where) or key}", lang))
+            elif parent == "targets" and key in _METRIC_WORDS:
+                words.append(_word(_METRIC_WORDS[key], lang))
+            elif not key.isdigit() and parent not in ("reasons", "years"):
+                words.append(key)
+            continue
+        if name == "rate" and change_row is not None:  # the change's rate: its row says so
+            continue
+        if name == "amount_minor":
+            continue
+        if name in _CHANGE_WORDS and i and steps[i - 1][0] == "changes":
+            change_row = _CHANGE_WORDS[name]
+            continue
+        if name == "changes":
+            continue
+        if i and steps[i - 1][0] == "projects_by_stage":
+            figure = (_stage_word(name, lang), "int")
+            continue
+        if name == "projects_by_stage":
+            continue
+        if i and steps[i - 1][0] == "actual" and name in _METRIC_WORDS:  # the evaluation's actuals
+            words.append(_word(_METRIC_WORDS[name], lang))
+            continue
+        if name in _PART_WORDS and not last and not (name == "period" and i == 0):
+            words.append(label(_PART_WORDS[name], lang))
+            continue
+        if name == "progress" and not last:
+            words.append(label("sec_progress_category" if "categories" in change["path"] else "sec_progress", lang))
+            continue
+        if name in ("units", "projects", "categories", "targets", "lead_leader", "scoring"):
+            if name == "lead_leader":
+                words.append(label("lead_leader", lang))
+            continue
+        if name in _SILENT or (name == "title" and "lead_leader" not in change["path"]):
+            return None
+        if name == "title":
+            figure = ("title", "text")
+        elif name == "name" and "lead_leader" in change["path"]:
+            figure = None
+        elif name in _FIGURES:
+            key_, kind = _FIGURES[name]
+            if kind == "stage_count":
+                figure = (_stage_word(key_, lang), "int")
+            else:
+                figure = (_word(key_, lang), kind)
+        else:
+            figure = (label(name, lang), "text")
+    amount = change["path"].endswith(".amount_minor")
+    if amount and currency is None:
+        side = now if change["now"] is not None else frozen
+        currency = (side or {}).get(change["path"][:-len("amount_minor")] + "currency")
+    if currency == "USD" and figure is not None and figure[0] == _word("capital_in_place", lang):
+        figure = (_word("foreign_capital", lang), "wan")
+    kind = "wan" if amount else figure[1] if figure else "text"
+    if change_row is not None:  # the changes of the comparison: its row says what changed, the figure which
+        rate = change["path"].endswith(".rate")
+        words.append(label(change_row[1 if rate else 0], lang))
+        kind = "rate" if rate else kind
+    if figure is not None and figure[0]:
+        words.append(figure[0])
+    if kind in ("int", "text") and isinstance(change["now"] if change["now"] is not None else change["frozen"],
+                                               float):
+        kind = "score"
 
     def shown(value: Any) -> str:
         if value is None:
             return "—"
-        if amount and isinstance(value, int) and not isinstance(value, bool):
-            return format_units(value, WAN)
         if isinstance(value, bool):
-            return ("是" if value else "否") if zh else ("yes" if value else "no")
+            return label("yes" if value else "no", lang)
+        if kind == "wan" and (isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())):
+            return format_units(int(value), WAN)
+        if kind == "rate" and isinstance(value, int | float):
+            return f"{float(value) * 100:.1f}%"
+        if kind == "percent" and isinstance(value, int | float):
+            return f"{float(value):.1f}%"
+        if kind == "score" and isinstance(value, int | float):
+            return f"{float(value):.2f}"
+        if kind == "light":
+            return label(str(value), lang)
+        if kind == "stage":
+            return _stage_word(str(value), lang)
         return str(value)
 
-    unit = f" {_IN_WAN[currency][1 if zh else 0]}" if amount and currency else ""
-    return f"{' '.join(words)} {shown(change['frozen'])} → {shown(change['now'])}{unit}"
+    unit = f" {_IN_WAN[currency][1 if zh else 0]}" if kind == "wan" and currency in _IN_WAN else ""
+    return f"{' '.join(w for w in words if w)} {shown(change['frozen'])} → {shown(change['now'])}{unit}"
 
 
 def _compute_one(engine: Engine, kind: str, period, lang: str) -> dict:

@@ -79,7 +79,20 @@ def defaults(county: str | None = None, issuer: str | None = None) -> dict[str, 
 
 def read(conn: Connection, as_of: date | None = None) -> Office:
     """THE reader: the document settings in force on ``as_of`` (default: today), defaults filled in."""
-    return from_values({k[len(PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, PREFIX).items()})
+    return from_values(stored_values(conn, as_of))
+
+
+def stored_values(conn: Connection, as_of: date | None = None) -> dict[str, str]:
+    """The values set and in force on ``as_of`` (keys without ``documents.``): what a close stores, so
+    that a closed period's documents keep the settings of their issue (``from_values`` reads them)."""
+    return {k[len(PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, PREFIX).items()}
+
+
+def read_before(conn: Connection, as_of: date, entry: int) -> Office:
+    """The settings in force on ``as_of`` as the set-up ledger stood before its entry ``entry`` (a
+    close that did not store its settings: later entries, even dated that day, are not used)."""
+    found = in_force(conn, as_of, PREFIX, before_entry=entry)
+    return from_values({k[len(PREFIX):]: v for k, (v, _, _) in found.items()})
 
 
 def from_values(stored: Mapping[str, str]) -> Office:

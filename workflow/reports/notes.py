@@ -79,74 +79,88 @@ def notes(conn: Connection, period: Period | Span) -> dict[str, str]:
     return {k.rsplit(".", 1)[1]: v for k, (v, _, _) in found.items() if k.rsplit(".", 1)[1] in SECTIONS}
 
 
-def _lines_problems(conn: Connection, as_of: date, unit: str | None, lang: str) -> list[str]:
+def _problem_items(conn: Connection, as_of: date, lang: str) -> list[tuple[str | None, str]]:
+    """The open problems at the ladder's red level or more, as (owner unit, line without its number)."""
     lad = ladder(conn, as_of)
     zh = lang.startswith("zh")
-    chosen = [p for p in supervision.open_problems(conn, as_of, lad)
-              if p["level"] >= lad.red_level and (unit is None or p["owner_unit"] == unit)]
-    lines = []
-    for i, p in enumerate(chosen[:MAX_LINES], start=1):
+    out = []
+    for p in supervision.open_problems(conn, as_of, lad):
+        if p["level"] < lad.red_level:
+            continue
         owner = p["owner_unit_name"] or p["owner_unit"]
         if zh:
             late = f"，已逾期{p['overdue_days']}天" if p["overdue_days"] else ""
-            lines.append(f"{i}. {p['project']} {p['project_name']}：{p['text']}（{owner}{late}）。")
+            out.append((p["owner_unit"], f"{p['project']} {p['project_name']}：{p['text']}（{owner}{late}）。"))
         else:
             late = f", {p['overdue_days']} days overdue" if p["overdue_days"] else ""
-            lines.append(f"{i}. {p['project']} {p['project_name']}: {p['text']} ({owner}{late}).")
-    if len(chosen) > MAX_LINES:
-        more = len(chosen) - MAX_LINES
-        lines.append(f"……另有{more}项，见 pipeline problem list" if zh else f"… {more} more: see pipeline problem list")
+            out.append((p["owner_unit"], f"{p['project']} {p['project_name']}: {p['text']} ({owner}{late})."))
+    return out
+
+
+def _numbered(texts: list[str], lang: str, see: str) -> list[str]:
+    """At most ``MAX_LINES`` lines numbered 1. 2. …, then how many more (``see``: where to find them)."""
+    lines = [f"{i}. {text}" for i, text in enumerate(texts[:MAX_LINES], start=1)]
+    if len(texts) > MAX_LINES:
+        more = len(texts) - MAX_LINES
+        lines.append(f"……另有{more}项，见 {see}" if lang.startswith("zh") else f"… {more} more: see {see}")
     return lines
+
+
+def _lines_problems(conn: Connection, as_of: date, unit: str | None, lang: str) -> list[str]:
+    return _numbered([text for owner, text in _problem_items(conn, as_of, lang) if unit is None or owner == unit],
+                     lang, "pipeline problem list")
 
 
 PLAN_WORDS = {"sign": ("sign", "签约"), "fund": ("capital in place", "资金到位"),
               "break_ground": ("break ground", "开工"), "commission": ("start production", "投产")}
 
 
-def _lines_next(conn: Connection, period: Period | Span, as_of: date, unit: str | None, lang: str) -> list[str]:
+def _next_items(conn: Connection, period: Period | Span, as_of: date, unit: str | None, lang: str
+                ) -> list[tuple[str | None, str]]:
+    """The plan dates and promised follow-ups of active projects in the next period, in date order:
+    (the project's unit, line without its number)."""
     zh = lang.startswith("zh")
     last = period.parts[-1] if isinstance(period, Span) else period
     nxt = last.next()
-    items: list[tuple[date, str, str]] = []
+    items: list[tuple[date, str, str, str | None]] = []
     cols = {"sign": P.c.plan_sign, "fund": P.c.plan_fund, "break_ground": P.c.plan_break_ground,
             "commission": P.c.plan_commission}
     in_next = [c.between(nxt.start, nxt.end) for c in cols.values()]
     # the projects with a plan date or a promised follow-up in the next period (read by the indexes)
     promising = select(FU.c.project_id).where(FU.c.next_on.between(nxt.start, nxt.end), FU.c.effective_on <= as_of)
-    q = select(P.c.id, P.c.code, P.c.name, P.c.stage, *cols.values()).where(
+    q = select(P.c.id, P.c.code, P.c.name, P.c.stage, P.c.unit_code, *cols.values()).where(
         P.c.registered_on <= as_of, P.c.stage.in_(active_stages()), or_(*in_next, P.c.id.in_(promising)))
     if unit is not None:
         q = q.where(P.c.unit_code == unit)
-    codes: dict[int, tuple[str, str]] = {}
+    codes: dict[int, tuple[str, str, str | None]] = {}
     for row in conn.execute(q):
-        codes[row[0]] = (row[1], row[2])
-        for (field, _), value in zip(cols.items(), row[4:], strict=True):
+        codes[row[0]] = (row[1], row[2], row[4])
+        for (field, _), value in zip(cols.items(), row[5:], strict=True):
             day = value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
             if day is not None and nxt.start <= day <= nxt.end and not milestone_reached(row[3], field):
                 word = PLAN_WORDS[field][1 if zh else 0]
-                items.append((day, row[1], f"{row[2]}计划{word}" if zh else f"{row[2]} is planned to {word}"))
+                items.append((day, row[1], f"{row[2]}计划{word}" if zh else f"{row[2]} is planned to {word}", row[4]))
     promised_ids = [pid for (pid,) in conn.execute(promising)]
     for pid, promise in (supervision.promises(conn, as_of, promised_ids) if promised_ids else {}).items():
         on = promise["next_on"]
         if pid in codes and nxt.start <= on <= nxt.end:
             step = promise["next_step"] or ("跟进" if zh else "follow up")
-            items.append((on, codes[pid][0], f"{codes[pid][1]}：{step}" if zh else f"{codes[pid][1]}: {step}"))
-    items.sort()
-    lines = []
-    for i, (day, code, text) in enumerate(items[:MAX_LINES], start=1):
+            code, name, owner = codes[pid]
+            items.append((on, code, f"{name}：{step}" if zh else f"{name}: {step}", owner))
+    items.sort(key=lambda x: x[:3])
+    out = []
+    for day, code, text, owner in items:
         when = f"{day.month}月{day.day}日" if zh else day.isoformat()
-        lines.append(f"{i}. {when} {code} {text}。" if zh else f"{i}. {when} {code} {text}.")
-    if len(items) > MAX_LINES:
-        more = len(items) - MAX_LINES
-        lines.append(f"……另有{more}项，见 pipeline todo" if zh else f"… {more} more: see pipeline todo")
-    return lines
+        out.append((owner, f"{when} {code} {text}。" if zh else f"{when} {code} {text}."))
+    return out
 
 
-def sections(conn: Connection, period: Period | Span, as_of: date, unit: str | None, lang: str
-             ) -> list[dict]:
-    """The three narrative sections of ``period`` as of ``as_of``: ``{"section", "title", "drafted",
-    "lines"}``; a section with neither a note nor anything to draft is left out."""
-    stored = notes(conn, period)
+def _lines_next(conn: Connection, period: Period | Span, as_of: date, unit: str | None, lang: str) -> list[str]:
+    return _numbered([text for _, text in _next_items(conn, period, as_of, unit, lang)], lang, "pipeline todo")
+
+
+def _assemble(stored: dict[str, str], drafted: dict[str, list[str]], lang: str) -> list[dict]:
+    """The sections from the notes ``stored`` and the ``drafted`` lines (section -> lines)."""
     zh = lang.startswith("zh")
     out = []
     for sec in SECTIONS:
@@ -154,17 +168,52 @@ def sections(conn: Connection, period: Period | Span, as_of: date, unit: str | N
         if sec in stored:
             out.append({"section": sec, "title": title, "drafted": False,
                         "lines": [x for x in stored[sec].splitlines() if x.strip()]})
-            continue
-        if sec == "problems":
-            lines = _lines_problems(conn, as_of, unit, lang)
-        elif sec == "next":
-            lines = _lines_next(conn, period, as_of, unit, lang)
-        else:
-            lines = []
-        if lines:
+        elif drafted.get(sec):
             out.append({"section": sec, "title": title + DRAFTED["zh" if zh else "en"], "drafted": True,
-                        "lines": lines})
+                        "lines": list(drafted[sec])})
     return out
+
+
+def sections(conn: Connection, period: Period | Span, as_of: date, unit: str | None, lang: str
+             ) -> list[dict]:
+    """The three narrative sections of ``period`` as of ``as_of``: ``{"section", "title", "drafted",
+    "lines"}``; a section with neither a note nor anything to draft is left out."""
+    stored = notes(conn, period)
+    drafted = {}
+    if "problems" not in stored:
+        drafted["problems"] = _lines_problems(conn, as_of, unit, lang)
+    if "next" not in stored:
+        drafted["next"] = _lines_next(conn, period, as_of, unit, lang)
+    return _assemble(stored, drafted, lang)
+
+
+# The narrative a close stores (workflow/closing.py): the notes, and the drafted lines in both languages
+# for the county and for each unit that has any, so that a closed period's documents print the sections
+# as they stood at the close (docs/lights-and-reports.md, "Closed periods").
+LANGS = ("en", "zh")
+
+
+def for_close(conn: Connection, period: Period | Span, as_of: date) -> dict:
+    """``{"notes": {section: text}, "drafted": {lang: {"county": {section: lines}, "units": {unit:
+    {section: lines}}}}}`` of ``period`` as of ``as_of`` (the sections of every unit from one reading)."""
+    drafted: dict[str, dict] = {}
+    for lang in LANGS:
+        found = {"problems": _problem_items(conn, as_of, lang), "next": _next_items(conn, period, as_of, None, lang)}
+        see = {"problems": "pipeline problem list", "next": "pipeline todo"}
+        county = {sec: _numbered([text for _, text in items], lang, see[sec]) for sec, items in found.items()}
+        units: dict[str, dict[str, list[str]]] = {}
+        for sec, items in found.items():
+            for owner in dict.fromkeys(u for u, _ in items if u is not None):
+                units.setdefault(owner, {})[sec] = _numbered([text for u, text in items if u == owner], lang, see[sec])
+        drafted[lang] = {"county": {k: v for k, v in county.items() if v}, "units": units}
+    return {"notes": notes(conn, period), "drafted": drafted}
+
+
+def from_close(stored: dict, unit: str | None, lang: str) -> list[dict]:
+    """The sections a close stored (``for_close``), for the county or ``unit``, in ``lang``."""
+    drafted = stored["drafted"]["zh" if lang.startswith("zh") else "en"]
+    mine = drafted["county"] if unit is None else drafted["units"].get(unit, {})
+    return _assemble(stored.get("notes") or {}, mine, lang)
 
 
 # --- the site-visit scoring criteria ---------------------------------------------------------------
