@@ -56,6 +56,7 @@ from workflow.docformat import (
     mark_size,
     page_number,
     page_setup,
+    properties,
     run_font,
 )
 from workflow.errors import BadInput, os_reason
@@ -1128,7 +1129,7 @@ def write_docx(doc: Document, path: Path, *, copy_cells: bool = True, stream_row
         p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH) - Pt(2 * PAGE_PT), WD_TAB_ALIGNMENT.RIGHT)
         printed = f"{doc.dated}印发" if zh else f"Printed {doc.dated}"
         run_font(p.add_run(visible(doc.printer or doc.issuer) + "\t" + printed), BODY_FONT, PAGE_PT)
-    d.core_properties.title = visible(doc.title)
+    properties(d, visible(doc.title), visible(doc.issuer))
     try:
         if streamed:
             with outfiles.created(path) as fh:

@@ -19,7 +19,8 @@ from cli.options import (
     group,
     late_entry,
 )
-from cli.report_cmds import ReportAsOf, UnitCode, _check, _date, _stage_title, emit, report_app
+from cli.params import YEAR_MAX, YEAR_MIN
+from cli.report_cmds import UnitCode, _check, _date, _stage_title, emit, report_app
 from cli.sections import Report, Section
 from workflow.catalogue import Message
 from workflow.errors import BadInput
@@ -35,8 +36,10 @@ def commitment_add(
     kind: str = typer.Option(..., "--kind", metavar=KINDS, help="What is committed."),
     per_year: str = typer.Option(..., "--per-year", metavar="AMOUNT",
                                  help="Each year: an amount in CNY (3000万; land_intensity per 亩), jobs in people."),
-    from_year: int = typer.Option(..., "--from", metavar="YEAR", help="The first year committed."),
-    to_year: int = typer.Option(None, "--to", metavar="YEAR", help="The last year committed (default: open-ended)."),
+    from_year: int = typer.Option(..., "--from", min=YEAR_MIN, max=YEAR_MAX, metavar="YEAR",
+                                  help="The first year committed."),
+    to_year: int = typer.Option(None, "--to", min=YEAR_MIN, max=YEAR_MAX, metavar="YEAR",
+                                help="The last year committed (default: open-ended)."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     late: LateFlag = False,
@@ -54,7 +57,8 @@ def commitment_add(
         emit_json({"code": res.project.code, "version": res.project.version, "event": event})
         return
     p = event["payload"]
-    say(Message("perf_commitment_recorded", code=res.project.code, kind=p["kind"], value=per_year, first=p["from_year"],
+    say(Message("perf_commitment_recorded", code=res.project.code, kind=f"perf_{p['kind']}", value=per_year,
+                first=p["from_year"],
                 to="" if p["to_year"] is None else f"–{p['to_year']}"))
 
 
@@ -63,7 +67,8 @@ def performance_add(
     code: str = typer.Argument(..., help="Project code."),
     value: str = typer.Argument(..., metavar="VALUE",
                                 help="The year's actual: an amount in CNY (320万), jobs in people."),
-    year: int = typer.Option(..., "--year", metavar="YEAR", help="The year the actual is of."),
+    year: int = typer.Option(..., "--year", min=YEAR_MIN, max=YEAR_MAX, metavar="YEAR",
+                             help="The year the actual is of."),
     kind: str = typer.Option(..., "--kind", metavar=KINDS, help="What the actual is of."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
@@ -81,7 +86,7 @@ def performance_add(
         emit_json({"code": res.project.code, "version": res.project.version, "event": event})
         return
     p = event["payload"]
-    say(Message("perf_actual_recorded", code=res.project.code, kind=p["kind"], year=p["year"], value=value))
+    say(Message("perf_actual_recorded", code=res.project.code, kind=f"perf_{p['kind']}", year=p["year"], value=value))
 
 
 @performance_app.command("settings")
@@ -149,8 +154,10 @@ def performance_report_sections(doc: dict, lang: str) -> Report:
 
 @report_app.command("performance")
 def report_performance(
-    year: int = typer.Option(..., "--year", metavar="YEAR", help="The year checked, e.g. 2026."),
-    as_of: ReportAsOf = None,
+    year: int = typer.Option(..., "--year", min=YEAR_MIN, max=YEAR_MAX, metavar="YEAR",
+                             help="The year checked, e.g. 2026."),
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                              help="Check as of this date (default: today; YEAR may not be later)."),
     unit: UnitCode = None,
     json: JsonFlag = False,
     fmt: ReportFormat = None,

@@ -12,7 +12,8 @@ import typer
 
 from cli.commands import project_app
 from cli.context import STATE, emit_json, say
-from cli.options import ExpectVersion, JsonFlag, LateFlag, OnDate, OutputFile, ReportFormat, late_entry
+from cli.options import ExpectVersion, JsonFlag, LateFlag, ListFormat, OnDate, OutputFile, late_entry
+from cli.params import INT_MAX
 from cli.report_cmds import UnitCode, report_app
 from cli.schema_cmds import wf_app
 from workflow.catalogue import Message
@@ -159,22 +160,20 @@ def project_retire(
 @report_app.command("stale")
 def report_stale(
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="As of this date (default: today)."),
-    days: int = typer.Option(None, "--days", metavar="N",
+    days: int = typer.Option(None, "--days", min=0, max=INT_MAX, metavar="N",
                              help="Days without a follow-up (default: the stale-days setting in force)."),
     unit: UnitCode = None,
     json: JsonFlag = False,
-    fmt: ReportFormat = None,
+    fmt: ListFormat = None,
     output: OutputFile = None,
 ) -> None:
     """Leads and negotiations with no follow-up for N days: proposals for 出库 (`project retire`)."""
+    from cli.options import LIST_FORMATS
     from cli.report_cmds import _check, _date, emit, t
     from cli.sections import Report, Section
     from workflow import find
-    from workflow.errors import BadInput as Bad
 
-    _check(fmt, output, json)
-    if fmt in ("docx", "html"):
-        raise Bad("format_writes_report_document", fmt=fmt)
+    _check(fmt, output, json, LIST_FORMATS)  # a list, not a document: csv, md or xlsx
     day = _date(as_of, "--as-of")
     svc = STATE.service(write=False)
     doc = svc.stale(day, days=days, unit=find.resolve_unit(svc.engine, unit))
@@ -196,7 +195,8 @@ def report_stale(
 
 
 def stale_days_cmd(
-    days: int = typer.Argument(None, help="Days without a follow-up before a lead is proposed for 出库; omit to show."),
+    days: int = typer.Argument(None, min=0, max=INT_MAX,
+                               help="Days without a follow-up before a lead is proposed for 出库; omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (required to change it; kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:

@@ -83,6 +83,16 @@ def test_board_piped_is_a_plain_listing(county):
                for line in lines)
 
 
+def test_board_piped_in_chinese_names_stages_by_label(county):
+    """Piped under ``--lang zh``: each stage by its label (no key), the reasons joined with "；"."""
+    res = county("board", "--as-of", "2026-04-30", lang="zh", ok=True)
+    lines = res.out.splitlines()
+    assert any(line.startswith("审核中：1 · ") for line in lines)
+    assert not any(key in res.out for key in ("lead", "screening", "funding", "construction", "; "))
+    lead = next(line for line in lines if "P-0005" in line)
+    assert "；" in lead  # P-0005: signing due, and no follow-up for 51 days
+
+
 def test_compact_money():
     from cli.render import compact_money
 

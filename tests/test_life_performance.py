@@ -174,3 +174,29 @@ def test_every_projects_check_binds_no_parameter_per_project(cli):
         assert performance.check(conn, 2025, date(2026, 3, 1), ids) == every  # the same answer by ids
         assert max(bound) >= 2 + len(ids)
     engine.dispose()
+
+
+def test_recorded_kinds_are_labels_in_chinese(cli):
+    """``commitment add`` and ``performance add`` name the kind by its label: 年纳税额, 就业人数 under
+    ``--lang zh``, never the key ``tax``/``jobs``."""
+    code = project(cli, "丙")
+    res = cli("commitment", "add", code, "--kind", "年纳税额", "--per-year", "300万", "--from", "2025",
+              "--on", "2026-02-01", lang="zh", ok=True)
+    assert "已记录履约承诺年纳税额" in res.err and "tax" not in res.err
+    res = cli("performance", "add", code, "--year", "2025", "--kind", "就业", "90", "--on", "2026-02-15",
+              lang="zh", ok=True)
+    assert "已记录 2025 年就业人数实绩 90" in res.err and "jobs" not in res.err
+    res = cli("performance", "add", code, "--year", "2025", "--kind", "tax", "240万", "--on", "2026-02-15", ok=True)
+    assert "tax paid 2025 actual 240万 recorded" in res.err
+
+
+def test_as_of_is_today_by_default_as_the_help_says(cli):
+    """``report performance`` checks as of today unless ``--as-of`` is given (docs/lights-and-reports.md),
+    and its help says so: no period end is involved."""
+    from tests.conftest import invoke
+    from workflow.clock import today
+
+    assert cli("report", "performance", "--year", "2025", json=True, ok=True).json["as_of"] == today().isoformat()
+    for lang, words in (("en", "default: today"), ("zh", "默认：今天")):
+        shown = " ".join(invoke(["report", "performance", "--help"], lang=lang).out.split())
+        assert words in shown and "period" not in shown.partition("--as-of")[2].partition("--unit")[0]

@@ -50,7 +50,7 @@ def test_listed_forms_parse(text: str) -> None:
     [
         ("2024-B1", date(2024, 2, 29)),
         ("2000-B1", date(2000, 2, 29)),
-        ("1900-B1", date(1900, 2, 28)),
+        ("2100-B1", date(2100, 2, 28)),  # a century year, not a leap year
         ("2026-B1", date(2026, 2, 28)),
     ],
 )
@@ -106,19 +106,34 @@ def test_previous(text: str, previous: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "before"), [("2026", "2025"), ("2026-H2", "2025-H2"), ("2026-Q1", "2025-Q1"),
-                                              ("2025-B6", "2024-B6"), ("0002-B3", "0001-B3")])
+                                              ("2025-B6", "2024-B6"), ("1990-B3", "1989-B3")])
 def test_year_before(text: str, before: str) -> None:
-    assert parse_period(text).year_before() == parse_period(before)
+    assert parse_period(text).year_before().label == before
 
 
 def test_no_period_before_year_one() -> None:
+    # the builder's own limits (years 1–9999), below those of parse_period
     with pytest.raises(BadInput):
-        parse_period("0001-Q1").previous()
-    for text in ("0001", "0001-H2", "0001-Q4", "0001-B6"):
+        make_period("quarter", 1, 1).previous()
+    for kind, index in (("year", 1), ("half", 2), ("quarter", 4), ("bimonth", 6)):
         with pytest.raises(BadInput, match="no period before"):
-            parse_period(text).year_before()
+            make_period(kind, 1, index).year_before()
     with pytest.raises(BadInput):
-        parse_period("9999-B6").next()
+        make_period("bimonth", 9999, 6).next()
+
+
+@pytest.mark.parametrize(("text", "lang", "words"), [
+    ("1989", "en", "report period '1989' lies outside the dates accepted, 1990-01-01 .. 2100-12-31"),
+    ("1800", "zh", "报告期 '1800' 不在可接受的日期范围 1990年1月1日 .. 2100年12月31日 内"),
+    ("1989-B6", "en", "outside the dates accepted"), ("2101-Q1", "en", "outside the dates accepted"),
+])
+def test_periods_outside_the_dates_accepted_are_refused(text: str, lang: str, words: str) -> None:
+    """A period is one of the dates any command accepts (workflow.clock.FIRST_DAY .. LAST_DAY): 1989 or
+    2101-Q1 is refused (exit 2) as a date of 1989 is; 1990-B1 and 2100-B6 are the first and last."""
+    with pytest.raises(BadInput) as caught:
+        parse_period(text, lang=lang)
+    assert caught.value.exit_code == 2 and words in caught.value.text(lang)
+    assert parse_period("1990-B1").start == date(1990, 1, 1) and parse_period("2100-B6").end == date(2100, 12, 31)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +196,7 @@ def test_make_period_and_period_of() -> None:
 
 
 @given(
-    st.dates(min_value=date(2, 1, 1), max_value=date(9998, 12, 31)),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),  # the dates accepted (workflow/clock.py)
     st.sampled_from(["year", "half", "quarter", "bimonth"]),
 )
 def test_periods_tile_the_calendar(d: date, kind: str) -> None:

@@ -539,6 +539,40 @@ def test_bulletin_xlsx_cells(county, tmp_path):
     assert info["As of"] == "2026-04-30"
 
 
+def test_bulletin_xlsx_time_progress_is_a_number(county, tmp_path):
+    """序时进度 (Time progress) is a number formatted 0.0%, like % of plan and Start rate beside it."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "b.xlsx"
+    county("report", "bulletin", "--period", "2026-B2", "--format", "xlsx", "--output", str(path), ok=True)
+    wb = load_workbook(path)
+    for name in ("progress", "progress_category"):
+        ws = wb[name]
+        col = [c.value for c in ws[1]].index("Time progress")
+        for row in ws.iter_rows(min_row=2):
+            cell = row[col]
+            assert cell.value == pytest.approx(0.3333) and cell.number_format == "0.0%"  # April: 4/12
+
+
+def test_evaluation_scoring_rule_in_chinese(with_targets, tmp_path):
+    """The 得分 line of the evaluation (md, the 说明 sheet) says how a score is made in the run's
+    language, from the rule's figures (the cap of 120%)."""
+    from openpyxl import load_workbook
+
+    md = with_targets("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--format", "md",
+                      lang="zh", ok=True).out
+    rule = next(line for line in md.splitlines() if line.startswith("得分"))
+    assert "封顶 120%" in rule and "督办扣分" in rule and not any(w in rule for w in ("mean", "capped", "less"))
+    path = tmp_path / "e.xlsx"
+    with_targets("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--format", "xlsx",
+                 "--output", str(path), lang="zh", ok=True)
+    info = {r[0].value: r[1].value for r in load_workbook(path)["说明"].iter_rows()}
+    assert info["得分"] == rule.split(": ", 1)[1].strip()
+    en = with_targets("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--format", "md",
+                      ok=True).out
+    assert "mean of rates capped at 120%, × 100, less the problem deduction" in en
+
+
 def test_evaluation_xlsx_in_chinese(with_targets, tmp_path):
     from openpyxl import load_workbook
 

@@ -66,6 +66,15 @@ def test_csv_cells_are_neutralised_and_restored():
     assert neutralise_formula("plain") == "plain" and restore_formula("'plain") == "'plain"
 
 
+def test_csv_signed_numbers_stay_numbers():
+    """A plain signed number (a report's Change row) is no formula: it is written as it is, while a
+    text that merely starts with a sign is still neutralised (docs/text-and-errors.md)."""
+    for text in ["+5546.00", "+3", "-3", "+8.3%", "-1,234.50"]:
+        assert csv_cell(text) == text
+    for text in ["+3+4", "-3 apples", "+", "-", "+.5", "+1e3", "@3"]:
+        assert csv_cell(text) == "'" + text
+
+
 # --- the command line: every text field, every read command, every format -------------------------
 
 _seq = itertools.count(1)
@@ -315,8 +324,9 @@ def test_report_and_warnings_workbooks_hold_no_formula(tmp_path):
         _no_formulas(out)
         r = cli(*args, "--format", "csv", ok=True)
         for row in csv.reader(io.StringIO(r.out)):
-            for cell in row:
-                assert not cell or cell[0] not in "=+@\t\r" and not (cell[0] == "-" and not cell[1:2].isdigit()), row
+            for cell in row:  # a cell starting with a sign is a plain signed number (the Change row: +3, -2000.00)
+                assert not cell or cell[0] not in "=@\t\r" and (
+                    cell[0] not in "+-" or re.fullmatch(r"[+-][0-9][0-9,]*(\.[0-9]+)?%?", cell)), row
 
 
 def test_a_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path):

@@ -323,6 +323,18 @@ def test_report_stale_proposes_idle_leads_by_a_ledgered_setting(cli, tmp_path):
     verify_ok(cli)
 
 
+def test_report_stale_lists_the_formats_it_writes(cli, tmp_path):
+    """`report stale` writes csv, md or xlsx (docs/usage.md): its help lists those only, and a document
+    format is refused (exit 2) naming them, in either language."""
+    from tests.conftest import invoke
+
+    shown = invoke(["report", "stale", "--help"]).out
+    assert "csv|md|xlsx" in shown and "docx" not in shown and "html" not in shown
+    for fmt, lang, words in (("docx", "en", "not one of csv, md, xlsx"), ("html", "zh", "不是以下之一：csv、md、xlsx")):
+        res = cli("report", "stale", "--format", fmt, "--output", str(tmp_path / f"s.{fmt}"), lang=lang)
+        assert res.code == 2 and words in res.err and "report dispatch" not in res.err
+
+
 def test_a_changed_deployed_definition_fails_the_ledger_chain(cli, v2):
     cli.admin("workflow", "deploy", v2, *WHY, ok=True)
     verify_ok(cli)

@@ -123,7 +123,8 @@ def parse_period(text: str, *, lang: str = "en", spans: bool = False) -> Period:
     """Parse `2026`, `2026-H1`, `2026-Q3` or `2026-B2` (letters in either case).
 
     Anything else raises BadInput listing the accepted forms, in `lang` (en or zh), spans among them
-    where the caller takes one (``spans``: ``parse_span``).
+    where the caller takes one (``spans``: ``parse_span``); a period outside the dates any command
+    accepts (``workflow.clock.FIRST_DAY`` .. ``LAST_DAY``) is refused too.
     """
     if not isinstance(text, str):
         raise _refuse(text, lang, spans)
@@ -141,7 +142,12 @@ def parse_period(text: str, *, lang: str = "en", spans: bool = False) -> Period:
             raise _refuse(text, lang, spans)
     if year < 1:
         raise _refuse(text, lang, spans)
-    return make_period(kind, year, index)
+    period = make_period(kind, year, index)
+    from workflow.clock import FIRST_DAY, LAST_DAY  # the dates any command accepts
+
+    if period.start < FIRST_DAY or period.end > LAST_DAY:
+        raise BadInput("report_period_outside_dates_accepted", text=text, first_day=FIRST_DAY, last_day=LAST_DAY)
+    return period
 
 
 @dataclass(frozen=True)

@@ -121,11 +121,13 @@ def restore_formula(value: str) -> str:
     return value
 
 
-_NUMBER = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?%?")
+# A plain signed number (``-3``, ``+5546.00``, ``+8.3%``): a spreadsheet reads it as that number, so it
+# stays a number (docs/import-export.md); any other text starting with ``= + - @`` is neutralised.
+_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]+)?%?")
 
 
 def csv_cell(value: object) -> object:
-    """A value for a CSV cell we write: numbers as they are (a negative number stays a number), text
+    """A value for a CSV cell we write: numbers as they are (a signed number stays a number), text
     shown visibly (line breaks kept, quoted by the CSV writer) and neutralised against formulas."""
     if value is None:
         return ""
