@@ -121,7 +121,7 @@ def _fail(exc: PipelineError, json_mode: bool) -> int:
     details = [detail_json(d, lang) for d in exc.details]
     if json_mode:
         emit_json({"error": {"code": exc.code, "fields": json_value(exc.fields), "message": message,
-                             "details": details}})
+                             "details": details}, **{k: v for k, v in exc.beside.items() if k != "error"}})
     else:
         say(f"{'错误：' if zh else 'error: '}{message}", style="red")
         for d in details[:PRINTED_DETAILS]:
@@ -416,7 +416,7 @@ def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> in
         name, detail = type(exc.orig).__name__, (str(exc.orig).strip().splitlines() or [""])[0]
     else:
         detail = str(exc)
-    message = f"internal error ({name}: {detail}); set PIPELINE_DEBUG=1 for the traceback"
+    message = Message("internal_error", name=name, detail=detail).text(STATE.lang)
     if json_mode:
         emit_json({"error": {"code": "internal", "fields": {"name": name, "detail": detail}, "message": message,
                              "details": []}})

@@ -17,6 +17,7 @@ from cli.context import STATE, emit_json, err, is_terminal, out, say
 from cli.options import AUDIT_FORMATS as FORMATS
 from cli.options import AuditFormat, JsonFlag, OnDate, OutputFile, group
 from cli.output import check_format, open_output, write_csv, write_markdown
+from cli.params import ID_MAX
 from workflow.catalogue import Message
 from workflow.errors import BadInput, IntegrityFailure
 
@@ -139,7 +140,7 @@ def history_cmd(
             write_csv(sink, headers, rows)
         elif fmt == "md":
             write_markdown(sink, headers, rows, f"{data['code']} {data['name']}")
-            sink.write(f"\n{len(rows)} events · chain head `{data['head_hash']}`\n")
+            sink.write("\n" + Message("history_md_footer", n=len(rows), head=data["head_hash"]).text(lang) + "\n")
         else:
             sink.write(history_html(data, headers, rows, lang))
 
@@ -222,7 +223,7 @@ footer {{ margin-top: 4mm; font-size: 8pt; font-family: monospace; word-break: b
 <footer>
 <div>{esc(t('events', lang))}: {len(rows)}</div>
 <div>{esc(t('chain', lang))}: {esc(chain)}</div>
-<div>chain head ({esc(t('chain_head', lang))}): {esc(data['head_hash'])}</div>
+<div>{esc(t('chain_head', lang))}: {esc(data['head_hash'])}</div>
 <div>{esc(t('latest_checkpoint', lang))}: {esc(cp_text)}</div>
 </footer>
 </body></html>
@@ -545,7 +546,7 @@ def audit_verify(
 
 def correct_cmd(
     code: str = typer.Argument(..., help="Project code."),
-    seq: int = typer.Argument(..., help="The event to correct (its # in `pipeline history`)."),
+    seq: int = typer.Argument(..., min=1, max=ID_MAX, help="The event to correct (its # in `pipeline history`)."),
     reason: str = typer.Option(None, "--reason", help="What was wrong (required)."),
     on: OnDate = None,
     json: JsonFlag = False,

@@ -30,6 +30,7 @@ from cli.options import (
     group,
     late_entry,
 )
+from cli.params import INT_MAX
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 
@@ -129,7 +130,7 @@ def people_add(
     level: str = typer.Option(..., "--level", metavar="county|township|department", help="Level of office."),
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
     title: str = typer.Option(None, "--title", help="Title, e.g. 副县长."),
-    cap: int = typer.Option(None, "--cap", min=0, help="Most active key projects they may lead."),
+    cap: int = typer.Option(None, "--cap", min=0, max=INT_MAX, help="Most active key projects they may lead."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
@@ -145,7 +146,7 @@ def people_edit(
     level: str = typer.Option(None, "--level", metavar="county|township|department", help="Level of office."),
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
     title: str = typer.Option(None, "--title", help="Title."),
-    cap: int = typer.Option(None, "--cap", min=0, help="Most active key projects they may lead."),
+    cap: int = typer.Option(None, "--cap", min=0, max=INT_MAX, help="Most active key projects they may lead."),
     no_cap: bool = typer.Option(False, "--no-cap", help="Remove the cap."),
     active: bool = typer.Option(None, "--active/--inactive",
                                 help="Inactive people are no longer chosen by rules; they keep their projects."),
@@ -604,8 +605,9 @@ capital_app = group("Capital in place (到位资金).")
 
 @capital_app.command("plausible")
 def capital_plausible(
-    pct: int = typer.Argument(None, help="Largest tranche, % of the planned investment, recorded without "
-                                         "asking (0: no check); omit to show."),
+    pct: int = typer.Argument(None, min=0, max=INT_MAX,
+                              help="Largest tranche, % of the planned investment, recorded without "
+                                   "asking (0: no check); omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     effective_from: str = typer.Option(None, "--from", metavar="DATE", help="In force from this date (default today)."),
     json: JsonFlag = False,
@@ -746,8 +748,6 @@ def followup_list(
     json: JsonFlag = False,
 ) -> None:
     """List follow-ups, newest first, or (--due) the promised follow-ups now due."""
-    from rich.markup import escape
-
     from cli.render import print_rows
     from workflow.i18n import t
 
@@ -758,10 +758,10 @@ def followup_list(
     lang = STATE.lang
     if due:
         print_rows([t(c, lang) for c in ("code", "col_next_on", "col_overdue_days", "col_next_step")],
-                   [(d["project"], d["next_on"], d["overdue_days"], escape(d["next_step"] or "")) for d in doc["due"]])
+                   [(d["project"], d["next_on"], d["overdue_days"], d["next_step"] or "") for d in doc["due"]])
         return
     print_rows([t(c, lang) for c in ("code", "col_date", "col_note", "col_contact", "col_next_step", "col_next_on")],
-               [(f["project"], f["on"], escape(f["note"]), escape(f["contact"] or ""), escape(f["next_step"] or ""),
+               [(f["project"], f["on"], f["note"], f["contact"] or "", f["next_step"] or "",
                  f["next_on"] or "") for f in doc["followups"]])
 
 

@@ -181,6 +181,12 @@ def reset() -> None:
         _consoles.pop(k, None)
     if STATE.keep_engines:
         return
+    close_engines()
+
+
+def close_engines() -> None:
+    """Close every engine of the run, kept ones too (``pipeline shell``): a command about to move or
+    remove the database file (``demo``) leaves no connection writing to it; the next use opens anew."""
     for engine in STATE._engines.values():
         engine.dispose()
     STATE._engines.clear()

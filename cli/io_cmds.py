@@ -12,6 +12,7 @@ import typer
 
 from cli.context import PROGRESS_FROM, STATE, emit_json, progress_bar, say
 from cli.options import JsonFlag, LateFlag, LateReason, late_entry
+from cli.params import INT_MAX
 from workflow.catalogue import Message
 from workflow.clock import parse_date
 from workflow.errors import BadInput
@@ -206,7 +207,8 @@ def export_cmd(
 def demo_cmd(
     projects: int = typer.Option(60, "--projects", min=1, max=200_000, metavar="N",
                                  help="How many projects (default 60; 50000 builds a large county for benchmarks)."),
-    seed: int = typer.Option(1, "--seed", metavar="S", help="The same seed builds the same county."),
+    seed: int = typer.Option(1, "--seed", min=0, max=INT_MAX, metavar="S",
+                             help="The same seed builds the same county."),
     force: bool = typer.Option(False, "--force",
                                help="Build even where the database holds data that is not a demo's (an SQLite "
                                     "file is moved aside to FILE.bak-TIMESTAMP first)."),
@@ -255,13 +257,9 @@ def demo_cmd(
     replaced = None
     if state != "missing":
         found = wdemo.inspect(engine)
-        from workflow import city as wcity
-
-        if found["has_data"] or wcity.holds_counties(engine) or found["demo"] is not None:
+        if found["has_data"] or found["demo"] is not None:
             if found["demo"] is None and not force:
-                raise BadInput(
-                    "database_holds_projects_units", safe_url=safe_url(engine), projects=found['projects'],
-                    units=found['units'], people=found['people'])
+                raise BadInput("database_holds_not_demo", safe_url=safe_url(engine), held=found["held"])
             replaced = _clear(engine, keep_backup=found["demo"] is None)
             engine = STATE.engine(check=False)
     init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
@@ -292,7 +290,7 @@ def demo_cmd(
         say(Message("previous_database_was_moved", backup=replaced['backup']))
     if scenario == "city":
         say(Message("demo_built_city", database=summary["database"], n_counties=len(summary["counties"]),
-                    counties="、".join(c["name"] for c in summary["counties"]), as_of=summary["as_of"]))
+                    names=[c["name"] for c in summary["counties"]], as_of=summary["as_of"]))
         if show:
             from cli.city_cmds import city_board
 
@@ -319,7 +317,7 @@ def _clear(engine, *, keep_backup: bool) -> dict:
     path = engine.url.database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
         raise BadInput("demo_rebuilds_only_sqlite")
-    context.reset()  # close every connection to the file
+    context.close_engines()  # close every connection to the file, a shell's kept ones too
     with contextlib.closing(sqlite3.connect(path)) as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     files = [p for p in (path, f"{path}-wal", f"{path}-shm") if os.path.exists(p)]

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.params import ID_MAX, INT_MAX
+
 # ``-h`` as well as ``--help`` on every command and group.
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
@@ -38,7 +40,7 @@ def _output_option(help: str, metavar: str | None = None) -> Any:
     return typer.Option("--output", "-o", metavar=metavar, help=help)
 
 
-OutputFile = Annotated[Path | None, _output_option("Write the formatted output to FILE instead of stdout.")]
+OutputFile = Annotated[Path | None, _output_option("Write the formatted output to FILE instead of stdout.", "FILE")]
 
 # A county bundle (``pipeline bundle export``): created exclusively, never through a symbolic link.
 BundleFile = Annotated[Path | None, _output_option("The bundle file to write (required).", "FILE")]
@@ -85,7 +87,8 @@ OnDate = Annotated[str | None, typer.Option(
     "--on", metavar="YYYY-MM-DD", help="Effective date (default: today).")]
 
 ExpectVersion = Annotated[int | None, typer.Option(
-    "--expect-version", metavar="N", help="Refuse (exit 5) unless the project is still at version N.")]
+    "--expect-version", min=1, max=ID_MAX, metavar="N",
+    help="Refuse (exit 5) unless the project is still at version N.")]
 
 AllowDuplicate = Annotated[bool, typer.Option(
     "--allow-duplicate", help="Record it even though it looks like an earlier entry (same project name and "
@@ -124,9 +127,10 @@ SortKey = Annotated[str | None, typer.Option(
     "--sort", metavar="code|name|stage|since|investment|light",
     help="Sort by this key (a leading - sorts descending, e.g. -investment; light sorts red first).")]
 
-Limit = Annotated[int | None, typer.Option("--limit", "-n", metavar="N", help="Show at most N projects.")]
+Limit = Annotated[int | None, typer.Option("--limit", "-n", min=0, max=INT_MAX, metavar="N",
+                                           help="Show at most N projects.")]
 
-Offset = Annotated[int, typer.Option("--offset", metavar="N", help="Skip the first N projects.")]
+Offset = Annotated[int, typer.Option("--offset", min=0, max=INT_MAX, metavar="N", help="Skip the first N projects.")]
 
 NoPager = Annotated[bool, typer.Option(
     "--no-pager", help="On a terminal, print without the pager ($PAGER, default less -FRX).")]

@@ -65,9 +65,7 @@ def print_rows(columns: Sequence[str], rows: Sequence[Sequence], title: str | No
 
 
 def leader_text(leader: dict, lang: str) -> str:
-    rule = f" (rule {leader['rule_id']} v{leader['rule_version']})" if leader.get("rule_id") else ""
-    if is_zh(lang) and leader.get("rule_id"):
-        rule = f"（规则{leader['rule_id']} 第{leader['rule_version']}版）"
+    rule = rule_text(leader.get("rule_id"), leader.get("rule_version"), lang)
     return f"{t(leader['role'], lang)}: {visible(leader['name'])} [{visible(leader['login'])}]{rule}"
 
 
@@ -192,9 +190,10 @@ def _event_details(event: dict, lang: str) -> str:
         extra = [x for x in (p.get("contact"), p.get("next_step"), p.get("next_on")) if x]
         return p.get("note", "") + (f" ({'; '.join(extra)})" if extra else "")
     if kind in ("assignment", "reassignment"):
-        rule = f" rule {p['rule_id']} v{p['rule_version']}" if p.get("rule_id") else ""
-        rep = f" (replaces {p['replaces']})" if p.get("replaces") else ""
-        return f"{t(p['role'], lang)}: {p['person']}{rule}{rep}"
+        rule = rule_text(p.get("rule_id"), p.get("rule_version"), lang)
+        rep = ((f"（接替 {p['replaces']}）" if is_zh(lang) else f" (replaces {p['replaces']})")
+               if p.get("replaces") else "")
+        return f"{t(p['role'], lang)}{'：' if is_zh(lang) else ': '}{p['person']}{rule}{rep}"
     if kind == "edited":
         return "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in p.get("changes", {}).items())
     if kind == "registered":
@@ -218,9 +217,27 @@ def _event_details(event: dict, lang: str) -> str:
     return ""
 
 
+def trigger_label(key: str, lang: str) -> str:
+    """A transition by its key in English, by its label in Chinese (the key of another workflow
+    version as it is)."""
+    if not is_zh(lang):
+        return key
+    try:
+        return definition().trigger_label(key, lang)
+    except Exception:  # a transition of another workflow version
+        return key
+
+
+def rule_text(rule_id: int | None, version: int | None, lang: str) -> str:
+    """The leader rule that made an assignment: `` (rule 1 v2)`` / ``（规则1 第2版）``; empty for none."""
+    if not rule_id:
+        return ""
+    return f"（规则{rule_id} 第{version}版）" if is_zh(lang) else f" (rule {rule_id} v{version})"
+
+
 def event_row(event: dict, lang: str) -> list[str]:
     trig = event["trigger"] or ""
-    name = t(event["kind"], lang) + (f" {trig}" if trig else "")
+    name = t(event["kind"], lang) + (f" {trigger_label(trig, lang)}" if trig else "")
     move = ""
     if event["from"] or event["to"]:
         move = f"{stage_label(event['from'], lang) or '·'} → {stage_label(event['to'], lang)}"
@@ -320,15 +337,19 @@ def _board_problems(data: dict, lang: str, console) -> None:
 
 
 def _board_plain(data: dict, lang: str, head: str, console) -> None:
+    from workflow.catalogue import JOINERS
+
+    zh = is_zh(lang)
     console.print(head, highlight=False)
     for st in data["stages"]:
-        label = st["label"]["zh" if is_zh(lang) else "en"]
+        # the stage as {x:stage_named} shows it: its key and label in English, its label in Chinese
+        stage = f"{st['label']['zh']}：" if zh else f"{st['stage']} ({st['label']['en']}): "
         money = money_list([m for m in st["capital_in_place"] if m["amount_minor"] or m["currency"] == "CNY"], lang)
-        console.print(f"{st['stage']} ({label}): {st['count']} · {t('red', lang)} {st['red']} · "
+        console.print(f"{stage}{st['count']} · {t('red', lang)} {st['red']} · "
                       f"{t('yellow', lang)} {st['yellow']} · {t('capital_in_place', lang)} {money}",
                       highlight=False, soft_wrap=True)
         for u in st["urgent"]:
-            reasons = "; ".join(visible(r) for r in u["reasons"])
+            reasons = JOINERS["semi"][zh].join(visible(r) for r in u["reasons"])
             console.print(f"  {t(u['light'], lang)}  {visible(u['code'])}  {visible(u['name'])}  "
                           f"[{visible(u['unit']) or '-'}]  {reasons}",
                           highlight=False, soft_wrap=True, markup=False)

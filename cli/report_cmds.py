@@ -11,6 +11,7 @@ typed columns and totals rows) that are written as rich tables, CSV, Markdown or
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NamedTuple
 
@@ -32,6 +33,7 @@ from cli.options import (
     Thresholds,
     group,
 )
+from cli.params import INT_MAX, YEAR_MAX, YEAR_MIN
 from cli.sections import Report, Section, _cell, text_cell
 from workflow.amounts import WAN, in_units
 from workflow.catalogue import Message
@@ -87,10 +89,12 @@ def xlsx_value(value, kind: str):
         return float(in_units(value, WAN))  # the number the text cells show (docs/money.md)
     if kind in ("rate", "score"):
         return float(value)
+    if kind == "date":  # a date cell, as `export FILE.xlsx` writes it (workflow/io/xlsx.py); "": none
+        return value if isinstance(value, date) else date.fromisoformat(str(value)) if value else None
     return str(value)
 
 
-XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.00"}
+XLSX_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "rate": "0.0%", "score": "0.00"}  # and dates (write_xlsx)
 
 
 def shown_rows(sec: Section, show_all: bool | None) -> tuple[list[tuple[list, str]], int]:
@@ -297,7 +301,9 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
 
     from workflow import files
     from workflow.io import set_text
+    from workflow.io.xlsx import DATE_FORMAT
 
+    formats = {**XLSX_FORMATS, "date": DATE_FORMAT}
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
@@ -319,8 +325,8 @@ def write_xlsx(report: Report, lang: str, path: Path) -> None:
                     set_text(cell, value)  # text stays text: never a formula
                 else:
                     cell.value = value
-                if k in XLSX_FORMATS:
-                    cell.number_format = XLSX_FORMATS[k]
+                if k in formats:
+                    cell.number_format = formats[k]
                 if style == "total":
                     cell.font = bold
         for i, (c, _) in enumerate(sec.columns, start=1):
@@ -356,12 +362,12 @@ def emit(report: Report, fmt: str | None, output: Path | None, lang: str, show_a
         say(Message("wrote", output=output))
 
 
-def _check(fmt: str | None, output: Path | None, json: bool) -> None:
+def _check(fmt: str | None, output: Path | None, json: bool, formats: tuple[str, ...] = REPORT_FORMATS) -> None:
     from cli.output import check_format
 
     if json and (fmt or output):
         raise BadInput("json_and_format_output")
-    check_format(fmt, REPORT_FORMATS, output)
+    check_format(fmt, formats, output)
 
 
 # --- building the sections --------------------------------------------------------------------------
@@ -417,13 +423,13 @@ def series_section(doc: dict, lang: str) -> Section | None:
 
 
 PROGRESS_COLUMNS = [("col_projects", "int"), ("col_year_plan", "wan"), ("col_year_done", "wan"),
-                    ("col_plan_rate", "rate"), ("col_time_progress", "text"), ("col_points", "score"),
+                    ("col_plan_rate", "rate"), ("col_time_progress", "rate"), ("col_points", "score"),
                     ("col_planned_starts", "int"), ("col_actual_starts", "int"), ("col_start_rate", "rate")]
 
 
-def _progress_cells(row: dict, time_text: str) -> list:
+def _progress_cells(row: dict, time_rate: float) -> list:
     return [row["projects"], row["year_plan"]["amount_minor"], row["completed"]["amount_minor"], row["plan_rate"],
-            time_text, row["points"], row["planned_starts"], row["started"], row["start_rate"]]
+            time_rate, row["points"], row["planned_starts"], row["started"], row["start_rate"]]
 
 
 def progress_sections(doc: dict, lang: str) -> list[Section]:
@@ -431,18 +437,18 @@ def progress_sections(doc: dict, lang: str) -> list[Section]:
     p = doc.get("progress")
     if not p:
         return []
-    time_text = f"{p['time_progress']:.1f}%"
+    time_rate = round(p["time_progress"] / 100, 4)  # a rate like "% of plan": a number, 0.0% in xlsx
     year = p["year"]
     by_unit = Section("progress", [("unit", "text"), ("unit_name", "text"), *PROGRESS_COLUMNS],
                       title=f"{t('sec_progress', lang)} {year}")
     for u in p["units"]:
-        by_unit.add([*_unit_label(u["unit"], u["unit_name"], lang), *_progress_cells(u, time_text)])
-    by_unit.add([t("row_total", lang), "", *_progress_cells(p["totals"], time_text)], "total")
+        by_unit.add([*_unit_label(u["unit"], u["unit_name"], lang), *_progress_cells(u, time_rate)])
+    by_unit.add([t("row_total", lang), "", *_progress_cells(p["totals"], time_rate)], "total")
     by_cat = Section("progress_category", [("category", "text"), *PROGRESS_COLUMNS],
                      title=f"{t('sec_progress_category', lang)} {year}")
     for c in p["categories"]:
-        by_cat.add([t(f"cat_{c['category']}", lang), *_progress_cells(c, time_text)])
-    by_cat.add([t("row_total", lang), *_progress_cells(p["totals"], time_text)], "total")
+        by_cat.add([t(f"cat_{c['category']}", lang), *_progress_cells(c, time_rate)])
+    by_cat.add([t("row_total", lang), *_progress_cells(p["totals"], time_rate)], "total")
     return [by_unit, by_cat]
 
 
@@ -639,6 +645,19 @@ def _metric_cell(metric: str, value):
     return ("int", value)
 
 
+def _score_rule(scoring: dict, lang: str) -> str:
+    """How a score is made, in ``lang``, from the rule's figures (``scoring.rate_cap``, the 履约
+    deduction's points); a report closed before they were stored keeps its own words."""
+    from workflow.catalogue import text
+
+    if "rate_cap" not in scoring:
+        return scoring["score"]
+    cap = f"{scoring['rate_cap']:.0%}"
+    if (scoring.get("performance_deduction") or {}).get("points"):
+        return text(Message("evaluation_score_rule_performance", cap=cap), lang)
+    return text(Message("evaluation_score_rule", cap=cap), lang)
+
+
 def evaluation_report(doc: dict, lang: str) -> Report:
     from workflow.reports import METRICS
 
@@ -664,7 +683,7 @@ def evaluation_report(doc: dict, lang: str) -> Report:
                          *less])
     title = f"{t('report_evaluation', lang)} {doc['period']}"
     info = [("period", f"{doc['period']} ({doc['start']} – {doc['end']})"), ("as_of", doc["as_of"]),
-            ("col_score", doc["scoring"]["score"])]
+            ("col_score", _score_rule(doc["scoring"], lang))]
     if doc.get("actual_from") and doc["actual_from"] != doc["start"]:
         info.append(("row_ytd", f"{doc['actual_from']} – {doc['actual_to']}"))
     return _with_series(Report(title, [ranking, details], "details", info), doc, lang)
@@ -734,12 +753,16 @@ def _run_report(kind: str, period: str, as_of: str | None, unit: str | None, thr
 
 def _narrative(svc, doc: dict, unit: str | None, lang: str) -> list[dict]:
     """The period's narrative sections (主要做法, 存在问题, 下步工作): the notes, else drafted
-    (``workflow.reports.notes``)."""
+    (``workflow.reports.notes``); a closed period's as its close stored them."""
     from datetime import date
 
+    from workflow import closing
     from workflow.periods import parse_span
     from workflow.reports import notes
 
+    stored = closing.frozen_narrative(svc.engine, doc["period"], unit=unit, lang=lang) if doc.get("closed") else None
+    if stored is not None:
+        return stored
     with svc.engine.connect() as conn:
         return notes.sections(conn, parse_span(doc["period"]), date.fromisoformat(doc["as_of"]), unit, lang)
 
@@ -759,8 +782,8 @@ def _adjustments_section(items: list[dict], lang: str) -> Section:
                                   ("effective_h", "text"), ("amount_h", "wan"), ("currency_h", "text"),
                                   ("reason_h", "text")], title=t("sec_adjustments", lang))
     for a in items:
-        sec.add([a["code"], a["closed_period"], a["kind"], a["effective_on"], a["amount_minor"], a["currency"],
-                 a["reason"]])
+        sec.add([a["code"], a["closed_period"], t(a["kind"], lang), a["effective_on"], a["amount_minor"],
+                 a["currency"], a["reason"]])
     return sec
 
 
@@ -803,11 +826,11 @@ def report_diff(period: Period,
     if json:
         emit_json(doc)
         return
-    if not doc["changes"]:
+    if not doc["lines"]:
         say(Message("no_change_since_close", period=doc['period']))
         return
-    for c in doc["changes"]:
-        out().print(Text(c["line"]), soft_wrap=True)
+    for line in doc["lines"]:
+        out().print(Text(line), soft_wrap=True)
 
 
 def _document_list_limit() -> int:
@@ -845,7 +868,7 @@ def write_document(kind: str, report: Report, doc: dict, svc, period: str, day, 
         shared.clear()  # the reports are computed: the county's snapshots need not stay beside the document
     with svc.engine.connect() as conn:  # the kind's own number, and the issue date on every reprint
         issue = numbering.number_of(conn, kind, bulletin["period"])
-        settings = office.read(conn)
+        settings = (closing.frozen_office(conn, bulletin["period"]) if doc.get("closed") else None) or office.read(conn)
     ranking = evaluation_report(evaluation, lang).sections[0]
     if narrative:  # the narrative sections are written as text, before the red and yellow lists
         report.sections = [s for s in report.sections if s.key != "notes"]
@@ -908,7 +931,8 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
 
     _check(fmt, output, json)
     if fmt in DOCUMENT_FORMATS:
-        raise BadInput("format_writes_report_document", fmt=fmt)
+        raise BadInput("format_writes_report_document", fmt=fmt,
+                       choices=[f for f in REPORT_FORMATS if f not in DOCUMENT_FORMATS])
     day = _date(as_of, "--as-of")
     svc, thresholds = _service(threshold, day)
     lang = STATE.lang
@@ -933,7 +957,8 @@ def warnings_cmd(as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"
 def board_cmd(as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
                                                        help="The board as of this date (default: today).")] = None,
               unit: UnitCode = None,
-              top: Annotated[int, typer.Option("--top", min=0, help="Most urgent projects per stage.")] = 3,
+              top: Annotated[int, typer.Option("--top", min=0, max=INT_MAX,
+                                               help="Most urgent projects per stage.")] = 3,
               threshold: Thresholds = None, json: JsonFlag = False) -> None:
     """The pipeline at a glance: a column per active stage with its count, capital, red/yellow counts
     and most urgent projects (a plain listing when not on a terminal)."""
@@ -959,8 +984,8 @@ targets_app = group("Yearly targets of the units (目标考核).")
 @targets_app.command("set")
 def targets_set(
     unit: str = typer.Argument(..., help="Unit code or name."),
-    year: int = typer.Argument(..., help="The year, e.g. 2026."),
-    signed: int = typer.Option(None, "--signed", metavar="N", help="Projects signed in the year."),
+    year: int = typer.Argument(..., min=YEAR_MIN, max=YEAR_MAX, help="The year, e.g. 2026."),
+    signed: int = typer.Option(None, "--signed", min=0, max=INT_MAX, metavar="N", help="Projects signed in the year."),
     capital: str = typer.Option(None, "--capital", metavar="AMOUNT", help="Capital in place, CNY (e.g. 9亿)."),
     foreign: str = typer.Option(None, "--foreign", metavar="AMOUNT",
                                 help="Actually used foreign capital, USD (e.g. 4179万美元, or 4179万)."),
@@ -1000,7 +1025,8 @@ def _target_text(value, lang: str) -> str:
 
 
 @targets_app.command("list")
-def targets_list(year: int = typer.Option(None, "--year", help="Only this year."), unit: UnitCode = None,
+def targets_list(year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX, help="Only this year."),
+                 unit: UnitCode = None,
                  json: JsonFlag = False) -> None:
     """List the units' targets."""
     from cli.render import print_rows

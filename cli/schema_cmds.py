@@ -30,8 +30,13 @@ def init(
     """Create or upgrade the database (idempotent); LOGIN becomes admin."""
     from workflow import db as dbm
     from workflow.service import Service
+    from workflow.values import identifier
 
+    if admin is not None:  # the admin's login as `users add` takes one, checked before anything is made
+        admin = identifier(admin, "--admin")
     engine = STATE.engine(check=False)
+    actor = dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
+    login = admin if admin is not None else identifier(actor, "--as")
     before = dbm.current_revision(engine)
     if before is None and not force:
         others = dbm.other_tables(engine)
@@ -42,8 +47,7 @@ def init(
                            [{"table": name} for name in others], safe_url=safe_url(engine), n_others=len(others),
                            listing=listing(others, 10))
     before, after = _upgrade(engine)
-    login = admin or dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
-    made = Service(engine, dbm.session_actor(engine, STATE.login())).bootstrap_admin(login)
+    made = Service(engine, actor).bootstrap_admin(login)
     extra = _postgres_init(engine)
     doc = {"database": safe_url(engine), "revision": after, "previous_revision": before,
            "admin": login, "admin_created": made, **extra}
@@ -97,7 +101,9 @@ def db_current(json: JsonFlag = False) -> None:
     if json:
         emit_json(doc)
     else:
-        sys.stdout.write(f"{rev or '(none)'} (program: {dbm.SCHEMA_HEAD}, {doc['state']})\n")
+        state = Message(f"db_state_{doc['state']}")
+        sys.stdout.write(Message("db_current_line", revision=rev or Message("db_no_revision"), head=dbm.SCHEMA_HEAD,
+                                 state=state).text(STATE.lang) + "\n")
 
 
 @db_app.command("check")

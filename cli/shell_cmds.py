@@ -20,6 +20,7 @@ import typer
 from cli.context import STATE, is_terminal, say, started
 from cli.options import CONTEXT
 from workflow.catalogue import Message
+from workflow.text import visible
 
 QUIT = ("exit", "quit", "退出")
 # The longest line the shell reads (characters): room for every free text a command takes, checked
@@ -155,7 +156,8 @@ def _interactive() -> int:
     last = 0
     try:
         while True:
-            prompt = f"pipeline [{database_name()} · {STATE.login()}]> "
+            # a file name or login is text: an escape in it is shown, never sent to the terminal
+            prompt = f"pipeline [{visible(database_name())} · {visible(STATE.login())}]> "
             try:
                 line = input(prompt)
             except EOFError:

@@ -9,6 +9,7 @@ import typer
 
 from cli.context import STATE, emit_json, say
 from cli.options import JsonFlag, LateFlag, LateReason, LetterFormat, OnDate, OutputDir, group, late_entry
+from cli.params import ID_MAX, INT_MAX
 from workflow.catalogue import Message
 from workflow.errors import BadInput
 
@@ -31,17 +32,12 @@ def _on(value: str | None):
     return effective_date(value)
 
 
-def _esc(value) -> str:
-    from rich.markup import escape
-
-    return "" if value is None else escape(str(value))
-
-
 def _rows(columns: list[str], rows: list[list]) -> None:
     from cli.render import print_rows
     from workflow.i18n import t
 
-    print_rows([t(c, STATE.lang) for c in columns], [[_esc(v) for v in r] for r in rows])
+    # the consoles read no markup (cli/context.py): text is printed as stored, never escaped
+    print_rows([t(c, STATE.lang) for c in columns], [["" if v is None else str(v) for v in r] for r in rows])
 
 
 # --- problems --------------------------------------------------------------------------------------------
@@ -83,7 +79,7 @@ def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: s
 
 
 @problem_app.command("update")
-def problem_update(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+def problem_update(problem: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="Problem id."),
                    text: str = typer.Argument(..., help="The progress (反馈)."),
                    on: OnDate = None, late: LateFlag = False, reason: LateReason = None,
                    json: JsonFlag = False) -> None:
@@ -92,7 +88,7 @@ def problem_update(problem: int = typer.Argument(..., metavar="ID", help="Proble
 
 
 @problem_app.command("extend")
-def problem_extend(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+def problem_extend(problem: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="Problem id."),
                    to: str = typer.Option(..., "--to", metavar="YYYY-MM-DD", help="The new due date."),
                    reason: str = typer.Option(..., "--reason", help="Why it is extended (with --late also why "
                                                                     "it comes after its period was closed)."),
@@ -102,7 +98,7 @@ def problem_extend(problem: int = typer.Argument(..., metavar="ID", help="Proble
 
 
 @problem_app.command("close")
-def problem_close(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+def problem_close(problem: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="Problem id."),
                   resolution: str = typer.Option(..., "--resolution", help="How it was solved."),
                   on: OnDate = None, late: LateFlag = False, reason: LateReason = None,
                   json: JsonFlag = False) -> None:
@@ -111,7 +107,7 @@ def problem_close(problem: int = typer.Argument(..., metavar="ID", help="Problem
 
 
 @problem_app.command("reopen")
-def problem_reopen(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+def problem_reopen(problem: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="Problem id."),
                    reason: str = typer.Option(..., "--reason", help="Why it goes back (with --late also why it "
                                                                     "comes after its period was closed)."),
                    on: OnDate = None, late: LateFlag = False, json: JsonFlag = False) -> None:
@@ -120,7 +116,7 @@ def problem_reopen(problem: int = typer.Argument(..., metavar="ID", help="Proble
 
 
 @problem_app.command("show")
-def problem_show(problem: int = typer.Argument(..., metavar="ID", help="Problem id."),
+def problem_show(problem: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="Problem id."),
                  as_of: str | None = AsOf, json: JsonFlag = False) -> None:
     """One problem: its fields, level, whom the level names, its history and its letters."""
     from workflow.i18n import t
@@ -195,8 +191,10 @@ def ladder_show(as_of: str | None = AsOf, json: JsonFlag = False) -> None:
         emit_json(doc)
         return
     lang = STATE.lang
+    days = {1: lad["remind_days"], 3: lad["unit_head_days"], 4: lad["county_leader_days"], 5: lad["top_leader_days"]}
     _rows(["ladder_level", "ladder_when", "ladder_to"],
-          [[x["level"], x["when"], x["to"]["zh" if lang.startswith("zh") else "en"]] for x in doc["levels"]])
+          [[x["level"], Message(f"ladder_when_{x['level']}", days=days.get(x["level"], 0)).text(lang),
+            x["to"]["zh" if lang.startswith("zh") else "en"]] for x in doc["levels"]])
     _rows(["threshold", "days", "default", "source"],
           [[t(k, lang), v, doc["defaults"][k], t("configured", lang) if k in doc["stored"] else ""]
            for k, v in lad.items()] + [[t("top_leader", lang), doc["top_leader"] or "-", "-",
@@ -225,7 +223,7 @@ supervision_app.add_typer(ladder_app, name="ladder")
 @supervision_app.command("letters")
 def supervision_letters(
     as_of: str | None = AsOf,
-    min_level: int | None = typer.Option(None, "--min-level", metavar="N",
+    min_level: int | None = typer.Option(None, "--min-level", min=0, max=INT_MAX, metavar="N",
                                          help="Issue from this level (default: the ladder's letter_min_level, 2)."),
     reprint: str | None = typer.Option(None, "--reprint", metavar="NUMBER",
                                        help="Write an issued letter again (with the letters issued with it to the "

@@ -380,6 +380,42 @@ def test_init_is_idempotent_and_guards_admin(cli):
     assert cli.admin("db", "check", json=True, ok=True).json["ok"] is True
 
 
+def test_init_takes_the_admins_login_as_users_add_does_and_makes_nothing_otherwise(tmp_path):
+    """``init --admin`` (and ``city init``, which is ``init``) and the acting user it defaults to are
+    logins as ``users add`` takes them: a control character or a login over 80 characters is refused
+    (exit 2) in both languages, before the database is made."""
+    from tests.conftest import invoke
+
+    db = tmp_path / "c.db"
+    for args, actor, words in (
+            (["init", "--admin", "evil\x1b[2J\x07"], ADMIN, ("--admin holds the control character \\x1b",
+                                                              "--admin 含有控制字符 \\x1b")),
+            (["city", "init", "--admin", "x" * 200], ADMIN, ("--admin is longer than 80 characters", "--admin")),
+            (["init"], "b\x1b[31m", ("--as holds the control character \\x1b", "--as 含有控制字符 \\x1b"))):
+        for lang, said in zip(("en", "zh"), words, strict=True):
+            res = invoke(args, db=str(db), actor=actor, lang=lang)
+            assert res.code == 2 and said in res.err and "the control character" not in res.err * (lang == "zh"), \
+                (args, lang, res.err)
+            assert not db.exists()
+    assert invoke(["init", "--admin", "boss"], db=str(db)).code == 0
+
+
+def test_an_internal_error_is_worded_in_the_runs_language(cli, monkeypatch):
+    """An error no rule foresaw (exit 1) says so in Chinese too, with the exception's name and text."""
+    from workflow import county
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(county, "identity", broken)
+    for lang, said in (("en", "internal error (RuntimeError: boom); set PIPELINE_DEBUG=1"),
+                       ("zh", "内部错误（RuntimeError：boom）")):
+        res = cli("county", "show", lang=lang)
+        assert res.code == 1 and said in res.err, (lang, res.err)
+        res = cli("county", "show", lang=lang, json=True)
+        assert res.code == 1 and said in res.json["error"]["message"], (lang, res.out)
+
+
 def test_workflow_commands(cli, tmp_path):
     shown = cli("workflow", "show", json=True, ok=True).json
     assert len(shown["stages"]) == 11 and len(shown["transitions"]) == 10  # retired (出库) included

@@ -21,7 +21,9 @@ RECEIVER_ARGS = {("problems", "add"): 1, ("failures", "add"): 2}
 SAY_CALLS = {"say": 0, "_write_result": 2}
 # Codes built where they are used: their prefix, and the catalogue entries they may name.
 DYNAMIC = {"amount_": re.compile(r"amount_\w+"), "guard_": re.compile(r"guard_\w+"),
-           "os_": re.compile(r"os_e[a-z]+")}  # workflow/errors.py, os_reason: by errno name
+           "os_": re.compile(r"os_e[a-z]+"),  # workflow/errors.py, os_reason: by errno name
+           "ladder_when_": re.compile(r"ladder_when_[0-5]"),  # supervision ladder show: by level
+           "db_state_": re.compile(r"db_state_(current|behind|ahead|missing)")}  # db current: workflow.db
 # A message held in a parameter (a helper raising the message its caller wrote as a `Message`).
 MESSAGE_PARAMETERS = {("workflow/values.py", "what"), ("workflow/rules/admin.py", "nothing"),
                       ("workflow/guards.py", "code")}
@@ -340,3 +342,71 @@ def test_verify_problems_in_chinese(cli):
     assert "警告：" in history.err and "该事件已被改动" in history.err
     en = cli("audit", "verify", actor="admin")
     assert en.code == 7 and "no longer hash to the event's hash" in en.out and "history failed verification" in en.err
+
+
+# --- the commands a message suggests ---------------------------------------------------------------
+
+SUGGESTION = re.compile(r"`(pipeline [^`]+)`")
+
+
+def _suggestions():
+    """Every backquoted ``pipeline …`` command in the catalogue, with the code and language it is in."""
+    from workflow.catalogue import catalogue
+
+    for code, entry in sorted(catalogue().items()):
+        for lang in ("en", "zh"):
+            for command in SUGGESTION.findall(entry.get(lang, "")):
+                yield code, lang, command
+
+
+def _parse_suggestion(command: str) -> str | None:
+    """Why ``command`` (a suggestion, its ``{fields}`` standing for values) would not run as written,
+    or None: each word names a group or command down to a command; past the command (when the
+    suggestion goes on), each option is one of its options with its value, no more arguments than it
+    takes and each required option given.  Values are not converted (a suggestion shows ``LOGIN``,
+    ``N`` or ``...`` where the user writes one)."""
+    import shlex
+
+    import typer
+    from typer._click import Context
+    from typer._click.exceptions import UsageError
+
+    from cli.app import app
+
+    words = shlex.split(re.sub(r"\{[^}]*\}", "VALUE", command))[1:]
+    if words[-1:] in (["..."], ["…"]) and not (len(words) > 1 and words[-2].startswith("-")):
+        words = words[:-1]  # "and so on", not an option's value
+    cmd = typer.main.get_command(app)
+    ctx = Context(cmd, info_name="pipeline", help_option_names=["-h", "--help"])
+    while hasattr(cmd, "get_command") and words and not words[0].startswith("-"):
+        sub = cmd.get_command(ctx, words[0])
+        if sub is None:
+            return f"no command {words[0]!r}"
+        cmd, words = sub, words[1:]
+        ctx = Context(cmd, info_name=cmd.name, parent=ctx)
+    if hasattr(cmd, "get_command"):
+        return None if words in ([], ["-h"], ["--help"]) else "a group, not a command"
+    if not words:
+        return None  # the command named (``add them with `pipeline units add```), not a command line
+    try:
+        opts, args, _ = cmd.make_parser(ctx).parse_args(words)
+    except UsageError as exc:
+        return exc.format_message()
+    if "help" in opts:
+        return None
+    arguments = [p for p in cmd.params if p.param_type_name == "argument"]
+    if not any(p.nargs == -1 for p in arguments) and len(args) > sum(p.nargs for p in arguments):
+        return f"extra arguments {args[sum(p.nargs for p in arguments):]}"
+    missing = [p.opts[0] for p in cmd.params if p.param_type_name == "option" and p.required and p.name not in opts]
+    return f"missing {missing}" if missing else None
+
+
+def test_every_suggested_command_parses():
+    """A message that suggests a command (``run `pipeline report reopen --period …```) suggests one that
+    runs: its command path exists, its options are real options of it, its required ones are there
+    (docs/text-and-errors.md, "Errors by code")."""
+    found = list(_suggestions())
+    assert len(found) > 50
+    wrong = [(code, lang, command, why) for code, lang, command in found
+             if (why := _parse_suggestion(command)) is not None]
+    assert wrong == []

@@ -42,6 +42,19 @@ def county(cli):
 # --- report keyprojects ----------------------------------------------------------------------------------
 
 
+def test_keyprojects_counts_the_years_investment_of_a_project_without_a_year_plan(cli, county):
+    """本年完成 is the investment completed from 1 January to the as-of date, with a year plan or
+    without one; the 序时进度 light and rate stay those of a plan alone."""
+    b = county["b"]
+    cli("investment", "add", b, "120万", "--on", "2026-05-01", ok=True)
+    cli("investment", "add", b, "80万", "--on", "2026-07-15", ok=True)  # after the as-of date
+    doc = cli("report", "keyprojects", "--as-of", AS_OF, json=True, ok=True).json
+    row = {p["code"]: p for p in doc["projects"]}[b]
+    assert row["year_plan"]["amount_minor"] == 0 and row["year_done"]["amount_minor"] == 120 * 10_000 * 100
+    assert row["plan_rate"] is None and row["progress_light"] is None
+    assert doc["totals"]["year_done"]["amount_minor"] == (300 + 120) * 10_000 * 100
+
+
 def test_keyprojects_json_and_every_format(cli, county, tmp_path):
     import docx
     import openpyxl

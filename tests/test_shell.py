@@ -60,14 +60,14 @@ def test_interactive_prompt_names_database_and_user_and_completes(one):
     assert "project show P-0001 --json" in text and '"code": "P-0001"' in text
 
 
-def _pty_session(db: str, keys: list[bytes], timeout: float = 60) -> tuple[int, str]:
+def _pty_session(db: str, keys: list[bytes], timeout: float = 60, user: str = "coord") -> tuple[int, str]:
     """Type each of ``keys`` after the shell's prompt shows; the exit code and the whole screen."""
     import pty
     import select
     import time
 
     master, slave = pty.openpty()
-    env = {**os.environ, "PIPELINE_DB": db, "PIPELINE_USER": "coord", "PIPELINE_LANG": "en", "TERM": "xterm",
+    env = {**os.environ, "PIPELINE_DB": db, "PIPELINE_USER": user, "PIPELINE_LANG": "en", "TERM": "xterm",
            "HOME": os.path.dirname(db), "XDG_DATA_HOME": os.path.dirname(db)}
     proc = subprocess.Popen([pipeline_exe(), "shell"], stdin=slave, stdout=slave, stderr=slave, env=env,
                             close_fds=True)
@@ -91,3 +91,41 @@ def _pty_session(db: str, keys: list[bytes], timeout: float = 60) -> tuple[int, 
     proc.wait(timeout=10)
     os.close(master)
     return proc.returncode, out.decode("utf-8", "replace")
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.slow
+def test_the_prompt_shows_an_escape_in_the_login_never_sends_it(one):
+    """The prompt names the acting user as text: an escape sequence in ``--as`` (or the file's name)
+    is shown visibly (``\\x1b``), as every message shows it, not sent to the terminal."""
+    rc, text = _pty_session(str(one.db), [b"exit\r"], user="\x1b[31mEVIL")
+    assert rc == 0, text
+    assert "\\x1b[31mEVIL]> " in text and "\x1b[31mEVIL" not in text, repr(text)
+
+
+@pytest.mark.sqlite_only
+def test_demo_in_the_shell_rebuilds_the_database_as_it_does_alone(cli, tmp_path):
+    """``demo`` moves or removes the database file: the shell's kept connections are closed first, so
+    the rebuilt demo is whole, later lines read it, and nothing is written into a backup."""
+    db = tmp_path / "d.db"
+    env = {**os.environ, "PIPELINE_DB": str(db), "PIPELINE_LANG": "en"}
+    run = [pipeline_exe(), "--as", "root"]
+    assert subprocess.run([*run, "demo", "--no-show", "--projects", "5"], env=env, capture_output=True,
+                          timeout=120).returncode == 0
+    res = subprocess.run([*run, "shell"], input="demo --no-show --projects 5\nunits list --json\n"
+                         "audit verify --json\n", capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert '"units"' in res.stdout and '"ok": true' in res.stdout, res.stdout
+    # a database that is not a demo's, with --force: moved aside whole, untouched by the new demo
+    db.unlink()
+    for args in (["init"], ["units", "add", "XH", "--name", "新华镇"]):
+        assert subprocess.run([*run, *args], env=env, capture_output=True, timeout=60).returncode == 0
+    res = subprocess.run([*run, "shell"], input="demo --no-show --projects 5 --force\nunits list --json\n",
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    backup = next(p for p in tmp_path.iterdir() if ".bak-" in p.name and not p.name.endswith(("-wal", "-shm")))
+    import sqlite3
+
+    with sqlite3.connect(backup) as con:
+        assert [r[0] for r in con.execute("SELECT code FROM unit")] == ["XH"]
+        assert con.execute("SELECT count(*) FROM setting WHERE key LIKE 'demo%'").fetchone()[0] == 0

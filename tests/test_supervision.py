@@ -83,6 +83,63 @@ def test_ladder_boundaries_day_by_day(cli, service):
     assert cli("supervision", "ladder", "show", json=True, ok=True).json["ladder"]["unit_head_days"] == 10
 
 
+def test_ladder_figures_are_bounded_and_letters_are_written_with_the_largest(cli, tmp_path):
+    """Days up to 3650, points as the 履约 check's (0..100), levels up to 5: anything else is bad input
+    that stores nothing, and ``supervision letters`` writes its letters with the largest figures."""
+    code = project(cli)
+    problem(cli, code, "用地指标未落实", due="2026-03-01", on="2026-02-01")
+    for item in ("reply_days=5000000", "remind_days=3651", "deduct_points=101", "deduct_points=99999999999999999999999",
+                 "red_level=6"):
+        res = cli.admin("supervision", "ladder", "set", *DATED, item, json=True)
+        assert res.code == 2, item
+    res = cli.admin("supervision", "ladder", "set", *DATED, "reply_days=5000000", json=True)
+    assert "from 0 to 3650" in res.json["error"]["message"] and "5000000" in res.json["error"]["message"]
+    res = cli.admin("supervision", "ladder", "set", *DATED, "deduct_points=101", json=True)
+    assert "from 0 to 100" in res.json["error"]["message"]
+    assert cli("supervision", "ladder", "show", json=True, ok=True).json["stored"] == {}
+    cli.admin("supervision", "ladder", "set", *DATED, "reply_days=3650", "deduct_points=100",
+              "top_leader_days=3650", ok=True)
+    out = tmp_path / "letters"
+    (letter,) = cli("supervision", "letters", "--as-of", "2026-03-10", "--output", str(out), json=True,
+                    ok=True).json["letters"]
+    html = (out / letter["file"].split("/")[-1]).read_text(encoding="utf-8")
+    assert "请于3月7日前" in html  # 2026-03-10 + 3650 days: 2036-03-07
+
+
+def test_ladder_set_checks_against_the_figures_in_force(cli):
+    """Whether the days rise is checked with the figures in force from --from (and on every later date),
+    not with the defaults, and the refusal quotes the figures that would be in force."""
+    cli.admin("supervision", "ladder", "set", *DATED, "top_leader_days=100", ok=True)
+    cli.admin("supervision", "ladder", "set", *DATED, "county_leader_days=50", ok=True)  # 7 ≤ 50 ≤ 100
+    res = cli.admin("supervision", "ladder", "set", *DATED, "county_leader_days=150", json=True)
+    assert res.code == 2 and "(got 7, 150, 100)" in res.json["error"]["message"]
+    # a later change of the top leader's days is checked against the county leader's days in force
+    res = cli.admin("supervision", "ladder", "set", "--reason", "test", "--from", "2026-06-01", "top_leader_days=40",
+                    json=True)
+    assert res.code == 2 and "(got 7, 50, 40)" in res.json["error"]["message"]
+    shown = cli("supervision", "ladder", "show", "--as-of", "2026-07-01", json=True, ok=True).json
+    assert shown["stored"] == {"top_leader_days": 100, "county_leader_days": 50}
+
+
+def test_a_refused_letters_run_makes_no_directory(cli, tmp_path):
+    """The output directory is made only when there are letters to write: not for a run refused (not
+    allowed, a bad option), nor for one that issues nothing."""
+    code = project(cli)
+    problem(cli, code, "用地指标未落实", due="2026-03-01", on="2026-02-01")
+    cli.admin("users", "add", "aud", "--role", "auditor", ok=True)
+    refused = {"not_allowed": (tmp_path / "a", ["--as-of", "2026-03-10"], "aud", 6),
+               "bad_level": (tmp_path / "b", ["--as-of", "2026-03-10", "--min-level", "7"], None, 2),
+               "reprint_alone": (tmp_path / "c", ["--reprint", "x", "--min-level", "2"], None, 2),
+               "nothing_due": (tmp_path / "d" / "e", ["--as-of", "2026-02-02"], None, 0)}
+    for name, (out, args, actor, exit_code) in refused.items():
+        kw = {"actor": actor} if actor else {}
+        assert cli("supervision", "letters", *args, "--output", str(out), **kw).code == exit_code, name
+        assert not out.exists(), name
+    out = tmp_path / "made" / "here"
+    cli("supervision", "letters", "--as-of", "2026-03-10", "--output", str(out), ok=True)
+    assert [p.suffix for p in out.iterdir()] == [".html"]
+
+
 def test_ladder_level_is_pure():
     from workflow.settings import Ladder
 
@@ -389,3 +446,17 @@ def test_top_leader_setting(cli, tmp_path):
     assert [(x["problem"], x["level"], x["addressee"]) for x in letters] == [(pid, 5, "李书记（县主要领导）")]
     todo = cli("todo", "--for", "li", "--as-of", "2026-04-05", json=True, ok=True).json["items"]
     assert [(i["kind"], i["urgency"]) for i in todo] == [("problem", 90)]
+
+
+def test_text_that_looks_like_markup_is_listed_as_stored(cli):
+    """Problem and follow-up lists print a text as stored: the consoles read no markup, so nothing is
+    escaped for them (a backslash before ``[`` would be shown)."""
+    code = project(cli)
+    problem(cli, code, "[red]x[/]", due="2026-03-01", on="2026-02-01")
+    cli("followup", "add", code, "[b]n[/b]", "--contact", "[i]c[/i]", "--next-step", "[u]s[/u]",
+        "--next-on", "2026-02-10", "--on", "2026-02-02", ok=True)
+    for args, shown in ((("problem", "list", "--all"), ("[red]x[/]",)),
+                        (("followup", "list"), ("[b]n[/b]", "[i]c[/i]", "[u]s[/u]")),
+                        (("followup", "list", "--due"), ("[u]s[/u]",))):
+        out = cli(*args, ok=True).out
+        assert all(s in out for s in shown) and "\\[" not in out, (args, out)

@@ -179,6 +179,7 @@ def bootstrap_admin(engine: Engine, actor: str, login: str) -> bool:
     the ledger records (exit 6 otherwise)."""
     from workflow import setup_rows
 
+    login = identifier(login, "LOGIN")  # as `users add` takes one
     with engine.begin() as conn:
         current = conn.execute(select(AU.c.role).where(AU.c.login == login)).scalar()
         if current == "admin":

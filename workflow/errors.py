@@ -44,6 +44,9 @@ class PipelineError(Exception):
             self.message_obj = None
             self._plain = str(code)
         self.details = list(details or [])
+        # keys a command prints beside ``{"error": …}`` under --json (what it did before the error:
+        # ``city load``'s bundles kept, docs/city.md)
+        self.beside: dict[str, object] = {}
         super().__init__(self.message)
 
     def __reduce__(self):  # pickled (a worker process's error) with its code, fields and details

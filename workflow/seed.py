@@ -27,6 +27,7 @@ from workflow import clock
 from workflow import demo as wdemo
 from workflow.amounts import Money
 from workflow.bulk import Op
+from workflow.demo.plan import DOC_NUMBER_FORMS
 from workflow.errors import BadInput
 from workflow.rules import Conditions, add_rule
 from workflow.service import Service, project_codes
@@ -166,7 +167,7 @@ def _stories(projects: list[SeedProject], as_of: date) -> None:
 
     def doc(p: SeedProject, kind: str, on: date) -> None:
         n = doc_no[(kind, on.year)] = doc_no.get((kind, on.year), 0) + 1
-        p.steps.append((on, "document", {"kind": kind, "number": f"示{kind}〔{on.year}〕{n}号"}))
+        p.steps.append((on, "document", {"kind": kind, "number": DOC_NUMBER_FORMS[kind].format(y=on.year, n=n)}))
 
     for p in projects:
         if p.signed_in is not None:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from workflow import clock
 from workflow.access import ADMIN, require
 from workflow.errors import BadInput
-from workflow.lights import Thresholds
+from workflow.lights import DAYS_MAX, Thresholds
 from workflow.tables import ledger as L
 from workflow.tables import person as PE
 from workflow.tables import setting as ST
@@ -137,15 +137,19 @@ def _fold(rows: Iterable[tuple[str, int, str | None, date]], as_of: date) -> dic
     return {k: (v, e, d) for k, (v, e, d) in out.items() if v is not None}
 
 
-def in_force(conn: Connection, as_of: date | None = None, prefix: str | None = None
-             ) -> dict[str, tuple[str, int, date]]:
+def in_force(conn: Connection, as_of: date | None = None, prefix: str | None = None, *,
+             before_entry: int | None = None) -> dict[str, tuple[str, int, date]]:
     """The governed settings in force on ``as_of`` (default: today), one query:
-    ``{key: (value, entry, effective_on)}``; ``prefix`` keeps the keys starting with it."""
+    ``{key: (value, entry, effective_on)}``; ``prefix`` keeps the keys starting with it;
+    ``before_entry``: as the set-up ledger stood before that entry (later entries, even dated by
+    ``as_of``, are not used)."""
     day = as_of or clock.today()
     stmt = select(ST.c.key, ST.c.entry, ST.c.value, ST.c.effective_on).where(
         ST.c.entry > 0, ST.c.effective_on <= day)
     if prefix is not None:
         stmt = stmt.where(ST.c.key.like(prefix + "%"))
+    if before_entry is not None:
+        stmt = stmt.where(ST.c.entry < before_entry)
     return _fold(conn.execute(stmt).all(), day)
 
 
@@ -196,8 +200,9 @@ def parse_threshold_args(items: Iterable[str] | None) -> dict[str, int]:
             out[name] = int(value)
         except ValueError:
             raise BadInput("threshold_must_be_whole", name=name, value=value) from None
-    Thresholds.from_mapping(out)  # names and values checked here, combinations again when used
-    return out
+    # names and values here; how they go together with the thresholds in force where they are used
+    # (``light_thresholds``) or stored (``set_light_thresholds``)
+    return Thresholds.check_values(out)
 
 
 def _light_ints(values: Mapping[str, str | None]) -> dict[str, int]:
@@ -238,7 +243,7 @@ def set_light_thresholds(engine: Engine, actor: str, values: Mapping[str, int], 
         raise BadInput("give_at_least_one_name")
     why = need_reason(reason, "change the warning thresholds")
     day = effective_on or clock.today()
-    Thresholds.from_mapping(values)
+    Thresholds.check_values(values)  # each value; the set in force is checked below, on every date
     new = {LIGHT_PREFIX + name: str(days) for name, days in values.items()}
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "change the warning thresholds")
@@ -391,8 +396,19 @@ class Ladder:
     deduct_points: int = 1  # … this many points each, from the owner unit's score
     reply_days: int = 10  # an overdue problem's letter asks for a reply within this many days
 
+    @staticmethod
+    def limits(name: str) -> tuple[int, int]:
+        """The smallest and largest value of figure ``name``: a level 0..5, ``deduct_points`` as the
+        履约 check's (0..100), days 0..3650 (docs/supervision.md, "The escalation ladder")."""
+        if name.endswith("_level"):
+            return 0, 5
+        return PERFORMANCE_LIMITS["deduct_points"] if name == "deduct_points" else (0, DAYS_MAX)
+
     @classmethod
-    def from_mapping(cls, m: Mapping[str, object] | None) -> Ladder:
+    def check_values(cls, m: Mapping[str, object] | None) -> dict[str, int]:
+        """``m`` if every name is a figure of the ladder and every value a whole number within its
+        ``limits``; BadInput otherwise.  Whether the days rise is left to ``from_mapping``, on the full
+        ladder in force."""
         m = dict(m or {})
         known = [f.name for f in fields(cls)]
         unknown = sorted(k for k in m if k not in known)
@@ -403,13 +419,20 @@ class Ladder:
                 raise BadInput("ladder_setting_must_be", key=key, value=value)
             if value < 0:
                 raise BadInput("ladder_setting_must_not", key=key, value=value)
-        ladder = cls(**m)  # type: ignore[arg-type]
+            low, high = cls.limits(key)
+            if value > high and key.endswith("_level"):
+                raise BadInput("ladder_setting_must_be_level", name=key, getattr=value)
+            if value > high:
+                raise BadInput("ladder_setting_range", key=key, value=value, low=low, high=high)
+        return m  # type: ignore[return-value]
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, object] | None) -> Ladder:
+        """Defaults overridden by ``m``; ``check_values``, and the days must rise."""
+        ladder = cls(**cls.check_values(m))
         if not ladder.unit_head_days <= ladder.county_leader_days <= ladder.top_leader_days:
             raise BadInput("ladder_settings_must_rise", unit_head_days=ladder.unit_head_days,
                            county_leader_days=ladder.county_leader_days, top_leader_days=ladder.top_leader_days)
-        for name in ("red_level", "letter_min_level", "deduct_min_level"):
-            if getattr(ladder, name) > 5:
-                raise BadInput("ladder_setting_must_be_level", name=name, getattr=getattr(ladder, name))
         return ladder
 
     def level(self, due: date, as_of: date) -> int:
@@ -428,7 +451,8 @@ class Ladder:
 
 def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
     """``["unit_head_days=10", "top_leader=li", ...]`` -> ``{"unit_head_days": 10, "top_leader": "li"}``;
-    refuses bad forms."""
+    refuses bad forms, unknown names and values outside their limits.  Whether the days rise is
+    checked by ``set_ladder``, with the figures in force."""
     out: dict[str, Any] = {}
     for item in items or []:
         name, sep, value = str(item).partition("=")
@@ -442,7 +466,7 @@ def parse_ladder_args(items: Iterable[str] | None) -> dict[str, Any]:
             out[name] = int(value)
         except ValueError:
             raise BadInput("must_be_whole_number", name=name, value=value) from None
-    Ladder.from_mapping({k: v for k, v in out.items() if k != "top_leader"})
+    Ladder.check_values({k: v for k, v in out.items() if k != "top_leader"})
     return out
 
 

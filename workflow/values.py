@@ -34,7 +34,8 @@ def clean(text: str, what: str, *, multiline: bool = False) -> str:
         return text
     bad = unsafe_char(text, multiline=multiline)
     if bad is not None:
-        kind = "a line break" if bad in "\r\n" else f"the control character {escape_char(bad)}"
+        kind: str | Message = ("a line break" if bad in "\r\n"
+                               else Message("the_control_character", char=escape_char(bad)))
         allowed = "line breaks only" if multiline else "one line of printable text"
         raise BadInput("holds_it_takes",
                        [{"field": what, "message": Message("control_character",

@@ -168,6 +168,8 @@ def _record(value: Any, lang: str, labelled: bool) -> str:
 
 
 def _word(value: Any, lang: str) -> str:
+    if isinstance(value, Message):  # a phrase built with a value of its own (the control character \x1b)
+        return value.text(lang)
     if not _zh(lang):
         return str(value)
     from workflow.i18n import ERROR_WORDS, LABELS

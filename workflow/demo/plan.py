@@ -167,15 +167,19 @@ class Spec:
         return max([self.registered, *(s[0] for s in self.steps)])
 
 
+# The form of a demo document's number, by document kind ({y} its year, {n} its number in the year).
+DOC_NUMBER_FORMS = {
+    "committee_decision": "示招委〔{y}〕{n}号", "contract": "ZS-{y}-{n:03d}",
+    "planning_permit": "建字第{y}-{n:03d}号",
+    "land_use": "示国用〔{y}〕第{n}号", "eia": "示环审〔{y}〕{n}号", "safety_assessment": "安评备〔{y}〕{n}号",
+    "completion_acceptance": "示竣验〔{y}〕{n}号",
+}
+
+
 class _Numbers:
     """Running document numbers per kind and year (示招委〔2026〕3号)."""
 
-    FORMS = {
-        "committee_decision": "示招委〔{y}〕{n}号", "contract": "ZS-{y}-{n:03d}",
-        "planning_permit": "建字第{y}-{n:03d}号",
-        "land_use": "示国用〔{y}〕第{n}号", "eia": "示环审〔{y}〕{n}号", "safety_assessment": "安评备〔{y}〕{n}号",
-        "completion_acceptance": "示竣验〔{y}〕{n}号",
-    }
+    FORMS = DOC_NUMBER_FORMS
 
     def __init__(self):
         self.count: Counter = Counter()

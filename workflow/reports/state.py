@@ -231,7 +231,7 @@ def each_snapshot(conn: Connection, as_of: date, thresholds: Thresholds, *, unit
             plans, done = facts.year_plans(as_of), facts.year_done(as_of)
         else:
             plans = year_plans(conn, as_of, unit=unit, ids=chunk)
-            done = year_done(conn, as_of, unit=unit, ids=chunk) if plans else {}
+            done = year_done(conn, as_of, unit=unit, ids=chunk)
         judged = performance.for_lights(conn, as_of, chunk)
         for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) in (rows if rows is not None
@@ -249,7 +249,8 @@ def each_snapshot(conn: Connection, as_of: date, thresholds: Thresholds, *, unit
                             if p_sign or p_fund or p_bg or p_comm else {})  # no plan date: {} (the same to a reader)
             if pid in plans:
                 snap.year_plan_minor = plans[pid]
-                snap.year_done_minor = done.get(pid, 0)
+            if pid in done:  # with a year plan or without (the key projects' 本年完成)
+                snap.year_done_minor = done[pid]
             if pid in escalated:
                 snap.problems = tuple((p["id"], p["text"], p["level"]) for p in escalated[pid])
             if pid in promised:
