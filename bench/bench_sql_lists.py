@@ -85,7 +85,7 @@ snap AS MATERIALIZED (
          p.registered_on, p.plan_sign, p.plan_fund, p.plan_break_ground, p.plan_commission,
 """ + STATE_COLUMNS + """
 """ + PROMISED_COLUMN + """
-         COALESCE(pl.plan, 0) AS plan, CASE WHEN pl.plan IS NULL THEN 0 ELSE COALESCE(dn.done, 0) END AS done
+         COALESCE(pl.plan, 0) AS plan, COALESCE(dn.done, 0) AS done  -- done with a year plan or without
          {snap_cols}
   FROM project p LEFT JOIN plans pl ON pl.pid = p.id LEFT JOIN done dn ON dn.pid = p.id
   WHERE p.registered_on <= :d {where}

@@ -35,6 +35,7 @@ from workflow.amounts import WAN, format_units
 from workflow.catalogue import Message, text
 from workflow.closed import CLOSED, REOPENED, closed_periods
 from workflow.db import is_sqlite, make_engine
+from workflow.definition import default_definition
 from workflow.encoding import canonical, event_json, wide_ints
 from workflow.errors import BadInput, Conflict, Refused
 from workflow.i18n import t as label
@@ -408,8 +409,6 @@ def _word(key: str, lang: str) -> str:
 
 
 def _stage_word(key: str, lang: str) -> str:
-    from workflow.definition import default_definition
-
     try:
         return default_definition().stage_label(key, lang)
     except Exception:  # noqa: BLE001 - a stage of another workflow version: its key

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from workflow import clock
 from workflow.catalogue import Message
+from workflow.day_rules import USER_KINDS, State, _before_and_after
 from workflow.encoding import GENESIS, canonical, format_utc
 from workflow.recorders import recorder
 from workflow.tables import event as E
@@ -130,11 +131,11 @@ def _set_up_row(payload: Any) -> bool:
     return isinstance(payload, dict) and "table" in payload and "row" in payload and not _carried_over(payload)
 
 
-def actor_problems(conn: Connection) -> list[tuple[int, Message, Any, Any]]:
+def actor_problems(conn: Connection, admin: tuple[str, ...]) -> list[tuple[int, Message, Any, Any]]:
     """Every entry whose actor may not have written it (docs/audit.md, "Who wrote each set-up ledger
-    entry"): ``(seq, message, expected, found)``.  Every command that appends an entry needs an admin
-    (``workflow.access.ADMIN``), judged by the roles and disabled flags the ledger itself had made up
-    to that entry (``workflow.day_rules``), with two exceptions the product writes:
+    entry"): ``(seq, message, expected, found)``.  Every command that appends an entry needs a role
+    of ``admin`` (``workflow.access.ADMIN``, given by the caller), judged by the roles and disabled
+    flags the ledger itself had made up to that entry (``workflow.day_rules``), with two exceptions the product writes:
 
     * ``init``'s first admin (``workflow.access.bootstrap_admin``): a ``user_added`` entry making a
       login that is no user an admin while no login is admin, by whoever ran ``init``;
@@ -144,9 +145,6 @@ def actor_problems(conn: Connection) -> list[tuple[int, Message, Any, Any]]:
     A login's state before its first user entry is what that entry says it was (entries from before
     schema 0009, whose users came before the ledger) only until that first command-written set-up
     row: from then on every user has an entry, and a login without one is no user."""
-    from workflow.access import ADMIN
-    from workflow.day_rules import USER_KINDS, State, _before_and_after
-
     rows = []
     for seq, kind, target, text, reason, actor in conn.execute(
             select(L.c.seq, L.c.kind, L.c.target, L.c.payload, L.c.reason, L.c.actor).order_by(L.c.seq)):
@@ -177,7 +175,7 @@ def actor_problems(conn: Connection) -> list[tuple[int, Message, Any, Any]]:
             bootstrap = (made[0] == "admin" and state.get(target, (None, False))[0] is None
                          and not any(r == "admin" for r, _d in state.values()))
         if not (upgrade or bootstrap):
-            if role not in ADMIN:
+            if role not in admin:
                 message = (Message("ledger_actor_no_user", seq=seq, kind=kind, actor=actor) if role is None else
                            Message("ledger_actor_role", seq=seq, kind=kind, actor=actor, role=role))
                 out.append((seq, message, "admin", actor))

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from workflow.clock import FIRST_DAY, LAST_DAY  # the dates any command accepts
 from workflow.errors import BadInput
 
 KINDS: tuple[str, ...] = ("year", "half", "quarter", "bimonth")
@@ -143,8 +144,6 @@ def parse_period(text: str, *, lang: str = "en", spans: bool = False) -> Period:
     if year < 1:
         raise _refuse(text, lang, spans)
     period = make_period(kind, year, index)
-    from workflow.clock import FIRST_DAY, LAST_DAY  # the dates any command accepts
-
     if period.start < FIRST_DAY or period.end > LAST_DAY:
         raise BadInput("report_period_outside_dates_accepted", text=text, first_day=FIRST_DAY, last_day=LAST_DAY)
     return period

@@ -10,9 +10,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy import inspect as schema
 
 from workflow import clock, tables
 from workflow.bulk import Op
+from workflow.catalogue import Message
+from workflow.county import identity_in
 from workflow.demo.plan import (
     AUDITOR,
     BIG_PROJECT_MINOR,
@@ -57,11 +60,6 @@ def inspect(engine) -> dict:
     trusted county keys, loaded counties, the county identity, and every other set-up ledger entry
     (settings, rules, targets, closed periods, …), by kind; ``has_data`` is whether it holds any.  What
     ``pipeline init`` makes (the schema, the admin) is not data: a demo is built on it."""
-    from sqlalchemy import inspect as schema
-
-    from workflow.catalogue import Message
-    from workflow.county import identity_in
-
     held: list[Message] = []
     with engine.connect() as conn:
         counts = {name: conn.execute(select(func.count()).select_from(t)).scalar()
