@@ -14,6 +14,7 @@ from tests.conftest import COORD
 from tests.test_closed_periods import IN2, OPEN, PERIOD, signed_project
 from tests.test_verify_replay import _engine, county, failures, tamper  # noqa: F401  (the fixture)
 from workflow import clock, encoding
+from workflow.access import ADMIN
 
 
 def forge_followup(cli, code: str, actor: str, on: date | None = None, *, late: dict | None = None,
@@ -384,7 +385,7 @@ def test_every_entry_the_product_writes_passes_the_actor_check(county):
     engine = _engine(county)
     try:
         with engine.connect() as conn:
-            assert ledger.actor_problems(conn) == []
+            assert ledger.actor_problems(conn, ADMIN) == []
             first = conn.execute(text("SELECT kind, target FROM ledger WHERE seq = 1")).one()
     finally:
         engine.dispose()
