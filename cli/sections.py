@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflow.amounts import WAN, format_units
+from workflow.amounts import WAN, format_rate, format_score, format_units
 
 # Column kinds: text, int, wan (minor units shown in 万 of the currency), rate (0.85 -> 85.0%),
 # score (two decimals), date (ISO text).
@@ -50,9 +50,9 @@ def text_cell(value, kind: str, style: str = "", *, grouped: bool = True) -> str
     if kind == "wan":  # the one display of amounts (docs/money.md)
         return format_units(value, WAN, grouped=grouped, signed=style == "change")
     if kind == "rate":
-        return f"{float(value) * 100:.1f}%"
+        return format_rate(value)
     if kind == "score":
-        return f"{float(value):.2f}"
+        return format_score(value)
     return str(value)
 
 

@@ -75,6 +75,17 @@ def format_units(amount_minor: int, unit: int, *, grouped: bool = True, trim: bo
     return f"+{text}" if signed and value > 0 else text
 
 
+def format_rate(value: float) -> str:
+    """The one text of a rate held as a share (0.258 -> ``25.8%``) in a report's tables and in
+    ``report diff``."""
+    return f"{float(value) * 100:.1f}%"
+
+
+def format_score(value: float) -> str:
+    """The one text of an evaluation score or points (``40.37``)."""
+    return f"{float(value):.2f}"
+
+
 def format_money(amount_minor: int, currency: str, lang: str) -> str:
     """Display an amount.
 

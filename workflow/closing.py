@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from workflow import clock, ledger, numbering, office, reports, settings
 from workflow.access import ADMIN, require
-from workflow.amounts import WAN, format_units
+from workflow.amounts import WAN, format_rate, format_score, format_units
 from workflow.catalogue import Message, text
 from workflow.closed import CLOSED, REOPENED, closed_periods
 from workflow.db import is_sqlite, make_engine
@@ -596,11 +596,11 @@ def readable_line(change: dict, names: dict[str, str], lang: str, frozen: dict[s
         if kind == "wan" and (isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())):
             return format_units(int(value), WAN)
         if kind == "rate" and isinstance(value, int | float):
-            return f"{float(value) * 100:.1f}%"
+            return format_rate(value)
         if kind == "percent" and isinstance(value, int | float):
             return f"{float(value):.1f}%"
         if kind == "score" and isinstance(value, int | float):
-            return f"{float(value):.2f}"
+            return format_score(value)
         if kind == "light":
             return label(str(value), lang)
         if kind == "stage":
