@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         localize_help(command, lang)
     click_zh.use(lang == "zh")
     code = 0
+    stdout = sys.stdout
     try:
         rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
         if isinstance(rv, int) and not isinstance(rv, bool):
@@ -214,6 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         say(Message("interrupted"))
         code = INTERRUPTED
     except BrokenPipeError:
+        code = 0
+    except SystemExit as exc:
+        if sys.stdout is stdout:
+            raise
+        # typer ends a command whose reader went away (``| head``) with exit 1, after putting a
+        # wrapper on the standard streams that drops the last flush: that is no failure of ours
         code = 0
     except Exception as exc:  # a bug: short message, traceback only on request
         if os.environ.get("PIPELINE_DEBUG") == "1":

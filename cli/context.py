@@ -6,6 +6,7 @@ Nothing here imports SQLAlchemy at module level: ``pipeline --help`` stays fast.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import sys
@@ -155,6 +156,14 @@ def _console_class():
                     style = style.update_link(None)
                 clean.append(Segment(visible(text, multiline=True), style, None))
             return super()._render_buffer(clean)
+
+        def on_broken_pipe(self) -> None:
+            # rich's way (quiet, the last flush to /dev/null), then the error rather than rich's exit 1:
+            # a reader that went away (``| head``) is no failure of the command (cli/app.py ``main``)
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
     _consoles["class"] = SafeConsole
     return SafeConsole

@@ -497,3 +497,22 @@ def test_ctrl_c_in_a_command_exits_130_saying_so(cli, monkeypatch, lang, words):
     monkeypatch.setattr(city, "board", pressed)
     res = cli("city", "board", lang=lang)
     assert res.code == 130 and res.err.strip().endswith(words) and "Traceback" not in res.err, (res.out, res.err)
+
+
+@pytest.mark.parametrize("argv", [["audit", "log", "--setup"], ["rules", "list"]])
+def test_a_reader_that_goes_away_is_no_failure(cli, argv):
+    """``pipeline … | head``: the reader closes the pipe before the output is written; the command
+    ends with exit 0 and says nothing (rich and typer would each make it exit 1)."""
+    import os
+    import subprocess
+
+    from tests.conftest import pipeline_exe
+
+    env = {**os.environ, "PIPELINE_DB": cli.db, "PIPELINE_USER": "admin", "PIPELINE_LANG": "en"}
+    proc = subprocess.Popen([pipeline_exe(), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before the command has written a byte
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "error" not in err.lower()
