@@ -103,3 +103,14 @@ def test_an_error_pickles_with_its_code_fields_and_details():
     assert (type(back), back.code, back.fields, back.details) == (NotFound, "no_project", {"code": "P-1"},
                                                                    [{"project": "P-1"}])
     assert back.text("zh") == "没有项目 P-1"
+
+
+def test_a_count_says_its_word_in_the_singular_for_one():
+    from workflow.catalogue import Message
+
+    assert Message("entries", n_entries=1).text() == "1 entry"
+    assert Message("entries", n_entries=0).text() == "0 entries"
+    assert Message("entries", n_entries=1200).text() == "1,200 entries"
+    assert Message("entries", n_entries=1).text("zh") == "1 条设置台账记录"
+    assert Message("ladder_when_1", days=1).text() == "due within 1 day"
+    assert Message("and_more_rows", count=1).text() == "… and 1 more row"

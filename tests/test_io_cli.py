@@ -122,7 +122,7 @@ def test_duplicates_far_apart_and_an_import_of_several_batches(cli, tmp_path):
     assert [(d["line"], d["column"]) for d in res.json["error"]["details"]] == [(4_502, "A")]
     assert "repeats line 2" in res.json["error"]["details"][0]["message"]
     dry = cli("import", path, "--allow-duplicates", "--dry-run", ok=True)  # the first rows, read back
-    assert "项目19" in dry.out and "项目20" not in dry.out and "4481 more rows" in dry.err
+    assert "项目19" in dry.out and "项目20" not in dry.out and "4,481 more rows" in dry.err
     doc = cli("import", path, "--allow-duplicates", json=True, ok=True).json
     assert (doc["imported"], doc["rows"], doc["first"], doc["last"]) == (4_501, 4_501, "P-0001", "P-4501")
     assert cli("project", "show", "P-4501", json=True, ok=True).json["name"] == "项目0"

@@ -31,6 +31,9 @@ type            English                                     Chinese
 ``list/T``      each item as type T, joined                 the same, joined with "、"
 ``or/T``        items joined with " or "                    items joined with "或"
 ``semi/T``      items joined with "; "                      items joined with "；"
+``count/A/B``   the number and word A if it is 1, else B    the number alone (the template says the
+                (``{n:count/entry/entries}``: 1 entry,      measure word: ``{n:count/entry/entries} 条``)
+                1,200 entries)
 ==============  ==========================================  =========================================
 
 Any other format spec (``{n:,}``, ``{s:g}``) is Python's.  A value that is itself a `Message` (an
@@ -248,6 +251,10 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         joiner, _, item = format_spec.partition("/")
+        if joiner == "count":  # {n:count/entry/entries}
+            one, _, many = item.partition("/")
+            number = f"{value:,}" if isinstance(value, int) else str(value)
+            return number if _zh(self.lang) else f"{number} {one if value == 1 else many}"
         if joiner in JOINERS and (item in KINDS or not item):
             items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
             shown = [_typed(v, item, self.lang) if item else _plain(v, self.lang) for v in items]
