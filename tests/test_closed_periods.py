@@ -476,3 +476,24 @@ def test_a_close_without_stored_narrative_or_settings_still_prints(cli, monkeypa
     html = cli("report", "dispatch", "--period", PERIOD, "--format", "html", lang="zh", ok=True).out
     assert f"县招调〔{Y}〕1号" in html and "新招调" not in html
     assert cli("report", "diff", "--period", PERIOD, ok=True).code == 0
+
+
+def test_a_closed_periods_report_of_one_unit_gives_the_units_planned_progress(cli):
+    """序时进度 of a closed period's report of one unit: the unit's row, totals and categories, as
+    the report printed them before the close, not the county's (docs/lights-and-reports.md)."""
+    mine = signed_project(cli)
+    other = cli("project", "add", "--name", "发改项目", "--investor", "某公司", "--industry", "mining",
+                "--investment", "3000万", "--unit", "FGW", "--on", f"{Y - 1}-12-01", json=True, ok=True).json["code"]
+    cli("project", "edit", mine, "--year-plan", f"{Y}=1000万", "--on", f"{Y}-01-10", ok=True)
+    cli("project", "edit", other, "--year-plan", f"{Y}=4000万", "--on", f"{Y}-01-10", ok=True)
+    cli("investment", "add", mine, "300万", "--on", IN, ok=True)
+    live = {lang: cli("report", "bulletin", "--period", PERIOD, "--unit", "XH", json=True, lang=lang, ok=True).json
+            for lang in ("en", "zh")}
+    assert live["en"]["progress"]["totals"]["year_plan"]["amount_minor"] == 1000_0000_00
+    text = cli("report", "bulletin", "--period", PERIOD, "--unit", "XH", ok=True).out
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    for lang in ("en", "zh"):
+        frozen = cli("report", "bulletin", "--period", PERIOD, "--unit", "XH", json=True, lang=lang, ok=True).json
+        assert frozen["closed"] is True and frozen["progress"] == live[lang]["progress"]
+    assert cli("report", "bulletin", "--period", PERIOD, "--unit", "XH", ok=True).out == text
+    assert "FGW" not in text.split("Notes")[0].split("Planned progress")[1]

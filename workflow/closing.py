@@ -264,6 +264,14 @@ def _only_unit(doc: dict, unit: str) -> dict:
         if rows:
             out["totals"] = {k: v for k, v in rows[0].items() if k not in ("unit", "unit_name", "previous", "change")}
             out["previous"], out["change"] = rows[0]["previous"], rows[0]["change"]
+    if doc.get("progress"):  # 序时进度: the unit's row, its totals and categories (workflow/reports/planned.py)
+        mine = [u for u in doc["progress"]["units"] if u.get("unit") == unit]
+        row = mine[0] if mine else {}
+        out["progress"] = {**doc["progress"], "units": mine,
+                           "totals": {k: v for k, v in row.items() if k not in ("unit", "unit_name", "categories")}
+                           if mine else doc["progress"]["totals"],
+                           # a close stored before the units' categories were: none rather than the county's
+                           "categories": row.get("categories", [])}
     if doc.get("comparison"):  # the year to date, 同比 and 环比: the unit's own (workflow/reports/compare.py)
         mine = [u for u in doc["comparison"]["units"] if u.get("unit") == unit]
         out["comparison"] = {**doc["comparison"], "units": mine,

@@ -94,12 +94,18 @@ def progress(conn: Connection, as_of: date, unit: str | None, snaps: list[Snapsh
                      "done": s.year_done_minor if s.year_plan_minor else 0, "planned_start": planned_start,
                      "started": first is not None, "started_in_year": started_in_year})
     names = dict(units)
+
+    def by_category_of(these: list[dict]) -> list[dict]:
+        return [{"category": c, **_progress_row([r for r in these if r["category"] == c], elapsed)}
+                for c in PROGRESS_CATEGORIES]
+
     by_unit = []
     for code, _ in units:
         mine = [r for r in rows if r["unit"] == code]
-        by_unit.append({"unit": code, "unit_name": names.get(code), **_progress_row(mine, elapsed)})
-    by_category = [{"category": c, **_progress_row([r for r in rows if r["category"] == c], elapsed)}
-                   for c in PROGRESS_CATEGORIES]
+        # the unit's own categories too: a closed period's report of one unit is cut from the county's
+        by_unit.append({"unit": code, "unit_name": names.get(code), **_progress_row(mine, elapsed),
+                        "categories": by_category_of(mine)})
+    by_category = by_category_of(rows)
     return {"year": year, "as_of": as_of.isoformat(), "time_progress": points(elapsed),
             "time_by": "day" if t.progress_by_day else "month", "totals": _progress_row(rows, elapsed),
             "units": by_unit, "categories": by_category}
