@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import typer
 
@@ -296,8 +297,6 @@ def setup_columns(lang: str) -> list[str]:
 
 def _setup_log(engine, start, end, actor, kind, json: bool, fmt: str | None, output) -> None:
     """``audit log --setup``: the set-up ledger (``workflow.ledger.setup_log``)."""
-    import json as _json
-
     from workflow import ledger
 
     with engine.connect() as conn:
@@ -307,7 +306,7 @@ def _setup_log(engine, start, end, actor, kind, json: bool, fmt: str | None, out
         return
     lang = STATE.lang
     rows = [[str(e["seq"]), e["recorded_at"], e["effective_on"], e["actor"], e["kind"], e["target"],
-             _json.dumps(e["payload"], ensure_ascii=False, sort_keys=True), e["reason"] or ""] for e in entries]
+             _change_text(e["payload"]), e["reason"] or ""] for e in entries]
     filters = {"date_from": start, "date_to": end, "actor": actor, "kind": kind}
     if fmt is None:
         from cli.render import print_rows
@@ -334,19 +333,28 @@ def _log_cells(event: dict, lang: str) -> list[str]:
 
 def _setup_cells(entry: dict, lang: str) -> list[str]:
     """A set-up ledger entry as an ``audit log`` row: "setup" for the code, its kind and target, and
-    what it changed (a closed period's reports left out: `audit ledger --json` has them)."""
-    import json as _json
-
+    what it changed (a closed period's frozen content left out: `audit ledger --json` has it)."""
     from workflow.i18n import t
     from workflow.text import visible
 
-    payload = entry["payload"]
-    if isinstance(payload, dict) and "reports" in payload:
-        payload = {k: v for k, v in payload.items() if k != "reports"}
     return [t("setup_row", lang), str(entry["seq"]), entry["effective_on"],
             entry["recorded_at"][:19].replace("T", " "), visible(entry["actor"]), entry["kind"],
-            visible(entry["target"]), visible(entry["reason"], multiline=True),
-            visible(_json.dumps(payload, ensure_ascii=False, sort_keys=True))]
+            visible(entry["target"]), visible(entry["reason"], multiline=True), visible(_change_text(entry["payload"]))]
+
+
+# What a close stored beside its digest: the frozen reports and narrative, the document settings in force
+# (`audit ledger --json` prints them; a log row says which period and digest)
+_CLOSE_CONTENT = ("reports", "narrative", "documents")
+
+
+def _change_text(payload: Any) -> str:
+    """A set-up ledger entry's change as a log row shows it: its payload as JSON, a closed period's
+    frozen content left out."""
+    import json as _json
+
+    if isinstance(payload, dict) and "reports" in payload:
+        payload = {k: v for k, v in payload.items() if k not in _CLOSE_CONTENT}
+    return _json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
 def _log_title(filters: dict, lang: str) -> str:

@@ -415,3 +415,20 @@ def test_history_shows_the_latest_checkpoint_without_reading_every_head(cli, cou
     assert data["checkpoint"] == latest and set(latest) == {"digest", "projects", "events", "at", "actor"}
     assert any("FROM checkpoint" in s for s in statements)
     assert not any("heads" in s for s in statements)
+
+
+def test_audit_logs_show_a_close_by_its_period_and_digest_not_its_frozen_content(cli, aud):
+    """A close's ledger entry holds the frozen reports, narrative and document settings: the log's rows
+    (``--setup`` and the interleaved log) name the period and the digest; `audit ledger --json` holds
+    the rest (docs/audit.md)."""
+    from datetime import date
+
+    last_year = str(date.today().year - 1)
+    digest = cli.admin("report", "close", "--period", f"{last_year}-Q1", json=True, ok=True).json["digest"]
+    for args in (("--setup",), ("--setup", "--format", "csv"), ()):
+        text = cli("audit", "log", *args, actor=aud, ok=True).out
+        assert digest in text and "period_closed" in text
+        assert '"reports"' not in text and '"narrative"' not in text and '"documents"' not in text
+    entry = [e for e in cli("audit", "ledger", json=True, actor=aud, ok=True).json["entries"]
+             if e["kind"] == "period_closed"][0]
+    assert {"reports", "narrative", "documents"} <= set(entry["payload"])
