@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         code = INTERRUPTED
     except BrokenPipeError:
         code = 0
-    except SystemExit as exc:
+    except SystemExit:
         if sys.stdout is stdout:
             raise
         # typer ends a command whose reader went away (``| head``) with exit 1, after putting a

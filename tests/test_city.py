@@ -1257,7 +1257,7 @@ def test_a_load_that_stops_says_which_bundles_it_kept(cli, county, two_more):
     assert [x["digest"] for x in res.json["loaded"]] == [c["doc"]["digest"] for c in two_more]
     again = cli.admin("city", "load", two_more[0]["bundle"], wrong)
     assert again.code == 7
-    stopped = "the load stopped at " + wrong + ": the 1 bundles before it are kept (YX)"
+    stopped = "the load stopped at " + wrong + ": 1 bundle before it kept (YX)"
     assert stopped in again.err.replace("\n", "") and again.err.index(stopped[:20]) < again.err.index("error:")
     none = cli.admin("city", "load", wrong, json=True)
     assert none.code == 7 and none.json["loaded"] == [] and "error" in none.json
