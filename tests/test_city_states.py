@@ -176,3 +176,100 @@ def test_one_pass_states_refuse_to_go_back(generated):
         with pytest.raises(ValueError):
             facts.at(date(2026, 2, 28))
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def supervised(generated, tmp_path_factory) -> str:
+    """The generated county with what a month-end state reads beside the history's facts: the
+    supervision ladder and the 履约 figures changed by dated settings, problems opened, extended,
+    closed and reopened (at the red level and below it, on dates the ladder's changes straddle), and
+    commitments and actuals of a producing project and of others (met, below, not reported, replaced)."""
+    from sqlalchemy import select
+
+    from workflow.db import make_engine
+    from workflow.service import Service
+    from workflow.tables import project as P
+
+    db = str(tmp_path_factory.mktemp("supervised") / "county.db")
+    shutil.copy(generated, db)
+    engine = make_engine(f"sqlite:///{db}")
+    s, admin = Service(engine, COORD), Service(engine, ADMIN)
+    with engine.connect() as conn:
+        codes = [c for (c,) in conn.execute(select(P.c.code).order_by(P.c.id))]
+    producing = codes[0]  # the hand-worked county's first project, under construction since 2026-04-20
+    s.add_document(producing, "completion_acceptance", f"{producing}-验收", on=date(2026, 5, 10))
+    s.advance(producing, "commission", on=date(2026, 5, 12))
+    admin.set_ladder({"unit_head_days": 3, "red_level": 2}, reason="从严", effective_on=date(2026, 2, 1))
+    admin.set_ladder({"red_level": 4, "county_leader_days": 20}, reason="放宽", effective_on=date(2026, 6, 1))
+    admin.set_performance({"met_pct": 90, "report_days": 30}, reason="从严", effective_on=date(2026, 1, 20))
+    rnd = random.Random(11)
+    opened: list[int] = []
+    for k in range(30):
+        on = date(2025, 11, 1) + timedelta(days=rnd.randrange(0, 240))
+        try:
+            opened.append(s.add_problem(rnd.choice(codes), f"问题{k}", kind=rnd.choice(("land", "funding", "other")),
+                                        owner=rnd.choice(("XH", "FGW")), due=on + timedelta(days=rnd.randrange(0, 40)),
+                                        on=on)["id"])
+        except PipelineError:
+            continue
+    for k in range(60):
+        action = rnd.choice(("extend", "close", "reopen", "update"))
+        on = date(2025, 12, 1) + timedelta(days=rnd.randrange(0, 240))
+        try:
+            s.act_on_problem(rnd.choice(opened), action, f"{action}{k}", on=on,
+                             to=on + timedelta(days=rnd.randrange(40, 90)) if action == "extend" else None)
+        except PipelineError:
+            continue
+    for code, on in ((producing, date(2026, 1, 10)), (codes[1], date(2026, 1, 10)), (codes[5], date(2026, 6, 5))):
+        s.add_commitment(code, "tax", 300 * 10**6, 2025, on=on)
+        s.add_commitment(code, "jobs", 120, 2025, 2025, on=on)
+        s.add_commitment(code, "output_value", 10**10, 2026, on=on)
+    s.add_commitment(producing, "tax", 200 * 10**6, 2025, on=date(2026, 2, 20))  # the newer one wins from then
+    s.add_performance(producing, 2025, "tax", 250 * 10**6, on=date(2026, 2, 10))
+    s.add_performance(producing, 2025, "jobs", 100, on=date(2026, 3, 15))
+    s.add_performance(producing, 2025, "jobs", 130, on=date(2026, 4, 15))  # a later report replaces it
+    s.add_performance(codes[1], 2025, "tax", 10 * 10**6, on=date(2026, 2, 1))
+    engine.dispose()
+    return db
+
+
+def test_the_supervised_county_has_what_the_readers_by_date_must_handle(supervised):
+    import sqlite3
+
+    with sqlite3.connect(supervised) as conn:
+        actions = dict(conn.execute("SELECT action, count(*) FROM problem_action GROUP BY action").fetchall())
+        problems = conn.execute("SELECT count(*) FROM problem").fetchone()[0]
+        ladder = conn.execute("SELECT count(DISTINCT effective_on) FROM setting WHERE key LIKE 'supervision.%'"
+                              ).fetchone()[0]
+        actuals = conn.execute("SELECT count(*) FROM performance").fetchone()[0]
+    assert problems >= 10 and all(actions.get(a, 0) > 0 for a in ("extend", "close", "reopen")), (problems, actions)
+    assert ladder == 2 and actuals == 4
+
+
+def test_the_readers_by_date_equal_the_per_date_reads(supervised):
+    """The ladder, the 履约 figures, the escalated problems and the 履约 check of every project at every
+    month-end, read once (``settings.InForceByDate``, ``supervision.EscalatedByDate``,
+    ``performance.ForLightsByDate``), equal what each per-date function reads; and the states from
+    ``FactsByDate``, which uses them, equal the per-date snapshots."""
+    from workflow import performance, settings, supervision
+    from workflow.db import make_engine
+
+    engine = make_engine(f"sqlite:///{supervised}", write=False)
+    red = checked = 0
+    try:
+        with engine.connect() as conn:
+            ladders = settings.InForceByDate(conn, settings.LADDER_PREFIX)
+            figures = settings.InForceByDate(conn, settings.PERFORMANCE_PREFIX)
+            escalated, checks = supervision.EscalatedByDate(conn), performance.ForLightsByDate(conn)
+            for d in _month_ends(date(2025, 9, 1), date(2027, 6, 30)):
+                lad = settings.ladder(conn, d)
+                assert ladders.ladder(d) == lad and ladders(d) == settings.in_force(conn, d, settings.LADDER_PREFIX)
+                assert figures.performance(d) == settings.performance_settings(conn, d), d
+                assert escalated.at(d, lad) == supervision.escalated(conn, d, lad), d
+                assert checks.at(d) == performance.for_lights(conn, d), d
+                red += len(escalated.at(d, lad))
+                checked += len(checks.at(d))
+    finally:
+        engine.dispose()
+    assert red > 0 and checked > 0
+    assert _states_agree(supervised) > 0

@@ -247,16 +247,16 @@ def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
     """Every rule that fires for an active project on `as_of`, in rule order (milestones in plan
     order, screening, signed, follow-up, planned progress, lead leader, escalated problems by id,
     a missed promised follow-up)."""
-    unknown = [m for m in facts.plan if m not in MILESTONE_STAGE]
+    plan = facts.plan
+    unknown = [m for m in plan if m not in MILESTONE_STAGE] if plan else None  # most projects plan nothing
     if unknown:
         raise ValueError(f"unknown plan milestone(s): {', '.join(sorted(unknown))}")
     out: list[Finding] = []
     stage = facts.stage
     pos = _STAGE_POS.get(stage, -1)  # stages outside STAGE_ORDER have reached no milestone
-    plan = facts.plan
 
     # Planned milestones: passed (red) or due soon (yellow), while the stage is not reached.
-    for milestone, needs, overdue, due in _MILESTONE_RULES:
+    for milestone, needs, overdue, due in _MILESTONE_RULES if plan else ():
         planned = plan.get(milestone)
         if planned is None or pos >= needs:
             continue

@@ -144,13 +144,37 @@ def in_force(conn: Connection, as_of: date | None = None, prefix: str | None = N
     ``before_entry``: as the set-up ledger stood before that entry (later entries, even dated by
     ``as_of``, are not used)."""
     day = as_of or clock.today()
-    stmt = select(ST.c.key, ST.c.entry, ST.c.value, ST.c.effective_on).where(
-        ST.c.entry > 0, ST.c.effective_on <= day)
-    if prefix is not None:
-        stmt = stmt.where(ST.c.key.like(prefix + "%"))
+    stmt = _rows_stmt(prefix).where(ST.c.effective_on <= day)
     if before_entry is not None:
         stmt = stmt.where(ST.c.entry < before_entry)
     return _fold(conn.execute(stmt).all(), day)
+
+
+def _rows_stmt(prefix: str | None) -> Any:
+    """The governed rows of ``setting`` (of keys starting with ``prefix``), of any effective date."""
+    stmt = select(ST.c.key, ST.c.entry, ST.c.value, ST.c.effective_on).where(ST.c.entry > 0)
+    return stmt if prefix is None else stmt.where(ST.c.key.like(prefix + "%"))
+
+
+class InForceByDate:
+    """:func:`in_force` of the keys under ``prefix`` at any number of dates, from one read of their
+    rows (the city's month-end states, docs/city.md): the same rows without the date bound (a row
+    without an effective date is in force on no date), each date's settings folded from them by the
+    same rule.  Read while the caller's connection sees no new settings."""
+
+    def __init__(self, conn: Connection, prefix: str) -> None:
+        self._rows = conn.execute(_rows_stmt(prefix).where(ST.c.effective_on.is_not(None))).all()
+
+    def __call__(self, as_of: date) -> dict[str, tuple[str, int, date]]:
+        return _fold(self._rows, as_of)
+
+    def ladder(self, as_of: date) -> Ladder:
+        """:func:`ladder` on ``as_of`` (a reader of :data:`LADDER_PREFIX`)."""
+        return ladder_of(self(as_of))
+
+    def performance(self, as_of: date) -> dict[str, int]:
+        """:func:`performance_settings` on ``as_of`` (a reader of :data:`PERFORMANCE_PREFIX`)."""
+        return performance_of(self(as_of))
 
 
 def sources(conn: Connection, as_of: date | None = None) -> dict[str, dict[str, Any]]:
@@ -335,8 +359,14 @@ PERFORMANCE_LIMITS = {"met_pct": (1, 100), "report_days": (0, 366), "deduct_poin
 def performance_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
     """The 履约 check's figures in force on ``as_of``: ``met_pct``, ``report_days`` and the evaluation's
     ``deduct_points``, defaults where none is stored."""
+    return performance_of(in_force(conn, as_of, PERFORMANCE_PREFIX))
+
+
+def performance_of(found: Mapping[str, tuple[str, int, date]]) -> dict[str, int]:
+    """The 履约 check's figures of the settings ``found`` in force (:func:`in_force` of
+    :data:`PERFORMANCE_PREFIX`), defaults where none is stored."""
     out = dict(PERFORMANCE_DEFAULTS)
-    for key, (value, _, _) in in_force(conn, as_of, PERFORMANCE_PREFIX).items():
+    for key, (value, _, _) in found.items():
         name = key.removeprefix(PERFORMANCE_PREFIX)
         if name in out and value is not None:
             try:
@@ -483,12 +513,21 @@ def _ladder_ints(values: Mapping[str, str | None]) -> dict[str, int]:
 
 def ladder_settings(conn: Connection, as_of: date | None = None) -> dict[str, int]:
     """The ladder figures stored in the database and in force on ``as_of`` (default: today)."""
-    return _ladder_ints({k[len(LADDER_PREFIX):]: v for k, (v, _, _) in in_force(conn, as_of, LADDER_PREFIX).items()})
+    return _ladder_values(in_force(conn, as_of, LADDER_PREFIX))
+
+
+def _ladder_values(found: Mapping[str, tuple[str, int, date]]) -> dict[str, int]:
+    return _ladder_ints({k[len(LADDER_PREFIX):]: v for k, (v, _, _) in found.items()})
 
 
 def ladder(conn: Connection, as_of: date | None = None) -> Ladder:
     """The ladder in effect on ``as_of`` (default: today): defaults < stored settings in force that day."""
-    return Ladder.from_mapping(ladder_settings(conn, as_of))
+    return ladder_of(in_force(conn, as_of, LADDER_PREFIX))
+
+
+def ladder_of(found: Mapping[str, tuple[str, int, date]]) -> Ladder:
+    """The ladder of the settings ``found`` in force (:func:`in_force` of :data:`LADDER_PREFIX`)."""
+    return Ladder.from_mapping(_ladder_values(found))
 
 
 def top_leader(conn: Connection, as_of: date | None = None) -> str | None:

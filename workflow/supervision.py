@@ -49,10 +49,7 @@ def problem_states(conn: Connection, as_of: date, lad: Ladder, *, ids: Iterable[
                    project_ids: Iterable[int] | None = None, actions: bool = False) -> list[dict]:
     """Every problem opened by ``as_of`` (optionally these ids / these projects' problems) as it
     stood that day, ordered by id."""
-    q = (select(PB, P.c.code, P.c.name.label("project_name"), U.c.name.label("unit_name"))
-         .select_from(PB.join(P, P.c.id == PB.c.project_id).outerjoin(U, U.c.code == PB.c.owner_unit))
-         .where(PB.c.opened_on <= as_of).order_by(PB.c.id))
-    aq = select(PBA).where(PBA.c.effective_on <= as_of).order_by(PBA.c.project_id, PBA.c.event_seq)
+    q, aq = _problems_stmt().where(PB.c.opened_on <= as_of), _actions_stmt().where(PBA.c.effective_on <= as_of)
     if ids is not None:
         ids = list(ids)
         q = q.where(PB.c.id.in_(ids))
@@ -61,8 +58,24 @@ def problem_states(conn: Connection, as_of: date, lad: Ladder, *, ids: Iterable[
         project_ids = list(project_ids)
         q = q.where(PB.c.project_id.in_(project_ids))
         aq = aq.where(PBA.c.project_id.in_(project_ids))
+    return _states(conn.execute(q).mappings().all(), conn.execute(aq).mappings(), as_of, lad, actions)
+
+
+def _problems_stmt() -> Any:
+    return (select(PB, P.c.code, P.c.name.label("project_name"), U.c.name.label("unit_name"))
+            .select_from(PB.join(P, P.c.id == PB.c.project_id).outerjoin(U, U.c.code == PB.c.owner_unit))
+            .order_by(PB.c.id))
+
+
+def _actions_stmt() -> Any:
+    return select(PBA).order_by(PBA.c.project_id, PBA.c.event_seq)
+
+
+def _states(problems: Iterable[Any], acts: Iterable[Any], as_of: date, lad: Ladder, actions: bool) -> list[dict]:
+    """:func:`problem_states` of the problems opened by ``as_of`` (rows of :func:`_problems_stmt`, by
+    id) with their actions recorded by then (rows of :func:`_actions_stmt`, in that order)."""
     out: dict[int, dict] = {}
-    for r in conn.execute(q).mappings():
+    for r in problems:
         due = _d(r["due_on"])
         assert due is not None
         out[r["id"]] = {
@@ -71,7 +84,7 @@ def problem_states(conn: Connection, as_of: date, lad: Ladder, *, ids: Iterable[
             "owner_person": r["owner_person"], "source": r["source"], "opened_on": _d(r["opened_on"]),
             "first_due": due, "due": due, "status": "open", "closed_on": None, "actions": [],
         }
-    for a in conn.execute(aq).mappings():
+    for a in acts:
         p = out.get(a["problem_id"])
         if p is None:
             continue
@@ -217,13 +230,37 @@ def addressee(conn: Connection, p: dict, as_of: date) -> dict:
 def escalated(conn: Connection, as_of: date, lad: Ladder, project_ids: Iterable[int] | None = None
               ) -> dict[int, list[dict]]:
     """Open problems at the ladder's red level or more on ``as_of``, per project (the red light)."""
-    out: dict[int, list[dict]] = {}
     if not _any_problem(conn):
-        return out
-    for p in problem_states(conn, as_of, lad, project_ids=project_ids):
+        return {}
+    return _escalated(problem_states(conn, as_of, lad, project_ids=project_ids), lad)
+
+
+def _escalated(states: Iterable[dict], lad: Ladder) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for p in states:
         if p["status"] == "open" and p["level"] >= lad.red_level:
             out.setdefault(p["project_id"], []).append(p)
     return out
+
+
+class EscalatedByDate:
+    """:func:`escalated` of every project at any number of dates, from one read of the problems and
+    their actions (the city's month-end states, docs/city.md): per date the problems opened by then
+    with their actions dated by then, in the order :func:`problem_states` reads them, made states by
+    the same code.  Read while the caller's connection sees no new history."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._problems = conn.execute(_problems_stmt()).mappings().all()
+        self._actions = conn.execute(_actions_stmt()).mappings().all() if self._problems else []
+        self._opened: list[Any] = [_d(r["opened_on"]) for r in self._problems]
+        self._dated: list[Any] = [_d(a["effective_on"]) for a in self._actions]
+
+    def at(self, as_of: date, lad: Ladder) -> dict[int, list[dict]]:
+        if not self._problems:
+            return {}
+        problems = [r for r, on in zip(self._problems, self._opened, strict=True) if on <= as_of]
+        acts = [a for a, on in zip(self._actions, self._dated, strict=True) if on <= as_of]
+        return _escalated(_states(problems, acts, as_of, lad, False), lad)
 
 
 def _any_problem(conn: Connection) -> bool:

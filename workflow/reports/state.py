@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import case, exists, func, literal, or_, select
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Connection
 from workflow import performance, supervision
 from workflow.lights import GREEN, RED, YELLOW, Light, Thresholds, compute_light, light_color
 from workflow.reports.windows import _CHUNK, NO_LIGHT, stage_kinds
-from workflow.settings import ladder
+from workflow.settings import LADDER_PREFIX, InForceByDate, Ladder, ladder
 from workflow.tables import assignment as ASG
 from workflow.tables import event as E
 from workflow.tables import followup as FU
@@ -91,16 +92,19 @@ class FactsByDate:
     seq) stage change dated by then, the latest follow-up dated by then, and a lead leader assigned
     by then and not ended by then.  After :meth:`at`, the same date's promises
     (``supervision.promises``), year plans and investment done this year (:func:`year_plans`,
-    :func:`year_done`) from the same pass."""
+    :func:`year_done`) from the same pass, and the supervision ladder, the escalated problems and the
+    履约 check from their owners' readers by date (``settings.InForceByDate``,
+    ``supervision.EscalatedByDate``, ``performance.ForLightsByDate``)."""
 
     _STAGE, _FOLLOWUP, _LEAD, _LEAD_END, _PLAN, _DONE = range(6)
 
     def __init__(self, conn: Connection) -> None:
-        self._projects = conn.execute(
+        # per project: the row's first eleven columns (the same at every date), then what decides the rest
+        self._projects = [(tuple(r[:11]), r[0], r[6], r[11], r[12], r[13], r[14]) for r in conn.execute(
             select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
                    P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground, P.c.plan_commission,
                    P.c.stage, P.c.stage_since, P.c.last_transition_on, P.c.last_followup_on)
-            .order_by(P.c.id)).all()
+            .order_by(P.c.id))]
         changes: list[tuple] = [
             (on, self._STAGE, pid, seq, stage) for pid, seq, stage, on in conn.execute(
                 select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on).where(E.c.to_stage.is_not(None)))]
@@ -115,16 +119,21 @@ class FactsByDate:
             changes.append((start, self._LEAD, pid, None, None))
             if end is not None:  # ended by a date once both its start and its end are
                 changes.append((max(start, end), self._LEAD_END, pid, None, None))
-        changes.sort(key=lambda c: c[0])
+        changes.sort(key=itemgetter(0))  # by date alone: at() applies all of a date's changes together
         self._changes = changes
         self._next = 0  # the first change not applied yet
         self._last: date | None = None
         self._stage: dict[int, tuple[int, str, date]] = {}  # pid -> (seq, stage, effective date)
         self._followup: dict[int, date] = {}
         self._leads: dict[int, int] = {}  # pid -> lead-leader assignments in force
-        self._latest: dict[int, tuple[date, int, date | None]] = {}  # pid -> latest follow-up (on, seq, next_on)
-        self._plans: dict[tuple[int, int], tuple[int, int]] = {}  # (pid, year) -> newest plan (seq, minor)
-        self._done: dict[tuple[int, int], int] = {}  # (pid, year) -> investment completed (CNY) so far
+        self._latest: dict[int, tuple[date, int]] = {}  # pid -> latest follow-up (on, seq)
+        self._promised: dict[int, date] = {}  # pid -> the next follow-up its latest follow-up promised
+        self._plans: dict[int, dict[int, tuple[int, int]]] = {}  # year -> pid -> newest plan (seq, minor)
+        self._done: dict[int, dict[int, int]] = {}  # year -> pid -> investment completed (CNY) so far
+        # the supervision ladder, the escalated problems and the 履约 check at each date, each by its owner
+        self._ladders = InForceByDate(conn, LADDER_PREFIX)
+        self._escalated = supervision.EscalatedByDate(conn)
+        self._checks = performance.ForLightsByDate(conn)
 
     def at(self, as_of: date) -> list[tuple]:
         """The rows at ``as_of``, not earlier than the previous call's date."""
@@ -133,7 +142,7 @@ class FactsByDate:
         self._last = as_of
         changes, k, n = self._changes, self._next, len(self._changes)
         stage, followup, leads, latest = self._stage, self._followup, self._leads, self._latest
-        plans, done = self._plans, self._done
+        promised, plans, done = self._promised, self._plans, self._done
         while k < n and changes[k][0] <= as_of:
             on, kind, pid, seq, to = changes[k]
             k += 1
@@ -145,21 +154,26 @@ class FactsByDate:
                 if pid not in followup or on > followup[pid]:
                     followup[pid] = on
                 held_fu = latest.get(pid)
-                if held_fu is None or (on, seq) > held_fu[:2]:
-                    latest[pid] = (on, seq, to)
+                if held_fu is None or (on, seq) > held_fu:
+                    latest[pid] = (on, seq)
+                    if to is not None:
+                        promised[pid] = to
+                    else:
+                        promised.pop(pid, None)
             elif kind == self._PLAN:
                 year, plan_seq = seq
-                held_plan = plans.get((pid, year))
+                of_year = plans.setdefault(year, {})
+                held_plan = of_year.get(pid)
                 if held_plan is None or plan_seq > held_plan[0]:
-                    plans[pid, year] = (plan_seq, to)
+                    of_year[pid] = (plan_seq, to)
             elif kind == self._DONE:
-                done[pid, on.year] = done.get((pid, on.year), 0) + to
+                done_of_year = done.setdefault(on.year, {})
+                done_of_year[pid] = done_of_year.get(pid, 0) + to
             else:
                 leads[pid] = leads.get(pid, 0) + (1 if kind == self._LEAD else -1)
         self._next = k
         rows = []
-        for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
-             stage_now, since_now, moved_on, followup_now) in self._projects:
+        for same, pid, registered, stage_now, since_now, moved_on, followup_now in self._projects:
             if registered > as_of:
                 continue
             if moved_on > as_of:
@@ -168,8 +182,7 @@ class FactsByDate:
             else:
                 stage_at, since_at = stage_now, since_now
             followup_at = followup.get(pid) if followup_now is not None and followup_now > as_of else followup_now
-            rows.append((pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
-                         stage_at, since_at, followup_at, leads.get(pid, 0) > 0))
+            rows.append(same + (stage_at, since_at, followup_at, leads.get(pid, 0) > 0))
         return rows
 
     def _now(self, as_of: date) -> None:
@@ -179,17 +192,32 @@ class FactsByDate:
     def promises(self, as_of: date) -> dict[int, date]:
         """project id -> the next follow-up its latest follow-up by ``as_of`` promised, if any."""
         self._now(as_of)
-        return {pid: next_on for pid, (_, _, next_on) in self._latest.items() if next_on is not None}
+        return dict(self._promised)
 
     def year_plans(self, as_of: date) -> dict[int, int]:
         """:func:`year_plans` at ``as_of``."""
         self._now(as_of)
-        return {pid: int(minor) for (pid, year), (_, minor) in self._plans.items() if year == as_of.year and minor}
+        return {pid: int(minor) for pid, (_, minor) in self._plans.get(as_of.year, {}).items() if minor}
 
     def year_done(self, as_of: date) -> dict[int, int]:
         """:func:`year_done` at ``as_of``."""
         self._now(as_of)
-        return {pid: int(total) for (pid, year), total in self._done.items() if year == as_of.year}
+        return {pid: int(total) for pid, total in self._done.get(as_of.year, {}).items()}
+
+    def ladder(self, as_of: date) -> Ladder:
+        """``settings.ladder`` at ``as_of``."""
+        self._now(as_of)
+        return self._ladders.ladder(as_of)
+
+    def escalated(self, as_of: date, lad: Ladder) -> dict[int, list[dict]]:
+        """``supervision.escalated`` (every project's) at ``as_of``."""
+        self._now(as_of)
+        return self._escalated.at(as_of, lad)
+
+    def for_lights(self, as_of: date) -> dict[int, tuple]:
+        """``performance.for_lights`` (every project's) at ``as_of``."""
+        self._now(as_of)
+        return self._checks.at(as_of)
 
 
 def snapshots(conn: Connection, as_of: date, thresholds: Thresholds, *, unit: str | None = None,
@@ -218,10 +246,10 @@ def each_snapshot(conn: Connection, as_of: date, thresholds: Thresholds, *, unit
     else:
         ids = list(ids)
         id_chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-    lad = ladder(conn, as_of)
-    wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
-    escalated = supervision.escalated(conn, as_of, lad, wanted)
     rows = facts.at(as_of) if facts is not None else None
+    lad = facts.ladder(as_of) if facts is not None else ladder(conn, as_of)
+    wanted = None if ids is None or len(ids) > _CHUNK else list(ids)
+    escalated = facts.escalated(as_of, lad) if facts is not None else supervision.escalated(conn, as_of, lad, wanted)
     promised = (facts.promises(as_of) if facts is not None
                 else {pid: p["next_on"] for pid, p in supervision.promises(conn, as_of, wanted).items()})
     # a light's color alone; None: a producing project whose 履约 check finds nothing has no light
@@ -232,7 +260,7 @@ def each_snapshot(conn: Connection, as_of: date, thresholds: Thresholds, *, unit
         else:
             plans = year_plans(conn, as_of, unit=unit, ids=chunk)
             done = year_done(conn, as_of, unit=unit, ids=chunk)
-        judged = performance.for_lights(conn, as_of, chunk)
+        judged = facts.for_lights(as_of) if facts is not None else performance.for_lights(conn, as_of, chunk)
         for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) in (rows if rows is not None
                                                  else conn.execute(_facts_stmt(as_of, unit, chunk))):
