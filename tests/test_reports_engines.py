@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests.conftest import COORD
+
 WAN = 10_000 * 100
 # settings changes say why, and are in force from before the dates these tests look at
 DATED = ("--reason", "test", "--from", "2026-01-01")
@@ -58,3 +62,156 @@ def test_reports_on_each_engine(any_cli):
     dispatch = c("report", "dispatch", "--period", "2026-Q2", "--as-of", "2026-04-30", json=True, ok=True).json
     assert [(p["code"], p["light"]) for p in dispatch["projects"]] == [("P-0002", "yellow")]
     assert c("lights", "set", *DATED, "screening_red_days=80", json=True).code == 6  # the coordinator may not
+
+
+# --- flows: the by-date reading equals the statement form it replaced -----------------------------
+
+
+def _flows_by_case(conn, windows, unit):
+    """The statement form ``figures._flows`` had before it read the rows by date: a CASE sum per
+    window in one statement per kind of flow.  Kept here as the oracle of the equality tests."""
+    from collections import defaultdict
+
+    from sqlalchemy import case, func, select
+
+    from workflow.reports.figures import _first_signing, joined, wide_sum
+    from workflow.tables import capital_arrival as CAP
+    from workflow.tables import investment_completed as INV
+    from workflow.tables import project as P
+
+    outs = [defaultdict(lambda: {"signed": 0, "signed_investment": 0, "capital": {}, "investment": {}})
+            for _ in windows]
+    unit_filter = [P.c.unit_code == unit] if unit is not None else []
+    low, high = min(w.start for w in windows), max(w.end for w in windows)
+    first = _first_signing()
+    inside = [first.c.on.between(w.start, w.end) for w in windows]
+    q = (select(P.c.unit_code,
+                *(func.sum(case((c, 1), else_=0)) for c in inside),
+                *(part for c in inside for part in wide_sum(case((c, P.c.planned_investment_minor), else_=0))))
+         .select_from(first.join(P, P.c.id == first.c.project_id))
+         .where(first.c.on >= low, first.c.on <= high, *unit_filter)
+         .group_by(P.c.unit_code))
+    n = len(windows)
+    for r in conn.execute(q):
+        for i, out in enumerate(outs):
+            if r[1 + i]:
+                out[r[0]]["signed"] = int(r[1 + i])
+                out[r[0]]["signed_investment"] = joined(r[1 + n + 2 * i], r[2 + n + 2 * i]) or 0
+    for label, table in (("capital", CAP), ("investment", INV)):
+        on = table.c.effective_on
+        q = (select(P.c.unit_code, table.c.currency,
+                    *(part for w in windows
+                      for part in wide_sum(case((on.between(w.start, w.end), table.c.amount_minor), else_=None))))
+             .select_from(table.join(P, P.c.id == table.c.project_id))
+             .where(on >= low, on <= high, *unit_filter)
+             .group_by(P.c.unit_code, table.c.currency))
+        for r in conn.execute(q):
+            for i, out in enumerate(outs):
+                total = joined(r[2 + 2 * i], r[3 + 2 * i])
+                if total is not None:
+                    out[r[0]][label][r[1]] = total
+    return outs
+
+
+def _varied_windows(first, last, seed: int = 7):
+    """Windows of every shape a caller passes: the months (as the city's figures), one day on every
+    day of the history and either side of it, a whole year, random overlapping ones cut at a random
+    as-of date, and one whose as-of date lies before its start (no day at all)."""
+    import random
+    from dataclasses import dataclass
+    from datetime import date, timedelta
+
+    from workflow.bundle import iter_months
+    from workflow.reports import Window
+
+    @dataclass(frozen=True)
+    class Days:
+        label: str
+        start: date
+        end: date
+
+    rng = random.Random(seed)
+    span = (last - first).days
+    ws = [Window(Days(label, s, e), min(e, last)) for label, s, e in iter_months(first, last)]
+    ws += [Window(Days("day", d, d), d) for d in (first + timedelta(i) for i in range(-1, span + 2))]
+    ws.append(Window(Days("year", date(first.year, 1, 1), date(first.year, 12, 31)), date(first.year, 12, 31)))
+    for _ in range(80):
+        start = first + timedelta(rng.randint(-40, span + 40))
+        end = start + timedelta(rng.randint(0, 400))
+        ws.append(Window(Days("any", start, end), start + timedelta(rng.randint(0, (end - start).days))))
+    ws.append(Window(Days("none", first + timedelta(10), first + timedelta(40)), first + timedelta(5)))
+    return ws
+
+
+def assert_flows_equal_the_statement_form(engine, units) -> int:
+    """``figures._flows`` of varied windows, all at once and a few at a time, equals the statement
+    form it replaced, for every unit filter; on SQLite the units come in the same order too (on
+    PostgreSQL the statement form's grouping left their order open).  Returns the windows' count."""
+    from sqlalchemy import func, select
+
+    from workflow.reports import _as_date
+    from workflow.reports.figures import _flows, _read
+    from workflow.tables import event as E
+
+    with _read(engine) as conn:
+        first, last = (_as_date(d) for d in conn.execute(select(func.min(E.c.effective_on),
+                                                                func.max(E.c.effective_on))).one())
+        windows = _varied_windows(first, last)
+        for unit in units:
+            together = _flows(conn, windows, unit)
+            for at in range(0, len(windows), 40):  # the statement form grows a column triple a window
+                chunk = windows[at:at + 40]
+                old = _flows_by_case(conn, chunk, unit)
+                assert together[at:at + 40] == old == _flows(conn, chunk, unit)
+                if conn.dialect.name == "sqlite":
+                    assert [list(f) for f in together[at:at + 40]] == [list(f) for f in old]
+                    assert [[list(u["capital"]) for u in f.values()] for f in together[at:at + 40]] == \
+                        [[list(u["capital"]) for u in f.values()] for f in old]
+        assert _flows(conn, [], None) == []
+    return len(windows)
+
+
+def test_flows_equal_the_statement_form_on_each_engine(any_cli):
+    """Signings undone by a correction, signed again, resumed from a hold (not a new signing), two
+    signings of a unit the same day, several arrivals a day in two currencies: the flows of every kind of window
+    (one day, a month, a year, overlapping ones) equal the statement form's, with and without a unit."""
+    from workflow.db import make_engine
+
+    c = any_cli
+    _county(c)
+    for code, unit in (("P-0003", "FGW"), ("P-0004", "XH")):
+        c("project", "add", "--name", f"利源达{code}", "--investor", "利源达公司", "--industry", "food",
+          "--investment", "3000万", "--unit", unit, "--on", "2026-01-05", ok=True)
+        c("advance", code, "submit", "--on", "2026-01-06", ok=True)
+        for item in ("industrial_policy", "environment", "energy", "land_use"):
+            c("check", code, item, "pass", "--on", "2026-01-06", ok=True)
+        c("doc", "add", code, "committee_decision", f"D-{code}", "--on", "2026-01-07", ok=True)
+        c("advance", code, "approve", "--on", "2026-01-07", ok=True)
+        c("doc", "add", code, "contract", f"C-{code}", "--on", "2026-03-05", ok=True)
+        c("advance", code, "sign", "--on", "2026-03-05", ok=True)  # P-0004: XH's second signing that day
+    events = c("history", "P-0003", json=True, ok=True).json["events"]
+    sign_seq = [e["seq"] for e in events if e["kind"] == "transition" and e["trigger"] == "sign"][-1]
+    c.admin("correct", "P-0003", sign_seq, "--reason", "合同未生效", "--on", "2026-03-06", ok=True)
+    c("advance", "P-0003", "sign", "--on", "2026-05-10", ok=True)
+    for amount, on in (("300万", "2026-05-20"), ("200万", "2026-05-20"), ("50万美元", "2026-05-20"),
+                       ("100万", "2026-06-30")):
+        c("capital", "add", "P-0003", amount, "--on", on, ok=True)
+    c("capital", "add", "P-0001", "100万", "--on", "2026-04-01", ok=True)  # a second arrival that day
+    engine = make_engine(c.url_for(COORD))
+    try:
+        assert assert_flows_equal_the_statement_form(engine, (None, "XH", "FGW", "ZZ")) > 200
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.sqlite_only  # the demo rebuilds an SQLite file only
+def test_flows_equal_the_statement_form_on_the_demo_county(cli):
+    """The demo county (holds and resumes, a rejection, CNY and USD, a year and more of history)."""
+    from workflow.db import make_engine
+
+    cli.admin("demo", "--no-show", "--projects", "60", "--force", ok=True)
+    engine = make_engine(cli.url_for(COORD))
+    try:
+        assert assert_flows_equal_the_statement_form(engine, (None, "XH", "CG")) > 300
+    finally:
+        engine.dispose()

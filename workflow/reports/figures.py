@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow.errors import NotFound
@@ -69,8 +72,10 @@ def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> lis
     """For each of ``windows``: unit -> {"signed": n, "signed_investment": CNY minor of the planned
     investment of those first signed, "capital": {currency: minor}, "investment": {currency: minor}}.
 
-    One statement per kind of flow for every window at once (a sum per window over the rows of the
-    windows' whole range), so the first signings are found once however many windows are asked."""
+    One statement per kind of flow for every window at once: its rows over the windows' whole range,
+    summed by unit (and currency) and effective date; a window's figures are then the rows whose date
+    lies in [start, end] (:func:`_in_windows`), so the first signings are found once however many
+    windows are asked, and the statements do not grow with the number of windows."""
     if not windows:
         return []
     outs: list[dict[str | None, dict]] = [
@@ -79,33 +84,52 @@ def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> lis
     unit_filter = [P.c.unit_code == unit] if unit is not None else []
     low, high = min(w.start for w in windows), max(w.end for w in windows)
     first = _first_signing()
-    inside = [first.c.on.between(w.start, w.end) for w in windows]
-    q = (select(P.c.unit_code,
-                *(func.sum(case((c, 1), else_=0)) for c in inside),
-                *(part for c in inside for part in wide_sum(case((c, P.c.planned_investment_minor), else_=0))))
+    # wide_sum even for one day's rows: a day may hold any number of amounts at the limit
+    q = (select(P.c.unit_code, first.c.on, func.count(), *wide_sum(P.c.planned_investment_minor))
          .select_from(first.join(P, P.c.id == first.c.project_id))
          .where(first.c.on >= low, first.c.on <= high, *unit_filter)
-         .group_by(P.c.unit_code))
-    n = len(windows)
-    for r in conn.execute(q):
-        for i, out in enumerate(outs):
-            if r[1 + i]:
-                out[r[0]]["signed"] = int(r[1 + i])
-                out[r[0]]["signed_investment"] = joined(r[1 + n + 2 * i], r[2 + n + 2 * i]) or 0
+         .group_by(P.c.unit_code, first.c.on)
+         .order_by(P.c.unit_code, first.c.on))
+    signings = (((r[0],), r[1], r[2], r[3], r[4]) for r in conn.execute(q))
+    for out, signed in zip(outs, _in_windows(signings, windows), strict=True):
+        for (u,), (n, total) in signed.items():
+            out[u]["signed"] = n
+            out[u]["signed_investment"] = total
     for label, table in (("capital", CAP), ("investment", INV)):
         on = table.c.effective_on
-        q = (select(P.c.unit_code, table.c.currency,
-                    *(part for w in windows
-                      for part in wide_sum(case((on.between(w.start, w.end), table.c.amount_minor), else_=None))))
+        q = (select(P.c.unit_code, table.c.currency, on, func.count(), *wide_sum(table.c.amount_minor))
              .select_from(table.join(P, P.c.id == table.c.project_id))
              .where(on >= low, on <= high, *unit_filter)
-             .group_by(P.c.unit_code, table.c.currency))
-        for r in conn.execute(q):
-            for i, out in enumerate(outs):
-                total = joined(r[2 + 2 * i], r[3 + 2 * i])
-                if total is not None:
-                    out[r[0]][label][r[1]] = total
+             .group_by(P.c.unit_code, table.c.currency, on)
+             .order_by(P.c.unit_code, table.c.currency, on))
+        arrivals = (((r[0], r[1]), r[2], r[3], r[4], r[5]) for r in conn.execute(q))
+        for out, amounts in zip(outs, _in_windows(arrivals, windows), strict=True):
+            for (u, cur), (_, total) in amounts.items():
+                out[u][label][cur] = total
     return outs
+
+
+def _in_windows(rows: Iterable[tuple[tuple[Any, ...], date, int, Any, Any]], windows: Sequence[Window]
+                ) -> list[dict[tuple, tuple[int, int]]]:
+    """For each of ``windows``: key -> (rows, exact total) of the ``rows`` (key, date, rows, and the
+    :func:`wide_sum` parts of their total, ordered by key then date) whose date lies in the window's
+    [start, end]; only keys with such rows, in the rows' order.  Each key's running counts and totals
+    by date make a window's figures the difference of two of them (found by bisection)."""
+    running: dict[tuple, tuple[list[date], list[int], list[int]]] = {}
+    for key, on, n, high, low in rows:
+        dates, counts, totals = running.setdefault(key, ([], [0], [0]))
+        dates.append(on)
+        counts.append(counts[-1] + int(n))
+        totals.append(totals[-1] + (joined(high, low) or 0))
+    out: list[dict[tuple, tuple[int, int]]] = []
+    for start, end in [(w.start, w.end) for w in windows]:
+        got: dict[tuple, tuple[int, int]] = {}
+        for key, (dates, counts, totals) in running.items():
+            i, j = bisect_left(dates, start), bisect_right(dates, end)
+            if j > i:
+                got[key] = (counts[j] - counts[i], totals[j] - totals[i])
+        out.append(got)
+    return out
 
 
 # --- figures ------------------------------------------------------------------------------------
