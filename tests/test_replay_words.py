@@ -149,3 +149,12 @@ def test_a_derived_row_no_event_made_is_worded_in_chinese():
                      ("a row no event made, for", "没有事件生成的一行，对应事件 5")):
         m = Message("event", table="assignment", what=what, seq=5, describe="x")
         assert m.text("zh") == f"assignment：{zh}（x）" and m.text("en") == f"assignment: {what} event 5 (x)"
+
+
+def test_an_event_kind_in_a_replay_problem_is_its_chinese_label():
+    assert Message("replay_actor_may_not_record", actor="li", role="coordinator", kind="followup").text("zh") \
+        == "账号 'li'（角色为协调员）不能记录“跟进”事件"
+    assert "“资金到位”事件的" in Message("replay_column_no_command", kind="capital", column="to_stage",
+                                         stored="x").text("zh")
+    assert Message("replay_actor_may_not_record", actor="li", role="coordinator", kind="followup").text() \
+        == "the actor 'li' (role coordinator) may not record a followup event"
