@@ -1261,3 +1261,41 @@ def test_a_load_that_stops_says_which_bundles_it_kept(cli, county, two_more):
     assert stopped in again.err.replace("\n", "") and again.err.index(stopped[:20]) < again.err.index("error:")
     none = cli.admin("city", "load", wrong, json=True)
     assert none.code == 7 and none.json["loaded"] == [] and "error" in none.json
+
+
+def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
+    """The scratch copy a bundle's checks fill is made from the DDL compiled once from the metadata
+    (``bundle._schema``): the same tables, indexes and statements, in the same order, as
+    ``metadata.create_all`` makes on an empty database.  Its journal is kept in memory, and a second
+    connection opens while another reads (no journal mode is changed on connecting)."""
+    from workflow import bundle
+    from workflow.db import make_engine
+    from workflow.tables import metadata
+
+    plain = make_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    metadata.create_all(plain)
+    plain.dispose()
+    scratch = bundle.scratch_engine(tmp_path / "scratch.db")
+    try:
+        with scratch.begin() as conn:
+            for ddl in bundle._schema():
+                conn.connection.driver_connection.execute(ddl)
+        with scratch.connect() as reading:  # its transaction begun by its first statement
+            assert reading.exec_driver_sql("SELECT count(*) FROM project").scalar() == 0
+            other = scratch.raw_connection()  # connecting sets the journal mode: it is already so
+            try:
+                assert other.driver_connection.execute("PRAGMA journal_mode").fetchone() == ("memory",)
+            finally:
+                other.close()
+            reading.rollback()
+    finally:
+        scratch.dispose()
+    query = "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master ORDER BY rowid"
+    made = {}
+    for name in ("plain", "scratch"):
+        db = sqlite3.connect(tmp_path / f"{name}.db")
+        try:
+            made[name] = db.execute(query).fetchall()
+        finally:
+            db.close()
+    assert made["scratch"] == made["plain"] and len(made["plain"]) > len(metadata.tables)

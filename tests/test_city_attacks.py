@@ -942,3 +942,81 @@ def test_a_newer_bundle_with_its_set_up_ledger_rewritten_is_refused(cli, made, w
     assert res.code == 0, res.err
     assert res.json["loaded"][0]["new_events"] == 1 and res.json["loaded"][0]["digest"] == newer["digest"]
     _agrees_with_county(cli, db, newer["as_of"])
+
+
+# --- the column-wise check of a bundle's rows against the rows one by one --------------------------
+
+_GOOD_EVENT = (1, 7, "P-0007", 1, "transition", "submit", "lead", "screening", "2026-01-31",
+               "2026-02-01T08:30:00.123456Z", "张三", None, '{"a":1}', "0" * 64, "f" * 64)
+# values a column of each kind must refuse, and how (the first check of ``_first_malformed`` they fail)
+_BAD_INT = [(None, "bundle_value_wrong_type"), ("7", "bundle_value_wrong_type"), (1.5, "bundle_value_wrong_type"),
+            (b"\x07", "bundle_value_wrong_type"), (True, "bundle_value_wrong_type")]
+_BAD_TEXT = [(None, "bundle_value_wrong_type"), ("", "bundle_value_wrong_type"), (5, "bundle_value_wrong_type"),
+             (b"x", "bundle_value_wrong_type"), (2.5, "bundle_value_wrong_type")]
+_BAD_DAY = [("2026-13-45", "bundle_value_not_in_form"), ("2023-02-29", "bundle_value_not_in_form"),
+            ("20260131", "bundle_value_not_in_form"), ("٢٠٢٦-٠١-٣١", "bundle_value_not_in_form"),
+            ("0000-01-01", "bundle_value_not_in_form"), ("2026-1-31", "bundle_value_not_in_form")]
+_BAD_TIME = [("2026-02-01T24:00:00.000000Z", "bundle_value_not_in_form"),
+             ("2026-02-01 08:30:00.123456", "bundle_value_not_in_form"),
+             ("2023-02-29T08:30:00.123456Z", "bundle_value_not_in_form"),
+             ("2026-02-01T08:30:00Z", "bundle_value_not_in_form"),
+             ("2026-02-01T08:30:00.123456Z\x00", "bundle_value_not_in_form")]
+
+
+def _bad_values(kind: tuple) -> list[tuple[object, str]]:
+    """The refused values of a column of ``kind`` (``_column_kinds``) with the problem each is."""
+    _name, typ, nullable, parse, longest = kind
+    pool = [(v, why) for v, why in (_BAD_INT if typ is int else _BAD_TEXT) if not (v is None and nullable)]
+    if nullable and typ is str:
+        pool = [(v, why) for v, why in pool if v != ""]  # a nullable text may be empty
+    if typ is int:
+        pool += [(longest + 1, "bundle_value_beyond_integers"), (-longest - 2, "bundle_value_beyond_integers")]
+    elif longest is not None:
+        pool.append(("x" * (longest + 1), "bundle_value_too_long"))
+    if parse is not None:
+        pool += _BAD_DAY if parse.__name__ == "_wrong_days" else _BAD_TIME
+    return pool
+
+
+def test_the_column_wise_check_names_the_row_and_problem_the_rows_one_by_one_would():
+    """``_first_malformed`` checks a column at a time (all its types, then its lengths, then its
+    forms); with bad values in some columns of some rows, it names the first row, one by one, holding
+    one, and that row's first bad column in the table's order, with the problem of the value: every
+    refused value of every column, alone and two at a time (in any rows), and repeated ids."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from workflow import bundle as B
+
+    kinds = B._column_kinds(B.CE, B.EVENT_COLUMNS)
+    cells = [(j, v, why) for j, k in enumerate(kinds) for v, why in _bad_values(k)]
+
+    def rows_of(n: int) -> list[list]:
+        return [[i + 1 if j == 0 else v for j, v in enumerate(_GOOD_EVENT)] for i in range(n)]
+
+    def check(n: int, placed: list[tuple[int, int, object, str]]) -> None:
+        rows = rows_of(n)
+        for i, j, v, _why in placed:
+            rows[i][j] = v
+        found = B._first_malformed([tuple(r) for r in rows], kinds)
+        i, j, v, why = min(placed, key=lambda p: (p[0], p[1]))  # the rows one by one, each column in order
+        assert found is not None and found[0] == i, (placed, found)
+        assert found[1].code == why and found[1].fields["column"] == kinds[j][0], (placed, found)
+
+    assert B._first_malformed([tuple(r) for r in rows_of(5)], kinds) is None
+    for j, v, why in cells:  # each refused value alone, in the first, a middle and the last row
+        for i in (0, 2, 4):
+            check(5, [(i, j, v, why)])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers(2, 8), st.data())
+    def two(n, data):  # two refused values in two columns, anywhere
+        a, b = data.draw(st.lists(st.sampled_from(cells), min_size=2, max_size=2, unique_by=lambda c: c[0]))
+        ia, ib = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+        check(n, [(ia, *a), (ib, *b)])
+
+    two()
+    rows = [tuple(r) for r in rows_of(6)]
+    rows[3] = (3, *rows[3][1:])  # ids 1, 2, 3, 3, 5, 6: the fourth row's id is repeated
+    found = B._first_malformed(rows, kinds)
+    assert found is not None and found[0] == 3 and found[1].code == "bundle_value_repeated"

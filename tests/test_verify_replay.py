@@ -283,3 +283,35 @@ def test_supervision_and_plan_rows_are_rebuilt_too(county, what):
     statements, table, field = SUPERVISION_TAMPERS[what]
     tamper(cli, *statements)
     named(failures(cli), table, field)
+
+
+def test_recorded_times_in_the_hashed_form_compare_as_the_times_they_are():
+    """``recorded_before`` compares two times in the form history hashes (a bundle's) as text: the
+    answer is the one of the parsed times, as for every other form (and SQLite's own form still
+    compares as text)."""
+    from datetime import UTC, datetime
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from workflow.encoding import format_utc
+    from workflow.replay import _instant, recorded_before
+
+    times = st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)).map(
+        lambda t: t.replace(tzinfo=UTC))
+
+    @settings(max_examples=300, deadline=None)
+    @given(times, times)
+    def same(a, b):
+        hashed_a, hashed_b = format_utc(a), format_utc(b)
+        sqlite_a, sqlite_b = hashed_a[:10] + " " + hashed_a[11:26], hashed_b[:10] + " " + hashed_b[11:26]
+        plain = _instant(hashed_a) < _instant(hashed_b)
+        assert plain == (a < b)
+        assert recorded_before(hashed_a, hashed_b) == plain  # the fast path
+        assert recorded_before(hashed_a, b) == plain and recorded_before(a, hashed_b) == plain  # parsed
+        assert recorded_before(sqlite_a, sqlite_b) == plain
+        assert recorded_before(hashed_a, sqlite_b) == plain  # two forms: each parsed
+
+    same()
+    # a time that is no time is never "before" (the chain check reports its event)
+    assert not recorded_before("not a time", "2026-01-01T00:00:00.000000Z")

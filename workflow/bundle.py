@@ -33,7 +33,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import BigInteger, Date, event, func, insert, select
+from sqlalchemy import BigInteger, Date, create_mock_engine, event, func, insert, select
 from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
@@ -353,7 +353,7 @@ def _contents(db: sqlite3.Connection, path: str | Path, sha: str, *, events: boo
     except sqlite3.Error as exc:
         raise _not_bundle(path, exc) from None
     head = _head(path, meta)
-    head.events, head.ledger = [tuple(e) for e in rows], [tuple(r) for r in ledger]
+    head.events, head.ledger = rows, ledger  # sqlite3's rows are tuples (no row factory is set)
     _well_formed(path, head, [tuple(r) for r in directory])
     head.directory, head.sha256 = [(str(t), str(r)) for t, r in directory], sha
     return head
@@ -417,7 +417,7 @@ def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, 
     if not rows:
         return None
     bad: list[tuple[int, Message]] = []
-    columns = [tuple(map(operator.itemgetter(k), rows)) for k in range(len(kinds))]  # rows are as long: SQL
+    columns = list(zip(*rows, strict=True))  # rows are as long (SQL's): a tuple of each column's values
     for (name, kind, nullable, parse, longest), column in zip(kinds, columns, strict=True):
         allowed = {kind, type(None)} if nullable else {kind}
         if not set(map(type, column)) <= allowed or (not nullable and kind is str and "" in column):
@@ -428,7 +428,8 @@ def _first_malformed(rows: list[tuple], kinds: list[tuple[str, type, bool, Any, 
             i = next(i for i, v in enumerate(column) if v is not None and not -longest - 1 <= v <= longest)
             bad.append((i, Message("bundle_value_beyond_integers", column=name, value=column[i],
                                         bits=longest.bit_length() + 1)))
-        elif kind is str and longest is not None and max(map(len, filter(None, column)), default=0) > longest:
+        elif kind is str and longest is not None and max(map(len, filter(None, column) if nullable else column),
+                                                         default=0) > longest:
             i = next(i for i, v in enumerate(column) if v is not None and len(v) > longest)
             bad.append((i, Message("bundle_value_too_long", column=name, value=_quoted(column[i]), longest=longest)))
         elif parse is not None and (wrong := parse(set(column) - {None})):
@@ -621,10 +622,28 @@ def typed_rows(table: Any, rows: Sequence[tuple], columns: tuple[str, ...]) -> l
 
 
 def scratch_engine(path: str | Path) -> Any:
-    """An engine on the scratch SQLite file ``path`` (:func:`_scratch`)."""
-    engine = make_engine(f"sqlite:///{path}")
+    """An engine on the scratch SQLite file ``path`` (:func:`_scratch`), its rollback journal in memory:
+    the copy is removed after the checks and nothing in it need survive a crash, and a write-ahead log
+    would write each page twice (into the log, then into the file at the commit's checkpoint)."""
+    engine = make_engine(f"sqlite:///{path}", journal="MEMORY")
     event.listen(engine, "connect", _scratch)
     return engine
+
+
+@cache
+def _schema() -> tuple[str, ...]:
+    """The statements ``metadata.create_all`` runs on an empty SQLite database, compiled once from the
+    metadata (SQLAlchemy's mock engine, as its FAQ gives the DDL as text): a scratch copy is made of
+    them without create_all looking each table up first (``tests/test_city.py`` shows the schema is
+    the one create_all makes)."""
+    made: list[str] = []
+
+    def keep(ddl: Any, *_multiparams: Any, **_params: Any) -> None:
+        made.append(str(ddl.compile(dialect=mock.dialect)).strip())
+
+    mock = create_mock_engine("sqlite://", keep)
+    metadata.create_all(mock, checkfirst=False)
+    return tuple(made)
 
 
 def _scratch(dbapi_connection: Any, _record: Any) -> None:
@@ -807,8 +826,10 @@ class checked:
         if path.exists():
             path.unlink()
         self.engine = scratch_engine(path)
-        metadata.create_all(self.engine)
         with self.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            for ddl in _schema():  # the county's schema, in the transaction that fills it
+                raw.execute(ddl)
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the events come before their projects
             self._events(conn, b.events, 0)
             projects, derived = self._replay(roles, None, by_key)

@@ -78,11 +78,12 @@ def is_sqlite(engine_or_url) -> bool:
     return name.startswith("sqlite")
 
 
-def make_engine(url: str, *, write: bool = True, readonly: bool = False) -> Engine:
+def make_engine(url: str, *, write: bool = True, readonly: bool = False, journal: str = "WAL") -> Engine:
     """An engine for ``url``.  ``write=False`` opens deferred (read) transactions on SQLite;
-    ``readonly=True`` opens the SQLite file read-only (auditors)."""
+    ``readonly=True`` opens the SQLite file read-only (auditors); ``journal``: the SQLite file's
+    journal mode (a scratch copy removed after use keeps its journal in memory)."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, write=write and not readonly, readonly=readonly)
+        return _sqlite_engine(url, write=write and not readonly, readonly=readonly, journal=journal)
     return create_engine(url, pool_pre_ping=False, connect_args={"options": postgres_timeouts()})
 
 
@@ -107,7 +108,7 @@ def sqlite_file(url: str) -> str | None:
     return url.split("///", 1)[1]
 
 
-def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
+def _sqlite_engine(url: str, *, write: bool, readonly: bool, journal: str = "WAL") -> Engine:
     busy = busy_timeout_ms()
     connect_args: dict = {"timeout": busy / 1000, "check_same_thread": False}
     memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -128,7 +129,7 @@ def _sqlite_engine(url: str, *, write: bool, readonly: bool) -> Engine:
         cur = dbapi_connection.cursor()
         if not readonly and not memory:
             try:
-                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute(f"PRAGMA journal_mode={journal}")
             except sqlite3.OperationalError as exc:
                 if "readonly" not in str(exc) and "read-only" not in str(exc):
                     raise

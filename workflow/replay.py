@@ -229,6 +229,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     steady: dict[str, tuple[str | None, bool]] = {}  # actor -> its state, for actors with no ledger entry
     prev_rec: Any = None  # the previous event's recorded time, as stored
     prev_id = -(2**63)  # the previous event's id
+    ever_closed = bool(day.closes[0])  # whether any period was ever closed (else no event needs looking up)
     n = 0
     row: Any = None
     head_seq, head_hash = 0, GENESIS
@@ -333,7 +334,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             bad(seq, Message("replay_recorded_in_future", at=_show(rec)), "recorded_at", f"<= {_show(now)}", rec)
         prev_rec = rec
         # an entry dated inside a period closed when it was recorded is a late entry, with its reason
-        closed = day.closed(_id)
+        closed = day.closed(_id) if ever_closed else ()
         if closed:
             _check_late(closed, on, parsed, bad, seq)
         # --- what -----------------------------------------------------------------------------
@@ -421,6 +422,7 @@ def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: i
 
 
 _CANONICAL_AT = 26  # len("2026-01-31 09:30:00.000000"): how SQLite stores a recorded time
+_HASHED_AT = 27  # len("2026-01-31T09:30:00.000000Z"): the form history hashes (a bundle's, checked when read)
 
 
 def _instant(value: Any) -> datetime:
@@ -432,8 +434,11 @@ def _instant(value: Any) -> datetime:
 
 
 def recorded_before(a: Any, b: Any) -> bool:
-    """Whether recorded time ``a`` lies before ``b`` (text in SQLite's own form compares as it is)."""
-    if type(a) is str and type(b) is str and len(a) == len(b) == _CANONICAL_AT and a[10] == b[10] == " ":
+    """Whether recorded time ``a`` lies before ``b`` (text in SQLite's own form, or both in the form
+    history hashes, compares as it is: UTC, fixed width)."""
+    if type(a) is str and type(b) is str and len(a) == len(b) and (
+            (len(a) == _CANONICAL_AT and a[10] == b[10] == " ")
+            or (len(a) == _HASHED_AT and a[10] == b[10] == "T" and a[26] == b[26] == "Z")):
         return a < b
     try:
         return _instant(a) < _instant(b)
