@@ -26,6 +26,14 @@ def _month_ends(first: date, last: date) -> list[date]:
     return out
 
 
+def _held_once(snaps: list) -> bool:
+    """Equal values the snapshots of a date read from rows (dates, unit codes, stages) are one object
+    (``each_snapshot``: a list of them holds one object per distinct value)."""
+    values = [v for s in snaps for v in (s.unit, s.stage, s.stage_since, s.registered_on, s.last_followup_on,
+                                         *s.plan.values()) if v is not None]
+    return len({id(v) for v in values}) == len(set(values))
+
+
 def _states_agree(db: str) -> int:
     """Compare at every month-end from the first effective date to the last one (and a year after);
     the number of snapshots compared."""
@@ -48,6 +56,7 @@ def _states_agree(db: str) -> int:
                 per_date = snapshots(conn, d, t, reasons=False)
                 one_pass = snapshots(conn, d, t, reasons=False, facts=facts)
                 assert one_pass == per_date, d
+                assert _held_once(one_pass) and _held_once(per_date), d
                 compared += len(per_date)
     finally:
         engine.dispose()

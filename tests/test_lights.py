@@ -258,6 +258,16 @@ def test_unknown_plan_key_is_a_bug() -> None:
         compute_light(facts(plan={"dance": AS_OF}), AS_OF)
 
 
+def test_unknown_plan_key_is_a_bug_for_the_color_alone_too() -> None:
+    from workflow.lights import findings, light_color
+
+    for plan in ({"dance": AS_OF}, {"sign": AS_OF - timedelta(days=1), "dance": None}):
+        with pytest.raises(ValueError, match="dance"):
+            light_color(facts(plan=plan), AS_OF)
+        with pytest.raises(ValueError, match="dance"):
+            findings(facts(plan=plan), AS_OF, Thresholds(), until_red=True)
+
+
 def test_unknown_stage_kind_is_a_bug() -> None:
     with pytest.raises(ValueError):
         compute_light(facts(stage_kind="sleeping"), AS_OF)
@@ -485,6 +495,18 @@ def test_light_color_is_the_color_of_the_worded_light(f: LightFacts, shift: int,
 
     as_of = AS_OF + timedelta(days=shift)
     assert light_color(f, as_of, t) == compute_light(f, as_of, t).color
+
+
+@given(full_facts(), st.integers(min_value=-200, max_value=200), _THRESHOLDS)
+def test_findings_until_red_are_the_findings_up_to_the_first_red_one(f: LightFacts, shift: int,
+                                                                      t: Thresholds) -> None:
+    from workflow.lights import findings
+
+    as_of = AS_OF + timedelta(days=shift)
+    every = findings(f, as_of, t)
+    colors = [color for color, _, _ in every]
+    upto = colors.index("red") + 1 if "red" in colors else len(every)
+    assert findings(f, as_of, t, until_red=True) == every[:upto]
 
 
 @given(st.integers(1, 10**12), st.integers(-10, 2 * 10**12), st.dates(date(2000, 1, 1), date(2100, 12, 31)),

@@ -241,15 +241,17 @@ _MILESTONE_RULES: tuple[tuple[str, int, str, str], ...] = tuple(
     (m, STAGE_ORDER.index(s), f"{m}_overdue", f"{m}_due") for m, s in MILESTONE_STAGE.items()
 )
 _STAGE_POS: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
+_MILESTONE_KEYS: frozenset[str] = frozenset(MILESTONE_STAGE)
 
 
-def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
+def findings(facts: Facts, as_of: date, t: Thresholds, *, until_red: bool = False) -> list[Finding]:
     """Every rule that fires for an active project on `as_of`, in rule order (milestones in plan
     order, screening, signed, follow-up, planned progress, lead leader, escalated problems by id,
-    a missed promised follow-up)."""
+    a missed promised follow-up).  ``until_red``: only up to the first red one (what `light_color`
+    needs: the light is red once one is)."""
     plan = facts.plan
-    unknown = [m for m in plan if m not in MILESTONE_STAGE] if plan else None  # most projects plan nothing
-    if unknown:
+    if plan and not _MILESTONE_KEYS.issuperset(plan):  # most projects plan nothing
+        unknown = [m for m in plan if m not in MILESTONE_STAGE]
         raise ValueError(f"unknown plan milestone(s): {', '.join(sorted(unknown))}")
     out: list[Finding] = []
     stage = facts.stage
@@ -263,6 +265,8 @@ def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
         left = (planned - as_of).days
         if left < 0:
             out.append((RED, overdue, (milestone, planned, left)))
+            if until_red:
+                return out
         elif left <= t.milestone_due_days:
             out.append((YELLOW, due, (milestone, planned, left)))
 
@@ -271,6 +275,8 @@ def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
         days = (as_of - facts.stage_since).days
         if days > t.screening_red_days:
             out.append((RED, "screening_too_long", (days, t.screening_red_days)))
+            if until_red:
+                return out
         elif days > t.screening_yellow_days:
             out.append((YELLOW, "screening_too_long", (days, t.screening_yellow_days)))
 
@@ -279,12 +285,16 @@ def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
         days = (as_of - facts.stage_since).days
         if days > t.signed_no_capital_red_days:
             out.append((RED, "signed_no_capital", (days, t.signed_no_capital_red_days)))
+            if until_red:
+                return out
 
     # No follow-up: from the last one, or from registration when there is none.
     last = facts.last_followup_on
     days = (as_of - (last if last is not None else facts.registered_on)).days
     if days > t.followup_red_days:
         out.append((RED, "no_followup", (days, t.followup_red_days, last is not None)))
+        if until_red:
+            return out
     elif days > t.followup_yellow_days:
         out.append((YELLOW, "no_followup", (days, t.followup_yellow_days, last is not None)))
 
@@ -293,14 +303,20 @@ def findings(facts: Facts, as_of: date, t: Thresholds) -> list[Finding]:
         color = progress_color(facts.year_plan_minor, facts.year_done_minor, as_of, t)
         if color is not None:
             out.append((color, "progress_behind", (facts.year_plan_minor, facts.year_done_minor)))
+            if until_red and color == RED:
+                return out
 
     # One key project, one county-level leader.
     if facts.key and not facts.has_lead_leader:
         out.append((RED, "no_lead_leader", ()))
+        if until_red:
+            return out
 
     # Problems escalated up the supervision ladder (督办).
     for problem in facts.problems:
         out.append((RED, "problem_escalated", problem))
+        if until_red:
+            return out
 
     # A promised follow-up whose day has passed with no later follow-up.
     promised = facts.promised_on
@@ -347,13 +363,10 @@ def light_color(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds()
     if facts.stage_kind != "active":
         _check_kind(facts.stage_kind)
         return _performance_light(facts, as_of, thresholds, False)  # type: ignore[return-value]
-    found = findings(facts, as_of, thresholds)
+    found = findings(facts, as_of, thresholds, until_red=True)
     if not found:
         return GREEN
-    for color, _, _ in found:
-        if color == RED:
-            return RED
-    return YELLOW
+    return RED if found[-1][0] == RED else YELLOW  # the first red one ends them
 
 
 def compute_light(facts: Facts, as_of: date, thresholds: Thresholds = Thresholds()) -> Light:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,8 @@ from workflow.tables import project as P
 from workflow.tables import year_plan as YP
 
 # --- the state of every project on a date -----------------------------------------------------
+
+_ON = itemgetter(0)  # a change's effective date (FactsByDate)
 
 
 @dataclass(slots=True)
@@ -90,45 +93,58 @@ class FactsByDate:
     in turn (the city's figures of many month-ends, docs/city.md).  The same rules as the statement:
     the project row where nothing happened after the date; else the stage of the newest (highest
     seq) stage change dated by then, the latest follow-up dated by then, and a lead leader assigned
-    by then and not ended by then.  After :meth:`at`, the same date's promises
+    by then and not ended by then; as in :func:`each_snapshot`, equal values of the rows (dates, unit
+    codes, stages) are one object, and the key and lead-leader flags bools.  After :meth:`at`, the
+    same date's promises
     (``supervision.promises``), year plans and investment done this year (:func:`year_plans`,
     :func:`year_done`) from the same pass, and the supervision ladder, the escalated problems and the
     履约 check from their owners' readers by date (``settings.InForceByDate``,
     ``supervision.EscalatedByDate``, ``performance.ForLightsByDate``)."""
 
-    _STAGE, _FOLLOWUP, _LEAD, _LEAD_END, _PLAN, _DONE = range(6)
-
     def __init__(self, conn: Connection) -> None:
+        # Equal values a row holds (dates, unit codes, stages) are one object, as each_snapshot keeps them.
+        once: Any = {}.setdefault
         # per project: the row's first eleven columns (the same at every date), then what decides the rest
-        self._projects = [(tuple(r[:11]), r[0], r[6], r[11], r[12], r[13], r[14]) for r in conn.execute(
-            select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
-                   P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground, P.c.plan_commission,
-                   P.c.stage, P.c.stage_since, P.c.last_transition_on, P.c.last_followup_on)
-            .order_by(P.c.id))]
-        changes: list[tuple] = [
-            (on, self._STAGE, pid, seq, stage) for pid, seq, stage, on in conn.execute(
-                select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on).where(E.c.to_stage.is_not(None)))]
-        changes += [(on, self._FOLLOWUP, pid, seq, next_on) for pid, on, seq, next_on in conn.execute(
-            select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on))]
-        changes += [(on, self._PLAN, pid, (year, seq), minor) for pid, on, year, seq, minor in conn.execute(
-            select(YP.c.project_id, YP.c.effective_on, YP.c.year, YP.c.event_seq, YP.c.amount_minor))]
-        changes += [(on, self._DONE, pid, None, minor) for pid, on, minor in conn.execute(
-            select(INV.c.project_id, INV.c.effective_on, INV.c.amount_minor).where(INV.c.currency == "CNY"))]
+        self._projects: list[tuple] = []
+        for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
+             stage_now, since_now, moved_on, followup_now) in conn.execute(
+                select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
+                       P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground,
+                       P.c.plan_commission, P.c.stage, P.c.stage_since, P.c.last_transition_on,
+                       P.c.last_followup_on).order_by(P.c.id)):
+            registered = once(registered, registered)
+            same = (pid, code, name, once(unit_code, unit_code), bool(key), int(planned), registered,
+                    once(p_sign, p_sign), once(p_fund, p_fund), once(p_bg, p_bg), once(p_comm, p_comm))
+            self._projects.append((same, pid, registered, once(stage_now, stage_now), once(since_now, since_now),
+                                   moved_on, once(followup_now, followup_now)))
+        # the changes of each kind by effective date, each a tuple (date, project id, ...); at() applies
+        # all of a date's changes together, and the kinds apart (each decides its own facts)
+        self._stages = sorted(((once(on, on), pid, seq, once(stage, stage)) for pid, seq, stage, on in conn.execute(
+            select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on).where(E.c.to_stage.is_not(None)))),
+            key=_ON)
+        self._followups = sorted(((once(on, on), pid, seq, next_on) for pid, on, seq, next_on in conn.execute(
+            select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on))), key=_ON)
+        self._plan_changes = sorted(conn.execute(
+            select(YP.c.effective_on, YP.c.project_id, YP.c.year, YP.c.event_seq, YP.c.amount_minor)), key=_ON)
+        self._investments = sorted(conn.execute(select(INV.c.effective_on, INV.c.project_id, INV.c.amount_minor)
+                                                .where(INV.c.currency == "CNY")), key=_ON)
+        # (date, project id, +1 from an assignment's start or -1 from its end)
+        lead_changes: list[tuple[date, int, int]] = []
         for pid, start, end in conn.execute(select(ASG.c.project_id, ASG.c.assigned_on, ASG.c.ended_on)
                                             .where(ASG.c.role == "lead_leader")):
-            changes.append((start, self._LEAD, pid, None, None))
+            lead_changes.append((start, pid, 1))
             if end is not None:  # ended by a date once both its start and its end are
-                changes.append((max(start, end), self._LEAD_END, pid, None, None))
-        changes.sort(key=itemgetter(0))  # by date alone: at() applies all of a date's changes together
-        self._changes = changes
-        self._next = 0  # the first change not applied yet
+                lead_changes.append((max(start, end), pid, -1))
+        self._lead_changes = sorted(lead_changes, key=_ON)
+        self._taken = dict.fromkeys(("stages", "followups", "plans", "investments", "leads"), 0)
         self._last: date | None = None
         self._stage: dict[int, tuple[int, str, date]] = {}  # pid -> (seq, stage, effective date)
         self._followup: dict[int, date] = {}
         self._leads: dict[int, int] = {}  # pid -> lead-leader assignments in force
         self._latest: dict[int, tuple[date, int]] = {}  # pid -> latest follow-up (on, seq)
         self._promised: dict[int, date] = {}  # pid -> the next follow-up its latest follow-up promised
-        self._plans: dict[int, dict[int, tuple[int, int]]] = {}  # year -> pid -> newest plan (seq, minor)
+        self._plan_seqs: dict[int, dict[int, int]] = {}  # year -> pid -> the seq of its newest plan
+        self._plans: dict[int, dict[int, int]] = {}  # year -> pid -> that plan, where not 0
         self._done: dict[int, dict[int, int]] = {}  # year -> pid -> investment completed (CNY) so far
         # the supervision ladder, the escalated problems and the 履约 check at each date, each by its owner
         self._ladders = InForceByDate(conn, LADDER_PREFIX)
@@ -140,38 +156,35 @@ class FactsByDate:
         if self._last is not None and as_of < self._last:
             raise ValueError("FactsByDate.at: dates must not go back")
         self._last = as_of
-        changes, k, n = self._changes, self._next, len(self._changes)
         stage, followup, leads, latest = self._stage, self._followup, self._leads, self._latest
-        promised, plans, done = self._promised, self._plans, self._done
-        while k < n and changes[k][0] <= as_of:
-            on, kind, pid, seq, to = changes[k]
-            k += 1
-            if kind == self._STAGE:
-                held = stage.get(pid)
-                if held is None or seq > held[0]:
-                    stage[pid] = (seq, to, on)
-            elif kind == self._FOLLOWUP:
-                if pid not in followup or on > followup[pid]:
-                    followup[pid] = on
-                held_fu = latest.get(pid)
-                if held_fu is None or (on, seq) > held_fu:
-                    latest[pid] = (on, seq)
-                    if to is not None:
-                        promised[pid] = to
-                    else:
-                        promised.pop(pid, None)
-            elif kind == self._PLAN:
-                year, plan_seq = seq
-                of_year = plans.setdefault(year, {})
-                held_plan = of_year.get(pid)
-                if held_plan is None or plan_seq > held_plan[0]:
-                    of_year[pid] = (plan_seq, to)
-            elif kind == self._DONE:
-                done_of_year = done.setdefault(on.year, {})
-                done_of_year[pid] = done_of_year.get(pid, 0) + to
-            else:
-                leads[pid] = leads.get(pid, 0) + (1 if kind == self._LEAD else -1)
-        self._next = k
+        promised, plans, plan_seqs, done = self._promised, self._plans, self._plan_seqs, self._done
+        for on, pid, seq, to in self._due("stages", self._stages, as_of):
+            held = stage.get(pid)
+            if held is None or seq > held[0]:
+                stage[pid] = (seq, to, on)
+        for on, pid, seq, next_on in self._due("followups", self._followups, as_of):
+            if pid not in followup or on > followup[pid]:
+                followup[pid] = on
+            held_fu = latest.get(pid)
+            if held_fu is None or (on, seq) > held_fu:
+                latest[pid] = (on, seq)
+                if next_on is not None:
+                    promised[pid] = next_on
+                else:
+                    promised.pop(pid, None)
+        for _, pid, year, plan_seq, minor in self._due("plans", self._plan_changes, as_of):
+            seqs, of_year = plan_seqs.setdefault(year, {}), plans.setdefault(year, {})
+            if pid not in seqs or plan_seq > seqs[pid]:
+                seqs[pid] = plan_seq
+                if minor:
+                    of_year[pid] = int(minor)
+                else:  # a plan of 0 is no plan
+                    of_year.pop(pid, None)
+        for on, pid, minor in self._due("investments", self._investments, as_of):
+            done_of_year = done.setdefault(on.year, {})
+            done_of_year[pid] = done_of_year.get(pid, 0) + int(minor)
+        for _, pid, step in self._due("leads", self._lead_changes, as_of):
+            leads[pid] = leads.get(pid, 0) + step
         rows = []
         for same, pid, registered, stage_now, since_now, moved_on, followup_now in self._projects:
             if registered > as_of:
@@ -185,6 +198,12 @@ class FactsByDate:
             rows.append(same + (stage_at, since_at, followup_at, leads.get(pid, 0) > 0))
         return rows
 
+    def _due(self, kind: str, changes: list, as_of: date) -> list:
+        """The ``changes`` (of ``kind``, by date) after those taken so far and dated by ``as_of``."""
+        first = self._taken[kind]
+        self._taken[kind] = end = bisect_right(changes, as_of, lo=first, key=_ON)
+        return changes[first:end]
+
     def _now(self, as_of: date) -> None:
         if as_of != self._last:
             raise ValueError("FactsByDate: call at(as_of) first")
@@ -197,12 +216,12 @@ class FactsByDate:
     def year_plans(self, as_of: date) -> dict[int, int]:
         """:func:`year_plans` at ``as_of``."""
         self._now(as_of)
-        return {pid: int(minor) for pid, (_, minor) in self._plans.get(as_of.year, {}).items() if minor}
+        return dict(self._plans.get(as_of.year, {}))
 
     def year_done(self, as_of: date) -> dict[int, int]:
         """:func:`year_done` at ``as_of``."""
         self._now(as_of)
-        return {pid: int(total) for pid, total in self._done.get(as_of.year, {}).items()}
+        return dict(self._done.get(as_of.year, {}))
 
     def ladder(self, as_of: date) -> Ladder:
         """``settings.ladder`` at ``as_of``."""
@@ -264,25 +283,25 @@ def each_snapshot(conn: Connection, as_of: date, thresholds: Thresholds, *, unit
         for (pid, code, name, unit_code, key, planned, registered, p_sign, p_fund, p_bg, p_comm,
              stage, since, followup, leader) in (rows if rows is not None
                                                  else conn.execute(_facts_stmt(as_of, unit, chunk))):
-            if since.__class__ is not date:
-                since = _as_date(since)
-            if followup is not None and followup.__class__ is not date:
-                followup = _as_date(followup)
+            if rows is None:  # a statement's row (FactsByDate's rows hold dates, each value once already)
+                key, planned, leader = bool(key), int(planned), bool(leader)
+                if since.__class__ is not date:
+                    since = _as_date(since)
+                if followup is not None and followup.__class__ is not date:
+                    followup = _as_date(followup)
+                unit_code, stage, since, registered, followup = (
+                    once(unit_code, unit_code), once(stage, stage), once(since, since), once(registered, registered),
+                    once(followup, followup))
+                p_sign, p_fund, p_bg, p_comm = (once(p_sign, p_sign), once(p_fund, p_fund), once(p_bg, p_bg),
+                                                once(p_comm, p_comm))
             kind = kinds.get(stage, "final")
-            snap = Snapshot(pid, code, name, once(unit_code, unit_code), bool(key), int(planned), once(stage, stage),
-                            kind, once(since, since), once(registered, registered), once(followup, followup),
-                            bool(leader),
-                            {"sign": once(p_sign, p_sign), "fund": once(p_fund, p_fund),
-                             "break_ground": once(p_bg, p_bg), "commission": once(p_comm, p_comm)}
-                            if p_sign or p_fund or p_bg or p_comm else {})  # no plan date: {} (the same to a reader)
-            if pid in plans:
-                snap.year_plan_minor = plans[pid]
-            if pid in done:  # with a year plan or without (the key projects' 本年完成)
-                snap.year_done_minor = done[pid]
+            # year plan and investment done: 0 without; done with a year plan or without (the key projects' 本年完成)
+            snap = Snapshot(pid, code, name, unit_code, key, planned, stage, kind, since, registered, followup, leader,
+                            {"sign": p_sign, "fund": p_fund, "break_ground": p_bg, "commission": p_comm}
+                            if p_sign or p_fund or p_bg or p_comm else {},  # no plan date: {} (the same to a reader)
+                            NO_LIGHT, plans.get(pid, 0), done.get(pid, 0), (), promised.get(pid))
             if pid in escalated:
                 snap.problems = tuple((p["id"], p["text"], p["level"]) for p in escalated[pid])
-            if pid in promised:
-                snap.promised_on = promised[pid]
             if kind == "active" or (pid in judged and performance.producing(stage)):
                 if kind != "active":
                     snap.performance = judged[pid]  # a producing project: its 履约 light
