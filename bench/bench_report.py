@@ -51,6 +51,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from bench.common import PIPELINE, init_db, row, time_command
 from bench.sqlparts import (
@@ -463,15 +464,21 @@ def _baseline_figures(conn, start: date, end: date, as_of: date, t, lad, *, prog
 
 def _progress_doc(groups: dict, as_of: date, elapsed: Fraction, t) -> dict:
     """The bulletin's ``progress`` from the (unit, category) sums; a unit without a group is left out
-    (its row is all zeros)."""
+    (its row is all zeros: ``zero_unit``).  A unit's row has its own categories too."""
+
+    def unit_row(sums: list[tuple[str, Any]]) -> dict:
+        return {**progress_row((g for _, g in sums), elapsed),
+                "categories": [{"category": c, **progress_row((g for gc, g in sums if gc == c), elapsed)}
+                               for c in CATEGORIES]}
+
     return {"year": as_of.year, "as_of": as_of.isoformat(), "time_progress": round(float(elapsed * 100), 2),
             "time_by": "day" if t.progress_by_day else "month",
             "totals": progress_row(groups.values(), elapsed),
-            "units": {u: progress_row((g for (gu, _), g in groups.items() if gu == u), elapsed)
+            "units": {u: unit_row([(gc, g) for (gu, gc), g in groups.items() if gu == u])
                       for u in {gu for gu, _ in groups}},
             "categories": {c: progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)
                            for c in CATEGORIES},
-            "zero": progress_row((), elapsed)}
+            "zero": progress_row((), elapsed), "zero_unit": unit_row([])}
 
 
 def baseline(engine, year: int, as_of: date, t, lad=None) -> dict:
@@ -551,9 +558,9 @@ def check_equal(doc: dict, ref: dict) -> None:
     if not set(theirs["progress"]["units"]) <= set(mine["progress"]["units"]):
         raise AssertionError(f"progress units: {sorted(mine['progress']['units'], key=str)} lacks some of "
                              f"{sorted(theirs['progress']['units'], key=str)}")
-    for part in ("units", "categories"):
+    for part, zero in (("units", "zero_unit"), ("categories", "zero")):
         for k, got in mine["progress"][part].items():
-            expected = theirs["progress"][part].get(k, theirs["progress"]["zero"])
+            expected = theirs["progress"][part].get(k, theirs["progress"][zero])
             if got != expected:
                 raise AssertionError(f"progress differs from the hand-written SQL for {k}: {got} != {expected}")
 
