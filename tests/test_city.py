@@ -209,6 +209,34 @@ def test_a_bundle_loads_and_its_figures_equal_the_county_report(cli, county):
     assert _kept(cli) == (1, county["doc"]["counts"]["events"], 12)
 
 
+def test_lights_at_each_month_end_take_the_thresholds_in_force_that_day(cli, county):
+    """Thresholds changed from a date: a period ending before it has the county's own lights of its end,
+    counted with the thresholds then in force, as the county's bulletin counts them."""
+    year = date.fromisoformat(county["doc"]["as_of"]).year
+    res = invoke(["lights", "set", "followup_yellow_days=3", "followup_red_days=4", "screening_red_days=6",
+                  "--from", f"{year}-07-01", "--reason", "收紧"], db=county["db"])
+    assert res.code == 0, res.err
+    newer = str(county["dir"] / "jx-lights.bundle")
+    res = invoke(["bundle", "export", "--output", newer, "--key-file", county["key"], "--json"], db=county["db"])
+    assert res.code == 0, res.err
+    _trust(cli, county)
+    cli.admin("city", "load", newer, ok=True)
+    as_of = date.fromisoformat(res.json["as_of"])
+    lit = []
+    for period in (f"{year}-Q1", f"{year}-Q2", f"{year}-B3", f"{year}-H1", f"{year}-Q3", str(year)):
+        ranking = cli("city", "report", "ranking", "--period", period, json=True, ok=True).json
+        mine = ranking["counties"][0]["figures"]
+        end = min(date.fromisoformat(ranking["end"]), as_of)
+        own = invoke(["report", "bulletin", "--period", period, "--as-of", end.isoformat(), "--json"],
+                     db=county["db"]).json["totals"]
+        assert (mine["red"], mine["yellow"]) == (own["red"], own["yellow"]), period
+        lit.append((own["red"], own["yellow"]))
+    strict = invoke(["report", "bulletin", "--period", f"{year}-Q2", "--as-of", f"{year}-06-30",
+                     "--threshold", "followup_yellow_days=3", "--threshold", "followup_red_days=4",
+                     "--threshold", "screening_red_days=6", "--json"], db=county["db"]).json["totals"]
+    assert (strict["red"], strict["yellow"]) != lit[1]  # the thresholds of today light the quarter otherwise
+
+
 def test_month_end_state_is_kept_where_a_report_reads_it(cli, county):
     """Every month keeps its flows; the state at its end (stages, key projects, lights) is computed
     where a period of some kind ends (Feb, Mar, Apr, Jun, Aug, Sep, Oct, Dec) and in the as-of month,

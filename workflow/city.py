@@ -132,7 +132,7 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
         first = reports._as_date(first)
         if first is None or first > as_of:
             return out
-        t = settings.light_thresholds(conn)
+        lights = settings.InForceByDate(conn, settings.LIGHT_PREFIX)  # the thresholds in force at each month-end
         if since is not None and since > first:
             first = since
         windows: list[Any] = [reports.Window(_Month(label, start, end), min(end, as_of))  # type: ignore[arg-type]
@@ -141,6 +141,7 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
         ends = _state_months()
         facts = FactsByDate(conn)  # the states at the month-ends in one pass over the history
         for w, flow in zip(windows, flows, strict=True):
+            t = lights.thresholds(w.as_of)  # as the county's report of the month-end takes them
             state = w.as_of == as_of or w.as_of.month in ends
             snaps = snapshots(conn, w.as_of, t, reasons=False, facts=facts) if state else []
             figs = reports._figures_by_unit(conn, w, None, t, snaps=snaps, flows=flow)

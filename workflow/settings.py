@@ -176,6 +176,10 @@ class InForceByDate:
         """:func:`performance_settings` on ``as_of`` (a reader of :data:`PERFORMANCE_PREFIX`)."""
         return performance_of(self(as_of))
 
+    def thresholds(self, as_of: date) -> Thresholds:
+        """:func:`light_thresholds` on ``as_of``, no overrides (a reader of :data:`LIGHT_PREFIX`)."""
+        return thresholds_from_rows(self._rows, as_of)
+
 
 def sources(conn: Connection, as_of: date | None = None) -> dict[str, dict[str, Any]]:
     """Per governed key in force on ``as_of``: ``{"value", "since", "by", "entry", "reason"}``."""
