@@ -364,7 +364,10 @@ def _progress(groups: dict, units: list[tuple], as_of: date, t) -> dict:
             "time_by": "day" if t.progress_by_day else "month",
             "totals": progress_row(groups.values(), elapsed),
             "units": [{"unit": code, "unit_name": name,
-                       **progress_row((g for (u, _), g in groups.items() if u == code), elapsed)}
+                       **progress_row((g for (u, _), g in groups.items() if u == code), elapsed),
+                       "categories": [{"category": c, **progress_row((g for (u, gc), g in groups.items()
+                                                                      if u == code and gc == c), elapsed)}
+                                      for c in CATEGORIES]}
                       for code, name in units],
             "categories": [{"category": c, **progress_row((g for (_, gc), g in groups.items() if gc == c), elapsed)}
                            for c in CATEGORIES]}
