@@ -28,7 +28,7 @@ from typing import Any
 
 from cli.sections import Report, Section, text_cell
 from workflow import files as outfiles
-from workflow.amounts import MILLION, WAN, YI, format_units
+from workflow.amounts import MILLION, WAN, YI, format_rate, format_units
 from workflow.catalogue import Message
 from workflow.docformat import (
     BODY_FONT,
@@ -137,12 +137,11 @@ def million(minor: int) -> str:
 def pct(rate: float | None, decimals: int = 2) -> str:
     """A rate as a percentage for a sentence: ``decimals`` places at most, rounded half-up, trailing
     zeros dropped (0.307 -> "30.7", 0.37 -> "37"); the ``percent_decimals`` document setting chooses
-    ``decimals`` (workflow/office.py).  "-" for no rate (callers leave such a clause out)."""
+    ``decimals`` (workflow/office.py).  The rounding is the tables' own (``format_rate``), so a
+    sentence and its table give one value.  "-" for no rate (callers leave such a clause out)."""
     if rate is None:
         return "-"
-    value = Decimal(str(rate)) * 100
-    text = f"{value.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP):.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return format_rate(rate, decimals, trim=True, percent=False)
 
 
 def period_words(start: date, end: date, lang: str) -> str:
@@ -244,12 +243,27 @@ def _span_figures(b: dict) -> dict:
             "investment": _money(tot["investment_completed"], "CNY")}
 
 
+def whose(unit: str | None, unit_name: str | None, lang: str) -> str:
+    """Whose figures a summary gives: 全县 / "the county", or for a unit's document the unit by name
+    (经济开发区管委会; its code when it has no name), never the county's word over a unit's figures."""
+    if unit is None:
+        return "全县" if is_zh(lang) else "the county"
+    return visible(unit_name or unit)
+
+
+def _bulletin_whose(b: dict, lang: str) -> str:
+    unit = b.get("unit")
+    name = next((u.get("unit_name") for u in b.get("units") or [] if u.get("unit") == unit), None)
+    return whose(unit, name, lang)
+
+
 def summary(b: dict, lang: str, decimals: int = 1) -> list[str]:
     """The summary paragraphs, written from the bulletin's figures: for a period inside a year the year
     to date first (累计, with 同比), then the period itself (with 环比 and 同比); each currency stated
     apart (a USD amount converted at the year's stored rate, the rate stated), never one inside the
     other; a clause whose figure is absent (no plan, no rate to compare with) is left out;
-    percentages with ``decimals`` places at most (the ``percent_decimals`` document setting)."""
+    percentages with ``decimals`` places at most (the ``percent_decimals`` document setting).  The
+    figures are the county's (全县), or a unit's under its name for a bulletin of one unit (``whose``)."""
     start = date.fromisoformat(b["start"])
     end = min(date.fromisoformat(b["end"]), date.fromisoformat(b["as_of"]))
     when = period_words(start, end, lang)
@@ -261,6 +275,7 @@ def summary(b: dict, lang: str, decimals: int = 1) -> list[str]:
     rate = None if span else (b.get("exchange_rates") or {}).get("USD")
     year = b["as_of"][:4]
     sep = "；" if zh else "; "
+    who = _bulletin_whose(b, lang)
     if c:
         from workflow.reports.compare import changes_of, figures_of
 
@@ -269,8 +284,8 @@ def summary(b: dict, lang: str, decimals: int = 1) -> list[str]:
         ytd_when = period_words(date(end.year, 1, 1), end, lang)
         clauses = _flow_clauses(ytd, [(ch["year_to_date_on_year"], "yoy")], zh, rate, year, decimals)
         whole = start == date(end.year, 1, 1)  # the period is its year to date (B1, Q1, H1, the year)
-        first = (f"{ytd_when}{'' if whole else '累计'}，全县" + sep.join(clauses) + "。") if zh else \
-            (f"In {ytd_when}{'' if whole else ' (year to date)'}, the county had " + sep.join(clauses) + ".")
+        first = (f"{ytd_when}{'' if whole else '累计'}，{who}" + sep.join(clauses) + "。") if zh else \
+            (f"In {ytd_when}{'' if whole else ' (year to date)'}, {who} had " + sep.join(clauses) + ".")
         if not whole:  # the period itself, after the year to date
             now = figures_of(c["totals"]["period"])
             clauses = _flow_clauses(now, [(ch["year_on_year"], "yoy"), (ch["month_on_month"], "mom")], zh, rate,
@@ -279,13 +294,13 @@ def summary(b: dict, lang: str, decimals: int = 1) -> list[str]:
                 (f" Of these, in {when}: " + sep.join(clauses) + ".")
     else:
         clauses = _flow_clauses(_span_figures(b), [], zh, rate, year, decimals)
-        first = (f"{when}，全县" + sep.join(clauses) + "。") if zh else \
-            (f"In {when}, the county had " + sep.join(clauses) + ".")
+        first = (f"{when}，{who}" + sep.join(clauses) + "。") if zh else \
+            (f"In {when}, {who} had " + sep.join(clauses) + ".")
     if zh:
-        first += (f"截至{as_of}，全县共有重点项目{tot['key_projects']}个，其中超亿元项目{tot['over_100m']}个；"
+        first += (f"截至{as_of}，{who}共有重点项目{tot['key_projects']}个，其中超亿元项目{tot['over_100m']}个；"
                   f"红灯项目{tot['red']}个、黄灯项目{tot['yellow']}个。")
     else:
-        first += (f" On {as_of} the county had {tot['key_projects']} key projects, {tot['over_100m']} of them over "
+        first += (f" On {as_of} {who} had {tot['key_projects']} key projects, {tot['over_100m']} of them over "
                   f"CNY 100 million; {tot['red']} projects were on red and {tot['yellow']} on yellow.")
     out = [first]
     s = b.get("series")

@@ -132,13 +132,14 @@ BUILDERS = {"keyprojects": keyprojects_report, "leaders": leaders_report, "visit
 def _summary(kind: str, doc: dict, lang: str) -> list[str]:
     from datetime import date
 
-    from cli.documents import date_words
+    from cli.documents import date_words, whose
 
     zh = is_zh(lang)
     day = date_words(date.fromisoformat(doc["as_of"]), lang)
-    if kind == "keyprojects":
+    if kind == "keyprojects":  # a unit's list by the unit's name, not 全县 (docs/lights-and-reports.md)
         n = doc["totals"]["projects"]
-        return [f"截至{day}，全县共有重点项目{n}个。" if zh else f"On {day} the county had {n} key projects."]
+        who = whose(doc.get("unit"), next((p["unit_name"] for p in doc["projects"] if p.get("unit_name")), None), lang)
+        return [f"截至{day}，{who}共有重点项目{n}个。" if zh else f"On {day} {who} had {n} key projects."]
     if kind == "leaders":
         n = len(doc["leaders"])
         return [f"截至{day}，{n}位县级领导包保项目。" if zh else f"On {day}, {n} county leaders lead projects."]

@@ -497,3 +497,132 @@ def test_a_closed_periods_report_of_one_unit_gives_the_units_planned_progress(cl
         assert frozen["closed"] is True and frozen["progress"] == live[lang]["progress"]
     assert cli("report", "bulletin", "--period", PERIOD, "--unit", "XH", ok=True).out == text
     assert "FGW" not in text.split("Notes")[0].split("Planned progress")[1]
+
+
+def test_undo_in_a_closed_period_prints_the_closed_periods_detail(cli):
+    """`undo` of an entry dated in a closed period is refused with the same detail as a new entry there:
+    the guard `period_closed` with its message, in English and Chinese, under --json with its code."""
+    code = signed_project(cli)
+    cli("capital", "add", code, "500万", "--on", IN, ok=True)
+    cli.admin("report", "close", "--period", PERIOD, ok=True)
+    for lang, line in (("en", f"  ✗ period_closed: period {PERIOD} is closed"),
+                       ("zh", f"  ✗ {PERIOD} 已关账；补录请加 --late --reason")):
+        undo, add = cli("undo", code, lang=lang), cli("capital", "add", code, "100万", "--on", IN, lang=lang)
+        assert undo.code == 3 and add.code == 3
+        assert undo.err.rstrip("\n").splitlines()[-1] == line == add.err.rstrip("\n").splitlines()[-1], undo.err
+    (detail,) = cli("undo", code, json=True).json["error"]["details"]
+    (added,) = cli("capital", "add", code, "100万", "--on", IN, json=True).json["error"]["details"]
+    assert detail == {"project": code, "seq": detail["seq"], **added}
+    assert detail["code"] == "period_is_closed" and detail["fields"] == {"label": PERIOD}
+    assert detail["message"] == f"period {PERIOD} is closed" and detail["effective_on"] == IN
+
+
+def _last_bimonth() -> tuple[str, date]:
+    """The two-month period (2026-B5) that ended last, and its first day."""
+    today = date.today()
+    n, year = (today.month - 1) // 2, today.year
+    if n == 0:
+        n, year = 6, year - 1
+    return f"{year}-B{n}", date(year, 2 * n - 1, 1)
+
+
+def _red_and_yellow_county(cli, monkeypatch) -> tuple[str, list[str]]:
+    """The demo county (80 projects: red and yellow ones in most units, key projects, signings, capital,
+    projects reaching construction) with 督办 problems in the period that ended last — two open (one
+    overdue), one closed out in the period — a document's lists cut to the worst one of each colour
+    (so the county's stored lists lack most units' projects), and the units to compare: the problems'
+    owners, the unit of most yellow, of a review project, of fewest red."""
+    from cli import documents
+    from workflow import reports
+
+    monkeypatch.setattr(reports, "DOCUMENT_LIST_LIMIT", 1)
+    monkeypatch.setattr(documents, "LIST_LIMIT", 1)
+    cli.admin("demo", "--no-show", "--projects", "80", "--force", ok=True)
+    period, start = _last_bimonth()
+    day = lambda n: date.fromordinal(start.toordinal() + n).isoformat()  # noqa: E731
+    units = cli.admin("report", "dispatch", "--period", period, json=True, ok=True).json["units"]
+    reds = [u["unit"] for u in sorted(units, key=lambda u: -u["red"]) if u["unit"]]
+    yellow = max((u for u in units if u["unit"]), key=lambda u: u["yellow"])["unit"]
+    review = cli.admin("report", "review", "--period", period, json=True, ok=True).json["projects"][0]["unit"]
+    cli.admin("problem", "add", "P-0001", "用地指标未落实", "--kind", "land", "--owner", reds[0], "--due", day(5),
+              "--on", day(1), ok=True)
+    cli.admin("problem", "add", "P-0002", "电力未通", "--kind", "power", "--owner", reds[1], "--due", day(20),
+              "--on", day(2), ok=True)
+    cli.admin("problem", "add", "P-0003", "环评未批", "--kind", "environment", "--owner", yellow, "--due", day(50),
+              "--on", day(2), ok=True)
+    problem = str(next(p["id"] for p in cli.admin("problem", "list", json=True, ok=True).json["problems"]
+                       if p["project"] == "P-0002"))
+    cli.admin("problem", "close", problem, "--resolution", "已通电", "--on", day(10), ok=True)
+    return period, list(dict.fromkeys([reds[0], reds[1], yellow, review, reds[-1]]))
+
+
+@pytest.mark.sqlite_only  # the demo rebuilds an SQLite file only
+def test_a_closed_periods_reports_of_one_unit_print_what_they_printed_before_the_close(cli, monkeypatch, tmp_path):
+    """Every report of one unit (`--unit`) of a closed period prints what it printed before the close
+    (docs/lights-and-reports.md, "Closed periods"): its JSON field by field — the dispatch's totals and
+    督办 problems, the review's totals, the bulletin's 协议总投资 the unit's own — and the red and yellow
+    lists of its bulletin document the unit's own projects, not the county's worst ones of the unit.
+    `report diff` names a unit by its name in every report."""
+    import re
+
+    period, units = _red_and_yellow_county(cli, monkeypatch)
+    kinds = ("bulletin", "dispatch", "review", "evaluation")
+
+    def printed() -> dict:
+        out = {}
+        for unit in units:
+            for kind in kinds:
+                for lang in ("en", "zh"):
+                    out[kind, unit, lang] = cli.admin("report", kind, "--period", period, "--unit", unit, json=True,
+                                                      lang=lang, ok=True).json
+            path = tmp_path / f"{unit}.html"
+            cli.admin("report", "bulletin", "--period", period, "--unit", unit, "--format", "html",
+                      "--output", str(path), lang="zh", ok=True)
+            lists = path.read_text(encoding="utf-8").split("红灯项目")[-1]  # the red and yellow lists
+            out["html", unit] = re.sub(r"<[^>]*>", "", lists)
+        return out
+
+    before = printed()
+    assert any(before["dispatch", u, "en"]["supervision"]["closed_problems"] for u in units)
+    assert sum(before["dispatch", u, "en"]["totals"]["yellow"] for u in units) > 1
+    cli.admin("report", "close", "--period", period, ok=True)
+    after = printed()
+    for key, doc in after.items():
+        if key[0] != "html":
+            assert doc.pop("closed") is True, key
+        assert doc == before[key], key
+    # what the entries since the close change, by unit name: the review's comparison as the bulletin's
+    built = next(p for p in cli.admin("report", "review", "--period", period, json=True, ok=True).json["projects"]
+                 if cli.admin("capital", "add", p["code"], "100万", "--on", before["review", units[3], "en"]["start"],
+                              "--late", "--reason", "补录").code == 0)  # one still taking capital
+    for kind in ("bulletin", "review"):
+        lines = cli.admin("report", "diff", "--period", period, "--report", kind, ok=True).out
+        assert built["unit_name"] in lines and f" {built['unit']} " not in lines, (kind, lines)
+
+
+@pytest.mark.sqlite_only  # the demo rebuilds an SQLite file only
+def test_a_close_without_the_units_lists_still_prints_a_units_document(cli, monkeypatch, tmp_path):
+    """A close stored before each unit's red and yellow lists were kept prints a unit's bulletin document
+    with the county's lists' projects of the unit (docs/lights-and-reports.md, "Closed periods"), and
+    `audit verify` and `report diff` find nothing changed."""
+    from workflow import closing
+    from workflow.db import make_engine
+
+    period, units = _red_and_yellow_county(cli, monkeypatch)
+    real = closing._unit_lists
+    monkeypatch.setattr(closing, "_unit_lists", lambda *args: {})
+    cli.admin("report", "close", "--period", period, ok=True)
+    monkeypatch.setattr(closing, "_unit_lists", real)
+    engine = make_engine(cli.url_for())
+    try:
+        county = closing.frozen(engine, "bulletin", period, document=True)
+        for unit in units:
+            doc = closing.frozen(engine, "bulletin", period, unit=unit, document=True)
+            assert doc["projects"] == [p for p in county["projects"] if p["unit"] == unit]
+            assert "unit_projects" not in doc and doc["closed"] is True
+            cli.admin("report", "bulletin", "--period", period, "--unit", unit, "--format", "html",
+                      "--output", str(tmp_path / f"{unit}.html"), lang="zh", ok=True)
+    finally:
+        engine.dispose()
+    assert cli.admin("audit", "verify", json=True, ok=True).json["ok"]
+    assert cli.admin("report", "diff", "--period", period, json=True, ok=True).json["changes"] == []

@@ -308,3 +308,84 @@ def test_streamed_rows_write_what_python_docx_writes(tmp_path, monkeypatch):
     with pytest.raises(BadInput):
         documents.write_docx(doc, tmp_path / "link.docx", stream_rows=3)
     assert not (tmp_path / "elsewhere.docx").exists()
+
+
+def _summary_of(html: str) -> str:
+    """The document's first summary paragraph (the one that gives the figures and the key count)."""
+    p = Collect()
+    p.feed(html)
+    return next(t for t in p.text if "重点项目" in t or "key projects" in t)
+
+
+def test_a_units_document_names_the_unit_not_the_county(county, tmp_path):  # noqa: F811
+    """A unit's document gives the unit's figures under its name, never 全县 / "the county"
+    (docs/lights-and-reports.md), in every report kind and in both languages; the county's keeps 全县."""
+    args = ("--period", "2026-B2", "--unit", "FGW", "--format", "html")
+    for kind in ("bulletin", "dispatch", "review", "evaluation"):
+        text = _summary_of(county("report", kind, *args, lang="zh", ok=True).out)
+        assert text.startswith("2026年1—4月累计，发改局新签约项目1个")
+        assert "截至2026年4月30日，发改局共有重点项目1个" in text
+        assert "全县" not in text, (kind, text)
+    text = _summary_of(county("report", "bulletin", *args, lang="en", ok=True).out)
+    assert text.startswith("In January–April 2026 (year to date), 发改局 had 1 new projects signed")
+    assert "On 30 April 2026 发改局 had 1 key projects" in text and "the county" not in text
+    county_text = _summary_of(county("report", "bulletin", "--period", "2026-B2", "--format", "html", lang="zh",
+                                     ok=True).out)
+    assert county_text.startswith("2026年1—4月累计，全县新签约项目3个") and "全县共有重点项目2个" in county_text
+    keyprojects = county("report", "keyprojects", "--period", "2026-B2", "--unit", "FGW", "--format", "html",
+                         lang="zh", ok=True).out
+    assert "截至2026年4月30日，发改局共有重点项目1个。" in keyprojects and "全县共有" not in keyprojects
+
+
+def test_a_units_document_of_a_closed_period_names_the_unit(tmp_path):
+    from tests.conftest import Cli
+    from tests.test_reports import build_county
+
+    db = str(tmp_path / "county.db")
+    build_county(db)
+    c = Cli(db)
+    c.admin("report", "close", "--period", "2026-B2", "--reason", "两月一通报", ok=True)
+    html = c("report", "bulletin", "--period", "2026-B2", "--unit", "FGW", "--format", "html", lang="zh", ok=True).out
+    assert "县招通〔2026〕1号" in html  # the frozen reports
+    text = _summary_of(html)
+    assert text.startswith("2026年1—4月累计，发改局新签约项目1个") and "全县" not in text
+
+
+@pytest.mark.parametrize(("stored", "one", "two"), [
+    (0.7955, "79.6", "79.55"),  # 46544 / 58512 = 0.79546, stored 0.7955: the tables said 79.5%, the sentence 79.6%
+    (4.6255, "462.6", "462.55"),  # a 环比 of 462.552%, stored 4.6255
+    (0.0005, "0.1", "0.05"),
+    (0.307, "30.7", "30.7"),
+    (0.37, "37", "37"),
+    (1.0, "100", "100"),
+    (-0.0, "0", "0"),
+    (-0.0004, "0", "-0.04"),
+])
+def test_a_rate_has_one_text_in_sentences_and_tables(stored, one, two):
+    """A rate stored to 4 places is rounded once, half-up on its decimal value, by one function
+    (``format_rate``): a document's sentence (``pct``) and a table's cell give the same percentage
+    (docs/lights-and-reports.md, "How a rate is shown")."""
+    from cli.documents import pct
+    from workflow.amounts import format_rate
+
+    assert pct(stored, 1) == one and pct(stored, 2) == two
+    assert format_rate(stored) == f"{float(one):.1f}%"  # the table: one decimal, zeros kept
+    assert pct(stored, 1) + "%" == format_rate(stored, 1, trim=True)
+
+
+def test_summary_and_table_give_one_plan_rate(county, engine):  # noqa: F811
+    """The sentence 占年度计划的X% and the table's 完成率 of the same figure agree (they differed on a
+    stored 0.7955: 79.6% against 79.5%)."""
+    from cli import documents
+    from cli.report_cmds import bulletin_report, evaluation_report
+    from workflow import reports
+
+    b = reports.bulletin(engine, "2026-B2", problems=True)
+    e = reports.evaluation(engine, "2026-B2")
+    totals = b["progress"]["totals"]
+    totals["year_plan"]["amount_minor"], totals["completed"]["amount_minor"] = 58512 * 10**6, 46544 * 10**6
+    totals["plan_rate"] = 0.7955  # round(46544 / 58512, 4), as the report stores it
+    doc = documents.build("bulletin", bulletin_report(b, "zh"), b, e, "zh", charts=False,
+                          ranking=evaluation_report(e, "zh").sections[0])
+    html = documents.html_text(doc)
+    assert "占年度计划的79.6%" in html and ">79.6%<" in html and "79.5%" not in html

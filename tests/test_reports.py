@@ -411,7 +411,23 @@ def test_evaluation_rates_scores_and_ranking(with_targets):
 def test_evaluation_one_unit(with_targets):
     doc = with_targets("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30", "--unit", "FGW",
                        json=True, ok=True).json
-    assert [(u["unit"], u["rank"], u["score"]) for u in doc["units"]] == [("FGW", 1, 75.0)]
+    assert [(u["unit"], u["rank"], u["score"]) for u in doc["units"]] == [("FGW", 2, 75.0)]  # 2nd in the county
+
+
+def test_evaluation_rank_of_one_unit_is_its_rank_in_the_county(with_targets):
+    """--unit cuts the county's ranking, never ranks the unit alone (docs/lights-and-reports.md): the
+    same rank, shared ranks and unranked alike, in the report and in the unit's document."""
+    args = ("report", "evaluation", "--period", "2026", "--as-of", "2026-06-30")
+    county = {u["unit"]: (u["rank"], u["score"]) for u in with_targets(*args, json=True, ok=True).json["units"]}
+    assert county == {"XH": (1, 83.33), "FGW": (2, 75.0), "LS": (3, 0.0), "ZS": (3, 0.0), "NT": (None, None)}
+    for code, ranked in county.items():
+        doc = with_targets(*args, "--unit", code, json=True, ok=True).json
+        assert [(u["unit"], (u["rank"], u["score"])) for u in doc["units"]] == [(code, ranked)]
+    for kind in ("bulletin", "dispatch", "review"):  # the 考评排名 table of the unit's document
+        html = with_targets("report", kind, "--period", "2026-Q2", "--as-of", "2026-06-30", "--unit", "LS",
+                            "--format", "html", lang="zh", ok=True).out
+        ranking = html[html.index("考评排名"):]
+        assert "<tr><td>3</td><td>LS</td><td>林业局</td>" in ranking[:ranking.index("</table>")], kind
 
 
 def test_targets_set_keeps_other_figures_and_lists(with_targets):

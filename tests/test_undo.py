@@ -65,6 +65,35 @@ def test_undo_refused_after_the_window(cli, monkeypatch):
     assert cli.admin("undo-window", "-1").code == 2
 
 
+def test_undo_refusals_name_the_entry_and_the_window_in_the_runs_language(cli, monkeypatch):
+    """"event 7" for one event, "events 8 and 9" for two; the window in the run's language."""
+    import re
+
+    from workflow import clock
+
+    code = new_project(cli)
+    real = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real() - timedelta(days=5))
+    cli("project", "edit", code, "--name", "五天前录入", ok=True)
+    seq = 2  # after the registration
+    monkeypatch.setattr(clock, "utcnow", real)
+    en = cli("undo", code, json=True).json["error"]["message"]
+    assert f"your latest entry (event {seq}) was recorded" in en and "outside the undo window (today)" in en, en
+    zh = cli("undo", code, lang="zh", json=True).json["error"]["message"]
+    assert f"（事件 {seq}）" in zh and "（当天）" in zh and not re.search(r"[a-z]", zh.replace(code, "")), zh
+    cli.admin("undo-window", "3", ok=True)
+    assert "outside the undo window (the last 3 days)" in cli("undo", code, json=True).json["error"]["message"]
+    assert "（最近 3 天）" in cli("undo", code, lang="zh", json=True).json["error"]["message"]
+    cli.admin("undo-window", "1", ok=True)
+    assert "outside the undo window (the last 1 day)" in cli("undo", code, json=True).json["error"]["message"]
+
+    to_signed(cli, code)
+    cli("capital", "add", code, "3000万", ok=True)  # a capital and the fund it fired: one entry of two events
+    cli("undo", code, ok=True)
+    en = cli("undo", code, json=True).json["error"]["message"]
+    assert re.search(r"your latest entry \(events (\d+) and (\d+)\) is a correction", en), en
+
+
 def test_undo_an_edit_puts_the_old_values_back(cli):
     code = new_project(cli)
     cli("project", "edit", code, "--name", "盛典蓝莓二期", "--investment", "2亿", ok=True)

@@ -5,7 +5,7 @@ language, compact, and in JSON (docs/money.md).  Standard library only, below th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 CURRENCIES: tuple[str, ...] = ("CNY", "USD")
 
@@ -75,10 +75,25 @@ def format_units(amount_minor: int, unit: int, *, grouped: bool = True, trim: bo
     return f"+{text}" if signed and value > 0 else text
 
 
-def format_rate(value: float) -> str:
-    """The one text of a rate held as a share (0.258 -> ``25.8%``) in a report's tables and in
-    ``report diff``."""
-    return f"{float(value) * 100:.1f}%"
+def percent_of(value: float, decimals: int = 1) -> Decimal:
+    """A rate held as a share (stored rounded to 4 places: 0.7955) as a percentage with ``decimals``
+    places, rounded half-up on the stored decimal value, never on its binary float (0.7955 is
+    0.79549999… as a float): 0.7955 -> 79.6 at one place, 79.55 at two, so every text of one rate
+    agrees with the others and with the figure in JSON.  No -0.0 (docs/lights-and-reports.md,
+    "How a rate is shown")."""
+    percent = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return percent if percent else abs(percent)
+
+
+def format_rate(value: float, decimals: int = 1, *, trim: bool = False, percent: bool = True) -> str:
+    """The one text of a rate held as a share (0.258 -> ``25.8%``), rounded by ``percent_of``: in a
+    report's tables and ``report diff`` (one place), and in a document's sentences (``decimals`` the
+    ``percent_decimals`` setting, trailing zeros dropped when ``trim``: 30.7, 37; without the ``%``
+    when not ``percent``)."""
+    text = f"{percent_of(value, decimals):.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%" if percent else text
 
 
 def format_score(value: float) -> str:

@@ -82,10 +82,17 @@ def closed_ranges_at(conn: Connection, head: str | None) -> list[tuple[date, dat
     return ranges
 
 
+def closed_detail(label: str, on: date) -> dict[str, Any]:
+    """The detail of every refusal of an entry dated ``on`` inside the closed period ``label`` (a new
+    entry's, an undo's): the guard ``period_closed`` with its message, which the command line prints
+    after "✗" and ``--json`` gives with its code and fields (docs/lights-and-reports.md)."""
+    return {"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
+            "message": Message("period_is_closed", label=label)}
+
+
 def refuse_closed(label: str, on: date, kind: str | None = None) -> Refused:
     """The refusal of an entry (of event ``kind``, when given) dated inside the closed period ``label``."""
-    details = [{"guard": "period_closed", "period": label, "effective_on": on.isoformat(),
-                "message": Message("period_is_closed", label=label)}]
+    details = [closed_detail(label, on)]
     if kind is None:
         return Refused("closed_period_entry", details, on=on, label=label)
     return Refused("closed_period_kind_entry", details, kind=kind, on=on, label=label)

@@ -16,6 +16,7 @@ the period) unless it runs inside :func:`late` with a reason: the event's payloa
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -73,8 +74,40 @@ def _compute(engine: Engine, period, as_of: date | None = None) -> dict:
                                                  **extra)
             except BadInput:
                 continue
-            docs.setdefault(kind, {})[lang] = as_stored(doc)
-    return docs
+            docs.setdefault(kind, {})[lang] = doc
+    if "bulletin" in docs:  # each unit's own lists, for the bulletin document of one unit (``_only_unit``)
+        for lang, lists in _unit_lists(engine, period, as_of, thresholds, listed).items():
+            docs["bulletin"][lang][UNIT_LISTS] = lists
+    return {kind: {lang: as_stored(doc) for lang, doc in by_lang.items()} for kind, by_lang in docs.items()}
+
+
+# Where a close keeps, beside the county's bulletin, each unit's own red and yellow lists: the worst
+# DOCUMENT_LIST_LIMIT + 1 of each colour of the unit, as a bulletin document of that unit lists them (the
+# county's worst 31 may hold none of a unit's).  A few dozen projects a unit, whatever the county's size.
+# A close stored before them has none: a unit's lists are then the county's lists' projects of the unit.
+UNIT_LISTS = "unit_projects"
+
+
+def _unit_lists(engine: Engine, period: Any, as_of: date | None, thresholds: Any, listed: int
+                ) -> dict[str, dict[str, list[dict]]]:
+    """{lang: {unit: the unit's worst ``listed`` red and the worst ``listed`` yellow projects}} on the
+    bulletin's as-of date (the units with none left out), each list what ``reports.bulletin(...,
+    unit=UNIT, problems=listed)`` gives: one reading of the county's snapshots, ranked per unit."""
+    from workflow.lights import RED, YELLOW
+
+    w = reports.make_window(period, as_of)
+    out: dict[str, dict[str, list[dict]]] = {lang: {} for lang in LANGS}
+    with reports.shared_reading(engine) as rd:
+        by_unit: dict[str, list] = {}
+        for s in rd.snapshots(w.as_of, thresholds, None, reasons=False):
+            if s.unit is not None and s.light.color in (RED, YELLOW):
+                by_unit.setdefault(s.unit, []).append(s)
+        for lang in LANGS:
+            for code, mine in sorted(by_unit.items()):
+                # copies: the listed ones are worded in place, and each language ranks them afresh
+                out[lang][code] = reports._problems(rd.conn, w.as_of, code, thresholds, lang,
+                                                    [copy.copy(s) for s in mine], listed)[0]
+    return out
 
 
 def as_stored(doc: dict) -> dict:
@@ -218,10 +251,11 @@ def frozen(engine: Engine, kind: str, period_text: str, *, lang: str = "en", uni
     if not docs:
         raise BadInput("period_has_no_report", label=period.label, kind=kind)
     doc = docs["zh" if lang.startswith("zh") else "en"]
+    lists = doc.pop(UNIT_LISTS, None)  # the close's own material, never printed
     doc["closed"] = True
     if kind == "bulletin" and not document:
         doc.pop("projects", None)
-    return as_stored(doc if unit is None else _only_unit(doc, unit))
+    return as_stored(doc if unit is None else _only_unit(doc, unit, lists))
 
 
 def frozen_narrative(engine: Engine, period_text: str, *, unit: str | None = None, lang: str = "en"
@@ -251,9 +285,13 @@ def frozen_office(conn: Connection, label: str) -> office.Office | None:
     return office.read_before(conn, issue.issued_on if issue else clock.today(), info["seq"])
 
 
-def _only_unit(doc: dict, unit: str) -> dict:
-    """A frozen county report narrowed to one unit: rows of other units dropped (bulletin totals
-    become the unit's own figures)."""
+def _only_unit(doc: dict, unit: str, lists: dict[str, list[dict]] | None = None) -> dict:
+    """A frozen county report narrowed to one unit, as the report of that unit printed it before the
+    close (docs/lights-and-reports.md, "Closed periods"): rows of other units dropped, at the top and
+    in the dispatch's 督办 part; the totals the unit's own (a bulletin's from its row and its 协议总投资
+    from its comparison row, a dispatch's red and yellow from its row, a review's summed over its
+    projects); a bulletin document's red and yellow lists the unit's own (``lists``: the close's
+    ``UNIT_LISTS``; a close stored before them: the county's lists' projects of the unit)."""
     out = dict(doc)
     out["unit"] = unit
     for key, value in doc.items():
@@ -264,6 +302,23 @@ def _only_unit(doc: dict, unit: str) -> dict:
         if rows:
             out["totals"] = {k: v for k, v in rows[0].items() if k not in ("unit", "unit_name", "previous", "change")}
             out["previous"], out["change"] = rows[0]["previous"], rows[0]["change"]
+        if "projects" in doc and lists is not None:
+            out["projects"] = lists.get(unit, [])
+        mine = [u for u in (doc.get("comparison") or {}).get("units", []) if u.get("unit") == unit]
+        if mine and "signed_investment" in doc:  # the period's 协议总投资 of the unit (workflow/reports/compare.py)
+            agreed = [m for m in mine[0]["period"]["signed_investment"] if m["currency"] == "CNY"]
+            out["signed_investment"] = {"amount_minor": agreed[0]["amount_minor"] if agreed else 0, "currency": "CNY"}
+    if doc.get("report") == "dispatch":
+        rows = out.get("units") or []
+        out["totals"] = {c: rows[0][c] if rows else 0 for c in doc.get("totals", {})}
+        if doc.get("supervision"):  # the unit's problems: open ones in its row, those closed out in the period
+            sup = doc["supervision"]
+            open_rows = [r for r in sup.get("units", []) if r.get("unit") == unit]
+            closed = [p for p in sup.get("closed_problems", []) if p.get("owner_unit") == unit]
+            out["supervision"] = {**sup, "units": open_rows, "open": sum(r["open"] for r in open_rows),
+                                  "closed_problems": closed, "closed": len(closed)}
+    if doc.get("report") == "review" and "totals" in doc:
+        out["totals"] = _review_totals(out.get("projects") or [])
     if doc.get("progress"):  # 序时进度: the unit's row, its totals and categories (workflow/reports/planned.py)
         mine = [u for u in doc["progress"]["units"] if u.get("unit") == unit]
         row = mine[0] if mine else {}
@@ -280,6 +335,24 @@ def _only_unit(doc: dict, unit: str) -> dict:
     return out
 
 
+def _review_totals(items: list[dict]) -> dict:
+    """A review's totals over its projects ``items`` (as ``reports.review`` sums them)."""
+    from workflow.reports.kinds import _sum_lists
+
+    return {"projects": len(items),
+            "construction": sum(1 for x in items if x["construction_on"]),
+            "production": sum(1 for x in items if x["production_on"]),
+            "planned_investment": {"amount_minor": sum(int(x["planned_investment"]["amount_minor"]) for x in items),
+                                   "currency": "CNY"},
+            "capital_in_place": _sum_lists(_ints(x["capital_in_place"]) for x in items),
+            "investment_completed": _sum_lists(_ints(x["investment_completed"]) for x in items)}
+
+
+def _ints(amounts: list[dict]) -> list[dict]:
+    """Amounts as numbers (a stored total past 2**53 is a string of digits: ``as_stored``)."""
+    return [{**m, "amount_minor": int(m["amount_minor"])} for m in amounts]
+
+
 def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", readable: bool = False) -> dict:
     """What the entries since the close (late entries, corrections) would change in the frozen
     ``kind`` report: every figure whose live value differs, as {"path", "frozen", "now"} (JSON paths,
@@ -294,6 +367,7 @@ def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", reada
     docs = entry["reports"].get(kind)
     if not docs:
         raise BadInput("period_has_no_report", label=period.label, kind=kind)
+    docs = {k: {n: v for n, v in d.items() if n != UNIT_LISTS} for k, d in docs.items()}  # the county's report
     key = "zh" if lang.startswith("zh") else "en"
     live = _compute_one(engine, kind, period, lang=key)
     old = _flat(docs[key])
@@ -363,12 +437,19 @@ def _names(doc: dict) -> dict[str, str]:
     """The name of every unit (``unit`` -> ``unit_name``) and project (``code`` -> "code name") a
     report lists, for the lines of ``readable_line``."""
     out: dict[str, str] = {}
-    for value in doc.values():
-        for row in value if isinstance(value, list) else []:
-            if isinstance(row, dict) and row.get("code") and row.get("name"):
-                out[str(row["code"])] = f"{row['code']} {row['name']}"
-            elif isinstance(row, dict) and row.get("unit") and row.get("unit_name"):
-                out[str(row["unit"])] = str(row["unit_name"])
+
+    def walk(value: Any) -> None:  # every row, at the top or nested (the review's units: its comparison's)
+        if isinstance(value, list):
+            for row in value:
+                if isinstance(row, dict) and row.get("code") and row.get("name"):
+                    out.setdefault(str(row["code"]), f"{row['code']} {row['name']}")
+                elif isinstance(row, dict) and row.get("unit") and row.get("unit_name"):
+                    out.setdefault(str(row["unit"]), str(row["unit_name"]))
+        for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else []:
+            if isinstance(item, dict | list):
+                walk(item)
+
+    walk(doc)
     return out
 
 

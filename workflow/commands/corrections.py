@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from workflow import clock
 from workflow.catalogue import Message
-from workflow.closed import late_reason
+from workflow.closed import closed_detail, late_reason
 from workflow.commands.common import check_on, definition
 from workflow.encoding import event_json
 from workflow.errors import BadInput, NotAllowed, NotFound, Refused
@@ -176,7 +176,7 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
     recorded = datetime.strptime(latest[0]["recorded_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     age = (txn.today - clock.local_date(recorded)).days
     if age > window_days:
-        window = "today" if window_days == 0 else f"the last {window_days} day(s)"
+        window = Message("undo_window_is_today") if window_days == 0 else Message("undo_window_is_days", n=window_days)
         raise Refused("your_latest_entry_events_was", [{"project": code, "seqs": seqs, "problem": "outside_window",
                                                "window_days": window_days}], code=code, span=_span(seqs),
                                                local_date=clock.local_date(recorded), window=window)
@@ -198,8 +198,7 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
             day = date.fromisoformat(e["effective_on"])
             label = next((lb for start, end, lb in closed if start <= day <= end), None)
             if label is not None:
-                raise Refused("undo_closed_period", [{"project": code, "seq": e["seq"], "period": label,
-                                                      "effective_on": e["effective_on"], "guard": "period_closed"}],
+                raise Refused("undo_closed_period", [{"project": code, "seq": e["seq"], **closed_detail(label, day)}],
                               code=code, seq=e["seq"], on=day, label=label)
     for e in reversed(latest):
         txn.touches = date.fromisoformat(e["effective_on"])  # a late entry when that date is in a closed period
@@ -215,8 +214,11 @@ def undo(txn: Txn, proj: ProjectRow, *, reason: str | None, on: date, window_day
     return seqs
 
 
-def _span(seqs: list[int]) -> str:
-    return str(seqs[0]) if len(seqs) == 1 else f"{seqs[0]}-{seqs[-1]}"
+def _span(seqs: list[int]) -> Message:
+    """The events of one entry (consecutive seqs) as a message says them: "event 87", "events 87 and 88"."""
+    if len(seqs) == 1:
+        return Message("entry_event", seq=seqs[0])
+    return Message("entry_events_two" if len(seqs) == 2 else "entry_events", first=seqs[0], last=seqs[-1])
 
 
 def _edit_back(txn: Txn, proj: ProjectRow, event: dict, on: date) -> None:

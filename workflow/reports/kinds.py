@@ -406,13 +406,16 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
     production whose 履约 check (``performance_year``) is short, the 履约 setting ``deduct_points``
     (履约扣分, ``performance_shortfalls`` and ``performance_deduction``; default 0: no deduction).
     ``shared``: the reading of a document's reports (``workflow.reports.shared``).
+    With ``unit`` the report lists that unit only, with its rank among all the county's units:
+    every unit is scored and ranked, then the list is cut (docs/lights-and-reports.md).
     """
     unit = resolve_unit(engine, unit)  # a code or a name (workflow/find.py)
     w = make_window(period, as_of, today=today, lang=lang)
     with reading(engine, shared) as rd:
         conn = rd.conn
-        units = [(c, n) for c, n in _units(conn, unit) if c is not None]
-        actual = _actuals(rd, w, unit)
+        _units(conn, unit)  # an unknown unit is refused
+        units = [(c, n) for c, n in _units(conn, None) if c is not None]
+        actual = _actuals(rd, w, None)
         lad = ladder(conn, w.as_of)
         escalated: dict[str, int] = defaultdict(int)
         for p in supervision.open_problems(conn, w.as_of, lad):
@@ -420,10 +423,10 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
                 escalated[p["owner_unit"]] += 1
         perf = performance_settings(conn, w.as_of)
         perf_year = performance_year(w, perf["report_days"])
-        shortfalls = _performance_shortfalls(conn, perf_year, w.as_of, unit)
+        shortfalls = _performance_shortfalls(conn, perf_year, w.as_of, None)
         years = w.period.years if isinstance(w.period, Span) else (w.period.year,)
         targets: dict[str, dict[str, int]] = {}
-        for r in targets_in_force(conn, years, w.as_of, unit):  # a span's target: the sum of its years'
+        for r in targets_in_force(conn, years, w.as_of, None):  # a span's target: the sum of its years'
             sums = targets.setdefault(r["unit_code"], dict.fromkeys((c for c, _ in METRIC_COLUMNS.values()), 0))
             for col in sums:
                 sums[col] += int(r[col] or 0)
@@ -451,8 +454,11 @@ def evaluation(engine: Engine, period: Period | Span | str, *, as_of: date | Non
                      "problems_escalated": escalated.get(code, 0), "problem_deduction": deduction,
                      "performance_shortfalls": shortfalls.get(code, 0), "performance_deduction": perf_deduction})
     ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: (-r["score"], r["unit"]))
-    rank_in_order(ranked, lambda r: r["score"])
+    rank_in_order(ranked, lambda r: r["score"])  # among all the units, before the cut to ``unit``
     unranked = sorted((r for r in rows if r["score"] is None), key=lambda r: r["unit"])
+    if unit is not None:
+        ranked = [r for r in ranked if r["unit"] == unit]
+        unranked = [r for r in unranked if r["unit"] == unit]
     measured = year_to_date(w)
     return {"report": "evaluation", **w.json(), "year": w.period.year, "years": list(years), "unit": unit,
             "actual_from": measured.start.isoformat(), "actual_to": measured.end.isoformat(),
