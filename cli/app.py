@@ -171,64 +171,85 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     stdout = sys.stdout
     try:
-        rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
-        if isinstance(rv, int) and not isinstance(rv, bool):
-            code = rv  # a command's ``raise typer.Exit(n)``: without standalone mode click returns n
-            if code == INTERRUPTED:  # typer turns Ctrl-C in a command into this exit, saying nothing
-                say(Message("interrupted"))
-    except PipelineError as exc:
-        code = _fail(exc, json_mode)
-    except typer.Exit as exc:
-        code = exc.exit_code
-    except typer.Abort:
-        say(Message("aborted"))
-        code = INTERRUPTED
-    except _USAGE_ERRORS as exc:  # usage errors: unknown option, missing argument, bad value
-        if json_mode:
-            message = exc.format_message()
-            if click_zh.active():  # click's own words in Chinese
+        try:
+            rv = command.main(args=argv, prog_name="pipeline", standalone_mode=False)
+            if isinstance(rv, int) and not isinstance(rv, bool):
+                code = rv  # a command's ``raise typer.Exit(n)``: without standalone mode click returns n
+                if code == INTERRUPTED:  # typer turns Ctrl-C in a command into this exit, saying nothing
+                    say(Message("interrupted"))
+        except PipelineError as exc:
+            code = exc.exit_code  # each handler sets its code before it prints: see BrokenPipeError below
+            _fail(exc, json_mode)
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except typer.Abort:
+            code = INTERRUPTED
+            say(Message("aborted"))
+        except _USAGE_ERRORS as exc:  # usage errors: unknown option, missing argument, bad value
+            code = exc.exit_code
+            if json_mode:
+                message = exc.format_message()
+                if click_zh.active():  # click's own words in Chinese
+                    from workflow.i18n import click_zh as words_zh
+
+                    message = words_zh(message)
+                emit_json({"error": {"code": "usage", "fields": {}, "message": message, "details": []}})
+            elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
+                import io
+
+                from workflow.text import visible
+
+                buf = io.StringIO()
+                exc.show(file=buf)
+                text = buf.getvalue()
+                if click_zh.active():
+                    from workflow.i18n import click_zh as words_zh
+
+                    text = words_zh(text)
+                sys.stderr.write(visible(text, multiline=True))
+            elif click_zh.active():
                 from workflow.i18n import click_zh as words_zh
 
-                message = words_zh(message)
-            emit_json({"error": {"code": "usage", "fields": {}, "message": message, "details": []}})
-        elif hasattr(exc, "show"):  # usage and hint, with any user text in it shown visibly
-            import io
-
-            from workflow.text import visible
-
-            buf = io.StringIO()
-            exc.show(file=buf)
-            text = buf.getvalue()
-            if click_zh.active():
-                from workflow.i18n import click_zh as words_zh
-
-                text = words_zh(text)
-            sys.stderr.write(visible(text, multiline=True))
-        elif click_zh.active():
-            from workflow.i18n import click_zh as words_zh
-
-            say(f"错误：{words_zh(exc.format_message())}")
-        else:
-            say(Message("error_format_message", format_message=exc.format_message()))
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        say(Message("interrupted"))
-        code = INTERRUPTED
+                say(f"错误：{words_zh(exc.format_message())}")
+            else:
+                say(Message("error_format_message", format_message=exc.format_message()))
+        except KeyboardInterrupt:
+            code = INTERRUPTED
+            say(Message("interrupted"))
+        except BrokenPipeError:
+            raise  # the command's own output: below, as for an error's message
+        except SystemExit:
+            if sys.stdout is stdout:
+                raise
+            # typer ends a command whose reader went away (``| head``) with exit 1, after putting a
+            # wrapper on the standard streams that drops the last flush: that is no failure of ours
+            code = 0
+        except Exception as exc:  # a bug: short message, traceback only on request
+            if os.environ.get("PIPELINE_DEBUG") == "1":
+                raise
+            verifying = _command_name(argv) == "audit" and "verify" in argv
+            failure = _database_error(exc, verifying=verifying)
+            code = 1 if failure is None else failure.exit_code
+            _internal(exc, json_mode, verifying=verifying)
     except BrokenPipeError:
-        code = 0
-    except SystemExit:
-        if sys.stdout is stdout:
-            raise
-        # typer ends a command whose reader went away (``| head``) with exit 1, after putting a
-        # wrapper on the standard streams that drops the last flush: that is no failure of ours
-        code = 0
-    except Exception as exc:  # a bug: short message, traceback only on request
-        if os.environ.get("PIPELINE_DEBUG") == "1":
-            raise
-        code = _internal(exc, json_mode, verifying=_command_name(argv) == "audit" and "verify" in argv)
+        # the reader of stdout or stderr went away (``| head``, ``| true``) while the command or its
+        # error was printed: the exit code stays the command's own (0 when it was done), the rest
+        # of the output is dropped quietly (docs/usage.md, "Exit codes")
+        _reader_gone()
     finally:
         context.reset()
     return code
+
+
+def _reader_gone() -> None:
+    """After a BrokenPipeError: each standard stream whose reader went away (its flush fails) writes
+    to /dev/null from now on, as rich's writes do (``SafeConsole.on_broken_pipe``, cli/context.py);
+    Python's own flush at exit would otherwise fail on it and end the process with 120."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:
+            context.reader_gone(stream)
 
 
 ROOT_VALUE_OPTIONS = ("--db", "--as", "--lang")  # the root callback's options that take a value

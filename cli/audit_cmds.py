@@ -171,7 +171,7 @@ def _history_timeline(data: dict, lang: str) -> None:
         tbl.add_row(*_event_cells(e, data["corrected"], lang), style=style)
     console.print(tbl)
     chain = t("chain_intact", lang) if data["chain"]["ok"] else t("chain_broken", lang)
-    foot = Text(f"{len(data['events'])} {t('events', lang)} · {chain} · {t('chain_head', lang)} "
+    foot = Text(f"{Message('events', n=len(data['events'])).text(lang)} · {chain} · {t('chain_head', lang)} "
                 f"{data['head_hash']}", style="dim" if term and data["chain"]["ok"] else "")
     console.print(foot)
     for c in data.get("settings", []):  # the threshold changes that changed the light (docs/audit.md)
@@ -193,7 +193,7 @@ def history_html(data: dict, headers: list[str], rows: list[list[str]], lang: st
     from workflow.i18n import t
 
     cp = data.get("checkpoint")
-    cp_text = f"{cp['digest']} ({cp['at']}, {cp['events']} {t('events', lang)})" if cp else t("none", lang)
+    cp_text = f"{cp['digest']} ({cp['at']}, {Message('events', n=cp['events']).text(lang)})" if cp else t("none", lang)
     facts = [
         (t("name", lang), data["name"]), (t("investor", lang), data.get("investor") or "-"),
         (t("industry", lang), data.get("industry") or "-"),
@@ -528,12 +528,13 @@ def audit_verify(
 
     d = report["digest"]
     if report["ok"]:
-        out().print(f"{t('verify_ok', lang)}: {report['projects']} {t('projects_n', lang)}, "
-                    f"{report['events']} {t('events', lang)} {t('verified', lang)}", highlight=False)
+        out().print(f"{t('verify_ok', lang)}: {Message('projects_count', n=report['projects']).text(lang)}, "
+                    f"{Message('events', n=report['events']).text(lang)} {t('verified', lang)}", highlight=False)
         if d:
             which = t("digest", lang) if d["given"] else t("latest_checkpoint", lang)
-            out().print(f"{which} {d['digest']}: {t('covers', lang)} {d['covered_events']} {t('events', lang)}, "
-                        f"{t('unchanged', lang)}", highlight=False)
+            covered = Message("events", n=d["covered_events"]).text(lang)
+            out().print(f"{which} {d['digest']}: {t('covers', lang)} {covered}, {t('unchanged', lang)}",
+                        highlight=False)
         if files:
             say(Message("attach_files_ok", n=report["files"]))
         return

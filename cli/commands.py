@@ -265,8 +265,9 @@ def users_list(json: JsonFlag = False) -> None:
     if json:
         emit_json({"users": users})
         return
-    print_rows([t("login", STATE.lang), t("role", STATE.lang), "disabled"],
-               [(u["login"], t(u["role"], STATE.lang), "yes" if u["disabled"] else "") for u in users])
+    lang = STATE.lang
+    print_rows([t("login", lang), t("role", lang), Message("users_col_disabled").text(lang)],
+               [(u["login"], t(u["role"], lang), t("yes", lang) if u["disabled"] else "") for u in users])
 
 
 # --- projects ---------------------------------------------------------------------------------------
@@ -804,13 +805,17 @@ def advance_cmd(
     if target is None:
         if not interactive:
             data = STATE.service(write=False).open_transitions(code)
-            if json:
-                emit_json(_next_json(data, STATE.lang))
-            else:
-                from cli.render import open_transitions
+            error = BadInput("name_transition_pipeline_advance", code=code)
+            if json:  # one document: the error, with the open transitions beside it (docs/usage.md)
+                error.beside.update(_next_json(data, STATE.lang))
+                raise error
+            import contextlib
 
+            from cli.render import open_transitions
+
+            with contextlib.suppress(BrokenPipeError):  # a reader gone (``| head``) leaves the error standing
                 open_transitions(data, STATE.lang)
-            raise BadInput("name_transition_pipeline_advance", code=code)
+            raise error
         from cli.interactive import choose_transition
 
         chosen = choose_transition(code, on, reason, expect_version)

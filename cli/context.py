@@ -161,12 +161,21 @@ def _console_class():
             # rich's way (quiet, the last flush to /dev/null), then the error rather than rich's exit 1:
             # a reader that went away (``| head``) is no failure of the command (cli/app.py ``main``)
             self.quiet = True
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            reader_gone(self.file)  # this console's own stream: stderr's reader may be the one gone
             raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
     _consoles["class"] = SafeConsole
     return SafeConsole
+
+
+def reader_gone(stream: Any) -> None:
+    """``stream`` (stdout or stderr) lost its reader (``| head``): from now on it writes to /dev/null,
+    so what is still buffered for it is dropped quietly instead of failing again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
 
 
 def out():

@@ -4,6 +4,7 @@ xlsx (the shared ``--format``/``--output`` of cli/options.py, written by cli/out
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cli.context import STATE, emit_json, say
@@ -13,6 +14,18 @@ from workflow.amounts import YUAN, format_money, format_units
 from workflow.catalogue import Message
 from workflow.i18n import t
 from workflow.periods import parse_period
+
+# The source a capital row made by a correction stores (``Corrected.derived`` in workflow/events.py):
+# kept as stored, shown in the run's language.
+_CORRECTION_SOURCE = re.compile(r"correction of event (\d+)")
+
+
+def capital_source(source: str | None, lang: str) -> str:
+    """A capital tranche's source as shown: a correction's in ``lang``, any other as given."""
+    m = _CORRECTION_SOURCE.fullmatch(source or "")
+    if m is None:
+        return source or ""
+    return Message("capital_source_correction", seq=int(m.group(1))).text(lang)
 
 
 def tranche_list(kind: str, code: str | None, unit: str | None, period: str | None, json: bool,
@@ -31,7 +44,7 @@ def tranche_list(kind: str, code: str | None, unit: str | None, period: str | No
         headers += [t("col_source", lang)] if capital else []
         cells = [[r["code"], r["name"], r["date"],
                   format_units(r["amount"]["amount_minor"], YUAN, grouped=False), r["amount"]["currency"],
-                  *([r["source"] or ""] if capital else [])] for r in rows]
+                  *([capital_source(r["source"], lang)] if capital else [])] for r in rows]
         if fmt == "xlsx":
             from datetime import date
 
@@ -53,7 +66,7 @@ def tranche_list(kind: str, code: str | None, unit: str | None, period: str | No
         headers += [t("col_source", lang)] if capital else []
         print_rows(headers, [(r["code"], r["name"], r["date"],
                               format_money(r["amount"]["amount_minor"], r["amount"]["currency"], lang),
-                              *([r["source"] or ""] if capital else [])) for r in rows],
+                              *([capital_source(r["source"], lang)] if capital else [])) for r in rows],
                    title=t(f"sec_{kind}", lang))
     if not rows:
         say(Message("tranches_none"))

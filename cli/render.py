@@ -359,6 +359,7 @@ def _board_plain(data: dict, lang: str, head: str, console) -> None:
 def project_records(view: dict, lang: str) -> None:
     """``project show --full``: a section each for the checklist, the documents and the capital and
     investment tranches (each amount through ``format_money``); an empty section says so."""
+    from cli.money_cmds import capital_source
     from workflow.definition import get_definition
     from workflow.words import checks, documents
 
@@ -371,7 +372,7 @@ def project_records(view: dict, lang: str) -> None:
          [(documents(defn).label(d["kind"], lang), d["number"], d["date"]) for d in view["documents"]]),
         ("sec_capital", ("col_date", "col_amount", "col_currency", "col_source"),
          [(c["date"], format_money(c["amount"]["amount_minor"], c["amount"]["currency"], lang),
-           c["amount"]["currency"], c["source"] or "") for c in view["capital"]]),
+           c["amount"]["currency"], capital_source(c["source"], lang)) for c in view["capital"]]),
         ("sec_investment", ("col_date", "col_amount", "col_currency"),
          [(i["date"], format_money(i["amount"]["amount_minor"], i["amount"]["currency"], lang),
            i["amount"]["currency"]) for i in view["investment"]]),

@@ -46,7 +46,7 @@ def _global_args() -> list[str]:
 def run_line(line: str) -> int | None:
     """Run one line; its exit code, or None for a blank line or a comment."""
     main = ROOT["main"]
-    if len(line) > LINE_LIMIT:
+    if len(line.removesuffix("\n")) > LINE_LIMIT:  # the line's own characters, not its line break
         say(Message("shell_line_too_long", limit=LINE_LIMIT), style="red")
         return 2
     text = line.strip()
@@ -56,8 +56,8 @@ def run_line(line: str) -> int | None:
 
     try:
         words = shlex.split(text)
-    except ValueError as exc:  # an unclosed quote
-        say(Message("error_exc", exc=exc), style="red")
+    except ValueError:  # shlex's only complaints: a quote not closed, a backslash ending the line
+        say(Message("shell_unclosed_quote"), style="red")
         return 2
     if words and words[0] == "pipeline":
         words = words[1:]
@@ -180,9 +180,10 @@ def _interactive() -> int:
 
 
 def _lines(stream: Any) -> Iterator[str]:
-    """The lines of ``stream``, each read at most ``LINE_LIMIT + 1`` characters at a time: a longer
-    line comes back as its first ``LINE_LIMIT + 1`` characters (refused by :func:`run_line`) and the
-    rest of it is skipped without being kept."""
+    """The lines of ``stream``, each read at most ``LINE_LIMIT + 1`` characters at a time (a line of
+    ``LINE_LIMIT`` characters and its line break): a longer line comes back as its first
+    ``LINE_LIMIT + 1`` characters (refused by :func:`run_line`) and the rest of it is skipped without
+    being kept."""
     while True:
         line = stream.readline(LINE_LIMIT + 1)
         if not line:

@@ -235,6 +235,19 @@ def test_verify_text_output(cli, county, aud):
     assert "covers 18 events, all unchanged" in res.out
 
 
+def test_verify_and_history_count_one_event_in_the_singular(cli, aud, tmp_path):
+    code = cli("project", "add", "--name", "甲", "--investor", "乙", "--industry", "agri", "--investment", "5600万",
+               "--unit", "XH", json=True, ok=True).json["code"]
+    cli.admin("audit", "checkpoint", ok=True)
+    res = cli("audit", "verify", actor=aud, ok=True)
+    assert res.out.startswith("ok: 1 project, 1 event verified") and "covers 1 event, all unchanged" in res.out, res.out
+    assert "校验通过: 1 个项目, 1 条记录 已校验" in cli("audit", "verify", actor=aud, lang="zh", ok=True).out
+    assert "1 event · chain intact" in cli("history", code, actor=aud, ok=True).out
+    page = tmp_path / "h.html"
+    cli("history", code, "--format", "html", "--output", str(page), actor=aud, ok=True)
+    assert ", 1 event)" in page.read_text(encoding="utf-8")  # the latest checkpoint's count
+
+
 def test_unknown_actor_may_read_audit(cli, county):
     for args in (("history", county[0]), ("audit", "log"), ("audit", "verify"), ("audit", "checkpoint"),
                  ("audit", "checkpoints")):

@@ -516,3 +516,51 @@ def test_a_reader_that_goes_away_is_no_failure(cli, argv):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, err
     assert "Traceback" not in err and "error" not in err.lower()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("closed", ["stdout", "both"])
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["project", "show", "P-9999", "--json"], 4), (["project", "show", "P-9999"], 4),
+    (["import", "BAD"], 2), (["import", "BAD", "--json"], 2), (["project", "list", "--sort", "nope", "--json"], 2),
+    (["advance", "P-0001"], 2), (["advance", "P-0001", "--json"], 2)])
+def test_a_failing_command_whose_reader_went_away_keeps_its_exit_code(cli, tmp_path, argv, expected, closed):
+    """``pipeline project show P-9999 2>&1 | true``: the reader is gone before the error is printed;
+    the command ends with the error's own exit code, printing nothing (no traceback, no exit 1)."""
+    import os
+    import subprocess
+
+    from tests.conftest import pipeline_exe
+
+    add_project(cli)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    argv = [str(bad) if a == "BAD" else a for a in argv]
+    env = {**os.environ, "PIPELINE_DB": cli.db, "PIPELINE_USER": "admin", "PIPELINE_LANG": "en"}
+    env.pop("PIPELINE_DEBUG", None)
+    proc = subprocess.Popen([pipeline_exe(), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before the command has written a byte
+    err = ""
+    if closed == "both":
+        proc.stderr.close()
+    else:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == expected, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_advance_without_a_trigger_gives_one_json_document(cli):
+    """Off a terminal ``advance CODE --json`` is refused with one document: the error, with the open
+    transitions beside it as ``next --json`` gives them (docs/usage.md, ``pipeline advance``)."""
+    import json
+
+    code = add_project(cli)
+    res = cli("advance", code, json=True)
+    assert res.code == 2
+    doc, end = json.JSONDecoder().raw_decode(res.out)
+    assert res.out[end:].strip() == "", res.out  # nothing after the one document
+    assert doc["error"]["code"] == "name_transition_pipeline_advance"
+    nxt = cli("next", code, json=True, ok=True).json
+    assert {k: doc[k] for k in ("code", "stage", "version", "transitions")} == nxt

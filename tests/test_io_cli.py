@@ -169,6 +169,26 @@ def test_an_export_imports_back_unchanged(tmp_path, lang, suffix):
     assert views[0] == views[1]  # registration dates round-trip too: the export carries 登记日期
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_formula_like_and_apostrophe_texts_round_trip(tmp_path, suffix):
+    """A CSV cell loses only the apostrophe the CSV export added; a workbook's text is read as
+    written (docs/text-and-errors.md): both bring every name and investor back unchanged."""
+    from tests.conftest import Cli, populate
+
+    first, second = populate(Cli(str(tmp_path / "a.db"))), populate(Cli(str(tmp_path / "b.db")))
+    texts = ["'=x", "''y", "=SUM(A1)", "-3", "@x", "'"]
+    for i, text in enumerate(texts):
+        first("project", "add", "--name", text, "--investor", texts[-1 - i], "--industry", "z",
+              "--investment", "1", "--unit", "XH", ok=True)
+    path = str(tmp_path / f"ledger{suffix}")
+    first("export", path, ok=True)
+    second("import", path, ok=True)
+    shown = [[c("project", "show", p["code"], json=True, ok=True).json for p in projects(c)] for c in (first, second)]
+    back = [(p["name"], p["investor"]) for p in shown[1]]
+    assert back == [(p["name"], p["investor"]) for p in shown[0]]
+    assert sorted(back) == sorted(zip(texts, reversed(texts), strict=True))
+
+
 def test_export_filters_formats_and_headers(cli, tmp_path):
     cli("import", write(tmp_path, ZH + "".join(GOOD)), ok=True)
     cli("advance", "P-0002", "submit", ok=True)

@@ -129,3 +129,31 @@ def test_demo_in_the_shell_rebuilds_the_database_as_it_does_alone(cli, tmp_path)
     with sqlite3.connect(backup) as con:
         assert [r[0] for r in con.execute("SELECT code FROM unit")] == ["XH"]
         assert con.execute("SELECT count(*) FROM setting WHERE key LIKE 'demo%'").fetchone()[0] == 0
+
+
+@pytest.mark.sqlite_only
+def test_a_line_of_exactly_the_limit_runs_one_longer_is_refused(one):
+    """The line limit counts the line's own characters, not its line break (docs/usage.md)."""
+    from cli.shell_cmds import LINE_LIMIT
+
+    def line(length: int) -> str:
+        head = "project list --json --search "
+        return head + "x" * (length - len(head))
+
+    res = shell(one, line(LINE_LIMIT) + "\n")
+    assert res.returncode == 0 and "longer than" not in res.stderr, res.stderr
+    assert json.loads(res.stdout)["projects"] == []
+    res = shell(one, line(LINE_LIMIT + 1) + "\n")
+    assert res.returncode == 2 and "longer than 65,536 characters" in res.stderr
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("lang", "words"), [("en", "a quote in the line is not closed"), ("zh", "该行有未闭合的引号")])
+def test_an_unclosed_quote_is_refused_in_the_runs_language(one, lang, words):
+    env = {**os.environ, "PIPELINE_DB": str(one.db), "PIPELINE_USER": "coord"}
+    for text in ('project show "x\n', "project show x\\\n"):
+        res = subprocess.run([pipeline_exe(), "--lang", lang, "shell"], input=text, capture_output=True, text=True,
+                             env=env, timeout=120)
+        assert res.returncode == 2 and words in res.stderr, res.stderr
+        assert "No closing quotation" not in res.stderr and "No escaped character" not in res.stderr
+

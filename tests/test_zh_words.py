@@ -35,3 +35,38 @@ def test_db_current_and_the_ladder_in_chinese(cli):
     ladder = cli("supervision", "ladder", "show", lang="zh", ok=True).out
     assert "3 天内到期" in ladder and "逾期超过 7 天" in ladder and not _ENGLISH.search(ladder), ladder
     assert "due within 3 days" in cli("supervision", "ladder", "show", ok=True).out
+
+
+def test_users_list_capital_corrections_and_long_listings_in_chinese(cli, tmp_path):
+    """The users' disabled column, a correction's capital source and the count of columns past the
+    first 20 an import ignores are in Chinese under --lang zh (the stored source stays as stored)."""
+    from tests.stages import to_signed
+
+    cli.admin("users", "add", "bob", "--role", "coordinator", ok=True)
+    cli.admin("users", "disable", "bob", ok=True)
+    zh = cli.admin("users", "list", lang="zh", ok=True).out
+    assert "已停用" in zh and re.search(r"bob\s+协调员\s+是", zh) and not re.search(r"\b(disabled|yes)\b", zh), zh
+    en = cli.admin("users", "list", ok=True).out
+    assert "Disabled" in en and re.search(r"bob\s+coordinator\s+yes", en), en
+
+    code = cli("project", "add", "--name", "甲", "--investor", "乙", "--industry", "agri", "--investment", "5600万",
+               "--unit", "XH", json=True, ok=True).json["code"]
+    to_signed(cli, code)
+    cli("capital", "add", code, "3000万", ok=True)
+    cli("undo", code, "--reason", "金额录错", ok=True)
+    sources = [t["source"] for t in cli("capital", "list", code, json=True, ok=True).json["tranches"]]
+    assert any(re.fullmatch(r"correction of event \d+", s or "") for s in sources), sources  # as stored
+    for fmt in (None, "csv", "md"):
+        args = ["capital", "list", code] + (["--format", fmt] if fmt else [])
+        zh = cli(*args, lang="zh", ok=True).out
+        assert "correction" not in zh and re.search(r"事件 \d+ 的更正", zh), (fmt, zh)
+        assert "correction of event" in cli(*args, ok=True).out
+    card = cli("project", "show", code, "--full", lang="zh", ok=True).out
+    assert "correction" not in card and re.search(r"事件 \d+ 的更正", card), card
+
+    headers = "name,investor,industry,investment,unit," + ",".join(f"c{i}" for i in range(25))
+    path = tmp_path / "wide.csv"
+    path.write_text(headers + "\n甲2,乙2,agri,5600万,XH" + "," * 25 + "\n", encoding="utf-8")
+    zh = cli("import", str(path), "--dry-run", lang="zh", ok=True).err
+    assert "已忽略无法识别的列：c0、c1" in zh and "c19、…（另有 5 项）" in zh and "more" not in zh, zh
+    assert "c19, … (5 more)" in cli("import", str(path), "--dry-run", ok=True).err

@@ -24,6 +24,8 @@ import re
 import unicodedata
 from typing import Any
 
+from workflow.catalogue import Message
+
 # Bidi embedding/override/isolate controls, marks, and the Unicode line and paragraph separators.
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
 _CONTROL = "\x00-\x1f\x7f-\x9f"
@@ -143,10 +145,13 @@ def clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def listing(items: list[str], limit: int = 20, sep: str = ", ") -> str:
-    """The first ``limit`` items (each clipped) and a count of the rest: a bounded list for a message."""
+def listing(items: list[str], limit: int = 20, sep: str = ", ") -> str | Message:
+    """The first ``limit`` items (each clipped) and a count of the rest: a bounded list for a message
+    field (with a rest, a `Message` that says "… (5 more)" in the run's language)."""
     shown = sep.join(clip(str(i)) for i in items[:limit])
-    return shown + (f"{sep}… ({len(items) - limit} more)" if len(items) > limit else "")
+    if len(items) <= limit:
+        return shown
+    return Message("listing_more", shown=shown, sep=sep, n=len(items) - limit)
 
 
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI}{_SURROGATE}]")

@@ -90,7 +90,10 @@ def check_rows(table: Table, *, units: Iterable[Mapping[str, Any]], today: date,
     spool = Spool()
     n = good = 0
     estimate = table.estimated_rows
-    plan = [(_SLOT[key], i, _converter(BY_KEY[key], factor, lang, by_code, names, today))
+    # A CSV cell may carry the apostrophe our CSV writer puts before formula-like text; a workbook's
+    # text is literal (its writer uses the quote prefix style instead): docs/import-export.md.
+    escaped = table.encoding is not None  # only a CSV table has an encoding
+    plan = [(_SLOT[key], i, _converter(BY_KEY[key], factor, lang, by_code, names, today, escaped))
             for key, (i, factor) in columns.items()]
     width = len(table.headers)
     blank: list[Any] = [None] * (len(_SLOTS) + 1)
@@ -199,12 +202,14 @@ def _problem(line: int, index: int | None, header: str, message: object) -> dict
             "message": message}
 
 
-def _converter(col: Column, factor: str, lang: str, by_code, names, today: date) -> Callable[[Any], Any]:
+def _converter(col: Column, factor: str, lang: str, by_code, names, today: date,
+               escaped: bool) -> Callable[[Any], Any]:
     """The checker of one column's cells: a fast path for the usual cell, ``_cell`` for the rest (an
-    empty optional cell is None; every other cell ``_cell`` does not return raises BadInput)."""
+    empty optional cell is None; every other cell ``_cell`` does not return raises BadInput).
+    ``escaped``: the cells come from a CSV file, whose formula escape ``_cell`` undoes."""
 
     def general(raw: Any) -> Any:
-        return _cell(col, raw, factor, lang, by_code, names, today)
+        return _cell(col, raw, factor, lang, by_code, names, today, escaped)
 
     kind, limit, optional = col.kind, col.limit, not col.required
     if kind == "text":
@@ -266,7 +271,8 @@ def _converter(col: Column, factor: str, lang: str, by_code, names, today: date)
     return convert
 
 
-def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: date) -> Any:
+def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: date,
+          escaped: bool) -> Any:
     zh = lang == "zh"
     if isinstance(raw, str):
         raw = raw.strip()
@@ -276,7 +282,8 @@ def _cell(col: Column, raw: Any, factor: str, lang: str, by_code, names, today: 
         return None
     if col.kind == "text":
         text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
-        text = restore_formula(text)  # an apostrophe our export put before a formula-like text
+        if escaped:  # a CSV cell: the apostrophe our CSV export put before a formula-like text
+            text = restore_formula(text)
         if col.limit and len(text) > col.limit:
             raise BadInput("longer_than_characters", limit=col.limit)
         bad = unsafe_char(text)
