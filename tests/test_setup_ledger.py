@@ -275,3 +275,48 @@ def test_history_names_the_threshold_change_that_changed_the_light(cli):
     assert found[0]["light"][1] == "red" and found[0]["light"][0] != "red"
     text = cli("history", code, ok=True).out
     assert "followup_red_days 60 → 45 from 2026-12-01, by admin: 县里决定提速" in text
+
+
+# Every command that writes a set-up ledger entry with a reason, as it would succeed with a good one.
+REASONED = [
+    ("units", "add", "ZS", "--name", "招商局"),
+    ("units", "edit", "XH", "--name", "县新华镇"),
+    ("people", "add", "li", "--name", "李书记", "--level", "county"),
+    ("people", "edit", "wang", "--cap", "5"),
+    ("users", "add", "zhao", "--role", "leader"),
+    ("users", "edit", "coord", "--role", "auditor"),
+    ("users", "disable", "coord"),
+    ("rules", "add", "--role", "lead_leader", "--person", "wang", "--priority", "10"),
+    ("targets", "set", "XH", "2026", "--signed", "4"),
+    ("plan", "templates", "set", "quick", "--sign-to-fund", "10", "--fund-to-break-ground", "20",
+     "--break-ground-to-commission", "30"),
+    ("lights", "set", "screening_red_days=12"),
+    ("lights", "reset"),
+    ("undo-window", "3"),
+    ("stale-days", "15"),
+    ("capital", "plausible", "50"),
+    ("rates", "set", "2026", "USD=7.10"),
+    ("county", "set", "--name", "甲县", "--code", "JX"),
+    ("documents", "set", "county=新华县"),
+    ("supervision", "ladder", "set", "reply_days=7"),
+    ("report", "criteria", "进度=60", "效益=40"),
+    ("performance", "settings", "deduct_points=2"),
+]
+BAD_REASONS = {  # the reason -> the refusal every free text gets (docs/text-and-errors.md)
+    "a\x1b[31mred": "--reason holds the control character \\x1b; it takes line breaks only",
+    "a\u202eb": "--reason holds the control character \\u202e; it takes line breaks only",
+    "x" * 5000: "--reason is longer than 4000 characters",
+}
+
+
+@pytest.mark.parametrize("args", REASONED, ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize("reason", list(BAD_REASONS), ids=["escape", "bidi", "5000"])
+def test_a_setup_reason_is_checked_as_free_text_and_a_refusal_writes_nothing(cli, args, reason):
+    before = entries(cli)
+    res = cli.admin(*args, "--reason", reason, json=True)
+    assert res.code == 2, (args, res.out, res.err)
+    assert res.json["error"]["message"] == BAD_REASONS[reason]
+    assert entries(cli) == before
+    assert verify(cli)["ok"] is True
+    res = cli.admin(*args, "--reason", " 县里决定\n第二行 ", json=True, ok=True)  # free text: line breaks kept
+    assert entries(cli)[-1]["reason"] == "县里决定\n第二行"

@@ -32,6 +32,7 @@ from workflow.encoding import GENESIS, canonical, format_utc
 from workflow.recorders import recorder
 from workflow.tables import event as E
 from workflow.tables import ledger as L
+from workflow.values import reason as check_reason
 
 LEDGER_LOCK = 0x5049_504C  # the key serialising ledger appends ("PIPL"; workflow.recorders)
 
@@ -50,7 +51,11 @@ def entry_hash(seq: int, kind: str, target: str, payload: Any, reason: str | Non
 
 def append(conn: Connection, actor: str, kind: str, target: str, payload: dict[str, Any],
            reason: str | None = None) -> dict:
-    """Append one entry in the caller's transaction; returns it as ``entry_json`` shows it."""
+    """Append one entry in the caller's transaction; returns it as ``entry_json`` shows it.  ``reason``
+    is free text (docs/text-and-errors.md), checked here first (``workflow.values.reason``: stripped,
+    blank is None, no control characters, at most 4000 characters), so every entry's reason is, on
+    every path, before anything is written (BadInput, exit 2)."""
+    reason = check_reason(reason, Message("reason"))
     recorder(conn).serialize(conn, LEDGER_LOCK)  # PostgreSQL: an advisory lock; SQLite: the write transaction
     head = conn.execute(select(L.c.seq, L.c.hash).order_by(L.c.seq.desc()).limit(1)).first()
     seq = (head[0] + 1) if head else 1

@@ -117,6 +117,20 @@ def write(conn: Connection, actor: str, table: str, key: Mapping[str, Any], valu
     old = conn.execute(select(*(T.c[f] for f in spec.fields)).where(_where(spec, key))).mappings().first()
     if old is None:
         row = {f: values[f] if f in values else _default(spec, f) for f in spec.fields}
+        changed = None
+    else:
+        row = {**dict(old), **values}
+        changed = {f: [_to_json(old[f]), _to_json(values[f])] for f in spec.fields
+                   if f in values and values[f] != old[f]}
+    payload: dict[str, Any] = {"table": table, "key": key, "row": {f: _to_json(v) for f, v in row.items()},
+                               "effective_on": (effective_on or clock.today()).isoformat()}
+    if changed is not None:
+        payload["changed"] = changed
+    payload.update(note or {})
+    # the entry first: ``ledger.append`` checks the reason (docs/text-and-errors.md) before anything is written
+    entry = ledger.append(conn, actor, kind or (spec.added if old is None else spec.edited), target_of(spec, key),
+                          payload, reason)
+    if old is None:
         extra = _stamps(spec.on_add + spec.on_edit, actor, at)
         if spec.current:
             series = {k: key[k] for k in spec.keys[:-1]}
@@ -124,19 +138,9 @@ def write(conn: Connection, actor: str, table: str, key: Mapping[str, Any], valu
                          .values({spec.current: False}))
             extra[spec.current] = True
         conn.execute(insert(T).values(**key, **row, **extra))
-        changed = None
     else:
-        row = {**dict(old), **values}
-        changed = {f: [_to_json(old[f]), _to_json(values[f])] for f in spec.fields
-                   if f in values and values[f] != old[f]}
         conn.execute(update(T).where(_where(spec, key)).values(**values, **_stamps(spec.on_edit, actor, at)))
-    payload: dict[str, Any] = {"table": table, "key": key, "row": {f: _to_json(v) for f, v in row.items()},
-                               "effective_on": (effective_on or clock.today()).isoformat()}
-    if changed is not None:
-        payload["changed"] = changed
-    payload.update(note or {})
-    return ledger.append(conn, actor, kind or (spec.added if old is None else spec.edited), target_of(spec, key),
-                         payload, reason)
+    return entry
 
 
 # --- the projection ---------------------------------------------------------------------------------
