@@ -4,7 +4,6 @@ xlsx (the shared ``--format``/``--output`` of cli/options.py, written by cli/out
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from cli.context import STATE, emit_json, say
@@ -15,21 +14,11 @@ from workflow.catalogue import Message
 from workflow.i18n import t
 from workflow.periods import parse_period
 
-# The source a capital row made by a correction stores (``Corrected.derived`` in workflow/events.py):
-# kept as stored, shown in the run's language.
-_CORRECTION_SOURCE = re.compile(r"correction of event (\d+)")
-
-
-def capital_source(source: str | None, lang: str) -> str:
-    """A capital tranche's source as shown: a correction's in ``lang``, any other as given."""
-    m = _CORRECTION_SOURCE.fullmatch(source or "")
-    if m is None:
-        return source or ""
-    return Message("capital_source_correction", seq=int(m.group(1))).text(lang)
-
 
 def tranche_list(kind: str, code: str | None, unit: str | None, period: str | None, json: bool,
                  fmt: str | None, output: Path | None) -> None:
+    from cli.render import capital_source  # output only: not loaded by the commands that print none
+
     check_format(fmt, LIST_FORMATS, output)
     lang = STATE.lang
     found = STATE.service(write=False).list_tranches(

@@ -5,10 +5,12 @@ On a terminal: boxes and colour; piped: plain aligned text (no box drawing, no c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from cli.context import is_terminal, out
 from workflow.amounts import compact_money, format_money
+from workflow.catalogue import Message
 from workflow.i18n import is_zh, t
 from workflow.text import visible
 
@@ -359,7 +361,6 @@ def _board_plain(data: dict, lang: str, head: str, console) -> None:
 def project_records(view: dict, lang: str) -> None:
     """``project show --full``: a section each for the checklist, the documents and the capital and
     investment tranches (each amount through ``format_money``); an empty section says so."""
-    from cli.money_cmds import capital_source
     from workflow.definition import get_definition
     from workflow.words import checks, documents
 
@@ -383,3 +384,16 @@ def project_records(view: dict, lang: str) -> None:
             print_rows([t(c, lang) for c in cols], rows, title=t(title, lang))
         else:
             out().print(t("none_recorded", lang).format(title=t(title, lang)))
+
+
+# The source a capital row made by a correction stores (``Corrected.derived`` in workflow/events.py):
+# kept as stored, shown in the run's language.
+_CORRECTION_SOURCE = re.compile(r"correction of event (\d+)")
+
+
+def capital_source(source: str | None, lang: str) -> str:
+    """A capital tranche's source as shown: a correction's in ``lang``, any other as given."""
+    m = _CORRECTION_SOURCE.fullmatch(source or "")
+    if m is None:
+        return source or ""
+    return Message("capital_source_correction", seq=int(m.group(1))).text(lang)

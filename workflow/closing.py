@@ -40,8 +40,10 @@ from workflow.definition import default_definition
 from workflow.encoding import canonical, event_json, wide_ints
 from workflow.errors import BadInput, Conflict, Refused
 from workflow.i18n import t as label
+from workflow.lights import RED, YELLOW
 from workflow.periods import parse_period, parse_span
 from workflow.reports import notes
+from workflow.reports.kinds import _sum_lists
 from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
@@ -93,8 +95,6 @@ def _unit_lists(engine: Engine, period: Any, as_of: date | None, thresholds: Any
     """{lang: {unit: the unit's worst ``listed`` red and the worst ``listed`` yellow projects}} on the
     bulletin's as-of date (the units with none left out), each list what ``reports.bulletin(...,
     unit=UNIT, problems=listed)`` gives: one reading of the county's snapshots, ranked per unit."""
-    from workflow.lights import RED, YELLOW
-
     w = reports.make_window(period, as_of)
     out: dict[str, dict[str, list[dict]]] = {lang: {} for lang in LANGS}
     with reports.shared_reading(engine) as rd:
@@ -337,8 +337,6 @@ def _only_unit(doc: dict, unit: str, lists: dict[str, list[dict]] | None = None)
 
 def _review_totals(items: list[dict]) -> dict:
     """A review's totals over its projects ``items`` (as ``reports.review`` sums them)."""
-    from workflow.reports.kinds import _sum_lists
-
     return {"projects": len(items),
             "construction": sum(1 for x in items if x["construction_on"]),
             "production": sum(1 for x in items if x["production_on"]),
