@@ -577,6 +577,30 @@ def test_a_newer_bundle_recomputes_only_the_months_it_can_change(cli, county):
         engine.dispose()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_newer_bundle_recomputes_every_month_held_by_another_way_of_computing(cli, county, two_more,
+                                                                                 monkeypatch, workers):
+    """The held months were computed by an earlier version (another ``FIGURES_FORMAT`` in the held
+    load's ledger entry): the county's next bundle recomputes every month, by a worker or not."""
+    from workflow import city
+
+    _trust_all(cli, county, two_more)
+    first = cli.admin("city", "load", county["bundle"], json=True).json["loaded"][0]
+    res = invoke(["followup", "add", "P-0001", "called the investor"], db=county["db"])
+    assert res.code == 0, res.err
+    newer = str(county["dir"] / "jx2.bundle")
+    assert invoke(["bundle", "export", "--output", newer, "--key-file", county["key"]], db=county["db"]).code == 0
+    monkeypatch.setattr(city, "FIGURES_FORMAT", city.FIGURES_FORMAT + 1)  # this version computes otherwise
+    others = [m["bundle"] for m in two_more] if workers > 1 else []  # a load of several: workers check them
+    loaded = cli.admin("city", "load", newer, *others, "--workers", str(workers), json=True).json["loaded"][0]
+    assert loaded["new_events"] == 1 and loaded["months_computed"] == first["months_computed"]
+    again = str(county["dir"] / "jx3.bundle")
+    res = invoke(["followup", "add", "P-0001", "called again"], db=county["db"])
+    assert res.code == 0, res.err
+    assert invoke(["bundle", "export", "--output", again, "--key-file", county["key"]], db=county["db"]).code == 0
+    assert cli.admin("city", "load", again, json=True).json["loaded"][0]["months_computed"] == 1  # held: this way
+
+
 def _city_state(url: str) -> dict:
     """Everything a city holds of its counties, but the time and actor of each load."""
     from sqlalchemy import select

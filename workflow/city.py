@@ -59,6 +59,10 @@ from workflow.values import identifier, required
 
 TRUST_ADDED = "city_trust_added"
 LOADED = "city_loaded"
+# How a month's figures are computed, kept in each ``city_loaded`` entry: raised whenever a version
+# computes them otherwise (2: the lights of each month-end with the thresholds in force that day).  A
+# newer bundle of a county whose held months another way computed recomputes every month.
+FIGURES_FORMAT = 2
 RANK_BY = ("signed", "capital", "investment", "key")
 CURRENCIES = ("CNY", "USD")
 
@@ -255,11 +259,21 @@ def _refigure_from(conn: Any, b: Any, new: list[tuple]) -> date | None:
             CE.c.county == b.county, CE.c.project_code == code, CE.c.seq == seq)).scalar()
         return None if found is None else _day(found)
 
-    return _refigure_since(b, new, _day(head[0]), head[1], head[2], held_on)
+    return _refigure_since(b, new, _day(head[0]), head[1], head[2], held_on,
+                           _figures_format(_newest_load(conn, b.county)[1]))
+
+
+def _figures_format(payload: Any) -> int | None:
+    """The ``FIGURES_FORMAT`` a ``city_loaded`` entry's months were computed by (None: before it was kept)."""
+    try:
+        found = json.loads(payload).get("figures") if payload else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return found if isinstance(found, int) else None
 
 
 def _refigure_since(b: Any, new: list[tuple], held_as_of: date, held_signed: str, held_ledger: int,
-                    held_on: Callable[[str, int], date | None]) -> date | None:
+                    held_on: Callable[[str, int], date | None], held_figures: int | None) -> date | None:
     """The first day whose month's figures ``new`` (a newer bundle's events after the held ones) can
     change, given the held bundle's as-of date, signed document and ledger count, and ``held_on``
     (the effective date of a held event, by project code and seq; None when the city holds no such
@@ -267,9 +281,10 @@ def _refigure_since(b: Any, new: list[tuple], held_as_of: date, held_signed: str
     before the earliest new event's effective date (or the date of an amount a new correction
     corrects) keep their figures, and so does every month before the held bundle's as-of date, unless
     the figures' other inputs changed: the directory (units, rules, settings, thresholds) or the set-up
-    ledger, or the as-of date moved back.  None: every month."""
+    ledger, or the as-of date moved back, or the held months were computed another way
+    (``held_figures``, :data:`FIGURES_FORMAT`).  None: every month."""
     if json.loads(held_signed).get("directory") != b.signed.get("directory") or held_ledger != len(b.ledger) \
-            or b.as_of < held_as_of:
+            or b.as_of < held_as_of or held_figures != FIGURES_FORMAT:
         return None
     since = held_as_of.replace(day=1)
     on, payload = EVENT_COLUMNS.index("effective_on"), EVENT_COLUMNS.index("payload")
@@ -462,7 +477,7 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
             conn.execute(insert(CR).values(county=b.county, **kept))
         entry = ledger.append(conn, actor, LOADED, b.county,
                               {"digest": b.digest, "as_of": b.as_of.isoformat(), "events": events,
-                               "new_events": added, "replica": done.replica_sha256})
+                               "new_events": added, "replica": done.replica_sha256, "figures": FIGURES_FORMAT})
     return {"file": str(path), "county": b.county, "name": b.name, "digest": b.digest, "as_of": b.as_of.isoformat(),
             "events": events, "new_events": added, "projects": len(projects),
             "projects_replayed": done.replayed, "months_computed": len(figures), "ledger": entry}
@@ -489,6 +504,7 @@ class Held:
     ledger_entries: int
     replica_file: str | None  # the held replayed copy, compressed, in the load's folder (None: not usable)
     replica_sha256: str | None
+    figures: int | None = None  # the FIGURES_FORMAT the held months were computed by
 
     def replica(self) -> bundle.Replica | None:
         """The held copy from its file, removed once read; None when the file is not the copy handed
@@ -555,7 +571,8 @@ def _prepare(path: Any, actor: str, replica_file: str, held: Held | None, county
     # the bundle's first events are the ones the city holds (the prefix check): their dates are the city's
     held_on = {(e[2], e[3]): e[EVENT_COLUMNS.index("effective_on")] for e in b.events[:held.events]}
     since = _refigure_since(b, b.events[held.events:], held.as_of, held.signed, held.ledger_entries,
-                            lambda code, seq: _day(held_on[code, seq]) if (code, seq) in held_on else None)
+                            lambda code, seq: _day(held_on[code, seq]) if (code, seq) in held_on else None,
+                            held.figures)
     base = held.replica() if since is not None else None
     with open(replica_file, "xb") as out:
         done = _figured(b, actor, base, since, out, (json.loads(held.signed)["digest"], held.events), leave=True)
@@ -569,7 +586,7 @@ def _hand_over(engine: Engine, county: str, replica_file: str) -> Held | None:
     """What a worker needs of a county the city holds (:class:`Held`), its usable copy written to
     ``replica_file``; None when another load of the county came in while it was read."""
     with engine.connect() as conn:
-        entry = _newest_load(conn, county)[0]
+        entry, payload = _newest_load(conn, county)
         head = conn.execute(select(CC.c.events, CC.c.as_of, CC.c.signed, CC.c.ledger_entries)
                             .where(CC.c.code == county)).first()
         if head is None or not entry:
@@ -584,7 +601,7 @@ def _hand_over(engine: Engine, county: str, replica_file: str) -> Held | None:
             out.write(replica.content)
         sha = hashlib.sha256(replica.content).hexdigest()
     return Held(county, entry, head[0], heads, _day(head[1]), head[2], head[3],
-                replica_file if replica is not None else None, sha)
+                replica_file if replica is not None else None, sha, _figures_format(payload))
 
 
 def _store_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict:
