@@ -114,3 +114,12 @@ def test_a_count_says_its_word_in_the_singular_for_one():
     assert Message("entries", n_entries=1).text("zh") == "1 条设置台账记录"
     assert Message("ladder_when_1", days=1).text() == "due within 1 day"
     assert Message("and_more_rows", count=1).text() == "… and 1 more row"
+
+
+def test_counts_that_said_s_in_brackets_agree_with_one():
+    from workflow.catalogue import Message
+
+    assert Message("tranches_count", n=1).text() == "1 tranche"
+    assert Message("tranches_count", n=3).text() == "3 tranches"
+    assert Message("undo_window_days", value=1).text() == "undo window: 1 day"
+    assert Message("assignment_made_over_open", n=1, projects=2).text() == "1 assignment made over 2 open projects"

@@ -109,7 +109,7 @@ def test_capital_list_terminal_in_both_languages(cli):
 
     en = cli("capital", "list", a, ok=True)
     assert "Capital arrivals" in en.out and format_money(3_000_000_000, "CNY", "en") in en.out and "首期" in en.out
-    assert "2 tranche(s)" in en.err and "total: USD 1,000,000.00" in en.err
+    assert "2 tranches" in en.err and "total: USD 1,000,000.00" in en.err
     zh = cli("capital", "list", a, lang="zh", ok=True)
     assert "资金到位" in zh.out and "资金来源" in zh.out and format_money(3_000_000_000, "CNY", "zh") in zh.out
     assert "共 2 笔" in zh.err and "合计：" in zh.err

@@ -268,7 +268,7 @@ def test_apply_fills_missing_and_prints_changes(cli):
     assert kinds == ["registered", "assignment", "assignment"]
     assert cli.admin("rules", "apply", json=True, ok=True).json["changes"] == []  # idempotent
     out = cli.admin("rules", "apply", "--dry-run")
-    assert out.code == 0 and "0 assignment(s) would be made" in out.err
+    assert out.code == 0 and "0 assignments would be made" in out.err
 
 
 def test_apply_is_all_or_nothing(cli, service, monkeypatch):
