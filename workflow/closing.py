@@ -43,7 +43,7 @@ from workflow.i18n import t as label
 from workflow.lights import RED, YELLOW
 from workflow.periods import parse_period, parse_span
 from workflow.reports import notes
-from workflow.reports.kinds import _sum_lists
+from workflow.reports.kinds import review_totals
 from workflow.tables import event as E
 from workflow.tables import ledger as L
 from workflow.tables import project as P
@@ -318,7 +318,7 @@ def _only_unit(doc: dict, unit: str, lists: dict[str, list[dict]] | None = None)
             out["supervision"] = {**sup, "units": open_rows, "open": sum(r["open"] for r in open_rows),
                                   "closed_problems": closed, "closed": len(closed)}
     if doc.get("report") == "review" and "totals" in doc:
-        out["totals"] = _review_totals(out.get("projects") or [])
+        out["totals"] = review_totals(out.get("projects") or [])
     if doc.get("progress"):  # 序时进度: the unit's row, its totals and categories (workflow/reports/planned.py)
         mine = [u for u in doc["progress"]["units"] if u.get("unit") == unit]
         row = mine[0] if mine else {}
@@ -333,22 +333,6 @@ def _only_unit(doc: dict, unit: str, lists: dict[str, list[dict]] | None = None)
                              "totals": {k: v for k, v in mine[0].items() if k not in ("unit", "unit_name")}
                              if mine else doc["comparison"]["totals"]}
     return out
-
-
-def _review_totals(items: list[dict]) -> dict:
-    """A review's totals over its projects ``items`` (as ``reports.review`` sums them)."""
-    return {"projects": len(items),
-            "construction": sum(1 for x in items if x["construction_on"]),
-            "production": sum(1 for x in items if x["production_on"]),
-            "planned_investment": {"amount_minor": sum(int(x["planned_investment"]["amount_minor"]) for x in items),
-                                   "currency": "CNY"},
-            "capital_in_place": _sum_lists(_ints(x["capital_in_place"]) for x in items),
-            "investment_completed": _sum_lists(_ints(x["investment_completed"]) for x in items)}
-
-
-def _ints(amounts: list[dict]) -> list[dict]:
-    """Amounts as numbers (a stored total past 2**53 is a string of digits: ``as_stored``)."""
-    return [{**m, "amount_minor": int(m["amount_minor"])} for m in amounts]
 
 
 def diff(engine: Engine, kind: str, period_text: str, *, lang: str = "en", readable: bool = False) -> dict:

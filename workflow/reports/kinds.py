@@ -312,17 +312,22 @@ def review(engine: Engine, period: Period | Span | str, *, as_of: date | None = 
             "investment_completed": money_list({**dict.fromkeys(CURRENCIES, 0), **invest.get(pid, {})}),
             "light": s.light.color, "lead_leader": leaders.get(pid)})
     items.sort(key=lambda x: (x["unit"] or "", x["construction_on"] or x["production_on"] or "", x["code"]))
-    totals = {"projects": len(items),
-              "construction": sum(1 for x in items if x["construction_on"]),
-              "production": sum(1 for x in items if x["production_on"]),
-              "planned_investment": {"amount_minor": sum(x["planned_investment"]["amount_minor"] for x in items),
-                                     "currency": "CNY"},
-              "capital_in_place": _sum_lists(x["capital_in_place"] for x in items),
-              "investment_completed": _sum_lists(x["investment_completed"] for x in items)}
-    return {"report": "review", **w.json(), "unit": unit, "totals": totals, "projects": items,
+    return {"report": "review", **w.json(), "unit": unit, "totals": review_totals(items), "projects": items,
             **({"comparison": compared} if compared is not None else {}),
             **({"exchange_rates": year_rates} if year_rates else {}),
             **({"series": spans} if spans is not None else {})}
+
+
+def review_totals(items: list[dict]) -> dict:
+    """A review's totals over its projects ``items`` (also of a closed period's unit: ``workflow.closing``,
+    whose stored amounts past 2**53 are strings of digits)."""
+    return {"projects": len(items),
+            "construction": sum(1 for x in items if x["construction_on"]),
+            "production": sum(1 for x in items if x["production_on"]),
+            "planned_investment": {"amount_minor": sum(int(x["planned_investment"]["amount_minor"]) for x in items),
+                                   "currency": "CNY"},
+            "capital_in_place": _sum_lists(x["capital_in_place"] for x in items),
+            "investment_completed": _sum_lists(x["investment_completed"] for x in items)}
 
 
 def _iso(d: date | None) -> str | None:
@@ -333,7 +338,7 @@ def _sum_lists(lists: Iterable[list[dict]]) -> list[dict]:
     total = dict.fromkeys(CURRENCIES, 0)
     for items in lists:
         for m in items:
-            total[m["currency"]] = total.get(m["currency"], 0) + m["amount_minor"]
+            total[m["currency"]] = total.get(m["currency"], 0) + int(m["amount_minor"])
     return money_list(total)
 
 
