@@ -227,10 +227,13 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # a bug: short message, traceback only on request
             if os.environ.get("PIPELINE_DEBUG") == "1":
                 raise
-            verifying = _command_name(argv) == "audit" and "verify" in argv
-            failure = _database_error(exc, verifying=verifying)
-            code = 1 if failure is None else failure.exit_code
-            _internal(exc, json_mode, verifying=verifying)
+            failure = _database_error(exc, verifying=_command_name(argv) == "audit" and "verify" in argv)
+            if failure is not None:  # the database's state, the user's doing: its own code and message
+                code = failure.exit_code
+                _fail(failure, json_mode)
+            else:
+                code = 1
+                _internal(exc, json_mode)
     except BrokenPipeError:
         # the reader of stdout or stderr went away (``| head``, ``| true``) while the command or its
         # error was printed: the exit code stays the command's own (0 when it was done), the rest
@@ -433,11 +436,10 @@ def _command_name(argv: list[str]) -> str | None:
     return None
 
 
-def _internal(exc: Exception, json_mode: bool, *, verifying: bool = False) -> int:
+def _internal(exc: Exception, json_mode: bool) -> int:
+    """A bug's short message (exit 1): the exception's name and first line, never SQL or parameters
+    (a database error that is the user's doing is ``_database_error``'s, printed by ``_fail``)."""
     name = type(exc).__name__
-    from_db = _database_error(exc, verifying=verifying)
-    if from_db is not None:
-        return _fail(from_db, json_mode)
     from sqlalchemy.exc import StatementError
 
     if isinstance(exc, StatementError) and exc.orig is not None:  # never the SQL or its parameters
