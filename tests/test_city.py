@@ -1351,3 +1351,39 @@ def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
         finally:
             db.close()
     assert made["scratch"] == made["plain"] and len(made["plain"]) > len(metadata.tables)
+
+
+@pytest.mark.parametrize("change", [None, "payload", "prev_hash", "hash", "seq"])
+def test_the_checkpoint_of_rows_held_equals_the_checkpoint_reading_them_back(county, change):
+    """The checks hand the checkpoint the rows they filled the scratch copy's event table with
+    (docs/city.md, step 6): its digest, or its refusal and every problem it names, are those of the
+    checkpoint reading the same rows back from the copy."""
+    from sqlalchemy import text
+
+    from workflow import audit, bundle
+    from workflow.errors import IntegrityFailure
+
+    b = bundle.read(county["bundle"])
+    with bundle.checked(b, actor=ADMIN) as result:
+        rows = [(e[0], e[1], *e[3:]) for e in b.events]
+        if change is not None:  # the same change in the copy and in the rows held
+            k = len(rows) // 2
+            column = {"payload": 11, "prev_hash": 12, "hash": 13, "seq": 2}[change]
+            value = {"seq": lambda v: v + 1000, "payload": lambda v: v.replace("}", ',"x":1}', 1)}.get(
+                change, lambda v: ("0" if v[0] != "0" else "1") + v[1:])(rows[k][column])
+            rows[k] = (*rows[k][:column], value, *rows[k][column + 1:])
+            with result.engine.begin() as conn:
+                conn.execute(text(f'UPDATE event SET "{change}" = :v WHERE id = :id'), {"v": value, "id": rows[k][0]})
+
+        def outcome(events):
+            try:
+                doc = audit.checkpoint(result.engine, ADMIN, store=False, check_container=False, events=events)
+            except IntegrityFailure as exc:
+                return ("refused", exc.message, repr(exc.details))
+            return {k: v for k, v in doc.items() if k != "at"}
+
+        held, read_back = outcome(iter(rows)), outcome(None)
+        assert held == read_back
+        assert (held == read_back and isinstance(held, dict)) == (change is None)
+        if change is None:
+            assert held["digest"] == b.digest

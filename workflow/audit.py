@@ -17,7 +17,7 @@ within the bounds history fixes (see :func:`verify`).  It reads only, in one sna
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import insert, select
 
@@ -296,7 +296,7 @@ def _load_projects_where(conn, project_id: int) -> dict[int, tuple]:
 
 def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
                progress: Callable[[int, int], None] | None = None, check_container: bool = True,
-               extends: str | None = None) -> dict:
+               extends: str | None = None, events: Iterable[tuple] | None = None) -> dict:
     """Verify everything and take a digest over every chain head from one snapshot.
 
     Refuses (IntegrityFailure, nothing stored) when verification fails: a checkpoint must never seal
@@ -306,7 +306,9 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
     a scratch copy the caller has just built itself (docs/city.md), whose file no one else wrote.
     ``extends`` (an earlier digest): the returned ``extends_at`` is the number of events after which
     the running digest was that one (its events and set-up ledger entries are this history's first
-    ones), None when it never was (given ``extends`` only).
+    ones), None when it never was (given ``extends`` only).  ``events``: the event table's rows, by id,
+    when the caller holds the rows it has just filled the table with (a scratch copy, docs/city.md):
+    they are checked without being read back (``sweep_events``).
     """
     failures = Failures()
     with snapshot_connection(engine) as conn:
@@ -318,7 +320,7 @@ def checkpoint(engine, actor: str, *, store: bool, write_engine=None,
         projects = load_projects(conn)
         total = conn.exec_driver_sql("SELECT count(*) FROM event").scalar() if progress else 0
         sweep = sweep_events(conn, projects=projects, running=True, progress=progress, total=total,
-                       failures=failures, digest=extends)
+                       failures=failures, digest=extends, rows=events)
         ledger_head = _check_ledger(conn, failures)
         conn.rollback()
     check_projects(projects, sweep["chains"], failures)

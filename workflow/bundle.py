@@ -791,12 +791,15 @@ class checked:
         by_key = {(e[2], e[3]): e[0] for e in b.events}
         _one_code_a_project(b)
         replayed = self._from_replica(path, roles, by_key) if self.base is not None else None
+        rows = None
         if replayed is None:
             replayed = self._rebuild(path, roles, directory, by_key)
+            if b.path is not None:  # the copy's events were copied from the bytes b.events was read from
+                rows = ((e[0], e[1], *e[3:]) for e in b.events)  # its event table's rows (_SCRATCH_EVENT)
         try:
             # the scratch file is this process's own, made a moment ago: its history is what is checked
             doc = audit.checkpoint(self.engine, self.actor, store=False, check_container=False,
-                                   extends=self.extends[0] if self.extends else None)
+                                   extends=self.extends[0] if self.extends else None, events=rows)
         except IntegrityFailure as exc:
             items = [i for i in exc.details if isinstance(i, dict)]
             if not items:

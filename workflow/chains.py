@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -151,10 +151,14 @@ def heads_of(row: dict, failures: Failures) -> dict[tuple[str, int], str]:
 def sweep_events(conn, *, where: str = "", params: tuple = (), projects: dict[int, tuple],
            digest: str | None = None, running: bool = False, wanted: dict | None = None,
            progress: Callable[[int, int], None] | None = None, total: int = 0,
-           failures: Failures) -> dict:
+           failures: Failures, rows: Iterable[tuple] | None = None) -> dict:
     """Stream the events in write order, checking each one and each chain link; returns the chains,
     the running digest state and what was found for ``wanted`` (code, seq) pairs.  (Verify's replay
-    reads them in project order instead: ``sweep_projects``; both check each event by ``check_event``.)"""
+    reads them in project order instead: ``sweep_projects``; both check each event by ``check_event``.)
+    ``rows``: the event table's rows (``_EVENT_COLUMNS``, by id) when the caller holds them already,
+    because it has just filled the table with those rows (a county bundle's scratch copy,
+    docs/city.md): their recorded times may be in the hashed form the table stores otherwise, which
+    every check here reads alike; else they are read from ``conn``."""
     sha256 = hashlib.sha256
     chains: dict[int, Chain] = {}
     paused_cache: dict = {}
@@ -169,7 +173,9 @@ def sweep_events(conn, *, where: str = "", params: tuple = (), projects: dict[in
     countdown = step
     folds = LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
-    for row in stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params):
+    if rows is None:
+        rows = stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params)
+    for row in rows:
         _id, pid, stored = row[0], row[1], row[13]
         ch = chains.get(pid)
         if ch is None:
