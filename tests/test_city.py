@@ -1387,3 +1387,49 @@ def test_the_checkpoint_of_rows_held_equals_the_checkpoint_reading_them_back(cou
         assert (held == read_back and isinstance(held, dict)) == (change is None)
         if change is None:
             assert held["digest"] == b.digest
+
+
+@pytest.mark.parametrize("change", [None, "digest", "count", "event_kept"])
+def test_a_replica_keeps_no_event_rows_and_is_used_only_for_the_events_it_was_made_of(county, tmp_path, change):
+    """The replayed copy the city keeps holds every row of the scratch county but the events', and the
+    number and digest of the events it was made of (docs/city.md, "A newer bundle").  A newer
+    bundle begins from it only when its first events are those; else (the digest or count changed,
+    or the copy holds an event row) it is replayed whole.  Either way the checks give the same
+    digest, project rows and figures."""
+    import io
+    import zlib
+
+    from workflow import bundle, city
+
+    b = bundle.read(county["bundle"])
+    with bundle.checked(b, actor=ADMIN) as result:
+        out = io.BytesIO()
+        result.write_replica(out)
+    content = zlib.decompress(out.getvalue())
+    (tmp_path / "replica.db").write_bytes(content)
+    db = sqlite3.connect(tmp_path / "replica.db")
+    assert db.execute("SELECT count(*) FROM event").fetchone() == (0,)
+    assert db.execute("SELECT events, digest FROM replica_events").fetchall() == [
+        (len(b.events), bundle._events_digest(b.events))]
+    assert db.execute("SELECT count(*) FROM project").fetchone()[0] == len({e[1] for e in b.events}) > 0
+    if change == "digest":
+        db.execute("UPDATE replica_events SET digest = '0' || substr(digest, 2)")
+    elif change == "count":
+        db.execute("UPDATE replica_events SET events = events - 1")
+    elif change == "event_kept":
+        db.execute("INSERT INTO event SELECT * FROM (SELECT 1, id, 99, 'followup', NULL, NULL, NULL, '2025-01-01', "
+                   "'2025-01-01 00:00:00.000000', 'x', NULL, '{}', 'p', 'h' FROM project LIMIT 1)")
+    db.commit()
+    db.close()
+    base = bundle.Replica(zlib.compress((tmp_path / "replica.db").read_bytes()), len(b.events))
+
+    newer = bundle.read(_newer_bundle(county))
+    results = []
+    for start in (base, None):
+        with bundle.checked(newer, actor=ADMIN, base=start) as result:
+            results.append((result.replayed, result.digest, city._project_rows(result.engine),
+                            city.monthly_figures(result.engine, newer.as_of)))
+    (replayed, *rest), (whole, *alone) = results
+    assert rest == alone and rest[0] == newer.digest
+    assert whole == len(alone[1]) > 2
+    assert replayed == (2 if change is None else whole)

@@ -452,16 +452,14 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
                         keys=("county", *EVENT_COLUMNS))
             added = len(new)
         conn.execute(delete(CP).where(CP.c.county == b.county))
-        if projects:
-            conn.execute(insert(CP), [{"county": b.county, **p} for p in projects])
+        insert_many(conn, CP, [(b.county, *(p[c] for c in _PROJECT_COLUMNS)) for p in projects],
+                    keys=("county", *_PROJECT_COLUMNS))
         stale = delete(CF).where(CF.c.county == b.county)
         if since is not None:
             stale = stale.where(CF.c.month >= f"{since.year:04d}-{since.month:02d}")
         conn.execute(stale)
-        if figures:
-            conn.execute(insert(CF), [{"county": b.county, "month": m, "as_of": on,
-                                       "figures": json.dumps(f, sort_keys=True, ensure_ascii=False)}
-                                      for m, on, f in figures])
+        insert_many(conn, CF, [(b.county, m, on, json.dumps(f, sort_keys=True, ensure_ascii=False))
+                               for m, on, f in figures], keys=("county", "month", "as_of", "figures"))
         head = {"name": b.name, "digest": b.digest, "as_of": b.as_of, "events": events,
                 "projects": len(projects), "ledger_entries": len(b.ledger), "public_key": b.public_key,
                 "signed": b.signed_text, "signature": b.signature, "loaded_at": clock.utcnow(), "loaded_by": actor}
