@@ -1342,7 +1342,8 @@ def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
             reading.rollback()
     finally:
         scratch.dispose()
-    query = "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master ORDER BY rowid"
+    # the pages tables begin on are not compared: the scratch copy's pages are larger (_SCRATCH_PAGE)
+    query = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid"
     made = {}
     for name in ("plain", "scratch"):
         db = sqlite3.connect(tmp_path / f"{name}.db")
@@ -1351,6 +1352,34 @@ def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
         finally:
             db.close()
     assert made["scratch"] == made["plain"] and len(made["plain"]) > len(metadata.tables)
+
+
+def test_a_rebuilt_scratch_copy_has_the_schema_create_all_makes_and_its_own_indexes(county, tmp_path):
+    """The checks build the county's plain indexes once the copy is filled (``checked._rebuild``), as
+    they build the copy's own (``_SCRATCH_INDEXES``): the filled copy has every table, index and
+    statement ``metadata.create_all`` makes, each on the same table, and those of its own; its pages are
+    of ``_SCRATCH_PAGE`` bytes, and SQLite finds it whole."""
+    from workflow import bundle
+    from workflow.db import make_engine
+    from workflow.tables import metadata
+
+    plain = make_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    metadata.create_all(plain)
+    plain.dispose()
+    query = "SELECT type, name, tbl_name, sql FROM sqlite_master"
+    db = sqlite3.connect(tmp_path / "plain.db")
+    try:
+        made = set(db.execute(query).fetchall())
+    finally:
+        db.close()
+    with bundle.checked(bundle.read(county["bundle"]), actor=ADMIN) as result:
+        with result.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            schema = set(raw.execute(query).fetchall())
+            page = raw.execute("PRAGMA page_size").fetchone()[0]
+            whole = raw.execute("PRAGMA integrity_check").fetchall()
+    assert made <= schema and {sql for *_, sql in schema - made} == set(bundle._SCRATCH_INDEXES)
+    assert page == bundle._SCRATCH_PAGE and whole == [("ok",)]
 
 
 @pytest.mark.parametrize("change", [None, "payload", "prev_hash", "hash", "seq"])

@@ -131,3 +131,45 @@ def test_rows_copied_from_an_image_are_the_rows_the_plain_path_writes(any_cli):
     first = copied[0][0]
     assert isinstance(first[8], date) and first[9].tzinfo is not None and first[9].microsecond == 0
     assert copied[0][1][9].microsecond == 999999 and copied[0][1][11] == "改'期\"<b>=1+1"
+
+
+def test_dates_are_written_as_the_columns_own_bind_processor_writes_them():
+    """SQLite's recorder writes the dates of a plain ``Date`` column by ``date.isoformat``
+    (``_converted`` with ``iso``, :func:`workflow.recorders.sqlite._iso_dates`): the very text
+    SQLAlchemy's bind processor of the column writes, for dates of any year (zero-padded), leap days,
+    NULLs and repeated values; a column holding anything else (a datetime) goes through the processor,
+    and a value that is no date is refused with the processor's own error.  Times and booleans keep
+    their processors."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    import pytest
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from workflow.recorders import sqlite as rs
+    from workflow.tables import ledger as L
+
+    dialect = sqlite_dialect.dialect()
+    plan = rs._InsertPlan.of(dialect, FU, ("project_id", "event_seq", "effective_on", "note", "actor", "next_on"))
+    iso = {plan.order[i]: convert.keywords["iso"] for i, convert in plan.processors}
+    assert iso == {"effective_on": True, "next_on": True}
+    process = FU.c.effective_on.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def plain(column: list) -> tuple:
+        return tuple(None if v is None else process(v) for v in column)
+
+    pick = random.Random(7)
+    column = [date(1, 2, 3), date(999, 12, 31), date(1000, 1, 1), date(2024, 2, 29), date(9999, 12, 31), None,
+              *(date(1, 1, 1) + timedelta(days=pick.randrange(3_652_059)) for _ in range(500)), date(2024, 2, 29)]
+    assert rs._converted(column, process, iso=True) == rs._converted(column, process) == plain(column)
+    assert rs._converted(column, process, iso=True)[:3] == ("0001-02-03", "0999-12-31", "1000-01-01")
+    assert rs._converted([None, None], process, iso=True) == (None, None)
+    mixed = [*column[:6], datetime(2026, 5, 1, 23, 59, tzinfo=UTC)]
+    assert rs._converted(mixed, process, iso=True) == plain(mixed)
+    with pytest.raises(TypeError) as theirs:
+        process("2026-05-01")
+    with pytest.raises(TypeError) as ours:
+        rs._converted([date(2026, 5, 1), "2026-05-01"], process, iso=True)
+    assert str(ours.value) == str(theirs.value)
+    for col in (L.c.recorded_at, P.c.key, P.c.created_at):
+        assert not rs._iso_dates(col.type, col.type.dialect_impl(dialect).bind_processor(dialect))

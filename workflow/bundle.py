@@ -69,6 +69,7 @@ _SCRATCH_INDEXES = (
     "CREATE INDEX scratch_event_stage ON event (project_id, seq, to_stage, effective_on)",
     "CREATE INDEX scratch_followup_on ON followup (project_id, effective_on)",
 )
+_SCRATCH_PAGE = 16384  # the scratch copy's page size, in bytes (:func:`_scratch`)
 _DDL = (
     "CREATE TABLE bundle (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE event (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, project_code TEXT NOT NULL, "
@@ -649,8 +650,12 @@ def _schema() -> tuple[str, ...]:
 
 def _scratch(dbapi_connection: Any, _record: Any) -> None:
     """The scratch copy is removed after the checks: no write of it need reach the disk (run after the
-    engine's own connect settings, :mod:`workflow.db`)."""
+    engine's own connect settings, :mod:`workflow.db`).  Its pages are of 16 KiB (SQLite's default is
+    4 KiB): a county's copy of some 7 MB is filled, read and compressed faster in fewer, larger pages.
+    The size is taken when the copy's first table is made; on a copy restored from a replica (or a
+    second connection) the pragma changes nothing."""
     dbapi_connection.execute("PRAGMA synchronous=OFF")
+    dbapi_connection.execute(f"PRAGMA page_size={_SCRATCH_PAGE}")
 
 
 @dataclass
@@ -852,8 +857,12 @@ class checked:
         self.engine = scratch_engine(path)
         with self.engine.begin() as conn:
             raw = conn.connection.driver_connection
+            later = []  # the county's plain indexes, built once filled (the same schema, as _SCRATCH_INDEXES)
             for ddl in _schema():  # the county's schema, in the transaction that fills it
-                raw.execute(ddl)
+                if ddl.startswith("CREATE INDEX "):
+                    later.append(ddl)
+                else:
+                    raw.execute(ddl)
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the events come before their projects
             self._events(conn, b.events, 0)
             projects, derived = self._replay(roles, None, by_key)
@@ -865,7 +874,7 @@ class checked:
                         why = str(exc.orig or exc).splitlines()[0].split(" (Background on this error")[0]
                         raise _refuse(b, Message("bundle_directory_not_county", table=name, why=why)) from None
             self._fill(conn, projects, derived)
-            for ddl in _SCRATCH_INDEXES:  # built once filled: cheaper than kept up row by row
+            for ddl in (*later, *_SCRATCH_INDEXES):  # built once filled: cheaper than kept up row by row
                 conn.exec_driver_sql(ddl)
         return len(projects)
 

@@ -9,7 +9,8 @@ Its two fast paths:
 - :meth:`SQLiteRecorder.insert` (the rows of an import or a demo) runs the table's Core INSERT
   compiled once, converting each distinct value of a column once through SQLAlchemy's own bind
   processor of that column (dates, times and booleans repeat; converting every parameter of every
-  row costs more than SQLite's insert);
+  row costs more than SQLite's insert); a date column whose processor writes a date as its ISO
+  form (``YYYY-MM-DD``, SQLite's default) has its dates written by ``date.isoformat`` (C) instead;
 - :meth:`SQLiteRecorder.insert_from_image` (a county bundle's events, into the city and into the
   scratch copy its checks replay) attaches the image to the connection and copies its rows with one
   ``INSERT … SELECT``, the dates and times turned into SQLite's stored forms by SQL, with no row
@@ -24,7 +25,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from datetime import date
+from functools import cache, partial
 from operator import itemgetter
 from typing import Any
 
@@ -53,13 +55,16 @@ class SQLiteRecorder(Recorder):
         if keys is not None:
             values = _same if plan.order == keys else itemgetter(*(keys.index(k) for k in plan.order))
         for start in range(0, len(rows), INSERT_CHUNK):
-            params = list(map(values, rows[start:start + INSERT_CHUNK]))
-            if plan.processors:
-                columns = list(zip(*params, strict=True))
-                for i, process in plan.processors:
-                    columns[i] = _converted(columns[i], process)
-                params = list(zip(*columns, strict=True))
-            conn.exec_driver_sql(plan.sql, params)
+            chunk = rows[start:start + INSERT_CHUNK]
+            if not plan.processors:
+                conn.exec_driver_sql(plan.sql, list(map(values, chunk)))
+                continue
+            # a column at a time (of dicts, each column taken from them; of tuples, the rows transposed)
+            columns: list[Sequence[Any]] = ([list(map(itemgetter(k), chunk)) for k in plan.order] if keys is None
+                                            else list(zip(*map(values, chunk), strict=True)))
+            for i, convert in plan.processors:
+                columns[i] = convert(columns[i])
+            conn.exec_driver_sql(plan.sql, list(zip(*columns, strict=True)))
 
     def insert_from_image(self, conn: Connection, table: Table, image: Callable[[], bytes], source: str,
                           columns: tuple[str, ...], typed: Callable[[list[tuple]], Sequence[tuple]], *,
@@ -118,13 +123,13 @@ def _empty_image() -> bytes:
 @dataclass(frozen=True)
 class _InsertPlan:
     """The INSERT of some columns of a table compiled for SQLite: its SQL, its columns in order, a
-    getter of a dict row's values in that order, and the (position, bind processor) of each column
-    whose values need converting."""
+    getter of a dict row's values in that order, and the (position, converter of a column's values
+    by its bind processor, :func:`_converted`) of each column whose values need converting."""
 
     sql: str
     order: tuple[str, ...]
     values: Callable[[Any], tuple]
-    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    processors: tuple[tuple[int, Callable[[Sequence], tuple]], ...]
 
     @classmethod
     def of(cls, dialect: Any, table: Table, keys: tuple[str, ...]) -> _InsertPlan:
@@ -133,9 +138,10 @@ class _InsertPlan:
             compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
             order = tuple(compiled.positiontup or ())
             processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
+            converters = tuple((i, partial(_converted, process=f, iso=_iso_dates(table.c[k].type, f)))
+                               for i, (k, f) in enumerate(zip(order, processors, strict=True)) if f is not None)
             values = itemgetter(*order) if len(order) > 1 else _one_value(order[0])
-            found = _PLANS[(table.name, keys)] = cls(
-                str(compiled), order, values, tuple((i, f) for i, f in enumerate(processors) if f is not None))
+            found = _PLANS[(table.name, keys)] = cls(str(compiled), order, values, converters)
         return found
 
 
@@ -152,10 +158,28 @@ def _one_value(key: str) -> Callable[[Any], tuple]:
     return value
 
 
-def _converted(column: Sequence, process: Callable[[Any], Any]) -> tuple:
-    """``column`` through a bind processor, each distinct value converted once (None stays None)."""
+_PROBE = date(1, 2, 3)  # a date each part of whose ISO form is zero-padded
+
+
+def _iso_dates(kind: Any, process: Callable[[Any], Any]) -> bool:
+    """Whether ``process``, the bind processor of a column of type ``kind``, writes a date as its ISO
+    form (a plain ``Date`` column stored as SQLite's default ``YYYY-MM-DD``), as ``date.isoformat``
+    does."""
+    return isinstance(kind, Date) and process(_PROBE) == _PROBE.isoformat()
+
+
+def _converted(column: Sequence, process: Callable[[Any], Any], iso: bool = False) -> tuple:
+    """``column`` through a bind processor, each distinct value converted once (None stays None).
+    With ``iso`` (:func:`_iso_dates`), dates (of type ``date`` itself) are written by ``date.isoformat``,
+    the same text; any other value goes through ``process``."""
     try:
-        done = {v: None if v is None else process(v) for v in set(column)}
+        distinct = set(column)
+        distinct.discard(None)
+        if iso and set(map(type, distinct)) == {date}:
+            done = dict(zip(distinct, map(date.isoformat, distinct), strict=True))
+        else:
+            done = dict(zip(distinct, map(process, distinct), strict=True))
     except TypeError:  # an unhashable value: convert one by one
         return tuple(None if v is None else process(v) for v in column)
+    done[None] = None
     return tuple(map(done.__getitem__, column))
