@@ -696,8 +696,10 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
     try:
         for i, path in enumerate(paths):
-            # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory)
-            while len(pending) < n and (nxt := next(queue, None)) is not None:
+            # one bundle a worker, and one more queued: a worker done with its bundle takes that one
+            # while this process stores; a checked bundle waits here for its turn, never more than
+            # n + 1 (memory)
+            while len(pending) <= n and (nxt := next(queue, None)) is not None:
                 held, (county, holds) = None, ahead[nxt]
                 if holds:  # a county the city holds: what the worker needs of it
                     held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
