@@ -240,3 +240,69 @@ def test_all_hold_refuses_an_unknown_guard():
 
     with pytest.raises(BadInput):
         all_hold(["has_name", "no_such_guard"], GOOD)
+
+
+def _projects_and_facts():
+    """Varied project rows and guard facts: every field set, missing, blank or zero, in many mixes."""
+    import random
+    from types import SimpleNamespace
+
+    from workflow.events import Facts
+
+    rng = random.Random(7)
+    texts = [None, "", "  ", "项目", "x"]
+    for _ in range(300):
+        project = SimpleNamespace(name=rng.choice(texts), investor=rng.choice(texts), industry=rng.choice(texts),
+                                  unit_code=rng.choice([None, "", "U01"]),
+                                  planned_investment_minor=rng.choice([0, 1, -5, 120_000_000_00]),
+                                  key=rng.choice([False, True, None, 0, 1]))
+        facts = Facts(documents=set(rng.sample(sorted(ALL_DOCS), rng.randrange(len(ALL_DOCS) + 1))),
+                      checks={item: rng.choice(["pass", "fail", "waived"])
+                              for item in rng.sample(sorted(ALL_PASSED), rng.randrange(len(ALL_PASSED) + 1))},
+                      capital=rng.choice([0, 1, -1, 5_600_000_00]),
+                      holders=rng.choice([{}, {"lead_leader": []}, {"lead_leader": [{"person_login": "l1"}]},
+                                          {"leader": [{"person_login": "l2"}]}]))
+        yield project, facts, rng.choice([None, "", " ", "investor paused the plan"])
+
+
+def test_project_context_reads_what_context_of_copies():
+    """The replay judges guards on `ProjectContext` (the project as it stands), a write on the snapshot
+    ``context_of`` makes: on varied projects both give every field alike, and ``all_hold`` and
+    ``evaluate`` find the same of every guard, alone and together."""
+    from workflow.guards import ProjectContext, all_hold, context_of
+
+    fields = [f.name for f in dataclasses.fields(GuardContext)]
+    for project, facts, reason in _projects_and_facts():
+        live, snapshot = ProjectContext(project, facts, reason), context_of(project, facts, reason)
+        for f in fields:
+            assert getattr(live, f) == getattr(snapshot, f), f
+        for guard in _EVERY_GUARD:
+            assert all_hold([guard], live) is all_hold([guard], snapshot) is evaluate([guard], snapshot)[0].ok
+        assert evaluate(_EVERY_GUARD, live) == evaluate(_EVERY_GUARD, snapshot)
+        assert all_hold(tuple(_EVERY_GUARD), live) is all(r.ok for r in evaluate(_EVERY_GUARD, snapshot))
+
+
+def test_context_of_given_guards_reads_only_their_facts():
+    """With ``guards`` given, ``context_of`` leaves out the facts no such guard reads."""
+    from workflow.guards import context_of
+
+    for project, facts, reason in _projects_and_facts():
+        full = context_of(project, facts, reason)
+        assert context_of(project, facts, reason, guards=[]) == dataclasses.replace(
+            full, documents=frozenset(), checks={}, capital_minor=0, has_lead_leader=False)
+        assert context_of(project, facts, reason, guards=iter(_EVERY_GUARD)) == full
+
+
+def test_all_hold_judges_names_as_evaluate_does_in_any_order():
+    """``all_hold`` works out each name's condition once: an unknown name (or one that is no name)
+    is refused where ``evaluate`` refuses it, and any iterable of names is judged in order (a guard
+    that does not hold before an unknown one ends the judgement, as it always did)."""
+    from workflow.guards import all_hold
+
+    with pytest.raises(BadInput):
+        all_hold(("has_name", ["not", "a", "name"]), GOOD)
+    with pytest.raises(BadInput):
+        all_hold(iter(["has_name", "document:"]), GOOD)
+    assert all_hold(("has_name", "no_such_guard"), EMPTY) is False
+    assert all_hold((g for g in _EVERY_GUARD), GOOD) is True
+    assert all_hold((g for g in _EVERY_GUARD), EMPTY) is False

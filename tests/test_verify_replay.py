@@ -315,3 +315,26 @@ def test_recorded_times_in_the_hashed_form_compare_as_the_times_they_are():
     same()
     # a time that is no time is never "before" (the chain check reports its event)
     assert not recorded_before("not a time", "2026-01-01T00:00:00.000000Z")
+
+
+def test_a_runs_shape_of_a_definition_answers_as_the_machine_does():
+    """The replay asks a definition's `Shape` (worked out once a run) what the machine says: every
+    trigger from every stage, held from any stage or none, leads where ``machine.route`` says, asked
+    once or again; its paused and final stages are the definition's."""
+    from workflow.definition import default_definition
+    from workflow.machine import route
+    from workflow.replay import Definitions
+
+    defn = default_definition()
+    defs = Definitions()
+    shape = defs.shape(defn.name, defn.version)
+    assert shape is not None and shape is defs.shape(defn.name, defn.version)
+    assert shape.defn is defs.get(defn.name, defn.version)
+    assert shape.paused == {s.key for s in defn.stages if s.is_paused}
+    assert shape.final == {s.key for s in defn.stages if s.is_final}
+    for _ in range(2):
+        for stage in [s.key for s in defn.stages]:
+            for trigger in [*defn.triggers, "no_such_trigger"]:
+                for held_from in [None, *(s.key for s in defn.stages)]:
+                    assert shape.route(stage, trigger, held_from) == route(shape.defn, stage, trigger, held_from)
+    assert defs.shape(defn.name, 999) is None and defs.get(defn.name, 999) is None

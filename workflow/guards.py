@@ -14,7 +14,7 @@ Standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -24,6 +24,8 @@ from workflow.errors import BadInput
 
 __all__ = [
     "GuardContext",
+    "ProjectContext",
+    "Context",
     "GuardResult",
     "PLAIN_GUARDS",
     "PARAMETRIZED_PREFIXES",
@@ -57,23 +59,89 @@ class GuardContext:
     reason: str | None = None
 
 
+class ProjectContext:
+    """The guard context of a project row and its guard facts as they stand now, each field read when
+    a guard asks for it: what ``context_of`` copies into a `GuardContext` (the one place that says
+    which column or fact each field is).  For a caller that judges the guards at once and keeps
+    nothing, as the replay does for every transition in history (``all_hold`` and ``evaluate`` take
+    either)."""
+
+    __slots__ = ("project", "facts", "reason")
+
+    def __init__(self, project: Any, facts: Any, reason: str | None = None):
+        self.project = project
+        self.facts = facts
+        self.reason = reason
+
+    @property
+    def name(self) -> str | None:
+        return self.project.name  # type: ignore[no-any-return]
+
+    @property
+    def investor(self) -> str | None:
+        return self.project.investor  # type: ignore[no-any-return]
+
+    @property
+    def industry(self) -> str | None:
+        return self.project.industry  # type: ignore[no-any-return]
+
+    @property
+    def unit(self) -> str | None:
+        return self.project.unit_code  # type: ignore[no-any-return]
+
+    @property
+    def planned_investment_minor(self) -> int:
+        return self.project.planned_investment_minor  # type: ignore[no-any-return]
+
+    @property
+    def key(self) -> bool:
+        return bool(self.project.key)
+
+    @property
+    def documents(self) -> Collection[str]:
+        return self.facts.documents  # type: ignore[no-any-return]
+
+    @property
+    def checks(self) -> Mapping[str, str]:
+        return self.facts.checks  # type: ignore[no-any-return]
+
+    @property
+    def capital_minor(self) -> int:
+        return self.facts.capital  # type: ignore[no-any-return]
+
+    @property
+    def has_lead_leader(self) -> bool:
+        return bool(self.facts.holders.get("lead_leader"))
+
+
+# What the guards read: a snapshot (``context_of``) or the project as it stands (`ProjectContext`).
+Context = GuardContext | ProjectContext
+
+
 def context_of(project: Any, facts: Any, reason: str | None = None,
                guards: Iterable[str] | None = None) -> GuardContext:
     """The guard context of a project row (``workflow.rows.ProjectRow``) and its guard facts
-    (``workflow.events.Facts``: documents, checks, capital, leaders).  With ``guards`` given, only the
-    parts of the facts those guards read are looked at (a single write then reads only those)."""
-    names = None if guards is None else tuple(guards)
+    (``workflow.events.Facts``: documents, checks, capital, leaders): a snapshot of `ProjectContext`.
+    With ``guards`` given, only the parts of the facts those guards read are looked at (a single
+    write then reads only those)."""
+    now = ProjectContext(project, facts, reason)
+    if guards is None:
+        documents, checks, capital, lead = True, True, True, True
+    else:
+        names = tuple(guards)
 
-    def needs(prefix: str) -> bool:
-        return names is None or any(g == prefix or g.startswith(prefix + ":") for g in names)
+        def needs(prefix: str) -> bool:
+            return any(g == prefix or g.startswith(prefix + ":") for g in names)
 
+        documents, checks = needs("document"), needs("check")
+        capital, lead = needs("capital_in_place"), needs("key_has_lead_leader")
     return GuardContext(
-        name=project.name, investor=project.investor, industry=project.industry, unit=project.unit_code,
-        planned_investment_minor=project.planned_investment_minor, key=bool(project.key),
-        documents=frozenset(facts.documents) if needs("document") else frozenset(),
-        checks=dict(facts.checks) if needs("check") else {},
-        capital_minor=facts.capital if needs("capital_in_place") else 0,
-        has_lead_leader=bool(facts.holders.get("lead_leader")) if needs("key_has_lead_leader") else False,
+        name=now.name, investor=now.investor, industry=now.industry, unit=now.unit,
+        planned_investment_minor=now.planned_investment_minor, key=now.key,
+        documents=frozenset(now.documents) if documents else frozenset(),
+        checks=dict(now.checks) if checks else {},
+        capital_minor=now.capital_minor if capital else 0,
+        has_lead_leader=now.has_lead_leader if lead else False,
         reason=reason,
     )
 
@@ -119,7 +187,7 @@ def _filled(value: str | None) -> bool:
 
 
 # Each guard's condition, once: ``evaluate`` words its result, ``all_hold`` only asks whether it holds.
-PLAIN_HOLDS: dict[str, Callable[[GuardContext], bool]] = {
+PLAIN_HOLDS: dict[str, Callable[[Context], bool]] = {
     "has_name": lambda ctx: _filled(ctx.name),
     "has_investor": lambda ctx: _filled(ctx.investor),
     "has_industry": lambda ctx: _filled(ctx.industry),
@@ -131,10 +199,10 @@ PLAIN_HOLDS: dict[str, Callable[[GuardContext], bool]] = {
 }
 
 
-def _field_guard(name: str, en: str) -> Callable[[str, GuardContext], GuardResult]:
+def _field_guard(name: str, en: str) -> Callable[[str, Context], GuardResult]:
     holds = PLAIN_HOLDS[name]
 
-    def check(guard: str, ctx: GuardContext) -> GuardResult:
+    def check(guard: str, ctx: Context) -> GuardResult:
         if holds(ctx):
             return GuardResult(guard, True, Message("guard_field_set", field=en))
         return GuardResult(guard, False, Message("guard_field_missing", field=en))
@@ -142,13 +210,13 @@ def _field_guard(name: str, en: str) -> Callable[[str, GuardContext], GuardResul
     return check
 
 
-def _has_planned_investment(guard: str, ctx: GuardContext) -> GuardResult:
+def _has_planned_investment(guard: str, ctx: Context) -> GuardResult:
     if PLAIN_HOLDS["has_planned_investment"](ctx):
         return GuardResult(guard, True, Message("guard_planned_investment_ok"))
     return GuardResult(guard, False, Message("guard_planned_investment_missing"))
 
 
-def _key_has_lead_leader(guard: str, ctx: GuardContext) -> GuardResult:
+def _key_has_lead_leader(guard: str, ctx: Context) -> GuardResult:
     if not PLAIN_HOLDS["key_has_lead_leader"](ctx):
         return GuardResult(guard, False, Message("guard_key_needs_lead_leader"))
     if not ctx.key:
@@ -156,19 +224,19 @@ def _key_has_lead_leader(guard: str, ctx: GuardContext) -> GuardResult:
     return GuardResult(guard, True, Message("guard_key_has_lead_leader"))
 
 
-def _capital_in_place(guard: str, ctx: GuardContext) -> GuardResult:
+def _capital_in_place(guard: str, ctx: Context) -> GuardResult:
     if PLAIN_HOLDS["capital_in_place"](ctx):
         return GuardResult(guard, True, Message("guard_capital_ok"))
     return GuardResult(guard, False, Message("guard_capital_missing"))
 
 
-def _reason_given(guard: str, ctx: GuardContext) -> GuardResult:
+def _reason_given(guard: str, ctx: Context) -> GuardResult:
     if PLAIN_HOLDS["reason_given"](ctx):
         return GuardResult(guard, True, Message("guard_reason_given"))
     return GuardResult(guard, False, Message("guard_reason_missing"))
 
 
-PLAIN_GUARDS: dict[str, Callable[[str, GuardContext], GuardResult]] = {
+PLAIN_GUARDS: dict[str, Callable[[str, Context], GuardResult]] = {
     "has_name": _field_guard("has_name", "name"),
     "has_investor": _field_guard("has_investor", "investor"),
     "has_industry": _field_guard("has_industry", "industry"),
@@ -183,11 +251,11 @@ PLAIN_GUARDS: dict[str, Callable[[str, GuardContext], GuardResult]] = {
 # --- parametrized guards -----------------------------------------------------------------------
 
 
-def _document_holds(kind: str, ctx: GuardContext) -> bool:
+def _document_holds(kind: str, ctx: Context) -> bool:
     return kind in ctx.documents
 
 
-def _check_holds(item: str, ctx: GuardContext) -> bool:
+def _check_holds(item: str, ctx: Context) -> bool:
     return (ctx.checks or {}).get(item) == "pass"
 
 
@@ -198,13 +266,13 @@ def _said(code: str, zh_label: str | None, **fields: object) -> Message:
     return Message(code, **fields)
 
 
-def _document(guard: str, kind: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
+def _document(guard: str, kind: str, ctx: Context, zh_label: str | None) -> GuardResult:
     if _document_holds(kind, ctx):
         return GuardResult(guard, True, _said("guard_document_recorded", zh_label, kind=kind))
     return GuardResult(guard, False, _said("guard_document_missing", zh_label, kind=kind))
 
 
-def _check(guard: str, item: str, ctx: GuardContext, zh_label: str | None) -> GuardResult:
+def _check(guard: str, item: str, ctx: Context, zh_label: str | None) -> GuardResult:
     result = (ctx.checks or {}).get(item)
     if _check_holds(item, ctx):
         return GuardResult(guard, True, _said("guard_check_passed", zh_label, item=item))
@@ -255,7 +323,7 @@ def _known(name: str) -> tuple[str, str | None]:
 
 def evaluate(
     guard_names: Iterable[str],
-    ctx: GuardContext,
+    ctx: Context,
     labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[GuardResult]:
     """Evaluate every guard, in order, never stopping at the first failure.
@@ -279,21 +347,30 @@ def evaluate(
     return results
 
 
-def all_hold(guard_names: Iterable[str], ctx: GuardContext) -> bool:
+def all_hold(guard_names: Iterable[str], ctx: Context) -> bool:
     """Whether every guard holds: what ``evaluate`` finds, without wording each result (verify asks
     this for every transition in history, and words only a guard that fails).  An unknown guard name
     raises ``BadInput`` as in ``evaluate``."""
     for name in guard_names:
-        base, param = _known(name)
-        if param is None:
-            holds = PLAIN_HOLDS[base](ctx)
-        elif base == "document":
-            holds = _document_holds(param, ctx)
-        else:
-            holds = _check_holds(param, ctx)
-        if not holds:
+        try:
+            holds, param = _condition(name)
+        except TypeError:  # an unhashable name
+            _known(name)  # raises BadInput
+            raise
+        if not (holds(ctx) if param is None else holds(param, ctx)):
             return False
     return True
+
+
+@lru_cache(maxsize=1024)
+def _condition(name: str) -> tuple[Callable[..., bool], str | None]:
+    """How ``all_hold`` judges guard ``name``, worked out once per name: its condition and the
+    parameter it takes (None: a plain guard's, which takes the context alone); BadInput for an
+    unknown name (``_known``)."""
+    base, param = _known(name)
+    if param is None:
+        return PLAIN_HOLDS[base], None
+    return (_document_holds if base == "document" else _check_holds), param
 
 
 def failures(results: Iterable[GuardResult]) -> list[GuardResult]:

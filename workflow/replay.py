@@ -51,8 +51,8 @@ from workflow.events import (
     Retired,
     Transitioned,
 )
-from workflow.guards import all_hold, context_of, evaluate
-from workflow.machine import route
+from workflow.guards import ProjectContext, all_hold, evaluate
+from workflow.machine import Route, route
 from workflow.text import clip
 
 
@@ -122,11 +122,35 @@ def normalised(value: Any) -> Any:
     return value
 
 
+class Shape:
+    """What the replay asks of one workflow definition at its events, worked out once a run: its
+    paused and final stages, and the machine's answers (``workflow.machine.route``) asked so far."""
+
+    __slots__ = ("defn", "paused", "final", "routes")
+
+    def __init__(self, defn: Any):
+        self.defn = defn
+        self.paused = frozenset(s.key for s in defn.stages if s.is_paused)
+        self.final = frozenset(s.key for s in defn.stages if s.is_final)
+        self.routes: dict[tuple[str, str, str | None], Route | None] = {}
+
+    def route(self, stage: str, trigger: str, held_from: str | None) -> Route | None:
+        """``machine.route(defn, stage, trigger, held_from)``, asked once per question a run."""
+        key = (stage, trigger, held_from)
+        try:
+            return self.routes[key]
+        except KeyError:
+            found = self.routes[key] = route(self.defn, stage, trigger, held_from)
+            return found
+
+
 class Definitions:
-    """Workflow definitions by (name, version), loaded once; None for one the program does not know."""
+    """Workflow definitions by (name, version), loaded once; None for one the program does not know.
+    One per run (a caller replaying many projects shares it), with each definition's `Shape`."""
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, int], Any] = {}
+        self.shapes: dict[tuple[str, int], Shape | None] = {}
 
     def get(self, name: str, version: int) -> Any:
         key = (name, version)
@@ -136,6 +160,16 @@ class Definitions:
             except Exception:
                 self.cache[key] = None
         return self.cache[key]
+
+    def shape(self, name: str, version: int) -> Shape | None:
+        """The `Shape` of the definition ``get`` gives (None for one the program does not know)."""
+        key = (name, version)
+        try:
+            return self.shapes[key]
+        except KeyError:
+            defn = self.get(name, version)
+            found = self.shapes[key] = None if defn is None else Shape(defn)
+            return found
 
 
 class Replayed:
@@ -218,6 +252,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     derived = rep.rows
     bad = _Bad(code, rep.problems)
     defn: Any = None
+    shape: Shape | None = None  # defn's (None: an unknown definition)
     paused: frozenset[str] = frozenset()
     amounts_on: dict[int, date] = {}  # seq of a capital/investment event -> its effective date
     authors: dict[int, str] = {}  # seq -> actor (a correction by the entry's author)
@@ -265,12 +300,13 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
                 bad(seq, Message("replay_first_not_registration", kind=kind), "kind", "registered", kind)
                 continue
             row = rep.row = ev.new_row(pid, code)
-            defn = defs.get(ev.workflow_name, ev.workflow_version)
-            if defn is None:
+            shape = defs.shape(ev.workflow_name, ev.workflow_version)
+            defn = None if shape is None else shape.defn
+            if shape is None:
                 bad(seq, Message("replay_workflow_unknown", workflow=ev.workflow_name, version=ev.workflow_version),
                     "payload")
             else:
-                paused = frozenset(s.key for s in defn.stages if s.is_paused)
+                paused = shape.paused
                 if ev.stage != defn.stages[0].key:
                     bad(seq, Message("replay_registered_not_first_stage", stage=ev.stage), "to_stage",
                         defn.stages[0].key, ev.stage)
@@ -343,18 +379,19 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             if on < row.last_transition_on:
                 bad(seq, Message("replay_transition_before_previous", on=on, previous=row.last_transition_on),
                     "effective_on", f">= {row.last_transition_on}", on)
-            if defn is not None:
-                _check_transition(defn, row, facts, ev, bad, seq)
+            if shape is not None:
+                _check_transition(shape, row, facts, ev, bad, seq)
         elif kind == "migrated":
             assert isinstance(ev, Migrated)
-            defn = _check_migrated(defs, row, ev, bad, seq)
-            paused = frozenset(s.key for s in defn.stages if s.is_paused) if defn is not None else frozenset()
+            shape = _check_migrated(defs, row, ev, bad, seq)
+            defn = None if shape is None else shape.defn
+            paused = frozenset() if shape is None else shape.paused
         elif kind == "retired":
             assert isinstance(ev, Retired)
             if on < row.last_transition_on:
                 bad(seq, Message("replay_retirement_before_previous", on=on, previous=row.last_transition_on),
                     "effective_on", f">= {row.last_transition_on}", on)
-            if defn is not None and row.stage in {s.key for s in defn.stages if s.is_final}:
+            if shape is not None and row.stage in shape.final:
                 bad(seq, Message("replay_retired_from_final", stage=row.stage), "from_stage", None, row.stage)
             if ev.source != row.stage:
                 bad(seq, Message("replay_retired_not_from_replayed", source=ev.source, stage=row.stage), "from_stage",
@@ -363,7 +400,9 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             assert isinstance(ev, Corrected)
             if not 1 <= ev.corrects < seq:
                 bad(seq, Message("replay_correction_not_preceding", corrects=ev.corrects), "payload")
-        if trigger is not None or from_stage is not None or to_stage is not None or reason is not None:
+        if (trigger is not None or from_stage is not None or to_stage is not None or reason is not None) and (
+                trigger != ev.trigger or from_stage != ev.from_stage or to_stage != ev.to_stage
+                or reason != ev.reason):
             for col, stored, made in (("trigger", trigger, ev.trigger), ("from_stage", from_stage, ev.from_stage),
                                       ("to_stage", to_stage, ev.to_stage), ("reason", reason, ev.reason)):
                 if stored != made:  # a reason may be of any length: quoted shortened (docs/text-and-errors.md)
@@ -397,9 +436,9 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
     return rep
 
 
-def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: int) -> Any:
+def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: int) -> Shape | None:
     """A migration starts from the project's replayed workflow version and stage and ends at a stage
-    of the version it names; returns that version's definition (None: unknown)."""
+    of the version it names; returns that version's `Shape` (None: unknown)."""
     if (ev.workflow, ev.from_version) != (row.workflow_name, row.workflow_version):
         bad(seq, Message("replay_migrated_from_version", workflow=ev.workflow, version=ev.from_version,
                          replayed_workflow=row.workflow_name, replayed_version=row.workflow_version), "payload",
@@ -407,18 +446,18 @@ def _check_migrated(defs: Definitions, row: Any, ev: Migrated, bad: _Bad, seq: i
     if ev.source != row.stage:
         bad(seq, Message("replay_migrated_from_stage", source=ev.source, stage=row.stage), "from_stage", row.stage,
             ev.source)
-    new = defs.get(ev.workflow, ev.to_version)
-    if new is None:
+    shape = defs.shape(ev.workflow, ev.to_version)
+    if shape is None:
         bad(seq, Message("replay_workflow_unknown", workflow=ev.workflow, version=ev.to_version), "payload")
         return None
-    keys = {s.key for s in new.stages}
+    keys = {s.key for s in shape.defn.stages}
     if ev.dest not in keys:
         bad(seq, Message("replay_migrated_to_missing_stage", dest=ev.dest, workflow=ev.workflow, version=ev.to_version),
             "to_stage", None, ev.dest)
     if ev.held_from is not None and ev.held_from not in keys:
         bad(seq, Message("replay_held_from_missing_stage", held_from=ev.held_from, workflow=ev.workflow,
                          version=ev.to_version), "payload", None, ev.held_from)
-    return new
+    return shape
 
 
 _CANONICAL_AT = 26  # len("2026-01-31 09:30:00.000000"): how SQLite stores a recorded time
@@ -436,10 +475,11 @@ def _instant(value: Any) -> datetime:
 def recorded_before(a: Any, b: Any) -> bool:
     """Whether recorded time ``a`` lies before ``b`` (text in SQLite's own form, or both in the form
     history hashes, compares as it is: UTC, fixed width)."""
-    if type(a) is str and type(b) is str and len(a) == len(b) and (
-            (len(a) == _CANONICAL_AT and a[10] == b[10] == " ")
-            or (len(a) == _HASHED_AT and a[10] == b[10] == "T" and a[26] == b[26] == "Z")):
-        return a < b
+    if type(a) is str and type(b) is str:
+        n = len(a)
+        if n == len(b) and ((n == _CANONICAL_AT and a[10] == b[10] == " ")
+                            or (n == _HASHED_AT and a[10] == b[10] == "T" and a[26] == b[26] == "Z")):
+            return a < b
     try:
         return _instant(a) < _instant(b)
     except (TypeError, ValueError):
@@ -460,10 +500,10 @@ def _check_late(closed: tuple, on: date, payload: Any, bad: _Bad, seq: int) -> N
             return
 
 
-def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
+def _check_transition(shape: Shape, row: Any, facts: Facts, ev: Transitioned, bad: _Bad, seq: int) -> None:
     """The transition is one the definition's machine fires from the replayed stage (to the recorded
     stage), and every guard condition of it held on what was recorded before it."""
-    found = route(defn, row.stage, ev.name, row.held_from)
+    found = shape.route(row.stage, ev.name, row.held_from)
     if found is None:
         bad(seq, Message("replay_transition_illegal", trigger=ev.name, stage=row.stage), "trigger", None, ev.name)
         return
@@ -473,10 +513,10 @@ def _check_transition(defn: Any, row: Any, facts: Facts, ev: Transitioned, bad: 
             "to_stage", to, ev.dest)
     if not found.guards:
         return
-    ctx = context_of(row, facts, ev.why)
+    ctx = ProjectContext(row, facts, ev.why)  # read as it stands: nothing changes it before it is judged
     if all_hold(found.guards, ctx):
         return
-    for result in evaluate(found.guards, ctx, defn.guard_labels):
+    for result in evaluate(found.guards, ctx, shape.defn.guard_labels):
         if not result.ok:
             bad(seq, Message("replay_guard_did_not_hold", trigger=ev.name, guard=result.guard, said=result.said),
                 "trigger")
