@@ -814,11 +814,10 @@ class checked:
             roles = {u["login"]: u["role"] for u in directory.get("app_user", [])}
         except KeyError as exc:
             raise _refuse(b, Message("bundle_user_lacks_column", column=str(exc))) from None
-        by_key = {(e[2], e[3]): e[0] for e in b.events}
         _one_code_a_project(b)
-        replayed = self._from_replica(path, roles, by_key) if self.base is not None else None
+        replayed = self._from_replica(path, roles) if self.base is not None else None
         if replayed is None:
-            replayed = self._rebuild(path, roles, directory, by_key)
+            replayed = self._rebuild(path, roles, directory)
         rows = None
         if b.path is not None:  # the copy's events were copied from the bytes b.events was read from
             rows = ((e[0], e[1], *e[3:]) for e in b.events)  # its event table's rows (_SCRATCH_EVENT)
@@ -830,6 +829,7 @@ class checked:
             items = [i for i in exc.details if isinstance(i, dict)]
             if not items:
                 raise _refuse(b, exc.message_obj if exc.message_obj is not None else exc.message) from None
+            by_key = _event_ids(b)
             bad = min(items, key=lambda p: by_key.get((p.get("code"), p.get("seq")), 1 << 62))
             problem = bad.get("problem")
             raise _bad_event(b, bad.get("code"), bad.get("seq"),
@@ -848,8 +848,7 @@ class checked:
             raise _refuse(b, Message("bundle_counts_differ", counts=_Counts(counts), found=_Counts(found)))
         return Checked(doc["digest"], self.engine, n_projects, replayed, path, b.events, doc.get("extends_at"))
 
-    def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]],
-                 by_key: dict[tuple, int]) -> int:
+    def _rebuild(self, path: Path, roles: dict[str, str], directory: dict[str, list[dict]]) -> int:
         """The scratch copy from the bundle alone: every project replayed; returns how many."""
         b = self.b
         if path.exists():
@@ -865,7 +864,7 @@ class checked:
                     raw.execute(ddl)
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the events come before their projects
             self._events(conn, b.events, 0)
-            projects, derived = self._replay(roles, None, by_key)
+            projects, derived = self._replay(roles, None)
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
                     try:
@@ -878,7 +877,7 @@ class checked:
                 conn.exec_driver_sql(ddl)
         return len(projects)
 
-    def _from_replica(self, path: Path, roles: dict[str, str], by_key: dict[tuple, int]) -> int | None:
+    def _from_replica(self, path: Path, roles: dict[str, str]) -> int | None:
         """The scratch copy from the replica, the bundle's events added to it (a replica holds none:
         :meth:`Checked.write_replica`), the projects with newer events replayed and replaced in it;
         returns how many were replayed, or None (the copy dropped) when the bundle's first events
@@ -902,7 +901,7 @@ class checked:
             # rows of a project go, then come back; the events come before their projects
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             self._events(conn, b.events, 0)
-            projects, derived = self._replay(roles, changed, by_key) if changed else ([], {})
+            projects, derived = self._replay(roles, changed) if changed else ([], {})
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]
                 for name in DERIVED_COLUMNS:
@@ -932,8 +931,7 @@ class checked:
             insert_many(conn, metadata.tables[name], values)
         insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in self.b.ledger])
 
-    def _replay(self, roles: dict[str, str], only: set[int] | None,
-                by_key: dict[tuple, int]) -> tuple[list[Any], dict[str, list[dict]]]:
+    def _replay(self, roles: dict[str, str], only: set[int] | None) -> tuple[list[Any], dict[str, list[dict]]]:
         """Replay every project of the bundle (or those of ``only``) from its events alone; raises
         naming the first bad event."""
         b = self.b
@@ -964,6 +962,7 @@ class checked:
             for table, by_seq in rep.rows.items():
                 derived[table].extend(by_seq.values())
         if problems:
+            by_key = _event_ids(b)
             first = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
             raise _bad_event(b, first["code"], first["seq"], first["problem"], problems[:100])
         return projects, derived
@@ -999,6 +998,11 @@ def _counts_shown(counts: dict) -> Message:
         else:
             items.append(Message("bundle_count_ledger", n=v))
     return Message("bundle_counts", counts=items) if items else Message("bundle_counts_none")
+
+
+def _event_ids(b: Bundle) -> dict[tuple, int]:
+    """(code, seq) -> id of ``b``'s events: the first bad event of a refusal is the first written."""
+    return {(e[2], e[3]): e[0] for e in b.events}
 
 
 def _one_code_a_project(b: Bundle) -> None:
