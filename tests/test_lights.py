@@ -228,6 +228,19 @@ def test_reached_milestone_never_warns(milestone: str) -> None:
     assert light.color == "green"
 
 
+@pytest.mark.parametrize("stage", [*STAGE_ORDER, "on_hold", "not_a_stage"])
+def test_milestones_judged_are_those_of_stages_not_reached(stage: str) -> None:
+    """Every milestone passed: the overdue ones are those whose stage comes after ``stage`` in
+    STAGE_ORDER, in plan order (a stage outside STAGE_ORDER has reached none)."""
+    from workflow.lights import findings
+
+    pos = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
+    plan = {m: ago(10 + i) for i, m in enumerate(MILESTONE_STAGE)}
+    found = findings(facts(stage=stage, plan=plan), AS_OF, Thresholds())
+    assert [code for _, code, _ in found if code.endswith("_overdue")] == [
+        f"{m}_overdue" for m, s in MILESTONE_STAGE.items() if STAGE_ORDER.index(s) > pos]
+
+
 def test_milestone_messages() -> None:
     red = compute_light(facts(plan={"sign": date(2026, 3, 1)}), AS_OF).reasons[0]
     assert red.message("en") == "planned signing 2026-03-01 passed, not signed"

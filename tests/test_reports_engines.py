@@ -67,6 +67,26 @@ def test_reports_on_each_engine(any_cli):
 # --- flows: the by-date reading equals the statement form it replaced -----------------------------
 
 
+def _first_signing_plain():
+    """``figures._first_signing`` as the plain statement (grouped by the column itself, the next stage
+    change looked up for each of its two tests), so the oracle below does not share the form under
+    test: grouped by ``project_id + 0`` and with the look-up written once."""
+    from sqlalchemy import func, or_, select
+
+    from workflow.reports.windows import paused_stages
+    from workflow.tables import event as E
+
+    nxt = E.alias("next_change")
+    next_kind = (select(nxt.c.kind)
+                 .where(nxt.c.project_id == E.c.project_id, nxt.c.seq > E.c.seq, nxt.c.to_stage.is_not(None))
+                 .order_by(nxt.c.seq).limit(1).scalar_subquery())
+    return (select(E.c.project_id, func.min(E.c.effective_on).label("on"))
+            .where(E.c.kind == "transition", E.c.to_stage == "signed",
+                   E.c.from_stage.not_in(paused_stages() or ["-"]),
+                   or_(next_kind.is_(None), next_kind != "correction"))
+            .group_by(E.c.project_id).subquery("first_signing"))
+
+
 def _flows_by_case(conn, windows, unit):
     """The statement form ``figures._flows`` had before it read the rows by date: a CASE sum per
     window in one statement per kind of flow.  Kept here as the oracle of the equality tests."""
@@ -74,7 +94,7 @@ def _flows_by_case(conn, windows, unit):
 
     from sqlalchemy import case, func, select
 
-    from workflow.reports.figures import _first_signing, joined, wide_sum
+    from workflow.reports.figures import joined, wide_sum
     from workflow.tables import capital_arrival as CAP
     from workflow.tables import investment_completed as INV
     from workflow.tables import project as P
@@ -83,7 +103,7 @@ def _flows_by_case(conn, windows, unit):
             for _ in windows]
     unit_filter = [P.c.unit_code == unit] if unit is not None else []
     low, high = min(w.start for w in windows), max(w.end for w in windows)
-    first = _first_signing()
+    first = _first_signing_plain()
     inside = [first.c.on.between(w.start, w.end) for w in windows]
     q = (select(P.c.unit_code,
                 *(func.sum(case((c, 1), else_=0)) for c in inside),

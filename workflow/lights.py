@@ -240,7 +240,10 @@ Finding = tuple[str, str, tuple]
 _MILESTONE_RULES: tuple[tuple[str, int, str, str], ...] = tuple(
     (m, STAGE_ORDER.index(s), f"{m}_overdue", f"{m}_due") for m, s in MILESTONE_STAGE.items()
 )
-_STAGE_POS: dict[str, int] = {s: i for i, s in enumerate(STAGE_ORDER)}
+# per stage of STAGE_ORDER, the milestone rules whose stage it has not reached (a stage outside
+# STAGE_ORDER has reached none: all of them)
+_RULES_AHEAD: dict[str, tuple[tuple[str, int, str, str], ...]] = {
+    s: tuple(r for r in _MILESTONE_RULES if pos < r[1]) for pos, s in enumerate(STAGE_ORDER)}
 _MILESTONE_KEYS: frozenset[str] = frozenset(MILESTONE_STAGE)
 
 
@@ -255,12 +258,11 @@ def findings(facts: Facts, as_of: date, t: Thresholds, *, until_red: bool = Fals
         raise ValueError(f"unknown plan milestone(s): {', '.join(sorted(unknown))}")
     out: list[Finding] = []
     stage = facts.stage
-    pos = _STAGE_POS.get(stage, -1)  # stages outside STAGE_ORDER have reached no milestone
 
     # Planned milestones: passed (red) or due soon (yellow), while the stage is not reached.
-    for milestone, needs, overdue, due in _MILESTONE_RULES if plan else ():
+    for milestone, _, overdue, due in _RULES_AHEAD.get(stage, _MILESTONE_RULES) if plan else ():
         planned = plan.get(milestone)
-        if planned is None or pos >= needs:
+        if planned is None:
             continue
         left = (planned - as_of).days
         if left < 0:

@@ -6,9 +6,10 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from workflow.errors import NotFound
@@ -56,16 +57,21 @@ def uncorrected():
     next_kind = (select(nxt.c.kind)
                  .where(nxt.c.project_id == E.c.project_id, nxt.c.seq > E.c.seq, nxt.c.to_stage.is_not(None))
                  .order_by(nxt.c.seq).limit(1).scalar_subquery())
-    return or_(next_kind.is_(None), next_kind != "correction")
+    # no next change ('') or one that is not a correction: the look-up is written (and run) once
+    return func.coalesce(next_kind, "") != "correction"
 
 
 def _first_signing():
     """(project_id, first date it was signed): transitions into `signed` not from a paused stage and
     not corrected."""
-    return (select(E.c.project_id, func.min(E.c.effective_on).label("on"))
+    # Grouped by ``project_id + 0``, the same value: grouped by the column itself, SQLite walks the
+    # (project_id, seq) index and reads the event row of every index entry out of order, where one
+    # scan of the table in order, then a sort of the few signings, costs less.
+    project = E.c.project_id + 0
+    return (select(project.label("project_id"), func.min(E.c.effective_on).label("on"))
             .where(E.c.kind == "transition", E.c.to_stage == "signed",
                    E.c.from_stage.not_in(paused_stages() or ["-"]), uncorrected())
-            .group_by(E.c.project_id).subquery("first_signing"))
+            .group_by(project).subquery("first_signing"))
 
 
 def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> list[dict[str | None, dict]]:
@@ -81,32 +87,46 @@ def _flows(conn: Connection, windows: Sequence[Window], unit: str | None) -> lis
     outs: list[dict[str | None, dict]] = [
         defaultdict(lambda: {"signed": 0, "signed_investment": 0, "capital": {}, "investment": {}})
         for _ in windows]
-    unit_filter = [P.c.unit_code == unit] if unit is not None else []
-    low, high = min(w.start for w in windows), max(w.end for w in windows)
-    first = _first_signing()
-    # wide_sum even for one day's rows: a day may hold any number of amounts at the limit
-    q = (select(P.c.unit_code, first.c.on, func.count(), *wide_sum(P.c.planned_investment_minor))
-         .select_from(first.join(P, P.c.id == first.c.project_id))
-         .where(first.c.on >= low, first.c.on <= high, *unit_filter)
-         .group_by(P.c.unit_code, first.c.on)
-         .order_by(P.c.unit_code, first.c.on))
-    signings = (((r[0],), r[1], r[2], r[3], r[4]) for r in conn.execute(q))
+    params: dict[str, Any] = {"low": min(w.start for w in windows), "high": max(w.end for w in windows)}
+    if unit is not None:
+        params["unit"] = unit
+    signings_stmt, *arrivals_stmts = _flow_statements(unit is not None)
+    signings = (((r[0],), r[1], r[2], r[3], r[4]) for r in conn.execute(signings_stmt, params).all())
     for out, signed in zip(outs, _in_windows(signings, windows), strict=True):
         for (u,), (n, total) in signed.items():
             out[u]["signed"] = n
             out[u]["signed_investment"] = total
-    for label, table in (("capital", CAP), ("investment", INV)):
-        on = table.c.effective_on
-        q = (select(P.c.unit_code, table.c.currency, on, func.count(), *wide_sum(table.c.amount_minor))
-             .select_from(table.join(P, P.c.id == table.c.project_id))
-             .where(on >= low, on <= high, *unit_filter)
-             .group_by(P.c.unit_code, table.c.currency, on)
-             .order_by(P.c.unit_code, table.c.currency, on))
-        arrivals = (((r[0], r[1]), r[2], r[3], r[4], r[5]) for r in conn.execute(q))
+    for label, q in zip(("capital", "investment"), arrivals_stmts, strict=True):
+        arrivals = (((r[0], r[1]), r[2], r[3], r[4], r[5]) for r in conn.execute(q, params).all())
         for out, amounts in zip(outs, _in_windows(arrivals, windows), strict=True):
             for (u, cur), (_, total) in amounts.items():
                 out[u][label][cur] = total
     return outs
+
+
+@cache
+def _flow_statements(by_unit: bool) -> tuple[Any, ...]:
+    """The statements of :func:`_flows` (first signings, capital, investment): rows dated between
+    the bound ``low`` and ``high``, of the bound ``unit`` where ``by_unit``.  Built once: nothing
+    else goes into them (the paused stages are the shipped definition's)."""
+    low, high = bindparam("low", type_=Date()), bindparam("high", type_=Date())
+    unit_filter = [P.c.unit_code == bindparam("unit")] if by_unit else []
+    first = _first_signing()
+    # wide_sum even for one day's rows: a day may hold any number of amounts at the limit
+    signings = (select(P.c.unit_code, first.c.on, func.count(), *wide_sum(P.c.planned_investment_minor))
+                .select_from(first.join(P, P.c.id == first.c.project_id))
+                .where(first.c.on >= low, first.c.on <= high, *unit_filter)
+                .group_by(P.c.unit_code, first.c.on)
+                .order_by(P.c.unit_code, first.c.on))
+    arrivals = []
+    for table in (CAP, INV):
+        on = table.c.effective_on
+        arrivals.append(select(P.c.unit_code, table.c.currency, on, func.count(), *wide_sum(table.c.amount_minor))
+                        .select_from(table.join(P, P.c.id == table.c.project_id))
+                        .where(on >= low, on <= high, *unit_filter)
+                        .group_by(P.c.unit_code, table.c.currency, on)
+                        .order_by(P.c.unit_code, table.c.currency, on))
+    return (signings, *arrivals)
 
 
 def _in_windows(rows: Iterable[tuple[tuple[Any, ...], date, int, Any, Any]], windows: Sequence[Window]
@@ -135,8 +155,9 @@ def _in_windows(rows: Iterable[tuple[tuple[Any, ...], date, int, Any, Any]], win
 # --- figures ------------------------------------------------------------------------------------
 
 
-def _zero_figures() -> dict:
-    return {"projects_by_stage": dict.fromkeys(stage_keys(), 0), "signed": 0,
+def _zero_figures(stages: list[str] | None = None) -> dict:
+    """Figures of nothing; ``stages``: ``stage_keys()`` read once by the caller."""
+    return {"projects_by_stage": dict.fromkeys(stage_keys() if stages is None else stages, 0), "signed": 0,
             "capital_in_place": dict.fromkeys(CURRENCIES, 0),
             "investment_completed": dict.fromkeys(CURRENCIES, 0),
             "key_projects": 0, "over_100m": 0, "red": 0, "yellow": 0}
@@ -150,20 +171,22 @@ def _add_money(into: dict, amounts: dict) -> None:
 def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: Thresholds,
                      snaps: list[Snapshot] | None = None, flows: dict[str | None, dict] | None = None
                      ) -> dict[str | None, dict]:
-    figs: dict[str | None, dict] = defaultdict(_zero_figures)
+    figs: dict[str | None, dict] = defaultdict(partial(_zero_figures, stage_keys()))
     each = snaps if snaps is not None else each_snapshot(conn, w.as_of, thresholds, unit=unit, reasons=False)
     for s in each:
         f = figs[s.unit]
+        stage = s.stage
         by_stage = f["projects_by_stage"]
-        by_stage[s.stage] = by_stage.get(s.stage, 0) + 1
-        if s.stage not in LOST_STAGES:
+        by_stage[stage] = by_stage.get(stage, 0) + 1
+        if stage not in LOST_STAGES:
             if s.key:
                 f["key_projects"] += 1
             if s.planned_minor >= OVER_100M_MINOR:
                 f["over_100m"] += 1
-        if s.light.color == RED:
+        color = s.light.color
+        if color == RED:
             f["red"] += 1
-        elif s.light.color == YELLOW:
+        elif color == YELLOW:
             f["yellow"] += 1
     if flows is None:
         flows = _flows(conn, [w], unit)[0]
@@ -177,9 +200,10 @@ def _figures_by_unit(conn: Connection, w: Window, unit: str | None, thresholds: 
 
 def _sum_figures(items: Iterable[dict]) -> dict:
     total = _zero_figures()
+    by_stage = total["projects_by_stage"]
     for f in items:
         for k, v in f["projects_by_stage"].items():
-            total["projects_by_stage"][k] = total["projects_by_stage"].get(k, 0) + v
+            by_stage[k] = by_stage.get(k, 0) + v
         for k in ("signed", "key_projects", "over_100m", "red", "yellow"):
             total[k] += f[k]
         _add_money(total["capital_in_place"], f["capital_in_place"])

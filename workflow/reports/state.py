@@ -111,32 +111,44 @@ class FactsByDate:
                 select(P.c.id, P.c.code, P.c.name, P.c.unit_code, P.c.key, P.c.planned_investment_minor,
                        P.c.registered_on, P.c.plan_sign, P.c.plan_fund, P.c.plan_break_ground,
                        P.c.plan_commission, P.c.stage, P.c.stage_since, P.c.last_transition_on,
-                       P.c.last_followup_on).order_by(P.c.id)):
+                       P.c.last_followup_on).order_by(P.c.id)).all():
             registered = once(registered, registered)
             same = (pid, code, name, once(unit_code, unit_code), bool(key), int(planned), registered,
                     once(p_sign, p_sign), once(p_fund, p_fund), once(p_bg, p_bg), once(p_comm, p_comm))
             self._projects.append((same, pid, registered, once(stage_now, stage_now), once(since_now, since_now),
                                    moved_on, once(followup_now, followup_now)))
         # the changes of each kind by effective date, each a tuple (date, project id, ...); at() applies
-        # all of a date's changes together, and the kinds apart (each decides its own facts)
+        # all of a date's changes together, and the kinds apart (each decides its own facts).  A row
+        # reads the history's stage only before the project's last transition date (after it, the
+        # project row's), so a stage change dated on or after that date is never read: it is left out.
         self._stages = sorted(((once(on, on), pid, seq, once(stage, stage)) for pid, seq, stage, on in conn.execute(
-            select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on).where(E.c.to_stage.is_not(None)))),
+            select(E.c.project_id, E.c.seq, E.c.to_stage, E.c.effective_on)
+            .select_from(E.join(P, P.c.id == E.c.project_id))
+            .where(E.c.to_stage.is_not(None), E.c.effective_on < P.c.last_transition_on)).all()),
             key=_ON)
         self._followups = sorted(((once(on, on), pid, seq, next_on) for pid, on, seq, next_on in conn.execute(
-            select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on))), key=_ON)
+            select(FU.c.project_id, FU.c.effective_on, FU.c.event_seq, FU.c.next_on)).all()), key=_ON)
         self._plan_changes = sorted(conn.execute(
-            select(YP.c.effective_on, YP.c.project_id, YP.c.year, YP.c.event_seq, YP.c.amount_minor)), key=_ON)
+            select(YP.c.effective_on, YP.c.project_id, YP.c.year, YP.c.event_seq, YP.c.amount_minor)).all(), key=_ON)
         self._investments = sorted(conn.execute(select(INV.c.effective_on, INV.c.project_id, INV.c.amount_minor)
-                                                .where(INV.c.currency == "CNY")), key=_ON)
+                                                .where(INV.c.currency == "CNY")).all(), key=_ON)
         # (date, project id, +1 from an assignment's start or -1 from its end)
         lead_changes: list[tuple[date, int, int]] = []
         for pid, start, end in conn.execute(select(ASG.c.project_id, ASG.c.assigned_on, ASG.c.ended_on)
-                                            .where(ASG.c.role == "lead_leader")):
+                                            .where(ASG.c.role == "lead_leader")).all():
             lead_changes.append((start, pid, 1))
             if end is not None:  # ended by a date once both its start and its end are
                 lead_changes.append((max(start, end), pid, -1))
         self._lead_changes = sorted(lead_changes, key=_ON)
-        self._taken = dict.fromkeys(("stages", "followups", "plans", "investments", "leads"), 0)
+        # (date, project id): from that date on, a project is registered, or its row reads the project
+        # row's stage or last follow-up instead of the history (at() builds its row anew then)
+        self._crossings = sorted(
+            [(registered, pid) for _, pid, registered, *_ in self._projects]
+            + [(moved_on, pid) for _, pid, _, _, _, moved_on, _ in self._projects]
+            + [(fu_now, pid) for _, pid, _, _, _, _, fu_now in self._projects if fu_now is not None], key=_ON)
+        self._position = {p[1]: i for i, p in enumerate(self._projects)}
+        self._rows: list[tuple | None] = [None] * len(self._projects)  # each project's row at the last date
+        self._taken = dict.fromkeys(("stages", "followups", "plans", "investments", "leads", "crossings"), 0)
         self._last: date | None = None
         self._stage: dict[int, tuple[int, str, date]] = {}  # pid -> (seq, stage, effective date)
         self._followup: dict[int, date] = {}
@@ -158,13 +170,17 @@ class FactsByDate:
         self._last = as_of
         stage, followup, leads, latest = self._stage, self._followup, self._leads, self._latest
         promised, plans, plan_seqs, done = self._promised, self._plans, self._plan_seqs, self._done
+        # the projects whose row may differ from the previous date's: only theirs is built again
+        changed = {pid for _, pid in self._due("crossings", self._crossings, as_of)}
         for on, pid, seq, to in self._due("stages", self._stages, as_of):
             held = stage.get(pid)
             if held is None or seq > held[0]:
                 stage[pid] = (seq, to, on)
+                changed.add(pid)
         for on, pid, seq, next_on in self._due("followups", self._followups, as_of):
             if pid not in followup or on > followup[pid]:
                 followup[pid] = on
+                changed.add(pid)
             held_fu = latest.get(pid)
             if held_fu is None or (on, seq) > held_fu:
                 latest[pid] = (on, seq)
@@ -184,10 +200,16 @@ class FactsByDate:
             done_of_year = done.setdefault(on.year, {})
             done_of_year[pid] = done_of_year.get(pid, 0) + int(minor)
         for _, pid, step in self._due("leads", self._lead_changes, as_of):
+            changed.add(pid)
             leads[pid] = leads.get(pid, 0) + step
-        rows = []
-        for same, pid, registered, stage_now, since_now, moved_on, followup_now in self._projects:
+        rows, position, projects = self._rows, self._position, self._projects
+        for pid in changed:
+            at = position.get(pid)
+            if at is None:  # a change of no project row: it has no row
+                continue
+            same, _, registered, stage_now, since_now, moved_on, followup_now = projects[at]
             if registered > as_of:
+                rows[at] = None
                 continue
             if moved_on > as_of:
                 seq_stage_on = stage.get(pid)
@@ -195,8 +217,8 @@ class FactsByDate:
             else:
                 stage_at, since_at = stage_now, since_now
             followup_at = followup.get(pid) if followup_now is not None and followup_now > as_of else followup_now
-            rows.append(same + (stage_at, since_at, followup_at, leads.get(pid, 0) > 0))
-        return rows
+            rows[at] = same + (stage_at, since_at, followup_at, leads.get(pid, 0) > 0)
+        return [row for row in rows if row is not None]
 
     def _due(self, kind: str, changes: list, as_of: date) -> list:
         """The ``changes`` (of ``kind``, by date) after those taken so far and dated by ``as_of``."""
