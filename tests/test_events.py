@@ -273,6 +273,15 @@ _WRITTEN = [
     events.Transitioned(_ON, "hold", "screening", "on_hold", "investor paused", "screening"),
     events.Registered(_ON, "lead", "翠宏山铁多金属矿", "翠宏山矿业", None, "mining", "industry", True, 5_600_000_000,
                       "XH", "investment", 1, (date(2026, 6, 1), None, None, date(2028, 1, 1))),
+    events.Registered(on=_ON, stage="lead", name="五营风电", investor=None, origin="黑龙江", industry=None,
+                      category=None, key=False, planned_investment_minor=70_000_00, unit_code=None,
+                      workflow_name="investment", workflow_version=2,
+                      plan=(None, date(2026, 7, 1), date(2026, 8, 1), None),
+                      planned_original=(10_000_00, "USD", "7.0")),
+    events.DocumentRecorded(_ON, "contract", "HT-2026-14", "ab" * 32, "合同.pdf", 1024),
+    events.YearPlanSet(_ON, 2026, 3_000_000_00),
+    events.YearPlanSet(on=_ON, year=2027, amount_minor=0, currency="USD"),
+    events.InvestmentRecorded(_ON, -5, "USD"),
 ]
 
 
@@ -292,6 +301,30 @@ def test_a_stored_row_reads_back_as_the_event_written(written):
     assert read.derived(7, 3, "coord") == written.derived(7, 3, "coord")
     with pytest.raises(dataclasses.FrozenInstanceError):
         read.on = date(2020, 1, 1)  # type: ignore[misc]
+
+
+_REGISTERED_PAYLOAD = _WRITTEN[12].payload()
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"plan": None, "name": None}, KeyError("plan")),
+    ({"name": None}, KeyError("name")),
+    ({"key": None, "planned_investment_minor": None}, KeyError("key")),
+    ({"planned_investment_minor": "many"}, ValueError("invalid literal for int() with base 10: 'many'")),
+    ({"plan": {"sign": "soon"}}, ValueError("Invalid isoformat string: 'soon'")),
+    ({"plan": {"sign": None, "fund": 5}}, TypeError("fromisoformat: argument must be str")),
+    ({"plan": {"fund": None}}, KeyError("sign")),
+    ({"plan": ["2026-01-01"]}, TypeError("list indices must be integers or slices, not str")),
+    ({"planned_investment": {"amount_minor": 1, "currency": "USD"}}, KeyError("rate")),
+], ids=str)
+def test_a_registration_read_back_names_what_is_wrong_first(change, error):
+    """A stored registration no command writes is refused naming the first thing wrong, in the
+    order its reader reads the payload (the replay quotes it: the same message for the same row)."""
+    payload = {k: v for k, v in _REGISTERED_PAYLOAD.items() if change.get(k, 0) is not None}
+    payload.update({k: v for k, v in change.items() if v is not None})
+    with pytest.raises(type(error)) as raised:
+        event_rows.event_from_row("registered", None, None, "lead", _ON, None, payload)
+    assert type(raised.value) is type(error) and raised.value.args == error.args
 
 
 # --- a report's JSON form without its text (encoding.canonical_values) -------------------------------
