@@ -32,6 +32,7 @@ from workflow.encoding import (
 from workflow.snapshot import stream
 
 MAX_FAILURES = 10_000
+_sha256 = hashlib.sha256
 
 
 def parse_effective(value: Any) -> date:
@@ -75,11 +76,12 @@ _EVENT_COLUMNS = ("id, project_id, seq, kind, \"trigger\", from_stage, to_stage,
 class Chain:
     """What the sweep knows about one project so far."""
 
-    __slots__ = ("code", "last_seq", "last_hash", "stage", "stage_seq", "held_from", "lo", "actor", "n",
-                 "paused", "max_id", "max_seq", "flagged")
+    __slots__ = ("code", "project", "last_seq", "last_hash", "stage", "stage_seq", "held_from", "lo", "actor",
+                 "n", "paused", "max_id", "max_seq", "flagged")
 
     def __init__(self, code: str, paused: frozenset):
         self.code = code
+        self.project = project_field(code)  # its member of the event document, for ``row_bytes``
         self.last_seq = 0
         self.last_hash = GENESIS
         self.stage: str | None = None
@@ -170,32 +172,32 @@ def sweep_events(conn, *, where: str = "", params: tuple = (), projects: dict[in
     want = wanted or None
     done = 0
     step = 20_000
-    countdown = step
+    report_at = step
     folds = LedgerFolds(conn) if running else None
     fold_at = folds.at if folds is not None else None
     if rows is None:
         rows = stream(conn, f"SELECT {_EVENT_COLUMNS} FROM event {where} ORDER BY id", params)
-    for row in rows:
-        _id, pid, stored = row[0], row[1], row[13]
-        ch = chains.get(pid)
+    get_chain = chains.get
+    for row in rows:  # once per event of a history: written for speed (docs/performance.md)
+        pid = row[1]
+        ch = get_chain(pid)
         if ch is None:
             ch = chains[pid] = new_chain(projects.get(pid), pid, paused_cache)
-        code = ch.code
-        seq = check_event(ch, failures, None, row)  # 1.-3.
+        seq = check_event(ch, failures, row)  # 1.-3.
         # 4. the running digest (with the ledger entries placed before this event) and the heads
         if running:
-            if fold_at is not None and _id > fold_at:
-                g, matched_at = folds.fold(g, _id, target, matched_at, done)  # type: ignore[union-attr]
+            if fold_at is not None and row[0] > fold_at:
+                g, matched_at = folds.fold(g, row[0], target, matched_at, done)  # type: ignore[union-attr]
                 fold_at = folds.at  # type: ignore[union-attr]
+            stored = row[13]
             g = sha256(g + (stored.encode("ascii") if type(stored) is str else repr(stored).encode())).digest()
-            if g == target and matched_at is None:
+            if target is not None and matched_at is None and g == target:
                 matched_at = done + 1
-        if want is not None and (code, seq) in want:
-            found[(code, seq)] = stored
+        if want is not None and (ch.code, seq) in want:
+            found[(ch.code, seq)] = row[13]
         done += 1
-        countdown -= 1
-        if not countdown:
-            countdown = step
+        if done == report_at:
+            report_at += step
             if progress is not None:
                 progress(done, total)
     if folds is not None:
@@ -206,37 +208,48 @@ def sweep_events(conn, *, where: str = "", params: tuple = (), projects: dict[in
             "ledger_folded": bool(folds and folds.rows)}
 
 
-def check_event(ch: Chain, failures: Failures, raw: bytes | None, row: tuple) -> int:
+def check_event(ch: Chain, failures: Failures, row: tuple) -> int:
     """The checks of one event on its project's chain ``ch``, in whichever order the sweep reads the
-    events: 1. its own hash, from its stored fields (``raw``: its bytes when the caller made them);
-    2. its place in the chain; 3. what the project row must agree with (kept on ``ch``).  Returns its
-    seq as the chain counts it (a broken link is counted where it fits)."""
+    events: 1. its own hash, from its stored fields; 2. its place in the chain; 3. what the project row
+    must agree with (kept on ``ch``).  Returns its seq as the chain counts it (a broken link is counted
+    where it fits).  Called once per event of a history: written for speed (docs/performance.md)."""
     (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, stored) = row
-    code = ch.code
     try:
-        if raw is None:
-            raw = event_bytes(code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev)
-        ok = hashlib.sha256(raw).hexdigest() == stored
+        # dates as text (SQLite's columns, a bundle's rows): row_bytes, which refuses what event_bytes refuses
+        if type(eff) is str and type(rec) is str:
+            raw = row_bytes(ch.project, row)
+        else:
+            raw = event_bytes(ch.code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload,
+                              prev)
+        ok = _sha256(raw).hexdigest() == stored
     except (TypeError, ValueError):  # UnicodeEncodeError included
         ok = False
     if not ok:
-        slow_check(failures, code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
+        slow_check(failures, ch.code, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason,
                     payload, prev, stored)
-    if seq == ch.last_seq + 1:
+    last_seq = ch.last_seq
+    if seq == last_seq + 1:
         if prev != ch.last_hash:
-            failures.add(code, seq, Message("prev_hash_does_not", seq=seq - 1)
+            failures.add(ch.code, seq, Message("prev_hash_does_not", seq=seq - 1)
                          if seq > 1 else Message("prev_hash_of_first"))
     else:
-        seq = link_failure(failures, code, seq, ch.last_seq)
-    if seq > ch.last_seq:
+        seq = link_failure(failures, ch.code, seq, last_seq)
+    if seq > last_seq:
         ch.last_seq = seq
         ch.last_hash = stored
-    if ch.n and (actor != ch.actor or kind == "correction"):
+    n = ch.n
+    if n and (actor != ch.actor or kind == "correction"):
         ch.lo += 1  # one service call acts for one actor; a correction always opens its own
     ch.actor = actor
-    ch.n += 1
-    if to_stage is not None:
-        follow_stage(ch, failures, code, seq, kind, from_stage, to_stage, payload)
+    ch.n = n + 1
+    if to_stage is not None:  # it sets the stage: a transition or correction must leave the stage history
+        # had the project in; the stage, its event and the held-from stage follow it
+        stage = ch.stage
+        if kind in STAGE_KINDS and stage is not None and from_stage != stage:
+            failures.add(ch.code, seq, Message("from_but_history_had", kind=kind, from_stage=from_stage, stage=stage))
+        ch.held_from = held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
+        ch.stage = to_stage
+        ch.stage_seq = seq
     return seq
 
 
@@ -258,17 +271,6 @@ def link_failure(failures: Failures, code: str, seq: Any, last_seq: int) -> int:
 
 # The kinds whose from-stage must be the stage history had the project in.
 STAGE_KINDS = ("transition", "correction", "migrated", "retired")
-
-
-def follow_stage(ch: Chain, failures: Failures, code: str, seq: int, kind: str, from_stage: Any,
-                  to_stage: Any, payload: Any) -> None:
-    """An event that sets the stage: a transition or correction must leave the stage history had the
-    project in; the stage, its event and the held-from stage follow it."""
-    if kind in STAGE_KINDS and ch.stage is not None and from_stage != ch.stage:
-        failures.add(code, seq, Message("from_but_history_had", kind=kind, from_stage=from_stage, stage=ch.stage))
-    ch.held_from = held_from(ch.paused, ch.held_from, kind, from_stage, to_stage, payload)
-    ch.stage = to_stage
-    ch.stage_seq = seq
 
 
 def held_from(paused: frozenset | None, held_from: Any, kind: str, from_stage: Any, to_stage: Any,
@@ -302,7 +304,6 @@ def sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = No
     order (``_digest_pass``)."""
     from itertools import groupby
 
-    stored_bytes = row_bytes if conn.dialect.name == "sqlite" else None  # SQLite's column forms
     chains: dict[int, Chain] = {}
     paused_cache: dict = {}
     found: dict[tuple[str, int], str] = {}
@@ -318,7 +319,6 @@ def sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = No
         if ch is None:
             ch = chains[pid] = new_chain(projects.get(pid), pid, paused_cache)
         code = ch.code
-        project = project_field(code)
         wanted_seqs = want.get(code)
         max_id, max_seq, flagged = ch.max_id, ch.max_seq, ch.flagged
         for row in rows:
@@ -328,13 +328,7 @@ def sweep_projects(conn, *, projects: dict[int, tuple], wanted: dict | None = No
             elif flagged != max_seq:
                 flagged = max_seq
                 failures.add(code, max_seq, Message("event_is_out_of_order", max_seq=max_seq, seq=seq))
-            raw = None
-            if stored_bytes is not None:
-                try:
-                    raw = stored_bytes(project, row)
-                except (TypeError, ValueError):  # not SQLite's forms: the general encoder
-                    pass
-            seq = check_event(ch, failures, raw, row)  # 1.-3.
+            seq = check_event(ch, failures, row)  # 1.-3.
             # 4. the checkpoint's heads
             if wanted_seqs is not None and seq in wanted_seqs:
                 found[(code, seq)] = row[13]

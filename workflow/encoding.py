@@ -340,15 +340,19 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
         if len(effective_on) != 10:
             raise ValueError("effective_on")
         effective = enc(effective_on)
-    else:
-        effective = f'"{effective_on.isoformat()}"'  # type: ignore[union-attr]
+    elif isinstance(effective_on, date):
+        effective = f'"{effective_on.isoformat()}"'
+    else:  # neither (a tampered column): refused as any other value of the wrong type
+        raise TypeError("effective_on")
     if type(recorded_at) is str:
         if len(recorded_at) == 26 and recorded_at[10] == " ":
             recorded_at = f"{recorded_at[:10]}T{recorded_at[11:]}Z"
         elif len(recorded_at) != 27 or recorded_at[10] != "T":
             raise ValueError("recorded_at")
+    elif isinstance(recorded_at, datetime):
+        recorded_at = format_utc(recorded_at)
     else:
-        recorded_at = format_utc(recorded_at)  # type: ignore[arg-type]
+        raise TypeError("recorded_at")
     if type(seq) is not int or type(payload) is not str:
         raise TypeError("seq/payload")
     if repeated:
@@ -360,25 +364,35 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
                     after, ',"seq":', str(seq), end)).encode("utf-8")
 
 
-def project_field(code: str) -> str:
-    """The ``"project"`` member of the event document of project ``code``, for ``row_bytes``."""
-    return ',"project":' + _enc(code)
+def project_field(code: str) -> str | None:
+    """The ``"project"`` member of the event document of project ``code``, for ``row_bytes``; None when
+    ``code`` is not text (a row no program wrote), which ``row_bytes`` refuses."""
+    try:
+        return ',"project":' + _enc(code)
+    except TypeError:
+        return None
 
 
-def row_bytes(project: str, row: tuple) -> bytes:
+def row_bytes(project: str | None, row: tuple) -> bytes:
     """``event_bytes`` of a stored event row ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
-    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` in the forms SQLite returns
-    (``YYYY-MM-DD`` text, the recorded time as ``YYYY-MM-DD HH:MM:SS.ffffff``), its project given as
-    ``project_field(code)``: verify's route over millions of rows, one call each.  Raises
-    ``ValueError``/``TypeError`` on any other form (the caller then takes ``event_bytes``)."""
+    effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` whose dates are text as SQLite
+    returns them (``YYYY-MM-DD``, the recorded time as ``YYYY-MM-DD HH:MM:SS.ffffff`` or in the hashed
+    form, as a county bundle holds it), its project given as ``project_field(code)``: the chain
+    checks' route over millions of rows, one call each.  Raises ``ValueError``/``TypeError`` on any
+    other form, where ``event_bytes`` raises too when the two dates are text (the caller takes
+    ``event_bytes`` for dates as objects)."""
     (_id, _pid, seq, kind, trigger, from_stage, to_stage, eff, rec, actor, reason, payload, prev, _hash) = row
-    if type(eff) is not str or len(eff) != 10 or type(rec) is not str or len(rec) != 26 or rec[10] != " " \
-            or type(seq) is not int or type(payload) is not str:
-        raise ValueError("not a stored SQLite row")
+    if type(eff) is not str or len(eff) != 10 or type(rec) is not str or type(seq) is not int \
+            or type(payload) is not str or project is None:
+        raise ValueError("not a stored row")
+    if len(rec) == 26 and rec[10] == " ":  # SQLite's column text
+        rec = f"{rec[:10]}T{rec[11:]}Z"
+    elif len(rec) != 27 or rec[10] != "T":  # nor the hashed form
+        raise ValueError("recorded_at")
     enc = _enc
     head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
     return "".join((head, enc(eff), middle, payload, ',"prev_hash":', enc(prev), project, after,
-                    enc(f"{rec[:10]}T{rec[11:]}Z"), ',"seq":', str(seq), end)).encode("utf-8")
+                    enc(rec), ',"seq":', str(seq), end)).encode("utf-8")
 
 
 def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
