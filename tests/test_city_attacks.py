@@ -960,7 +960,8 @@ _BAD_TIME = [("2026-02-01T24:00:00.000000Z", "bundle_value_not_in_form"),
              ("2026-02-01 08:30:00.123456", "bundle_value_not_in_form"),
              ("2023-02-29T08:30:00.123456Z", "bundle_value_not_in_form"),
              ("2026-02-01T08:30:00Z", "bundle_value_not_in_form"),
-             ("2026-02-01T08:30:00.123456Z\x00", "bundle_value_not_in_form")]
+             ("2026-02-01T08:30:00.123456Z\x00", "bundle_value_not_in_form"),
+             ("2026-02-01T0\u0668:30:00.123456Z", "bundle_value_not_in_form")]  # an Arabic-Indic 8
 
 
 def _bad_values(kind: tuple) -> list[tuple[object, str]]:
@@ -1020,3 +1021,17 @@ def test_the_column_wise_check_names_the_row_and_problem_the_rows_one_by_one_wou
     rows[3] = (3, *rows[3][1:])  # ids 1, 2, 3, 3, 5, 6: the fourth row's id is repeated
     found = B._first_malformed(rows, kinds)
     assert found is not None and found[0] == 3 and found[1].code == "bundle_value_repeated"
+
+
+def test_an_impossible_day_is_named_though_a_later_time_of_that_day_is_malformed():
+    """A recorded time of the right form on a day that does not exist is the first bad row, though a
+    later row's time is of the wrong form and begins with the same day (that day was once left
+    unchecked, and the later row named)."""
+    from workflow import bundle as B
+
+    kinds = B._column_kinds(B.CE, B.EVENT_COLUMNS)
+    rows = [[i + 1 if j == 0 else v for j, v in enumerate(_GOOD_EVENT)] for i in range(4)]
+    rows[1][9] = "2023-02-29T08:30:00.123456Z"
+    rows[3][9] = "2023-02-29T08:30:00Z"
+    found = B._first_malformed([tuple(r) for r in rows], kinds)
+    assert found is not None and found[0] == 1 and found[1].code == "bundle_value_not_in_form"
