@@ -69,7 +69,7 @@ _SCRATCH_INDEXES = (
     "CREATE INDEX scratch_event_stage ON event (project_id, seq, to_stage, effective_on)",
     "CREATE INDEX scratch_followup_on ON followup (project_id, effective_on)",
 )
-_SCRATCH_PAGE = 16384  # the scratch copy's page size, in bytes (:func:`_scratch`)
+_SCRATCH_PAGE = 8192  # the scratch copy's page size, in bytes (:func:`_scratch`)
 _DDL = (
     "CREATE TABLE bundle (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE event (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, project_code TEXT NOT NULL, "
@@ -650,8 +650,10 @@ def _schema() -> tuple[str, ...]:
 
 def _scratch(dbapi_connection: Any, _record: Any) -> None:
     """The scratch copy is removed after the checks: no write of it need reach the disk (run after the
-    engine's own connect settings, :mod:`workflow.db`).  Its pages are of 16 KiB (SQLite's default is
-    4 KiB): a county's copy of some 7 MB is filled, read and compressed faster in fewer, larger pages.
+    engine's own connect settings, :mod:`workflow.db`).  Its pages are of 8 KiB (SQLite's default is
+    4 KiB): a county's copy of some 7 MB is filled, read and compressed faster in fewer, larger pages
+    (16 KiB is a little faster still, but a load of many counties then takes more memory than its
+    200 MiB, docs/performance.md).
     The size is taken when the copy's first table is made; on a copy restored from a replica (or a
     second connection) the pragma changes nothing."""
     dbapi_connection.execute("PRAGMA synchronous=OFF")
@@ -712,7 +714,10 @@ class Checked:
 def _events_digest(events: Sequence[tuple]) -> str:
     """The SHA-256 of the ids, project ids and hashes of ``events`` (``EVENT_COLUMNS`` rows), in order:
     what a replica keeps of the events it was made of (:meth:`Checked.write_replica`)."""
-    return hashlib.sha256("".join([f"{e[0]},{e[1]},{e[14]};" for e in events]).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory: at the worker's peak)
+        digest.update("".join([f"{e[0]},{e[1]},{e[14]};" for e in events[k:k + _CHUNK]]).encode("utf-8"))
+    return digest.hexdigest()
 
 
 # What a replica was made by: the schema, and the format of its content, raised whenever a version of
