@@ -868,7 +868,7 @@ class checked:
                 else:
                     raw.execute(ddl)
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the events come before their projects
-            self._events(conn, b.events, 0)
+            self._events(conn)
             projects, derived = self._replay(roles, None)
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
@@ -905,7 +905,7 @@ class checked:
             conn.execute(L.delete())
             # rows of a project go, then come back; the events come before their projects
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            self._events(conn, b.events, 0)
+            self._events(conn)
             projects, derived = self._replay(roles, changed) if changed else ([], {})
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]
@@ -916,17 +916,17 @@ class checked:
             self._fill(conn, projects, derived)
         return len(projects)
 
-    def _events(self, conn: Any, events: list[tuple], after: int) -> None:
-        """Insert ``events``, the bundle's after its first ``after``.  A whole history read from its
-        file is copied from the file's bytes (:func:`insert_events`: the same rows, the same SHA-256),
-        before the replay: its rows and the bytes are then not in memory together (a county of 10 000
-        projects: some 45 MB of bytes, held twice while SQLite reads them in).  The new events of a
-        newer bundle (a month's: few) are inserted as rows."""
-        if self.b.path is not None and not after:
-            insert_events(conn, E, self.b, _SCRATCH_EVENT)
+    def _events(self, conn: Any) -> None:
+        """Insert the bundle's events.  Read from its file, they are copied from the file's bytes
+        (:func:`insert_events`: the same rows, the same SHA-256), before the replay: its rows and the
+        bytes are then not in memory together (a county of 10 000 projects: some 45 MB of bytes, held
+        twice while SQLite reads them in); else as rows, a chunk at a time (memory)."""
+        b = self.b
+        if b.path is not None:
+            insert_events(conn, E, b, _SCRATCH_EVENT)
             return
-        for k in range(0, len(events), _CHUNK):  # a chunk at a time (memory)
-            insert_many(conn, E, typed_events(E, events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
+        for k in range(0, len(b.events), _CHUNK):
+            insert_many(conn, E, typed_events(E, b.events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
 
     def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]]) -> None:
         """Insert replayed projects and their side-table rows, and the bundle's ledger."""
