@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
+from itertools import chain, groupby
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -60,6 +61,8 @@ EVENT_COLUMNS = ("id", "project_id", "project_code", "seq", "kind", "trigger", "
 LEDGER_COLUMNS = ("seq", "kind", "target", "payload", "reason", "actor", "recorded_at", "prev_hash", "hash",
                   "after_event")
 _SCRATCH_EVENT = tuple(c for c in EVENT_COLUMNS if c != "project_code")  # the scratch copy's event columns
+_SCRATCH_ROW = operator.itemgetter(*map(EVENT_COLUMNS.index, _SCRATCH_EVENT))  # a bundle's event as the copy holds it
+_PROJECT, _PROJECT_SEQ = operator.itemgetter(1), operator.itemgetter(1, 3)  # of a bundle's event: its project (, seq)
 _CHUNK = 2000  # events converted and inserted at a time (memory)
 _COPY_CHUNK = 1 << 18  # bytes of a replica compressed or restored at a time (memory)
 # The scratch copy's own indexes, for the look-ups of the state at a month's end the city's figures
@@ -825,7 +828,7 @@ class checked:
             replayed = self._rebuild(path, roles, directory)
         rows = None
         if b.path is not None:  # the copy's events were copied from the bytes b.events was read from
-            rows = ((e[0], e[1], *e[3:]) for e in b.events)  # its event table's rows (_SCRATCH_EVENT)
+            rows = map(_SCRATCH_ROW, b.events)  # its event table's rows
         try:
             # the scratch file is this process's own, made a moment ago: its history is what is checked
             doc = audit.checkpoint(self.engine, self.actor, store=False, check_container=False,
@@ -946,20 +949,14 @@ class checked:
         derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}
         problems: list[dict] = []
         events = b.events if only is None else [e for e in b.events if e[1] in only]
-        ordered = sorted(events, key=lambda e: (e[1], e[3]))
-        i = 0
-        while i < len(ordered):
-            pid, code = ordered[i][1], ordered[i][2]
-            j = i
-            while j < len(ordered) and ordered[j][1] == pid:
-                j += 1
-            rows = [(e[0], e[1], e[3], *e[4:]) for e in ordered[i:j]]
-            i = j
-            rep = replay_project(pid, code, iter(rows), roles, defs)
+        for pid, of_project in groupby(sorted(events, key=_PROJECT_SEQ), key=_PROJECT):
+            first = next(of_project)
+            code = first[2]
+            rep = replay_project(pid, code, map(_SCRATCH_ROW, chain((first,), of_project)), roles, defs)
             problems.extend(rep.problems)
             if rep.row is None:
                 if not rep.problems:
-                    problems.append({"code": code, "seq": rows[0][2], "problem": Message("bundle_no_registration")})
+                    problems.append({"code": code, "seq": first[3], "problem": Message("bundle_no_registration")})
                 continue
             rep.row.created_at = now
             rep.row.version = max(1, rep.row.head_seq)
