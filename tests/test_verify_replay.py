@@ -317,6 +317,19 @@ def test_recorded_times_in_the_hashed_form_compare_as_the_times_they_are():
     assert not recorded_before("not a time", "2026-01-01T00:00:00.000000Z")
 
 
+def test_a_recorded_time_is_never_before_itself():
+    """The replay asks ``recorded_before`` only when an event's recorded time differs from the previous
+    one's (most events of a command share one): an equal time, in any form, is never before itself."""
+    from datetime import UTC, datetime
+
+    from workflow.replay import recorded_before
+
+    at = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
+    for value in ("2026-01-31T09:30:00.000000Z", "2026-01-31 09:30:00.000000", "2026-01-31T09:30:00+08:00",
+                  at, at.replace(tzinfo=None), "not a time", None):
+        assert not recorded_before(value, value)
+
+
 def test_a_runs_shape_of_a_definition_answers_as_the_machine_does():
     """The replay asks a definition's `Shape` (worked out once a run) what the machine says: every
     trigger from every stage, held from any stage or none, leads where ``machine.route`` says, asked

@@ -363,7 +363,7 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             bad(seq, Message("replay_id_backwards", id=_id, previous=prev_id), "id", f"> {prev_id}", _id)
         else:
             prev_id = _id
-        if prev_rec is not None and recorded_before(rec, prev_rec):
+        if prev_rec is not None and rec != prev_rec and recorded_before(rec, prev_rec):  # most share a time
             bad(seq, Message("replay_recorded_backwards", at=_show(rec), previous=_show(prev_rec)), "recorded_at",
                 f">= {_show(prev_rec)}", rec)
         if now is not None and recorded_before(now, rec):
