@@ -58,6 +58,24 @@ def test_row_bytes_are_event_bytes_or_both_refuse(code, seq, kind, trigger, from
     assert fast == plain
 
 
+@pytest.mark.parametrize("text", ["%s", "%d%%", "100% 达标", "%(x)s", "\\%"])
+@pytest.mark.parametrize("where", ["kind", "trigger", "from_stage", "to_stage", "actor", "reason", "code",
+                                   "payload", "prev"])
+def test_row_bytes_write_percent_signs_and_wide_text_as_event_bytes(text, where):
+    """``row_bytes`` fills a bytes template (``%`` formatting) with parts encoded apart: a field holding
+    ``%`` or text beyond ASCII (in the template or in a part) is written as ``event_bytes`` writes it."""
+    v = {"code": "P-0001", "seq": 3, "kind": "followup", "trigger": None, "from_stage": None,
+         "to_stage": None, "eff": "2026-03-04", "rec": "2026-03-04 05:06:07.000008", "actor": "coord",
+         "reason": None, "payload": '{"note":"跟进"}', "prev": "a" * 64}
+    v[where] = f'{{"note":"{text}"}}' if where == "payload" else text
+    row = (1, 1, v["seq"], v["kind"], v["trigger"], v["from_stage"], v["to_stage"], v["eff"], v["rec"], v["actor"],
+           v["reason"], v["payload"], v["prev"], "")
+    plain = encoding.event_bytes(v["code"], v["seq"], v["kind"], v["trigger"], v["from_stage"], v["to_stage"],
+                                 v["eff"], v["rec"], v["actor"], v["reason"], v["payload"], v["prev"])
+    assert encoding.row_bytes(encoding.project_field(v["code"]), row) == plain
+    assert text.encode("utf-8") in plain
+
+
 def _history(code: str) -> list[list]:
     """A clean chain of stored rows (dates as objects) for project 1."""
     rows, prev = [], encoding.GENESIS

@@ -364,16 +364,27 @@ def event_bytes(code: str, seq: int, kind: str, trigger: str | None, from_stage:
                     after, ',"seq":', str(seq), end)).encode("utf-8")
 
 
-def project_field(code: str) -> str | None:
-    """The ``"project"`` member of the event document of project ``code``, for ``row_bytes``; None when
-    ``code`` is not text (a row no program wrote), which ``row_bytes`` refuses."""
+def project_field(code: str) -> bytes | None:
+    """The ``"project"`` member of the event document of project ``code`` (UTF-8), for ``row_bytes``;
+    None when ``code`` is not text or holds a lone surrogate (a row no program wrote), which
+    ``row_bytes`` refuses."""
     try:
-        return ',"project":' + _enc(code)
-    except TypeError:
+        return (',"project":' + _enc(code)).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
         return None
 
 
-def row_bytes(project: str | None, row: tuple) -> bytes:
+@lru_cache(maxsize=4096)
+def _row_template(kind: str, trigger: str | None, from_stage: str | None, to_stage: str | None, actor: str,
+                  reason: str | None) -> bytes:
+    """``_frame`` as one UTF-8 template for ``row_bytes``: ``%s`` where the date, payload, previous hash,
+    project member and recorded time go, ``%d`` the seq."""
+    head, middle, after, end = (part.replace("%", "%%").encode("utf-8")
+                                for part in _frame(kind, trigger, from_stage, to_stage, actor, reason))
+    return b"".join((head, b"%s", middle, b'%s,"prev_hash":%s%s', after, b'%s,"seq":%d', end))
+
+
+def row_bytes(project: bytes | None, row: tuple) -> bytes:
     """``event_bytes`` of a stored event row ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
     effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` whose dates are text as SQLite
     returns them (``YYYY-MM-DD``, the recorded time as ``YYYY-MM-DD HH:MM:SS.ffffff`` or in the hashed
@@ -390,9 +401,9 @@ def row_bytes(project: str | None, row: tuple) -> bytes:
     elif len(rec) != 27 or rec[10] != "T":  # nor the hashed form
         raise ValueError("recorded_at")
     enc = _enc
-    head, middle, after, end = _cached_frame(kind, trigger, from_stage, to_stage, actor, reason)
-    return "".join((head, enc(eff), middle, payload, ',"prev_hash":', enc(prev), project, after,
-                    enc(rec), ',"seq":', str(seq), end)).encode("utf-8")
+    # each part encoded (UTF-8) apart: a payload with text beyond ASCII does not widen the whole document
+    return _row_template(kind, trigger, from_stage, to_stage, actor, reason) % (
+        enc(eff).encode(), payload.encode(), enc(prev).encode(), project, enc(rec).encode(), seq)
 
 
 def event_hash(code: str, seq: int, kind: str, trigger: str | None, from_stage: str | None,
