@@ -218,7 +218,7 @@ class FactsByDate:
                 stage_at, since_at = stage_now, since_now
             followup_at = followup.get(pid) if followup_now is not None and followup_now > as_of else followup_now
             rows[at] = same + (stage_at, since_at, followup_at, leads.get(pid, 0) > 0)
-        return [row for row in rows if row is not None]
+        return list(filter(None, rows))  # the rows not None (a row is a non-empty tuple)
 
     def _due(self, kind: str, changes: list, as_of: date) -> list:
         """The ``changes`` (of ``kind``, by date) after those taken so far and dated by ``as_of``."""
