@@ -437,23 +437,23 @@ def test_a_bundle_read_without_its_events_keeps_them_in_its_image(county):
 
 @pytest.mark.parametrize("when", ["checks", "store"])
 def test_a_bundle_file_changed_while_it_is_loaded_is_refused(cli, county, monkeypatch, when):
-    """A load in one process copies the events from the file's bytes read again, for the checks'
-    scratch copy and for the city: bytes whose SHA-256 is not the one read and checked first (the
-    file changed meanwhile) are refused, exit 7, and nothing is kept."""
+    """A load in one process reads the file's bytes again, for the events of the checks' scratch copy
+    and for the city's: bytes whose SHA-256 is not the one read and checked first (the file changed
+    meanwhile) are refused, exit 7, and nothing is kept."""
     from workflow import bundle, city
     from workflow.db import make_engine
     from workflow.errors import IntegrityFailure
 
     _trust(cli, county)
-    real = bundle.insert_events
+    name = "_events_file" if when == "checks" else "insert_events"
+    real = getattr(bundle, name)
 
-    def changed_first(conn, table, b, *args, **kw):
-        if (table.name == "city_event") == (when == "store"):
-            with open(county["bundle"], "ab") as f:
-                f.write(b"\0")
-        return real(conn, table, b, *args, **kw)
+    def changed_first(*args, **kw):
+        with open(county["bundle"], "ab") as f:
+            f.write(b"\0")
+        return real(*args, **kw)
 
-    monkeypatch.setattr(bundle, "insert_events", changed_first)
+    monkeypatch.setattr(bundle, name, changed_first)
     engine = make_engine(cli.url_for(ADMIN))
     try:
         with pytest.raises(IntegrityFailure) as caught:
@@ -1327,7 +1327,8 @@ def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
     plain = make_engine(f"sqlite:///{tmp_path / 'plain.db'}")
     metadata.create_all(plain)
     plain.dispose()
-    scratch = bundle.scratch_engine(tmp_path / "scratch.db")
+    bundle._write_file(tmp_path / "events.db", [], [], [], {})  # a bundle of no event
+    scratch = bundle.scratch_engine(tmp_path / "scratch.db", tmp_path / "events.db")
     try:
         with scratch.begin() as conn:
             for ddl in bundle._schema():
@@ -1358,7 +1359,9 @@ def test_a_rebuilt_scratch_copy_has_the_schema_create_all_makes_and_its_own_inde
     """The checks build the county's plain indexes once the copy is filled (``checked._rebuild``), as
     they build the copy's own (``_SCRATCH_INDEXES``): the filled copy has every table, index and
     statement ``metadata.create_all`` makes, each on the same table, and those of its own; its pages are
-    of ``_SCRATCH_PAGE`` bytes, and SQLite finds it whole."""
+    of ``_SCRATCH_PAGE`` bytes, and SQLite finds it whole.  Its event table is empty: the events it
+    reads are the bundle's, with the county's indexes of them and the copy's own (``_EVENTS_INDEX``),
+    the very rows of the bundle (``scratch_engine``)."""
     from workflow import bundle
     from workflow.db import make_engine
     from workflow.tables import metadata
@@ -1372,14 +1375,25 @@ def test_a_rebuilt_scratch_copy_has_the_schema_create_all_makes_and_its_own_inde
         made = set(db.execute(query).fetchall())
     finally:
         db.close()
-    with bundle.checked(bundle.read(county["bundle"]), actor=ADMIN) as result:
+    b = bundle.read(county["bundle"])
+    with bundle.checked(b, actor=ADMIN) as result:
         with result.engine.connect() as conn:
             raw = conn.connection.driver_connection
             schema = set(raw.execute(query).fetchall())
             page = raw.execute("PRAGMA page_size").fetchone()[0]
             whole = raw.execute("PRAGMA integrity_check").fetchall()
+            own = raw.execute("SELECT count(*) FROM main.event").fetchone()[0]
+            where = bundle._EVENTS  # the schema the bundle's events are attached under
+            read = raw.execute(f"SELECT {bundle._QUOTED_EVENT_COLUMNS} FROM {where}.event ORDER BY id").fetchall()
+            indexes = {sql for (sql,) in raw.execute(
+                f"SELECT sql FROM {where}.sqlite_master WHERE type = 'index' AND tbl_name = 'event'")}
+            stored = raw.execute("SELECT id, recorded_at FROM event ORDER BY id LIMIT 1").fetchone()
     assert made <= schema and {sql for *_, sql in schema - made} == set(bundle._SCRATCH_INDEXES)
     assert page == bundle._SCRATCH_PAGE and whole == [("ok",)]
+    assert own == 0 and read == b.events and len(read) > 100
+    assert indexes == {*(sql for *_, sql in made if " ON event (" in (sql or "")), bundle._EVENTS_INDEX}
+    at = b.events[0][bundle.EVENT_COLUMNS.index("recorded_at")]  # read as the county's table stores it
+    assert stored == (b.events[0][0], f"{at[:10]} {at[11:26]}")
 
 
 @pytest.mark.parametrize("change", [None, "payload", "prev_hash", "hash", "seq"])
@@ -1401,8 +1415,9 @@ def test_the_checkpoint_of_rows_held_equals_the_checkpoint_reading_them_back(cou
             value = {"seq": lambda v: v + 1000, "payload": lambda v: v.replace("}", ',"x":1}', 1)}.get(
                 change, lambda v: ("0" if v[0] != "0" else "1") + v[1:])(rows[k][column])
             rows[k] = (*rows[k][:column], value, *rows[k][column + 1:])
-            with result.engine.begin() as conn:
-                conn.execute(text(f'UPDATE event SET "{change}" = :v WHERE id = :id'), {"v": value, "id": rows[k][0]})
+            with result.engine.begin() as conn:  # where the copy reads its events from
+                conn.execute(text(f'UPDATE {bundle._EVENTS}.event SET "{change}" = :v WHERE id = :id'),
+                             {"v": value, "id": rows[k][0]})
 
         def outcome(events):
             try:
@@ -1442,7 +1457,8 @@ def test_a_replica_keeps_no_event_rows_and_is_used_only_for_the_events_it_was_ma
         (len(b.events), bundle._events_digest(b.events))]
     assert db.execute("SELECT count(*) FROM project").fetchone()[0] == len({e[1] for e in b.events}) > 0
     if change == "digest":
-        db.execute("UPDATE replica_events SET digest = '0' || substr(digest, 2)")
+        db.execute("UPDATE replica_events SET digest = "  # its first digit changed, whichever it was
+                   "(CASE substr(digest, 1, 1) WHEN '0' THEN '1' ELSE '0' END) || substr(digest, 2)")
     elif change == "count":
         db.execute("UPDATE replica_events SET events = events - 1")
     elif change == "event_kept":

@@ -243,6 +243,7 @@ MALFORMED = [
      "first bad event P-0002 #"),
     ("two_ids_one_code", "UPDATE event SET project_code = 'P-0001' WHERE project_code = 'P-0002';", None, 7,
      "first bad event P-0001 #1: project P-0001 is id"),
+    ("seq_repeated", f"UPDATE event SET seq = seq - 1 WHERE {_LAST};", None, 7, "first bad event P-0012 #10"),
     ("event_moved_to_another_project", "UPDATE event SET project_id = 2 WHERE id = "
                                        "(SELECT max(id) FROM event WHERE project_id = 1);", None, 7,
      "first bad event P-0001 #"),
@@ -842,6 +843,25 @@ def test_a_whole_rewritten_history_with_values_a_county_cannot_hold_is_refused(c
         res = cli.admin("city", "load", _rewrite(made, "first", name, change))
         assert res.code == 2, (name, res.out, res.err)
         assert "county JX" in res.err and words in res.err and len(res.err) < 600, (name, res.err)
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
+def test_a_history_rewritten_to_repeat_a_seq_is_refused_naming_the_event(cli, made):
+    """A project's last event given the seq of the one before it, its chain hashed again and the
+    digest recomputed by the county: refused by the checks (exit 7), naming that event, not by a
+    database's unique key; nothing kept."""
+    _city(cli, made)
+
+    def change(events):
+        last = max(e[0] for e in events if e[1] == 12)
+        for e in events:
+            if e[0] == last:
+                e[3] -= 1
+
+    res = cli.admin("city", "load", _rewrite(made, "first", "seq_repeated_rehashed", change))
+    assert res.code == 7, (res.out, res.err)
+    assert "county JX" in res.err and "first bad event P-0012 #10" in res.err, res.err
+    assert "internal error" not in res.err and "Traceback" not in res.err
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
 
 

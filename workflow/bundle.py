@@ -12,8 +12,9 @@ Tables of the file (every value as the county stores it, dates as ``YYYY-MM-DD``
 The signed document names the county, the as-of date, the checkpoint digest of the history at its
 head (:func:`workflow.audit.checkpoint`), the counts, and the SHA-256 of the directory rows; the
 signature is Ed25519 over its canonical bytes.  :func:`checked` rebuilds a scratch county database
-from a bundle, replays every project (:func:`workflow.replay.replay_project`), recomputes every hash,
-link and the digest: the same checks on export (a county cannot sign a broken history) and in the city.
+from a bundle (reading the events where the bundle's file holds them), replays every project
+(:func:`workflow.replay.replay_project`), recomputes every hash, link and the digest: the same checks on
+export (a county cannot sign a broken history) and in the city.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from workflow.errors import BadInput, IntegrityFailure, os_reason
 from workflow.history_db import COPIED_TABLES
 from workflow.recorders import recorder
 from workflow.recorders.base import sql_names
+from workflow.recorders.sqlite import stored_forms
 from workflow.replay import DERIVED_COLUMNS, Definitions, replay_project
 from workflow.rows import COLUMN_VALUES
 from workflow.snapshot import snapshot_connection, wait_for_clean_prefix
@@ -67,11 +69,12 @@ _CHUNK = 2000  # events converted and inserted at a time (memory)
 _COPY_CHUNK = 1 << 18  # bytes of a replica compressed or restored at a time (memory)
 # The scratch copy's own indexes, for the look-ups of the state at a month's end the city's figures
 # make (``workflow.reports.state``: a project's stage and last follow-up on a date, read from the
-# index alone): the figures of 32 month-ends read them for every project.
-_SCRATCH_INDEXES = (
-    "CREATE INDEX scratch_event_stage ON event (project_id, seq, to_stage, effective_on)",
-    "CREATE INDEX scratch_followup_on ON followup (project_id, effective_on)",
-)
+# index alone): the figures of 32 month-ends read them for every project.  The first is of the copy's
+# events, made where they are (:func:`_events_file`).
+_EVENTS_INDEX = "CREATE INDEX scratch_event_stage ON event (project_id, seq, to_stage, effective_on)"
+_SCRATCH_INDEXES = ("CREATE INDEX scratch_followup_on ON followup (project_id, effective_on)",)
+# the schema name the scratch copy's events are attached under, and their file (:func:`scratch_engine`)
+_EVENTS, _EVENTS_FILE = "bundle_events", "events.db"
 _SCRATCH_PAGE = 8192  # the scratch copy's page size, in bytes (:func:`_scratch`)
 _DDL = (
     "CREATE TABLE bundle (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -265,18 +268,21 @@ def insert_events(conn: Any, table: Any, b: Bundle, columns: tuple[str, ...], *,
     ``INSERT … SELECT`` from the bytes attached as a database; elsewhere a chunk of rows at a time,
     typed by :func:`typed_rows`."""
 
-    def image() -> bytes:  # handed over once, no reference kept: freed once read in (memory)
-        data, b.image = b.image, None
-        if data is None:  # read again: copied only if they are still the bytes ``b`` was read from
-            data = _bundle_file(b.path or "").read_bytes()
-            if hashlib.sha256(data).hexdigest() != b.sha256:
-                raise IntegrityFailure("cityload_file_changed", [{"county": b.county}], county=b.county,
-                                       path=b.path)
-        return data  # else the very bytes :func:`read` hashed
-
-    return recorder(conn).insert_from_image(conn, table, image, "event", columns,
+    return recorder(conn).insert_from_image(conn, table, lambda: _bytes_read(b), "event", columns,
                                             lambda rows: typed_rows(table, rows, columns),
                                             order="id", after=after, const=const)
+
+
+def _bytes_read(b: Bundle) -> bytes:
+    """The bytes of ``b``'s file :func:`read` hashed: its ``image`` (taken: handed over once, no
+    reference kept, freed once used: memory), or the file read again and used only if their SHA-256
+    is still ``b``'s (else IntegrityFailure, exit 7: the file changed since it was read and checked)."""
+    data, b.image = b.image, None
+    if data is None:
+        data = _bundle_file(b.path or "").read_bytes()
+        if hashlib.sha256(data).hexdigest() != b.sha256:
+            raise IntegrityFailure("cityload_file_changed", [{"county": b.county}], county=b.county, path=b.path)
+    return data
 
 
 _QUOTED_EVENT_COLUMNS = sql_names(EVENT_COLUMNS)
@@ -626,13 +632,56 @@ def typed_rows(table: Any, rows: Sequence[tuple], columns: tuple[str, ...]) -> l
     return list(zip(*values, strict=True))
 
 
-def scratch_engine(path: str | Path) -> Any:
+def scratch_engine(path: str | Path, events: Path) -> Any:
     """An engine on the scratch SQLite file ``path`` (:func:`_scratch`), its rollback journal in memory:
     the copy is removed after the checks and nothing in it need survive a crash, and a write-ahead log
-    would write each page twice (into the log, then into the file at the commit's checkpoint)."""
+    would write each page twice (into the log, then into the file at the commit's checkpoint).
+
+    Its events are the bundle's, where the file ``events`` (of the bundle's format:
+    :func:`_events_file`) holds them: each connection attaches it and reads the county's ``event``
+    table from it, as a temporary view of the table's columns in their stored forms
+    (``workflow.recorders.sqlite.stored_forms``), which the connection finds before the copy's own
+    table (SQLite looks a name up in the temporary schema first).  That table stays empty: the events
+    are neither copied into the copy nor deleted from it before it is kept (:meth:`Checked.write_replica`)."""
     engine = make_engine(f"sqlite:///{path}", journal="MEMORY")
-    event.listen(engine, "connect", _scratch)
+    forms = stored_forms(engine.dialect, E, _SCRATCH_EVENT)
+    assert forms is not None  # the scratch copy is SQLite's, whose stored forms SQL gives
+    view = f"CREATE TEMP VIEW event AS SELECT {', '.join(forms)} FROM {_EVENTS}.event"
+
+    def attach(dbapi_connection: Any, _record: Any) -> None:
+        _scratch(dbapi_connection, _record)
+        dbapi_connection.execute(f"ATTACH DATABASE ? AS {_EVENTS}", (str(events),))
+        dbapi_connection.execute(view)
+
+    event.listen(engine, "connect", attach)
     return engine
+
+
+def _events_file(b: Bundle, path: Path) -> None:
+    """Write ``b``'s events to ``path`` for a scratch copy to read them from (:func:`scratch_engine`),
+    with the county's indexes of its event table and the copy's own one of them (``_EVENTS_INDEX``).
+    Read from its file, the bundle is the very bytes its rows were read from (:func:`_bytes_read`);
+    else (a county's history being exported) a file of the bundle's format is written of its rows.
+    No unique index of a project's seqs: a bundle that repeats one is refused by the checks, naming
+    the event (:func:`workflow.chains.check_event`), not by SQLite."""
+    if b.path is not None:
+        path.write_bytes(_bytes_read(b))
+    else:
+        _write_file(path, b.events, [], [], {})
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode = MEMORY")  # a throwaway file, as the copy's own
+        db.execute("PRAGMA synchronous = OFF")
+        for ddl in (*_event_indexes(), _EVENTS_INDEX):
+            db.execute(ddl)
+    finally:
+        db.close()
+
+
+@cache
+def _event_indexes() -> tuple[str, ...]:
+    """The county schema's statements making the plain indexes of its event table (:func:`_schema`)."""
+    return tuple(ddl for ddl in _schema() if ddl.startswith("CREATE INDEX ") and " ON event (" in ddl)
 
 
 @cache
@@ -640,11 +689,14 @@ def _schema() -> tuple[str, ...]:
     """The statements ``metadata.create_all`` runs on an empty SQLite database, compiled once from the
     metadata (SQLAlchemy's mock engine, as its FAQ gives the DDL as text): a scratch copy is made of
     them without create_all looking each table up first (``tests/test_city.py`` shows the schema is
-    the one create_all makes)."""
+    the one create_all makes).  Each index is made in the copy's own schema, ``main`` (its connections
+    find ``event`` among the bundle's events first: :func:`scratch_engine`); SQLite keeps the
+    statement without the schema's name."""
     made: list[str] = []
 
     def keep(ddl: Any, *_multiparams: Any, **_params: Any) -> None:
-        made.append(str(ddl.compile(dialect=mock.dialect)).strip())
+        text = str(ddl.compile(dialect=mock.dialect)).strip()
+        made.append(f"CREATE INDEX main.{text[13:]}" if text.startswith("CREATE INDEX ") else text)
 
     mock = create_mock_engine("sqlite://", keep)
     metadata.create_all(mock, checkfirst=False)
@@ -679,18 +731,16 @@ class Checked:
         """Write the scratch database to ``out`` zlib-compressed (a :class:`Replica` a later
         :func:`checked` may begin from), a chunk at a time from its file once every connection is
         closed (the engine is disposed: use it no more); returns the SHA-256 of what was written.
-        The copy keeps every row but the events': the city holds them, and a newer bundle brings them
-        again; of them it keeps their number and the digest of their ids, projects and hashes
-        (``replica_events``, :func:`_events_digest`).  They are deleted with SQLite's secure delete,
-        so the pages they took are zeros, which take next to nothing compressed: some 0.03 s and
-        0.5 MB for 1 000 projects."""
+        The copy holds every row but the events', which it reads from the bundle's file
+        (:func:`scratch_engine`): the city holds them, and a newer bundle brings them again; of them it
+        keeps their number and the digest of their ids, projects and hashes (``replica_events``,
+        :func:`_events_digest`).  Some 0.02 s and 0.4 MB for 1 000 projects."""
         self.engine.dispose()
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
-            for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "secure_delete = ON"):
+            for pragma in ("journal_mode = MEMORY", "synchronous = OFF"):
                 db.execute(f"PRAGMA {pragma}")  # a throwaway file, as the checks' own connections take it
             db.execute("BEGIN")
-            db.execute("DELETE FROM event")
             db.execute("CREATE TABLE replica_events (events INTEGER NOT NULL, digest TEXT NOT NULL)")
             db.execute("INSERT INTO replica_events VALUES (?, ?)", (len(self.events), _events_digest(self.events)))
             db.execute("COMMIT")
@@ -726,7 +776,7 @@ def _events_digest(events: Sequence[tuple]) -> str:
 # What a replica was made by: the schema, and the format of its content, raised whenever a version of
 # the program rebuilds a scratch copy's rows otherwise (the replay, the side tables, the indexes).  A
 # replica made by another is not used: its county's next bundle is replayed whole (docs/city.md).
-REPLICA_FORMAT = 2  # 2: without the event rows (their digest in ``replica_events``)
+REPLICA_FORMAT = 3  # 2: without the event rows (their digest in ``replica_events``); 3: never held them
 REPLICA_MADE_BY = f"{SCHEMA_HEAD}/{REPLICA_FORMAT}"
 
 
@@ -764,7 +814,7 @@ class checked:
     With ``base`` (a :class:`Replica` of the county's held history, same directory and set-up
     ledger), the scratch copy begins from it: the bundle's first events are checked to be the ones
     the replica was made of (every one's own hash recomputed from its fields, and the same ids,
-    projects and hashes, :func:`_holds_first`), the bundle's events are added to it, and only the
+    projects and hashes, :func:`_holds_first`), it reads the bundle's events, and only the
     projects with newer events are replayed and replaced; the checkpoint then checks the whole copy
     as above.  Where the bundle does not extend the replica
     that way, the copy is rebuilt from the bundle alone, so what is refused, and why, never depends
@@ -827,7 +877,7 @@ class checked:
         if replayed is None:
             replayed = self._rebuild(path, roles, directory)
         rows = None
-        if b.path is not None:  # the copy's events were copied from the bytes b.events was read from
+        if b.path is not None:  # the copy's events are the bytes b.events was read from
             rows = map(_SCRATCH_ROW, b.events)  # its event table's rows
         try:
             # the scratch file is this process's own, made a moment ago: its history is what is checked
@@ -861,7 +911,8 @@ class checked:
         b = self.b
         if path.exists():
             path.unlink()
-        self.engine = scratch_engine(path)
+        _events_file(b, path.with_name(_EVENTS_FILE))
+        self.engine = scratch_engine(path, path.with_name(_EVENTS_FILE))
         with self.engine.begin() as conn:
             raw = conn.connection.driver_connection
             later = []  # the county's plain indexes, built once filled (the same schema, as _SCRATCH_INDEXES)
@@ -870,8 +921,7 @@ class checked:
                     later.append(ddl)
                 else:
                     raw.execute(ddl)
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the events come before their projects
-            self._events(conn)
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # a side table's rows may come before their keys'
             projects, derived = self._replay(roles, None)
             for name in ("unit", "person", "app_user", "rule", "target", "setting"):
                 if directory.get(name):
@@ -886,7 +936,7 @@ class checked:
         return len(projects)
 
     def _from_replica(self, path: Path, roles: dict[str, str]) -> int | None:
-        """The scratch copy from the replica, the bundle's events added to it (a replica holds none:
+        """The scratch copy from the replica, reading the bundle's events (a replica holds none:
         :meth:`Checked.write_replica`), the projects with newer events replayed and replaced in it;
         returns how many were replayed, or None (the copy dropped) when the bundle's first events
         are not the ones the replica was made of: then :meth:`_rebuild` decides."""
@@ -895,7 +945,8 @@ class checked:
         held = base.events
         if held > len(b.events) or not _own_hashes_hold(b.events[:held]) or not base.restore(path):
             return None
-        self.engine = scratch_engine(path)
+        _events_file(b, path.with_name(_EVENTS_FILE))
+        self.engine = scratch_engine(path, path.with_name(_EVENTS_FILE))
         if not _holds_first(self.engine, b.events[:held]):
             self._drop_engine()
             return None
@@ -906,9 +957,8 @@ class checked:
             # the bundle's own set-up ledger replaces the copy's, for the checkpoint to check (the
             # caller found it as long as the held one; its entries' hashes are in the digest)
             conn.execute(L.delete())
-            # rows of a project go, then come back; the events come before their projects
+            # rows of a project go, then come back, a side table's rows maybe before their keys'
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            self._events(conn)
             projects, derived = self._replay(roles, changed) if changed else ([], {})
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]
@@ -918,18 +968,6 @@ class checked:
                 conn.execute(P.delete().where(P.c.id.in_(chunk)))
             self._fill(conn, projects, derived)
         return len(projects)
-
-    def _events(self, conn: Any) -> None:
-        """Insert the bundle's events.  Read from its file, they are copied from the file's bytes
-        (:func:`insert_events`: the same rows, the same SHA-256), before the replay: its rows and the
-        bytes are then not in memory together (a county of 10 000 projects: some 45 MB of bytes, held
-        twice while SQLite reads them in); else as rows, a chunk at a time (memory)."""
-        b = self.b
-        if b.path is not None:
-            insert_events(conn, E, b, _SCRATCH_EVENT)
-            return
-        for k in range(0, len(b.events), _CHUNK):
-            insert_many(conn, E, typed_events(E, b.events[k:k + _CHUNK], _SCRATCH_EVENT), keys=_SCRATCH_EVENT)
 
     def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]]) -> None:
         """Insert replayed projects and their side-table rows, and the bundle's ledger."""
@@ -952,7 +990,8 @@ class checked:
         for pid, of_project in groupby(sorted(events, key=_PROJECT_SEQ), key=_PROJECT):
             first = next(of_project)
             code = first[2]
-            rep = replay_project(pid, code, map(_SCRATCH_ROW, chain((first,), of_project)), roles, defs)
+            rows = map(_SCRATCH_ROW, chain((first,), of_project))  # noqa: B031 (its first event, then the rest)
+            rep = replay_project(pid, code, rows, roles, defs)
             problems.extend(rep.problems)
             if rep.row is None:
                 if not rep.problems:
@@ -965,8 +1004,8 @@ class checked:
                 derived[table].extend(by_seq.values())
         if problems:
             by_key = _event_ids(b)
-            first = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
-            raise _bad_event(b, first["code"], first["seq"], first["problem"], problems[:100])
+            bad = min(problems, key=lambda p: by_key.get((p["code"], p["seq"]), 1 << 62))
+            raise _bad_event(b, bad["code"], bad["seq"], bad["problem"], problems[:100])
         return projects, derived
 
 
@@ -1029,7 +1068,7 @@ def _holds_first(engine: Any, events: list[tuple]) -> bool:
         with engine.begin() as conn:
             kept = [tuple(r) for r in conn.exec_driver_sql("SELECT events, digest FROM replica_events")]
             conn.exec_driver_sql("DROP TABLE replica_events")
-            empty = conn.exec_driver_sql("SELECT 1 FROM event LIMIT 1").first() is None
+            empty = conn.exec_driver_sql("SELECT 1 FROM main.event LIMIT 1").first() is None  # the copy's own
     except Exception:  # not a scratch copy of this schema: rebuild
         return False
     return empty and kept == [(len(events), _events_digest(events))]

@@ -11,10 +11,10 @@ Its two fast paths:
   processor of that column (dates, times and booleans repeat; converting every parameter of every
   row costs more than SQLite's insert); a date column whose processor writes a date as its ISO
   form (``YYYY-MM-DD``, SQLite's default) has its dates written by ``date.isoformat`` (C) instead;
-- :meth:`SQLiteRecorder.insert_from_image` (a county bundle's events, into the city and into the
-  scratch copy its checks replay) attaches the image to the connection and copies its rows with one
-  ``INSERT … SELECT``, the dates and times turned into SQLite's stored forms by SQL, with no row
-  passing through Python.
+- :meth:`SQLiteRecorder.insert_from_image` (a county bundle's events, into the city) attaches the
+  image to the connection and copies its rows with one ``INSERT … SELECT``, the dates and times
+  turned into SQLite's stored forms by SQL (:func:`stored_forms`, which the scratch copy of the
+  bundle's checks reads its events through too), with no row passing through Python.
 
 What each buys is measured in ``docs/performance.md``; ``tests/test_recorders.py`` shows each writes
 what the plain statement writes.
@@ -69,8 +69,8 @@ class SQLiteRecorder(Recorder):
     def insert_from_image(self, conn: Connection, table: Table, image: Callable[[], bytes], source: str,
                           columns: tuple[str, ...], typed: Callable[[list[tuple]], Sequence[tuple]], *,
                           order: str, after: int = 0, const: dict[str, Any] | None = None) -> int:
-        forms = [f for c in columns if (f := _stored_form(conn.dialect, table, c)) is not None]
-        if len(forms) < len(columns):  # a column SQL cannot put in its stored form here: the plain path
+        forms = stored_forms(conn.dialect, table, columns)
+        if forms is None:  # a column SQL cannot put in its stored form here: the plain path
             return super().insert_from_image(conn, table, image, source, columns, typed, order=order, after=after,
                                              const=const)
         raw = conn.connection.dbapi_connection
@@ -91,6 +91,17 @@ class SQLiteRecorder(Recorder):
 
 
 _IMAGE = "pipeline_image"  # the schema name an image is attached under
+
+
+def stored_forms(dialect: Any, table: Table, columns: Sequence[str]) -> list[str] | None:
+    """The SQL of each of ``columns`` of an image turning it into the form SQLAlchemy stores for
+    ``table``'s column on SQLite (:func:`_stored_form`), named as the column; None when a column has
+    no such SQL.  For copying an image's rows, and for reading them where they are (the scratch copy of
+    a county bundle's checks reads the bundle's events so: ``workflow.bundle.scratch_engine``)."""
+    forms = [_stored_form(dialect, table, c) for c in columns]
+    if None in forms:
+        return None
+    return [f if f == sql_name(c) else f"{f} AS {sql_name(c)}" for f, c in zip(forms, columns, strict=True)]
 
 
 def _stored_form(dialect: Any, table: Table, column: str) -> str | None:
