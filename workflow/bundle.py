@@ -659,7 +659,9 @@ def scratch_engine(path: str | Path, events: Path) -> Any:
 
 def _events_file(b: Bundle, path: Path) -> None:
     """Write ``b``'s events to ``path`` for a scratch copy to read them from (:func:`scratch_engine`),
-    with the county's indexes of its event table and the copy's own one of them (``_EVENTS_INDEX``).
+    with the copy's own index of them (``_EVENTS_INDEX``), which the look-ups by project the checks
+    and figures make read (the county's other indexes of its events serve look-ups they do not make:
+    by actor, or by date alone, which the figures read in one pass).
     Read from its file, the bundle is the very bytes its rows were read from (:func:`_bytes_read`);
     else (a county's history being exported) a file of the bundle's format is written of its rows.
     No unique index of a project's seqs: a bundle that repeats one is refused by the checks, naming
@@ -672,16 +674,9 @@ def _events_file(b: Bundle, path: Path) -> None:
     try:
         db.execute("PRAGMA journal_mode = MEMORY")  # a throwaway file, as the copy's own
         db.execute("PRAGMA synchronous = OFF")
-        for ddl in (*_event_indexes(), _EVENTS_INDEX):
-            db.execute(ddl)
+        db.execute(_EVENTS_INDEX)
     finally:
         db.close()
-
-
-@cache
-def _event_indexes() -> tuple[str, ...]:
-    """The county schema's statements making the plain indexes of its event table (:func:`_schema`)."""
-    return tuple(ddl for ddl in _schema() if ddl.startswith("CREATE INDEX ") and " ON event (" in ddl)
 
 
 @cache
