@@ -1396,6 +1396,37 @@ def test_a_rebuilt_scratch_copy_has_the_schema_create_all_makes_and_its_own_inde
     assert stored == (b.events[0][0], f"{at[:10]} {at[11:26]}")
 
 
+def test_the_scratch_copy_leaves_out_only_side_tables_no_figure_reads(county):
+    """The scratch copy holds every side table's replayed rows as the county's database does, but
+    those of ``bundle._UNREAD`` (which the county holds some of): the city's monthly figures over the
+    copy run no statement naming one of those (docs/city.md, "The load path")."""
+    from sqlalchemy import event
+
+    from workflow import bundle, city
+    from workflow.replay import DERIVED_COLUMNS
+
+    def counts(conn) -> dict:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DERIVED_COLUMNS}
+
+    own = sqlite3.connect(county["db"])
+    try:
+        held = counts(own)
+    finally:
+        own.close()
+    said: list[str] = []
+    b = bundle.read(county["bundle"])
+    with bundle.checked(b, actor=ADMIN) as result:
+        event.listen(result.engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: said.append(sql))
+        figures = city.monthly_figures(result.engine, b.as_of)
+        with result.engine.connect() as conn:
+            copied = counts(conn.connection.driver_connection)
+    assert figures and len(said) > 5
+    unread = re.compile(rf"\b({'|'.join(sorted(bundle._UNREAD))})\b", re.IGNORECASE)
+    assert not [sql for sql in said if unread.search(sql)]
+    assert all(held[t] for t in bundle._UNREAD) and set(bundle._UNREAD) < set(DERIVED_COLUMNS)
+    assert copied == {t: 0 if t in bundle._UNREAD else n for t, n in held.items()}
+
+
 @pytest.mark.parametrize("change", [None, "payload", "prev_hash", "hash", "seq"])
 def test_the_checkpoint_of_rows_held_equals_the_checkpoint_reading_them_back(county, change):
     """The checks hand the checkpoint the rows they filled the scratch copy's event table with

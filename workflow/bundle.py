@@ -73,6 +73,12 @@ _COPY_CHUNK = 1 << 18  # bytes of a replica compressed or restored at a time (me
 # events, made where they are (:func:`_events_file`).
 _EVENTS_INDEX = "CREATE INDEX scratch_event_stage ON event (project_id, seq, to_stage, effective_on)"
 _SCRATCH_INDEXES = ("CREATE INDEX scratch_followup_on ON followup (project_id, effective_on)",)
+# The side tables whose replayed rows the scratch copy leaves out: no check over the copy and no
+# monthly figure of the city reads them (``tests/test_city.py`` shows the figures' statements name
+# none of them).  The replay derives and checks their rows as every other table's; writing them cost
+# some 15 to 25 ms a county of 1,000 projects.  What a copy holds changes with this: raise
+# REPLICA_FORMAT with it.
+_UNREAD = frozenset({"document", "screening_check"})
 # the schema name the scratch copy's events are attached under, and their file (:func:`scratch_engine`)
 _EVENTS, _EVENTS_FILE = "bundle_events", "events.db"
 _SCRATCH_PAGE = 8192  # the scratch copy's page size, in bytes (:func:`_scratch`)
@@ -771,7 +777,8 @@ def _events_digest(events: Sequence[tuple]) -> str:
 # What a replica was made by: the schema, and the format of its content, raised whenever a version of
 # the program rebuilds a scratch copy's rows otherwise (the replay, the side tables, the indexes).  A
 # replica made by another is not used: its county's next bundle is replayed whole (docs/city.md).
-REPLICA_FORMAT = 3  # 2: without the event rows (their digest in ``replica_events``); 3: never held them
+# 2: without the event rows (their digest in ``replica_events``); 3: never held them; 4: nor ``_UNREAD``'s
+REPLICA_FORMAT = 4
 REPLICA_MADE_BY = f"{SCHEMA_HEAD}/{REPLICA_FORMAT}"
 
 
@@ -958,18 +965,21 @@ class checked:
             for k in range(0, len(ids), 500):
                 chunk = ids[k:k + 500]
                 for name in DERIVED_COLUMNS:
-                    table = metadata.tables[name]
-                    conn.execute(table.delete().where(table.c.project_id.in_(chunk)))
+                    if name not in _UNREAD:
+                        table = metadata.tables[name]
+                        conn.execute(table.delete().where(table.c.project_id.in_(chunk)))
                 conn.execute(P.delete().where(P.c.id.in_(chunk)))
             self._fill(conn, projects, derived)
         return len(projects)
 
     def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]]) -> None:
-        """Insert replayed projects and their side-table rows, and the bundle's ledger."""
+        """Insert replayed projects and their side-table rows (but those of ``_UNREAD``), and the
+        bundle's ledger."""
         if projects:
             insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
         for name, values in derived.items():
-            insert_many(conn, metadata.tables[name], values)
+            if name not in _UNREAD:
+                insert_many(conn, metadata.tables[name], values)
         insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in self.b.ledger])
 
     def _replay(self, roles: dict[str, str], only: set[int] | None) -> tuple[list[Any], dict[str, list[dict]]]:
