@@ -228,6 +228,7 @@ def run(size: str, workdir: Path) -> list[dict]:
     month = _month_bundle(workdir)
 
     empty = workdir / "city-empty.db"
+    city.new_city_file(f"sqlite:///{empty}")  # as `city init` makes a city
     engine = make_engine(init_db(empty))
     for k, (_, public, _) in enumerate(made):
         city.trust_add(engine, "bench", f"C{k:03d}", public, "bench")
@@ -406,6 +407,7 @@ def _deep(size: str, workdir: Path, env_for: Callable[[Path], dict]) -> list[dic
     path, public, events = _county((base, workdir, DEEP_CODE))
     month = _month_bundle(workdir, DEEP_CODE)
     empty = workdir / "city-deep.db"
+    city.new_city_file(f"sqlite:///{empty}")  # as `city init` makes a city
     engine = make_engine(init_db(empty))
     city.trust_add(engine, "bench", f"C{DEEP_CODE:03d}", public, "bench")
     engine.dispose()

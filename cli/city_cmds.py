@@ -183,7 +183,9 @@ def city_init(
 ) -> None:
     """Create or upgrade the city database (as `pipeline init`: --db / PIPELINE_DB); LOGIN becomes admin."""
     from cli import schema_cmds
+    from workflow import city
 
+    city.new_city_file(STATE.url)  # a new SQLite city in the city's pages, before its schema is made
     schema_cmds.init(admin=admin, force=False, json=json)
 
 

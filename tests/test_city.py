@@ -1091,6 +1091,27 @@ def test_city_init_makes_the_admin(tmp_path):
                                                               "total": {"red": 0, "yellow": 0}}
 
 
+def test_city_init_makes_a_new_sqlite_city_in_the_citys_pages(tmp_path):
+    """A new SQLite city is made in ``city.PAGE_SIZE`` pages (docs/city.md, "Past one machine"); a
+    county's database keeps SQLite's default, and an existing file keeps its own pages."""
+    from workflow import city
+
+    def page(path) -> int:
+        db = sqlite3.connect(path)
+        try:
+            return db.execute("PRAGMA page_size").fetchone()[0]
+        finally:
+            db.close()
+
+    new, county = str(tmp_path / "city.db"), str(tmp_path / "county.db")
+    assert invoke(["city", "init"], db=new).code == 0 and page(new) == city.PAGE_SIZE == 65536
+    assert invoke(["init"], db=county).code == 0 and page(county) == 4096
+    assert invoke(["city", "init"], db=county).code == 0 and page(county) == 4096  # made already
+    assert invoke(["city", "init"], db=new).code == 0 and page(new) == city.PAGE_SIZE
+    res = invoke(["city", "init"], db=str(tmp_path / "no-such-folder" / "city.db"))
+    assert res.code == 2 and "does its folder exist" in res.err, res.err
+
+
 def test_a_county_on_either_engine_exports_a_bundle_the_city_loads(cli, tmp_path):
     """The county is ``cli`` (SQLite, then PostgreSQL); the city is an SQLite file."""
     from tests.stages import to_signed

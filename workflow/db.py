@@ -108,6 +108,30 @@ def sqlite_file(url: str) -> str | None:
     return url.split("///", 1)[1]
 
 
+def new_sqlite_file(url: str, page_size: int) -> bool:
+    """Make the SQLite file ``url`` names with pages of ``page_size`` bytes, when there is no such
+    file yet (or it is empty): SQLite fixes a file's page size when the file is made, and an engine's
+    first connection makes it in its default 4 KiB.  True when made; nothing is done for another
+    engine, a URI or in-memory database, or a file that exists."""
+    import sqlite3
+
+    path = sqlite_file(url)
+    if path is None or (os.path.exists(path) and os.path.getsize(path) > 0):
+        return False
+    try:
+        db = sqlite3.connect(path)
+    except sqlite3.Error:  # a file that cannot be made here: the engine's connection says why
+        return False
+    try:
+        db.execute(f"PRAGMA page_size = {int(page_size)}")
+        db.execute("PRAGMA journal_mode = WAL")  # writes the header: the size is the file's from now on
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+    return True
+
+
 def _sqlite_engine(url: str, *, write: bool, readonly: bool, journal: str = "WAL") -> Engine:
     busy = busy_timeout_ms()
     connect_args: dict = {"timeout": busy / 1000, "check_same_thread": False}
