@@ -247,9 +247,11 @@ def demo_cmd(
 
         day = check_as_of(parse_date(as_of, "--as-of"))  # bad input before anything changes
     if scenario == "city":
+        from workflow import city
         from workflow.seed_city import check_folder
 
         check_folder(folder)
+        city.new_city_file(STATE.url)  # a new city in the city's pages, as `city init` makes one
     engine = STATE.engine(check=False)
     state = dbm.schema_state(dbm.current_revision(engine))
     if state == "ahead":
@@ -261,6 +263,8 @@ def demo_cmd(
             if found["demo"] is None and not force:
                 raise BadInput("database_holds_not_demo", safe_url=safe_url(engine), held=found["held"])
             replaced = _clear(engine, keep_backup=found["demo"] is None)
+            if scenario == "city":
+                city.new_city_file(STATE.url)
             engine = STATE.engine(check=False)
     init(admin=None, json=False)  # the same code as `pipeline init`: schema, and the acting user as admin
     engine = STATE.engine()

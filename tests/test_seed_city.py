@@ -4,6 +4,7 @@ says what the speech says (docs/city.md)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
@@ -34,6 +35,17 @@ def test_the_counties_go_to_the_folder_and_stderr_says_where(city):
     assert doc["folder"].endswith("counties") and doc["folder"] in err.replace("\n", "")
     for c in doc["counties"]:
         assert c["events"] == c["events_written"] > 0
+
+
+def test_the_city_is_made_in_the_citys_pages(city):
+    """As `city init` makes a new SQLite city (docs/city.md)."""
+    from workflow import city as wcity
+
+    db = sqlite3.connect(city[0].db)
+    try:
+        assert db.execute("PRAGMA page_size").fetchone() == (wcity.PAGE_SIZE,)
+    finally:
+        db.close()
 
 
 def test_the_ranking_of_2025_says_what_the_speech_says(city):
@@ -193,6 +205,11 @@ def test_a_database_a_demo_did_not_make_is_refused_naming_what_it_holds(city, tm
     said = built.err.replace("\n", "")
     assert "(逊克县, 嫩江市, 北安市, 五大连池市, 爱辉区)" in said and "、" not in said, built.err
     assert list(tmp_path.glob("real.db.bak-*")) and _issuer(real) == seed_city.CITY_ISSUER
+    made = sqlite3.connect(real)  # the database moved aside: a new one, in the city's pages
+    try:
+        assert made.execute("PRAGMA page_size").fetchone() == (65536,)
+    finally:
+        made.close()
     from workflow.catalogue import Message
 
     names = [p.name for p in seed_city.COUNTIES]
