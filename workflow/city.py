@@ -710,20 +710,23 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
     pool = ProcessPoolExecutor(max_workers=n, initializer=_leave_interrupts_to_the_loader)
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
+    def hand_out() -> None:
+        # one bundle a worker, never more than n checked or being checked (memory: one more, checked
+        # and waiting for its turn, would hold its rows while every process is at its peak)
+        while len(pending) < n and (nxt := next(queue, None)) is not None:
+            held, (county, holds) = None, ahead[nxt]
+            if holds:  # a county the city holds: what the worker needs of it
+                held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
+                if held is None:
+                    continue  # loaded here at its turn
+            pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"),
+                                       held, county)
+
     try:
+        hand_out()
         for i, path in enumerate(paths):
-            # one bundle a worker: a checked bundle waits here for its turn, never more than n (memory:
-            # one more queued would let a worker take it while this process stores, some 4 % faster
-            # on two cores, but with every process at its peak at once, past the load's 200 MiB)
-            while len(pending) < n and (nxt := next(queue, None)) is not None:
-                held, (county, holds) = None, ahead[nxt]
-                if holds:  # a county the city holds: what the worker needs of it
-                    held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
-                    if held is None:
-                        continue  # loaded here at its turn
-                pending[nxt] = pool.submit(prepare, paths[nxt], actor, os.path.join(copies.name, f"{nxt}.zlib"),
-                                           held, county)
             prepared = pending.pop(i).result() if i in pending else None
+            hand_out()  # the worker that checked it takes the next bundle while this one is stored
             keep(_store_prepared(engine, actor, path, prepared) if prepared is not None else load(engine, actor, path))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
