@@ -466,6 +466,39 @@ def test_a_bundle_lacking_a_column_or_a_table_of_its_format_is_not_a_bundle(cli,
     assert _kept(cli.url_for(ADMIN)) == _EMPTY
 
 
+_EVENT_COLUMNS_SQL = ('id, project_id, project_code, seq, kind, "trigger", from_stage, to_stage, effective_on, '
+                      "recorded_at, actor, reason, payload, prev_hash")
+# (name, script, the words of the refusal, in English and Chinese): rows that could differ each time
+# they are read (the checks, the figures and the city each read the file's rows)
+NOT_STORED = [
+    ("event_a_view", f"ALTER TABLE event RENAME TO stored; CREATE VIEW event AS SELECT {_EVENT_COLUMNS_SQL}, "
+                     "CASE WHEN total_changes() > 0 THEN 'x' ELSE hash END AS hash FROM stored;",
+     "its event is not a plain table of stored values", "其中的 event 不是存储值的普通表"),
+    ("ledger_a_view", "ALTER TABLE ledger RENAME TO stored; CREATE VIEW ledger AS SELECT * FROM stored;",
+     "its ledger is not a plain table of stored values", "其中的 ledger 不是存储值的普通表"),
+    ("hash_computed", f"CREATE TABLE e2 (id INTEGER PRIMARY KEY, project_id, project_code, seq, kind, \"trigger\", "
+                      "from_stage, to_stage, effective_on, recorded_at, actor, reason, payload, prev_hash, stored, "
+                      "hash TEXT GENERATED ALWAYS AS (stored) VIRTUAL); "
+                      f"INSERT INTO e2 SELECT {_EVENT_COLUMNS_SQL}, hash FROM event; "
+                      "DROP TABLE event; ALTER TABLE e2 RENAME TO event;",
+     "its event table's column(s) hash are computed, not stored", "其中的 event 表的列 hash 是计算列"),
+]
+
+
+def test_a_bundle_table_of_values_not_stored_is_not_a_bundle(cli, made):
+    """A format table that is a view, or a format column that is computed, could give other rows each
+    time the file is read: refused as not a county bundle (exit 2) naming the table, in both languages,
+    before any row is read; nothing kept."""
+    _city(cli, made)
+    for name, script, words, zh_words in NOT_STORED:
+        path = _broken(made, name, script)
+        res = cli.admin("city", "load", path)
+        assert res.code == 2 and f"not a county bundle ({words})" in res.err, (name, res.err)
+        zh = cli.admin("city", "load", path, lang="zh")
+        assert zh.code == 2 and zh_words in zh.err, (name, zh.err)
+    assert _kept(cli.url_for(ADMIN)) == _EMPTY
+
+
 def test_a_file_sqlite_cannot_read_is_refused_in_the_runs_language(cli, made, tmp_path):
     """Bytes that are no SQLite database, and a bundle cut short: SQLite's own English is not left
     inside a Chinese refusal."""

@@ -332,15 +332,28 @@ TABLE_COLUMNS = {"bundle": ("key", "value"), "event": EVENT_COLUMNS, "ledger": L
 def _has_columns(db: sqlite3.Connection, path: str | Path, tables: tuple[str, ...] = tuple(TABLE_COLUMNS)) -> None:
     """Refuse (BadInput) a file lacking one of ``tables`` of the format, or a column of one: checked
     before any row is read, for SQLite reads a double-quoted name of no column as a string (an event
-    of kind 'kind')."""
+    of kind 'kind').  Each must be a plain table of stored values: a view, a virtual table or a
+    computed column could give other rows each time it is read (``random()``, ``total_changes()``),
+    and the checks, the figures and the city each read the file's rows (docs/city.md, "The bundle")."""
     for table in tables:
-        held = {str(r[1]).lower() for r in db.execute(f"PRAGMA table_xinfo({table})")}
-        if not held:
+        columns = db.execute(f"PRAGMA table_xinfo({table})").fetchall()
+        if not columns:
             raise BadInput("not_county_bundle", path=path, exc=Message("bundle_table_missing", table=table))
+        made = db.execute("SELECT type, sql FROM sqlite_master WHERE name = ? COLLATE NOCASE", (table,)).fetchone()
+        if made is None or made[0] != "table" or not _PLAIN_TABLE.match(str(made[1])):
+            raise BadInput("not_county_bundle", path=path, exc=Message("bundle_table_not_plain", table=table))
+        computed = [str(c[1]) for c in columns if c[6] and str(c[1]).lower() in TABLE_COLUMNS[table]]  # generated
+        if computed:
+            raise BadInput("not_county_bundle", path=path,
+                           exc=Message("bundle_columns_computed", table=table, columns=computed))
+        held = {str(c[1]).lower() for c in columns}
         lacking = [c for c in TABLE_COLUMNS[table] if c not in held]
         if lacking:
             raise BadInput("not_county_bundle", path=path,
                            exc=Message("bundle_table_lacks_columns", table=table, columns=lacking))
+
+
+_PLAIN_TABLE = re.compile(r"\s*CREATE\s+TABLE\b", re.IGNORECASE)  # not CREATE VIRTUAL TABLE
 
 
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(\w+)")
