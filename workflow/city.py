@@ -30,6 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from sqlalchemy import delete, func, insert, select, update
@@ -452,8 +453,8 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
                         keys=("county", *EVENT_COLUMNS))
             added = len(new)
         conn.execute(delete(CP).where(CP.c.county == b.county))
-        insert_many(conn, CP, [(b.county, *(p[c] for c in _PROJECT_COLUMNS)) for p in projects],
-                    keys=("county", *_PROJECT_COLUMNS))
+        values = itemgetter(*_PROJECT_COLUMNS)
+        insert_many(conn, CP, [(b.county, *values(p)) for p in projects], keys=("county", *_PROJECT_COLUMNS))
         stale = delete(CF).where(CF.c.county == b.county)
         if since is not None:
             stale = stale.where(CF.c.month >= f"{since.year:04d}-{since.month:02d}")
