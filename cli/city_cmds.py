@@ -185,8 +185,8 @@ def city_init(
     from cli import schema_cmds
     from workflow import city
 
-    city.new_city_file(STATE.url)  # a new SQLite city in the city's pages, before its schema is made
-    schema_cmds.init(admin=admin, force=False, json=json)
+    # a new SQLite city in the city's pages (docs/city.md), made once the logins are checked
+    schema_cmds.make_database(admin=admin, force=False, json=json, page_size=city.PAGE_SIZE)
 
 
 @trust_app.command("add")

@@ -28,6 +28,12 @@ def init(
     json: JsonFlag = False,
 ) -> None:
     """Create or upgrade the database (idempotent); LOGIN becomes admin."""
+    make_database(admin=admin, force=force, json=json)
+
+
+def make_database(*, admin: str | None, force: bool, json: bool, page_size: int | None = None) -> None:
+    """``pipeline init``; with ``page_size``, a new SQLite file is made in pages of that size
+    (``workflow.db.new_sqlite_file``), once the logins are checked and before anything else is made."""
     from workflow import db as dbm
     from workflow.service import Service
     from workflow.values import identifier
@@ -37,6 +43,8 @@ def init(
     engine = STATE.engine(check=False)
     actor = dbm.session_actor(engine, STATE.login())  # on PostgreSQL: the database login
     login = admin if admin is not None else identifier(actor, "--as")
+    if page_size is not None:
+        dbm.new_sqlite_file(STATE.url, page_size)
     before = dbm.current_revision(engine)
     if before is None and not force:
         others = dbm.other_tables(engine)

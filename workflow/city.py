@@ -41,6 +41,7 @@ from workflow.access import ADMIN, require
 from workflow.bundle import EVENT_COLUMNS, iter_months, signed_bytes
 from workflow.catalogue import Message
 from workflow.county import CODE_LIMIT, parse_public_key, public_text, signature_holds
+from workflow.db import new_sqlite_file
 from workflow.errors import BadInput, IntegrityFailure, NotAllowed, NotFound, PipelineError
 from workflow.periods import KINDS, Period, make_period, parse_period, parse_span
 from workflow.recorders import recorder
@@ -496,8 +497,6 @@ PAGE_SIZE = 65536
 def new_city_file(url: str) -> bool:
     """Make a new SQLite city database's file in the city's pages (:data:`PAGE_SIZE`), before its schema
     is made; nothing for an existing database or another engine (``workflow.db.new_sqlite_file``)."""
-    from workflow.db import new_sqlite_file
-
     return new_sqlite_file(url, PAGE_SIZE)
 
 
