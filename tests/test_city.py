@@ -1092,7 +1092,7 @@ def test_city_init_makes_the_admin(tmp_path):
 
 
 def test_city_init_makes_a_new_sqlite_city_in_the_citys_pages(tmp_path):
-    """A new SQLite city is made in ``city.PAGE_SIZE`` pages (docs/city.md, "Past one machine"); a
+    """A new SQLite city is made in ``city.PAGE_SIZE`` pages (docs/city.md, "The city database"); a
     county's database keeps SQLite's default, and an existing file keeps its own pages."""
     from workflow import city
 

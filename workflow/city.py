@@ -161,6 +161,20 @@ def monthly_figures(engine: Engine, as_of: date, since: date | None = None) -> l
 # --- load ----------------------------------------------------------------------------------------------
 
 
+# A city database made on SQLite has pages of 64 KiB (``city init``, :func:`new_city_file`), not
+# SQLite's 4 KiB: a load writes a bundle's thousands of events, some 430 bytes each, into the
+# write-ahead log and then into the file at its checkpoint, a page at a time; in sixteen times fewer
+# pages the loading process's part of a load of 100 counties took about a quarter less CPU
+# (docs/city.md, "The city database").
+PAGE_SIZE = 65536
+
+
+def new_city_file(url: str) -> bool:
+    """Make a new SQLite city database's file in the city's pages (:data:`PAGE_SIZE`), before its schema
+    is made; nothing for an existing database or another engine (``workflow.db.new_sqlite_file``)."""
+    return new_sqlite_file(url, PAGE_SIZE)
+
+
 def _check_trust(conn: Any, b: Any) -> None:
     keys = [k for (k,) in conn.execute(select(CK.c.public_key).where(CK.c.county == b.county))]
     if not keys:
@@ -486,20 +500,6 @@ def _store(engine: Engine, actor: str, path: Any, b: Any, held: int, since: date
 # --- many bundles: checked in worker processes, kept in order by this one ------------------------------
 
 
-# A city database made on SQLite has pages of 64 KiB (``city init``, :func:`new_city_file`), not
-# SQLite's 4 KiB: a load writes a bundle's thousands of events, some 430 bytes each, into the
-# write-ahead log and then into the file at its checkpoint, a page at a time; in sixteen times fewer
-# pages the loading process's part of a load of 100 counties took about a quarter less CPU
-# (docs/city.md, "Past one machine").
-PAGE_SIZE = 65536
-
-
-def new_city_file(url: str) -> bool:
-    """Make a new SQLite city database's file in the city's pages (:data:`PAGE_SIZE`), before its schema
-    is made; nothing for an existing database or another engine (``workflow.db.new_sqlite_file``)."""
-    return new_sqlite_file(url, PAGE_SIZE)
-
-
 DEFAULT_WORKERS = 2
 
 
@@ -710,6 +710,7 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
     pool = ProcessPoolExecutor(max_workers=n, initializer=_leave_interrupts_to_the_loader)
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
+
     def hand_out() -> None:
         # one bundle a worker, never more than n checked or being checked (memory: one more, checked
         # and waiting for its turn, would hold its rows while every process is at its peak)
