@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -1374,6 +1375,35 @@ def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
         finally:
             db.close()
     assert made["scratch"] == made["plain"] and len(made["plain"]) > len(metadata.tables)
+
+
+def test_checks_in_one_process_take_its_one_engine_each_on_its_own_copy(county, two_more):
+    """The checks a process makes one after another take its one scratch engine (its compiled statements
+    kept), each on its own copy: a county's figures and projects are the same before and after another
+    county's check.  A check made while another holds the engine gets an engine of its own, and the
+    engine, used after its check, opens no copy at all."""
+    from workflow import bundle, city
+
+    one, other = bundle.read(county["bundle"]), bundle.read(two_more[0]["bundle"])
+
+    def found(result: Any, b: Any) -> tuple:
+        return city.monthly_figures(result.engine, b.as_of), city._project_rows(result.engine)
+
+    alone, engines = {}, set()
+    for b in (one, other, one):
+        with bundle.checked(b, actor=ADMIN) as result:
+            alone.setdefault(b.county, found(result, b))
+            assert alone[b.county] == found(result, b)
+            engines.add(result.engine)
+    assert len(engines) == 1 and alone[one.county] != alone[other.county]
+    engine = engines.pop()
+    with bundle.checked(one, actor=ADMIN) as outer:
+        assert outer.engine is engine
+        with bundle.checked(other, actor=ADMIN) as inner:
+            assert inner.engine is not engine and found(inner, other) == alone[other.county]
+        assert found(outer, one) == alone[one.county]
+    with pytest.raises(RuntimeError, match="after its check"):
+        engine.connect().close()
 
 
 def test_a_rebuilt_scratch_copy_has_the_schema_create_all_makes_and_its_own_indexes(county, tmp_path):

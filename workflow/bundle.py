@@ -27,7 +27,7 @@ import re
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
@@ -661,19 +661,64 @@ def scratch_engine(path: str | Path, events: Path) -> Any:
     table from it, as a temporary view of the table's columns in their stored forms
     (``workflow.recorders.sqlite.stored_forms``), which the connection finds before the copy's own
     table (SQLite looks a name up in the temporary schema first).  That table stays empty: the events
-    are neither copied into the copy nor deleted from it before it is kept (:meth:`Checked.write_replica`)."""
-    engine = make_engine(f"sqlite:///{path}", journal="MEMORY")
+    are neither copied into the copy nor deleted from it before it is kept (:meth:`Checked.write_replica`).
+    A check takes this process's engine instead (:class:`_ScratchEngine`), made the same way."""
+    return _scratch_engine(f"sqlite:///{path}", lambda: Path(events))
+
+
+def _scratch_engine(url: str, events: Callable[[], Path], opens: Callable[[], str] | None = None) -> Any:
+    """:func:`scratch_engine`'s engine: on ``url``'s file (or the one ``opens`` gives when a
+    connection is made), the events' file ``events()`` attached to each connection."""
+    engine = make_engine(url, journal="MEMORY", opens=opens)
     forms = stored_forms(engine.dialect, E, _SCRATCH_EVENT)
     assert forms is not None  # the scratch copy is SQLite's, whose stored forms SQL gives
     view = f"CREATE TEMP VIEW event AS SELECT {', '.join(forms)} FROM {_EVENTS}.event"
 
     def attach(dbapi_connection: Any, _record: Any) -> None:
         _scratch(dbapi_connection, _record)
-        dbapi_connection.execute(f"ATTACH DATABASE ? AS {_EVENTS}", (str(events),))
+        dbapi_connection.execute(f"ATTACH DATABASE ? AS {_EVENTS}", (str(events()),))
         dbapi_connection.execute(view)
 
     event.listen(engine, "connect", attach)
     return engine
+
+
+class _ScratchEngine:
+    """This process's one engine over the scratch copies of its checks, each check's files in turn
+    (:meth:`take`; its connections open the files of the check that holds it).  SQLAlchemy keeps the
+    statements it has compiled per engine (an engine's dialect is part of its compiled cache's key):
+    with a new engine each check, every statement of the checks and of the figures was compiled again
+    for every county (docs/city.md, "The load path").  Between two checks its
+    connections are closed (``dispose``: one returned late goes back to the pool it came from, never
+    to the next check's); a check made while another holds the engine (a check within a check) gets
+    an engine of its own."""
+
+    def __init__(self) -> None:
+        self.files: tuple[Path, Path] | None = None  # the scratch copy and events' file of the check holding it
+        self.engine: Any = None
+
+    def take(self, path: Path, events: Path) -> Any:
+        if self.files is not None:
+            return scratch_engine(path, events)
+        if self.engine is None:
+            self.engine = _scratch_engine(f"sqlite:///{path.name}", lambda: self._held()[1],
+                                          opens=lambda: str(self._held()[0]))
+        self.engine.dispose()
+        self.files = (path, events)
+        return self.engine
+
+    def give_back(self, engine: Any) -> None:
+        engine.dispose()
+        if engine is self.engine:
+            self.files = None
+
+    def _held(self) -> tuple[Path, Path]:
+        if self.files is None:
+            raise RuntimeError("a scratch copy's engine used after its check")
+        return self.files
+
+
+_SCRATCH_ENGINE = _ScratchEngine()
 
 
 def _events_file(b: Bundle, path: Path) -> None:
@@ -864,7 +909,7 @@ class checked:
 
     def _drop_engine(self) -> None:
         if self.engine is not None:
-            self.engine.dispose()
+            _SCRATCH_ENGINE.give_back(self.engine)
             self.engine = None
 
     def _check(self) -> Checked:
@@ -927,7 +972,7 @@ class checked:
         if path.exists():
             path.unlink()
         _events_file(b, path.with_name(_EVENTS_FILE))
-        self.engine = scratch_engine(path, path.with_name(_EVENTS_FILE))
+        self.engine = _SCRATCH_ENGINE.take(path, path.with_name(_EVENTS_FILE))
         with self.engine.begin() as conn:
             raw = conn.connection.driver_connection
             later = []  # the county's plain indexes, built once filled (the same schema, as _SCRATCH_INDEXES)
@@ -961,7 +1006,7 @@ class checked:
         if held > len(b.events) or not _own_hashes_hold(b.events[:held]) or not base.restore(path):
             return None
         _events_file(b, path.with_name(_EVENTS_FILE))
-        self.engine = scratch_engine(path, path.with_name(_EVENTS_FILE))
+        self.engine = _SCRATCH_ENGINE.take(path, path.with_name(_EVENTS_FILE))
         if not _holds_first(self.engine, b.events[:held]):
             self._drop_engine()
             return None

@@ -78,12 +78,16 @@ def is_sqlite(engine_or_url) -> bool:
     return name.startswith("sqlite")
 
 
-def make_engine(url: str, *, write: bool = True, readonly: bool = False, journal: str = "WAL") -> Engine:
+def make_engine(url: str, *, write: bool = True, readonly: bool = False, journal: str = "WAL",
+                opens: Callable[[], str] | None = None) -> Engine:
     """An engine for ``url``.  ``write=False`` opens deferred (read) transactions on SQLite;
     ``readonly=True`` opens the SQLite file read-only (auditors); ``journal``: the SQLite file's
-    journal mode (a scratch copy removed after use keeps its journal in memory)."""
+    journal mode (a scratch copy removed after use keeps its journal in memory).  ``opens`` (SQLite):
+    the file each new connection opens, asked when it is made, for one engine over files that
+    follow one another (the scratch copies of county bundles' checks, ``workflow.bundle``); ``url``
+    then only names them."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, write=write and not readonly, readonly=readonly, journal=journal)
+        return _sqlite_engine(url, write=write and not readonly, readonly=readonly, journal=journal, opens=opens)
     return create_engine(url, pool_pre_ping=False, connect_args={"options": postgres_timeouts()})
 
 
@@ -132,17 +136,23 @@ def new_sqlite_file(url: str, page_size: int) -> bool:
     return True
 
 
-def _sqlite_engine(url: str, *, write: bool, readonly: bool, journal: str = "WAL") -> Engine:
+def _sqlite_engine(url: str, *, write: bool, readonly: bool, journal: str = "WAL",
+                   opens: Callable[[], str] | None = None) -> Engine:
     busy = busy_timeout_ms()
     connect_args: dict = {"timeout": busy / 1000, "check_same_thread": False}
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    path = sqlite_file(url)
+    path = sqlite_file(url) if opens is None else None
     if path is not None and _read_only_copy(path):  # (a URI given with --db keeps its own mode)
         url = f"sqlite:///file:{quote(path, safe='/')}?mode=ro&immutable=1&uri=true"
         readonly = True  # reads work; a write is refused as a write to a read-only database (exit 6)
     elif readonly and path is not None:
         url = f"sqlite:///file:{path}?mode=ro&uri=true"
-    engine = create_engine(url, connect_args=connect_args)
+    if opens is None:
+        engine = create_engine(url, connect_args=connect_args)
+    else:
+        import sqlite3
+
+        engine = create_engine(url, creator=lambda: sqlite3.connect(opens(), **connect_args))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
