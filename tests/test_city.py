@@ -812,6 +812,36 @@ def test_newer_bundles_of_held_counties_are_checked_in_workers(cli, county, two_
         assert held[part] == one_by_one[part], part
 
 
+def test_a_countys_first_and_newer_bundle_in_one_load(cli, county, two_more, tmp_path, monkeypatch):
+    """A county's bundle and its newer one in one load: the first is checked in a worker (no earlier
+    file names its county), the newer one by the loading process at its turn, once the first is kept;
+    the city then holds what loads one by one hold."""
+    from workflow import city
+
+    _trust_all(cli, county, two_more)
+    newer = _newer_bundle(county)
+    here, real = [], city._load
+
+    def spied(engine, actor, path):
+        here.append(path)
+        return real(engine, actor, path)
+
+    monkeypatch.setattr(city, "_load", spied)
+    files = [county["bundle"], two_more[0]["bundle"], newer, two_more[1]["bundle"]]
+    res = cli.admin("city", "load", *files, "--workers", "2", json=True)
+    monkeypatch.undo()
+    assert res.code == 0, res.err
+    assert [str(p) for p in here] == [newer]
+    first = county["doc"]["counts"]["events"]
+    assert [(d["county"], d["new_events"]) for d in res.json["loaded"]] == [
+        ("JX", first), ("YX", two_more[0]["doc"]["counts"]["events"]), ("JX", 2),
+        ("ZX", two_more[1]["doc"]["counts"]["events"])]
+    held = _city_state(cli.url_for(ADMIN))
+    one_by_one = _city_state(_fresh_city(tmp_path, [county, *two_more], *files))
+    for part in ("county", "event", "project", "figure"):
+        assert held[part] == one_by_one[part], part
+
+
 def test_a_rewritten_newer_bundle_handed_to_a_worker_is_refused_as_alone(cli, county, two_more, tmp_path):
     """A bundle of a county the city holds that does not extend what the city holds is refused, naming
     the first event that differs, when it comes among other bundles checked by workers as when it
@@ -900,7 +930,7 @@ def test_a_worker_whose_copy_or_heads_do_not_hold_falls_back_to_the_whole_check(
     real = city.load
     monkeypatch.setattr(city, "load", lambda *args: here.append(args[2]) or real(*args))
     doc = _keep(cli, newer, prepared)
-    assert here == [newer] and doc["new_events"] == 2 and doc["projects_replayed"] == 2
+    assert [str(p) for p in here] == [newer] and doc["new_events"] == 2 and doc["projects_replayed"] == 2
 
 
 def test_a_rewritten_history_is_refused_naming_the_first_event_that_differs(cli, county, tmp_path):

@@ -755,19 +755,19 @@ def test_ctrl_c_during_a_load_of_many_bundles_keeps_whole_bundles_only(cli, made
 
 
 def _swapping(monkeypatch, swaps: dict[str, str]) -> None:
-    """Replace files (``swaps``: path -> the file to put there) once the load has read every head and
-    chosen the bundles its workers check, before any worker reads one."""
+    """Replace files (``swaps``: path -> the file to put there) once the load has read a file's head and
+    chosen it for a worker, before the worker reads it."""
     from workflow import city
 
-    real = city._in_workers
+    real = city._for_workers
 
-    def then_swap(*args):
-        chosen = real(*args)
-        for path, source in swaps.items():
-            shutil.copy(source, path)
-        return chosen
+    def then_swap(engine, actor, paths):
+        for chosen in real(engine, actor, paths):
+            if paths[chosen[0]] in swaps:
+                shutil.copy(swaps[paths[chosen[0]]], paths[chosen[0]])
+            yield chosen
 
-    monkeypatch.setattr(city, "_in_workers", then_swap)
+    monkeypatch.setattr(city, "_for_workers", then_swap)
 
 
 @pytest.mark.parametrize("swapped_in", ["newer", "older"])

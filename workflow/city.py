@@ -24,12 +24,12 @@ import os
 import signal
 import tempfile
 import unicodedata
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from itertools import chain, islice
 from operator import itemgetter
 from typing import Any, BinaryIO
 
@@ -651,25 +651,31 @@ def _keep_prepared(engine: Engine, actor: str, path: Any, p: Prepared) -> dict |
     return _store(engine, actor, path, b, p.held, p.since, p.done, content, unchanged)
 
 
-def _in_workers(engine: Engine, actor: str, paths: list[Any]) -> dict[int, tuple[str, bool]]:
-    """The positions of the bundles a worker may check, each with its county's code and whether the city
-    holds it:
-    a well-formed head, signed by a key the city trusts, of a county no other bundle of the load
-    names.  Every other bundle is loaded by :func:`load` at its turn, so its refusal is the one a load
-    of it alone gives."""
-    heads: dict[int, Any] = {}
+def _for_workers(engine: Engine, actor: str, paths: list[Any]) -> Iterator[tuple[int, str, bool]]:
+    """The bundles a worker may check, in the load's order: each one's position, its county's code and
+    whether the city holds the county (as the load began): a well-formed head, signed by a key the city
+    trusts, of a county no earlier file of the load names.  Every other bundle (a malformed or
+    untrusted file, or a county's second bundle, which extends its first only once that is kept) is
+    loaded by :func:`load` at its turn, so its refusal is the one a load of it alone gives.  The heads
+    are read as the workers ask for bundles: the first ones are checked while the others' are read."""
     with engine.connect() as conn:
         require(conn, actor, ADMIN, "load county bundles")
         held = {c for (c,) in conn.execute(select(CC.c.code))}
-        for i, path in enumerate(paths):
-            try:
-                head = bundle.read_head(path)
+    named: set[str] = set()
+    for i, path in enumerate(paths):
+        try:
+            head = bundle.read_head(path)
+        except PipelineError:
+            continue
+        if head.county in named:
+            continue
+        named.add(head.county)
+        try:
+            with engine.connect() as conn:
                 _check_trust(conn, head)
-                heads[i] = head
-            except PipelineError:
-                continue
-    named = Counter(h.county for h in heads.values())
-    return {i: (h.county, h.county in held) for i, h in heads.items() if named[h.county] == 1}
+        except PipelineError:
+            continue
+        yield i, head.county, head.county in held
 
 
 def _leave_interrupts_to_the_loader() -> None:
@@ -690,9 +696,8 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     kept, it and the ones after it are not.  ``loaded`` is called with each bundle's result as soon
     as it is kept."""
     paths = list(paths)
-    ahead = _in_workers(engine, actor, paths) if workers > 1 and len(paths) > 1 else {}
-    if len(ahead) < 2:
-        ahead = {}
+    ahead = _for_workers(engine, actor, paths) if workers > 1 and len(paths) > 1 else iter(())
+    first = list(islice(ahead, 2))  # workers only for two bundles or more
     out: list[dict] = []
 
     def keep(doc: dict) -> None:
@@ -700,22 +705,23 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
         if loaded is not None:
             loaded(doc)
 
-    if not ahead:
+    if len(first) < 2:
         for path in paths:
             keep(load(engine, actor, path))
         return out
     pending: dict[int, Future] = {}
-    queue = iter(sorted(ahead))
-    n = min(workers, len(ahead))
+    queue = chain(first, ahead)
+    n = workers
     gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
     pool = ProcessPoolExecutor(max_workers=n, initializer=_leave_interrupts_to_the_loader)
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
 
     def hand_out() -> None:
-        # one bundle a worker, never more than n checked or being checked (memory: one more, checked
-        # and waiting for its turn, would hold its rows while every process is at its peak)
-        while len(pending) < n and (nxt := next(queue, None)) is not None:
-            held, (county, holds) = None, ahead[nxt]
+        # one bundle a worker at a time, and one more waiting, for the first worker done to take at once
+        # (a worker's result is its figures and project rows, never its events: memory)
+        while len(pending) < n + 1 and (taken := next(queue, None)) is not None:
+            nxt, county, holds = taken
+            held = None
             if holds:  # a county the city holds: what the worker needs of it
                 held = _hand_over(engine, county, os.path.join(copies.name, f"{nxt}.held.zlib"))
                 if held is None:
