@@ -1436,6 +1436,35 @@ def test_checks_in_one_process_take_its_one_engine_each_on_its_own_copy(county, 
         engine.connect().close()
 
 
+def test_a_replay_leaving_side_tables_out_checks_their_events_all_the_same(county):
+    """The checks replay each project leaving out the side tables the scratch copy does not keep
+    (``bundle._UNREAD``): the same project row, facts and problems as the whole replay, every other
+    table's rows, none of theirs; and an event of theirs that cannot be read is still found."""
+    from workflow import bundle
+    from workflow.events import Facts
+    from workflow.replay import replay_project
+    from workflow.rows import COLUMN_VALUES
+
+    facts = [a for a in Facts.__slots__ if a != "_loader"]
+
+    b = bundle.read(county["bundle"])
+    roles = {"admin": "admin", "coord": "coordinator", "lead": "leader"}
+    pid = next(e[1] for e in b.events if e[4] == "document")
+    rows = [bundle._SCRATCH_ROW(e) for e in b.events if e[1] == pid]
+    assert {r[3] for r in rows} >= {"document", "check"}
+    broken = [r[:11] + ('{"document": "eia"}',) + r[12:] if r[3] == "document" else r for r in rows]
+    for events in (rows, broken):
+        whole = replay_project(pid, "P", iter(events), roles)
+        part = replay_project(pid, "P", iter(events), roles, leave_out=bundle._UNREAD)
+        assert COLUMN_VALUES(part.row) == COLUMN_VALUES(whole.row) and part.problems == whole.problems
+        assert [getattr(part.facts, a) for a in facts] == [getattr(whole.facts, a) for a in facts]
+        assert all(not part.rows[t] for t in bundle._UNREAD)
+        assert events is broken or all(whole.rows[t] for t in bundle._UNREAD)
+        assert {t: v for t, v in part.rows.items() if t not in bundle._UNREAD} == {
+            t: v for t, v in whole.rows.items() if t not in bundle._UNREAD}
+    assert any(p["seq"] == next(r[2] for r in rows if r[3] == "document") for p in part.problems)
+
+
 def test_a_rebuilt_scratch_copy_has_the_schema_create_all_makes_and_its_own_indexes(county, tmp_path):
     """The checks build the county's plain indexes once the copy is filled (``checked._rebuild``), as
     they build the copy's own (``_SCRATCH_INDEXES``): the filled copy has every table, index and

@@ -239,13 +239,16 @@ def _on(value: Any) -> date:
 
 
 def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, str] | DayRules,
-                   definitions: Definitions | None = None, now: Any = None) -> Replayed:
+                   definitions: Definitions | None = None, now: Any = None,
+                   leave_out: frozenset[str] = frozenset()) -> Replayed:
     """Replay one project's events, given as ``(id, project_id, seq, kind, trigger, from_stage, to_stage,
     effective_on, recorded_at, actor, reason, payload, prev_hash, hash)`` tuples in ``seq`` order.
     ``roles``: the rules of each event's day (``workflow.day_rules.DayRules``: roles, disabled flags
     and closed periods as the set-up ledger stood), or a plain login -> role map (today's roles
     throughout, nothing closed).  ``now``: recorded times after it are in the future (None: not
-    checked)."""
+    checked).  ``leave_out``: side tables whose rows are not gathered (the result's ``rows`` holds
+    none of theirs; every event is replayed and checked all the same), for a caller that keeps them
+    nowhere."""
     defs = definitions or Definitions()
     rep = Replayed(pid, code)
     facts = rep.facts
@@ -420,6 +423,8 @@ def replay_project(pid: int, code: str, rows: Iterator[tuple], roles: dict[str, 
             ev.apply_holders(facts, seq)
         ev.apply(row, facts)
         for table, values in ev.derived(pid, seq, actor):
+            if table in leave_out:
+                continue
             if table == "assignment":
                 values["ended_on"] = None
                 values["ended_seq"] = None
