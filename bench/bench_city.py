@@ -8,7 +8,10 @@ county, ``city report ranking`` over every county, and the load's peak memory.
   canonical bytes (the RFC 8785 event document of docs/audit.md, the least any verifying load must
   do).  Goal: at least 0.35 of the floor's rate, and the whole load within 60 s at the full size.
   Before the ratio counts, the floor recomputed every stored hash (equal) and the city holds every
-  county and every event of every bundle.
+  county and every event of every bundle.  The floor and the load are taken in turn
+  ``LOAD_ROUNDS`` times, and the round whose ratio is the median is the row (its ``rounds``:
+  every round's floor, load and ratio): a machine shared with other work changes speed from one
+  minute to the next, and a load on both cores more than a floor on one.
 - month: a month's new bundle of one county (a few dozen follow-ups recorded after its first export)
   loaded into the city that holds every county, against a full first load of the same county into an
   empty city; goal within 2 s.
@@ -63,6 +66,7 @@ from pathlib import Path
 from bench.common import PIPELINE, PYTHON, ROOT, init_db, row, time_command
 
 NAME = "city"
+LOAD_ROUNDS = 3  # the rounds of the floor and the load taken in turn (the median ratio's kept)
 SIZES = {"tiny": (2, 30), "small": (3, 100), "full": (100, 1_000)}
 # One county at a province's depth (docs/city.md, "Past one machine": some 150 events a project there,
 # ten times a city county's), as projects of the generator's shape (15 events each): its first load
@@ -238,15 +242,23 @@ def run(size: str, workdir: Path) -> list[dict]:
         return {"PIPELINE_DB": f"sqlite:///{db}", "PIPELINE_USER": "bench", "PIPELINE_LANG": "en", "PAGER": "cat",
                 "PIPELINE_WORKERS": str(WORKERS)}
 
-    # The floor first (it also proves every stored hash), then the whole load.
-    floor_s, floor_n, bad = floor(bundles)
-    if bad or floor_n != total:
-        raise AssertionError(f"city bench: the floor read {floor_n} of {total} events, {bad} hashes differ")
+    # The floor first (it also proves every stored hash), then the whole load; LOAD_ROUNDS times in
+    # turn, the round of the median ratio kept.
     full = workdir / "city.db"
-    shutil.copy(empty, full)
-    load_s = _timed_load(["city", "load", *bundles], env_for(full))
-    if _held(full) != (n_counties, total):
-        raise AssertionError(f"city bench: the city holds {_held(full)}, not {(n_counties, total)}")
+    rounds = []
+    for _ in range(LOAD_ROUNDS):
+        floor_s, floor_n, bad = floor(bundles)
+        if bad or floor_n != total:
+            raise AssertionError(f"city bench: the floor read {floor_n} of {total} events, {bad} hashes differ")
+        for leftover in (full, Path(f"{full}-wal"), Path(f"{full}-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copy(empty, full)
+        load_s = _timed_load(["city", "load", *bundles], env_for(full))
+        if _held(full) != (n_counties, total):
+            raise AssertionError(f"city bench: the city holds {_held(full)}, not {(n_counties, total)}")
+        rounds.append({"floor_s": floor_s, "load_s": load_s, "ratio": floor_s / load_s})
+    kept = sorted(rounds, key=lambda x: x["ratio"])[len(rounds) // 2]
+    floor_s, load_s = kept["floor_s"], kept["load_s"]
     sampled = workdir / "city-memory.db"  # the same load again, its memory sampled
     shutil.copy(empty, sampled)
     mib, bound = _peak_load(["city", "load", *bundles], env_for(sampled))
@@ -254,10 +266,13 @@ def run(size: str, workdir: Path) -> list[dict]:
         raise AssertionError(f"city bench: the sampled load holds {_held(sampled)}, not {(n_counties, total)}")
     sampled.unlink()
     rows = []
+    ratios = ", ".join(f"{x['ratio']:.2f}" for x in rounds)
+    taken = f" (the median of {len(rounds)} rounds, each the floor then the load; their ratios {ratios})"
     r = row(f"city load of {n_counties} counties × {n_projects:,} projects ({total:,} events), events/s "
-            f"vs reading and hashing the bundles", total / load_s, floor_n / floor_s, "events/s",
+            f"vs reading and hashing the bundles{taken}", total / load_s, floor_n / floor_s, "events/s",
             f"≥ {RATE_GOAL:g}× and ≤ {LOAD_SECONDS:g} s", higher_is_better=True, limit=RATE_GOAL, equal=True)
     r["seconds"] = load_s
+    r["rounds"] = rounds
     r["met"] = bool(r["met"]) and load_s <= LOAD_SECONDS if size == "full" else None  # start-up dominates
     rows.append(r)
     r = row(f"city load of {n_counties} counties, peak memory (main + {WORKERS} workers, PSS)", mib, MIB, "MiB",

@@ -17,6 +17,10 @@ def test_city_benchmark_runs(tmp_path):
         assert r["ratio"] == pytest.approx(r["ours"] / r["baseline"])
     assert "city load of 2 counties × 30 projects" in rows[0]["benchmark"]
     assert rows[0]["unit"] == "events/s" and rows[1]["unit"] == "MiB"
+    # the load's row is the round of the median ratio of the floor and the load taken in turn
+    rounds = rows[0]["rounds"]
+    assert len(rounds) == 3 and sorted(x["ratio"] for x in rounds)[1] == pytest.approx(rows[0]["ratio"])
+    assert rows[0]["seconds"] in [x["load_s"] for x in rounds] and "the median of 3 rounds" in rows[0]["benchmark"]
     # every row was checked: the floor recomputed every stored hash, the city holds every event,
     # the month's bundle added events, the ranking lists every county with equal figures
     assert all(r["equal"] is True for r in rows)
