@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -1410,8 +1411,8 @@ def test_a_scratch_copy_has_the_schema_create_all_makes(tmp_path):
 def test_checks_in_one_process_take_its_one_engine_each_on_its_own_copy(county, two_more):
     """The checks a process makes one after another take its one scratch engine (its compiled statements
     kept), each on its own copy: a county's figures and projects are the same before and after another
-    county's check.  A check made while another holds the engine gets an engine of its own, and the
-    engine, used after its check, opens no copy at all."""
+    county's check.  A check made while another holds the engine (inside it, or in another thread)
+    gets an engine of its own, and the engine, used after its check, opens no copy at all."""
     from workflow import bundle, city
 
     one, other = bundle.read(county["bundle"]), bundle.read(two_more[0]["bundle"])
@@ -1434,6 +1435,14 @@ def test_checks_in_one_process_take_its_one_engine_each_on_its_own_copy(county, 
         assert found(outer, one) == alone[one.county]
     with pytest.raises(RuntimeError, match="after its check"):
         engine.connect().close()
+
+    def alone_in_a_thread(b: Any) -> tuple:
+        with bundle.checked(b, actor=ADMIN) as result:
+            return found(result, b)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # checks at once in two threads: each its own copy
+        assert list(pool.map(alone_in_a_thread, [one, other, one, other])) == [
+            alone[one.county], alone[other.county], alone[one.county], alone[other.county]]
 
 
 def test_a_replay_leaving_side_tables_out_checks_their_events_all_the_same(county):

@@ -26,6 +26,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -696,21 +697,24 @@ class _ScratchEngine:
     def __init__(self) -> None:
         self.files: tuple[Path, Path] | None = None  # the scratch copy and events' file of the check holding it
         self.engine: Any = None
+        self.lock = threading.Lock()  # checks in two threads: one takes it, the other gets its own
 
     def take(self, path: Path, events: Path) -> Any:
-        if self.files is not None:
-            return scratch_engine(path, events)
-        if self.engine is None:
-            self.engine = _scratch_engine(f"sqlite:///{path.name}", lambda: self._held()[1],
-                                          opens=lambda: str(self._held()[0]))
-        self.engine.dispose()
-        self.files = (path, events)
-        return self.engine
+        with self.lock:
+            if self.files is not None:
+                return scratch_engine(path, events)
+            if self.engine is None:
+                self.engine = _scratch_engine(f"sqlite:///{path.name}", lambda: self._held()[1],
+                                              opens=lambda: str(self._held()[0]))
+            self.engine.dispose()
+            self.files = (path, events)
+            return self.engine
 
     def give_back(self, engine: Any) -> None:
         engine.dispose()
         if engine is self.engine:
-            self.files = None
+            with self.lock:
+                self.files = None
 
     def _held(self) -> tuple[Path, Path]:
         if self.files is None:
