@@ -41,6 +41,7 @@ from sqlalchemy.exc import StatementError
 
 from workflow import audit, clock, county
 from workflow.catalogue import Message, json_value
+from workflow.day_rules import DayRules
 from workflow.db import SCHEMA_HEAD, make_engine
 from workflow.encoding import canonical, event_bytes, format_utc
 from workflow.errors import BadInput, IntegrityFailure, os_reason
@@ -1049,6 +1050,7 @@ class checked:
         naming the first bad event."""
         b = self.b
         defs = Definitions()
+        day = DayRules.constant(roles)  # the directory's roles throughout: one for every project
         now = datetime.now(UTC)
         projects: list[Any] = []
         derived: dict[str, list[dict]] = {t: [] for t in DERIVED_COLUMNS}
@@ -1058,7 +1060,7 @@ class checked:
             first = next(of_project)
             code = first[2]
             rows = map(_SCRATCH_ROW, chain((first,), of_project))  # noqa: B031 (its first event, then the rest)
-            rep = replay_project(pid, code, rows, roles, defs, leave_out=_UNREAD)
+            rep = replay_project(pid, code, rows, day, defs, leave_out=_UNREAD)
             problems.extend(rep.problems)
             if rep.row is None:
                 if not rep.problems:
