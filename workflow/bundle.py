@@ -690,10 +690,10 @@ class _ScratchEngine:
     (:meth:`take`; its connections open the files of the check that holds it).  SQLAlchemy keeps the
     statements it has compiled per engine (an engine's dialect is part of its compiled cache's key):
     with a new engine each check, every statement of the checks and of the figures was compiled again
-    for every county (docs/city.md, "The load path").  Between two checks its
-    connections are closed (``dispose``: one returned late goes back to the pool it came from, never
-    to the next check's); a check made while another holds the engine (a check within a check) gets
-    an engine of its own."""
+    for every county (docs/city.md, "The load path").  Between two checks its connections are closed
+    (``dispose``: one returned late goes back to the pool it came from, never to the next check's); a
+    check made while another holds the engine (a check within a check, or in another thread) gets an
+    engine of its own."""
 
     def __init__(self) -> None:
         self.files: tuple[Path, Path] | None = None  # the scratch copy and events' file of the check holding it
