@@ -1036,13 +1036,12 @@ class checked:
         return len(projects)
 
     def _fill(self, conn: Any, projects: list[Any], derived: dict[str, list[dict]]) -> None:
-        """Insert replayed projects and their side-table rows (but those of ``_UNREAD``), and the
-        bundle's ledger."""
+        """Insert replayed projects and their side-table rows (the replay gathers none of ``_UNREAD``'s:
+        :meth:`_replay`), and the bundle's ledger."""
         if projects:
             insert_many(conn, P, [COLUMN_VALUES(r) for r in projects], keys=COLUMNS)
         for name, values in derived.items():
-            if name not in _UNREAD:
-                insert_many(conn, metadata.tables[name], values)
+            insert_many(conn, metadata.tables[name], values)
         insert_many(conn, L, [_typed_row(L, dict(zip(LEDGER_COLUMNS, r, strict=True))) for r in self.b.ledger])
 
     def _replay(self, roles: dict[str, str], only: set[int] | None) -> tuple[list[Any], dict[str, list[dict]]]:
