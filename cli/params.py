@@ -10,9 +10,10 @@ already hands them over as strings; for those the outcome is known without pydan
 or ``list[str]`` (no choices, no path or file handling; a range only on an ``int``) gets a coercion
 that returns the value at once when it is already what the annotation asks for (an ``int`` from plain
 ASCII digits with an optional sign and surrounding blanks, within its ``min``/``max``, refused with
-typer's own words when it is not).  A plain ``Path`` (a file argument, ``--output``) is
-made from the text and handed to typer's own path checks (exists, file or directory, readable), so
-it is accepted or refused with typer's message, without the pydantic adapter typer builds first.
+typer's own words when it is not).  A plain ``Path`` (a file argument, ``--output``), and each of a
+``list[Path]`` (``city load FILE...``), is made from the text and handed to typer's own path checks
+(exists, file or directory, readable), so it is accepted or refused with typer's message, without
+the pydantic adapter typer builds first.
 Anything else — ``"1e3"``, ``"٣"``, a number with
 underscores, a wrong type — goes to typer's own coercion, built on first use, so it is accepted or
 refused exactly as before with typer's message.  Every other parameter is built by typer as before.
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 _DECIMAL = re.compile(r"\s*[+-]?[0-9]+\s*")
 _LIST_OF_STR = list[str]
+_LIST_OF_PATH = list[Path]
 
 # The bounds every whole-number option and argument declares (``min=``/``max=`` of ``typer.Option`` or
 # ``typer.Argument``; ``tests/test_value_parsers.py`` walks the commands to check that each has both),
@@ -67,8 +69,8 @@ class PlainBuilder:
                      and descriptor.file_annotation is None and not descriptor.is_choice
                      and (not descriptor.is_ranged or ranged_int) and not descriptor.is_path)
             # A plain ``Path``: typer's own path checks, without the pydantic adapter it builds first.
-            plain = plain or (annotation is Path and descriptor.file_annotation is None and not descriptor.is_choice
-                              and descriptor.parameter_info.path_type is None)
+            plain = plain or ((annotation is Path or annotation == _LIST_OF_PATH) and descriptor.file_annotation is None
+                              and not descriptor.is_choice and descriptor.parameter_info.path_type is None)
         except Exception:  # noqa: BLE001 - a descriptor of another shape: leave it to typer
             plain = False
         if not plain:
@@ -94,7 +96,8 @@ def install() -> bool:
 
     @dataclass(frozen=True)
     class PlainRuntimeParam(RuntimeParam):
-        """``str``, ``bool``, ``int`` or ``list[str]`` values as they come; typer's coercion for anything else."""
+        """``str``, ``bool``, ``int``, ``list[str]``, ``Path`` or ``list[Path]`` values as they come; typer's
+        coercion for anything else."""
 
         descriptor: Any = None
         _fallback: list[RuntimeParam] = field(default_factory=list, compare=False, repr=False)
@@ -115,15 +118,21 @@ def install() -> bool:
                         self._within(-_HUGE if negative else _HUGE, param, ctx)
             elif annotation is Path:
                 if value.__class__ is str:  # typer's checks (exists, readable …) on the Path, as it makes them
-                    from typer._param_types import coerce_cli_path
-
-                    return coerce_cli_path(Path(value), self.descriptor.parameter_info, path_type=Path,
-                                           param=param, ctx=ctx)
+                    return self._path(value, param, ctx)
+            elif annotation == _LIST_OF_PATH:
+                if isinstance(value, (list, tuple)) and all(v.__class__ is str for v in value):
+                    return [self._path(v, param, ctx) for v in value]  # each as a plain Path is
             elif isinstance(value, (list, tuple)) and all(v.__class__ is str for v in value):
                 return list(value)
             if not self._fallback:
                 self._fallback.append(typer_build(self.descriptor))
             return self._fallback[0]._coerce_value(value, param=param, ctx=ctx)
+
+        def _path(self, value: str, param: Any, ctx: Any) -> Any:
+            """``value`` made a ``Path`` and given typer's own path checks, as typer's coercion gives them."""
+            from typer._param_types import coerce_cli_path
+
+            return coerce_cli_path(Path(value), self.descriptor.parameter_info, path_type=Path, param=param, ctx=ctx)
 
         def _within(self, number: int, param: Any, ctx: Any) -> int:
             """``number`` if within the parameter's ``min``/``max``, else refused as typer's own

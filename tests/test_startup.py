@@ -85,9 +85,10 @@ def test_plain_value_coercion_is_installed_and_keeps_pydantic_away(cli):
     for argv in (["project", "show", "P-0001"], ["project", "list", "--stage", "lead"],
                  ["advance", "P-0001", "submit", "--on", "2026-03-02", "--expect-version", "1"],
                  ["report", "bulletin", "--period", "2026", "--json"],  # --output is a Path
-                 ["import", "--dry-run", "/no/such/ledger.csv"]):  # a Path argument, refused (exit 2)
+                 ["import", "--dry-run", "/no/such/ledger.csv"],  # a Path argument, refused (exit 2)
+                 ["city", "load", "/no/such/a.bundle", "/no/such/b.bundle"]):  # list[Path]: no city here (exit 6)
         doc = probe(["--db", cli.url_for(), "--as", "coord", *argv], ("typer._adapters", "pydantic"))
-        assert doc == {"code": 2 if argv[0] == "import" else 0, "loaded": []}, (argv, doc)
+        assert doc == {"code": {"import": 2, "city": 6}.get(argv[0], 0), "loaded": []}, (argv, doc)
 
 
 @pytest.mark.parametrize("annotation,values", [
@@ -96,6 +97,8 @@ def test_plain_value_coercion_is_installed_and_keeps_pydantic_away(cli):
     (bool, [True, False, "yes", None]),
     (list[str], [("a", "b"), ["x"], (), ("a", 1), None]),
     (Path, ["ledger.csv", "/", "/no/such/file", "", "台账.xlsx", Path("x.csv"), 5, None]),
+    (list[Path], [("a.bundle", "b.bundle"), ["/", "/no/such/file"], ("台账.xlsx",), (), ("",), ("a", 1),
+                  [Path("x")], "a.bundle", None]),
 ])
 def test_plain_values_are_coerced_as_typer_would(annotation, values):
     """The fast path gives exactly what typer's pydantic coercion gives: the same value, or a refusal."""
@@ -115,8 +118,8 @@ def test_plain_values_are_coerced_as_typer_would(annotation, values):
     descriptor = resolve_type_descriptor(annotation, OptionInfo())
     fast, slow = fast_build(descriptor), fast_build.typer_build(descriptor)
     assert type(fast).__name__ == "PlainRuntimeParam" and type(slow).__name__ != "PlainRuntimeParam"
-    option = SimpleNamespace(multiple=annotation == list[str], nargs=1, name="x", opts=["--x"], secondary_opts=[],
-                             human_readable_name="--x")
+    option = SimpleNamespace(multiple=annotation in (list[str], list[Path]), nargs=1, name="x", opts=["--x"],
+                             secondary_opts=[], human_readable_name="--x")
 
     def outcome(rp, value):
         try:
