@@ -9,7 +9,7 @@ import json
 import re
 import shutil
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -841,6 +841,30 @@ def test_a_countys_first_and_newer_bundle_in_one_load(cli, county, two_more, tmp
     one_by_one = _city_state(_fresh_city(tmp_path, [county, *two_more], *files))
     for part in ("county", "event", "project", "figure"):
         assert held[part] == one_by_one[part], part
+
+
+def test_a_load_with_workers_leaves_frozen_objects_as_it_found_them(cli, county, two_more, monkeypatch):
+    """The load freezes this process's objects for its forked workers.  With nothing frozen before it,
+    nothing is frozen after it; objects frozen before it (the command line freezes what its start-up
+    loaded) stay frozen, for unfreezing them would have the exit's collection walk the whole heap."""
+    import gc
+
+    from workflow import city
+
+    _trust_all(cli, county, two_more)
+    pools = []
+    monkeypatch.setattr(city, "ProcessPoolExecutor",
+                        lambda *a, **k: pools.append(1) or ProcessPoolExecutor(*a, **k))
+    gc.unfreeze()
+    cli.admin("city", "load", county["bundle"], two_more[0]["bundle"], "--workers", "2", ok=True)
+    assert pools == [1] and gc.get_freeze_count() == 0
+    gc.freeze()
+    held = gc.get_freeze_count()
+    try:
+        cli.admin("city", "load", two_more[1]["bundle"], _newer_bundle(county), "--workers", "2", ok=True)
+        assert pools == [1, 1] and gc.get_freeze_count() >= held > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_a_rewritten_newer_bundle_handed_to_a_worker_is_refused_as_alone(cli, county, two_more, tmp_path):

@@ -712,7 +712,12 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     pending: dict[int, Future] = {}
     queue = chain(first, ahead)
     n = workers
-    gc.freeze()  # forked workers share this process's objects: no collection in them copies those pages
+    # Forked workers share this process's objects: frozen, no collection in a worker copies their pages.
+    # A caller that had frozen objects (the command line freezes what its start-up loaded) keeps them
+    # frozen, and what the load froze with them: gc unfreezes all or nothing, and unfreezing all would
+    # have the process's exit walk its whole heap again (about 0.1 s of a `city load`).
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
     pool = ProcessPoolExecutor(max_workers=n, initializer=_leave_interrupts_to_the_loader)
     copies = tempfile.TemporaryDirectory(prefix="pipeline-city-copies-")  # the replayed copies, both ways
 
@@ -738,7 +743,8 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         copies.cleanup()
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     return out
 
 
