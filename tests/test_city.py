@@ -867,6 +867,18 @@ def test_a_load_with_workers_leaves_frozen_objects_as_it_found_them(cli, county,
         gc.unfreeze()
 
 
+def test_a_load_starts_no_more_workers_than_it_has_bundles(cli, county, two_more, monkeypatch):
+    """A pool of forked processes starts all of them at once: two bundles with ``--workers 8`` start two."""
+    from workflow import city
+
+    _trust_all(cli, county, two_more)
+    sizes = []
+    monkeypatch.setattr(city, "ProcessPoolExecutor",
+                        lambda *a, **k: sizes.append(k["max_workers"]) or ProcessPoolExecutor(*a, **k))
+    cli.admin("city", "load", county["bundle"], two_more[0]["bundle"], "--workers", "8", ok=True)
+    assert sizes == [2]
+
+
 def test_a_rewritten_newer_bundle_handed_to_a_worker_is_refused_as_alone(cli, county, two_more, tmp_path):
     """A bundle of a county the city holds that does not extend what the city holds is refused, naming
     the first event that differs, when it comes among other bundles checked by workers as when it

@@ -711,7 +711,7 @@ def load_many(engine: Engine, actor: str, paths: list[Any], *, workers: int = DE
         return out
     pending: dict[int, Future] = {}
     queue = chain(first, ahead)
-    n = workers
+    n = min(workers, len(paths))  # a forked pool starts all its processes at once: none without a bundle
     # Forked workers share this process's objects: frozen, no collection in a worker copies their pages.
     # A caller that had frozen objects (the command line freezes what its start-up loaded) keeps them
     # frozen, and what the load froze with them: gc unfreezes all or nothing, and unfreezing all would
