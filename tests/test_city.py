@@ -1664,3 +1664,18 @@ def test_a_replica_keeps_no_event_rows_and_is_used_only_for_the_events_it_was_ma
     assert rest == alone and rest[0] == newer.digest
     assert whole == len(alone[1]) > 2
     assert replayed == (2 if change is None else whole)
+
+
+def test_a_trusted_keys_reason_is_taken_as_every_ledger_reason(cli, county):
+    """`city trust add --reason` takes a reason as every set-up ledger entry does (one owner of the
+    rule, ``workflow.values.reason``): several lines are kept, and the key's row holds the text its
+    ledger entry holds; a blank or an over-long reason is refused before anything is written."""
+    blank = cli.admin("city", "trust", "add", "JX", "--key", county["public"], "--reason", "  ")
+    assert blank.code == 2 and "say why the city trusts" in blank.err, blank.err
+    long = cli.admin("city", "trust", "add", "JX", "--key", county["public"], "--reason", "x" * 4001)
+    assert long.code == 2 and "4000" in long.err and "Traceback" not in long.err, long.err
+    assert cli("city", "trust", "list", json=True).json["keys"] == []
+    said = "  met the county's office in person\nkey read aloud over the phone  "
+    doc = cli.admin("city", "trust", "add", "JX", "--key", county["public"], "--reason", said, json=True, ok=True).json
+    assert doc["ledger"]["reason"] == said.strip()
+    assert [k["reason"] for k in cli("city", "trust", "list", json=True).json["keys"]] == [said.strip()]

@@ -57,7 +57,8 @@ from workflow.tables import city_replica as CR
 from workflow.tables import event as E
 from workflow.tables import ledger as LG
 from workflow.tables import project as PR
-from workflow.values import identifier, required
+from workflow.values import identifier
+from workflow.values import reason as check_reason
 
 TRUST_ADDED = "city_trust_added"
 LOADED = "city_loaded"
@@ -76,7 +77,9 @@ def trust_add(engine: Engine, actor: str, county: str, public_key: str, reason: 
     """Trust ``public_key`` for the county (admin); recorded in the city's set-up ledger."""
     county = identifier(county, "COUNTY", CODE_LIMIT)
     key = public_text(parse_public_key(public_key))
-    reason = required(reason, "--reason")
+    # a reason as every set-up ledger entry takes it (several lines allowed, at most 4000 characters):
+    # the key's row keeps the very text its ledger entry holds
+    reason = check_reason(reason, Message("city_trust_needs_reason"), required_=True)
     with engine.begin() as conn:
         require(conn, actor, ADMIN, "trust a county's key")
         # one county a key: a key trusted for two could sign bundles in the other county's name
