@@ -110,7 +110,7 @@ def log_columns(lang: str) -> list[str]:
 
 
 def history_cmd(
-    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code, e.g. P-0007."),
     json: JsonFlag = False,
     fmt: AuditFormat = None,
     output: OutputFile = None,
@@ -554,8 +554,9 @@ def audit_verify(
 
 
 def correct_cmd(
-    code: str = typer.Argument(..., help="Project code."),
-    seq: int = typer.Argument(..., min=1, max=ID_MAX, help="The event to correct (its # in `pipeline history`)."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    seq: int = typer.Argument(..., metavar="SEQ", min=1, max=ID_MAX,
+                               help="The event to correct (its # in `pipeline history`)."),
     reason: str = typer.Option(None, "--reason", help="What was wrong (required)."),
     on: OnDate = None,
     json: JsonFlag = False,

@@ -191,7 +191,7 @@ def city_init(
 
 @trust_app.command("add")
 def trust_add(
-    county: str = typer.Argument(..., help="The county's code, e.g. JX."),
+    county: str = typer.Argument(..., metavar="COUNTY", help="The county's code, e.g. JX."),
     key: str = typer.Option(None, "--key", metavar="PUBLIC_KEY",
                             help="The county's public key (base64 or hex; required)."),
     reason: str = typer.Option(None, "--reason", help="Why the key is trusted (required; kept in the ledger)."),
@@ -226,7 +226,7 @@ def trust_list(json: JsonFlag = False) -> None:
 
 @city_app.command("load")
 def city_load(
-    files: list[Path] = typer.Argument(..., metavar="FILE...",
+    files: list[Path] = typer.Argument(..., metavar="FILE",
                                        help="Bundle files written by `pipeline bundle export`."),
     workers: int = typer.Option(
         2, "--workers", envvar="PIPELINE_WORKERS", min=1, max=64, metavar="N",
@@ -495,7 +495,7 @@ def city_board(json: JsonFlag = False, fmt: CityFormat = None, output: OutputFil
 
 @city_app.command("show")
 def city_show(
-    county: str = typer.Argument(..., help="The county's code."),
+    county: str = typer.Argument(..., metavar="COUNTY", help="The county's code."),
     json: JsonFlag = False,
     fmt: CityFormat = None,
     output: OutputFile = None,

@@ -84,7 +84,7 @@ users_app = group("Logins and their roles.")
 
 @units_app.command("add")
 def units_add(
-    code: str = typer.Argument(..., help="Short code of the unit, e.g. XH-TOWN."),
+    code: str = typer.Argument(..., metavar="CODE", help="Short code of the unit, e.g. XH-TOWN."),
     name: str = typer.Option(..., "--name", help="Full name, e.g. 新华镇."),
     kind: str = typer.Option("township", "--kind", metavar="township|department", help="township or department."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
@@ -97,7 +97,7 @@ def units_add(
 
 @units_app.command("edit")
 def units_edit(
-    code: str = typer.Argument(..., help="The unit's code (it never changes)."),
+    code: str = typer.Argument(..., metavar="CODE", help="The unit's code (it never changes)."),
     name: str = typer.Option(None, "--name", help="New full name."),
     kind: str = typer.Option(None, "--kind", metavar="township|department", help="New kind."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
@@ -125,7 +125,7 @@ def units_list(json: JsonFlag = False) -> None:
 
 @people_app.command("add")
 def people_add(
-    login: str = typer.Argument(..., help="Login of the person."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="Login of the person."),
     name: str = typer.Option(..., "--name", help="Full name."),
     level: str = typer.Option(..., "--level", metavar="county|township|department", help="Level of office."),
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
@@ -141,7 +141,7 @@ def people_add(
 
 @people_app.command("edit")
 def people_edit(
-    login: str = typer.Argument(..., help="Login of the person."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="Login of the person."),
     name: str = typer.Option(None, "--name", help="Full name."),
     level: str = typer.Option(None, "--level", metavar="county|township|department", help="Level of office."),
     unit: str = typer.Option(None, "--unit", metavar="CODE", help="Unit the person belongs to."),
@@ -181,7 +181,7 @@ def people_list(json: JsonFlag = False) -> None:
 
 @users_app.command("add")
 def users_add(
-    login: str = typer.Argument(..., help="Login (on PostgreSQL: the database login)."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="Login (on PostgreSQL: the database login)."),
     role: str = typer.Option(..., "--role", metavar="coordinator|leader|auditor|admin", help="The role."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     person: str = typer.Option(None, "--person", metavar="LOGIN",
@@ -210,7 +210,7 @@ def users_add(
 
 @users_app.command("edit")
 def users_edit(
-    login: str = typer.Argument(..., help="The login."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="The login."),
     role: str = typer.Option(None, "--role", metavar="coordinator|leader|auditor|admin", help="The new role."),
     person: str = typer.Option(None, "--person", metavar="LOGIN",
                                help="Link the login to the person it follows up as (their to-do list)."),
@@ -235,7 +235,7 @@ def users_edit(
 
 @users_app.command("disable")
 def users_disable(
-    login: str = typer.Argument(..., help="The login."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="The login."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
@@ -246,7 +246,7 @@ def users_disable(
 
 @users_app.command("enable")
 def users_enable(
-    login: str = typer.Argument(..., help="The login."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="The login."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
@@ -366,7 +366,7 @@ def print_warnings(warnings: list[dict], total: int | None = None) -> None:
 
 @project_app.command("edit")
 def project_edit(
-    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code, e.g. P-0007."),
     name: str = typer.Option(None, "--name", help="Project name."),
     investor: str = typer.Option(None, "--investor", help="Investor."),
     industry: str = typer.Option(None, "--industry", help="Industry."),
@@ -473,7 +473,7 @@ def project_list(
 
 @project_app.command("show")
 def project_show(
-    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code, e.g. P-0007."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Light as of this date."),
     threshold: Thresholds = None,
     full: bool = typer.Option(False, "--full", help="Also the checklist, documents and capital and investment "
@@ -502,7 +502,7 @@ def _light_service(threshold: list[str] | None):
 
 
 def check_cmd(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     item: str = typer.Argument(..., metavar="ITEM", help="industrial_policy|environment|energy|land_use"),
     result: str = typer.Argument(..., metavar="pass|fail", help="The outcome of the check."),
     note: str = typer.Option(None, "--note", help="A note on the check."),
@@ -523,10 +523,10 @@ doc_app = group("Documents (committee decision, contract, permits …).")
 
 @doc_app.command("add")
 def doc_add(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     kind: str = typer.Argument(..., metavar="KIND", help="committee_decision|contract|planning_permit|land_use|"
                                                        "eia|safety_assessment|completion_acceptance"),
-    number: str = typer.Argument(..., help="Document number, e.g. 县招委〔2026〕3号."),
+    number: str = typer.Argument(..., metavar="NUMBER", help="Document number, e.g. 县招委〔2026〕3号."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     late: LateFlag = False,
@@ -544,7 +544,7 @@ def doc_add(
 
 @doc_app.command("export")
 def doc_export(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     kind: str = typer.Argument(..., metavar="KIND", help="The document kind, e.g. contract."),
     number: str = typer.Option(None, "--number", metavar="N",
                                help="Which document, when the project has files of several numbers of KIND."),
@@ -606,7 +606,7 @@ capital_app = group("Capital in place (到位资金).")
 
 @capital_app.command("plausible")
 def capital_plausible(
-    pct: int = typer.Argument(None, min=0, max=INT_MAX,
+    pct: int = typer.Argument(None, metavar="PCT", min=0, max=INT_MAX,
                               help="Largest tranche, % of the planned investment, recorded without "
                                    "asking (0: no check); omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
@@ -630,8 +630,8 @@ def capital_plausible(
 
 @capital_app.command("add")
 def capital_add(
-    code: str = typer.Argument(..., help="Project code."),
-    amount: str = typer.Argument(..., help="Amount, e.g. 5600万, 4179万美元 (USD), 120000000."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    amount: str = typer.Argument(..., metavar="AMOUNT", help="Amount, e.g. 5600万, 4179万美元 (USD), 120000000."),
     on: OnDate = None,
     source: str = typer.Option(None, "--source", help="Where the money came from."),
     expect_version: ExpectVersion = None,
@@ -661,7 +661,8 @@ def capital_add(
                                                                    "currency": money.currency}))
 
 
-TrancheProject = Annotated[str | None, typer.Argument(help="Only this project's tranches (project code).")]
+TrancheProject = Annotated[str | None, typer.Argument(
+    metavar="CODE", help="Only this project's tranches (project code).")]
 TrancheUnit = Annotated[str | None, typer.Option(
     "--unit", metavar="CODE", help="Only the tranches of this unit's projects (code or name).")]
 TranchePeriod = Annotated[str | None, typer.Option(
@@ -693,8 +694,8 @@ def investment_list(code: TrancheProject = None, unit: TrancheUnit = None, perio
 
 @investment_app.command("add")
 def investment_add(
-    code: str = typer.Argument(..., help="Project code."),
-    amount: str = typer.Argument(..., help="Amount, e.g. 3000万."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    amount: str = typer.Argument(..., metavar="AMOUNT", help="Amount, e.g. 3000万."),
     on: OnDate = None,
     expect_version: ExpectVersion = None,
     allow_duplicate: AllowDuplicate = False,
@@ -721,8 +722,8 @@ followup_app = group("Follow-ups (人盯人).")
 
 @followup_app.command("add")
 def followup_add(
-    code: str = typer.Argument(..., help="Project code."),
-    note: str = typer.Argument(..., help="What was done or learned."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    note: str = typer.Argument(..., metavar="NOTE", help="What was done or learned."),
     contact: str | None = typer.Option(None, "--contact", metavar="NAME", help="Whom you spoke to."),
     next_step: str | None = typer.Option(None, "--next-step", metavar="TEXT", help="The next step promised."),
     next_on: str | None = typer.Option(None, "--next-on", metavar="YYYY-MM-DD",
@@ -778,7 +779,7 @@ def _next_json(data: dict, lang: str) -> dict:
                             for t in data["transitions"]]}
 
 
-def next_cmd(code: str = typer.Argument(..., help="Project code."), json: JsonFlag = False) -> None:
+def next_cmd(code: str = typer.Argument(..., metavar="CODE", help="Project code."), json: JsonFlag = False) -> None:
     """The transitions open now, with every guard's result."""
     data = STATE.service(write=False).open_transitions(code)
     if json:
@@ -790,8 +791,8 @@ def next_cmd(code: str = typer.Argument(..., help="Project code."), json: JsonFl
 
 
 def advance_cmd(
-    code: str = typer.Argument(..., help="Project code."),
-    target: str = typer.Argument(None, metavar="[TRIGGER_OR_STAGE]",
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    target: str = typer.Argument(None, metavar="TRIGGER_OR_STAGE",
                                  help="A trigger (sign) or a target stage (signed); omit on a terminal to choose."),
     on: OnDate = None,
     reason: str = typer.Option(None, "--reason", help="Why (required for reject, hold, withdraw)."),
@@ -857,9 +858,9 @@ def advance_cmd(
 
 
 def reassign_cmd(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     role: str = typer.Argument(..., metavar="ROLE", help="lead_leader|first_responsible|team_member"),
-    login: str = typer.Argument(..., help="The person taking the role."),
+    login: str = typer.Argument(..., metavar="LOGIN", help="The person taking the role."),
     reason: str = typer.Option(None, "--reason", help="Why the assignment changes (required; with --late also why "
                                                       "it comes after its period was closed)."),
     on: OnDate = None,

@@ -226,8 +226,8 @@ def report_visits(period: ListPeriod = None, as_of: ReportAsOf = None, unit: Uni
 
 
 @report_app.command("note")
-def report_note(text: str = typer.Argument(..., help="The text (empty: remove the note; the section is drafted "
-                                                     "again)."),
+def report_note(text: str = typer.Argument(..., metavar="TEXT",
+                                           help="The text (empty: remove the note; the section is drafted again)."),
                 period: str = typer.Option(..., "--period", "-p", metavar="PERIOD",
                                            help="The period the note belongs to, e.g. 2026-B5."),
                 section: str = typer.Option(..., "--section", metavar="practices|problems|next",
@@ -244,7 +244,7 @@ def report_note(text: str = typer.Argument(..., help="The text (empty: remove th
 
 
 @report_app.command("criteria")
-def report_criteria(values: list[str] = typer.Argument(None, metavar="[NAME=WEIGHT...]",
+def report_criteria(values: list[str] = typer.Argument(None, metavar="NAME=WEIGHT",
                                                        help="e.g. 建设进度=30 投资强度=25 …, adding up to 100; none: "
                                                             "back to the defaults."),
                     from_: str | None = typer.Option(None, "--from", metavar="YYYY-MM-DD",

@@ -32,7 +32,7 @@ performance_app = group("Yearly actuals (履约实绩) and the 履约 check's se
 
 @commitment_app.command("add")
 def commitment_add(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     kind: str = typer.Option(..., "--kind", metavar=KINDS, help="What is committed."),
     per_year: str = typer.Option(..., "--per-year", metavar="AMOUNT",
                                  help="Each year: an amount in CNY (3000万; land_intensity per 亩), jobs in people."),
@@ -64,7 +64,7 @@ def commitment_add(
 
 @performance_app.command("add")
 def performance_add(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     value: str = typer.Argument(..., metavar="VALUE",
                                 help="The year's actual: an amount in CNY (320万), jobs in people."),
     year: int = typer.Option(..., "--year", min=YEAR_MIN, max=YEAR_MAX, metavar="YEAR",
@@ -91,8 +91,9 @@ def performance_add(
 
 @performance_app.command("settings")
 def performance_settings(
-    values: list[str] = typer.Argument(None, metavar="[met_pct=N] [report_days=N] [deduct_points=N]",
-                                       help="The figures to set; omit to show."),
+    values: list[str] = typer.Argument(None, metavar="NAME=N",
+                                       help="The figures to set: met_pct=N, report_days=N, deduct_points=N; "
+                                            "omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the set-up ledger)."),
     effective_from: str = typer.Option(None, "--from", metavar="DATE", help="In force from this date (default today)."),
     json: JsonFlag = False,

@@ -24,7 +24,7 @@ def _label(m: str) -> str:
 
 
 def project_plan(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     commission: str = typer.Option(..., "--commission", metavar="DATE",
                                    help="Target production date (计划投产日期), e.g. 2027-12-31 or 2027年12月31日."),
     template: str = typer.Option(None, "--template", metavar="NAME",
@@ -111,7 +111,7 @@ def templates_list(json: JsonFlag = False) -> None:
 
 @templates_app.command("set")
 def templates_set(
-    name: str = typer.Argument(..., help="Template name, e.g. energy."),
+    name: str = typer.Argument(..., metavar="NAME", help="Template name, e.g. energy."),
     sign_to_fund: int = typer.Option(None, "--sign-to-fund", min=0, max=INT_MAX, metavar="DAYS",
                                      help="Days from signing to capital."),
     fund_to_break_ground: int = typer.Option(None, "--fund-to-break-ground", min=0, max=INT_MAX, metavar="DAYS",

@@ -23,8 +23,8 @@ def _rates_doc(conn, year: int | None) -> dict:
 
 
 @rates_app.command("set")
-def rates_set(year: int = typer.Argument(..., min=YEAR_MIN, max=YEAR_MAX, help="The year, e.g. 2025."),
-              values: list[str] = typer.Argument(..., metavar="CUR=RATE...",
+def rates_set(year: int = typer.Argument(..., metavar="YEAR", min=YEAR_MIN, max=YEAR_MAX, help="The year, e.g. 2025."),
+              values: list[str] = typer.Argument(..., metavar="CUR=RATE",
                                                  help="Yuan per unit of the currency, e.g. USD=7.12."),
               reason: Annotated[str | None, typer.Option(
                   "--reason", help="Why (required; kept in the set-up ledger).")] = None,

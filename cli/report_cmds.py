@@ -983,8 +983,8 @@ targets_app = group("Yearly targets of the units (目标考核).")
 
 @targets_app.command("set")
 def targets_set(
-    unit: str = typer.Argument(..., help="Unit code or name."),
-    year: int = typer.Argument(..., min=YEAR_MIN, max=YEAR_MAX, help="The year, e.g. 2026."),
+    unit: str = typer.Argument(..., metavar="UNIT", help="Unit code or name."),
+    year: int = typer.Argument(..., metavar="YEAR", min=YEAR_MIN, max=YEAR_MAX, help="The year, e.g. 2026."),
     signed: int = typer.Option(None, "--signed", min=0, max=INT_MAX, metavar="N", help="Projects signed in the year."),
     capital: str = typer.Option(None, "--capital", metavar="AMOUNT", help="Capital in place, CNY (e.g. 9亿)."),
     foreign: str = typer.Option(None, "--foreign", metavar="AMOUNT",
@@ -1099,7 +1099,7 @@ def lights_show(threshold: Thresholds = None,
 
 
 @lights_app.command("set")
-def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
+def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS",
                                                   help="Thresholds to store, e.g. screening_red_days=12."),
                from_: LightsFrom = None, reason: LightsReason = None, json: JsonFlag = False) -> None:
     """Store warning thresholds in the database (admin), in force from --from (default: today); every
@@ -1117,7 +1117,7 @@ def lights_set(values: list[str] = typer.Argument(..., metavar="NAME=DAYS...",
 
 
 @lights_app.command("reset")
-def lights_reset(names: list[str] = typer.Argument(None, metavar="[NAME...]",
+def lights_reset(names: list[str] = typer.Argument(None, metavar="NAME",
                                                    help="Thresholds to reset (default: all)."),
                  from_: LightsFrom = None, reason: LightsReason = None, json: JsonFlag = False) -> None:
     """Go back to the default thresholds (admin), from --from (default: today): all of them, or the ones
@@ -1179,7 +1179,7 @@ def documents_show(as_of: Annotated[str | None, typer.Option("--as-of", metavar=
 
 
 @documents_app.command("set")
-def documents_set(values: list[str] = typer.Argument(..., metavar="KEY=VALUE...",
+def documents_set(values: list[str] = typer.Argument(..., metavar="KEY=VALUE",
                                                      help="e.g. issuer=新华县招商局 prefix.bulletin=新招通 "
                                                           "\"cc=县委办公室，县政府办公室\"; KEY= goes back to "
                                                           "the default."),

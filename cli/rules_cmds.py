@@ -229,7 +229,7 @@ def rules_list(
 
 @rules_app.command("explain")
 def rules_explain(
-    code: str = typer.Argument(..., help="Project code, e.g. P-0007."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code, e.g. P-0007."),
     json: JsonFlag = False,
 ) -> None:
     """Every rule against one project: each condition's result, cap, which rule made each assignment, and

@@ -185,7 +185,7 @@ def workflow_diagram(fmt: DiagramFormat = "mermaid", output: OutputFile = None, 
 
 @wf_app.command("validate")
 def workflow_validate(
-    file: Path = typer.Argument(..., help="A workflow definition file (TOML)."),
+    file: Path = typer.Argument(..., metavar="FILE", help="A workflow definition file (TOML)."),
     json: JsonFlag = False,
 ) -> None:
     """Validate a workflow definition file; every problem is listed (exit 2 if any)."""

@@ -45,8 +45,8 @@ def _rows(columns: list[str], rows: list[list]) -> None:
 
 @problem_app.command("add")
 def problem_add(
-    code: str = typer.Argument(..., help="Project code."),
-    text: str = typer.Argument(..., help="The problem, e.g. 用地指标未落实."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
+    text: str = typer.Argument(..., metavar="TEXT", help="The problem, e.g. 用地指标未落实."),
     kind: str = typer.Option(..., "--kind", metavar="land|energy|environment|funding|permit|power|water|road|other",
                              help="What kind of problem."),
     owner: str = typer.Option(..., "--owner", metavar="UNIT", help="The unit that owns it (承办单位)."),
@@ -80,7 +80,7 @@ def _act(problem: int, action: str, text: str, on: str | None, json: bool, to: s
 
 @problem_app.command("update")
 def problem_update(problem: int = typer.Argument(..., min=1, max=ID_MAX, metavar="ID", help="Problem id."),
-                   text: str = typer.Argument(..., help="The progress (反馈)."),
+                   text: str = typer.Argument(..., metavar="TEXT", help="The progress (反馈)."),
                    on: OnDate = None, late: LateFlag = False, reason: LateReason = None,
                    json: JsonFlag = False) -> None:
     """Record progress on an open problem (反馈)."""
@@ -202,7 +202,7 @@ def ladder_show(as_of: str | None = AsOf, json: JsonFlag = False) -> None:
 
 
 @ladder_app.command("set")
-def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
+def ladder_set(values: list[str] = typer.Argument(..., metavar="NAME=VALUE",
                                                  help="e.g. unit_head_days=10 deduct_points=2 top_leader=LOGIN"),
                from_: str | None = typer.Option(None, "--from", metavar="YYYY-MM-DD",
                                                 help="In force from this date (default: today)."),

@@ -14,7 +14,7 @@ from workflow.catalogue import Message
 
 
 def undo_cmd(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     reason: str = typer.Option(None, "--reason", help="Why (default: a standard note; required with --late)."),
     late: LateFlag = False,
     json: JsonFlag = False,
@@ -35,7 +35,7 @@ def undo_cmd(
 
 
 def undo_window_cmd(
-    days: int = typer.Argument(None, min=0, max=INT_MAX,
+    days: int = typer.Argument(None, metavar="DAYS", min=0, max=INT_MAX,
                                help="Days back `pipeline undo` reaches (0: today only); omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (optional; kept in the set-up ledger)."),
     json: JsonFlag = False,

@@ -22,7 +22,7 @@ from workflow.errors import BadInput
 
 @wf_app.command("deploy")
 def workflow_deploy(
-    file: Path = typer.Argument(..., help="A workflow definition file (TOML) with a new name:version."),
+    file: Path = typer.Argument(..., metavar="FILE", help="A workflow definition file (TOML) with a new name:version."),
     reason: str = typer.Option(None, "--reason", help="Why (optional; kept in the set-up ledger)."),
     json: JsonFlag = False,
 ) -> None:
@@ -133,7 +133,7 @@ def workflow_diff(
 
 @project_app.command("retire")
 def project_retire(
-    code: str = typer.Argument(..., help="Project code."),
+    code: str = typer.Argument(..., metavar="CODE", help="Project code."),
     reason: str = typer.Option(None, "--reason", help="Why the project leaves the pipeline (required; with --late "
                                                       "also why it comes after its period was closed)."),
     on: OnDate = None,
@@ -195,7 +195,7 @@ def report_stale(
 
 
 def stale_days_cmd(
-    days: int = typer.Argument(None, min=0, max=INT_MAX,
+    days: int = typer.Argument(None, metavar="DAYS", min=0, max=INT_MAX,
                                help="Days without a follow-up before a lead is proposed for 出库; omit to show."),
     reason: str = typer.Option(None, "--reason", help="Why (required to change it; kept in the set-up ledger)."),
     json: JsonFlag = False,

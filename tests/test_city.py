@@ -1375,12 +1375,13 @@ def test_city_workbooks_write_dates_as_dates(cli, county, tmp_path):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_city_help_marks_what_is_required_and_names_files(lang):
     """`city trust add --help` marks --key required, as `--reason` is; `city load --help` names its
-    arguments FILE..., not the parameter's name; a report's --output is FILE in its metavar and help."""
+    arguments FILE (once marked as many: FILE..., not FILE......), not the parameter's name; a report's
+    --output is FILE in its metavar and help."""
     key = next(line for line in invoke(["city", "trust", "add", "--help"], lang=lang).out.splitlines()
                if "--key" in line)
     assert ("required" if lang == "en" else "必填") in key, key
     load = invoke(["city", "load", "--help"], lang=lang).out
-    assert "{FILE...}..." in load and "{files}" not in load and "  FILE... " in load and "files..." not in load, load
+    assert "{FILE}..." in load and "FILE..." not in load and "{files}" not in load and "  FILE <" in load, load
     out = next(line for line in invoke(["city", "report", "ranking", "--help"], lang=lang).out.splitlines()
                if "-o, --output" in line)
     assert "--output FILE" in out and "<path>" not in out, out

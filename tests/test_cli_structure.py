@@ -1,4 +1,5 @@
-"""The shape of ``cli/``: no import cycle between its modules, shared options defined once, no SQL."""
+"""The shape of ``cli/``: no import cycle between its modules, shared options defined once, no SQL, every
+argument named as the usage writes it."""
 
 from __future__ import annotations
 
@@ -145,3 +146,43 @@ def test_cli_reaches_the_database_through_workflow_only():
                 used.add(node.module.split(".")[0])
         db = used & set(DATABASE_MODULES)
         assert db <= DATABASE_IMPORTS_ALLOWED.get(name, set()), f"cli/{name}.py imports {db}"
+
+
+def _arguments() -> list[tuple[str, object, object]]:
+    """(command path, command, argument) of every visible command of the app."""
+    import typer
+
+    from cli.app import app
+
+    found: list[tuple[str, object, object]] = []
+
+    def walk(cmd, path: str) -> None:
+        if getattr(cmd, "hidden", False):
+            return
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+        found.extend((path, cmd, p) for p in cmd.params if p.param_type_name == "argument")
+
+    walk(typer.main.get_command(app), "")
+    return found
+
+
+def test_every_argument_is_named_in_capitals_and_decorated_once():
+    """A positional argument's name is its metavar in capitals (``CODE``, ``FILE``), as the usage in
+    docs/usage.md writes it, or the words it takes (``pass|fail``).  typer adds the brackets of an
+    optional argument and the ``...`` of a list itself: a metavar that carried them too printed
+    ``[[TRIGGER_OR_STAGE]]`` and ``{FILE...}...``."""
+    import typer
+
+    arguments = _arguments()
+    assert len(arguments) > 40  # the walk reaches the commands
+    problems = []
+    for path, cmd, arg in arguments:
+        metavar = arg.metavar or ""
+        choices = re.fullmatch(r"[a-z]+(\|[a-z]+)+", metavar)  # the words it takes: pass|fail
+        if not choices and (not metavar or metavar != metavar.upper() or any(c in metavar for c in "[]{}.| ")):
+            problems.append(f"pipeline {path} {arg.name}: metavar {metavar!r}")
+        usage = " ".join(arg.get_usage_pieces(typer.Context(cmd)))
+        if "[[" in usage or "{{" in usage or "...]" in usage or "...}" in usage:
+            problems.append(f"pipeline {path} {arg.name}: usage {usage!r}")
+    assert not problems, "\n".join(problems)

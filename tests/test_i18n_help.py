@@ -108,7 +108,7 @@ def test_clicks_own_words_are_chinese_under_zh_and_english_otherwise():
 @pytest.mark.parametrize(("args", "chinese", "english"), [
     (["project", "show", "A", "B"], "多余的参数：B", "unexpected extra argument"),
     (["project", "list", "--bogus"], "没有此选项：--bogus", "No such option"),
-    (["project", "show"], "缺少参数 'code'", "Missing argument"),
+    (["project", "show"], "缺少参数 'CODE'", "Missing argument"),
     (["report", "bulletin"], "缺少选项 '--period'", "Missing option"),
     (["people", "edit", "x", "--cap", "abc"], "'--cap' 的值无效：须为整数", "Invalid value"),
     (["city", "load", "x.bundle", "--workers", "0"],

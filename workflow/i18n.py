@@ -634,7 +634,7 @@ OPTION_HELP_ZH: dict[str, str] = {
     "performance add value": "当年实绩：人民币金额（如 320万），就业按人数。",
     "performance add --year": "实绩所属年度。",
     "performance add --kind": "实绩事项。",
-    "performance settings values": "要设置的数值；省略则显示当前值。",
+    "performance settings values": "要设置的数值：met_pct=N、report_days=N、deduct_points=N；省略则显示当前值。",
     "performance settings --reason": "原因（记入设置台账）。",
     "performance settings --from": "自此日期起生效（默认：今天）。",
     "report dispatch --as-of": _AS_OF_REPORT,
