@@ -135,7 +135,7 @@ def test_any_text_through_every_field_and_every_view(text_cli, tmp_path, name, o
         assert res.code == 2 and "NOTE" in res.err
     res = cli("check", code, "industrial_policy", "pass", "--note", note)
     assert res.code in (2, 3)  # a bad note, or checks are recorded in screening only
-    reason_ok = unsafe_char(note, multiline=True) is None
+    reason_ok = unsafe_char(v_note, multiline=True) is None  # stripped first, as every reason (and a note)
     res = cli("advance", code, "submit", "--reason", note)
     advanced = res.code == 0
     assert res.code in ((0, 3) if reason_ok else (2,)), (repr(note), res.err)  # 3: an empty investor's guard
@@ -459,3 +459,21 @@ def test_every_unsafe_character_is_non_printable():
     assert [c for c in matched if c.isprintable()] == []
     assert visible("招商[red]x[/] 100%") == "招商[red]x[/] 100%" and unsafe_char("普通 text") is None
     assert visible("a\u202eb") == "a\\u202eb" and unsafe_char("a\u2028b") == "\u2028"
+
+
+def test_a_transitions_reason_is_taken_as_every_reason(service):
+    """`advance --reason` takes its reason by the one rule of a reason (``workflow.values.reason``,
+    docs/text-and-errors.md): stripped first (a tab or line break around it too), then at most 4000
+    characters, several lines allowed, no control character inside; blank is no reason."""
+    from workflow.errors import BadInput
+
+    code = service.add_project(name="x", investor="i", industry="x", investment_minor=100, unit="XH").project.code
+    with pytest.raises(BadInput, match="longer than 4000"):
+        service.advance(code, "submit", reason="r" * 4001)
+    service.advance(code, "submit", reason="  " + "r" * 3996 + "\nend  ")  # 4000 once stripped
+    events = service.history(code)["events"]
+    assert events[-1]["kind"] == "transition" and events[-1]["reason"] == "r" * 3996 + "\nend"
+    with pytest.raises(BadInput, match="--reason"):  # a control character inside is refused, naming the field
+        service.advance(code, "review", reason="a\tb")
+    service.advance(code, "hold", reason="\t等待用地指标\r\n")  # around it: white space, stripped, as docs say
+    assert service.history(code)["events"][-1]["reason"] == "等待用地指标"
