@@ -477,3 +477,19 @@ def test_a_transitions_reason_is_taken_as_every_reason(service):
         service.advance(code, "review", reason="a\tb")
     service.advance(code, "hold", reason="\t等待用地指标\r\n")  # around it: white space, stripped, as docs say
     assert service.history(code)["events"][-1]["reason"] == "等待用地指标"
+
+
+def test_a_checks_note_is_stripped_as_every_free_text(service):
+    """`check --note` is free text as a follow-up's note and a reason are (docs/text-and-errors.md):
+    stripped of white space around it first (a tab or line break too), then checked; blank is no note."""
+    from workflow.errors import BadInput
+
+    code = service.add_project(name="x", investor="i", industry="x", investment_minor=100, unit="XH").project.code
+    service.advance(code, "submit")
+    service.record_check(code, "industrial_policy", "pass", note="\t符合产业政策\r\n")
+    service.record_check(code, "environment", "pass", note=" \n ")
+    with pytest.raises(BadInput, match="--note"):
+        service.record_check(code, "energy", "pass", note="a\tb")
+    checks = [e["payload"] for e in service.history(code)["events"] if e["kind"] == "check"]
+    assert [(c["item"], c.get("note")) for c in checks] == [("industrial_policy", "符合产业政策"),
+                                                             ("environment", None)]

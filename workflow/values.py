@@ -59,16 +59,15 @@ def required(value: Any, what: str, limit: int | None = None, *, multiline: bool
 
 def optional_text(value: Any, what: str, limit: int | None = None, *, multiline: bool = False) -> str | None:
     """None, or a text without control characters (line breaks only if ``multiline``), at most
-    ``limit`` characters.  A one-line text is stripped of surrounding white space as ``required`` and
-    an import strip it (``str.strip``); blank, it is None."""
+    ``limit`` characters.  Stripped of surrounding white space first, as ``required``, ``reason`` and
+    an import strip it (``str.strip``; a tab or line break around it too); blank, it is None."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise BadInput("must_be_text_not", what=what, name=type(value).__name__)
-    if not multiline:
-        value = value.strip()
-        if not value:
-            return None
+    value = value.strip()
+    if not value:
+        return None
     if limit is not None and len(value) > limit:
         raise BadInput("is_longer_than_characters_what_limit", what=what, limit=limit)
     return clean(value, what, multiline=multiline)
